@@ -1,0 +1,3 @@
+from moneytrail.cli.app import main
+
+main()

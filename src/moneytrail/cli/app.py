@@ -1,0 +1,41 @@
+"""Builds the ``moneytrail`` command from the verb modules in this package.
+
+Every module here except ``app`` and ``output`` defines ``register(app)``; verbs are discovered,
+so adding a capability means adding a module, not editing a central list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+
+from moneytrail.cli.output import fail
+from moneytrail.engine import EngineError
+from moneytrail.store import CaseError
+
+_NOT_VERBS = {"app", "output"}
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(name="moneytrail", no_args_is_help=True, add_completion=False,
+                      help="Follow the money: ingest, resolve, trace, detect, link, evidence, report.",
+                      pretty_exceptions_enable=False)
+    package = importlib.import_module("moneytrail.cli")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name in _NOT_VERBS or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"moneytrail.cli.{info.name}")
+        module.register(app)
+    return app
+
+
+def main() -> None:
+    app = build_app()
+    try:
+        app(standalone_mode=True)
+    except (CaseError, EngineError) as exc:
+        fail(str(exc))
+        sys.exit(2)

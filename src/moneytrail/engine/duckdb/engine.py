@@ -1,0 +1,115 @@
+"""DuckDB implementation of the Engine protocol: one DuckDB file per case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from moneytrail.engine.protocol import EngineError
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class DuckDBEngine:
+    name = "duckdb"
+
+    def __init__(self, path: Path | str | None, *, read_only: bool = False, threads: int | None = None,
+                 memory_limit: str | None = None) -> None:
+        self.path = None if path is None else Path(path)
+        config: dict[str, Any] = {}
+        if threads:
+            config["threads"] = threads
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        try:
+            self._con = duckdb.connect(":memory:" if path is None else str(path), read_only=read_only,
+                                       config=config)
+        except duckdb.Error as exc:
+            raise EngineError(f"cannot open case store {path}: {exc}") from exc
+        self._depth = 0
+
+    # -- running SQL -------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        try:
+            self._con.execute(sql, params)
+        except duckdb.Error as exc:
+            raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        try:
+            return self._con.sql(sql, params=params).to_arrow_table()
+        except duckdb.Error as exc:
+            raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        try:
+            return self._con.execute(sql, params).fetchall()
+        except duckdb.Error as exc:
+            raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        result = self.rows(sql, params)
+        return result[0][0] if result else None
+
+    def batches(self, sql: str, batch_size: int = 100_000) -> Iterator[pa.RecordBatch]:
+        try:
+            reader: pa.RecordBatchReader = self._con.sql(sql).to_arrow_reader(batch_size)
+        except duckdb.Error as exc:
+            raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
+        yield from reader
+
+    # -- registering data --------------------------------------------------------------------
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        self._con.register(name, table)
+
+    def register_parquet(self, name: str, path: Path) -> None:
+        self.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet({_quote_literal(str(path))})")
+
+    def unregister(self, name: str) -> None:
+        try:
+            self._con.unregister(name)
+        except duckdb.Error:
+            self.execute(f"DROP VIEW IF EXISTS {name}")
+
+    # -- transactions ------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Nested calls join the outer transaction; the outermost commits or rolls back."""
+        if self._depth == 0:
+            self.execute("BEGIN TRANSACTION")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._con.execute("ROLLBACK")
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            self.execute("COMMIT")
+
+    # -- files -------------------------------------------------------------------------------
+    def csv_scan_sql(self, path: Path, *, delimiter: str, header: bool, columns: Sequence[str],
+                     rejects_table: str) -> str:
+        cols = ", ".join(f"{_quote_literal(c)}: 'VARCHAR'" for c in columns)
+        return (
+            f"read_csv({_quote_literal(str(path))}, delim={_quote_literal(delimiter)}, "
+            f"header={'true' if header else 'false'}, columns={{{cols}}}, quote='\"', escape='\"', "
+            f"store_rejects=true, rejects_table={_quote_literal(rejects_table)}, "
+            f"rejects_scan={_quote_literal(rejects_table + '_scan')}, parallel=true, "
+            "strict_mode=true, null_padding=false, auto_detect=false)"
+        )
+
+    def copy_to_parquet(self, sql: str, path: Path) -> None:
+        self.execute(f"COPY ({sql}) TO {_quote_literal(str(path))} (FORMAT PARQUET)")
+
+    def close(self) -> None:
+        self._con.close()

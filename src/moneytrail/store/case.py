@@ -1,0 +1,143 @@
+"""A case: one DuckDB file holding everything known about one investigation."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from moneytrail.engine import Engine, EngineError, open_engine
+from moneytrail.store.migrations import all_migrations
+
+DEFAULT_REPORTING_CURRENCY = "USD"
+
+
+class CaseError(RuntimeError):
+    """A case cannot be created, opened or used as asked."""
+
+
+def case_path(path: Path | str) -> Path:
+    """``CASE`` may name the file or a folder; a folder holds ``case.duckdb``."""
+    p = Path(path)
+    if p.suffix == ".duckdb":
+        return p
+    return p / "case.duckdb"
+
+
+class Case:
+    """An open case store. Use ``Case.create`` for a new case, ``Case.open`` for an existing one."""
+
+    def __init__(self, engine: Engine, path: Path | None) -> None:
+        self.engine = engine
+        self.path = path
+
+    # -- life cycle --------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path | str, *, reporting_currency: str = DEFAULT_REPORTING_CURRENCY,
+               exist_ok: bool = False) -> Case:
+        file = case_path(path)
+        if file.exists() and not exist_ok:
+            raise CaseError(f"case {file} already exists")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        case = cls(open_engine(file), file)
+        case.migrate()
+        if case.meta("reporting_currency") is None:
+            case.set_meta("reporting_currency", reporting_currency.upper())
+            case.set_meta("created_at", datetime.now(UTC).isoformat())
+        return case
+
+    @classmethod
+    def open(cls, path: Path | str, *, read_only: bool = False) -> Case:
+        file = case_path(path)
+        if not file.exists():
+            raise CaseError(f"no case at {file}; create one with `moneytrail init {path}`")
+        try:
+            engine = open_engine(file, read_only=read_only)
+        except EngineError as exc:
+            raise CaseError(str(exc)) from exc
+        case = cls(engine, file)
+        if not read_only:
+            case.migrate()
+        elif case.schema_version() < all_migrations()[-1].version:
+            raise CaseError(f"case {file} has schema v{case.schema_version()}; open it writable to migrate")
+        return case
+
+    @classmethod
+    def in_memory(cls) -> Case:
+        """A throw-away case, for tests and pipelines that need no file."""
+        case = cls(open_engine(None), None)
+        case.migrate()
+        case.set_meta("reporting_currency", DEFAULT_REPORTING_CURRENCY)
+        return case
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> Case:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        exists = self.engine.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'")
+        if not exists:
+            return 0
+        return int(self.engine.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations, each in its own transaction; returns the versions applied."""
+        self.engine.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, "
+            "applied_at TIMESTAMP)")
+        current = self.schema_version()
+        applied = []
+        for migration in all_migrations():
+            if migration.version <= current:
+                continue
+            with self.engine.transaction():
+                for statement in migration.statements:
+                    self.engine.execute(statement)
+                self.engine.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                                    [migration.version, migration.name, datetime.now(UTC).replace(tzinfo=None)])
+            applied.append(migration.version)
+        return applied
+
+    # -- metadata ----------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        value = self.engine.scalar("SELECT value FROM meta WHERE key = ?", [key])
+        return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.engine.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    @property
+    def reporting_currency(self) -> str:
+        return self.meta("reporting_currency") or DEFAULT_REPORTING_CURRENCY
+
+    def input_hash(self) -> str:
+        """A digest of everything ingested: the content hashes of all files, in order of hash.
+
+        Stored with each finding so a result can be tied to exactly the inputs it was computed on.
+        """
+        hashes = self.engine.rows("SELECT file_hash FROM ingest_log ORDER BY file_hash")
+        digest = hashlib.sha256()
+        for (h,) in hashes:
+            digest.update(str(h).encode())
+        return digest.hexdigest()[:32]
+
+    def count(self, table: str) -> int:
+        return int(self.engine.scalar(f"SELECT count(*) FROM {table}"))
+
+    def table_names(self) -> list[str]:
+        return [str(r[0]) for r in self.engine.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")]
+
+    def describe(self) -> dict[str, Any]:
+        return {"path": str(self.path) if self.path else None, "schema_version": self.schema_version(),
+                "reporting_currency": self.reporting_currency}
