@@ -136,6 +136,12 @@ STATEMENTS = [
         origin_file VARCHAR,
         origin_line BIGINT
     )""",
+    # entity_id -> canonical entity, written by resolution; empty until resolution runs. Every stage
+    # reads holders through store.entities.account_holders_sql(), so it sees resolved ids once they exist.
+    """CREATE TABLE entity_canonical (
+        entity_id VARCHAR PRIMARY KEY,
+        canonical_id VARCHAR NOT NULL
+    )""",
     """CREATE TABLE truth_transactions (attempt_id VARCHAR NOT NULL, txn_id VARCHAR NOT NULL)""",
     # Results of every stage. params/details are JSON text (portable to Spark).
     """CREATE TABLE findings (
