@@ -1,0 +1,210 @@
+"""Pure name functions: transliteration, normalisation, legal forms and name similarity. No I/O.
+
+Names reach a case in Latin, Cyrillic and Arabic script, misspelled and in different orders. Every
+function here first brings a name to lower-case Latin ASCII (ICU: BGN romanisation for Cyrillic,
+then Any-Latin), so Дмитренко, Dmytrenko and Dmitrenko become comparable; company legal forms in any language
+(ООО, OOO, LLC, Ltd, GmbH, ...) are rewritten to one generic form with ``rigour``'s org-type database.
+
+Conventions:
+
+* ``normalize_name`` keeps the token order of the input (documents need positions to stay
+  meaningful); ``name_key`` is the order-free form (tokens sorted), for equality tests and blocking.
+* ``skeleton`` is a consonant key that absorbs the usual transliteration variants (y/i, g/h, kh/h,
+  doubled letters, dropped vowels of Arabic script), so محمد and Mohammed share ``mhmd``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import icu  # type: ignore[import-untyped]
+from rigour.names import extract_org_types, remove_person_prefixes, replace_org_types_compare
+from rigour.text import jaro_winkler
+
+PERSON_SCHEMATA = frozenset({"Person"})
+# ICU is what normality and rigour use underneath; BGN spells Ш as "sh" where ISO 9 would give "s".
+_TRANSLIT = icu.Transliterator.createInstance("Russian-Latin/BGN; Any-Latin; Latin-ASCII; Lower")
+_APOSTROPHES = re.compile(r"['`ʹʻʼʽʾʿ’‘]")
+# Arabic articles are written joined or apart ("al-Ahmad", "Al Ahmad", "Alahmad"): join them.
+_ARTICLES = frozenset({"al", "el", "ul"})
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Multi-letter sounds first, so "kh" becomes one symbol before "h" is read on its own.
+_DIGRAPHS = (("shch", "s"), ("dzh", "j"), ("kh", "h"), ("zh", "j"), ("ch", "c"), ("sh", "s"), ("ph", "f"),
+             ("th", "t"), ("ts", "c"), ("tz", "c"), ("ck", "k"), ("gh", "h"))
+_LETTERS = str.maketrans({"g": "h", "q": "k", "w": "v", "z": "s", "x": "s", "j": "j", "c": "k"})
+_VOWELS = frozenset("aeiouy")
+
+# Weights of the token-alignment rules; the explanations name these rules.
+EXACT, TRANSLIT, SPELLING, INITIAL = 1.0, 0.93, 0.9, 0.75
+
+
+def is_person(schema: str | None) -> bool:
+    return schema in PERSON_SCHEMATA
+
+
+@lru_cache(maxsize=262_144)
+def _ascii_token(token: str) -> str:
+    if token.isascii():
+        return token.lower()
+    return str(_TRANSLIT.transliterate(token))
+
+
+def transliterate(text: str) -> str:
+    """Lower-case Latin ASCII; words are transliterated one by one (cached, names repeat a lot)."""
+    return " ".join(_ascii_token(t) for t in text.split())
+
+
+def _clean(text: str) -> str:
+    tokens = _NON_WORD.sub(" ", _APOSTROPHES.sub("", transliterate(text))).split()
+    out: list[str] = []
+    for token in tokens:
+        if out and out[-1] in _ARTICLES:
+            out[-1] += token
+        else:
+            out.append(token)
+    return " ".join(out)
+
+
+@lru_cache(maxsize=262_144)
+def normalize_name(text: str, schema: str | None = None) -> str:
+    """Latin ASCII, lower case, punctuation removed, token order kept.
+
+    For anything but a Person (and when ``schema`` is None, as for names found in documents) legal
+    forms are rewritten to rigour's generic compare form: "ООО Ромашка" and "Romashka Ltd" give
+    "llc romashka" and "romashka llc". For people, titles such as "Mr" or "Dr" are removed.
+    """
+    if is_person(schema):
+        return " ".join(remove_person_prefixes(_clean(text)).split())
+    # Legal forms are read before transliteration too: "общество с ограниченной ответственностью".
+    cleaned = _clean(replace_org_types_compare(text.casefold(), generic=True))
+    return " ".join(replace_org_types_compare(cleaned, generic=True).split())
+
+
+def legal_form(text: str) -> str | None:
+    """The generic legal form of a company name ("llc", "jsc", ...), or None."""
+    found = extract_org_types(text.casefold(), generic=True) or extract_org_types(_clean(text), generic=True)
+    return str(found[-1][1]) if found else None
+
+
+def _name_tokens(text: str, schema: str | None) -> tuple[list[str], list[str]]:
+    """(core tokens, legal-form tokens) of a normalised name."""
+    norm = normalize_name(text, schema)
+    if is_person(schema):
+        return norm.split(), []
+    forms = {str(f[1]) for f in extract_org_types(norm, generic=True)}
+    tokens = norm.split()
+    return [t for t in tokens if t not in forms], [t for t in tokens if t in forms]
+
+
+def name_tokens(text: str, schema: str | None = None) -> list[str]:
+    """The normalised tokens of a name without its legal form, in input order."""
+    return _name_tokens(text, schema)[0]
+
+
+def name_key(text: str, schema: str | None = None) -> str:
+    """Order-free form: the normalised tokens sorted. "Dmytrenko Oleh" and "Oleh Dmytrenko" agree."""
+    return " ".join(sorted(normalize_name(text, schema).split()))
+
+
+@lru_cache(maxsize=262_144)
+def skeleton(token: str) -> str:
+    """Consonant key of one token: absorbs vowel, y/i, g/h, kh/h and doubled-letter variants."""
+    word = _ascii_token(token)
+    for digraph, symbol in _DIGRAPHS:
+        word = word.replace(digraph, symbol)
+    word = word.translate(_LETTERS)
+    out: list[str] = []
+    for ch in word:
+        if ch in _VOWELS or not ch.isalnum():
+            continue
+        if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class TokenMatch:
+    left: str
+    right: str
+    rule: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class NameComparison:
+    """A score in [0, 1] and the token pairs it rests on, for explanations."""
+
+    score: float
+    matches: tuple[TokenMatch, ...]
+    unmatched: tuple[str, ...]
+    legal_forms: tuple[str, str] | None = None
+
+    def describe(self) -> str:
+        parts = [f"{m.left}~{m.right} ({m.rule} {m.weight:.2f})" for m in self.matches]
+        if self.unmatched:
+            parts.append("unmatched: " + " ".join(self.unmatched))
+        if self.legal_forms:
+            parts.append(f"legal forms {self.legal_forms[0]} vs {self.legal_forms[1]}")
+        return "; ".join(parts)
+
+
+def _token_match(a: str, b: str, allow_initials: bool) -> TokenMatch | None:
+    if a == b:
+        return TokenMatch(a, b, "exact", EXACT)
+    if allow_initials and (len(a) == 1 or len(b) == 1):
+        return TokenMatch(a, b, "initial", INITIAL) if a[0] == b[0] else None
+    if len(a) < 2 or len(b) < 2:
+        return None
+    jw = jaro_winkler(a, b)
+    sa, sb = skeleton(a), skeleton(b)
+    # A shared skeleton is only trusted for short words when the spellings are close as well.
+    if sa and sa == sb and (len(sa) >= 3 or jw >= 0.85):
+        return TokenMatch(a, b, "transliteration", TRANSLIT)
+    if jw >= 0.92:
+        return TokenMatch(a, b, "spelling", round(SPELLING * jw, 4))
+    return None
+
+
+def compare_names(a: str, b: str, schema: str = "Person") -> NameComparison:
+    """Align the tokens of two names, best pairs first, and score the alignment.
+
+    Order does not matter; each token pairs at most once. The score is the mean weight over the
+    longer name's tokens, so a missing middle name costs less than a different first name.
+    """
+    person = is_person(schema)
+    ta, fa = _name_tokens(a, schema)
+    tb, fb = _name_tokens(b, schema)
+    if not ta or not tb:
+        return NameComparison(0.0, (), tuple(ta + tb))
+    candidates = [(m.weight, i, j, m) for i, x in enumerate(ta) for j, y in enumerate(tb)
+                  if (m := _token_match(x, y, person)) is not None]
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    matches: list[TokenMatch] = []
+    for _, i, j, m in candidates:
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        matches.append(m)
+    total = sum(m.weight for m in matches)
+    short, long_ = sorted((len(ta), len(tb)))
+    # Full credit over the shorter name, softened by how many extra tokens the longer one has.
+    score = (total / short) * (0.8 + 0.2 * short / long_) if matches else 0.0
+    if person and matches and all(m.rule == "initial" for m in matches):
+        score = min(score, 0.5)
+    unmatched = tuple([x for i, x in enumerate(ta) if i not in used_a]
+                      + [y for j, y in enumerate(tb) if j not in used_b])
+    forms = None
+    if fa and fb and set(fa) != set(fb):
+        forms = (" ".join(fa), " ".join(fb))
+        score *= 0.9
+    return NameComparison(round(min(max(score, 0.0), 1.0), 4), tuple(matches), unmatched, forms)
+
+
+def name_similarity(a: str, b: str, schema: str = "Person") -> float:
+    """Similarity in [0, 1] of two names in any script; 1.0 for the same name after transliteration."""
+    return compare_names(a, b, schema).score

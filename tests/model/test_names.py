@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+
+from moneytrail.model.names import (
+    compare_names,
+    legal_form,
+    name_key,
+    name_similarity,
+    normalize_name,
+    skeleton,
+    transliterate,
+)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Дмитренко", "dmitrenko"),
+    ("Шевченко Ольга", "shevchenko olga"),
+    ("Müller", "muller"),
+])
+def test_transliterate_to_latin_ascii(text: str, expected: str) -> None:
+    assert transliterate(text).replace("'", "") == expected
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Dmytrenko", "Dmitrenko"), ("Дмитренко", "Dmytrenko"), ("Oleh", "Oleg"), ("محمد", "Mohammed"),
+    ("Muhammad", "Mohamed"), ("Хусейн", "Hussein"),
+])
+def test_skeleton_absorbs_transliteration_variants(a: str, b: str) -> None:
+    assert skeleton(transliterate(a)) == skeleton(transliterate(b))
+
+
+def test_skeleton_keeps_different_names_apart() -> None:
+    assert skeleton("olena") != skeleton("oleh")
+    assert skeleton("ivan") != skeleton("oleh")
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Дмитренко Олег", "Oleh Dmytrenko"),
+    ("Dmitrenko Oleg", "DMYTRENKO, Oleh"),
+    ("محمد الأحمد", "Mohammed Al-Ahmad"),
+    ("Muhammad Alahmad", "Mohammed Al Ahmad"),
+    ("Ольга Шевченко", "Olha Shevchenko"),
+])
+def test_person_names_match_across_scripts_and_order(a: str, b: str) -> None:
+    assert name_similarity(a, b) >= 0.9
+
+
+def test_initials_match_but_weaker_than_full_names() -> None:
+    initial = name_similarity("O. Dmytrenko", "Oleh Dmytrenko")
+    assert 0.8 <= initial < name_similarity("Oleh Dmytrenko", "Dmytrenko Oleh")
+    assert compare_names("O. Dmytrenko", "Oleh Dmytrenko").matches[-1].rule == "initial"
+    # Initials alone are not a name match.
+    assert name_similarity("O. D.", "Oleh Dmytrenko") <= 0.5
+
+
+def test_different_first_names_are_not_a_match() -> None:
+    assert name_similarity("Olena Dmytrenko", "Oleh Dmytrenko") <= 0.6
+    assert name_similarity("Ivan Petrenko", "Oleh Dmytrenko") == 0.0
+
+
+def test_missing_middle_name_costs_little() -> None:
+    assert 0.85 <= name_similarity("Oleh Petrovych Dmytrenko", "Oleh Dmytrenko") < 1.0
+
+
+def test_explanation_names_the_rule_per_token() -> None:
+    comparison = compare_names("Дмитренко Олег", "Oleh Dmytrenko")
+    rules = {(m.left, m.right): m.rule for m in comparison.matches}
+    assert rules == {("dmitrenko", "dmytrenko"): "transliteration", ("oleg", "oleh"): "transliteration"}
+    assert "transliteration" in comparison.describe()
+
+
+@pytest.mark.parametrize(("name", "form"), [
+    ("ООО Ромашка", "llc"), ("OOO Romashka", "llc"), ("Romashka LLC", "llc"), ("Romashka Ltd", "llc"),
+    ("Muster GmbH", "llc"), ("Общество с ограниченной ответственностью Ромашка", "llc"),
+    ("ТОВ Світанок", "llc"), ("Muster AG", "jsc"),
+])
+def test_legal_forms_normalised_across_languages(name: str, form: str) -> None:
+    assert legal_form(name) == form
+    assert form in normalize_name(name, "Company").split()
+
+
+def test_company_names_match_across_legal_forms() -> None:
+    assert name_similarity("ООО Ромашка", "Romashka Limited", "Company") == 1.0
+    assert name_similarity("Общество с ограниченной ответственностью Ромашка", "Romashka LLC", "Company") == 1.0
+    # Different kinds of company (llc vs jsc) weaken the match.
+    assert name_similarity("Muster GmbH", "Muster AG", "Company") < 1.0
+    assert name_similarity("Romashka LLC", "Svitanok LLC", "Company") == 0.0
+
+
+def test_person_names_do_not_get_legal_forms() -> None:
+    assert normalize_name("Ivan Sa", "Person") == "ivan sa"
+    assert normalize_name("Mr. Oleh  DMYTRENKO", "Person") == "oleh dmytrenko"
+
+
+def test_name_key_is_order_free() -> None:
+    assert name_key("Dmytrenko Oleh", "Person") == name_key("oleh dmytrenko", "Person") == "dmytrenko oleh"
+    assert normalize_name("Dmytrenko Oleh", "Person") == "dmytrenko oleh"
+    assert normalize_name("Oleh Dmytrenko", "Person") == "oleh dmytrenko"
+
+
+def test_empty_names_score_zero() -> None:
+    assert name_similarity("", "Oleh") == 0.0
+    assert name_similarity("---", "---") == 0.0
