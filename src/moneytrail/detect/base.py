@@ -1,0 +1,192 @@
+"""Shared pieces of the detectors: the edge view they all read, and turning member rows into findings.
+
+A detector's SQL yields *member rows* ``(group_key, txn_id, from_role, to_role)`` — which transactions
+make up each candidate pattern and what part each end plays — plus one *group row* per candidate with
+its score and metrics. ``build_findings`` fetches the member transactions (a small extract), and
+builds one Finding per group citing every transaction, account and source it rests on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from moneytrail.model.admiralty import Grade
+from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.store import Case
+
+
+def day_number_sql(ts_expr: str) -> str:
+    """Whole days since 1970-01-01 (an integer day bucket); one place to swap for another engine."""
+    return f"CAST(floor(epoch({ts_expr}) / 86400) AS BIGINT)"
+
+
+def amount_sql(alias: str = "") -> str:
+    """The amount in the reporting currency, falling back to the booked amount when not converted."""
+    p = f"{alias}." if alias else ""
+    return f"coalesce({p}amount_rc, {p}amount)"
+
+
+def edges_sql(min_amount: float = 0.0) -> str:
+    """Every transfer between two different accounts, with its day bucket and comparable amount."""
+    return (
+        f"SELECT txn_id, ts, from_account AS src, to_account AS dst, {amount_sql()} AS amt, "
+        f"{day_number_sql('ts')} AS d, channel, source_id FROM transactions "
+        f"WHERE from_account <> to_account AND {amount_sql()} >= {float(min_amount)!r}"
+    )
+
+
+def case_days_sql() -> str:
+    """Number of days the case's transactions span (at least 1)."""
+    return (f"SELECT greatest(max({day_number_sql('ts')}) - min({day_number_sql('ts')}) + 1, 1) "
+            "FROM transactions")
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass
+class Member:
+    txn_id: str
+    ts: datetime
+    src: str
+    dst: str
+    amount: float
+    currency: str
+    source_id: str
+    from_role: str
+    to_role: str
+
+
+@dataclass
+class Group:
+    """One candidate pattern: its metrics (from the group row) and its member transactions."""
+
+    key: str
+    score: float
+    metrics: dict[str, Any]
+    members: list[Member] = field(default_factory=list)
+
+    @property
+    def start(self) -> datetime:
+        return min(m.ts for m in self.members)
+
+    @property
+    def end(self) -> datetime:
+        return max(m.ts for m in self.members)
+
+    def accounts(self, role: str) -> list[str]:
+        found = {m.src for m in self.members if m.from_role == role}
+        found |= {m.dst for m in self.members if m.to_role == role}
+        return sorted(found)
+
+    def flows(self, from_role: str | None = None, to_role: str | None = None) -> list[Member]:
+        return [m for m in self.members if (from_role is None or m.from_role == from_role)
+                and (to_role is None or m.to_role == to_role)]
+
+
+TXN_AMOUNTS = "_txn_amounts"
+Explain = Callable[[Group, str], tuple[str, str]]
+
+
+def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str, *, explain: Explain,
+                   params: Mapping[str, Any], query: str, limit: int) -> list[Finding]:
+    """Findings for the ``limit`` best groups.
+
+    ``groups_sql`` yields ``(group_key, score, ...metrics)``; ``members_sql`` yields
+    ``(group_key, txn_id, from_role, to_role)``. ``explain(group, currency)`` gives title and text.
+    """
+    engine = case.engine
+    table = engine.query(f"SELECT * FROM ({groups_sql}) g ORDER BY score DESC, group_key LIMIT {int(limit)}")
+    if table.num_rows == 0:
+        return []
+    groups: dict[str, Group] = {}
+    for row in table.to_pylist():
+        key = str(row.pop("group_key"))
+        score = float(row.pop("score"))
+        groups[key] = Group(key, score, row)
+    engine.register_arrow("_detect_groups", table.select(["group_key"]))
+    try:
+        members = engine.query(
+            "SELECT m.group_key, t.txn_id, t.ts, t.from_account, t.to_account, "
+            f"{amount_sql('t')} AS amt, t.currency, t.source_id, m.from_role, m.to_role "
+            f"FROM ({members_sql}) m JOIN _detect_groups g ON g.group_key = m.group_key "
+            "JOIN transactions t ON t.txn_id = m.txn_id ORDER BY m.group_key, t.ts, t.txn_id").to_pylist()
+    finally:
+        engine.unregister("_detect_groups")
+    seen: set[tuple[str, str]] = set()
+    for r in members:
+        key = str(r["group_key"])
+        if (key, r["txn_id"]) in seen:
+            continue
+        seen.add((key, r["txn_id"]))
+        groups[key].members.append(Member(str(r["txn_id"]), r["ts"], str(r["from_account"]),
+                                          str(r["to_account"]), float(r["amt"]), str(r["currency"]),
+                                          str(r["source_id"]), str(r["from_role"]), str(r["to_role"])))
+    grades = _source_grades(case)
+    currency = case.reporting_currency
+    findings = []
+    for group in groups.values():
+        if not group.members:
+            continue
+        title, explanation = explain(group, currency)
+        findings.append(Finding(
+            kind="typology", typology=typology, title=title, explanation=explanation,
+            score=round(group.score, 6), refs=group_refs(group), params=dict(params), query=query,
+            input_hash="", start=group.start, end=group.end,
+            amount=round(sum(m.amount for m in group.members), 2), currency=currency,
+            grade=_weakest(grades.get(m.source_id) for m in group.members),
+            details={"group": group.key, "metrics": group.metrics,
+                     "transactions": len(group.members),
+                     # Read (and dropped) by merge.py to total merged findings without double counting.
+                     TXN_AMOUNTS: {m.txn_id: m.amount for m in group.members}}))
+    return findings
+
+
+def group_refs(group: Group) -> list[FindingRef]:
+    refs: dict[tuple[str, str, str], FindingRef] = {}
+    for m in group.members:
+        refs[("transaction", m.txn_id, "")] = FindingRef("transaction", m.txn_id, f"{m.from_role}->{m.to_role}")
+        refs[("account", m.src, m.from_role)] = FindingRef("account", m.src, m.from_role)
+        refs[("account", m.dst, m.to_role)] = FindingRef("account", m.dst, m.to_role)
+        refs[("source", m.source_id, "")] = FindingRef("source", m.source_id, "source")
+    return sorted(refs.values(), key=lambda r: (r.kind, r.ref_id, r.role))
+
+
+def _source_grades(case: Case) -> dict[str, Grade]:
+    return {str(sid): Grade(str(rel), int(cred)) for sid, rel, cred in
+            case.engine.rows("SELECT source_id, reliability, credibility FROM sources")}
+
+
+def _weakest(grades: Any) -> Grade | None:
+    result: Grade | None = None
+    for g in grades:
+        if g is not None:
+            result = g if result is None else result.weakest(g)
+    return result
+
+
+def money(amount: float, currency: str) -> str:
+    return f"{amount:,.0f} {currency}"
+
+
+def span_text(start: datetime, end: datetime) -> str:
+    """'3 days', '6 hours', '25 minutes': how long something took, for explanations."""
+    seconds = (end - start).total_seconds()
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.0f} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.0f} hours"
+    return f"{max(seconds / 60, 1):.0f} minutes"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def short_list(items: Sequence[str], n: int = 3) -> str:
+    shown = ", ".join(items[:n])
+    return shown + (f" and {len(items) - n} more" if len(items) > n else "")

@@ -1,0 +1,78 @@
+"""Running detectors over a case: resolve thresholds, detect, merge overlaps, rank, store.
+
+Each detector scores its candidates against the background itself (see ``scoring``); here every
+finding gets its provenance (kind, typology, parameters, input hash), overlapping findings of one
+typology are merged, and the results replace that typology's earlier findings in the store.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from moneytrail.detect.merge import merge_overlapping
+from moneytrail.detect.registry import Detector, detectors, resolve_params
+from moneytrail.model.finding import Finding
+from moneytrail.store import Case
+from moneytrail.store.findings import write_findings
+
+Overrides = Mapping[str, Mapping[str, Any]]
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, str]]:
+    """``["fan-in.min_degree=5", ...]`` -> ``{"fan-in": {"min_degree": "5"}}`` with clear errors."""
+    result: dict[str, dict[str, str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        typology, dot, key = name.strip().rpartition(".")
+        if not sep or not dot or not typology or not key:
+            raise ValueError(f"--param {item!r}: expected typology.name=value, e.g. fan-in.min_degree=5")
+        result.setdefault(typology, {})[key] = value.strip()
+    return result
+
+
+def select_detectors(typologies: Iterable[str] | None) -> list[Detector]:
+    available = detectors()
+    if typologies is None:
+        return list(available.values())
+    wanted = list(dict.fromkeys(typologies))
+    unknown = [t for t in wanted if t not in available]
+    if unknown:
+        raise ValueError(f"unknown typology {', '.join(unknown)}; available: {', '.join(available)}")
+    return [available[t] for t in wanted]
+
+
+def run_detectors(case: Case, typologies: Iterable[str] | None = None, overrides: Overrides | None = None,
+                  *, store: bool = True, timings: dict[str, float] | None = None) -> list[Finding]:
+    """Run the chosen detectors (all by default) and store their findings; returns them ranked.
+
+    ``overrides`` maps typology -> {parameter: value}; an override for a typology not being run, or an
+    unknown parameter name, is an error rather than silently ignored.
+    """
+    chosen = select_detectors(typologies)
+    overrides = overrides or {}
+    stray = set(overrides) - {d.typology for d in chosen}
+    if stray:
+        raise ValueError(f"parameters given for typologies not being run: {', '.join(sorted(stray))}")
+    input_hash = case.input_hash()
+    everything: list[Finding] = []
+    for detector in chosen:
+        params = resolve_params(detector, overrides.get(detector.typology, {}))
+        started = time.perf_counter()
+        raw = detector.detect(case, params)
+        for f in raw:
+            f.kind = "typology"
+            f.typology = detector.typology
+            f.input_hash = input_hash
+            f.params = dict(params)
+        found = merge_overlapping(raw)
+        for rank, f in enumerate(found, start=1):
+            f.details["rank_in_typology"] = rank
+        if store:
+            write_findings(case, found, replace_kind=("typology", detector.typology))
+        if timings is not None:
+            timings[detector.typology] = time.perf_counter() - started
+        everything.extend(found)
+    everything.sort(key=lambda f: (-f.score, f.typology, f.title))
+    return everything

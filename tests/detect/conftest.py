@@ -1,0 +1,59 @@
+"""Tiny hand-made transaction graphs, inserted straight into a case store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import pyarrow as pa
+import pytest
+
+from moneytrail.store import Case
+from moneytrail.store.sources import SourceRecord, upsert_source
+
+T0 = datetime(2022, 9, 1, 8, 0)
+Row = tuple[str, float, str, str, float]  # (txn_id, hours after T0, from, to, amount)
+Insert = Callable[[Sequence[Row]], None]
+
+
+def at(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def insert_rows(case: Case, rows: Sequence[Row], source_id: str = "src:test") -> None:
+    upsert_source(case, SourceRecord(source_id, "dataset", "synthetic test transfers"))
+    table = pa.table({
+        "txn_id": [r[0] for r in rows], "ts": [at(r[1]) for r in rows],
+        "from_account": [r[2] for r in rows], "to_account": [r[3] for r in rows],
+        "amount": [float(r[4]) for r in rows], "currency": ["USD"] * len(rows),
+        "amount_rc": [float(r[4]) for r in rows], "source_id": [source_id] * len(rows),
+    })
+    case.engine.register_arrow("_test_rows", table)
+    case.engine.execute("INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, "
+                        "amount_rc, source_id) SELECT * FROM _test_rows")
+    case.engine.unregister("_test_rows")
+
+
+def background(n_accounts: int = 60, days: int = 20, prefix: str = "bg") -> list[Row]:
+    """Quiet everyday traffic: each account pays the next two accounts every few days."""
+    rows: list[Row] = []
+    for a in range(n_accounts):
+        for day in range(a % 4, days, 4):
+            for k in (1, 2):
+                b = (a + k * 7) % n_accounts
+                rows.append((f"{prefix}{a}-{day}-{k}", day * 24 + a % 9 + k, f"b:{prefix}{a}", f"b:{prefix}{b}",
+                             100.0 + 13 * ((a * k + day) % 17)))
+    return rows
+
+
+def merchant(name: str, days: int = 20, per_day: int = 6) -> list[Row]:
+    """A shop: a steady stream of customers paying every day, all period long."""
+    return [(f"{name}-{d}-{i}", d * 24 + i, f"b:cust{(d * per_day + i) % 97}", name, 25.0 + i)
+            for d in range(days) for i in range(per_day)]
+
+
+@pytest.fixture
+def insert(case: Case) -> Insert:
+    def _insert(rows: Sequence[Row]) -> None:
+        insert_rows(case, rows)
+    return _insert
