@@ -1,0 +1,90 @@
+"""Assemble the case report: one self-contained HTML file, charts and data inlined, no network."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from moneytrail.model.admiralty import Wording
+from moneytrail.report import graph, sections
+from moneytrail.report.render import asset_text, render_template, script_safe_json
+from moneytrail.report.scope import choose_scope
+from moneytrail.store import Case
+
+ASSETS_JS = ("cytoscape.min.js", "echarts.min.js", "report.js")
+WORDINGS = [w.value for w in Wording]
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    focus: str | None = None
+    hops: int | None = None
+    max_nodes: int = 250
+    max_edges: int = 1500
+    top_findings: int = 25
+    title: str | None = None
+
+
+def collect(case: Case, options: ReportOptions | None = None) -> dict[str, Any]:
+    """Everything the report shows, as plain data (also what the tests and the web app read)."""
+    opts = options or ReportOptions()
+    scope = choose_scope(case, focus=opts.focus, hops=opts.hops, max_nodes=opts.max_nodes,
+                         top_findings=opts.top_findings)
+    chart = graph.build_graph(case, scope.accounts, max_edges=opts.max_edges)
+    trace = sections.sankey(case)
+    labels = graph.entity_labels(case, [n["id"] for n in trace["nodes"] if n["id"] == n["label"]])
+    for node in trace["nodes"]:
+        node["label"] = labels.get(node["id"], node["label"])
+    e = case.engine
+    counts = {t: case.count(t) for t in ("transactions", "accounts", "statements", "events", "sources", "findings")}
+    counts["entities"] = int(e.scalar("SELECT count(DISTINCT entity_id) FROM statements"))
+    return {
+        "meta": {"title": opts.title or f"Case report: {case.path.stem if case.path else 'in-memory case'}",
+                 "case": str(case.path) if case.path else None, "currency": case.reporting_currency,
+                 "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "counts": counts,
+                 "input_hash": case.input_hash()},
+        "scope": {"focus": scope.focus, "hops": scope.hops, "complete": scope.complete,
+                  "accounts": len(scope.accounts), "seeds": len(scope.seed_accounts),
+                  "edges_capped": chart["edges_capped"]},
+        "summary": sections.summary(case),
+        "graph": {"nodes": chart["nodes"], "edges": chart["edges"]},
+        "sankey": trace,
+        "timeline": sections.timeline(case),
+        "typologies": sections.typologies(case),
+        "evidence": sections.evidence(case),
+    }
+
+
+def render_report(data: dict[str, Any]) -> str:
+    sources = {s["source_id"]: {"title": s["title"], "grade": s["grade"], "kind": s["kind"], "url": s["url"]}
+               for s in data["evidence"]}
+    client = {"graph": data["graph"], "sankey": data["sankey"], "timeline": data["timeline"],
+              "sources": sources, "currency": data["meta"]["currency"]}
+    scripts = [asset_text(name) for name in ASSETS_JS]
+    return render_template(
+        "report.html.j2", data=data, css=asset_text("report.css"), scripts=scripts,
+        payload=script_safe_json(client), csp=content_security_policy(scripts), wordings=WORDINGS)
+
+
+def content_security_policy(scripts: list[str]) -> str:
+    """Only the bundled scripts may run (by hash) and nothing may be fetched: even if escaping
+    ever failed, an injected script or event handler would be refused, and the file works offline."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
+                      for s in scripts)
+    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data: blob:; "
+            "font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
+
+
+def write_report(case: Case, out: Path, options: ReportOptions | None = None) -> dict[str, Any]:
+    """Write the report; returns a short account of what went in."""
+    data = collect(case, options)
+    html = render_report(data)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return {"path": str(out), "bytes": out.stat().st_size, "nodes": len(data["graph"]["nodes"]),
+            "edges": len(data["graph"]["edges"]), "findings": data["summary"]["total"],
+            "complete": data["scope"]["complete"]}

@@ -1,0 +1,18 @@
+"""What the case holds: later stages add tables in parallel, so the report asks before it reads."""
+
+from __future__ import annotations
+
+from moneytrail.store import Case
+
+
+def table_columns(case: Case, table: str) -> set[str]:
+    """The columns of ``table`` in the case, or an empty set when the table does not exist (yet)."""
+    rows = case.engine.rows(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
+        [table])
+    return {str(r[0]) for r in rows}
+
+
+def has_table(case: Case, table: str, *columns: str) -> bool:
+    found = table_columns(case, table)
+    return bool(found) and all(c in found for c in columns)
