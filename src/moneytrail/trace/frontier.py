@@ -1,0 +1,177 @@
+"""The SQL half of a trace: restrict to the window, expand a frontier one hop per step, and
+extract the sub-graph whose ledgers must be replayed.
+
+The frontier is kept per account (earliest and latest arrival, and an upper bound on the taint
+that can have arrived), never per path, so it grows with the accounts reached rather than with
+the paths to them. Every statement is plain SQL that Spark also accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyarrow as pa
+
+from moneytrail.store.case import Case
+from moneytrail.trace.params import Method, TraceParams
+
+WIN = "_trace_win"
+
+
+def _ts_literal(value: datetime) -> str:
+    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+
+
+def window_sql(params: TraceParams) -> str:
+    """Transactions inside the window, oriented src -> dst in the direction of the trace.
+
+    ``amt`` is in the reporting currency where ingest computed it; ``rel``/``cred`` is the hop's grade:
+    the transaction's own, else its source's.
+    """
+    src, dst = ("to_account", "from_account") if params.backward else ("from_account", "to_account")
+    where = ["coalesce(t.amount_rc, t.amount) > 0"]
+    if params.window_start:
+        where.append(f"t.ts >= {_ts_literal(params.window_start)}")
+    if params.window_end:
+        where.append(f"t.ts <= {_ts_literal(params.window_end)}")
+    return (
+        f"SELECT t.txn_id, t.source_id, coalesce(t.origin_line, 0) AS origin_line, t.ts, "
+        f"t.{src} AS src, t.{dst} AS dst, coalesce(t.amount_rc, t.amount) AS amt, "
+        "coalesce(t.reliability, s.reliability, 'F') AS rel, coalesce(t.credibility, s.credibility, 6) AS cred "
+        "FROM transactions t LEFT JOIN sources s ON s.source_id = t.source_id "
+        f"WHERE {' AND '.join(where)}"
+    )
+
+
+def _gap_sql(params: TraceParams) -> str:
+    return f"INTERVAL '{int(params.max_gap.total_seconds())}' SECOND"
+
+
+def first_hop_sql(params: TraceParams) -> str:
+    """Hop 1: every payment out of a seed in the window carries taint; its cap is its amount."""
+    return (f"SELECT w.dst, w.ts, w.amt AS cap FROM {WIN} w JOIN _trace_seed s ON w.src = s.account "
+            f"WHERE w.amt >= {float(params.min_amount)!r}")
+
+
+def next_hop_sql(params: TraceParams, front: str) -> str:
+    """Hop k + 1: payments out of frontier accounts after the money arrived, within the gap.
+
+    ``cap`` bounds the taint a payment can carry: its amount, and (except under poison, where
+    taint multiplies) the taint its sender can have received at the previous hop.
+    """
+    gap = _gap_sql(params)
+    if params.backward:
+        when = f"w.ts < f.hi AND w.ts >= f.lo - {gap}"
+    else:
+        when = f"w.ts > f.lo AND w.ts <= f.hi + {gap}"
+    cap = "w.amt" if params.method is Method.POISON else "least(w.amt, f.ub)"
+    return (f"SELECT w.dst, w.ts, {cap} AS cap FROM {WIN} w JOIN {front} f ON w.src = f.account "
+            f"WHERE {when} AND w.amt >= {float(params.min_amount)!r}")
+
+
+def frontier_sql(params: TraceParams, hop: str) -> str:
+    """Accounts reached by a hop, with their arrival span and taint bound; seeds and targets stop."""
+    return (
+        f"SELECT h.dst AS account, min(h.ts) AS lo, max(h.ts) AS hi, sum(h.cap) AS ub FROM {hop} h "
+        "WHERE h.dst NOT IN (SELECT account FROM _trace_seed) "
+        "AND h.dst NOT IN (SELECT account FROM _trace_target) "
+        f"GROUP BY h.dst HAVING sum(h.cap) >= {float(params.min_amount)!r}"
+    )
+
+
+def ledger_span_sql(params: TraceParams, fronts: list[str]) -> str:
+    """Each account that may pass taint on, with the span over which its ledger is replayed."""
+    union = " UNION ALL ".join(f"SELECT account, lo, hi FROM {f}" for f in fronts)
+    gap = _gap_sql(params)
+    lo, hi = ("min(lo) - " + gap, "max(hi)") if params.backward else ("min(lo)", "max(hi) + " + gap)
+    return f"SELECT account, {lo} AS rlo, {hi} AS rhi FROM ({union}) u GROUP BY account"
+
+
+def opening_sql(params: TraceParams) -> str:
+    """Per ledger account: the lowest running balance over the window up to the end of its span
+    (its implied opening balance is minus that, when negative) and its net flow before the span."""
+    order = "DESC" if params.backward else "ASC"
+    upto, before = ("ts >= rlo", "ts > rhi") if params.backward else ("ts <= rhi", "ts < rlo")
+    return (
+        "WITH ev AS ("
+        f"SELECT l.account, w.ts, 0 AS ord, w.txn_id, -w.amt AS delta, l.rlo, l.rhi FROM {WIN} w "
+        "JOIN _trace_led l ON w.src = l.account "
+        "UNION ALL "
+        f"SELECT l.account, w.ts, 1 AS ord, w.txn_id, w.amt AS delta, l.rlo, l.rhi FROM {WIN} w "
+        "JOIN _trace_led l ON w.dst = l.account), "
+        "run AS (SELECT account, ts, delta, rlo, rhi, sum(delta) OVER (PARTITION BY account "
+        f"ORDER BY ts {order}, ord, txn_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS bal "
+        f"FROM ev WHERE {upto}) "
+        f"SELECT account, least(min(bal), 0) AS min_bal, sum(CASE WHEN {before} THEN delta ELSE 0 END) AS pre "
+        "FROM run GROUP BY account"
+    )
+
+
+def events_sql() -> str:
+    """The sub-graph: payments out of seeds, and every payment in or out of a ledger account
+    during its span (clean ones too: they set the balance that taint mixes with)."""
+    cols = "w.txn_id, w.source_id, w.origin_line, w.ts, w.src, w.dst, w.amt, w.rel, w.cred"
+    return (
+        f"SELECT {cols} FROM {WIN} w JOIN _trace_seed s ON w.src = s.account "
+        "UNION "
+        f"SELECT {cols} FROM {WIN} w JOIN _trace_led l ON w.src = l.account WHERE w.ts BETWEEN l.rlo AND l.rhi "
+        "UNION "
+        f"SELECT {cols} FROM {WIN} w JOIN _trace_led l ON w.dst = l.account WHERE w.ts BETWEEN l.rlo AND l.rhi"
+    )
+
+
+@dataclass
+class SubGraph:
+    events: pa.Table  # txn_id, source_id, origin_line, ts, src, dst, amt, rel, cred
+    spans: pa.Table  # account, rlo, rhi
+    openings: pa.Table  # account, min_bal, pre
+    hops_run: int
+    frontier_sizes: list[int]
+    sql: list[str]
+
+
+def extract(case: Case, params: TraceParams, seeds: list[str], targets: list[str]) -> SubGraph:
+    """Run the frontier expansion and pull the sub-graph; temp tables are dropped afterwards."""
+    e = case.engine
+    run: list[str] = []
+
+    def execute(sql: str) -> None:
+        run.append(sql)
+        e.execute(sql)
+
+    made = [WIN, "_trace_seed", "_trace_target", "_trace_led"]
+    try:
+        execute(f"CREATE OR REPLACE TEMP TABLE {WIN} AS {window_sql(params)}")
+        for name, values in (("_trace_seed", seeds), ("_trace_target", targets)):
+            e.register_arrow(f"{name}_in", pa.table({"account": pa.array(values, pa.string())}))
+            execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT account FROM {name}_in")
+            e.unregister(f"{name}_in")
+        fronts: list[str] = []
+        sizes: list[int] = []
+        # Taint reaching an account at hop K cannot move on, so only hops 1..K-1 make ledgers.
+        for k in range(1, params.max_hops):
+            hop, front = f"_trace_hop{k}", f"_trace_front{k}"
+            made += [hop, front]
+            execute(f"CREATE OR REPLACE TEMP TABLE {hop} AS "
+                    + (first_hop_sql(params) if k == 1 else next_hop_sql(params, fronts[-1])))
+            execute(f"CREATE OR REPLACE TEMP TABLE {front} AS {frontier_sql(params, hop)}")
+            size = int(e.scalar(f"SELECT count(*) FROM {front}"))
+            fronts.append(front)
+            sizes.append(size)
+            if size == 0:
+                break
+        if fronts:
+            execute(f"CREATE OR REPLACE TEMP TABLE _trace_led AS {ledger_span_sql(params, fronts)}")
+        else:  # a one-hop trace replays no ledger
+            execute("CREATE OR REPLACE TEMP TABLE _trace_led AS SELECT account, ts AS rlo, ts AS rhi "
+                    f"FROM {WIN} WHERE 1 = 0")
+        spans = e.query("SELECT account, rlo, rhi FROM _trace_led")
+        openings = e.query(opening_sql(params))
+        run.append(opening_sql(params))
+        events = e.query(events_sql())
+        run.append(events_sql())
+        return SubGraph(events, spans, openings, len(fronts) + 1, sizes, run)
+    finally:
+        for name in made:
+            e.execute(f"DROP TABLE IF EXISTS {name}")

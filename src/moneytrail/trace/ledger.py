@@ -1,0 +1,244 @@
+"""Taint allocation over an extracted sub-graph: one ledger per account, replayed in time order.
+
+The ledger runs in Python over the small sub-graph that the SQL frontier extracted (the
+architecture allows loops there). Taint is kept in *units*: the taint a payment carries at one hop
+depth. Every unit remembers which earlier units it was paid out of (``parents``), so paths can be
+rebuilt afterwards, and how much of it stopped at its receiver (``retained``).
+
+Time is "loop time": epoch microseconds, negated for a backward trace, so that "later" always
+means a larger number and the same rules serve both directions.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from moneytrail.trace.params import Method
+
+# Parts of a unit smaller than this stay where they are: they would only clutter the ledgers.
+DUST = 1e-9
+
+
+@dataclass
+class Allocation:
+    """Units of taint, their provenance and where each one stopped."""
+
+    edge: list[int] = field(default_factory=list)
+    depth: list[int] = field(default_factory=list)
+    amount: list[float] = field(default_factory=list)
+    parents: list[list[tuple[int, float]]] = field(default_factory=list)
+    retained: list[float] = field(default_factory=list)
+
+    def add(self, edge: int, depth: int, amount: float, parents: list[tuple[int, float]]) -> int:
+        self.edge.append(edge)
+        self.depth.append(depth)
+        self.amount.append(amount)
+        self.parents.append(parents)
+        self.retained.append(0.0)
+        return len(self.edge) - 1
+
+
+class _Context:
+    def __init__(self, alloc: Allocation, arrival: list[int], gap: int, max_hops: int) -> None:
+        self.alloc = alloc
+        self.arrival = arrival  # loop time at which each unit reached its receiver
+        self.gap = gap
+        self.max_hops = max_hops
+
+    def live(self, unit: int, t: int) -> bool:
+        """A unit may be passed on only after it arrived, within the gap, and below the hop limit."""
+        return t - self.arrival[unit] <= self.gap and self.alloc.depth[unit] < self.max_hops
+
+    def retain(self, unit: int, amount: float) -> None:
+        self.alloc.retained[unit] += amount
+
+
+class _FifoPool:
+    """First in, first out: payments consume deposits in order of receipt, clean or tainted."""
+
+    def __init__(self, ctx: _Context, opening: float) -> None:
+        self.ctx = ctx
+        self.lots: deque[list[object]] = deque()
+        if opening > 0:
+            self.lots.append([opening, {}])
+
+    def deposit(self, money: float, taint: dict[int, float]) -> None:
+        self.lots.append([money, taint])
+
+    def draw(self, money: float, t: int) -> dict[int, float]:
+        out: dict[int, float] = {}
+        ctx = self.ctx
+        while money > DUST and self.lots:
+            lot = self.lots[0]
+            have = float(lot[0])  # type: ignore[arg-type]
+            comps: dict[int, float] = lot[1]  # type: ignore[assignment]
+            take = min(money, have)
+            frac = 1.0 if take >= have else take / have
+            for unit, amount in list(comps.items()):
+                part = amount * frac
+                if ctx.live(unit, t):
+                    out[unit] = out.get(unit, 0.0) + part
+                else:
+                    ctx.retain(unit, part)
+                comps[unit] = amount - part
+            money -= take
+            if frac >= 1.0:
+                self.lots.popleft()
+            else:
+                lot[0] = have - take
+        return out
+
+    def close(self) -> None:
+        for lot in self.lots:
+            for unit, amount in lot[1].items():  # type: ignore[attr-defined]
+                self.ctx.retain(unit, amount)
+
+
+class _ProportionalPool:
+    """Haircut: each payment carries the tainted share of the balance at that moment."""
+
+    def __init__(self, ctx: _Context, opening: float) -> None:
+        self.ctx = ctx
+        self.balance = opening
+        self.comps: dict[int, float] = {}
+
+    def deposit(self, money: float, taint: dict[int, float]) -> None:
+        self.balance += money
+        for unit, amount in taint.items():
+            self.comps[unit] = self.comps.get(unit, 0.0) + amount
+
+    def draw(self, money: float, t: int) -> dict[int, float]:
+        out: dict[int, float] = {}
+        if self.comps:
+            frac = 1.0 if money >= self.balance else money / self.balance
+            for unit, amount in list(self.comps.items()):
+                if not self.ctx.live(unit, t):  # expired taint stays here for good
+                    self.ctx.retain(unit, amount)
+                    del self.comps[unit]
+                    continue
+                part = amount * frac
+                out[unit] = part
+                self.comps[unit] = amount - part
+        self.balance -= money
+        return out
+
+    def close(self) -> None:
+        for unit, amount in self.comps.items():
+            self.ctx.retain(unit, amount)
+
+
+class _PoisonPool:
+    """Poison: while any live taint is held, every payment is tainted in full; taint is not used up."""
+
+    def __init__(self, ctx: _Context, opening: float) -> None:
+        self.ctx = ctx
+        self.comps: dict[int, float] = {}
+
+    def deposit(self, money: float, taint: dict[int, float]) -> None:
+        for unit, amount in taint.items():
+            self.comps[unit] = self.comps.get(unit, 0.0) + amount
+
+    def draw(self, money: float, t: int) -> dict[int, float]:
+        for unit in [u for u in self.comps if not self.ctx.live(u, t)]:
+            self.ctx.retain(unit, self.comps.pop(unit))
+        total = sum(self.comps.values())
+        if total <= 0:
+            return {}
+        return {unit: money * amount / total for unit, amount in self.comps.items()}
+
+    def close(self) -> None:
+        for unit, amount in self.comps.items():
+            self.ctx.retain(unit, amount)
+
+
+_POOLS = {Method.FIFO: _FifoPool, Method.PROPORTIONAL: _ProportionalPool, Method.POISON: _PoisonPool}
+
+
+@dataclass(frozen=True)
+class LedgerInput:
+    """The sub-graph, oriented so money flows src -> dst and sorted by loop time ``t``."""
+
+    src: Sequence[str]
+    dst: Sequence[str]
+    t: Sequence[int]
+    amount: Sequence[float]
+    seeds: frozenset[str]
+    targets: frozenset[str]
+    # account -> (first, last) loop time at which its ledger is replayed, and its balance at ``first``
+    ranges: dict[str, tuple[int, int]]
+    start_balance: dict[str, float]
+
+
+def allocate(data: LedgerInput, method: Method, *, gap: int, max_hops: int, min_taint: float) -> Allocation:
+    """Replay every ledger in time order and return the units of taint.
+
+    At equal times all payments out are made before any money in arrives, so money never leaves
+    an account at the moment it lands (each hop strictly follows the previous one).
+    """
+    alloc = Allocation()
+    arrival: list[int] = []
+    ctx = _Context(alloc, arrival, gap, max_hops)
+    pool_cls = _POOLS[method]
+    pools: dict[str, _FifoPool | _ProportionalPool | _PoisonPool] = {}
+    n = len(data.t)
+    i = 0
+    while i < n:
+        now = data.t[i]
+        j = i
+        while j < n and data.t[j] == now:
+            j += 1
+        carried: list[list[int]] = []
+        for e in range(i, j):  # payments out
+            sender = data.src[e]
+            units: list[int] = []
+            if sender in data.seeds:
+                units.append(alloc.add(e, 1, float(data.amount[e]), []))
+            else:
+                pool = _pool_at(pools, pool_cls, ctx, data, sender, now)
+                if pool is not None:
+                    units.extend(_split_by_depth(alloc, e, pool.draw(float(data.amount[e]), now)))
+            arrival.extend(now for _ in units)
+            carried.append(units)
+        for e, units in zip(range(i, j), carried, strict=True):  # money in
+            receiver = data.dst[e]
+            pool = None if receiver in data.seeds or receiver in data.targets else \
+                _pool_at(pools, pool_cls, ctx, data, receiver, now)
+            taint: dict[int, float] = {}
+            for unit in units:
+                if pool is None or alloc.amount[unit] < min_taint or alloc.depth[unit] >= max_hops:
+                    ctx.retain(unit, alloc.amount[unit])
+                else:
+                    taint[unit] = alloc.amount[unit]
+            if pool is not None:
+                pool.deposit(float(data.amount[e]), taint)
+        i = j
+    for pool in pools.values():
+        pool.close()
+    return alloc
+
+
+def _pool_at(pools: dict[str, _FifoPool | _ProportionalPool | _PoisonPool],
+             pool_cls: type[_FifoPool] | type[_ProportionalPool] | type[_PoisonPool], ctx: _Context,
+             data: LedgerInput, account: str, now: int) -> _FifoPool | _ProportionalPool | _PoisonPool | None:
+    """The account's ledger if it is replayed at this moment, created on first use."""
+    span = data.ranges.get(account)
+    if span is None or not span[0] <= now <= span[1]:
+        return None
+    pool = pools.get(account)
+    if pool is None:
+        pool = pools[account] = pool_cls(ctx, data.start_balance.get(account, 0.0))
+    return pool
+
+
+def _split_by_depth(alloc: Allocation, edge: int, drawn: dict[int, float]) -> list[int]:
+    """One new unit per depth: taint that travelled k hops to get here travels k + 1 from here."""
+    by_depth: dict[int, list[tuple[int, float]]] = {}
+    for parent, amount in drawn.items():
+        if amount > DUST:
+            by_depth.setdefault(alloc.depth[parent] + 1, []).append((parent, amount))
+        elif amount > 0:
+            alloc.retained[parent] += amount  # dust stays with the sender
+    return [alloc.add(edge, depth, sum(a for _, a in parents), parents)
+            for depth, parents in sorted(by_depth.items())]
