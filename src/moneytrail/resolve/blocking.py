@@ -1,0 +1,40 @@
+"""Blocking: which pairs of records are worth comparing. Set-based SQL over the key tables.
+
+Two records are a candidate pair when they share a key: a name key (see features.block_keys) or
+an identifier value (features.identifier_keys). Keys held by more than ``max_block`` records say little (a common first name with
+a common initial) and would make the join quadratic, so they are dropped.
+"""
+
+from __future__ import annotations
+
+DEFAULT_MAX_BLOCK = 200
+
+
+def self_pairs_sql(keys: str, *, max_block: int = DEFAULT_MAX_BLOCK,
+                   new_ids: str | None = None) -> str:
+    """(left_id, right_id, grp) with left_id < right_id, from one set of records.
+
+    With ``new_ids`` (a relation of entity_id) only pairs touching a new record are produced: an
+    incremental run compares newcomers with everything, and nothing old with anything old.
+    """
+    touch = (f" AND (a.entity_id IN (SELECT entity_id FROM {new_ids}) "
+             f"OR b.entity_id IN (SELECT entity_id FROM {new_ids}))") if new_ids else ""
+    return f"""
+        WITH freq AS (SELECT block_key FROM {keys} GROUP BY block_key HAVING count(*) <= {int(max_block)}),
+        k AS (SELECT k.entity_id, k.grp, k.block_key FROM {keys} k JOIN freq f ON f.block_key = k.block_key)
+        SELECT DISTINCT a.entity_id AS left_id, b.entity_id AS right_id, a.grp
+        FROM k a JOIN k b ON a.block_key = b.block_key AND a.grp = b.grp AND a.entity_id < b.entity_id
+        WHERE 1 = 1{touch}"""
+
+
+def cross_pairs_sql(left_keys: str, right_keys: str, *, max_block: int = DEFAULT_MAX_BLOCK) -> str:
+    """(left_id, right_id, grp): pairs between two sets of records (case entities x list entities).
+
+    Key frequency is counted on the left (case) side; a list entry is compared with at most
+    ``max_block`` case records per key.
+    """
+    return f"""
+        WITH freq AS (SELECT block_key FROM {left_keys} GROUP BY block_key HAVING count(*) <= {int(max_block)})
+        SELECT DISTINCT a.entity_id AS left_id, b.entity_id AS right_id, a.grp
+        FROM {left_keys} a JOIN freq f ON f.block_key = a.block_key
+        JOIN {right_keys} b ON b.block_key = a.block_key AND b.grp = a.grp"""

@@ -1,0 +1,94 @@
+"""Clustering matched pairs into canonical entities, under the analyst's judgements.
+
+Edges are merged strongest first (positive judgements, then by probability). Two clusters are never
+joined when a negative judgement spans them, so a "not the same" answer splits a cluster even when a
+chain of high-scoring pairs would connect the two records. The loop runs over matched pairs only
+(the survivors of blocking and scoring), never over raw records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class Clusters:
+    """Union-find with cannot-link constraints between members."""
+
+    def __init__(self, cannot_link: Iterable[tuple[str, str]] = ()) -> None:
+        self.parent: dict[str, str] = {}
+        self.size: dict[str, int] = {}
+        # root -> the roots of clusters it must never join; kept only for judged records (few).
+        self.forbidden: dict[str, set[str]] = {}
+        for a, b in cannot_link:
+            self.forbidden.setdefault(self.find(a), set()).add(self.find(b))
+            self.forbidden.setdefault(self.find(b), set()).add(self.find(a))
+
+    def find(self, x: str) -> str:
+        parent = self.parent
+        if x not in parent:
+            parent[x] = x
+            self.size[x] = 1
+            return x
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: str, b: str) -> bool:
+        """Join the clusters of a and b unless a negative judgement forbids it; True if joined."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        fa, fb = self.forbidden.get(ra), self.forbidden.get(rb)
+        if (fa and rb in fa) or (fb and ra in fb):
+            return False
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        if fb:
+            merged = self.forbidden.setdefault(ra, set())
+            merged.update(fb)
+            for other in fb:
+                peers = self.forbidden.get(other)
+                if peers is not None:
+                    peers.discard(rb)
+                    peers.add(ra)
+            del self.forbidden[rb]
+        return True
+
+    def groups(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for x in self.parent:
+            out.setdefault(self.find(x), []).append(x)
+        return out
+
+
+def canonical_ids(groups: Iterable[list[str]], previous: dict[str, str]) -> dict[str, str]:
+    """entity_id -> canonical_id for clusters of two or more.
+
+    A cluster keeps the canonical id it had before (the smallest among its members' previous ids),
+    so records added later join an existing canonical entity instead of renaming it; a new cluster
+    takes its smallest member id.
+    """
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for members in sorted((sorted(g) for g in groups if len(g) > 1), key=lambda g: g[0]):
+        prior = sorted({previous[m] for m in members if m in previous} - taken)
+        canonical = prior[0] if prior else members[0]
+        if canonical in taken:
+            canonical = members[0]
+        taken.add(canonical)
+        for m in members:
+            mapping[m] = canonical
+    return mapping
+
+
+def cluster_pairs(edges: Iterable[tuple[str, str]], cannot_link: Iterable[tuple[str, str]]) -> Clusters:
+    """Merge ``edges`` in the order given (strongest first) under the cannot-link constraints."""
+    clusters = Clusters(cannot_link)
+    for a, b in edges:
+        clusters.union(a, b)
+    return clusters

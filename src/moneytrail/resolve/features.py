@@ -1,0 +1,183 @@
+"""Features of party entities: normalised names, blocking keys and evidence values.
+
+Names and evidence are read from FtM statements with SQL. Transliteration needs ICU, so names are
+normalised in Python once per *distinct* name (names repeat across records and sources), then joined
+back to entities in SQL. Evidence values are normalised with vectorised pyarrow compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from moneytrail.engine import Engine
+from moneytrail.model.names import normalize_name, skeleton
+
+PERSON_GROUP, ORG_GROUP = "person", "org"
+PARTY_SCHEMATA = ("Person", "Company", "Organization", "LegalEntity", "PublicBody")
+NAME_PROPS = ("name", "alias", "previousName", "weakAlias")
+# Evidence classes: strong identifiers, then weaker facts for or against a match.
+IDENTIFIER_CLASSES = {
+    "iban": "iban", "bicCode": "bic", "swiftBic": "bic", "registrationNumber": "registration",
+    "taxNumber": "tax", "innCode": "tax", "vatCode": "tax", "passportNumber": "passport",
+    "idNumber": "id_number", "ogrnCode": "ogrn", "leiCode": "lei", "okpoCode": "okpo",
+}
+OTHER_CLASSES = {
+    "birthDate": "birth_date", "incorporationDate": "birth_date", "country": "country",
+    "nationality": "country", "citizenship": "country", "jurisdiction": "country", "address": "address",
+}
+PROP_CLASSES = {**IDENTIFIER_CLASSES, **OTHER_CLASSES}
+MAX_KEY_TOKENS = 4
+
+
+def _quoted(values: tuple[str, ...] | list[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def party_names_sql(statements: str = "statements", only_new: bool = False) -> str:
+    """(entity_id, grp, name): names of people and organisations; first+last names are combined.
+
+    ``only_new`` keeps entities that resolution has not seen yet (absent from resolve_records).
+    """
+    schemata = _quoted(PARTY_SCHEMATA)
+    new_filter = (" AND entity_id NOT IN (SELECT entity_id FROM resolve_records)" if only_new else "")
+    return f"""
+        WITH party AS (
+            SELECT entity_id, max(CASE WHEN schema = 'Person' THEN 1 ELSE 0 END) AS is_person
+            FROM {statements} WHERE schema IN ({schemata}){new_filter} GROUP BY entity_id
+        ), raw AS (
+            SELECT entity_id, value AS name FROM {statements} WHERE prop IN ({_quoted(NAME_PROPS)})
+            UNION
+            SELECT f.entity_id, f.value || ' ' || l.value AS name
+            FROM {statements} f JOIN {statements} l ON l.entity_id = f.entity_id AND l.prop = 'lastName'
+            WHERE f.prop = 'firstName'
+        )
+        SELECT DISTINCT r.entity_id,
+               CASE WHEN p.is_person = 1 THEN '{PERSON_GROUP}' ELSE '{ORG_GROUP}' END AS grp, r.name
+        FROM raw r JOIN party p ON p.entity_id = r.entity_id
+        WHERE trim(r.name) <> ''"""
+
+
+def party_props_sql(statements: str = "statements", only_new: bool = False, with_accounts: bool = True) -> str:
+    """(entity_id, prop, value): evidence statements of party entities, plus the IBANs of accounts
+    they hold (from the accounts table and from FtM BankAccount entities with a holder)."""
+    schemata = _quoted(PARTY_SCHEMATA)
+    new_filter = " AND entity_id NOT IN (SELECT entity_id FROM resolve_records)" if only_new else ""
+    parts = [
+        f"SELECT entity_id, prop, value FROM {statements} WHERE schema IN ({schemata}) "
+        f"AND prop IN ({_quoted(list(PROP_CLASSES))}){new_filter}",
+        f"SELECT h.value AS entity_id, 'iban' AS prop, i.value FROM {statements} h "
+        f"JOIN {statements} i ON i.entity_id = h.entity_id AND i.prop = 'iban' WHERE h.prop = 'holder'",
+    ]
+    if with_accounts:
+        parts.append("SELECT holder_entity_id AS entity_id, 'iban' AS prop, iban AS value FROM accounts "
+                     "WHERE holder_entity_id IS NOT NULL AND iban IS NOT NULL")
+    body = " UNION ".join(parts)
+    if only_new:
+        return f"SELECT * FROM ({body}) u WHERE entity_id NOT IN (SELECT entity_id FROM resolve_records)"
+    return body
+
+
+def block_keys(norm: str, grp: str) -> list[str]:
+    """Blocking keys of one normalised name.
+
+    People: the skeleton of each token paired with the initial of each other token, so reordered,
+    transliterated and initialled forms of a name share a key. Organisations: each core token's
+    skeleton. A one-token name is its own key. Keys that are too common are dropped at blocking time.
+    """
+    tokens = [t for t in norm.split() if t][:MAX_KEY_TOKENS]
+    if grp == ORG_GROUP:
+        skels = {skeleton(t) for t in tokens if len(t) > 2 and t not in ("llc", "jsc", "plc", "lp", "llp")}
+        return sorted(f"o:{s}" for s in skels if len(s) >= 2) or ([f"o:{norm}"] if norm else [])
+    if len(tokens) == 1:
+        return [f"p:{skeleton(tokens[0]) or tokens[0]}"]
+    keys = set()
+    for i, t in enumerate(tokens):
+        if len(t) < 2:
+            continue
+        s = skeleton(t) or t
+        for j, u in enumerate(tokens):
+            if i != j:
+                keys.add(f"p:{s}:{u[0]}")
+    return sorted(keys)
+
+
+@dataclass
+class Features:
+    names: pa.Table  # entity_id, grp, name, norm
+    keys: pa.Table   # entity_id, grp, block_key
+    props: pa.Table  # entity_id, prop_class, value
+
+
+def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Normalise each distinct (grp, name) once and derive its blocking keys."""
+    grp_col = names.column("grp").combine_chunks()
+    name_col = names.column("name").combine_chunks()
+    combined = pc.binary_join_element_wise(grp_col, name_col, "\x1f")
+    distinct = pc.unique(combined).to_pylist()
+    norms: list[str] = []
+    key_idx: list[int] = []
+    key_val: list[str] = []
+    for i, item in enumerate(distinct):
+        grp, name = item.split("\x1f", 1)
+        norm = normalize_name(name, "Person" if grp == PERSON_GROUP else "Company")
+        norms.append(norm)
+        for key in block_keys(norm, grp):
+            key_idx.append(i)
+            key_val.append(key)
+    position = pc.index_in(combined, value_set=pa.array(distinct, pa.string()))
+    norm_col = pc.take(pa.array(norms, pa.string()), position)
+    named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": name_col, "norm": norm_col})
+    named = named.filter(pc.not_equal(named.column("norm"), ""))
+    # Expand keys per entity: take the (distinct name -> keys) rows for each entity's names.
+    key_table = pa.table({"i": pa.array(key_idx, pa.int64()), "block_key": pa.array(key_val, pa.string())})
+    ent = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "i": position.cast(pa.int64())})
+    keys = ent.join(key_table, "i").select(["entity_id", "grp", "block_key"])
+    keys = keys.group_by(["entity_id", "grp", "block_key"]).aggregate([])
+    return named, keys
+
+
+def normalise_props(props: pa.Table) -> pa.Table:
+    """(entity_id, prop, value) -> (entity_id, prop_class, value) with comparable values."""
+    if props.num_rows == 0:
+        return pa.table({"entity_id": pa.array([], pa.string()), "prop_class": pa.array([], pa.string()),
+                         "value": pa.array([], pa.string())})
+    classes = pa.array(list(PROP_CLASSES.values()), pa.string())
+    idx = pc.index_in(props.column("prop"), value_set=pa.array(list(PROP_CLASSES), pa.string()))
+    prop_class = pc.take(classes, idx)
+    value = pc.utf8_trim_whitespace(props.column("value"))
+    upper = pc.replace_substring_regex(pc.utf8_upper(value), r"[^0-9A-Z]", "")
+    lower = pc.utf8_lower(value)
+    is_id = pc.is_in(prop_class, value_set=pa.array(sorted(set(IDENTIFIER_CLASSES.values())), pa.string()))
+    clean = pc.if_else(
+        is_id, upper,
+        pc.if_else(pc.equal(prop_class, "birth_date"), pc.utf8_slice_codeunits(value, 0, 10),
+                   pc.if_else(pc.equal(prop_class, "address"),
+                              pc.utf8_trim_whitespace(pc.replace_substring_regex(lower, r"[^\w]+", " ")),
+                              lower)))
+    out = pa.table({"entity_id": props.column("entity_id"), "prop_class": prop_class, "value": clean})
+    out = out.filter(pc.and_(pc.is_valid(out.column("prop_class")), pc.not_equal(out.column("value"), "")))
+    return out.group_by(["entity_id", "prop_class", "value"]).aggregate([])
+
+
+def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:
+    """(entity_id, grp, block_key) for each identifier value: a shared IBAN or tax id is a candidate
+    pair whatever the names say."""
+    ids = props.filter(pc.is_in(props.column("prop_class"),
+                                value_set=pa.array(sorted(set(IDENTIFIER_CLASSES.values())), pa.string())))
+    groups = names.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([])
+    joined = ids.join(groups, "entity_id")
+    key = pc.binary_join_element_wise(pa.scalar("i"), joined.column("prop_class"), joined.column("value"), ":")
+    return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
+
+
+def extract_features(engine: Engine, statements: str = "statements", *, only_new: bool = False,
+                     with_accounts: bool = True) -> Features:
+    names = engine.query(party_names_sql(statements, only_new))
+    named, keys = featurise_names(names)
+    props = normalise_props(engine.query(party_props_sql(statements, only_new, with_accounts)))
+    props = props.filter(pc.is_in(props.column("entity_id"), value_set=pc.unique(named.column("entity_id"))))
+    keys = pa.concat_tables([keys, identifier_keys(named, props).cast(keys.schema)])
+    return Features(named, keys, props)
