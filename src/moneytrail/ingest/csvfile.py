@@ -1,0 +1,151 @@
+"""Reading CSV files set-wise through the engine, with line numbers and structural rejects.
+
+The header is read here (so a wrong delimiter or a missing column is a clear error naming line 1); the
+body is scanned by the engine with every column as text. Lines the reader cannot split (too few or too
+many fields, invalid UTF-8) land in the engine's rejects table and are quarantined with their line.
+
+Line numbers: the engine's CSV scan keeps file order, so ``row_number() OVER ()`` is the ordinal of a
+good record; the rejects table gives the record line of each bad one, and a good record's line is its
+ordinal plus the header plus the rejected records before it. Line numbers count records, as the
+engine's rejects do: a blank line or a newline inside a quoted field is not counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from moneytrail.engine import EngineError
+from moneytrail.ingest.filelog import FileIngest
+from moneytrail.ingest.result import IngestError
+
+_OTHER_DELIMITERS = (";", "\t", "|", ",")
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _first_line(path: Path) -> bytes:
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as gz:
+                return gz.readline(1 << 20)
+        with path.open("rb") as fh:
+            return fh.readline(1 << 20)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise IngestError(f"{path}: line 1: cannot read ({exc})") from exc
+
+
+def dedupe_names(names: list[str]) -> list[str]:
+    """Repeated header names get ``.1``, ``.2`` (AMLworld has two ``Account`` columns)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        n = seen.get(name, 0)
+        out.append(name if n == 0 else f"{name}.{n}")
+        seen[name] = n + 1
+    return out
+
+
+def read_header(path: Path, delimiter: str, required: list[str]) -> list[str]:
+    """The header's column names (deduplicated); errors name the file, line 1 and the reason."""
+    raw = _first_line(path)
+    try:
+        text = raw.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path}: line 1: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                          "re-encode the file as UTF-8") from exc
+    if not text.strip():
+        raise IngestError(f"{path}: line 1: empty header; expected columns {', '.join(required)}")
+    names = dedupe_names([c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=delimiter))])
+    missing = [c for c in required if c not in names]
+    if missing:
+        for other in _OTHER_DELIMITERS:
+            if other != delimiter and all(
+                    c in dedupe_names([x.strip() for x in next(csv.reader(io.StringIO(text), delimiter=other))])
+                    for c in required):
+                raise IngestError(f"{path}: line 1: wrong delimiter: expected {delimiter!r} but the header is "
+                                  f"separated by {other!r}; pass the right delimiter in the mapping")
+        raise IngestError(f"{path}: line 1: missing columns {', '.join(missing)} (header has {', '.join(names)})")
+    return names
+
+
+def gzip_truncation_line(path: Path) -> int:
+    """How many complete lines a broken gzip file yields before its stream ends."""
+    lines = 0
+    try:
+        with gzip.open(path, "rb") as gz:
+            while chunk := gz.read(1 << 20):
+                lines += chunk.count(b"\n")
+    except (OSError, EOFError, zlib.error):
+        return lines
+    return lines
+
+
+@dataclass(frozen=True)
+class Staged:
+    table: str          # temp table: _k (good-record ordinal) and the typed columns
+    columns: list[str]  # header names
+    rows: int           # good records (parsed into the table)
+    rejected: int       # structurally broken records, already quarantined
+    shifts: str | None  # temp table of (lo, hi, shift) when rejects moved line numbers
+
+    def from_sql(self) -> str:
+        """The staged rows with their line number ``_line``."""
+        if self.shifts is None:
+            return f"(SELECT s.*, s._k + 1 AS _line FROM {self.table} s)"
+        return (f"(SELECT s.*, s._k + 1 + coalesce(i.shift, 0) AS _line FROM {self.table} s "
+                f"LEFT JOIN {self.shifts} i ON s._k > i.lo AND s._k <= i.hi)")
+
+    def drop_sql(self) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {t}" for t in (self.table, self.shifts) if t]
+
+
+def stage_csv(fi: FileIngest, *, delimiter: str, required: list[str], build: Callable[[dict[str, str], str], str],
+              table: str = "_ingest_stage") -> Staged:
+    """Scan the file into temp table ``table`` = ``build(columns, raw)``: ``raw`` is a relation of the file's
+    text columns plus ``_k`` (the good-record ordinal), ``columns`` maps header names to its columns, and
+    the query must keep ``_k``. Rejected records are quarantined with their line."""
+    engine = fi.case.engine
+    names = read_header(fi.path, delimiter, required)
+    positional = [f"c{i}" for i in range(len(names))]
+    rejects = f"_rejects_{fi.ingest_id[:12]}"
+    scan = engine.csv_scan_sql(fi.path, delimiter=delimiter, header=True, columns=positional, rejects_table=rejects)
+    raw = f"(SELECT row_number() OVER () AS _k, * FROM {scan}) raw"
+    query = build(dict(zip(names, positional, strict=True)), raw)
+    try:
+        engine.execute(f"DROP TABLE IF EXISTS {table}")
+        engine.execute(f"CREATE TEMP TABLE {table} AS {query}")
+    except EngineError as exc:
+        message = str(exc).split("\n-- while running", 1)[0]
+        if "gzip" in message.lower():
+            raise IngestError(f"{fi.path}: gzip stream truncated or corrupt after line "
+                              f"{gzip_truncation_line(fi.path)}: {message}") from exc
+        raise IngestError(f"{fi.path}: cannot read as CSV: {message}") from exc
+    # One row per rejected record (a record may have several errors); good_before = good records before it.
+    rej = f"{table}_rej"
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {rej} AS SELECT line, raw, reason, "
+                   f"line - 2 - (row_number() OVER (ORDER BY line) - 1) AS good_before FROM ("
+                   f"SELECT line, min(csv_line) AS raw, min(error_type || ': ' || error_message) AS reason "
+                   f"FROM {rejects} GROUP BY line) r")
+    rejected = int(engine.scalar(f"SELECT count(*) FROM {rej}"))
+    shifts = None
+    if rejected:
+        engine.execute(f"INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, line, raw, reason "
+                       f"FROM {rej}", [fi.ingest_id, fi.origin])
+        # Good ordinals in (lo, hi] come after `shift` rejected records.
+        shifts = f"{table}_shifts"
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE {shifts} AS SELECT good_before AS lo, "
+                       f"coalesce(lead(good_before) OVER (ORDER BY line), 9223372036854775806) AS hi, "
+                       f"row_number() OVER (ORDER BY line) AS shift FROM {rej}")
+    for t in (rejects, rejects + "_scan", rej):
+        engine.execute(f"DROP TABLE IF EXISTS {t}")
+    rows = int(engine.scalar(f"SELECT count(*) FROM {table}"))
+    return Staged(table=table, columns=names, rows=rows, rejected=rejected, shifts=shifts)

@@ -1,0 +1,120 @@
+"""One file, one ingest: content hash, the ingest_log row, the source, and the single transaction.
+
+Re-ingesting a file whose content hash (for the same kind) is already logged adds nothing. Each file's
+ingest runs inside one DB transaction whose last statement writes its ingest_log row, so a crash or
+``kill -9`` leaves either the whole file or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from moneytrail.ingest.result import IngestError, IngestResult
+from moneytrail.model.ids import stable_id
+from moneytrail.store.case import Case
+from moneytrail.store.sources import SourceRecord, upsert_source
+
+# The default kind of source (and so its default Admiralty grade) per kind of ingest.
+SOURCE_KIND = {"transactions": "bank_record", "accounts": "bank_record", "entities": "registry",
+               "events": "event_dataset", "patterns": "dataset", "rates": "dataset", "labels": "dataset"}
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha1()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def default_source(path: Path, kind: str, content_hash: str, source_kind: str | None = None) -> SourceRecord:
+    return SourceRecord(source_id=f"file-{content_hash[:16]}", kind=source_kind or SOURCE_KIND.get(kind, "dataset"),
+                        title=path.name, path=str(path), content_hash=content_hash,
+                        retrieved_at=datetime.now(UTC).replace(tzinfo=None))
+
+
+@dataclass
+class FileIngest:
+    """State of one file's ingest, filled in by the format-specific code inside ``file_ingest``."""
+
+    case: Case
+    path: Path
+    kind: str
+    ingest_id: str
+    file_hash: str
+    source: SourceRecord
+    preset: str | None
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_quarantined: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def origin(self) -> str:
+        return str(self.path)
+
+    def quarantine_rows(self, rows: list[tuple[int | None, str | None, str]]) -> None:
+        """Quarantine a few rows found in Python: (line, raw text, reason)."""
+        for line, raw, reason in rows:
+            self.case.engine.execute(
+                "INSERT INTO quarantine (ingest_id, file, line, raw, reason) VALUES (?, ?, ?, ?, ?)",
+                [self.ingest_id, self.origin, line, raw, reason])
+
+
+def logged_result(case: Case, path: Path, kind: str, content_hash: str) -> IngestResult | None:
+    row = case.engine.rows(
+        "SELECT ingest_id, rows_read, rows_stored, rows_quarantined FROM ingest_log "
+        "WHERE file_hash = ? AND kind = ? ORDER BY started_at LIMIT 1", [content_hash, kind])
+    if not row:
+        return None
+    ingest_id, read, stored, quarantined = row[0]
+    return IngestResult(file=str(path), ingest_id=str(ingest_id), kind=kind, rows_read=int(read),
+                        rows_stored=int(stored), rows_quarantined=int(quarantined), seconds=0.0, skipped=True)
+
+
+@contextmanager
+def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None = None,
+                source: SourceRecord | None = None, source_kind: str | None = None,
+                result: list[IngestResult] | None = None) -> Iterator[FileIngest | None]:
+    """Yields a FileIngest to fill, or None when this file was already ingested (then ``result`` gets
+    the logged figures). On normal exit the ingest_log row is written and the transaction commits."""
+    p = Path(path)
+    if not p.is_file():
+        raise IngestError(f"{p}: no such file")
+    out = result if result is not None else []
+    content_hash = file_hash(p)
+    previous = logged_result(case, p, kind, content_hash)
+    if previous is not None:
+        out.append(previous)
+        yield None
+        return
+    started = datetime.now(UTC).replace(tzinfo=None)
+    clock = time.perf_counter()
+    src = source or default_source(p, kind, content_hash, source_kind)
+    state = FileIngest(case=case, path=p, kind=kind, ingest_id=stable_id(kind, content_hash, preset, length=24),
+                       file_hash=content_hash, source=src, preset=preset)
+    with case.engine.transaction():
+        upsert_source(case, src)
+        yield state
+        if state.rows_read != state.rows_stored + state.rows_quarantined:
+            raise IngestError(f"{p}: internal error, {state.rows_read} rows read but {state.rows_stored} stored "
+                              f"and {state.rows_quarantined} quarantined")
+        seconds = time.perf_counter() - clock
+        case.engine.execute(
+            "INSERT INTO ingest_log (ingest_id, kind, file, file_hash, preset, source_id, rows_read, rows_stored, "
+            "rows_quarantined, started_at, finished_at, seconds, details) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [state.ingest_id, kind, str(p), content_hash, preset, src.source_id, state.rows_read, state.rows_stored,
+             state.rows_quarantined, started, datetime.now(UTC).replace(tzinfo=None), seconds,
+             json.dumps(state.details, sort_keys=True, default=str)])
+    out.append(IngestResult(file=str(p), ingest_id=state.ingest_id, kind=kind, rows_read=state.rows_read,
+                            rows_stored=state.rows_stored, rows_quarantined=state.rows_quarantined,
+                            seconds=time.perf_counter() - clock, details=state.details))

@@ -1,0 +1,30 @@
+"""Small SQL expression builders shared by the ingest formats (text cleaning, dates, labels)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def text_sql(column: str) -> str:
+    """Trimmed text, NULL when empty."""
+    return f"nullif(trim(raw.{column}), '')"
+
+
+def timestamp_sql(expr: str, formats: Sequence[str], step_base_date: str | None = None) -> str:
+    """Parse with the first matching format; with ``step_base_date``, integer steps are days after it."""
+    if step_base_date is not None:
+        step = f"TRY_CAST({expr} AS INTEGER)"
+        return (f"CASE WHEN {step} >= 0 THEN CAST({literal(step_base_date)} AS TIMESTAMP) + to_days({step}) "
+                f"ELSE coalesce({', '.join(f'try_strptime({expr}, {literal(f)})' for f in formats)}) END"
+                if formats else f"CAST({literal(step_base_date)} AS TIMESTAMP) + to_days({step})")
+    return f"coalesce({', '.join(f'try_strptime({expr}, {literal(f)})' for f in formats)})"
+
+
+def label_sql(expr: str) -> str:
+    """1/0 from the usual spellings of true/false; NULL when absent."""
+    return (f"CASE WHEN lower({expr}) IN ('1', 'true', 't', 'yes', 'y') THEN 1 "
+            f"WHEN lower({expr}) IN ('0', 'false', 'f', 'no', 'n') THEN 0 END")

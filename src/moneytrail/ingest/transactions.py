@@ -1,0 +1,175 @@
+"""Transactions from CSV (plain or gzip) or Parquet, mapped by a preset or a user mapping, set-wise in SQL.
+
+Every row read is stored in ``transactions`` or quarantined with its line and reason, in one DB
+transaction per file. Conversion to the reporting currency: rows already in it need no rate; when the
+case has rates (``ingest rates``), a row whose currency has no rate on its day is quarantined, never
+guessed; when the case has no rates at all, such rows are stored with ``amount_rc`` NULL and are
+converted later by ``ingest rates`` (``rates_status`` in the ingest details says so).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from moneytrail.ingest.csvfile import Staged, stage_csv
+from moneytrail.ingest.filelog import FileIngest, file_ingest
+from moneytrail.ingest.mapping import PRESETS, Mapping
+from moneytrail.ingest.result import IngestError, IngestResult, Progress
+from moneytrail.ingest.sqltext import label_sql, literal, text_sql, timestamp_sql
+from moneytrail.store.case import Case
+from moneytrail.store.sources import SourceRecord
+
+_TXN_COLUMNS = ("txn_id", "ts", "from_account", "to_account", "amount", "currency", "amount_paid", "currency_paid",
+                "amount_rc", "channel", "source_id", "origin_file", "origin_line", "label", "label_typology",
+                "ingest_id")
+
+
+def currency_sql(expr: str, names: dict[str, str]) -> str:
+    """Currency names mapped to codes; three-letter text is taken as a code; anything else is NULL."""
+    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in names.items())
+    fallback = f"CASE WHEN length({expr}) = 3 THEN upper({expr}) END"
+    return f"CASE {expr} {cases} ELSE {fallback} END" if names else fallback
+
+
+def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> str:
+    """Select list parsing the raw text columns into typed fields plus the row's own problems."""
+    def col(f: str) -> str:
+        return text_sql(cols[m.columns[f]]) if f in m.columns and m.columns[f] in cols else "CAST(NULL AS VARCHAR)"
+
+    bank_default = literal(m.default_bank) if m.default_bank is not None else "''"
+    from_bank = f"coalesce({col('from_bank')}, {bank_default})"
+    to_bank = f"coalesce({col('to_bank')}, {bank_default})"
+    ts = timestamp_sql(col("timestamp"), m.timestamp_formats, m.step_base_date)
+    default_cur = literal(m.default_currency or reporting_currency)
+    currency = currency_sql(col("currency"), m.currency_names) if "currency" in m.columns else default_cur
+    currency_paid = currency_sql(col("currency_paid"), m.currency_names) if "currency_paid" in m.columns else "NULL"
+    if m.content_ids:
+        content = ", ".join(f"coalesce(raw.{c}, '')" for c in cols.values())
+        txn_id = f"substr(md5(concat_ws('|', {content})), 1, 24)"
+    else:
+        txn_id = col("txn_id")
+    return (f"raw._k, {txn_id} AS txn_id, {ts} AS ts, {col('timestamp')} AS ts_text, "
+            f"{from_bank} || ':' || {col('from_account')} AS from_account, {col('from_account')} AS from_acct_raw, "
+            f"{to_bank} || ':' || {col('to_account')} AS to_account, {col('to_account')} AS to_acct_raw, "
+            f"TRY_CAST({col('amount')} AS DOUBLE) AS amount, {col('amount')} AS amount_text, "
+            f"{currency} AS currency, {col('currency')} AS currency_text, "
+            f"TRY_CAST({col('amount_paid')} AS DOUBLE) AS amount_paid, {currency_paid} AS currency_paid, "
+            f"{col('channel')} AS channel, {col('source_ref')} AS source_ref, {label_sql(col('label'))} AS label, "
+            f"{col('label_typology')} AS label_typology")
+
+
+def reason_sql(*, has_rates: bool, reporting_currency: str, has_txn_id: bool) -> str:
+    """The first problem of a parsed row (NULL when it is good), for quarantine."""
+    checks = [
+        ("p.ts IS NULL", "'unparseable timestamp ' || coalesce(quote_text, '(empty)')".replace(
+            "quote_text", "'''' || p.ts_text || ''''")),
+        ("p.amount IS NULL", "'unparseable amount ' || coalesce('''' || p.amount_text || '''', '(empty)')"),
+        ("isnan(p.amount)", "'amount is NaN'"),
+        ("isinf(p.amount)", "'amount is infinite'"),
+        ("p.amount < 0", "'negative amount ' || p.amount_text"),
+        ("p.from_acct_raw IS NULL", "'missing from_account'"),
+        ("p.to_acct_raw IS NULL", "'missing to_account'"),
+        ("p.currency IS NULL", "'unknown currency ' || coalesce('''' || p.currency_text || '''', '(empty)')"),
+    ]
+    if has_txn_id:
+        checks.insert(0, ("p.txn_id IS NULL", "'missing txn_id'"))
+    if has_rates:
+        checks.append((f"p.currency <> {literal(reporting_currency)} AND r.rate IS NULL",
+                       "'no rate for ' || p.currency || ' on ' || CAST(CAST(p.ts AS DATE) AS VARCHAR)"))
+    return "CASE " + " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in checks) + " END"
+
+
+def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw: str, *, reporting_currency: str,
+                           has_rates: bool, delimiter: str) -> str:
+    """Parsed rows joined to the day's rate, with ``_reason`` and (for bad rows only) ``_raw`` text."""
+    rc = literal(reporting_currency)
+    reason = reason_sql(has_rates=has_rates, reporting_currency=reporting_currency, has_txn_id=not m.content_ids)
+    raw_cols = ", ".join(f"coalesce(p.{c}, '')" for c in cols.values())
+    passthrough = ", ".join(f"raw.{c}" for c in cols.values())
+    return (
+        f"SELECT p._k, p.txn_id, p.ts, p.from_account, p.to_account, p.amount, p.currency, p.amount_paid, "
+        f"p.currency_paid, CASE WHEN p.currency = {rc} THEN p.amount ELSE p.amount * r.rate END AS amount_rc, "
+        f"p.channel, p.source_ref, p.label, p.label_typology, {reason} AS _reason, "
+        f"CASE WHEN {reason} IS NOT NULL THEN concat_ws({literal(delimiter)}, {raw_cols}) END AS _raw "
+        f"FROM (SELECT {parsed_sql(m, cols, reporting_currency=reporting_currency)}, {passthrough} FROM {raw}) p "
+        f"LEFT JOIN rates_daily r ON r.currency = p.currency AND r.day = CAST(p.ts AS DATE)")
+
+
+def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
+    """Good staged rows -> transactions, bad ones -> quarantine; counts go to ``fi``."""
+    engine = fi.case.engine
+    src = staged.from_sql()
+    engine.execute(
+        f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT txn_id, ts, from_account, to_account, amount, "
+        f"currency, amount_paid, currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _line, label, "
+        f"label_typology, ? FROM {src} s WHERE _reason IS NULL", [fi.source.source_id, fi.origin, fi.ingest_id])
+    engine.execute(f"INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
+                   f"FROM {src} s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
+    bad = int(engine.scalar(f"SELECT count(*) FROM {staged.table} WHERE _reason IS NOT NULL"))
+    fi.rows_read += staged.rows + staged.rejected
+    fi.rows_stored += staged.rows - bad
+    fi.rows_quarantined += bad + staged.rejected
+    unconverted = int(engine.scalar(f"SELECT count(*) FROM {staged.table} WHERE _reason IS NULL AND amount_rc IS NULL"))
+    fi.details["amount_rc_missing"] = unconverted
+    if unconverted:
+        fi.details["rates_status"] = "no rates loaded: amount_rc is NULL until `ingest rates`"
+    for sql in staged.drop_sql():
+        engine.execute(sql)
+
+
+def has_rates(case: Case) -> bool:
+    return bool(case.engine.scalar("SELECT count(*) FROM rates_daily"))
+
+
+def ingest_transaction_file(case: Case, path: Path, m: Mapping, *, source: SourceRecord | None,
+                            preset: str, progress: Progress | None = None) -> IngestResult:
+    results: list[IngestResult] = []
+    rc = case.reporting_currency
+    rates = has_rates(case)
+    with file_ingest(case, path, "transactions", preset=preset, source=source, result=results) as fi:
+        if fi is not None:
+            if progress:
+                progress("reading", 0, 3)
+
+            def build(cols: dict[str, str], raw: str) -> str:
+                return transactions_stage_sql(m, cols, raw, reporting_currency=rc, has_rates=rates,
+                                              delimiter=m.delimiter)
+
+            if path.suffix.lower() == ".parquet":
+                from moneytrail.ingest.parquetfile import stage_parquet
+                staged = stage_parquet(fi, required=m.required_columns, build=build)
+            else:
+                staged = stage_csv(fi, delimiter=m.delimiter, required=m.required_columns, build=build)
+            if progress:
+                progress("storing", 1, 3)
+            store_staged_transactions(fi, staged)
+            fi.details["mapping"] = m.name
+            if progress:
+                progress("committing", 2, 3)
+    return results[0]
+
+
+def ingest_transactions(case: Case, path: Path | str, *, preset: str = "native",
+                        mapping: Mapping | Path | str | None = None, source: SourceRecord | None = None,
+                        progress: Progress | None = None) -> IngestResult:
+    """Ingest one transactions file. ``preset``: native | amlworld | amlsim | ftm; ``mapping`` (a Mapping or
+    a TOML/YAML file) overrides the preset's columns."""
+    p = Path(path)
+    if preset == "ftm":
+        from moneytrail.ingest.entities import ingest_entities
+        return ingest_entities(case, p, source=source, source_kind="bank_record", progress=progress)
+    if preset == "amlsim":
+        from moneytrail.ingest.amlsim import ingest_amlsim
+        return ingest_amlsim(case, p, source=source, progress=progress)
+    if preset not in PRESETS:
+        raise IngestError(f"unknown preset {preset!r}; known: native, amlworld, amlsim, ftm")
+    if mapping is None:
+        m = PRESETS[preset]
+    elif isinstance(mapping, Mapping):
+        m = mapping
+    else:
+        from moneytrail.ingest.mapping import load_mapping
+        m = load_mapping(mapping)
+    m.check()
+    return ingest_transaction_file(case, p, m, source=source, preset=preset if mapping is None else m.name,
+                                   progress=progress)
