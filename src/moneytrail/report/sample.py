@@ -137,7 +137,8 @@ def _story_payments(case: Case) -> list[str]:
 
 
 def _events(case: Case, hostile: bool) -> None:
-    notes = [XSS_PAYLOADS[i % len(XSS_PAYLOADS)] if hostile else f"Armed clash near Vell district {i}" for i in range(6)]
+    notes = [XSS_PAYLOADS[i % len(XSS_PAYLOADS)] if hostile else f"Armed clash near Vell district {i}"
+             for i in range(6)]
     days = [440, 445, 452, 600, 700, 800]
     _insert(case, "events", pa.table({
         "event_id": [f"XX{i:04d}" for i in range(6)],
@@ -181,7 +182,7 @@ def _findings(case: Case, story_txns: list[str], keys: list[str], hostile: bool)
                                                     (452, 25, "story-5", 425, 100_000.0)])]
     link = Finding("link", "payment-before-event", "Broker payments preceded three clashes in Vell",
                    bad + "Payments to recipients came 15-27 days before events with casualties.", 0.67,
-                   [FindingRef("event", p["event_id"]) for p in pairs]
+                   [FindingRef("event", str(p["event_id"])) for p in pairs]
                    + [FindingRef("transaction", "story-4"), FindingRef("transaction", "story-5")],
                    input_hash=h, grade=Grade("C", 3), details={"pairs": pairs})
     write_findings(case, [trace], replace_kind=("trace", None))
