@@ -1,0 +1,120 @@
+"""Comparing stored findings with labelled truth: attempts found, and precision/recall/F1.
+
+An attempt counts as found when one finding covers at least half of its transactions; we report
+found "by any finding" and "by a finding of the same typology". Transaction-level metrics compare the
+set of transactions cited by findings with the labelled ones; account-level metrics do the same for
+accounts (AMLSim labels accounts, not transactions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moneytrail.detect.truth import TRUTH_ACCT, TRUTH_TXN, normalise_typology
+from moneytrail.store import Case
+
+OVERALL = "(all)"
+
+
+def finding_txns_sql() -> str:
+    """(finding_id, typology, txn_id) for every transaction a typology finding cites."""
+    return ("SELECT DISTINCT f.finding_id, f.typology, r.ref_id AS txn_id FROM findings f "
+            "JOIN finding_refs r ON r.finding_id = f.finding_id "
+            "WHERE f.kind = 'typology' AND r.ref_kind = 'transaction'")
+
+
+def attempts_found_sql() -> str:
+    """Per attempt: its size and whether some finding (of any / the same typology) covers half of it."""
+    return f"""WITH sizes AS (
+  SELECT attempt_id, max(typology) AS typology, count(DISTINCT txn_id) AS n FROM {TRUTH_TXN} GROUP BY attempt_id),
+overlap AS (
+  SELECT t.attempt_id, f.finding_id, f.typology AS ftyp, count(DISTINCT t.txn_id) AS k
+  FROM {TRUTH_TXN} t JOIN ({finding_txns_sql()}) f ON f.txn_id = t.txn_id
+  GROUP BY t.attempt_id, f.finding_id, f.typology)
+SELECT s.attempt_id, s.typology, s.n,
+       max(CASE WHEN 2 * o.k >= s.n THEN 1 ELSE 0 END) AS found_any,
+       max(CASE WHEN 2 * o.k >= s.n AND o.ftyp = s.typology THEN 1 ELSE 0 END) AS found_same
+FROM sizes s LEFT JOIN overlap o ON o.attempt_id = s.attempt_id
+GROUP BY s.attempt_id, s.typology, s.n"""
+
+
+def prf(tp: int, predicted: int, actual: int) -> dict[str, Any]:
+    precision = tp / predicted if predicted else None
+    recall = tp / actual if actual else None
+    f1 = (2 * precision * recall / (precision + recall)
+          if precision is not None and recall is not None and precision + recall > 0 else None)
+    return {"tp": tp, "predicted": predicted, "actual": actual, "precision": precision, "recall": recall,
+            "f1": f1}
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return a / b if b else None
+
+
+def evaluate(case: Case) -> dict[str, Any]:
+    """Metrics for the findings in ``case`` against the truth views registered by ``truth.load_truth``."""
+    eng = case.engine
+    total_txns = case.count("transactions")
+    eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_found AS {attempts_found_sql()}")
+    eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_ftx AS {finding_txns_sql()}")
+    attempts = {}
+    for typology, n, found_any, found_same in eng.rows(
+            "SELECT typology, count(*), sum(found_any), sum(found_same) FROM _mt_found GROUP BY typology "
+            "UNION ALL SELECT '(all)', count(*), sum(found_any), sum(found_same) FROM _mt_found ORDER BY 1"):
+        n, found_any, found_same = int(n), int(found_any or 0), int(found_same or 0)
+        attempts[str(typology)] = {"attempts": n, "found_any": found_any, "found_same": found_same,
+                                   "recall_any": _ratio(found_any, n), "recall_same": _ratio(found_same, n)}
+    # Transaction level. Recall of a labelled typology counts cover by any finding; precision of a
+    # finding typology counts its transactions that carry any laundering label.
+    labelled = f"(SELECT DISTINCT txn_id FROM {TRUTH_TXN})"
+    txn_metrics: dict[str, dict[str, Any]] = {}
+    truth_typs = [str(r[0]) for r in eng.rows(f"SELECT DISTINCT typology FROM {TRUTH_TXN} ORDER BY 1")]
+    find_typs = [normalise_typology(str(r[0])) for r in eng.rows("SELECT DISTINCT typology FROM _mt_ftx ORDER BY 1")]
+    raw_find_typs = {normalise_typology(str(r[0])): str(r[0])
+                     for r in eng.rows("SELECT DISTINCT typology FROM _mt_ftx")}
+    for typ in sorted(set(truth_typs) | set(find_typs)):
+        raw = raw_find_typs.get(typ, typ).replace("'", "''")
+        actual = int(eng.scalar(f"SELECT count(DISTINCT txn_id) FROM {TRUTH_TXN} WHERE typology = ?", [typ]))
+        covered = int(eng.scalar(f"SELECT count(DISTINCT t.txn_id) FROM {TRUTH_TXN} t JOIN _mt_ftx f "
+                                 "ON f.txn_id = t.txn_id WHERE t.typology = ?", [typ]))
+        predicted = int(eng.scalar(f"SELECT count(DISTINCT txn_id) FROM _mt_ftx WHERE typology = '{raw}'"))
+        hits = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM _mt_ftx f JOIN {labelled} l "
+                              f"ON l.txn_id = f.txn_id WHERE f.typology = '{raw}'"))
+        findings = int(eng.scalar(f"SELECT count(DISTINCT finding_id) FROM _mt_ftx WHERE typology = '{raw}'"))
+        precision = _ratio(hits, predicted)
+        recall = _ratio(covered, actual)
+        txn_metrics[typ] = {
+            "labelled": actual, "covered": covered, "flagged": predicted, "flagged_labelled": hits,
+            "precision": precision, "recall": recall,
+            "f1": (2 * precision * recall / (precision + recall)) if precision and recall else None,
+            "findings": findings, "findings_per_10k": _ratio(findings * 10_000, total_txns)}
+    tp = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM _mt_ftx f JOIN {labelled} l ON l.txn_id = f.txn_id"))
+    overall = prf(tp, int(eng.scalar("SELECT count(DISTINCT txn_id) FROM _mt_ftx")),
+                  int(eng.scalar(f"SELECT count(*) FROM {labelled} l")))
+    overall["findings"] = int(eng.scalar("SELECT count(DISTINCT finding_id) FROM _mt_ftx"))
+    overall["findings_per_10k"] = _ratio(overall["findings"] * 10_000, total_txns)
+    txn_metrics[OVERALL] = overall
+    result: dict[str, Any] = {"transactions_in_case": total_txns, "attempts": attempts, "transactions": txn_metrics}
+    if int(eng.scalar(f"SELECT count(*) FROM {TRUTH_ACCT}")):
+        result["accounts"] = account_metrics(case)
+    for name in ("_mt_found", "_mt_ftx"):
+        eng.execute(f"DROP TABLE IF EXISTS {name}")
+    return result
+
+
+def account_metrics(case: Case) -> dict[str, dict[str, Any]]:
+    """Account-level precision/recall/F1: accounts cited by findings against labelled accounts."""
+    eng = case.engine
+    cited = ("SELECT DISTINCT f.typology, r.ref_id AS account_key FROM findings f JOIN finding_refs r "
+             "ON r.finding_id = f.finding_id WHERE f.kind = 'typology' AND r.ref_kind = 'account'")
+    actual = int(eng.scalar(f"SELECT count(DISTINCT account_key) FROM {TRUTH_ACCT}"))
+    out: dict[str, dict[str, Any]] = {}
+    for typology, predicted, tp in eng.rows(
+            f"SELECT c.typology, count(*), count(t.account_key) FROM ({cited}) c LEFT JOIN "
+            f"(SELECT DISTINCT account_key FROM {TRUTH_ACCT}) t ON t.account_key = c.account_key "
+            "GROUP BY c.typology ORDER BY 1"):
+        out[normalise_typology(str(typology))] = prf(int(tp), int(predicted), actual)
+    row = eng.rows(f"SELECT count(*), count(t.account_key) FROM (SELECT DISTINCT account_key FROM ({cited}) x) c "
+                   f"LEFT JOIN (SELECT DISTINCT account_key FROM {TRUTH_ACCT}) t ON t.account_key = c.account_key")[0]
+    out[OVERALL] = prf(int(row[1]), int(row[0]), actual)
+    return out

@@ -1,0 +1,110 @@
+"""Rapid pass-through: an account forwards what it receives within hours, amount nearly unchanged.
+
+Each incoming transfer is paired with the closest-in-amount outgoing transfer that leaves the same
+account no earlier and within ``max_hours`` (a self-join on account and day bucket with the exact
+time filter). An account is reported when at least ``min_pairs`` transfers pass through it and the
+passed-through money is at least ``min_share`` of all it received.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+
+from moneytrail.detect.registry import register
+from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.store import Case
+
+
+def pass_pairs_sql(max_hours: float, min_ratio: float, max_ratio: float, min_amount: float) -> str:
+    """(account, in_txn, out_txn, ...) with each incoming transfer's best-matching onward transfer."""
+    days = math.ceil(max_hours / 24.0)
+    offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(days + 1))
+    edges = ("SELECT txn_id, from_account, to_account, ts, CAST(ts AS DATE) AS bucket, "
+             "coalesce(amount_rc, amount) AS amt, source_id FROM transactions WHERE from_account <> to_account")
+    return f"""SELECT * FROM (
+  SELECT i.to_account AS account, i.txn_id AS in_txn, o.txn_id AS out_txn, i.ts AS in_ts, o.ts AS out_ts,
+         i.amt AS in_amt, o.amt AS out_amt, i.source_id AS in_source, o.source_id AS out_source,
+         row_number() OVER (PARTITION BY i.txn_id ORDER BY abs(o.amt - i.amt), o.ts, o.txn_id) AS rn
+  FROM (SELECT e.*, e.bucket + o.k AS join_bucket FROM ({edges}) e CROSS JOIN ({offsets}) o
+        WHERE e.amt >= {float(min_amount)!r}) i
+  JOIN ({edges}) o ON o.from_account = i.to_account AND o.bucket = i.join_bucket
+  WHERE o.ts >= i.ts AND o.ts <= i.ts + INTERVAL '{round(max_hours * 60)}' MINUTE
+    AND o.amt >= i.amt * {float(min_ratio)!r} AND o.amt <= i.amt * {float(max_ratio)!r}
+    AND o.txn_id <> i.txn_id) p
+WHERE rn = 1"""
+
+
+def pass_accounts_sql(pairs: str, min_pairs: int, min_share: float, max_rows: int) -> str:
+    """Accounts whose inflow mostly passes straight through, ranked against all candidate accounts."""
+    inflow = ("SELECT to_account AS account, sum(coalesce(amount_rc, amount)) AS inflow FROM transactions "
+              "GROUP BY to_account")
+    return f"""SELECT * FROM (
+  SELECT a.*, percent_rank() OVER (ORDER BY a.share * least(a.pairs, 10)) AS score FROM (
+    SELECT p.account, count(*) AS pairs, sum(p.in_amt) AS passed, max(i.inflow) AS inflow,
+           sum(p.in_amt) / max(i.inflow) AS share, min(p.in_ts) AS first_ts, max(p.out_ts) AS last_ts
+    FROM {pairs} p JOIN ({inflow}) i ON i.account = p.account
+    GROUP BY p.account) a
+  WHERE a.pairs >= {int(min_pairs)} AND a.share >= {float(min_share)!r}) s
+ORDER BY score DESC, account LIMIT {int(max_rows)}"""
+
+
+@register
+class PassThroughDetector:
+    typology = "pass-through"
+    description = "An account forwards what it receives within hours, amount nearly unchanged"
+    defaults: Mapping[str, Any] = {
+        "max_hours": 12.0, "min_ratio": 0.85, "max_ratio": 1.02, "min_amount": 0.0, "min_pairs": 2,
+        "min_share": 0.5, "max_findings": 100_000,
+    }
+
+    def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
+        eng = case.engine
+        pairs_sql = pass_pairs_sql(float(params["max_hours"]), float(params["min_ratio"]),
+                                   float(params["max_ratio"]), float(params["min_amount"]))
+        accounts_sql = pass_accounts_sql("_mt_pass_pairs", int(params["min_pairs"]), float(params["min_share"]),
+                                         int(params["max_findings"]))
+        eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_pass_pairs AS {pairs_sql}")
+        try:
+            accounts = eng.query(accounts_sql).to_pylist()
+            eng.register_arrow("_mt_pass_accts", pa.table({"account": pa.array([a["account"] for a in accounts],
+                                                                                pa.string())}))
+            pairs = eng.query("SELECT p.* FROM _mt_pass_pairs p JOIN _mt_pass_accts a ON a.account = p.account "
+                              "ORDER BY p.account, p.in_ts, p.in_txn").to_pylist()
+            eng.unregister("_mt_pass_accts")
+        finally:
+            eng.execute("DROP TABLE IF EXISTS _mt_pass_pairs")
+        by_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for p in pairs:
+            by_account[str(p["account"])].append(p)
+        currency, input_hash = case.reporting_currency, case.input_hash()
+        query = f"CREATE TEMP TABLE _mt_pass_pairs AS {pairs_sql};\n{accounts_sql}"
+        return [self._finding(a, by_account[str(a["account"])], params, query, input_hash, currency)
+                for a in accounts]
+
+    def _finding(self, a: Mapping[str, Any], pairs: list[dict[str, Any]], params: Mapping[str, Any], query: str,
+                 input_hash: str, currency: str) -> Finding:
+        refs = [FindingRef("account", str(a["account"]), "hub")]
+        mean_hours = sum((p["out_ts"] - p["in_ts"]).total_seconds() for p in pairs) / 3600.0 / max(len(pairs), 1)
+        for p in pairs:
+            refs += [FindingRef("transaction", str(p["in_txn"]), "in"),
+                     FindingRef("transaction", str(p["out_txn"]), "out")]
+        refs += [FindingRef("source", s, "data") for s in sorted({str(p[k]) for p in pairs
+                                                                   for k in ("in_source", "out_source")})]
+        explanation = (
+            f"{a['pairs']} transfers into {a['account']} were sent on within {float(params['max_hours']):g} hours "
+            f"(on average {mean_hours:.1f} h) at {float(params['min_ratio']):g}-"
+            f"{float(params['max_ratio']):g} times the amount received: {float(a['passed']):,.2f} {currency}, "
+            f"{100 * float(a['share']):.0f}% of everything the account received. Score {float(a['score']):.2f}: "
+            "its share of candidate accounts with less or fewer pass-through.")
+        return Finding(
+            kind="typology", typology=self.typology, title=f"Rapid pass-through via {a['account']}",
+            explanation=explanation, score=round(float(a["score"]), 6), refs=refs, params=dict(params), query=query,
+            input_hash=input_hash, start=a["first_ts"], end=a["last_ts"], amount=float(a["passed"]), currency=currency,
+            details={"pairs": [{"in": p["in_txn"], "out": p["out_txn"], "in_ts": p["in_ts"], "out_ts": p["out_ts"],
+                                "in_amount": p["in_amt"], "out_amount": p["out_amt"]} for p in pairs],
+                     "share_of_inflow": a["share"], "mean_hours": mean_hours})

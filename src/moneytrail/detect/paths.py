@@ -1,0 +1,220 @@
+"""Bounded, time-respecting path search over transactions, shared by the chain detectors.
+
+A path is a chain of transactions t1, t2, ... where each hop leaves the account the previous one
+entered, no earlier than it and within ``max_gap_hours``, carrying a comparable amount
+(``min_ratio`` <= amount / previous amount <= ``max_ratio``, amounts in the reporting currency).
+The search is hop-by-hop self-joins: the frontier is expanded by day-bucket offsets so each join is
+an equi-join on (account, day), then the exact time and amount filters apply. This keeps it portable
+to Spark (no recursive CTE) and the frontier small, because the amount and time filters prune most
+branches at every hop. Whole-graph cycle enumeration in a graph library does not finish at 5M rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.store import Case
+
+EDGES = "_mt_path_edges"
+CLOSED = "_mt_path_closed"
+OPEN = "_mt_path_open"
+
+
+@dataclass(frozen=True)
+class PathSearch:
+    max_hops: int
+    max_gap_hours: float
+    min_ratio: float
+    max_ratio: float
+    min_amount: float = 0.0
+    max_span_hours: float = 24.0 * 14
+    # Collect chains that never return to the origin (random chains) as well as closed ones.
+    keep_open: bool = False
+    min_open_hops: int = 3
+
+    def __post_init__(self) -> None:
+        if self.max_hops < 2:
+            raise ValueError("max_hops must be at least 2")
+        if not 0 < self.min_ratio <= self.max_ratio:
+            raise ValueError("need 0 < min_ratio <= max_ratio")
+        if self.max_gap_hours <= 0:
+            raise ValueError("max_gap_hours must be positive")
+
+
+def edges_sql(min_amount: float) -> str:
+    """Transactions as edges with a day bucket and the amount in the reporting currency."""
+    return (f"CREATE OR REPLACE TEMP TABLE {EDGES} AS "
+            "SELECT txn_id, from_account, to_account, ts, CAST(ts AS DATE) AS bucket, "
+            "coalesce(amount_rc, amount) AS amt FROM transactions "
+            f"WHERE from_account <> to_account AND coalesce(amount_rc, amount) >= {float(min_amount)!r}")
+
+
+def start_paths_sql(table: str) -> str:
+    """Every transaction is the first hop of a path."""
+    return (f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT txn_id AS start_txn, from_account AS origin, "
+            "to_account AS cur, ts AS first_ts, ts AS last_ts, bucket, amt AS first_amt, amt AS last_amt, "
+            "1 AS hops, '|' || txn_id || '|' AS txns, '|' || from_account || '|' || to_account || '|' AS accts, "
+            f"amt AS min_amt, amt AS max_amt, txn_id AS last_txn FROM {EDGES}")
+
+
+def extend_paths_sql(source: str, target: str, s: PathSearch) -> str:
+    """One hop: join the frontier to the edges leaving its current account, then filter exactly."""
+    days = math.ceil(s.max_gap_hours / 24.0)
+    offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(days + 1))
+    return f"""CREATE OR REPLACE TEMP TABLE {target} AS
+SELECT p.start_txn, p.origin, e.to_account AS cur, p.first_ts, e.ts AS last_ts, e.bucket,
+       p.first_amt, e.amt AS last_amt, p.hops + 1 AS hops, p.txns || e.txn_id || '|' AS txns,
+       p.accts || e.to_account || '|' AS accts, least(p.min_amt, e.amt) AS min_amt,
+       greatest(p.max_amt, e.amt) AS max_amt, e.txn_id AS last_txn, p.txns AS parent
+FROM (SELECT f.*, f.bucket + o.k AS join_bucket FROM {source} f CROSS JOIN ({offsets}) o
+      WHERE f.cur <> f.origin) p
+JOIN {EDGES} e ON e.from_account = p.cur AND e.bucket = p.join_bucket
+WHERE e.ts >= p.last_ts
+  AND e.ts <= p.last_ts + INTERVAL '{round(s.max_gap_hours * 60)}' MINUTE
+  AND e.ts <= p.first_ts + INTERVAL '{round(s.max_span_hours * 60)}' MINUTE
+  AND e.amt >= p.last_amt * {s.min_ratio!r} AND e.amt <= p.last_amt * {s.max_ratio!r}
+  AND instr(p.txns, '|' || e.txn_id || '|') = 0
+  AND (e.to_account = p.origin OR instr(p.accts, '|' || e.to_account || '|') = 0)"""
+
+
+_RESULT_COLUMNS = ("start_txn, origin, cur, first_ts, last_ts, first_amt, last_amt, hops, txns, accts, "
+                   "min_amt, max_amt, last_txn")
+
+
+def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
+    """Run the search; closed chains land in ``CLOSED``, maximal open ones in ``OPEN``.
+
+    Returns (closed, open) row counts. Loops over hops (at most ``max_hops``), never over rows.
+    """
+    eng = case.engine
+    eng.execute(edges_sql(s.min_amount))
+    eng.execute(start_paths_sql("_mt_hop1"))
+    eng.execute(f"CREATE OR REPLACE TEMP TABLE {CLOSED} AS SELECT {_RESULT_COLUMNS} FROM _mt_hop1 WHERE 1 = 0")
+    eng.execute(f"CREATE OR REPLACE TEMP TABLE {OPEN} AS SELECT * FROM {CLOSED}")
+    for hop in range(1, s.max_hops):
+        src, dst = f"_mt_hop{hop}", f"_mt_hop{hop + 1}"
+        eng.execute(extend_paths_sql(src, dst, s))
+        if s.keep_open and hop >= s.min_open_hops:
+            # Maximal open chains: no extension of them exists at the next hop.
+            eng.execute(f"INSERT INTO {OPEN} SELECT {_RESULT_COLUMNS} FROM {src} f WHERE f.cur <> f.origin "
+                        f"AND NOT EXISTS (SELECT 1 FROM {dst} n WHERE n.parent = f.txns)")
+        eng.execute(f"INSERT INTO {CLOSED} SELECT {_RESULT_COLUMNS} FROM {dst} WHERE cur = origin")
+        eng.execute(f"DROP TABLE {src}")
+        if not eng.scalar(f"SELECT count(*) FROM {dst} WHERE cur <> origin"):
+            break
+    last = f"_mt_hop{hop + 1}"
+    if s.keep_open:
+        eng.execute(f"INSERT INTO {OPEN} SELECT {_RESULT_COLUMNS} FROM {last} "
+                    f"WHERE cur <> origin AND hops >= {int(s.min_open_hops)}")
+    eng.execute(f"DROP TABLE IF EXISTS {last}")
+    return int(eng.scalar(f"SELECT count(*) FROM {CLOSED}")), int(eng.scalar(f"SELECT count(*) FROM {OPEN}"))
+
+
+def drop_path_tables(case: Case) -> None:
+    for name in (EDGES, CLOSED, OPEN):
+        case.engine.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def split_ids(packed: str) -> list[str]:
+    """'|a|b|' -> ['a', 'b'] (the packed form keeps the SQL free of list functions)."""
+    return [p for p in packed.split("|") if p]
+
+
+def best_chains_sql(table: str, where: str, max_rows: int) -> str:
+    """One chain per final transaction (the longest, then the tightest amounts), scored by rank.
+
+    The score is the chain's percentile among all candidate chains on amount stability and length,
+    so a score of 0.9 means "tighter and longer than 90% of the chains the search turned up".
+    """
+    return f"""SELECT * FROM (
+  SELECT c.*, percent_rank() OVER (ORDER BY quality) AS score FROM (
+    SELECT r.*, (1.0 - spread) * least(hops, 6) / 6.0 AS quality FROM (
+      SELECT t.*, 1.0 - min_amt / max_amt AS spread,
+             row_number() OVER (PARTITION BY last_txn ORDER BY hops DESC, 1.0 - min_amt / max_amt, txns) AS rn
+      FROM {table} t WHERE {where}) r
+    WHERE rn = 1) c) s
+ORDER BY score DESC, txns LIMIT {int(max_rows)}"""
+
+
+def txn_details_sql(ids_table: str) -> str:
+    return ("SELECT t.txn_id, t.ts, t.from_account, t.to_account, t.amount, t.currency, "
+            "coalesce(t.amount_rc, t.amount) AS amt, t.source_id, t.origin_file, t.origin_line "
+            f"FROM transactions t JOIN {ids_table} i ON i.txn_id = t.txn_id")
+
+
+def load_chains(case: Case, sql: str, *, drop_suffixes: bool) -> tuple[list[dict[str, Any]],
+                                                                       dict[str, dict[str, Any]]]:
+    """Fetch the chosen chains and the details of every transaction they use."""
+    chains: list[dict[str, Any]] = case.engine.query(sql).to_pylist()
+    if drop_suffixes:
+        # A chain that is the tail of another chosen chain adds nothing: drop it.
+        tails: set[str] = set()
+        for c in chains:
+            ids = split_ids(str(c["txns"]))
+            tails.update("|" + "|".join(ids[i:]) + "|" for i in range(1, len(ids)))
+        chains = [c for c in chains if c["txns"] not in tails]
+    ids = sorted({t for c in chains for t in split_ids(str(c["txns"]))})
+    case.engine.register_arrow("_mt_chain_ids", pa.table({"txn_id": pa.array(ids, pa.string())}))
+    try:
+        rows = case.engine.query(txn_details_sql("_mt_chain_ids")).to_pylist()
+    finally:
+        case.engine.unregister("_mt_chain_ids")
+    return chains, {str(r["txn_id"]): r for r in rows}
+
+
+def chain_refs(chain: Mapping[str, object], details: Mapping[str, Mapping[str, object]],
+               last_role: str) -> list[FindingRef]:
+    """All transactions of the chain (in hop order), its accounts and the sources the rows came from."""
+    txns = split_ids(str(chain["txns"]))
+    refs = [FindingRef("transaction", t, f"hop {i + 1}") for i, t in enumerate(txns)]
+    accounts = list(dict.fromkeys(split_ids(str(chain["accts"]))))
+    for i, account in enumerate(accounts):
+        role = "origin" if i == 0 else (last_role if i == len(accounts) - 1 else "intermediary")
+        refs.append(FindingRef("account", account, role))
+    for source in sorted({str(details[t]["source_id"]) for t in txns if t in details}):
+        refs.append(FindingRef("source", source, "data"))
+    return refs
+
+
+def hop_details(chain: Mapping[str, object], details: Mapping[str, Mapping[str, object]]) -> list[dict[str, object]]:
+    """Per hop: when, who to whom, how much, and where the row was read from."""
+    out = []
+    for t in split_ids(str(chain["txns"])):
+        d = details.get(t, {})
+        out.append({"txn_id": t, "ts": d.get("ts"), "from": d.get("from_account"), "to": d.get("to_account"),
+                    "amount": d.get("amount"), "currency": d.get("currency"), "amount_rc": d.get("amt"),
+                    "origin_file": d.get("origin_file"), "origin_line": d.get("origin_line")})
+    return out
+
+
+def chain_finding(chain: Mapping[str, object], details: Mapping[str, Mapping[str, object]], *, typology: str,
+                  title: str, explanation: str, params: dict[str, object], query: str, input_hash: str,
+                  currency: str, last_role: str) -> Finding:
+    first_ts, last_ts = chain["first_ts"], chain["last_ts"]
+    return Finding(
+        kind="typology", typology=typology, title=title, explanation=explanation,
+        score=round(float(str(chain["score"])), 6), refs=chain_refs(chain, details, last_role),
+        params=dict(params), query=query, input_hash=input_hash,
+        start=first_ts if isinstance(first_ts, datetime) else None,
+        end=last_ts if isinstance(last_ts, datetime) else None,
+        amount=float(str(chain["first_amt"])), currency=currency,
+        details={"hops": hop_details(chain, details), "hop_count": chain["hops"],
+                 "amount_spread": chain["spread"], "min_amount": chain["min_amt"], "max_amount": chain["max_amt"]})
+
+
+def fmt_amount(value: object, currency: str) -> str:
+    return f"{float(str(value)):,.2f} {currency}"
+
+
+def span_hours(chain: Mapping[str, object]) -> float:
+    first_ts, last_ts = chain["first_ts"], chain["last_ts"]
+    if isinstance(first_ts, datetime) and isinstance(last_ts, datetime):
+        return (last_ts - first_ts).total_seconds() / 3600.0
+    return 0.0

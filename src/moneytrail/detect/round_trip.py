@@ -1,0 +1,86 @@
+"""Round-tripping: money comes back to its origin through two or more intermediaries, typically
+across banks (or countries), with most of the amount preserved end to end.
+
+Unlike ``cycle`` (a tight hop-by-hop chain), this looks at the whole trip: hops may be days apart
+and each may shave off more, as long as what returns is ``min_return``-``max_return`` of what left
+and the chain crosses at least ``min_banks`` banks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from moneytrail.detect.paths import (
+    CLOSED,
+    PathSearch,
+    best_chains_sql,
+    chain_finding,
+    drop_path_tables,
+    extend_paths_sql,
+    fmt_amount,
+    load_chains,
+    search_paths,
+    span_hours,
+    split_ids,
+)
+from moneytrail.detect.registry import register
+from moneytrail.model.finding import Finding
+from moneytrail.store import Case
+
+
+def round_trip_where_sql(min_hops: int, min_return: float, max_return: float) -> str:
+    return (f"hops >= {int(min_hops)} AND last_amt >= first_amt * {float(min_return)!r} "
+            f"AND last_amt <= first_amt * {float(max_return)!r}")
+
+
+def banks_of(accounts: list[str]) -> list[str]:
+    """Bank part of each account key ("bank:account")."""
+    return sorted({a.split(":", 1)[0] for a in accounts if ":" in a})
+
+
+@register
+class RoundTripDetector:
+    typology = "round-trip"
+    description = "Money returns to its origin via 2+ intermediaries, across banks, amount mostly preserved"
+    defaults: Mapping[str, Any] = {
+        "max_hops": 6, "min_hops": 3, "max_gap_hours": 168.0, "max_span_hours": 720.0,
+        "min_hop_ratio": 0.7, "max_hop_ratio": 1.1, "min_return": 0.7, "max_return": 1.05, "min_banks": 2,
+        "min_amount": 0.0, "max_findings": 100_000,
+    }
+
+    def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
+        s = PathSearch(max_hops=int(params["max_hops"]), max_gap_hours=float(params["max_gap_hours"]),
+                       min_ratio=float(params["min_hop_ratio"]), max_ratio=float(params["max_hop_ratio"]),
+                       min_amount=float(params["min_amount"]), max_span_hours=float(params["max_span_hours"]))
+        where = round_trip_where_sql(int(params["min_hops"]), float(params["min_return"]),
+                                     float(params["max_return"]))
+        try:
+            search_paths(case, s)
+            sql = best_chains_sql(CLOSED, where, int(params["max_findings"]))
+            chains, details = load_chains(case, sql, drop_suffixes=False)
+        finally:
+            drop_path_tables(case)
+        currency, input_hash = case.reporting_currency, case.input_hash()
+        query = ("bounded time-respecting path search, one self-join per hop:\n"
+                 + extend_paths_sql("frontier", "next", s) + "\n-- closed chains that return most of the money:\n"
+                 + sql)
+        findings = []
+        for c in chains:
+            accounts = list(dict.fromkeys(split_ids(str(c["accts"]))))
+            banks = banks_of(accounts)
+            if len(banks) < int(params["min_banks"]):
+                continue
+            returned = float(c["last_amt"]) / float(c["first_amt"])
+            explanation = (
+                f"{fmt_amount(c['first_amt'], currency)} left {c['origin']} and {100 * returned:.0f}% of it "
+                f"({fmt_amount(c['last_amt'], currency)}) came back {span_hours(c) / 24:.1f} days later through "
+                f"{len(accounts) - 1} intermediaries at {len(banks)} banks ({', '.join(banks)}). "
+                f"Score {float(c['score']):.2f}: its share of candidate round trips that are looser or shorter.")
+            f = chain_finding(c, details, typology=self.typology,
+                              title=f"Round trip {c['origin']} via {len(accounts) - 1} intermediaries",
+                              explanation=explanation, params=dict(params), query=query, input_hash=input_hash,
+                              currency=currency, last_role="intermediary")
+            f.details.update({"banks": banks, "returned_share": returned})
+            findings.append(f)
+        return findings

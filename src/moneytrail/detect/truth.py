@@ -1,0 +1,253 @@
+"""Loading ground truth for evaluation, from whatever labels a data set comes with.
+
+Every loader ends in the same two views the evaluation reads:
+
+- ``_mt_truth_txn(attempt_id, typology, txn_id)``: labelled attempts and their transactions;
+- ``_mt_truth_acct(account_key, typology)``: labelled accounts (AMLSim gives labels per account).
+
+Sources: the case's own truth tables (filled by pattern ingest or the generator), an AMLworld
+``*_Patterns.txt`` file matched to the stored transactions, an AMLSim folder (``nodes.csv`` account
+labels, or ``alert_transactions.csv`` with an ``alert_type`` per transaction), or a generator
+``truth.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from moneytrail.model.ids import account_key, stable_id
+from moneytrail.store import Case
+
+TRUTH_TXN = "_mt_truth_txn"
+TRUTH_ACCT = "_mt_truth_acct"
+
+
+class TruthError(ValueError):
+    """A truth file cannot be read; the message names the file, the line and the reason."""
+
+
+def normalise_typology(name: str) -> str:
+    """'FAN-OUT', 'fan_out', 'Fan Out' -> 'fan-out', so labels and detectors compare."""
+    return "-".join(name.strip().lower().replace("_", " ").replace("-", " ").split())
+
+
+@dataclass
+class PatternRow:
+    line: int
+    ts: datetime
+    from_account: str
+    to_account: str
+    amount: float
+    currency: str
+    amount_paid: float
+    currency_paid: str
+    payment_format: str
+
+
+@dataclass
+class Attempt:
+    attempt_id: str
+    typology: str
+    detail: str
+    line: int
+    rows: list[PatternRow] = field(default_factory=list)
+
+
+def parse_patterns(path: Path) -> list[Attempt]:
+    """Parse an AMLworld ``*_Patterns.txt`` file into attempts with their transaction rows."""
+    attempts: list[Attempt] = []
+    current: Attempt | None = None
+    with path.open(encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            if line.startswith("BEGIN LAUNDERING ATTEMPT"):
+                if current is not None:
+                    raise TruthError(f"{path}:{number}: BEGIN inside the attempt opened on line {current.line}")
+                head = line.split(" - ", 1)[1] if " - " in line else ""
+                kind, _, detail = head.partition(":")
+                if not kind.strip():
+                    raise TruthError(f"{path}:{number}: attempt without a typology")
+                current = Attempt(stable_id(path.name, number), normalise_typology(kind), detail.strip(), number)
+            elif line.startswith("END LAUNDERING ATTEMPT"):
+                if current is None:
+                    raise TruthError(f"{path}:{number}: END without BEGIN")
+                attempts.append(current)
+                current = None
+            else:
+                if current is None:
+                    raise TruthError(f"{path}:{number}: transaction row outside an attempt")
+                current.rows.append(_pattern_row(path, number, line))
+    if current is not None:
+        raise TruthError(f"{path}:{current.line}: attempt never ENDs")
+    return attempts
+
+
+def _pattern_row(path: Path, number: int, line: str) -> PatternRow:
+    f = line.split(",")
+    if len(f) != 11:
+        raise TruthError(f"{path}:{number}: expected 11 comma-separated fields, found {len(f)}")
+    try:
+        return PatternRow(number, datetime.strptime(f[0], "%Y/%m/%d %H:%M"), account_key(f[1], f[2]),
+                          account_key(f[3], f[4]), float(f[5]), f[6], float(f[7]), f[8], f[9])
+    except ValueError as exc:
+        raise TruthError(f"{path}:{number}: {exc}") from exc
+
+
+def _register(case: Case, name: str, table: pa.Table) -> None:
+    case.engine.execute(f"DROP TABLE IF EXISTS {name}")
+    case.engine.register_arrow(f"{name}_arrow", table)
+    case.engine.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    case.engine.unregister(f"{name}_arrow")
+
+
+def _empty_truth(case: Case, *, txn: bool, acct: bool) -> None:
+    if txn:
+        _register(case, TRUTH_TXN, pa.table({"attempt_id": pa.array([], pa.string()),
+                                             "typology": pa.array([], pa.string()),
+                                             "txn_id": pa.array([], pa.string())}))
+    if acct:
+        _register(case, TRUTH_ACCT, pa.table({"account_key": pa.array([], pa.string()),
+                                              "typology": pa.array([], pa.string())}))
+
+
+def match_patterns_sql(rows_table: str) -> str:
+    """Stored transactions matching pattern rows on time, both accounts and amount (to the cent)."""
+    return (f"SELECT DISTINCT p.attempt_id, p.typology, t.txn_id FROM {rows_table} p JOIN transactions t "
+            "ON t.ts = p.ts AND t.from_account = p.from_account AND t.to_account = p.to_account "
+            "WHERE abs(t.amount - p.amount) < 0.01 OR abs(coalesce(t.amount_paid, t.amount) - p.amount_paid) < 0.01")
+
+
+def load_truth(case: Case, truth: str | Path) -> dict[str, Any]:
+    """Register the truth views from ``truth`` ('case' for the stored truth tables, or a path)."""
+    if str(truth) == "case":
+        case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {TRUTH_TXN} AS SELECT a.attempt_id, "
+                            "a.typology, t.txn_id FROM truth_attempts a JOIN truth_transactions t "
+                            "ON t.attempt_id = a.attempt_id")
+        _normalise_view(case)
+        _empty_truth(case, txn=False, acct=True)
+        return {"kind": "case", "attempts": case.engine.scalar(
+            f"SELECT count(DISTINCT attempt_id) FROM {TRUTH_TXN}")}
+    path = Path(truth)
+    if path.is_dir():
+        return _load_amlsim(case, path)
+    if not path.exists():
+        raise TruthError(f"{path}: no such truth file or folder")
+    if path.suffix == ".json":
+        return _load_truth_json(case, path)
+    if path.name.endswith("Patterns.txt"):
+        return _load_patterns(case, path)
+    if path.name == "nodes.csv" or path.name == "alert_transactions.csv":
+        return _load_amlsim(case, path.parent)
+    raise TruthError(f"{path}: not a truth file I know (AMLworld *_Patterns.txt, AMLSim folder, truth.json)")
+
+
+def _normalise_view(case: Case) -> None:
+    rows = case.engine.query(f"SELECT * FROM {TRUTH_TXN}").to_pylist()
+    _register(case, TRUTH_TXN, pa.Table.from_pylist(
+        [{"attempt_id": str(r["attempt_id"]), "typology": normalise_typology(str(r["typology"])),
+          "txn_id": str(r["txn_id"])} for r in rows],
+        schema=pa.schema([("attempt_id", pa.string()), ("typology", pa.string()), ("txn_id", pa.string())])))
+
+
+def _load_patterns(case: Case, path: Path) -> dict[str, Any]:
+    attempts = parse_patterns(path)
+    cols: dict[str, list[Any]] = {"attempt_id": [], "typology": [], "ts": [], "from_account": [],
+                                  "to_account": [], "amount": [], "amount_paid": []}
+    for a in attempts:
+        for r in a.rows:
+            for key, value in (("attempt_id", a.attempt_id), ("typology", a.typology), ("ts", r.ts),
+                               ("from_account", r.from_account), ("to_account", r.to_account),
+                               ("amount", r.amount), ("amount_paid", r.amount_paid)):
+                cols[key].append(value)
+    case.engine.register_arrow("_mt_pattern_rows", pa.table(cols))
+    try:
+        case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {TRUTH_TXN} AS {match_patterns_sql('_mt_pattern_rows')}")
+    finally:
+        case.engine.unregister("_mt_pattern_rows")
+    _empty_truth(case, txn=False, acct=True)
+    matched = int(case.engine.scalar(f"SELECT count(DISTINCT txn_id) FROM {TRUTH_TXN}"))
+    return {"kind": "amlworld-patterns", "file": str(path), "attempts": len(attempts),
+            "pattern_rows": len(cols["ts"]), "matched_transactions": matched}
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _load_amlsim(case: Case, folder: Path) -> dict[str, Any]:
+    """AMLSim: per-transaction alert types where present, else per-account ``isFraud``/``is_sar``."""
+    alerts, nodes, accounts = (folder / "alert_transactions.csv", folder / "nodes.csv", folder / "accounts.csv")
+    info: dict[str, Any] = {"kind": "amlsim", "folder": str(folder)}
+    if alerts.exists():
+        rows = _read_csv(alerts)
+        need = {"alert_id", "alert_type", "tran_id"}
+        if rows and not need <= set(rows[0]):
+            raise TruthError(f"{alerts}:1: header lacks {sorted(need - set(rows[0]))}")
+        _register(case, TRUTH_TXN, pa.table({
+            "attempt_id": pa.array([r["alert_id"] for r in rows], pa.string()),
+            "typology": pa.array([normalise_typology(r["alert_type"]) for r in rows], pa.string()),
+            "txn_id": pa.array([r["tran_id"] for r in rows], pa.string())}))
+        info["alert_transactions"] = len(rows)
+    else:
+        _empty_truth(case, txn=True, acct=False)
+    labelled: list[str] = []
+    if nodes.exists():
+        rows = _read_csv(nodes)
+        if rows and not {"nodeid", "isFraud"} <= set(rows[0]):
+            raise TruthError(f"{nodes}:1: header lacks nodeid/isFraud")
+        labelled = [r["nodeid"] for r in rows if r["isFraud"].strip() not in ("0", "", "false", "False")]
+    elif accounts.exists():
+        rows = _read_csv(accounts)
+        key = "acct_id" if rows and "acct_id" in rows[0] else "ACCOUNT_ID"
+        labelled = [r[key] for r in rows if r.get("is_sar", r.get("IS_SAR", "")).strip().lower() == "true"]
+    elif not alerts.exists():
+        raise TruthError(f"{folder}: no nodes.csv, accounts.csv or alert_transactions.csv")
+    # AMLSim ids are bare numbers; stored keys carry a bank prefix ("bank:id"), so match on the id part.
+    case.engine.register_arrow("_mt_amlsim_ids", pa.table({"account_id": pa.array(labelled, pa.string())}))
+    try:
+        case.engine.execute(
+            f"CREATE OR REPLACE TEMP TABLE {TRUTH_ACCT} AS SELECT DISTINCT a.account_key, 'labelled' AS typology "
+            "FROM (SELECT from_account AS account_key FROM transactions UNION SELECT to_account FROM transactions) a "
+            "JOIN _mt_amlsim_ids i ON substr(a.account_key, instr(a.account_key, ':') + 1) = i.account_id")
+    finally:
+        case.engine.unregister("_mt_amlsim_ids")
+    info["labelled_accounts"] = len(labelled)
+    info["matched_accounts"] = int(case.engine.scalar(f"SELECT count(*) FROM {TRUTH_ACCT}"))
+    return info
+
+
+def _load_truth_json(case: Case, path: Path) -> dict[str, Any]:
+    """Generator truth: a list of planted patterns, each with a typology and its transaction ids."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise TruthError(f"{path}:{exc.lineno}: {exc.msg}") from exc
+    items = data.get("patterns", data.get("attempts", data.get("typologies", []))) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise TruthError(f"{path}:1: expected a list of patterns under 'patterns' or 'attempts'")
+    attempt_ids: list[str] = []
+    typologies: list[str] = []
+    txn_ids: list[str] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or "typology" not in item:
+            raise TruthError(f"{path}:1: pattern #{i} has no typology")
+        txns = item.get("txn_ids", item.get("transactions")) or []
+        for t in txns:
+            attempt_ids.append(str(item.get("id", item.get("pattern_id", i))))
+            typologies.append(normalise_typology(str(item["typology"])))
+            txn_ids.append(str(t["txn_id"] if isinstance(t, dict) else t))
+    _register(case, TRUTH_TXN, pa.table({"attempt_id": pa.array(attempt_ids, pa.string()),
+                                         "typology": pa.array(typologies, pa.string()),
+                                         "txn_id": pa.array(txn_ids, pa.string())}))
+    _empty_truth(case, txn=False, acct=True)
+    return {"kind": "generator-truth", "file": str(path), "attempts": len(items)}
