@@ -1,7 +1,7 @@
 """Merging overlapping findings of one typology into one, so the user sees each pattern once.
 
 Two findings merge when they share a transaction, or share a key account (role ``hub``, ``source``,
-``destination`` or ``front``) and their time spans overlap. The merged finding keeps the best
+``destination``, ``front`` or ``pass-through``) and their time spans overlap. The merged finding keeps the best
 score and the title and explanation of its strongest part, cites the union of all rows, and says
 what it absorbed.
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from moneytrail.detect.base import TXN_AMOUNTS
 from moneytrail.model.finding import Finding, FindingRef
 
-KEY_ROLES = frozenset({"hub", "source", "destination", "front"})
+KEY_ROLES = frozenset({"hub", "source", "destination", "front", "pass-through"})
 
 
 class _Sets:

@@ -18,6 +18,8 @@ import math
 # Added to the scale so a peer group with zero spread (everyone has one counterparty) does not make
 # every deviation infinitely unusual.
 MAD_FLOOR = 1.0
+# Fewer accounts than this in an activity band is too few to say what is usual for the band.
+MIN_PEERS = 30
 # z at which the score reaches 1 - 1/e (~0.63).
 Z_SCALE = 4.0
 
@@ -47,12 +49,22 @@ def activity_band_sql(count: str) -> str:
     return f"CAST(floor(ln(greatest({count}, 1)) / ln(2)) AS INTEGER)"
 
 
-def peer_stats_sql(table: str, value: str, band: str) -> str:
-    """``(band, med, mad)`` of ``value`` over the rows of ``table`` (a CTE name) per ``band``."""
+def peer_stats_sql(table: str, value: str, band: str, min_peers: int = MIN_PEERS) -> str:
+    """``(band, med, mad)`` of ``value`` over the rows of ``table`` (a CTE name) per ``band``; a band
+    with fewer than ``min_peers`` accounts borrows the statistics of all accounts."""
+    per_band = (
+        f"SELECT s.{band} AS band, max(s.med) AS med, {median_sql(f'abs(x.{value} - s.med)')} AS mad, "
+        f"max(s.n) AS n FROM (SELECT {band}, {median_sql(value)} AS med, count(*) AS n FROM {table} "
+        f"GROUP BY {band}) s JOIN {table} x ON x.{band} = s.{band} GROUP BY s.{band}"
+    )
+    overall = (
+        f"SELECT max(s.med) AS med, {median_sql(f'abs(x.{value} - s.med)')} AS mad "
+        f"FROM (SELECT {median_sql(value)} AS med FROM {table}) s CROSS JOIN {table} x"
+    )
     return (
-        f"SELECT s.{band} AS band, max(s.med) AS med, {median_sql(f'abs(x.{value} - s.med)')} AS mad "
-        f"FROM (SELECT {band}, {median_sql(value)} AS med FROM {table} GROUP BY {band}) s "
-        f"JOIN {table} x ON x.{band} = s.{band} GROUP BY s.{band}"
+        f"SELECT b.band, CASE WHEN b.n >= {int(min_peers)} THEN b.med ELSE o.med END AS med, "
+        f"CASE WHEN b.n >= {int(min_peers)} THEN b.mad ELSE o.mad END AS mad "
+        f"FROM ({per_band}) b CROSS JOIN ({overall}) o"
     )
 
 

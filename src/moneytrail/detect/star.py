@@ -1,11 +1,13 @@
 """Windowed star detection shared by fan-in, fan-out and gather-scatter.
 
-Portable plan: aggregate to (hub, day) with the distinct counterparties of that day, then a range
-window over day numbers sums them over the last ``window_days`` days (an upper bound on the distinct
-counterparties in the window, exact when no counterparty returns on another day; the exact count is
-taken afterwards on the extracted episode). Windows that are both big enough and unusual against the
-background (``scoring``) are chained into episodes — qualifying days less than a window apart — and an
-episode's transactions are all the hub's transfers in its span.
+Portable plan: aggregate to (hub, counterparty, day); a counterparty is *new* on a day when it had
+not dealt with the hub in the ``window_days`` before (lag over the pair). A range window over day
+numbers then sums the new counterparties of the last ``window_days`` days: a count of distinct
+counterparties that ignores regulars (a shop's returning customers, a salary payer) and is exact for
+one-off payers such as mules; the exact distinct count is taken afterwards on the extracted episode.
+Windows both big enough and unusual against the background (``scoring``) are chained into episodes —
+qualifying days less than a window apart — and an episode's transactions are all the hub's transfers
+in its span.
 """
 
 from __future__ import annotations
@@ -40,8 +42,11 @@ def star_windows_sql(direction: str, window_days: int, min_amount: float) -> str
     w = int(window_days)
     return f"""
 WITH e AS ({edges_sql(min_amount)}),
-daily AS (SELECT {hub} AS hub, d, count(DISTINCT {cp}) AS n_cp, count(*) AS n_tx, sum(amt) AS amt
-          FROM e GROUP BY {hub}, d),
+pair AS (SELECT {hub} AS hub, {cp} AS cp, d, count(*) AS n_tx, sum(amt) AS amt FROM e GROUP BY {hub}, {cp}, d),
+fresh AS (SELECT hub, d, n_tx, amt,
+                 CASE WHEN d - lag(d) OVER (PARTITION BY hub, cp ORDER BY d) < {w} THEN 0 ELSE 1 END AS is_new
+          FROM pair),
+daily AS (SELECT hub, d, sum(is_new) AS n_cp, sum(n_tx) AS n_tx, sum(amt) AS amt FROM fresh GROUP BY hub, d),
 win AS (SELECT hub, d, sum(n_cp) OVER w AS win_cp, sum(n_tx) OVER w AS win_tx, sum(amt) OVER w AS win_amt
         FROM daily WINDOW w AS (PARTITION BY hub ORDER BY d RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)),
 acct AS (SELECT hub, sum(n_cp) AS tot_cp, sum(n_tx) AS tot_tx FROM daily GROUP BY hub),

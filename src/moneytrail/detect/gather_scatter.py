@@ -1,0 +1,95 @@
+"""Gather-scatter: a hub gathers from many senders, then scatters to many receivers (AMLworld
+GATHER-SCATTER). Both halves are star episodes (``star``) of one hub, the scatter starting before
+the gather has been over for a window; each half must be unusual for the hub and its peers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text
+from moneytrail.detect.registry import register
+from moneytrail.detect.scoring import score_sql
+from moneytrail.detect.star import star_episodes_sql
+from moneytrail.model.finding import Finding
+from moneytrail.store import Case
+
+
+def gs_members_sql(params: Mapping[str, Any]) -> str:
+    """Member rows of each (hub, gather episode, scatter episode) pair, with side and counterparty."""
+    e = edges_sql(float(params["min_amount"]))
+    gap = int(params["window_days"])
+    return f"""
+WITH pairs AS (
+  SELECT i.hub, i.hub || '|' || CAST(i.ep AS VARCHAR) || '|' || CAST(o.ep AS VARCHAR) AS group_key,
+         i.d0 AS in_d0, i.d1 AS in_d1, greatest(o.d0, i.d0) AS out_d0, o.d1 AS out_d1,
+         i.z AS z_in, o.z AS z_out, i.expected_own AS exp_in, o.expected_own AS exp_out
+  FROM _gs_in i JOIN _gs_out o ON o.hub = i.hub AND o.d1 >= i.d0 AND o.d0 <= i.d1 + {gap})
+SELECT p.group_key, p.hub, e.txn_id, e.ts, e.amt, 'in' AS side, e.src AS cp, 'sender' AS from_role,
+       'hub' AS to_role, p.z_in, p.z_out, p.exp_in, p.exp_out
+FROM pairs p JOIN ({e}) e ON e.dst = p.hub AND e.d BETWEEN p.in_d0 AND p.in_d1
+UNION ALL
+SELECT p.group_key, p.hub, e.txn_id, e.ts, e.amt, 'out' AS side, e.dst AS cp, 'hub' AS from_role,
+       'receiver' AS to_role, p.z_in, p.z_out, p.exp_in, p.exp_out
+FROM pairs p JOIN ({e}) e ON e.src = p.hub AND e.d BETWEEN p.out_d0 AND p.out_d1
+"""
+
+
+def gs_groups_sql(params: Mapping[str, Any]) -> str:
+    return f"""
+SELECT group_key, {score_sql('max(z_in) + max(z_out)')} AS score, max(hub) AS hub,
+       count(DISTINCT CASE WHEN side = 'in' THEN cp END) AS senders,
+       count(DISTINCT CASE WHEN side = 'out' THEN cp END) AS receivers,
+       sum(CASE WHEN side = 'in' THEN amt ELSE 0 END) AS amount_in,
+       sum(CASE WHEN side = 'out' THEN amt ELSE 0 END) AS amount_out,
+       min(CASE WHEN side = 'in' THEN ts END) AS first_in, max(CASE WHEN side = 'out' THEN ts END) AS last_out,
+       max(z_in) AS z_in, max(z_out) AS z_out, max(exp_in) AS expected_in, max(exp_out) AS expected_out
+FROM _gs_members GROUP BY group_key
+HAVING count(DISTINCT CASE WHEN side = 'in' THEN cp END) >= {int(params["min_in_degree"])}
+   AND count(DISTINCT CASE WHEN side = 'out' THEN cp END) >= {int(params["min_out_degree"])}
+   AND max(CASE WHEN side = 'out' THEN ts END) > min(CASE WHEN side = 'in' THEN ts END)
+"""
+
+
+@register
+class GatherScatter:
+    typology = "gather-scatter"
+    description = "A hub gathers from many senders and then scatters to many receivers, unusually for it."
+    # AMLworld GATHER-SCATTER spans up to 12.7 days: a 6-day gather, then a 6-day scatter.
+    defaults: Mapping[str, Any] = {"window_days": 6, "min_in_degree": 3, "min_out_degree": 3,
+                                   "min_amount": 0.0, "min_z": 1.5, "max_findings": 20000}
+
+    def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
+        common = {"window_days": params["window_days"], "min_amount": params["min_amount"],
+                  "min_z": params["min_z"]}
+        in_sql = star_episodes_sql("in", {**common, "min_degree": params["min_in_degree"]})
+        out_sql = star_episodes_sql("out", {**common, "min_degree": params["min_out_degree"]})
+        engine = case.engine
+        try:
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _gs_in AS {in_sql}")
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _gs_out AS {out_sql}")
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _gs_members AS {gs_members_sql(params)}")
+            return build_findings(
+                case, self.typology, gs_groups_sql(params),
+                "SELECT group_key, txn_id, from_role, to_role FROM _gs_members",
+                explain=_explain, params=params, limit=int(params["max_findings"]),
+                query=f"-- gather episodes\n{in_sql}\n-- scatter episodes\n{out_sql}\n-- pairs\n"
+                      f"{gs_members_sql(params)}\n-- groups\n{gs_groups_sql(params)}")
+        finally:
+            for table in ("_gs_in", "_gs_out", "_gs_members"):
+                engine.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _explain(group: Group, currency: str) -> tuple[str, str]:
+    m = group.metrics
+    hub = str(m["hub"])
+    ins, outs = group.flows(to_role="hub"), group.flows(from_role="hub")
+    senders, receivers = group.accounts("sender"), group.accounts("receiver")
+    title = f"Gather-scatter through {hub}: {len(senders)} in, {len(receivers)} out"
+    text = (f"{plural(len(senders), 'distinct sender')} paid {money(sum(x.amount for x in ins), currency)} "
+            f"into account {hub} within {span_text(min(x.ts for x in ins), max(x.ts for x in ins))}; "
+            f"{hub} then paid {money(sum(x.amount for x in outs), currency)} out to "
+            f"{plural(len(receivers), 'account')} within "
+            f"{span_text(min(x.ts for x in outs), max(x.ts for x in outs))}. Usual for {hub}: about "
+            f"{float(m['expected_in']):.1f} senders and {float(m['expected_out']):.1f} receivers per window.")
+    return title, text

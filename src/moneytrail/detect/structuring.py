@@ -1,0 +1,96 @@
+"""Structuring: repeated deposits just under a reporting threshold into one account.
+
+Honest amounts land on either side of a threshold about equally often; structured ones pile up just
+below it. Per account and day we count deposits in [threshold * (1 - margin), threshold) and, over a
+range window of ``window_days``, compare that count with what the account's other deposits and the
+whole case's share of just-under amounts predict (a Poisson-style z).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text
+from moneytrail.detect.registry import register
+from moneytrail.detect.scoring import poisson_z_sql, score_sql
+from moneytrail.model.finding import Finding
+from moneytrail.store import Case
+
+
+def structuring_episodes_sql(params: Mapping[str, Any]) -> str:
+    w = int(params["window_days"])
+    hi = float(params["threshold"])
+    lo = hi * (1.0 - float(params["margin"]))
+    channel = str(params["channel"]).replace("'", "''")
+    channel_filter = f" AND lower(coalesce(channel, '')) = lower('{channel}')" if channel else ""
+    under = f"CASE WHEN amt >= {lo!r} AND amt < {hi!r} THEN 1 ELSE 0 END"
+    expected = "win_tx * (SELECT p FROM share)"
+    return f"""
+WITH e AS (SELECT * FROM ({edges_sql()}) x WHERE 1 = 1{channel_filter}),
+share AS (SELECT greatest(avg({under}), 0.0001) AS p FROM e),
+daily AS (SELECT dst AS acct, d, sum({under}) AS n_under, count(*) AS n_tx FROM e GROUP BY dst, d),
+win AS (SELECT acct, d, sum(n_under) OVER w AS win_under, sum(n_tx) OVER w AS win_tx FROM daily
+        WINDOW w AS (PARTITION BY acct ORDER BY d RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)),
+q AS (SELECT acct, d, win_under, win_tx, {expected} AS expected,
+             {poisson_z_sql('win_under', expected)} AS z
+      FROM win WHERE win_under >= {int(params["min_deposits"])}
+        AND {poisson_z_sql('win_under', expected)} >= {float(params["min_z"])!r}),
+q2 AS (SELECT *, CASE WHEN d - lag(d) OVER (PARTITION BY acct ORDER BY d) < {w} THEN 0 ELSE 1 END AS brk FROM q),
+q3 AS (SELECT *, sum(brk) OVER (PARTITION BY acct ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+       AS ep FROM q2)
+SELECT acct, ep, min(d) - {w - 1} AS d0, max(d) AS d1, max(z) AS z, max(win_under) AS peak,
+       min(expected) AS expected
+FROM q3 GROUP BY acct, ep
+"""
+
+
+def structuring_members_sql(params: Mapping[str, Any]) -> str:
+    hi = float(params["threshold"])
+    lo = hi * (1.0 - float(params["margin"]))
+    return f"""
+SELECT p.acct || '|' || CAST(p.ep AS VARCHAR) AS group_key, e.txn_id, 'depositor' AS from_role,
+       'hub' AS to_role
+FROM _struct_ep p JOIN ({edges_sql()}) e ON e.dst = p.acct AND e.d BETWEEN p.d0 AND p.d1
+WHERE e.amt >= {lo!r} AND e.amt < {hi!r}
+"""
+
+
+STRUCTURING_GROUPS_SQL = f"""
+SELECT acct || '|' || CAST(ep AS VARCHAR) AS group_key, {score_sql('z')} AS score, acct, peak, expected, z
+FROM _struct_ep
+"""
+
+
+@register
+class Structuring:
+    typology = "structuring"
+    description = "Repeated deposits just under a reporting threshold into one account."
+    defaults: Mapping[str, Any] = {"threshold": 10000.0, "margin": 0.1, "window_days": 30, "min_deposits": 3,
+                                   "min_z": 2.0, "channel": "", "max_findings": 20000}
+
+    def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
+        episodes = structuring_episodes_sql(params)
+        engine = case.engine
+        try:
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _struct_ep AS {episodes}")
+            threshold = float(params["threshold"])
+
+            def explain(group: Group, currency: str) -> tuple[str, str]:
+                acct = str(group.metrics["acct"])
+                amounts = [m.amount for m in group.members]
+                title = f"Structuring into {acct}: {len(amounts)} deposits under {money(threshold, currency)}"
+                text = (f"{plural(len(amounts), 'deposit')} of {money(min(amounts), currency)} to "
+                        f"{money(max(amounts), currency)} — all just under the {money(threshold, currency)} "
+                        f"reporting threshold — reached account {acct} from "
+                        f"{plural(len(group.accounts('depositor')), 'depositor')} within "
+                        f"{span_text(group.start, group.end)}, {money(sum(amounts), currency)} in all; "
+                        f"its other deposits predict about {float(group.metrics['expected']):.1f} such "
+                        "amounts.")
+                return title, text
+
+            return build_findings(case, self.typology, STRUCTURING_GROUPS_SQL, structuring_members_sql(params),
+                                  explain=explain, params=params, query=episodes,
+                                  limit=int(params["max_findings"]))
+        finally:
+            engine.execute("DROP TABLE IF EXISTS _struct_ep")
