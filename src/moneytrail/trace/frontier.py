@@ -61,10 +61,8 @@ def next_hop_sql(params: TraceParams, front: str) -> str:
     taint multiplies) the taint its sender can have received at the previous hop.
     """
     gap = _gap_sql(params)
-    if params.backward:
-        when = f"w.ts < f.hi AND w.ts >= f.lo - {gap}"
-    else:
-        when = f"w.ts > f.lo AND w.ts <= f.hi + {gap}"
+    when = (f"w.ts < f.hi AND w.ts >= f.lo - {gap}" if params.backward
+            else f"w.ts > f.lo AND w.ts <= f.hi + {gap}")
     cap = "w.amt" if params.method is Method.POISON else "least(w.amt, f.ub)"
     return (f"SELECT w.dst, w.ts, {cap} AS cap FROM {WIN} w JOIN {front} f ON w.src = f.account "
             f"WHERE {when} AND w.amt >= {float(params.min_amount)!r}")

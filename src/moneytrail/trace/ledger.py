@@ -12,8 +12,9 @@ means a larger number and the same rules serve both directions.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from moneytrail.trace.params import Method
 
@@ -53,6 +54,16 @@ class _Context:
 
     def retain(self, unit: int, amount: float) -> None:
         self.alloc.retained[unit] += amount
+
+
+class _Pool(Protocol):
+    def deposit(self, money: float, taint: dict[int, float]) -> None: ...
+
+    def draw(self, money: float, t: int) -> dict[int, float]:
+        """Pay ``money`` out at loop time ``t``; returns the live taint it carries, per unit."""
+
+    def close(self) -> None:
+        """Whatever taint is still held stops here."""
 
 
 class _FifoPool:
@@ -153,7 +164,8 @@ class _PoisonPool:
             self.ctx.retain(unit, amount)
 
 
-_POOLS = {Method.FIFO: _FifoPool, Method.PROPORTIONAL: _ProportionalPool, Method.POISON: _PoisonPool}
+_POOLS: dict[Method, Callable[[_Context, float], _Pool]] = {
+    Method.FIFO: _FifoPool, Method.PROPORTIONAL: _ProportionalPool, Method.POISON: _PoisonPool}
 
 
 @dataclass(frozen=True)
@@ -181,7 +193,7 @@ def allocate(data: LedgerInput, method: Method, *, gap: int, max_hops: int, min_
     arrival: list[int] = []
     ctx = _Context(alloc, arrival, gap, max_hops)
     pool_cls = _POOLS[method]
-    pools: dict[str, _FifoPool | _ProportionalPool | _PoisonPool] = {}
+    pools: dict[str, _Pool] = {}
     n = len(data.t)
     i = 0
     while i < n:
@@ -219,9 +231,8 @@ def allocate(data: LedgerInput, method: Method, *, gap: int, max_hops: int, min_
     return alloc
 
 
-def _pool_at(pools: dict[str, _FifoPool | _ProportionalPool | _PoisonPool],
-             pool_cls: type[_FifoPool] | type[_ProportionalPool] | type[_PoisonPool], ctx: _Context,
-             data: LedgerInput, account: str, now: int) -> _FifoPool | _ProportionalPool | _PoisonPool | None:
+def _pool_at(pools: dict[str, _Pool], pool_cls: Callable[[_Context, float], _Pool], ctx: _Context,
+             data: LedgerInput, account: str, now: int) -> _Pool | None:
     """The account's ledger if it is replayed at this moment, created on first use."""
     span = data.ranges.get(account)
     if span is None or not span[0] <= now <= span[1]:
