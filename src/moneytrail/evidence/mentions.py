@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from moneytrail.model.names import name_similarity, name_tokens, normalize_name, skeleton
+from moneytrail.model.names import legal_form, name_similarity, name_tokens, normalize_name, skeleton
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,18 @@ class NameIndex:
                 if len(sk) >= 2:
                     self.by_skeleton[sk].append(len(self.names) - 1)
 
+    def best_match(self, name: str) -> tuple[str, float] | None:
+        """(entity_id, score) of the known entity a whole name most resembles, if any is close enough."""
+        best: tuple[str, float] | None = None
+        for tok in {_norm_token(m.group()) for m in _WORD.finditer(name)}:
+            for idx in self.by_skeleton.get(skeleton(tok) if tok else "", ()):
+                known = self.names[idx]
+                score = name_similarity(name, known.name, known.schema)
+                if score >= self.threshold and (best is None or score > best[1]
+                                                or (score == best[1] and known.entity_id < best[0])):
+                    best = (known.entity_id, score)
+        return best
+
     def find(self, text: str) -> list[Mention]:
         words = [(m.start(), m.end(), _norm_token(m.group())) for m in _WORD.finditer(text)]
         found: dict[tuple[int, int, str], Mention] = {}
@@ -77,6 +89,11 @@ class NameIndex:
                         continue
                     score = name_similarity(span, known.name, known.schema)
                     if score >= self.threshold:
+                        # A legal form right after the name ("... Trading LLC") belongs to the mention.
+                        after = first + n
+                        if after < len(words) and legal_form(text[words[after][0]:words[after][1]]):
+                            end = words[after][1]
+                            span = text[start:end]
                         found[key] = Mention("entity", span, start, end, value=known.entity_id,
                                              entity_id=known.entity_id, score=score)
         return _best_non_overlapping(list(found.values()))

@@ -1,0 +1,124 @@
+"""The bounty signature, in numpy: payments that follow events at a fixed price per casualty.
+
+For every (payment, event) pair with the payment within ``window`` days after the event, the log
+ratio amount / casualties is computed. A bounty shows as many payments whose ratio sits at one
+value (the price). The statistic is the number of payments with a pair within ``tol`` of the
+densest ratio; its null distribution comes from redrawing event dates uniformly within the actor's
+active period (casualties stay with their events), all permutations computed together in chunks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class SignatureTest:
+    matched: int  # payments explained by the densest price
+    in_window: int  # payments with any event in the window before them
+    log_center: float
+    p_value: float
+    p_value_timing: float
+    null_mean: float
+    permutations: int
+    pairs: list[tuple[int, int]]  # (payment index, event index) of the matched pairs
+
+
+def _centers(valid: BoolArray, bins: npt.NDArray[np.int64], nbins: int, half_width: int) -> npt.NDArray[np.int64]:
+    """Per permutation, the bin with the most valid pairs within ``half_width`` bins either side."""
+    chunk = valid.shape[0]
+    perm_idx = np.broadcast_to(np.arange(chunk)[:, None, None], valid.shape)
+    flat = perm_idx[valid] * nbins + np.broadcast_to(bins[None], valid.shape)[valid]
+    counts = np.bincount(flat, minlength=chunk * nbins).reshape(chunk, nbins)
+    padded = np.concatenate([np.zeros((chunk, half_width + 1), np.int64), counts,
+                             np.zeros((chunk, half_width), np.int64)], axis=1)
+    csum = np.cumsum(padded, axis=1)
+    smoothed = csum[:, 2 * half_width + 1:] - csum[:, :-(2 * half_width + 1)]
+    return np.asarray(np.argmax(smoothed, axis=1), dtype=np.int64)
+
+
+def _statistics(pay_days: FloatArray, event_days: FloatArray, log_ratio: FloatArray, ok: BoolArray,
+                window: float, tol_log: float, bins: npt.NDArray[np.int64], edges0: float, width: float,
+                nbins: int, half_width: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
+    """(matched, in_window, log centre) for each row of ``event_days`` (one row per permutation)."""
+    lag = pay_days[None, :, None] - event_days[:, None, :]
+    in_win = (lag >= 0) & (lag <= window)
+    valid = in_win & ok[None]
+    centers = _centers(valid, bins, nbins, half_width)
+    center_val = np.asarray(edges0 + (centers + 0.5) * width, dtype=np.float64)
+    near = valid & (np.abs(log_ratio[None] - center_val[:, None, None]) <= tol_log)
+    matched = near.any(axis=2).sum(axis=1)
+    timing = in_win.any(axis=2).sum(axis=1)
+    return matched, timing, center_val
+
+
+def signature_test(pay_days: FloatArray, amounts: FloatArray, event_days: FloatArray, casualties: FloatArray,
+                   *, window: float, tol: float = 0.1, permutations: int = 999, seed: int = 0,
+                   period: tuple[float, float] | None = None, chunk: int = 64) -> SignatureTest:
+    """Test whether payments follow events at a fixed price per casualty more than chance gives."""
+    ok = (casualties[None, :] > 0) & (amounts[:, None] > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.where(ok, np.log(np.maximum(amounts, 1e-12))[:, None]
+                             - np.log(np.maximum(casualties, 1e-12))[None, :], 0.0)
+    tol_log = float(np.log1p(tol))
+    width = tol_log / 2
+    lo = float(log_ratio[ok].min()) if ok.any() else 0.0
+    hi = float(log_ratio[ok].max()) if ok.any() else 0.0
+    nbins = max(1, int(np.ceil((hi - lo) / width)) + 1)
+    bins = np.clip(((log_ratio - lo) / width).astype(np.int64), 0, nbins - 1)
+    if len(event_days) == 0 or len(pay_days) == 0:
+        return SignatureTest(0, 0, 0.0, 1.0, 1.0, 0.0, 0, [])
+    rest = (log_ratio, ok, window, tol_log, bins, lo, width, nbins, 2)
+    obs_matched, obs_timing, obs_center = _statistics(pay_days, event_days[None, :], *rest)
+    start, end = period if period else (float(event_days.min()), float(event_days.max()))
+    rng = np.random.default_rng(seed)
+    null_matched: list[npt.NDArray[np.int64]] = []
+    null_timing: list[npt.NDArray[np.int64]] = []
+    for offset in range(0, permutations, chunk):
+        n = min(chunk, permutations - offset)
+        days = np.floor(rng.uniform(start, end + 1, size=(n, len(event_days))))
+        m, t, _ = _statistics(pay_days, days, *rest)
+        null_matched.append(m)
+        null_timing.append(t)
+    nm = np.concatenate(null_matched) if null_matched else np.zeros(0, np.int64)
+    nt = np.concatenate(null_timing) if null_timing else np.zeros(0, np.int64)
+    p = float((1 + np.sum(nm >= obs_matched[0])) / (1 + len(nm)))
+    p_t = float((1 + np.sum(nt >= obs_timing[0])) / (1 + len(nt)))
+    pairs = matched_pairs(pay_days, event_days, log_ratio, ok, window, float(obs_center[0]), tol_log)
+    return SignatureTest(int(obs_matched[0]), int(obs_timing[0]), float(obs_center[0]), p, p_t,
+                         float(nm.mean()) if len(nm) else 0.0, len(nm), pairs)
+
+
+def matched_pairs(pay_days: FloatArray, event_days: FloatArray, log_ratio: FloatArray, ok: BoolArray,
+                  window: float, center: float, tol_log: float) -> list[tuple[int, int]]:
+    """For each matched payment, the event in its window whose ratio is closest to the price."""
+    lag = pay_days[:, None] - event_days[None, :]
+    valid = (lag >= 0) & (lag <= window) & ok
+    dist = np.where(valid, np.abs(log_ratio - center), np.inf)
+    best = np.argmin(dist, axis=1)
+    hit = dist[np.arange(len(pay_days)), best] <= tol_log
+    return [(int(p), int(best[p])) for p in np.flatnonzero(hit)]
+
+
+@dataclass(frozen=True)
+class PriceFit:
+    price: float  # median of amount / casualties over matched pairs (robust)
+    price_through_origin: float  # least squares amount = price * casualties
+    median_abs_rel_dev: float  # how tightly amounts sit on price * casualties
+    r_squared: float  # of the regression through the origin (uncentred)
+
+
+def fit_price(amounts: FloatArray, casualties: FloatArray) -> PriceFit:
+    ratios = amounts / casualties
+    price = float(np.median(ratios))
+    through = float(np.sum(amounts * casualties) / np.sum(casualties ** 2))
+    dev = float(np.median(np.abs(amounts / (price * casualties) - 1)))
+    resid = amounts - through * casualties
+    r2 = float(1 - np.sum(resid ** 2) / np.sum(amounts ** 2))
+    return PriceFit(price, through, dev, r2)
