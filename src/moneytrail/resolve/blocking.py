@@ -1,8 +1,8 @@
 """Blocking: which pairs of records are worth comparing. Set-based SQL over the key tables.
 
 Two records are a candidate pair when they share a key: a name key (see features.block_keys) or
-an identifier value (features.identifier_keys). Keys held by more than ``max_block`` records say little (a common first name with
-a common initial) and would make the join quadratic, so they are dropped.
+an identifier value (features.identifier_keys). Keys held by more than ``max_block`` records say
+little (a common first name with a common initial) and would make the join quadratic: dropped.
 """
 
 from __future__ import annotations

@@ -28,6 +28,9 @@ PRIOR = -4.0
 NAME_BANDS = ((0.99, 6.0, "name identical after transliteration"), (0.9, 5.0, "name near-identical"),
               (0.85, 3.5, "name similar"), (0.75, 1.5, "name partly similar"), (0.6, -1.0, "name weakly similar"),
               (0.0, -5.0, "names differ"))
+# Organisations are often listed under a translated name ("Golden Oasis Exchange" for "Al Waha Al
+# Dhahabiya"), so a name mismatch counts less against them than against people.
+ORG_NAMES_DIFFER = -3.0
 IDENTIFIER_SAME, IDENTIFIER_CONFLICT, IDENTIFIER_CAP = 9.0, -9.0, 12.0
 BIRTH_SAME, BIRTH_TYPO, BIRTH_SAME_YEAR, BIRTH_CONFLICT = 3.0, 1.0, -1.0, -5.0
 COUNTRY_SAME, COUNTRY_CONFLICT = 0.5, -1.0
@@ -164,6 +167,7 @@ def score_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[
         ex = Explanation()
         for floor, weight, rule in NAME_BANDS:
             if name_score >= floor:
+                weight = ORG_NAMES_DIFFER if floor == 0.0 and grp != PERSON_GROUP else weight
                 ex.add("name", rule, weight, left_name, right_name, f"score {name_score:.2f}: {detail}")
                 break
         id_total = [0.0]
