@@ -1,13 +1,127 @@
-"""ACLED / GTD events (placeholder until the full module lands)."""
+"""Event datasets -> ``events``: ACLED CSV exports and a GTD (Global Terrorism Database) subset.
+
+ACLED: ``event_date`` as ISO or ACLED's ``04 March 2021``; ``time_precision`` 1/2/3 -> day/week/month.
+GTD: ``iyear/imonth/iday`` with 0 = unknown: the date falls back to the first of the month or year and
+``date_precision`` says day, month or year. Bad dates or numbers quarantine the row with its line.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from moneytrail.ingest.result import IngestError, IngestResult
+from moneytrail.ingest.csvfile import stage_csv
+from moneytrail.ingest.filelog import file_ingest
+from moneytrail.ingest.result import IngestError, IngestResult, Progress
+from moneytrail.ingest.sqltext import literal, text_sql
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
 
+_EVENT_COLUMNS = ("event_id", "event_date", "date_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1",
+                  "actor2", "assoc_actor_2", "country", "admin1", "location", "latitude", "longitude", "fatalities",
+                  "wounded", "notes", "event_source")
+_ACLED_TEXT = ("event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "country",
+               "admin1", "location")
+_ACLED_DATES = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y")
 
-def ingest_events(case: Case, path: Path | str, *, fmt: str = "acled", source: SourceRecord | None = None) -> IngestResult:
-    raise IngestError("event ingest is not implemented yet")
+
+def _number_checks(values: dict[str, str], cols: dict[str, str], *, integers: tuple[str, ...]) -> list[str]:
+    """WHEN clauses quarantining non-empty numbers that do not parse, and out-of-range coordinates."""
+    checks = []
+    for name, column in values.items():
+        if column in cols:
+            text = text_sql(cols[column])
+            kind = "DOUBLE"
+            checks.append(f"WHEN {text} IS NOT NULL AND TRY_CAST({text} AS {kind}) IS NULL "
+                          f"THEN 'unparseable {name} ''' || {text} || ''''")
+    for name in integers:
+        if name in values and values[name] in cols:
+            text = text_sql(cols[values[name]])
+            checks.append(f"WHEN TRY_CAST({text} AS DOUBLE) < 0 THEN 'negative {name}'")
+    if "latitude" in values and values["latitude"] in cols:
+        lat = f"TRY_CAST({text_sql(cols[values['latitude']])} AS DOUBLE)"
+        lon = f"TRY_CAST({text_sql(cols[values['longitude']])} AS DOUBLE)" if values["longitude"] in cols else "0"
+        checks.append(f"WHEN abs({lat}) > 90 OR abs({lon}) > 180 THEN 'coordinates out of range'")
+    return checks
+
+
+def _opt(cols: dict[str, str], column: str) -> str:
+    return text_sql(cols[column]) if column in cols else "CAST(NULL AS VARCHAR)"
+
+
+def _num(cols: dict[str, str], column: str, kind: str) -> str:
+    return f"CAST(round(TRY_CAST({_opt(cols, column)} AS DOUBLE)) AS {kind})" if kind == "INTEGER" else \
+        f"TRY_CAST({_opt(cols, column)} AS {kind})"
+
+
+def _stage_sql(select: str, checks: list[str], cols: dict[str, str], raw: str) -> str:
+    everything = ", ".join(f"coalesce(raw.{c}, '')" for c in cols.values())
+    return (f"SELECT raw._k, {select}, CASE {' '.join(checks)} END AS _reason, "
+            f"concat_ws(',', {everything}) AS _raw FROM {raw}")
+
+
+def acled_stage_sql(cols: dict[str, str], raw: str) -> str:
+    date_text = _opt(cols, "event_date")
+    parses = ", ".join(f"try_strptime({date_text}, {literal(f)})" for f in _ACLED_DATES)
+    date = f"CAST(coalesce({parses}) AS DATE)"
+    precision = _opt(cols, "time_precision")
+    select = (f"{_opt(cols, 'event_id_cnty')} AS event_id, {date} AS event_date, CASE {precision} WHEN '2' THEN 'week' "
+              f"WHEN '3' THEN 'month' ELSE 'day' END AS date_precision, "
+              + ", ".join(f"{_opt(cols, c)} AS {c}" for c in _ACLED_TEXT)
+              + f", {_num(cols, 'latitude', 'DOUBLE')} AS latitude, {_num(cols, 'longitude', 'DOUBLE')} AS longitude, "
+              f"{_num(cols, 'fatalities', 'INTEGER')} AS fatalities, CAST(NULL AS INTEGER) AS wounded, "
+              f"{_opt(cols, 'notes')} AS notes, {_opt(cols, 'source')} AS event_source")
+    checks = [f"WHEN {_opt(cols, 'event_id_cnty')} IS NULL THEN 'missing event_id_cnty'",
+              f"WHEN {date} IS NULL THEN 'unparseable event_date ' || coalesce('''' || {date_text} || '''', '(empty)')"]
+    checks += _number_checks({"latitude": "latitude", "longitude": "longitude", "fatalities": "fatalities"}, cols,
+                             integers=("fatalities",))
+    return _stage_sql(select, checks, cols, raw)
+
+
+def gtd_stage_sql(cols: dict[str, str], raw: str) -> str:
+    year, month, day = (f"TRY_CAST({_opt(cols, c)} AS INTEGER)" for c in ("iyear", "imonth", "iday"))
+    known_month = f"({month} BETWEEN 1 AND 12)"
+    known_day = f"({known_month} AND {day} BETWEEN 1 AND 31)"
+    date = (f"try_strptime(CAST({year} AS VARCHAR) || '-' || CAST(CASE WHEN {known_month} THEN {month} ELSE 1 END "
+            f"AS VARCHAR) || '-' || CAST(CASE WHEN {known_day} THEN {day} ELSE 1 END AS VARCHAR), '%Y-%m-%d')")
+    select = (f"{_opt(cols, 'eventid')} AS event_id, CAST({date} AS DATE) AS event_date, "
+              f"CASE WHEN {known_day} THEN 'day' WHEN {known_month} THEN 'month' ELSE 'year' END AS date_precision, "
+              f"{_opt(cols, 'attacktype1_txt')} AS event_type, {_opt(cols, 'targtype1_txt')} AS sub_event_type, "
+              f"{_opt(cols, 'gname')} AS actor1, {_opt(cols, 'gname2')} AS assoc_actor_1, "
+              f"{_opt(cols, 'target1')} AS actor2, CAST(NULL AS VARCHAR) AS assoc_actor_2, "
+              f"{_opt(cols, 'country_txt')} AS country, {_opt(cols, 'provstate')} AS admin1, "
+              f"{_opt(cols, 'city')} AS location, {_num(cols, 'latitude', 'DOUBLE')} AS latitude, "
+              f"{_num(cols, 'longitude', 'DOUBLE')} AS longitude, {_num(cols, 'nkill', 'INTEGER')} AS fatalities, "
+              f"{_num(cols, 'nwound', 'INTEGER')} AS wounded, {_opt(cols, 'summary')} AS notes, "
+              f"{_opt(cols, 'dbsource')} AS event_source")
+    checks = [f"WHEN {_opt(cols, 'eventid')} IS NULL THEN 'missing eventid'",
+              f"WHEN {date} IS NULL THEN 'unparseable date iyear/imonth/iday ' || "
+              f"coalesce({_opt(cols, 'iyear')}, '') || '/' || coalesce({_opt(cols, 'imonth')}, '') || '/' || "
+              f"coalesce({_opt(cols, 'iday')}, '')"]
+    checks += _number_checks({"latitude": "latitude", "longitude": "longitude", "nkill": "nkill", "nwound": "nwound"},
+                             cols, integers=("nkill", "nwound"))
+    return _stage_sql(select, checks, cols, raw)
+
+
+def ingest_events(case: Case, path: Path | str, *, fmt: str = "acled", source: SourceRecord | None = None,
+                  progress: Progress | None = None) -> IngestResult:
+    """``fmt``: ``acled`` or ``gtd``."""
+    if fmt not in ("acled", "gtd"):
+        raise IngestError(f"unknown event format {fmt!r}; known: acled, gtd")
+    required = ["event_id_cnty", "event_date"] if fmt == "acled" else ["eventid", "iyear", "imonth", "iday"]
+    build = acled_stage_sql if fmt == "acled" else gtd_stage_sql
+    results: list[IngestResult] = []
+    e = case.engine
+    with file_ingest(case, path, "events", preset=fmt, source=source, result=results) as fi:
+        if fi is not None:
+            st = stage_csv(fi, delimiter=",", required=required, build=build, table="_events_stage")
+            cols = ", ".join(_EVENT_COLUMNS)
+            e.execute(f"INSERT INTO events ({cols}, source_id, origin_file, origin_line, ingest_id) SELECT {cols}, "
+                      f"?, ?, _line, ? FROM {st.from_sql()} s WHERE _reason IS NULL",
+                      [fi.source.source_id, fi.origin, fi.ingest_id])
+            e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
+                      f"FROM {st.from_sql()} s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
+            bad = int(e.scalar(f"SELECT count(*) FROM {st.table} WHERE _reason IS NOT NULL"))
+            fi.rows_read, fi.rows_stored, fi.rows_quarantined = st.rows + st.rejected, st.rows - bad, bad + st.rejected
+            for sql in st.drop_sql():
+                e.execute(sql)
+    return results[0]

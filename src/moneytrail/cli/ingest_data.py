@@ -1,0 +1,146 @@
+"""``moneytrail ingest transactions|patterns|entities|events|accounts|rates CASE PATH...``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+from rich.progress import TaskID
+
+from moneytrail.cli.ingest import ingest_app
+from moneytrail.cli.output import console, fail, print_json, print_table, progress_bar
+from moneytrail.ingest import (
+    IngestError,
+    IngestResult,
+    ingest_accounts,
+    ingest_entities,
+    ingest_events,
+    ingest_patterns,
+    ingest_rates,
+    ingest_transactions,
+)
+from moneytrail.ingest.filelog import SOURCE_KIND, default_source, file_hash
+from moneytrail.ingest.mapping import PRESETS, Mapping, load_mapping, mapping_from_flags
+from moneytrail.ingest.result import Progress
+from moneytrail.model.admiralty import Grade
+from moneytrail.store import Case
+from moneytrail.store.sources import SourceRecord
+
+_CASE = typer.Argument(..., help="Case folder or .duckdb file.")
+_PATHS = typer.Argument(..., help="Files to ingest.")
+_GRADE = typer.Option(None, "--source-grade", help="Admiralty grade of the source, e.g. B2 (default by kind).")
+_JSON = typer.Option(False, "--json", help="Print JSON.")
+
+Runner = Callable[[Case, Path, SourceRecord | None, Progress], IngestResult]
+
+
+def _source(path: Path, kind: str, grade: str | None, source_kind: str | None = None) -> SourceRecord | None:
+    if grade is None:
+        return None
+    try:
+        parsed = Grade.parse(grade)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--source-grade") from exc
+    base = default_source(path, kind, file_hash(path), source_kind)
+    return SourceRecord(source_id=base.source_id, kind=base.kind, title=base.title, grade=parsed, path=base.path,
+                        content_hash=base.content_hash, retrieved_at=base.retrieved_at)
+
+
+def run_ingest(case_path: Path, paths: list[Path], kind: str, grade: str | None, json_out: bool, run: Runner,
+               source_kind: str | None = None) -> None:
+    """Ingest each file in turn, print the reconciled summary; exit 1 on the first file that cannot be read."""
+    results: list[IngestResult] = []
+    error: str | None = None
+    with Case.open(case_path) as case, progress_bar(not json_out) as bar:
+        for path in paths:
+            task = bar.add_task(f"{kind} {path.name}", total=3)
+
+            def progress(stage: str, done: int, total: int, task: TaskID = task) -> None:
+                bar.update(task, description=f"{kind} {stage}", completed=done, total=total)
+
+            try:
+                results.append(run(case, path, _source(path, kind, grade, source_kind), progress))
+            except IngestError as exc:
+                error = str(exc)
+                break
+            bar.update(task, completed=3)
+    totals = {k: sum(getattr(r, k) for r in results) for k in ("rows_read", "rows_stored", "rows_quarantined")}
+    if json_out:
+        print_json({"ingests": [r.to_dict() for r in results], "totals": totals, "error": error})
+    else:
+        print_table(f"ingest {kind}", ["file", "read", "stored", "quarantined", "seconds", "note"],
+                    [[r.file, r.rows_read, r.rows_stored, r.rows_quarantined, f"{r.seconds:.2f}",
+                      "already ingested, skipped" if r.skipped else ""] for r in results])
+        console.print(f"read {totals['rows_read']:,} = stored {totals['rows_stored']:,} + quarantined "
+                      f"{totals['rows_quarantined']:,}" + ("  (see `moneytrail quarantine`)"
+                                                          if totals["rows_quarantined"] else ""))
+    if error:
+        fail(error)
+        raise typer.Exit(1)
+
+
+def _mapping(preset: str, mapping: Path | None, columns: list[str], delimiter: str | None) -> Mapping | None:
+    if mapping is not None:
+        return load_mapping(mapping)
+    if columns or delimiter:
+        return mapping_from_flags(columns, delimiter=delimiter, base=PRESETS.get(preset))
+    return None
+
+
+def register(app: typer.Typer) -> None:
+    @ingest_app.command("transactions")
+    def transactions(case: Path = _CASE, paths: list[Path] = _PATHS,
+                     preset: str = typer.Option("native", "--preset", help="native | amlworld | amlsim | ftm"),
+                     mapping: Path | None = typer.Option(None, "--mapping", help="Column mapping (TOML or YAML)."),
+                     column: list[str] = typer.Option([], "--column", help="FIELD=COLUMN, repeatable."),
+                     delimiter: str | None = typer.Option(None, "--delimiter", help="Field delimiter."),
+                     source_grade: str | None = _GRADE, json_out: bool = _JSON) -> None:
+        """Transactions from CSV (plain or gzip), Parquet, AMLworld, AMLSim or FtM Payments."""
+        try:
+            m = _mapping(preset, mapping, column, delimiter)
+        except IngestError as exc:
+            fail(str(exc))
+            raise typer.Exit(1) from exc
+        run_ingest(case, paths, "transactions", source_grade, json_out,
+                   lambda c, p, s, prog: ingest_transactions(c, p, preset=preset, mapping=m, source=s, progress=prog))
+
+    @ingest_app.command("patterns")
+    def patterns(case: Path = _CASE, paths: list[Path] = _PATHS, source_grade: str | None = _GRADE,
+                 json_out: bool = _JSON) -> None:
+        """AMLworld *_Patterns.txt: transactions plus ground-truth laundering attempts."""
+        run_ingest(case, paths, "patterns", source_grade, json_out,
+                   lambda c, p, s, prog: ingest_patterns(c, p, source=s, progress=prog))
+
+    @ingest_app.command("entities")
+    def entities(case: Path = _CASE, paths: list[Path] = _PATHS,
+                 source_kind: str = typer.Option("registry", "--source-kind",
+                                                 help="registry | sanctions_list | bank_record | ..."),
+                 source_grade: str | None = _GRADE, json_out: bool = _JSON) -> None:
+        """FtM JSON-lines entities, stored as statements."""
+        run_ingest(case, paths, "entities", source_grade, json_out,
+                   lambda c, p, s, prog: ingest_entities(c, p, source=s, source_kind=source_kind, progress=prog),
+                   source_kind=source_kind)
+
+    @ingest_app.command("events")
+    def events(case: Path = _CASE, paths: list[Path] = _PATHS,
+               fmt: str = typer.Option("acled", "--format", "--preset", help="acled | gtd"),
+               source_grade: str | None = _GRADE, json_out: bool = _JSON) -> None:
+        """ACLED or GTD event files."""
+        run_ingest(case, paths, "events", source_grade, json_out,
+                   lambda c, p, s, prog: ingest_events(c, p, fmt=fmt, source=s, progress=prog))
+
+    @ingest_app.command("accounts")
+    def accounts(case: Path = _CASE, paths: list[Path] = _PATHS, source_grade: str | None = _GRADE,
+                 json_out: bool = _JSON) -> None:
+        """Bank account lists: bank_id,account_id,holder_entity_id,country,currency,iban."""
+        run_ingest(case, paths, "accounts", source_grade, json_out,
+                   lambda c, p, s, prog: ingest_accounts(c, p, source=s))
+
+    @ingest_app.command("rates")
+    def rates(case: Path = _CASE, paths: list[Path] = _PATHS, json_out: bool = _JSON) -> None:
+        """Currency rates: currency,valid_from,valid_to,rate (reporting-currency units per unit)."""
+        run_ingest(case, paths, "rates", None, json_out, lambda c, p, s, prog: ingest_rates(c, p))
+
+
+__all__ = ["SOURCE_KIND", "register", "run_ingest"]
