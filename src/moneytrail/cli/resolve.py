@@ -1,0 +1,48 @@
+"""``moneytrail resolve CASE``: merge the records of one person or company across sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from moneytrail.cli.output import console, print_json, print_table
+from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK
+from moneytrail.resolve.pipeline import resolve_case
+from moneytrail.resolve.scoring import Thresholds
+from moneytrail.store import Case
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("resolve")
+    def resolve(case: Path = typer.Argument(..., help="Case folder or .duckdb file."),
+                full: bool = typer.Option(False, "--full", help="Forget earlier features and pairs (not the "
+                                          "judgements) and compare everything again."),
+                match: float = typer.Option(0.9, "--match", help="Probability at or above which a pair merges."),
+                review: float = typer.Option(0.5, "--review", help="Probability at or above which a pair is "
+                                             "kept for review."),
+                max_block: int = typer.Option(DEFAULT_MAX_BLOCK, "--max-block",
+                                              help="Drop blocking keys shared by more records than this."),
+                json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+        """Resolve people and organisations: blocking, comparison, scoring, clustering.
+
+        Later runs compare only new records with the existing ones and always respect judgements
+        made with `moneytrail review`.
+        """
+        if not 0.0 < review <= match <= 1.0:
+            raise typer.BadParameter("need 0 < --review <= --match <= 1")
+        with Case.open(case) as c:
+            result = resolve_case(c, full=full, thresholds=Thresholds(match, review), max_block=max_block)
+            top = c.engine.rows(
+                "SELECT canonical_id, count(*) AS n FROM entity_canonical GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10")
+        if json_out:
+            print_json({**result.to_dict(), "largest_clusters": [{"canonical_id": r[0], "members": r[1]}
+                                                                 for r in top]})
+            return
+        print_table(f"resolve ({result.mode}, {result.seconds:.1f} s)", ["measure", "value"], [
+            ("entities", result.entities), ("new entities", result.new_entities),
+            ("candidate pairs", result.candidate_pairs), ("matched pairs", result.matches),
+            ("pairs to review", result.review), ("clusters", result.clusters),
+            ("entities merged into clusters", result.merged_entities)])
+        if result.review:
+            console.print(f"{result.review} pairs need a judgement: `moneytrail review {case}`")

@@ -1,0 +1,81 @@
+"""``moneytrail review CASE``: judge the uncertain pairs of resolution, one by one, in the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.prompt import Prompt
+from rich.table import Table
+
+from moneytrail.cli.output import console, print_json
+from moneytrail.resolve.judgements import entity_summary, record_judgement, uncertain_pairs
+from moneytrail.resolve.pipeline import recluster
+from moneytrail.store import Case
+
+_ANSWERS = {"p": "positive", "n": "negative", "u": "unsure", "s": "skip", "q": "quit"}
+
+
+def _show_pair(case: Case, pair: dict[str, Any], index: int, total: int) -> None:
+    left, right = entity_summary(case, pair["left_id"]), entity_summary(case, pair["right_id"])
+    table = Table(title=f"pair {index}/{total}: p={pair['probability']:.2f} (weight {pair['weight']:+.1f})",
+                  title_justify="left")
+    table.add_column("property")
+    table.add_column(pair["left_id"], overflow="fold")
+    table.add_column(pair["right_id"], overflow="fold")
+    for prop in sorted(set(left) | set(right)):
+        table.add_row(prop, "\n".join(left.get(prop, [])), "\n".join(right.get(prop, [])))
+    console.print(table)
+    signals = Table(title="why", title_justify="left")
+    for column in ("signal", "rule", "weight", "values"):
+        signals.add_column(column, overflow="fold")
+    for s in pair["explanation"]["signals"]:
+        values = f"{s.get('left', '')} | {s.get('right', '')}" + (f"\n{s['detail']}" if s.get("detail") else "")
+        signals.add_row(s["signal"], s["rule"], f"{s['weight']:+.1f}", values)
+    console.print(signals)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("review")
+    def review(case: Path = typer.Argument(..., help="Case folder or .duckdb file."),
+               limit: int = typer.Option(0, "--limit", help="At most this many pairs (0: all)."),
+               include_unsure: bool = typer.Option(False, "--include-unsure", help="Ask again about pairs "
+                                                   "judged unsure."),
+               answer: tuple[str, str, str] = typer.Option((None, None, None), "--answer",
+                                                           help="Judge one pair without prompting: "
+                                                           "LEFT RIGHT positive|negative|unsure."),
+               json_out: bool = typer.Option(False, "--json", help="List the uncertain pairs as JSON; "
+                                             "no prompting.")) -> None:
+        """Walk the uncertain pairs: answer positive, negative, unsure or skip for each.
+
+        Judgements are stored in the case; every later `moneytrail resolve` respects them (negative
+        splits even a high score, positive merges).
+        """
+        with Case.open(case) as c:
+            if answer[0] is not None:
+                record_judgement(c, answer[0], answer[1], answer[2])
+                clusters, merged = recluster(c)
+                result = {"judged": list(answer), "clusters": clusters, "merged_entities": merged}
+                print_json(result) if json_out else console.print(
+                    f"{answer[2]}: {answer[0]} / {answer[1]}; {clusters} clusters now")
+                return
+            pairs = uncertain_pairs(c, limit=limit or None, include_unsure=include_unsure)
+            if json_out:
+                print_json(pairs)
+                return
+            if not pairs:
+                console.print("nothing to review")
+                return
+            counts = {"positive": 0, "negative": 0, "unsure": 0, "skip": 0}
+            for i, pair in enumerate(pairs, start=1):
+                _show_pair(c, pair, i, len(pairs))
+                choice = _ANSWERS[Prompt.ask("same entity? [p]ositive [n]egative [u]nsure [s]kip [q]uit",
+                                             choices=list(_ANSWERS), default="s", console=console)]
+                if choice == "quit":
+                    break
+                counts[choice] += 1
+                if choice != "skip":
+                    record_judgement(c, pair["left_id"], pair["right_id"], choice)
+            clusters, merged = recluster(c)
+        console.print(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; {clusters} clusters now")

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import pytest
+
+from moneytrail.model.ids import statement_id
+from moneytrail.store import Case
+
+Row = tuple[str, str, str, str, str]
+AddStatements = Callable[[Case, Iterable[Row]], None]
+
+
+def add_statements(case: Case, rows: Iterable[Row]) -> None:
+    """(entity_id, schema, prop, value, source_id) rows into the statements table."""
+    for entity, schema, prop, value, source in rows:
+        case.engine.execute(
+            "INSERT INTO statements (statement_id, entity_id, schema, prop, value, source_id) VALUES (?, ?, ?, ?, ?, ?)",
+            [statement_id(entity, schema, prop, value, source), entity, schema, prop, value, source])
+
+
+# Fictional people and firms, spelled as different sources would spell them.
+PEOPLE: list[Row] = [
+    ("bank-1", "Person", "name", "Oleh Dmytrenko", "bank"),
+    ("bank-1", "Person", "birthDate", "1980-04-12", "bank"),
+    ("bank-1", "Person", "country", "ua", "bank"),
+    ("reg-1", "Person", "name", "Дмитренко Олег", "registry"),
+    ("reg-1", "Person", "birthDate", "1980-04-12", "registry"),
+    ("reg-2", "Person", "firstName", "Olena", "registry"),
+    ("reg-2", "Person", "lastName", "Dmytrenko", "registry"),
+    ("reg-2", "Person", "birthDate", "1985-01-02", "registry"),
+    ("bank-3", "Person", "name", "محمد الأحمد", "bank"),
+    ("bank-3", "Person", "passportNumber", "P 778 201", "bank"),
+    ("reg-3", "Person", "name", "Mohammed Al-Ahmad", "registry"),
+    ("reg-3", "Person", "passportNumber", "P778201", "registry"),
+    ("reg-4", "Person", "name", "Mohammed Al-Ahmad", "registry"),
+    ("reg-4", "Person", "passportNumber", "K1002003", "registry"),
+    ("bank-5", "Company", "name", "ООО Ромашка", "bank"),
+    ("bank-5", "Company", "registrationNumber", "1027700132195", "bank"),
+    ("reg-5", "Company", "name", "Romashka Ltd", "registry"),
+    ("reg-5", "Company", "registrationNumber", "1027700132195", "registry"),
+    ("reg-6", "Company", "name", "Romashka Holdings GmbH", "registry"),
+    ("reg-6", "Company", "registrationNumber", "HRB 99120", "registry"),
+]
+
+
+@pytest.fixture
+def people_case(case: Case) -> Case:
+    add_statements(case, PEOPLE)
+    return case

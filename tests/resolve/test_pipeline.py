@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+
+from moneytrail.resolve.judgements import record_judgement, uncertain_pairs
+from moneytrail.resolve.pipeline import recluster, resolve_case
+from moneytrail.store import Case
+from moneytrail.store.entities import account_holders_sql
+from tests.resolve.conftest import add_statements
+
+
+def canonical(case: Case) -> dict[str, str]:
+    return {str(a): str(b) for a, b in case.engine.rows("SELECT entity_id, canonical_id FROM entity_canonical")}
+
+
+def same(case: Case, a: str, b: str) -> bool:
+    mapping = canonical(case)
+    return mapping.get(a, a) == mapping.get(b, b)
+
+
+def test_cross_script_records_merge_and_namesakes_stay_apart(people_case: Case) -> None:
+    result = resolve_case(people_case)
+    assert result.mode == "full" and result.new_entities == 9
+    assert same(people_case, "bank-1", "reg-1")  # Cyrillic vs Latin, reordered, same birth date
+    assert same(people_case, "bank-3", "reg-3")  # Arabic vs Latin, same passport
+    assert same(people_case, "bank-5", "reg-5")  # ООО vs Ltd, same registration number
+    assert not same(people_case, "bank-1", "reg-2")  # other first name, other birth date
+    assert not same(people_case, "reg-5", "reg-6")
+
+
+def test_identifiers_that_contradict_names_keep_records_apart(people_case: Case) -> None:
+    resolve_case(people_case)
+    # reg-3 and reg-4 have the same name, but their passports differ.
+    assert not same(people_case, "reg-3", "reg-4")
+    stored = people_case.engine.rows("SELECT * FROM resolve_pairs WHERE left_id = 'reg-3' AND right_id = 'reg-4'")
+    assert stored == []  # scored below the review threshold, so not even kept for review
+
+
+def test_every_match_explains_values_rules_and_weights(people_case: Case) -> None:
+    resolve_case(people_case)
+    row = people_case.engine.rows(
+        "SELECT explanation, weight FROM resolve_pairs WHERE left_id = 'bank-1' AND right_id = 'reg-1'")[0]
+    explanation = json.loads(row[0])
+    by_signal = {s["signal"]: s for s in explanation["signals"]}
+    assert by_signal["name"]["left"] == "Oleh Dmytrenko" and by_signal["name"]["right"] == "Дмитренко Олег"
+    assert "transliteration" in by_signal["name"]["detail"]
+    assert by_signal["birth_date"]["rule"] == "birth date equal" and by_signal["birth_date"]["weight"] > 0
+    assert abs(explanation["prior"] + sum(s["weight"] for s in explanation["signals"]) - row[1]) < 1e-6
+
+
+def test_negative_judgement_splits_and_survives_rerun(people_case: Case) -> None:
+    resolve_case(people_case)
+    assert same(people_case, "bank-1", "reg-1")
+    record_judgement(people_case, "reg-1", "bank-1", "negative")
+    recluster(people_case)
+    assert not same(people_case, "bank-1", "reg-1")
+    resolve_case(people_case, full=True)
+    assert not same(people_case, "bank-1", "reg-1")
+
+
+def test_positive_judgement_merges_and_survives_rerun(people_case: Case) -> None:
+    resolve_case(people_case)
+    assert not same(people_case, "reg-3", "reg-4")
+    record_judgement(people_case, "reg-3", "reg-4", "positive")
+    resolve_case(people_case, full=True)
+    assert same(people_case, "reg-3", "reg-4")
+    assert same(people_case, "bank-3", "reg-4")  # transitively, through reg-3
+
+
+def test_uncertain_pairs_leave_review_once_judged(case: Case) -> None:
+    add_statements(case, [("a", "Person", "name", "Oleh Dmytrenko", "s1"),
+                          ("b", "Person", "name", "Oleg Dmitrenko", "s2")])
+    resolve_case(case)
+    pairs = uncertain_pairs(case)
+    assert [(p["left_id"], p["right_id"]) for p in pairs] == [("a", "b")]
+    assert not same(case, "a", "b")
+    record_judgement(case, "a", "b", "unsure")
+    assert uncertain_pairs(case) == []
+    assert len(uncertain_pairs(case, include_unsure=True)) == 1
+
+
+def test_incremental_run_compares_only_new_records(people_case: Case) -> None:
+    first = resolve_case(people_case)
+    canonical_before = canonical(people_case)["reg-1"]
+    add_statements(people_case, [("docs-1", "Person", "name", "Dmitrenko, Oleg", "docs"),
+                                 ("docs-1", "Person", "birthDate", "1980-04-12", "docs")])
+    second = resolve_case(people_case)
+    assert second.mode == "incremental" and second.new_entities == 1
+    assert second.candidate_pairs < first.candidate_pairs + 3  # only pairs touching docs-1
+    new_pairs = people_case.engine.rows("SELECT left_id, right_id FROM resolve_pairs WHERE run_id = ?",
+                                        [second.run_id])
+    assert new_pairs and all("docs-1" in pair for pair in new_pairs)
+    # The newcomer joins the existing cluster, which keeps its canonical id.
+    assert canonical(people_case)["docs-1"] == canonical_before == canonical(people_case)["bank-1"]
+    third = resolve_case(people_case)
+    assert third.new_entities == 0 and third.candidate_pairs == 0
+
+
+def test_resolved_accounts_become_one_node(people_case: Case) -> None:
+    people_case.engine.execute("INSERT INTO accounts (account_key, account_id, holder_entity_id) VALUES "
+                               "('b1:1', '1', 'bank-1'), ('r1:2', '2', 'reg-1')")
+    resolve_case(people_case)
+    holders = dict(people_case.engine.rows(account_holders_sql()))
+    assert holders["b1:1"] == holders["r1:2"]
+
+
+def test_shared_iban_from_accounts_links_records(case: Case) -> None:
+    add_statements(case, [("a", "Person", "name", "Selim Karavan", "s1"),
+                          ("b", "Person", "name", "S. Karavan", "s2")])
+    case.engine.execute("INSERT INTO accounts (account_key, account_id, holder_entity_id, iban) VALUES "
+                        "('x:1', '1', 'a', 'DE89 3704 0044 0532 0130 00'), ('y:1', '1', 'b', 'DE89370400440532013000')")
+    resolve_case(case)
+    explanation = json.loads(case.engine.scalar("SELECT explanation FROM resolve_pairs"))
+    assert {"signal": "iban", "rule": "identifier equal", "weight": 9.0, "left": "DE89370400440532013000",
+            "right": "DE89370400440532013000"} in explanation["signals"]
+    assert same(case, "a", "b")
