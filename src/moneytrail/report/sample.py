@@ -27,12 +27,12 @@ XSS_PAYLOADS = (
     "javascript:window.__xss=1",
 )
 STORY = [  # entity id, schema, name, country
-    ("ent-sponsor", "Company", "Valdoria Holdings SA", "xa"),
-    ("ent-front", "Company", "Кестрел Трейд ООО", "xb"),
-    ("ent-broker-1", "Organization", "مكتب النجم للصرافة", "xc"),
-    ("ent-broker-2", "Person", "Orin Brask", "xc"),
-    ("ent-recipient-1", "Company", "Talvek Supply", "xd"),
-    ("ent-recipient-2", "Person", "Мира Остен", "xd"),
+    ("ent-sponsor", "Company", "Valdoria Holdings SA", "lu"),
+    ("ent-front", "Company", "Кестрел Трейд ООО", "cy"),
+    ("ent-broker-1", "Organization", "مكتب النجم للصرافة", "ae"),
+    ("ent-broker-2", "Person", "Orin Brask", "ae"),
+    ("ent-recipient-1", "Company", "Talvek Supply", "ke"),
+    ("ent-recipient-2", "Person", "Мира Остен", "ke"),
 ]
 _FIRST = ["Arlo", "Brisa", "Corven", "Dalia", "Evrin", "Fenna", "Goran", "Halvi", "Ilsa", "Joren", "Katya", "Lumo"]
 _LAST = ["Quell", "Rastov", "Sarnik", "Tolvey", "Umbrin", "Varga", "Wendle", "Yarrow", "Zhelan", "Ostrov"]
@@ -52,14 +52,14 @@ def build_sample_case(case: Case, *, transactions: int = 400, accounts: int = 24
     holders = [s[0] for s in story] + [f"ent-{i:07d}" for i in range(len(story), accounts)]
     _insert(case, "accounts", pa.table({
         "account_key": keys, "bank_id": ["BNK"] * accounts, "account_id": [k.split(":")[1] for k in keys],
-        "holder_entity_id": holders, "country": [story[i][3] if i < len(story) else "xz" for i in range(accounts)],
+        "holder_entity_id": holders, "country": [story[i][3] if i < len(story) else "zz" for i in range(accounts)],
         "currency": ["USD"] * accounts, "source_id": ["bank-ledger"] * accounts}))
     filler = range(len(story), accounts)
     ent_ids = [s[0] for s in story] + [f"ent-{i:07d}" for i in filler]
     schemata = [s[1] for s in story] + ["Person"] * len(filler)
     names = [s[2] for s in story] + [f"{_FIRST[i % len(_FIRST)]} {_LAST[(i // len(_FIRST)) % len(_LAST)]} {i}"
                                      for i in filler]
-    countries = [s[3] for s in story] + ["xz"] * len(filler)
+    countries = [s[3] for s in story] + ["zz"] * len(filler)
     n_ent = len(ent_ids)
     _insert(case, "statements", pa.table({
         "statement_id": [f"st-n-{e}" for e in ent_ids] + [f"st-c-{e}" for e in ent_ids],
@@ -68,6 +68,7 @@ def build_sample_case(case: Case, *, transactions: int = 400, accounts: int = 24
     _random_payments(case, rng, transactions, keys)
     story_txns = _story_payments(case)
     _events(case, hostile)
+    _document(case, hostile)
     _findings(case, story_txns, keys, hostile)
 
 
@@ -147,6 +148,19 @@ def _events(case: Case, hostile: bool) -> None:
         "fatalities": pa.array([12, 3, 25, 0, 7, 1], pa.int32()), "notes": notes, "source_id": ["acled"] * 6}))
 
 
+def _document(case: Case, hostile: bool) -> None:
+    """The NGO memo as an ingested document, when the evidence tables exist."""
+    if not case.engine.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'documents'"):
+        return
+    text = ("Two hawala brokers in Vell passed 215,000 USD to Talvek Supply and Mira Osten. "
+            + (" ".join(XSS_PAYLOADS) if hostile else ""))
+    title = (XSS_PAYLOADS[1] if hostile else "") + "Memo on hawala legs"
+    case.engine.execute(
+        "INSERT INTO documents (document_id, source_id, path, media_type, title, text, char_count, has_text, "
+        "content_hash) VALUES ('doc-1', 'doc-hawala', 'documents/memo.md', 'text/markdown', ?, ?, ?, true, 'x')",
+        [title, text, len(text)])
+
+
 def _findings(case: Case, story_txns: list[str], keys: list[str], hostile: bool) -> None:
     bad = XSS_PAYLOADS[2] if hostile else ""
     h = case.input_hash()
@@ -159,7 +173,7 @@ def _findings(case: Case, story_txns: list[str], keys: list[str], hostile: bool)
         input_hash=h, amount=250_000.0, currency="USD", grade=Grade("B", 2), details={
             "sankey": [{"source": s, "target": t, "amount": a, "source_label": names[s], "target_label": names[t]}
                        for s, t, a in links],
-            "routes": [{"countries": ["xa", "xb", "xc", "xd"], "amount": 215_000.0}]})
+            "routes": [{"countries": ["lu", "cy", "ae", "ke"], "amount": 215_000.0}]})
     typ = [
         Finding("typology", "fan-out", "Front company split funds to two brokers within a day",
                 bad + "Two outgoing payments of similar size right after one large incoming payment.", 0.81,

@@ -167,6 +167,11 @@ def evidence(case: Case) -> list[dict[str, Any]]:
     cites: dict[str, list[str]] = defaultdict(list)
     for src, cited, _rel in e.rows("SELECT source_id, cited_source_id, relation FROM source_citations ORDER BY 1, 2"):
         cites[str(src)].append(str(cited))
+    documents: dict[str, list[str]] = defaultdict(list)
+    if has_table(case, "documents", "source_id", "title", "path"):
+        for sid, title in e.rows("SELECT source_id, coalesce(title, path) FROM documents ORDER BY source_id, 2"):
+            if len(documents[str(sid)]) < 5:
+                documents[str(sid)].append(str(title))
     out = []
     for sid, kind, title, publisher, url, published, rel, cred, notes in e.rows(
             "SELECT source_id, kind, title, publisher, url, CAST(published_at AS VARCHAR), reliability, credibility, "
@@ -174,7 +179,7 @@ def evidence(case: Case) -> list[dict[str, Any]]:
         grade, wording = _grade_of(rel, cred)
         out.append({"source_id": sid, "kind": kind, "title": title, "publisher": publisher, "url": safe_url(url),
                     "raw_url": url, "published_at": published, "grade": grade, "wording": wording, "notes": notes,
-                    "counts": counts.get(str(sid), {}), "chains": attribution_chains(cites, str(sid))})
+                    "counts": counts.get(str(sid), {}), "documents": documents.get(str(sid), []), "chains": attribution_chains(cites, str(sid))})
     return out
 
 

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from moneytrail.report import sections
+from moneytrail.report.probe import has_table, table_columns
+from moneytrail.store import Case
+
+
+def test_probe_reports_missing_tables_and_columns(case: Case) -> None:
+    assert has_table(case, "transactions", "txn_id", "amount")
+    assert not has_table(case, "transactions", "no_such_column")
+    assert not has_table(case, "no_such_table")
+    assert table_columns(case, "no_such_table") == set()
+
+
+def test_empty_case_gives_empty_sections(case: Case) -> None:
+    assert sections.summary(case) == {"total": 0, "by_kind": {}, "key": []}
+    assert sections.sankey(case)["links"] == []
+    assert sections.timeline(case) == {"findings": [], "pairs": [], "events": []}
+    assert sections.typologies(case)["rows"] == []
+    assert sections.evidence(case) == []
+
+
+def test_summary_uses_grade_wording(sample_case: Case) -> None:
+    s = sections.summary(sample_case)
+    assert s["total"] == sample_case.count("findings") == 5
+    leads = {f["title"]: (f["lead_in"], f["grade"]) for f in s["key"]}
+    assert leads["Round amounts paid to a filler account"] == ("Doubtful", "E4")
+    assert leads["Front company split funds to two brokers within a day"] == ("Possibly", "B3")
+    assert s["key"][0]["score"] >= s["key"][-1]["score"]
+    assert s["by_kind"]["typology"] == {"possible": 1, "probable": 1, "doubtful": 1}
+
+
+def test_sankey_reads_trace_details(sample_case: Case) -> None:
+    s = sections.sankey(sample_case)
+    assert len(s["links"]) == 5
+    assert {n["id"] for n in s["nodes"]} >= {"ent-sponsor", "ent-recipient-2"}
+    sponsor = next(link for link in s["links"] if link["source"] == "ent-sponsor")
+    assert sponsor["amount"] == 250_000.0
+    assert s["routes"][0]["countries"] == ["lu", "cy", "ae", "ke"]
+
+
+def test_acyclic_drops_the_link_closing_a_cycle() -> None:
+    kept, dropped = sections._acyclic([("a", "b", 5.0), ("b", "c", 4.0), ("c", "a", 3.0), ("a", "a", 1.0)])
+    assert kept == [("a", "b", 5.0), ("b", "c", 4.0)]
+    assert dropped == 2
+
+
+def test_timeline_pairs_and_events(sample_case: Case) -> None:
+    t = sections.timeline(sample_case)
+    assert len(t["pairs"]) == 3
+    assert {p["txn_id"] for p in t["pairs"]} == {"story-4", "story-5"}
+    assert len(t["events"]) == sample_case.count("events")
+    assert t["events"][0]["fatalities"] == 25  # deadliest first
+
+
+def test_evidence_counts_and_chains(sample_case: Case) -> None:
+    ev = {s["source_id"]: s for s in sections.evidence(sample_case)}
+    assert set(ev) == {r[0] for r in sample_case.engine.rows("SELECT source_id FROM sources")}
+    ledger_txns = sample_case.engine.scalar("SELECT count(*) FROM transactions WHERE source_id = 'bank-ledger'")
+    assert ev["bank-ledger"]["counts"]["transactions"] == ledger_txns
+    assert ev["doc-hawala"]["counts"]["findings"] == 3  # trace, cash-broker (direct + its legs), link
+    assert ev["doc-hawala"]["chains"] == [["doc-hawala", "news-1", "wire-0"]]
+    assert ev["wire-0"]["chains"] == []
+    assert ev["registry"]["counts"]["statements"] == sample_case.count("statements")
+    assert ev["news-1"]["wording"] == "possible"
+
+
+def test_attribution_chains_branch_and_cut_cycles() -> None:
+    cites = {"a": ["b", "c"], "b": ["d"], "c": ["a"]}
+    assert sections.attribution_chains(cites, "a") == [["a", "b", "d"], ["a", "c"]]
+    assert sections.attribution_chains(cites, "d") == []
