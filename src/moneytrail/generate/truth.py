@@ -1,0 +1,51 @@
+"""truth.json: everything the generator planted, so every stage can be scored against it.
+
+Schema (native format; ids are those written in the case files)::
+
+    {
+      "seed": int, "transactions": int, "format": "native" | "amlworld",
+      "period": {"start": "2021-01-01T00:00:00Z", "end": "..."},
+      "reporting_threshold": 10000.0,
+      "network": {
+        "sponsor":  {"entity_ids": [...], "accounts": ["{bank_id}:{account_id}"]},
+        "officer":  {"entity_ids": [...], "accounts": [...]},
+        "front":    {"entity_ids": [...], "accounts": [...]},
+        "brokers":  [{"entity_ids": [...], "accounts": [...], "country": "ae"}, ...],  # in route order
+        "cells":    [{"entity_ids": [...], "accounts": [...], "name": "..."}, ...],
+        "group": {"entity_ids": [...], "name": "..."}, "control_group": {"entity_ids": [...], "name": "..."},
+        "price_per_casualty": float, "currency": "USD",
+        "sponsor_usd": float, "cells_usd": float,
+        "share_to_cells": float,            # cells_usd / sponsor_usd, in USD at each transfer's date
+        "country_route": ["ru", "ae", "tr", "tj", "af"],
+        "tranches": [{"sponsor>front": [txn_id], "front>broker_ae": [...], ...}],  # hop -> txn ids
+        "unattached_payment_txn_ids": [...],
+        "reported_txn_ids": [...]           # rows of reported_transfers.csv
+      },
+      "attacks": [{"event_id", "date", "casualties", "paid", "payment_txn_ids", "cell"}],
+      "control_attacks": [{"event_id", "date", "casualties"}],
+      "typologies": [{"attempt_id", "typology", "detail", "txn_ids", "accounts"}],
+      "identities": [[entity ids of one real-world party]],
+      "confusables": [[entity id, entity id]],   # similar names, different parties
+      "documents": [{"source_id", "cites", "original": bool, "root": source id of the original}]
+    }
+
+Transaction ids are ``t0000000042`` in transactions.csv and ``r000001`` in reported_transfers.csv.
+With ``--format amlworld`` the file has no ids: a planted row is ``L{n}``, its line number in
+transactions.csv (the header is line 1), and each typology also lists ``rows`` as
+``[timestamp, from_bank, from_account, to_bank, to_account, amount]``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def write_truth(path: Path, truth: dict[str, Any]) -> None:
+    path.write_text(json.dumps(truth, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_truth(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
