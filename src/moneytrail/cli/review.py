@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.prompt import Prompt
 from rich.table import Table
 
@@ -42,7 +43,7 @@ def register(app: typer.Typer) -> None:
                limit: int = typer.Option(0, "--limit", help="At most this many pairs (0: all)."),
                include_unsure: bool = typer.Option(False, "--include-unsure", help="Ask again about pairs "
                                                    "judged unsure."),
-               answer: tuple[str, str, str] = typer.Option((None, None, None), "--answer",
+               answer: tuple[str, str, str] | None = typer.Option(None, "--answer",
                                                            help="Judge one pair without prompting: "
                                                            "LEFT RIGHT positive|negative|unsure."),
                json_out: bool = typer.Option(False, "--json", help="List the uncertain pairs as JSON; "
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
         splits even a high score, positive merges).
         """
         with Case.open(case) as c:
-            if answer[0] is not None:
+            if answer is not None:
                 record_judgement(c, answer[0], answer[1], answer[2])
                 clusters, merged = recluster(c)
                 result = {"judged": list(answer), "clusters": clusters, "merged_entities": merged}
@@ -70,7 +71,7 @@ def register(app: typer.Typer) -> None:
             counts = {"positive": 0, "negative": 0, "unsure": 0, "skip": 0}
             for i, pair in enumerate(pairs, start=1):
                 _show_pair(c, pair, i, len(pairs))
-                choice = _ANSWERS[Prompt.ask("same entity? [p]ositive [n]egative [u]nsure [s]kip [q]uit",
+                choice = _ANSWERS[Prompt.ask(escape("same entity? [p]ositive [n]egative [u]nsure [s]kip [q]uit"),
                                              choices=list(_ANSWERS), default="s", console=console)]
                 if choice == "quit":
                     break

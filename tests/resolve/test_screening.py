@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from moneytrail.resolve.listfile import ListFileError, read_list
+from moneytrail.resolve.screening import screen_case
+from moneytrail.store import Case
+from moneytrail.store.findings import finding_refs, list_findings
+
+LIST = [
+    {"id": "sl-1", "schema": "Person", "properties": {
+        "name": ["Oleg Dmitrenko"], "alias": ["Дмитренко Олег Петрович"], "birthDate": ["1980-04-12"],
+        "topics": ["sanction"]}},
+    {"id": "sl-s1", "schema": "Sanction", "properties": {
+        "entity": ["sl-1"], "program": ["Fictional Programme 7"], "reason": ["Financing of a fictional group"],
+        "authority": ["Council of Nowhere"]}},
+    {"id": "sl-2", "schema": "Company", "properties": {
+        "name": ["Romashka Limited Liability Company"], "registrationNumber": ["1027700132195"]}},
+    {"id": "sl-3", "schema": "Person", "properties": {"name": ["Zara Quillfeather"], "topics": ["role.pep"]}},
+]
+
+
+def write_list(path: Path, entities: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entities), encoding="utf-8")
+    return path
+
+
+def test_screening_hits_carry_programme_reason_and_evidence(people_case: Case, tmp_path: Path) -> None:
+    hits = screen_case(people_case, write_list(tmp_path / "fictional-list.jsonl", LIST))
+    by_pair = {(h.entity_id, h.list_entity_id): h for h in hits}
+    hit = by_pair[("bank-1", "sl-1")]
+    assert hit.decision == "match" and hit.probability >= 0.9
+    assert hit.programme == ["Fictional Programme 7"] and hit.reason == ["Financing of a fictional group"]
+    assert hit.typology == "sanctions"
+    assert {s["signal"] for s in hit.explanation["signals"]} >= {"name", "birth_date"}
+    assert ("reg-5", "sl-2") in by_pair  # registration number equal, legal forms normalised
+    assert ("reg-2", "sl-1") not in by_pair  # Olena, other birth date
+    assert all(h.list_entity_id != "sl-3" for h in hits)
+    findings = list_findings(people_case, kind="screen")
+    assert len(findings) == len(hits)
+    refs = finding_refs(people_case, hit.finding_id)
+    kinds = {(r["ref_kind"], r["role"]) for r in refs}
+    assert ("entity", "subject") in kinds and ("source", "list") in kinds and ("statement", "name") in kinds
+    assert {"source", "list:fictional-list"} <= {r["ref_kind"] for r in refs} | {r["ref_id"] for r in refs}
+
+
+def test_rescreening_replaces_earlier_hits_of_the_same_list(people_case: Case, tmp_path: Path) -> None:
+    path = write_list(tmp_path / "l.jsonl", LIST)
+    first = screen_case(people_case, path)
+    second = screen_case(people_case, path)
+    assert len(list_findings(people_case, kind="screen")) == len(second) == len(first)
+    assert people_case.count("screen_matches") == len(second)
+
+
+def test_bad_list_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(LIST[0]) + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(ListFileError, match=r"bad\.jsonl:2: not valid JSON"):
+        read_list(path)
+    path.write_text('{"schema": "Person"}\n', encoding="utf-8")
+    with pytest.raises(ListFileError, match=r"bad\.jsonl:1: an entity needs 'id'"):
+        read_list(path)
