@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +76,9 @@ def write_rates(path: Path, rates: RateTable) -> None:
     n_cur, n_month = rates.usd.shape
     codes = [c for c in rates.codes for _ in range(n_month)]
     valid_from = [rates.months[m].strftime("%Y-%m-%d") for _ in range(n_cur) for m in range(n_month)]
-    valid_to = [rates.months[m + 1].strftime("%Y-%m-%d") for _ in range(n_cur) for m in range(n_month)]
+    # valid_to is inclusive: the last day of the month
+    valid_to = [(rates.months[m + 1] - timedelta(days=1)).strftime("%Y-%m-%d") for _ in range(n_cur)
+                for m in range(n_month)]
     table = pa.table({"currency": codes, "valid_from": valid_from, "valid_to": valid_to,
                       "rate": pa.array(np.round(rates.usd.reshape(-1), 8))})
     write_plain_csv(table, path)
