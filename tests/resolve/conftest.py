@@ -15,7 +15,8 @@ def add_statements(case: Case, rows: Iterable[Row]) -> None:
     """(entity_id, schema, prop, value, source_id) rows into the statements table."""
     for entity, schema, prop, value, source in rows:
         case.engine.execute(
-            "INSERT INTO statements (statement_id, entity_id, schema, prop, value, source_id) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO statements (statement_id, entity_id, schema, prop, value, source_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [statement_id(entity, schema, prop, value, source), entity, schema, prop, value, source])
 
 

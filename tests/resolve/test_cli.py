@@ -3,12 +3,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.resolve.conftest import PEOPLE, add_statements
+from tests.resolve.test_screening import LIST, write_list
 from typer.testing import CliRunner
 
 from moneytrail.cli.app import build_app
 from moneytrail.store import Case
-from tests.resolve.conftest import PEOPLE, add_statements
-from tests.resolve.test_screening import LIST, write_list
 
 runner = CliRunner()
 

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import json
 
+from tests.resolve.conftest import add_statements
+
 from moneytrail.resolve.judgements import record_judgement, uncertain_pairs
 from moneytrail.resolve.pipeline import recluster, resolve_case
 from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql
-from tests.resolve.conftest import add_statements
 
 
 def canonical(case: Case) -> dict[str, str]:
