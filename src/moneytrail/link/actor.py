@@ -7,6 +7,7 @@ Names are matched across scripts with the resolution stage's name similarity.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -30,9 +31,22 @@ class ActorProfile:
     accounts: list[str] = field(default_factory=list)
 
 
+def label_parts(label: str) -> list[str]:
+    """The names in an event's actor field: ACLED packs several actors into one field separated by
+    semicolons, and writes "Name (Other name)" or "Name (Country)"; each part is tried alone."""
+    parts: list[str] = []
+    for piece in (p.strip() for p in label.split(";")):
+        if not piece:
+            continue
+        parts.append(piece)
+        outside = re.sub(r"\([^)]*\)", " ", piece).strip()
+        parts.extend([outside] if outside and outside != piece else [])
+        parts.extend(inner.strip() for inner in re.findall(r"\(([^)]*)\)", piece) if inner.strip())
+    return parts
+
+
 def _matches(label: str, names: list[str], threshold: float) -> bool:
-    # ACLED packs several associated actors into one field, separated by semicolons.
-    parts = [p.strip() for p in label.split(";") if p.strip()]
+    parts = label_parts(label)
     return any(name_similarity(part, name, "Organization") >= threshold for part in parts for name in names)
 
 
