@@ -1,4 +1,4 @@
-"""Tiny hand-made transaction graphs, inserted straight into a case store."""
+"""Tiny hand-made transaction graphs for the detector tests, inserted straight into a case store."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import pyarrow as pa
-import pytest
 
 from moneytrail.store import Case
 from moneytrail.store.sources import SourceRecord, upsert_source
@@ -50,10 +49,3 @@ def merchant(name: str, days: int = 20, per_day: int = 6) -> list[Row]:
     """A shop: a steady stream of customers paying every day, all period long."""
     return [(f"{name}-{d}-{i}", d * 24 + i, f"b:cust{(d * per_day + i) % 97}", name, 25.0 + i)
             for d in range(days) for i in range(per_day)]
-
-
-@pytest.fixture
-def insert(case: Case) -> Insert:
-    def _insert(rows: Sequence[Row]) -> None:
-        insert_rows(case, rows)
-    return _insert

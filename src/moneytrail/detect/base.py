@@ -48,6 +48,42 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+class DisjointSets:
+    """Union-find over 0..n-1, for grouping small extracted candidate sets into components."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def components(links: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Node -> component label (its smallest member) for the graph given by ``links``."""
+    index: dict[str, int] = {}
+    for a, b in links:
+        index.setdefault(a, len(index))
+        index.setdefault(b, len(index))
+    sets = DisjointSets(len(index))
+    for a, b in links:
+        sets.union(index[a], index[b])
+    names = sorted(index, key=index.__getitem__)
+    smallest: dict[int, str] = {}
+    for name in names:
+        root = sets.find(index[name])
+        if root not in smallest or name < smallest[root]:
+            smallest[root] = name
+    return {name: smallest[sets.find(index[name])] for name in names}
+
+
 @dataclass
 class Member:
     txn_id: str

@@ -1,13 +1,15 @@
 """Bipartite: a set of senders each paying the same set of receivers within days (AMLworld
 BIPARTITE). Receiver pairs co-paid by at least ``min_shared_senders`` low-degree senders are found
-with a self-join on the sender and a day-bucket range; pairs sharing transfers merge into one block."""
+with a self-join on the sender and a day-bucket range; a block is a connected set of such pairs."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, short_list, span_text
+import pyarrow as pa
+
+from moneytrail.detect.base import Group, build_findings, components, edges_sql, money, plural, short_list, span_text
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import score_sql
 from moneytrail.model.finding import Finding
@@ -27,22 +29,28 @@ WHERE a.dst < b.dst AND b.ts BETWEEN a.ts - INTERVAL '{w * 24}' HOUR AND a.ts + 
 """
 
 
-def bipartite_groups_sql(params: Mapping[str, Any]) -> str:
-    """Receiver pairs with enough shared senders. Chance co-payment of two receivers by several
-    unrelated low-degree senders is rare, so strength grows with the senders shared beyond one."""
-    return f"""
-SELECT r1 || '&' || r2 AS group_key, {score_sql('2.0 * (count(DISTINCT s) - 1)')} AS score,
-       r1, r2, count(DISTINCT s) AS shared_senders
-FROM _bp_pairs GROUP BY r1, r2 HAVING count(DISTINCT s) >= {int(params["min_shared_senders"])}
+def qualified_pairs_sql(params: Mapping[str, Any]) -> str:
+    return (f"SELECT r1, r2 FROM _bp_pairs GROUP BY r1, r2 "
+            f"HAVING count(DISTINCT s) >= {int(params['min_shared_senders'])}")
+
+
+# Blocks are components of qualified receiver pairs (_bp_comp: r1, r2, comp). Chance co-payment of
+# two receivers by several unrelated low-degree senders is rare, so strength grows with the senders
+# shared beyond one by the block's best pair.
+BP_GROUPS_SQL = f"""
+WITH pair AS (SELECT c.comp, p.r1, p.r2, count(DISTINCT p.s) AS shared
+              FROM _bp_pairs p JOIN _bp_comp c ON c.r1 = p.r1 AND c.r2 = p.r2 GROUP BY c.comp, p.r1, p.r2)
+SELECT comp AS group_key, {score_sql('2.0 * (max(shared) - 1)')} AS score, max(shared) AS shared_senders,
+       count(*) AS receiver_pairs
+FROM pair GROUP BY comp
 """
 
-
 BP_MEMBERS_SQL = """
-SELECT p.r1 || '&' || p.r2 AS group_key, p.txn1 AS txn_id, 'sender' AS from_role, 'receiver' AS to_role
-FROM _bp_pairs p
+SELECT c.comp AS group_key, p.txn1 AS txn_id, 'sender' AS from_role, 'receiver' AS to_role
+FROM _bp_pairs p JOIN _bp_comp c ON c.r1 = p.r1 AND c.r2 = p.r2
 UNION ALL
-SELECT p.r1 || '&' || p.r2 AS group_key, p.txn2 AS txn_id, 'sender' AS from_role, 'receiver' AS to_role
-FROM _bp_pairs p
+SELECT c.comp AS group_key, p.txn2 AS txn_id, 'sender' AS from_role, 'receiver' AS to_role
+FROM _bp_pairs p JOIN _bp_comp c ON c.r1 = p.r1 AND c.r2 = p.r2
 """
 
 
@@ -58,10 +66,17 @@ class Bipartite:
         engine = case.engine
         try:
             engine.execute(f"CREATE OR REPLACE TEMP TABLE _bp_pairs AS {pairs}")
-            return build_findings(case, self.typology, bipartite_groups_sql(params), BP_MEMBERS_SQL,
+            links = [(str(a), str(b)) for a, b in engine.rows(qualified_pairs_sql(params))]
+            comp = components(links)
+            engine.register_arrow("_bp_comp", pa.table({
+                "r1": [a for a, _ in links], "r2": [b for _, b in links], "comp": [comp[a] for a, _ in links]},
+                schema=pa.schema([("r1", pa.string()), ("r2", pa.string()), ("comp", pa.string())])))
+            return build_findings(case, self.typology, BP_GROUPS_SQL, BP_MEMBERS_SQL,
                                   explain=_explain, params=params, limit=int(params["max_findings"]),
-                                  query=f"-- co-paid receivers\n{pairs}\n-- groups\n{bipartite_groups_sql(params)}")
+                                  query=f"-- co-paid receivers\n{pairs}\n-- qualified pairs, then their "
+                                        f"connected components\n{qualified_pairs_sql(params)}\n{BP_GROUPS_SQL}")
         finally:
+            engine.unregister("_bp_comp")
             engine.execute("DROP TABLE IF EXISTS _bp_pairs")
 
 

@@ -11,31 +11,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from moneytrail.detect.base import TXN_AMOUNTS
+from moneytrail.detect.base import TXN_AMOUNTS, DisjointSets
 from moneytrail.model.finding import Finding, FindingRef
 
 KEY_ROLES = frozenset({"hub", "source", "destination", "front", "pass-through"})
 
 
-class _Sets:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def merge_overlapping(findings: Sequence[Finding]) -> list[Finding]:
     """Merge overlapping findings per typology; the result is sorted by score, best first."""
-    sets = _Sets(len(findings))
+    sets = DisjointSets(len(findings))
     by_txn: dict[tuple[str, str], int] = {}
     by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, f in enumerate(findings):

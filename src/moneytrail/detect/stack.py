@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, money, plural, span_text
+import pyarrow as pa
+
+from moneytrail.detect.base import Group, build_findings, components, money, plural, short_list, span_text
 from moneytrail.detect.registry import register
 from moneytrail.detect.scatter_gather import two_leg_paths_sql
 from moneytrail.detect.scoring import score_sql
@@ -17,26 +19,34 @@ from moneytrail.store import Case
 
 
 def stack_groups_sql(params: Mapping[str, Any]) -> str:
-    """One group per pass-through account. The z-like strength grows with how exactly the amount was
-    passed on (AMLworld: within 6% for 80% of legs) and how much of the account's traffic is relay."""
+    """One group per component of legs (_stack_comp: txn1, comp). Strength grows with how exactly
+    amounts were passed on (AMLworld: within 6% for 80% of legs), how much of each pass-through
+    account's traffic is relay, and how many layers the stack has."""
     tol = float(params["max_ratio"]) - 1.0
     return f"""
-WITH legs AS (SELECT m, count(*) AS chains, sum(amt1) AS received, sum(amt2) AS forwarded,
-                     avg(abs(amt2 / amt1 - 1.0)) AS drift, min(ts1) AS first_in, max(ts2) AS last_out
-              FROM _stack_paths GROUP BY m),
-deg AS (SELECT acct, count(*) AS n FROM (SELECT from_account AS acct FROM transactions
-        UNION ALL SELECT to_account AS acct FROM transactions) x GROUP BY acct)
-SELECT l.m AS group_key,
-       {score_sql(f"4.0 * (1.0 - l.drift / {tol!r}) + 4.0 * least(2.0 * l.chains / d.n, 1.0)")} AS score,
-       l.m AS pass_through, l.chains, l.received, l.forwarded, l.drift, d.n AS account_transfers
-FROM legs l JOIN deg d ON d.acct = l.m
+WITH l AS (SELECT c.comp, p.* FROM _stack_paths p JOIN _stack_comp c ON c.txn1 = p.txn1),
+relays AS (SELECT DISTINCT m FROM _stack_paths),
+deg AS (SELECT acct, count(*) AS n FROM (
+          SELECT from_account AS acct FROM transactions WHERE from_account IN (SELECT m FROM relays)
+          UNION ALL SELECT to_account AS acct FROM transactions WHERE to_account IN (SELECT m FROM relays)) x
+        GROUP BY acct),
+per_m AS (SELECT l.comp, l.m, count(*) AS chains, max(d.n) AS n, avg(abs(l.amt2 / l.amt1 - 1.0)) AS drift
+          FROM l JOIN deg d ON d.acct = l.m GROUP BY l.comp, l.m)
+SELECT comp AS group_key,
+       {score_sql(f"4.0 * (1.0 - avg(drift) / {tol!r}) + 4.0 * least(2.0 * sum(chains) / sum(n), 1.0) "
+                  "+ (count(*) - 1)")} AS score,
+       count(*) AS layers, sum(chains) AS chains, avg(drift) AS drift, sum(n) AS relay_transfers,
+       min(m) AS first_pass_through
+FROM per_m GROUP BY comp
 """
 
 
 STACK_MEMBERS_SQL = """
-SELECT m AS group_key, txn1 AS txn_id, 'payer' AS from_role, 'pass-through' AS to_role FROM _stack_paths
+SELECT c.comp AS group_key, p.txn1 AS txn_id, 'payer' AS from_role, 'pass-through' AS to_role
+FROM _stack_paths p JOIN _stack_comp c ON c.txn1 = p.txn1
 UNION ALL
-SELECT m AS group_key, txn2 AS txn_id, 'pass-through' AS from_role, 'payee' AS to_role FROM _stack_paths
+SELECT c.comp AS group_key, p.txn2 AS txn_id, 'pass-through' AS from_role, 'payee' AS to_role
+FROM _stack_paths p JOIN _stack_comp c ON c.txn1 = p.txn1
 """
 
 
@@ -53,22 +63,34 @@ class Stack:
         engine = case.engine
         try:
             engine.execute(f"CREATE OR REPLACE TEMP TABLE _stack_paths AS {paths}")
+            # Legs sharing a transfer (A->B->C and B->C->D) are layers of one stack.
+            links = [(str(a), str(b)) for a, b in engine.rows("SELECT txn1, txn2 FROM _stack_paths")]
+            comp = components(links)
+            firsts = sorted({a for a, _ in links})
+            engine.register_arrow("_stack_comp", pa.table(
+                {"txn1": firsts, "comp": [comp[t] for t in firsts]},
+                schema=pa.schema([("txn1", pa.string()), ("comp", pa.string())])))
             return build_findings(case, self.typology, stack_groups_sql(params), STACK_MEMBERS_SQL,
                                   explain=_explain, params=params, limit=int(params["max_findings"]),
-                                  query=f"-- pass-through legs\n{paths}\n-- groups\n{stack_groups_sql(params)}")
+                                  query=f"-- pass-through legs\n{paths}\n-- legs sharing a transfer form one "
+                                        f"stack (connected components)\n{stack_groups_sql(params)}")
         finally:
+            engine.unregister("_stack_comp")
             engine.execute("DROP TABLE IF EXISTS _stack_paths")
 
 
 def _explain(group: Group, currency: str) -> tuple[str, str]:
     m = group.metrics
-    hub = str(m["pass_through"])
-    ins, outs = group.flows(to_role="pass-through"), group.flows(from_role="pass-through")
-    title = f"Stack layer through {hub}"
-    text = (f"Account {hub} received {money(sum(x.amount for x in ins), currency)} from "
-            f"{plural(len(group.accounts('payer')), 'payer')} and passed on "
-            f"{money(sum(x.amount for x in outs), currency)} to {plural(len(group.accounts('payee')), 'payee')} "
-            f"within {span_text(group.start, group.end)}, each amount within "
-            f"{100 * float(m['drift']):.1f}% on average of what came in; {m['chains']} of its "
-            f"{m['account_transfers']} transfers are such relays.")
+    relays = group.accounts("pass-through")
+    payers = [x for x in group.accounts("payer") if x not in relays]
+    payees = [x for x in group.accounts("payee") if x not in relays]
+    ins = [x for x in group.flows(to_role="pass-through") if x.src not in relays]
+    outs = [x for x in group.flows(from_role="pass-through") if x.dst not in relays]
+    title = f"Stack: {plural(len(relays), 'pass-through account')} from {short_list(payers, 2)}"
+    text = (f"{money(sum(x.amount for x in ins), currency)} from {plural(len(payers), 'payer')} went through "
+            f"{plural(len(relays), 'pass-through account')} ({short_list(relays)}) in {m['layers']} layer(s) and "
+            f"{money(sum(x.amount for x in outs), currency)} came out to {plural(len(payees), 'payee')} within "
+            f"{span_text(group.start, group.end)}; each relay passed on its amount within "
+            f"{100 * float(m['drift']):.1f}% on average, and relays are {m['chains']} of the "
+            f"{m['relay_transfers']} transfers of these accounts.")
     return title, text

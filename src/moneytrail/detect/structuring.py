@@ -1,9 +1,10 @@
 """Structuring: repeated deposits just under a reporting threshold into one account.
 
 Honest amounts land on either side of a threshold about equally often; structured ones pile up just
-below it. Per account and day we count deposits in [threshold * (1 - margin), threshold) and, over a
-range window of ``window_days``, compare that count with what the account's other deposits and the
-whole case's share of just-under amounts predict (a Poisson-style z).
+below it. Per account and day we count deposits in [threshold * (1 - margin), threshold) and in the
+band of the same width just above; over a range window of ``window_days`` the just-under count is
+compared with what the just-over count and the case-wide share of just-under amounts predict (a
+Poisson-style z).
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ def structuring_episodes_sql(params: Mapping[str, Any]) -> str:
     channel = str(params["channel"]).replace("'", "''")
     channel_filter = f" AND lower(coalesce(channel, '')) = lower('{channel}')" if channel else ""
     under = f"CASE WHEN amt >= {lo!r} AND amt < {hi!r} THEN 1 ELSE 0 END"
-    expected = "win_tx * (SELECT p FROM share)"
+    over = f"CASE WHEN amt >= {hi!r} AND amt < {hi + (hi - lo)!r} THEN 1 ELSE 0 END"
+    # What honest amounts predict: as many just under as just over (same band width), and at least the
+    # case-wide share of just-under amounts among the account's deposits.
+    expected = "greatest(win_tx * (SELECT p FROM share), win_over)"
     return f"""
 WITH e AS (SELECT * FROM ({edges_sql()}) x WHERE 1 = 1{channel_filter}),
 share AS (SELECT greatest(avg({under}), 0.0001) AS p FROM e),
-daily AS (SELECT dst AS acct, d, sum({under}) AS n_under, count(*) AS n_tx FROM e GROUP BY dst, d),
-win AS (SELECT acct, d, sum(n_under) OVER w AS win_under, sum(n_tx) OVER w AS win_tx FROM daily
+daily AS (SELECT dst AS acct, d, sum({under}) AS n_under, sum({over}) AS n_over, count(*) AS n_tx
+          FROM e GROUP BY dst, d),
+win AS (SELECT acct, d, sum(n_under) OVER w AS win_under, sum(n_over) OVER w AS win_over,
+               sum(n_tx) OVER w AS win_tx FROM daily
         WINDOW w AS (PARTITION BY acct ORDER BY d RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)),
 q AS (SELECT acct, d, win_under, win_tx, {expected} AS expected,
              {poisson_z_sql('win_under', expected)} AS z
@@ -85,8 +91,8 @@ class Structuring:
                         f"reporting threshold — reached account {acct} from "
                         f"{plural(len(group.accounts('depositor')), 'depositor')} within "
                         f"{span_text(group.start, group.end)}, {money(sum(amounts), currency)} in all; "
-                        f"its other deposits predict about {float(group.metrics['expected']):.1f} such "
-                        "amounts.")
+                        f"deposits just over the threshold and the case as a whole predict about "
+                        f"{float(group.metrics['expected']):.1f} such amounts.")
                 return title, text
 
             return build_findings(case, self.typology, STRUCTURING_GROUPS_SQL, structuring_members_sql(params),

@@ -1,0 +1,15 @@
+"""The ``insert`` fixture: put hand-made transfers into the test case."""
+
+from __future__ import annotations
+
+import pytest
+from tests.detect.graphs import Insert, Row, insert_rows
+
+from moneytrail.store import Case
+
+
+@pytest.fixture
+def insert(case: Case) -> Insert:
+    def _insert(rows: list[Row]) -> None:
+        insert_rows(case, rows)
+    return _insert

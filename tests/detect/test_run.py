@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+from tests.detect.graphs import Insert, background
+
+from moneytrail.detect.registry import detectors
+from moneytrail.detect.run import parse_overrides, run_detectors
+from moneytrail.store import Case
+from moneytrail.store.findings import list_findings
+
+MINE = {"fan-in", "fan-out", "gather-scatter", "scatter-gather", "bipartite", "stack", "structuring",
+        "front-company"}
+
+
+def test_all_part_one_detectors_are_registered_with_defaults() -> None:
+    found = detectors()
+    assert set(found) >= MINE
+    assert all(found[t].defaults and found[t].description for t in MINE)
+
+
+def test_parse_overrides() -> None:
+    assert parse_overrides(["fan-in.min_degree=5", "gather-scatter.min_z = 1"]) == {
+        "fan-in": {"min_degree": "5"}, "gather-scatter": {"min_z": "1"}}
+    with pytest.raises(ValueError, match=r"typology\.name=value"):
+        parse_overrides(["min_degree=5"])
+
+
+def test_bad_requests_are_refused_with_reasons(case: Case) -> None:
+    with pytest.raises(ValueError, match="unknown typology nope"):
+        run_detectors(case, ["nope"])
+    with pytest.raises(ValueError, match="unknown parameter"):
+        run_detectors(case, ["fan-in"], {"fan-in": {"min_degre": 3}})
+    with pytest.raises(ValueError, match="not being run: fan-out"):
+        run_detectors(case, ["fan-in"], {"fan-out": {"min_degree": 3}})
+
+
+def test_rerun_replaces_findings_and_records_provenance(case: Case, insert: Insert) -> None:
+    insert(background() + [(f"fi{i}", 200 + i * 5, f"b:m{i}", "b:hub", 3000.0) for i in range(8)])
+    first = run_detectors(case, ["fan-in"])
+    again = run_detectors(case, ["fan-in"], {"fan-in": {"min_degree": "5"}})
+    stored = list_findings(case, kind="typology")
+    assert len(first) == len(again) == len(stored) == 1
+    assert '"min_degree": 5' in stored[0]["params"] and stored[0]["input_hash"] == case.input_hash()
+    assert stored[0]["reliability"] is not None  # graded from the transactions' source
+    assert again[0].details["rank_in_typology"] == 1

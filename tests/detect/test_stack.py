@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from tests.detect.graphs import Insert, background
+
+from moneytrail.detect.run import run_detectors
+from moneytrail.store import Case
+
+CHAIN = [("st1", 10, "b:A1", "b:P1", 7000.0), ("st2", 40, "b:P1", "b:C1", 6950.0), ("st3", 70, "b:C1", "b:Z1", 6900.0)]
+
+
+def test_layers_of_pass_through_accounts_fire_as_one_stack(case: Case, insert: Insert) -> None:
+    insert(background() + CHAIN)
+    found = run_detectors(case, ["stack"])
+    assert len(found) == 1
+    f = found[0]
+    assert {r.ref_id for r in f.refs if r.kind == "transaction"} == {"st1", "st2", "st3"}
+    assert {r.ref_id for r in f.refs if r.role == "pass-through"} == {"b:P1", "b:C1"}
+    assert f.details["metrics"]["layers"] == 2 and "in 2 layer(s)" in f.explanation
+
+
+def test_forwarding_a_different_amount_does_not_fire(case: Case, insert: Insert) -> None:
+    insert([*background(), ("st1", 10, "b:A1", "b:P1", 7000.0), ("st2", 40, "b:P1", "b:C1", 3000.0)])
+    assert run_detectors(case, ["stack"]) == []
+
+
+def test_forwarding_weeks_later_does_not_fire(case: Case, insert: Insert) -> None:
+    insert([*background(days=30), ("st1", 10, "b:A1", "b:P1", 7000.0), ("st2", 24 * 12, "b:P1", "b:C1", 7000.0)])
+    assert run_detectors(case, ["stack"]) == []
+
+
+def test_busy_accounts_are_not_pass_throughs(case: Case, insert: Insert) -> None:
+    # The background accounts forward similar amounts too, but each has ~20 transfers.
+    insert(background())
+    assert run_detectors(case, ["stack"]) == []
