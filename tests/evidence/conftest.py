@@ -25,7 +25,8 @@ def seed_entities(case: Case) -> None:
     for entity_id, schema, name in ENTITIES:
         prop = "name"
         case.engine.execute(
-            "INSERT INTO statements (statement_id, entity_id, schema, prop, value, source_id) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO statements (statement_id, entity_id, schema, prop, value, source_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [statement_id(entity_id, schema, prop, name, "registry-test"), entity_id, schema, prop, name,
              "registry-test"])
 

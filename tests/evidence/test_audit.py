@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from moneytrail.evidence.audit import audit_findings
+from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.store import Case
+from moneytrail.store.findings import write_findings
+from moneytrail.store.sources import SourceRecord, upsert_source
+
+
+def _base(case: Case) -> None:
+    upsert_source(case, SourceRecord("bank", "bank_record", "bank"))
+    case.engine.execute(
+        "INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, source_id) VALUES "
+        "('t1', '2022-01-01', 'b:1', 'b:2', 10, 'USD', 'bank'), ('t2', '2022-01-01', 'b:2', 'b:3', 5, 'USD', 'ghost')")
+    case.engine.execute("INSERT INTO accounts (account_key, account_id, source_id) VALUES ('b:1', '1', 'bank')")
+
+
+def test_clean_findings_pass(case: Case) -> None:
+    _base(case)
+    fid = write_findings(case, [Finding("trace", "path", "ok", "ok", 1.0,
+                                        [FindingRef("transaction", "t1"), FindingRef("account", "b:1")])])[0]
+    write_findings(case, [Finding("link", "meta", "built on a finding", "ok", 1.0, [FindingRef("finding", fid)])])
+    assert audit_findings(case) == []
+
+
+def test_problems_are_reported(case: Case) -> None:
+    _base(case)
+    dangling = write_findings(case, [Finding("trace", "path", "dangling", "x", 1.0,
+                                             [FindingRef("transaction", "t1"), FindingRef("transaction", "t404"),
+                                              FindingRef("entity", "nobody")])])[0]
+    ghost = write_findings(case, [Finding("trace", "path", "ghost source", "x", 1.0,
+                                          [FindingRef("transaction", "t2")])])[0]
+    problems = audit_findings(case)
+    assert f"finding {dangling}: transaction 't404' does not exist" in problems
+    assert f"finding {dangling}: entity 'nobody' does not exist" in problems
+    assert f"finding {ghost}: transaction 't2' rests on unregistered source 'ghost'" in problems
+    assert any(p.startswith(f"finding {ghost} (trace/path): reaches no registered source") for p in problems)
+    assert not any(p.startswith(f"finding {dangling} (") for p in problems)  # t1 reaches the bank source
+    case.engine.execute("INSERT INTO finding_refs VALUES ('gone', 'transaction', 't1', '')")
+    assert "references left over for missing finding gone" in audit_findings(case)

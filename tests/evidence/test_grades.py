@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from moneytrail.evidence.grades import effective_grade, effective_grades, grades_sql, weakest
+from moneytrail.model.admiralty import Grade
+from moneytrail.store import Case
+from moneytrail.store.sources import SourceRecord, upsert_source
+
+
+def _rows(case: Case) -> None:
+    upsert_source(case, SourceRecord("bank", "bank_record", "bank"))  # default B2
+    upsert_source(case, SourceRecord("acled", "event_dataset", "events", Grade.parse("C3")))
+    e = case.engine
+    e.execute("INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, source_id, "
+              "reliability, credibility) VALUES ('t1', '2022-01-01', 'a', 'b', 1, 'USD', 'bank', NULL, NULL), "
+              "('t2', '2022-01-02', 'a', 'b', 1, 'USD', 'bank', 'E', 5)")
+    e.execute("INSERT INTO statements (statement_id, entity_id, schema, prop, value, source_id, reliability, "
+              "credibility) VALUES ('s1', 'p1', 'Person', 'name', 'Orlan Tessaly', 'bank', NULL, NULL), "
+              "('s2', 'p1', 'Person', 'name', 'O. Tessaly', 'acled', 'A', 1)")
+    e.execute("INSERT INTO events (event_id, event_date, source_id, credibility) VALUES ('ev1', '2022-01-01', "
+              "'acled', 2)")
+    e.execute("INSERT INTO claims (claim_id, claim_key, subject, relation, object, source_id, status) VALUES "
+              "('c1', 'k', 'A', 'paid', 'B', 'acled', 'asserted')")
+
+
+def test_rows_inherit_their_source_grade_unless_overridden(case: Case) -> None:
+    _rows(case)
+    assert effective_grades(case, "transaction", ["t1", "t2", "missing"]) == {
+        "t1": Grade("B", 2), "t2": Grade("E", 5)}
+    assert effective_grade(case, "statement", "s1") == Grade("B", 2)
+    assert effective_grade(case, "statement", "s2") == Grade("A", 1)
+    # An event overriding only credibility keeps its source's reliability.
+    assert effective_grade(case, "event", "ev1") == Grade("C", 2)
+    assert effective_grade(case, "claim", "c1") == Grade("C", 3)
+    # An entity is as well attested as its best statement.
+    assert effective_grade(case, "entity", "p1") == Grade("A", 1)
+
+
+def test_views_are_plain_sql(case: Case) -> None:
+    _rows(case)
+    assert case.engine.rows(f"SELECT * FROM ({grades_sql('transaction')}) g ORDER BY 1") == [
+        ("t1", "B", 2), ("t2", "E", 5)]
+
+
+def test_weakest_link() -> None:
+    assert weakest([]) is None
+    assert weakest([Grade("A", 1), Grade("C", 2), Grade("B", 4)]) == Grade("C", 4)
