@@ -162,7 +162,7 @@ def extract(case: Case, params: TraceParams, seeds: list[str], targets: list[str
         if fronts:
             execute(f"CREATE OR REPLACE TEMP TABLE _trace_led AS {ledger_span_sql(params, fronts)}")
         else:  # a one-hop trace replays no ledger
-            execute("CREATE OR REPLACE TEMP TABLE _trace_led AS SELECT account, ts AS rlo, ts AS rhi "
+            execute("CREATE OR REPLACE TEMP TABLE _trace_led AS SELECT src AS account, ts AS rlo, ts AS rhi "
                     f"FROM {WIN} WHERE 1 = 0")
         spans = e.query("SELECT account, rlo, rhi FROM _trace_led")
         openings = e.query(opening_sql(params))
