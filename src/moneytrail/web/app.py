@@ -6,7 +6,8 @@ JSON under /api, and plain server-rendered pages (jinja2 autoescape, no scripts 
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,12 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("moneytrail.web", "templat
 def create_app(case_path: Path) -> FastAPI:
     case = Case.open(case_path, read_only=True)
     lock = threading.Lock()  # one DuckDB connection, handlers run in a thread pool
-    app = FastAPI(title="moneytrail explorer", docs_url=None, redoc_url=None, openapi_url=None)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        case.close()
+
+    app = FastAPI(title="moneytrail explorer", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.case = case
 
     @app.middleware("http")
@@ -89,9 +95,5 @@ def create_app(case_path: Path) -> FastAPI:
         if found is None:
             return page("missing", status_code=404, what=f"finding {finding_id}")
         return page("finding", **found)
-
-    @app.on_event("shutdown")
-    def close() -> None:
-        case.close()
 
     return app
