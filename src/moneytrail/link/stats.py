@@ -97,13 +97,13 @@ def signature_test(pay_days: FloatArray, amounts: FloatArray, event_days: FloatA
 
 def matched_pairs(pay_days: FloatArray, event_days: FloatArray, log_ratio: FloatArray, ok: BoolArray,
                   window: float, center: float, tol_log: float) -> list[tuple[int, int]]:
-    """For each matched payment, the event in its window whose ratio is closest to the price."""
+    """For each matched payment, the latest event in its window whose ratio fits the price; when two
+    events fit (same casualties), the nearer one is the likelier reason to pay."""
     lag = pay_days[:, None] - event_days[None, :]
-    valid = (lag >= 0) & (lag <= window) & ok
-    dist = np.where(valid, np.abs(log_ratio - center), np.inf)
-    best = np.argmin(dist, axis=1)
-    hit = dist[np.arange(len(pay_days)), best] <= tol_log
-    return [(int(p), int(best[p])) for p in np.flatnonzero(hit)]
+    fits = (lag >= 0) & (lag <= window) & ok & (np.abs(log_ratio - center) <= tol_log)
+    nearest = np.argmin(np.where(fits, lag, np.inf), axis=1)
+    hit = fits.any(axis=1)
+    return [(int(p), int(nearest[p])) for p in np.flatnonzero(hit)]
 
 
 @dataclass(frozen=True)

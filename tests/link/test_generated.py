@@ -1,0 +1,50 @@
+"""Acceptance on the generator's case: the bounty of the paid group is found, the control group's is not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from moneytrail.evidence.corroboration import all_corroborations
+from moneytrail.link.bounty import link_actor
+from moneytrail.store import Case
+
+pytestmark = pytest.mark.slow
+
+
+def test_paid_group_has_the_bounty_signature(generated: tuple[Case, dict[str, Any]]) -> None:
+    case, truth = generated
+    network = truth["network"]
+    result = link_actor(case, network["group"]["name"])
+    assert result.found and result.p_value < 0.01
+    price = float(network["price_per_casualty"])
+    assert result.price_per_casualty is not None
+    assert abs(result.price_per_casualty - price) / price < 0.10
+    paid = {t for a in truth["attacks"] if a["paid"] for t in a["payment_txn_ids"]}
+    matched = {p["txn_id"] for p in result.pairs}
+    assert len(matched & paid) >= 0.8 * len(matched)
+    by_event = {a["event_id"]: a for a in truth["attacks"]}
+    for p in result.pairs:
+        if p["txn_id"] in paid:
+            assert p["txn_id"] in by_event[p["event_id"]]["payment_txn_ids"]
+
+
+def test_control_group_has_no_signature(generated: tuple[Case, dict[str, Any]]) -> None:
+    case, truth = generated
+    result = link_actor(case, truth["network"]["control_group"]["name"])
+    assert not result.found
+    assert result.events > 0  # its events were found; no payments follow them at a price
+    assert case.engine.scalar("SELECT count(*) FROM findings WHERE kind = 'link' AND params LIKE ?",
+                              [f'%{truth["network"]["control_group"]["name"]}%']) == 0
+
+
+def test_rereports_are_not_corroboration(generated: tuple[Case, dict[str, Any]]) -> None:
+    case, truth = generated
+    roots = {d["source_id"]: d["root"] for d in truth["documents"]}
+    for corr in all_corroborations(case):
+        expected = {roots.get(s, s) for s in corr.reporting_sources}
+        assert {o.origin_source_id for o in corr.origins} == expected
+        assert corr.independent_origins <= len(corr.reporting_sources)
+    rereported = [c for c in all_corroborations(case) if len(c.reporting_sources) > c.independent_origins]
+    assert rereported, "the generated case re-reports at least one claim"
