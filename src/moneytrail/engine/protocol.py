@@ -58,6 +58,10 @@ class Engine(Protocol):
 
     def copy_to_parquet(self, sql: str, path: Path) -> None: ...
 
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """Inside, favour write speed over file size for large inserts (DuckDB: skip FSST string
+        compression, whose analysis costs several times the insert itself); settings are restored after."""
+
     def close(self) -> None: ...
 
 

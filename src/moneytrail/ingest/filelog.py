@@ -101,7 +101,7 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
     src = source or default_source(p, kind, content_hash, source_kind)
     state = FileIngest(case=case, path=p, kind=kind, ingest_id=stable_id(kind, content_hash, preset, length=24),
                        file_hash=content_hash, source=src, preset=preset)
-    with case.engine.transaction():
+    with case.engine.bulk_load(), case.engine.transaction():
         upsert_source(case, src)
         yield state
         if state.rows_read != state.rows_stored + state.rows_quarantined:

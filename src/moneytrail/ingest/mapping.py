@@ -48,12 +48,14 @@ class Mapping:
     currency_names: dict[str, str] = field(default_factory=dict)
     default_currency: str | None = None    # when no currency column; None = the case's reporting currency
     default_bank: str | None = None        # bank id when the file has no bank columns
-    content_ids: bool = False              # txn_id = digest of the row's content (AMLworld has no ids)
+    # AMLworld and AMLSim samples have no ids: txn_id = "<file hash prefix>:<line>" (cheap and unique;
+    # the patterns ingest links its rows to these by content).
+    positional_ids: bool = False
 
     @property
     def required_columns(self) -> list[str]:
         needed = ["timestamp", "from_account", "to_account", "amount"]
-        if not self.content_ids:
+        if not self.positional_ids:
             needed.append("txn_id")
         return [self.columns[f] for f in needed if f in self.columns]
 
@@ -64,8 +66,8 @@ class Mapping:
         for needed in ("timestamp", "from_account", "to_account", "amount"):
             if needed not in self.columns:
                 raise IngestError(f"mapping {self.name}: no column given for required field {needed!r}")
-        if "txn_id" not in self.columns and not self.content_ids:
-            raise IngestError(f"mapping {self.name}: no txn_id column; set content_ids = true to derive ids")
+        if "txn_id" not in self.columns and not self.positional_ids:
+            raise IngestError(f"mapping {self.name}: no txn_id column; set positional_ids = true to derive ids")
 
 
 NATIVE = Mapping("native", {f: f for f in ("txn_id", "from_bank", "from_account", "to_bank", "to_account", "amount",
@@ -76,10 +78,10 @@ AMLWORLD = Mapping(
      "to_account": "Account.1", "amount": "Amount Received", "currency": "Receiving Currency",
      "amount_paid": "Amount Paid", "currency_paid": "Payment Currency", "channel": "Payment Format",
      "label": "Is Laundering"},
-    timestamp_formats=("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S"), currency_names=AMLWORLD_CURRENCIES, content_ids=True)
+    timestamp_formats=("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S"), currency_names=AMLWORLD_CURRENCIES, positional_ids=True)
 AMLSIM_SAMPLE = Mapping("amlsim", {"from_account": "sourceNodeId", "to_account": "targetNodeId", "amount": "value",
                                    "timestamp": "time"},
-                        step_base_date=AMLSIM_BASE_DATE, default_bank="amlsim", content_ids=True)
+                        step_base_date=AMLSIM_BASE_DATE, default_bank="amlsim", positional_ids=True)
 AMLSIM_FULL = Mapping("amlsim", {"txn_id": "tran_id", "from_account": "orig_acct", "to_account": "bene_acct",
                                  "channel": "tx_type", "amount": "base_amt", "timestamp": "tran_timestamp",
                                  "label": "is_sar"}, step_base_date=AMLSIM_BASE_DATE, default_bank="amlsim")
@@ -115,8 +117,8 @@ def mapping_from_dict(data: dict[str, Any], *, name: str, base: Mapping | None =
             kwargs[key] = str(data[key])
     if "currency_names" in data:
         kwargs["currency_names"] = {str(k): str(v) for k, v in data["currency_names"].items()}
-    if "content_ids" in data:
-        kwargs["content_ids"] = bool(data["content_ids"])
+    if "positional_ids" in data:
+        kwargs["positional_ids"] = bool(data["positional_ids"])
     if base is not None:
         return replace(base, **{**kwargs, "columns": base.columns | kwargs["columns"]})
     return Mapping(**kwargs)

@@ -3,9 +3,10 @@
 Blocks ``BEGIN LAUNDERING ATTEMPT - TYPE[: detail]`` ... ``END LAUNDERING ATTEMPT - TYPE`` hold rows in the
 ``*_Trans.csv`` format. Counting: every transaction row read is either quarantined (unparseable, or
 outside any attempt) or stored as one ``truth_transactions`` row linking it to its attempt. The
-``transactions`` table gets each distinct transaction once (ids are content digests, the same as an
-AMLworld ``*_Trans.csv`` ingest gives), so a row repeated within or across attempts, or already ingested
-from a transactions file, adds a truth link but not a second transaction.
+``transactions`` table gets each distinct transaction once: a row whose content (time, accounts,
+amounts, currencies, format) equals an earlier row of the file, or a transaction already in the case
+(e.g. from the ``*_Trans.csv`` file, which should be ingested first), is linked to that transaction
+instead of being stored twice. New transactions get the id ``<file hash prefix>:<line>``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pyarrow as pa
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import AMLWORLD
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
-from moneytrail.ingest.transactions import has_rates, transactions_stage_sql
+from moneytrail.ingest.transactions import has_rates, positional_id_sql, transactions_stage_sql
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
 
@@ -63,6 +64,30 @@ def pattern_lines_sql() -> str:
         "WHEN trim(rtrim(text, chr(13))) = '' THEN 'blank' ELSE 'row' END AS kind FROM _pattern_text) t")
 
 
+_CONTENT = ("ts", "from_account", "to_account", "amount", "currency", "amount_paid", "currency_paid", "channel")
+
+
+def _assign_ids(fi: FileIngest, *, prefix_line: str) -> None:
+    """txn_id of each good row: a matching transaction already in the case, else the id of the file's
+    first row with the same content."""
+    e = fi.case.engine
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM k.{c}" for c in _CONTENT)
+    keys = ", ".join(_CONTENT)
+    e.execute(f"CREATE OR REPLACE TEMP TABLE _pat_existing AS SELECT {', '.join('k.' + c for c in _CONTENT)}, "
+              f"min(t.txn_id) AS txn_id FROM (SELECT DISTINCT {keys} FROM _pat_rows WHERE _reason IS NULL) k "
+              f"JOIN transactions t ON t.ts = k.ts AND t.from_account = k.from_account AND {same} "
+              f"GROUP BY {', '.join('k.' + c for c in _CONTENT)}")
+    e.execute("ALTER TABLE _pat_rows ADD COLUMN first_k BIGINT")
+    e.execute("ALTER TABLE _pat_rows ADD COLUMN existing BOOLEAN")
+    same_row = " AND ".join(f"x.{c} IS NOT DISTINCT FROM _pat_rows.{c}" for c in _CONTENT)
+    e.execute(f"UPDATE _pat_rows SET first_k = f.first_k FROM (SELECT _k, min(_k) OVER (PARTITION BY {keys}) "
+              "AS first_k FROM _pat_rows WHERE _reason IS NULL) f WHERE f._k = _pat_rows._k")
+    e.execute(f"UPDATE _pat_rows SET txn_id = {prefix_line}, existing = false WHERE _reason IS NULL")
+    e.execute(f"UPDATE _pat_rows SET txn_id = x.txn_id, existing = true FROM _pat_existing x WHERE {same_row} "
+              "AND _pat_rows._reason IS NULL")
+    e.execute("DROP TABLE _pat_existing")
+
+
 def _store(fi: FileIngest, *, reporting_currency: str, rates: bool) -> None:
     e = fi.case.engine
     prefix = f"aml-{fi.file_hash[:10]}-"
@@ -90,14 +115,14 @@ def _store(fi: FileIngest, *, reporting_currency: str, rates: bool) -> None:
               "WHERE _reason IS NULL AND NOT inside")
     e.execute("UPDATE _pat_rows SET label_typology = a.typology FROM truth_attempts a "
               "WHERE a.attempt_id = ? || lpad(CAST(_pat_rows.n_begin AS VARCHAR), 6, '0')", [prefix])
+    _assign_ids(fi, prefix_line=positional_id_sql(fi, "first_k"))
     # Each distinct transaction once, from its first line, unless the case already has it.
     e.execute(
         "INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, amount_paid, "
         "currency_paid, amount_rc, channel, source_id, origin_file, origin_line, label, label_typology, ingest_id) "
         "SELECT txn_id, ts, from_account, to_account, amount, currency, amount_paid, currency_paid, amount_rc, "
-        "channel, ?, ?, _k, label, label_typology, ? FROM (SELECT *, row_number() OVER (PARTITION BY txn_id "
-        "ORDER BY _k) AS occurrence FROM _pat_rows WHERE _reason IS NULL) r WHERE occurrence = 1 "
-        "AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.txn_id = r.txn_id)",
+        "channel, ?, ?, _k, label, label_typology, ? FROM _pat_rows r WHERE _reason IS NULL AND _k = first_k "
+        "AND NOT existing",
         [fi.source.source_id, fi.origin, fi.ingest_id])
     new_txns = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ?", [fi.ingest_id]))
     e.execute("INSERT INTO truth_transactions (attempt_id, txn_id) SELECT ? || lpad(CAST(n_begin AS VARCHAR), 6, '0'), "

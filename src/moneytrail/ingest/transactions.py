@@ -43,11 +43,7 @@ def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> 
     default_cur = literal(m.default_currency or reporting_currency)
     currency = currency_sql(col("currency"), m.currency_names) if "currency" in m.columns else default_cur
     currency_paid = currency_sql(col("currency_paid"), m.currency_names) if "currency_paid" in m.columns else "NULL"
-    if m.content_ids:
-        content = ", ".join(f"coalesce(raw.{c}, '')" for c in cols.values())
-        txn_id = f"substr(md5(concat_ws('|', {content})), 1, 24)"
-    else:
-        txn_id = col("txn_id")
+    txn_id = "CAST(NULL AS VARCHAR)" if m.positional_ids else col("txn_id")
     return (f"raw._k, {txn_id} AS txn_id, {ts} AS ts, {col('timestamp')} AS ts_text, "
             f"{from_bank} || ':' || {col('from_account')} AS from_account, {col('from_account')} AS from_acct_raw, "
             f"{to_bank} || ':' || {col('to_account')} AS to_account, {col('to_account')} AS to_acct_raw, "
@@ -83,7 +79,7 @@ def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw: str, *, report
                            has_rates: bool, delimiter: str) -> str:
     """Parsed rows joined to the day's rate, with ``_reason`` and (for bad rows only) ``_raw`` text."""
     rc = literal(reporting_currency)
-    reason = reason_sql(has_rates=has_rates, reporting_currency=reporting_currency, has_txn_id=not m.content_ids)
+    reason = reason_sql(has_rates=has_rates, reporting_currency=reporting_currency, has_txn_id=not m.positional_ids)
     raw_cols = ", ".join(f"coalesce(p.{c}, '')" for c in cols.values())
     passthrough = ", ".join(f"raw.{c}" for c in cols.values())
     return (
@@ -95,12 +91,18 @@ def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw: str, *, report
         f"LEFT JOIN rates_daily r ON r.currency = p.currency AND r.day = CAST(p.ts AS DATE)")
 
 
+def positional_id_sql(fi: FileIngest, line: str) -> str:
+    """``<file hash prefix>:<line>``: the id of a row in a file without transaction ids."""
+    return f"{literal(fi.file_hash[:12] + ':')} || CAST({line} AS VARCHAR)"
+
+
 def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
     """Good staged rows -> transactions, bad ones -> quarantine; counts go to ``fi``."""
     engine = fi.case.engine
     src = staged.from_sql()
     engine.execute(
-        f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT txn_id, ts, from_account, to_account, amount, "
+        f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
+        f"{positional_id_sql(fi, '_line')}), ts, from_account, to_account, amount, "
         f"currency, amount_paid, currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _line, label, "
         f"label_typology, ? FROM {src} s WHERE _reason IS NULL", [fi.source.source_id, fi.origin, fi.ingest_id])
     engine.execute(f"INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "

@@ -108,6 +108,15 @@ class DuckDBEngine:
             "strict_mode=true, null_padding=false, auto_detect=false)"
         )
 
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        previous = self.scalar("SELECT current_setting('disabled_compression_methods')")
+        self.execute("SET disabled_compression_methods = 'fsst,dict_fsst'")
+        try:
+            yield
+        finally:
+            self._con.execute(f"SET disabled_compression_methods = {_quote_literal(str(previous or ''))}")
+
     def copy_to_parquet(self, sql: str, path: Path) -> None:
         self.execute(f"COPY ({sql}) TO {_quote_literal(str(path))} (FORMAT PARQUET)")
 
