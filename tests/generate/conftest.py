@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from moneytrail.generate.truth import read_truth
 def read_text_csv(path: Path) -> pa.Table:
     """A CSV with every column as text, so ids such as '00519' keep their zeros."""
     with path.open("rb") as fh:
-        header = fh.readline().decode().strip().split(",")
+        header = next(csv.reader([fh.readline().decode().strip()]))
     names = [f"{c}.1" if header[:i].count(c) else c for i, c in enumerate(header)]
     return pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
                           convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import datetime
 
 import pytest
-
 from tests.generate.conftest import GeneratedCase, read_text_csv
 
 Row = dict[str, str]
@@ -83,7 +83,7 @@ def test_scatter_gather(attempts: dict[str, list[list[Row]]]) -> None:
 
 def _chain(rows: list[Row]) -> list[str]:
     nodes = [_src(rows[0])]
-    for prev, row in zip(rows, rows[1:], strict=False):
+    for prev, row in itertools.pairwise(rows):
         assert _dst(prev) == _src(row), "each hop starts where the previous one ended"
         assert _ts(row) > _ts(prev)
     nodes += [_dst(r) for r in rows]

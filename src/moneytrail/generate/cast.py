@@ -84,7 +84,8 @@ COMMANDERS = (
 CONFUSABLES = (
     (OFFICER, Party("officer_namesake", "Person", "ru", {"kyc": "Arseniy Velmarskiy"},
                     birth_date="1991-09-30", role="unrelated namesake")),
-    (FRONT, Party("front_namesake", "Company", "ae", {"registry": "Yakhont Trading FZE", "kyc": "Yakhont Trading FZE"},
+    (FRONT, Party("front_namesake", "Company", "ae",
+                  {"registry": "Yakhont Trading FZE", "kyc": "YAKHONT TRADING F.Z.E."},
                   registration="RAK-FZE-220871", role="unrelated namesake")),
     (COMMANDERS[0], Party("cell_1_namesake", "Person", "af", {"kyc": "Ghulam Nabi Zarifyar"},
                           birth_date="1964-02-11", role="unrelated namesake")),

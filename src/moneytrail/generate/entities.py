@@ -76,7 +76,8 @@ def registry_entities() -> list[dict[str, Any]]:
 def kyc_entities(accounts: Accounts) -> list[dict[str, Any]]:
     """Every account holder as the bank knows them; named parties also get a BankAccount."""
     out: list[dict[str, Any]] = []
-    named = {p.key: p for p in (SPONSOR, OFFICER, FRONT, *BROKERS, *COMMANDERS, *(b for _, b in CONFUSABLES))}
+    named = {p.key: p for p in (SPONSOR, OFFICER, FRONT, NOMINEE, *BROKERS, *BROKER_OWNERS, *COMMANDERS,
+                                *(b for _, b in CONFUSABLES))}
     by_holder = {entity_id("kyc", key): party for key, party in named.items()}
     seen: dict[str, None] = {}
     schemas = {Kind.INDIVIDUAL: "Person", Kind.COMPANY: "Company", Kind.MERCHANT: "Company",

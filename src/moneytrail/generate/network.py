@@ -15,7 +15,17 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from moneytrail.generate.accounts import Accounts, Bank, HexIds, Kind
-from moneytrail.generate.cast import BROKERS, COMMANDERS, CONFUSABLES, FRONT, OFFICER, SPONSOR, Party
+from moneytrail.generate.cast import (
+    BROKER_OWNERS,
+    BROKERS,
+    COMMANDERS,
+    CONFUSABLES,
+    FRONT,
+    NOMINEE,
+    OFFICER,
+    SPONSOR,
+    Party,
+)
 from moneytrail.generate.ledger import Ledger
 from moneytrail.generate.money import RateTable
 from moneytrail.model.ids import stable_id
@@ -61,7 +71,8 @@ class Network:
 def add_party_accounts(accounts: Accounts, hexids: HexIds, banks: dict[str, list[Bank]]) -> dict[str, int]:
     """One account per party that banks: the network, the broker owners and the namesakes."""
     parties: list[tuple[Party, str | None]] = [(SPONSOR, None), (OFFICER, None), (FRONT, "USD")]
-    parties += [(b, "USD") for b in BROKERS] + [(c, None) for c in COMMANDERS]
+    parties += [(NOMINEE, None)] + [(b, "USD") for b in BROKERS] + [(o, None) for o in BROKER_OWNERS]
+    parties += [(c, None) for c in COMMANDERS]
     parties += [(namesake, None) for _, namesake in CONFUSABLES]
     out: dict[str, int] = {}
     for i, (party, currency) in enumerate(parties):
