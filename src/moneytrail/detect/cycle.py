@@ -14,10 +14,10 @@ from moneytrail.detect.paths import (
     PathSearch,
     best_chains_sql,
     chain_finding,
-    drop_path_tables,
     extend_paths_sql,
     fmt_amount,
     load_chains,
+    release_paths,
     search_paths,
     span_hours,
 )
@@ -26,11 +26,11 @@ from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
 
-def search_from(params: Mapping[str, Any], *, keep_open: bool = False) -> PathSearch:
+def search_from(params: Mapping[str, Any]) -> PathSearch:
     return PathSearch(max_hops=int(params["max_hops"]), max_gap_hours=float(params["max_gap_hours"]),
                       min_ratio=float(params["min_hop_ratio"]), max_ratio=float(params["max_hop_ratio"]),
                       min_amount=float(params["min_amount"]), max_span_hours=float(params["max_span_hours"]),
-                      keep_open=keep_open, min_open_hops=int(params.get("min_hops", 3)))
+)
 
 
 @register
@@ -48,8 +48,9 @@ class CycleDetector:
             search_paths(case, s)
             sql = best_chains_sql(CLOSED, f"hops >= {int(params['min_hops'])}", int(params["max_findings"]))
             chains, details = load_chains(case, sql, drop_suffixes=False)
-        finally:
-            drop_path_tables(case)
+        except BaseException:
+            release_paths(case)
+            raise
         currency, input_hash = case.reporting_currency, case.input_hash()
         query = ("bounded time-respecting path search, one self-join per hop:\n"
                  + extend_paths_sql("frontier", "next", s) + "\n-- then, per closing transaction:\n" + sql)

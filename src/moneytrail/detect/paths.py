@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.model.ids import stable_id
 from moneytrail.store import Case
 
 EDGES = "_mt_path_edges"
@@ -35,9 +36,7 @@ class PathSearch:
     max_ratio: float
     min_amount: float = 0.0
     max_span_hours: float = 24.0 * 14
-    # Collect chains that never return to the origin (random chains) as well as closed ones.
-    keep_open: bool = False
-    min_open_hops: int = 3
+    min_open_hops: int = 2
 
     def __post_init__(self) -> None:
         if self.max_hops < 2:
@@ -89,11 +88,18 @@ _RESULT_COLUMNS = ("start_txn, origin, cur, first_ts, last_ts, first_amt, last_a
 
 
 def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
-    """Run the search; closed chains land in ``CLOSED``, maximal open ones in ``OPEN``.
+    """Run the search; closed chains land in ``CLOSED``, maximal open ones (not returning) in ``OPEN``.
 
     Returns (closed, open) row counts. Loops over hops (at most ``max_hops``), never over rows.
+    The result stays cached for the connection: cycle and random chains share one search when their
+    thresholds agree (the cache key includes the thresholds and a fingerprint of the transactions).
     """
     eng = case.engine
+    key = cache_key(case, s)
+    cached = eng.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = '_mt_path_key'")
+    if cached and eng.scalar("SELECT max(k) FROM _mt_path_key") == key:
+        return int(eng.scalar(f"SELECT count(*) FROM {CLOSED}")), int(eng.scalar(f"SELECT count(*) FROM {OPEN}"))
+    release_paths(case)
     eng.execute(edges_sql(s.min_amount))
     eng.execute(start_paths_sql("_mt_hop1"))
     eng.execute(f"CREATE OR REPLACE TEMP TABLE {CLOSED} AS SELECT {_RESULT_COLUMNS} FROM _mt_hop1 WHERE 1 = 0")
@@ -101,7 +107,7 @@ def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
     for hop in range(1, s.max_hops):
         src, dst = f"_mt_hop{hop}", f"_mt_hop{hop + 1}"
         eng.execute(extend_paths_sql(src, dst, s))
-        if s.keep_open and hop >= s.min_open_hops:
+        if hop >= s.min_open_hops:
             # Maximal open chains: no extension of them exists at the next hop.
             eng.execute(f"INSERT INTO {OPEN} SELECT {_RESULT_COLUMNS} FROM {src} f WHERE f.cur <> f.origin "
                         f"AND NOT EXISTS (SELECT 1 FROM {dst} n WHERE n.parent = f.txns)")
@@ -110,15 +116,25 @@ def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
         if not eng.scalar(f"SELECT count(*) FROM {dst} WHERE cur <> origin"):
             break
     last = f"_mt_hop{hop + 1}"
-    if s.keep_open:
-        eng.execute(f"INSERT INTO {OPEN} SELECT {_RESULT_COLUMNS} FROM {last} "
-                    f"WHERE cur <> origin AND hops >= {int(s.min_open_hops)}")
+    eng.execute(f"INSERT INTO {OPEN} SELECT {_RESULT_COLUMNS} FROM {last} "
+                f"WHERE cur <> origin AND hops >= {int(s.min_open_hops)}")
     eng.execute(f"DROP TABLE IF EXISTS {last}")
+    eng.execute(f"DROP TABLE IF EXISTS {EDGES}")
+    eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_path_key AS SELECT '{key}' AS k")
     return int(eng.scalar(f"SELECT count(*) FROM {CLOSED}")), int(eng.scalar(f"SELECT count(*) FROM {OPEN}"))
 
 
-def drop_path_tables(case: Case) -> None:
-    for name in (EDGES, CLOSED, OPEN):
+def cache_key(case: Case, s: PathSearch) -> str:
+    # Exact aggregates only: a parallel floating-point sum differs in its last bits from run to run.
+    fingerprint = case.engine.rows("SELECT count(*), min(ts), max(ts), min(txn_id), max(txn_id), "
+                                   "count(amount_rc) FROM transactions")[0]
+    return stable_id(s.max_hops, s.max_gap_hours, s.min_ratio, s.max_ratio, s.min_amount, s.max_span_hours,
+                     s.min_open_hops, *fingerprint)
+
+
+def release_paths(case: Case) -> None:
+    """Drop the search's tables (a detector that ran a search with other thresholds calls it)."""
+    for name in (EDGES, CLOSED, OPEN, "_mt_path_key"):
         case.engine.execute(f"DROP TABLE IF EXISTS {name}")
 
 

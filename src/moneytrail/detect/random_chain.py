@@ -15,10 +15,10 @@ from moneytrail.detect.paths import (
     OPEN,
     best_chains_sql,
     chain_finding,
-    drop_path_tables,
     extend_paths_sql,
     fmt_amount,
     load_chains,
+    release_paths,
     search_paths,
     span_hours,
 )
@@ -32,18 +32,18 @@ class RandomChainDetector:
     typology = "random"
     description = "Money moves along a time-ordered chain of 3+ transfers, amounts carried through"
     defaults: Mapping[str, Any] = {
-        "max_hops": 12, "min_hops": 3, "max_gap_hours": 120.0, "max_span_hours": 336.0,
+        "max_hops": 13, "min_hops": 3, "max_gap_hours": 120.0, "max_span_hours": 336.0,
         "min_hop_ratio": 0.8, "max_hop_ratio": 1.25, "min_amount": 0.0, "max_findings": 200_000,
     }
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        s = search_from(params, keep_open=True)
+        s = search_from(params)
         try:
             search_paths(case, s)
             sql = best_chains_sql(OPEN, f"hops >= {int(params['min_hops'])}", int(params["max_findings"]))
             chains, details = load_chains(case, sql, drop_suffixes=True)
         finally:
-            drop_path_tables(case)
+            release_paths(case)
         currency, input_hash = case.reporting_currency, case.input_hash()
         query = ("bounded time-respecting path search, one self-join per hop:\n"
                  + extend_paths_sql("frontier", "next", s)

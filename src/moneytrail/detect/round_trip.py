@@ -16,10 +16,10 @@ from moneytrail.detect.paths import (
     PathSearch,
     best_chains_sql,
     chain_finding,
-    drop_path_tables,
     extend_paths_sql,
     fmt_amount,
     load_chains,
+    release_paths,
     search_paths,
     span_hours,
     split_ids,
@@ -41,7 +41,7 @@ def banks_of(accounts: list[str]) -> list[str]:
 
 @register
 class RoundTripDetector:
-    typology = "round-trip"
+    typology = "round-tripping"
     description = "Money returns to its origin via 2+ intermediaries, across banks, amount mostly preserved"
     defaults: Mapping[str, Any] = {
         "max_hops": 6, "min_hops": 3, "max_gap_hours": 168.0, "max_span_hours": 720.0,
@@ -60,7 +60,7 @@ class RoundTripDetector:
             sql = best_chains_sql(CLOSED, where, int(params["max_findings"]))
             chains, details = load_chains(case, sql, drop_suffixes=False)
         finally:
-            drop_path_tables(case)
+            release_paths(case)
         currency, input_hash = case.reporting_currency, case.input_hash()
         query = ("bounded time-respecting path search, one self-join per hop:\n"
                  + extend_paths_sql("frontier", "next", s) + "\n-- closed chains that return most of the money:\n"

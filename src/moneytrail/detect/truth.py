@@ -243,7 +243,7 @@ def _load_truth_json(case: Case, path: Path) -> dict[str, Any]:
             raise TruthError(f"{path}:1: pattern #{i} has no typology")
         txns = item.get("txn_ids", item.get("transactions")) or []
         for t in txns:
-            attempt_ids.append(str(item.get("id", item.get("pattern_id", i))))
+            attempt_ids.append(str(item.get("attempt_id", item.get("id", i))))
             typologies.append(normalise_typology(str(item["typology"])))
             txn_ids.append(str(t["txn_id"] if isinstance(t, dict) else t))
     _register(case, TRUTH_TXN, pa.table({"attempt_id": pa.array(attempt_ids, pa.string()),
