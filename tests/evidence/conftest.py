@@ -40,3 +40,11 @@ def data_dir() -> Path:
 def seeded(case: Case) -> Case:
     seed_entities(case)
     return case
+
+
+@pytest.fixture
+def seeded_case_dir(tmp_path: Path) -> Path:
+    """A case on disk holding the fixture entities, for the CLI."""
+    with Case.create(tmp_path / "case") as c:
+        seed_entities(c)
+    return tmp_path / "case"

@@ -111,3 +111,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Case, 
     case, truth = build_generated_case(tmp_path_factory.mktemp("generated"))
     yield case, truth
     case.close()
+
+
+@pytest.fixture
+def link_case_dir(tmp_path: Path) -> Path:
+    """The paid/control case on disk, for the CLI."""
+    with Case.create(tmp_path / "case") as c:
+        build_link_case(c)
+    return tmp_path / "case"

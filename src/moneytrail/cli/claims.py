@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from moneytrail.cli.output import fail, print_json, print_table
+from moneytrail.evidence.claim_findings import write_claim_findings
 from moneytrail.evidence.claims import list_claims, set_claim_status
 from moneytrail.evidence.corroboration import claim_corroboration
 from moneytrail.store import Case
@@ -30,6 +31,8 @@ def register(app: typer.Typer) -> None:
             except (KeyError, ValueError) as exc:
                 fail(str(exc).strip("'\""))
                 sys.exit(2)
+            if confirm or reject:
+                write_claim_findings(c)
             rows = list_claims(c, status="extracted" if pending else None)
             for r in rows:
                 corr = claim_corroboration(c, r["claim_id"])

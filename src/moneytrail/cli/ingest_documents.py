@@ -9,6 +9,7 @@ import typer
 
 from moneytrail.cli.ingest import ingest_app
 from moneytrail.cli.output import fail, print_json, print_table
+from moneytrail.evidence.claim_findings import write_claim_findings
 from moneytrail.evidence.claims import ClaimsFileError, read_claims_file, store_claims
 from moneytrail.evidence.documents import DocumentResult, ingest_documents, load_name_index
 from moneytrail.evidence.extract import extract_claims
@@ -82,6 +83,7 @@ def register(app: typer.Typer) -> None:  # the subcommands join the ingest group
                 fail(str(exc))
                 sys.exit(2)
             added = store_claims(c, rows)
+            write_claim_findings(c)
         unresolved = sum(r.subject_entity_id is None or r.object_entity_id is None for r in rows)
         if json_out:
             print_json({"file": str(path), "claims_read": len(rows), "claims_added": added,
