@@ -102,17 +102,18 @@ def month_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month:
     t0 = int(rates.months[month].timestamp())
     span = int(rates.months[month + 1].timestamp()) - t0
     parts: list[Txns] = []
+    last_day = span // DAY - 1  # windows shorter than a month (AMLworld mixes) keep every row inside
     # Payroll: the 25th, in the early-morning batch; fixed salary with a small monthly wobble.
     n = len(eco.employee)
-    ts = t0 + 24 * DAY + rng.integers(3600, 5 * 3600, size=n)
+    ts = t0 + min(24, last_day) * DAY + rng.integers(3600, 5 * 3600, size=n)
     parts.append(_block(eco, rates, month, ts, eco.employer, eco.employee,
                         eco.salary_usd * rng.uniform(0.99, 1.01, size=n), np.full(n, CHANNEL["ach"])))
     n = len(eco.renter)
-    ts = t0 + rng.integers(0, 3, size=n) * DAY + rng.integers(6 * 3600, 22 * 3600, size=n)
+    ts = t0 + rng.integers(0, min(3, last_day + 1), size=n) * DAY + rng.integers(6 * 3600, 22 * 3600, size=n)
     parts.append(_block(eco, rates, month, ts, eco.renter, eco.landlord, eco.rent_usd,
                         np.full(n, CHANNEL["wire"])))
     n = len(eco.borrower)
-    ts = t0 + 14 * DAY + rng.integers(0, 6 * 3600, size=n)
+    ts = t0 + min(14, last_day) * DAY + rng.integers(0, 6 * 3600, size=n)
     parts.append(_block(eco, rates, month, ts, eco.borrower, eco.lender, eco.repayment_usd,
                         np.full(n, CHANNEL["ach"])))
     counts = rng.multinomial(int(eco.random_per_month[month]), RANDOM_SHARES)
