@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from moneytrail.report.render import asset_text, script_safe_json, safe_url
+from moneytrail.report.render import asset_text, safe_url, script_safe_json
 
 
 def test_script_safe_json_cannot_break_out_and_round_trips() -> None:

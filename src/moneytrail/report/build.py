@@ -23,8 +23,8 @@ WORDINGS = [w.value for w in Wording]
 class ReportOptions:
     focus: str | None = None
     hops: int | None = None
-    max_nodes: int = 250
-    max_edges: int = 1500
+    max_nodes: int = 150
+    max_edges: int = 800
     top_findings: int = 25
     title: str | None = None
 

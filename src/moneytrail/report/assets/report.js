@@ -79,13 +79,14 @@
                 w: e.amount ? Math.max(1, Math.min(10, Math.log10(e.amount + 1))) : 1 } });
     });
     var cy = cytoscape({
-      container: box, elements: elements,
+      container: box, elements: elements, pixelRatio: 1, hideEdgesOnViewport: g.nodes.length > 150,
+      textureOnViewport: g.nodes.length > 150,
       layout: g.nodes.length <= 120 ? { name: "cose", animate: false, randomize: false, numIter: 800, nodeRepulsion: function () { return 40000; }, idealEdgeLength: function () { return 60; } }
                                     : { name: "concentric", animate: false,
                                         concentric: function (n) { return n.degree(); }, levelWidth: function () { return 3; } },
       style: [
         { selector: "node", style: { label: "data(label)", "font-size": 9, "text-wrap": "ellipsis",
-                                     "text-max-width": 110, "background-color": "#6b8fb5", width: 16, height: 16 } },
+                                     "text-max-width": 110, "min-zoomed-font-size": 7, "background-color": "#6b8fb5", width: 16, height: 16 } },
         { selector: "node.entity", style: { "background-color": "#c9a227", shape: "round-rectangle", width: 22 } },
         { selector: "node.flagged", style: { "border-width": 4, "border-color": "#c0392b" } },
         { selector: "node:selected", style: { "border-width": 5, "border-color": "#222" } },
@@ -156,8 +157,10 @@
 
   function run() {
     var failures = [];
+    var timings = window.mtReport.timings = { start: performance.now() };
     [drawGraph, drawSankey, drawTimeline].forEach(function (draw) {
       try { draw(); } catch (err) { failures.push(draw.name + ": " + err); }
+      timings[draw.name] = performance.now();
     });
     if (failures.length) {
       var note = document.getElementById("render-errors");
