@@ -133,9 +133,15 @@ def load_truth(case: Case, truth: str | Path) -> dict[str, Any]:
                             "a.typology, t.txn_id FROM truth_attempts a JOIN truth_transactions t "
                             "ON t.attempt_id = a.attempt_id")
         _normalise_view(case)
-        _empty_truth(case, txn=False, acct=True)
-        return {"kind": "case", "attempts": case.engine.scalar(
-            f"SELECT count(DISTINCT attempt_id) FROM {TRUTH_TXN}")}
+        if "account_labels" in case.table_names():
+            # Per-account labels (AMLSim nodes.csv), stored by the ingest stage.
+            case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {TRUTH_ACCT} AS SELECT DISTINCT account_key, "
+                                "coalesce(typology, 'labelled') AS typology FROM account_labels WHERE label = 1")
+        else:
+            _empty_truth(case, txn=False, acct=True)
+        return {"kind": "case",
+                "attempts": int(case.engine.scalar(f"SELECT count(DISTINCT attempt_id) FROM {TRUTH_TXN}")),
+                "labelled_accounts": int(case.engine.scalar(f"SELECT count(*) FROM {TRUTH_ACCT}"))}
     path = Path(truth)
     if path.is_dir():
         return _load_amlsim(case, path)
