@@ -42,7 +42,7 @@ def test_mix_keeps_pattern_rows_verbatim_at_their_lines(tmp_path: Path, patterns
     assert len(lines) - 1 == truth["transactions"] == 5_007
     pattern_lines = [line for line in PATTERNS.splitlines() if line[:4] == "2022"]
     assert [a["typology"] for a in truth["typologies"]] == ["cycle", "fan-in"]
-    written = [lines[int(t[1:]) - 1] for a in truth["typologies"] for t in a["txn_ids"]]
+    written = [lines[n - 1] for a in truth["typologies"] for n in a["lines"]]
     assert written == pattern_lines
     assert sum(line.endswith(",1") for line in lines[1:]) == 7
 
@@ -77,7 +77,7 @@ def test_full_case_in_amlworld_format(tmp_path: Path) -> None:
     assert set(pc.unique(t["Receiving Currency"]).to_pylist()) <= {
         "US Dollar", "Euro", "UK Pound", "Yuan", "Yen", "Rupee", "Ruble", "Swiss Franc", "Saudi Riyal", "Shekel",
         "Australian Dollar", "Canadian Dollar", "Brazil Real", "Mexican Peso", "Bitcoin"}
-    labelled = {int(t_id[1:]) - 2 for a in truth["typologies"] for t_id in a["txn_ids"]}
+    labelled = {n - 2 for a in truth["typologies"] for n in a["lines"]}
     flags = t["Is Laundering"].to_pylist()
     assert {flags[i] for i in labelled} == {"1"}
 

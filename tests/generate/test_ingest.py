@@ -39,9 +39,11 @@ def test_amlworld_mix_ingests_cleanly(tmp_path: Path, case: Case) -> None:
                         "2022/09/02 11:00,0012,80000A010,0056,80000C030,700.00,Euro,700.00,Euro,ACH,1\n"
                         "END LAUNDERING ATTEMPT - FAN-OUT\n", encoding="utf-8")
     out = tmp_path / "mix"
-    generate_case(out, GenerateConfig(transactions=2_000, fmt="amlworld", mix_patterns=(patterns,)))
+    truth = generate_case(out, GenerateConfig(transactions=2_000, fmt="amlworld", mix_patterns=(patterns,)))
     results = [ingest_rates(case, out / "rates.csv"), ingest_accounts(case, out / "accounts.csv"),
                ingest_transactions(case, out / "transactions.csv", preset="amlworld")]
     for r in results:
         assert r.rows_read > 0 and r.rows_quarantined == 0, r.to_dict()
     assert case.engine.scalar("SELECT count(*) FROM transactions WHERE label = 1") == 2
+    labelled = {str(r[0]) for r in case.engine.rows("SELECT txn_id FROM transactions WHERE label = 1")}
+    assert labelled == set(truth["typologies"][0]["txn_ids"]), "truth ids are the ids the ingest gives"

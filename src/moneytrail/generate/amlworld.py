@@ -160,6 +160,7 @@ def generate_mixed(out: Path, config: GenerateConfig) -> dict[str, Any]:
         ids = [writer.txn_id(k + j) for j in range(len(a.rows))]
         truth_attempts.append({
             "attempt_id": a.attempt_id, "typology": a.typology, "detail": a.detail, "txn_ids": ids,
+            "lines": [writer.line(k + j) for j in range(len(a.rows))],
             "origin_file": a.origin_file, "origin_line": a.origin_line,
             "accounts": sorted({f"{r.from_bank}:{r.from_account}" for r in a.rows}
                                | {f"{r.to_bank}:{r.to_account}" for r in a.rows}),

@@ -111,7 +111,7 @@ def generate_case(out: Path, config: GenerateConfig) -> dict[str, Any]:
                      "cell": COMMANDERS[a.cell].key} for a in network.attacks],
         "control_attacks": [{"event_id": a.event_id, "date": a.date.strftime("%Y-%m-%d"),
                              "casualties": a.casualties} for a in network.control_attacks],
-        "typologies": [_attempt_truth(a, accounts, txn) for a in attempts],
+        "typologies": [_attempt_truth(a, accounts, txn, writer.line) for a in attempts],
         "identities": identity_clusters(),
         "confusables": confusable_pairs(),
         "documents": [{"source_id": d.source_id, "cites": d.cites, "original": not d.cites,
@@ -149,9 +149,10 @@ def _network_truth(net: Network, accounts: Accounts, txn: Any, reported: list[st
     }
 
 
-def _attempt_truth(a: Attempt, accounts: Accounts, txn: Any) -> dict[str, Any]:
+def _attempt_truth(a: Attempt, accounts: Accounts, txn: Any, line: Any) -> dict[str, Any]:
     return {"attempt_id": a.attempt_id, "typology": a.typology, "detail": a.detail,
-            "txn_ids": [txn(r) for r in a.rows], "accounts": [accounts.key(i) for i in a.accounts]}
+            "txn_ids": [txn(r) for r in a.rows], "lines": [line(r) for r in a.rows],
+            "accounts": [accounts.key(i) for i in a.accounts]}
 
 
 def _write_reported(path: Path, ledger: Ledger, accounts: Accounts) -> dict[int, str]:

@@ -23,16 +23,19 @@ Schema (native format; ids are those written in the case files)::
       },
       "attacks": [{"event_id", "date", "casualties", "paid", "payment_txn_ids", "cell"}],
       "control_attacks": [{"event_id", "date", "casualties"}],
-      "typologies": [{"attempt_id", "typology", "detail", "txn_ids", "accounts"}],
+      "typologies": [{"attempt_id", "typology", "detail", "txn_ids", "lines", "accounts"}],
       "identities": [[entity ids of one real-world party]],
       "confusables": [[entity id, entity id]],   # similar names, different parties
       "documents": [{"source_id", "cites", "original": bool, "root": source id of the original}]
     }
 
-Transaction ids are ``t0000000042`` in transactions.csv and ``r000001`` in reported_transfers.csv.
-With ``--format amlworld`` the file has no ids: a planted row is ``L{n}``, its line number in
-transactions.csv (the header is line 1), and each typology also lists ``rows`` as
-``[timestamp, from_bank, from_account, to_bank, to_account, amount]``.
+Transaction ids are ``t0000000042`` in transactions.csv and ``r000001`` in reported_transfers.csv;
+``lines`` are the rows' line numbers in transactions.csv (the header is line 1). With ``--format
+amlworld`` the file has no ids, so ``txn_ids`` are the ids the ingest stage gives such rows:
+``<first 12 hex of the file's sha1>:<line>``. The ``--mix-patterns`` truth has only ``seed``,
+``transactions``, ``background_transactions``, ``pattern_files``, ``period`` and ``typologies``, each
+typology also with ``origin_file``/``origin_line`` (its BEGIN line in the patterns file) and ``rows`` as
+``[timestamp, from_bank, from_account, to_bank, to_account, amount received]``.
 """
 
 from __future__ import annotations

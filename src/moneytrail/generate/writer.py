@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from types import TracebackType
 
@@ -48,6 +49,7 @@ class TransactionWriter:
         self.fmt = fmt
         self.rates = rates
         self.written = 0
+        self.file_prefix = ""
         self.ids = np.full(planted_rows, -1, dtype=np.int64)
         self._labelled = labelled if labelled is not None else np.ones(planted_rows, dtype=bool)
         self._paid = paid  # per planted row: (amount paid, currency index) where it differs from received
@@ -107,15 +109,32 @@ class TransactionWriter:
             "Payment Format": self._aml_channels.take(pa.array(b.channel)), "Is Laundering": pa.array(label),
         })
 
-    def txn_id(self, tag: int) -> str:
-        """The id a planted row got: ``t0000000123`` natively, the file line ``L124`` for AMLworld."""
+    def line(self, tag: int) -> int:
+        """The line of transactions.csv a planted row was written to (the header is line 1)."""
         pos = int(self.ids[tag])
         if pos < 0:
             raise KeyError(f"planted row {tag} was not written")
-        return f"t{pos:010d}" if self.fmt == "native" else f"L{pos + 2}"
+        return pos + 2
+
+    def txn_id(self, tag: int) -> str:
+        """The id a planted row has once ingested: its ``txn_id`` natively; for AMLworld files, which carry
+        no ids, the ingest's positional id ``<sha1 of the file, 12 hex>:<line>`` (available after close)."""
+        if self.fmt == "native":
+            return f"t{self.line(tag) - 2:010d}"
+        if not self.file_prefix:
+            raise RuntimeError("AMLworld ids are known only after the file is closed")
+        return f"{self.file_prefix}:{self.line(tag)}"
 
     def close(self) -> None:
+        if self._file.closed:
+            return
         self._file.close()
+        if self.fmt == "amlworld":
+            digest = hashlib.sha1()
+            with self.path.open("rb") as fh:
+                while chunk := fh.read(1 << 22):
+                    digest.update(chunk)
+            self.file_prefix = digest.hexdigest()[:12]
 
     def __enter__(self) -> TransactionWriter:
         return self
