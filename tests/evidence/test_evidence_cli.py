@@ -33,6 +33,8 @@ def test_sources_claims_review_and_chains(seeded_case_dir: Path, data_dir: Path)
     chains = json.loads(runner.invoke(app, ["evidence", str(case), "--source", "src-outlet", "--json"]).stdout)
     assert chains["chains"] == [["src-outlet", "src-leak"]]
     assert chains["origins"] == [{"origin": "src-leak", "depth": 1, "chain_grade": "C3"}]
+    regraded = runner.invoke(app, ["evidence", str(case), "--source", "src-leak", "--set-grade", "d4", "--json"])
+    assert regraded.exit_code == 0 and json.loads(regraded.stdout)["grade"] == "D4"
     audit = runner.invoke(app, ["evidence", str(case), "--audit", "--json"])
     assert audit.exit_code == 0 and json.loads(audit.stdout)["audit"] == []
     with Case.open(case, read_only=True) as c:
@@ -42,9 +44,12 @@ def test_sources_claims_review_and_chains(seeded_case_dir: Path, data_dir: Path)
 def test_documents_verb_reports_scanned_pdf(seeded_case_dir: Path, data_dir: Path) -> None:
     app, case = build_app(), seeded_case_dir
     result = runner.invoke(app, ["ingest", "documents", str(case), str(data_dir / "report_scanned.pdf"),
-                                 str(data_dir / "field_note.txt")])
+                                 str(data_dir / "field_note.txt"), "--grade", "B3"])
     assert result.exit_code == 0, result.output
     assert "no text layer" in result.output
+    with Case.open(case, read_only=True) as c:
+        assert c.engine.rows("SELECT DISTINCT reliability, credibility FROM sources WHERE kind = 'document'") == [
+            ("B", 3)]
     result = runner.invoke(app, ["ingest", "documents", str(case), str(data_dir / "nope.docx")])
     assert result.exit_code == 2 and "unsupported document type" in result.output
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from moneytrail.evidence.grades import effective_grade, effective_grades, grades_sql, weakest
 from moneytrail.model.admiralty import Grade
 from moneytrail.store import Case
@@ -44,3 +46,14 @@ def test_views_are_plain_sql(case: Case) -> None:
 def test_weakest_link() -> None:
     assert weakest([]) is None
     assert weakest([Grade("A", 1), Grade("C", 2), Grade("B", 4)]) == Grade("C", 4)
+
+
+def test_regrading_a_source_flows_to_its_rows(case: Case) -> None:
+    from moneytrail.evidence.grades import set_source_grade
+
+    _rows(case)
+    set_source_grade(case, "bank", Grade("D", 4))
+    assert effective_grade(case, "transaction", "t1") == Grade("D", 4)
+    assert effective_grade(case, "transaction", "t2") == Grade("E", 5)  # its own grade still wins
+    with pytest.raises(KeyError):
+        set_source_grade(case, "nowhere", Grade("A", 1))

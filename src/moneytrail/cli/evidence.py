@@ -11,7 +11,10 @@ import typer
 from moneytrail.cli.output import fail, print_json, print_table
 from moneytrail.evidence.attribution import attribution_chains, origins
 from moneytrail.evidence.audit import audit_findings
-from moneytrail.evidence.confidence import finding_confidence, wording
+from moneytrail.evidence.claim_findings import write_claim_findings
+from moneytrail.evidence.confidence import finding_confidence, grade_findings, wording
+from moneytrail.evidence.grades import set_source_grade
+from moneytrail.model.admiralty import Grade
 from moneytrail.store import Case
 
 
@@ -19,17 +22,30 @@ def register(app: typer.Typer) -> None:
     @app.command("evidence")
     def evidence(case: Path = typer.Argument(..., help="Case folder or .duckdb file."),
                  source: str = typer.Option(None, "--source", help="Show this source's attribution chains."),
+                 grade: str = typer.Option(None, "--set-grade", help="With --source: grade it, e.g. B2."),
                  finding: str = typer.Option(None, "--finding", help="Show this finding's confidence."),
                  audit: bool = typer.Option(False, "--audit", help="Check every finding cites existing rows "
                                                                   "and reaches a registered source."),
                  json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
         """Attribution chains and original sources, finding confidence, and the evidence audit."""
         out: dict[str, Any] = {}
-        with Case.open(case, read_only=True) as c:
+        if grade and not source:
+            fail("--set-grade needs --source")
+            sys.exit(2)
+        with Case.open(case, read_only=not grade) as c:
             if source:
                 if c.engine.scalar("SELECT count(*) FROM sources WHERE source_id = ?", [source]) == 0:
                     fail(f"no source {source!r} in {case}")
                     sys.exit(2)
+                if grade:
+                    try:
+                        set_source_grade(c, source, Grade.parse(grade))
+                    except ValueError as exc:
+                        fail(str(exc))
+                        sys.exit(2)
+                    write_claim_findings(c)
+                    grade_findings(c)
+                    out["grade"] = grade.upper()
                 out["chains"] = attribution_chains(c, source)
                 out["origins"] = [{"origin": o.origin_source_id, "depth": o.depth, "chain_grade": str(o.chain_grade)}
                                   for o in origins(c, source)]

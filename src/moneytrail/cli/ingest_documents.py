@@ -15,6 +15,7 @@ from moneytrail.evidence.documents import DocumentResult, ingest_documents, load
 from moneytrail.evidence.extract import extract_claims
 from moneytrail.evidence.sources_file import SourcesFileError, ingest_sources_file
 from moneytrail.evidence.text import DocumentError
+from moneytrail.model.admiralty import Grade
 from moneytrail.store import Case
 
 
@@ -33,11 +34,19 @@ def register(app: typer.Typer) -> None:  # the subcommands join the ingest group
     @ingest_app.command("documents")
     def documents(case: Path = typer.Argument(..., help="Case folder or .duckdb file."),
                   paths: list[Path] = typer.Argument(..., help="Text, Markdown, HTML or PDF files."),
+                  grade: str = typer.Option(None, "--grade", help="Admiralty grade of these sources, e.g. B2; "
+                                                                  "default: the kind's default."),
+                  kind: str = typer.Option("document", "--kind", help="Source kind (document, media, ...)."),
                   json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
         """Ingest documents as sources: store their text, find mentions, extract claims for review."""
+        try:
+            parsed = Grade.parse(grade) if grade else None
+        except ValueError as exc:
+            fail(str(exc))
+            sys.exit(2)
         with Case.open(case) as c:
             try:
-                results = ingest_documents(c, list(paths))
+                results = ingest_documents(c, list(paths), grade=parsed, kind=kind)
             except DocumentError as exc:
                 fail(str(exc))
                 sys.exit(2)

@@ -174,18 +174,19 @@ def store_claims(case: Case, rows: list[ClaimRow]) -> int:
     for sid in sorted({r.source_id for r in rows} - known):
         upsert_source(case, SourceRecord(source_id=sid, kind="unknown", title=sid,
                                          notes="named by a claim before its source was registered"))
+    unique = list({claim_id(r): r for r in rows}.values())
     table = pa.Table.from_pylist([{
         "claim_id": claim_id(r), "claim_key": claim_key(r, canonical), "subject": r.subject, "relation": r.relation,
         "object": r.object, "subject_entity_id": r.subject_entity_id, "object_entity_id": r.object_entity_id,
         "claim_date": r.claim_date, "amount": r.amount, "currency": r.currency, "source_id": r.source_id,
         "status": r.status, "reliability": r.reliability, "credibility": r.credibility, "quote": r.quote,
         "document_id": r.document_id, "start_pos": r.start_pos, "end_pos": r.end_pos,
-        "origin_file": r.origin_file, "origin_line": r.origin_line} for r in rows], schema=_CLAIM_SCHEMA)
+        "origin_file": r.origin_file, "origin_line": r.origin_line} for r in unique], schema=_CLAIM_SCHEMA)
     e = case.engine
     with e.transaction():
         e.register_arrow("_new_claims", table)
         before = int(e.scalar("SELECT count(*) FROM claims"))
-        e.execute(f"INSERT INTO claims ({', '.join(_CLAIM_SCHEMA.names)}) SELECT DISTINCT ON (claim_id) * "
+        e.execute(f"INSERT INTO claims ({', '.join(_CLAIM_SCHEMA.names)}) SELECT * "
                   "FROM _new_claims n WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.claim_id = n.claim_id)")
         added = int(e.scalar("SELECT count(*) FROM claims")) - before
         e.unregister("_new_claims")

@@ -64,15 +64,17 @@ _MENTION_SCHEMA = pa.schema([
 
 
 def _mention_rows(document_id: str, source_id: str, mentions: list[Mention]) -> pa.Table:
+    rows = {stable_id(document_id, m.kind, m.start, m.end, m.entity_id): m for m in mentions}
     return pa.Table.from_pylist([
-        {"mention_id": stable_id(document_id, m.kind, m.start, m.end, m.entity_id), "document_id": document_id,
-         "source_id": source_id, "kind": m.kind, "text": m.text, "value": m.value, "entity_id": m.entity_id,
-         "amount": m.amount, "currency": m.currency, "score": m.score, "start_pos": m.start, "end_pos": m.end}
-        for m in mentions], schema=_MENTION_SCHEMA)
+        {"mention_id": mid, "document_id": document_id, "source_id": source_id, "kind": m.kind, "text": m.text,
+         "value": m.value, "entity_id": m.entity_id, "amount": m.amount, "currency": m.currency, "score": m.score,
+         "start_pos": m.start, "end_pos": m.end}
+        for mid, m in rows.items()], schema=_MENTION_SCHEMA)
 
 
 def ingest_document(case: Case, path: Path | str, *, source: SourceRecord | None = None,
-                    index: NameIndex | None = None) -> DocumentResult:
+                    index: NameIndex | None = None, grade: Grade | None = None,
+                    kind: str = "document") -> DocumentResult:
     """Store one document as a source (or under ``source``), with its mentions.
 
     Re-ingesting the same content for the same source adds nothing.
@@ -82,7 +84,7 @@ def ingest_document(case: Case, path: Path | str, *, source: SourceRecord | None
     clock = time.perf_counter()
     doc = read_document(p)
     content_hash = _hash(p)
-    src = source or document_source(p, content_hash, title=doc.title)
+    src = source or document_source(p, content_hash, title=doc.title, grade=grade, kind=kind)
     if src.content_hash is None or src.title is None:
         src = SourceRecord(**{**src.__dict__, "content_hash": src.content_hash or content_hash,
                               "title": src.title or doc.title or p.name, "path": src.path or str(p)})
@@ -110,7 +112,7 @@ def ingest_document(case: Case, path: Path | str, *, source: SourceRecord | None
                    doc.has_text, doc.message, content_hash, ingest_id])
         if mentions:
             e.register_arrow("_new_mentions", _mention_rows(document_id, src.source_id, mentions))
-            e.execute("INSERT INTO mentions SELECT DISTINCT ON (mention_id) * FROM _new_mentions")
+            e.execute("INSERT INTO mentions SELECT * FROM _new_mentions")
             e.unregister("_new_mentions")
         e.execute("DELETE FROM ingest_log WHERE ingest_id = ?", [ingest_id])
         e.execute("INSERT INTO ingest_log (ingest_id, kind, file, file_hash, source_id, rows_read, rows_stored, "
@@ -125,7 +127,9 @@ def ingest_document(case: Case, path: Path | str, *, source: SourceRecord | None
                           doc.message)
 
 
-def ingest_documents(case: Case, paths: list[Path]) -> list[DocumentResult]:
-    """Ingest several documents, building the name index once."""
+def ingest_documents(case: Case, paths: list[Path], *, grade: Grade | None = None,
+                     kind: str = "document") -> list[DocumentResult]:
+    """Ingest several documents, building the name index once; ``grade`` (else the default for
+    ``kind``) applies to each document's new source."""
     index = load_name_index(case)
-    return [ingest_document(case, p, index=index) for p in paths]
+    return [ingest_document(case, p, index=index, grade=grade, kind=kind) for p in paths]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from moneytrail.evidence.attribution import rebuild_origins
 from moneytrail.model.admiralty import Grade
 from moneytrail.store.case import Case
 
@@ -71,3 +72,12 @@ def weakest(grades: Iterable[Grade]) -> Grade | None:
     for g in grades:
         result = g if result is None else result.weakest(g)
     return result
+
+
+def set_source_grade(case: Case, source_id: str, grade: Grade) -> None:
+    """The analyst grades a source; everything inheriting from it follows through the grade views."""
+    if case.engine.scalar("SELECT count(*) FROM sources WHERE source_id = ?", [source_id]) == 0:
+        raise KeyError(f"no source {source_id!r}")
+    case.engine.execute("UPDATE sources SET reliability = ?, credibility = ? WHERE source_id = ?",
+                        [grade.reliability, grade.credibility, source_id])
+    rebuild_origins(case)
