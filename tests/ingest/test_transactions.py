@@ -46,7 +46,8 @@ def test_native_good_and_bad_rows_reconcile(case: Case, tmp_path: Path) -> None:
     assert result.reconciles and not result.skipped
     rows = case.engine.rows("SELECT txn_id, from_account, amount, amount_rc, origin_line, source_id FROM transactions "
                             "ORDER BY txn_id")
-    assert [(r[0], r[1], r[2], r[3], r[4]) for r in rows] == [("t1", "B1:A1", 100.5, 100.5, 2), ("t2", "B2:A2", 40.0, 40.0, 3)]
+    assert [(r[0], r[1], r[2], r[3], r[4]) for r in rows] == [("t1", "B1:A1", 100.5, 100.5, 2),
+                                                              ("t2", "B2:A2", 40.0, 40.0, 3)]
     reasons = quarantine(case)
     assert [line for line, _ in reasons] == [4, 5, 6, 7, 8, 9]
     assert "unparseable timestamp 'not-a-date'" in reasons[0][1]
@@ -158,7 +159,8 @@ def test_without_rates_foreign_rows_wait_for_ingest_rates(case: Case, tmp_path: 
     result = ingest_transactions(case, path)
     assert result.rows_stored == 2 and result.details["amount_rc_missing"] == 1
     assert "no rates loaded" in result.details["rates_status"]
-    ingest_rates(case, write(tmp_path / "rates.csv", ["currency,valid_from,valid_to,rate", "EUR,2021-01-01,2021-12-31,2"]))
+    ingest_rates(case, write(tmp_path / "rates.csv",
+                             ["currency,valid_from,valid_to,rate", "EUR,2021-01-01,2021-12-31,2"]))
     assert dict(case.engine.rows("SELECT txn_id, amount_rc FROM transactions")) == {"t1": 201.0, "t2": 40.0}
 
 

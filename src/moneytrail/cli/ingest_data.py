@@ -71,7 +71,10 @@ def run_ingest(case_path: Path, paths: list[Path], kind: str, grade: str | None,
     else:
         print_table(f"ingest {kind}", ["file", "read", "stored", "quarantined", "seconds", "note"],
                     [[r.file, r.rows_read, r.rows_stored, r.rows_quarantined, f"{r.seconds:.2f}",
-                      "already ingested, skipped" if r.skipped else ""] for r in results])
+                      "skipped" if r.skipped else ""] for r in results])
+        skipped = sum(1 for r in results if r.skipped)
+        if skipped:
+            console.print(f"{skipped} file(s) already ingested (same content): nothing added")
         console.print(f"read {totals['rows_read']:,} = stored {totals['rows_stored']:,} + quarantined "
                       f"{totals['rows_quarantined']:,}" + ("  (see `moneytrail quarantine`)"
                                                           if totals["rows_quarantined"] else ""))
