@@ -106,3 +106,11 @@ def test_claim_findings_carry_corroborated_grades(demo_case: Case) -> None:
         assert finding_confidence(demo_case, r["finding_id"]) is not None
     assert any(json.loads(r["details"])["reporting_sources"] > json.loads(r["details"])["independent_origins"]
                for r in rows), "a re-reported claim is in the demo case"
+
+
+def test_account_holders_count_as_known_entities(case: Case) -> None:
+    _base(case)
+    case.engine.execute("INSERT INTO accounts (account_key, account_id, holder_entity_id, source_id) "
+                        "VALUES ('b:9', '9', 'holder-only', 'bank')")
+    write_findings(case, [Finding("screen", "x", "holder", "x", 1.0, [FindingRef("entity", "holder-only")])])
+    assert audit_findings(case) == []

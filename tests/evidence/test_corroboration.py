@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from moneytrail.evidence.claims import ClaimRow, list_claims, set_claim_status, store_claims
 from moneytrail.evidence.confidence import claim_confidence
 from moneytrail.evidence.corroboration import all_corroborations, claim_corroboration, combine_origins
@@ -61,3 +64,14 @@ def test_combine_rules() -> None:
     assert str(combine_origins([g("A2"), g("B3")])) == "A1"
     assert str(combine_origins([g("B3"), g("C4")])) == "B2"
     assert str(combine_origins([g("E5"), g("E5"), g("E5")])) == "E5"
+
+
+_GRADES = st.builds(Grade, st.sampled_from("ABCDEF"), st.integers(1, 6))
+
+
+@given(st.lists(_GRADES, min_size=1, max_size=6), _GRADES)
+def test_another_independent_origin_never_lowers_standing(grades: list[Grade], extra: Grade) -> None:
+    before = combine_origins(grades)
+    after = combine_origins([*grades, extra])
+    assert before is not None and after is not None
+    assert after.strength >= before.strength

@@ -22,7 +22,9 @@ REF_TABLES: dict[str, tuple[str, str, str | None]] = {
 
 
 def _entity_ids_sql() -> str:
-    return "SELECT entity_id AS id FROM statements UNION SELECT canonical_id AS id FROM entity_canonical"
+    """Every entity id the case knows: stated, resolved, or holding an account in bank data."""
+    return ("SELECT entity_id AS id FROM statements UNION SELECT canonical_id AS id FROM entity_canonical "
+            "UNION SELECT holder_entity_id AS id FROM accounts WHERE holder_entity_id IS NOT NULL")
 
 
 def dangling_refs_sql() -> str:
@@ -49,6 +51,8 @@ def sourced_findings_sql() -> str:
         for kind, (table, col, src) in REF_TABLES.items() if src is not None
     ]
     parts.append("SELECT r.finding_id FROM finding_refs r JOIN statements x ON x.entity_id = r.ref_id "
+                 "JOIN sources s ON s.source_id = x.source_id WHERE r.ref_kind = 'entity'")
+    parts.append("SELECT r.finding_id FROM finding_refs r JOIN accounts x ON x.holder_entity_id = r.ref_id "
                  "JOIN sources s ON s.source_id = x.source_id WHERE r.ref_kind = 'entity'")
     return " UNION ".join(parts)
 
