@@ -24,23 +24,19 @@ def _ts_literal(value: datetime) -> str:
 
 
 def window_sql(params: TraceParams) -> str:
-    """Transactions inside the window, oriented src -> dst in the direction of the trace.
+    """Indexed payments inside the window, oriented src -> dst in the direction of the trace.
 
-    ``amt`` is in the reporting currency where ingest computed it; ``rel``/``cred`` is the hop's grade:
-    the transaction's own, else its source's.
+    The index is sorted by time, so the window's literal bounds let the engine skip the rest.
     """
-    src, dst = ("to_account", "from_account") if params.backward else ("from_account", "to_account")
-    where = ["coalesce(t.amount_rc, t.amount) > 0"]
+    src, dst = ("dst_id", "src_id") if params.backward else ("src_id", "dst_id")
+    where = ["1 = 1"]
     if params.window_start:
-        where.append(f"t.ts >= {_ts_literal(params.window_start)}")
+        where.append(f"e.ts >= {_ts_literal(params.window_start)}")
     if params.window_end:
-        where.append(f"t.ts <= {_ts_literal(params.window_end)}")
+        where.append(f"e.ts <= {_ts_literal(params.window_end)}")
     return (
-        f"SELECT t.txn_id, t.source_id, coalesce(t.origin_line, 0) AS origin_line, t.ts, "
-        f"t.{src} AS src, t.{dst} AS dst, coalesce(t.amount_rc, t.amount) AS amt, "
-        "coalesce(t.reliability, s.reliability, 'F') AS rel, coalesce(t.credibility, s.credibility, 6) AS cred "
-        "FROM transactions t LEFT JOIN sources s ON s.source_id = t.source_id "
-        f"WHERE {' AND '.join(where)}"
+        f"SELECT e.ts, e.{src} AS src, e.{dst} AS dst, e.amt, e.txn_id, e.source_id, e.origin_line, "
+        f"e.reliability, e.credibility FROM trace_edges e WHERE {' AND '.join(where)}"
     )
 
 
@@ -54,15 +50,18 @@ def first_hop_sql(params: TraceParams) -> str:
             f"WHERE w.amt >= {float(params.min_amount)!r}")
 
 
-def next_hop_sql(params: TraceParams, front: str) -> str:
+def next_hop_sql(params: TraceParams, front: str, lo: datetime, hi: datetime) -> str:
     """Hop k + 1: payments out of frontier accounts after the money arrived, within the gap.
 
     ``cap`` bounds the taint a payment can carry: its amount, and (except under poison, where
     taint multiplies) the taint its sender can have received at the previous hop.
     """
     gap = _gap_sql(params)
-    when = (f"w.ts < f.hi AND w.ts >= f.lo - {gap}" if params.backward
-            else f"w.ts > f.lo AND w.ts <= f.hi + {gap}")
+    # The frontier's overall span, as literals, lets the engine skip row groups before the join.
+    when = (f"w.ts < f.hi AND w.ts >= f.lo - {gap} AND w.ts < {_ts_literal(hi)} "
+            f"AND w.ts >= {_ts_literal(lo - params.max_gap)}" if params.backward
+            else f"w.ts > f.lo AND w.ts <= f.hi + {gap} AND w.ts > {_ts_literal(lo)} "
+            f"AND w.ts <= {_ts_literal(hi + params.max_gap)}")
     cap = "w.amt" if params.method is Method.POISON else "least(w.amt, f.ub)"
     return (f"SELECT w.dst, w.ts, {cap} AS cap FROM {WIN} w JOIN {front} f ON w.src = f.account "
             f"WHERE {when} AND w.amt >= {float(params.min_amount)!r}")
@@ -86,6 +85,14 @@ def ledger_span_sql(params: TraceParams, fronts: list[str]) -> str:
     return f"SELECT account, {lo} AS rlo, {hi} AS rhi FROM ({union}) u GROUP BY account"
 
 
+def touched_sql(lo: datetime, hi: datetime) -> str:
+    """Window payments into or out of a ledger account during the ledger spans, or out of a seed:
+    one scan serves both the opening balances and the sub-graph."""
+    return (f"SELECT w.* FROM {WIN} w WHERE (w.ts BETWEEN {_ts_literal(lo)} AND {_ts_literal(hi)} "
+            "AND (w.src IN (SELECT account FROM _trace_led) OR w.dst IN (SELECT account FROM _trace_led))) "
+            "OR w.src IN (SELECT account FROM _trace_seed)")
+
+
 def opening_sql(params: TraceParams) -> str:
     """Per ledger account: the lowest running balance over the window up to the end of its span
     (its implied opening balance is minus that, when negative) and its net flow before the span."""
@@ -93,35 +100,45 @@ def opening_sql(params: TraceParams) -> str:
     upto, before = ("ts >= rlo", "ts > rhi") if params.backward else ("ts <= rhi", "ts < rlo")
     return (
         "WITH ev AS ("
-        f"SELECT l.account, w.ts, 0 AS ord, w.txn_id, -w.amt AS delta, l.rlo, l.rhi FROM {WIN} w "
+        "SELECT l.account, w.ts, 0 AS ord, w.txn_id, -w.amt AS delta, l.rlo, l.rhi FROM _trace_touch w "
         "JOIN _trace_led l ON w.src = l.account "
         "UNION ALL "
-        f"SELECT l.account, w.ts, 1 AS ord, w.txn_id, w.amt AS delta, l.rlo, l.rhi FROM {WIN} w "
+        "SELECT l.account, w.ts, 1 AS ord, w.txn_id, w.amt AS delta, l.rlo, l.rhi FROM _trace_touch w "
         "JOIN _trace_led l ON w.dst = l.account), "
         "run AS (SELECT account, ts, delta, rlo, rhi, sum(delta) OVER (PARTITION BY account "
         f"ORDER BY ts {order}, ord, txn_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS bal "
         f"FROM ev WHERE {upto}) "
-        f"SELECT account, least(min(bal), 0) AS min_bal, sum(CASE WHEN {before} THEN delta ELSE 0 END) AS pre "
-        "FROM run GROUP BY account"
+        f"SELECT k.account_key AS account, least(min(bal), 0) AS min_bal, "
+        f"sum(CASE WHEN {before} THEN delta ELSE 0 END) AS pre "
+        "FROM run JOIN trace_accounts k ON k.account_id = run.account GROUP BY k.account_key"
     )
 
 
 def events_sql() -> str:
     """The sub-graph: payments out of seeds, and every payment in or out of a ledger account
-    during its span (clean ones too: they set the balance that taint mixes with)."""
-    cols = "w.txn_id, w.source_id, w.origin_line, w.ts, w.src, w.dst, w.amt, w.rel, w.cred"
+    during its span (clean ones too: they set the balance that taint mixes with), with account
+    keys and each hop's grade (the payment's own, else its source's)."""
+    cols = "w.txn_id, w.source_id, w.origin_line, w.ts, w.src, w.dst, w.amt, w.reliability, w.credibility"
+    sub = (
+        f"SELECT {cols} FROM _trace_touch w JOIN _trace_seed s ON w.src = s.account "
+        "UNION "
+        f"SELECT {cols} FROM _trace_touch w JOIN _trace_led l ON w.src = l.account "
+        "WHERE w.ts BETWEEN l.rlo AND l.rhi "
+        "UNION "
+        f"SELECT {cols} FROM _trace_touch w JOIN _trace_led l ON w.dst = l.account "
+        "WHERE w.ts BETWEEN l.rlo AND l.rhi"
+    )
     return (
-        f"SELECT {cols} FROM {WIN} w JOIN _trace_seed s ON w.src = s.account "
-        "UNION "
-        f"SELECT {cols} FROM {WIN} w JOIN _trace_led l ON w.src = l.account WHERE w.ts BETWEEN l.rlo AND l.rhi "
-        "UNION "
-        f"SELECT {cols} FROM {WIN} w JOIN _trace_led l ON w.dst = l.account WHERE w.ts BETWEEN l.rlo AND l.rhi"
+        "SELECT g.txn_id, g.source_id, g.origin_line, g.ts, a.account_key AS src, b.account_key AS dst, g.amt, "
+        "coalesce(g.reliability, s.reliability, 'F') AS rel, coalesce(g.credibility, s.credibility, 6) AS cred "
+        f"FROM ({sub}) g JOIN trace_accounts a ON a.account_id = g.src "
+        "JOIN trace_accounts b ON b.account_id = g.dst LEFT JOIN sources s ON s.source_id = g.source_id"
     )
 
 
 @dataclass
 class SubGraph:
-    events: pa.Table  # txn_id, source_id, origin_line, ts, src, dst, amt, rel, cred
+    events: pa.Table  # txn_id, source_id, origin_line, ts, src, dst (account keys), amt, rel, cred
     spans: pa.Table  # account, rlo, rhi
     openings: pa.Table  # account, min_bal, pre
     hops_run: int
@@ -138,33 +155,40 @@ def extract(case: Case, params: TraceParams, seeds: list[str], targets: list[str
         run.append(sql)
         e.execute(sql)
 
-    made = [WIN, "_trace_seed", "_trace_target", "_trace_led"]
+    made = ["_trace_seed", "_trace_target", "_trace_led", "_trace_touch"]
     try:
-        execute(f"CREATE OR REPLACE TEMP TABLE {WIN} AS {window_sql(params)}")
+        execute(f"CREATE OR REPLACE TEMP VIEW {WIN} AS {window_sql(params)}")
         for name, values in (("_trace_seed", seeds), ("_trace_target", targets)):
             e.register_arrow(f"{name}_in", pa.table({"account": pa.array(values, pa.string())}))
-            execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT account FROM {name}_in")
+            execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT a.account_id AS account FROM trace_accounts a "
+                    f"JOIN {name}_in i ON i.account = a.account_key")
             e.unregister(f"{name}_in")
         fronts: list[str] = []
         sizes: list[int] = []
+        span: tuple[datetime, datetime] | None = None
         # Taint reaching an account at hop K cannot move on, so only hops 1..K-1 make ledgers.
         for k in range(1, params.max_hops):
             hop, front = f"_trace_hop{k}", f"_trace_front{k}"
             made += [hop, front]
             execute(f"CREATE OR REPLACE TEMP TABLE {hop} AS "
-                    + (first_hop_sql(params) if k == 1 else next_hop_sql(params, fronts[-1])))
+                    + (first_hop_sql(params) if span is None else next_hop_sql(params, fronts[-1], *span)))
             execute(f"CREATE OR REPLACE TEMP TABLE {front} AS {frontier_sql(params, hop)}")
-            size = int(e.scalar(f"SELECT count(*) FROM {front}"))
+            size, lo, hi = e.rows(f"SELECT count(*), min(lo), max(hi) FROM {front}")[0]
             fronts.append(front)
-            sizes.append(size)
-            if size == 0:
+            sizes.append(int(size))
+            if not size:
                 break
+            span = (lo, hi)
         if fronts:
             execute(f"CREATE OR REPLACE TEMP TABLE _trace_led AS {ledger_span_sql(params, fronts)}")
         else:  # a one-hop trace replays no ledger
-            execute("CREATE OR REPLACE TEMP TABLE _trace_led AS SELECT src AS account, ts AS rlo, ts AS rhi "
+            execute(f"CREATE OR REPLACE TEMP TABLE _trace_led AS SELECT src AS account, ts AS rlo, ts AS rhi "
                     f"FROM {WIN} WHERE 1 = 0")
-        spans = e.query("SELECT account, rlo, rhi FROM _trace_led")
+        lo, hi = e.rows("SELECT min(rlo), max(rhi) FROM _trace_led")[0]
+        far = datetime(1, 1, 1)
+        execute(f"CREATE OR REPLACE TEMP TABLE _trace_touch AS {touched_sql(lo or far, hi or far)}")
+        spans = e.query("SELECT k.account_key AS account, l.rlo, l.rhi FROM _trace_led l "
+                        "JOIN trace_accounts k ON k.account_id = l.account")
         openings = e.query(opening_sql(params))
         run.append(opening_sql(params))
         events = e.query(events_sql())
@@ -173,3 +197,4 @@ def extract(case: Case, params: TraceParams, seeds: list[str], targets: list[str
     finally:
         for name in made:
             e.execute(f"DROP TABLE IF EXISTS {name}")
+        e.execute(f"DROP VIEW IF EXISTS {WIN}")

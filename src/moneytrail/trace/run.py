@@ -17,6 +17,7 @@ from moneytrail.store.entities import account_holders_sql, entity_names_sql
 from moneytrail.store.findings import write_findings
 from moneytrail.trace import flows as fl
 from moneytrail.trace.frontier import SubGraph, extract
+from moneytrail.trace.index import ensure_index
 from moneytrail.trace.ledger import LedgerInput, allocate
 from moneytrail.trace.params import TraceError, TraceParams
 from moneytrail.trace.result import TraceResult
@@ -29,22 +30,23 @@ ALGORITHM = (
 
 
 def resolve_accounts(case: Case, ids: tuple[str, ...], role: str) -> list[str]:
-    """Account keys for each id: an account key as is, an entity id as all the accounts it holds."""
+    """Account keys for each id: an account key as is, an entity id as all the accounts it holds.
+    Only accounts that appear in payments can be traced."""
     e = case.engine
     e.register_arrow("_trace_ids", pa.table({"id": pa.array(list(ids), pa.string())}))
     try:
         rows = e.rows(
             "SELECT i.id, a.account FROM _trace_ids i LEFT JOIN ("
-            "SELECT account_key AS account, account_key AS id FROM accounts "
+            "SELECT account_key AS account, account_key AS id FROM trace_accounts "
             f"UNION SELECT account_key, entity_id FROM ({account_holders_sql()}) h "
-            "UNION SELECT account_key, holder_entity_id FROM accounts WHERE holder_entity_id IS NOT NULL "
-            "UNION SELECT from_account, from_account FROM transactions "
-            "UNION SELECT to_account, to_account FROM transactions) a ON a.id = i.id")
+            "UNION SELECT account_key, holder_entity_id FROM accounts WHERE holder_entity_id IS NOT NULL"
+            ") a ON a.id = i.id")
     finally:
         e.unregister("_trace_ids")
     missing = sorted({str(r[0]) for r in rows if r[1] is None})
     if missing:
-        raise TraceError(f"{role} {', '.join(missing)}: no such account key (bank:account) or entity id in the case")
+        raise TraceError(f"{role} {', '.join(missing)}: no such account key (bank:account) or entity id "
+                         "among the case's payments")
     return sorted({str(r[1]) for r in rows})
 
 
@@ -109,6 +111,7 @@ def account_info(case: Case, accounts: set[str]) -> dict[str, fl.AccountInfo]:
 def trace(case: Case, params: TraceParams, *, store: bool = True) -> TraceResult:
     """Trace tainted money from (or, backward, to) ``params.source``; see ``TraceParams``."""
     started = time.perf_counter()
+    ensure_index(case)
     seeds = resolve_accounts(case, params.source, "--from")
     targets = resolve_accounts(case, params.target, "--to") if params.target else []
     if set(seeds) & set(targets):
