@@ -163,7 +163,7 @@ def _write_reported(path: Path, ledger: Ledger, accounts: Accounts) -> dict[int,
     ids = {int(row): f"r{k + 1:06d}" for k, row in enumerate(rep.tag.tolist())}
     src, dst = rep.src.tolist(), rep.dst.tolist()
     table = pa.table({
-        "txn_id": [ids[int(r)] for r in rep.tag.tolist()], "timestamp": time_text(rep.ts, "%Y-%m-%dT%H:%M:%SZ"),
+        "txn_id": [ids[int(r)] for r in rep.tag.tolist()], "timestamp": time_text(rep.ts, "iso"),
         "from_bank": [accounts.bank_id[i] for i in src], "from_account": [accounts.account_id[i] for i in src],
         "to_bank": [accounts.bank_id[i] for i in dst], "to_account": [accounts.account_id[i] for i in dst],
         "amount": money_text(rep.amount), "currency": [accounts.rates.codes[c] for c in rep.cur.tolist()],

@@ -80,6 +80,7 @@ def kyc_entities(accounts: Accounts) -> list[dict[str, Any]]:
                                 *(b for _, b in CONFUSABLES))}
     by_holder = {entity_id("kyc", key): party for key, party in named.items()}
     seen: dict[str, None] = {}
+    checked: dict[str, None] = {}
     schemas = {Kind.INDIVIDUAL: "Person", Kind.COMPANY: "Company", Kind.MERCHANT: "Company",
                Kind.LENDER: "Organization", Kind.CASH_DESK: "Organization"}
     for i, holder in enumerate(accounts.holder):
@@ -95,8 +96,17 @@ def kyc_entities(accounts: Accounts) -> list[dict[str, Any]]:
             out.append(_entity("Ownership", entity_id("kyc", f"holds:{party.key}"), {
                 "owner": holder, "asset": entity_id("kyc", f"account:{party.key}")}))
         else:
+            # Background holders are plain records (FtM per entity would dominate large runs); the first
+            # of each schema goes through FtM so a format drift still fails loudly.
             schema = schemas[Kind(accounts.kind[i])]
-            out.append(_entity(schema, holder, {"name": accounts.holder_name[i], "country": accounts.country[i]}))
+            record = {"id": holder, "schema": schema,
+                      "properties": {"country": [accounts.country[i]], "name": [accounts.holder_name[i]]}}
+            if schema not in checked:
+                checked[schema] = None
+                built = _entity(schema, holder, {"name": accounts.holder_name[i], "country": accounts.country[i]})
+                if built != record:
+                    raise ValueError(f"FtM builds {built}, the fast path wrote {record}")
+            out.append(record)
     return out
 
 

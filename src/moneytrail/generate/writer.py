@@ -31,13 +31,42 @@ def money_text(amount: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(whole, frac, ".")
 
 
+def _fixed_width(chars: np.ndarray) -> pa.Array:
+    """An arrow string array from an (n, width) uint8 matrix of ASCII characters, without Python strings."""
+    n, width = chars.shape
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars)))
+
+
 def time_text(ts: np.ndarray, fmt: str) -> pa.Array:
-    return pc.strftime(pa.array(ts, type=pa.int64()).cast(pa.timestamp("s", tz="UTC")), format=fmt)
+    """Epoch seconds as ``2021-03-04T05:06:07Z`` (fmt ``iso``) or AMLworld's ``2021/03/04 05:06`` (``amlworld``).
+
+    Arrow casts timestamps to fixed-width ``YYYY-MM-DD hh:mm:ss`` quickly; the rest is byte surgery in
+    numpy, several times faster than strftime."""
+    n = len(ts)
+    text = pa.array(ts, type=pa.int64()).cast(pa.timestamp("s")).cast(pa.string())
+    raw = np.frombuffer(text.buffers()[2], dtype=np.uint8)[: n * 19].reshape(n, 19)
+    if fmt == "iso":
+        out = np.empty((n, 20), dtype=np.uint8)
+        out[:, :19] = raw
+        out[:, 10] = ord("T")
+        out[:, 19] = ord("Z")
+    elif fmt == "amlworld":
+        out = raw[:, :16].copy()
+        out[:, [4, 7]] = ord("/")
+    else:
+        raise ValueError(f"unknown time format {fmt!r}")
+    return _fixed_width(out)
 
 
 def txn_id_text(start: int, n: int) -> pa.Array:
-    numbers = pa.array(np.arange(start, start + n, dtype=np.int64)).cast(pa.string())
-    return pc.binary_join_element_wise("t", pc.utf8_lpad(numbers, width=10, padding="0"), "")
+    """``t`` and ten digits: ``t0000000042``."""
+    numbers = np.arange(start, start + n, dtype=np.int64)
+    powers = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+    out = np.empty((n, 11), dtype=np.uint8)
+    out[:, 0] = ord("t")
+    out[:, 1:] = (numbers[:, None] // powers) % 10 + ord("0")
+    return _fixed_width(out)
 
 
 class TransactionWriter:
@@ -76,7 +105,7 @@ class TransactionWriter:
         src, dst = pa.array(b.src), pa.array(b.dst)
         return pa.table({
             "txn_id": txn_id_text(self.written, len(b)),
-            "timestamp": time_text(b.ts, "%Y-%m-%dT%H:%M:%SZ"),
+            "timestamp": time_text(b.ts, "iso"),
             "from_bank": self._bank.take(src), "from_account": self._account.take(src),
             "to_bank": self._bank.take(dst), "to_account": self._account.take(dst),
             "amount": money_text(b.amount), "currency": self._codes.take(pa.array(b.cur)),
@@ -101,7 +130,7 @@ class TransactionWriter:
             paid_amount[tagged] = self._paid[0][rows]
             paid_cur[tagged] = self._paid[1][rows]
         return pa.table({
-            "Timestamp": time_text(b.ts, "%Y/%m/%d %H:%M"),
+            "Timestamp": time_text(b.ts, "amlworld"),
             "From Bank": self._bank.take(src), "Account": self._account.take(src),
             "To Bank": self._bank.take(dst), "Account.1": self._account.take(dst),
             "Amount Received": money_text(amount), "Receiving Currency": self._aml_codes.take(cur),
