@@ -48,3 +48,11 @@ def test_rereports_are_not_corroboration(generated: tuple[Case, dict[str, Any]])
         assert corr.independent_origins <= len(corr.reporting_sources)
     rereported = [c for c in all_corroborations(case) if len(c.reporting_sources) > c.independent_origins]
     assert rereported, "the generated case re-reports at least one claim"
+
+
+def test_control_events_do_not_explain_the_paid_groups_money(generated: tuple[Case, dict[str, Any]]) -> None:
+    case, truth = generated
+    network = truth["network"]
+    result = link_actor(case, network["control_group"]["name"], payee=network["group"]["name"])
+    assert result.payments > 10 and result.events > 0  # the same money, tested against the wrong events
+    assert not result.found and result.p_value > 0.05

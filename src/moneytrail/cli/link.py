@@ -23,6 +23,8 @@ def register(app: typer.Typer) -> None:
              alpha: float = typer.Option(DEFAULTS["alpha"], "--alpha", help="Significance level."),
              tolerance: float = typer.Option(DEFAULTS["tolerance"], "--tolerance",
                                              help="Relative tolerance around the price per casualty."),
+             payee: str = typer.Option(None, "--payee", help="Test payments to this party's accounts instead "
+                                                             "(is it paid for the actor's events?)."),
              any_role: bool = typer.Option(False, "--any-role",
                                            help="Also match the actor as actor2/assoc_actor_2 (target)."),
              json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
@@ -32,7 +34,7 @@ def register(app: typer.Typer) -> None:
             sys.exit(2)
         with Case.open(case) as c:
             results = [link_actor(c, a, window=window, permutations=permutations, alpha=alpha,
-                                  tolerance=tolerance, any_role=any_role) for a in actor]
+                                  tolerance=tolerance, any_role=any_role, payee=payee) for a in actor]
         if json_out:
             print_json([r.summary() for r in results])
             return

@@ -30,7 +30,7 @@ from moneytrail.store.case import Case
 from moneytrail.store.findings import write_findings
 
 DEFAULTS: dict[str, Any] = {"window": 30, "permutations": 999, "tolerance": 0.10, "alpha": 0.01, "min_pairs": 3,
-                            "seed": 0, "any_role": False}
+                            "seed": 0, "any_role": False, "payee": None}
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -84,11 +84,11 @@ def _load(case: Case, profile: ActorProfile, columns: tuple[str, ...]) -> tuple[
     return events, payments
 
 
-def _drop_previous(case: Case, actor: str) -> None:
-    """Remove earlier link findings for this actor (other actors' findings stay)."""
+def _drop_previous(case: Case, actor: str, payee: str | None) -> None:
+    """Remove earlier link findings for this actor and payee (other actors' findings stay)."""
     stale = [str(fid) for fid, params in case.engine.rows(
         "SELECT finding_id, params FROM findings WHERE kind = 'link' AND typology = 'bounty'")
-        if json.loads(str(params)).get("actor") == actor]
+        if (json.loads(str(params)).get("actor"), json.loads(str(params)).get("payee")) == (actor, payee)]
     for fid in stale:
         case.engine.execute("DELETE FROM finding_refs WHERE finding_id = ?", [fid])
         case.engine.execute("DELETE FROM findings WHERE finding_id = ?", [fid])
@@ -102,6 +102,10 @@ def link_actor(case: Case, actor: str, **overrides: Any) -> LinkResult:
     params = {**DEFAULTS, **{k: v for k, v in overrides.items() if v is not None}, "actor": actor}
     columns = ALL_ACTOR_COLUMNS if params["any_role"] else PERPETRATOR_COLUMNS
     profile = resolve_actor(case, actor, columns=columns)
+    if params["payee"]:
+        # "Is this payee paid for that actor's events?": the actor's events, another party's accounts.
+        payee = resolve_actor(case, str(params["payee"]), columns=columns)
+        profile.accounts, profile.member_ids = payee.accounts, payee.member_ids
     events, payments = _load(case, profile, columns)
     ev_days, pay_days = _days(events["event_date"]), _days(payments["ts"])
     casualties = events["casualties"].to_numpy(zero_copy_only=False).astype(np.float64)
@@ -134,7 +138,7 @@ def link_actor(case: Case, actor: str, **overrides: Any) -> LinkResult:
         result.reason = (f"{test.matched} payment(s) fit one price per casualty; chance gives {test.null_mean:.1f} "
                          f"on average (p = {test.p_value:.3g}, needs < {params['alpha']} and >= "
                          f"{params['min_pairs']} pairs)")
-    _drop_previous(case, actor)
+    _drop_previous(case, actor, params["payee"])
     if result.found:
         result.finding_id = _store(case, result)
     return result
