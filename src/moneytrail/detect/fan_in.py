@@ -19,8 +19,11 @@ from moneytrail.store import Case
 
 def background_text(group: Group, noun: str, window_days: int) -> str:
     m = group.metrics
-    return (f"Usual for this account: about {float(m['expected_own']):.1f} {noun} per {window_days} days; "
-            f"for accounts of similar activity: {float(m['peer_median']):.0f} at their busiest.")
+    recurring = int(m["recurring"])
+    return (f"Usual for this account: about {float(m['expected_own']):.1f} new {noun} per {window_days} days; "
+            f"for accounts of similar activity: {float(m['peer_median']):.0f} at their busiest"
+            + (f"; {recurring} of them also dealt with it at other times." if recurring else
+               "; none of them dealt with it at other times."))
 
 
 def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any], explain: Any) -> list[Finding]:
@@ -31,7 +34,7 @@ def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any
     try:
         return build_findings(
             case, typology,
-            episode_groups_sql(direction, table, float(params["min_amount"]), int(params["min_degree"])),
+            episode_groups_sql(direction, table, params),
             episode_members_sql(direction, table, float(params["min_amount"])),
             explain=explain, params=params, query=episodes, limit=int(params["max_findings"]))
     finally:

@@ -36,22 +36,31 @@ def front_members_sql(params: Mapping[str, Any]) -> str:
     state_schemas = ", ".join(quote(s) for s in STATE_SCHEMAS)
     return f"""
 WITH h AS ({account_holders_sql()}),
+broker AS (SELECT DISTINCT h.account_key FROM h
+           JOIN ({keyword_entities_sql(str(params["broker_keywords"]))}) k ON k.entity_id = h.entity_id),
+-- "Golden Oasis Exchange" is a broker, not a gold trader.
 goods AS (SELECT DISTINCT h.account_key, h.entity_id FROM h
-          JOIN ({keyword_entities_sql(str(params["goods_keywords"]))}) k ON k.entity_id = h.entity_id),
+          JOIN ({keyword_entities_sql(str(params["goods_keywords"]))}) k ON k.entity_id = h.entity_id
+          WHERE h.account_key NOT IN (SELECT account_key FROM broker)),
 state AS (SELECT DISTINCT h.account_key FROM h WHERE h.entity_id IN
           (SELECT coalesce(c.canonical_id, s.entity_id) FROM statements s
            LEFT JOIN entity_canonical c ON c.entity_id = s.entity_id WHERE s.schema IN ({state_schemas})
            UNION SELECT entity_id FROM ({keyword_entities_sql(str(params["state_keywords"]))}) k)),
-broker AS (SELECT DISTINCT h.account_key FROM h
-           JOIN ({keyword_entities_sql(str(params["broker_keywords"]))}) k ON k.entity_id = h.entity_id),
-e AS ({edges_sql(float(params["min_amount"]))})
+e AS ({edges_sql(float(params["min_amount"]))}),
+to_broker AS (SELECT g.account_key, e.txn_id, e.dst, e.ts, e.d, e.amt
+              FROM goods g JOIN e ON e.src = g.account_key JOIN broker b ON b.account_key = e.dst
+              JOIN accounts fa ON fa.account_key = g.account_key JOIN accounts ba ON ba.account_key = e.dst
+              WHERE coalesce(ba.country, '') <> coalesce(fa.country, ''))
 SELECT g.account_key AS group_key, e.txn_id, 'state-body' AS from_role, 'front' AS to_role, e.amt
 FROM goods g JOIN e ON e.dst = g.account_key JOIN state s ON s.account_key = e.src
 UNION ALL
-SELECT g.account_key AS group_key, e.txn_id, 'front' AS from_role, 'broker' AS to_role, e.amt
-FROM goods g JOIN e ON e.src = g.account_key JOIN broker b ON b.account_key = e.dst
-JOIN accounts fa ON fa.account_key = g.account_key JOIN accounts ba ON ba.account_key = e.dst
-WHERE coalesce(ba.country, '') <> coalesce(fa.country, '')
+SELECT account_key AS group_key, txn_id, 'front' AS from_role, 'broker' AS to_role, amt FROM to_broker
+UNION ALL
+-- Follow the money one hop on: a broker passing a similar amount to another broker within the window.
+SELECT DISTINCT t.account_key AS group_key, e.txn_id, 'broker' AS from_role, 'onward-broker' AS to_role, e.amt
+FROM to_broker t JOIN e ON e.src = t.dst AND e.d BETWEEN t.d AND t.d + {int(params["onward_days"])}
+JOIN broker b ON b.account_key = e.dst
+WHERE e.ts >= t.ts AND e.amt >= 0.5 * t.amt AND e.amt <= 1.5 * t.amt AND e.dst <> t.account_key
 UNION ALL
 SELECT g.account_key AS group_key, e.txn_id, 'front' AS from_role, 'supplier' AS to_role, e.amt
 FROM goods g JOIN e ON e.src = g.account_key JOIN goods sup ON sup.account_key = e.dst
@@ -64,21 +73,24 @@ def front_groups_sql(params: Mapping[str, Any]) -> str:
     unit = float(params["round_unit"])
     return f"""
 SELECT group_key,
-       {score_sql("2.0 * (signals + round_share) - 4.0 * supplier_share")} AS score,
-       group_key AS front, n_state, n_broker, n_supplier, amount_state, amount_broker, round_share, signals
-FROM (SELECT group_key,
+       {score_sql("3.0 * signals + 2.0 * round_share + 2.0 * relayed - 4.0 * supplier_share")} AS score,
+       group_key AS front, n_state, n_broker, n_supplier, n_onward, amount_state, amount_broker, round_share,
+       signals, relayed
+FROM (SELECT *, CASE WHEN amount_state > 0 AND amount_broker BETWEEN 0.5 * amount_state AND 1.5 * amount_state
+                     THEN 1.0 ELSE 0.0 END AS relayed FROM (SELECT group_key,
              sum(CASE WHEN from_role = 'state-body' THEN 1 ELSE 0 END) AS n_state,
              sum(CASE WHEN to_role = 'broker' THEN 1 ELSE 0 END) AS n_broker,
              sum(CASE WHEN to_role = 'supplier' THEN 1 ELSE 0 END) AS n_supplier,
+             sum(CASE WHEN to_role = 'onward-broker' THEN 1 ELSE 0 END) AS n_onward,
              sum(CASE WHEN from_role = 'state-body' THEN amt ELSE 0 END) AS amount_state,
              sum(CASE WHEN to_role = 'broker' THEN amt ELSE 0 END) AS amount_broker,
-             avg(CASE WHEN to_role <> 'supplier' AND amt = floor(amt / {unit!r}) * {unit!r} THEN 1.0
-                      WHEN to_role <> 'supplier' THEN 0.0 END) AS round_share,
+             avg(CASE WHEN to_role IN ('front', 'broker') AND amt = floor(amt / {unit!r}) * {unit!r} THEN 1.0
+                      WHEN to_role IN ('front', 'broker') THEN 0.0 END) AS round_share,
              sum(CASE WHEN to_role = 'supplier' THEN amt ELSE 0 END)
                / greatest(sum(CASE WHEN to_role = 'broker' THEN amt ELSE 0 END), 1.0) AS supplier_share,
              (CASE WHEN sum(CASE WHEN from_role = 'state-body' THEN 1 ELSE 0 END) > 0 THEN 1 ELSE 0 END)
              + (CASE WHEN sum(CASE WHEN to_role = 'broker' THEN 1 ELSE 0 END) > 0 THEN 1 ELSE 0 END) AS signals
-      FROM _front_members GROUP BY group_key) x
+      FROM _front_members GROUP BY group_key) x) y
 WHERE signals >= {int(params["min_signals"])}
 """
 
@@ -91,8 +103,10 @@ class FrontCompany:
         "goods_keywords": "gem,gold,diamond,jewel,precious,bullion,silver,platinum,emerald,ruby,sapphire,"
                           "gemstone,mining,mineral",
         "state_keywords": "ministry,government,state-owned,state agency,municipal,authority,public body",
-        "broker_keywords": "exchange,broker,hawala,remittance,money transfer,money service,currency",
-        "min_signals": 2, "round_unit": 1000.0, "min_amount": 0.0, "max_findings": 5000,
+        # Also doviz (Turkish), intiqol (Tajik), sarraf (Arabic/Persian money changer), obmen (Russian).
+        "broker_keywords": "exchange,broker,hawala,remittance,money transfer,money service,currency,doviz,döviz,"
+                           "intiqol,sarraf,obmen,обмен,صراف,حوالة",
+        "min_signals": 2, "round_unit": 1000.0, "onward_days": 10, "min_amount": 0.0, "max_findings": 5000,
     }
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
@@ -128,17 +142,22 @@ def _explainer(case: Case, params: Mapping[str, Any]) -> Any:
         parts = []
         if ins:
             parts.append(f"received {money(sum(x.amount for x in ins), currency)} from "
-                         f"{plural(len(group.accounts('state-body')), 'state body account')}")
+                         f"{plural(len(group.accounts('state-body')), 'state body account')} in "
+                         f"{plural(len(ins), 'transfer')}")
         if outs:
             parts.append(f"paid {money(sum(x.amount for x in outs), currency)} to "
                          f"{plural(len(group.accounts('broker')), 'money broker')} abroad "
-                         f"({short_list(group.accounts('broker'))})")
+                         f"({short_list(group.accounts('broker'))}) in {plural(len(outs), 'transfer')}")
+        onward = group.flows(to_role="onward-broker")
         suppliers = group.flows(to_role="supplier")
-        text = (f"{who}, a trader in high-value goods, {' and '.join(parts)} within "
+        text = (f"{who}, a trader in high-value goods, {' and '.join(parts)} over "
                 f"{span_text(group.start, group.end)}; {100 * float(m['round_share'] or 0):.0f}% of these are round "
                 f"sums of {float(params['round_unit']):,.0f}; "
                 + (f"it paid other goods traders only {money(sum(x.amount for x in suppliers), currency)}."
-                   if suppliers else "no payments to goods suppliers were seen."))
+                   if suppliers else "no payments to goods suppliers were seen.")
+                + (f" The brokers passed {money(sum(x.amount for x in onward), currency)} on to "
+                   f"{short_list(group.accounts('onward-broker'))} within {params['onward_days']} days of receiving it."
+                   if onward else ""))
         return f"Front-company signals at {who}", text
     return explain
 

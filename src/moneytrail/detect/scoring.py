@@ -57,15 +57,18 @@ def peer_stats_sql(table: str, value: str, band: str, min_peers: int = MIN_PEERS
         f"max(s.n) AS n FROM (SELECT {band}, {median_sql(value)} AS med, count(*) AS n FROM {table} "
         f"GROUP BY {band}) s JOIN {table} x ON x.{band} = s.{band} GROUP BY s.{band}"
     )
-    overall = (
-        f"SELECT max(s.med) AS med, {median_sql(f'abs(x.{value} - s.med)')} AS mad "
-        f"FROM (SELECT {median_sql(value)} AS med FROM {table}) s CROSS JOIN {table} x"
-    )
+    overall = overall_stats_sql(table, value)
     return (
         f"SELECT b.band, CASE WHEN b.n >= {int(min_peers)} THEN b.med ELSE o.med END AS med, "
         f"CASE WHEN b.n >= {int(min_peers)} THEN b.mad ELSE o.mad END AS mad "
         f"FROM ({per_band}) b CROSS JOIN ({overall}) o"
     )
+
+
+def overall_stats_sql(table: str, value: str) -> str:
+    """``(med, mad)`` of ``value`` over all rows of ``table``: the fallback for an empty peer band."""
+    return (f"SELECT max(s.med) AS med, {median_sql(f'abs(x.{value} - s.med)')} AS mad "
+            f"FROM (SELECT {median_sql(value)} AS med FROM {table}) s CROSS JOIN {table} x")
 
 
 def score_sql(z: str) -> str:

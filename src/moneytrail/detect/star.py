@@ -18,6 +18,7 @@ from typing import Any
 from moneytrail.detect.base import case_days_sql, edges_sql
 from moneytrail.detect.scoring import (
     activity_band_sql,
+    overall_stats_sql,
     own_expected_sql,
     peer_stats_sql,
     poisson_z_sql,
@@ -50,16 +51,22 @@ daily AS (SELECT hub, d, sum(is_new) AS n_cp, sum(n_tx) AS n_tx, sum(amt) AS amt
 win AS (SELECT hub, d, sum(n_cp) OVER w AS win_cp, sum(n_tx) OVER w AS win_tx, sum(amt) OVER w AS win_amt
         FROM daily WINDOW w AS (PARTITION BY hub ORDER BY d RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)),
 acct AS (SELECT hub, sum(n_cp) AS tot_cp, sum(n_tx) AS tot_tx FROM daily GROUP BY hub),
-peak AS (SELECT a.hub, a.tot_cp, {activity_band_sql('a.tot_tx')} AS band, max(w.win_cp) AS peak
-         FROM acct a JOIN win w ON w.hub = a.hub GROUP BY a.hub, a.tot_cp, a.tot_tx),
+top AS (SELECT hub, max(win_cp) AS peak FROM win GROUP BY hub),
+-- Each account's busiest window, banded by its activity outside that window (so a burst does not
+-- move its own account into a busier peer group).
+peak AS (SELECT w.hub, t.peak, {activity_band_sql('max(a.tot_tx) - max(w.win_tx)')} AS band
+         FROM win w JOIN top t ON t.hub = w.hub AND w.win_cp = t.peak JOIN acct a ON a.hub = w.hub
+         GROUP BY w.hub, t.peak),
 peer AS ({peer_stats_sql('peak', 'peak', 'band')}),
+everyone AS ({overall_stats_sql('peak', 'peak')}),
 n AS ({case_days_sql()})
 SELECT w.hub, w.d, w.win_cp, w.win_tx, w.win_amt,
-       {own_expected_sql('p.tot_cp', 'w.win_cp', w, '(SELECT * FROM n)')} AS expected_own,
-       s.med AS peer_median,
-       {poisson_z_sql('w.win_cp', own_expected_sql('p.tot_cp', 'w.win_cp', w, '(SELECT * FROM n)'))} AS z_own,
-       {robust_z_sql('w.win_cp', 's.med', 's.mad')} AS z_peer
-FROM win w JOIN peak p ON p.hub = w.hub JOIN peer s ON s.band = p.band
+       {own_expected_sql('a.tot_cp', 'w.win_cp', w, '(SELECT * FROM n)')} AS expected_own,
+       coalesce(s.med, o.med) AS peer_median,
+       {poisson_z_sql('w.win_cp', own_expected_sql('a.tot_cp', 'w.win_cp', w, '(SELECT * FROM n)'))} AS z_own,
+       {robust_z_sql('w.win_cp', 'coalesce(s.med, o.med)', 'coalesce(s.mad, o.mad)')} AS z_peer
+FROM win w JOIN acct a ON a.hub = w.hub CROSS JOIN everyone o
+LEFT JOIN peer s ON s.band = {activity_band_sql('a.tot_tx - w.win_tx')}
 """
 
 
@@ -80,16 +87,29 @@ FROM q3 GROUP BY hub, ep
 """
 
 
-def episode_groups_sql(direction: str, episodes: str, min_amount: float, min_degree: int) -> str:
-    """One group per episode with its exact distinct counterparties; too few after all are dropped."""
+def episode_groups_sql(direction: str, episodes: str, params: Mapping[str, Any]) -> str:
+    """One group per episode with its exact distinct counterparties and how many of them also deal
+    with the hub outside the episode (recurring: a payroll's staff, a shop's regulars). Episodes with
+    too few counterparties or too many recurring ones are dropped; recurring ones discount the score."""
     hub, cp = ends(direction)
+    e = edges_sql(float(params["min_amount"]))
     return f"""
-SELECT p.hub || '|' || CAST(p.ep AS VARCHAR) AS group_key, {score_sql('p.z')} AS score, p.hub,
-       count(DISTINCT e.{cp}) AS counterparties, count(*) AS transfers, sum(e.amt) AS total,
+WITH inside AS (SELECT DISTINCT p.hub, p.ep, e.{cp} AS cp
+                FROM {episodes} p JOIN ({e}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1),
+outside AS (SELECT DISTINCT p.hub, p.ep, e.{cp} AS cp
+            FROM {episodes} p JOIN ({e}) e ON e.{hub} = p.hub AND (e.d < p.d0 OR e.d > p.d1)),
+share AS (SELECT i.hub, i.ep, count(*) AS cps, count(o.cp) AS recurring
+          FROM inside i LEFT JOIN outside o ON o.hub = i.hub AND o.ep = i.ep AND o.cp = i.cp
+          GROUP BY i.hub, i.ep),
+flows AS (SELECT p.hub, p.ep, count(*) AS transfers, sum(e.amt) AS total
+          FROM {episodes} p JOIN ({e}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1 GROUP BY p.hub, p.ep)
+SELECT p.hub || '|' || CAST(p.ep AS VARCHAR) AS group_key,
+       {score_sql('p.z * (1.0 - 1.0 * s.recurring / s.cps)')} AS score, p.hub,
+       s.cps AS counterparties, s.recurring, f.transfers, f.total,
        p.z_own, p.z_peer, p.expected_own, p.peer_median, p.peak_cp
-FROM {episodes} p JOIN ({edges_sql(min_amount)}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1
-GROUP BY p.hub, p.ep, p.z, p.z_own, p.z_peer, p.expected_own, p.peer_median, p.peak_cp
-HAVING count(DISTINCT e.{cp}) >= {int(min_degree)}
+FROM {episodes} p JOIN share s ON s.hub = p.hub AND s.ep = p.ep JOIN flows f ON f.hub = p.hub AND f.ep = p.ep
+WHERE s.cps >= {int(params["min_degree"])}
+  AND 1.0 * s.recurring / s.cps <= {float(params["max_recurring_share"])!r}
 """
 
 
@@ -111,5 +131,7 @@ STAR_DEFAULTS: dict[str, Any] = {
     "min_amount": 0.0,
     # Both z-scores (own history, peers) must reach this.
     "min_z": 2.0,
+    # Counterparties that also deal with the hub outside the burst (payroll staff, regular customers).
+    "max_recurring_share": 0.5,
     "max_findings": 20000,
 }
