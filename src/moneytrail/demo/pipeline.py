@@ -1,0 +1,187 @@
+"""Every stage of moneytrail, in the order an investigator would run them, on a generated case.
+
+The demo plays the investigator: its leads are the sponsor named in the reporting (the trace's
+starting point) and the armed groups named in the event data (the link's actors). Everything else
+it must find; ``summary`` then sets what it found against ``truth.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from moneytrail.detect.run import run_detectors
+from moneytrail.evidence.audit import audit_findings
+from moneytrail.evidence.confidence import grade_findings
+from moneytrail.evidence.sources_file import ingest_sources_file
+from moneytrail.generate import GenerateConfig, generate_case
+from moneytrail.ingest import (
+    ingest_accounts,
+    ingest_entities,
+    ingest_events,
+    ingest_rates,
+    ingest_transactions,
+)
+from moneytrail.link.bounty import link_actor
+from moneytrail.report.build import write_report
+from moneytrail.resolve.pipeline import resolve_case
+from moneytrail.resolve.screening import screen_case
+from moneytrail.store import Case
+from moneytrail.trace import TraceParams, trace
+
+
+@dataclass
+class DemoOptions:
+    out: Path
+    transactions: int = 100_000
+    seed: int = 7
+
+
+@dataclass
+class DemoRun:
+    """What each stage returned, for the summary; ``seconds`` per stage."""
+
+    options: DemoOptions
+    truth: dict[str, Any] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def data(self) -> Path:
+        return self.options.out / "data"
+
+    @property
+    def case_file(self) -> Path:
+        return self.options.out / "case.duckdb"
+
+    @property
+    def report_file(self) -> Path:
+        return self.options.out / "report.html"
+
+
+def _generate(run: DemoRun, _case: Case | None) -> None:
+    config = GenerateConfig(transactions=run.options.transactions, seed=run.options.seed)
+    run.truth = generate_case(run.data, config)
+
+
+def _ingest(run: DemoRun, case: Case | None) -> None:
+    assert case is not None
+    d = run.data
+    results = [
+        ingest_rates(case, d / "rates.csv"),
+        ingest_entities(case, d / "entities" / "registry.jsonl", source_kind="registry"),
+        ingest_entities(case, d / "entities" / "bank_kyc.jsonl", source_kind="bank_record"),
+        ingest_entities(case, d / "entities" / "sanctions.jsonl", source_kind="sanctions_list"),
+        ingest_accounts(case, d / "accounts.csv"),
+        ingest_transactions(case, d / "transactions.csv", preset="native"),
+        ingest_transactions(case, d / "reported_transfers.csv", preset="native"),
+        ingest_events(case, d / "events.csv", fmt="acled"),
+    ]
+    sources = ingest_sources_file(case, d / "documents" / "sources.yaml")
+    from moneytrail.evidence.claims import read_claims_file, store_claims
+    from moneytrail.evidence.documents import load_name_index
+
+    claims = store_claims(case, read_claims_file(d / "claims.csv", load_name_index(case)))
+    run.results["ingest"] = {
+        "files": len(results) + len(sources.documents),
+        "rows_read": sum(r.rows_read for r in results),
+        "rows_stored": sum(r.rows_stored for r in results),
+        "rows_quarantined": sum(r.rows_quarantined for r in results),
+        "sources": sources.sources, "citations": sources.citations, "documents": len(sources.documents),
+        "claims": claims,
+    }
+
+
+def _resolve(run: DemoRun, case: Case | None) -> None:
+    assert case is not None
+    run.results["resolve"] = resolve_case(case).to_dict()
+
+
+def _screen(run: DemoRun, case: Case | None) -> None:
+    assert case is not None
+    hits = screen_case(case, run.data / "entities" / "sanctions.jsonl")
+    run.results["screen"] = {"hits": len(hits)}
+
+
+def _detect(run: DemoRun, case: Case | None) -> None:
+    assert case is not None
+    timings: dict[str, float] = {}
+    findings = run_detectors(case, timings=timings)
+    run.results["detect"] = {"findings": len(findings), "timings": timings}
+
+
+def _trace(run: DemoRun, case: Case | None) -> None:
+    assert case is not None
+    sponsor = run.truth["network"]["sponsor"]["entity_ids"][0]
+    result = trace(case, TraceParams(source=(sponsor,), max_hops=6, max_gap=_days(60)))
+    run.results["trace"] = result.to_dict()
+
+
+def _link(run: DemoRun, case: Case | None) -> None:
+    assert case is not None
+    net = run.truth["network"]
+    out = {}
+    for role in ("group", "control_group"):
+        r = link_actor(case, net[role]["name"])
+        out[role] = {"actor": r.actor, "found": r.found, "p_value": r.p_value, "matched": r.matched,
+                     "events": r.events, "payments": r.payments, "price_per_casualty": r.price_per_casualty,
+                     "reason": r.reason}
+    run.results["link"] = out
+
+
+def _evidence(run: DemoRun, case: Case | None) -> None:
+    assert case is not None
+    graded = grade_findings(case)
+    run.results["evidence"] = {"graded_findings": graded, "audit_problems": audit_findings(case)}
+
+
+def _report(run: DemoRun, case: Case | None) -> None:
+    assert case is not None
+    run.results["report"] = write_report(case, run.report_file)
+
+
+def _days(n: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(days=n)
+
+
+Stage = tuple[str, Callable[[DemoRun, Case | None], None]]
+STAGES: list[Stage] = [
+    ("generate", _generate), ("ingest", _ingest), ("resolve", _resolve), ("screen", _screen),
+    ("detect", _detect), ("trace", _trace), ("link", _link), ("evidence", _evidence), ("report", _report),
+]
+
+
+def run_demo(options: DemoOptions, on_stage: Callable[[str], None] | None = None) -> DemoRun:
+    """Run every stage into ``options.out`` (replacing an earlier demo there) and return the run."""
+    run = DemoRun(options)
+    if options.out.exists():
+        for name in ("data", "case.duckdb", "case.duckdb.wal", "report.html", "summary.json"):
+            target = options.out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    options.out.mkdir(parents=True, exist_ok=True)
+    case: Case | None = None
+    try:
+        for name, stage in STAGES:
+            if on_stage:
+                on_stage(name)
+            started = time.perf_counter()
+            if name == "ingest":
+                case = Case.create(run.case_file)
+            stage(run, case)
+            run.seconds[name] = round(time.perf_counter() - started, 2)
+    finally:
+        if case is not None:
+            case.close()
+    (options.out / "summary.json").write_text(json.dumps(
+        {"results": run.results, "seconds": run.seconds}, indent=2, default=str), encoding="utf-8")
+    return run
