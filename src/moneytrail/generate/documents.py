@@ -75,21 +75,46 @@ def build_documents(network: Network, ledger: Ledger, accounts: Accounts, end: d
         f"after each attack. We counted {len(paid)} paid attacks. In total the unit sent about "
         f"{_money(network.sponsor_usd)}, of which {_money(network.cells_usd)} reached the commanders.\n\n"
         f"Named commanders include {COMMANDERS[0].names['docs']} and {COMMANDERS[2].names['docs']}. "
-        f"{BROKER_OWNERS[0].names['docs']}, owner of {ae}, did not reply to questions. Neither did {officer}.\n")
+        f"{BROKER_OWNERS[0].names['docs']}, owner of {ae}, did not reply to questions. Neither did {officer}.\n\n"
+        f"## How the money moved\n\n"
+        f"Company records show that {front} was registered in 2017 with a nominee director. Its accounts "
+        f"received transfers in roubles from the unit each quarter, a few weeks before the payments to the "
+        f"fighters began, and sent US dollars on to Dubai within days. From Dubai the money went to Istanbul, "
+        f"sometimes by wire and sometimes through hawala settlements, and from Istanbul to Dushanbe, from where "
+        f"{tj} paid the commanders by bank transfer or sent cash with couriers.\n\n"
+        f"Two former employees of the brokers confirmed the route. One said that the amounts were worked out "
+        f"from casualty counts published after each attack. The Meridian Ledger has matched the dates of "
+        f"{len(paid)} payments to attacks recorded in public conflict data; in each case the money arrived "
+        f"between two and nine days after the attack.\n")
+    last_paid = max(a.date for a in paid)
     echo1 = (
         "<!doctype html><html><head><title>Report: intelligence unit paid militants per attack</title>"
         "<script>window.trackingPixel = function () { return 'analytics'; };</script></head><body>"
         f"<h1>Intelligence unit paid militants per attack, report says</h1>"
-        f"<p>According to the Meridian Ledger, {sponsor} paid the {group} around {_money(price)} for each "
-        f"person killed in attacks in Afghanistan.</p>"
-        f"<p>The money reportedly went through {front} and exchange houses in the UAE, Turkey and Tajikistan "
-        f"before reaching the fighters. The newspaper says {officer} organised the payments, and puts the "
-        f"total at {_money(network.sponsor_usd)}.</p><p>We could not independently verify the report.</p>"
-        "</body></html>\n")
+        f"<p>According to an investigation published by the Meridian Ledger, {sponsor} paid the {group} "
+        f"({GROUP.aliases[0]}) around {_money(price)} for each person killed in attacks on security forces in "
+        f"Afghanistan between {first:%B %Y} and {last_paid:%B %Y}.</p>"
+        f"<p>The money reportedly went through {FRONT.names['registry']}, a gemstone wholesaler in Moscow, and "
+        f"then through exchange houses in the United Arab Emirates, Turkey and Tajikistan before reaching the "
+        f"fighters' commanders. The newspaper says {officer} organised the payments from the unit's side and "
+        f"puts the total sent at {_money(network.sponsor_usd)}, with {_money(network.cells_usd)} reaching the "
+        f"commanders after the brokers' fees.</p>"
+        f"<p>The Ledger names {ae} in Dubai as the first broker in the chain. Its owner did not respond to a "
+        f"request for comment. Officials in Moscow called the report fabricated.</p>"
+        f"<p>The Caspian Daily Wire could not independently verify the report, and has not seen the documents "
+        f"on which it is based.</p></body></html>\n")
     echo2 = (
-        f"MILITANT FUNDING CLAIMS SPREAD\n\nThe Caspian Daily Wire reports, citing the Meridian Ledger, that "
-        f"foreign intelligence money reached the {group}. The Wire says {front} and the broker {ae} moved "
-        f"{_money(network.sponsor_usd)}. Frontier Monitor has not seen the underlying documents.\n")
+        f"MILITANT FUNDING CLAIMS SPREAD\n\n"
+        f"The Caspian Daily Wire reported this week that foreign intelligence money reached the {group}, a "
+        f"militant group active in southern Afghanistan. According to the Wire, the gem trader {front} and the "
+        f"exchange house {ae} moved {_money(network.sponsor_usd)} on behalf of a state intelligence unit, and "
+        f"fighters received about {_money(price)} for every person killed.\n\n"
+        f"The Wire itself relies on the Meridian Ledger's investigation. Frontier Monitor has not seen the "
+        f"underlying documents and has not been able to reach {officer}, who is named in both reports as the "
+        f"organiser of the payments.\n\n"
+        f"Local officials in Kandahar and Helmand said that attacks by the group had become more frequent since "
+        f"{first:%Y}, but could not say who paid for them. A spokesman for the group denied receiving money from "
+        f"abroad.\n")
     court_lines = _transfer_lines(ledger, accounts, COURT_DOC, names)
     court = (
         f"IN THE MATTER OF {tr.upper()} - PROSECUTION FILING (EXCERPT)\n\n"
@@ -103,12 +128,27 @@ def build_documents(network: Network, ledger: Ledger, accounts: Accounts, end: d
         f"The Observatory for Conflict Finance interviewed couriers who carried cash from {tj} to commanders "
         f"of the {group}. They describe the following deliveries, each following an attack by days:\n\n"
         + "\n".join(cash_lines) + "\n\nAmounts were counted in US dollars. We grade these accounts as probably "
-        "true: they match attack dates in public conflict data.\n")
+        "true: they match attack dates in public conflict data.\n\n"
+        f"Couriers said they collected the cash in Dushanbe and crossed into Afghanistan by road, handing the "
+        f"money to the commander in person. Each delivery was smaller than a bank transfer would have been, "
+        f"and none was recorded by a bank. The commanders named by couriers include "
+        f"{', '.join(c.names['docs'] for c in COMMANDERS)}.\n")
     control = (
         f"# {CONTROL_GROUP.names['docs']}: a local insurgency without foreign money\n\n"
+        f"*Frontier Monitor field team*\n\n"
         f"The {CONTROL_GROUP.names['docs']} ({CONTROL_GROUP.aliases[0]}) carried out "
-        f"{len(network.control_attacks)} attacks in Ghazni and Paktika. Unlike the {group}, we found no sign "
-        f"of payments from abroad; the group taxes local trade.\n")
+        f"{len(network.control_attacks)} attacks in Ghazni and Paktika between "
+        f"{min(a.date for a in network.control_attacks):%B %Y} and "
+        f"{max(a.date for a in network.control_attacks):%B %Y}, according to conflict data and our own "
+        f"interviews.\n\n"
+        f"Unlike the {group}, whose commanders are reported to be paid per attack by a foreign intelligence unit, "
+        f"we found no sign of payments from abroad to this group. Its commanders live from taxes on local trade "
+        f"and transport, collected in cash at checkpoints, and from the sale of seized goods.\n\n"
+        f"Traders in Ghazni told us the group charges a flat fee per truck rather than a share of the cargo. "
+        f"None of the money brokers named in recent reporting, including {ae} and {tj}, appear in the records "
+        f"of the traders we spoke to.\n\n"
+        f"We grade this assessment as fairly reliable: it rests on interviews that we could not all verify, "
+        f"and a group can change its sources of money quickly.\n")
     published = end.replace(tzinfo=UTC)
     return [
         Document("doc-meridian-original", "How a gemstone trader paid for attacks", "The Meridian Ledger",
