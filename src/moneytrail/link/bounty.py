@@ -159,15 +159,18 @@ def _store(case: Case, r: LinkResult) -> str:
     grade = refs_confidence(case, [(x.kind, x.ref_id) for x in refs if x.kind in ("event", "transaction")])
     total = sum(p["amount"] for p in r.pairs)
     price = r.price_per_casualty or 0.0
+    payee = r.params.get("payee") or r.actor
     explanation = (
-        f"{r.matched} payment(s) into accounts of {r.actor} or its members arrived within {r.params['window']} days "
-        f"after one of its events, each close to {price:,.0f} {case.reporting_currency} per casualty (median "
-        f"deviation {r.fit['median_abs_rel_dev']:.1%}). Redrawing the event dates at random within the active period "
-        f"{r.params['permutations']} times gave {r.fit['null_mean_matched']:.1f} such payments on average "
-        f"(p = {r.p_value:.3g}). A fixed price per casualty is the signature of a bounty.")
+        f"{r.matched} payment(s) into accounts of {payee} or its members arrived within {r.params['window']} days "
+        f"after one of the events of {r.actor}, each close to {price:,.0f} {case.reporting_currency} per "
+        f"casualty (median deviation {r.fit['median_abs_rel_dev']:.1%}). Redrawing the event dates at random "
+        f"within the active period {r.params['permutations']} times gave {r.fit['null_mean_matched']:.1f} such "
+        f"payments on average (p = {r.p_value:.3g}). A fixed price per casualty is the signature of a bounty.")
     starts = [p["event_date"] for p in r.pairs]
     finding = Finding(
-        kind="link", typology="bounty", title=f"Payments to {r.actor} follow its attacks at a fixed price",
+        kind="link", typology="bounty",
+        title=(f"Payments to {r.actor} follow its attacks at a fixed price" if payee == r.actor
+               else f"Payments to {payee} follow attacks by {r.actor} at a fixed price"),
         explanation=explanation, score=round(1 - r.p_value, 6), refs=refs,
         params={k: v for k, v in r.params.items()}, input_hash=case.input_hash(),
         query=f"permutation test over event dates; events: {actor_events_sql(PERPETRATOR_COLUMNS)}; "
