@@ -37,6 +37,13 @@ class PathSearch:
     min_amount: float = 0.0
     max_span_hours: float = 24.0 * 14
     min_open_hops: int = 2
+    # Paths of one length ending in the same transaction differ only in where they started; keeping
+    # the few with the steadiest amounts bounds every hop's table by the number of transactions, where
+    # busy accounts (merchants, payroll) would otherwise multiply it at each hop.
+    max_paths_per_txn: int = 2
+    # Merchants, payroll and exchange accounts relay thousands of unrelated payments: they are not
+    # mules, and pairing all their inflows with all their outflows is what makes path search blow up.
+    max_account_txns: int = 1000
 
     def __post_init__(self) -> None:
         if self.max_hops < 2:
@@ -47,12 +54,16 @@ class PathSearch:
             raise ValueError("max_gap_hours must be positive")
 
 
-def edges_sql(min_amount: float) -> str:
-    """Transactions as edges with a day bucket and the amount in the reporting currency."""
+def edges_sql(min_amount: float, max_account_txns: int) -> str:
+    """Transactions as edges with a day bucket, the amount in the reporting currency, and whether the
+    paying account is too busy (more than ``max_account_txns`` transfers) to be an intermediary."""
+    busy = (f"SELECT account FROM (SELECT from_account AS account FROM transactions UNION ALL "
+            f"SELECT to_account FROM transactions) a GROUP BY account HAVING count(*) > {int(max_account_txns)}")
     return (f"CREATE OR REPLACE TEMP TABLE {EDGES} AS "
-            "SELECT txn_id, from_account, to_account, ts, CAST(ts AS DATE) AS bucket, "
-            "coalesce(amount_rc, amount) AS amt FROM transactions "
-            f"WHERE from_account <> to_account AND coalesce(amount_rc, amount) >= {float(min_amount)!r}")
+            "SELECT t.txn_id, t.from_account, t.to_account, t.ts, CAST(t.ts AS DATE) AS bucket, "
+            "coalesce(t.amount_rc, t.amount) AS amt, b.account IS NOT NULL AS busy FROM transactions t "
+            f"LEFT JOIN ({busy}) b ON b.account = t.from_account "
+            f"WHERE t.from_account <> t.to_account AND coalesce(t.amount_rc, t.amount) >= {float(min_amount)!r}")
 
 
 def start_paths_sql(table: str) -> str:
@@ -68,6 +79,9 @@ def extend_paths_sql(source: str, target: str, s: PathSearch) -> str:
     days = math.ceil(s.max_gap_hours / 24.0)
     offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(days + 1))
     return f"""CREATE OR REPLACE TEMP TABLE {target} AS
+SELECT start_txn, origin, cur, first_ts, last_ts, bucket, first_amt, last_amt, hops, txns, accts, min_amt,
+       max_amt, last_txn, parent FROM (
+SELECT x.*, row_number() OVER (PARTITION BY last_txn ORDER BY 1.0 - min_amt / max_amt, txns) AS rn FROM (
 SELECT p.start_txn, p.origin, e.to_account AS cur, p.first_ts, e.ts AS last_ts, e.bucket,
        p.first_amt, e.amt AS last_amt, p.hops + 1 AS hops, p.txns || e.txn_id || '|' AS txns,
        p.accts || e.to_account || '|' AS accts, least(p.min_amt, e.amt) AS min_amt,
@@ -75,12 +89,13 @@ SELECT p.start_txn, p.origin, e.to_account AS cur, p.first_ts, e.ts AS last_ts, 
 FROM (SELECT f.*, f.bucket + o.k AS join_bucket FROM {source} f CROSS JOIN ({offsets}) o
       WHERE f.cur <> f.origin) p
 JOIN {EDGES} e ON e.from_account = p.cur AND e.bucket = p.join_bucket
-WHERE e.ts >= p.last_ts
+WHERE e.ts >= p.last_ts AND NOT e.busy
   AND e.ts <= p.last_ts + INTERVAL '{round(s.max_gap_hours * 60)}' MINUTE
   AND e.ts <= p.first_ts + INTERVAL '{round(s.max_span_hours * 60)}' MINUTE
   AND e.amt >= p.last_amt * {s.min_ratio!r} AND e.amt <= p.last_amt * {s.max_ratio!r}
   AND instr(p.txns, '|' || e.txn_id || '|') = 0
-  AND (e.to_account = p.origin OR instr(p.accts, '|' || e.to_account || '|') = 0)"""
+  AND (e.to_account = p.origin OR instr(p.accts, '|' || e.to_account || '|') = 0)) x) y
+WHERE rn <= {int(s.max_paths_per_txn)}"""
 
 
 _RESULT_COLUMNS = ("start_txn, origin, cur, first_ts, last_ts, first_amt, last_amt, hops, txns, accts, "
@@ -100,7 +115,7 @@ def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
     if cached and eng.scalar("SELECT max(k) FROM _mt_path_key") == key:
         return int(eng.scalar(f"SELECT count(*) FROM {CLOSED}")), int(eng.scalar(f"SELECT count(*) FROM {OPEN}"))
     release_paths(case)
-    eng.execute(edges_sql(s.min_amount))
+    eng.execute(edges_sql(s.min_amount, s.max_account_txns))
     eng.execute(start_paths_sql("_mt_hop1"))
     eng.execute(f"CREATE OR REPLACE TEMP TABLE {CLOSED} AS SELECT {_RESULT_COLUMNS} FROM _mt_hop1 WHERE 1 = 0")
     eng.execute(f"CREATE OR REPLACE TEMP TABLE {OPEN} AS SELECT * FROM {CLOSED}")
@@ -129,7 +144,8 @@ def cache_key(case: Case, s: PathSearch) -> str:
     fingerprint = case.engine.rows("SELECT count(*), min(ts), max(ts), min(txn_id), max(txn_id), "
                                    "count(amount_rc) FROM transactions")[0]
     return stable_id(s.max_hops, s.max_gap_hours, s.min_ratio, s.max_ratio, s.min_amount, s.max_span_hours,
-                     s.min_open_hops, *fingerprint)
+                     s.min_open_hops, s.max_paths_per_txn, s.max_account_txns,
+                     *fingerprint)
 
 
 def release_paths(case: Case) -> None:
