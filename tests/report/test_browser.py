@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from moneytrail.report import sections
 from moneytrail.report.build import write_report
 from moneytrail.store import Case
 
@@ -66,7 +67,8 @@ def _click_node(page: Any, node_id: str) -> None:
     """A real mouse click on the node, as a reader would do it."""
     page.locator("#cy").scroll_into_view_if_needed()
     pos = page.evaluate(f"(() => {{ const n = window.mtReport.cy.getElementById({json.dumps(node_id)}); "
-                        "window.mtReport.cy.center(n); return n.renderedPosition(); })()")
+                        "const cy = window.mtReport.cy; cy.zoom(Math.max(cy.zoom(), 3)); cy.center(n); "
+                        "return n.renderedPosition(); })()")
     box = page.locator("#cy").bounding_box()
     page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
 
@@ -99,6 +101,52 @@ def test_report_renders_every_section_with_the_case_counts(browser: Any, sample_
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert dialogs == []
     assert all(url.startswith("file://") for url in requests), requests  # offline: nothing fetched
+    page.close()
+
+
+@pytest.mark.slow
+def test_demo_report_on_the_generated_case(browser: Any, demo_case: Case, tmp_path: Path) -> None:
+    """The generated case after every stage: sections show what the case holds, capped for size."""
+    e = demo_case.engine
+    out = tmp_path / "demo.html"
+    write_report(demo_case, out)
+    page, dialogs, requests = _open(browser, out)
+    assert page.get_attribute("body", "data-rendered") == "1"
+    n_findings = demo_case.count("findings")
+    assert page.locator("#summary li.finding").count() == min(12, n_findings)
+    data = page.evaluate("window.mtReport.data")
+    accounts_drawn = [n for n in data["graph"]["nodes"] if n["kind"] == "account"]
+    assert page.evaluate("window.mtReport.cy.nodes().length") == len(data["graph"]["nodes"])
+    assert 0 < len(accounts_drawn) <= 150
+    # The trace finding's flows, merged and made acyclic, are the Sankey's links.
+    pairs: dict[tuple[str, str], float] = {}
+    for (details,) in e.rows("SELECT details FROM findings WHERE kind = 'trace'"):
+        for link in json.loads(details).get("sankey", []):
+            key = (str(link["source"]), str(link["target"]))
+            pairs[key] = pairs.get(key, 0.0) + float(link["amount"])
+    kept, _dropped = sections._acyclic(sorted(((s, t, a) for (s, t), a in pairs.items()), key=lambda x: -x[2]))
+    assert kept, "the demo case has a stored trace"
+    assert page.evaluate("window.mtReport.sankey.getOption().series[0].links.length") == len(kept)
+    link_pairs = sum(len(json.loads(d).get("pairs", [])) for (d,) in e.rows(
+        "SELECT details FROM findings WHERE kind = 'link' ORDER BY score DESC LIMIT 10"))
+    assert link_pairs > 0
+    assert page.evaluate("window.mtReport.timeline.getOption().series[0].data.length") == link_pairs
+    events = int(e.scalar("SELECT count(*) FROM events WHERE event_date IS NOT NULL"))
+    assert page.evaluate("window.mtReport.timeline.getOption().series[1].data.length") == min(300, events)
+    typ = int(e.scalar("SELECT count(*) FROM findings WHERE kind = 'typology'"))
+    assert page.locator("table.typology tbody tr").count() == min(50, typ)
+    assert page.locator("table.evidence tbody tr").count() == demo_case.count("sources")
+
+    node = next(n for n in accounts_drawn if n["flagged"] and n["sources"])
+    _click_node(page, node["id"])
+    details = page.locator("#node-details")
+    details.locator("li.node-source").first.wait_for(timeout=15_000)
+    assert details.locator("h3").inner_text() == node["label"]
+    title = e.scalar("SELECT coalesce(title, source_id) FROM sources WHERE source_id = ?",
+                     [node["sources"][0]["source_id"]])
+    assert any(str(title) in s for s in details.locator("li.node-source").all_inner_texts())
+    page.screenshot(path=str(tmp_path / "demo.png"))
+    assert dialogs == [] and all(url.startswith("file://") for url in requests)
     page.close()
 
 

@@ -16,7 +16,7 @@ from moneytrail.report.scope import choose_scope
 from moneytrail.store import Case
 
 ASSETS_JS = ("cytoscape.min.js", "echarts.min.js", "report.js")
-WORDINGS = [w.value for w in Wording]
+WORDINGS = [*(w.value for w in Wording), "ungraded"]
 
 
 @dataclass(frozen=True)

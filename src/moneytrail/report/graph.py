@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import networkx as nx
 import pyarrow as pa
 
 from moneytrail.store import Case
@@ -140,7 +141,24 @@ def build_graph(case: Case, accounts: list[str], *, max_edges: int = 1500) -> di
         edges.append({"id": f"p:{src}>{dst}", "source": f"a:{src}", "target": f"a:{dst}", "kind": "paid",
                       "count": int(n), "amount": round(float(total or 0), 2),
                       "first": str(first_ts), "last": str(last_ts)})
+    positions = layout_positions(nodes, edges)
+    for node in nodes:
+        node["x"], node["y"] = positions[node["id"]]
     return {"nodes": nodes, "edges": edges, "edges_capped": len(flows) >= max_edges}
+
+
+def layout_positions(nodes: list[dict[str, Any]], edges: list[dict[str, Any]],
+                     size: float = 1000.0) -> dict[str, tuple[float, float]]:
+    """Node positions computed here, once, so the browser only draws (a force layout of a few hundred
+    nodes in JavaScript costs seconds). Seeded, so the same case gives the same picture."""
+    g = nx.Graph()
+    g.add_nodes_from(n["id"] for n in nodes)
+    g.add_edges_from((e["source"], e["target"]) for e in edges)
+    if g.number_of_nodes() == 0:
+        return {}
+    k = 2.0 / max(g.number_of_nodes(), 1) ** 0.5
+    pos = nx.spring_layout(g, k=k, iterations=60, seed=7)
+    return {n: (round(float(xy[0]) * size, 1), round(float(xy[1]) * size, 1)) for n, xy in pos.items()}
 
 
 def entity_labels(case: Case, entity_ids: list[str]) -> dict[str, str]:

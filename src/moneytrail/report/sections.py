@@ -16,7 +16,8 @@ from moneytrail.report.render import safe_url
 from moneytrail.store import Case
 
 # How each wording opens a sentence in the summary: the grade decides how firmly we speak.
-LEAD_IN = {"confirmed": "Confirmed", "probable": "Probably", "possible": "Possibly", "doubtful": "Doubtful"}
+LEAD_IN = {"confirmed": "Confirmed", "probable": "Probably", "possible": "Possibly", "doubtful": "Doubtful",
+           "ungraded": "Unrated signal"}
 _FINDING_COLUMNS = ("finding_id, kind, typology, title, explanation, score, start_ts, end_ts, amount, currency, "
                     "reliability, credibility, wording, details")
 
@@ -33,13 +34,13 @@ def _grade_of(reliability: Any, credibility: Any) -> tuple[str | None, str | Non
 
 def _finding_dict(row: dict[str, Any]) -> dict[str, Any]:
     grade, wording = _grade_of(row["reliability"], row["credibility"])
-    wording = row.get("wording") or wording or "possible"
+    wording = row.get("wording") or wording or "ungraded"
     try:
         details = json.loads(row["details"]) if row.get("details") else {}
     except json.JSONDecodeError:
         details = {}
     return {**{k: v for k, v in row.items() if k != "details"}, "grade": grade, "wording": wording,
-            "lead_in": LEAD_IN.get(wording, "Possibly"), "details": details if isinstance(details, dict) else {}}
+            "lead_in": LEAD_IN.get(wording, "Unrated signal"), "details": details if isinstance(details, dict) else {}}
 
 
 def findings_of_kind_sql(kind: str | None, limit: int) -> str:
@@ -54,7 +55,7 @@ def ref_counts_sql() -> str:
 def summary(case: Case, limit: int = 12) -> dict[str, Any]:
     e = case.engine
     by_kind: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for kind, wording, n in e.rows("SELECT kind, coalesce(wording, 'possible'), count(*) FROM findings "
+    for kind, wording, n in e.rows("SELECT kind, coalesce(wording, 'ungraded'), count(*) FROM findings "
                                    "GROUP BY 1, 2 ORDER BY 1, 2"):
         by_kind[str(kind)][str(wording)] = int(n)
     key = [_finding_dict(r) for r in e.query(findings_of_kind_sql(None, limit)).to_pylist()]
@@ -138,7 +139,7 @@ def timeline(case: Case, limit: int = 10, max_events: int = 300) -> dict[str, An
                          for f in findings], "pairs": pairs, "events": events}
 
 
-def typologies(case: Case, limit: int = 200) -> dict[str, Any]:
+def typologies(case: Case, limit: int = 50) -> dict[str, Any]:
     rows = [_finding_dict(r) for r in case.engine.query(findings_of_kind_sql("typology", limit)).to_pylist()]
     refs: dict[str, dict[str, int]] = defaultdict(dict)
     for fid, kind, n in case.engine.rows(ref_counts_sql()):

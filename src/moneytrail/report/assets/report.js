@@ -70,6 +70,7 @@
     var elements = g.nodes.map(function (n) {
       byId[n.id] = n;
       return { group: "nodes", data: { id: n.id, label: n.label, kind: n.kind },
+               position: { x: n.x || 0, y: n.y || 0 },
                classes: n.kind + (n.flagged ? " flagged" : "") };
     });
     g.edges.forEach(function (e) {
@@ -81,9 +82,7 @@
     var cy = cytoscape({
       container: box, elements: elements, pixelRatio: 1, hideEdgesOnViewport: g.nodes.length > 150,
       textureOnViewport: g.nodes.length > 150,
-      layout: g.nodes.length <= 120 ? { name: "cose", animate: false, randomize: false, numIter: 800, nodeRepulsion: function () { return 40000; }, idealEdgeLength: function () { return 60; } }
-                                    : { name: "concentric", animate: false,
-                                        concentric: function (n) { return n.degree(); }, levelWidth: function () { return 3; } },
+      layout: { name: "preset", fit: true, padding: 20 },
       style: [
         { selector: "node", style: { label: "data(label)", "font-size": 9, "text-wrap": "ellipsis",
                                      "text-max-width": 110, "min-zoomed-font-size": 7, "background-color": "#6b8fb5", width: 16, height: 16 } },
