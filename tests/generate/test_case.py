@@ -71,6 +71,13 @@ def test_every_truth_txn_id_exists(generated: GeneratedCase) -> None:
         assert touched == set(attempt["accounts"]), attempt["attempt_id"]
 
 
+def test_smallest_case(tmp_path: Path) -> None:
+    truth = generate_case(tmp_path / "small", GenerateConfig(transactions=1_000))
+    lines = (tmp_path / "small" / "transactions.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1_001 == truth["transactions"] + 1
+    assert len(truth["typologies"]) == 44 and len(truth["attacks"]) == 20
+
+
 def test_bad_config_is_refused() -> None:
     with pytest.raises(ValueError, match="format"):
         GenerateConfig(fmt="xml")

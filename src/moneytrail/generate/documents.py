@@ -121,7 +121,10 @@ def build_documents(network: Network, ledger: Ledger, accounts: Accounts, end: d
         f"The prosecution alleges that {tr} received funds from {ae} and passed them to {tj}, partly through "
         f"wire transfers and partly through hawala settlements that left no bank record. The following "
         f"hawala transfers are established by the broker's ledgers seized at its premises:\n\n"
-        + "\n".join(court_lines) + "\n\nThe defence disputes the ledgers' authenticity.\n")
+        + "\n".join(court_lines) + "\n\n"
+        f"Wire transfers from {ae} arrived from its account {accounts.iban[acc['broker_ae']]} in Dubai; "
+        f"those to {tj} went to its account {accounts.iban[acc['broker_tj']] or accounts.account_id[acc['broker_tj']]} "
+        f"in Dushanbe. The defence disputes the ledgers' authenticity.\n")
     cash_lines = _transfer_lines(ledger, accounts, CASH_DOC, names)
     ngo = (
         f"# Cash for attacks: courier payments to {group} cells\n\n"
