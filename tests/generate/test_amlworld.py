@@ -47,6 +47,13 @@ def test_mix_keeps_pattern_rows_verbatim_at_their_lines(tmp_path: Path, patterns
     assert sum(line.endswith(",1") for line in lines[1:]) == 7
 
 
+def test_mix_is_deterministic(tmp_path: Path, patterns: Path) -> None:
+    for name in ("a", "b"):
+        generate_case(tmp_path / name, GenerateConfig(transactions=2_000, fmt="amlworld", mix_patterns=(patterns,)))
+    for name in ("transactions.csv", "accounts.csv", "truth.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
 def test_pattern_accounts_also_have_background_activity(tmp_path: Path, patterns: Path) -> None:
     generate_case(tmp_path / "mix", GenerateConfig(transactions=20_000, fmt="amlworld", mix_patterns=(patterns,)))
     t = read_text_csv(tmp_path / "mix" / "transactions.csv")

@@ -31,3 +31,10 @@ def test_generate_verb_rejects_bad_input(tmp_path: Path) -> None:
     result = runner.invoke(build_app(), ["generate", str(tmp_path / "x"), "--format", "xml"])
     assert result.exit_code == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_generate_verb_reports_an_unusable_output_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = runner.invoke(build_app(), ["generate", str(blocker), "--transactions", "1000"])
+    assert result.exit_code == 2

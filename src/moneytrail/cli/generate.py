@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
                                     typology_counts=_counts(each, count), mix_patterns=tuple(mix_patterns))
             started = time.perf_counter()
             truth = generate_case(out, config)
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             fail(str(exc))
             raise typer.Exit(2) from exc
         seconds = time.perf_counter() - started
