@@ -4,9 +4,9 @@ and account-level precision/recall/F1 on the three AMLSim sample sets.
     .venv/bin/python benchmarks/detect_amlworld.py --rows 1000000
     .venv/bin/python benchmarks/detect_amlworld.py --amlsim-only
 
-Uses the project's generator (``moneytrail generate --format amlworld --mix-patterns``) and ingest when
-they are installed; otherwise (``--dev-mix``) it mixes the patterns into a simple random background
-itself. Needs ../shared/data beside the repo; skips with a message when it is absent.
+Uses the project's generator (``moneytrail generate --format amlworld --mix-patterns``) and ingest, and
+scores against the generator's truth.json; ``--dev-mix`` instead mixes the patterns into a simple random
+background itself. Needs ../shared/data beside the repo; skips with a message when it is absent.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ import pyarrow as pa
 from moneytrail.detect.evaluate import OVERALL, evaluate
 from moneytrail.detect.run import run_detectors
 from moneytrail.detect.truth import load_truth, parse_patterns
+from moneytrail.generate import GenerateConfig, generate_case
+from moneytrail.ingest import ingest_rates, ingest_transactions
+from moneytrail.ingest.amlsim import ingest_amlsim
 from moneytrail.store import Case
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -84,12 +87,25 @@ def fmt(x: Any) -> str:
     return "-" if x is None else (f"{100 * x:5.1f}%" if isinstance(x, float) else str(x))
 
 
+def generated_mix(case: Case, folder: Path, files: list[Path], rows: int, seed: int) -> Path:
+    """The generator's AMLworld mix (background spanning the patterns' month), ingested with its rates."""
+    generate_case(folder / "gen", GenerateConfig(transactions=rows, seed=seed, fmt="amlworld",
+                                                 mix_patterns=tuple(files)))
+    ingest_rates(case, folder / "gen" / "rates.csv")
+    ingest_transactions(case, folder / "gen" / "transactions.csv", preset="amlworld")
+    return folder / "gen" / "truth.json"
+
+
 def amlworld(args: argparse.Namespace, typologies: list[str] | None) -> None:
     files = [SHARED / "amlworld" / f"{name}_Patterns.txt" for name in args.patterns.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         case = Case.create(Path(tmp) / "case")
         t0 = time.perf_counter()
-        dev_mix(case, files, args.rows)
+        if args.dev_mix:
+            dev_mix(case, files, args.rows)
+            truths: list[Path] = files
+        else:
+            truths = [generated_mix(case, Path(tmp), files, args.rows, args.seed)]
         build = time.perf_counter() - t0
         n = case.count("transactions")
         timings: dict[str, float] = {}
@@ -97,17 +113,17 @@ def amlworld(args: argparse.Namespace, typologies: list[str] | None) -> None:
         run_detectors(case, typologies, timings=timings)
         detect = time.perf_counter() - t0
         truth_rows = []
-        for f in files:
+        for f in truths:
             info = load_truth(case, f)
             res = evaluate(case)
             truth_rows.append((f.name, info, res))
         case.close()
-    print(f"\nAMLworld patterns mixed into a background: {n:,} transactions (build {build:.1f} s, "
-          f"all detectors {detect:.1f} s, peak RSS {peak_rss_mb():,.0f} MB)")
+    source = "a random dev background" if args.dev_mix else "the generator's background (--format amlworld)"
+    print(f"\n{', '.join(f.name for f in files)} mixed into {source}: {n:,} transactions "
+          f"(build+ingest {build:.1f} s, all detectors {detect:.1f} s, peak RSS {peak_rss_mb():,.0f} MB)")
     print("detector timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
     for name, info, res in truth_rows:
-        print(f"\n{name}: {info['attempts']} attempts, {info['matched_transactions']:,} of "
-              f"{info['pattern_rows']:,} pattern rows matched")
+        print(f"\ntruth {name}: {info['attempts']} attempts")
         print(f"{'typology':16} {'attempts':>8} {'found(any)':>11} {'found(same)':>12} {'txn prec':>9} "
               f"{'txn rec':>8} {'findings/10k':>13}")
         for typ, a in res["attempts"].items():
@@ -116,20 +132,27 @@ def amlworld(args: argparse.Namespace, typologies: list[str] | None) -> None:
             print(f"{typ:16} {a['attempts']:>8} {fmt(a['recall_any']):>11} {fmt(a['recall_same']):>12} "
                   f"{fmt(t.get('precision')):>9} {fmt(t.get('recall')):>8} "
                   f"{'-' if per10k is None else f'{per10k:.2f}':>13}")
+        for typ, t in res["transactions"].items():
+            if typ not in res["attempts"]:  # detectors with no labelled counterpart: precision only
+                print(f"{typ:16} {'-':>8} {'-':>11} {'-':>12} {fmt(t.get('precision')):>9} {'-':>8} "
+                      f"{t['findings_per_10k']:>13.2f}")
 
 
-def amlsim(typologies: list[str] | None) -> None:
+def amlsim(typologies: list[str] | None, dev: bool) -> None:
     print(f"\n{'AMLSim set':22} {'txns':>8} {'accounts':>9} {'precision':>9} {'recall':>7} {'F1':>6} {'seconds':>8}")
     for folder in sorted((SHARED / "amlsim").iterdir()):
         if not (folder / "transactions.csv").exists():
             continue
         with tempfile.TemporaryDirectory() as tmp:
             case = Case.create(Path(tmp) / "case")
-            load_amlsim_dev(case, folder)
+            if dev:
+                load_amlsim_dev(case, folder)
+            else:
+                ingest_amlsim(case, folder)
             t0 = time.perf_counter()
             run_detectors(case, typologies)
             seconds = time.perf_counter() - t0
-            load_truth(case, folder)
+            load_truth(case, folder if dev else "case")
             acc = evaluate(case)["accounts"][OVERALL]
             print(f"{folder.name:22} {case.count('transactions'):>8,} {acc['actual']:>9} {fmt(acc['precision']):>9} "
                   f"{fmt(acc['recall']):>7} {fmt(acc['f1']):>6} {seconds:>8.1f}")
@@ -160,6 +183,9 @@ def main() -> None:
     parser.add_argument("--patterns", default="HI-Medium,LI-Medium")
     parser.add_argument("--typologies", default="", help="comma-separated; default all detectors")
     parser.add_argument("--amlsim-only", action="store_true")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dev-mix", action="store_true", help="own random background and loaders instead of "
+                        "the project's generator and ingest")
     parser.add_argument("--skip-amlsim", action="store_true")
     args = parser.parse_args()
     if not SHARED.exists():
@@ -169,7 +195,7 @@ def main() -> None:
     if not args.amlsim_only:
         amlworld(args, typologies)
     if not args.skip_amlsim:
-        amlsim(typologies)
+        amlsim(typologies, args.dev_mix)
 
 
 

@@ -1,0 +1,82 @@
+"""All detectors on a generated case: wall time, findings and peak RSS per detector.
+
+    .venv/bin/python benchmarks/detect.py --rows 5000000            # the acceptance size
+    .venv/bin/python benchmarks/detect.py --rows 200000 --repeat 3  # while developing
+
+Generates the case with the project's generator (native format), ingests it, then runs each
+registered detector ``--repeat`` times and prints medians. Targets at 5M rows: all detectors
+<= 60 s wall on 2 cores, <= 4 GB peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from moneytrail.detect.registry import detectors
+from moneytrail.detect.run import run_detectors
+from moneytrail.generate import GenerateConfig, generate_case
+from moneytrail.ingest import ingest_rates, ingest_transactions
+from moneytrail.store import Case
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def build(folder: Path, rows: int, seed: int) -> Case:
+    t0 = time.perf_counter()
+    generate_case(folder / "gen", GenerateConfig(transactions=rows, seed=seed))
+    t1 = time.perf_counter()
+    case = Case.create(folder / "case")
+    ingest_rates(case, folder / "gen" / "rates.csv")
+    ingest_transactions(case, folder / "gen" / "transactions.csv", preset="native")
+    print(f"generated {rows:,} rows in {t1 - t0:.1f} s, ingested in {time.perf_counter() - t1:.1f} s "
+          f"({case.count('transactions'):,} stored)")
+    return case
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--typologies", default="", help="comma-separated; default all registered")
+    parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (the target machine has 2 cores)")
+    args = parser.parse_args()
+    chosen = [t for t in args.typologies.split(",") if t] or list(detectors())
+    with tempfile.TemporaryDirectory() as tmp:
+        case = build(Path(tmp), args.rows, args.seed)
+        case.engine.execute(f"SET threads = {int(args.threads)}")
+        rss_before = peak_rss_mb()
+        results: dict[str, list[float]] = {t: [] for t in chosen}
+        counts: dict[str, int] = {}
+        rss: dict[str, float] = {}
+        totals = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            for typology in chosen:
+                timings: dict[str, float] = {}
+                found = run_detectors(case, [typology], timings=timings)
+                results[typology].append(timings[typology])
+                counts[typology] = len(found)
+                rss[typology] = peak_rss_mb()
+            totals.append(time.perf_counter() - t0)
+        n = case.count("transactions")
+        case.close()
+    print(f"\ndetectors on {n:,} transactions, median of {args.repeat} run(s), {args.threads} DuckDB threads "
+          f"(peak RSS before detection {rss_before:,.0f} MB)")
+    print(f"{'detector':16} {'seconds':>8} {'findings':>9} {'per 10k':>8} {'peak RSS MB':>12}")
+    for typology in chosen:
+        print(f"{typology:16} {statistics.median(results[typology]):>8.1f} {counts[typology]:>9,} "
+              f"{counts[typology] * 10_000 / max(n, 1):>8.2f} {rss[typology]:>12,.0f}")
+    print(f"{'all detectors':16} {statistics.median(totals):>8.1f} {sum(counts.values()):>9,} "
+          f"{sum(counts.values()) * 10_000 / max(n, 1):>8.2f} {peak_rss_mb():>12,.0f}")
+
+
+if __name__ == "__main__":
+    main()
