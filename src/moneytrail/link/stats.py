@@ -60,7 +60,7 @@ def _statistics(pay_days: FloatArray, event_days: FloatArray, log_ratio: FloatAr
 
 def signature_test(pay_days: FloatArray, amounts: FloatArray, event_days: FloatArray, casualties: FloatArray,
                    *, window: float, tol: float = 0.1, permutations: int = 999, seed: int = 0,
-                   period: tuple[float, float] | None = None, chunk: int = 64) -> SignatureTest:
+                   period: tuple[float, float] | None = None, cells_per_chunk: int = 4_000_000) -> SignatureTest:
     """Test whether payments follow events at a fixed price per casualty more than chance gives."""
     ok = (casualties[None, :] > 0) & (amounts[:, None] > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -80,6 +80,9 @@ def signature_test(pay_days: FloatArray, amounts: FloatArray, event_days: FloatA
     rng = np.random.default_rng(seed)
     null_matched: list[npt.NDArray[np.int64]] = []
     null_timing: list[npt.NDArray[np.int64]] = []
+    # Permutations are computed together, as many at a time as keep payment x event x permutation
+    # arrays near ``cells_per_chunk`` cells (a few tens of MB), however many events an actor has.
+    chunk = max(1, min(256, cells_per_chunk // max(1, len(pay_days) * len(event_days))))
     for offset in range(0, permutations, chunk):
         n = min(chunk, permutations - offset)
         days = np.floor(rng.uniform(start, end + 1, size=(n, len(event_days))))
