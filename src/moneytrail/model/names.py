@@ -56,10 +56,20 @@ def transliterate(text: str) -> str:
     return " ".join(_ascii_token(t) for t in text.split())
 
 
+@lru_cache(maxsize=524_288)
+def _clean_word(word: str) -> tuple[str, ...]:
+    """One whitespace-separated word as clean ASCII tokens ("al-Ahmad" gives "al", "ahmad")."""
+    return tuple(_NON_WORD.sub(" ", _APOSTROPHES.sub("", _ascii_token(word))).split())
+
+
+@lru_cache(maxsize=65_536)
+def _is_title(token: str) -> bool:
+    return remove_person_prefixes(token + " x").strip() == "x"
+
+
 def _clean(text: str) -> str:
-    tokens = _NON_WORD.sub(" ", _APOSTROPHES.sub("", transliterate(text))).split()
     out: list[str] = []
-    for token in tokens:
+    for token in (t for word in text.split() for t in _clean_word(word)):
         if out and out[-1] in _ARTICLES:
             out[-1] += token
         else:
@@ -76,7 +86,10 @@ def normalize_name(text: str, schema: str | None = None) -> str:
     "llc romashka" and "romashka llc". For people, titles such as "Mr" or "Dr" are removed.
     """
     if is_person(schema):
-        return " ".join(remove_person_prefixes(_clean(text)).split())
+        tokens = _clean(text).split()
+        while len(tokens) > 1 and _is_title(tokens[0]):
+            tokens.pop(0)
+        return " ".join(tokens)
     # Legal forms are read before transliteration too: "общество с ограниченной ответственностью".
     cleaned = _clean(replace_org_types_compare(text.casefold(), generic=True))
     return " ".join(replace_org_types_compare(cleaned, generic=True).split())
@@ -106,6 +119,11 @@ def name_tokens(text: str, schema: str | None = None) -> list[str]:
 def name_key(text: str, schema: str | None = None) -> str:
     """Order-free form: the normalised tokens sorted. "Dmytrenko Oleh" and "Oleh Dmytrenko" agree."""
     return " ".join(sorted(normalize_name(text, schema).split()))
+
+
+def skeleton_key(norm: str) -> str:
+    """Order-free consonant form of a normalised name: equal for transliteration variants of it."""
+    return " ".join(sorted(skeleton(t) or t for t in norm.split()))
 
 
 @lru_cache(maxsize=262_144)

@@ -12,7 +12,10 @@ DEFAULT_MAX_BLOCK = 200
 
 def self_pairs_sql(keys: str, *, max_block: int = DEFAULT_MAX_BLOCK,
                    new_ids: str | None = None) -> str:
-    """(left_id, right_id, grp) with left_id < right_id, from one set of records.
+    """(left_id, right_id, grp, key_freq) with left_id < right_id, from one set of records.
+
+    ``key_freq`` is how many records hold the rarest key the pair shares: a rare name agreeing is
+    stronger evidence than a common one (term frequency, as in Fellegi-Sunter/Splink).
 
     With ``new_ids`` (a relation of entity_id) only pairs touching a new record are produced: an
     incremental run compares newcomers with everything, and nothing old with anything old.
@@ -20,21 +23,25 @@ def self_pairs_sql(keys: str, *, max_block: int = DEFAULT_MAX_BLOCK,
     touch = (f" AND (a.entity_id IN (SELECT entity_id FROM {new_ids}) "
              f"OR b.entity_id IN (SELECT entity_id FROM {new_ids}))") if new_ids else ""
     return f"""
-        WITH freq AS (SELECT block_key FROM {keys} GROUP BY block_key HAVING count(*) <= {int(max_block)}),
-        k AS (SELECT k.entity_id, k.grp, k.block_key FROM {keys} k JOIN freq f ON f.block_key = k.block_key)
-        SELECT DISTINCT a.entity_id AS left_id, b.entity_id AS right_id, a.grp
+        WITH freq AS (SELECT block_key, count(*) AS n FROM {keys} GROUP BY block_key
+                      HAVING count(*) <= {int(max_block)}),
+        k AS (SELECT k.entity_id, k.grp, k.block_key, f.n FROM {keys} k JOIN freq f ON f.block_key = k.block_key)
+        SELECT a.entity_id AS left_id, b.entity_id AS right_id, a.grp, min(a.n) AS key_freq
         FROM k a JOIN k b ON a.block_key = b.block_key AND a.grp = b.grp AND a.entity_id < b.entity_id
-        WHERE 1 = 1{touch}"""
+        WHERE 1 = 1{touch}
+        GROUP BY a.entity_id, b.entity_id, a.grp"""
 
 
 def cross_pairs_sql(left_keys: str, right_keys: str, *, max_block: int = DEFAULT_MAX_BLOCK) -> str:
-    """(left_id, right_id, grp): pairs between two sets of records (case entities x list entities).
+    """(left_id, right_id, grp, key_freq): pairs between two sets of records (case x list entities).
 
     Key frequency is counted on the left (case) side; a list entry is compared with at most
     ``max_block`` case records per key.
     """
     return f"""
-        WITH freq AS (SELECT block_key FROM {left_keys} GROUP BY block_key HAVING count(*) <= {int(max_block)})
-        SELECT DISTINCT a.entity_id AS left_id, b.entity_id AS right_id, a.grp
+        WITH freq AS (SELECT block_key, count(*) AS n FROM {left_keys} GROUP BY block_key
+                      HAVING count(*) <= {int(max_block)})
+        SELECT a.entity_id AS left_id, b.entity_id AS right_id, a.grp, min(f.n) AS key_freq
         FROM {left_keys} a JOIN freq f ON f.block_key = a.block_key
-        JOIN {right_keys} b ON b.block_key = a.block_key AND b.grp = a.grp"""
+        JOIN {right_keys} b ON b.block_key = a.block_key AND b.grp = a.grp
+        GROUP BY a.entity_id, b.entity_id, a.grp"""

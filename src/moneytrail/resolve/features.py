@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
-from moneytrail.model.names import normalize_name, skeleton
+from moneytrail.model.names import normalize_name, skeleton, skeleton_key
 
 PERSON_GROUP, ORG_GROUP = "person", "org"
 PARTY_SCHEMATA = ("Person", "Company", "Organization", "LegalEntity", "PublicBody")
@@ -83,30 +83,29 @@ def party_props_sql(statements: str = "statements", only_new: bool = False, with
 def block_keys(norm: str, grp: str) -> list[str]:
     """Blocking keys of one normalised name.
 
-    People: the skeleton of each token paired with the initial of each other token, so reordered,
-    transliterated and initialled forms of a name share a key. Organisations: each core token's
-    skeleton. A one-token name is its own key. Keys that are too common are dropped at blocking time.
+    People: the skeletons of each two tokens (order-free), so reordered and transliterated forms of
+    a name share a key; plus the longest token's skeleton with each other token's initial, so
+    "O. Dmytrenko" meets "Oleh Dmytrenko". Organisations: each core token's skeleton. A one-token
+    name is its own key. Keys that are too common are dropped at blocking time.
     """
     tokens = [t for t in norm.split() if t][:MAX_KEY_TOKENS]
     if grp == ORG_GROUP:
-        skels = {skeleton(t) for t in tokens if len(t) > 2 and t not in ("llc", "jsc", "plc", "lp", "llp")}
-        return sorted(f"o:{s}" for s in skels if len(s) >= 2) or ([f"o:{norm}"] if norm else [])
+        cores = {skeleton(t) for t in tokens if len(t) > 2 and t not in ("llc", "jsc", "plc", "lp", "llp")}
+        return sorted(f"o:{s}" for s in cores if len(s) >= 2) or ([f"o:{norm}"] if norm else [])
     if len(tokens) == 1:
         return [f"p:{skeleton(tokens[0]) or tokens[0]}"]
-    keys = set()
-    for i, t in enumerate(tokens):
-        if len(t) < 2:
-            continue
-        s = skeleton(t) or t
-        for j, u in enumerate(tokens):
-            if i != j:
-                keys.add(f"p:{s}:{u[0]}")
+    skels = [skeleton(t) or t for t in tokens]
+    full = [i for i, t in enumerate(tokens) if len(t) >= 2]
+    keys = {"p:" + "|".join(sorted((skels[i], skels[j]))) for i in full for j in full if i < j}
+    if full:
+        longest = max(full, key=lambda i: (len(tokens[i]), tokens[i]))
+        keys.update(f"p:{skels[longest]}:{tokens[j][0]}" for j in range(len(tokens)) if j != longest)
     return sorted(keys)
 
 
 @dataclass
 class Features:
-    names: pa.Table  # entity_id, grp, name, norm
+    names: pa.Table  # entity_id, grp, name, norm, nkey, skey
     keys: pa.Table   # entity_id, grp, block_key
     props: pa.Table  # entity_id, prop_class, value
 
@@ -118,18 +117,24 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     combined = pc.binary_join_element_wise(grp_col, name_col, "\x1f")
     distinct = pc.unique(combined).to_pylist()
     norms: list[str] = []
+    nkeys: list[str] = []
+    skeys: list[str] = []
     key_idx: list[int] = []
     key_val: list[str] = []
     for i, item in enumerate(distinct):
         grp, name = item.split("\x1f", 1)
         norm = normalize_name(name, "Person" if grp == PERSON_GROUP else "Company")
         norms.append(norm)
+        nkeys.append(" ".join(sorted(norm.split())))
+        skeys.append(skeleton_key(norm))
         for key in block_keys(norm, grp):
             key_idx.append(i)
             key_val.append(key)
     position = pc.index_in(combined, value_set=pa.array(distinct, pa.string()))
-    norm_col = pc.take(pa.array(norms, pa.string()), position)
-    named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": name_col, "norm": norm_col})
+    named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": name_col,
+                      "norm": pc.take(pa.array(norms, pa.string()), position),
+                      "nkey": pc.take(pa.array(nkeys, pa.string()), position),
+                      "skey": pc.take(pa.array(skeys, pa.string()), position)})
     named = named.filter(pc.not_equal(named.column("norm"), ""))
     # Expand keys per entity: take the (distinct name -> keys) rows for each entity's names.
     key_table = pa.table({"i": pa.array(key_idx, pa.int64()), "block_key": pa.array(key_val, pa.string())})

@@ -20,9 +20,11 @@ from moneytrail.model.ids import stable_id
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
 from moneytrail.resolve.cluster import canonical_ids, cluster_pairs
 from moneytrail.resolve.features import extract_features
-from moneytrail.resolve.scoring import PAIR_SCHEMA, Thresholds, score_pairs
+from moneytrail.resolve.scoring import Thresholds, score_pairs
 from moneytrail.store.case import Case
 
+PAIR_COLUMNS = ("left_id", "right_id", "grp", "name_score", "weight", "probability", "decision", "left_name",
+                "right_name", "explanation")
 _FEATURE_TABLES = ("resolve_records", "resolve_names", "resolve_keys", "resolve_props", "resolve_pairs")
 
 
@@ -68,7 +70,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         features = extract_features(engine, only_new=True)
         records = features.names.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([])
         records = records.append_column("run_id", pa.array([run_id] * records.num_rows, pa.string()))
-        _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm"])
+        _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
         _insert_arrow(case, "resolve_keys", features.keys, ["entity_id", "grp", "block_key"])
         _insert_arrow(case, "resolve_props", features.props, ["entity_id", "prop_class", "value"])
         engine.register_arrow("_rs_new", records.select(["entity_id"]))
@@ -81,9 +83,11 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
         candidates = int(engine.scalar("SELECT count(*) FROM _rs_cand"))
         scored = score_pairs(engine, "_rs_cand", ("resolve_names", "resolve_props"),
-                             ("resolve_names", "resolve_props"), thresholds, keep_below=thresholds.review)
-        scored = scored.append_column("run_id", pa.array([run_id] * scored.num_rows, pa.string()))
-        _insert_arrow(case, "resolve_pairs", scored, [*PAIR_SCHEMA.names, "run_id"])
+                             ("resolve_names", "resolve_props"), thresholds, keep_below=thresholds.review,
+                             population=int(engine.scalar("SELECT count(*) FROM resolve_records")))
+        columns = ", ".join(PAIR_COLUMNS)
+        engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id) SELECT {columns}, ? FROM {scored}", [run_id])
+        engine.execute(f"DROP TABLE IF EXISTS {scored}")
         engine.execute("DROP TABLE IF EXISTS _rs_cand")
         clusters, merged = recluster(case)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "

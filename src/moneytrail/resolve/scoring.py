@@ -3,19 +3,18 @@
 The model is Fellegi-Sunter in spirit: each signal adds a log-odds weight (positive for agreement,
 negative for disagreement) to a prior, and the sum becomes a match probability. The weights are
 fixed and documented so an analyst can read why two records were merged: names (transliteration,
-order, initials, legal forms), identifiers (strong, and decisive against when they contradict),
-birth dates, countries and addresses.
+order, initials, legal forms), name rarity, identifiers (strong, and decisive against when they
+contradict), birth dates, countries and addresses.
 
-Names are compared in Python over the candidate name pairs that survived blocking (memoised per
-distinct pair of normalised names); evidence values are compared in SQL.
+Everything is set-based SQL except one step: pairs of names that neither the order-free token key
+nor the consonant-skeleton key settles are compared by ``model.names.compare_names`` in Python,
+once per distinct pair of normalised names. The explanation (JSON) is assembled in SQL.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -31,11 +30,14 @@ NAME_BANDS = ((0.99, 6.0, "name identical after transliteration"), (0.9, 5.0, "n
 # Organisations are often listed under a translated name ("Golden Oasis Exchange" for "Al Waha Al
 # Dhahabiya"), so a name mismatch counts less against them than against people.
 ORG_NAMES_DIFFER = -3.0
-IDENTIFIER_SAME, IDENTIFIER_CONFLICT, IDENTIFIER_CAP = 9.0, -9.0, 12.0
+SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
+IDENTIFIER_SAME, IDENTIFIER_CONFLICT = 9.0, -9.0
 BIRTH_SAME, BIRTH_TYPO, BIRTH_SAME_YEAR, BIRTH_CONFLICT = 3.0, 1.0, -1.0, -5.0
 COUNTRY_SAME, COUNTRY_CONFLICT = 0.5, -1.0
 ADDRESS_SAME, ADDRESS_CLOSE, ADDRESS_CONFLICT = 2.0, 1.0, -0.5
-_IDENTIFIERS = frozenset(IDENTIFIER_CLASSES.values())
+# Term frequency: agreeing on a name few records share is stronger evidence (log(RARE_AT / freq),
+# at most RARITY_CAP). Frequencies mean little in a handful of records, so only from MIN_POPULATION.
+RARE_AT, RARITY_CAP, RARITY_MIN_NAME, MIN_POPULATION = 20.0, 2.5, 0.85, 1000
 
 
 @dataclass(frozen=True)
@@ -44,140 +46,180 @@ class Thresholds:
     review: float = 0.5
 
 
-@dataclass
-class Explanation:
-    """The signals of one pair: which values, which rule, what weight."""
-
-    signals: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, signal: str, rule: str, weight: float, left: str | None = None, right: str | None = None,
-            detail: str | None = None) -> None:
-        item: dict[str, Any] = {"signal": signal, "rule": rule, "weight": round(weight, 2)}
-        if left is not None:
-            item["left"] = left
-        if right is not None:
-            item["right"] = right
-        if detail:
-            item["detail"] = detail
-        self.signals.append(item)
-
-    @property
-    def weight(self) -> float:
-        return PRIOR + sum(float(s["weight"]) for s in self.signals)
-
-    def to_json(self) -> str:
-        return json.dumps({"prior": PRIOR, "signals": self.signals}, ensure_ascii=False)
-
-
 def probability(weight: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(weight, 50.0), -50.0)))
 
 
+def rarity_weight(key_freq: int, name_score: float, population: int) -> float:
+    if population < MIN_POPULATION or name_score < RARITY_MIN_NAME or key_freq <= 0:
+        return 0.0
+    return min(RARITY_CAP, max(0.0, math.log(RARE_AT / key_freq)))
+
+
+def _json_str_sql(expr: str) -> str:
+    """A JSON string literal of a text expression, escaped in SQL."""
+    escaped = f"replace(replace(replace(coalesce({expr}, ''), '\\', '\\\\'), '\"', '\\\"'), chr(10), ' ')"
+    return f"'\"' || {escaped} || '\"'"
+
+
+def _signal_sql(signal: str, rule: str, weight: str, left: str, right: str, detail: str | None = None) -> str:
+    """A JSON object of one signal, as a SQL string expression."""
+    parts = [f"'{{\"signal\": ' || {_json_str_sql(signal)}", f"'\"rule\": ' || {_json_str_sql(rule)}",
+             f"'\"weight\": ' || CAST(round({weight}, 2) AS VARCHAR)", f"'\"left\": ' || {_json_str_sql(left)}",
+             f"'\"right\": ' || {_json_str_sql(right)}"]
+    if detail:
+        parts.append(f"'\"detail\": ' || {_json_str_sql(detail)}")
+    return " || ', ' || ".join(parts) + " || '}'"
+
+
 def name_pairs_sql(pairs: str, left_names: str, right_names: str) -> str:
-    """Every pair of names of every candidate pair; the best-scoring one speaks for the pair."""
+    """Every pair of names of every candidate pair, with the score when a key settles it."""
     return f"""
-        SELECT c.left_id, c.right_id, c.grp, a.norm AS left_norm, b.norm AS right_norm,
-               min(a.name) AS left_name, min(b.name) AS right_name
+        SELECT c.left_id, c.right_id, c.grp, c.key_freq, a.name AS left_name, b.name AS right_name,
+               a.norm AS left_norm, b.norm AS right_norm,
+               CASE WHEN a.nkey = b.nkey THEN 1.0 WHEN a.skey = b.skey THEN {SKELETON_SCORE} END AS quick_score
         FROM {pairs} c JOIN {left_names} a ON a.entity_id = c.left_id
-        JOIN {right_names} b ON b.entity_id = c.right_id
-        GROUP BY c.left_id, c.right_id, c.grp, a.norm, b.norm"""
+        JOIN {right_names} b ON b.entity_id = c.right_id"""
 
 
-def evidence_sql(pairs: str, left_props: str, right_props: str) -> str:
-    """Per pair and evidence class: agreement, closest edit distance and the values that met."""
+def best_name_sql(name_pairs: str, name_scores: str) -> str:
+    """The best-scoring name pair of each candidate pair, with its weight and rule."""
+    score = "coalesce(n.quick_score, s.score, 0.0)"
+    bands = " ".join(f"WHEN name_score >= {floor} THEN {w}" for floor, w, _ in NAME_BANDS[:-1])
+    rules = " ".join(f"WHEN name_score >= {floor} THEN '{r}'" for floor, _, r in NAME_BANDS[:-1])
     return f"""
-        SELECT c.left_id, c.right_id, a.prop_class,
-               max(CASE WHEN a.value = b.value THEN 1 ELSE 0 END) AS same,
-               max(CASE WHEN substr(a.value, 1, 4) = substr(b.value, 1, 4) THEN 1 ELSE 0 END) AS same_prefix,
-               min(levenshtein(a.value, b.value)) AS min_edit,
-               max(CASE WHEN a.value = b.value THEN a.value END) AS shared_value,
-               min(a.value) AS left_value, min(b.value) AS right_value
-        FROM {pairs} c JOIN {left_props} a ON a.entity_id = c.left_id
-        JOIN {right_props} b ON b.entity_id = c.right_id AND b.prop_class = a.prop_class
-        GROUP BY c.left_id, c.right_id, a.prop_class"""
+        SELECT t.*,
+               CASE {bands} WHEN grp = '{PERSON_GROUP}' THEN {NAME_BANDS[-1][1]} ELSE {ORG_NAMES_DIFFER} END
+                   AS name_weight,
+               CASE {rules} ELSE '{NAME_BANDS[-1][2]}' END AS name_rule
+        FROM (
+            SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.left_name, n.right_name, {score} AS name_score,
+                   CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
+                        WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
+                        ELSE coalesce(s.detail, '') END AS name_detail,
+                   row_number() OVER (PARTITION BY n.left_id, n.right_id
+                                      ORDER BY {score} DESC, n.left_name, n.right_name) AS rn
+            FROM {name_pairs} n LEFT JOIN {name_scores} s
+              ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm
+        ) t WHERE t.rn = 1"""
 
 
-def _evidence_signal(ex: Explanation, row: dict[str, Any], id_total: list[float]) -> None:
-    cls, same, edit = row["prop_class"], bool(row["same"]), int(row["min_edit"])
-    left, right = row["left_value"], row["right_value"]
-    if cls in _IDENTIFIERS:
-        if same:
-            weight = max(0.0, min(IDENTIFIER_SAME, IDENTIFIER_CAP - id_total[0]))
-            id_total[0] += weight
-            ex.add(cls, "identifier equal", weight, row["shared_value"], row["shared_value"])
-        elif edit <= 1 and len(left) >= 5:
-            ex.add(cls, "identifier differs by one character (typo?)", 0.0, left, right)
-        else:
-            ex.add(cls, "identifiers contradict", IDENTIFIER_CONFLICT, left, right)
-    elif cls == "birth_date":
-        if same:
-            ex.add(cls, "birth date equal", BIRTH_SAME, row["shared_value"], row["shared_value"])
-        elif edit <= 1:
-            ex.add(cls, "birth date differs by one digit", BIRTH_TYPO, left, right)
-        elif row["same_prefix"]:
-            ex.add(cls, "same birth year, different day", BIRTH_SAME_YEAR, left, right)
-        else:
-            ex.add(cls, "birth dates contradict", BIRTH_CONFLICT, left, right)
-    elif cls == "country":
-        if same:
-            ex.add(cls, "country shared", COUNTRY_SAME, row["shared_value"], row["shared_value"])
-        else:
-            ex.add(cls, "countries differ", COUNTRY_CONFLICT, left, right)
-    elif cls == "address":
-        if same:
-            ex.add(cls, "address equal", ADDRESS_SAME, row["shared_value"], row["shared_value"])
-        elif edit <= 3:
-            ex.add(cls, "address nearly equal", ADDRESS_CLOSE, left, right)
-        else:
-            ex.add(cls, "addresses differ", ADDRESS_CONFLICT, left, right)
+def left_evidence_sql(pairs: str, left_props: str) -> str:
+    """Step one of the evidence join: each pair with its left record's values. Materialised on its
+    own so the planner cannot pair all left and right values of a class first (a cross product)."""
+    return f"""
+        SELECT c.left_id, c.right_id, a.prop_class, a.value
+        FROM {pairs} c JOIN {left_props} a ON a.entity_id = c.left_id"""
 
 
-PAIR_SCHEMA = pa.schema([
-    ("left_id", pa.string()), ("right_id", pa.string()), ("grp", pa.string()), ("name_score", pa.float64()),
-    ("weight", pa.float64()), ("probability", pa.float64()), ("decision", pa.string()),
-    ("left_name", pa.string()), ("right_name", pa.string()), ("explanation", pa.string()),
-])
+def evidence_sql(left_evidence: str, right_props: str) -> str:
+    """Per pair and evidence class: the rule that applies, its weight, and the values it rests on."""
+    ids = ", ".join(f"'{c}'" for c in sorted(set(IDENTIFIER_CLASSES.values())))
+    weight = f"""CASE
+        WHEN cls IN ({ids}) THEN CASE WHEN same = 1 THEN {IDENTIFIER_SAME}
+            WHEN min_edit <= 1 AND length(lv) >= 5 THEN 0.0 ELSE {IDENTIFIER_CONFLICT} END
+        WHEN cls = 'birth_date' THEN CASE WHEN same = 1 THEN {BIRTH_SAME} WHEN min_edit <= 1 THEN {BIRTH_TYPO}
+            WHEN same_prefix = 1 THEN {BIRTH_SAME_YEAR} ELSE {BIRTH_CONFLICT} END
+        WHEN cls = 'country' THEN CASE WHEN same = 1 THEN {COUNTRY_SAME} ELSE {COUNTRY_CONFLICT} END
+        ELSE CASE WHEN same = 1 THEN {ADDRESS_SAME} WHEN min_edit <= 3 THEN {ADDRESS_CLOSE}
+            ELSE {ADDRESS_CONFLICT} END END"""
+    rule = f"""CASE
+        WHEN cls IN ({ids}) THEN CASE WHEN same = 1 THEN 'identifier equal'
+            WHEN min_edit <= 1 AND length(lv) >= 5 THEN 'identifier differs by one character (typo?)'
+            ELSE 'identifiers contradict' END
+        WHEN cls = 'birth_date' THEN CASE WHEN same = 1 THEN 'birth date equal'
+            WHEN min_edit <= 1 THEN 'birth date differs by one digit'
+            WHEN same_prefix = 1 THEN 'same birth year, different day' ELSE 'birth dates contradict' END
+        WHEN cls = 'country' THEN CASE WHEN same = 1 THEN 'country shared' ELSE 'countries differ' END
+        ELSE CASE WHEN same = 1 THEN 'address equal' WHEN min_edit <= 3 THEN 'address nearly equal'
+            ELSE 'addresses differ' END END"""
+    return f"""
+        SELECT left_id, right_id, {weight} AS weight,
+               {_signal_sql("cls", rule, weight, "coalesce(shared, lv)", "coalesce(shared, rv)")} AS signal
+        FROM (
+            SELECT a.left_id, a.right_id, a.prop_class AS cls,
+                   max(CASE WHEN a.value = b.value THEN 1 ELSE 0 END) AS same,
+                   max(CASE WHEN substr(a.value, 1, 4) = substr(b.value, 1, 4) THEN 1 ELSE 0 END) AS same_prefix,
+                   min(levenshtein(a.value, b.value)) AS min_edit,
+                   max(CASE WHEN a.value = b.value THEN a.value END) AS shared,
+                   min(a.value) AS lv, min(b.value) AS rv
+            FROM {left_evidence} a JOIN {right_props} b ON b.entity_id = a.right_id AND b.prop_class = a.prop_class
+            GROUP BY a.left_id, a.right_id, a.prop_class
+        ) e"""
+
+
+def scored_sql(best_names: str, evidence: str, population: int, keep_below: float, thresholds: Thresholds) -> str:
+    """Sum the weights, turn them into a probability and a decision, and write the explanation."""
+    rarity = (f"CASE WHEN {int(population)} >= {MIN_POPULATION} AND b.name_score >= {RARITY_MIN_NAME} "
+              f"THEN least({RARITY_CAP}, greatest(0.0, ln({RARE_AT} / b.key_freq))) ELSE 0.0 END")
+    name_signal = _signal_sql("'name'", "b.name_rule", "b.name_weight", "b.left_name", "b.right_name",
+                              "'score ' || CAST(round(b.name_score, 2) AS VARCHAR) || ': ' || b.name_detail")
+    rarity_signal = (f"CASE WHEN {rarity} > 0 THEN ', ' || "
+                     + _signal_sql("'name_frequency'", "'rare name'", rarity, "b.left_name", "b.right_name",
+                                   "CAST(b.key_freq AS VARCHAR) || ' records share this name key'")
+                     + " ELSE '' END")
+    weight = f"{PRIOR} + b.name_weight + {rarity} + coalesce(e.weight, 0.0)"
+    return f"""
+        SELECT * FROM (
+            SELECT left_id, right_id, grp, name_score, weight, probability,
+                   CASE WHEN probability >= {thresholds.match} THEN 'match'
+                        WHEN probability >= {thresholds.review} THEN 'review' ELSE 'distinct' END AS decision,
+                   left_name, right_name, explanation
+            FROM (
+                SELECT b.left_id, b.right_id, b.grp, b.name_score, {weight} AS weight,
+                       1.0 / (1.0 + exp(-({weight}))) AS probability, b.left_name, b.right_name,
+                       '{{"prior": {PRIOR}, "signals": [' || {name_signal} || {rarity_signal}
+                       || coalesce(', ' || e.signals, '') || ']}}' AS explanation
+                FROM {best_names} b LEFT JOIN (
+                    SELECT left_id, right_id, sum(weight) AS weight, string_agg(signal, ', ') AS signals
+                    FROM {evidence} GROUP BY left_id, right_id
+                ) e ON e.left_id = b.left_id AND e.right_id = b.right_id
+            ) s
+        ) d WHERE probability >= {keep_below}"""
+
+
+_NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
+                                ("score", pa.float64()), ("detail", pa.string())])
+
+
+def _score_residual_names(engine: Engine, name_pairs: str) -> pa.Table:
+    """Python name comparison for the distinct name pairs no key settled."""
+    out: dict[str, list[object]] = {n: [] for n in _NAME_SCORE_SCHEMA.names}
+    sql = (f"SELECT DISTINCT grp, left_norm, right_norm FROM {name_pairs} WHERE quick_score IS NULL")
+    for batch in engine.batches(sql):
+        cols = batch.to_pydict()
+        for grp, left, right in zip(cols["grp"], cols["left_norm"], cols["right_norm"], strict=True):
+            comparison = compare_names(left, right, "Person" if grp == PERSON_GROUP else "Company")
+            for key, value in (("grp", grp), ("left_norm", left), ("right_norm", right),
+                               ("score", comparison.score), ("detail", comparison.describe())):
+                out[key].append(value)
+    return pa.table(out, schema=_NAME_SCORE_SCHEMA)
 
 
 def score_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str],
-                thresholds: Thresholds, *, keep_below: float = 0.5) -> pa.Table:
-    """Score candidate pairs in relation ``pairs``; ``left``/``right`` are (names, props) relations.
-
-    Returns PAIR_SCHEMA rows for pairs with probability >= ``keep_below``.
+                thresholds: Thresholds, *, keep_below: float = 0.5, population: int = 0,
+                into: str = "_rs_scored") -> str:
+    """Score candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq); ``left`` and
+    ``right`` are (names, props) relations; ``population`` is the number of records compared (for
+    the term-frequency weight). Writes pairs with probability >= ``keep_below`` to temp table
+    ``into`` (left_id, right_id, grp, name_score, weight, probability, decision, left_name,
+    right_name, explanation) and returns its name.
     """
-    cache: dict[tuple[str, str, str], tuple[float, str]] = {}
-    best: dict[tuple[str, str], tuple[float, str, str, str, str]] = {}
-    for batch in engine.batches(name_pairs_sql(pairs, left[0], right[0])):
-        for row in batch.to_pylist():
-            key = (row["grp"], row["left_norm"], row["right_norm"])
-            hit = cache.get(key)
-            if hit is None:
-                comparison = compare_names(row["left_norm"], row["right_norm"],
-                                           "Person" if row["grp"] == PERSON_GROUP else "Company")
-                hit = cache[key] = (comparison.score, comparison.describe())
-            pair = (row["left_id"], row["right_id"])
-            if pair not in best or hit[0] > best[pair][0]:
-                best[pair] = (hit[0], hit[1], row["left_name"], row["right_name"], row["grp"])
-    evidence: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for batch in engine.batches(evidence_sql(pairs, left[1], right[1])):
-        for row in batch.to_pylist():
-            evidence.setdefault((row["left_id"], row["right_id"]), []).append(row)
-    out: dict[str, list[Any]] = {name: [] for name in PAIR_SCHEMA.names}
-    for (left_id, right_id), (name_score, detail, left_name, right_name, grp) in best.items():
-        ex = Explanation()
-        for floor, weight, rule in NAME_BANDS:
-            if name_score >= floor:
-                weight = ORG_NAMES_DIFFER if floor == 0.0 and grp != PERSON_GROUP else weight
-                ex.add("name", rule, weight, left_name, right_name, f"score {name_score:.2f}: {detail}")
-                break
-        id_total = [0.0]
-        for row in sorted(evidence.get((left_id, right_id), []), key=lambda r: str(r["prop_class"])):
-            _evidence_signal(ex, row, id_total)
-        p = probability(ex.weight)
-        if p < keep_below:
-            continue
-        decision = "match" if p >= thresholds.match else "review" if p >= thresholds.review else "distinct"
-        for name, value in zip(PAIR_SCHEMA.names, (left_id, right_id, grp, name_score, round(ex.weight, 3), p,
-                                                   decision, left_name, right_name, ex.to_json()), strict=True):
-            out[name].append(value)
-    return pa.table(out, schema=PAIR_SCHEMA)
+    steps = [("_rs_name_pairs", name_pairs_sql(pairs, left[0], right[0]))]
+    for name, sql in steps:
+        engine.execute(f"DROP TABLE IF EXISTS {name}")
+        engine.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+    engine.register_arrow("_rs_name_scores", _score_residual_names(engine, "_rs_name_pairs"))
+    try:
+        for name, sql in (("_rs_best_names", best_name_sql("_rs_name_pairs", "_rs_name_scores")),
+                          ("_rs_left_evidence", left_evidence_sql(pairs, left[1])),
+                          ("_rs_evidence", evidence_sql("_rs_left_evidence", right[1])),
+                          (into, scored_sql("_rs_best_names", "_rs_evidence", population, keep_below,
+                                            thresholds))):
+            engine.execute(f"DROP TABLE IF EXISTS {name}")
+            engine.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+    finally:
+        engine.unregister("_rs_name_scores")
+    for name in ("_rs_name_pairs", "_rs_best_names", "_rs_left_evidence", "_rs_evidence"):
+        engine.execute(f"DROP TABLE IF EXISTS {name}")
+    return into

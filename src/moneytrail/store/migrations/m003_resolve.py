@@ -15,12 +15,15 @@ STATEMENTS = [
         grp VARCHAR NOT NULL,
         run_id VARCHAR NOT NULL
     )""",
-    # Distinct names per entity, transliterated and normalised (model.names.normalize_name).
+    # Distinct names per entity, transliterated and normalised (model.names.normalize_name), with
+    # the order-free token key and consonant-skeleton key that settle most comparisons in SQL.
     """CREATE TABLE resolve_names (
         entity_id VARCHAR NOT NULL,
         grp VARCHAR NOT NULL,
         name VARCHAR NOT NULL,
-        norm VARCHAR NOT NULL
+        norm VARCHAR NOT NULL,
+        nkey VARCHAR NOT NULL,
+        skey VARCHAR NOT NULL
     )""",
     # Blocking keys: two entities become a candidate pair when they share one.
     """CREATE TABLE resolve_keys (

