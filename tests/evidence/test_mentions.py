@@ -40,3 +40,10 @@ def test_best_match_of_a_whole_name() -> None:
     index = NameIndex([("e1", "Organization", "Vostok Amber Group"), ("e2", "Organization", "Vostok Amber Fund")])
     assert index.best_match("Vostok Amber Group") == ("e1", 1.0)
     assert index.best_match("Completely Different Name") is None
+
+
+def test_arabic_script_mention_of_a_latin_name() -> None:
+    index = NameIndex([("g1", "Organization", "Liwa al-Wadi al-Akhdar")])
+    text = "بيان: لواء الوادي الأخضر ينفي التهم"
+    found = [m for m in find_mentions(text, index) if m.kind == "entity"]
+    assert [(m.entity_id, m.text) for m in found] == [("g1", "لواء الوادي الأخضر")]
