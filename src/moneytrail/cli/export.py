@@ -10,7 +10,7 @@ from moneytrail.cli.output import console, fail, print_json
 from moneytrail.report.export_csv import export_csv
 from moneytrail.report.export_ftm import ExportError, export_ftm
 from moneytrail.report.export_graph import export_graph
-from moneytrail.store import Case
+from moneytrail.report.probe import open_for_reading
 
 FORMATS = ("ftm", "gexf", "graphml", "csv")
 
@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         if fmt not in FORMATS:
             fail(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
             raise typer.Exit(2)
-        with Case.open(case, read_only=True) as c:
+        with open_for_reading(case) as c:
             try:
                 if fmt == "ftm":
                     counts = export_ftm(c, out)

@@ -8,8 +8,8 @@ import typer
 
 from moneytrail.cli.output import console, fail, print_json
 from moneytrail.report.build import ReportOptions, write_report
+from moneytrail.report.probe import open_for_reading
 from moneytrail.report.scope import ReportError
-from moneytrail.store import Case
 
 
 def register(app: typer.Typer) -> None:
@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
                json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
         """Write ONE self-contained HTML report (works offline): findings, link chart, flows, timeline,
         typologies and evidence."""
-        with Case.open(case, read_only=True) as c:
+        with open_for_reading(case) as c:
             try:
                 info = write_report(c, out, ReportOptions(focus=focus, hops=hops, max_nodes=max_nodes, title=title))
             except ReportError as exc:

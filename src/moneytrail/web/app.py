@@ -15,7 +15,7 @@ import jinja2
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 
-from moneytrail.store import Case
+from moneytrail.report.probe import open_for_reading
 from moneytrail.web import queries
 
 # Pages carry no script: even text that escaped escaping could not run, and nothing is fetched.
@@ -30,7 +30,7 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("moneytrail.web", "templat
 
 
 def create_app(case_path: Path) -> FastAPI:
-    case = Case.open(case_path, read_only=True)
+    case = open_for_reading(case_path)
     lock = threading.Lock()  # one DuckDB connection, handlers run in a thread pool
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
