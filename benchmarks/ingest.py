@@ -84,7 +84,7 @@ def phase(kind: str, csv_path: Path, work: Path) -> dict[str, float]:
     with Case.create(case_dir) as case:
         if kind == "bare":
             start = time.perf_counter()
-            case.engine.execute(f"CREATE TABLE bare AS SELECT * FROM read_csv('{csv_path}')")
+            case.engine.execute(f"CREATE TEMP TABLE bare AS SELECT * FROM read_csv('{csv_path}')")
             seconds = time.perf_counter() - start
             rows = int(case.engine.scalar("SELECT count(*) FROM bare"))
         else:

@@ -108,44 +108,76 @@ class Staged:
         return [f"DROP TABLE IF EXISTS {t}" for t in (self.table, self.shifts) if t]
 
 
-def stage_csv(fi: FileIngest, *, delimiter: str, required: list[str], build: Callable[[dict[str, str], str], str],
-              table: str = "_ingest_stage") -> Staged:
-    """Scan the file into temp table ``table`` = ``build(columns, raw)``: ``raw`` is a relation of the file's
-    text columns plus ``_k`` (the good-record ordinal), ``columns`` maps header names to its columns, and
-    the query must keep ``_k``. Rejected records are quarantined with their line."""
+@dataclass(frozen=True)
+class CsvScan:
+    """A CSV file as a relation ``raw`` of text columns ``c0..cN`` plus ``_k`` (good-record ordinal)."""
+
+    columns: dict[str, str]  # header name -> raw column
+    raw: str
+    rejects: str             # the engine's rejects table, filled once the scan has run
+
+
+def csv_scan(fi: FileIngest, *, delimiter: str, required: list[str], rejects: str) -> CsvScan:
     engine = fi.case.engine
     names = read_header(fi.path, delimiter, required)
     positional = [f"c{i}" for i in range(len(names))]
-    rejects = f"_rejects_{fi.ingest_id[:12]}"
+    engine.execute(f"DROP TABLE IF EXISTS {rejects}")
     scan = engine.csv_scan_sql(fi.path, delimiter=delimiter, header=True, columns=positional, rejects_table=rejects)
-    raw = f"(SELECT row_number() OVER () AS _k, * FROM {scan}) raw"
-    query = build(dict(zip(names, positional, strict=True)), raw)
+    return CsvScan(dict(zip(names, positional, strict=True)), f"(SELECT row_number() OVER () AS _k, * FROM {scan}) raw",
+                   rejects)
+
+
+def run_scan(fi: FileIngest, sql: str, params: list[object] | None = None) -> None:
+    """Run a statement that scans the file; reading errors become IngestErrors naming the file."""
     try:
-        engine.execute(f"DROP TABLE IF EXISTS {table}")
-        engine.execute(f"CREATE TEMP TABLE {table} AS {query}")
+        fi.case.engine.execute(sql, params)
     except EngineError as exc:
         message = str(exc).split("\n-- while running", 1)[0]
         if "gzip" in message.lower():
             raise IngestError(f"{fi.path}: gzip stream truncated or corrupt after line "
                               f"{gzip_truncation_line(fi.path)}: {message}") from exc
         raise IngestError(f"{fi.path}: cannot read as CSV: {message}") from exc
-    # One row per rejected record (a record may have several errors); good_before = good records before it.
+
+
+def collect_rejects(fi: FileIngest, scan: CsvScan, table: str) -> tuple[int, str | None]:
+    """Turn the scan's rejects into ``{table}_rej`` (line, raw, reason) and, when there are any, a
+    ``{table}_shifts`` table (lo, hi, shift): good ordinals in (lo, hi] come after ``shift`` rejected
+    records, so their line is ``_k + 1 + shift``. Returns (rejected records, shifts table or None)."""
+    engine = fi.case.engine
     rej = f"{table}_rej"
+    # One row per rejected record (a record may have several errors); good_before = good records before it.
     engine.execute(f"CREATE OR REPLACE TEMP TABLE {rej} AS SELECT line, raw, reason, "
                    f"line - 2 - (row_number() OVER (ORDER BY line) - 1) AS good_before FROM ("
                    f"SELECT line, min(csv_line) AS raw, min(error_type || ': ' || error_message) AS reason "
-                   f"FROM {rejects} GROUP BY line) r")
-    rejected = int(engine.scalar(f"SELECT count(*) FROM {rej}"))
-    shifts = None
-    if rejected:
-        engine.execute(f"INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, line, raw, reason "
-                       f"FROM {rej}", [fi.ingest_id, fi.origin])
-        # Good ordinals in (lo, hi] come after `shift` rejected records.
-        shifts = f"{table}_shifts"
-        engine.execute(f"CREATE OR REPLACE TEMP TABLE {shifts} AS SELECT good_before AS lo, "
-                       f"coalesce(lead(good_before) OVER (ORDER BY line), 9223372036854775806) AS hi, "
-                       f"row_number() OVER (ORDER BY line) AS shift FROM {rej}")
-    for t in (rejects, rejects + "_scan", rej):
+                   f"FROM {scan.rejects} GROUP BY line) r")
+    for t in (scan.rejects, scan.rejects + "_scan"):
         engine.execute(f"DROP TABLE IF EXISTS {t}")
+    rejected = int(engine.scalar(f"SELECT count(*) FROM {rej}"))
+    if not rejected:
+        return 0, None
+    shifts = f"{table}_shifts"
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {shifts} AS SELECT good_before AS lo, "
+                   f"coalesce(lead(good_before) OVER (ORDER BY line), 9223372036854775806) AS hi, "
+                   f"row_number() OVER (ORDER BY line) AS shift FROM {rej}")
+    return rejected, shifts
+
+
+def quarantine_rejects(fi: FileIngest, table: str) -> None:
+    fi.case.engine.execute(f"INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, line, raw, "
+                           f"reason FROM {table}_rej", [fi.ingest_id, fi.origin])
+    fi.case.engine.execute(f"DROP TABLE IF EXISTS {table}_rej")
+
+
+def stage_csv(fi: FileIngest, *, delimiter: str, required: list[str], build: Callable[[dict[str, str], str], str],
+              table: str = "_ingest_stage") -> Staged:
+    """Scan the file into temp table ``table`` = ``build(columns, raw)``: ``raw`` is a relation of the file's
+    text columns plus ``_k`` (the good-record ordinal), ``columns`` maps header names to its columns, and
+    the query must keep ``_k``. Rejected records are quarantined with their line."""
+    engine = fi.case.engine
+    scan = csv_scan(fi, delimiter=delimiter, required=required, rejects=f"_rejects_{fi.ingest_id[:12]}")
+    engine.execute(f"DROP TABLE IF EXISTS {table}")
+    run_scan(fi, f"CREATE TEMP TABLE {table} AS {build(scan.columns, scan.raw)}")
+    rejected, shifts = collect_rejects(fi, scan, table)
+    quarantine_rejects(fi, table)
     rows = int(engine.scalar(f"SELECT count(*) FROM {table}"))
-    return Staged(table=table, columns=names, rows=rows, rejected=rejected, shifts=shifts)
+    return Staged(table=table, columns=list(scan.columns), rows=rows, rejected=rejected, shifts=shifts)

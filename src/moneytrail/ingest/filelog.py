@@ -28,11 +28,19 @@ SOURCE_KIND = {"transactions": "bank_record", "accounts": "bank_record", "entiti
 
 
 def file_hash(path: Path) -> str:
+    return file_digest(path)[0]
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """Content hash and the number of newline bytes (read once; the count lets the CSV ingest see that
+    every line became a record, or else look for bad rows)."""
     digest = hashlib.sha1()
+    newlines = 0
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 22):
             digest.update(chunk)
-    return digest.hexdigest()
+            newlines += chunk.count(b"\n")
+    return digest.hexdigest(), newlines
 
 
 def default_source(path: Path, kind: str, content_hash: str, source_kind: str | None = None) -> SourceRecord:
@@ -52,6 +60,7 @@ class FileIngest:
     file_hash: str
     source: SourceRecord
     preset: str | None
+    newlines: int = -1
     rows_read: int = 0
     rows_stored: int = 0
     rows_quarantined: int = 0
@@ -90,7 +99,7 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
     if not p.is_file():
         raise IngestError(f"{p}: no such file")
     out = result if result is not None else []
-    content_hash = file_hash(p)
+    content_hash, newlines = file_digest(p)
     previous = logged_result(case, p, kind, content_hash)
     if previous is not None:
         out.append(previous)
@@ -100,7 +109,7 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
     clock = time.perf_counter()
     src = source or default_source(p, kind, content_hash, source_kind)
     state = FileIngest(case=case, path=p, kind=kind, ingest_id=stable_id(kind, content_hash, preset, length=24),
-                       file_hash=content_hash, source=src, preset=preset)
+                       file_hash=content_hash, source=src, preset=preset, newlines=newlines)
     with case.engine.bulk_load(), case.engine.transaction():
         upsert_source(case, src)
         yield state

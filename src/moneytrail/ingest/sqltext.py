@@ -10,8 +10,9 @@ def literal(text: str) -> str:
 
 
 def text_sql(column: str) -> str:
-    """Trimmed text, NULL when empty."""
-    return f"nullif(trim(raw.{column}), '')"
+    """The field's text, NULL when empty. Not trimmed: trimming every field costs about as much as parsing
+    the file; numbers parse with surrounding blanks anyway, and a blank-padded date is quarantined."""
+    return f"nullif(raw.{column}, '')"
 
 
 def timestamp_sql(expr: str, formats: Sequence[str], step_base_date: str | None = None) -> str:

@@ -9,9 +9,10 @@ converted later by ``ingest rates`` (``rates_status`` in the ingest details says
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from moneytrail.ingest.csvfile import Staged, stage_csv
+from moneytrail.ingest.csvfile import Staged, collect_rejects, csv_scan, is_gzip, quarantine_rejects, run_scan
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import PRESETS, Mapping
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
@@ -119,6 +120,59 @@ def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
         engine.execute(sql)
 
 
+def _body_lines(fi: FileIngest) -> int | None:
+    """Lines after the header of a plain-text file (None for gzip: unknown without decompressing)."""
+    if is_gzip(fi.path) or fi.newlines < 0:
+        return None
+    with fi.path.open("rb") as fh:
+        fh.seek(-1, 2)
+        ends_with_newline = fh.read(1) == b"\n"
+    return fi.newlines - 1 + (0 if ends_with_newline else 1)
+
+
+def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[[dict[str, str], str], str]) -> None:
+    """Good rows go straight from the file into ``transactions`` (one pass, no staging copy). Only when the
+    rows stored plus the rejected records do not account for every line is the file read a second time,
+    for the rows whose values are bad. Rejected records shift the line numbers after them (and the
+    positional ids), fixed by one UPDATE over the rows after the first reject."""
+    e = fi.case.engine
+    table = "_txn_csv"
+    scan = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns, rejects=f"_rejects_{fi.ingest_id[:12]}")
+    run_scan(fi, f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
+                 f"{positional_id_sql(fi, '_k + 1')}), ts, from_account, to_account, amount, currency, amount_paid, "
+                 f"currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _k + 1, label, label_typology, ? "
+                 f"FROM ({build(scan.columns, scan.raw)}) s WHERE _reason IS NULL",
+             [fi.source.source_id, fi.origin, fi.ingest_id])
+    good = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ?", [fi.ingest_id]))
+    rejected, shifts = collect_rejects(fi, scan, table)
+    bad = 0
+    if good + rejected != _body_lines(fi):
+        again = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns,
+                         rejects=f"_rejects2_{fi.ingest_id[:12]}")
+        run_scan(fi, "INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, _reason "
+                     f"FROM ({build(again.columns, again.raw)}) s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
+        for t in (again.rejects, again.rejects + "_scan"):
+            e.execute(f"DROP TABLE IF EXISTS {t}")
+        bad = int(e.scalar("SELECT count(*) FROM quarantine WHERE ingest_id = ?", [fi.ingest_id]))
+    if shifts:
+        new_id = (f", txn_id = {positional_id_sql(fi, 'transactions.origin_line + i.shift')}"
+                  if m.positional_ids else "")
+        for tbl, col in (("transactions", "origin_line"), ("quarantine", "line")):
+            e.execute(f"UPDATE {tbl} SET {col} = {tbl}.{col} + i.shift{new_id if tbl == 'transactions' else ''} "
+                      f"FROM {shifts} i WHERE {tbl}.ingest_id = ? AND {tbl}.{col} - 1 > i.lo "
+                      f"AND {tbl}.{col} - 1 <= i.hi", [fi.ingest_id])
+        e.execute(f"DROP TABLE {shifts}")
+    quarantine_rejects(fi, table)
+    fi.rows_read += good + bad + rejected
+    fi.rows_stored += good
+    fi.rows_quarantined += bad + rejected
+    unconverted = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ? AND amount_rc IS NULL",
+                               [fi.ingest_id]))
+    fi.details["amount_rc_missing"] = unconverted
+    if unconverted:
+        fi.details["rates_status"] = "no rates loaded: amount_rc is NULL until `ingest rates`"
+
+
 def has_rates(case: Case) -> bool:
     return bool(case.engine.scalar("SELECT count(*) FROM rates_daily"))
 
@@ -140,11 +194,13 @@ def ingest_transaction_file(case: Case, path: Path, m: Mapping, *, source: Sourc
             if path.suffix.lower() == ".parquet":
                 from moneytrail.ingest.parquetfile import stage_parquet
                 staged = stage_parquet(fi, required=m.required_columns, build=build)
+                if progress:
+                    progress("storing", 1, 3)
+                store_staged_transactions(fi, staged)
             else:
-                staged = stage_csv(fi, delimiter=m.delimiter, required=m.required_columns, build=build)
-            if progress:
-                progress("storing", 1, 3)
-            store_staged_transactions(fi, staged)
+                if progress:
+                    progress("storing", 1, 3)
+                store_csv_transactions(fi, m, build)
             fi.details["mapping"] = m.name
             if progress:
                 progress("committing", 2, 3)
