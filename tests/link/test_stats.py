@@ -47,3 +47,16 @@ def test_matched_pairs_pick_the_event_that_fits_the_price() -> None:
     log_ratio = np.log(amt)[:, None] - np.log(cas)[None, :]
     ok = np.ones((1, 2), dtype=bool)
     assert matched_pairs(pay, ev, log_ratio, ok, 14.0, float(np.log(100.0)), float(np.log1p(0.1))) == [(0, 0)]
+
+
+def test_window_pairs_match_brute_force() -> None:
+    from moneytrail.link.stats import _window_pairs
+
+    rng = np.random.default_rng(2)
+    pay = rng.uniform(0, 100, 30)
+    days = np.floor(rng.uniform(0, 100, size=(4, 25)))
+    perm, p, e = _window_pairs(pay, days, 7.0)
+    got = sorted(zip(perm.tolist(), p.tolist(), e.tolist(), strict=True))
+    expected = sorted((k, i, j) for k in range(4) for i in range(30) for j in range(25)
+                      if 0 <= pay[i] - days[k, j] <= 7.0)
+    assert got == expected and got

@@ -4,7 +4,7 @@ For every (payment, event) pair with the payment within ``window`` days after th
 ratio amount / casualties is computed. A bounty shows as many payments whose ratio sits at one
 value (the price). The statistic is the number of payments with a pair within ``tol`` of the
 densest ratio; its null distribution comes from redrawing event dates uniformly within the actor's
-active period (casualties stay with their events), all permutations computed together in chunks.
+active period (casualties stay with their events), many permutations at once, over sparse pairs.
 """
 
 from __future__ import annotations
@@ -30,63 +30,102 @@ class SignatureTest:
     pairs: list[tuple[int, int]]  # (payment index, event index) of the matched pairs
 
 
-def _centers(valid: BoolArray, bins: npt.NDArray[np.int64], nbins: int, half_width: int) -> npt.NDArray[np.int64]:
+def _centers(perm: npt.NDArray[np.int64], bins: npt.NDArray[np.int64], n: int, nbins: int,
+             half_width: int) -> npt.NDArray[np.int64]:
     """Per permutation, the bin with the most valid pairs within ``half_width`` bins either side."""
-    chunk = valid.shape[0]
-    perm_idx = np.broadcast_to(np.arange(chunk)[:, None, None], valid.shape)
-    flat = perm_idx[valid] * nbins + np.broadcast_to(bins[None], valid.shape)[valid]
-    counts = np.bincount(flat, minlength=chunk * nbins).reshape(chunk, nbins)
-    padded = np.concatenate([np.zeros((chunk, half_width + 1), np.int64), counts,
-                             np.zeros((chunk, half_width), np.int64)], axis=1)
+    counts = np.bincount(perm * nbins + bins, minlength=n * nbins).reshape(n, nbins)
+    padded = np.concatenate([np.zeros((n, half_width + 1), np.int64), counts,
+                             np.zeros((n, half_width), np.int64)], axis=1)
     csum = np.cumsum(padded, axis=1)
     smoothed = csum[:, 2 * half_width + 1:] - csum[:, :-(2 * half_width + 1)]
     return np.asarray(np.argmax(smoothed, axis=1), dtype=np.int64)
 
 
-def _statistics(pay_days: FloatArray, event_days: FloatArray, log_ratio: FloatArray, ok: BoolArray,
-                window: float, tol_log: float, bins: npt.NDArray[np.int64], edges0: float, width: float,
-                nbins: int, half_width: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
+@dataclass(frozen=True)
+class _Setup:
+    log_a: FloatArray
+    log_c: FloatArray
+    usable: BoolArray  # events with casualties
+    window: float
+    tol_log: float
+    lo: float
+    width: float
+    nbins: int
+    half_width: int = 2
+
+
+def _window_pairs(pay_days: FloatArray, event_days: FloatArray, window: float
+                  ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(permutation, payment, event) of every pair with the event at most ``window`` days before the
+    payment, for each row of ``event_days``. Sparse: one sorted search per payment and row, so the
+    cost follows the pairs that exist, not payments x events."""
+    n, n_pay = event_days.shape[0], len(pay_days)
+    order = np.argsort(event_days, axis=1, kind="stable")
+    ordered = np.take_along_axis(event_days, order, axis=1)
+    base = min(float(ordered.min()), float(pay_days.min()))
+    # Rows are laid end to end with a gap wider than any lag, so one search covers all of them.
+    stride = max(float(ordered.max()), float(pay_days.max())) - base + 2 * window + 10
+    offsets = np.arange(n, dtype=np.float64)[:, None] * stride
+    flat = (ordered - base + offsets).ravel()
+    queries = (pay_days[None, :] - base + offsets).ravel()
+    first = np.searchsorted(flat, queries - window, side="left")
+    last = np.searchsorted(flat, queries, side="right")
+    count = last - first
+    total = int(count.sum())
+    row_pay = np.repeat(np.arange(n * n_pay, dtype=np.int64), count)
+    starts = np.repeat(first - (np.cumsum(count) - count), count)
+    position = starts + np.arange(total, dtype=np.int64)
+    events = order.ravel()[position].astype(np.int64)
+    return row_pay // n_pay, row_pay % n_pay, events
+
+
+def _statistics(pay_days: FloatArray, event_days: FloatArray, s: _Setup
+                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
     """(matched, in_window, log centre) for each row of ``event_days`` (one row per permutation)."""
-    lag = pay_days[None, :, None] - event_days[:, None, :]
-    in_win = (lag >= 0) & (lag <= window)
-    valid = in_win & ok[None]
-    centers = _centers(valid, bins, nbins, half_width)
-    center_val = np.asarray(edges0 + (centers + 0.5) * width, dtype=np.float64)
-    near = valid & (np.abs(log_ratio[None] - center_val[:, None, None]) <= tol_log)
-    matched = near.any(axis=2).sum(axis=1)
-    timing = in_win.any(axis=2).sum(axis=1)
-    return matched, timing, center_val
+    n, n_pay = event_days.shape[0], len(pay_days)
+    perm, pay, ev = _window_pairs(pay_days, event_days, s.window)
+    timing = np.bincount(np.unique(perm * n_pay + pay) // n_pay, minlength=n)
+    keep = s.usable[ev]
+    perm, pay, ev = perm[keep], pay[keep], ev[keep]
+    log_ratio = s.log_a[pay] - s.log_c[ev]
+    bins = np.clip(((log_ratio - s.lo) / s.width).astype(np.int64), 0, s.nbins - 1)
+    centers = _centers(perm, bins, n, s.nbins, s.half_width)
+    center_val = np.asarray(s.lo + (centers + 0.5) * s.width, dtype=np.float64)
+    near = np.abs(log_ratio - center_val[perm]) <= s.tol_log
+    matched = np.bincount(np.unique(perm[near] * n_pay + pay[near]) // n_pay, minlength=n)
+    return matched.astype(np.int64), timing.astype(np.int64), center_val
 
 
 def signature_test(pay_days: FloatArray, amounts: FloatArray, event_days: FloatArray, casualties: FloatArray,
                    *, window: float, tol: float = 0.1, permutations: int = 999, seed: int = 0,
-                   period: tuple[float, float] | None = None, cells_per_chunk: int = 4_000_000) -> SignatureTest:
+                   period: tuple[float, float] | None = None, pairs_per_chunk: int = 2_000_000) -> SignatureTest:
     """Test whether payments follow events at a fixed price per casualty more than chance gives."""
     ok = (casualties[None, :] > 0) & (amounts[:, None] > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = np.where(ok, np.log(np.maximum(amounts, 1e-12))[:, None]
-                             - np.log(np.maximum(casualties, 1e-12))[None, :], 0.0)
+        log_a = np.log(np.maximum(amounts, 1e-12))
+        log_c = np.log(np.maximum(casualties, 1e-12))
+    log_ratio = np.where(ok, log_a[:, None] - log_c[None, :], 0.0)
+    if len(event_days) == 0 or len(pay_days) == 0:
+        return SignatureTest(0, 0, 0.0, 1.0, 1.0, 0.0, 0, [])
     tol_log = float(np.log1p(tol))
     width = tol_log / 2
     lo = float(log_ratio[ok].min()) if ok.any() else 0.0
     hi = float(log_ratio[ok].max()) if ok.any() else 0.0
-    nbins = max(1, int(np.ceil((hi - lo) / width)) + 1)
-    bins = np.clip(((log_ratio - lo) / width).astype(np.int64), 0, nbins - 1)
-    if len(event_days) == 0 or len(pay_days) == 0:
-        return SignatureTest(0, 0, 0.0, 1.0, 1.0, 0.0, 0, [])
-    rest = (log_ratio, ok, window, tol_log, bins, lo, width, nbins, 2)
-    obs_matched, obs_timing, obs_center = _statistics(pay_days, event_days[None, :], *rest)
+    setup = _Setup(log_a, log_c, casualties > 0, window, tol_log, lo, width,
+                   max(1, int(np.ceil((hi - lo) / width)) + 1))
+    obs_matched, obs_timing, obs_center = _statistics(pay_days, event_days[None, :], setup)
     start, end = period if period else (float(event_days.min()), float(event_days.max()))
     rng = np.random.default_rng(seed)
     null_matched: list[npt.NDArray[np.int64]] = []
     null_timing: list[npt.NDArray[np.int64]] = []
-    # Permutations are computed together, as many at a time as keep payment x event x permutation
-    # arrays near ``cells_per_chunk`` cells (a few tens of MB), however many events an actor has.
-    chunk = max(1, min(256, cells_per_chunk // max(1, len(pay_days) * len(event_days))))
+    # Permutations are computed together, as many at a time as keep the pair arrays near
+    # ``pairs_per_chunk`` (chance gives about as many pairs per permutation as observed, or fewer).
+    observed_pairs = int(_window_pairs(pay_days, event_days[None, :], window)[0].size)
+    chunk = max(1, min(1024, pairs_per_chunk // max(1, observed_pairs)))
     for offset in range(0, permutations, chunk):
         n = min(chunk, permutations - offset)
         days = np.floor(rng.uniform(start, end + 1, size=(n, len(event_days))))
-        m, t, _ = _statistics(pay_days, days, *rest)
+        m, t, _ = _statistics(pay_days, days, setup)
         null_matched.append(m)
         null_timing.append(t)
     nm = np.concatenate(null_matched) if null_matched else np.zeros(0, np.int64)
