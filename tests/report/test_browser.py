@@ -158,7 +158,9 @@ def test_script_payloads_in_the_data_never_run(browser: Any, hostile_case: Case,
     assert page.evaluate("typeof window.__xss") == "undefined"
     # The payloads are shown as text: in server-rendered tables and in the click-through details.
     assert "<script>window.__xss=1</script>" in page.locator("#summary").inner_text()
-    assert '<img src=x onerror="window.__xss=1">' in page.locator("#evidence").inner_text()
+    evidence = page.locator("#evidence").inner_text()
+    assert '<img src=x onerror="window.__xss=1">' in evidence  # document title
+    assert "</script><script>window.__xss=1</script>" in evidence  # document text
     assert page.locator("#evidence a[href^='javascript']").count() == 0
     _click_node(page, "e:ent-sponsor")
     title = page.locator("#node-details h3")

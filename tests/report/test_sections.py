@@ -63,6 +63,8 @@ def test_evidence_counts_and_chains(sample_case: Case) -> None:
     assert ev["wire-0"]["chains"] == []
     assert ev["registry"]["counts"]["statements"] == sample_case.count("statements")
     assert ev["news-1"]["wording"] == "possible"
+    assert ev["doc-hawala"]["documents"][0]["title"] == "Memo on hawala legs"
+    assert ev["doc-hawala"]["documents"][0]["excerpt"].startswith("Two hawala brokers in Vell")
 
 
 def test_attribution_chains_branch_and_cut_cycles() -> None:

@@ -168,11 +168,11 @@ def evidence(case: Case) -> list[dict[str, Any]]:
     cites: dict[str, list[str]] = defaultdict(list)
     for src, cited, _rel in e.rows("SELECT source_id, cited_source_id, relation FROM source_citations ORDER BY 1, 2"):
         cites[str(src)].append(str(cited))
-    documents: dict[str, list[str]] = defaultdict(list)
-    if has_table(case, "documents", "source_id", "title", "path"):
-        for sid, title in e.rows("SELECT source_id, coalesce(title, path) FROM documents ORDER BY source_id, 2"):
+    documents: dict[str, list[dict[str, str]]] = defaultdict(list)
+    if has_table(case, "documents", "source_id", "title", "path", "text"):
+        for sid, title, excerpt in e.rows(documents_sql(excerpt_chars=200)):
             if len(documents[str(sid)]) < 5:
-                documents[str(sid)].append(str(title))
+                documents[str(sid)].append({"title": str(title), "excerpt": str(excerpt or "")})
     out = []
     for sid, kind, title, publisher, url, published, rel, cred, notes in e.rows(
             "SELECT source_id, kind, title, publisher, url, CAST(published_at AS VARCHAR), reliability, credibility, "
@@ -183,6 +183,12 @@ def evidence(case: Case) -> list[dict[str, Any]]:
                     "counts": counts.get(str(sid), {}), "documents": documents.get(str(sid), []),
                     "chains": attribution_chains(cites, str(sid))})
     return out
+
+
+def documents_sql(excerpt_chars: int) -> str:
+    """Each source's documents with the opening of their text, so a reader sees what was said."""
+    return (f"SELECT source_id, coalesce(title, path), substr(text, 1, {int(excerpt_chars)}) FROM documents "
+            "ORDER BY source_id, 2")
 
 
 def findings_per_source_sql() -> str:

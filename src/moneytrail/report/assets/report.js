@@ -117,7 +117,8 @@
       series: [{ type: "sankey", emphasis: { focus: "adjacency" }, nodeGap: 12,
         data: s.nodes.map(function (n) { return { name: n.id, label: n.label }; }),
         links: s.links.map(function (l) { return { source: l.source, target: l.target, value: l.amount }; }),
-        label: { formatter: function (p) { return String(p.data.label); } },
+        left: 10, right: 150, nodeWidth: 14,
+        label: { formatter: function (p) { return String(p.data.label); }, width: 140, overflow: "truncate" },
         lineStyle: { color: "gradient", curveness: 0.5 } }]
     });
     window.mtReport.sankey = chart;
