@@ -41,3 +41,16 @@ def test_large_case_shows_top_findings_neighbourhood_capped(sample_case: Case) -
     # The accounts the strongest findings rest on are seeds, drawn first.
     assert {"BNK:0000000", "BNK:0000001"} <= set(scope.seed_accounts)
     assert scope.accounts[: len(scope.seed_accounts[:8])] == scope.seed_accounts[:8]
+
+
+def test_focus_follows_resolved_identities(case: Case) -> None:
+    from moneytrail.report.sample import build_sample_case
+
+    build_sample_case(case, transactions=20, accounts=10)
+    # Resolution tied a sanctions-list identity (never an account holder itself) to the broker.
+    case.engine.execute("INSERT INTO statements (statement_id, entity_id, schema, prop, value, source_id) "
+                        "VALUES ('s-alias', 'list-77', 'Person', 'name', 'Brask, Orin', 'registry')")
+    case.engine.execute("INSERT INTO entity_canonical VALUES ('list-77', 'ent-broker-2'), "
+                        "('ent-broker-2', 'ent-broker-2')")
+    assert choose_scope(case, focus="brask, orin", hops=0).accounts == ["BNK:0000003"]
+    assert choose_scope(case, focus="list-77", hops=0).accounts == ["BNK:0000003"]

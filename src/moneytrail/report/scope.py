@@ -30,14 +30,18 @@ class Scope:
 
 
 def focus_accounts_sql() -> str:
-    """Accounts a focus term names: the account itself, or accounts held by the entity (raw or
-    canonical id, or an exact name)."""
+    """Accounts a focus term names: the account itself, or accounts held by the entity, found by raw or
+    canonical id or by an exact name, so any of an entity's resolved identities leads to its accounts.
+    Takes the term five times as parameters."""
+    canonical_of_named = (
+        f"SELECT coalesce(c.canonical_id, n.entity_id) FROM ({entity_names_sql()}) n "
+        "LEFT JOIN entity_canonical c ON c.entity_id = n.entity_id WHERE lower(n.name) = lower(?)")
     return (
         "SELECT account_key FROM accounts WHERE account_key = ? "
         f"UNION SELECT h.account_key FROM ({account_holders_sql()}) h WHERE h.entity_id = ? "
-        "UNION SELECT a.account_key FROM accounts a WHERE a.holder_entity_id = ? "
-        f"UNION SELECT h.account_key FROM ({account_holders_sql()}) h JOIN ({entity_names_sql()}) n "
-        "ON n.entity_id = h.entity_id WHERE lower(n.name) = lower(?)"
+        f"OR h.entity_id IN (SELECT canonical_id FROM entity_canonical WHERE entity_id = ?) "
+        f"OR h.entity_id IN ({canonical_of_named}) "
+        "UNION SELECT a.account_key FROM accounts a WHERE a.holder_entity_id = ?"
     )
 
 
@@ -99,7 +103,7 @@ def choose_scope(case: Case, *, focus: str | None = None, hops: int | None = Non
             "UNION SELECT to_account FROM transactions ORDER BY 1")]
         return Scope(accounts=every, hops=hops or 0, complete=True, top_finding_ids=top_ids)
     if focus is not None:
-        seeds = [str(r[0]) for r in e.rows(focus_accounts_sql() + " ORDER BY 1", [focus] * 4)]
+        seeds = [str(r[0]) for r in e.rows(focus_accounts_sql() + " ORDER BY 1", [focus] * 5)]
         if not seeds:
             raise ReportError(f"--focus {focus!r}: no account, entity id or entity name in the case matches")
     else:
