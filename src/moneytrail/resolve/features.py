@@ -88,10 +88,11 @@ def block_keys(norm: str, grp: str) -> list[str]:
     "O. Dmytrenko" meets "Oleh Dmytrenko". Organisations: each core token's skeleton. A one-token
     name is its own key. Keys that are too common are dropped at blocking time.
     """
-    tokens = [t for t in norm.split() if t][:MAX_KEY_TOKENS]
+    tokens = [t for t in norm.split() if t]
     if grp == ORG_GROUP:
         cores = {skeleton(t) for t in tokens if len(t) > 2 and t not in ("llc", "jsc", "plc", "lp", "llp")}
         return sorted(f"o:{s}" for s in cores if len(s) >= 2) or ([f"o:{norm}"] if norm else [])
+    tokens = tokens[:MAX_KEY_TOKENS]
     if len(tokens) == 1:
         return [f"p:{skeleton(tokens[0]) or tokens[0]}"]
     skels = [skeleton(t) or t for t in tokens]
