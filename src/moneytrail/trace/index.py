@@ -11,8 +11,10 @@ from moneytrail.store.case import Case
 
 
 def signature_sql() -> str:
-    """What the index depends on: how many payments, their total, and the ingested files."""
-    return "SELECT count(*), coalesce(sum(amount), 0), coalesce(max(ts), TIMESTAMP '1970-01-01') FROM transactions"
+    """What the index depends on: the payments' count, a checksum of their amounts (integer
+    arithmetic, so it is the same however the engine splits the sum), and their latest time."""
+    return ("SELECT count(*), coalesce(sum(CAST(amount * 100 AS BIGINT) % 1000003), 0), "
+            "coalesce(max(ts), TIMESTAMP '1970-01-01') FROM transactions")
 
 
 def accounts_sql() -> str:
@@ -35,7 +37,7 @@ def ensure_index(case: Case) -> bool:
     """Build the index if the transactions changed since it was built; True when it was rebuilt."""
     e = case.engine
     count, total, latest = e.rows(signature_sql())[0]
-    signature = f"{count}|{float(total)!r}|{latest}|{case.input_hash()}"
+    signature = f"{count}|{total}|{latest}|{case.input_hash()}"
     current = e.scalar("SELECT signature FROM trace_index_state")
     if current == signature:
         return False
