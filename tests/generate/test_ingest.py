@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from moneytrail.detect.truth import TRUTH_TXN, load_truth
 from moneytrail.evidence.claims import read_claims_file, store_claims
@@ -10,6 +13,7 @@ from moneytrail.evidence.sources_file import ingest_sources_file
 from moneytrail.generate import GenerateConfig, generate_case
 from moneytrail.ingest import ingest_accounts, ingest_entities, ingest_events, ingest_rates, ingest_transactions
 from moneytrail.store import Case
+from moneytrail.trace import Method, TraceParams, trace
 
 
 def test_generated_case_ingests_cleanly(tmp_path: Path, case: Case) -> None:
@@ -31,6 +35,14 @@ def test_generated_case_ingests_cleanly(tmp_path: Path, case: Case) -> None:
     planted = {t for a in truth["typologies"] for t in a["txn_ids"]}
     stored = {str(r[0]) for r in case.engine.rows("SELECT txn_id FROM transactions")}
     assert planted <= stored
+    # The planted share is what a time-respecting trace finds, whichever taint rule it uses.
+    net = truth["network"]
+    cells = tuple(c["accounts"][0] for c in net["cells"])
+    for method in (Method.FIFO, Method.PROPORTIONAL):
+        result = trace(case, TraceParams(source=tuple(net["sponsor"]["accounts"]), target=cells, method=method,
+                                         max_gap=timedelta(days=30)))
+        assert result.arrived / result.source_outflow == pytest.approx(net["share_to_cells"], rel=0.01)
+        assert result.routes[0]["countries"] == net["country_route"]
 
 
 def test_amlworld_mix_ingests_cleanly(tmp_path: Path, case: Case) -> None:

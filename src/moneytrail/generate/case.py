@@ -74,7 +74,7 @@ def generate_case(out: Path, config: GenerateConfig) -> dict[str, Any]:
 
     written = ledger.txns(reported=False)
     n_background = config.transactions - len(written)
-    if n_background < config.transactions // 5:
+    if n_background < config.transactions // 10:
         raise ValueError(f"{len(written)} planted rows leave too little background in {config.transactions} "
                          "transactions: ask for more transactions or fewer typologies")
     economy = build_economy(r_bg, kinds, bank_of, desk_of_bank, currency, n_background, config.months)
@@ -134,7 +134,8 @@ def _ids(party: Party) -> list[str]:
 def _network_truth(net: Network, accounts: Accounts, txn: Any, reported: list[str]) -> dict[str, Any]:
     def member(p: Party) -> dict[str, Any]:
         keys = [accounts.key(net.account_of[p.key])] if p.key in net.account_of else []
-        return {"entity_ids": _ids(p), "accounts": keys, "name": p.names.get("docs", "")}
+        ops = [accounts.key(net.account_of[f"{p.key}_ops"])] if f"{p.key}_ops" in net.account_of else []
+        return {"entity_ids": _ids(p), "accounts": keys, "operating_accounts": ops, "name": p.names.get("docs", "")}
 
     brokers = [dict(member(b), country=b.country) for b in BROKERS]
     return {

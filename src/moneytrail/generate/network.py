@@ -1,16 +1,15 @@
 """The planted state-sponsored financing network: attacks, per-casualty payments and their funding.
 
 Money flows sponsor -> front company -> broker AE -> broker TR -> broker TJ -> cell commanders. Each
-quarter's payments to cells are funded by one tranche sent down the chain 40 to 15 days before the
-quarter starts, every broker keeping a 3% commission and the front 2%, so money always reaches a hop
-before it leaves it. Some broker legs are hawala and some cell payments cash: those exist only in
-documents (reported_transfers.csv).
+payment to a cell is funded down the chain within days of the attack it pays for, every broker keeping
+a 3% commission and the front 2%, so money always reaches a hop before it leaves it. Some broker legs
+are hawala and some cell payments cash: those exist only in documents (reported_transfers.csv).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -79,6 +78,10 @@ def add_party_accounts(accounts: Accounts, hexids: HexIds, banks: dict[str, list
         bank = banks[party.country][i % len(banks[party.country])]
         out[party.key] = accounts.add(bank, hexids.take(1)[0], entity_id("kyc", party.key), party.names["kyc"],
                                       Kind.NAMED, currency=currency, with_iban=True)
+    for i, party in enumerate((FRONT, *BROKERS)):  # day-to-day business runs on a second account
+        bank = banks[party.country][(i + 1) % len(banks[party.country])]
+        out[f"{party.key}_ops"] = accounts.add(bank, hexids.take(1)[0], entity_id("kyc", party.key),
+                                               party.names["kyc"], Kind.NAMED, with_iban=True)
     return out
 
 
@@ -100,93 +103,97 @@ def plant_network(rng: np.random.Generator, ledger: Ledger, accounts: Accounts, 
     t1 = rates.months[-1] - timedelta(days=30)
     attacks = _attacks(rng, n_attacks, t0, t1, cells=True, prefix=10_001)
     control = _attacks(rng, n_control, t0, t1, cells=False, prefix=20_001)
-    usd_i = rates.index("USD")
-    tj = account_of["broker_tj"]
-    # Cell payments: most attacks are paid a few days later, a fixed price per casualty +-5%.
+    # Most attacks are paid, a fixed price per casualty +-5%; a few payments answer no attack.
     unpaid = set(rng.choice(len(attacks), size=max(2, len(attacks) // 5), replace=False).tolist())
-    payments: list[tuple[int, int, float, Attack | None]] = []
-    for i, paid_attack in enumerate(attacks):
-        if i in unpaid:
-            continue
-        ts = int((paid_attack.date + timedelta(days=float(rng.uniform(2, 9)))).timestamp())
-        payments.append((ts, account_of[COMMANDERS[paid_attack.cell].key],
-                         round(paid_attack.casualties * price * float(rng.uniform(0.95, 1.05)), 2), paid_attack))
-    for _ in range(3):  # payments tied to no attack
-        day = int(rng.integers(0, (t1 - t0).days))
+    orders: list[tuple[datetime, int, float, Attack | None]] = []
+    for i, attack in enumerate(attacks):
+        if i not in unpaid:
+            orders.append((attack.date, account_of[COMMANDERS[attack.cell].key],
+                           round(attack.casualties * price * float(rng.uniform(0.95, 1.05)), 2), attack))
+    for _ in range(3):
         cell = COMMANDERS[int(rng.integers(0, len(COMMANDERS)))]
-        payments.append((int((t0 + timedelta(days=day)).timestamp()), account_of[cell.key],
-                         round(price * float(rng.integers(3, 9)), 2), None))
-    payments.sort(key=lambda p: p[0])
+        orders.append((t0 + timedelta(days=int(rng.integers(0, (t1 - t0).days))), account_of[cell.key],
+                       round(price * float(rng.integers(3, 9)), 2), None))
+    orders.sort(key=lambda o: o[0])
     unattached: list[int] = []
-    quarter_need: dict[int, float] = {}
-    for k, (ts, cell_account, usd, attack) in enumerate(payments):
-        cash = k % 4 == 3
-        row = ledger.add(ts, tj, cell_account, usd, usd_i, "cash" if cash else "wire", CASH_DOC if cash else "")
-        if attack is None:
-            unattached.append(row)
-        else:
-            attack.paid = True
-            attack.payment_rows.append(row)
-        q = _quarter(datetime.fromtimestamp(ts, UTC))
-        quarter_need[q] = quarter_need.get(q, 0.0) + usd
-    tranches, sponsor_usd = _fund(rng, ledger, rates, account_of, quarter_need)
-    cover = _cover(rng, ledger, accounts, rates, account_of, t0, t1)
-    return Network(account_of, attacks, control, unattached, tranches, sponsor_usd,
-                   sum(p[2] for p in payments), price, cover)
-
-
-def _quarter(d: datetime) -> int:
-    return d.year * 4 + (d.month - 1) // 3
-
-
-def _quarter_start(q: int) -> datetime:
-    return datetime(q // 4, (q % 4) * 3 + 1, 1, tzinfo=UTC)
-
-
-def _fund(rng: np.random.Generator, ledger: Ledger, rates: RateTable, account_of: dict[str, int],
-          quarter_need: dict[int, float]) -> tuple[list[dict[str, list[int]]], float]:
-    """One tranche per quarter, sized backwards from what the cells are paid that quarter."""
-    usd_i, rub_i = rates.index("USD"), rates.index("RUB")
-    edges = [int(m.timestamp()) for m in rates.months]
-    hops = [("sponsor", "front", 40, 0.98), ("front", "broker_ae", 32, 0.97),
-            ("broker_ae", "broker_tr", 24, 0.97), ("broker_tr", "broker_tj", 15, 0.97)]
-    tranches: list[dict[str, list[int]]] = []
+    chains: list[dict[str, list[int]]] = []
     sponsor_usd = 0.0
-    for n, q in enumerate(sorted(quarter_need)):
-        amounts = [quarter_need[q]]
-        for *_, keep in reversed(hops):
-            amounts.insert(0, amounts[0] / keep)
-        rows: dict[str, list[int]] = {}
-        for h, (src, dst, days_before, _) in enumerate(hops):
-            ts = int((_quarter_start(q) - timedelta(days=days_before)).timestamp()) + int(rng.integers(0, 6 * 3600))
-            usd = round(amounts[h], 2)
-            a, b = account_of[src], account_of[dst]
-            if src == "sponsor":
-                month = int(np.searchsorted(edges, ts, side="right") - 1)
-                local = round(usd / float(rates.usd[rub_i, month]), 2)
-                rows[f"{src}>{dst}"] = [ledger.add(ts, a, b, local, rub_i, "wire")]
-                sponsor_usd += usd
-            elif src == "broker_ae" and n % 2 == 1:  # part wire, part hawala known only from the court file
-                wire = round(usd * 0.6, 2)
-                rows[f"{src}>{dst}"] = [ledger.add(ts, a, b, wire, usd_i, "wire"),
-                                        ledger.add(ts + 3600, a, b, round(usd - wire, 2), usd_i, "hawala", COURT_DOC)]
-            elif src == "broker_tr" and n % 3 == 0:
-                rows[f"{src}>{dst}"] = [ledger.add(ts, a, b, usd, usd_i, "hawala", COURT_DOC)]
-            else:
-                rows[f"{src}>{dst}"] = [ledger.add(ts, a, b, usd, usd_i, "wire")]
-        tranches.append(rows)
-    return tranches, sponsor_usd
+    for k, (when, cell_account, usd, paid_attack) in enumerate(orders):
+        rows, sent, paid_row = _chain(rng, ledger, rates, account_of, k, when, cell_account, usd)
+        chains.append(rows)
+        sponsor_usd += sent
+        if paid_attack is None:
+            unattached.append(paid_row)
+        else:
+            paid_attack.paid = True
+            paid_attack.payment_rows.append(paid_row)
+    cover = _cover(rng, ledger, accounts, rates, account_of, t0, t1)
+    return Network(account_of, attacks, control, unattached, chains, sponsor_usd,
+                   sum(o[2] for o in orders), price, cover)
+
+
+def _chain(rng: np.random.Generator, ledger: Ledger, rates: RateTable, account_of: dict[str, int], k: int,
+           when: datetime, cell_account: int, usd: float) -> tuple[dict[str, list[int]], float, int]:
+    """One payment's journey: sponsor -> front -> AE -> TR -> TJ -> cell, each hop hours after the last.
+
+    Amounts are grossed up backwards for the front's 2% and each broker's 3%, so every hop forwards
+    what arrived minus its fee and money always reaches a hop before it leaves it. Every second AE->TR
+    leg is part hawala, every third TR->TJ leg all hawala, every fourth cell payment cash: those legs
+    exist only in documents."""
+    usd_i, rub_i = rates.index("USD"), rates.index("RUB")
+    hops = [("sponsor", "front", 0.98), ("front", "broker_ae", 0.97), ("broker_ae", "broker_tr", 0.97),
+            ("broker_tr", "broker_tj", 0.97)]
+    amounts = [usd]
+    for *_, keep in reversed(hops):
+        amounts.insert(0, amounts[0] / keep)
+    ts = int(when.timestamp()) + int(rng.integers(4 * 3600, 12 * 3600))
+    rows: dict[str, list[int]] = {}
+    edges = [int(m.timestamp()) for m in rates.months]
+    for h, (src, dst, _) in enumerate(hops):
+        a, b, amount = account_of[src], account_of[dst], round(amounts[h], 2)
+        if src == "sponsor":  # the unit pays in roubles at the month's rate
+            month = int(np.searchsorted(edges, ts, side="right") - 1)
+            rows[f"{src}>{dst}"] = [ledger.add(ts, a, b, round(amount / float(rates.usd[rub_i, month]), 2),
+                                               rub_i, "wire")]
+        elif src == "broker_ae" and k % 2 == 1:
+            wire = round(amount * 0.6, 2)
+            rows[f"{src}>{dst}"] = [ledger.add(ts, a, b, wire, usd_i, "wire"),
+                                    ledger.add(ts + 1800, a, b, round(amount - wire, 2), usd_i, "hawala", COURT_DOC)]
+        elif src == "broker_tr" and k % 3 == 0:
+            rows[f"{src}>{dst}"] = [ledger.add(ts, a, b, amount, usd_i, "hawala", COURT_DOC)]
+        else:
+            rows[f"{src}>{dst}"] = [ledger.add(ts, a, b, amount, usd_i, "wire")]
+        if src != "sponsor":
+            _sweep(rng, ledger, account_of, rows, src, ts, amounts[h - 1] - amounts[h], usd_i)
+        ts += int(rng.integers(6 * 3600, 20 * 3600))
+    ts += int(rng.integers(12 * 3600, 4 * 86_400))
+    cash = k % 4 == 3
+    paid = ledger.add(ts, account_of["broker_tj"], cell_account, usd, usd_i, "cash" if cash else "wire",
+                      CASH_DOC if cash else "")
+    rows["broker_tj>cell"] = [paid]
+    _sweep(rng, ledger, account_of, rows, "broker_tj", ts, amounts[-2] - usd, usd_i)
+    return rows, round(amounts[0], 2), paid
+
+
+def _sweep(rng: np.random.Generator, ledger: Ledger, account_of: dict[str, int], rows: dict[str, list[int]],
+           firm: str, after: int, fee: float, usd_i: int) -> None:
+    """The firm moves its fee to its operating account soon after forwarding, so the conduit account
+    is empty between payments and no old money is left for a taint rule to mix with."""
+    ts = after + int(rng.integers(3600, 6 * 3600))
+    rows[f"{firm}>fee"] = [ledger.add(ts, account_of[firm], account_of[f"{firm}_ops"], round(fee, 2), usd_i, "wire")]
 
 
 def _cover(rng: np.random.Generator, ledger: Ledger, accounts: Accounts, rates: RateTable,
            account_of: dict[str, int], t0: datetime, t1: datetime) -> list[int]:
-    """Ordinary business of the front and the brokers: customers pay in, the firm pays a supplier within days."""
+    """Ordinary business of the front and the brokers, on their operating accounts: customers pay in, the
+    firm pays a supplier within days. The conduit accounts carry only the network's money, so any taint
+    rule (FIFO, proportional) finds the same share reaching the cells."""
     pool = np.flatnonzero(accounts.kinds() == Kind.COMPANY)
     cur = accounts.currency_index()
     rows: list[int] = []
     span = int((t1 - t0).total_seconds())
     for key in ("front", "broker_ae", "broker_tr", "broker_tj"):
-        firm = account_of[key]
+        firm = account_of[f"{key}_ops"]
         for _ in range(20):
             ts = int(t0.timestamp()) + int(rng.integers(0, span))
             customer, supplier = (int(x) for x in rng.choice(pool, size=2, replace=False))

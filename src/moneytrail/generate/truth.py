@@ -7,7 +7,9 @@ Schema (native format; ids are those written in the case files)::
       "period": {"start": "2021-01-01T00:00:00Z", "end": "..."},
       "reporting_threshold": 10000.0,
       "network": {
-        "sponsor":  {"entity_ids": [...], "accounts": ["{bank_id}:{account_id}"]},
+        "sponsor":  {"entity_ids": [...], "accounts": ["{bank_id}:{account_id}"], "name": "..."},
+        # accounts carry only the network's money; the front's and brokers' "operating_accounts" hold
+        # their ordinary business (same holder), so every taint rule gives the same share
         "officer":  {"entity_ids": [...], "accounts": [...]},
         "front":    {"entity_ids": [...], "accounts": [...]},
         "brokers":  [{"entity_ids": [...], "accounts": [...], "country": "ae"}, ...],  # in route order
@@ -15,9 +17,9 @@ Schema (native format; ids are those written in the case files)::
         "group": {"entity_ids": [...], "name": "..."}, "control_group": {"entity_ids": [...], "name": "..."},
         "price_per_casualty": float, "currency": "USD",
         "sponsor_usd": float, "cells_usd": float,
-        "share_to_cells": float,            # cells_usd / sponsor_usd, in USD at each transfer's date
+        "share_to_cells": float,   # cells_usd / sponsor_usd (USD at each transfer's month); fees stay behind
         "country_route": ["ru", "ae", "tr", "tj", "af"],
-        "tranches": [{"sponsor>front": [txn_id], "front>broker_ae": [...], ...}],  # hop -> txn ids
+        "tranches": [{"sponsor>front": [txn_id], ..., "broker_tj>cell": [...]}],  # one per paid order
         "unattached_payment_txn_ids": [...],
         "reported_txn_ids": [...]           # rows of reported_transfers.csv
       },
