@@ -63,3 +63,14 @@ def test_pages_escape_data_and_forbid_scripts(client: TestClient) -> None:
 def test_read_only(client: TestClient) -> None:
     assert client.post("/api/search").status_code == 405
     assert client.delete("/api/findings/x").status_code == 405
+
+
+def test_entity_with_statements_accounts_and_sources(client: TestClient) -> None:
+    data = client.get("/api/entities/ent-sponsor").json()
+    assert data["accounts"] == ["BNK:0000000"]
+    names = [s for s in data["statements"] if s["prop"] == "name"]
+    assert names[0]["value"].startswith("<script>") and names[0]["source_title"].startswith("Company registry")
+    assert {f["typology"] for f in data["findings"]} == {"follow"}
+    page = client.get("/entities/ent-sponsor")
+    assert page.status_code == 200 and "&lt;script&gt;window.__xss" in page.text and "<script>" not in page.text
+    assert client.get("/api/entities/nobody").status_code == 404

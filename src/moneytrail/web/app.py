@@ -64,6 +64,14 @@ def create_app(case_path: Path) -> FastAPI:
             raise HTTPException(404, f"no account {key!r} in this case")
         return found
 
+    @app.get("/api/entities/{entity_id}")
+    def api_entity(entity_id: str) -> dict[str, Any]:
+        with lock:
+            found = queries.entity(case, entity_id)
+        if found is None:
+            raise HTTPException(404, f"no entity {entity_id!r} in this case")
+        return found
+
     @app.get("/api/findings/{finding_id}")
     def api_finding(finding_id: str) -> dict[str, Any]:
         with lock:
@@ -87,6 +95,14 @@ def create_app(case_path: Path) -> FastAPI:
         if found is None:
             return page("missing", status_code=404, what=f"account {key}")
         return page("account", **found)
+
+    @app.get("/entities/{entity_id}", response_class=HTMLResponse)
+    def entity_page(entity_id: str) -> HTMLResponse:
+        with lock:
+            found = queries.entity(case, entity_id)
+        if found is None:
+            return page("missing", status_code=404, what=f"entity {entity_id}")
+        return page("entity", **found)
 
     @app.get("/findings/{finding_id}", response_class=HTMLResponse)
     def finding_page(finding_id: str) -> HTMLResponse:

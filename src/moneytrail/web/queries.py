@@ -77,3 +77,27 @@ def finding(case: Case, finding_id: str) -> dict[str, Any] | None:
         "UNION SELECT st.source_id FROM finding_refs r JOIN statements st ON st.statement_id = r.ref_id "
         "WHERE r.finding_id = ? AND r.ref_kind = 'statement') ORDER BY s.source_id", [finding_id] * 4).to_pylist()
     return {"finding": rows[0], "refs": refs, "sources": sources}
+
+
+def entity(case: Case, entity_id: str) -> dict[str, Any] | None:
+    """An entity under its canonical id: every statement about any of its identities, with the source
+    saying it, the accounts it holds and the findings citing it."""
+    e = case.engine
+    canonical = str(e.scalar("SELECT coalesce((SELECT canonical_id FROM entity_canonical WHERE entity_id = ?), ?)",
+                             [entity_id, entity_id]))
+    statements = e.query(
+        "SELECT st.entity_id, st.schema, st.prop, st.value, st.source_id, s.title AS source_title, "
+        "s.reliability, s.credibility FROM statements st LEFT JOIN sources s ON s.source_id = st.source_id "
+        "LEFT JOIN entity_canonical c ON c.entity_id = st.entity_id "
+        "WHERE coalesce(c.canonical_id, st.entity_id) = ? ORDER BY st.prop, st.value, st.source_id LIMIT 500",
+        [canonical]).to_pylist()
+    if not statements:
+        return None
+    accounts = [str(r[0]) for r in e.rows(
+        f"SELECT account_key FROM ({account_holders_sql()}) h WHERE h.entity_id = ? ORDER BY 1", [canonical])]
+    findings = e.query(
+        "SELECT DISTINCT f.finding_id, f.kind, f.typology, f.title, f.score, f.wording FROM findings f "
+        "JOIN finding_refs r ON r.finding_id = f.finding_id WHERE r.ref_kind = 'entity' AND (r.ref_id = ? "
+        "OR r.ref_id IN (SELECT entity_id FROM entity_canonical WHERE canonical_id = ?)) "
+        "ORDER BY f.score DESC, f.finding_id", [canonical, canonical]).to_pylist()
+    return {"entity_id": canonical, "statements": statements, "accounts": accounts, "findings": findings}
