@@ -8,7 +8,9 @@ builds one Finding per group citing every transaction, account and source it res
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,13 +31,49 @@ def amount_sql(alias: str = "") -> str:
     return f"coalesce({p}amount_rc, {p}amount)"
 
 
-def edges_sql(min_amount: float = 0.0) -> str:
+EDGES_TABLE = "_detect_edges"
+_prepared: dict[int, int] = {}
+
+
+def all_edges_sql() -> str:
     """Every transfer between two different accounts, with its day bucket and comparable amount."""
     return (
         f"SELECT txn_id, ts, from_account AS src, to_account AS dst, {amount_sql()} AS amt, "
-        f"{day_number_sql('ts')} AS d, channel, source_id FROM transactions "
-        f"WHERE from_account <> to_account AND {amount_sql()} >= {float(min_amount)!r}"
+        f"{day_number_sql('ts')} AS d, channel, source_id FROM transactions WHERE from_account <> to_account"
     )
+
+
+def edges_sql(min_amount: float = 0.0) -> str:
+    """The edges prepared for this run (see ``prepared_edges``), at least ``min_amount`` each."""
+    return f"SELECT * FROM {EDGES_TABLE} WHERE amt >= {float(min_amount)!r}"
+
+
+@contextmanager
+def prepared_edges(case: Case) -> Iterator[None]:
+    """Materialise the edges once for all detectors of a run (re-entrant); dropped at the end."""
+    key = id(case.engine)
+    if not _prepared.get(key):
+        case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {EDGES_TABLE} AS {all_edges_sql()}")
+    _prepared[key] = _prepared.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        _prepared[key] -= 1
+        if not _prepared[key]:
+            del _prepared[key]
+            case.engine.execute(f"DROP TABLE IF EXISTS {EDGES_TABLE}")
+
+
+Detect = Callable[[Any, Case, Mapping[str, Any]], list[Finding]]
+
+
+def uses_edges(method: Detect) -> Detect:
+    """Decorate a detector's ``detect`` so it can run alone as well as inside ``run_detectors``."""
+    @functools.wraps(method)
+    def wrapper(self: Any, case: Case, params: Mapping[str, Any]) -> list[Finding]:
+        with prepared_edges(case):
+            return method(self, case, params)
+    return wrapper
 
 
 def case_days_sql() -> str:
@@ -174,7 +212,7 @@ def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str,
             score=round(group.score, 6), refs=group_refs(group), params=dict(params), query=query,
             input_hash="", start=group.start, end=group.end,
             amount=round(sum(m.amount for m in group.members), 2), currency=currency,
-            grade=_weakest(grades.get(m.source_id) for m in group.members),
+            grade=_weakest(grades.get(s) for s in {m.source_id for m in group.members}),
             details={"group": group.key, "metrics": group.metrics,
                      "transactions": len(group.members),
                      # Read (and dropped) by merge.py to total merged findings without double counting.

@@ -9,7 +9,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.detect.base import Group, build_findings, components, edges_sql, money, plural, short_list, span_text
+from moneytrail.detect.base import (
+    Group,
+    build_findings,
+    components,
+    edges_sql,
+    money,
+    plural,
+    short_list,
+    span_text,
+    uses_edges,
+)
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import score_sql
 from moneytrail.model.finding import Finding
@@ -61,6 +71,7 @@ class Bipartite:
     defaults: Mapping[str, Any] = {"window_days": 3, "min_shared_senders": 2, "max_sender_degree": 10,
                                    "min_amount": 0.0, "max_findings": 20000}
 
+    @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         pairs = copaid_sql(params)
         engine = case.engine

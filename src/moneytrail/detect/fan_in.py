@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, money, plural, span_text
+from moneytrail.detect.base import Group, build_findings, money, plural, span_text, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.detect.star import (
     STAR_DEFAULTS,
@@ -47,6 +47,7 @@ class FanIn:
     description = "Many distinct senders pay one account within a short window, unusually for it and its peers."
     defaults: Mapping[str, Any] = dict(STAR_DEFAULTS)
 
+    @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         window = int(params["window_days"])
 

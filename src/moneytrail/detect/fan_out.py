@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, money, plural, span_text
+from moneytrail.detect.base import Group, money, plural, span_text, uses_edges
 from moneytrail.detect.fan_in import background_text, run_star
 from moneytrail.detect.registry import register
 from moneytrail.detect.star import STAR_DEFAULTS
@@ -19,6 +19,7 @@ class FanOut:
     description = "One account pays many distinct receivers within a short window, unusually for it and its peers."
     defaults: Mapping[str, Any] = dict(STAR_DEFAULTS)
 
+    @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         window = int(params["window_days"])
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, quote, short_list, span_text
+from moneytrail.detect.base import (
+    Group,
+    build_findings,
+    edges_sql,
+    money,
+    plural,
+    quote,
+    short_list,
+    span_text,
+    uses_edges,
+)
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import score_sql
 from moneytrail.model.finding import Finding, FindingRef
@@ -109,6 +119,7 @@ class FrontCompany:
         "min_signals": 2, "round_unit": 1000.0, "onward_days": 10, "min_amount": 0.0, "max_findings": 5000,
     }
 
+    @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         engine = case.engine
         members = front_members_sql(params)

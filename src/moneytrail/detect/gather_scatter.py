@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text
+from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import score_sql
 from moneytrail.detect.star import star_episodes_sql
@@ -59,6 +59,7 @@ class GatherScatter:
     defaults: Mapping[str, Any] = {"window_days": 6, "min_in_degree": 3, "min_out_degree": 3,
                                    "min_amount": 0.0, "min_z": 1.5, "max_findings": 20000}
 
+    @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         common = {"window_days": params["window_days"], "min_amount": params["min_amount"],
                   "min_z": params["min_z"]}

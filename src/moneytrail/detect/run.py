@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from moneytrail.detect.base import prepared_edges
 from moneytrail.detect.merge import merge_overlapping
 from moneytrail.detect.registry import Detector, detectors, resolve_params
 from moneytrail.model.finding import Finding
@@ -57,22 +58,30 @@ def run_detectors(case: Case, typologies: Iterable[str] | None = None, overrides
         raise ValueError(f"parameters given for typologies not being run: {', '.join(sorted(stray))}")
     input_hash = case.input_hash()
     everything: list[Finding] = []
-    for detector in chosen:
-        params = resolve_params(detector, overrides.get(detector.typology, {}))
-        started = time.perf_counter()
-        raw = detector.detect(case, params)
-        for f in raw:
-            f.kind = "typology"
-            f.typology = detector.typology
-            f.input_hash = input_hash
-            f.params = dict(params)
-        found = merge_overlapping(raw)
-        for rank, f in enumerate(found, start=1):
-            f.details["rank_in_typology"] = rank
-        if store:
-            write_findings(case, found, replace_kind=("typology", detector.typology))
-        if timings is not None:
-            timings[detector.typology] = time.perf_counter() - started
-        everything.extend(found)
+    with prepared_edges(case):
+        for detector in chosen:
+            everything.extend(_run_one(case, detector, overrides.get(detector.typology, {}), input_hash, store,
+                                       timings))
     everything.sort(key=lambda f: (-f.score, f.typology, f.title))
     return everything
+
+
+def _run_one(case: Case, detector: Detector, overrides: Mapping[str, Any], input_hash: str, store: bool,
+             timings: dict[str, float] | None) -> list[Finding]:
+    """Resolve thresholds, detect, stamp provenance, merge overlaps, rank and store one typology."""
+    params = resolve_params(detector, overrides)
+    started = time.perf_counter()
+    raw = detector.detect(case, params)
+    for f in raw:
+        f.kind = "typology"
+        f.typology = detector.typology
+        f.input_hash = input_hash
+        f.params = dict(params)
+    found = merge_overlapping(raw)
+    for rank, f in enumerate(found, start=1):
+        f.details["rank_in_typology"] = rank
+    if store:
+        write_findings(case, found, replace_kind=("typology", detector.typology))
+    if timings is not None:
+        timings[detector.typology] = time.perf_counter() - started
+    return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text
+from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import MIN_PEERS, peer_stats_sql, robust_z_sql, score_sql
 from moneytrail.model.finding import Finding
@@ -69,6 +69,7 @@ class ScatterGather:
                                    "min_ratio": 0.5, "max_ratio": 1.5, "min_amount": 0.0,
                                    "max_findings": 20000}
 
+    @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         paths = two_leg_paths_sql(params)
         engine = case.engine

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.detect.base import Group, build_findings, components, money, plural, short_list, span_text
+from moneytrail.detect.base import Group, build_findings, components, money, plural, short_list, span_text, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.detect.scatter_gather import two_leg_paths_sql
 from moneytrail.detect.scoring import score_sql
@@ -58,6 +58,7 @@ class Stack:
     defaults: Mapping[str, Any] = {"window_days": 6, "max_intermediary_degree": 4, "min_ratio": 0.9,
                                    "max_ratio": 1.1, "min_amount": 0.0, "max_findings": 20000}
 
+    @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         paths = two_leg_paths_sql(params)
         engine = case.engine

@@ -1,10 +1,9 @@
 """Windowed star detection shared by fan-in, fan-out and gather-scatter.
 
-Portable plan: aggregate to (hub, counterparty, day); a counterparty is *new* on a day when it had
-not dealt with the hub in the ``window_days`` before (lag over the pair). A range window over day
-numbers then sums the new counterparties of the last ``window_days`` days: a count of distinct
-counterparties that ignores regulars (a shop's returning customers, a salary payer) and is exact for
-one-off payers such as mules; the exact distinct count is taken afterwards on the extracted episode.
+Portable plan: a counterparty is *new* to a hub on the first day it deals with it (one aggregation
+over (hub, counterparty)); a range window over day numbers sums the new counterparties of the last
+``window_days`` days. Regulars — a shop's returning customers, a payroll's staff — count once, so a
+steady or periodic business does not look like a burst, while one-off payers such as mules all count.
 Windows both big enough and unusual against the background (``scoring``) are chained into episodes —
 qualifying days less than a window apart — and an episode's transactions are all the hub's transfers
 in its span.
@@ -36,37 +35,34 @@ def ends(direction: str) -> tuple[str, str]:
     raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
 
 
-def star_windows_sql(direction: str, window_days: int, min_amount: float) -> str:
-    """Per (hub, day): counterparties, transfers and amount in the window ending that day, and z-scores
-    against the hub's own history (z_own) and its activity peers (z_peer)."""
+def star_windows_sql(direction: str, window_days: int, min_amount: float, min_cp: int = 1) -> str:
+    """Per (hub, day) with at least ``min_cp``: new counterparties in the window ending that day, and
+    z-scores against the hub's own history (z_own) and its activity peers (z_peer)."""
     hub, cp = ends(direction)
     w = int(window_days)
     return f"""
 WITH e AS ({edges_sql(min_amount)}),
-pair AS (SELECT {hub} AS hub, {cp} AS cp, d, count(*) AS n_tx, sum(amt) AS amt FROM e GROUP BY {hub}, {cp}, d),
-fresh AS (SELECT hub, d, n_tx, amt,
-                 CASE WHEN d - lag(d) OVER (PARTITION BY hub, cp ORDER BY d) < {w} THEN 0 ELSE 1 END AS is_new
-          FROM pair),
-daily AS (SELECT hub, d, sum(is_new) AS n_cp, sum(n_tx) AS n_tx, sum(amt) AS amt FROM fresh GROUP BY hub, d),
-win AS (SELECT hub, d, sum(n_cp) OVER w AS win_cp, sum(n_tx) OVER w AS win_tx, sum(amt) OVER w AS win_amt
-        FROM daily WINDOW w AS (PARTITION BY hub ORDER BY d RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)),
-acct AS (SELECT hub, sum(n_cp) AS tot_cp, sum(n_tx) AS tot_tx FROM daily GROUP BY hub),
-top AS (SELECT hub, max(win_cp) AS peak FROM win GROUP BY hub),
+first AS (SELECT {hub} AS hub, min(d) AS d FROM e GROUP BY {hub}, {cp}),
+daily AS (SELECT hub, d, count(*) AS n_cp FROM first GROUP BY hub, d),
+win AS (SELECT hub, d, sum(n_cp) OVER (PARTITION BY hub ORDER BY d RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)
+               AS win_cp
+        FROM daily),
+acct AS (SELECT hub, sum(n_cp) AS tot_cp FROM daily GROUP BY hub),
 -- Each account's busiest window, banded by its activity outside that window (so a burst does not
 -- move its own account into a busier peer group).
-peak AS (SELECT w.hub, t.peak, {activity_band_sql('max(a.tot_tx) - max(w.win_tx)')} AS band
-         FROM win w JOIN top t ON t.hub = w.hub AND w.win_cp = t.peak JOIN acct a ON a.hub = w.hub
-         GROUP BY w.hub, t.peak),
+peak AS (SELECT w.hub, max(w.win_cp) AS peak, {activity_band_sql('max(a.tot_cp) - max(w.win_cp)')} AS band
+         FROM win w JOIN acct a ON a.hub = w.hub GROUP BY w.hub),
 peer AS ({peer_stats_sql('peak', 'peak', 'band')}),
 everyone AS ({overall_stats_sql('peak', 'peak')}),
 n AS ({case_days_sql()})
-SELECT w.hub, w.d, w.win_cp, w.win_tx, w.win_amt,
+SELECT w.hub, w.d, w.win_cp,
        {own_expected_sql('a.tot_cp', 'w.win_cp', w, '(SELECT * FROM n)')} AS expected_own,
        coalesce(s.med, o.med) AS peer_median,
        {poisson_z_sql('w.win_cp', own_expected_sql('a.tot_cp', 'w.win_cp', w, '(SELECT * FROM n)'))} AS z_own,
        {robust_z_sql('w.win_cp', 'coalesce(s.med, o.med)', 'coalesce(s.mad, o.mad)')} AS z_peer
 FROM win w JOIN acct a ON a.hub = w.hub CROSS JOIN everyone o
-LEFT JOIN peer s ON s.band = {activity_band_sql('a.tot_tx - w.win_tx')}
+LEFT JOIN peer s ON s.band = {activity_band_sql('a.tot_cp - w.win_cp')}
+WHERE w.win_cp >= {int(min_cp)}
 """
 
 
@@ -74,7 +70,7 @@ def star_episodes_sql(direction: str, params: Mapping[str, Any]) -> str:
     """(hub, ep, d0, d1, peak_cp, z_own, z_peer, z, expected_own, peer_median): unusual bursts."""
     w = int(params["window_days"])
     return f"""
-WITH s AS ({star_windows_sql(direction, w, float(params["min_amount"]))}),
+WITH s AS ({star_windows_sql(direction, w, float(params["min_amount"]), int(params["min_degree"]))}),
 q AS (SELECT *, least(z_own, z_peer) AS z FROM s
       WHERE win_cp >= {int(params["min_degree"])} AND least(z_own, z_peer) >= {float(params["min_z"])!r}),
 q2 AS (SELECT *, CASE WHEN d - lag(d) OVER (PARTITION BY hub ORDER BY d) < {w} THEN 0 ELSE 1 END AS brk

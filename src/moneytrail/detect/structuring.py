@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text
+from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import poisson_z_sql, score_sql
 from moneytrail.model.finding import Finding
@@ -75,6 +75,7 @@ class Structuring:
     defaults: Mapping[str, Any] = {"threshold": 10000.0, "margin": 0.1, "window_days": 30, "min_deposits": 3,
                                    "min_z": 2.0, "channel": "", "max_findings": 20000}
 
+    @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         episodes = structuring_episodes_sql(params)
         engine = case.engine
