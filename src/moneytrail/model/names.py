@@ -85,6 +85,11 @@ def normalize_name(text: str, schema: str | None = None) -> str:
     forms are rewritten to rigour's generic compare form: "ООО Ромашка" and "Romashka Ltd" give
     "llc romashka" and "romashka llc". For people, titles such as "Mr" or "Dr" are removed.
     """
+    return normalize_name_uncached(text, schema)
+
+
+def normalize_name_uncached(text: str, schema: str | None = None) -> str:
+    """``normalize_name`` without the cache, for bulk work over distinct names."""
     if is_person(schema):
         tokens = _clean(text).split()
         while len(tokens) > 1 and _is_title(tokens[0]):
@@ -101,9 +106,9 @@ def legal_form(text: str) -> str | None:
     return str(found[-1][1]) if found else None
 
 
-def _name_tokens(text: str, schema: str | None) -> tuple[list[str], list[str]]:
-    """(core tokens, legal-form tokens) of a normalised name."""
-    norm = normalize_name(text, schema)
+def _name_tokens(text: str, schema: str | None, normalized: bool = False) -> tuple[list[str], list[str]]:
+    """(core tokens, legal-form tokens) of a name (already normalised when ``normalized``)."""
+    norm = text if normalized else normalize_name(text, schema)
     if is_person(schema):
         return norm.split(), []
     forms = {str(f[1]) for f in extract_org_types(norm, generic=True)}
@@ -185,15 +190,16 @@ def _token_match(a: str, b: str, allow_initials: bool) -> TokenMatch | None:
     return None
 
 
-def compare_names(a: str, b: str, schema: str = "Person") -> NameComparison:
+def compare_names(a: str, b: str, schema: str = "Person", *, normalized: bool = False) -> NameComparison:
     """Align the tokens of two names, best pairs first, and score the alignment.
 
     Order does not matter; each token pairs at most once. The score is the mean weight over the
     longer name's tokens, so a missing middle name costs less than a different first name.
+    ``normalized=True`` says both names already went through ``normalize_name`` (saves the work).
     """
     person = is_person(schema)
-    ta, fa = _name_tokens(a, schema)
-    tb, fb = _name_tokens(b, schema)
+    ta, fa = _name_tokens(a, schema, normalized)
+    tb, fb = _name_tokens(b, schema, normalized)
     if not ta or not tb:
         return NameComparison(0.0, (), tuple(ta + tb))
     candidates = [(m.weight, i, j, m) for i, x in enumerate(ta) for j, y in enumerate(tb)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
-from moneytrail.model.names import normalize_name, skeleton, skeleton_key
+from moneytrail.model.names import normalize_name_uncached, skeleton, skeleton_key
 
 PERSON_GROUP, ORG_GROUP = "person", "org"
 PARTY_SCHEMATA = ("Person", "Company", "Organization", "LegalEntity", "PublicBody")
@@ -124,7 +124,7 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     key_val: list[str] = []
     for i, item in enumerate(distinct):
         grp, name = item.split("\x1f", 1)
-        norm = normalize_name(name, "Person" if grp == PERSON_GROUP else "Company")
+        norm = normalize_name_uncached(name, "Person" if grp == PERSON_GROUP else "Company")
         norms.append(norm)
         nkeys.append(" ".join(sorted(norm.split())))
         skeys.append(skeleton_key(norm))

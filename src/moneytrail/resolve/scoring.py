@@ -150,32 +150,30 @@ def evidence_sql(left_evidence: str, right_props: str) -> str:
 
 def scored_sql(best_names: str, evidence: str, population: int, keep_below: float, thresholds: Thresholds) -> str:
     """Sum the weights, turn them into a probability and a decision, and write the explanation."""
-    rarity = (f"CASE WHEN {int(population)} >= {MIN_POPULATION} AND b.name_score >= {RARITY_MIN_NAME} "
-              f"THEN least({RARITY_CAP}, greatest(0.0, ln({RARE_AT} / b.key_freq))) ELSE 0.0 END")
+    rarity = (f"CASE WHEN {int(population)} >= {MIN_POPULATION} AND n.name_score >= {RARITY_MIN_NAME} "
+              f"THEN least({RARITY_CAP}, greatest(0.0, ln({RARE_AT} / n.key_freq))) ELSE 0.0 END")
     name_signal = _signal_sql("'name'", "b.name_rule", "b.name_weight", "b.left_name", "b.right_name",
                               "'score ' || CAST(round(b.name_score, 2) AS VARCHAR) || ': ' || b.name_detail")
-    rarity_signal = (f"CASE WHEN {rarity} > 0 THEN ', ' || "
-                     + _signal_sql("'name_frequency'", "'rare name'", rarity, "b.left_name", "b.right_name",
+    rarity_signal = ("CASE WHEN b.rarity > 0 THEN ', ' || "
+                     + _signal_sql("'name_frequency'", "'rare name'", "b.rarity", "b.left_name", "b.right_name",
                                    "CAST(b.key_freq AS VARCHAR) || ' records share this name key'")
                      + " ELSE '' END")
-    weight = f"{PRIOR} + b.name_weight + {rarity} + coalesce(e.weight, 0.0)"
+    weight = f"{PRIOR} + b.name_weight + b.rarity + coalesce(e.weight, 0.0)"
+    # Weights first, explanations only for the pairs kept: building text is the costly part.
     return f"""
-        SELECT * FROM (
-            SELECT left_id, right_id, grp, name_score, weight, probability,
-                   CASE WHEN probability >= {thresholds.match} THEN 'match'
-                        WHEN probability >= {thresholds.review} THEN 'review' ELSE 'distinct' END AS decision,
-                   left_name, right_name, explanation
-            FROM (
-                SELECT b.left_id, b.right_id, b.grp, b.name_score, {weight} AS weight,
-                       1.0 / (1.0 + exp(-({weight}))) AS probability, b.left_name, b.right_name,
-                       '{{"prior": {PRIOR}, "signals": [' || {name_signal} || {rarity_signal}
-                       || coalesce(', ' || e.signals, '') || ']}}' AS explanation
-                FROM {best_names} b LEFT JOIN (
-                    SELECT left_id, right_id, sum(weight) AS weight, string_agg(signal, ', ') AS signals
-                    FROM {evidence} GROUP BY left_id, right_id
-                ) e ON e.left_id = b.left_id AND e.right_id = b.right_id
-            ) s
-        ) d WHERE probability >= {keep_below}"""
+        SELECT left_id, right_id, grp, name_score, weight, probability,
+               CASE WHEN probability >= {thresholds.match} THEN 'match'
+                    WHEN probability >= {thresholds.review} THEN 'review' ELSE 'distinct' END AS decision,
+               left_name, right_name,
+               '{{"prior": {PRIOR}, "signals": [' || {name_signal} || {rarity_signal}
+               || coalesce(', ' || signals, '') || ']}}' AS explanation
+        FROM (
+            SELECT b.*, {weight} AS weight, 1.0 / (1.0 + exp(-({weight}))) AS probability, e.signals
+            FROM (SELECT n.*, {rarity} AS rarity FROM {best_names} n) b LEFT JOIN (
+                SELECT left_id, right_id, sum(weight) AS weight, string_agg(signal, ', ') AS signals
+                FROM {evidence} GROUP BY left_id, right_id
+            ) e ON e.left_id = b.left_id AND e.right_id = b.right_id
+        ) b WHERE probability >= {keep_below}"""
 
 
 _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
@@ -189,7 +187,7 @@ def _score_residual_names(engine: Engine, name_pairs: str) -> pa.Table:
     for batch in engine.batches(sql):
         cols = batch.to_pydict()
         for grp, left, right in zip(cols["grp"], cols["left_norm"], cols["right_norm"], strict=True):
-            comparison = compare_names(left, right, "Person" if grp == PERSON_GROUP else "Company")
+            comparison = compare_names(left, right, "Person" if grp == PERSON_GROUP else "Company", normalized=True)
             for key, value in (("grp", grp), ("left_norm", left), ("right_norm", right),
                                ("score", comparison.score), ("detail", comparison.describe())):
                 out[key].append(value)
