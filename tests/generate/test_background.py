@@ -50,3 +50,19 @@ def test_amounts_currencies_and_banks_vary(generated: GeneratedCase) -> None:
     assert len(pc.unique(t["currency"])) >= 8
     assert len(pc.unique(generated.accounts["country"])) >= 10
     assert set(pc.unique(t["channel"]).to_pylist()) >= {"wire", "ach", "card", "cash", "cheque"}
+
+
+def test_loans_are_paid_out_then_repaid_monthly(generated: GeneratedCase) -> None:
+    t = generated.txns
+    day = pc.utf8_slice_codeunits(t["timestamp"], 8, 10)
+    ach = t.filter(pc.and_(pc.equal(t["channel"], "ach"), pc.equal(day, "15")))
+    repay = pa.table({"borrower": _keys(ach, "from"), "lender": _keys(ach, "to"),
+                      "month": pc.utf8_slice_codeunits(ach["timestamp"], 0, 7)})
+    monthly = repay.group_by(["borrower", "lender"]).aggregate([("month", "count_distinct")])
+    loans = monthly.filter(pc.equal(monthly["month_count_distinct"], 36))
+    assert loans.num_rows >= 5
+    first = t.filter(pc.and_(pc.equal(t["channel"], "wire"),
+                             pc.equal(pc.utf8_slice_codeunits(t["timestamp"], 0, 7), "2021-01")))
+    payouts = set(zip(_keys(first, "from").to_pylist(), _keys(first, "to").to_pylist(), strict=True))
+    pairs = list(zip(loans["lender"].to_pylist(), loans["borrower"].to_pylist(), strict=True))
+    assert sum(p in payouts for p in pairs) >= 0.9 * len(pairs), "each loan was paid out in the first month"

@@ -72,7 +72,7 @@ def build_economy(rng: np.random.Generator, kinds: np.ndarray, bank_of: np.ndarr
     borrower = rng.choice(comp, size=n_loan, replace=False)
     lender = rng.choice(lend, size=n_loan)
     periodic = n_emp + n_rent + n_loan
-    random_total = rows - periodic * months
+    random_total = rows - periodic * months - n_loan  # each loan is paid out once, in the first month
     if random_total < 0:
         raise ValueError(f"{rows} background rows cannot hold {periodic} periodic payments a month")
     random_per_month = np.full(months, random_total // months, dtype=np.int64)
@@ -116,6 +116,11 @@ def month_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month:
     ts = t0 + min(14, last_day) * DAY + rng.integers(0, 6 * 3600, size=n)
     parts.append(_block(eco, rates, month, ts, eco.borrower, eco.lender, eco.repayment_usd,
                         np.full(n, CHANNEL["ach"])))
+    if month == 0:  # loans are paid out at the start, then repaid monthly
+        n = len(eco.borrower)
+        ts = t0 + rng.integers(0, min(10, last_day + 1), size=n) * DAY + rng.integers(9 * 3600, 17 * 3600, size=n)
+        parts.append(_block(eco, rates, month, ts, eco.lender, eco.borrower, eco.repayment_usd * 30,
+                            np.full(n, CHANNEL["wire"])))
     counts = rng.multinomial(int(eco.random_per_month[month]), RANDOM_SHARES)
     # Card spending: heavy-tailed merchants receive from many distinct people.
     n = int(counts[0])
