@@ -71,3 +71,16 @@ def test_hi_medium_patterns(case: Case, shared_data: Path) -> None:
     assert case.count("truth_transactions") == rows
     assert case.engine.scalar("SELECT count(*) FROM truth_transactions tt LEFT JOIN transactions t USING (txn_id) "
                               "WHERE t.txn_id IS NULL") == 0
+
+
+def test_transactions_file_after_patterns_replaces_their_copies(case: Case, tmp_path: Path) -> None:
+    ingest_patterns(case, SLICE)
+    trans = tmp_path / "HI_Trans.csv"
+    trans.write_text("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
+                     "Payment Currency,Payment Format,Is Laundering\n" + ROW + "\n")
+    result = ingest_transactions(case, trans, preset="amlworld")
+    assert result.details["replaced_pattern_transactions"] == 1
+    assert case.count("transactions") == 27 and case.count("truth_transactions") == 27
+    row = case.engine.rows("SELECT t.origin_file, t.label_typology FROM truth_transactions tt "
+                           "JOIN transactions t USING (txn_id) WHERE t.amount = 5331.44")
+    assert row == [(str(trans), "STACK")]

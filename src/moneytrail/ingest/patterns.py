@@ -5,8 +5,10 @@ Blocks ``BEGIN LAUNDERING ATTEMPT - TYPE[: detail]`` ... ``END LAUNDERING ATTEMP
 outside any attempt) or stored as one ``truth_transactions`` row linking it to its attempt. The
 ``transactions`` table gets each distinct transaction once: a row whose content (time, accounts,
 amounts, currencies, format) equals an earlier row of the file, or a transaction already in the case
-(e.g. from the ``*_Trans.csv`` file, which should be ingested first), is linked to that transaction
-instead of being stored twice. New transactions get the id ``<file hash prefix>:<line>``.
+(e.g. from the ``*_Trans.csv`` file), is linked to that transaction instead of being stored twice. New
+transactions get the id ``<file hash prefix>:<line>``. When the ``*_Trans.csv`` file comes after the
+patterns, its rows replace the patterns' copies and the truth links move to them
+(``relink_pattern_transactions``).
 """
 
 from __future__ import annotations
@@ -86,6 +88,30 @@ def _assign_ids(fi: FileIngest, *, prefix_line: str) -> None:
     e.execute(f"UPDATE _pat_rows SET txn_id = x.txn_id, existing = true FROM _pat_existing x WHERE {same_row} "
               "AND _pat_rows._reason IS NULL")
     e.execute("DROP TABLE _pat_existing")
+
+
+def relink_pattern_transactions(fi: FileIngest) -> int:
+    """After a transactions file: transactions that an earlier patterns ingest stored and that this file
+    also holds (same content) are replaced by this file's rows; truth links follow. Returns how many."""
+    e = fi.case.engine
+    if not e.scalar("SELECT count(*) FROM ingest_log WHERE kind = 'patterns'"):
+        return 0
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM p.{c}" for c in _CONTENT)
+    e.execute("CREATE OR REPLACE TEMP TABLE _pat_dups AS SELECT p.txn_id AS old_id, min(t.txn_id) AS new_id, "
+              "min(p.label_typology) AS typology FROM transactions p JOIN transactions t ON t.ingest_id = ? "
+              f"AND t.ts = p.ts AND t.from_account = p.from_account AND {same} "
+              "WHERE p.ingest_id IN (SELECT ingest_id FROM ingest_log WHERE kind = 'patterns') GROUP BY p.txn_id",
+              [fi.ingest_id])
+    moved = int(e.scalar("SELECT count(*) FROM _pat_dups"))
+    if moved:
+        e.execute("UPDATE truth_transactions SET txn_id = d.new_id FROM _pat_dups d "
+                  "WHERE truth_transactions.txn_id = d.old_id")
+        e.execute("UPDATE transactions SET label_typology = d.typology FROM _pat_dups d "
+                  "WHERE transactions.txn_id = d.new_id AND transactions.ingest_id = ?", [fi.ingest_id])
+        e.execute("DELETE FROM transactions WHERE txn_id IN (SELECT old_id FROM _pat_dups) "
+                  "AND ingest_id IN (SELECT ingest_id FROM ingest_log WHERE kind = 'patterns')")
+    e.execute("DROP TABLE _pat_dups")
+    return moved
 
 
 def _store(fi: FileIngest, *, reporting_currency: str, rates: bool) -> None:

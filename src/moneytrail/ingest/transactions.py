@@ -202,6 +202,10 @@ def ingest_transaction_file(case: Case, path: Path, m: Mapping, *, source: Sourc
                     progress("storing", 1, 3)
                 store_csv_transactions(fi, m, build)
             fi.details["mapping"] = m.name
+            from moneytrail.ingest.patterns import relink_pattern_transactions  # patterns imports this module
+            relinked = relink_pattern_transactions(fi)
+            if relinked:
+                fi.details["replaced_pattern_transactions"] = relinked
             if progress:
                 progress("committing", 2, 3)
     return results[0]
