@@ -57,7 +57,12 @@ class Planter:
                 attempt.accounts.append(a)
 
     def usd(self) -> float:
-        return float(np.clip(self.rng.lognormal(8.9, 0.8), 300, 60_000))
+        """About 10,000 dollars at the median, as in AMLworld's attempts."""
+        return float(np.clip(self.rng.lognormal(9.2, 0.8), 300, 80_000))
+
+    def spread(self, t0: int, n: int, days: float) -> list[int]:
+        """``n`` sorted times within ``days`` after ``t0``."""
+        return sorted(t0 + int(x) for x in self.rng.uniform(0, days * DAY, size=n))
 
     def later(self, ts: int, lo_hours: float, hi_hours: float) -> int:
         return ts + int(self.rng.uniform(lo_hours, hi_hours) * HOUR)
@@ -67,46 +72,47 @@ class Planter:
         k = int(self.rng.integers(4, 17))
         hub, *others = self.accounts(k + 1)
         a.detail = f"Max {k}-degree {'Fan-Out' if out else 'Fan-In'}"
-        t = self.start(10)
-        for other in others:
-            t = self.later(t, 1, 36)
+        # AMLworld fans finish within about six days
+        times = self.spread(self.start(7), k, float(self.rng.uniform(1, 6)))
+        for t, other in zip(times, others, strict=True):
             self.pay(a, t, hub, other, self.usd()) if out else self.pay(a, t, other, hub, self.usd())
 
     def gather_scatter(self, a: Attempt) -> None:
         k_in, k_out = (int(x) for x in self.rng.integers(4, 13, size=2))
         hub, *others = self.accounts(k_in + k_out + 1)
         a.detail = f"Max {k_in}-degree Fan-In, {k_out}-degree Fan-Out"
-        t = self.start(16)
+        t0 = self.start(13)
         total = 0.0
-        for sender in others[:k_in]:
-            t = self.later(t, 1, 30)
+        ins = self.spread(t0, k_in, float(self.rng.uniform(2, 6)))
+        for t, sender in zip(ins, others[:k_in], strict=True):
             usd = self.usd()
             total += usd
             self.pay(a, t, sender, hub, usd)
-        for receiver in others[k_in:]:  # scatter only after the last deposit arrived
-            t = self.later(t, 0.5, 12)
+        # scatter only after the last deposit arrived
+        outs = self.spread(ins[-1] + HOUR, k_out, float(self.rng.uniform(1, 5)))
+        for t, receiver in zip(outs, others[k_in:], strict=True):
             self.pay(a, t, hub, receiver, total * 0.97 / k_out * self.rng.uniform(0.8, 1.2))
 
     def scatter_gather(self, a: Attempt) -> None:
         k = int(self.rng.integers(3, 11))
         source, sink, *middle = self.accounts(k + 2)
         a.detail = f"{k} intermediaries"
-        t0 = self.start(12)
+        t0 = self.start(7)
         for m in middle:
-            t_in = self.later(t0, 1, 120)
+            t_in = self.later(t0, 1, 72)
             usd = self.usd()
             self.pay(a, t_in, source, m, usd)
-            self.pay(a, self.later(t_in, 2, 96), m, sink, usd * self.rng.uniform(0.95, 0.99))
+            self.pay(a, self.later(t_in, 2, 60), m, sink, usd * self.rng.uniform(0.95, 0.99))
 
     def chain(self, a: Attempt, hops: int, closed: bool, channel: str = "ach") -> None:
         """A time-ordered chain of ``hops`` payments; ``closed`` returns to the first account."""
         nodes = self.accounts(hops if closed else hops + 1)
         if closed:
             nodes.append(nodes[0])
-        t = self.start(hops * 1.6 + 1)
-        usd = self.usd() * 2
+        t = self.start(7)
+        usd = self.usd()
         for src, dst in itertools.pairwise(nodes):
-            t = self.later(t, 0.5, 36)
+            t = self.later(t, 0.5, 12)  # a dozen hops still fit in AMLworld's ~6 days
             usd *= self.rng.uniform(0.96, 1.0)
             self.pay(a, t, src, dst, usd, channel)
 
