@@ -115,3 +115,11 @@ def test_shared_iban_from_accounts_links_records(case: Case) -> None:
     assert {"signal": "iban", "rule": "identifier equal", "weight": 9.0, "left": "DE89370400440532013000",
             "right": "DE89370400440532013000"} in explanation["signals"]
     assert same(case, "a", "b")
+
+
+def test_explanation_json_survives_quotes_and_backslashes(case: Case) -> None:
+    add_statements(case, [("a", "Person", "name", 'Oleh "Olek" Dmytrenko\\', "s1"),
+                          ("b", "Person", "name", 'Oleh "Olek" Dmytrenko\\', "s2")])
+    resolve_case(case)
+    explanation = json.loads(case.engine.scalar("SELECT explanation FROM resolve_pairs"))
+    assert explanation["signals"][0]["left"] == 'Oleh "Olek" Dmytrenko\\'

@@ -63,3 +63,14 @@ def test_bad_list_line_is_named(tmp_path: Path) -> None:
     path.write_text('{"schema": "Person"}\n', encoding="utf-8")
     with pytest.raises(ListFileError, match=r"bad\.jsonl:1: an entity needs 'id'"):
         read_list(path)
+
+
+def test_entities_added_after_resolve_are_screened(people_case: Case, tmp_path: Path) -> None:
+    from tests.resolve.conftest import add_statements
+
+    from moneytrail.resolve.pipeline import resolve_case
+
+    resolve_case(people_case)
+    add_statements(people_case, [("late-1", "Person", "name", "Zara Quillfeather", "docs")])
+    hits = screen_case(people_case, write_list(tmp_path / "l.jsonl", LIST), thresholds=None)
+    assert any(h.entity_id == "late-1" and h.list_entity_id == "sl-3" and h.typology == "pep" for h in hits)

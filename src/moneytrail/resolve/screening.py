@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, cross_pairs_sql
-from moneytrail.resolve.features import NAME_PROPS, PROP_CLASSES, extract_features
+from moneytrail.resolve.features import NAME_PROPS, PROP_CLASSES, extract_features, party_names_sql
 from moneytrail.resolve.listfile import ListFile, read_list
 from moneytrail.resolve.scoring import Thresholds, score_pairs
 from moneytrail.store.case import Case
@@ -54,8 +54,11 @@ def _typology(lst: ListFile, list_entity_id: str) -> str:
 
 
 def _case_feature_tables(case: Case) -> tuple[str, str, str]:
-    """(names, props, keys) relations for the case: stored by resolve, else computed now."""
-    if int(case.engine.scalar("SELECT count(*) FROM resolve_records")) > 0:
+    """(names, props, keys) relations for the case: stored by resolve when it has seen every party
+    entity, else computed now (so entities ingested after the last resolve are screened too)."""
+    seen = int(case.engine.scalar("SELECT count(*) FROM resolve_records"))
+    unseen = int(case.engine.scalar(f"SELECT count(DISTINCT entity_id) FROM ({party_names_sql(only_new=True)}) n"))
+    if seen > 0 and unseen == 0:
         return "resolve_names", "resolve_props", "resolve_keys"
     features = extract_features(case.engine)
     case.engine.register_arrow("_sc_names", features.names)
