@@ -183,6 +183,46 @@ class LedgerInput:
     start_balance: dict[str, float]
 
 
+class _Books:
+    """All ledgers of the sub-graph. An account that has never held taint is just a balance (its
+    clean money would leave first under FIFO and dilutes the same under haircut), so the full
+    ledger is only opened when the first taint lands; most accounts never need one."""
+
+    def __init__(self, data: LedgerInput, pool_cls: Callable[[_Context, float], _Pool], ctx: _Context) -> None:
+        self.data = data
+        self.pool_cls = pool_cls
+        self.ctx = ctx
+        self.clean: dict[str, float] = {}
+        self.pools: dict[str, _Pool] = {}
+
+    def _in_span(self, account: str, now: int) -> bool:
+        span = self.data.ranges.get(account)
+        return span is not None and span[0] <= now <= span[1]
+
+    def pay(self, account: str, money: float, now: int) -> dict[int, float]:
+        if not self._in_span(account, now):
+            return {}
+        pool = self.pools.get(account)
+        if pool is None:
+            self.clean[account] = self.clean.get(account, self.data.start_balance.get(account, 0.0)) - money
+            return {}
+        return pool.draw(money, now)
+
+    def receive(self, account: str, money: float, taint: dict[int, float], now: int) -> bool:
+        """Book money in; False when the account's ledger is not replayed then (taint stops there)."""
+        if account in self.data.seeds or account in self.data.targets or not self._in_span(account, now):
+            return False
+        pool = self.pools.get(account)
+        if pool is None:
+            held = self.clean.get(account, self.data.start_balance.get(account, 0.0))
+            if not taint:
+                self.clean[account] = held + money
+                return True
+            pool = self.pools[account] = self.pool_cls(self.ctx, max(held, 0.0))
+        pool.deposit(money, taint)
+        return True
+
+
 def allocate(data: LedgerInput, method: Method, *, gap: int, max_hops: int, min_taint: float) -> Allocation:
     """Replay every ledger in time order and return the units of taint.
 
@@ -192,8 +232,7 @@ def allocate(data: LedgerInput, method: Method, *, gap: int, max_hops: int, min_
     alloc = Allocation()
     arrival: list[int] = []
     ctx = _Context(alloc, arrival, gap, max_hops)
-    pool_cls = _POOLS[method]
-    pools: dict[str, _Pool] = {}
+    books = _Books(data, _POOLS[method], ctx)
     n = len(data.t)
     i = 0
     while i < n:
@@ -204,43 +243,26 @@ def allocate(data: LedgerInput, method: Method, *, gap: int, max_hops: int, min_
         carried: list[list[int]] = []
         for e in range(i, j):  # payments out
             sender = data.src[e]
-            units: list[int] = []
             if sender in data.seeds:
-                units.append(alloc.add(e, 1, float(data.amount[e]), []))
+                units = [alloc.add(e, 1, float(data.amount[e]), [])]
             else:
-                pool = _pool_at(pools, pool_cls, ctx, data, sender, now)
-                if pool is not None:
-                    units.extend(_split_by_depth(alloc, e, pool.draw(float(data.amount[e]), now)))
+                units = _split_by_depth(alloc, e, books.pay(sender, float(data.amount[e]), now))
             arrival.extend(now for _ in units)
             carried.append(units)
         for e, units in zip(range(i, j), carried, strict=True):  # money in
-            receiver = data.dst[e]
-            pool = None if receiver in data.seeds or receiver in data.targets else \
-                _pool_at(pools, pool_cls, ctx, data, receiver, now)
-            taint: dict[int, float] = {}
+            live: dict[int, float] = {}
             for unit in units:
-                if pool is None or alloc.amount[unit] < min_taint or alloc.depth[unit] >= max_hops:
-                    ctx.retain(unit, alloc.amount[unit])
+                if alloc.amount[unit] < min_taint or alloc.depth[unit] >= max_hops:
+                    ctx.retain(unit, alloc.amount[unit])  # too small to follow, or out of hops
                 else:
-                    taint[unit] = alloc.amount[unit]
-            if pool is not None:
-                pool.deposit(float(data.amount[e]), taint)
+                    live[unit] = alloc.amount[unit]
+            if not books.receive(data.dst[e], float(data.amount[e]), live, now):
+                for unit, amount in live.items():
+                    ctx.retain(unit, amount)
         i = j
-    for pool in pools.values():
+    for pool in books.pools.values():
         pool.close()
     return alloc
-
-
-def _pool_at(pools: dict[str, _Pool], pool_cls: Callable[[_Context, float], _Pool], ctx: _Context,
-             data: LedgerInput, account: str, now: int) -> _Pool | None:
-    """The account's ledger if it is replayed at this moment, created on first use."""
-    span = data.ranges.get(account)
-    if span is None or not span[0] <= now <= span[1]:
-        return None
-    pool = pools.get(account)
-    if pool is None:
-        pool = pools[account] = pool_cls(ctx, data.start_balance.get(account, 0.0))
-    return pool
 
 
 def _split_by_depth(alloc: Allocation, edge: int, drawn: dict[int, float]) -> list[int]:
