@@ -45,6 +45,7 @@ class Accounts:
     account_id: list[str] = field(default_factory=list)
     holder: list[str] = field(default_factory=list)
     holder_name: list[str] = field(default_factory=list)
+    birth_date: dict[int, str] = field(default_factory=dict)  # background individuals: account -> DOB
     country: list[str] = field(default_factory=list)
     currency: list[str] = field(default_factory=list)
     iban: list[str] = field(default_factory=list)
@@ -141,18 +142,21 @@ def add_background(accounts: Accounts, rng: np.random.Generator, hexids: HexIds,
     bank_idx = rng.choice(len(banks), size=n, p=bank_weights)
     ids = hexids.take(n)
     names = np.empty(n, dtype=object)
+    start = len(accounts)
     people, firms, shops = (np.flatnonzero(kinds == k) for k in (Kind.INDIVIDUAL, Kind.COMPANY, Kind.MERCHANT))
     names[people] = person_names(rng, len(people))
     names[firms] = company_names(rng, len(firms))
     names[shops] = company_names(rng, len(shops), merchant=True)
     for row in np.flatnonzero(kinds == Kind.LENDER).tolist():
         names[row] = f"{banks[int(bank_idx[row])].name} Lending"
-    start = len(accounts)
     bank_list = [banks[b] for b in bank_idx.tolist()]
     accounts.bank_id.extend(b.bank_id for b in bank_list)
     accounts.account_id.extend(ids)
     accounts.holder.extend(f"bg-{i}" for i in ids)  # hex ids are unique, so are these holder ids
     accounts.holder_name.extend(names.tolist())
+    # Dates of birth between 1945 and 2004, so same-named background people can be told apart.
+    births = np.datetime64("1945-01-01") + rng.integers(0, 60 * 365, size=len(people)).astype("timedelta64[D]")
+    accounts.birth_date.update(zip((start + people).tolist(), np.datetime_as_string(births).tolist(), strict=True))
     accounts.country.extend(b.country for b in bank_list)
     accounts.currency.extend(COUNTRY_CURRENCY[b.country] for b in bank_list)
     accounts.iban.extend(iban(b.country, b.bank_id, a) if k % 3 == 0 and b.country in IBAN_COUNTRIES else ""

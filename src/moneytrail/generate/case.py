@@ -18,6 +18,7 @@ from moneytrail.generate.entities import (
     confusable_pairs,
     identity_clusters,
     kyc_entities,
+    registry_copies,
     registry_entities,
     sanctions_entities,
     write_jsonl,
@@ -88,7 +89,8 @@ def generate_case(out: Path, config: GenerateConfig) -> dict[str, Any]:
 
     accounts.write_csv(out / "accounts.csv")
     (out / "entities").mkdir(exist_ok=True)
-    write_jsonl(out / "entities" / "registry.jsonl", registry_entities())
+    copies, copy_pairs = registry_copies(accounts)
+    write_jsonl(out / "entities" / "registry.jsonl", registry_entities() + copies)
     write_jsonl(out / "entities" / "bank_kyc.jsonl", kyc_entities(accounts))
     write_jsonl(out / "entities" / "sanctions.jsonl", sanctions_entities())
     write_events(out / "events.csv", network, r_events)
@@ -112,7 +114,7 @@ def generate_case(out: Path, config: GenerateConfig) -> dict[str, Any]:
         "control_attacks": [{"event_id": a.event_id, "date": a.date.strftime("%Y-%m-%d"),
                              "casualties": a.casualties} for a in network.control_attacks],
         "typologies": [_attempt_truth(a, accounts, txn, writer.line) for a in attempts],
-        "identities": identity_clusters(),
+        "identities": identity_clusters() + copy_pairs,
         "confusables": confusable_pairs(),
         "documents": [{"source_id": d.source_id, "cites": d.cites, "original": not d.cites,
                        "root": _root(d.source_id, {x.source_id: x.cites for x in docs})} for d in docs],

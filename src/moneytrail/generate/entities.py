@@ -27,6 +27,7 @@ from moneytrail.generate.cast import (
     Party,
 )
 from moneytrail.generate.network import entity_id
+from moneytrail.model.ids import stable_id
 
 
 def _entity(schema: str, eid: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +74,31 @@ def registry_entities() -> list[dict[str, Any]]:
     return out
 
 
+# How a registry spells the legal forms that bank records abbreviate.
+REGISTRY_FORMS = {"Ltd": "LIMITED", "LLC": "LIMITED LIABILITY COMPANY", "SARL": "S.A.R.L.", "BV": "B.V.",
+                  "AG": "AKTIENGESELLSCHAFT", "PLC": "PUBLIC LIMITED COMPANY", "FZE": "F.Z.E.",
+                  "A.Ş.": "ANONİM ŞİRKETİ", "OOO": "ООО", "GmbH": "GMBH"}
+
+
+def registry_copies(accounts: Accounts, limit: int = 300) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """Background companies as a registry records them: upper case, legal form spelled out (``OOO``
+    becomes Cyrillic ``ООО``), with a registration number. Returns the entities and the identity pairs."""
+    out: list[dict[str, Any]] = []
+    pairs: list[list[str]] = []
+    for i, kind in enumerate(accounts.kind):
+        if len(out) >= limit:
+            break
+        if kind != Kind.COMPANY or i % 5:
+            continue
+        *stem, form = accounts.holder_name[i].split(" ")
+        eid = entity_id("registry", accounts.holder[i])
+        number = str(int(stable_id("regno", accounts.holder[i], length=12), 16))[:9]
+        out.append(_entity("Company", eid, {"name": " ".join(stem).upper() + " " + REGISTRY_FORMS.get(form, form),
+                                            "jurisdiction": accounts.country[i], "registrationNumber": number}))
+        pairs.append([eid, accounts.holder[i]])
+    return out, pairs
+
+
 def kyc_entities(accounts: Accounts) -> list[dict[str, Any]]:
     """Every account holder as the bank knows them; named parties also get a BankAccount."""
     out: list[dict[str, Any]] = []
@@ -99,11 +125,13 @@ def kyc_entities(accounts: Accounts) -> list[dict[str, Any]]:
             # Background holders are plain records (FtM per entity would dominate large runs); the first
             # of each schema goes through FtM so a format drift still fails loudly.
             schema = schemas[Kind(accounts.kind[i])]
-            record = {"id": holder, "schema": schema,
-                      "properties": {"country": [accounts.country[i]], "name": [accounts.holder_name[i]]}}
+            props: dict[str, list[str]] = {"country": [accounts.country[i]], "name": [accounts.holder_name[i]]}
+            if i in accounts.birth_date:
+                props = {"birthDate": [accounts.birth_date[i]], **props}
+            record = {"id": holder, "schema": schema, "properties": props}
             if schema not in checked:
                 checked[schema] = None
-                built = _entity(schema, holder, {"name": accounts.holder_name[i], "country": accounts.country[i]})
+                built = _entity(schema, holder, {k: v[0] for k, v in props.items()})
                 if built != record:
                     raise ValueError(f"FtM builds {built}, the fast path wrote {record}")
             out.append(record)
