@@ -64,13 +64,23 @@ def _expected(case: Case) -> dict[str, int]:
 
 
 def _click_node(page: Any, node_id: str) -> None:
-    """A real mouse click on the node, as a reader would do it."""
-    page.locator("#cy").scroll_into_view_if_needed()
-    pos = page.evaluate(f"(() => {{ const n = window.mtReport.cy.getElementById({json.dumps(node_id)}); "
-                        "const cy = window.mtReport.cy; cy.zoom(Math.max(cy.zoom(), 3)); cy.center(n); "
-                        "return n.renderedPosition(); })()")
-    box = page.locator("#cy").bounding_box()
-    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+    """A real mouse click on the node, as a reader would do it; retried when a busy machine lets the
+    page move between measuring and clicking."""
+    label = page.evaluate(f"window.mtReport.cy.getElementById({json.dumps(node_id)}).data('label')")
+    for _attempt in range(3):
+        page.locator("#cy").scroll_into_view_if_needed()
+        pos = page.evaluate(f"(() => {{ const n = window.mtReport.cy.getElementById({json.dumps(node_id)}); "
+                            "const cy = window.mtReport.cy; cy.zoom(Math.max(cy.zoom(), 3)); cy.center(n); "
+                            "return n.renderedPosition(); })()")
+        box = page.locator("#cy").bounding_box()
+        page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+        try:
+            page.wait_for_function("(want) => { const h = document.querySelector('#node-details h3'); "
+                                   "return h !== null && h.textContent === want; }", arg=label, timeout=5_000)
+            return
+        except Exception:  # playwright's TimeoutError; try again
+            continue
+    raise AssertionError(f"clicking node {node_id} did not show its details")
 
 
 def test_report_renders_every_section_with_the_case_counts(browser: Any, sample_case: Case, tmp_path: Path) -> None:

@@ -27,6 +27,10 @@ def test_summary_uses_grade_wording(sample_case: Case) -> None:
     assert leads["Round amounts paid to a filler account"] == ("Doubtful", "E4")
     assert leads["Front company split funds to two brokers within a day"] == ("Possibly", "B3")
     assert s["key"][0]["score"] >= s["key"][-1]["score"]
+    broker = next(f for f in s["key"] if f["typology"] == "cash-broker")
+    assert broker["sources"] == ["doc-hawala"]  # cited directly and through its two legs
+    trace = next(f for f in s["key"] if f["kind"] == "trace")
+    assert trace["sources"] == ["bank-ledger", "doc-hawala"]
     assert s["by_kind"]["typology"] == {"possible": 1, "probable": 1, "doubtful": 1}
 
 

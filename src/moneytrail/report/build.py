@@ -67,7 +67,8 @@ def render_report(data: dict[str, Any]) -> str:
     scripts = [asset_text(name) for name in ASSETS_JS]
     return render_template(
         "report.html.j2", data=data, css=asset_text("report.css"), scripts=scripts,
-        payload=script_safe_json(client), csp=content_security_policy(scripts), wordings=WORDINGS)
+        payload=script_safe_json(client), csp=content_security_policy(scripts), wordings=WORDINGS,
+        sources_by_id={s["source_id"]: s for s in data["evidence"]})
 
 
 def content_security_policy(scripts: list[str]) -> str:

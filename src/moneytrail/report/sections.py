@@ -59,6 +59,14 @@ def summary(case: Case, limit: int = 12) -> dict[str, Any]:
                                    "GROUP BY 1, 2 ORDER BY 1, 2"):
         by_kind[str(kind)][str(wording)] = int(n)
     key = [_finding_dict(r) for r in e.query(findings_of_kind_sql(None, limit)).to_pylist()]
+    rests_on: dict[str, list[str]] = defaultdict(list)
+    if key:
+        ids = ", ".join("'" + str(f["finding_id"]).replace("'", "''") + "'" for f in key)
+        for sid, fid in e.rows(f"SELECT source_id, finding_id FROM ({finding_sources_sql()}) x "
+                               f"WHERE finding_id IN ({ids}) ORDER BY source_id"):
+            rests_on[str(fid)].append(str(sid))
+    for f in key:
+        f["sources"] = rests_on.get(str(f["finding_id"]), [])
     total = int(e.scalar("SELECT count(*) FROM findings"))
     return {"total": total, "by_kind": {k: dict(v) for k, v in by_kind.items()}, "key": key}
 
@@ -193,15 +201,19 @@ def documents_sql(excerpt_chars: int) -> str:
 
 def findings_per_source_sql() -> str:
     """Findings resting on a source: citing it, or citing its transactions, statements or events."""
+    return f"SELECT source_id, count(DISTINCT finding_id) FROM ({finding_sources_sql()}) x GROUP BY source_id"
+
+
+def finding_sources_sql() -> str:
+    """(source_id, finding_id): which source each finding rests on, directly or through its rows."""
     return (
-        "SELECT source_id, count(DISTINCT finding_id) FROM ("
         "SELECT r.ref_id AS source_id, r.finding_id FROM finding_refs r WHERE r.ref_kind = 'source' "
         "UNION SELECT t.source_id, r.finding_id FROM finding_refs r JOIN transactions t ON t.txn_id = r.ref_id "
         "WHERE r.ref_kind = 'transaction' "
         "UNION SELECT s.source_id, r.finding_id FROM finding_refs r JOIN statements s ON s.statement_id = r.ref_id "
         "WHERE r.ref_kind = 'statement' "
         "UNION SELECT ev.source_id, r.finding_id FROM finding_refs r JOIN events ev ON ev.event_id = r.ref_id "
-        "WHERE r.ref_kind = 'event') x GROUP BY source_id"
+        "WHERE r.ref_kind = 'event'"
     )
 
 
