@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from moneytrail.detect.evaluate import OVERALL, evaluate
+from moneytrail.detect.learn import learn
 from moneytrail.detect.run import run_detectors
 from moneytrail.detect.truth import load_truth, parse_patterns
 from moneytrail.generate import GenerateConfig, generate_case
@@ -139,7 +140,8 @@ def amlworld(args: argparse.Namespace, typologies: list[str] | None) -> None:
 
 
 def amlsim(typologies: list[str] | None, dev: bool) -> None:
-    print(f"\n{'AMLSim set':22} {'txns':>8} {'accounts':>9} {'precision':>9} {'recall':>7} {'F1':>6} {'seconds':>8}")
+    print(f"\n{'AMLSim set':22} {'txns':>8} {'accounts':>9} {'precision':>9} {'recall':>7} {'F1':>6} {'seconds':>8}"
+          f" | learned on held-out accounts: {'precision':>9} {'recall':>7} {'F1':>6} {'held out':>9}")
     for folder in sorted((SHARED / "amlsim").iterdir()):
         if not (folder / "transactions.csv").exists():
             continue
@@ -154,8 +156,11 @@ def amlsim(typologies: list[str] | None, dev: bool) -> None:
             seconds = time.perf_counter() - t0
             load_truth(case, folder if dev else "case")
             acc = evaluate(case)["accounts"][OVERALL]
+            model = learn(case)
+            m = model.metrics["at_threshold"]
             print(f"{folder.name:22} {case.count('transactions'):>8,} {acc['actual']:>9} {fmt(acc['precision']):>9} "
-                  f"{fmt(acc['recall']):>7} {fmt(acc['f1']):>6} {seconds:>8.1f}")
+                  f"{fmt(acc['recall']):>7} {fmt(acc['f1']):>6} {seconds:>8.1f} | {'':30}{fmt(m['precision']):>9} "
+                  f"{fmt(m['recall']):>7} {fmt(m['f1']):>6} {model.test_accounts:>9,}")
             case.close()
 
 
