@@ -6,11 +6,11 @@ import csv
 import json
 from pathlib import Path
 
-from tests.trace.conftest import write_accounts, write_payments
 from typer.testing import CliRunner
 
 from moneytrail.cli.app import build_app
 from moneytrail.store import Case
+from tests.trace.conftest import write_accounts, write_payments
 
 
 def _case(tmp_path: Path) -> Path:

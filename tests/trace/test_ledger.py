@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.trace.conftest import Payment, write_payments
 
 from moneytrail.store import Case
 from moneytrail.trace import Method, TraceParams, TraceResult, trace
 from moneytrail.trace.ledger import LedgerInput, allocate
+from tests.trace.conftest import Payment, write_payments
 
 ACCOUNTS = [f"p:{c}" for c in "ABCDEF"]
 SEED = "p:A"

@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import pytest
-from tests.trace.conftest import Payment, write_accounts
 
 from moneytrail.store import Case
 from moneytrail.store.findings import finding_refs, list_findings
 from moneytrail.trace import Method, TraceError, TraceParams, TraceResult, trace
+from tests.trace.conftest import Payment, write_accounts
 
 Build = Callable[[Sequence[Payment]], Case]
 

@@ -1,9 +1,10 @@
 """The SQL half of a trace: restrict to the window, expand a frontier one hop per step, and
 extract the sub-graph whose ledgers must be replayed.
 
-The frontier is kept per account (earliest and latest arrival, and an upper bound on the taint
-that can have arrived), never per path, so it grows with the accounts reached rather than with
-the paths to them. Every statement is plain SQL that Spark also accepts.
+The frontier is kept per account (earliest and latest arrival), never per path, so it grows with
+the accounts reached rather than with the paths to them; it is pruned by the window, the gap, the
+hop limit and the minimum amount. (The ledgers then prune taint below the minimum amount.)
+Every statement is plain SQL that Spark also accepts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 import pyarrow as pa
 
 from moneytrail.store.case import Case
-from moneytrail.trace.params import Method, TraceParams
+from moneytrail.trace.params import TraceParams
 
 WIN = "_trace_win"
 
@@ -45,35 +46,30 @@ def _gap_sql(params: TraceParams) -> str:
 
 
 def first_hop_sql(params: TraceParams) -> str:
-    """Hop 1: every payment out of a seed in the window carries taint; its cap is its amount."""
-    return (f"SELECT w.dst, w.ts, w.amt AS cap FROM {WIN} w JOIN _trace_seed s ON w.src = s.account "
+    """Hop 1: every payment out of a seed in the window carries taint."""
+    return (f"SELECT w.dst, w.ts FROM {WIN} w JOIN _trace_seed s ON w.src = s.account "
             f"WHERE w.amt >= {float(params.min_amount)!r}")
 
 
 def next_hop_sql(params: TraceParams, front: str, lo: datetime, hi: datetime) -> str:
-    """Hop k + 1: payments out of frontier accounts after the money arrived, within the gap.
-
-    ``cap`` bounds the taint a payment can carry: its amount, and (except under poison, where
-    taint multiplies) the taint its sender can have received at the previous hop.
-    """
+    """Hop k + 1: payments out of frontier accounts after the money arrived, within the gap, of at
+    least the minimum amount (smaller ones are booked in the ledgers but not followed)."""
     gap = _gap_sql(params)
     # The frontier's overall span, as literals, lets the engine skip row groups before the join.
     when = (f"w.ts < f.hi AND w.ts >= f.lo - {gap} AND w.ts < {_ts_literal(hi)} "
             f"AND w.ts >= {_ts_literal(lo - params.max_gap)}" if params.backward
             else f"w.ts > f.lo AND w.ts <= f.hi + {gap} AND w.ts > {_ts_literal(lo)} "
             f"AND w.ts <= {_ts_literal(hi + params.max_gap)}")
-    cap = "w.amt" if params.method is Method.POISON else "least(w.amt, f.ub)"
-    return (f"SELECT w.dst, w.ts, {cap} AS cap FROM {WIN} w JOIN {front} f ON w.src = f.account "
+    return (f"SELECT w.dst, w.ts FROM {WIN} w JOIN {front} f ON w.src = f.account "
             f"WHERE {when} AND w.amt >= {float(params.min_amount)!r}")
 
 
 def frontier_sql(params: TraceParams, hop: str) -> str:
-    """Accounts reached by a hop, with their arrival span and taint bound; seeds and targets stop."""
+    """Accounts reached by a hop, with their arrival span; seeds and targets go no further."""
     return (
-        f"SELECT h.dst AS account, min(h.ts) AS lo, max(h.ts) AS hi, sum(h.cap) AS ub FROM {hop} h "
+        f"SELECT h.dst AS account, min(h.ts) AS lo, max(h.ts) AS hi FROM {hop} h "
         "WHERE h.dst NOT IN (SELECT account FROM _trace_seed) "
-        "AND h.dst NOT IN (SELECT account FROM _trace_target) "
-        f"GROUP BY h.dst HAVING sum(h.cap) >= {float(params.min_amount)!r}"
+        "AND h.dst NOT IN (SELECT account FROM _trace_target) GROUP BY h.dst"
     )
 
 

@@ -267,6 +267,8 @@ def allocate(data: LedgerInput, method: Method, *, gap: int, max_hops: int, min_
 
 def _split_by_depth(alloc: Allocation, edge: int, drawn: dict[int, float]) -> list[int]:
     """One new unit per depth: taint that travelled k hops to get here travels k + 1 from here."""
+    if not drawn:
+        return []
     by_depth: dict[int, list[tuple[int, float]]] = {}
     for parent, amount in drawn.items():
         if amount > DUST:
