@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
-from tests.generate.conftest import read_text_csv
 
 from moneytrail.generate import GenerateConfig, generate_case
 from moneytrail.generate.amlworld import read_patterns
+from tests.generate.conftest import read_text_csv
 
 # Synthetic attempts in AMLworld's layout (fictional ids): a 3-hop cycle and a fan-in of 4.
 PATTERNS = """BEGIN LAUNDERING ATTEMPT - CYCLE:  Max 3 hops

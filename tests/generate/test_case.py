@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from tests.generate.conftest import GeneratedCase
 
 from moneytrail.generate import GenerateConfig, generate_case
+from tests.generate.conftest import GeneratedCase
 
 LAYOUT = ["transactions.csv", "reported_transfers.csv", "accounts.csv", "entities/registry.jsonl",
           "entities/bank_kyc.jsonl", "entities/sanctions.jsonl", "events.csv", "documents/sources.yaml",

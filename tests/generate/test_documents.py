@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import yaml
-from tests.generate.conftest import GeneratedCase, read_text_csv
 
 from moneytrail.generate.events import ACLED_COLUMNS
 from moneytrail.model.admiralty import Grade
+from tests.generate.conftest import GeneratedCase, read_text_csv
 
 RELATIONS = {"financed", "paid", "laundered-through", "coordinated", "attacked"}
 

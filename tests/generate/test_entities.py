@@ -8,6 +8,7 @@ import unicodedata
 from typing import Any
 
 from followthemoney import model
+
 from tests.generate.conftest import GeneratedCase
 
 SOURCES = ("registry", "bank_kyc", "sanctions")

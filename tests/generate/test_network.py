@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 import yaml
+
 from tests.generate.conftest import GeneratedCase, read_text_csv
 
 Row = dict[str, str]

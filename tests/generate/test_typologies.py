@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime
 
 import pytest
+
 from tests.generate.conftest import GeneratedCase, read_text_csv
 
 Row = dict[str, str]
