@@ -3,11 +3,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.detect.graphs import background, insert_rows
 from typer.testing import CliRunner
 
 from moneytrail.cli.app import build_app
 from moneytrail.store import Case
+from tests.detect.graphs import background, insert_rows
 
 
 def _case(tmp_path: Path) -> Path:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.detect.graphs import Insert, Row, insert_rows
 
 from moneytrail.store import Case
+from tests.detect.graphs import Insert, Row, insert_rows
 
 
 @pytest.fixture

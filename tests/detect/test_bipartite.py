@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from tests.detect.graphs import Insert, background
-
 from moneytrail.detect.run import run_detectors
 from moneytrail.store import Case
+from tests.detect.graphs import Insert, background
 
 BLOCK = [(f"bp{s}{r}", 100 + s * 3 + r, f"b:bs{s}", f"b:br{r}", 800.0 + s + r) for s in range(3) for r in range(3)]
 

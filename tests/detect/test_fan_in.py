@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from tests.detect.graphs import Insert, background, merchant
-
 from moneytrail.detect.run import run_detectors
 from moneytrail.store import Case
 from moneytrail.store.findings import finding_refs, list_findings
+from tests.detect.graphs import Insert, background, merchant
 
 
 def _burst(hub: str, n: int, hours_apart: float, amount: float = 3000.0, prefix: str = "fi") -> list:

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from tests.detect.graphs import Insert, background
-
 from moneytrail.detect.run import run_detectors
 from moneytrail.store import Case
+from tests.detect.graphs import Insert, background
 
 
 def test_one_account_paying_many_new_receivers_fires(case: Case, insert: Insert) -> None:

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from tests.detect.graphs import Insert, Row, background
-
 from moneytrail.detect.run import run_detectors
 from moneytrail.model.ids import statement_id
 from moneytrail.store import Case
+from tests.detect.graphs import Insert, Row, background
 
 ACCOUNTS = [("b:gems", "e-gems", "LB"), ("b:ministry", "e-min", "LB"), ("x:broker1", "e-br1", "AE"),
             ("x:broker2", "e-br2", "TR"), ("b:jeweller", "e-jw", "LB"), ("b:goldsupply", "e-gs", "LB"),

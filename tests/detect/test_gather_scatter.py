@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from tests.detect.graphs import Insert, background
-
 from moneytrail.detect.run import run_detectors
 from moneytrail.store import Case
+from tests.detect.graphs import Insert, background
 
 GATHER = [(f"gi{i}", 100 + i * 7, f"b:gmule{i}", "b:ghub", 2000.0 + i) for i in range(5)]
 SCATTER = [(f"go{i}", 150 + i * 9, "b:ghub", f"b:gout{i}", 1900.0 + i) for i in range(4)]

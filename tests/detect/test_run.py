@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from tests.detect.graphs import Insert, background
 
 from moneytrail.detect.registry import detectors
 from moneytrail.detect.run import parse_overrides, run_detectors
 from moneytrail.store import Case
 from moneytrail.store.findings import list_findings
+from tests.detect.graphs import Insert, background
 
 MINE = {"fan-in", "fan-out", "gather-scatter", "scatter-gather", "bipartite", "stack", "structuring",
         "front-company"}

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from tests.detect.graphs import Insert, background
-
 from moneytrail.detect.run import run_detectors
 from moneytrail.store import Case
+from tests.detect.graphs import Insert, background
 
 CHAIN = [("st1", 10, "b:A1", "b:P1", 7000.0), ("st2", 40, "b:P1", "b:C1", 6950.0), ("st3", 70, "b:C1", "b:Z1", 6900.0)]
 

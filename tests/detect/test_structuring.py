@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from tests.detect.graphs import Insert, background
-
 from moneytrail.detect.run import run_detectors
 from moneytrail.store import Case
+from tests.detect.graphs import Insert, background
 
 
 def _deposits(amounts: list[float], hours_apart: float) -> list:

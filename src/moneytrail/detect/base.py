@@ -122,7 +122,7 @@ def components(links: Sequence[tuple[str, str]]) -> dict[str, str]:
     return {name: smallest[sets.find(index[name])] for name in names}
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     txn_id: str
     ts: datetime
@@ -185,21 +185,22 @@ def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str,
     engine.register_arrow("_detect_groups", table.select(["group_key"]))
     try:
         members = engine.query(
-            "SELECT m.group_key, t.txn_id, t.ts, t.from_account, t.to_account, "
+            "SELECT DISTINCT m.group_key, t.txn_id, t.ts, t.from_account, t.to_account, "
             f"{amount_sql('t')} AS amt, t.currency, t.source_id, m.from_role, m.to_role "
             f"FROM ({members_sql}) m JOIN _detect_groups g ON g.group_key = m.group_key "
-            "JOIN transactions t ON t.txn_id = m.txn_id ORDER BY m.group_key, t.ts, t.txn_id").to_pylist()
+            "JOIN transactions t ON t.txn_id = m.txn_id ORDER BY m.group_key, t.ts, t.txn_id")
     finally:
         engine.unregister("_detect_groups")
+    # Column-wise: far cheaper than a dict per row on the hundreds of thousands of member rows.
+    cols = [members.column(n).to_pylist() for n in ("group_key", "txn_id", "ts", "from_account", "to_account",
+                                                     "amt", "currency", "source_id", "from_role", "to_role")]
     seen: set[tuple[str, str]] = set()
-    for r in members:
-        key = str(r["group_key"])
-        if (key, r["txn_id"]) in seen:
+    for key, txn, ts, src, dst, amt, cur, sid, from_role, to_role in zip(*cols, strict=True):
+        if (key, txn) in seen:  # one transfer reached through two roles: keep the first
             continue
-        seen.add((key, r["txn_id"]))
-        groups[key].members.append(Member(str(r["txn_id"]), r["ts"], str(r["from_account"]),
-                                          str(r["to_account"]), float(r["amt"]), str(r["currency"]),
-                                          str(r["source_id"]), str(r["from_role"]), str(r["to_role"])))
+        seen.add((key, txn))
+        groups[str(key)].members.append(Member(str(txn), ts, str(src), str(dst), float(amt), str(cur), str(sid),
+                                               str(from_role), str(to_role)))
     grades = _source_grades(case)
     currency = case.reporting_currency
     findings = []
@@ -221,13 +222,13 @@ def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str,
 
 
 def group_refs(group: Group) -> list[FindingRef]:
-    refs: dict[tuple[str, str, str], FindingRef] = {}
-    for m in group.members:
-        refs[("transaction", m.txn_id, "")] = FindingRef("transaction", m.txn_id, f"{m.from_role}->{m.to_role}")
-        refs[("account", m.src, m.from_role)] = FindingRef("account", m.src, m.from_role)
-        refs[("account", m.dst, m.to_role)] = FindingRef("account", m.dst, m.to_role)
-        refs[("source", m.source_id, "")] = FindingRef("source", m.source_id, "source")
-    return sorted(refs.values(), key=lambda r: (r.kind, r.ref_id, r.role))
+    """Every account (with its role), source and transaction of the group, deduplicated, in order."""
+    accounts = {(m.src, m.from_role) for m in group.members} | {(m.dst, m.to_role) for m in group.members}
+    sources = {m.source_id for m in group.members}
+    txns = {m.txn_id: f"{m.from_role}->{m.to_role}" for m in group.members}
+    return ([FindingRef("account", a, role) for a, role in sorted(accounts)]
+            + [FindingRef("source", s, "source") for s in sorted(sources)]
+            + [FindingRef("transaction", t, txns[t]) for t in sorted(txns)])
 
 
 def _source_grades(case: Case) -> dict[str, Grade]:

@@ -65,7 +65,7 @@ class ScatterGather:
     description = "A source pays several low-degree intermediaries that all pay one destination within days."
     # AMLworld SCATTER-GATHER: 2-16 intermediaries, legs 1-4 days apart, spans up to 6 days; the second
     # leg carries 0.84-1.17 times the first for 80% of intermediaries.
-    defaults: Mapping[str, Any] = {"window_days": 6, "min_intermediaries": 2, "max_intermediary_degree": 12,
+    defaults: Mapping[str, Any] = {"window_days": 6, "min_intermediaries": 2, "max_intermediary_degree": 50,
                                    "min_ratio": 0.5, "max_ratio": 1.5, "min_amount": 0.0,
                                    "max_findings": 20000}
 
