@@ -247,7 +247,10 @@ def run_generated() -> list[tuple[Any, ...]] | str:
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        truth = generate_case(out / "gen", GenerateConfig(transactions=2000, typology_counts={}))
+        try:
+            truth = generate_case(out / "gen", GenerateConfig(transactions=2000, typology_counts={}))
+        except Exception as exc:  # the generator is another stage; report, do not hide the other parts
+            return f"skipped: generate_case failed ({type(exc).__name__}: {exc})"
         with Case.create(out / "case") as case:
             for name, kind in (("registry", "registry"), ("bank_kyc", "bank_record"),
                                ("sanctions", "sanctions_list")):
