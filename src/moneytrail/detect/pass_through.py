@@ -20,19 +20,27 @@ from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
 
 
-def pass_pairs_sql(max_hours: float, min_ratio: float, max_ratio: float, min_amount: float) -> str:
-    """(account, in_txn, out_txn, ...) with each incoming transfer's best-matching onward transfer."""
+def pass_pairs_sql(max_hours: float, min_ratio: float, max_ratio: float, min_amount: float,
+                   max_account_txns: int) -> str:
+    """(account, in_txn, out_txn, ...) with each incoming transfer's best-matching onward transfer.
+
+    Accounts with more than ``max_account_txns`` transfers (merchants, payroll, exchanges) are left out:
+    they pass money through by trade, and pairing their every inflow with every outflow is the cost.
+    """
     days = math.ceil(max_hours / 24.0)
     offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(days + 1))
+    busy = (f"SELECT account FROM (SELECT from_account AS account FROM transactions UNION ALL "
+            f"SELECT to_account FROM transactions) a GROUP BY account HAVING count(*) > {int(max_account_txns)}")
     edges = ("SELECT txn_id, from_account, to_account, ts, CAST(ts AS DATE) AS bucket, "
              "coalesce(amount_rc, amount) AS amt, source_id FROM transactions WHERE from_account <> to_account")
+    onward = f"SELECT * FROM ({edges}) x WHERE x.from_account NOT IN ({busy})"
     return f"""SELECT * FROM (
   SELECT i.to_account AS account, i.txn_id AS in_txn, o.txn_id AS out_txn, i.ts AS in_ts, o.ts AS out_ts,
          i.amt AS in_amt, o.amt AS out_amt, i.source_id AS in_source, o.source_id AS out_source,
          row_number() OVER (PARTITION BY i.txn_id ORDER BY abs(o.amt - i.amt), o.ts, o.txn_id) AS rn
   FROM (SELECT e.*, e.bucket + o.k AS join_bucket FROM ({edges}) e CROSS JOIN ({offsets}) o
         WHERE e.amt >= {float(min_amount)!r}) i
-  JOIN ({edges}) o ON o.from_account = i.to_account AND o.bucket = i.join_bucket
+  JOIN ({onward}) o ON o.from_account = i.to_account AND o.bucket = i.join_bucket
   WHERE o.ts >= i.ts AND o.ts <= i.ts + INTERVAL '{round(max_hours * 60)}' MINUTE
     AND o.amt >= i.amt * {float(min_ratio)!r} AND o.amt <= i.amt * {float(max_ratio)!r}
     AND o.txn_id <> i.txn_id) p
@@ -59,13 +67,14 @@ class PassThroughDetector:
     description = "An account forwards what it receives within hours, amount nearly unchanged"
     defaults: Mapping[str, Any] = {
         "max_hours": 12.0, "min_ratio": 0.85, "max_ratio": 1.02, "min_amount": 0.0, "min_pairs": 2,
-        "min_share": 0.5, "max_findings": 100_000,
+        "min_share": 0.5, "max_account_txns": 1000, "max_findings": 100_000,
     }
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         eng = case.engine
         pairs_sql = pass_pairs_sql(float(params["max_hours"]), float(params["min_ratio"]),
-                                   float(params["max_ratio"]), float(params["min_amount"]))
+                                   float(params["max_ratio"]), float(params["min_amount"]),
+                                   int(params["max_account_txns"]))
         accounts_sql = pass_accounts_sql("_mt_pass_pairs", int(params["min_pairs"]), float(params["min_share"]),
                                          int(params["max_findings"]))
         eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_pass_pairs AS {pairs_sql}")

@@ -67,11 +67,12 @@ def edges_sql(min_amount: float, max_account_txns: int) -> str:
 
 
 def start_paths_sql(table: str) -> str:
-    """Every transaction is the first hop of a path."""
+    """Every transaction into an account that pays onward (and is not too busy) starts a path."""
     return (f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT txn_id AS start_txn, from_account AS origin, "
             "to_account AS cur, ts AS first_ts, ts AS last_ts, bucket, amt AS first_amt, amt AS last_amt, "
             "1 AS hops, '|' || txn_id || '|' AS txns, '|' || from_account || '|' || to_account || '|' AS accts, "
-            f"amt AS min_amt, amt AS max_amt, txn_id AS last_txn FROM {EDGES}")
+            f"amt AS min_amt, amt AS max_amt, txn_id AS last_txn FROM {EDGES} s "
+            f"WHERE s.to_account IN (SELECT from_account FROM {EDGES} WHERE NOT busy)")
 
 
 def extend_paths_sql(source: str, target: str, s: PathSearch) -> str:

@@ -42,8 +42,9 @@ class RandomChainDetector:
             search_paths(case, s)
             sql = best_chains_sql(OPEN, f"hops >= {int(params['min_hops'])}", int(params["max_findings"]))
             chains, details = load_chains(case, sql, drop_suffixes=True)
-        finally:
+        except BaseException:
             release_paths(case)
+            raise
         currency, input_hash = case.reporting_currency, case.input_hash()
         query = ("bounded time-respecting path search, one self-join per hop:\n"
                  + extend_paths_sql("frontier", "next", s)

@@ -1,9 +1,10 @@
 """Round-tripping: money comes back to its origin through two or more intermediaries, typically
 across banks (or countries), with most of the amount preserved end to end.
 
-Unlike ``cycle`` (a tight hop-by-hop chain), this looks at the whole trip: hops may be days apart
-and each may shave off more, as long as what returns is ``min_return``-``max_return`` of what left
-and the chain crosses at least ``min_banks`` banks.
+Unlike ``cycle`` (any time-ordered chain back to the origin), this looks at the whole trip: at least
+two intermediaries, what returns is ``min_return``-``max_return`` of what left, and the chain crosses
+at least ``min_banks`` banks. It reads the same bounded path search as ``cycle`` (cached, so it costs
+nothing extra with default thresholds); widen ``max_gap_hours`` for slow trips.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ class RoundTripDetector:
     typology = "round-tripping"
     description = "Money returns to its origin via 2+ intermediaries, across banks, amount mostly preserved"
     defaults: Mapping[str, Any] = {
-        "max_hops": 6, "min_hops": 3, "max_gap_hours": 168.0, "max_span_hours": 720.0,
-        "min_hop_ratio": 0.7, "max_hop_ratio": 1.1, "min_return": 0.7, "max_return": 1.05, "min_banks": 2,
+        # The search thresholds default to the cycle detector's, so both read one cached search.
+        "max_hops": 13, "min_hops": 3, "max_gap_hours": 120.0, "max_span_hours": 336.0,
+        "min_hop_ratio": 0.8, "max_hop_ratio": 1.25, "min_return": 0.7, "max_return": 1.05, "min_banks": 2,
         "min_amount": 0.0, "max_findings": 100_000,
     }
 
@@ -59,8 +61,9 @@ class RoundTripDetector:
             search_paths(case, s)
             sql = best_chains_sql(CLOSED, where, int(params["max_findings"]))
             chains, details = load_chains(case, sql, drop_suffixes=False)
-        finally:
+        except BaseException:
             release_paths(case)
+            raise
         currency, input_hash = case.reporting_currency, case.input_hash()
         query = ("bounded time-respecting path search, one self-join per hop:\n"
                  + extend_paths_sql("frontier", "next", s) + "\n-- closed chains that return most of the money:\n"
