@@ -114,14 +114,17 @@ def test_bipartite(attempts: dict[str, list[list[Row]]]) -> None:
         assert len(senders) >= 2 and len(receivers) >= 2
 
 
-def test_stack_has_three_layers(attempts: dict[str, list[list[Row]]]) -> None:
+def test_stack_relays_pass_on_what_they_get(attempts: dict[str, list[list[Row]]],
+                                            usd: dict[tuple[str, str], float]) -> None:
     for rows in attempts["stack"]:
         senders, receivers = {_src(r) for r in rows}, {_dst(r) for r in rows}
         first, middle, last = senders - receivers, senders & receivers, receivers - senders
-        assert first and middle and last
+        assert first and len(middle) >= 3 and last
         for r in rows:
             if _src(r) in middle:
-                assert any(_dst(i) == _src(r) and _ts(i) < _ts(r) for i in rows), "layer 2 pays after it is paid"
+                (inflow,) = [i for i in rows if _dst(i) == _src(r)]
+                assert _ts(inflow) < _ts(r), "a relay pays after it is paid"
+                assert 0.95 <= _usd(r, usd) / _usd(inflow, usd) <= 1.08
 
 
 def test_structuring_stays_under_threshold(generated: GeneratedCase, attempts: dict[str, list[list[Row]]]) -> None:
@@ -129,6 +132,7 @@ def test_structuring_stays_under_threshold(generated: GeneratedCase, attempts: d
     for rows in attempts["structuring"]:
         assert len({_dst(r) for r in rows}) == 1 and len(rows) >= 4
         assert all(r["channel"] == "cash" and 0.9 * threshold <= float(r["amount"]) < threshold for r in rows)
+        assert {r["currency"] for r in rows} == {"USD"}, "the threshold holds in the reporting currency too"
 
 
 def test_pass_through_leaves_within_hours(attempts: dict[str, list[list[Row]]],

@@ -128,24 +128,27 @@ class Planter:
                     self.pay(a, self.later(t0, 0, 72), s, r, self.usd())
 
     def stack(self, a: Attempt) -> None:
-        sizes = [int(x) for x in self.rng.integers(2, 5, size=3)]
-        people = self.accounts(sum(sizes))
-        layers = [people[: sizes[0]], people[sizes[0]: sizes[0] + sizes[1]], people[sizes[0] + sizes[1]:]]
-        a.detail = "layers " + "-".join(str(s) for s in sizes)
-        t0 = self.start(8)
-        received: dict[int, int] = {}
-        for s in layers[0]:
-            for r in layers[1]:
-                t = self.later(t0, 0, 48)
-                received[r] = max(received.get(r, t), t)
-                self.pay(a, t, s, r, self.usd())
-        for s in layers[1]:
-            for r in layers[2]:
-                self.pay(a, self.later(received[s], 1, 72), s, r, self.usd())
+        """Payers -> relay accounts -> payees; each relay passes on about what it got (AMLworld: -3% to +6%)."""
+        n_pay, n_relay, n_recv = (int(x) for x in (self.rng.integers(2, 5), self.rng.integers(3, 9),
+                                                   self.rng.integers(2, 5)))
+        people = self.accounts(n_pay + n_relay + n_recv)
+        payers, relays, payees = people[:n_pay], people[n_pay:n_pay + n_relay], people[n_pay + n_relay:]
+        a.detail = f"{n_pay} payers, {n_relay} relays, {n_recv} payees"
+        t0 = self.start(6)
+        for i, relay in enumerate(relays):
+            t = self.later(t0, 0, 72)
+            usd = self.usd()
+            self.pay(a, t, payers[i % n_pay], relay, usd)
+            self.pay(a, self.later(t, 1, 48), relay, payees[int(self.rng.integers(0, n_recv))],
+                     usd * self.rng.uniform(0.97, 1.06))
 
     def structuring(self, a: Attempt) -> None:
         k = int(self.rng.integers(4, 11))
-        (account,) = self.accounts(1)
+        # A dollar account, so the threshold (like the US $10,000 cash report) holds in both the account's
+        # currency and the reporting currency.
+        usd_i = self.rates.index("USD")
+        dollar = self.pool[self.currency[self.pool] == usd_i]
+        account = int(self.rng.choice(dollar if len(dollar) else self.pool))
         desk = int(self.desk_of[account])
         a.detail = f"{k} cash deposits under {self.threshold:,.0f}"
         t = self.start(12)
@@ -172,10 +175,10 @@ class Planter:
         a.detail = f"returns to origin via {hops - 1} intermediaries"
         nodes = self.accounts(hops)
         nodes.append(nodes[0])
-        t = self.start(hops * 8 + 1)
+        t = self.start(14)
         usd = self.usd() * 5
         for src, dst in itertools.pairwise(nodes):
-            t = self.later(t, 24, 190)
+            t = self.later(t, 6, 60)  # the whole trip takes a day to two weeks
             usd *= self.rng.uniform(0.97, 0.995)
             self.pay(a, t, src, dst, usd, "wire")
 
