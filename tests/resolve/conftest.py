@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +45,46 @@ PEOPLE: list[Row] = [
     ("reg-6", "Company", "name", "Romashka Holdings GmbH", "registry"),
     ("reg-6", "Company", "registrationNumber", "HRB 99120", "registry"),
 ]
+
+
+# A fictional sanctions/PEP list in FtM JSON lines.
+LIST = [
+    {"id": "sl-1", "schema": "Person", "properties": {
+        "name": ["Oleg Dmitrenko"], "alias": ["Дмитренко Олег Петрович"], "birthDate": ["1980-04-12"],
+        "topics": ["sanction"]}},
+    {"id": "sl-s1", "schema": "Sanction", "properties": {
+        "entity": ["sl-1"], "program": ["Fictional Programme 7"], "reason": ["Financing of a fictional group"],
+        "authority": ["Council of Nowhere"]}},
+    {"id": "sl-2", "schema": "Company", "properties": {
+        "name": ["Romashka Limited Liability Company"], "registrationNumber": ["1027700132195"]}},
+    {"id": "sl-3", "schema": "Person", "properties": {"name": ["Zara Quillfeather"], "topics": ["role.pep"]}},
+]
+
+
+def write_list_file(path: Path, entities: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entities), encoding="utf-8")
+    return path
+
+
+
+@pytest.fixture
+def add_rows() -> AddStatements:
+    return add_statements
+
+
+@pytest.fixture
+def people_rows() -> list[Row]:
+    return list(PEOPLE)
+
+
+@pytest.fixture
+def list_entities() -> list[dict[str, object]]:
+    return LIST
+
+
+@pytest.fixture
+def write_list() -> Callable[[Path, list[dict[str, object]]], Path]:
+    return write_list_file
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from tests.resolve.conftest import PEOPLE, add_statements
-from tests.resolve.test_screening import LIST, write_list
+import pytest
 from typer.testing import CliRunner
 
 from moneytrail.cli.app import build_app
@@ -13,16 +13,18 @@ from moneytrail.store import Case
 runner = CliRunner()
 
 
-def make_case(tmp_path: Path) -> Path:
+@pytest.fixture
+def case_path(tmp_path: Path, add_rows: Any, people_rows: list[Any]) -> Path:
     path = tmp_path / "case"
     with Case.create(path) as c:
-        add_statements(c, [*PEOPLE, ("bank-9", "Person", "name", "Oleg Dmitrenko", "bank")])
+        add_rows(c, [*people_rows, ("bank-9", "Person", "name", "Oleg Dmitrenko", "bank")])
     return path
 
 
-def test_resolve_review_screen_verbs(tmp_path: Path) -> None:
+def test_resolve_review_screen_verbs(tmp_path: Path, case_path: Path, write_list: Any,
+                                    list_entities: list[Any]) -> None:
     app = build_app()
-    path = make_case(tmp_path)
+    path = case_path
     out = runner.invoke(app, ["resolve", str(path), "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["entities"] == 10
@@ -38,15 +40,15 @@ def test_resolve_review_screen_verbs(tmp_path: Path) -> None:
         assert judged == [(pairs[0]["left_id"], pairs[0]["right_id"], "positive")]
         mapping = dict(c.engine.rows("SELECT entity_id, canonical_id FROM entity_canonical"))
         assert mapping[pairs[0]["left_id"]] == mapping[pairs[0]["right_id"]]
-    screened = runner.invoke(app, ["screen", str(path), "--list", str(write_list(tmp_path / "l.jsonl", LIST)),
+    screened = runner.invoke(app, ["screen", str(path), "--list", str(write_list(tmp_path / "l.jsonl", list_entities)),
                                    "--json"])
     assert screened.exit_code == 0, screened.output
     assert any(h["list_entity_id"] == "sl-1" and h["programme"] == ["Fictional Programme 7"]
                for h in json.loads(screened.output))
 
 
-def test_screen_names_bad_list_line(tmp_path: Path) -> None:
-    path = make_case(tmp_path)
+def test_screen_names_bad_list_line(tmp_path: Path, case_path: Path) -> None:
+    path = case_path
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n", encoding="utf-8")
     out = runner.invoke(build_app(), ["screen", str(path), "--list", str(bad)])

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import json
-
-from tests.resolve.conftest import add_statements
+from collections.abc import Callable, Iterable
 
 from moneytrail.resolve.judgements import record_judgement, uncertain_pairs
 from moneytrail.resolve.pipeline import recluster, resolve_case
 from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql
+
+AddStatements = Callable[[Case, Iterable[tuple[str, str, str, str, str]]], None]
 
 
 def canonical(case: Case) -> dict[str, str]:
@@ -68,8 +69,8 @@ def test_positive_judgement_merges_and_survives_rerun(people_case: Case) -> None
     assert same(people_case, "bank-3", "reg-4")  # transitively, through reg-3
 
 
-def test_uncertain_pairs_leave_review_once_judged(case: Case) -> None:
-    add_statements(case, [("a", "Person", "name", "Oleh Dmytrenko", "s1"),
+def test_uncertain_pairs_leave_review_once_judged(case: Case, add_rows: AddStatements) -> None:
+    add_rows(case, [("a", "Person", "name", "Oleh Dmytrenko", "s1"),
                           ("b", "Person", "name", "Oleg Dmitrenko", "s2")])
     resolve_case(case)
     pairs = uncertain_pairs(case)
@@ -80,10 +81,10 @@ def test_uncertain_pairs_leave_review_once_judged(case: Case) -> None:
     assert len(uncertain_pairs(case, include_unsure=True)) == 1
 
 
-def test_incremental_run_compares_only_new_records(people_case: Case) -> None:
+def test_incremental_run_compares_only_new_records(people_case: Case, add_rows: AddStatements) -> None:
     first = resolve_case(people_case)
     canonical_before = canonical(people_case)["reg-1"]
-    add_statements(people_case, [("docs-1", "Person", "name", "Dmitrenko, Oleg", "docs"),
+    add_rows(people_case, [("docs-1", "Person", "name", "Dmitrenko, Oleg", "docs"),
                                  ("docs-1", "Person", "birthDate", "1980-04-12", "docs")])
     second = resolve_case(people_case)
     assert second.mode == "incremental" and second.new_entities == 1
@@ -105,8 +106,8 @@ def test_resolved_accounts_become_one_node(people_case: Case) -> None:
     assert holders["b1:1"] == holders["r1:2"]
 
 
-def test_shared_iban_from_accounts_links_records(case: Case) -> None:
-    add_statements(case, [("a", "Person", "name", "Selim Karavan", "s1"),
+def test_shared_iban_from_accounts_links_records(case: Case, add_rows: AddStatements) -> None:
+    add_rows(case, [("a", "Person", "name", "Selim Karavan", "s1"),
                           ("b", "Person", "name", "S. Karavan", "s2")])
     case.engine.execute("INSERT INTO accounts (account_key, account_id, holder_entity_id, iban) VALUES "
                         "('x:1', '1', 'a', 'DE89 3704 0044 0532 0130 00'), ('y:1', '1', 'b', 'DE89370400440532013000')")
@@ -117,8 +118,8 @@ def test_shared_iban_from_accounts_links_records(case: Case) -> None:
     assert same(case, "a", "b")
 
 
-def test_explanation_json_survives_quotes_and_backslashes(case: Case) -> None:
-    add_statements(case, [("a", "Person", "name", 'Oleh "Olek" Dmytrenko\\', "s1"),
+def test_explanation_json_survives_quotes_and_backslashes(case: Case, add_rows: AddStatements) -> None:
+    add_rows(case, [("a", "Person", "name", 'Oleh "Olek" Dmytrenko\\', "s1"),
                           ("b", "Person", "name", 'Oleh "Olek" Dmytrenko\\', "s2")])
     resolve_case(case)
     explanation = json.loads(case.engine.scalar("SELECT explanation FROM resolve_pairs"))

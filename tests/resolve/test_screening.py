@@ -1,35 +1,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 
 from moneytrail.resolve.listfile import ListFileError, read_list
+from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.resolve.screening import screen_case
 from moneytrail.store import Case
 from moneytrail.store.findings import finding_refs, list_findings
 
-LIST = [
-    {"id": "sl-1", "schema": "Person", "properties": {
-        "name": ["Oleg Dmitrenko"], "alias": ["Дмитренко Олег Петрович"], "birthDate": ["1980-04-12"],
-        "topics": ["sanction"]}},
-    {"id": "sl-s1", "schema": "Sanction", "properties": {
-        "entity": ["sl-1"], "program": ["Fictional Programme 7"], "reason": ["Financing of a fictional group"],
-        "authority": ["Council of Nowhere"]}},
-    {"id": "sl-2", "schema": "Company", "properties": {
-        "name": ["Romashka Limited Liability Company"], "registrationNumber": ["1027700132195"]}},
-    {"id": "sl-3", "schema": "Person", "properties": {"name": ["Zara Quillfeather"], "topics": ["role.pep"]}},
-]
+AddStatements = Callable[[Case, Iterable[tuple[str, str, str, str, str]]], None]
+Entities = list[dict[str, object]]
+WriteList = Callable[[Path, Entities], Path]
 
-
-def write_list(path: Path, entities: list[dict[str, object]]) -> Path:
-    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entities), encoding="utf-8")
-    return path
-
-
-def test_screening_hits_carry_programme_reason_and_evidence(people_case: Case, tmp_path: Path) -> None:
-    hits = screen_case(people_case, write_list(tmp_path / "fictional-list.jsonl", LIST))
+def test_screening_hits_carry_programme_reason_and_evidence(people_case: Case, tmp_path: Path,
+                                                            write_list: WriteList, list_entities: Entities) -> None:
+    hits = screen_case(people_case, write_list(tmp_path / "fictional-list.jsonl", list_entities))
     by_pair = {(h.entity_id, h.list_entity_id): h for h in hits}
     hit = by_pair[("bank-1", "sl-1")]
     assert hit.decision == "match" and hit.probability >= 0.9
@@ -47,17 +36,18 @@ def test_screening_hits_carry_programme_reason_and_evidence(people_case: Case, t
     assert {"source", "list:fictional-list"} <= {r["ref_kind"] for r in refs} | {r["ref_id"] for r in refs}
 
 
-def test_rescreening_replaces_earlier_hits_of_the_same_list(people_case: Case, tmp_path: Path) -> None:
-    path = write_list(tmp_path / "l.jsonl", LIST)
+def test_rescreening_replaces_earlier_hits_of_the_same_list(people_case: Case, tmp_path: Path,
+                                                            write_list: WriteList, list_entities: Entities) -> None:
+    path = write_list(tmp_path / "l.jsonl", list_entities)
     first = screen_case(people_case, path)
     second = screen_case(people_case, path)
     assert len(list_findings(people_case, kind="screen")) == len(second) == len(first)
     assert people_case.count("screen_matches") == len(second)
 
 
-def test_bad_list_line_is_named(tmp_path: Path) -> None:
+def test_bad_list_line_is_named(tmp_path: Path, list_entities: Entities) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text(json.dumps(LIST[0]) + "\n{not json\n", encoding="utf-8")
+    path.write_text(json.dumps(list_entities[0]) + "\n{not json\n", encoding="utf-8")
     with pytest.raises(ListFileError, match=r"bad\.jsonl:2: not valid JSON"):
         read_list(path)
     path.write_text('{"schema": "Person"}\n', encoding="utf-8")
@@ -65,12 +55,9 @@ def test_bad_list_line_is_named(tmp_path: Path) -> None:
         read_list(path)
 
 
-def test_entities_added_after_resolve_are_screened(people_case: Case, tmp_path: Path) -> None:
-    from tests.resolve.conftest import add_statements
-
-    from moneytrail.resolve.pipeline import resolve_case
-
+def test_entities_added_after_resolve_are_screened(people_case: Case, tmp_path: Path, add_rows: AddStatements,
+                                                   write_list: WriteList, list_entities: Entities) -> None:
     resolve_case(people_case)
-    add_statements(people_case, [("late-1", "Person", "name", "Zara Quillfeather", "docs")])
-    hits = screen_case(people_case, write_list(tmp_path / "l.jsonl", LIST), thresholds=None)
+    add_rows(people_case, [("late-1", "Person", "name", "Zara Quillfeather", "docs")])
+    hits = screen_case(people_case, write_list(tmp_path / "l.jsonl", list_entities), thresholds=None)
     assert any(h.entity_id == "late-1" and h.list_entity_id == "sl-3" and h.typology == "pep" for h in hits)
