@@ -77,10 +77,15 @@ def reason_sql(*, has_rates: bool, reporting_currency: str, has_txn_id: bool) ->
 
 
 def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw: str, *, reporting_currency: str,
-                           has_rates: bool, delimiter: str) -> str:
-    """Parsed rows joined to the day's rate, with ``_reason`` and (for bad rows only) ``_raw`` text."""
+                           has_rates: bool, delimiter: str, join_rates: bool = True) -> str:
+    """Parsed rows joined to the day's rate, with ``_reason`` and (for bad rows only) ``_raw`` text.
+    ``join_rates=False`` leaves foreign rows' ``amount_rc`` NULL and does not check rates (the join costs
+    more than the rest of the parse on large files; the caller converts afterwards)."""
     rc = literal(reporting_currency)
-    reason = reason_sql(has_rates=has_rates, reporting_currency=reporting_currency, has_txn_id=not m.positional_ids)
+    reason = reason_sql(has_rates=has_rates and join_rates, reporting_currency=reporting_currency,
+                        has_txn_id=not m.positional_ids)
+    rates = ("LEFT JOIN rates_daily r ON r.currency = p.currency AND r.day = CAST(p.ts AS DATE)" if join_rates
+             else "LEFT JOIN (SELECT CAST(NULL AS DOUBLE) AS rate) r ON true")
     raw_cols = ", ".join(f"coalesce(p.{c}, '')" for c in cols.values())
     passthrough = ", ".join(f"raw.{c}" for c in cols.values())
     return (
@@ -89,7 +94,7 @@ def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw: str, *, report
         f"p.channel, p.source_ref, p.label, p.label_typology, {reason} AS _reason, "
         f"CASE WHEN {reason} IS NOT NULL THEN concat_ws({literal(delimiter)}, {raw_cols}) END AS _raw "
         f"FROM (SELECT {parsed_sql(m, cols, reporting_currency=reporting_currency)}, {passthrough} FROM {raw}) p "
-        f"LEFT JOIN rates_daily r ON r.currency = p.currency AND r.day = CAST(p.ts AS DATE)")
+        f"{rates}")
 
 
 def positional_id_sql(fi: FileIngest, line: str) -> str:
@@ -130,23 +135,34 @@ def _body_lines(fi: FileIngest) -> int | None:
     return fi.newlines - 1 + (0 if ends_with_newline else 1)
 
 
-def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[[dict[str, str], str], str]) -> None:
-    """Good rows go straight from the file into ``transactions`` (one pass, no staging copy). Only when the
-    rows stored plus the rejected records do not account for every line is the file read a second time,
-    for the rows whose values are bad. Rejected records shift the line numbers after them (and the
-    positional ids), fixed by one UPDATE over the rows after the first reject."""
+def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str], *, rates: bool) -> None:
+    """Good rows go straight from the file into ``transactions`` (one pass, no staging copy), then foreign
+    amounts are converted by one UPDATE. Only when the rows stored plus the rejected records do not account
+    for every line, or some row has no rate, is the file read a second time, for the bad rows (rows without
+    a rate are taken out again and quarantined then). Rejected records shift the line numbers after them
+    (and the positional ids), fixed by one UPDATE over the rows after the first reject."""
     e = fi.case.engine
     table = "_txn_csv"
+    rc = literal(fi.case.reporting_currency)
     scan = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns, rejects=f"_rejects_{fi.ingest_id[:12]}")
     run_scan(fi, f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
                  f"{positional_id_sql(fi, '_k + 1')}), ts, from_account, to_account, amount, currency, amount_paid, "
                  f"currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _k + 1, label, label_typology, ? "
-                 f"FROM ({build(scan.columns, scan.raw)}) s WHERE _reason IS NULL",
+                 f"FROM ({build(scan.columns, scan.raw, join_rates=False)}) s WHERE _reason IS NULL",
              [fi.source.source_id, fi.origin, fi.ingest_id])
-    good = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ?", [fi.ingest_id]))
     rejected, shifts = collect_rejects(fi, scan, table)
+    no_rate = 0
+    if rates:
+        e.execute("UPDATE transactions SET amount_rc = transactions.amount * r.rate FROM rates_daily r "
+                  "WHERE transactions.ingest_id = ? AND transactions.amount_rc IS NULL "
+                  "AND r.currency = transactions.currency AND r.day = CAST(transactions.ts AS DATE)", [fi.ingest_id])
+        missing = f"ingest_id = ? AND amount_rc IS NULL AND currency <> {rc}"
+        no_rate = int(e.scalar(f"SELECT count(*) FROM transactions WHERE {missing}", [fi.ingest_id]))
+        if no_rate:
+            e.execute(f"DELETE FROM transactions WHERE {missing}", [fi.ingest_id])
+    good = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ?", [fi.ingest_id]))
     bad = 0
-    if good + rejected != _body_lines(fi):
+    if no_rate or good + rejected != _body_lines(fi):
         again = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns,
                          rejects=f"_rejects2_{fi.ingest_id[:12]}")
         run_scan(fi, "INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, _reason "
@@ -187,9 +203,9 @@ def ingest_transaction_file(case: Case, path: Path, m: Mapping, *, source: Sourc
             if progress:
                 progress("reading", 0, 3)
 
-            def build(cols: dict[str, str], raw: str) -> str:
+            def build(cols: dict[str, str], raw: str, join_rates: bool = True) -> str:
                 return transactions_stage_sql(m, cols, raw, reporting_currency=rc, has_rates=rates,
-                                              delimiter=m.delimiter)
+                                              delimiter=m.delimiter, join_rates=join_rates)
 
             if path.suffix.lower() == ".parquet":
                 from moneytrail.ingest.parquetfile import stage_parquet
@@ -200,7 +216,7 @@ def ingest_transaction_file(case: Case, path: Path, m: Mapping, *, source: Sourc
             else:
                 if progress:
                     progress("storing", 1, 3)
-                store_csv_transactions(fi, m, build)
+                store_csv_transactions(fi, m, build, rates=rates)
             fi.details["mapping"] = m.name
             from moneytrail.ingest.patterns import relink_pattern_transactions  # patterns imports this module
             relinked = relink_pattern_transactions(fi)
