@@ -31,3 +31,27 @@ def test_busy_accounts_are_not_pass_throughs(case: Case, insert: Insert) -> None
     # The background accounts forward similar amounts too, but each has ~20 transfers.
     insert(background())
     assert run_detectors(case, ["stack"]) == []
+
+
+FIRST = [(f"l1-{s}-{m}", 100 + s * 2 + m, f"b:ls{s}", f"b:lm{m}", 900.0 + s + m) for s in range(3) for m in range(3)]
+SECOND = [(f"l2-{m}-{r}", 130 + m * 2 + r, f"b:lm{m}", f"b:lr{r}", 850.0 + m + r) for m in range(3) for r in range(2)]
+LAYERED = FIRST + SECOND
+
+
+def test_two_linked_bipartite_layers_form_one_stack(case: Case, insert: Insert) -> None:
+    insert(background() + LAYERED)
+    layered = [f for f in run_detectors(case, ["stack"]) if f.title.startswith("Stack: 3 -> 3 -> 2")]
+    assert len(layered) == 1
+    assert {r.ref_id for r in layered[0].refs if r.kind == "transaction"} == {t[0] for t in LAYERED}
+    assert "2 linked bipartite layers" in layered[0].explanation
+
+
+def test_a_single_bipartite_layer_is_not_a_stack(case: Case, insert: Insert) -> None:
+    insert(background() + LAYERED[:9])
+    assert [f for f in run_detectors(case, ["stack"]) if f.title.startswith("Stack: ")] == []
+
+
+def test_second_layer_before_the_first_is_not_a_stack(case: Case, insert: Insert) -> None:
+    early = [(t[0], t[1] - 90, t[2], t[3], t[4]) for t in LAYERED[9:]]
+    insert(background() + LAYERED[:9] + early)
+    assert [f for f in run_detectors(case, ["stack"]) if f.title.startswith("Stack: ")] == []

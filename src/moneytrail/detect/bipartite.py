@@ -39,8 +39,8 @@ WHERE a.dst < b.dst AND b.ts BETWEEN a.ts - INTERVAL '{w * 24}' HOUR AND a.ts + 
 """
 
 
-def qualified_pairs_sql(params: Mapping[str, Any]) -> str:
-    return (f"SELECT r1, r2 FROM _bp_pairs GROUP BY r1, r2 "
+def qualified_pairs_sql(params: Mapping[str, Any], table: str = "_bp_pairs") -> str:
+    return (f"SELECT r1, r2 FROM {table} GROUP BY r1, r2 "
             f"HAVING count(DISTINCT s) >= {int(params['min_shared_senders'])}")
 
 
@@ -68,7 +68,7 @@ FROM _bp_pairs p JOIN _bp_comp c ON c.r1 = p.r1 AND c.r2 = p.r2
 class Bipartite:
     typology = "bipartite"
     description = "Several low-degree senders all paying the same receivers within days."
-    defaults: Mapping[str, Any] = {"window_days": 3, "min_shared_senders": 2, "max_sender_degree": 10,
+    defaults: Mapping[str, Any] = {"window_days": 3, "min_shared_senders": 2, "max_sender_degree": 100,
                                    "min_amount": 0.0, "max_findings": 20000}
 
     @uses_edges

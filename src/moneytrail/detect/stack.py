@@ -1,7 +1,11 @@
-"""Stack: money layered through pass-through accounts — bipartite layers of payers, pass-through
-accounts and payees (AMLworld STACK). Each pass-through leg is a low-degree account that receives an
-amount and forwards nearly the same amount within days; legs sharing a transfer or a pass-through
-account chain into deeper stacks when ``merge`` joins them."""
+"""Stack: bipartite layers — a set of senders pays a set of middle accounts, which pay on to a further
+set within days (the issue's definition and the generator's), and its thinnest form in AMLworld STACK:
+chains of low-degree pass-through accounts that forward nearly what they received.
+
+Layers: bipartite blocks (``bipartite``: receivers co-paid by shared senders, as connected components)
+are linked when at least ``min_shared_layer_accounts`` receivers of one block are senders of another
+that starts no earlier; linked blocks form one stack. Chains: two-leg paths through low-degree
+accounts with the amount kept within ``min_ratio``..``max_ratio``; legs sharing a transfer chain up."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from moneytrail.detect.base import Group, build_findings, components, money, plural, short_list, span_text, uses_edges
+from moneytrail.detect.bipartite import copaid_sql, qualified_pairs_sql
 from moneytrail.detect.registry import register
 from moneytrail.detect.scatter_gather import two_leg_paths_sql
 from moneytrail.detect.scoring import score_sql
@@ -53,31 +58,107 @@ FROM _stack_paths p JOIN _stack_comp c ON c.txn1 = p.txn1
 @register
 class Stack:
     typology = "stack"
-    description = "Layers of low-degree accounts that pass on nearly the amount they received, within days."
+    description = ("Linked bipartite layers (senders -> middle accounts -> receivers), or chains of low-degree "
+                   "accounts passing on nearly what they received, within days.")
     # AMLworld STACK: pass-through legs 0.1-3.6 days (10th-90th pct), amounts passed on within 0.94-1.06.
     defaults: Mapping[str, Any] = {"window_days": 6, "max_intermediary_degree": 4, "min_ratio": 0.9,
-                                   "max_ratio": 1.1, "min_amount": 0.0, "max_findings": 20000}
+                                   "max_ratio": 1.1, "min_amount": 0.0, "max_sender_degree": 100,
+                                   "min_shared_senders": 2, "min_shared_layer_accounts": 2, "max_findings": 20000}
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        paths = two_leg_paths_sql(params)
-        engine = case.engine
-        try:
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stack_paths AS {paths}")
-            # Legs sharing a transfer (A->B->C and B->C->D) are layers of one stack.
-            links = [(str(a), str(b)) for a, b in engine.rows("SELECT txn1, txn2 FROM _stack_paths")]
-            comp = components(links)
-            firsts = sorted({a for a, _ in links})
-            engine.register_arrow("_stack_comp", pa.table(
-                {"txn1": firsts, "comp": [comp[t] for t in firsts]},
-                schema=pa.schema([("txn1", pa.string()), ("comp", pa.string())])))
-            return build_findings(case, self.typology, stack_groups_sql(params), STACK_MEMBERS_SQL,
-                                  explain=_explain, params=params, limit=int(params["max_findings"]),
-                                  query=f"-- pass-through legs\n{paths}\n-- legs sharing a transfer form one "
-                                        f"stack (connected components)\n{stack_groups_sql(params)}")
-        finally:
-            engine.unregister("_stack_comp")
-            engine.execute("DROP TABLE IF EXISTS _stack_paths")
+        return _layers(case, self.typology, params) + _chains(case, self.typology, params)
+
+
+def _chains(case: Case, typology: str, params: Mapping[str, Any]) -> list[Finding]:
+    paths = two_leg_paths_sql(params)
+    engine = case.engine
+    try:
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE _stack_paths AS {paths}")
+        # Legs sharing a transfer (A->B->C and B->C->D) are layers of one stack.
+        links = [(str(a), str(b)) for a, b in engine.rows("SELECT txn1, txn2 FROM _stack_paths")]
+        comp = components(links)
+        firsts = sorted({a for a, _ in links})
+        engine.register_arrow("_stack_comp", pa.table(
+            {"txn1": firsts, "comp": [comp[t] for t in firsts]},
+            schema=pa.schema([("txn1", pa.string()), ("comp", pa.string())])))
+        return build_findings(case, typology, stack_groups_sql(params), STACK_MEMBERS_SQL,
+                              explain=_explain, params=params, limit=int(params["max_findings"]),
+                              query=f"-- pass-through legs\n{paths}\n-- legs sharing a transfer form one "
+                                    f"stack (connected components)\n{stack_groups_sql(params)}")
+    finally:
+        engine.unregister("_stack_comp")
+        engine.execute("DROP TABLE IF EXISTS _stack_paths")
+
+
+LAYER_LINKS_SQL = """
+SELECT a.comp AS lower, b.comp AS upper
+FROM (SELECT comp, dst, min(ts) AS t0 FROM _stk_block GROUP BY comp, dst) a
+JOIN (SELECT comp, src, min(ts) AS t0 FROM _stk_block GROUP BY comp, src) b ON b.src = a.dst AND b.comp <> a.comp
+WHERE b.t0 >= a.t0
+GROUP BY a.comp, b.comp HAVING count(*) >= {shared}
+"""
+
+LAYER_GROUPS_SQL = f"""
+-- More linked layers is stronger; a sprawling component (a marketplace, a payroll hub) is weaker.
+SELECT s.stack AS group_key,
+       {score_sql('3.0 * count(DISTINCT b.comp) + 2.5 - ln(count(DISTINCT b.src) + count(DISTINCT b.dst))')}
+       AS score,
+       count(DISTINCT b.comp) AS blocks, count(DISTINCT b.src) AS payers, count(DISTINCT b.dst) AS payees
+FROM _stk_block b JOIN _stk_stack s ON s.comp = b.comp GROUP BY s.stack
+"""
+
+LAYER_MEMBERS_SQL = """
+SELECT s.stack AS group_key, b.txn_id, 'payer' AS from_role, 'payee' AS to_role
+FROM _stk_block b JOIN _stk_stack s ON s.comp = b.comp
+"""
+
+
+def _layers(case: Case, typology: str, params: Mapping[str, Any]) -> list[Finding]:
+    bp = {"window_days": params["window_days"], "min_amount": params["min_amount"],
+          "max_sender_degree": params["max_sender_degree"], "min_shared_senders": params["min_shared_senders"]}
+    engine = case.engine
+    try:
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_pairs AS {copaid_sql(bp)}")
+        pairs = [(str(a), str(b)) for a, b in engine.rows(qualified_pairs_sql(bp, "_stk_pairs"))]
+        block = components(pairs)
+        engine.register_arrow("_stk_comp", pa.table(
+            {"r1": [a for a, _ in pairs], "r2": [b for _, b in pairs], "comp": [block[a] for a, _ in pairs]},
+            schema=pa.schema([("r1", pa.string()), ("r2", pa.string()), ("comp", pa.string())])))
+        engine.execute(
+            "CREATE OR REPLACE TEMP TABLE _stk_block AS SELECT DISTINCT c.comp, p.txn1 AS txn_id, p.s AS src, "
+            "p.r1 AS dst, t.ts FROM _stk_pairs p JOIN _stk_comp c ON c.r1 = p.r1 AND c.r2 = p.r2 "
+            "JOIN transactions t ON t.txn_id = p.txn1 UNION SELECT DISTINCT c.comp, p.txn2, p.s, p.r2, t.ts "
+            "FROM _stk_pairs p JOIN _stk_comp c ON c.r1 = p.r1 AND c.r2 = p.r2 "
+            "JOIN transactions t ON t.txn_id = p.txn2")
+        links_sql = LAYER_LINKS_SQL.format(shared=int(params["min_shared_layer_accounts"]))
+        links = [(str(a), str(b)) for a, b in engine.rows(links_sql)]
+        stack = components(links)
+        engine.register_arrow("_stk_stack", pa.table(
+            {"comp": sorted(stack), "stack": ["L:" + stack[c] for c in sorted(stack)]},
+            schema=pa.schema([("comp", pa.string()), ("stack", pa.string())])))
+        return build_findings(case, typology, LAYER_GROUPS_SQL, LAYER_MEMBERS_SQL, explain=_explain_layers,
+                              params=params, limit=int(params["max_findings"]),
+                              query=f"-- co-paid receivers\n{copaid_sql(bp)}\n-- blocks: components of qualified "
+                                    f"pairs; layers linked when\n{links_sql}\n{LAYER_GROUPS_SQL}")
+    finally:
+        for name in ("_stk_comp", "_stk_stack"):
+            engine.unregister(name)
+        for name in ("_stk_pairs", "_stk_block"):
+            engine.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _explain_layers(group: Group, currency: str) -> tuple[str, str]:
+    payers, payees = set(group.accounts("payer")), set(group.accounts("payee"))
+    middle = sorted(payers & payees)
+    first, last = sorted(payers - payees), sorted(payees - payers)
+    blocks = int(group.metrics["blocks"])
+    title = f"Stack: {len(first)} -> {len(middle)} -> {len(last)} accounts in {blocks} bipartite layers"
+    text = (f"{plural(len(first), 'sender')} ({short_list(first)}) paid {plural(len(middle), 'middle account')} "
+            f"({short_list(middle)}), which paid on to {plural(len(last), 'account')} ({short_list(last)}): "
+            f"{blocks} linked bipartite layers, {plural(len(group.members), 'transfer')} and "
+            f"{money(sum(m.amount for m in group.members), currency)} within {span_text(group.start, group.end)}.")
+    return title, text
 
 
 def _explain(group: Group, currency: str) -> tuple[str, str]:
