@@ -78,6 +78,15 @@ def test_smallest_case(tmp_path: Path) -> None:
     assert len(truth["typologies"]) == 44 and len(truth["attacks"]) == 20
 
 
+def test_small_chunks_keep_time_order_and_counts(tmp_path: Path) -> None:
+    truth = generate_case(tmp_path / "chunked", GenerateConfig(transactions=8_000, chunk_rows=100))
+    lines = (tmp_path / "chunked" / "transactions.csv").read_text(encoding="utf-8").splitlines()[1:]
+    stamps = [line.split(",")[1] for line in lines]
+    assert len(lines) == 8_000 and stamps == sorted(stamps)
+    ids = {line.split(",")[0] for line in lines}
+    assert all(t in ids for a in truth["typologies"] for t in a["txn_ids"])
+
+
 def test_bad_config_is_refused() -> None:
     with pytest.raises(ValueError, match="format"):
         GenerateConfig(fmt="xml")

@@ -150,7 +150,7 @@ def generate_mixed(out: Path, config: GenerateConfig) -> dict[str, Any]:
     paid = (np.asarray([r.paid for r in rows]), np.asarray([rates.index(AMLWORLD_NAMES[r.paid_cur]) for r in rows]))
     labels = np.asarray([r.label for r in rows], dtype=bool)
     with TransactionWriter(out / "transactions.csv", accounts, rates, "amlworld", len(rows), labels, paid) as writer:
-        for block in blocks(economy, rates, r_bg, planted):
+        for block in blocks(economy, rates, r_bg, planted, config.chunk_rows):
             writer.write(block)
     accounts.write_csv(out / "accounts.csv")
     write_rates(out / "rates.csv", rates)

@@ -97,8 +97,8 @@ def _block(eco: Economy, rates: RateTable, month: int, ts: np.ndarray, src: np.n
                 channel.astype(np.int8), np.full(len(src), -1, dtype=np.int64))
 
 
-def month_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month: int) -> Txns:
-    """All background rows of one month, unsorted."""
+def periodic_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month: int) -> Txns:
+    """The month's scheduled payments (payroll, rent, loans), unsorted."""
     t0 = int(rates.months[month].timestamp())
     span = int(rates.months[month + 1].timestamp()) - t0
     parts: list[Txns] = []
@@ -121,10 +121,18 @@ def month_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month:
         ts = t0 + rng.integers(0, min(10, last_day + 1), size=n) * DAY + rng.integers(9 * 3600, 17 * 3600, size=n)
         parts.append(_block(eco, rates, month, ts, eco.lender, eco.borrower, eco.repayment_usd * 30,
                             np.full(n, CHANNEL["wire"])))
-    counts = rng.multinomial(int(eco.random_per_month[month]), RANDOM_SHARES)
+    return Txns.concat(parts)
+
+
+def random_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month: int, lo: int, hi: int,
+                 rows: int) -> Txns:
+    """``rows`` unscheduled payments (cards, suppliers, transfers, cash) between whole days ``lo`` and ``hi``."""
+    span = hi - lo
+    parts: list[Txns] = []
+    counts = rng.multinomial(rows, RANDOM_SHARES)
     # Card spending: heavy-tailed merchants receive from many distinct people.
     n = int(counts[0])
-    parts.append(_block(eco, rates, month, t0 + _daytime(rng, n, span),
+    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span),
                         rng.choice(eco.individuals, size=n, p=eco.person_w),
                         rng.choice(eco.merchants, size=n, p=eco.merchant_w),
                         rng.lognormal(3.4, 1.0, size=n), np.full(n, CHANNEL["card"])))
@@ -132,14 +140,14 @@ def month_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month:
     src = rng.choice(eco.payers, size=n, p=eco.payer_w)
     dst = rng.choice(eco.payers, size=n, p=eco.supplier_w)
     dst = np.where(dst == src, eco.payers[(np.searchsorted(eco.payers, src) + 1) % len(eco.payers)], dst)
-    parts.append(_block(eco, rates, month, t0 + _daytime(rng, n, span), src, dst,
+    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span), src, dst,
                         rng.lognormal(7.8, 1.6, size=n), rng.choice([CHANNEL["wire"], CHANNEL["cheque"]], size=n)))
     n = int(counts[2])
     src = rng.choice(eco.individuals, size=n, p=eco.person_w)
     dst = rng.choice(eco.individuals, size=n)
     dst = np.where(dst == src, eco.individuals[(np.searchsorted(eco.individuals, src) + 1) % len(eco.individuals)],
                    dst)
-    parts.append(_block(eco, rates, month, t0 + _daytime(rng, n, span), src, dst,
+    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span), src, dst,
                         rng.lognormal(4.8, 1.3, size=n), np.full(n, CHANNEL["wire"])))
     # Cash at the counter: withdrawals (person -> desk) and deposits (desk -> person), some near 10,000.
     n = int(counts[3])
@@ -147,34 +155,40 @@ def month_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month:
     desk = eco.desks_by_account[who]
     deposit = rng.random(n) < 0.4
     usd = np.where(rng.random(n) < 0.03, rng.uniform(5_000, 9_999, size=n), rng.lognormal(5.3, 0.8, size=n))
-    parts.append(_block(eco, rates, month, t0 + _daytime(rng, n, span), np.where(deposit, desk, who),
+    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span), np.where(deposit, desk, who),
                         np.where(deposit, who, desk), usd, np.full(n, CHANNEL["cash"])))
     # Reinvestment: companies moving money to themselves, as AMLworld's background does.
     n = int(counts[4])
     src = rng.choice(eco.payers, size=n, p=eco.payer_w)
-    parts.append(_block(eco, rates, month, t0 + _daytime(rng, n, span), src, src,
+    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span), src, src,
                         rng.lognormal(7.0, 1.2, size=n), np.full(n, CHANNEL["reinvestment"])))
     return Txns.concat(parts)
 
 
 def _daytime(rng: np.random.Generator, n: int, span: int) -> np.ndarray:
-    """Seconds into the month, mostly in business hours."""
+    """Seconds into a window of whole days, mostly in business hours."""
     day = rng.integers(0, span // DAY, size=n)
     hour = np.clip(rng.normal(13.0, 3.5, size=n), 0, 23.99)
     return np.asarray(day * DAY + (hour * 3600).astype(np.int64))
 
 
-def months_of(ts: np.ndarray, rates: RateTable) -> np.ndarray:
-    edges = np.asarray([int(m.timestamp()) for m in rates.months], dtype=np.int64)
-    return np.asarray(np.searchsorted(edges, ts, side="right") - 1)
-
-
-def blocks(eco: Economy, rates: RateTable, rng: np.random.Generator, planted: Txns) -> Iterator[Txns]:
-    """Month by month, background plus the planted rows of that month, in time order."""
-    planted_month = months_of(planted.ts, rates)
+def blocks(eco: Economy, rates: RateTable, rng: np.random.Generator, planted: Txns,
+           chunk_rows: int = 500_000) -> Iterator[Txns]:
+    """Background plus planted rows in time order, a month at a time, and a month in runs of whole days
+    when it holds more than ``chunk_rows`` rows, so memory stays bounded at any size."""
     for month in range(len(rates.months) - 1):
-        block = month_block(eco, rates, rng, month)
-        mine = np.flatnonzero(planted_month == month)
-        if len(mine):
-            block = Txns.concat([block, planted.take(mine)])
-        yield block.take(np.argsort(block.ts, kind="stable"))
+        t0, t1 = int(rates.months[month].timestamp()), int(rates.months[month + 1].timestamp())
+        days = max(1, (t1 - t0) // DAY)
+        parts = int(max(1, min(days, -(-int(eco.random_per_month[month]) // chunk_rows))))
+        edges = t0 + (np.arange(parts + 1) * days // parts) * DAY
+        edges[-1] = t1
+        counts = np.full(parts, int(eco.random_per_month[month]) // parts, dtype=np.int64)
+        counts[: int(eco.random_per_month[month]) % parts] += 1
+        scheduled = periodic_block(eco, rates, rng, month)
+        for k in range(parts):
+            lo, hi = int(edges[k]), int(edges[k + 1])
+            mine = [scheduled.take(np.flatnonzero((scheduled.ts >= lo) & (scheduled.ts < hi))),
+                    random_block(eco, rates, rng, month, lo, hi, int(counts[k])),
+                    planted.take(np.flatnonzero((planted.ts >= lo) & (planted.ts < hi)))]
+            block = Txns.concat(mine)
+            yield block.take(np.argsort(block.ts, kind="stable"))

@@ -83,7 +83,7 @@ def generate_case(out: Path, config: GenerateConfig) -> dict[str, Any]:
     for a in attempts:
         labelled[a.rows] = True
     with TransactionWriter(out / "transactions.csv", accounts, rates, config.fmt, len(ledger), labelled) as writer:
-        for block in blocks(economy, rates, r_bg, written):
+        for block in blocks(economy, rates, r_bg, written, config.chunk_rows):
             writer.write(block)
     reported_ids = _write_reported(out / "reported_transfers.csv", ledger, accounts)
 
