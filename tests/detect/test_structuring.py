@@ -34,3 +34,11 @@ def test_an_account_whose_deposits_are_all_large_and_varied_does_not_fire(case: 
     amounts = [9200.0, 10400.0, 11800.0, 9900.0, 13000.0, 10800.0, 12500.0, 9600.0, 14000.0, 10200.0] * 3
     insert(background() + _deposits(amounts, 12))
     assert run_detectors(case, ["structuring"]) == []
+
+
+def test_a_threshold_in_the_booked_currency_counts(case: Case, insert: Insert) -> None:
+    # 9,500 CHF deposits are worth over 10,000 USD, yet sit just under a CHF 10,000 threshold.
+    insert(background() + _deposits([9500.0, 9800.0, 9900.0, 9650.0, 9990.0], 48))
+    case.engine.execute("UPDATE transactions SET currency = 'CHF', amount_rc = amount * 1.1 WHERE txn_id LIKE 'sr%'")
+    found = run_detectors(case, ["structuring"])
+    assert len(found) == 1 and len([r for r in found[0].refs if r.kind == "transaction"]) == 5

@@ -38,7 +38,7 @@ _prepared: dict[int, int] = {}
 def all_edges_sql() -> str:
     """Every transfer between two different accounts, with its day bucket and comparable amount."""
     return (
-        f"SELECT txn_id, ts, from_account AS src, to_account AS dst, {amount_sql()} AS amt, "
+        f"SELECT txn_id, ts, from_account AS src, to_account AS dst, {amount_sql()} AS amt, amount AS booked, "
         f"{day_number_sql('ts')} AS d, channel, source_id FROM transactions WHERE from_account <> to_account"
     )
 

@@ -78,15 +78,17 @@ FROM goods g JOIN e ON e.src = g.account_key JOIN goods sup ON sup.account_key =
 
 
 def front_groups_sql(params: Mapping[str, Any]) -> str:
-    """Signals per goods-trader account: state money in, brokers abroad out, round sums; payments
-    to other goods traders (suppliers) count against it."""
+    """Signals per goods-trader account: state money in, brokers abroad out, the two of similar size,
+    round sums, brokers passing it on; payments to other goods traders (suppliers) count against it."""
     unit = float(params["round_unit"])
     return f"""
 SELECT group_key,
-       {score_sql("3.0 * signals + 2.0 * round_share + 2.0 * relayed - 4.0 * supplier_share")} AS score,
+       {score_sql("3.0 * signals + 2.0 * round_share + 2.0 * relayed + 2.0 * onward - 4.0 * supplier_share")}
+       AS score,
        group_key AS front, n_state, n_broker, n_supplier, n_onward, amount_state, amount_broker, round_share,
        signals, relayed
-FROM (SELECT *, CASE WHEN amount_state > 0 AND amount_broker BETWEEN 0.5 * amount_state AND 1.5 * amount_state
+FROM (SELECT *, CASE WHEN n_onward > 0 THEN 1.0 ELSE 0.0 END AS onward,
+             CASE WHEN amount_state > 0 AND amount_broker BETWEEN 0.5 * amount_state AND 1.5 * amount_state
                      THEN 1.0 ELSE 0.0 END AS relayed FROM (SELECT group_key,
              sum(CASE WHEN from_role = 'state-body' THEN 1 ELSE 0 END) AS n_state,
              sum(CASE WHEN to_role = 'broker' THEN 1 ELSE 0 END) AS n_broker,

@@ -19,29 +19,40 @@ from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
 
+def in_band_sql(lo: float, hi: float, prefix: str = "") -> str:
+    """In [lo, hi) in the reporting currency or in the booked currency: thresholds are often set in
+    local currency (CHF 10,000, EUR 10,000), so a deposit of 9,500 CHF counts whatever its USD value."""
+    return (f"(({prefix}amt >= {lo!r} AND {prefix}amt < {hi!r}) "
+            f"OR ({prefix}booked >= {lo!r} AND {prefix}booked < {hi!r}))")
+
+
 def structuring_episodes_sql(params: Mapping[str, Any]) -> str:
     w = int(params["window_days"])
     hi = float(params["threshold"])
     lo = hi * (1.0 - float(params["margin"]))
     channel = str(params["channel"]).replace("'", "''")
     channel_filter = f" AND lower(coalesce(channel, '')) = lower('{channel}')" if channel else ""
-    under = f"CASE WHEN amt >= {lo!r} AND amt < {hi!r} THEN 1 ELSE 0 END"
-    over = f"CASE WHEN amt >= {hi!r} AND amt < {hi + (hi - lo)!r} THEN 1 ELSE 0 END"
+    under = f"CASE WHEN v >= {lo!r} AND v < {hi!r} THEN 1 ELSE 0 END"
+    over = f"CASE WHEN v >= {hi!r} AND v < {hi + (hi - lo)!r} THEN 1 ELSE 0 END"
     # What honest amounts predict: as many just under as just over (same band width), and at least the
-    # case-wide share of just-under amounts among the account's deposits.
-    expected = "greatest(win_tx * (SELECT p FROM share), win_over)"
+    # case-wide share of just-under amounts among the account's deposits. Each currency basis (reporting,
+    # booked) is judged on its own, so a deposit cannot be just under in one and just over in the other.
+    expected = "greatest(win_tx * p, win_over)"
     return f"""
 WITH e AS (SELECT * FROM ({edges_sql()}) x WHERE 1 = 1{channel_filter}),
-share AS (SELECT greatest(avg({under}), 0.0001) AS p FROM e),
-daily AS (SELECT dst AS acct, d, sum({under}) AS n_under, sum({over}) AS n_over, count(*) AS n_tx
-          FROM e GROUP BY dst, d),
-win AS (SELECT acct, d, sum(n_under) OVER w AS win_under, sum(n_over) OVER w AS win_over,
+v AS (SELECT dst, d, amt AS v, 'reporting' AS basis FROM e UNION ALL SELECT dst, d, booked AS v, 'booked' FROM e),
+share AS (SELECT basis, greatest(avg({under}), 0.0001) AS p FROM v GROUP BY basis),
+daily AS (SELECT dst AS acct, basis, d, sum({under}) AS n_under, sum({over}) AS n_over, count(*) AS n_tx
+          FROM v GROUP BY dst, basis, d),
+win AS (SELECT acct, basis, d, sum(n_under) OVER w AS win_under, sum(n_over) OVER w AS win_over,
                sum(n_tx) OVER w AS win_tx FROM daily
-        WINDOW w AS (PARTITION BY acct ORDER BY d RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)),
-q AS (SELECT acct, d, win_under, win_tx, {expected} AS expected,
-             {poisson_z_sql('win_under', expected)} AS z
-      FROM win WHERE win_under >= {int(params["min_deposits"])}
-        AND {poisson_z_sql('win_under', expected)} >= {float(params["min_z"])!r}),
+        WINDOW w AS (PARTITION BY acct, basis ORDER BY d RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)),
+q AS (SELECT acct, d, max(win_under) AS win_under, max({expected}) AS expected,
+             max({poisson_z_sql('win_under', expected)}) AS z
+      FROM win JOIN share USING (basis)
+      WHERE win_under >= {int(params["min_deposits"])}
+        AND {poisson_z_sql('win_under', expected)} >= {float(params["min_z"])!r}
+      GROUP BY acct, d),
 q2 AS (SELECT *, CASE WHEN d - lag(d) OVER (PARTITION BY acct ORDER BY d) < {w} THEN 0 ELSE 1 END AS brk FROM q),
 q3 AS (SELECT *, sum(brk) OVER (PARTITION BY acct ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
        AS ep FROM q2)
@@ -58,7 +69,7 @@ def structuring_members_sql(params: Mapping[str, Any]) -> str:
 SELECT p.acct || '|' || CAST(p.ep AS VARCHAR) AS group_key, e.txn_id, 'depositor' AS from_role,
        'hub' AS to_role
 FROM _struct_ep p JOIN ({edges_sql()}) e ON e.dst = p.acct AND e.d BETWEEN p.d0 AND p.d1
-WHERE e.amt >= {lo!r} AND e.amt < {hi!r}
+WHERE {in_band_sql(lo, hi, "e.")}
 """
 
 
