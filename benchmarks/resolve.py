@@ -29,6 +29,7 @@ import icu  # type: ignore[import-untyped]
 import numpy as np
 import pyarrow as pa
 
+from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK
 from moneytrail.resolve.cluster import cluster_pairs
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
@@ -215,7 +216,7 @@ def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
     return table, ident
 
 
-def run_scale(rows: int, repeats: int) -> list[tuple[Any, ...]]:
+def run_scale(rows: int, repeats: int, max_block: int) -> list[tuple[Any, ...]]:
     table, ident = scale_statements(rows)
     ids = np.char.add("r", np.arange(rows).astype(str))
     groups: dict[str, list[str]] = {}
@@ -228,7 +229,7 @@ def run_scale(rows: int, repeats: int) -> list[tuple[Any, ...]]:
         with tempfile.TemporaryDirectory() as tmp, Case.create(Path(tmp) / "case") as case:
             load_statements(case, table)
             start = time.perf_counter()
-            result = resolve_case(case)
+            result = resolve_case(case, max_block=max_block)
             times.append(time.perf_counter() - start)
             predicted = cluster_pair_set(case)
     p, r, f1 = prf(predicted, truth)
@@ -287,6 +288,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--part", choices=["all", "febrl", "scale", "generated"], default="all")
     parser.add_argument("--rows", type=int, default=1_000_000, help="Records for the scale part.")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--max-block", type=int, default=DEFAULT_MAX_BLOCK, help="Blocking key cap (scale part).")
     args = parser.parse_args(argv)
     if args.part in ("all", "febrl"):
         print_rows("FEBRL (pairs in one cluster vs true duplicates)",
@@ -300,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.part in ("all", "scale"):
         print_rows(f"scale: mixed-script person records, median of {args.repeats}",
                    ("records", "resolve s", "candidate pairs", "matches", "review", "precision", "recall", "F1",
-                    "peak RSS MB"), run_scale(args.rows, args.repeats))
+                    "peak RSS MB"), run_scale(args.rows, args.repeats, args.max_block))
     sys.stdout.flush()
 
 

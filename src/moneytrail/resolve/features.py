@@ -84,7 +84,7 @@ def block_keys(norm: str, grp: str) -> list[str]:
     """Blocking keys of one normalised name.
 
     People: the skeletons of each two tokens (order-free), so reordered and transliterated forms of
-    a name share a key; plus the longest token's skeleton with each other token's initial, so
+    a name share a key; plus the longest token (spelled out) with each other token's initial, so
     "O. Dmytrenko" meets "Oleh Dmytrenko". Organisations: each core token's skeleton. A one-token
     name is its own key. Keys that are too common are dropped at blocking time.
     """
@@ -100,7 +100,8 @@ def block_keys(norm: str, grp: str) -> list[str]:
     keys = {"p:" + "|".join(sorted((skels[i], skels[j]))) for i in full for j in full if i < j}
     if full:
         longest = max(full, key=lambda i: (len(tokens[i]), tokens[i]))
-        keys.update(f"p:{skels[longest]}:{tokens[j][0]}" for j in range(len(tokens)) if j != longest)
+        # Spelled out, not skeletonised: a consonant skeleton with one initial is shared by too many.
+        keys.update(f"p:{tokens[longest]}:{tokens[j][0]}" for j in range(len(tokens)) if j != longest)
     return sorted(keys)
 
 
