@@ -62,3 +62,15 @@ def test_shrinking_amounts_do_not_fire() -> None:
     case = Case.in_memory()
     insert(case, [("h1", 0, "b:A", "b:B", 20_000), ("h2", 6, "b:B", "b:C", 9_000), ("h3", 30, "b:C", "b:D", 4_000)])
     assert run(case) == []
+
+
+def test_cached_search_is_shared_and_refreshed_when_rows_change() -> None:
+    from moneytrail.detect.cycle import CycleDetector
+
+    case = Case.in_memory()
+    insert(case, CHAIN[:2])
+    cycle = CycleDetector()
+    assert cycle.detect(case, resolve_params(cycle, {})) == []
+    assert run(case) == []  # two hops: below min_hops, from the search the cycle detector cached
+    insert(case, CHAIN[2:])
+    assert len(run(case)) == 1  # new rows change the fingerprint, so the search runs again

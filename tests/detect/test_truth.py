@@ -66,3 +66,13 @@ def test_unknown_truth_file_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_text("{\n  oops", encoding="utf-8")
     with pytest.raises(TruthError, match=r"truth.json:2"):
         load_truth(case, broken)
+
+
+@pytest.mark.shared_data
+def test_parses_the_real_amlworld_pattern_files(shared_data: Path) -> None:
+    hi = parse_patterns(shared_data / "amlworld" / "HI-Medium_Patterns.txt")
+    li = parse_patterns(shared_data / "amlworld" / "LI-Medium_Patterns.txt")
+    assert (len(hi), len(li)) == (2756, 456)
+    assert {a.typology for a in hi} == {"fan-out", "fan-in", "gather-scatter", "scatter-gather", "cycle", "random",
+                                        "bipartite", "stack"}
+    assert all(a.rows for a in hi + li)
