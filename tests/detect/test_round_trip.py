@@ -32,7 +32,7 @@ def test_round_trip_across_banks_over_days() -> None:
     case = Case.in_memory()
     insert(case, [("r1", 0, "bank1:A", "bank2:B", 100_000), ("r2", 100, "bank2:B", "bank3:C", 90_000),
                   ("r3", 250, "bank3:C", "bank1:A", 85_000)])
-    assert run(case) == []  # the last hop is 150 h after the previous one: beyond the default gap
+    assert run(case, max_gap_hours=120.0) == []  # the last hop is 150 h after the previous one
     findings = run(case, max_gap_hours=168.0)
     assert len(findings) == 1
     f = findings[0]

@@ -32,7 +32,7 @@ class RandomChainDetector:
     typology = "random"
     description = "Money moves along a time-ordered chain of 3+ transfers, amounts carried through"
     defaults: Mapping[str, Any] = {
-        "max_hops": 13, "min_hops": 3, "max_gap_hours": 120.0, "max_span_hours": 336.0,
+        "max_hops": 13, "min_hops": 3, "max_gap_hours": 150.0, "max_span_hours": 336.0,
         "min_hop_ratio": 0.8, "max_hop_ratio": 1.25, "min_amount": 0.0, "max_findings": 200_000,
     }
 

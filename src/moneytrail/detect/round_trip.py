@@ -46,7 +46,7 @@ class RoundTripDetector:
     description = "Money returns to its origin via 2+ intermediaries, across banks, amount mostly preserved"
     defaults: Mapping[str, Any] = {
         # The search thresholds default to the cycle detector's, so both read one cached search.
-        "max_hops": 13, "min_hops": 3, "max_gap_hours": 120.0, "max_span_hours": 336.0,
+        "max_hops": 13, "min_hops": 3, "max_gap_hours": 150.0, "max_span_hours": 336.0,
         "min_hop_ratio": 0.8, "max_hop_ratio": 1.25, "min_return": 0.7, "max_return": 1.05, "min_banks": 2,
         "min_amount": 0.0, "max_findings": 100_000,
     }
