@@ -71,6 +71,8 @@ def _click_node(page: Any, node_id: str) -> None:
         page.locator("#cy").scroll_into_view_if_needed()
         pos = page.evaluate(f"(() => {{ const n = window.mtReport.cy.getElementById({json.dumps(node_id)}); "
                             "const cy = window.mtReport.cy; cy.zoom(Math.max(cy.zoom(), 3)); cy.center(n); "
+                            # A hub sits under its neighbours' labels and edges; raise it so the click lands on it.
+                            "n.style('z-index', 9999); "
                             "return n.renderedPosition(); })()")
         box = page.locator("#cy").bounding_box()
         page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
