@@ -28,7 +28,15 @@ class TraceError(ValueError):
 
 @dataclass(frozen=True)
 class TraceParams:
-    """Parameters of one trace. ``start``/``to`` are account keys ("bank:account") or entity ids."""
+    """Parameters of one trace. ``source``/``target`` are account keys ("bank:account") or entity ids
+    (an entity stands for all the accounts it holds).
+
+    Forward, every payment out of the source in the window is tainted in full and followed. With
+    ``backward`` the same rules run on the time-reversed graph: every payment into the source is
+    tainted and attributed to the payments that funded it, back to where the money came from.
+    ``min_amount`` stops following payments and units of taint below it (they are still booked).
+    Under FIFO each incoming payment is one lot; a lot that is partly tainted is spent evenly.
+    """
 
     source: tuple[str, ...]
     target: tuple[str, ...] = ()
