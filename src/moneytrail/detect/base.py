@@ -122,6 +122,16 @@ def components(links: Sequence[tuple[str, str]]) -> dict[str, str]:
     return {name: smallest[sets.find(index[name])] for name in names}
 
 
+def small_components(links: Sequence[tuple[str, str]], max_nodes: int) -> dict[str, str]:
+    """``components`` without those of more than ``max_nodes`` nodes: sprawling components are the
+    everyday economy (marketplaces, payroll webs), not a planted pattern, and would swamp the output."""
+    comp = components(links)
+    sizes: dict[str, int] = {}
+    for label in comp.values():
+        sizes[label] = sizes.get(label, 0) + 1
+    return {node: label for node, label in comp.items() if sizes[label] <= max_nodes}
+
+
 @dataclass(slots=True)
 class Member:
     txn_id: str

@@ -12,11 +12,11 @@ import pyarrow as pa
 from moneytrail.detect.base import (
     Group,
     build_findings,
-    components,
     edges_sql,
     money,
     plural,
     short_list,
+    small_components,
     span_text,
     uses_edges,
 )
@@ -68,8 +68,8 @@ FROM _bp_pairs p JOIN _bp_comp c ON c.r1 = p.r1 AND c.r2 = p.r2
 class Bipartite:
     typology = "bipartite"
     description = "Several low-degree senders all paying the same receivers within days."
-    defaults: Mapping[str, Any] = {"window_days": 3, "min_shared_senders": 2, "max_sender_degree": 100,
-                                   "min_amount": 0.0, "max_findings": 20000}
+    defaults: Mapping[str, Any] = {"window_days": 3, "min_shared_senders": 2, "max_sender_degree": 20,
+                                   "max_block_receivers": 40, "min_amount": 0.0, "max_findings": 20000}
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
@@ -77,8 +77,9 @@ class Bipartite:
         engine = case.engine
         try:
             engine.execute(f"CREATE OR REPLACE TEMP TABLE _bp_pairs AS {pairs}")
-            links = [(str(a), str(b)) for a, b in engine.rows(qualified_pairs_sql(params))]
-            comp = components(links)
+            qualified = [(str(a), str(b)) for a, b in engine.rows(qualified_pairs_sql(params))]
+            comp = small_components(qualified, int(params["max_block_receivers"]))
+            links = [(a, b) for a, b in qualified if a in comp]
             engine.register_arrow("_bp_comp", pa.table({
                 "r1": [a for a, _ in links], "r2": [b for _, b in links], "comp": [comp[a] for a, _ in links]},
                 schema=pa.schema([("r1", pa.string()), ("r2", pa.string()), ("comp", pa.string())])))

@@ -14,7 +14,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.detect.base import Group, build_findings, components, money, plural, short_list, span_text, uses_edges
+from moneytrail.detect.base import (
+    Group,
+    build_findings,
+    components,
+    money,
+    plural,
+    short_list,
+    small_components,
+    span_text,
+    uses_edges,
+)
 from moneytrail.detect.bipartite import copaid_sql, qualified_pairs_sql
 from moneytrail.detect.registry import register
 from moneytrail.detect.scatter_gather import two_leg_paths_sql
@@ -62,8 +72,9 @@ class Stack:
                    "accounts passing on nearly what they received, within days.")
     # AMLworld STACK: pass-through legs 0.1-3.6 days (10th-90th pct), amounts passed on within 0.94-1.06.
     defaults: Mapping[str, Any] = {"window_days": 6, "max_intermediary_degree": 4, "min_ratio": 0.9,
-                                   "max_ratio": 1.1, "min_amount": 0.0, "max_sender_degree": 100,
-                                   "min_shared_senders": 2, "min_shared_layer_accounts": 2, "max_findings": 20000}
+                                   "max_ratio": 1.1, "min_amount": 0.0, "max_sender_degree": 20,
+                                   "max_block_receivers": 40, "max_stack_blocks": 6, "min_shared_senders": 2,
+                                   "min_shared_layer_accounts": 2, "max_findings": 20000}
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
@@ -120,8 +131,9 @@ def _layers(case: Case, typology: str, params: Mapping[str, Any]) -> list[Findin
     engine = case.engine
     try:
         engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_pairs AS {copaid_sql(bp)}")
-        pairs = [(str(a), str(b)) for a, b in engine.rows(qualified_pairs_sql(bp, "_stk_pairs"))]
-        block = components(pairs)
+        qualified = [(str(a), str(b)) for a, b in engine.rows(qualified_pairs_sql(bp, "_stk_pairs"))]
+        block = small_components(qualified, int(params["max_block_receivers"]))
+        pairs = [(a, b) for a, b in qualified if a in block]
         engine.register_arrow("_stk_comp", pa.table(
             {"r1": [a for a, _ in pairs], "r2": [b for _, b in pairs], "comp": [block[a] for a, _ in pairs]},
             schema=pa.schema([("r1", pa.string()), ("r2", pa.string()), ("comp", pa.string())])))
@@ -133,7 +145,7 @@ def _layers(case: Case, typology: str, params: Mapping[str, Any]) -> list[Findin
             "JOIN transactions t ON t.txn_id = p.txn2")
         links_sql = LAYER_LINKS_SQL.format(shared=int(params["min_shared_layer_accounts"]))
         links = [(str(a), str(b)) for a, b in engine.rows(links_sql)]
-        stack = components(links)
+        stack = small_components(links, int(params["max_stack_blocks"]))
         engine.register_arrow("_stk_stack", pa.table(
             {"comp": sorted(stack), "stack": ["L:" + stack[c] for c in sorted(stack)]},
             schema=pa.schema([("comp", pa.string()), ("stack", pa.string())])))
