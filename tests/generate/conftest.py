@@ -36,6 +36,7 @@ class GeneratedCase:
         wanted |= {t for a in self.truth["attacks"] for t in a["payment_txn_ids"]}
         wanted |= {t for tr in net["tranches"] for ids in tr.values() for t in ids}
         wanted |= set(net["unattached_payment_txn_ids"])
+        wanted |= set(net["control_group"]["income_txn_ids"])
         out: dict[str, dict[str, str]] = {}
         for table in (self.txns, self.reported):
             mask = pa.compute.is_in(table["txn_id"], value_set=pa.array(sorted(wanted)))

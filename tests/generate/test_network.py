@@ -68,6 +68,42 @@ def test_payments_follow_attacks_priced_per_casualty(generated: GeneratedCase,
     assert truth["control_attacks"] and all("payment_txn_ids" not in a for a in truth["control_attacks"])
 
 
+def test_control_group_banks_but_is_not_paid_per_casualty(generated: GeneratedCase,
+                                                        usd_rate: dict[tuple[str, str], float]) -> None:
+    """A real negative control: commanders with accounts and ordinary income, unrelated to attacks."""
+    truth = generated.truth
+    net, ctl = truth["network"], truth["network"]["control_group"]
+    holders = dict(zip((f"{b}:{a}" for b, a in zip(generated.accounts["bank_id"].to_pylist(),
+                                                  generated.accounts["account_id"].to_pylist(), strict=True)),
+                       generated.accounts["holder_entity_id"].to_pylist(), strict=True))
+    sanctions = [json.loads(line) for line in (generated.out / "entities" / "sanctions.jsonl").open(encoding="utf-8")]
+    members = {(m["properties"]["member"][0], m["properties"]["organization"][0])
+               for m in sanctions if m["schema"] == "Membership"}
+    group_id = next(i for i in ctl["entity_ids"] if i.startswith("sanctions-"))
+    assert len(ctl["members"]) >= 2
+    assert ctl["accounts"] == [a for m in ctl["members"] for a in m["accounts"]]
+    assert ctl["member_entity_ids"] == [e for m in ctl["members"] for e in m["entity_ids"]]
+    for member in ctl["members"]:
+        (account,) = member["accounts"]
+        assert holders[account] in member["entity_ids"]
+        assert (next(i for i in member["entity_ids"] if i.startswith("sanctions-")), group_id) in members
+    rows = generated.rows_by_id()
+    income = [rows[t] for t in ctl["income_txn_ids"]]
+    assert len(income) >= 30
+    assert {_key(r, "to") for r in income} == set(ctl["accounts"])
+    assert len({_key(r, "from") for r in income}) >= 0.8 * len(income), "many different senders"
+    network_accounts = {a for k in ("sponsor", "front") for a in net[k]["accounts"] + net[k]["operating_accounts"]}
+    network_accounts |= {a for b in net["brokers"] for a in b["accounts"] + b["operating_accounts"]}
+    assert not {_key(r, "from") for r in income} & network_accounts, "no network money reaches the control"
+    assert len({r["timestamp"][:4] for r in income}) >= 2, "income spread over the years"
+    assert set(ctl["income_txn_ids"]) <= set(generated.txns["txn_id"].to_pylist()), "bank rows, not hearsay"
+    # Amounts are not priced per casualty: few, if any, sit within 5% of the price times an attack's toll.
+    price = net["price_per_casualty"]
+    tolls = {a["casualties"] for a in truth["control_attacks"]}
+    priced = [r for r in income if any(abs(_usd(r, usd_rate) / (c * price) - 1) <= 0.05 for c in tolls)]
+    assert len(priced) <= len(income) // 5
+
+
 def test_money_reaches_each_hop_before_it_leaves(generated: GeneratedCase,
                                                  usd_rate: dict[tuple[str, str], float]) -> None:
     truth = generated.truth

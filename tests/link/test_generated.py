@@ -30,13 +30,20 @@ def test_paid_group_has_the_bounty_signature(generated: tuple[Case, dict[str, An
             assert p["txn_id"] in by_event[p["event_id"]]["payment_txn_ids"]
 
 
-def test_control_group_has_no_signature(generated: tuple[Case, dict[str, Any]]) -> None:
+def test_control_group_is_tested_and_has_no_signature(generated: tuple[Case, dict[str, Any]]) -> None:
+    """A real negative control: the control group's commanders hold accounts that receive ordinary money,
+    so "not found" is the test's decision, not the absence of anything to test."""
     case, truth = generated
-    result = link_actor(case, truth["network"]["control_group"]["name"])
-    assert not result.found
-    assert result.events > 0  # its events were found; no payments follow them at a price
+    control = truth["network"]["control_group"]
+    result = link_actor(case, control["name"])
+    assert set(result.profile.accounts) == set(control["accounts"]) and result.profile.accounts
+    assert result.events == len(truth["control_attacks"]) > 0
+    assert result.payments == len(control["income_txn_ids"]) > 0
+    assert result.in_window > 0, "some ordinary payments land after an attack by chance"
+    assert not result.found and result.p_value >= 0.01
+    assert result.reason.startswith(f"{result.matched} payment(s) fit one price"), result.reason
     assert case.engine.scalar("SELECT count(*) FROM findings WHERE kind = 'link' AND params LIKE ?",
-                              [f'%{truth["network"]["control_group"]["name"]}%']) == 0
+                              [f'%{control["name"]}%']) == 0
 
 
 def test_rereports_are_not_corroboration(generated: tuple[Case, dict[str, Any]]) -> None:

@@ -10,7 +10,17 @@ import pyarrow as pa
 
 from moneytrail.generate.accounts import Accounts, HexIds, Kind, add_background, background_size, make_banks
 from moneytrail.generate.background import blocks, build_economy
-from moneytrail.generate.cast import BROKERS, COMMANDERS, CONTROL_GROUP, FRONT, GROUP, OFFICER, SPONSOR, Party
+from moneytrail.generate.cast import (
+    BROKERS,
+    COMMANDERS,
+    CONTROL_COMMANDERS,
+    CONTROL_GROUP,
+    FRONT,
+    GROUP,
+    OFFICER,
+    SPONSOR,
+    Party,
+)
 from moneytrail.generate.config import GenerateConfig
 from moneytrail.generate.csvfile import write_plain_csv
 from moneytrail.generate.documents import build_documents, write_claims, write_documents
@@ -140,9 +150,15 @@ def _network_truth(net: Network, accounts: Accounts, txn: Any, reported: list[st
         return {"entity_ids": _ids(p), "accounts": keys, "operating_accounts": ops, "name": p.names.get("docs", "")}
 
     brokers = [dict(member(b), country=b.country) for b in BROKERS]
+    # The control group's commanders bank like the paid cells; only their income differs.
+    control_members = [member(c) for c in CONTROL_COMMANDERS]
+    control = dict(member(CONTROL_GROUP), members=control_members,
+                   member_entity_ids=[e for m in control_members for e in m["entity_ids"]],
+                   accounts=[a for m in control_members for a in m["accounts"]],
+                   income_txn_ids=[txn(r) for r in net.control_income_rows])
     return {
         "sponsor": member(SPONSOR), "officer": member(OFFICER), "front": member(FRONT), "brokers": brokers,
-        "cells": [member(c) for c in COMMANDERS], "group": member(GROUP), "control_group": member(CONTROL_GROUP),
+        "cells": [member(c) for c in COMMANDERS], "group": member(GROUP), "control_group": control,
         "price_per_casualty": net.price_per_casualty, "currency": "USD",
         "sponsor_usd": round(net.sponsor_usd, 2), "cells_usd": round(net.cells_usd, 2),
         "share_to_cells": round(net.cells_usd / net.sponsor_usd, 6), "country_route": list(ROUTE),

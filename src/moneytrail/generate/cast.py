@@ -80,6 +80,15 @@ COMMANDERS = (
                                      "docs": "Nasrullah Pirdostzay"}, aliases=("Nasrullah PIRDOSTZAI",),
           birth_date="1990-07-30", role="cell commander"),
 )
+# Commanders of the control group: they bank too, but nobody pays them per casualty.
+CONTROL_COMMANDERS = (
+    Party("control_cell_1", "Person", "af", {"kyc": "Sayed Karim Dawlatzai", "sanctions": "سید کریم دولتزی",
+                                             "docs": "Sayed Karim Dawlatzay"}, aliases=("Sayed Karim DAWLATZAI",),
+          birth_date="1984-10-17", role="control cell commander"),
+    Party("control_cell_2", "Person", "af", {"kyc": "Hamidullah Nurbaksh", "sanctions": "حمیدالله نوربخش",
+                                             "docs": "Hamidullah Noorbakhsh"}, aliases=("Hamidullah NURBAKSH",),
+          birth_date="1977-05-03", role="control cell commander"),
+)
 # Different people and firms whose names are easily confused with network members.
 CONFUSABLES = (
     (OFFICER, Party("officer_namesake", "Person", "ru", {"kyc": "Arseniy Velmarskiy"},
@@ -94,4 +103,4 @@ CONFUSABLES = (
 
 def all_parties() -> tuple[Party, ...]:
     return (SPONSOR, OFFICER, FRONT, NOMINEE, *BROKERS, *BROKER_OWNERS, GROUP, CONTROL_GROUP, *COMMANDERS,
-            *(b for _, b in CONFUSABLES))
+            *CONTROL_COMMANDERS, *(b for _, b in CONFUSABLES))

@@ -18,6 +18,7 @@ from moneytrail.generate.cast import (
     BROKERS,
     COMMANDERS,
     CONFUSABLES,
+    CONTROL_COMMANDERS,
     CONTROL_GROUP,
     FRONT,
     GROUP,
@@ -103,7 +104,7 @@ def kyc_entities(accounts: Accounts) -> list[dict[str, Any]]:
     """Every account holder as the bank knows them; named parties also get a BankAccount."""
     out: list[dict[str, Any]] = []
     named = {p.key: p for p in (SPONSOR, OFFICER, FRONT, NOMINEE, *BROKERS, *BROKER_OWNERS, *COMMANDERS,
-                                *(b for _, b in CONFUSABLES))}
+                                *CONTROL_COMMANDERS, *(b for _, b in CONFUSABLES))}
     by_holder = {entity_id("kyc", key): party for key, party in named.items()}
     seen: dict[str, None] = {}
     checked: dict[str, None] = {}
@@ -139,15 +140,16 @@ def kyc_entities(accounts: Accounts) -> list[dict[str, Any]]:
 
 
 def sanctions_entities() -> list[dict[str, Any]]:
-    listed = (SPONSOR, OFFICER, FRONT, BROKERS[0], BROKER_OWNERS[0], GROUP, CONTROL_GROUP, *COMMANDERS)
+    listed = (SPONSOR, OFFICER, FRONT, BROKERS[0], BROKER_OWNERS[0], GROUP, CONTROL_GROUP, *COMMANDERS,
+              *CONTROL_COMMANDERS)
     out = [_party("sanctions", p, aliases=True) for p in listed]
     for p in listed:
         out.append(_entity("Sanction", entity_id("sanctions", f"sanction:{p.key}"), {
             "entity": entity_id("sanctions", p.key), "authority": "Council for Financial Integrity (fictional)",
             "program": "Armed-group financing", "startDate": "2023-02-15"}))
-    for c in COMMANDERS:
+    for c, group in [(c, GROUP) for c in COMMANDERS] + [(c, CONTROL_GROUP) for c in CONTROL_COMMANDERS]:
         out.append(_entity("Membership", entity_id("sanctions", f"member:{c.key}"), {
-            "member": entity_id("sanctions", c.key), "organization": entity_id("sanctions", GROUP.key),
+            "member": entity_id("sanctions", c.key), "organization": entity_id("sanctions", group.key),
             "role": "cell commander"}))
     out.append(_entity("Membership", entity_id("sanctions", "member:officer"), {
         "member": entity_id("sanctions", OFFICER.key), "organization": entity_id("sanctions", SPONSOR.key),
@@ -159,7 +161,8 @@ def identity_clusters() -> list[list[str]]:
     """Entity ids that are the same real-world party, across registry, KYC and sanctions."""
     clusters = []
     namesakes = tuple(b for _, b in CONFUSABLES)
-    for party in (SPONSOR, OFFICER, FRONT, NOMINEE, *BROKERS, *BROKER_OWNERS, *COMMANDERS, *namesakes):
+    for party in (SPONSOR, OFFICER, FRONT, NOMINEE, *BROKERS, *BROKER_OWNERS, *COMMANDERS, *CONTROL_COMMANDERS,
+                  *namesakes):
         ids = [entity_id(source, party.key) for source in ("registry", "kyc", "sanctions") if source in party.names]
         if len(ids) > 1:
             clusters.append(ids)

@@ -19,6 +19,7 @@ from moneytrail.generate.cast import (
     BROKERS,
     COMMANDERS,
     CONFUSABLES,
+    CONTROL_COMMANDERS,
     FRONT,
     NOMINEE,
     OFFICER,
@@ -65,10 +66,12 @@ class Network:
     cells_usd: float
     price_per_casualty: float
     cover_rows: list[int]
+    control_income_rows: list[int] = field(default_factory=list)
 
 
 def add_party_accounts(accounts: Accounts, hexids: HexIds, banks: dict[str, list[Bank]]) -> dict[str, int]:
-    """One account per party that banks: the network, the broker owners and the namesakes."""
+    """One account per party that banks: the network, the broker owners, the namesakes and the control
+    group's commanders (added last, so the other parties' account ids do not depend on them)."""
     parties: list[tuple[Party, str | None]] = [(SPONSOR, None), (OFFICER, None), (FRONT, "USD")]
     parties += [(NOMINEE, None)] + [(b, "USD") for b in BROKERS] + [(o, None) for o in BROKER_OWNERS]
     parties += [(c, None) for c in COMMANDERS]
@@ -82,6 +85,10 @@ def add_party_accounts(accounts: Accounts, hexids: HexIds, banks: dict[str, list
         bank = banks[party.country][(i + 1) % len(banks[party.country])]
         out[f"{party.key}_ops"] = accounts.add(bank, hexids.take(1)[0], entity_id("kyc", party.key),
                                                party.names["kyc"], Kind.NAMED, with_iban=True)
+    for i, party in enumerate(CONTROL_COMMANDERS):
+        bank = banks[party.country][(i + 1) % len(banks[party.country])]
+        out[party.key] = accounts.add(bank, hexids.take(1)[0], entity_id("kyc", party.key), party.names["kyc"],
+                                      Kind.NAMED, with_iban=True)
     return out
 
 
@@ -128,8 +135,9 @@ def plant_network(rng: np.random.Generator, ledger: Ledger, accounts: Accounts, 
             paid_attack.paid = True
             paid_attack.payment_rows.append(paid_row)
     cover = _cover(rng, ledger, accounts, rates, account_of, t0, t1)
+    income = _control_income(rng, ledger, accounts, rates, account_of, t0, t1)
     return Network(account_of, attacks, control, unattached, chains, sponsor_usd,
-                   sum(o[2] for o in orders), price, cover)
+                   sum(o[2] for o in orders), price, cover, income)
 
 
 def _chain(rng: np.random.Generator, ledger: Ledger, rates: RateTable, account_of: dict[str, int], k: int,
@@ -203,4 +211,28 @@ def _cover(rng: np.random.Generator, ledger: Ledger, accounts: Accounts, rates: 
                                    int(cur[customer]), "wire"))
             rows.append(ledger.add(ts + int(rng.integers(1, 5)) * DAY, firm, supplier,
                                    round(usd * 0.8 / float(rates.usd[cur[firm], month]), 2), int(cur[firm]), "wire"))
+    return rows
+
+
+def _control_income(rng: np.random.Generator, ledger: Ledger, accounts: Accounts, rates: RateTable,
+                    account_of: dict[str, int], t0: datetime, t1: datetime, per_commander: int = 18) -> list[int]:
+    """Ordinary money into the control group's commanders: family remittances and trade payments from
+    many senders, at times drawn without regard to the group's attacks and in amounts unrelated to
+    casualties. Some land days after an attack by chance, as in real books, which is what makes the
+    control a real test of the link stage rather than an empty one."""
+    people = np.flatnonzero(accounts.kinds() == Kind.INDIVIDUAL)
+    firms = np.flatnonzero(accounts.kinds() == Kind.COMPANY)
+    cur = accounts.currency_index()
+    edges = [int(m.timestamp()) for m in rates.months]
+    start, span = int(t0.timestamp()), int((t1 - t0).total_seconds())
+    rows: list[int] = []
+    for party in CONTROL_COMMANDERS:
+        for k in range(per_commander):
+            trade = k % 3 == 0  # one in three is a trade payment from a firm, the rest remittances
+            sender = int(rng.choice(firms if trade else people))
+            usd = float(rng.lognormal(8.8, 0.7) if trade else rng.lognormal(6.6, 0.6))
+            ts = start + int(rng.integers(0, span))
+            month = int(np.searchsorted(edges, ts, side="right") - 1)
+            rows.append(ledger.add(ts, sender, account_of[party.key],
+                                   round(usd / float(rates.usd[cur[sender], month]), 2), int(cur[sender]), "wire"))
     return rows

@@ -14,7 +14,11 @@ Schema (native format; ids are those written in the case files)::
         "front":    {"entity_ids": [...], "accounts": [...]},
         "brokers":  [{"entity_ids": [...], "accounts": [...], "country": "ae"}, ...],  # in route order
         "cells":    [{"entity_ids": [...], "accounts": [...], "name": "..."}, ...],
-        "group": {"entity_ids": [...], "name": "..."}, "control_group": {"entity_ids": [...], "name": "..."},
+        "group": {"entity_ids": [...], "name": "..."},
+        # the control group (attacks, no bounty): its commanders hold accounts that receive only ordinary
+        # money (remittances, trade) at times and amounts unrelated to its attacks
+        "control_group": {"entity_ids": [...], "name": "...", "members": [{"entity_ids", "accounts", "name"}],
+                          "member_entity_ids": [...], "accounts": [...], "income_txn_ids": [...]},
         "price_per_casualty": float, "currency": "USD",
         "sponsor_usd": float, "cells_usd": float,
         "share_to_cells": float,   # cells_usd / sponsor_usd (USD at each transfer's month); fees stay behind
