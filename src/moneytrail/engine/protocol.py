@@ -56,6 +56,10 @@ class Engine(Protocol):
         instead of failing the read.
         """
 
+    def row_ordinal_sql(self, table: str) -> str:
+        """An expression for the 1-based position of each row of ``table`` in the order it was filled
+        (for a table filled by one order-preserving ``CREATE TABLE AS``), cheaper than a window."""
+
     def copy_to_parquet(self, sql: str, path: Path) -> None: ...
 
     def bulk_load(self) -> AbstractContextManager[None]:

@@ -115,6 +115,7 @@ class CsvScan:
     columns: dict[str, str]  # header name -> raw column
     raw: str
     rejects: str             # the engine's rejects table, filled once the scan has run
+    scan: str = ""           # the bare scan (no ordinal), for callers that number rows another way
 
 
 def csv_scan(fi: FileIngest, *, delimiter: str, required: list[str], rejects: str) -> CsvScan:
@@ -124,7 +125,7 @@ def csv_scan(fi: FileIngest, *, delimiter: str, required: list[str], rejects: st
     engine.execute(f"DROP TABLE IF EXISTS {rejects}")
     scan = engine.csv_scan_sql(fi.path, delimiter=delimiter, header=True, columns=positional, rejects_table=rejects)
     return CsvScan(dict(zip(names, positional, strict=True)), f"(SELECT row_number() OVER () AS _k, * FROM {scan}) raw",
-                   rejects)
+                   rejects, scan)
 
 
 def run_scan(fi: FileIngest, sql: str, params: list[object] | None = None) -> None:

@@ -27,9 +27,12 @@ _TXN_COLUMNS = ("txn_id", "ts", "from_account", "to_account", "amount", "currenc
 
 def currency_sql(expr: str, names: dict[str, str]) -> str:
     """Currency names mapped to codes; three-letter text is taken as a code; anything else is NULL."""
-    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in names.items())
     fallback = f"CASE WHEN length({expr}) = 3 THEN upper({expr}) END"
-    return f"CASE {expr} {cases} ELSE {fallback} END" if names else fallback
+    if not names:
+        return fallback
+    # One hashed map lookup per row instead of a CASE that compares every name in turn.
+    lookup = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in names.items())
+    return f"coalesce(MAP {{{lookup}}}[{expr}], {fallback})"
 
 
 def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> str:
@@ -76,24 +79,26 @@ def reason_sql(*, has_rates: bool, reporting_currency: str, has_txn_id: bool) ->
     return "CASE " + " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in checks) + " END"
 
 
-def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw: str, *, reporting_currency: str,
-                           has_rates: bool, delimiter: str, join_rates: bool = True) -> str:
+def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw_from: str, *, reporting_currency: str,
+                           has_rates: bool, delimiter: str, join_rates: bool = True, with_raw: bool = True) -> str:
     """Parsed rows joined to the day's rate, with ``_reason`` and (for bad rows only) ``_raw`` text.
     ``join_rates=False`` leaves foreign rows' ``amount_rc`` NULL and does not check rates (the join costs
-    more than the rest of the parse on large files; the caller converts afterwards)."""
+    more than the rest of the parse on large files; the caller converts afterwards). ``with_raw=False``
+    leaves out ``_raw`` (a second evaluation of the reason per row) for a pass that keeps good rows only."""
     rc = literal(reporting_currency)
     reason = reason_sql(has_rates=has_rates and join_rates, reporting_currency=reporting_currency,
                         has_txn_id=not m.positional_ids)
-    rates = ("LEFT JOIN rates_daily r ON r.currency = p.currency AND r.day = CAST(p.ts AS DATE)" if join_rates
-             else "LEFT JOIN (SELECT CAST(NULL AS DOUBLE) AS rate) r ON true")
+    rate = "r.rate" if join_rates else "CAST(NULL AS DOUBLE)"
+    rates = "LEFT JOIN rates_daily r ON r.currency = p.currency AND r.day = CAST(p.ts AS DATE)" if join_rates else ""
     raw_cols = ", ".join(f"coalesce(p.{c}, '')" for c in cols.values())
-    passthrough = ", ".join(f"raw.{c}" for c in cols.values())
+    raw = (f", CASE WHEN {reason} IS NOT NULL THEN concat_ws({literal(delimiter)}, {raw_cols}) END AS _raw"
+           if with_raw else "")
+    passthrough = "".join(f", raw.{c}" for c in cols.values()) if with_raw else ""
     return (
         f"SELECT p._k, p.txn_id, p.ts, p.from_account, p.to_account, p.amount, p.currency, p.amount_paid, "
-        f"p.currency_paid, CASE WHEN p.currency = {rc} THEN p.amount ELSE p.amount * r.rate END AS amount_rc, "
-        f"p.channel, p.source_ref, p.label, p.label_typology, {reason} AS _reason, "
-        f"CASE WHEN {reason} IS NOT NULL THEN concat_ws({literal(delimiter)}, {raw_cols}) END AS _raw "
-        f"FROM (SELECT {parsed_sql(m, cols, reporting_currency=reporting_currency)}, {passthrough} FROM {raw}) p "
+        f"p.currency_paid, CASE WHEN p.currency = {rc} THEN p.amount ELSE p.amount * {rate} END AS amount_rc, "
+        f"p.channel, p.source_ref, p.label, p.label_typology, {reason} AS _reason{raw} "
+        f"FROM (SELECT {parsed_sql(m, cols, reporting_currency=reporting_currency)}{passthrough} FROM {raw_from}) p "
         f"{rates}")
 
 
@@ -136,20 +141,25 @@ def _body_lines(fi: FileIngest) -> int | None:
 
 
 def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str], *, rates: bool) -> None:
-    """Good rows go straight from the file into ``transactions`` (one pass, no staging copy), then foreign
-    amounts are converted by one UPDATE. Only when the rows stored plus the rejected records do not account
-    for every line, or some row has no rate, is the file read a second time, for the bad rows (rows without
-    a rate are taken out again and quarantined then). Rejected records shift the line numbers after them
-    (and the positional ids), fixed by one UPDATE over the rows after the first reject."""
+    """The file's text is copied once into a temp table (a parallel scan that keeps file order, so a
+    row's ``rowid`` is its good-record ordinal: ``row_number() OVER ()`` over the scan would run the whole
+    parse on one thread). Good rows go from there into ``transactions``, then foreign amounts are converted
+    by one UPDATE. Only when the rows stored plus the rejected records do not account for every line, or
+    some row has no rate, are the bad rows looked for (rows without a rate are taken out again and
+    quarantined then). Rejected records shift the line numbers after them (and the positional ids),
+    fixed by one UPDATE over the rows after the first reject."""
     e = fi.case.engine
     table = "_txn_csv"
     rc = literal(fi.case.reporting_currency)
     scan = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns, rejects=f"_rejects_{fi.ingest_id[:12]}")
-    run_scan(fi, f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
-                 f"{positional_id_sql(fi, '_k + 1')}), ts, from_account, to_account, amount, currency, amount_paid, "
-                 f"currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _k + 1, label, label_typology, ? "
-                 f"FROM ({build(scan.columns, scan.raw, join_rates=False)}) s WHERE _reason IS NULL",
-             [fi.source.source_id, fi.origin, fi.ingest_id])
+    text = f"{table}_text"
+    run_scan(fi, f"CREATE OR REPLACE TEMP TABLE {text} AS SELECT * FROM {scan.scan}")
+    raw = f"(SELECT {e.row_ordinal_sql(text)} AS _k, * FROM {text}) raw"
+    e.execute(f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
+              f"{positional_id_sql(fi, '_k + 1')}), ts, from_account, to_account, amount, currency, amount_paid, "
+              f"currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _k + 1, label, label_typology, ? "
+              f"FROM ({build(scan.columns, raw, join_rates=False, with_raw=False)}) s WHERE _reason IS NULL",
+              [fi.source.source_id, fi.origin, fi.ingest_id])
     rejected, shifts = collect_rejects(fi, scan, table)
     no_rate = 0
     if rates:
@@ -163,13 +173,10 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     good = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ?", [fi.ingest_id]))
     bad = 0
     if no_rate or good + rejected != _body_lines(fi):
-        again = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns,
-                         rejects=f"_rejects2_{fi.ingest_id[:12]}")
-        run_scan(fi, "INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, _reason "
-                     f"FROM ({build(again.columns, again.raw)}) s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
-        for t in (again.rejects, again.rejects + "_scan"):
-            e.execute(f"DROP TABLE IF EXISTS {t}")
+        e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, _reason "
+                  f"FROM ({build(scan.columns, raw)}) s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
         bad = int(e.scalar("SELECT count(*) FROM quarantine WHERE ingest_id = ?", [fi.ingest_id]))
+    e.execute(f"DROP TABLE {text}")
     if shifts:
         new_id = (f", txn_id = {positional_id_sql(fi, 'transactions.origin_line + i.shift')}"
                   if m.positional_ids else "")
@@ -203,9 +210,9 @@ def ingest_transaction_file(case: Case, path: Path, m: Mapping, *, source: Sourc
             if progress:
                 progress("reading", 0, 3)
 
-            def build(cols: dict[str, str], raw: str, join_rates: bool = True) -> str:
+            def build(cols: dict[str, str], raw: str, join_rates: bool = True, with_raw: bool = True) -> str:
                 return transactions_stage_sql(m, cols, raw, reporting_currency=rc, has_rates=rates,
-                                              delimiter=m.delimiter, join_rates=join_rates)
+                                              delimiter=m.delimiter, join_rates=join_rates, with_raw=with_raw)
 
             if path.suffix.lower() == ".parquet":
                 from moneytrail.ingest.parquetfile import stage_parquet

@@ -117,6 +117,10 @@ class DuckDBEngine:
         finally:
             self._con.execute(f"SET disabled_compression_methods = {_quote_literal(str(previous or ''))}")
 
+    def row_ordinal_sql(self, table: str) -> str:
+        # rowids count up in insertion order; inside an open transaction they start at a large offset.
+        return f"({table}.rowid - (SELECT min(rowid) FROM {table}) + 1)"
+
     def copy_to_parquet(self, sql: str, path: Path) -> None:
         self.execute(f"COPY ({sql}) TO {_quote_literal(str(path))} (FORMAT PARQUET)")
 
