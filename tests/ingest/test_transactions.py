@@ -202,3 +202,23 @@ def test_amlworld_preset(case: Case, tmp_path: Path) -> None:
     assert rows == [("010:8000EBD30", "010:8000EBD30", "USD", "USD", "Reinvestment", 0, 2),
                     ("03208:8000F4580", "001:8000F5340", "BTC", "BTC", "Bitcoin", 1, 3)]
     assert quarantine(case) == [(4, "unknown currency 'Doubloon'")]
+
+
+def test_line_numbers_hold_across_parallel_scan_chunks(case: Case, tmp_path: Path) -> None:
+    # ~80 MB, more than two of the engine's CSV buffers, so the file is read in parallel pieces and
+    # the rows' ordinals must still follow file order.
+    pad = "w" * 1000
+    lines = [HEADER]
+    for i in range(2, 80_002):
+        if i % 7919 == 0:
+            lines.append(f"bad{i},only,three")
+        elif i % 5003 == 0:
+            lines.append(f"N{i},2021-01-01T00:00:00Z,B,A,B,C,-3,USD,{pad}")
+        else:
+            lines.append(f"L{i},2021-01-01T00:00:00Z,B,A,B,C,1,USD,{pad}")
+    result = ingest_transactions(case, write(tmp_path / "big.csv", lines))
+    bad = [i for i in range(2, 80_002) if i % 7919 == 0 or i % 5003 == 0]
+    assert result.reconciles and result.rows_read == 80_000 and result.rows_quarantined == len(bad)
+    wrong = case.engine.scalar("SELECT count(*) FROM transactions WHERE txn_id <> 'L' || CAST(origin_line AS VARCHAR)")
+    assert wrong == 0
+    assert [line for line, _ in quarantine(case)] == bad
