@@ -53,6 +53,11 @@ def party_names_sql(statements: str = "statements", only_new: bool = False) -> s
             SELECT f.entity_id, f.value || ' ' || l.value AS name
             FROM {statements} f JOIN {statements} l ON l.entity_id = f.entity_id AND l.prop = 'lastName'
             WHERE f.prop = 'firstName'
+            UNION
+            -- a person with only a first or only a last name is still named by it
+            SELECT entity_id, value AS name FROM {statements} s WHERE prop IN ('firstName', 'lastName')
+              AND NOT EXISTS (SELECT 1 FROM {statements} o WHERE o.entity_id = s.entity_id
+                              AND o.prop IN ('firstName', 'lastName') AND o.prop <> s.prop)
         )
         SELECT DISTINCT r.entity_id,
                CASE WHEN p.is_person = 1 THEN '{PERSON_GROUP}' ELSE '{ORG_GROUP}' END AS grp, r.name
@@ -84,8 +89,8 @@ def block_keys(norm: str, grp: str) -> list[str]:
     """Blocking keys of one normalised name.
 
     People: the skeletons of each two tokens (order-free), so reordered and transliterated forms of
-    a name share a key; plus the longest token (spelled out) with each other token's initial, so
-    "O. Dmytrenko" meets "Oleh Dmytrenko". Organisations: each core token's skeleton. A one-token
+    a name share a key; plus each token (spelled out) with each other token's initial, so
+    "O. Dmytrenko" meets "Oleh Dmytrenko" and "Cathwrine Graue" meets "Catherine Graue". Organisations: each core token's skeleton. A one-token
     name is its own key. Keys that are too common are dropped at blocking time.
     """
     tokens = [t for t in norm.split() if t]
@@ -98,10 +103,8 @@ def block_keys(norm: str, grp: str) -> list[str]:
     skels = [skeleton(t) or t for t in tokens]
     full = [i for i, t in enumerate(tokens) if len(t) >= 2]
     keys = {"p:" + "|".join(sorted((skels[i], skels[j]))) for i in full for j in full if i < j}
-    if full:
-        longest = max(full, key=lambda i: (len(tokens[i]), tokens[i]))
-        # Spelled out, not skeletonised: a consonant skeleton with one initial is shared by too many.
-        keys.update(f"p:{tokens[longest]}:{tokens[j][0]}" for j in range(len(tokens)) if j != longest)
+    # Spelled out, not skeletonised: a consonant skeleton with one initial is shared by too many.
+    keys.update(f"p:{tokens[i]}:{tokens[j][0]}" for i in full for j in range(len(tokens)) if j != i)
     return sorted(keys)
 
 
@@ -180,11 +183,29 @@ def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:
     return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
 
 
+def birth_keys(names: pa.Table, props: pa.Table) -> pa.Table:
+    """(entity_id, grp, block_key): a person's birth date with the initial of each name token, so two
+    records whose names are both misspelt still meet when their birth dates agree."""
+    people = names.filter(pc.equal(names.column("grp"), PERSON_GROUP)).select(["entity_id", "grp", "norm"])
+    tokens = pc.utf8_split_whitespace(people.column("norm"))
+    parent = pc.list_parent_indices(tokens)
+    initials = pa.table({"entity_id": pc.take(people.column("entity_id"), parent),
+                         "grp": pc.take(people.column("grp"), parent),
+                         "initial": pc.utf8_slice_codeunits(pc.list_flatten(tokens), 0, 1)})
+    births = props.filter(pc.equal(props.column("prop_class"), "birth_date")).select(["entity_id", "value"])
+    initials = initials.filter(pc.not_equal(initials.column("initial"), ""))
+    joined = initials.group_by(["entity_id", "grp", "initial"]).aggregate([]).join(births, "entity_id",
+                                                                                  join_type="inner")
+    key = pc.binary_join_element_wise(pa.scalar("b"), joined.column("value"), joined.column("initial"), ":")
+    return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
+
+
 def extract_features(engine: Engine, statements: str = "statements", *, only_new: bool = False,
                      with_accounts: bool = True) -> Features:
     names = engine.query(party_names_sql(statements, only_new))
     named, keys = featurise_names(names)
     props = normalise_props(engine.query(party_props_sql(statements, only_new, with_accounts)))
     props = props.filter(pc.is_in(props.column("entity_id"), value_set=pc.unique(named.column("entity_id"))))
-    keys = pa.concat_tables([keys, identifier_keys(named, props).cast(keys.schema)])
+    keys = pa.concat_tables([keys, identifier_keys(named, props).cast(keys.schema),
+                           birth_keys(named, props).cast(keys.schema)])
     return Features(named, keys, props)

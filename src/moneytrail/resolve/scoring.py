@@ -26,13 +26,16 @@ PRIOR = -4.0
 # (minimum name score, weight, rule), first that applies wins.
 NAME_BANDS = ((0.99, 6.0, "name identical after transliteration"), (0.9, 5.0, "name near-identical"),
               (0.85, 3.5, "name similar"), (0.75, 1.5, "name partly similar"), (0.6, -1.0, "name weakly similar"),
-              (0.0, -5.0, "names differ"))
+              (0.45, -2.5, "names share a token, others differ"), (0.0, -5.0, "names differ"))
 # Organisations are often listed under a translated name ("Golden Oasis Exchange" for "Al Waha Al
 # Dhahabiya"), so a name mismatch counts less against them than against people.
 ORG_NAMES_DIFFER = -3.0
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
-IDENTIFIER_SAME, IDENTIFIER_CONFLICT = 9.0, -9.0
-BIRTH_SAME, BIRTH_TYPO, BIRTH_SAME_YEAR, BIRTH_CONFLICT = 3.0, 1.0, -1.0, -5.0
+# Identifiers are mistyped and reissued (FEBRL corrupts a share of them on purpose): a contradiction
+# weighs as much as an equal birth date plus an identical name's edge over the prior, not more, and
+# a one- or two-character difference (typo, transposition) is weak evidence, not a contradiction.
+IDENTIFIER_SAME, IDENTIFIER_TYPO, IDENTIFIER_NEAR, IDENTIFIER_CONFLICT = 9.0, 2.0, 0.5, -3.5
+BIRTH_SAME, BIRTH_TYPO, BIRTH_NEAR, BIRTH_SAME_YEAR, BIRTH_CONFLICT = 3.0, 1.0, -1.0, -1.0, -4.0
 COUNTRY_SAME, COUNTRY_CONFLICT = 0.5, -1.0
 ADDRESS_SAME, ADDRESS_CLOSE, ADDRESS_CONFLICT = 2.0, 1.0, -0.5
 # Term frequency: agreeing on a name few records share is stronger evidence (log(RARE_AT / freq),
@@ -115,23 +118,29 @@ def left_evidence_sql(pairs: str, left_props: str) -> str:
 def evidence_sql(left_evidence: str, right_props: str) -> str:
     """Per pair and evidence class: the rule that applies, its weight, and the values it rests on."""
     ids = ", ".join(f"'{c}'" for c in sorted(set(IDENTIFIER_CLASSES.values())))
+    # Long addresses collect more typos and abbreviations: "near" scales with the length.
+    near_address = "greatest(3, greatest(length(lv), length(rv)) / 3)"
     weight = f"""CASE
         WHEN cls IN ({ids}) THEN CASE WHEN same = 1 THEN {IDENTIFIER_SAME}
-            WHEN min_edit <= 1 AND length(lv) >= 5 THEN 0.0 ELSE {IDENTIFIER_CONFLICT} END
+            WHEN min_edit <= 1 AND length(lv) >= 5 THEN {IDENTIFIER_TYPO}
+            WHEN min_edit <= 2 AND length(lv) >= 5 THEN {IDENTIFIER_NEAR} ELSE {IDENTIFIER_CONFLICT} END
         WHEN cls = 'birth_date' THEN CASE WHEN same = 1 THEN {BIRTH_SAME} WHEN min_edit <= 1 THEN {BIRTH_TYPO}
+            WHEN min_edit <= 2 THEN {BIRTH_NEAR}
             WHEN same_prefix = 1 THEN {BIRTH_SAME_YEAR} ELSE {BIRTH_CONFLICT} END
         WHEN cls = 'country' THEN CASE WHEN same = 1 THEN {COUNTRY_SAME} ELSE {COUNTRY_CONFLICT} END
-        ELSE CASE WHEN same = 1 THEN {ADDRESS_SAME} WHEN min_edit <= 3 THEN {ADDRESS_CLOSE}
+        ELSE CASE WHEN same = 1 THEN {ADDRESS_SAME} WHEN min_edit <= {near_address} THEN {ADDRESS_CLOSE}
             ELSE {ADDRESS_CONFLICT} END END"""
     rule = f"""CASE
         WHEN cls IN ({ids}) THEN CASE WHEN same = 1 THEN 'identifier equal'
             WHEN min_edit <= 1 AND length(lv) >= 5 THEN 'identifier differs by one character (typo?)'
+            WHEN min_edit <= 2 AND length(lv) >= 5 THEN 'identifier differs by two characters (transposition?)'
             ELSE 'identifiers contradict' END
         WHEN cls = 'birth_date' THEN CASE WHEN same = 1 THEN 'birth date equal'
             WHEN min_edit <= 1 THEN 'birth date differs by one digit'
+            WHEN min_edit <= 2 THEN 'birth date differs by two digits (transposition?)'
             WHEN same_prefix = 1 THEN 'same birth year, different day' ELSE 'birth dates contradict' END
         WHEN cls = 'country' THEN CASE WHEN same = 1 THEN 'country shared' ELSE 'countries differ' END
-        ELSE CASE WHEN same = 1 THEN 'address equal' WHEN min_edit <= 3 THEN 'address nearly equal'
+        ELSE CASE WHEN same = 1 THEN 'address equal' WHEN min_edit <= {near_address} THEN 'address nearly equal'
             ELSE 'addresses differ' END END"""
     return f"""
         SELECT left_id, right_id, {weight} AS weight,
