@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from moneytrail.resolve.features import block_keys, normalise_props
+from moneytrail.resolve.features import birth_keys, block_keys, normalise_props
 
 
 def test_block_keys_shared_by_variants_of_one_name() -> None:
@@ -20,3 +20,20 @@ def test_identifiers_normalised_vectorised() -> None:
     assert {"entity_id": "a", "prop_class": "birth_date", "value": "1980-04-12"} in out
     assert {"entity_id": "a", "prop_class": "country", "value": "ua"} in out
     assert all(r["entity_id"] == "a" for r in out)
+
+
+def test_block_keys_survive_a_misspelt_longest_token() -> None:
+    assert set(block_keys("cathwrine graue", "person")) & set(block_keys("catherine graue", "person"))
+
+
+def test_birth_date_and_initial_block_two_misspelt_names() -> None:
+    names = pa.table({"entity_id": ["a", "b", "c"], "grp": ["person"] * 3,
+                      "norm": ["emiixy leslie", "emiily leslze", "omar quint"]})
+    props = pa.table({"entity_id": ["a", "b", "c"], "prop_class": ["birth_date"] * 3,
+                      "value": ["1990-03-28"] * 3})
+    keys = birth_keys(names, props).to_pylist()
+    by_entity: dict[str, set[str]] = {}
+    for row in keys:
+        by_entity.setdefault(row["entity_id"], set()).add(row["block_key"])
+    assert by_entity["a"] == by_entity["b"] == {"b:1990-03-28:e", "b:1990-03-28:l"}
+    assert not by_entity["c"] & by_entity["a"]

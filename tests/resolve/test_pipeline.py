@@ -124,3 +124,28 @@ def test_explanation_json_survives_quotes_and_backslashes(case: Case, add_rows: 
     resolve_case(case)
     explanation = json.loads(case.engine.scalar("SELECT explanation FROM resolve_pairs"))
     assert explanation["signals"][0]["left"] == 'Oleh "Olek" Dmytrenko\\'
+
+
+def test_person_with_only_a_last_name_is_resolved(case: Case, add_rows: AddStatements) -> None:
+    add_rows(case, [("a", "Person", "lastName", "Quillander", "s1"), ("a", "Person", "birthDate", "1971-02-03", "s1"),
+                    ("b", "Person", "lastName", "Quillander", "s2"), ("b", "Person", "birthDate", "1971-02-03", "s2")])
+    resolve_case(case)
+    assert same(case, "a", "b")
+
+
+def test_identifier_typo_is_weak_evidence_and_contradiction_is_not_decisive(
+        case: Case, add_rows: AddStatements) -> None:
+    rows = [("a", "Tomas Wrenfield", "1962-09-15", "4588807"), ("b", "Tomas Wrenfield", "1962-09-15", "4588087"),
+            ("c", "Tomas Wrenfield", "1962-09-15", "9271844"), ("d", "Tomas Wrenfield", "1977-01-30", "3101161")]
+    add_rows(case, [r for e, n, d, i in rows for r in (
+        (e, "Person", "name", n, "s1"), (e, "Person", "birthDate", d, "s1"), (e, "Person", "idNumber", i, "s1"))])
+    resolve_case(case)
+    signals = {s["rule"]: s["weight"] for s in json.loads(case.engine.scalar(
+        "SELECT explanation FROM resolve_pairs WHERE left_id = 'a' AND right_id = 'b'"))["signals"]}
+    assert signals["identifier differs by two characters (transposition?)"] > 0
+    assert same(case, "a", "b")
+    # Same name and birth date against a contradicting id: left for review, not merged.
+    decision = case.engine.scalar("SELECT decision FROM resolve_pairs WHERE left_id = 'a' AND right_id = 'c'")
+    assert decision == "review"
+    # A namesake with another birth date and another id stays apart.
+    assert not same(case, "a", "d") and not same(case, "c", "d")

@@ -90,8 +90,9 @@ def block_keys(norm: str, grp: str) -> list[str]:
 
     People: the skeletons of each two tokens (order-free), so reordered and transliterated forms of
     a name share a key; plus each token (spelled out) with each other token's initial, so
-    "O. Dmytrenko" meets "Oleh Dmytrenko" and "Cathwrine Graue" meets "Catherine Graue". Organisations: each core token's skeleton. A one-token
-    name is its own key. Keys that are too common are dropped at blocking time.
+    "O. Dmytrenko" meets "Oleh Dmytrenko" and "Cathwrine Graue" meets "Catherine Graue".
+    Organisations: each core token's skeleton. A one-token name is its own key. Keys that are too
+    common are dropped at blocking time.
     """
     tokens = [t for t in norm.split() if t]
     if grp == ORG_GROUP:

@@ -32,8 +32,9 @@ NAME_BANDS = ((0.99, 6.0, "name identical after transliteration"), (0.9, 5.0, "n
 ORG_NAMES_DIFFER = -3.0
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
 # Identifiers are mistyped and reissued (FEBRL corrupts a share of them on purpose): a contradiction
-# weighs as much as an equal birth date plus an identical name's edge over the prior, not more, and
-# a one- or two-character difference (typo, transposition) is weak evidence, not a contradiction.
+# outweighs an identical name's edge over the prior but not that plus an equal birth date and a
+# rare name. Two random identifiers seldom differ by one or two characters (a typo, a
+# transposition), so that is weak evidence for a match, not a contradiction.
 IDENTIFIER_SAME, IDENTIFIER_TYPO, IDENTIFIER_NEAR, IDENTIFIER_CONFLICT = 9.0, 2.0, 0.5, -3.5
 BIRTH_SAME, BIRTH_TYPO, BIRTH_NEAR, BIRTH_SAME_YEAR, BIRTH_CONFLICT = 3.0, 1.0, -1.0, -1.0, -4.0
 COUNTRY_SAME, COUNTRY_CONFLICT = 0.5, -1.0
