@@ -22,10 +22,6 @@ def test_identifiers_normalised_vectorised() -> None:
     assert all(r["entity_id"] == "a" for r in out)
 
 
-def test_block_keys_survive_a_misspelt_longest_token() -> None:
-    assert set(block_keys("cathwrine graue", "person")) & set(block_keys("catherine graue", "person"))
-
-
 def test_birth_date_and_initial_block_two_misspelt_names() -> None:
     names = pa.table({"entity_id": ["a", "b", "c"], "grp": ["person"] * 3,
                       "norm": ["emiixy leslie", "emiily leslze", "omar quint"]})

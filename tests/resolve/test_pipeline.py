@@ -149,3 +149,10 @@ def test_identifier_typo_is_weak_evidence_and_contradiction_is_not_decisive(
     assert decision == "review"
     # A namesake with another birth date and another id stays apart.
     assert not same(case, "a", "d") and not same(case, "c", "d")
+
+
+def test_misspelt_longest_token_still_meets_through_birth_date(case: Case, add_rows: AddStatements) -> None:
+    add_rows(case, [("a", "Person", "name", "Cathwrine Graue", "s1"), ("a", "Person", "birthDate", "1907-09-17", "s1"),
+                    ("b", "Person", "name", "Catherine Graue", "s2"), ("b", "Person", "birthDate", "1907-09-17", "s2")])
+    resolve_case(case)
+    assert same(case, "a", "b")

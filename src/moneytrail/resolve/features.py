@@ -89,8 +89,8 @@ def block_keys(norm: str, grp: str) -> list[str]:
     """Blocking keys of one normalised name.
 
     People: the skeletons of each two tokens (order-free), so reordered and transliterated forms of
-    a name share a key; plus each token (spelled out) with each other token's initial, so
-    "O. Dmytrenko" meets "Oleh Dmytrenko" and "Cathwrine Graue" meets "Catherine Graue".
+    a name share a key; plus the longest token (spelled out) with each other token's initial, so
+    "O. Dmytrenko" meets "Oleh Dmytrenko" (``birth_keys`` cover names misspelt in every pair).
     Organisations: each core token's skeleton. A one-token name is its own key. Keys that are too
     common are dropped at blocking time.
     """
@@ -104,8 +104,11 @@ def block_keys(norm: str, grp: str) -> list[str]:
     skels = [skeleton(t) or t for t in tokens]
     full = [i for i, t in enumerate(tokens) if len(t) >= 2]
     keys = {"p:" + "|".join(sorted((skels[i], skels[j]))) for i in full for j in full if i < j}
-    # Spelled out, not skeletonised: a consonant skeleton with one initial is shared by too many.
-    keys.update(f"p:{tokens[i]}:{tokens[j][0]}" for i in full for j in range(len(tokens)) if j != i)
+    if full:
+        longest = max(full, key=lambda i: (len(tokens[i]), tokens[i]))
+        # Spelled out, not skeletonised: a consonant skeleton with one initial is shared by too many.
+        # Only the longest token: a short common first name with an initial makes crowded blocks.
+        keys.update(f"p:{tokens[longest]}:{tokens[j][0]}" for j in range(len(tokens)) if j != longest)
     return sorted(keys)
 
 
