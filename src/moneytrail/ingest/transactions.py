@@ -141,25 +141,27 @@ def _body_lines(fi: FileIngest) -> int | None:
 
 
 def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str], *, rates: bool) -> None:
-    """The file's text is copied once into a temp table (a parallel scan that keeps file order, so a
-    row's ``rowid`` is its good-record ordinal: ``row_number() OVER ()`` over the scan would run the whole
-    parse on one thread). Good rows go from there into ``transactions``, then foreign amounts are converted
-    by one UPDATE. Only when the rows stored plus the rejected records do not account for every line, or
-    some row has no rate, are the bad rows looked for (rows without a rate are taken out again and
-    quarantined then). Rejected records shift the line numbers after them (and the positional ids),
-    fixed by one UPDATE over the rows after the first reject."""
+    """The file is parsed into a temp table by a parallel scan that keeps file order, so a row's position
+    there is its good-record ordinal (``row_number() OVER ()`` over the scan would run the whole parse on
+    one thread); good rows go from there into ``transactions``, then foreign amounts are converted by one
+    UPDATE. Only when the rows stored plus the rejected records do not account for every line, or some
+    row has no rate, is the file read a second time, for the bad rows (rows without a rate are taken out
+    again and quarantined then). Rejected records shift the line numbers after them (and the positional
+    ids), fixed by one UPDATE over the rows after the first reject."""
     e = fi.case.engine
     table = "_txn_csv"
     rc = literal(fi.case.reporting_currency)
     scan = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns, rejects=f"_rejects_{fi.ingest_id[:12]}")
-    text = f"{table}_text"
-    run_scan(fi, f"CREATE OR REPLACE TEMP TABLE {text} AS SELECT * FROM {scan.scan}")
-    raw = f"(SELECT {e.row_ordinal_sql(text)} AS _k, * FROM {text}) raw"
+    parsed = f"{table}_parsed"
+    unnumbered = f"(SELECT 0 AS _k, * FROM {scan.scan}) raw"
+    run_scan(fi, f"CREATE OR REPLACE TEMP TABLE {parsed} AS "
+                 f"{build(scan.columns, unnumbered, join_rates=False, with_raw=False)}")
     e.execute(f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
-              f"{positional_id_sql(fi, '_k + 1')}), ts, from_account, to_account, amount, currency, amount_paid, "
-              f"currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _k + 1, label, label_typology, ? "
-              f"FROM ({build(scan.columns, raw, join_rates=False, with_raw=False)}) s WHERE _reason IS NULL",
-              [fi.source.source_id, fi.origin, fi.ingest_id])
+              f"{positional_id_sql(fi, '_ord')}), ts, from_account, to_account, amount, currency, amount_paid, "
+              f"currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _ord, label, label_typology, ? "
+              f"FROM (SELECT {e.row_ordinal_sql(parsed)} + 1 AS _ord, {parsed}.* FROM {parsed}) s "
+              "WHERE _reason IS NULL", [fi.source.source_id, fi.origin, fi.ingest_id])
+    e.execute(f"DROP TABLE {parsed}")
     rejected, shifts = collect_rejects(fi, scan, table)
     no_rate = 0
     if rates:
@@ -173,10 +175,13 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     good = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ?", [fi.ingest_id]))
     bad = 0
     if no_rate or good + rejected != _body_lines(fi):
-        e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, _reason "
-                  f"FROM ({build(scan.columns, raw)}) s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
+        again = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns,
+                         rejects=f"_rejects2_{fi.ingest_id[:12]}")
+        run_scan(fi, "INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, _reason "
+                     f"FROM ({build(again.columns, again.raw)}) s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
+        for t in (again.rejects, again.rejects + "_scan"):
+            e.execute(f"DROP TABLE IF EXISTS {t}")
         bad = int(e.scalar("SELECT count(*) FROM quarantine WHERE ingest_id = ?", [fi.ingest_id]))
-    e.execute(f"DROP TABLE {text}")
     if shifts:
         new_id = (f", txn_id = {positional_id_sql(fi, 'transactions.origin_line + i.shift')}"
                   if m.positional_ids else "")
