@@ -3,8 +3,11 @@
 The model is Fellegi-Sunter in spirit: each signal adds a log-odds weight (positive for agreement,
 negative for disagreement) to a prior, and the sum becomes a match probability. The weights are
 fixed and documented so an analyst can read why two records were merged: names (transliteration,
-order, initials, legal forms), name rarity, identifiers (strong, and decisive against when they
-contradict), birth dates, countries and addresses.
+order, initials, legal forms), name rarity, identifiers (strong for; against when they contradict,
+weakly for when they differ by a typo), birth dates, countries and addresses. Disagreement is graded
+(one shared name token, a date or identifier one or two characters off) because real sources, and
+the FEBRL benchmark, corrupt given names, dates and identifiers of the same person. The weights are
+hand-set against FEBRL and the project's own cases, not estimated per dataset (no EM pass yet).
 
 Everything is set-based SQL except one step: pairs of names that neither the order-free token key
 nor the consonant-skeleton key settles are compared by ``model.names.compare_names`` in Python,
