@@ -3,8 +3,6 @@ and sources that exist (the evidence audit), whichever stage wrote it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from moneytrail.demo import DemoOptions, run_demo
