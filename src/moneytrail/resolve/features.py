@@ -188,19 +188,29 @@ def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:
 
 
 def birth_keys(names: pa.Table, props: pa.Table) -> pa.Table:
-    """(entity_id, grp, block_key): a person's birth date with the initial of each name token, so two
-    records whose names are both misspelt still meet when their birth dates agree."""
+    """(entity_id, grp, block_key): a person's birth date with the initials of each two name tokens
+    (order-free), so two records whose names are both misspelt still meet when their birth dates
+    agree. Two initials, not one: a date with one initial is shared by too many in a large case."""
     people = names.filter(pc.equal(names.column("grp"), PERSON_GROUP)).select(["entity_id", "grp", "norm"])
+    people = people.group_by(["entity_id", "grp", "norm"]).aggregate([])
     tokens = pc.utf8_split_whitespace(people.column("norm"))
     parent = pc.list_parent_indices(tokens)
-    initials = pa.table({"entity_id": pc.take(people.column("entity_id"), parent),
-                         "grp": pc.take(people.column("grp"), parent),
-                         "initial": pc.utf8_slice_codeunits(pc.list_flatten(tokens), 0, 1)})
+    flat = pa.table({"p": parent, "entity_id": pc.take(people.column("entity_id"), parent),
+                     "grp": pc.take(people.column("grp"), parent),
+                     "pos": pa.array(range(len(parent)), pa.int64()),
+                     "initial": pc.utf8_slice_codeunits(pc.list_flatten(tokens), 0, 1)})
+    flat = flat.filter(pc.not_equal(flat.column("initial"), ""))
+    other = flat.select(["p", "pos", "initial"]).rename_columns(["p", "pos2", "initial2"])
+    pairs = flat.join(other, "p", join_type="inner")
+    pairs = pairs.filter(pc.less(pairs.column("pos"), pairs.column("pos2")))
+    low = pc.min_element_wise(pairs.column("initial"), pairs.column("initial2"))
+    high = pc.max_element_wise(pairs.column("initial"), pairs.column("initial2"))
+    keyed = pa.table({"entity_id": pairs.column("entity_id"), "grp": pairs.column("grp"),
+                      "initials": pc.binary_join_element_wise(low, high, "")})
     births = props.filter(pc.equal(props.column("prop_class"), "birth_date")).select(["entity_id", "value"])
-    initials = initials.filter(pc.not_equal(initials.column("initial"), ""))
-    joined = initials.group_by(["entity_id", "grp", "initial"]).aggregate([]).join(births, "entity_id",
-                                                                                  join_type="inner")
-    key = pc.binary_join_element_wise(pa.scalar("b"), joined.column("value"), joined.column("initial"), ":")
+    joined = keyed.group_by(["entity_id", "grp", "initials"]).aggregate([]).join(births, "entity_id",
+                                                                                join_type="inner")
+    key = pc.binary_join_element_wise(pa.scalar("b"), joined.column("value"), joined.column("initials"), ":")
     return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
 
 
