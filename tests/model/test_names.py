@@ -102,3 +102,12 @@ def test_name_key_is_order_free() -> None:
 def test_empty_names_score_zero() -> None:
     assert name_similarity("", "Oleh") == 0.0
     assert name_similarity("---", "---") == 0.0
+
+
+def test_dotted_and_turkish_legal_forms_agree_with_their_short_forms() -> None:
+    # Registries spell out or dot legal forms that bank records abbreviate.
+    assert normalize_name("THORNBURY MOTORS ANONİM ŞİRKETİ", "Company") == normalize_name(
+        "Thornbury Motors A.Ş.", "Company")
+    assert normalize_name("SILVERBECK PHARMA F.Z.E.", "Company") == normalize_name("Silverbeck Pharma FZE", "Company")
+    # Different legal forms stay different.
+    assert normalize_name("Thornbury Motors A.Ş.", "Company") != normalize_name("Thornbury Motors FZE", "Company")

@@ -51,6 +51,10 @@ def _ascii_token(token: str) -> str:
     return str(_TRANSLIT.transliterate(token))
 
 
+# Two or more single letters each followed by a dot: an abbreviation such as "f.z.e.".
+_DOTTED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\.){2,}")
+
+
 def transliterate(text: str) -> str:
     """Lower-case Latin ASCII; words are transliterated one by one (cached, names repeat a lot)."""
     return " ".join(_ascii_token(t) for t in text.split())
@@ -96,8 +100,13 @@ def normalize_name_uncached(text: str, schema: str | None = None) -> str:
             tokens.pop(0)
         return " ".join(tokens)
     # Legal forms are read before transliteration too: "общество с ограниченной ответственностью".
-    cleaned = _clean(replace_org_types_compare(text.casefold(), generic=True))
-    return " ".join(replace_org_types_compare(cleaned, generic=True).split())
+    # Casefolding "İ" leaves a combining dot that hides "ANONİM ŞİRKETİ" from the legal-form table.
+    step = replace_org_types_compare(text.casefold().replace("\u0307", ""), generic=True)
+    # Then in Latin ASCII with the dots kept ("a.ş." -> "a.s."), then with dotted abbreviations closed
+    # up ("f.z.e." -> "fze"), so registry and bank spellings of one legal form agree.
+    step = replace_org_types_compare(transliterate(step), generic=True)
+    step = replace_org_types_compare(_DOTTED.sub(lambda m: m.group(0).replace(".", ""), step), generic=True)
+    return " ".join(replace_org_types_compare(_clean(step), generic=True).split())
 
 
 def legal_form(text: str) -> str | None:
