@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -44,47 +43,6 @@ def test_problems_are_reported(case: Case) -> None:
     assert not any(p.startswith(f"finding {dangling} (") for p in problems)  # t1 reaches the bank source
     case.engine.execute("INSERT INTO finding_refs VALUES ('gone', 'transaction', 't1', '')")
     assert "references left over for missing finding gone" in audit_findings(case)
-
-
-@pytest.fixture(scope="module")
-def demo_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Case]:
-    """The generated case run through every stage that stores findings, as the demo does."""
-    from moneytrail import ingest
-    from moneytrail.detect.run import run_detectors
-    from moneytrail.evidence.claim_findings import write_claim_findings
-    from moneytrail.evidence.claims import read_claims_file, store_claims
-    from moneytrail.evidence.documents import load_name_index
-    from moneytrail.evidence.extract import extract_claims
-    from moneytrail.evidence.sources_file import ingest_sources_file
-    from moneytrail.generate import GenerateConfig, generate_case
-    from moneytrail.link.bounty import link_actor
-    from moneytrail.resolve.pipeline import resolve_case
-    from moneytrail.resolve.screening import screen_case
-    from moneytrail.trace.params import TraceParams
-    from moneytrail.trace.run import trace
-
-    root = tmp_path_factory.mktemp("demo")
-    out = root / "generated"
-    truth = generate_case(out, GenerateConfig(transactions=4_000, seed=11))
-    case = Case.create(root / "case")
-    ingest.ingest_rates(case, out / "rates.csv")
-    ingest.ingest_accounts(case, out / "accounts.csv")
-    for f in sorted((out / "entities").glob("*.jsonl")):
-        ingest.ingest_entities(case, f)
-    ingest.ingest_events(case, out / "events.csv")
-    resolve_case(case)
-    ingest_sources_file(case, out / "documents" / "sources.yaml")
-    ingest.ingest_transactions(case, out / "transactions.csv")
-    ingest.ingest_transactions(case, out / "reported_transfers.csv")
-    store_claims(case, read_claims_file(out / "claims.csv", load_name_index(case)))
-    extract_claims(case)
-    run_detectors(case)
-    screen_case(case, out / "entities" / "sanctions.jsonl")
-    trace(case, TraceParams(source=tuple(truth["network"]["sponsor"]["accounts"])))
-    link_actor(case, truth["network"]["group"]["name"], permutations=299)
-    write_claim_findings(case)
-    yield case
-    case.close()
 
 
 @pytest.mark.slow
