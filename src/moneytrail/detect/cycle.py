@@ -11,26 +11,17 @@ from typing import Any
 
 from moneytrail.detect.paths import (
     CLOSED,
-    PathSearch,
     best_chains_sql,
     chain_finding,
     extend_paths_sql,
+    find_chains,
     fmt_amount,
-    load_chains,
-    release_paths,
-    search_paths,
+    search_from,
     span_hours,
 )
 from moneytrail.detect.registry import register
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
-
-
-def search_from(params: Mapping[str, Any]) -> PathSearch:
-    return PathSearch(max_hops=int(params["max_hops"]), max_gap_hours=float(params["max_gap_hours"]),
-                      min_ratio=float(params["min_hop_ratio"]), max_ratio=float(params["max_hop_ratio"]),
-                      min_amount=float(params["min_amount"]), max_span_hours=float(params["max_span_hours"]),
-)
 
 
 @register
@@ -44,13 +35,8 @@ class CycleDetector:
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         s = search_from(params)
-        try:
-            search_paths(case, s)
-            sql = best_chains_sql(CLOSED, f"hops >= {int(params['min_hops'])}", int(params["max_findings"]))
-            chains, details = load_chains(case, sql, drop_suffixes=False)
-        except BaseException:
-            release_paths(case)
-            raise
+        sql = best_chains_sql(CLOSED, f"hops >= {int(params['min_hops'])}", int(params["max_findings"]))
+        chains, details = find_chains(case, s, sql, drop_suffixes=False)
         currency, input_hash = case.reporting_currency, case.input_hash()
         query = ("bounded time-respecting path search, one self-join per hop:\n"
                  + extend_paths_sql("frontier", "next", s) + "\n-- then, per closing transaction:\n" + sql)

@@ -149,6 +149,24 @@ def cache_key(case: Case, s: PathSearch) -> str:
                      *fingerprint)
 
 
+def search_from(params: Mapping[str, Any]) -> PathSearch:
+    """The search a chain detector's thresholds ask for (they share these parameter names)."""
+    return PathSearch(max_hops=int(params["max_hops"]), max_gap_hours=float(params["max_gap_hours"]),
+                      min_ratio=float(params["min_hop_ratio"]), max_ratio=float(params["max_hop_ratio"]),
+                      min_amount=float(params["min_amount"]), max_span_hours=float(params["max_span_hours"]))
+
+
+def find_chains(case: Case, s: PathSearch, sql: str, *, drop_suffixes: bool) -> tuple[list[dict[str, Any]],
+                                                                                     dict[str, dict[str, Any]]]:
+    """Run (or reuse) the search and load the chains ``sql`` picks; on failure the search's tables go."""
+    try:
+        search_paths(case, s)
+        return load_chains(case, sql, drop_suffixes=drop_suffixes)
+    except BaseException:
+        release_paths(case)
+        raise
+
+
 def release_paths(case: Case) -> None:
     """Drop the search's tables (a detector that ran a search with other thresholds calls it)."""
     for name in (EDGES, CLOSED, OPEN, "_mt_path_key"):

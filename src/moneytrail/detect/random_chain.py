@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.cycle import search_from
 from moneytrail.detect.paths import (
     OPEN,
     best_chains_sql,
     chain_finding,
     extend_paths_sql,
+    find_chains,
     fmt_amount,
-    load_chains,
-    release_paths,
-    search_paths,
+    search_from,
     span_hours,
 )
 from moneytrail.detect.registry import register
@@ -38,13 +36,8 @@ class RandomChainDetector:
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         s = search_from(params)
-        try:
-            search_paths(case, s)
-            sql = best_chains_sql(OPEN, f"hops >= {int(params['min_hops'])}", int(params["max_findings"]))
-            chains, details = load_chains(case, sql, drop_suffixes=True)
-        except BaseException:
-            release_paths(case)
-            raise
+        sql = best_chains_sql(OPEN, f"hops >= {int(params['min_hops'])}", int(params["max_findings"]))
+        chains, details = find_chains(case, s, sql, drop_suffixes=True)
         currency, input_hash = case.reporting_currency, case.input_hash()
         query = ("bounded time-respecting path search, one self-join per hop:\n"
                  + extend_paths_sql("frontier", "next", s)

@@ -14,14 +14,12 @@ from typing import Any
 
 from moneytrail.detect.paths import (
     CLOSED,
-    PathSearch,
     best_chains_sql,
     chain_finding,
     extend_paths_sql,
+    find_chains,
     fmt_amount,
-    load_chains,
-    release_paths,
-    search_paths,
+    search_from,
     span_hours,
     split_ids,
 )
@@ -52,18 +50,11 @@ class RoundTripDetector:
     }
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        s = PathSearch(max_hops=int(params["max_hops"]), max_gap_hours=float(params["max_gap_hours"]),
-                       min_ratio=float(params["min_hop_ratio"]), max_ratio=float(params["max_hop_ratio"]),
-                       min_amount=float(params["min_amount"]), max_span_hours=float(params["max_span_hours"]))
+        s = search_from(params)
         where = round_trip_where_sql(int(params["min_hops"]), float(params["min_return"]),
                                      float(params["max_return"]))
-        try:
-            search_paths(case, s)
-            sql = best_chains_sql(CLOSED, where, int(params["max_findings"]))
-            chains, details = load_chains(case, sql, drop_suffixes=False)
-        except BaseException:
-            release_paths(case)
-            raise
+        sql = best_chains_sql(CLOSED, where, int(params["max_findings"]))
+        chains, details = find_chains(case, s, sql, drop_suffixes=False)
         currency, input_hash = case.reporting_currency, case.input_hash()
         query = ("bounded time-respecting path search, one self-join per hop:\n"
                  + extend_paths_sql("frontier", "next", s) + "\n-- closed chains that return most of the money:\n"
