@@ -12,12 +12,15 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from moneytrail.detect.run import run_detectors
 from moneytrail.evidence.audit import audit_findings
+from moneytrail.evidence.claims import read_claims_file, store_claims
 from moneytrail.evidence.confidence import grade_findings
+from moneytrail.evidence.documents import load_name_index
 from moneytrail.evidence.sources_file import ingest_sources_file
 from moneytrail.generate import GenerateConfig, generate_case
 from moneytrail.ingest import (
@@ -64,13 +67,12 @@ class DemoRun:
         return self.options.out / "report.html"
 
 
-def _generate(run: DemoRun, _case: Case | None) -> None:
+def _generate(run: DemoRun, _case: Case) -> None:
     config = GenerateConfig(transactions=run.options.transactions, seed=run.options.seed)
     run.truth = generate_case(run.data, config)
 
 
-def _ingest(run: DemoRun, case: Case | None) -> None:
-    assert case is not None
+def _ingest(run: DemoRun, case: Case) -> None:
     d = run.data
     results = [
         ingest_rates(case, d / "rates.csv"),
@@ -83,9 +85,6 @@ def _ingest(run: DemoRun, case: Case | None) -> None:
         ingest_events(case, d / "events.csv", fmt="acled"),
     ]
     sources = ingest_sources_file(case, d / "documents" / "sources.yaml")
-    from moneytrail.evidence.claims import read_claims_file, store_claims
-    from moneytrail.evidence.documents import load_name_index
-
     claims = store_claims(case, read_claims_file(d / "claims.csv", load_name_index(case)))
     run.results["ingest"] = {
         "files": len(results) + len(sources.documents),
@@ -97,33 +96,28 @@ def _ingest(run: DemoRun, case: Case | None) -> None:
     }
 
 
-def _resolve(run: DemoRun, case: Case | None) -> None:
-    assert case is not None
+def _resolve(run: DemoRun, case: Case) -> None:
     run.results["resolve"] = resolve_case(case).to_dict()
 
 
-def _screen(run: DemoRun, case: Case | None) -> None:
-    assert case is not None
+def _screen(run: DemoRun, case: Case) -> None:
     hits = screen_case(case, run.data / "entities" / "sanctions.jsonl")
     run.results["screen"] = {"hits": len(hits)}
 
 
-def _detect(run: DemoRun, case: Case | None) -> None:
-    assert case is not None
+def _detect(run: DemoRun, case: Case) -> None:
     timings: dict[str, float] = {}
     findings = run_detectors(case, timings=timings)
     run.results["detect"] = {"findings": len(findings), "timings": timings}
 
 
-def _trace(run: DemoRun, case: Case | None) -> None:
-    assert case is not None
+def _trace(run: DemoRun, case: Case) -> None:
     sponsor = run.truth["network"]["sponsor"]["entity_ids"][0]
-    result = trace(case, TraceParams(source=(sponsor,), max_hops=6, max_gap=_days(60)))
+    result = trace(case, TraceParams(source=(sponsor,), max_hops=6, max_gap=timedelta(days=60)))
     run.results["trace"] = result.to_dict()
 
 
-def _link(run: DemoRun, case: Case | None) -> None:
-    assert case is not None
+def _link(run: DemoRun, case: Case) -> None:
     net = run.truth["network"]
     out = {}
     for role in ("group", "control_group"):
@@ -134,24 +128,16 @@ def _link(run: DemoRun, case: Case | None) -> None:
     run.results["link"] = out
 
 
-def _evidence(run: DemoRun, case: Case | None) -> None:
-    assert case is not None
+def _evidence(run: DemoRun, case: Case) -> None:
     graded = grade_findings(case)
     run.results["evidence"] = {"graded_findings": graded, "audit_problems": audit_findings(case)}
 
 
-def _report(run: DemoRun, case: Case | None) -> None:
-    assert case is not None
+def _report(run: DemoRun, case: Case) -> None:
     run.results["report"] = write_report(case, run.report_file)
 
 
-def _days(n: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(days=n)
-
-
-Stage = tuple[str, Callable[[DemoRun, Case | None], None]]
+Stage = tuple[str, Callable[[DemoRun, Case], None]]
 STAGES: list[Stage] = [
     ("generate", _generate), ("ingest", _ingest), ("resolve", _resolve), ("screen", _screen),
     ("detect", _detect), ("trace", _trace), ("link", _link), ("evidence", _evidence), ("report", _report),
@@ -169,19 +155,13 @@ def run_demo(options: DemoOptions, on_stage: Callable[[str], None] | None = None
             elif target.exists():
                 target.unlink()
     options.out.mkdir(parents=True, exist_ok=True)
-    case: Case | None = None
-    try:
+    with Case.create(run.case_file) as case:
         for name, stage in STAGES:
             if on_stage:
                 on_stage(name)
             started = time.perf_counter()
-            if name == "ingest":
-                case = Case.create(run.case_file)
             stage(run, case)
             run.seconds[name] = round(time.perf_counter() - started, 2)
-    finally:
-        if case is not None:
-            case.close()
     (options.out / "summary.json").write_text(json.dumps(
         {"results": run.results, "seconds": run.seconds}, indent=2, default=str), encoding="utf-8")
     return run
