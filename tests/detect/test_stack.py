@@ -14,7 +14,7 @@ def test_layers_of_pass_through_accounts_fire_as_one_stack(case: Case, insert: I
     f = found[0]
     assert {r.ref_id for r in f.refs if r.kind == "transaction"} == {"st1", "st2", "st3"}
     assert {r.ref_id for r in f.refs if r.role == "pass-through"} == {"b:P1", "b:C1"}
-    assert f.details["metrics"]["layers"] == 2 and "in 2 layer(s)" in f.explanation
+    assert f.details["metrics"]["layers"] == 2 and "in 2 relay layer(s)" in f.explanation
 
 
 def test_forwarding_a_different_amount_does_not_fire(case: Case, insert: Insert) -> None:
@@ -43,7 +43,7 @@ def test_two_linked_bipartite_layers_form_one_stack(case: Case, insert: Insert) 
     layered = [f for f in run_detectors(case, ["stack"]) if f.title.startswith("Stack: 3 -> 3 -> 2")]
     assert len(layered) == 1
     assert {r.ref_id for r in layered[0].refs if r.kind == "transaction"} == {t[0] for t in LAYERED}
-    assert "2 linked bipartite layers" in layered[0].explanation
+    assert "in 1 relay layer(s) (2 layers of transfers)" in layered[0].explanation
 
 
 def test_a_single_bipartite_layer_is_not_a_stack(case: Case, insert: Insert) -> None:

@@ -1,102 +1,230 @@
-"""Bipartite: a set of senders each paying the same set of receivers within days (AMLworld
-BIPARTITE). Receiver pairs co-paid by at least ``min_shared_senders`` low-degree senders are found
-with a self-join on the sender and a day-bucket range; a block is a connected set of such pairs."""
+"""Bipartite: a set of senders each paying the same set of receivers within days (AMLworld BIPARTITE).
+
+Growing whole co-payment components percolates through a large background, so blocks are seeded
+from tight 2x2 cores instead: two senders that both paid the same two receivers within
+``window_days`` (a "butterfly"). Only transfers between accounts that are quiet that week take part
+(a sender's payments and a receiver's receipts in the calendar week at most ``max_week_degree``),
+so shops and payroll hubs do not create chance cores. Cores sharing a transfer merge into one block;
+a block is scored by its size and by how exclusive it is: the share of its accounts' traffic in those
+weeks that the block itself explains (chance cores among busy accounts explain little of it).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 
 from moneytrail.detect.base import (
+    DisjointSets,
     Group,
     build_findings,
     edges_sql,
     money,
     plural,
     short_list,
-    small_components,
     span_text,
     uses_edges,
 )
 from moneytrail.detect.registry import register
-from moneytrail.detect.scoring import score_sql
+from moneytrail.detect.scoring import score_of
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
 
-def copaid_sql(params: Mapping[str, Any]) -> str:
-    """(r1, r2, s, txn1, txn2): sender s paid both r1 and r2 (r1 < r2) within the window."""
+def week_sql(day: str) -> str:
+    """Calendar-week bucket of a day number: the unit in which 'quiet' accounts are counted."""
+    return f"CAST(floor({day} / 7.0) AS BIGINT)"
+
+
+def offsets_sql(lo: int, hi: int) -> str:
+    """A one-column table ``off`` of the integers lo..hi: turns a day-range join into an equi-join."""
+    return " UNION ALL ".join(f"SELECT {i} AS off" for i in range(int(lo), int(hi) + 1))
+
+
+def quiet_edges_sql(params: Mapping[str, Any]) -> str:
+    """Edges whose sender paid, and whose receiver received, at most ``max_week_degree`` transfers
+    in that calendar week; each with those two weekly counts (``s_week``, ``r_week``)."""
+    k = int(params["max_week_degree"])
+    return f"""
+WITH e AS (SELECT x.*, {week_sql('x.d')} AS w FROM ({edges_sql(float(params["min_amount"]))}) x),
+o AS (SELECT src, w, count(*) AS n FROM e GROUP BY src, w),
+i AS (SELECT dst, w, count(*) AS n FROM e GROUP BY dst, w)
+SELECT e.txn_id, e.src, e.dst, e.ts, e.d, e.amt, e.w, o.n AS s_week, i.n AS r_week
+FROM e JOIN o ON o.src = e.src AND o.w = e.w JOIN i ON i.dst = e.dst AND i.w = e.w
+WHERE o.n <= {k} AND i.n <= {k}
+"""
+
+
+def copaid_sql(params: Mapping[str, Any], edges: str = "_bp_quiet") -> str:
+    """(s, r1, r2, txn1, txn2, ...): sender s paid both r1 < r2 within ``window_days``; the day
+    offsets make the self-join an equi-join on (sender, day) rather than a range join per sender."""
     w = int(params["window_days"])
     return f"""
-WITH e AS ({edges_sql(float(params["min_amount"]))}),
-outdeg AS (SELECT src, count(*) AS n FROM e GROUP BY src),
-low AS (SELECT e.* FROM e JOIN outdeg o ON o.src = e.src WHERE o.n <= {int(params["max_sender_degree"])})
-SELECT a.dst AS r1, b.dst AS r2, a.src AS s, a.txn_id AS txn1, b.txn_id AS txn2
-FROM low a JOIN low b ON b.src = a.src AND b.d BETWEEN a.d - {w} AND a.d + {w}
+SELECT a.src AS s, a.dst AS r1, b.dst AS r2, a.txn_id AS txn1, b.txn_id AS txn2,
+       least(a.ts, b.ts) AS t_lo, greatest(a.ts, b.ts) AS t_hi
+FROM (SELECT q.*, q.d + k.off AS d2 FROM {edges} q CROSS JOIN ({offsets_sql(-w, w)}) k) a
+JOIN {edges} b ON b.src = a.src AND b.d = a.d2
 WHERE a.dst < b.dst AND b.ts BETWEEN a.ts - INTERVAL '{w * 24}' HOUR AND a.ts + INTERVAL '{w * 24}' HOUR
 """
 
 
-def qualified_pairs_sql(params: Mapping[str, Any], table: str = "_bp_pairs") -> str:
-    return (f"SELECT r1, r2 FROM {table} GROUP BY r1, r2 "
-            f"HAVING count(DISTINCT s) >= {int(params['min_shared_senders'])}")
-
-
-# Blocks are components of qualified receiver pairs (_bp_comp: r1, r2, comp). Chance co-payment of
-# two receivers by several unrelated low-degree senders is rare, so strength grows with the senders
-# shared beyond one by the block's best pair.
-BP_GROUPS_SQL = f"""
-WITH pair AS (SELECT c.comp, p.r1, p.r2, count(DISTINCT p.s) AS shared
-              FROM _bp_pairs p JOIN _bp_comp c ON c.r1 = p.r1 AND c.r2 = p.r2 GROUP BY c.comp, p.r1, p.r2)
-SELECT comp AS group_key, {score_sql('2.0 * (max(shared) - 1)')} AS score, max(shared) AS shared_senders,
-       count(*) AS receiver_pairs
-FROM pair GROUP BY comp
+def butterflies_sql(params: Mapping[str, Any], copaid: str = "_bp_copaid") -> str:
+    """(s1, s2, r1, r2, a1, a2, b1, b2): senders s1 < s2 both paid r1 and r2, all four transfers
+    within ``window_days`` of each other."""
+    w = int(params["window_days"])
+    return f"""
+SELECT c.s AS s1, f.s AS s2, c.r1, c.r2, c.txn1 AS a1, c.txn2 AS a2, f.txn1 AS b1, f.txn2 AS b2
+FROM {copaid} c JOIN {copaid} f ON f.r1 = c.r1 AND f.r2 = c.r2 AND c.s < f.s
+WHERE greatest(c.t_hi, f.t_hi) <= least(c.t_lo, f.t_lo) + INTERVAL '{w * 24}' HOUR
 """
 
-BP_MEMBERS_SQL = """
-SELECT c.comp AS group_key, p.txn1 AS txn_id, 'sender' AS from_role, 'receiver' AS to_role
-FROM _bp_pairs p JOIN _bp_comp c ON c.r1 = p.r1 AND c.r2 = p.r2
-UNION ALL
-SELECT c.comp AS group_key, p.txn2 AS txn_id, 'sender' AS from_role, 'receiver' AS to_role
-FROM _bp_pairs p JOIN _bp_comp c ON c.r1 = p.r1 AND c.r2 = p.r2
-"""
+
+@dataclass
+class Block:
+    """One block of merged cores: its transfers (txn -> sender, receiver, sender week, receiver week)."""
+
+    txns: dict[str, tuple[str, str, tuple[str, int], tuple[str, int]]] = field(default_factory=dict)
+    cores: int = 0
+
+
+def merge_cores(cores: Sequence[tuple[str, ...]], txn_info: Mapping[str, tuple[str, str, int, int, int]],
+                max_accounts: int) -> list[Block]:
+    """Cores (s1, s2, r1, r2, a1, a2, b1, b2) sharing a transfer merge into one block; a block of more
+    than ``max_accounts`` accounts is cut back to its first cores (a runaway merge, not a pattern)."""
+    index: dict[str, int] = {}
+    for core in cores:
+        for t in core[4:]:
+            index.setdefault(t, len(index))
+    sets = DisjointSets(len(index))
+    for core in cores:
+        first = index[core[4]]
+        for t in core[5:]:
+            sets.union(first, index[t])
+    blocks: dict[int, Block] = {}
+    for core in sorted(cores):
+        block = blocks.setdefault(sets.find(index[core[4]]), Block())
+        accounts = {a for t in block.txns.values() for a in t[:2]} | set(core[:4])
+        if len(accounts) > max_accounts:
+            continue
+        block.cores += 1
+        for t in core[4:]:
+            src, dst, w, s_week, r_week = txn_info[t]
+            block.txns[t] = (src, dst, (f"{src}@{w}", s_week), (f"{dst}@{w}", r_week))
+    return list(blocks.values())
+
+
+def block_metrics(block: Block) -> dict[str, Any]:
+    senders = {v[0] for v in block.txns.values()}
+    receivers = {v[1] for v in block.txns.values()}
+    sent = dict(v[2] for v in block.txns.values())
+    received = dict(v[3] for v in block.txns.values())
+    edges = len(block.txns)
+    # Share of the block accounts' traffic in those weeks that the block itself explains.
+    exclusivity = edges / max(sum(sent.values()), sum(received.values()), edges)
+    density = edges / (len(senders) * len(receivers))
+    return {"senders": len(senders), "receivers": len(receivers), "transfers": edges, "cores": block.cores,
+            "exclusivity": round(exclusivity, 4), "density": round(density, 4)}
+
+
+def block_score(m: Mapping[str, Any]) -> float:
+    """A lone 2x2 core of otherwise quiet accounts scores about 0.5; each transfer beyond the core adds
+    weight, all of it scaled by exclusivity so cores among busy accounts stay low."""
+    return score_of(float(m["exclusivity"]) * (3.0 + 1.5 * (int(m["transfers"]) - 4)) * float(m["density"]) ** 0.5)
 
 
 @register
 class Bipartite:
     typology = "bipartite"
-    description = "Several low-degree senders all paying the same receivers within days."
-    defaults: Mapping[str, Any] = {"window_days": 3, "min_shared_senders": 2, "max_sender_degree": 20,
-                                   "max_block_receivers": 40, "min_amount": 0.0, "max_findings": 20000}
+    description = "Several quiet senders all paying the same quiet receivers within days."
+    defaults: Mapping[str, Any] = {"window_days": 3, "max_week_degree": 12, "min_exclusivity": 0.4,
+                                   "max_block_accounts": 40, "max_cores": 200000, "min_amount": 0.0,
+                                   "max_findings": 20000}
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        pairs = copaid_sql(params)
         engine = case.engine
         try:
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _bp_pairs AS {pairs}")
-            qualified = [(str(a), str(b)) for a, b in engine.rows(qualified_pairs_sql(params))]
-            comp = small_components(qualified, int(params["max_block_receivers"]))
-            links = [(a, b) for a, b in qualified if a in comp]
-            engine.register_arrow("_bp_comp", pa.table({
-                "r1": [a for a, _ in links], "r2": [b for _, b in links], "comp": [comp[a] for a, _ in links]},
-                schema=pa.schema([("r1", pa.string()), ("r2", pa.string()), ("comp", pa.string())])))
-            return build_findings(case, self.typology, BP_GROUPS_SQL, BP_MEMBERS_SQL,
+            blocks = find_blocks(case, params, "_bp")
+            groups, members = block_tables(blocks, params, "B")
+            engine.register_arrow("_bp_groups", groups)
+            engine.register_arrow("_bp_members", members)
+            return build_findings(case, self.typology, "SELECT * FROM _bp_groups", "SELECT * FROM _bp_members",
                                   explain=_explain, params=params, limit=int(params["max_findings"]),
-                                  query=f"-- co-paid receivers\n{pairs}\n-- qualified pairs, then their "
-                                        f"connected components\n{qualified_pairs_sql(params)}\n{BP_GROUPS_SQL}")
+                                  query=describe(params))
         finally:
-            engine.unregister("_bp_comp")
-            engine.execute("DROP TABLE IF EXISTS _bp_pairs")
+            for name in ("_bp_groups", "_bp_members"):
+                engine.unregister(name)
+            drop_block_tables(case, "_bp")
+
+
+def find_blocks(case: Case, params: Mapping[str, Any], prefix: str) -> list[Block]:
+    """Blocks of merged 2x2 cores; leaves ``{prefix}_quiet`` and ``{prefix}_copaid`` for the caller."""
+    engine = case.engine
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_quiet AS {quiet_edges_sql(params)}")
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_copaid AS "
+                   f"{copaid_sql(params, f'{prefix}_quiet')}")
+    cores = engine.query(f"{butterflies_sql(params, f'{prefix}_copaid')} LIMIT {int(params['max_cores'])}")
+    if cores.num_rows == 0:
+        return []
+    engine.register_arrow(f"{prefix}_core_txns", pa.table({"txn_id": pa.concat_arrays(
+        [cores.column(c).combine_chunks() for c in ("a1", "a2", "b1", "b2")])}))
+    try:
+        info = engine.query(f"SELECT DISTINCT q.txn_id, q.src, q.dst, q.w, q.s_week, q.r_week FROM {prefix}_quiet q "
+                            f"JOIN {prefix}_core_txns c ON c.txn_id = q.txn_id")
+    finally:
+        engine.unregister(f"{prefix}_core_txns")
+    cols = [info.column(n).to_pylist() for n in ("txn_id", "src", "dst", "w", "s_week", "r_week")]
+    txn_info = {str(t): (str(s), str(r), int(w), int(sw), int(rw)) for t, s, r, w, sw, rw in zip(*cols, strict=True)}
+    rows = list(zip(*[[str(x) for x in cores.column(n).to_pylist()] for n in cores.column_names], strict=True))
+    return merge_cores(rows, txn_info, int(params["max_block_accounts"]))
+
+
+def block_tables(blocks: Sequence[Block], params: Mapping[str, Any], tag: str) -> tuple[pa.Table, pa.Table]:
+    """(groups, members) Arrow tables for ``build_findings`` from the blocks exclusive enough to report."""
+    keys: list[str] = []
+    metrics: list[dict[str, Any]] = []
+    member_cols: dict[str, list[str]] = {"group_key": [], "txn_id": [], "from_role": [], "to_role": []}
+    for block in blocks:
+        m = block_metrics(block)
+        if not block.txns or m["exclusivity"] < float(params["min_exclusivity"]):
+            continue
+        key = f"{tag}:{min(block.txns)}"
+        keys.append(key)
+        metrics.append(m)
+        for t in sorted(block.txns):
+            for col, value in zip(member_cols, (key, t, "sender", "receiver"), strict=True):
+                member_cols[col].append(value)
+    groups = pa.table({"group_key": pa.array(keys, pa.string()),
+                       "score": pa.array([block_score(m) for m in metrics], pa.float64()),
+                       **{name: pa.array([m[name] for m in metrics]) for name in
+                          ("senders", "receivers", "transfers", "cores", "exclusivity", "density")}})
+    members = pa.table({k: pa.array(v, pa.string()) for k, v in member_cols.items()})
+    return groups, members
+
+
+def drop_block_tables(case: Case, prefix: str) -> None:
+    for name in ("quiet", "copaid"):
+        case.engine.execute(f"DROP TABLE IF EXISTS {prefix}_{name}")
+
+
+def describe(params: Mapping[str, Any]) -> str:
+    return (f"-- transfers between accounts quiet that week\n{quiet_edges_sql(params)}\n"
+            f"-- one sender paying two receivers within the window\n{copaid_sql(params)}\n"
+            f"-- 2x2 cores: two senders paying the same two receivers\n{butterflies_sql(params)}\n"
+            "-- cores sharing a transfer merge into a block (union-find); blocks kept when their transfers "
+            f"are at least {params['min_exclusivity']} of their accounts' traffic in those weeks")
 
 
 def _explain(group: Group, currency: str) -> tuple[str, str]:
     senders, receivers = group.accounts("sender"), group.accounts("receiver")
     total = sum(m.amount for m in group.members)
+    share = float(group.metrics["exclusivity"])
     title = f"Bipartite: {len(senders)} senders x {len(receivers)} receivers"
     text = (f"{plural(len(senders), 'sender')} ({short_list(senders)}) each paid the same "
             f"{plural(len(receivers), 'receiver')} ({short_list(receivers)}), {money(total, currency)} in "
-            f"{plural(len(group.members), 'transfer')} within {span_text(group.start, group.end)}.")
+            f"{plural(len(group.members), 'transfer')} within {span_text(group.start, group.end)}; these transfers "
+            f"are {share:.0%} of what these accounts sent or received in those weeks.")
     return title, text

@@ -1,176 +1,234 @@
-"""Stack: bipartite layers — a set of senders pays a set of middle accounts, which pay on to a further
-set within days (the issue's definition and the generator's), and its thinnest form in AMLworld STACK:
-chains of low-degree pass-through accounts that forward nearly what they received.
+"""Stack: bipartite layers in sequence (AMLworld STACK; Altman et al. 2023) — a set of payers pays a
+set of relay accounts, which pass nearly the same amounts on to a set of payees within days.
 
-Layers: bipartite blocks (``bipartite``: receivers co-paid by shared senders, as connected components)
-are linked when at least ``min_shared_layer_accounts`` receivers of one block are senders of another
-that starts no earlier; linked blocks form one stack. Chains: two-leg paths through low-degree
-accounts with the amount kept within ``min_ratio``..``max_ratio``; legs sharing a transfer chain up."""
+Seeds are relay paths: s -> m -> t where m forwards ``min_ratio``..``max_ratio`` of what it got
+within ``relay_days``, and m is quiet that week (at most ``max_relay_week`` transfers in and out), so
+shops and payroll hubs are not relays. Paths sharing a payer (or a payee) within ``window_days``, or
+sharing a transfer (a longer chain), merge into one stack. A stack is reported when it is layered —
+two or more relays between more than one payer or payee, or two relays in sequence — or, in its
+thinnest form (most AMLworld STACK attempts), a single relay that has almost no other traffic at all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pyarrow as pa
 
 from moneytrail.detect.base import (
+    DisjointSets,
     Group,
     build_findings,
-    components,
+    edges_sql,
     money,
     plural,
     short_list,
-    small_components,
     span_text,
     uses_edges,
 )
-from moneytrail.detect.bipartite import copaid_sql, qualified_pairs_sql
+from moneytrail.detect.bipartite import offsets_sql, week_sql
 from moneytrail.detect.registry import register
-from moneytrail.detect.scatter_gather import two_leg_paths_sql
-from moneytrail.detect.scoring import score_sql
+from moneytrail.detect.scoring import score_of
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
 
-def stack_groups_sql(params: Mapping[str, Any]) -> str:
-    """One group per component of legs (_stack_comp: txn1, comp). Strength grows with how exactly
-    amounts were passed on (AMLworld: within 6% for 80% of legs), how much of each pass-through
-    account's traffic is relay, and how many layers the stack has."""
-    tol = float(params["max_ratio"]) - 1.0
+def relay_paths_sql(params: Mapping[str, Any]) -> str:
+    """(s, m, t, txn1, txn2, ts1, ts2, amt1, amt2, m_week1, m_week2): m, quiet that week, got amt1
+    from s and passed amt2 on to t within ``relay_days``; day offsets make the join an equi-join."""
+    days = int(params["relay_days"])
+    e = f"SELECT x.*, {week_sql('x.d')} AS w FROM ({edges_sql(float(params['min_amount']))}) x"
     return f"""
-WITH l AS (SELECT c.comp, p.* FROM _stack_paths p JOIN _stack_comp c ON c.txn1 = p.txn1),
-relays AS (SELECT DISTINCT m FROM _stack_paths),
-deg AS (SELECT acct, count(*) AS n FROM (
-          SELECT from_account AS acct FROM transactions WHERE from_account IN (SELECT m FROM relays)
-          UNION ALL SELECT to_account AS acct FROM transactions WHERE to_account IN (SELECT m FROM relays)) x
-        GROUP BY acct),
-per_m AS (SELECT l.comp, l.m, count(*) AS chains, max(d.n) AS n, avg(abs(l.amt2 / l.amt1 - 1.0)) AS drift
-          FROM l JOIN deg d ON d.acct = l.m GROUP BY l.comp, l.m)
-SELECT comp AS group_key,
-       {score_sql(f"4.0 * (1.0 - avg(drift) / {tol!r}) + 4.0 * least(2.0 * sum(chains) / sum(n), 1.0) "
-                  "+ (count(*) - 1)")} AS score,
-       count(*) AS layers, sum(chains) AS chains, avg(drift) AS drift, sum(n) AS relay_transfers,
-       min(m) AS first_pass_through
-FROM per_m GROUP BY comp
+WITH e AS ({e}),
+aw AS (SELECT acct, w, count(*) AS n FROM (SELECT src AS acct, w FROM e UNION ALL SELECT dst AS acct, w FROM e) y
+       GROUP BY acct, w),
+ins AS (SELECT e.*, aw.n AS m_week FROM e JOIN aw ON aw.acct = e.dst AND aw.w = e.w
+        WHERE aw.n <= {int(params["max_relay_week"])}),
+outs AS (SELECT e.*, aw.n AS m_week FROM e JOIN aw ON aw.acct = e.src AND aw.w = e.w
+         WHERE aw.n <= {int(params["max_relay_week"])})
+SELECT a.src AS s, a.dst AS m, b.dst AS t, a.txn_id AS txn1, b.txn_id AS txn2, a.ts AS ts1, b.ts AS ts2,
+       a.amt AS amt1, b.amt AS amt2, a.m_week AS m_week1, b.m_week AS m_week2, a.w AS w1, b.w AS w2
+FROM (SELECT i.*, i.d + k.off AS d2 FROM ins i CROSS JOIN ({offsets_sql(0, days)}) k) a
+JOIN outs b ON b.src = a.dst AND b.d = a.d2
+WHERE b.ts > a.ts AND b.ts <= a.ts + INTERVAL '{days * 24}' HOUR AND b.dst <> a.src
+  AND b.amt >= a.amt * {float(params["min_ratio"])!r} AND b.amt <= a.amt * {float(params["max_ratio"])!r}
 """
 
 
-STACK_MEMBERS_SQL = """
-SELECT c.comp AS group_key, p.txn1 AS txn_id, 'payer' AS from_role, 'pass-through' AS to_role
-FROM _stack_paths p JOIN _stack_comp c ON c.txn1 = p.txn1
+def sibling_links_sql(params: Mapping[str, Any], paths: str = "_stk_paths") -> str:
+    """(a, b): transfers of two paths through different relays that share a payer (or a payee)
+    within ``window_days`` — the two bipartite layers of one stack."""
+    w = int(params["window_days"]) * 24
+    return f"""
+SELECT p.txn1 AS a, q.txn1 AS b FROM {paths} p JOIN {paths} q ON q.s = p.s AND q.m > p.m
+WHERE q.ts1 BETWEEN p.ts1 - INTERVAL '{w}' HOUR AND p.ts1 + INTERVAL '{w}' HOUR
 UNION ALL
-SELECT c.comp AS group_key, p.txn2 AS txn_id, 'pass-through' AS from_role, 'payee' AS to_role
-FROM _stack_paths p JOIN _stack_comp c ON c.txn1 = p.txn1
+SELECT p.txn2 AS a, q.txn2 AS b FROM {paths} p JOIN {paths} q ON q.t = p.t AND q.m > p.m
+WHERE q.ts2 BETWEEN p.ts2 - INTERVAL '{w}' HOUR AND p.ts2 + INTERVAL '{w}' HOUR
 """
+
+
+def relay_degree_sql(relays: str = "_stk_relays") -> str:
+    """(acct, n): all transfers of each candidate relay, for the thinnest form (a lone relay)."""
+    return (f"SELECT r.acct, count(*) AS n FROM (SELECT src AS acct FROM ({edges_sql()}) e UNION ALL "
+            f"SELECT dst AS acct FROM ({edges_sql()}) f) x JOIN {relays} r ON r.acct = x.acct GROUP BY r.acct")
+
+
+@dataclass(frozen=True)
+class Path:
+    s: str
+    m: str
+    t: str
+    txn1: str
+    txn2: str
+    amt1: float
+    amt2: float
+    week1: tuple[str, int]  # (relay@week, the relay's transfers that week)
+    week2: tuple[str, int]
+
+
+@dataclass
+class Stack:
+    paths: list[Path] = field(default_factory=list)
+
+    def metrics(self, degree: Mapping[str, int]) -> dict[str, Any]:
+        relays = {p.m for p in self.paths}
+        payers = {p.s for p in self.paths} - relays
+        payees = {p.t for p in self.paths} - relays
+        legs = {p.txn1 for p in self.paths} | {p.txn2 for p in self.paths}
+        weeks = dict([p.week1 for p in self.paths] + [p.week2 for p in self.paths])
+        drift = sum(abs(p.amt2 / p.amt1 - 1.0) for p in self.paths) / len(self.paths)
+        relay_legs = 2 * len({(p.txn1, p.txn2) for p in self.paths})
+        return {"relays": len(relays), "payers": len(payers), "payees": len(payees), "layers": self.depth(),
+                "chains": len(self.paths), "transfers": len(legs), "drift": round(drift, 5),
+                "exclusivity": round(min(relay_legs / max(sum(weeks.values()), 1), 1.0), 4),
+                "relay_transfers": sum(degree.get(m, 0) for m in relays) or sum(weeks.values()),
+                "first_pass_through": min(relays)}
+
+    def depth(self) -> int:
+        """Relays in sequence on the longest chain (1 for payers -> relays -> payees)."""
+        nxt: dict[str, list[str]] = {}
+        for p in self.paths:
+            nxt.setdefault(p.txn1, []).append(p.txn2)
+
+        @cache
+        def hops(txn: str) -> int:
+            return max((1 + hops(b) for b in nxt.get(txn, [])), default=0)
+        return max(hops(t) for t in nxt)
+
+
+def assemble(paths: Sequence[Path], links: Sequence[tuple[str, str]]) -> list[Stack]:
+    """Paths joined through a shared transfer or a sibling link form one stack (union-find)."""
+    index: dict[str, int] = {}
+    for p in paths:
+        index.setdefault(p.txn1, len(index))
+        index.setdefault(p.txn2, len(index))
+    sets = DisjointSets(len(index))
+    for p in paths:
+        sets.union(index[p.txn1], index[p.txn2])
+    for a, b in links:
+        if a in index and b in index:
+            sets.union(index[a], index[b])
+    stacks: dict[int, Stack] = {}
+    for p in paths:
+        stacks.setdefault(sets.find(index[p.txn1]), Stack()).paths.append(p)
+    return list(stacks.values())
+
+
+def qualifies(m: Mapping[str, Any], params: Mapping[str, Any]) -> str | None:
+    """The form of stack this is, or None: layered, chained, or a lone thin relay."""
+    if m["exclusivity"] >= float(params["min_exclusivity"]):
+        if m["layers"] >= 2:
+            return "chained"
+        if m["relays"] >= 2 and m["payers"] + m["payees"] >= 3 and m["relays"] <= int(params["max_stack_relays"]):
+            return "layered"
+    if m["relays"] == 1 and m["relay_transfers"] <= int(params["max_intermediary_degree"]):
+        return "thin"
+    return None
+
+
+def stack_score(m: Mapping[str, Any], tol: float) -> float:
+    """Amounts passed on exactly, by relays doing little else, through more relays and layers: stronger."""
+    exact = max(1.0 - float(m["drift"]) / tol, 0.0)
+    return score_of(4.0 * exact * float(m["exclusivity"]) + (int(m["relays"]) - 1) + 2.0 * (int(m["layers"]) - 1)
+                    + 0.5 * max(int(m["payers"]) + int(m["payees"]) - 2, 0))
 
 
 @register
-class Stack:
+class StackDetector:
     typology = "stack"
-    description = ("Linked bipartite layers (senders -> middle accounts -> receivers), or chains of low-degree "
-                   "accounts passing on nearly what they received, within days.")
-    # AMLworld STACK: pass-through legs 0.1-3.6 days (10th-90th pct), amounts passed on within 0.94-1.06.
-    defaults: Mapping[str, Any] = {"window_days": 6, "max_intermediary_degree": 4, "min_ratio": 0.9,
-                                   "max_ratio": 1.1, "min_amount": 0.0, "max_sender_degree": 20,
-                                   "max_block_receivers": 40, "max_stack_blocks": 6, "min_shared_senders": 2,
-                                   "min_shared_layer_accounts": 2, "max_findings": 20000}
+    description = ("Layers of quiet relay accounts (payers -> relays -> payees, or chains of relays) passing on "
+                   "nearly what they received within days.")
+    # Generator and AMLworld STACK: relays forward within 1-48 h (AMLworld 0.1-3.6 days) and keep the
+    # amount within -3%..+6% (AMLworld: within 6% for 80% of legs).
+    defaults: Mapping[str, Any] = {"relay_days": 4, "window_days": 4, "max_relay_week": 6, "min_ratio": 0.9,
+                                   "max_ratio": 1.1, "min_exclusivity": 0.4, "max_intermediary_degree": 4,
+                                   "max_stack_relays": 40, "max_paths": 500000, "min_amount": 0.0,
+                                   "max_findings": 20000}
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        return _layers(case, self.typology, params) + _chains(case, self.typology, params)
+        engine = case.engine
+        try:
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_paths AS {relay_paths_sql(params)} "
+                           f"LIMIT {int(params['max_paths'])}")
+            paths = _read_paths(case)
+            links = [(str(a), str(b)) for a, b in engine.rows(sibling_links_sql(params))]
+            stacks = assemble(paths, links)
+            lone = sorted({s.paths[0].m for s in stacks if len({p.m for p in s.paths}) == 1})
+            engine.register_arrow("_stk_relays", pa.table({"acct": pa.array(lone, pa.string())}))
+            degree = {str(a): int(n) for a, n in engine.rows(relay_degree_sql())}
+            groups, members = _tables(stacks, degree, params)
+            engine.register_arrow("_stk_groups", groups)
+            engine.register_arrow("_stk_members", members)
+            return build_findings(case, self.typology, "SELECT * FROM _stk_groups", "SELECT * FROM _stk_members",
+                                  explain=_explain, params=params, limit=int(params["max_findings"]),
+                                  query=_describe(params))
+        finally:
+            for name in ("_stk_relays", "_stk_groups", "_stk_members"):
+                engine.unregister(name)
+            engine.execute("DROP TABLE IF EXISTS _stk_paths")
 
 
-def _chains(case: Case, typology: str, params: Mapping[str, Any]) -> list[Finding]:
-    paths = two_leg_paths_sql(params)
-    engine = case.engine
-    try:
-        engine.execute(f"CREATE OR REPLACE TEMP TABLE _stack_paths AS {paths}")
-        # Legs sharing a transfer (A->B->C and B->C->D) are layers of one stack.
-        links = [(str(a), str(b)) for a, b in engine.rows("SELECT txn1, txn2 FROM _stack_paths")]
-        comp = components(links)
-        firsts = sorted({a for a, _ in links})
-        engine.register_arrow("_stack_comp", pa.table(
-            {"txn1": firsts, "comp": [comp[t] for t in firsts]},
-            schema=pa.schema([("txn1", pa.string()), ("comp", pa.string())])))
-        return build_findings(case, typology, stack_groups_sql(params), STACK_MEMBERS_SQL,
-                              explain=_explain, params=params, limit=int(params["max_findings"]),
-                              query=f"-- pass-through legs\n{paths}\n-- legs sharing a transfer form one "
-                                    f"stack (connected components)\n{stack_groups_sql(params)}")
-    finally:
-        engine.unregister("_stack_comp")
-        engine.execute("DROP TABLE IF EXISTS _stack_paths")
+def _describe(params: Mapping[str, Any]) -> str:
+    return (f"-- relay paths through accounts quiet that week\n{relay_paths_sql(params)}\n"
+            f"-- paths of one stack: sharing a payer or payee\n{sibling_links_sql(params)}\n"
+            "-- or a transfer; merged by union-find, kept when layered, chained or thin")
 
 
-LAYER_LINKS_SQL = """
-SELECT a.comp AS lower, b.comp AS upper
-FROM (SELECT comp, dst, min(ts) AS t0 FROM _stk_block GROUP BY comp, dst) a
-JOIN (SELECT comp, src, min(ts) AS t0 FROM _stk_block GROUP BY comp, src) b ON b.src = a.dst AND b.comp <> a.comp
-WHERE b.t0 >= a.t0
-GROUP BY a.comp, b.comp HAVING count(*) >= {shared}
-"""
-
-LAYER_GROUPS_SQL = f"""
--- More linked layers is stronger; a sprawling component (a marketplace, a payroll hub) is weaker.
-SELECT s.stack AS group_key,
-       {score_sql('3.0 * count(DISTINCT b.comp) + 2.5 - ln(count(DISTINCT b.src) + count(DISTINCT b.dst))')}
-       AS score,
-       count(DISTINCT b.comp) AS blocks, count(DISTINCT b.src) AS payers, count(DISTINCT b.dst) AS payees
-FROM _stk_block b JOIN _stk_stack s ON s.comp = b.comp GROUP BY s.stack
-"""
-
-LAYER_MEMBERS_SQL = """
-SELECT s.stack AS group_key, b.txn_id, 'payer' AS from_role, 'payee' AS to_role
-FROM _stk_block b JOIN _stk_stack s ON s.comp = b.comp
-"""
+def _read_paths(case: Case) -> list[Path]:
+    table = case.engine.query("SELECT s, m, t, txn1, txn2, amt1, amt2, w1, w2, m_week1, m_week2 FROM _stk_paths")
+    cols = [table.column(n).to_pylist() for n in table.column_names]
+    return [Path(str(s), str(m), str(t), str(a), str(b), float(x), float(y), (f"{m}@{w1}", int(n1)),
+                 (f"{m}@{w2}", int(n2)))
+            for s, m, t, a, b, x, y, w1, w2, n1, n2 in zip(*cols, strict=True)]
 
 
-def _layers(case: Case, typology: str, params: Mapping[str, Any]) -> list[Finding]:
-    bp = {"window_days": params["window_days"], "min_amount": params["min_amount"],
-          "max_sender_degree": params["max_sender_degree"], "min_shared_senders": params["min_shared_senders"]}
-    engine = case.engine
-    try:
-        engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_pairs AS {copaid_sql(bp)}")
-        qualified = [(str(a), str(b)) for a, b in engine.rows(qualified_pairs_sql(bp, "_stk_pairs"))]
-        block = small_components(qualified, int(params["max_block_receivers"]))
-        pairs = [(a, b) for a, b in qualified if a in block]
-        engine.register_arrow("_stk_comp", pa.table(
-            {"r1": [a for a, _ in pairs], "r2": [b for _, b in pairs], "comp": [block[a] for a, _ in pairs]},
-            schema=pa.schema([("r1", pa.string()), ("r2", pa.string()), ("comp", pa.string())])))
-        engine.execute(
-            "CREATE OR REPLACE TEMP TABLE _stk_block AS SELECT DISTINCT c.comp, p.txn1 AS txn_id, p.s AS src, "
-            "p.r1 AS dst, t.ts FROM _stk_pairs p JOIN _stk_comp c ON c.r1 = p.r1 AND c.r2 = p.r2 "
-            "JOIN transactions t ON t.txn_id = p.txn1 UNION SELECT DISTINCT c.comp, p.txn2, p.s, p.r2, t.ts "
-            "FROM _stk_pairs p JOIN _stk_comp c ON c.r1 = p.r1 AND c.r2 = p.r2 "
-            "JOIN transactions t ON t.txn_id = p.txn2")
-        links_sql = LAYER_LINKS_SQL.format(shared=int(params["min_shared_layer_accounts"]))
-        links = [(str(a), str(b)) for a, b in engine.rows(links_sql)]
-        stack = small_components(links, int(params["max_stack_blocks"]))
-        engine.register_arrow("_stk_stack", pa.table(
-            {"comp": sorted(stack), "stack": ["L:" + stack[c] for c in sorted(stack)]},
-            schema=pa.schema([("comp", pa.string()), ("stack", pa.string())])))
-        return build_findings(case, typology, LAYER_GROUPS_SQL, LAYER_MEMBERS_SQL, explain=_explain_layers,
-                              params=params, limit=int(params["max_findings"]),
-                              query=f"-- co-paid receivers\n{copaid_sql(bp)}\n-- blocks: components of qualified "
-                                    f"pairs; layers linked when\n{links_sql}\n{LAYER_GROUPS_SQL}")
-    finally:
-        for name in ("_stk_comp", "_stk_stack"):
-            engine.unregister(name)
-        for name in ("_stk_pairs", "_stk_block"):
-            engine.execute(f"DROP TABLE IF EXISTS {name}")
-
-
-def _explain_layers(group: Group, currency: str) -> tuple[str, str]:
-    payers, payees = set(group.accounts("payer")), set(group.accounts("payee"))
-    middle = sorted(payers & payees)
-    first, last = sorted(payers - payees), sorted(payees - payers)
-    blocks = int(group.metrics["blocks"])
-    title = f"Stack: {len(first)} -> {len(middle)} -> {len(last)} accounts in {blocks} bipartite layers"
-    text = (f"{plural(len(first), 'sender')} ({short_list(first)}) paid {plural(len(middle), 'middle account')} "
-            f"({short_list(middle)}), which paid on to {plural(len(last), 'account')} ({short_list(last)}): "
-            f"{blocks} linked bipartite layers, {plural(len(group.members), 'transfer')} and "
-            f"{money(sum(m.amount for m in group.members), currency)} within {span_text(group.start, group.end)}.")
-    return title, text
+def _tables(stacks: Sequence[Stack], degree: Mapping[str, int],
+            params: Mapping[str, Any]) -> tuple[pa.Table, pa.Table]:
+    tol = float(params["max_ratio"]) - 1.0
+    rows: list[dict[str, Any]] = []
+    member_cols: dict[str, list[str]] = {"group_key": [], "txn_id": [], "from_role": [], "to_role": []}
+    for stack in stacks:
+        m = stack.metrics(degree)
+        form = qualifies(m, params)
+        if form is None:
+            continue
+        key = f"S:{min(p.txn1 for p in stack.paths)}"
+        rows.append({"group_key": key, "score": stack_score(m, tol), "form": form, **m})
+        legs = sorted({(p.txn1, "payer", "pass-through") for p in stack.paths}
+                      | {(p.txn2, "pass-through", "payee") for p in stack.paths})
+        for txn, a, b in legs:
+            for col, value in zip(member_cols, (key, txn, a, b), strict=True):
+                member_cols[col].append(value)
+    names = ("group_key", "score", "form", "relays", "payers", "payees", "layers", "chains", "transfers",
+             "drift", "exclusivity", "relay_transfers", "first_pass_through")
+    groups = pa.table({n: pa.array([r[n] for r in rows]) for n in names}) if rows else pa.table(
+        {"group_key": pa.array([], pa.string()), "score": pa.array([], pa.float64())})
+    return groups, pa.table({k: pa.array(v, pa.string()) for k, v in member_cols.items()})
 
 
 def _explain(group: Group, currency: str) -> tuple[str, str]:
@@ -180,11 +238,15 @@ def _explain(group: Group, currency: str) -> tuple[str, str]:
     payees = [x for x in group.accounts("payee") if x not in relays]
     ins = [x for x in group.flows(to_role="pass-through") if x.src not in relays]
     outs = [x for x in group.flows(from_role="pass-through") if x.dst not in relays]
-    title = f"Stack: {plural(len(relays), 'pass-through account')} from {short_list(payers, 2)}"
-    text = (f"{money(sum(x.amount for x in ins), currency)} from {plural(len(payers), 'payer')} went through "
-            f"{plural(len(relays), 'pass-through account')} ({short_list(relays)}) in {m['layers']} layer(s) and "
-            f"{money(sum(x.amount for x in outs), currency)} came out to {plural(len(payees), 'payee')} within "
-            f"{span_text(group.start, group.end)}; each relay passed on its amount within "
-            f"{100 * float(m['drift']):.1f}% on average, and relays are {m['chains']} of the "
-            f"{m['relay_transfers']} transfers of these accounts.")
+    layers = int(m["layers"])
+    title = (f"Stack: {len(payers)} -> {len(relays)} -> {len(payees)} accounts in {layers + 1} layers"
+             if m["form"] == "layered" else f"Stack: {plural(len(relays), 'pass-through account')} from "
+             f"{short_list(payers, 2)}")
+    text = (f"{money(sum(x.amount for x in ins), currency)} from {plural(len(payers), 'payer')} "
+            f"({short_list(payers)}) went through {plural(len(relays), 'relay account')} ({short_list(relays)}) "
+            f"in {layers} relay layer(s) ({layers + 1} layers of transfers) and "
+            f"{money(sum(x.amount for x in outs), currency)} came out to {plural(len(payees), 'payee')} "
+            f"({short_list(payees)}) within {span_text(group.start, group.end)}; each relay passed on its amount "
+            f"within {100 * float(m['drift']):.1f}% on average, and the relay transfers are "
+            f"{float(m['exclusivity']):.0%} of the relays' traffic in those weeks.")
     return title, text
