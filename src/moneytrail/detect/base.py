@@ -33,6 +33,8 @@ def amount_sql(alias: str = "") -> str:
 
 EDGES_TABLE = "_detect_edges"
 _prepared: dict[int, int] = {}
+# Per engine: SQL text -> name of the temp table holding its result for the current run.
+_shared: dict[int, dict[str, str]] = {}
 
 
 def all_edges_sql() -> str:
@@ -61,7 +63,25 @@ def prepared_edges(case: Case) -> Iterator[None]:
         _prepared[key] -= 1
         if not _prepared[key]:
             del _prepared[key]
-            case.engine.execute(f"DROP TABLE IF EXISTS {EDGES_TABLE}")
+            for name in [*_shared.pop(key, {}).values(), EDGES_TABLE]:
+                case.engine.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def shared_table(case: Case, sql: str) -> str:
+    """Name of a temp table holding the result of ``sql``, built once per prepared run and dropped with
+    the edges. Detectors asking for the same SQL text share one table (fan-in and gather-scatter both
+    need each hub's counterparties), so a run scans the edges for it once; the key is the SQL itself,
+    so different thresholds can never be served a table built for others."""
+    key = id(case.engine)
+    if not _prepared.get(key):
+        raise RuntimeError("shared_table is only available inside prepared_edges (or a @uses_edges detect)")
+    tables = _shared.setdefault(key, {})
+    name = tables.get(sql)
+    if name is None:
+        name = f"_detect_shared_{len(tables)}"
+        case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        tables[sql] = name
+    return name
 
 
 Detect = Callable[[Any, Case, Mapping[str, Any]], list[Finding]]

@@ -7,10 +7,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text, uses_edges
+from moneytrail.detect.base import (
+    Group,
+    build_findings,
+    edges_sql,
+    money,
+    plural,
+    shared_table,
+    span_text,
+    uses_edges,
+)
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import score_sql
-from moneytrail.detect.star import star_episodes_sql
+from moneytrail.detect.star import star_episodes_sql, star_pairs_sql
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -63,8 +72,10 @@ class GatherScatter:
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         common = {"window_days": params["window_days"], "min_amount": params["min_amount"],
                   "min_z": params["min_z"]}
-        in_sql = star_episodes_sql("in", {**common, "min_degree": params["min_in_degree"]})
-        out_sql = star_episodes_sql("out", {**common, "min_degree": params["min_out_degree"]})
+        min_amount = float(params["min_amount"])
+        in_pairs, out_pairs = (shared_table(case, star_pairs_sql(d, min_amount)) for d in ("in", "out"))
+        in_sql = star_episodes_sql(in_pairs, {**common, "min_degree": params["min_in_degree"]})
+        out_sql = star_episodes_sql(out_pairs, {**common, "min_degree": params["min_out_degree"]})
         engine = case.engine
         try:
             engine.execute(f"CREATE OR REPLACE TEMP TABLE _gs_in AS {in_sql}")
@@ -74,7 +85,8 @@ class GatherScatter:
                 case, self.typology, gs_groups_sql(params),
                 "SELECT group_key, txn_id, from_role, to_role FROM _gs_members",
                 explain=_explain, params=params, limit=int(params["max_findings"]),
-                query=f"-- gather episodes\n{in_sql}\n-- scatter episodes\n{out_sql}\n-- pairs\n"
+                query=f"-- counterparties per hub\n{star_pairs_sql('in', min_amount)}\n"
+                      f"-- gather episodes\n{in_sql}\n-- scatter episodes\n{out_sql}\n-- pairs\n"
                       f"{gs_members_sql(params)}\n-- groups\n{gs_groups_sql(params)}")
         finally:
             for table in ("_gs_in", "_gs_out", "_gs_members"):

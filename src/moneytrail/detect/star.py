@@ -1,9 +1,10 @@
 """Windowed star detection shared by fan-in, fan-out and gather-scatter.
 
 Portable plan: a counterparty is *new* to a hub on the first day it deals with it (one aggregation
-over (hub, counterparty)); a range window over day numbers sums the new counterparties of the last
-``window_days`` days. Regulars — a shop's returning customers, a payroll's staff — count once, so a
-steady or periodic business does not look like a burst, while one-off payers such as mules all count.
+over (hub, counterparty), kept for the run in a shared table: ``star_pairs_sql``); a range window
+over day numbers sums the new counterparties of the last ``window_days`` days. Regulars — a shop's
+returning customers, a payroll's staff — count once, so a steady or periodic business does not look
+like a burst, while one-off payers such as mules all count.
 Windows both big enough and unusual against the background (``scoring``) are chained into episodes —
 qualifying days less than a window apart — and an episode's transactions are all the hub's transfers
 in its span.
@@ -35,15 +36,21 @@ def ends(direction: str) -> tuple[str, str]:
     raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
 
 
-def star_windows_sql(direction: str, window_days: int, min_amount: float, min_cp: int = 1) -> str:
-    """Per (hub, day) with at least ``min_cp``: new counterparties in the window ending that day, and
-    z-scores against the hub's own history (z_own) and its activity peers (z_peer)."""
+def star_pairs_sql(direction: str, min_amount: float) -> str:
+    """(hub, cp, d_first, d_last): every counterparty of every hub, with the first and last day they dealt.
+    Built once per run (``base.shared_table``) and read by the windows and the episode groups."""
     hub, cp = ends(direction)
+    return (f"SELECT {hub} AS hub, {cp} AS cp, min(d) AS d_first, max(d) AS d_last "
+            f"FROM ({edges_sql(min_amount)}) e GROUP BY {hub}, {cp}")
+
+
+def star_windows_sql(pairs: str, window_days: int, min_cp: int = 1) -> str:
+    """Per (hub, day) with at least ``min_cp``: new counterparties in the window ending that day, and
+    z-scores against the hub's own history (z_own) and its activity peers (z_peer). ``pairs`` is a
+    table of ``star_pairs_sql``."""
     w = int(window_days)
     return f"""
-WITH e AS ({edges_sql(min_amount)}),
-first AS (SELECT {hub} AS hub, min(d) AS d FROM e GROUP BY {hub}, {cp}),
-daily AS (SELECT hub, d, count(*) AS n_cp FROM first GROUP BY hub, d),
+WITH daily AS (SELECT hub, d_first AS d, count(*) AS n_cp FROM {pairs} GROUP BY hub, d_first),
 win AS (SELECT hub, d, sum(n_cp) OVER (PARTITION BY hub ORDER BY d RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)
                AS win_cp
         FROM daily),
@@ -66,11 +73,12 @@ WHERE w.win_cp >= {int(min_cp)}
 """
 
 
-def star_episodes_sql(direction: str, params: Mapping[str, Any]) -> str:
-    """(hub, ep, d0, d1, peak_cp, z_own, z_peer, z, expected_own, peer_median): unusual bursts."""
+def star_episodes_sql(pairs: str, params: Mapping[str, Any]) -> str:
+    """(hub, ep, d0, d1, peak_cp, z_own, z_peer, z, expected_own, peer_median): unusual bursts.
+    ``pairs`` is a table of ``star_pairs_sql`` for the direction and ``min_amount`` wanted."""
     w = int(params["window_days"])
     return f"""
-WITH s AS ({star_windows_sql(direction, w, float(params["min_amount"]), int(params["min_degree"]))}),
+WITH s AS ({star_windows_sql(pairs, w, int(params["min_degree"]))}),
 q AS (SELECT *, least(z_own, z_peer) AS z FROM s
       WHERE win_cp >= {int(params["min_degree"])} AND least(z_own, z_peer) >= {float(params["min_z"])!r}),
 q2 AS (SELECT *, CASE WHEN d - lag(d) OVER (PARTITION BY hub ORDER BY d) < {w} THEN 0 ELSE 1 END AS brk
@@ -83,27 +91,30 @@ FROM q3 GROUP BY hub, ep
 """
 
 
-def episode_groups_sql(direction: str, episodes: str, params: Mapping[str, Any]) -> str:
+def episode_groups_sql(direction: str, episodes: str, pairs: str, params: Mapping[str, Any]) -> str:
     """One group per episode with its exact distinct counterparties and how many of them also deal
     with the hub outside the episode (recurring: a payroll's staff, a shop's regulars). Episodes with
-    too few counterparties or too many recurring ones are dropped; recurring ones discount the score."""
+    too few counterparties or too many recurring ones are dropped; recurring ones discount the score.
+
+    A counterparty seen inside the episode recurs when its first or last day with the hub (from
+    ``pairs``) lies outside the episode, so only the episode's own transfers are scanned."""
     hub, cp = ends(direction)
     e = edges_sql(float(params["min_amount"]))
     return f"""
-WITH inside AS (SELECT DISTINCT p.hub, p.ep, e.{cp} AS cp
-                FROM {episodes} p JOIN ({e}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1),
-outside AS (SELECT DISTINCT p.hub, p.ep, e.{cp} AS cp
-            FROM {episodes} p JOIN ({e}) e ON e.{hub} = p.hub AND (e.d < p.d0 OR e.d > p.d1)),
-share AS (SELECT i.hub, i.ep, count(*) AS cps, count(o.cp) AS recurring
-          FROM inside i LEFT JOIN outside o ON o.hub = i.hub AND o.ep = i.ep AND o.cp = i.cp
-          GROUP BY i.hub, i.ep),
-flows AS (SELECT p.hub, p.ep, count(*) AS transfers, sum(e.amt) AS total
-          FROM {episodes} p JOIN ({e}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1 GROUP BY p.hub, p.ep)
+WITH inside AS (SELECT p.hub, p.ep, e.{cp} AS cp, count(*) AS transfers, sum(e.amt) AS total
+                FROM {episodes} p JOIN ({e}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1
+                GROUP BY p.hub, p.ep, e.{cp}),
+share AS (SELECT i.hub, i.ep, count(*) AS cps,
+                 sum(CASE WHEN r.d_first < p.d0 OR r.d_last > p.d1 THEN 1 ELSE 0 END) AS recurring,
+                 sum(i.transfers) AS transfers, sum(i.total) AS total
+          FROM inside i JOIN {episodes} p ON p.hub = i.hub AND p.ep = i.ep
+          JOIN {pairs} r ON r.hub = i.hub AND r.cp = i.cp
+          GROUP BY i.hub, i.ep)
 SELECT p.hub || '|' || CAST(p.ep AS VARCHAR) AS group_key,
        {score_sql('p.z * (1.0 - 1.0 * s.recurring / s.cps)')} AS score, p.hub,
-       s.cps AS counterparties, s.recurring, f.transfers, f.total,
+       s.cps AS counterparties, s.recurring, s.transfers, s.total,
        p.z_own, p.z_peer, p.expected_own, p.peer_median, p.peak_cp
-FROM {episodes} p JOIN share s ON s.hub = p.hub AND s.ep = p.ep JOIN flows f ON f.hub = p.hub AND f.ep = p.ep
+FROM {episodes} p JOIN share s ON s.hub = p.hub AND s.ep = p.ep
 WHERE s.cps >= {int(params["min_degree"])}
   AND 1.0 * s.recurring / s.cps <= {float(params["max_recurring_share"])!r}
 """

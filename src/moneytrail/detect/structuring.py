@@ -26,22 +26,36 @@ def in_band_sql(lo: float, hi: float, prefix: str = "") -> str:
             f"OR ({prefix}booked >= {lo!r} AND {prefix}booked < {hi!r}))")
 
 
+def one_if_sql(column: str, lo: float, hi: float) -> str:
+    """1 when ``column`` is in [lo, hi), else 0 (for counting with sum)."""
+    return f"CASE WHEN {column} >= {lo!r} AND {column} < {hi!r} THEN 1 ELSE 0 END"
+
+
 def structuring_episodes_sql(params: Mapping[str, Any]) -> str:
     w = int(params["window_days"])
     hi = float(params["threshold"])
     lo = hi * (1.0 - float(params["margin"]))
     channel = str(params["channel"]).replace("'", "''")
     channel_filter = f" AND lower(coalesce(channel, '')) = lower('{channel}')" if channel else ""
-    under = f"CASE WHEN v >= {lo!r} AND v < {hi!r} THEN 1 ELSE 0 END"
-    over = f"CASE WHEN v >= {hi!r} AND v < {hi + (hi - lo)!r} THEN 1 ELSE 0 END"
+    k = int(params["min_deposits"])
+    under, over = one_if_sql("v", lo, hi), one_if_sql("v", hi, hi + (hi - lo))
     # What honest amounts predict: as many just under as just over (same band width), and at least the
     # case-wide share of just-under amounts among the account's deposits. Each currency basis (reporting,
     # booked) is judged on its own, so a deposit cannot be just under in one and just over in the other.
     expected = "greatest(win_tx * p, win_over)"
+    # One pass counts each account's just-under deposits per basis; only a basis with at least
+    # ``min_deposits`` of them in the whole case can reach that many in a window, so the windows run over
+    # those accounts alone (a few percent of them) — the result is the same as windowing every account.
     return f"""
 WITH e AS (SELECT * FROM ({edges_sql()}) x WHERE 1 = 1{channel_filter}),
-v AS (SELECT dst, d, amt AS v, 'reporting' AS basis FROM e UNION ALL SELECT dst, d, booked AS v, 'booked' FROM e),
-share AS (SELECT basis, greatest(avg({under}), 0.0001) AS p FROM v GROUP BY basis),
+per AS (SELECT dst, sum({one_if_sql("amt", lo, hi)}) AS u_rep, sum({one_if_sql("booked", lo, hi)}) AS u_booked,
+               count(*) AS n FROM e GROUP BY dst),
+share AS (SELECT 'reporting' AS basis, greatest(1.0 * sum(u_rep) / sum(n), 0.0001) AS p FROM per
+          UNION ALL SELECT 'booked' AS basis, greatest(1.0 * sum(u_booked) / sum(n), 0.0001) AS p FROM per),
+ce AS (SELECT e.dst, e.d, e.amt, e.booked, p.u_rep, p.u_booked FROM e JOIN per p ON p.dst = e.dst
+       WHERE p.u_rep >= {k} OR p.u_booked >= {k}),
+v AS (SELECT dst, d, amt AS v, 'reporting' AS basis FROM ce WHERE u_rep >= {k}
+      UNION ALL SELECT dst, d, booked AS v, 'booked' FROM ce WHERE u_booked >= {k}),
 daily AS (SELECT dst AS acct, basis, d, sum({under}) AS n_under, sum({over}) AS n_over, count(*) AS n_tx
           FROM v GROUP BY dst, basis, d),
 win AS (SELECT acct, basis, d, sum(n_under) OVER w AS win_under, sum(n_over) OVER w AS win_over,
@@ -50,7 +64,7 @@ win AS (SELECT acct, basis, d, sum(n_under) OVER w AS win_under, sum(n_over) OVE
 q AS (SELECT acct, d, max(win_under) AS win_under, max({expected}) AS expected,
              max({poisson_z_sql('win_under', expected)}) AS z
       FROM win JOIN share USING (basis)
-      WHERE win_under >= {int(params["min_deposits"])}
+      WHERE win_under >= {k}
         AND {poisson_z_sql('win_under', expected)} >= {float(params["min_z"])!r}
       GROUP BY acct, d),
 q2 AS (SELECT *, CASE WHEN d - lag(d) OVER (PARTITION BY acct ORDER BY d) < {w} THEN 0 ELSE 1 END AS brk FROM q),
