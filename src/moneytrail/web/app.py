@@ -16,6 +16,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 
 from moneytrail.report.probe import open_for_reading
+from moneytrail.store import Case
 from moneytrail.web import queries
 
 # Pages carry no script: even text that escaped escaping could not run, and nothing is fetched.
@@ -25,6 +26,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+_LOOKUPS: dict[str, Callable[[Case, str], dict[str, Any] | None]] = {
+    "accounts": queries.account, "entities": queries.entity, "findings": queries.finding}
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("moneytrail.web", "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined)
 
@@ -56,30 +59,6 @@ def create_app(case_path: Path) -> FastAPI:
         with lock:
             return queries.search(case, q, min(max(limit, 1), 500))
 
-    @app.get("/api/accounts/{key:path}")
-    def api_account(key: str) -> dict[str, Any]:
-        with lock:
-            found = queries.account(case, key)
-        if found is None:
-            raise HTTPException(404, f"no account {key!r} in this case")
-        return found
-
-    @app.get("/api/entities/{entity_id}")
-    def api_entity(entity_id: str) -> dict[str, Any]:
-        with lock:
-            found = queries.entity(case, entity_id)
-        if found is None:
-            raise HTTPException(404, f"no entity {entity_id!r} in this case")
-        return found
-
-    @app.get("/api/findings/{finding_id}")
-    def api_finding(finding_id: str) -> dict[str, Any]:
-        with lock:
-            found = queries.finding(case, finding_id)
-        if found is None:
-            raise HTTPException(404, f"no finding {finding_id!r} in this case")
-        return found
-
     @app.get("/", response_class=HTMLResponse)
     def home(q: str = "") -> HTMLResponse:
         with lock:
@@ -88,28 +67,30 @@ def create_app(case_path: Path) -> FastAPI:
                                     "ORDER BY score DESC, finding_id LIMIT 25").to_pylist()
         return page("home", q=q, results=results, top=top)
 
-    @app.get("/accounts/{key:path}", response_class=HTMLResponse)
-    def account_page(key: str) -> HTMLResponse:
+    def lookup(kind: str, ident: str) -> dict[str, Any] | None:
         with lock:
-            found = queries.account(case, key)
-        if found is None:
-            return page("missing", status_code=404, what=f"account {key}")
-        return page("account", **found)
+            return _LOOKUPS[kind](case, ident)
 
-    @app.get("/entities/{entity_id}", response_class=HTMLResponse)
-    def entity_page(entity_id: str) -> HTMLResponse:
-        with lock:
-            found = queries.entity(case, entity_id)
-        if found is None:
-            return page("missing", status_code=404, what=f"entity {entity_id}")
-        return page("entity", **found)
+    def add_record_routes(kind: str, noun: str, path_param: str) -> None:
+        """One JSON route and one page per kind of record; both answer 404 for an unknown id."""
+        def api_record(ident: str) -> dict[str, Any]:
+            found = lookup(kind, ident)
+            if found is None:
+                raise HTTPException(404, f"no {noun} {ident!r} in this case")
+            return found
 
-    @app.get("/findings/{finding_id}", response_class=HTMLResponse)
-    def finding_page(finding_id: str) -> HTMLResponse:
-        with lock:
-            found = queries.finding(case, finding_id)
-        if found is None:
-            return page("missing", status_code=404, what=f"finding {finding_id}")
-        return page("finding", **found)
+        def record_page(ident: str) -> HTMLResponse:
+            found = lookup(kind, ident)
+            if found is None:
+                return page("missing", status_code=404, what=f"{noun} {ident}")
+            return page(noun, **found)
+
+        app.add_api_route(f"/api/{kind}/{{ident{path_param}}}", api_record, methods=["GET"])
+        app.add_api_route(f"/{kind}/{{ident{path_param}}}", record_page, methods=["GET"], response_class=HTMLResponse)
+
+    # Account keys are "bank:account" and may hold a slash, so they take the rest of the path.
+    for kind, noun, path_param in (("accounts", "account", ":path"), ("entities", "entity", ""),
+                                   ("findings", "finding", "")):
+        add_record_routes(kind, noun, path_param)
 
     return app
