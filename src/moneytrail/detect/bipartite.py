@@ -44,40 +44,60 @@ def offsets_sql(lo: int, hi: int) -> str:
     return " UNION ALL ".join(f"SELECT {i} AS off" for i in range(int(lo), int(hi) + 1))
 
 
-def quiet_edges_sql(params: Mapping[str, Any]) -> str:
-    """Edges whose sender paid, and whose receiver received, at most ``max_week_degree`` transfers
-    in that calendar week; each with those two weekly counts (``s_week``, ``r_week``)."""
+def copaid_sql(params: Mapping[str, Any]) -> str:
+    """(s, r1, r2, txn1, txn2, t_lo, t_hi, w1, w2, sw1, sw2): sender s, quiet that week (at most
+    ``max_week_degree`` payments), paid both r1 < r2 within ``window_days``. Joining on (sender, week)
+    and the next week keeps the self-join an equi-join; each unordered pair is produced once."""
+    w, k = int(params["window_days"]), int(params["max_week_degree"])
+    return f"""
+WITH e AS (SELECT x.txn_id, x.src, x.dst, x.ts, {week_sql('x.d')} AS w
+           FROM ({edges_sql(float(params["min_amount"]))}) x),
+o AS (SELECT src, w, count(*) AS n FROM e GROUP BY src, w),
+q AS (SELECT e.*, o.n AS s_week FROM e JOIN o ON o.src = e.src AND o.w = e.w WHERE o.n <= {k}),
+p AS (SELECT a.src AS s, a.dst AS da, b.dst AS db, a.txn_id AS ta, b.txn_id AS tb, a.ts AS tsa, b.ts AS tsb,
+             a.w AS wa, b.w AS wb, a.s_week AS swa, b.s_week AS swb
+      FROM (SELECT q.*, q.w + k.off AS w2, k.off FROM q CROSS JOIN ({offsets_sql(0, 1)}) k) a
+      JOIN q b ON b.src = a.src AND b.w = a.w2
+      WHERE ((a.off = 0 AND a.dst < b.dst) OR (a.off = 1 AND a.dst <> b.dst))
+        AND b.ts BETWEEN a.ts - INTERVAL '{w * 24}' HOUR AND a.ts + INTERVAL '{w * 24}' HOUR)
+SELECT s, least(da, db) AS r1, greatest(da, db) AS r2,
+       CASE WHEN da < db THEN ta ELSE tb END AS txn1, CASE WHEN da < db THEN tb ELSE ta END AS txn2,
+       least(tsa, tsb) AS t_lo, greatest(tsa, tsb) AS t_hi,
+       CASE WHEN da < db THEN wa ELSE wb END AS w1, CASE WHEN da < db THEN wb ELSE wa END AS w2,
+       CASE WHEN da < db THEN swa ELSE swb END AS sw1, CASE WHEN da < db THEN swb ELSE swa END AS sw2
+FROM p
+"""
+
+
+def quiet_pairs_sql(params: Mapping[str, Any], copaid: str = "_bp_copaid") -> str:
+    """Co-payments of receiver pairs paid by two or more different senders, kept when both receivers
+    are quiet that week too (at most ``max_week_degree`` receipts); adds their counts ``rw1``, ``rw2``.
+    The receivers' weekly counts are taken only for this small candidate set."""
     k = int(params["max_week_degree"])
     return f"""
-WITH e AS (SELECT x.*, {week_sql('x.d')} AS w FROM ({edges_sql(float(params["min_amount"]))}) x),
-o AS (SELECT src, w, count(*) AS n FROM e GROUP BY src, w),
-i AS (SELECT dst, w, count(*) AS n FROM e GROUP BY dst, w)
-SELECT e.txn_id, e.src, e.dst, e.ts, e.d, e.amt, e.w, o.n AS s_week, i.n AS r_week
-FROM e JOIN o ON o.src = e.src AND o.w = e.w JOIN i ON i.dst = e.dst AND i.w = e.w
-WHERE o.n <= {k} AND i.n <= {k}
+WITH c AS (SELECT x.* FROM {copaid} x JOIN (SELECT r1, r2 FROM {copaid} GROUP BY r1, r2
+                                            HAVING min(s) < max(s)) p ON p.r1 = x.r1 AND p.r2 = x.r2),
+rw AS (SELECT dst, {week_sql('d')} AS w, count(*) AS n FROM ({edges_sql(float(params["min_amount"]))}) e
+       WHERE dst IN (SELECT r1 FROM c UNION SELECT r2 FROM c) GROUP BY dst, {week_sql('d')})
+SELECT c.*, a.n AS rw1, b.n AS rw2
+FROM c JOIN rw a ON a.dst = c.r1 AND a.w = c.w1 JOIN rw b ON b.dst = c.r2 AND b.w = c.w2
+WHERE a.n <= {k} AND b.n <= {k}
 """
 
 
-def copaid_sql(params: Mapping[str, Any], edges: str = "_bp_quiet") -> str:
-    """(s, r1, r2, txn1, txn2, ...): sender s paid both r1 < r2 within ``window_days``; the day
-    offsets make the self-join an equi-join on (sender, day) rather than a range join per sender."""
-    w = int(params["window_days"])
-    return f"""
-SELECT a.src AS s, a.dst AS r1, b.dst AS r2, a.txn_id AS txn1, b.txn_id AS txn2,
-       least(a.ts, b.ts) AS t_lo, greatest(a.ts, b.ts) AS t_hi
-FROM (SELECT q.*, q.d + k.off AS d2 FROM {edges} q CROSS JOIN ({offsets_sql(-w, w)}) k) a
-JOIN {edges} b ON b.src = a.src AND b.d = a.d2
-WHERE a.dst < b.dst AND b.ts BETWEEN a.ts - INTERVAL '{w * 24}' HOUR AND a.ts + INTERVAL '{w * 24}' HOUR
-"""
+CORE_COLUMNS = ("s1", "s2", "r1", "r2", "a1", "a2", "b1", "b2")
+# Per transfer of a core: (txn, sender, receiver, week, sender's payments, receiver's receipts that week).
+CORE_TXNS = (("a1", "s1", "r1", "c.w1", "c.sw1", "c.rw1"), ("a2", "s1", "r2", "c.w2", "c.sw2", "c.rw2"),
+             ("b1", "s2", "r1", "f.w1", "f.sw1", "f.rw1"), ("b2", "s2", "r2", "f.w2", "f.sw2", "f.rw2"))
 
 
-def butterflies_sql(params: Mapping[str, Any], copaid: str = "_bp_copaid") -> str:
-    """(s1, s2, r1, r2, a1, a2, b1, b2): senders s1 < s2 both paid r1 and r2, all four transfers
-    within ``window_days`` of each other."""
+def butterflies_sql(params: Mapping[str, Any], pairs: str = "_bp_pairs") -> str:
+    """2x2 cores: senders s1 < s2 both paid r1 and r2, all four transfers within ``window_days``."""
     w = int(params["window_days"])
+    extra = ", ".join(f"{col} AS {col.replace('.', '_')}" for t in CORE_TXNS for col in t[3:])
     return f"""
-SELECT c.s AS s1, f.s AS s2, c.r1, c.r2, c.txn1 AS a1, c.txn2 AS a2, f.txn1 AS b1, f.txn2 AS b2
-FROM {copaid} c JOIN {copaid} f ON f.r1 = c.r1 AND f.r2 = c.r2 AND c.s < f.s
+SELECT c.s AS s1, f.s AS s2, c.r1, c.r2, c.txn1 AS a1, c.txn2 AS a2, f.txn1 AS b1, f.txn2 AS b2, {extra}
+FROM {pairs} c JOIN {pairs} f ON f.r1 = c.r1 AND f.r2 = c.r2 AND c.s < f.s
 WHERE greatest(c.t_hi, f.t_hi) <= least(c.t_lo, f.t_lo) + INTERVAL '{w * 24}' HOUR
 """
 
@@ -161,24 +181,19 @@ class Bipartite:
 
 
 def find_blocks(case: Case, params: Mapping[str, Any], prefix: str) -> list[Block]:
-    """Blocks of merged 2x2 cores; leaves ``{prefix}_quiet`` and ``{prefix}_copaid`` for the caller."""
+    """Blocks of merged 2x2 cores (temp tables ``{prefix}_copaid``, ``{prefix}_pairs``; see
+    ``drop_block_tables``)."""
     engine = case.engine
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_quiet AS {quiet_edges_sql(params)}")
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_copaid AS "
-                   f"{copaid_sql(params, f'{prefix}_quiet')}")
-    cores = engine.query(f"{butterflies_sql(params, f'{prefix}_copaid')} LIMIT {int(params['max_cores'])}")
-    if cores.num_rows == 0:
-        return []
-    engine.register_arrow(f"{prefix}_core_txns", pa.table({"txn_id": pa.concat_arrays(
-        [cores.column(c).combine_chunks() for c in ("a1", "a2", "b1", "b2")])}))
-    try:
-        info = engine.query(f"SELECT DISTINCT q.txn_id, q.src, q.dst, q.w, q.s_week, q.r_week FROM {prefix}_quiet q "
-                            f"JOIN {prefix}_core_txns c ON c.txn_id = q.txn_id")
-    finally:
-        engine.unregister(f"{prefix}_core_txns")
-    cols = [info.column(n).to_pylist() for n in ("txn_id", "src", "dst", "w", "s_week", "r_week")]
-    txn_info = {str(t): (str(s), str(r), int(w), int(sw), int(rw)) for t, s, r, w, sw, rw in zip(*cols, strict=True)}
-    rows = list(zip(*[[str(x) for x in cores.column(n).to_pylist()] for n in cores.column_names], strict=True))
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_copaid AS {copaid_sql(params)}")
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_pairs AS {quiet_pairs_sql(params, f'{prefix}_copaid')}")
+    cores = engine.query(f"{butterflies_sql(params, f'{prefix}_pairs')} LIMIT {int(params['max_cores'])}")
+    cols = {n: cores.column(n).to_pylist() for n in cores.column_names}
+    txn_info: dict[str, tuple[str, str, int, int, int]] = {}
+    for txn, s, r, *rest in CORE_TXNS:
+        w, sw, rw = (cols[c.replace(".", "_")] for c in rest)
+        for i, t in enumerate(cols[txn]):
+            txn_info[str(t)] = (str(cols[s][i]), str(cols[r][i]), int(w[i]), int(sw[i]), int(rw[i]))
+    rows = list(zip(*[[str(x) for x in cols[n]] for n in CORE_COLUMNS], strict=True))
     return merge_cores(rows, txn_info, int(params["max_block_accounts"]))
 
 
@@ -206,13 +221,13 @@ def block_tables(blocks: Sequence[Block], params: Mapping[str, Any], tag: str) -
 
 
 def drop_block_tables(case: Case, prefix: str) -> None:
-    for name in ("quiet", "copaid"):
+    for name in ("copaid", "pairs"):
         case.engine.execute(f"DROP TABLE IF EXISTS {prefix}_{name}")
 
 
 def describe(params: Mapping[str, Any]) -> str:
-    return (f"-- transfers between accounts quiet that week\n{quiet_edges_sql(params)}\n"
-            f"-- one sender paying two receivers within the window\n{copaid_sql(params)}\n"
+    return (f"-- one quiet sender paying two receivers within the window\n{copaid_sql(params)}\n"
+            f"-- receiver pairs with two or more senders, both receivers quiet\n{quiet_pairs_sql(params)}\n"
             f"-- 2x2 cores: two senders paying the same two receivers\n{butterflies_sql(params)}\n"
             "-- cores sharing a transfer merge into a block (union-find); blocks kept when their transfers "
             f"are at least {params['min_exclusivity']} of their accounts' traffic in those weeks")

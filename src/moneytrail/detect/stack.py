@@ -37,24 +37,49 @@ from moneytrail.store import Case
 
 
 def relay_paths_sql(params: Mapping[str, Any]) -> str:
-    """(s, m, t, txn1, txn2, ts1, ts2, amt1, amt2, m_week1, m_week2): m, quiet that week, got amt1
-    from s and passed amt2 on to t within ``relay_days``; day offsets make the join an equi-join."""
+    """(s, m, t, txn1, txn2, ts1, ts2, amt1, amt2, w1, w2): m got amt1 from s and passed amt2 on to t
+    within ``relay_days``; day offsets make the join an equi-join on (relay, day)."""
     days = int(params["relay_days"])
-    e = f"SELECT x.*, {week_sql('x.d')} AS w FROM ({edges_sql(float(params['min_amount']))}) x"
     return f"""
-WITH e AS ({e}),
-aw AS (SELECT acct, w, count(*) AS n FROM (SELECT src AS acct, w FROM e UNION ALL SELECT dst AS acct, w FROM e) y
-       GROUP BY acct, w),
-ins AS (SELECT e.*, aw.n AS m_week FROM e JOIN aw ON aw.acct = e.dst AND aw.w = e.w
-        WHERE aw.n <= {int(params["max_relay_week"])}),
-outs AS (SELECT e.*, aw.n AS m_week FROM e JOIN aw ON aw.acct = e.src AND aw.w = e.w
-         WHERE aw.n <= {int(params["max_relay_week"])})
+WITH e AS ({edges_sql(float(params["min_amount"]))})
 SELECT a.src AS s, a.dst AS m, b.dst AS t, a.txn_id AS txn1, b.txn_id AS txn2, a.ts AS ts1, b.ts AS ts2,
-       a.amt AS amt1, b.amt AS amt2, a.m_week AS m_week1, b.m_week AS m_week2, a.w AS w1, b.w AS w2
-FROM (SELECT i.*, i.d + k.off AS d2 FROM ins i CROSS JOIN ({offsets_sql(0, days)}) k) a
-JOIN outs b ON b.src = a.dst AND b.d = a.d2
+       a.amt AS amt1, b.amt AS amt2, {week_sql('a.d')} AS w1, {week_sql('b.d')} AS w2
+FROM (SELECT i.*, i.d + k.off AS d2 FROM e i CROSS JOIN ({offsets_sql(0, days)}) k) a
+JOIN e b ON b.src = a.dst AND b.d = a.d2
 WHERE b.ts > a.ts AND b.ts <= a.ts + INTERVAL '{days * 24}' HOUR AND b.dst <> a.src
   AND b.amt >= a.amt * {float(params["min_ratio"])!r} AND b.amt <= a.amt * {float(params["max_ratio"])!r}
+"""
+
+
+def relay_weeks_sql(params: Mapping[str, Any], raw: str = "_stk_raw") -> str:
+    """(acct, w, n): transfers in and out of each candidate relay per calendar week; taken only for
+    the relays of candidate paths, a small set."""
+    e = edges_sql(float(params["min_amount"]))
+    return f"""
+SELECT acct, {week_sql('d')} AS w, count(*) AS n FROM (
+  SELECT x.src AS acct, x.d FROM ({e}) x JOIN (SELECT DISTINCT m FROM {raw}) r ON r.m = x.src
+  UNION ALL SELECT y.dst AS acct, y.d FROM ({e}) y JOIN (SELECT DISTINCT m FROM {raw}) r ON r.m = y.dst) z
+GROUP BY acct, {week_sql('d')}
+"""
+
+
+def quiet_relays_sql(params: Mapping[str, Any], raw: str = "_stk_raw", weeks: str = "_stk_weeks") -> str:
+    """The relay paths whose relay is quiet in the weeks of both legs (at most ``max_relay_week``
+    transfers in and out; counts kept as ``m_week1``, ``m_week2``) and whose legs are new ties: the
+    payer paid the relay, and the relay the payee, at most ``max_tie_transfers`` times in the whole
+    case. Standing orders and other recurring relationships pass amounts on too, but again and again."""
+    k = int(params["max_relay_week"])
+    e = edges_sql(float(params["min_amount"]))
+    return f"""
+WITH p AS (SELECT r.*, a.n AS m_week1, b.n AS m_week2
+           FROM {raw} r JOIN {weeks} a ON a.acct = r.m AND a.w = r.w1 JOIN {weeks} b ON b.acct = r.m AND b.w = r.w2
+           WHERE a.n <= {k} AND b.n <= {k}),
+tie AS (SELECT x.src, x.dst, count(*) AS n FROM ({e}) x
+        JOIN (SELECT s AS src, m AS dst FROM p UNION SELECT m AS src, t AS dst FROM p) c
+          ON c.src = x.src AND c.dst = x.dst
+        GROUP BY x.src, x.dst)
+SELECT p.* FROM p JOIN tie i ON i.src = p.s AND i.dst = p.m JOIN tie o ON o.src = p.m AND o.dst = p.t
+WHERE i.n <= {int(params["max_tie_transfers"])} AND o.n <= {int(params["max_tie_transfers"])}
 """
 
 
@@ -143,7 +168,9 @@ def qualifies(m: Mapping[str, Any], params: Mapping[str, Any]) -> str | None:
     if m["exclusivity"] >= float(params["min_exclusivity"]):
         if m["layers"] >= 2:
             return "chained"
-        if m["relays"] >= 2 and m["payers"] + m["payees"] >= 3 and m["relays"] <= int(params["max_stack_relays"]):
+        # More than one payer or payee: one payer -> relays -> one payee is scatter-gather's.
+        relays_ok = int(params["min_relays"]) <= m["relays"] <= int(params["max_stack_relays"])
+        if relays_ok and m["payers"] + m["payees"] >= 3:
             return "layered"
     if m["relays"] == 1 and m["relay_transfers"] <= int(params["max_intermediary_degree"]):
         return "thin"
@@ -165,15 +192,18 @@ class StackDetector:
     # Generator and AMLworld STACK: relays forward within 1-48 h (AMLworld 0.1-3.6 days) and keep the
     # amount within -3%..+6% (AMLworld: within 6% for 80% of legs).
     defaults: Mapping[str, Any] = {"relay_days": 4, "window_days": 4, "max_relay_week": 6, "min_ratio": 0.9,
-                                   "max_ratio": 1.1, "min_exclusivity": 0.4, "max_intermediary_degree": 4,
-                                   "max_stack_relays": 40, "max_paths": 500000, "min_amount": 0.0,
+                                   "max_ratio": 1.1, "min_exclusivity": 0.4, "max_tie_transfers": 1,
+                                   "max_intermediary_degree": 4,
+                                   "min_relays": 3, "max_stack_relays": 40, "max_paths": 500000, "min_amount": 0.0,
                                    "max_findings": 20000}
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         engine = case.engine
         try:
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_paths AS {relay_paths_sql(params)} "
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_raw AS {relay_paths_sql(params)}")
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_weeks AS {relay_weeks_sql(params)}")
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_paths AS {quiet_relays_sql(params)} "
                            f"LIMIT {int(params['max_paths'])}")
             paths = _read_paths(case)
             links = [(str(a), str(b)) for a, b in engine.rows(sibling_links_sql(params))]
@@ -190,11 +220,13 @@ class StackDetector:
         finally:
             for name in ("_stk_relays", "_stk_groups", "_stk_members"):
                 engine.unregister(name)
-            engine.execute("DROP TABLE IF EXISTS _stk_paths")
+            for name in ("_stk_raw", "_stk_weeks", "_stk_paths"):
+                engine.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _describe(params: Mapping[str, Any]) -> str:
-    return (f"-- relay paths through accounts quiet that week\n{relay_paths_sql(params)}\n"
+    return (f"-- relay paths\n{relay_paths_sql(params)}\n-- through relays quiet those weeks\n"
+            f"{relay_weeks_sql(params)}\n{quiet_relays_sql(params)}\n"
             f"-- paths of one stack: sharing a payer or payee\n{sibling_links_sql(params)}\n"
             "-- or a transfer; merged by union-find, kept when layered, chained or thin")
 
