@@ -45,6 +45,16 @@ def all_edges_sql() -> str:
     )
 
 
+def account_activity_sql() -> str:
+    """(account, n_txns, n_edges): transactions touching each account at either end (a transfer to
+    itself counts twice), and how many of them are edges (``all_edges_sql`` with a non-negative amount).
+    Detectors share it (``shared_table``) to tell busy accounts — merchants, payroll — from mules."""
+    edge = f"CASE WHEN from_account <> to_account AND {amount_sql()} >= 0.0 THEN 1 ELSE 0 END"
+    return (f"SELECT account, count(*) AS n_txns, sum(edge) AS n_edges FROM (SELECT from_account AS account, "
+            f"{edge} AS edge FROM transactions UNION ALL SELECT to_account AS account, {edge} AS edge "
+            "FROM transactions) a GROUP BY account")
+
+
 def edges_sql(min_amount: float = 0.0) -> str:
     """The edges prepared for this run (see ``prepared_edges``), at least ``min_amount`` each."""
     return f"SELECT * FROM {EDGES_TABLE} WHERE amt >= {float(min_amount)!r}"

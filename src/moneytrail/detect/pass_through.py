@@ -15,31 +15,33 @@ from typing import Any
 
 import pyarrow as pa
 
+from moneytrail.detect.base import EDGES_TABLE, account_activity_sql, shared_table, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
 
 
 def pass_pairs_sql(max_hours: float, min_ratio: float, max_ratio: float, min_amount: float,
-                   max_account_txns: int) -> str:
+                   max_account_txns: int, activity: str) -> str:
     """(account, in_txn, out_txn, ...) with each incoming transfer's best-matching onward transfer.
 
     Accounts with more than ``max_account_txns`` transfers (merchants, payroll, exchanges) are left out:
     they pass money through by trade, and pairing their every inflow with every outflow is the cost.
+    ``activity`` is a table of ``base.account_activity_sql`` (shared by the run); transfers into busy
+    accounts are dropped before the join rather than after it.
     """
     days = math.ceil(max_hours / 24.0)
     offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(days + 1))
-    busy = (f"SELECT account FROM (SELECT from_account AS account FROM transactions UNION ALL "
-            f"SELECT to_account FROM transactions) a GROUP BY account HAVING count(*) > {int(max_account_txns)}")
-    edges = ("SELECT txn_id, from_account, to_account, ts, CAST(ts AS DATE) AS bucket, "
-             "coalesce(amount_rc, amount) AS amt, source_id FROM transactions WHERE from_account <> to_account")
-    onward = f"SELECT * FROM ({edges}) x WHERE x.from_account NOT IN ({busy})"
+    quiet = f"SELECT account FROM {activity} WHERE n_txns <= {int(max_account_txns)}"
+    edges = ("SELECT txn_id, src AS from_account, dst AS to_account, ts, d AS bucket, amt, source_id "
+             f"FROM {EDGES_TABLE}")
+    onward = f"SELECT * FROM ({edges}) x WHERE x.from_account IN ({quiet})"
     return f"""SELECT * FROM (
   SELECT i.to_account AS account, i.txn_id AS in_txn, o.txn_id AS out_txn, i.ts AS in_ts, o.ts AS out_ts,
          i.amt AS in_amt, o.amt AS out_amt, i.source_id AS in_source, o.source_id AS out_source,
          row_number() OVER (PARTITION BY i.txn_id ORDER BY abs(o.amt - i.amt), o.ts, o.txn_id) AS rn
   FROM (SELECT e.*, e.bucket + o.k AS join_bucket FROM ({edges}) e CROSS JOIN ({offsets}) o
-        WHERE e.amt >= {float(min_amount)!r}) i
+        WHERE e.amt >= {float(min_amount)!r} AND e.to_account IN ({quiet})) i
   JOIN ({onward}) o ON o.from_account = i.to_account AND o.bucket = i.join_bucket
   WHERE o.ts >= i.ts AND o.ts <= i.ts + INTERVAL '{round(max_hours * 60)}' MINUTE
     AND o.amt >= i.amt * {float(min_ratio)!r} AND o.amt <= i.amt * {float(max_ratio)!r}
@@ -50,7 +52,7 @@ WHERE rn = 1"""
 def pass_accounts_sql(pairs: str, min_pairs: int, min_share: float, max_rows: int) -> str:
     """Accounts whose inflow mostly passes straight through, ranked against all candidate accounts."""
     inflow = ("SELECT to_account AS account, sum(coalesce(amount_rc, amount)) AS inflow FROM transactions "
-              "GROUP BY to_account")
+              f"WHERE to_account IN (SELECT account FROM {pairs}) GROUP BY to_account")
     return f"""SELECT * FROM (
   SELECT a.*, percent_rank() OVER (ORDER BY a.share * least(a.pairs, 10)) AS score FROM (
     SELECT p.account, count(*) AS pairs, sum(p.in_amt) AS passed, max(i.inflow) AS inflow,
@@ -70,11 +72,13 @@ class PassThroughDetector:
         "min_share": 0.5, "max_account_txns": 1000, "max_findings": 100_000,
     }
 
+    @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         eng = case.engine
+        activity = shared_table(case, account_activity_sql())
         pairs_sql = pass_pairs_sql(float(params["max_hours"]), float(params["min_ratio"]),
                                    float(params["max_ratio"]), float(params["min_amount"]),
-                                   int(params["max_account_txns"]))
+                                   int(params["max_account_txns"]), activity)
         accounts_sql = pass_accounts_sql("_mt_pass_pairs", int(params["min_pairs"]), float(params["min_share"]),
                                          int(params["max_findings"]))
         eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_pass_pairs AS {pairs_sql}")
@@ -91,7 +95,8 @@ class PassThroughDetector:
         for p in pairs:
             by_account[str(p["account"])].append(p)
         currency, input_hash = case.reporting_currency, case.input_hash()
-        query = f"CREATE TEMP TABLE _mt_pass_pairs AS {pairs_sql};\n{accounts_sql}"
+        query = (f"-- {activity}: transfers per account\n{account_activity_sql()};\n"
+                 f"CREATE TEMP TABLE _mt_pass_pairs AS {pairs_sql};\n{accounts_sql}")
         return [self._finding(a, by_account[str(a["account"])], params, query, input_hash, currency)
                 for a in accounts]
 

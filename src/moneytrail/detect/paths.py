@@ -19,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from moneytrail.detect.base import EDGES_TABLE, account_activity_sql, prepared_edges, shared_table
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.ids import stable_id
 from moneytrail.store import Case
@@ -52,33 +53,56 @@ class PathSearch:
             raise ValueError("need 0 < min_ratio <= max_ratio")
         if self.max_gap_hours <= 0:
             raise ValueError("max_gap_hours must be positive")
+        if self.min_open_hops < 2:
+            raise ValueError("min_open_hops must be at least 2 (one transfer is not a chain)")
 
 
-def edges_sql(min_amount: float, max_account_txns: int) -> str:
-    """Transactions as edges with a day bucket, the amount in the reporting currency, and whether the
-    paying account is too busy (more than ``max_account_txns`` transfers) to be an intermediary."""
-    busy = (f"SELECT account FROM (SELECT from_account AS account FROM transactions UNION ALL "
-            f"SELECT to_account FROM transactions) a GROUP BY account HAVING count(*) > {int(max_account_txns)}")
+def path_edges_sql(min_amount: float, max_account_txns: int, activity: str) -> str:
+    """The run's edges (``base.edges_sql``) with a day bucket, the amount in the reporting currency, and
+    whether the paying account is too busy (more than ``max_account_txns`` transfers, read from
+    ``activity``, a table of ``base.account_activity_sql``) to be an intermediary."""
     return (f"CREATE OR REPLACE TEMP TABLE {EDGES} AS "
-            "SELECT t.txn_id, t.from_account, t.to_account, t.ts, CAST(t.ts AS DATE) AS bucket, "
-            "coalesce(t.amount_rc, t.amount) AS amt, b.account IS NOT NULL AS busy FROM transactions t "
-            f"LEFT JOIN ({busy}) b ON b.account = t.from_account "
-            f"WHERE t.from_account <> t.to_account AND coalesce(t.amount_rc, t.amount) >= {float(min_amount)!r}")
+            "SELECT e.txn_id, e.src AS from_account, e.dst AS to_account, e.ts, e.d AS bucket, e.amt, "
+            f"a.account IS NOT NULL AS busy FROM {EDGES_TABLE} e "
+            f"LEFT JOIN {activity} a ON a.account = e.src AND a.n_txns > {int(max_account_txns)} "
+            f"WHERE e.amt >= {float(min_amount)!r}")
 
 
-def start_paths_sql(table: str) -> str:
-    """Every transaction into an account that pays onward (and is not too busy) starts a path."""
-    return (f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT txn_id AS start_txn, from_account AS origin, "
-            "to_account AS cur, ts AS first_ts, ts AS last_ts, bucket, amt AS first_amt, amt AS last_amt, "
-            "1 AS hops, '|' || txn_id || '|' AS txns, '|' || from_account || '|' || to_account || '|' AS accts, "
-            f"amt AS min_amt, amt AS max_amt, txn_id AS last_txn FROM {EDGES} s "
-            f"WHERE s.to_account IN (SELECT from_account FROM {EDGES} WHERE NOT busy)")
+def offsets_sql(s: PathSearch) -> str:
+    """Day offsets 0..ceil(max_gap_hours / 24): the day buckets a next hop can fall in."""
+    return " UNION ALL ".join(f"SELECT {k} AS k" for k in range(math.ceil(s.max_gap_hours / 24.0) + 1))
+
+
+def first_hops_sql(target: str, s: PathSearch) -> str:
+    """Every two-hop path: a transfer into an account that is not too busy, then one out of it.
+
+    The same filters and per-transaction cap as ``extend_paths_sql`` applied to one-transfer paths,
+    but the join runs on the narrow edge columns and the packed id lists are built only for the
+    (few) pairs that pass, instead of for every transfer in the case."""
+    return f"""CREATE OR REPLACE TEMP TABLE {target} AS
+SELECT a.txn_id AS start_txn, a.from_account AS origin, b.to_account AS cur, a.ts AS first_ts, b.ts AS last_ts,
+       b.bucket, a.amt AS first_amt, b.amt AS last_amt, 2 AS hops, '|' || a.txn_id || '|' || b.txn_id || '|' AS txns,
+       '|' || a.from_account || '|' || a.to_account || '|' || b.to_account || '|' AS accts,
+       least(a.amt, b.amt) AS min_amt, greatest(a.amt, b.amt) AS max_amt, b.txn_id AS last_txn,
+       '|' || a.txn_id || '|' AS parent FROM (
+SELECT x.*, row_number() OVER (PARTITION BY t2 ORDER BY 1.0 - least(amt1, amt2) / greatest(amt1, amt2),
+                                                   '|' || t1 || '|' || t2 || '|') AS rn FROM (
+SELECT a.txn_id AS t1, b.txn_id AS t2, a.amt AS amt1, b.amt AS amt2
+FROM (SELECT f.txn_id, f.from_account, f.to_account, f.ts, f.amt, f.bucket + o.k AS join_bucket
+      FROM {EDGES} f CROSS JOIN ({offsets_sql(s)}) o
+      WHERE f.to_account IN (SELECT from_account FROM {EDGES} WHERE NOT busy)) a
+JOIN {EDGES} b ON b.from_account = a.to_account AND b.bucket = a.join_bucket
+WHERE b.ts >= a.ts AND NOT b.busy
+  AND b.ts <= a.ts + INTERVAL '{round(s.max_gap_hours * 60)}' MINUTE
+  AND b.ts <= a.ts + INTERVAL '{round(s.max_span_hours * 60)}' MINUTE
+  AND b.amt >= a.amt * {s.min_ratio!r} AND b.amt <= a.amt * {s.max_ratio!r}
+  AND b.txn_id <> a.txn_id AND b.to_account <> a.to_account) x) y
+JOIN {EDGES} a ON a.txn_id = y.t1 JOIN {EDGES} b ON b.txn_id = y.t2
+WHERE y.rn <= {int(s.max_paths_per_txn)}"""
 
 
 def extend_paths_sql(source: str, target: str, s: PathSearch) -> str:
     """One hop: join the frontier to the edges leaving its current account, then filter exactly."""
-    days = math.ceil(s.max_gap_hours / 24.0)
-    offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(days + 1))
     return f"""CREATE OR REPLACE TEMP TABLE {target} AS
 SELECT start_txn, origin, cur, first_ts, last_ts, bucket, first_amt, last_amt, hops, txns, accts, min_amt,
        max_amt, last_txn, parent FROM (
@@ -87,7 +111,7 @@ SELECT p.start_txn, p.origin, e.to_account AS cur, p.first_ts, e.ts AS last_ts, 
        p.first_amt, e.amt AS last_amt, p.hops + 1 AS hops, p.txns || e.txn_id || '|' AS txns,
        p.accts || e.to_account || '|' AS accts, least(p.min_amt, e.amt) AS min_amt,
        greatest(p.max_amt, e.amt) AS max_amt, e.txn_id AS last_txn, p.txns AS parent
-FROM (SELECT f.*, f.bucket + o.k AS join_bucket FROM {source} f CROSS JOIN ({offsets}) o
+FROM (SELECT f.*, f.bucket + o.k AS join_bucket FROM {source} f CROSS JOIN ({offsets_sql(s)}) o
       WHERE f.cur <> f.origin) p
 JOIN {EDGES} e ON e.from_account = p.cur AND e.bucket = p.join_bucket
 WHERE e.ts >= p.last_ts AND NOT e.busy
@@ -116,12 +140,17 @@ def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
     if cached and eng.scalar("SELECT max(k) FROM _mt_path_key") == key:
         return int(eng.scalar(f"SELECT count(*) FROM {CLOSED}")), int(eng.scalar(f"SELECT count(*) FROM {OPEN}"))
     release_paths(case)
-    eng.execute(edges_sql(s.min_amount, s.max_account_txns))
-    eng.execute(start_paths_sql("_mt_hop1"))
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE {CLOSED} AS SELECT {_RESULT_COLUMNS} FROM _mt_hop1 WHERE 1 = 0")
+    with prepared_edges(case):
+        eng.execute(path_edges_sql(s.min_amount, s.max_account_txns, shared_table(case, account_activity_sql())))
+    eng.execute(first_hops_sql("_mt_hop2", s))
+    eng.execute(f"CREATE OR REPLACE TEMP TABLE {CLOSED} AS SELECT {_RESULT_COLUMNS} FROM _mt_hop2 WHERE 1 = 0")
     eng.execute(f"CREATE OR REPLACE TEMP TABLE {OPEN} AS SELECT * FROM {CLOSED}")
-    for hop in range(1, s.max_hops):
-        src, dst = f"_mt_hop{hop}", f"_mt_hop{hop + 1}"
+    eng.execute(f"INSERT INTO {CLOSED} SELECT {_RESULT_COLUMNS} FROM _mt_hop2 WHERE cur = origin")
+    last = "_mt_hop2"
+    for hop in range(2, s.max_hops):
+        if not eng.scalar(f"SELECT count(*) FROM {last} WHERE cur <> origin"):
+            break
+        src, dst = last, f"_mt_hop{hop + 1}"
         eng.execute(extend_paths_sql(src, dst, s))
         if hop >= s.min_open_hops:
             # Maximal open chains: no extension of them exists at the next hop.
@@ -129,9 +158,7 @@ def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
                         f"AND NOT EXISTS (SELECT 1 FROM {dst} n WHERE n.parent = f.txns)")
         eng.execute(f"INSERT INTO {CLOSED} SELECT {_RESULT_COLUMNS} FROM {dst} WHERE cur = origin")
         eng.execute(f"DROP TABLE {src}")
-        if not eng.scalar(f"SELECT count(*) FROM {dst} WHERE cur <> origin"):
-            break
-    last = f"_mt_hop{hop + 1}"
+        last = dst
     eng.execute(f"INSERT INTO {OPEN} SELECT {_RESULT_COLUMNS} FROM {last} "
                 f"WHERE cur <> origin AND hops >= {int(s.min_open_hops)}")
     eng.execute(f"DROP TABLE IF EXISTS {last}")

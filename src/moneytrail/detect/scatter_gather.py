@@ -8,21 +8,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text, uses_edges
+from moneytrail.detect.base import (
+    Group,
+    account_activity_sql,
+    build_findings,
+    edges_sql,
+    money,
+    plural,
+    shared_table,
+    span_text,
+    uses_edges,
+)
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import MIN_PEERS, peer_stats_sql, robust_z_sql, score_sql
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
 
-def two_leg_paths_sql(params: Mapping[str, Any]) -> str:
+def two_leg_paths_sql(params: Mapping[str, Any], activity: str | None = None) -> str:
     """(s, m, t, txn1, txn2, ts1, ts2, amt1, amt2): s pays m, then m pays t within the window, the
-    second leg carrying ``min_ratio``..``max_ratio`` times the first, m being a low-degree account."""
+    second leg carrying ``min_ratio``..``max_ratio`` times the first, m being a low-degree account.
+    With no ``min_amount``, degrees are read from ``activity`` (a table of ``account_activity_sql``
+    shared by the run) instead of being counted again."""
     w = int(params["window_days"])
+    min_amount = float(params["min_amount"])
+    if activity is not None and min_amount == 0.0:
+        deg = f"SELECT account AS acct, n_edges AS n FROM {activity}"
+    else:
+        deg = ("SELECT acct, count(*) AS n FROM (SELECT src AS acct FROM e UNION ALL SELECT dst AS acct FROM e) x "
+               "GROUP BY acct")
     return f"""
-WITH e AS ({edges_sql(float(params["min_amount"]))}),
-deg AS (SELECT acct, count(*) AS n FROM (SELECT src AS acct FROM e UNION ALL SELECT dst AS acct FROM e) x
-        GROUP BY acct),
+WITH e AS ({edges_sql(min_amount)}),
+deg AS ({deg}),
 mid AS (SELECT acct FROM deg WHERE n <= {int(params["max_intermediary_degree"])})
 SELECT a.src AS s, a.dst AS m, b.dst AS t, a.txn_id AS txn1, b.txn_id AS txn2, a.ts AS ts1, b.ts AS ts2,
        a.amt AS amt1, b.amt AS amt2
@@ -71,13 +88,15 @@ class ScatterGather:
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        paths = two_leg_paths_sql(params)
+        activity = shared_table(case, account_activity_sql())
+        paths = two_leg_paths_sql(params, activity)
         engine = case.engine
         try:
             engine.execute(f"CREATE OR REPLACE TEMP TABLE _sg_paths AS {paths}")
             return build_findings(case, self.typology, sg_groups_sql(params), SG_MEMBERS_SQL, explain=_explain,
                                   params=params, limit=int(params["max_findings"]),
-                                  query=f"-- two-leg paths\n{paths}\n-- groups\n{sg_groups_sql(params)}")
+                                  query=f"-- {activity}: transfers per account\n{account_activity_sql()}\n"
+                                        f"-- two-leg paths\n{paths}\n-- groups\n{sg_groups_sql(params)}")
         finally:
             engine.execute("DROP TABLE IF EXISTS _sg_paths")
 
