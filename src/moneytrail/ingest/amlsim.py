@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from moneytrail.ingest.csvfile import read_header, stage_csv
+from moneytrail.ingest.csvfile import read_header, settle_staged, stage_csv
 from moneytrail.ingest.filelog import file_ingest
 from moneytrail.ingest.mapping import AMLSIM_FULL, AMLSIM_SAMPLE
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
@@ -55,12 +55,7 @@ def ingest_account_labels(case: Case, path: Path, *, source: SourceRecord | None
             e.execute("INSERT INTO account_labels SELECT account_key, label, CASE WHEN label = 1 THEN 'amlsim' END, "
                       f"label_step, ?, ?, _line, ? FROM {st.from_sql()} s WHERE _reason IS NULL",
                       [fi.source.source_id, fi.origin, fi.ingest_id])
-            e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
-                      f"FROM {st.from_sql()} s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
-            bad = int(e.scalar(f"SELECT count(*) FROM {st.table} WHERE _reason IS NOT NULL"))
-            fi.rows_read, fi.rows_stored, fi.rows_quarantined = st.rows + st.rejected, st.rows - bad, bad + st.rejected
-            for sql in st.drop_sql():
-                e.execute(sql)
+            settle_staged(fi, st)
     return results[0]
 
 
@@ -83,14 +78,9 @@ def ingest_alerts(case: Case, path: Path, *, source: SourceRecord | None = None)
                       f"(SELECT txn_id, min(alert_type) AS alert_type FROM {st.table} WHERE _reason IS NULL "
                       "GROUP BY txn_id) a WHERE a.txn_id = transactions.txn_id "
                       "AND transactions.from_account LIKE 'amlsim:%'")
-            e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
-                      f"FROM {st.from_sql()} s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
-            bad = int(e.scalar(f"SELECT count(*) FROM {st.table} WHERE _reason IS NOT NULL"))
-            fi.rows_read, fi.rows_stored, fi.rows_quarantined = st.rows + st.rejected, st.rows - bad, bad + st.rejected
             fi.details["alerts"] = int(e.scalar(
                 f"SELECT count(DISTINCT alert_id) FROM {st.table} WHERE _reason IS NULL"))
-            for sql in st.drop_sql():
-                e.execute(sql)
+            settle_staged(fi, st)
     return results[0]
 
 

@@ -182,3 +182,17 @@ def stage_csv(fi: FileIngest, *, delimiter: str, required: list[str], build: Cal
     quarantine_rejects(fi, table)
     rows = int(engine.scalar(f"SELECT count(*) FROM {table}"))
     return Staged(table=table, columns=list(scan.columns), rows=rows, rejected=rejected, shifts=shifts)
+
+
+def settle_staged(fi: FileIngest, staged: Staged) -> None:
+    """After the caller has stored the good staged rows: the bad ones go to quarantine with their line and
+    reason, the file's counts are added up, and the staging tables are dropped."""
+    engine = fi.case.engine
+    engine.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
+                   f"FROM {staged.from_sql()} s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
+    bad = int(engine.scalar(f"SELECT count(*) FROM {staged.table} WHERE _reason IS NOT NULL"))
+    fi.rows_read += staged.rows + staged.rejected
+    fi.rows_stored += staged.rows - bad
+    fi.rows_quarantined += bad + staged.rejected
+    for sql in staged.drop_sql():
+        engine.execute(sql)

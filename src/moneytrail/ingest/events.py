@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from moneytrail.ingest.csvfile import stage_csv
+from moneytrail.ingest.csvfile import settle_staged, stage_csv
 from moneytrail.ingest.filelog import file_ingest
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
 from moneytrail.ingest.sqltext import literal, text_sql
@@ -118,10 +118,5 @@ def ingest_events(case: Case, path: Path | str, *, fmt: str = "acled", source: S
             e.execute(f"INSERT INTO events ({cols}, source_id, origin_file, origin_line, ingest_id) SELECT {cols}, "
                       f"?, ?, _line, ? FROM {st.from_sql()} s WHERE _reason IS NULL",
                       [fi.source.source_id, fi.origin, fi.ingest_id])
-            e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
-                      f"FROM {st.from_sql()} s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
-            bad = int(e.scalar(f"SELECT count(*) FROM {st.table} WHERE _reason IS NOT NULL"))
-            fi.rows_read, fi.rows_stored, fi.rows_quarantined = st.rows + st.rejected, st.rows - bad, bad + st.rejected
-            for sql in st.drop_sql():
-                e.execute(sql)
+            settle_staged(fi, st)
     return results[0]

@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from moneytrail.ingest.csvfile import Staged, collect_rejects, csv_scan, is_gzip, quarantine_rejects, run_scan
+from moneytrail.ingest.csvfile import (
+    Staged,
+    collect_rejects,
+    csv_scan,
+    is_gzip,
+    quarantine_rejects,
+    run_scan,
+    settle_staged,
+)
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import PRESETS, Mapping
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
@@ -116,19 +124,11 @@ def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
         f"{positional_id_sql(fi, '_line')}), ts, from_account, to_account, amount, "
         f"currency, amount_paid, currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _line, label, "
         f"label_typology, ? FROM {src} s WHERE _reason IS NULL", [fi.source.source_id, fi.origin, fi.ingest_id])
-    engine.execute(f"INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
-                   f"FROM {src} s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
-    bad = int(engine.scalar(f"SELECT count(*) FROM {staged.table} WHERE _reason IS NOT NULL"))
-    fi.rows_read += staged.rows + staged.rejected
-    fi.rows_stored += staged.rows - bad
-    fi.rows_quarantined += bad + staged.rejected
     unconverted = int(engine.scalar(f"SELECT count(*) FROM {staged.table} WHERE _reason IS NULL AND amount_rc IS NULL"))
     fi.details["amount_rc_missing"] = unconverted
     if unconverted:
         fi.details["rates_status"] = "no rates loaded: amount_rc is NULL until `ingest rates`"
-    for sql in staged.drop_sql():
-        engine.execute(sql)
-
+    settle_staged(fi, staged)
 
 def _body_lines(fi: FileIngest) -> int | None:
     """Lines after the header of a plain-text file (None for gzip: unknown without decompressing)."""
