@@ -28,34 +28,18 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def demo_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Case]:
     """The generated demo case run through ingest, resolve, evidence, detect, screen, trace and link."""
-    from moneytrail import ingest
     from moneytrail.detect.run import run_detectors
     from moneytrail.evidence.claim_findings import write_claim_findings
-    from moneytrail.evidence.claims import read_claims_file, store_claims
-    from moneytrail.evidence.documents import load_name_index
     from moneytrail.evidence.extract import extract_claims
-    from moneytrail.evidence.sources_file import ingest_sources_file
-    from moneytrail.generate import GenerateConfig, generate_case
     from moneytrail.link.bounty import link_actor
-    from moneytrail.resolve.pipeline import resolve_case
     from moneytrail.resolve.screening import screen_case
     from moneytrail.trace.params import TraceParams
     from moneytrail.trace.run import trace
+    from tests.casebuild import build_generated_case
 
     root = tmp_path_factory.mktemp("demo")
+    case, truth = build_generated_case(root, transactions=4_000, seed=11)
     out = root / "generated"
-    truth = generate_case(out, GenerateConfig(transactions=4_000, seed=11))
-    case = Case.create(root / "case")
-    ingest.ingest_rates(case, out / "rates.csv")
-    ingest.ingest_accounts(case, out / "accounts.csv")
-    for f in sorted((out / "entities").glob("*.jsonl")):
-        ingest.ingest_entities(case, f)
-    ingest.ingest_events(case, out / "events.csv")
-    resolve_case(case)
-    ingest_sources_file(case, out / "documents" / "sources.yaml")
-    ingest.ingest_transactions(case, out / "transactions.csv")
-    ingest.ingest_transactions(case, out / "reported_transfers.csv")
-    store_claims(case, read_claims_file(out / "claims.csv", load_name_index(case)))
     extract_claims(case)
     run_detectors(case)
     screen_case(case, out / "entities" / "sanctions.jsonl")

@@ -12,6 +12,7 @@ import pytest
 from moneytrail.model.ids import statement_id
 from moneytrail.store import Case
 from moneytrail.store.sources import SourceRecord, upsert_source
+from tests.casebuild import build_generated_case
 
 PRICE = 1_800.0
 START = datetime(2022, 1, 1, tzinfo=UTC)
@@ -78,32 +79,6 @@ def build_link_case(case: Case, seed: int = 3, attacks: int = 18, control_attack
 def link_case(case: Case) -> Case:
     build_link_case(case)
     return case
-
-
-def build_generated_case(root: Path, transactions: int = 5_000, seed: int = 7) -> tuple[Case, dict[str, Any]]:
-    """The generator's case, ingested and resolved as the demo does (sources before the transfers
-    that cite them)."""
-    from moneytrail import ingest
-    from moneytrail.evidence.claims import read_claims_file, store_claims
-    from moneytrail.evidence.documents import load_name_index
-    from moneytrail.evidence.sources_file import ingest_sources_file
-    from moneytrail.generate import GenerateConfig, generate_case
-    from moneytrail.resolve.pipeline import resolve_case
-
-    out = root / "generated"
-    truth = generate_case(out, GenerateConfig(transactions=transactions, seed=seed))
-    case = Case.create(root / "case")
-    ingest.ingest_rates(case, out / "rates.csv")
-    ingest.ingest_accounts(case, out / "accounts.csv")
-    for f in sorted((out / "entities").glob("*.jsonl")):
-        ingest.ingest_entities(case, f)
-    ingest.ingest_events(case, out / "events.csv")
-    resolve_case(case)
-    ingest_sources_file(case, out / "documents" / "sources.yaml")
-    ingest.ingest_transactions(case, out / "transactions.csv")
-    ingest.ingest_transactions(case, out / "reported_transfers.csv")
-    store_claims(case, read_claims_file(out / "claims.csv", load_name_index(case)))
-    return case, truth
 
 
 @pytest.fixture(scope="module")
