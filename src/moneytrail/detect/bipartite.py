@@ -150,9 +150,9 @@ def block_metrics(block: Block) -> dict[str, Any]:
 
 
 def block_score(m: Mapping[str, Any]) -> float:
-    """A lone 2x2 core of otherwise quiet accounts scores about 0.5; each transfer beyond the core adds
+    """A lone 2x2 core of otherwise quiet accounts scores about 0.4; each transfer beyond the core adds
     weight, all of it scaled by exclusivity so cores among busy accounts stay low."""
-    return score_of(float(m["exclusivity"]) * (3.0 + 1.5 * (int(m["transfers"]) - 4)) * float(m["density"]) ** 0.5)
+    return score_of(float(m["exclusivity"]) * (2.0 + 0.5 * (int(m["transfers"]) - 4)) * float(m["density"]) ** 0.5)
 
 
 @register

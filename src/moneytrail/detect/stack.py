@@ -97,7 +97,7 @@ WHERE q.ts2 BETWEEN p.ts2 - INTERVAL '{w}' HOUR AND p.ts2 + INTERVAL '{w}' HOUR
 
 
 def relay_degree_sql(relays: str = "_stk_relays") -> str:
-    """(acct, n): all transfers of each candidate relay, for the thinnest form (a lone relay)."""
+    """(acct, n): all transfers of each candidate relay, for the thinnest form (relays that do nothing else)."""
     return (f"SELECT r.acct, count(*) AS n FROM (SELECT src AS acct FROM ({edges_sql()}) e UNION ALL "
             f"SELECT dst AS acct FROM ({edges_sql()}) f) x JOIN {relays} r ON r.acct = x.acct GROUP BY r.acct")
 
@@ -130,7 +130,8 @@ class Stack:
         return {"relays": len(relays), "payers": len(payers), "payees": len(payees), "layers": self.depth(),
                 "chains": len(self.paths), "transfers": len(legs), "drift": round(drift, 5),
                 "exclusivity": round(min(relay_legs / max(sum(weeks.values()), 1), 1.0), 4),
-                "relay_transfers": sum(degree.get(m, 0) for m in relays) or sum(weeks.values()),
+                "relay_transfers": sum(degree.get(m, 0) for m in relays),
+                "busiest_relay": max(degree.get(m, 0) for m in relays),
                 "first_pass_through": min(relays)}
 
     def depth(self) -> int:
@@ -164,24 +165,27 @@ def assemble(paths: Sequence[Path], links: Sequence[tuple[str, str]]) -> list[St
 
 
 def qualifies(m: Mapping[str, Any], params: Mapping[str, Any]) -> str | None:
-    """The form of stack this is, or None: layered, chained, or a lone thin relay."""
-    if m["exclusivity"] >= float(params["min_exclusivity"]):
-        if m["layers"] >= 2:
-            return "chained"
-        # More than one payer or payee: one payer -> relays -> one payee is scatter-gather's.
-        relays_ok = int(params["min_relays"]) <= m["relays"] <= int(params["max_stack_relays"])
-        if relays_ok and m["payers"] + m["payees"] >= 3:
-            return "layered"
-    if m["relays"] == 1 and m["relay_transfers"] <= int(params["max_intermediary_degree"]):
+    """The form of stack this is, or None.
+
+    layered: ``min_relays`` or more relays, quiet those weeks, between more than one payer or payee (one
+    payer -> relays -> one payee is scatter-gather's; a plain chain of relays is random's and cycle's).
+    thin: relays with almost no other traffic in the whole case (most AMLworld STACK attempts)."""
+    relays_ok = int(params["min_relays"]) <= m["relays"] <= int(params["max_stack_relays"])
+    if relays_ok and m["payers"] + m["payees"] >= 3 and m["exclusivity"] >= float(params["min_exclusivity"]):
+        return "layered"
+    if m["busiest_relay"] <= int(params["max_intermediary_degree"]):
         return "thin"
     return None
 
 
 def stack_score(m: Mapping[str, Any], tol: float) -> float:
-    """Amounts passed on exactly, by relays doing little else, through more relays and layers: stronger."""
-    exact = max(1.0 - float(m["drift"]) / tol, 0.0)
-    return score_of(4.0 * exact * float(m["exclusivity"]) + (int(m["relays"]) - 1) + 2.0 * (int(m["layers"]) - 1)
-                    + 0.5 * max(int(m["payers"]) + int(m["payees"]) - 2, 0))
+    """Amounts passed on exactly, by relays doing little else, through more relays, between more payers
+    and payees, in more layers: stronger. A thin stack rests on one or two legs and stays low."""
+    exact = max(1.0 - float(m["drift"]) / tol, 0.0) * float(m["exclusivity"])
+    if m["form"] == "thin":
+        return score_of(exact)
+    return score_of(exact * (3.0 + 0.5 * (int(m["relays"]) - 3) + 0.5 * (int(m["payers"]) + int(m["payees"]) - 3)
+                             + (int(m["layers"]) - 1)))
 
 
 @register
@@ -208,8 +212,8 @@ class StackDetector:
             paths = _read_paths(case)
             links = [(str(a), str(b)) for a, b in engine.rows(sibling_links_sql(params))]
             stacks = assemble(paths, links)
-            lone = sorted({s.paths[0].m for s in stacks if len({p.m for p in s.paths}) == 1})
-            engine.register_arrow("_stk_relays", pa.table({"acct": pa.array(lone, pa.string())}))
+            relays = sorted({p.m for p in paths})
+            engine.register_arrow("_stk_relays", pa.table({"acct": pa.array(relays, pa.string())}))
             degree = {str(a): int(n) for a, n in engine.rows(relay_degree_sql())}
             groups, members = _tables(stacks, degree, params)
             engine.register_arrow("_stk_groups", groups)
@@ -250,14 +254,15 @@ def _tables(stacks: Sequence[Stack], degree: Mapping[str, int],
         if form is None:
             continue
         key = f"S:{min(p.txn1 for p in stack.paths)}"
-        rows.append({"group_key": key, "score": stack_score(m, tol), "form": form, **m})
+        m["form"] = form
+        rows.append({"group_key": key, "score": stack_score(m, tol), **m})
         legs = sorted({(p.txn1, "payer", "pass-through") for p in stack.paths}
                       | {(p.txn2, "pass-through", "payee") for p in stack.paths})
         for txn, a, b in legs:
             for col, value in zip(member_cols, (key, txn, a, b), strict=True):
                 member_cols[col].append(value)
     names = ("group_key", "score", "form", "relays", "payers", "payees", "layers", "chains", "transfers",
-             "drift", "exclusivity", "relay_transfers", "first_pass_through")
+             "drift", "exclusivity", "relay_transfers", "busiest_relay", "first_pass_through")
     groups = pa.table({n: pa.array([r[n] for r in rows]) for n in names}) if rows else pa.table(
         {"group_key": pa.array([], pa.string()), "score": pa.array([], pa.float64())})
     return groups, pa.table({k: pa.array(v, pa.string()) for k, v in member_cols.items()})
