@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, money, plural, shared_table, span_text, uses_edges
+from moneytrail.detect.base import Group, build_findings, money, plural, span_text, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.detect.star import (
     STAR_DEFAULTS,
     episode_groups_sql,
     episode_members_sql,
     star_episodes_sql,
-    star_pairs_sql,
+    star_tables,
 )
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
@@ -30,17 +30,16 @@ def background_text(group: Group, noun: str, window_days: int) -> str:
 def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any], explain: Any) -> list[Finding]:
     """Materialise the episodes once, then build groups and members from them."""
     table = f"_episodes_{direction}"
-    pairs_sql = star_pairs_sql(direction, float(params["min_amount"]))
-    pairs = shared_table(case, pairs_sql)
-    episodes = star_episodes_sql(pairs, params)
+    shared = star_tables(case, direction, params)
+    episodes = star_episodes_sql(shared.windows, params)
     case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {episodes}")
     try:
         return build_findings(
             case, typology,
-            episode_groups_sql(direction, table, pairs, params),
+            episode_groups_sql(direction, table, shared.pairs, params),
             episode_members_sql(direction, table, float(params["min_amount"])),
-            explain=explain, params=params, query=f"-- counterparties per hub ({pairs})\n{pairs_sql}\n"
-                                                 f"-- episodes\n{episodes}", limit=int(params["max_findings"]))
+            explain=explain, params=params, query=f"{shared.sql}\n-- episodes\n{episodes}",
+            limit=int(params["max_findings"]))
     finally:
         case.engine.execute(f"DROP TABLE IF EXISTS {table}")
 

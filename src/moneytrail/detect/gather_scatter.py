@@ -13,13 +13,12 @@ from moneytrail.detect.base import (
     edges_sql,
     money,
     plural,
-    shared_table,
     span_text,
     uses_edges,
 )
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import score_sql
-from moneytrail.detect.star import star_episodes_sql, star_pairs_sql
+from moneytrail.detect.star import star_episodes_sql, star_tables
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -72,10 +71,10 @@ class GatherScatter:
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         common = {"window_days": params["window_days"], "min_amount": params["min_amount"],
                   "min_z": params["min_z"]}
-        min_amount = float(params["min_amount"])
-        in_pairs, out_pairs = (shared_table(case, star_pairs_sql(d, min_amount)) for d in ("in", "out"))
-        in_sql = star_episodes_sql(in_pairs, {**common, "min_degree": params["min_in_degree"]})
-        out_sql = star_episodes_sql(out_pairs, {**common, "min_degree": params["min_out_degree"]})
+        in_params = {**common, "min_degree": params["min_in_degree"]}
+        out_params = {**common, "min_degree": params["min_out_degree"]}
+        ins, outs = star_tables(case, "in", in_params), star_tables(case, "out", out_params)
+        in_sql, out_sql = star_episodes_sql(ins.windows, in_params), star_episodes_sql(outs.windows, out_params)
         engine = case.engine
         try:
             engine.execute(f"CREATE OR REPLACE TEMP TABLE _gs_in AS {in_sql}")
@@ -85,7 +84,7 @@ class GatherScatter:
                 case, self.typology, gs_groups_sql(params),
                 "SELECT group_key, txn_id, from_role, to_role FROM _gs_members",
                 explain=_explain, params=params, limit=int(params["max_findings"]),
-                query=f"-- counterparties per hub\n{star_pairs_sql('in', min_amount)}\n"
+                query=f"{ins.sql}\n{outs.sql}\n"
                       f"-- gather episodes\n{in_sql}\n-- scatter episodes\n{out_sql}\n-- pairs\n"
                       f"{gs_members_sql(params)}\n-- groups\n{gs_groups_sql(params)}")
         finally:

@@ -13,9 +13,10 @@ in its span.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from moneytrail.detect.base import case_days_sql, edges_sql
+from moneytrail.detect.base import case_days_sql, edges_sql, shared_table
 from moneytrail.detect.scoring import (
     activity_band_sql,
     overall_stats_sql,
@@ -25,6 +26,7 @@ from moneytrail.detect.scoring import (
     robust_z_sql,
     score_sql,
 )
+from moneytrail.store import Case
 
 
 def ends(direction: str) -> tuple[str, str]:
@@ -73,12 +75,33 @@ WHERE w.win_cp >= {int(min_cp)}
 """
 
 
-def star_episodes_sql(pairs: str, params: Mapping[str, Any]) -> str:
+@dataclass(frozen=True)
+class StarTables:
+    """The run's shared tables for one direction and set of thresholds, and the SQL that built them."""
+
+    pairs: str
+    windows: str
+    sql: str
+
+
+def star_tables(case: Case, direction: str, params: Mapping[str, Any]) -> StarTables:
+    """Counterparties per hub and windows per hub and day, built once per run (``base.shared_table``):
+    fan-in and gather-scatter read the same ones, as do fan-out and the scatter half. Windows are kept
+    from 2 counterparties up (1 if asked), which serves every ``min_degree``; episodes filter further."""
+    pairs_sql = star_pairs_sql(direction, float(params["min_amount"]))
+    pairs = shared_table(case, pairs_sql)
+    windows_sql = star_windows_sql(pairs, int(params["window_days"]), min(int(params["min_degree"]), 2))
+    windows = shared_table(case, windows_sql)
+    return StarTables(pairs, windows, f"-- {pairs}\n{pairs_sql}\n-- {windows}\n{windows_sql}")
+
+
+def star_episodes_sql(windows: str, params: Mapping[str, Any]) -> str:
     """(hub, ep, d0, d1, peak_cp, z_own, z_peer, z, expected_own, peer_median): unusual bursts.
-    ``pairs`` is a table of ``star_pairs_sql`` for the direction and ``min_amount`` wanted."""
+    ``windows`` is a table of ``star_windows_sql`` (``star_tables``) for the direction, window and
+    ``min_amount`` wanted."""
     w = int(params["window_days"])
     return f"""
-WITH s AS ({star_windows_sql(pairs, w, int(params["min_degree"]))}),
+WITH s AS (SELECT * FROM {windows}),
 q AS (SELECT *, least(z_own, z_peer) AS z FROM s
       WHERE win_cp >= {int(params["min_degree"])} AND least(z_own, z_peer) >= {float(params["min_z"])!r}),
 q2 AS (SELECT *, CASE WHEN d - lag(d) OVER (PARTITION BY hub ORDER BY d) < {w} THEN 0 ELSE 1 END AS brk
