@@ -71,17 +71,26 @@ FROM p
 
 def quiet_pairs_sql(params: Mapping[str, Any], copaid: str = "_bp_copaid") -> str:
     """Co-payments of receiver pairs paid by two or more different senders, kept when both receivers
-    are quiet that week too (at most ``max_week_degree`` receipts); adds their counts ``rw1``, ``rw2``.
-    The receivers' weekly counts are taken only for this small candidate set."""
+    are quiet that week too (at most ``max_week_degree`` receipts; counts kept as ``rw1``, ``rw2``)
+    and both payments are new ties (the sender paid that receiver at most ``max_tie_transfers`` times
+    in the whole case: recurring payments within a circle of acquaintances are everyday life).
+    Weekly counts and ties are taken only for this small candidate set."""
     k = int(params["max_week_degree"])
+    e = edges_sql(float(params["min_amount"]))
     return f"""
 WITH c AS (SELECT x.* FROM {copaid} x JOIN (SELECT r1, r2 FROM {copaid} GROUP BY r1, r2
                                             HAVING min(s) < max(s)) p ON p.r1 = x.r1 AND p.r2 = x.r2),
-rw AS (SELECT dst, {week_sql('d')} AS w, count(*) AS n FROM ({edges_sql(float(params["min_amount"]))}) e
-       WHERE dst IN (SELECT r1 FROM c UNION SELECT r2 FROM c) GROUP BY dst, {week_sql('d')})
+rw AS (SELECT dst, {week_sql('d')} AS w, count(*) AS n FROM ({e}) e
+       WHERE dst IN (SELECT r1 FROM c UNION SELECT r2 FROM c) GROUP BY dst, {week_sql('d')}),
+tie AS (SELECT x.src, x.dst, count(*) AS n FROM ({e}) x
+        JOIN (SELECT s AS src, r1 AS dst FROM c UNION SELECT s AS src, r2 AS dst FROM c) t
+          ON t.src = x.src AND t.dst = x.dst
+        GROUP BY x.src, x.dst)
 SELECT c.*, a.n AS rw1, b.n AS rw2
 FROM c JOIN rw a ON a.dst = c.r1 AND a.w = c.w1 JOIN rw b ON b.dst = c.r2 AND b.w = c.w2
-WHERE a.n <= {k} AND b.n <= {k}
+JOIN tie t1 ON t1.src = c.s AND t1.dst = c.r1 JOIN tie t2 ON t2.src = c.s AND t2.dst = c.r2
+WHERE a.n <= {k} AND b.n <= {k} AND t1.n <= {int(params["max_tie_transfers"])}
+  AND t2.n <= {int(params["max_tie_transfers"])}
 """
 
 
@@ -159,7 +168,8 @@ def block_score(m: Mapping[str, Any]) -> float:
 class Bipartite:
     typology = "bipartite"
     description = "Several quiet senders all paying the same quiet receivers within days."
-    defaults: Mapping[str, Any] = {"window_days": 3, "max_week_degree": 12, "min_exclusivity": 0.4,
+    defaults: Mapping[str, Any] = {"window_days": 3, "max_week_degree": 12, "min_exclusivity": 0.6,
+                                   "max_tie_transfers": 1,
                                    "max_block_accounts": 40, "max_cores": 200000, "min_amount": 0.0,
                                    "max_findings": 20000}
 

@@ -196,7 +196,7 @@ class StackDetector:
     # Generator and AMLworld STACK: relays forward within 1-48 h (AMLworld 0.1-3.6 days) and keep the
     # amount within -3%..+6% (AMLworld: within 6% for 80% of legs).
     defaults: Mapping[str, Any] = {"relay_days": 4, "window_days": 4, "max_relay_week": 6, "min_ratio": 0.9,
-                                   "max_ratio": 1.1, "min_exclusivity": 0.4, "max_tie_transfers": 1,
+                                   "max_ratio": 1.1, "min_exclusivity": 0.6, "max_tie_transfers": 1,
                                    "max_intermediary_degree": 4,
                                    "min_relays": 3, "max_stack_relays": 40, "max_paths": 500000, "min_amount": 0.0,
                                    "max_findings": 20000}
