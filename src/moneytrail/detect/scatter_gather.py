@@ -32,19 +32,20 @@ def two_leg_paths_sql(params: Mapping[str, Any], activity: str | None = None) ->
     shared by the run) instead of being counted again."""
     w = int(params["window_days"])
     min_amount = float(params["min_amount"])
+    # The edges inlined at each use rather than a CTE read twice, which the engine would copy in full.
+    e = edges_sql(min_amount)
     if activity is not None and min_amount == 0.0:
         deg = f"SELECT account AS acct, n_edges AS n FROM {activity}"
     else:
-        deg = ("SELECT acct, count(*) AS n FROM (SELECT src AS acct FROM e UNION ALL SELECT dst AS acct FROM e) x "
-               "GROUP BY acct")
+        deg = (f"SELECT acct, count(*) AS n FROM (SELECT src AS acct FROM ({e}) a UNION ALL "
+               f"SELECT dst AS acct FROM ({e}) b) x GROUP BY acct")
     return f"""
-WITH e AS ({edges_sql(min_amount)}),
-deg AS ({deg}),
+WITH deg AS ({deg}),
 mid AS (SELECT acct FROM deg WHERE n <= {int(params["max_intermediary_degree"])})
 SELECT a.src AS s, a.dst AS m, b.dst AS t, a.txn_id AS txn1, b.txn_id AS txn2, a.ts AS ts1, b.ts AS ts2,
        a.amt AS amt1, b.amt AS amt2
-FROM e a JOIN mid ON mid.acct = a.dst
-JOIN e b ON b.src = a.dst AND b.d BETWEEN a.d AND a.d + {w}
+FROM ({e}) a JOIN mid ON mid.acct = a.dst
+JOIN ({e}) b ON b.src = a.dst AND b.d BETWEEN a.d AND a.d + {w}
 WHERE b.ts >= a.ts AND b.ts <= a.ts + INTERVAL '{w * 24}' HOUR AND b.dst <> a.src
   AND b.amt >= a.amt * {float(params["min_ratio"])!r} AND b.amt <= a.amt * {float(params["max_ratio"])!r}
 """
