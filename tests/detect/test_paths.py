@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from moneytrail.detect.paths import CLOSED, OPEN, PathSearch, search_paths
+from moneytrail.store import Case
+from tests.detect.graphs import Insert
+
+SEARCH = PathSearch(max_hops=4, max_gap_hours=48.0, min_ratio=0.8, max_ratio=1.25, max_account_txns=6)
+
+
+def _chains(case: Case, table: str) -> set[str]:
+    return {str(r[0]) for r in case.engine.rows(f"SELECT txns FROM {table}")}
+
+
+def test_two_hop_paths_keep_the_steadiest_per_transfer_and_respect_time_and_amount(case: Case,
+                                                                                  insert: Insert) -> None:
+    insert([("in1", 0, "b:s1", "b:m", 100.0), ("in2", 1, "b:s2", "b:m", 104.0), ("in3", 2, "b:s3", "b:m", 110.0),
+            ("late", 60, "b:s4", "b:m", 100.0),  # after the onward transfer: cannot start a path through it
+            ("small", 3, "b:s5", "b:m", 50.0),  # half the onward amount: not carried through
+            ("out", 10, "b:m", "b:x", 100.0)])
+    search_paths(case, SEARCH)
+    # At most two paths end in one transfer: those with the steadiest amounts (100 -> 100, 104 -> 100).
+    assert _chains(case, OPEN) == {"|in1|out|", "|in2|out|"}
+    assert _chains(case, CLOSED) == set()
+
+
+def test_busy_accounts_are_not_intermediaries_and_cycles_close(case: Case, insert: Insert) -> None:
+    busy = [(f"n{i}", 100 + i, f"b:c{i}", "b:shop", 10.0) for i in range(6)]
+    insert([*busy, ("a", 0, "b:p", "b:shop", 500.0), ("b", 1, "b:shop", "b:q", 500.0),  # via a busy shop
+            ("c1", 0, "b:o", "b:r", 900.0), ("c2", 5, "b:r", "b:o", 880.0)])  # two-hop cycle
+    search_paths(case, SEARCH)
+    assert _chains(case, OPEN) == set()
+    assert _chains(case, CLOSED) == {"|c1|c2|"}
+
+
+def test_a_single_transfer_is_not_a_chain() -> None:
+    with pytest.raises(ValueError, match="min_open_hops"):
+        PathSearch(max_hops=3, max_gap_hours=1.0, min_ratio=0.5, max_ratio=2.0, min_open_hops=1)
