@@ -42,6 +42,21 @@ def test_payers_relays_and_payees_fire_as_one_layered_stack(case: Case, insert: 
     assert "within 2.0% on average" in f.explanation
 
 
+def test_relays_in_sequence_count_as_further_layers(case: Case, insert: Insert) -> None:
+    # payers -> first relays -> second relays -> payees: three relay hops per route, four transfer layers.
+    deep = [t for i in range(3) for t in (
+        (f"d0-{i}", 100 + 3 * i, f"b:dp{i // 2}", f"b:da{i}", 4000.0 + 500 * i),
+        (f"d1-{i}", 120 + 3 * i, f"b:da{i}", f"b:db{i}", (4000.0 + 500 * i) * 0.99),
+        (f"d2-{i}", 140 + 3 * i, f"b:db{i}", f"b:dc{i}", (4000.0 + 500 * i) * 0.98),
+        (f"d3-{i}", 160 + 3 * i, f"b:dc{i}", f"b:dq{(i + 1) // 2}", (4000.0 + 500 * i) * 0.97))]
+    middle = [f"b:d{x}{i}" for x in "abc" for i in range(3)]
+    insert(background() + deep + everyday(middle))
+    found = run_detectors(case, ["stack"])
+    assert [f.title for f in found] == ["Stack: 2 -> 9 -> 2 accounts in 4 layers"]
+    assert found[0].details["metrics"]["layers"] == 3
+    assert {r.ref_id for r in found[0].refs if r.kind == "transaction"} == {t[0] for t in deep}
+
+
 def test_forwarding_a_different_amount_does_not_fire(case: Case, insert: Insert) -> None:
     insert([*background(), ("st1", 10, "b:A1", "b:P1", 7000.0), ("st2", 40, "b:P1", "b:C1", 3000.0)])
     assert run_detectors(case, ["stack"]) == []

@@ -4,7 +4,9 @@ Growing whole co-payment components percolates through a large background, so bl
 from tight 2x2 cores instead: two senders that both paid the same two receivers within
 ``window_days`` (a "butterfly"). Only transfers between accounts that are quiet that week take part
 (a sender's payments and a receiver's receipts in the calendar week at most ``max_week_degree``),
-so shops and payroll hubs do not create chance cores. Cores sharing a transfer merge into one block;
+so shops and payroll hubs do not create chance cores, and only new ties (a sender paying a receiver
+at most ``max_tie_transfers`` times in the whole case), so circles of acquaintances paying each other
+again and again do not either. Cores sharing a transfer merge into one block;
 a block is scored by its size and by how exclusive it is: the share of its accounts' traffic in those
 weeks that the block itself explains (chance cores among busy accounts explain little of it).
 """

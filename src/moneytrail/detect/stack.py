@@ -2,11 +2,12 @@
 set of relay accounts, which pass nearly the same amounts on to a set of payees within days.
 
 Seeds are relay paths: s -> m -> t where m forwards ``min_ratio``..``max_ratio`` of what it got
-within ``relay_days``, and m is quiet that week (at most ``max_relay_week`` transfers in and out), so
-shops and payroll hubs are not relays. Paths sharing a payer (or a payee) within ``window_days``, or
-sharing a transfer (a longer chain), merge into one stack. A stack is reported when it is layered —
-two or more relays between more than one payer or payee, or two relays in sequence — or, in its
-thinnest form (most AMLworld STACK attempts), a single relay that has almost no other traffic at all.
+within ``relay_days``, m is quiet that week (at most ``max_relay_week`` transfers in and out, so shops
+and payroll hubs are not relays), and both legs are new ties (standing orders pass amounts on too, but
+month after month). Paths sharing a payer (or a payee) within ``window_days``, or sharing a transfer
+(relays in sequence), merge into one stack. A stack is reported when it is layered — ``min_relays`` or
+more relays, mostly busy with the stack those weeks, between more than one payer or payee — or, in its
+thinnest form (most AMLworld STACK attempts), when its relays have almost no other traffic at all.
 """
 
 from __future__ import annotations
