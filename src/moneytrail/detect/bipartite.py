@@ -250,8 +250,11 @@ def _explain(group: Group, currency: str) -> tuple[str, str]:
     total = sum(m.amount for m in group.members)
     share = float(group.metrics["exclusivity"])
     title = f"Bipartite: {len(senders)} senders x {len(receivers)} receivers"
-    text = (f"{plural(len(senders), 'sender')} ({short_list(senders)}) each paid the same "
-            f"{plural(len(receivers), 'receiver')} ({short_list(receivers)}), {money(total, currency)} in "
-            f"{plural(len(group.members), 'transfer')} within {span_text(group.start, group.end)}; these transfers "
-            f"are {share:.0%} of what these accounts sent or received in those weeks.")
+    pairs = f"{float(group.metrics['density']):.0%} of the possible sender-receiver pairs"
+    text = (f"{plural(len(senders), 'sender')} ({short_list(senders)}) paid the same "
+            f"{plural(len(receivers), 'receiver')} ({short_list(receivers)}): {money(total, currency)} in "
+            f"{plural(len(group.members), 'transfer')} covering {pairs}, within {span_text(group.start, group.end)}, "
+            f"built from {plural(int(group.metrics['cores']), 'core')} of two senders both paying the same two "
+            f"receivers; these transfers are {share:.0%} of what these "
+            "accounts sent or received in those weeks.")
     return title, text
