@@ -1,5 +1,9 @@
 """Shared pieces of the detectors: the edge view they all read, and turning member rows into findings.
 
+A run (``prepared_edges``) materialises the edges once; aggregates several detectors need — transfers
+per account, counterparties per hub — are built once per run too (``shared_table``, keyed by their SQL),
+so at 5M transactions the detectors do not each rescan the whole table for the same numbers.
+
 A detector's SQL yields *member rows* ``(group_key, txn_id, from_role, to_role)`` — which transactions
 make up each candidate pattern and what part each end plays — plus one *group row* per candidate with
 its score and metrics. ``build_findings`` fetches the member transactions (a small extract), and

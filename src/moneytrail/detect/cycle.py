@@ -13,10 +13,10 @@ from moneytrail.detect.paths import (
     CLOSED,
     best_chains_sql,
     chain_finding,
-    extend_paths_sql,
     find_chains,
     fmt_amount,
     search_from,
+    search_sql,
     span_hours,
 )
 from moneytrail.detect.registry import register
@@ -38,8 +38,7 @@ class CycleDetector:
         sql = best_chains_sql(CLOSED, f"hops >= {int(params['min_hops'])}", int(params["max_findings"]))
         chains, details = find_chains(case, s, sql, drop_suffixes=False)
         currency, input_hash = case.reporting_currency, case.input_hash()
-        query = ("bounded time-respecting path search, one self-join per hop:\n"
-                 + extend_paths_sql("frontier", "next", s) + "\n-- then, per closing transaction:\n" + sql)
+        query = (search_sql(s) + "\n-- then, per closing transaction:\n" + sql)
         findings = []
         for c in chains:
             hours = span_hours(c)

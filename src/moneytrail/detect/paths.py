@@ -123,6 +123,15 @@ WHERE e.ts >= p.last_ts AND NOT e.busy
 WHERE rn <= {int(s.max_paths_per_txn)}"""
 
 
+def search_sql(s: PathSearch) -> str:
+    """The search's SQL for a finding's ``query``: edges, the first two hops, then one join per hop."""
+    return ("bounded time-respecting path search:\n-- account_activity:\n" + account_activity_sql()
+            + "\n-- edges (busy: more transfers than max_account_txns)\n"
+            + path_edges_sql(s.min_amount, s.max_account_txns, "account_activity") + "\n-- two-hop paths\n"
+            + first_hops_sql("hop2", s) + "\n-- then one self-join per further hop\n"
+            + extend_paths_sql("frontier", "next", s))
+
+
 _RESULT_COLUMNS = ("start_txn, origin, cur, first_ts, last_ts, first_amt, last_amt, hops, txns, accts, "
                    "min_amt, max_amt, last_txn")
 

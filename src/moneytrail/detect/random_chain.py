@@ -14,10 +14,10 @@ from moneytrail.detect.paths import (
     OPEN,
     best_chains_sql,
     chain_finding,
-    extend_paths_sql,
     find_chains,
     fmt_amount,
     search_from,
+    search_sql,
     span_hours,
 )
 from moneytrail.detect.registry import register
@@ -39,8 +39,7 @@ class RandomChainDetector:
         sql = best_chains_sql(OPEN, f"hops >= {int(params['min_hops'])}", int(params["max_findings"]))
         chains, details = find_chains(case, s, sql, drop_suffixes=True)
         currency, input_hash = case.reporting_currency, case.input_hash()
-        query = ("bounded time-respecting path search, one self-join per hop:\n"
-                 + extend_paths_sql("frontier", "next", s)
+        query = (search_sql(s)
                  + "\n-- maximal chains (no extension at the next hop), per final transaction:\n" + sql)
         findings = []
         for c in chains:

@@ -16,10 +16,10 @@ from moneytrail.detect.paths import (
     CLOSED,
     best_chains_sql,
     chain_finding,
-    extend_paths_sql,
     find_chains,
     fmt_amount,
     search_from,
+    search_sql,
     span_hours,
     split_ids,
 )
@@ -56,8 +56,7 @@ class RoundTripDetector:
         sql = best_chains_sql(CLOSED, where, int(params["max_findings"]))
         chains, details = find_chains(case, s, sql, drop_suffixes=False)
         currency, input_hash = case.reporting_currency, case.input_hash()
-        query = ("bounded time-respecting path search, one self-join per hop:\n"
-                 + extend_paths_sql("frontier", "next", s) + "\n-- closed chains that return most of the money:\n"
+        query = (search_sql(s) + "\n-- closed chains that return most of the money:\n"
                  + sql)
         findings = []
         for c in chains:
