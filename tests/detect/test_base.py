@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from moneytrail.detect.base import account_activity_sql, prepared_edges, shared_table
+from moneytrail.detect.base import account_activity_sql, prepared_edges, release_shared, shared_table
 from moneytrail.store import Case
 from tests.detect.graphs import Insert
 
@@ -37,3 +37,14 @@ def test_account_activity_counts_both_ends_and_which_are_edges(case: Case, inser
     got = {r[0]: (r[1], r[2]) for r in case.engine.rows(account_activity_sql())}
     # b: received t1, paid t2, and paid itself (t3, counted at both ends but not an edge).
     assert got == {"b:a": (1, 1), "b:b": (4, 2), "b:c": (1, 1)}
+
+
+def test_release_shared_keeps_only_the_kinds_still_needed(case: Case, insert: Insert) -> None:
+    insert([("t1", 1, "b:a", "b:b", 50.0)])
+    with prepared_edges(case):
+        a = shared_table(case, "SELECT 1 AS x", "a")
+        b = shared_table(case, "SELECT 2 AS x", "b")
+        release_shared(case, keep={"a"})
+        assert a in _tables(case) and b not in _tables(case)
+        again = shared_table(case, "SELECT 2 AS x", "b")  # asked again: rebuilt, under a fresh name
+        assert again != b and case.engine.scalar(f"SELECT x FROM {again}") == 2

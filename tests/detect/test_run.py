@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from moneytrail.detect.base import prepared_edges
 from moneytrail.detect.registry import detectors
 from moneytrail.detect.run import parse_overrides, run_detectors
 from moneytrail.store import Case
@@ -43,3 +44,20 @@ def test_rerun_replaces_findings_and_records_provenance(case: Case, insert: Inse
     assert '"min_degree": 5' in stored[0]["params"] and stored[0]["input_hash"] == case.input_hash()
     assert stored[0]["reliability"] is not None  # graded from the transactions' source
     assert again[0].details["rank_in_typology"] == 1
+
+
+def _shared_tables(case: Case) -> int:
+    return int(case.engine.scalar("SELECT count(*) FROM information_schema.tables "
+                                  "WHERE table_name LIKE '_detect_shared_%'"))
+
+
+def test_shared_tables_go_once_no_later_detector_reads_them(case: Case, insert: Insert) -> None:
+    insert(background())
+    with prepared_edges(case):
+        run_detectors(case, ["fan-in", "fan-out"])
+        # fan-in's senders per hub went when fan-out (which reads receivers) came next; fan-out's stay
+        # after the last detector, for the outer run to decide.
+        assert _shared_tables(case) == 2
+        run_detectors(case, ["gather-scatter"])  # reuses the receivers, rebuilds the senders
+        assert _shared_tables(case) == 4
+    assert _shared_tables(case) == 0

@@ -13,7 +13,8 @@ builds one Finding per group citing every transaction, account and source it res
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,8 +38,9 @@ def amount_sql(alias: str = "") -> str:
 
 EDGES_TABLE = "_detect_edges"
 _prepared: dict[int, int] = {}
-# Per engine: SQL text -> name of the temp table holding its result for the current run.
-_shared: dict[int, dict[str, str]] = {}
+# Per engine: SQL text -> (name of the temp table holding its result for the current run, its kind).
+_shared: dict[int, dict[str, tuple[str, str]]] = {}
+_shared_names = itertools.count()
 
 
 def all_edges_sql() -> str:
@@ -77,25 +79,35 @@ def prepared_edges(case: Case) -> Iterator[None]:
         _prepared[key] -= 1
         if not _prepared[key]:
             del _prepared[key]
-            for name in [*_shared.pop(key, {}).values(), EDGES_TABLE]:
-                case.engine.execute(f"DROP TABLE IF EXISTS {name}")
+            release_shared(case)
+            case.engine.execute(f"DROP TABLE IF EXISTS {EDGES_TABLE}")
 
 
-def shared_table(case: Case, sql: str) -> str:
+def shared_table(case: Case, sql: str, kind: str = "") -> str:
     """Name of a temp table holding the result of ``sql``, built once per prepared run and dropped with
     the edges. Detectors asking for the same SQL text share one table (fan-in and gather-scatter both
     need each hub's counterparties), so a run scans the edges for it once; the key is the SQL itself,
-    so different thresholds can never be served a table built for others."""
+    so different thresholds can never be served a table built for others. ``kind`` names what it is
+    for ``release_shared`` (detectors list the kinds they read in ``shared_kinds``)."""
     key = id(case.engine)
     if not _prepared.get(key):
         raise RuntimeError("shared_table is only available inside prepared_edges (or a @uses_edges detect)")
     tables = _shared.setdefault(key, {})
-    name = tables.get(sql)
-    if name is None:
-        name = f"_detect_shared_{len(tables)}"
+    if sql not in tables:
+        name = f"_detect_shared_{next(_shared_names)}"
         case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-        tables[sql] = name
-    return name
+        tables[sql] = (name, kind)
+    return tables[sql][0]
+
+
+def release_shared(case: Case, keep: Collection[str] = ()) -> None:
+    """Drop the run's shared tables except those of the kinds in ``keep`` (what detectors still to run
+    read), so their memory is free for the rest of the run. A dropped table is rebuilt if asked again."""
+    tables = _shared.get(id(case.engine), {})
+    for sql, (name, kind) in list(tables.items()):
+        if kind not in keep:
+            case.engine.execute(f"DROP TABLE IF EXISTS {name}")
+            del tables[sql]
 
 
 Detect = Callable[[Any, Case, Mapping[str, Any]], list[Finding]]

@@ -28,6 +28,8 @@ from moneytrail.store import Case
 class CycleDetector:
     typology = "cycle"
     description = "Money returns to its origin through a time-ordered chain of transfers"
+    # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
+    shared_kinds = ("activity",)
     defaults: Mapping[str, Any] = {
         "max_hops": 13, "min_hops": 2, "max_gap_hours": 150.0, "max_span_hours": 336.0,
         "min_hop_ratio": 0.8, "max_hop_ratio": 1.25, "min_amount": 0.0, "max_findings": 200_000,

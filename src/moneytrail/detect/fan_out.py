@@ -17,6 +17,8 @@ from moneytrail.store import Case
 class FanOut:
     typology = "fan-out"
     description = "One account pays many distinct receivers within a short window, unusually for it and its peers."
+    # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
+    shared_kinds = ("star-out",)
     defaults: Mapping[str, Any] = dict(STAR_DEFAULTS)
 
     @uses_edges

@@ -67,6 +67,8 @@ ORDER BY score DESC, account LIMIT {int(max_rows)}"""
 class PassThroughDetector:
     typology = "pass-through"
     description = "An account forwards what it receives within hours, amount nearly unchanged"
+    # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
+    shared_kinds = ("activity",)
     defaults: Mapping[str, Any] = {
         "max_hours": 12.0, "min_ratio": 0.85, "max_ratio": 1.02, "min_amount": 0.0, "min_pairs": 2,
         "min_share": 0.5, "max_account_txns": 1000, "max_findings": 100_000,
@@ -75,7 +77,7 @@ class PassThroughDetector:
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         eng = case.engine
-        activity = shared_table(case, account_activity_sql())
+        activity = shared_table(case, account_activity_sql(), "activity")
         pairs_sql = pass_pairs_sql(float(params["max_hours"]), float(params["min_ratio"]),
                                    float(params["max_ratio"]), float(params["min_amount"]),
                                    int(params["max_account_txns"]), activity)

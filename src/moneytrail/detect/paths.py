@@ -150,7 +150,8 @@ def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
         return int(eng.scalar(f"SELECT count(*) FROM {CLOSED}")), int(eng.scalar(f"SELECT count(*) FROM {OPEN}"))
     release_paths(case)
     with prepared_edges(case):
-        eng.execute(path_edges_sql(s.min_amount, s.max_account_txns, shared_table(case, account_activity_sql())))
+        activity = shared_table(case, account_activity_sql(), "activity")
+        eng.execute(path_edges_sql(s.min_amount, s.max_account_txns, activity))
     eng.execute(first_hops_sql("_mt_hop2", s))
     eng.execute(f"CREATE OR REPLACE TEMP TABLE {CLOSED} AS SELECT {_RESULT_COLUMNS} FROM _mt_hop2 WHERE 1 = 0")
     eng.execute(f"CREATE OR REPLACE TEMP TABLE {OPEN} AS SELECT * FROM {CLOSED}")

@@ -29,6 +29,8 @@ from moneytrail.store import Case
 class RandomChainDetector:
     typology = "random"
     description = "Money moves along a time-ordered chain of 3+ transfers, amounts carried through"
+    # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
+    shared_kinds = ("activity",)
     defaults: Mapping[str, Any] = {
         "max_hops": 13, "min_hops": 3, "max_gap_hours": 150.0, "max_span_hours": 336.0,
         "min_hop_ratio": 0.8, "max_hop_ratio": 1.25, "min_amount": 0.0, "max_findings": 200_000,

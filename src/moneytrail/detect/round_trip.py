@@ -42,6 +42,8 @@ def banks_of(accounts: list[str]) -> list[str]:
 class RoundTripDetector:
     typology = "round-tripping"
     description = "Money returns to its origin via 2+ intermediaries, across banks, amount mostly preserved"
+    # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
+    shared_kinds = ("activity",)
     defaults: Mapping[str, Any] = {
         # The search thresholds default to the cycle detector's, so both read one cached search.
         "max_hops": 13, "min_hops": 3, "max_gap_hours": 150.0, "max_span_hours": 336.0,

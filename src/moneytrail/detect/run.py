@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from moneytrail.detect.base import prepared_edges
+from moneytrail.detect.base import prepared_edges, release_shared
 from moneytrail.detect.merge import merge_overlapping
 from moneytrail.detect.registry import Detector, detectors, resolve_params
 from moneytrail.model.finding import Finding
@@ -59,11 +59,19 @@ def run_detectors(case: Case, typologies: Iterable[str] | None = None, overrides
     input_hash = case.input_hash()
     everything: list[Finding] = []
     with prepared_edges(case):
-        for detector in chosen:
+        for i, detector in enumerate(chosen):
             everything.extend(_run_one(case, detector, overrides.get(detector.typology, {}), input_hash, store,
                                        timings))
+            if i + 1 < len(chosen):  # after the last, the run's end (or an outer run) decides
+                release_unneeded(case, chosen[i + 1:])
     everything.sort(key=lambda f: (-f.score, f.typology, f.title))
     return everything
+
+
+def release_unneeded(case: Case, remaining: Iterable[Detector]) -> None:
+    """Free the run's shared tables that none of the ``remaining`` detectors reads (their optional
+    ``shared_kinds``), so the memory they hold does not add to the peak of the detectors after them."""
+    release_shared(case, keep={kind for d in remaining for kind in getattr(d, "shared_kinds", ())})
 
 
 def _run_one(case: Case, detector: Detector, overrides: Mapping[str, Any], input_hash: str, store: bool,

@@ -81,6 +81,8 @@ FROM _sg_paths
 class ScatterGather:
     typology = "scatter-gather"
     description = "A source pays several low-degree intermediaries that all pay one destination within days."
+    # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
+    shared_kinds = ("activity",)
     # AMLworld SCATTER-GATHER: 2-16 intermediaries, legs 1-4 days apart, spans up to 6 days; the second
     # leg carries 0.84-1.17 times the first for 80% of intermediaries.
     defaults: Mapping[str, Any] = {"window_days": 6, "min_intermediaries": 2, "max_intermediary_degree": 50,
@@ -89,7 +91,7 @@ class ScatterGather:
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        activity = shared_table(case, account_activity_sql())
+        activity = shared_table(case, account_activity_sql(), "activity")
         paths = two_leg_paths_sql(params, activity)
         engine = case.engine
         try:

@@ -89,9 +89,9 @@ def star_tables(case: Case, direction: str, params: Mapping[str, Any]) -> StarTa
     fan-in and gather-scatter read the same ones, as do fan-out and the scatter half. Windows are kept
     from 2 counterparties up (1 if asked), which serves every ``min_degree``; episodes filter further."""
     pairs_sql = star_pairs_sql(direction, float(params["min_amount"]))
-    pairs = shared_table(case, pairs_sql)
+    pairs = shared_table(case, pairs_sql, f"star-{direction}")
     windows_sql = star_windows_sql(pairs, int(params["window_days"]), min(int(params["min_degree"]), 2))
-    windows = shared_table(case, windows_sql)
+    windows = shared_table(case, windows_sql, f"star-{direction}")
     return StarTables(pairs, windows, f"-- {pairs}\n{pairs_sql}\n-- {windows}\n{windows_sql}")
 
 
