@@ -77,8 +77,9 @@ def test_merge_cores_joins_cores_sharing_a_transfer_and_caps_runaway_blocks() ->
 
 
 def test_block_metrics_measure_exclusivity_against_the_weeks_traffic() -> None:
-    block = Block({"t1": ("s1", "r1", ("s1@1", 4), ("r1@1", 2)), "t2": ("s1", "r2", ("s1@1", 4), ("r2@1", 1)),
-                   "t3": ("s2", "r1", ("s2@1", 1), ("r1@1", 2)), "t4": ("s2", "r2", ("s2@1", 1), ("r2@1", 1))}, 1)
+    block = Block({"t1": ("s1", "r1", ("s1@1", 4), ("r1@1", 3)), "t2": ("s1", "r2", ("s1@1", 4), ("r2@1", 2)),
+                   "t3": ("s2", "r1", ("s2@1", 1), ("r1@1", 3)), "t4": ("s2", "r2", ("s2@1", 1), ("r2@1", 2))}, 1)
     m = block_metrics(block)
     assert m["senders"] == 2 and m["receivers"] == 2 and m["density"] == 1.0
-    assert m["exclusivity"] == 0.8  # four transfers of the five the senders made that week
+    # Eight ends of block transfers among the ten payments and receipts these accounts had that week.
+    assert m["exclusivity"] == 0.8

@@ -154,7 +154,7 @@ def block_metrics(block: Block) -> dict[str, Any]:
     received = dict(v[3] for v in block.txns.values())
     edges = len(block.txns)
     # Share of the block accounts' traffic in those weeks that the block itself explains.
-    exclusivity = edges / max(sum(sent.values()), sum(received.values()), edges)
+    exclusivity = min(2 * edges / max(sum(sent.values()) + sum(received.values()), 1), 1.0)
     density = edges / (len(senders) * len(receivers))
     return {"senders": len(senders), "receivers": len(receivers), "transfers": edges, "cores": block.cores,
             "exclusivity": round(exclusivity, 4), "density": round(density, 4)}
