@@ -71,25 +71,29 @@ FROM p
 """
 
 
-def quiet_pairs_sql(params: Mapping[str, Any], copaid: str = "_bp_copaid") -> str:
-    """Co-payments of receiver pairs paid by two or more different senders, kept when both receivers
-    are quiet that week too (at most ``max_week_degree`` receipts; counts kept as ``rw1``, ``rw2``)
-    and both payments are new ties (the sender paid that receiver at most ``max_tie_transfers`` times
-    in the whole case: recurring payments within a circle of acquaintances are everyday life).
-    Weekly counts and ties are taken only for this small candidate set."""
+def shared_pairs_sql(copaid: str = "_bp_copaid") -> str:
+    """The co-payments of receiver pairs that two or more different senders paid."""
+    return (f"SELECT x.* FROM {copaid} x JOIN (SELECT r1, r2 FROM {copaid} GROUP BY r1, r2 HAVING min(s) < max(s)) p "
+            "ON p.r1 = x.r1 AND p.r2 = x.r2")
+
+
+def quiet_pairs_sql(params: Mapping[str, Any], shared: str = "_bp_shared") -> str:
+    """Those co-payments kept when both receivers are quiet that week too (at most ``max_week_degree``
+    receipts; counts kept as ``rw1``, ``rw2``) and both payments are new ties (the sender paid that
+    receiver at most ``max_tie_transfers`` times in the whole case: recurring payments within a circle
+    of acquaintances are everyday life). Weekly counts and ties are taken only for this small set."""
     k = int(params["max_week_degree"])
     e = edges_sql(float(params["min_amount"]))
     return f"""
-WITH c AS (SELECT x.* FROM {copaid} x JOIN (SELECT r1, r2 FROM {copaid} GROUP BY r1, r2
-                                            HAVING min(s) < max(s)) p ON p.r1 = x.r1 AND p.r2 = x.r2),
-rw AS (SELECT dst, {week_sql('d')} AS w, count(*) AS n FROM ({e}) e
-       WHERE dst IN (SELECT r1 FROM c UNION SELECT r2 FROM c) GROUP BY dst, {week_sql('d')}),
+WITH rw AS (SELECT x.dst, {week_sql('x.d')} AS w, count(*) AS n FROM ({e}) x
+            JOIN (SELECT r1 AS acct FROM {shared} UNION SELECT r2 AS acct FROM {shared}) a ON a.acct = x.dst
+            GROUP BY x.dst, {week_sql('x.d')}),
 tie AS (SELECT x.src, x.dst, count(*) AS n FROM ({e}) x
-        JOIN (SELECT s AS src, r1 AS dst FROM c UNION SELECT s AS src, r2 AS dst FROM c) t
+        JOIN (SELECT s AS src, r1 AS dst FROM {shared} UNION SELECT s AS src, r2 AS dst FROM {shared}) t
           ON t.src = x.src AND t.dst = x.dst
         GROUP BY x.src, x.dst)
 SELECT c.*, a.n AS rw1, b.n AS rw2
-FROM c JOIN rw a ON a.dst = c.r1 AND a.w = c.w1 JOIN rw b ON b.dst = c.r2 AND b.w = c.w2
+FROM {shared} c JOIN rw a ON a.dst = c.r1 AND a.w = c.w1 JOIN rw b ON b.dst = c.r2 AND b.w = c.w2
 JOIN tie t1 ON t1.src = c.s AND t1.dst = c.r1 JOIN tie t2 ON t2.src = c.s AND t2.dst = c.r2
 WHERE a.n <= {k} AND b.n <= {k} AND t1.n <= {int(params["max_tie_transfers"])}
   AND t2.n <= {int(params["max_tie_transfers"])}
@@ -193,11 +197,12 @@ class Bipartite:
 
 
 def find_blocks(case: Case, params: Mapping[str, Any], prefix: str) -> list[Block]:
-    """Blocks of merged 2x2 cores (temp tables ``{prefix}_copaid``, ``{prefix}_pairs``; see
+    """Blocks of merged 2x2 cores (temp tables ``{prefix}_copaid``, ``_shared``, ``_pairs``; see
     ``drop_block_tables``)."""
     engine = case.engine
     engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_copaid AS {copaid_sql(params)}")
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_pairs AS {quiet_pairs_sql(params, f'{prefix}_copaid')}")
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_shared AS {shared_pairs_sql(f'{prefix}_copaid')}")
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_pairs AS {quiet_pairs_sql(params, f'{prefix}_shared')}")
     cores = engine.query(f"{butterflies_sql(params, f'{prefix}_pairs')} LIMIT {int(params['max_cores'])}")
     cols = {n: cores.column(n).to_pylist() for n in cores.column_names}
     txn_info: dict[str, tuple[str, str, int, int, int]] = {}
@@ -233,13 +238,14 @@ def block_tables(blocks: Sequence[Block], params: Mapping[str, Any], tag: str) -
 
 
 def drop_block_tables(case: Case, prefix: str) -> None:
-    for name in ("copaid", "pairs"):
+    for name in ("copaid", "shared", "pairs"):
         case.engine.execute(f"DROP TABLE IF EXISTS {prefix}_{name}")
 
 
 def describe(params: Mapping[str, Any]) -> str:
     return (f"-- one quiet sender paying two receivers within the window\n{copaid_sql(params)}\n"
-            f"-- receiver pairs with two or more senders, both receivers quiet\n{quiet_pairs_sql(params)}\n"
+            f"-- receiver pairs with two or more senders\n{shared_pairs_sql()}\n"
+            f"-- both receivers quiet, both payments new ties\n{quiet_pairs_sql(params)}\n"
             f"-- 2x2 cores: two senders paying the same two receivers\n{butterflies_sql(params)}\n"
             "-- cores sharing a transfer merge into a block (union-find); blocks kept when their transfers "
             f"are at least {params['min_exclusivity']} of their accounts' traffic in those weeks")

@@ -64,23 +64,29 @@ GROUP BY acct, {week_sql('d')}
 """
 
 
-def quiet_relays_sql(params: Mapping[str, Any], raw: str = "_stk_raw", weeks: str = "_stk_weeks") -> str:
-    """The relay paths whose relay is quiet in the weeks of both legs (at most ``max_relay_week``
-    transfers in and out; counts kept as ``m_week1``, ``m_week2``) and whose legs are new ties: the
-    payer paid the relay, and the relay the payee, at most ``max_tie_transfers`` times in the whole
-    case. Standing orders and other recurring relationships pass amounts on too, but again and again."""
-    k = int(params["max_relay_week"])
-    e = edges_sql(float(params["min_amount"]))
+def quiet_relays_sql(params: Mapping[str, Any], leg: int, paths: str, weeks: str = "_stk_weeks") -> str:
+    """The relay paths whose relay is quiet in the week of leg ``leg`` (1 or 2: at most
+    ``max_relay_week`` transfers in and out), with that count as ``m_week{leg}``. One leg per statement:
+    joining both weeks at once lets the planner pair every week of a relay with every other first."""
     return f"""
-WITH p AS (SELECT r.*, a.n AS m_week1, b.n AS m_week2
-           FROM {raw} r JOIN {weeks} a ON a.acct = r.m AND a.w = r.w1 JOIN {weeks} b ON b.acct = r.m AND b.w = r.w2
-           WHERE a.n <= {k} AND b.n <= {k}),
-tie AS (SELECT x.src, x.dst, count(*) AS n FROM ({e}) x
-        JOIN (SELECT s AS src, m AS dst FROM p UNION SELECT m AS src, t AS dst FROM p) c
-          ON c.src = x.src AND c.dst = x.dst
-        GROUP BY x.src, x.dst)
-SELECT p.* FROM p JOIN tie i ON i.src = p.s AND i.dst = p.m JOIN tie o ON o.src = p.m AND o.dst = p.t
-WHERE i.n <= {int(params["max_tie_transfers"])} AND o.n <= {int(params["max_tie_transfers"])}
+SELECT r.*, a.n AS m_week{int(leg)}
+FROM {paths} r JOIN {weeks} a ON a.acct = r.m AND a.w = r.w{int(leg)}
+WHERE a.n <= {int(params["max_relay_week"])}
+"""
+
+
+def new_ties_sql(params: Mapping[str, Any], quiet: str = "_stk_quiet") -> str:
+    """Those paths whose legs are new ties: the payer paid the relay, and the relay the payee, at most
+    ``max_tie_transfers`` times in the whole case. Standing orders and other recurring relationships
+    pass amounts on too, but again and again."""
+    most = int(params["max_tie_transfers"])
+    return f"""
+WITH tie AS (SELECT x.src, x.dst, count(*) AS n FROM ({edges_sql(float(params["min_amount"]))}) x
+             JOIN (SELECT s AS src, m AS dst FROM {quiet} UNION SELECT m AS src, t AS dst FROM {quiet}) c
+               ON c.src = x.src AND c.dst = x.dst
+             GROUP BY x.src, x.dst)
+SELECT p.* FROM {quiet} p JOIN tie i ON i.src = p.s AND i.dst = p.m JOIN tie o ON o.src = p.m AND o.dst = p.t
+WHERE i.n <= {most} AND o.n <= {most}
 """
 
 
@@ -208,7 +214,9 @@ class StackDetector:
         try:
             engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_raw AS {relay_paths_sql(params)}")
             engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_weeks AS {relay_weeks_sql(params)}")
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_paths AS {quiet_relays_sql(params)} "
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_quiet1 AS {quiet_relays_sql(params, 1, '_stk_raw')}")
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_quiet AS {quiet_relays_sql(params, 2, '_stk_quiet1')}")
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_paths AS {new_ties_sql(params)} "
                            f"LIMIT {int(params['max_paths'])}")
             paths = _read_paths(case)
             links = [(str(a), str(b)) for a, b in engine.rows(sibling_links_sql(params))]
@@ -225,13 +233,15 @@ class StackDetector:
         finally:
             for name in ("_stk_relays", "_stk_groups", "_stk_members"):
                 engine.unregister(name)
-            for name in ("_stk_raw", "_stk_weeks", "_stk_paths"):
+            for name in ("_stk_raw", "_stk_weeks", "_stk_quiet1", "_stk_quiet", "_stk_paths"):
                 engine.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _describe(params: Mapping[str, Any]) -> str:
     return (f"-- relay paths\n{relay_paths_sql(params)}\n-- through relays quiet those weeks\n"
-            f"{relay_weeks_sql(params)}\n{quiet_relays_sql(params)}\n"
+            f"{relay_weeks_sql(params)}\n{quiet_relays_sql(params, 1, '_stk_raw')}\n"
+            f"{quiet_relays_sql(params, 2, '_stk_quiet1')}\n-- legs that are new ties\n"
+            f"{new_ties_sql(params)}\n"
             f"-- paths of one stack: sharing a payer or payee\n{sibling_links_sql(params)}\n"
             "-- or a transfer; merged by union-find, kept when layered, chained or thin")
 
