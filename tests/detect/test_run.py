@@ -55,9 +55,9 @@ def test_shared_tables_go_once_no_later_detector_reads_them(case: Case, insert: 
     insert(background())
     with prepared_edges(case):
         run_detectors(case, ["fan-in", "fan-out"])
-        # fan-in's senders per hub went when fan-out (which reads receivers) came next; fan-out's stay
-        # after the last detector, for the outer run to decide.
+        # Account pairs (both read them) stay; fan-in's windows per hub and day went when fan-out came
+        # next; fan-out's stay after the last detector, for the outer run to decide.
         assert _shared_tables(case) == 2
-        run_detectors(case, ["gather-scatter"])  # reuses the receivers, rebuilds the senders
-        assert _shared_tables(case) == 4
+        run_detectors(case, ["gather-scatter"])  # reuses pairs and fan-out's windows, rebuilds fan-in's
+        assert _shared_tables(case) == 3
     assert _shared_tables(case) == 0

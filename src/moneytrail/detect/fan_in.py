@@ -49,7 +49,7 @@ class FanIn:
     typology = "fan-in"
     description = "Many distinct senders pay one account within a short window, unusually for it and its peers."
     # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
-    shared_kinds = ("star-in",)
+    shared_kinds = ("star", "star-in")
     defaults: Mapping[str, Any] = dict(STAR_DEFAULTS)
 
     @uses_edges

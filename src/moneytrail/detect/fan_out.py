@@ -18,7 +18,7 @@ class FanOut:
     typology = "fan-out"
     description = "One account pays many distinct receivers within a short window, unusually for it and its peers."
     # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
-    shared_kinds = ("star-out",)
+    shared_kinds = ("star", "star-out")
     defaults: Mapping[str, Any] = dict(STAR_DEFAULTS)
 
     @uses_edges

@@ -64,7 +64,7 @@ class GatherScatter:
     typology = "gather-scatter"
     description = "A hub gathers from many senders and then scatters to many receivers, unusually for it."
     # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
-    shared_kinds = ("star-in", "star-out")
+    shared_kinds = ("star", "star-in", "star-out")
     # AMLworld GATHER-SCATTER spans up to 12.7 days: a 6-day gather, then a 6-day scatter.
     defaults: Mapping[str, Any] = {"window_days": 6, "min_in_degree": 3, "min_out_degree": 3,
                                    "min_amount": 0.0, "min_z": 1.5, "max_findings": 20000}

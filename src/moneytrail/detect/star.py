@@ -1,7 +1,7 @@
 """Windowed star detection shared by fan-in, fan-out and gather-scatter.
 
 Portable plan: a counterparty is *new* to a hub on the first day it deals with it (one aggregation
-over (hub, counterparty), kept for the run in a shared table: ``star_pairs_sql``); a range window
+over account pairs, kept for the run in a shared table: ``edge_pairs_sql``); a range window
 over day numbers sums the new counterparties of the last ``window_days`` days. Regulars — a shop's
 returning customers, a payroll's staff — count once, so a steady or periodic business does not look
 like a burst, while one-off payers such as mules all count.
@@ -38,18 +38,23 @@ def ends(direction: str) -> tuple[str, str]:
     raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
 
 
-def star_pairs_sql(direction: str, min_amount: float) -> str:
-    """(hub, cp, d_first, d_last): every counterparty of every hub, with the first and last day they dealt.
-    Built once per run (``base.shared_table``) and read by the windows and the episode groups."""
+def edge_pairs_sql(min_amount: float) -> str:
+    """(src, dst, d_first, d_last): every pair of accounts that dealt, with their first and last day.
+    Built once per run (``base.shared_table``); fan-in reads it one way round, fan-out the other."""
+    return (f"SELECT src, dst, min(d) AS d_first, max(d) AS d_last FROM ({edges_sql(min_amount)}) e "
+            "GROUP BY src, dst")
+
+
+def star_pairs_sql(direction: str, edge_pairs: str) -> str:
+    """(hub, cp, d_first, d_last): every counterparty of every hub, from a table of ``edge_pairs_sql``."""
     hub, cp = ends(direction)
-    return (f"SELECT {hub} AS hub, {cp} AS cp, min(d) AS d_first, max(d) AS d_last "
-            f"FROM ({edges_sql(min_amount)}) e GROUP BY {hub}, {cp}")
+    return f"SELECT {hub} AS hub, {cp} AS cp, d_first, d_last FROM {edge_pairs}"
 
 
 def star_windows_sql(pairs: str, window_days: int, min_cp: int = 1) -> str:
     """Per (hub, day) with at least ``min_cp``: new counterparties in the window ending that day, and
     z-scores against the hub's own history (z_own) and its activity peers (z_peer). ``pairs`` is a
-    table of ``star_pairs_sql``."""
+    table (or parenthesised query) of ``star_pairs_sql``."""
     w = int(window_days)
     return f"""
 WITH daily AS (SELECT hub, d_first AS d, count(*) AS n_cp FROM {pairs} GROUP BY hub, d_first),
@@ -79,7 +84,7 @@ WHERE w.win_cp >= {int(min_cp)}
 class StarTables:
     """The run's shared tables for one direction and set of thresholds, and the SQL that built them."""
 
-    pairs: str
+    pairs: str  # a parenthesised query of ``star_pairs_sql``
     windows: str
     sql: str
 
@@ -88,11 +93,11 @@ def star_tables(case: Case, direction: str, params: Mapping[str, Any]) -> StarTa
     """Counterparties per hub and windows per hub and day, built once per run (``base.shared_table``):
     fan-in and gather-scatter read the same ones, as do fan-out and the scatter half. Windows are kept
     from 2 counterparties up (1 if asked), which serves every ``min_degree``; episodes filter further."""
-    pairs_sql = star_pairs_sql(direction, float(params["min_amount"]))
-    pairs = shared_table(case, pairs_sql, f"star-{direction}")
+    pairs_sql = edge_pairs_sql(float(params["min_amount"]))
+    pairs = f"({star_pairs_sql(direction, shared_table(case, pairs_sql, 'star'))})"
     windows_sql = star_windows_sql(pairs, int(params["window_days"]), min(int(params["min_degree"]), 2))
     windows = shared_table(case, windows_sql, f"star-{direction}")
-    return StarTables(pairs, windows, f"-- {pairs}\n{pairs_sql}\n-- {windows}\n{windows_sql}")
+    return StarTables(pairs, windows, f"-- pairs\n{pairs_sql}\n-- {windows}\n{windows_sql}")
 
 
 def star_episodes_sql(windows: str, params: Mapping[str, Any]) -> str:
