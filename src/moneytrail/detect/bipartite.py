@@ -81,22 +81,23 @@ def quiet_pairs_sql(params: Mapping[str, Any], shared: str = "_bp_shared") -> st
     """Those co-payments kept when both receivers are quiet that week too (at most ``max_week_degree``
     receipts; counts kept as ``rw1``, ``rw2``) and both payments are new ties (the sender paid that
     receiver at most ``max_tie_transfers`` times in the whole case: recurring payments within a circle
-    of acquaintances are everyday life). Weekly counts and ties are taken only for this small set."""
+    of acquaintances are everyday life). Weekly counts and ties are taken only for this small set; old
+    ties are anti-joined, as two inner joins on the same sender let the planner pair them first."""
     k = int(params["max_week_degree"])
     e = edges_sql(float(params["min_amount"]))
     return f"""
 WITH rw AS (SELECT x.dst, {week_sql('x.d')} AS w, count(*) AS n FROM ({e}) x
             JOIN (SELECT r1 AS acct FROM {shared} UNION SELECT r2 AS acct FROM {shared}) a ON a.acct = x.dst
             GROUP BY x.dst, {week_sql('x.d')}),
-tie AS (SELECT x.src, x.dst, count(*) AS n FROM ({e}) x
+old AS (SELECT x.src, x.dst FROM ({e}) x
         JOIN (SELECT s AS src, r1 AS dst FROM {shared} UNION SELECT s AS src, r2 AS dst FROM {shared}) t
           ON t.src = x.src AND t.dst = x.dst
-        GROUP BY x.src, x.dst)
+        GROUP BY x.src, x.dst HAVING count(*) > {int(params["max_tie_transfers"])})
 SELECT c.*, a.n AS rw1, b.n AS rw2
 FROM {shared} c JOIN rw a ON a.dst = c.r1 AND a.w = c.w1 JOIN rw b ON b.dst = c.r2 AND b.w = c.w2
-JOIN tie t1 ON t1.src = c.s AND t1.dst = c.r1 JOIN tie t2 ON t2.src = c.s AND t2.dst = c.r2
-WHERE a.n <= {k} AND b.n <= {k} AND t1.n <= {int(params["max_tie_transfers"])}
-  AND t2.n <= {int(params["max_tie_transfers"])}
+WHERE a.n <= {k} AND b.n <= {k}
+  AND NOT EXISTS (SELECT 1 FROM old o WHERE o.src = c.s AND o.dst = c.r1)
+  AND NOT EXISTS (SELECT 1 FROM old o WHERE o.src = c.s AND o.dst = c.r2)
 """
 
 

@@ -78,15 +78,15 @@ WHERE a.n <= {int(params["max_relay_week"])}
 def new_ties_sql(params: Mapping[str, Any], quiet: str = "_stk_quiet") -> str:
     """Those paths whose legs are new ties: the payer paid the relay, and the relay the payee, at most
     ``max_tie_transfers`` times in the whole case. Standing orders and other recurring relationships
-    pass amounts on too, but again and again."""
-    most = int(params["max_tie_transfers"])
+    pass amounts on too, but again and again. Old ties are anti-joined (see ``quiet_relays_sql``)."""
     return f"""
-WITH tie AS (SELECT x.src, x.dst, count(*) AS n FROM ({edges_sql(float(params["min_amount"]))}) x
+WITH old AS (SELECT x.src, x.dst FROM ({edges_sql(float(params["min_amount"]))}) x
              JOIN (SELECT s AS src, m AS dst FROM {quiet} UNION SELECT m AS src, t AS dst FROM {quiet}) c
                ON c.src = x.src AND c.dst = x.dst
-             GROUP BY x.src, x.dst)
-SELECT p.* FROM {quiet} p JOIN tie i ON i.src = p.s AND i.dst = p.m JOIN tie o ON o.src = p.m AND o.dst = p.t
-WHERE i.n <= {most} AND o.n <= {most}
+             GROUP BY x.src, x.dst HAVING count(*) > {int(params["max_tie_transfers"])})
+SELECT p.* FROM {quiet} p
+WHERE NOT EXISTS (SELECT 1 FROM old o WHERE o.src = p.s AND o.dst = p.m)
+  AND NOT EXISTS (SELECT 1 FROM old o WHERE o.src = p.m AND o.dst = p.t)
 """
 
 
