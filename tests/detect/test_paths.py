@@ -37,3 +37,11 @@ def test_busy_accounts_are_not_intermediaries_and_cycles_close(case: Case, inser
 def test_a_single_transfer_is_not_a_chain() -> None:
     with pytest.raises(ValueError, match="min_open_hops"):
         PathSearch(max_hops=3, max_gap_hours=1.0, min_ratio=0.5, max_ratio=2.0, min_open_hops=1)
+
+
+def test_next_hop_found_across_buckets_up_to_the_gap_and_not_beyond(case: Case, insert: Insert) -> None:
+    # Buckets are 2 days wide for a 48-hour gap; hour 40 -> 87 crosses into the next bucket.
+    insert([("g1", 40, "b:a", "b:m1", 300.0), ("g2", 87, "b:m1", "b:z", 300.0),
+            ("l1", 40, "b:c", "b:m2", 300.0), ("l2", 89, "b:m2", "b:y", 300.0)])  # 49 hours: too late
+    search_paths(case, SEARCH)
+    assert _chains(case, OPEN) == {"|g1|g2|"}

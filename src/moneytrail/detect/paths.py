@@ -3,10 +3,12 @@
 A path is a chain of transactions t1, t2, ... where each hop leaves the account the previous one
 entered, no earlier than it and within ``max_gap_hours``, carrying a comparable amount
 (``min_ratio`` <= amount / previous amount <= ``max_ratio``, amounts in the reporting currency).
-The search is hop-by-hop self-joins: the frontier is expanded by day-bucket offsets so each join is
-an equi-join on (account, day), then the exact time and amount filters apply. This keeps it portable
-to Spark (no recursive CTE) and the frontier small, because the amount and time filters prune most
-branches at every hop. Whole-graph cycle enumeration in a graph library does not finish at 5M rows.
+The search is hop-by-hop self-joins: time is cut into buckets as wide as the longest gap (whole days),
+so a next hop lies in its predecessor's bucket or the one after; the frontier is expanded by those two
+offsets so each join is an equi-join on (account, bucket), then the exact time and amount filters
+apply. This keeps it portable to Spark (no recursive CTE) and the frontier small, because the amount
+and time filters prune most branches at every hop. Whole-graph cycle enumeration in a graph library
+does not finish at 5M rows.
 """
 
 from __future__ import annotations
@@ -57,20 +59,26 @@ class PathSearch:
             raise ValueError("min_open_hops must be at least 2 (one transfer is not a chain)")
 
 
-def path_edges_sql(min_amount: float, max_account_txns: int, activity: str) -> str:
-    """The run's edges (``base.edges_sql``) with a day bucket, the amount in the reporting currency, and
-    whether the paying account is too busy (more than ``max_account_txns`` transfers, read from
-    ``activity``, a table of ``base.account_activity_sql``) to be an intermediary."""
+def path_edges_sql(min_amount: float, max_account_txns: int, activity: str, bucket_days: int) -> str:
+    """The run's edges (``base.edges_sql``) with a time bucket of ``bucket_days`` days, the amount in the
+    reporting currency, and whether the paying account is too busy (more than ``max_account_txns``
+    transfers, read from ``activity``, a table of ``base.account_activity_sql``) to be an intermediary."""
     return (f"CREATE OR REPLACE TEMP TABLE {EDGES} AS "
-            "SELECT e.txn_id, e.src AS from_account, e.dst AS to_account, e.ts, e.d AS bucket, e.amt, "
+            "SELECT e.txn_id, e.src AS from_account, e.dst AS to_account, e.ts, "
+            f"CAST(floor(e.d / {int(bucket_days)}) AS BIGINT) AS bucket, e.amt, "
             f"a.account IS NOT NULL AS busy FROM {EDGES_TABLE} e "
             f"LEFT JOIN {activity} a ON a.account = e.src AND a.n_txns > {int(max_account_txns)} "
             f"WHERE e.amt >= {float(min_amount)!r}")
 
 
-def offsets_sql(s: PathSearch) -> str:
-    """Day offsets 0..ceil(max_gap_hours / 24): the day buckets a next hop can fall in."""
-    return " UNION ALL ".join(f"SELECT {k} AS k" for k in range(math.ceil(s.max_gap_hours / 24.0) + 1))
+def bucket_days(s: PathSearch) -> int:
+    """Bucket width: whole days covering ``max_gap_hours``. Wider buckets mean fewer probes per hop but
+    more candidate pairs per probe; this width needs just two probes (same bucket, next bucket)."""
+    return max(1, math.ceil(s.max_gap_hours / 24.0))
+
+
+# Bucket offsets a next hop can fall in: its predecessor's bucket and the next (see ``bucket_days``).
+NEXT_BUCKETS = "SELECT 0 AS k UNION ALL SELECT 1 AS k"
 
 
 def first_hops_sql(target: str, s: PathSearch) -> str:
@@ -89,7 +97,7 @@ SELECT x.*, row_number() OVER (PARTITION BY t2 ORDER BY 1.0 - least(amt1, amt2) 
                                                    '|' || t1 || '|' || t2 || '|') AS rn FROM (
 SELECT a.txn_id AS t1, b.txn_id AS t2, a.amt AS amt1, b.amt AS amt2
 FROM (SELECT f.txn_id, f.from_account, f.to_account, f.ts, f.amt, f.bucket + o.k AS join_bucket
-      FROM {EDGES} f CROSS JOIN ({offsets_sql(s)}) o
+      FROM {EDGES} f CROSS JOIN ({NEXT_BUCKETS}) o
       WHERE f.to_account IN (SELECT from_account FROM {EDGES} WHERE NOT busy)) a
 JOIN {EDGES} b ON b.from_account = a.to_account AND b.bucket = a.join_bucket
 WHERE b.ts >= a.ts AND NOT b.busy
@@ -111,7 +119,7 @@ SELECT p.start_txn, p.origin, e.to_account AS cur, p.first_ts, e.ts AS last_ts, 
        p.first_amt, e.amt AS last_amt, p.hops + 1 AS hops, p.txns || e.txn_id || '|' AS txns,
        p.accts || e.to_account || '|' AS accts, least(p.min_amt, e.amt) AS min_amt,
        greatest(p.max_amt, e.amt) AS max_amt, e.txn_id AS last_txn, p.txns AS parent
-FROM (SELECT f.*, f.bucket + o.k AS join_bucket FROM {source} f CROSS JOIN ({offsets_sql(s)}) o
+FROM (SELECT f.*, f.bucket + o.k AS join_bucket FROM {source} f CROSS JOIN ({NEXT_BUCKETS}) o
       WHERE f.cur <> f.origin) p
 JOIN {EDGES} e ON e.from_account = p.cur AND e.bucket = p.join_bucket
 WHERE e.ts >= p.last_ts AND NOT e.busy
@@ -127,7 +135,8 @@ def search_sql(s: PathSearch) -> str:
     """The search's SQL for a finding's ``query``: edges, the first two hops, then one join per hop."""
     return ("bounded time-respecting path search:\n-- account_activity:\n" + account_activity_sql()
             + "\n-- edges (busy: more transfers than max_account_txns)\n"
-            + path_edges_sql(s.min_amount, s.max_account_txns, "account_activity") + "\n-- two-hop paths\n"
+            + path_edges_sql(s.min_amount, s.max_account_txns, "account_activity", bucket_days(s))
+            + "\n-- two-hop paths\n"
             + first_hops_sql("hop2", s) + "\n-- then one self-join per further hop\n"
             + extend_paths_sql("frontier", "next", s))
 
@@ -151,7 +160,7 @@ def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
     release_paths(case)
     with prepared_edges(case):
         activity = shared_table(case, account_activity_sql(), "activity")
-        eng.execute(path_edges_sql(s.min_amount, s.max_account_txns, activity))
+        eng.execute(path_edges_sql(s.min_amount, s.max_account_txns, activity, bucket_days(s)))
     eng.execute(first_hops_sql("_mt_hop2", s))
     eng.execute(f"CREATE OR REPLACE TEMP TABLE {CLOSED} AS SELECT {_RESULT_COLUMNS} FROM _mt_hop2 WHERE 1 = 0")
     eng.execute(f"CREATE OR REPLACE TEMP TABLE {OPEN} AS SELECT * FROM {CLOSED}")
