@@ -40,8 +40,8 @@ def test_a_single_transfer_is_not_a_chain() -> None:
 
 
 def test_next_hop_found_across_buckets_up_to_the_gap_and_not_beyond(case: Case, insert: Insert) -> None:
-    # Buckets are 2 days wide for a 48-hour gap; hour 40 -> 87 crosses into the next bucket.
-    insert([("g1", 40, "b:a", "b:m1", 300.0), ("g2", 87, "b:m1", "b:z", 300.0),
-            ("l1", 40, "b:c", "b:m2", 300.0), ("l2", 89, "b:m2", "b:y", 300.0)])  # 49 hours: too late
+    # Buckets are 2 days wide for a 48-hour gap; hour 30 -> 77 crosses into the next bucket.
+    insert([("g1", 30, "b:a", "b:m1", 300.0), ("g2", 77, "b:m1", "b:z", 300.0),
+            ("l1", 30, "b:c", "b:m2", 300.0), ("l2", 79, "b:m2", "b:y", 300.0)])  # 49 hours: too late
     search_paths(case, SEARCH)
     assert _chains(case, OPEN) == {"|g1|g2|"}
