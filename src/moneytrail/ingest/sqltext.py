@@ -26,6 +26,8 @@ def timestamp_sql(expr: str, formats: Sequence[str], step_base_date: str | None 
 
 
 def label_sql(expr: str) -> str:
-    """1/0 from the usual spellings of true/false; NULL when absent."""
-    return (f"CASE WHEN lower({expr}) IN ('1', 'true', 't', 'yes', 'y') THEN 1 "
-            f"WHEN lower({expr}) IN ('0', 'false', 'f', 'no', 'n') THEN 0 END")
+    """1/0 from the usual spellings of true/false; NULL when absent. A simple CASE rather than ``IN``
+    lists: DuckDB plans an ``IN`` list as a join, and a join in the parse pipeline breaks the file order
+    that line numbers are read from."""
+    spellings = [(s, 1) for s in ("1", "true", "t", "yes", "y")] + [(s, 0) for s in ("0", "false", "f", "no", "n")]
+    return f"CASE lower({expr}) " + " ".join(f"WHEN {literal(s)} THEN {v}" for s, v in spellings) + " END"

@@ -141,13 +141,14 @@ def _body_lines(fi: FileIngest) -> int | None:
 
 
 def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str], *, rates: bool) -> None:
-    """The file is parsed into a temp table by a parallel scan that keeps file order, so a row's position
-    there is its good-record ordinal (``row_number() OVER ()`` over the scan would run the whole parse on
-    one thread). Foreign amounts are converted there by one UPDATE, then good rows that have an amount in
-    the reporting currency go on into ``transactions``. Only when the rows stored plus the rejected
-    records do not account for every line, or some row has no rate, is the file read a second time, for
-    the bad rows. Rejected records shift the line numbers after them (and the positional ids), fixed by
-    one UPDATE over the rows after the first reject."""
+    """The file is parsed into a temp table by a parallel scan that keeps file order (as long as the parse
+    plans no join: see ``label_sql``), so a row's position there is its good-record ordinal
+    (``row_number() OVER ()`` over the scan would run the whole parse on one thread). Foreign amounts are
+    converted there by one UPDATE, then good rows that have an amount in the reporting currency go on
+    into ``transactions``. Only when the rows stored plus the rejected records do not account for every
+    line, or some row has no rate, is the file read a second time, for the bad rows. Rejected records
+    shift the line numbers after them (and the positional ids), fixed by one UPDATE over the rows after
+    the first reject."""
     e = fi.case.engine
     table = "_txn_csv"
     scan = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns, rejects=f"_rejects_{fi.ingest_id[:12]}")
@@ -159,7 +160,8 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     if rates:
         # Converted in the temp table, before the rows reach the case file: updating rows this transaction
         # has just written there makes the commit rewrite them, and a join inside the INSERT slows the
-        # write of every column (together about a third of the ingest's time at 5M rows).
+        # write of every column (together about a third of the ingest's time at 5M rows). The UPDATE
+        # keeps rowids, so positions still give line numbers.
         e.execute(f"UPDATE {parsed} SET amount_rc = {parsed}.amount * r.rate FROM rates_daily r WHERE "
                   f"{parsed}._reason IS NULL AND {parsed}.amount_rc IS NULL AND r.currency = {parsed}.currency "
                   f"AND r.day = CAST({parsed}.ts AS DATE)")
