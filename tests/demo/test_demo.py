@@ -41,3 +41,14 @@ def test_ingest_reconciles_and_summary_reports_each_question(demo_run: DemoRun) 
     assert by_question["rows read = stored + quarantined"]["ok"]
     assert by_question["findings citing missing rows or sources"]["ok"]
     assert any(q.startswith("bounty signature") for q in by_question)
+
+
+def test_planted_attempts_and_network_roles_are_found(demo_run: DemoRun) -> None:
+    """On this small case (20k transactions; the demo runs 100k, where every row holds) each planted
+    typology must be found in at least 3 of its 4 attempts, and every network role ranked in the top 50."""
+    rows = summarise(demo_run)
+    attempts = [r for r in rows if r["question"].startswith("planted ")]
+    roles = [r for r in rows if r["question"].endswith("among typology findings")]
+    assert len(attempts) == 11 and len(roles) == 4
+    assert [(r["question"], r["found"]) for r in attempts if int(r["found"]) < int(r["planted"]) - 1] == []
+    assert [(r["question"], r["found"]) for r in roles if not r["ok"]] == []
