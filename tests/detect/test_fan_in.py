@@ -54,3 +54,19 @@ def test_a_burst_ranks_above_a_merchant_when_thresholds_are_loosened(case: Case,
     hubs = [f.details["metrics"]["hub"] for f in found]
     assert hubs[0] == "b:hub"
     assert "b:shop" in hubs and found[hubs.index("b:shop")].score < found[0].score
+
+
+def test_the_explanation_says_on_how_many_days_the_senders_turned_up(case: Case, insert: Insert) -> None:
+    insert(background() + _burst("b:hub", 10, 5))  # hours 200-245: Sep 9 16:00 to Sep 11 05:00
+    (f,) = run_detectors(case, ["fan-in"])
+    assert f.details["metrics"]["arrival_days"] == 3
+    assert "The new senders turned up on 3 different days." in f.explanation
+
+
+def test_new_senders_all_on_one_day_do_not_fire(case: Case, insert: Insert) -> None:
+    # Near miss: ten new senders, but all within one day (09:00-18:00), as on a rent day.
+    one_day = [(f"rent{i}", 193 + i, f"b:tenant{i}", "b:landlord", 900.0) for i in range(10)]
+    insert(background() + one_day)
+    assert run_detectors(case, ["fan-in"]) == []
+    found = run_detectors(case, ["fan-in"], {"fan-in": {"min_arrival_days": 1}})
+    assert [f.details["metrics"]["hub"] for f in found] == ["b:landlord"]

@@ -19,3 +19,10 @@ def test_payroll_to_the_same_staff_every_week_does_not_fire(case: Case, insert: 
     rows = [(f"pay{w}-{i}", w * 24 * 7 + i, "b:employer", f"b:staff{i}", 2000.0) for w in range(4) for i in range(6)]
     insert(background() + rows)
     assert run_detectors(case, ["fan-out"]) == []
+
+
+def test_paying_many_new_receivers_in_one_day_does_not_fire(case: Case, insert: Insert) -> None:
+    # Near miss: a one-day batch to seven new receivers (09:00-15:00), as on a first payday.
+    insert(background() + [(f"fo{i}", 193 + i, "b:payer", f"b:recv{i}", 1500.0) for i in range(7)])
+    assert run_detectors(case, ["fan-out"]) == []
+    assert len(run_detectors(case, ["fan-out"], {"fan-out": {"min_arrival_days": 1}})) == 1

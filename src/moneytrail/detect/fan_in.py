@@ -21,7 +21,8 @@ from moneytrail.store import Case
 def background_text(group: Group, noun: str, window_days: int) -> str:
     m = group.metrics
     recurring = int(m["recurring"])
-    return (f"Usual for this account: about {float(m['expected_own']):.1f} new {noun} per {window_days} days; "
+    return (f"The new {noun} turned up on {int(m['arrival_days'])} different days. "
+            f"Usual for this account: about {float(m['expected_own']):.1f} new {noun} per {window_days} days; "
             f"for accounts of similar activity: {float(m['peer_median']):.0f} at their busiest"
             + (f"; {recurring} of them also dealt with it at other times." if recurring else
                "; none of them dealt with it at other times."))

@@ -1,0 +1,36 @@
+"""Which windows make a star episode (``star_episodes_sql``), on hand-made window rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moneytrail.detect.star import STAR_DEFAULTS, star_episodes_sql
+from moneytrail.store import Case
+
+# (hub, day, new counterparties in the window, z_own, z_peer)
+WINDOWS = [
+    ("b:both", 100, 6, 3.0, 2.5),         # unusual both ways
+    ("b:peer-mild", 100, 6, 3.0, 1.7),    # unusual for itself, mildly so against peers: kept
+    ("b:peer-low", 100, 6, 3.0, 1.2),     # near miss: too usual for its peers
+    ("b:own-low", 100, 6, 1.8, 5.0),      # near miss: steady for its own history
+    ("b:too-few", 100, 3, 4.0, 4.0),      # near miss: below min_degree
+]
+
+
+def _episodes(case: Case, **params: Any) -> list[tuple[Any, ...]]:
+    values = ", ".join(f"('{h}', {d}, {n}, {zo!r}, {zp!r}, 1.0, 3.0)" for h, d, n, zo, zp in WINDOWS)
+    case.engine.execute(f"CREATE OR REPLACE TEMP TABLE _w AS SELECT * FROM (VALUES {values}) "
+                        "t(hub, d, win_cp, z_own, z_peer, expected_own, peer_median)")
+    sql = star_episodes_sql("_w", {**STAR_DEFAULTS, **params})
+    return case.engine.rows(f"SELECT hub, d0, d1, z FROM ({sql}) e ORDER BY hub")
+
+
+def test_an_episode_needs_its_own_z_at_min_z_and_the_peer_z_at_min_z_peer(case: Case) -> None:
+    rows = _episodes(case)
+    assert [r[0] for r in rows] == ["b:both", "b:peer-mild"]
+    # The episode spans the window ending on its day; z is the weaker of the two views.
+    assert (rows[1][1], rows[1][2], float(rows[1][3])) == (95, 100, 1.7)
+
+
+def test_raising_min_z_peer_drops_the_mild_peer_episode(case: Case) -> None:
+    assert [r[0] for r in _episodes(case, min_z_peer=2.0)] == ["b:both"]
