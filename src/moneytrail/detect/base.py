@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
+
 from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
@@ -220,6 +222,22 @@ class Group:
 
 TXN_AMOUNTS = "_txn_amounts"
 Explain = Callable[[Group, str], tuple[str, str]]
+
+
+def build_findings_from_arrow(case: Case, typology: str, groups: pa.Table, members: pa.Table, *, name: str,
+                              explain: Explain, params: Mapping[str, Any], query: str) -> list[Finding]:
+    """``build_findings`` over group and member tables assembled in Python from a small extract; they are
+    registered with the engine only while the findings are read."""
+    engine = case.engine
+    groups_name, members_name = f"{name}_groups", f"{name}_members"
+    engine.register_arrow(groups_name, groups)
+    engine.register_arrow(members_name, members)
+    try:
+        return build_findings(case, typology, f"SELECT * FROM {groups_name}", f"SELECT * FROM {members_name}",
+                              explain=explain, params=params, limit=int(params["max_findings"]), query=query)
+    finally:
+        engine.unregister(groups_name)
+        engine.unregister(members_name)
 
 
 def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str, *, explain: Explain,

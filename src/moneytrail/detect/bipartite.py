@@ -22,7 +22,7 @@ import pyarrow as pa
 from moneytrail.detect.base import (
     DisjointSets,
     Group,
-    build_findings,
+    build_findings_from_arrow,
     edges_sql,
     money,
     plural,
@@ -182,18 +182,12 @@ class Bipartite:
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        engine = case.engine
         try:
             blocks = find_blocks(case, params, "_bp")
             groups, members = block_tables(blocks, params, "B")
-            engine.register_arrow("_bp_groups", groups)
-            engine.register_arrow("_bp_members", members)
-            return build_findings(case, self.typology, "SELECT * FROM _bp_groups", "SELECT * FROM _bp_members",
-                                  explain=_explain, params=params, limit=int(params["max_findings"]),
-                                  query=describe(params))
+            return build_findings_from_arrow(case, self.typology, groups, members, name="_bp", explain=_explain,
+                                             params=params, query=describe(params))
         finally:
-            for name in ("_bp_groups", "_bp_members"):
-                engine.unregister(name)
             drop_block_tables(case, "_bp")
 
 

@@ -22,7 +22,7 @@ import pyarrow as pa
 from moneytrail.detect.base import (
     DisjointSets,
     Group,
-    build_findings,
+    build_findings_from_arrow,
     edges_sql,
     money,
     plural,
@@ -225,14 +225,10 @@ class StackDetector:
             engine.register_arrow("_stk_relays", pa.table({"acct": pa.array(relays, pa.string())}))
             degree = {str(a): int(n) for a, n in engine.rows(relay_degree_sql())}
             groups, members = _tables(stacks, degree, params)
-            engine.register_arrow("_stk_groups", groups)
-            engine.register_arrow("_stk_members", members)
-            return build_findings(case, self.typology, "SELECT * FROM _stk_groups", "SELECT * FROM _stk_members",
-                                  explain=_explain, params=params, limit=int(params["max_findings"]),
-                                  query=_describe(params))
+            return build_findings_from_arrow(case, self.typology, groups, members, name="_stk", explain=_explain,
+                                             params=params, query=_describe(params))
         finally:
-            for name in ("_stk_relays", "_stk_groups", "_stk_members"):
-                engine.unregister(name)
+            engine.unregister("_stk_relays")
             for name in ("_stk_raw", "_stk_weeks", "_stk_quiet1", "_stk_quiet", "_stk_paths"):
                 engine.execute(f"DROP TABLE IF EXISTS {name}")
 
