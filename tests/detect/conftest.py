@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from moneytrail.store import Case
@@ -10,6 +12,6 @@ from tests.detect.graphs import Insert, Row, insert_rows
 
 @pytest.fixture
 def insert(case: Case) -> Insert:
-    def _insert(rows: list[Row]) -> None:
+    def _insert(rows: Sequence[Row]) -> None:
         insert_rows(case, rows)
     return _insert

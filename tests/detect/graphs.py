@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import pyarrow as pa
 
+from moneytrail.detect.registry import Detector, resolve_params
+from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 from moneytrail.store.sources import SourceRecord, upsert_source
 
@@ -19,18 +22,33 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def insert_rows(case: Case, rows: Sequence[Row], source_id: str = "src:test") -> None:
+def insert_rows(case: Case, rows: Sequence[Row], source_id: str = "src:test", origin_file: str | None = None) -> None:
+    """Store ``rows`` as transfers read from ``source_id``; with ``origin_file``, as lines 2.. of that file."""
     upsert_source(case, SourceRecord(source_id, "dataset", "synthetic test transfers"))
-    table = pa.table({
+    columns: dict[str, list[Any]] = {
         "txn_id": [r[0] for r in rows], "ts": [at(r[1]) for r in rows],
         "from_account": [r[2] for r in rows], "to_account": [r[3] for r in rows],
         "amount": [float(r[4]) for r in rows], "currency": ["USD"] * len(rows),
         "amount_rc": [float(r[4]) for r in rows], "source_id": [source_id] * len(rows),
-    })
+    }
+    if origin_file is not None:
+        columns |= {"origin_file": [origin_file] * len(rows), "origin_line": list(range(2, len(rows) + 2))}
+    table = pa.table(columns)
     case.engine.register_arrow("_test_rows", table)
-    case.engine.execute("INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, "
-                        "amount_rc, source_id) SELECT * FROM _test_rows")
+    case.engine.execute(f"INSERT INTO transactions ({', '.join(table.column_names)}) SELECT * FROM _test_rows")
     case.engine.unregister("_test_rows")
+
+
+def case_with(rows: Sequence[Row], origin_file: str | None = None) -> Case:
+    """An in-memory case holding ``rows`` (see ``insert_rows``)."""
+    case = Case.in_memory()
+    insert_rows(case, rows, origin_file=origin_file)
+    return case
+
+
+def detect_alone(detector: Detector, case: Case, **overrides: object) -> list[Finding]:
+    """Run one detector by itself (outside ``run_detectors``): its defaults with ``overrides``."""
+    return detector.detect(case, resolve_params(detector, overrides))
 
 
 def background(n_accounts: int = 60, days: int = 20, prefix: str = "bg") -> list[Row]:

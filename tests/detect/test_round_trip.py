@@ -1,37 +1,18 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-import pyarrow as pa
-
-from moneytrail.detect.registry import resolve_params
 from moneytrail.detect.round_trip import RoundTripDetector
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
-
-T0 = datetime(2022, 9, 1, 8, 0)
-
-
-def insert(case: Case, rows: list[tuple[str, float, str, str, float]]) -> None:
-    table = pa.table({
-        "txn_id": [r[0] for r in rows], "ts": [T0 + timedelta(hours=r[1]) for r in rows],
-        "from_account": [r[2] for r in rows], "to_account": [r[3] for r in rows],
-        "amount": [r[4] for r in rows], "currency": ["USD"] * len(rows), "amount_rc": [r[4] for r in rows],
-        "source_id": ["src-test"] * len(rows)})
-    case.engine.register_arrow("_rows", table)
-    case.engine.execute(f"INSERT INTO transactions ({', '.join(table.column_names)}) SELECT * FROM _rows")
-    case.engine.unregister("_rows")
+from tests.detect.graphs import case_with, detect_alone
 
 
 def run(case: Case, **overrides: object) -> list[Finding]:
-    detector = RoundTripDetector()
-    return detector.detect(case, resolve_params(detector, overrides))
+    return detect_alone(RoundTripDetector(), case, **overrides)
 
 
 def test_round_trip_across_banks_over_days() -> None:
-    case = Case.in_memory()
-    insert(case, [("r1", 0, "bank1:A", "bank2:B", 100_000), ("r2", 100, "bank2:B", "bank3:C", 90_000),
-                  ("r3", 250, "bank3:C", "bank1:A", 85_000)])
+    case = case_with([("r1", 0, "bank1:A", "bank2:B", 100_000), ("r2", 100, "bank2:B", "bank3:C", 90_000),
+                      ("r3", 250, "bank3:C", "bank1:A", 85_000)])
     assert run(case, max_gap_hours=120.0) == []  # the last hop is 150 h after the previous one
     findings = run(case, max_gap_hours=168.0)
     assert len(findings) == 1
@@ -42,22 +23,18 @@ def test_round_trip_across_banks_over_days() -> None:
 
 
 def test_one_intermediary_or_one_bank_or_lost_money_does_not_fire() -> None:
-    case = Case.in_memory()
-    insert(case, [("r1", 0, "bank1:A", "bank2:B", 100_000), ("r2", 10, "bank2:B", "bank1:A", 98_000)])
+    case = case_with([("r1", 0, "bank1:A", "bank2:B", 100_000), ("r2", 10, "bank2:B", "bank1:A", 98_000)])
     assert run(case) == []  # only one intermediary
-    case = Case.in_memory()
-    insert(case, [("r1", 0, "bank1:A", "bank1:B", 100_000), ("r2", 10, "bank1:B", "bank1:C", 98_000),
-                  ("r3", 20, "bank1:C", "bank1:A", 97_000)])
+    case = case_with([("r1", 0, "bank1:A", "bank1:B", 100_000), ("r2", 10, "bank1:B", "bank1:C", 98_000),
+                      ("r3", 20, "bank1:C", "bank1:A", 97_000)])
     assert run(case) == []  # all at one bank
     assert len(run(case, min_banks=1)) == 1
-    case = Case.in_memory()
-    insert(case, [("r1", 0, "bank1:A", "bank2:B", 100_000), ("r2", 10, "bank2:B", "bank3:C", 75_000),
-                  ("r3", 20, "bank3:C", "bank1:A", 55_000)])
+    case = case_with([("r1", 0, "bank1:A", "bank2:B", 100_000), ("r2", 10, "bank2:B", "bank3:C", 75_000),
+                      ("r3", 20, "bank3:C", "bank1:A", 55_000)])
     assert run(case) == []  # only 55% came back
 
 
 def test_hop_before_the_previous_one_does_not_fire() -> None:
-    case = Case.in_memory()
-    insert(case, [("r1", 50, "bank1:A", "bank2:B", 100_000), ("r2", 10, "bank2:B", "bank3:C", 95_000),
-                  ("r3", 80, "bank3:C", "bank1:A", 94_000)])
+    case = case_with([("r1", 50, "bank1:A", "bank2:B", 100_000), ("r2", 10, "bank2:B", "bank3:C", 95_000),
+                      ("r3", 80, "bank3:C", "bank1:A", 94_000)])
     assert run(case) == []

@@ -20,6 +20,12 @@ def chain_defaults(*, min_hops: int, max_findings: int, **own: Any) -> dict[str,
             "min_hop_ratio": 0.8, "max_hop_ratio": 1.25, **own, "min_amount": 0.0, "max_findings": max_findings}
 
 
+def hop_rule_text(s: PathSearch) -> str:
+    """The rule every hop of a reported chain kept, as its explanation says it."""
+    return (f"every hop followed the previous one within {s.max_gap_hours:g} hours "
+            f"and carried {s.min_ratio:g}-{s.max_ratio:g} times its amount. ")
+
+
 @dataclass
 class ChainText:
     """How one chain is reported: its title, its explanation and any details of its own."""

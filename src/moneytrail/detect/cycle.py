@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.chains import ChainDetector, ChainText, chain_defaults
+from moneytrail.detect.chains import ChainDetector, ChainText, chain_defaults, hop_rule_text
 from moneytrail.detect.paths import CLOSED, PathSearch, fmt_amount, span_hours
 from moneytrail.detect.registry import register
 
@@ -29,7 +29,6 @@ class CycleDetector(ChainDetector):
             explanation=(
                 f"Money left {c['origin']} and came back to it after {c['hops']} time-ordered transfers "
                 f"over {span_hours(c):.1f} hours. It started as {fmt_amount(c['first_amt'], currency)} and returned "
-                f"as {fmt_amount(c['last_amt'], currency)}; every hop followed the previous one within "
-                f"{s.max_gap_hours:g} hours and carried {s.min_ratio:g}-{s.max_ratio:g} times its amount. "
-                f"Score {float(c['score']):.2f}: the chain is tighter and longer than that share of all "
+                f"as {fmt_amount(c['last_amt'], currency)}; " + hop_rule_text(s)
+                + f"Score {float(c['score']):.2f}: the chain is tighter and longer than that share of all "
                 "candidate cycles found."))

@@ -17,8 +17,6 @@ class FanIn(FanDetector):
     description = "Many distinct senders pay one account within a short window, unusually for it and its peers."
     direction = "in"
     counterparty = "sender"
-    # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
-    shared_kinds = ("star", "star-in")
     defaults: Mapping[str, Any] = dict(STAR_DEFAULTS)
 
     def headline(self, hub: str, counterparties: int, total: str) -> tuple[str, str]:

@@ -17,8 +17,6 @@ class FanOut(FanDetector):
     description = "One account pays many distinct receivers within a short window, unusually for it and its peers."
     direction = "out"
     counterparty = "receiver"
-    # Run-shared tables it reads (base.shared_table), kept for it by run_detectors.
-    shared_kinds = ("star", "star-out")
     defaults: Mapping[str, Any] = dict(STAR_DEFAULTS)
 
     def headline(self, hub: str, counterparties: int, total: str) -> tuple[str, str]:

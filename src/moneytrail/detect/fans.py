@@ -53,8 +53,12 @@ class FanDetector:
     description: str
     direction: str
     counterparty: str  # "sender" or "receiver"
-    shared_kinds: tuple[str, ...]
     defaults: Mapping[str, Any]
+
+    @property
+    def shared_kinds(self) -> tuple[str, ...]:
+        """Run-shared tables it reads (named as ``star.star_tables`` names them), kept for it by run_detectors."""
+        return ("star", f"star-{self.direction}")
 
     def headline(self, hub: str, counterparties: int, total: str) -> tuple[str, str]:
         """(title, opening of the explanation) for ``counterparties`` accounts that moved ``total``."""

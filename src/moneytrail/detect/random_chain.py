@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.chains import ChainDetector, ChainText, chain_defaults
+from moneytrail.detect.chains import ChainDetector, ChainText, chain_defaults, hop_rule_text
 from moneytrail.detect.paths import OPEN, PathSearch, fmt_amount, span_hours
 from moneytrail.detect.registry import register
 
@@ -31,6 +31,5 @@ class RandomChainDetector(ChainDetector):
             explanation=(
                 f"Money moved from {c['origin']} to {c['cur']} through {c['hops']} time-ordered transfers "
                 f"over {span_hours(c):.1f} hours, starting as {fmt_amount(c['first_amt'], currency)} and "
-                f"arriving as {fmt_amount(c['last_amt'], currency)}; every hop followed the previous one within "
-                f"{s.max_gap_hours:g} hours and carried {s.min_ratio:g}-{s.max_ratio:g} times its amount. "
-                f"Score {float(c['score']):.2f}: its share of candidate chains that are looser or shorter."))
+                f"arriving as {fmt_amount(c['last_amt'], currency)}; " + hop_rule_text(s)
+                + f"Score {float(c['score']):.2f}: its share of candidate chains that are looser or shorter."))
