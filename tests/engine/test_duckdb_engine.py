@@ -45,3 +45,12 @@ def test_csv_scan_rejects_ragged_lines_with_line_numbers(tmp_path: Path) -> None
     scan = engine.csv_scan_sql(path, delimiter=",", header=True, columns=["a", "b"], rejects_table="rej")
     assert engine.rows(f"SELECT a, b FROM {scan}") == [("1", "2"), ("4", "5")]
     assert engine.rows("SELECT line FROM rej") == [(3,)]
+
+
+def test_keeps_scan_order_is_false_for_a_plan_with_a_join() -> None:
+    engine = open_engine(None)
+    engine.execute("CREATE TABLE t AS SELECT range AS x, CAST(range AS VARCHAR) AS s FROM range(100)")
+    assert engine.keeps_scan_order("SELECT x * 2 AS y, upper(s) FROM t WHERE x > 3")
+    assert not engine.keeps_scan_order("SELECT x FROM t WHERE s IN ('1', '2', '3', '4', '5', '6', '7')")
+    assert not engine.keeps_scan_order("SELECT a.x FROM t a JOIN t b ON a.x = b.x + 1")
+    engine.close()

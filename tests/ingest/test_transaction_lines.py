@@ -82,3 +82,18 @@ def test_parse_that_numbers_lines_has_no_join(case: Case, tmp_path: Path, preset
                                      delimiter=mapping.delimiter, join_rates=False, with_raw=False)
         plan = "\n".join(str(r[1]) for r in case.engine.rows("EXPLAIN " + sql))
     assert "JOIN" not in plan.upper(), plan
+
+
+def test_lines_stay_right_when_the_parse_would_not_keep_order(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the engine reports that the parse plan has a join, records are numbered in the scan instead."""
+    data = tmp_path / "HI-Join_Trans.csv"
+    write_amlworld(data, ROWS, seed=9)
+    lines = data.read_text().splitlines()
+    with Case.create(tmp_path / "case") as case:
+        monkeypatch.setattr(type(case.engine), "keeps_scan_order", lambda self, sql: False)
+        result = ingest_transactions(case, data, preset="amlworld")
+        stored = case.engine.query("SELECT origin_line, amount FROM transactions").to_pydict()
+    assert result.details["line_numbers"] == "numbered in the scan: the parse plan has a join"
+    assert sum(1 for n, a in zip(stored["origin_line"], stored["amount"], strict=True)
+               if float(lines[n - 1].split(",")[5]) != a) == 0

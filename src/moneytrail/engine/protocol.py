@@ -60,6 +60,10 @@ class Engine(Protocol):
         """An expression for the 1-based position of each row of ``table`` in the order it was filled
         (for a table filled by one order-preserving ``CREATE TABLE AS``), cheaper than a window."""
 
+    def keeps_scan_order(self, sql: str) -> bool:
+        """Whether the engine's plan for the query ``sql`` passes rows on in the order it scans them (no
+        join in it), so a table filled from it can be numbered with ``row_ordinal_sql``."""
+
     def copy_to_parquet(self, sql: str, path: Path) -> None: ...
 
     def bulk_load(self) -> AbstractContextManager[None]:

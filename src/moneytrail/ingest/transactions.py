@@ -153,9 +153,14 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     table = "_txn_csv"
     scan = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns, rejects=f"_rejects_{fi.ingest_id[:12]}")
     parsed = f"{table}_parsed"
-    unnumbered = f"(SELECT 0 AS _k, * FROM {scan.scan}) raw"
-    run_scan(fi, f"CREATE OR REPLACE TEMP TABLE {parsed} AS "
-                 f"{build(scan.columns, unnumbered, join_rates=False, with_raw=False)}")
+    parse = build(scan.columns, f"(SELECT 0 AS _k, * FROM {scan.scan}) raw", join_rates=False, with_raw=False)
+    line = f"{e.row_ordinal_sql(parsed)} + 1"
+    if not e.keeps_scan_order(parse):
+        # Should a mapping's parse ever plan a join, number records in the scan instead (one thread).
+        parse = build(scan.columns, scan.raw, join_rates=False, with_raw=False)
+        line = "_k + 1"
+        fi.details["line_numbers"] = "numbered in the scan: the parse plan has a join"
+    run_scan(fi, f"CREATE OR REPLACE TEMP TABLE {parsed} AS {parse}")
     no_rate = 0
     if rates:
         # Converted in the temp table, before the rows reach the case file: updating rows this transaction
@@ -169,7 +174,7 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     e.execute(f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
               f"{positional_id_sql(fi, '_ord')}), ts, from_account, to_account, amount, currency, amount_paid, "
               f"currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _ord, label, label_typology, ? "
-              f"FROM (SELECT {e.row_ordinal_sql(parsed)} + 1 AS _ord, {parsed}.* FROM {parsed}) s "
+              f"FROM (SELECT {line} AS _ord, {parsed}.* FROM {parsed}) s "
               f"WHERE _reason IS NULL{' AND amount_rc IS NOT NULL' if rates else ''}",
               [fi.source.source_id, fi.origin, fi.ingest_id])
     e.execute(f"DROP TABLE {parsed}")

@@ -121,6 +121,11 @@ class DuckDBEngine:
         # rowids count up in insertion order; inside an open transaction they start at a large offset.
         return f"({table}.rowid - (SELECT min(rowid) FROM {table}) + 1)"
 
+    def keeps_scan_order(self, sql: str) -> bool:
+        # Joins are where order preservation ends: DuckDB even plans an IN list as one (a mark join).
+        plan = "\n".join(str(row[-1]) for row in self.rows(f"EXPLAIN {sql}"))
+        return not any(op in plan.upper() for op in ("JOIN", "CROSS_PRODUCT", "CROSS PRODUCT"))
+
     def copy_to_parquet(self, sql: str, path: Path) -> None:
         self.execute(f"COPY ({sql}) TO {_quote_literal(str(path))} (FORMAT PARQUET)")
 
