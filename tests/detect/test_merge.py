@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from moneytrail.detect.base import TXN_AMOUNTS, components
+from moneytrail.detect.base import TXN_AMOUNTS
 from moneytrail.detect.merge import merge_overlapping
 from moneytrail.model.finding import Finding, FindingRef
 
@@ -32,8 +32,3 @@ def test_same_hub_separate_windows_and_other_hubs_stay_apart() -> None:
     c = _finding("C", 0.9, "b:other", {"t3": 1.0}, 1, 3)
     merged = merge_overlapping([a, b, c])
     assert [m.title for m in merged] == ["C", "B", "A"]
-
-
-def test_components_label_each_node_with_its_smallest_member() -> None:
-    comp = components([("c", "b"), ("b", "a"), ("x", "y")])
-    assert comp == {"a": "a", "b": "a", "c": "a", "x": "x", "y": "x"}

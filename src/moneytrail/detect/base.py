@@ -135,7 +135,7 @@ def quote(text: str) -> str:
 
 
 class DisjointSets:
-    """Union-find over 0..n-1, for grouping small extracted candidate sets into components."""
+    """Union-find over 0..n-1, for grouping small extracted candidate sets (bipartite blocks, stacks)."""
 
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -150,34 +150,6 @@ class DisjointSets:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def components(links: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """Node -> component label (its smallest member) for the graph given by ``links``."""
-    index: dict[str, int] = {}
-    for a, b in links:
-        index.setdefault(a, len(index))
-        index.setdefault(b, len(index))
-    sets = DisjointSets(len(index))
-    for a, b in links:
-        sets.union(index[a], index[b])
-    names = sorted(index, key=index.__getitem__)
-    smallest: dict[int, str] = {}
-    for name in names:
-        root = sets.find(index[name])
-        if root not in smallest or name < smallest[root]:
-            smallest[root] = name
-    return {name: smallest[sets.find(index[name])] for name in names}
-
-
-def small_components(links: Sequence[tuple[str, str]], max_nodes: int) -> dict[str, str]:
-    """``components`` without those of more than ``max_nodes`` nodes: sprawling components are the
-    everyday economy (marketplaces, payroll webs), not a planted pattern, and would swamp the output."""
-    comp = components(links)
-    sizes: dict[str, int] = {}
-    for label in comp.values():
-        sizes[label] = sizes.get(label, 0) + 1
-    return {node: label for node, label in comp.items() if sizes[label] <= max_nodes}
 
 
 @dataclass(slots=True)
