@@ -63,6 +63,11 @@ def account_activity_sql() -> str:
             "FROM transactions) a GROUP BY account")
 
 
+def account_activity_table(case: Case) -> str:
+    """The run's shared table of ``account_activity_sql`` (kind "activity", for ``shared_kinds``)."""
+    return shared_table(case, account_activity_sql(), "activity")
+
+
 def edges_sql(min_amount: float = 0.0) -> str:
     """The edges prepared for this run (see ``prepared_edges``), at least ``min_amount`` each."""
     return f"SELECT * FROM {EDGES_TABLE} WHERE amt >= {float(min_amount)!r}"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.detect.base import EDGES_TABLE, account_activity_sql, shared_table, uses_edges
+from moneytrail.detect.base import EDGES_TABLE, account_activity_sql, account_activity_table, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
@@ -77,7 +77,7 @@ class PassThroughDetector:
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         eng = case.engine
-        activity = shared_table(case, account_activity_sql(), "activity")
+        activity = account_activity_table(case)
         pairs_sql = pass_pairs_sql(float(params["max_hours"]), float(params["min_ratio"]),
                                    float(params["max_ratio"]), float(params["min_amount"]),
                                    int(params["max_account_txns"]), activity)

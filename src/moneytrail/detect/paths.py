@@ -21,7 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.detect.base import EDGES_TABLE, account_activity_sql, prepared_edges, shared_table
+from moneytrail.detect.base import EDGES_TABLE, account_activity_sql, account_activity_table, prepared_edges
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.ids import stable_id
 from moneytrail.store import Case
@@ -159,7 +159,7 @@ def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
         return int(eng.scalar(f"SELECT count(*) FROM {CLOSED}")), int(eng.scalar(f"SELECT count(*) FROM {OPEN}"))
     release_paths(case)
     with prepared_edges(case):
-        activity = shared_table(case, account_activity_sql(), "activity")
+        activity = account_activity_table(case)
         eng.execute(path_edges_sql(s.min_amount, s.max_account_txns, activity, bucket_days(s)))
     eng.execute(first_hops_sql("_mt_hop2", s))
     eng.execute(f"CREATE OR REPLACE TEMP TABLE {CLOSED} AS SELECT {_RESULT_COLUMNS} FROM _mt_hop2 WHERE 1 = 0")

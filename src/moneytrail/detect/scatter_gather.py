@@ -11,11 +11,11 @@ from typing import Any
 from moneytrail.detect.base import (
     Group,
     account_activity_sql,
+    account_activity_table,
     build_findings,
     edges_sql,
     money,
     plural,
-    shared_table,
     span_text,
     uses_edges,
 )
@@ -91,7 +91,7 @@ class ScatterGather:
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        activity = shared_table(case, account_activity_sql(), "activity")
+        activity = account_activity_table(case)
         paths = two_leg_paths_sql(params, activity)
         engine = case.engine
         try:
