@@ -130,6 +130,7 @@ def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
         fi.details["rates_status"] = "no rates loaded: amount_rc is NULL until `ingest rates`"
     settle_staged(fi, staged)
 
+
 def _body_lines(fi: FileIngest) -> int | None:
     """Lines after the header of a plain-text file (None for gzip: unknown without decompressing)."""
     if is_gzip(fi.path) or fi.newlines < 0:
@@ -161,7 +162,6 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
         line = "_k + 1"
         fi.details["line_numbers"] = "numbered in the scan: the parse plan has a join"
     run_scan(fi, f"CREATE OR REPLACE TEMP TABLE {parsed} AS {parse}")
-    no_rate = 0
     if rates:
         # Converted in the temp table, before the rows reach the case file: updating rows this transaction
         # has just written there makes the commit rewrite them, and a join inside the INSERT slows the
@@ -170,7 +170,14 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
         e.execute(f"UPDATE {parsed} SET amount_rc = {parsed}.amount * r.rate FROM rates_daily r WHERE "
                   f"{parsed}._reason IS NULL AND {parsed}.amount_rc IS NULL AND r.currency = {parsed}.currency "
                   f"AND r.day = CAST({parsed}.ts AS DATE)")
-        no_rate = int(e.scalar(f"SELECT count(*) FROM {parsed} WHERE _reason IS NULL AND amount_rc IS NULL"))
+    # Counted here, on the temp table, rather than over the case's whole transactions table afterwards.
+    parsed_good, no_amount_rc = e.rows("SELECT count(*), coalesce(sum(CASE WHEN amount_rc IS NULL THEN 1 ELSE 0 END), "
+                                       f"0) FROM {parsed} WHERE _reason IS NULL")[0]
+    # With rates, rows left without an amount in the reporting currency have no rate and are quarantined;
+    # without rates they are stored and converted later.
+    no_rate = int(no_amount_rc) if rates else 0
+    good = int(parsed_good) - no_rate
+    unconverted = 0 if rates else int(no_amount_rc)
     e.execute(f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
               f"{positional_id_sql(fi, '_ord')}), ts, from_account, to_account, amount, currency, amount_paid, "
               f"currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _ord, label, label_typology, ? "
@@ -179,7 +186,6 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
               [fi.source.source_id, fi.origin, fi.ingest_id])
     e.execute(f"DROP TABLE {parsed}")
     rejected, shifts = collect_rejects(fi, scan, table)
-    good = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ?", [fi.ingest_id]))
     bad = 0
     if no_rate or good + rejected != _body_lines(fi):
         again = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns,
@@ -201,8 +207,6 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     fi.rows_read += good + bad + rejected
     fi.rows_stored += good
     fi.rows_quarantined += bad + rejected
-    unconverted = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ? AND amount_rc IS NULL",
-                               [fi.ingest_id]))
     fi.details["amount_rc_missing"] = unconverted
     if unconverted:
         fi.details["rates_status"] = "no rates loaded: amount_rc is NULL until `ingest rates`"
