@@ -26,8 +26,11 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-_LOOKUPS: dict[str, Callable[[Case, str], dict[str, Any] | None]] = {
-    "accounts": queries.account, "entities": queries.entity, "findings": queries.finding}
+# Records with a JSON route and a page: (path segment, noun, path parameter suffix, lookup). Account keys
+# are "bank:account" and may hold a slash, so they take the rest of the path.
+_RECORDS: tuple[tuple[str, str, str, Callable[[Case, str], dict[str, Any] | None]], ...] = (
+    ("accounts", "account", ":path", queries.account), ("entities", "entity", "", queries.entity),
+    ("findings", "finding", "", queries.finding))
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("moneytrail.web", "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined)
 
@@ -67,20 +70,21 @@ def create_app(case_path: Path) -> FastAPI:
                                     "ORDER BY score DESC, finding_id LIMIT 25").to_pylist()
         return page("home", q=q, results=results, top=top)
 
-    def lookup(kind: str, ident: str) -> dict[str, Any] | None:
-        with lock:
-            return _LOOKUPS[kind](case, ident)
-
-    def add_record_routes(kind: str, noun: str, path_param: str) -> None:
+    def add_record_routes(kind: str, noun: str, path_param: str,
+                          fetch: Callable[[Case, str], dict[str, Any] | None]) -> None:
         """One JSON route and one page per kind of record; both answer 404 for an unknown id."""
+        def lookup(ident: str) -> dict[str, Any] | None:
+            with lock:
+                return fetch(case, ident)
+
         def api_record(ident: str) -> dict[str, Any]:
-            found = lookup(kind, ident)
+            found = lookup(ident)
             if found is None:
                 raise HTTPException(404, f"no {noun} {ident!r} in this case")
             return found
 
         def record_page(ident: str) -> HTMLResponse:
-            found = lookup(kind, ident)
+            found = lookup(ident)
             if found is None:
                 return page("missing", status_code=404, what=f"{noun} {ident}")
             return page(noun, **found)
@@ -88,9 +92,7 @@ def create_app(case_path: Path) -> FastAPI:
         app.add_api_route(f"/api/{kind}/{{ident{path_param}}}", api_record, methods=["GET"])
         app.add_api_route(f"/{kind}/{{ident{path_param}}}", record_page, methods=["GET"], response_class=HTMLResponse)
 
-    # Account keys are "bank:account" and may hold a slash, so they take the rest of the path.
-    for kind, noun, path_param in (("accounts", "account", ":path"), ("entities", "entity", ""),
-                                   ("findings", "finding", "")):
-        add_record_routes(kind, noun, path_param)
+    for record in _RECORDS:
+        add_record_routes(*record)
 
     return app
