@@ -55,6 +55,10 @@ def test_relays_in_sequence_count_as_further_layers(case: Case, insert: Insert) 
     assert [f.title for f in found] == ["Stack: 2 -> 9 -> 2 accounts in 4 layers"]
     assert found[0].details["metrics"]["layers"] == 3
     assert {r.ref_id for r in found[0].refs if r.kind == "transaction"} == {t[0] for t in deep}
+    # Transfers from one relay to the next are pass-throughs at both ends, whatever order rows come in.
+    roles = {r.ref_id: r.role for r in found[0].refs if r.kind == "transaction"}
+    assert {roles[f"d{k}-{i}"] for k in (1, 2) for i in range(3)} == {"pass-through->pass-through"}
+    assert {roles[f"d0-{i}"] for i in range(3)} == {"payer->pass-through"}
 
 
 def test_forwarding_a_different_amount_does_not_fire(case: Case, insert: Insert) -> None:

@@ -239,7 +239,7 @@ def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str,
             "SELECT DISTINCT m.group_key, t.txn_id, t.ts, t.from_account, t.to_account, "
             f"{amount_sql('t')} AS amt, t.currency, t.source_id, m.from_role, m.to_role "
             f"FROM ({members_sql}) m JOIN _detect_groups g ON g.group_key = m.group_key "
-            "JOIN transactions t ON t.txn_id = m.txn_id ORDER BY m.group_key, t.ts, t.txn_id")
+            "JOIN transactions t ON t.txn_id = m.txn_id ORDER BY m.group_key, t.ts, t.txn_id, m.from_role, m.to_role")
     finally:
         engine.unregister("_detect_groups")
     # Column-wise: far cheaper than a dict per row on the hundreds of thousands of member rows.
@@ -247,7 +247,8 @@ def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str,
                                                      "amt", "currency", "source_id", "from_role", "to_role")]
     seen: set[tuple[str, str]] = set()
     for key, txn, ts, src, dst, amt, cur, sid, from_role, to_role in zip(*cols, strict=True):
-        if (key, txn) in seen:  # one transfer reached through two roles: keep the first
+        # One transfer reached through two roles: keep the first in role order, so runs agree.
+        if (key, txn) in seen:
             continue
         seen.add((key, txn))
         groups[str(key)].members.append(Member(str(txn), ts, str(src), str(dst), float(amt), str(cur), str(sid),

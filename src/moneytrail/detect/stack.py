@@ -263,8 +263,10 @@ def _tables(stacks: Sequence[Stack], degree: Mapping[str, int],
         key = f"S:{min(p.txn1 for p in stack.paths)}"
         m["form"] = form
         rows.append({"group_key": key, "score": stack_score(m, tol), **m})
-        legs = sorted({(p.txn1, "payer", "pass-through") for p in stack.paths}
-                      | {(p.txn2, "pass-through", "payee") for p in stack.paths})
+        # A transfer from one relay to the next (relays in sequence) is a pass-through at both ends.
+        into_relay, out_of_relay = {p.txn1 for p in stack.paths}, {p.txn2 for p in stack.paths}
+        legs = sorted((txn, "pass-through" if txn in out_of_relay else "payer",
+                       "pass-through" if txn in into_relay else "payee") for txn in into_relay | out_of_relay)
         for txn, a, b in legs:
             for col, value in zip(member_cols, (key, txn, a, b), strict=True):
                 member_cols[col].append(value)
