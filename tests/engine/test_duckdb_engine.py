@@ -47,10 +47,32 @@ def test_csv_scan_rejects_ragged_lines_with_line_numbers(tmp_path: Path) -> None
     assert engine.rows("SELECT line FROM rej") == [(3,)]
 
 
-def test_keeps_scan_order_is_false_for_a_plan_with_a_join() -> None:
+def test_csv_range_scan_reads_only_its_bytes_and_numbers_rejects_from_its_start(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    body = b"a,b\n1,2\n3,4\n5\n6,7\n8,9\n"
+    path.write_bytes(body)
     engine = open_engine(None)
-    engine.execute("CREATE TABLE t AS SELECT range AS x, CAST(range AS VARCHAR) AS s FROM range(100)")
-    assert engine.keeps_scan_order("SELECT x * 2 AS y, upper(s) FROM t WHERE x > 3")
-    assert not engine.keeps_scan_order("SELECT x FROM t WHERE s IN ('1', '2', '3', '4', '5', '6', '7')")
-    assert not engine.keeps_scan_order("SELECT a.x FROM t a JOIN t b ON a.x = b.x + 1")
+    start, end = body.index(b"3,4"), body.index(b"8,9")
+    scan = engine.csv_range_scan_sql(path, start, end, delimiter=",", columns=["a", "b"], rejects_table="rej")
+    assert engine.rows(f"SELECT a, b FROM {scan}") == [("3", "4"), ("6", "7")]
+    assert engine.rows("SELECT line, csv_line FROM rej") == [(2, "5")]
+    # Two ranges of one file read side by side in one statement, each numbered in its own order.
+    first = engine.csv_range_scan_sql(path, body.index(b"1,2"), start, delimiter=",", columns=["a", "b"],
+                                      rejects_table="rej1")
+    second = engine.csv_range_scan_sql(path, end, len(body), delimiter=",", columns=["a", "b"],
+                                       rejects_table="rej2")
+    rows = engine.rows(f"SELECT row_number() OVER () AS k, a FROM {first} UNION ALL "
+                       f"SELECT 10 + row_number() OVER (), a FROM {second} ORDER BY k")
+    assert rows == [(1, "1"), (11, "8")]
+    engine.close()
+
+
+def test_insert_returns_the_rows_it_stored_and_bulk_load_restores_settings() -> None:
+    engine = open_engine(None)
+    engine.execute("CREATE TABLE t (x INTEGER)")
+    before = engine.rows("SELECT current_setting('preserve_insertion_order')")
+    with engine.bulk_load():
+        assert engine.insert("INSERT INTO t SELECT range FROM range(7)") == 7
+        assert engine.scalar("SELECT current_setting('preserve_insertion_order')") is False
+    assert engine.rows("SELECT current_setting('preserve_insertion_order')") == before
     engine.close()

@@ -52,8 +52,8 @@ def test_patterns_after_transactions_file_link_to_it(case: Case, tmp_path: Path)
     ingest_transactions(case, trans, preset="amlworld")
     ingest_patterns(case, SLICE)
     assert case.count("transactions") == 27
-    linked = case.engine.scalar("SELECT t.origin_file FROM truth_transactions tt JOIN transactions t USING (txn_id) "
-                                "WHERE t.amount = 5331.44")
+    linked = case.engine.scalar("SELECT l.file FROM truth_transactions tt JOIN transactions t USING (txn_id) "
+                                "JOIN ingest_log l ON l.ingest_no = t.ingest_no WHERE t.amount = 5331.44")
     assert linked == str(trans)
 
 
@@ -81,6 +81,6 @@ def test_transactions_file_after_patterns_replaces_their_copies(case: Case, tmp_
     result = ingest_transactions(case, trans, preset="amlworld")
     assert result.details["replaced_pattern_transactions"] == 1
     assert case.count("transactions") == 27 and case.count("truth_transactions") == 27
-    row = case.engine.rows("SELECT t.origin_file, t.label_typology FROM truth_transactions tt "
-                           "JOIN transactions t USING (txn_id) WHERE t.amount = 5331.44")
+    row = case.engine.rows("SELECT l.file, t.label_typology FROM truth_transactions tt JOIN transactions t "
+                           "USING (txn_id) JOIN ingest_log l ON l.ingest_no = t.ingest_no WHERE t.amount = 5331.44")
     assert row == [(str(trans), "STACK")]

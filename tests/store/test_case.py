@@ -37,3 +37,34 @@ def test_findings_need_refs_and_are_replaced_by_id(case: Case) -> None:
     write_findings(case, [f])
     assert len(list_findings(case)) == 1
     assert {r["ref_id"] for r in finding_refs(case, ids[0])} == {":A", "t1"}
+
+
+def test_migration_6_moves_file_and_ingest_of_transactions_to_the_ingest_log(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case written before migration 6 (each row repeating its file and ingest id) keeps every row's
+    file and ingest, now named by ``ingest_no``."""
+    import moneytrail.store.case as case_module
+    older = [m for m in all_migrations() if m.version < 6]
+    monkeypatch.setattr(case_module, "all_migrations", lambda: older)
+    with Case.create(tmp_path / "old") as case:
+        for n, (ingest, file) in enumerate([("ing-b", "second.csv"), ("ing-a", "first.csv")]):
+            case.engine.execute(
+                "INSERT INTO ingest_log (ingest_id, kind, file, file_hash, rows_read, rows_stored, rows_quarantined, "
+                "started_at, finished_at, seconds) VALUES (?, 'transactions', ?, ?, 1, 1, 0, "
+                "TIMESTAMP '2026-01-01' + to_days(?), TIMESTAMP '2026-01-01' + to_days(?), 0)",
+                [ingest, file, f"h{n}", 1 - n, 1 - n])
+            case.engine.execute(
+                "INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, source_id, "
+                "origin_file, origin_line, ingest_id) VALUES (?, TIMESTAMP '2026-01-02', 'b:1', 'b:2', 5, 'USD', "
+                "'src', ?, ?, ?)", [f"t{n}", file, 10 + n, ingest])
+        assert case.schema_version() == 5
+    monkeypatch.undo()
+    with Case.open(tmp_path / "old") as case:
+        assert case.schema_version() == all_migrations()[-1].version
+        rows = case.engine.rows("SELECT t.txn_id, l.ingest_no, l.ingest_id, l.file, t.origin_line FROM transactions t "
+                                "JOIN ingest_log l ON l.ingest_no = t.ingest_no ORDER BY t.txn_id")
+        columns = {r[0] for r in case.engine.rows("SELECT column_name FROM information_schema.columns "
+                                                  "WHERE table_name = 'transactions'")}
+    # Numbered in the order they were ingested: ing-a started first.
+    assert rows == [("t0", 2, "ing-b", "second.csv", 10), ("t1", 1, "ing-a", "first.csv", 11)]
+    assert "origin_file" not in columns and "ingest_id" not in columns and "ingest_no" in columns

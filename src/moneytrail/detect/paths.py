@@ -242,8 +242,9 @@ ORDER BY score DESC, txns LIMIT {int(max_rows)}"""
 
 def txn_details_sql(ids_table: str) -> str:
     return ("SELECT t.txn_id, t.ts, t.from_account, t.to_account, t.amount, t.currency, "
-            "coalesce(t.amount_rc, t.amount) AS amt, t.source_id, t.origin_file, t.origin_line "
-            f"FROM transactions t JOIN {ids_table} i ON i.txn_id = t.txn_id")
+            "coalesce(t.amount_rc, t.amount) AS amt, t.source_id, l.file AS origin_file, t.origin_line "
+            f"FROM transactions t JOIN {ids_table} i ON i.txn_id = t.txn_id "
+            "LEFT JOIN ingest_log l ON l.ingest_no = t.ingest_no")
 
 
 def load_chains(case: Case, sql: str, *, drop_suffixes: bool) -> tuple[list[dict[str, Any]],

@@ -56,19 +56,20 @@ class Engine(Protocol):
         instead of failing the read.
         """
 
-    def row_ordinal_sql(self, table: str) -> str:
-        """An expression for the 1-based position of each row of ``table`` in the order it was filled
-        (for a table filled by one order-preserving ``CREATE TABLE AS``), cheaper than a window."""
+    def csv_range_scan_sql(self, path: Path, start: int, end: int, *, delimiter: str, columns: Sequence[str],
+                           rejects_table: str) -> str:
+        """Like ``csv_scan_sql``, for the bytes [start, end) of a plain-text file: a piece that starts and
+        ends on record boundaries and holds no header. Rejects name lines counted from the piece's start."""
 
-    def keeps_scan_order(self, sql: str) -> bool:
-        """Whether the engine's plan for the query ``sql`` passes rows on in the order it scans them (no
-        join in it), so a table filled from it can be numbered with ``row_ordinal_sql``."""
+    def insert(self, sql: str, params: Sequence[Any] | None = None) -> int:
+        """Run an INSERT; returns the number of rows it inserted."""
 
     def copy_to_parquet(self, sql: str, path: Path) -> None: ...
 
     def bulk_load(self) -> AbstractContextManager[None]:
-        """Inside, favour write speed over file size for large inserts (DuckDB: skip FSST string
-        compression, whose analysis costs several times the insert itself); settings are restored after."""
+        """Inside, favour write speed over file size and order for large inserts (DuckDB: skip FSST string
+        compression, whose analysis costs several times the insert itself; rows may be stored in any order,
+        so statements that need file order number rows themselves); settings are restored after."""
 
     def close(self) -> None: ...
 

@@ -7,7 +7,6 @@ saying why, so the analyst sees it in the case rather than losing it.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from moneytrail.model.admiralty import Grade
 from moneytrail.model.ids import stable_id
 from moneytrail.store.case import Case
 from moneytrail.store.entities import entity_names_sql
+from moneytrail.store.ingests import IngestRecord, log_ingest, next_ingest_no
 from moneytrail.store.sources import SourceRecord, upsert_source
 
 
@@ -115,13 +115,12 @@ def ingest_document(case: Case, path: Path | str, *, source: SourceRecord | None
             e.execute("INSERT INTO mentions SELECT * FROM _new_mentions")
             e.unregister("_new_mentions")
         e.execute("DELETE FROM ingest_log WHERE ingest_id = ?", [ingest_id])
-        e.execute("INSERT INTO ingest_log (ingest_id, kind, file, file_hash, source_id, rows_read, rows_stored, "
-                  "rows_quarantined, started_at, finished_at, seconds, details) "
-                  "VALUES (?, 'document', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
-                  [ingest_id, str(p), content_hash, src.source_id, len(mentions), len(mentions), started,
-                   datetime.now(UTC).replace(tzinfo=None), time.perf_counter() - clock,
-                   json.dumps({"media_type": doc.media_type, "has_text": doc.has_text, "mentions": counts,
-                               "message": doc.message}, sort_keys=True)])
+        log_ingest(case, IngestRecord(
+            ingest_id=ingest_id, ingest_no=next_ingest_no(case), kind="document", file=str(p), file_hash=content_hash,
+            source_id=src.source_id, rows_read=len(mentions), rows_stored=len(mentions), started_at=started,
+            seconds=time.perf_counter() - clock,
+            details={"media_type": doc.media_type, "has_text": doc.has_text, "mentions": counts,
+                     "message": doc.message}))
     rebuild_origins(case)
     return DocumentResult(str(p), document_id, src.source_id, doc.media_type, doc.has_text, len(doc.text), counts,
                           doc.message)

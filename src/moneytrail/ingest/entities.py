@@ -198,14 +198,15 @@ def _store_payments(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None
     rc = fi.case.reporting_currency
     e.execute(
         "INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, amount_rc, channel, "
-        "source_id, origin_file, origin_line, ingest_id) SELECT p.txn_id, p.ts, p.from_account, p.to_account, "
-        "p.amount, p.currency, CASE WHEN p.currency = ? THEN p.amount ELSE p.amount * r.rate END, 'ftm', ?, ?, "
-        "p.origin_line, ? FROM (SELECT txn_id, TRY_CAST(ts AS TIMESTAMP) AS ts, from_account, to_account, "
-        "TRY_CAST(amount AS DOUBLE) AS amount, coalesce(currency, ?) AS currency, origin_line FROM _ftm_payments) p "
+        "source_id, origin_line, ingest_no) SELECT p.txn_id, p.ts, p.from_account, p.to_account, "
+        "p.amount, p.currency, CASE WHEN p.currency = ? THEN p.amount ELSE p.amount * r.rate END, 'ftm', ?, "
+        "p.origin_line, CAST(? AS INTEGER) FROM (SELECT txn_id, TRY_CAST(ts AS TIMESTAMP) AS ts, from_account, "
+        "to_account, TRY_CAST(amount AS DOUBLE) AS amount, coalesce(currency, ?) AS currency, origin_line "
+        "FROM _ftm_payments) p "
         "LEFT JOIN rates_daily r ON r.currency = p.currency AND r.day = CAST(p.ts AS DATE) "
         "WHERE p.ts IS NOT NULL AND p.amount >= 0",
-        [rc, fi.source.source_id, fi.origin, fi.ingest_id, rc])
-    stored = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ?", [fi.ingest_id]))
+        [rc, fi.source.source_id, fi.ingest_no, rc])
+    stored = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_no = ?", [fi.ingest_no]))
     fi.details["payments"] = stored
     fi.details["payments_without_transaction"] = skipped + len(rows) - stored
     e.unregister("_ftm_payments")

@@ -7,25 +7,20 @@ ingest runs inside one DB transaction whose last statement writes its ingest_log
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from moneytrail.ingest.layout import FileLayout, read_layout
 from moneytrail.ingest.result import IngestError, IngestResult
 from moneytrail.model.ids import stable_id
 from moneytrail.store.case import Case
+from moneytrail.store.ingests import IngestRecord, log_ingest, next_ingest_no
 from moneytrail.store.sources import SourceRecord, upsert_source
-
-_NEWLINE = ord("\n")
 
 # The default kind of source (and so its default Admiralty grade) per kind of ingest.
 SOURCE_KIND = {"transactions": "bank_record", "accounts": "bank_record", "entities": "registry",
@@ -33,26 +28,7 @@ SOURCE_KIND = {"transactions": "bank_record", "accounts": "bank_record", "entiti
 
 
 def file_hash(path: Path) -> str:
-    return file_digest(path)[0]
-
-
-def file_digest(path: Path) -> tuple[str, int]:
-    """Content hash and the number of newline bytes (read once; the count lets the CSV ingest see that
-    every line became a record, or else look for bad rows). The hash runs on a second thread (hashlib
-    lets go of the GIL on large buffers) while this one counts, which with a vectorised count
-    halves the time on big files."""
-    digest = hashlib.sha1()
-    newlines = 0
-    with path.open("rb") as fh, ThreadPoolExecutor(max_workers=1) as pool:
-        pending: Future[None] | None = None
-        while chunk := fh.read(1 << 22):
-            if pending is not None:
-                pending.result()
-            pending = pool.submit(digest.update, chunk)
-            newlines += int(np.count_nonzero(np.frombuffer(chunk, dtype=np.uint8) == _NEWLINE))
-        if pending is not None:
-            pending.result()
-    return digest.hexdigest(), newlines
+    return read_layout(path)[0]
 
 
 def default_source(path: Path, kind: str, content_hash: str, source_kind: str | None = None) -> SourceRecord:
@@ -72,7 +48,8 @@ class FileIngest:
     file_hash: str
     source: SourceRecord
     preset: str | None
-    newlines: int = -1
+    layout: FileLayout | None = None  # where the file's records lie (see ingest.layout)
+    ingest_no: int = 0                # the number its stored rows carry (store.ingests)
     rows_read: int = 0
     rows_stored: int = 0
     rows_quarantined: int = 0
@@ -111,7 +88,7 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
     if not p.is_file():
         raise IngestError(f"{p}: no such file")
     out = result if result is not None else []
-    content_hash, newlines = file_digest(p)
+    content_hash, layout = read_layout(p)
     previous = logged_result(case, p, kind, content_hash)
     if previous is not None:
         out.append(previous)
@@ -121,21 +98,19 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
     clock = time.perf_counter()
     src = source or default_source(p, kind, content_hash, source_kind)
     state = FileIngest(case=case, path=p, kind=kind, ingest_id=stable_id(kind, content_hash, preset, length=24),
-                       file_hash=content_hash, source=src, preset=preset, newlines=newlines)
+                       file_hash=content_hash, source=src, preset=preset, layout=layout)
     with case.engine.bulk_load(), case.engine.transaction():
         upsert_source(case, src)
+        state.ingest_no = next_ingest_no(case)
         yield state
         if state.rows_read != state.rows_stored + state.rows_quarantined:
             raise IngestError(f"{p}: internal error, {state.rows_read} rows read but {state.rows_stored} stored "
                               f"and {state.rows_quarantined} quarantined")
         seconds = time.perf_counter() - clock
-        case.engine.execute(
-            "INSERT INTO ingest_log (ingest_id, kind, file, file_hash, preset, source_id, rows_read, rows_stored, "
-            "rows_quarantined, started_at, finished_at, seconds, details) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [state.ingest_id, kind, str(p), content_hash, preset, src.source_id, state.rows_read, state.rows_stored,
-             state.rows_quarantined, started, datetime.now(UTC).replace(tzinfo=None), seconds,
-             json.dumps(state.details, sort_keys=True, default=str)])
+        log_ingest(case, IngestRecord(
+            ingest_id=state.ingest_id, ingest_no=state.ingest_no, kind=kind, file=str(p), file_hash=content_hash,
+            source_id=src.source_id, preset=preset, rows_read=state.rows_read, rows_stored=state.rows_stored,
+            rows_quarantined=state.rows_quarantined, started_at=started, seconds=seconds, details=state.details))
     out.append(IngestResult(file=str(p), ingest_id=state.ingest_id, kind=kind, rows_read=state.rows_read,
                             rows_stored=state.rows_stored, rows_quarantined=state.rows_quarantined,
                             seconds=time.perf_counter() - clock, details=state.details))

@@ -98,18 +98,18 @@ def relink_pattern_transactions(fi: FileIngest) -> int:
         return 0
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM p.{c}" for c in _CONTENT)
     e.execute("CREATE OR REPLACE TEMP TABLE _pat_dups AS SELECT p.txn_id AS old_id, min(t.txn_id) AS new_id, "
-              "min(p.label_typology) AS typology FROM transactions p JOIN transactions t ON t.ingest_id = ? "
+              "min(p.label_typology) AS typology FROM transactions p JOIN transactions t ON t.ingest_no = ? "
               f"AND t.ts = p.ts AND t.from_account = p.from_account AND {same} "
-              "WHERE p.ingest_id IN (SELECT ingest_id FROM ingest_log WHERE kind = 'patterns') GROUP BY p.txn_id",
-              [fi.ingest_id])
+              "WHERE p.ingest_no IN (SELECT ingest_no FROM ingest_log WHERE kind = 'patterns') GROUP BY p.txn_id",
+              [fi.ingest_no])
     moved = int(e.scalar("SELECT count(*) FROM _pat_dups"))
     if moved:
         e.execute("UPDATE truth_transactions SET txn_id = d.new_id FROM _pat_dups d "
                   "WHERE truth_transactions.txn_id = d.old_id")
         e.execute("UPDATE transactions SET label_typology = d.typology FROM _pat_dups d "
-                  "WHERE transactions.txn_id = d.new_id AND transactions.ingest_id = ?", [fi.ingest_id])
+                  "WHERE transactions.txn_id = d.new_id AND transactions.ingest_no = ?", [fi.ingest_no])
         e.execute("DELETE FROM transactions WHERE txn_id IN (SELECT old_id FROM _pat_dups) "
-                  "AND ingest_id IN (SELECT ingest_id FROM ingest_log WHERE kind = 'patterns')")
+                  "AND ingest_no IN (SELECT ingest_no FROM ingest_log WHERE kind = 'patterns')")
     e.execute("DROP TABLE _pat_dups")
     return moved
 
@@ -145,12 +145,12 @@ def _store(fi: FileIngest, *, reporting_currency: str, rates: bool) -> None:
     # Each distinct transaction once, from its first line, unless the case already has it.
     e.execute(
         "INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, amount_paid, "
-        "currency_paid, amount_rc, channel, source_id, origin_file, origin_line, label, label_typology, ingest_id) "
+        "currency_paid, amount_rc, channel, source_id, origin_line, label, label_typology, ingest_no) "
         "SELECT txn_id, ts, from_account, to_account, amount, currency, amount_paid, currency_paid, amount_rc, "
-        "channel, ?, ?, _k, label, label_typology, ? FROM _pat_rows r WHERE _reason IS NULL AND _k = first_k "
-        "AND NOT existing",
-        [fi.source.source_id, fi.origin, fi.ingest_id])
-    new_txns = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_id = ?", [fi.ingest_id]))
+        "channel, ?, _k, label, label_typology, CAST(? AS INTEGER) FROM _pat_rows r WHERE _reason IS NULL "
+        "AND _k = first_k AND NOT existing",
+        [fi.source.source_id, fi.ingest_no])
+    new_txns = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_no = ?", [fi.ingest_no]))
     e.execute("INSERT INTO truth_transactions (attempt_id, txn_id) SELECT ? || lpad(CAST(n_begin AS VARCHAR), 6, '0'), "
               "txn_id FROM _pat_rows WHERE _reason IS NULL ORDER BY _k", [prefix])
     e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k, _raw, _reason "

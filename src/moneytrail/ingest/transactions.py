@@ -12,25 +12,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from moneytrail.ingest.csvfile import (
-    Staged,
-    collect_rejects,
-    csv_scan,
-    is_gzip,
-    quarantine_rejects,
-    run_scan,
-    settle_staged,
-)
+from moneytrail.ingest.csvfile import Staged, settle_staged
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import PRESETS, Mapping
+from moneytrail.ingest.pieces import (
+    collect_piece_rejects,
+    drop_rejects,
+    piece_scan,
+    quarantine_piece_rejects,
+    reading,
+    shift_lines,
+)
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
 from moneytrail.ingest.sqltext import label_sql, literal, text_sql, timestamp_sql
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
 
 _TXN_COLUMNS = ("txn_id", "ts", "from_account", "to_account", "amount", "currency", "amount_paid", "currency_paid",
-                "amount_rc", "channel", "source_id", "origin_file", "origin_line", "label", "label_typology",
-                "ingest_id")
+                "amount_rc", "channel", "source_id", "origin_line", "label", "label_typology", "ingest_no")
 
 
 def currency_sql(expr: str, names: dict[str, str]) -> str:
@@ -90,9 +89,9 @@ def reason_sql(*, has_rates: bool, reporting_currency: str, has_txn_id: bool) ->
 def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw_from: str, *, reporting_currency: str,
                            has_rates: bool, delimiter: str, join_rates: bool = True, with_raw: bool = True) -> str:
     """Parsed rows joined to the day's rate, with ``_reason`` and (for bad rows only) ``_raw`` text.
-    ``join_rates=False`` leaves foreign rows' ``amount_rc`` NULL and does not check rates (the join costs
-    more than the rest of the parse on large files; the caller converts afterwards). ``with_raw=False``
-    leaves out ``_raw`` (a second evaluation of the reason per row) for a pass that keeps good rows only."""
+    ``join_rates=False`` leaves foreign rows' ``amount_rc`` NULL and does not check rates (for a case with
+    no rates, where the join finds nothing). ``with_raw=False`` leaves out ``_raw`` (a second evaluation of
+    the reason per row) for a pass that keeps good rows only."""
     rc = literal(reporting_currency)
     reason = reason_sql(has_rates=has_rates and join_rates, reporting_currency=reporting_currency,
                         has_txn_id=not m.positional_ids)
@@ -122,8 +121,8 @@ def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
     engine.execute(
         f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
         f"{positional_id_sql(fi, '_line')}), ts, from_account, to_account, amount, "
-        f"currency, amount_paid, currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _line, label, "
-        f"label_typology, ? FROM {src} s WHERE _reason IS NULL", [fi.source.source_id, fi.origin, fi.ingest_id])
+        f"currency, amount_paid, currency_paid, amount_rc, channel, coalesce(source_ref, ?), _line, label, "
+        f"label_typology, CAST(? AS INTEGER) FROM {src} s WHERE _reason IS NULL", [fi.source.source_id, fi.ingest_no])
     unconverted = int(engine.scalar(f"SELECT count(*) FROM {staged.table} WHERE _reason IS NULL AND amount_rc IS NULL"))
     fi.details["amount_rc_missing"] = unconverted
     if unconverted:
@@ -131,79 +130,51 @@ def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
     settle_staged(fi, staged)
 
 
-def _body_lines(fi: FileIngest) -> int | None:
-    """Lines after the header of a plain-text file (None for gzip: unknown without decompressing)."""
-    if is_gzip(fi.path) or fi.newlines < 0:
+def _body_records(fi: FileIngest) -> int | None:
+    """Records after the header, when the layout knows them; else the lines after it of a plain-text file
+    (an upper bound: blank lines are not records); None for gzip (unknown without decompressing)."""
+    lay = fi.layout
+    if lay is None or lay.gzip:
         return None
+    if lay.body_records is not None:
+        return lay.body_records
     with fi.path.open("rb") as fh:
         fh.seek(-1, 2)
         ends_with_newline = fh.read(1) == b"\n"
-    return fi.newlines - 1 + (0 if ends_with_newline else 1)
+    return lay.newlines - 1 + (0 if ends_with_newline else 1)
 
 
 def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str], *, rates: bool) -> None:
-    """The file is parsed into a temp table by a parallel scan that keeps file order (as long as the parse
-    plans no join: see ``label_sql``), so a row's position there is its good-record ordinal
-    (``row_number() OVER ()`` over the scan would run the whole parse on one thread). Foreign amounts are
-    converted there by one UPDATE, then good rows that have an amount in the reporting currency go on
-    into ``transactions``. Only when the rows stored plus the rejected records do not account for every
-    line, or some row has no rate, is the file read a second time, for the bad rows. Rejected records
-    shift the line numbers after them (and the positional ids), fixed by one UPDATE over the rows after
-    the first reject."""
+    """One pass straight into ``transactions``: the file is read as numbered pieces side by side
+    (``ingest.pieces``), parsed, converted at the day's rate and checked in the same statement; good rows
+    are stored with their line. Rows may land in any order, as each carries its line. Only when the rows
+    stored plus the rejected records do not account for every record is the file read again, for the bad
+    rows. Rejected records move the lines (and positional ids) of the rows after them: one UPDATE."""
     e = fi.case.engine
     table = "_txn_csv"
-    scan = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns, rejects=f"_rejects_{fi.ingest_id[:12]}")
-    parsed = f"{table}_parsed"
-    parse = build(scan.columns, f"(SELECT 0 AS _k, * FROM {scan.scan}) raw", join_rates=False, with_raw=False)
-    line = f"{e.row_ordinal_sql(parsed)} + 1"
-    if not e.keeps_scan_order(parse):
-        # Should a mapping's parse ever plan a join, number records in the scan instead (one thread).
-        parse = build(scan.columns, scan.raw, join_rates=False, with_raw=False)
-        line = "_k + 1"
-        fi.details["line_numbers"] = "numbered in the scan: the parse plan has a join"
-    run_scan(fi, f"CREATE OR REPLACE TEMP TABLE {parsed} AS {parse}")
-    if rates:
-        # Converted in the temp table, before the rows reach the case file: updating rows this transaction
-        # has just written there makes the commit rewrite them, and a join inside the INSERT slows the
-        # write of every column (together about a third of the ingest's time at 5M rows). The UPDATE
-        # keeps rowids, so positions still give line numbers.
-        e.execute(f"UPDATE {parsed} SET amount_rc = {parsed}.amount * r.rate FROM rates_daily r WHERE "
-                  f"{parsed}._reason IS NULL AND {parsed}.amount_rc IS NULL AND r.currency = {parsed}.currency "
-                  f"AND r.day = CAST({parsed}.ts AS DATE)")
-    # Counted here, on the temp table, rather than over the case's whole transactions table afterwards.
-    parsed_good, no_amount_rc = e.rows("SELECT count(*), coalesce(sum(CASE WHEN amount_rc IS NULL THEN 1 ELSE 0 END), "
-                                       f"0) FROM {parsed} WHERE _reason IS NULL")[0]
-    # With rates, rows left without an amount in the reporting currency have no rate and are quarantined;
-    # without rates they are stored and converted later.
-    no_rate = int(no_amount_rc) if rates else 0
-    good = int(parsed_good) - no_rate
-    unconverted = 0 if rates else int(no_amount_rc)
-    e.execute(f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
-              f"{positional_id_sql(fi, '_ord')}), ts, from_account, to_account, amount, currency, amount_paid, "
-              f"currency_paid, amount_rc, channel, coalesce(source_ref, ?), ?, _ord, label, label_typology, ? "
-              f"FROM (SELECT {line} AS _ord, {parsed}.* FROM {parsed}) s "
-              f"WHERE _reason IS NULL{' AND amount_rc IS NOT NULL' if rates else ''}",
-              [fi.source.source_id, fi.origin, fi.ingest_id])
-    e.execute(f"DROP TABLE {parsed}")
-    rejected, shifts = collect_rejects(fi, scan, table)
+    ps = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="")
+    parse = build(ps.columns, ps.raw, join_rates=rates, with_raw=False)
+    with reading(fi):
+        good = e.insert(f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
+                        f"{positional_id_sql(fi, '_k + 1')}), ts, from_account, to_account, amount, currency, "
+                        f"amount_paid, currency_paid, amount_rc, channel, coalesce(source_ref, ?), _k + 1, label, "
+                        f"label_typology, CAST(? AS INTEGER) FROM ({parse}) s WHERE _reason IS NULL",
+                        [fi.source.source_id, fi.ingest_no])
+    rejected, shifts = collect_piece_rejects(fi, ps, table)
     bad = 0
-    if no_rate or good + rejected != _body_lines(fi):
-        again = csv_scan(fi, delimiter=m.delimiter, required=m.required_columns,
-                         rejects=f"_rejects2_{fi.ingest_id[:12]}")
-        run_scan(fi, "INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, _reason "
-                     f"FROM ({build(again.columns, again.raw)}) s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
-        for t in (again.rejects, again.rejects + "_scan"):
-            e.execute(f"DROP TABLE IF EXISTS {t}")
-        bad = int(e.scalar("SELECT count(*) FROM quarantine WHERE ingest_id = ?", [fi.ingest_id]))
+    if good + rejected != _body_records(fi):
+        again = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="2")
+        with reading(fi):
+            bad = e.insert("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, "
+                           f"_reason FROM ({build(again.columns, again.raw, join_rates=rates)}) s "
+                           "WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
+        drop_rejects(fi, again)
     if shifts:
-        new_id = (f", txn_id = {positional_id_sql(fi, 'transactions.origin_line + i.shift')}"
-                  if m.positional_ids else "")
-        for tbl, col in (("transactions", "origin_line"), ("quarantine", "line")):
-            e.execute(f"UPDATE {tbl} SET {col} = {tbl}.{col} + i.shift{new_id if tbl == 'transactions' else ''} "
-                      f"FROM {shifts} i WHERE {tbl}.ingest_id = ? AND {tbl}.{col} - 1 > i.lo "
-                      f"AND {tbl}.{col} - 1 <= i.hi", [fi.ingest_id])
-        e.execute(f"DROP TABLE {shifts}")
-    quarantine_rejects(fi, table)
+        shift_lines(fi, shifts, txn_id_sql=(lambda line: positional_id_sql(fi, line)) if m.positional_ids else None)
+    quarantine_piece_rejects(fi, table)
+    # Without rates, foreign amounts stay unconverted until `ingest rates`; with rates such rows were bad.
+    unconverted = 0 if rates else int(e.scalar(
+        "SELECT count(*) FROM transactions WHERE ingest_no = ? AND amount_rc IS NULL", [fi.ingest_no]))
     fi.rows_read += good + bad + rejected
     fi.rows_stored += good
     fi.rows_quarantined += bad + rejected

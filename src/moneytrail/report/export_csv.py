@@ -16,7 +16,11 @@ from moneytrail.report.probe import has_table
 from moneytrail.store import Case
 
 TABLES = {
-    "transactions": "SELECT * FROM transactions ORDER BY ts, txn_id",
+    # Rows name their file through the ingest log (migration 6); the export names it on every row again.
+    "transactions": "SELECT t.txn_id, t.ts, t.from_account, t.to_account, t.amount, t.currency, t.amount_paid, "
+                    "t.currency_paid, t.amount_rc, t.channel, t.source_id, l.file AS origin_file, t.origin_line, "
+                    "t.label, t.label_typology, t.reliability, t.credibility, l.ingest_id FROM transactions t "
+                    "LEFT JOIN ingest_log l ON l.ingest_no = t.ingest_no ORDER BY t.ts, t.txn_id",
     "accounts": "SELECT * FROM accounts ORDER BY account_key",
     "statements": "SELECT * FROM statements ORDER BY entity_id, prop, value",
     "events": "SELECT * FROM events ORDER BY event_date, event_id",

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from moneytrail.engine.protocol import EngineError
+
+if TYPE_CHECKING:
+    from moneytrail.engine.duckdb.ranges import ByteRangeFileSystem
 
 
 def _quote_literal(text: str) -> str:
@@ -34,6 +37,7 @@ class DuckDBEngine:
         except duckdb.Error as exc:
             raise EngineError(f"cannot open case store {path}: {exc}") from exc
         self._depth = 0
+        self._ranges: ByteRangeFileSystem | None = None
 
     # -- running SQL -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
@@ -99,32 +103,46 @@ class DuckDBEngine:
     # -- files -------------------------------------------------------------------------------
     def csv_scan_sql(self, path: Path, *, delimiter: str, header: bool, columns: Sequence[str],
                      rejects_table: str) -> str:
+        return self._read_csv_sql(str(path), delimiter=delimiter, header=header, columns=columns,
+                                  rejects_table=rejects_table)
+
+    def csv_range_scan_sql(self, path: Path, start: int, end: int, *, delimiter: str, columns: Sequence[str],
+                           rejects_table: str) -> str:
+        if self._ranges is None:
+            from moneytrail.engine.duckdb.ranges import ByteRangeFileSystem
+            self._ranges = ByteRangeFileSystem()
+            self._con.register_filesystem(self._ranges)
+        # Ranges stay registered for the connection's life: a few bytes each, and a query may still read them.
+        url = self._ranges.add(path, start, end)
+        return self._read_csv_sql(url, delimiter=delimiter, header=False, columns=columns,
+                                  rejects_table=rejects_table)
+
+    def _read_csv_sql(self, location: str, *, delimiter: str, header: bool, columns: Sequence[str],
+                      rejects_table: str) -> str:
         cols = ", ".join(f"{_quote_literal(c)}: 'VARCHAR'" for c in columns)
         return (
-            f"read_csv({_quote_literal(str(path))}, delim={_quote_literal(delimiter)}, "
+            f"read_csv({_quote_literal(location)}, delim={_quote_literal(delimiter)}, "
             f"header={'true' if header else 'false'}, columns={{{cols}}}, quote='\"', escape='\"', "
             f"store_rejects=true, rejects_table={_quote_literal(rejects_table)}, "
             f"rejects_scan={_quote_literal(rejects_table + '_scan')}, parallel=true, "
             "strict_mode=true, null_padding=false, auto_detect=false)"
         )
 
+    def insert(self, sql: str, params: Sequence[Any] | None = None) -> int:
+        return int(self.rows(sql, params)[0][0])
+
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
-        previous = self.scalar("SELECT current_setting('disabled_compression_methods')")
+        previous = self.rows("SELECT current_setting('disabled_compression_methods'), "
+                             "current_setting('preserve_insertion_order')")[0]
         self.execute("SET disabled_compression_methods = 'fsst,dict_fsst'")
+        # Lets a UNION ALL of single-threaded numbered scans run on every core at once.
+        self.execute("SET preserve_insertion_order = false")
         try:
             yield
         finally:
-            self._con.execute(f"SET disabled_compression_methods = {_quote_literal(str(previous or ''))}")
-
-    def row_ordinal_sql(self, table: str) -> str:
-        # rowids count up in insertion order; inside an open transaction they start at a large offset.
-        return f"({table}.rowid - (SELECT min(rowid) FROM {table}) + 1)"
-
-    def keeps_scan_order(self, sql: str) -> bool:
-        # Joins are where order preservation ends: DuckDB even plans an IN list as one (a mark join).
-        plan = "\n".join(str(row[-1]) for row in self.rows(f"EXPLAIN {sql}"))
-        return not any(op in plan.upper() for op in ("JOIN", "CROSS_PRODUCT", "CROSS PRODUCT"))
+            self._con.execute(f"SET disabled_compression_methods = {_quote_literal(str(previous[0] or ''))}")
+            self._con.execute(f"SET preserve_insertion_order = {'true' if previous[1] else 'false'}")
 
     def copy_to_parquet(self, sql: str, path: Path) -> None:
         self.execute(f"COPY ({sql}) TO {_quote_literal(str(path))} (FORMAT PARQUET)")

@@ -1,0 +1,184 @@
+"""One read of a file before it is ingested: its content hash, and where its records lie.
+
+The hash (on a second thread: hashlib lets go of the GIL on large buffers) is what makes re-ingest
+idempotent. The layout says whether every line after the header is exactly one record (no blank line
+between records, no quoted field spanning lines, no bare carriage return) and where lines start near
+regular byte offsets. When it is, a big file can be read as several pieces side by side, each numbering
+its own records, and a record's number plus its piece's first line is its line in the file.
+All counting is vectorised over 4 MB blocks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+_BLOCK = 1 << 22
+_NL, _CR, _QUOTE = ord("\n"), ord("\r"), ord('"')
+# Distance between candidate piece boundaries. Pieces are read one per thread, so several per thread
+# even out their finishing times.
+PIECE_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class LineStart:
+    offset: int  # byte offset of the line's first byte
+    line: int    # 1-based line number (line 1 is the header)
+
+
+@dataclass
+class FileLayout:
+    size: int
+    gzip: bool
+    newlines: int
+    header_end: int = -1          # offset just after the header line's newline
+    last_record_line: int = 0     # last line that is not blank (trailing blank lines are not records)
+    line_per_record: bool = False
+    why_not: str = ""             # why the lines are not one record each
+    starts: list[LineStart] = field(default_factory=list)  # first line start at or after k * PIECE_BYTES
+
+    @property
+    def body_records(self) -> int | None:
+        """Records after the header when every line is one record, else None."""
+        return self.last_record_line - 1 if self.line_per_record else None
+
+    def pieces(self) -> list[tuple[int, int, int]]:
+        """(start, end, first line) of pieces covering the records after the header, split at ``starts``."""
+        if not self.line_per_record or self.header_end < 0 or self.header_end >= self.size:
+            return []
+        cuts = [LineStart(self.header_end, 2)] + [s for s in self.starts if s.offset > self.header_end]
+        ends = [c.offset for c in cuts[1:]] + [self.size]
+        return [(c.offset, end, c.line) for c, end in zip(cuts, ends, strict=True) if end > c.offset]
+
+
+class _Scan:
+    """Running state of the layout scan across blocks."""
+
+    def __init__(self, size: int, piece_bytes: int) -> None:
+        self.layout = FileLayout(size=size, gzip=False, newlines=0)
+        self.piece_bytes = piece_bytes
+        self.next_target = piece_bytes
+        self.quotes_open = 0          # quotes since the last newline
+        self.prev_last = -1           # last byte of the previous block
+        self.line_begin = 0           # offset where the current line began
+        self.first_blank = -1         # offset of the first blank line
+        self.last_content = -1        # offset of the last byte that is neither CR nor LF
+        self.newlines_after_content = 0
+        self.lone_cr = False
+        self.odd_quotes_line = False
+
+    def feed(self, block: np.ndarray, at: int) -> None:
+        nl = np.flatnonzero(block == _NL)
+        last = _last_content(block)
+        if last >= 0:
+            self.last_content = at + last
+            self.newlines_after_content = int(nl.size - np.searchsorted(nl, last))
+        else:
+            self.newlines_after_content += int(nl.size)
+        if np.count_nonzero(block == _CR):
+            self._check_cr(block)
+        elif self.prev_last == _CR and block[0] != _NL:
+            self.lone_cr = True
+        n_quotes = int(np.count_nonzero(block == _QUOTE))
+        quotes = np.flatnonzero(block == _QUOTE) if n_quotes else np.empty(0, dtype=np.int64)
+        if nl.size:
+            if self.layout.header_end < 0:
+                self.layout.header_end = at + int(nl[0]) + 1
+            if n_quotes or self.quotes_open:
+                # Quotes per line: an odd count means a quoted field runs on to the next line.
+                per_line = np.diff(np.concatenate(([0], np.searchsorted(quotes, nl))))
+                per_line[0] += self.quotes_open
+                if np.any(per_line % 2):
+                    self.odd_quotes_line = True
+                self.quotes_open = int(quotes.size - np.searchsorted(quotes, nl[-1]))
+            self._check_blank(block, nl, at)
+            self.line_begin = at + int(nl[-1]) + 1
+            self._note_starts(nl, at)
+        else:
+            self.quotes_open += n_quotes
+        self.layout.newlines += int(nl.size)
+        self.prev_last = int(block[-1])
+
+    def _check_cr(self, block: np.ndarray) -> None:
+        """A CR not followed by LF ends a record for DuckDB but not a line here."""
+        cr = np.flatnonzero(block == _CR)
+        if self.prev_last == _CR and block[0] != _NL:
+            self.lone_cr = True
+        inner = cr[cr < block.size - 1]  # a CR at the block's end is checked with the next block
+        if inner.size and np.any(block[inner + 1] != _NL):
+            self.lone_cr = True
+
+    def _check_blank(self, block: np.ndarray, nl: np.ndarray, at: int) -> None:
+        if self.first_blank >= 0:
+            return
+        begins = np.concatenate(([self.line_begin - at], nl[:-1] + 1))
+        length = nl - begins
+        before = np.where(nl > 0, block[np.maximum(nl - 1, 0)], self.prev_last)  # the byte before each LF
+        blank = (length == 0) | ((length == 1) & (before == _CR))
+        if np.any(blank):
+            self.first_blank = at + int(begins[int(np.argmax(blank))])
+
+    def _note_starts(self, nl: np.ndarray, at: int) -> None:
+        end = at + int(nl[-1]) + 1
+        while self.next_target <= end - 1:
+            i = int(np.searchsorted(nl, self.next_target - 1 - at))
+            offset = at + int(nl[i]) + 1
+            if offset < self.layout.size:
+                # The line after the (newlines before this block + i + 1)-th newline.
+                self.layout.starts.append(LineStart(offset, self.layout.newlines + i + 2))
+            self.next_target = max(self.next_target + self.piece_bytes, offset + 1)
+
+    def finish(self) -> FileLayout:
+        lay = self.layout
+        # Lines up to the last one with content are records; blank lines after it are not.
+        lay.last_record_line = 0 if self.last_content < 0 else 1 + lay.newlines - self.newlines_after_content
+        reasons = []
+        if 0 <= self.first_blank < self.last_content:
+            reasons.append("a blank line between records")
+        if self.odd_quotes_line or self.quotes_open % 2:
+            reasons.append("a quoted field that spans lines")
+        if self.lone_cr or self.prev_last == _CR:
+            reasons.append("a carriage return without a line feed")
+        lay.why_not = "; ".join(reasons)
+        lay.line_per_record = not reasons and lay.header_end >= 0
+        return lay
+
+
+def _last_content(block: np.ndarray) -> int:
+    """Index of the block's last byte that is neither CR nor LF, or -1."""
+    tail = bytes(block[-64:])
+    kept = len(tail.rstrip(b"\r\n"))
+    if kept:
+        return block.size - len(tail) + kept - 1
+    mask = (block != _NL) & (block != _CR)
+    if not mask.any():
+        return -1
+    return int(block.size - 1 - np.argmax(mask[::-1]))
+
+
+def read_layout(path: Path, piece_bytes: int | None = None) -> tuple[str, FileLayout]:
+    """The file's SHA-1 and its layout, from one read."""
+    digest = hashlib.sha1()
+    size = path.stat().st_size
+    scan = _Scan(size, piece_bytes or PIECE_BYTES)
+    with path.open("rb") as fh, ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[None] | None = None
+        at = 0
+        while chunk := fh.read(_BLOCK):
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(digest.update, chunk)
+            if at == 0 and chunk[:2] == b"\x1f\x8b":
+                scan.layout.gzip = True
+            if not scan.layout.gzip:
+                scan.feed(np.frombuffer(chunk, dtype=np.uint8), at)
+            at += len(chunk)
+        if pending is not None:
+            pending.result()
+    if scan.layout.gzip:
+        return digest.hexdigest(), FileLayout(size=size, gzip=True, newlines=-1, why_not="gzip")
+    return digest.hexdigest(), scan.finish()

@@ -1,0 +1,57 @@
+"""The file layout read before an ingest: is every line one record, and where may the file be cut."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moneytrail.ingest.layout import read_layout
+
+
+@pytest.mark.parametrize(("body", "per_record", "why_not", "records"), [
+    (b"h\n1\n2\n", True, "", 2),
+    (b"h\n1\n2", True, "", 2),                          # no newline at the end
+    (b"h\n1\n2\n\n\n", True, "", 2),                    # blank lines after the last record are not records
+    (b"h\r\n1\r\n2\r\n\r\n", True, "", 2),
+    (b'h\n"a,b",1\n"x""y",2\n', True, "", 2),           # quotes, none spanning lines
+    (b"h\n1\n\n2\n", False, "a blank line between records", None),
+    (b"h\r\n1\r\n\r\n2\r\n", False, "a blank line between records", None),
+    (b'h\n"a\nb",1\n2\n', False, "a quoted field that spans lines", None),
+    (b"h\n1\r2\n", False, "a carriage return without a line feed", None),
+])
+def test_layout_says_whether_each_line_is_one_record(tmp_path: Path, body: bytes, per_record: bool, why_not: str,
+                                                     records: int | None) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(body)
+    digest, layout = read_layout(path, piece_bytes=2)
+    assert digest == hashlib.sha1(body).hexdigest()
+    assert (layout.line_per_record, layout.why_not, layout.body_records) == (per_record, why_not, records)
+    assert layout.pieces() if per_record else layout.pieces() == []
+
+
+def test_pieces_start_on_lines_and_cover_the_body_once(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    lines = [b"header,x"] + [b"," * int(n) + b"v" * int(m) for n, m in zip(rng.integers(0, 5, 60_000),
+                                                                           rng.integers(1, 300, 60_000), strict=True)]
+    body = b"\n".join(lines) + b"\n"
+    path = tmp_path / "f.csv"
+    path.write_bytes(body)
+    # Blocks are 4 MB; pieces of about 64 kB make boundaries fall inside blocks and on block edges.
+    _, layout = read_layout(path, piece_bytes=65_536)
+    pieces = layout.pieces()
+    assert len(pieces) > 100 and pieces[0][0] == len(lines[0]) + 1 and pieces[-1][1] == len(body)
+    for (start, end, first_line), nxt in zip(pieces, [*pieces[1:], (len(body), 0, 0)], strict=True):
+        assert end == nxt[0] and body[start - 1:start] == b"\n"
+        assert body[:start].count(b"\n") + 1 == first_line
+    assert layout.newlines == len(lines) and layout.body_records == len(lines) - 1
+
+
+def test_gzip_is_read_as_one_piece(tmp_path: Path) -> None:
+    import gzip
+    path = tmp_path / "f.csv.gz"
+    path.write_bytes(gzip.compress(b"h\n1\n2\n"))
+    _, layout = read_layout(path, piece_bytes=2)
+    assert layout.gzip and not layout.line_per_record and layout.pieces() == []
