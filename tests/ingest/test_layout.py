@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,9 @@ def test_layout_says_whether_each_line_is_one_record(tmp_path: Path, body: bytes
     assert layout.pieces() if per_record else layout.pieces() == []
 
 
-def test_pieces_start_on_lines_and_cover_the_body_once(tmp_path: Path) -> None:
+def test_pieces_start_on_lines_and_cover_the_body_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moneytrail.ingest import layout as layout_module
+    monkeypatch.setattr(layout_module, "MAX_PIECES", 10_000)
     rng = np.random.default_rng(2)
     lines = [b"header,x"] + [b"," * int(n) + b"v" * int(m) for n, m in zip(rng.integers(0, 5, 60_000),
                                                                            rng.integers(1, 300, 60_000), strict=True)]
@@ -55,3 +58,16 @@ def test_gzip_is_read_as_one_piece(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b"h\n1\n2\n"))
     _, layout = read_layout(path, piece_bytes=2)
     assert layout.gzip and not layout.line_per_record and layout.pieces() == []
+
+
+def test_a_very_large_file_is_cut_into_at_most_max_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moneytrail.ingest import layout as layout_module
+    monkeypatch.setattr(layout_module, "MAX_PIECES", 5)
+    body = b"h\n" + b"".join(b"%06d\n" % i for i in range(10_000))
+    path = tmp_path / "f.csv"
+    path.write_bytes(body)
+    _, layout = read_layout(path, piece_bytes=1_000)
+    pieces = layout.pieces()
+    assert len(layout.starts) > 50 and 2 <= len(pieces) <= 5
+    assert pieces[0][0] == 2 and pieces[-1][1] == len(body)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(pieces))

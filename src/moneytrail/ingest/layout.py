@@ -22,6 +22,8 @@ _NL, _CR, _QUOTE = ord("\n"), ord("\r"), ord('"')
 # Distance between candidate piece boundaries. Pieces are read one per thread, so several per thread
 # even out their finishing times.
 PIECE_BYTES = 64 << 20
+# At most this many pieces (so a very large file is not one statement of thousands of scans).
+MAX_PIECES = 64
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,11 @@ class FileLayout:
         """(start, end, first line) of pieces covering the records after the header, split at ``starts``."""
         if not self.line_per_record or self.header_end < 0 or self.header_end >= self.size:
             return []
-        cuts = [LineStart(self.header_end, 2)] + [s for s in self.starts if s.offset > self.header_end]
+        starts = [s for s in self.starts if s.offset > self.header_end]
+        if len(starts) >= MAX_PIECES:
+            step = -(-(len(starts) + 1) // MAX_PIECES)  # keep every step-th start
+            starts = starts[step - 1::step]
+        cuts = [LineStart(self.header_end, 2), *starts]
         ends = [c.offset for c in cuts[1:]] + [self.size]
         return [(c.offset, end, c.line) for c, end in zip(cuts, ends, strict=True) if end > c.offset]
 

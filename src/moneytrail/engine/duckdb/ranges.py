@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,9 @@ class _RangeReader(io.RawIOBase):
 
     def __init__(self, path: Path, start: int, end: int) -> None:
         super().__init__()
-        self._fd = os.open(path, os.O_RDONLY)
+        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         self._start, self._size, self._pos = start, end - start, 0
+        self._lock = threading.Lock()
 
     def readable(self) -> bool:
         return True
@@ -46,7 +48,15 @@ class _RangeReader(io.RawIOBase):
         n = min(len(buffer), self._size - self._pos)
         if n <= 0:
             return 0
-        got = os.preadv(self._fd, [memoryview(buffer)[:n]], self._start + self._pos)
+        target = memoryview(buffer)[:n]
+        if hasattr(os, "preadv"):  # reads at an offset, whatever else uses the descriptor
+            got = os.preadv(self._fd, [target], self._start + self._pos)
+        else:  # macOS, Windows: seek and read under a lock
+            with self._lock:
+                os.lseek(self._fd, self._start + self._pos, os.SEEK_SET)
+                data = os.read(self._fd, n)
+            got = len(data)
+            target[:got] = data
         self._pos += got
         return got
 
