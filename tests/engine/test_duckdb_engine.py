@@ -76,3 +76,16 @@ def test_insert_returns_the_rows_it_stored_and_bulk_load_restores_settings() -> 
         assert engine.scalar("SELECT current_setting('preserve_insertion_order')") is False
     assert engine.rows("SELECT current_setting('preserve_insertion_order')") == before
     engine.close()
+
+
+def test_joins_as_written_is_scoped_and_restored_after_a_failed_transaction(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "e.duckdb")
+    setting = "SELECT current_setting('disabled_optimizers')"
+    before = engine.scalar(setting)
+    with engine.joins_as_written():
+        assert "build_side_probe_side" in engine.scalar(setting)
+    assert engine.scalar(setting) == before
+    with pytest.raises(EngineError), engine.bulk_load(), engine.transaction(), engine.joins_as_written():
+        engine.execute("SELECT * FROM no_such_table")  # aborts the transaction: SET cannot run inside it
+    assert engine.scalar(setting) == before
+    engine.close()

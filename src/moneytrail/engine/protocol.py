@@ -64,6 +64,10 @@ class Engine(Protocol):
     def insert(self, sql: str, params: Sequence[Any] | None = None) -> int:
         """Run an INSERT; returns the number of rows it inserted."""
 
+    def joins_as_written(self) -> AbstractContextManager[None]:
+        """Inside, a hash join builds on the side the SQL puts on the right (for a small lookup table joined
+        to a file scan whose size the engine cannot estimate); the setting is restored after."""
+
     def copy_to_parquet(self, sql: str, path: Path) -> None: ...
 
     def bulk_load(self) -> AbstractContextManager[None]:

@@ -154,7 +154,7 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     table = "_txn_csv"
     ps = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="")
     parse = build(ps.columns, ps.raw, join_rates=rates, with_raw=False)
-    with reading(fi):
+    with reading(fi), e.joins_as_written():
         good = e.insert(f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
                         f"{positional_id_sql(fi, '_k + 1')}), ts, from_account, to_account, amount, currency, "
                         f"amount_paid, currency_paid, amount_rc, channel, coalesce(source_ref, ?), _k + 1, label, "
@@ -164,7 +164,7 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     bad = 0
     if good + rejected != _body_records(fi):
         again = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="2")
-        with reading(fi):
+        with reading(fi), e.joins_as_written():
             bad = e.insert("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, "
                            f"_reason FROM ({build(again.columns, again.raw, join_rates=rates)}) s "
                            "WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,16 +133,31 @@ class DuckDBEngine:
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
-        previous = self.rows("SELECT current_setting('disabled_compression_methods'), "
-                             "current_setting('preserve_insertion_order')")[0]
+        names = ("disabled_compression_methods", "preserve_insertion_order", "disabled_optimizers")
+        previous = self.rows(f"SELECT {', '.join(f'current_setting({_quote_literal(n)})' for n in names)}")[0]
         self.execute("SET disabled_compression_methods = 'fsst,dict_fsst'")
         # Lets a UNION ALL of single-threaded numbered scans run on every core at once.
         self.execute("SET preserve_insertion_order = false")
         try:
             yield
         finally:
+            # Restored here too: a statement that failed inside a transaction leaves it unable to run SET.
             self._con.execute(f"SET disabled_compression_methods = {_quote_literal(str(previous[0] or ''))}")
             self._con.execute(f"SET preserve_insertion_order = {'true' if previous[1] else 'false'}")
+            self._con.execute(f"SET disabled_optimizers = {_quote_literal(str(previous[2] or ''))}")
+
+    @contextmanager
+    def joins_as_written(self) -> Iterator[None]:
+        # DuckDB puts the side it estimates smaller on the build side of a hash join; it cannot estimate a
+        # CSV scan, and once built a hash table of 5M parsed rows to probe a few thousand rates with.
+        previous = str(self.scalar("SELECT current_setting('disabled_optimizers')") or "")
+        wanted = ",".join(filter(None, [previous, "build_side_probe_side"]))
+        self.execute(f"SET disabled_optimizers = {_quote_literal(wanted)}")
+        try:
+            yield
+        finally:
+            with suppress(duckdb.Error):  # an aborted transaction refuses SET; bulk_load restores it then
+                self._con.execute(f"SET disabled_optimizers = {_quote_literal(previous)}")
 
     def copy_to_parquet(self, sql: str, path: Path) -> None:
         self.execute(f"COPY ({sql}) TO {_quote_literal(str(path))} (FORMAT PARQUET)")
