@@ -53,8 +53,8 @@ def dev_mix(case: Case, pattern_files: list[Path], rows: int, seed: int = 7) -> 
     """Patterns plus a random September-2022 background in which the pattern accounts also trade."""
     rng = np.random.default_rng(seed)
     cols: dict[str, list[Any]] = {k: [] for k in ("txn_id", "ts", "from_account", "to_account", "amount",
-                                                  "currency", "amount_rc", "source_id", "origin_file",
-                                                  "origin_line", "label")}
+                                                  "currency", "amount_rc", "source_id", "origin_line",
+                                                  "label")}
     accounts: set[str] = set()
     for path in pattern_files:
         for a in parse_patterns(path):
@@ -62,7 +62,7 @@ def dev_mix(case: Case, pattern_files: list[Path], rows: int, seed: int = 7) -> 
                 for k, v in (("txn_id", f"{path.stem}:{r.line}"), ("ts", r.ts), ("from_account", r.from_account),
                              ("to_account", r.to_account), ("amount", r.amount), ("currency", r.currency),
                              ("amount_rc", r.amount / DEV_RATES[r.currency]), ("source_id", path.stem),
-                             ("origin_file", path.name), ("origin_line", r.line), ("label", 1)):
+                             ("origin_line", r.line), ("label", 1)):
                     cols[k].append(v)
                 accounts.update((r.from_account, r.to_account))
     insert_table(case, pa.table(cols))
@@ -80,7 +80,7 @@ def dev_mix(case: Case, pattern_files: list[Path], rows: int, seed: int = 7) -> 
             "ts": pa.array(np.datetime64(start) + seconds.astype("timedelta64[s]")),
             "from_account": pa.array(src), "to_account": pa.array(dst), "amount": pa.array(amount),
             "currency": pa.array(np.full(n, "US Dollar")), "amount_rc": pa.array(amount),
-            "source_id": pa.array(np.full(n, "background")), "origin_file": pa.array(np.full(n, "background")),
+            "source_id": pa.array(np.full(n, "background")),
             "origin_line": pa.array(np.arange(offset, offset + n)), "label": pa.array(np.zeros(n, dtype=np.int32))}))
 
 
@@ -178,7 +178,7 @@ def load_amlsim_dev(case: Case, folder: Path) -> None:
         "from_account": pa.array(np.char.add("amlsim:", t["sourceNodeId"].to_numpy().astype(str))),
         "to_account": pa.array(np.char.add("amlsim:", t["targetNodeId"].to_numpy().astype(str))),
         "amount": pa.array(amount), "currency": pa.array(np.full(n, "USD")), "amount_rc": pa.array(amount),
-        "source_id": pa.array(np.full(n, folder.name)), "origin_file": pa.array(np.full(n, "transactions.csv")),
+        "source_id": pa.array(np.full(n, folder.name)),
         "origin_line": pa.array(np.arange(2, n + 2))}))
 
 
