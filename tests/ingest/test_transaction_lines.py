@@ -135,3 +135,21 @@ def test_a_quoted_field_across_lines_reads_the_file_as_one_piece(tmp_path: Path,
     assert result.rows_stored == rows and "pieces" not in result.details
     # Lines count records here, as the reader's rejects do: record 6 holds the newline.
     assert stored[6] == float(lines[5].split(",")[5]) and stored[rows + 1] == float(lines[-1].split(",")[5])
+
+
+def test_crlf_and_quoted_fields_are_read_in_pieces_too(tmp_path: Path, small_pieces: None) -> None:
+    rows = 60_000
+    data = tmp_path / "HI-Crlf_Trans.csv"
+    write_amlworld(data, rows, seed=4)
+    lines = data.read_text().splitlines()
+    quoted = set(range(1, rows + 1, 7))  # every 7th record has a quoted channel with a comma in it
+    for i in quoted:
+        lines[i] = lines[i].replace(",ACH,", ',"Wire, ""intl""",')
+    data.write_bytes("\r\n".join(lines).encode() + b"\r\n")
+    with Case.create(tmp_path / "case") as case:
+        result = ingest_transactions(case, data, preset="amlworld")
+        stored = case.engine.query("SELECT origin_line, amount, channel FROM transactions").to_pydict()
+    assert result.details["pieces"] >= 5 and result.rows_stored == rows and result.rows_quarantined == 0
+    for n, amount, channel in zip(stored["origin_line"], stored["amount"], stored["channel"], strict=True):
+        assert float(lines[n - 1].split(",")[5]) == amount
+        assert channel == ('Wire, "intl"' if n - 1 in quoted else "ACH"), (n, channel)
