@@ -29,7 +29,8 @@ def test_layout_says_whether_each_line_is_one_record(tmp_path: Path, body: bytes
     path.write_bytes(body)
     digest, layout = read_layout(path, piece_bytes=2)
     assert digest == hashlib.sha1(body).hexdigest()
-    assert (layout.line_per_record, layout.why_not, layout.body_records) == (per_record, why_not, records)
+    body_records = layout.body_lines if layout.line_per_record else None
+    assert (layout.line_per_record, layout.why_not, body_records) == (per_record, why_not, records)
     assert layout.pieces() if per_record else layout.pieces() == []
 
 
@@ -49,7 +50,7 @@ def test_pieces_start_on_lines_and_cover_the_body_once(tmp_path: Path, monkeypat
     for (start, end, first_line), nxt in zip(pieces, [*pieces[1:], (len(body), 0, 0)], strict=True):
         assert end == nxt[0] and body[start - 1:start] == b"\n"
         assert body[:start].count(b"\n") + 1 == first_line
-    assert layout.newlines == len(lines) and layout.body_records == len(lines) - 1
+    assert layout.newlines == len(lines) and layout.line_per_record and layout.body_lines == len(lines) - 1
 
 
 def test_gzip_is_read_as_one_piece(tmp_path: Path) -> None:

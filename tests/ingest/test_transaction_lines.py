@@ -1,7 +1,7 @@
 """Line numbers of a large file read as pieces side by side: every stored row must name the line it came from.
 
 Big files are cut at line starts into pieces, each numbered by its own single-threaded scan, all running at
-once (``ingest.pieces``); a row's line is its ordinal plus its piece's first line, moved down by the
+once (``ingest.csvfile``); a row's line is its ordinal plus its piece's first line, moved down by the
 rejected records before it. The end-to-end checks run with small pieces, so a modest file has many.
 """
 
@@ -153,3 +153,26 @@ def test_crlf_and_quoted_fields_are_read_in_pieces_too(tmp_path: Path, small_pie
     for n, amount, channel in zip(stored["origin_line"], stored["amount"], stored["channel"], strict=True):
         assert float(lines[n - 1].split(",")[5]) == amount
         assert channel == ('Wire, "intl"' if n - 1 in quoted else "ACH"), (n, channel)
+
+
+def test_staged_csv_ingests_read_in_pieces_keep_every_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``stage_csv`` (rates, events, accounts, AMLSim labels) reads big files in pieces too."""
+    monkeypatch.setattr(layout, "PIECE_BYTES", 4096)
+    codes = [f"{chr(65 + i // 100)}{i % 100:02d}" for i in range(2_000)]  # one made-up code per line
+    lines = ["currency,valid_from,valid_to,rate"] + [f"{c},2022-01-01,2022-01-02,{1 + i / 1000}"
+                                                     for i, c in enumerate(codes)]
+    spoiled = {n: ("ragged" if n % 2 else "rate") for n in range(37, len(lines) + 1, 97)}
+    for n, kind in spoiled.items():
+        lines[n - 1] = lines[n - 1].rsplit(",", 1)[0] if kind == "ragged" else lines[n - 1].rsplit(",", 1)[0] + ",x"
+    path = tmp_path / "rates.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with Case.create(tmp_path / "case") as case:
+        result = ingest_rates(case, path)
+        stored = case.engine.rows("SELECT origin_line, currency, rate FROM rates")
+        bad = dict(case.engine.rows("SELECT line, reason FROM quarantine"))
+    assert result.details["pieces"] >= 10 and result.rows_read == len(lines) - 1 and result.reconciles
+    assert sorted(bad) == sorted(spoiled)
+    assert all(bad[n].startswith("unparseable rate 'x'") for n, k in spoiled.items() if k == "rate")
+    assert len(stored) == len(lines) - 1 - len(spoiled)
+    for line, currency, rate in stored:
+        assert lines[line - 1] == f"{currency},2022-01-01,2022-01-02,{rate}"

@@ -1,13 +1,17 @@
-"""Reading CSV files set-wise through the engine, with line numbers and structural rejects.
+"""Reading CSV files set-wise through the engine, with the line of every record and structural rejects.
 
 The header is read here (so a wrong delimiter or a missing column is a clear error naming line 1); the
 body is scanned by the engine with every column as text. Lines the reader cannot split (too few or too
 many fields, invalid UTF-8) land in the engine's rejects table and are quarantined with their line.
 
-Line numbers: the engine's CSV scan keeps file order, so ``row_number() OVER ()`` is the ordinal of a
-good record; the rejects table gives the record line of each bad one, and a good record's line is its
-ordinal plus the header plus the rejected records before it. Line numbers count records, as the
-engine's rejects do: a blank line or a newline inside a quoted field is not counted.
+Line numbers: an engine numbers records in file order only in a single-threaded scan. When every line after
+the header is exactly one record (``ingest.layout``), the file is cut at line starts into pieces; each
+piece is its own single-threaded numbered scan, and all run at once, so a big file is still read on every
+core. A record's provisional line is its ordinal in its piece plus the piece's base (the line before its
+first). Otherwise (gzip, a quoted field spanning lines, a blank line between records) the file is one
+piece and lines count records, as the engine's rejects do: a blank line or a newline inside a quoted field
+is not counted. Every good record after a rejected one in the same piece sits one line further down than
+its ordinal says: ``collect_rejects`` turns rejects into (lo, hi, shift) intervals of provisional lines.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import csv
 import gzip
 import io
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,47 +96,75 @@ def gzip_truncation_line(path: Path) -> int:
 
 @dataclass(frozen=True)
 class Staged:
-    table: str          # temp table: _k (good-record ordinal) and the typed columns
+    table: str          # temp table: _k (_k + 1 = provisional line) and the typed columns
     columns: list[str]  # header names
     rows: int           # good records (parsed into the table)
     rejected: int       # structurally broken records, already quarantined
-    shifts: str | None  # temp table of (lo, hi, shift) when rejects moved line numbers
+    shifts: str | None  # temp table of (lo, hi, shift) of provisional lines, when rejects moved lines
 
     def from_sql(self) -> str:
         """The staged rows with their line number ``_line``."""
         if self.shifts is None:
             return f"(SELECT s.*, s._k + 1 AS _line FROM {self.table} s)"
         return (f"(SELECT s.*, s._k + 1 + coalesce(i.shift, 0) AS _line FROM {self.table} s "
-                f"LEFT JOIN {self.shifts} i ON s._k > i.lo AND s._k <= i.hi)")
+                f"LEFT JOIN {self.shifts} i ON s._k + 1 > i.lo AND s._k + 1 <= i.hi)")
 
     def drop_sql(self) -> list[str]:
         return [f"DROP TABLE IF EXISTS {t}" for t in (self.table, self.shifts) if t]
 
 
+_NO_END = 9223372036854775806
+
+
 @dataclass(frozen=True)
-class CsvScan:
-    """A CSV file as a relation ``raw`` of text columns ``c0..cN`` plus ``_k`` (good-record ordinal)."""
+class Piece:
+    scan: str           # FROM-clause read of the piece (all-text columns c0..cN)
+    rejects: str        # the engine's rejects table for it, filled once the scan has run
+    base: int           # provisional line of a record = its ordinal in the piece + base
+    reject_offset: int  # the engine's reject line + reject_offset = the line in the file
 
+
+@dataclass(frozen=True)
+class PieceScan:
     columns: dict[str, str]  # header name -> raw column
-    raw: str
-    rejects: str             # the engine's rejects table, filled once the scan has run
-    scan: str = ""           # the bare scan (no ordinal), for callers that number rows another way
+    pieces: list[Piece]
+
+    @property
+    def raw(self) -> str:
+        """The records as relation ``raw``: text columns plus ``_k``, where ``_k + 1`` is the line."""
+        parts = [f"SELECT row_number() OVER () + {p.base - 1} AS _k, * FROM {p.scan}" for p in self.pieces]
+        return f"({' UNION ALL '.join(parts)}) raw"
 
 
-def csv_scan(fi: FileIngest, *, delimiter: str, required: list[str], rejects: str) -> CsvScan:
+def piece_scan(fi: FileIngest, *, delimiter: str, required: list[str], tag: str) -> PieceScan:
     engine = fi.case.engine
     names = read_header(fi.path, delimiter, required)
     positional = [f"c{i}" for i in range(len(names))]
-    engine.execute(f"DROP TABLE IF EXISTS {rejects}")
-    scan = engine.csv_scan_sql(fi.path, delimiter=delimiter, header=True, columns=positional, rejects_table=rejects)
-    return CsvScan(dict(zip(names, positional, strict=True)), f"(SELECT row_number() OVER () AS _k, * FROM {scan}) raw",
-                   rejects, scan)
+    ranges = fi.layout.pieces() if fi.layout is not None else []
+    prefix = f"_rej{tag}_{fi.ingest_id[:12]}"
+    if len(ranges) <= 1:
+        if fi.layout is not None and fi.layout.why_not:
+            fi.details["read_as_one_piece"] = fi.layout.why_not
+        engine.execute(f"DROP TABLE IF EXISTS {prefix}_0")
+        scan = engine.csv_scan_sql(fi.path, delimiter=delimiter, header=True, columns=positional,
+                                   rejects_table=f"{prefix}_0")
+        pieces = [Piece(scan, f"{prefix}_0", base=1, reject_offset=0)]
+    else:
+        pieces = []
+        for i, (start, end, first_line) in enumerate(ranges):
+            engine.execute(f"DROP TABLE IF EXISTS {prefix}_{i}")
+            scan = engine.csv_range_scan_sql(fi.path, start, end, delimiter=delimiter, columns=positional,
+                                             rejects_table=f"{prefix}_{i}")
+            pieces.append(Piece(scan, f"{prefix}_{i}", base=first_line - 1, reject_offset=first_line - 1))
+        fi.details["pieces"] = len(pieces)
+    return PieceScan(dict(zip(names, positional, strict=True)), pieces)
 
 
-def run_scan(fi: FileIngest, sql: str, params: list[object] | None = None) -> None:
-    """Run a statement that scans the file; reading errors become IngestErrors naming the file."""
+@contextmanager
+def reading(fi: FileIngest) -> Iterator[None]:
+    """Reading errors of statements that scan the file become IngestErrors naming the file."""
     try:
-        fi.case.engine.execute(sql, params)
+        yield
     except EngineError as exc:
         message = str(exc).split("\n-- while running", 1)[0]
         if "gzip" in message.lower():
@@ -140,27 +173,54 @@ def run_scan(fi: FileIngest, sql: str, params: list[object] | None = None) -> No
         raise IngestError(f"{fi.path}: cannot read as CSV: {message}") from exc
 
 
-def collect_rejects(fi: FileIngest, scan: CsvScan, table: str) -> tuple[int, str | None]:
-    """Turn the scan's rejects into ``{table}_rej`` (line, raw, reason) and, when there are any, a
-    ``{table}_shifts`` table (lo, hi, shift): good ordinals in (lo, hi] come after ``shift`` rejected
-    records, so their line is ``_k + 1 + shift``. Returns (rejected records, shifts table or None)."""
+def drop_rejects(fi: FileIngest, ps: PieceScan) -> None:
+    for p in ps.pieces:
+        for t in (p.rejects, p.rejects + "_scan"):
+            fi.case.engine.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def collect_rejects(fi: FileIngest, ps: PieceScan, table: str) -> tuple[int, str | None]:
+    """The scans' rejects as ``{table}_rej`` (line, raw, reason), one row per rejected record, and, when
+    there are any, a ``{table}_shifts`` table (lo, hi, shift): stored rows whose provisional line is in
+    (lo, hi] belong ``shift`` lines further down. Returns (rejected records, shifts table or None)."""
     engine = fi.case.engine
+    bounds = [p.base for p in ps.pieces[1:]] + [_NO_END]
+    pieces = ", ".join(f"({i}, {p.base}, {p.reject_offset}, {nxt})"
+                       for i, (p, nxt) in enumerate(zip(ps.pieces, bounds, strict=True)))
+    rejects = " UNION ALL ".join(f"SELECT {i} AS piece, line, csv_line, error_type, error_message FROM {p.rejects}"
+                                 for i, p in enumerate(ps.pieces))
     rej = f"{table}_rej"
-    # One row per rejected record (a record may have several errors); good_before = good records before it.
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {rej} AS SELECT line, raw, reason, "
-                   f"line - 2 - (row_number() OVER (ORDER BY line) - 1) AS good_before FROM ("
-                   f"SELECT line, min(csv_line) AS raw, min(error_type || ': ' || error_message) AS reason "
-                   f"FROM {scan.rejects} GROUP BY line) r")
-    for t in (scan.rejects, scan.rejects + "_scan"):
-        engine.execute(f"DROP TABLE IF EXISTS {t}")
+    # good_before: good records of the piece before this one (its ordinal in the piece minus earlier rejects).
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {rej} AS SELECT piece, base, next_base, line, raw, reason, "
+        f"line - base - 1 - (row_number() OVER (PARTITION BY piece ORDER BY line) - 1) AS good_before FROM ("
+        f"SELECT r.piece, p.base, p.next_base, r.line + p.reject_offset AS line, min(r.csv_line) AS raw, "
+        f"min(r.error_type || ': ' || r.error_message) AS reason FROM ({rejects}) r "
+        f"JOIN (VALUES {pieces}) p(piece, base, reject_offset, next_base) ON p.piece = r.piece "
+        f"GROUP BY r.piece, p.base, p.next_base, r.line + p.reject_offset) g")
+    drop_rejects(fi, ps)
     rejected = int(engine.scalar(f"SELECT count(*) FROM {rej}"))
     if not rejected:
         return 0, None
     shifts = f"{table}_shifts"
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {shifts} AS SELECT good_before AS lo, "
-                   f"coalesce(lead(good_before) OVER (ORDER BY line), 9223372036854775806) AS hi, "
-                   f"row_number() OVER (ORDER BY line) AS shift FROM {rej}")
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {shifts} AS SELECT base + good_before AS lo, "
+        f"coalesce(base + lead(good_before) OVER (PARTITION BY piece ORDER BY line), next_base) AS hi, "
+        f"row_number() OVER (PARTITION BY piece ORDER BY line) AS shift FROM {rej}")
     return rejected, shifts
+
+
+def shift_lines(fi: FileIngest, shifts: str, *, txn_id_sql: Callable[[str], str] | None = None) -> None:
+    """Move this ingest's stored and quarantined rows to their real lines; ``txn_id_sql`` (given the line
+    expression) rebuilds ids that were made from the line."""
+    engine = fi.case.engine
+    for tbl, col, key, value in (("transactions", "origin_line", "ingest_no", fi.ingest_no),
+                                 ("quarantine", "line", "ingest_id", fi.ingest_id)):
+        new_id = (f", txn_id = {txn_id_sql(f'{tbl}.{col} + i.shift')}"
+                  if txn_id_sql is not None and tbl == "transactions" else "")
+        engine.execute(f"UPDATE {tbl} SET {col} = {tbl}.{col} + i.shift{new_id} FROM {shifts} i "
+                       f"WHERE {tbl}.{key} = ? AND {tbl}.{col} > i.lo AND {tbl}.{col} <= i.hi", [value])
+    engine.execute(f"DROP TABLE {shifts}")
 
 
 def quarantine_rejects(fi: FileIngest, table: str) -> None:
@@ -172,16 +232,18 @@ def quarantine_rejects(fi: FileIngest, table: str) -> None:
 def stage_csv(fi: FileIngest, *, delimiter: str, required: list[str], build: Callable[[dict[str, str], str], str],
               table: str = "_ingest_stage") -> Staged:
     """Scan the file into temp table ``table`` = ``build(columns, raw)``: ``raw`` is a relation of the file's
-    text columns plus ``_k`` (the good-record ordinal), ``columns`` maps header names to its columns, and
-    the query must keep ``_k``. Rejected records are quarantined with their line."""
+    text columns plus ``_k`` (``_k + 1`` is the record's provisional line, see ``PieceScan.raw``), ``columns``
+    maps header names to its columns, and the query must keep ``_k``. Rejected records are quarantined with
+    their line."""
     engine = fi.case.engine
-    scan = csv_scan(fi, delimiter=delimiter, required=required, rejects=f"_rejects_{fi.ingest_id[:12]}")
+    ps = piece_scan(fi, delimiter=delimiter, required=required, tag="")
     engine.execute(f"DROP TABLE IF EXISTS {table}")
-    run_scan(fi, f"CREATE TEMP TABLE {table} AS {build(scan.columns, scan.raw)}")
-    rejected, shifts = collect_rejects(fi, scan, table)
+    with reading(fi):
+        engine.execute(f"CREATE TEMP TABLE {table} AS {build(ps.columns, ps.raw)}")
+    rejected, shifts = collect_rejects(fi, ps, table)
     quarantine_rejects(fi, table)
     rows = int(engine.scalar(f"SELECT count(*) FROM {table}"))
-    return Staged(table=table, columns=list(scan.columns), rows=rows, rejected=rejected, shifts=shifts)
+    return Staged(table=table, columns=list(ps.columns), rows=rows, rejected=rejected, shifts=shifts)
 
 
 def settle_staged(fi: FileIngest, staged: Staged) -> None:

@@ -44,9 +44,10 @@ class FileLayout:
     starts: list[LineStart] = field(default_factory=list)  # first line start at or after k * PIECE_BYTES
 
     @property
-    def body_records(self) -> int | None:
-        """Records after the header when every line is one record, else None."""
-        return self.last_record_line - 1 if self.line_per_record else None
+    def body_lines(self) -> int:
+        """Lines after the header up to the last one with content: the records, when every line is one; else
+        an upper bound on them (a blank line is no record, a quoted field may span lines)."""
+        return self.last_record_line - 1
 
     def pieces(self) -> list[tuple[int, int, int]]:
         """(start, end, first line) of pieces covering the records after the header, split at ``starts``."""
@@ -85,12 +86,13 @@ class _Scan:
             self.newlines_after_content = int(nl.size - np.searchsorted(nl, last))
         else:
             self.newlines_after_content += int(nl.size)
-        if np.count_nonzero(block == _CR):
-            self._check_cr(block)
-        elif self.prev_last == _CR and block[0] != _NL:
+        cr = np.flatnonzero(block == _CR)
+        if self.prev_last == _CR and block[0] != _NL:
             self.lone_cr = True
-        n_quotes = int(np.count_nonzero(block == _QUOTE))
-        quotes = np.flatnonzero(block == _QUOTE) if n_quotes else np.empty(0, dtype=np.int64)
+        if cr.size:
+            self._check_cr(block, cr)
+        quotes = np.flatnonzero(block == _QUOTE)
+        n_quotes = int(quotes.size)
         if nl.size:
             if self.layout.header_end < 0:
                 self.layout.header_end = at + int(nl[0]) + 1
@@ -109,11 +111,8 @@ class _Scan:
         self.layout.newlines += int(nl.size)
         self.prev_last = int(block[-1])
 
-    def _check_cr(self, block: np.ndarray) -> None:
+    def _check_cr(self, block: np.ndarray, cr: np.ndarray) -> None:
         """A CR not followed by LF ends a record for DuckDB but not a line here."""
-        cr = np.flatnonzero(block == _CR)
-        if self.prev_last == _CR and block[0] != _NL:
-            self.lone_cr = True
         inner = cr[cr < block.size - 1]  # a CR at the block's end is checked with the next block
         if inner.size and np.any(block[inner + 1] != _NL):
             self.lone_cr = True

@@ -12,17 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from moneytrail.ingest.csvfile import Staged, settle_staged
-from moneytrail.ingest.filelog import FileIngest, file_ingest
-from moneytrail.ingest.mapping import PRESETS, Mapping
-from moneytrail.ingest.pieces import (
-    collect_piece_rejects,
+from moneytrail.ingest.csvfile import (
+    Staged,
+    collect_rejects,
     drop_rejects,
     piece_scan,
-    quarantine_piece_rejects,
+    quarantine_rejects,
     reading,
+    settle_staged,
     shift_lines,
 )
+from moneytrail.ingest.filelog import FileIngest, file_ingest
+from moneytrail.ingest.mapping import PRESETS, Mapping
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
 from moneytrail.ingest.sqltext import label_sql, literal, text_sql, timestamp_sql
 from moneytrail.store.case import Case
@@ -114,39 +115,40 @@ def positional_id_sql(fi: FileIngest, line: str) -> str:
     return f"{literal(fi.file_hash[:12] + ':')} || CAST({line} AS VARCHAR)"
 
 
-def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
-    """Good staged rows -> transactions, bad ones -> quarantine; counts go to ``fi``."""
-    engine = fi.case.engine
-    src = staged.from_sql()
-    engine.execute(
-        f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
-        f"{positional_id_sql(fi, '_line')}), ts, from_account, to_account, amount, "
-        f"currency, amount_paid, currency_paid, amount_rc, channel, coalesce(source_ref, ?), _line, label, "
-        f"label_typology, CAST(? AS INTEGER) FROM {src} s WHERE _reason IS NULL", [fi.source.source_id, fi.ingest_no])
-    unconverted = int(engine.scalar(f"SELECT count(*) FROM {staged.table} WHERE _reason IS NULL AND amount_rc IS NULL"))
+def insert_good_rows_sql(fi: FileIngest, rows: str, line: str) -> str:
+    """INSERT into ``transactions`` of the good rows of ``rows`` (a relation from ``transactions_stage_sql``)
+    whose line is the expression ``line``; rows without an id get their positional one."""
+    return (f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
+            f"{positional_id_sql(fi, line)}), ts, from_account, to_account, amount, currency, amount_paid, "
+            f"currency_paid, amount_rc, channel, coalesce(source_ref, {literal(fi.source.source_id)}), {line}, "
+            f"label, label_typology, CAST({int(fi.ingest_no)} AS INTEGER) FROM {rows} s WHERE _reason IS NULL")
+
+
+def note_unconverted(fi: FileIngest, unconverted: int) -> None:
     fi.details["amount_rc_missing"] = unconverted
     if unconverted:
         fi.details["rates_status"] = "no rates loaded: amount_rc is NULL until `ingest rates`"
+
+
+def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
+    """Good staged rows -> transactions, bad ones -> quarantine; counts go to ``fi``."""
+    engine = fi.case.engine
+    engine.execute(insert_good_rows_sql(fi, staged.from_sql(), "_line"))
+    note_unconverted(fi, int(engine.scalar(
+        f"SELECT count(*) FROM {staged.table} WHERE _reason IS NULL AND amount_rc IS NULL")))
     settle_staged(fi, staged)
 
 
 def _body_records(fi: FileIngest) -> int | None:
-    """Records after the header, when the layout knows them; else the lines after it of a plain-text file
-    (an upper bound: blank lines are not records); None for gzip (unknown without decompressing)."""
+    """Records after the header (an upper bound unless every line is one record, see ``FileLayout.body_lines``);
+    None for gzip (unknown without decompressing)."""
     lay = fi.layout
-    if lay is None or lay.gzip:
-        return None
-    if lay.body_records is not None:
-        return lay.body_records
-    with fi.path.open("rb") as fh:
-        fh.seek(-1, 2)
-        ends_with_newline = fh.read(1) == b"\n"
-    return lay.newlines - 1 + (0 if ends_with_newline else 1)
+    return None if lay is None or lay.gzip else lay.body_lines
 
 
 def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str], *, rates: bool) -> None:
     """One pass straight into ``transactions``: the file is read as numbered pieces side by side
-    (``ingest.pieces``), parsed, converted at the day's rate and checked in the same statement; good rows
+    (``ingest.csvfile``), parsed, converted at the day's rate and checked in the same statement; good rows
     are stored with their line. Rows may land in any order, as each carries its line. Only when the rows
     stored plus the rejected records do not account for every record is the file read again, for the bad
     rows. Rejected records move the lines (and positional ids) of the rows after them: one UPDATE."""
@@ -155,12 +157,8 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     ps = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="")
     parse = build(ps.columns, ps.raw, join_rates=rates, with_raw=False)
     with reading(fi), e.joins_as_written():
-        good = e.insert(f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
-                        f"{positional_id_sql(fi, '_k + 1')}), ts, from_account, to_account, amount, currency, "
-                        f"amount_paid, currency_paid, amount_rc, channel, coalesce(source_ref, ?), _k + 1, label, "
-                        f"label_typology, CAST(? AS INTEGER) FROM ({parse}) s WHERE _reason IS NULL",
-                        [fi.source.source_id, fi.ingest_no])
-    rejected, shifts = collect_piece_rejects(fi, ps, table)
+        good = e.insert(insert_good_rows_sql(fi, f"({parse})", "_k + 1"))
+    rejected, shifts = collect_rejects(fi, ps, table)
     bad = 0
     if good + rejected != _body_records(fi):
         again = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="2")
@@ -171,16 +169,14 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
         drop_rejects(fi, again)
     if shifts:
         shift_lines(fi, shifts, txn_id_sql=(lambda line: positional_id_sql(fi, line)) if m.positional_ids else None)
-    quarantine_piece_rejects(fi, table)
+    quarantine_rejects(fi, table)
     # Without rates, foreign amounts stay unconverted until `ingest rates`; with rates such rows were bad.
     unconverted = 0 if rates else int(e.scalar(
         "SELECT count(*) FROM transactions WHERE ingest_no = ? AND amount_rc IS NULL", [fi.ingest_no]))
     fi.rows_read += good + bad + rejected
     fi.rows_stored += good
     fi.rows_quarantined += bad + rejected
-    fi.details["amount_rc_missing"] = unconverted
-    if unconverted:
-        fi.details["rates_status"] = "no rates loaded: amount_rc is NULL until `ingest rates`"
+    note_unconverted(fi, unconverted)
 
 
 def has_rates(case: Case) -> bool:
