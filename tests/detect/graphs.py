@@ -11,7 +11,7 @@ import pyarrow as pa
 from moneytrail.detect.registry import Detector, resolve_params
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
-from moneytrail.store.ingests import IngestRecord, log_ingest, next_ingest_no
+from moneytrail.store.ingests import log_written_rows
 from moneytrail.store.sources import SourceRecord, upsert_source
 
 T0 = datetime(2022, 9, 1, 8, 0)
@@ -33,10 +33,7 @@ def insert_rows(case: Case, rows: Sequence[Row], source_id: str = "src:test", or
         "amount_rc": [float(r[4]) for r in rows], "source_id": [source_id] * len(rows),
     }
     if origin_file is not None:
-        number = next_ingest_no(case)
-        log_ingest(case, IngestRecord(ingest_id=f"test-{number}", ingest_no=number, kind="transactions",
-                                      file=origin_file, file_hash="-", source_id=source_id, rows_read=len(rows),
-                                      rows_stored=len(rows)))
+        number = log_written_rows(case, file=origin_file, source_id=source_id, rows=len(rows))
         columns |= {"ingest_no": [number] * len(rows), "origin_line": list(range(2, len(rows) + 2))}
     table = pa.table(columns)
     case.engine.register_arrow("_test_rows", table)

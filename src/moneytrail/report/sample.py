@@ -17,7 +17,7 @@ from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.ids import account_key
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
-from moneytrail.store.ingests import IngestRecord, log_ingest, next_ingest_no
+from moneytrail.store.ingests import log_written_rows
 from moneytrail.store.sources import SourceRecord, add_citation, upsert_source
 
 XSS_PAYLOADS = (
@@ -114,15 +114,9 @@ def _random_payments(case: Case, rng: np.random.Generator, n: int, keys: list[st
         "from_account": key_arr.take(pa.array(src)), "to_account": key_arr.take(pa.array(dst)),
         "amount": amount, "currency": pa.array(["USD"] * n), "amount_rc": amount,
         "channel": pa.array(["wire"] * n), "source_id": pa.array(["bank-ledger"] * n),
-        "ingest_no": pa.array([_log_ledger(case, n)] * n, pa.int32()), "origin_line": np.arange(2, n + 2)}))
-
-
-def _log_ledger(case: Case, rows: int) -> int:
-    """The sample's bank ledger as a logged ingest, so its rows name their file like ingested ones."""
-    number = next_ingest_no(case)
-    log_ingest(case, IngestRecord(ingest_id="sample-ledger", ingest_no=number, kind="transactions", file="ledger.csv",
-                                  file_hash="-", source_id="bank-ledger", rows_read=rows, rows_stored=rows))
-    return number
+        "ingest_no": pa.array([log_written_rows(case, file="ledger.csv", source_id="bank-ledger", rows=n)] * n,
+                              pa.int32()),
+        "origin_line": np.arange(2, n + 2)}))
 
 
 # The story: sponsor -> front -> two brokers -> two recipients, weeks before three events.

@@ -41,3 +41,12 @@ def log_ingest(case: Case, rec: IngestRecord) -> None:
         [rec.ingest_id, rec.ingest_no, rec.kind, rec.file, rec.file_hash, rec.preset, rec.source_id, rec.rows_read,
          rec.rows_stored, rec.rows_quarantined, rec.started_at, datetime.now(UTC).replace(tzinfo=None), rec.seconds,
          json.dumps(rec.details, sort_keys=True, default=str)])
+
+
+def log_written_rows(case: Case, *, file: str, source_id: str, rows: int) -> int:
+    """Log rows written straight into ``transactions`` (not read by an ingest: sample and test data) as if
+    read from ``file``, so they name their file like ingested rows; returns the ``ingest_no`` they carry."""
+    number = next_ingest_no(case)
+    log_ingest(case, IngestRecord(ingest_id=f"written-{number}", ingest_no=number, kind="transactions", file=file,
+                                  file_hash="-", source_id=source_id, rows_read=rows, rows_stored=rows))
+    return number
