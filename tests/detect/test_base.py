@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from moneytrail.detect.base import account_activity_sql, prepared_edges, release_shared, shared_table
+from moneytrail.detect.base import account_activity_sql, edges_table, prepared_edges, release_shared, shared_table
 from moneytrail.store import Case
 from tests.detect.graphs import Insert
 
@@ -14,10 +14,10 @@ def _tables(case: Case) -> set[str]:
 def test_shared_table_is_built_once_per_run_and_dropped_after_it(case: Case, insert: Insert) -> None:
     insert([("t1", 1, "b:a", "b:b", 50.0)])
     with prepared_edges(case):
-        first = shared_table(case, "SELECT count(*) AS n FROM _detect_edges")
+        first = shared_table(case, f"SELECT count(*) AS n FROM {edges_table()}")
         with prepared_edges(case):  # a detector's own @uses_edges inside the run
-            assert shared_table(case, "SELECT count(*) AS n FROM _detect_edges") == first
-            other = shared_table(case, "SELECT count(*) + 1 AS n FROM _detect_edges")
+            assert shared_table(case, f"SELECT count(*) AS n FROM {edges_table()}") == first
+            other = shared_table(case, f"SELECT count(*) + 1 AS n FROM {edges_table()}")
         assert other != first and {first, other} <= _tables(case)
         insert([("t2", 2, "b:b", "b:c", 60.0)])
         # Same SQL within the run: the table built first is served, not rebuilt.

@@ -13,23 +13,28 @@ builds one Finding per group citing every transaction, account and source it res
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
+from moneytrail.engine.dialect import Dialect
+from moneytrail.engine.scratch import Run
 from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
 
 
 def day_number_sql(ts_expr: str) -> str:
-    """Whole days since 1970-01-01 (an integer day bucket); one place to swap for another engine."""
-    return f"CAST(floor(epoch({ts_expr}) / 86400) AS BIGINT)"
+    """Whole days since 1970-01-01 (an integer day bucket), as the engine's dialect writes it.
+
+    Detectors' SQL builders are pure functions without an engine at hand; they are only ever run inside
+    ``prepared_edges``, which binds the run's engine dialect for them (``_RUN``)."""
+    return _bound().dialect.day_number_sql(ts_expr)
 
 
 def amount_sql(alias: str = "") -> str:
@@ -38,18 +43,34 @@ def amount_sql(alias: str = "") -> str:
     return f"coalesce({p}amount_rc, {p}amount)"
 
 
-EDGES_TABLE = "_detect_edges"
-_prepared: dict[int, int] = {}
-# Per engine: SQL text -> (name of the temp table holding its result for the current run, its kind).
-_shared: dict[int, dict[str, tuple[str, str]]] = {}
-_shared_names = itertools.count()
+@dataclass(frozen=True)
+class _Binding:
+    """The detect run the current context works in: its engine's dialect and its edge table's name."""
+
+    dialect: Dialect
+    edges: str
+    run: Run
 
 
-def all_edges_sql() -> str:
+# Context-local (like decimal's context), not shared state: each thread or task sees its own run, and
+# the binding is reset when the run ends. The tables themselves belong to the engine's run.
+_RUN: ContextVar[_Binding | None] = ContextVar("moneytrail_detect_run", default=None)
+_EDGES_ROLE = "detect-edges"
+
+
+def _bound() -> _Binding:
+    binding = _RUN.get()
+    if binding is None:
+        raise RuntimeError("detector SQL is built inside prepared_edges (or a @uses_edges detect) only")
+    return binding
+
+
+def all_edges_sql(dialect: Dialect | None = None) -> str:
     """Every transfer between two different accounts, with its day bucket and comparable amount."""
+    day = (dialect or _bound().dialect).day_number_sql("ts")
     return (
         f"SELECT txn_id, ts, from_account AS src, to_account AS dst, {amount_sql()} AS amt, amount AS booked, "
-        f"{day_number_sql('ts')} AS d, channel, source_id FROM transactions WHERE from_account <> to_account"
+        f"{day} AS d, channel, source_id FROM transactions WHERE from_account <> to_account"
     )
 
 
@@ -68,53 +89,58 @@ def account_activity_table(case: Case) -> str:
     return shared_table(case, account_activity_sql(), "activity")
 
 
+def edges_table() -> str:
+    """Name of the edge table of the current run (engine-picked; see ``prepared_edges``)."""
+    return _bound().edges
+
+
 def edges_sql(min_amount: float = 0.0) -> str:
     """The edges prepared for this run (see ``prepared_edges``), at least ``min_amount`` each."""
-    return f"SELECT * FROM {EDGES_TABLE} WHERE amt >= {float(min_amount)!r}"
+    return f"SELECT * FROM {edges_table()} WHERE amt >= {float(min_amount)!r}"
 
 
 @contextmanager
-def prepared_edges(case: Case) -> Iterator[None]:
-    """Materialise the edges once for all detectors of a run (re-entrant); dropped at the end."""
-    key = id(case.engine)
-    if not _prepared.get(key):
-        case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {EDGES_TABLE} AS {all_edges_sql()}")
-    _prepared[key] = _prepared.get(key, 0) + 1
-    try:
-        yield
-    finally:
-        _prepared[key] -= 1
-        if not _prepared[key]:
-            del _prepared[key]
-            release_shared(case)
-            case.engine.execute(f"DROP TABLE IF EXISTS {EDGES_TABLE}")
+def prepared_edges(case: Case) -> Iterator[Run]:
+    """Materialise the edges once for all detectors of a run (re-entrant); dropped with the run.
+
+    The edge table and every table shared through ``shared_table`` belong to one engine run
+    (``Engine.run()``), so they are dropped when it ends, also after an error, and two runs on one
+    connection never share a name."""
+    binding = _RUN.get()
+    if binding is not None and binding.run.engine is case.engine:
+        yield binding.run
+        return
+    with case.engine.run() as run:
+        edges = run.name(_EDGES_ROLE, run.materialise(all_edges_sql(case.engine.dialect), hint="edges"))
+        token = _RUN.set(_Binding(case.engine.dialect, edges.name, run))
+        try:
+            yield run
+        finally:
+            _RUN.reset(token)
+
+
+def _run_of(case: Case) -> Run:
+    binding = _RUN.get()
+    if binding is None or binding.run.engine is not case.engine:
+        raise RuntimeError("shared_table is only available inside prepared_edges (or a @uses_edges detect)")
+    return binding.run
 
 
 def shared_table(case: Case, sql: str, kind: str = "") -> str:
-    """Name of a temp table holding the result of ``sql``, built once per prepared run and dropped with
-    the edges. Detectors asking for the same SQL text share one table (fan-in and gather-scatter both
-    need each hub's counterparties), so a run scans the edges for it once; the key is the SQL itself,
-    so different thresholds can never be served a table built for others. ``kind`` names what it is
-    for ``release_shared`` (detectors list the kinds they read in ``shared_kinds``)."""
-    key = id(case.engine)
-    if not _prepared.get(key):
-        raise RuntimeError("shared_table is only available inside prepared_edges (or a @uses_edges detect)")
-    tables = _shared.setdefault(key, {})
-    if sql not in tables:
-        name = f"_detect_shared_{next(_shared_names)}"
-        case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-        tables[sql] = (name, kind)
-    return tables[sql][0]
+    """Name of a scratch table holding the result of ``sql``, built once per prepared run and dropped with
+    it. Detectors asking for the same SQL text share one table (fan-in and gather-scatter both need each
+    hub's counterparties), so a run scans the edges for it once (``Run.materialise(shared=True)``).
+    ``kind`` names what it is for ``release_shared`` (detectors list the kinds they read in
+    ``shared_kinds``)."""
+    return _run_of(case).materialise(sql, shared=True, kind=kind).name
 
 
 def release_shared(case: Case, keep: Collection[str] = ()) -> None:
     """Drop the run's shared tables except those of the kinds in ``keep`` (what detectors still to run
     read), so their memory is free for the rest of the run. A dropped table is rebuilt if asked again."""
-    tables = _shared.get(id(case.engine), {})
-    for sql, (name, kind) in list(tables.items()):
-        if kind not in keep:
-            case.engine.execute(f"DROP TABLE IF EXISTS {name}")
-            del tables[sql]
+    binding = _RUN.get()
+    if binding is not None and binding.run.engine is case.engine:
+        binding.run.release(keep)
 
 
 Detect = Callable[[Any, Case, Mapping[str, Any]], list[Finding]]
@@ -205,16 +231,10 @@ def build_findings_from_arrow(case: Case, typology: str, groups: pa.Table, membe
                               explain: Explain, params: Mapping[str, Any], query: str) -> list[Finding]:
     """``build_findings`` over group and member tables assembled in Python from a small extract; they are
     registered with the engine only while the findings are read."""
-    engine = case.engine
-    groups_name, members_name = f"{name}_groups", f"{name}_members"
-    engine.register_arrow(groups_name, groups)
-    engine.register_arrow(members_name, members)
-    try:
-        return build_findings(case, typology, f"SELECT * FROM {groups_name}", f"SELECT * FROM {members_name}",
+    with case.engine.run() as run:
+        group_rows, member_rows = run.arrow(groups), run.arrow(members)
+        return build_findings(case, typology, f"SELECT * FROM {group_rows}", f"SELECT * FROM {member_rows}",
                               explain=explain, params=params, limit=int(params["max_findings"]), query=query)
-    finally:
-        engine.unregister(groups_name)
-        engine.unregister(members_name)
 
 
 def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str, *, explain: Explain,
@@ -233,15 +253,13 @@ def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str,
         key = str(row.pop("group_key"))
         score = float(row.pop("score"))
         groups[key] = Group(key, score, row)
-    engine.register_arrow("_detect_groups", table.select(["group_key"]))
-    try:
+    with engine.run() as run:
+        chosen = run.arrow(table.select(["group_key"]))
         members = engine.query(
             "SELECT DISTINCT m.group_key, t.txn_id, t.ts, t.from_account, t.to_account, "
             f"{amount_sql('t')} AS amt, t.currency, t.source_id, m.from_role, m.to_role "
-            f"FROM ({members_sql}) m JOIN _detect_groups g ON g.group_key = m.group_key "
+            f"FROM ({members_sql}) m JOIN {chosen} g ON g.group_key = m.group_key "
             "JOIN transactions t ON t.txn_id = m.txn_id ORDER BY m.group_key, t.ts, t.txn_id, m.from_role, m.to_role")
-    finally:
-        engine.unregister("_detect_groups")
     # Column-wise: far cheaper than a dict per row on the hundreds of thousands of member rows.
     cols = [members.column(n).to_pylist() for n in ("group_key", "txn_id", "ts", "from_account", "to_account",
                                                      "amt", "currency", "source_id", "from_role", "to_role")]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.detect.base import EDGES_TABLE, account_activity_sql, account_activity_table, uses_edges
+from moneytrail.detect.base import account_activity_sql, account_activity_table, edges_table, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
@@ -34,7 +34,7 @@ def pass_pairs_sql(max_hours: float, min_ratio: float, max_ratio: float, min_amo
     offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(days + 1))
     quiet = f"SELECT account FROM {activity} WHERE n_txns <= {int(max_account_txns)}"
     edges = ("SELECT txn_id, src AS from_account, dst AS to_account, ts, d AS bucket, amt, source_id "
-             f"FROM {EDGES_TABLE}")
+             f"FROM {edges_table()}")
     onward = f"SELECT * FROM ({edges}) x WHERE x.from_account IN ({quiet})"
     return f"""SELECT * FROM (
   SELECT i.to_account AS account, i.txn_id AS in_txn, o.txn_id AS out_txn, i.ts AS in_ts, o.ts AS out_ts,

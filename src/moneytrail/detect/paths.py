@@ -21,7 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.detect.base import EDGES_TABLE, account_activity_sql, account_activity_table, prepared_edges
+from moneytrail.detect.base import account_activity_sql, account_activity_table, edges_table, prepared_edges
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.ids import stable_id
 from moneytrail.store import Case
@@ -59,14 +59,15 @@ class PathSearch:
             raise ValueError("min_open_hops must be at least 2 (one transfer is not a chain)")
 
 
-def path_edges_sql(min_amount: float, max_account_txns: int, activity: str, bucket_days: int) -> str:
+def path_edges_sql(min_amount: float, max_account_txns: int, activity: str, bucket_days: int,
+                   edges: str | None = None) -> str:
     """The run's edges (``base.edges_sql``) with a time bucket of ``bucket_days`` days, the amount in the
     reporting currency, and whether the paying account is too busy (more than ``max_account_txns``
     transfers, read from ``activity``, a table of ``base.account_activity_sql``) to be an intermediary."""
     return (f"CREATE OR REPLACE TEMP TABLE {EDGES} AS "
             "SELECT e.txn_id, e.src AS from_account, e.dst AS to_account, e.ts, "
             f"CAST(floor(e.d / {int(bucket_days)}) AS BIGINT) AS bucket, e.amt, "
-            f"a.account IS NOT NULL AS busy FROM {EDGES_TABLE} e "
+            f"a.account IS NOT NULL AS busy FROM {edges or edges_table()} e "
             f"LEFT JOIN {activity} a ON a.account = e.src AND a.n_txns > {int(max_account_txns)} "
             f"WHERE e.amt >= {float(min_amount)!r}")
 
@@ -135,7 +136,7 @@ def search_sql(s: PathSearch) -> str:
     """The search's SQL for a finding's ``query``: edges, the first two hops, then one join per hop."""
     return ("bounded time-respecting path search:\n-- account_activity:\n" + account_activity_sql()
             + "\n-- edges (busy: more transfers than max_account_txns)\n"
-            + path_edges_sql(s.min_amount, s.max_account_txns, "account_activity", bucket_days(s))
+            + path_edges_sql(s.min_amount, s.max_account_txns, "account_activity", bucket_days(s), "edges")
             + "\n-- two-hop paths\n"
             + first_hops_sql("hop2", s) + "\n-- then one self-join per further hop\n"
             + extend_paths_sql("frontier", "next", s))

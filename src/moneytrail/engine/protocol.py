@@ -1,17 +1,25 @@
 """The Engine protocol, after splink's DatabaseAPI: pure functions build SQL, an engine runs it.
 
 SQL handed to an engine stays within what both DuckDB and Spark SQL accept (no ``USING KEY``,
-no ``len()`` on lists, no ``//`` on decimals, no DISTINCT inside window functions).
+no ``len()`` on lists, no ``//`` on decimals, no DISTINCT inside window functions); what the two spell
+differently comes from ``engine.dialect`` (``engine/dialect.py``). Intermediate results live in run-owned
+scratch tables (``engine.run()``, ``engine/scratch.py``); stored tables change only through the writer
+methods (``append``, ``replace_partition``, ``upsert``, ``remove``; ``engine/writer.py``), never through
+UPDATE or DELETE in stage code. ``tests/engine/test_sql_portability.py`` checks every statement the test
+suite runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import pyarrow as pa
+
+from moneytrail.engine.dialect import Dialect
+from moneytrail.engine.scratch import Run
 
 
 class EngineError(RuntimeError):
@@ -21,6 +29,7 @@ class EngineError(RuntimeError):
 @runtime_checkable
 class Engine(Protocol):
     name: str
+    dialect: Dialect
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run a statement for its effect."""
@@ -48,12 +57,56 @@ class Engine(Protocol):
     def transaction(self) -> AbstractContextManager[None]:
         """All statements inside commit together or not at all."""
 
+    # -- run-owned scratch tables (engine/scratch.py) -----------------------------------------
+    def run(self) -> AbstractContextManager[Run]:
+        """Open a run: the scratch tables it materialises are dropped when it ends (runs nest)."""
+
+    def current_run(self) -> Run | None:
+        """The innermost open run, if any (so a step can join the run it is called in)."""
+
+    def scratch_name(self, hint: str = "") -> str:
+        """A fresh table name no other scratch table of this engine uses."""
+
+    def create_scratch(self, name: str, sql: str, params: Sequence[Any] | None = None, *,
+                       view: bool = False) -> None:
+        """Materialise ``sql`` as the scratch table (or view) ``name``; for ``Run`` only."""
+
+    def drop_scratch(self, name: str, *, view: bool = False) -> None: ...
+
+    # -- the writer API (engine/writer.py has the contract of each) ---------------------------
+    def append(self, table: str, sql: str, params: Sequence[Any] | None = None, *,
+               columns: Sequence[str] | None = None) -> int:
+        """Add the rows of ``sql`` to ``table``; returns how many."""
+
+    def replace_partition(self, table: str, partition: Mapping[str, Any], sql: str | None = None,
+                          params: Sequence[Any] | None = None, *, columns: Sequence[str] | None = None) -> int:
+        """Atomically replace the rows whose columns equal ``partition`` ({} = all) by the rows of ``sql``."""
+
+    def upsert(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None, *,
+               insert_missing: bool = True) -> None:
+        """Rows of ``sql`` overwrite the columns they carry in stored rows with equal ``keys``; others are added."""
+
+    def remove(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None) -> None:
+        """Remove the stored rows whose ``keys`` appear among the rows of ``sql``."""
+
+    # -- catalog -----------------------------------------------------------------------------
+    def apply_schema(self, statements: Sequence[str]) -> None:
+        """Run a migration's DDL statements (engine-specific types and constraints are allowed there)."""
+
+    def table_names(self) -> list[str]:
+        """The stored (not scratch) tables and views of the case, sorted."""
+
+    def column_names(self, table: str) -> list[str]:
+        """A stored table's columns in order; empty if there is no such table."""
+
+    # -- engine-specific capabilities, each with a contract any engine can meet ---------------
     def csv_scan_sql(self, path: Path, *, delimiter: str, header: bool, columns: Sequence[str],
                      rejects_table: str) -> str:
         """A FROM-clause expression reading a CSV file (plain or gzip) as all-text columns.
 
-        Rows the reader cannot split are written to ``rejects_table`` (line, reason, raw text)
-        instead of failing the read.
+        Rows the reader cannot split are not fatal: they are made available under the scratch name
+        ``rejects_table`` as (line, reason, raw text) rows. DuckDB keeps them in its rejects table; an
+        engine without one reads the file as single-column lines and splits them itself.
         """
 
     def csv_range_scan_sql(self, path: Path, start: int, end: int, *, delimiter: str, columns: Sequence[str],

@@ -84,25 +84,22 @@ class Case:
 
     # -- schema ------------------------------------------------------------------------------
     def schema_version(self) -> int:
-        exists = self.engine.scalar(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'")
-        if not exists:
+        if "schema_migrations" not in self.engine.table_names():
             return 0
         return int(self.engine.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
 
     def migrate(self) -> list[int]:
         """Apply pending migrations, each in its own transaction; returns the versions applied."""
-        self.engine.execute(
+        self.engine.apply_schema([
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, "
-            "applied_at TIMESTAMP)")
+            "applied_at TIMESTAMP)"])
         current = self.schema_version()
         applied = []
         for migration in all_migrations():
             if migration.version <= current:
                 continue
             with self.engine.transaction():
-                for statement in migration.statements:
-                    self.engine.execute(statement)
+                self.engine.apply_schema(migration.statements)
                 self.engine.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
                                     [migration.version, migration.name, datetime.now(UTC).replace(tzinfo=None)])
             applied.append(migration.version)
@@ -114,7 +111,8 @@ class Case:
         return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str) -> None:
-        self.engine.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        self.engine.upsert("meta", ["key"], "SELECT CAST(? AS VARCHAR) AS key, CAST(? AS VARCHAR) AS value",
+                           [key, value])
 
     @property
     def reporting_currency(self) -> str:
@@ -135,8 +133,7 @@ class Case:
         return int(self.engine.scalar(f"SELECT count(*) FROM {table}"))
 
     def table_names(self) -> list[str]:
-        return [str(r[0]) for r in self.engine.rows(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")]
+        return self.engine.table_names()
 
     def describe(self) -> dict[str, Any]:
         return {"path": str(self.path) if self.path else None, "schema_version": self.schema_version(),

@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from moneytrail.engine.scratch import stable_sql_text
 from moneytrail.model.finding import Finding
 from moneytrail.store.case import Case
 
@@ -32,7 +33,7 @@ def write_findings(case: Case, findings: Iterable[Finding], *, run_id: str | Non
             "reliability": f.grade.reliability if f.grade else None,
             "credibility": f.grade.credibility if f.grade else None,
             "wording": f.grade.wording.value if f.grade else None,
-            "params": json.dumps(f.params, sort_keys=True, default=str), "query": f.query,
+            "params": json.dumps(f.params, sort_keys=True, default=str), "query": stable_sql_text(f.query),
             "input_hash": f.input_hash, "details": json.dumps(f.details, sort_keys=True, default=str),
         })
         refs.extend({"finding_id": fid, "ref_kind": r.kind, "ref_id": r.ref_id, "role": r.role} for r in f.refs)

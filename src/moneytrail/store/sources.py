@@ -27,18 +27,18 @@ class SourceRecord:
 def upsert_source(case: Case, source: SourceRecord) -> None:
     """Insert or replace a source. A user-set grade wins over the default for its kind."""
     grade = source.grade or default_grade(source.kind)
-    case.engine.execute("DELETE FROM sources WHERE source_id = ?", [source.source_id])
-    case.engine.execute(
-        "INSERT INTO sources (source_id, kind, title, publisher, url, path, content_hash, published_at, "
-        "retrieved_at, reliability, credibility, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    case.engine.replace_partition(
+        "sources", {"source_id": source.source_id}, "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source.source_id, source.kind, source.title, source.publisher, source.url, source.path,
          source.content_hash, source.published_at, source.retrieved_at, grade.reliability,
-         grade.credibility, source.notes])
+         grade.credibility, source.notes],
+        columns=["source_id", "kind", "title", "publisher", "url", "path", "content_hash", "published_at",
+                 "retrieved_at", "reliability", "credibility", "notes"])
 
 
 def add_citation(case: Case, source_id: str, cited_source_id: str, relation: str = "cites") -> None:
-    case.engine.execute(
-        "INSERT OR REPLACE INTO source_citations VALUES (?, ?, ?)", [source_id, cited_source_id, relation])
+    case.engine.replace_partition("source_citations", {"source_id": source_id, "cited_source_id": cited_source_id},
+                                  "VALUES (?, ?, ?)", [source_id, cited_source_id, relation])
 
 
 def source_grade(case: Case, source_id: str) -> Grade | None:

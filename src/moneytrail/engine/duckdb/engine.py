@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
+from moneytrail.engine import writer
+from moneytrail.engine.capture import Capture
+from moneytrail.engine.dialect import DUCKDB, Dialect
 from moneytrail.engine.protocol import EngineError
+from moneytrail.engine.scratch import Run, RunStack, scratch_name
 
 if TYPE_CHECKING:
     from moneytrail.engine.duckdb.ranges import ByteRangeFileSystem
@@ -22,6 +28,7 @@ def _quote_literal(text: str) -> str:
 
 class DuckDBEngine:
     name = "duckdb"
+    dialect: Dialect = DUCKDB
 
     def __init__(self, path: Path | str | None, *, read_only: bool = False, threads: int | None = None,
                  memory_limit: str | None = None) -> None:
@@ -38,21 +45,33 @@ class DuckDBEngine:
             raise EngineError(f"cannot open case store {path}: {exc}") from exc
         self._depth = 0
         self._ranges: ByteRangeFileSystem | None = None
+        self._runs = RunStack(self)
+        self._names = itertools.count(1)
+        self._capture = Capture()
 
     # -- running SQL -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self._execute(sql, params, None)
+
+    def _execute(self, sql: str, params: Sequence[Any] | None, owner: str | None) -> None:
+        self._capture.record(sql, owner)
         try:
             self._con.execute(sql, params)
         except duckdb.Error as exc:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        self._capture.record(sql)
         try:
             return self._con.sql(sql, params=params).to_arrow_table()
         except duckdb.Error as exc:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self._rows(sql, params, None)
+
+    def _rows(self, sql: str, params: Sequence[Any] | None, owner: str | None) -> list[tuple[Any, ...]]:
+        self._capture.record(sql, owner)
         try:
             return self._con.execute(sql, params).fetchall()
         except duckdb.Error as exc:
@@ -63,6 +82,7 @@ class DuckDBEngine:
         return result[0][0] if result else None
 
     def batches(self, sql: str, batch_size: int = 100_000) -> Iterator[pa.RecordBatch]:
+        self._capture.record(sql)
         try:
             reader: pa.RecordBatchReader = self._con.sql(sql).to_arrow_reader(batch_size)
         except duckdb.Error as exc:
@@ -74,20 +94,21 @@ class DuckDBEngine:
         self._con.register(name, table)
 
     def register_parquet(self, name: str, path: Path) -> None:
-        self.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet({_quote_literal(str(path))})")
+        self._execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet({_quote_literal(str(path))})",
+                      None, "files")
 
     def unregister(self, name: str) -> None:
         try:
             self._con.unregister(name)
         except duckdb.Error:
-            self.execute(f"DROP VIEW IF EXISTS {name}")
+            self._execute(f"DROP VIEW IF EXISTS {name}", None, "scratch")
 
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Nested calls join the outer transaction; the outermost commits or rolls back."""
         if self._depth == 0:
-            self.execute("BEGIN TRANSACTION")
+            self._execute("BEGIN TRANSACTION", None, "settings")
         self._depth += 1
         try:
             yield
@@ -98,7 +119,7 @@ class DuckDBEngine:
             raise
         self._depth -= 1
         if self._depth == 0:
-            self.execute("COMMIT")
+            self._execute("COMMIT", None, "settings")
 
     # -- files -------------------------------------------------------------------------------
     def csv_scan_sql(self, path: Path, *, delimiter: str, header: bool, columns: Sequence[str],
@@ -120,7 +141,7 @@ class DuckDBEngine:
     def _read_csv_sql(self, location: str, *, delimiter: str, header: bool, columns: Sequence[str],
                       rejects_table: str) -> str:
         cols = ", ".join(f"{_quote_literal(c)}: 'VARCHAR'" for c in columns)
-        return (
+        return self._capture.fragment(
             f"read_csv({_quote_literal(location)}, delim={_quote_literal(delimiter)}, "
             f"header={'true' if header else 'false'}, columns={{{cols}}}, quote='\"', escape='\"', "
             f"store_rejects=true, rejects_table={_quote_literal(rejects_table)}, "
@@ -131,13 +152,77 @@ class DuckDBEngine:
     def insert(self, sql: str, params: Sequence[Any] | None = None) -> int:
         return int(self.rows(sql, params)[0][0])
 
+    # -- run-owned scratch tables ------------------------------------------------------------
+    def run(self) -> AbstractContextManager[Run]:
+        return self._runs.run()
+
+    def current_run(self) -> Run | None:
+        return self._runs.current
+
+    def scratch_name(self, hint: str = "") -> str:
+        return scratch_name(hint, next(self._names))
+
+    def create_scratch(self, name: str, sql: str, params: Sequence[Any] | None = None, *,
+                       view: bool = False) -> None:
+        self._capture.record(sql)
+        wrapped = (f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}" if view
+                   else self.dialect.scratch_table_sql(name, sql))
+        self._execute(wrapped, params, "scratch")
+
+    def drop_scratch(self, name: str, *, view: bool = False) -> None:
+        self._execute(f"DROP VIEW IF EXISTS {name}" if view else self.dialect.drop_scratch_sql(name), None,
+                      "scratch")
+
+    # -- the writer API (engine/writer.py) ---------------------------------------------------
+    def append(self, table: str, sql: str, params: Sequence[Any] | None = None, *,
+               columns: Sequence[str] | None = None) -> int:
+        self._capture.record(sql)
+        return int(self._rows(writer.append_sql(table, sql, columns), params, "writer")[0][0])
+
+    def replace_partition(self, table: str, partition: Mapping[str, Any], sql: str | None = None,
+                          params: Sequence[Any] | None = None, *, columns: Sequence[str] | None = None) -> int:
+        delete, keys = writer.partition_delete_sql(table, partition)
+        with self.transaction():
+            self._execute(delete, keys, "writer")
+            return 0 if sql is None else self.append(table, sql, params, columns=columns)
+
+    def upsert(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None, *,
+               insert_missing: bool = True) -> None:
+        with self.transaction(), self.run() as run:
+            source = run.materialise(sql, params)
+            columns = [str(r[0]) for r in self._rows(f"DESCRIBE {source}", None, "writer")]
+            if [c for c in columns if c not in keys]:
+                self._execute(writer.upsert_update_sql(table, keys, columns, source.name), None, "writer")
+            if insert_missing:
+                self._execute(writer.upsert_insert_sql(table, keys, columns, source.name), None, "writer")
+
+    def remove(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None) -> None:
+        self._capture.record(sql)
+        self._execute(writer.remove_sql(table, keys, f"({sql})"), params, "writer")
+
+    # -- catalog -----------------------------------------------------------------------------
+    def apply_schema(self, statements: Sequence[str]) -> None:
+        for sql in statements:
+            self._execute(sql, None, "catalog")
+
+    def table_names(self) -> list[str]:
+        return [str(r[0]) for r in self._rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1", None,
+            "catalog")]
+
+    def column_names(self, table: str) -> list[str]:
+        return [str(r[0]) for r in self._rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
+            "ORDER BY ordinal_position", [table], "catalog")]
+
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
         names = ("disabled_compression_methods", "preserve_insertion_order", "disabled_optimizers")
-        previous = self.rows(f"SELECT {', '.join(f'current_setting({_quote_literal(n)})' for n in names)}")[0]
-        self.execute("SET disabled_compression_methods = 'fsst,dict_fsst'")
+        previous = self._rows(f"SELECT {', '.join(f'current_setting({_quote_literal(n)})' for n in names)}",
+                              None, "settings")[0]
+        self._execute("SET disabled_compression_methods = 'fsst,dict_fsst'", None, "settings")
         # Lets a UNION ALL of single-threaded numbered scans run on every core at once.
-        self.execute("SET preserve_insertion_order = false")
+        self._execute("SET preserve_insertion_order = false", None, "settings")
         try:
             yield
         finally:
@@ -150,9 +235,9 @@ class DuckDBEngine:
     def joins_as_written(self) -> Iterator[None]:
         # DuckDB puts the side it estimates smaller on the build side of a hash join; it cannot estimate a
         # CSV scan, and once built a hash table of 5M parsed rows to probe a few thousand rates with.
-        previous = str(self.scalar("SELECT current_setting('disabled_optimizers')") or "")
+        previous = str(self._rows("SELECT current_setting('disabled_optimizers')", None, "settings")[0][0] or "")
         wanted = ",".join(filter(None, [previous, "build_side_probe_side"]))
-        self.execute(f"SET disabled_optimizers = {_quote_literal(wanted)}")
+        self._execute(f"SET disabled_optimizers = {_quote_literal(wanted)}", None, "settings")
         try:
             yield
         finally:
@@ -160,7 +245,8 @@ class DuckDBEngine:
                 self._con.execute(f"SET disabled_optimizers = {_quote_literal(previous)}")
 
     def copy_to_parquet(self, sql: str, path: Path) -> None:
-        self.execute(f"COPY ({sql}) TO {_quote_literal(str(path))} (FORMAT PARQUET)")
+        self._capture.record(sql)
+        self._execute(f"COPY ({sql}) TO {_quote_literal(str(path))} (FORMAT PARQUET)", None, "files")
 
     def close(self) -> None:
         self._con.close()
