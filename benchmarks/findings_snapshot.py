@@ -28,6 +28,8 @@ _COLUMNS = ("finding_id, kind, typology, title, explanation, score, CAST(start_t
 
 
 def snapshot(rows: int, seed: int, out: Path) -> int:
+    from tests.casebuild import build_generated_case
+
     from moneytrail.detect.run import run_detectors
     from moneytrail.evidence.claim_findings import write_claim_findings
     from moneytrail.evidence.extract import extract_claims
@@ -35,7 +37,6 @@ def snapshot(rows: int, seed: int, out: Path) -> int:
     from moneytrail.resolve.screening import screen_case
     from moneytrail.trace.params import TraceParams
     from moneytrail.trace.run import trace
-    from tests.casebuild import build_generated_case
 
     with tempfile.TemporaryDirectory() as tmp:
         case, truth = build_generated_case(Path(tmp), transactions=rows, seed=seed)

@@ -8,6 +8,26 @@ import pytest
 from moneytrail.store import Case
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+PORTABILITY_TEST = "test_every_captured_statement_runs_on_spark_sql"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Capture every SQL statement the suite runs through an engine (engine/capture.py), for the
+    portability test; subprocesses (CLI tests) inherit the variable and append to the same file."""
+    import os
+    import tempfile
+
+    from moneytrail.engine.capture import ENV
+
+    if not os.environ.get(ENV):
+        folder = Path(tempfile.mkdtemp(prefix="moneytrail-sql-"))
+        os.environ[ENV] = str(folder / "statements.jsonl")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the portability test last, so it sees the statements of every test before it."""
+    last = [i for i in items if i.name == PORTABILITY_TEST]
+    items[:] = [i for i in items if i.name != PORTABILITY_TEST] + last
 
 
 @pytest.fixture

@@ -1,18 +1,21 @@
 """Recording the SQL an engine runs, for the portability test (``tests/engine/test_sql_portability.py``).
 
 With ``MONEYTRAIL_SQL_CAPTURE=FILE`` set, every statement an engine runs is appended to FILE as one JSON
-line ``{"sql": ..., "owner": ...}``, once per distinct text per process. ``owner`` is None for SQL that
+line ``{"sql": ..., "owner": ..., "origin": ...}``, once per distinct text per process. ``owner`` is None for SQL that
 stage code wrote (it must be portable) and names the engine method for statements an engine method
 issues itself (scratch tables, writer statements, settings, file scans); ``ENGINE_OWNED`` lists them
 with the reason they are not checked. FROM-clause fragments an engine method hands out (CSV scans) are
-replaced by the placeholder table ``engine_scan`` in the statements that embed them.
+replaced by the placeholder table ``engine_scan`` in the statements that embed them. ``origin`` is the
+module outside ``moneytrail.engine`` that ran the statement.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
+from typing import ClassVar
 
 ENV = "MONEYTRAIL_SQL_CAPTURE"
 SCAN_PLACEHOLDER = "engine_scan"
@@ -35,7 +38,7 @@ class Capture:
     """Appends distinct statements to the file named by ``MONEYTRAIL_SQL_CAPTURE`` (no-op when unset)."""
 
     _lock = threading.Lock()
-    _seen: set[tuple[str, str | None]] = set()  # per process: each distinct statement is written once
+    _seen: ClassVar[set[tuple[str, str | None, str]]] = set()  # per process: each distinct statement is written once
 
     def __init__(self) -> None:
         self.path = os.environ.get(ENV) or None
@@ -54,10 +57,22 @@ class Capture:
             for frag in self.fragments:
                 if frag in sql:
                     sql = sql.replace(frag, SCAN_PLACEHOLDER)
-        key = (sql, owner)
+        origin = _caller()
+        key = (sql, owner, origin)
         with self._lock:
             if key in self._seen:
                 return
             self._seen.add(key)
             with open(self.path, "a", encoding="utf-8") as out:
-                out.write(json.dumps({"sql": sql, "owner": owner}) + "\n")
+                out.write(json.dumps({"sql": sql, "owner": owner, "origin": origin}) + "\n")
+
+
+def _caller() -> str:
+    """The module outside ``moneytrail.engine`` that issued the statement (e.g. ``moneytrail.detect.star``)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if not name.startswith("moneytrail.engine") and name != "contextlib":
+            return name
+        frame = frame.f_back  # type: ignore[assignment]
+    return ""

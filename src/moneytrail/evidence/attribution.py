@@ -68,11 +68,9 @@ def rebuild_origins(case: Case) -> int:
         "chain_reliability": [o.chain_grade.reliability for o in rows],
         "chain_credibility": pa.array([o.chain_grade.credibility for o in rows], pa.int32()),
     })
-    with case.engine.transaction():
-        case.engine.execute("DELETE FROM source_origins")
-        case.engine.register_arrow("_new_origins", table)
-        case.engine.execute("INSERT INTO source_origins SELECT * FROM _new_origins")
-        case.engine.unregister("_new_origins")
+    with case.engine.transaction(), case.engine.run() as run:
+        origins = run.arrow(table, hint="origins")
+        case.engine.replace_partition("source_origins", {}, f"SELECT * FROM {origins}")
     return len(rows)
 
 

@@ -204,7 +204,8 @@ def set_claim_status(case: Case, claim_id: str, status: str) -> None:
         raise KeyError(f"no claim {claim_id!r}; list them with `moneytrail claims CASE --pending`")
     if current == "asserted":
         raise ValueError(f"claim {claim_id} was asserted in a claims file; edit the file instead")
-    case.engine.execute("UPDATE claims SET status = ? WHERE claim_id = ?", [status, claim_id])
+    case.engine.upsert("claims", ["claim_id"], "SELECT CAST(? AS VARCHAR) AS claim_id, CAST(? AS VARCHAR) AS status",
+                       [claim_id, status], insert_missing=False)
 
 
 def list_claims(case: Case, *, status: str | None = None) -> list[dict[str, Any]]:

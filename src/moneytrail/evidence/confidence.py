@@ -13,6 +13,7 @@ from moneytrail.evidence.corroboration import claim_corroboration
 from moneytrail.evidence.grades import effective_grades, weakest
 from moneytrail.model.admiralty import Grade, Wording
 from moneytrail.store.case import Case
+from moneytrail.store.findings import set_finding_grades
 
 
 def path_confidence(case: Case, txn_ids: Iterable[str]) -> Grade | None:
@@ -74,6 +75,7 @@ def grade_findings(case: Case, kind: str | None = None) -> int:
     ids = [str(r[0]) for r in case.engine.rows(sql, [kind] if kind else None)]
     for fid in ids:
         g = finding_confidence(case, fid)
-        case.engine.execute("UPDATE findings SET reliability = ?, credibility = ?, wording = ? WHERE finding_id = ?",
-                            [g.reliability if g else None, g.credibility if g else None, wording(g).value, fid])
+        set_finding_grades(case, "SELECT CAST(? AS VARCHAR) AS finding_id, CAST(? AS VARCHAR) AS reliability, "
+                           "CAST(? AS INTEGER) AS credibility, CAST(? AS VARCHAR) AS wording",
+                           [fid, g.reliability if g else None, g.credibility if g else None, wording(g).value])
     return len(ids)

@@ -105,16 +105,16 @@ def ingest_document(case: Case, path: Path | str, *, source: SourceRecord | None
     e = case.engine
     with e.transaction():
         upsert_source(case, src)
-        e.execute("DELETE FROM mentions WHERE document_id = ?", [document_id])
+        e.replace_partition("mentions", {"document_id": document_id})
         e.execute("INSERT INTO documents (document_id, source_id, path, media_type, title, text, char_count, has_text, "
                   "message, content_hash, ingest_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   [document_id, src.source_id, str(p), doc.media_type, src.title, doc.text, len(doc.text),
                    doc.has_text, doc.message, content_hash, ingest_id])
         if mentions:
-            e.register_arrow("_new_mentions", _mention_rows(document_id, src.source_id, mentions))
-            e.execute("INSERT INTO mentions SELECT * FROM _new_mentions")
-            e.unregister("_new_mentions")
-        e.execute("DELETE FROM ingest_log WHERE ingest_id = ?", [ingest_id])
+            with e.run() as run:
+                rows = run.arrow(_mention_rows(document_id, src.source_id, mentions), hint="mentions")
+                e.append("mentions", f"SELECT * FROM {rows}")
+        e.replace_partition("ingest_log", {"ingest_id": ingest_id})
         log_ingest(case, IngestRecord(
             ingest_id=ingest_id, ingest_no=next_ingest_no(case), kind="document", file=str(p), file_hash=content_hash,
             source_id=src.source_id, rows_read=len(mentions), rows_stored=len(mentions), started_at=started,

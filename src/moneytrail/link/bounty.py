@@ -27,7 +27,7 @@ from moneytrail.link.actor import (
 from moneytrail.link.stats import fit_price, signature_test
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store.case import Case
-from moneytrail.store.findings import write_findings
+from moneytrail.store.findings import remove_findings, write_findings
 
 DEFAULTS: dict[str, Any] = {"window": 30, "permutations": 999, "tolerance": 0.10, "alpha": 0.01, "min_pairs": 3,
                             "seed": 0, "any_role": False, "payee": None}
@@ -90,8 +90,7 @@ def _drop_previous(case: Case, actor: str, payee: str | None) -> None:
         "SELECT finding_id, params FROM findings WHERE kind = 'link' AND typology = 'bounty'")
         if (json.loads(str(params)).get("actor"), json.loads(str(params)).get("payee")) == (actor, payee)]
     for fid in stale:
-        case.engine.execute("DELETE FROM finding_refs WHERE finding_id = ?", [fid])
-        case.engine.execute("DELETE FROM findings WHERE finding_id = ?", [fid])
+        remove_findings(case, "SELECT CAST(? AS VARCHAR) AS finding_id", [fid])
 
 
 def link_actor(case: Case, actor: str, **overrides: Any) -> LinkResult:

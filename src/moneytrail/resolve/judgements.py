@@ -26,9 +26,9 @@ def record_judgement(case: Case, a: str, b: str, judgement: str, note: str | Non
         raise ValueError(f"cannot judge entity {a!r} against itself")
     left, right = _ordered(a, b)
     with case.engine.transaction():
-        case.engine.execute("DELETE FROM resolve_judgements WHERE left_id = ? AND right_id = ?", [left, right])
-        case.engine.execute("INSERT INTO resolve_judgements VALUES (?, ?, ?, ?, ?)",
-                            [left, right, judgement, note, datetime.now(UTC).replace(tzinfo=None)])
+        case.engine.replace_partition("resolve_judgements", {"left_id": left, "right_id": right},
+                                      "VALUES (?, ?, ?, ?, ?)",
+                                      [left, right, judgement, note, datetime.now(UTC).replace(tzinfo=None)])
 
 
 def judgements(case: Case) -> list[dict[str, Any]]:

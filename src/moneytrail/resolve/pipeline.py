@@ -65,7 +65,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
     with engine.transaction():
         if full:
             for table in _FEATURE_TABLES:
-                engine.execute(f"DELETE FROM {table}")
+                engine.replace_partition(table, {})
         had_records = int(engine.scalar("SELECT count(*) FROM resolve_records")) > 0
         features = extract_features(engine, only_new=True)
         records = features.names.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([])
@@ -121,6 +121,6 @@ def recluster(case: Case) -> tuple[int, int]:
     table = pa.table({"entity_id": pa.array(list(mapping), pa.string()),
                       "canonical_id": pa.array(list(mapping.values()), pa.string())})
     with engine.transaction():
-        engine.execute("DELETE FROM entity_canonical")
+        engine.replace_partition("entity_canonical", {})
         _insert_arrow(case, "entity_canonical", table, ["entity_id", "canonical_id"])
     return len(set(mapping.values())), len(mapping)

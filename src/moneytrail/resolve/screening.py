@@ -23,7 +23,7 @@ from moneytrail.resolve.features import NAME_PROPS, PROP_CLASSES, extract_featur
 from moneytrail.resolve.listfile import ListFile, read_list
 from moneytrail.resolve.scoring import Thresholds, score_pairs
 from moneytrail.store.case import Case
-from moneytrail.store.findings import write_findings
+from moneytrail.store.findings import remove_findings, write_findings
 from moneytrail.store.sources import SourceRecord, source_grade, upsert_source
 
 _EVIDENCE_PROPS = (*NAME_PROPS, "firstName", "lastName", *PROP_CLASSES)
@@ -155,12 +155,10 @@ def _store_hits(case: Case, lst: ListFile, source_id: str, scored: list[dict[str
                               typology, programme, reason, authority, explanation, finding.finding_id))
     with engine.transaction():
         # A re-screen against the same list replaces its earlier hits, and only those.
-        engine.execute("DELETE FROM findings WHERE kind = 'screen' AND finding_id IN (SELECT finding_id FROM "
-                       "finding_refs WHERE ref_kind = 'source' AND ref_id = ? AND role = 'list')", [source_id])
-        engine.execute("DELETE FROM finding_refs WHERE finding_id IN (SELECT finding_id FROM finding_refs WHERE "
-                       "ref_kind = 'source' AND ref_id = ? AND role = 'list') "
-                       "AND finding_id NOT IN (SELECT finding_id FROM findings)", [source_id])
-        engine.execute("DELETE FROM screen_matches WHERE list_source_id = ?", [source_id])
+        remove_findings(case, "SELECT f.finding_id FROM findings f JOIN finding_refs r ON r.finding_id = f.finding_id "
+                        "WHERE f.kind = 'screen' AND r.ref_kind = 'source' AND r.ref_id = ? AND r.role = 'list'",
+                        [source_id])
+        engine.replace_partition("screen_matches", {"list_source_id": source_id})
         write_findings(case, findings)
         now = datetime.now(UTC).replace(tzinfo=None)
         for h in hits:

@@ -86,3 +86,16 @@ def finding_refs(case: Case, finding_id: str) -> list[dict[str, Any]]:
         "SELECT ref_kind, ref_id, role FROM finding_refs WHERE finding_id = ? ORDER BY ref_kind, ref_id",
         [finding_id]).to_pylist()
     return rows
+
+
+def remove_findings(case: Case, ids_sql: str, params: list[Any] | None = None) -> None:
+    """Remove the findings whose ids ``ids_sql`` (one column, ``finding_id``) yields, with their refs."""
+    with case.engine.transaction(), case.engine.run() as run:
+        doomed = run.materialise(f"SELECT DISTINCT finding_id FROM ({ids_sql}) d", params, hint="doomed")
+        case.engine.remove("finding_refs", ["finding_id"], f"SELECT finding_id FROM {doomed}")
+        case.engine.remove("findings", ["finding_id"], f"SELECT finding_id FROM {doomed}")
+
+
+def set_finding_grades(case: Case, grades_sql: str, params: list[Any] | None = None) -> None:
+    """Overwrite stored findings' grades from ``grades_sql`` (finding_id, reliability, credibility, wording)."""
+    case.engine.upsert("findings", ["finding_id"], grades_sql, params, insert_missing=False)

@@ -42,10 +42,8 @@ def ensure_index(case: Case) -> bool:
     if current == signature:
         return False
     with e.transaction():
-        for table in ("trace_accounts", "trace_edges", "trace_index_state"):
-            e.execute(f"DELETE FROM {table}")
-        e.execute(f"INSERT INTO trace_accounts {accounts_sql()}")
-        e.execute(f"INSERT INTO trace_edges {edges_sql()}")
-        e.execute("INSERT INTO trace_index_state VALUES (?, ?, ?)",
-                  [signature, int(count), datetime.now(UTC).replace(tzinfo=None)])
+        e.replace_partition("trace_accounts", {}, accounts_sql())
+        e.replace_partition("trace_edges", {}, edges_sql())
+        e.replace_partition("trace_index_state", {}, "VALUES (?, ?, ?)",
+                            [signature, int(count), datetime.now(UTC).replace(tzinfo=None)])
     return True
