@@ -97,7 +97,7 @@ def cpu_seconds() -> float:
 
 def run_once(case: Case, chosen: list[str], registered: Mapping[str, Detector]) -> dict[str, tuple[float, ...]]:
     """One run of the chosen detectors: name -> (wall s, cpu s, findings, peak RSS MB so far)."""
-    release_paths(case)  # the chain detectors' search is cached per connection: time it every run
+    release_paths(case)  # no-op outside a run: the chain search lives in the detect run below, timed every run
     row: dict[str, tuple[float, ...]] = {}
     t0, c0 = time.perf_counter(), cpu_seconds()
     with prepared_edges(case):

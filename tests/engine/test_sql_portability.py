@@ -27,6 +27,10 @@ from moneytrail.store import Case
 # the static ratchet in tests/architecture/test_sql_ownership.py keeps this remainder from growing.
 _TEMP = "fixed temp tables / UPDATE on scratch tables (tests/architecture NOT_YET_CONVERTED)"
 _FINDINGS = "DELETE of findings: the set-based grading step (other half of issue 13) rewrites write_findings"
+# Tests that probe the DuckDB engine itself (its settings, its rejects table) on purpose.
+DUCKDB_PROBES: dict[str, str] = {
+    "tests.engine.test_duckdb_engine": "checks that bulk_load/joins_as_written restore DuckDB settings",
+}
 NOT_YET_PORTABLE: dict[str, str] = {
     "moneytrail.detect.bipartite": _TEMP,
     "moneytrail.detect.fans": _TEMP,
@@ -83,7 +87,8 @@ def test_every_captured_statement_runs_on_spark_sql(demo_case: Case, capsys: pyt
         if problems:
             for origin in origins[sql]:
                 failures[origin].append(f"{'; '.join(problems)}\n    {sql[:300]}")
-    unexpected = {m: f for m, f in failures.items() if not any(m.startswith(p) for p in NOT_YET_PORTABLE)}
+    unexpected = {m: f for m, f in failures.items()
+                  if not any(m.startswith(p) for p in NOT_YET_PORTABLE) and m not in DUCKDB_PROBES}
     with capsys.disabled():
         exempt = ", ".join(sorted({str(r["owner"]) for r in owned}))
         print(f"\nSQL portability: {len(checked):,} distinct statements checked against Spark SQL "

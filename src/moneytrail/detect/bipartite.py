@@ -182,23 +182,21 @@ class Bipartite:
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        try:
-            blocks = find_blocks(case, params, "_bp")
-            groups, members = block_tables(blocks, params, "B")
-            return build_findings_from_arrow(case, self.typology, groups, members, name="_bp", explain=_explain,
-                                             params=params, query=describe(params))
-        finally:
-            drop_block_tables(case, "_bp")
+        blocks = find_blocks(case, params)
+        groups, members = block_tables(blocks, params, "B")
+        return build_findings_from_arrow(case, self.typology, groups, members, name="_bp", explain=_explain,
+                                         params=params, query=describe(params))
 
 
-def find_blocks(case: Case, params: Mapping[str, Any], prefix: str) -> list[Block]:
-    """Blocks of merged 2x2 cores (temp tables ``{prefix}_copaid``, ``_shared``, ``_pairs``; see
-    ``drop_block_tables``)."""
+def find_blocks(case: Case, params: Mapping[str, Any]) -> list[Block]:
+    """Blocks of merged 2x2 cores (co-paid receivers, shared pairs and quiet pairs are scratch tables of
+    one engine run, dropped before this returns)."""
     engine = case.engine
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_copaid AS {copaid_sql(params)}")
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_shared AS {shared_pairs_sql(f'{prefix}_copaid')}")
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_pairs AS {quiet_pairs_sql(params, f'{prefix}_shared')}")
-    cores = engine.query(f"{butterflies_sql(params, f'{prefix}_pairs')} LIMIT {int(params['max_cores'])}")
+    with engine.run() as run:
+        copaid = run.materialise(copaid_sql(params), hint="bp_copaid").name
+        shared = run.materialise(shared_pairs_sql(copaid), hint="bp_shared").name
+        pairs = run.materialise(quiet_pairs_sql(params, shared), hint="bp_pairs").name
+        cores = engine.query(f"{butterflies_sql(params, pairs)} LIMIT {int(params['max_cores'])}")
     cols = {n: cores.column(n).to_pylist() for n in cores.column_names}
     txn_info: dict[str, tuple[str, str, int, int, int]] = {}
     for txn, s, r, *rest in CORE_TXNS:
@@ -230,11 +228,6 @@ def block_tables(blocks: Sequence[Block], params: Mapping[str, Any], tag: str) -
                           ("senders", "receivers", "transfers", "cores", "exclusivity", "density")}})
     members = pa.table({k: pa.array(v, pa.string()) for k, v in member_cols.items()})
     return groups, members
-
-
-def drop_block_tables(case: Case, prefix: str) -> None:
-    for name in ("copaid", "shared", "pairs"):
-        case.engine.execute(f"DROP TABLE IF EXISTS {prefix}_{name}")
 
 
 def describe(params: Mapping[str, Any]) -> str:

@@ -36,8 +36,8 @@ class ChainText:
 
 
 class ChainDetector:
-    """Reports the best chain per final transaction among the search's closed chains (``paths.CLOSED``:
-    back at the origin) or maximal open ones (``paths.OPEN``).
+    """Reports the best chain per final transaction among the search's closed chains (``chains = CLOSED``:
+    back at the origin) or maximal open ones (``OPEN``).
 
     A subclass sets which ``chains`` table it reads, whether a chain that is the tail of another is
     dropped (``drop_suffixes``), what the finding's query says it picked (``picked``), the role of the
@@ -64,8 +64,9 @@ class ChainDetector:
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         s = search_from(params)
-        sql = best_chains_sql(self.chains, self.where_sql(params), int(params["max_findings"]))
-        chains, details = find_chains(case, s, sql, drop_suffixes=self.drop_suffixes)
+        where, limit = self.where_sql(params), int(params["max_findings"])
+        chains, details, sql = find_chains(case, s, self.chains, lambda table: best_chains_sql(table, where, limit),
+                                           drop_suffixes=self.drop_suffixes)
         currency, input_hash = case.reporting_currency, case.input_hash()
         query = search_sql(s) + f"\n-- {self.picked}:\n" + sql
         findings = []

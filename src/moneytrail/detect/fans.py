@@ -28,19 +28,16 @@ def background_text(group: Group, noun: str, window_days: int) -> str:
 
 def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any], explain: Explain) -> list[Finding]:
     """Materialise the episodes once, then build groups and members from them."""
-    table = f"_episodes_{direction}"
     shared = star_tables(case, direction, params)
     episodes = star_episodes_sql(shared.windows, params)
-    case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {episodes}")
-    try:
+    with case.engine.run() as run:
+        table = run.materialise(episodes, hint=f"episodes_{direction}").name
         return build_findings(
             case, typology,
             episode_groups_sql(direction, table, shared.pairs, params),
             episode_members_sql(direction, table, float(params["min_amount"])),
             explain=explain, params=params, query=f"{shared.sql}\n-- episodes\n{episodes}",
             limit=int(params["max_findings"]))
-    finally:
-        case.engine.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 class FanDetector:

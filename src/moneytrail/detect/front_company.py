@@ -77,7 +77,7 @@ FROM goods g JOIN e ON e.src = g.account_key JOIN goods sup ON sup.account_key =
 """
 
 
-def front_groups_sql(params: Mapping[str, Any]) -> str:
+def front_groups_sql(params: Mapping[str, Any], members: str) -> str:
     """Signals per goods-trader account: state money in, brokers abroad out, the two of similar size,
     round sums, brokers passing it on; payments to other goods traders (suppliers) count against it."""
     unit = float(params["round_unit"])
@@ -102,7 +102,7 @@ FROM (SELECT *, CASE WHEN n_onward > 0 THEN 1.0 ELSE 0.0 END AS onward,
                / greatest(sum(CASE WHEN to_role = 'broker' THEN amt ELSE 0 END), 1.0) AS supplier_share,
              (CASE WHEN sum(CASE WHEN from_role = 'state-body' THEN 1 ELSE 0 END) > 0 THEN 1 ELSE 0 END)
              + (CASE WHEN sum(CASE WHEN to_role = 'broker' THEN 1 ELSE 0 END) > 0 THEN 1 ELSE 0 END) AS signals
-      FROM _front_members GROUP BY group_key) x) y
+      FROM {members} GROUP BY group_key) x) y
 WHERE signals >= {int(params["min_signals"])}
 """
 
@@ -123,17 +123,14 @@ class FrontCompany:
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        engine = case.engine
         members = front_members_sql(params)
-        try:
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _front_members AS {members}")
+        with case.engine.run() as run:
+            table = run.materialise(members, hint="front_members").name
             findings = build_findings(
-                case, self.typology, front_groups_sql(params),
-                "SELECT group_key, txn_id, from_role, to_role FROM _front_members",
+                case, self.typology, front_groups_sql(params, table),
+                f"SELECT group_key, txn_id, from_role, to_role FROM {table}",
                 explain=_explainer(case, params), params=params, limit=int(params["max_findings"]),
-                query=f"-- flows of goods traders\n{members}\n-- signals\n{front_groups_sql(params)}")
-        finally:
-            engine.execute("DROP TABLE IF EXISTS _front_members")
+                query=f"-- flows of goods traders\n{members}\n-- signals\n{front_groups_sql(params, table)}")
         _cite_holders(case, findings, params)
         return findings
 

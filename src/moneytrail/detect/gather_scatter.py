@@ -26,7 +26,7 @@ from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
 
-def gs_members_sql(params: Mapping[str, Any]) -> str:
+def gs_members_sql(params: Mapping[str, Any], gathers: str, scatters: str) -> str:
     """Member rows of each (hub, gather episode, scatter episode) pair, with side and counterparty."""
     e = edges_sql(float(params["min_amount"]))
     gap = int(params["window_days"])
@@ -35,7 +35,7 @@ WITH pairs AS (
   SELECT i.hub, i.hub || '|' || CAST(i.ep AS VARCHAR) || '|' || CAST(o.ep AS VARCHAR) AS group_key,
          i.d0 AS in_d0, i.d1 AS in_d1, greatest(o.d0, i.d0) AS out_d0, o.d1 AS out_d1,
          i.z AS z_in, o.z AS z_out, i.expected_own AS exp_in, o.expected_own AS exp_out
-  FROM _gs_in i JOIN _gs_out o ON o.hub = i.hub AND o.d1 >= i.d1 AND o.d0 <= i.d1 + {gap}
+  FROM {gathers} i JOIN {scatters} o ON o.hub = i.hub AND o.d1 >= i.d1 AND o.d0 <= i.d1 + {gap}
   WHERE greatest(i.z, o.z) >= {float(params["min_z"])!r} AND least(i.z, o.z) >= {float(params["min_z_other"])!r})
 SELECT p.group_key, p.hub, e.txn_id, e.ts, e.amt, 'in' AS side, e.src AS cp, 'sender' AS from_role,
        'hub' AS to_role, p.z_in, p.z_out, p.exp_in, p.exp_out
@@ -47,7 +47,7 @@ FROM pairs p JOIN ({e}) e ON e.src = p.hub AND e.d BETWEEN p.out_d0 AND p.out_d1
 """
 
 
-def gs_groups_sql(params: Mapping[str, Any]) -> str:
+def gs_groups_sql(params: Mapping[str, Any], members: str) -> str:
     return f"""
 SELECT group_key, {score_sql('max(z_in) + max(z_out)')} AS score, max(hub) AS hub,
        count(DISTINCT CASE WHEN side = 'in' THEN cp END) AS senders,
@@ -56,7 +56,7 @@ SELECT group_key, {score_sql('max(z_in) + max(z_out)')} AS score, max(hub) AS hu
        sum(CASE WHEN side = 'out' THEN amt ELSE 0 END) AS amount_out,
        min(CASE WHEN side = 'in' THEN ts END) AS first_in, max(CASE WHEN side = 'out' THEN ts END) AS last_out,
        max(z_in) AS z_in, max(z_out) AS z_out, max(exp_in) AS expected_in, max(exp_out) AS expected_out
-FROM _gs_members GROUP BY group_key
+FROM {members} GROUP BY group_key
 HAVING count(DISTINCT CASE WHEN side = 'in' THEN cp END) >= {int(params["min_in_degree"])}
    AND count(DISTINCT CASE WHEN side = 'out' THEN cp END) >= {int(params["min_out_degree"])}
    AND max(CASE WHEN side = 'out' THEN ts END) > min(CASE WHEN side = 'in' THEN ts END)
@@ -85,21 +85,18 @@ class GatherScatter:
         out_params = {**common, "min_degree": params["min_out_degree"]}
         ins, outs = star_tables(case, "in", in_params), star_tables(case, "out", out_params)
         in_sql, out_sql = star_episodes_sql(ins.windows, in_params), star_episodes_sql(outs.windows, out_params)
-        engine = case.engine
-        try:
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _gs_in AS {in_sql}")
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _gs_out AS {out_sql}")
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _gs_members AS {gs_members_sql(params)}")
+        with case.engine.run() as run:
+            gathers = run.materialise(in_sql, hint="gs_in").name
+            scatters = run.materialise(out_sql, hint="gs_out").name
+            members_sql = gs_members_sql(params, gathers, scatters)
+            members = run.materialise(members_sql, hint="gs_members").name
             return build_findings(
-                case, self.typology, gs_groups_sql(params),
-                "SELECT group_key, txn_id, from_role, to_role FROM _gs_members",
+                case, self.typology, gs_groups_sql(params, members),
+                f"SELECT group_key, txn_id, from_role, to_role FROM {members}",
                 explain=_explain, params=params, limit=int(params["max_findings"]),
                 query=f"{ins.sql}\n{outs.sql}\n"
                       f"-- gather episodes\n{in_sql}\n-- scatter episodes\n{out_sql}\n-- pairs\n"
-                      f"{gs_members_sql(params)}\n-- groups\n{gs_groups_sql(params)}")
-        finally:
-            for table in ("_gs_in", "_gs_out", "_gs_members"):
-                engine.execute(f"DROP TABLE IF EXISTS {table}")
+                      f"{members_sql}\n-- groups\n{gs_groups_sql(params, members)}")
 
 
 def _explain(group: Group, currency: str) -> tuple[str, str]:

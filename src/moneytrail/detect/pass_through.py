@@ -81,24 +81,20 @@ class PassThroughDetector:
         pairs_sql = pass_pairs_sql(float(params["max_hours"]), float(params["min_ratio"]),
                                    float(params["max_ratio"]), float(params["min_amount"]),
                                    int(params["max_account_txns"]), activity)
-        accounts_sql = pass_accounts_sql("_mt_pass_pairs", int(params["min_pairs"]), float(params["min_share"]),
-                                         int(params["max_findings"]))
-        eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_pass_pairs AS {pairs_sql}")
-        try:
+        with eng.run() as run:
+            pair_rows = run.materialise(pairs_sql, hint="pass_pairs").name
+            accounts_sql = pass_accounts_sql(pair_rows, int(params["min_pairs"]), float(params["min_share"]),
+                                             int(params["max_findings"]))
             accounts = eng.query(accounts_sql).to_pylist()
-            eng.register_arrow("_mt_pass_accts", pa.table({"account": pa.array([a["account"] for a in accounts],
-                                                                                pa.string())}))
-            pairs = eng.query("SELECT p.* FROM _mt_pass_pairs p JOIN _mt_pass_accts a ON a.account = p.account "
+            chosen = run.arrow(pa.table({"account": pa.array([a["account"] for a in accounts], pa.string())}))
+            pairs = eng.query(f"SELECT p.* FROM {pair_rows} p JOIN {chosen} a ON a.account = p.account "
                               "ORDER BY p.account, p.in_ts, p.in_txn").to_pylist()
-            eng.unregister("_mt_pass_accts")
-        finally:
-            eng.execute("DROP TABLE IF EXISTS _mt_pass_pairs")
         by_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for p in pairs:
             by_account[str(p["account"])].append(p)
         currency, input_hash = case.reporting_currency, case.input_hash()
         query = (f"-- {activity}: transfers per account\n{account_activity_sql()};\n"
-                 f"CREATE TEMP TABLE _mt_pass_pairs AS {pairs_sql};\n{accounts_sql}")
+                 f"-- pairs, materialised as {pair_rows}:\n{pairs_sql};\n{accounts_sql}")
         return [self._finding(a, by_account[str(a["account"])], params, query, input_hash, currency)
                 for a in accounts]
 

@@ -14,7 +14,7 @@ does not finish at 5M rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,9 +26,9 @@ from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.ids import stable_id
 from moneytrail.store import Case
 
-EDGES = "_mt_path_edges"
-CLOSED = "_mt_path_closed"
-OPEN = "_mt_path_open"
+# Which of a search's result tables a chain detector reads (``PathTables.of``).
+CLOSED = "closed"
+OPEN = "open"
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,7 @@ def path_edges_sql(min_amount: float, max_account_txns: int, activity: str, buck
     """The run's edges (``base.edges_sql``) with a time bucket of ``bucket_days`` days, the amount in the
     reporting currency, and whether the paying account is too busy (more than ``max_account_txns``
     transfers, read from ``activity``, a table of ``base.account_activity_sql``) to be an intermediary."""
-    return (f"CREATE OR REPLACE TEMP TABLE {EDGES} AS "
-            "SELECT e.txn_id, e.src AS from_account, e.dst AS to_account, e.ts, "
+    return ("SELECT e.txn_id, e.src AS from_account, e.dst AS to_account, e.ts, "
             f"CAST(floor(e.d / {int(bucket_days)}) AS BIGINT) AS bucket, e.amt, "
             f"a.account IS NOT NULL AS busy FROM {edges or edges_table()} e "
             f"LEFT JOIN {activity} a ON a.account = e.src AND a.n_txns > {int(max_account_txns)} "
@@ -82,14 +81,13 @@ def bucket_days(s: PathSearch) -> int:
 NEXT_BUCKETS = "SELECT 0 AS k UNION ALL SELECT 1 AS k"
 
 
-def first_hops_sql(target: str, s: PathSearch) -> str:
+def first_hops_sql(edges: str, s: PathSearch) -> str:
     """Every two-hop path: a transfer into an account that is not too busy, then one out of it.
 
     The same filters and per-transaction cap as ``extend_paths_sql`` applied to one-transfer paths,
     but the join runs on the narrow edge columns and the packed id lists are built only for the
     (few) pairs that pass, instead of for every transfer in the case."""
-    return f"""CREATE OR REPLACE TEMP TABLE {target} AS
-SELECT a.txn_id AS start_txn, a.from_account AS origin, b.to_account AS cur, a.ts AS first_ts, b.ts AS last_ts,
+    return f"""SELECT a.txn_id AS start_txn, a.from_account AS origin, b.to_account AS cur, a.ts AS first_ts, b.ts AS last_ts,
        b.bucket, a.amt AS first_amt, b.amt AS last_amt, 2 AS hops, '|' || a.txn_id || '|' || b.txn_id || '|' AS txns,
        '|' || a.from_account || '|' || a.to_account || '|' || b.to_account || '|' AS accts,
        least(a.amt, b.amt) AS min_amt, greatest(a.amt, b.amt) AS max_amt, b.txn_id AS last_txn,
@@ -98,22 +96,21 @@ SELECT x.*, row_number() OVER (PARTITION BY t2 ORDER BY 1.0 - least(amt1, amt2) 
                                                    '|' || t1 || '|' || t2 || '|') AS rn FROM (
 SELECT a.txn_id AS t1, b.txn_id AS t2, a.amt AS amt1, b.amt AS amt2
 FROM (SELECT f.txn_id, f.from_account, f.to_account, f.ts, f.amt, f.bucket + o.k AS join_bucket
-      FROM {EDGES} f CROSS JOIN ({NEXT_BUCKETS}) o
-      WHERE f.to_account IN (SELECT from_account FROM {EDGES} WHERE NOT busy)) a
-JOIN {EDGES} b ON b.from_account = a.to_account AND b.bucket = a.join_bucket
+      FROM {edges} f CROSS JOIN ({NEXT_BUCKETS}) o
+      WHERE f.to_account IN (SELECT from_account FROM {edges} WHERE NOT busy)) a
+JOIN {edges} b ON b.from_account = a.to_account AND b.bucket = a.join_bucket
 WHERE b.ts >= a.ts AND NOT b.busy
   AND b.ts <= a.ts + INTERVAL '{round(s.max_gap_hours * 60)}' MINUTE
   AND b.ts <= a.ts + INTERVAL '{round(s.max_span_hours * 60)}' MINUTE
   AND b.amt >= a.amt * {s.min_ratio!r} AND b.amt <= a.amt * {s.max_ratio!r}
   AND b.txn_id <> a.txn_id AND b.to_account <> a.to_account) x) y
-JOIN {EDGES} a ON a.txn_id = y.t1 JOIN {EDGES} b ON b.txn_id = y.t2
+JOIN {edges} a ON a.txn_id = y.t1 JOIN {edges} b ON b.txn_id = y.t2
 WHERE y.rn <= {int(s.max_paths_per_txn)}"""
 
 
-def extend_paths_sql(source: str, target: str, s: PathSearch) -> str:
+def extend_paths_sql(source: str, edges: str, s: PathSearch) -> str:
     """One hop: join the frontier to the edges leaving its current account, then filter exactly."""
-    return f"""CREATE OR REPLACE TEMP TABLE {target} AS
-SELECT start_txn, origin, cur, first_ts, last_ts, bucket, first_amt, last_amt, hops, txns, accts, min_amt,
+    return f"""SELECT start_txn, origin, cur, first_ts, last_ts, bucket, first_amt, last_amt, hops, txns, accts, min_amt,
        max_amt, last_txn, parent FROM (
 SELECT x.*, row_number() OVER (PARTITION BY last_txn ORDER BY 1.0 - min_amt / max_amt, txns) AS rn FROM (
 SELECT p.start_txn, p.origin, e.to_account AS cur, p.first_ts, e.ts AS last_ts, e.bucket,
@@ -122,7 +119,7 @@ SELECT p.start_txn, p.origin, e.to_account AS cur, p.first_ts, e.ts AS last_ts, 
        greatest(p.max_amt, e.amt) AS max_amt, e.txn_id AS last_txn, p.txns AS parent
 FROM (SELECT f.*, f.bucket + o.k AS join_bucket FROM {source} f CROSS JOIN ({NEXT_BUCKETS}) o
       WHERE f.cur <> f.origin) p
-JOIN {EDGES} e ON e.from_account = p.cur AND e.bucket = p.join_bucket
+JOIN {edges} e ON e.from_account = p.cur AND e.bucket = p.join_bucket
 WHERE e.ts >= p.last_ts AND NOT e.busy
   AND e.ts <= p.last_ts + INTERVAL '{round(s.max_gap_hours * 60)}' MINUTE
   AND e.ts <= p.first_ts + INTERVAL '{round(s.max_span_hours * 60)}' MINUTE
@@ -138,53 +135,69 @@ def search_sql(s: PathSearch) -> str:
             + "\n-- edges (busy: more transfers than max_account_txns)\n"
             + path_edges_sql(s.min_amount, s.max_account_txns, "account_activity", bucket_days(s), "edges")
             + "\n-- two-hop paths\n"
-            + first_hops_sql("hop2", s) + "\n-- then one self-join per further hop\n"
-            + extend_paths_sql("frontier", "next", s))
+            + first_hops_sql("edges", s) + "\n-- then one self-join per further hop\n"
+            + extend_paths_sql("frontier", "edges", s))
 
 
 _RESULT_COLUMNS = ("start_txn, origin, cur, first_ts, last_ts, first_amt, last_amt, hops, txns, accts, "
                    "min_amt, max_amt, last_txn")
 
 
-def search_paths(case: Case, s: PathSearch) -> tuple[int, int]:
-    """Run the search; closed chains land in ``CLOSED``, maximal open ones (not returning) in ``OPEN``.
+@dataclass(frozen=True)
+class PathTables:
+    """A search's results: closed chains (back at the origin) and maximal open ones, as scratch tables."""
 
-    Returns (closed, open) row counts. Loops over hops (at most ``max_hops``), never over rows.
-    The result stays cached for the connection: cycle and random chains share one search when their
-    thresholds agree (the cache key includes the thresholds and a fingerprint of the transactions).
+    closed: str
+    open: str
+
+    def of(self, which: str) -> str:
+        return self.closed if which == CLOSED else self.open
+
+
+_SEARCH_ROLE = "path-search"
+
+
+def search_paths(case: Case, s: PathSearch) -> PathTables:
+    """Run the search; closed chains land in ``PathTables.closed``, maximal open ones in ``.open``.
+
+    Loops over hops (at most ``max_hops``), never over rows. The result tables belong to the outermost
+    detect run (``base.prepared_edges``; call inside one): cycle and random chains share one search when
+    their thresholds agree (the cache key includes the thresholds and a fingerprint of the transactions);
+    a search with other thresholds replaces it, so a run holds one search at a time.
     """
     eng = case.engine
     key = cache_key(case, s)
-    cached = eng.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = '_mt_path_key'")
-    if cached and eng.scalar("SELECT max(k) FROM _mt_path_key") == key:
-        return int(eng.scalar(f"SELECT count(*) FROM {CLOSED}")), int(eng.scalar(f"SELECT count(*) FROM {OPEN}"))
-    release_paths(case)
-    with prepared_edges(case):
+    with prepared_edges(case) as detect_run:
+        root = detect_run.root
+        known = root.find(f"{_SEARCH_ROLE}:{key}")
+        if known is not None:
+            return PathTables(known.name, str(root.find(f"{_SEARCH_ROLE}-open:{key}")))
+        release_paths(case)
         activity = account_activity_table(case)
-        eng.execute(path_edges_sql(s.min_amount, s.max_account_txns, activity, bucket_days(s)))
-    eng.execute(first_hops_sql("_mt_hop2", s))
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE {CLOSED} AS SELECT {_RESULT_COLUMNS} FROM _mt_hop2 WHERE 1 = 0")
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE {OPEN} AS SELECT * FROM {CLOSED}")
-    eng.execute(f"INSERT INTO {CLOSED} SELECT {_RESULT_COLUMNS} FROM _mt_hop2 WHERE cur = origin")
-    last = "_mt_hop2"
-    for hop in range(2, s.max_hops):
-        if not eng.scalar(f"SELECT count(*) FROM {last} WHERE cur <> origin"):
-            break
-        src, dst = last, f"_mt_hop{hop + 1}"
-        eng.execute(extend_paths_sql(src, dst, s))
-        if hop >= s.min_open_hops:
-            # Maximal open chains: no extension of them exists at the next hop.
-            eng.execute(f"INSERT INTO {OPEN} SELECT {_RESULT_COLUMNS} FROM {src} f WHERE f.cur <> f.origin "
-                        f"AND NOT EXISTS (SELECT 1 FROM {dst} n WHERE n.parent = f.txns)")
-        eng.execute(f"INSERT INTO {CLOSED} SELECT {_RESULT_COLUMNS} FROM {dst} WHERE cur = origin")
-        eng.execute(f"DROP TABLE {src}")
-        last = dst
-    eng.execute(f"INSERT INTO {OPEN} SELECT {_RESULT_COLUMNS} FROM {last} "
-                f"WHERE cur <> origin AND hops >= {int(s.min_open_hops)}")
-    eng.execute(f"DROP TABLE IF EXISTS {last}")
-    eng.execute(f"DROP TABLE IF EXISTS {EDGES}")
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_path_key AS SELECT '{key}' AS k")
-    return int(eng.scalar(f"SELECT count(*) FROM {CLOSED}")), int(eng.scalar(f"SELECT count(*) FROM {OPEN}"))
+        with eng.run() as hops:
+            edges = hops.materialise(path_edges_sql(s.min_amount, s.max_account_txns, activity, bucket_days(s)),
+                                     hint="path_edges")
+            last = hops.materialise(first_hops_sql(edges.name, s), hint="hop")
+            closed = root.materialise(f"SELECT {_RESULT_COLUMNS} FROM {last} WHERE cur = origin", hint="path_closed",
+                                      kind=_SEARCH_ROLE)
+            opened = root.materialise(f"SELECT {_RESULT_COLUMNS} FROM {last} WHERE 1 = 0", hint="path_open",
+                                      kind=_SEARCH_ROLE)
+            for hop in range(2, s.max_hops):
+                if not eng.scalar(f"SELECT count(*) FROM {last} WHERE cur <> origin"):
+                    break
+                nxt = hops.materialise(extend_paths_sql(last.name, edges.name, s), hint="hop")
+                if hop >= s.min_open_hops:
+                    # Maximal open chains: no extension of them exists at the next hop.
+                    eng.append(opened.name, f"SELECT {_RESULT_COLUMNS} FROM {last} f WHERE f.cur <> f.origin "
+                               f"AND NOT EXISTS (SELECT 1 FROM {nxt} n WHERE n.parent = f.txns)")
+                eng.append(closed.name, f"SELECT {_RESULT_COLUMNS} FROM {nxt} WHERE cur = origin")
+                hops.drop(last)
+                last = nxt
+            eng.append(opened.name, f"SELECT {_RESULT_COLUMNS} FROM {last} "
+                       f"WHERE cur <> origin AND hops >= {int(s.min_open_hops)}")
+        root.name(f"{_SEARCH_ROLE}:{key}", closed)
+        root.name(f"{_SEARCH_ROLE}-open:{key}", opened)
+        return PathTables(closed.name, opened.name)
 
 
 def cache_key(case: Case, s: PathSearch) -> str:
@@ -203,21 +216,23 @@ def search_from(params: Mapping[str, Any]) -> PathSearch:
                       min_amount=float(params["min_amount"]), max_span_hours=float(params["max_span_hours"]))
 
 
-def find_chains(case: Case, s: PathSearch, sql: str, *, drop_suffixes: bool) -> tuple[list[dict[str, Any]],
-                                                                                     dict[str, dict[str, Any]]]:
-    """Run (or reuse) the search and load the chains ``sql`` picks; on failure the search's tables go."""
-    try:
-        search_paths(case, s)
-        return load_chains(case, sql, drop_suffixes=drop_suffixes)
-    except BaseException:
-        release_paths(case)
-        raise
+def find_chains(case: Case, s: PathSearch, which: str, sql_for: Callable[[str], str], *,
+                drop_suffixes: bool) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], str]:
+    """Run (or reuse) the search and load the chains ``sql_for(table)`` picks from its ``which`` (``CLOSED``
+    or ``OPEN``) table; returns them, their transactions' details and the SQL used."""
+    with prepared_edges(case):
+        sql = sql_for(search_paths(case, s).of(which))
+        chains, details = load_chains(case, sql, drop_suffixes=drop_suffixes)
+        return chains, details, sql
 
 
 def release_paths(case: Case) -> None:
-    """Drop the search's tables (a detector that ran a search with other thresholds calls it)."""
-    for name in (EDGES, CLOSED, OPEN, "_mt_path_key"):
-        case.engine.execute(f"DROP TABLE IF EXISTS {name}")
+    """Drop the current run's path search (a detector that searches with other thresholds calls it)."""
+    run = case.engine.current_run()
+    if run is not None:
+        root = run.root
+        for table in root.named(_SEARCH_ROLE):
+            root.drop(table)
 
 
 def split_ids(packed: str) -> list[str]:
@@ -260,11 +275,9 @@ def load_chains(case: Case, sql: str, *, drop_suffixes: bool) -> tuple[list[dict
             tails.update("|" + "|".join(ids[i:]) + "|" for i in range(1, len(ids)))
         chains = [c for c in chains if c["txns"] not in tails]
     ids = sorted({t for c in chains for t in split_ids(str(c["txns"]))})
-    case.engine.register_arrow("_mt_chain_ids", pa.table({"txn_id": pa.array(ids, pa.string())}))
-    try:
-        rows = case.engine.query(txn_details_sql("_mt_chain_ids")).to_pylist()
-    finally:
-        case.engine.unregister("_mt_chain_ids")
+    with case.engine.run() as run:
+        chosen = run.arrow(pa.table({"txn_id": pa.array(ids, pa.string())}), hint="chain_ids")
+        rows = case.engine.query(txn_details_sql(chosen.name)).to_pylist()
     return chains, {str(r["txn_id"]): r for r in rows}
 
 

@@ -51,10 +51,10 @@ WHERE b.ts >= a.ts AND b.ts <= a.ts + INTERVAL '{w * 24}' HOUR AND b.dst <> a.sr
 """
 
 
-def sg_groups_sql(params: Mapping[str, Any]) -> str:
+def sg_groups_sql(params: Mapping[str, Any], paths: str) -> str:
     return f"""
 WITH pairs AS (SELECT s, t, count(DISTINCT m) AS paths, sum(amt1) AS scattered, sum(amt2) AS gathered
-               FROM _sg_paths GROUP BY s, t),
+               FROM {paths} GROUP BY s, t),
 everyone AS (SELECT paths, 1 AS one FROM pairs),
 -- With too few pairs to learn from, assume what chance gives: a single path.
 peer AS (SELECT CASE WHEN n >= {MIN_PEERS} THEN med ELSE 1 END AS med,
@@ -68,12 +68,13 @@ WHERE p.paths >= {int(params["min_intermediaries"])}
 """
 
 
-SG_MEMBERS_SQL = """
+def sg_members_sql(paths: str) -> str:
+    return f"""
 SELECT s || '>' || t AS group_key, txn1 AS txn_id, 'source' AS from_role, 'intermediary' AS to_role
-FROM _sg_paths
+FROM {paths}
 UNION ALL
 SELECT s || '>' || t AS group_key, txn2 AS txn_id, 'intermediary' AS from_role, 'destination' AS to_role
-FROM _sg_paths
+FROM {paths}
 """
 
 
@@ -93,15 +94,12 @@ class ScatterGather:
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         activity = account_activity_table(case)
         paths = two_leg_paths_sql(params, activity)
-        engine = case.engine
-        try:
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _sg_paths AS {paths}")
-            return build_findings(case, self.typology, sg_groups_sql(params), SG_MEMBERS_SQL, explain=_explain,
-                                  params=params, limit=int(params["max_findings"]),
+        with case.engine.run() as run:
+            table = run.materialise(paths, hint="sg_paths").name
+            return build_findings(case, self.typology, sg_groups_sql(params, table), sg_members_sql(table),
+                                  explain=_explain, params=params, limit=int(params["max_findings"]),
                                   query=f"-- {activity}: transfers per account\n{account_activity_sql()}\n"
-                                        f"-- two-leg paths\n{paths}\n-- groups\n{sg_groups_sql(params)}")
-        finally:
-            engine.execute("DROP TABLE IF EXISTS _sg_paths")
+                                        f"-- two-leg paths\n{paths}\n-- groups\n{sg_groups_sql(params, table)}")
 
 
 def _explain(group: Group, currency: str) -> tuple[str, str]:

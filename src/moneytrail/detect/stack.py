@@ -211,26 +211,21 @@ class StackDetector:
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         engine = case.engine
-        try:
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_raw AS {relay_paths_sql(params)}")
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_weeks AS {relay_weeks_sql(params)}")
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_quiet1 AS {quiet_relays_sql(params, 1, '_stk_raw')}")
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_quiet AS {quiet_relays_sql(params, 2, '_stk_quiet1')}")
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _stk_paths AS {new_ties_sql(params)} "
-                           f"LIMIT {int(params['max_paths'])}")
-            paths = _read_paths(case)
-            links = [(str(a), str(b)) for a, b in engine.rows(sibling_links_sql(params))]
+        with engine.run() as run:
+            raw = run.materialise(relay_paths_sql(params), hint="stk_raw").name
+            weeks = run.materialise(relay_weeks_sql(params, raw), hint="stk_weeks").name
+            quiet1 = run.materialise(quiet_relays_sql(params, 1, raw, weeks), hint="stk_quiet1").name
+            quiet = run.materialise(quiet_relays_sql(params, 2, quiet1, weeks), hint="stk_quiet").name
+            chosen = run.materialise(f"{new_ties_sql(params, quiet)} LIMIT {int(params['max_paths'])}",
+                                     hint="stk_paths").name
+            paths = _read_paths(case, chosen)
+            links = [(str(a), str(b)) for a, b in engine.rows(sibling_links_sql(params, chosen))]
             stacks = assemble(paths, links)
-            relays = sorted({p.m for p in paths})
-            engine.register_arrow("_stk_relays", pa.table({"acct": pa.array(relays, pa.string())}))
-            degree = {str(a): int(n) for a, n in engine.rows(relay_degree_sql())}
+            relays = run.arrow(pa.table({"acct": pa.array(sorted({p.m for p in paths}), pa.string())}))
+            degree = {str(a): int(n) for a, n in engine.rows(relay_degree_sql(relays.name))}
             groups, members = _tables(stacks, degree, params)
             return build_findings_from_arrow(case, self.typology, groups, members, name="_stk", explain=_explain,
                                              params=params, query=_describe(params))
-        finally:
-            engine.unregister("_stk_relays")
-            for name in ("_stk_raw", "_stk_weeks", "_stk_quiet1", "_stk_quiet", "_stk_paths"):
-                engine.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _describe(params: Mapping[str, Any]) -> str:
@@ -242,8 +237,8 @@ def _describe(params: Mapping[str, Any]) -> str:
             "-- or a transfer; merged by union-find, kept when layered, chained or thin")
 
 
-def _read_paths(case: Case) -> list[Path]:
-    table = case.engine.query("SELECT s, m, t, txn1, txn2, amt1, amt2, w1, w2, m_week1, m_week2 FROM _stk_paths")
+def _read_paths(case: Case, paths: str) -> list[Path]:
+    table = case.engine.query(f"SELECT s, m, t, txn1, txn2, amt1, amt2, w1, w2, m_week1, m_week2 FROM {paths}")
     cols = [table.column(n).to_pylist() for n in table.column_names]
     return [Path(str(s), str(m), str(t), str(a), str(b), float(x), float(y), (f"{m}@{w1}", int(n1)),
                  (f"{m}@{w2}", int(n2)))

@@ -77,20 +77,21 @@ FROM q3 GROUP BY acct, ep
 """
 
 
-def structuring_members_sql(params: Mapping[str, Any]) -> str:
+def structuring_members_sql(params: Mapping[str, Any], episodes: str) -> str:
     hi = float(params["threshold"])
     lo = hi * (1.0 - float(params["margin"]))
     return f"""
 SELECT p.acct || '|' || CAST(p.ep AS VARCHAR) AS group_key, e.txn_id, 'depositor' AS from_role,
        'hub' AS to_role
-FROM _struct_ep p JOIN ({edges_sql()}) e ON e.dst = p.acct AND e.d BETWEEN p.d0 AND p.d1
+FROM {episodes} p JOIN ({edges_sql()}) e ON e.dst = p.acct AND e.d BETWEEN p.d0 AND p.d1
 WHERE {in_band_sql(lo, hi, "e.")}
 """
 
 
-STRUCTURING_GROUPS_SQL = f"""
+def structuring_groups_sql(episodes: str) -> str:
+    return f"""
 SELECT acct || '|' || CAST(ep AS VARCHAR) AS group_key, {score_sql('z')} AS score, acct, peak, expected, z
-FROM _struct_ep
+FROM {episodes}
 """
 
 
@@ -104,9 +105,8 @@ class Structuring:
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         episodes = structuring_episodes_sql(params)
-        engine = case.engine
-        try:
-            engine.execute(f"CREATE OR REPLACE TEMP TABLE _struct_ep AS {episodes}")
+        with case.engine.run() as run:
+            table = run.materialise(episodes, hint="struct_ep").name
             threshold = float(params["threshold"])
 
             def explain(group: Group, currency: str) -> tuple[str, str]:
@@ -122,8 +122,7 @@ class Structuring:
                         f"{float(group.metrics['expected']):.1f} such amounts.")
                 return title, text
 
-            return build_findings(case, self.typology, STRUCTURING_GROUPS_SQL, structuring_members_sql(params),
+            return build_findings(case, self.typology, structuring_groups_sql(table),
+                                  structuring_members_sql(params, table),
                                   explain=explain, params=params, query=episodes,
                                   limit=int(params["max_findings"]))
-        finally:
-            engine.execute("DROP TABLE IF EXISTS _struct_ep")

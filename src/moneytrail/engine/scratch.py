@@ -111,6 +111,10 @@ class Run:
             run = run.parent
         return None
 
+    def named(self, prefix: str) -> list[ScratchTable]:
+        """This run's tables whose role starts with ``prefix``."""
+        return [t for role, t in self._named.items() if role.startswith(prefix)]
+
     def drop(self, handle: ScratchTable) -> None:
         """Drop one of this run's tables early (to free its memory)."""
         for owner in (self, self.root):
