@@ -87,7 +87,8 @@ def first_hops_sql(edges: str, s: PathSearch) -> str:
     The same filters and per-transaction cap as ``extend_paths_sql`` applied to one-transfer paths,
     but the join runs on the narrow edge columns and the packed id lists are built only for the
     (few) pairs that pass, instead of for every transfer in the case."""
-    return f"""SELECT a.txn_id AS start_txn, a.from_account AS origin, b.to_account AS cur, a.ts AS first_ts, b.ts AS last_ts,
+    return f"""
+SELECT a.txn_id AS start_txn, a.from_account AS origin, b.to_account AS cur, a.ts AS first_ts, b.ts AS last_ts,
        b.bucket, a.amt AS first_amt, b.amt AS last_amt, 2 AS hops, '|' || a.txn_id || '|' || b.txn_id || '|' AS txns,
        '|' || a.from_account || '|' || a.to_account || '|' || b.to_account || '|' AS accts,
        least(a.amt, b.amt) AS min_amt, greatest(a.amt, b.amt) AS max_amt, b.txn_id AS last_txn,
@@ -110,7 +111,8 @@ WHERE y.rn <= {int(s.max_paths_per_txn)}"""
 
 def extend_paths_sql(source: str, edges: str, s: PathSearch) -> str:
     """One hop: join the frontier to the edges leaving its current account, then filter exactly."""
-    return f"""SELECT start_txn, origin, cur, first_ts, last_ts, bucket, first_amt, last_amt, hops, txns, accts, min_amt,
+    return f"""
+SELECT start_txn, origin, cur, first_ts, last_ts, bucket, first_amt, last_amt, hops, txns, accts, min_amt,
        max_amt, last_txn, parent FROM (
 SELECT x.*, row_number() OVER (PARTITION BY last_txn ORDER BY 1.0 - min_amt / max_amt, txns) AS rn FROM (
 SELECT p.start_txn, p.origin, e.to_account AS cur, p.first_ts, e.ts AS last_ts, e.bucket,
