@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from moneytrail.trace import Method, TraceParams, trace
 from moneytrail.trace.frontier import (
+    TraceTables,
     events_sql,
     first_hop_sql,
     frontier_sql,
@@ -20,8 +21,9 @@ from tests.trace.conftest import T0, write_payments
 def test_sql_avoids_engine_specific_constructs() -> None:
     for backward in (False, True):
         p = TraceParams(source=("k:A",), backward=backward, window_start=T0, window_end=T0 + timedelta(days=30))
-        texts = [window_sql(p), first_hop_sql(p), next_hop_sql(p, "_f", T0, T0), frontier_sql(p, "_h"),
-                 ledger_span_sql(p, ["_f1", "_f2"]), opening_sql(p), events_sql()]
+        t = TraceTables()
+        texts = [window_sql(p), first_hop_sql(p, t), next_hop_sql(p, t, "_f", T0, T0), frontier_sql(p, t, "_h"),
+                 ledger_span_sql(p, ["_f1", "_f2"]), opening_sql(p, t), events_sql(t)]
         for sql in texts:
             upper = sql.upper()
             assert "USING KEY" not in upper and "//" not in sql and "LEN(" not in upper

@@ -17,7 +17,17 @@ import pyarrow as pa
 from moneytrail.store.case import Case
 from moneytrail.trace.params import TraceParams
 
-WIN = "_trace_win"
+
+@dataclass(frozen=True)
+class TraceTables:
+    """Names of one trace's run-owned scratch tables (``extract`` makes them; the SQL builders read them):
+    the window view, seed and target accounts, ledger spans and the payments those touch."""
+
+    win: str = "window"
+    seed: str = "seeds"
+    target: str = "targets"
+    led: str = "ledgers"
+    touch: str = "touched"
 
 
 def _ts_literal(value: datetime) -> str:
@@ -45,13 +55,13 @@ def _gap_sql(params: TraceParams) -> str:
     return f"INTERVAL '{int(params.max_gap.total_seconds())}' SECOND"
 
 
-def first_hop_sql(params: TraceParams) -> str:
+def first_hop_sql(params: TraceParams, t: TraceTables) -> str:
     """Hop 1: every payment out of a seed in the window carries taint."""
-    return (f"SELECT w.dst, w.ts FROM {WIN} w JOIN _trace_seed s ON w.src = s.account "
+    return (f"SELECT w.dst, w.ts FROM {t.win} w JOIN {t.seed} s ON w.src = s.account "
             f"WHERE w.amt >= {float(params.min_amount)!r}")
 
 
-def next_hop_sql(params: TraceParams, front: str, lo: datetime, hi: datetime) -> str:
+def next_hop_sql(params: TraceParams, t: TraceTables, front: str, lo: datetime, hi: datetime) -> str:
     """Hop k + 1: payments out of frontier accounts after the money arrived, within the gap, of at
     least the minimum amount (smaller ones are booked in the ledgers but not followed)."""
     gap = _gap_sql(params)
@@ -60,16 +70,16 @@ def next_hop_sql(params: TraceParams, front: str, lo: datetime, hi: datetime) ->
             f"AND w.ts >= {_ts_literal(lo - params.max_gap)}" if params.backward
             else f"w.ts > f.lo AND w.ts <= f.hi + {gap} AND w.ts > {_ts_literal(lo)} "
             f"AND w.ts <= {_ts_literal(hi + params.max_gap)}")
-    return (f"SELECT w.dst, w.ts FROM {WIN} w JOIN {front} f ON w.src = f.account "
+    return (f"SELECT w.dst, w.ts FROM {t.win} w JOIN {front} f ON w.src = f.account "
             f"WHERE {when} AND w.amt >= {float(params.min_amount)!r}")
 
 
-def frontier_sql(params: TraceParams, hop: str) -> str:
+def frontier_sql(params: TraceParams, t: TraceTables, hop: str) -> str:
     """Accounts reached by a hop, with their arrival span; seeds and targets go no further."""
     return (
         f"SELECT h.dst AS account, min(h.ts) AS lo, max(h.ts) AS hi FROM {hop} h "
-        "WHERE h.dst NOT IN (SELECT account FROM _trace_seed) "
-        "AND h.dst NOT IN (SELECT account FROM _trace_target) GROUP BY h.dst"
+        f"WHERE h.dst NOT IN (SELECT account FROM {t.seed}) "
+        f"AND h.dst NOT IN (SELECT account FROM {t.target}) GROUP BY h.dst"
     )
 
 
@@ -81,26 +91,26 @@ def ledger_span_sql(params: TraceParams, fronts: list[str]) -> str:
     return f"SELECT account, {lo} AS rlo, {hi} AS rhi FROM ({union}) u GROUP BY account"
 
 
-def touched_sql(lo: datetime, hi: datetime) -> str:
+def touched_sql(t: TraceTables, lo: datetime, hi: datetime) -> str:
     """Window payments into or out of a ledger account during the ledger spans, or out of a seed:
     one scan serves both the opening balances and the sub-graph."""
-    return (f"SELECT w.* FROM {WIN} w WHERE (w.ts BETWEEN {_ts_literal(lo)} AND {_ts_literal(hi)} "
-            "AND (w.src IN (SELECT account FROM _trace_led) OR w.dst IN (SELECT account FROM _trace_led))) "
-            "OR w.src IN (SELECT account FROM _trace_seed)")
+    return (f"SELECT w.* FROM {t.win} w WHERE (w.ts BETWEEN {_ts_literal(lo)} AND {_ts_literal(hi)} "
+            f"AND (w.src IN (SELECT account FROM {t.led}) OR w.dst IN (SELECT account FROM {t.led}))) "
+            f"OR w.src IN (SELECT account FROM {t.seed})")
 
 
-def opening_sql(params: TraceParams) -> str:
+def opening_sql(params: TraceParams, t: TraceTables) -> str:
     """Per ledger account: the lowest running balance over the window up to the end of its span
     (its implied opening balance is minus that, when negative) and its net flow before the span."""
     order = "DESC" if params.backward else "ASC"
     upto, before = ("ts >= rlo", "ts > rhi") if params.backward else ("ts <= rhi", "ts < rlo")
     return (
         "WITH ev AS ("
-        "SELECT l.account, w.ts, 0 AS ord, w.txn_id, -w.amt AS delta, l.rlo, l.rhi FROM _trace_touch w "
-        "JOIN _trace_led l ON w.src = l.account "
+        f"SELECT l.account, w.ts, 0 AS ord, w.txn_id, -w.amt AS delta, l.rlo, l.rhi FROM {t.touch} w "
+        f"JOIN {t.led} l ON w.src = l.account "
         "UNION ALL "
-        "SELECT l.account, w.ts, 1 AS ord, w.txn_id, w.amt AS delta, l.rlo, l.rhi FROM _trace_touch w "
-        "JOIN _trace_led l ON w.dst = l.account), "
+        f"SELECT l.account, w.ts, 1 AS ord, w.txn_id, w.amt AS delta, l.rlo, l.rhi FROM {t.touch} w "
+        f"JOIN {t.led} l ON w.dst = l.account), "
         "run AS (SELECT account, ts, delta, rlo, rhi, sum(delta) OVER (PARTITION BY account "
         f"ORDER BY ts {order}, ord, txn_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS bal "
         f"FROM ev WHERE {upto}) "
@@ -110,18 +120,18 @@ def opening_sql(params: TraceParams) -> str:
     )
 
 
-def events_sql() -> str:
+def events_sql(t: TraceTables) -> str:
     """The sub-graph: payments out of seeds, and every payment in or out of a ledger account
     during its span (clean ones too: they set the balance that taint mixes with), with account
     keys and each hop's grade (the payment's own, else its source's)."""
     cols = "w.txn_id, w.source_id, w.origin_line, w.ts, w.src, w.dst, w.amt, w.reliability, w.credibility"
     sub = (
-        f"SELECT {cols} FROM _trace_touch w JOIN _trace_seed s ON w.src = s.account "
+        f"SELECT {cols} FROM {t.touch} w JOIN {t.seed} s ON w.src = s.account "
         "UNION "
-        f"SELECT {cols} FROM _trace_touch w JOIN _trace_led l ON w.src = l.account "
+        f"SELECT {cols} FROM {t.touch} w JOIN {t.led} l ON w.src = l.account "
         "WHERE w.ts BETWEEN l.rlo AND l.rhi "
         "UNION "
-        f"SELECT {cols} FROM _trace_touch w JOIN _trace_led l ON w.dst = l.account "
+        f"SELECT {cols} FROM {t.touch} w JOIN {t.led} l ON w.dst = l.account "
         "WHERE w.ts BETWEEN l.rlo AND l.rhi"
     )
     return (
@@ -143,32 +153,31 @@ class SubGraph:
 
 
 def extract(case: Case, params: TraceParams, seeds: list[str], targets: list[str]) -> SubGraph:
-    """Run the frontier expansion and pull the sub-graph; temp tables are dropped afterwards."""
+    """Run the frontier expansion and pull the sub-graph; its scratch tables go with the run."""
     e = case.engine
-    run: list[str] = []
+    run_sql: list[str] = []
 
-    def execute(sql: str) -> None:
-        run.append(sql)
-        e.execute(sql)
+    with e.run() as run:
+        def table(sql: str, hint: str) -> str:
+            run_sql.append(sql)
+            return run.materialise(sql, hint=hint).name
 
-    made = ["_trace_seed", "_trace_target", "_trace_led", "_trace_touch"]
-    try:
-        execute(f"CREATE OR REPLACE TEMP VIEW {WIN} AS {window_sql(params)}")
-        for name, values in (("_trace_seed", seeds), ("_trace_target", targets)):
-            e.register_arrow(f"{name}_in", pa.table({"account": pa.array(values, pa.string())}))
-            execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT a.account_id AS account FROM trace_accounts a "
-                    f"JOIN {name}_in i ON i.account = a.account_key")
-            e.unregister(f"{name}_in")
+        win = run.view(window_sql(params), hint="trace_win").name
+        run_sql.append(window_sql(params))
+        ids = {}
+        for role, values in (("seed", seeds), ("target", targets)):
+            given = run.arrow(pa.table({"account": pa.array(values, pa.string())}), hint=f"trace_{role}_in")
+            ids[role] = table(f"SELECT a.account_id AS account FROM trace_accounts a "
+                              f"JOIN {given} i ON i.account = a.account_key", f"trace_{role}")
+        t = TraceTables(win=win, seed=ids["seed"], target=ids["target"])
         fronts: list[str] = []
         sizes: list[int] = []
         span: tuple[datetime, datetime] | None = None
         # Taint reaching an account at hop K cannot move on, so only hops 1..K-1 make ledgers.
-        for k in range(1, params.max_hops):
-            hop, front = f"_trace_hop{k}", f"_trace_front{k}"
-            made += [hop, front]
-            execute(f"CREATE OR REPLACE TEMP TABLE {hop} AS "
-                    + (first_hop_sql(params) if span is None else next_hop_sql(params, fronts[-1], *span)))
-            execute(f"CREATE OR REPLACE TEMP TABLE {front} AS {frontier_sql(params, hop)}")
+        for _ in range(1, params.max_hops):
+            hop = table(first_hop_sql(params, t) if span is None else next_hop_sql(params, t, fronts[-1], *span),
+                        "trace_hop")
+            front = table(frontier_sql(params, t, hop), "trace_front")
             size, lo, hi = e.rows(f"SELECT count(*), min(lo), max(hi) FROM {front}")[0]
             fronts.append(front)
             sizes.append(int(size))
@@ -176,21 +185,18 @@ def extract(case: Case, params: TraceParams, seeds: list[str], targets: list[str
                 break
             span = (lo, hi)
         if fronts:
-            execute(f"CREATE OR REPLACE TEMP TABLE _trace_led AS {ledger_span_sql(params, fronts)}")
+            led = table(ledger_span_sql(params, fronts), "trace_led")
         else:  # a one-hop trace replays no ledger
-            execute(f"CREATE OR REPLACE TEMP TABLE _trace_led AS SELECT src AS account, ts AS rlo, ts AS rhi "
-                    f"FROM {WIN} WHERE 1 = 0")
-        lo, hi = e.rows("SELECT min(rlo), max(rhi) FROM _trace_led")[0]
+            led = table(f"SELECT src AS account, ts AS rlo, ts AS rhi FROM {win} WHERE 1 = 0", "trace_led")
+        t = TraceTables(win=win, seed=t.seed, target=t.target, led=led)
+        lo, hi = e.rows(f"SELECT min(rlo), max(rhi) FROM {led}")[0]
         far = datetime(1, 1, 1)
-        execute(f"CREATE OR REPLACE TEMP TABLE _trace_touch AS {touched_sql(lo or far, hi or far)}")
-        spans = e.query("SELECT k.account_key AS account, l.rlo, l.rhi FROM _trace_led l "
+        t = TraceTables(win=win, seed=t.seed, target=t.target, led=led,
+                        touch=table(touched_sql(t, lo or far, hi or far), "trace_touch"))
+        spans = e.query(f"SELECT k.account_key AS account, l.rlo, l.rhi FROM {led} l "
                         "JOIN trace_accounts k ON k.account_id = l.account")
-        openings = e.query(opening_sql(params))
-        run.append(opening_sql(params))
-        events = e.query(events_sql())
-        run.append(events_sql())
-        return SubGraph(events, spans, openings, len(fronts) + 1, sizes, run)
-    finally:
-        for name in made:
-            e.execute(f"DROP TABLE IF EXISTS {name}")
-        e.execute(f"DROP VIEW IF EXISTS {WIN}")
+        openings = e.query(opening_sql(params, t))
+        run_sql.append(opening_sql(params, t))
+        events = e.query(events_sql(t))
+        run_sql.append(events_sql(t))
+        return SubGraph(events, spans, openings, len(fronts) + 1, sizes, run_sql)

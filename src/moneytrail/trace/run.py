@@ -33,16 +33,14 @@ def resolve_accounts(case: Case, ids: tuple[str, ...], role: str) -> list[str]:
     """Account keys for each id: an account key as is, an entity id as all the accounts it holds.
     Only accounts that appear in payments can be traced."""
     e = case.engine
-    e.register_arrow("_trace_ids", pa.table({"id": pa.array(list(ids), pa.string())}))
-    try:
+    with e.run() as run:
+        given = run.arrow(pa.table({"id": pa.array(list(ids), pa.string())}), hint="trace_ids")
         rows = e.rows(
-            "SELECT i.id, a.account FROM _trace_ids i LEFT JOIN ("
+            f"SELECT i.id, a.account FROM {given} i LEFT JOIN ("
             "SELECT account_key AS account, account_key AS id FROM trace_accounts "
             f"UNION SELECT account_key, entity_id FROM ({account_holders_sql()}) h "
             "UNION SELECT account_key, holder_entity_id FROM accounts WHERE holder_entity_id IS NOT NULL"
             ") a ON a.id = i.id")
-    finally:
-        e.unregister("_trace_ids")
     missing = sorted({str(r[0]) for r in rows if r[1] is None})
     if missing:
         raise TraceError(f"{role} {', '.join(missing)}: no such account key (bank:account) or entity id "
@@ -88,8 +86,8 @@ def account_info(case: Case, accounts: set[str]) -> dict[str, fl.AccountInfo]:
     if not accounts:
         return {}
     e = case.engine
-    e.register_arrow("_trace_acc", pa.table({"account": pa.array(sorted(accounts), pa.string())}))
-    try:
+    with e.run() as run:
+        wanted = run.arrow(pa.table({"account": pa.array(sorted(accounts), pa.string())}), hint="trace_acc")
         rows = e.rows(
             "WITH bank_country AS (SELECT bank_id, country FROM (SELECT bank_id, country, row_number() OVER "
             "(PARTITION BY bank_id ORDER BY count(*) DESC, country) AS rn FROM accounts WHERE country IS NOT NULL "
@@ -100,11 +98,9 @@ def account_info(case: Case, accounts: set[str]) -> dict[str, fl.AccountInfo]:
             "GROUP BY entity_id) "
             "SELECT q.account, h.entity_id, n.name, coalesce(a.country, CASE WHEN length(a.iban) >= 2 "
             "AND upper(substr(a.iban, 1, 2)) BETWEEN 'AA' AND 'ZZ' THEN upper(substr(a.iban, 1, 2)) END, "
-            "bc.country) FROM _trace_acc q LEFT JOIN accounts a ON a.account_key = q.account "
+            f"bc.country) FROM {wanted} q LEFT JOIN accounts a ON a.account_key = q.account "
             "LEFT JOIN holder h ON h.account_key = q.account LEFT JOIN names n ON n.entity_id = h.entity_id "
             "LEFT JOIN bank_country bc ON bc.bank_id = coalesce(a.bank_id, split_part(q.account, ':', 1))")
-    finally:
-        e.unregister("_trace_acc")
     return {str(acc): fl.AccountInfo(ent, str(name or ent or acc), country) for acc, ent, name, country in rows}
 
 
