@@ -39,13 +39,13 @@ def ingest_accounts(case: Case, path: Path | str, *, source: SourceRecord | None
             for sql in staged.drop_sql():
                 e.execute(sql)
             # A key repeated within the file: the later line wins; earlier ones are quarantined as superseded.
-            e.execute("UPDATE _acct_lines SET _reason = 'account repeated on a later line' WHERE _reason IS NULL "
-                      "AND _line < (SELECT max(b._line) FROM _acct_lines b "
-                      "WHERE b.account_key = _acct_lines.account_key "
-                      "AND b._reason IS NULL)")
+            e.upsert("_acct_lines", ["_line"], "SELECT a._line, 'account repeated on a later line' AS _reason "
+                     "FROM _acct_lines a WHERE a._reason IS NULL AND a._line < (SELECT max(b._line) "
+                     "FROM _acct_lines b WHERE b.account_key = a.account_key AND b._reason IS NULL)",
+                     insert_missing=False)
             e.execute("CREATE OR REPLACE TEMP TABLE _acct_old AS SELECT a.* FROM accounts a "
                       "JOIN _acct_lines n ON n.account_key = a.account_key AND n._reason IS NULL")
-            e.execute("DELETE FROM accounts WHERE account_key IN (SELECT account_key FROM _acct_old)")
+            e.remove("accounts", ["account_key"], "SELECT account_key FROM _acct_old")
             e.execute(
                 "INSERT INTO accounts (account_key, bank_id, account_id, holder_entity_id, account_entity_id, iban, "
                 "country, currency, source_id) SELECT n.account_key, n.bank_id, n.account_id, "

@@ -74,10 +74,10 @@ def ingest_alerts(case: Case, path: Path, *, source: SourceRecord | None = None)
                       [prefix, fi.source.source_id, fi.origin])
             e.execute(f"INSERT INTO truth_transactions SELECT ? || alert_id, txn_id FROM {st.from_sql()} s "
                       "WHERE _reason IS NULL ORDER BY _line", [prefix])
-            e.execute("UPDATE transactions SET label_typology = a.alert_type FROM "
-                      f"(SELECT txn_id, min(alert_type) AS alert_type FROM {st.table} WHERE _reason IS NULL "
-                      "GROUP BY txn_id) a WHERE a.txn_id = transactions.txn_id "
-                      "AND transactions.from_account LIKE 'amlsim:%'")
+            e.upsert("transactions", ["txn_id"], "SELECT a.txn_id, a.alert_type AS label_typology FROM "
+                     f"(SELECT txn_id, min(alert_type) AS alert_type FROM {st.table} WHERE _reason IS NULL "
+                     "GROUP BY txn_id) a WHERE a.txn_id IN (SELECT txn_id FROM transactions "
+                     "WHERE from_account LIKE 'amlsim:%')", insert_missing=False)
             fi.details["alerts"] = int(e.scalar(
                 f"SELECT count(DISTINCT alert_id) FROM {st.table} WHERE _reason IS NULL"))
             settle_staged(fi, st)

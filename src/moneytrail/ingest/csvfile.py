@@ -28,6 +28,7 @@ from pathlib import Path
 from moneytrail.engine import EngineError
 from moneytrail.ingest.filelog import FileIngest
 from moneytrail.ingest.result import IngestError
+from moneytrail.store import rewrites
 
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 
@@ -213,14 +214,8 @@ def collect_rejects(fi: FileIngest, ps: PieceScan, table: str) -> tuple[int, str
 def shift_lines(fi: FileIngest, shifts: str, *, txn_id_sql: Callable[[str], str] | None = None) -> None:
     """Move this ingest's stored and quarantined rows to their real lines; ``txn_id_sql`` (given the line
     expression) rebuilds ids that were made from the line."""
-    engine = fi.case.engine
-    for tbl, col, key, value in (("transactions", "origin_line", "ingest_no", fi.ingest_no),
-                                 ("quarantine", "line", "ingest_id", fi.ingest_id)):
-        new_id = (f", txn_id = {txn_id_sql(f'{tbl}.{col} + i.shift')}"
-                  if txn_id_sql is not None and tbl == "transactions" else "")
-        engine.execute(f"UPDATE {tbl} SET {col} = {tbl}.{col} + i.shift{new_id} FROM {shifts} i "
-                       f"WHERE {tbl}.{key} = ? AND {tbl}.{col} > i.lo AND {tbl}.{col} <= i.hi", [value])
-    engine.execute(f"DROP TABLE {shifts}")
+    rewrites.shift_lines(fi.case, shifts, fi.ingest_no, fi.ingest_id, txn_id_sql=txn_id_sql)
+    fi.case.engine.execute(f"DROP TABLE {shifts}")
 
 
 def quarantine_rejects(fi: FileIngest, table: str) -> None:

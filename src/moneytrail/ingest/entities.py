@@ -157,13 +157,16 @@ def _store_accounts(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None
         "currency": [_first(entities[k], "currency") for k in rows]})
     e.register_arrow("_ftm_accounts", table)
     # Known accounts keep their bank data and gain the FtM ids; new ones are added.
-    e.execute("UPDATE accounts SET account_entity_id = coalesce(accounts.account_entity_id, n.entity_id), "
-              "holder_entity_id = coalesce(accounts.holder_entity_id, n.holder) FROM _ftm_accounts n "
-              "WHERE n.account_key = accounts.account_key")
+    e.upsert("accounts", ["account_key"], e.dialect.first_per_key_sql(
+        "a.account_key, coalesce(a.account_entity_id, n.entity_id) AS account_entity_id, "
+        "coalesce(a.holder_entity_id, n.holder) AS holder_entity_id",
+        "accounts a JOIN _ftm_accounts n ON n.account_key = a.account_key", ["a.account_key"]),
+        insert_missing=False)
     e.execute("INSERT INTO accounts (account_key, bank_id, account_id, holder_entity_id, account_entity_id, iban, "
-              "country, currency, source_id) SELECT DISTINCT ON (account_key) account_key, bank_id, account_id, "
-              "holder, entity_id, iban, country, currency, ? FROM _ftm_accounts n WHERE NOT EXISTS "
-              "(SELECT 1 FROM accounts a WHERE a.account_key = n.account_key)", [fi.source.source_id])
+              "country, currency, source_id) " + e.dialect.first_per_key_sql(
+                  "account_key, bank_id, account_id, holder, entity_id, iban, country, currency, ?",
+                  "_ftm_accounts n WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_key = n.account_key)",
+                  ["account_key"]), [fi.source.source_id])
     e.unregister("_ftm_accounts")
 
 

@@ -81,12 +81,13 @@ def _assign_ids(fi: FileIngest, *, prefix_line: str) -> None:
               f"GROUP BY {', '.join('k.' + c for c in _CONTENT)}")
     e.execute("ALTER TABLE _pat_rows ADD COLUMN first_k BIGINT")
     e.execute("ALTER TABLE _pat_rows ADD COLUMN existing BOOLEAN")
-    same_row = " AND ".join(f"x.{c} IS NOT DISTINCT FROM _pat_rows.{c}" for c in _CONTENT)
-    e.execute(f"UPDATE _pat_rows SET first_k = f.first_k FROM (SELECT _k, min(_k) OVER (PARTITION BY {keys}) "
-              "AS first_k FROM _pat_rows WHERE _reason IS NULL) f WHERE f._k = _pat_rows._k")
-    e.execute(f"UPDATE _pat_rows SET txn_id = {prefix_line}, existing = false WHERE _reason IS NULL")
-    e.execute(f"UPDATE _pat_rows SET txn_id = x.txn_id, existing = true FROM _pat_existing x WHERE {same_row} "
-              "AND _pat_rows._reason IS NULL")
+    same_row = " AND ".join(f"x.{c} IS NOT DISTINCT FROM r.{c}" for c in _CONTENT)
+    e.upsert("_pat_rows", ["_k"], f"SELECT _k, min(_k) OVER (PARTITION BY {keys}) AS first_k FROM _pat_rows "
+             "WHERE _reason IS NULL", insert_missing=False)
+    e.upsert("_pat_rows", ["_k"], f"SELECT _k, {prefix_line} AS txn_id, false AS existing FROM _pat_rows "
+             "WHERE _reason IS NULL", insert_missing=False)
+    e.upsert("_pat_rows", ["_k"], f"SELECT r._k, x.txn_id, true AS existing FROM _pat_rows r JOIN _pat_existing x "
+             f"ON {same_row} WHERE r._reason IS NULL", insert_missing=False)
     e.execute("DROP TABLE _pat_existing")
 
 
@@ -104,12 +105,16 @@ def relink_pattern_transactions(fi: FileIngest) -> int:
               [fi.ingest_no])
     moved = int(e.scalar("SELECT count(*) FROM _pat_dups"))
     if moved:
-        e.execute("UPDATE truth_transactions SET txn_id = d.new_id FROM _pat_dups d "
-                  "WHERE truth_transactions.txn_id = d.old_id")
-        e.execute("UPDATE transactions SET label_typology = d.typology FROM _pat_dups d "
-                  "WHERE transactions.txn_id = d.new_id AND transactions.ingest_no = ?", [fi.ingest_no])
-        e.execute("DELETE FROM transactions WHERE txn_id IN (SELECT old_id FROM _pat_dups) "
-                  "AND ingest_no IN (SELECT ingest_no FROM ingest_log WHERE kind = 'patterns')")
+        with e.transaction(), e.run() as run:
+            # The truth links move to the new ids: a key changes, so the rows are replaced, not updated.
+            links = run.materialise("SELECT t.attempt_id, d.new_id AS txn_id FROM truth_transactions t "
+                                    "JOIN _pat_dups d ON d.old_id = t.txn_id", hint="pat_links")
+            e.remove("truth_transactions", ["txn_id"], "SELECT old_id AS txn_id FROM _pat_dups")
+            e.append("truth_transactions", f"SELECT attempt_id, txn_id FROM {links}", columns=["attempt_id", "txn_id"])
+        e.upsert("transactions", ["txn_id", "ingest_no"], "SELECT new_id AS txn_id, CAST(? AS INTEGER) AS ingest_no, "
+                 "typology AS label_typology FROM _pat_dups", [fi.ingest_no], insert_missing=False)
+        e.remove("transactions", ["txn_id", "ingest_no"], "SELECT d.old_id AS txn_id, l.ingest_no FROM _pat_dups d "
+                 "CROSS JOIN (SELECT ingest_no FROM ingest_log WHERE kind = 'patterns') l")
     e.execute("DROP TABLE _pat_dups")
     return moved
 
@@ -120,11 +125,10 @@ def _store(fi: FileIngest, *, reporting_currency: str, rates: bool) -> None:
     e.execute(f"CREATE OR REPLACE TEMP TABLE _pat_lines AS {pattern_lines_sql()}")
     e.execute(
         "INSERT INTO truth_attempts (attempt_id, typology, detail, source_id, origin_file, origin_line) "
-        f"SELECT ? || lpad(CAST(n_begin AS VARCHAR), 6, '0'), trim(split_part(rest, ':', 1)), "
+        f"SELECT ? || lpad(CAST(n_begin AS VARCHAR), 6, '0'), trim(ltrim(trim(split_part(rest, ':', 1)), '-')), "
         "nullif(trim(substr(rest, length(split_part(rest, ':', 1)) + 2)), ''), ?, ?, line "
         f"FROM (SELECT *, trim(substr(text, {len(_BEGIN) + 1})) AS rest FROM _pat_lines WHERE kind = 'begin') b",
         [prefix, fi.source.source_id, fi.origin])
-    e.execute("UPDATE truth_attempts SET typology = trim(ltrim(typology, '-')) WHERE attempt_id LIKE ?", [prefix + "%"])
     fields = ", ".join(f"split_part(text, ',', {i + 1}) AS c{i}" for i in range(len(_HEADER)))
     raw = (f"(SELECT line AS _k, {fields} FROM _pat_lines WHERE kind = 'row' "
            "AND length(text) - length(replace(text, ',', '')) = 10) raw")
@@ -137,10 +141,10 @@ def _store(fi: FileIngest, *, reporting_currency: str, rates: bool) -> None:
               "'expected 11 comma-separated fields, found ' || "
               "CAST(length(text) - length(replace(text, ',', '')) + 1 AS VARCHAR), text, n_begin, inside, text "
               "FROM _pat_lines WHERE kind = 'row' AND length(text) - length(replace(text, ',', '')) <> 10")
-    e.execute("UPDATE _pat_rows SET _reason = 'transaction outside a laundering attempt', _raw = text "
-              "WHERE _reason IS NULL AND NOT inside")
-    e.execute("UPDATE _pat_rows SET label_typology = a.typology FROM truth_attempts a "
-              "WHERE a.attempt_id = ? || lpad(CAST(_pat_rows.n_begin AS VARCHAR), 6, '0')", [prefix])
+    e.upsert("_pat_rows", ["_k"], "SELECT _k, 'transaction outside a laundering attempt' AS _reason, text AS _raw "
+             "FROM _pat_rows WHERE _reason IS NULL AND NOT inside", insert_missing=False)
+    e.upsert("_pat_rows", ["_k"], "SELECT r._k, a.typology AS label_typology FROM _pat_rows r JOIN truth_attempts a "
+             "ON a.attempt_id = ? || lpad(CAST(r.n_begin AS VARCHAR), 6, '0')", [prefix], insert_missing=False)
     _assign_ids(fi, prefix_line=positional_id_sql(fi, "first_k"))
     # Each distinct transaction once, from its first line, unless the case already has it.
     e.execute(

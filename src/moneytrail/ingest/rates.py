@@ -17,6 +17,7 @@ from moneytrail.ingest.result import IngestResult
 from moneytrail.ingest.sqltext import literal, text_sql
 from moneytrail.ingest.transactions import currency_sql
 from moneytrail.store.case import Case
+from moneytrail.store.rewrites import fill_reporting_amounts
 
 OPEN_ENDED_DAYS = 3650
 _REQUIRED = ["currency", "valid_from", "valid_to", "rate"]
@@ -52,34 +53,31 @@ def ingest_rates(case: Case, path: Path | str) -> IngestResult:
                 e.execute(sql)
             end = f"coalesce(valid_to, valid_from + INTERVAL {OPEN_ENDED_DAYS} DAY)"
             # Overlap with an earlier line of this file, or with rates already in the case.
-            e.execute(
-                f"UPDATE _rates_lines SET _reason = 'overlaps the range of ' || currency || ' on ' || o.other "
-                f"FROM (SELECT a._line AS line, min(CASE WHEN b.origin_line IS NULL THEN 'line ' || b._line "
-                f"ELSE 'an earlier rates file' END) AS other "
+            e.upsert(
+                "_rates_lines", ["_line"],
+                f"SELECT a._line, 'overlaps the range of ' || min(a.currency) || ' on ' || min(CASE WHEN b.origin_line IS NULL THEN 'line ' || b._line "
+                f"ELSE 'an earlier rates file' END) AS _reason "
                 f"FROM _rates_lines a JOIN (SELECT _line, NULL AS origin_line, currency, valid_from, valid_to "
                 f"FROM _rates_lines WHERE _reason IS NULL UNION ALL SELECT -1, origin_line, currency, valid_from, "
                 f"valid_to FROM rates) b ON a.currency = b.currency "
                 f"AND (b._line < a._line OR b.origin_line IS NOT NULL) "
                 f"AND a.valid_from <= coalesce(b.valid_to, b.valid_from + INTERVAL {OPEN_ENDED_DAYS} DAY) "
-                f"AND b.valid_from <= {end.replace('valid', 'a.valid')} WHERE a._reason IS NULL GROUP BY a._line) o "
-                f"WHERE _rates_lines._line = o.line")
+                f"AND b.valid_from <= {end.replace('valid', 'a.valid')} WHERE a._reason IS NULL GROUP BY a._line",
+                insert_missing=False)
             e.execute("INSERT INTO rates SELECT currency, valid_from, valid_to, rate, ?, ?, ?, _line, ? "
                       "FROM _rates_lines WHERE _reason IS NULL", [rc, fi.source.source_id, fi.origin, fi.ingest_id])
             e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
                       "FROM _rates_lines WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
             e.execute(
                 "INSERT INTO rates_daily SELECT currency, CAST(day AS DATE), rate FROM (SELECT currency, rate, "
-                f"unnest(generate_series(CAST(valid_from AS TIMESTAMP), CAST({end} AS TIMESTAMP), INTERVAL 1 DAY)) "
+                f"{e.dialect.day_series_sql('valid_from', end)} "
                 "AS day FROM rates WHERE ingest_id = ?) d", [fi.ingest_id])
             bad = int(e.scalar("SELECT count(*) FROM _rates_lines WHERE _reason IS NOT NULL"))
             fi.rows_read = staged.rows + staged.rejected
             fi.rows_quarantined = bad + staged.rejected
             fi.rows_stored = staged.rows - bad
             e.execute("DROP TABLE _rates_lines")
-            e.execute(
-                f"UPDATE transactions SET amount_rc = CASE WHEN transactions.currency = {literal(rc)} THEN amount "
-                f"ELSE amount * r.rate END FROM rates_daily r WHERE transactions.amount_rc IS NULL "
-                f"AND r.currency = transactions.currency AND r.day = CAST(transactions.ts AS DATE)")
+            fill_reporting_amounts(case, rc)
             fi.details["transactions_converted"] = True
             fi.details["transactions_without_rate"] = int(e.scalar(
                 f"SELECT count(*) FROM transactions WHERE amount_rc IS NULL AND currency <> {literal(rc)}"))
