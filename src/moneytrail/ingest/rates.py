@@ -55,7 +55,8 @@ def ingest_rates(case: Case, path: Path | str) -> IngestResult:
             # Overlap with an earlier line of this file, or with rates already in the case.
             e.upsert(
                 "_rates_lines", ["_line"],
-                f"SELECT a._line, 'overlaps the range of ' || min(a.currency) || ' on ' || min(CASE WHEN b.origin_line IS NULL THEN 'line ' || b._line "
+                "SELECT a._line, 'overlaps the range of ' || min(a.currency) || ' on ' || "
+                "min(CASE WHEN b.origin_line IS NULL THEN 'line ' || b._line "
                 f"ELSE 'an earlier rates file' END) AS _reason "
                 f"FROM _rates_lines a JOIN (SELECT _line, NULL AS origin_line, currency, valid_from, valid_to "
                 f"FROM _rates_lines WHERE _reason IS NULL UNION ALL SELECT -1, origin_line, currency, valid_from, "
