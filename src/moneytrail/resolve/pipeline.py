@@ -46,12 +46,9 @@ class ResolveResult:
 
 
 def _insert_arrow(case: Case, table: str, data: pa.Table, columns: list[str]) -> None:
-    name = f"_rs_insert_{table}"
-    case.engine.register_arrow(name, data)
-    try:
-        case.engine.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {name}")
-    finally:
-        case.engine.unregister(name)
+    with case.engine.run() as run:
+        rows = run.arrow(data, hint=f"rs_insert_{table}")
+        case.engine.append(table, f"SELECT {', '.join(columns)} FROM {rows}", columns=columns)
 
 
 def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | None = None,
@@ -62,7 +59,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
     run_id = stable_id("resolve", started_at.isoformat(), length=16)
-    with engine.transaction():
+    with engine.transaction(), engine.run() as run:
         if full:
             for table in _FEATURE_TABLES:
                 engine.replace_partition(table, {})
@@ -73,22 +70,16 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
         _insert_arrow(case, "resolve_keys", features.keys, ["entity_id", "grp", "block_key"])
         _insert_arrow(case, "resolve_props", features.props, ["entity_id", "prop_class", "value"])
-        engine.register_arrow("_rs_new", records.select(["entity_id"]))
-        try:
-            engine.execute("DROP TABLE IF EXISTS _rs_cand")
-            engine.execute("CREATE TEMP TABLE _rs_cand AS " + self_pairs_sql(
-                "resolve_keys", max_block=max_block, new_ids="_rs_new" if had_records else None))
-        finally:
-            engine.unregister("_rs_new")
+        new_ids = run.arrow(records.select(["entity_id"]), hint="rs_new").name
+        cand = run.materialise(self_pairs_sql("resolve_keys", max_block=max_block,
+                                              new_ids=new_ids if had_records else None), hint="rs_cand").name
         _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
-        candidates = int(engine.scalar("SELECT count(*) FROM _rs_cand"))
-        scored = score_pairs(engine, "_rs_cand", ("resolve_names", "resolve_props"),
+        candidates = int(engine.scalar(f"SELECT count(*) FROM {cand}"))
+        scored = score_pairs(engine, run, cand, ("resolve_names", "resolve_props"),
                              ("resolve_names", "resolve_props"), thresholds, keep_below=thresholds.review,
                              population=int(engine.scalar("SELECT count(*) FROM resolve_records")))
         columns = ", ".join(PAIR_COLUMNS)
         engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id) SELECT {columns}, ? FROM {scored}", [run_id])
-        engine.execute(f"DROP TABLE IF EXISTS {scored}")
-        engine.execute("DROP TABLE IF EXISTS _rs_cand")
         clusters, merged = recluster(case)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "
                              "sum(CASE WHEN decision = 'review' THEN 1 ELSE 0 END) FROM resolve_pairs")[0]

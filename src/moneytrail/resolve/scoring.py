@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from moneytrail.engine import Engine
+from moneytrail.engine.scratch import Run
 from moneytrail.model.names import compare_names
 from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
 
@@ -207,30 +208,19 @@ def _score_residual_names(engine: Engine, name_pairs: str) -> pa.Table:
     return pa.table(out, schema=_NAME_SCORE_SCHEMA)
 
 
-def score_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str],
-                thresholds: Thresholds, *, keep_below: float = 0.5, population: int = 0,
-                into: str = "_rs_scored") -> str:
+def score_pairs(engine: Engine, run: Run, pairs: str, left: tuple[str, str], right: tuple[str, str],
+                thresholds: Thresholds, *, keep_below: float = 0.5, population: int = 0) -> str:
     """Score candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq); ``left`` and
     ``right`` are (names, props) relations; ``population`` is the number of records compared (for
-    the term-frequency weight). Writes pairs with probability >= ``keep_below`` to temp table
-    ``into`` (left_id, right_id, grp, name_score, weight, probability, decision, left_name,
-    right_name, explanation) and returns its name.
+    the term-frequency weight). Writes pairs with probability >= ``keep_below`` to a scratch table of
+    ``run`` (left_id, right_id, grp, name_score, weight, probability, decision, left_name,
+    right_name, explanation) and returns its name; the steps' own tables are gone on return.
     """
-    steps = [("_rs_name_pairs", name_pairs_sql(pairs, left[0], right[0]))]
-    for name, sql in steps:
-        engine.execute(f"DROP TABLE IF EXISTS {name}")
-        engine.execute(f"CREATE TEMP TABLE {name} AS {sql}")
-    engine.register_arrow("_rs_name_scores", _score_residual_names(engine, "_rs_name_pairs"))
-    try:
-        for name, sql in (("_rs_best_names", best_name_sql("_rs_name_pairs", "_rs_name_scores")),
-                          ("_rs_left_evidence", left_evidence_sql(pairs, left[1])),
-                          ("_rs_evidence", evidence_sql("_rs_left_evidence", right[1])),
-                          (into, scored_sql("_rs_best_names", "_rs_evidence", population, keep_below,
-                                            thresholds))):
-            engine.execute(f"DROP TABLE IF EXISTS {name}")
-            engine.execute(f"CREATE TEMP TABLE {name} AS {sql}")
-    finally:
-        engine.unregister("_rs_name_scores")
-    for name in ("_rs_name_pairs", "_rs_best_names", "_rs_left_evidence", "_rs_evidence"):
-        engine.execute(f"DROP TABLE IF EXISTS {name}")
-    return into
+    with engine.run() as steps:
+        name_pairs = steps.materialise(name_pairs_sql(pairs, left[0], right[0]), hint="rs_name_pairs").name
+        name_scores = steps.arrow(_score_residual_names(engine, name_pairs), hint="rs_name_scores").name
+        best = steps.materialise(best_name_sql(name_pairs, name_scores), hint="rs_best_names").name
+        left_evidence = steps.materialise(left_evidence_sql(pairs, left[1]), hint="rs_left_evidence").name
+        evidence = steps.materialise(evidence_sql(left_evidence, right[1]), hint="rs_evidence").name
+        return run.materialise(scored_sql(best, evidence, population, keep_below, thresholds),
+                               hint="rs_scored").name

@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from moneytrail.engine.scratch import Run
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, cross_pairs_sql
 from moneytrail.resolve.features import NAME_PROPS, PROP_CLASSES, extract_features, party_names_sql
@@ -53,7 +54,7 @@ def _typology(lst: ListFile, list_entity_id: str) -> str:
     return "pep" if any(t.startswith("role.pep") for t in topics) else "watchlist"
 
 
-def _case_feature_tables(case: Case) -> tuple[str, str, str]:
+def _case_feature_tables(case: Case, run: Run) -> tuple[str, str, str]:
     """(names, props, keys) relations for the case: stored by resolve when it has seen every party
     entity, else computed now (so entities ingested after the last resolve are screened too)."""
     seen = int(case.engine.scalar("SELECT count(*) FROM resolve_records"))
@@ -61,10 +62,8 @@ def _case_feature_tables(case: Case) -> tuple[str, str, str]:
     if seen > 0 and unseen == 0:
         return "resolve_names", "resolve_props", "resolve_keys"
     features = extract_features(case.engine)
-    case.engine.register_arrow("_sc_names", features.names)
-    case.engine.register_arrow("_sc_props", features.props)
-    case.engine.register_arrow("_sc_keys", features.keys)
-    return "_sc_names", "_sc_props", "_sc_keys"
+    return (run.arrow(features.names, hint="sc_names").name, run.arrow(features.props, hint="sc_props").name,
+            run.arrow(features.keys, hint="sc_keys").name)
 
 
 def screen_case(case: Case, list_path: Path | str, *, source_id: str | None = None,
@@ -78,22 +77,17 @@ def screen_case(case: Case, list_path: Path | str, *, source_id: str | None = No
                                      content_hash=hashlib.sha256(path.read_bytes()).hexdigest()[:32],
                                      retrieved_at=datetime.now(UTC).replace(tzinfo=None)))
     engine = case.engine
-    engine.register_arrow("_sl_statements", lst.statements)
-    listed = extract_features(engine, "_sl_statements", with_accounts=False)
-    engine.register_arrow("_sl_names", listed.names)
-    engine.register_arrow("_sl_props", listed.props)
-    engine.register_arrow("_sl_keys", listed.keys)
-    names, props, keys = _case_feature_tables(case)
-    engine.execute("DROP TABLE IF EXISTS _sl_cand")
-    engine.execute("CREATE TEMP TABLE _sl_cand AS " + cross_pairs_sql(keys, "_sl_keys", max_block=max_block))
-    population = int(engine.scalar(f"SELECT count(DISTINCT entity_id) FROM {names}"))
-    table = score_pairs(engine, "_sl_cand", (names, props), ("_sl_names", "_sl_props"), thresholds,
-                        keep_below=thresholds.review, population=population, into="_sl_scored")
-    scored = engine.query(f"SELECT * FROM {table}").to_pylist()
-    engine.execute(f"DROP TABLE IF EXISTS {table}")
-    engine.execute("DROP TABLE IF EXISTS _sl_cand")
-    for name in ("_sl_statements", "_sl_names", "_sl_props", "_sl_keys", "_sc_names", "_sc_props", "_sc_keys"):
-        engine.unregister(name)
+    with engine.run() as run:
+        statements = run.arrow(lst.statements, hint="sl_statements").name
+        listed = extract_features(engine, statements, with_accounts=False)
+        l_names, l_props = run.arrow(listed.names, hint="sl_names").name, run.arrow(listed.props, hint="sl_props").name
+        l_keys = run.arrow(listed.keys, hint="sl_keys").name
+        names, props, keys = _case_feature_tables(case, run)
+        cand = run.materialise(cross_pairs_sql(keys, l_keys, max_block=max_block), hint="sl_cand").name
+        population = int(engine.scalar(f"SELECT count(DISTINCT entity_id) FROM {names}"))
+        table = score_pairs(engine, run, cand, (names, props), (l_names, l_props), thresholds,
+                            keep_below=thresholds.review, population=population)
+        scored = engine.query(f"SELECT * FROM {table}").to_pylist()
     return _store_hits(case, lst, source_id, scored, thresholds)
 
 
@@ -102,11 +96,11 @@ def _entity_refs(case: Case, entity_ids: list[str]) -> dict[str, list[FindingRef
     if not entity_ids:
         return {}
     engine = case.engine
-    engine.register_arrow("_sl_ids", pa.table({"entity_id": pa.array(entity_ids, pa.string())}))
     props = ", ".join(f"'{p}'" for p in _EVIDENCE_PROPS)
-    rows = engine.rows(f"SELECT s.entity_id, s.statement_id, s.prop, s.source_id FROM statements s "
-                       f"JOIN _sl_ids i ON i.entity_id = s.entity_id WHERE s.prop IN ({props}) ORDER BY 1, 2")
-    engine.unregister("_sl_ids")
+    with engine.run() as run:
+        ids = run.arrow(pa.table({"entity_id": pa.array(entity_ids, pa.string())}), hint="sl_ids").name
+        rows = engine.rows(f"SELECT s.entity_id, s.statement_id, s.prop, s.source_id FROM statements s "
+                           f"JOIN {ids} i ON i.entity_id = s.entity_id WHERE s.prop IN ({props}) ORDER BY 1, 2")
     out: dict[str, list[FindingRef]] = {}
     for entity_id, statement, prop, source in rows:
         refs = out.setdefault(str(entity_id), [])
