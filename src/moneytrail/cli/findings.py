@@ -39,7 +39,12 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(rows)
             return
-        print_table(f"{len(rows)} finding(s)", ["#", "score", "kind", "typology", "grade", "explanation", "cites"],
+        stale = sum(1 for r in rows if r["stale"])
+        print_table(f"{len(rows)} finding(s)" + (f", {stale} stale (made before the data last changed: run their "
+                                                  "stage again)" if stale else ""),
+                    ["#", "score", "kind", "typology", "grade", "stage", "explanation", "cites"],
                     [[i, f"{r['score']:.3f}", r["kind"], r["typology"],
-                      f"{r['reliability'] or ''}{r['credibility'] or ''}", r["explanation"], _cites(r["refs"])]
+                      f"{r['reliability'] or ''}{r['credibility'] or ''}",
+                      f"{r['stage']} v{r['stage_version']}" + (" STALE" if r["stale"] else ""), r["explanation"],
+                      _cites(r["refs"])]
                      for i, r in enumerate(rows, start=1)])

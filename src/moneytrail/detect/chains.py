@@ -66,7 +66,7 @@ class ChainDetector:
         s = search_from(params)
         sql = best_chains_sql(self.chains, self.where_sql(params), int(params["max_findings"]))
         chains, details = find_chains(case, s, sql, drop_suffixes=self.drop_suffixes)
-        currency, input_hash = case.reporting_currency, case.input_hash()
+        currency = case.reporting_currency
         query = search_sql(s) + f"\n-- {self.picked}:\n" + sql
         findings = []
         for c in chains:
@@ -74,8 +74,7 @@ class ChainDetector:
             if text is None:
                 continue
             f = chain_finding(c, details, typology=self.typology, title=text.title, explanation=text.explanation,
-                              params=dict(params), query=query, input_hash=input_hash, currency=currency,
-                              last_role=self.last_role)
-            f.details.update(text.details)
+                              params=dict(params), query=query, currency=currency,
+                              last_role=self.last_role, extra=text.details)
             findings.append(f)
         return findings
