@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -28,8 +30,11 @@ from typing import Any
 
 COMPARED = ("explanation", "score", "amount", "currency", "start_ts", "end_ts", "reliability", "credibility",
             "wording", "params", "refs")
-# Bookkeeping inside details that says nothing about what was found.
-IGNORED_DETAILS = frozenset({"rank_in_typology"})
+# Bookkeeping inside details that says nothing about what was found: rank, and how long a stage took.
+IGNORED_DETAILS = frozenset({"rank_in_typology", "seconds_sql", "seconds_ledger", "seconds_total"})
+# A parallel floating-point sum differs in its last bits from run to run.
+REL_TOL = 1e-9
+WORK = Path(tempfile.gettempdir()) / "moneytrail-findings-diff"  # one folder, so stored file paths agree
 
 
 def dump(rows: int, seed: int, out: Path) -> None:
@@ -37,9 +42,9 @@ def dump(rows: int, seed: int, out: Path) -> None:
     from moneytrail.demo.pipeline import DemoOptions, run_demo
     from moneytrail.store import Case
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory():
         started, cpu = time.perf_counter(), time.process_time()
-        run = run_demo(DemoOptions(Path(tmp) / "demo", rows, seed))
+        run = run_demo(DemoOptions(WORK / "demo", rows, seed))
         seconds = {"wall": time.perf_counter() - started, "cpu": time.process_time() - cpu}
         with Case.open(run.case_file, read_only=True) as case:
             findings = case.engine.query(
@@ -55,11 +60,30 @@ def dump(rows: int, seed: int, out: Path) -> None:
     for f in findings:
         f["refs"] = _cited(refs.get(f["finding_id"], []), ids)
         f["params"] = json.loads(f["params"] or "{}")
-        f["details"] = {k: v for k, v in json.loads(f["details"] or "{}").items() if k not in IGNORED_DETAILS}
+        f["details"] = _without(json.loads(f["details"] or "{}"))
         f.pop("finding_id")
         out_rows.append(f)
     out.write_text(json.dumps({"rows": rows, "seed": seed, "seconds": seconds, "findings": out_rows},
                               default=str, indent=1), encoding="utf-8")
+
+
+def _without(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without(v) for k, v in value.items() if k not in IGNORED_DETAILS}
+    if isinstance(value, list):
+        return [_without(v) for v in value]
+    return value
+
+
+def _differences(x: Any, y: Any, path: str) -> list[str]:
+    """Paths at which two JSON values differ (floats within ``REL_TOL`` agree)."""
+    if isinstance(x, dict) and isinstance(y, dict):
+        return [d for k in sorted(set(x) | set(y)) for d in _differences(x.get(k), y.get(k), f"{path}.{k}")]
+    if isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+        return [d for i, (a, b) in enumerate(zip(x, y, strict=True)) for d in _differences(a, b, f"{path}[{i}]")]
+    if isinstance(x, float | int) and isinstance(y, float | int) and not isinstance(x, bool):
+        return [] if math.isclose(x, y, rel_tol=REL_TOL, abs_tol=1e-9) else [f"{path}: {x} -> {y}"]
+    return [] if x == y else [f"{path}: {_short(x)} -> {_short(y)}"]
 
 
 def _cited(refs: list[str], ids: dict[str, dict[str, Any]]) -> list[str]:
@@ -80,8 +104,15 @@ def _key(f: dict[str, Any]) -> str:
     return f"{f['kind']}/{f['typology']}: {f['title']} [{refs}]"
 
 
+def _normalised(dump: dict[str, Any]) -> dict[str, Any]:
+    """The case folder in stored file paths replaced by one name (dumps made in other folders agree)."""
+    text = re.sub(r"[^\"]*/demo/data/", "<case>/data/", json.dumps(dump["findings"]))
+    return {**dump, "findings": [{**f, "details": _without(f.get("details"))} for f in json.loads(text)]}
+
+
 def compare(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """Every difference between two dumps, one line each."""
+    before, after = _normalised(before), _normalised(after)
     a = {_key(f): f for f in before["findings"]}
     b = {_key(f): f for f in after["findings"]}
     lines = [f"only before: {k}" for k in sorted(set(a) - set(b))]
@@ -89,12 +120,11 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     for k in sorted(set(a) & set(b)):
         for field in (*COMPARED, "details"):
             x, y = a[k].get(field), b[k].get(field)
-            if field == "details":
+            if field == "details":  # keys only one version writes are not compared
                 shared = set(x or {}) & set(y or {})
                 x = {n: (x or {})[n] for n in shared}
                 y = {n: (y or {})[n] for n in shared}
-            if x != y:
-                lines.append(f"{field:<12} {k}: {_short(x)} -> {_short(y)}")
+            lines.extend(f"{k}: {d}" for d in _differences(x, y, field))
     if len(before["findings"]) != len(a):
         lines.append(f"before stores {len(before['findings']) - len(a)} duplicate finding(s)")
     if len(after["findings"]) != len(b):
