@@ -64,7 +64,8 @@ def test_a_detector_run_after_new_data_marks_the_old_findings_stale(tmp_path: Pa
         before = list_findings(case, kind="typology")
         assert {r["typology"] for r in before} == {"fan-in", "fan-out"} and not any(r["stale"] for r in before)
         version = case.data_version()
-        insert_rows(case, [(f"late{i}", 900 + i, f"b:late{i}", "b:hub", 3000.0) for i in range(3)], source_id="src:late")
+        late = [(f"late{i}", 900 + i, f"b:late{i}", "b:hub", 3000.0) for i in range(3)]
+        insert_rows(case, late, source_id="src:late")
         assert case.data_version() != version
         assert all(r["stale"] for r in list_findings(case, kind="typology"))
         run_detectors(case, ["fan-in"])
