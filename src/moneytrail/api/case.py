@@ -144,11 +144,11 @@ class Investigation:
 
     # -- reading -----------------------------------------------------------------------------
     def findings(self, kind: str | None = None, *, typology: str | None = None, stage: str | None = None,
-                 current_only: bool = False) -> Findings:
+                 current_only: bool = False, limit: int | None = None) -> Findings:
         """Stored findings, best first; ``stale`` says a finding was made before the data last changed,
         ``current_only`` leaves those out."""
         return Findings(read_findings(self.store, kind=kind, typology=typology, stage=stage,
-                                      current_only=current_only))
+                                      current_only=current_only, limit=limit))
 
     def sql(self, query: str, params: Sequence[Any] | None = None) -> Table:
         """Any read-only query over the case's tables."""
@@ -168,8 +168,10 @@ def _names(value: str | Sequence[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def open_case(path: Path | str, *, reporting_currency: str = "USD", read_only: bool = False) -> Investigation:
-    """Open the case at ``path`` (a folder or a .duckdb file), creating it when there is none yet."""
-    if case_path(path).exists() or read_only:
+def open_case(path: Path | str, *, reporting_currency: str = "USD", read_only: bool = False,
+              must_exist: bool = False) -> Investigation:
+    """Open the case at ``path`` (a folder or a .duckdb file), creating it when there is none yet (unless
+    ``must_exist`` or ``read_only``: then a missing case is a ``CaseError``)."""
+    if case_path(path).exists() or read_only or must_exist:
         return Investigation(Case.open(path, read_only=read_only))
     return Investigation(Case.create(path, reporting_currency=reporting_currency))

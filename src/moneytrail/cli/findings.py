@@ -9,14 +9,14 @@ from typing import Any
 import typer
 
 from moneytrail.cli.output import print_json, print_table
-from moneytrail.store import Case
-from moneytrail.store.findings import finding_refs, list_findings
+from moneytrail.api import Investigation, open_case
+from moneytrail.store.findings import finding_refs
 
 
-def findings_with_refs(case: Case, kind: str | None, limit: int | None) -> list[dict[str, Any]]:
-    rows = list_findings(case, kind=kind, limit=limit)
+def findings_with_refs(case: Investigation, kind: str | None, limit: int | None) -> list[dict[str, Any]]:
+    rows = case.findings(kind, limit=limit).to_pylist()
     for row in rows:
-        row["refs"] = finding_refs(case, str(row["finding_id"]))
+        row["refs"] = finding_refs(case.store, str(row["finding_id"]))
     return rows
 
 
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON, with every reference."),
     ) -> None:
         """List stored findings of all kinds, ranked by score, with the rows and sources they cite."""
-        with Case.open(case, read_only=True) as c:
+        with open_case(case, read_only=True) as c:
             rows = findings_with_refs(c, kind, limit or None)
         if json_out:
             print_json(rows)

@@ -32,7 +32,7 @@ def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, str]]:
         name, sep, value = item.partition("=")
         typology, dot, key = name.strip().rpartition(".")
         if not sep or not dot or not typology or not key:
-            raise ValueError(f"--param {item!r}: expected typology.name=value, e.g. fan-in.min_degree=5")
+            raise ValueError(f"threshold override {item!r}: expected typology.name=value, e.g. fan-in.min_degree=5")
         result.setdefault(typology, {})[key] = value.strip()
     return result
 

@@ -52,7 +52,7 @@ class Case:
     def open(cls, path: Path | str, *, read_only: bool = False) -> Case:
         file = case_path(path)
         if not file.exists():
-            raise CaseError(f"no case at {file}; create one with `moneytrail init {path}`")
+            raise CaseError(f"no case at {file}")
         try:
             engine = open_engine(file, read_only=read_only)
         except EngineError as exc:

@@ -116,7 +116,7 @@ def trace(case: Case, params: TraceParams, *, store: bool = True) -> TraceResult
     seeds = resolve_accounts(case, params.source, "--from")
     targets = resolve_accounts(case, params.target, "--to") if params.target else []
     if set(seeds) & set(targets):
-        raise TraceError(f"--from and --to share accounts: {', '.join(sorted(set(seeds) & set(targets)))}")
+        raise TraceError(f"source and target share accounts: {', '.join(sorted(set(seeds) & set(targets)))}")
     sub = extract(case, params, seeds, targets)
     extracted = time.perf_counter()
     data, ev = ledger_input(sub, params, seeds, targets)
