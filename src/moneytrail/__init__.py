@@ -12,7 +12,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = frozenset({"open", "open_case", "generate", "Investigation", "Findings", "Ingested", "Linked", "Table", "Traced"})
+_API = frozenset({"open", "open_case", "generate", "Investigation", "Findings", "Ingested", "Linked", "Table",
+                  "Traced"})
 
 
 def __getattr__(name: str) -> Any:

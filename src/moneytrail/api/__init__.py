@@ -5,4 +5,5 @@ from moneytrail.api.results import Findings, Ingested, Linked, Table, Traced
 
 open = open_case  # ``mt.open("case/")``; shadows the builtin only inside this package
 
-__all__ = ["Findings", "Ingest", "Ingested", "Investigation", "Linked", "Table", "Traced", "generate", "open", "open_case"]
+__all__ = ["Findings", "Ingest", "Ingested", "Investigation", "Linked", "Table", "Traced", "generate", "open",
+           "open_case"]

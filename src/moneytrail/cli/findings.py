@@ -8,8 +8,8 @@ from typing import Any
 
 import typer
 
-from moneytrail.cli.output import print_json, print_table
 from moneytrail.api import Investigation, open_case
+from moneytrail.cli.output import print_json, print_table
 from moneytrail.store.findings import finding_refs
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from moneytrail.cli.output import fail, print_json, print_table
 from moneytrail.api import open_case
+from moneytrail.cli.output import fail, print_json, print_table
 from moneytrail.link.bounty import DEFAULTS
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pyarrow as pa
 
+from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.ids import account_key
 from moneytrail.report.stage import sample_stamp
@@ -90,8 +91,9 @@ def _sources(case: Case, hostile: bool) -> None:
                      url="https://example.org/wire-0"),
         SourceRecord("news-1", "media", bad + "Daily Lantern: the brokers of Vell", publisher="Daily Lantern",
                      url=XSS_PAYLOADS[4] if hostile else "https://example.org/news-1", notes=bad or None),
-        SourceRecord("doc-hawala", "document", "NGO memo on hawala legs",
+        SourceRecord("doc-hawala", "document", "NGO memo on hawala legs", grade=Grade("C", 2),
                      publisher="Civic Ledger Watch"),
+        SourceRecord("tip-line", "document", "Anonymous tip about a filler account", grade=Grade("E", 4)),
         SourceRecord("acled", "event_dataset", "Conflict events (synthetic, ACLED columns)"),
     ]:
         upsert_source(case, rec)
@@ -186,7 +188,8 @@ def _findings(case: Case, story_txns: list[str], keys: list[str], hostile: bool)
                 [FindingRef("transaction", "story-4"), FindingRef("transaction", "story-5"),
                  FindingRef("source", "doc-hawala")], amount=215_000.0, currency="USD"),
         Finding("typology", "round-amount", "Round amounts paid to a filler account",
-                "A weak pattern kept for completeness.", 0.2, [FindingRef("account", keys[-1])]),
+                "A weak pattern kept for completeness.", 0.2,
+                [FindingRef("account", keys[-1]), FindingRef("source", "tip-line", "tip")]),
     ]
     pairs = [{"event_id": f"XX{i:04d}", "event_date": str((START + timedelta(days=d)).date()), "casualties": c,
               "txn_id": t, "ts": (START + timedelta(days=td)).isoformat(), "amount": a, "lag_days": d - td}
