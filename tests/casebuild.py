@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from moneytrail.model.stage import Stamp
 from moneytrail.store import Case
 
 
@@ -32,3 +33,8 @@ def build_generated_case(root: Path, transactions: int = 5_000, seed: int = 7) -
     ingest.ingest_transactions(case, out / "reported_transfers.csv")
     store_claims(case, read_claims_file(out / "claims.csv", load_name_index(case)))
     return case, truth
+
+
+def stamp_of(scope: str, stage: str = "evidence") -> Stamp:
+    """A stage stamp for findings written by a test: each scope is its own result."""
+    return Stamp(stage, 0, {}, scope=scope)

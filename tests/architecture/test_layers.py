@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "moneytrail"
 RANK = {
     "model": 0, "engine": 1, "store": 2, "evidence": 3, "generate": 3,
     "ingest": 4, "resolve": 4, "trace": 4, "detect": 4, "link": 4,
-    "report": 5, "web": 6, "demo": 6, "cli": 7,
+    "report": 5, "web": 6, "demo": 6, "api": 6, "cli": 7,
 }
 # Lateral imports between stages that the architecture allows, with the reason.
 ALLOWED_LATERAL = {

@@ -11,6 +11,7 @@ from moneytrail.detect.truth import load_truth
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
+from tests.casebuild import stamp_of
 
 T0 = datetime(2022, 9, 1, 8, 0)
 PATTERNS = """BEGIN LAUNDERING ATTEMPT - CYCLE:  Max 4 hops
@@ -49,7 +50,7 @@ def labelled_case(tmp_path: Path) -> tuple[Case, Path]:
 
     # Half of the cycle (plus one unlabelled row); one of the two fan-in rows, by another typology.
     write_findings(case, [finding("cycle", ["t1", "t2", "t9"], ["001:A1", "009:X"]),
-                          finding("random", ["t6"], ["006:F1", "007:G1"])])
+                          finding("random", ["t6"], ["006:F1", "007:G1"])], stamp_of("labelled"))
     return case, path
 
 
@@ -79,8 +80,9 @@ def test_transaction_metrics(labelled_case: tuple[Case, Path]) -> None:
 
 def test_less_than_half_is_not_found(labelled_case: tuple[Case, Path]) -> None:
     case, path = labelled_case
+    # The same stamp as the fixture's findings: this result replaces theirs.
     write_findings(case, [Finding(kind="typology", typology="cycle", title="one hop", explanation="x", score=0.1,
-                                  refs=[FindingRef("transaction", "t3")])], replace_kind=("typology", None))
+                                  refs=[FindingRef("transaction", "t3")])], stamp_of("labelled"))
     load_truth(case, path)
     a = evaluate(case)["attempts"]
     assert a["cycle"]["found_any"] == 0 and a["fan-in"]["found_any"] == 0

@@ -37,13 +37,18 @@ def test_bad_requests_are_refused_with_reasons(case: Case) -> None:
 
 def test_rerun_replaces_findings_and_records_provenance(case: Case, insert: Insert) -> None:
     insert(background() + [(f"fi{i}", 200 + i * 5, f"b:m{i}", "b:hub", 3000.0) for i in range(8)])
-    first = run_detectors(case, ["fan-in"])
+    first = run_detectors(case, ["fan-in"], {"fan-in": {"min_degree": "5"}})
     again = run_detectors(case, ["fan-in"], {"fan-in": {"min_degree": "5"}})
     stored = list_findings(case, kind="typology")
     assert len(first) == len(again) == len(stored) == 1
-    assert '"min_degree": 5' in stored[0]["params"] and stored[0]["input_hash"] == case.input_hash()
+    assert '"min_degree": 5' in stored[0]["params"] and stored[0]["data_version"] == case.data_version()
+    assert (stored[0]["stage"], stored[0]["stage_version"], stored[0]["stale"]) == ("detect", 1, False)
+    assert '"min_degree": 5' in stored[0]["stage_params"]
     assert stored[0]["reliability"] is not None  # graded from the transactions' source
     assert again[0].details["rank_in_typology"] == 1
+    # Other thresholds are another result, kept beside the first.
+    run_detectors(case, ["fan-in"])
+    assert len(list_findings(case, kind="typology")) == 2
 
 
 def _shared_tables(case: Case) -> int:

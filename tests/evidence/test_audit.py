@@ -10,6 +10,7 @@ from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
 from moneytrail.store.sources import SourceRecord, upsert_source
+from tests.casebuild import stamp_of
 
 
 def _base(case: Case) -> None:
@@ -23,8 +24,10 @@ def _base(case: Case) -> None:
 def test_clean_findings_pass(case: Case) -> None:
     _base(case)
     fid = write_findings(case, [Finding("trace", "path", "ok", "ok", 1.0,
-                                        [FindingRef("transaction", "t1"), FindingRef("account", "b:1")])])[0]
-    write_findings(case, [Finding("link", "meta", "built on a finding", "ok", 1.0, [FindingRef("finding", fid)])])
+                                        [FindingRef("transaction", "t1"), FindingRef("account", "b:1")])],
+                          stamp_of("test_audit-25"))[0]
+    write_findings(case, [Finding("link", "meta", "built on a finding", "ok", 1.0, [FindingRef("finding", fid)])],
+                          stamp_of("test_audit-27"))
     assert audit_findings(case) == []
 
 
@@ -32,9 +35,11 @@ def test_problems_are_reported(case: Case) -> None:
     _base(case)
     dangling = write_findings(case, [Finding("trace", "path", "dangling", "x", 1.0,
                                              [FindingRef("transaction", "t1"), FindingRef("transaction", "t404"),
-                                              FindingRef("entity", "nobody")])])[0]
+                                              FindingRef("entity", "nobody")])],
+                          stamp_of("test_audit-33"))[0]
     ghost = write_findings(case, [Finding("trace", "path", "ghost source", "x", 1.0,
-                                          [FindingRef("transaction", "t2")])])[0]
+                                          [FindingRef("transaction", "t2")])],
+                          stamp_of("test_audit-36"))[0]
     problems = audit_findings(case)
     assert f"finding {dangling}: transaction 't404' does not exist" in problems
     assert f"finding {dangling}: entity 'nobody' does not exist" in problems
@@ -70,5 +75,6 @@ def test_account_holders_count_as_known_entities(case: Case) -> None:
     _base(case)
     case.engine.execute("INSERT INTO accounts (account_key, account_id, holder_entity_id, source_id) "
                         "VALUES ('b:9', '9', 'holder-only', 'bank')")
-    write_findings(case, [Finding("screen", "x", "holder", "x", 1.0, [FindingRef("entity", "holder-only")])])
+    write_findings(case, [Finding("screen", "x", "holder", "x", 1.0, [FindingRef("entity", "holder-only")])],
+                          stamp_of("test_audit-73"))
     assert audit_findings(case) == []

@@ -92,7 +92,7 @@ def test_bad_config_is_refused() -> None:
         GenerateConfig(fmt="xml")
     with pytest.raises(ValueError, match="unknown typologies"):
         GenerateConfig(typology_counts={"smurfing": 1})
-    with pytest.raises(ValueError, match="mix-patterns"):
+    with pytest.raises(ValueError, match="mix_patterns"):
         GenerateConfig(mix_patterns=(Path("x.txt"),))
 
 

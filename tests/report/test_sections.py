@@ -13,7 +13,7 @@ def test_probe_reports_missing_tables_and_columns(case: Case) -> None:
 
 
 def test_empty_case_gives_empty_sections(case: Case) -> None:
-    assert sections.summary(case) == {"total": 0, "by_kind": {}, "key": []}
+    assert sections.summary(case) == {"total": 0, "by_kind": {}, "key": [], "stale": 0}
     assert sections.sankey(case)["links"] == []
     assert sections.timeline(case) == {"findings": [], "pairs": [], "events": []}
     assert sections.typologies(case)["rows"] == []
@@ -25,13 +25,14 @@ def test_summary_uses_grade_wording(sample_case: Case) -> None:
     assert s["total"] == sample_case.count("findings") == 5
     leads = {f["title"]: (f["lead_in"], f["grade"]) for f in s["key"]}
     assert leads["Round amounts paid to a filler account"] == ("Doubtful", "E4")
-    assert leads["Front company split funds to two brokers within a day"] == ("Possibly", "B3")
+    # Graded from what they rest on: the bank ledger's B2 payments; the tip-line's E4.
+    assert leads["Front company split funds to two brokers within a day"] == ("Probably", "B2")
     assert s["key"][0]["score"] >= s["key"][-1]["score"]
     broker = next(f for f in s["key"] if f["typology"] == "cash-broker")
     assert broker["sources"] == ["doc-hawala"]  # cited directly and through its two legs
     trace = next(f for f in s["key"] if f["kind"] == "trace")
     assert trace["sources"] == ["bank-ledger", "doc-hawala"]
-    assert s["by_kind"]["typology"] == {"possible": 1, "probable": 1, "doubtful": 1}
+    assert s["by_kind"]["typology"] == {"probable": 2, "doubtful": 1}
 
 
 def test_sankey_reads_trace_details(sample_case: Case) -> None:

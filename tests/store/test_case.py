@@ -8,6 +8,7 @@ from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case, CaseError
 from moneytrail.store.findings import finding_refs, list_findings, write_findings
 from moneytrail.store.migrations import all_migrations
+from tests.casebuild import stamp_of
 
 
 def test_create_migrates_to_latest(tmp_path: Path) -> None:
@@ -30,11 +31,11 @@ def test_migrations_are_idempotent(case: Case) -> None:
 
 def test_findings_need_refs_and_are_replaced_by_id(case: Case) -> None:
     with pytest.raises(ValueError, match="cites no rows"):
-        write_findings(case, [Finding("typology", "fan-in", "t", "e", 1.0, refs=[])])
+        write_findings(case, [Finding("typology", "fan-in", "t", "e", 1.0, refs=[])], stamp_of("test_case-33"))
     f = Finding("typology", "fan-in", "fan-in into A", "3 senders", 2.5,
                 refs=[FindingRef("account", ":A", "hub"), FindingRef("transaction", "t1")])
-    ids = write_findings(case, [f])
-    write_findings(case, [f])
+    ids = write_findings(case, [f], stamp_of("test_case-36"))
+    write_findings(case, [f], stamp_of("test_case-37"))
     assert len(list_findings(case)) == 1
     assert {r["ref_id"] for r in finding_refs(case, ids[0])} == {":A", "t1"}
 

@@ -32,7 +32,7 @@ def test_params_validate_and_serialise() -> None:
     p = TraceParams(source="k:A", method="poison", max_gap=timedelta(hours=2))  # type: ignore[arg-type]
     assert p.source == ("k:A",) and p.method is Method.POISON
     assert p.as_dict()["max_gap_seconds"] == 7200
-    with pytest.raises(TraceError, match="max-hops"):
+    with pytest.raises(TraceError, match="max_hops"):
         TraceParams(source=("k:A",), max_hops=0)
     with pytest.raises(TraceError, match="after its end"):
         TraceParams(source=("k:A",), window_start=datetime(2024, 2, 1), window_end=datetime(2024, 1, 1))

@@ -167,7 +167,7 @@ def test_entities_targets_routes_grades_and_finding(payments: Build) -> None:
             ("account", "bk:D")} <= refs
     params = json.loads(stored[0]["params"])
     assert params["to"] == ["ent-cell"] and params["method"] == "fifo"
-    assert stored[0]["input_hash"] == case.input_hash()
+    assert stored[0]["data_version"] == case.data_version()
 
 
 def test_unknown_account_is_named(payments: Build) -> None:

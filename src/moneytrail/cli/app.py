@@ -37,5 +37,7 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except (CaseError, EngineError) as exc:
-        fail(str(exc))
+        # The library says what is wrong; the command line adds what to type about it.
+        hint = "; create one with `moneytrail init CASE`" if str(exc).startswith("no case at") else ""
+        fail(f"{exc}{hint}")
         sys.exit(2)

@@ -12,7 +12,7 @@ from moneytrail.cli.output import fail, print_json, print_table
 from moneytrail.evidence.attribution import attribution_chains, origins
 from moneytrail.evidence.audit import audit_findings
 from moneytrail.evidence.claim_findings import write_claim_findings
-from moneytrail.evidence.confidence import finding_confidence, grade_findings, wording
+from moneytrail.evidence.confidence import finding_confidence, wording
 from moneytrail.evidence.grades import set_source_grade
 from moneytrail.model.admiralty import Grade
 from moneytrail.store import Case
@@ -43,8 +43,7 @@ def register(app: typer.Typer) -> None:
                     except ValueError as exc:
                         fail(str(exc))
                         sys.exit(2)
-                    write_claim_findings(c)
-                    grade_findings(c)
+                    write_claim_findings(c)  # set_source_grade re-graded the findings
                     out["grade"] = grade.upper()
                 out["chains"] = attribution_chains(c, source)
                 out["origins"] = [{"origin": o.origin_source_id, "depth": o.depth, "chain_grade": str(o.chain_grade)}

@@ -8,15 +8,15 @@ from typing import Any
 
 import typer
 
+from moneytrail.api import Investigation, open_case
 from moneytrail.cli.output import print_json, print_table
-from moneytrail.store import Case
-from moneytrail.store.findings import finding_refs, list_findings
+from moneytrail.store.findings import finding_refs
 
 
-def findings_with_refs(case: Case, kind: str | None, limit: int | None) -> list[dict[str, Any]]:
-    rows = list_findings(case, kind=kind, limit=limit)
+def findings_with_refs(case: Investigation, kind: str | None, limit: int | None) -> list[dict[str, Any]]:
+    rows = case.findings(kind, limit=limit).to_pylist()
     for row in rows:
-        row["refs"] = finding_refs(case, str(row["finding_id"]))
+        row["refs"] = finding_refs(case.store, str(row["finding_id"]))
     return rows
 
 
@@ -34,12 +34,17 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON, with every reference."),
     ) -> None:
         """List stored findings of all kinds, ranked by score, with the rows and sources they cite."""
-        with Case.open(case, read_only=True) as c:
+        with open_case(case, read_only=True) as c:
             rows = findings_with_refs(c, kind, limit or None)
         if json_out:
             print_json(rows)
             return
-        print_table(f"{len(rows)} finding(s)", ["#", "score", "kind", "typology", "grade", "explanation", "cites"],
+        stale = sum(1 for r in rows if r["stale"])
+        print_table(f"{len(rows)} finding(s)" + (f", {stale} stale (made before the data last changed: run their "
+                                                  "stage again)" if stale else ""),
+                    ["#", "score", "kind", "typology", "grade", "stage", "explanation", "cites"],
                     [[i, f"{r['score']:.3f}", r["kind"], r["typology"],
-                      f"{r['reliability'] or ''}{r['credibility'] or ''}", r["explanation"], _cites(r["refs"])]
+                      f"{r['reliability'] or ''}{r['credibility'] or ''}",
+                      f"{r['stage']} v{r['stage_version']}" + (" STALE" if r["stale"] else ""), r["explanation"],
+                      _cites(r["refs"])]
                      for i, r in enumerate(rows, start=1)])

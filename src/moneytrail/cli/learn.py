@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from moneytrail.cli.output import console, fail, print_json, print_table
-from moneytrail.detect.learn import TYPOLOGY, learn
+from moneytrail.detect.learn import learn
+from moneytrail.detect.stage import LearnParams, learn_stamp
 from moneytrail.detect.truth import TruthError, load_truth
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
@@ -35,7 +36,7 @@ def register(app: typer.Typer) -> None:
                 fail(str(exc))
                 sys.exit(2)
             if store:
-                write_findings(c, result.findings, replace_kind=("typology", TYPOLOGY))
+                write_findings(c, result.findings, learn_stamp(LearnParams(threshold=threshold)))
         summary = {"features": result.features, "train_accounts": result.train_accounts,
                    "test_accounts": result.test_accounts, "test_positives": result.test_positives,
                    "metrics": result.metrics, "findings": len(result.findings)}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
+from moneytrail.api import open_case
 from moneytrail.cli.output import fail, print_json, print_table
-from moneytrail.link.bounty import DEFAULTS, link_actor
-from moneytrail.store import Case
+from moneytrail.link.bounty import DEFAULTS
 
 
 def register(app: typer.Typer) -> None:
@@ -32,9 +32,9 @@ def register(app: typer.Typer) -> None:
         if window < 1 or permutations < 1:
             fail("--window and --permutations must be at least 1")
             sys.exit(2)
-        with Case.open(case) as c:
-            results = [link_actor(c, a, window=window, permutations=permutations, alpha=alpha,
-                                  tolerance=tolerance, any_role=any_role, payee=payee) for a in actor]
+        with open_case(case, must_exist=True) as c:
+            results = [c.link(a, window=window, permutations=permutations, alpha=alpha, tolerance=tolerance,
+                              any_role=any_role, payee=payee).result for a in actor]
         if json_out:
             print_json([r.summary() for r in results])
             return

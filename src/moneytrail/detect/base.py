@@ -24,7 +24,6 @@ import pyarrow as pa
 
 from moneytrail.engine.dialect import Dialect
 from moneytrail.engine.scratch import Run
-from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
 
@@ -271,7 +270,6 @@ def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str,
         seen.add((key, txn))
         groups[str(key)].members.append(Member(str(txn), ts, str(src), str(dst), float(amt), str(cur), str(sid),
                                                str(from_role), str(to_role)))
-    grades = _source_grades(case)
     currency = case.reporting_currency
     findings = []
     for group in groups.values():
@@ -281,9 +279,8 @@ def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str,
         findings.append(Finding(
             kind="typology", typology=typology, title=title, explanation=explanation,
             score=round(group.score, 6), refs=group_refs(group), params=dict(params), query=query,
-            input_hash="", start=group.start, end=group.end,
+            start=group.start, end=group.end,
             amount=round(sum(m.amount for m in group.members), 2), currency=currency,
-            grade=_weakest(grades.get(s) for s in {m.source_id for m in group.members}),
             details={"group": group.key, "metrics": group.metrics,
                      "transactions": len(group.members),
                      # Read (and dropped) by merge.py to total merged findings without double counting.
@@ -299,19 +296,6 @@ def group_refs(group: Group) -> list[FindingRef]:
     return ([FindingRef("account", a, role) for a, role in sorted(accounts)]
             + [FindingRef("source", s, "source") for s in sorted(sources)]
             + [FindingRef("transaction", t, txns[t]) for t in sorted(txns)])
-
-
-def _source_grades(case: Case) -> dict[str, Grade]:
-    return {str(sid): Grade(str(rel), int(cred)) for sid, rel, cred in
-            case.engine.rows("SELECT source_id, reliability, credibility FROM sources")}
-
-
-def _weakest(grades: Any) -> Grade | None:
-    result: Grade | None = None
-    for g in grades:
-        if g is not None:
-            result = g if result is None else result.weakest(g)
-    return result
 
 
 def money(amount: float, currency: str) -> str:

@@ -67,7 +67,7 @@ class ChainDetector:
         where, limit = self.where_sql(params), int(params["max_findings"])
         chains, details, sql = find_chains(case, s, self.chains, lambda table: best_chains_sql(table, where, limit),
                                            drop_suffixes=self.drop_suffixes)
-        currency, input_hash = case.reporting_currency, case.input_hash()
+        currency = case.reporting_currency
         query = search_sql(s) + f"\n-- {self.picked}:\n" + sql
         findings = []
         for c in chains:
@@ -75,8 +75,7 @@ class ChainDetector:
             if text is None:
                 continue
             f = chain_finding(c, details, typology=self.typology, title=text.title, explanation=text.explanation,
-                              params=dict(params), query=query, input_hash=input_hash, currency=currency,
-                              last_role=self.last_role)
-            f.details.update(text.details)
+                              params=dict(params), query=query, currency=currency,
+                              last_role=self.last_role, extra=text.details)
             findings.append(f)
         return findings

@@ -5,6 +5,7 @@ no payments to goods suppliers. Who trades what is read from the FtM statements 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -131,8 +132,7 @@ class FrontCompany:
                 f"SELECT group_key, txn_id, from_role, to_role FROM {table}",
                 explain=_explainer(case, params), params=params, limit=int(params["max_findings"]),
                 query=f"-- flows of goods traders\n{members}\n-- signals\n{front_groups_sql(params, table)}")
-        _cite_holders(case, findings, params)
-        return findings
+        return _cite_holders(case, findings, params)
 
 
 def _holder(case: Case, account: str) -> tuple[str | None, str | None]:
@@ -172,15 +172,18 @@ def _explainer(case: Case, params: Mapping[str, Any]) -> Any:
     return explain
 
 
-def _cite_holders(case: Case, findings: list[Finding], params: Mapping[str, Any]) -> None:
-    """Add the front's holder entity and the statements that make it a goods trader."""
+def _cite_holders(case: Case, findings: list[Finding], params: Mapping[str, Any]) -> list[Finding]:
+    """The findings citing also the front's holder entity and the statements that make it a goods trader."""
+    result = []
     for f in findings:
         front = str(f.details["metrics"]["front"])
         entity, _ = _holder(case, front)
         if entity is None:
+            result.append(f)
             continue
-        f.refs.append(FindingRef("entity", entity, "front"))
-        for (statement_id,) in case.engine.rows(
-                f"SELECT statement_id FROM ({keyword_entities_sql(str(params['goods_keywords']))}) k "
-                "WHERE k.entity_id = ?", [entity]):
-            f.refs.append(FindingRef("statement", str(statement_id), "goods-trade"))
+        extra = [FindingRef("entity", entity, "front")]
+        extra += [FindingRef("statement", str(statement_id), "goods-trade") for (statement_id,) in case.engine.rows(
+            f"SELECT statement_id FROM ({keyword_entities_sql(str(params['goods_keywords']))}) k "
+            "WHERE k.entity_id = ?", [entity])]
+        result.append(dataclasses.replace(f, refs=[*f.refs, *extra]))
+    return result

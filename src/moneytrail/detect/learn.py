@@ -174,5 +174,5 @@ def _findings(case: Case, keys: list[str], prob: np.ndarray, contrib: np.ndarray
                          f"{prob[i]:.2f}. The features that raised it most (log-odds contributions): {reasons}. "
                          "The cited transactions are the account's largest in and out."),
             refs=refs, params={"threshold": threshold}, query=account_features_sql(),
-            input_hash=case.input_hash(), details={"contributions": {n: float(v) for n, v in parts}}))
+            details={"contributions": {n: float(v) for n, v in parts}}))
     return findings

@@ -8,6 +8,7 @@ what it absorbed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -61,8 +62,7 @@ def _combine(parts: list[Finding]) -> Finding:
         amounts.update(f.details.get(TXN_AMOUNTS, {}))
     details = {k: v for k, v in best.details.items() if k != TXN_AMOUNTS}
     if len(parts) == 1:
-        best.details = details
-        return best
+        return dataclasses.replace(best, details=details)
     refs: dict[tuple[str, str, str], FindingRef] = {}
     for f in parts:
         for r in f.refs:
@@ -74,15 +74,11 @@ def _combine(parts: list[Finding]) -> Finding:
         (f.amount for f in parts if f.amount is not None), default=None)
     details["merged_from"] = [f.title for f in parts[1:]]
     details["transactions"] = sum(1 for r in refs.values() if r.kind == "transaction")
-    grade = best.grade
-    for f in parts[1:]:
-        if f.grade is not None:
-            grade = f.grade if grade is None else grade.weakest(f.grade)
     return Finding(
         kind=best.kind, typology=best.typology, title=best.title,
         explanation=f"{best.explanation} Merged with {len(parts) - 1} overlapping finding(s) of the same "
                     f"pattern: {'; '.join(f.title for f in parts[1:4])}{'; ...' if len(parts) > 4 else ''}.",
         score=best.score, refs=sorted(refs.values(), key=lambda r: (r.kind, r.ref_id, r.role)),
-        params=best.params, query=best.query, input_hash=best.input_hash,
+        params=best.params, query=best.query,
         start=min(starts) if starts else None, end=max(ends) if ends else None, amount=amount,
-        currency=best.currency, grade=grade, details=details)
+        currency=best.currency, details=details)

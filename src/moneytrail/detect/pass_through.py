@@ -92,14 +92,14 @@ class PassThroughDetector:
         by_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for p in pairs:
             by_account[str(p["account"])].append(p)
-        currency, input_hash = case.reporting_currency, case.input_hash()
+        currency = case.reporting_currency
         query = (f"-- {activity}: transfers per account\n{account_activity_sql()};\n"
                  f"-- pairs, materialised as {pair_rows}:\n{pairs_sql};\n{accounts_sql}")
-        return [self._finding(a, by_account[str(a["account"])], params, query, input_hash, currency)
+        return [self._finding(a, by_account[str(a["account"])], params, query, currency)
                 for a in accounts]
 
     def _finding(self, a: Mapping[str, Any], pairs: list[dict[str, Any]], params: Mapping[str, Any], query: str,
-                 input_hash: str, currency: str) -> Finding:
+                 currency: str) -> Finding:
         refs = [FindingRef("account", str(a["account"]), "hub")]
         mean_hours = sum((p["out_ts"] - p["in_ts"]).total_seconds() for p in pairs) / 3600.0 / max(len(pairs), 1)
         for p in pairs:
@@ -116,7 +116,7 @@ class PassThroughDetector:
         return Finding(
             kind="typology", typology=self.typology, title=f"Rapid pass-through via {a['account']}",
             explanation=explanation, score=round(float(a["score"]), 6), refs=refs, params=dict(params), query=query,
-            input_hash=input_hash, start=a["first_ts"], end=a["last_ts"], amount=float(a["passed"]), currency=currency,
+            start=a["first_ts"], end=a["last_ts"], amount=float(a["passed"]), currency=currency,
             details={"pairs": [{"in": p["in_txn"], "out": p["out_txn"], "in_ts": p["in_ts"], "out_ts": p["out_ts"],
                                 "in_amount": p["in_amt"], "out_amount": p["out_amt"]} for p in pairs],
                      "share_of_inflow": a["share"], "mean_hours": mean_hours})

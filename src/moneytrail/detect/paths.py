@@ -203,12 +203,9 @@ def search_paths(case: Case, s: PathSearch) -> PathTables:
 
 
 def cache_key(case: Case, s: PathSearch) -> str:
-    # Exact aggregates only: a parallel floating-point sum differs in its last bits from run to run.
-    fingerprint = case.engine.rows("SELECT count(*), min(ts), max(ts), min(txn_id), max(txn_id), "
-                                   "count(amount_rc) FROM transactions")[0]
+    """The search's thresholds and the case's data version: a cached search is reused only for both."""
     return stable_id(s.max_hops, s.max_gap_hours, s.min_ratio, s.max_ratio, s.min_amount, s.max_span_hours,
-                     s.min_open_hops, s.max_paths_per_txn, s.max_account_txns,
-                     *fingerprint)
+                     s.min_open_hops, s.max_paths_per_txn, s.max_account_txns, case.data_version())
 
 
 def search_from(params: Mapping[str, Any]) -> PathSearch:
@@ -309,18 +306,19 @@ def hop_details(chain: Mapping[str, object], details: Mapping[str, Mapping[str, 
 
 
 def chain_finding(chain: Mapping[str, object], details: Mapping[str, Mapping[str, object]], *, typology: str,
-                  title: str, explanation: str, params: dict[str, object], query: str, input_hash: str,
-                  currency: str, last_role: str) -> Finding:
+                  title: str, explanation: str, params: dict[str, object], query: str,
+                  currency: str, last_role: str, extra: Mapping[str, object] | None = None) -> Finding:
     first_ts, last_ts = chain["first_ts"], chain["last_ts"]
     return Finding(
         kind="typology", typology=typology, title=title, explanation=explanation,
         score=round(float(str(chain["score"])), 6), refs=chain_refs(chain, details, last_role),
-        params=dict(params), query=query, input_hash=input_hash,
+        params=dict(params), query=query,
         start=first_ts if isinstance(first_ts, datetime) else None,
         end=last_ts if isinstance(last_ts, datetime) else None,
         amount=float(str(chain["first_amt"])), currency=currency,
         details={"hops": hop_details(chain, details), "hop_count": chain["hops"],
-                 "amount_spread": chain["spread"], "min_amount": chain["min_amt"], "max_amount": chain["max_amt"]})
+                 "amount_spread": chain["spread"], "min_amount": chain["min_amt"], "max_amount": chain["max_amt"],
+                 **(extra or {})})
 
 
 def fmt_amount(value: object, currency: str) -> str:

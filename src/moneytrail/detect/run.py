@@ -1,12 +1,15 @@
 """Running detectors over a case: resolve thresholds, detect, merge overlaps, rank, store.
 
 Each detector scores its candidates against the background itself (see ``scoring``); here every
-finding gets its provenance (kind, typology, parameters, input hash), overlapping findings of one
-typology are merged, and the results replace that typology's earlier findings in the store.
+finding gets its typology and thresholds, overlapping findings of one typology are merged, and each
+typology's findings are stored as one stage result (``detect.stage.detect_stamp``): a rerun with the
+same thresholds replaces that typology's earlier findings, other thresholds add a result beside them.
+The store stamps and grades them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -14,6 +17,7 @@ from typing import Any
 from moneytrail.detect.base import prepared_edges, release_shared
 from moneytrail.detect.merge import merge_overlapping
 from moneytrail.detect.registry import Detector, detectors, resolve_params
+from moneytrail.detect.stage import detect_stamp
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
@@ -28,7 +32,7 @@ def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, str]]:
         name, sep, value = item.partition("=")
         typology, dot, key = name.strip().rpartition(".")
         if not sep or not dot or not typology or not key:
-            raise ValueError(f"--param {item!r}: expected typology.name=value, e.g. fan-in.min_degree=5")
+            raise ValueError(f"threshold override {item!r}: expected typology.name=value, e.g. fan-in.min_degree=5")
         result.setdefault(typology, {})[key] = value.strip()
     return result
 
@@ -56,12 +60,10 @@ def run_detectors(case: Case, typologies: Iterable[str] | None = None, overrides
     stray = set(overrides) - {d.typology for d in chosen}
     if stray:
         raise ValueError(f"parameters given for typologies not being run: {', '.join(sorted(stray))}")
-    input_hash = case.input_hash()
     everything: list[Finding] = []
     with prepared_edges(case):
         for i, detector in enumerate(chosen):
-            everything.extend(_run_one(case, detector, overrides.get(detector.typology, {}), input_hash, store,
-                                       timings))
+            everything.extend(_run_one(case, detector, overrides.get(detector.typology, {}), store, timings))
             if i + 1 < len(chosen):  # after the last, the run's end (or an outer run) decides
                 release_unneeded(case, chosen[i + 1:])
     everything.sort(key=lambda f: (-f.score, f.typology, f.title))
@@ -74,22 +76,17 @@ def release_unneeded(case: Case, remaining: Iterable[Detector]) -> None:
     release_shared(case, keep={kind for d in remaining for kind in getattr(d, "shared_kinds", ())})
 
 
-def _run_one(case: Case, detector: Detector, overrides: Mapping[str, Any], input_hash: str, store: bool,
+def _run_one(case: Case, detector: Detector, overrides: Mapping[str, Any], store: bool,
              timings: dict[str, float] | None) -> list[Finding]:
-    """Resolve thresholds, detect, stamp provenance, merge overlaps, rank and store one typology."""
+    """Resolve thresholds, detect, merge overlaps, rank and store one typology."""
     params = resolve_params(detector, overrides)
     started = time.perf_counter()
-    raw = detector.detect(case, params)
-    for f in raw:
-        f.kind = "typology"
-        f.typology = detector.typology
-        f.input_hash = input_hash
-        f.params = dict(params)
-    found = merge_overlapping(raw)
-    for rank, f in enumerate(found, start=1):
-        f.details["rank_in_typology"] = rank
+    raw = [dataclasses.replace(f, kind="typology", typology=detector.typology, params=dict(params))
+           for f in detector.detect(case, params)]
+    found = [dataclasses.replace(f, details={**f.details, "rank_in_typology": rank})
+             for rank, f in enumerate(merge_overlapping(raw), start=1)]
     if store:
-        write_findings(case, found, replace_kind=("typology", detector.typology))
+        write_findings(case, found, detect_stamp(detector.typology, params))
     if timings is not None:
         timings[detector.typology] = time.perf_counter() - started
     return found

@@ -7,6 +7,7 @@ and mentions that carry the quote, so the report can show who said it first and 
 from __future__ import annotations
 
 from moneytrail.evidence.corroboration import Corroboration, all_corroborations
+from moneytrail.evidence.stage import claims_stamp
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store.case import Case
 from moneytrail.store.findings import write_findings
@@ -41,8 +42,8 @@ def _finding(case: Case, corr: Corroboration) -> Finding:
         explanation=explanation, score=float(corr.grade.strength) / 55.0 if corr.grade else 0.0,
         refs=sorted(set(refs), key=lambda r: (r.kind, r.ref_id, r.role)),
         params={"claim_key": corr.claim_key}, query="claims grouped by claim_key; origins from source_origins",
-        input_hash=case.input_hash(), amount=float(amounts[0]["amount"]) if amounts else None,
-        currency=str(amounts[0]["currency"]) if amounts else None, grade=corr.grade,
+        amount=float(amounts[0]["amount"]) if amounts else None,
+        currency=str(amounts[0]["currency"]) if amounts else None,
         details={"claim_key": corr.claim_key, "dates": dates, **corr.details,
                  "origins": [{"source_id": o.origin_source_id, "grade": str(o.grade), "via": list(o.via)}
                              for o in corr.origins]})
@@ -51,5 +52,5 @@ def _finding(case: Case, corr: Corroboration) -> Finding:
 def write_claim_findings(case: Case) -> int:
     """Replace the claim findings with one per counted claim; returns how many were written."""
     findings = [_finding(case, c) for c in all_corroborations(case)]
-    write_findings(case, findings, replace_kind=("claim", None))
+    write_findings(case, findings, claims_stamp())
     return len(findings)

@@ -201,7 +201,7 @@ def set_claim_status(case: Case, claim_id: str, status: str) -> None:
         raise ValueError(f"status must be confirmed, rejected or extracted, not {status!r}")
     current = case.engine.scalar("SELECT status FROM claims WHERE claim_id = ?", [claim_id])
     if current is None:
-        raise KeyError(f"no claim {claim_id!r}; list them with `moneytrail claims CASE --pending`")
+        raise KeyError(f"no claim {claim_id!r}")
     if current == "asserted":
         raise ValueError(f"claim {claim_id} was asserted in a claims file; edit the file instead")
     case.engine.upsert("claims", ["claim_id"], "SELECT CAST(? AS VARCHAR) AS claim_id, CAST(? AS VARCHAR) AS status",

@@ -47,7 +47,7 @@ class GenerateConfig:
         if any(n < 0 for n in self.typology_counts.values()):
             raise ValueError("typology counts must not be negative")
         if self.mix_patterns and self.fmt != "amlworld":
-            raise ValueError("--mix-patterns needs --format amlworld")
+            raise ValueError("mix_patterns needs fmt 'amlworld'")
         if self.attacks < 15:
             raise ValueError(f"at least 15 attacks are planted, got {self.attacks}")
         if not 12 <= self.months <= 120:

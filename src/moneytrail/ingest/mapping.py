@@ -129,7 +129,7 @@ def mapping_from_flags(columns: list[str], *, delimiter: str | None = None, base
     parsed: dict[str, str] = {}
     for item in columns:
         if "=" not in item:
-            raise IngestError(f"--column {item!r}: expected FIELD=COLUMN, e.g. amount=Amount")
+            raise IngestError(f"column {item!r}: expected FIELD=COLUMN, e.g. amount=Amount")
         key, value = item.split("=", 1)
         parsed[key.strip()] = value.strip()
     data: dict[str, Any] = {"columns": parsed}

@@ -7,7 +7,7 @@ the accounts paid and the sources of both.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from moneytrail.evidence.confidence import refs_confidence
 from moneytrail.link.actor import (
     ALL_ACTOR_COLUMNS,
     PERPETRATOR_COLUMNS,
@@ -24,13 +23,13 @@ from moneytrail.link.actor import (
     actor_payments_sql,
     resolve_actor,
 )
+from moneytrail.link.stage import LinkParams, link_stamp
 from moneytrail.link.stats import fit_price, signature_test
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store.case import Case
-from moneytrail.store.findings import remove_findings, write_findings
+from moneytrail.store.findings import write_findings
 
-DEFAULTS: dict[str, Any] = {"window": 30, "permutations": 999, "tolerance": 0.10, "alpha": 0.01, "min_pairs": 3,
-                            "seed": 0, "any_role": False, "payee": None}
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(LinkParams) if f.name != "actor"}
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -84,21 +83,20 @@ def _load(case: Case, profile: ActorProfile, columns: tuple[str, ...]) -> tuple[
     return events, payments
 
 
-def _drop_previous(case: Case, actor: str, payee: str | None) -> None:
-    """Remove earlier link findings for this actor and payee (other actors' findings stay)."""
-    stale = [str(fid) for fid, params in case.engine.rows(
-        "SELECT finding_id, params FROM findings WHERE kind = 'link' AND typology = 'bounty'")
-        if (json.loads(str(params)).get("actor"), json.loads(str(params)).get("payee")) == (actor, payee)]
-    for fid in stale:
-        remove_findings(case, "SELECT CAST(? AS VARCHAR) AS finding_id", [fid])
-
-
-def link_actor(case: Case, actor: str, **overrides: Any) -> LinkResult:
-    """Run the payment-event test for one actor and store a finding if the signature is found."""
+def link_params(actor: str, **overrides: Any) -> LinkParams:
+    """``LinkParams`` for ``actor`` with the given parameters (None keeps the default)."""
     unknown = sorted(set(overrides) - set(DEFAULTS))
     if unknown:
         raise ValueError(f"unknown link parameter(s) {unknown}; known: {sorted(DEFAULTS)}")
-    params = {**DEFAULTS, **{k: v for k, v in overrides.items() if v is not None}, "actor": actor}
+    return LinkParams(actor=actor, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def link_actor(case: Case, actor: str | LinkParams, **overrides: Any) -> LinkResult:
+    """Run the payment-event test for one actor and store the result: a finding if the signature is found.
+    The result replaces an earlier run with the same parameters (a run finding nothing removes it)."""
+    chosen = actor if isinstance(actor, LinkParams) else link_params(actor, **overrides)
+    actor = chosen.actor
+    params = dataclasses.asdict(chosen)
     columns = ALL_ACTOR_COLUMNS if params["any_role"] else PERPETRATOR_COLUMNS
     profile = resolve_actor(case, actor, columns=columns)
     if params["payee"]:
@@ -137,9 +135,8 @@ def link_actor(case: Case, actor: str, **overrides: Any) -> LinkResult:
         result.reason = (f"{test.matched} payment(s) fit one price per casualty; chance gives {test.null_mean:.1f} "
                          f"on average (p = {test.p_value:.3g}, needs < {params['alpha']} and >= "
                          f"{params['min_pairs']} pairs)")
-    _drop_previous(case, actor, params["payee"])
-    if result.found:
-        result.finding_id = _store(case, result)
+    ids = write_findings(case, [_finding(case, result)] if result.found else [], link_stamp(chosen))
+    result.finding_id = ids[0] if ids else None
     return result
 
 
@@ -147,7 +144,7 @@ def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, date | datetime) else str(value)
 
 
-def _store(case: Case, r: LinkResult) -> str:
+def _finding(case: Case, r: LinkResult) -> Finding:
     refs = [FindingRef("entity", eid, "actor") for eid in r.profile.entity_ids]
     refs += [FindingRef("event", p["event_id"], "event") for p in r.pairs]
     refs += [FindingRef("transaction", p["txn_id"], "payment") for p in r.pairs]
@@ -155,7 +152,6 @@ def _store(case: Case, r: LinkResult) -> str:
     sources = {p["event_source_id"] for p in r.pairs} | {p["txn_source_id"] for p in r.pairs}
     refs += [FindingRef("source", s, "source") for s in sorted(sources)]
     refs = sorted(set(refs), key=lambda x: (x.kind, x.ref_id, x.role))
-    grade = refs_confidence(case, [(x.kind, x.ref_id) for x in refs if x.kind in ("event", "transaction")])
     total = sum(p["amount"] for p in r.pairs)
     price = r.price_per_casualty or 0.0
     payee = r.params.get("payee") or r.actor
@@ -171,14 +167,14 @@ def _store(case: Case, r: LinkResult) -> str:
         title=(f"Payments to {r.actor} follow its attacks at a fixed price" if payee == r.actor
                else f"Payments to {payee} follow attacks by {r.actor} at a fixed price"),
         explanation=explanation, score=round(1 - r.p_value, 6), refs=refs,
-        params={k: v for k, v in r.params.items()}, input_hash=case.input_hash(),
+        params={k: v for k, v in r.params.items()},
         query=f"permutation test over event dates; events: {actor_events_sql(PERPETRATOR_COLUMNS)}; "
               f"payments: {actor_payments_sql()}",
         start=datetime.fromisoformat(min(starts)), end=datetime.fromisoformat(max(p["ts"] for p in r.pairs)),
-        amount=total, currency=case.reporting_currency, grade=grade,
+        amount=total, currency=case.reporting_currency,
         details={"pairs": r.pairs, "price_per_casualty": r.price_per_casualty, "p_value": r.p_value,
                  "p_value_timing": r.p_value_timing, "fit": r.fit, "matched": r.matched,
                  "payments_in_window": r.in_window, "events": r.events, "payments": r.payments,
                  "accounts": r.profile.accounts, "event_labels": r.profile.event_labels,
                  "members": r.profile.member_ids})
-    return write_findings(case, [finding])[0]
+    return finding

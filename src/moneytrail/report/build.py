@@ -46,7 +46,7 @@ def collect(case: Case, options: ReportOptions | None = None) -> dict[str, Any]:
         "meta": {"title": opts.title or f"Case report: {case.path.stem if case.path else 'in-memory case'}",
                  "case": str(case.path) if case.path else None, "currency": case.reporting_currency,
                  "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "counts": counts,
-                 "input_hash": case.input_hash()},
+                 "input_hash": case.data_version()},
         "scope": {"focus": scope.focus, "hops": scope.hops, "complete": scope.complete,
                   "accounts": len(scope.accounts), "seeds": len(scope.seed_accounts),
                   "edges_capped": chart["edges_capped"]},

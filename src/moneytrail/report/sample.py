@@ -15,6 +15,7 @@ import pyarrow as pa
 from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.ids import account_key
+from moneytrail.report.stage import sample_stamp
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
 from moneytrail.store.ingests import log_written_rows
@@ -92,6 +93,7 @@ def _sources(case: Case, hostile: bool) -> None:
                      url=XSS_PAYLOADS[4] if hostile else "https://example.org/news-1", notes=bad or None),
         SourceRecord("doc-hawala", "document", "NGO memo on hawala legs", grade=Grade("C", 2),
                      publisher="Civic Ledger Watch"),
+        SourceRecord("tip-line", "document", "Anonymous tip about a filler account", grade=Grade("E", 4)),
         SourceRecord("acled", "event_dataset", "Conflict events (synthetic, ACLED columns)"),
     ]:
         upsert_source(case, rec)
@@ -166,14 +168,13 @@ def _document(case: Case, hostile: bool) -> None:
 
 def _findings(case: Case, story_txns: list[str], keys: list[str], hostile: bool) -> None:
     bad = XSS_PAYLOADS[2] if hostile else ""
-    h = case.input_hash()
     names = {eid: name for eid, _s, name, _c in STORY}
     links = [(STORY[f][0], STORY[t][0], amt) for _tid, f, t, amt, _d, _s in _STORY_LEGS]
     trace = Finding(
         "trace", "follow", bad + "Money from Valdoria Holdings reached two recipients through brokers",
         "Traced 250,000 USD from the sponsor through a front company and two brokers.", 0.92,
         [FindingRef("transaction", t, "leg") for t in story_txns] + [FindingRef("entity", "ent-sponsor", "origin")],
-        input_hash=h, amount=250_000.0, currency="USD", grade=Grade("B", 2), details={
+        amount=250_000.0, currency="USD", details={
             "sankey": [{"source": s, "target": t, "amount": a, "source_label": names[s], "target_label": names[t]}
                        for s, t, a in links],
             "routes": [{"countries": ["lu", "cy", "ae", "ke"], "amount": 215_000.0}]})
@@ -181,16 +182,14 @@ def _findings(case: Case, story_txns: list[str], keys: list[str], hostile: bool)
         Finding("typology", "fan-out", "Front company split funds to two brokers within a day",
                 bad + "Two outgoing payments of similar size right after one large incoming payment.", 0.81,
                 [FindingRef("account", keys[1], "hub"), FindingRef("transaction", "story-2"),
-                 FindingRef("transaction", "story-3")], input_hash=h, amount=230_000.0, currency="USD",
-                grade=Grade("B", 3)),
+                 FindingRef("transaction", "story-3")], amount=230_000.0, currency="USD"),
         Finding("typology", "cash-broker", "Broker legs known only from an NGO memo",
                 "The broker payments appear in no bank ledger; only one document reports them.", 0.55,
                 [FindingRef("transaction", "story-4"), FindingRef("transaction", "story-5"),
-                 FindingRef("source", "doc-hawala")], input_hash=h, amount=215_000.0, currency="USD",
-                grade=Grade("C", 2)),
+                 FindingRef("source", "doc-hawala")], amount=215_000.0, currency="USD"),
         Finding("typology", "round-amount", "Round amounts paid to a filler account",
-                "A weak pattern kept for completeness.", 0.2, [FindingRef("account", keys[-1])],
-                input_hash=h, grade=Grade("E", 4)),
+                "A weak pattern kept for completeness.", 0.2,
+                [FindingRef("account", keys[-1]), FindingRef("source", "tip-line", "tip")]),
     ]
     pairs = [{"event_id": f"XX{i:04d}", "event_date": str((START + timedelta(days=d)).date()), "casualties": c,
               "txn_id": t, "ts": (START + timedelta(days=td)).isoformat(), "amount": a, "lag_days": d - td}
@@ -201,7 +200,7 @@ def _findings(case: Case, story_txns: list[str], keys: list[str], hostile: bool)
                    bad + "Payments to recipients came 15-27 days before events with casualties.", 0.67,
                    [FindingRef("event", str(p["event_id"])) for p in pairs]
                    + [FindingRef("transaction", "story-4"), FindingRef("transaction", "story-5")],
-                   input_hash=h, grade=Grade("C", 3), details={"pairs": pairs})
-    write_findings(case, [trace], replace_kind=("trace", None))
-    write_findings(case, typ, replace_kind=("typology", None))
-    write_findings(case, [link], replace_kind=("link", None))
+                   details={"pairs": pairs})
+    write_findings(case, [trace], sample_stamp("trace"))
+    write_findings(case, typ, sample_stamp("typology"))
+    write_findings(case, [link], sample_stamp("link"))

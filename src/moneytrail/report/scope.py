@@ -87,7 +87,7 @@ def choose_scope(case: Case, *, focus: str | None = None, hops: int | None = Non
                  top_findings: int = 25) -> Scope:
     """Pick the accounts to draw. A small unfocused case is shown whole."""
     if hops is not None and hops < 0:
-        raise ReportError(f"--hops must be 0 or more, got {hops}")
+        raise ReportError(f"hops must be 0 or more, got {hops}")
     e = case.engine
     top_ids = [str(r[0]) for r in e.rows(top_findings_sql(top_findings))]
     # Counting the accounts seen in transactions scans them all; skip it when the accounts table
@@ -105,7 +105,7 @@ def choose_scope(case: Case, *, focus: str | None = None, hops: int | None = Non
     if focus is not None:
         seeds = [str(r[0]) for r in e.rows(focus_accounts_sql() + " ORDER BY 1", [focus] * 5)]
         if not seeds:
-            raise ReportError(f"--focus {focus!r}: no account, entity id or entity name in the case matches")
+            raise ReportError(f"focus {focus!r}: no account, entity id or entity name in the case matches")
     else:
         e.register_arrow("_mt_top", pa.table({"finding_id": pa.array(top_ids, pa.string())}))
         try:

@@ -14,12 +14,11 @@ from moneytrail.model.admiralty import Grade
 from moneytrail.report.probe import has_table
 from moneytrail.report.render import safe_url
 from moneytrail.store import Case
+from moneytrail.store.findings import read_findings
 
 # How each wording opens a sentence in the summary: the grade decides how firmly we speak.
 LEAD_IN = {"confirmed": "Confirmed", "probable": "Probably", "possible": "Possibly", "doubtful": "Doubtful",
            "ungraded": "Unrated signal"}
-_FINDING_COLUMNS = ("finding_id, kind, typology, title, explanation, score, start_ts, end_ts, amount, currency, "
-                    "reliability, credibility, wording, details")
 
 
 def _grade_of(reliability: Any, credibility: Any) -> tuple[str | None, str | None]:
@@ -43,11 +42,6 @@ def _finding_dict(row: dict[str, Any]) -> dict[str, Any]:
             "lead_in": LEAD_IN.get(wording, "Unrated signal"), "details": details if isinstance(details, dict) else {}}
 
 
-def findings_of_kind_sql(kind: str | None, limit: int) -> str:
-    where = f"WHERE kind = '{kind}'" if kind else ""
-    return f"SELECT {_FINDING_COLUMNS} FROM findings {where} ORDER BY score DESC, finding_id LIMIT {int(limit)}"
-
-
 def ref_counts_sql() -> str:
     return "SELECT finding_id, ref_kind, count(*) FROM finding_refs GROUP BY finding_id, ref_kind"
 
@@ -58,7 +52,7 @@ def summary(case: Case, limit: int = 12) -> dict[str, Any]:
     for kind, wording, n in e.rows("SELECT kind, coalesce(wording, 'ungraded'), count(*) FROM findings "
                                    "GROUP BY 1, 2 ORDER BY 1, 2"):
         by_kind[str(kind)][str(wording)] = int(n)
-    key = [_finding_dict(r) for r in e.query(findings_of_kind_sql(None, limit)).to_pylist()]
+    key = [_finding_dict(r) for r in read_findings(case, limit=limit).to_pylist()]
     rests_on: dict[str, list[str]] = defaultdict(list)
     if key:
         ids = ", ".join("'" + str(f["finding_id"]).replace("'", "''") + "'" for f in key)
@@ -68,12 +62,16 @@ def summary(case: Case, limit: int = 12) -> dict[str, Any]:
     for f in key:
         f["sources"] = rests_on.get(str(f["finding_id"]), [])
     total = int(e.scalar("SELECT count(*) FROM findings"))
-    return {"total": total, "by_kind": {k: dict(v) for k, v in by_kind.items()}, "key": key}
+    stale = sum(1 for f in key if f["stale"])
+    return {"total": total, "by_kind": {k: dict(v) for k, v in by_kind.items()}, "key": key, "stale": stale}
 
 
 def sankey(case: Case, limit: int = 10) -> dict[str, Any]:
-    """Flows of the top trace findings merged into one acyclic diagram (ECharts needs a DAG)."""
-    findings = [_finding_dict(r) for r in case.engine.query(findings_of_kind_sql("trace", limit)).to_pylist()]
+    """Flows of the top trace findings merged into one acyclic diagram (ECharts needs a DAG).
+
+    Traces overlap: the same trace with other parameters, or from a nearby origin, follows the same money.
+    Each flow between two parties is shown once, at the most any trace found on it, never the sum."""
+    findings = [_finding_dict(r) for r in read_findings(case, kind="trace", limit=limit).to_pylist()]
     totals: dict[tuple[str, str], float] = defaultdict(float)
     labels: dict[str, str] = {}
     routes: list[dict[str, Any]] = []
@@ -84,7 +82,7 @@ def sankey(case: Case, limit: int = 10) -> dict[str, Any]:
             src, dst = str(link["source"]), str(link["target"])
             labels.setdefault(src, str(link.get("source_label") or src))
             labels.setdefault(dst, str(link.get("target_label") or dst))
-            totals[(src, dst)] += float(link.get("amount") or 0)
+            totals[(src, dst)] = max(totals[(src, dst)], float(link.get("amount") or 0))
         for route in f["details"].get("routes") or []:
             if isinstance(route, dict):
                 countries = route.get("countries") or []
@@ -93,7 +91,7 @@ def sankey(case: Case, limit: int = 10) -> dict[str, Any]:
                                "finding_id": f["finding_id"]})
     links, dropped = _acyclic([(s, t, a) for (s, t), a in sorted(totals.items(), key=lambda kv: -kv[1])])
     used = sorted({n for s, t, _ in links for n in (s, t)})
-    return {"findings": [{k: f[k] for k in ("finding_id", "title", "wording", "grade", "amount", "currency")}
+    return {"findings": [{k: f[k] for k in ("finding_id", "title", "wording", "grade", "amount", "currency", "stale")}
                          for f in findings],
             "nodes": [{"id": n, "label": labels[n]} for n in used],
             "links": [{"source": s, "target": t, "amount": round(a, 2)} for s, t, a in links],
@@ -129,7 +127,7 @@ def _reaches(out: dict[str, set[str]], start: str, goal: str) -> bool:
 
 def timeline(case: Case, limit: int = 10, max_events: int = 300) -> dict[str, Any]:
     """Payments the link findings tie to events, and the events themselves in that window."""
-    findings = [_finding_dict(r) for r in case.engine.query(findings_of_kind_sql("link", limit)).to_pylist()]
+    findings = [_finding_dict(r) for r in read_findings(case, kind="link", limit=limit).to_pylist()]
     pairs: list[dict[str, Any]] = []
     for f in findings:
         for p in f["details"].get("pairs") or []:
@@ -148,7 +146,7 @@ def timeline(case: Case, limit: int = 10, max_events: int = 300) -> dict[str, An
 
 
 def typologies(case: Case, limit: int = 50) -> dict[str, Any]:
-    rows = [_finding_dict(r) for r in case.engine.query(findings_of_kind_sql("typology", limit)).to_pylist()]
+    rows = [_finding_dict(r) for r in read_findings(case, kind="typology", limit=limit).to_pylist()]
     refs: dict[str, dict[str, int]] = defaultdict(dict)
     for fid, kind, n in case.engine.rows(ref_counts_sql()):
         refs[str(fid)][str(kind)] = int(n)

@@ -23,9 +23,10 @@ from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, cross_pairs_sql
 from moneytrail.resolve.features import NAME_PROPS, PROP_CLASSES, extract_features, party_names_sql
 from moneytrail.resolve.listfile import ListFile, read_list
 from moneytrail.resolve.scoring import Thresholds, score_pairs
+from moneytrail.resolve.stage import ScreenParams, screen_stamp
 from moneytrail.store.case import Case
-from moneytrail.store.findings import remove_findings, write_findings
-from moneytrail.store.sources import SourceRecord, source_grade, upsert_source
+from moneytrail.store.findings import write_findings
+from moneytrail.store.sources import SourceRecord, upsert_source
 
 _EVIDENCE_PROPS = (*NAME_PROPS, "firstName", "lastName", *PROP_CLASSES)
 
@@ -117,7 +118,6 @@ def _store_hits(case: Case, lst: ListFile, source_id: str, scored: list[dict[str
     engine = case.engine
     canonical = dict(engine.rows("SELECT entity_id, canonical_id FROM entity_canonical"))
     refs = _entity_refs(case, sorted({str(r["left_id"]) for r in scored}))
-    grade = source_grade(case, source_id)
     findings: list[Finding] = []
     hits: list[ScreenHit] = []
     for row in sorted(scored, key=lambda r: (-float(r["probability"]), r["left_id"], r["right_id"])):
@@ -139,7 +139,6 @@ def _store_hits(case: Case, lst: ListFile, source_id: str, scored: list[dict[str
             params={"list": source_id, "match": thresholds.match, "review": thresholds.review},
             query="screen: name-key and identifier blocking (resolve.blocking.cross_pairs_sql), "
                   "then resolve.scoring on the candidate pairs",
-            input_hash=case.input_hash(), grade=grade,
             details={"list_entity_id": row["right_id"], "programme": programme, "reason": reason,
                      "authority": authority, "decision": row["decision"], "explanation": explanation,
                      "canonical_id": canonical.get(row["left_id"], row["left_id"])})
@@ -149,11 +148,8 @@ def _store_hits(case: Case, lst: ListFile, source_id: str, scored: list[dict[str
                               typology, programme, reason, authority, explanation, finding.finding_id))
     with engine.transaction():
         # A re-screen against the same list replaces its earlier hits, and only those.
-        remove_findings(case, "SELECT f.finding_id FROM findings f JOIN finding_refs r ON r.finding_id = f.finding_id "
-                        "WHERE f.kind = 'screen' AND r.ref_kind = 'source' AND r.ref_id = ? AND r.role = 'list'",
-                        [source_id])
         engine.replace_partition("screen_matches", {"list_source_id": source_id})
-        write_findings(case, findings)
+        write_findings(case, findings, screen_stamp(ScreenParams(source_id, thresholds.match, thresholds.review)))
         now = datetime.now(UTC).replace(tzinfo=None)
         for h in hits:
             engine.execute("INSERT INTO screen_matches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -52,7 +52,7 @@ class Case:
     def open(cls, path: Path | str, *, read_only: bool = False) -> Case:
         file = case_path(path)
         if not file.exists():
-            raise CaseError(f"no case at {file}; create one with `moneytrail init {path}`")
+            raise CaseError(f"no case at {file}")
         try:
             engine = open_engine(file, read_only=read_only)
         except EngineError as exc:
@@ -118,15 +118,21 @@ class Case:
     def reporting_currency(self) -> str:
         return self.meta("reporting_currency") or DEFAULT_REPORTING_CURRENCY
 
-    def input_hash(self) -> str:
-        """A digest of everything ingested: the content hashes of all files, in order of hash.
+    def data_version(self) -> str:
+        """One fingerprint of the case's data: every ingest (file, hash, rows) and the transactions
+        themselves (count, time span, ids and an integer checksum of amounts, so rows written without an
+        ingest count too). Exact aggregates only: a parallel floating-point sum differs in its last bits.
 
-        Stored with each finding so a result can be tied to exactly the inputs it was computed on.
+        Results are stamped with it (a result made on older data is stale); the trace index is rebuilt
+        and the path search re-run when it changes.
         """
-        hashes = self.engine.rows("SELECT file_hash FROM ingest_log ORDER BY file_hash")
         digest = hashlib.sha256()
-        for (h,) in hashes:
-            digest.update(str(h).encode())
+        for row in self.engine.rows("SELECT ingest_id, file_hash, rows_stored FROM ingest_log ORDER BY ingest_id"):
+            digest.update("\x1f".join(str(v) for v in row).encode())
+            digest.update(b"\x1e")
+        digest.update(repr(self.engine.rows(
+            "SELECT count(*), coalesce(sum(CAST(amount * 100 AS BIGINT) % 1000003), 0), min(ts), max(ts), "
+            "min(txn_id), max(txn_id), count(amount_rc) FROM transactions")[0]).encode())
         return digest.hexdigest()[:32]
 
     def count(self, table: str) -> int:

@@ -1,83 +1,160 @@
-"""Writing and reading findings, the results of every stage, with the rows they rest on."""
+"""Writing and reading findings, the results of every stage, with the rows they rest on.
+
+Writing is where a finding is stamped and graded, once, for all stages alike:
+
+- stamped with its stage, the stage's version and parameters (``model.stage.Stamp``) and the case's
+  data version; a write replaces the stage's earlier result with the same ``result_key`` (same stage,
+  scope and parameters) and keeps results made with other parameters;
+- graded in one set-based statement from the grades of what it rests on (``store.grading``).
+
+Reading (``read_findings``, ``list_findings``) is the one way report, web and CLI get findings; each row
+says whether it is ``stale``: made on data older than the case's current data version.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from moneytrail.engine.scratch import stable_sql_text
 from moneytrail.model.finding import Finding
+from moneytrail.model.stage import Stamp
 from moneytrail.store.case import Case
+from moneytrail.store.grading import finding_grades_sql
+
+_NEW_FINDINGS, _NEW_REFS = "_new_findings", "_new_refs"
 
 
-def write_findings(case: Case, findings: Iterable[Finding], *, run_id: str | None = None,
-                   replace_kind: tuple[str, str | None] | None = None) -> list[str]:
-    """Store findings and their references in one transaction; returns their ids.
-
-    ``replace_kind=(kind, typology)`` first removes earlier findings of that kind (and typology, if
-    given), so re-running a stage replaces its results rather than piling them up.
-    """
+def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp) -> list[str]:
+    """Store one stage result: replace the stage's earlier result with the same parameters (even when
+    this one is empty), store the findings and their references, grade them; returns their ids."""
+    data_version = case.data_version()
     rows: list[dict[str, Any]] = []
     refs: list[dict[str, str]] = []
+    seen: set[str] = set()
     for f in findings:
         if not f.refs:
             raise ValueError(f"finding {f.title!r} cites no rows; every finding must rest on evidence")
         fid = f.finding_id
+        if fid in seen:
+            continue
+        seen.add(fid)
         rows.append({
-            "finding_id": fid, "run_id": run_id, "kind": f.kind, "typology": f.typology, "title": f.title,
+            "finding_id": fid, "run_id": None, "kind": f.kind, "typology": f.typology, "title": f.title,
             "explanation": f.explanation, "score": float(f.score), "start_ts": f.start, "end_ts": f.end,
             "amount": f.amount, "currency": f.currency,
-            "reliability": f.grade.reliability if f.grade else None,
-            "credibility": f.grade.credibility if f.grade else None,
-            "wording": f.grade.wording.value if f.grade else None,
-            "params": json.dumps(f.params, sort_keys=True, default=str), "query": stable_sql_text(f.query),
-            "input_hash": f.input_hash, "details": json.dumps(f.details, sort_keys=True, default=str),
+            "params": json.dumps(dict(f.params), sort_keys=True, default=str), "query": stable_sql_text(f.query),
+            "input_hash": data_version, "details": json.dumps(dict(f.details), sort_keys=True, default=str),
+            "stage": stamp.stage, "stage_version": stamp.version, "stage_params": stamp.params_json,
+            "result_key": stamp.result_key, "data_version": data_version,
         })
-        refs.extend({"finding_id": fid, "ref_kind": r.kind, "ref_id": r.ref_id, "role": r.role} for r in f.refs)
+        refs.extend({"finding_id": fid, "ref_kind": r.kind, "ref_id": r.ref_id, "role": r.role}
+                    for r in dict.fromkeys(f.refs))
     engine = case.engine
     with engine.transaction():
-        if replace_kind is not None:
-            kind, typology = replace_kind
-            where = "kind = ?" + (" AND typology = ?" if typology else "")
-            params = [kind] + ([typology] if typology else [])
-            engine.execute(f"DELETE FROM finding_refs WHERE finding_id IN (SELECT finding_id FROM findings "
-                           f"WHERE {where})", params)
-            engine.execute(f"DELETE FROM findings WHERE {where}", params)
-        if rows:
-            ids = [r["finding_id"] for r in rows]
-            engine.register_arrow("_new_findings", pa.Table.from_pylist(rows, schema=_FINDING_SCHEMA))
-            engine.register_arrow("_new_refs", pa.Table.from_pylist(refs, schema=_REF_SCHEMA))
-            engine.execute("DELETE FROM finding_refs WHERE finding_id IN (SELECT finding_id FROM _new_findings)")
-            engine.execute("DELETE FROM findings WHERE finding_id IN (SELECT finding_id FROM _new_findings)")
-            engine.execute(f"INSERT INTO findings ({', '.join(_FINDING_SCHEMA.names)}) "
-                           "SELECT DISTINCT ON (finding_id) * FROM _new_findings")
-            engine.execute("INSERT INTO finding_refs SELECT DISTINCT * FROM _new_refs")
-            engine.unregister("_new_findings")
-            engine.unregister("_new_refs")
-            return ids
-    return []
+        replace_stage_results(case, stamp.result_key)
+        if not rows:
+            return []
+        engine.register_arrow(_NEW_FINDINGS, pa.Table.from_pylist(rows, schema=_FINDING_SCHEMA))
+        engine.register_arrow(_NEW_REFS, pa.Table.from_pylist(refs, schema=_REF_SCHEMA))
+        try:
+            # The same finding made by another result (identical content) is replaced by this one.
+            engine.execute(f"DELETE FROM finding_refs WHERE finding_id IN (SELECT finding_id FROM {_NEW_FINDINGS})")
+            engine.execute(f"DELETE FROM findings WHERE finding_id IN (SELECT finding_id FROM {_NEW_FINDINGS})")
+            columns = ", ".join(_FINDING_SCHEMA.names)
+            new = ", ".join(f"n.{c}" for c in _FINDING_SCHEMA.names)
+            engine.execute(
+                f"INSERT INTO findings ({columns}, reliability, credibility, wording) "
+                f"SELECT {new}, g.reliability, g.credibility, coalesce(g.wording, 'doubtful') FROM {_NEW_FINDINGS} n "
+                f"LEFT JOIN ({finding_grades_sql(_NEW_REFS)}) g ON g.finding_id = n.finding_id")
+            engine.execute(f"INSERT INTO finding_refs (finding_id, ref_kind, ref_id, role) "
+                           f"SELECT finding_id, ref_kind, ref_id, role FROM {_NEW_REFS}")
+        finally:
+            engine.unregister(_NEW_FINDINGS)
+            engine.unregister(_NEW_REFS)
+    return [r["finding_id"] for r in rows]
+
+
+def replace_stage_results(case: Case, result_key: str) -> int:
+    """Remove a stage's earlier result (its findings and their references); returns how many went."""
+    engine = case.engine
+    n = int(engine.scalar("SELECT count(*) FROM findings WHERE result_key = ?", [result_key]))
+    if n:
+        with engine.transaction():
+            engine.execute("DELETE FROM finding_refs WHERE finding_id IN (SELECT finding_id FROM findings "
+                           "WHERE result_key = ?)", [result_key])
+            engine.execute("DELETE FROM findings WHERE result_key = ?", [result_key])
+    return n
+
+
+def regrade_findings(case: Case) -> int:
+    """Grade every stored finding again from what it rests on (after a source was re-graded or claims
+    confirmed): the same set-based step as at write time. Findings citing findings follow in up to
+    three rounds, as deep as citations go in practice. Returns how many findings there are."""
+    engine = case.engine
+    with engine.transaction():
+        for _ in range(3):
+            engine.execute(
+                "UPDATE findings SET reliability = x.reliability, credibility = x.credibility, wording = x.wording "
+                "FROM (SELECT f.finding_id, g.reliability, g.credibility, coalesce(g.wording, 'doubtful') AS wording "
+                f"FROM findings f LEFT JOIN ({finding_grades_sql('finding_refs')}) g ON g.finding_id = f.finding_id) x "
+                "WHERE findings.finding_id = x.finding_id")
+            if not engine.scalar("SELECT count(*) FROM finding_refs WHERE ref_kind = 'finding'"):
+                break
+    return int(engine.scalar("SELECT count(*) FROM findings"))
 
 
 _FINDING_SCHEMA = pa.schema([
     ("finding_id", pa.string()), ("run_id", pa.string()), ("kind", pa.string()), ("typology", pa.string()),
     ("title", pa.string()), ("explanation", pa.string()), ("score", pa.float64()),
     ("start_ts", pa.timestamp("us")), ("end_ts", pa.timestamp("us")), ("amount", pa.float64()),
-    ("currency", pa.string()), ("reliability", pa.string()), ("credibility", pa.int32()),
-    ("wording", pa.string()), ("params", pa.string()), ("query", pa.string()), ("input_hash", pa.string()),
-    ("details", pa.string()),
+    ("currency", pa.string()), ("params", pa.string()), ("query", pa.string()), ("input_hash", pa.string()),
+    ("details", pa.string()), ("stage", pa.string()), ("stage_version", pa.int32()),
+    ("stage_params", pa.string()), ("result_key", pa.string()), ("data_version", pa.string()),
 ])
 _REF_SCHEMA = pa.schema([("finding_id", pa.string()), ("ref_kind", pa.string()), ("ref_id", pa.string()),
                          ("role", pa.string())])
 
+# What a read returns, in this order: the finding, its grade, its stamp, and whether it is stale.
+READ_COLUMNS = ("finding_id", "kind", "typology", "title", "explanation", "score", "start_ts", "end_ts", "amount",
+                "currency", "reliability", "credibility", "wording", "params", "query", "details", "stage",
+                "stage_version", "stage_params", "result_key", "data_version", "created_at")
 
-def list_findings(case: Case, *, kind: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    sql = "SELECT * FROM findings" + (" WHERE kind = ?" if kind else "") + " ORDER BY score DESC, finding_id"
+
+def findings_sql(data_version: str, *, kind: str | None = None, typology: str | None = None,
+                 stage: str | None = None, current_only: bool = False) -> str:
+    """The findings with a ``stale`` column (made on data older than ``data_version``), best first."""
+    where = [f"{col} = '{_escape(value)}'" for col, value in (("kind", kind), ("typology", typology),
+                                                                ("stage", stage)) if value is not None]
+    version = f"'{_escape(data_version)}'"
+    if current_only:
+        where.append(f"data_version = {version}")
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    return (f"SELECT {', '.join(READ_COLUMNS)}, coalesce(data_version <> {version}, TRUE) AS stale "
+            f"FROM findings{clause} ORDER BY score DESC, finding_id")
+
+
+def _escape(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def read_findings(case: Case, *, kind: str | None = None, typology: str | None = None, stage: str | None = None,
+                  current_only: bool = False, limit: int | None = None) -> pa.Table:
+    """Findings as an Arrow table (``READ_COLUMNS`` plus ``stale``), best first."""
+    sql = findings_sql(case.data_version(), kind=kind, typology=typology, stage=stage, current_only=current_only)
     if limit:
         sql += f" LIMIT {int(limit)}"
-    rows: list[dict[str, Any]] = case.engine.query(sql, [kind] if kind else None).to_pylist()
+    return case.engine.query(sql)
+
+
+def list_findings(case: Case, *, kind: str | None = None, typology: str | None = None, stage: str | None = None,
+                  current_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+    """``read_findings`` as dicts, for small results."""
+    rows: list[dict[str, Any]] = read_findings(case, kind=kind, typology=typology, stage=stage,
+                                               current_only=current_only, limit=limit).to_pylist()
     return rows
 
 
@@ -96,6 +173,10 @@ def remove_findings(case: Case, ids_sql: str, params: list[Any] | None = None) -
         case.engine.remove("findings", ["finding_id"], f"SELECT finding_id FROM {doomed}")
 
 
-def set_finding_grades(case: Case, grades_sql: str, params: list[Any] | None = None) -> None:
-    """Overwrite stored findings' grades from ``grades_sql`` (finding_id, reliability, credibility, wording)."""
-    case.engine.upsert("findings", ["finding_id"], grades_sql, params, insert_missing=False)
+def refs_of(case: Case, finding_ids: Sequence[str]) -> pa.Table:
+    """The references of several findings at once (finding_id, ref_kind, ref_id, role)."""
+    if not finding_ids:
+        return pa.table({n: pa.array([], pa.string()) for n in _REF_SCHEMA.names})
+    marks = ", ".join("?" for _ in finding_ids)
+    return case.engine.query(f"SELECT finding_id, ref_kind, ref_id, role FROM finding_refs WHERE finding_id IN "
+                             f"({marks}) ORDER BY finding_id, ref_kind, ref_id", list(finding_ids))

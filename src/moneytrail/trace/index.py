@@ -10,13 +10,6 @@ from datetime import UTC, datetime
 from moneytrail.store.case import Case
 
 
-def signature_sql() -> str:
-    """What the index depends on: the payments' count, a checksum of their amounts (integer
-    arithmetic, so it is the same however the engine splits the sum), and their latest time."""
-    return ("SELECT count(*), coalesce(sum(CAST(amount * 100 AS BIGINT) % 1000003), 0), "
-            "coalesce(max(ts), TIMESTAMP '1970-01-01') FROM transactions")
-
-
 def accounts_sql() -> str:
     return ("SELECT CAST(row_number() OVER (ORDER BY account_key) AS INTEGER) AS account_id, account_key FROM ("
             "SELECT from_account AS account_key FROM transactions UNION SELECT to_account FROM transactions) a")
@@ -36,8 +29,7 @@ def edges_sql() -> str:
 def ensure_index(case: Case) -> bool:
     """Build the index if the transactions changed since it was built; True when it was rebuilt."""
     e = case.engine
-    count, total, latest = e.rows(signature_sql())[0]
-    signature = f"{count}|{total}|{latest}|{case.input_hash()}"
+    signature = case.data_version()
     current = e.scalar("SELECT signature FROM trace_index_state")
     if current == signature:
         return False
@@ -45,5 +37,5 @@ def ensure_index(case: Case) -> bool:
         e.replace_partition("trace_accounts", {}, accounts_sql())
         e.replace_partition("trace_edges", {}, edges_sql())
         e.replace_partition("trace_index_state", {}, "VALUES (?, ?, ?)",
-                            [signature, int(count), datetime.now(UTC).replace(tzinfo=None)])
+                            [signature, case.count("trace_edges"), datetime.now(UTC).replace(tzinfo=None)])
     return True

@@ -57,13 +57,13 @@ class TraceParams:
         if isinstance(self.target, str):
             object.__setattr__(self, "target", (self.target,))
         if not self.source:
-            raise TraceError("a trace needs at least one --from account or entity")
+            raise TraceError("a trace needs at least one source account or entity")
         if self.max_hops < 1:
-            raise TraceError(f"--max-hops must be at least 1, got {self.max_hops}")
+            raise TraceError(f"max_hops must be at least 1, got {self.max_hops}")
         if self.max_gap <= timedelta(0):
-            raise TraceError(f"--max-gap must be positive, got {self.max_gap}")
+            raise TraceError(f"max_gap must be positive, got {self.max_gap}")
         if self.min_amount < 0:
-            raise TraceError(f"--min-amount must not be negative, got {self.min_amount}")
+            raise TraceError(f"min_amount must not be negative, got {self.min_amount}")
         if self.window_start and self.window_end and self.window_start > self.window_end:
             raise TraceError(f"window start {self.window_start} is after its end {self.window_end}")
         if not isinstance(self.method, Method):

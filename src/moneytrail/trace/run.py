@@ -21,6 +21,7 @@ from moneytrail.trace.index import ensure_index
 from moneytrail.trace.ledger import LedgerInput, allocate
 from moneytrail.trace.params import TraceError, TraceParams
 from moneytrail.trace.result import TraceResult
+from moneytrail.trace.stage import trace_stamp
 
 ALGORITHM = (
     "Frontier expansion in SQL, one hop per step, per account (earliest/latest arrival, taint bound), "
@@ -111,7 +112,7 @@ def trace(case: Case, params: TraceParams, *, store: bool = True) -> TraceResult
     seeds = resolve_accounts(case, params.source, "--from")
     targets = resolve_accounts(case, params.target, "--to") if params.target else []
     if set(seeds) & set(targets):
-        raise TraceError(f"--from and --to share accounts: {', '.join(sorted(set(seeds) & set(targets)))}")
+        raise TraceError(f"source and target share accounts: {', '.join(sorted(set(seeds) & set(targets)))}")
     sub = extract(case, params, seeds, targets)
     extracted = time.perf_counter()
     data, ev = ledger_input(sub, params, seeds, targets)
@@ -141,9 +142,10 @@ def trace(case: Case, params: TraceParams, *, store: bool = True) -> TraceResult
     )
     result.stats["seconds_total"] = round(time.perf_counter() - started, 3)
     if store:
+        # Written even when nothing is tainted: this run replaces an earlier one with the same parameters.
         finding = to_finding(case, result, ev, taint, sub.sql)
-        if finding is not None:
-            result.finding_id = write_findings(case, [finding])[0]
+        ids = write_findings(case, [finding] if finding is not None else [], trace_stamp(result.params))
+        result.finding_id = ids[0] if ids else None
     return result
 
 
@@ -178,6 +180,6 @@ def to_finding(case: Case, result: TraceResult, ev: fl.Events, taint: list[float
                      f"(largest: {ends})."),
         score=float(result.arrived), refs=[FindingRef(k, i, r) for (k, i), r in sorted(refs.items())],
         params=p.as_dict(), query=ALGORITHM.format(method=p.method.value) + ";\n".join(sql),
-        input_hash=case.input_hash(), start=min(times), end=max(times), amount=result.arrived,
-        currency=result.currency, grade=result.confidence, details=details,
+        start=min(times), end=max(times), amount=result.arrived,
+        currency=result.currency, details=details,
     )
