@@ -161,7 +161,8 @@ def main() -> None:
             one = trace(case, params([seed]))
             one_times.append(time.perf_counter() - t)
             one_cpus.append(cpu_seconds() - c)
-        many_s, many_cpu, many = timed(lambda: trace(case, params(candidates[:args.seeds])), max(1, args.repeats // 2))
+        many_s, many_cpu, many = timed(lambda: trace(case, params(candidates[:args.seeds])),
+                                       max(1, args.repeats // 2))
         rows = [("build case (not a trace)", f"{build_s:.2f}", "", ""),
                 ("build trace index (once per case state)", f"{index_s:.2f}", "", "")]
         assert one is not None
