@@ -166,7 +166,8 @@ def main() -> None:
         rows = [("build case (not a trace)", f"{build_s:.2f}", "", ""),
                 ("build trace index (once per case state)", f"{index_s:.2f}", "", "")]
         assert one is not None
-        rows.append((f"trace from 1 account (median of {len(one_times)})", f"{statistics.median(one_times):.3f} (cpu {statistics.median(one_cpus):.3f})",
+        one_s = f"{statistics.median(one_times):.3f} (cpu {statistics.median(one_cpus):.3f})"
+        rows.append((f"trace from 1 account (median of {len(one_times)})", one_s,
                      f"{one.stats['subgraph_payments']:,} payments, {one.stats['ledger_accounts']:,} ledgers",
                      f"arrived {one.arrived:,.0f} of {one.source_outflow:,.0f}"))
         assert many is not None
