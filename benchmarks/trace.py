@@ -103,13 +103,20 @@ def plain_paths(case: Case, seed: str, start: datetime, end: datetime, hops: int
     return time.perf_counter() - t0, counts
 
 
-def timed(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
-    times, out = [], None
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float, object]:
+    """Median wall and median CPU seconds (process, all threads) of ``repeats`` calls, and the last result."""
+    times, cpus, out = [], [], None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         out = fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+        cpus.append(cpu_seconds() - c0)
+    return statistics.median(times), statistics.median(cpus), out
 
 
 def main() -> None:
@@ -147,22 +154,25 @@ def main() -> None:
             return TraceParams(source=tuple(seeds), max_hops=args.hops, max_gap=gap, window_start=w_start,
                                window_end=w_end, method=Method(args.method))
 
-        one_times = []
+        one_times, one_cpus = [], []
         one = None
         for seed in candidates[:args.repeats]:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_seconds()
             one = trace(case, params([seed]))
             one_times.append(time.perf_counter() - t)
-        many_s, many = timed(lambda: trace(case, params(candidates[:args.seeds])), max(1, args.repeats // 2))
+            one_cpus.append(cpu_seconds() - c)
+        many_s, many_cpu, many = timed(lambda: trace(case, params(candidates[:args.seeds])),
+                                       max(1, args.repeats // 2))
         rows = [("build case (not a trace)", f"{build_s:.2f}", "", ""),
                 ("build trace index (once per case state)", f"{index_s:.2f}", "", "")]
         assert one is not None
-        rows.append((f"trace from 1 account (median of {len(one_times)})", f"{statistics.median(one_times):.3f}",
+        one_s = f"{statistics.median(one_times):.3f} (cpu {statistics.median(one_cpus):.3f})"
+        rows.append((f"trace from 1 account (median of {len(one_times)})", one_s,
                      f"{one.stats['subgraph_payments']:,} payments, {one.stats['ledger_accounts']:,} ledgers",
                      f"arrived {one.arrived:,.0f} of {one.source_outflow:,.0f}"))
         assert many is not None
         many_r = many if isinstance(many, type(one)) else one
-        rows.append((f"trace from {args.seeds} accounts", f"{many_s:.3f}",
+        rows.append((f"trace from {args.seeds} accounts", f"{many_s:.3f} (cpu {many_cpu:.3f})",
                      f"{many_r.stats['subgraph_payments']:,} payments, {many_r.stats['ledger_accounts']:,} ledgers",
                      f"sql {many_r.stats['seconds_sql']}s, ledger {many_r.stats['seconds_ledger']}s"))
         if not args.skip_plain:

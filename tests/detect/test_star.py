@@ -19,10 +19,11 @@ WINDOWS = [
 
 def _episodes(case: Case, **params: Any) -> list[tuple[Any, ...]]:
     values = ", ".join(f"('{h}', {d}, {n}, {zo!r}, {zp!r}, 1.0, 3.0)" for h, d, n, zo, zp in WINDOWS)
-    case.engine.execute(f"CREATE OR REPLACE TEMP TABLE _w AS SELECT * FROM (VALUES {values}) "
-                        "t(hub, d, win_cp, z_own, z_peer, expected_own, peer_median)")
-    sql = star_episodes_sql("_w", {**STAR_DEFAULTS, **params})
-    return case.engine.rows(f"SELECT hub, d0, d1, z FROM ({sql}) e ORDER BY hub")
+    with case.engine.run() as run:
+        windows = run.materialise(f"SELECT * FROM (VALUES {values}) "
+                                  "t(hub, d, win_cp, z_own, z_peer, expected_own, peer_median)").name
+        sql = star_episodes_sql(windows, {**STAR_DEFAULTS, **params})
+        return case.engine.rows(f"SELECT hub, d0, d1, z FROM ({sql}) e ORDER BY hub")
 
 
 def test_an_episode_needs_its_own_z_at_min_z_and_the_peer_z_at_min_z_peer(case: Case) -> None:

@@ -39,6 +39,7 @@ def test_an_account_whose_deposits_are_all_large_and_varied_does_not_fire(case: 
 def test_a_threshold_in_the_booked_currency_counts(case: Case, insert: Insert) -> None:
     # 9,500 CHF deposits are worth over 10,000 USD, yet sit just under a CHF 10,000 threshold.
     insert(background() + _deposits([9500.0, 9800.0, 9900.0, 9650.0, 9990.0], 48))
-    case.engine.execute("UPDATE transactions SET currency = 'CHF', amount_rc = amount * 1.1 WHERE txn_id LIKE 'sr%'")
+    case.engine.upsert("transactions", ["txn_id"], "SELECT txn_id, 'CHF' AS currency, amount * 1.1 AS amount_rc "
+                       "FROM transactions WHERE txn_id LIKE 'sr%'", insert_missing=False)
     found = run_detectors(case, ["structuring"])
     assert len(found) == 1 and len([r for r in found[0].refs if r.kind == "transaction"]) == 5

@@ -104,9 +104,10 @@ class Engine(Protocol):
                      rejects_table: str) -> str:
         """A FROM-clause expression reading a CSV file (plain or gzip) as all-text columns.
 
-        Rows the reader cannot split are not fatal: they are made available under the scratch name
-        ``rejects_table`` as (line, reason, raw text) rows. DuckDB keeps them in its rejects table; an
-        engine without one reads the file as single-column lines and splits them itself.
+        Records the reader cannot split are not fatal: they become rows of the relation ``rejects_table``
+        with columns (line, csv_line, error_type, error_message): the record's line counted from the start
+        of what was read, its raw text and why it was rejected. An engine whose reader has no such table
+        reads the file as single-column lines and splits them itself, then exposes the same relation.
         """
 
     def csv_range_scan_sql(self, path: Path, start: int, end: int, *, delimiter: str, columns: Sequence[str],
@@ -124,9 +125,9 @@ class Engine(Protocol):
     def copy_to_parquet(self, sql: str, path: Path) -> None: ...
 
     def bulk_load(self) -> AbstractContextManager[None]:
-        """Inside, favour write speed over file size and order for large inserts (DuckDB: skip FSST string
-        compression, whose analysis costs several times the insert itself; rows may be stored in any order,
-        so statements that need file order number rows themselves); settings are restored after."""
+        """Inside, favour write speed over file size and row order for large inserts: rows may be stored in
+        any order (statements that need file order number rows themselves) and costly compression analysis
+        may be skipped; whatever the engine changed is restored after."""
 
     def close(self) -> None: ...
 
