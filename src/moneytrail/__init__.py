@@ -3,7 +3,8 @@
     import moneytrail as mt
     case = mt.open("case/")
 
-The API (``moneytrail.api``) is imported on first use, so ``import moneytrail`` stays light.
+The API (``moneytrail.api``) is imported on first use, so ``import moneytrail`` stays light. Its names
+must differ from the subpackages' (``moneytrail.generate`` is a module once imported).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = frozenset({"open", "open_case", "generate", "Investigation", "Findings", "Ingested", "Linked", "Table",
+_API = frozenset({"open", "open_case", "synthetic_case", "Investigation", "Findings", "Ingested", "Linked", "Table",
                   "Traced"})
 
 

@@ -36,3 +36,14 @@ def test_import_is_light_and_the_api_is_lazy() -> None:
     assert callable(mt.open) and mt.open is mt.api.open_case
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = mt.nope  # type: ignore[attr-defined]
+
+
+def test_api_names_do_not_collide_with_subpackages() -> None:
+    import pkgutil
+
+    import moneytrail as mt
+    import moneytrail.generate  # a subpackage attribute must not hide an API name
+
+    subpackages = {m.name for m in pkgutil.iter_modules(mt.__path__)}
+    assert not mt._API & subpackages
+    assert callable(mt.synthetic_case) and callable(mt.open)

@@ -10,9 +10,10 @@ from typer.testing import CliRunner
 from moneytrail.cli.app import build_app
 from moneytrail.detect.run import run_detectors
 from moneytrail.link.bounty import link_actor
+from moneytrail.model.details import TraceDetails
 from moneytrail.report.sections import sankey
 from moneytrail.store import Case
-from moneytrail.store.findings import list_findings, read_findings
+from moneytrail.store.findings import list_findings, read_findings, typed_details
 from moneytrail.trace import TraceParams, trace
 from tests.detect.graphs import background, insert_rows
 from tests.link.conftest import build_link_case
@@ -38,7 +39,10 @@ def test_the_same_trace_twice_gives_one_trace(case: Case) -> None:
     params = TraceParams(source=("k:A",))
     trace(case, params)
     trace(case, params)
-    assert len(list_findings(case, kind="trace")) == 1
+    rows = list_findings(case, kind="trace")
+    assert len(rows) == 1
+    details = typed_details(rows[0])
+    assert isinstance(details, TraceDetails) and details.arrived == pytest.approx(100)
     trace(case, TraceParams(source=("k:A",), max_hops=3))  # other parameters: a second result
     assert len(list_findings(case, kind="trace")) == 2
 

@@ -158,7 +158,7 @@ class Investigation:
         return self.store.data_version()
 
 
-def generate(out: Path | str, *, transactions: int = 5_000, seed: int = 7, fmt: str = "native") -> dict[str, Any]:
+def synthetic_case(out: Path | str, *, transactions: int = 5_000, seed: int = 7, fmt: str = "native") -> dict[str, Any]:
     """Write a synthetic case (fictional names) to ``out``; returns what was planted (``truth.json``)."""
     truth: dict[str, Any] = generate_case(Path(out), GenerateConfig(transactions=transactions, seed=seed, fmt=fmt))
     return truth

@@ -14,6 +14,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from moneytrail.model.details import DETAILS, Details, details_of
 from moneytrail.model.ids import stable_id
 
 # What a finding may reference. Every finding references at least one row.
@@ -22,7 +23,7 @@ REF_KINDS = frozenset(
      "finding"}
 )
 # Kinds of finding, each with its typed details record (``model.details``).
-FINDING_KINDS = frozenset({"trace", "typology", "link", "screen", "match", "claim"})
+FINDING_KINDS = frozenset(DETAILS)
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ def _frozen(details: Mapping[str, Any]) -> Mapping[str, Any]:
 @dataclass(frozen=True)
 class Finding:
     """A result. ``kind`` is what it is (trace, typology, link, screen, claim, match); ``typology``
-    narrows it (fan-in, bounty, ...). ``details`` is read-only; derive a changed finding with
-    ``dataclasses.replace``."""
+    narrows it (fan-in, bounty, ...). ``details`` may be given as a mapping and becomes the kind's typed,
+    read-only record (``model.details``); derive a changed finding with ``dataclasses.replace``."""
 
     kind: str
     typology: str
@@ -65,7 +66,13 @@ class Finding:
             raise ValueError(f"unknown finding kind {self.kind!r}; kinds: {', '.join(sorted(FINDING_KINDS))}")
         object.__setattr__(self, "refs", tuple(self.refs))
         object.__setattr__(self, "params", _frozen(self.params))
-        object.__setattr__(self, "details", _frozen(self.details))
+        object.__setattr__(self, "details", details_of(self.kind, self.details))
+
+    @property
+    def record(self) -> Details:
+        """The typed details record (``details`` is one; this says so to a type checker)."""
+        assert isinstance(self.details, Details)
+        return self.details
 
     @property
     def finding_id(self) -> str:

@@ -14,12 +14,13 @@ says whether it is ``stale``: made on data older than the case's current data ve
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from moneytrail.engine.scratch import stable_sql_text
+from moneytrail.model.details import Details, details_of
 from moneytrail.model.finding import Finding
 from moneytrail.model.stage import Stamp
 from moneytrail.store.case import Case
@@ -47,7 +48,7 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp) -> lis
             "explanation": f.explanation, "score": float(f.score), "start_ts": f.start, "end_ts": f.end,
             "amount": f.amount, "currency": f.currency,
             "params": json.dumps(dict(f.params), sort_keys=True, default=str), "query": stable_sql_text(f.query),
-            "input_hash": data_version, "details": json.dumps(dict(f.details), sort_keys=True, default=str),
+            "input_hash": data_version, "details": json.dumps(f.record.as_dict(), sort_keys=True, default=str),
             "stage": stamp.stage, "stage_version": stamp.version, "stage_params": stamp.params_json,
             "result_key": stamp.result_key, "data_version": data_version,
         })
@@ -156,6 +157,12 @@ def list_findings(case: Case, *, kind: str | None = None, typology: str | None =
     rows: list[dict[str, Any]] = read_findings(case, kind=kind, typology=typology, stage=stage,
                                                current_only=current_only, limit=limit).to_pylist()
     return rows
+
+
+def typed_details(row: Mapping[str, Any]) -> Details:
+    """The typed details record of a row of ``read_findings`` (its ``kind`` and stored ``details``)."""
+    stored = row.get("details")
+    return details_of(str(row["kind"]), json.loads(str(stored)) if stored else {})
 
 
 def finding_refs(case: Case, finding_id: str) -> list[dict[str, Any]]:
