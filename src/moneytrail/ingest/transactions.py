@@ -139,13 +139,6 @@ def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
     settle_staged(fi, staged)
 
 
-def _body_records(fi: FileIngest) -> int | None:
-    """Records after the header (an upper bound unless every line is one record, see ``FileLayout.body_lines``);
-    None for gzip (unknown without decompressing)."""
-    lay = fi.layout
-    return None if lay is None or lay.gzip else lay.body_lines
-
-
 def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str], *, rates: bool) -> None:
     """One pass straight into ``transactions``: the file is read as numbered pieces side by side
     (``ingest.csvfile``), parsed, converted at the day's rate and checked in the same statement; good rows
@@ -160,7 +153,7 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
         good = e.insert(insert_good_rows_sql(fi, f"({parse})", "_k + 1"))
     rejected, shifts = collect_rejects(fi, ps, table)
     bad = 0
-    if good + rejected != _body_records(fi):
+    if good + rejected != ps.expected:
         again = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="2")
         with reading(fi), e.joins_as_written():
             bad = e.insert("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, "
