@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from moneytrail.ingest.csvfile import settle_staged, stage_csv
+from moneytrail.ingest.duplicates import settle_duplicate_events
 from moneytrail.ingest.filelog import file_ingest
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
 from moneytrail.ingest.sqltext import literal, text_sql
@@ -119,4 +120,5 @@ def ingest_events(case: Case, path: Path | str, *, fmt: str = "acled", source: S
                       f"?, ?, _line, ? FROM {st.from_sql()} s WHERE _reason IS NULL",
                       [fi.source.source_id, fi.origin, fi.ingest_id])
             settle_staged(fi, st)
+            settle_duplicate_events(fi)
     return results[0]

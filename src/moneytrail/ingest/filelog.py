@@ -58,6 +58,7 @@ class FileIngest:
     rows_read: int = 0
     rows_stored: int = 0
     rows_quarantined: int = 0
+    rows_duplicate: int = 0           # rows the case already held (ingest.duplicates), not stored again
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -84,7 +85,8 @@ def logged_result(case: Case, path: Path, kind: str, content_hash: str) -> Inges
         return None
     ingest_id, read, stored, quarantined = row[0]
     return IngestResult(file=str(path), ingest_id=str(ingest_id), kind=kind, rows_read=int(read),
-                        rows_stored=int(stored), rows_quarantined=int(quarantined), seconds=0.0, skipped=True)
+                        rows_stored=int(stored), rows_quarantined=int(quarantined), seconds=0.0, skipped=True,
+                        rows_duplicate=int(read) - int(stored) - int(quarantined))
 
 
 @contextmanager
@@ -146,9 +148,11 @@ def _one_ingest(case: Case, p: Path, kind: str, preset: str | None, source: Sour
             state.rows_quarantined += 1
             state.details["salvaged"] = {"codec": d.codec, "offset": d.offset, "last_good_line": d.last_line,
                                          "reason": d.reason}
-        if state.rows_read != state.rows_stored + state.rows_quarantined:
-            raise IngestError(f"{p}: internal error, {state.rows_read} rows read but {state.rows_stored} stored "
-                              f"and {state.rows_quarantined} quarantined")
+        if state.rows_duplicate:
+            state.details["duplicates"] = state.rows_duplicate
+        if state.rows_read != state.rows_stored + state.rows_quarantined + state.rows_duplicate:
+            raise IngestError(f"{p}: internal error, {state.rows_read} rows read but {state.rows_stored} stored, "
+                              f"{state.rows_quarantined} quarantined and {state.rows_duplicate} duplicates")
         seconds = time.perf_counter() - clock
         log_ingest(case, IngestRecord(
             ingest_id=state.ingest_id, ingest_no=state.ingest_no, kind=kind, file=str(p), file_hash=content_hash,
@@ -156,4 +160,5 @@ def _one_ingest(case: Case, p: Path, kind: str, preset: str | None, source: Sour
             rows_quarantined=state.rows_quarantined, started_at=started, seconds=seconds, details=state.details))
     out.append(IngestResult(file=str(p), ingest_id=state.ingest_id, kind=kind, rows_read=state.rows_read,
                             rows_stored=state.rows_stored, rows_quarantined=state.rows_quarantined,
-                            seconds=time.perf_counter() - clock, details=state.details))
+                            seconds=time.perf_counter() - clock, details=state.details,
+                            rows_duplicate=state.rows_duplicate))

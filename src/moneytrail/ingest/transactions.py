@@ -22,6 +22,7 @@ from moneytrail.ingest.csvfile import (
     settle_staged,
     shift_lines,
 )
+from moneytrail.ingest.duplicates import settle_duplicate_transactions
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import PRESETS, Mapping
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
@@ -201,6 +202,7 @@ def ingest_transaction_file(case: Case, path: Path, m: Mapping, *, source: Sourc
                     progress("storing", 1, 3)
                 store_csv_transactions(fi, m, build, rates=rates)
             fi.details["mapping"] = m.name
+            settle_duplicate_transactions(fi, positional=m.positional_ids)
             from moneytrail.ingest.patterns import relink_pattern_transactions  # patterns imports this module
             relinked = relink_pattern_transactions(fi)
             if relinked:
