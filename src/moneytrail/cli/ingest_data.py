@@ -71,7 +71,7 @@ def run_ingest(case_path: Path, paths: list[Path], kind: str, grade: str | None,
             except IngestError as exc:
                 error = str(exc)
                 break
-            except Exception as exc:  # noqa: BLE001 - the user gets the file and the reason, not a traceback
+            except Exception as exc:
                 error = f"{path}: cannot ingest: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                 break
             bar.update(task, completed=3)

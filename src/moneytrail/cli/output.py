@@ -29,7 +29,7 @@ def printable(value: Any) -> Text:
 class SafeConsole(Console):
     """A console whose ``print`` takes strings as plain text (no markup, emoji codes or highlighting)."""
 
-    def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def print(self, *objects: Any, **kwargs: Any) -> None:
         kwargs.update(markup=False, emoji=False, highlight=False)
         super().print(*(printable(o) if isinstance(o, str) else o for o in objects), **kwargs)
 

@@ -38,4 +38,5 @@ class IngestResult:
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "ingest_id": self.ingest_id, "kind": self.kind, "rows_read": self.rows_read,
                 "rows_stored": self.rows_stored, "rows_quarantined": self.rows_quarantined,
-                "rows_duplicate": self.rows_duplicate, "seconds": round(self.seconds, 3), "skipped": self.skipped, "details": self.details}
+                "rows_duplicate": self.rows_duplicate, "seconds": round(self.seconds, 3), "skipped": self.skipped,
+                "details": self.details}

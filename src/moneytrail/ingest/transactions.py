@@ -26,7 +26,7 @@ from moneytrail.ingest.duplicates import settle_duplicate_transactions
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import PRESETS, Mapping
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
-from moneytrail.ingest.sqltext import label_sql, literal, text_sql, timestamp_sql
+from moneytrail.ingest.sqltext import label_sql, literal, number_sql, text_sql, timestamp_sql
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
 
@@ -60,9 +60,9 @@ def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> 
     return (f"raw._k, {txn_id} AS txn_id, {ts} AS ts, {col('timestamp')} AS ts_text, "
             f"{from_bank} || ':' || {col('from_account')} AS from_account, {col('from_account')} AS from_acct_raw, "
             f"{to_bank} || ':' || {col('to_account')} AS to_account, {col('to_account')} AS to_acct_raw, "
-            f"TRY_CAST({col('amount')} AS DOUBLE) AS amount, {col('amount')} AS amount_text, "
+            f"{number_sql(col('amount'))} AS amount, {col('amount')} AS amount_text, "
             f"{currency} AS currency, {col('currency')} AS currency_text, "
-            f"TRY_CAST({col('amount_paid')} AS DOUBLE) AS amount_paid, {currency_paid} AS currency_paid, "
+            f"{number_sql(col('amount_paid'))} AS amount_paid, {currency_paid} AS currency_paid, "
             f"{col('channel')} AS channel, {col('source_ref')} AS source_ref, {label_sql(col('label'))} AS label, "
             f"{col('label_typology')} AS label_typology")
 
