@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from moneytrail.report.probe import open_for_reading
 from moneytrail.store import Case
 from moneytrail.web import queries
+from moneytrail.web.security import secure
 
 # Pages carry no script: even text that escaped escaping could not run, and nothing is fetched.
 SECURITY_HEADERS = {
@@ -45,6 +46,7 @@ def create_app(case_path: Path) -> FastAPI:
 
     app = FastAPI(title="moneytrail explorer", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.case = case
+    secure(app)  # Host header check (DNS rebinding) and security headers: web/security.py
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
