@@ -8,6 +8,7 @@ typology are merged, and the results replace that typology's earlier findings in
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -58,7 +59,8 @@ def run_detectors(case: Case, typologies: Iterable[str] | None = None, overrides
         raise ValueError(f"parameters given for typologies not being run: {', '.join(sorted(stray))}")
     input_hash = case.input_hash()
     everything: list[Finding] = []
-    with prepared_edges(case):
+    # One DB transaction for the run's writes: a run that dies part-way leaves every earlier finding as it was.
+    with prepared_edges(case), (case.engine.transaction() if store else nullcontext()):
         for i, detector in enumerate(chosen):
             everything.extend(_run_one(case, detector, overrides.get(detector.typology, {}), input_hash, store,
                                        timings))

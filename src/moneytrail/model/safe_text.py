@@ -36,3 +36,11 @@ def visible_controls(text: str) -> str:
 def defuse_formula(text: str) -> str:
     """A leading apostrophe for a cell a spreadsheet would evaluate (``=HYPERLINK(...)``, ``+1``, ``@SUM``)."""
     return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def finalize_for_html(value: object) -> object:
+    """jinja2 ``finalize``: plain text printed by a template gets its bidi controls marked; markup the
+    template marked safe (``__html__``: inlined scripts, pre-rendered HTML) is left as it is."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return visible_bidi(value)
+    return value

@@ -15,6 +15,7 @@ import jinja2
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 
+from moneytrail.model.safe_text import finalize_for_html
 from moneytrail.report.probe import open_for_reading
 from moneytrail.store import Case
 from moneytrail.web import queries
@@ -33,7 +34,7 @@ _RECORDS: tuple[tuple[str, str, str, Callable[[Case, str], dict[str, Any] | None
     ("accounts", "account", ":path", queries.account), ("entities", "entity", "", queries.entity),
     ("findings", "finding", "", queries.finding))
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("moneytrail.web", "templates"), autoescape=True,
-                          undefined=jinja2.StrictUndefined)
+                          undefined=jinja2.StrictUndefined, finalize=finalize_for_html)
 
 
 def create_app(case_path: Path) -> FastAPI:
