@@ -8,8 +8,8 @@ typology are merged, and the results replace that typology's earlier findings in
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from moneytrail.detect.base import prepared_edges, release_shared

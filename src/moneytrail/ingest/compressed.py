@@ -97,7 +97,7 @@ def decompress_verified(path: Path, target: Path) -> Damage | None:
     """Decompress ``path`` into ``target``; None when it is whole, else where and why it broke (``target``
     then holds the complete lines before the damage)."""
     with path.open("rb") as fh:
-        head = fh.read(8)
+        head = fh.read(16)
     codec = codec_of(head)
     if codec is None:
         raise IngestError(f"{path}: not a compressed file")

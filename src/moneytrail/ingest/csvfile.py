@@ -16,9 +16,11 @@ its ordinal says: ``collect_rejects`` turns rejects into (lo, hi, shift) interva
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
+import lzma
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +30,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from moneytrail.engine import EngineError
+from moneytrail.ingest.compressed import codec_of
 from moneytrail.ingest.filelog import FileIngest
 from moneytrail.ingest.layout import FileLayout
 from moneytrail.ingest.records import plan_lines
@@ -43,12 +46,15 @@ def is_gzip(path: Path) -> bool:
 
 def _first_line(path: Path) -> bytes:
     try:
-        if is_gzip(path):
-            with gzip.open(path, "rb") as gz:
-                return gz.readline(1 << 20)
+        with path.open("rb") as fh:
+            codec = codec_of(fh.read(16))
+        if codec is not None:
+            opener = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}[codec[0]]
+            with opener(path, "rb") as packed:
+                return packed.readline(1 << 20)
         with path.open("rb") as fh:
             return fh.readline(1 << 20)
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         raise IngestError(f"{path}: line 1: cannot read ({exc})") from exc
 
 

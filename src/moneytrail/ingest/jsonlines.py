@@ -20,21 +20,33 @@ MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 100
 
 
+class UndecodableLine(str):
+    """A line that is not UTF-8, shown with its bad bytes escaped; ``loads_limited`` refuses it with ``reason``."""
+
+    reason: str
+
+
+def _decode(raw: bytes, first: bool) -> str:
+    try:
+        return raw.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as exc:
+        line = UndecodableLine(raw.decode("utf-8", "backslashreplace"))
+        line.reason = f"not UTF-8 text ({exc.reason} at byte {exc.start} of the line)"
+        return line
+
+
 def read_json_lines(path: Path) -> list[str]:
-    """The file's lines (line n is item n - 1), split on LF only; a BOM at the start is dropped."""
+    """The file's lines (line n is item n - 1), split on LF only; a BOM at the start is dropped. A line that
+    is not UTF-8 is kept as an ``UndecodableLine`` (quarantined by its line, not refusing the file)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise IngestError(f"{path}: line {line}: not UTF-8 text ({exc.reason}); re-encode the file as UTF-8") from exc
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
         lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+    out = [_decode(raw, i == 0) for i, raw in enumerate(lines)]
+    return [line[:-1] if line.endswith("\r") and not isinstance(line, UndecodableLine) else line for line in out]
 
 
 def _parse_int(text: str) -> int:
@@ -67,6 +79,8 @@ def _depth(value: Any) -> int:
 
 def loads_limited(text: str) -> Any:
     """``json.loads`` with the limits above; every refusal is a ``json.JSONDecodeError``."""
+    if isinstance(text, UndecodableLine):
+        raise json.JSONDecodeError(text.reason, text, 0)
     try:
         value = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
     except json.JSONDecodeError:

@@ -21,8 +21,11 @@ from moneytrail.ingest.compressed import codec_of
 
 _BLOCK = 1 << 22
 _NL, _CR, _QUOTE = ord("\n"), ord("\r"), ord('"')
-# Kind bits of a special line.
-ODD_QUOTES, BLANK, LONE_CR = 1, 2, 4
+# Kind bits of a special line. MINORITY_ENDING: in a file with both CRLF and LF line ends, a line ending
+# the less common way (the engine reads each piece with one line ending).
+ODD_QUOTES, BLANK, LONE_CR, MINORITY_ENDING, NUL = 1, 2, 4, 8, 16
+# Lines of each ending remembered, in case the file turns out to mix them.
+MIXED_ENDINGS_LIMIT = 100_000
 # Distance between candidate piece boundaries. Pieces are read one per thread, so several per thread
 # even out their finishing times.
 PIECE_BYTES = 64 << 20
@@ -50,6 +53,7 @@ class FileLayout:
     # Lines that are not plainly one record (ingest.records plans them): line number, first byte, byte
     # after the line's LF, and kind bits (ODD_QUOTES | BLANK | LONE_CR). Header (line 1) included.
     special: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), dtype=np.int64))
+    mixed_endings: str = ""       # why the file's mixed line endings cannot be read line by line
 
     @property
     def body_lines(self) -> int:
@@ -85,7 +89,11 @@ class _Scan:
         self.newlines_after_content = 0
         self.lone_cr = False
         self.odd_quotes_line = False
+        self.first_nul = -1
         self.open_has_cr = False      # the line still open at the block's end holds a lone CR
+        self.open_has_nul = False
+        self.endings = {True: 0, False: 0}  # lines ending CRLF (True) and LF (False)
+        self.ending_rows: dict[bool, list[np.ndarray]] = {True: [], False: []}
         self.special: list[np.ndarray] = []
 
     def feed(self, block: np.ndarray, at: int) -> None:
@@ -98,6 +106,16 @@ class _Scan:
             self.newlines_after_content += int(nl.size)
         cr = np.flatnonzero(block == _CR)
         cr_lines = np.zeros(nl.size, dtype=bool)
+        nul = np.flatnonzero(block == 0)
+        nul_lines = np.zeros(nl.size, dtype=bool)
+        if nul.size or self.open_has_nul:
+            which = np.searchsorted(nl, nul)
+            nul_lines[which[which < nl.size]] = True
+            if self.open_has_nul and nl.size:
+                nul_lines[0] = True
+            self.open_has_nul = bool(np.any(which >= nl.size)) or (self.open_has_nul and not nl.size)
+            if nul.size and self.first_nul < 0:
+                self.first_nul = at + int(nul[0])
         if self.prev_last == _CR and block[0] != _NL:
             self.lone_cr = self.open_has_cr = True
         if cr.size:
@@ -119,7 +137,7 @@ class _Scan:
             if self.open_has_cr:
                 cr_lines[0] = True
                 self.open_has_cr = False
-            self._note_special(block, nl, at, odd, cr_lines)
+            self._note_special(block, nl, at, odd, cr_lines, nul_lines)
             self.line_begin = at + int(nl[-1]) + 1
             self._note_starts(nl, at)
         else:
@@ -139,18 +157,29 @@ class _Scan:
                 self.open_has_cr = True
 
     def _note_special(self, block: np.ndarray, nl: np.ndarray, at: int, odd: np.ndarray,
-                      cr_lines: np.ndarray) -> None:
+                      cr_lines: np.ndarray, nul_lines: np.ndarray) -> None:
         begins = np.concatenate(([self.line_begin - at], nl[:-1] + 1))
         length = nl - begins
         before = np.where(nl > 0, block[np.maximum(nl - 1, 0)], self.prev_last)  # the byte before each LF
         blank = (length == 0) | ((length == 1) & (before == _CR))
         if self.first_blank < 0 and np.any(blank):
             self.first_blank = at + int(begins[int(np.argmax(blank))])
-        kind = odd * ODD_QUOTES + blank * BLANK + cr_lines * LONE_CR
+        kind = odd * ODD_QUOTES + blank * BLANK + cr_lines * LONE_CR + nul_lines * NUL
         which = np.flatnonzero(kind)
         if which.size:
-            self.special.append(np.stack([self.layout.newlines + which + 1, at + begins[which], at + nl[which] + 1,
-                                          kind[which]], axis=1).astype(np.int64))
+            self.special.append(self._rows(which, begins, nl, at, kind[which]))
+        crlf = (before == _CR) & ~blank
+        for ending, mask in ((True, crlf), (False, ~crlf & ~blank)):
+            count = int(mask.sum())
+            if count and self.endings[ending] < MIXED_ENDINGS_LIMIT:
+                lines = np.flatnonzero(mask)[:MIXED_ENDINGS_LIMIT - self.endings[ending]]
+                self.ending_rows[ending].append(self._rows(lines, begins, nl, at, np.full(lines.size, MINORITY_ENDING)))
+            self.endings[ending] += count
+
+    def _rows(self, which: np.ndarray, begins: np.ndarray, nl: np.ndarray, at: int, kind: np.ndarray) -> np.ndarray:
+        """(line, first byte, byte after LF, kind) of the block's lines ``which``."""
+        return np.stack([self.layout.newlines + which + 1, at + begins[which], at + nl[which] + 1, kind],
+                        axis=1).astype(np.int64)
 
     def _note_starts(self, nl: np.ndarray, at: int) -> None:
         end = at + int(nl[-1]) + 1
@@ -173,16 +202,41 @@ class _Scan:
             reasons.append("a quoted field that spans lines")
         if self.lone_cr or self.prev_last == _CR:
             reasons.append("a carriage return without a line feed")
+        mixed = self.endings[True] and self.endings[False]
+        if mixed:
+            reasons.append("both CRLF and LF line endings")
+        if self.first_nul >= 0:
+            reasons.append("a NUL byte")
         lay.why_not = "; ".join(reasons)
         lay.line_per_record = not reasons and lay.header_end >= 0
         lay.lines = lay.newlines + (1 if self.line_begin < lay.size else 0)
         if self.line_begin < lay.size:  # the last line has no LF
-            kind = (self.quotes_open % 2) * ODD_QUOTES + (LONE_CR if self.open_has_cr or self.prev_last == _CR else 0)
+            kind = (self.quotes_open % 2) * ODD_QUOTES + (LONE_CR if self.open_has_cr or self.prev_last == _CR else 0) \
+                + (NUL if self.open_has_nul else 0)
             if kind:
                 self.special.append(np.array([[lay.lines, self.line_begin, lay.size, kind]], dtype=np.int64))
+        if mixed:
+            minority = self.endings[True] <= self.endings[False]
+            if self.endings[minority] > MIXED_ENDINGS_LIMIT:
+                lay.mixed_endings = (f"{self.endings[True]:,} lines end in CRLF and {self.endings[False]:,} in LF; "
+                                     "convert the file to one kind of line ending")
+            else:
+                self.special.extend(self.ending_rows[minority])
         if self.special:
-            lay.special = np.concatenate(self.special)
+            lay.special = _merge_special(np.concatenate(self.special))
         return lay
+
+
+def _merge_special(rows: np.ndarray) -> np.ndarray:
+    """Rows sorted by line, one per line, kinds OR-ed together."""
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    lines, first = np.unique(rows[:, 0], return_index=True)
+    if lines.size == rows.shape[0]:
+        return rows
+    kinds = np.bitwise_or.reduceat(rows[:, 3], first)
+    merged = rows[first].copy()
+    merged[:, 3] = kinds
+    return merged
 
 
 def _last_content(block: np.ndarray) -> int:

@@ -11,7 +11,9 @@ record numbers plus the piece's first line are file lines. The special lines are
   quarantined ("unbalanced quote") and reading resumes on the next line. So a stray quote costs its own
   record and never swallows the lines after it;
 * a blank line is no record (counted as explained);
-* a line with a bare CR is parsed here (a CR inside quotes is data; outside, the line is quarantined).
+* a line with a bare CR is parsed here (a CR inside quotes is data; outside, the line is quarantined); so
+  are lines with a NUL byte (quarantined) and, in a file mixing CRLF and LF endings, the lines ending the
+  rarer way.
 
 Records settled here are parsed with Python's ``csv`` (same dialect as the engine's: ``"`` quotes, doubled
 to escape) and joined to the engine's rows as a small table. Every physical line is then a record (stored
@@ -27,7 +29,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from moneytrail.ingest.layout import BLANK, ODD_QUOTES, PIECE_BYTES, FileLayout
+from moneytrail.ingest.layout import BLANK, LONE_CR, ODD_QUOTES, PIECE_BYTES, FileLayout
+from moneytrail.ingest.result import IngestError
 
 # How far a quoted field may run on past its first line before the record is called broken.
 LOOKAHEAD_LINES = 100
@@ -87,6 +90,8 @@ def plan_lines(path: Path, layout: FileLayout, *, delimiter: str, n_fields: int,
                lookahead: int = LOOKAHEAD_LINES) -> LinePlan:
     """Settle the special lines of ``layout`` (see module doc) and list the runs of plain lines between."""
     plan = LinePlan(lines=layout.lines)
+    if layout.mixed_endings:
+        raise IngestError(f"{path}: {layout.mixed_endings}")
     if layout.header_end < 0:
         return plan
     special = layout.special[layout.special[:, 0] > 1] if layout.special.size else layout.special
@@ -124,13 +129,14 @@ def plan_lines(path: Path, layout: FileLayout, *, delimiter: str, n_fields: int,
                 plan.quarantined.append((line, _raw(read(start, end)), reason))
             elif kind & BLANK:
                 plan.blank += 1
-            else:  # a bare CR: data inside quotes, else a broken record
+            else:  # a bare CR (data inside quotes, else a broken record), a NUL byte, or the rarer line ending
                 text = read(start, end)
                 fields, why = _parse(text, delimiter, n_fields)
                 if fields is not None:
                     plan.parsed.append((line, fields))
                 else:
-                    plan.quarantined.append((line, _raw(text), f"carriage return without line feed: {why}"))
+                    prefix = "carriage return without line feed: " if kind & LONE_CR else ""
+                    plan.quarantined.append((line, _raw(text), prefix + why))
         if next_line <= layout.lines:
             plan.runs.append((run_start, layout.size, next_line, layout.lines))
         _limit_runs(plan, fh, delimiter, n_fields)
