@@ -67,6 +67,17 @@ def codec_of(head: bytes) -> tuple[str, Callable[[], Any]] | None:
     return None
 
 
+def first_decompressed_line(path: Path, codec: tuple[str, Callable[[], Any]], limit: int) -> bytes:
+    """The first line (up to ``limit`` bytes) of a compressed file, for reading its header."""
+    decoder: _Decoder = codec[1]()
+    out = b""
+    with path.open("rb") as fh:
+        while (chunk := fh.read(_CHUNK)) and b"\n" not in out and len(out) < limit and not decoder.eof:
+            out += decoder.decompress(chunk)
+    end = out.find(b"\n")
+    return out[:end + 1 if end >= 0 else limit]
+
+
 @dataclass(frozen=True)
 class Damage:
     codec: str

@@ -16,7 +16,6 @@ its ordinal says: ``collect_rejects`` turns rejects into (lo, hi, shift) interva
 
 from __future__ import annotations
 
-import bz2
 import csv
 import gzip
 import io
@@ -30,7 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from moneytrail.engine import EngineError
-from moneytrail.ingest.compressed import codec_of
+from moneytrail.ingest.compressed import codec_of, first_decompressed_line
 from moneytrail.ingest.filelog import FileIngest
 from moneytrail.ingest.layout import FileLayout
 from moneytrail.ingest.records import plan_lines
@@ -49,9 +48,7 @@ def _first_line(path: Path) -> bytes:
         with path.open("rb") as fh:
             codec = codec_of(fh.read(16))
         if codec is not None:
-            opener = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}[codec[0]]
-            with opener(path, "rb") as packed:
-                return packed.readline(1 << 20)
+            return first_decompressed_line(path, codec, 1 << 20)
         with path.open("rb") as fh:
             return fh.readline(1 << 20)
     except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:

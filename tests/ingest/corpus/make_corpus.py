@@ -300,7 +300,7 @@ def _step(b: Base) -> tuple[bytes, dict[str, object]] | None:
 def _dup_ids(b: Base) -> tuple[bytes, dict[str, object]] | None:
     if b.kind in ("amlworld", "amlsim"):
         return None  # positional ids: identical rows are legitimate there
-    rows = list(b.rows) + [b.rows[3], b.rows[4]]
+    rows = [*list(b.rows), b.rows[3], b.rows[4]]
     return _join(b.header, rows), {"expect": "read", "duplicates": 0 if b.kind == "entities" else 2}
 
 
@@ -343,7 +343,7 @@ def _no_final(b: Base) -> tuple[bytes, dict[str, object]]:
 def _missing(b: Base) -> tuple[bytes, dict[str, object]] | None:
     if not _csv_only(b):
         return None
-    header = ",".join(["renamed"] + b.header.split(",")[1:]) if b.kind != "amlworld" else \
+    header = ",".join(["renamed", *b.header.split(",")[1:]]) if b.kind != "amlworld" else \
         b.header.replace("Timestamp", "When")
     return _join(header, b.rows), {"expect": "refused"}
 
