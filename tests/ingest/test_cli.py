@@ -23,7 +23,7 @@ def test_ingest_transactions_then_quarantine(tmp_path: Path) -> None:
     out = runner.invoke(app, ["ingest", "transactions", str(case), str(data), "--source-grade", "C3", "--json"])
     assert out.exit_code == 0, out.output
     summary = json.loads(out.output)
-    assert summary["totals"] == {"rows_read": 2, "rows_stored": 1, "rows_quarantined": 1}
+    assert summary["totals"] == {"rows_read": 2, "rows_stored": 1, "rows_quarantined": 1, "rows_duplicate": 0}
     text = runner.invoke(app, ["ingest", "transactions", str(case), str(data)])
     assert "already ingested" in text.output and "read 2 = stored 1 + quarantined 1" in text.output
     export = tmp_path / "q.csv"

@@ -121,7 +121,7 @@ def test_bad_rows_in_every_piece_keep_every_line_right(tmp_path: Path, pieces: s
         assert float(f[5]) == amount and f"{f[3]}:{f[4]}" == to and txn.endswith(f":{n}"), (n, lines[n - 1])
 
 
-def test_a_quoted_field_across_lines_reads_the_file_as_one_piece(tmp_path: Path, small_pieces: None) -> None:
+def test_a_quoted_field_across_lines_keeps_physical_line_numbers(tmp_path: Path, small_pieces: None) -> None:
     rows = 20_000
     data = tmp_path / "HI-Quoted_Trans.csv"
     write_amlworld(data, rows, seed=3)
@@ -131,10 +131,11 @@ def test_a_quoted_field_across_lines_reads_the_file_as_one_piece(tmp_path: Path,
     with Case.create(tmp_path / "case") as case:
         result = ingest_transactions(case, data, preset="amlworld")
         stored = dict(case.engine.rows("SELECT origin_line, amount FROM transactions"))
-    assert result.details["read_as_one_piece"] == "a quoted field that spans lines"
-    assert result.rows_stored == rows and "pieces" not in result.details
-    # Lines count records here, as the reader's rejects do: record 6 holds the newline.
-    assert stored[6] == float(lines[5].split(",")[5]) and stored[rows + 1] == float(lines[-1].split(",")[5])
+    assert result.details["read_line_by_line"] == "a quoted field that spans lines"
+    assert result.rows_stored == rows and result.details["lines"]["continuation"] == 1
+    # Lines are physical lines: the record on line 6 runs on to line 7, and every later record is one further.
+    assert stored[6] == float(lines[5].split(",")[5]) and 7 not in stored
+    assert stored[rows + 2] == float(lines[-1].split(",")[5]) and stored[8] == float(lines[6].split(",")[5])
 
 
 def test_crlf_and_quoted_fields_are_read_in_pieces_too(tmp_path: Path, small_pieces: None) -> None:

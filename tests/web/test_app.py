@@ -16,7 +16,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     path = tmp_path_factory.mktemp("web") / "case"
     with Case.create(path) as c:
         build_sample_case(c, transactions=100, accounts=12, hostile=True)
-    with TestClient(create_app(Path(path))) as tc:
+    with TestClient(create_app(Path(path)), base_url="http://127.0.0.1") as tc:
         yield tc
 
 

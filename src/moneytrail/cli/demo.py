@@ -32,5 +32,5 @@ def register(app: typer.Typer) -> None:
         print_table("seconds per stage", ["stage", "seconds"], list(run.seconds.items()))
         print_table("what the demo found, against the planted truth", ["question", "found", "planted", "ok"],
                     [[r["question"], r["found"], r["planted"], "yes" if r["ok"] else "NO"] for r in rows])
-        console.print(f"case: {run.case_file}\nreport: [bold]{run.report_file}[/]\n"
+        console.print(f"case: {run.case_file}\nreport: {run.report_file}\n"
                       f"total {total:.1f} s")

@@ -41,4 +41,4 @@ def register(app: typer.Typer) -> None:
             print_json({"format": fmt, "out": str(out), "counts": counts})
         else:
             summary = ", ".join(f"{n:,} {k}" for k, n in counts.items())
-            console.print(f"wrote {fmt} to [bold]{out}[/]: {summary}", highlight=False)
+            console.print(f"wrote {fmt} to {out}: {summary}", highlight=False)

@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(summary)
             return
-        console.print(f"wrote [bold]{out}[/]: {truth['transactions']:,} transactions in {seconds:.1f} s "
+        console.print(f"wrote {out}: {truth['transactions']:,} transactions in {seconds:.1f} s "
                       f"({truth['format']} format); ground truth in {out / 'truth.json'}")
         print_table("planted typologies", ["typology", "attempts"], sorted(by_type.items()))
         if "network" in summary:

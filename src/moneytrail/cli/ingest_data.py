@@ -20,6 +20,7 @@ from moneytrail.ingest import (
     ingest_rates,
     ingest_transactions,
 )
+from moneytrail.ingest.compressed import salvaging
 from moneytrail.ingest.filelog import SOURCE_KIND, default_source, file_hash
 from moneytrail.ingest.mapping import PRESETS, Mapping, load_mapping, mapping_from_flags
 from moneytrail.ingest.result import Progress
@@ -31,6 +32,8 @@ _CASE = typer.Argument(..., help="Case folder or .duckdb file.")
 _PATHS = typer.Argument(..., help="Files to ingest.")
 _GRADE = typer.Option(None, "--source-grade", help="Admiralty grade of the source, e.g. B2 (default by kind).")
 _JSON = typer.Option(False, "--json", help="Print JSON.")
+_SALVAGE = typer.Option(False, "--salvage", help="Damaged compressed input: store the complete lines before the "
+                        "damage and quarantine the rest, instead of refusing the file.")
 
 Runner = Callable[[Case, Path, SourceRecord | None, Progress], IngestResult]
 
@@ -48,8 +51,9 @@ def _source(path: Path, kind: str, grade: str | None, source_kind: str | None = 
 
 
 def run_ingest(case_path: Path, paths: list[Path], kind: str, grade: str | None, json_out: bool, run: Runner,
-               source_kind: str | None = None) -> None:
-    """Ingest each file in turn, print the reconciled summary; exit 1 on the first file that cannot be read."""
+               source_kind: str | None = None, salvage: bool = False) -> None:
+    """Ingest each file in turn, print the reconciled summary; exit 1 on the first file that cannot be read.
+    Any other failure is reported with its file too (no traceback; engine errors without their SQL)."""
     results: list[IngestResult] = []
     error: str | None = None
     with Case.open(case_path) as case, progress_bar(not json_out) as bar:
@@ -60,24 +64,32 @@ def run_ingest(case_path: Path, paths: list[Path], kind: str, grade: str | None,
                 bar.update(task, description=f"{kind} {stage}", completed=done, total=total)
 
             try:
-                results.append(run(case, path, _source(path, kind, grade, source_kind), progress))
+                if path.is_dir():
+                    raise IngestError(f"{path}: is a directory; give a file")
+                with salvaging(salvage):
+                    results.append(run(case, path, _source(path, kind, grade, source_kind), progress))
             except IngestError as exc:
                 error = str(exc)
                 break
+            except Exception as exc:
+                error = f"{path}: cannot ingest: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                break
             bar.update(task, completed=3)
-    totals = {k: sum(getattr(r, k) for r in results) for k in ("rows_read", "rows_stored", "rows_quarantined")}
+    totals = {k: sum(getattr(r, k) for r in results)
+              for k in ("rows_read", "rows_stored", "rows_quarantined", "rows_duplicate")}
     if json_out:
         print_json({"ingests": [r.to_dict() for r in results], "totals": totals, "error": error})
     else:
-        print_table(f"ingest {kind}", ["file", "read", "stored", "quarantined", "seconds", "note"],
-                    [[r.file, r.rows_read, r.rows_stored, r.rows_quarantined, f"{r.seconds:.2f}",
+        print_table(f"ingest {kind}", ["file", "read", "stored", "quarantined", "duplicates", "seconds", "note"],
+                    [[r.file, r.rows_read, r.rows_stored, r.rows_quarantined, r.rows_duplicate, f"{r.seconds:.2f}",
                       "skipped" if r.skipped else ""] for r in results])
         skipped = sum(1 for r in results if r.skipped)
         if skipped:
             console.print(f"{skipped} file(s) already ingested (same content): nothing added")
         console.print(f"read {totals['rows_read']:,} = stored {totals['rows_stored']:,} + quarantined "
-                      f"{totals['rows_quarantined']:,}" + ("  (see `moneytrail quarantine`)"
-                                                          if totals["rows_quarantined"] else ""))
+                      f"{totals['rows_quarantined']:,} + duplicates {totals['rows_duplicate']:,}"
+                      + ("  (see `moneytrail quarantine`)" if totals["rows_quarantined"] else "")
+                      + ("  (already in the case: see table `duplicates`)" if totals["rows_duplicate"] else ""))
     if error:
         fail(error)
         raise typer.Exit(1)
@@ -98,40 +110,41 @@ def register(app: typer.Typer) -> None:
                      mapping: Path | None = typer.Option(None, "--mapping", help="Column mapping (TOML or YAML)."),
                      column: list[str] = typer.Option([], "--column", help="FIELD=COLUMN, repeatable."),
                      delimiter: str | None = typer.Option(None, "--delimiter", help="Field delimiter."),
-                     source_grade: str | None = _GRADE, json_out: bool = _JSON) -> None:
-        """Transactions from CSV (plain or gzip), Parquet, AMLworld, AMLSim or FtM Payments."""
+                     source_grade: str | None = _GRADE, json_out: bool = _JSON, salvage: bool = _SALVAGE) -> None:
+        """Transactions from CSV (plain, gzip, bzip2 or xz), Parquet, AMLworld, AMLSim or FtM Payments."""
         try:
             m = _mapping(preset, mapping, column, delimiter)
         except IngestError as exc:
             fail(str(exc))
             raise typer.Exit(1) from exc
         run_ingest(case, paths, "transactions", source_grade, json_out,
-                   lambda c, p, s, prog: ingest_transactions(c, p, preset=preset, mapping=m, source=s, progress=prog))
+                   lambda c, p, s, prog: ingest_transactions(c, p, preset=preset, mapping=m, source=s, progress=prog),
+                   salvage=salvage)
 
     @ingest_app.command("patterns")
     def patterns(case: Path = _CASE, paths: list[Path] = _PATHS, source_grade: str | None = _GRADE,
-                 json_out: bool = _JSON) -> None:
+                 json_out: bool = _JSON, salvage: bool = _SALVAGE) -> None:
         """AMLworld *_Patterns.txt: transactions plus ground-truth laundering attempts."""
         run_ingest(case, paths, "patterns", source_grade, json_out,
-                   lambda c, p, s, prog: ingest_patterns(c, p, source=s, progress=prog))
+                   lambda c, p, s, prog: ingest_patterns(c, p, source=s, progress=prog), salvage=salvage)
 
     @ingest_app.command("entities")
     def entities(case: Path = _CASE, paths: list[Path] = _PATHS,
                  source_kind: str = typer.Option("registry", "--source-kind",
                                                  help="registry | sanctions_list | bank_record | ..."),
-                 source_grade: str | None = _GRADE, json_out: bool = _JSON) -> None:
+                 source_grade: str | None = _GRADE, json_out: bool = _JSON, salvage: bool = _SALVAGE) -> None:
         """FtM JSON-lines entities, stored as statements."""
         run_ingest(case, paths, "entities", source_grade, json_out,
                    lambda c, p, s, prog: ingest_entities(c, p, source=s, source_kind=source_kind, progress=prog),
-                   source_kind=source_kind)
+                   source_kind=source_kind, salvage=salvage)
 
     @ingest_app.command("events")
     def events(case: Path = _CASE, paths: list[Path] = _PATHS,
                fmt: str = typer.Option("acled", "--format", "--preset", help="acled | gtd"),
-               source_grade: str | None = _GRADE, json_out: bool = _JSON) -> None:
+               source_grade: str | None = _GRADE, json_out: bool = _JSON, salvage: bool = _SALVAGE) -> None:
         """ACLED or GTD event files."""
         run_ingest(case, paths, "events", source_grade, json_out,
-                   lambda c, p, s, prog: ingest_events(c, p, fmt=fmt, source=s, progress=prog))
+                   lambda c, p, s, prog: ingest_events(c, p, fmt=fmt, source=s, progress=prog), salvage=salvage)
 
     @ingest_app.command("accounts")
     def accounts(case: Path = _CASE, paths: list[Path] = _PATHS, source_grade: str | None = _GRADE,

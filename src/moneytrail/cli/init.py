@@ -21,5 +21,5 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(info)
         else:
-            console.print(f"created case [bold]{info['path']}[/] (schema v{info['schema_version']}, "
+            console.print(f"created case {info['path']} (schema v{info['schema_version']}, "
                           f"reporting currency {info['reporting_currency']})")

@@ -1,4 +1,9 @@
-"""Shared output for the verbs: rich tables for people, JSON for machines, errors to stderr."""
+"""Shared output for the verbs: rich tables for people, JSON for machines, errors to stderr.
+
+Data is printed as text, never as rich markup (a field holding ``[/bold]`` or ``[link=...]`` prints as
+written), and control characters are escaped so escape sequences in data never reach the terminal.
+Messages that want styling build ``rich.text.Text`` themselves.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,30 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-console = Console()
-error_console = Console(stderr=True)
+from moneytrail.model.safe_text import visible_controls
+
+
+def printable(value: Any) -> Text:
+    """A value as inert text: no markup, control characters escaped, bidi controls marked."""
+    return Text("" if value is None else visible_controls(str(value)))
+
+
+class SafeConsole(Console):
+    """A console whose ``print`` takes strings as plain text (no markup, emoji codes or highlighting)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        kwargs.update(markup=False, emoji=False, highlight=False)
+        super().print(*(printable(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+console = SafeConsole(markup=False, emoji=False, highlight=False)
+error_console = SafeConsole(stderr=True, markup=False, emoji=False, highlight=False)
 
 
 def fail(message: str) -> None:
-    error_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    error_console.print(Text.assemble(("error:", "bold red"), " ", printable(message)), soft_wrap=True)
 
 
 def print_json(data: Any) -> None:
@@ -25,18 +47,18 @@ def print_json(data: Any) -> None:
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=printable(title), title_justify="left")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(printable(column), overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(printable(v) for v in row))
     console.print(table)
 
 
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator[Progress]:
     """A rich progress bar for long work; silent when output is not a terminal or ``enabled`` is False."""
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
                         TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
                         console=error_console, disable=not enabled or not error_console.is_terminal,
                         transient=True)

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from moneytrail.cli.output import console, print_json, print_table
+from moneytrail.model.safe_text import defuse_formula
 from moneytrail.store import Case
 
 
@@ -36,7 +37,9 @@ def register(app: typer.Typer) -> None:
             with export.open("w", newline="", encoding="utf-8") as fh:
                 writer = csv.DictWriter(fh, fieldnames=["ingest_id", "file", "line", "reason", "raw"])
                 writer.writeheader()
-                writer.writerows(rows)
+                # Cells a spreadsheet would run as formulas get a leading apostrophe (OWASP CSV injection).
+                writer.writerows({k: defuse_formula(v) if isinstance(v, str) else v for k, v in r.items()}
+                                 for r in rows)
         if json_out:
             print_json({"total": total, "rows": rows, "exported_to": str(export) if export else None})
             return

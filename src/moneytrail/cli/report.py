@@ -33,5 +33,5 @@ def register(app: typer.Typer) -> None:
             print_json(info)
         else:
             scope = "whole case" if info["complete"] else "top findings and their neighbourhoods"
-            console.print(f"wrote [bold]{info['path']}[/] ({info['bytes'] / 1e6:.1f} MB): {info['nodes']} nodes, "
+            console.print(f"wrote {info['path']} ({info['bytes'] / 1e6:.1f} MB): {info['nodes']} nodes, "
                           f"{info['edges']} links, {info['findings']} findings ({scope})", highlight=False)

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.prompt import Prompt
 from rich.table import Table
 
-from moneytrail.cli.output import console, print_json
+from moneytrail.cli.output import console, print_json, printable
 from moneytrail.resolve.judgements import entity_summary, record_judgement, uncertain_pairs
 from moneytrail.resolve.pipeline import recluster
 from moneytrail.store import Case
@@ -23,17 +23,18 @@ def _show_pair(case: Case, pair: dict[str, Any], index: int, total: int) -> None
     table = Table(title=f"pair {index}/{total}: p={pair['probability']:.2f} (weight {pair['weight']:+.1f})",
                   title_justify="left")
     table.add_column("property")
-    table.add_column(pair["left_id"], overflow="fold")
-    table.add_column(pair["right_id"], overflow="fold")
+    table.add_column(printable(pair["left_id"]), overflow="fold")
+    table.add_column(printable(pair["right_id"]), overflow="fold")
     for prop in sorted(set(left) | set(right)):
-        table.add_row(prop, "\n".join(left.get(prop, [])), "\n".join(right.get(prop, [])))
+        table.add_row(printable(prop), printable("\n".join(left.get(prop, []))),
+                      printable("\n".join(right.get(prop, []))))
     console.print(table)
     signals = Table(title="why", title_justify="left")
     for column in ("signal", "rule", "weight", "values"):
         signals.add_column(column, overflow="fold")
     for s in pair["explanation"]["signals"]:
         values = f"{s.get('left', '')} | {s.get('right', '')}" + (f"\n{s['detail']}" if s.get("detail") else "")
-        signals.add_row(s["signal"], s["rule"], f"{s['weight']:+.1f}", values)
+        signals.add_row(printable(s["signal"]), printable(s["rule"]), f"{s['weight']:+.1f}", printable(values))
     console.print(signals)
 
 

@@ -22,7 +22,7 @@ def show(result: TraceResult) -> None:
     conf = result.confidence
     verdict = f"confidence {conf} ({conf.wording.value})" if conf else "no flow found"
     console.print(
-        f"[bold]{p.method.value}[/] trace {'to' if p.backward else 'from'} {', '.join(p.source)}: "
+        f"{p.method.value} trace {'to' if p.backward else 'from'} {', '.join(p.source)}: "
         f"{_money(result.source_outflow)} {result.currency} tainted at the origin, "
         f"{_money(result.arrived)} stopped elsewhere; {verdict}", highlight=False, emoji=False)
     print_table("where the money stopped", ["account", "holder", "country", "amount"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from moneytrail.detect.base import prepared_edges, release_shared
@@ -61,7 +62,8 @@ def run_detectors(case: Case, typologies: Iterable[str] | None = None, overrides
     if stray:
         raise ValueError(f"parameters given for typologies not being run: {', '.join(sorted(stray))}")
     everything: list[Finding] = []
-    with prepared_edges(case):
+    # One DB transaction for the run's writes: a run that dies part-way leaves every earlier finding as it was.
+    with prepared_edges(case), (case.engine.transaction() if store else nullcontext()):
         for i, detector in enumerate(chosen):
             everything.extend(_run_one(case, detector, overrides.get(detector.typology, {}), store, timings))
             if i + 1 < len(chosen):  # after the last, the run's end (or an outer run) decides

@@ -19,7 +19,7 @@ from moneytrail.ingest.csvfile import read_header, settle_staged, stage_csv
 from moneytrail.ingest.filelog import file_ingest
 from moneytrail.ingest.mapping import AMLSIM_FULL, AMLSIM_SAMPLE
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
-from moneytrail.ingest.sqltext import label_sql, text_sql
+from moneytrail.ingest.sqltext import label_sql, step_sql, text_sql
 from moneytrail.ingest.transactions import ingest_transaction_file
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
@@ -27,7 +27,7 @@ from moneytrail.store.sources import SourceRecord
 
 def nodes_stage_sql(cols: dict[str, str], raw: str) -> str:
     node, fraud = text_sql(cols["nodeid"]), text_sql(cols["isFraud"])
-    step = f"TRY_CAST({text_sql(cols['fraudStep'])} AS INTEGER)" if "fraudStep" in cols else "NULL"
+    step = step_sql(text_sql(cols["fraudStep"])) if "fraudStep" in cols else "NULL"
     everything = ", ".join(f"coalesce(raw.{c}, '')" for c in cols.values())
     return (f"SELECT raw._k, 'amlsim:' || {node} AS account_key, {label_sql(fraud)} AS label, "
             f"CASE WHEN {step} >= 0 THEN {step} END AS label_step, CASE WHEN {node} IS NULL THEN 'missing nodeid' "

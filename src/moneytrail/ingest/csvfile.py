@@ -19,14 +19,20 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import lzma
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from moneytrail.engine import EngineError
+from moneytrail.ingest.compressed import codec_of, first_decompressed_line
 from moneytrail.ingest.filelog import FileIngest
+from moneytrail.ingest.layout import FileLayout
+from moneytrail.ingest.records import plan_lines
 from moneytrail.ingest.result import IngestError
 from moneytrail.store import rewrites
 
@@ -40,12 +46,13 @@ def is_gzip(path: Path) -> bool:
 
 def _first_line(path: Path) -> bytes:
     try:
-        if is_gzip(path):
-            with gzip.open(path, "rb") as gz:
-                return gz.readline(1 << 20)
+        with path.open("rb") as fh:
+            codec = codec_of(fh.read(16))
+        if codec is not None:
+            return first_decompressed_line(path, codec, 1 << 20)
         with path.open("rb") as fh:
             return fh.readline(1 << 20)
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         raise IngestError(f"{path}: line 1: cannot read ({exc})") from exc
 
 
@@ -60,6 +67,13 @@ def dedupe_names(names: list[str]) -> list[str]:
     return out
 
 
+def _split_header(text: str, delimiter: str) -> list[str]:
+    try:
+        return dedupe_names([x.strip() for x in next(csv.reader(io.StringIO(text), delimiter=delimiter))])
+    except (csv.Error, StopIteration):
+        return []
+
+
 def read_header(path: Path, delimiter: str, required: list[str]) -> list[str]:
     """The header's column names (deduplicated); errors name the file, line 1 and the reason."""
     raw = _first_line(path)
@@ -70,13 +84,19 @@ def read_header(path: Path, delimiter: str, required: list[str]) -> list[str]:
                           "re-encode the file as UTF-8") from exc
     if not text.strip():
         raise IngestError(f"{path}: line 1: empty header; expected columns {', '.join(required)}")
-    names = dedupe_names([c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=delimiter))])
+    if "\r" in text:
+        raise IngestError(f"{path}: line 1: carriage return without line feed in the header (bare CR line "
+                          "endings?); convert the file to LF or CRLF line endings")
+    if "\x00" in text:
+        raise IngestError(f"{path}: line 1: NUL byte in the header; not a text CSV file")
+    try:
+        names = dedupe_names([c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=delimiter))])
+    except (csv.Error, StopIteration) as exc:
+        raise IngestError(f"{path}: line 1: cannot read the header as CSV: {exc}") from exc
     missing = [c for c in required if c not in names]
     if missing:
         for other in _OTHER_DELIMITERS:
-            if other != delimiter and all(
-                    c in dedupe_names([x.strip() for x in next(csv.reader(io.StringIO(text), delimiter=other))])
-                    for c in required):
+            if other != delimiter and all(c in _split_header(text, other) for c in required):
                 raise IngestError(f"{path}: line 1: wrong delimiter: expected {delimiter!r} but the header is "
                                   f"separated by {other!r}; pass the right delimiter in the mapping")
         raise IngestError(f"{path}: line 1: missing columns {', '.join(missing)} (header has {', '.join(names)})")
@@ -123,42 +143,84 @@ class Piece:
     rejects: str        # the engine's rejects table for it, filled once the scan has run
     base: int           # provisional line of a record = its ordinal in the piece + base
     reject_offset: int  # the engine's reject line + reject_offset = the line in the file
+    last: int = _NO_END  # the piece's last line (provisional lines of its records are at most this)
 
 
 @dataclass(frozen=True)
 class PieceScan:
     columns: dict[str, str]  # header name -> raw column
     pieces: list[Piece]
+    apart: str | None = None  # table (_k, c0..cN) of records parsed apart (ingest.records), when planned
+    expected: int | None = None  # records the pieces and ``apart`` hold, when known exactly
 
     @property
     def raw(self) -> str:
         """The records as relation ``raw``: text columns plus ``_k``, where ``_k + 1`` is the line."""
         parts = [f"SELECT row_number() OVER () + {p.base - 1} AS _k, * FROM {p.scan}" for p in self.pieces]
+        if self.apart is not None:
+            parts.append(f"SELECT * FROM {self.apart}")
         return f"({' UNION ALL '.join(parts)}) raw"
 
 
 def piece_scan(fi: FileIngest, *, delimiter: str, required: list[str], tag: str) -> PieceScan:
+    """The file's records as pieces (see module doc). A file whose lines are not one record each is planned
+    line by line first (``ingest.records``): its special lines are settled (quarantined now, parsed apart,
+    or counted as blank and continuation lines) and the runs of plain lines between become the pieces."""
     engine = fi.case.engine
-    names = read_header(fi.path, delimiter, required)
+    names = read_header(fi.data, delimiter, required)
     positional = [f"c{i}" for i in range(len(names))]
-    ranges = fi.layout.pieces() if fi.layout is not None else []
+    columns = dict(zip(names, positional, strict=True))
+    lay = fi.layout
     prefix = f"_rej{tag}_{fi.ingest_id[:12]}"
+    if lay is not None and not lay.line_per_record and lay.header_end >= 0:
+        return _planned_scan(fi, lay, delimiter=delimiter, columns=columns, prefix=prefix, quarantine=tag == "")
+    ranges = lay.pieces() if lay is not None else []
+    if lay is not None:
+        fi.details["lines"] = {"physical": lay.lines, "header": 1, "blank": lay.lines - lay.last_record_line}
     if len(ranges) <= 1:
-        if fi.layout is not None and fi.layout.why_not:
-            fi.details["read_as_one_piece"] = fi.layout.why_not
         engine.execute(f"DROP TABLE IF EXISTS {prefix}_0")
-        scan = engine.csv_scan_sql(fi.path, delimiter=delimiter, header=True, columns=positional,
+        scan = engine.csv_scan_sql(fi.data, delimiter=delimiter, header=True, columns=positional,
                                    rejects_table=f"{prefix}_0")
         pieces = [Piece(scan, f"{prefix}_0", base=1, reject_offset=0)]
     else:
         pieces = []
         for i, (start, end, first_line) in enumerate(ranges):
             engine.execute(f"DROP TABLE IF EXISTS {prefix}_{i}")
-            scan = engine.csv_range_scan_sql(fi.path, start, end, delimiter=delimiter, columns=positional,
+            scan = engine.csv_range_scan_sql(fi.data, start, end, delimiter=delimiter, columns=positional,
                                              rejects_table=f"{prefix}_{i}")
             pieces.append(Piece(scan, f"{prefix}_{i}", base=first_line - 1, reject_offset=first_line - 1))
         fi.details["pieces"] = len(pieces)
-    return PieceScan(dict(zip(names, positional, strict=True)), pieces)
+    expected = lay.body_lines if lay is not None and lay.line_per_record else None
+    return PieceScan(columns, pieces, expected=expected)
+
+
+def _planned_scan(fi: FileIngest, lay: FileLayout, *, delimiter: str, columns: dict[str, str], prefix: str,
+                  quarantine: bool) -> PieceScan:
+    """Pieces over the runs of plain lines, plus a table of the records parsed apart; lines quarantined by
+    the plan are stored in quarantine (once: ``quarantine`` is False for a second read of the same file)."""
+    engine = fi.case.engine
+    plan = plan_lines(fi.data, lay, delimiter=delimiter, n_fields=len(columns))
+    fi.details["read_line_by_line"] = lay.why_not
+    fi.details["lines"] = plan.details()
+    pieces = []
+    for i, (start, end, first, last) in enumerate(plan.runs):
+        engine.execute(f"DROP TABLE IF EXISTS {prefix}_{i}")
+        scan = engine.csv_range_scan_sql(fi.data, start, end, delimiter=delimiter, columns=list(columns.values()),
+                                         rejects_table=f"{prefix}_{i}")
+        pieces.append(Piece(scan, f"{prefix}_{i}", base=first - 1, reject_offset=first - 1, last=last))
+    apart = f"{prefix}_apart"
+    names = list(columns.values())
+    table = pa.table([pa.array([line - 1 for line, _ in plan.parsed], pa.int64())]
+                     + [pa.array([f[i] for _, f in plan.parsed], pa.string()) for i in range(len(names))],
+                     names=["_k", *names])
+    engine.register_arrow(f"{apart}_arrow", table)
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {apart} AS SELECT * FROM {apart}_arrow")
+    engine.unregister(f"{apart}_arrow")
+    if quarantine and plan.quarantined:
+        fi.quarantine_rows([(line, raw, reason) for line, raw, reason in plan.quarantined])
+        fi.rows_read += len(plan.quarantined)
+        fi.rows_quarantined += len(plan.quarantined)
+    return PieceScan(columns, pieces, apart=apart, expected=plan.run_records + len(plan.parsed))
 
 
 @contextmanager
@@ -178,6 +240,8 @@ def drop_rejects(fi: FileIngest, ps: PieceScan) -> None:
     for p in ps.pieces:
         for t in (p.rejects, p.rejects + "_scan"):
             fi.case.engine.execute(f"DROP TABLE IF EXISTS {t}")
+    if ps.apart is not None:
+        fi.case.engine.execute(f"DROP TABLE IF EXISTS {ps.apart}")
 
 
 def collect_rejects(fi: FileIngest, ps: PieceScan, table: str) -> tuple[int, str | None]:
@@ -185,12 +249,20 @@ def collect_rejects(fi: FileIngest, ps: PieceScan, table: str) -> tuple[int, str
     there are any, a ``{table}_shifts`` table (lo, hi, shift): stored rows whose provisional line is in
     (lo, hi] belong ``shift`` lines further down. Returns (rejected records, shifts table or None)."""
     engine = fi.case.engine
-    bounds = [p.base for p in ps.pieces[1:]] + [_NO_END]
+    rej = f"{table}_rej"
+    if not ps.pieces:
+        drop_rejects(fi, ps)
+        engine.execute(f"CREATE OR REPLACE TEMP TABLE {rej} AS SELECT 0 AS piece, 0 AS base, 0 AS next_base, "
+                       "CAST(0 AS BIGINT) AS line, '' AS raw, '' AS reason, 0 AS good_before WHERE false")
+        return 0, None
+    # A piece's provisional lines end at the next piece's base, or at its own last line when records parsed
+    # apart lie between pieces.
+    bounds = [min(p.last, nxt.base) for p, nxt in zip(ps.pieces, ps.pieces[1:], strict=False)] + \
+        [ps.pieces[-1].last]
     pieces = ", ".join(f"({i}, {p.base}, {p.reject_offset}, {nxt})"
                        for i, (p, nxt) in enumerate(zip(ps.pieces, bounds, strict=True)))
     rejects = " UNION ALL ".join(f"SELECT {i} AS piece, line, csv_line, error_type, error_message FROM {p.rejects}"
                                  for i, p in enumerate(ps.pieces))
-    rej = f"{table}_rej"
     # good_before: good records of the piece before this one (its ordinal in the piece minus earlier rejects).
     engine.execute(
         f"CREATE OR REPLACE TEMP TABLE {rej} AS SELECT piece, base, next_base, line, raw, reason, "
@@ -235,6 +307,8 @@ def stage_csv(fi: FileIngest, *, delimiter: str, required: list[str], build: Cal
     engine.execute(f"DROP TABLE IF EXISTS {table}")
     with reading(fi):
         engine.execute(f"CREATE TEMP TABLE {table} AS {build(ps.columns, ps.raw)}")
+    if ps.apart is not None:
+        engine.execute(f"DROP TABLE IF EXISTS {ps.apart}")
     rejected, shifts = collect_rejects(fi, ps, table)
     quarantine_rejects(fi, table)
     rows = int(engine.scalar(f"SELECT count(*) FROM {table}"))

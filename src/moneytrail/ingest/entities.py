@@ -15,7 +15,6 @@ entities, not over bulk transaction files: FtM files are registries and lists, n
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,8 @@ import pyarrow as pa
 from followthemoney import model
 
 from moneytrail.ingest.filelog import FileIngest, file_ingest
-from moneytrail.ingest.result import IngestError, IngestResult, Progress
+from moneytrail.ingest.jsonlines import loads_limited, read_json_lines
+from moneytrail.ingest.result import IngestResult, Progress
 from moneytrail.model.ids import account_key, statement_id
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
@@ -71,17 +71,7 @@ def _first(data: dict[str, Any], *props: str) -> str | None:
 
 
 def _read(path: Path) -> list[str]:
-    try:
-        data = path.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-    except (OSError, EOFError) as exc:
-        raise IngestError(f"{path}: cannot read: {exc}") from exc
-    try:
-        return data.decode("utf-8-sig").splitlines()
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise IngestError(f"{path}: line {line}: not UTF-8 text ({exc.reason})") from exc
+    return read_json_lines(path)  # LF-only lines (ingest.jsonlines); compressed input is verified by file_ingest
 
 
 def _store(fi: FileIngest, lines: list[str]) -> None:
@@ -95,7 +85,7 @@ def _store(fi: FileIngest, lines: list[str]) -> None:
             continue
         fi.rows_read += 1
         try:
-            data = json.loads(text)
+            data = loads_limited(text)
         except json.JSONDecodeError as exc:
             bad.append((number, text[:2000], f"invalid JSON: {exc.msg} at column {exc.colno}"))
             continue
@@ -223,7 +213,7 @@ def ingest_entities(case: Case, path: Path | str, *, source: SourceRecord | None
     with file_ingest(case, p, "entities", preset="ftm", source=source, source_kind=source_kind,
                      result=results) as fi:
         if fi is not None:
-            lines = _read(p)
+            lines = _read(fi.data)
             if progress:
                 progress("storing", 0, 1)
             _store(fi, lines)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from moneytrail.ingest.csvfile import settle_staged, stage_csv
+from moneytrail.ingest.duplicates import settle_duplicate_events
 from moneytrail.ingest.filelog import file_ingest
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
-from moneytrail.ingest.sqltext import literal, text_sql
+from moneytrail.ingest.sqltext import literal, number_sql, text_sql
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
 
@@ -30,13 +31,14 @@ def _number_checks(values: dict[str, str], cols: dict[str, str], *, integers: tu
     for name, column in values.items():
         if column in cols:
             text = text_sql(cols[column])
-            kind = "DOUBLE"
-            checks.append(f"WHEN {text} IS NOT NULL AND TRY_CAST({text} AS {kind}) IS NULL "
+            checks.append(f"WHEN {text} IS NOT NULL AND {number_sql(text)} IS NULL "
                           f"THEN 'unparseable {name} ''' || {text} || ''''")
+            checks.append(f"WHEN NOT isfinite({number_sql(text)}) THEN '{name} is not a finite number'")
     for name in integers:
         if name in values and values[name] in cols:
             text = text_sql(cols[values[name]])
             checks.append(f"WHEN TRY_CAST({text} AS DOUBLE) < 0 THEN 'negative {name}'")
+            checks.append(f"WHEN TRY_CAST({text} AS DOUBLE) > 2147483647 THEN '{name} out of range ' || {text}")
     if "latitude" in values and values["latitude"] in cols:
         lat = f"TRY_CAST({text_sql(cols[values['latitude']])} AS DOUBLE)"
         lon = f"TRY_CAST({text_sql(cols[values['longitude']])} AS DOUBLE)" if values["longitude"] in cols else "0"
@@ -49,8 +51,10 @@ def _opt(cols: dict[str, str], column: str) -> str:
 
 
 def _num(cols: dict[str, str], column: str, kind: str) -> str:
-    return f"CAST(round(TRY_CAST({_opt(cols, column)} AS DOUBLE)) AS {kind})" if kind == "INTEGER" else \
-        f"TRY_CAST({_opt(cols, column)} AS {kind})"
+    # TRY_CAST: an out-of-range or non-finite number is quarantined by its row's checks, never a failed cast.
+    value = number_sql(_opt(cols, column))
+    return f"TRY_CAST(round({value}) AS {kind})" if kind == "INTEGER" else \
+        f"CASE WHEN isfinite({value}) THEN {value} END"
 
 
 def _stage_sql(select: str, checks: list[str], cols: dict[str, str], raw: str) -> str:
@@ -119,4 +123,5 @@ def ingest_events(case: Case, path: Path | str, *, fmt: str = "acled", source: S
                       f"?, ?, _line, ? FROM {st.from_sql()} s WHERE _reason IS NULL",
                       [fi.source.source_id, fi.origin, fi.ingest_id])
             settle_staged(fi, st)
+            settle_duplicate_events(fi)
     return results[0]

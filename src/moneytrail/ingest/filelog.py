@@ -7,6 +7,8 @@ ingest runs inside one DB transaction whose last statement writes its ingest_log
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from moneytrail.ingest.compressed import Damage, decompress_verified, salvage_enabled
 from moneytrail.ingest.layout import FileLayout, read_layout
 from moneytrail.ingest.result import IngestError, IngestResult
 from moneytrail.model.ids import stable_id
@@ -48,16 +51,23 @@ class FileIngest:
     file_hash: str
     source: SourceRecord
     preset: str | None
-    layout: FileLayout | None = None  # where the file's records lie (see ingest.layout)
+    layout: FileLayout | None = None  # where the records of ``data_path`` lie (see ingest.layout)
+    data_path: Path | None = None     # what the readers read: the file, or its verified decompressed copy
+    damage: Damage | None = None      # compressed input damaged and salvaged (``--salvage``)
     ingest_no: int = 0                # the number its stored rows carry (store.ingests)
     rows_read: int = 0
     rows_stored: int = 0
     rows_quarantined: int = 0
+    rows_duplicate: int = 0           # rows the case already held (ingest.duplicates), not stored again
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def origin(self) -> str:
         return str(self.path)
+
+    @property
+    def data(self) -> Path:
+        return self.data_path or self.path
 
     def quarantine_rows(self, rows: list[tuple[int | None, str | None, str]]) -> None:
         """Quarantine a few rows found in Python: (line, raw text, reason)."""
@@ -75,7 +85,8 @@ def logged_result(case: Case, path: Path, kind: str, content_hash: str) -> Inges
         return None
     ingest_id, read, stored, quarantined = row[0]
     return IngestResult(file=str(path), ingest_id=str(ingest_id), kind=kind, rows_read=int(read),
-                        rows_stored=int(stored), rows_quarantined=int(quarantined), seconds=0.0, skipped=True)
+                        rows_stored=int(stored), rows_quarantined=int(quarantined), seconds=0.0, skipped=True,
+                        rows_duplicate=int(read) - int(stored) - int(quarantined))
 
 
 @contextmanager
@@ -85,15 +96,41 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
     """Yields a FileIngest to fill, or None when this file was already ingested (then ``result`` gets
     the logged figures). On normal exit the ingest_log row is written and the transaction commits."""
     p = Path(path)
+    if p.is_dir():
+        raise IngestError(f"{p}: is a directory; give a file")
     if not p.is_file():
-        raise IngestError(f"{p}: no such file")
+        raise IngestError(f"{p}: no such file" if not p.exists() else f"{p}: not a regular file")
     out = result if result is not None else []
-    content_hash, layout = read_layout(p)
+    try:
+        content_hash, layout = read_layout(p)
+    except OSError as exc:
+        raise IngestError(f"{p}: cannot read: {exc.strerror or exc}") from exc
     previous = logged_result(case, p, kind, content_hash)
     if previous is not None:
         out.append(previous)
         yield None
         return
+    scratch = Path(tempfile.mkdtemp(prefix="moneytrail-ingest-")) if layout.gzip else None
+    try:
+        data_path, damage = None, None
+        if scratch is not None:
+            data_path = scratch / (p.stem or "data")
+            damage = decompress_verified(p, data_path)
+            if damage is not None and not salvage_enabled():
+                raise IngestError(damage.message(p) + "; nothing stored (--salvage stores the lines before it)")
+            layout = read_layout(data_path)[1]
+        with _one_ingest(case, p, kind, preset, source, source_kind, content_hash, layout, out) as state:
+            state.data_path, state.damage = data_path, damage
+            yield state
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextmanager
+def _one_ingest(case: Case, p: Path, kind: str, preset: str | None, source: SourceRecord | None,
+                source_kind: str | None, content_hash: str, layout: FileLayout,
+                out: list[IngestResult]) -> Iterator[FileIngest]:
     started = datetime.now(UTC).replace(tzinfo=None)
     clock = time.perf_counter()
     src = source or default_source(p, kind, content_hash, source_kind)
@@ -103,9 +140,19 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
         upsert_source(case, src)
         state.ingest_no = next_ingest_no(case)
         yield state
-        if state.rows_read != state.rows_stored + state.rows_quarantined:
-            raise IngestError(f"{p}: internal error, {state.rows_read} rows read but {state.rows_stored} stored "
-                              f"and {state.rows_quarantined} quarantined")
+        if state.damage is not None:
+            d = state.damage
+            state.quarantine_rows([(d.last_line + 1, d.tail.decode("utf-8", "backslashreplace")[:4000],
+                                    d.message(p) + "; the rest of the file is unreadable")])
+            state.rows_read += 1
+            state.rows_quarantined += 1
+            state.details["salvaged"] = {"codec": d.codec, "offset": d.offset, "last_good_line": d.last_line,
+                                         "reason": d.reason}
+        if state.rows_duplicate:
+            state.details["duplicates"] = state.rows_duplicate
+        if state.rows_read != state.rows_stored + state.rows_quarantined + state.rows_duplicate:
+            raise IngestError(f"{p}: internal error, {state.rows_read} rows read but {state.rows_stored} stored, "
+                              f"{state.rows_quarantined} quarantined and {state.rows_duplicate} duplicates")
         seconds = time.perf_counter() - clock
         log_ingest(case, IngestRecord(
             ingest_id=state.ingest_id, ingest_no=state.ingest_no, kind=kind, file=str(p), file_hash=content_hash,
@@ -113,4 +160,5 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
             rows_quarantined=state.rows_quarantined, started_at=started, seconds=seconds, details=state.details))
     out.append(IngestResult(file=str(p), ingest_id=state.ingest_id, kind=kind, rows_read=state.rows_read,
                             rows_stored=state.rows_stored, rows_quarantined=state.rows_quarantined,
-                            seconds=time.perf_counter() - clock, details=state.details))
+                            seconds=time.perf_counter() - clock, details=state.details,
+                            rows_duplicate=state.rows_duplicate))

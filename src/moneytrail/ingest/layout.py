@@ -17,8 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
+from moneytrail.ingest.compressed import codec_of
+
 _BLOCK = 1 << 22
 _NL, _CR, _QUOTE = ord("\n"), ord("\r"), ord('"')
+# Kind bits of a special line. MINORITY_ENDING: in a file with both CRLF and LF line ends, a line ending
+# the less common way (the engine reads each piece with one line ending).
+ODD_QUOTES, BLANK, LONE_CR, MINORITY_ENDING, NUL = 1, 2, 4, 8, 16
+# Lines of each ending remembered, in case the file turns out to mix them.
+MIXED_ENDINGS_LIMIT = 100_000
 # Distance between candidate piece boundaries. Pieces are read one per thread, so several per thread
 # even out their finishing times.
 PIECE_BYTES = 64 << 20
@@ -35,13 +42,18 @@ class LineStart:
 @dataclass
 class FileLayout:
     size: int
-    gzip: bool
+    gzip: bool                    # compressed (gzip, bzip2 or xz): ingest.compressed decompresses it first
     newlines: int
     header_end: int = -1          # offset just after the header line's newline
     last_record_line: int = 0     # last line that is not blank (trailing blank lines are not records)
     line_per_record: bool = False
     why_not: str = ""             # why the lines are not one record each
     starts: list[LineStart] = field(default_factory=list)  # first line start at or after k * PIECE_BYTES
+    lines: int = 0                # physical lines: LF-ended ones plus a last one without LF
+    # Lines that are not plainly one record (ingest.records plans them): line number, first byte, byte
+    # after the line's LF, and kind bits (ODD_QUOTES | BLANK | LONE_CR). Header (line 1) included.
+    special: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), dtype=np.int64))
+    mixed_endings: str = ""       # why the file's mixed line endings cannot be read line by line
 
     @property
     def body_lines(self) -> int:
@@ -77,6 +89,12 @@ class _Scan:
         self.newlines_after_content = 0
         self.lone_cr = False
         self.odd_quotes_line = False
+        self.first_nul = -1
+        self.open_has_cr = False      # the line still open at the block's end holds a lone CR
+        self.open_has_nul = False
+        self.endings = {True: 0, False: 0}  # lines ending CRLF (True) and LF (False)
+        self.ending_rows: dict[bool, list[np.ndarray]] = {True: [], False: []}
+        self.special: list[np.ndarray] = []
 
     def feed(self, block: np.ndarray, at: int) -> None:
         nl = np.flatnonzero(block == _NL)
@@ -87,23 +105,39 @@ class _Scan:
         else:
             self.newlines_after_content += int(nl.size)
         cr = np.flatnonzero(block == _CR)
+        cr_lines = np.zeros(nl.size, dtype=bool)
+        nul = np.flatnonzero(block == 0)
+        nul_lines = np.zeros(nl.size, dtype=bool)
+        if nul.size or self.open_has_nul:
+            which = np.searchsorted(nl, nul)
+            nul_lines[which[which < nl.size]] = True
+            if self.open_has_nul and nl.size:
+                nul_lines[0] = True
+            self.open_has_nul = bool(np.any(which >= nl.size)) or (self.open_has_nul and not nl.size)
+            if nul.size and self.first_nul < 0:
+                self.first_nul = at + int(nul[0])
         if self.prev_last == _CR and block[0] != _NL:
-            self.lone_cr = True
+            self.lone_cr = self.open_has_cr = True
         if cr.size:
-            self._check_cr(block, cr)
+            self._check_cr(block, cr, nl, cr_lines)
         quotes = np.flatnonzero(block == _QUOTE)
         n_quotes = int(quotes.size)
         if nl.size:
             if self.layout.header_end < 0:
                 self.layout.header_end = at + int(nl[0]) + 1
+            odd = np.zeros(nl.size, dtype=bool)
             if n_quotes or self.quotes_open:
                 # Quotes per line: an odd count means a quoted field runs on to the next line.
                 per_line = np.diff(np.concatenate(([0], np.searchsorted(quotes, nl))))
                 per_line[0] += self.quotes_open
-                if np.any(per_line % 2):
+                odd = (per_line % 2).astype(bool)
+                if np.any(odd):
                     self.odd_quotes_line = True
                 self.quotes_open = int(quotes.size - np.searchsorted(quotes, nl[-1]))
-            self._check_blank(block, nl, at)
+            if self.open_has_cr:
+                cr_lines[0] = True
+                self.open_has_cr = False
+            self._note_special(block, nl, at, odd, cr_lines, nul_lines)
             self.line_begin = at + int(nl[-1]) + 1
             self._note_starts(nl, at)
         else:
@@ -111,21 +145,41 @@ class _Scan:
         self.layout.newlines += int(nl.size)
         self.prev_last = int(block[-1])
 
-    def _check_cr(self, block: np.ndarray, cr: np.ndarray) -> None:
+    def _check_cr(self, block: np.ndarray, cr: np.ndarray, nl: np.ndarray, cr_lines: np.ndarray) -> None:
         """A CR not followed by LF ends a record for DuckDB but not a line here."""
         inner = cr[cr < block.size - 1]  # a CR at the block's end is checked with the next block
-        if inner.size and np.any(block[inner + 1] != _NL):
+        lone = inner[block[inner + 1] != _NL]
+        if lone.size:
             self.lone_cr = True
+            which = np.searchsorted(nl, lone)
+            cr_lines[which[which < nl.size]] = True
+            if np.any(which >= nl.size):
+                self.open_has_cr = True
 
-    def _check_blank(self, block: np.ndarray, nl: np.ndarray, at: int) -> None:
-        if self.first_blank >= 0:
-            return
+    def _note_special(self, block: np.ndarray, nl: np.ndarray, at: int, odd: np.ndarray,
+                      cr_lines: np.ndarray, nul_lines: np.ndarray) -> None:
         begins = np.concatenate(([self.line_begin - at], nl[:-1] + 1))
         length = nl - begins
         before = np.where(nl > 0, block[np.maximum(nl - 1, 0)], self.prev_last)  # the byte before each LF
         blank = (length == 0) | ((length == 1) & (before == _CR))
-        if np.any(blank):
+        if self.first_blank < 0 and np.any(blank):
             self.first_blank = at + int(begins[int(np.argmax(blank))])
+        kind = odd * ODD_QUOTES + blank * BLANK + cr_lines * LONE_CR + nul_lines * NUL
+        which = np.flatnonzero(kind)
+        if which.size:
+            self.special.append(self._rows(which, begins, nl, at, kind[which]))
+        crlf = (before == _CR) & ~blank
+        for ending, mask in ((True, crlf), (False, ~crlf & ~blank)):
+            count = int(mask.sum())
+            if count and self.endings[ending] < MIXED_ENDINGS_LIMIT:
+                lines = np.flatnonzero(mask)[:MIXED_ENDINGS_LIMIT - self.endings[ending]]
+                self.ending_rows[ending].append(self._rows(lines, begins, nl, at, np.full(lines.size, MINORITY_ENDING)))
+            self.endings[ending] += count
+
+    def _rows(self, which: np.ndarray, begins: np.ndarray, nl: np.ndarray, at: int, kind: np.ndarray) -> np.ndarray:
+        """(line, first byte, byte after LF, kind) of the block's lines ``which``."""
+        return np.stack([self.layout.newlines + which + 1, at + begins[which], at + nl[which] + 1, kind],
+                        axis=1).astype(np.int64)
 
     def _note_starts(self, nl: np.ndarray, at: int) -> None:
         end = at + int(nl[-1]) + 1
@@ -148,9 +202,41 @@ class _Scan:
             reasons.append("a quoted field that spans lines")
         if self.lone_cr or self.prev_last == _CR:
             reasons.append("a carriage return without a line feed")
+        mixed = self.endings[True] and self.endings[False]
+        if mixed:
+            reasons.append("both CRLF and LF line endings")
+        if self.first_nul >= 0:
+            reasons.append("a NUL byte")
         lay.why_not = "; ".join(reasons)
         lay.line_per_record = not reasons and lay.header_end >= 0
+        lay.lines = lay.newlines + (1 if self.line_begin < lay.size else 0)
+        if self.line_begin < lay.size:  # the last line has no LF
+            kind = (self.quotes_open % 2) * ODD_QUOTES + (LONE_CR if self.open_has_cr or self.prev_last == _CR else 0) \
+                + (NUL if self.open_has_nul else 0)
+            if kind:
+                self.special.append(np.array([[lay.lines, self.line_begin, lay.size, kind]], dtype=np.int64))
+        if mixed:
+            minority = self.endings[True] <= self.endings[False]
+            if self.endings[minority] > MIXED_ENDINGS_LIMIT:
+                lay.mixed_endings = (f"{self.endings[True]:,} lines end in CRLF and {self.endings[False]:,} in LF; "
+                                     "convert the file to one kind of line ending")
+            else:
+                self.special.extend(self.ending_rows[minority])
+        if self.special:
+            lay.special = _merge_special(np.concatenate(self.special))
         return lay
+
+
+def _merge_special(rows: np.ndarray) -> np.ndarray:
+    """Rows sorted by line, one per line, kinds OR-ed together."""
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    lines, first = np.unique(rows[:, 0], return_index=True)
+    if lines.size == rows.shape[0]:
+        return rows
+    kinds = np.bitwise_or.reduceat(rows[:, 3], first)
+    merged = rows[first].copy()
+    merged[:, 3] = kinds
+    return merged
 
 
 def _last_content(block: np.ndarray) -> int:
@@ -177,7 +263,7 @@ def read_layout(path: Path, piece_bytes: int | None = None) -> tuple[str, FileLa
             if pending is not None:
                 pending.result()
             pending = pool.submit(digest.update, chunk)
-            if at == 0 and chunk[:2] == b"\x1f\x8b":
+            if at == 0 and codec_of(chunk[:16]) is not None:
                 scan.layout.gzip = True
             if not scan.layout.gzip:
                 scan.feed(np.frombuffer(chunk, dtype=np.uint8), at)

@@ -183,7 +183,7 @@ def ingest_patterns(case: Case, path: Path | str, *, source: SourceRecord | None
         if fi is not None:
             if progress:
                 progress("reading", 0, 2)
-            case.engine.register_arrow("_pattern_text", read_lines(p))
+            case.engine.register_arrow("_pattern_text", read_lines(fi.data))
             try:
                 _store(fi, reporting_currency=case.reporting_currency, rates=rates)
             finally:

@@ -14,7 +14,7 @@ from moneytrail.ingest.csvfile import stage_csv
 from moneytrail.ingest.filelog import file_ingest
 from moneytrail.ingest.mapping import AMLWORLD_CURRENCIES
 from moneytrail.ingest.result import IngestResult
-from moneytrail.ingest.sqltext import literal, text_sql
+from moneytrail.ingest.sqltext import literal, number_sql, text_sql
 from moneytrail.ingest.transactions import currency_sql
 from moneytrail.store.case import Case
 from moneytrail.store.rewrites import fill_reporting_amounts
@@ -37,7 +37,7 @@ def rates_stage_sql(cols: dict[str, str], raw: str) -> str:
         f"END AS _reason, concat_ws(',', cur_text, vf_text, vt_text, rate_text) AS _raw FROM ("
         f"SELECT raw._k, {currency_sql(cur, AMLWORLD_CURRENCIES)} AS currency, {cur} AS cur_text, "
         f"TRY_CAST({vf} AS DATE) AS valid_from, {vf} AS vf_text, TRY_CAST({vt} AS DATE) AS valid_to, {vt} AS vt_text, "
-        f"TRY_CAST({rate} AS DOUBLE) AS rate, {rate} AS rate_text FROM {raw}) p")
+        f"{number_sql(rate)} AS rate, {rate} AS rate_text FROM {raw}) p")
 
 
 def ingest_rates(case: Case, path: Path | str) -> IngestResult:

@@ -28,13 +28,15 @@ class IngestResult:
     seconds: float
     skipped: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    rows_duplicate: int = 0  # rows the case already held, reported in ``duplicates`` and not stored again
 
     @property
     def reconciles(self) -> bool:
-        """Every row read was either stored or quarantined."""
-        return self.rows_read == self.rows_stored + self.rows_quarantined
+        """Every row read was stored, quarantined or reported as a duplicate."""
+        return self.rows_read == self.rows_stored + self.rows_quarantined + self.rows_duplicate
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "ingest_id": self.ingest_id, "kind": self.kind, "rows_read": self.rows_read,
                 "rows_stored": self.rows_stored, "rows_quarantined": self.rows_quarantined,
-                "seconds": round(self.seconds, 3), "skipped": self.skipped, "details": self.details}
+                "rows_duplicate": self.rows_duplicate, "seconds": round(self.seconds, 3), "skipped": self.skipped,
+                "details": self.details}

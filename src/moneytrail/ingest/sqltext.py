@@ -15,10 +15,27 @@ def text_sql(column: str) -> str:
     return f"nullif(raw.{column}, '')"
 
 
+def number_sql(expr: str) -> str:
+    """A decimal number as DOUBLE, NULL when it does not parse. The engine's cast also reads ``1_000`` as 1000;
+    digit separators are not part of a decimal number in a data file, so such text is not a number
+    (``0x10`` the DOUBLE cast refuses already). NaN and infinities parse and are checked by the callers."""
+    return f"CASE WHEN strpos({expr}, '_') = 0 THEN TRY_CAST({expr} AS DOUBLE) END"
+
+
+# AMLSim-style integer day steps: digits only (the engine's integer cast reads 0x10, 0b11 and 1_000), and
+# within a millennium, so the date arithmetic cannot overflow.
+MAX_STEP_DAYS = 366_000
+
+
+def step_sql(expr: str) -> str:
+    return (f"CASE WHEN regexp_full_match({expr}, '\\s*[0-9]{{1,9}}\\s*') AND TRY_CAST({expr} AS INTEGER) <= "
+            f"{MAX_STEP_DAYS} THEN TRY_CAST({expr} AS INTEGER) END")
+
+
 def timestamp_sql(expr: str, formats: Sequence[str], step_base_date: str | None = None) -> str:
     """Parse with the first matching format; with ``step_base_date``, integer steps are days after it."""
     if step_base_date is not None:
-        step = f"TRY_CAST({expr} AS INTEGER)"
+        step = step_sql(expr)
         return (f"CASE WHEN {step} >= 0 THEN CAST({literal(step_base_date)} AS TIMESTAMP) + to_days({step}) "
                 f"ELSE coalesce({', '.join(f'try_strptime({expr}, {literal(f)})' for f in formats)}) END"
                 if formats else f"CAST({literal(step_base_date)} AS TIMESTAMP) + to_days({step})")

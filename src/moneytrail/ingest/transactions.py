@@ -22,10 +22,11 @@ from moneytrail.ingest.csvfile import (
     settle_staged,
     shift_lines,
 )
+from moneytrail.ingest.duplicates import settle_duplicate_transactions
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import PRESETS, Mapping
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
-from moneytrail.ingest.sqltext import label_sql, literal, text_sql, timestamp_sql
+from moneytrail.ingest.sqltext import label_sql, literal, number_sql, text_sql, timestamp_sql
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
 
@@ -59,9 +60,9 @@ def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> 
     return (f"raw._k, {txn_id} AS txn_id, {ts} AS ts, {col('timestamp')} AS ts_text, "
             f"{from_bank} || ':' || {col('from_account')} AS from_account, {col('from_account')} AS from_acct_raw, "
             f"{to_bank} || ':' || {col('to_account')} AS to_account, {col('to_account')} AS to_acct_raw, "
-            f"TRY_CAST({col('amount')} AS DOUBLE) AS amount, {col('amount')} AS amount_text, "
+            f"{number_sql(col('amount'))} AS amount, {col('amount')} AS amount_text, "
             f"{currency} AS currency, {col('currency')} AS currency_text, "
-            f"TRY_CAST({col('amount_paid')} AS DOUBLE) AS amount_paid, {currency_paid} AS currency_paid, "
+            f"{number_sql(col('amount_paid'))} AS amount_paid, {currency_paid} AS currency_paid, "
             f"{col('channel')} AS channel, {col('source_ref')} AS source_ref, {label_sql(col('label'))} AS label, "
             f"{col('label_typology')} AS label_typology")
 
@@ -139,13 +140,6 @@ def store_staged_transactions(fi: FileIngest, staged: Staged) -> None:
     settle_staged(fi, staged)
 
 
-def _body_records(fi: FileIngest) -> int | None:
-    """Records after the header (an upper bound unless every line is one record, see ``FileLayout.body_lines``);
-    None for gzip (unknown without decompressing)."""
-    lay = fi.layout
-    return None if lay is None or lay.gzip else lay.body_lines
-
-
 def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str], *, rates: bool) -> None:
     """One pass straight into ``transactions``: the file is read as numbered pieces side by side
     (``ingest.csvfile``), parsed, converted at the day's rate and checked in the same statement; good rows
@@ -160,7 +154,7 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
         good = e.insert(insert_good_rows_sql(fi, f"({parse})", "_k + 1"))
     rejected, shifts = collect_rejects(fi, ps, table)
     bad = 0
-    if good + rejected != _body_records(fi):
+    if good + rejected != ps.expected:
         again = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="2")
         with reading(fi), e.joins_as_written():
             bad = e.insert("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, "
@@ -208,6 +202,7 @@ def ingest_transaction_file(case: Case, path: Path, m: Mapping, *, source: Sourc
                     progress("storing", 1, 3)
                 store_csv_transactions(fi, m, build, rates=rates)
             fi.details["mapping"] = m.name
+            settle_duplicate_transactions(fi, positional=m.positional_ids)
             from moneytrail.ingest.patterns import relink_pattern_transactions  # patterns imports this module
             relinked = relink_pattern_transactions(fi)
             if relinked:

@@ -32,7 +32,7 @@ TABLES = {
     "claims": "SELECT * FROM claims",
     "documents": "SELECT * FROM documents",
 }
-_FORMULA_START = r"^[=+\-@\t\r]"
+_FORMULA_START = r"^[=+\-@\t\r]"  # model.safe_text.FORMULA_START, as a regex for Arrow
 
 
 def defuse_formulas(col: pa.Array) -> pa.Array:

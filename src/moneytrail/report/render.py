@@ -8,6 +8,8 @@ from typing import Any
 
 import jinja2
 
+from moneytrail.model.safe_text import finalize_for_html, visible_bidi
+
 # Characters that could end a <script> element or start an HTML comment, plus the two line
 # separators that old JavaScript parsers treat as newlines inside string literals.
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -16,8 +18,9 @@ SAFE_URL_SCHEMES = ("http://", "https://")
 
 
 def script_safe_json(data: Any) -> str:
-    """JSON that can sit inside <script type="application/json"> with no breakout."""
-    text = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
+    """JSON that can sit inside <script type="application/json"> with no breakout; bidi controls in the data
+    become visible marks (they would reorder names drawn in the graph and tables)."""
+    text = visible_bidi(json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":")))
     for char, escaped in _JSON_ESCAPES.items():
         text = text.replace(char, escaped)
     return text
@@ -41,7 +44,8 @@ def asset_text(name: str) -> str:
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("moneytrail.report", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        finalize=finalize_for_html)  # bidi controls in data shown as visible marks
     env.filters["money"] = _money
     return env
 

@@ -15,9 +15,11 @@ import jinja2
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 
+from moneytrail.model.safe_text import finalize_for_html
 from moneytrail.report.probe import open_for_reading
 from moneytrail.store import Case
 from moneytrail.web import queries
+from moneytrail.web.security import secure
 
 # Pages carry no script: even text that escaped escaping could not run, and nothing is fetched.
 SECURITY_HEADERS = {
@@ -32,7 +34,7 @@ _RECORDS: tuple[tuple[str, str, str, Callable[[Case, str], dict[str, Any] | None
     ("accounts", "account", ":path", queries.account), ("entities", "entity", "", queries.entity),
     ("findings", "finding", "", queries.finding))
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("moneytrail.web", "templates"), autoescape=True,
-                          undefined=jinja2.StrictUndefined)
+                          undefined=jinja2.StrictUndefined, finalize=finalize_for_html)
 
 
 def create_app(case_path: Path) -> FastAPI:
@@ -45,6 +47,7 @@ def create_app(case_path: Path) -> FastAPI:
 
     app = FastAPI(title="moneytrail explorer", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.case = case
+    secure(app)  # Host header check (DNS rebinding) and security headers: web/security.py
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

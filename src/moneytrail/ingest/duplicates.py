@@ -1,0 +1,105 @@
+"""Row-level idempotence: rows the case already holds are not stored twice, and each one is reported.
+
+The file hash makes re-reading the same bytes a no-op; this catches the same rows in other bytes (a copy with
+CRLF endings, a BOM, gzip, a trailing newline, reordered rows) and repeated ids inside one file. After a
+file's rows are stored (inside its DB transaction), the later copies are moved out of the table into
+``duplicates`` with the line and ingest of the copy kept, and counted in the ingest's summary.
+
+* transactions with ids: by ``txn_id``, against the case and within the file (the first line is kept);
+* transactions with positional ids (AMLworld, AMLSim samples): by content (time, accounts, amounts,
+  currencies, format) and occurrence, against the case only: such files legitimately repeat identical
+  rows (the same payment twice in a minute), so within a file the k-th copy of a row is a duplicate only
+  if the case already holds k copies. Rows stored by a patterns ingest are left to
+  ``patterns.relink_pattern_transactions``;
+* events: by ``event_id``, against the case and within the file.
+"""
+
+from __future__ import annotations
+
+from moneytrail.ingest.filelog import FileIngest
+
+CONTENT = ("ts", "from_account", "to_account", "amount", "currency", "amount_paid", "currency_paid", "channel")
+
+
+def _record(fi: FileIngest, table: str, kind: str, key_kind: str) -> int:
+    """Copy the duplicates listed in temp table ``table`` (line, key, kept_ingest_no | kept_ingest_id, kept_line)
+    to ``duplicates``; returns how many."""
+    e = fi.case.engine
+    n = int(e.scalar(f"SELECT count(*) FROM {table}"))
+    if n:
+        e.execute(f"INSERT INTO duplicates (ingest_id, kind, file, line, key, key_kind, kept_ingest_id, kept_line) "
+                  f"SELECT ?, ?, ?, line, key, ?, kept_ingest_id, kept_line FROM {table}",
+                  [fi.ingest_id, kind, fi.origin, key_kind])
+    return n
+
+
+def _kept_ingest_id_sql(no: str) -> str:
+    return f"(SELECT l.ingest_id FROM ingest_log l WHERE l.ingest_no = {no})"
+
+
+def settle_duplicate_transactions(fi: FileIngest, *, positional: bool) -> int:
+    """Move this ingest's duplicate transactions to ``duplicates``; returns how many (also in ``fi``)."""
+    e = fi.case.engine
+    no = int(fi.ingest_no)
+    others = bool(e.scalar("SELECT EXISTS (SELECT 1 FROM transactions WHERE ingest_no IS DISTINCT FROM ? AND "
+                           "ingest_no NOT IN (SELECT ingest_no FROM ingest_log WHERE kind = 'patterns'))", [no]))
+    e.execute("DROP TABLE IF EXISTS _txn_dups")
+    if positional:
+        if not others:
+            return 0
+        fp = f"hash({', '.join(CONTENT)})"
+        occ = f"row_number() OVER (PARTITION BY ingest_no, {fp} ORDER BY origin_line, txn_id)"
+        e.execute(
+            "CREATE TEMP TABLE _txn_dups AS SELECT n.origin_line AS line, n.txn_id AS key, "
+            f"{_kept_ingest_id_sql('o.ingest_no')} AS kept_ingest_id, o.origin_line AS kept_line FROM "
+            f"(SELECT txn_id, origin_line, {fp} AS fp, {occ} AS occ FROM transactions WHERE ingest_no = {no}) n "
+            f"JOIN (SELECT fp, occ, min(ingest_no) AS ingest_no, min(origin_line) AS origin_line FROM "
+            f"(SELECT ingest_no, origin_line, {fp} AS fp, {occ} AS occ FROM transactions "
+            f"WHERE ingest_no IS DISTINCT FROM {no} AND ingest_no NOT IN "
+            "(SELECT ingest_no FROM ingest_log WHERE kind = 'patterns')) GROUP BY fp, occ) o "
+            "ON o.fp = n.fp AND o.occ = n.occ")
+        key_kind = "content"
+    else:
+        within = int(e.scalar(f"SELECT count(*) - count(DISTINCT txn_id) FROM transactions WHERE ingest_no = {no}"))
+        if not within and not others:
+            return 0
+        e.execute(
+            "CREATE TEMP TABLE _txn_dups AS SELECT line, key, kept_ingest_id, kept_line FROM ("
+            f"SELECT t.origin_line AS line, t.txn_id AS key, "
+            f"coalesce({_kept_ingest_id_sql('o.ingest_no')}, ?) AS kept_ingest_id, "
+            "coalesce(o.origin_line, min(t.origin_line) OVER (PARTITION BY t.txn_id)) AS kept_line, "
+            "o.txn_id IS NOT NULL OR row_number() OVER (PARTITION BY t.txn_id ORDER BY t.origin_line) > 1 AS dup "
+            f"FROM transactions t LEFT JOIN (SELECT txn_id, min(ingest_no) AS ingest_no, min(origin_line) AS "
+            f"origin_line FROM transactions WHERE ingest_no IS DISTINCT FROM {no} GROUP BY txn_id) o "
+            f"ON o.txn_id = t.txn_id WHERE t.ingest_no = {no} AND t.txn_id IN (SELECT txn_id FROM transactions "
+            f"WHERE ingest_no = {no} GROUP BY txn_id HAVING count(*) > 1 UNION SELECT txn_id FROM transactions "
+            f"WHERE ingest_no IS DISTINCT FROM {no})) d WHERE dup", [fi.ingest_id])
+        key_kind = "txn_id"
+    n = _record(fi, "_txn_dups", "transactions", key_kind)
+    if n:
+        e.execute(f"DELETE FROM transactions WHERE ingest_no = {no} AND origin_line IN (SELECT line FROM _txn_dups)")
+    e.execute("DROP TABLE _txn_dups")
+    fi.rows_stored -= n
+    fi.rows_duplicate += n
+    return n
+
+
+def settle_duplicate_events(fi: FileIngest) -> int:
+    """Move this ingest's events whose ``event_id`` the case (or an earlier line) already holds."""
+    e = fi.case.engine
+    e.execute(
+        "CREATE OR REPLACE TEMP TABLE _event_dups AS SELECT line, key, kept_ingest_id, kept_line FROM ("
+        "SELECT t.origin_line AS line, t.event_id AS key, coalesce(o.ingest_id, ?) AS kept_ingest_id, "
+        "coalesce(o.origin_line, min(t.origin_line) OVER (PARTITION BY t.event_id)) AS kept_line, "
+        "o.event_id IS NOT NULL OR row_number() OVER (PARTITION BY t.event_id ORDER BY t.origin_line) > 1 AS dup "
+        "FROM events t LEFT JOIN (SELECT event_id, min(ingest_id) AS ingest_id, min(origin_line) AS origin_line "
+        "FROM events WHERE ingest_id <> ? GROUP BY event_id) o ON o.event_id = t.event_id "
+        "WHERE t.ingest_id = ?) d WHERE dup", [fi.ingest_id, fi.ingest_id, fi.ingest_id])
+    n = _record(fi, "_event_dups", "events", "event_id")
+    if n:
+        e.execute("DELETE FROM events WHERE ingest_id = ? AND origin_line IN (SELECT line FROM _event_dups)",
+                  [fi.ingest_id])
+    e.execute("DROP TABLE _event_dups")
+    fi.rows_stored -= n
+    fi.rows_duplicate += n
+    return n

@@ -1,0 +1,95 @@
+"""The same rows in other bytes add nothing: each row is reported as a duplicate of the copy already stored."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from moneytrail.ingest import IngestResult, ingest_events, ingest_transactions
+from moneytrail.store import Case
+
+NATIVE_HEADER = "txn_id,timestamp,from_bank,from_account,to_bank,to_account,amount,currency,channel"
+AMLWORLD_HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,"
+                   "Payment Currency,Payment Format,Is Laundering")
+EVENTS_HEADER = "event_id_cnty,event_date,event_type,country,fatalities"
+ROWS = 2000
+
+
+def _rows(kind: str) -> tuple[str, list[str]]:
+    if kind == "native":
+        return NATIVE_HEADER, [f"k{i},2021-03-04T05:{i % 60:02d}:07Z,B1,A{i % 97},B2,C{i % 89},{i}.5,USD,wire"
+                               for i in range(ROWS)]
+    if kind == "amlworld":  # positional ids: duplicates are found by content
+        return AMLWORLD_HEADER, [f"2022/09/0{1 + i % 9} 0{i % 10}:{i % 60:02d},0011,{i % 97:09X},0022,"
+                                 f"{i % 89:09X},{i}.25,US Dollar,{i}.25,US Dollar,ACH,0" for i in range(ROWS)]
+    return EVENTS_HEADER, [f"EV{i},2021-03-0{1 + i % 9},Battles,Utopia,{i % 4}" for i in range(ROWS)]
+
+
+COPIES: dict[str, Callable[[str, list[str]], bytes]] = {
+    "trailing_newline": lambda h, rows: ("\n".join([h, *rows]) + "\n\n").encode(),
+    "gzip": lambda h, rows: gzip.compress(("\n".join([h, *rows]) + "\n").encode(), mtime=0),
+    "crlf": lambda h, rows: ("\r\n".join([h, *rows]) + "\r\n").encode(),
+    "bom": lambda h, rows: b"\xef\xbb\xbf" + ("\n".join([h, *rows]) + "\n").encode(),
+    "reordered": lambda h, rows: ("\n".join([h, *reversed(rows)]) + "\n").encode(),
+}
+
+
+def _ingest(kind: str, case: Case, path: Path) -> IngestResult:
+    if kind == "events":
+        return ingest_events(case, path)
+    return ingest_transactions(case, path, preset=kind)
+
+
+def _table(kind: str) -> str:
+    return "events" if kind == "events" else "transactions"
+
+
+@pytest.mark.parametrize("kind", ["native", "amlworld", "events"])
+def test_same_rows_in_other_bytes_add_nothing(kind: str, tmp_path: Path) -> None:
+    header, rows = _rows(kind)
+    original = tmp_path / "original.csv"
+    original.write_text("\n".join([header, *rows]) + "\n")
+    with Case.create(tmp_path / "case") as case:
+        first = _ingest(kind, case, original)
+        assert first.rows_stored == ROWS and first.rows_duplicate == 0
+        stored = case.engine.rows(f"SELECT * FROM {_table(kind)} ORDER BY ALL")
+        for name, make in COPIES.items():
+            copy = tmp_path / f"copy-{name}.csv{'.gz' if name == 'gzip' else ''}"
+            copy.write_bytes(make(header, rows))
+            result = _ingest(kind, case, copy)
+            assert not result.skipped, name  # other bytes: not caught by the file hash
+            assert (result.rows_read, result.rows_stored, result.rows_duplicate) == (ROWS, 0, ROWS), name
+            assert result.details["duplicates"] == ROWS and result.reconciles
+            assert case.count(_table(kind)) == ROWS
+            kept = case.engine.rows("SELECT DISTINCT kept_ingest_id FROM duplicates WHERE ingest_id = ?",
+                                    [result.ingest_id])
+            assert kept == [(first.ingest_id,)], name
+        assert case.engine.rows(f"SELECT * FROM {_table(kind)} ORDER BY ALL") == stored
+        assert case.count("duplicates") == ROWS * len(COPIES)
+
+
+def test_duplicate_ids_within_a_file_keep_the_first_line(tmp_path: Path) -> None:
+    header, rows = _rows("native")
+    rows = rows[:10] + [rows[3].replace("wire", "cash"), rows[7]]
+    path = tmp_path / "dups.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    with Case.create(tmp_path / "case") as case:
+        result = ingest_transactions(case, path)
+        assert (result.rows_read, result.rows_stored, result.rows_duplicate) == (12, 10, 2)
+        assert case.engine.rows("SELECT line, key, kept_line FROM duplicates ORDER BY line") == [
+            (12, "k3", 5), (13, "k7", 9)]
+        assert case.engine.scalar("SELECT channel FROM transactions WHERE txn_id = 'k3'") == "wire"
+
+
+def test_a_superset_file_stores_only_the_new_rows(tmp_path: Path) -> None:
+    header, rows = _rows("amlworld")
+    (tmp_path / "part.csv").write_text("\n".join([header, *rows[:500]]) + "\n")
+    (tmp_path / "all.csv").write_text("\n".join([header, *rows]) + "\n")
+    with Case.create(tmp_path / "case") as case:
+        ingest_transactions(case, tmp_path / "part.csv", preset="amlworld")
+        result = ingest_transactions(case, tmp_path / "all.csv", preset="amlworld")
+        assert (result.rows_stored, result.rows_duplicate) == (ROWS - 500, 500)
+        assert case.count("transactions") == ROWS
