@@ -44,7 +44,7 @@ class FeatureSpec:
         return [*STRUCTURE, *side_features(self.windows), *(hit_column(t) for t in self.rule_typologies)]
 
     def to_dict(self) -> dict[str, object]:
-        return {"windows": self.windows, "rule_typologies": self.rule_typologies, "names": self.names}
+        return {"windows": [[k, v] for k, v in self.windows.items()], "rule_typologies": self.rule_typologies, "names": self.names}
 
 
 def rule_typologies(case: Case) -> list[str]:

@@ -164,7 +164,7 @@ class TransactionModel:
         if meta.get("format") != FORMAT:
             raise LearnError(f"{meta_path}:1: format {meta.get('format')!r}, expected {FORMAT!r}")
         feats = meta["features"]
-        spec = FeatureSpec(windows={k: int(v) for k, v in feats["windows"].items()},
+        spec = FeatureSpec(windows={str(k): int(v) for k, v in feats["windows"]},
                            rule_typologies=list(feats["rule_typologies"]))
         if spec.names != feats["names"]:
             raise LearnError(f"{meta_path}: its feature names differ from this version's definitions")
@@ -207,7 +207,7 @@ class LearnedCase:
 
 
 def learn_transactions(case: Case, *, split: str = "temporal:60/20/20", rules: bool = True,
-                       spec: FeatureSpec | None = None) -> LearnedCase:
+                       spec: FeatureSpec | None = None, rounds: int = 600) -> LearnedCase:
     """Compute features, train on the first part, threshold on the second, measure on the third.
 
     The truth views must be registered first (``truth.load_truth``)."""
@@ -221,9 +221,10 @@ def learn_transactions(case: Case, *, split: str = "temporal:60/20/20", rules: b
     x = np.asarray(feature_matrix(table, names))
     y = label_vector(case, table)
     if not y.any():
-        raise LearnError("no transaction is labelled: load truth (--truth) with laundering labels first")
+        raise LearnError("the case holds only one class: no transaction is labelled; load truth (--truth) "
+                         "with laundering labels first")
     part = split_parts(len(y), parse_split(split))
-    fitted = fit(x, y, part, names)
+    fitted = fit(x, y, part, names, rounds=rounds)
     t2 = time.perf_counter()
     test = part == 2
     model = TransactionModel(fitted.booster, spec, fitted.threshold, usual_ranges(x[part == 0], y[part == 0], names),
