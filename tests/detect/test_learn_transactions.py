@@ -26,8 +26,8 @@ from moneytrail.store import Case
 T0 = datetime(2022, 1, 1)
 
 
-def labelled_case(seed: int, days: int = 90) -> Case:
-    """Ordinary accounts pay a few regular hubs; each day a few mules fan money out to fresh accounts."""
+def labelled_table(seed: int, days: int = 90) -> pa.Table:
+    """Ordinary accounts pay a few regular hubs; each day a mule fans money out to fresh accounts."""
     rng = np.random.default_rng(seed)
     rows = []
     for i in range(6000):
@@ -38,14 +38,21 @@ def labelled_case(seed: int, days: int = 90) -> Case:
         for k in range(5):
             rows.append((f"m{m}k{k}", start + timedelta(minutes=20 * k), f"b:M{m % 25}", f"b:Q{m}x{k}",
                          float(np.round(rng.uniform(900, 999), 2)), 1))
-    case = Case.in_memory()
-    table = pa.table({"txn_id": [r[0] for r in rows], "ts": [r[1] for r in rows],
+    return pa.table({"txn_id": [r[0] for r in rows], "ts": [r[1] for r in rows],
                       "from_account": [r[2] for r in rows], "to_account": [r[3] for r in rows],
                       "amount": [r[4] for r in rows], "currency": ["USD"] * len(rows),
                       "source_id": ["synthetic"] * len(rows), "label": [r[5] for r in rows]})
+
+
+def insert_table(case: Case, table: pa.Table) -> None:
     case.engine.register_arrow("_rows", table)
     case.engine.execute(f"INSERT INTO transactions ({', '.join(table.column_names)}) SELECT * FROM _rows")
     case.engine.unregister("_rows")
+
+
+def labelled_case(seed: int) -> Case:
+    case = Case.in_memory()
+    insert_table(case, labelled_table(seed))
     load_truth(case, "case")
     return case
 

@@ -22,11 +22,11 @@ def _pct(x: object) -> str:
 
 
 def _learn_transactions(case: Path, truth: str, split: str, rules: bool, save: Path | None, store: bool,
-                        limit: int, json_out: bool) -> None:
+                        limit: int, json_out: bool, rounds: int) -> None:
     with Case.open(case) as c:
         try:
             load_truth(c, truth)
-            result = learn_transactions(c, split=split, rules=rules)
+            result = learn_transactions(c, split=split, rules=rules, rounds=rounds)
         except (TruthError, LearnError) as exc:
             fail(str(exc))
             sys.exit(2)
@@ -78,12 +78,14 @@ def register(app: typer.Typer) -> None:
         threshold: float = typer.Option(0.5, "--threshold", help="Account level: probability at which a held-out "
                                         "account is reported."),
         limit: int = typer.Option(500, "--limit", help="Transaction level: at most this many findings."),
+        rounds: int = typer.Option(600, "--rounds", help="Transaction level: most boosting rounds (early stopping "
+                                   "on the validation part)."),
         store: bool = typer.Option(True, "--store/--no-store", help="Store findings."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Train LightGBM on labelled transactions (features in SQL, temporal split) or accounts."""
         if level == "transaction":
-            _learn_transactions(case, truth, split, rules, save, store, limit, json_out)
+            _learn_transactions(case, truth, split, rules, save, store, limit, json_out, rounds)
             return
         if level != "account":
             fail(f"--level must be 'transaction' or 'account', not {level!r}")
