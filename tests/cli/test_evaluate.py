@@ -60,3 +60,25 @@ def test_learn_refuses_a_case_without_labels(tmp_path: Path) -> None:
     result = CliRunner().invoke(build_app(), ["learn", str(path)])
     assert result.exit_code == 2
     assert "one class" in result.output
+
+
+def test_evaluate_scores_only_the_window(tmp_path: Path) -> None:
+    path = _case(tmp_path)
+    truth = tmp_path / "truth.json"
+    truth.write_text(json.dumps({"typologies": [
+        {"attempt_id": "a1", "typology": "cycle", "txn_ids": ["c1", "c2", "c3"]},
+        {"attempt_id": "a2", "typology": "random", "txn_ids": ["n1", "n2"]}]}), encoding="utf-8")
+    runner = CliRunner()
+    runner.invoke(build_app(), ["detect", str(path), "-t", "cycle", "--json"])
+    whole = json.loads(runner.invoke(build_app(), ["evaluate", str(path), "--truth", str(truth), "--json"]).output)
+    late = runner.invoke(build_app(), ["evaluate", str(path), "--truth", str(truth), "--json",
+                                       "--window", "2022-09-01T14:00.."])
+    assert late.exit_code == 0, late.output
+    part = json.loads(late.output)
+    assert whole["transactions_in_case"] == 5 and part["transactions_in_case"] == 1  # only c3 is that late
+    assert part["transactions"]["cycle"]["labelled"] == 1
+    split = runner.invoke(build_app(), ["evaluate", str(path), "--truth", str(truth), "--json",
+                                        "--split", "temporal:60/20/20"])
+    assert json.loads(split.output)["transactions_in_case"] == 1
+    bad = runner.invoke(build_app(), ["evaluate", str(path), "--window", "yesterday"])
+    assert bad.exit_code == 2 and "START..END" in bad.output

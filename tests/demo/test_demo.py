@@ -52,3 +52,12 @@ def test_planted_attempts_and_network_roles_are_found(demo_run: DemoRun) -> None
     assert len(attempts) == 11 and len(roles) == 4
     assert [(r["question"], r["found"]) for r in attempts if int(r["found"]) < int(r["planted"]) - 1] == []
     assert [(r["question"], r["found"]) for r in roles if not r["ok"]] == []
+
+
+def test_the_learner_shows_its_top_findings_with_explanations(demo_run: DemoRun) -> None:
+    rows = summarise(demo_run)
+    learner = [r for r in rows if r["question"].startswith("learner")]
+    assert learner and learner[0]["ok"], learner
+    tops = [r for r in learner if r["question"].startswith("learner finding #")]
+    assert tops and all(r["found"] for r in tops)
+    assert any(ch.isdigit() for ch in tops[0]["found"])  # e.g. "sender paid 3 new counterparties today"

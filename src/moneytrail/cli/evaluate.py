@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from moneytrail.cli.output import console, fail, print_json, print_table
-from moneytrail.detect.evaluate import evaluate
+from moneytrail.detect.evaluate import evaluate, window_of_split
 from moneytrail.detect.truth import TruthError, load_truth
 from moneytrail.store import Case
 
@@ -18,23 +19,44 @@ def _pct(x: Any) -> str:
     return "-" if x is None else f"{100 * float(x):.1f}%"
 
 
+def parse_window(text: str) -> tuple[datetime | None, datetime | None]:
+    """'2022-09-01..2022-10-01' -> (start, end); either side may be empty."""
+    start, sep, end = text.partition("..")
+    if not sep:
+        raise ValueError(f"--window {text!r}: expected START..END, e.g. 2022-09-01..2022-10-01")
+    try:
+        return (datetime.fromisoformat(start) if start else None, datetime.fromisoformat(end) if end else None)
+    except ValueError as exc:
+        raise ValueError(f"--window {text!r}: {exc}") from exc
+
+
 def register(app: typer.Typer) -> None:
     @app.command("evaluate")
     def evaluate_cmd(
         case: Path = typer.Argument(..., help="Case folder or .duckdb file with stored findings."),
         truth: str = typer.Option("case", "--truth", help="'case' (truth ingested into the case), an AMLworld "
                                   "*_Patterns.txt, an AMLSim folder, or a generator truth.json."),
+        window: str = typer.Option("", "--window", help="Score only transactions in START..END (ISO times; "
+                                   "either side may be empty)."),
+        split: str = typer.Option("", "--split", help="Score only the test part of a temporal split, e.g. "
+                                  "temporal:60/20/20 (the part `learn` measures on)."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Compare findings with labels: attempts found, precision/recall/F1, findings per 10,000 rows."""
         with Case.open(case) as c:
             try:
+                span = parse_window(window) if window else window_of_split(c, split) if split else None
                 info = load_truth(c, truth)
-                result = evaluate(c)
-            except TruthError as exc:
+                result = evaluate(c, span)
+            except (TruthError, ValueError) as exc:
                 fail(str(exc))
                 sys.exit(2)
         result["truth"] = info
+        if span is not None:
+            result["window"] = [None if t is None else t.isoformat() for t in span]
+            if not json_out:
+                console.print(f"scored on transactions from {span[0] or 'the start'} to {span[1] or 'the end'}",
+                              highlight=False)
         if json_out:
             print_json(result)
             return

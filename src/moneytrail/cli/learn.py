@@ -1,4 +1,5 @@
-"""``moneytrail learn CASE --truth T``: train a small model on labelled accounts, report held-out metrics."""
+"""``moneytrail learn CASE --truth T``: train LightGBM on labelled transactions (or accounts), report held-out
+metrics, store the flagged held-out rows as findings and optionally save the model."""
 
 from __future__ import annotations
 
@@ -9,10 +10,59 @@ import typer
 
 from moneytrail.cli.output import console, fail, print_json, print_table
 from moneytrail.detect.learn import learn
-from moneytrail.detect.stage import LearnParams, learn_stamp
+from moneytrail.detect.learn_findings import KIND, score_findings
+from moneytrail.detect.learn_transactions import LearnError, learn_transactions
+from moneytrail.detect.stage import LearnParams, learn_stamp, transaction_learn_stamp
 from moneytrail.detect.truth import TruthError, load_truth
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
+
+
+def _pct(x: object) -> str:
+    return "-" if x is None else f"{100 * float(x):.1f}%"  # type: ignore[arg-type]
+
+
+def _learn_transactions(case: Path, truth: str, split: str, rules: bool, save: Path | None, store: bool,
+                        limit: int, json_out: bool, rounds: int) -> None:
+    with Case.open(case) as c:
+        try:
+            load_truth(c, truth)
+            result = learn_transactions(c, split=split, rules=rules, rounds=rounds)
+        except (TruthError, LearnError) as exc:
+            fail(str(exc))
+            sys.exit(2)
+        test = result.part == 2
+        findings = []
+        if store:
+            import numpy as np
+
+            from moneytrail.detect.features import feature_matrix
+
+            x = np.asarray(feature_matrix(result.features, result.model.spec.names))
+            scores = np.zeros(len(test))
+            scores[test] = result.test_scores
+            findings = score_findings(c, result.model, result.features, x, scores, mask=test, limit=limit,
+                                      params={"split": split, "part": "test"})
+            stamp = transaction_learn_stamp({"split": split, "rules": rules, "rounds": rounds, "limit": limit})
+            write_findings(c, findings, stamp)
+    if save is not None:
+        result.model.save(save)
+    m = result.metrics
+    if json_out:
+        print_json({**m, "seconds": result.seconds, "findings": len(findings), "saved": str(save) if save else None})
+        return
+    console.print(f"temporal split {split}: train {m['rows']['train']:,}, validation {m['rows']['validation']:,}, "
+                  f"test {m['rows']['test']:,} transactions; {len(result.model.spec.names)} features in "
+                  f"{result.seconds['features']:.1f} s; threshold {m['threshold']:.3f} (chosen on validation)",
+                  highlight=False)
+    print_table("transactions (minority class: laundering)", ["part", "labelled", "flagged", "precision",
+                                                               "recall", "F1"],
+                [[part, m[part]["labelled"], m[part]["flagged"], _pct(m[part]["precision"]),
+                  _pct(m[part]["recall"]), _pct(m[part]["f1"])] for part in ("validation", "test")])
+    if store:
+        console.print(f"{len(findings):,} findings stored (kind '{KIND}', test part only)", highlight=False)
+    if save is not None:
+        console.print(f"model saved to {save} (+ {save.name}.json)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -22,12 +72,26 @@ def register(app: typer.Typer) -> None:
                                     "its hits are features)."),
         truth: str = typer.Option("case", "--truth", help="'case', an AMLworld *_Patterns.txt, an AMLSim folder, "
                                   "or a generator truth.json."),
-        threshold: float = typer.Option(0.5, "--threshold", help="Probability at which a held-out "
+        level: str = typer.Option("transaction", "--level", help="'transaction' (temporal split, the field's "
+                                  "standard task) or 'account' (whole-case aggregates, hash split)."),
+        split: str = typer.Option("temporal:60/20/20", "--split", help="TRAIN/VALIDATION/TEST shares by time."),
+        rules: bool = typer.Option(True, "--rules/--no-rules", help="Use hits of stored rule findings as features."),
+        save: Path | None = typer.Option(None, "--save", help="Write the model here (+ MODEL.json sidecar)."),
+        threshold: float = typer.Option(0.5, "--threshold", help="Account level: probability at which a held-out "
                                         "account is reported."),
-        store: bool = typer.Option(True, "--store/--no-store", help="Store findings (typology 'learned')."),
+        limit: int = typer.Option(500, "--limit", help="Transaction level: at most this many findings."),
+        rounds: int = typer.Option(600, "--rounds", help="Transaction level: most boosting rounds (early stopping "
+                                   "on the validation part)."),
+        store: bool = typer.Option(True, "--store/--no-store", help="Store findings."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
-        """Train LightGBM on per-account features (degrees, sums, pass-through, detector hits); held-out metrics."""
+        """Train LightGBM on labelled transactions (features in SQL, temporal split) or accounts."""
+        if level == "transaction":
+            _learn_transactions(case, truth, split, rules, save, store, limit, json_out, rounds)
+            return
+        if level != "account":
+            fail(f"--level must be 'transaction' or 'account', not {level!r}")
+            sys.exit(2)
         with Case.open(case) as c:
             try:
                 load_truth(c, truth)

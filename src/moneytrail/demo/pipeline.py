@@ -16,7 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from moneytrail.detect.features import feature_matrix
+from moneytrail.detect.learn_findings import score_findings
+from moneytrail.detect.learn_transactions import LearnError, learn_transactions
 from moneytrail.detect.run import run_detectors
+from moneytrail.detect.stage import transaction_learn_stamp
+from moneytrail.detect.truth import load_truth
 from moneytrail.evidence.audit import audit_findings
 from moneytrail.evidence.claims import read_claims_file, store_claims
 from moneytrail.evidence.documents import load_name_index
@@ -34,6 +41,7 @@ from moneytrail.report.build import write_report
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.resolve.screening import screen_case
 from moneytrail.store import Case
+from moneytrail.store.findings import write_findings
 from moneytrail.trace import TraceParams, trace
 
 
@@ -110,6 +118,28 @@ def _detect(run: DemoRun, case: Case) -> None:
     run.results["detect"] = {"findings": len(findings), "timings": timings}
 
 
+def _learn(run: DemoRun, case: Case) -> None:
+    """The transaction learner on the planted truth: trained on the earliest 60%, measured on the last 20%;
+    its flagged test rows become explained findings beside the rule findings."""
+    load_truth(case, run.data / "truth.json")
+    try:
+        learned = learn_transactions(case, rules=True, rounds=150)
+    except LearnError as exc:
+        run.results["learn"] = {"error": str(exc), "top": []}
+        return
+    x = np.asarray(feature_matrix(learned.features, learned.model.spec.names))
+    test = learned.part == 2
+    scores = np.zeros(len(test))
+    scores[test] = learned.test_scores
+    findings = score_findings(case, learned.model, learned.features, x, scores, mask=test, limit=200,
+                              params={"split": "temporal:60/20/20", "part": "test"})
+    write_findings(case, findings, transaction_learn_stamp({"split": "temporal:60/20/20", "rules": True,
+                                                            "rounds": 150, "limit": 200}))
+    run.results["learn"] = {"test": learned.metrics["test"], "findings": len(findings),
+                            "top": [{"title": f.title, "score": f.score, "reasons": f.details["reasons"]}
+                                    for f in findings[:3]]}
+
+
 def _trace(run: DemoRun, case: Case) -> None:
     sponsor = run.truth["network"]["sponsor"]["entity_ids"][0]
     result = trace(case, TraceParams(source=(sponsor,), max_hops=6, max_gap=timedelta(days=60)))
@@ -140,7 +170,7 @@ def _report(run: DemoRun, case: Case) -> None:
 Stage = tuple[str, Callable[[DemoRun, Case], None]]
 STAGES: list[Stage] = [
     ("generate", _generate), ("ingest", _ingest), ("resolve", _resolve), ("screen", _screen),
-    ("detect", _detect), ("trace", _trace), ("link", _link), ("evidence", _evidence), ("report", _report),
+    ("detect", _detect), ("learn", _learn), ("trace", _trace), ("link", _link), ("evidence", _evidence), ("report", _report),
 ]
 
 

@@ -96,6 +96,22 @@ def _detect_rows(case: Case, run: DemoRun) -> list[dict[str, Any]]:
     return rows
 
 
+def _learn_rows(run: DemoRun) -> list[dict[str, Any]]:
+    """The learner's held-out figures and its top findings, each with its explanation."""
+    learned = run.results.get("learn", {})
+    if "test" not in learned:
+        return [{"question": "learner on the held-out last 20%", "found": learned.get("error", "not run"),
+                 "planted": "-", "ok": False}]
+    t = learned["test"]
+    rows = [{"question": "learner on the held-out last 20% (P / R / F1)",
+             "found": f"{t['precision']:.2f} / {t['recall']:.2f} / {t['f1']:.2f}",
+             "planted": f"{t['labelled']:,} labelled", "ok": t["f1"] > 0}]
+    for i, top in enumerate(learned["top"], start=1):
+        rows.append({"question": f"learner finding #{i}: {top['title']} ({top['score']:.2f})",
+                     "found": "; ".join(top["reasons"]), "planted": "-", "ok": bool(top["reasons"])})
+    return rows
+
+
 def summarise(run: DemoRun) -> list[dict[str, Any]]:
     """Rows of (question, found, planted, ok)."""
     ingest = run.results["ingest"]
@@ -109,6 +125,7 @@ def summarise(run: DemoRun) -> list[dict[str, Any]]:
         rows += _link_rows(run)
         rows += _network_rank_rows(case, run.truth)
         rows += _detect_rows(case, run)
+    rows += _learn_rows(run)
     problems = run.results["evidence"]["audit_problems"]
     rows.append({"question": "findings citing missing rows or sources", "found": len(problems), "planted": 0,
                  "ok": not problems})

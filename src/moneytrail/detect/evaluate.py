@@ -8,6 +8,8 @@ accounts (AMLSim labels accounts, not transactions).
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from moneytrail.detect.truth import TRUTH_ACCT, TRUTH_TXN, normalise_typology
@@ -16,20 +18,22 @@ from moneytrail.store import Case
 OVERALL = "(all)"
 
 
-def finding_txns_sql() -> str:
-    """(finding_id, typology, txn_id) for every transaction a typology finding cites."""
+def finding_txns_sql(scope: str | None = None) -> str:
+    """(finding_id, typology, txn_id) for every transaction a typology (or learned) finding cites; with
+    ``scope``, a table of txn_ids, only those transactions."""
+    within = f" AND r.ref_id IN (SELECT txn_id FROM {scope})" if scope else ""
     return ("SELECT DISTINCT f.finding_id, f.typology, r.ref_id AS txn_id FROM findings f "
             "JOIN finding_refs r ON r.finding_id = f.finding_id "
-            "WHERE f.kind = 'typology' AND r.ref_kind = 'transaction'")
+            f"WHERE f.kind IN ('typology', 'learn') AND r.ref_kind = 'transaction'{within}")
 
 
-def attempts_found_sql() -> str:
+def attempts_found_sql(truth: str = TRUTH_TXN, scope: str | None = None) -> str:
     """Per attempt: its size and whether some finding (of any / the same typology) covers half of it."""
     return f"""WITH sizes AS (
-  SELECT attempt_id, max(typology) AS typology, count(DISTINCT txn_id) AS n FROM {TRUTH_TXN} GROUP BY attempt_id),
+  SELECT attempt_id, max(typology) AS typology, count(DISTINCT txn_id) AS n FROM {truth} GROUP BY attempt_id),
 overlap AS (
   SELECT t.attempt_id, f.finding_id, f.typology AS ftyp, count(DISTINCT t.txn_id) AS k
-  FROM {TRUTH_TXN} t JOIN ({finding_txns_sql()}) f ON f.txn_id = t.txn_id
+  FROM {truth} t JOIN ({finding_txns_sql(scope)}) f ON f.txn_id = t.txn_id
   GROUP BY t.attempt_id, f.finding_id, f.typology)
 SELECT s.attempt_id, s.typology, s.n,
        max(CASE WHEN 2 * o.k >= s.n THEN 1 ELSE 0 END) AS found_any,
@@ -51,12 +55,46 @@ def _ratio(a: int, b: int) -> float | None:
     return a / b if b else None
 
 
-def evaluate(case: Case) -> dict[str, Any]:
-    """Metrics for the findings in ``case`` against the truth views registered by ``truth.load_truth``."""
+def window_of_split(case: Case, split: str) -> tuple[datetime, None]:
+    """The test part of a temporal split as a window: from its first transaction's time on."""
+    from moneytrail.detect.learn_transactions import parse_split
+
+    train, valid, _ = parse_split(split)
+    n = case.count("transactions")
+    skip = int(round(n * (train + valid)))
+    start = case.engine.scalar(f"SELECT ts FROM transactions ORDER BY ts, txn_id LIMIT 1 OFFSET {skip}")
+    if start is None:
+        raise ValueError(f"split {split}: the case has no transactions in its test part")
+    return start, None
+
+
+def evaluate(case: Case, window: tuple[datetime | None, datetime | None] | None = None) -> dict[str, Any]:
+    """Metrics for the findings in ``case`` against the truth views registered by ``truth.load_truth``.
+
+    With ``window`` (start inclusive, end exclusive; either may be None) only transactions in it count:
+    labelled ones, flagged ones and attempts (an attempt's transactions outside the window are left out)."""
     eng = case.engine
-    total_txns = case.count("transactions")
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_found AS {attempts_found_sql()}")
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_ftx AS {finding_txns_sql()}")
+    truth, scope = TRUTH_TXN, None
+    if window is not None:
+        scope, truth = f"_mt_scope_{uuid.uuid4().hex[:10]}", f"_mt_scoped_truth_{uuid.uuid4().hex[:10]}"
+        start, end = window
+        eng.execute(f"CREATE TEMP TABLE {scope} AS SELECT txn_id FROM transactions WHERE (? IS NULL OR ts >= ?) "
+                    "AND (? IS NULL OR ts < ?)", [start, start, end, end])
+        eng.execute(f"CREATE TEMP TABLE {truth} AS SELECT * FROM {TRUTH_TXN} WHERE txn_id IN (SELECT txn_id "
+                    f"FROM {scope})")
+    try:
+        return _evaluate(case, truth, scope)
+    finally:
+        for name in (scope, truth if scope else None):
+            if name:
+                eng.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _evaluate(case: Case, truth: str, scope: str | None) -> dict[str, Any]:
+    eng = case.engine
+    total_txns = int(eng.scalar(f"SELECT count(*) FROM {scope}")) if scope else case.count("transactions")
+    eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_found AS {attempts_found_sql(truth, scope)}")
+    eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_ftx AS {finding_txns_sql(scope)}")
     attempts = {}
     for typology, n, found_any, found_same in eng.rows(
             "SELECT typology, count(*), sum(found_any), sum(found_same) FROM _mt_found GROUP BY typology "
@@ -66,16 +104,16 @@ def evaluate(case: Case) -> dict[str, Any]:
                                    "recall_any": _ratio(found_any, n), "recall_same": _ratio(found_same, n)}
     # Transaction level. Recall of a labelled typology counts cover by any finding; precision of a
     # finding typology counts its transactions that carry any laundering label.
-    labelled = f"(SELECT DISTINCT txn_id FROM {TRUTH_TXN})"
+    labelled = f"(SELECT DISTINCT txn_id FROM {truth})"
     txn_metrics: dict[str, dict[str, Any]] = {}
-    truth_typs = [str(r[0]) for r in eng.rows(f"SELECT DISTINCT typology FROM {TRUTH_TXN} ORDER BY 1")]
+    truth_typs = [str(r[0]) for r in eng.rows(f"SELECT DISTINCT typology FROM {truth} ORDER BY 1")]
     find_typs = [normalise_typology(str(r[0])) for r in eng.rows("SELECT DISTINCT typology FROM _mt_ftx ORDER BY 1")]
     raw_find_typs = {normalise_typology(str(r[0])): str(r[0])
                      for r in eng.rows("SELECT DISTINCT typology FROM _mt_ftx")}
     for typ in sorted(set(truth_typs) | set(find_typs)):
         raw = raw_find_typs.get(typ, typ).replace("'", "''")
-        actual = int(eng.scalar(f"SELECT count(DISTINCT txn_id) FROM {TRUTH_TXN} WHERE typology = ?", [typ]))
-        covered = int(eng.scalar(f"SELECT count(DISTINCT t.txn_id) FROM {TRUTH_TXN} t JOIN _mt_ftx f "
+        actual = int(eng.scalar(f"SELECT count(DISTINCT txn_id) FROM {truth} WHERE typology = ?", [typ]))
+        covered = int(eng.scalar(f"SELECT count(DISTINCT t.txn_id) FROM {truth} t JOIN _mt_ftx f "
                                  "ON f.txn_id = t.txn_id WHERE t.typology = ?", [typ]))
         predicted = int(eng.scalar(f"SELECT count(DISTINCT txn_id) FROM _mt_ftx WHERE typology = '{raw}'"))
         hits = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM _mt_ftx f JOIN {labelled} l "

@@ -46,3 +46,8 @@ def detect_stamp(typology: str, thresholds: Mapping[str, Any]) -> Stamp:
 
 def learn_stamp(params: LearnParams) -> Stamp:
     return Stamp(LEARN_NAME, LEARN_VERSION, params, scope="learned")
+
+
+def transaction_learn_stamp(params: Mapping[str, Any]) -> Stamp:
+    """The stamp of a transaction-level model's scores (learned on this case, or a saved model applied)."""
+    return Stamp(LEARN_NAME, LEARN_VERSION, dict(params), scope="transaction")

@@ -121,8 +121,18 @@ class ClaimDetails(Details):
     independent_origins: int | None = None
 
 
+@dataclass(frozen=True)
+class LearnDetails(Details):
+    """A learned model's flag on one payment: the reasons in words and the top feature contributions."""
+
+    kind: ClassVar[str] = "learn"
+    reasons: Sequence[str] | None = None
+    training_hash: str | None = None
+    contributions: Mapping[str, float] | None = None
+
+
 DETAILS: dict[str, type[Details]] = {c.kind: c for c in (TypologyDetails, TraceDetails, LinkDetails, ScreenDetails,
-                                                          MatchDetails, ClaimDetails)}
+                                                          MatchDetails, ClaimDetails, LearnDetails)}
 
 
 def details_of(kind: str, data: Mapping[str, Any]) -> Details:

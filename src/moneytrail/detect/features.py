@@ -1,0 +1,169 @@
+"""Transaction-level features, computed by the engine: one row per transaction, both ends, several windows.
+
+``transaction_features(case)`` runs the SQL in ``features_sql`` through scratch tables named uniquely
+for the run (dropped afterwards) and returns an Arrow table ``(eid, txn_id, t, <features>)`` in time
+order. ``describe(name, value)`` words a feature for an explanation ("sender paid 7 new counterparties
+today"), so a score can say why in the reader's terms.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from moneytrail.detect import features_sql as fsql
+from moneytrail.store import Case
+
+STRUCTURE = ("log_amt", "whole_amount", "amt_vs_sender_mean", "amt_vs_receiver_mean", "new_counterparty",
+             "pair_prev", "pair_gap_days", "reciprocal", "sg_paths", "s_gs_paths_7d", "r_gs_paths_7d",
+             "cycle3_any", "cycle3_ordered")
+
+
+def side_features(windows: dict[str, int]) -> list[str]:
+    cols = [f"{st}_{w}" for w in windows for st in fsql.WINDOW_STATS] + list(fsql.HISTORY_STATS)
+    return [f"{side}_{c}" for side in ("s", "r") for c in cols]
+
+
+def hit_column(typology: str) -> str:
+    return "hits_" + "".join(ch if ch.isalnum() else "_" for ch in typology)
+
+
+@dataclass
+class FeatureSpec:
+    """What a model was trained on: its windows, the rule typologies whose hits it reads, and the columns."""
+
+    windows: dict[str, int] = field(default_factory=lambda: dict(fsql.WINDOWS))
+    rule_typologies: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [*STRUCTURE, *side_features(self.windows), *(hit_column(t) for t in self.rule_typologies)]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"windows": [[k, v] for k, v in self.windows.items()], "rule_typologies": self.rule_typologies, "names": self.names}
+
+
+def rule_typologies(case: Case) -> list[str]:
+    """Typologies of the stored rule findings (their hits become features)."""
+    return [str(r[0]) for r in case.engine.rows(
+        "SELECT DISTINCT typology FROM findings WHERE kind = 'typology' ORDER BY 1")]
+
+
+@contextmanager
+def scratch(case: Case, *kinds: str) -> Iterator[dict[str, str]]:
+    """Unique temp-table names for one run, dropped on the way out whatever happens."""
+    tag = uuid.uuid4().hex[:10]
+    names = {k: f"_mt_feat_{k}_{tag}" for k in kinds}
+    try:
+        yield names
+    finally:
+        for name in names.values():
+            case.engine.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def transaction_features(case: Case, spec: FeatureSpec | None = None, *, where: str = "") -> pa.Table:
+    """Features of every transaction (optionally those matching ``where`` on ``transactions``)."""
+    spec = spec or FeatureSpec()
+    e = case.engine
+    with scratch(case, "edges", "events", "stats", "pairs", "hist", "sgp", "sg", "cyp", "cyc", "hits") as n:
+        e.execute(f"CREATE TEMP TABLE {n['edges']} AS {fsql.edges_sql(where)}")
+        e.execute(f"CREATE TEMP TABLE {n['events']} AS {fsql.events_sql(n['edges'], spec.windows)}")
+        e.execute(f"CREATE TEMP TABLE {n['stats']} AS {fsql.account_stats_sql(n['events'], spec.windows)}")
+        e.execute(f"DROP TABLE {n['events']}")
+        e.execute(f"CREATE TEMP TABLE {n['pairs']} AS {fsql.pairs_sql(n['edges'])}")
+        e.execute(f"CREATE TEMP TABLE {n['hist']} AS {fsql.pair_history_sql(n['edges'], n['pairs'])}")
+        e.execute(f"CREATE TEMP TABLE {n['sgp']} AS {fsql.two_hop_sql(n['pairs'], closing=False)}")
+        e.execute(f"CREATE TEMP TABLE {n['sg']} AS {fsql.paths_until_sql(n['edges'], n['sgp'])}")
+        e.execute(f"CREATE TEMP TABLE {n['cyp']} AS {fsql.two_hop_sql(n['pairs'], closing=True)}")
+        e.execute(f"CREATE TEMP TABLE {n['cyc']} AS {fsql.paths_until_sql(n['edges'], n['cyp'])}")
+        cols = {t: hit_column(t) for t in spec.rule_typologies}
+        hits = None
+        if cols:
+            hits = n["hits"]
+            e.execute(f"CREATE TEMP TABLE {hits} AS {fsql.rule_hits_sql(n['edges'], spec.rule_typologies, cols)}")
+        sql = fsql.assemble_sql(n["edges"], n["stats"], n["hist"], n["sg"], n["cyc"], hits, list(cols.values()),
+                                spec.windows)
+        table = e.query(f"{sql} ORDER BY e.eid")
+    return table
+
+
+# Wording for explanations: what each statistic counts, and how a window reads in a sentence.
+_STAT_WORDS = {
+    "out_cnt": "made {v} payments", "in_cnt": "received {v} payments", "out_fan": "paid {v} distinct counterparties",
+    "in_fan": "was paid by {v} distinct counterparties", "out_sum": "paid out {v} in total",
+    "in_sum": "received {v} in total", "out_new": "paid {v} new counterparties",
+    "in_new": "was paid by {v} new counterparties",
+}
+_HISTORY_WORDS = {
+    "out_cnt_all": "had made {v} payments so far", "in_cnt_all": "had received {v} payments so far",
+    "out_fan_all": "had paid {v} distinct counterparties so far",
+    "in_fan_all": "had been paid by {v} distinct counterparties so far",
+    "age_days": "had been active for {v} days", "out_mean_all": "usually paid {v}",
+    "in_mean_all": "usually received {v}",
+}
+_WINDOW_WORDS = {"1d": "today", "7d": "in the last 7 days", "30d": "in the last 30 days"}
+_STRUCTURE_WORDS = {
+    "log_amt": "the amount is {amt}", "whole_amount": "the amount is a whole number ({v})",
+    "amt_vs_sender_mean": "the amount is {v}x the sender's usual payment",
+    "amt_vs_receiver_mean": "the amount is {v}x the receiver's usual receipt",
+    "new_counterparty": "first payment between the two accounts ({v})",
+    "pair_prev": "the sender had paid this receiver {v} times before",
+    "pair_gap_days": "{v} days since the pair's last payment",
+    "reciprocal": "the receiver had paid the sender before ({v})",
+    "sg_paths": "{v} two-hop paths already ran from sender to receiver (scatter-gather)",
+    "s_gs_paths_7d": "{v} in-out pairs through the sender in 7 days (gather-scatter)",
+    "r_gs_paths_7d": "{v} in-out pairs through the receiver in 7 days (gather-scatter)",
+    "cycle3_any": "the payment closes {v} three-account cycles",
+    "cycle3_ordered": "the payment closes {v} three-account cycles in time order",
+}
+
+
+def _num(value: float) -> str:
+    if value != value:  # NaN: no earlier value
+        return "none"
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
+
+
+def describe(name: str, value: float, usual: tuple[float, float] | None = None) -> str:
+    """One feature in words, e.g. 'sender paid 7 new counterparties today (usual: 0-1)'."""
+    v = _num(value)
+    if name in _STRUCTURE_WORDS:
+        import math
+
+        amt = _num(math.expm1(value)) if value == value else "unknown"
+        text = _STRUCTURE_WORDS[name].format(v=v, amt=amt)
+        if name == "log_amt" and usual is not None:
+            usual = (math.expm1(usual[0]), math.expm1(usual[1]))
+    elif name.startswith("hits_"):
+        text = f"{v} complete {name[5:].replace('_', '-')} rule findings cite it"
+    elif name[:2] in ("s_", "r_"):
+        who = "sender" if name[0] == "s" else "receiver"
+        rest = name[2:]
+        if rest in _HISTORY_WORDS:
+            text = f"{who} {_HISTORY_WORDS[rest].format(v=v)}"
+        else:
+            stat, _, window = rest.rpartition("_")
+            words = _STAT_WORDS.get(stat, stat + " {v}")
+            text = f"{who} {words.format(v=v)} {_WINDOW_WORDS.get(window, 'in ' + window)}"
+    else:
+        text = f"{name} = {v}"
+    if usual is not None:
+        text += f" (usual: {_num(usual[0])}–{_num(usual[1])})"
+    return text
+
+
+def feature_matrix(table: pa.Table, names: Sequence[str]) -> object:
+    """Columns ``names`` of a feature table as a float64 numpy matrix (missing columns read as 0)."""
+    import numpy as np
+
+    cols = []
+    for n in names:
+        if n in table.column_names:
+            cols.append(table.column(n).to_numpy(zero_copy_only=False).astype(np.float64))
+        else:
+            cols.append(np.zeros(table.num_rows))
+    return np.column_stack(cols) if cols else np.zeros((table.num_rows, 0))

@@ -1,0 +1,145 @@
+"""Transaction features on a hand-made graph with hand-computed values, and the no-leakage property."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from moneytrail.detect.features import FeatureSpec, describe, transaction_features
+from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.store import Case
+from moneytrail.store.findings import write_findings
+
+T0 = datetime(2023, 3, 1)
+
+
+def at(day: int, hour: int) -> datetime:
+    return T0 + timedelta(days=day, hours=hour)
+
+
+# (txn_id, time, from, to, amount)
+HAND = [
+    ("t1", at(0, 10), "b:A", "b:B", 100.0),
+    ("t2", at(0, 12), "b:A", "b:C", 200.0),
+    ("t3", at(0, 12), "b:B", "b:C", 50.0),
+    ("t4", at(1, 9), "b:C", "b:A", 70.0),   # closes A->B->C->A, legs in time order; C had been paid by A
+    ("t5", at(3, 9), "b:A", "b:B", 30.0),   # A pays B again, 2 days 23 hours after t1
+    ("t6", at(3, 10), "b:A", "b:D", 10.0),
+    ("t7", at(4, 10), "b:E", "b:A", 1.0),
+    ("t8", at(5, 10), "b:D", "b:E", 8.0),   # closes D->E->A->D, but E->A came after A->D: not in time order
+]
+
+
+def insert(case: Case, rows: list[tuple[str, datetime, str, str, float]]) -> None:
+    table = pa.table({"txn_id": [r[0] for r in rows], "ts": [r[1] for r in rows],
+                      "from_account": [r[2] for r in rows], "to_account": [r[3] for r in rows],
+                      "amount": [r[4] for r in rows], "currency": ["USD"] * len(rows),
+                      "source_id": ["hand"] * len(rows)})
+    case.engine.register_arrow("_hand_rows", table)
+    case.engine.execute(f"INSERT INTO transactions ({', '.join(table.column_names)}) SELECT * FROM _hand_rows")
+    case.engine.unregister("_hand_rows")
+
+
+def by_txn(table: pa.Table) -> dict[str, dict[str, Any]]:
+    return {str(r["txn_id"]): r for r in table.to_pylist()}
+
+
+@pytest.fixture
+def hand() -> dict[str, dict[str, Any]]:
+    case = Case.in_memory()
+    insert(case, HAND)
+    return by_txn(transaction_features(case))
+
+
+def test_sender_windows_count_payments_counterparties_and_sums(hand: dict[str, dict[str, Any]]) -> None:
+    r = hand["t5"]
+    assert (r["s_out_cnt_1d"], r["s_out_cnt_7d"], r["s_in_cnt_7d"]) == (1, 3, 1)
+    assert (r["s_out_fan_1d"], r["s_out_fan_7d"], r["s_in_fan_7d"]) == (1, 2, 1)  # B, C; B counted once
+    assert (r["s_out_new_1d"], r["s_out_new_7d"]) == (0, 2)  # B and C were new on day 0, not today
+    assert r["s_out_sum_7d"] == pytest.approx(330.0)
+    assert (r["s_out_cnt_all"], r["s_in_cnt_all"], r["s_out_fan_all"], r["s_in_fan_all"]) == (3, 1, 2, 1)
+    assert r["s_age_days"] == pytest.approx(2 + 23 / 24)
+    assert r["s_out_mean_all"] == pytest.approx(110.0)
+    assert r["amt_vs_sender_mean"] == pytest.approx(30 / 110)
+
+
+def test_receiver_side_and_pair_history(hand: dict[str, dict[str, Any]]) -> None:
+    r = hand["t5"]
+    assert (r["r_in_cnt_all"], r["r_out_cnt_all"], r["r_in_fan_all"]) == (2, 1, 1)
+    assert r["r_in_mean_all"] == pytest.approx(65.0)
+    assert (r["pair_prev"], r["new_counterparty"], r["reciprocal"]) == (1, 0, 0)
+    assert r["pair_gap_days"] == pytest.approx(2 + 23 / 24)
+    assert hand["t1"]["pair_gap_days"] is None and hand["t1"]["new_counterparty"] == 1
+
+
+def test_gather_scatter_and_scatter_gather(hand: dict[str, dict[str, Any]]) -> None:
+    # A was paid by C and paid B and C within 7 days: 1 x 2 in-out pairs; B: paid by A, paid C.
+    assert hand["t5"]["s_gs_paths_7d"] == 2 and hand["t5"]["r_gs_paths_7d"] == 1
+    # A -> B -> C existed when A paid C directly (B -> C at the same minute counts: same timestamp).
+    assert hand["t2"]["sg_paths"] == 1 and hand["t1"]["sg_paths"] == 0
+
+
+def test_cycles_with_and_without_time_order(hand: dict[str, dict[str, Any]]) -> None:
+    assert (hand["t4"]["cycle3_any"], hand["t4"]["cycle3_ordered"], hand["t4"]["reciprocal"]) == (1, 1, 1)
+    assert (hand["t8"]["cycle3_any"], hand["t8"]["cycle3_ordered"], hand["t8"]["reciprocal"]) == (1, 0, 0)
+    assert hand["t5"]["cycle3_any"] == 1  # A pays B again: B -> C -> A had closed the loop before
+    assert hand["t6"]["cycle3_any"] == 0 and hand["t1"]["cycle3_any"] == 0
+
+
+def test_amount_features(hand: dict[str, dict[str, Any]]) -> None:
+    assert hand["t1"]["whole_amount"] == 1
+    assert hand["t1"]["log_amt"] == pytest.approx(np.log1p(100.0))
+
+
+def test_rule_hits_count_only_findings_complete_by_the_rows_time() -> None:
+    case = Case.in_memory()
+    insert(case, HAND)
+    refs = [FindingRef("transaction", t, "member") for t in ("t1", "t2", "t3", "t4")]
+    write_findings(case, [Finding(kind="typology", typology="cycle", title="c", explanation="x", score=1.0,
+                                  refs=refs)])
+    rows = by_txn(transaction_features(case, FeatureSpec(rule_typologies=["cycle"])))
+    assert rows["t4"]["hits_cycle"] == 1  # the finding's last row
+    assert rows["t1"]["hits_cycle"] == 0  # at t1 the cycle was not yet complete
+
+
+def random_rows(rng: np.random.Generator, n: int, day0: int, days: int, tag: str) -> list[tuple[str, datetime,
+                                                                                                 str, str, float]]:
+    out = []
+    for i in range(n):
+        a, b = rng.integers(0, 30, 2)
+        out.append((f"{tag}{i}", at(day0 + int(rng.integers(0, days)), int(rng.integers(0, 24))), f"b:X{a}",
+                    f"b:X{b}", float(np.round(rng.uniform(1, 1000), 2))))
+    return out
+
+
+def test_no_feature_reads_later_rows() -> None:
+    """Features of every row are the same before and after later rows (and a later finding) are added."""
+    rng = np.random.default_rng(11)
+    case = Case.in_memory()
+    early = random_rows(rng, 600, 0, 40, "e")
+    insert(case, early)
+    write_findings(case, [Finding(kind="typology", typology="fan-in", title="f", explanation="x", score=1.0,
+                                  refs=[FindingRef("transaction", "e1", "m"), FindingRef("transaction", "e2", "m")])])
+    spec = FeatureSpec(rule_typologies=["fan-in"])
+    before = transaction_features(case, spec)
+    insert(case, random_rows(rng, 400, 41, 30, "l"))  # strictly later: days 41..70, same accounts
+    write_findings(case, [Finding(kind="typology", typology="fan-in", title="g", explanation="x", score=1.0,
+                                  refs=[FindingRef("transaction", "e3", "m"), FindingRef("transaction", "l1", "m")])])
+    after = transaction_features(case, spec)
+    assert after.num_rows == 1000
+    head = after.slice(0, before.num_rows)
+    assert head.column("txn_id").to_pylist() == before.column("txn_id").to_pylist()
+    for name in before.column_names[3:]:  # float sums may differ in the last bit with summation order
+        old = before.column(name).to_numpy(zero_copy_only=False).astype(float)
+        new = head.column(name).to_numpy(zero_copy_only=False).astype(float)
+        assert np.allclose(old, new, rtol=1e-12, atol=1e-9, equal_nan=True), name
+    assert sum(r["cycle3_any"] for r in after.to_pylist()) > 0  # the graph is dense enough to make cycles
+
+
+def test_describe_words_a_feature_with_its_usual_range() -> None:
+    assert describe("s_out_new_1d", 7.0, (0.0, 1.0)) == "sender paid 7 new counterparties today (usual: 0–1)"
+    assert describe("r_in_fan_7d", 3.0).startswith("receiver was paid by 3 distinct counterparties in the last 7")
