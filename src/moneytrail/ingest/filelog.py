@@ -1,6 +1,8 @@
 """One file, one ingest: content hash, the ingest_log row, the source, and the single transaction.
 
-Re-ingesting a file whose content hash (for the same kind) is already logged adds nothing. Each file's
+Re-ingesting a file whose content hash (for the same kind, read with the same mapping) is already logged
+adds nothing; a corrected mapping reads the same file again. A file that is not UTF-8 is read through a
+temporary UTF-8 copy (``ingest.encoding``), its lines one for one. Each file's
 ingest runs inside one DB transaction whose last statement writes its ingest_log row, so a crash or
 ``kill -9`` leaves either the whole file or none of it.
 """
@@ -15,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from moneytrail.ingest.encoding import detect_encoding, utf8_copy
 from moneytrail.ingest.layout import FileLayout, read_layout
 from moneytrail.ingest.result import IngestError, IngestResult
 from moneytrail.model.ids import stable_id
@@ -49,6 +52,7 @@ class FileIngest:
     source: SourceRecord
     preset: str | None
     layout: FileLayout | None = None  # where the file's records lie (see ingest.layout)
+    original: Path | None = None      # the file as given, when ``path`` is its UTF-8 copy
     ingest_no: int = 0                # the number its stored rows carry (store.ingests)
     rows_read: int = 0
     rows_stored: int = 0
@@ -57,7 +61,7 @@ class FileIngest:
 
     @property
     def origin(self) -> str:
-        return str(self.path)
+        return str(self.original or self.path)
 
     def quarantine_rows(self, rows: list[tuple[int | None, str | None, str]]) -> None:
         """Quarantine a few rows found in Python: (line, raw text, reason)."""
@@ -67,10 +71,12 @@ class FileIngest:
                 [self.ingest_id, self.origin, line, raw, reason])
 
 
-def logged_result(case: Case, path: Path, kind: str, content_hash: str) -> IngestResult | None:
+def logged_result(case: Case, path: Path, kind: str, content_hash: str,
+                  mapping_hash: str | None = None) -> IngestResult | None:
     row = case.engine.rows(
         "SELECT ingest_id, rows_read, rows_stored, rows_quarantined FROM ingest_log "
-        "WHERE file_hash = ? AND kind = ? ORDER BY started_at LIMIT 1", [content_hash, kind])
+        "WHERE file_hash = ? AND kind = ? AND coalesce(mapping_hash, '') = ? ORDER BY started_at LIMIT 1",
+        [content_hash, kind, mapping_hash or ""])
     if not row:
         return None
     ingest_id, read, stored, quarantined = row[0]
@@ -81,15 +87,18 @@ def logged_result(case: Case, path: Path, kind: str, content_hash: str) -> Inges
 @contextmanager
 def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None = None,
                 source: SourceRecord | None = None, source_kind: str | None = None,
-                result: list[IngestResult] | None = None) -> Iterator[FileIngest | None]:
-    """Yields a FileIngest to fill, or None when this file was already ingested (then ``result`` gets
-    the logged figures). On normal exit the ingest_log row is written and the transaction commits."""
+                result: list[IngestResult] | None = None, mapping_hash: str | None = None,
+                encoding: str | None = None) -> Iterator[FileIngest | None]:
+    """Yields a FileIngest to fill, or None when this file was already ingested with this mapping (then
+    ``result`` gets the logged figures). On normal exit the ingest_log row is written and the transaction
+    commits. ``encoding``: None reads the file as it is; ``auto`` or a codec name reads a text file
+    through a UTF-8 copy when it is not UTF-8 (``details['encoding']`` says which was used and why)."""
     p = Path(path)
     if not p.is_file():
         raise IngestError(f"{p}: no such file")
     out = result if result is not None else []
     content_hash, layout = read_layout(p)
-    previous = logged_result(case, p, kind, content_hash)
+    previous = logged_result(case, p, kind, content_hash, mapping_hash)
     if previous is not None:
         out.append(previous)
         yield None
@@ -97,20 +106,34 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
     started = datetime.now(UTC).replace(tzinfo=None)
     clock = time.perf_counter()
     src = source or default_source(p, kind, content_hash, source_kind)
-    state = FileIngest(case=case, path=p, kind=kind, ingest_id=stable_id(kind, content_hash, preset, length=24),
+    state = FileIngest(case=case, path=p, kind=kind,
+                       ingest_id=stable_id(kind, content_hash, preset, *([mapping_hash] if mapping_hash else []),
+                                           length=24),
                        file_hash=content_hash, source=src, preset=preset, layout=layout)
-    with case.engine.bulk_load(), case.engine.transaction():
-        upsert_source(case, src)
-        state.ingest_no = next_ingest_no(case)
-        yield state
-        if state.rows_read != state.rows_stored + state.rows_quarantined:
-            raise IngestError(f"{p}: internal error, {state.rows_read} rows read but {state.rows_stored} stored "
-                              f"and {state.rows_quarantined} quarantined")
-        seconds = time.perf_counter() - clock
-        log_ingest(case, IngestRecord(
-            ingest_id=state.ingest_id, ingest_no=state.ingest_no, kind=kind, file=str(p), file_hash=content_hash,
-            source_id=src.source_id, preset=preset, rows_read=state.rows_read, rows_stored=state.rows_stored,
-            rows_quarantined=state.rows_quarantined, started_at=started, seconds=seconds, details=state.details))
+    copy: Path | None = None
+    if encoding is not None:
+        enc = detect_encoding(p, encoding)
+        state.details["encoding"] = {"name": enc.name, "detected": enc.detected, "why": enc.why}
+        if enc.name not in ("utf-8", "utf-8-sig"):
+            copy = utf8_copy(p, enc)
+            state.path, state.original, state.layout = copy, p, read_layout(copy)[1]
+    try:
+        with case.engine.bulk_load(), case.engine.transaction():
+            upsert_source(case, src)
+            state.ingest_no = next_ingest_no(case)
+            yield state
+            if state.rows_read != state.rows_stored + state.rows_quarantined:
+                raise IngestError(f"{p}: internal error, {state.rows_read} rows read but {state.rows_stored} "
+                                  f"stored and {state.rows_quarantined} quarantined")
+            seconds = time.perf_counter() - clock
+            log_ingest(case, IngestRecord(
+                ingest_id=state.ingest_id, ingest_no=state.ingest_no, kind=kind, file=str(p),
+                file_hash=content_hash, source_id=src.source_id, preset=preset, rows_read=state.rows_read,
+                rows_stored=state.rows_stored, rows_quarantined=state.rows_quarantined, started_at=started,
+                seconds=seconds, details=state.details, mapping_hash=mapping_hash))
+    finally:
+        if copy is not None:
+            copy.unlink(missing_ok=True)
     out.append(IngestResult(file=str(p), ingest_id=state.ingest_id, kind=kind, rows_read=state.rows_read,
                             rows_stored=state.rows_stored, rows_quarantined=state.rows_quarantined,
                             seconds=time.perf_counter() - clock, details=state.details))

@@ -15,13 +15,16 @@ def text_sql(column: str) -> str:
     return f"nullif(raw.{column}, '')"
 
 
-def timestamp_sql(expr: str, formats: Sequence[str], step_base_date: str | None = None) -> str:
-    """Parse with the first matching format; with ``step_base_date``, integer steps are days after it."""
+def timestamp_sql(expr: str, formats: Sequence[str], step_base_date: str | None = None,
+                  step_unit: str = "days") -> str:
+    """Parse with the first matching format; with ``step_base_date``, integer steps are ``step_unit``
+    (seconds, minutes, hours, days) after it."""
     if step_base_date is not None:
         step = f"TRY_CAST({expr} AS INTEGER)"
-        return (f"CASE WHEN {step} >= 0 THEN CAST({literal(step_base_date)} AS TIMESTAMP) + to_days({step}) "
+        after = f"CAST({literal(step_base_date)} AS TIMESTAMP) + to_{step_unit}({step})"
+        return (f"CASE WHEN {step} >= 0 THEN {after} "
                 f"ELSE coalesce({', '.join(f'try_strptime({expr}, {literal(f)})' for f in formats)}) END"
-                if formats else f"CAST({literal(step_base_date)} AS TIMESTAMP) + to_days({step})")
+                if formats else f"CASE WHEN {step} >= 0 THEN {after} END")
     return f"coalesce({', '.join(f'try_strptime({expr}, {literal(f)})' for f in formats)})"
 
 

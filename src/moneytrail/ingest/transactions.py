@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from moneytrail.ingest.csvfile import (
     Staged,
@@ -18,6 +19,7 @@ from moneytrail.ingest.csvfile import (
     drop_rejects,
     piece_scan,
     quarantine_rejects,
+    read_header,
     reading,
     settle_staged,
     shift_lines,
@@ -26,11 +28,12 @@ from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import PRESETS, Mapping
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
 from moneytrail.ingest.sqltext import label_sql, literal, text_sql, timestamp_sql
+from moneytrail.ingest.statement_sql import Sides, amount_sql, local_time_sql, mapped_sql, statement_sides_sql
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
 
 _TXN_COLUMNS = ("txn_id", "ts", "from_account", "to_account", "amount", "currency", "amount_paid", "currency_paid",
-                "amount_rc", "channel", "source_id", "origin_line", "label", "label_typology", "ingest_no")
+                "amount_rc", "channel", "source_id", "origin_line", "label", "label_typology", "ingest_no", "memo")
 
 
 def currency_sql(expr: str, names: dict[str, str]) -> str:
@@ -49,21 +52,30 @@ def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> 
         return text_sql(cols[m.columns[f]]) if f in m.columns and m.columns[f] in cols else "CAST(NULL AS VARCHAR)"
 
     bank_default = literal(m.default_bank) if m.default_bank is not None else "''"
-    from_bank = f"coalesce({col('from_bank')}, {bank_default})"
-    to_bank = f"coalesce({col('to_bank')}, {bank_default})"
-    ts = timestamp_sql(col("timestamp"), m.timestamp_formats, m.step_base_date)
+    ts = local_time_sql(timestamp_sql(col("timestamp"), m.timestamp_formats, m.step_base_date, m.step_unit), m)
     default_cur = literal(m.default_currency or reporting_currency)
     currency = currency_sql(col("currency"), m.currency_names) if "currency" in m.columns else default_cur
     currency_paid = currency_sql(col("currency_paid"), m.currency_names) if "currency_paid" in m.columns else "NULL"
     txn_id = "CAST(NULL AS VARCHAR)" if m.positional_ids else col("txn_id")
+    amount = amount_sql(col("amount"), m)
+    if m.statement:
+        present = {f: col(f) for f in m.columns if m.columns[f] in cols}
+        sides = statement_sides_sql(m, present, amount, {c: text_sql(cols[c]) for c in m.kind_columns if c in cols})
+    else:
+        from_bank = f"coalesce({col('from_bank')}, {bank_default})"
+        to_bank = f"coalesce({col('to_bank')}, {bank_default})"
+        sides = Sides(from_account=f"{from_bank} || ':' || {col('from_account')}", from_raw=col("from_account"),
+                      to_account=f"{to_bank} || ':' || {col('to_account')}", to_raw=col("to_account"),
+                      amount=amount, problem="CAST(NULL AS VARCHAR)")
+    channel = mapped_sql(col("channel"), m.channel_names)
     return (f"raw._k, {txn_id} AS txn_id, {ts} AS ts, {col('timestamp')} AS ts_text, "
-            f"{from_bank} || ':' || {col('from_account')} AS from_account, {col('from_account')} AS from_acct_raw, "
-            f"{to_bank} || ':' || {col('to_account')} AS to_account, {col('to_account')} AS to_acct_raw, "
-            f"TRY_CAST({col('amount')} AS DOUBLE) AS amount, {col('amount')} AS amount_text, "
+            f"{sides.from_account} AS from_account, {sides.from_raw} AS from_acct_raw, "
+            f"{sides.to_account} AS to_account, {sides.to_raw} AS to_acct_raw, "
+            f"{sides.amount} AS amount, {col('amount')} AS amount_text, {sides.problem} AS side_problem, "
             f"{currency} AS currency, {col('currency')} AS currency_text, "
-            f"TRY_CAST({col('amount_paid')} AS DOUBLE) AS amount_paid, {currency_paid} AS currency_paid, "
-            f"{col('channel')} AS channel, {col('source_ref')} AS source_ref, {label_sql(col('label'))} AS label, "
-            f"{col('label_typology')} AS label_typology")
+            f"{amount_sql(col('amount_paid'), m)} AS amount_paid, {currency_paid} AS currency_paid, "
+            f"{channel} AS channel, {col('source_ref')} AS source_ref, {label_sql(col('label'))} AS label, "
+            f"{col('label_typology')} AS label_typology, {col('memo')} AS memo")
 
 
 def reason_sql(*, has_rates: bool, reporting_currency: str, has_txn_id: bool) -> str:
@@ -75,6 +87,7 @@ def reason_sql(*, has_rates: bool, reporting_currency: str, has_txn_id: bool) ->
         ("isnan(p.amount)", "'amount is NaN'"),
         ("isinf(p.amount)", "'amount is infinite'"),
         ("p.amount < 0", "'negative amount ' || p.amount_text"),
+        ("p.side_problem IS NOT NULL", "p.side_problem"),
         ("p.from_acct_raw IS NULL", "'missing from_account'"),
         ("p.to_acct_raw IS NULL", "'missing to_account'"),
         ("p.currency IS NULL", "'unknown currency ' || coalesce('''' || p.currency_text || '''', '(empty)')"),
@@ -105,7 +118,7 @@ def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw_from: str, *, r
     return (
         f"SELECT p._k, p.txn_id, p.ts, p.from_account, p.to_account, p.amount, p.currency, p.amount_paid, "
         f"p.currency_paid, CASE WHEN p.currency = {rc} THEN p.amount ELSE p.amount * {rate} END AS amount_rc, "
-        f"p.channel, p.source_ref, p.label, p.label_typology, {reason} AS _reason{raw} "
+        f"p.channel, p.source_ref, p.label, p.label_typology, p.memo, {reason} AS _reason{raw} "
         f"FROM (SELECT {parsed_sql(m, cols, reporting_currency=reporting_currency)}{passthrough} FROM {raw_from}) p "
         f"{rates}")
 
@@ -121,7 +134,7 @@ def insert_good_rows_sql(fi: FileIngest, rows: str, line: str) -> str:
     return (f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
             f"{positional_id_sql(fi, line)}), ts, from_account, to_account, amount, currency, amount_paid, "
             f"currency_paid, amount_rc, channel, coalesce(source_ref, {literal(fi.source.source_id)}), {line}, "
-            f"label, label_typology, CAST({int(fi.ingest_no)} AS INTEGER) FROM {rows} s WHERE _reason IS NULL")
+            f"label, label_typology, CAST({int(fi.ingest_no)} AS INTEGER), memo FROM {rows} s WHERE _reason IS NULL")
 
 
 def note_unconverted(fi: FileIngest, unconverted: int) -> None:
@@ -184,53 +197,83 @@ def has_rates(case: Case) -> bool:
 
 
 def ingest_transaction_file(case: Case, path: Path, m: Mapping, *, source: SourceRecord | None,
-                            preset: str, progress: Progress | None = None) -> IngestResult:
+                            preset: str, progress: Progress | None = None, mapping_hash: str | None = None,
+                            dry_run: bool = False) -> IngestResult:
+    """``dry_run``: read, parse and check everything inside the ingest's transaction, describe it
+    (``details['dry_run']``, see ``ingest.dryrun``) and roll back: nothing is stored."""
     results: list[IngestResult] = []
     rc = case.reporting_currency
     rates = has_rates(case)
-    with file_ingest(case, path, "transactions", preset=preset, source=source, result=results) as fi:
-        if fi is not None:
-            if progress:
-                progress("reading", 0, 3)
-
-            def build(cols: dict[str, str], raw: str, join_rates: bool = True, with_raw: bool = True) -> str:
-                return transactions_stage_sql(m, cols, raw, reporting_currency=rc, has_rates=rates,
-                                              delimiter=m.delimiter, join_rates=join_rates, with_raw=with_raw)
-
-            if path.suffix.lower() == ".parquet":
-                from moneytrail.ingest.parquetfile import stage_parquet
-                staged = stage_parquet(fi, required=m.required_columns, build=build)
-                if progress:
-                    progress("storing", 1, 3)
-                store_staged_transactions(fi, staged)
-            else:
-                if progress:
-                    progress("storing", 1, 3)
-                store_csv_transactions(fi, m, build, rates=rates)
-            fi.details["mapping"] = m.name
-            from moneytrail.ingest.patterns import relink_pattern_transactions  # patterns imports this module
-            relinked = relink_pattern_transactions(fi)
-            if relinked:
-                fi.details["replaced_pattern_transactions"] = relinked
-            if progress:
-                progress("committing", 2, 3)
+    report: dict[str, Any] = {}
+    seen: list[FileIngest] = []
+    try:
+        with file_ingest(case, path, "transactions", preset=preset, source=source, result=results,
+                         mapping_hash=mapping_hash,
+                         encoding=None if Path(path).suffix.lower() == ".parquet" else m.encoding or "auto") as fi:
+            if fi is not None:
+                seen.append(fi)
+                _store_file(fi, m, rc=rc, rates=rates, progress=progress)
+                if dry_run:
+                    from moneytrail.ingest.dryrun import describe_ingest
+                    report = describe_ingest(fi, m)
+                    raise _RolledBack
+    except _RolledBack:
+        fi = seen[0]
+        return IngestResult(file=str(path), ingest_id=fi.ingest_id, kind="transactions", rows_read=fi.rows_read,
+                            rows_stored=fi.rows_stored, rows_quarantined=fi.rows_quarantined, seconds=0.0,
+                            details=fi.details | {"dry_run": report})
     return results[0]
+
+
+class _RolledBack(Exception):
+    """Raised inside a dry run's transaction so that it rolls back."""
+
+
+def _store_file(fi: FileIngest, m: Mapping, *, rc: str, rates: bool, progress: Progress | None) -> None:
+    if progress:
+        progress("reading", 0, 3)
+    parquet = fi.path.suffix.lower() == ".parquet"
+    if not parquet:
+        m = m.resolved(read_header(fi.path, m.delimiter, []))
+
+    def build(cols: dict[str, str], raw: str, join_rates: bool = True, with_raw: bool = True) -> str:
+        return transactions_stage_sql(m, cols, raw, reporting_currency=rc, has_rates=rates,
+                                      delimiter=m.delimiter, join_rates=join_rates, with_raw=with_raw)
+
+    if parquet:
+        from moneytrail.ingest.parquetfile import stage_parquet
+        staged = stage_parquet(fi, required=m.required_columns, build=build)
+        if progress:
+            progress("storing", 1, 3)
+        store_staged_transactions(fi, staged)
+    else:
+        if progress:
+            progress("storing", 1, 3)
+        store_csv_transactions(fi, m, build, rates=rates)
+    fi.details["mapping"] = m.name
+    from moneytrail.ingest.patterns import relink_pattern_transactions  # patterns imports this module
+    relinked = relink_pattern_transactions(fi)
+    if relinked:
+        fi.details["replaced_pattern_transactions"] = relinked
+    if progress:
+        progress("committing", 2, 3)
 
 
 def ingest_transactions(case: Case, path: Path | str, *, preset: str = "native",
                         mapping: Mapping | Path | str | None = None, source: SourceRecord | None = None,
-                        progress: Progress | None = None) -> IngestResult:
-    """Ingest one transactions file. ``preset``: native | amlworld | amlsim | ftm; ``mapping`` (a Mapping or
-    a TOML/YAML file) overrides the preset's columns."""
+                        progress: Progress | None = None, dry_run: bool = False) -> IngestResult:
+    """Ingest one transactions file. ``preset``: native | amlworld | amlsim | ftm | bank-statement | paysim |
+    berka; ``mapping`` (a Mapping or a TOML/YAML file, docs/mapping.md) overrides the preset. A file is
+    ingested once per mapping: a corrected mapping reads it again. ``dry_run`` stores nothing."""
     p = Path(path)
     if preset == "ftm":
         from moneytrail.ingest.entities import ingest_entities
         return ingest_entities(case, p, source=source, source_kind="bank_record", progress=progress)
-    if preset == "amlsim":
+    if preset == "amlsim" and mapping is None:
         from moneytrail.ingest.amlsim import ingest_amlsim
         return ingest_amlsim(case, p, source=source, progress=progress)
     if preset not in PRESETS:
-        raise IngestError(f"unknown preset {preset!r}; known: native, amlworld, amlsim, ftm")
+        raise IngestError(f"unknown preset {preset!r}; known: {', '.join(sorted(PRESETS))}, ftm")
     if mapping is None:
         m = PRESETS[preset]
     elif isinstance(mapping, Mapping):
@@ -239,5 +282,8 @@ def ingest_transactions(case: Case, path: Path | str, *, preset: str = "native",
         from moneytrail.ingest.mapping import load_mapping
         m = load_mapping(mapping)
     m.check()
+    # A preset read as it is keeps the identity ingests always had; any other mapping is part of the key.
+    custom = mapping is not None and m != PRESETS.get(m.name)
     return ingest_transaction_file(case, p, m, source=source, preset=preset if mapping is None else m.name,
-                                   progress=progress)
+                                   progress=progress, mapping_hash=m.fingerprint() if custom else None,
+                                   dry_run=dry_run)

@@ -1,0 +1,95 @@
+"""SQL for the parts of a mapping beyond "this column is that field": amounts with decimal commas and
+thousands separators, local times, and the two sides of a single-account statement.
+
+A statement row names one own account (given once in the mapping, or a column), the other side (a
+counterparty column) and a direction (a debit/credit column, else the amount's sign). A row without a
+counterparty is a cash, fee or interest leg: its other side is the named counterpart node
+``<own account key>#<kind>`` (kind from the mapping's counterpart values, else ``other``), so such
+legs are stored, never quarantined for lacking a counterparty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from moneytrail.ingest.mapping import Mapping
+from moneytrail.ingest.sqltext import literal
+
+
+def amount_sql(expr: str, m: Mapping) -> str:
+    """The amount as DOUBLE (NULL when it does not parse). The plain case stays a bare cast: it is the
+    hot path of every native ingest."""
+    if m.decimal == "." and not m.thousands:
+        return f"TRY_CAST({expr} AS DOUBLE)"
+    text = f"trim({expr})"
+    if m.thousands:
+        text = f"replace({text}, {literal(m.thousands)}, '')"
+    if m.decimal != ".":
+        text = f"replace({text}, {literal(m.decimal)}, '.')"
+    return f"TRY_CAST({text} AS DOUBLE)"
+
+
+def local_time_sql(ts: str, m: Mapping) -> str:
+    """Timestamps read as local time in the mapping's zone, stored as UTC."""
+    if not m.timezone:
+        return ts
+    return f"timezone('UTC', timezone({literal(m.timezone)}, {ts}))"
+
+
+def mapped_sql(expr: str, names: dict[str, str]) -> str:
+    """``expr`` through a value map (unmapped values stay as they are)."""
+    if not names:
+        return expr
+    lookup = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in names.items())
+    return f"coalesce(MAP {{{lookup}}}[{expr}], {expr})"
+
+
+def kind_sql(m: Mapping, column_expr: dict[str, str]) -> str:
+    """The counterpart kind a row's kind columns name (first match), else 'other'."""
+    if not m.kind_values:
+        return "'other'"
+    lookup = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in m.kind_values.items())
+    parts = [f"MAP {{{lookup}}}[trim({column_expr[c]})]" for c in m.kind_columns if c in column_expr]
+    parts.append("'other'")
+    return f"coalesce({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Select-list pieces for the two accounts of a row, its amount and any problem with its sides."""
+
+    from_account: str
+    from_raw: str
+    to_account: str
+    to_raw: str
+    amount: str
+    problem: str  # text expression, NULL when the row's sides are fine
+
+
+def statement_sides_sql(m: Mapping, col: dict[str, str], amount: str, kind_exprs: dict[str, str]) -> Sides:
+    """Sides of a single-account statement row. ``col`` maps field -> text expression (absent when the
+    file has no such column); ``amount`` is the parsed (possibly signed) amount; ``kind_exprs`` maps the
+    file's column names to their text expressions, for the counterpart kind."""
+    null = "CAST(NULL AS VARCHAR)"
+    bank_default = literal(m.default_bank) if m.default_bank is not None else "''"
+    own_raw = literal(m.own_account) if m.own_account is not None else col.get("account", null)
+    own = f"coalesce({col.get('bank', null)}, {bank_default}) || ':' || {own_raw}"
+    other_raw = col.get("counterparty", null)
+    other_bank = f"coalesce({col.get('counterparty_bank', null)}, {bank_default})"
+    other = (f"CASE WHEN {other_raw} IS NOT NULL THEN {other_bank} || ':' || {other_raw} "
+             f"ELSE {own} || '#' || {kind_sql(m, kind_exprs)} END")
+    direction = col.get("direction")
+    if direction is not None:
+        debit = " ".join(f"WHEN {literal(v)} THEN true" for v in m.debit_values)
+        credit = " ".join(f"WHEN {literal(v)} THEN false" for v in m.credit_values)
+        outgoing = f"(CASE trim({direction}) {debit} {credit} END)"
+        problem = (f"CASE WHEN {own_raw} IS NULL THEN 'missing own account' WHEN {outgoing} IS NULL THEN "
+                   f"'unknown direction ' || coalesce('''' || {direction} || '''', '(empty)') || "
+                   f"{literal(' (debit: ' + ', '.join(m.debit_values) + '; credit: ' + ', '.join(m.credit_values) + ')')} "
+                   "END")
+    else:
+        outgoing = f"({amount} < 0)"
+        problem = f"CASE WHEN {own_raw} IS NULL THEN 'missing own account' END"
+    return Sides(from_account=f"CASE WHEN {outgoing} THEN {own} ELSE {other} END", from_raw=own_raw,
+                 to_account=f"CASE WHEN {outgoing} THEN {other} ELSE {own} END", to_raw="'-'",
+                 amount=f"abs({amount})", problem=problem)
