@@ -45,11 +45,17 @@ def mapped_sql(expr: str, names: dict[str, str]) -> str:
 
 
 def kind_sql(m: Mapping, column_expr: dict[str, str]) -> str:
-    """The counterpart kind a row's kind columns name (first match), else 'other'."""
+    """The counterpart kind a row's kind columns name, else 'other': the first column whose text starts
+    with one of the mapping's values (the longest value first, so "VYBER KARTOU" wins over "VYBER")."""
     if not m.kind_values:
         return "'other'"
-    lookup = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in m.kind_values.items())
-    parts = [f"MAP {{{lookup}}}[trim({column_expr[c]})]" for c in m.kind_columns if c in column_expr]
+    values = sorted(m.kind_values, key=lambda v: (-len(v), v))
+    parts = []
+    for c in m.kind_columns:
+        if c in column_expr:
+            text = f"trim({column_expr[c]})"
+            whens = " ".join(f"WHEN starts_with({text}, {literal(v)}) THEN {literal(m.kind_values[v])}" for v in values)
+            parts.append(f"CASE {whens} END")
     parts.append("'other'")
     return f"coalesce({', '.join(parts)})"
 
