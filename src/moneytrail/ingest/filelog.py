@@ -121,6 +121,7 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
         with case.engine.bulk_load(), case.engine.transaction():
             upsert_source(case, src)
             state.ingest_no = next_ingest_no(case)
+            state.details["ingest_no"] = state.ingest_no  # for `ingest undo` hints
             yield state
             if state.rows_read != state.rows_stored + state.rows_quarantined:
                 raise IngestError(f"{p}: internal error, {state.rows_read} rows read but {state.rows_stored} "

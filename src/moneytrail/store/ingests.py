@@ -29,9 +29,15 @@ class IngestRecord:
     mapping_hash: str | None = None  # the mapping that read the file (migration 9)
 
 
+RETRACTED_KEY = "max_retracted_ingest_no"
+
+
 def next_ingest_no(case: Case) -> int:
-    """The number for a new ingest; call inside the transaction that logs it (one writer per case file)."""
-    return int(case.engine.scalar("SELECT coalesce(max(ingest_no), 0) + 1 FROM ingest_log"))
+    """The number for a new ingest; call inside the transaction that logs it (one writer per case file).
+    Numbers of retracted ingests (``store.retract``) are not given out again."""
+    return int(case.engine.scalar(
+        "SELECT greatest(coalesce(max(ingest_no), 0), coalesce((SELECT max(CAST(value AS INTEGER)) FROM meta "
+        "WHERE key = ?), 0)) + 1 FROM ingest_log", [RETRACTED_KEY]))
 
 
 def log_ingest(case: Case, rec: IngestRecord) -> None:
