@@ -229,6 +229,8 @@ def _store_accounts(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None
               "holder, entity_id, iban, country, currency, ? FROM _ftm_accounts n WHERE NOT EXISTS "
               "(SELECT 1 FROM accounts a WHERE a.account_key = n.account_key)", [fi.source.source_id])
     e.unregister("_ftm_accounts")
+    from moneytrail.ingest.accounts import fill_iban_countries
+    fill_iban_countries(fi.case)
 
 
 def _store_payments(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None:
