@@ -52,7 +52,8 @@ def test_paysim_steps_are_hours_and_the_currency_must_be_stated(case: Case) -> N
     path = REAL / "paysim_log_slice.csv"
     with pytest.raises(IngestError, match="names no currency"):
         PRESETS["paysim"].check()
-    result = ingest_transactions(case, path, preset="paysim", mapping=replace(PRESETS["paysim"], default_currency="XAF"))
+    stated = replace(PRESETS["paysim"], default_currency="XAF")
+    result = ingest_transactions(case, path, preset="paysim", mapping=stated)
     assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (300, 300, 0)
     first = _rows(case, "SELECT CAST(ts AS VARCHAR), from_account, to_account, amount, currency, channel, label "
                         "FROM transactions WHERE origin_line = 2")[0]

@@ -26,7 +26,7 @@ def test_bare_iban_and_number_resolve_and_misses_suggest(case: Case, tmp_path: P
     ensure_index(case)
     assert resolve_accounts(case, ("DE89 3704 0044 0532 0130 00",), "--from") == [":DE89370400440532013000"]
     assert resolve_accounts(case, ("888",), "--to") == ["B3:888"]
-    with pytest.raises(TraceError, match="ambiguous.*B3:777, B4:777"):
+    with pytest.raises(TraceError, match=r"ambiguous.*B3:777, B4:777"):
         resolve_accounts(case, ("777",), "--from")
     with pytest.raises(TraceError, match="nearest keys: :DE89370400440532013000"):
         resolve_accounts(case, ("DE89370400440532013001",), "--from")

@@ -19,7 +19,9 @@ FORMATS = ("ftm", "ftm-statements", "gexf", "graphml", "csv")
 def register(app: typer.Typer) -> None:
     @app.command("export")
     def export(case: Path = typer.Argument(..., help="Case folder or .duckdb file."),
-               fmt: str = typer.Option(..., "--format", "-f", help="ftm (JSONL for Aleph), ftm-statements (followthemoney statement JSON lines), gexf, graphml, csv."),
+               fmt: str = typer.Option(..., "--format", "-f",
+                                       help="ftm (JSONL for Aleph), ftm-statements (followthemoney statement "
+                                            "JSON lines), gexf, graphml, csv."),
                out: Path = typer.Option(..., "-o", "--out", help="Output file (a folder for csv)."),
                json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
         """Export the case: FtM entities, a Gephi graph, or CSV files for spreadsheets."""

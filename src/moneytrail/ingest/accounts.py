@@ -78,7 +78,8 @@ def fill_iban_countries(case: Case) -> int:
     found = [(k, c) for k, c in found if c]
     if not found:
         return 0
-    e.register_arrow("_iban_country", pa.table({"account_key": [k for k, _ in found], "country": [c for _, c in found]}))
+    e.register_arrow("_iban_country", pa.table({"account_key": [k for k, _ in found],
+                                                "country": [c for _, c in found]}))
     e.execute("UPDATE accounts SET country = c.country FROM _iban_country c WHERE c.account_key = accounts.account_key")
     e.unregister("_iban_country")
     return len(found)

@@ -62,4 +62,4 @@ BERKA = Mapping(
                    "PREVOD NA UCET": "transfer"},
 )
 
-BANK_PRESETS = {m.name: m for m in (BANK_STATEMENT, PAYSIM, BERKA)}
+BANK_PRESETS: dict[str, Mapping] = {m.name: m for m in (BANK_STATEMENT, PAYSIM, BERKA)}

@@ -72,7 +72,8 @@ def detect_encoding(path: Path, named: str | None = None) -> Encoding:
     try:
         # A multi-byte character cut at the sample's end is fine: decode incrementally, not finally.
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < SAMPLE_BYTES)
-        return Encoding("utf-8", detected=True, why="valid UTF-8" + ("" if sample.isascii() else " with non-ASCII text"))
+        why = "valid UTF-8" + ("" if sample.isascii() else " with non-ASCII text")
+        return Encoding("utf-8", detected=True, why=why)
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     high = {b for b in sample if 0x80 <= b <= 0x9F}

@@ -64,7 +64,7 @@ def invalid_values(data: dict[str, Any]) -> list[tuple[str, str, str]]:
             if prop is None:
                 out.append((name, str(value), f"unknown property {name!r} for schema {schema.name}"))
             elif not isinstance(value, str):
-                out.append((name, json.dumps(value), f"value is not text"))
+                out.append((name, json.dumps(value), "value is not text"))
             elif prop.type.clean(value, proxy=None) is None:
                 out.append((name, value, f"not a valid {prop.type.name}"))
     return out

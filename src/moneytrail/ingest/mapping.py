@@ -278,6 +278,6 @@ def mapping_from_flags(columns: list[str], *, delimiter: str | None = None, base
 
 
 # Presets for real formats (bank statements, PaySim, Berka, FtM Payments) live beside this module.
-from moneytrail.ingest.bank_presets import BANK_PRESETS  # noqa: E402  (they build on Mapping above)
+from moneytrail.ingest import bank_presets  # noqa: E402  (they build on Mapping above)
 
-PRESETS.update(BANK_PRESETS)
+PRESETS.update(bank_presets.BANK_PRESETS)

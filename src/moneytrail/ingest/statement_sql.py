@@ -89,10 +89,9 @@ def statement_sides_sql(m: Mapping, col: dict[str, str], amount: str, kind_exprs
         debit = " ".join(f"WHEN {literal(v)} THEN true" for v in m.debit_values)
         credit = " ".join(f"WHEN {literal(v)} THEN false" for v in m.credit_values)
         outgoing = f"(CASE trim({direction}) {debit} {credit} END)"
+        known = literal(f" (debit: {', '.join(m.debit_values)}; credit: {', '.join(m.credit_values)})")
         problem = (f"CASE WHEN {own_raw} IS NULL THEN 'missing own account' WHEN {outgoing} IS NULL THEN "
-                   f"'unknown direction ' || coalesce('''' || {direction} || '''', '(empty)') || "
-                   f"{literal(' (debit: ' + ', '.join(m.debit_values) + '; credit: ' + ', '.join(m.credit_values) + ')')} "
-                   "END")
+                   f"'unknown direction ' || coalesce('''' || {direction} || '''', '(empty)') || {known} END")
     else:
         outgoing = f"({amount} < 0)"
         problem = f"CASE WHEN {own_raw} IS NULL THEN 'missing own account' END"

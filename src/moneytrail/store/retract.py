@@ -66,7 +66,7 @@ def retract_ingest(case: Case, ingest_no: int) -> Retracted:
     if kind not in _RETRACTABLE:
         raise RetractError(f"ingest {ingest_no} ({kind}, {file}) cannot be retracted: {kind} rows are not "
                            "tied to one ingest")
-    deletes = [
+    deletes: list[tuple[str, str, list[object]]] = [
         ("transactions", "ingest_no = ?", [ingest_no]),
         ("events", "ingest_id = ?", [ingest_id]),
         ("quarantine", "ingest_id = ?", [ingest_id]),

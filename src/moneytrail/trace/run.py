@@ -12,12 +12,12 @@ import pyarrow.compute as pc
 
 from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.model.iban import compact_iban, iban_country
 from moneytrail.store.case import Case
 from moneytrail.store.entities import account_holders_sql, entity_names_sql
 from moneytrail.store.findings import write_findings
 from moneytrail.trace import flows as fl
 from moneytrail.trace.frontier import SubGraph, extract
-from moneytrail.model.iban import compact_iban, iban_country
 from moneytrail.trace.index import ensure_index
 from moneytrail.trace.ledger import LedgerInput, allocate
 from moneytrail.trace.params import TraceError, TraceParams
