@@ -144,3 +144,19 @@ def test_mapping_errors_name_the_problem(tmp_path: Path) -> None:
     bad.write_text(MAPPING.replace('[statement]\naccount = "' + OWN + '"', ""), encoding="utf-8")
     with pytest.raises(IngestError, match="single-account statement"):
         load_mapping(bad)
+
+
+def test_other_quote_character_and_signed_amounts(case: Case, tmp_path: Path) -> None:
+    data = tmp_path / "export.csv"
+    data.write_text("Date|Amount|Counterparty|Memo\n"
+                    "2021-03-04|-12.50|GB82WEST12345698765432|'rent | March'\n"
+                    "2021-03-05|100.00||'salary, bonus'\n", encoding="utf-8")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('delimiter = "|"\nquote = "\'"\npositional_ids = true\n[statement]\naccount = "ME"\n'
+                       '[columns]\ntimestamp = "date"\namount = "amount"\ncounterparty = "counterparty"\n'
+                       'memo = "memo"\n', encoding="utf-8")
+    result = ingest_transactions(case, data, mapping=mapping)
+    assert (result.rows_stored, result.rows_quarantined) == (2, 0)
+    rows = case.engine.rows("SELECT from_account, to_account, amount, memo FROM transactions ORDER BY origin_line")
+    assert [tuple(r) for r in rows] == [(":ME", ":GB82WEST12345698765432", 12.5, "rent | March"),
+                                         (":ME#other", ":ME", 100.0, "salary, bonus")]

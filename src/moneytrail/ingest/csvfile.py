@@ -59,7 +59,7 @@ def dedupe_names(names: list[str]) -> list[str]:
     return out
 
 
-def read_header(path: Path, delimiter: str, required: list[str]) -> list[str]:
+def read_header(path: Path, delimiter: str, required: list[str], quote: str = '"') -> list[str]:
     """The header's column names (deduplicated); errors name the file, line 1 and the reason."""
     raw = _first_line(path)
     try:
@@ -69,7 +69,8 @@ def read_header(path: Path, delimiter: str, required: list[str]) -> list[str]:
                           "re-encode the file as UTF-8") from exc
     if not text.strip():
         raise IngestError(f"{path}: line 1: empty header; expected columns {', '.join(required)}")
-    names = dedupe_names([c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=delimiter))])
+    names = dedupe_names([c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=delimiter,
+                                                            quotechar=quote))])
     missing = [c for c in required if c not in names]
     if missing:
         for other in _OTHER_DELIMITERS:
@@ -136,18 +137,19 @@ class PieceScan:
         return f"({' UNION ALL '.join(parts)}) raw"
 
 
-def piece_scan(fi: FileIngest, *, delimiter: str, required: list[str], tag: str) -> PieceScan:
+def piece_scan(fi: FileIngest, *, delimiter: str, required: list[str], tag: str, quote: str = '"') -> PieceScan:
     engine = fi.case.engine
-    names = read_header(fi.path, delimiter, required)
+    names = read_header(fi.path, delimiter, required, quote)
     positional = [f"c{i}" for i in range(len(names))]
-    ranges = fi.layout.pieces() if fi.layout is not None else []
+    # The layout check knows only '"' as a quote: with another, one piece (lines as the reader counts them).
+    ranges = fi.layout.pieces() if fi.layout is not None and quote == '"' else []
     prefix = f"_rej{tag}_{fi.ingest_id[:12]}"
     if len(ranges) <= 1:
         if fi.layout is not None and fi.layout.why_not:
             fi.details["read_as_one_piece"] = fi.layout.why_not
         engine.execute(f"DROP TABLE IF EXISTS {prefix}_0")
         scan = engine.csv_scan_sql(fi.path, delimiter=delimiter, header=True, columns=positional,
-                                   rejects_table=f"{prefix}_0")
+                                   rejects_table=f"{prefix}_0", quote=quote)
         pieces = [Piece(scan, f"{prefix}_0", base=1, reject_offset=0)]
     else:
         pieces = []

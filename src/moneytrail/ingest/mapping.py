@@ -120,6 +120,9 @@ class Mapping:
         if self.currency_required and "currency" not in self.columns and not self.default_currency:
             raise IngestError(f"mapping {self.name}: the file names no currency; state it (default_currency = "
                               "\"XXX\" in the mapping, or --currency XXX)")
+        if len(self.quote) != 1 or len(self.delimiter) != 1 or self.quote == self.delimiter:
+            raise IngestError(f"mapping {self.name}: delimiter {self.delimiter!r} and quote {self.quote!r} must be "
+                              "single, different characters")
         if self.decimal == self.thousands:
             raise IngestError(f"mapping {self.name}: decimal and thousands separators are both {self.decimal!r}")
 

@@ -167,14 +167,14 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     rows. Rejected records move the lines (and positional ids) of the rows after them: one UPDATE."""
     e = fi.case.engine
     table = "_txn_csv"
-    ps = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="")
+    ps = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="", quote=m.quote)
     parse = build(ps.columns, ps.raw, join_rates=rates, with_raw=False)
     with reading(fi), e.joins_as_written():
         good = e.insert(insert_good_rows_sql(fi, f"({parse})", "_k + 1"))
     rejected, shifts = collect_rejects(fi, ps, table)
     bad = 0
     if good + rejected != _body_records(fi):
-        again = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="2")
+        again = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="2", quote=m.quote)
         with reading(fi), e.joins_as_written():
             bad = e.insert("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, "
                            f"_reason FROM ({build(again.columns, again.raw, join_rates=rates)}) s "
@@ -234,7 +234,7 @@ def _store_file(fi: FileIngest, m: Mapping, *, rc: str, rates: bool, progress: P
         progress("reading", 0, 3)
     parquet = fi.path.suffix.lower() == ".parquet"
     if not parquet:
-        m = m.resolved(read_header(fi.path, m.delimiter, []))
+        m = m.resolved(read_header(fi.path, m.delimiter, [], m.quote))
 
     def build(cols: dict[str, str], raw: str, join_rates: bool = True, with_raw: bool = True) -> str:
         return transactions_stage_sql(m, cols, raw, reporting_currency=rc, has_rates=rates,
