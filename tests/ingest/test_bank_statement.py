@@ -160,3 +160,27 @@ def test_other_quote_character_and_signed_amounts(case: Case, tmp_path: Path) ->
     rows = case.engine.rows("SELECT from_account, to_account, amount, memo FROM transactions ORDER BY origin_line")
     assert [tuple(r) for r in rows] == [(":ME", ":GB82WEST12345698765432", 12.5, "rent | March"),
                                          (":ME#other", ":ME", 100.0, "salary, bonus")]
+
+
+def test_cli_dry_run_shows_encoding_rows_reasons_and_a_hint(tmp_path: Path,
+                                                           export: tuple[Path, Path, dict[int, str]]) -> None:
+    from typer.testing import CliRunner
+
+    from moneytrail.cli.app import build_app
+
+    data, mapping, _ = export
+    naive = tmp_path / "naive.toml"
+    naive.write_text(MAPPING.replace('decimal = ","\nthousands = "."\n', ""), encoding="utf-8")
+    app, runner = build_app(), CliRunner()
+    case = tmp_path / "case"
+    assert runner.invoke(app, ["init", str(case)]).exit_code == 0
+    out = runner.invoke(app, ["ingest", "transactions", str(case), str(data), "--mapping", str(naive), "--dry-run"],
+                        terminal_width=200)
+    assert out.exit_code == 0, out.output
+    assert "nothing stored" in out.output and "encoding: cp1252" in out.output
+    assert "unparseable amount" in out.output and "hint: amounts look like decimal commas" in out.output
+    good = runner.invoke(app, ["ingest", "transactions", str(case), str(data), "--mapping", str(mapping), "--dry-run"],
+                         terminal_width=200)
+    assert "first parsed rows" in good.output and "352.01" in good.output and "Müller" in good.output
+    with Case.open(case) as c:
+        assert c.count("transactions") == 0 and c.count("ingest_log") == 0

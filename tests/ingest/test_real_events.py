@@ -39,3 +39,15 @@ def test_gtd_windows_bytes_lose_no_row(case: Case) -> None:
     # Line 227 carries cp1252 curly quotes (0x93/0x94) and is stored, on its own line.
     assert case.engine.rows("SELECT event_id FROM events WHERE origin_line = 227") == [("197004240004",)]
     assert case.engine.scalar("SELECT sub_event_type FROM events WHERE event_id = '197003240004'") is not None
+
+
+def test_event_mapping_file_names_columns_and_encoding(case: Case, tmp_path: Path) -> None:
+    data = tmp_path / "acled_renamed.csv"
+    text = (REAL / "acled_old_layout_hdx.csv").read_text(encoding="utf-8").replace("EVENT_ID_CNTY", "ID", 1)
+    data.write_bytes(text.replace("Beni Douala,", "Béni Douala,").encode("cp1252"))
+    mapping = tmp_path / "events.toml"
+    mapping.write_text('format = "acled"\nencoding = "cp1252"\n[columns]\nevent_id_cnty = ["Id"]\n', encoding="utf-8")
+    result = ingest_events(case, data, mapping=mapping)
+    assert (result.rows_stored, result.rows_quarantined) == (4, 0)
+    assert result.details["encoding"] == {"name": "cp1252", "detected": False, "why": "named in the mapping"}
+    assert case.engine.scalar("SELECT location FROM events WHERE event_id = '1416RTA'") == "Béni Douala"

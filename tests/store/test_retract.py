@@ -121,3 +121,16 @@ def test_kill_during_undo_leaves_the_case_consistent(tmp_path: Path) -> None:
         assert counts(case) == before  # nothing of the half-done undo survived
         done = retract_ingest(case, 2)  # and the undo then completes
         assert done.rows["transactions"] == 5000 and case.count("transactions") == 50
+
+
+def test_cli_findings_say_when_they_are_stale(tmp_path: Path) -> None:
+    app, runner = build_app(), CliRunner()
+    case_dir = tmp_path / "case"
+    with Case.create(case_dir) as case:
+        done = ingest_transactions(case, write_native(tmp_path / "a.csv", 5, "a"))
+        write_findings(case, [Finding(kind="typology", typology="fan-in", title="t", explanation="three payments in",
+                                      score=1.0, refs=[FindingRef("transaction", "a1", "member")], params={}, query="q",
+                                      input_hash=case.input_hash())])
+        retract_ingest(case, int(done.details["ingest_no"]))
+    out = runner.invoke(app, ["findings", str(case_dir)])
+    assert out.exit_code == 0 and "STALE" in out.output and "ingest undo" in out.output

@@ -41,5 +41,6 @@ def register(app: typer.Typer) -> None:
             return
         print_table(f"{len(rows)} finding(s)", ["#", "score", "kind", "typology", "grade", "explanation", "cites"],
                     [[i, f"{r['score']:.3f}", r["kind"], r["typology"],
-                      f"{r['reliability'] or ''}{r['credibility'] or ''}", r["explanation"], _cites(r["refs"])]
+                      f"{r['reliability'] or ''}{r['credibility'] or ''}",
+                      (f"STALE ({r['stale']}): " if r.get("stale") else "") + str(r["explanation"]), _cites(r["refs"])]
                      for i, r in enumerate(rows, start=1)])
