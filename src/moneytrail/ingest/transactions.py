@@ -46,6 +46,12 @@ def currency_sql(expr: str, names: dict[str, str]) -> str:
     return f"coalesce(MAP {{{lookup}}}[{expr}], {fallback})"
 
 
+def statement_sides(m: Mapping, cols: dict[str, str]) -> Sides:
+    present = {f: text_sql(cols[m.columns[f]]) for f in m.columns if m.columns[f] in cols}
+    amount = amount_sql(present.get("amount", "CAST(NULL AS VARCHAR)"), m)
+    return statement_sides_sql(m, present, amount, {c: text_sql(cols[c]) for c in m.kind_columns if c in cols})
+
+
 def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> str:
     """Select list parsing the raw text columns into typed fields plus the row's own problems."""
     def col(f: str) -> str:
@@ -59,8 +65,7 @@ def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> 
     txn_id = "CAST(NULL AS VARCHAR)" if m.positional_ids else col("txn_id")
     amount = amount_sql(col("amount"), m)
     if m.statement:
-        present = {f: col(f) for f in m.columns if m.columns[f] in cols}
-        sides = statement_sides_sql(m, present, amount, {c: text_sql(cols[c]) for c in m.kind_columns if c in cols})
+        sides = statement_sides(m, cols)
     else:
         from_bank = f"coalesce({col('from_bank')}, {bank_default})"
         to_bank = f"coalesce({col('to_bank')}, {bank_default})"
@@ -115,11 +120,13 @@ def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw_from: str, *, r
     raw = (f", CASE WHEN {reason} IS NOT NULL THEN concat_ws({literal(delimiter)}, {raw_cols}) END AS _raw"
            if with_raw else "")
     passthrough = "".join(f", raw.{c}" for c in cols.values()) if with_raw else ""
+    # A statement's direction and account keys are computed once per row, a layer below the parse.
+    source = f"(SELECT raw.*, {statement_sides(m, cols).pre} FROM {raw_from}) raw" if m.statement else raw_from
     return (
         f"SELECT p._k, p.txn_id, p.ts, p.from_account, p.to_account, p.amount, p.currency, p.amount_paid, "
         f"p.currency_paid, CASE WHEN p.currency = {rc} THEN p.amount ELSE p.amount * {rate} END AS amount_rc, "
         f"p.channel, p.source_ref, p.label, p.label_typology, p.memo, {reason} AS _reason{raw} "
-        f"FROM (SELECT {parsed_sql(m, cols, reporting_currency=reporting_currency)}{passthrough} FROM {raw_from}) p "
+        f"FROM (SELECT {parsed_sql(m, cols, reporting_currency=reporting_currency)}{passthrough} FROM {source}) p "
         f"{rates}")
 
 
