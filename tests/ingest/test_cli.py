@@ -20,7 +20,8 @@ def test_ingest_transactions_then_quarantine(tmp_path: Path) -> None:
     data = tmp_path / "t.csv"
     data.write_text(f"{HEADER}\nt1,2021-03-04T05:06:07Z,B1,A1,B2,A2,100,USD,wire\n"
                     "t2,2021-03-04T05:06:07Z,B1,A1,B2,A2,-1,USD,wire\n")
-    out = runner.invoke(app, ["ingest", "transactions", str(case), str(data), "--source-grade", "C3", "--json"])
+    out = runner.invoke(app, ["ingest", "transactions", str(case), str(data), "--source-grade", "C3",
+                              "--max-quarantine", "0.6", "--json"])
     assert out.exit_code == 0, out.output
     summary = json.loads(out.output)
     assert summary["totals"] == {"rows_read": 2, "rows_stored": 1, "rows_quarantined": 1, "rows_duplicate": 0}

@@ -57,12 +57,15 @@ def rebuild(case: Case) -> dict[str, dict[str, Any]]:
 
 def test_entities_validate_store_and_round_trip(case: Case, tmp_path: Path) -> None:
     result = ingest_entities(case, write(tmp_path))
-    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (19, 14, 5)
+    # Lines that are not entities are quarantined whole; an invalid value only on its own (issue 15).
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (19, 16, 3)
     reasons = [r[0] for r in case.engine.rows("SELECT reason FROM quarantine ORDER BY line")]
     assert reasons[0] == "unknown FtM schema 'Starship'"
-    assert reasons[1] == "unknown property 'wingspan' for schema Person"
-    assert reasons[2] == "property birthDate: 'yesterday' is not a valid date"
-    assert reasons[3] == "missing entity id" and reasons[4].startswith("invalid JSON")
+    assert reasons[1] == "missing entity id" and reasons[2].startswith("invalid JSON")
+    values = case.engine.rows("SELECT line, entity_id, prop, value, reason FROM quarantined_values ORDER BY line")
+    assert values == [(5, "y", "wingspan", "3", "unknown property 'wingspan' for schema Person"),
+                      (6, "z", "birthDate", "yesterday", "not a valid date")]
+    assert result.details["quarantined_values"] == 2
     rebuilt = rebuild(case)
     for entity in ENTITIES:
         got = rebuilt[entity["id"]]

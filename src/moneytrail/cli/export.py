@@ -1,4 +1,4 @@
-"""``moneytrail export CASE --format ftm|gexf|graphml|csv -o OUT``: the case for other tools."""
+"""``moneytrail export CASE --format ftm|ftm-statements|gexf|graphml|csv -o OUT``: the case for other tools."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from moneytrail.cli.output import console, fail, print_json
 from moneytrail.report.export_csv import export_csv
 from moneytrail.report.export_ftm import ExportError, export_ftm
 from moneytrail.report.export_graph import export_graph
+from moneytrail.report.ftm_entities import write_statements_export
 from moneytrail.report.probe import open_for_reading
 
-FORMATS = ("ftm", "gexf", "graphml", "csv")
+FORMATS = ("ftm", "ftm-statements", "gexf", "graphml", "csv")
 
 
 def register(app: typer.Typer) -> None:
     @app.command("export")
     def export(case: Path = typer.Argument(..., help="Case folder or .duckdb file."),
-               fmt: str = typer.Option(..., "--format", "-f", help="ftm (JSONL for Aleph), gexf, graphml, csv."),
+               fmt: str = typer.Option(..., "--format", "-f",
+                                       help="ftm (JSONL for Aleph), ftm-statements (followthemoney statement "
+                                            "JSON lines), gexf, graphml, csv."),
                out: Path = typer.Option(..., "-o", "--out", help="Output file (a folder for csv)."),
                json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
         """Export the case: FtM entities, a Gephi graph, or CSV files for spreadsheets."""
@@ -30,6 +33,8 @@ def register(app: typer.Typer) -> None:
             try:
                 if fmt == "ftm":
                     counts = export_ftm(c, out)
+                elif fmt == "ftm-statements":
+                    counts = {"statements": write_statements_export(c, out, "json")}
                 elif fmt == "csv":
                     counts = export_csv(c, out)
                 else:

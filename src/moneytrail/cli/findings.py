@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
                     ["#", "score", "kind", "typology", "grade", "stage", "explanation", "cites"],
                     [[i, f"{r['score']:.3f}", r["kind"], r["typology"],
                       f"{r['reliability'] or ''}{r['credibility'] or ''}",
-                      f"{r['stage']} v{r['stage_version']}" + (" STALE" if r["stale"] else ""), r["explanation"],
+                      f"{r['stage']} v{r['stage_version']}" + (" STALE" if r["stale"] else ""),
+                      (f"STALE ({r['stale_reason']}): " if r.get("stale_reason") else "") + str(r["explanation"]),
                       _cites(r["refs"])]
                      for i, r in enumerate(rows, start=1)])

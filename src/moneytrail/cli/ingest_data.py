@@ -26,7 +26,15 @@ from moneytrail.ingest.mapping import PRESETS, Mapping, load_mapping, mapping_fr
 from moneytrail.ingest.result import Progress
 from moneytrail.model.admiralty import Grade
 from moneytrail.store import Case
+from moneytrail.store.retract import retract_ingest
 from moneytrail.store.sources import SourceRecord
+
+
+def previous_ingests(case: Case, path: Path, kind: str) -> list[int]:
+    """Numbers of earlier ingests of this file's content (any mapping)."""
+    return [int(r[0]) for r in case.engine.rows(
+        "SELECT ingest_no FROM ingest_log WHERE file_hash = ? AND kind = ? ORDER BY ingest_no",
+        [file_hash(path), kind])]
 
 _CASE = typer.Argument(..., help="Case folder or .duckdb file.")
 _PATHS = typer.Argument(..., help="Files to ingest.")
@@ -51,9 +59,10 @@ def _source(path: Path, kind: str, grade: str | None, source_kind: str | None = 
 
 
 def run_ingest(case_path: Path, paths: list[Path], kind: str, grade: str | None, json_out: bool, run: Runner,
-               source_kind: str | None = None, salvage: bool = False) -> None:
-    """Ingest each file in turn, print the reconciled summary; exit 1 on the first file that cannot be read.
-    Any other failure is reported with its file too (no traceback; engine errors without their SQL)."""
+               source_kind: str | None = None, salvage: bool = False, max_quarantine: float | None = None) -> None:
+    """Ingest each file in turn, print the reconciled summary; exit 1 on the first file that cannot be read,
+    2 when a file quarantined more than ``max_quarantine`` of its rows (it stays stored; the hint says how
+    to undo it). Any other failure is reported with its file too (no traceback; engine errors without their SQL)."""
     results: list[IngestResult] = []
     error: str | None = None
     with Case.open(case_path) as case, progress_bar(not json_out) as bar:
@@ -93,33 +102,98 @@ def run_ingest(case_path: Path, paths: list[Path], kind: str, grade: str | None,
     if error:
         fail(error)
         raise typer.Exit(1)
+    if max_quarantine is not None:
+        over = [r for r in results if not r.skipped and r.rows_read
+                and r.rows_quarantined > max_quarantine * r.rows_read]
+        for r in over:
+            number = r.details.get("ingest_no", "N")
+            fail(f"{r.file}: {r.rows_quarantined:,} of {r.rows_read:,} rows quarantined "
+                 f"({r.rows_quarantined / r.rows_read:.1%}, more than {max_quarantine:.0%}). See the reasons with "
+                 f"`moneytrail quarantine {case_path}` or a `--dry-run`; fix the mapping, then "
+                 f"`moneytrail ingest undo {case_path} {number}` and ingest again (or raise --max-quarantine).")
+        if over:
+            raise typer.Exit(2)
 
 
-def _mapping(preset: str, mapping: Path | None, columns: list[str], delimiter: str | None) -> Mapping | None:
+def _mapping(preset: str, mapping: Path | None, columns: list[str], delimiter: str | None,
+             currency: str | None = None) -> Mapping | None:
     if mapping is not None:
-        return load_mapping(mapping)
-    if columns or delimiter:
-        return mapping_from_flags(columns, delimiter=delimiter, base=PRESETS.get(preset))
+        m = load_mapping(mapping)
+        return mapping_from_flags([], currency=currency, base=m) if currency else m
+    if columns or delimiter or currency:
+        return mapping_from_flags(columns, delimiter=delimiter, base=PRESETS.get(preset), currency=currency)
     return None
+
+
+def _print_dry_run(result: IngestResult) -> None:
+    report = result.details.get("dry_run", {})
+    enc = report.get("encoding") or {}
+    console.print(f"dry run of {result.file}: nothing stored")
+    console.print(f"encoding: {enc.get('name', 'utf-8')} ({enc.get('why', 'as given')})")
+    lay = report.get("layout", {})
+    console.print("layout: " + ", ".join(f"{k} {v!r}" for k, v in lay.items() if v is not None))
+    console.print(f"read {result.rows_read:,} = would store {result.rows_stored:,} + quarantine "
+                  f"{result.rows_quarantined:,}")
+    rows = report.get("first_rows", [])
+    if rows:
+        print_table("first parsed rows", list(rows[0]), [list(r.values()) for r in rows])
+    reasons = report.get("quarantine_reasons", {})
+    if reasons:
+        print_table("quarantine reasons", ["reason", "rows", "first line", "example"],
+                    [[k, v["count"], v["first_line"], v["example"]] for k, v in reasons.items()])
+    for hint in report.get("hints", []):
+        console.print(f"hint: {hint}")
 
 
 def register(app: typer.Typer) -> None:
     @ingest_app.command("transactions")
     def transactions(case: Path = _CASE, paths: list[Path] = _PATHS,
-                     preset: str = typer.Option("native", "--preset", help="native | amlworld | amlsim | ftm"),
-                     mapping: Path | None = typer.Option(None, "--mapping", help="Column mapping (TOML or YAML)."),
+                     preset: str = typer.Option("native", "--preset", help="native | amlworld | amlsim | ftm | "
+                                                "bank-statement | paysim | berka"),
+                     mapping: Path | None = typer.Option(None, "--mapping",
+                                                         help="Mapping file (TOML or YAML, docs/mapping.md)."),
                      column: list[str] = typer.Option([], "--column", help="FIELD=COLUMN, repeatable."),
                      delimiter: str | None = typer.Option(None, "--delimiter", help="Field delimiter."),
+                     currency: str | None = typer.Option(None, "--currency", help="The file's currency, when it "
+                                                         "has no currency column (PaySim names none)."),
+                     dry_run: bool = typer.Option(False, "--dry-run", help="Show the first parsed rows, encoding, "
+                                                  "layout and quarantine reasons; store nothing."),
+                     replace_previous: bool = typer.Option(False, "--replace", help="First retract earlier "
+                                                           "ingests of the same file content (any mapping)."),
+                     max_quarantine: float = typer.Option(0.05, "--max-quarantine", help="Exit 2 when a file "
+                                                          "quarantines more than this share of its rows."),
                      source_grade: str | None = _GRADE, json_out: bool = _JSON, salvage: bool = _SALVAGE) -> None:
-        """Transactions from CSV (plain, gzip, bzip2 or xz), Parquet, AMLworld, AMLSim or FtM Payments."""
+        """Transactions from CSV (plain, gzip, bzip2 or xz), Parquet, bank exports, AMLworld, AMLSim, PaySim,
+        Berka or FtM."""
         try:
-            m = _mapping(preset, mapping, column, delimiter)
+            m = _mapping(preset, mapping, column, delimiter, currency)
         except IngestError as exc:
             fail(str(exc))
             raise typer.Exit(1) from exc
+        if dry_run:
+            with Case.open(case) as c:
+                for path in paths:
+                    try:
+                        result = ingest_transactions(c, path, preset=preset, mapping=m, dry_run=True)
+                    except IngestError as exc:
+                        fail(str(exc))
+                        raise typer.Exit(1) from exc
+                    if json_out:
+                        print_json(result.to_dict())
+                    elif result.skipped:
+                        console.print(f"{path}: already ingested with this mapping (ingest {result.ingest_id})")
+                    else:
+                        _print_dry_run(result)
+            return
+        if replace_previous:
+            with Case.open(case) as c:
+                for path in paths:
+                    for number in previous_ingests(c, path, "transactions"):
+                        done = retract_ingest(c, number)
+                        console.print(f"replaced: retracted ingest {number} of {done.file}")
         run_ingest(case, paths, "transactions", source_grade, json_out,
                    lambda c, p, s, prog: ingest_transactions(c, p, preset=preset, mapping=m, source=s, progress=prog),
-                   salvage=salvage)
+                   salvage=salvage, max_quarantine=max_quarantine)
 
     @ingest_app.command("patterns")
     def patterns(case: Path = _CASE, paths: list[Path] = _PATHS, source_grade: str | None = _GRADE,
@@ -141,10 +215,15 @@ def register(app: typer.Typer) -> None:
     @ingest_app.command("events")
     def events(case: Path = _CASE, paths: list[Path] = _PATHS,
                fmt: str = typer.Option("acled", "--format", "--preset", help="acled | gtd"),
+               mapping: Path | None = typer.Option(None, "--mapping", help="Event mapping (TOML or YAML): "
+                                                   "columns, delimiter, encoding, date formats."),
+               max_quarantine: float = typer.Option(0.05, "--max-quarantine", help="Exit 2 when a file "
+                                                    "quarantines more than this share of its rows."),
                source_grade: str | None = _GRADE, json_out: bool = _JSON, salvage: bool = _SALVAGE) -> None:
-        """ACLED or GTD event files."""
+        """ACLED (current or older upper-case layout) or GTD event files, in any common encoding."""
         run_ingest(case, paths, "events", source_grade, json_out,
-                   lambda c, p, s, prog: ingest_events(c, p, fmt=fmt, source=s, progress=prog), salvage=salvage)
+                   lambda c, p, s, prog: ingest_events(c, p, fmt=fmt, source=s, progress=prog, mapping=mapping),
+                   salvage=salvage, max_quarantine=max_quarantine)
 
     @ingest_app.command("accounts")
     def accounts(case: Path = _CASE, paths: list[Path] = _PATHS, source_grade: str | None = _GRADE,

@@ -101,7 +101,7 @@ class Engine(Protocol):
 
     # -- engine-specific capabilities, each with a contract any engine can meet ---------------
     def csv_scan_sql(self, path: Path, *, delimiter: str, header: bool, columns: Sequence[str],
-                     rejects_table: str) -> str:
+                     rejects_table: str, quote: str = '"') -> str:
         """A FROM-clause expression reading a CSV file (plain or gzip) as all-text columns.
 
         Records the reader cannot split are not fatal: they become rows of the relation ``rejects_table``
@@ -111,7 +111,7 @@ class Engine(Protocol):
         """
 
     def csv_range_scan_sql(self, path: Path, start: int, end: int, *, delimiter: str, columns: Sequence[str],
-                           rejects_table: str) -> str:
+                           rejects_table: str, quote: str = '"') -> str:
         """Like ``csv_scan_sql``, for the bytes [start, end) of a plain-text file: a piece that starts and
         ends on record boundaries and holds no header. Rejects name lines counted from the piece's start."""
 

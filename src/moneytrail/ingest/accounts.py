@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
+
 from moneytrail.ingest.csvfile import stage_csv
 from moneytrail.ingest.filelog import file_ingest
 from moneytrail.ingest.result import IngestResult
 from moneytrail.ingest.sqltext import text_sql
+from moneytrail.model.iban import iban_country
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
 
@@ -55,6 +58,7 @@ def ingest_accounts(case: Case, path: Path | str, *, source: SourceRecord | None
                 [fi.source.source_id])
             e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
                       "FROM _acct_lines WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
+            fi.details["countries_from_iban"] = fill_iban_countries(case)
             bad = int(e.scalar("SELECT count(*) FROM _acct_lines WHERE _reason IS NOT NULL"))
             fi.rows_read = staged.rows + staged.rejected
             fi.rows_quarantined = bad + staged.rejected
@@ -62,3 +66,20 @@ def ingest_accounts(case: Case, path: Path | str, *, source: SourceRecord | None
             e.execute("DROP TABLE _acct_lines")
             e.execute("DROP TABLE _acct_old")
     return results[0]
+
+
+def fill_iban_countries(case: Case) -> int:
+    """Accounts without a country but with a valid IBAN (or an account number that is one) get the IBAN's
+    country; returns how many. Python over the accounts lacking a country only (python-stdnum checks
+    each IBAN's length and check digits)."""
+    e = case.engine
+    rows = e.rows("SELECT account_key, coalesce(iban, account_id) FROM accounts WHERE country IS NULL")
+    found = [(key, iban_country(str(text))) for key, text in rows if text]
+    found = [(k, c) for k, c in found if c]
+    if not found:
+        return 0
+    e.register_arrow("_iban_country", pa.table({"account_key": [k for k, _ in found],
+                                                "country": [c for _, c in found]}))
+    e.execute("UPDATE accounts SET country = c.country FROM _iban_country c WHERE c.account_key = accounts.account_key")
+    e.unregister("_iban_country")
+    return len(found)

@@ -74,7 +74,7 @@ def _split_header(text: str, delimiter: str) -> list[str]:
         return []
 
 
-def read_header(path: Path, delimiter: str, required: list[str]) -> list[str]:
+def read_header(path: Path, delimiter: str, required: list[str], quote: str = '"') -> list[str]:
     """The header's column names (deduplicated); errors name the file, line 1 and the reason."""
     raw = _first_line(path)
     try:
@@ -90,7 +90,8 @@ def read_header(path: Path, delimiter: str, required: list[str]) -> list[str]:
     if "\x00" in text:
         raise IngestError(f"{path}: line 1: NUL byte in the header; not a text CSV file")
     try:
-        names = dedupe_names([c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=delimiter))])
+        names = dedupe_names([c.strip() for c in next(csv.reader(io.StringIO(text), delimiter=delimiter,
+                                                                   quotechar=quote))])
     except (csv.Error, StopIteration) as exc:
         raise IngestError(f"{path}: line 1: cannot read the header as CSV: {exc}") from exc
     missing = [c for c in required if c not in names]
@@ -162,15 +163,16 @@ class PieceScan:
         return f"({' UNION ALL '.join(parts)}) raw"
 
 
-def piece_scan(fi: FileIngest, *, delimiter: str, required: list[str], tag: str) -> PieceScan:
+def piece_scan(fi: FileIngest, *, delimiter: str, required: list[str], tag: str, quote: str = '"') -> PieceScan:
     """The file's records as pieces (see module doc). A file whose lines are not one record each is planned
     line by line first (``ingest.records``): its special lines are settled (quarantined now, parsed apart,
-    or counted as blank and continuation lines) and the runs of plain lines between become the pieces."""
+    or counted as blank and continuation lines) and the runs of plain lines between become the pieces.
+    The layout knows only '"' as a quote: with another, the file is one piece (lines as the reader counts)."""
     engine = fi.case.engine
-    names = read_header(fi.data, delimiter, required)
+    names = read_header(fi.data, delimiter, required, quote)
     positional = [f"c{i}" for i in range(len(names))]
     columns = dict(zip(names, positional, strict=True))
-    lay = fi.layout
+    lay = fi.layout if quote == '"' else None
     prefix = f"_rej{tag}_{fi.ingest_id[:12]}"
     if lay is not None and not lay.line_per_record and lay.header_end >= 0:
         return _planned_scan(fi, lay, delimiter=delimiter, columns=columns, prefix=prefix, quarantine=tag == "")
@@ -180,7 +182,7 @@ def piece_scan(fi: FileIngest, *, delimiter: str, required: list[str], tag: str)
     if len(ranges) <= 1:
         engine.execute(f"DROP TABLE IF EXISTS {prefix}_0")
         scan = engine.csv_scan_sql(fi.data, delimiter=delimiter, header=True, columns=positional,
-                                   rejects_table=f"{prefix}_0")
+                                   rejects_table=f"{prefix}_0", quote=quote)
         pieces = [Piece(scan, f"{prefix}_0", base=1, reject_offset=0)]
     else:
         pieces = []

@@ -1,15 +1,21 @@
 """FtM JSON-lines entities -> ``statements`` (and ``accounts``, ``transactions`` where they say so).
 
-Each line is one entity ``{"id", "schema", "properties": {prop: [values]}}``, validated with
-followthemoney: an unknown schema, an unknown property or a value FtM cannot read quarantines the line.
+Each line is one entity ``{"id", "schema", "properties": {prop: [values]}}``, read as given (FtM's
+``cleaned=False`` loading) and checked value by value with followthemoney's property types. A line that is
+not an entity (bad JSON, no id, unknown schema) is quarantined whole; otherwise the entity is kept with
+every valid value, and each invalid value (unknown property, not text, not valid for its type) is
+quarantined on its own in ``quarantined_values`` with entity id, property, value and reason. Metadata
+that is not a property (OpenSanctions ``caption``, ``datasets``, ``referents``, ``first_seen``,
+``last_seen``, ``last_change``, ``target``) goes to ``entity_meta``, for the exporter.
 Values are stored as given (after validation), one statement per value, with a deterministic
 ``statement_id`` (``model.ids.statement_id``), plus an ``id`` statement so entities without properties
 survive; the exporter rebuilds the same entity from them.
 
 Also: BankAccount -> ``accounts`` (bank = bankName or bic, number = accountNumber or iban), holders from
 Ownership(owner -> asset BankAccount); Payment -> ``transactions`` (txn_id = transactionNumber or the
-entity id; parties' accounts as above, else the party entity itself as ``:<entity id>``). A Payment
-without a date or amount is kept as statements only (counted in ``details``). Loops here run over
+entity id; parties' accounts as above, else the party entity itself as ``:<entity id>``; the amount from
+``amount`` in ``currency``, else ``amountEur`` in EUR, else ``amountUsd`` in USD). A Payment without a
+date or amount is kept as statements only (counted in ``details``). Loops here run over
 entities, not over bulk transaction files: FtM files are registries and lists, not ledgers.
 """
 
@@ -34,7 +40,7 @@ _STATEMENT_COLUMNS = ["statement_id", "entity_id", "schema", "prop", "value", "s
 
 
 def check_entity(data: Any) -> str | None:
-    """Why an entity is not valid FtM, or None."""
+    """Why a line is not an FtM entity at all (then it is quarantined whole), or None."""
     if not isinstance(data, dict):
         return "not a JSON object"
     if not isinstance(data.get("id"), str) or not data["id"]:
@@ -42,19 +48,51 @@ def check_entity(data: Any) -> str | None:
     schema = model.get(str(data.get("schema")))
     if schema is None:
         return f"unknown FtM schema {data.get('schema')!r}"
-    props = data.get("properties", {})
-    if not isinstance(props, dict):
+    if not isinstance(data.get("properties", {}), dict):
         return "properties is not an object"
-    for name, values in props.items():
-        prop = schema.get(name)
-        if prop is None:
-            return f"unknown property {name!r} for schema {schema.name}"
-        for value in values if isinstance(values, list) else [values]:
-            if not isinstance(value, str):
-                return f"property {name}: value {value!r} is not text"
-            if prop.type.clean(value, proxy=None) is None:
-                return f"property {name}: {value!r} is not a valid {prop.type.name}"
     return None
+
+
+def invalid_values(data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The entity's values FtM's types refuse: (property, value as text, reason)."""
+    schema = model.get(str(data["schema"]))
+    assert schema is not None  # checked by check_entity
+    out = []
+    for name, values in data.get("properties", {}).items():
+        prop = schema.get(name)
+        for value in values if isinstance(values, list) else [values]:
+            if prop is None:
+                out.append((name, str(value), f"unknown property {name!r} for schema {schema.name}"))
+            elif not isinstance(value, str):
+                out.append((name, json.dumps(value), "value is not text"))
+            elif prop.type.clean(value, proxy=None) is None:
+                out.append((name, value, f"not a valid {prop.type.name}"))
+    return out
+
+
+def _valid_only(data: dict[str, Any], bad: list[tuple[str, str, str]]) -> dict[str, Any]:
+    if not bad:
+        return data
+    drop = {(p, v) for p, v, _ in bad}
+    props = {}
+    for name, values in data.get("properties", {}).items():
+        kept = [v for v in (values if isinstance(values, list) else [values])
+                if isinstance(v, str) and (name, v) not in drop]
+        if kept:
+            props[name] = kept
+    return data | {"properties": props}
+
+
+_META = ("caption", "datasets", "referents", "first_seen", "last_seen", "last_change", "target")
+
+
+def _meta_row(data: dict[str, Any]) -> dict[str, Any] | None:
+    if not any(k in data for k in _META):
+        return None
+    listed = {k: json.dumps(data[k]) if isinstance(data.get(k), list) else None for k in ("datasets", "referents")}
+    return {"entity_id": str(data["id"]), "caption": data.get("caption"), **listed,
+            **{k: None if data.get(k) is None else str(data[k]) for k in ("first_seen", "last_seen", "last_change")},
+            "target": data.get("target") if isinstance(data.get("target"), bool) else None}
 
 
 def _values(data: dict[str, Any], prop: str) -> list[str]:
@@ -79,6 +117,8 @@ def _store(fi: FileIngest, lines: list[str]) -> None:
     src = fi.source.source_id
     statements: list[tuple[Any, ...]] = []
     bad: list[tuple[int | None, str | None, str]] = []
+    values_out: list[tuple[Any, ...]] = []
+    metas: list[dict[str, Any]] = []
     entities: dict[str, dict[str, Any]] = {}
     for number, text in enumerate(lines, start=1):
         if not text.strip():
@@ -94,6 +134,12 @@ def _store(fi: FileIngest, lines: list[str]) -> None:
             bad.append((number, text[:2000], reason))
             continue
         eid, schema = str(data["id"]), str(data["schema"])
+        refused = invalid_values(data)
+        values_out.extend((fi.ingest_id, fi.origin, number, eid, schema, p, v, r) for p, v, r in refused)
+        data = _valid_only(data, refused)
+        meta = _meta_row(data)
+        if meta is not None:
+            metas.append(meta | {"source_id": src, "origin_line": number, "ingest_id": fi.ingest_id})
         entities[eid] = data | {"_line": number}
         statements.append((statement_id(eid, schema, "id", eid, src), eid, schema, "id", eid, src, fi.origin, number))
         for prop in data.get("properties", {}):
@@ -114,8 +160,26 @@ def _store(fi: FileIngest, lines: list[str]) -> None:
     e.unregister("_ftm_statements")
     fi.details["statements"] = len(statements)
     fi.details["entities"] = len(entities)
+    _store_values_and_meta(fi, values_out, metas)
     _store_accounts(fi, entities)
     _store_payments(fi, entities)
+
+
+def _store_values_and_meta(fi: FileIngest, values: list[tuple[Any, ...]], metas: list[dict[str, Any]]) -> None:
+    e = fi.case.engine
+    fi.details["quarantined_values"] = len(values)
+    if values:
+        e.register_arrow("_ftm_bad_values", pa.table(list(zip(*values, strict=True)), names=[
+            "ingest_id", "file", "line", "entity_id", "schema", "prop", "value", "reason"]))
+        e.execute("INSERT INTO quarantined_values SELECT * FROM _ftm_bad_values")
+        e.unregister("_ftm_bad_values")
+    if metas:
+        e.register_arrow("_ftm_meta", pa.Table.from_pylist(metas))
+        e.execute("INSERT INTO entity_meta (entity_id, caption, datasets, referents, first_seen, last_seen, "
+                  "last_change, target, source_id, origin_line, ingest_id) SELECT entity_id, caption, datasets, "
+                  "referents, first_seen, last_seen, last_change, target, source_id, origin_line, ingest_id "
+                  "FROM _ftm_meta")
+        e.unregister("_ftm_meta")
 
 
 def _account_rows(entities: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str | None, str, str | None]]:
@@ -158,6 +222,8 @@ def _store_accounts(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None
                   "_ftm_accounts n WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_key = n.account_key)",
                   ["account_key"]), [fi.source.source_id])
     e.unregister("_ftm_accounts")
+    from moneytrail.ingest.accounts import fill_iban_countries
+    fill_iban_countries(fi.case)
 
 
 def _store_payments(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None:
@@ -174,14 +240,18 @@ def _store_payments(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None
             acct, party = _first(d, acct_prop), _first(d, party_prop)
             ends.append(accounts.get(acct or "") or known.get(acct or "") or
                         (account_key(None, acct or party or "") if (acct or party) else None))
-        amount, date = _first(d, "amount"), _first(d, "date", "startDate")
+        amount, currency = _first(d, "amount"), (_first(d, "currency") or "").upper() or None
+        for prop, code in (("amountEur", "EUR"), ("amountUsd", "USD")):
+            if amount is None and _first(d, prop) is not None:
+                amount, currency = _first(d, prop), code
+        date = _first(d, "date", "startDate")
         if amount is None or date is None or None in ends:
             skipped += 1
             continue
         # FtM dates may be partial (2021-03): such a payment is dated to the first day of the period.
         date = date + "-01-01"[len(date) - 4:] if len(date) in (4, 7) else date
         rows.append({"txn_id": _first(d, "transactionNumber") or eid, "ts": date, "from_account": ends[0],
-                     "to_account": ends[1], "amount": amount, "currency": (_first(d, "currency") or "").upper() or None,
+                     "to_account": ends[1], "amount": amount, "currency": currency,
                      "origin_line": d["_line"]})
     fi.details["payments"] = 0
     fi.details["payments_without_transaction"] = skipped

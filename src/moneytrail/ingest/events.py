@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from moneytrail.ingest.csvfile import settle_staged, stage_csv
+from moneytrail.ingest.csvfile import read_header, settle_staged, stage_csv
 from moneytrail.ingest.duplicates import settle_duplicate_events
+from moneytrail.ingest.event_mapping import PRESETS as EVENT_PRESETS
+from moneytrail.ingest.event_mapping import REQUIRED, EventMapping, load_event_mapping
 from moneytrail.ingest.filelog import file_ingest
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
 from moneytrail.ingest.sqltext import literal, number_sql, text_sql
+from moneytrail.model.ids import stable_id
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
 
@@ -58,14 +61,15 @@ def _num(cols: dict[str, str], column: str, kind: str) -> str:
 
 
 def _stage_sql(select: str, checks: list[str], cols: dict[str, str], raw: str) -> str:
-    everything = ", ".join(f"coalesce(raw.{c}, '')" for c in cols.values())
+    # cols may name one column under several fields (aliases): each column once, in file order.
+    everything = ", ".join(f"coalesce(raw.{c}, '')" for c in dict.fromkeys(cols.values()))
     return (f"SELECT raw._k, {select}, CASE {' '.join(checks)} END AS _reason, "
             f"concat_ws(',', {everything}) AS _raw FROM {raw}")
 
 
-def acled_stage_sql(cols: dict[str, str], raw: str) -> str:
+def acled_stage_sql(cols: dict[str, str], raw: str, date_formats: tuple[str, ...] = ()) -> str:
     date_text = _opt(cols, "event_date")
-    parses = ", ".join(f"try_strptime({date_text}, {literal(f)})" for f in _ACLED_DATES)
+    parses = ", ".join(f"try_strptime({date_text}, {literal(f)})" for f in (*date_formats, *_ACLED_DATES))
     date = f"CAST(coalesce({parses}) AS DATE)"
     precision = _opt(cols, "time_precision")
     select = (f"{_opt(cols, 'event_id_cnty')} AS event_id, {date} AS event_date, CASE {precision} WHEN '2' THEN 'week' "
@@ -107,17 +111,35 @@ def gtd_stage_sql(cols: dict[str, str], raw: str) -> str:
 
 
 def ingest_events(case: Case, path: Path | str, *, fmt: str = "acled", source: SourceRecord | None = None,
-                  progress: Progress | None = None) -> IngestResult:
-    """``fmt``: ``acled`` or ``gtd``."""
+                  progress: Progress | None = None, mapping: EventMapping | Path | str | None = None) -> IngestResult:
+    """``fmt``: ``acled`` or ``gtd``; ``mapping`` (an EventMapping or a TOML/YAML file, see
+    ``ingest.event_mapping``) names columns, delimiter and encoding. Headers match case-insensitively,
+    so ACLED's older upper-case layout reads as it is; a file that is not UTF-8 is read through a UTF-8
+    copy (detected, or as the mapping names)."""
     if fmt not in ("acled", "gtd"):
         raise IngestError(f"unknown event format {fmt!r}; known: acled, gtd")
-    required = ["event_id_cnty", "event_date"] if fmt == "acled" else ["eventid", "iyear", "imonth", "iday"]
-    build = acled_stage_sql if fmt == "acled" else gtd_stage_sql
+    if mapping is None:
+        em = EVENT_PRESETS[fmt]
+    elif isinstance(mapping, EventMapping):
+        em = mapping
+    else:
+        em = load_event_mapping(mapping, fmt)
     results: list[IngestResult] = []
     e = case.engine
-    with file_ingest(case, path, "events", preset=fmt, source=source, result=results) as fi:
+    with file_ingest(case, path, "events", preset=em.fmt, source=source, result=results,
+                     mapping_hash=None if mapping is None else stable_id(repr(em)),
+                     encoding=em.encoding or "auto") as fi:
         if fi is not None:
-            st = stage_csv(fi, delimiter=",", required=required, build=build, table="_events_stage")
+            fields = em.resolve(read_header(fi.data, em.delimiter, []), Path(path))
+            required = [fields[f] for f in REQUIRED[em.fmt]]
+
+            def build(cols: dict[str, str], raw: str) -> str:
+                canonical = {f: cols[name] for f, name in fields.items() if name in cols}
+                if em.fmt == "acled":
+                    return acled_stage_sql(canonical, raw, em.date_formats)
+                return gtd_stage_sql(canonical, raw)
+
+            st = stage_csv(fi, delimiter=em.delimiter, required=required, build=build, table="_events_stage")
             cols = ", ".join(_EVENT_COLUMNS)
             e.execute(f"INSERT INTO events ({cols}, source_id, origin_file, origin_line, ingest_id) SELECT {cols}, "
                       f"?, ?, _line, ? FROM {st.from_sql()} s WHERE _reason IS NULL",

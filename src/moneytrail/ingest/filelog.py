@@ -1,6 +1,8 @@
 """One file, one ingest: content hash, the ingest_log row, the source, and the single transaction.
 
-Re-ingesting a file whose content hash (for the same kind) is already logged adds nothing. Each file's
+Re-ingesting a file whose content hash (for the same kind, read with the same mapping) is already logged
+adds nothing; a corrected mapping reads the same file again. A file that is not UTF-8 is read through a
+temporary UTF-8 copy (``ingest.encoding``), its lines one for one. Each file's
 ingest runs inside one DB transaction whose last statement writes its ingest_log row, so a crash or
 ``kill -9`` leaves either the whole file or none of it.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from moneytrail.ingest.compressed import Damage, decompress_verified, salvage_enabled
+from moneytrail.ingest.encoding import detect_encoding, utf8_copy
 from moneytrail.ingest.layout import FileLayout, read_layout
 from moneytrail.ingest.result import IngestError, IngestResult
 from moneytrail.model.ids import stable_id
@@ -77,10 +80,12 @@ class FileIngest:
                 [self.ingest_id, self.origin, line, raw, reason])
 
 
-def logged_result(case: Case, path: Path, kind: str, content_hash: str) -> IngestResult | None:
+def logged_result(case: Case, path: Path, kind: str, content_hash: str,
+                  mapping_hash: str | None = None) -> IngestResult | None:
     row = case.engine.rows(
         "SELECT ingest_id, rows_read, rows_stored, rows_quarantined FROM ingest_log "
-        "WHERE file_hash = ? AND kind = ? ORDER BY started_at LIMIT 1", [content_hash, kind])
+        "WHERE file_hash = ? AND kind = ? AND coalesce(mapping_hash, '') = ? ORDER BY started_at LIMIT 1",
+        [content_hash, kind, mapping_hash or ""])
     if not row:
         return None
     ingest_id, read, stored, quarantined = row[0]
@@ -92,9 +97,12 @@ def logged_result(case: Case, path: Path, kind: str, content_hash: str) -> Inges
 @contextmanager
 def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None = None,
                 source: SourceRecord | None = None, source_kind: str | None = None,
-                result: list[IngestResult] | None = None) -> Iterator[FileIngest | None]:
-    """Yields a FileIngest to fill, or None when this file was already ingested (then ``result`` gets
-    the logged figures). On normal exit the ingest_log row is written and the transaction commits."""
+                result: list[IngestResult] | None = None, mapping_hash: str | None = None,
+                encoding: str | None = None) -> Iterator[FileIngest | None]:
+    """Yields a FileIngest to fill, or None when this file was already ingested with this mapping (then
+    ``result`` gets the logged figures). On normal exit the ingest_log row is written and the transaction
+    commits. ``encoding``: None reads the file as it is; ``auto`` or a codec name reads a text file
+    through a UTF-8 copy when it is not UTF-8 (``details['encoding']`` says which was used and why)."""
     p = Path(path)
     if p.is_dir():
         raise IngestError(f"{p}: is a directory; give a file")
@@ -105,12 +113,13 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
         content_hash, layout = read_layout(p)
     except OSError as exc:
         raise IngestError(f"{p}: cannot read: {exc.strerror or exc}") from exc
-    previous = logged_result(case, p, kind, content_hash)
+    previous = logged_result(case, p, kind, content_hash, mapping_hash)
     if previous is not None:
         out.append(previous)
         yield None
         return
     scratch = Path(tempfile.mkdtemp(prefix="moneytrail-ingest-")) if layout.gzip else None
+    copy: Path | None = None
     try:
         data_path, damage = None, None
         if scratch is not None:
@@ -119,26 +128,41 @@ def file_ingest(case: Case, path: Path | str, kind: str, *, preset: str | None =
             if damage is not None and not salvage_enabled():
                 raise IngestError(damage.message(p) + "; nothing stored (--salvage stores the lines before it)")
             layout = read_layout(data_path)[1]
-        with _one_ingest(case, p, kind, preset, source, source_kind, content_hash, layout, out) as state:
+        details: dict[str, Any] = {}
+        if encoding is not None:
+            # A text file that is not UTF-8 is read through a UTF-8 copy: lines stay where they were.
+            enc = detect_encoding(data_path or p, encoding)
+            details["encoding"] = {"name": enc.name, "detected": enc.detected, "why": enc.why}
+            if enc.name not in ("utf-8", "utf-8-sig"):
+                copy = utf8_copy(data_path or p, enc)
+                data_path, layout = copy, read_layout(copy)[1]
+        with _one_ingest(case, p, kind, preset, source, source_kind, content_hash, layout, out,
+                         mapping_hash) as state:
             state.data_path, state.damage = data_path, damage
+            state.details.update(details)
             yield state
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+        if copy is not None:
+            copy.unlink(missing_ok=True)
 
 
 @contextmanager
 def _one_ingest(case: Case, p: Path, kind: str, preset: str | None, source: SourceRecord | None,
                 source_kind: str | None, content_hash: str, layout: FileLayout,
-                out: list[IngestResult]) -> Iterator[FileIngest]:
+                out: list[IngestResult], mapping_hash: str | None) -> Iterator[FileIngest]:
     started = datetime.now(UTC).replace(tzinfo=None)
     clock = time.perf_counter()
     src = source or default_source(p, kind, content_hash, source_kind)
-    state = FileIngest(case=case, path=p, kind=kind, ingest_id=stable_id(kind, content_hash, preset, length=24),
+    state = FileIngest(case=case, path=p, kind=kind,
+                       ingest_id=stable_id(kind, content_hash, preset, *([mapping_hash] if mapping_hash else []),
+                                           length=24),
                        file_hash=content_hash, source=src, preset=preset, layout=layout)
     with case.engine.bulk_load(), case.engine.transaction():
         upsert_source(case, src)
         state.ingest_no = next_ingest_no(case)
+        state.details["ingest_no"] = state.ingest_no  # for `ingest undo` hints
         yield state
         if state.damage is not None:
             d = state.damage
@@ -157,7 +181,8 @@ def _one_ingest(case: Case, p: Path, kind: str, preset: str | None, source: Sour
         log_ingest(case, IngestRecord(
             ingest_id=state.ingest_id, ingest_no=state.ingest_no, kind=kind, file=str(p), file_hash=content_hash,
             source_id=src.source_id, preset=preset, rows_read=state.rows_read, rows_stored=state.rows_stored,
-            rows_quarantined=state.rows_quarantined, started_at=started, seconds=seconds, details=state.details))
+            rows_quarantined=state.rows_quarantined, started_at=started, seconds=seconds, details=state.details,
+            mapping_hash=mapping_hash))
     out.append(IngestResult(file=str(p), ingest_id=state.ingest_id, kind=kind, rows_read=state.rows_read,
                             rows_stored=state.rows_stored, rows_quarantined=state.rows_quarantined,
                             seconds=time.perf_counter() - clock, details=state.details,

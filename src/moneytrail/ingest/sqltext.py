@@ -22,23 +22,28 @@ def number_sql(expr: str) -> str:
     return f"CASE WHEN strpos({expr}, '_') = 0 THEN TRY_CAST({expr} AS DOUBLE) END"
 
 
-# AMLSim-style integer day steps: digits only (the engine's integer cast reads 0x10, 0b11 and 1_000), and
-# within a millennium, so the date arithmetic cannot overflow.
+# Integer time steps (AMLSim days, PaySim hours): digits only (the engine's integer cast reads 0x10, 0b11 and
+# 1_000), and within a millennium, so the date arithmetic cannot overflow.
 MAX_STEP_DAYS = 366_000
+_PER_DAY = {"seconds": 86_400, "minutes": 1_440, "hours": 24, "days": 1}
 
 
-def step_sql(expr: str) -> str:
-    return (f"CASE WHEN regexp_full_match({expr}, '\\s*[0-9]{{1,9}}\\s*') AND TRY_CAST({expr} AS INTEGER) <= "
-            f"{MAX_STEP_DAYS} THEN TRY_CAST({expr} AS INTEGER) END")
+def step_sql(expr: str, unit: str = "days") -> str:
+    limit = MAX_STEP_DAYS * _PER_DAY[unit]
+    return (f"CASE WHEN regexp_full_match({expr}, '\\s*[0-9]{{1,12}}\\s*') AND TRY_CAST({expr} AS BIGINT) <= "
+            f"{limit} THEN TRY_CAST({expr} AS BIGINT) END")
 
 
-def timestamp_sql(expr: str, formats: Sequence[str], step_base_date: str | None = None) -> str:
-    """Parse with the first matching format; with ``step_base_date``, integer steps are days after it."""
+def timestamp_sql(expr: str, formats: Sequence[str], step_base_date: str | None = None,
+                  step_unit: str = "days") -> str:
+    """Parse with the first matching format; with ``step_base_date``, integer steps are ``step_unit``
+    (seconds, minutes, hours, days) after it."""
     if step_base_date is not None:
-        step = step_sql(expr)
-        return (f"CASE WHEN {step} >= 0 THEN CAST({literal(step_base_date)} AS TIMESTAMP) + to_days({step}) "
+        step = step_sql(expr, step_unit)
+        after = f"CAST({literal(step_base_date)} AS TIMESTAMP) + to_{step_unit}({step})"
+        return (f"CASE WHEN {step} >= 0 THEN {after} "
                 f"ELSE coalesce({', '.join(f'try_strptime({expr}, {literal(f)})' for f in formats)}) END"
-                if formats else f"CAST({literal(step_base_date)} AS TIMESTAMP) + to_days({step})")
+                if formats else f"CASE WHEN {step} >= 0 THEN {after} END")
     return f"coalesce({', '.join(f'try_strptime({expr}, {literal(f)})' for f in formats)})"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from moneytrail.ingest.csvfile import (
     Staged,
@@ -18,6 +19,7 @@ from moneytrail.ingest.csvfile import (
     drop_rejects,
     piece_scan,
     quarantine_rejects,
+    read_header,
     reading,
     settle_staged,
     shift_lines,
@@ -26,12 +28,13 @@ from moneytrail.ingest.duplicates import settle_duplicate_transactions
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import PRESETS, Mapping
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
-from moneytrail.ingest.sqltext import label_sql, literal, number_sql, text_sql, timestamp_sql
+from moneytrail.ingest.sqltext import label_sql, literal, text_sql, timestamp_sql
+from moneytrail.ingest.statement_sql import Sides, amount_sql, local_time_sql, mapped_sql, statement_sides_sql
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
 
 _TXN_COLUMNS = ("txn_id", "ts", "from_account", "to_account", "amount", "currency", "amount_paid", "currency_paid",
-                "amount_rc", "channel", "source_id", "origin_line", "label", "label_typology", "ingest_no")
+                "amount_rc", "channel", "source_id", "origin_line", "label", "label_typology", "ingest_no", "memo")
 
 
 def currency_sql(expr: str, names: dict[str, str]) -> str:
@@ -44,27 +47,41 @@ def currency_sql(expr: str, names: dict[str, str]) -> str:
     return f"coalesce(MAP {{{lookup}}}[{expr}], {fallback})"
 
 
+def statement_sides(m: Mapping, cols: dict[str, str]) -> Sides:
+    present = {f: text_sql(cols[m.columns[f]]) for f in m.columns if m.columns[f] in cols}
+    amount = amount_sql(present.get("amount", "CAST(NULL AS VARCHAR)"), m)
+    return statement_sides_sql(m, present, amount, {c: text_sql(cols[c]) for c in m.kind_columns if c in cols})
+
+
 def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> str:
     """Select list parsing the raw text columns into typed fields plus the row's own problems."""
     def col(f: str) -> str:
         return text_sql(cols[m.columns[f]]) if f in m.columns and m.columns[f] in cols else "CAST(NULL AS VARCHAR)"
 
     bank_default = literal(m.default_bank) if m.default_bank is not None else "''"
-    from_bank = f"coalesce({col('from_bank')}, {bank_default})"
-    to_bank = f"coalesce({col('to_bank')}, {bank_default})"
-    ts = timestamp_sql(col("timestamp"), m.timestamp_formats, m.step_base_date)
+    ts = local_time_sql(timestamp_sql(col("timestamp"), m.timestamp_formats, m.step_base_date, m.step_unit), m)
     default_cur = literal(m.default_currency or reporting_currency)
     currency = currency_sql(col("currency"), m.currency_names) if "currency" in m.columns else default_cur
     currency_paid = currency_sql(col("currency_paid"), m.currency_names) if "currency_paid" in m.columns else "NULL"
     txn_id = "CAST(NULL AS VARCHAR)" if m.positional_ids else col("txn_id")
+    amount = amount_sql(col("amount"), m)
+    if m.statement:
+        sides = statement_sides(m, cols)
+    else:
+        from_bank = f"coalesce({col('from_bank')}, {bank_default})"
+        to_bank = f"coalesce({col('to_bank')}, {bank_default})"
+        sides = Sides(from_account=f"{from_bank} || ':' || {col('from_account')}", from_raw=col("from_account"),
+                      to_account=f"{to_bank} || ':' || {col('to_account')}", to_raw=col("to_account"),
+                      amount=amount, problem="CAST(NULL AS VARCHAR)")
+    channel = mapped_sql(col("channel"), m.channel_names)
     return (f"raw._k, {txn_id} AS txn_id, {ts} AS ts, {col('timestamp')} AS ts_text, "
-            f"{from_bank} || ':' || {col('from_account')} AS from_account, {col('from_account')} AS from_acct_raw, "
-            f"{to_bank} || ':' || {col('to_account')} AS to_account, {col('to_account')} AS to_acct_raw, "
-            f"{number_sql(col('amount'))} AS amount, {col('amount')} AS amount_text, "
+            f"{sides.from_account} AS from_account, {sides.from_raw} AS from_acct_raw, "
+            f"{sides.to_account} AS to_account, {sides.to_raw} AS to_acct_raw, "
+            f"{sides.amount} AS amount, {col('amount')} AS amount_text, {sides.problem} AS side_problem, "
             f"{currency} AS currency, {col('currency')} AS currency_text, "
-            f"{number_sql(col('amount_paid'))} AS amount_paid, {currency_paid} AS currency_paid, "
-            f"{col('channel')} AS channel, {col('source_ref')} AS source_ref, {label_sql(col('label'))} AS label, "
-            f"{col('label_typology')} AS label_typology")
+            f"{amount_sql(col('amount_paid'), m)} AS amount_paid, {currency_paid} AS currency_paid, "
+            f"{channel} AS channel, {col('source_ref')} AS source_ref, {label_sql(col('label'))} AS label, "
+            f"{col('label_typology')} AS label_typology, {col('memo')} AS memo")
 
 
 def reason_sql(*, has_rates: bool, reporting_currency: str, has_txn_id: bool) -> str:
@@ -76,6 +93,7 @@ def reason_sql(*, has_rates: bool, reporting_currency: str, has_txn_id: bool) ->
         ("isnan(p.amount)", "'amount is NaN'"),
         ("isinf(p.amount)", "'amount is infinite'"),
         ("p.amount < 0", "'negative amount ' || p.amount_text"),
+        ("p.side_problem IS NOT NULL", "p.side_problem"),
         ("p.from_acct_raw IS NULL", "'missing from_account'"),
         ("p.to_acct_raw IS NULL", "'missing to_account'"),
         ("p.currency IS NULL", "'unknown currency ' || coalesce('''' || p.currency_text || '''', '(empty)')"),
@@ -103,11 +121,13 @@ def transactions_stage_sql(m: Mapping, cols: dict[str, str], raw_from: str, *, r
     raw = (f", CASE WHEN {reason} IS NOT NULL THEN concat_ws({literal(delimiter)}, {raw_cols}) END AS _raw"
            if with_raw else "")
     passthrough = "".join(f", raw.{c}" for c in cols.values()) if with_raw else ""
+    # A statement's direction and account keys are computed once per row, a layer below the parse.
+    source = f"(SELECT raw.*, {statement_sides(m, cols).pre} FROM {raw_from}) raw" if m.statement else raw_from
     return (
         f"SELECT p._k, p.txn_id, p.ts, p.from_account, p.to_account, p.amount, p.currency, p.amount_paid, "
         f"p.currency_paid, CASE WHEN p.currency = {rc} THEN p.amount ELSE p.amount * {rate} END AS amount_rc, "
-        f"p.channel, p.source_ref, p.label, p.label_typology, {reason} AS _reason{raw} "
-        f"FROM (SELECT {parsed_sql(m, cols, reporting_currency=reporting_currency)}{passthrough} FROM {raw_from}) p "
+        f"p.channel, p.source_ref, p.label, p.label_typology, p.memo, {reason} AS _reason{raw} "
+        f"FROM (SELECT {parsed_sql(m, cols, reporting_currency=reporting_currency)}{passthrough} FROM {source}) p "
         f"{rates}")
 
 
@@ -122,7 +142,7 @@ def insert_good_rows_sql(fi: FileIngest, rows: str, line: str) -> str:
     return (f"INSERT INTO transactions ({', '.join(_TXN_COLUMNS)}) SELECT coalesce(txn_id, "
             f"{positional_id_sql(fi, line)}), ts, from_account, to_account, amount, currency, amount_paid, "
             f"currency_paid, amount_rc, channel, coalesce(source_ref, {literal(fi.source.source_id)}), {line}, "
-            f"label, label_typology, CAST({int(fi.ingest_no)} AS INTEGER) FROM {rows} s WHERE _reason IS NULL")
+            f"label, label_typology, CAST({int(fi.ingest_no)} AS INTEGER), memo FROM {rows} s WHERE _reason IS NULL")
 
 
 def note_unconverted(fi: FileIngest, unconverted: int) -> None:
@@ -148,14 +168,14 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     rows. Rejected records move the lines (and positional ids) of the rows after them: one UPDATE."""
     e = fi.case.engine
     table = "_txn_csv"
-    ps = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="")
+    ps = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="", quote=m.quote)
     parse = build(ps.columns, ps.raw, join_rates=rates, with_raw=False)
     with reading(fi), e.joins_as_written():
         good = e.insert(insert_good_rows_sql(fi, f"({parse})", "_k + 1"))
     rejected, shifts = collect_rejects(fi, ps, table)
     bad = 0
     if good + rejected != ps.expected:
-        again = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="2")
+        again = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="2", quote=m.quote)
         with reading(fi), e.joins_as_written():
             bad = e.insert("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, _raw, "
                            f"_reason FROM ({build(again.columns, again.raw, join_rates=rates)}) s "
@@ -178,54 +198,84 @@ def has_rates(case: Case) -> bool:
 
 
 def ingest_transaction_file(case: Case, path: Path, m: Mapping, *, source: SourceRecord | None,
-                            preset: str, progress: Progress | None = None) -> IngestResult:
+                            preset: str, progress: Progress | None = None, mapping_hash: str | None = None,
+                            dry_run: bool = False) -> IngestResult:
+    """``dry_run``: read, parse and check everything inside the ingest's transaction, describe it
+    (``details['dry_run']``, see ``ingest.dryrun``) and roll back: nothing is stored."""
     results: list[IngestResult] = []
     rc = case.reporting_currency
     rates = has_rates(case)
-    with file_ingest(case, path, "transactions", preset=preset, source=source, result=results) as fi:
-        if fi is not None:
-            if progress:
-                progress("reading", 0, 3)
-
-            def build(cols: dict[str, str], raw: str, join_rates: bool = True, with_raw: bool = True) -> str:
-                return transactions_stage_sql(m, cols, raw, reporting_currency=rc, has_rates=rates,
-                                              delimiter=m.delimiter, join_rates=join_rates, with_raw=with_raw)
-
-            if path.suffix.lower() == ".parquet":
-                from moneytrail.ingest.parquetfile import stage_parquet
-                staged = stage_parquet(fi, required=m.required_columns, build=build)
-                if progress:
-                    progress("storing", 1, 3)
-                store_staged_transactions(fi, staged)
-            else:
-                if progress:
-                    progress("storing", 1, 3)
-                store_csv_transactions(fi, m, build, rates=rates)
-            fi.details["mapping"] = m.name
-            settle_duplicate_transactions(fi, positional=m.positional_ids)
-            from moneytrail.ingest.patterns import relink_pattern_transactions  # patterns imports this module
-            relinked = relink_pattern_transactions(fi)
-            if relinked:
-                fi.details["replaced_pattern_transactions"] = relinked
-            if progress:
-                progress("committing", 2, 3)
+    report: dict[str, Any] = {}
+    seen: list[FileIngest] = []
+    try:
+        with file_ingest(case, path, "transactions", preset=preset, source=source, result=results,
+                         mapping_hash=mapping_hash,
+                         encoding=None if Path(path).suffix.lower() == ".parquet" else m.encoding or "auto") as fi:
+            if fi is not None:
+                seen.append(fi)
+                _store_file(fi, m, rc=rc, rates=rates, progress=progress)
+                if dry_run:
+                    from moneytrail.ingest.dryrun import describe_ingest
+                    report = describe_ingest(fi, m)
+                    raise _RolledBack
+    except _RolledBack:
+        fi = seen[0]
+        return IngestResult(file=str(path), ingest_id=fi.ingest_id, kind="transactions", rows_read=fi.rows_read,
+                            rows_stored=fi.rows_stored, rows_quarantined=fi.rows_quarantined, seconds=0.0,
+                            details=fi.details | {"dry_run": report})
     return results[0]
+
+
+class _RolledBack(Exception):
+    """Raised inside a dry run's transaction so that it rolls back."""
+
+
+def _store_file(fi: FileIngest, m: Mapping, *, rc: str, rates: bool, progress: Progress | None) -> None:
+    if progress:
+        progress("reading", 0, 3)
+    parquet = fi.path.suffix.lower() == ".parquet"
+    if not parquet:
+        m = m.resolved(read_header(fi.data, m.delimiter, [], m.quote))
+
+    def build(cols: dict[str, str], raw: str, join_rates: bool = True, with_raw: bool = True) -> str:
+        return transactions_stage_sql(m, cols, raw, reporting_currency=rc, has_rates=rates,
+                                      delimiter=m.delimiter, join_rates=join_rates, with_raw=with_raw)
+
+    if parquet:
+        from moneytrail.ingest.parquetfile import stage_parquet
+        staged = stage_parquet(fi, required=m.required_columns, build=build)
+        if progress:
+            progress("storing", 1, 3)
+        store_staged_transactions(fi, staged)
+    else:
+        if progress:
+            progress("storing", 1, 3)
+        store_csv_transactions(fi, m, build, rates=rates)
+    fi.details["mapping"] = m.name
+    settle_duplicate_transactions(fi, positional=m.positional_ids)
+    from moneytrail.ingest.patterns import relink_pattern_transactions  # patterns imports this module
+    relinked = relink_pattern_transactions(fi)
+    if relinked:
+        fi.details["replaced_pattern_transactions"] = relinked
+    if progress:
+        progress("committing", 2, 3)
 
 
 def ingest_transactions(case: Case, path: Path | str, *, preset: str = "native",
                         mapping: Mapping | Path | str | None = None, source: SourceRecord | None = None,
-                        progress: Progress | None = None) -> IngestResult:
-    """Ingest one transactions file. ``preset``: native | amlworld | amlsim | ftm; ``mapping`` (a Mapping or
-    a TOML/YAML file) overrides the preset's columns."""
+                        progress: Progress | None = None, dry_run: bool = False) -> IngestResult:
+    """Ingest one transactions file. ``preset``: native | amlworld | amlsim | ftm | bank-statement | paysim |
+    berka; ``mapping`` (a Mapping or a TOML/YAML file, docs/mapping.md) overrides the preset. A file is
+    ingested once per mapping: a corrected mapping reads it again. ``dry_run`` stores nothing."""
     p = Path(path)
     if preset == "ftm":
         from moneytrail.ingest.entities import ingest_entities
         return ingest_entities(case, p, source=source, source_kind="bank_record", progress=progress)
-    if preset == "amlsim":
+    if preset == "amlsim" and mapping is None:
         from moneytrail.ingest.amlsim import ingest_amlsim
         return ingest_amlsim(case, p, source=source, progress=progress)
     if preset not in PRESETS:
-        raise IngestError(f"unknown preset {preset!r}; known: native, amlworld, amlsim, ftm")
+        raise IngestError(f"unknown preset {preset!r}; known: {', '.join(sorted(PRESETS))}, ftm")
     if mapping is None:
         m = PRESETS[preset]
     elif isinstance(mapping, Mapping):
@@ -234,5 +284,8 @@ def ingest_transactions(case: Case, path: Path | str, *, preset: str = "native",
         from moneytrail.ingest.mapping import load_mapping
         m = load_mapping(mapping)
     m.check()
+    # A preset read as it is keeps the identity ingests always had; any other mapping is part of the key.
+    custom = mapping is not None and m != PRESETS.get(m.name)
     return ingest_transaction_file(case, p, m, source=source, preset=preset if mapping is None else m.name,
-                                   progress=progress)
+                                   progress=progress, mapping_hash=m.fingerprint() if custom else None,
+                                   dry_run=dry_run)

@@ -1,29 +1,34 @@
 """FtM JSONL export, readable by followthemoney (and so by Aleph).
 
-Entities are rebuilt from ``statements`` with followthemoney's model; accounts become BankAccount
-and transactions Payment entities. Those two can be millions of rows, so their JSON lines are
-built column-wise with pyarrow compute, never row by row in Python.
+Entities are rebuilt from ``statements`` with followthemoney's model (``report.ftm_entities``: with
+their OpenSanctions metadata, resolved clusters as canonical entities with ``referents``); accounts
+become BankAccount and transactions Payment entities. Nothing is exported twice and nothing invented:
+Payments read from FtM come out as themselves (not again as transactions), and a party that is an FtM
+entity is named as itself, never wrapped in a made-up BankAccount. Accounts and transactions can be
+millions of rows, so their JSON lines are built column-wise with pyarrow compute, never row by row.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from followthemoney import model
 
+from moneytrail.report.ftm_entities import ExportError, statement_entities
 from moneytrail.store import Case
+
+__all__ = ["ACCOUNT_PREFIX", "PAYMENT_PREFIX", "ExportError", "export_ftm"]
+
+# Transactions ingested from FtM Payments: exported as the Payment entities they came from.
+_FROM_FTM = ("t.channel = 'ftm' AND t.source_id IN (SELECT source_id FROM statements WHERE schema = 'Payment')")
+# Account keys that are an FtM party itself (``:<entity id>``, see ingest.entities): no BankAccount.
+_PARTY_KEY = "SELECT ':' || entity_id FROM statements"
 
 ACCOUNT_PREFIX = "mt-account-"
 PAYMENT_PREFIX = "mt-payment-"
-
-
-class ExportError(ValueError):
-    """Data cannot be exported as asked; the message names the entity or row."""
 
 
 def statements_sql() -> str:
@@ -42,17 +47,25 @@ def accounts_ftm_sql() -> str:
 
 
 def payments_ftm_sql() -> str:
-    """Transactions with the FtM ids of both accounts and (raw) holders. Accounts only seen in
-    transactions still get a derived id, so every payment names its accounts."""
+    """Transactions (not read from FtM Payments) with the FtM ids of both accounts and (raw) holders.
+    Accounts only seen in transactions still get a derived id, so every payment names its accounts; a
+    side that is an FtM party itself is named as payer/beneficiary, with no account."""
+    def party(key: str) -> str:
+        return f"CASE WHEN {key} IN ({_PARTY_KEY}) THEN substr({key}, 2) END"
+
+    def account(alias: str, key: str) -> str:
+        return (f"CASE WHEN {key} IN ({_PARTY_KEY}) THEN NULL "
+                f"ELSE coalesce({alias}.account_entity_id, '{ACCOUNT_PREFIX}' || {key}) END")
+
     return (
         f"SELECT '{PAYMENT_PREFIX}' || t.source_id || '-' || t.txn_id AS id, t.txn_id, "
         "CAST(t.amount AS VARCHAR) AS amount, t.currency, "
         "CAST(t.ts AS VARCHAR) AS date, "
-        f"coalesce(fa.account_entity_id, '{ACCOUNT_PREFIX}' || t.from_account) AS payer_account, "
-        f"coalesce(ta.account_entity_id, '{ACCOUNT_PREFIX}' || t.to_account) AS beneficiary_account, "
-        "fa.holder_entity_id AS payer, ta.holder_entity_id AS beneficiary "
+        f"{account('fa', 't.from_account')} AS payer_account, {account('ta', 't.to_account')} AS beneficiary_account, "
+        f"coalesce(fa.holder_entity_id, {party('t.from_account')}) AS payer, "
+        f"coalesce(ta.holder_entity_id, {party('t.to_account')}) AS beneficiary "
         "FROM transactions t LEFT JOIN accounts fa ON fa.account_key = t.from_account "
-        "LEFT JOIN accounts ta ON ta.account_key = t.to_account"
+        f"LEFT JOIN accounts ta ON ta.account_key = t.to_account WHERE NOT ({_FROM_FTM})"
     )
 
 
@@ -60,8 +73,9 @@ def orphan_accounts_sql() -> str:
     """Account keys seen only in transactions (no accounts row): they still need a BankAccount."""
     return (
         f"SELECT '{ACCOUNT_PREFIX}' || k AS id, k AS account_id, NULL AS iban, NULL AS country, "
-        "NULL AS currency, NULL AS bank_id FROM (SELECT from_account AS k FROM transactions "
-        "UNION SELECT to_account FROM transactions) x WHERE k NOT IN (SELECT account_key FROM accounts) ORDER BY k"
+        "NULL AS currency, NULL AS bank_id FROM (SELECT from_account AS k FROM transactions t "
+        f"WHERE NOT ({_FROM_FTM}) UNION SELECT to_account FROM transactions t WHERE NOT ({_FROM_FTM})) x "
+        f"WHERE k NOT IN (SELECT account_key FROM accounts) AND k NOT IN ({_PARTY_KEY}) ORDER BY k"
     )
 
 
@@ -70,7 +84,7 @@ def export_ftm(case: Case, out: Path) -> dict[str, int]:
     counts = {"entities": 0, "accounts": 0, "payments": 0}
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as fh:
-        for entity in _statement_entities(case):
+        for entity in statement_entities(case):
             fh.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
             counts["entities"] += 1
         for sql in (accounts_ftm_sql(), orphan_accounts_sql()):
@@ -79,44 +93,6 @@ def export_ftm(case: Case, out: Path) -> dict[str, int]:
         for batch in case.engine.batches(payments_ftm_sql()):
             counts["payments"] += _write_lines(fh, _payment_lines(batch))
     return counts
-
-
-def _statement_entities(case: Case) -> Iterator[dict[str, Any]]:
-    """Group the ordered statements by entity and let followthemoney validate each property."""
-    current: str | None = None
-    schemata: list[str] = []
-    props: list[tuple[str, str]] = []
-    for batch in case.engine.batches(statements_sql()):
-        cols = batch.to_pydict()
-        for entity_id, schema, prop, value in zip(cols["entity_id"], cols["schema"], cols["prop"], cols["value"],
-                                                  strict=True):
-            if entity_id != current:
-                if current is not None:
-                    yield _make_entity(current, schemata, props)
-                current, schemata, props = entity_id, [], []
-            if schema not in schemata:
-                schemata.append(schema)
-            props.append((prop, value))
-    if current is not None:
-        yield _make_entity(current, schemata, props)
-
-
-def _make_entity(entity_id: str, schemata: list[str], props: list[tuple[str, str]]) -> dict[str, Any]:
-    schema = None
-    for name in schemata:
-        if model.get(name) is None:
-            raise ExportError(f"entity {entity_id}: unknown FtM schema {name!r} in statements")
-        try:
-            schema = name if schema is None else model.common_schema(schema, name).name
-        except Exception as exc:  # followthemoney raises InvalidData for unrelated schemata
-            raise ExportError(f"entity {entity_id}: schemata {schemata} cannot be combined ({exc})") from exc
-    proxy = model.make_entity(schema or "Thing")
-    proxy.id = entity_id
-    for prop, value in props:
-        if prop in proxy.schema.properties:
-            proxy.add(prop, value, cleaned=True)
-    data: dict[str, Any] = proxy.to_dict()
-    return data
 
 
 def _write_lines(fh: IO[str], lines: pa.Array) -> int:

@@ -122,7 +122,7 @@ _REF_SCHEMA = pa.schema([("finding_id", pa.string()), ("ref_kind", pa.string()),
 # What a read returns, in this order: the finding, its grade, its stamp, and whether it is stale.
 READ_COLUMNS = ("finding_id", "kind", "typology", "title", "explanation", "score", "start_ts", "end_ts", "amount",
                 "currency", "reliability", "credibility", "wording", "params", "query", "details", "stage",
-                "stage_version", "stage_params", "result_key", "data_version", "created_at")
+                "stage_version", "stage_params", "result_key", "data_version", "stale_reason", "created_at")
 
 
 def findings_sql(data_version: str, *, kind: str | None = None, typology: str | None = None,
@@ -132,9 +132,10 @@ def findings_sql(data_version: str, *, kind: str | None = None, typology: str | 
                                                                 ("stage", stage)) if value is not None]
     version = f"'{_escape(data_version)}'"
     if current_only:
-        where.append(f"data_version = {version}")
+        where.append(f"data_version = {version} AND stale_reason IS NULL")
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    return (f"SELECT {', '.join(READ_COLUMNS)}, coalesce(data_version <> {version}, TRUE) AS stale "
+    stale = f"(coalesce(data_version <> {version}, TRUE) OR stale_reason IS NOT NULL)"
+    return (f"SELECT {', '.join(READ_COLUMNS)}, {stale} AS stale "
             f"FROM findings{clause} ORDER BY score DESC, finding_id")
 
 

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.model.iban import compact_iban, iban_country
 from moneytrail.store.case import Case
 from moneytrail.store.entities import account_holders_sql, entity_names_sql
 from moneytrail.store.findings import write_findings
@@ -42,11 +43,31 @@ def resolve_accounts(case: Case, ids: tuple[str, ...], role: str) -> list[str]:
             f"UNION SELECT account_key, entity_id FROM ({account_holders_sql()}) h "
             "UNION SELECT account_key, holder_entity_id FROM accounts WHERE holder_entity_id IS NOT NULL"
             ") a ON a.id = i.id")
-    missing = sorted({str(r[0]) for r in rows if r[1] is None})
-    if missing:
-        raise TraceError(f"{role} {', '.join(missing)}: no such account key (bank:account) or entity id "
-                         "among the case's payments")
-    return sorted({str(r[1]) for r in rows})
+    found = {str(r[1]) for r in rows if r[1] is not None}
+    for wanted in sorted({str(r[0]) for r in rows if r[1] is None}):
+        found.add(bare_account(case, wanted, role))
+    return sorted(found)
+
+
+def bare_account(case: Case, wanted: str, role: str) -> str:
+    """The one traced account a bare IBAN or account number names (the part of ``bank:account`` after the
+    colon, or an account's IBAN); else a TraceError naming the candidates or the nearest keys."""
+    e = case.engine
+    bare = compact_iban(wanted) or wanted.strip()
+    matches = [str(r[0]) for r in e.rows(
+        "SELECT DISTINCT t.account_key FROM trace_accounts t LEFT JOIN accounts a ON a.account_key = t.account_key "
+        "WHERE split_part(t.account_key, ':', 2) = ? OR replace(upper(a.iban), ' ', '') = ? ORDER BY 1",
+        [bare, bare.upper()])]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise TraceError(f"{role} {wanted}: ambiguous, it is the account number of {', '.join(matches[:10])}; "
+                         "give the full key (bank:account)")
+    nearest = [str(r[0]) for r in e.rows(
+        "SELECT account_key FROM trace_accounts ORDER BY least(levenshtein(account_key, ?), "
+        "levenshtein(split_part(account_key, ':', 2), ?)), account_key LIMIT 5", [wanted, bare])]
+    raise TraceError(f"{role} {wanted}: no such account key (bank:account), account number, IBAN or entity id "
+                     f"among the case's payments; nearest keys: {', '.join(nearest) or '(none)'}")
 
 
 def _micros(column: pa.ChunkedArray) -> np.ndarray:
@@ -102,7 +123,9 @@ def account_info(case: Case, accounts: set[str]) -> dict[str, fl.AccountInfo]:
             f"bc.country) FROM {wanted} q LEFT JOIN accounts a ON a.account_key = q.account "
             "LEFT JOIN holder h ON h.account_key = q.account LEFT JOIN names n ON n.entity_id = h.entity_id "
             "LEFT JOIN bank_country bc ON bc.bank_id = coalesce(a.bank_id, split_part(q.account, ':', 1))")
-    return {str(acc): fl.AccountInfo(ent, str(name or ent or acc), country) for acc, ent, name, country in rows}
+    # An account known only by its key may still be an IBAN (``:DE89...``): its country is the IBAN's.
+    return {str(acc): fl.AccountInfo(ent, str(name or ent or acc), country or iban_country(str(acc).split(":", 1)[-1]))
+            for acc, ent, name, country in rows}
 
 
 def trace(case: Case, params: TraceParams, *, store: bool = True) -> TraceResult:

@@ -10,13 +10,15 @@ from moneytrail.store.entities import account_holders_sql, entity_names_sql
 
 
 def search_sql(limit: int) -> str:
-    """Entities by name or id, accounts by key or IBAN; ``?`` is a lower-cased LIKE pattern."""
+    """Entities by name or id, accounts by key or IBAN, transactions by memo (purpose) text; ``?`` is a
+    lower-cased LIKE pattern."""
     return (
         "SELECT * FROM ("
         f"SELECT DISTINCT 'entity' AS kind, n.entity_id AS id, n.name AS label FROM ({entity_names_sql()}) n "
         "WHERE lower(n.name) LIKE ? OR lower(n.entity_id) LIKE ? "
         "UNION SELECT 'account', a.account_key, coalesce(a.iban, a.account_key) FROM accounts a "
-        "WHERE lower(a.account_key) LIKE ? OR lower(coalesce(a.iban, '')) LIKE ?"
+        "WHERE lower(a.account_key) LIKE ? OR lower(coalesce(a.iban, '')) LIKE ? "
+        "UNION SELECT 'transaction', t.txn_id, t.memo FROM transactions t WHERE lower(t.memo) LIKE ?"
         f") x ORDER BY kind, label, id LIMIT {int(limit)}"
     )
 
@@ -30,7 +32,7 @@ def search(case: Case, q: str, limit: int = 50) -> list[dict[str, Any]]:
     if not q.strip():
         return []
     pattern = _like(q.strip())
-    rows: list[dict[str, Any]] = case.engine.query(search_sql(limit), [pattern] * 4).to_pylist()
+    rows: list[dict[str, Any]] = case.engine.query(search_sql(limit), [pattern] * 5).to_pylist()
     return rows
 
 
@@ -42,7 +44,7 @@ def account(case: Case, key: str, limit: int = 200) -> dict[str, Any] | None:
         [key]).to_pylist()
     txns = e.query(
         "SELECT txn_id, CAST(ts AS VARCHAR) AS ts, from_account, to_account, amount, currency, amount_rc, channel, "
-        f"source_id FROM transactions WHERE from_account = ? OR to_account = ? ORDER BY ts DESC, txn_id "
+        f"memo, source_id FROM transactions WHERE from_account = ? OR to_account = ? ORDER BY ts DESC, txn_id "
         f"LIMIT {int(limit)}", [key, key]).to_pylist()
     if not facts and not txns:
         return None

@@ -122,12 +122,12 @@ class DuckDBEngine:
 
     # -- files -------------------------------------------------------------------------------
     def csv_scan_sql(self, path: Path, *, delimiter: str, header: bool, columns: Sequence[str],
-                     rejects_table: str) -> str:
+                     rejects_table: str, quote: str = '"') -> str:
         return self._read_csv_sql(str(path), delimiter=delimiter, header=header, columns=columns,
-                                  rejects_table=rejects_table)
+                                  rejects_table=rejects_table, quote=quote)
 
     def csv_range_scan_sql(self, path: Path, start: int, end: int, *, delimiter: str, columns: Sequence[str],
-                           rejects_table: str) -> str:
+                           rejects_table: str, quote: str = '"') -> str:
         if self._ranges is None:
             from moneytrail.engine.duckdb.ranges import ByteRangeFileSystem
             self._ranges = ByteRangeFileSystem()
@@ -135,14 +135,15 @@ class DuckDBEngine:
         # Ranges stay registered for the connection's life: a few bytes each, and a query may still read them.
         url = self._ranges.add(path, start, end)
         return self._read_csv_sql(url, delimiter=delimiter, header=False, columns=columns,
-                                  rejects_table=rejects_table)
+                                  rejects_table=rejects_table, quote=quote)
 
     def _read_csv_sql(self, location: str, *, delimiter: str, header: bool, columns: Sequence[str],
-                      rejects_table: str) -> str:
+                      rejects_table: str, quote: str = '"') -> str:
         cols = ", ".join(f"{_quote_literal(c)}: 'VARCHAR'" for c in columns)
         return self._capture.fragment(
             f"read_csv({_quote_literal(location)}, delim={_quote_literal(delimiter)}, "
-            f"header={'true' if header else 'false'}, columns={{{cols}}}, quote='\"', escape='\"', "
+            f"header={'true' if header else 'false'}, columns={{{cols}}}, quote={_quote_literal(quote)}, "
+            f"escape={_quote_literal(quote)}, "
             f"store_rejects=true, rejects_table={_quote_literal(rejects_table)}, "
             f"rejects_scan={_quote_literal(rejects_table + '_scan')}, parallel=true, "
             "strict_mode=true, null_padding=false, auto_detect=false)"

@@ -1,0 +1,23 @@
+"""IBANs: validation and the country they carry (python-stdnum checks the length and check digits per
+country, so a string that merely starts with two letters is not taken for an IBAN)."""
+
+from __future__ import annotations
+
+from stdnum import iban as _iban
+from stdnum.exceptions import ValidationError
+
+
+def compact_iban(text: str) -> str | None:
+    """The IBAN in compact form (no spaces, upper case) when ``text`` is a valid IBAN, else None."""
+    try:
+        return str(_iban.validate(text))
+    except ValidationError:
+        return None
+
+
+def iban_country(text: str | None) -> str | None:
+    """The ISO country code an IBAN carries (``DE89 3704...`` -> ``DE``), None when not a valid IBAN."""
+    if not text:
+        return None
+    valid = compact_iban(text)
+    return valid[:2] if valid else None
