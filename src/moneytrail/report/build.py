@@ -12,13 +12,14 @@ from typing import Any
 from moneytrail.model.admiralty import Wording
 from moneytrail.report import graph, sections
 from moneytrail.report.linkview import link_view
+from moneytrail.report.names import entity_label
 from moneytrail.report.render import asset_text, render_template, script_safe_json
 from moneytrail.report.scope import choose_scope
 from moneytrail.report.story import build_story
 from moneytrail.report.timeline import timeline
 from moneytrail.store import Case
 
-ASSETS_JS = ("cytoscape.min.js", "echarts.min.js", "report.js")
+ASSETS_JS = ("cytoscape.min.js", "echarts.min.js", "linkchart.js", "report.js")
 WORDINGS = [*(w.value for w in Wording), "ungraded"]
 
 
@@ -44,6 +45,26 @@ def case_name(case: Case) -> str:
     return path.parent.name if path.stem == "case" and path.parent.name else path.stem
 
 
+def story_ids(summary: dict[str, Any]) -> set[str]:
+    return {f["finding_id"] for f in summary["key"] if f["tier_kind"] == "trace"}
+
+
+def story_accounts(summary: dict[str, Any], share: float = 0.05) -> list[str]:
+    """The accounts the story names: each trace's origin, the route, recipients of at least ``share`` of
+    what arrived, and the accounts a link finding paid into."""
+    out: list[str] = [a for r in summary["route"] for a in r["accounts"]]
+    for f in summary["key"]:
+        d = f["details"]
+        if f["tier_kind"] == "trace":
+            arrived = float(d.get("arrived") or 0)
+            out += [str(s) for s in d.get("seeds") or []]
+            out += [str(s["account"]) for s in d.get("sinks") or []
+                    if isinstance(s, dict) and float(s.get("amount") or 0) >= share * arrived]
+        elif f["tier_kind"] == "link":
+            out += [str(a) for a in d.get("accounts") or []]
+    return list(dict.fromkeys(out))
+
+
 def collect(case: Case, options: ReportOptions | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain data (also what the tests and the web app read)."""
     opts = options or ReportOptions()
@@ -52,8 +73,12 @@ def collect(case: Case, options: ReportOptions | None = None) -> dict[str, Any]:
     scope = choose_scope(case, focus=opts.focus, hops=opts.hops, max_nodes=opts.max_nodes,
                          top_findings=opts.top_findings, seed_findings=key_ids or None)
     chart = graph.build_graph(case, scope.accounts, max_edges=opts.max_edges, layout=False)
-    route_accounts = [a for r in summary["route"] for a in r["accounts"]]
-    view = link_view(chart, key_ids, route_accounts, max_initial=opts.max_initial)
+    readable = entity_label(case, [n["details"]["entity_id"] for n in chart["nodes"] if n["kind"] == "entity"])
+    for n in chart["nodes"]:
+        if n["kind"] == "entity":
+            n["label"] = readable.get(n["details"]["entity_id"], n["label"])
+    view = link_view(chart, [f for f in key_ids if f not in story_ids(summary)], story_accounts(summary),
+                     max_initial=opts.max_initial)
     trace = sections.sankey(case)
     labels = graph.entity_labels(case, [n["id"] for n in trace["nodes"] if n["id"] == n["label"]])
     for node in trace["nodes"]:
@@ -88,7 +113,8 @@ def collect(case: Case, options: ReportOptions | None = None) -> dict[str, Any]:
 def render_report(data: dict[str, Any]) -> str:
     sources = {s["source_id"]: {"title": s["title"], "grade": s["grade"], "kind": s["kind"], "url": s["url"]}
                for s in data["evidence"]}
-    client = {"graph": data["graph"], "sankey": data["sankey"], "timeline": data["timeline"],
+    graph = {k: v for k, v in data["graph"].items() if k != "folded_edges"}  # the browser folds for itself
+    client = {"graph": graph, "sankey": data["sankey"], "timeline": data["timeline"],
               "sources": sources, "currency": data["meta"]["currency"], "title": data["meta"]["title"]}
     scripts = [asset_text(name) for name in ASSETS_JS]
     return render_template(

@@ -40,7 +40,8 @@ def folded_edges(chart: dict[str, Any], groups: dict[str, str]) -> list[dict[str
 
 def seed_priority(chart: dict[str, Any], groups: dict[str, str], key_ids: list[str],
                   route_accounts: list[str]) -> dict[str, float]:
-    """{folded node: priority}: nodes the key findings rest on by the finding's rank, the route first."""
+    """{folded node: priority}: the story's accounts (origin, route, main recipients) first, then nodes
+    the key findings rest on by the finding's rank."""
     rank = {fid: i for i, fid in enumerate(key_ids)}
     prio: dict[str, float] = {}
     for acct in route_accounts:
@@ -56,13 +57,18 @@ def seed_priority(chart: dict[str, Any], groups: dict[str, str], key_ids: list[s
 
 
 def choose_initial(folded: list[str], edges: list[dict[str, Any]], prio: dict[str, float],
-                   max_initial: int) -> list[str]:
-    """Seeds by priority, then their heaviest neighbours, until ``max_initial`` nodes."""
-    chosen = [n for n in sorted(prio, key=lambda n: (prio[n], n))][:max_initial]
-    if not chosen:  # nothing flagged: start from the heaviest flows
-        chosen = []
+                   max_initial: int, max_extra: int = 15) -> list[str]:
+    """Seeds by priority and, within one priority, by the money through them; then their heaviest
+    neighbours, until ``max_initial`` nodes."""
+    through: dict[str, float] = defaultdict(float)
+    for e in edges:
+        through[e["source"]] += float(e["amount"])
+        through[e["target"]] += float(e["amount"])
+    chosen = sorted(prio, key=lambda n: (prio[n], -through[n], n))[:max_initial]
+    # A few of the heaviest neighbours give context; more would bury the story (they are one "expand" away).
+    max_initial = min(max_initial, len(chosen) + max_extra) if chosen else max_initial
     seen = set(chosen)
-    for e in edges:  # heaviest first
+    for e in edges:  # heaviest first; with no seeds, the heaviest flows start the view
         if len(chosen) >= max_initial:
             break
         if e["source"] in seen or e["target"] in seen or not seen:
@@ -81,24 +87,41 @@ def choose_initial(folded: list[str], edges: list[dict[str, Any]], prio: dict[st
 
 def folded_layout(nodes: list[str], edges: list[dict[str, Any]], initial: list[str],
                   size: float = 1000.0) -> dict[str, tuple[float, float]]:
-    """The initial nodes laid out on their own (so they fill the view), the others around them."""
+    """The initial nodes laid out on their own so they fill the view: the largest connected part by a
+    roomy spring layout, smaller parts in a row beneath; the nodes behind
+    "expand" are placed around them by a spring layout with the initial ones held fixed. The browser
+    spreads the drawn nodes a little further (cose from these positions) so labels do not collide."""
     if not nodes:
         return {}
     first = nx.Graph()
     first.add_nodes_from(initial)
     first.add_edges_from((e["source"], e["target"]) for e in edges if e["source"] in first and e["target"] in first)
-    pos = nx.spring_layout(first, k=1.6 / max(len(initial), 1) ** 0.5, iterations=80, seed=7) if initial else {}
-    whole = nx.Graph()
-    whole.add_nodes_from(nodes)
-    whole.add_edges_from((e["source"], e["target"]) for e in edges)
+    pos: dict[str, tuple[float, float]] = {}
+    parts = sorted(nx.connected_components(first), key=lambda c: (-len(c), min(c))) if initial else []
+    if parts:
+        main = first.subgraph(parts[0])
+        # Kamada-Kawai reads better but costs seconds (scipy); a roomy spring layout is milliseconds.
+        laid = (nx.spring_layout(main, k=3.0 / max(len(parts[0]), 1) ** 0.5, iterations=200, seed=7)
+                if len(parts[0]) > 2 else nx.circular_layout(main))
+        pos.update({n: (float(xy[0]), float(xy[1])) for n, xy in laid.items()})
+        rest = sorted(n for c in parts[1:] for n in sorted(c))
+        per_row = max(6, int(len(rest) ** 0.5) + 1)
+        for i, n in enumerate(rest):  # small parts and loners, in rows under the main part
+            pos[n] = (-1.0 + 2.0 * (i % per_row) / max(per_row - 1, 1), 1.25 + 0.18 * (i // per_row))
     if len(nodes) > len(initial):
-        pos = nx.spring_layout(whole, pos=dict(pos) or None, fixed=list(pos) or None, iterations=40, seed=7,
-                               k=1.6 / max(len(initial), 1) ** 0.5)
-    return {n: (round(float(xy[0]) * size, 1), round(float(xy[1]) * size, 1)) for n, xy in pos.items()}
+        whole = nx.Graph()
+        whole.add_nodes_from(nodes)
+        whole.add_edges_from((e["source"], e["target"]) for e in edges)
+        spread = nx.spring_layout(whole, pos=dict(pos) or None, fixed=list(pos) or None, iterations=30, seed=7,
+                                  k=1.5 / max(len(initial), 1) ** 0.5)
+        pos = {n: (float(xy[0]), float(xy[1])) for n, xy in spread.items()}
+    return {n: (round(x * size, 1), round(y * size, 1)) for n, (x, y) in pos.items()}
 
 
 def link_view(chart: dict[str, Any], key_ids: list[str], route_accounts: list[str],
               max_initial: int = 60) -> dict[str, Any]:
+    """``key_ids``: findings whose nodes seed the view, in rank order; ``route_accounts``: the story's
+    accounts (origin, intermediaries, main recipients), drawn first."""
     groups = group_of(chart)
     folded_ids = sorted(set(groups.values()))
     edges = folded_edges(chart, groups)

@@ -28,11 +28,15 @@ def summary(case: Case, limit: int = 12) -> dict[str, Any]:
     ranked = key_findings(case, limit)
     ids = sorted({fid for f in ranked["key"] for fid in f["finding_ids"]})
     rests_on = sources_of_findings(case, ids)
-    for f in ranked["key"]:
+    anchors: dict[str, str] = {}
+    for i, f in enumerate(ranked["key"], start=1):
         f["sources"] = sorted({s for fid in f["finding_ids"] for s in rests_on.get(fid, [])})
+        f["anchor"] = f"k{i}"
+        for fid in f["finding_ids"]:
+            anchors.setdefault(fid, f["anchor"])
     total = sum(n for per in by_kind.values() for n in per.values())
     return {"total": total, "by_kind": by_kind, "key": ranked["key"], "route": ranked["route"],
-            "sources_of": rests_on}
+            "sources_of": rests_on, "anchors": anchors}
 
 
 def sources_of_findings(case: Case, finding_ids: list[str]) -> dict[str, list[str]]:
