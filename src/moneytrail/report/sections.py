@@ -152,10 +152,18 @@ def evidence(case: Case) -> list[dict[str, Any]]:
             "notes FROM sources ORDER BY source_id"):
         grade, wording = grade_of(rel, cred)
         out.append({"source_id": sid, "kind": kind, "title": title, "publisher": publisher, "url": safe_url(url),
-                    "raw_url": url, "published_at": published, "grade": grade, "wording": wording, "notes": notes,
+                    "raw_url": url, "published_at": _when(published), "grade": grade, "wording": wording, "notes": notes,
                     "counts": counts.get(str(sid), {}), "documents": documents.get(str(sid), []),
                     "chains": attribution_chains(cites, str(sid))})
     return out
+
+
+def _when(ts: str | None) -> str | None:
+    """"2024-01-10 06:00 UTC", or the date alone when the source gives no time of day."""
+    if not ts:
+        return None
+    text = str(ts)[:16]
+    return text[:10] if text[10:] in ("", " 00:00") else f"{text} UTC"
 
 
 def documents_sql(excerpt_chars: int) -> str:
