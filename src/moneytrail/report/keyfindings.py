@@ -113,9 +113,12 @@ def key_findings(case: Case, limit: int = 12) -> dict[str, Any]:
     ids = ", ".join(f"'{f['finding_id']}'" for f in [*traces, *fronts_f]) or "''"
     fronts, brokers = set(), set()
     role_of_finding: dict[str, list[str]] = {}
+    front_of: dict[str, list[str]] = {}
     for fid, acct, role in case.engine.rows(role_refs_sql(ids)):
         (fronts if role == "front" else brokers).add(str(acct))
         role_of_finding.setdefault(str(acct), []).append(str(fid))
+        if role == "front":
+            front_of.setdefault(str(fid), []).append(str(acct))
     route = route_roles(case, top_trace, fronts, brokers)
     on_route = {a for r in route for a in r["accounts"]}
     entries: list[dict[str, Any]] = []
@@ -125,8 +128,10 @@ def key_findings(case: Case, limit: int = 12) -> dict[str, Any]:
         entries.append(_entry(f, "trace") | {"origin": origin})
     for f in links:
         entries.append(_entry(f, "link"))
-    for f in sorted(fronts_f, key=lambda f: (not (f["details"].get("front") in on_route), -float(f["score"]))):
-        entries.append(_entry(f, "role", role="front company"))
+    for f in sorted(fronts_f, key=lambda f: (not set(front_of.get(f["finding_id"], [])) & on_route, -float(f["score"]))):
+        entries.append(_entry(f, "role", role="front company")
+                       | {"accounts": front_of.get(f["finding_id"], []),
+                                                                  "on_route": bool(set(front_of.get(f["finding_id"], [])) & on_route)})
     brokers_on_route = [r for r in route if r["role"] == "broker"]
     if brokers_on_route and top_trace is not None:
         entries.append(_broker_entry(top_trace, brokers_on_route, role_of_finding))

@@ -166,9 +166,7 @@ def build_story(case: Case, key: dict[str, Any], sources_of: dict[str, list[str]
     entries = key["key"]
     trace = next((e for e in entries if e["tier_kind"] == "trace"), None)
     link = next((e for e in entries if e["tier_kind"] == "link"), None)
-    on_route = {a for r in key["route"] for a in r["accounts"]}
-    fronts = [e["finding_id"] for e in entries
-              if e.get("role") == "front company" and e["details"].get("front") in on_route]
+    fronts = [e["finding_id"] for e in entries if e.get("role") == "front company" and e.get("on_route")]
     story: list[dict[str, Any]] = []
     if trace is not None:
         story.append(who_paid_whom(case, trace, str(trace.get("origin") or "The origin")))
