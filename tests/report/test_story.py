@@ -153,7 +153,7 @@ def test_demo_report_in_chromium(browser: Any, demo: DemoRun, width: int, tmp_pa
                         "  if (shown.has(t) && !shown.has(s)) hidden[t] = (hidden[t] || 0) + 1; });"
                         " return Object.keys(hidden).sort((a, b) => hidden[b] - hidden[a])[0]; })()")
     assert hub, "some drawn party has neighbours not yet drawn"
-    page.evaluate(f"window.mtReport.cy.getElementById({json.dumps(hub)}).emit('tap')")
+    page.evaluate(f"void window.mtReport.cy.getElementById({json.dumps(hub)}).emit('tap')")
     page.click("#cy-expand")
     assert page.evaluate("window.mtReport.cy.nodes().length") > n0
     svg = page.evaluate("window.mtReport.link.svg()")
