@@ -181,6 +181,9 @@ def test_script_payloads_in_the_data_never_run(browser: Any, hostile_case: Case,
     assert page.evaluate("typeof window.__xss") == "undefined"
     # The payloads are shown as text: in server-rendered tables and in the click-through details.
     assert "<script>window.__xss=1</script>" in page.locator("#summary").inner_text()
+    assert "<script>window.__xss=1</script>" in page.locator("#story").inner_text()  # the story names the sponsor
+    svg = page.evaluate("window.mtReport.link.svg()")  # the SVG export escapes names too
+    assert "<script>" not in svg and "&lt;script&gt;window.__xss=1&lt;/script&gt;" in svg
     evidence = page.locator("#evidence").inner_text()
     assert '<img src=x onerror="window.__xss=1">' in evidence  # document title
     assert "</script><script>window.__xss=1</script>" in evidence  # document text

@@ -57,11 +57,13 @@ def test_acyclic_drops_the_link_closing_a_cycle() -> None:
 
 def test_timeline_lanes_per_actor(sample_case: Case) -> None:
     t = timeline(sample_case)
-    assert [(lane["actor"], lane["linked"]) for lane in t["lanes"]] == [("Vell Militia", True), ("Harbour Guard", False)]
+    lanes = [(lane["actor"], lane["linked"]) for lane in t["lanes"]]
+    assert lanes == [("Vell Militia", True), ("Harbour Guard", False)]
     assert len(t["pairs"]) == 3 == len(t["lanes"][0]["payments"])
     assert {p["txn_id"] for p in t["pairs"]} == {"story-4", "story-5"}
     assert t["events"] == sample_case.count("events")
-    assert [e["event_date"] for e in t["lanes"][0]["events"]] == sorted(e["event_date"] for e in t["lanes"][0]["events"])
+    dates = [e["event_date"] for e in t["lanes"][0]["events"]]
+    assert dates == sorted(dates)
     assert t["lanes"][1]["payments"] == []  # the comparison actor: events, no payments tied to it
 
 

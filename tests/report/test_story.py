@@ -140,8 +140,8 @@ def test_demo_report_in_chromium(browser: Any, demo: DemoRun, width: int, tmp_pa
     # The link chart opens small, labelled at the default zoom; expand adds neighbours.
     n0 = page.evaluate("window.mtReport.cy.nodes().length")
     assert 5 <= n0 <= 60
-    sizes = page.evaluate("window.mtReport.cy.nodes().map(n => [n.data('label'), parseFloat(n.renderedStyle('font-size')),"
-                          " parseFloat(n.style('min-zoomed-font-size'))])")
+    sizes = page.evaluate("window.mtReport.cy.nodes().map(n => [n.data('label'),"
+                          " parseFloat(n.renderedStyle('font-size')), parseFloat(n.style('min-zoomed-font-size'))])")
     assert all(label and size >= 10 and size >= minimum for label, size, minimum in sizes), sizes[:5]
     assert page.locator("#links .legend li").count() >= 4
     hub = page.evaluate("(() => { const cy = window.mtReport.cy; const g = window.mtReport.data.graph;"

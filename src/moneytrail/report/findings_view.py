@@ -42,7 +42,8 @@ def current_findings_sql() -> str:
 
 def findings_sql(where: str = "", limit: int | None = None, order: str = "score DESC, finding_id") -> str:
     lim = f" LIMIT {int(limit)}" if limit is not None else ""
-    return f"SELECT {COLUMNS} FROM ({current_findings_sql()}) c {('WHERE ' + where) if where else ''} ORDER BY {order}{lim}"
+    cond = f"WHERE {where} " if where else ""
+    return f"SELECT {COLUMNS} FROM ({current_findings_sql()}) c {cond}ORDER BY {order}{lim}"
 
 
 def grade_of(reliability: Any, credibility: Any) -> tuple[str | None, str | None]:

@@ -111,7 +111,8 @@ def key_findings(case: Case, limit: int = 12) -> dict[str, Any]:
     others = read_findings(case, "kind NOT IN ('trace', 'link') AND typology <> 'front-company'", limit * 4)
     top_trace = traces[0] if traces else None
     ids = ", ".join(f"'{f['finding_id']}'" for f in [*traces, *fronts_f]) or "''"
-    fronts, brokers = set(), set()
+    fronts: set[str] = set()
+    brokers: set[str] = set()
     role_of_finding: dict[str, list[str]] = {}
     front_of: dict[str, list[str]] = {}
     for fid, acct, role in case.engine.rows(role_refs_sql(ids)):
@@ -128,10 +129,11 @@ def key_findings(case: Case, limit: int = 12) -> dict[str, Any]:
         entries.append(_entry(f, "trace") | {"origin": origin})
     for f in links:
         entries.append(_entry(f, "link"))
-    for f in sorted(fronts_f, key=lambda f: (not set(front_of.get(f["finding_id"], [])) & on_route, -float(f["score"]))):
-        entries.append(_entry(f, "role", role="front company")
-                       | {"accounts": front_of.get(f["finding_id"], []),
-                                                                  "on_route": bool(set(front_of.get(f["finding_id"], [])) & on_route)})
+    for f in fronts_f:
+        accounts = front_of.get(f["finding_id"], [])
+        f["accounts"], f["on_route"] = accounts, bool(set(accounts) & on_route)
+    for f in sorted(fronts_f, key=lambda f: (not f["on_route"], -float(f["score"]))):
+        entries.append(_entry(f, "role", role="front company") | {"accounts": f["accounts"], "on_route": f["on_route"]})
     brokers_on_route = [r for r in route if r["role"] == "broker"]
     if brokers_on_route and top_trace is not None:
         entries.append(_broker_entry(top_trace, brokers_on_route, role_of_finding))

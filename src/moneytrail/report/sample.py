@@ -213,7 +213,8 @@ def _findings(case: Case, story_txns: list[str], keys: list[str], hostile: bool)
                    bad + "Payments to recipients came 15-27 days before events with casualties.", 0.67,
                    [FindingRef("event", str(p["event_id"])) for p in pairs]
                    + [FindingRef("transaction", "story-4"), FindingRef("transaction", "story-5")],
-                   input_hash=h, grade=Grade("C", 3), params={"actor": "Vell Militia", "window": 30, "permutations": 999},
+                   input_hash=h, grade=Grade("C", 3),
+                   params={"actor": "Vell Militia", "window": 30, "permutations": 999},
                    details={"pairs": pairs, "p_value": 0.004, "price_per_casualty": 4_300.0, "matched": 3,
                             "payments": 2, "events": 5, "event_labels": ["Vell Militia"],
                             "accounts": [keys[4], keys[5]]})

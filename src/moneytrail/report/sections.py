@@ -152,7 +152,8 @@ def evidence(case: Case) -> list[dict[str, Any]]:
             "notes FROM sources ORDER BY source_id"):
         grade, wording = grade_of(rel, cred)
         out.append({"source_id": sid, "kind": kind, "title": title, "publisher": publisher, "url": safe_url(url),
-                    "raw_url": url, "published_at": _when(published), "grade": grade, "wording": wording, "notes": notes,
+                    "raw_url": url, "published_at": _when(published), "grade": grade, "wording": wording,
+                    "notes": notes,
                     "counts": counts.get(str(sid), {}), "documents": documents.get(str(sid), []),
                     "chains": attribution_chains(cites, str(sid))})
     return out

@@ -58,7 +58,8 @@ def who_paid_whom(case: Case, trace: dict[str, Any], origin: str) -> dict[str, A
     accts = account_labels(case, [str(s["account"]) for s in named if not names.get(str(s.get("entity_id")))])
     parts = []
     for s in named:
-        label = (names.get(str(s.get("entity_id"))) or [None])[0] or accts.get(str(s.get("account")), str(s.get("label")))
+        known = names.get(str(s.get("entity_id"))) or []
+        label = known[0] if known else accts.get(str(s.get("account")), str(s.get("label")))
         parts.append(f"{label}{' (' + str(s['country']) + ')' if s.get('country') else ''} "
                      f"{_money(float(s.get('amount') or 0), cur)}")
     rest = len(sinks) - len(named)
@@ -80,7 +81,8 @@ def through_whom(trace: dict[str, Any], route: list[dict[str, Any]], front_ids: 
     role_words = {"front": "front company", "broker": "money broker", "intermediary": "intermediary"}
     steps = [f"{r['name']} ({role_words[r['role']]}{', ' + str(r['country']) if r.get('country') else ''})"
              for r in route]
-    routes = sorted((r for r in d.get("routes") or [] if isinstance(r, dict)), key=lambda r: -float(r.get("amount") or 0))
+    routes = sorted((r for r in d.get("routes") or [] if isinstance(r, dict)),
+                    key=lambda r: -float(r.get("amount") or 0))
     route_text = ""
     if routes:
         top = routes[0]

@@ -24,7 +24,8 @@ def actor_events_sql(with_wounded: bool, per_actor: int) -> str:
         "SELECT actor, event_id, event_date, event_type, location, fatalities, wounded, source_id FROM ("
         f"SELECT coalesce(actor1, '{NO_ACTOR}') AS actor, event_id, CAST(event_date AS VARCHAR) AS event_date, "
         f"event_type, location, fatalities, {wounded} AS wounded, source_id, row_number() OVER ("
-        f"PARTITION BY coalesce(actor1, '{NO_ACTOR}') ORDER BY coalesce(fatalities, 0) DESC, event_date, event_id) AS k "
+        f"PARTITION BY coalesce(actor1, '{NO_ACTOR}') "
+        "ORDER BY coalesce(fatalities, 0) DESC, event_date, event_id) AS k "
         f"FROM events WHERE event_date IS NOT NULL) x WHERE k <= {int(per_actor)} ORDER BY actor, event_date, event_id")
 
 
