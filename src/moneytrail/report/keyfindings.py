@@ -133,7 +133,10 @@ def key_findings(case: Case, limit: int = 12) -> dict[str, Any]:
         accounts = front_of.get(f["finding_id"], [])
         f["accounts"], f["on_route"] = accounts, bool(set(accounts) & on_route)
     for f in sorted(fronts_f, key=lambda f: (not f["on_route"], -float(f["score"]))):
-        entries.append(_entry(f, "role", role="front company") | {"accounts": f["accounts"], "on_route": f["on_route"]})
+        entry = _entry(f, "role", role="front company") | {"accounts": f["accounts"], "on_route": f["on_route"]}
+        if not f["on_route"]:  # a front company off the traced route comes after the route's brokers
+            entry["rank_in_tier"] = 2.0 + entry["rank_in_tier"]  # after the brokers (0.5), best score first
+        entries.append(entry)
     brokers_on_route = [r for r in route if r["role"] == "broker"]
     if brokers_on_route and top_trace is not None:
         entries.append(_broker_entry(top_trace, brokers_on_route, role_of_finding))

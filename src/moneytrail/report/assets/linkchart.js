@@ -133,8 +133,8 @@
       });
     }
     function spread() {  // cose from the given positions: deterministic, and it pulls labels apart
-      cy.layout({ name: "cose", randomize: false, animate: false, fit: false, nodeRepulsion: function () { return 40000; },
-                  idealEdgeLength: function () { return 110; }, nodeOverlap: 40, numIter: 800, gravity: 0.3,
+      cy.layout({ name: "cose", randomize: false, animate: false, fit: false, nodeRepulsion: function () { return 400000; },
+                  idealEdgeLength: function () { return 120; }, nodeOverlap: 60, numIter: 800, gravity: 0.15,
                   componentSpacing: 60 }).run();
       remember();
     }
