@@ -156,6 +156,15 @@ def test_demo_report_in_chromium(browser: Any, demo: DemoRun, width: int, tmp_pa
     page.evaluate(f"void window.mtReport.cy.getElementById({json.dumps(hub)}).emit('tap')")
     page.click("#cy-expand")
     assert page.evaluate("window.mtReport.cy.nodes().length") > n0
+    # Double-click unfolds one party: its accounts join the chart.
+    party, accounts = page.evaluate(
+        "(() => { const cy = window.mtReport.cy; const m = {};"
+        " window.mtReport.data.graph.nodes.forEach(n => {"
+        "   if (n.group && n.group !== n.id) m[n.group] = (m[n.group] || 0) + 1; });"
+        " const k = Object.keys(m).sort().find(id => cy.getElementById(id).length); return [k, m[k]]; })()")
+    shown = page.evaluate("window.mtReport.cy.nodes().length")
+    page.evaluate(f"void window.mtReport.cy.getElementById({json.dumps(party)}).emit('dbltap')")
+    assert page.evaluate("window.mtReport.cy.nodes().length") == shown + accounts
     svg = page.evaluate("window.mtReport.link.svg()")
     assert svg.startswith("<svg") and svg.count("<text") == page.evaluate("window.mtReport.cy.nodes().length")
 

@@ -18,10 +18,10 @@ from moneytrail.report.names import account_labels, entity_names
 from moneytrail.store import Case
 
 TIER = {"trace": 0, "link": 1, "role": 2, "claim": 3, "learn": 3, "screen": 4, "match": 5, "typology": 6}
-BROKER_ROLES = ("broker", "onward-broker")
 MATERIAL_SHARE = 0.05  # an intermediary carrying less than this share of the largest is not on the route
 _ROLE_RANK = {"front": 0, "broker": 1, "intermediary": 2}
-_ACCOUNT_IN_TEXT = re.compile(r"\b\d{3,}:[0-9A-Za-z]{4,}\b")
+# Something shaped like an account key ("bank:account"); only keys the case holds are renamed.
+_ACCOUNT_IN_TEXT = re.compile(r"\b[0-9A-Za-z_-]{2,}:[0-9A-Za-z_-]{4,}\b")
 
 
 def broker_words() -> list[str]:
@@ -36,6 +36,7 @@ def role_refs_sql(ids_sql: str) -> str:
 
 
 def name_accounts_in(case: Case, texts: list[str]) -> dict[str, str]:
+    """{account key found in the texts: its holder's name}, for keys whose holder is known."""
     keys = sorted({m for t in texts for m in _ACCOUNT_IN_TEXT.findall(t or "")})
     labels = account_labels(case, keys)
     return {k: v.rsplit(" (", 1)[0] for k, v in labels.items() if v != k}
@@ -45,7 +46,7 @@ def rename_accounts(text: str, names: dict[str, str]) -> str:
     def sub(m: re.Match[str]) -> str:
         return names.get(m.group(0), m.group(0))
     # "Name (account 123:ABC)" becomes "Name"; a bare key becomes its holder's name.
-    text = re.sub(r" \(account (\d{3,}:[0-9A-Za-z]{4,})\)", "", text)
+    text = re.sub(r" \(account ([0-9A-Za-z_-]{2,}:[0-9A-Za-z_-]{4,})\)", "", text)
     return _ACCOUNT_IN_TEXT.sub(sub, text)
 
 

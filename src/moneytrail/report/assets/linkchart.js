@@ -157,6 +157,14 @@
       if (expandBtn) expandBtn.disabled = false;
     });
 
+    cy.on("dbltap", "node", function (evt) {  // fold or unfold one party's accounts
+      var gid = groupOf[evt.target.id()];
+      if (!members[gid]) return;
+      remember();
+      state.unfolded[gid] = !state.unfolded[gid];
+      redraw(false);
+    });
+
     function expand(nodeId) {
       var gid = groupOf[nodeId] || nodeId, fresh = [];
       remember();
