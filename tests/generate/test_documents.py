@@ -65,3 +65,12 @@ def test_events_have_acled_columns(generated: GeneratedCase) -> None:
         assert "Black Rock Brigades" in rows[a["event_id"]]["actor1"]
     control = [rows[a["event_id"]] for a in generated.truth["control_attacks"]]
     assert control and all("Green Valley Brigade" in r["actor1"] for r in control)
+
+
+def test_each_source_has_its_own_date_after_what_it_cites(generated: GeneratedCase) -> None:
+    sources = {str(s["id"]): s for s in _sources(generated)}
+    dates = [str(s["published_at"]) for s in sources.values()]
+    assert len(set(dates)) == len(dates)  # no two documents published at the same moment
+    for s in sources.values():
+        for cited in s["cites"]:  # type: ignore[attr-defined]
+            assert str(s["published_at"]) > str(sources[str(cited)]["published_at"])

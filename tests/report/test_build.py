@@ -26,7 +26,7 @@ def test_report_is_one_offline_file(sample_case: Case, tmp_path: Path) -> None:
     markup = re.sub(r"<script>.*?</script>", "", html, flags=re.S)  # bundled libraries hold tag text
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", markup)  # nothing fetched
     assert "connect-src 'none'" in unescape(html.split('Content-Security-Policy" content="')[1].split('"')[0])
-    assert html.count("<script>") == 3
+    assert html.count("<script>") == 4  # cytoscape, echarts, the link chart, the report
     assert 'id="flows" data-count="5"' in html
     assert 'id="typologies" data-count="3"' in html
 

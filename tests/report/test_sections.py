@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from moneytrail.report import sections
 from moneytrail.report.probe import has_table, table_columns
+from moneytrail.report.timeline import timeline
 from moneytrail.store import Case
 
 
@@ -13,9 +14,10 @@ def test_probe_reports_missing_tables_and_columns(case: Case) -> None:
 
 
 def test_empty_case_gives_empty_sections(case: Case) -> None:
-    assert sections.summary(case) == {"total": 0, "by_kind": {}, "key": [], "stale": 0}
+    s = sections.summary(case)
+    assert (s["total"], s["by_kind"], s["key"], s["route"]) == (0, {}, [], [])
     assert sections.sankey(case)["links"] == []
-    assert sections.timeline(case) == {"findings": [], "pairs": [], "events": []}
+    assert timeline(case) == {"lanes": [], "with_wounded": False, "pairs": [], "findings": [], "events": 0}
     assert sections.typologies(case)["rows"] == []
     assert sections.evidence(case) == []
 
@@ -27,7 +29,11 @@ def test_summary_uses_grade_wording(sample_case: Case) -> None:
     assert leads["Round amounts paid to a filler account"] == ("Doubtful", "E4")
     # Graded from what they rest on: the bank ledger's B2 payments; the tip-line's E4.
     assert leads["Front company split funds to two brokers within a day"] == ("Probably", "B2")
-    assert s["key"][0]["score"] >= s["key"][-1]["score"]
+    tiers = [f["tier_kind"] for f in s["key"]]
+    assert tiers == ["trace", "link", "role", "typology", "typology", "typology"]  # what matters first, background last
+    assert s["key"][3]["score"] >= s["key"][4]["score"] >= s["key"][5]["score"]
+    assert s["key"][0]["score"] is None  # a trace has an amount, not a score
+    assert s["key"][2]["title"].startswith("Money brokers on the traced route:")
     broker = next(f for f in s["key"] if f["typology"] == "cash-broker")
     assert broker["sources"] == ["doc-hawala"]  # cited directly and through its two legs
     trace = next(f for f in s["key"] if f["kind"] == "trace")
@@ -50,12 +56,16 @@ def test_acyclic_drops_the_link_closing_a_cycle() -> None:
     assert dropped == 2
 
 
-def test_timeline_pairs_and_events(sample_case: Case) -> None:
-    t = sections.timeline(sample_case)
-    assert len(t["pairs"]) == 3
+def test_timeline_lanes_per_actor(sample_case: Case) -> None:
+    t = timeline(sample_case)
+    lanes = [(lane["actor"], lane["linked"]) for lane in t["lanes"]]
+    assert lanes == [("Vell Militia", True), ("Harbour Guard", False)]
+    assert len(t["pairs"]) == 3 == len(t["lanes"][0]["payments"])
     assert {p["txn_id"] for p in t["pairs"]} == {"story-4", "story-5"}
-    assert len(t["events"]) == sample_case.count("events")
-    assert t["events"][0]["fatalities"] == 25  # deadliest first
+    assert t["events"] == sample_case.count("events")
+    dates = [e["event_date"] for e in t["lanes"][0]["events"]]
+    assert dates == sorted(dates)
+    assert t["lanes"][1]["payments"] == []  # the comparison actor: events, no payments tied to it
 
 
 def test_evidence_counts_and_chains(sample_case: Case) -> None:

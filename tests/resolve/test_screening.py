@@ -61,3 +61,15 @@ def test_entities_added_after_resolve_are_screened(people_case: Case, tmp_path: 
     add_rows(people_case, [("late-1", "Person", "name", "Zara Quillfeather", "docs")])
     hits = screen_case(people_case, write_list(tmp_path / "l.jsonl", list_entities), thresholds=None)
     assert any(h.entity_id == "late-1" and h.list_entity_id == "sl-3" and h.typology == "pep" for h in hits)
+
+
+def test_a_list_ingested_into_the_case_never_matches_itself(people_case: Case, tmp_path: Path,
+                                                            write_list: WriteList, list_entities: Entities) -> None:
+    from moneytrail.ingest import ingest_entities
+
+    path = write_list(tmp_path / "own-list.jsonl", list_entities)
+    ingest_entities(people_case, path, source_kind="sanctions_list")
+    hits = screen_case(people_case, path)
+    listed = {str(e["id"]) for e in list_entities}
+    assert not [h for h in hits if h.entity_id in listed]  # the list's own entries are not hits on themselves
+    assert ("bank-1", "sl-1") in {(h.entity_id, h.list_entity_id) for h in hits}  # real matches stay

@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
                focus: str | None = typer.Option(None, "--focus", help="Entity id, entity name or account key."),
                hops: int | None = typer.Option(None, "--hops", help="How far to widen around the focus (default 1)."),
                max_nodes: int = typer.Option(150, "--max-nodes", help="Most accounts drawn in the link chart."),
-               title: str | None = typer.Option(None, "--title", help="Report title."),
+               title: str | None = typer.Option(None, "--title", help="Report title (default: the case's name)."),
                json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
         """Write ONE self-contained HTML report (works offline): findings, link chart, flows, timeline,
         typologies and evidence."""

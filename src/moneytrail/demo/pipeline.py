@@ -37,7 +37,7 @@ from moneytrail.ingest import (
     ingest_transactions,
 )
 from moneytrail.link.bounty import link_actor
-from moneytrail.report.build import write_report
+from moneytrail.report.build import ReportOptions, write_report
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.resolve.screening import screen_case
 from moneytrail.store import Case
@@ -164,7 +164,8 @@ def _evidence(run: DemoRun, case: Case) -> None:
 
 
 def _report(run: DemoRun, case: Case) -> None:
-    run.results["report"] = write_report(case, run.report_file)
+    title = f"Demo case: generated, seed {run.options.seed}, {run.options.transactions:,} transactions"
+    run.results["report"] = write_report(case, run.report_file, ReportOptions(title=title))
 
 
 Stage = tuple[str, Callable[[DemoRun, Case], None]]

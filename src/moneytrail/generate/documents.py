@@ -8,7 +8,7 @@ documents; every such transfer in reported_transfers.csv is written out in its d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -152,21 +152,26 @@ def build_documents(network: Network, ledger: Ledger, accounts: Accounts, end: d
         f"of the traders we spoke to.\n\n"
         f"We grade this assessment as fairly reliable: it rests on interviews that we could not all verify, "
         f"and a group can change its sources of money quickly.\n")
-    published = end.replace(tzinfo=UTC)
+    # Each document has its own date after the period it reports on; an echo comes after what it cites.
+    base = end.replace(tzinfo=UTC)
+
+    def on(days: int, hour: int, minute: int = 0) -> datetime:
+        return base + timedelta(days=days, hours=hour, minutes=minute)
+
     return [
         Document("doc-meridian-original", "How a gemstone trader paid for attacks", "The Meridian Ledger",
-                 published, "B", 2, [], "documents/meridian-original.md", original),
+                 on(9, 6), "B", 2, [], "documents/meridian-original.md", original),
         Document("doc-caspian-echo", "Intelligence unit paid militants per attack, report says",
-                 "Caspian Daily Wire", published, "C", 3, ["doc-meridian-original"], "documents/caspian-echo.html",
+                 "Caspian Daily Wire", on(11, 8, 30), "C", 3, ["doc-meridian-original"], "documents/caspian-echo.html",
                  echo1),
-        Document("doc-frontier-echo", "Militant funding claims spread", "Frontier Monitor", published, "D", 3,
+        Document("doc-frontier-echo", "Militant funding claims spread", "Frontier Monitor", on(16, 17, 45), "D", 3,
                  ["doc-caspian-echo"], "documents/frontier-echo.txt", echo2),
         Document(COURT_DOC, f"Prosecution filing against {tr}", "Istanbul Regional Prosecutor (fictional)",
-                 published, "A", 2, [], "documents/court-hawala.txt", court),
-        Document(CASH_DOC, "Cash for attacks", "Observatory for Conflict Finance", published, "B", 3, [],
+                 on(-38, 10), "A", 2, [], "documents/court-hawala.txt", court),
+        Document(CASH_DOC, "Cash for attacks", "Observatory for Conflict Finance", on(3, 12), "B", 3, [],
                  "documents/observatory-cash.md", ngo),
         Document("doc-green-valley", f"{CONTROL_GROUP.names['docs']}: a local insurgency", "Frontier Monitor",
-                 published, "C", 3, [], "documents/green-valley.md", control),
+                 on(24, 9, 15), "C", 3, [], "documents/green-valley.md", control),
     ]
 
 

@@ -77,7 +77,7 @@ def flagged_refs_sql(scope_table: str) -> str:
     )
 
 
-def build_graph(case: Case, accounts: list[str], *, max_edges: int = 1500) -> dict[str, Any]:
+def build_graph(case: Case, accounts: list[str], *, max_edges: int = 1500, layout: bool = True) -> dict[str, Any]:
     """Nodes (accounts, holder entities) and edges (aggregated payments, holdings) for the chart."""
     e = case.engine
     e.register_arrow(_SCOPE, pa.table({"account_key": pa.array(accounts, pa.string())}))
@@ -141,9 +141,10 @@ def build_graph(case: Case, accounts: list[str], *, max_edges: int = 1500) -> di
         edges.append({"id": f"p:{src}>{dst}", "source": f"a:{src}", "target": f"a:{dst}", "kind": "paid",
                       "count": int(n), "amount": round(float(total or 0), 2),
                       "first": str(first_ts), "last": str(last_ts)})
-    positions = layout_positions(nodes, edges)
-    for node in nodes:
-        node["x"], node["y"] = positions[node["id"]]
+    if layout:  # the report lays out its folded view itself (linkview)
+        positions = layout_positions(nodes, edges)
+        for node in nodes:
+            node["x"], node["y"] = positions[node["id"]]
     return {"nodes": nodes, "edges": edges, "edges_capped": len(flows) >= max_edges}
 
 

@@ -47,7 +47,20 @@ def environment() -> jinja2.Environment:
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         finalize=finalize_for_html)  # bidi controls in data shown as visible marks
     env.filters["money"] = _money
+    env.filters["count"] = count_noun
     return env
+
+
+_SINGULAR = {"transactions": "transaction", "statements": "statement", "events": "event", "claims": "claim",
+             "documents": "document", "mentions": "mention", "findings": "finding", "accounts": "account",
+             "sources": "source"}
+
+
+def count_noun(n: int, noun: str) -> str:
+    """"1 claim", "2 claims": the noun agrees with the count (nouns as the tables name them)."""
+    plural = noun if noun.endswith("s") else {"entity": "entities"}.get(noun, noun + "s")
+    singular = _SINGULAR.get(plural, noun)
+    return f"{int(n):,} {singular if int(n) == 1 else plural}"
 
 
 def _money(value: Any) -> str:

@@ -150,6 +150,7 @@ def _events(case: Case, hostile: bool) -> None:
         "event_id": [f"XX{i:04d}" for i in range(6)],
         "event_date": pa.array([(START + timedelta(days=d)).date() for d in days], pa.date32()),
         "event_type": ["Battles"] * 6, "country": ["Xandria"] * 6, "location": ["Vell"] * 6,
+        "actor1": ["Vell Militia"] * 5 + ["Harbour Guard"],
         "fatalities": pa.array([12, 3, 25, 0, 7, 1], pa.int32()), "notes": notes, "source_id": ["acled"] * 6}))
 
 
@@ -177,7 +178,18 @@ def _findings(case: Case, story_txns: list[str], keys: list[str], hostile: bool)
         amount=250_000.0, currency="USD", details={
             "sankey": [{"source": s, "target": t, "amount": a, "source_label": names[s], "target_label": names[t]}
                        for s, t, a in links],
-            "routes": [{"countries": ["lu", "cy", "ae", "ke"], "amount": 215_000.0}]})
+            "routes": [{"countries": ["lu", "cy", "ae", "ke"], "amount": 215_000.0}],
+            # The shape the trace stage writes: origin accounts, intermediaries, sinks and graded hops.
+            "seeds": [keys[0]], "arrived": 215_000.0, "source_outflow": 250_000.0, "currency": "USD",
+            "intermediaries": [{"account": keys[i], "entity_id": STORY[i][0], "label": names[STORY[i][0]],
+                                "country": STORY[i][3], "amount": amt} for i, amt in
+                               ((1, 230_000.0), (2, 115_000.0), (3, 100_000.0))],
+            "sinks": [{"account": keys[i], "entity_id": STORY[i][0], "label": names[STORY[i][0]],
+                       "country": STORY[i][3], "amount": amt} for i, amt in ((4, 115_000.0), (5, 100_000.0))],
+            "flows": [{"amount": 100_000.0, "countries": ["lu", "cy", "ae", "ke"], "hops": [
+                {"txn_id": tid, "from_account": keys[f], "to_account": keys[t], "amount": amt, "source_id": src,
+                 "grade": "C2" if src == "doc-hawala" else "B2"}
+                for tid, f, t, amt, _d, src in (_STORY_LEGS[0], _STORY_LEGS[2], _STORY_LEGS[4])]}]})
     typ = [
         Finding("typology", "fan-out", "Front company split funds to two brokers within a day",
                 bad + "Two outgoing payments of similar size right after one large incoming payment.", 0.81,
@@ -196,11 +208,14 @@ def _findings(case: Case, story_txns: list[str], keys: list[str], hostile: bool)
              for i, (d, c, t, td, a) in enumerate([(440, 12, "story-4", 420, 115_000.0),
                                                     (445, 3, "story-5", 425, 100_000.0),
                                                     (452, 25, "story-5", 425, 100_000.0)])]
-    link = Finding("link", "payment-before-event", "Broker payments preceded three clashes in Vell",
+    link = Finding("link", "bounty", "Broker payments preceded three clashes in Vell",
                    bad + "Payments to recipients came 15-27 days before events with casualties.", 0.67,
                    [FindingRef("event", str(p["event_id"])) for p in pairs]
                    + [FindingRef("transaction", "story-4"), FindingRef("transaction", "story-5")],
-                   details={"pairs": pairs})
+                   params={"actor": "Vell Militia", "window": 30, "permutations": 999},
+                   details={"pairs": pairs, "p_value": 0.004, "price_per_casualty": 4_300.0, "matched": 3,
+                            "payments": 2, "events": 5, "event_labels": ["Vell Militia"],
+                            "accounts": [keys[4], keys[5]]})
     write_findings(case, [trace], sample_stamp("trace"))
     write_findings(case, typ, sample_stamp("typology"))
     write_findings(case, [link], sample_stamp("link"))

@@ -84,12 +84,13 @@ def top_findings_sql(limit: int) -> str:
 
 
 def choose_scope(case: Case, *, focus: str | None = None, hops: int | None = None, max_nodes: int = 250,
-                 top_findings: int = 25) -> Scope:
-    """Pick the accounts to draw. A small unfocused case is shown whole."""
+                 top_findings: int = 25, seed_findings: list[str] | None = None) -> Scope:
+    """Pick the accounts to draw. A small unfocused case is shown whole. ``seed_findings`` (the report's
+    key findings, in rank order) seed the scope; without them, the highest-scored findings do."""
     if hops is not None and hops < 0:
         raise ReportError(f"hops must be 0 or more, got {hops}")
     e = case.engine
-    top_ids = [str(r[0]) for r in e.rows(top_findings_sql(top_findings))]
+    top_ids = list(seed_findings) if seed_findings else [str(r[0]) for r in e.rows(top_findings_sql(top_findings))]
     # Counting the accounts seen in transactions scans them all; skip it when the accounts table
     # alone already shows the case is too big to draw whole.
     n_accounts = case.count("accounts")

@@ -6,40 +6,16 @@ template shows an explicit empty state instead of failing.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Any
 
-from moneytrail.model.admiralty import Grade
+import pyarrow as pa
+
+from moneytrail.report.findings_view import count_by_kind, current_findings_sql, grade_of, read_findings
+from moneytrail.report.keyfindings import key_findings, name_accounts_in, rename_accounts
 from moneytrail.report.probe import has_table
 from moneytrail.report.render import safe_url
 from moneytrail.store import Case
-from moneytrail.store.findings import read_findings
-
-# How each wording opens a sentence in the summary: the grade decides how firmly we speak.
-LEAD_IN = {"confirmed": "Confirmed", "probable": "Probably", "possible": "Possibly", "doubtful": "Doubtful",
-           "ungraded": "Unrated signal"}
-
-
-def _grade_of(reliability: Any, credibility: Any) -> tuple[str | None, str | None]:
-    if reliability is None or credibility is None:
-        return None, None
-    try:
-        grade = Grade(str(reliability), int(credibility))
-    except ValueError:
-        return None, None
-    return str(grade), grade.wording.value
-
-
-def _finding_dict(row: dict[str, Any]) -> dict[str, Any]:
-    grade, wording = _grade_of(row["reliability"], row["credibility"])
-    wording = row.get("wording") or wording or "ungraded"
-    try:
-        details = json.loads(row["details"]) if row.get("details") else {}
-    except json.JSONDecodeError:
-        details = {}
-    return {**{k: v for k, v in row.items() if k != "details"}, "grade": grade, "wording": wording,
-            "lead_in": LEAD_IN.get(wording, "Unrated signal"), "details": details if isinstance(details, dict) else {}}
 
 
 def ref_counts_sql() -> str:
@@ -47,23 +23,35 @@ def ref_counts_sql() -> str:
 
 
 def summary(case: Case, limit: int = 12) -> dict[str, Any]:
-    e = case.engine
-    by_kind: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for kind, wording, n in e.rows("SELECT kind, coalesce(wording, 'ungraded'), count(*) FROM findings "
-                                   "GROUP BY 1, 2 ORDER BY 1, 2"):
-        by_kind[str(kind)][str(wording)] = int(n)
-    key = [_finding_dict(r) for r in read_findings(case, limit=limit).to_pylist()]
-    rests_on: dict[str, list[str]] = defaultdict(list)
-    if key:
-        ids = ", ".join("'" + str(f["finding_id"]).replace("'", "''") + "'" for f in key)
-        for sid, fid in e.rows(f"SELECT source_id, finding_id FROM ({finding_sources_sql()}) x "
-                               f"WHERE finding_id IN ({ids}) ORDER BY source_id"):
-            rests_on[str(fid)].append(str(sid))
-    for f in key:
-        f["sources"] = rests_on.get(str(f["finding_id"]), [])
-    total = int(e.scalar("SELECT count(*) FROM findings"))
-    stale = sum(1 for f in key if f["stale"])
-    return {"total": total, "by_kind": {k: dict(v) for k, v in by_kind.items()}, "key": key, "stale": stale}
+    """Counts per stage and wording, the key findings ranked by what matters, and the sources each rests on."""
+    by_kind = count_by_kind(case)
+    ranked = key_findings(case, limit)
+    ids = sorted({fid for f in ranked["key"] for fid in f["finding_ids"]})
+    rests_on = sources_of_findings(case, ids)
+    anchors: dict[str, str] = {}
+    for i, f in enumerate(ranked["key"], start=1):
+        f["sources"] = sorted({s for fid in f["finding_ids"] for s in rests_on.get(fid, [])})
+        f["anchor"] = f"k{i}"
+        for fid in f["finding_ids"]:
+            anchors.setdefault(fid, f["anchor"])
+    total = sum(n for per in by_kind.values() for n in per.values())
+    return {"total": total, "by_kind": by_kind, "key": ranked["key"], "route": ranked["route"],
+            "sources_of": rests_on, "anchors": anchors}
+
+
+def sources_of_findings(case: Case, finding_ids: list[str]) -> dict[str, list[str]]:
+    """{finding id: sources it rests on, directly or through its rows}."""
+    if not finding_ids:
+        return {}
+    out: dict[str, list[str]] = defaultdict(list)
+    case.engine.register_arrow("_mt_fids", pa.table({"finding_id": pa.array(finding_ids, pa.string())}))
+    try:
+        for sid, fid in case.engine.rows(f"SELECT source_id, finding_id FROM ({finding_sources_sql()}) x "
+                                         "WHERE finding_id IN (SELECT finding_id FROM _mt_fids) ORDER BY source_id"):
+            out[str(fid)].append(str(sid))
+    finally:
+        case.engine.unregister("_mt_fids")
+    return dict(out)
 
 
 def sankey(case: Case, limit: int = 10) -> dict[str, Any]:
@@ -71,7 +59,7 @@ def sankey(case: Case, limit: int = 10) -> dict[str, Any]:
 
     Traces overlap: the same trace with other parameters, or from a nearby origin, follows the same money.
     Each flow between two parties is shown once, at the most any trace found on it, never the sum."""
-    findings = [_finding_dict(r) for r in read_findings(case, kind="trace", limit=limit).to_pylist()]
+    findings = read_findings(case, "kind = 'trace'", limit, order="amount DESC NULLS LAST, score DESC, finding_id")
     totals: dict[tuple[str, str], float] = defaultdict(float)
     labels: dict[str, str] = {}
     routes: list[dict[str, Any]] = []
@@ -125,34 +113,16 @@ def _reaches(out: dict[str, set[str]], start: str, goal: str) -> bool:
     return False
 
 
-def timeline(case: Case, limit: int = 10, max_events: int = 300) -> dict[str, Any]:
-    """Payments the link findings tie to events, and the events themselves in that window."""
-    findings = [_finding_dict(r) for r in read_findings(case, kind="link", limit=limit).to_pylist()]
-    pairs: list[dict[str, Any]] = []
-    for f in findings:
-        for p in f["details"].get("pairs") or []:
-            if isinstance(p, dict):
-                pairs.append({k: p.get(k) for k in ("event_id", "event_date", "casualties", "txn_id", "ts",
-                                                    "amount", "lag_days")} | {"finding_id": f["finding_id"]})
-    events: list[dict[str, Any]] = []
-    if has_table(case, "events", "event_id", "event_date"):
-        # The events the pairs name, plus the deadliest others, so payments are set against context.
-        events = case.engine.query(
-            "SELECT event_id, CAST(event_date AS VARCHAR) AS event_date, event_type, country, location, "
-            "fatalities, notes, source_id FROM events WHERE event_date IS NOT NULL "
-            f"ORDER BY coalesce(fatalities, 0) DESC, event_date, event_id LIMIT {int(max_events)}").to_pylist()
-    return {"findings": [{k: f[k] for k in ("finding_id", "title", "wording", "grade", "explanation")}
-                         for f in findings], "pairs": pairs, "events": events}
-
-
 def typologies(case: Case, limit: int = 50) -> dict[str, Any]:
-    rows = [_finding_dict(r) for r in read_findings(case, kind="typology", limit=limit).to_pylist()]
+    rows = read_findings(case, "kind = 'typology'", limit)
     refs: dict[str, dict[str, int]] = defaultdict(dict)
     for fid, kind, n in case.engine.rows(ref_counts_sql()):
         refs[str(fid)][str(kind)] = int(n)
+    names = name_accounts_in(case, [r["title"] for r in rows])
     for r in rows:
         r["refs"] = refs.get(r["finding_id"], {})
-    total = int(case.engine.scalar("SELECT count(*) FROM findings WHERE kind = 'typology'"))
+        r["title"] = rename_accounts(r["title"], names)
+    total = int(case.engine.scalar(f"SELECT count(*) FROM ({current_findings_sql()}) c WHERE kind = 'typology'"))
     return {"total": total, "rows": rows}
 
 
@@ -183,12 +153,21 @@ def evidence(case: Case) -> list[dict[str, Any]]:
     for sid, kind, title, publisher, url, published, rel, cred, notes in e.rows(
             "SELECT source_id, kind, title, publisher, url, CAST(published_at AS VARCHAR), reliability, credibility, "
             "notes FROM sources ORDER BY source_id"):
-        grade, wording = _grade_of(rel, cred)
+        grade, wording = grade_of(rel, cred)
         out.append({"source_id": sid, "kind": kind, "title": title, "publisher": publisher, "url": safe_url(url),
-                    "raw_url": url, "published_at": published, "grade": grade, "wording": wording, "notes": notes,
+                    "raw_url": url, "published_at": _when(published), "grade": grade, "wording": wording,
+                    "notes": notes,
                     "counts": counts.get(str(sid), {}), "documents": documents.get(str(sid), []),
                     "chains": attribution_chains(cites, str(sid))})
     return out
+
+
+def _when(ts: str | None) -> str | None:
+    """"2024-01-10 06:00 UTC", or the date alone when the source gives no time of day."""
+    if not ts:
+        return None
+    text = str(ts)[:16]
+    return text[:10] if text[10:] in ("", " 00:00") else f"{text} UTC"
 
 
 def documents_sql(excerpt_chars: int) -> str:

@@ -88,8 +88,21 @@ def screen_case(case: Case, list_path: Path | str, *, source_id: str | None = No
         population = int(engine.scalar(f"SELECT count(DISTINCT entity_id) FROM {names}"))
         table = score_pairs(engine, run, cand, (names, props), (l_names, l_props), thresholds,
                             keep_below=thresholds.review, population=population)
-        scored = engine.query(f"SELECT * FROM {table}").to_pylist()
+        itself = _entities_from_list_file(case, path)
+        scored = [r for r in engine.query(f"SELECT * FROM {table}").to_pylist() if str(r["left_id"]) not in itself]
     return _store_hits(case, lst, source_id, scored, thresholds)
+
+
+def _entities_from_list_file(case: Case, path: Path) -> set[str]:
+    """Case entities known only from this very list file (ingested into the case as entities too): a
+    list never matches itself. The file is recognised by its path or its content (SHA-1, as ingest)."""
+    data = path.read_bytes()
+    paths = sorted({str(path), str(path.resolve())})
+    rows = case.engine.rows(
+        "SELECT st.entity_id FROM statements st JOIN sources so ON so.source_id = st.source_id GROUP BY st.entity_id "
+        "HAVING min(CASE WHEN so.path IN (?, ?) OR so.content_hash = ? THEN 1 ELSE 0 END) = 1",
+        [paths[0], paths[-1], hashlib.sha1(data).hexdigest()])
+    return {str(r[0]) for r in rows}
 
 
 def _entity_refs(case: Case, entity_ids: list[str]) -> dict[str, list[FindingRef]]:

@@ -26,11 +26,18 @@
   }
 
   // -- link chart -------------------------------------------------------------------------
-  function showDetails(node) {
+  function showDetails(node, accounts) {
     var panel = document.getElementById("node-details");
     panel.replaceChildren();
     panel.appendChild(el("h3", node.label, "node-title"));
-    panel.appendChild(el("p", node.kind + (node.flagged ? " — rests under findings" : ""), "muted"));
+    var kind = node.kind === "entity" ? "party" : "account";
+    panel.appendChild(el("p", kind + (node.flagged ? " · findings rest on it" : ""), "muted"));
+    if ((accounts || []).length) {
+      panel.appendChild(el("h4", "Accounts (" + accounts.length + ")"));
+      var al = el("ul");
+      accounts.forEach(function (a) { al.appendChild(el("li", a.label + (a.details && a.details.country ? " · " + a.details.country : ""))); });
+      panel.appendChild(al);
+    }
     var dl = el("dl");
     Object.keys(node.details || {}).forEach(function (k) {
       var v = node.details[k];
@@ -63,39 +70,8 @@
   }
 
   function drawGraph() {
-    var g = data.graph;
-    var box = document.getElementById("cy");
-    if (!box || !g.nodes.length) return;
-    var byId = {};
-    var elements = g.nodes.map(function (n) {
-      byId[n.id] = n;
-      return { group: "nodes", data: { id: n.id, label: n.label, kind: n.kind },
-               position: { x: n.x || 0, y: n.y || 0 },
-               classes: n.kind + (n.flagged ? " flagged" : "") };
-    });
-    g.edges.forEach(function (e) {
-      if (!byId[e.source] || !byId[e.target]) return;
-      elements.push({ group: "edges", classes: e.kind,
-        data: { id: e.id, source: e.source, target: e.target,
-                w: e.amount ? Math.max(1, Math.min(10, Math.log10(e.amount + 1))) : 1 } });
-    });
-    var cy = cytoscape({
-      container: box, elements: elements, pixelRatio: 1, hideEdgesOnViewport: g.nodes.length > 150,
-      textureOnViewport: g.nodes.length > 150,
-      layout: { name: "preset", fit: true, padding: 20 },
-      style: [
-        { selector: "node", style: { label: "data(label)", "font-size": 9, "text-wrap": "ellipsis",
-                                     "text-max-width": 110, "min-zoomed-font-size": 7, "background-color": "#6b8fb5", width: 16, height: 16 } },
-        { selector: "node.entity", style: { "background-color": "#c9a227", shape: "round-rectangle", width: 22 } },
-        { selector: "node.flagged", style: { "border-width": 4, "border-color": "#c0392b" } },
-        { selector: "node:selected", style: { "border-width": 5, "border-color": "#222" } },
-        { selector: "edge", style: { width: "data(w)", "curve-style": "bezier", "line-color": "#aab",
-                                     "target-arrow-shape": "triangle", "target-arrow-color": "#aab" } },
-        { selector: "edge.holds", style: { "line-style": "dashed", "target-arrow-shape": "none", width: 1 } }
-      ]
-    });
-    cy.on("tap", "node", function (evt) { showDetails(byId[evt.target.id()]); });
-    window.mtReport.cy = cy;
+    var cy = window.mtLinkChart(data, showDetails);
+    if (cy) window.mtReport.cy = cy;
   }
 
   // -- Sankey -----------------------------------------------------------------------------
@@ -124,36 +100,84 @@
     window.mtReport.sankey = chart;
   }
 
-  // -- timeline ---------------------------------------------------------------------------
+  // -- timeline: one lane per actor ---------------------------------------------------------
   function drawTimeline() {
     var t = data.timeline;
     var box = document.getElementById("timeline");
-    if (!box || (!t.pairs.length && !t.events.length)) return;
+    if (!box || !t.lanes.length) return;
+    var narrow = box.clientWidth < 600;
+    var laneH = 110, gap = 46, top = 56, sliderH = 30;
+    box.style.height = (top + t.lanes.length * (laneH + gap) + sliderH + 20) + "px";
     var chart = echarts.init(box, null, { renderer: "canvas" });
+    var grids = [], xAxes = [], yAxes = [], series = [], titles = [], meta = [];
+    var side = narrow ? 44 : 70;
+    t.lanes.forEach(function (lane, i) {
+      var y = top + i * (laneH + gap);
+      var heading = lane.actor + (lane.linked ? " — casualties (bars) and payments tied to it (dots, " + cur + ")"
+                                              : " — comparison: casualties (bars), no payments tied to it");
+      titles.push({ text: heading, top: y - 22, left: side, textStyle: { fontSize: 12, fontWeight: lane.linked ? "bold" : "normal",
+                    color: lane.linked ? "#222" : "#666", width: Math.max(120, box.clientWidth - 2 * side), overflow: "truncate" } });
+      grids.push({ top: y, height: laneH, left: side, right: side });
+      xAxes.push({ type: "time", gridIndex: i, axisLabel: { show: i === t.lanes.length - 1, hideOverlap: true } });
+      yAxes.push({ type: "value", gridIndex: i, minInterval: 1, splitNumber: 2 });
+      yAxes.push({ type: "value", gridIndex: i, position: "right", splitNumber: 2, show: lane.payments.length > 0,
+                   splitLine: { show: false } });
+      var short = lane.actor.length > 40 ? lane.actor.slice(0, 38) + "…" : lane.actor;
+      var kinds = t.with_wounded ? [["fatalities", "fatalities", "#b03a2e"], ["injuries", "wounded", "#e59866"]]
+                                 : [["casualties (fatalities)", "fatalities", lane.linked ? "#b03a2e" : "#9aa0a6"]];
+      kinds.forEach(function (k) {
+        series.push({ name: short + ": " + k[0], type: "bar", xAxisIndex: i, yAxisIndex: 2 * i, stack: "ev" + i,
+          barMaxWidth: 6, barMinHeight: 2, itemStyle: { color: k[2] },
+          data: lane.events.map(function (e) { return { value: [e.event_date, e[k[1]] || 0], info: e, what: "event" }; }) });
+        meta.push({ actor: lane.actor, kind: "events", linked: lane.linked });
+      });
+      if (lane.payments.length) {
+        series.push({ name: short + ": payments", type: "scatter", xAxisIndex: i, yAxisIndex: 2 * i + 1, symbolSize: 9,
+          itemStyle: { color: "#2d6aa0" },
+          data: lane.payments.map(function (p) { return { value: [p.ts, p.amount], info: p, what: "payment" }; }) });
+        meta.push({ actor: lane.actor, kind: "payments", linked: lane.linked });
+      }
+    });
+    var all = xAxes.map(function (_x, i) { return i; });
     chart.setOption({
-      animation: false,
-      legend: { data: ["payments", "events"] },
+      animation: false, title: titles, grid: grids, xAxis: xAxes, yAxis: yAxes, series: series,
+      legend: { type: "scroll", top: 0, left: side, right: side, textStyle: { fontSize: 11 } },
       tooltip: { trigger: "item", formatter: function (p) {
         var d = p.data.info || {};
-        if (p.seriesName === "payments") {
+        if (p.data.what === "payment") {
           return "payment " + esc(d.txn_id) + "<br>" + esc(d.ts) + ": " + esc(money(d.amount)) + " " + esc(cur) +
-                 "<br>" + esc(d.lag_days) + " days before event " + esc(d.event_id);
+                 "<br>" + esc(d.lag_days) + " days after event " + esc(d.event_id) + " (" + esc(d.casualties) + " casualties)";
         }
-        return "event " + esc(d.event_id) + " (" + esc(d.event_date) + ")<br>" + esc(d.event_type) + ", " +
-               esc(d.location) + "<br>fatalities: " + esc(d.fatalities);
+        return "event " + esc(d.event_id) + " (" + esc(d.event_date) + ")<br>" + esc(d.event_type) + ", " + esc(d.location) +
+               "<br>fatalities: " + esc(d.fatalities === null ? "not given" : d.fatalities) +
+               (t.with_wounded ? "<br>injuries: " + esc(d.wounded === null ? "not given" : d.wounded) : "");
       } },
-      xAxis: { type: "time" },
-      yAxis: [{ type: "value", name: "amount " + cur }, { type: "value", name: "fatalities", position: "right" }],
-      dataZoom: [{ type: "inside" }, { type: "slider" }],
-      series: [
-        { name: "payments", type: "scatter", yAxisIndex: 0, symbolSize: 9,
-          data: t.pairs.map(function (p) { return { value: [p.ts, p.amount], info: p }; }) },
-        { name: "events", type: "scatter", yAxisIndex: 1, symbol: "diamond", symbolSize: 12,
-          data: t.events.map(function (e) { return { value: [e.event_date, e.fatalities || 0], info: e }; }) }
-      ]
+      dataZoom: [{ type: "inside", xAxisIndex: all }, { type: "slider", xAxisIndex: all, bottom: 8, height: 20 }]
     });
     window.mtReport.timeline = chart;
+    window.mtReport.timelineSeries = meta;
   }
+
+  // -- print: charts go to paper as images -------------------------------------------------
+  function preparePrint() {
+    var cy = window.mtReport.cy;
+    var pairs = [["cy-print", cy ? function () { return cy.png({ full: true, bg: "#ffffff", scale: 2, maxWidth: 2400 }); } : null],
+                 ["sankey-print", window.mtReport.sankey ? function () { return window.mtReport.sankey.getDataURL({ pixelRatio: 2, backgroundColor: "#fff" }); } : null],
+                 ["timeline-print", window.mtReport.timeline ? function () { return window.mtReport.timeline.getDataURL({ pixelRatio: 2, backgroundColor: "#fff" }); } : null]];
+    pairs.forEach(function (p) {
+      var img = document.getElementById(p[0]);
+      if (img && p[1]) img.src = p[1]();
+    });
+    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  }
+  window.mtReport.preparePrint = preparePrint;
+  window.addEventListener("beforeprint", preparePrint);
+
+  function onResize() {
+    ["sankey", "timeline"].forEach(function (k) { if (window.mtReport[k]) window.mtReport[k].resize(); });
+  }
+  var resizeTimer = null;
+  window.addEventListener("resize", function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(onResize, 150); });
 
   function run() {
     var failures = [];
