@@ -4,6 +4,7 @@ names parties by their most readable name."""
 from __future__ import annotations
 
 from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.model.stage import Stamp
 from moneytrail.report.findings_view import count_by_kind, read_findings
 from moneytrail.report.names import entity_names
 from moneytrail.report.render import count_noun
@@ -12,18 +13,20 @@ from moneytrail.store.findings import write_findings
 from moneytrail.store.sources import SourceRecord, upsert_source
 
 
-def _finding(input_hash: str, title: str = "t") -> Finding:
+STAMP = Stamp("trace", 1, {"from": ["e1"]}, scope="fifo")
+
+
+def _finding(title: str = "t") -> Finding:
     return Finding("trace", "fifo", title, "x", 1.0, [FindingRef("account", "A:1", "origin")],
-                   params={"from": ["e1"]}, input_hash=input_hash)
+                   params={"from": ["e1"]})
 
 
-def test_a_rerun_on_new_input_replaces_the_earlier_run(case: Case) -> None:
-    write_findings(case, [_finding("h1"), _finding("h1", "other path")])
-    case.engine.execute("UPDATE findings SET created_at = created_at - INTERVAL 1 HOUR")
-    write_findings(case, [_finding("h2")])
-    assert case.count("findings") == 3
+def test_a_rerun_replaces_the_earlier_run(case: Case) -> None:
+    write_findings(case, [_finding(), _finding("other path")], STAMP)
+    write_findings(case, [_finding()], STAMP)
+    assert case.count("findings") == 1
     assert [f["title"] for f in read_findings(case)] == ["t"]
-    assert count_by_kind(case) == {"trace": {"ungraded": 1}}
+    assert count_by_kind(case) == {"trace": {"doubtful": 1}}
 
 
 def test_a_list_matching_itself_is_left_out(case: Case) -> None:
@@ -32,11 +35,11 @@ def test_a_list_matching_itself_is_left_out(case: Case) -> None:
     upsert_source(case, SourceRecord("kyc", "bank_record", "kyc.jsonl", path="/data/kyc.jsonl"))
     own = Finding("screen", "sanctions", "A matches A", "x", 1.0,
                   [FindingRef("entity", "s-1", "subject"), FindingRef("source", "file-abc", "case source"),
-                   FindingRef("source", "list:list", "list")], input_hash="h")
+                   FindingRef("source", "list:list", "list")])
     real = Finding("screen", "sanctions", "B matches A", "x", 0.9,
                    [FindingRef("entity", "k-1", "subject"), FindingRef("source", "kyc", "case source"),
-                    FindingRef("source", "list:list", "list")], input_hash="h")
-    write_findings(case, [own, real])
+                    FindingRef("source", "list:list", "list")])
+    write_findings(case, [own, real], Stamp("screen", 1, {"list": "list:list"}, scope="list:list"))
     assert [f["title"] for f in read_findings(case)] == ["B matches A"]
 
 

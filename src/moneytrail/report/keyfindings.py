@@ -166,7 +166,7 @@ def _entry(f: dict[str, Any], tier_kind: str, role: str | None = None) -> dict[s
             "title": f["title"], "explanation": f["explanation"], "wording": f["wording"], "lead_in": f["lead_in"],
             "grade": f["grade"], "score": float(f["score"]) if scored and f.get("score") is not None else None,
             "amount": f.get("amount"), "currency": f.get("currency"), "details": f["details"],
-            "params": f["params"]}
+            "params": f["params"], "stale": bool(f.get("stale"))}
 
 
 def _broker_entry(trace: dict[str, Any], brokers: list[dict[str, Any]],
@@ -183,4 +183,4 @@ def _broker_entry(trace: dict[str, Any], brokers: list[dict[str, Any]],
                             "registered business (exchange, remittance, hawala)."),
             "wording": trace["wording"], "lead_in": LEAD_IN.get(trace["wording"], "Not graded"),
             "grade": trace["grade"], "score": None, "amount": None, "currency": cur, "details": {},
-            "params": {}, "brokers": brokers}
+            "params": {}, "brokers": brokers, "stale": bool(trace.get("stale"))}
