@@ -184,3 +184,19 @@ def test_cli_dry_run_shows_encoding_rows_reasons_and_a_hint(tmp_path: Path,
     assert "first parsed rows" in good.output and "352.01" in good.output and "Müller" in good.output
     with Case.open(case) as c:
         assert c.count("transactions") == 0 and c.count("ingest_log") == 0
+
+
+def test_memos_are_read_for_mentions_of_known_entities(case: Case, tmp_path: Path,
+                                                       export: tuple[Path, Path, dict[int, str]]) -> None:
+    from moneytrail.ingest import ingest_entities
+
+    registry = tmp_path / "registry.jsonl"
+    registry.write_text('{"id": "co-mueller", "schema": "Company", "properties": {"name": ["Müller GmbH"]}}\n'
+                        '{"id": "co-other", "schema": "Company", "properties": {"name": ["Nowhere Holdings"]}}\n',
+                        encoding="utf-8")
+    ingest_entities(case, registry)
+    data, mapping, _ = export
+    result = ingest_transactions(case, data, mapping=mapping)
+    # every stored row's purpose names "Bürobedarf Müller GmbH" except the cash, fee and rent rows
+    assert result.details["memo_mentions"] == 47 - 3
+    assert case.engine.rows("SELECT DISTINCT entity_id, name FROM memo_mentions") == [("co-mueller", "Müller GmbH")]

@@ -258,6 +258,9 @@ def _store_file(fi: FileIngest, m: Mapping, *, rc: str, rates: bool, progress: P
             progress("storing", 1, 3)
         store_csv_transactions(fi, m, build, rates=rates)
     fi.details["mapping"] = m.name
+    if "memo" in m.columns:
+        from moneytrail.ingest.memo_mentions import find_memo_mentions
+        find_memo_mentions(fi)
     from moneytrail.ingest.patterns import relink_pattern_transactions  # patterns imports this module
     relinked = relink_pattern_transactions(fi)
     if relinked:
