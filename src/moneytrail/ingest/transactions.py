@@ -89,6 +89,8 @@ def reason_sql(*, has_rates: bool, reporting_currency: str, has_txn_id: bool) ->
         ("p.ts IS NULL", "'unparseable timestamp ' || coalesce(quote_text, '(empty)')".replace(
             "quote_text", "'''' || p.ts_text || ''''")),
         ("p.amount IS NULL", "'unparseable amount ' || coalesce('''' || p.amount_text || '''', '(empty)')"),
+        ("p.ts < TIMESTAMP '1000-01-01'", "'timestamp before the year 1000: ' || p.ts_text || ' (a two-digit year "
+                                          "read with %Y? add a %y format)'"),
         ("isnan(p.amount)", "'amount is NaN'"),
         ("isinf(p.amount)", "'amount is infinite'"),
         ("p.amount < 0", "'negative amount ' || p.amount_text"),
