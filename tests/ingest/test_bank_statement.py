@@ -184,3 +184,52 @@ def test_cli_dry_run_shows_encoding_rows_reasons_and_a_hint(tmp_path: Path,
     assert "first parsed rows" in good.output and "352.01" in good.output and "Müller" in good.output
     with Case.open(case) as c:
         assert c.count("transactions") == 0 and c.count("ingest_log") == 0
+
+
+def test_memos_are_read_for_mentions_of_known_entities(case: Case, tmp_path: Path,
+                                                       export: tuple[Path, Path, dict[int, str]]) -> None:
+    from moneytrail.ingest import ingest_entities
+
+    registry = tmp_path / "registry.jsonl"
+    registry.write_text('{"id": "co-mueller", "schema": "Company", "properties": {"name": ["Müller GmbH"]}}\n'
+                        '{"id": "co-other", "schema": "Company", "properties": {"name": ["Nowhere Holdings"]}}\n',
+                        encoding="utf-8")
+    ingest_entities(case, registry)
+    data, mapping, _ = export
+    result = ingest_transactions(case, data, mapping=mapping)
+    # every stored row's purpose names "Bürobedarf Müller GmbH" except the cash, fee and rent rows
+    assert result.details["memo_mentions"] == 47 - 3
+    assert case.engine.rows("SELECT DISTINCT entity_id, name FROM memo_mentions") == [("co-mueller", "Müller GmbH")]
+
+
+def test_bank_statement_preset_reads_a_typical_export_as_is(case: Case, tmp_path: Path) -> None:
+    data = tmp_path / "export.csv"
+    data.write_bytes(("AUFTRAGSKONTO;Buchungstag;Valutadatum;Buchungstext;Verwendungszweck;IBAN;BIC;Betrag;Waehrung;S/H\n"
+                      "DE89370400440532013000;04.03.2021;04.03.2021;Überweisung;Miete März;"
+                      "GB82WEST12345698765432;WESTGB22;1.250,00;EUR;S\n"
+                      "DE89370400440532013000;05.03.21;05.03.2021;Entgelt;Kontoführung;;;4,90;EUR;S\n"
+                      "DE89370400440532013000;06.03.2021;06.03.2021;Zinsen;Habenzinsen;;;0,12;EUR;H\n"
+                      ).encode("cp1252"))
+    result = ingest_transactions(case, data, preset="bank-statement")
+    assert (result.rows_stored, result.rows_quarantined) == (3, 0)
+    own = ":DE89370400440532013000"
+    rows = case.engine.rows("SELECT from_account, to_account, amount, currency, CAST(ts AS DATE)::VARCHAR, memo "
+                            "FROM transactions ORDER BY origin_line")
+    assert [tuple(r) for r in rows] == [
+        (own, "WESTGB22:GB82WEST12345698765432", 1250.0, "EUR", "2021-03-04", "Miete März"),
+        (own, f"{own}#fees", 4.9, "EUR", "2021-03-05", "Kontoführung"),
+        (f"{own}#interest", own, 0.12, "EUR", "2021-03-06", "Habenzinsen")]
+
+
+def test_two_digit_year_read_with_four_digit_format_is_quarantined_not_misdated(case: Case, tmp_path: Path) -> None:
+    data = tmp_path / "e.csv"
+    data.write_text("Datum;Betrag;IBAN\n05.03.21;1,00;GB82WEST12345698765432\n05.03.2021;2,00;GB82WEST12345698765432\n",
+                    encoding="utf-8")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('delimiter = ";"\ndecimal = ","\ntimestamp_formats = ["%d.%m.%Y"]\npositional_ids = true\n'
+                       '[statement]\naccount = "ME"\n[columns]\ntimestamp = "datum"\namount = "betrag"\n'
+                       'counterparty = "iban"\n', encoding="utf-8")
+    result = ingest_transactions(case, data, mapping=mapping)
+    assert (result.rows_stored, result.rows_quarantined) == (1, 1)
+    reason = case.engine.scalar("SELECT reason FROM quarantine WHERE line = 2")
+    assert reason.startswith("timestamp before the year 1000: 05.03.21")

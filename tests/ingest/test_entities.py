@@ -93,3 +93,23 @@ def test_bank_accounts_owners_and_payments(case: Case, tmp_path: Path) -> None:
         ("pay1", "B1:A1", "B2:A2", 250.75, "USD", "2021-03-01"), ("pay2", ":c1", ":le1", 10.0, "USD", "2021-04-01")]
     assert result.details["payments"] == 2
     assert case.engine.scalar("SELECT kind FROM sources") == "bank_record" or case.count("sources") == 2
+
+
+def test_payment_amount_checks_quarantine_the_value_and_keep_the_entity(case: Case, tmp_path: Path) -> None:
+    path = tmp_path / "payments.jsonl"
+    base = {"schema": "Payment", "properties": {"payer": ["a"], "beneficiary": ["b"], "date": ["2021-04-01"]}}
+    amounts = {"ok": ["amountUsd", "12.5"], "nan": ["amount", "NaN"], "inf": ["amount", "inf"],
+               "big": ["amountEur", "1e400"], "neg": ["amount", "-3"]}
+    lines = []
+    for eid, (prop, value) in amounts.items():
+        lines.append(json.dumps({"id": eid, **base, "properties": {**base["properties"], prop: [value]}}))
+    lines.append(json.dumps({"id": "nodate", "schema": "Payment", "properties": {"payer": ["a"], "amount": ["1"]}}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_entities(case, path)
+    assert result.rows_stored == 6 and result.details["payments"] == 1
+    assert case.engine.rows("SELECT txn_id, amount, currency FROM transactions") == [("ok", 12.5, "USD")]
+    reasons = {str(r[0]): str(r[1]) for r in case.engine.rows("SELECT entity_id, reason FROM quarantined_values")}
+    refused = {k for k in amounts if k != "ok"} | {"nodate"}
+    assert refused <= set(reasons), reasons
+    assert reasons["big"].startswith("amount is infinite") and reasons["nodate"].startswith("no date")
+    assert all("kept as an entity" in reasons[k] for k in refused)

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from moneytrail.cli.app import build_app
 from moneytrail.ingest import ingest_events, ingest_transactions
 from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.model.stage import Stamp
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
 from moneytrail.store.retract import RetractError, retract_ingest
@@ -44,16 +45,14 @@ def test_undo_restores_the_counts_exactly_and_marks_findings_stale(case: Case, t
     assert case.count("transactions") == before["transactions"] + 30
     number = int(second.details["ingest_no"])
     finding = Finding(kind="typology", typology="fan-in", title="t", explanation="e", score=1.0,
-                      refs=[FindingRef("transaction", "b3", "member")], params={}, query="q",
-                      input_hash=case.input_hash())
+                      refs=[FindingRef("transaction", "b3", "member")], params={}, query="q")
     other = Finding(kind="typology", typology="fan-out", title="u", explanation="e", score=1.0,
-                    refs=[FindingRef("transaction", "a3", "member")], params={}, query="q",
-                    input_hash=case.input_hash())
-    write_findings(case, [finding, other])
+                    refs=[FindingRef("transaction", "a3", "member")], params={}, query="q")
+    write_findings(case, [finding, other], Stamp("detect", 1, {}, scope="test"))
     done = retract_ingest(case, number)
     assert counts(case) == before
     assert done.rows == {"transactions": 30, "quarantine": 1} and done.stale_findings == 1
-    stale = dict(case.engine.rows("SELECT typology, stale FROM findings"))
+    stale = dict(case.engine.rows("SELECT typology, stale_reason FROM findings"))
     assert stale["fan-out"] is None and "ingest undo" in stale["fan-in"] and "b.csv" in stale["fan-in"]
     again = ingest_transactions(case, tmp_path / "b.csv")  # the file may be ingested again
     assert not again.skipped and again.rows_stored == 30
@@ -129,8 +128,11 @@ def test_cli_findings_say_when_they_are_stale(tmp_path: Path) -> None:
     with Case.create(case_dir) as case:
         done = ingest_transactions(case, write_native(tmp_path / "a.csv", 5, "a"))
         write_findings(case, [Finding(kind="typology", typology="fan-in", title="t", explanation="three payments in",
-                                      score=1.0, refs=[FindingRef("transaction", "a1", "member")], params={}, query="q",
-                                      input_hash=case.input_hash())])
+                                      score=1.0, refs=[FindingRef("transaction", "a1", "member")], params={},
+                                      query="q")],
+                       Stamp("detect", 1, {}, scope="test"))
         retract_ingest(case, int(done.details["ingest_no"]))
     out = runner.invoke(app, ["findings", str(case_dir)])
-    assert out.exit_code == 0 and "STALE" in out.output and "ingest undo" in out.output
+    assert out.exit_code == 0 and "STALE" in out.output
+    as_json = runner.invoke(app, ["findings", str(case_dir), "--json"])  # the reason, unwrapped by the table
+    assert as_json.exit_code == 0 and "ingest undo" in as_json.output

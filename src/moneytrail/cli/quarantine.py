@@ -33,6 +33,9 @@ def register(app: typer.Typer) -> None:
             by_reason = c.engine.rows(
                 "SELECT file, reason, count(*) FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2")
             rows = quarantine_rows(c, None if export or json_out else limit)
+            # FtM values refused one by one (the entity itself was kept).
+            values = c.engine.query("SELECT file, line, entity_id, schema, prop, value, reason FROM quarantined_values "
+                                    "ORDER BY file, line, entity_id, prop").to_pylist()
         if export is not None:
             with export.open("w", newline="", encoding="utf-8") as fh:
                 writer = csv.DictWriter(fh, fieldnames=["ingest_id", "file", "line", "reason", "raw"])
@@ -41,11 +44,17 @@ def register(app: typer.Typer) -> None:
                 writer.writerows({k: defuse_formula(v) if isinstance(v, str) else v for k, v in r.items()}
                                  for r in rows)
         if json_out:
-            print_json({"total": total, "rows": rows, "exported_to": str(export) if export else None})
+            print_json({"total": total, "rows": rows, "values": values,
+                        "exported_to": str(export) if export else None})
             return
         print_table(f"quarantine: {total:,} rows", ["file", "reason", "rows"], by_reason)
         if rows and export is None:
             print_table("rows", ["file", "line", "reason", "raw"],
                         [[r["file"], r["line"], r["reason"], (r["raw"] or "")[:120]] for r in rows])
+        if values:
+            print_table(f"FtM values refused ({len(values):,}; their entities are kept)",
+                        ["file", "line", "entity", "property", "value", "reason"],
+                        [[v["file"], v["line"], v["entity_id"], v["prop"], (v["value"] or "")[:60], v["reason"]]
+                         for v in values[:limit]])
         if export is not None:
             console.print(f"exported {total:,} rows to {export}")

@@ -29,8 +29,9 @@ def case_status(case: Case) -> dict[str, Any]:
         for r in e.rows("SELECT file, reason, count(*) FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2")
     ]
     ingests = [
-        {"file": r[0], "kind": r[1], "read": r[2], "stored": r[3], "quarantined": r[4], "seconds": r[5]}
-        for r in e.rows("SELECT file, kind, rows_read, rows_stored, rows_quarantined, round(seconds, 3) "
+        {"no": r[6], "file": r[0], "kind": r[1], "read": r[2], "stored": r[3], "quarantined": r[4],
+         "seconds": r[5]}
+        for r in e.rows("SELECT file, kind, rows_read, rows_stored, rows_quarantined, round(seconds, 3), ingest_no "
                         "FROM ingest_log ORDER BY started_at")
     ]
     return {"case": case.describe(), "tables": tables, "sources": per_source, "ingests": ingests,
@@ -53,7 +54,8 @@ def register(app: typer.Typer) -> None:
             print_table("sources", ["source", "kind", "title", "grade", "transactions", "statements", "events"],
                         [list(s.values()) for s in info["sources"]])
         if info["ingests"]:
-            print_table("ingests", ["file", "kind", "read", "stored", "quarantined", "seconds"],
+            print_table("ingests (`ingest undo CASE NO` retracts one)",
+                        ["no", "file", "kind", "read", "stored", "quarantined", "seconds"],
                         [list(s.values()) for s in info["ingests"]])
         if info["quarantine"]:
             print_table("quarantine", ["file", "reason", "rows"], [list(q.values()) for q in info["quarantine"]])

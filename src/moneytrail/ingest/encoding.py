@@ -2,9 +2,10 @@
 reader a UTF-8 copy when the file is not UTF-8.
 
 The engine's CSV reader takes UTF-8 only (other bytes become "INVALID ENCODING" rejects). So a file in
-another encoding is transcoded, once, into a temporary UTF-8 file beside the case's other temporary
-files; lines are preserved one for one (every encoding here writes a newline as one newline), so line
-numbers in quarantine still point into the original file, whose content hash identifies the ingest.
+another encoding is transcoded, once, into a temporary UTF-8 file; lines are preserved one for one
+(every encoding here writes a newline as one newline), so line numbers in quarantine still point into
+the original file, whose content hash identifies the ingest. The copy lives in the system temporary
+directory and is deleted when the ingest ends.
 
 Detection reads a sample: a BOM names UTF-8-sig or UTF-16; NUL bytes at alternate positions mean UTF-16
 without a BOM; a sample that decodes as UTF-8 is UTF-8 (a later non-UTF-8 line is then quarantined with

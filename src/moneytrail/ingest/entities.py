@@ -226,11 +226,17 @@ def _store_accounts(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None
     fill_iban_countries(fi.case)
 
 
+_PAYMENT_PROBLEM = ("CASE WHEN p.ts IS NULL THEN 'not a date' WHEN p.amount IS NULL THEN 'amount is not a number' "
+                    "WHEN isnan(p.amount) THEN 'amount is NaN' WHEN isinf(p.amount) THEN 'amount is infinite' "
+                    "WHEN p.amount < 0 THEN 'negative amount' END")
+
+
 def _store_payments(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None:
     e = fi.case.engine
     accounts = {k: v[0] for k, v in _account_rows(entities).items()}
     known = dict(e.rows("SELECT account_entity_id, account_key FROM accounts WHERE account_entity_id IS NOT NULL"))
     rows: list[dict[str, Any]] = []
+    not_stored: list[tuple[Any, ...]] = []
     skipped = 0
     for eid, d in entities.items():
         if d["schema"] != "Payment":
@@ -240,21 +246,31 @@ def _store_payments(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None
             acct, party = _first(d, acct_prop), _first(d, party_prop)
             ends.append(accounts.get(acct or "") or known.get(acct or "") or
                         (account_key(None, acct or party or "") if (acct or party) else None))
-        amount, currency = _first(d, "amount"), (_first(d, "currency") or "").upper() or None
+        amount, currency, amount_prop = _first(d, "amount"), (_first(d, "currency") or "").upper() or None, "amount"
         for prop, code in (("amountEur", "EUR"), ("amountUsd", "USD")):
             if amount is None and _first(d, prop) is not None:
-                amount, currency = _first(d, prop), code
+                amount, currency, amount_prop = _first(d, prop), code, prop
         date = _first(d, "date", "startDate")
         if amount is None or date is None or None in ends:
             skipped += 1
+            missing = "amount" if amount is None else "date" if date is None else "payer" if ends[0] is None \
+                else "beneficiary"
+            not_stored.append((fi.ingest_id, fi.origin, d["_line"], eid, "Payment", missing, None,
+                               f"no {missing}: the Payment is kept as an entity, not as a transaction"))
             continue
         # FtM dates may be partial (2021-03): such a payment is dated to the first day of the period.
         date = date + "-01-01"[len(date) - 4:] if len(date) in (4, 7) else date
         rows.append({"txn_id": _first(d, "transactionNumber") or eid, "ts": date, "from_account": ends[0],
                      "to_account": ends[1], "amount": amount, "currency": currency,
-                     "origin_line": d["_line"]})
+                     "origin_line": d["_line"], "entity_id": eid, "amount_prop": amount_prop, "date_text": date})
     fi.details["payments"] = 0
     fi.details["payments_without_transaction"] = skipped
+    if not_stored:
+        e.register_arrow("_ftm_not_stored", pa.table(list(zip(*not_stored, strict=True)), schema=pa.schema([
+            ("ingest_id", pa.string()), ("file", pa.string()), ("line", pa.int64()), ("entity_id", pa.string()),
+            ("schema", pa.string()), ("prop", pa.string()), ("value", pa.string()), ("reason", pa.string())])))
+        e.execute("INSERT INTO quarantined_values SELECT * FROM _ftm_not_stored")
+        e.unregister("_ftm_not_stored")
     if not rows:
         return
     e.register_arrow("_ftm_payments", pa.Table.from_pylist(rows))
@@ -267,8 +283,17 @@ def _store_payments(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None
         "to_account, TRY_CAST(amount AS DOUBLE) AS amount, coalesce(currency, ?) AS currency, origin_line "
         "FROM _ftm_payments) p "
         "LEFT JOIN rates_daily r ON r.currency = p.currency AND r.day = CAST(p.ts AS DATE) "
-        "WHERE p.ts IS NOT NULL AND p.amount >= 0",
+        f"WHERE {_PAYMENT_PROBLEM} IS NULL",
         [rc, fi.source.source_id, fi.ingest_no, rc])
+    # Payments whose amount or date cannot make a transaction (NaN, infinite, 1e400, negative, not a date):
+    # the entity stays; the reason is quarantined with its value.
+    e.execute(
+        "INSERT INTO quarantined_values SELECT ?, ?, p.origin_line, p.entity_id, 'Payment', "
+        "CASE WHEN p.ts IS NULL THEN 'date' ELSE p.amount_prop END, CASE WHEN p.ts IS NULL THEN p.date_text "
+        f"ELSE p.amount_text END, {_PAYMENT_PROBLEM} || ': the Payment is kept as an entity, not as a transaction' "
+        "FROM (SELECT origin_line, entity_id, amount_prop, date_text, amount AS amount_text, "
+        "TRY_CAST(ts AS TIMESTAMP) AS ts, TRY_CAST(amount AS DOUBLE) AS amount FROM _ftm_payments) p "
+        f"WHERE {_PAYMENT_PROBLEM} IS NOT NULL", [fi.ingest_id, fi.origin])
     stored = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_no = ?", [fi.ingest_no]))
     fi.details["payments"] = stored
     fi.details["payments_without_transaction"] = skipped + len(rows) - stored

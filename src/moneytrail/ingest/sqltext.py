@@ -38,13 +38,22 @@ def timestamp_sql(expr: str, formats: Sequence[str], step_base_date: str | None 
                   step_unit: str = "days") -> str:
     """Parse with the first matching format; with ``step_base_date``, integer steps are ``step_unit``
     (seconds, minutes, hours, days) after it."""
+    parses = ", ".join(_parse_sql(expr, f, two_digit_years=any("%y" in g for g in formats)) for f in formats)
     if step_base_date is not None:
         step = step_sql(expr, step_unit)
         after = f"CAST({literal(step_base_date)} AS TIMESTAMP) + to_{step_unit}({step})"
-        return (f"CASE WHEN {step} >= 0 THEN {after} "
-                f"ELSE coalesce({', '.join(f'try_strptime({expr}, {literal(f)})' for f in formats)}) END"
+        return (f"CASE WHEN {step} >= 0 THEN {after} ELSE coalesce({parses}) END"
                 if formats else f"CASE WHEN {step} >= 0 THEN {after} END")
-    return f"coalesce({', '.join(f'try_strptime({expr}, {literal(f)})' for f in formats)})"
+    return f"coalesce({parses})"
+
+
+def _parse_sql(expr: str, fmt: str, *, two_digit_years: bool) -> str:
+    """``%Y`` also reads a two-digit year as the year 21 AD: when the formats also offer ``%y``, a ``%Y``
+    parse before year 1000 is refused so that the ``%y`` format reads ``05.03.21`` as 2021."""
+    parse = f"try_strptime({expr}, {literal(fmt)})"
+    if two_digit_years and "%Y" in fmt:
+        return f"CASE WHEN {parse} >= TIMESTAMP '1000-01-01' THEN {parse} END"
+    return parse
 
 
 def label_sql(expr: str) -> str:

@@ -90,6 +90,8 @@ def reason_sql(*, has_rates: bool, reporting_currency: str, has_txn_id: bool) ->
         ("p.ts IS NULL", "'unparseable timestamp ' || coalesce(quote_text, '(empty)')".replace(
             "quote_text", "'''' || p.ts_text || ''''")),
         ("p.amount IS NULL", "'unparseable amount ' || coalesce('''' || p.amount_text || '''', '(empty)')"),
+        ("p.ts < TIMESTAMP '1000-01-01'", "'timestamp before the year 1000: ' || p.ts_text || ' (a two-digit year "
+                                          "read with %Y? add a %y format)'"),
         ("isnan(p.amount)", "'amount is NaN'"),
         ("isinf(p.amount)", "'amount is infinite'"),
         ("p.amount < 0", "'negative amount ' || p.amount_text"),
@@ -253,6 +255,9 @@ def _store_file(fi: FileIngest, m: Mapping, *, rc: str, rates: bool, progress: P
         store_csv_transactions(fi, m, build, rates=rates)
     fi.details["mapping"] = m.name
     settle_duplicate_transactions(fi, positional=m.positional_ids)
+    if "memo" in m.columns:
+        from moneytrail.ingest.memo_mentions import find_memo_mentions
+        find_memo_mentions(fi)
     from moneytrail.ingest.patterns import relink_pattern_transactions  # patterns imports this module
     relinked = relink_pattern_transactions(fi)
     if relinked:

@@ -1,18 +1,16 @@
-"""IBANs: validation and the country they carry (python-stdnum checks the length and check digits per
-country, so a string that merely starts with two letters is not taken for an IBAN)."""
+"""IBANs: validation and the country they carry. rigour (python-stdnum underneath) checks the length
+and check digits per country, so a string that merely starts with two letters is not taken for an IBAN."""
 
 from __future__ import annotations
 
-from stdnum import iban as _iban
-from stdnum.exceptions import ValidationError
+from rigour.ids import IBAN
 
 
 def compact_iban(text: str) -> str | None:
     """The IBAN in compact form (no spaces, upper case) when ``text`` is a valid IBAN, else None."""
-    try:
-        return str(_iban.validate(text))
-    except ValidationError:
+    if not IBAN.is_valid(text):
         return None
+    return IBAN.normalize(text)
 
 
 def iban_country(text: str | None) -> str | None:

@@ -68,6 +68,7 @@ def retract_ingest(case: Case, ingest_no: int) -> Retracted:
                            "tied to one ingest")
     deletes: list[tuple[str, str, list[object]]] = [
         ("transactions", "ingest_no = ?", [ingest_no]),
+        ("memo_mentions", "ingest_no = ?", [ingest_no]),
         ("events", "ingest_id = ?", [ingest_id]),
         ("quarantine", "ingest_id = ?", [ingest_id]),
         ("quarantined_values", "ingest_id = ?", [ingest_id]),

@@ -9,6 +9,7 @@
   ``datasets``, ``referents``, ``first_seen``, ``last_seen``, ``last_change``, ``target``), per ingest.
 - ``quarantined_values``: FtM property values that are not valid for their type, quarantined one by one;
   the entity and its valid values are kept.
+- ``memo_mentions``: known entity names found in a transaction's memo text (leads, not links).
 """
 
 VERSION = 9
@@ -40,5 +41,11 @@ STATEMENTS = [
         prop VARCHAR NOT NULL,
         value VARCHAR,
         reason VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE memo_mentions (
+        txn_id VARCHAR NOT NULL,
+        ingest_no INTEGER NOT NULL,
+        entity_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL
     )""",
 ]
