@@ -1,0 +1,240 @@
+"""Training the resolution model on a case: u from random pairs, m and the prior by EM.
+
+u (how often two records that are not the same fall into a level) is counted on random pairs of
+records of one group, compared exactly as candidates are (``resolve.comparisons``), with add-one
+smoothing so a level no random pair reached keeps a small u. m and the share of matches among the
+candidate pairs are then estimated by expectation maximisation over the candidate pairs with u held
+fixed, as Splink does. EM runs on the distinct patterns of levels with their counts (a few hundred
+rows however many pairs there are), vectorised with numpy. Judged pairs are labelled data: they
+join the E-step with their posterior fixed (1 for positive, 0 for negative).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from moneytrail.engine import Engine
+from moneytrail.resolve.comparisons import compare_pairs
+from moneytrail.resolve.model import COMPARISONS, ResolveModel
+
+DEFAULT_RANDOM_PAIRS = 20_000
+NAME_COMPARISONS = ("person_name", "org_name")
+MIN_EVIDENCE_PAIRS = 50  # fewer candidate pairs with evidence than this: EM has too little to go on
+M_FLOOR = 1e-6
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    random_pairs: int = DEFAULT_RANDOM_PAIRS
+    max_iterations: int = 50
+    tolerance: float = 1e-5
+    seed: int = 1
+
+
+def random_pairs(engine: Engine, records: str, params: TrainParams) -> pa.Table:
+    """(left_id, right_id, grp, key_freq) of pairs of records drawn at random within each group, as
+    many per group as its share of the records; drawn with numpy over the ids (vectorised)."""
+    rng = np.random.default_rng(params.seed)
+    ids = engine.query(f"SELECT DISTINCT grp, entity_id FROM {records} ORDER BY grp, entity_id")
+    total = max(ids.num_rows, 1)
+    parts = []
+    for grp in pc.unique(ids.column("grp")).to_pylist():
+        members = ids.filter(pc.equal(ids.column("grp"), grp)).column("entity_id").combine_chunks()
+        n = len(members)
+        if n < 2:
+            continue
+        k = max(1, round(params.random_pairs * n / total))
+        i, j = rng.integers(0, n, k), rng.integers(0, n, k)
+        keep = i != j
+        a = pc.take(members, pa.array(np.minimum(i, j)[keep]))
+        b = pc.take(members, pa.array(np.maximum(i, j)[keep]))
+        parts.append(pa.table({"left_id": pc.min_element_wise(a, b), "right_id": pc.max_element_wise(a, b),
+                               "grp": pa.array([grp] * len(a), pa.string()),
+                               "key_freq": pa.array(np.zeros(len(a), np.int64))}))
+    if not parts:
+        return pa.table({"left_id": pa.array([], pa.string()), "right_id": pa.array([], pa.string()),
+                         "grp": pa.array([], pa.string()), "key_freq": pa.array([], pa.int64())})
+    return pa.concat_tables(parts).group_by(["left_id", "right_id", "grp"]).aggregate([("key_freq", "min")]) \
+        .rename_columns(["left_id", "right_id", "grp", "key_freq"])
+
+
+def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[np.ndarray, np.ndarray]:
+    """(patterns, counts): distinct level vectors (-1 for a missing value) and how many pairs have each."""
+    cols = ", ".join(f"coalesce({c}, -1)" for c in COMPARISONS)
+    rows = engine.rows(f"SELECT {cols}, count(*) FROM {levels} WHERE {where} GROUP BY {cols}")
+    if not rows:
+        return np.zeros((0, len(COMPARISONS)), np.int64), np.zeros(0)
+    data = np.array(rows, dtype=np.int64)
+    return data[:, :-1], data[:, -1].astype(float)
+
+
+def estimate_u(engine: Engine, records: str, names: str, props: str, model: ResolveModel, params: TrainParams,
+               scratch: Callable[[str], str]) -> tuple[dict[str, tuple[float, ...]], int]:
+    """u per comparison level from random pairs; also the number of random pairs compared."""
+    picks, pairs, levels = scratch("picks"), scratch("random_pairs"), scratch("random_levels")
+    engine.register_arrow(picks, random_pairs(engine, records, params))
+    try:
+        engine.execute(f"CREATE TEMP TABLE {pairs} AS SELECT * FROM {picks}")
+    finally:
+        engine.unregister(picks)
+    compare_pairs(engine, pairs, (names, props), (names, props), levels, scratch)
+    patterns, counts = pattern_counts(engine, levels)
+    sampled = int(engine.scalar(f"SELECT count(*) FROM {pairs}"))
+    for table in (pairs, levels):
+        engine.execute(f"DROP TABLE IF EXISTS {table}")
+    exact = {str(c): float(v) for c, v in engine.rows(exact_u_sql(records, names, props))}
+    u: dict[str, tuple[float, ...]] = {}
+    for k, name in enumerate(COMPARISONS):
+        size = len(model.comparison(name).labels)
+        seen = np.bincount(patterns[:, k][patterns[:, k] >= 0], weights=counts[patterns[:, k] >= 0],
+                           minlength=size)[:size]
+        smoothed = (seen + 1.0) / (seen.sum() + size)
+        if name in exact:  # exact agreement from frequencies, the other levels share the rest
+            rest = smoothed[1:] / smoothed[1:].sum()
+            smoothed = np.concatenate([[max(exact[name], 1e-9)], rest * (1 - max(exact[name], 1e-9))])
+        u[name] = tuple(float(x) for x in smoothed)
+    return u, sampled
+
+
+def exact_u_sql(records: str, names: str, props: str) -> str:
+    """(comparison, u0): the exact chance that two random records of one group agree exactly, per
+    comparison, from value frequencies (sum of f(f-1) over N(N-1)), as Splink's term-frequency u
+    is: a random sample rarely hits two equal rare names, the frequencies always do."""
+    evidence = ("CASE WHEN p.prop_class IN ('birth_date', 'country', 'address') THEN p.prop_class "
+                "ELSE 'identifier' END")
+    return f"""
+        WITH vals AS (
+            SELECT CASE WHEN grp = 'person' THEN 'person_name' ELSE 'org_name' END AS comparison, grp, nkey AS v,
+                   count(DISTINCT entity_id) AS f FROM {names} GROUP BY grp, nkey
+            UNION ALL
+            SELECT {evidence} AS comparison, r.grp, p.prop_class || ':' || p.value AS v,
+                   count(DISTINCT p.entity_id) AS f
+            FROM {props} p JOIN (SELECT DISTINCT entity_id, grp FROM {records}) r ON r.entity_id = p.entity_id
+            GROUP BY 1, 2, 3
+        ), filled AS (
+            SELECT comparison, grp, count(DISTINCT entity_id) AS filled FROM (
+                SELECT entity_id, grp, CASE WHEN grp = 'person' THEN 'person_name' ELSE 'org_name' END AS comparison
+                FROM {names} UNION ALL
+                SELECT p.entity_id, r.grp, {evidence} FROM {props} p
+                JOIN (SELECT DISTINCT entity_id, grp FROM {records}) r ON r.entity_id = p.entity_id
+            ) e GROUP BY 1, 2
+        )
+        SELECT v.comparison, sum(v.f * (v.f - 1.0)) / max(f.filled * (f.filled - 1.0)) AS u0
+        FROM vals v JOIN filled f ON f.comparison = v.comparison AND f.grp = v.grp
+        GROUP BY v.comparison HAVING max(f.filled) > 1"""
+
+
+def run_em(patterns: np.ndarray, counts: np.ndarray, model: ResolveModel, u: dict[str, tuple[float, ...]],
+           params: TrainParams, labelled: np.ndarray | None = None,
+           use: tuple[str, ...] = COMPARISONS) -> tuple[dict[str, tuple[float, ...]], float, int, np.ndarray]:
+    """m per comparison in ``use`` and the match share by EM with u fixed; comparisons not in
+    ``use`` take no part (as in a Splink training session blocked on them). ``labelled`` gives a
+    fixed posterior per pattern row (NaN where unlabelled). Returns (m, match share, iterations,
+    the final posterior of each pattern)."""
+    keys = [k for k, c in enumerate(COMPARISONS) if c in use]
+    sizes = [len(model.comparison(c).labels) for c in COMPARISONS]
+    m = [np.array(model.comparison(c).m, float) for c in COMPARISONS]
+    uu = [np.array(u[c], float) for c in COMPARISONS]
+    share = min(max(model.match_share, 1e-4), 0.9)
+    present = patterns >= 0
+    idx = np.where(present, patterns, 0)
+    iterations = 0
+    post = np.full(len(counts), share)
+    for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
+        log_m = np.full(len(counts), np.log(share))
+        log_u = np.full(len(counts), np.log(1 - share))
+        for k in keys:
+            log_m += np.where(present[:, k], np.log(m[k][idx[:, k]]), 0.0)
+            log_u += np.where(present[:, k], np.log(uu[k][idx[:, k]]), 0.0)
+        post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
+        if labelled is not None:
+            post = np.where(np.isnan(labelled), post, labelled)
+        weighted = post * counts
+        new_share = float(weighted.sum() / counts.sum()) if counts.sum() else share
+        change = abs(new_share - share)
+        for k in keys:
+            new_m = m_step(idx[:, k], present[:, k], weighted, sizes[k])
+            if new_m is not None:
+                change = max(change, float(np.abs(new_m - m[k]).max()))
+                m[k] = new_m
+        share = min(max(new_share, 1e-6), 1 - 1e-6)
+        if change < params.tolerance:
+            break
+    return {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in keys}, share, iterations, post
+
+
+def m_step(levels: np.ndarray, present: np.ndarray, weighted: np.ndarray, size: int) -> np.ndarray | None:
+    """m of one comparison from posterior-weighted level counts (None when no pair has a value)."""
+    sums = np.bincount(levels[present], weights=weighted[present], minlength=size)[:size]
+    if sums.sum() <= 0:
+        return None
+    new_m = np.maximum(sums / sums.sum(), M_FLOOR)
+    return np.asarray(new_m / new_m.sum())
+
+
+def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainParams,
+                scratch: Callable[[str], str], *, records: str = "resolve_records", names: str = "resolve_names",
+                props: str = "resolve_props", judgements: str = "resolve_judgements") -> ResolveModel:
+    """Estimate a model on the compared candidate pairs in ``levels``.
+
+    1. u of every level from random pairs (exact agreement from value frequencies).
+    2. EM over the evidence comparisons (identifiers, birth dates, countries, addresses) with the
+       names left out: candidates were found by their names, so among them names say little about
+       non-matches, while evidence of non-matches is as random as u assumes (Splink's reason for
+       training sessions blocked on a field). Judged pairs enter with their posterior fixed.
+    3. m of the names from the posteriors of step 2 (one M-step), where the evidence speaks.
+    4. The prior over random pairs: the matches EM found among candidates over all pairs.
+    """
+    started = time.perf_counter()
+    u, sampled = estimate_u(engine, records, names, props, start, params, scratch)
+    judged = (f"EXISTS (SELECT 1 FROM {judgements} j WHERE j.left_id = l.left_id AND j.right_id = l.right_id "
+              "AND j.judgement = '{}')")
+    free = f"NOT {judged.format('positive')} AND NOT {judged.format('negative')}"
+    parts = [(pattern_counts(engine, f"{levels} l", free), np.nan),
+             (pattern_counts(engine, f"{levels} l", judged.format("positive")), 1.0),
+             (pattern_counts(engine, f"{levels} l", judged.format("negative")), 0.0)]
+    patterns = np.concatenate([p for (p, _), _ in parts])
+    counts = np.concatenate([c for (_, c), _ in parts])
+    labels = np.concatenate([np.full(len(c), label) for (_, c), label in parts])
+    evidence = tuple(c for c in COMPARISONS if c not in NAME_COMPARISONS)
+    ev_keys = [COMPARISONS.index(c) for c in evidence]
+    with_evidence = (patterns[:, ev_keys] >= 0).any(axis=1) if len(counts) else np.zeros(0, bool)
+    m: dict[str, tuple[float, ...]] = {}
+    iterations, share = 0, start.match_share
+    if counts[with_evidence].sum() >= MIN_EVIDENCE_PAIRS:
+        m, _, iterations, _ = run_em(patterns[with_evidence], counts[with_evidence], start, u, params,
+                                     labels[with_evidence], use=evidence)
+        trained = start.with_parameters(m, u, start.match_share, {})
+        # One more E-step over all candidates (those without evidence keep the share as posterior).
+        _, share, _, post = run_em(patterns, counts, trained, u, TrainParams(max_iterations=1), labels, use=evidence)
+        sizes = {c: len(start.comparison(c).labels) for c in NAME_COMPARISONS}
+        for c in NAME_COMPARISONS:
+            k = COMPARISONS.index(c)
+            informed = with_evidence & (patterns[:, k] >= 0)
+            new_m = m_step(patterns[informed, k], np.ones(int(informed.sum()), bool),
+                           (post * counts)[informed], sizes[c])
+            if new_m is not None and (post * counts)[informed].sum() >= MIN_EVIDENCE_PAIRS / 10:
+                m[c] = tuple(float(x) for x in new_m)
+    else:
+        # Nothing but names: a deterministic rule (identical names after transliteration match)
+        # stands in for EM's share.
+        k = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
+        share = float(counts[(patterns[:, k] == 0).any(axis=1)].sum() / max(counts.sum(), 1))
+    sizes_rows = engine.rows(f"SELECT count(DISTINCT entity_id) FROM {records} GROUP BY grp")
+    all_pairs = sum(int(n) * (int(n) - 1) / 2 for (n,) in sizes_rows) or 1.0
+    expected_matches = share * counts.sum()
+    random_share = min(max(expected_matches / all_pairs, 1e-12), 0.5)
+    training = {"candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
+                "expected_matches": round(float(expected_matches), 1), "all_pairs": int(all_pairs),
+                "patterns": len(counts), "random_pairs": sampled, "em_iterations": iterations,
+                "judged_pairs": int(counts[~np.isnan(labels)].sum()), "seed": params.seed,
+                "seconds": round(time.perf_counter() - started, 3),
+                "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
+    return start.with_parameters(m, u, random_share, training)
