@@ -102,25 +102,34 @@ class ResolveModel:
         return replace(self, comparisons=comparisons, match_share=match_share, training=training)
 
 
-# Starting values: plausible m and u for each level (EM moves m and the prior; u comes from random pairs).
+def _from_weights(name: str, labels: tuple[str, ...], bits: tuple[float, ...], u: tuple[float, ...]) -> Comparison:
+    return Comparison(name, labels, tuple(x * 2.0 ** w for x, w in zip(u, bits, strict=True)), u)
+
+
+_NATS = 1 / math.log(2)  # the hand-set weights were natural-log odds; models speak bits
+# The untrained model: moneytrail's former hand-set weights as m/u ratios (u plausible for random
+# pairs). It scores cases too small to train on (a few dozen records say nothing about m) and is
+# where EM starts. Its prior is the odds of a match among candidate pairs, as those weights were set.
 DEFAULT_MODEL = ResolveModel((
-    Comparison("person_name", _NAME_LABELS, (0.7, 0.15, 0.05, 0.04, 0.03, 0.02, 0.01),
-               (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)),
-    Comparison("org_name", _NAME_LABELS, (0.6, 0.15, 0.08, 0.06, 0.04, 0.03, 0.04),
-               (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)),
-    Comparison("identifier", ("identifier equal", "identifier equal, but its checksum fails",
-                              "identifier differs by one character (typo?)",
-                              "identifier differs by two characters (transposition?)",
-                              "identifiers differ, one fails its checksum", "identifiers contradict"),
-               (0.8, 0.03, 0.06, 0.03, 0.02, 0.06), (0.0001, 0.0001, 0.001, 0.002, 0.05, 0.9468)),
-    Comparison("birth_date", ("birth date equal", "birth date differs by one digit",
-                              "birth date differs by two digits (transposition?)", "same birth year, different day",
-                              "birth dates contradict"),
-               (0.85, 0.06, 0.03, 0.02, 0.04), (0.002, 0.01, 0.02, 0.05, 0.918)),
-    Comparison("country", ("country shared", "countries differ"), (0.95, 0.05), (0.3, 0.7)),
-    Comparison("address", ("address equal", "address nearly equal", "addresses differ"), (0.6, 0.3, 0.1),
-               (0.001, 0.01, 0.989)),
-), match_share=0.1)
+    _from_weights("person_name", _NAME_LABELS, tuple(w * _NATS for w in (6.0, 5.0, 3.5, 1.5, -1.0, -2.5, -5.0)),
+                  (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)),
+    _from_weights("org_name", _NAME_LABELS, tuple(w * _NATS for w in (6.0, 5.0, 3.5, 1.5, -1.0, -2.5, -3.0)),
+                  (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)),
+    _from_weights("identifier", ("identifier equal", "identifier equal, but its checksum fails",
+                                 "identifier differs by one character (typo?)",
+                                 "identifier differs by two characters (transposition?)",
+                                 "identifiers differ, one fails its checksum", "identifiers contradict"),
+                  tuple(w * _NATS for w in (9.0, 4.0, 2.0, 0.5, -0.5, -3.5)),
+                  (0.0001, 0.0001, 0.001, 0.002, 0.05, 0.9468)),
+    _from_weights("birth_date", ("birth date equal", "birth date differs by one digit",
+                                 "birth date differs by two digits (transposition?)", "same birth year, different day",
+                                 "birth dates contradict"),
+                  tuple(w * _NATS for w in (3.0, 1.0, -1.0, -1.0, -4.0)), (0.002, 0.01, 0.02, 0.05, 0.918)),
+    _from_weights("country", ("country shared", "countries differ"), tuple(w * _NATS for w in (0.5, -1.0)),
+                  (0.3, 0.7)),
+    _from_weights("address", ("address equal", "address nearly equal", "addresses differ"),
+                  tuple(w * _NATS for w in (2.0, 1.0, -0.5)), (0.001, 0.01, 0.989)),
+), match_share=1 / (1 + math.exp(4.0)), training={"trained": False, "origin": "hand-set starting values"})
 
 COMPARISONS = tuple(c.name for c in DEFAULT_MODEL.comparisons)
 

@@ -111,7 +111,8 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         if must_train:
             current = train_model(engine, levels, current or DEFAULT_MODEL, train_params or TrainParams(), scratch)
         assert current is not None
-        store_model(case, current, "trained" if must_train else "given" if model is not None else "stored")
+        store_model(case, current, "given" if model is not None else "trained" if current.training.get("trained")
+                    else "starting values")
         scored = score_levels(engine, levels, current, thresholds, population=population,
                               keep_below=thresholds.review, into=scratch("scored"))
         columns = ", ".join(PAIR_COLUMNS)
@@ -128,12 +129,13 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
             mode += " (model changed: every pair scored again)"
         result = ResolveResult(run_id, mode, entities, records.num_rows, candidates, int(counts[0] or 0),
                                int(counts[1] or 0), clusters, merged, round(time.perf_counter() - started, 3),
-                               current.model_id, must_train, dict(current.training) if must_train else {})
+                               current.model_id, bool(must_train and current.training.get("trained")),
+                               dict(current.training) if must_train else {})
         engine.execute("INSERT INTO resolve_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [run_id, result.mode, started_at, result.seconds, entities, result.new_entities,
                         candidates, result.matches, result.review, clusters,
                         json.dumps({"match": thresholds.match, "review": thresholds.review, "max_block": max_block,
-                                    "trained": must_train}), current.model_id])
+                                    "trained": result.trained}), current.model_id])
     return result
 
 

@@ -89,7 +89,8 @@ def screen_case(case: Case, list_path: Path | str, *, source_id: str | None = No
     population = int(engine.scalar(f"SELECT count(DISTINCT entity_id) FROM {names}"))
     table = score_pairs(engine, "_sl_cand", (names, props), ("_sl_names", "_sl_props"), thresholds,
                         keep_below=thresholds.review, population=population, into="_sl_scored")
-    scored = engine.query(f"SELECT * FROM {table}").to_pylist()
+    # Pairs kept only as negative evidence for clustering ('distinct') are no hits.
+    scored = engine.query(f"SELECT * FROM {table} WHERE decision <> 'distinct'").to_pylist()
     engine.execute(f"DROP TABLE IF EXISTS {table}")
     engine.execute("DROP TABLE IF EXISTS _sl_cand")
     for name in ("_sl_statements", "_sl_names", "_sl_props", "_sl_keys", "_sc_names", "_sc_props", "_sc_keys"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +36,7 @@ class TrainParams:
     max_iterations: int = 50
     tolerance: float = 1e-5
     seed: int = 1
+    min_records: int = 500  # fewer records than this: the starting model scores, nothing is estimated
 
 
 def random_pairs(engine: Engine, records: str, params: TrainParams) -> pa.Table:
@@ -193,6 +194,12 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     4. The prior over random pairs: the matches EM found among candidates over all pairs.
     """
     started = time.perf_counter()
+    population = int(engine.scalar(f"SELECT count(*) FROM {records}"))
+    candidate_count = int(engine.scalar(f"SELECT count(*) FROM {levels}"))
+    if population < params.min_records or candidate_count < MIN_EVIDENCE_PAIRS:
+        return replace(start, training={"trained": False, "reason": f"too small to train: {population} records, "
+                                        f"{candidate_count} candidate pairs (need {params.min_records} and "
+                                        f"{MIN_EVIDENCE_PAIRS}); the starting model scores"})
     u, sampled = estimate_u(engine, records, names, props, start, params, scratch)
     judged = (f"EXISTS (SELECT 1 FROM {judgements} j WHERE j.left_id = l.left_id AND j.right_id = l.right_id "
               "AND j.judgement = '{}')")
@@ -231,7 +238,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     all_pairs = sum(int(n) * (int(n) - 1) / 2 for (n,) in sizes_rows) or 1.0
     expected_matches = share * counts.sum()
     random_share = min(max(expected_matches / all_pairs, 1e-12), 0.5)
-    training = {"candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
+    training = {"trained": True, "candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
                 "expected_matches": round(float(expected_matches), 1), "all_pairs": int(all_pairs),
                 "patterns": len(counts), "random_pairs": sampled, "em_iterations": iterations,
                 "judged_pairs": int(counts[~np.isnan(labels)].sum()), "seed": params.seed,
