@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK
 from moneytrail.resolve.cluster import cluster_pairs
+from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
 
@@ -107,51 +108,106 @@ def febrl_truth(df: Any) -> Pairs:
     return truth_pairs(groups)
 
 
-def ours_febrl(df: Any) -> Pairs:
+def ours(statements: pa.Table, model: ResolveModel | None = None) -> Pairs:
+    """moneytrail on these statements: trained on them (model None), or scored with ``model``."""
     with Case.in_memory() as case:
-        load_statements(case, febrl_statements(df))
-        resolve_case(case)
+        load_statements(case, statements)
+        resolve_case(case, model=model)
         return cluster_pair_set(case)
 
 
-def splink_febrl(df: Any) -> Pairs:
-    import splink.comparison_library as cl
+def ours_febrl(df: Any) -> Pairs:
+    return ours(febrl_statements(df))
+
+
+def untrained_febrl(df: Any) -> Pairs:
+    return ours(febrl_statements(df), DEFAULT_MODEL)
+
+
+def splink_pairs(frame: Any, comparisons: list[Any], blocks: list[str], em_blocks: list[tuple[str, ...]],
+                 determ: list[str]) -> Pairs:
+    """Splink (DuckDB) dedupe: u by random sampling, m by EM per blocking session, pairs at
+    p >= 0.5 clustered by connected components."""
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    frame = df.reset_index().rename(columns={"rec_id": "unique_id"}).fillna("")
-    fields = ["given_name", "surname", "date_of_birth", "soc_sec_id", "street_number", "address_1", "suburb",
-              "postcode", "state"]
-    frame = frame[["unique_id", *fields]].replace("", None)
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        comparisons=[cl.NameComparison("given_name"), cl.NameComparison("surname"),
-                     cl.LevenshteinAtThresholds("date_of_birth"), cl.LevenshteinAtThresholds("soc_sec_id"),
-                     cl.ExactMatch("street_number"), cl.LevenshteinAtThresholds("address_1"),
-                     cl.ExactMatch("suburb"), cl.ExactMatch("postcode"), cl.ExactMatch("state")],
-        blocking_rules_to_generate_predictions=[block_on(f) for f in ("given_name", "surname", "date_of_birth",
-                                                                      "soc_sec_id")],
-    )
-    db_api = DuckDBAPI()
-    linker = Linker(db_api.register(frame), settings, log_level="ERROR")
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("given_name", "surname", "date_of_birth")], recall=0.7)
+    settings = SettingsCreator(link_type="dedupe_only", comparisons=comparisons,
+                               blocking_rules_to_generate_predictions=[block_on(f) for f in blocks])
+    linker = Linker(DuckDBAPI().register(frame), settings, log_level="ERROR")
+    linker.training.estimate_probability_two_random_records_match([block_on(*determ)], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_name", "surname"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+    for block in em_blocks:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*block))
     predictions = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
     edges = list(zip(predictions["unique_id_l"].astype(str), predictions["unique_id_r"].astype(str), strict=True))
     groups = cluster_pairs(edges, []).groups().values()
     return truth_pairs({str(i): g for i, g in enumerate(groups)})
 
 
+def splink_febrl(df: Any) -> Pairs:
+    import splink.comparison_library as cl
+
+    frame = df.reset_index().rename(columns={"rec_id": "unique_id"}).fillna("")
+    fields = ["given_name", "surname", "date_of_birth", "soc_sec_id", "street_number", "address_1", "suburb",
+              "postcode", "state"]
+    frame = frame[["unique_id", *fields]].replace("", None)
+    return splink_pairs(frame, [cl.NameComparison("given_name"), cl.NameComparison("surname"),
+                                cl.LevenshteinAtThresholds("date_of_birth"), cl.LevenshteinAtThresholds("soc_sec_id"),
+                                cl.ExactMatch("street_number"), cl.LevenshteinAtThresholds("address_1"),
+                                cl.ExactMatch("suburb"), cl.ExactMatch("postcode"), cl.ExactMatch("state")],
+                        ["given_name", "surname", "date_of_birth", "soc_sec_id"],
+                        [("given_name", "surname"), ("date_of_birth",)],
+                        ["given_name", "surname", "date_of_birth"])
+
+
 def run_febrl(repeats: int) -> list[tuple[Any, ...]]:
     rows = []
     for name, df in febrl_frames().items():
         truth = febrl_truth(df)
-        for label, method in (("moneytrail", ours_febrl), ("splink default", splink_febrl)):
+        for label, method in (("moneytrail (EM)", ours_febrl), ("moneytrail untrained", untrained_febrl),
+                              ("splink default", splink_febrl)):
             seconds, predicted = timed(lambda m=method, d=df: m(d), repeats)  # type: ignore[misc]
             p, r, f1 = prf(predicted, truth)
             rows.append((name, label, len(df), len(truth), f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}", f"{seconds:.2f}"))
+    return rows
+
+
+# -- cross-script identities ----------------------------------------------------------------------
+def crossscript_frame(statements: pa.Table) -> Any:
+    """One row per record for Splink: name, birth date and the first identifier it has."""
+    import pandas as pd
+
+    df = statements.to_pandas()
+    wide = df.pivot_table(index="entity_id", columns="prop", values="value", aggfunc="first")
+    ids = [c for c in ("passportNumber", "registrationNumber", "iban") if c in wide.columns]
+    out = pd.DataFrame({"unique_id": wide.index.astype(str), "name": wide["name"].to_numpy(),
+                        "birth_date": wide.get("birthDate"), "identifier": wide[ids].bfill(axis=1).iloc[:, 0]})
+    return out.reset_index(drop=True)
+
+
+def splink_crossscript(statements: pa.Table) -> Pairs:
+    import splink.comparison_library as cl
+
+    return splink_pairs(crossscript_frame(statements),
+                        [cl.NameComparison("name"), cl.LevenshteinAtThresholds("birth_date"),
+                         cl.ExactMatch("identifier")],
+                        ["name", "birth_date", "identifier"], [("name",), ("birth_date",)], ["name", "birth_date"])
+
+
+def run_crossscript(identities: int, repeats: int) -> list[tuple[Any, ...]]:
+    from moneytrail.generate.identities import identity_set
+
+    data = identity_set(identities)
+    truth = truth_pairs({str(i): c for i, c in enumerate(data.clusters)})
+    records = sum(len(c) for c in data.clusters)
+    rows = []
+    for label, method in (("moneytrail (EM)", lambda: ours(data.statements)),
+                          ("moneytrail untrained", lambda: ours(data.statements, DEFAULT_MODEL)),
+                          ("splink default", lambda: splink_crossscript(data.statements))):
+        seconds, predicted = timed(method, repeats)
+        p, r, f1 = prf(predicted, truth)
+        apart = sum(1 for a, b in data.namesakes if (min(a, b), max(a, b)) not in predicted)
+        rows.append((label, records, len(truth), f"{apart}/{len(data.namesakes)}", f"{p:.3f}", f"{r:.3f}",
+                     f"{f1:.3f}", f"{seconds:.2f}"))
     return rows
 
 
@@ -285,7 +341,9 @@ def print_rows(title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]] 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["all", "febrl", "scale", "generated"], default="all")
+    parser.add_argument("--part", choices=["all", "febrl", "crossscript", "scale", "generated"], default="all")
+    parser.add_argument("--identities", type=int, default=850, help="Identities in the cross-script set "
+                        "(about 3 records each).")
     parser.add_argument("--rows", type=int, default=1_000_000, help="Records for the scale part.")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--max-block", type=int, default=DEFAULT_MAX_BLOCK, help="Blocking key cap (scale part).")
@@ -294,6 +352,10 @@ def main(argv: list[str] | None = None) -> None:
         print_rows("FEBRL (pairs in one cluster vs true duplicates)",
                    ("dataset", "method", "records", "true pairs", "precision", "recall", "F1", "median s"),
                    run_febrl(args.repeats))
+    if args.part in ("all", "crossscript"):
+        print_rows("cross-script identities (generate/identities.py: Latin, Cyrillic, Arabic, legal forms, ids)",
+                   ("method", "records", "true pairs", "namesakes apart", "precision", "recall", "F1", "median s"),
+                   run_crossscript(args.identities, args.repeats))
     if args.part in ("all", "generated"):
         print_rows("generated case (planted identities and confusables)",
                    ("party records", "identities", "merged", "confusables", "kept apart", "precision", "recall",

@@ -47,9 +47,12 @@ _NAME_LABELS = ("name identical after transliteration", "name near-identical", "
 @dataclass(frozen=True)
 class ResolveModel:
     comparisons: tuple[Comparison, ...]
-    match_share: float  # share of candidate pairs that match (the prior)
+    match_share: float  # share of candidate pairs that match (the prior): scores are P(match | candidate)
     tf_cap: float = 4.0  # the term-frequency adjustment stays within +-tf_cap bits
     tf_min_population: int = 1000  # below this, frequencies mean little
+    # comparison -> how often two records agree exactly, matches included: the frequency of an
+    # ordinary value, against which a name's own frequency is rare or common (else u of level 0).
+    tf_reference: dict[str, float] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -65,7 +68,8 @@ class ResolveModel:
 
     def params(self) -> dict[str, Any]:
         return {"comparisons": [c.to_dict() for c in self.comparisons], "match_share": round(self.match_share, 10),
-                "tf_cap": self.tf_cap, "tf_min_population": self.tf_min_population}
+                "tf_cap": self.tf_cap, "tf_min_population": self.tf_min_population,
+                "tf_reference": {k: round(v, 12) for k, v in sorted(self.tf_reference.items())}}
 
     @property
     def model_id(self) -> str:
@@ -81,7 +85,8 @@ class ResolveModel:
         comparisons = tuple(Comparison(c["name"], tuple(c["labels"]), tuple(c["m"]), tuple(c["u"]))
                             for c in data["comparisons"])
         model = cls(comparisons, float(data["match_share"]), float(data.get("tf_cap", 4.0)),
-                    int(data.get("tf_min_population", 1000)), dict(data.get("training", {})))
+                    int(data.get("tf_min_population", 1000)),
+                    {str(k): float(v) for k, v in data.get("tf_reference", {}).items()}, dict(data.get("training", {})))
         if "model_id" in data and data["model_id"] != model.model_id:
             raise ValueError(f"model file says {data['model_id']} but its parameters hash to {model.model_id}")
         return model
@@ -97,9 +102,10 @@ class ResolveModel:
             raise ValueError(f"{path}: not a resolve model ({exc})") from exc
 
     def with_parameters(self, m: dict[str, tuple[float, ...]], u: dict[str, tuple[float, ...]], match_share: float,
-                        training: dict[str, Any]) -> ResolveModel:
+                        training: dict[str, Any], tf_reference: dict[str, float] | None = None) -> ResolveModel:
         comparisons = tuple(replace(c, m=m.get(c.name, c.m), u=u.get(c.name, c.u)) for c in self.comparisons)
-        return replace(self, comparisons=comparisons, match_share=match_share, training=training)
+        return replace(self, comparisons=comparisons, match_share=match_share, training=training,
+                       tf_reference=dict(self.tf_reference if tf_reference is None else tf_reference))
 
 
 def _from_weights(name: str, labels: tuple[str, ...], bits: tuple[float, ...], u: tuple[float, ...]) -> Comparison:

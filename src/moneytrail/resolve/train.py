@@ -77,8 +77,9 @@ def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[n
 
 
 def estimate_u(engine: Engine, records: str, names: str, props: str, model: ResolveModel, params: TrainParams,
-               scratch: Callable[[str], str]) -> tuple[dict[str, tuple[float, ...]], int]:
-    """u per comparison level from random pairs; also the number of random pairs compared."""
+               scratch: Callable[[str], str]) -> tuple[dict[str, tuple[float, ...]], int, dict[str, float]]:
+    """u per comparison level from random pairs; also the number of random pairs compared and the
+    raw exact-agreement rate per comparison from value frequencies (matches included)."""
     picks, pairs, levels = scratch("picks"), scratch("random_pairs"), scratch("random_levels")
     engine.register_arrow(picks, random_pairs(engine, records, params))
     try:
@@ -101,7 +102,7 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
             rest = smoothed[1:] / smoothed[1:].sum()
             smoothed = np.concatenate([[max(exact[name], 1e-9)], rest * (1 - max(exact[name], 1e-9))])
         u[name] = tuple(float(x) for x in smoothed)
-    return u, sampled
+    return u, sampled, exact
 
 
 def exact_u_sql(records: str, names: str, props: str) -> str:
@@ -187,11 +188,11 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
 
     1. u of every level from random pairs (exact agreement from value frequencies).
     2. EM over the evidence comparisons (identifiers, birth dates, countries, addresses) with the
-       names left out: candidates were found by their names, so among them names say little about
-       non-matches, while evidence of non-matches is as random as u assumes (Splink's reason for
+       names left out, on the candidates that have evidence: candidates were found by their names,
+       while the evidence of a candidate non-match is as random as u assumes (Splink's reason for
        training sessions blocked on a field). Judged pairs enter with their posterior fixed.
-    3. m of the names from the posteriors of step 2 (one M-step), where the evidence speaks.
-    4. The prior over random pairs: the matches EM found among candidates over all pairs.
+    3. EM over all candidates for the names' m and u (``name_em``), evidence held fixed.
+    4. The prior is the share of matches among candidates: scores are P(match | candidate pair).
     """
     started = time.perf_counter()
     population = int(engine.scalar(f"SELECT count(*) FROM {records}"))
@@ -200,7 +201,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         return replace(start, training={"trained": False, "reason": f"too small to train: {population} records, "
                                         f"{candidate_count} candidate pairs (need {params.min_records} and "
                                         f"{MIN_EVIDENCE_PAIRS}); the starting model scores"})
-    u, sampled = estimate_u(engine, records, names, props, start, params, scratch)
+    u, sampled, exact = estimate_u(engine, records, names, props, start, params, scratch)
     judged = (f"EXISTS (SELECT 1 FROM {judgements} j WHERE j.left_id = l.left_id AND j.right_id = l.right_id "
               "AND j.judgement = '{}')")
     free = f"NOT {judged.format('positive')} AND NOT {judged.format('negative')}"
@@ -215,33 +216,76 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     with_evidence = (patterns[:, ev_keys] >= 0).any(axis=1) if len(counts) else np.zeros(0, bool)
     m: dict[str, tuple[float, ...]] = {}
     iterations, share = 0, start.match_share
-    if counts[with_evidence].sum() >= MIN_EVIDENCE_PAIRS:
-        m, _, iterations, _ = run_em(patterns[with_evidence], counts[with_evidence], start, u, params,
-                                     labels[with_evidence], use=evidence)
-        trained = start.with_parameters(m, u, start.match_share, {})
-        # One more E-step over all candidates (those without evidence keep the share as posterior).
-        _, share, _, post = run_em(patterns, counts, trained, u, TrainParams(max_iterations=1), labels, use=evidence)
-        sizes = {c: len(start.comparison(c).labels) for c in NAME_COMPARISONS}
-        for c in NAME_COMPARISONS:
-            k = COMPARISONS.index(c)
-            informed = with_evidence & (patterns[:, k] >= 0)
-            new_m = m_step(patterns[informed, k], np.ones(int(informed.sum()), bool),
-                           (post * counts)[informed], sizes[c])
-            if new_m is not None and (post * counts)[informed].sum() >= MIN_EVIDENCE_PAIRS / 10:
-                m[c] = tuple(float(x) for x in new_m)
-    else:
-        # Nothing but names: a deterministic rule (identical names after transliteration match)
-        # stands in for EM's share.
-        k = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
-        share = float(counts[(patterns[:, k] == 0).any(axis=1)].sum() / max(counts.sum(), 1))
     sizes_rows = engine.rows(f"SELECT count(DISTINCT entity_id) FROM {records} GROUP BY grp")
     all_pairs = sum(int(n) * (int(n) - 1) / 2 for (n,) in sizes_rows) or 1.0
+    if counts[with_evidence].sum() >= MIN_EVIDENCE_PAIRS:
+        m, share, iterations, _ = run_em(patterns[with_evidence], counts[with_evidence], start, u, params,
+                                         labels[with_evidence], use=evidence)
+    # Exact-agreement u from value frequencies counts the records of one party agreeing with each
+    # other too: take the matches' share out (P(agree) = share m0 + (1 - share) u0).
+    random_share = min(max(share * counts[with_evidence].sum() / all_pairs, 1e-12), 0.5)
+    for c, agree in exact.items():
+        if c in NAME_COMPARISONS:
+            continue
+        m0 = (m.get(c) or start.comparison(c).m)[0]
+        u0 = max((agree - random_share * m0) / (1 - random_share), 1.0 / all_pairs)
+        rest = np.array(u[c][1:]) / max(sum(u[c][1:]), 1e-12)
+        u[c] = (u0, *(float(x) for x in rest * (1 - u0)))
+    trained = start.with_parameters(m, u, share, {})
+    names_m, names_u, share, name_iterations = name_em(patterns, counts, labels, trained, params)
+    m.update(names_m)
+    u.update(names_u)
     expected_matches = share * counts.sum()
-    random_share = min(max(expected_matches / all_pairs, 1e-12), 0.5)
     training = {"trained": True, "candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
                 "expected_matches": round(float(expected_matches), 1), "all_pairs": int(all_pairs),
                 "patterns": len(counts), "random_pairs": sampled, "em_iterations": iterations,
+                "name_em_iterations": name_iterations,
                 "judged_pairs": int(counts[~np.isnan(labels)].sum()), "seed": params.seed,
                 "seconds": round(time.perf_counter() - started, 3),
                 "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
-    return start.with_parameters(m, u, random_share, training)
+    return start.with_parameters(m, u, share, training, tf_reference=exact)
+
+
+def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model: ResolveModel,
+            params: TrainParams) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], float, int]:
+    """m and u of the name comparisons among the candidate pairs, and the share of matches among
+    them, by EM over all candidates with the evidence comparisons held at their trained m and u.
+
+    Blocking chose the candidates by their names, so a candidate non-match agrees on its names far
+    more often than a random pair: the name u that fits scoring candidates is the candidates' own,
+    which EM estimates here, anchored by the pairs whose evidence speaks. The model's prior is
+    then the share of matches among candidates, and the score of a pair is P(match | candidate)."""
+    keys = list(range(len(COMPARISONS)))
+    names = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
+    present = patterns >= 0
+    idx = np.where(present, patterns, 0)
+    m = [np.array(model.comparison(c).m, float) for c in COMPARISONS]
+    u = [np.array(model.comparison(c).u, float) for c in COMPARISONS]
+    for k in names:  # non-matches dominate candidates: start u from how all candidates fall
+        start = m_step(idx[:, k], present[:, k], counts, len(u[k]))
+        if start is not None:
+            u[k] = start
+    share = min(max(model.match_share, 1e-4), 0.9)
+    iterations = 0
+    for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
+        log_m = np.full(len(counts), np.log(share))
+        log_u = np.full(len(counts), np.log(1 - share))
+        for k in keys:
+            log_m += np.where(present[:, k], np.log(m[k][idx[:, k]]), 0.0)
+            log_u += np.where(present[:, k], np.log(u[k][idx[:, k]]), 0.0)
+        post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
+        post = np.where(np.isnan(labels), post, labels)
+        new_share = float((post * counts).sum() / counts.sum()) if counts.sum() else share
+        change = abs(new_share - share)
+        for k in names:
+            new_m = m_step(idx[:, k], present[:, k], post * counts, len(m[k]))
+            new_u = m_step(idx[:, k], present[:, k], (1 - post) * counts, len(u[k]))
+            if new_m is not None and new_u is not None:
+                change = max(change, float(np.abs(new_m - m[k]).max()), float(np.abs(new_u - u[k]).max()))
+                m[k], u[k] = new_m, new_u
+        share = min(max(new_share, 1e-6), 1 - 1e-6)
+        if change < params.tolerance:
+            break
+    out_m = {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in names}
+    out_u = {COMPARISONS[k]: tuple(float(x) for x in u[k]) for k in names}
+    return out_m, out_u, share, iterations
