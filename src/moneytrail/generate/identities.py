@@ -6,7 +6,8 @@ Cyrillic and Arabic script), its legal forms and the registry's spelled-out form
 (``generate.entities.REGISTRY_FORMS``), and valid IBANs (``generate.money.iban``). Each identity
 appears in 2-4 records, each spelled one way: in its own script, romanised by ICU (BGN for
 Cyrillic) surname first in capitals, romanised the other way with a one-letter slip, or with the
-given name as an initial; the middle name (a patronymic, say) is dropped at random; firms appear
+given name as an initial; the middle name (a patronymic from the father's given name) is dropped
+at random; firms appear
 as the bank writes them, as the registry does (upper case, legal form spelled out, ``OOO`` as
 ``ООО``), in Cyrillic, or without a legal form. Evidence: birth dates (on most person records),
 passport numbers, registration numbers and IBANs, a share of IBANs mistyped (failing their
@@ -38,6 +39,8 @@ from moneytrail.generate.names import (
 )
 
 NAMESAKE_SHARE = 0.05
+# The middle name is the father's, as a patronymic, so it never reads as another person's given name.
+_PATRONYMIC = (lambda g: g + "sen", lambda g: g.rstrip("ь") + "ович", lambda g: "بن " + g)
 _POOLS = ((GIVEN_LATIN, SURNAME_LATIN), (GIVEN_CYRILLIC, SURNAME_CYRILLIC), (GIVEN_ARABIC, SURNAME_ARABIC))
 _BGN = icu.Transliterator.createInstance("Russian-Latin/BGN; Any-Latin; Latin-ASCII")
 _OTHER = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")
@@ -142,10 +145,8 @@ def identity_set(identities: int = 850, seed: int = 11) -> IdentitySet:
             if not combos:
                 raise ValueError(f"the name pools give at most {len(people_names)} distinct people")
             script, first, last = combos.pop()
-            middle = first
-            while middle == first:
-                middle = _POOLS[script][0][int(rng.integers(0, len(_POOLS[script][0])))]
-            tokens = (first, middle, last)
+            father = _POOLS[script][0][int(rng.integers(0, len(_POOLS[script][0])))]
+            tokens = (first, _PATRONYMIC[script](father), last)
             used_people[tokens] = ident
             people_names.append((tokens, script))
         birth = str(np.datetime64("1945-01-01") + int(rng.integers(0, 55 * 365)))

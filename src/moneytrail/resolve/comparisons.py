@@ -175,3 +175,19 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     for name in (name_pairs, best, left_ev, evidence, freq):
         engine.execute(f"DROP TABLE IF EXISTS {name}")
     return into
+
+
+def compare_evidence(engine: Engine, pairs: str, left_props: str, right_props: str, into: str,
+                     scratch: Callable[[str], str]) -> str:
+    """Evidence levels only (no names; name columns null), for the random pairs of training."""
+    left_ev, evidence = scratch("u_left_evidence"), scratch("u_evidence")
+    engine.execute(f"CREATE TEMP TABLE {left_ev} AS {left_evidence_sql(pairs, left_props)}")
+    engine.execute(f"CREATE TEMP TABLE {evidence} AS {evidence_levels_sql(left_ev, right_props)}")
+    pivot = ", ".join(f"max(CASE WHEN comparison = '{c}' THEN level END) AS {c}" for c in EVIDENCE)
+    engine.execute(f"CREATE TEMP TABLE {into} AS SELECT p.left_id, p.right_id, CAST(NULL AS INTEGER) AS person_name, "
+                   f"CAST(NULL AS INTEGER) AS org_name, {', '.join('e.' + c for c in EVIDENCE)} FROM {pairs} p "
+                   f"LEFT JOIN (SELECT left_id, right_id, {pivot} FROM {evidence} GROUP BY left_id, right_id) e "
+                   "ON e.left_id = p.left_id AND e.right_id = p.right_id")
+    for name in (left_ev, evidence):
+        engine.execute(f"DROP TABLE IF EXISTS {name}")
+    return into

@@ -47,7 +47,7 @@ _NAME_LABELS = ("name identical after transliteration", "name near-identical", "
 @dataclass(frozen=True)
 class ResolveModel:
     comparisons: tuple[Comparison, ...]
-    match_share: float  # share of candidate pairs that match (the prior): scores are P(match | candidate)
+    match_share: float  # chance that two records match (the prior; the starting model's: among candidates)
     tf_cap: float = 4.0  # the term-frequency adjustment stays within +-tf_cap bits
     tf_min_population: int = 1000  # below this, frequencies mean little
     # comparison -> how often two records agree exactly, matches included: the frequency of an

@@ -56,15 +56,15 @@ def _label_sql(column: str, comparison: Comparison) -> str:
 
 def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
     """Term-frequency adjustment (bits) of agreeing names: log2(how often two records agree on an
-    ordinary name / the share of records bearing this one), within +-tf_cap; nothing for small
-    populations."""
+    ordinary name / the chance that another record bears this one), within +-tf_cap; nothing for
+    small populations."""
     if population < model.tf_min_population:
         return "0.0"
     reference = model.tf_reference.get(comparison.name)
     u0, u1 = (math.log2(max(u, 1e-12)) for u in ((reference, reference) if reference else comparison.u[:2]))
     column = comparison.name
     return (f"CASE WHEN {column} IN (0, 1) THEN least({model.tf_cap}, greatest(-{model.tf_cap}, "
-            f"CASE {column} WHEN 0 THEN {u0} ELSE {u1} END - log2(greatest(name_freq, 1) / {float(population)}))) "
+            f"CASE {column} WHEN 0 THEN {u0} ELSE {u1} END - log2(greatest(name_freq - 1, 1) / {float(population)}))) "
             "ELSE 0.0 END")
 
 

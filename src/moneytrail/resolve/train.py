@@ -21,12 +21,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
-from moneytrail.resolve.comparisons import compare_pairs
+from moneytrail.resolve.comparisons import compare_evidence, compare_pairs
 from moneytrail.resolve.model import COMPARISONS, ResolveModel
 
-DEFAULT_RANDOM_PAIRS = 20_000
+DEFAULT_RANDOM_PAIRS = 300_000
 NAME_COMPARISONS = ("person_name", "org_name")
-MIN_EVIDENCE_PAIRS = 50  # fewer candidate pairs with evidence than this: EM has too little to go on
+MIN_EVIDENCE_PAIRS = 50
+SIMILAR_NAMES = 3
+PSEUDO_PAIRS = 5.0  # weight of the starting m when smoothing EM's m  # name levels up to "partly similar"  # fewer candidate pairs with evidence than this: EM has too little to go on
 M_FLOOR = 1e-6
 
 
@@ -36,6 +38,7 @@ class TrainParams:
     max_iterations: int = 50
     tolerance: float = 1e-5
     seed: int = 1
+    name_pairs: int = 20_000
     min_records: int = 500  # fewer records than this: the starting model scores, nothing is estimated
 
 
@@ -78,30 +81,33 @@ def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[n
 
 def estimate_u(engine: Engine, records: str, names: str, props: str, model: ResolveModel, params: TrainParams,
                scratch: Callable[[str], str]) -> tuple[dict[str, tuple[float, ...]], int, dict[str, float]]:
-    """u per comparison level from random pairs; also the number of random pairs compared and the
-    raw exact-agreement rate per comparison from value frequencies (matches included)."""
+    """u of every comparison level from random pairs (evidence on all of them, set-based SQL;
+    names on ``name_pairs`` of them, as some need Python); also the number of random pairs and
+    the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
+    records of one party count too)."""
     picks, pairs, levels = scratch("picks"), scratch("random_pairs"), scratch("random_levels")
     engine.register_arrow(picks, random_pairs(engine, records, params))
     try:
         engine.execute(f"CREATE TEMP TABLE {pairs} AS SELECT * FROM {picks}")
     finally:
         engine.unregister(picks)
-    compare_pairs(engine, pairs, (names, props), (names, props), levels, scratch)
+    compare_evidence(engine, pairs, props, props, levels, scratch)
     patterns, counts = pattern_counts(engine, levels)
+    # Names are compared in Python where no key settles them: a subset of the pairs is enough.
+    named, named_levels = scratch("random_named"), scratch("random_name_levels")
+    engine.execute(f"CREATE TEMP TABLE {named} AS SELECT * FROM {pairs} USING SAMPLE {int(params.name_pairs)} ROWS")
+    compare_pairs(engine, named, (names, props), (names, props), named_levels, scratch)
+    name_patterns, name_counts = pattern_counts(engine, named_levels)
     sampled = int(engine.scalar(f"SELECT count(*) FROM {pairs}"))
-    for table in (pairs, levels):
+    for table in (pairs, levels, named, named_levels):
         engine.execute(f"DROP TABLE IF EXISTS {table}")
     exact = {str(c): float(v) for c, v in engine.rows(exact_u_sql(records, names, props))}
     u: dict[str, tuple[float, ...]] = {}
     for k, name in enumerate(COMPARISONS):
         size = len(model.comparison(name).labels)
-        seen = np.bincount(patterns[:, k][patterns[:, k] >= 0], weights=counts[patterns[:, k] >= 0],
-                           minlength=size)[:size]
-        smoothed = (seen + 1.0) / (seen.sum() + size)
-        if name in exact:  # exact agreement from frequencies, the other levels share the rest
-            rest = smoothed[1:] / smoothed[1:].sum()
-            smoothed = np.concatenate([[max(exact[name], 1e-9)], rest * (1 - max(exact[name], 1e-9))])
-        u[name] = tuple(float(x) for x in smoothed)
+        pats, cnts = (name_patterns, name_counts) if name in NAME_COMPARISONS else (patterns, counts)
+        seen = np.bincount(pats[:, k][pats[:, k] >= 0], weights=cnts[pats[:, k] >= 0], minlength=size)[:size]
+        u[name] = tuple(float(x) for x in (seen + 1.0) / (seen.sum() + size))  # add-one smoothing
     return u, sampled, exact
 
 
@@ -143,6 +149,7 @@ def run_em(patterns: np.ndarray, counts: np.ndarray, model: ResolveModel, u: dic
     keys = [k for k, c in enumerate(COMPARISONS) if c in use]
     sizes = [len(model.comparison(c).labels) for c in COMPARISONS]
     m = [np.array(model.comparison(c).m, float) for c in COMPARISONS]
+    start_m = [x.copy() for x in m]
     uu = [np.array(u[c], float) for c in COMPARISONS]
     share = min(max(model.match_share, 1e-4), 0.9)
     present = patterns >= 0
@@ -162,7 +169,7 @@ def run_em(patterns: np.ndarray, counts: np.ndarray, model: ResolveModel, u: dic
         new_share = float(weighted.sum() / counts.sum()) if counts.sum() else share
         change = abs(new_share - share)
         for k in keys:
-            new_m = m_step(idx[:, k], present[:, k], weighted, sizes[k])
+            new_m = m_step(idx[:, k], present[:, k], weighted, sizes[k], start_m[k])
             if new_m is not None:
                 change = max(change, float(np.abs(new_m - m[k]).max()))
                 m[k] = new_m
@@ -172,11 +179,16 @@ def run_em(patterns: np.ndarray, counts: np.ndarray, model: ResolveModel, u: dic
     return {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in keys}, share, iterations, post
 
 
-def m_step(levels: np.ndarray, present: np.ndarray, weighted: np.ndarray, size: int) -> np.ndarray | None:
-    """m of one comparison from posterior-weighted level counts (None when no pair has a value)."""
+def m_step(levels: np.ndarray, present: np.ndarray, weighted: np.ndarray, size: int,
+           prior: np.ndarray | None = None) -> np.ndarray | None:
+    """m of one comparison from posterior-weighted level counts (None when no pair has a value),
+    smoothed towards ``prior`` by PSEUDO_PAIRS pairs, so a level no trained pair reached keeps a
+    plausible m instead of a near-zero one (an identifier typo is rare, not impossible)."""
     sums = np.bincount(levels[present], weights=weighted[present], minlength=size)[:size]
     if sums.sum() <= 0:
         return None
+    if prior is not None:
+        sums = sums + PSEUDO_PAIRS * np.asarray(prior) / np.sum(prior)
     new_m = np.maximum(sums / sums.sum(), M_FLOOR)
     return np.asarray(new_m / new_m.sum())
 
@@ -186,13 +198,14 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
                 props: str = "resolve_props", judgements: str = "resolve_judgements") -> ResolveModel:
     """Estimate a model on the compared candidate pairs in ``levels``.
 
-    1. u of every level from random pairs (exact agreement from value frequencies).
+    1. u of the evidence levels from random pairs.
     2. EM over the evidence comparisons (identifiers, birth dates, countries, addresses) with the
-       names left out, on the candidates that have evidence: candidates were found by their names,
+       names left out, on the candidates with similar names and two or more kinds of evidence (else
+       the starting m stays): candidates were found by their names,
        while the evidence of a candidate non-match is as random as u assumes (Splink's reason for
        training sessions blocked on a field). Judged pairs enter with their posterior fixed.
-    3. EM over all candidates for the names' m and u (``name_em``), evidence held fixed.
-    4. The prior is the share of matches among candidates: scores are P(match | candidate pair).
+    3. EM over all candidates for the names' m (``name_em``), evidence held fixed.
+    4. The prior: the matches EM expects among candidates over all pairs (u is over random pairs).
     """
     started = time.perf_counter()
     population = int(engine.scalar(f"SELECT count(*) FROM {records}"))
@@ -216,26 +229,51 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     with_evidence = (patterns[:, ev_keys] >= 0).any(axis=1) if len(counts) else np.zeros(0, bool)
     m: dict[str, tuple[float, ...]] = {}
     iterations, share = 0, start.match_share
-    sizes_rows = engine.rows(f"SELECT count(DISTINCT entity_id) FROM {records} GROUP BY grp")
-    all_pairs = sum(int(n) * (int(n) - 1) / 2 for (n,) in sizes_rows) or 1.0
-    if counts[with_evidence].sum() >= MIN_EVIDENCE_PAIRS:
-        m, share, iterations, _ = run_em(patterns[with_evidence], counts[with_evidence], start, u, params,
-                                         labels[with_evidence], use=evidence)
-    # Exact-agreement u from value frequencies counts the records of one party agreeing with each
-    # other too: take the matches' share out (P(agree) = share m0 + (1 - share) u0).
-    random_share = min(max(share * counts[with_evidence].sum() / all_pairs, 1e-12), 0.5)
-    for c, agree in exact.items():
-        if c in NAME_COMPARISONS:
-            continue
-        m0 = (m.get(c) or start.comparison(c).m)[0]
-        u0 = max((agree - random_share * m0) / (1 - random_share), 1.0 / all_pairs)
-        rest = np.array(u[c][1:]) / max(sum(u[c][1:]), 1e-12)
-        u[c] = (u0, *(float(x) for x in rest * (1 - u0)))
+    sizes_rows = engine.rows(f"SELECT grp, count(DISTINCT entity_id) FROM {records} GROUP BY grp")
+    group_pairs = {str(g): int(n) * (int(n) - 1) / 2 for g, n in sizes_rows}
+    all_pairs = sum(group_pairs.values()) or 1.0
+    # Session A trains on candidates with evidence whose names are at least partly similar: among them a non-match's
+    # evidence is as random as u says; the candidates blocking found by a birth date or identifier
+    # alone would teach EM that equal dates often belong to different parties.
+    name_keys = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
+    similar = (np.where(patterns[:, name_keys] >= 0, patterns[:, name_keys], 99).min(axis=1) <= SIMILAR_NAMES
+               if len(counts) else np.zeros(0, bool))
+    # EM can only tell matches from non-matches on pairs with two or more comparisons: with one, any
+    # share of matches fits (P(level) = share m + (1 - share) u has a solution for every share).
+    session = ((patterns[:, ev_keys] >= 0).sum(axis=1) >= 2) & similar if len(counts) else similar
+    if counts[session].sum() >= MIN_EVIDENCE_PAIRS:
+        m, share, iterations, _ = run_em(patterns[session], counts[session], start, u, params,
+                                         labels[session], use=evidence)
     trained = start.with_parameters(m, u, share, {})
-    names_m, names_u, share, name_iterations = name_em(patterns, counts, labels, trained, params)
+    names_m, _, share, name_iterations, post = name_em(patterns, counts, labels, trained, params)
     m.update(names_m)
-    u.update(names_u)
+    # Scores are odds over all pairs, as u is: the prior is the matches EM found among candidates
+    # over all pairs. A random pair of a small case is now and then two records of one party, so
+    # the matches' share is taken out of every level's u (P(level) = share m + (1 - share) u, at
+    # least a twentieth of the raw rate kept); exact name agreement is read from name frequencies.
     expected_matches = share * counts.sum()
+    random_share = min(max(expected_matches / all_pairs, 1e-12), 0.5)
+    for c in COMPARISONS:
+        raw = np.array(u[c])
+        mc = np.array(m.get(c) or start.comparison(c).m)
+        fixed = np.maximum((raw - random_share * mc) / (1 - random_share), raw / 20)
+        u[c] = tuple(float(x) for x in fixed / fixed.sum())
+    # Two records with similar names share a name key, so blocking made them a candidate: the
+    # similar-name levels' u is counted over all candidates (non-matches by EM's posterior) against
+    # all pairs, exactly, where a random sample of pairs would hardly ever hit one.
+    for c, grp in zip(NAME_COMPARISONS, ("person", "org"), strict=True):
+        k = COMPARISONS.index(c)
+        pairs_of_group = group_pairs.get(grp, 0.0)
+        if pairs_of_group <= 0:
+            continue
+        low = np.zeros(SIMILAR_NAMES + 1)
+        for level in range(SIMILAR_NAMES + 1):
+            at = patterns[:, k] == level
+            low[level] = float(((1 - post[at]) * counts[at]).sum()) / pairs_of_group
+        low = np.maximum(low, 0.5 / pairs_of_group)
+        rest = np.array(u[c][SIMILAR_NAMES + 1:])
+        rest = rest / max(rest.sum(), 1e-12) * max(1 - low.sum(), 1e-6)
+        u[c] = tuple(float(x) for x in np.concatenate([low, rest]))
     training = {"trained": True, "candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
                 "expected_matches": round(float(expected_matches), 1), "all_pairs": int(all_pairs),
                 "patterns": len(counts), "random_pairs": sampled, "em_iterations": iterations,
@@ -243,18 +281,19 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
                 "judged_pairs": int(counts[~np.isnan(labels)].sum()), "seed": params.seed,
                 "seconds": round(time.perf_counter() - started, 3),
                 "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
-    return start.with_parameters(m, u, share, training, tf_reference=exact)
+    return start.with_parameters(m, u, random_share, training, tf_reference=exact)
 
 
 def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model: ResolveModel,
-            params: TrainParams) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], float, int]:
+            params: TrainParams) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], float, int,
+                                          np.ndarray]:
     """m and u of the name comparisons among the candidate pairs, and the share of matches among
     them, by EM over all candidates with the evidence comparisons held at their trained m and u.
 
     Blocking chose the candidates by their names, so a candidate non-match agrees on its names far
     more often than a random pair: the name u that fits scoring candidates is the candidates' own,
     which EM estimates here, anchored by the pairs whose evidence speaks. The model's prior is
-    then the share of matches among candidates, and the score of a pair is P(match | candidate)."""
+    then the share of matches among candidates. Also returns each pattern's final posterior."""
     keys = list(range(len(COMPARISONS)))
     names = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
     present = patterns >= 0
@@ -267,6 +306,7 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
             u[k] = start
     share = min(max(model.match_share, 1e-4), 0.9)
     iterations = 0
+    post = np.full(len(counts), share)
     for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
         log_m = np.full(len(counts), np.log(share))
         log_u = np.full(len(counts), np.log(1 - share))
@@ -288,4 +328,4 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
             break
     out_m = {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in names}
     out_u = {COMPARISONS[k]: tuple(float(x) for x in u[k]) for k in names}
-    return out_m, out_u, share, iterations
+    return out_m, out_u, share, iterations, post
