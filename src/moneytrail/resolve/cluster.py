@@ -75,7 +75,9 @@ def canonical_ids(groups: Iterable[list[str]], previous: dict[str, str]) -> dict
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for members in sorted((sorted(g) for g in groups if len(g) > 1), key=lambda g: g[0]):
-        prior = sorted({previous[m] for m in members if m in previous} - taken)
+        # A previous canonical id is kept only while it names a member: when a cluster splits,
+        # the part without that record takes a new id instead of the other part's.
+        prior = sorted({previous[m] for m in members if m in previous} & set(members) - taken)
         canonical = prior[0] if prior else members[0]
         if canonical in taken:
             canonical = members[0]

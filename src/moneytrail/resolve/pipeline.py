@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
-from moneytrail.resolve.cluster import canonical_ids, cluster_consistent
+from moneytrail.resolve.cluster import canonical_ids, cluster_consistent, cluster_pairs
 from moneytrail.resolve.comparisons import compare_pairs
 from moneytrail.resolve.features import extract_features
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
@@ -162,8 +162,12 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                 f"AND {not_judged}")
     edges = positive + list(zip(matched.column("left_id").to_pylist(), matched.column("right_id").to_pylist(),
                                 strict=True))
-    cannot = negative + list(zip(contradicted.column("left_id").to_pylist(),
-                                 contradicted.column("right_id").to_pylist(), strict=True))
+    # The model's negative evidence gives way where the analyst's positive judgements join the two.
+    judged_same = cluster_pairs(positive, [])
+    cannot = negative + [(a, b) for a, b in zip(contradicted.column("left_id").to_pylist(),
+                                                 contradicted.column("right_id").to_pylist(), strict=True)
+                         if not (a in judged_same.parent and b in judged_same.parent
+                                 and judged_same.find(a) == judged_same.find(b))]
     clusters = cluster_consistent(edges, cannot)
     previous = {str(a): str(b) for a, b in engine.rows("SELECT entity_id, canonical_id FROM entity_canonical")}
     mapping = canonical_ids(clusters.groups().values(), previous)

@@ -24,7 +24,7 @@ from moneytrail.engine import Engine
 from moneytrail.resolve.comparisons import compare_evidence, compare_pairs
 from moneytrail.resolve.model import COMPARISONS, ResolveModel
 
-DEFAULT_RANDOM_PAIRS = 300_000
+DEFAULT_RANDOM_PAIRS = 100_000
 NAME_COMPARISONS = ("person_name", "org_name")
 MIN_EVIDENCE_PAIRS = 50
 SIMILAR_NAMES = 3
@@ -38,7 +38,7 @@ class TrainParams:
     max_iterations: int = 50
     tolerance: float = 1e-5
     seed: int = 1
-    name_pairs: int = 20_000
+    name_pairs: int = 10_000
     min_records: int = 500  # fewer records than this: the starting model scores, nothing is estimated
 
 
