@@ -20,7 +20,8 @@ from moneytrail.store import Case
 def load(case: Case, table: pa.Table) -> None:
     rows = table.to_pylist()
     case.engine.register_arrow("_t", pa.table({
-        "statement_id": [statement_id(r["entity_id"], r["schema"], r["prop"], r["value"], r["source_id"]) for r in rows],
+        "statement_id": [statement_id(r["entity_id"], r["schema"], r["prop"], r["value"], r["source_id"])
+                         for r in rows],
         "entity_id": [r["entity_id"] for r in rows], "schema": [r["schema"] for r in rows],
         "prop": [r["prop"] for r in rows], "value": [r["value"] for r in rows],
         "source_id": [r["source_id"] for r in rows]}))

@@ -47,7 +47,7 @@ def _exchange(c: Case, import_file: Path | None, export_file: Path | None, json_
         except (OSError, ValueError) as exc:
             fail(str(exc))
             raise typer.Exit(1) from exc
-        clusters, merged = recluster(c)
+        clusters, _ = recluster(c)
         out.update({"imported_edges": result.edges, "judgements": result.judgements,
                     "skipped_no_judgement": result.skipped_no_judgement, "clusters": clusters})
     if export_file is not None:

@@ -112,7 +112,7 @@ def identity_set(identities: int = 850, seed: int = 11) -> IdentitySet:
     order = rng.permutation(len(combos))
     combos = [combos[i] for i in order]
     firms = [(s, k) for s in COMPANY_STEMS for k in COMPANY_KINDS]
-    rng.shuffle(firms)  # type: ignore[arg-type]
+    rng.shuffle(firms)
 
     def add(eid: str, schema: str, prop: str, value: str) -> None:
         source = ("registry", "bank_kyc", "list")[int(eid.rsplit("r", 1)[1]) % 3]

@@ -32,7 +32,10 @@ def party_schemata() -> tuple[str, ...]:
 def _party_props() -> list[object]:
     seen: dict[str, object] = {}
     for name in party_schemata():
-        for prop in model.get(name).properties.values():
+        schema = model.get(name)
+        if schema is None:
+            continue
+        for prop in schema.properties.values():
             seen.setdefault(prop.name, prop)
     return [seen[k] for k in sorted(seen)]
 

@@ -14,8 +14,8 @@ import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
 from moneytrail.model.names import normalize_name_uncached, skeleton, skeleton_key
-from moneytrail.resolve.identifiers import checksums
 from moneytrail.model.properties import identifier_classes, name_props, party_schemata, prop_classes
+from moneytrail.resolve.identifiers import checksums
 
 PERSON_GROUP, ORG_GROUP = "person", "org"
 # From the FtM model (resolve.properties): every party schema and its name and evidence properties.

@@ -141,4 +141,4 @@ COMPARISONS = tuple(c.name for c in DEFAULT_MODEL.comparisons)
 
 
 def probability(weight: float) -> float:
-    return 1.0 / (1.0 + 2.0 ** (-max(min(weight, 60.0), -60.0)))
+    return float(1.0 / (1.0 + 2.0 ** (-max(min(weight, 60.0), -60.0))))

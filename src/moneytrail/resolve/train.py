@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
@@ -26,9 +26,9 @@ from moneytrail.resolve.model import COMPARISONS, ResolveModel
 
 DEFAULT_RANDOM_PAIRS = 100_000
 NAME_COMPARISONS = ("person_name", "org_name")
-MIN_EVIDENCE_PAIRS = 50
-SIMILAR_NAMES = 3
-PSEUDO_PAIRS = 5.0  # weight of the starting m when smoothing EM's m  # name levels up to "partly similar"  # fewer candidate pairs with evidence than this: EM has too little to go on
+MIN_EVIDENCE_PAIRS = 50  # fewer candidate pairs than this: EM has too little to go on
+SIMILAR_NAMES = 3  # name levels up to "partly similar"
+PSEUDO_PAIRS = 5.0  # weight of the starting m when smoothing EM's m
 M_FLOOR = 1e-6
 
 
@@ -226,7 +226,6 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     labels = np.concatenate([np.full(len(c), label) for (_, c), label in parts])
     evidence = tuple(c for c in COMPARISONS if c not in NAME_COMPARISONS)
     ev_keys = [COMPARISONS.index(c) for c in evidence]
-    with_evidence = (patterns[:, ev_keys] >= 0).any(axis=1) if len(counts) else np.zeros(0, bool)
     m: dict[str, tuple[float, ...]] = {}
     iterations, share = 0, start.match_share
     sizes_rows = engine.rows(f"SELECT grp, count(DISTINCT entity_id) FROM {records} GROUP BY grp")
