@@ -29,6 +29,7 @@ NAME_COMPARISONS = ("person_name", "org_name")
 MIN_EVIDENCE_PAIRS = 50  # fewer candidate pairs than this: EM has too little to go on
 SIMILAR_NAMES = 3  # name levels up to "partly similar"
 PSEUDO_PAIRS = 5.0  # weight of the starting m when smoothing EM's m
+REFINE_ROUNDS = 4  # rounds of counting the similar-name u under the model's own posteriors
 M_FLOOR = 1e-6
 
 
@@ -257,9 +258,25 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         mc = np.array(m.get(c) or start.comparison(c).m)
         fixed = np.maximum((raw - random_share * mc) / (1 - random_share), raw / 20)
         u[c] = tuple(float(x) for x in fixed / fixed.sum())
-    # Two records with similar names share a name key, so blocking made them a candidate: the
-    # similar-name levels' u is counted over all candidates (non-matches by EM's posterior) against
-    # all pairs, exactly, where a random sample of pairs would hardly ever hit one.
+    for _ in range(REFINE_ROUNDS):
+        _count_similar_name_u(u, patterns, counts, post, group_pairs)
+        # the posteriors under the model as it now stands (prior over all pairs), for the next count
+        post = posteriors(patterns, start.with_parameters(m, u, random_share, {}), labels)
+    training = {"trained": True, "candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
+                "expected_matches": round(float(expected_matches), 1), "all_pairs": int(all_pairs),
+                "patterns": len(counts), "random_pairs": sampled, "em_iterations": iterations,
+                "name_em_iterations": name_iterations,
+                "judged_pairs": int(counts[~np.isnan(labels)].sum()), "seed": params.seed,
+                "seconds": round(time.perf_counter() - started, 3),
+                "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
+    return start.with_parameters(m, u, random_share, training, tf_reference=exact)
+
+
+def _count_similar_name_u(u: dict[str, tuple[float, ...]], patterns: np.ndarray, counts: np.ndarray,
+                          post: np.ndarray, group_pairs: dict[str, float]) -> None:
+    """Two records with similar names share a name key, so blocking made them a candidate: the
+    similar-name levels' u is counted over all candidates (non-matches by their posterior) against
+    all pairs of the group, exactly, where a random sample of pairs would hardly ever hit one."""
     for c, grp in zip(NAME_COMPARISONS, ("person", "org"), strict=True):
         k = COMPARISONS.index(c)
         pairs_of_group = group_pairs.get(grp, 0.0)
@@ -273,14 +290,18 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         rest = np.array(u[c][SIMILAR_NAMES + 1:])
         rest = rest / max(rest.sum(), 1e-12) * max(1 - low.sum(), 1e-6)
         u[c] = tuple(float(x) for x in np.concatenate([low, rest]))
-    training = {"trained": True, "candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
-                "expected_matches": round(float(expected_matches), 1), "all_pairs": int(all_pairs),
-                "patterns": len(counts), "random_pairs": sampled, "em_iterations": iterations,
-                "name_em_iterations": name_iterations,
-                "judged_pairs": int(counts[~np.isnan(labels)].sum()), "seed": params.seed,
-                "seconds": round(time.perf_counter() - started, 3),
-                "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
-    return start.with_parameters(m, u, random_share, training, tf_reference=exact)
+
+
+def posteriors(patterns: np.ndarray, model: ResolveModel, labels: np.ndarray) -> np.ndarray:
+    """P(match) of each pattern under ``model`` (judged patterns keep their label)."""
+    present = patterns >= 0
+    idx = np.where(present, patterns, 0)
+    odds = np.full(len(patterns), model.prior * np.log(2))
+    for k, c in enumerate(COMPARISONS):
+        weights = np.array(model.comparison(c).weights()) * np.log(2)
+        odds += np.where(present[:, k], weights[idx[:, k]], 0.0)
+    post = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
+    return np.asarray(np.where(np.isnan(labels), post, labels))
 
 
 def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model: ResolveModel,
