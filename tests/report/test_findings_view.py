@@ -12,7 +12,6 @@ from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
 from moneytrail.store.sources import SourceRecord, upsert_source
 
-
 STAMP = Stamp("trace", 1, {"from": ["e1"]}, scope="fifo")
 
 
