@@ -28,10 +28,12 @@ from moneytrail.store.grading import finding_grades_sql
 _NEW_FINDINGS, _NEW_REFS = "_new_findings", "_new_refs"
 
 
-def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp) -> list[str]:
+def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
+                   data_version: str | None = None) -> list[str]:
     """Store one stage result: replace the stage's earlier result with the same parameters (even when
-    this one is empty), store the findings and their references, grade them; returns their ids."""
-    data_version = case.data_version()
+    this one is empty), store the findings and their references, grade them; returns their ids.
+    ``data_version``: the case's, when the stage has it already (the data did not change meanwhile)."""
+    data_version = data_version or case.data_version()
     rows: list[dict[str, Any]] = []
     refs: list[dict[str, str]] = []
     seen: set[str] = set()
@@ -69,7 +71,8 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp) -> lis
             engine.execute(
                 f"INSERT INTO findings ({columns}, reliability, credibility, wording) "
                 f"SELECT {new}, g.reliability, g.credibility, coalesce(g.wording, 'doubtful') FROM {_NEW_FINDINGS} n "
-                f"LEFT JOIN ({finding_grades_sql(_NEW_REFS)}) g ON g.finding_id = n.finding_id")
+                f"LEFT JOIN ({finding_grades_sql(_NEW_REFS, {r['ref_kind'] for r in refs})}) g "
+                "ON g.finding_id = n.finding_id")
             engine.execute(f"INSERT INTO finding_refs (finding_id, ref_kind, ref_id, role) "
                            f"SELECT finding_id, ref_kind, ref_id, role FROM {_NEW_REFS}")
         finally:

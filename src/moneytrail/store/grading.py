@@ -19,6 +19,8 @@ findings are written and when a source is re-graded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 COUNTED_STATUSES = ("asserted", "confirmed")
 
 
@@ -110,11 +112,16 @@ def row_grades_sql(kind: str) -> str:
     return ROW_GRADES[kind][0]
 
 
-def finding_grades_sql(refs: str) -> str:
+def finding_grades_sql(refs: str, kinds: Iterable[str] | None = None) -> str:
     """(finding_id, reliability, credibility, wording) for every finding in ``refs`` (a table or
-    subquery with finding_id, ref_kind, ref_id): the weakest link over what it rests on."""
-    parts = []
+    subquery with finding_id, ref_kind, ref_id): the weakest link over what it rests on. ``kinds``, when
+    the caller knows which ref kinds occur, leaves the other kinds' tables unread."""
+    wanted = set(ROW_GRADES) if kinds is None else set(kinds) & set(ROW_GRADES)
+    parts = ["SELECT CAST(NULL AS VARCHAR) AS finding_id, 0 AS who, CAST(NULL AS VARCHAR) AS reliability, "
+             "CAST(NULL AS INTEGER) AS credibility WHERE 1 = 0"] if not wanted else []
     for kind, (sql, id_col, who) in ROW_GRADES.items():
+        if kind not in wanted:
+            continue
         parts.append(f"SELECT r.finding_id, {int(who)} AS who, g.reliability, g.credibility FROM {refs} r "
                      f"JOIN ({sql}) g ON g.{id_col} = r.ref_id WHERE r.ref_kind = '{kind}' "
                      "AND g.reliability IS NOT NULL AND g.credibility IS NOT NULL")
