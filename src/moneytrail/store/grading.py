@@ -105,6 +105,20 @@ ROW_GRADES: dict[str, tuple[str, str, bool]] = {
 }
 
 
+WHO_KINDS = frozenset(k for k, (_, _, who) in ROW_GRADES.items() if who)
+
+
+def kinds_to_read(ref_kinds_per_finding: Iterable[set[str]]) -> set[str]:
+    """The ref kinds whose grades a batch of findings needs: a finding citing what happened is graded
+    from that alone, so the tables of who (accounts, entities) are read only for findings citing nothing
+    else."""
+    needed: set[str] = set()
+    for kinds in ref_kinds_per_finding:
+        what = kinds - WHO_KINDS
+        needed |= what or kinds
+    return needed
+
+
 def row_grades_sql(kind: str) -> str:
     """(id, reliability, credibility) for every row of a kind, with inheritance applied."""
     if kind not in ROW_GRADES:
