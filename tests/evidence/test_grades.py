@@ -57,3 +57,18 @@ def test_regrading_a_source_flows_to_its_rows(case: Case) -> None:
     assert effective_grade(case, "transaction", "t2") == Grade("E", 5)  # its own grade still wins
     with pytest.raises(KeyError):
         set_source_grade(case, "nowhere", Grade("A", 1))
+
+
+def test_findings_follow_a_regraded_source(case: Case) -> None:
+    from moneytrail.evidence.grades import set_source_grade
+    from moneytrail.model.finding import Finding, FindingRef
+    from moneytrail.store.findings import list_findings, write_findings
+    from tests.casebuild import stamp_of
+
+    _rows(case)
+    write_findings(case, [Finding("trace", "path", "t1", "x", 1.0, [FindingRef("transaction", "t1")])],
+                   stamp_of("regrade"))
+    assert (list_findings(case)[0]["reliability"], list_findings(case)[0]["credibility"]) == ("B", 2)
+    set_source_grade(case, "bank", Grade.parse("D4"))
+    row = list_findings(case)[0]
+    assert (row["reliability"], row["credibility"], row["wording"]) == ("D", 4, "doubtful")

@@ -69,3 +69,23 @@ def test_migration_6_moves_file_and_ingest_of_transactions_to_the_ingest_log(tmp
     # Numbered in the order they were ingested: ing-a started first.
     assert rows == [("t0", 2, "ing-b", "second.csv", 10), ("t1", 1, "ing-a", "first.csv", 11)]
     assert "origin_file" not in columns and "ingest_id" not in columns and "ingest_no" in columns
+
+
+def test_migration_7_stamps_earlier_findings_with_their_stage(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Findings stored before stage stamps get their stage from their kind and their input hash as data
+    version, so they read as stale once the data differs."""
+    import moneytrail.store.case as case_module
+    older = [m for m in all_migrations() if m.version < 7]
+    monkeypatch.setattr(case_module, "all_migrations", lambda: older)
+    with Case.create(tmp_path / "old") as case:
+        case.engine.execute(
+            "INSERT INTO findings (finding_id, kind, typology, title, explanation, score, params, query, input_hash) "
+            "VALUES ('f1', 'typology', 'fan-in', 't', 'e', 1.0, '{}', '', 'old-hash'), "
+            "('f2', 'claim', 'paid', 't', 'e', 1.0, '{}', '', 'old-hash')")
+        assert case.schema_version() == 6
+    monkeypatch.undo()
+    with Case.open(tmp_path / "old") as case:
+        rows = {r["finding_id"]: r for r in list_findings(case)}
+    assert (rows["f1"]["stage"], rows["f1"]["data_version"], rows["f1"]["stale"]) == ("detect", "old-hash", True)
+    assert rows["f2"]["stage"] == "evidence" and rows["f1"]["result_key"] != rows["f2"]["result_key"]

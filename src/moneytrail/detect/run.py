@@ -62,10 +62,12 @@ def run_detectors(case: Case, typologies: Iterable[str] | None = None, overrides
     if stray:
         raise ValueError(f"parameters given for typologies not being run: {', '.join(sorted(stray))}")
     everything: list[Finding] = []
+    version = case.data_version()  # detectors read the data, they do not change it
     # One DB transaction for the run's writes: a run that dies part-way leaves every earlier finding as it was.
     with prepared_edges(case), (case.engine.transaction() if store else nullcontext()):
         for i, detector in enumerate(chosen):
-            everything.extend(_run_one(case, detector, overrides.get(detector.typology, {}), store, timings))
+            everything.extend(_run_one(case, detector, overrides.get(detector.typology, {}), store, timings,
+                                       version))
             if i + 1 < len(chosen):  # after the last, the run's end (or an outer run) decides
                 release_unneeded(case, chosen[i + 1:])
     everything.sort(key=lambda f: (-f.score, f.typology, f.title))
@@ -79,7 +81,7 @@ def release_unneeded(case: Case, remaining: Iterable[Detector]) -> None:
 
 
 def _run_one(case: Case, detector: Detector, overrides: Mapping[str, Any], store: bool,
-             timings: dict[str, float] | None) -> list[Finding]:
+             timings: dict[str, float] | None, data_version: str) -> list[Finding]:
     """Resolve thresholds, detect, merge overlaps, rank and store one typology."""
     params = resolve_params(detector, overrides)
     started = time.perf_counter()
@@ -88,7 +90,7 @@ def _run_one(case: Case, detector: Detector, overrides: Mapping[str, Any], store
     found = [dataclasses.replace(f, details={**f.details, "rank_in_typology": rank})
              for rank, f in enumerate(merge_overlapping(raw), start=1)]
     if store:
-        write_findings(case, found, detect_stamp(detector.typology, params))
+        write_findings(case, found, detect_stamp(detector.typology, params), data_version=data_version)
     if timings is not None:
         timings[detector.typology] = time.perf_counter() - started
     return found

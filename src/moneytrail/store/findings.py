@@ -24,18 +24,21 @@ from moneytrail.model.details import Details, details_of
 from moneytrail.model.finding import Finding
 from moneytrail.model.stage import Stamp
 from moneytrail.store.case import Case
-from moneytrail.store.grading import finding_grades_sql
+from moneytrail.store.grading import finding_grades_sql, kinds_to_read
 
 _NEW_FINDINGS, _NEW_REFS = "_new_findings", "_new_refs"
 
 
-def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp) -> list[str]:
+def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
+                   data_version: str | None = None) -> list[str]:
     """Store one stage result: replace the stage's earlier result with the same parameters (even when
-    this one is empty), store the findings and their references, grade them; returns their ids."""
-    data_version = case.data_version()
+    this one is empty), store the findings and their references, grade them; returns their ids.
+    ``data_version``: the case's, when the stage has it already (the data did not change meanwhile)."""
+    data_version = data_version or case.data_version()
     rows: list[dict[str, Any]] = []
     refs: list[dict[str, str]] = []
     seen: set[str] = set()
+    kinds: list[set[str]] = []
     for f in findings:
         if not f.refs:
             raise ValueError(f"finding {f.title!r} cites no rows; every finding must rest on evidence")
@@ -54,6 +57,7 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp) -> lis
         })
         refs.extend({"finding_id": fid, "ref_kind": r.kind, "ref_id": r.ref_id, "role": r.role}
                     for r in dict.fromkeys(f.refs))
+        kinds.append({r.kind for r in f.refs})
     engine = case.engine
     with engine.transaction():
         replace_stage_results(case, stamp.result_key)
@@ -70,7 +74,8 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp) -> lis
             engine.execute(
                 f"INSERT INTO findings ({columns}, reliability, credibility, wording) "
                 f"SELECT {new}, g.reliability, g.credibility, coalesce(g.wording, 'doubtful') FROM {_NEW_FINDINGS} n "
-                f"LEFT JOIN ({finding_grades_sql(_NEW_REFS)}) g ON g.finding_id = n.finding_id")
+                f"LEFT JOIN ({finding_grades_sql(_NEW_REFS, kinds_to_read(kinds))}) g "
+                "ON g.finding_id = n.finding_id")
             engine.execute(f"INSERT INTO finding_refs (finding_id, ref_kind, ref_id, role) "
                            f"SELECT finding_id, ref_kind, ref_id, role FROM {_NEW_REFS}")
         finally:

@@ -19,6 +19,8 @@ findings are written and when a source is re-graded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 COUNTED_STATUSES = ("asserted", "confirmed")
 
 
@@ -103,6 +105,20 @@ ROW_GRADES: dict[str, tuple[str, str, bool]] = {
 }
 
 
+WHO_KINDS = frozenset(k for k, (_, _, who) in ROW_GRADES.items() if who)
+
+
+def kinds_to_read(ref_kinds_per_finding: Iterable[set[str]]) -> set[str]:
+    """The ref kinds whose grades a batch of findings needs: a finding citing what happened is graded
+    from that alone, so the tables of who (accounts, entities) are read only for findings citing nothing
+    else."""
+    needed: set[str] = set()
+    for kinds in ref_kinds_per_finding:
+        what = kinds - WHO_KINDS
+        needed |= what or kinds
+    return needed
+
+
 def row_grades_sql(kind: str) -> str:
     """(id, reliability, credibility) for every row of a kind, with inheritance applied."""
     if kind not in ROW_GRADES:
@@ -110,11 +126,16 @@ def row_grades_sql(kind: str) -> str:
     return ROW_GRADES[kind][0]
 
 
-def finding_grades_sql(refs: str) -> str:
+def finding_grades_sql(refs: str, kinds: Iterable[str] | None = None) -> str:
     """(finding_id, reliability, credibility, wording) for every finding in ``refs`` (a table or
-    subquery with finding_id, ref_kind, ref_id): the weakest link over what it rests on."""
-    parts = []
+    subquery with finding_id, ref_kind, ref_id): the weakest link over what it rests on. ``kinds``, when
+    the caller knows which ref kinds occur, leaves the other kinds' tables unread."""
+    wanted = set(ROW_GRADES) if kinds is None else set(kinds) & set(ROW_GRADES)
+    parts = ["SELECT CAST(NULL AS VARCHAR) AS finding_id, 0 AS who, CAST(NULL AS VARCHAR) AS reliability, "
+             "CAST(NULL AS INTEGER) AS credibility WHERE 1 = 0"] if not wanted else []
     for kind, (sql, id_col, who) in ROW_GRADES.items():
+        if kind not in wanted:
+            continue
         parts.append(f"SELECT r.finding_id, {int(who)} AS who, g.reliability, g.credibility FROM {refs} r "
                      f"JOIN ({sql}) g ON g.{id_col} = r.ref_id WHERE r.ref_kind = '{kind}' "
                      "AND g.reliability IS NOT NULL AND g.credibility IS NOT NULL")

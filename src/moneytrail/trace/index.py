@@ -26,10 +26,11 @@ def edges_sql() -> str:
     )
 
 
-def ensure_index(case: Case) -> bool:
-    """Build the index if the transactions changed since it was built; True when it was rebuilt."""
+def ensure_index(case: Case, data_version: str | None = None) -> bool:
+    """Build the index if the case's data changed since it was built; True when it was rebuilt.
+    ``data_version``: the case's, when the caller has it already."""
     e = case.engine
-    signature = case.data_version()
+    signature = data_version or case.data_version()
     current = e.scalar("SELECT signature FROM trace_index_state")
     if current == signature:
         return False

@@ -131,7 +131,8 @@ def account_info(case: Case, accounts: set[str]) -> dict[str, fl.AccountInfo]:
 def trace(case: Case, params: TraceParams, *, store: bool = True) -> TraceResult:
     """Trace tainted money from (or, backward, to) ``params.source``; see ``TraceParams``."""
     started = time.perf_counter()
-    ensure_index(case)
+    version = case.data_version()
+    ensure_index(case, version)
     seeds = resolve_accounts(case, params.source, "--from")
     targets = resolve_accounts(case, params.target, "--to") if params.target else []
     if set(seeds) & set(targets):
@@ -167,7 +168,8 @@ def trace(case: Case, params: TraceParams, *, store: bool = True) -> TraceResult
     if store:
         # Written even when nothing is tainted: this run replaces an earlier one with the same parameters.
         finding = to_finding(case, result, ev, taint, sub.sql)
-        ids = write_findings(case, [finding] if finding is not None else [], trace_stamp(result.params))
+        ids = write_findings(case, [finding] if finding is not None else [], trace_stamp(result.params),
+                             data_version=version)
         result.finding_id = ids[0] if ids else None
     return result
 
