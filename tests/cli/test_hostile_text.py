@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from moneytrail.cli import output
-
 from moneytrail.cli.app import build_app
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case

@@ -73,7 +73,7 @@ def test_same_rows_in_other_bytes_add_nothing(kind: str, tmp_path: Path) -> None
 
 def test_duplicate_ids_within_a_file_keep_the_first_line(tmp_path: Path) -> None:
     header, rows = _rows("native")
-    rows = rows[:10] + [rows[3].replace("wire", "cash"), rows[7]]
+    rows = [*rows[:10], rows[3].replace("wire", "cash"), rows[7]]
     path = tmp_path / "dups.csv"
     path.write_text("\n".join([header, *rows]) + "\n")
     with Case.create(tmp_path / "case") as case:
