@@ -6,8 +6,9 @@ lines and a blank line further on), ingested into fresh cases.
 
 Each row's ``txn_id`` is ``L<its line in the clean file>``, so after the ingest one query checks that every
 stored row carries its true line (one further down after the spanning field, and again after the blank
-line); the script also checks that every physical line is stored, quarantined, blank or a continuation line. Prints rows read / stored / quarantined, wall and CPU seconds, and whether the checks
-hold. Needs no shared data (the files are synthetic, made with numpy + pyarrow).
+line); the script also checks that every physical line is stored, quarantined, blank or a continuation
+line. Prints rows read / stored / quarantined, wall and CPU seconds, and whether the checks hold.
+Needs no shared data (the files are synthetic, made with numpy + pyarrow).
 """
 
 from __future__ import annotations
