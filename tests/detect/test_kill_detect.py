@@ -22,7 +22,6 @@ from tests.detect.graphs import background, insert_rows
 CHILD = textwrap.dedent("""
     import sys
     from moneytrail.detect.run import run_detectors
-from moneytrail.ingest import ingest_transactions
     from moneytrail.store import Case
 
     with Case.open(sys.argv[1]) as case:
