@@ -8,10 +8,13 @@ Line numbers: an engine numbers records in file order only in a single-threaded 
 the header is exactly one record (``ingest.layout``), the file is cut at line starts into pieces; each
 piece is its own single-threaded numbered scan, and all run at once, so a big file is still read on every
 core. A record's provisional line is its ordinal in its piece plus the piece's base (the line before its
-first). Otherwise (gzip, a quoted field spanning lines, a blank line between records) the file is one
-piece and lines count records, as the engine's rejects do: a blank line or a newline inside a quoted field
-is not counted. Every good record after a rejected one in the same piece sits one line further down than
-its ordinal says: ``collect_rejects`` turns rejects into (lo, hi, shift) intervals of provisional lines.
+first). Otherwise (a quoted field spanning lines, a blank line, a bare CR, a NUL byte, mixed line endings)
+``ingest.records`` plans the file line by line: the runs of plain lines are the pieces, and the other
+records are parsed apart (or quarantined) with their physical line. Compressed files are read from their
+verified decompressed copy (``FileIngest.data``). Every good record after a rejected one in the same piece
+sits one line further down than its ordinal says: ``collect_rejects`` turns rejects into (lo, hi, shift)
+intervals of provisional lines. The records read must add up to the records the layout found
+(``check_records_read``), or the file is refused rather than losing rows.
 """
 
 from __future__ import annotations
