@@ -39,7 +39,8 @@ def hostile_case(tmp_path: Path) -> Path:
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """Wide enough that no cell folds, so the text can be searched for as written."""
     for console in (output.console, output.error_console):
-        monkeypatch.setattr(console, "width", 1000)
+        # The private field, so that undoing restores "follow the terminal" rather than a fixed width.
+        monkeypatch.setattr(console, "_width", 1000)
 
 
 def _assert_inert(output: str) -> None:
