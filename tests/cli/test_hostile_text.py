@@ -39,7 +39,8 @@ def hostile_case(tmp_path: Path) -> Path:
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """Wide enough that no cell folds, so the text can be searched for as written."""
     for console in (output.console, output.error_console):
-        monkeypatch.setattr(console, "width", 1000)
+        # The private field, so that undoing restores "follow the terminal" rather than a fixed width.
+        monkeypatch.setattr(console, "_width", 1000)
 
 
 def _assert_inert(output: str) -> None:
@@ -68,3 +69,20 @@ def test_errors_print_hostile_file_names_literally(tmp_path: Path) -> None:
     out = runner.invoke(app, ["ingest", "transactions", str(case), str(bad)])
     assert out.exit_code == 1
     assert "[bold]\\x1b[2J[link=x].csv" in out.output and "\x1b" not in out.output and "line 1" in out.output
+
+
+def test_quarantine_export_defuses_formulas(tmp_path: Path) -> None:
+    import csv
+
+    app, runner = build_app(), CliRunner()
+    case = tmp_path / "case"
+    assert runner.invoke(app, ["init", str(case)]).exit_code == 0
+    data = tmp_path / "t.csv"
+    data.write_text(f'{HEADER}\n"=HYPERLINK(""http://evil.example"")",2021-03-04T05:06:07Z,B1,A1,B2,A2,-1,USD,wire\n'
+                    "@SUM(1),2021-03-04T05:06:07Z,B1,A1,B2,A2,-2,USD,+cmd\n")
+    assert runner.invoke(app, ["ingest", "transactions", str(case), str(data)]).exit_code == 0
+    export = tmp_path / "q.csv"
+    assert runner.invoke(app, ["quarantine", str(case), "--export", str(export)]).exit_code == 0
+    with export.open(newline="") as fh:
+        raws = sorted(r["raw"] for r in csv.DictReader(fh))
+    assert raws[0].startswith("'=HYPERLINK(") and raws[1].startswith("'@SUM(1)")

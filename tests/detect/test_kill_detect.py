@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from moneytrail.detect.run import run_detectors
+from moneytrail.ingest import ingest_transactions
 from moneytrail.store import Case
 from tests.detect.graphs import background, insert_rows
 
@@ -50,8 +51,11 @@ def _case(path: Path) -> None:
 def test_kill_during_detect_leaves_all_old_or_all_new_findings(tmp_path: Path) -> None:
     base = tmp_path / "case"
     _case(base)
-    with Case.open(base) as case:  # new input: the next run's findings carry another input hash
-        insert_rows(case, [(f"late{i}", 400 + i, f"b:late{i}", "b:hub", 3100.0) for i in range(3)])
+    late = tmp_path / "late.csv"
+    late.write_text("txn_id,timestamp,from_bank,from_account,to_bank,to_account,amount,currency\n" + "".join(
+        f"late{i},2021-01-17T0{i}:00:00Z,b,late{i},b,hub,3100,USD\n" for i in range(3)))
+    with Case.open(base) as case:  # a new input file: the next run's findings carry another input hash
+        ingest_transactions(case, late)
         new_hash = case.input_hash()
     old = _findings(base)
     reference = tmp_path / "reference"

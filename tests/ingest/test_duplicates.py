@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_same_rows_in_other_bytes_add_nothing(kind: str, tmp_path: Path) -> None
 
 def test_duplicate_ids_within_a_file_keep_the_first_line(tmp_path: Path) -> None:
     header, rows = _rows("native")
-    rows = rows[:10] + [rows[3].replace("wire", "cash"), rows[7]]
+    rows = [*rows[:10], rows[3].replace("wire", "cash"), rows[7]]
     path = tmp_path / "dups.csv"
     path.write_text("\n".join([header, *rows]) + "\n")
     with Case.create(tmp_path / "case") as case:
@@ -93,3 +94,17 @@ def test_a_superset_file_stores_only_the_new_rows(tmp_path: Path) -> None:
         result = ingest_transactions(case, tmp_path / "all.csv", preset="amlworld")
         assert (result.rows_stored, result.rows_duplicate) == (ROWS - 500, 500)
         assert case.count("transactions") == ROWS
+
+
+def test_ftm_payments_in_other_bytes_add_no_transactions(tmp_path: Path) -> None:
+    from moneytrail.ingest import ingest_entities
+    from tests.ingest.test_entities import ENTITIES
+
+    text = "\n".join(json.dumps(e) for e in ENTITIES) + "\n"
+    (tmp_path / "a.jsonl").write_text(text)
+    (tmp_path / "b.jsonl").write_bytes(text.replace("\n", "\r\n").encode())
+    with Case.create(tmp_path / "case") as case:
+        first = ingest_entities(case, tmp_path / "a.jsonl")
+        again = ingest_entities(case, tmp_path / "b.jsonl")
+        assert first.details["payments"] == 2 and again.details["duplicate_payments"] == 2
+        assert again.details["payments"] == 0 and case.count("transactions") == 2 and again.reconciles

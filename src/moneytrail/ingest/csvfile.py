@@ -8,10 +8,13 @@ Line numbers: an engine numbers records in file order only in a single-threaded 
 the header is exactly one record (``ingest.layout``), the file is cut at line starts into pieces; each
 piece is its own single-threaded numbered scan, and all run at once, so a big file is still read on every
 core. A record's provisional line is its ordinal in its piece plus the piece's base (the line before its
-first). Otherwise (gzip, a quoted field spanning lines, a blank line between records) the file is one
-piece and lines count records, as the engine's rejects do: a blank line or a newline inside a quoted field
-is not counted. Every good record after a rejected one in the same piece sits one line further down than
-its ordinal says: ``collect_rejects`` turns rejects into (lo, hi, shift) intervals of provisional lines.
+first). Otherwise (a quoted field spanning lines, a blank line, a bare CR, a NUL byte, mixed line endings)
+``ingest.records`` plans the file line by line: the runs of plain lines are the pieces, and the other
+records are parsed apart (or quarantined) with their physical line. Compressed files are read from their
+verified decompressed copy (``FileIngest.data``). Every good record after a rejected one in the same piece
+sits one line further down than its ordinal says: ``collect_rejects`` turns rejects into (lo, hi, shift)
+intervals of provisional lines. The records read must add up to the records the layout found
+(``check_records_read``), or the file is refused rather than losing rows.
 """
 
 from __future__ import annotations
@@ -176,24 +179,37 @@ def piece_scan(fi: FileIngest, *, delimiter: str, required: list[str], tag: str,
     prefix = f"_rej{tag}_{fi.ingest_id[:12]}"
     if lay is not None and not lay.line_per_record and lay.header_end >= 0:
         return _planned_scan(fi, lay, delimiter=delimiter, columns=columns, prefix=prefix, quarantine=tag == "")
-    ranges = lay.pieces() if lay is not None else []
-    if lay is not None:
-        fi.details["lines"] = {"physical": lay.lines, "header": 1, "blank": lay.lines - lay.last_record_line}
-    if len(ranges) <= 1:
+    if lay is None:  # no layout: the engine reads the whole file, header included
         engine.execute(f"DROP TABLE IF EXISTS {prefix}_0")
         scan = engine.csv_scan_sql(fi.data, delimiter=delimiter, header=True, columns=positional,
                                    rejects_table=f"{prefix}_0", quote=quote)
-        pieces = [Piece(scan, f"{prefix}_0", base=1, reject_offset=0)]
-    else:
-        pieces = []
-        for i, (start, end, first_line) in enumerate(ranges):
-            engine.execute(f"DROP TABLE IF EXISTS {prefix}_{i}")
-            scan = engine.csv_range_scan_sql(fi.data, start, end, delimiter=delimiter, columns=positional,
-                                             rejects_table=f"{prefix}_{i}")
-            pieces.append(Piece(scan, f"{prefix}_{i}", base=first_line - 1, reject_offset=first_line - 1))
+        return PieceScan(columns, [Piece(scan, f"{prefix}_0", base=1, reject_offset=0)])
+    # The engine never reads the header itself (a header it cannot parse made it read nothing, silently):
+    # every piece starts after it.
+    fi.details["lines"] = {"physical": lay.lines, "header": 1, "blank": lay.lines - lay.last_record_line}
+    pieces = []
+    for i, (start, end, first_line) in enumerate(lay.pieces()):
+        engine.execute(f"DROP TABLE IF EXISTS {prefix}_{i}")
+        scan = engine.csv_range_scan_sql(fi.data, start, end, delimiter=delimiter, columns=positional,
+                                         rejects_table=f"{prefix}_{i}")
+        pieces.append(Piece(scan, f"{prefix}_{i}", base=first_line - 1, reject_offset=first_line - 1))
+    if len(pieces) > 1:
         fi.details["pieces"] = len(pieces)
-    expected = lay.body_lines if lay is not None and lay.line_per_record else None
-    return PieceScan(columns, pieces, expected=expected)
+    apart = None if pieces else _apart_table(fi, prefix, positional, [])
+    return PieceScan(columns, pieces, apart=apart, expected=max(lay.body_lines, 0) if lay.line_per_record else 0)
+
+
+def _apart_table(fi: FileIngest, prefix: str, names: list[str], parsed: list[tuple[int, list[str]]]) -> str:
+    """Temp table (_k, c0..cN) of records parsed apart (``_k + 1`` is the line)."""
+    apart = f"{prefix}_apart"
+    table = pa.table([pa.array([line - 1 for line, _ in parsed], pa.int64())]
+                     + [pa.array([f[i] for _, f in parsed], pa.string()) for i in range(len(names))],
+                     names=["_k", *names])
+    engine = fi.case.engine
+    engine.register_arrow(f"{apart}_arrow", table)
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE {apart} AS SELECT * FROM {apart}_arrow")
+    engine.unregister(f"{apart}_arrow")
+    return apart
 
 
 def _planned_scan(fi: FileIngest, lay: FileLayout, *, delimiter: str, columns: dict[str, str], prefix: str,
@@ -210,14 +226,7 @@ def _planned_scan(fi: FileIngest, lay: FileLayout, *, delimiter: str, columns: d
         scan = engine.csv_range_scan_sql(fi.data, start, end, delimiter=delimiter, columns=list(columns.values()),
                                          rejects_table=f"{prefix}_{i}")
         pieces.append(Piece(scan, f"{prefix}_{i}", base=first - 1, reject_offset=first - 1, last=last))
-    apart = f"{prefix}_apart"
-    names = list(columns.values())
-    table = pa.table([pa.array([line - 1 for line, _ in plan.parsed], pa.int64())]
-                     + [pa.array([f[i] for _, f in plan.parsed], pa.string()) for i in range(len(names))],
-                     names=["_k", *names])
-    engine.register_arrow(f"{apart}_arrow", table)
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {apart} AS SELECT * FROM {apart}_arrow")
-    engine.unregister(f"{apart}_arrow")
+    apart = _apart_table(fi, prefix, list(columns.values()), plan.parsed)
     if quarantine and plan.quarantined:
         fi.quarantine_rows([(line, raw, reason) for line, raw, reason in plan.quarantined])
         fi.rows_read += len(plan.quarantined)
@@ -236,6 +245,13 @@ def reading(fi: FileIngest) -> Iterator[None]:
             raise IngestError(f"{fi.path}: gzip stream truncated or corrupt after line "
                               f"{gzip_truncation_line(fi.path)}: {message}") from exc
         raise IngestError(f"{fi.path}: cannot read as CSV: {message}") from exc
+
+
+def check_records_read(fi: FileIngest, read: int, expected: int | None) -> None:
+    """The reader must give back every record the layout found: refuse the file rather than lose rows."""
+    if expected is not None and read != expected:
+        raise IngestError(f"{fi.path}: the CSV reader gave {read:,} records where the file's lines hold "
+                          f"{expected:,}; nothing stored (please report this file)")
 
 
 def drop_rejects(fi: FileIngest, ps: PieceScan) -> None:
@@ -314,6 +330,7 @@ def stage_csv(fi: FileIngest, *, delimiter: str, required: list[str], build: Cal
     rejected, shifts = collect_rejects(fi, ps, table)
     quarantine_rejects(fi, table)
     rows = int(engine.scalar(f"SELECT count(*) FROM {table}"))
+    check_records_read(fi, rows + rejected, ps.expected)
     return Staged(table=table, columns=list(ps.columns), rows=rows, rejected=rejected, shifts=shifts)
 
 

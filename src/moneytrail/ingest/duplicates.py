@@ -37,8 +37,10 @@ def _kept_ingest_id_sql(no: str) -> str:
     return f"(SELECT l.ingest_id FROM ingest_log l WHERE l.ingest_no = {no})"
 
 
-def settle_duplicate_transactions(fi: FileIngest, *, positional: bool) -> int:
-    """Move this ingest's duplicate transactions to ``duplicates``; returns how many (also in ``fi``)."""
+def settle_duplicate_transactions(fi: FileIngest, *, positional: bool, rows_are_transactions: bool = True) -> int:
+    """Move this ingest's duplicate transactions to ``duplicates``; returns how many. They are counted in
+    ``fi`` when its rows are transactions; an entities file counts entities, and its Payments that the case
+    already holds go to ``details["duplicate_payments"]``."""
     e = fi.case.engine
     no = int(fi.ingest_no)
     others = bool(e.scalar("SELECT EXISTS (SELECT 1 FROM transactions WHERE ingest_no IS DISTINCT FROM ? AND "
@@ -79,8 +81,12 @@ def settle_duplicate_transactions(fi: FileIngest, *, positional: bool) -> int:
     if n:
         e.execute(f"DELETE FROM transactions WHERE ingest_no = {no} AND origin_line IN (SELECT line FROM _txn_dups)")
     e.execute("DROP TABLE _txn_dups")
-    fi.rows_stored -= n
-    fi.rows_duplicate += n
+    if rows_are_transactions:
+        fi.rows_stored -= n
+        fi.rows_duplicate += n
+    elif n:
+        fi.details["duplicate_payments"] = n
+        fi.details["payments"] = fi.details.get("payments", n) - n
     return n
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import pyarrow as pa
 from followthemoney import model
 
+from moneytrail.ingest.duplicates import settle_duplicate_transactions
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.jsonlines import loads_limited, read_json_lines
 from moneytrail.ingest.result import IngestResult, Progress
@@ -312,4 +313,5 @@ def ingest_entities(case: Case, path: Path | str, *, source: SourceRecord | None
             if progress:
                 progress("storing", 0, 1)
             _store(fi, lines)
+            settle_duplicate_transactions(fi, positional=False, rows_are_transactions=False)  # Payments
     return results[0]

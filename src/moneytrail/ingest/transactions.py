@@ -15,6 +15,7 @@ from typing import Any
 
 from moneytrail.ingest.csvfile import (
     Staged,
+    check_records_read,
     collect_rejects,
     drop_rejects,
     piece_scan,
@@ -183,6 +184,7 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
                            f"_reason FROM ({build(again.columns, again.raw, join_rates=rates)}) s "
                            "WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
         drop_rejects(fi, again)
+    check_records_read(fi, good + bad + rejected, ps.expected)
     if shifts:
         shift_lines(fi, shifts, txn_id_sql=(lambda line: positional_id_sql(fi, line)) if m.positional_ids else None)
     quarantine_rejects(fi, table)
