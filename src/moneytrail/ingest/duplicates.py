@@ -45,28 +45,27 @@ def settle_duplicate_transactions(fi: FileIngest, *, positional: bool, rows_are_
     no = int(fi.ingest_no)
     others = bool(e.scalar("SELECT EXISTS (SELECT 1 FROM transactions WHERE ingest_no IS DISTINCT FROM ? AND "
                            "ingest_no NOT IN (SELECT ingest_no FROM ingest_log WHERE kind = 'patterns'))", [no]))
-    e.execute("DROP TABLE IF EXISTS _txn_dups")
     if positional:
         if not others:
             return 0
         fp = f"hash({', '.join(CONTENT)})"
         occ = f"row_number() OVER (PARTITION BY ingest_no, {fp} ORDER BY origin_line, txn_id)"
-        e.execute(
-            "CREATE TEMP TABLE _txn_dups AS SELECT n.origin_line AS line, n.txn_id AS key, "
+        dups_sql, dups_params = (
+            "SELECT n.origin_line AS line, n.txn_id AS key, "
             f"{_kept_ingest_id_sql('o.ingest_no')} AS kept_ingest_id, o.origin_line AS kept_line FROM "
             f"(SELECT txn_id, origin_line, {fp} AS fp, {occ} AS occ FROM transactions WHERE ingest_no = {no}) n "
             f"JOIN (SELECT fp, occ, min(ingest_no) AS ingest_no, min(origin_line) AS origin_line FROM "
             f"(SELECT ingest_no, origin_line, {fp} AS fp, {occ} AS occ FROM transactions "
             f"WHERE ingest_no IS DISTINCT FROM {no} AND ingest_no NOT IN "
             "(SELECT ingest_no FROM ingest_log WHERE kind = 'patterns')) GROUP BY fp, occ) o "
-            "ON o.fp = n.fp AND o.occ = n.occ")
+            "ON o.fp = n.fp AND o.occ = n.occ", None)
         key_kind = "content"
     else:
         within = int(e.scalar(f"SELECT count(*) - count(DISTINCT txn_id) FROM transactions WHERE ingest_no = {no}"))
         if not within and not others:
             return 0
-        e.execute(
-            "CREATE TEMP TABLE _txn_dups AS SELECT line, key, kept_ingest_id, kept_line FROM ("
+        dups_sql, dups_params = (
+            "SELECT line, key, kept_ingest_id, kept_line FROM ("
             f"SELECT t.origin_line AS line, t.txn_id AS key, "
             f"coalesce({_kept_ingest_id_sql('o.ingest_no')}, ?) AS kept_ingest_id, "
             "coalesce(o.origin_line, min(t.origin_line) OVER (PARTITION BY t.txn_id)) AS kept_line, "
@@ -77,10 +76,12 @@ def settle_duplicate_transactions(fi: FileIngest, *, positional: bool, rows_are_
             f"WHERE ingest_no = {no} GROUP BY txn_id HAVING count(*) > 1 UNION SELECT txn_id FROM transactions "
             f"WHERE ingest_no IS DISTINCT FROM {no})) d WHERE dup", [fi.ingest_id])
         key_kind = "txn_id"
-    n = _record(fi, "_txn_dups", "transactions", key_kind)
-    if n:
-        e.execute(f"DELETE FROM transactions WHERE ingest_no = {no} AND origin_line IN (SELECT line FROM _txn_dups)")
-    e.execute("DROP TABLE _txn_dups")
+    with e.run() as run:
+        dups = run.materialise(dups_sql, dups_params, hint="txn_dups").name
+        n = _record(fi, dups, "transactions", key_kind)
+        if n:
+            e.remove("transactions", ["ingest_no", "origin_line"],
+                     f"SELECT CAST({no} AS BIGINT) AS ingest_no, line AS origin_line FROM {dups}")
     if rows_are_transactions:
         fi.rows_stored -= n
         fi.rows_duplicate += n
@@ -93,19 +94,20 @@ def settle_duplicate_transactions(fi: FileIngest, *, positional: bool, rows_are_
 def settle_duplicate_events(fi: FileIngest) -> int:
     """Move this ingest's events whose ``event_id`` the case (or an earlier line) already holds."""
     e = fi.case.engine
-    e.execute(
-        "CREATE OR REPLACE TEMP TABLE _event_dups AS SELECT line, key, kept_ingest_id, kept_line FROM ("
+    dups_sql = (
+        "SELECT line, key, kept_ingest_id, kept_line FROM ("
         "SELECT t.origin_line AS line, t.event_id AS key, coalesce(o.ingest_id, ?) AS kept_ingest_id, "
         "coalesce(o.origin_line, min(t.origin_line) OVER (PARTITION BY t.event_id)) AS kept_line, "
         "o.event_id IS NOT NULL OR row_number() OVER (PARTITION BY t.event_id ORDER BY t.origin_line) > 1 AS dup "
         "FROM events t LEFT JOIN (SELECT event_id, min(ingest_id) AS ingest_id, min(origin_line) AS origin_line "
         "FROM events WHERE ingest_id <> ? GROUP BY event_id) o ON o.event_id = t.event_id "
-        "WHERE t.ingest_id = ?) d WHERE dup", [fi.ingest_id, fi.ingest_id, fi.ingest_id])
-    n = _record(fi, "_event_dups", "events", "event_id")
-    if n:
-        e.execute("DELETE FROM events WHERE ingest_id = ? AND origin_line IN (SELECT line FROM _event_dups)",
-                  [fi.ingest_id])
-    e.execute("DROP TABLE _event_dups")
+        "WHERE t.ingest_id = ?) d WHERE dup")
+    with e.run() as run:
+        dups = run.materialise(dups_sql, [fi.ingest_id, fi.ingest_id, fi.ingest_id], hint="event_dups").name
+        n = _record(fi, dups, "events", "event_id")
+        if n:
+            e.remove("events", ["ingest_id", "origin_line"],
+                     f"SELECT CAST(? AS VARCHAR) AS ingest_id, line AS origin_line FROM {dups}", [fi.ingest_id])
     fi.rows_stored -= n
     fi.rows_duplicate += n
     return n
