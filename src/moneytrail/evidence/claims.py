@@ -204,7 +204,8 @@ def set_claim_status(case: Case, claim_id: str, status: str) -> None:
         raise KeyError(f"no claim {claim_id!r}; list them with `moneytrail claims CASE --pending`")
     if current == "asserted":
         raise ValueError(f"claim {claim_id} was asserted in a claims file; edit the file instead")
-    case.engine.upsert("claims", ["claim_id"], "SELECT CAST(? AS VARCHAR) AS claim_id, CAST(? AS VARCHAR) AS status",
+    text = case.engine.dialect.text_sql("?")
+    case.engine.upsert("claims", ["claim_id"], f"SELECT {text} AS claim_id, {text} AS status",
                        [claim_id, status], insert_missing=False)
 
 

@@ -75,7 +75,8 @@ def grade_findings(case: Case, kind: str | None = None) -> int:
     ids = [str(r[0]) for r in case.engine.rows(sql, [kind] if kind else None)]
     for fid in ids:
         g = finding_confidence(case, fid)
-        set_finding_grades(case, "SELECT CAST(? AS VARCHAR) AS finding_id, CAST(? AS VARCHAR) AS reliability, "
-                           "CAST(? AS INTEGER) AS credibility, CAST(? AS VARCHAR) AS wording",
+        text = case.engine.dialect.text_sql("?")
+        set_finding_grades(case, f"SELECT {text} AS finding_id, {text} AS reliability, "
+                           f"CAST(? AS INTEGER) AS credibility, {text} AS wording",
                            [fid, g.reliability if g else None, g.credibility if g else None, wording(g).value])
     return len(ids)

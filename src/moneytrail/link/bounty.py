@@ -90,7 +90,7 @@ def _drop_previous(case: Case, actor: str, payee: str | None) -> None:
         "SELECT finding_id, params FROM findings WHERE kind = 'link' AND typology = 'bounty'")
         if (json.loads(str(params)).get("actor"), json.loads(str(params)).get("payee")) == (actor, payee)]
     for fid in stale:
-        remove_findings(case, "SELECT CAST(? AS VARCHAR) AS finding_id", [fid])
+        remove_findings(case, f"SELECT {case.engine.dialect.text_sql('?')} AS finding_id", [fid])
 
 
 def link_actor(case: Case, actor: str, **overrides: Any) -> LinkResult:

@@ -140,7 +140,8 @@ def timeline(case: Case, limit: int = 10, max_events: int = 300) -> dict[str, An
     if has_table(case, "events", "event_id", "event_date"):
         # The events the pairs name, plus the deadliest others, so payments are set against context.
         events = case.engine.query(
-            "SELECT event_id, CAST(event_date AS VARCHAR) AS event_date, event_type, country, location, "
+            f"SELECT event_id, {case.engine.dialect.text_sql('event_date')} AS event_date, event_type, country, "
+            "location, "
             "fatalities, notes, source_id FROM events WHERE event_date IS NOT NULL "
             f"ORDER BY coalesce(fatalities, 0) DESC, event_date, event_id LIMIT {int(max_events)}").to_pylist()
     return {"findings": [{k: f[k] for k in ("finding_id", "title", "wording", "grade", "explanation")}
@@ -183,8 +184,8 @@ def evidence(case: Case) -> list[dict[str, Any]]:
                 documents[str(sid)].append({"title": str(title), "excerpt": str(excerpt or "")})
     out = []
     for sid, kind, title, publisher, url, published, rel, cred, notes in e.rows(
-            "SELECT source_id, kind, title, publisher, url, CAST(published_at AS VARCHAR), reliability, credibility, "
-            "notes FROM sources ORDER BY source_id"):
+            f"SELECT source_id, kind, title, publisher, url, {e.dialect.text_sql('published_at')}, reliability, "
+            "credibility, notes FROM sources ORDER BY source_id"):
         grade, wording = _grade_of(rel, cred)
         out.append({"source_id": sid, "kind": kind, "title": title, "publisher": publisher, "url": safe_url(url),
                     "raw_url": url, "published_at": published, "grade": grade, "wording": wording, "notes": notes,
