@@ -4,7 +4,7 @@ Outside ``engine/`` and ``store/``, no SQL string literal may hold a row-level w
 ``DELETE FROM``, ``INSERT OR REPLACE``) or create or drop a fixed-named temp table; stages use the writer
 API (``Engine.append/replace_partition/upsert/remove``) and run-owned scratch tables (``Engine.run()``).
 Stage modules hold no module-level mutable state (a dict, list or set assigned at module level and then
-changed). ``web/`` is exempt here: another change rewrites it around a request-scoped cursor.
+changed).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "moneytrail"
-EXEMPT = {"engine", "store", "web"}
+EXEMPT = {"engine", "store"}
 STAGES = {"ingest", "resolve", "trace", "detect", "link", "evidence", "report", "generate"}
 
 WRITE = re.compile(r"\bUPDATE\s+[\w{}.]+\s+SET\b|\bDELETE\s+FROM\b|\bINSERT\s+OR\s+REPLACE\b", re.IGNORECASE)
