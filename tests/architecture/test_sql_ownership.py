@@ -25,7 +25,6 @@ TEMP = re.compile(r"\bCREATE\s+(OR\s+REPLACE\s+)?TEMP(ORARY)?\s+(TABLE|VIEW)\b|\
 # listed must be clean, and a listed module that has become clean must be removed from the list).
 NOT_YET_CONVERTED: dict[str, str] = {
     # Truth views are named so that load_truth, evaluate and learn find them in one session.
-    "detect.evaluate": "temp tables _mt_found/_mt_ftx over the truth views",
     "detect.truth": "truth views _mt_truth_txn/_mt_truth_acct registered for evaluate and learn",
     # Ingest is being rewritten by other changes (issues 14, 15); its UPDATE/DELETE are gone already.
     "ingest.accounts": "staging temp tables _acct_lines/_acct_old",
