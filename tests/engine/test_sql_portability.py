@@ -33,7 +33,6 @@ DUCKDB_PROBES: dict[str, str] = {
     "tests.detect.test_learn": "plants the truth views under the names detect.truth registers them by",
 }
 NOT_YET_PORTABLE: dict[str, str] = {
-    "moneytrail.detect.evaluate": _TEMP,
     "moneytrail.detect.truth": _TEMP,
     "moneytrail.ingest.accounts": _TEMP,
     "moneytrail.ingest.csvfile": _TEMP,

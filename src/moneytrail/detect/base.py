@@ -36,6 +36,11 @@ def day_number_sql(ts_expr: str) -> str:
     return _bound().dialect.day_number_sql(ts_expr)
 
 
+def text_sql(expr: str) -> str:
+    """``expr`` as text, as the run's engine dialect writes it (see ``day_number_sql``)."""
+    return _bound().dialect.text_sql(expr)
+
+
 def amount_sql(alias: str = "") -> str:
     """The amount in the reporting currency, falling back to the booked amount when not converted."""
     p = f"{alias}." if alias else ""

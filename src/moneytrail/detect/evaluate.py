@@ -8,7 +8,6 @@ accounts (AMLSim labels accounts, not transactions).
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -74,31 +73,27 @@ def evaluate(case: Case, window: tuple[datetime | None, datetime | None] | None 
     With ``window`` (start inclusive, end exclusive; either may be None) only transactions in it count:
     labelled ones, flagged ones and attempts (an attempt's transactions outside the window are left out)."""
     eng = case.engine
-    truth, scope = TRUTH_TXN, None
-    if window is not None:
-        scope, truth = f"_mt_scope_{uuid.uuid4().hex[:10]}", f"_mt_scoped_truth_{uuid.uuid4().hex[:10]}"
-        start, end = window
-        eng.execute(f"CREATE TEMP TABLE {scope} AS SELECT txn_id FROM transactions WHERE (? IS NULL OR ts >= ?) "
-                    "AND (? IS NULL OR ts < ?)", [start, start, end, end])
-        eng.execute(f"CREATE TEMP TABLE {truth} AS SELECT * FROM {TRUTH_TXN} WHERE txn_id IN (SELECT txn_id "
-                    f"FROM {scope})")
-    try:
-        return _evaluate(case, truth, scope)
-    finally:
-        for name in (scope, truth if scope else None):
-            if name:
-                eng.execute(f"DROP TABLE IF EXISTS {name}")
+    truth, total = TRUTH_TXN, case.count("transactions")
+    with eng.run() as run:
+        scope = None
+        if window is not None:
+            start, end = window
+            scope = run.materialise("SELECT txn_id FROM transactions WHERE (? IS NULL OR ts >= ?) "
+                                    "AND (? IS NULL OR ts < ?)", [start, start, end, end], hint="scope").name
+            truth = run.materialise(f"SELECT * FROM {TRUTH_TXN} WHERE txn_id IN (SELECT txn_id FROM {scope})",
+                                    hint="scoped_truth").name
+            total = int(eng.scalar(f"SELECT count(*) FROM {scope}"))
+        found = run.materialise(attempts_found_sql(truth, scope), hint="found").name
+        ftx = run.materialise(finding_txns_sql(scope), hint="ftx").name
+        return _metrics(case, found, ftx, total, truth)
 
 
-def _evaluate(case: Case, truth: str, scope: str | None) -> dict[str, Any]:
+def _metrics(case: Case, found: str, ftx: str, total_txns: int, truth: str) -> dict[str, Any]:
     eng = case.engine
-    total_txns = int(eng.scalar(f"SELECT count(*) FROM {scope}")) if scope else case.count("transactions")
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_found AS {attempts_found_sql(truth, scope)}")
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE _mt_ftx AS {finding_txns_sql(scope)}")
     attempts = {}
     for typology, n, found_any, found_same in eng.rows(
-            "SELECT typology, count(*), sum(found_any), sum(found_same) FROM _mt_found GROUP BY typology "
-            "UNION ALL SELECT '(all)', count(*), sum(found_any), sum(found_same) FROM _mt_found ORDER BY 1"):
+            f"SELECT typology, count(*), sum(found_any), sum(found_same) FROM {found} GROUP BY typology "
+            f"UNION ALL SELECT '(all)', count(*), sum(found_any), sum(found_same) FROM {found} ORDER BY 1"):
         n, found_any, found_same = int(n), int(found_any or 0), int(found_same or 0)
         attempts[str(typology)] = {"attempts": n, "found_any": found_any, "found_same": found_same,
                                    "recall_any": _ratio(found_any, n), "recall_same": _ratio(found_same, n)}
@@ -107,18 +102,18 @@ def _evaluate(case: Case, truth: str, scope: str | None) -> dict[str, Any]:
     labelled = f"(SELECT DISTINCT txn_id FROM {truth})"
     txn_metrics: dict[str, dict[str, Any]] = {}
     truth_typs = [str(r[0]) for r in eng.rows(f"SELECT DISTINCT typology FROM {truth} ORDER BY 1")]
-    find_typs = [normalise_typology(str(r[0])) for r in eng.rows("SELECT DISTINCT typology FROM _mt_ftx ORDER BY 1")]
+    find_typs = [normalise_typology(str(r[0])) for r in eng.rows(f"SELECT DISTINCT typology FROM {ftx} ORDER BY 1")]
     raw_find_typs = {normalise_typology(str(r[0])): str(r[0])
-                     for r in eng.rows("SELECT DISTINCT typology FROM _mt_ftx")}
+                     for r in eng.rows(f"SELECT DISTINCT typology FROM {ftx}")}
     for typ in sorted(set(truth_typs) | set(find_typs)):
         raw = raw_find_typs.get(typ, typ).replace("'", "''")
         actual = int(eng.scalar(f"SELECT count(DISTINCT txn_id) FROM {truth} WHERE typology = ?", [typ]))
-        covered = int(eng.scalar(f"SELECT count(DISTINCT t.txn_id) FROM {truth} t JOIN _mt_ftx f "
+        covered = int(eng.scalar(f"SELECT count(DISTINCT t.txn_id) FROM {truth} t JOIN {ftx} f "
                                  "ON f.txn_id = t.txn_id WHERE t.typology = ?", [typ]))
-        predicted = int(eng.scalar(f"SELECT count(DISTINCT txn_id) FROM _mt_ftx WHERE typology = '{raw}'"))
-        hits = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM _mt_ftx f JOIN {labelled} l "
+        predicted = int(eng.scalar(f"SELECT count(DISTINCT txn_id) FROM {ftx} WHERE typology = '{raw}'"))
+        hits = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM {ftx} f JOIN {labelled} l "
                               f"ON l.txn_id = f.txn_id WHERE f.typology = '{raw}'"))
-        findings = int(eng.scalar(f"SELECT count(DISTINCT finding_id) FROM _mt_ftx WHERE typology = '{raw}'"))
+        findings = int(eng.scalar(f"SELECT count(DISTINCT finding_id) FROM {ftx} WHERE typology = '{raw}'"))
         precision = _ratio(hits, predicted)
         recall = _ratio(covered, actual)
         txn_metrics[typ] = {
@@ -126,17 +121,15 @@ def _evaluate(case: Case, truth: str, scope: str | None) -> dict[str, Any]:
             "precision": precision, "recall": recall,
             "f1": (2 * precision * recall / (precision + recall)) if precision and recall else None,
             "findings": findings, "findings_per_10k": _ratio(findings * 10_000, total_txns)}
-    tp = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM _mt_ftx f JOIN {labelled} l ON l.txn_id = f.txn_id"))
-    overall = prf(tp, int(eng.scalar("SELECT count(DISTINCT txn_id) FROM _mt_ftx")),
+    tp = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM {ftx} f JOIN {labelled} l ON l.txn_id = f.txn_id"))
+    overall = prf(tp, int(eng.scalar(f"SELECT count(DISTINCT txn_id) FROM {ftx}")),
                   int(eng.scalar(f"SELECT count(*) FROM {labelled} l")))
-    overall["findings"] = int(eng.scalar("SELECT count(DISTINCT finding_id) FROM _mt_ftx"))
+    overall["findings"] = int(eng.scalar(f"SELECT count(DISTINCT finding_id) FROM {ftx}"))
     overall["findings_per_10k"] = _ratio(overall["findings"] * 10_000, total_txns)
     txn_metrics[OVERALL] = overall
     result: dict[str, Any] = {"transactions_in_case": total_txns, "attempts": attempts, "transactions": txn_metrics}
     if int(eng.scalar(f"SELECT count(*) FROM {TRUTH_ACCT}")):
         result["accounts"] = account_metrics(case)
-    for name in ("_mt_found", "_mt_ftx"):
-        eng.execute(f"DROP TABLE IF EXISTS {name}")
     return result
 
 

@@ -17,6 +17,7 @@ from moneytrail.detect.base import (
     money,
     plural,
     span_text,
+    text_sql,
     uses_edges,
 )
 from moneytrail.detect.registry import register
@@ -32,7 +33,7 @@ def gs_members_sql(params: Mapping[str, Any], gathers: str, scatters: str) -> st
     gap = int(params["window_days"])
     return f"""
 WITH pairs AS (
-  SELECT i.hub, i.hub || '|' || CAST(i.ep AS VARCHAR) || '|' || CAST(o.ep AS VARCHAR) AS group_key,
+  SELECT i.hub, i.hub || '|' || {text_sql('i.ep')} || '|' || {text_sql('o.ep')} AS group_key,
          i.d0 AS in_d0, i.d1 AS in_d1, greatest(o.d0, i.d0) AS out_d0, o.d1 AS out_d1,
          i.z AS z_in, o.z AS z_out, i.expected_own AS exp_in, o.expected_own AS exp_out
   FROM {gathers} i JOIN {scatters} o ON o.hub = i.hub AND o.d1 >= i.d1 AND o.d0 <= i.d1 + {gap}

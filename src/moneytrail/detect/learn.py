@@ -145,17 +145,15 @@ def _findings(case: Case, keys: list[str], prob: np.ndarray, contrib: np.ndarray
     if not chosen:
         return []
     accounts = [keys[i] for i in chosen]
-    case.engine.register_arrow("_mt_learn_accts", pa.table({"account_key": pa.array(accounts, pa.string())}))
-    try:
+    with case.engine.run() as run:
+        chosen_accounts = run.arrow(pa.table({"account_key": pa.array(accounts, pa.string())}), hint="learn_accts")
         # The account's largest transfers (up to five each way) are the rows a reader checks first.
         rows = case.engine.query(
             "SELECT account_key, txn_id, source_id, role FROM (SELECT a.account_key, t.txn_id, t.source_id, "
             "CASE WHEN t.from_account = a.account_key THEN 'out' ELSE 'in' END AS role, row_number() OVER "
             "(PARTITION BY a.account_key, t.from_account = a.account_key ORDER BY coalesce(t.amount_rc, t.amount) "
-            "DESC, t.txn_id) AS rn FROM _mt_learn_accts a JOIN transactions t ON t.from_account = a.account_key "
+            f"DESC, t.txn_id) AS rn FROM {chosen_accounts} a JOIN transactions t ON t.from_account = a.account_key "
             "OR t.to_account = a.account_key) x WHERE rn <= 5").to_pylist()
-    finally:
-        case.engine.unregister("_mt_learn_accts")
     by_account: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_account.setdefault(str(r["account_key"]), []).append(r)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from moneytrail.detect.base import case_days_sql, edges_sql, shared_table
+from moneytrail.detect.base import case_days_sql, edges_sql, shared_table, text_sql
 from moneytrail.detect.scoring import (
     activity_band_sql,
     overall_stats_sql,
@@ -143,7 +143,7 @@ share AS (SELECT i.hub, i.ep, count(*) AS cps,
           FROM inside i JOIN {episodes} p ON p.hub = i.hub AND p.ep = i.ep
           JOIN {pairs} r ON r.hub = i.hub AND r.cp = i.cp
           GROUP BY i.hub, i.ep)
-SELECT p.hub || '|' || CAST(p.ep AS VARCHAR) AS group_key,
+SELECT p.hub || '|' || {text_sql('p.ep')} AS group_key,
        {score_sql('p.z * (1.0 - 1.0 * s.recurring / s.cps)')} AS score, p.hub,
        s.cps AS counterparties, s.recurring, s.arrival_days, s.transfers, s.total,
        p.z_own, p.z_peer, p.expected_own, p.peer_median, p.peak_cp
@@ -159,7 +159,7 @@ def episode_members_sql(direction: str, episodes: str, min_amount: float) -> str
     hub_role, cp_role = ("hub", "sender") if direction == "in" else ("hub", "receiver")
     from_role, to_role = (cp_role, hub_role) if direction == "in" else (hub_role, cp_role)
     return f"""
-SELECT p.hub || '|' || CAST(p.ep AS VARCHAR) AS group_key, e.txn_id, '{from_role}' AS from_role,
+SELECT p.hub || '|' || {text_sql('p.ep')} AS group_key, e.txn_id, '{from_role}' AS from_role,
        '{to_role}' AS to_role
 FROM {episodes} p JOIN ({edges_sql(min_amount)}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1
 """

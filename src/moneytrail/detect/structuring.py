@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text, uses_edges
+from moneytrail.detect.base import Group, build_findings, edges_sql, money, plural, span_text, text_sql, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import poisson_z_sql, score_sql
 from moneytrail.model.finding import Finding
@@ -81,7 +81,7 @@ def structuring_members_sql(params: Mapping[str, Any], episodes: str) -> str:
     hi = float(params["threshold"])
     lo = hi * (1.0 - float(params["margin"]))
     return f"""
-SELECT p.acct || '|' || CAST(p.ep AS VARCHAR) AS group_key, e.txn_id, 'depositor' AS from_role,
+SELECT p.acct || '|' || {text_sql('p.ep')} AS group_key, e.txn_id, 'depositor' AS from_role,
        'hub' AS to_role
 FROM {episodes} p JOIN ({edges_sql()}) e ON e.dst = p.acct AND e.d BETWEEN p.d0 AND p.d1
 WHERE {in_band_sql(lo, hi, "e.")}
@@ -90,7 +90,7 @@ WHERE {in_band_sql(lo, hi, "e.")}
 
 def structuring_groups_sql(episodes: str) -> str:
     return f"""
-SELECT acct || '|' || CAST(ep AS VARCHAR) AS group_key, {score_sql('z')} AS score, acct, peak, expected, z
+SELECT acct || '|' || {text_sql('ep')} AS group_key, {score_sql('z')} AS score, acct, peak, expected, z
 FROM {episodes}
 """
 

@@ -183,13 +183,10 @@ def store_claims(case: Case, rows: list[ClaimRow]) -> int:
         "document_id": r.document_id, "start_pos": r.start_pos, "end_pos": r.end_pos,
         "origin_file": r.origin_file, "origin_line": r.origin_line} for r in unique], schema=_CLAIM_SCHEMA)
     e = case.engine
-    with e.transaction():
-        e.register_arrow("_new_claims", table)
-        before = int(e.scalar("SELECT count(*) FROM claims"))
-        e.execute(f"INSERT INTO claims ({', '.join(_CLAIM_SCHEMA.names)}) SELECT * "
-                  "FROM _new_claims n WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.claim_id = n.claim_id)")
-        added = int(e.scalar("SELECT count(*) FROM claims")) - before
-        e.unregister("_new_claims")
+    with e.transaction(), e.run() as run:
+        new = run.arrow(table, hint="new_claims").name
+        added = e.append("claims", f"SELECT * FROM {new} n WHERE NOT EXISTS "
+                         "(SELECT 1 FROM claims c WHERE c.claim_id = n.claim_id)", columns=_CLAIM_SCHEMA.names)
     rebuild_origins(case)
     return added
 
@@ -204,7 +201,8 @@ def set_claim_status(case: Case, claim_id: str, status: str) -> None:
         raise KeyError(f"no claim {claim_id!r}")
     if current == "asserted":
         raise ValueError(f"claim {claim_id} was asserted in a claims file; edit the file instead")
-    case.engine.upsert("claims", ["claim_id"], "SELECT CAST(? AS VARCHAR) AS claim_id, CAST(? AS VARCHAR) AS status",
+    text = case.engine.dialect.text_sql("?")
+    case.engine.upsert("claims", ["claim_id"], f"SELECT {text} AS claim_id, {text} AS status",
                        [claim_id, status], insert_missing=False)
 
 

@@ -53,8 +53,9 @@ def set_source_grade(case: Case, source_id: str, grade: Grade) -> None:
     the findings resting on it are graded again."""
     if case.engine.scalar("SELECT count(*) FROM sources WHERE source_id = ?", [source_id]) == 0:
         raise KeyError(f"no source {source_id!r}")
-    case.engine.upsert("sources", ["source_id"], "SELECT CAST(? AS VARCHAR) AS source_id, "
-                       "CAST(? AS VARCHAR) AS reliability, CAST(? AS INTEGER) AS credibility",
+    text = case.engine.dialect.text_sql("?")
+    case.engine.upsert("sources", ["source_id"], f"SELECT {text} AS source_id, "
+                       f"{text} AS reliability, CAST(? AS INTEGER) AS credibility",
                        [source_id, grade.reliability, grade.credibility], insert_missing=False)
     rebuild_origins(case)
     regrade_findings(case)

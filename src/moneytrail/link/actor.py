@@ -87,26 +87,26 @@ def resolve_actor(case: Case, actor: str, *, threshold: float = 0.9,
     profile.event_labels = [label for label in labels if _matches(label, profile.names, threshold)]
     holders = sorted(set(profile.entity_ids) | set(profile.member_ids))
     if holders:
-        e.register_arrow("_actor_holders", pa.table({"entity_id": holders}))
-        rows = e.rows(
-            f"SELECT DISTINCT h.account_key FROM ({account_holders_sql()}) h WHERE h.entity_id IN "
-            "(SELECT entity_id FROM _actor_holders) OR h.entity_id IN (SELECT coalesce(c.canonical_id, a.entity_id) "
-            "FROM _actor_holders a LEFT JOIN entity_canonical c ON c.entity_id = a.entity_id) ORDER BY 1")
-        e.unregister("_actor_holders")
+        with e.run() as run:
+            given = run.arrow(pa.table({"entity_id": holders}), hint="actor_holders").name
+            rows = e.rows(
+                f"SELECT DISTINCT h.account_key FROM ({account_holders_sql()}) h WHERE h.entity_id IN "
+                f"(SELECT entity_id FROM {given}) OR h.entity_id IN (SELECT coalesce(c.canonical_id, a.entity_id) "
+                f"FROM {given} a LEFT JOIN entity_canonical c ON c.entity_id = a.entity_id) ORDER BY 1")
         profile.accounts = [str(r[0]) for r in rows]
     return profile
 
 
-def actor_events_sql(columns: tuple[str, ...]) -> str:
-    """Events whose actor columns hold one of the labels in the registered table ``_actor_labels``."""
-    cond = " OR ".join(f"e.{c} IN (SELECT label FROM _actor_labels)" for c in columns)
+def actor_events_sql(columns: tuple[str, ...], labels: str = "_actor_labels") -> str:
+    """Events whose actor columns hold one of the labels in the relation ``labels``."""
+    cond = " OR ".join(f"e.{c} IN (SELECT label FROM {labels})" for c in columns)
     return ("SELECT e.event_id, e.event_date, coalesce(e.fatalities, 0) + coalesce(e.wounded, 0) AS casualties, "
             f"e.source_id FROM events e WHERE e.event_date IS NOT NULL AND ({cond}) ORDER BY e.event_date, e.event_id")
 
 
-def actor_payments_sql() -> str:
-    """Payments into the actor's accounts (``_actor_accounts``) from outside them, in reporting currency."""
+def actor_payments_sql(accounts: str = "_actor_accounts") -> str:
+    """Payments into the actor's accounts (the relation ``accounts``) from outside them, in reporting currency."""
     return ("SELECT t.txn_id, t.ts, coalesce(t.amount_rc, t.amount) AS value, t.to_account, t.from_account, "
-            "t.source_id FROM transactions t WHERE t.to_account IN (SELECT account_key FROM _actor_accounts) "
-            "AND t.from_account NOT IN (SELECT account_key FROM _actor_accounts) "
+            f"t.source_id FROM transactions t WHERE t.to_account IN (SELECT account_key FROM {accounts}) "
+            f"AND t.from_account NOT IN (SELECT account_key FROM {accounts}) "
             "AND coalesce(t.amount_rc, t.amount) > 0 ORDER BY t.ts, t.txn_id")

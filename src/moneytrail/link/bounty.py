@@ -72,14 +72,12 @@ def _days(values: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.float64]]:
 
 def _load(case: Case, profile: ActorProfile, columns: tuple[str, ...]) -> tuple[pa.Table, pa.Table]:
     e = case.engine
-    e.register_arrow("_actor_labels", pa.table({"label": pa.array(profile.event_labels, pa.string())}))
-    e.register_arrow("_actor_accounts", pa.table({"account_key": pa.array(profile.accounts, pa.string())}))
-    try:
-        events = e.query(actor_events_sql(columns))
-        payments = e.query(actor_payments_sql())
-    finally:
-        e.unregister("_actor_labels")
-        e.unregister("_actor_accounts")
+    with e.run() as run:
+        labels = run.arrow(pa.table({"label": pa.array(profile.event_labels, pa.string())}), hint="actor_labels")
+        accounts = run.arrow(pa.table({"account_key": pa.array(profile.accounts, pa.string())}),
+                             hint="actor_accounts")
+        events = e.query(actor_events_sql(columns, labels.name))
+        payments = e.query(actor_payments_sql(accounts.name))
     return events, payments
 
 

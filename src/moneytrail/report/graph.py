@@ -12,7 +12,6 @@ import pyarrow as pa
 from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql, entity_names_sql
 
-_SCOPE = "_mt_scope_accounts"
 _MAX_PROPS = 30
 
 
@@ -80,20 +79,15 @@ def flagged_refs_sql(scope_table: str) -> str:
 def build_graph(case: Case, accounts: list[str], *, max_edges: int = 1500, layout: bool = True) -> dict[str, Any]:
     """Nodes (accounts, holder entities) and edges (aggregated payments, holdings) for the chart."""
     e = case.engine
-    e.register_arrow(_SCOPE, pa.table({"account_key": pa.array(accounts, pa.string())}))
-    try:
-        facts = e.rows(account_facts_sql(_SCOPE))
-        flows = e.rows(scoped_edges_sql(_SCOPE, max_edges))
-        acct_sources = e.rows(account_sources_sql(_SCOPE))
-        flags = e.rows(flagged_refs_sql(_SCOPE))
-    finally:
-        e.unregister(_SCOPE)
-    holders = sorted({str(r[6]) for r in facts if r[6] is not None})
-    e.register_arrow("_mt_scope_entities", pa.table({"entity_id": pa.array(holders, pa.string())}))
-    try:
-        statements = e.rows(entity_statements_sql("_mt_scope_entities"))
-    finally:
-        e.unregister("_mt_scope_entities")
+    with e.run() as run:
+        scope = run.arrow(pa.table({"account_key": pa.array(accounts, pa.string())}), hint="scope_accounts").name
+        facts = e.rows(account_facts_sql(scope))
+        flows = e.rows(scoped_edges_sql(scope, max_edges))
+        acct_sources = e.rows(account_sources_sql(scope))
+        flags = e.rows(flagged_refs_sql(scope))
+        holders = sorted({str(r[6]) for r in facts if r[6] is not None})
+        entities = run.arrow(pa.table({"entity_id": pa.array(holders, pa.string())}), hint="scope_entities").name
+        statements = e.rows(entity_statements_sql(entities))
 
     findings_of: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for node_kind, ref_id, fid, title, score in flags:
@@ -166,11 +160,9 @@ def entity_labels(case: Case, entity_ids: list[str]) -> dict[str, str]:
     """A display name per entity id (first 'name' statement), for labelling charts."""
     if not entity_ids:
         return {}
-    case.engine.register_arrow("_mt_label_ids", pa.table({"entity_id": pa.array(entity_ids, pa.string())}))
-    try:
+    with case.engine.run() as run:
+        ids = run.arrow(pa.table({"entity_id": pa.array(entity_ids, pa.string())}), hint="label_ids").name
         rows = case.engine.rows(
             f"SELECT n.entity_id, min(n.name) FROM ({entity_names_sql()}) n "
-            "WHERE n.prop = 'name' AND n.entity_id IN (SELECT entity_id FROM _mt_label_ids) GROUP BY 1")
-    finally:
-        case.engine.unregister("_mt_label_ids")
+            f"WHERE n.prop = 'name' AND n.entity_id IN (SELECT entity_id FROM {ids}) GROUP BY 1")
     return {str(r[0]): str(r[1]) for r in rows}

@@ -75,11 +75,9 @@ def build_sample_case(case: Case, *, transactions: int = 400, accounts: int = 24
 
 
 def _insert(case: Case, table: str, data: pa.Table) -> None:
-    case.engine.register_arrow("_mt_sample", data)
-    try:
-        case.engine.execute(f"INSERT INTO {table} ({', '.join(data.column_names)}) SELECT * FROM _mt_sample")
-    finally:
-        case.engine.unregister("_mt_sample")
+    with case.engine.run() as run:
+        rows = run.arrow(data, hint="sample")
+        case.engine.append(table, f"SELECT * FROM {rows}", columns=data.column_names)
 
 
 def _sources(case: Case, hostile: bool) -> None:

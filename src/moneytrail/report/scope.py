@@ -108,11 +108,9 @@ def choose_scope(case: Case, *, focus: str | None = None, hops: int | None = Non
         if not seeds:
             raise ReportError(f"focus {focus!r}: no account, entity id or entity name in the case matches")
     else:
-        e.register_arrow("_mt_top", pa.table({"finding_id": pa.array(top_ids, pa.string())}))
-        try:
-            seeds = [str(r[0]) for r in e.rows(finding_seed_accounts_sql("_mt_top") + " ORDER BY 1")]
-        finally:
-            e.unregister("_mt_top")
+        with e.run() as run:
+            top = run.arrow(pa.table({"finding_id": pa.array(top_ids, pa.string())}), hint="top").name
+            seeds = [str(r[0]) for r in e.rows(finding_seed_accounts_sql(top) + " ORDER BY 1")]
         seeds = seeds[:max_nodes] or [str(r[0]) for r in e.rows(busiest_accounts_sql(min(20, max_nodes)))]
     selected = _widen(case, seeds, hops if hops is not None else 1, max_nodes)
     return Scope(accounts=selected, focus=focus, hops=hops if hops is not None else 1,
@@ -128,11 +126,9 @@ def _widen(case: Case, seeds: list[str], hops: int, max_nodes: int) -> list[str]
         room = max_nodes - len(selected)
         if room <= 0 or not frontier:
             break
-        case.engine.register_arrow("_mt_frontier", pa.table({"account_key": pa.array(frontier, pa.string())}))
-        try:
-            edges = case.engine.rows(neighbour_edges_sql("_mt_frontier", limit=max(room * 4, 50)))
-        finally:
-            case.engine.unregister("_mt_frontier")
+        with case.engine.run() as run:
+            reached = run.arrow(pa.table({"account_key": pa.array(frontier, pa.string())}), hint="frontier").name
+            edges = case.engine.rows(neighbour_edges_sql(reached, limit=max(room * 4, 50)))
         frontier = []
         for src, dst, _total in edges:
             for acct in (str(src), str(dst)):

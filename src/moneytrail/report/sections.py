@@ -151,8 +151,8 @@ def evidence(case: Case) -> list[dict[str, Any]]:
                 documents[str(sid)].append({"title": str(title), "excerpt": str(excerpt or "")})
     out = []
     for sid, kind, title, publisher, url, published, rel, cred, notes in e.rows(
-            "SELECT source_id, kind, title, publisher, url, CAST(published_at AS VARCHAR), reliability, credibility, "
-            "notes FROM sources ORDER BY source_id"):
+            f"SELECT source_id, kind, title, publisher, url, {e.dialect.text_sql('published_at')}, reliability, "
+            "credibility, notes FROM sources ORDER BY source_id"):
         grade, wording = grade_of(rel, cred)
         out.append({"source_id": sid, "kind": kind, "title": title, "publisher": publisher, "url": safe_url(url),
                     "raw_url": url, "published_at": _when(published), "grade": grade, "wording": wording,

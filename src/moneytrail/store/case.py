@@ -111,7 +111,8 @@ class Case:
         return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str) -> None:
-        self.engine.upsert("meta", ["key"], "SELECT CAST(? AS VARCHAR) AS key, CAST(? AS VARCHAR) AS value",
+        text = self.engine.dialect.text_sql("?")
+        self.engine.upsert("meta", ["key"], f"SELECT {text} AS key, {text} AS value",
                            [key, value])
 
     @property
