@@ -53,8 +53,8 @@ def parse_split(text: str) -> tuple[float, float, float]:
 
 def split_parts(n: int, shares: tuple[float, float, float]) -> np.ndarray:
     """Part of each of ``n`` time-ordered rows: 0 train, 1 validation, 2 test."""
-    cut1 = int(round(n * shares[0]))
-    cut2 = int(round(n * (shares[0] + shares[1])))
+    cut1 = round(n * shares[0])
+    cut2 = round(n * (shares[0] + shares[1]))
     part = np.full(n, 2, dtype=np.int8)
     part[:cut1] = 0
     part[cut1:cut2] = 1
@@ -119,7 +119,7 @@ def fit(x: np.ndarray, y: np.ndarray, part: np.ndarray, names: list[str], *, rou
     valid = lgb.Dataset(x[va], y[va], reference=train)
     booster = lgb.train(PARAMS, train, num_boost_round=rounds, valid_sets=[valid],
                         callbacks=[lgb.early_stopping(50, verbose=False)])
-    prob = booster.predict(x[va], num_iteration=booster.best_iteration)
+    prob = np.asarray(booster.predict(x[va], num_iteration=booster.best_iteration))
     threshold = best_threshold(y[va], prob)
     return Fitted(booster, threshold, prf(y[va], prob >= threshold))
 
