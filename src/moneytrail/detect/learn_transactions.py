@@ -29,7 +29,7 @@ from moneytrail.store import Case
 FORMAT = "moneytrail-transaction-model/1"
 PARAMS: dict[str, Any] = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 63, "min_child_samples": 20,
                           "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
-                          "verbose": -1, "num_threads": 2, "seed": 7}
+                          "verbose": -1, "num_threads": 1, "seed": 7}
 
 
 class LearnError(ValueError):
