@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,8 +184,10 @@ def usual_ranges(x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, tu
     ordinary = x[y == 0]
     if not len(ordinary):
         return {}
-    lo = np.nanpercentile(ordinary, 10, axis=0)
-    hi = np.nanpercentile(ordinary, 90, axis=0)
+    with warnings.catch_warnings():  # a feature may be empty (NaN) for every ordinary row: it gets no range
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo = np.nanpercentile(ordinary, 10, axis=0)
+        hi = np.nanpercentile(ordinary, 90, axis=0)
     return {n: (float(a), float(b)) for n, a, b in zip(names, lo, hi, strict=True) if a == a and b == b}
 
 
