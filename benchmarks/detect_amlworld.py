@@ -155,12 +155,18 @@ def amlsim(typologies: list[str] | None, dev: bool) -> None:
             run_detectors(case, typologies)
             seconds = time.perf_counter() - t0
             load_truth(case, folder if dev else "case")
-            acc = evaluate(case)["accounts"][OVERALL]
+            per_typology = evaluate(case)["accounts"]
+            acc = per_typology[OVERALL]
             model = learn(case)
             m = model.metrics["at_threshold"]
             print(f"{folder.name:22} {case.count('transactions'):>8,} {acc['actual']:>9} {fmt(acc['precision']):>9} "
                   f"{fmt(acc['recall']):>7} {fmt(acc['f1']):>6} {seconds:>8.1f} | {'':30}{fmt(m['precision']):>9} "
                   f"{fmt(m['recall']):>7} {fmt(m['f1']):>6} {model.test_accounts:>9,}")
+            # Precision beside recall per detector, so one that floods (cites mostly unlabelled accounts) shows.
+            for typ, t in per_typology.items():
+                if typ != OVERALL:
+                    print(f"  {typ:20} flagged {t['predicted']:>6,} accounts, precision {fmt(t['precision']):>6}, "
+                          f"recall {fmt(t['recall']):>6}")
             case.close()
 
 

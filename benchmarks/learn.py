@@ -175,9 +175,10 @@ def run_set(name: str, build: Callable[[Case, Path], str], windows: list[float])
            "detect_s": timing["rules"], "detect_cpu_s": timing["rules_cpu"]}
     print(f"{name:34} {row['rows']:>9,} {row['labelled_test']:>6} | ours {fmt(row['ours'])} | rules "
           f"{fmt(rules)} | GFP({theirs['window_days']:g}d) {fmt(theirs['test'])} | features ours "
-          f"{ours_features:6.1f}s GFP {theirs['gfp']:6.1f}s ({theirs['gfp_cpu']:6.1f} cpu) ratio "
-          f"{theirs['gfp'] / max(ours_features, 1e-9):5.1f}x | rules run {timing['rules']:.0f}s "
-          f"| peak RSS {peak_rss_mb():,.0f} MB", flush=True)
+          f"{ours_features:6.1f}s ({learned.seconds['features_cpu']:.1f} cpu) GFP {theirs['gfp']:6.1f}s "
+          f"({theirs['gfp_cpu']:.1f} cpu) ratio {theirs['gfp'] / max(ours_features, 1e-9):4.1f}x wall "
+          f"{theirs['gfp_cpu'] / max(learned.seconds['features_cpu'], 1e-9):4.1f}x cpu "
+          f"| rules run {timing['rules']:.0f}s | peak RSS {peak_rss_mb():,.0f} MB", flush=True)
     return row
 
 

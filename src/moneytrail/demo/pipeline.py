@@ -171,7 +171,8 @@ def _report(run: DemoRun, case: Case) -> None:
 Stage = tuple[str, Callable[[DemoRun, Case], None]]
 STAGES: list[Stage] = [
     ("generate", _generate), ("ingest", _ingest), ("resolve", _resolve), ("screen", _screen),
-    ("detect", _detect), ("learn", _learn), ("trace", _trace), ("link", _link), ("evidence", _evidence), ("report", _report),
+    ("detect", _detect), ("learn", _learn), ("trace", _trace), ("link", _link), ("evidence", _evidence),
+    ("report", _report),
 ]
 
 

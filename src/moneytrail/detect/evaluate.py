@@ -60,7 +60,7 @@ def window_of_split(case: Case, split: str) -> tuple[datetime, None]:
 
     train, valid, _ = parse_split(split)
     n = case.count("transactions")
-    skip = int(round(n * (train + valid)))
+    skip = round(n * (train + valid))
     start = case.engine.scalar(f"SELECT ts FROM transactions ORDER BY ts, txn_id LIMIT 1 OFFSET {skip}")
     if start is None:
         raise ValueError(f"split {split}: the case has no transactions in its test part")

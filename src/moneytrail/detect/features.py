@@ -24,7 +24,8 @@ STRUCTURE = ("log_amt", "whole_amount", "amt_vs_sender_mean", "amt_vs_receiver_m
 
 
 def side_features(windows: dict[str, int]) -> list[str]:
-    cols = [f"{st}_{w}" for w in windows for st in fsql.WINDOW_STATS] + list(fsql.HISTORY_STATS)
+    cols = [f"{st}_{w}" for w in windows for st in (*fsql.WINDOW_STATS, *fsql.WINDOW_DERIVED)]
+    cols += list(fsql.HISTORY_STATS)
     return [f"{side}_{c}" for side in ("s", "r") for c in cols]
 
 
@@ -44,7 +45,8 @@ class FeatureSpec:
         return [*STRUCTURE, *side_features(self.windows), *(hit_column(t) for t in self.rule_typologies)]
 
     def to_dict(self) -> dict[str, object]:
-        return {"windows": [[k, v] for k, v in self.windows.items()], "rule_typologies": self.rule_typologies, "names": self.names}
+        return {"windows": [[k, v] for k, v in self.windows.items()], "rule_typologies": self.rule_typologies,
+                "names": self.names}
 
 
 def rule_typologies(case: Case) -> list[str]:
@@ -97,6 +99,9 @@ _STAT_WORDS = {
     "in_fan": "was paid by {v} distinct counterparties", "out_sum": "paid out {v} in total",
     "in_sum": "received {v} in total", "out_new": "paid {v} new counterparties",
     "in_new": "was paid by {v} new counterparties",
+    "out_sq": "paid amounts whose squares sum to {v}", "in_sq": "received amounts whose squares sum to {v}",
+    "out_avg": "paid {v} on average", "out_std": "paid amounts varying by {v} (standard deviation)",
+    "in_avg": "received {v} on average", "in_std": "received amounts varying by {v} (standard deviation)",
 }
 _HISTORY_WORDS = {
     "out_cnt_all": "had made {v} payments so far", "in_cnt_all": "had received {v} payments so far",

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 # Window names and lengths in seconds. A window (t - W, t] holds the current row's whole timestamp.
 WINDOWS: dict[str, int] = {"1d": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
 # Per-window statistics of one account, taken over its events in the window (both directions).
-WINDOW_STATS = ("out_cnt", "in_cnt", "out_fan", "in_fan", "out_sum", "in_sum", "out_new", "in_new")
+WINDOW_STATS = ("out_cnt", "in_cnt", "out_fan", "in_fan", "out_sum", "in_sum", "out_new", "in_new", "out_sq", "in_sq")
+# Derived per window from the sums: mean and standard deviation of amounts out and in.
+WINDOW_DERIVED = ("out_avg", "out_std", "in_avg", "in_std")
 # Whole-history statistics of one account up to the current time.
 HISTORY_STATS = ("out_cnt_all", "in_cnt_all", "out_fan_all", "in_fan_all", "age_days", "out_mean_all",
                  "in_mean_all")
@@ -60,7 +62,9 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
                  f"sum((1 - dir) * fresh_{name}) {frame} AS in_fan_{name}",
                  f"sum(dir * amt) {frame} AS out_sum_{name}", f"sum((1 - dir) * amt) {frame} AS in_sum_{name}",
                  f"sum(dir * first_pair) {frame} AS out_new_{name}",
-                 f"sum((1 - dir) * first_pair) {frame} AS in_new_{name}"]
+                 f"sum((1 - dir) * first_pair) {frame} AS in_new_{name}",
+                 f"sum(dir * amt * amt) {frame} AS out_sq_{name}",
+                 f"sum((1 - dir) * amt * amt) {frame} AS in_sq_{name}"]
     hist = "OVER (PARTITION BY acct ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     cols += [f"sum(dir) {hist} AS out_cnt_all", f"sum(1 - dir) {hist} AS in_cnt_all",
              f"sum(dir * first_pair) {hist} AS out_fan_all", f"sum((1 - dir) * first_pair) {hist} AS in_fan_all",
@@ -135,13 +139,21 @@ def assemble_sql(edges: str, stats: str, pair_hist: str, sg: str, cyc: str, hits
     side_cols = [f"{st}_{w}" for w in windows for st in WINDOW_STATS] + list(HISTORY_STATS)
     s_cols = ", ".join(f"so.{c} AS s_{c}" for c in side_cols)
     r_cols = ", ".join(f"ri.{c} AS r_{c}" for c in side_cols)
+    derived = []
+    for side, alias in (("s", "so"), ("r", "ri")):
+        for w in windows:
+            for d in ("out", "in"):
+                n, total, sq = f"{alias}.{d}_cnt_{w}", f"{alias}.{d}_sum_{w}", f"{alias}.{d}_sq_{w}"
+                avg = f"{total} / nullif({n}, 0)"
+                derived += [f"{avg} AS {side}_{d}_avg_{w}",
+                            f"sqrt(greatest({sq} / nullif({n}, 0) - ({avg}) * ({avg}), 0)) AS {side}_{d}_std_{w}"]
     hit_select = "".join(f", coalesce(h.{c}, 0) AS {c}" for c in hit_cols)
     hit_join = f" LEFT JOIN {hits} h ON h.eid = e.eid" if hits else ""
     return f"""SELECT e.eid, e.txn_id, e.t, e.amt, ln(1 + greatest(e.amt, 0)) AS log_amt,
        CASE WHEN e.amt = round(e.amt) THEN 1 ELSE 0 END AS whole_amount,
        e.amt / nullif(so.out_mean_all, 0) AS amt_vs_sender_mean,
        e.amt / nullif(ri.in_mean_all, 0) AS amt_vs_receiver_mean,
-       so.first_pair AS new_counterparty, {s_cols}, {r_cols},
+       so.first_pair AS new_counterparty, {s_cols}, {r_cols}, {', '.join(derived)},
        p.pair_prev, p.pair_gap_days, p.reciprocal,
        coalesce(sg.paths, 0) AS sg_paths,
        so.in_fan_7d * so.out_fan_7d AS s_gs_paths_7d, ri.in_fan_7d * ri.out_fan_7d AS r_gs_paths_7d,
