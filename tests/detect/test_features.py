@@ -11,6 +11,7 @@ import pytest
 
 from moneytrail.detect.features import FeatureSpec, describe, transaction_features
 from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.model.stage import Stamp
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
 
@@ -100,7 +101,7 @@ def test_rule_hits_count_only_findings_complete_by_the_rows_time() -> None:
     insert(case, HAND)
     refs = [FindingRef("transaction", t, "member") for t in ("t1", "t2", "t3", "t4")]
     write_findings(case, [Finding(kind="typology", typology="cycle", title="c", explanation="x", score=1.0,
-                                  refs=refs)])
+                                  refs=refs)], Stamp("detect", 1, {}, scope="cycle"))
     rows = by_txn(transaction_features(case, FeatureSpec(rule_typologies=["cycle"])))
     assert rows["t4"]["hits_cycle"] == 1  # the finding's last row
     assert rows["t1"]["hits_cycle"] == 0  # at t1 the cycle was not yet complete
@@ -123,12 +124,14 @@ def test_no_feature_reads_later_rows() -> None:
     early = random_rows(rng, 600, 0, 40, "e")
     insert(case, early)
     write_findings(case, [Finding(kind="typology", typology="fan-in", title="f", explanation="x", score=1.0,
-                                  refs=[FindingRef("transaction", "e1", "m"), FindingRef("transaction", "e2", "m")])])
+                                  refs=[FindingRef("transaction", "e1", "m"), FindingRef("transaction", "e2", "m")])],
+                   Stamp("detect", 1, {"run": "early"}, scope="fan-in"))
     spec = FeatureSpec(rule_typologies=["fan-in"])
     before = transaction_features(case, spec)
     insert(case, random_rows(rng, 400, 41, 30, "l"))  # strictly later: days 41..70, same accounts
     write_findings(case, [Finding(kind="typology", typology="fan-in", title="g", explanation="x", score=1.0,
-                                  refs=[FindingRef("transaction", "e3", "m"), FindingRef("transaction", "l1", "m")])])
+                                  refs=[FindingRef("transaction", "e3", "m"), FindingRef("transaction", "l1", "m")])],
+                   Stamp("detect", 1, {"run": "later"}, scope="fan-in"))
     after = transaction_features(case, spec)
     assert after.num_rows == 1000
     head = after.slice(0, before.num_rows)

@@ -8,9 +8,7 @@ today"), so a score can say why in the reader's terms.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -55,42 +53,26 @@ def rule_typologies(case: Case) -> list[str]:
         "SELECT DISTINCT typology FROM findings WHERE kind = 'typology' ORDER BY 1")]
 
 
-@contextmanager
-def scratch(case: Case, *kinds: str) -> Iterator[dict[str, str]]:
-    """Unique temp-table names for one run, dropped on the way out whatever happens."""
-    tag = uuid.uuid4().hex[:10]
-    names = {k: f"_mt_feat_{k}_{tag}" for k in kinds}
-    try:
-        yield names
-    finally:
-        for name in names.values():
-            case.engine.execute(f"DROP TABLE IF EXISTS {name}")
-
-
 def transaction_features(case: Case, spec: FeatureSpec | None = None, *, where: str = "") -> pa.Table:
     """Features of every transaction (optionally those matching ``where`` on ``transactions``)."""
     spec = spec or FeatureSpec()
     e = case.engine
-    with scratch(case, "edges", "events", "stats", "pairs", "hist", "sgp", "sg", "cyp", "cyc", "hits") as n:
-        e.execute(f"CREATE TEMP TABLE {n['edges']} AS {fsql.edges_sql(where)}")
-        e.execute(f"CREATE TEMP TABLE {n['events']} AS {fsql.events_sql(n['edges'], spec.windows)}")
-        e.execute(f"CREATE TEMP TABLE {n['stats']} AS {fsql.account_stats_sql(n['events'], spec.windows)}")
-        e.execute(f"DROP TABLE {n['events']}")
-        e.execute(f"CREATE TEMP TABLE {n['pairs']} AS {fsql.pairs_sql(n['edges'])}")
-        e.execute(f"CREATE TEMP TABLE {n['hist']} AS {fsql.pair_history_sql(n['edges'], n['pairs'])}")
-        e.execute(f"CREATE TEMP TABLE {n['sgp']} AS {fsql.two_hop_sql(n['pairs'], closing=False)}")
-        e.execute(f"CREATE TEMP TABLE {n['sg']} AS {fsql.paths_until_sql(n['edges'], n['sgp'])}")
-        e.execute(f"CREATE TEMP TABLE {n['cyp']} AS {fsql.two_hop_sql(n['pairs'], closing=True)}")
-        e.execute(f"CREATE TEMP TABLE {n['cyc']} AS {fsql.paths_until_sql(n['edges'], n['cyp'])}")
+    with e.run() as run:
+        def table(sql: str, hint: str) -> str:
+            return run.materialise(sql, hint=f"feat_{hint}").name
+
+        edges = table(fsql.edges_sql(where), "edges")
+        events = run.materialise(fsql.events_sql(edges, spec.windows), hint="feat_events")
+        stats = table(fsql.account_stats_sql(events.name, spec.windows), "stats")
+        run.drop(events)  # the per-end event rows are the largest table: free them early
+        pairs = table(fsql.pairs_sql(edges), "pairs")
+        hist = table(fsql.pair_history_sql(edges, pairs), "hist")
+        sg = table(fsql.paths_until_sql(edges, table(fsql.two_hop_sql(pairs, closing=False), "sgp")), "sg")
+        cyc = table(fsql.paths_until_sql(edges, table(fsql.two_hop_sql(pairs, closing=True), "cyp")), "cyc")
         cols = {t: hit_column(t) for t in spec.rule_typologies}
-        hits = None
-        if cols:
-            hits = n["hits"]
-            e.execute(f"CREATE TEMP TABLE {hits} AS {fsql.rule_hits_sql(n['edges'], spec.rule_typologies, cols)}")
-        sql = fsql.assemble_sql(n["edges"], n["stats"], n["hist"], n["sg"], n["cyc"], hits, list(cols.values()),
-                                spec.windows)
-        table = e.query(f"{sql} ORDER BY e.eid")
-    return table
+        hits = table(fsql.rule_hits_sql(edges, spec.rule_typologies, cols), "hits") if cols else None
+        sql = fsql.assemble_sql(edges, stats, hist, sg, cyc, hits, list(cols.values()), spec.windows)
+        return e.query(f"{sql} ORDER BY e.eid")
 
 
 # Wording for explanations: what each statistic counts, and how a window reads in a sentence.

@@ -8,7 +8,6 @@ and their score is the model's probability, so they rank beside the rule finding
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import numpy as np
@@ -43,14 +42,11 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
         return []
     contrib = model.contributions(x[idx])
     ids = [str(features.column("txn_id")[int(i)].as_py()) for i in idx]
-    name = f"_mt_learn_rows_{uuid.uuid4().hex[:10]}"
-    case.engine.register_arrow(name, pa.table({"txn_id": pa.array(ids, pa.string())}))
-    try:
+    with case.engine.run() as run:
+        name = run.arrow(pa.table({"txn_id": pa.array(ids, pa.string())}), hint="learn_rows").name
         rows = case.engine.query(
             f"SELECT t.txn_id, t.ts, t.from_account, t.to_account, t.amount, t.currency, t.source_id "
             f"FROM {name} n JOIN transactions t ON t.txn_id = n.txn_id").to_pylist()
-    finally:
-        case.engine.unregister(name)
     by_id = {str(r["txn_id"]): r for r in rows}
     findings = []
     for k, i in enumerate(idx):

@@ -38,11 +38,9 @@ def entity_names(case: Case, entity_ids: list[str]) -> dict[str, list[str]]:
     ids = sorted({e for e in entity_ids if e})
     if not ids:
         return {}
-    case.engine.register_arrow("_mt_name_ids", pa.table({"entity_id": pa.array(ids, pa.string())}))
-    try:
-        rows = case.engine.rows(cluster_names_sql("_mt_name_ids"))
-    finally:
-        case.engine.unregister("_mt_name_ids")
+    with case.engine.run() as run:
+        asked = run.arrow(pa.table({"entity_id": pa.array(ids, pa.string())}), hint="name_ids").name
+        rows = case.engine.rows(cluster_names_sql(asked))
     found: dict[str, dict[str, str]] = defaultdict(dict)
     for asked, name, prop in rows:
         if name and str(name).strip():
@@ -59,12 +57,10 @@ def account_holders(case: Case, accounts: list[str]) -> dict[str, str]:
     keys = sorted(set(accounts))
     if not keys:
         return {}
-    case.engine.register_arrow("_mt_name_accts", pa.table({"account_key": pa.array(keys, pa.string())}))
-    try:
+    with case.engine.run() as run:
+        asked = run.arrow(pa.table({"account_key": pa.array(keys, pa.string())}), hint="name_accts").name
         rows = case.engine.rows(f"SELECT h.account_key, h.entity_id FROM ({account_holders_sql()}) h "
-                                "WHERE h.account_key IN (SELECT account_key FROM _mt_name_accts)")
-    finally:
-        case.engine.unregister("_mt_name_accts")
+                                f"WHERE h.account_key IN (SELECT account_key FROM {asked})")
     return {str(a): str(e) for a, e in rows}
 
 

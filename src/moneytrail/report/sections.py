@@ -44,13 +44,11 @@ def sources_of_findings(case: Case, finding_ids: list[str]) -> dict[str, list[st
     if not finding_ids:
         return {}
     out: dict[str, list[str]] = defaultdict(list)
-    case.engine.register_arrow("_mt_fids", pa.table({"finding_id": pa.array(finding_ids, pa.string())}))
-    try:
+    with case.engine.run() as run:
+        fids = run.arrow(pa.table({"finding_id": pa.array(finding_ids, pa.string())}), hint="fids").name
         for sid, fid in case.engine.rows(f"SELECT source_id, finding_id FROM ({finding_sources_sql()}) x "
-                                         "WHERE finding_id IN (SELECT finding_id FROM _mt_fids) ORDER BY source_id"):
+                                         f"WHERE finding_id IN (SELECT finding_id FROM {fids}) ORDER BY source_id"):
             out[str(fid)].append(str(sid))
-    finally:
-        case.engine.unregister("_mt_fids")
     return dict(out)
 
 

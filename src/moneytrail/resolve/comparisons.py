@@ -159,19 +159,17 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq);
     ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
     ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide)."""
-    name_pairs, name_scores, best, left_ev, evidence, freq = (scratch(s) for s in (
-        "name_pairs", "name_scores", "best_names", "left_evidence", "evidence", "name_freq"))
+    name_pairs, best, left_ev, evidence, freq = (scratch(s) for s in (
+        "name_pairs", "best_names", "left_evidence", "evidence", "name_freq"))
     engine.create_scratch(freq, name_freq_sql(left[0]))
     engine.create_scratch(name_pairs, name_pairs_sql(pairs, left[0], right[0], freq))
-    engine.register_arrow(name_scores, score_residual_names(engine, name_pairs))
-    try:
+    with engine.run() as run:
+        name_scores = run.arrow(score_residual_names(engine, name_pairs), hint="name_scores").name
         for name, sql in ((best, best_name_sql(name_pairs, name_scores)),
                           (left_ev, left_evidence_sql(pairs, left[1])),
                           (evidence, evidence_levels_sql(left_ev, right[1])),
                           (into, levels_sql(best, evidence))):
             engine.create_scratch(name, sql)
-    finally:
-        engine.unregister(name_scores)
     for name in (name_pairs, best, left_ev, evidence, freq):
         engine.drop_scratch(name)
     return into

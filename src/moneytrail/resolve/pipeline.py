@@ -92,13 +92,11 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
         _insert_arrow(case, "resolve_keys", features.keys, ["entity_id", "grp", "block_key"])
         _insert_arrow(case, "resolve_props", features.props, ["entity_id", "prop_class", "value", "checksum"])
-        new_ids, candidates_table = scratch("new"), scratch("cand")
-        engine.register_arrow(new_ids, records.select(["entity_id"]))
-        try:
+        candidates_table = scratch("cand")
+        with engine.run() as run:
+            new_ids = run.arrow(records.select(["entity_id"]), hint="rs_new").name
             engine.create_scratch(candidates_table, self_pairs_sql(
                 "resolve_keys", max_block=max_block, new_ids=new_ids if had_records else None))
-        finally:
-            engine.unregister(new_ids)
         _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))

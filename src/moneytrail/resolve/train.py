@@ -86,12 +86,10 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
     names on ``name_pairs`` of them, as some need Python); also the number of random pairs and
     the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
     records of one party count too)."""
-    picks, pairs, levels = scratch("picks"), scratch("random_pairs"), scratch("random_levels")
-    engine.register_arrow(picks, random_pairs(engine, records, params))
-    try:
+    pairs, levels = scratch("random_pairs"), scratch("random_levels")
+    with engine.run() as run:
+        picks = run.arrow(random_pairs(engine, records, params), hint="picks").name
         engine.create_scratch(pairs, f"SELECT * FROM {picks}")
-    finally:
-        engine.unregister(picks)
     compare_evidence(engine, pairs, props, props, levels, scratch)
     patterns, counts = pattern_counts(engine, levels)
     # Names are compared in Python where no key settles them: a subset of the pairs is enough.
