@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from moneytrail.cli import output
 from moneytrail.cli.app import build_app
 from moneytrail.model.finding import Finding, FindingRef
+from moneytrail.model.stage import Stamp
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
 
@@ -27,11 +28,12 @@ def hostile_case(tmp_path: Path) -> Path:
     channel = '"' + HOSTILE.replace('"', '""') + '"'
     data.write_text(f"{HEADER}\nt1,2021-03-04T05:06:07Z,B1,A1,B2,A2,100,USD,{channel}\n"
                     f"t2,2021-03-04T05:06:07Z,B1,A1,B2,A2,-1,USD,{channel}\n")
-    out = runner.invoke(app, ["ingest", "transactions", str(case), str(data)])
+    # Half the rows are bad on purpose: raise the quarantine share that would otherwise exit 2.
+    out = runner.invoke(app, ["ingest", "transactions", str(case), str(data), "--max-quarantine", "1"])
     assert out.exit_code == 0, out.output
     with Case.open(case) as c:
         write_findings(c, [Finding(kind="typology", typology="fan-in", title=HOSTILE, explanation=HOSTILE, score=0.5,
-                                   refs=[FindingRef("transaction", "t1")])])
+                                   refs=[FindingRef("transaction", "t1")])], Stamp("detect", 1, {}, scope="fan-in"))
     return case
 
 
@@ -80,7 +82,7 @@ def test_quarantine_export_defuses_formulas(tmp_path: Path) -> None:
     data = tmp_path / "t.csv"
     data.write_text(f'{HEADER}\n"=HYPERLINK(""http://evil.example"")",2021-03-04T05:06:07Z,B1,A1,B2,A2,-1,USD,wire\n'
                     "@SUM(1),2021-03-04T05:06:07Z,B1,A1,B2,A2,-2,USD,+cmd\n")
-    assert runner.invoke(app, ["ingest", "transactions", str(case), str(data)]).exit_code == 0
+    assert runner.invoke(app, ["ingest", "transactions", str(case), str(data), "--max-quarantine", "1"]).exit_code == 0
     export = tmp_path / "q.csv"
     assert runner.invoke(app, ["quarantine", str(case), "--export", str(export)]).exit_code == 0
     with export.open(newline="") as fh:

@@ -154,13 +154,18 @@ def _check_lines(case: Case, kind: str, result: IngestResult, lines: list[bytes]
         assert len(stored_lines) == len(stored) == result.rows_stored
     assert not stored_lines & set(quarantined) and len(set(quarantined)) == len(quarantined)
     assert all(1 <= n <= len(lines) for n in [*stored_lines, *quarantined])
+    encoding = str(result.details.get("encoding", {}).get("name") or "utf-8")  # events detect theirs
     for line, value in stored:
-        text = lines[line - 1].decode("utf-8", "replace")
+        text = lines[line - 1].decode(encoding, "replace")
         fragment = str(value).split(":", 1)[-1] if kind in ("amlworld", "amlsim") else str(value)
         fragment = fragment.split("\n")[0].split("\r")[0]
         assert fragment and fragment in text, (line, value, text[:200])
     if "quarantined" in expect:
         assert sorted(quarantined) == sorted(expect["quarantined"]), quarantined
+    if "quarantined_values" in expect:  # FtM values refused one by one, their entity kept (issue 15)
+        values = [r[0] for r in case.engine.rows("SELECT line FROM quarantined_values WHERE ingest_id = ?",
+                                                 [result.ingest_id])]
+        assert sorted(values) == sorted(expect["quarantined_values"]), values
     if "duplicates" in expect:
         assert result.rows_duplicate == expect["duplicates"]
         assert case.engine.scalar("SELECT count(*) FROM duplicates WHERE ingest_id = ?",
