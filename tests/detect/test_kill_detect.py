@@ -56,7 +56,7 @@ def test_kill_during_detect_leaves_all_old_or_all_new_findings(tmp_path: Path) -
         f"late{i},2021-01-17T0{i}:00:00Z,b,late{i},b,hub,3100,USD\n" for i in range(3)))
     with Case.open(base) as case:  # a new input file: the next run's findings carry another input hash
         ingest_transactions(case, late)
-        new_hash = case.input_hash()
+        new_hash = case.data_version()
     old = _findings(base)
     reference = tmp_path / "reference"
     shutil.copytree(base, reference)
