@@ -93,6 +93,8 @@ def test_the_checker_catches_what_spark_rejects() -> None:
     assert spark_problems("CREATE OR REPLACE TEMP TABLE _x AS SELECT 1 AS a")
     assert spark_problems("SELECT f(x) FROM t")
     assert "MAKE_DT_INTERVAL(2)" in spark_sql("SELECT isinf(x), to_days(2) FROM t")
+    assert "TO_UTC_TIMESTAMP(ts, 'Europe/Berlin')" in spark_sql(
+        "SELECT timezone('UTC', timezone('Europe/Berlin', ts)) FROM t")
     # What the Spark dialect's rewrites make portable:
     assert not spark_problems("SELECT try_strptime(t, '%Y-%m-%dT%H:%M:%SZ'), CAST(x AS VARCHAR) FROM t")
     assert "yyyy-MM-dd\\'T\\'HH:mm:ss\\'Z\\'" in spark_sql("SELECT try_strptime(t, '%Y-%m-%dT%H:%M:%SZ') FROM t")

@@ -37,7 +37,7 @@ def graded_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Case]:
 
 def _reset(case: Case) -> None:
     for table in ("finding_refs", "findings", "statements", "transactions", "sources"):
-        case.engine.execute(f"DELETE FROM {table}")
+        case.engine.replace_partition(table, {})
 
 
 def _stored_grade(case: Case) -> Grade | None:
@@ -125,7 +125,7 @@ def test_claim_standing_in_sql_is_the_corroboration_rule(
     case = graded_case
     _reset(case)
     for table in ("claims", "source_citations", "source_origins"):
-        case.engine.execute(f"DELETE FROM {table}")
+        case.engine.replace_partition(table, {})
     n = len(source_grades)
     for i, g in enumerate(source_grades):
         upsert_source(case, SourceRecord(f"s{i}", "media", f"source {i}", g))

@@ -2,7 +2,7 @@
 
 ``spark_sql(sql)`` transpiles DuckDB SQL to Spark SQL with sqlglot, then applies the rewrites sqlglot
 lacks, the same spellings ``SparkDialect`` writes (``try_strptime`` -> ``try_to_timestamp`` with a Java
-pattern, ``to_days`` -> ``make_dt_interval``, ``isinf``, ``MAP {...}`` literals, ``row_number() OVER ()``).
+pattern, local times made UTC -> ``to_utc_timestamp``, ``to_days`` -> ``make_dt_interval``, ``isinf``, ``MAP {...}`` literals, ``row_number() OVER ()``).
 ``spark_problems(sql)`` lists what Spark would still reject: row-level writes (UPDATE, DELETE,
 INSERT OR REPLACE), temp tables, ``DISTINCT ON``, unordered row numbers, and functions Spark does not have.
 """
@@ -29,7 +29,7 @@ SPARK_FUNCTIONS = frozenset([
     "percentile_approx", "pow", "power", "rank", "regexp_extract", "regexp_replace", "repeat", "replace",
     "reverse", "right", "round", "row_number", "rpad", "rtrim", "sequence", "sha1", "sha2", "sign", "sin", "split",
     "split_part", "sqrt", "stddev", "stddev_pop", "stddev_samp", "struct", "substr", "substring", "sum", "tan",
-    "to_date", "to_timestamp", "translate", "trim", "try_cast", "try_to_timestamp", "unix_micros", "unix_seconds",
+    "to_date", "to_timestamp", "to_utc_timestamp", "translate", "trim", "try_cast", "try_to_timestamp", "unix_micros", "unix_seconds",
     "unix_timestamp", "upper", "var_pop", "var_samp", "variance",
 ])
 
@@ -43,6 +43,12 @@ def _rewrite(node: exp.Expression) -> Any:
         args = node.expressions
         if name == "try_strptime" and len(args) == 2 and isinstance(args[1], exp.Literal):
             return exp.func("try_to_timestamp", args[0], exp.Literal.string(java_pattern(args[1].name)))
+        if name == "timezone" and len(args) == 2 and isinstance(args[1], exp.Anonymous) \
+                and str(args[1].this).lower() == "timezone" and len(args[1].expressions) == 2 \
+                and isinstance(args[0], exp.Literal) and args[0].name.upper() == "UTC":
+            # timezone('UTC', timezone(zone, ts)): a local wall-clock time in ``zone`` as UTC.
+            zone, ts = args[1].expressions
+            return exp.func("to_utc_timestamp", ts, zone)
         if name == _MAP_FUNCTION:
             return exp.VarMap(keys=exp.Array(expressions=args[0::2]), values=exp.Array(expressions=args[1::2]))
     if isinstance(node, exp.ToDays):

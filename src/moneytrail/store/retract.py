@@ -66,29 +66,36 @@ def retract_ingest(case: Case, ingest_no: int) -> Retracted:
     if kind not in _RETRACTABLE:
         raise RetractError(f"ingest {ingest_no} ({kind}, {file}) cannot be retracted: {kind} rows are not "
                            "tied to one ingest")
-    deletes: list[tuple[str, str, list[object]]] = [
-        ("transactions", "ingest_no = ?", [ingest_no]),
-        ("memo_mentions", "ingest_no = ?", [ingest_no]),
-        ("events", "ingest_id = ?", [ingest_id]),
-        ("quarantine", "ingest_id = ?", [ingest_id]),
-        ("quarantined_values", "ingest_id = ?", [ingest_id]),
-        ("entity_meta", "ingest_id = ?", [ingest_id]),
-        ("statements", "origin_file = ? AND source_id = ?", [file, source_id]),
-        ("truth_transactions", "attempt_id IN (SELECT attempt_id FROM truth_attempts WHERE origin_file = ? "
-                               "AND source_id = ?)", [file, source_id]),
-        ("truth_attempts", "origin_file = ? AND source_id = ?", [file, source_id]),
+    # Each table's rows of this ingest, as a partition the writer API removes (no row-level DELETE here).
+    partitions: list[tuple[str, dict[str, object]]] = [
+        ("transactions", {"ingest_no": ingest_no}),
+        ("memo_mentions", {"ingest_no": ingest_no}),
+        ("events", {"ingest_id": ingest_id}),
+        ("quarantine", {"ingest_id": ingest_id}),
+        ("quarantined_values", {"ingest_id": ingest_id}),
+        ("entity_meta", {"ingest_id": ingest_id}),
+        ("statements", {"origin_file": file, "source_id": source_id}),
     ]
     if kind in ("accounts", "entities"):
-        deletes.append(("accounts", "source_id = ?", [source_id]))
+        partitions.append(("accounts", {"source_id": source_id}))
+    attempts = "SELECT attempt_id FROM truth_attempts WHERE origin_file = ? AND source_id = ?"
     rows: dict[str, int] = {}
     with e.transaction():
         stale = mark_findings_stale(
             case, retracted_refs_sql(), f"rests on rows retracted by `ingest undo` of ingest {ingest_no} ({file})",
             [ingest_no, ingest_id, file, source_id, file, source_id])
-        for table, where, params in deletes:
-            rows[table] = e.insert(f"DELETE FROM {table} WHERE {where}", params)
-        e.execute("DELETE FROM ingest_log WHERE ingest_no = ?", [ingest_no])
-        e.execute("DELETE FROM meta WHERE key = ? AND CAST(value AS INTEGER) < ?", [RETRACTED_KEY, ingest_no])
+        for table, partition in partitions:
+            where = " AND ".join(f"{k} = ?" for k in partition)
+            rows[table] = int(e.scalar(f"SELECT count(*) FROM {table} WHERE {where}", list(partition.values())))
+            e.replace_partition(table, partition)
+        rows["truth_transactions"] = int(e.scalar(
+            f"SELECT count(*) FROM truth_transactions WHERE attempt_id IN ({attempts})", [file, source_id]))
+        e.remove("truth_transactions", ["attempt_id"], attempts, [file, source_id])
+        rows["truth_attempts"] = int(e.scalar(f"SELECT count(*) FROM ({attempts}) a", [file, source_id]))
+        e.replace_partition("truth_attempts", {"origin_file": file, "source_id": source_id})
+        e.replace_partition("ingest_log", {"ingest_no": ingest_no})
+        e.remove("meta", ["key"], "SELECT key FROM meta WHERE key = ? AND CAST(value AS INTEGER) < ?",
+                 [RETRACTED_KEY, ingest_no])
         e.execute("INSERT INTO meta SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = ?)",
                   [RETRACTED_KEY, str(ingest_no), RETRACTED_KEY])
     return Retracted(ingest_no, ingest_id, kind, file, {k: v for k, v in rows.items() if v}, stale)
