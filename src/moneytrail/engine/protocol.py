@@ -75,6 +75,10 @@ class Engine(Protocol):
         compression, whose analysis costs several times the insert itself; rows may be stored in any order,
         so statements that need file order number rows themselves); settings are restored after."""
 
+    def request_cursor(self, *, seconds: float, row_limit: int) -> AbstractContextManager[Engine]:
+        """An engine on its own cursor over the same (read-only) database, for one web request: each query
+        returns at most ``row_limit`` rows and work past ``seconds`` is interrupted with an EngineError."""
+
     def close(self) -> None: ...
 
 

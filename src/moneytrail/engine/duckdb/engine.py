@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+import threading
+import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,7 @@ def _quote_literal(text: str) -> str:
 
 class DuckDBEngine:
     name = "duckdb"
+    _opening = threading.Lock()  # cursors are opened one at a time on the shared connection
 
     def __init__(self, path: Path | str | None, *, read_only: bool = False, threads: int | None = None,
                  memory_limit: str | None = None) -> None:
@@ -38,6 +41,8 @@ class DuckDBEngine:
             raise EngineError(f"cannot open case store {path}: {exc}") from exc
         self._depth = 0
         self._ranges: ByteRangeFileSystem | None = None
+        self._row_limit: int | None = None  # set on request cursors only
+        self._deadline: float | None = None
 
     # -- running SQL -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
@@ -47,14 +52,20 @@ class DuckDBEngine:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        self._check_deadline()
         try:
-            return self._con.sql(sql, params=params).to_arrow_table()
+            relation = self._con.sql(sql, params=params)
+            if self._row_limit is not None:
+                relation = relation.limit(self._row_limit)
+            return relation.to_arrow_table()
         except duckdb.Error as exc:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        self._check_deadline()
         try:
-            return self._con.execute(sql, params).fetchall()
+            result = self._con.execute(sql, params)
+            return result.fetchall() if self._row_limit is None else result.fetchmany(self._row_limit)
         except duckdb.Error as exc:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
@@ -161,6 +172,30 @@ class DuckDBEngine:
 
     def copy_to_parquet(self, sql: str, path: Path) -> None:
         self.execute(f"COPY ({sql}) TO {_quote_literal(str(path))} (FORMAT PARQUET)")
+
+    # -- request cursors (the datasette pattern) ------------------------------------------------
+    @contextmanager
+    def request_cursor(self, *, seconds: float, row_limit: int) -> Iterator[DuckDBEngine]:
+        """An engine on a cursor of its own over this database, for one web request: each query returns at
+        most ``row_limit`` rows, and work still running ``seconds`` after the cursor opened is interrupted
+        (EngineError), so one slow request neither blocks nor outlives the others."""
+        with self._opening:
+            cursor = self._con.cursor()
+        engine = DuckDBEngine.__new__(DuckDBEngine)
+        engine.path, engine._con, engine._depth, engine._ranges = self.path, cursor, 0, None
+        engine._row_limit, engine._deadline = row_limit, time.monotonic() + seconds
+        timer = threading.Timer(seconds, cursor.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield engine
+        finally:
+            timer.cancel()
+            cursor.close()
+
+    def _check_deadline(self) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise EngineError("time limit: the request ran out of time before this query started")
 
     def close(self) -> None:
         self._con.close()
