@@ -158,3 +158,8 @@ def asset(name: str) -> FileResponse:
     if path is None or not path.is_file():
         raise HTTPException(404, f"no asset {name}")
     return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    return Response(status_code=204)

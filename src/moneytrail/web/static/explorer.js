@@ -71,14 +71,24 @@
     p.set("node", id);
     return getJSON("/api/graph/neighbours?" + p.toString()).then(function (data) {
       var n = addElements(cy, data);
-      cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 120 }).run();
+      layout(cy, id);
       cy.getElementById(id).addClass("expanded");
       return n;
     });
   }
+  function layout(cy, centre) {
+    /* the first ring around one node as a circle; once expanded further, a force layout seeded by it */
+    if (Object.keys(state.expanded).length <= 1) {
+      cy.layout({ name: "concentric", animate: false, minNodeSpacing: 40,
+        concentric: function (n) { return n.id() === centre ? 2 : 1; }, levelWidth: function () { return 1; } }).run();
+    } else {
+      cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 12000, idealEdgeLength: 140,
+        nodeOverlap: 20 }).run();
+    }
+  }
   function drawGraph(box) {
     var cy = cytoscape({
-      container: box, wheelSensitivity: 0.3,
+      container: box,
       style: [
         { selector: "node", style: { label: "data(label)", "font-size": 10, "text-wrap": "ellipsis", "text-max-width": 140,
           "background-color": "#4f7cac", width: 22, height: 22, "text-valign": "bottom", "text-margin-y": 3 } },
@@ -86,7 +96,8 @@
         { selector: "node.expanded", style: { "border-width": 3, "border-color": "#102a43" } },
         { selector: "node:selected", style: { "background-color": "#f0b429" } },
         { selector: "edge", style: { width: "mapData(w, 0, 7, 1, 7)", "curve-style": "bezier", "target-arrow-shape": "triangle",
-          "line-color": "#9fb3c8", "target-arrow-color": "#9fb3c8", label: "data(label)", "font-size": 8, color: "#486581" } },
+          "line-color": "#9fb3c8", "target-arrow-color": "#9fb3c8", "font-size": 9, color: "#243b53" } },
+        { selector: "edge:selected", style: { label: "data(label)", "line-color": "#f0b429", "target-arrow-color": "#f0b429" } },
         { selector: "edge.cited", style: { "line-color": "#d64545", "target-arrow-color": "#d64545" } }
       ]
     });
@@ -97,12 +108,18 @@
       showPanel(panel, node);
       expand(cy, box, node.id()).then(function () { showPanel(panel, node); });
     });
+    cy.on("tap", "edge", function (evt) {
+      var e = evt.target.data("raw") || {};
+      panel.replaceChildren(el("h3", cy.getElementById(e.source).data("label") + " → " + cy.getElementById(e.target).data("label")),
+        el("p", money(e.amount) + " in " + e.count + " payment(s), " + e.first + " – " + e.last),
+        el("p", e.cited ? "cited by the finding" : "", { "class": "small" }));
+    });
     var start;
     if (box.dataset.finding) {
       var fp = new URLSearchParams({ fold: box.dataset.fold || "true" });
       start = getJSON("/api/graph/findings/" + encodeURIComponent(box.dataset.finding) + "?" + fp.toString()).then(function (data) {
         addElements(cy, data);
-        cy.layout({ name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 120 }).run();
+        cy.layout({ name: "breadthfirst", directed: true, spacingFactor: 1.1, animate: false }).run();
       });
     } else {
       start = expand(cy, box, box.dataset.node).then(function () {
