@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -56,6 +57,12 @@ def create_app(case_path: Path, limits: Limits | None = None) -> FastAPI:
             response: Response = JSONResponse({"detail": "this explorer is read-only: only GET and HEAD"},
                                               status_code=405, headers={"Allow": "GET, HEAD"})
         else:
+            # An HTML form sends its empty fields as "x="; they mean "no filter", not "a number that is empty".
+            query = request.scope.get("query_string", b"")
+            if query:
+                kept = [(k, v) for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+                        if v != ""]
+                request.scope["query_string"] = urlencode(kept, encoding="latin-1").encode("latin-1")
             response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers[name] = value
