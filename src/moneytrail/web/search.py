@@ -81,11 +81,17 @@ def search(case: Case, query: SearchQuery) -> dict[str, Any]:
         params.append(value.lower() if facet == "country" else value)
     kept = f"SELECT canonical_id FROM {hits} h" + (" WHERE " + " AND ".join(wheres) if wheres else "")
     base = [pattern, pattern, compact, *params]
-    out["entity_total"] = int(e.scalar(f"SELECT count(*) FROM ({kept}) k", base))
-    for facet in FACETS:
-        out["facets"][facet] = [{"value": r[0], "count": int(r[1])} for r in e.rows(
-            f"SELECT {facet}, count(DISTINCT canonical_id) AS n FROM {facts} WHERE {facet} IS NOT NULL AND "
-            f"canonical_id IN ({kept}) GROUP BY 1 ORDER BY n DESC, 1 LIMIT 20", base)]
+    # the total and every facet in one statement: one round trip, the hits computed once
+    counted = " UNION ALL ".join(
+        f"SELECT '{facet}' AS facet, CAST({facet} AS VARCHAR) AS value, count(DISTINCT canonical_id) AS n FROM f "
+        f"WHERE {facet} IS NOT NULL GROUP BY 2" for facet in FACETS)
+    counts = e.rows(f"WITH k AS ({kept}), f AS (SELECT * FROM {facts} WHERE canonical_id IN (SELECT canonical_id "
+                    f"FROM k)) SELECT 'total', NULL, count(*) FROM k UNION ALL {counted}", base)
+    for facet, value, n in sorted(counts, key=lambda r: (-int(r[2]), str(r[1]))):
+        if facet == "total":
+            out["entity_total"] = int(n)
+        elif len(out["facets"][facet]) < 20:
+            out["facets"][facet].append({"value": value, "count": int(n)})
     ids = [str(r[0]) for r in e.rows(f"{kept} ORDER BY canonical_id LIMIT ? OFFSET ?",
                                      [*base, query.limit, query.offset])]
     out["entities"] = _entity_rows(case, ids)
