@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from moneytrail.engine import EngineError
 from moneytrail.report.probe import open_for_reading
 from moneytrail.web import api, pages
+from moneytrail.web.index import AccountIndex
 from moneytrail.web.reading import Limits
 
 # Scripts only from our own /assets; data only from our own API; no frames, no foreign anything.
@@ -36,12 +37,16 @@ SECURITY_HEADERS = {
 READ_METHODS = {"GET", "HEAD"}
 
 
-def create_app(case_path: Path, limits: Limits | None = None) -> FastAPI:
+def create_app(case_path: Path, limits: Limits | None = None, *, account_index: bool = True) -> FastAPI:
     case = open_for_reading(case_path)
+    index = AccountIndex(case)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if account_index:
+            index.start()
         yield
+        index.stop()
         case.close()
 
     app = FastAPI(title="moneytrail explorer", version="1", docs_url=None, redoc_url=None,
@@ -50,6 +55,7 @@ def create_app(case_path: Path, limits: Limits | None = None) -> FastAPI:
     app.state.case = case
     app.state.case_name = Path(case_path).name
     app.state.limits = limits or Limits()
+    app.state.index = index
 
     @app.middleware("http")
     async def read_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -10,6 +10,7 @@ from moneytrail.report.probe import has_table
 from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql
 from moneytrail.web import queries
+from moneytrail.web.index import by_account_sql
 from moneytrail.web.names import NAME_PROPS, account_labels, canonical, entity_labels, placeholders
 
 QUOTE_CHARS = 120  # context either side of a mention
@@ -108,11 +109,10 @@ def accounts_with_totals(case: Case, cid: str) -> list[dict[str, Any]]:
         return rows
     marks = placeholders(keys)
     totals = {str(r[0]): r[1:] for r in e.rows(
-        "SELECT k, sum(CASE WHEN d = 'in' THEN v END), sum(CASE WHEN d = 'out' THEN v END), "
-        "count(CASE WHEN d = 'in' THEN 1 END), count(CASE WHEN d = 'out' THEN 1 END) FROM ("
-        f"SELECT to_account AS k, 'in' AS d, coalesce(amount_rc, amount) AS v FROM transactions WHERE to_account "
-        f"IN ({marks}) UNION ALL SELECT from_account, 'out', coalesce(amount_rc, amount) FROM transactions "
-        f"WHERE from_account IN ({marks})) x GROUP BY 1", keys * 2)}
+        "SELECT account_key, round(sum(CASE WHEN direction = 'in' THEN coalesce(amount_rc, amount) END), 2), "
+        "round(sum(CASE WHEN direction = 'out' THEN coalesce(amount_rc, amount) END), 2), count(CASE WHEN direction = 'in' "
+        f"THEN 1 END), count(CASE WHEN direction = 'out' THEN 1 END) FROM {by_account_sql(case)} t "
+        f"WHERE account_key IN ({marks}) GROUP BY 1", keys)}
     for r in rows:
         t = totals.get(r["account_key"], (None, None, 0, 0))
         r["total_in"], r["total_out"], r["count_in"], r["count_out"] = t[0] or 0.0, t[1] or 0.0, t[2], t[3]
@@ -124,12 +124,11 @@ def top_counterparties(case: Case, cid: str, limit: int = 15) -> list[dict[str, 
     holders = f"({account_holders_sql()})"
     rows = case.engine.query(
         f"WITH mine AS (SELECT account_key FROM {holders} h WHERE entity_id = ?), flows AS ("
-        "SELECT to_account AS other, 'out' AS d, coalesce(amount_rc, amount) AS v FROM transactions "
-        "WHERE from_account IN (SELECT account_key FROM mine) AND to_account NOT IN (SELECT account_key FROM mine) "
-        "UNION ALL SELECT from_account, 'in', coalesce(amount_rc, amount) FROM transactions "
-        "WHERE to_account IN (SELECT account_key FROM mine) AND from_account NOT IN (SELECT account_key FROM mine)) "
+        f"SELECT counterparty AS other, direction AS d, coalesce(amount_rc, amount) AS v FROM {by_account_sql(case)} t "
+        "WHERE account_key IN (SELECT account_key FROM mine) AND counterparty NOT IN (SELECT account_key FROM mine)) "
         f"SELECT coalesce(h.entity_id, f.other) AS party, h.entity_id IS NOT NULL AS is_entity, "
-        "sum(CASE WHEN d = 'out' THEN v ELSE 0 END) AS paid, sum(CASE WHEN d = 'in' THEN v ELSE 0 END) AS received, "
+        "round(sum(CASE WHEN d = 'out' THEN v ELSE 0 END), 2) AS paid, "
+        "round(sum(CASE WHEN d = 'in' THEN v ELSE 0 END), 2) AS received, "
         f"count(*) AS payments, min(f.other) AS an_account FROM flows f LEFT JOIN {holders} h ON h.account_key = "
         "f.other GROUP BY 1, 2 ORDER BY paid + received DESC, 1 LIMIT ?", [cid, limit]).to_pylist()
     names = entity_labels(case, [r["party"] for r in rows if r["is_entity"]])

@@ -11,6 +11,7 @@ from typing import Any
 
 from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql
+from moneytrail.web.index import by_account_sql
 from moneytrail.web.names import account_holders, canonical, entity_labels, placeholders
 
 
@@ -58,9 +59,11 @@ def neighbours(case: Case, node: str, flt: EdgeFilter) -> dict[str, Any]:
         scope, scope_params = "SELECT ?", [ident]
     extra, params = _filters(flt)
     rows = case.engine.rows(
-        f"SELECT from_account, to_account, count(*), sum(coalesce(amount_rc, amount)), CAST(min(ts) AS VARCHAR), "
-        f"CAST(max(ts) AS VARCHAR) FROM transactions WHERE (from_account IN ({scope}) OR to_account IN ({scope}))"
-        f"{extra} GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 500", [*scope_params, *scope_params, *params])
+        "SELECT CASE WHEN direction = 'out' THEN account_key ELSE counterparty END, CASE WHEN direction = 'out' "
+        "THEN counterparty ELSE account_key END, count(*), round(sum(coalesce(amount_rc, amount)), 2), "
+        f"CAST(min(ts) AS VARCHAR), CAST(max(ts) AS VARCHAR) FROM {by_account_sql(case)} t WHERE account_key IN "
+        f"({scope}) AND NOT (direction = 'in' AND counterparty IN ({scope})){extra} GROUP BY 1, 2 ORDER BY 4 DESC "
+        "LIMIT 500", [*scope_params, *scope_params, *params])
     graph = _fold(case, [(str(r[0]), str(r[1]), int(r[2]), float(r[3] or 0), r[4], r[5], False) for r in rows],
                   flt.fold)
     centre = f"{kind}:{ident}" if not (kind == "account" and flt.fold) else graph["node_of"].get(ident, node)

@@ -13,6 +13,7 @@ from typing import Any
 
 from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql
+from moneytrail.web.index import by_account_sql
 from moneytrail.web.names import NAME_PROPS, label_rows
 
 SORTS = {"ts": "t.ts", "amount": "coalesce(t.amount_rc, t.amount)", "channel": "t.channel",
@@ -43,8 +44,9 @@ def scope_sql(kind: str) -> str:
     return f"SELECT account_key FROM ({account_holders_sql()}) h WHERE h.entity_id = ?"
 
 
-def ledger_sql(kind: str, flt: LedgerFilter) -> tuple[str, list[Any]]:
-    """Rows touching the scope with the filters applied; (FROM ... WHERE ..., params) to select from."""
+def ledger_sql(case: Case, kind: str, flt: LedgerFilter) -> tuple[str, list[Any]]:
+    """Rows touching the scope with the filters applied: (FROM ... WHERE ..., params) to select from. A payment
+    between two accounts of the scope is listed once, as paid out."""
     scope = f"(SELECT account_key FROM ({scope_sql(kind)}) s)"
     wheres, params = [], []
     if flt.date_from:
@@ -74,33 +76,32 @@ def ledger_sql(kind: str, flt: LedgerFilter) -> tuple[str, list[Any]]:
             "statements st LEFT JOIN entity_canonical c ON c.entity_id = st.entity_id WHERE st.prop IN "
             f"({', '.join(repr(p) for p in NAME_PROPS)}) AND lower(st.value) LIKE ?) n ON n.entity_id = h.entity_id))")
         params += [pattern, pattern]
-    body = (
-        "FROM (SELECT x.*, CASE WHEN x.from_account IN " + scope + " THEN 'out' ELSE 'in' END AS direction, "
-        "CASE WHEN x.from_account IN " + scope + " THEN x.to_account ELSE x.from_account END AS counterparty "
-        "FROM transactions x WHERE x.from_account IN " + scope + " OR x.to_account IN " + scope + ") t "
-        "LEFT JOIN sources src ON src.source_id = t.source_id"
-        + (" WHERE " + " AND ".join(wheres) if wheres else ""))
+    body = (f"FROM {by_account_sql(case)} t LEFT JOIN sources src ON src.source_id = t.source_id "
+            f"WHERE t.account_key IN {scope} AND NOT (t.direction = 'in' AND t.counterparty IN {scope})"
+            + "".join(f" AND {w}" for w in wheres))
     return body, params
 
 
-def _select(kind: str, key: str, flt: LedgerFilter) -> tuple[str, list[Any]]:
-    body, params = ledger_sql(kind, flt)
+def _select(case: Case, kind: str, key: str, flt: LedgerFilter) -> tuple[str, list[Any]]:
+    body, params = ledger_sql(case, kind, flt)
     order = "ASC" if flt.order == "asc" else "DESC"
     sort = SORTS.get(flt.sort, "t.ts")
-    sql = ("SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.direction, t.from_account, t.to_account, t.amount, "
+    sql = ("SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.direction, "
+           "CASE WHEN t.direction = 'out' THEN t.account_key ELSE t.counterparty END AS from_account, "
+           "CASE WHEN t.direction = 'out' THEN t.counterparty ELSE t.account_key END AS to_account, t.amount, "
            "t.currency, t.amount_rc, t.channel, t.source_id, coalesce(t.reliability, src.reliability) AS reliability, "
            f"coalesce(t.credibility, src.credibility) AS credibility {body} ORDER BY {sort} {order}, t.txn_id {order}")
-    return sql, [key] * 4 + params
+    return sql, [key, key] + params
 
 
 def transactions(case: Case, kind: str, key: str, flt: LedgerFilter) -> dict[str, Any]:
-    sql, params = _select(kind, key, flt)
+    sql, params = _select(case, kind, key, flt)
     e = case.engine
     rows = e.query(f"{sql} LIMIT ? OFFSET ?", [*params, flt.limit, flt.offset]).to_pylist()
-    body, fparams = ledger_sql(kind, flt)
-    stats = e.rows(f"SELECT count(*), sum(CASE WHEN t.direction = 'in' THEN coalesce(t.amount_rc, t.amount) END), "
-                   f"sum(CASE WHEN t.direction = 'out' THEN coalesce(t.amount_rc, t.amount) END), "
-                   f"list(DISTINCT t.channel) {body}", [key] * 4 + fparams)[0]
+    body, fparams = ledger_sql(case, kind, flt)
+    stats = e.rows(f"SELECT count(*), round(sum(CASE WHEN t.direction = 'in' THEN coalesce(t.amount_rc, t.amount) "
+                   f"END), 2), round(sum(CASE WHEN t.direction = 'out' THEN coalesce(t.amount_rc, t.amount) END), 2), "
+                   f"list(DISTINCT t.channel) {body}", [key, key] + fparams)[0]
     # the channels offered are those of the rows shown (and the one asked for): no scan of every payment
     channels = sorted({str(c) for c in (stats[3] or []) if c is not None} | ({flt.channel} if flt.channel else set()))
     return {"transactions": label_rows(case, rows, "from_account", "to_account"), "total": int(stats[0]),
@@ -126,7 +127,7 @@ def _is_number(text: str) -> bool:
 
 def transactions_csv(case: Case, kind: str, key: str, flt: LedgerFilter) -> tuple[str, int]:
     """The filtered rows (sorted, not paged) as CSV text; returns (csv, rows)."""
-    sql, params = _select(kind, key, flt)
+    sql, params = _select(case, kind, key, flt)
     rows = label_rows(case, case.engine.query(sql, params).to_pylist(), "from_account", "to_account")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -143,8 +144,8 @@ def account(case: Case, key: str) -> dict[str, Any] | None:
         "SELECT a.account_key, a.bank_id, a.account_id, a.iban, a.country, a.currency, a.source_id, h.entity_id "
         f"AS holder FROM accounts a LEFT JOIN ({account_holders_sql()}) h ON h.account_key = a.account_key "
         "WHERE a.account_key = ?", [key]).to_pylist()
-    if not facts and not e.scalar("SELECT count(*) FROM (SELECT 1 FROM transactions WHERE from_account = ? "
-                                  "OR to_account = ? LIMIT 1) x", [key, key]):
+    if not facts and not e.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {by_account_sql(case)} t "
+                                  "WHERE t.account_key = ? LIMIT 1) x", [key]):
         return None
     info = facts[0] if facts else {"account_key": key, "holder": None}
     labelled = label_rows(case, [{"account_key": key}], "account_key")[0]

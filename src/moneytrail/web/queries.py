@@ -97,8 +97,9 @@ def finding(case: Case, finding_id: str, ref_limit: int = 500) -> dict[str, Any]
                    "'transaction' ORDER BY 1, 2 LIMIT ?", [finding_id, ref_limit]).to_pylist()
     txns = e.query(
         "SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.from_account, t.to_account, t.amount, t.currency, "
-        "t.amount_rc, t.channel, t.source_id, r.role, g.reliability, g.credibility FROM finding_refs r "
-        "JOIN transactions t ON t.txn_id = r.ref_id LEFT JOIN transaction_grades g ON g.txn_id = t.txn_id "
+        "t.amount_rc, t.channel, t.source_id, r.role, coalesce(t.reliability, s.reliability) AS reliability, "
+        "coalesce(t.credibility, s.credibility) AS credibility FROM finding_refs r "
+        "JOIN transactions t ON t.txn_id = r.ref_id LEFT JOIN sources s ON s.source_id = t.source_id "
         "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' ORDER BY t.ts, t.txn_id LIMIT ?",
         [finding_id, ref_limit]).to_pylist()
     sources = e.query(

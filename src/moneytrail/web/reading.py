@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from moneytrail.store import Case
+from moneytrail.web.index import ExplorerCase
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ def _cursor_case(request: Request, row_limit: int) -> Iterator[Case]:
     base: Case = request.app.state.case
     limits: Limits = request.app.state.limits
     with base.engine.request_cursor(seconds=limits.seconds, row_limit=row_limit) as engine:
-        yield Case(engine, base.path)
+        yield ExplorerCase(Case(engine, base.path), request.app.state.index.source_sql())
 
 
 def reader(request: Request) -> Iterator[Case]:

@@ -10,6 +10,7 @@ from moneytrail.report.probe import has_table
 from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql
 from moneytrail.web.entity import members
+from moneytrail.web.index import by_account_sql
 from moneytrail.web.names import NAME_PROPS, canonical, entity_labels, label_rows, placeholders
 
 FOLLOW_DAYS = 30  # payments "following" an event: within this many days after it
@@ -52,9 +53,11 @@ def timeline(case: Case, *, entity_id: str | None = None, actor: str | None = No
     if ids:
         holders = f"SELECT account_key FROM ({account_holders_sql()}) h WHERE h.entity_id = ?"
         pays = e.query(
-            "SELECT txn_id, CAST(ts AS VARCHAR) AS ts, from_account, to_account, coalesce(amount_rc, amount) AS "
-            f"amount, to_account IN ({holders}) AS incoming FROM transactions WHERE from_account IN ({holders}) "
-            f"OR to_account IN ({holders}) ORDER BY amount DESC LIMIT ?", [cid, cid, cid, limit]).to_pylist()
+            "SELECT txn_id, CAST(ts AS VARCHAR) AS ts, CASE WHEN direction = 'out' THEN account_key ELSE counterparty "
+            "END AS from_account, CASE WHEN direction = 'out' THEN counterparty ELSE account_key END AS to_account, "
+            "coalesce(amount_rc, amount) AS amount, direction = 'in' AS incoming FROM "
+            f"{by_account_sql(case)} t WHERE account_key IN ({holders}) AND NOT (direction = 'in' AND counterparty "
+            f"IN ({holders})) ORDER BY amount DESC LIMIT ?", [cid, cid, limit]).to_pylist()
         for r in label_rows(case, pays, "from_account", "to_account"):
             other = (r["from_account_name"] or r["from_account"]) if r["incoming"] else \
                 (r["to_account_name"] or r["to_account"])
@@ -110,12 +113,13 @@ def event(case: Case, event_id: str) -> dict[str, Any] | None:
     following: list[dict[str, Any]] = []
     if ids and ev.get("event_date"):
         following = e.query(
-            "SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.from_account, t.to_account, t.amount, t.currency, "
-            "coalesce(t.amount_rc, t.amount) AS amount_rc, t.channel, date_diff('day', CAST(? AS DATE), "
-            "CAST(t.ts AS DATE)) AS days_after FROM transactions t WHERE t.to_account IN (SELECT ref_id FROM "
-            f"finding_refs WHERE ref_kind = 'account' AND finding_id IN ({placeholders(ids)})) AND t.ts >= "
-            "CAST(? AS DATE) AND t.ts < CAST(? AS DATE) + INTERVAL (?) DAY ORDER BY t.ts LIMIT 200",
-            [ev["event_date"], *ids, ev["event_date"], ev["event_date"], FOLLOW_DAYS]).to_pylist()
+            "SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.counterparty AS from_account, t.account_key AS to_account, "
+            "t.amount, t.currency, coalesce(t.amount_rc, t.amount) AS amount_rc, t.channel, date_diff('day', "
+            f"CAST(? AS DATE), CAST(t.ts AS DATE)) AS days_after FROM {by_account_sql(case)} t WHERE t.direction = "
+            "'in' AND t.account_key IN (SELECT ref_id FROM finding_refs WHERE ref_kind = 'account' AND finding_id IN "
+            f"({placeholders(ids)})) AND t.ts >= CAST(? AS DATE) AND t.ts < CAST(? AS DATE) + INTERVAL (?) DAY "
+            "ORDER BY t.ts LIMIT 200", [ev["event_date"], *ids, ev["event_date"], ev["event_date"], FOLLOW_DAYS]
+        ).to_pylist()
     for t in following:
         t["paired"] = t["txn_id"] in paired
     return {"event": ev, "findings": findings, "following": label_rows(case, following, "from_account", "to_account"),

@@ -193,6 +193,17 @@ class DuckDBEngine:
             timer.cancel()
             cursor.close()
 
+    def interrupt(self) -> None:
+        """Stop the query running on this engine's connection (from another thread); it raises EngineError."""
+        self._con.interrupt()
+
+    def attach_scratch(self, name: str, path: Path) -> None:
+        """Attach a writable database file as ``name`` beside this one, even when this one is read-only: a
+        home for data derived from a read-only case (the explorer's account index), visible to its cursors."""
+        if not name.isidentifier():
+            raise EngineError(f"not a database name: {name!r}")
+        self.execute(f"ATTACH {_quote_literal(str(path))} AS {name} (READ_ONLY false)")
+
     def _check_deadline(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise EngineError("time limit: the request ran out of time before this query started")
