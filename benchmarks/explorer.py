@@ -151,6 +151,14 @@ def main() -> None:
     server = start_server(case, port)
     base = f"http://127.0.0.1:{port}"
     try:
+        waited = time.perf_counter()
+        while not (status := httpx.get(f"{base}/api/status", timeout=60).json())["account_index"]["ready"]:
+            if status["account_index"]["error"]:
+                print(f"account index failed: {status['account_index']['error']}; pages scan the payments")
+                break
+            time.sleep(1)
+        print(f"{status['transactions']:,} transactions; account index ready after {time.perf_counter() - waited:.0f} s "
+              f"(built in {status['account_index']['seconds'] or 0:.1f} s)")
         kinds = page_kinds(base)
         run_load(base, kinds, 1, 1)  # warm up: file pages, caches
         proc = psutil.Process(server.pid)

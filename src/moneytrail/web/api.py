@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from moneytrail.store import Case
 from moneytrail.web import entity as entities
@@ -103,3 +103,13 @@ def api_events(case: Reader, offset: Offset = 0, limit: Annotated[int, Query(ge=
 @router.get("/events/{event_id}", summary="An event and the payments that followed it")
 def api_event(case: Reader, event_id: str) -> dict[str, Any]:
     return found(timeline.event(case, event_id), f"event {event_id!r}")
+
+
+@router.get("/status", summary="The case served, its size, the limits and whether the account index is ready")
+def api_status(request: Request, case: Reader) -> dict[str, Any]:
+    index = request.app.state.index
+    limits = request.app.state.limits
+    return {"case": request.app.state.case_name, "reporting_currency": case.reporting_currency,
+            "transactions": case.count("transactions"), "findings": case.count("findings"),
+            "account_index": {"ready": index.ready.is_set(), "seconds": index.seconds, "error": index.error},
+            "limits": {"seconds": limits.seconds, "row_limit": limits.row_limit, "csv_row_limit": limits.csv_row_limit}}

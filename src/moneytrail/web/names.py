@@ -34,11 +34,12 @@ def entity_labels(case: Case, canonical_ids: Sequence[str]) -> dict[str, str]:
     ids = sorted({str(i) for i in canonical_ids if i})
     if not ids:
         return {}
-    cid = "coalesce(c.canonical_id, s.entity_id)"
+    cid, marks = "coalesce(c.canonical_id, s.entity_id)", placeholders(ids)
     rows = case.engine.rows(
         f"SELECT {cid}, coalesce(min(CASE WHEN s.entity_id = {cid} THEN s.value END), min(s.value)) "
         "FROM statements s LEFT JOIN entity_canonical c ON c.entity_id = s.entity_id "
-        f"WHERE s.prop = 'name' AND {cid} IN ({placeholders(ids)}) GROUP BY 1", ids)
+        f"WHERE s.prop = 'name' AND (s.entity_id IN ({marks}) OR s.entity_id IN (SELECT entity_id FROM "
+        f"entity_canonical WHERE canonical_id IN ({marks}))) AND {cid} IN ({marks}) GROUP BY 1", ids * 3)
     return {str(r[0]): str(r[1]) for r in rows}
 
 
