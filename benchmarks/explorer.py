@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psutil
@@ -157,7 +156,8 @@ def main() -> None:
                 print(f"account index failed: {status['account_index']['error']}; pages scan the payments")
                 break
             time.sleep(1)
-        print(f"{status['transactions']:,} transactions; account index ready after {time.perf_counter() - waited:.0f} s "
+        print(f"{status['transactions']:,} transactions; account index ready after "
+              f"{time.perf_counter() - waited:.0f} s "
               f"(built in {status['account_index']['seconds'] or 0:.1f} s)")
         kinds = page_kinds(base)
         run_load(base, kinds, 1, 1)  # warm up: file pages, caches
@@ -178,7 +178,7 @@ def main() -> None:
     for kind, values in times.items():
         values.sort()
         p50 = statistics.median(values)
-        p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+        p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
         ok = p95 < TARGET_MS
         rows.append({"kind": kind, "requests": len(values), "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
                      "max_ms": round(values[-1], 1), "cpu_ms_per_request": round(cpu_ms[kind], 1), "ok": ok})

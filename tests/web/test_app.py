@@ -134,7 +134,8 @@ def test_graph_neighbours_fold_and_finding_graph(client: TestClient) -> None:
     assert {"entity:ent-front", "entity:ent-broker-1", "entity:ent-broker-2", "entity:ent-sponsor"} <= ids
     assert next(n for n in folded["nodes"] if n["id"] == "entity:ent-broker-2")["label"] == "Orin Brask"
     raw = client.get("/api/graph/neighbours", params={"node": "account:BNK:0000001", "fold": "false"}).json()
-    assert all(n["kind"] == "account" for n in raw["nodes"]) and "account:BNK:0000002" in {n["id"] for n in raw["nodes"]}
+    assert all(n["kind"] == "account" for n in raw["nodes"])
+    assert "account:BNK:0000002" in {n["id"] for n in raw["nodes"]}
     late = client.get("/api/graph/neighbours", params={"node": "entity:ent-front", "date_from": "2030-01-01"}).json()
     assert late["edges"] == []
     rich = client.get("/api/graph/neighbours", params={"node": "entity:ent-front", "min_amount": 100_000}).json()

@@ -66,8 +66,8 @@ def create_app(case_path: Path, limits: Limits | None = None, *, account_index: 
             # An HTML form sends its empty fields as "x="; they mean "no filter", not "a number that is empty".
             query = request.scope.get("query_string", b"")
             if query:
-                kept = [(k, v) for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
-                        if v != ""]
+                pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+                kept = [(k, v) for k, v in pairs if v != ""]
                 request.scope["query_string"] = urlencode(kept, encoding="latin-1").encode("latin-1")
             response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():

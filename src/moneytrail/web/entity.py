@@ -4,6 +4,7 @@ accounts, who it dealt with, what was found, listed, claimed and written about i
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from typing import Any
 
 from moneytrail.report.probe import has_table
@@ -11,7 +12,7 @@ from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql
 from moneytrail.web import queries
 from moneytrail.web.index import by_account_sql
-from moneytrail.web.names import NAME_PROPS, account_labels, canonical, entity_labels, placeholders
+from moneytrail.web.names import NAME_PROPS, canonical, entity_labels, placeholders
 
 QUOTE_CHARS = 120  # context either side of a mention
 
@@ -84,23 +85,21 @@ def _merges(case: Case, ids: list[str]) -> list[dict[str, Any]]:
     if len(ids) < 2 or not has_table(case, "resolve_pairs"):
         return []
     marks = placeholders(ids)
-    rows = case.engine.query(
+    rows: list[dict[str, Any]] = case.engine.query(
         "SELECT p.left_id, p.right_id, p.left_name, p.right_name, p.probability, p.decision, p.explanation, "
         "j.judgement, j.note, CAST(j.judged_at AS VARCHAR) AS judged_at FROM resolve_pairs p "
         "LEFT JOIN resolve_judgements j ON j.left_id = p.left_id AND j.right_id = p.right_id "
         f"WHERE p.left_id IN ({marks}) AND p.right_id IN ({marks}) ORDER BY p.probability DESC LIMIT 100",
         ids * 2).to_pylist()
     for r in rows:
-        try:
+        with suppress(TypeError, ValueError):  # else shown as the text it is
             r["explanation"] = json.loads(r["explanation"])
-        except (TypeError, ValueError):
-            pass  # shown as the text it is
-    return rows
+    return list(rows)
 
 
 def accounts_with_totals(case: Case, cid: str) -> list[dict[str, Any]]:
     e = case.engine
-    rows = e.query(
+    rows: list[dict[str, Any]] = e.query(
         "SELECT a.account_key, a.iban, a.country, a.currency, a.bank_id FROM accounts a JOIN "
         f"({account_holders_sql()}) h ON h.account_key = a.account_key WHERE h.entity_id = ? ORDER BY 1 LIMIT 200",
         [cid]).to_pylist()
@@ -110,8 +109,9 @@ def accounts_with_totals(case: Case, cid: str) -> list[dict[str, Any]]:
     marks = placeholders(keys)
     totals = {str(r[0]): r[1:] for r in e.rows(
         "SELECT account_key, round(sum(CASE WHEN direction = 'in' THEN coalesce(amount_rc, amount) END), 2), "
-        "round(sum(CASE WHEN direction = 'out' THEN coalesce(amount_rc, amount) END), 2), count(CASE WHEN direction = 'in' "
-        f"THEN 1 END), count(CASE WHEN direction = 'out' THEN 1 END) FROM {by_account_sql(case)} t "
+        "round(sum(CASE WHEN direction = 'out' THEN coalesce(amount_rc, amount) END), 2), "
+        "count(CASE WHEN direction = 'in' THEN 1 END), count(CASE WHEN direction = 'out' THEN 1 END) "
+        f"FROM {by_account_sql(case)} t "
         f"WHERE account_key IN ({marks}) GROUP BY 1", keys)}
     for r in rows:
         t = totals.get(r["account_key"], (None, None, 0, 0))
@@ -122,7 +122,7 @@ def accounts_with_totals(case: Case, cid: str) -> list[dict[str, Any]]:
 def top_counterparties(case: Case, cid: str, limit: int = 15) -> list[dict[str, Any]]:
     """The holders (or bare accounts) this entity paid or was paid by, largest total first."""
     holders = f"({account_holders_sql()})"
-    rows = case.engine.query(
+    rows: list[dict[str, Any]] = case.engine.query(
         f"WITH mine AS (SELECT account_key FROM {holders} h WHERE entity_id = ?), flows AS ("
         f"SELECT counterparty AS other, direction AS d, coalesce(amount_rc, amount) AS v FROM {by_account_sql(case)} t "
         "WHERE account_key IN (SELECT account_key FROM mine) AND counterparty NOT IN (SELECT account_key FROM mine)) "
@@ -142,7 +142,7 @@ def sources_with_chains(case: Case, source_ids: list[str]) -> list[dict[str, Any
     if not source_ids:
         return []
     e, marks = case.engine, placeholders(source_ids)
-    rows = e.query("SELECT source_id, kind, title, publisher, url, reliability, credibility, "
+    rows: list[dict[str, Any]] = e.query("SELECT source_id, kind, title, publisher, url, reliability, credibility, "
                    f"CAST(published_at AS VARCHAR) AS published_at FROM sources WHERE source_id IN ({marks}) "
                    "ORDER BY source_id", source_ids).to_pylist()
     cites: dict[str, list[str]] = {}

@@ -34,7 +34,8 @@ def parse_node(node: str) -> tuple[str, str]:
 
 
 def _filters(flt: EdgeFilter) -> tuple[str, list[Any]]:
-    wheres, params = [], []
+    wheres: list[str] = []
+    params: list[Any] = []
     if flt.date_from:
         wheres.append("ts >= ?")
         params.append(flt.date_from)

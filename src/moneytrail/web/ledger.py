@@ -48,7 +48,8 @@ def ledger_sql(case: Case, kind: str, flt: LedgerFilter) -> tuple[str, list[Any]
     """Rows touching the scope with the filters applied: (FROM ... WHERE ..., params) to select from. A payment
     between two accounts of the scope is listed once, as paid out."""
     scope = f"(SELECT account_key FROM ({scope_sql(kind)}) s)"
-    wheres, params = [], []
+    wheres: list[str] = []
+    params: list[Any] = []
     if flt.date_from:
         wheres.append("t.ts >= ?")
         params.append(flt.date_from)
@@ -91,7 +92,7 @@ def _select(case: Case, kind: str, key: str, flt: LedgerFilter) -> tuple[str, li
            "CASE WHEN t.direction = 'out' THEN t.counterparty ELSE t.account_key END AS to_account, t.amount, "
            "t.currency, t.amount_rc, t.channel, t.source_id, coalesce(t.reliability, src.reliability) AS reliability, "
            f"coalesce(t.credibility, src.credibility) AS credibility {body} ORDER BY {sort} {order}, t.txn_id {order}")
-    return sql, [key, key] + params
+    return sql, [key, key, *params]
 
 
 def transactions(case: Case, kind: str, key: str, flt: LedgerFilter) -> dict[str, Any]:
@@ -101,7 +102,7 @@ def transactions(case: Case, kind: str, key: str, flt: LedgerFilter) -> dict[str
     body, fparams = ledger_sql(case, kind, flt)
     stats = e.rows(f"SELECT count(*), round(sum(CASE WHEN t.direction = 'in' THEN coalesce(t.amount_rc, t.amount) "
                    f"END), 2), round(sum(CASE WHEN t.direction = 'out' THEN coalesce(t.amount_rc, t.amount) END), 2), "
-                   f"list(DISTINCT t.channel) {body}", [key, key] + fparams)[0]
+                   f"list(DISTINCT t.channel) {body}", [key, key, *fparams])[0]
     # the channels offered are those of the rows shown (and the one asked for): no scan of every payment
     channels = sorted({str(c) for c in (stats[3] or []) if c is not None} | ({flt.channel} if flt.channel else set()))
     return {"transactions": label_rows(case, rows, "from_account", "to_account"), "total": int(stats[0]),

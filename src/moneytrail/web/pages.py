@@ -17,6 +17,7 @@ from moneytrail.store import Case
 from moneytrail.web import entity as entities
 from moneytrail.web import graph, ledger, queries, search, timeline
 from moneytrail.web.api import found, ledger_scope
+from moneytrail.web.names import entity_labels
 from moneytrail.web.params import Offset, edge_filter, finding_filter, ledger_filter, search_query
 from moneytrail.web.reading import csv_reader, reader
 
@@ -79,7 +80,7 @@ def transactions_page(request: Request, case: Reader, flt: Annotated[ledger.Ledg
                       entity: Annotated[str | None, Query(max_length=300)] = None) -> HTMLResponse:
     kind, key = ledger_scope(case, account, entity)
     title = (ledger.account(case, key) or {}).get("account", {}).get("holder_name") if kind == "account" else \
-        entities.entity_labels(case, [key]).get(key)
+        entity_labels(case, [key]).get(key)
     return render(request, "transactions.html.j2", scope={"kind": kind, "key": key, "title": title or key},
                   flt=flt, data=ledger.transactions(case, kind, key, flt))
 

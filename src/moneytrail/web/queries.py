@@ -3,6 +3,7 @@ findings citing an entity or account. Kept in one place so they can follow the s
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -85,10 +86,8 @@ def finding(case: Case, finding_id: str, ref_limit: int = 500) -> dict[str, Any]
         return None
     f = rows[0]
     for col in ("params", "details"):
-        try:
+        with contextlib.suppress(ValueError):
             f[col] = json.loads(f[col]) if f[col] else {}
-        except ValueError:
-            pass
     for col in ("start_ts", "end_ts", "created_at"):
         f[col] = None if f.get(col) is None else str(f[col])
     counts = {str(r[0]): int(r[1]) for r in e.rows(
@@ -129,15 +128,17 @@ def finding_sankey(details: dict[str, Any]) -> dict[str, Any]:
             labels.setdefault(dst, str(link.get("target_label") or dst))
             totals[(src, dst)] += float(link.get("amount") or 0)
     out: dict[str, set[str]] = defaultdict(set)
-    kept, dropped = [], 0
+    kept: list[tuple[str, str, float]] = []
+    dropped = 0
     for (src, dst), amount in sorted(totals.items(), key=lambda kv: -kv[1]):
         if src == dst or _reaches(out, dst, src):
             dropped += 1
             continue
         out[src].add(dst)
-        kept.append({"source": src, "target": dst, "amount": round(amount, 2)})
-    used = sorted({n for link in kept for n in (link["source"], link["target"])})
-    return {"nodes": [{"id": n, "label": labels[n]} for n in used], "links": kept, "dropped_cycles": dropped}
+        kept.append((src, dst, round(amount, 2)))
+    used = sorted({n for src, dst, _a in kept for n in (src, dst)})
+    return {"nodes": [{"id": n, "label": labels[n]} for n in used],
+            "links": [{"source": s, "target": t, "amount": a} for s, t, a in kept], "dropped_cycles": dropped}
 
 
 def _reaches(out: dict[str, set[str]], start: str, goal: str) -> bool:

@@ -25,8 +25,8 @@ def _names(case: Case, ids: list[str]) -> list[str]:
 def _actor_events_sql(count: int) -> str:
     cols = ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")
     one = " OR ".join(f"lower(coalesce({c}, '')) LIKE ?" for c in cols)
-    return (f"SELECT event_id, CAST(event_date AS VARCHAR) AS ts, event_type, sub_event_type, actor1, actor2, "
-            f"location, country, fatalities, notes FROM events WHERE event_date IS NOT NULL AND ("
+    return ("SELECT event_id, CAST(event_date AS VARCHAR) AS ts, event_type, sub_event_type, actor1, actor2, "
+            "location, country, fatalities, notes FROM events WHERE event_date IS NOT NULL AND ("
             + " OR ".join(f"({one})" for _ in range(count)) + ") ORDER BY event_date, event_id LIMIT ?")
 
 
@@ -113,8 +113,9 @@ def event(case: Case, event_id: str) -> dict[str, Any] | None:
     following: list[dict[str, Any]] = []
     if ids and ev.get("event_date"):
         following = e.query(
-            "SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.counterparty AS from_account, t.account_key AS to_account, "
-            "t.amount, t.currency, coalesce(t.amount_rc, t.amount) AS amount_rc, t.channel, date_diff('day', "
+            "SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.counterparty AS from_account, "
+            "t.account_key AS to_account, t.amount, t.currency, coalesce(t.amount_rc, t.amount) AS amount_rc, "
+            "t.channel, date_diff('day', "
             f"CAST(? AS DATE), CAST(t.ts AS DATE)) AS days_after FROM {by_account_sql(case)} t WHERE t.direction = "
             "'in' AND t.account_key IN (SELECT ref_id FROM finding_refs WHERE ref_kind = 'account' AND finding_id IN "
             f"({placeholders(ids)})) AND t.ts >= CAST(? AS DATE) AND t.ts < CAST(? AS DATE) + INTERVAL (?) DAY "
