@@ -38,28 +38,34 @@ def like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-def entity_facts_sql() -> str:
-    """One row per statement of an entity hit, with what the facets count: (canonical_id, schema, country,
-    source, dataset, grade). Country comes from country-like statements; the others from every statement."""
+def entity_facts_sql(members: str) -> str:
+    """One row per statement of the entities in ``members`` (a relation of canonical_id, entity_id), with what
+    the facets count: (canonical_id, schema, country, source, dataset, grade). Country comes from
+    country-like statements; the others from every statement."""
     return (
-        "SELECT coalesce(c.canonical_id, s.entity_id) AS canonical_id, s.schema, "
+        "SELECT m.canonical_id, s.schema, "
         "CASE WHEN s.prop IN ('country', 'jurisdiction', 'nationality') THEN lower(s.value) END AS country, "
         "s.source_id AS source, src.kind AS dataset, "
         "coalesce(s.reliability, src.reliability) || CAST(coalesce(s.credibility, src.credibility) AS VARCHAR) "
-        "AS grade FROM statements s LEFT JOIN entity_canonical c ON c.entity_id = s.entity_id "
+        f"AS grade FROM {members} m JOIN statements s ON s.entity_id = m.entity_id "
         "LEFT JOIN sources src ON src.source_id = s.source_id"
     )
+
+
+def members_sql(canonical_ids: str) -> str:
+    """(canonical_id, entity_id): each canonical id in the relation with itself and every record merged into it."""
+    return (f"SELECT canonical_id, canonical_id AS entity_id FROM {canonical_ids} x UNION SELECT c.canonical_id, "
+            f"c.entity_id FROM entity_canonical c WHERE c.canonical_id IN (SELECT canonical_id FROM {canonical_ids} y)")
 
 
 def entity_hits_sql() -> str:
     """Canonical ids of entities with a name, id or identifier matching the pattern (bound 3 times)."""
     return (
-        "SELECT DISTINCT coalesce(c.canonical_id, s.entity_id) AS canonical_id FROM statements s "
-        "LEFT JOIN entity_canonical c ON c.entity_id = s.entity_id "
-        f"WHERE (s.prop IN ({', '.join(repr(p) for p in NAME_PROPS)}) AND lower(s.value) LIKE ? ESCAPE '\\') "
-        "OR lower(s.entity_id) LIKE ? ESCAPE '\\' "
+        "SELECT DISTINCT coalesce(c.canonical_id, h.entity_id) AS canonical_id FROM (SELECT DISTINCT s.entity_id "
+        f"FROM statements s WHERE (s.prop IN ({', '.join(repr(p) for p in NAME_PROPS)}) AND lower(s.value) LIKE ? "
+        "ESCAPE '\\') OR lower(s.entity_id) LIKE ? ESCAPE '\\' "
         f"OR (s.prop IN ({', '.join(repr(p) for p in _ID_PROPS)}) AND lower(replace(s.value, ' ', '')) LIKE ? "
-        "ESCAPE '\\')"
+        "ESCAPE '\\')) h LEFT JOIN entity_canonical c ON c.entity_id = h.entity_id"
     )
 
 
@@ -73,27 +79,29 @@ def search(case: Case, query: SearchQuery) -> dict[str, Any]:
     pattern = like_pattern(q)
     compact = like_pattern(q.replace(" ", ""))
     e = case.engine
-    facts = f"({entity_facts_sql()}) f"
-    hits = f"({entity_hits_sql()})"
+    # hits, their members and their facts computed once, the total and every facet in one statement
+    ctes = (f"WITH hits AS ({entity_hits_sql()}), members AS ({members_sql('hits')}), "
+            f"facts AS ({entity_facts_sql('members')})")
     wheres, params = [], []
     for facet, value in query.filters().items():
-        wheres.append(f"canonical_id IN (SELECT canonical_id FROM {facts} WHERE {facet} = ?)")
+        wheres.append(f"canonical_id IN (SELECT canonical_id FROM facts WHERE {facet} = ?)")
         params.append(value.lower() if facet == "country" else value)
-    kept = f"SELECT canonical_id FROM {hits} h" + (" WHERE " + " AND ".join(wheres) if wheres else "")
+    kept = "SELECT canonical_id FROM hits" + (" WHERE " + " AND ".join(wheres) if wheres else "")
     base = [pattern, pattern, compact, *params]
-    # the total and every facet in one statement: one round trip, the hits computed once
     counted = " UNION ALL ".join(
-        f"SELECT '{facet}' AS facet, CAST({facet} AS VARCHAR) AS value, count(DISTINCT canonical_id) AS n FROM f "
-        f"WHERE {facet} IS NOT NULL GROUP BY 2" for facet in FACETS)
-    counts = e.rows(f"WITH k AS ({kept}), f AS (SELECT * FROM {facts} WHERE canonical_id IN (SELECT canonical_id "
-                    f"FROM k)) SELECT 'total', NULL, count(*) FROM k UNION ALL {counted}", base)
+        f"SELECT '{facet}' AS facet, CAST({facet} AS VARCHAR) AS value, count(DISTINCT canonical_id) AS n FROM facts "
+        f"WHERE {facet} IS NOT NULL AND canonical_id IN (SELECT canonical_id FROM kept) GROUP BY 2" for facet in FACETS)
+    page = "SELECT 'hit' AS facet, canonical_id, 0 FROM (SELECT canonical_id FROM kept ORDER BY 1 LIMIT ? OFFSET ?) p"
+    counts = e.rows(f"{ctes}, kept AS ({kept}) SELECT 'total', NULL, count(*) FROM kept UNION ALL {counted} "
+                    f"UNION ALL {page}", [*base, query.limit, query.offset])
+    ids = sorted(str(r[1]) for r in counts if r[0] == "hit")
     for facet, value, n in sorted(counts, key=lambda r: (-int(r[2]), str(r[1]))):
+        if facet == "hit":
+            continue
         if facet == "total":
             out["entity_total"] = int(n)
         elif len(out["facets"][facet]) < 20:
             out["facets"][facet].append({"value": value, "count": int(n)})
-    ids = [str(r[0]) for r in e.rows(f"{kept} ORDER BY canonical_id LIMIT ? OFFSET ?",
-                                     [*base, query.limit, query.offset])]
     out["entities"] = _entity_rows(case, ids)
     accounts = e.query(
         "SELECT account_key, iban, country, currency FROM accounts WHERE lower(account_key) LIKE ? ESCAPE '\\' "
@@ -114,16 +122,16 @@ def _entity_rows(case: Case, ids: list[str]) -> list[dict[str, Any]]:
     if not ids:
         return []
     e, marks = case.engine, placeholders(ids)
+    ids_sql = f"(SELECT * FROM (VALUES {', '.join('(?)' for _ in ids)}) AS v(canonical_id))"
     names = entity_labels(case, ids)
     rows = e.query(
         f"SELECT canonical_id, list(DISTINCT schema) AS schemas, list(DISTINCT country) FILTER "
         f"(WHERE country IS NOT NULL) AS countries, count(*) AS statements, count(DISTINCT source) AS sources "
-        f"FROM ({entity_facts_sql()}) f WHERE canonical_id IN ({marks}) GROUP BY 1", ids).to_pylist()
+        f"FROM ({entity_facts_sql(f'({members_sql(ids_sql)})')}) f GROUP BY 1", ids * 2).to_pylist()
     aliases = {str(r[0]): sorted({str(v) for v in r[1]}) for r in e.rows(
-        "SELECT coalesce(c.canonical_id, s.entity_id), list(DISTINCT s.value) FROM statements s "
-        "LEFT JOIN entity_canonical c ON c.entity_id = s.entity_id WHERE s.prop IN "
-        f"({', '.join(repr(p) for p in NAME_PROPS)}) AND coalesce(c.canonical_id, s.entity_id) IN ({marks}) "
-        "GROUP BY 1", ids)}
+        f"SELECT m.canonical_id, list(DISTINCT s.value) FROM ({members_sql(ids_sql)}) m JOIN statements s "
+        f"ON s.entity_id = m.entity_id WHERE s.prop IN ({', '.join(repr(p) for p in NAME_PROPS)}) GROUP BY 1",
+        ids * 2)}
     accounts = {str(r[0]): int(r[1]) for r in e.rows(
         "SELECT coalesce(c.canonical_id, a.holder_entity_id), count(*) FROM accounts a LEFT JOIN entity_canonical "
         f"c ON c.entity_id = a.holder_entity_id WHERE coalesce(c.canonical_id, a.holder_entity_id) IN ({marks}) "
