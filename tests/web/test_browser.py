@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.conftest import HOSTILE_ENTITY, LiveServer
+from tests.web.conftest import COUNTING, HOSTILE_ENTITY, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -47,8 +47,9 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _page(browser: Any, width: int) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+def _page(browser: Any, width: int, bypass_csp: bool = False) -> tuple[Any, Any, list[str]]:
+    context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True,
+                                  bypass_csp=bypass_csp)
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -193,7 +194,13 @@ def test_script_payloads_never_run(browser: Any, hostile_server: LiveServer) -> 
             f"/graph?node=entity:{HOSTILE_ENTITY}", f"/graph?finding={by_kind['trace']}",
             f"/timeline?entity={HOSTILE_ENTITY}", "/timeline?actor=hostile", "/events", "/events/XXH",
             "/events/XX0000", "/entities/%3Cscript%3Ewindow.__xssCount%3D1%3C%2Fscript%3E"]
-    context, page, problems = _page(browser, 1440)
+    # The Content-Security-Policy alone would stop inline payloads; it is switched off here so the test
+    # checks the escaping itself. A payload planted on purpose shows the counter works.
+    context, page, problems = _page(browser, 1440, bypass_csp=True)
+    page.goto(hostile_server.url + "/findings")
+    page.evaluate(f"document.body.insertAdjacentHTML('beforeend', {COUNTING[1]!r})")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__xssCount || 0") == 1  # positive control
     executions = 0
     for url in urls:
         page.goto(hostile_server.url + url)
