@@ -173,3 +173,10 @@ def test_pages_render_with_viewport_and_clear_errors(client: TestClient) -> None
     assert bad.status_code == 400 and "date_from" in bad.text and "<h1>Bad request</h1>" in bad.text
     assert client.get("/no/such/page").status_code == 404
     assert client.get("/api/openapi.json").json()["info"]["title"] == "moneytrail explorer"
+
+
+def test_transactions_page_sorts_by_column_headers(client: TestClient) -> None:
+    page = client.get("/transactions", params={"account": "BNK:0000001", "sort": "amount", "order": "desc"})
+    assert "amount ▼" in page.text
+    assert "sort=amount&amp;order=asc" in page.text  # clicking the sorted column flips the order
+    assert "sort=ts&amp;order=desc" in page.text
