@@ -53,7 +53,8 @@ def create_app(case_path: Path, limits: Limits | None = None, *, account_index: 
                   openapi_url="/api/openapi.json", lifespan=lifespan,
                   description="Read-only JSON API of a moneytrail case: everything the explorer's pages show.")
     app.state.case = case
-    app.state.case_name = Path(case_path).name
+    path = Path(case_path)
+    app.state.case_name = path.parent.name if path.name == "case.duckdb" else path.name
     app.state.limits = limits or Limits()
     app.state.index = index
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from moneytrail.report.probe import has_table
 from moneytrail.store import Case
-from moneytrail.web.names import label_rows, placeholders
+from moneytrail.web.names import entity_labels, label_rows, placeholders
 
 _SUMMARY = ("f.finding_id, f.kind, f.typology, f.title, f.score, f.reliability, f.credibility, f.wording, "
             "f.amount, f.currency, CAST(f.start_ts AS VARCHAR) AS start_ts, CAST(f.end_ts AS VARCHAR) AS end_ts")
@@ -111,6 +111,9 @@ def finding(case: Case, finding_id: str, ref_limit: int = 500) -> dict[str, Any]
         "UNION SELECT st.source_id FROM finding_refs r JOIN statements st ON st.statement_id = r.ref_id "
         "WHERE r.finding_id = ? AND r.ref_kind = 'statement') ORDER BY s.source_id", [finding_id] * 4).to_pylist()
     details = f["details"] if isinstance(f.get("details"), dict) else {}
+    names = entity_labels(case, [r["ref_id"] for r in refs if r["ref_kind"] == "entity"])
+    for r in refs:
+        r["name"] = names.get(r["ref_id"]) if r["ref_kind"] == "entity" else None
     return {"finding": f, "ref_counts": counts, "refs": refs, "transactions": label_rows(case, txns, "from_account",
             "to_account"), "sources": sources, "sankey": finding_sankey(details) if f["kind"] == "trace" else None,
             "timeline": finding_timeline(case, details) if f["kind"] == "link" else None}
