@@ -152,7 +152,9 @@ def test_timeline_and_event_pages(client: TestClient) -> None:
     assert t["counts"] == {"payment": 5, "event": 1, "document": 1, "claim": 1}
     assert [i["ts"] for i in t["items"]] == sorted(i["ts"] for i in t["items"])
     actor = client.get("/api/timeline", params={"actor": "hostile trading"}).json()
-    assert [i["id"] for i in actor["items"]] == ["XXH"]
+    assert [i["id"] for i in actor["items"] if i["kind"] == "event"] == ["XXH"]
+    assert [x["entity_id"] for x in actor["entities"]] == [HOSTILE_ENTITY]
+    assert actor["counts"]["payment"] == 5 and actor["counts"]["claim"] == 1
     ev = client.get("/api/events/XX0000").json()
     assert ev["findings"][0]["typology"] == "payment-before-event"
     assert client.get("/api/events", params={"limit": 3}).json()["total"] == 7

@@ -30,18 +30,32 @@ def _actor_events_sql(count: int) -> str:
             + " OR ".join(f"({one})" for _ in range(count)) + ") ORDER BY event_date, event_id LIMIT ?")
 
 
+def actor_entities(case: Case, actor: str, limit: int = 5) -> list[str]:
+    """Canonical ids of entities whose name (6 characters or more) the actor text contains, or that contain it."""
+    rows = case.engine.rows(
+        "SELECT DISTINCT coalesce(c.canonical_id, s.entity_id) FROM statements s LEFT JOIN entity_canonical c "
+        f"ON c.entity_id = s.entity_id WHERE s.prop IN ({', '.join(repr(p) for p in NAME_PROPS)}) AND "
+        "length(s.value) >= 6 AND (strpos(lower(?), lower(s.value)) > 0 OR strpos(lower(s.value), lower(?)) > 0) "
+        "ORDER BY 1 LIMIT ?", [actor, actor, limit])
+    return [str(r[0]) for r in rows]
+
+
 def timeline(case: Case, *, entity_id: str | None = None, actor: str | None = None,
              limit: int = 500) -> dict[str, Any] | None:
     """Items {ts, kind, title, ...} sorted by time; kind is payment | event | document | claim."""
     e = case.engine
     ids: list[str] = []
+    cids: list[str] = []
     label = actor or ""
     if entity_id:
-        cid = canonical(case, entity_id)
-        ids = members(case, cid)
+        cids = [canonical(case, entity_id)]
+        ids = members(case, cids[0])
         if not e.scalar(f"SELECT count(*) FROM statements WHERE entity_id IN ({placeholders(ids)})", ids):
             return None
-        label = entity_labels(case, [cid]).get(cid, cid)
+        label = entity_labels(case, cids).get(cids[0], cids[0])
+    elif actor:  # the entities an actor's name names: "Kataib al-Sakhra al-Sawda (Black Rock Brigades)"
+        cids = actor_entities(case, actor)
+        ids = sorted({i for c in cids for i in members(case, c)})
     names = [actor] if actor else _names(case, ids)
     items: list[dict[str, Any]] = []
     if names and has_table(case, "events"):
@@ -51,13 +65,13 @@ def timeline(case: Case, *, entity_id: str | None = None, actor: str | None = No
                           "title": f"{r['event_type'] or 'event'}: {r['actor1'] or ''} at {r['location'] or '?'}",
                           "notes": r["notes"]})
     if ids:
-        holders = f"SELECT account_key FROM ({account_holders_sql()}) h WHERE h.entity_id = ?"
+        holders = f"SELECT account_key FROM ({account_holders_sql()}) h WHERE h.entity_id IN ({placeholders(cids)})"
         pays = e.query(
             "SELECT txn_id, CAST(ts AS VARCHAR) AS ts, CASE WHEN direction = 'out' THEN account_key ELSE counterparty "
             "END AS from_account, CASE WHEN direction = 'out' THEN counterparty ELSE account_key END AS to_account, "
             "coalesce(amount_rc, amount) AS amount, direction = 'in' AS incoming FROM "
             f"{by_account_sql(case)} t WHERE account_key IN ({holders}) AND NOT (direction = 'in' AND counterparty "
-            f"IN ({holders})) ORDER BY amount DESC LIMIT ?", [cid, cid, limit]).to_pylist()
+            f"IN ({holders})) ORDER BY amount DESC LIMIT ?", [*cids, *cids, limit]).to_pylist()
         for r in label_rows(case, pays, "from_account", "to_account"):
             other = (r["from_account_name"] or r["from_account"]) if r["incoming"] else \
                 (r["to_account_name"] or r["to_account"])
@@ -80,7 +94,8 @@ def timeline(case: Case, *, entity_id: str | None = None, actor: str | None = No
                 items.append({"kind": "claim", "ts": r["ts"], "id": r["claim_id"], "amount": r["amount"],
                               "title": f"{r['subject']} {r['relation']} {r['object']}"})
     items.sort(key=lambda i: (str(i["ts"] or ""), i["kind"], str(i["id"])))
-    return {"label": label, "entity_id": ids[0] if ids else None, "actor": actor, "names": names,
+    return {"label": label, "entity_id": cids[0] if entity_id else None, "actor": actor, "names": names,
+            "entities": [{"entity_id": c, "name": n} for c, n in sorted(entity_labels(case, cids).items())],
             "items": items, "counts": {k: sum(1 for i in items if i["kind"] == k)
                                        for k in ("payment", "event", "document", "claim")}}
 
