@@ -17,6 +17,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -46,9 +47,14 @@ def build_case(rows: int, out: Path) -> Path:
     return case
 
 
+SERVER_LOG = Path(tempfile.gettempdir()) / "moneytrail-explorer-bench-server.log"
+
+
 def start_server(case: Path, port: int) -> subprocess.Popen[bytes]:
+    """``moneytrail serve`` in its own process; its errors go to SERVER_LOG (printed when a request failed)."""
+    log = SERVER_LOG.open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "moneytrail", "serve", str(case), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -56,7 +62,7 @@ def start_server(case: Path, port: int) -> subprocess.Popen[bytes]:
             return proc
         except httpx.TransportError:
             if proc.poll() is not None:
-                raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}") from None
+                raise SystemExit(f"server exited: {SERVER_LOG.read_text()[-2000:]}") from None
             time.sleep(0.3)
     proc.terminate()
     raise SystemExit("server did not start within 120 s")
@@ -106,12 +112,16 @@ def run_load(base: str, kinds: dict[str, list[str]], clients: int, rounds: int) 
                 for kind, urls in kinds.items():
                     url = urls[(n + r) % len(urls)]
                     started = time.perf_counter()
-                    response = http.get(url)
+                    status: int | str
+                    try:
+                        status = http.get(url).status_code
+                    except httpx.TransportError as exc:  # counted, and the walk goes on
+                        status = type(exc).__name__
                     elapsed = (time.perf_counter() - started) * 1000
                     with lock:
                         times[kind].append(elapsed)
-                        if response.status_code != 200:
-                            errors.append(f"{response.status_code} {url}")
+                        if status != 200:
+                            errors.append(f"{status} {url}")
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for t in threads:
@@ -119,7 +129,8 @@ def run_load(base: str, kinds: dict[str, list[str]], clients: int, rounds: int) 
     for t in threads:
         t.join()
     if errors:
-        print(f"{len(errors)} non-200 answers, e.g. {errors[:3]}")
+        print(f"{len(errors)} non-200 answers, e.g. {errors[:3]}; server log {SERVER_LOG}:")
+        print(SERVER_LOG.read_text()[-3000:])
     return times
 
 
