@@ -120,6 +120,10 @@ def test_findings_list_filters_and_finding_page(client: TestClient) -> None:
     data = client.get(f"/api/findings/{trace['finding_id']}").json()
     assert {t["txn_id"] for t in data["transactions"]} >= {"story-1", "story-4"}
     assert len(data["sankey"]["links"]) >= 4 and data["finding"]["input_hash"]
+    assert {s["source_id"] for s in data["sources"]} == {t["source_id"] for t in data["transactions"]}
+    broker = next(f for f in everything["findings"] if f["typology"] == "cash-broker")
+    assert [s["source_id"] for s in client.get(f"/api/findings/{broker['finding_id']}").json()["sources"]] == \
+        ["doc-hawala"]
     link = next(f for f in everything["findings"] if f["kind"] == "link")
     timeline = client.get(f"/api/findings/{link['finding_id']}").json()["timeline"]
     assert [p["event_id"] for p in timeline["pairs"]] == ["XX0000", "XX0001", "XX0002"]

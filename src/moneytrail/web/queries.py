@@ -101,15 +101,21 @@ def finding(case: Case, finding_id: str, ref_limit: int = 500) -> dict[str, Any]
         "JOIN transactions t ON t.txn_id = r.ref_id LEFT JOIN sources s ON s.source_id = t.source_id "
         "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' ORDER BY t.ts, t.txn_id LIMIT ?",
         [finding_id, ref_limit]).to_pylist()
+    # the cited payments' sources come from the rows just read (all of them when under ref_limit, as usual),
+    # sparing a second join of the references with every payment
+    paid = sorted({str(t["source_id"]) for t in txns})
+    more = "" if counts.get("transaction", 0) <= ref_limit else (
+        "UNION SELECT t.source_id FROM finding_refs r JOIN transactions t ON t.txn_id = r.ref_id "
+        "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' ")
     sources = e.query(
         "SELECT s.source_id, s.kind, s.title, s.reliability, s.credibility FROM sources s WHERE s.source_id IN ("
         "SELECT r.ref_id FROM finding_refs r WHERE r.finding_id = ? AND r.ref_kind = 'source' "
-        "UNION SELECT t.source_id FROM finding_refs r JOIN transactions t ON t.txn_id = r.ref_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' "
+        f"UNION SELECT source_id FROM (VALUES {', '.join('(?)' for _ in paid) or '(NULL)'}) AS p(source_id) {more}"
         "UNION SELECT ev.source_id FROM finding_refs r JOIN events ev ON ev.event_id = r.ref_id "
         "WHERE r.finding_id = ? AND r.ref_kind = 'event' "
         "UNION SELECT st.source_id FROM finding_refs r JOIN statements st ON st.statement_id = r.ref_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'statement') ORDER BY s.source_id", [finding_id] * 4).to_pylist()
+        "WHERE r.finding_id = ? AND r.ref_kind = 'statement') ORDER BY s.source_id",
+        [finding_id, *paid, *([finding_id] if more else []), finding_id, finding_id]).to_pylist()
     details = f["details"] if isinstance(f.get("details"), dict) else {}
     names = entity_labels(case, [r["ref_id"] for r in refs if r["ref_kind"] == "entity"])
     for r in refs:
