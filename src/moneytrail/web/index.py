@@ -50,6 +50,7 @@ class AccountIndex:
         self.ready = threading.Event()
         self.error: str | None = None
         self.seconds: float | None = None
+        self.scratch = SCRATCH  # named by the signature once known: apps in one process may share a database
         self._building: Engine | None = None
         self._thread: threading.Thread | None = None
 
@@ -60,7 +61,7 @@ class AccountIndex:
         return hashlib.sha256(repr((str(self.case.path), facts, self.case.input_hash())).encode()).hexdigest()[:16]
 
     def source_sql(self) -> str:
-        return f"{SCRATCH}.by_account" if self.ready.is_set() else f"({by_account_scan_sql()})"
+        return f"{self.scratch}.by_account" if self.ready.is_set() else f"({by_account_scan_sql()})"
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.build, name="explorer-index", daemon=True)
@@ -81,13 +82,18 @@ class AccountIndex:
             done = path.with_suffix(".ready")
             if path.exists() and not done.exists():
                 path.unlink()  # an earlier build stopped half-way
-            self.case.engine.attach_scratch(SCRATCH, path)
+            self.scratch = f"{SCRATCH}_{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
+            try:
+                self.case.engine.attach_scratch(self.scratch, path)
+            except EngineError as exc:  # another app in this process has attached this very file
+                if "already exists" not in str(exc):
+                    raise
             if not done.exists():
                 with self.case.engine.request_cursor(seconds=24 * 3600, row_limit=1) as cursor:
                     self._building = cursor
-                    cursor.execute(f"CREATE OR REPLACE TABLE {SCRATCH}.by_account AS SELECT * FROM "
+                    cursor.execute(f"CREATE OR REPLACE TABLE {self.scratch}.by_account AS SELECT * FROM "
                                    f"({by_account_scan_sql()}) x ORDER BY account_key, ts")
-                    cursor.execute(f"CHECKPOINT {SCRATCH}")
+                    cursor.execute(f"CHECKPOINT {self.scratch}")
                     self._building = None
                 done.write_text(sig)
             self.seconds = time.perf_counter() - started
