@@ -86,7 +86,7 @@ class AccountIndex:
             try:
                 self.case.engine.attach_scratch(self.scratch, path)
             except EngineError as exc:  # another app in this process has attached this very file
-                if "already exists" not in str(exc):
+                if "already" not in str(exc):  # "already exists", "is already attached by"
                     raise
             if not done.exists():
                 with self.case.engine.request_cursor(seconds=24 * 3600, row_limit=1) as cursor:
