@@ -186,3 +186,9 @@ def test_transactions_page_sorts_by_column_headers(client: TestClient) -> None:
     assert "amount ▼" in page.text
     assert "sort=amount&amp;order=asc" in page.text  # clicking the sorted column flips the order
     assert "sort=ts&amp;order=desc" in page.text
+
+
+def test_source_facet_reads_as_titles(client: TestClient) -> None:
+    facet = client.get("/api/search", params={"q": "orin"}).json()["facets"]["source"]
+    assert facet == [{"value": "registry", "count": 1, "label": "Company registry of Xandria (synthetic)"}]
+    assert client.get("/api/search", params={"q": "orin", "source": "registry"}).json()["entity_total"] == 1

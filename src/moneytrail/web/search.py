@@ -102,6 +102,12 @@ def search(case: Case, query: SearchQuery) -> dict[str, Any]:
             out["entity_total"] = int(n)
         elif len(out["facets"][facet]) < 20:
             out["facets"][facet].append({"value": value, "count": int(n)})
+    sources = [str(f["value"]) for f in out["facets"]["source"]]
+    if sources:  # a source facet reads as the source's title
+        titles = dict(e.rows(f"SELECT source_id, coalesce(title, source_id) FROM sources WHERE source_id IN "
+                             f"({placeholders(sources)})", sources))
+        for f in out["facets"]["source"]:
+            f["label"] = titles.get(f["value"], f["value"])
     out["entities"] = _entity_rows(case, ids)
     accounts = e.query(
         "SELECT account_key, iban, country, currency FROM accounts WHERE lower(account_key) LIKE ? ESCAPE '\\' "
