@@ -10,7 +10,7 @@ import pytest
 from moneytrail.ingest import IngestError, ingest_transactions
 from moneytrail.ingest.mapping import load_mapping
 from moneytrail.store import Case
-from moneytrail.web.queries import search
+from moneytrail.web.search import SearchQuery, search
 
 OWN = "DE89370400440532013000"
 HEADER = "Buchungstag;Valuta;Empfänger/Auftraggeber;IBAN;Verwendungszweck;Soll/Haben;Betrag;Währung"
@@ -114,8 +114,8 @@ def test_bank_export_47_stored_3_quarantined_with_line_and_reason(case: Case, ex
 def test_purpose_text_is_searchable(case: Case, export: tuple[Path, Path, dict[int, str]]) -> None:
     data, mapping, _ = export
     ingest_transactions(case, data, mapping=mapping)
-    hits = search(case, "rechnung 1003 bürobedarf")
-    assert [(h["kind"], h["label"]) for h in hits] == [("transaction", "Rechnung 1003 Bürobedarf Müller GmbH")]
+    hits = search(case, SearchQuery(q="rechnung 1003 bürobedarf"))["transactions"]
+    assert [h["memo"] for h in hits] == ["Rechnung 1003 Bürobedarf Müller GmbH"]
 
 
 def test_failed_then_fixed_retry_in_the_same_case(case: Case, export: tuple[Path, Path, dict[int, str]],

@@ -36,7 +36,8 @@ def test_serve_answers_on_localhost(tmp_path: Path) -> None:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.3)
-        assert response.json() == [{"kind": "entity", "id": "ent-recipient-1", "label": "Talvek Supply"}]
+        hits = response.json()["entities"]
+        assert [(h["entity_id"], h["name"]) for h in hits] == [("ent-recipient-1", "Talvek Supply")]
         listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True, check=False).stdout
         bound = [line for line in listening.splitlines() if f":{port} " in line]
         if bound:  # ss is there: the port must be bound to loopback only

@@ -2,7 +2,8 @@
 
 ``spark_sql(sql)`` transpiles DuckDB SQL to Spark SQL with sqlglot, then applies the rewrites sqlglot
 lacks, the same spellings ``SparkDialect`` writes (``try_strptime`` -> ``try_to_timestamp`` with a Java
-pattern, local times made UTC -> ``to_utc_timestamp``, ``to_days`` -> ``make_dt_interval``, ``isinf``, ``MAP {...}`` literals, ``row_number() OVER ()``).
+pattern, local times made UTC -> ``to_utc_timestamp``, ``to_days`` -> ``make_dt_interval``, ``isinf``,
+``MAP {...}`` literals, ``row_number() OVER ()``).
 ``spark_problems(sql)`` lists what Spark would still reject: row-level writes (UPDATE, DELETE,
 INSERT OR REPLACE), temp tables, ``DISTINCT ON``, unordered row numbers, and functions Spark does not have.
 """
@@ -29,8 +30,8 @@ SPARK_FUNCTIONS = frozenset([
     "percentile_approx", "pow", "power", "rank", "regexp_extract", "regexp_replace", "repeat", "replace",
     "reverse", "right", "round", "row_number", "rpad", "rtrim", "sequence", "sha1", "sha2", "sign", "sin", "split",
     "split_part", "sqrt", "stddev", "stddev_pop", "stddev_samp", "struct", "substr", "substring", "sum", "tan",
-    "to_date", "to_timestamp", "to_utc_timestamp", "translate", "trim", "try_cast", "try_to_timestamp", "unix_micros", "unix_seconds",
-    "unix_timestamp", "upper", "var_pop", "var_samp", "variance",
+    "to_date", "to_timestamp", "to_utc_timestamp", "translate", "trim", "try_cast", "try_to_timestamp",
+    "unix_micros", "unix_seconds", "unix_timestamp", "upper", "var_pop", "var_samp", "variance",
 ])
 
 

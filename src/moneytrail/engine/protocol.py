@@ -129,6 +129,16 @@ class Engine(Protocol):
         any order (statements that need file order number rows themselves) and costly compression analysis
         may be skipped; whatever the engine changed is restored after."""
 
+    def request_cursor(self, *, seconds: float, row_limit: int) -> AbstractContextManager[Engine]:
+        """An engine on its own cursor over the same (read-only) database, for one web request: each query
+        returns at most ``row_limit`` rows and work past ``seconds`` is interrupted with an EngineError."""
+
+    def interrupt(self) -> None:
+        """Stop the query running on this engine's connection, from another thread."""
+
+    def attach_scratch(self, name: str, path: Path) -> None:
+        """Attach a writable database file as ``name``, even to a read-only engine, for derived data."""
+
     def close(self) -> None: ...
 
 

@@ -1,101 +1,106 @@
-"""The local web explorer: a small read-only FastAPI app over a case, for 127.0.0.1 only.
+"""The local web explorer: a read-only FastAPI app over a case, for 127.0.0.1 only.
 
-JSON under /api, and plain server-rendered pages (jinja2 autoescape, no scripts at all) for people.
+Server-rendered pages (jinja2, autoescape) with small bundled scripts, and a JSON API under /api with its
+OpenAPI schema at /api/openapi.json. Every request reads through a cursor of its own with a row limit and a
+time limit (web/reading.py). Only GET and HEAD are answered. The app is built in ``create_app`` alone, so
+middleware (a Host check, say) is added in one place.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
-import jinja2
-from fastapi import FastAPI, HTTPException, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from moneytrail.model.safe_text import finalize_for_html
+from moneytrail.engine import EngineError
 from moneytrail.report.probe import open_for_reading
-from moneytrail.store import Case
-from moneytrail.web import queries
+from moneytrail.web import api, pages
+from moneytrail.web.index import AccountIndex
+from moneytrail.web.reading import Limits
 from moneytrail.web.security import secure
 
-# Pages carry no script: even text that escaped escaping could not run, and nothing is fetched.
+# Scripts only from our own /assets; data only from our own API; no frames, no foreign anything.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'",
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+                               "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
-# Records with a JSON route and a page: (path segment, noun, path parameter suffix, lookup). Account keys
-# are "bank:account" and may hold a slash, so they take the rest of the path.
-_RECORDS: tuple[tuple[str, str, str, Callable[[Case, str], dict[str, Any] | None]], ...] = (
-    ("accounts", "account", ":path", queries.account), ("entities", "entity", "", queries.entity),
-    ("findings", "finding", "", queries.finding))
-_ENV = jinja2.Environment(loader=jinja2.PackageLoader("moneytrail.web", "templates"), autoescape=True,
-                          undefined=jinja2.StrictUndefined, finalize=finalize_for_html)
+READ_METHODS = {"GET", "HEAD"}
 
 
-def create_app(case_path: Path) -> FastAPI:
+def create_app(case_path: Path, limits: Limits | None = None, *, account_index: bool = True) -> FastAPI:
     case = open_for_reading(case_path)
-    lock = threading.Lock()  # one DuckDB connection, handlers run in a thread pool
+    index = AccountIndex(case)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if account_index:
+            index.start()
         yield
+        index.stop()
         case.close()
 
-    app = FastAPI(title="moneytrail explorer", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app = FastAPI(title="moneytrail explorer", version="1", docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json", lifespan=lifespan,
+                  description="Read-only JSON API of a moneytrail case: everything the explorer's pages show.")
     app.state.case = case
+    path = Path(case_path)
+    app.state.case_name = path.parent.name if path.name == "case.duckdb" else path.name
+    app.state.limits = limits or Limits()
+    app.state.index = index
     secure(app)  # Host header check (DNS rebinding) and security headers: web/security.py
 
     @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
+    async def read_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if request.method not in READ_METHODS:
+            response: Response = JSONResponse({"detail": "this explorer is read-only: only GET and HEAD"},
+                                              status_code=405, headers={"Allow": "GET, HEAD"})
+        else:
+            # An HTML form sends its empty fields as "x="; they mean "no filter", not "a number that is empty".
+            query = request.scope.get("query_string", b"")
+            if query:
+                pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+                kept = [(k, v) for k, v in pairs if v != ""]
+                request.scope["query_string"] = urlencode(kept, encoding="latin-1").encode("latin-1")
+            response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers[name] = value
         return response
 
-    def page(view: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        html = _ENV.get_template("page.html.j2").render(view=view, case_name=case_path.name, **context)
-        return HTMLResponse(html, status_code=status_code)
+    def error(request: Request, status: int, message: str) -> Response:
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": message}, status_code=status)
+        return pages.render(request, "error.html.j2", status_code=status, status=status, message=message)
 
-    @app.get("/api/search")
-    def api_search(q: str = "", limit: int = 50) -> list[dict[str, Any]]:
-        with lock:
-            return queries.search(case, q, min(max(limit, 1), 500))
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = str(exc.detail) if exc.status_code != 404 or exc.detail != "Not Found" else \
+            f"there is no page {request.url.path}"
+        return error(request, exc.status_code, message)
 
-    @app.get("/", response_class=HTMLResponse)
-    def home(q: str = "") -> HTMLResponse:
-        with lock:
-            results = queries.search(case, q)
-            top = case.engine.query("SELECT finding_id, kind, typology, title, score, wording FROM findings "
-                                    "ORDER BY score DESC, finding_id LIMIT 25").to_pylist()
-        return page("home", q=q, results=results, top=top)
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+                             for e in exc.errors())
+        return error(request, 400, f"bad request: {problems}")
 
-    def add_record_routes(kind: str, noun: str, path_param: str,
-                          fetch: Callable[[Case, str], dict[str, Any] | None]) -> None:
-        """One JSON route and one page per kind of record; both answer 404 for an unknown id."""
-        def lookup(ident: str) -> dict[str, Any] | None:
-            with lock:
-                return fetch(case, ident)
+    @app.exception_handler(EngineError)
+    async def engine_error(request: Request, exc: EngineError) -> Response:
+        text = str(exc)
+        if "time limit" in text or "Interrupted" in text:
+            return error(request, 503, f"the query took longer than {app.state.limits.seconds:g} s and was stopped")
+        raise exc
 
-        def api_record(ident: str) -> dict[str, Any]:
-            found = lookup(ident)
-            if found is None:
-                raise HTTPException(404, f"no {noun} {ident!r} in this case")
-            return found
-
-        def record_page(ident: str) -> HTMLResponse:
-            found = lookup(ident)
-            if found is None:
-                return page("missing", status_code=404, what=f"{noun} {ident}")
-            return page(noun, **found)
-
-        app.add_api_route(f"/api/{kind}/{{ident{path_param}}}", api_record, methods=["GET"])
-        app.add_api_route(f"/{kind}/{{ident{path_param}}}", record_page, methods=["GET"], response_class=HTMLResponse)
-
-    for record in _RECORDS:
-        add_record_routes(*record)
-
+    app.include_router(api.router)
+    app.include_router(pages.router)
     return app

@@ -1,105 +1,177 @@
-"""Read-only look-ups behind the web explorer: search, an account with its payments and findings,
-a finding with its references and the sources they rest on."""
+"""Findings as the explorer reads them: a filtered list, one finding with the rows it cites, and the
+findings citing an entity or account. Kept in one place so they can follow the store's findings API."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from moneytrail.report.probe import has_table
 from moneytrail.store import Case
-from moneytrail.store.entities import account_holders_sql, entity_names_sql
+from moneytrail.web.names import entity_labels, label_rows, placeholders
+
+_SUMMARY = ("f.finding_id, f.kind, f.typology, f.title, f.score, f.reliability, f.credibility, f.wording, "
+            "f.amount, f.currency, CAST(f.start_ts AS VARCHAR) AS start_ts, CAST(f.end_ts AS VARCHAR) AS end_ts")
 
 
-def search_sql(limit: int) -> str:
-    """Entities by name or id, accounts by key or IBAN, transactions by memo (purpose) text; ``?`` is a
-    lower-cased LIKE pattern."""
-    return (
-        "SELECT * FROM ("
-        f"SELECT DISTINCT 'entity' AS kind, n.entity_id AS id, n.name AS label FROM ({entity_names_sql()}) n "
-        "WHERE lower(n.name) LIKE ? OR lower(n.entity_id) LIKE ? "
-        "UNION SELECT 'account', a.account_key, coalesce(a.iban, a.account_key) FROM accounts a "
-        "WHERE lower(a.account_key) LIKE ? OR lower(coalesce(a.iban, '')) LIKE ? "
-        "UNION SELECT 'transaction', t.txn_id, t.memo FROM transactions t WHERE lower(t.memo) LIKE ?"
-        f") x ORDER BY kind, label, id LIMIT {int(limit)}"
-    )
+@dataclass(frozen=True)
+class FindingFilter:
+    kind: str | None = None
+    typology: str | None = None
+    grade: str | None = None  # "B" (reliability) or "B2"
+    min_score: float | None = None
+    stale: bool | None = None
+    q: str | None = None
+    offset: int = 0
+    limit: int = 50
 
 
-def _like(q: str) -> str:
-    escaped = q.lower().replace("\\", "").replace("%", "").replace("_", "")
-    return f"%{escaped}%"
+def _stale_column(case: Case) -> bool:
+    return has_table(case, "findings", "stale")
 
 
-def search(case: Case, q: str, limit: int = 50) -> list[dict[str, Any]]:
-    if not q.strip():
+def list_findings(case: Case, flt: FindingFilter) -> dict[str, Any]:
+    wheres, params = ["TRUE"], []
+    for col in ("kind", "typology"):
+        if (value := getattr(flt, col)) is not None:
+            wheres.append(f"f.{col} = ?")
+            params.append(value)
+    if flt.grade:
+        wheres.append("f.reliability || coalesce(CAST(f.credibility AS VARCHAR), '') LIKE ?")
+        params.append(flt.grade.upper() + "%")
+    if flt.min_score is not None:
+        wheres.append("f.score >= ?")
+        params.append(flt.min_score)
+    if flt.q:
+        wheres.append("lower(f.title) LIKE ?")
+        params.append("%" + flt.q.lower() + "%")
+    stale = _stale_column(case)
+    if flt.stale is not None and stale:
+        wheres.append("coalesce(f.stale, FALSE) = ?")
+        params.append(flt.stale)
+    where = " AND ".join(wheres)
+    e = case.engine
+    rows = e.query(f"SELECT {_SUMMARY}{', f.stale' if stale else ''} FROM findings f WHERE {where} "
+                   "ORDER BY f.score DESC, f.finding_id LIMIT ? OFFSET ?", [*params, flt.limit, flt.offset]).to_pylist()
+    total = int(e.scalar(f"SELECT count(*) FROM findings f WHERE {where}", params))
+    facets = {col: [{"value": r[0], "count": int(r[1])} for r in e.rows(
+        f"SELECT {col}, count(*) FROM findings f WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50", params)]
+        for col in ("kind", "typology", "wording")}
+    return {"findings": rows, "total": total, "facets": facets, "offset": flt.offset, "limit": flt.limit,
+            "has_stale": stale}
+
+
+def findings_citing(case: Case, *, entity_ids: Sequence[str] = (), accounts: Sequence[str] = (),
+                    limit: int = 100) -> list[dict[str, Any]]:
+    """Findings citing any of the entities or accounts (directly, not through their transactions)."""
+    refs = [("entity", i) for i in entity_ids] + [("account", a) for a in accounts]
+    if not refs:
         return []
-    pattern = _like(q.strip())
-    rows: list[dict[str, Any]] = case.engine.query(search_sql(limit), [pattern] * 5).to_pylist()
+    cond = " OR ".join("(r.ref_kind = ? AND r.ref_id = ?)" for _ in refs)
+    rows: list[dict[str, Any]] = case.engine.query(
+        f"SELECT {_SUMMARY} FROM findings f WHERE f.finding_id IN (SELECT r.finding_id FROM finding_refs r "
+        f"WHERE {cond}) ORDER BY f.score DESC, f.finding_id LIMIT ?", [*(x for r in refs for x in r), limit]
+    ).to_pylist()
     return rows
 
 
-def account(case: Case, key: str, limit: int = 200) -> dict[str, Any] | None:
-    e = case.engine
-    facts = e.query(
-        "SELECT a.*, h.entity_id AS holder FROM accounts a "
-        f"LEFT JOIN ({account_holders_sql()}) h ON h.account_key = a.account_key WHERE a.account_key = ?",
-        [key]).to_pylist()
-    txns = e.query(
-        "SELECT txn_id, CAST(ts AS VARCHAR) AS ts, from_account, to_account, amount, currency, amount_rc, channel, "
-        f"memo, source_id FROM transactions WHERE from_account = ? OR to_account = ? ORDER BY ts DESC, txn_id "
-        f"LIMIT {int(limit)}", [key, key]).to_pylist()
-    if not facts and not txns:
-        return None
-    holder = facts[0]["holder"] if facts else None
-    names = [str(r[0]) for r in e.rows(f"SELECT DISTINCT name FROM ({entity_names_sql()}) n WHERE entity_id = ? "
-                                       "ORDER BY 1", [holder])] if holder else []
-    findings = e.query(
-        "SELECT DISTINCT f.finding_id, f.kind, f.typology, f.title, f.score, f.wording FROM findings f "
-        "JOIN finding_refs r ON r.finding_id = f.finding_id WHERE (r.ref_kind = 'account' AND r.ref_id = ?) "
-        "OR (r.ref_kind = 'transaction' AND r.ref_id IN (SELECT txn_id FROM transactions "
-        "WHERE from_account = ? OR to_account = ?)) OR (r.ref_kind = 'entity' AND r.ref_id = ?) "
-        "ORDER BY f.score DESC, f.finding_id", [key, key, key, holder or ""]).to_pylist()
-    total = int(e.scalar("SELECT count(*) FROM transactions WHERE from_account = ? OR to_account = ?", [key, key]))
-    return {"account": facts[0] if facts else {"account_key": key}, "holder": holder, "holder_names": names,
-            "transactions": txns, "transactions_total": total, "findings": findings}
-
-
-def finding(case: Case, finding_id: str) -> dict[str, Any] | None:
+def finding(case: Case, finding_id: str, ref_limit: int = 500) -> dict[str, Any] | None:
     e = case.engine
     rows = e.query("SELECT * FROM findings WHERE finding_id = ?", [finding_id]).to_pylist()
     if not rows:
         return None
-    refs = e.query("SELECT ref_kind, ref_id, role FROM finding_refs WHERE finding_id = ? ORDER BY 1, 2",
-                   [finding_id]).to_pylist()
+    f = rows[0]
+    for col in ("params", "details"):
+        with contextlib.suppress(ValueError):
+            f[col] = json.loads(f[col]) if f[col] else {}
+    for col in ("start_ts", "end_ts", "created_at"):
+        f[col] = None if f.get(col) is None else str(f[col])
+    counts = {str(r[0]): int(r[1]) for r in e.rows(
+        "SELECT ref_kind, count(*) FROM finding_refs WHERE finding_id = ? GROUP BY 1", [finding_id])}
+    refs = e.query("SELECT ref_kind, ref_id, role FROM finding_refs WHERE finding_id = ? AND ref_kind <> "
+                   "'transaction' ORDER BY 1, 2 LIMIT ?", [finding_id, ref_limit]).to_pylist()
+    txns = e.query(
+        "SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.from_account, t.to_account, t.amount, t.currency, "
+        "t.amount_rc, t.channel, t.source_id, r.role, coalesce(t.reliability, s.reliability) AS reliability, "
+        "coalesce(t.credibility, s.credibility) AS credibility FROM finding_refs r "
+        "JOIN transactions t ON t.txn_id = r.ref_id LEFT JOIN sources s ON s.source_id = t.source_id "
+        "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' ORDER BY t.ts, t.txn_id LIMIT ?",
+        [finding_id, ref_limit]).to_pylist()
+    # the cited payments' sources come from the rows just read (all of them when under ref_limit, as usual),
+    # sparing a second join of the references with every payment
+    paid = sorted({str(t["source_id"]) for t in txns})
+    more = "" if counts.get("transaction", 0) <= ref_limit else (
+        "UNION SELECT t.source_id FROM finding_refs r JOIN transactions t ON t.txn_id = r.ref_id "
+        "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' ")
     sources = e.query(
         "SELECT s.source_id, s.kind, s.title, s.reliability, s.credibility FROM sources s WHERE s.source_id IN ("
         "SELECT r.ref_id FROM finding_refs r WHERE r.finding_id = ? AND r.ref_kind = 'source' "
-        "UNION SELECT t.source_id FROM finding_refs r JOIN transactions t ON t.txn_id = r.ref_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' "
+        f"UNION SELECT source_id FROM (VALUES {', '.join('(?)' for _ in paid) or '(NULL)'}) AS p(source_id) {more}"
         "UNION SELECT ev.source_id FROM finding_refs r JOIN events ev ON ev.event_id = r.ref_id "
         "WHERE r.finding_id = ? AND r.ref_kind = 'event' "
         "UNION SELECT st.source_id FROM finding_refs r JOIN statements st ON st.statement_id = r.ref_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'statement') ORDER BY s.source_id", [finding_id] * 4).to_pylist()
-    return {"finding": rows[0], "refs": refs, "sources": sources}
+        "WHERE r.finding_id = ? AND r.ref_kind = 'statement') ORDER BY s.source_id",
+        [finding_id, *paid, *([finding_id] if more else []), finding_id, finding_id]).to_pylist()
+    details = f["details"] if isinstance(f.get("details"), dict) else {}
+    names = entity_labels(case, [r["ref_id"] for r in refs if r["ref_kind"] == "entity"])
+    for r in refs:
+        r["name"] = names.get(r["ref_id"]) if r["ref_kind"] == "entity" else None
+    return {"finding": f, "ref_counts": counts, "refs": refs, "transactions": label_rows(case, txns, "from_account",
+            "to_account"), "sources": sources, "sankey": finding_sankey(details) if f["kind"] == "trace" else None,
+            "timeline": finding_timeline(case, details) if f["kind"] == "link" else None}
 
 
-def entity(case: Case, entity_id: str) -> dict[str, Any] | None:
-    """An entity under its canonical id: every statement about any of its identities, with the source
-    saying it, the accounts it holds and the findings citing it."""
-    e = case.engine
-    canonical = str(e.scalar("SELECT coalesce((SELECT canonical_id FROM entity_canonical WHERE entity_id = ?), ?)",
-                             [entity_id, entity_id]))
-    statements = e.query(
-        "SELECT st.entity_id, st.schema, st.prop, st.value, st.source_id, s.title AS source_title, "
-        "s.reliability, s.credibility FROM statements st LEFT JOIN sources s ON s.source_id = st.source_id "
-        "LEFT JOIN entity_canonical c ON c.entity_id = st.entity_id "
-        "WHERE coalesce(c.canonical_id, st.entity_id) = ? ORDER BY st.prop, st.value, st.source_id LIMIT 500",
-        [canonical]).to_pylist()
-    if not statements:
-        return None
-    accounts = [str(r[0]) for r in e.rows(
-        f"SELECT account_key FROM ({account_holders_sql()}) h WHERE h.entity_id = ? ORDER BY 1", [canonical])]
-    findings = e.query(
-        "SELECT DISTINCT f.finding_id, f.kind, f.typology, f.title, f.score, f.wording FROM findings f "
-        "JOIN finding_refs r ON r.finding_id = f.finding_id WHERE r.ref_kind = 'entity' AND (r.ref_id = ? "
-        "OR r.ref_id IN (SELECT entity_id FROM entity_canonical WHERE canonical_id = ?)) "
-        "ORDER BY f.score DESC, f.finding_id", [canonical, canonical]).to_pylist()
-    return {"entity_id": canonical, "statements": statements, "accounts": accounts, "findings": findings}
+def finding_sankey(details: dict[str, Any]) -> dict[str, Any]:
+    """A trace's flows as an acyclic Sankey (ECharts draws only DAGs): links heaviest first, a link that would
+    close a cycle is left out and counted."""
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    labels: dict[str, str] = {}
+    for link in details.get("sankey") or []:
+        if isinstance(link, dict) and "source" in link and "target" in link:
+            src, dst = str(link["source"]), str(link["target"])
+            labels.setdefault(src, str(link.get("source_label") or src))
+            labels.setdefault(dst, str(link.get("target_label") or dst))
+            totals[(src, dst)] += float(link.get("amount") or 0)
+    out: dict[str, set[str]] = defaultdict(set)
+    kept: list[tuple[str, str, float]] = []
+    dropped = 0
+    for (src, dst), amount in sorted(totals.items(), key=lambda kv: -kv[1]):
+        if src == dst or _reaches(out, dst, src):
+            dropped += 1
+            continue
+        out[src].add(dst)
+        kept.append((src, dst, round(amount, 2)))
+    used = sorted({n for src, dst, _a in kept for n in (src, dst)})
+    return {"nodes": [{"id": n, "label": labels[n]} for n in used],
+            "links": [{"source": s, "target": t, "amount": a} for s, t, a in kept], "dropped_cycles": dropped}
+
+
+def _reaches(out: dict[str, set[str]], start: str, goal: str) -> bool:
+    stack, seen = [start], {start}
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        for nxt in out.get(node, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
+
+
+def finding_timeline(case: Case, details: dict[str, Any]) -> dict[str, Any]:
+    """A link finding's events and the payments that followed them, on one time axis."""
+    pairs = [{k: p.get(k) for k in ("event_id", "event_date", "casualties", "txn_id", "ts", "amount", "lag_days")}
+             for p in details.get("pairs") or [] if isinstance(p, dict)]
+    ids = sorted({str(p["event_id"]) for p in pairs if p.get("event_id")})
+    events: list[dict[str, Any]] = []
+    if ids:
+        events = case.engine.query(
+            "SELECT event_id, CAST(event_date AS VARCHAR) AS event_date, event_type, actor1, country, location, "
+            f"fatalities, notes FROM events WHERE event_id IN ({placeholders(ids)}) ORDER BY event_date, event_id",
+            ids).to_pylist()
+    return {"pairs": pairs, "events": events}

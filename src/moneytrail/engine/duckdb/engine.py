@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
@@ -28,6 +30,7 @@ def _quote_literal(text: str) -> str:
 class DuckDBEngine:
     name = "duckdb"
     dialect: Dialect = DUCKDB
+    _opening = threading.Lock()  # cursors are opened one at a time on the shared connection
 
     def __init__(self, path: Path | str | None, *, read_only: bool = False, threads: int | None = None,
                  memory_limit: str | None = None) -> None:
@@ -47,6 +50,8 @@ class DuckDBEngine:
         self._runs = RunStack(self)
         self._names = itertools.count(1)
         self._capture = Capture()
+        self._row_limit: int | None = None  # set on request cursors only
+        self._deadline: float | None = None
 
     # -- running SQL -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
@@ -60,9 +65,13 @@ class DuckDBEngine:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        self._check_deadline()
         self._capture.record(sql)
         try:
-            return self._con.sql(sql, params=params).to_arrow_table()
+            relation = self._con.sql(sql, params=params)
+            if self._row_limit is not None:
+                relation = relation.limit(self._row_limit)
+            return relation.to_arrow_table()
         except duckdb.Error as exc:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
@@ -71,8 +80,10 @@ class DuckDBEngine:
 
     def _rows(self, sql: str, params: Sequence[Any] | None, owner: str | None) -> list[tuple[Any, ...]]:
         self._capture.record(sql, owner)
+        self._check_deadline()
         try:
-            return self._con.execute(sql, params).fetchall()
+            result = self._con.execute(sql, params)
+            return result.fetchall() if self._row_limit is None else result.fetchmany(self._row_limit)
         except duckdb.Error as exc:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
@@ -249,6 +260,42 @@ class DuckDBEngine:
     def copy_to_parquet(self, sql: str, path: Path) -> None:
         self._capture.record(sql)
         self._execute(f"COPY ({sql}) TO {_quote_literal(str(path))} (FORMAT PARQUET)", None, "files")
+
+    # -- request cursors (the datasette pattern) ------------------------------------------------
+    @contextmanager
+    def request_cursor(self, *, seconds: float, row_limit: int) -> Iterator[DuckDBEngine]:
+        """An engine on a cursor of its own over this database, for one web request: each query returns at
+        most ``row_limit`` rows, and work still running ``seconds`` after the cursor opened is interrupted
+        (EngineError), so one slow request neither blocks nor outlives the others."""
+        with self._opening:
+            cursor = self._con.cursor()
+        engine = DuckDBEngine.__new__(DuckDBEngine)
+        engine.path, engine._con, engine._depth, engine._ranges = self.path, cursor, 0, None
+        engine._runs, engine._names, engine._capture = RunStack(engine), itertools.count(1), self._capture
+        engine._row_limit, engine._deadline = row_limit, time.monotonic() + seconds
+        timer = threading.Timer(seconds, cursor.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield engine
+        finally:
+            timer.cancel()
+            cursor.close()
+
+    def interrupt(self) -> None:
+        """Stop the query running on this engine's connection (from another thread); it raises EngineError."""
+        self._con.interrupt()
+
+    def attach_scratch(self, name: str, path: Path) -> None:
+        """Attach a writable database file as ``name`` beside this one, even when this one is read-only: a
+        home for data derived from a read-only case (the explorer's account index), visible to its cursors."""
+        if not name.isidentifier():
+            raise EngineError(f"not a database name: {name!r}")
+        self.execute(f"ATTACH {_quote_literal(str(path))} AS {name} (READ_ONLY false)")
+
+    def _check_deadline(self) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise EngineError("time limit: the request ran out of time before this query started")
 
     def close(self) -> None:
         self._con.close()

@@ -1,0 +1,174 @@
+"""An entity's page: who it is under every name, why its records were merged, the money through its
+accounts, who it dealt with, what was found, listed, claimed and written about it, and who says so."""
+
+from __future__ import annotations
+
+import json
+from contextlib import suppress
+from typing import Any
+
+from moneytrail.report.probe import has_table
+from moneytrail.store import Case
+from moneytrail.store.entities import account_holders_sql
+from moneytrail.web import queries
+from moneytrail.web.index import by_account_sql
+from moneytrail.web.names import NAME_PROPS, canonical, entity_labels, placeholders
+
+QUOTE_CHARS = 120  # context either side of a mention
+
+
+def members(case: Case, canonical_id: str) -> list[str]:
+    rows = case.engine.rows("SELECT entity_id FROM entity_canonical WHERE canonical_id = ? ORDER BY 1",
+                            [canonical_id])
+    return sorted({canonical_id, *(str(r[0]) for r in rows)})
+
+
+def entity(case: Case, entity_id: str) -> dict[str, Any] | None:
+    e = case.engine
+    cid = canonical(case, entity_id)
+    ids = members(case, cid)
+    marks = placeholders(ids)
+    statements = e.query(
+        "SELECT st.entity_id, st.schema, st.prop, st.value, st.source_id, s.title AS source_title, "
+        "coalesce(st.reliability, s.reliability) AS reliability, coalesce(st.credibility, s.credibility) "
+        f"AS credibility FROM statements st LEFT JOIN sources s ON s.source_id = st.source_id WHERE st.entity_id "
+        f"IN ({marks}) ORDER BY st.prop, st.value, st.entity_id, st.source_id", ids).to_pylist()
+    if not statements:
+        return None
+    name = entity_labels(case, [cid]).get(cid, cid)
+    names = sorted({(s["value"], s["prop"]) for s in statements if s["prop"] in NAME_PROPS})
+    member_rows = [{"entity_id": i, "schemas": sorted({s["schema"] for s in statements if s["entity_id"] == i}),
+                    "names": sorted({s["value"] for s in statements if s["entity_id"] == i and s["prop"] == "name"}),
+                    "sources": sorted({s["source_id"] for s in statements if s["entity_id"] == i})} for i in ids]
+    return {
+        "entity_id": cid, "name": name,
+        "names": [{"value": v, "prop": p} for v, p in names],
+        "countries": sorted({s["value"].lower() for s in statements if s["prop"] in ("country", "jurisdiction")}),
+        "schemas": sorted({s["schema"] for s in statements}),
+        "members": member_rows, "merges": _merges(case, ids),
+        "accounts": accounts_with_totals(case, cid),
+        "counterparties": top_counterparties(case, cid),
+        "findings": queries.findings_citing(case, entity_ids=ids),
+        "screening": _rows_if(case, "screen_matches", (
+            "SELECT entity_id, list_entity_id, list_name, entity_name, probability, programme, authority, reason, "
+            f"finding_id, list_source_id FROM screen_matches WHERE entity_id IN ({marks}) "
+            "ORDER BY probability DESC LIMIT 100"), ids),
+        "claims": _rows_if(case, "claims", (
+            "SELECT c.claim_id, c.subject, c.relation, c.object, CAST(c.claim_date AS VARCHAR) AS claim_date, "
+            "c.amount, c.currency, c.status, c.quote, c.source_id, g.reliability, g.credibility, "
+            "c.subject_entity_id, c.object_entity_id FROM claims c LEFT JOIN claim_grades g ON g.claim_id = "
+            f"c.claim_id WHERE c.subject_entity_id IN ({marks}) OR c.object_entity_id IN ({marks}) "
+            "ORDER BY c.claim_date, c.claim_id LIMIT 200"), ids * 2),
+        "documents": _rows_if(case, "mentions", (
+            "SELECT m.document_id, d.title, m.source_id, m.text AS mention, "
+            f"substr(d.text, greatest(1, CAST(m.start_pos AS INTEGER) + 1 - {QUOTE_CHARS}), "
+            f"CAST(least(m.start_pos, {QUOTE_CHARS}) AS INTEGER)) AS before, "
+            "substr(d.text, CAST(m.start_pos AS INTEGER) + 1, CAST(m.end_pos - m.start_pos AS INTEGER)) AS quoted, "
+            f"substr(d.text, CAST(m.end_pos AS INTEGER) + 1, {QUOTE_CHARS}) AS after "
+            "FROM mentions m JOIN documents d ON d.document_id = m.document_id WHERE m.kind = 'entity' AND "
+            f"m.entity_id IN ({marks}) ORDER BY d.title, m.start_pos LIMIT 100"), ids),
+        "sources": sources_with_chains(case, sorted({s["source_id"] for s in statements})),
+        "statements": statements[:500], "statements_total": len(statements),
+    }
+
+
+def _rows_if(case: Case, table: str, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    if not has_table(case, table):
+        return []
+    rows: list[dict[str, Any]] = case.engine.query(sql, params).to_pylist()
+    return rows
+
+
+def _merges(case: Case, ids: list[str]) -> list[dict[str, Any]]:
+    """Scored pairs inside the cluster (why they merged) with any analyst judgement on the pair. The
+    explanation is JSON whose layout belongs to resolve; the page renders it generically."""
+    if len(ids) < 2 or not has_table(case, "resolve_pairs"):
+        return []
+    marks = placeholders(ids)
+    rows: list[dict[str, Any]] = case.engine.query(
+        "SELECT p.left_id, p.right_id, p.left_name, p.right_name, p.probability, p.decision, p.explanation, "
+        "j.judgement, j.note, CAST(j.judged_at AS VARCHAR) AS judged_at FROM resolve_pairs p "
+        "LEFT JOIN resolve_judgements j ON j.left_id = p.left_id AND j.right_id = p.right_id "
+        f"WHERE p.left_id IN ({marks}) AND p.right_id IN ({marks}) ORDER BY p.probability DESC LIMIT 100",
+        ids * 2).to_pylist()
+    for r in rows:
+        with suppress(TypeError, ValueError):  # else shown as the text it is
+            r["explanation"] = json.loads(r["explanation"])
+    return list(rows)
+
+
+def accounts_with_totals(case: Case, cid: str) -> list[dict[str, Any]]:
+    e = case.engine
+    rows: list[dict[str, Any]] = e.query(
+        "SELECT a.account_key, a.iban, a.country, a.currency, a.bank_id FROM accounts a JOIN "
+        f"({account_holders_sql()}) h ON h.account_key = a.account_key WHERE h.entity_id = ? ORDER BY 1 LIMIT 200",
+        [cid]).to_pylist()
+    keys = [r["account_key"] for r in rows]
+    if not keys:
+        return rows
+    marks = placeholders(keys)
+    totals = {str(r[0]): r[1:] for r in e.rows(
+        "SELECT account_key, round(sum(CASE WHEN direction = 'in' THEN coalesce(amount_rc, amount) END), 2), "
+        "round(sum(CASE WHEN direction = 'out' THEN coalesce(amount_rc, amount) END), 2), "
+        "count(CASE WHEN direction = 'in' THEN 1 END), count(CASE WHEN direction = 'out' THEN 1 END) "
+        f"FROM {by_account_sql(case)} t "
+        f"WHERE account_key IN ({marks}) GROUP BY 1", keys)}
+    for r in rows:
+        t = totals.get(r["account_key"], (None, None, 0, 0))
+        r["total_in"], r["total_out"], r["count_in"], r["count_out"] = t[0] or 0.0, t[1] or 0.0, t[2], t[3]
+    return rows
+
+
+def top_counterparties(case: Case, cid: str, limit: int = 15) -> list[dict[str, Any]]:
+    """The holders (or bare accounts) this entity paid or was paid by, largest total first."""
+    holders = f"({account_holders_sql()})"
+    rows: list[dict[str, Any]] = case.engine.query(
+        f"WITH mine AS (SELECT account_key FROM {holders} h WHERE entity_id = ?), flows AS ("
+        f"SELECT counterparty AS other, direction AS d, coalesce(amount_rc, amount) AS v FROM {by_account_sql(case)} t "
+        "WHERE account_key IN (SELECT account_key FROM mine) AND counterparty NOT IN (SELECT account_key FROM mine)) "
+        f"SELECT coalesce(h.entity_id, f.other) AS party, h.entity_id IS NOT NULL AS is_entity, "
+        "round(sum(CASE WHEN d = 'out' THEN v ELSE 0 END), 2) AS paid, "
+        "round(sum(CASE WHEN d = 'in' THEN v ELSE 0 END), 2) AS received, "
+        f"count(*) AS payments, min(f.other) AS an_account FROM flows f LEFT JOIN {holders} h ON h.account_key = "
+        "f.other GROUP BY 1, 2 ORDER BY paid + received DESC, 1 LIMIT ?", [cid, limit]).to_pylist()
+    names = entity_labels(case, [r["party"] for r in rows if r["is_entity"]])
+    for r in rows:
+        r["name"] = names.get(r["party"]) if r["is_entity"] else None
+    return rows
+
+
+def sources_with_chains(case: Case, source_ids: list[str]) -> list[dict[str, Any]]:
+    """Each source with its grade and the chain of sources it cites back to its origins."""
+    if not source_ids:
+        return []
+    e, marks = case.engine, placeholders(source_ids)
+    rows: list[dict[str, Any]] = e.query("SELECT source_id, kind, title, publisher, url, reliability, credibility, "
+                   f"CAST(published_at AS VARCHAR) AS published_at FROM sources WHERE source_id IN ({marks}) "
+                   "ORDER BY source_id", source_ids).to_pylist()
+    cites: dict[str, list[str]] = {}
+    for src, cited in e.rows("SELECT source_id, cited_source_id FROM source_citations ORDER BY 1, 2 LIMIT 5000"):
+        cites.setdefault(str(src), []).append(str(cited))
+    origins: dict[str, list[dict[str, Any]]] = {}
+    if has_table(case, "source_origins"):
+        for r in e.query("SELECT source_id, origin_source_id, depth, chain_reliability, chain_credibility "
+                         f"FROM source_origins WHERE source_id IN ({marks}) ORDER BY depth", source_ids).to_pylist():
+            origins.setdefault(str(r["source_id"]), []).append(r)
+    for r in rows:
+        r["chains"] = citation_chains(cites, r["source_id"])
+        r["origins"] = origins.get(r["source_id"], [])
+    return rows
+
+
+def citation_chains(cites: dict[str, list[str]], start: str, max_chains: int = 10) -> list[list[str]]:
+    """Every path of citations from ``start`` to a source that cites nothing (depth-first, cycle-safe)."""
+    chains: list[list[str]] = []
+    stack = [[start]]
+    while stack and len(chains) < max_chains:
+        path = stack.pop()
+        nxt = [c for c in cites.get(path[-1], []) if c not in path]
+        if not nxt:
+            if len(path) > 1:
+                chains.append(path)
+            continue
+        stack.extend([*path, c] for c in reversed(nxt))
+    return chains
