@@ -146,3 +146,4 @@ def test_no_feature_reads_later_rows() -> None:
 def test_describe_words_a_feature_with_its_usual_range() -> None:
     assert describe("s_out_new_1d", 7.0, (0.0, 1.0)) == "sender paid 7 new counterparties today (usual: 0–1)"
     assert describe("r_in_fan_7d", 3.0).startswith("receiver was paid by 3 distinct counterparties in the last 7")
+    assert describe("pair_gap_days", float("nan")) == "no earlier payment between the two accounts"

@@ -122,7 +122,10 @@ def describe(name: str, value: float, usual: tuple[float, float] | None = None) 
         import math
 
         amt = _num(math.expm1(value)) if value == value else "unknown"
-        text = _STRUCTURE_WORDS[name].format(v=v, amt=amt)
+        if name == "pair_gap_days" and value != value:  # NaN: the pair never paid before
+            text = "no earlier payment between the two accounts"
+        else:
+            text = _STRUCTURE_WORDS[name].format(v=v, amt=amt)
         if name == "log_amt" and usual is not None:
             usual = (math.expm1(usual[0]), math.expm1(usual[1]))
     elif name.startswith("hits_"):
