@@ -31,6 +31,7 @@ _FINDINGS = "DELETE of findings: the set-based grading step (other half of issue
 DUCKDB_PROBES: dict[str, str] = {
     "tests.engine.test_duckdb_engine": "checks that bulk_load/joins_as_written restore DuckDB settings",
     "tests.detect.test_learn": "plants the truth views under the names detect.truth registers them by",
+    "tests.engine.test_request_cursor": "runs a deliberately endless DuckDB range() scan to test the time limit",
 }
 NOT_YET_PORTABLE: dict[str, str] = {
     "moneytrail.detect.truth": _TEMP,
@@ -95,6 +96,7 @@ def test_the_checker_catches_what_spark_rejects() -> None:
     assert "MAKE_DT_INTERVAL(2)" in spark_sql("SELECT isinf(x), to_days(2) FROM t")
     assert "TO_UTC_TIMESTAMP(ts, 'Europe/Berlin')" in spark_sql(
         "SELECT timezone('UTC', timezone('Europe/Berlin', ts)) FROM t")
+    assert not spark_problems("SELECT timezone('UTC', timezone('Europe/Berlin', try_strptime(x, '%d.%m.%Y'))) FROM t")
     # What the Spark dialect's rewrites make portable:
     assert not spark_problems("SELECT try_strptime(t, '%Y-%m-%dT%H:%M:%SZ'), CAST(x AS VARCHAR) FROM t")
     assert "yyyy-MM-dd\\'T\\'HH:mm:ss\\'Z\\'" in spark_sql("SELECT try_strptime(t, '%Y-%m-%dT%H:%M:%SZ') FROM t")

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +37,13 @@ def add_hostile_rows(case: Case) -> None:
               "('st-hostile-c', ?, 'Company', 'country', 'cy', 'registry')", [HOSTILE_ENTITY])
     e.execute("INSERT INTO accounts (account_key, bank_id, account_id, holder_entity_id, iban, country, currency) "
               "VALUES ('BNK:HOSTILE', 'BNK', 'HOSTILE', ?, ?, 'cy', 'USD')", [HOSTILE_ENTITY, COUNTING[1]])
-    e.execute("INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, amount_rc, channel, "
-              "source_id) SELECT 'hostile-' || CAST(i AS VARCHAR), TIMESTAMP '2022-03-01' + i * INTERVAL 1 DAY, "
-              "'BNK:HOSTILE', 'BNK:0000001', 100 + i, 'USD', 100 + i, ?, 'bank-ledger' FROM range(5) r(i)",
-              [COUNTING[0]])
-    columns = {str(r[0]) for r in e.rows("SELECT column_name FROM information_schema.columns "
-                                         "WHERE table_name = 'transactions'")}
-    if "memo" not in columns:
-        e.execute("ALTER TABLE transactions ADD COLUMN memo VARCHAR")
-    e.execute("UPDATE transactions SET memo = ? || ' invoice' WHERE txn_id LIKE 'hostile-%' OR txn_id = 'story-1'",
-              [bad])
+    for i in range(5):
+        e.execute("INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, amount_rc, "
+                  "channel, source_id, memo) VALUES (?, ?, 'BNK:HOSTILE', 'BNK:0000001', ?, 'USD', ?, ?, "
+                  "'bank-ledger', ?)", [f"hostile-{i}", datetime(2022, 3, 1) + timedelta(days=i), 100 + i, 100 + i, COUNTING[0],
+                         bad + " invoice"])
+    e.upsert("transactions", ["txn_id"], "SELECT 'story-1' AS txn_id, ? AS memo", [bad + " invoice"],
+             insert_missing=False)
     text = "Report: " + bad + " Hostile Trading paid the brokers."
     e.execute("INSERT INTO documents (document_id, source_id, path, media_type, title, text, char_count, has_text, "
               "content_hash) VALUES ('doc-hostile', 'doc-hawala', 'documents/h.md', 'text/markdown', ?, ?, ?, true, "

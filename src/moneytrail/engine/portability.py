@@ -49,7 +49,7 @@ def _rewrite(node: exp.Expression) -> Any:
                 and isinstance(args[0], exp.Literal) and args[0].name.upper() == "UTC":
             # timezone('UTC', timezone(zone, ts)): a local wall-clock time in ``zone`` as UTC.
             zone, ts = args[1].expressions
-            return exp.func("to_utc_timestamp", ts, zone)
+            return exp.func("to_utc_timestamp", ts.transform(_rewrite), zone)  # the new node is not revisited
         if name == _MAP_FUNCTION:
             return exp.VarMap(keys=exp.Array(expressions=args[0::2]), values=exp.Array(expressions=args[1::2]))
     if isinstance(node, exp.ToDays):

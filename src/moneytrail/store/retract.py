@@ -42,8 +42,9 @@ def mark_findings_stale(case: Case, refs_sql: str, reason: str, params: list[obj
     count = int(e.scalar(f"SELECT count(*) FROM findings WHERE stale_reason IS NULL AND finding_id IN ({stale})",
                          params or []))
     if count:
-        e.execute(f"UPDATE findings SET stale_reason = ? WHERE stale_reason IS NULL AND finding_id IN ({stale})",
-                  [reason, *(params or [])])
+        e.upsert("findings", ["finding_id"], f"SELECT finding_id, CAST(? AS VARCHAR) AS stale_reason FROM findings "
+                 f"WHERE stale_reason IS NULL AND finding_id IN ({stale})", [reason, *(params or [])],
+                 insert_missing=False)
     return count
 
 

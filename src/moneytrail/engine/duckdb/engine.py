@@ -291,7 +291,7 @@ class DuckDBEngine:
         home for data derived from a read-only case (the explorer's account index), visible to its cursors."""
         if not name.isidentifier():
             raise EngineError(f"not a database name: {name!r}")
-        self.execute(f"ATTACH {_quote_literal(str(path))} AS {name} (READ_ONLY false)")
+        self._execute(f"ATTACH {_quote_literal(str(path))} AS {name} (READ_ONLY false)", None, "files")
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
