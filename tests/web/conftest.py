@@ -40,8 +40,9 @@ def add_hostile_rows(case: Case) -> None:
     for i in range(5):
         e.execute("INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, amount_rc, "
                   "channel, source_id, memo) VALUES (?, ?, 'BNK:HOSTILE', 'BNK:0000001', ?, 'USD', ?, ?, "
-                  "'bank-ledger', ?)", [f"hostile-{i}", datetime(2022, 3, 1) + timedelta(days=i), 100 + i, 100 + i, COUNTING[0],
-                         bad + " invoice"])
+                  "'bank-ledger', ?)",
+                  [f"hostile-{i}", datetime(2022, 3, 1) + timedelta(days=i), 100 + i, 100 + i, COUNTING[0],
+                   bad + " invoice"])
     e.upsert("transactions", ["txn_id"], "SELECT 'story-1' AS txn_id, ? AS memo", [bad + " invoice"],
              insert_missing=False)
     text = "Report: " + bad + " Hostile Trading paid the brokers."
