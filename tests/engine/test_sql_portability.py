@@ -97,6 +97,7 @@ def test_the_checker_catches_what_spark_rejects() -> None:
     assert "TO_UTC_TIMESTAMP(ts, 'Europe/Berlin')" in spark_sql(
         "SELECT timezone('UTC', timezone('Europe/Berlin', ts)) FROM t")
     assert not spark_problems("SELECT timezone('UTC', timezone('Europe/Berlin', try_strptime(x, '%d.%m.%Y'))) FROM t")
+    assert "MAKE_DT_INTERVAL(0, 5)" in spark_sql("SELECT ts + to_hours(5) FROM t")
     # What the Spark dialect's rewrites make portable:
     assert not spark_problems("SELECT try_strptime(t, '%Y-%m-%dT%H:%M:%SZ'), CAST(x AS VARCHAR) FROM t")
     assert "yyyy-MM-dd\\'T\\'HH:mm:ss\\'Z\\'" in spark_sql("SELECT try_strptime(t, '%Y-%m-%dT%H:%M:%SZ') FROM t")

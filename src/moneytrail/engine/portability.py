@@ -36,6 +36,7 @@ SPARK_FUNCTIONS = frozenset([
 
 
 _MAP_FUNCTION = "mt_map_literal"
+_INTERVAL_PLACE = {"to_hours": 1, "to_minutes": 2, "to_seconds": 3}  # argument position in make_dt_interval
 
 
 def _rewrite(node: exp.Expression) -> Any:
@@ -50,6 +51,10 @@ def _rewrite(node: exp.Expression) -> Any:
             # timezone('UTC', timezone(zone, ts)): a local wall-clock time in ``zone`` as UTC.
             zone, ts = args[1].expressions
             return exp.func("to_utc_timestamp", ts.transform(_rewrite), zone)  # the new node is not revisited
+        if name in _INTERVAL_PLACE and len(args) == 1:
+            # to_hours(n) etc.: an interval of n units; Spark's make_dt_interval(days, hours, mins, secs).
+            zeros = [exp.Literal.number(0)] * _INTERVAL_PLACE[name]
+            return exp.func("make_dt_interval", *zeros, args[0].transform(_rewrite))
         if name == _MAP_FUNCTION:
             return exp.VarMap(keys=exp.Array(expressions=args[0::2]), values=exp.Array(expressions=args[1::2]))
     if isinstance(node, exp.ToDays):
