@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.ids import account_key
+from moneytrail.model.stage import Stamp
 from moneytrail.report.build import ReportOptions, write_report
 from moneytrail.report.sample import build_sample_case
 from moneytrail.store import Case
@@ -40,17 +40,21 @@ def peak_rss_mb() -> float:
 
 
 def add_typology_findings(case: Case, n: int, accounts: int, seed: int) -> None:
-    """Stand-in detector output: n fan-in findings on random accounts, with graded scores."""
+    """Stand-in detector output: n fan-in findings on random accounts, graded from the sample's sources
+    they cite (findings are graded at write time from what they rest on)."""
     rng = np.random.default_rng(seed)
-    grades = [Grade("B", 2), Grade("B", 3), Grade("C", 3), Grade("D", 4)]
+    sources = [str(r[0]) for r in case.engine.rows("SELECT source_id FROM sources WHERE reliability IS NOT NULL "
+                                                      "ORDER BY source_id")]
     findings = []
     for i, (acct, score) in enumerate(zip(rng.integers(0, accounts, n), rng.random(n), strict=True)):
         key = account_key("BNK", f"{int(acct):07d}")
+        refs = [FindingRef("account", key, "hub")]
+        if sources:
+            refs.append(FindingRef("source", sources[i % len(sources)], "data"))
         findings.append(Finding("typology", "fan-in", f"Fan-in on {key} (synthetic #{i})",
                                 "Many senders paid this account within a short window (synthetic).",
-                                float(score), [FindingRef("account", key, "hub")], input_hash="bench",
-                                grade=grades[i % len(grades)], params={"i": i}))
-    write_findings(case, findings, replace_kind=("typology", "fan-in"))
+                                float(score), refs, params={"i": i}))
+    write_findings(case, findings, Stamp("detect", 1, {"synthetic": n}, scope="fan-in"))
 
 
 def time_in_browser(html: Path, repeats: int) -> tuple[list[float], list[float]]:
