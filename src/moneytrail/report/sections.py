@@ -75,7 +75,7 @@ def sankey(case: Case, limit: int = 10) -> dict[str, Any]:
                 routes.append({"countries": [str(c) for c in countries] if isinstance(countries, list)
                                else [str(countries)], "amount": float(route.get("amount") or 0),
                                "finding_id": f["finding_id"]})
-    links, dropped = _acyclic([(s, t, a) for (s, t), a in sorted(totals.items(), key=lambda kv: -kv[1])])
+    links, dropped = acyclic_links([(s, t, a) for (s, t), a in sorted(totals.items(), key=lambda kv: -kv[1])])
     used = sorted({n for s, t, _ in links for n in (s, t)})
     return {"findings": [{k: f[k] for k in ("finding_id", "title", "wording", "grade", "amount", "currency", "stale")}
                          for f in findings],
@@ -84,7 +84,7 @@ def sankey(case: Case, limit: int = 10) -> dict[str, Any]:
             "dropped_cycles": dropped, "routes": sorted(routes, key=lambda r: -r["amount"])[:50]}
 
 
-def _acyclic(links: list[tuple[str, str, float]]) -> tuple[list[tuple[str, str, float]], int]:
+def acyclic_links(links: list[tuple[str, str, float]]) -> tuple[list[tuple[str, str, float]], int]:
     """Keep links heaviest first, skipping any that would close a cycle (small lists only)."""
     out: dict[str, set[str]] = defaultdict(set)
     kept: list[tuple[str, str, float]] = []

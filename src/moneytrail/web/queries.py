@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moneytrail.report.probe import has_table
+from moneytrail.report.sections import acyclic_links
 from moneytrail.store import Case
 from moneytrail.web.names import entity_labels, label_rows, placeholders
 
@@ -136,31 +137,10 @@ def finding_sankey(details: dict[str, Any]) -> dict[str, Any]:
             labels.setdefault(src, str(link.get("source_label") or src))
             labels.setdefault(dst, str(link.get("target_label") or dst))
             totals[(src, dst)] += float(link.get("amount") or 0)
-    out: dict[str, set[str]] = defaultdict(set)
-    kept: list[tuple[str, str, float]] = []
-    dropped = 0
-    for (src, dst), amount in sorted(totals.items(), key=lambda kv: -kv[1]):
-        if src == dst or _reaches(out, dst, src):
-            dropped += 1
-            continue
-        out[src].add(dst)
-        kept.append((src, dst, round(amount, 2)))
+    kept, dropped = acyclic_links([(s, t, a) for (s, t), a in sorted(totals.items(), key=lambda kv: -kv[1])])
     used = sorted({n for src, dst, _a in kept for n in (src, dst)})
     return {"nodes": [{"id": n, "label": labels[n]} for n in used],
-            "links": [{"source": s, "target": t, "amount": a} for s, t, a in kept], "dropped_cycles": dropped}
-
-
-def _reaches(out: dict[str, set[str]], start: str, goal: str) -> bool:
-    stack, seen = [start], {start}
-    while stack:
-        node = stack.pop()
-        if node == goal:
-            return True
-        for nxt in out.get(node, ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return False
+            "links": [{"source": s, "target": t, "amount": round(a, 2)} for s, t, a in kept], "dropped_cycles": dropped}
 
 
 def finding_timeline(case: Case, details: dict[str, Any]) -> dict[str, Any]:
