@@ -144,7 +144,7 @@ def test_demo_report_on_the_generated_case(browser: Any, demo_case: Case, tmp_pa
         for link in json.loads(details).get("sankey", []):
             key = (str(link["source"]), str(link["target"]))
             pairs[key] = pairs.get(key, 0.0) + float(link["amount"])
-    kept, _dropped = sections._acyclic(sorted(((s, t, a) for (s, t), a in pairs.items()), key=lambda x: -x[2]))
+    kept, _dropped = sections.acyclic_links(sorted(((s, t, a) for (s, t), a in pairs.items()), key=lambda x: -x[2]))
     assert kept, "the demo case has a stored trace"
     assert page.evaluate("window.mtReport.sankey.getOption().series[0].links.length") == len(kept)
     link_pairs = sum(len(json.loads(d).get("pairs", [])) for (d,) in e.rows(

@@ -51,7 +51,7 @@ def test_sankey_reads_trace_details(sample_case: Case) -> None:
 
 
 def test_acyclic_drops_the_link_closing_a_cycle() -> None:
-    kept, dropped = sections._acyclic([("a", "b", 5.0), ("b", "c", 4.0), ("c", "a", 3.0), ("a", "a", 1.0)])
+    kept, dropped = sections.acyclic_links([("a", "b", 5.0), ("b", "c", 4.0), ("c", "a", 3.0), ("a", "a", 1.0)])
     assert kept == [("a", "b", 5.0), ("b", "c", 4.0)]
     assert dropped == 2
 
