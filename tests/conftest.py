@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from moneytrail.store import Case
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium, which .ci/run installs
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 PORTABILITY_TEST = "test_every_captured_statement_runs_on_spark_sql"
 
 
@@ -68,3 +72,20 @@ def demo_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Case]:
     write_claim_findings(case)
     yield case
     case.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A real Chromium driven by Playwright, one per test module; missing Chromium fails under CI, else skips."""
+    import os
+
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but Chromium is missing at {CHROMIUM}; install it with apt-get install chromium")
+        pytest.skip(f"Chromium not found at {CHROMIUM}; install it with `apt-get install -y chromium`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -7,9 +7,7 @@ a phone's width."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,10 +23,6 @@ from moneytrail.report.findings_view import self_matches_sql
 from moneytrail.report.names import entity_names
 from moneytrail.store import Case
 from moneytrail.trace import TraceParams, trace
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -98,19 +92,6 @@ def test_reruns_do_not_change_the_totals(demo: DemoRun, tmp_path: Path) -> None:
     assert [f["title"] for f in after["summary"]["key"]] == [f["title"] for f in before["summary"]["key"]]
     assert len(after["story"]) == len(before["story"])
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but Chromium is missing at {CHROMIUM}")
-        pytest.skip(f"Chromium not found at {CHROMIUM}; install it with `apt-get install -y chromium`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser
