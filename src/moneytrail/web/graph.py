@@ -12,6 +12,7 @@ from typing import Any
 from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql
 from moneytrail.web.index import by_account_sql
+from moneytrail.web.ledger import span_clauses
 from moneytrail.web.names import account_holders, canonical, entity_labels, placeholders
 
 
@@ -34,20 +35,7 @@ def parse_node(node: str) -> tuple[str, str]:
 
 
 def _filters(flt: EdgeFilter) -> tuple[str, list[Any]]:
-    wheres: list[str] = []
-    params: list[Any] = []
-    if flt.date_from:
-        wheres.append("ts >= ?")
-        params.append(flt.date_from)
-    if flt.date_to:
-        wheres.append("ts < CAST(? AS DATE) + INTERVAL 1 DAY")
-        params.append(flt.date_to)
-    if flt.min_amount is not None:
-        wheres.append("coalesce(amount_rc, amount) >= ?")
-        params.append(flt.min_amount)
-    if flt.max_amount is not None:
-        wheres.append("coalesce(amount_rc, amount) <= ?")
-        params.append(flt.max_amount)
+    wheres, params = span_clauses("", flt.date_from, flt.date_to, flt.min_amount, flt.max_amount)
     return "".join(f" AND {w}" for w in wheres), params
 
 

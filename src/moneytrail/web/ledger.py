@@ -37,6 +37,28 @@ class LedgerFilter:
     limit: int = 50
 
 
+def span_clauses(prefix: str, date_from: date | None, date_to: date | None, min_amount: float | None,
+                 max_amount: float | None) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and parameters for a date range (``date_to`` inclusive of the whole day) and an amount
+    range in the reporting currency, on payment columns named with ``prefix`` (``"t."`` or ``""``)."""
+    wheres: list[str] = []
+    params: list[Any] = []
+    if date_from:
+        wheres.append(f"{prefix}ts >= ?")
+        params.append(date_from)
+    if date_to:
+        wheres.append(f"{prefix}ts < CAST(? AS DATE) + INTERVAL 1 DAY")
+        params.append(date_to)
+    amount = f"coalesce({prefix}amount_rc, {prefix}amount)"
+    if min_amount is not None:
+        wheres.append(f"{amount} >= ?")
+        params.append(min_amount)
+    if max_amount is not None:
+        wheres.append(f"{amount} <= ?")
+        params.append(max_amount)
+    return wheres, params
+
+
 def scope_sql(kind: str) -> str:
     """The accounts in scope: one account, or every account an entity (canonical id) holds."""
     if kind == "account":
@@ -48,20 +70,7 @@ def ledger_sql(case: Case, kind: str, flt: LedgerFilter) -> tuple[str, list[Any]
     """Rows touching the scope with the filters applied: (FROM ... WHERE ..., params) to select from. A payment
     between two accounts of the scope is listed once, as paid out."""
     scope = f"(SELECT account_key FROM ({scope_sql(kind)}) s)"
-    wheres: list[str] = []
-    params: list[Any] = []
-    if flt.date_from:
-        wheres.append("t.ts >= ?")
-        params.append(flt.date_from)
-    if flt.date_to:  # inclusive of the whole day
-        wheres.append("t.ts < CAST(? AS DATE) + INTERVAL 1 DAY")
-        params.append(flt.date_to)
-    if flt.min_amount is not None:
-        wheres.append("coalesce(t.amount_rc, t.amount) >= ?")
-        params.append(flt.min_amount)
-    if flt.max_amount is not None:
-        wheres.append("coalesce(t.amount_rc, t.amount) <= ?")
-        params.append(flt.max_amount)
+    wheres, params = span_clauses("t.", flt.date_from, flt.date_to, flt.min_amount, flt.max_amount)
     if flt.channel:
         wheres.append("t.channel = ?")
         params.append(flt.channel)
