@@ -14,7 +14,7 @@ says whether it is ``stale``: made on data older than the case's current data ve
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -176,20 +176,3 @@ def finding_refs(case: Case, finding_id: str) -> list[dict[str, Any]]:
         "SELECT ref_kind, ref_id, role FROM finding_refs WHERE finding_id = ? ORDER BY ref_kind, ref_id",
         [finding_id]).to_pylist()
     return rows
-
-
-def remove_findings(case: Case, ids_sql: str, params: list[Any] | None = None) -> None:
-    """Remove the findings whose ids ``ids_sql`` (one column, ``finding_id``) yields, with their refs."""
-    with case.engine.transaction(), case.engine.run() as run:
-        doomed = run.materialise(f"SELECT DISTINCT finding_id FROM ({ids_sql}) d", params, hint="doomed")
-        case.engine.remove("finding_refs", ["finding_id"], f"SELECT finding_id FROM {doomed}")
-        case.engine.remove("findings", ["finding_id"], f"SELECT finding_id FROM {doomed}")
-
-
-def refs_of(case: Case, finding_ids: Sequence[str]) -> pa.Table:
-    """The references of several findings at once (finding_id, ref_kind, ref_id, role)."""
-    if not finding_ids:
-        return pa.table({n: pa.array([], pa.string()) for n in _REF_SCHEMA.names})
-    marks = ", ".join("?" for _ in finding_ids)
-    return case.engine.query(f"SELECT finding_id, ref_kind, ref_id, role FROM finding_refs WHERE finding_id IN "
-                             f"({marks}) ORDER BY finding_id, ref_kind, ref_id", list(finding_ids))
