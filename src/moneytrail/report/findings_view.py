@@ -12,6 +12,7 @@ from typing import Any
 
 from moneytrail.model.admiralty import Grade
 from moneytrail.store import Case
+from moneytrail.store.findings import stale_sql
 
 # How each wording opens a sentence: the grade decides how firmly we speak.
 LEAD_IN = {"confirmed": "Confirmed", "probable": "Probably", "possible": "Possibly", "doubtful": "Doubtful",
@@ -40,10 +41,13 @@ def current_findings_sql() -> str:
         f"WHERE x.input_hash = x.newest_input AND x.finding_id NOT IN ({self_matches_sql()})")
 
 
-def findings_sql(where: str = "", limit: int | None = None, order: str = "score DESC, finding_id") -> str:
+def findings_sql(data_version: str, where: str = "", limit: int | None = None,
+                 order: str = "score DESC, finding_id") -> str:
+    """Current findings with the store's ``stale`` flag against ``data_version``."""
     lim = f" LIMIT {int(limit)}" if limit is not None else ""
     cond = f"WHERE {where} " if where else ""
-    return f"SELECT {COLUMNS} FROM ({current_findings_sql()}) c {cond}ORDER BY {order}{lim}"
+    return (f"SELECT {COLUMNS}, {stale_sql(data_version)} AS stale FROM ({current_findings_sql()}) c "
+            f"{cond}ORDER BY {order}{lim}")
 
 
 def grade_of(reliability: Any, credibility: Any) -> tuple[str | None, str | None]:
@@ -76,11 +80,8 @@ def _json_object(text: Any) -> dict[str, Any]:
 def read_findings(case: Case, where: str = "", limit: int | None = None,
                   order: str = "score DESC, finding_id") -> list[dict[str, Any]]:
     """Current findings as dicts; ``stale`` when made on data older than the case's (or retracted)."""
-    version = case.data_version()
-    rows = [finding_dict(r) for r in case.engine.query(findings_sql(where, limit, order)).to_pylist()]
-    for r in rows:
-        r["stale"] = r.get("data_version") != version or r.get("stale_reason") is not None
-    return rows
+    sql = findings_sql(case.data_version(), where, limit, order)
+    return [finding_dict(r) for r in case.engine.query(sql).to_pylist()]
 
 
 def count_by_kind(case: Case) -> dict[str, dict[str, int]]:

@@ -130,6 +130,11 @@ READ_COLUMNS = ("finding_id", "kind", "typology", "title", "explanation", "score
                 "stage_version", "stage_params", "result_key", "data_version", "stale_reason", "created_at")
 
 
+def stale_sql(data_version: str) -> str:
+    """True for a finding made on data older than ``data_version``, or resting on rows an undo retracted."""
+    return f"(coalesce(data_version <> '{_escape(data_version)}', TRUE) OR stale_reason IS NOT NULL)"
+
+
 def findings_sql(data_version: str, *, kind: str | None = None, typology: str | None = None,
                  stage: str | None = None, current_only: bool = False) -> str:
     """The findings with a ``stale`` column (made on data older than ``data_version``), best first."""
@@ -139,8 +144,7 @@ def findings_sql(data_version: str, *, kind: str | None = None, typology: str | 
     if current_only:
         where.append(f"data_version = {version} AND stale_reason IS NULL")
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    stale = f"(coalesce(data_version <> {version}, TRUE) OR stale_reason IS NOT NULL)"
-    return (f"SELECT {', '.join(READ_COLUMNS)}, {stale} AS stale "
+    return (f"SELECT {', '.join(READ_COLUMNS)}, {stale_sql(data_version)} AS stale "
             f"FROM findings{clause} ORDER BY score DESC, finding_id")
 
 
