@@ -13,13 +13,10 @@ sets (``ALLY_ACTOR_1`` is today's ``assoc_actor_1``). A mapping file (TOML or YA
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from moneytrail.ingest.mapping import read_mapping_file
 from moneytrail.ingest.result import IngestError
 
 # Canonical field -> other header names it has had (older ACLED exports; GTD variants).
@@ -63,11 +60,7 @@ PRESETS = {"acled": EventMapping("acled"), "gtd": EventMapping("gtd")}
 
 def load_event_mapping(path: Path | str, fmt: str | None = None) -> EventMapping:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-        data: Any = tomllib.loads(text) if p.suffix == ".toml" else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise IngestError(f"{p}: cannot read mapping: {exc}") from exc
+    data = read_mapping_file(p)
     if not isinstance(data, dict):
         raise IngestError(f"{p}: an event mapping is a table of keys (format, delimiter, encoding, [columns])")
     kind = str(data.get("format", data.get("preset", fmt or "acled")))

@@ -173,14 +173,19 @@ AMLSIM_FULL = Mapping("amlsim", {"txn_id": "tran_id", "from_account": "orig_acct
 PRESETS = {"native": NATIVE, "amlworld": AMLWORLD, "amlsim": AMLSIM_FULL}
 
 
+def read_mapping_file(p: Path) -> Any:
+    """The parsed content of a TOML (by suffix) or YAML mapping file; errors name the file."""
+    try:
+        text = p.read_text(encoding="utf-8")
+        return tomllib.loads(text) if p.suffix == ".toml" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise IngestError(f"{p}: cannot read mapping: {exc}") from exc
+
+
 def load_mapping(path: Path | str) -> Mapping:
     """A mapping from a TOML or YAML file; errors name the file and what is wrong."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-        data: Any = tomllib.loads(text) if p.suffix == ".toml" else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise IngestError(f"{p}: cannot read mapping: {exc}") from exc
+    data = read_mapping_file(p)
     if not isinstance(data, dict) or not isinstance(data.get("columns", {}), dict):
         raise IngestError(f"{p}: a mapping needs a [columns] table of field = column")
     preset = str(data.get("preset", ""))
