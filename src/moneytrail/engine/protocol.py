@@ -141,6 +141,13 @@ class Engine(Protocol):
 
     def close(self) -> None: ...
 
+    # -- issue 13, second part: Parquet input (an engine-specific capability) ---------------------
+    def parquet_scan_sql(self, path: Path) -> str:
+        """A FROM-clause expression reading a Parquet file: its own columns with their own types, plus
+        ``file_row_number``, each row's 0-based position in the file (row groups in file order). Spark:
+        a scan of the file with the row's position from ``_metadata`` or a single-split read numbered
+        with ``monotonically_increasing_id``."""
+
 
 def open_engine(path: Path | str | None = None, *, read_only: bool = False, backend: str = "duckdb",
                 threads: int | None = None, memory_limit: str | None = None) -> Engine:

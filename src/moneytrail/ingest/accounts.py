@@ -31,40 +31,42 @@ def accounts_stage_sql(cols: dict[str, str], raw: str) -> str:
             f"concat_ws(',', {everything}) AS _raw FROM {raw}")
 
 
+def account_lines_sql(staged: str) -> str:
+    """The staged lines with their reason to be quarantined: a key repeated within the file keeps its
+    latest good line; earlier ones are superseded."""
+    latest = "max(CASE WHEN _reason IS NULL THEN _line END) OVER (PARTITION BY account_key)"
+    cols = ", ".join(["account_key", "bank_id", "account_id", *_OPTIONAL, "_raw", "_line"])
+    return (f"SELECT {cols}, CASE WHEN _reason IS NULL AND _line < {latest} THEN 'account repeated on a later "
+            f"line' ELSE _reason END AS _reason FROM {staged} s")
+
+
 def ingest_accounts(case: Case, path: Path | str, *, source: SourceRecord | None = None) -> IngestResult:
     results: list[IngestResult] = []
     e = case.engine
-    with file_ingest(case, path, "accounts", source=source, result=results) as fi:
+    with file_ingest(case, path, "accounts", source=source, result=results) as fi, e.run() as run:
         if fi is not None:
             staged = stage_csv(fi, delimiter=",", required=_REQUIRED, build=accounts_stage_sql, table="_acct_stage")
-            src = staged.from_sql()
-            e.execute(f"CREATE OR REPLACE TEMP TABLE _acct_lines AS SELECT * FROM {src} s")
+            lines = run.materialise(account_lines_sql(staged.from_sql()), hint="acct_lines")
             for sql in staged.drop_sql():
                 e.execute(sql)
-            # A key repeated within the file: the later line wins; earlier ones are quarantined as superseded.
-            e.upsert("_acct_lines", ["_line"], "SELECT a._line, 'account repeated on a later line' AS _reason "
-                     "FROM _acct_lines a WHERE a._reason IS NULL AND a._line < (SELECT max(b._line) "
-                     "FROM _acct_lines b WHERE b.account_key = a.account_key AND b._reason IS NULL)",
-                     insert_missing=False)
-            e.execute("CREATE OR REPLACE TEMP TABLE _acct_old AS SELECT a.* FROM accounts a "
-                      "JOIN _acct_lines n ON n.account_key = a.account_key AND n._reason IS NULL")
-            e.remove("accounts", ["account_key"], "SELECT account_key FROM _acct_old")
-            e.execute(
-                "INSERT INTO accounts (account_key, bank_id, account_id, holder_entity_id, account_entity_id, iban, "
-                "country, currency, source_id) SELECT n.account_key, n.bank_id, n.account_id, "
-                "coalesce(n.holder_entity_id, o.holder_entity_id), o.account_entity_id, coalesce(n.iban, o.iban), "
-                "coalesce(n.country, o.country), coalesce(n.currency, o.currency), ? "
-                "FROM _acct_lines n LEFT JOIN _acct_old o ON o.account_key = n.account_key WHERE n._reason IS NULL",
-                [fi.source.source_id])
-            e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
-                      "FROM _acct_lines WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
+            old = run.materialise(f"SELECT a.* FROM accounts a JOIN {lines} n ON n.account_key = a.account_key "
+                                  "AND n._reason IS NULL", hint="acct_old")
+            with e.transaction():
+                e.remove("accounts", ["account_key"], f"SELECT account_key FROM {old}")
+                e.append("accounts",
+                         "SELECT n.account_key, n.bank_id, n.account_id, coalesce(n.holder_entity_id, o.holder_entity_id), "
+                         "o.account_entity_id, coalesce(n.iban, o.iban), coalesce(n.country, o.country), "
+                         f"coalesce(n.currency, o.currency), ? FROM {lines} n LEFT JOIN {old} o "
+                         "ON o.account_key = n.account_key WHERE n._reason IS NULL", [fi.source.source_id],
+                         columns=["account_key", "bank_id", "account_id", "holder_entity_id", "account_entity_id",
+                                  "iban", "country", "currency", "source_id"])
+            e.append("quarantine", f"SELECT ?, ?, _line, _raw, _reason FROM {lines} WHERE _reason IS NOT NULL",
+                     [fi.ingest_id, fi.origin], columns=["ingest_id", "file", "line", "raw", "reason"])
             fi.details["countries_from_iban"] = fill_iban_countries(case)
-            bad = int(e.scalar("SELECT count(*) FROM _acct_lines WHERE _reason IS NOT NULL"))
+            bad = int(e.scalar(f"SELECT count(*) FROM {lines} WHERE _reason IS NOT NULL"))
             fi.rows_read = staged.rows + staged.rejected
             fi.rows_quarantined = bad + staged.rejected
             fi.rows_stored = staged.rows - bad
-            e.execute("DROP TABLE _acct_lines")
-            e.execute("DROP TABLE _acct_old")
     return results[0]
 
 
@@ -78,8 +80,8 @@ def fill_iban_countries(case: Case) -> int:
     found = [(k, c) for k, c in found if c]
     if not found:
         return 0
-    e.register_arrow("_iban_country", pa.table({"account_key": [k for k, _ in found],
-                                                "country": [c for _, c in found]}))
-    e.execute("UPDATE accounts SET country = c.country FROM _iban_country c WHERE c.account_key = accounts.account_key")
-    e.unregister("_iban_country")
+    with e.run() as run:
+        countries = run.arrow(pa.table({"account_key": [k for k, _ in found], "country": [c for _, c in found]}),
+                              hint="iban_country")
+        e.upsert("accounts", ["account_key"], f"SELECT account_key, country FROM {countries}", insert_missing=False)
     return len(found)

@@ -28,6 +28,7 @@ from typing import Any
 import pyarrow as pa
 from followthemoney import model
 
+from moneytrail.engine.scratch import ScratchTable
 from moneytrail.ingest.duplicates import settle_duplicate_transactions
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.jsonlines import loads_limited, read_json_lines
@@ -153,12 +154,13 @@ def _store(fi: FileIngest, lines: list[str]) -> None:
     arrays: list[Any] = list(zip(*statements, strict=True)) if statements else [[]] * len(_STATEMENT_COLUMNS)
     table = pa.table(arrays, schema=pa.schema([(c, pa.int64() if c == "origin_line" else pa.string())
                                        for c in _STATEMENT_COLUMNS]))
-    e.register_arrow("_ftm_statements", table)
     cols = ", ".join(_STATEMENT_COLUMNS)
-    e.execute(f"INSERT INTO statements ({cols}) SELECT {cols} FROM (SELECT *, row_number() OVER "
-              "(PARTITION BY statement_id ORDER BY origin_line) AS n FROM _ftm_statements) s WHERE n = 1 "
-              "AND NOT EXISTS (SELECT 1 FROM statements t WHERE t.statement_id = s.statement_id)")
-    e.unregister("_ftm_statements")
+    with e.run() as run:
+        new = run.arrow(table, hint="ftm_statements")
+        e.append("statements", f"SELECT {cols} FROM (SELECT *, row_number() OVER (PARTITION BY statement_id "
+                 f"ORDER BY origin_line) AS n FROM {new}) s WHERE n = 1 "
+                 "AND NOT EXISTS (SELECT 1 FROM statements t WHERE t.statement_id = s.statement_id)",
+                 columns=_STATEMENT_COLUMNS)
     fi.details["statements"] = len(statements)
     fi.details["entities"] = len(entities)
     _store_values_and_meta(fi, values_out, metas)
@@ -166,21 +168,21 @@ def _store(fi: FileIngest, lines: list[str]) -> None:
     _store_payments(fi, entities)
 
 
+_VALUE_COLUMNS = ["ingest_id", "file", "line", "entity_id", "schema", "prop", "value", "reason"]
+_META_COLUMNS = ["entity_id", "caption", "datasets", "referents", "first_seen", "last_seen", "last_change", "target",
+                 "source_id", "origin_line", "ingest_id"]
+
+
 def _store_values_and_meta(fi: FileIngest, values: list[tuple[Any, ...]], metas: list[dict[str, Any]]) -> None:
     e = fi.case.engine
     fi.details["quarantined_values"] = len(values)
-    if values:
-        e.register_arrow("_ftm_bad_values", pa.table(list(zip(*values, strict=True)), names=[
-            "ingest_id", "file", "line", "entity_id", "schema", "prop", "value", "reason"]))
-        e.execute("INSERT INTO quarantined_values SELECT * FROM _ftm_bad_values")
-        e.unregister("_ftm_bad_values")
-    if metas:
-        e.register_arrow("_ftm_meta", pa.Table.from_pylist(metas))
-        e.execute("INSERT INTO entity_meta (entity_id, caption, datasets, referents, first_seen, last_seen, "
-                  "last_change, target, source_id, origin_line, ingest_id) SELECT entity_id, caption, datasets, "
-                  "referents, first_seen, last_seen, last_change, target, source_id, origin_line, ingest_id "
-                  "FROM _ftm_meta")
-        e.unregister("_ftm_meta")
+    with e.run() as run:
+        if values:
+            bad = run.arrow(pa.table(list(zip(*values, strict=True)), names=_VALUE_COLUMNS), hint="ftm_bad_values")
+            e.append("quarantined_values", f"SELECT {', '.join(_VALUE_COLUMNS)} FROM {bad}", columns=_VALUE_COLUMNS)
+        if metas:
+            meta = run.arrow(pa.Table.from_pylist(metas), hint="ftm_meta")
+            e.append("entity_meta", f"SELECT {', '.join(_META_COLUMNS)} FROM {meta}", columns=_META_COLUMNS)
 
 
 def _account_rows(entities: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str | None, str, str | None]]:
@@ -210,19 +212,20 @@ def _store_accounts(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None
         "entity_id": list(rows), "iban": [_first(entities[k], "iban") for k in rows],
         "country": [_first(entities[k], "country") for k in rows],
         "currency": [_first(entities[k], "currency") for k in rows]})
-    e.register_arrow("_ftm_accounts", table)
-    # Known accounts keep their bank data and gain the FtM ids; new ones are added.
-    e.upsert("accounts", ["account_key"], e.dialect.first_per_key_sql(
-        "a.account_key, coalesce(a.account_entity_id, n.entity_id) AS account_entity_id, "
-        "coalesce(a.holder_entity_id, n.holder) AS holder_entity_id",
-        "accounts a JOIN _ftm_accounts n ON n.account_key = a.account_key", ["a.account_key"]),
-        insert_missing=False)
-    e.execute("INSERT INTO accounts (account_key, bank_id, account_id, holder_entity_id, account_entity_id, iban, "
-              "country, currency, source_id) " + e.dialect.first_per_key_sql(
-                  "account_key, bank_id, account_id, holder, entity_id, iban, country, currency, ?",
-                  "_ftm_accounts n WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_key = n.account_key)",
-                  ["account_key"]), [fi.source.source_id])
-    e.unregister("_ftm_accounts")
+    with e.run() as run:
+        new = run.arrow(table, hint="ftm_accounts")
+        # Known accounts keep their bank data and gain the FtM ids; new ones are added.
+        e.upsert("accounts", ["account_key"], e.dialect.first_per_key_sql(
+            "a.account_key, coalesce(a.account_entity_id, n.entity_id) AS account_entity_id, "
+            "coalesce(a.holder_entity_id, n.holder) AS holder_entity_id",
+            f"accounts a JOIN {new} n ON n.account_key = a.account_key", ["a.account_key"]),
+            insert_missing=False)
+        e.append("accounts", e.dialect.first_per_key_sql(
+            "account_key, bank_id, account_id, holder, entity_id, iban, country, currency, ?",
+            f"{new} n WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_key = n.account_key)",
+            ["account_key"]), [fi.source.source_id],
+            columns=["account_key", "bank_id", "account_id", "holder_entity_id", "account_entity_id", "iban",
+                     "country", "currency", "source_id"])
     from moneytrail.ingest.accounts import fill_iban_countries
     fill_iban_countries(fi.case)
 
@@ -266,39 +269,45 @@ def _store_payments(fi: FileIngest, entities: dict[str, dict[str, Any]]) -> None
                      "origin_line": d["_line"], "entity_id": eid, "amount_prop": amount_prop, "date_text": date})
     fi.details["payments"] = 0
     fi.details["payments_without_transaction"] = skipped
-    if not_stored:
-        e.register_arrow("_ftm_not_stored", pa.table(list(zip(*not_stored, strict=True)), schema=pa.schema([
-            ("ingest_id", pa.string()), ("file", pa.string()), ("line", pa.int64()), ("entity_id", pa.string()),
-            ("schema", pa.string()), ("prop", pa.string()), ("value", pa.string()), ("reason", pa.string())])))
-        e.execute("INSERT INTO quarantined_values SELECT * FROM _ftm_not_stored")
-        e.unregister("_ftm_not_stored")
-    if not rows:
-        return
-    e.register_arrow("_ftm_payments", pa.Table.from_pylist(rows))
+    with e.run() as run:
+        if not_stored:
+            kept = run.arrow(pa.table(list(zip(*not_stored, strict=True)), schema=pa.schema([
+                ("ingest_id", pa.string()), ("file", pa.string()), ("line", pa.int64()), ("entity_id", pa.string()),
+                ("schema", pa.string()), ("prop", pa.string()), ("value", pa.string()), ("reason", pa.string())])),
+                hint="ftm_not_stored")
+            e.append("quarantined_values", f"SELECT {', '.join(_VALUE_COLUMNS)} FROM {kept}", columns=_VALUE_COLUMNS)
+        if rows:
+            _store_payment_rows(fi, run.arrow(pa.Table.from_pylist(rows), hint="ftm_payments"), skipped + len(rows))
+
+
+def _store_payment_rows(fi: FileIngest, payments: ScratchTable, candidates: int) -> None:
+    e = fi.case.engine
     rc = fi.case.reporting_currency
-    e.execute(
-        "INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, amount_rc, channel, "
-        "source_id, origin_line, ingest_no) SELECT p.txn_id, p.ts, p.from_account, p.to_account, "
+    e.append(
+        "transactions",
+        "SELECT p.txn_id, p.ts, p.from_account, p.to_account, "
         "p.amount, p.currency, CASE WHEN p.currency = ? THEN p.amount ELSE p.amount * r.rate END, 'ftm', ?, "
         "p.origin_line, CAST(? AS INTEGER) FROM (SELECT txn_id, TRY_CAST(ts AS TIMESTAMP) AS ts, from_account, "
         "to_account, TRY_CAST(amount AS DOUBLE) AS amount, coalesce(currency, ?) AS currency, origin_line "
-        "FROM _ftm_payments) p "
+        f"FROM {payments}) p "
         "LEFT JOIN rates_daily r ON r.currency = p.currency AND r.day = CAST(p.ts AS DATE) "
         f"WHERE {_PAYMENT_PROBLEM} IS NULL",
-        [rc, fi.source.source_id, fi.ingest_no, rc])
+        [rc, fi.source.source_id, fi.ingest_no, rc],
+        columns=["txn_id", "ts", "from_account", "to_account", "amount", "currency", "amount_rc", "channel",
+                 "source_id", "origin_line", "ingest_no"])
     # Payments whose amount or date cannot make a transaction (NaN, infinite, 1e400, negative, not a date):
     # the entity stays; the reason is quarantined with its value.
-    e.execute(
-        "INSERT INTO quarantined_values SELECT ?, ?, p.origin_line, p.entity_id, 'Payment', "
+    e.append(
+        "quarantined_values",
+        "SELECT ?, ?, p.origin_line, p.entity_id, 'Payment', "
         "CASE WHEN p.ts IS NULL THEN 'date' ELSE p.amount_prop END, CASE WHEN p.ts IS NULL THEN p.date_text "
         f"ELSE p.amount_text END, {_PAYMENT_PROBLEM} || ': the Payment is kept as an entity, not as a transaction' "
         "FROM (SELECT origin_line, entity_id, amount_prop, date_text, amount AS amount_text, "
-        "TRY_CAST(ts AS TIMESTAMP) AS ts, TRY_CAST(amount AS DOUBLE) AS amount FROM _ftm_payments) p "
-        f"WHERE {_PAYMENT_PROBLEM} IS NOT NULL", [fi.ingest_id, fi.origin])
+        f"TRY_CAST(ts AS TIMESTAMP) AS ts, TRY_CAST(amount AS DOUBLE) AS amount FROM {payments}) p "
+        f"WHERE {_PAYMENT_PROBLEM} IS NOT NULL", [fi.ingest_id, fi.origin], columns=_VALUE_COLUMNS)
     stored = int(e.scalar("SELECT count(*) FROM transactions WHERE ingest_no = ?", [fi.ingest_no]))
     fi.details["payments"] = stored
-    fi.details["payments_without_transaction"] = skipped + len(rows) - stored
-    e.unregister("_ftm_payments")
+    fi.details["payments_without_transaction"] = candidates - stored
 
 
 def ingest_entities(case: Case, path: Path | str, *, source: SourceRecord | None = None,

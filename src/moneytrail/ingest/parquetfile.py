@@ -5,29 +5,34 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from moneytrail.engine import EngineError
+from moneytrail.engine.scratch import Run
 from moneytrail.ingest.csvfile import Staged
 from moneytrail.ingest.filelog import FileIngest
 from moneytrail.ingest.result import IngestError
-from moneytrail.ingest.sqltext import literal
 
 
-def stage_parquet(fi: FileIngest, *, required: list[str], build: Callable[[dict[str, str], str], str],
-                  table: str = "_ingest_stage") -> Staged:
+def quoted(name: str) -> str:
+    """A column name as a quoted identifier (Parquet names may hold spaces or punctuation)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def stage_parquet(fi: FileIngest, run: Run, *, required: list[str],
+                  build: Callable[[dict[str, str], str], str]) -> Staged:
+    """Stage the file into a table of ``run`` = ``build(columns, raw)``, as ``csvfile.stage_csv`` does."""
     engine = fi.case.engine
-    scan = f"read_parquet({literal(str(fi.path))}, file_row_number = true)"
+    scan = engine.parquet_scan_sql(fi.path)
     try:
-        schema = engine.rows(f"DESCRIBE SELECT * FROM {scan}")
+        schema = engine.query(f"SELECT * FROM {scan} LIMIT 0").schema
     except EngineError as exc:
         raise IngestError(f"{fi.path}: cannot read as Parquet: {str(exc).splitlines()[0]}") from exc
-    names = [str(r[0]) for r in schema if r[0] != "file_row_number"]
+    names = [name for name in schema.names if name != "file_row_number"]
     missing = [c for c in required if c not in names]
     if missing:
         raise IngestError(f"{fi.path}: missing columns {', '.join(missing)} (file has {', '.join(names)})")
     positional = {name: f"c{i}" for i, name in enumerate(names)}
-    casts = ", ".join(f'CAST("{n}" AS VARCHAR) AS {c}' for n, c in positional.items())
+    casts = ", ".join(f"{engine.dialect.text_sql(quoted(n))} AS {c}" for n, c in positional.items())
     # _k is 0-based here so that Staged's ``_line = _k + 1`` is the 1-based row number (no header).
     raw = f"(SELECT file_row_number AS _k, {casts} FROM {scan}) raw"
-    engine.execute(f"DROP TABLE IF EXISTS {table}")
-    engine.execute(f"CREATE TEMP TABLE {table} AS {build(positional, raw)}")
+    table = run.materialise(build(positional, raw), hint="parquet_stage")
     rows = int(engine.scalar(f"SELECT count(*) FROM {table}"))
-    return Staged(table=table, columns=names, rows=rows, rejected=0, shifts=None)
+    return Staged(table=str(table), columns=names, rows=rows, rejected=0, shifts=None)

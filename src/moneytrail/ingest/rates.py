@@ -40,44 +40,48 @@ def rates_stage_sql(cols: dict[str, str], raw: str) -> str:
         f"{number_sql(rate)} AS rate, {rate} AS rate_text FROM {raw}) p")
 
 
+_LINE_COLUMNS = "_line, currency, valid_from, valid_to, rate, _raw"
+_END = f"coalesce(valid_to, valid_from + INTERVAL {OPEN_ENDED_DAYS} DAY)"
+
+
+def rate_lines_sql(read: str) -> str:
+    """The staged lines with their reason to be quarantined: a range overlapping an earlier good line of
+    this file, or a rate already in the case, for the same currency."""
+    overlap = (
+        "SELECT a._line, 'overlaps the range of ' || min(a.currency) || ' on ' || "
+        "min(CASE WHEN b.origin_line IS NULL THEN 'line ' || b._line ELSE 'an earlier rates file' END) AS _reason "
+        f"FROM {read} a JOIN (SELECT _line, NULL AS origin_line, currency, valid_from, valid_to "
+        f"FROM {read} WHERE _reason IS NULL UNION ALL SELECT -1, origin_line, currency, valid_from, "
+        "valid_to FROM rates) b ON a.currency = b.currency AND (b._line < a._line OR b.origin_line IS NOT NULL) "
+        f"AND a.valid_from <= coalesce(b.valid_to, b.valid_from + INTERVAL {OPEN_ENDED_DAYS} DAY) "
+        f"AND b.valid_from <= {_END.replace('valid', 'a.valid')} WHERE a._reason IS NULL GROUP BY a._line")
+    cols = ", ".join(f"l.{c.strip()}" for c in _LINE_COLUMNS.split(","))
+    return f"SELECT {cols}, coalesce(l._reason, o._reason) AS _reason FROM {read} l LEFT JOIN ({overlap}) o ON o._line = l._line"
+
+
 def ingest_rates(case: Case, path: Path | str) -> IngestResult:
     """Load a rates table into the case and convert transactions that were waiting for it."""
     results: list[IngestResult] = []
     e = case.engine
     rc = case.reporting_currency
-    with file_ingest(case, path, "rates", preset=None, result=results) as fi:
+    with file_ingest(case, path, "rates", preset=None, result=results) as fi, e.run() as run:
         if fi is not None:
             staged = stage_csv(fi, delimiter=",", required=_REQUIRED, build=rates_stage_sql, table="_rates_stage")
-            e.execute(f"CREATE OR REPLACE TEMP TABLE _rates_lines AS SELECT * FROM {staged.from_sql()} s")
+            read = run.materialise(f"SELECT {_LINE_COLUMNS}, _reason FROM {staged.from_sql()} s", hint="rates_read")
             for sql in staged.drop_sql():
                 e.execute(sql)
-            end = f"coalesce(valid_to, valid_from + INTERVAL {OPEN_ENDED_DAYS} DAY)"
-            # Overlap with an earlier line of this file, or with rates already in the case.
-            e.upsert(
-                "_rates_lines", ["_line"],
-                "SELECT a._line, 'overlaps the range of ' || min(a.currency) || ' on ' || "
-                "min(CASE WHEN b.origin_line IS NULL THEN 'line ' || b._line "
-                f"ELSE 'an earlier rates file' END) AS _reason "
-                f"FROM _rates_lines a JOIN (SELECT _line, NULL AS origin_line, currency, valid_from, valid_to "
-                f"FROM _rates_lines WHERE _reason IS NULL UNION ALL SELECT -1, origin_line, currency, valid_from, "
-                f"valid_to FROM rates) b ON a.currency = b.currency "
-                f"AND (b._line < a._line OR b.origin_line IS NOT NULL) "
-                f"AND a.valid_from <= coalesce(b.valid_to, b.valid_from + INTERVAL {OPEN_ENDED_DAYS} DAY) "
-                f"AND b.valid_from <= {end.replace('valid', 'a.valid')} WHERE a._reason IS NULL GROUP BY a._line",
-                insert_missing=False)
-            e.execute("INSERT INTO rates SELECT currency, valid_from, valid_to, rate, ?, ?, ?, _line, ? "
-                      "FROM _rates_lines WHERE _reason IS NULL", [rc, fi.source.source_id, fi.origin, fi.ingest_id])
-            e.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
-                      "FROM _rates_lines WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
-            e.execute(
-                "INSERT INTO rates_daily SELECT currency, CAST(day AS DATE), rate FROM (SELECT currency, rate, "
-                f"{e.dialect.day_series_sql('valid_from', end)} "
-                "AS day FROM rates WHERE ingest_id = ?) d", [fi.ingest_id])
-            bad = int(e.scalar("SELECT count(*) FROM _rates_lines WHERE _reason IS NOT NULL"))
+            lines = run.materialise(rate_lines_sql(str(read)), hint="rates_lines")
+            e.append("rates", f"SELECT currency, valid_from, valid_to, rate, ?, ?, ?, _line, ? FROM {lines} "
+                     "WHERE _reason IS NULL", [rc, fi.source.source_id, fi.origin, fi.ingest_id])
+            e.append("quarantine", f"SELECT ?, ?, _line, _raw, _reason FROM {lines} WHERE _reason IS NOT NULL",
+                     [fi.ingest_id, fi.origin], columns=["ingest_id", "file", "line", "raw", "reason"])
+            e.append("rates_daily", "SELECT currency, CAST(day AS DATE), rate FROM (SELECT currency, rate, "
+                     f"{e.dialect.day_series_sql('valid_from', _END)} AS day FROM rates WHERE ingest_id = ?) d",
+                     [fi.ingest_id])
+            bad = int(e.scalar(f"SELECT count(*) FROM {lines} WHERE _reason IS NOT NULL"))
             fi.rows_read = staged.rows + staged.rejected
             fi.rows_quarantined = bad + staged.rejected
             fi.rows_stored = staged.rows - bad
-            e.execute("DROP TABLE _rates_lines")
             fill_reporting_amounts(case, rc)
             fi.details["transactions_converted"] = True
             fi.details["transactions_without_rate"] = int(e.scalar(

@@ -247,10 +247,11 @@ def _store_file(fi: FileIngest, m: Mapping, *, rc: str, rates: bool, progress: P
 
     if parquet:
         from moneytrail.ingest.parquetfile import stage_parquet
-        staged = stage_parquet(fi, required=m.required_columns, build=build)
-        if progress:
-            progress("storing", 1, 3)
-        store_staged_transactions(fi, staged)
+        with fi.case.engine.run() as run:
+            staged = stage_parquet(fi, run, required=m.required_columns, build=build)
+            if progress:
+                progress("storing", 1, 3)
+            store_staged_transactions(fi, staged)
     else:
         if progress:
             progress("storing", 1, 3)

@@ -26,9 +26,6 @@ from moneytrail.model.stage import Stamp
 from moneytrail.store.case import Case
 from moneytrail.store.grading import finding_grades_sql, kinds_to_read
 
-_NEW_FINDINGS, _NEW_REFS = "_new_findings", "_new_refs"
-
-
 def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
                    data_version: str | None = None) -> list[str]:
     """Store one stage result: replace the stage's earlier result with the same parameters (even when
@@ -59,28 +56,24 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
                     for r in dict.fromkeys(f.refs))
         kinds.append({r.kind for r in f.refs})
     engine = case.engine
-    with engine.transaction():
+    with engine.transaction(), engine.run() as run:
         replace_stage_results(case, stamp.result_key)
         if not rows:
             return []
-        engine.register_arrow(_NEW_FINDINGS, pa.Table.from_pylist(rows, schema=_FINDING_SCHEMA))
-        engine.register_arrow(_NEW_REFS, pa.Table.from_pylist(refs, schema=_REF_SCHEMA))
-        try:
-            # The same finding made by another result (identical content) is replaced by this one.
-            engine.execute(f"DELETE FROM finding_refs WHERE finding_id IN (SELECT finding_id FROM {_NEW_FINDINGS})")
-            engine.execute(f"DELETE FROM findings WHERE finding_id IN (SELECT finding_id FROM {_NEW_FINDINGS})")
-            columns = ", ".join(_FINDING_SCHEMA.names)
-            new = ", ".join(f"n.{c}" for c in _FINDING_SCHEMA.names)
-            engine.execute(
-                f"INSERT INTO findings ({columns}, reliability, credibility, wording) "
-                f"SELECT {new}, g.reliability, g.credibility, coalesce(g.wording, 'doubtful') FROM {_NEW_FINDINGS} n "
-                f"LEFT JOIN ({finding_grades_sql(_NEW_REFS, kinds_to_read(kinds))}) g "
-                "ON g.finding_id = n.finding_id")
-            engine.execute(f"INSERT INTO finding_refs (finding_id, ref_kind, ref_id, role) "
-                           f"SELECT finding_id, ref_kind, ref_id, role FROM {_NEW_REFS}")
-        finally:
-            engine.unregister(_NEW_FINDINGS)
-            engine.unregister(_NEW_REFS)
+        new = run.arrow(pa.Table.from_pylist(rows, schema=_FINDING_SCHEMA), hint="new_findings")
+        new_refs = run.arrow(pa.Table.from_pylist(refs, schema=_REF_SCHEMA), hint="new_refs")
+        # The same finding made by another result (identical content) is replaced by this one.
+        engine.remove("finding_refs", ["finding_id"], f"SELECT finding_id FROM {new}")
+        engine.remove("findings", ["finding_id"], f"SELECT finding_id FROM {new}")
+        new_columns = ", ".join(f"n.{c}" for c in _FINDING_SCHEMA.names)
+        engine.append(
+            "findings",
+            f"SELECT {new_columns}, g.reliability, g.credibility, coalesce(g.wording, 'doubtful') FROM {new} n "
+            f"LEFT JOIN ({finding_grades_sql(str(new_refs), kinds_to_read(kinds))}) g "
+            "ON g.finding_id = n.finding_id",
+            columns=[*_FINDING_SCHEMA.names, "reliability", "credibility", "wording"])
+        engine.append("finding_refs", f"SELECT finding_id, ref_kind, ref_id, role FROM {new_refs}",
+                      columns=["finding_id", "ref_kind", "ref_id", "role"])
     return [r["finding_id"] for r in rows]
 
 
@@ -90,9 +83,9 @@ def replace_stage_results(case: Case, result_key: str) -> int:
     n = int(engine.scalar("SELECT count(*) FROM findings WHERE result_key = ?", [result_key]))
     if n:
         with engine.transaction():
-            engine.execute("DELETE FROM finding_refs WHERE finding_id IN (SELECT finding_id FROM findings "
-                           "WHERE result_key = ?)", [result_key])
-            engine.execute("DELETE FROM findings WHERE result_key = ?", [result_key])
+            engine.remove("finding_refs", ["finding_id"], "SELECT finding_id FROM findings WHERE result_key = ?",
+                          [result_key])
+            engine.replace_partition("findings", {"result_key": result_key})
     return n
 
 
@@ -103,11 +96,11 @@ def regrade_findings(case: Case) -> int:
     engine = case.engine
     with engine.transaction():
         for _ in range(3):
-            engine.execute(
-                "UPDATE findings SET reliability = x.reliability, credibility = x.credibility, wording = x.wording "
-                "FROM (SELECT f.finding_id, g.reliability, g.credibility, coalesce(g.wording, 'doubtful') AS wording "
-                f"FROM findings f LEFT JOIN ({finding_grades_sql('finding_refs')}) g ON g.finding_id = f.finding_id) x "
-                "WHERE findings.finding_id = x.finding_id")
+            engine.upsert(
+                "findings", ["finding_id"],
+                "SELECT f.finding_id, g.reliability, g.credibility, coalesce(g.wording, 'doubtful') AS wording "
+                f"FROM findings f LEFT JOIN ({finding_grades_sql('finding_refs')}) g ON g.finding_id = f.finding_id",
+                insert_missing=False)
             if not engine.scalar("SELECT count(*) FROM finding_refs WHERE ref_kind = 'finding'"):
                 break
     return int(engine.scalar("SELECT count(*) FROM findings"))

@@ -299,3 +299,7 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self._con.close()
+
+    # -- issue 13, second part: Parquet input ----------------------------------------------------
+    def parquet_scan_sql(self, path: Path) -> str:
+        return self._capture.fragment(f"read_parquet({_quote_literal(str(path))}, file_row_number = true)")
