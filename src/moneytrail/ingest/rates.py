@@ -56,7 +56,8 @@ def rate_lines_sql(read: str) -> str:
         f"AND a.valid_from <= coalesce(b.valid_to, b.valid_from + INTERVAL {OPEN_ENDED_DAYS} DAY) "
         f"AND b.valid_from <= {_END.replace('valid', 'a.valid')} WHERE a._reason IS NULL GROUP BY a._line")
     cols = ", ".join(f"l.{c.strip()}" for c in _LINE_COLUMNS.split(","))
-    return f"SELECT {cols}, coalesce(l._reason, o._reason) AS _reason FROM {read} l LEFT JOIN ({overlap}) o ON o._line = l._line"
+    return (f"SELECT {cols}, coalesce(l._reason, o._reason) AS _reason FROM {read} l "
+            f"LEFT JOIN ({overlap}) o ON o._line = l._line")
 
 
 def ingest_rates(case: Case, path: Path | str) -> IngestResult:

@@ -26,6 +26,7 @@ from moneytrail.model.stage import Stamp
 from moneytrail.store.case import Case
 from moneytrail.store.grading import finding_grades_sql, kinds_to_read
 
+
 def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
                    data_version: str | None = None) -> list[str]:
     """Store one stage result: replace the stage's earlier result with the same parameters (even when
