@@ -115,8 +115,9 @@ def amlworld(args: argparse.Namespace, typologies: list[str] | None) -> None:
         detect = time.perf_counter() - t0
         truth_rows = []
         for f in truths:
-            info = load_truth(case, f)
-            res = evaluate(case)
+            with case.engine.run():
+                info = load_truth(case, f)
+                res = evaluate(case)
             truth_rows.append((f.name, info, res))
         case.close()
     source = "a random dev background" if args.dev_mix else "the generator's background (--format amlworld)"
@@ -154,10 +155,11 @@ def amlsim(typologies: list[str] | None, dev: bool) -> None:
             t0 = time.perf_counter()
             run_detectors(case, typologies)
             seconds = time.perf_counter() - t0
-            load_truth(case, folder if dev else "case")
-            per_typology = evaluate(case)["accounts"]
-            acc = per_typology[OVERALL]
-            model = learn(case)
+            with case.engine.run():
+                load_truth(case, folder if dev else "case")
+                per_typology = evaluate(case)["accounts"]
+                acc = per_typology[OVERALL]
+                model = learn(case)
             m = model.metrics["at_threshold"]
             print(f"{folder.name:22} {case.count('transactions'):>8,} {acc['actual']:>9} {fmt(acc['precision']):>9} "
                   f"{fmt(acc['recall']):>7} {fmt(acc['f1']):>6} {seconds:>8.1f} | {'':30}{fmt(m['precision']):>9} "

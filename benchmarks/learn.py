@@ -159,13 +159,13 @@ def run_set(name: str, build: Callable[[Case, Path], str], windows: list[float])
     with tempfile.TemporaryDirectory() as tmp:
         case = Case.create(Path(tmp) / "case")
         truth = build(case, Path(tmp))
-        load_truth(case, truth)
         timing: dict[str, float] = {}
         with clock(timing, "rules"):
             run_detectors(case)
-        load_truth(case, truth)
-        with clock(timing, "features"):
-            learned = learn_transactions(case, rules=True)
+        with case.engine.run():  # the loaded truth lives as long as this run
+            load_truth(case, truth)
+            with clock(timing, "features"):
+                learned = learn_transactions(case, rules=True)
         ours_features = learned.seconds["features"]
         rules = rules_alone(case, learned)
         theirs = peer(case, learned, windows)

@@ -24,15 +24,8 @@ TEMP = re.compile(r"\bCREATE\s+(OR\s+REPLACE\s+)?TEMP(ORARY)?\s+(TABLE|VIEW)\b|\
 # The remainder still to move onto Engine.run() / the writer API, per module (a ratchet: a module not
 # listed must be clean, and a listed module that has become clean must be removed from the list).
 NOT_YET_CONVERTED: dict[str, str] = {
-    # Truth views are named so that load_truth, evaluate and learn find them in one session.
-    "detect.truth": "truth views _mt_truth_txn/_mt_truth_acct registered for evaluate and learn",
-    # Ingest is being rewritten by other changes (issues 14, 15); its UPDATE/DELETE are gone already.
-    "ingest.accounts": "staging temp tables _acct_lines/_acct_old",
-    "ingest.entities": "FtM statements, accounts and payments registered as _ftm_* Arrow tables",
+    # Being converted by issue 14 (its own branch); everything else is on Engine.run() and the writer API.
     "ingest.csvfile": "staging, rejects and shift temp tables named after the ingest's table",
-    "ingest.parquetfile": "staging temp table",
-    "ingest.patterns": "staging temp tables _pat_rows/_pat_lines/_pat_existing/_pat_dups, _pattern_text",
-    "ingest.rates": "staging temp table _rates_lines",
 }
 
 

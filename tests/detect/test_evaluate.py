@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +30,7 @@ END LAUNDERING ATTEMPT - FAN-IN
 
 
 @pytest.fixture
-def labelled_case(tmp_path: Path) -> tuple[Case, Path]:
+def labelled_case(tmp_path: Path) -> Iterator[tuple[Case, Path]]:
     case = Case.in_memory()
     rows = [("t1", 0, "001:A1", "002:B1", 100.0), ("t2", 1, "002:B1", "003:C1", 99.0),
             ("t3", 2, "003:C1", "004:D1", 98.0), ("t4", 3, "004:D1", "001:A1", 97.0),
@@ -51,7 +52,8 @@ def labelled_case(tmp_path: Path) -> tuple[Case, Path]:
     # Half of the cycle (plus one unlabelled row); one of the two fan-in rows, by another typology.
     write_findings(case, [finding("cycle", ["t1", "t2", "t9"], ["001:A1", "009:X"]),
                           finding("random", ["t6"], ["006:F1", "007:G1"])], stamp_of("labelled"))
-    return case, path
+    with case.engine.run():  # the truth a test loads lives as long as this run
+        yield case, path
 
 
 def test_attempts_found_by_any_and_by_same_typology(labelled_case: tuple[Case, Path]) -> None:

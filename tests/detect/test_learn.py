@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -8,13 +10,14 @@ import pyarrow.compute as pc
 import pytest
 
 from moneytrail.detect.learn import BASE_FEATURES, feature_table, held_out, learn
-from moneytrail.detect.truth import TRUTH_ACCT, TRUTH_TXN
+from moneytrail.detect.truth import load_truth_tables
 from moneytrail.store import Case
 
 T0 = datetime(2022, 9, 1)
 
 
-def _case(n_accounts: int = 400, seed: int = 3) -> Case:
+@contextmanager
+def _case(n_accounts: int = 400, seed: int = 3) -> Iterator[Case]:
     """Ordinary accounts pay each other a little; 'mule' accounts forward large sums on the same day."""
     rng = np.random.default_rng(seed)
     case = Case.in_memory()
@@ -38,20 +41,18 @@ def _case(n_accounts: int = 400, seed: int = 3) -> Case:
     case.engine.execute(f"INSERT INTO transactions ({', '.join(table.column_names)}) SELECT * FROM _rows")
     mules = pa.table({"account_key": [f"b:M{m}" for m in range(n_accounts // 10)],
                       "typology": ["labelled"] * (n_accounts // 10)})
-    case.engine.register_arrow("_mules", mules)
-    case.engine.execute(f"CREATE TEMP TABLE {TRUTH_ACCT} AS SELECT * FROM _mules")
-    case.engine.execute(f"CREATE TEMP TABLE {TRUTH_TXN} AS SELECT 'x' AS attempt_id, 'x' AS typology, "
-                        "'none' AS txn_id WHERE 1 = 0")
-    return case
+    with case.engine.run():  # the truth lives as long as this run
+        load_truth_tables(case, acct=mules)
+        yield case
 
 
 def test_features_are_computed_per_account() -> None:
-    case = _case()
-    table, names = feature_table(case)
-    assert list(names) == list(BASE_FEATURES)
-    row = {k: v[0] for k, v in table.filter(pc.equal(table["account_key"], "b:M0")).to_pydict().items()}
-    assert row["in_txns"] == 3 and row["out_txns"] == 3 and row["label"] == 1
-    assert row["pass_ratio"] == pytest.approx(0.97)
+    with _case() as case:
+        table, names = feature_table(case)
+        assert list(names) == list(BASE_FEATURES)
+        row = {k: v[0] for k, v in table.filter(pc.equal(table["account_key"], "b:M0")).to_pydict().items()}
+        assert row["in_txns"] == 3 and row["out_txns"] == 3 and row["label"] == 1
+        assert row["pass_ratio"] == pytest.approx(0.97)
 
 
 def test_held_out_split_is_stable() -> None:
@@ -62,19 +63,19 @@ def test_held_out_split_is_stable() -> None:
 
 
 def test_learns_mules_and_explains_held_out_findings() -> None:
-    case = _case()
-    result = learn(case, rounds=60)
-    assert result.test_positives > 0
-    assert result.metrics["at_threshold"]["recall"] >= 0.8
-    assert result.metrics["at_threshold"]["precision"] >= 0.8
-    f = result.findings[0]
-    assert f.typology == "learned" and "contributions" in f.explanation
-    assert any(r.kind == "transaction" for r in f.refs) and any(r.kind == "account" for r in f.refs)
-    assert all(held_out([r.ref_id])[0] for fnd in result.findings for r in fnd.refs if r.kind == "account")
+    with _case() as case:
+        result = learn(case, rounds=60)
+        assert result.test_positives > 0
+        assert result.metrics["at_threshold"]["recall"] >= 0.8
+        assert result.metrics["at_threshold"]["precision"] >= 0.8
+        f = result.findings[0]
+        assert f.typology == "learned" and "contributions" in f.explanation
+        assert any(r.kind == "transaction" for r in f.refs) and any(r.kind == "account" for r in f.refs)
+        assert all(held_out([r.ref_id])[0] for fnd in result.findings for r in fnd.refs if r.kind == "account")
 
 
 def test_one_class_is_refused() -> None:
-    case = _case()
-    case.engine.execute(f"DELETE FROM {TRUTH_ACCT}")
-    with pytest.raises(ValueError, match="only one class"):
-        learn(case)
+    with _case() as case:
+        load_truth_tables(case)  # no labels: an empty truth replaces the mules
+        with pytest.raises(ValueError, match="only one class"):
+            learn(case)

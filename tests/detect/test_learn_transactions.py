@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -12,6 +13,7 @@ import pytest
 from moneytrail.detect.features import feature_matrix
 from moneytrail.detect.learn_findings import score_findings
 from moneytrail.detect.learn_transactions import (
+    LearnedCase,
     LearnError,
     TransactionModel,
     best_threshold,
@@ -53,8 +55,14 @@ def insert_table(case: Case, table: pa.Table) -> None:
 def labelled_case(seed: int) -> Case:
     case = Case.in_memory()
     insert_table(case, labelled_table(seed))
-    load_truth(case, "case")
     return case
+
+
+def learned(case: Case, **options: Any) -> LearnedCase:
+    """learn_transactions on the case's own truth, loaded in a run that lasts as long as the learning."""
+    with case.engine.run():
+        load_truth(case, "case")
+        return learn_transactions(case, **options)
 
 
 def test_split_is_temporal_and_parsed() -> None:
@@ -72,7 +80,7 @@ def test_threshold_maximises_validation_f1() -> None:
 
 
 def test_learns_on_the_past_and_measures_on_the_future() -> None:
-    result = learn_transactions(labelled_case(1), rules=False, rounds=60)
+    result = learned(labelled_case(1), rules=False, rounds=60)
     test = result.metrics["test"]
     assert result.metrics["rows"]["test"] == pytest.approx(0.2 * len(result.labels), abs=1)
     assert test["labelled"] > 50 and test["f1"] > 0.9
@@ -82,7 +90,7 @@ def test_learns_on_the_past_and_measures_on_the_future() -> None:
 
 def test_save_and_score_round_trip_gives_the_same_scores(tmp_path: Path) -> None:
     case = labelled_case(2)
-    result = learn_transactions(case, rules=False, rounds=60)
+    result = learned(case, rules=False, rounds=60)
     x = np.asarray(feature_matrix(result.features, result.model.spec.names))
     result.model.save(tmp_path / "model.txt")
     loaded = TransactionModel.load(tmp_path / "model.txt")

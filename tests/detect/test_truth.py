@@ -6,7 +6,14 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from moneytrail.detect.truth import TRUTH_TXN, TruthError, load_truth, normalise_typology, parse_patterns
+from moneytrail.detect.truth import (
+    TruthError,
+    load_truth,
+    load_truth_tables,
+    normalise_typology,
+    parse_patterns,
+    truth_tables,
+)
 from moneytrail.store import Case
 
 
@@ -45,27 +52,52 @@ def test_generator_truth_json_and_case_truth_tables(tmp_path: Path) -> None:
     path = tmp_path / "truth.json"
     path.write_text(json.dumps({"typologies": [{"attempt_id": "a1", "typology": "ROUND_TRIPPING",
                                                 "txn_ids": ["x1", "x2"]}]}), encoding="utf-8")
-    info = load_truth(case, path)
-    assert info["attempts"] == 1
-    assert case.engine.rows(f"SELECT attempt_id, typology, txn_id FROM {TRUTH_TXN} ORDER BY txn_id") == [
-        ("a1", "round-tripping", "x1"), ("a1", "round-tripping", "x2")]
+    with case.engine.run():
+        info = load_truth(case, path)
+        assert info["attempts"] == 1
+        txn = truth_tables(case).txn
+        assert case.engine.rows(f"SELECT attempt_id, typology, txn_id FROM {txn} ORDER BY txn_id") == [
+            ("a1", "round-tripping", "x1"), ("a1", "round-tripping", "x2")]
     case.engine.execute("INSERT INTO truth_attempts (attempt_id, typology) VALUES ('p1', 'FAN-IN')")
     case.engine.register_arrow("_t", pa.table({"attempt_id": ["p1"], "txn_id": ["y1"]}))
     case.engine.execute("INSERT INTO truth_transactions SELECT * FROM _t")
-    assert load_truth(case, "case")["attempts"] == 1
-    assert case.engine.rows(f"SELECT typology, txn_id FROM {TRUTH_TXN}") == [("fan-in", "y1")]
+    with case.engine.run():
+        assert load_truth(case, "case")["attempts"] == 1
+        assert case.engine.rows(f"SELECT typology, txn_id FROM {truth_tables(case).txn}") == [("fan-in", "y1")]
+    # The truth belonged to the run: gone with it, and no other run sees it.
+    scratch = case.engine.rows("SELECT table_name FROM duckdb_tables() WHERE temporary")
+    assert not [t for t in scratch if "truth" in str(t[0])]
+    with case.engine.run(), pytest.raises(TruthError, match="no truth loaded"):
+        truth_tables(case)
+
+
+def test_two_runs_on_one_connection_keep_their_own_truth() -> None:
+    case = Case.in_memory()
+    with case.engine.run():
+        load_truth_tables(case, txn=pa.table({"attempt_id": ["a"], "typology": ["cycle"], "txn_id": ["t1"]}))
+        outer = truth_tables(case).txn
+        with case.engine.run():
+            load_truth_tables(case, txn=pa.table({"attempt_id": ["b"], "typology": ["stack"], "txn_id": ["t2"]}))
+            inner = truth_tables(case).txn
+            assert inner.name != outer.name
+            assert case.engine.rows(f"SELECT txn_id FROM {inner}") == [("t2",)]
+        assert truth_tables(case).txn == outer
+        assert case.engine.rows(f"SELECT txn_id FROM {outer}") == [("t1",)]
 
 
 def test_unknown_truth_file_is_a_clear_error(tmp_path: Path) -> None:
     case = Case.in_memory()
     bad = tmp_path / "labels.xlsx"
     bad.write_text("x", encoding="utf-8")
-    with pytest.raises(TruthError, match="not a truth file"):
-        load_truth(case, bad)
     broken = tmp_path / "truth.json"
     broken.write_text("{\n  oops", encoding="utf-8")
-    with pytest.raises(TruthError, match=r"truth.json:2"):
-        load_truth(case, broken)
+    with pytest.raises(TruthError, match=r"inside `with case\.engine\.run"):
+        load_truth(case, broken)  # outside a run there is nowhere to keep it
+    with case.engine.run():
+        with pytest.raises(TruthError, match="not a truth file"):
+            load_truth(case, bad)
+        with pytest.raises(TruthError, match=r"truth.json:2"):
+            load_truth(case, broken)
 
 
 @pytest.mark.shared_data

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from moneytrail.detect.truth import TRUTH_TXN, load_truth
+from moneytrail.detect.truth import load_truth, truth_tables
 from moneytrail.evidence.claims import read_claims_file, store_claims
 from moneytrail.evidence.sources_file import ingest_sources_file
 from moneytrail.generate import GenerateConfig, generate_case
@@ -60,6 +60,8 @@ def test_amlworld_mix_ingests_cleanly(tmp_path: Path, case: Case) -> None:
     assert case.engine.scalar("SELECT count(*) FROM transactions WHERE label = 1") == 2
     labelled = {str(r[0]) for r in case.engine.rows("SELECT txn_id FROM transactions WHERE label = 1")}
     assert labelled == set(truth["typologies"][0]["txn_ids"]), "truth ids are the ids the ingest gives"
-    info = load_truth(case, out / "truth.json")  # the evaluation's reader finds every planted row
-    assert info["attempts"] == 1
-    assert case.engine.scalar(f"SELECT count(*) FROM {TRUTH_TXN} t JOIN transactions x ON x.txn_id = t.txn_id") == 2
+    with case.engine.run():
+        info = load_truth(case, out / "truth.json")  # the evaluation's reader finds every planted row
+        assert info["attempts"] == 1
+        txn = truth_tables(case).txn
+        assert case.engine.scalar(f"SELECT count(*) FROM {txn} t JOIN transactions x ON x.txn_id = t.txn_id") == 2

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Compare findings with labels: attempts found, precision/recall/F1, findings per 10,000 rows."""
-        with Case.open(case) as c:
+        with Case.open(case) as c, c.engine.run():  # the loaded truth lives as long as this run
             try:
                 span = parse_window(window) if window else window_of_split(c, split) if split else None
                 info = load_truth(c, truth)

@@ -24,7 +24,7 @@ def _pct(x: object) -> str:
 
 def _learn_transactions(case: Path, truth: str, split: str, rules: bool, save: Path | None, store: bool,
                         limit: int, json_out: bool, rounds: int) -> None:
-    with Case.open(case) as c:
+    with Case.open(case) as c, c.engine.run():  # the loaded truth lives as long as this run
         try:
             load_truth(c, truth)
             result = learn_transactions(c, split=split, rules=rules, rounds=rounds)
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
         if level != "account":
             fail(f"--level must be 'transaction' or 'account', not {level!r}")
             sys.exit(2)
-        with Case.open(case) as c:
+        with Case.open(case) as c, c.engine.run():
             try:
                 load_truth(c, truth)
                 result = learn(c, threshold=threshold)

@@ -121,9 +121,10 @@ def _detect(run: DemoRun, case: Case) -> None:
 def _learn(run: DemoRun, case: Case) -> None:
     """The transaction learner on the planted truth: trained on the earliest 60%, measured on the last 20%;
     its flagged test rows become explained findings beside the rule findings."""
-    load_truth(case, run.data / "truth.json")
     try:
-        learned = learn_transactions(case, rules=True, rounds=150)
+        with case.engine.run():  # the loaded truth lives as long as this run
+            load_truth(case, run.data / "truth.json")
+            learned = learn_transactions(case, rules=True, rounds=150)
     except LearnError as exc:
         run.results["learn"] = {"error": str(exc), "top": []}
         return

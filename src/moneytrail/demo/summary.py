@@ -85,8 +85,9 @@ def _link_rows(run: DemoRun) -> list[dict[str, Any]]:
 
 
 def _detect_rows(case: Case, run: DemoRun) -> list[dict[str, Any]]:
-    load_truth(case, run.data / "truth.json")
-    metrics = evaluate(case)
+    with case.engine.run():
+        load_truth(case, run.data / "truth.json")
+        metrics = evaluate(case)
     rows = []
     for typology, m in sorted(metrics["attempts"].items()):
         if typology == "(all)":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from moneytrail.detect.truth import TRUTH_ACCT, TRUTH_TXN, normalise_typology
+from moneytrail.detect.truth import normalise_typology, truth_tables
 from moneytrail.store import Case
 
 OVERALL = "(all)"
@@ -26,7 +26,7 @@ def finding_txns_sql(scope: str | None = None) -> str:
             f"WHERE f.kind IN ('typology', 'learn') AND r.ref_kind = 'transaction'{within}")
 
 
-def attempts_found_sql(truth: str = TRUTH_TXN, scope: str | None = None) -> str:
+def attempts_found_sql(truth: str, scope: str | None = None) -> str:
     """Per attempt: its size and whether some finding (of any / the same typology) covers half of it."""
     return f"""WITH sizes AS (
   SELECT attempt_id, max(typology) AS typology, count(DISTINCT txn_id) AS n FROM {truth} GROUP BY attempt_id),
@@ -68,19 +68,20 @@ def window_of_split(case: Case, split: str) -> tuple[datetime, None]:
 
 
 def evaluate(case: Case, window: tuple[datetime | None, datetime | None] | None = None) -> dict[str, Any]:
-    """Metrics for the findings in ``case`` against the truth views registered by ``truth.load_truth``.
+    """Metrics for the findings in ``case`` against the truth ``truth.load_truth`` loaded in the open run.
 
     With ``window`` (start inclusive, end exclusive; either may be None) only transactions in it count:
     labelled ones, flagged ones and attempts (an attempt's transactions outside the window are left out)."""
     eng = case.engine
-    truth, total = TRUTH_TXN, case.count("transactions")
+    loaded = truth_tables(case)
+    truth, total = str(loaded.txn), case.count("transactions")
     with eng.run() as run:
         scope = None
         if window is not None:
             start, end = window
             scope = run.materialise("SELECT txn_id FROM transactions WHERE (? IS NULL OR ts >= ?) "
                                     "AND (? IS NULL OR ts < ?)", [start, start, end, end], hint="scope").name
-            truth = run.materialise(f"SELECT * FROM {TRUTH_TXN} WHERE txn_id IN (SELECT txn_id FROM {scope})",
+            truth = run.materialise(f"SELECT * FROM {loaded.txn} WHERE txn_id IN (SELECT txn_id FROM {scope})",
                                     hint="scoped_truth").name
             total = int(eng.scalar(f"SELECT count(*) FROM {scope}"))
         found = run.materialise(attempts_found_sql(truth, scope), hint="found").name
@@ -128,7 +129,7 @@ def _metrics(case: Case, found: str, ftx: str, total_txns: int, truth: str) -> d
     overall["findings_per_10k"] = _ratio(overall["findings"] * 10_000, total_txns)
     txn_metrics[OVERALL] = overall
     result: dict[str, Any] = {"transactions_in_case": total_txns, "attempts": attempts, "transactions": txn_metrics}
-    if int(eng.scalar(f"SELECT count(*) FROM {TRUTH_ACCT}")):
+    if int(eng.scalar(f"SELECT count(*) FROM {truth_tables(case).acct}")):
         result["accounts"] = account_metrics(case)
     return result
 
@@ -136,16 +137,17 @@ def _metrics(case: Case, found: str, ftx: str, total_txns: int, truth: str) -> d
 def account_metrics(case: Case) -> dict[str, dict[str, Any]]:
     """Account-level precision/recall/F1: accounts cited by findings against labelled accounts."""
     eng = case.engine
+    labelled = truth_tables(case).acct
     cited = ("SELECT DISTINCT f.typology, r.ref_id AS account_key FROM findings f JOIN finding_refs r "
              "ON r.finding_id = f.finding_id WHERE f.kind = 'typology' AND r.ref_kind = 'account'")
-    actual = int(eng.scalar(f"SELECT count(DISTINCT account_key) FROM {TRUTH_ACCT}"))
+    actual = int(eng.scalar(f"SELECT count(DISTINCT account_key) FROM {labelled}"))
     out: dict[str, dict[str, Any]] = {}
     for typology, predicted, tp in eng.rows(
             f"SELECT c.typology, count(*), count(t.account_key) FROM ({cited}) c LEFT JOIN "
-            f"(SELECT DISTINCT account_key FROM {TRUTH_ACCT}) t ON t.account_key = c.account_key "
+            f"(SELECT DISTINCT account_key FROM {labelled}) t ON t.account_key = c.account_key "
             "GROUP BY c.typology ORDER BY 1"):
         out[normalise_typology(str(typology))] = prf(int(tp), int(predicted), actual)
     row = eng.rows(f"SELECT count(*), count(t.account_key) FROM (SELECT DISTINCT account_key FROM ({cited}) x) c "
-                   f"LEFT JOIN (SELECT DISTINCT account_key FROM {TRUTH_ACCT}) t ON t.account_key = c.account_key")[0]
+                   f"LEFT JOIN (SELECT DISTINCT account_key FROM {labelled}) t ON t.account_key = c.account_key")[0]
     out[OVERALL] = prf(int(row[1]), int(row[0]), actual)
     return out

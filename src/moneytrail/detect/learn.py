@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from moneytrail.detect.truth import TRUTH_ACCT, TRUTH_TXN
+from moneytrail.detect.truth import TruthTables, truth_tables
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
 
@@ -64,11 +64,11 @@ def hit_column(typology: str) -> str:
     return "hits_" + "".join(ch if ch.isalnum() else "_" for ch in typology)
 
 
-def labels_sql() -> str:
+def labels_sql(truth: TruthTables) -> str:
     """Positive accounts: labelled ones, and both ends of every labelled transaction."""
-    return (f"SELECT account_key FROM {TRUTH_ACCT} UNION SELECT t.from_account FROM transactions t JOIN "
-            f"{TRUTH_TXN} l ON l.txn_id = t.txn_id UNION SELECT t.to_account FROM transactions t JOIN "
-            f"{TRUTH_TXN} l ON l.txn_id = t.txn_id")
+    return (f"SELECT account_key FROM {truth.acct} UNION SELECT t.from_account FROM transactions t JOIN "
+            f"{truth.txn} l ON l.txn_id = t.txn_id UNION SELECT t.to_account FROM transactions t JOIN "
+            f"{truth.txn} l ON l.txn_id = t.txn_id")
 
 
 @dataclass
@@ -88,7 +88,7 @@ def feature_table(case: Case) -> tuple[pa.Table, list[str]]:
     select_hits = "".join(f", coalesce(h.{c}, 0) AS {c}" for c in hits)
     join_hits = f" LEFT JOIN ({detector_hits_sql(typologies)}) h ON h.account_key = f.account_key" if hits else ""
     sql = (f"SELECT f.*{select_hits}, CASE WHEN l.account_key IS NULL THEN 0 ELSE 1 END AS label "
-           f"FROM ({account_features_sql()}) f{join_hits} LEFT JOIN ({labels_sql()}) l "
+           f"FROM ({account_features_sql()}) f{join_hits} LEFT JOIN ({labels_sql(truth_tables(case))}) l "
            "ON l.account_key = f.account_key ORDER BY f.account_key")
     return case.engine.query(sql), [*BASE_FEATURES, *hits]
 

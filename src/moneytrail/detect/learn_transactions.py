@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from moneytrail.detect.features import FeatureSpec, feature_matrix, rule_typologies, transaction_features
-from moneytrail.detect.truth import TRUTH_ACCT, TRUTH_TXN
+from moneytrail.detect.truth import TruthTables, truth_tables
 from moneytrail.store import Case
 
 FORMAT = "moneytrail-transaction-model/1"
@@ -62,17 +62,17 @@ def split_parts(n: int, shares: tuple[float, float, float]) -> np.ndarray:
     return part
 
 
-def labels_sql() -> str:
-    """(txn_id, label) for every transaction, from the case's labels and the registered truth views."""
+def labels_sql(truth: TruthTables) -> str:
+    """(txn_id, label) for every transaction, from the case's labels and the loaded truth."""
     return f"""SELECT t.txn_id, CASE WHEN coalesce(t.label, 0) = 1 OR l.txn_id IS NOT NULL
        OR (a.account_key IS NOT NULL AND b.account_key IS NOT NULL) THEN 1 ELSE 0 END AS label
-FROM transactions t LEFT JOIN (SELECT DISTINCT txn_id FROM {TRUTH_TXN}) l ON l.txn_id = t.txn_id
-LEFT JOIN (SELECT DISTINCT account_key FROM {TRUTH_ACCT}) a ON a.account_key = t.from_account
-LEFT JOIN (SELECT DISTINCT account_key FROM {TRUTH_ACCT}) b ON b.account_key = t.to_account"""
+FROM transactions t LEFT JOIN (SELECT DISTINCT txn_id FROM {truth.txn}) l ON l.txn_id = t.txn_id
+LEFT JOIN (SELECT DISTINCT account_key FROM {truth.acct}) a ON a.account_key = t.from_account
+LEFT JOIN (SELECT DISTINCT account_key FROM {truth.acct}) b ON b.account_key = t.to_account"""
 
 
 def label_vector(case: Case, features: pa.Table) -> np.ndarray:
-    labels = case.engine.query(labels_sql())
+    labels = case.engine.query(labels_sql(truth_tables(case)))
     by_id = dict(zip(labels.column("txn_id").to_pylist(), labels.column("label").to_pylist(), strict=True))
     return np.array([by_id.get(t, 0) for t in features.column("txn_id").to_pylist()], dtype=np.int8)
 
@@ -213,7 +213,7 @@ def learn_transactions(case: Case, *, split: str = "temporal:60/20/20", rules: b
                        spec: FeatureSpec | None = None, rounds: int = 600) -> LearnedCase:
     """Compute features, train on the first part, threshold on the second, measure on the third.
 
-    The truth views must be registered first (``truth.load_truth``)."""
+    The truth must be loaded first, in the open engine run (``truth.load_truth``)."""
     import time
 
     spec = spec or FeatureSpec(rule_typologies=rule_typologies(case) if rules else [])

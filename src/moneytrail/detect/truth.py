@@ -1,9 +1,11 @@
 """Loading ground truth for evaluation, from whatever labels a data set comes with.
 
-Every loader ends in the same two views the evaluation reads:
+Every loader ends in the same two tables the evaluation and the learners read, owned by the engine run
+``load_truth`` is called in (``with case.engine.run(): load_truth(case, ...); evaluate(case)``), named
+by the engine and found by their role (``truth_tables(case)``), so two runs never see each other's truth:
 
-- ``_mt_truth_txn(attempt_id, typology, txn_id)``: labelled attempts and their transactions;
-- ``_mt_truth_acct(account_key, typology)``: labelled accounts (AMLSim gives labels per account).
+- ``txn(attempt_id, typology, txn_id)``: labelled attempts and their transactions;
+- ``acct(account_key, typology)``: labelled accounts (AMLSim gives labels per account).
 
 Sources: the case's own truth tables (filled by pattern ingest or the generator), an AMLworld
 ``*_Patterns.txt`` file matched to the stored transactions, an AMLSim folder (``nodes.csv`` account
@@ -22,15 +24,42 @@ from typing import Any
 
 import pyarrow as pa
 
+from moneytrail.engine.scratch import Run, ScratchTable
 from moneytrail.model.ids import account_key, stable_id
 from moneytrail.store import Case
 
-TRUTH_TXN = "_mt_truth_txn"
-TRUTH_ACCT = "_mt_truth_acct"
+# The roles the truth tables are found by in the engine run that loaded them.
+TRUTH_TXN = "truth_txn"
+TRUTH_ACCT = "truth_acct"
 
 
 class TruthError(ValueError):
     """A truth file cannot be read; the message names the file, the line and the reason."""
+
+
+@dataclass(frozen=True)
+class TruthTables:
+    """The loaded truth: ``txn`` (attempt_id, typology, txn_id) and ``acct`` (account_key, typology)."""
+
+    txn: ScratchTable
+    acct: ScratchTable
+
+
+def truth_tables(case: Case) -> TruthTables:
+    """The truth ``load_truth`` loaded in the open engine run (or one enclosing it)."""
+    run = case.engine.current_run()
+    txn, acct = (run.find(TRUTH_TXN), run.find(TRUTH_ACCT)) if run is not None else (None, None)
+    if txn is None or acct is None:
+        raise TruthError("no truth loaded: call load_truth(case, truth) inside `with case.engine.run():` first")
+    return TruthTables(txn, acct)
+
+
+def _open_run(case: Case) -> Run:
+    run = case.engine.current_run()
+    if run is None:
+        raise TruthError("load_truth keeps the truth in the open engine run: call it inside "
+                         "`with case.engine.run():`, with the evaluation or learning that reads it")
+    return run
 
 
 def normalise_typology(name: str) -> str:
@@ -102,11 +131,11 @@ def _pattern_row(path: Path, number: int, line: str) -> PatternRow:
         raise TruthError(f"{path}:{number}: {exc}") from exc
 
 
-def _register(case: Case, name: str, table: pa.Table) -> None:
-    case.engine.execute(f"DROP TABLE IF EXISTS {name}")
-    case.engine.register_arrow(f"{name}_arrow", table)
-    case.engine.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-    case.engine.unregister(f"{name}_arrow")
+def _register(case: Case, role: str, table: pa.Table | str) -> ScratchTable:
+    """Materialise an Arrow table or a query as the truth table ``role`` of the open run."""
+    run = _open_run(case)
+    sql = table if isinstance(table, str) else f"SELECT * FROM {run.arrow(table, hint=role + '_rows')}"
+    return run.name(role, run.materialise(sql, hint=role))
 
 
 def _empty_truth(case: Case, *, txn: bool, acct: bool) -> None:
@@ -119,6 +148,17 @@ def _empty_truth(case: Case, *, txn: bool, acct: bool) -> None:
                                               "typology": pa.array([], pa.string())}))
 
 
+def load_truth_tables(case: Case, *, txn: pa.Table | None = None, acct: pa.Table | None = None) -> TruthTables:
+    """Labels already at hand (a notebook's DataFrame as Arrow, a test's rows) as the run's truth:
+    ``txn`` (attempt_id, typology, txn_id) and ``acct`` (account_key, typology); a missing one is empty."""
+    _empty_truth(case, txn=txn is None, acct=acct is None)
+    if txn is not None:
+        _register(case, TRUTH_TXN, txn)
+    if acct is not None:
+        _register(case, TRUTH_ACCT, acct)
+    return truth_tables(case)
+
+
 def match_patterns_sql(rows_table: str) -> str:
     """Stored transactions matching pattern rows on time, both accounts and amount (to the cent)."""
     return (f"SELECT DISTINCT p.attempt_id, p.typology, t.txn_id FROM {rows_table} p JOIN transactions t "
@@ -128,20 +168,20 @@ def match_patterns_sql(rows_table: str) -> str:
 
 def load_truth(case: Case, truth: str | Path) -> dict[str, Any]:
     """Register the truth views from ``truth`` ('case' for the stored truth tables, or a path)."""
+    _open_run(case)
     if str(truth) == "case":
-        case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {TRUTH_TXN} AS SELECT a.attempt_id, "
-                            "a.typology, t.txn_id FROM truth_attempts a JOIN truth_transactions t "
-                            "ON t.attempt_id = a.attempt_id")
-        _normalise_view(case)
+        _normalise_typologies(case, "SELECT a.attempt_id, a.typology, t.txn_id FROM truth_attempts a "
+                              "JOIN truth_transactions t ON t.attempt_id = a.attempt_id")
         if "account_labels" in case.table_names():
             # Per-account labels (AMLSim nodes.csv), stored by the ingest stage.
-            case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {TRUTH_ACCT} AS SELECT DISTINCT account_key, "
-                                "coalesce(typology, 'labelled') AS typology FROM account_labels WHERE label = 1")
+            _register(case, TRUTH_ACCT, "SELECT DISTINCT account_key, coalesce(typology, 'labelled') AS typology "
+                      "FROM account_labels WHERE label = 1")
         else:
             _empty_truth(case, txn=False, acct=True)
+        loaded = truth_tables(case)
         return {"kind": "case",
-                "attempts": int(case.engine.scalar(f"SELECT count(DISTINCT attempt_id) FROM {TRUTH_TXN}")),
-                "labelled_accounts": int(case.engine.scalar(f"SELECT count(*) FROM {TRUTH_ACCT}"))}
+                "attempts": int(case.engine.scalar(f"SELECT count(DISTINCT attempt_id) FROM {loaded.txn}")),
+                "labelled_accounts": int(case.engine.scalar(f"SELECT count(*) FROM {loaded.acct}"))}
     path = Path(truth)
     if path.is_dir():
         return _load_amlsim(case, path)
@@ -156,8 +196,9 @@ def load_truth(case: Case, truth: str | Path) -> dict[str, Any]:
     raise TruthError(f"{path}: not a truth file I know (AMLworld *_Patterns.txt, AMLSim folder, truth.json)")
 
 
-def _normalise_view(case: Case) -> None:
-    rows = case.engine.query(f"SELECT * FROM {TRUTH_TXN}").to_pylist()
+def _normalise_typologies(case: Case, sql: str) -> None:
+    """The labelled transactions of ``sql`` (attempt_id, typology, txn_id), typologies normalised."""
+    rows = case.engine.query(sql).to_pylist()
     _register(case, TRUTH_TXN, pa.Table.from_pylist(
         [{"attempt_id": str(r["attempt_id"]), "typology": normalise_typology(str(r["typology"])),
           "txn_id": str(r["txn_id"])} for r in rows],
@@ -174,13 +215,10 @@ def _load_patterns(case: Case, path: Path) -> dict[str, Any]:
                                ("from_account", r.from_account), ("to_account", r.to_account),
                                ("amount", r.amount), ("amount_paid", r.amount_paid)):
                 cols[key].append(value)
-    case.engine.register_arrow("_mt_pattern_rows", pa.table(cols))
-    try:
-        case.engine.execute(f"CREATE OR REPLACE TEMP TABLE {TRUTH_TXN} AS {match_patterns_sql('_mt_pattern_rows')}")
-    finally:
-        case.engine.unregister("_mt_pattern_rows")
+    pattern_rows = _open_run(case).arrow(pa.table(cols), hint="pattern_rows")
+    txn = _register(case, TRUTH_TXN, match_patterns_sql(str(pattern_rows)))
     _empty_truth(case, txn=False, acct=True)
-    matched = int(case.engine.scalar(f"SELECT count(DISTINCT txn_id) FROM {TRUTH_TXN}"))
+    matched = int(case.engine.scalar(f"SELECT count(DISTINCT txn_id) FROM {txn}"))
     return {"kind": "amlworld-patterns", "file": str(path), "attempts": len(attempts),
             "pattern_rows": len(cols["ts"]), "matched_transactions": matched}
 
@@ -219,16 +257,13 @@ def _load_amlsim(case: Case, folder: Path) -> dict[str, Any]:
     elif not alerts.exists():
         raise TruthError(f"{folder}: no nodes.csv, accounts.csv or alert_transactions.csv")
     # AMLSim ids are bare numbers; stored keys carry a bank prefix ("bank:id"), so match on the id part.
-    case.engine.register_arrow("_mt_amlsim_ids", pa.table({"account_id": pa.array(labelled, pa.string())}))
-    try:
-        case.engine.execute(
-            f"CREATE OR REPLACE TEMP TABLE {TRUTH_ACCT} AS SELECT DISTINCT a.account_key, 'labelled' AS typology "
-            "FROM (SELECT from_account AS account_key FROM transactions UNION SELECT to_account FROM transactions) a "
-            "JOIN _mt_amlsim_ids i ON substr(a.account_key, instr(a.account_key, ':') + 1) = i.account_id")
-    finally:
-        case.engine.unregister("_mt_amlsim_ids")
+    ids = _open_run(case).arrow(pa.table({"account_id": pa.array(labelled, pa.string())}), hint="amlsim_ids")
+    acct = _register(
+        case, TRUTH_ACCT, "SELECT DISTINCT a.account_key, 'labelled' AS typology FROM (SELECT from_account AS "
+        "account_key FROM transactions UNION SELECT to_account FROM transactions) a "
+        f"JOIN {ids} i ON substr(a.account_key, instr(a.account_key, ':') + 1) = i.account_id")
     info["labelled_accounts"] = len(labelled)
-    info["matched_accounts"] = int(case.engine.scalar(f"SELECT count(*) FROM {TRUTH_ACCT}"))
+    info["matched_accounts"] = int(case.engine.scalar(f"SELECT count(*) FROM {acct}"))
     return info
 
 

@@ -55,8 +55,8 @@ def ingest_accounts(case: Case, path: Path | str, *, source: SourceRecord | None
                 e.remove("accounts", ["account_key"], f"SELECT account_key FROM {old}")
                 e.append("accounts",
                          "SELECT n.account_key, n.bank_id, n.account_id, "
-                         "coalesce(n.holder_entity_id, o.holder_entity_id), o.account_entity_id, coalesce(n.iban, o.iban), "
-                         "coalesce(n.country, o.country), "
+                         "coalesce(n.holder_entity_id, o.holder_entity_id), o.account_entity_id, "
+                         "coalesce(n.iban, o.iban), coalesce(n.country, o.country), "
                          f"coalesce(n.currency, o.currency), ? FROM {lines} n LEFT JOIN {old} o "
                          "ON o.account_key = n.account_key WHERE n._reason IS NULL", [fi.source.source_id],
                          columns=["account_key", "bank_id", "account_id", "holder_entity_id", "account_entity_id",
