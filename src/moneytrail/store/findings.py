@@ -19,12 +19,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.engine.scratch import stable_sql_text
+from moneytrail.engine.scratch import Run, stable_sql_text
 from moneytrail.model.details import Details, details_of
 from moneytrail.model.finding import Finding
 from moneytrail.model.stage import Stamp
 from moneytrail.store.case import Case
-from moneytrail.store.grading import finding_grades_sql, kinds_to_read
+from moneytrail.store.grading import (
+    finding_grades_sql,
+    kinds_to_read,
+    own_transaction_grades_sql,
+    transaction_sources_sql,
+)
 
 
 def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
@@ -61,6 +66,8 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
         replace_stage_results(case, stamp.result_key)
         if not rows:
             return []
+        needed = kinds_to_read(kinds)
+        same_grade = _shared_transaction_grade(case, run, data_version) if "transaction" in needed else {}
         new = run.arrow(pa.Table.from_pylist(rows, schema=_FINDING_SCHEMA), hint="new_findings")
         new_refs = run.arrow(pa.Table.from_pylist(refs, schema=_REF_SCHEMA), hint="new_refs")
         # The same finding made by another result (identical content) is replaced by this one.
@@ -70,12 +77,37 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
         engine.append(
             "findings",
             f"SELECT {new_columns}, g.reliability, g.credibility, coalesce(g.wording, 'doubtful') FROM {new} n "
-            f"LEFT JOIN ({finding_grades_sql(str(new_refs), kinds_to_read(kinds))}) g "
+            f"LEFT JOIN ({finding_grades_sql(str(new_refs), needed, same_grade)}) g "
             "ON g.finding_id = n.finding_id",
             columns=[*_FINDING_SCHEMA.names, "reliability", "credibility", "wording"])
         engine.append("finding_refs", f"SELECT finding_id, ref_kind, ref_id, role FROM {new_refs}",
                       columns=["finding_id", "ref_kind", "ref_id", "role"])
     return [r["finding_id"] for r in rows]
+
+
+def _shared_transaction_grade(case: Case, run: Run, data_version: str) -> dict[str, tuple[str, int] | None]:
+    """``{"transaction": grade}`` when every transaction of the case has the same grade (none carries its
+    own, and all their sources are graded alike: the usual case of one bank's export), else ``{}``. Then
+    the grading step need not look the cited transactions up (a scan of the whole table on an engine
+    without indexes). Stages cite the rows they read, so a cited transaction is one the case holds. Which
+    sources the transactions have is read once per outermost run and data version (a detect run of several
+    detectors reads it once); the sources' grades are read every time (an analyst may re-grade one)."""
+    engine = case.engine
+    if int(engine.scalar(own_transaction_grades_sql())):
+        return {}
+    sources: tuple[str, ...] = run.remember(f"transaction_sources@{data_version}", lambda: tuple(
+        str(r[0]) for r in engine.rows(transaction_sources_sql())))
+    if not sources or len(sources) > 1000:  # many sources: almost surely graded differently
+        return {}
+    graded = {str(sid): (rel, cred) for sid, rel, cred in engine.rows(
+        f"SELECT source_id, reliability, credibility FROM sources WHERE source_id IN ({', '.join('?' * len(sources))})",
+        list(sources))}
+    grades = {graded.get(sid, (None, None)) for sid in sources}
+    if len(grades) > 1:
+        return {}
+    reliability, credibility = grades.pop()
+    both = reliability is not None and credibility is not None
+    return {"transaction": (str(reliability), int(credibility)) if both else None}
 
 
 def replace_stage_results(case: Case, result_key: str) -> int:

@@ -19,7 +19,7 @@ findings are written and when a source is re-graded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 COUNTED_STATUSES = ("asserted", "confirmed")
 
@@ -126,15 +126,37 @@ def row_grades_sql(kind: str) -> str:
     return ROW_GRADES[kind][0]
 
 
-def finding_grades_sql(refs: str, kinds: Iterable[str] | None = None) -> str:
+def transaction_sources_sql() -> str:
+    """The sources the case's transactions inherit their grades from (a handful of rows)."""
+    return "SELECT DISTINCT source_id FROM transactions"
+
+
+def own_transaction_grades_sql() -> str:
+    """How many transactions carry a grade of their own (almost always none: a cheap, statistics-led scan)."""
+    return "SELECT count(*) FROM transactions WHERE reliability IS NOT NULL OR credibility IS NOT NULL"
+
+
+def finding_grades_sql(refs: str, kinds: Iterable[str] | None = None,
+                       same_grade: Mapping[str, tuple[str, int] | None] | None = None) -> str:
     """(finding_id, reliability, credibility, wording) for every finding in ``refs`` (a table or
     subquery with finding_id, ref_kind, ref_id): the weakest link over what it rests on. ``kinds``, when
-    the caller knows which ref kinds occur, leaves the other kinds' tables unread."""
+    the caller knows which ref kinds occur, leaves the other kinds' tables unread. ``same_grade`` gives,
+    for a kind whose every row has one grade (or none: None), that grade, so those rows are not looked up
+    (``store.findings`` knows it for transactions when all of them inherit one grade)."""
     wanted = set(ROW_GRADES) if kinds is None else set(kinds) & set(ROW_GRADES)
+    same_grade = same_grade or {}
     parts = ["SELECT CAST(NULL AS VARCHAR) AS finding_id, 0 AS who, CAST(NULL AS VARCHAR) AS reliability, "
-             "CAST(NULL AS INTEGER) AS credibility WHERE 1 = 0"] if not wanted else []
+             "CAST(NULL AS INTEGER) AS credibility WHERE 1 = 0"]
     for kind, (sql, id_col, who) in ROW_GRADES.items():
         if kind not in wanted:
+            continue
+        if kind in same_grade:
+            grade = same_grade[kind]
+            if grade is not None:
+                rel, cred = grade
+                rel = rel.replace("'", "''")
+                parts.append(f"SELECT r.finding_id, {int(who)} AS who, '{rel}' AS reliability, "
+                             f"CAST({int(cred)} AS INTEGER) AS credibility FROM {refs} r WHERE r.ref_kind = '{kind}'")
             continue
         parts.append(f"SELECT r.finding_id, {int(who)} AS who, g.reliability, g.credibility FROM {refs} r "
                      f"JOIN ({sql}) g ON g.{id_col} = r.ref_id WHERE r.ref_kind = '{kind}' "
