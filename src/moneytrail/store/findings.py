@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.engine.scratch import Run, stable_sql_text
+from moneytrail.engine.scratch import stable_sql_text
 from moneytrail.model.details import Details, details_of
 from moneytrail.model.finding import Finding
 from moneytrail.model.stage import Stamp
@@ -67,12 +67,13 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
         if not rows:
             return []
         needed = kinds_to_read(kinds)
-        same_grade = _shared_transaction_grade(case, run, data_version) if "transaction" in needed else {}
+        same_grade = _shared_transaction_grade(case, data_version) if "transaction" in needed else {}
         new = run.arrow(pa.Table.from_pylist(rows, schema=_FINDING_SCHEMA), hint="new_findings")
         new_refs = run.arrow(pa.Table.from_pylist(refs, schema=_REF_SCHEMA), hint="new_refs")
         # The same finding made by another result (identical content) is replaced by this one.
-        engine.remove("finding_refs", ["finding_id"], f"SELECT finding_id FROM {new}")
-        engine.remove("findings", ["finding_id"], f"SELECT finding_id FROM {new}")
+        if engine.scalar(f"SELECT count(*) FROM findings f JOIN {new} n ON n.finding_id = f.finding_id"):
+            engine.remove("finding_refs", ["finding_id"], f"SELECT finding_id FROM {new}")
+            engine.remove("findings", ["finding_id"], f"SELECT finding_id FROM {new}")
         new_columns = ", ".join(f"n.{c}" for c in _FINDING_SCHEMA.names)
         engine.append(
             "findings",
@@ -85,24 +86,27 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
     return [r["finding_id"] for r in rows]
 
 
-def _shared_transaction_grade(case: Case, run: Run, data_version: str) -> dict[str, tuple[str, int] | None]:
+def _shared_transaction_grade(case: Case, data_version: str) -> dict[str, tuple[str, int] | None]:
     """``{"transaction": grade}`` when every transaction of the case has the same grade (none carries its
     own, and all their sources are graded alike: the usual case of one bank's export), else ``{}``. Then
     the grading step need not look the cited transactions up (a scan of the whole table on an engine
     without indexes). Stages cite the rows they read, so a cited transaction is one the case holds. Which
-    sources the transactions have is read once per outermost run and data version (a detect run of several
-    detectors reads it once); the sources' grades are read every time (an analyst may re-grade one)."""
+    sources the transactions have is read once per data version (``Case.derived``); the sources' grades
+    are read every time (an analyst may re-grade one)."""
     engine = case.engine
-    if int(engine.scalar(own_transaction_grades_sql())):
-        return {}
-    sources: tuple[str, ...] = run.remember(f"transaction_sources@{data_version}", lambda: tuple(
-        str(r[0]) for r in engine.rows(transaction_sources_sql())))
-    if not sources or len(sources) > 1000:  # many sources: almost surely graded differently
+
+    def sources() -> tuple[str, ...] | None:
+        if int(engine.scalar(own_transaction_grades_sql())):
+            return None
+        return tuple(str(r[0]) for r in engine.rows(transaction_sources_sql()))
+
+    ids = case.derived("transaction_sources", data_version, sources)
+    if not ids or len(ids) > 1000:  # rows with own grades, or many sources: almost surely graded differently
         return {}
     graded = {str(sid): (rel, cred) for sid, rel, cred in engine.rows(
-        f"SELECT source_id, reliability, credibility FROM sources WHERE source_id IN ({', '.join('?' * len(sources))})",
-        list(sources))}
-    grades = {graded.get(sid, (None, None)) for sid in sources}
+        f"SELECT source_id, reliability, credibility FROM sources WHERE source_id IN ({', '.join('?' * len(ids))})",
+        list(ids))}
+    grades = {graded.get(sid, (None, None)) for sid in ids}
     if len(grades) > 1:
         return {}
     reliability, credibility = grades.pop()

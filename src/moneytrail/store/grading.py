@@ -162,9 +162,8 @@ def finding_grades_sql(refs: str, kinds: Iterable[str] | None = None,
                      f"JOIN ({sql}) g ON g.{id_col} = r.ref_id WHERE r.ref_kind = '{kind}' "
                      "AND g.reliability IS NOT NULL AND g.credibility IS NOT NULL")
     graded = " UNION ALL ".join(parts)
-    return ("WITH graded AS (" + graded + "), level AS (SELECT finding_id, min(who) AS who FROM graded "
-            "GROUP BY finding_id), weakest AS (SELECT g.finding_id, max(g.reliability) AS reliability, "
-            "max(g.credibility) AS credibility FROM graded g JOIN level l ON l.finding_id = g.finding_id "
-            "AND l.who = g.who GROUP BY g.finding_id) "
-            f"SELECT finding_id, reliability, credibility, {wording_sql('reliability', 'credibility')} AS wording "
-            "FROM weakest")
+    # The weakest link among what happened (who = 0) or, when nothing happened is cited, among who.
+    at_level = ("CASE WHEN min(who) = 0 THEN max(CASE WHEN who = 0 THEN {c} END) ELSE max({c}) END AS {c}")
+    return (f"SELECT finding_id, reliability, credibility, {wording_sql('reliability', 'credibility')} AS wording "
+            f"FROM (SELECT finding_id, {at_level.format(c='reliability')}, {at_level.format(c='credibility')} "
+            f"FROM ({graded}) g GROUP BY finding_id) w")
