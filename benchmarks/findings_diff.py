@@ -1,7 +1,7 @@
 """Do two versions of moneytrail find the same things? Runs the demo pipeline with each and lists every
 difference in the stored findings (text, scores, amounts, refs, parameters, grades).
 
-    # the code before a change, e.g. exported with `git archive main src | tar -x -C /tmp/before`
+    # the code before the seam (issue 13), exported with `git archive ba9812d src | tar -x -C /tmp/before`
     .venv/bin/python benchmarks/findings_diff.py run --before /tmp/before/src --after src --rows 100000 200000
 
     .venv/bin/python benchmarks/findings_diff.py dump --rows 100000 --out after.json   # this checkout
@@ -144,9 +144,28 @@ def _table(results: list[tuple[int, dict[str, Any], dict[str, Any], list[str]]])
         print(f"{rows:>8} {len(before['findings']):>7} {len(after['findings']):>7} {len(lines):>6} "
               f"{bs['wall']:>8.1f} ({bs['cpu']:>5.1f}) {as_['wall']:>8.1f} ({as_['cpu']:>5.1f})")
     for rows, _, _, lines in results:
-        print(f"\n-- {rows} rows: {len(lines)} difference(s)")
+        by_kind = _by_kind(lines)
+        print(f"\n-- {rows} rows: {len(lines)} difference(s)"
+              + (": " + ", ".join(f"{kind} {field} {n}" for (kind, field), n in sorted(by_kind.items()))
+                 if by_kind else ""))
         for line in lines:
             print("  " + line)
+
+
+def _by_kind(lines: list[str]) -> dict[tuple[str, str], int]:
+    """How many differences per (finding kind, field): ``only before``/``only after`` count as fields."""
+    counts: dict[tuple[str, str], int] = {}
+    for line in lines:
+        if line.startswith(("only before: ", "only after:  ")):
+            side, key = line.split(":", 1)
+            kind, field = key.strip().split("/", 1)[0], side
+        elif " duplicate finding" in line:
+            kind, field = "(all)", "duplicates"
+        else:
+            key, _, diff = line.partition("]: ")
+            kind, field = key.split("/", 1)[0], re.split(r"[.\[:]", diff, maxsplit=1)[0]
+        counts[(kind, field)] = counts.get((kind, field), 0) + 1
+    return counts
 
 
 def _dump_with(src: Path, rows: int, seed: int, out: Path) -> dict[str, Any]:
