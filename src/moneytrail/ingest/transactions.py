@@ -168,7 +168,8 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     (``ingest.csvfile``), parsed, converted at the day's rate and checked in the same statement; good rows
     are stored with their line. Rows may land in any order, as each carries its line. Only when the rows
     stored plus the rejected records do not account for every record is the file read again, for the bad
-    rows. Rejected records move the lines (and positional ids) of the rows after them: one UPDATE."""
+    rows. Rejected records move the lines (and positional ids) of the rows after them: the rows concerned are
+    rewritten with their real lines (``store.rewrites.shift_lines``)."""
     e = fi.case.engine
     table = "_txn_csv"
     ps = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="", quote=m.quote)
