@@ -14,6 +14,7 @@ from moneytrail.detect.truth import (
     parse_patterns,
     truth_tables,
 )
+from moneytrail.engine import EngineError
 from moneytrail.store import Case
 
 
@@ -63,10 +64,11 @@ def test_generator_truth_json_and_case_truth_tables(tmp_path: Path) -> None:
     case.engine.execute("INSERT INTO truth_transactions SELECT * FROM _t")
     with case.engine.run():
         assert load_truth(case, "case")["attempts"] == 1
-        assert case.engine.rows(f"SELECT typology, txn_id FROM {truth_tables(case).txn}") == [("fan-in", "y1")]
+        loaded = truth_tables(case).txn
+        assert case.engine.rows(f"SELECT typology, txn_id FROM {loaded}") == [("fan-in", "y1")]
     # The truth belonged to the run: gone with it, and no other run sees it.
-    scratch = case.engine.rows("SELECT table_name FROM duckdb_tables() WHERE temporary")
-    assert not [t for t in scratch if "truth" in str(t[0])]
+    with pytest.raises(EngineError):
+        case.engine.rows(f"SELECT count(*) FROM {loaded}")
     with case.engine.run(), pytest.raises(TruthError, match="no truth loaded"):
         truth_tables(case)
 
