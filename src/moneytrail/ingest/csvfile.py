@@ -34,7 +34,7 @@ import pyarrow as pa
 from moneytrail.engine import EngineError
 from moneytrail.ingest.compressed import codec_of, first_decompressed_line
 from moneytrail.ingest.filelog import FileIngest
-from moneytrail.ingest.layout import FileLayout
+from moneytrail.ingest.layout import FileLayout, cores
 from moneytrail.ingest.records import plan_lines
 from moneytrail.ingest.result import IngestError
 from moneytrail.store import rewrites
@@ -188,7 +188,7 @@ def piece_scan(fi: FileIngest, *, delimiter: str, required: list[str], tag: str,
     # every piece starts after it.
     fi.details["lines"] = {"physical": lay.lines, "header": 1, "blank": lay.lines - lay.last_record_line}
     pieces = []
-    for i, (start, end, first_line) in enumerate(lay.pieces()):
+    for i, (start, end, first_line) in enumerate(lay.pieces(cores())):
         engine.execute(f"DROP TABLE IF EXISTS {prefix}_{i}")
         scan = engine.csv_range_scan_sql(fi.data, start, end, delimiter=delimiter, columns=positional,
                                          rejects_table=f"{prefix}_{i}")
