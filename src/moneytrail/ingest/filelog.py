@@ -164,6 +164,9 @@ def _one_ingest(case: Case, p: Path, kind: str, preset: str | None, source: Sour
         state.ingest_no = next_ingest_no(case)
         state.details["ingest_no"] = state.ingest_no  # for `ingest undo` hints
         yield state
+        if kind != "entities":  # JSON lines are quarantined with their own text already
+            from moneytrail.ingest.rawtext import restore_raw_text  # rawtext reads FileIngest
+            restore_raw_text(state)
         if state.damage is not None:
             d = state.damage
             state.quarantine_rows([(d.last_line + 1, d.tail.decode("utf-8", "backslashreplace")[:4000],
