@@ -29,7 +29,6 @@ NOT_YET_CONVERTED: dict[str, str] = {
     # Ingest is being rewritten by other changes (issues 14, 15); its UPDATE/DELETE are gone already.
     "ingest.accounts": "staging temp tables _acct_lines/_acct_old",
     "ingest.entities": "FtM statements, accounts and payments registered as _ftm_* Arrow tables",
-    "ingest.csvfile": "staging, rejects and shift temp tables named after the ingest's table",
     "ingest.parquetfile": "staging temp table",
     "ingest.patterns": "staging temp tables _pat_rows/_pat_lines/_pat_existing/_pat_dups, _pattern_text",
     "ingest.rates": "staging temp table _rates_lines",

@@ -36,7 +36,6 @@ DUCKDB_PROBES: dict[str, str] = {
 NOT_YET_PORTABLE: dict[str, str] = {
     "moneytrail.detect.truth": _TEMP,
     "moneytrail.ingest.accounts": _TEMP,
-    "moneytrail.ingest.csvfile": _TEMP,
     "moneytrail.ingest.parquetfile": _TEMP,
     "moneytrail.ingest.patterns": _TEMP,
     "moneytrail.ingest.rates": _TEMP,

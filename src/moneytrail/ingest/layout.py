@@ -77,7 +77,7 @@ class FileLayout:
         workers = max(1, workers)
         wanted = workers * -(-body // (workers * max(1, self.piece_bytes)))
         if wanted > MAX_PIECES:
-            wanted = max(workers * (MAX_PIECES // workers), 1) if MAX_PIECES >= workers else MAX_PIECES
+            wanted = max(workers * (MAX_PIECES // workers), 1) if workers <= MAX_PIECES else MAX_PIECES
         offsets = np.array([s.offset for s in starts], dtype=np.int64)
         chosen: list[LineStart] = []
         for k in range(1, wanted):  # the start nearest each equal share, each used once
