@@ -23,10 +23,7 @@ TEMP = re.compile(r"\bCREATE\s+(OR\s+REPLACE\s+)?TEMP(ORARY)?\s+(TABLE|VIEW)\b|\
 
 # The remainder still to move onto Engine.run() / the writer API, per module (a ratchet: a module not
 # listed must be clean, and a listed module that has become clean must be removed from the list).
-NOT_YET_CONVERTED: dict[str, str] = {
-    # Being converted by issue 14 (its own branch); everything else is on Engine.run() and the writer API.
-    "ingest.csvfile": "staging, rejects and shift temp tables named after the ingest's table",
-}
+NOT_YET_CONVERTED: dict[str, str] = {}
 
 
 def _literals(tree: ast.AST) -> list[tuple[int, str]]:

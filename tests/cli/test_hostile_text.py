@@ -87,4 +87,7 @@ def test_quarantine_export_defuses_formulas(tmp_path: Path) -> None:
     assert runner.invoke(app, ["quarantine", str(case), "--export", str(export)]).exit_code == 0
     with export.open(newline="") as fh:
         raws = sorted(r["raw"] for r in csv.DictReader(fh))
-    assert raws[0].startswith("'=HYPERLINK(") and raws[1].startswith("'@SUM(1)")
+    # The raw text is the line as written (its quote first, so no formula); a bare formula prefix is defused.
+    assert raws[0] == '"=HYPERLINK(""http://evil.example"")",2021-03-04T05:06:07Z,B1,A1,B2,A2,-1,USD,wire'
+    assert raws[1].startswith("'@SUM(1)")
+    assert not any(r[:1] in ("=", "+", "-", "@") for r in raws)

@@ -22,18 +22,14 @@ from moneytrail.engine.capture import ENGINE_OWNED, ENV
 from moneytrail.engine.portability import spark_problems, spark_sql
 from moneytrail.store import Case
 
-# Modules whose SQL still uses DuckDB-only constructs (fixed temp tables, UPDATE on scratch tables), with
-# what is left: a module not listed here must be clean. Which statements run depends on the tests run, so
-# the static ratchet in tests/architecture/test_sql_ownership.py keeps this remainder from growing.
-_TEMP = "fixed temp tables / UPDATE on scratch tables (tests/architecture NOT_YET_CONVERTED)"
 # Tests that probe the DuckDB engine itself (its settings, its rejects table) on purpose.
 DUCKDB_PROBES: dict[str, str] = {
     "tests.engine.test_duckdb_engine": "checks that bulk_load/joins_as_written restore DuckDB settings",
     "tests.engine.test_request_cursor": "runs a deliberately endless DuckDB range() scan to test the time limit",
 }
-NOT_YET_PORTABLE: dict[str, str] = {
-    "moneytrail.ingest.csvfile": _TEMP,  # issue 14 converts it on its own branch
-}
+# Modules whose SQL still uses DuckDB-only constructs (a ratchet: empty now; a module listed here must
+# still fail, a module not listed must be clean).
+NOT_YET_PORTABLE: dict[str, str] = {}
 
 
 def _captured() -> list[dict[str, str | None]]:

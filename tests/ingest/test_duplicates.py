@@ -108,3 +108,51 @@ def test_ftm_payments_in_other_bytes_add_no_transactions(tmp_path: Path) -> None
         again = ingest_entities(case, tmp_path / "b.jsonl")
         assert first.details["payments"] == 2 and again.details["duplicate_payments"] == 2
         assert again.details["payments"] == 0 and case.count("transactions") == 2 and again.reconciles
+
+
+def test_ftm_entities_in_other_bytes_are_listed_one_row_per_duplicate(tmp_path: Path) -> None:
+    from moneytrail.ingest import ingest_entities
+    from tests.ingest.test_entities import ENTITIES
+
+    text = "\n".join(json.dumps(e) for e in ENTITIES) + "\n"
+    (tmp_path / "a.jsonl").write_text(text)
+    (tmp_path / "b.jsonl").write_bytes(text.replace("\n", "\r\n").encode())
+    # The same entity twice in one file, and a fragment of a known entity that adds a value.
+    fragment = dict(ENTITIES[0], properties={**ENTITIES[0].get("properties", {}), "notes": ["a new note"]})
+    (tmp_path / "c.jsonl").write_text(text + json.dumps(ENTITIES[1]) + "\n" + json.dumps(fragment) + "\n")
+    with Case.create(tmp_path / "case") as case:
+        first = ingest_entities(case, tmp_path / "a.jsonl")
+        statements = case.count("statements")
+        again = ingest_entities(case, tmp_path / "b.jsonl")
+        assert (again.rows_read, again.rows_stored, again.rows_duplicate) == (len(ENTITIES), 0, len(ENTITIES))
+        assert again.reconciles and again.details["duplicates"] == len(ENTITIES)
+        assert case.count("statements") == statements
+        rows = case.engine.rows("SELECT line, key, key_kind, kept_ingest_id, kept_line FROM duplicates "
+                                "WHERE kind = 'entities' AND ingest_id = ? ORDER BY line", [again.ingest_id])
+        assert [(r[0], r[1]) for r in rows] == [(i + 1, str(e["id"])) for i, e in enumerate(ENTITIES)]
+        assert {(r[2], r[3]) for r in rows} == {("entity_id", first.ingest_id)}
+        assert [r[4] for r in rows] == [i + 1 for i in range(len(ENTITIES))]
+        third = ingest_entities(case, tmp_path / "c.jsonl")
+        n = len(ENTITIES)
+        # Every line of the original and the repeated entity are duplicates; the fragment is stored.
+        assert (third.rows_read, third.rows_stored, third.rows_duplicate) == (n + 2, 1, n + 1)
+        assert case.count("statements") > statements
+        assert case.engine.scalar("SELECT value FROM statements WHERE prop = 'notes' AND entity_id = ?",
+                                  [str(ENTITIES[0]["id"])]) == "a new note"
+        repeated = case.engine.rows("SELECT line, key FROM duplicates WHERE ingest_id = ? AND line = ?",
+                                    [third.ingest_id, n + 1])
+        assert repeated == [(n + 1, str(ENTITIES[1]["id"]))]
+
+
+def test_events_with_known_ids_are_listed_one_row_per_duplicate(tmp_path: Path) -> None:
+    header, rows = _rows("events")
+    (tmp_path / "a.csv").write_text("\n".join([header, *rows]) + "\n")
+    (tmp_path / "b.csv").write_text("\n".join([header, rows[5], "EVNEW,2021-03-01,Battles,Utopia,1", rows[5]]) + "\n")
+    with Case.create(tmp_path / "case") as case:
+        first = ingest_events(case, tmp_path / "a.csv")
+        again = ingest_events(case, tmp_path / "b.csv")
+        assert (again.rows_read, again.rows_stored, again.rows_duplicate) == (3, 1, 2) and again.reconciles
+        assert again.details["duplicates"] == 2
+        assert case.engine.rows("SELECT line, key, key_kind, kept_ingest_id, kept_line FROM duplicates "
+                                "WHERE ingest_id = ? ORDER BY line", [again.ingest_id]) == [
+            (2, "EV5", "event_id", first.ingest_id, 7), (4, "EV5", "event_id", first.ingest_id, 7)]

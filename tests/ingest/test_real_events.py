@@ -51,3 +51,38 @@ def test_event_mapping_file_names_columns_and_encoding(case: Case, tmp_path: Pat
     assert (result.rows_stored, result.rows_quarantined) == (4, 0)
     assert result.details["encoding"] == {"name": "cp1252", "detected": False, "why": "named in the mapping"}
     assert case.engine.scalar("SELECT location FROM events WHERE event_id = '1416RTA'") == "Béni Douala"
+
+
+def test_acled_2015_all_africa_export_in_cp1252_loses_no_row(case: Case) -> None:
+    """A real ACLED realtime file of July 2015 (version 5 layout: ``GWNO``, ``ALLY_ACTOR_1``, ``ADM_LEVEL_1``)
+    as published: single-byte Windows text, with 0x92 (’), which only cp1252 defines, and 0xE9 (é)."""
+    path = REAL / "acled_all_africa_2015_07_cp1252.csv"
+    raw = path.read_bytes()
+    assert b"\x92" in raw and b"\xe9" in raw and b"\r" not in raw
+    result = ingest_events(case, path, fmt="acled")
+    assert result.details["encoding"]["name"] == "cp1252" and result.details["encoding"]["detected"]
+    # Every one of the 1,126 records after the header is stored; nothing quarantined, no duplicate.
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined, result.rows_duplicate) == (1126, 1126, 0, 0)
+    assert result.reconciles and case.count("quarantine") == 0
+    assert case.engine.rows("SELECT min(origin_line), max(origin_line), count(DISTINCT origin_line) FROM events") == [
+        (2, 1127, 1126)]
+
+    def row(line: int) -> tuple[object, ...]:
+        return tuple(case.engine.rows(
+            "SELECT event_id, CAST(event_date AS VARCHAR), date_precision, event_type, actor1, actor2, country, "
+            "admin1, location, fatalities FROM events WHERE origin_line = ?", [line])[0])
+
+    # Accented names decoded from cp1252: an actor (line 103), a location with 30 fatalities (line 111) and a
+    # province read from the old ADM_LEVEL_1 column (line 17); dates are DD/MM/YYYY.
+    assert row(103)[0:2] == ("9450RTA", "2015-07-29") and row(103)[4] == "Séléka Militia"
+    assert row(103)[6] == "Central African Republic"
+    assert row(111) == ("9454RTA", "2015-07-25", "day", "Battle-No change of territory", row(111)[4], row(111)[5],
+                        "Chad", row(111)[7], "Médi Koura", 30)
+    assert row(17)[6:8] == ("Algeria", "Bordj Bou Arréridj") and row(17)[1] == "2015-07-08"
+    assert row(255)[6] == "Ivory Coast" and row(255)[8] == "Duekoue"
+    # TIME_PRECISION 2 is a week.
+    assert case.engine.scalar("SELECT date_precision FROM events WHERE event_id = '9481RTA'") == "week"
+    # A cp1252-only byte (0x92, right single quote) in the notes is decoded, not lost.
+    assert case.engine.scalar("SELECT count(*) FROM events WHERE notes LIKE '%’%'") >= 1
+    assert case.engine.scalar("SELECT sum(fatalities) FROM events") == sum(
+        int(line.rsplit(b",", 1)[1]) for line in raw.splitlines()[1:])

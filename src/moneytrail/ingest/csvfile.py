@@ -32,9 +32,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from moneytrail.engine import EngineError
+from moneytrail.engine.dialect import DUCKDB, Dialect
 from moneytrail.ingest.compressed import codec_of, first_decompressed_line
 from moneytrail.ingest.filelog import FileIngest
-from moneytrail.ingest.layout import FileLayout
+from moneytrail.ingest.layout import FileLayout, cores
 from moneytrail.ingest.records import plan_lines
 from moneytrail.ingest.result import IngestError
 from moneytrail.store import rewrites
@@ -121,11 +122,12 @@ def gzip_truncation_line(path: Path) -> int:
 
 @dataclass(frozen=True)
 class Staged:
-    table: str          # temp table: _k (_k + 1 = provisional line) and the typed columns
+    table: str          # scratch table: _k (_k + 1 = provisional line) and the typed columns
     columns: list[str]  # header names
     rows: int           # good records (parsed into the table)
     rejected: int       # structurally broken records, already quarantined
-    shifts: str | None  # temp table of (lo, hi, shift) of provisional lines, when rejects moved lines
+    shifts: str | None  # scratch table of (lo, hi, shift) of provisional lines, when rejects moved lines
+    dialect: Dialect = DUCKDB  # the engine's, for ``drop_sql``
 
     def from_sql(self) -> str:
         """The staged rows with their line number ``_line``."""
@@ -135,7 +137,8 @@ class Staged:
                 f"LEFT JOIN {self.shifts} i ON s._k + 1 > i.lo AND s._k + 1 <= i.hi)")
 
     def drop_sql(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {t}" for t in (self.table, self.shifts) if t]
+        """Statements dropping the staging tables early (the ingest's run drops them at its end anyway)."""
+        return [self.dialect.drop_scratch_sql(t) for t in (self.table, self.shifts) if t]
 
 
 _NO_END = 9223372036854775806
@@ -157,10 +160,12 @@ class PieceScan:
     apart: str | None = None  # table (_k, c0..cN) of records parsed apart (ingest.records), when planned
     expected: int | None = None  # records the pieces and ``apart`` hold, when known exactly
 
+    ordinal: str = DUCKDB.scan_ordinal_sql()  # the engine's row number in file order of a single-threaded scan
+
     @property
     def raw(self) -> str:
         """The records as relation ``raw``: text columns plus ``_k``, where ``_k + 1`` is the line."""
-        parts = [f"SELECT row_number() OVER () + {p.base - 1} AS _k, * FROM {p.scan}" for p in self.pieces]
+        parts = [f"SELECT {self.ordinal} + {p.base - 1} AS _k, * FROM {p.scan}" for p in self.pieces]
         if self.apart is not None:
             parts.append(f"SELECT * FROM {self.apart}")
         return f"({' UNION ALL '.join(parts)}) raw"
@@ -176,43 +181,39 @@ def piece_scan(fi: FileIngest, *, delimiter: str, required: list[str], tag: str,
     positional = [f"c{i}" for i in range(len(names))]
     columns = dict(zip(names, positional, strict=True))
     lay = fi.layout if quote == '"' else None
-    prefix = f"_rej{tag}_{fi.ingest_id[:12]}"
+    ordinal = engine.dialect.scan_ordinal_sql()
     if lay is not None and not lay.line_per_record and lay.header_end >= 0:
-        return _planned_scan(fi, lay, delimiter=delimiter, columns=columns, prefix=prefix, quarantine=tag == "")
+        return _planned_scan(fi, lay, delimiter=delimiter, columns=columns, quarantine=tag == "")
     if lay is None:  # no layout: the engine reads the whole file, header included
-        engine.execute(f"DROP TABLE IF EXISTS {prefix}_0")
+        rejects = engine.scratch_name(f"rej{tag}")
         scan = engine.csv_scan_sql(fi.data, delimiter=delimiter, header=True, columns=positional,
-                                   rejects_table=f"{prefix}_0", quote=quote)
-        return PieceScan(columns, [Piece(scan, f"{prefix}_0", base=1, reject_offset=0)])
+                                   rejects_table=rejects, quote=quote)
+        return PieceScan(columns, [Piece(scan, rejects, base=1, reject_offset=0)], ordinal=ordinal)
     # The engine never reads the header itself (a header it cannot parse made it read nothing, silently):
     # every piece starts after it.
     fi.details["lines"] = {"physical": lay.lines, "header": 1, "blank": lay.lines - lay.last_record_line}
     pieces = []
-    for i, (start, end, first_line) in enumerate(lay.pieces()):
-        engine.execute(f"DROP TABLE IF EXISTS {prefix}_{i}")
+    for start, end, first_line in lay.pieces(cores()):
+        rejects = engine.scratch_name(f"rej{tag}")
         scan = engine.csv_range_scan_sql(fi.data, start, end, delimiter=delimiter, columns=positional,
-                                         rejects_table=f"{prefix}_{i}")
-        pieces.append(Piece(scan, f"{prefix}_{i}", base=first_line - 1, reject_offset=first_line - 1))
+                                         rejects_table=rejects)
+        pieces.append(Piece(scan, rejects, base=first_line - 1, reject_offset=first_line - 1))
     if len(pieces) > 1:
         fi.details["pieces"] = len(pieces)
-    apart = None if pieces else _apart_table(fi, prefix, positional, [])
-    return PieceScan(columns, pieces, apart=apart, expected=max(lay.body_lines, 0) if lay.line_per_record else 0)
+    apart = None if pieces else _apart_table(fi, positional, [])
+    return PieceScan(columns, pieces, apart=apart, expected=max(lay.body_lines, 0) if lay.line_per_record else 0,
+                     ordinal=ordinal)
 
 
-def _apart_table(fi: FileIngest, prefix: str, names: list[str], parsed: list[tuple[int, list[str]]]) -> str:
-    """Temp table (_k, c0..cN) of records parsed apart (``_k + 1`` is the line)."""
-    apart = f"{prefix}_apart"
+def _apart_table(fi: FileIngest, names: list[str], parsed: list[tuple[int, list[str]]]) -> str:
+    """Scratch table (_k, c0..cN) of records parsed apart (``_k + 1`` is the line), owned by the ingest's run."""
     table = pa.table([pa.array([line - 1 for line, _ in parsed], pa.int64())]
                      + [pa.array([f[i] for _, f in parsed], pa.string()) for i in range(len(names))],
                      names=["_k", *names])
-    engine = fi.case.engine
-    engine.register_arrow(f"{apart}_arrow", table)
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE {apart} AS SELECT * FROM {apart}_arrow")
-    engine.unregister(f"{apart}_arrow")
-    return apart
+    return fi.run.arrow(table, hint="apart").name
 
 
-def _planned_scan(fi: FileIngest, lay: FileLayout, *, delimiter: str, columns: dict[str, str], prefix: str,
+def _planned_scan(fi: FileIngest, lay: FileLayout, *, delimiter: str, columns: dict[str, str],
                   quarantine: bool) -> PieceScan:
     """Pieces over the runs of plain lines, plus a table of the records parsed apart; lines quarantined by
     the plan are stored in quarantine (once: ``quarantine`` is False for a second read of the same file)."""
@@ -221,17 +222,18 @@ def _planned_scan(fi: FileIngest, lay: FileLayout, *, delimiter: str, columns: d
     fi.details["read_line_by_line"] = lay.why_not
     fi.details["lines"] = plan.details()
     pieces = []
-    for i, (start, end, first, last) in enumerate(plan.runs):
-        engine.execute(f"DROP TABLE IF EXISTS {prefix}_{i}")
+    for start, end, first, last in plan.runs:
+        rejects = engine.scratch_name("rej")
         scan = engine.csv_range_scan_sql(fi.data, start, end, delimiter=delimiter, columns=list(columns.values()),
-                                         rejects_table=f"{prefix}_{i}")
-        pieces.append(Piece(scan, f"{prefix}_{i}", base=first - 1, reject_offset=first - 1, last=last))
-    apart = _apart_table(fi, prefix, list(columns.values()), plan.parsed)
+                                         rejects_table=rejects)
+        pieces.append(Piece(scan, rejects, base=first - 1, reject_offset=first - 1, last=last))
+    apart = _apart_table(fi, list(columns.values()), plan.parsed)
     if quarantine and plan.quarantined:
         fi.quarantine_rows([(line, raw, reason) for line, raw, reason in plan.quarantined])
         fi.rows_read += len(plan.quarantined)
         fi.rows_quarantined += len(plan.quarantined)
-    return PieceScan(columns, pieces, apart=apart, expected=plan.run_records + len(plan.parsed))
+    return PieceScan(columns, pieces, apart=apart, expected=plan.run_records + len(plan.parsed),
+                     ordinal=engine.dialect.scan_ordinal_sql())
 
 
 @contextmanager
@@ -255,24 +257,31 @@ def check_records_read(fi: FileIngest, read: int, expected: int | None) -> None:
 
 
 def drop_rejects(fi: FileIngest, ps: PieceScan) -> None:
+    """Drop the reader's rejects tables of the scans (the engine made them; ``apart`` goes with the run)."""
     for p in ps.pieces:
         for t in (p.rejects, p.rejects + "_scan"):
-            fi.case.engine.execute(f"DROP TABLE IF EXISTS {t}")
-    if ps.apart is not None:
-        fi.case.engine.execute(f"DROP TABLE IF EXISTS {ps.apart}")
+            fi.case.engine.drop_scratch(t)
 
 
-def collect_rejects(fi: FileIngest, ps: PieceScan, table: str) -> tuple[int, str | None]:
-    """The scans' rejects as ``{table}_rej`` (line, raw, reason), one row per rejected record, and, when
-    there are any, a ``{table}_shifts`` table (lo, hi, shift): stored rows whose provisional line is in
-    (lo, hi] belong ``shift`` lines further down. Returns (rejected records, shifts table or None)."""
-    engine = fi.case.engine
-    rej = f"{table}_rej"
+@dataclass(frozen=True)
+class Rejects:
+    """The scans' rejected records: ``table`` (line, raw, reason, ...), one row per record, and ``shifts``
+    (lo, hi, shift) when there are any: stored rows whose provisional line is in (lo, hi] belong ``shift``
+    lines further down. Both are scratch tables of the ingest's run."""
+
+    count: int
+    table: str
+    shifts: str | None
+
+
+def collect_rejects(fi: FileIngest, ps: PieceScan) -> Rejects:
+    """The rejects of ``ps``'s scans (see ``Rejects``); the engine's own rejects tables are dropped."""
+    run = fi.run
     if not ps.pieces:
         drop_rejects(fi, ps)
-        engine.execute(f"CREATE OR REPLACE TEMP TABLE {rej} AS SELECT 0 AS piece, 0 AS base, 0 AS next_base, "
-                       "CAST(0 AS BIGINT) AS line, '' AS raw, '' AS reason, 0 AS good_before WHERE false")
-        return 0, None
+        none = run.materialise("SELECT 0 AS piece, 0 AS base, 0 AS next_base, CAST(0 AS BIGINT) AS line, "
+                               "'' AS raw, '' AS reason, 0 AS good_before WHERE false", hint="rej")
+        return Rejects(0, none.name, None)
     # A piece's provisional lines end at the next piece's base, or at its own last line when records parsed
     # apart lie between pieces.
     bounds = [min(p.last, nxt.base) for p, nxt in zip(ps.pieces, ps.pieces[1:], strict=False)] + \
@@ -282,67 +291,71 @@ def collect_rejects(fi: FileIngest, ps: PieceScan, table: str) -> tuple[int, str
     rejects = " UNION ALL ".join(f"SELECT {i} AS piece, line, csv_line, error_type, error_message FROM {p.rejects}"
                                  for i, p in enumerate(ps.pieces))
     # good_before: good records of the piece before this one (its ordinal in the piece minus earlier rejects).
-    engine.execute(
-        f"CREATE OR REPLACE TEMP TABLE {rej} AS SELECT piece, base, next_base, line, raw, reason, "
+    rej = run.materialise(
+        "SELECT piece, base, next_base, line, raw, reason, "
         f"line - base - 1 - (row_number() OVER (PARTITION BY piece ORDER BY line) - 1) AS good_before FROM ("
         f"SELECT r.piece, p.base, p.next_base, r.line + p.reject_offset AS line, min(r.csv_line) AS raw, "
         f"min(r.error_type || ': ' || r.error_message) AS reason FROM ({rejects}) r "
         f"JOIN (VALUES {pieces}) p(piece, base, reject_offset, next_base) ON p.piece = r.piece "
-        f"GROUP BY r.piece, p.base, p.next_base, r.line + p.reject_offset) g")
+        f"GROUP BY r.piece, p.base, p.next_base, r.line + p.reject_offset) g", hint="rej").name
     drop_rejects(fi, ps)
-    rejected = int(engine.scalar(f"SELECT count(*) FROM {rej}"))
+    rejected = int(fi.case.engine.scalar(f"SELECT count(*) FROM {rej}"))
     if not rejected:
-        return 0, None
-    shifts = f"{table}_shifts"
-    engine.execute(
-        f"CREATE OR REPLACE TEMP TABLE {shifts} AS SELECT base + good_before AS lo, "
-        f"coalesce(base + lead(good_before) OVER (PARTITION BY piece ORDER BY line), next_base) AS hi, "
-        f"row_number() OVER (PARTITION BY piece ORDER BY line) AS shift FROM {rej}")
-    return rejected, shifts
+        return Rejects(0, rej, None)
+    shifts = run.materialise(
+        "SELECT base + good_before AS lo, "
+        "coalesce(base + lead(good_before) OVER (PARTITION BY piece ORDER BY line), next_base) AS hi, "
+        f"row_number() OVER (PARTITION BY piece ORDER BY line) AS shift FROM {rej}", hint="shifts").name
+    return Rejects(rejected, rej, shifts)
 
 
 def shift_lines(fi: FileIngest, shifts: str, *, txn_id_sql: Callable[[str], str] | None = None) -> None:
     """Move this ingest's stored and quarantined rows to their real lines; ``txn_id_sql`` (given the line
     expression) rebuilds ids that were made from the line."""
     rewrites.shift_lines(fi.case, shifts, fi.ingest_no, fi.ingest_id, txn_id_sql=txn_id_sql)
-    fi.case.engine.execute(f"DROP TABLE {shifts}")
 
 
-def quarantine_rejects(fi: FileIngest, table: str) -> None:
-    fi.case.engine.execute(f"INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, line, raw, "
-                           f"reason FROM {table}_rej", [fi.ingest_id, fi.origin])
-    fi.case.engine.execute(f"DROP TABLE IF EXISTS {table}_rej")
+def quarantine_rejects(fi: FileIngest, rejects: Rejects) -> None:
+    fi.case.engine.append("quarantine", f"SELECT CAST(? AS VARCHAR) AS ingest_id, CAST(? AS VARCHAR) AS file, line, "
+                          f"raw, reason FROM {rejects.table}", [fi.ingest_id, fi.origin],
+                          columns=["ingest_id", "file", "line", "raw", "reason"])
 
 
 def stage_csv(fi: FileIngest, *, delimiter: str, required: list[str], build: Callable[[dict[str, str], str], str],
-              table: str = "_ingest_stage") -> Staged:
-    """Scan the file into temp table ``table`` = ``build(columns, raw)``: ``raw`` is a relation of the file's
-    text columns plus ``_k`` (``_k + 1`` is the record's provisional line, see ``PieceScan.raw``), ``columns``
-    maps header names to its columns, and the query must keep ``_k``. Rejected records are quarantined with
-    their line."""
+              table: str = "stage") -> Staged:
+    """Scan the file into a scratch table of the ingest's run holding ``build(columns, raw)``: ``raw`` is a
+    relation of the file's text columns plus ``_k`` (``_k + 1`` is the record's provisional line, see
+    ``PieceScan.raw``), ``columns`` maps header names to its columns, and the query must keep ``_k``.
+    ``table`` names what is staged (it goes into the scratch table's name). Rejected records are quarantined
+    with their line."""
     engine = fi.case.engine
     ps = piece_scan(fi, delimiter=delimiter, required=required, tag="")
-    engine.execute(f"DROP TABLE IF EXISTS {table}")
     with reading(fi):
-        engine.execute(f"CREATE TEMP TABLE {table} AS {build(ps.columns, ps.raw)}")
-    if ps.apart is not None:
-        engine.execute(f"DROP TABLE IF EXISTS {ps.apart}")
-    rejected, shifts = collect_rejects(fi, ps, table)
-    quarantine_rejects(fi, table)
-    rows = int(engine.scalar(f"SELECT count(*) FROM {table}"))
-    check_records_read(fi, rows + rejected, ps.expected)
-    return Staged(table=table, columns=list(ps.columns), rows=rows, rejected=rejected, shifts=shifts)
+        staged = fi.run.materialise(build(ps.columns, ps.raw), hint=_hint(table)).name
+    rejects = collect_rejects(fi, ps)
+    quarantine_rejects(fi, rejects)
+    rows = int(engine.scalar(f"SELECT count(*) FROM {staged}"))
+    check_records_read(fi, rows + rejects.count, ps.expected)
+    return Staged(table=staged, columns=list(ps.columns), rows=rows, rejected=rejects.count, shifts=rejects.shifts,
+                  dialect=engine.dialect)
+
+
+def _hint(name: str) -> str:
+    """A scratch-name hint from a table name (lower-case letters and _)."""
+    return "".join(ch for ch in name.lower() if ch.isalpha() or ch == "_").strip("_") or "stage"
 
 
 def settle_staged(fi: FileIngest, staged: Staged) -> None:
     """After the caller has stored the good staged rows: the bad ones go to quarantine with their line and
     reason, the file's counts are added up, and the staging tables are dropped."""
     engine = fi.case.engine
-    engine.execute("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _line, _raw, _reason "
-                   f"FROM {staged.from_sql()} s WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin])
-    bad = int(engine.scalar(f"SELECT count(*) FROM {staged.table} WHERE _reason IS NOT NULL"))
+    bad = engine.append("quarantine", "SELECT CAST(? AS VARCHAR) AS ingest_id, CAST(? AS VARCHAR) AS file, "
+                        f"_line AS line, _raw AS raw, _reason AS reason FROM {staged.from_sql()} s "
+                        "WHERE _reason IS NOT NULL", [fi.ingest_id, fi.origin],
+                        columns=["ingest_id", "file", "line", "raw", "reason"])
     fi.rows_read += staged.rows + staged.rejected
     fi.rows_stored += staged.rows - bad
     fi.rows_quarantined += bad + staged.rejected
-    for sql in staged.drop_sql():
-        engine.execute(sql)
+    for t in (staged.table, staged.shifts):
+        if t:
+            engine.drop_scratch(t)

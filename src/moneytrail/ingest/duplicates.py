@@ -11,10 +11,16 @@ file's rows are stored (inside its DB transaction), the later copies are moved o
   rows (the same payment twice in a minute), so within a file the k-th copy of a row is a duplicate only
   if the case already holds k copies. Rows stored by a patterns ingest are left to
   ``patterns.relink_pattern_transactions``;
-* events: by ``event_id``, against the case and within the file.
+* events: by ``event_id``, against the case and within the file;
+* FtM entities: by id. A line whose entity adds nothing (every one of its statements, id, schema, property
+  and value, is held by the case from any source or by an earlier line of the file) is a duplicate; a line
+  with the same id that adds a value is a fragment of that entity (FtM merges fragments) and is stored.
 """
 
 from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from moneytrail.ingest.filelog import FileIngest
 
@@ -111,3 +117,38 @@ def settle_duplicate_events(fi: FileIngest) -> int:
     fi.rows_stored -= n
     fi.rows_duplicate += n
     return n
+
+
+def settle_duplicate_entities(fi: FileIngest, statements: pa.Table) -> pa.Table:
+    """List the entity lines of ``statements`` (this file's staged statements: statement_id, entity_id,
+    schema, prop, value, source_id, origin_file, origin_line) that add nothing to the case in
+    ``duplicates``, count them, and return the statements without them."""
+    e = fi.case.engine
+    with e.run() as run:
+        staged = run.arrow(statements.select(["entity_id", "schema", "prop", "value", "origin_line"]),
+                           hint="ftm_staged")
+        held = ("SELECT x.origin_line AS line, x.entity_id AS key, "
+                "min(CASE WHEN c.entity_id IS NOT NULL OR x.first_line < x.origin_line THEN 1 ELSE 0 END) AS dup "
+                "FROM (SELECT s.*, min(s.origin_line) OVER (PARTITION BY s.entity_id, s.schema, s.prop, s.value) "
+                f"AS first_line FROM {staged} s) x LEFT JOIN (SELECT DISTINCT entity_id, schema, prop, value FROM "
+                "statements) c ON c.entity_id = x.entity_id AND c.schema = x.schema AND c.prop = x.prop "
+                "AND c.value = x.value GROUP BY x.origin_line, x.entity_id")
+        # The copy kept: the entity's first line in this file, else its first line in the case.
+        dups_sql = (
+            "SELECT d.line, d.key, CASE WHEN f.first_line < d.line THEN ? ELSE (SELECT min(l.ingest_id) FROM "
+            "ingest_log l WHERE l.source_id = o.source_id AND l.file = o.origin_file) END AS kept_ingest_id, "
+            "CASE WHEN f.first_line < d.line THEN f.first_line ELSE o.origin_line END AS kept_line "
+            f"FROM ({held}) d JOIN (SELECT entity_id, min(origin_line) AS first_line FROM {staged} "
+            "GROUP BY entity_id) f ON f.entity_id = d.key LEFT JOIN (SELECT entity_id, source_id, origin_file, "
+            "origin_line FROM (SELECT entity_id, source_id, origin_file, origin_line, row_number() OVER "
+            "(PARTITION BY entity_id ORDER BY first_seen, origin_line) AS n FROM statements WHERE prop = 'id') "
+            "k WHERE n = 1) o ON o.entity_id = d.key WHERE d.dup = 1")
+        dups = run.materialise(dups_sql, [fi.ingest_id], hint="entity_dups").name
+        n = _record(fi, dups, "entities", "entity_id")
+        lines = [int(r[0]) for r in e.rows(f"SELECT line FROM {dups}")] if n else []
+    if not n:
+        return statements
+    fi.rows_stored -= n
+    fi.rows_duplicate += n
+    keep = pc.invert(pc.is_in(statements["origin_line"], value_set=pa.array(lines, pa.int64())))
+    return statements.filter(keep)

@@ -29,7 +29,7 @@ import pyarrow as pa
 from followthemoney import model
 
 from moneytrail.engine.scratch import ScratchTable
-from moneytrail.ingest.duplicates import settle_duplicate_transactions
+from moneytrail.ingest.duplicates import settle_duplicate_entities, settle_duplicate_transactions
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.jsonlines import loads_limited, read_json_lines
 from moneytrail.ingest.result import IngestResult, Progress
@@ -154,6 +154,7 @@ def _store(fi: FileIngest, lines: list[str]) -> None:
     arrays: list[Any] = list(zip(*statements, strict=True)) if statements else [[]] * len(_STATEMENT_COLUMNS)
     table = pa.table(arrays, schema=pa.schema([(c, pa.int64() if c == "origin_line" else pa.string())
                                        for c in _STATEMENT_COLUMNS]))
+    table = settle_duplicate_entities(fi, table)  # entities the case already holds are listed, not stored
     cols = ", ".join(_STATEMENT_COLUMNS)
     with e.run() as run:
         new = run.arrow(table, hint="ftm_statements")

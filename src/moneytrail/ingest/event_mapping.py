@@ -21,7 +21,8 @@ from moneytrail.ingest.result import IngestError
 
 # Canonical field -> other header names it has had (older ACLED exports; GTD variants).
 ACLED_ALIASES = {"assoc_actor_1": ("ally_actor_1",), "assoc_actor_2": ("ally_actor_2",),
-                 "event_id_cnty": ("event_id",), "source": ("sources",)}
+                 "event_id_cnty": ("event_id",), "source": ("sources",),
+                 "admin1": ("adm_level_1",), "admin2": ("adm_level_2",), "admin3": ("adm_level_3",)}
 GTD_ALIASES = {"eventid": ("event_id",)}
 REQUIRED = {"acled": ("event_id_cnty", "event_date"), "gtd": ("eventid", "iyear", "imonth", "iday")}
 

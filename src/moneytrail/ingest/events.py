@@ -36,7 +36,7 @@ def _number_checks(values: dict[str, str], cols: dict[str, str], *, integers: tu
             text = text_sql(cols[column])
             checks.append(f"WHEN {text} IS NOT NULL AND {number_sql(text)} IS NULL "
                           f"THEN 'unparseable {name} ''' || {text} || ''''")
-            checks.append(f"WHEN NOT isfinite({number_sql(text)}) THEN '{name} is not a finite number'")
+            checks.append(f"WHEN {_not_finite(number_sql(text))} THEN '{name} is not a finite number'")
     for name in integers:
         if name in values and values[name] in cols:
             text = text_sql(cols[values[name]])
@@ -49,6 +49,11 @@ def _number_checks(values: dict[str, str], cols: dict[str, str], *, integers: tu
     return checks
 
 
+def _not_finite(value: str) -> str:
+    """NaN or infinite, spelled as the transactions' checks are (``isfinite`` is DuckDB's alone)."""
+    return f"(isnan({value}) OR isinf({value}))"
+
+
 def _opt(cols: dict[str, str], column: str) -> str:
     return text_sql(cols[column]) if column in cols else "CAST(NULL AS VARCHAR)"
 
@@ -57,7 +62,7 @@ def _num(cols: dict[str, str], column: str, kind: str) -> str:
     # TRY_CAST: an out-of-range or non-finite number is quarantined by its row's checks, never a failed cast.
     value = number_sql(_opt(cols, column))
     return f"TRY_CAST(round({value}) AS {kind})" if kind == "INTEGER" else \
-        f"CASE WHEN isfinite({value}) THEN {value} END"
+        f"CASE WHEN NOT {_not_finite(value)} THEN {value} END"
 
 
 def _stage_sql(select: str, checks: list[str], cols: dict[str, str], raw: str) -> str:

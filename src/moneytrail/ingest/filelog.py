@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from moneytrail.engine.scratch import Run
 from moneytrail.ingest.compressed import Damage, decompress_verified, salvage_enabled
 from moneytrail.ingest.encoding import detect_encoding, utf8_copy
 from moneytrail.ingest.layout import FileLayout, read_layout
@@ -58,6 +59,7 @@ class FileIngest:
     data_path: Path | None = None     # what the readers read: the file, or its verified decompressed copy
     damage: Damage | None = None      # compressed input damaged and salvaged (``--salvage``)
     ingest_no: int = 0                # the number its stored rows carry (store.ingests)
+    scratch: Run | None = None        # the ingest's run: its scratch tables go when the ingest ends
     rows_read: int = 0
     rows_stored: int = 0
     rows_quarantined: int = 0
@@ -67,6 +69,13 @@ class FileIngest:
     @property
     def origin(self) -> str:
         return str(self.path)
+
+    @property
+    def run(self) -> Run:
+        """The run owning this ingest's scratch tables (staging, rejects, line shifts)."""
+        if self.scratch is None:
+            raise RuntimeError("FileIngest used outside file_ingest")
+        return self.scratch
 
     @property
     def data(self) -> Path:
@@ -159,11 +168,16 @@ def _one_ingest(case: Case, p: Path, kind: str, preset: str | None, source: Sour
                        ingest_id=stable_id(kind, content_hash, preset, *([mapping_hash] if mapping_hash else []),
                                            length=24),
                        file_hash=content_hash, source=src, preset=preset, layout=layout)
-    with case.engine.bulk_load(), case.engine.transaction():
+    # The run is outside the transaction: after a failure the rollback comes first, then its drops.
+    with case.engine.run() as run, case.engine.bulk_load(), case.engine.transaction():
+        state.scratch = run
         upsert_source(case, src)
         state.ingest_no = next_ingest_no(case)
         state.details["ingest_no"] = state.ingest_no  # for `ingest undo` hints
         yield state
+        if kind != "entities":  # JSON lines are quarantined with their own text already
+            from moneytrail.ingest.rawtext import restore_raw_text  # rawtext reads FileIngest
+            restore_raw_text(state)
         if state.damage is not None:
             d = state.damage
             state.quarantine_rows([(d.last_line + 1, d.tail.decode("utf-8", "backslashreplace")[:4000],

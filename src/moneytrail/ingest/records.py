@@ -29,7 +29,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from moneytrail.ingest.layout import BLANK, LONE_CR, ODD_QUOTES, PIECE_BYTES, FileLayout
+from moneytrail.ingest.layout import BLANK, LONE_CR, ODD_QUOTES, FileLayout
 from moneytrail.ingest.result import IngestError
 
 # How far a quoted field may run on past its first line before the record is called broken.
@@ -163,12 +163,13 @@ def _limit_runs(plan: LinePlan, fh: BinaryIO, delimiter: str, n_fields: int) -> 
 
 
 def _split_long(runs: list[tuple[int, int, int, int]], layout: FileLayout) -> list[tuple[int, int, int, int]]:
-    """Cut long runs at the layout's line starts (about every PIECE_BYTES) so pieces read side by side."""
-    if not layout.starts or all(end - start <= PIECE_BYTES for start, end, _, _ in runs):
+    """Cut long runs at the layout's line starts (about every ``piece_bytes``) so pieces read side by side."""
+    starts = layout.coarse_starts()
+    if not starts or all(end - start <= layout.piece_bytes for start, end, _, _ in runs):
         return runs
     out = []
     for start, end, first, last in runs:
-        cuts = [s for s in layout.starts if start < s.offset < end and first < s.line <= last]
+        cuts = [s for s in starts if start < s.offset < end and first < s.line <= last]
         for s in cuts:
             out.append((start, s.offset, first, s.line - 1))
             start, first = s.offset, s.line

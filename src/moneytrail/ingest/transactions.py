@@ -171,12 +171,12 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     rows. Rejected records move the lines (and positional ids) of the rows after them: the rows concerned are
     rewritten with their real lines (``store.rewrites.shift_lines``)."""
     e = fi.case.engine
-    table = "_txn_csv"
     ps = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="", quote=m.quote)
     parse = build(ps.columns, ps.raw, join_rates=rates, with_raw=False)
     with reading(fi), e.joins_as_written():
         good = e.insert(insert_good_rows_sql(fi, f"({parse})", "_k + 1"))
-    rejected, shifts = collect_rejects(fi, ps, table)
+    rejects = collect_rejects(fi, ps)
+    rejected, shifts = rejects.count, rejects.shifts
     bad = 0
     if good + rejected != ps.expected:
         again = piece_scan(fi, delimiter=m.delimiter, required=m.required_columns, tag="2", quote=m.quote)
@@ -188,7 +188,7 @@ def store_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[..., str]
     check_records_read(fi, good + bad + rejected, ps.expected)
     if shifts:
         shift_lines(fi, shifts, txn_id_sql=(lambda line: positional_id_sql(fi, line)) if m.positional_ids else None)
-    quarantine_rejects(fi, table)
+    quarantine_rejects(fi, rejects)
     # Without rates, foreign amounts stay unconverted until `ingest rates`; with rates such rows were bad.
     unconverted = 0 if rates else int(e.scalar(
         "SELECT count(*) FROM transactions WHERE ingest_no = ? AND amount_rc IS NULL", [fi.ingest_no]))

@@ -304,7 +304,7 @@ def _dup_ids(b: Base) -> tuple[bytes, dict[str, object]] | None:
     if b.kind in ("amlworld", "amlsim"):
         return None  # positional ids: identical rows are legitimate there
     rows = [*list(b.rows), b.rows[3], b.rows[4]]
-    return _join(b.header, rows), {"expect": "read", "duplicates": 0 if b.kind == "entities" else 2}
+    return _join(b.header, rows), {"expect": "read", "duplicates": 2}
 
 
 @mutation("too_many_fields")
