@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from moneytrail.report.probe import has_table
 from moneytrail.report.sections import acyclic_links
 from moneytrail.store import Case
+from moneytrail.web.derived import source
+from moneytrail.web.index import has
 from moneytrail.web.names import entity_labels, label_rows, placeholders
 
 _SUMMARY = ("f.finding_id, f.kind, f.typology, f.title, f.score, f.reliability, f.credibility, f.wording, "
@@ -32,7 +33,7 @@ class FindingFilter:
 
 
 def _stale_column(case: Case) -> bool:
-    return has_table(case, "findings", "stale")
+    return has(case, "findings", "stale")
 
 
 def list_findings(case: Case, flt: FindingFilter) -> dict[str, Any]:
@@ -97,17 +98,14 @@ def finding(case: Case, finding_id: str, ref_limit: int = 500) -> dict[str, Any]
                    "'transaction' ORDER BY 1, 2 LIMIT ?", [finding_id, ref_limit]).to_pylist()
     txns = e.query(
         "SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.from_account, t.to_account, t.amount, t.currency, "
-        "t.amount_rc, t.channel, t.source_id, r.role, coalesce(t.reliability, s.reliability) AS reliability, "
-        "coalesce(t.credibility, s.credibility) AS credibility FROM finding_refs r "
-        "JOIN transactions t ON t.txn_id = r.ref_id LEFT JOIN sources s ON s.source_id = t.source_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' ORDER BY t.ts, t.txn_id LIMIT ?",
+        "t.amount_rc, t.channel, t.source_id, t.role, coalesce(t.reliability, s.reliability) AS reliability, "
+        f"coalesce(t.credibility, s.credibility) AS credibility FROM {source(case, 'finding_payments')} t "
+        "LEFT JOIN sources s ON s.source_id = t.source_id WHERE t.finding_id = ? ORDER BY t.ts, t.txn_id LIMIT ?",
         [finding_id, ref_limit]).to_pylist()
-    # the cited payments' sources come from the rows just read (all of them when under ref_limit, as usual),
-    # sparing a second join of the references with every payment
+    # the cited payments' sources come from the rows just read (all of them when under ref_limit, as usual)
     paid = sorted({str(t["source_id"]) for t in txns})
     more = "" if counts.get("transaction", 0) <= ref_limit else (
-        "UNION SELECT t.source_id FROM finding_refs r JOIN transactions t ON t.txn_id = r.ref_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' ")
+        f"UNION SELECT source_id FROM {source(case, 'finding_payments')} p WHERE finding_id = ? ")
     sources = e.query(
         "SELECT s.source_id, s.kind, s.title, s.reliability, s.credibility FROM sources s WHERE s.source_id IN ("
         "SELECT r.ref_id FROM finding_refs r WHERE r.finding_id = ? AND r.ref_kind = 'source' "
