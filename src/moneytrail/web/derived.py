@@ -4,9 +4,10 @@ The explorer index (web/index.py) materialises them, sorted so that a page's loo
 two (DuckDB's zone maps); until it is ready, ``source`` hands out the same SQL as a subquery, so pages give
 the same answers either way, only slower. Every page reads these through ``source``, never the definitions.
 
-- ``by_account``: every payment twice, under the account that paid (out) and the account paid (in).
-- ``holders``: each account's holder under its canonical (resolved) id.
 - ``labels``: one display name per canonical id.
+- ``holders``: each account's holder under its canonical (resolved) id, and its name.
+- ``by_account``: every payment twice, under the account that paid (out) and the account paid (in), with the
+  counterparty's holder.
 - ``account_totals``: money in and out of each account.
 - ``search_terms``: what search matches, lower-cased once: names and entity ids (``name``, ``id``),
   identifiers without spaces (``ident``), account keys (``account``) and IBANs without spaces (``iban``).
@@ -43,14 +44,18 @@ def members_sql() -> str:
             "LEFT JOIN entity_canonical c ON c.entity_id = s.entity_id")
 
 
-def by_account_sql(_src: Source) -> str:
+def by_account_sql(src: Source) -> str:
+    """Each payment under both its accounts, with the counterparty's holder (canonical id) beside it."""
     cols = ", ".join(_COLUMNS)
-    return (f"SELECT from_account AS account_key, 'out' AS direction, to_account AS counterparty, {cols} "
-            f"FROM transactions UNION ALL SELECT to_account, 'in', from_account, {cols} FROM transactions")
+    return (f"SELECT b.*, h.entity_id AS counterparty_holder FROM (SELECT from_account AS account_key, 'out' AS "
+            f"direction, to_account AS counterparty, {cols} FROM transactions UNION ALL SELECT to_account, 'in', "
+            f"from_account, {cols} FROM transactions) b LEFT JOIN {src('holders')} h ON h.account_key = b.counterparty")
 
 
-def holders_sql(_src: Source) -> str:
-    return f"SELECT account_key, entity_id FROM ({account_holders_sql()}) h"
+def holders_sql(src: Source) -> str:
+    """Each account's holder (canonical id) and the holder's name."""
+    return (f"SELECT h.account_key, h.entity_id, l.name FROM ({account_holders_sql()}) h "
+            f"LEFT JOIN {src('labels')} l ON l.canonical_id = h.entity_id")
 
 
 def labels_sql(_src: Source) -> str:
@@ -132,9 +137,9 @@ class Derived:
 
 # In build order: a table may read those before it.
 DERIVED = (
-    Derived("by_account", by_account_sql, "account_key, ts"),
-    Derived("holders", holders_sql, "account_key"),
     Derived("labels", labels_sql, "canonical_id"),
+    Derived("holders", holders_sql, "account_key"),
+    Derived("by_account", by_account_sql, "account_key, ts"),
     Derived("account_totals", account_totals_sql, "account_key"),
     Derived("search_terms", search_terms_sql, "kind, term"),
     Derived("entity_facets", entity_facets_sql, "canonical_id, facet, value"),

@@ -35,6 +35,7 @@ def entity(case: Case, entity_id: str) -> dict[str, Any] | None:
     if not statements:
         return None
     name = entity_labels(case, [cid]).get(cid, cid)
+    held = held_accounts(case, [cid])
     names = sorted({(s["value"], s["prop"]) for s in statements if s["prop"] in NAME_PROPS})
     member_rows = [{"entity_id": i, "schemas": sorted({s["schema"] for s in statements if s["entity_id"] == i}),
                     "names": sorted({s["value"] for s in statements if s["entity_id"] == i and s["prop"] == "name"}),
@@ -45,8 +46,8 @@ def entity(case: Case, entity_id: str) -> dict[str, Any] | None:
         "countries": sorted({s["value"].lower() for s in statements if s["prop"] in ("country", "jurisdiction")}),
         "schemas": sorted({s["schema"] for s in statements}),
         "members": member_rows, "merges": _merges(case, ids),
-        "accounts": accounts_with_totals(case, cid),
-        "counterparties": top_counterparties(case, cid),
+        "accounts": accounts_with_totals(case, cid, held),
+        "counterparties": top_counterparties(case, cid, mine=held),
         "findings": queries.findings_citing(case, entity_ids=ids),
         "screening": _rows_if(case, "screen_matches", (
             "SELECT entity_id, list_entity_id, list_name, entity_name, probability, programme, authority, reason, "
@@ -96,8 +97,8 @@ def _merges(case: Case, ids: list[str]) -> list[dict[str, Any]]:
     return list(rows)
 
 
-def accounts_with_totals(case: Case, cid: str) -> list[dict[str, Any]]:
-    keys = held_accounts(case, [cid], limit=200)
+def accounts_with_totals(case: Case, cid: str, held: list[str] | None = None) -> list[dict[str, Any]]:
+    keys = (held_accounts(case, [cid]) if held is None else held)[:200]
     if not keys:
         return []
     rows: list[dict[str, Any]] = case.engine.query(
@@ -108,21 +109,19 @@ def accounts_with_totals(case: Case, cid: str) -> list[dict[str, Any]]:
     return rows
 
 
-def top_counterparties(case: Case, cid: str, limit: int = 15) -> list[dict[str, Any]]:
+def top_counterparties(case: Case, cid: str, limit: int = 15, mine: list[str] | None = None) -> list[dict[str, Any]]:
     """The holders (or bare accounts) this entity paid or was paid by, largest total first."""
-    mine = held_accounts(case, [cid])
+    mine = held_accounts(case, [cid]) if mine is None else mine
     if not mine:
         return []
     marks = placeholders(mine)
     rows: list[dict[str, Any]] = case.engine.query(
-        "WITH flows AS (SELECT counterparty AS other, direction AS d, coalesce(amount_rc, amount) AS v FROM "
-        f"{source(case, 'by_account')} t WHERE account_key IN ({marks}) AND counterparty NOT IN ({marks})) "
-        f"SELECT coalesce(h.entity_id, f.other) AS party, h.entity_id IS NOT NULL AS is_entity, "
-        "round(sum(CASE WHEN d = 'out' THEN v ELSE 0 END), 2) AS paid, "
-        "round(sum(CASE WHEN d = 'in' THEN v ELSE 0 END), 2) AS received, "
-        f"count(*) AS payments, min(f.other) AS an_account FROM flows f LEFT JOIN {source(case, 'holders')} h "
-        "ON h.account_key = f.other GROUP BY 1, 2 ORDER BY paid + received DESC, 1 LIMIT ?",
-        [*mine, *mine, limit]).to_pylist()
+        "SELECT coalesce(counterparty_holder, counterparty) AS party, counterparty_holder IS NOT NULL AS is_entity, "
+        "round(sum(CASE WHEN direction = 'out' THEN coalesce(amount_rc, amount) ELSE 0 END), 2) AS paid, "
+        "round(sum(CASE WHEN direction = 'in' THEN coalesce(amount_rc, amount) ELSE 0 END), 2) AS received, "
+        f"count(*) AS payments, min(counterparty) AS an_account FROM {source(case, 'by_account')} t "
+        f"WHERE account_key IN ({marks}) AND counterparty NOT IN ({marks}) GROUP BY 1, 2 "
+        "ORDER BY paid + received DESC, 1 LIMIT ?", [*mine, *mine, limit]).to_pylist()
     names = entity_labels(case, [r["party"] for r in rows if r["is_entity"]])
     for r in rows:
         r["name"] = names.get(r["party"]) if r["is_entity"] else None

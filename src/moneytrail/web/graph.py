@@ -12,7 +12,7 @@ from typing import Any
 from moneytrail.store import Case
 from moneytrail.web.derived import source
 from moneytrail.web.ledger import span_clauses
-from moneytrail.web.names import account_holders, canonical, entity_exists, entity_labels, held_accounts, placeholders
+from moneytrail.web.names import account_labels, canonical, entity_exists, entity_labels, held_accounts, placeholders
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,10 @@ def finding_graph(case: Case, finding_id: str, fold: bool = True, limit: int = 2
 def _fold(case: Case, rows: list[tuple[str, str, int, float, Any, Any, bool]], fold: bool,
           extra_accounts: list[str] | None = None) -> dict[str, Any]:
     accounts = sorted({a for r in rows for a in r[:2]} | set(extra_accounts or []))
-    holders = account_holders(case, accounts)
+    labels = account_labels(case, accounts)
+    holders = {a: str(v["holder"]) for a, v in labels.items() if v["holder"]}
+    names = {str(v["holder"]): str(v["name"]) for v in labels.values() if v["holder"] and v["name"] is not None}
     node_of = {a: (f"entity:{holders[a]}" if fold and a in holders else f"account:{a}") for a in accounts}
-    names = entity_labels(case, sorted(set(holders.values())))
     edges: dict[tuple[str, str], dict[str, Any]] = {}
     for src, dst, count, amount, first, last, cited in rows:
         key = (node_of[src], node_of[dst])

@@ -39,16 +39,6 @@ def entity_labels(case: Case, canonical_ids: Sequence[str]) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-def account_holders(case: Case, keys: Sequence[str]) -> dict[str, str]:
-    """account key -> canonical holder id, for the given accounts."""
-    keys = sorted({str(k) for k in keys if k})
-    if not keys:
-        return {}
-    rows = case.engine.rows(f"SELECT account_key, entity_id FROM {source(case, 'holders')} h "
-                            f"WHERE account_key IN ({placeholders(keys)})", keys)
-    return {str(r[0]): str(r[1]) for r in rows}
-
-
 def held_accounts(case: Case, canonical_ids: Sequence[str], limit: int = 5_000) -> list[str]:
     """The accounts the entities (canonical ids) hold: a page binds them as values, so the scan of the
     payments by account reads only their row groups."""
@@ -65,10 +55,8 @@ def account_labels(case: Case, keys: Sequence[str]) -> dict[str, dict[str, str |
     keys = sorted({str(k) for k in keys if k})
     if not keys:
         return {}
-    rows = case.engine.rows(
-        f"SELECT h.account_key, h.entity_id, l.name FROM {source(case, 'holders')} h LEFT JOIN "
-        f"{source(case, 'labels')} l ON l.canonical_id = h.entity_id WHERE h.account_key IN ({placeholders(keys)})",
-        keys)
+    rows = case.engine.rows(f"SELECT account_key, entity_id, name FROM {source(case, 'holders')} h "
+                            f"WHERE account_key IN ({placeholders(keys)})", keys)
     found = {str(r[0]): {"holder": str(r[1]), "name": None if r[2] is None else str(r[2])} for r in rows}
     return {k: found.get(k, {"holder": None, "name": None}) for k in keys}
 
