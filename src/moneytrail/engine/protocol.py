@@ -136,8 +136,9 @@ class Engine(Protocol):
     def interrupt(self) -> None:
         """Stop the query running on this engine's connection, from another thread."""
 
-    def attach_scratch(self, name: str, path: Path) -> None:
-        """Attach a writable database file as ``name``, even to a read-only engine, for derived data."""
+    def attach_scratch(self, name: str, path: Path, *, row_group_rows: int | None = None) -> None:
+        """Attach a writable database file as ``name``, even to a read-only engine, for derived data;
+        ``row_group_rows`` sets the size of its tables' row groups (smaller: finer zone maps for look-ups)."""
 
     def close(self) -> None: ...
 

@@ -14,6 +14,7 @@ the same answers either way, only slower. Every page reads these through ``sourc
 - ``entity_facets``: (canonical id, facet, value) for the search facets.
 - ``entity_summary``: a search hit's row: name, aliases, schemas, countries and counts.
 - ``finding_payments``: the payments each finding cites, with its role for each.
+- ``finding_sources``: the sources each finding rests on, directly or through the rows it cites.
 """
 
 from __future__ import annotations
@@ -128,6 +129,19 @@ def finding_payments_sql(_src: Source) -> str:
             "JOIN transactions t ON t.txn_id = r.ref_id WHERE r.ref_kind = 'transaction'")
 
 
+def finding_sources_sql(_src: Source) -> str:
+    """(finding_id, source_id): the sources a finding cites, and those of the payments, events and statements
+    it cites."""
+    return ("SELECT DISTINCT finding_id, source_id FROM ("
+            "SELECT r.finding_id, r.ref_id AS source_id FROM finding_refs r WHERE r.ref_kind = 'source' "
+            "UNION ALL SELECT r.finding_id, t.source_id FROM finding_refs r JOIN transactions t ON t.txn_id = r.ref_id "
+            "WHERE r.ref_kind = 'transaction' "
+            "UNION ALL SELECT r.finding_id, ev.source_id FROM finding_refs r JOIN events ev ON ev.event_id = r.ref_id "
+            "WHERE r.ref_kind = 'event' "
+            "UNION ALL SELECT r.finding_id, st.source_id FROM finding_refs r JOIN statements st ON st.statement_id = "
+            "r.ref_id WHERE r.ref_kind = 'statement') x WHERE source_id IS NOT NULL")
+
+
 @dataclass(frozen=True)
 class Derived:
     name: str
@@ -145,6 +159,7 @@ DERIVED = (
     Derived("entity_facets", entity_facets_sql, "canonical_id, facet, value"),
     Derived("entity_summary", entity_summary_sql, "canonical_id"),
     Derived("finding_payments", finding_payments_sql, "finding_id, ts, txn_id"),
+    Derived("finding_sources", finding_sources_sql, "finding_id, source_id"),
 )
 _BY_NAME = {d.name: d for d in DERIVED}
 

@@ -102,19 +102,10 @@ def finding(case: Case, finding_id: str, ref_limit: int = 500) -> dict[str, Any]
         f"coalesce(t.credibility, s.credibility) AS credibility FROM {source(case, 'finding_payments')} t "
         "LEFT JOIN sources s ON s.source_id = t.source_id WHERE t.finding_id = ? ORDER BY t.ts, t.txn_id LIMIT ?",
         [finding_id, ref_limit]).to_pylist()
-    # the cited payments' sources come from the rows just read (all of them when under ref_limit, as usual)
-    paid = sorted({str(t["source_id"]) for t in txns})
-    more = "" if counts.get("transaction", 0) <= ref_limit else (
-        f"UNION SELECT source_id FROM {source(case, 'finding_payments')} p WHERE finding_id = ? ")
     sources = e.query(
-        "SELECT s.source_id, s.kind, s.title, s.reliability, s.credibility FROM sources s WHERE s.source_id IN ("
-        "SELECT r.ref_id FROM finding_refs r WHERE r.finding_id = ? AND r.ref_kind = 'source' "
-        f"UNION SELECT source_id FROM (VALUES {', '.join('(?)' for _ in paid) or '(NULL)'}) AS p(source_id) {more}"
-        "UNION SELECT ev.source_id FROM finding_refs r JOIN events ev ON ev.event_id = r.ref_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'event' "
-        "UNION SELECT st.source_id FROM finding_refs r JOIN statements st ON st.statement_id = r.ref_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'statement') ORDER BY s.source_id",
-        [finding_id, *paid, *([finding_id] if more else []), finding_id, finding_id]).to_pylist()
+        "SELECT s.source_id, s.kind, s.title, s.reliability, s.credibility FROM sources s WHERE s.source_id IN "
+        f"(SELECT source_id FROM {source(case, 'finding_sources')} x WHERE finding_id = ?) ORDER BY s.source_id",
+        [finding_id]).to_pylist()
     details = f["details"] if isinstance(f.get("details"), dict) else {}
     names = entity_labels(case, [r["ref_id"] for r in refs if r["ref_kind"] == "entity"])
     for r in refs:

@@ -51,15 +51,17 @@ def search(case: Case, query: SearchQuery) -> dict[str, Any]:
     for facet, value in query.filters().items():
         wheres.append(f"canonical_id IN (SELECT canonical_id FROM {facets} f WHERE facet = ? AND value = ?)")
         params += [facet, value.lower() if facet == "country" else value]
-    hits = (f"SELECT DISTINCT ref AS canonical_id FROM {terms} t WHERE (kind IN ('name', 'id') AND term LIKE ? "
-            "ESCAPE '\\') OR (kind = 'ident' AND term LIKE ? ESCAPE '\\')")
+    # one branch per kind: the terms are sorted by kind, so each branch reads only its kind's row groups
+    hits = (f"SELECT ref AS canonical_id FROM {terms} t WHERE kind = 'name' AND term LIKE ? ESCAPE '\\' UNION "
+            f"SELECT ref FROM {terms} t WHERE kind = 'id' AND term LIKE ? ESCAPE '\\' UNION "
+            f"SELECT ref FROM {terms} t WHERE kind = 'ident' AND term LIKE ? ESCAPE '\\'")
     kept = "SELECT canonical_id FROM hits" + (" WHERE " + " AND ".join(wheres) if wheres else "")
     counts = e.rows(
         f"WITH hits AS ({hits}), kept AS ({kept}) SELECT 'total', NULL, count(*) FROM kept UNION ALL "
         f"SELECT facet, value, count(DISTINCT canonical_id) FROM {facets} f WHERE canonical_id IN "
         "(SELECT canonical_id FROM kept) GROUP BY 1, 2 UNION ALL SELECT 'hit', canonical_id, 0 FROM "
         "(SELECT canonical_id FROM kept ORDER BY 1 LIMIT ? OFFSET ?) p",
-        [pattern, compact, *params, query.limit, query.offset])
+        [pattern, pattern, compact, *params, query.limit, query.offset])
     ids = sorted(str(r[1]) for r in counts if r[0] == "hit")
     for facet, value, n in sorted(counts, key=lambda r: (-int(r[2]), str(r[1]))):
         if facet == "hit":
@@ -75,10 +77,11 @@ def search(case: Case, query: SearchQuery) -> dict[str, Any]:
         for f in out["facets"]["source"]:
             f["label"] = titles.get(f["value"], f["value"])
     out["entities"] = _entity_rows(case, ids)
-    accounts = e.query(
-        "SELECT a.account_key, a.iban, a.country, a.currency FROM accounts a WHERE a.account_key IN (SELECT ref "
-        f"FROM {terms} t WHERE (kind = 'account' AND term LIKE ? ESCAPE '\\') OR (kind = 'iban' AND term LIKE ? "
-        "ESCAPE '\\')) ORDER BY a.account_key LIMIT 50", [pattern, compact]).to_pylist()
+    keys = [str(r[0]) for r in e.rows(
+        f"SELECT ref FROM {terms} t WHERE kind = 'account' AND term LIKE ? ESCAPE '\\' UNION SELECT ref FROM "
+        f"{terms} t WHERE kind = 'iban' AND term LIKE ? ESCAPE '\\' ORDER BY 1 LIMIT 50", [pattern, compact])]
+    accounts = e.query("SELECT account_key, iban, country, currency FROM accounts WHERE account_key IN "
+                       f"({placeholders(keys)}) ORDER BY account_key", keys).to_pylist() if keys else []
     labels = account_labels(case, [a["account_key"] for a in accounts])
     out["accounts"] = [a | labels.get(a["account_key"], {}) for a in accounts]
     if has(case, "transactions", "memo"):
