@@ -15,6 +15,9 @@ the same answers either way, only slower. Every page reads these through ``sourc
 - ``entity_summary``: a search hit's row: name, aliases, schemas, countries and counts.
 - ``finding_payments``: the payments each finding cites, with its role for each.
 - ``finding_sources``: the sources each finding rests on, directly or through the rows it cites.
+- ``statements_by_entity``: statements with their source's title and grade, sorted by entity.
+- ``cluster_pairs``: scored pairs inside one resolved entity, under its canonical id.
+- ``refs_by_finding``, ``refs_by_target``: the findings' references, sorted by finding and by what they cite.
 """
 
 from __future__ import annotations
@@ -142,6 +145,26 @@ def finding_sources_sql(_src: Source) -> str:
             "r.ref_id WHERE r.ref_kind = 'statement') x WHERE source_id IS NOT NULL")
 
 
+def statements_by_entity_sql(_src: Source) -> str:
+    """Every statement with its source's title and the grade it carries (its own, else its source's)."""
+    return ("SELECT st.entity_id, st.schema, st.prop, st.value, st.source_id, s.title AS source_title, "
+            "coalesce(st.reliability, s.reliability) AS reliability, coalesce(st.credibility, s.credibility) "
+            "AS credibility FROM statements st LEFT JOIN sources s ON s.source_id = st.source_id")
+
+
+def cluster_pairs_sql(_src: Source) -> str:
+    """Scored pairs whose two records resolved into one entity (why they merged), under its canonical id."""
+    return ("SELECT coalesce(cl.canonical_id, p.left_id) AS canonical_id, p.left_id, p.right_id, p.left_name, "
+            "p.right_name, p.probability, p.decision, p.explanation FROM resolve_pairs p "
+            "LEFT JOIN entity_canonical cl ON cl.entity_id = p.left_id "
+            "LEFT JOIN entity_canonical cr ON cr.entity_id = p.right_id "
+            "WHERE coalesce(cl.canonical_id, p.left_id) = coalesce(cr.canonical_id, p.right_id)")
+
+
+def finding_refs_sql(_src: Source) -> str:
+    return "SELECT finding_id, ref_kind, ref_id, role FROM finding_refs"
+
+
 @dataclass(frozen=True)
 class Derived:
     name: str
@@ -160,6 +183,10 @@ DERIVED = (
     Derived("entity_summary", entity_summary_sql, "canonical_id"),
     Derived("finding_payments", finding_payments_sql, "finding_id, ts, txn_id"),
     Derived("finding_sources", finding_sources_sql, "finding_id, source_id"),
+    Derived("statements_by_entity", statements_by_entity_sql, "entity_id, prop, value"),
+    Derived("cluster_pairs", cluster_pairs_sql, "canonical_id"),
+    Derived("refs_by_finding", finding_refs_sql, "finding_id, ref_kind, ref_id"),
+    Derived("refs_by_target", finding_refs_sql, "ref_kind, ref_id"),
 )
 _BY_NAME = {d.name: d for d in DERIVED}
 

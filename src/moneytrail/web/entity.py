@@ -28,10 +28,9 @@ def entity(case: Case, entity_id: str) -> dict[str, Any] | None:
     ids = members(case, cid)
     marks = placeholders(ids)
     statements = e.query(
-        "SELECT st.entity_id, st.schema, st.prop, st.value, st.source_id, s.title AS source_title, "
-        "coalesce(st.reliability, s.reliability) AS reliability, coalesce(st.credibility, s.credibility) "
-        f"AS credibility FROM statements st LEFT JOIN sources s ON s.source_id = st.source_id WHERE st.entity_id "
-        f"IN ({marks}) ORDER BY st.prop, st.value, st.entity_id, st.source_id", ids).to_pylist()
+        "SELECT entity_id, schema, prop, value, source_id, source_title, reliability, credibility FROM "
+        f"{source(case, 'statements_by_entity')} st WHERE entity_id IN ({marks}) "
+        "ORDER BY prop, value, entity_id, source_id", ids).to_pylist()
     if not statements:
         return None
     name = entity_labels(case, [cid]).get(cid, cid)
@@ -45,7 +44,7 @@ def entity(case: Case, entity_id: str) -> dict[str, Any] | None:
         "names": [{"value": v, "prop": p} for v, p in names],
         "countries": sorted({s["value"].lower() for s in statements if s["prop"] in ("country", "jurisdiction")}),
         "schemas": sorted({s["schema"] for s in statements}),
-        "members": member_rows, "merges": _merges(case, ids),
+        "members": member_rows, "merges": _merges(case, cid, ids),
         "accounts": accounts_with_totals(case, cid, held),
         "counterparties": top_counterparties(case, cid, mine=held),
         "findings": queries.findings_citing(case, entity_ids=ids),
@@ -79,18 +78,16 @@ def _rows_if(case: Case, table: str, sql: str, params: list[Any]) -> list[dict[s
     return rows
 
 
-def _merges(case: Case, ids: list[str]) -> list[dict[str, Any]]:
+def _merges(case: Case, cid: str, ids: list[str]) -> list[dict[str, Any]]:
     """Scored pairs inside the cluster (why they merged) with any analyst judgement on the pair. The
     explanation is JSON whose layout belongs to resolve; the page renders it generically."""
     if len(ids) < 2 or not has(case, "resolve_pairs"):
         return []
-    marks = placeholders(ids)
     rows: list[dict[str, Any]] = case.engine.query(
         "SELECT p.left_id, p.right_id, p.left_name, p.right_name, p.probability, p.decision, p.explanation, "
-        "j.judgement, j.note, CAST(j.judged_at AS VARCHAR) AS judged_at FROM resolve_pairs p "
+        f"j.judgement, j.note, CAST(j.judged_at AS VARCHAR) AS judged_at FROM {source(case, 'cluster_pairs')} p "
         "LEFT JOIN resolve_judgements j ON j.left_id = p.left_id AND j.right_id = p.right_id "
-        f"WHERE p.left_id IN ({marks}) AND p.right_id IN ({marks}) ORDER BY p.probability DESC LIMIT 100",
-        ids * 2).to_pylist()
+        "WHERE p.canonical_id = ? ORDER BY p.probability DESC, p.left_id, p.right_id LIMIT 100", [cid]).to_pylist()
     for r in rows:
         with suppress(TypeError, ValueError):  # else shown as the text it is
             r["explanation"] = json.loads(r["explanation"])

@@ -79,7 +79,8 @@ def finding_graph(case: Case, finding_id: str, fold: bool = True, limit: int = 2
         f"FROM {source(case, 'finding_payments')} p WHERE finding_id = ?) t GROUP BY 1, 2 ORDER BY 4 DESC LIMIT ?",
         [finding_id, limit])
     accounts = [str(r[0]) for r in case.engine.rows(
-        "SELECT ref_id FROM finding_refs WHERE finding_id = ? AND ref_kind = 'account' LIMIT ?", [finding_id, limit])]
+        f"SELECT ref_id FROM {source(case, 'refs_by_finding')} r WHERE finding_id = ? AND ref_kind = 'account' "
+        "ORDER BY 1 LIMIT ?", [finding_id, limit])]
     graph = _fold(case, [(str(r[0]), str(r[1]), int(r[2]), float(r[3] or 0), r[4], r[5], True) for r in rows], fold,
                   extra_accounts=accounts)
     return {"finding_id": finding_id, "nodes": graph["nodes"], "edges": graph["edges"]}

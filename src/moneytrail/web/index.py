@@ -91,7 +91,8 @@ class ExplorerIndex:
             "statements), (SELECT coalesce(sum(hash(entity_id, canonical_id)), 0) FROM entity_canonical), "
             "(SELECT coalesce(sum(hash(account_key, holder_entity_id, iban)), 0) FROM accounts), "
             "(SELECT coalesce(sum(hash(finding_id, ref_kind, ref_id, role)), 0) FROM finding_refs), "
-            "(SELECT coalesce(sum(hash(source_id, kind, reliability, credibility)), 0) FROM sources)")[0]
+            "(SELECT coalesce(sum(hash(source_id, kind, reliability, credibility)), 0) FROM sources), "
+            "(SELECT coalesce(sum(hash(left_id, right_id, probability)), 0) FROM resolve_pairs)")[0]
         text = repr((str(self.case.path), facts, self.case.data_version(), _definitions()))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -70,14 +70,16 @@ def list_findings(case: Case, flt: FindingFilter) -> dict[str, Any]:
 def findings_citing(case: Case, *, entity_ids: Sequence[str] = (), accounts: Sequence[str] = (),
                     limit: int = 100) -> list[dict[str, Any]]:
     """Findings citing any of the entities or accounts (directly, not through their transactions)."""
-    refs = [("entity", i) for i in entity_ids] + [("account", a) for a in accounts]
-    if not refs:
+    if not entity_ids and not accounts:
         return []
-    cond = " OR ".join("(r.ref_kind = ? AND r.ref_id = ?)" for _ in refs)
+    # one branch per kind of reference: each reads only its slice of the references sorted by what they cite
+    by_target = source(case, "refs_by_target")
+    branches = [(kind, list(ids)) for kind, ids in (("entity", entity_ids), ("account", accounts)) if ids]
+    cited = " UNION ".join(f"SELECT r.finding_id FROM {by_target} r WHERE r.ref_kind = ? AND r.ref_id IN "
+                           f"({placeholders(ids)})" for _kind, ids in branches)
     rows: list[dict[str, Any]] = case.engine.query(
-        f"SELECT {_SUMMARY} FROM findings f WHERE f.finding_id IN (SELECT r.finding_id FROM finding_refs r "
-        f"WHERE {cond}) ORDER BY f.score DESC, f.finding_id LIMIT ?", [*(x for r in refs for x in r), limit]
-    ).to_pylist()
+        f"SELECT {_SUMMARY} FROM findings f WHERE f.finding_id IN ({cited}) ORDER BY f.score DESC, f.finding_id "
+        "LIMIT ?", [*(x for kind, ids in branches for x in (kind, *ids)), limit]).to_pylist()
     return rows
 
 
@@ -92,9 +94,10 @@ def finding(case: Case, finding_id: str, ref_limit: int = 500) -> dict[str, Any]
             f[col] = json.loads(f[col]) if f[col] else {}
     for col in ("start_ts", "end_ts", "created_at"):
         f[col] = None if f.get(col) is None else str(f[col])
+    by_finding = source(case, "refs_by_finding")
     counts = {str(r[0]): int(r[1]) for r in e.rows(
-        "SELECT ref_kind, count(*) FROM finding_refs WHERE finding_id = ? GROUP BY 1", [finding_id])}
-    refs = e.query("SELECT ref_kind, ref_id, role FROM finding_refs WHERE finding_id = ? AND ref_kind <> "
+        f"SELECT ref_kind, count(*) FROM {by_finding} r WHERE finding_id = ? GROUP BY 1", [finding_id])}
+    refs = e.query(f"SELECT ref_kind, ref_id, role FROM {by_finding} r WHERE finding_id = ? AND ref_kind <> "
                    "'transaction' ORDER BY 1, 2 LIMIT ?", [finding_id, ref_limit]).to_pylist()
     txns = e.query(
         "SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.from_account, t.to_account, t.amount, t.currency, "

@@ -25,7 +25,8 @@ FOLLOW_DAYS = 30  # payments "following" an event: within this many days after i
 
 def _names(case: Case, ids: list[str]) -> list[str]:
     return [str(r[0]) for r in case.engine.rows(
-        f"SELECT DISTINCT value FROM statements WHERE entity_id IN ({placeholders(ids)}) AND prop IN "
+        f"SELECT DISTINCT value FROM {source(case, 'statements_by_entity')} st WHERE entity_id IN "
+        f"({placeholders(ids)}) AND prop IN "
         f"({', '.join(repr(p) for p in NAME_PROPS)}) AND length(value) >= 4 ORDER BY 1 LIMIT 20", ids)]
 
 
@@ -119,7 +120,8 @@ def event(case: Case, event_id: str) -> dict[str, Any] | None:
     findings = e.query(
         "SELECT f.finding_id, f.kind, f.typology, f.title, f.score, f.wording, f.reliability, f.credibility, f.details "
         "FROM findings f WHERE "
-        "f.finding_id IN (SELECT finding_id FROM finding_refs WHERE ref_kind = 'event' AND ref_id = ?) "
+        f"f.finding_id IN (SELECT finding_id FROM {source(case, 'refs_by_target')} r WHERE ref_kind = 'event' "
+        "AND ref_id = ?) "
         "ORDER BY f.score DESC LIMIT 50", [event_id]).to_pylist()
     paired: set[str] = set()
     for f in findings:
@@ -133,7 +135,7 @@ def event(case: Case, event_id: str) -> dict[str, Any] | None:
     ids = [f["finding_id"] for f in findings]
     following: list[dict[str, Any]] = []
     named = [str(r[0]) for r in e.rows(
-        "SELECT DISTINCT ref_id FROM finding_refs WHERE ref_kind = 'account' AND finding_id IN "
+        f"SELECT DISTINCT ref_id FROM {source(case, 'refs_by_finding')} r WHERE ref_kind = 'account' AND finding_id IN "
         f"({placeholders(ids)}) ORDER BY 1 LIMIT 5000", ids)] if ids else []
     if named and ev.get("event_date"):
         following = e.query(  # the accounts bound as values: only their row groups are read
