@@ -106,11 +106,11 @@ def api_event(case: Reader, event_id: str) -> dict[str, Any]:
     return found(timeline.event(case, event_id), f"event {event_id!r}")
 
 
-@router.get("/status", summary="The case served, its size, the limits and whether the account index is ready")
+@router.get("/status", summary="The case served, its size, the limits and whether the explorer index is ready")
 def api_status(request: Request, case: Reader) -> dict[str, Any]:
     index = request.app.state.index
     limits = request.app.state.limits
     return {"case": request.app.state.case_name, "reporting_currency": case.reporting_currency,
             "transactions": case.count("transactions"), "findings": case.count("findings"),
-            "account_index": {"ready": index.ready.is_set(), "seconds": index.seconds, "error": index.error},
+            "index": {"ready": index.ready.is_set(), "seconds": index.seconds, "error": index.error},
             "limits": {"seconds": limits.seconds, "row_limit": limits.row_limit, "csv_row_limit": limits.csv_row_limit}}

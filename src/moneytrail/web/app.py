@@ -38,16 +38,16 @@ SECURITY_HEADERS = {
 READ_METHODS = {"GET", "HEAD"}
 
 
-def create_app(case_path: Path, limits: Limits | None = None, *, account_index: bool = True,
+def create_app(case_path: Path, limits: Limits | None = None, *, build_index: bool = True,
                index_path: Path | None = None) -> FastAPI:
-    """``account_index=False`` serves without the explorer index (pages compute what it holds);
+    """``build_index=False`` serves without the explorer index (pages compute what it holds);
     ``index_path`` puts the index file elsewhere than beside the case (web/index.py)."""
     case = open_for_reading(case_path)
     index = ExplorerIndex(case, index_path)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if account_index:
+        if build_index:
             index.start()
         yield
         index.stop()
