@@ -142,6 +142,10 @@ class Engine(Protocol):
 
     def close(self) -> None: ...
 
+    def memory_cap(self, limit_mb: int) -> AbstractContextManager[None]:
+        """Inside, the engine keeps its memory under ``limit_mb`` (spilling to disk where it can); the
+        previous limit is restored after. For long derivations beside a server (the explorer's index)."""
+
 
 def open_engine(path: Path | str | None = None, *, read_only: bool = False, backend: str = "duckdb",
                 threads: int | None = None, memory_limit: str | None = None) -> Engine:

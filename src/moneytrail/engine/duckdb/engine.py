@@ -301,3 +301,14 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self._con.close()
+
+    @contextmanager
+    def memory_cap(self, limit_mb: int) -> Iterator[None]:
+        """DuckDB's memory limit is one per database: the cap holds for every cursor while it lasts."""
+        previous = str(self._rows("SELECT current_setting('memory_limit')", None, "settings")[0][0])
+        self._execute(f"SET memory_limit = '{int(limit_mb)}MB'", None, "settings")
+        try:
+            yield
+        finally:
+            with suppress(duckdb.Error):
+                self._con.execute(f"SET memory_limit = {_quote_literal(previous)}")
