@@ -162,14 +162,14 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         waited = time.perf_counter()
-        while not (status := httpx.get(f"{base}/api/status", timeout=60).json())["account_index"]["ready"]:
-            if status["account_index"]["error"]:
-                print(f"account index failed: {status['account_index']['error']}; pages scan the payments")
+        while not (status := httpx.get(f"{base}/api/status", timeout=60).json())["index"]["ready"]:
+            if status["index"]["error"]:
+                print(f"explorer index failed: {status['index']['error']}; pages compute from the case")
                 break
             time.sleep(1)
-        print(f"{status['transactions']:,} transactions; account index ready after "
+        print(f"{status['transactions']:,} transactions; explorer index ready after "
               f"{time.perf_counter() - waited:.0f} s "
-              f"(built in {status['account_index']['seconds'] or 0:.1f} s)")
+              f"(built or reused in {status['index']['seconds'] or 0:.1f} s)")
         kinds = page_kinds(base)
         run_load(base, kinds, 1, 1)  # warm up: file pages, caches
         proc = psutil.Process(server.pid)

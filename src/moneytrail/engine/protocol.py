@@ -136,8 +136,9 @@ class Engine(Protocol):
     def interrupt(self) -> None:
         """Stop the query running on this engine's connection, from another thread."""
 
-    def attach_scratch(self, name: str, path: Path) -> None:
-        """Attach a writable database file as ``name``, even to a read-only engine, for derived data."""
+    def attach_scratch(self, name: str, path: Path, *, row_group_rows: int | None = None) -> None:
+        """Attach a writable database file as ``name``, even to a read-only engine, for derived data;
+        ``row_group_rows`` sets the size of its tables' row groups (smaller: finer zone maps for look-ups)."""
 
     def close(self) -> None: ...
 
@@ -147,6 +148,10 @@ class Engine(Protocol):
         ``file_row_number``, each row's 0-based position in the file (row groups in file order). Spark:
         a scan of the file with the row's position from ``_metadata`` or a single-split read numbered
         with ``monotonically_increasing_id``."""
+
+    def memory_cap(self, limit_mb: int) -> AbstractContextManager[None]:
+        """Inside, the engine keeps its memory under ``limit_mb`` (spilling to disk where it can); the
+        previous limit is restored after. For long derivations beside a server (the explorer's index)."""
 
 
 def open_engine(path: Path | str | None = None, *, read_only: bool = False, backend: str = "duckdb",

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from moneytrail.store import Case
 from moneytrail.web import entity as entities
 from moneytrail.web import graph, ledger, queries, search, timeline
-from moneytrail.web.names import canonical
+from moneytrail.web.names import canonical, entity_exists
 from moneytrail.web.params import Offset, edge_filter, finding_filter, ledger_filter, search_query
 from moneytrail.web.reading import reader
 
@@ -44,12 +44,12 @@ def ledger_scope(case: Case, account: str | None, entity: str | None) -> tuple[s
     if bool(account) == bool(entity):
         raise HTTPException(400, "give exactly one of account=KEY or entity=ID")
     if account:
-        if ledger.account(case, account) is None:
+        if ledger.account_facts(case, account) is None:
             raise HTTPException(404, f"no account {account!r} in this case")
         return "account", account
     assert entity is not None
     cid = canonical(case, entity)
-    if not case.engine.scalar("SELECT count(*) FROM statements WHERE entity_id IN (?, ?)", [entity, cid]):
+    if not entity_exists(case, cid):
         raise HTTPException(404, f"no entity {entity!r} in this case")
     return "entity", cid
 
@@ -106,11 +106,11 @@ def api_event(case: Reader, event_id: str) -> dict[str, Any]:
     return found(timeline.event(case, event_id), f"event {event_id!r}")
 
 
-@router.get("/status", summary="The case served, its size, the limits and whether the account index is ready")
+@router.get("/status", summary="The case served, its size, the limits and whether the explorer index is ready")
 def api_status(request: Request, case: Reader) -> dict[str, Any]:
     index = request.app.state.index
     limits = request.app.state.limits
     return {"case": request.app.state.case_name, "reporting_currency": case.reporting_currency,
             "transactions": case.count("transactions"), "findings": case.count("findings"),
-            "account_index": {"ready": index.ready.is_set(), "seconds": index.seconds, "error": index.error},
+            "index": {"ready": index.ready.is_set(), "seconds": index.seconds, "error": index.error},
             "limits": {"seconds": limits.seconds, "row_limit": limits.row_limit, "csv_row_limit": limits.csv_row_limit}}

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from moneytrail.engine import EngineError
 from moneytrail.report.probe import open_for_reading
 from moneytrail.web import api, pages
-from moneytrail.web.index import AccountIndex
+from moneytrail.web.index import ExplorerIndex, case_columns
 from moneytrail.web.reading import Limits
 from moneytrail.web.security import secure
 
@@ -38,13 +38,16 @@ SECURITY_HEADERS = {
 READ_METHODS = {"GET", "HEAD"}
 
 
-def create_app(case_path: Path, limits: Limits | None = None, *, account_index: bool = True) -> FastAPI:
+def create_app(case_path: Path, limits: Limits | None = None, *, build_index: bool = True,
+               index_path: Path | None = None) -> FastAPI:
+    """``build_index=False`` serves without the explorer index (pages compute what it holds);
+    ``index_path`` puts the index file elsewhere than beside the case (web/index.py)."""
     case = open_for_reading(case_path)
-    index = AccountIndex(case)
+    index = ExplorerIndex(case, index_path)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if account_index:
+        if build_index:
             index.start()
         yield
         index.stop()
@@ -58,6 +61,7 @@ def create_app(case_path: Path, limits: Limits | None = None, *, account_index: 
     app.state.case_name = path.parent.name if path.name == "case.duckdb" else path.name
     app.state.limits = limits or Limits()
     app.state.index = index
+    app.state.columns = case_columns(case)  # the case is read-only: its tables cannot change while served
     secure(app)  # Host header check (DNS rebinding) and security headers: web/security.py
 
     @app.middleware("http")

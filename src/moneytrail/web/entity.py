@@ -7,12 +7,11 @@ import json
 from contextlib import suppress
 from typing import Any
 
-from moneytrail.report.probe import has_table
 from moneytrail.store import Case
-from moneytrail.store.entities import account_holders_sql
 from moneytrail.web import queries
-from moneytrail.web.index import by_account_sql
-from moneytrail.web.names import NAME_PROPS, canonical, entity_labels, placeholders
+from moneytrail.web.derived import source
+from moneytrail.web.index import has
+from moneytrail.web.names import NAME_PROPS, canonical, entity_labels, held_accounts, placeholders
 
 QUOTE_CHARS = 120  # context either side of a mention
 
@@ -29,13 +28,13 @@ def entity(case: Case, entity_id: str) -> dict[str, Any] | None:
     ids = members(case, cid)
     marks = placeholders(ids)
     statements = e.query(
-        "SELECT st.entity_id, st.schema, st.prop, st.value, st.source_id, s.title AS source_title, "
-        "coalesce(st.reliability, s.reliability) AS reliability, coalesce(st.credibility, s.credibility) "
-        f"AS credibility FROM statements st LEFT JOIN sources s ON s.source_id = st.source_id WHERE st.entity_id "
-        f"IN ({marks}) ORDER BY st.prop, st.value, st.entity_id, st.source_id", ids).to_pylist()
+        "SELECT entity_id, schema, prop, value, source_id, source_title, reliability, credibility FROM "
+        f"{source(case, 'statements_by_entity')} st WHERE entity_id IN ({marks}) "
+        "ORDER BY prop, value, entity_id, source_id", ids).to_pylist()
     if not statements:
         return None
     name = entity_labels(case, [cid]).get(cid, cid)
+    held = held_accounts(case, [cid])
     names = sorted({(s["value"], s["prop"]) for s in statements if s["prop"] in NAME_PROPS})
     member_rows = [{"entity_id": i, "schemas": sorted({s["schema"] for s in statements if s["entity_id"] == i}),
                     "names": sorted({s["value"] for s in statements if s["entity_id"] == i and s["prop"] == "name"}),
@@ -45,9 +44,9 @@ def entity(case: Case, entity_id: str) -> dict[str, Any] | None:
         "names": [{"value": v, "prop": p} for v, p in names],
         "countries": sorted({s["value"].lower() for s in statements if s["prop"] in ("country", "jurisdiction")}),
         "schemas": sorted({s["schema"] for s in statements}),
-        "members": member_rows, "merges": _merges(case, ids),
-        "accounts": accounts_with_totals(case, cid),
-        "counterparties": top_counterparties(case, cid),
+        "members": member_rows, "merges": _merges(case, cid, ids),
+        "accounts": accounts_with_totals(case, cid, held),
+        "counterparties": top_counterparties(case, cid, mine=held),
         "findings": queries.findings_citing(case, entity_ids=ids),
         "screening": _rows_if(case, "screen_matches", (
             "SELECT entity_id, list_entity_id, list_name, entity_name, probability, programme, authority, reason, "
@@ -73,64 +72,53 @@ def entity(case: Case, entity_id: str) -> dict[str, Any] | None:
 
 
 def _rows_if(case: Case, table: str, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    if not has_table(case, table):
+    if not has(case, table):
         return []
     rows: list[dict[str, Any]] = case.engine.query(sql, params).to_pylist()
     return rows
 
 
-def _merges(case: Case, ids: list[str]) -> list[dict[str, Any]]:
+def _merges(case: Case, cid: str, ids: list[str]) -> list[dict[str, Any]]:
     """Scored pairs inside the cluster (why they merged) with any analyst judgement on the pair. The
     explanation is JSON whose layout belongs to resolve; the page renders it generically."""
-    if len(ids) < 2 or not has_table(case, "resolve_pairs"):
+    if len(ids) < 2 or not has(case, "resolve_pairs"):
         return []
-    marks = placeholders(ids)
     rows: list[dict[str, Any]] = case.engine.query(
         "SELECT p.left_id, p.right_id, p.left_name, p.right_name, p.probability, p.decision, p.explanation, "
-        "j.judgement, j.note, CAST(j.judged_at AS VARCHAR) AS judged_at FROM resolve_pairs p "
+        f"j.judgement, j.note, CAST(j.judged_at AS VARCHAR) AS judged_at FROM {source(case, 'cluster_pairs')} p "
         "LEFT JOIN resolve_judgements j ON j.left_id = p.left_id AND j.right_id = p.right_id "
-        f"WHERE p.left_id IN ({marks}) AND p.right_id IN ({marks}) ORDER BY p.probability DESC LIMIT 100",
-        ids * 2).to_pylist()
+        "WHERE p.canonical_id = ? ORDER BY p.probability DESC, p.left_id, p.right_id LIMIT 100", [cid]).to_pylist()
     for r in rows:
         with suppress(TypeError, ValueError):  # else shown as the text it is
             r["explanation"] = json.loads(r["explanation"])
     return list(rows)
 
 
-def accounts_with_totals(case: Case, cid: str) -> list[dict[str, Any]]:
-    e = case.engine
-    rows: list[dict[str, Any]] = e.query(
-        "SELECT a.account_key, a.iban, a.country, a.currency, a.bank_id FROM accounts a JOIN "
-        f"({account_holders_sql()}) h ON h.account_key = a.account_key WHERE h.entity_id = ? ORDER BY 1 LIMIT 200",
-        [cid]).to_pylist()
-    keys = [r["account_key"] for r in rows]
+def accounts_with_totals(case: Case, cid: str, held: list[str] | None = None) -> list[dict[str, Any]]:
+    keys = (held_accounts(case, [cid]) if held is None else held)[:200]
     if not keys:
-        return rows
-    marks = placeholders(keys)
-    totals = {str(r[0]): r[1:] for r in e.rows(
-        "SELECT account_key, round(sum(CASE WHEN direction = 'in' THEN coalesce(amount_rc, amount) END), 2), "
-        "round(sum(CASE WHEN direction = 'out' THEN coalesce(amount_rc, amount) END), 2), "
-        "count(CASE WHEN direction = 'in' THEN 1 END), count(CASE WHEN direction = 'out' THEN 1 END) "
-        f"FROM {by_account_sql(case)} t "
-        f"WHERE account_key IN ({marks}) GROUP BY 1", keys)}
-    for r in rows:
-        t = totals.get(r["account_key"], (None, None, 0, 0))
-        r["total_in"], r["total_out"], r["count_in"], r["count_out"] = t[0] or 0.0, t[1] or 0.0, t[2], t[3]
+        return []
+    rows: list[dict[str, Any]] = case.engine.query(
+        "SELECT a.account_key, a.iban, a.country, a.currency, a.bank_id, coalesce(t.total_in, 0.0) AS total_in, "
+        "coalesce(t.total_out, 0.0) AS total_out, coalesce(t.count_in, 0) AS count_in, coalesce(t.count_out, 0) "
+        f"AS count_out FROM accounts a LEFT JOIN {source(case, 'account_totals')} t ON t.account_key = "
+        f"a.account_key WHERE a.account_key IN ({placeholders(keys)}) ORDER BY 1", keys).to_pylist()
     return rows
 
 
-def top_counterparties(case: Case, cid: str, limit: int = 15) -> list[dict[str, Any]]:
+def top_counterparties(case: Case, cid: str, limit: int = 15, mine: list[str] | None = None) -> list[dict[str, Any]]:
     """The holders (or bare accounts) this entity paid or was paid by, largest total first."""
-    holders = f"({account_holders_sql()})"
+    mine = held_accounts(case, [cid]) if mine is None else mine
+    if not mine:
+        return []
+    marks = placeholders(mine)
     rows: list[dict[str, Any]] = case.engine.query(
-        f"WITH mine AS (SELECT account_key FROM {holders} h WHERE entity_id = ?), flows AS ("
-        f"SELECT counterparty AS other, direction AS d, coalesce(amount_rc, amount) AS v FROM {by_account_sql(case)} t "
-        "WHERE account_key IN (SELECT account_key FROM mine) AND counterparty NOT IN (SELECT account_key FROM mine)) "
-        f"SELECT coalesce(h.entity_id, f.other) AS party, h.entity_id IS NOT NULL AS is_entity, "
-        "round(sum(CASE WHEN d = 'out' THEN v ELSE 0 END), 2) AS paid, "
-        "round(sum(CASE WHEN d = 'in' THEN v ELSE 0 END), 2) AS received, "
-        f"count(*) AS payments, min(f.other) AS an_account FROM flows f LEFT JOIN {holders} h ON h.account_key = "
-        "f.other GROUP BY 1, 2 ORDER BY paid + received DESC, 1 LIMIT ?", [cid, limit]).to_pylist()
+        "SELECT coalesce(counterparty_holder, counterparty) AS party, counterparty_holder IS NOT NULL AS is_entity, "
+        "round(sum(CASE WHEN direction = 'out' THEN coalesce(amount_rc, amount) ELSE 0 END), 2) AS paid, "
+        "round(sum(CASE WHEN direction = 'in' THEN coalesce(amount_rc, amount) ELSE 0 END), 2) AS received, "
+        f"count(*) AS payments, min(counterparty) AS an_account FROM {source(case, 'by_account')} t "
+        f"WHERE account_key IN ({marks}) AND counterparty NOT IN ({marks}) GROUP BY 1, 2 "
+        "ORDER BY paid + received DESC, 1 LIMIT ?", [*mine, *mine, limit]).to_pylist()
     names = entity_labels(case, [r["party"] for r in rows if r["is_entity"]])
     for r in rows:
         r["name"] = names.get(r["party"]) if r["is_entity"] else None
@@ -149,7 +137,7 @@ def sources_with_chains(case: Case, source_ids: list[str]) -> list[dict[str, Any
     for src, cited in e.rows("SELECT source_id, cited_source_id FROM source_citations ORDER BY 1, 2 LIMIT 5000"):
         cites.setdefault(str(src), []).append(str(cited))
     origins: dict[str, list[dict[str, Any]]] = {}
-    if has_table(case, "source_origins"):
+    if has(case, "source_origins"):
         for r in e.query("SELECT source_id, origin_source_id, depth, chain_reliability, chain_credibility "
                          f"FROM source_origins WHERE source_id IN ({marks}) ORDER BY depth", source_ids).to_pylist():
             origins.setdefault(str(r["source_id"]), []).append(r)

@@ -10,10 +10,9 @@ from datetime import date
 from typing import Any
 
 from moneytrail.store import Case
-from moneytrail.store.entities import account_holders_sql
-from moneytrail.web.index import by_account_sql
+from moneytrail.web.derived import source
 from moneytrail.web.ledger import span_clauses
-from moneytrail.web.names import account_holders, canonical, entity_labels, placeholders
+from moneytrail.web.names import account_labels, canonical, entity_exists, entity_labels, held_accounts, placeholders
 
 
 @dataclass(frozen=True)
@@ -43,16 +42,17 @@ def neighbours(case: Case, node: str, flt: EdgeFilter) -> dict[str, Any]:
     kind, ident = parse_node(node)
     if kind == "entity":
         ident = canonical(case, ident)
-        scope, scope_params = f"SELECT account_key FROM ({account_holders_sql()}) h WHERE h.entity_id = ?", [ident]
+        scope = held_accounts(case, [ident])
     else:
-        scope, scope_params = "SELECT ?", [ident]
+        scope = [ident]
+    marks = placeholders(scope)
     extra, params = _filters(flt)
     rows = case.engine.rows(
         "SELECT CASE WHEN direction = 'out' THEN account_key ELSE counterparty END, CASE WHEN direction = 'out' "
         "THEN counterparty ELSE account_key END, count(*), round(sum(coalesce(amount_rc, amount)), 2), "
-        f"CAST(min(ts) AS VARCHAR), CAST(max(ts) AS VARCHAR) FROM {by_account_sql(case)} t WHERE account_key IN "
-        f"({scope}) AND NOT (direction = 'in' AND counterparty IN ({scope})){extra} GROUP BY 1, 2 ORDER BY 4 DESC "
-        "LIMIT 500", [*scope_params, *scope_params, *params])
+        f"CAST(min(ts) AS VARCHAR), CAST(max(ts) AS VARCHAR) FROM {source(case, 'by_account')} t WHERE account_key "
+        f"IN ({marks}) AND NOT (direction = 'in' AND counterparty IN ({marks})){extra} GROUP BY 1, 2 ORDER BY 4 DESC "
+        "LIMIT 500", [*scope, *scope, *params])
     graph = _fold(case, [(str(r[0]), str(r[1]), int(r[2]), float(r[3] or 0), r[4], r[5], False) for r in rows],
                   flt.fold)
     centre = f"{kind}:{ident}" if not (kind == "account" and flt.fold) else graph["node_of"].get(ident, node)
@@ -73,13 +73,14 @@ def finding_graph(case: Case, finding_id: str, fold: bool = True, limit: int = 2
     """The payments a finding cites, drawn between their accounts (or holders), each marked cited."""
     if case.engine.scalar("SELECT count(*) FROM findings WHERE finding_id = ?", [finding_id]) == 0:
         return None
-    rows = case.engine.rows(
-        "SELECT t.from_account, t.to_account, count(*), sum(coalesce(t.amount_rc, t.amount)), CAST(min(t.ts) AS "
-        "VARCHAR), CAST(max(t.ts) AS VARCHAR) FROM transactions t WHERE t.txn_id IN (SELECT ref_id FROM "
-        "finding_refs WHERE finding_id = ? AND ref_kind = 'transaction') GROUP BY 1, 2 ORDER BY 4 DESC LIMIT ?",
+    rows = case.engine.rows(  # a payment cited in two roles is one payment
+        "SELECT from_account, to_account, count(*), sum(coalesce(amount_rc, amount)), CAST(min(ts) AS VARCHAR), "
+        "CAST(max(ts) AS VARCHAR) FROM (SELECT DISTINCT txn_id, from_account, to_account, amount_rc, amount, ts "
+        f"FROM {source(case, 'finding_payments')} p WHERE finding_id = ?) t GROUP BY 1, 2 ORDER BY 4 DESC LIMIT ?",
         [finding_id, limit])
     accounts = [str(r[0]) for r in case.engine.rows(
-        "SELECT ref_id FROM finding_refs WHERE finding_id = ? AND ref_kind = 'account' LIMIT ?", [finding_id, limit])]
+        f"SELECT ref_id FROM {source(case, 'refs_by_finding')} r WHERE finding_id = ? AND ref_kind = 'account' "
+        "ORDER BY 1 LIMIT ?", [finding_id, limit])]
     graph = _fold(case, [(str(r[0]), str(r[1]), int(r[2]), float(r[3] or 0), r[4], r[5], True) for r in rows], fold,
                   extra_accounts=accounts)
     return {"finding_id": finding_id, "nodes": graph["nodes"], "edges": graph["edges"]}
@@ -88,9 +89,10 @@ def finding_graph(case: Case, finding_id: str, fold: bool = True, limit: int = 2
 def _fold(case: Case, rows: list[tuple[str, str, int, float, Any, Any, bool]], fold: bool,
           extra_accounts: list[str] | None = None) -> dict[str, Any]:
     accounts = sorted({a for r in rows for a in r[:2]} | set(extra_accounts or []))
-    holders = account_holders(case, accounts)
+    labels = account_labels(case, accounts)
+    holders = {a: str(v["holder"]) for a, v in labels.items() if v["holder"]}
+    names = {str(v["holder"]): str(v["name"]) for v in labels.values() if v["holder"] and v["name"] is not None}
     node_of = {a: (f"entity:{holders[a]}" if fold and a in holders else f"account:{a}") for a in accounts}
-    names = entity_labels(case, sorted(set(holders.values())))
     edges: dict[tuple[str, str], dict[str, Any]] = {}
     for src, dst, count, amount, first, last, cited in rows:
         key = (node_of[src], node_of[dst])
@@ -126,5 +128,4 @@ def node_exists(case: Case, node: str) -> bool:
     kind, ident = parse_node(node)
     if kind == "account":
         return bool(case.engine.scalar("SELECT count(*) FROM accounts WHERE account_key = ?", [ident]))
-    ids = [ident, canonical(case, ident)]
-    return bool(case.engine.scalar(f"SELECT count(*) FROM statements WHERE entity_id IN ({placeholders(ids)})", ids))
+    return entity_exists(case, canonical(case, ident))

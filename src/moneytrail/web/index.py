@@ -1,67 +1,107 @@
-"""The explorer's account index: every payment twice, once under the account that paid and once under the
-account paid, sorted by account. Pages ask for the payments of a few accounts; on the case's own table that
-is a scan of every payment (about a tenth of a second per million rows), on this copy a read of the one or
-two row groups the account's rows sit in (zone maps).
+"""The explorer index: the tables of web/derived.py materialised once, sorted for the look-ups pages make.
 
-The case stays read-only: the copy lives in a scratch file in the temp folder, named by a signature of the
-case's payments so a restarted server reuses it. It is built in a background thread after start-up; until it
-is ready, pages read the payments table directly (same rows, same answers, slower).
+On the case's own tables a page's questions are scans: the payments of one account read every payment,
+a name's display label groups every statement. In the index each is a read of a row group or two (zone
+maps), and what search and its facets count is computed once.
+
+The case stays read-only: the index is a DuckDB file of its own beside the case (``case.explorer.duckdb``
+for ``case.duckdb``; in the user's cache folder when the case's folder is not writable), attached to the
+case's database (``Engine.attach_scratch``). It records a signature of the case's data and of the
+definitions, so a restarted server reuses it and a changed case rebuilds it. It is built in a background
+thread after start-up; until it is ready, pages compute the same tables from the case (same answers, slower).
 """
 
 from __future__ import annotations
 
 import hashlib
-import tempfile
+import inspect
+import os
 import threading
 import time
 from pathlib import Path
 
 from moneytrail.engine import Engine, EngineError
 from moneytrail.store import Case
+from moneytrail.web.derived import DERIVED
 
 SCRATCH = "mt_explorer"
-COLUMNS = ("txn_id", "ts", "amount", "currency", "amount_rc", "channel", "source_id", "reliability", "credibility")
-
-
-def by_account_scan_sql() -> str:
-    """(account_key, direction, counterparty, txn_id, ts, ...) straight from the payments table."""
-    cols = ", ".join(COLUMNS)
-    return (f"SELECT from_account AS account_key, 'out' AS direction, to_account AS counterparty, {cols} "
-            f"FROM transactions UNION ALL SELECT to_account, 'in', from_account, {cols} FROM transactions")
+# A look-up reads whole row groups: at DuckDB's default (122,880 rows) one account's payments cost a read of
+# 120,000 rows; at this size, 16,000.
+ROW_GROUP_ROWS = 16_384
+# The build sorts every payment twice over (10M rows at 5M payments): past this it spills to disk rather
+# than take 3.5 GB beside the pages being served.
+BUILD_MEMORY_MB = 1_500
+_LOCKS: dict[str, threading.Lock] = {}  # one build at a time per index file in this process
+_LOCKS_LOCK = threading.Lock()
 
 
 class ExplorerCase(Case):
-    """A case as one request reads it: through its own cursor, with the payments-by-account source to use."""
+    """A case as one request reads it: its own cursor, the derived tables' sources (the index's tables once it
+    is ready) and the case's tables and columns, read once at start-up (the case is read-only)."""
 
-    def __init__(self, case: Case, by_account: str) -> None:
+    def __init__(self, case: Case, sources: dict[str, str], columns: dict[str, frozenset[str]]) -> None:
         super().__init__(case.engine, case.path)
-        self.by_account = by_account
+        self.derived = sources
+        self.columns = columns
 
 
-def by_account_sql(case: Case) -> str:
-    """A FROM-clause source of payments by account for this request: the index if ready, else a scan."""
-    return case.by_account if isinstance(case, ExplorerCase) else f"({by_account_scan_sql()})"
+def case_columns(case: Case) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for table, column in case.engine.rows("SELECT table_name, column_name FROM information_schema.columns "
+                                          "WHERE table_schema = 'main'"):
+        found.setdefault(str(table), set()).add(str(column))
+    return {t: frozenset(c) for t, c in found.items()}
 
 
-class AccountIndex:
-    def __init__(self, case: Case, folder: Path | None = None) -> None:
+def has(case: Case, table: str, *columns: str) -> bool:
+    """Does the case have this table (with these columns)? From the start-up read when there is one."""
+    known = getattr(case, "columns", None)
+    found = known.get(table, frozenset()) if known is not None else case_columns(case).get(table, frozenset())
+    return bool(found) and all(c in found for c in columns)
+
+
+def index_path(case_path: Path) -> Path:
+    """Beside the case when its folder is writable, else in the user's cache folder."""
+    beside = case_path.with_name(case_path.stem + ".explorer.duckdb")
+    if os.access(case_path.parent, os.W_OK):
+        return beside
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "moneytrail" / "explorer"
+    return cache / f"{hashlib.sha256(str(case_path.resolve()).encode()).hexdigest()[:16]}.explorer.duckdb"
+
+
+def _definitions() -> str:
+    text = "".join(inspect.getsource(d.sql) + d.order for d in DERIVED) + str(ROW_GROUP_ROWS)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ExplorerIndex:
+    def __init__(self, case: Case, path: Path | None = None) -> None:
+        if path is None and case.path is None:
+            raise ValueError("an in-memory case needs an explicit index path")
         self.case = case
-        self.folder = folder or Path(tempfile.gettempdir())
+        self.path = path or index_path(Path(str(case.path)))
         self.ready = threading.Event()
         self.error: str | None = None
         self.seconds: float | None = None
-        self.scratch = SCRATCH  # named by the signature once known: apps in one process may share a database
+        self.scratch = f"{SCRATCH}_{hashlib.sha256(str(self.path).encode()).hexdigest()[:12]}"
         self._building: Engine | None = None
         self._thread: threading.Thread | None = None
 
     def signature(self) -> str:
-        e = self.case.engine
-        facts = e.rows("SELECT count(*), CAST(max(ts) AS VARCHAR), CAST(sum(amount) AS VARCHAR), "
-                       "CAST(max(ingest_no) AS VARCHAR) FROM transactions")[0]
-        return hashlib.sha256(repr((str(self.case.path), facts, self.case.data_version())).encode()).hexdigest()[:16]
+        """The case's data version, fingerprints of the other tables the index derives from, and the SQL."""
+        facts = self.case.engine.rows(
+            "SELECT (SELECT count(*) FROM statements), (SELECT coalesce(sum(hash(statement_id, value)), 0) FROM "
+            "statements), (SELECT coalesce(sum(hash(entity_id, canonical_id)), 0) FROM entity_canonical), "
+            "(SELECT coalesce(sum(hash(account_key, holder_entity_id, iban)), 0) FROM accounts), "
+            "(SELECT coalesce(sum(hash(finding_id, ref_kind, ref_id, role)), 0) FROM finding_refs), "
+            "(SELECT coalesce(sum(hash(source_id, kind, reliability, credibility)), 0) FROM sources), "
+            "(SELECT coalesce(sum(hash(left_id, right_id, probability)), 0) FROM resolve_pairs)")[0]
+        text = repr((str(self.case.path), facts, self.case.data_version(), _definitions()))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def source_sql(self) -> str:
-        return f"{self.scratch}.by_account" if self.ready.is_set() else f"({by_account_scan_sql()})"
+    def sources(self) -> dict[str, str]:
+        """The derived tables' sources for a request: the index's tables once ready, else none (computed)."""
+        return {d.name: f"{self.scratch}.{d.name}" for d in DERIVED} if self.ready.is_set() else {}
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.build, name="explorer-index", daemon=True)
@@ -76,27 +116,37 @@ class AccountIndex:
 
     def build(self) -> None:
         started = time.perf_counter()
+        with _LOCKS_LOCK:
+            lock = _LOCKS.setdefault(str(self.path), threading.Lock())
         try:
-            sig = self.signature()
-            path = self.folder / f"moneytrail-explorer-{sig}.duckdb"
-            done = path.with_suffix(".ready")
-            if path.exists() and not done.exists():
-                path.unlink()  # an earlier build stopped half-way
-            self.scratch = f"{SCRATCH}_{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
-            try:
-                self.case.engine.attach_scratch(self.scratch, path)
-            except EngineError as exc:  # another app in this process has attached this very file
-                if "already" not in str(exc):  # "already exists", "is already attached by"
-                    raise
-            if not done.exists():
-                with self.case.engine.request_cursor(seconds=24 * 3600, row_limit=1) as cursor:
-                    self._building = cursor
-                    cursor.execute(f"CREATE OR REPLACE TABLE {self.scratch}.by_account AS SELECT * FROM "
-                                   f"({by_account_scan_sql()}) x ORDER BY account_key, ts")
-                    cursor.execute(f"CHECKPOINT {self.scratch}")
-                    self._building = None
-                done.write_text(sig)
+            with lock:
+                self._build()
             self.seconds = time.perf_counter() - started
             self.ready.set()
-        except (EngineError, OSError) as exc:  # another server holds the file, or no room: pages scan instead
+        except (EngineError, OSError) as exc:  # another server holds the file, or no room: pages compute
             self.error = str(exc)
+
+    def _build(self) -> None:
+        sig = self.signature()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.case.engine.attach_scratch(self.scratch, self.path, row_group_rows=ROW_GROUP_ROWS)
+        except EngineError as exc:  # another app in this process has attached this very file
+            if "already" not in str(exc):  # "already exists", "is already attached by"
+                raise
+        e = self.case.engine
+        built = e.rows("SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND "
+                       "table_name = 'mt_built'", [self.scratch])
+        if built and e.scalar(f"SELECT max(signature) FROM {self.scratch}.mt_built") == sig:
+            return
+        with e.request_cursor(seconds=24 * 3600, row_limit=1) as cursor, cursor.memory_cap(BUILD_MEMORY_MB):
+            self._building = cursor
+            cursor.execute(f"DROP TABLE IF EXISTS {self.scratch}.mt_built")  # half-built until written again
+            for d in DERIVED:
+                sql = d.sql(lambda name: f"{self.scratch}.{name}")
+                cursor.execute(f"CREATE OR REPLACE TABLE {self.scratch}.{d.name} AS SELECT * FROM ({sql}) x "
+                               f"ORDER BY {d.order}")
+            cursor.execute(f"CREATE TABLE {self.scratch}.mt_built AS SELECT CAST(? AS VARCHAR) AS signature", [sig])
+            cursor.execute(f"CHECKPOINT {self.scratch}")
+            self._building = None
+

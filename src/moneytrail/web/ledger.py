@@ -12,9 +12,8 @@ from datetime import date
 from typing import Any
 
 from moneytrail.store import Case
-from moneytrail.store.entities import account_holders_sql
-from moneytrail.web.index import by_account_sql
-from moneytrail.web.names import NAME_PROPS, label_rows
+from moneytrail.web.derived import source
+from moneytrail.web.names import account_labels, held_accounts, label_rows, placeholders
 
 SORTS = {"ts": "t.ts", "amount": "coalesce(t.amount_rc, t.amount)", "channel": "t.channel",
          "counterparty": "counterparty", "txn_id": "t.txn_id"}
@@ -59,17 +58,16 @@ def span_clauses(prefix: str, date_from: date | None, date_to: date | None, min_
     return wheres, params
 
 
-def scope_sql(kind: str) -> str:
+def scope_accounts(case: Case, kind: str, key: str) -> list[str]:
     """The accounts in scope: one account, or every account an entity (canonical id) holds."""
-    if kind == "account":
-        return "SELECT ? AS account_key"
-    return f"SELECT account_key FROM ({account_holders_sql()}) h WHERE h.entity_id = ?"
+    return [key] if kind == "account" else held_accounts(case, [key])
 
 
-def ledger_sql(case: Case, kind: str, flt: LedgerFilter) -> tuple[str, list[Any]]:
-    """Rows touching the scope with the filters applied: (FROM ... WHERE ..., params) to select from. A payment
+def ledger_sql(case: Case, accounts: list[str], flt: LedgerFilter) -> tuple[str, list[Any]]:
+    """Rows touching the accounts with the filters applied: (FROM ... WHERE ..., params) to select from. The
+    accounts are bound as values, so only their row groups of the payments by account are read. A payment
     between two accounts of the scope is listed once, as paid out."""
-    scope = f"(SELECT account_key FROM ({scope_sql(kind)}) s)"
+    marks = placeholders(accounts)
     wheres, params = span_clauses("t.", flt.date_from, flt.date_to, flt.min_amount, flt.max_amount)
     if flt.channel:
         wheres.append("t.channel = ?")
@@ -81,19 +79,18 @@ def ledger_sql(case: Case, kind: str, flt: LedgerFilter) -> tuple[str, list[Any]
     if flt.counterparty:
         pattern = "%" + flt.counterparty.lower() + "%"
         wheres.append(
-            "(lower(t.counterparty) LIKE ? OR t.counterparty IN (SELECT h.account_key FROM "
-            f"({account_holders_sql()}) h JOIN (SELECT coalesce(c.canonical_id, st.entity_id) AS entity_id FROM "
-            "statements st LEFT JOIN entity_canonical c ON c.entity_id = st.entity_id WHERE st.prop IN "
-            f"({', '.join(repr(p) for p in NAME_PROPS)}) AND lower(st.value) LIKE ?) n ON n.entity_id = h.entity_id))")
+            f"(lower(t.counterparty) LIKE ? OR t.counterparty IN (SELECT h.account_key FROM {source(case, 'holders')} "
+            f"h WHERE h.entity_id IN (SELECT ref FROM {source(case, 'search_terms')} n WHERE n.kind = 'name' AND "
+            "n.term LIKE ?)))")
         params += [pattern, pattern]
-    body = (f"FROM {by_account_sql(case)} t LEFT JOIN sources src ON src.source_id = t.source_id "
-            f"WHERE t.account_key IN {scope} AND NOT (t.direction = 'in' AND t.counterparty IN {scope})"
+    body = (f"FROM {source(case, 'by_account')} t LEFT JOIN sources src ON src.source_id = t.source_id "
+            f"WHERE t.account_key IN ({marks}) AND NOT (t.direction = 'in' AND t.counterparty IN ({marks}))"
             + "".join(f" AND {w}" for w in wheres))
-    return body, params
+    return body, [*accounts, *accounts, *params]
 
 
-def _select(case: Case, kind: str, key: str, flt: LedgerFilter) -> tuple[str, list[Any]]:
-    body, params = ledger_sql(case, kind, flt)
+def _select(case: Case, accounts: list[str], flt: LedgerFilter) -> tuple[str, list[Any]]:
+    body, params = ledger_sql(case, accounts, flt)
     order = "ASC" if flt.order == "asc" else "DESC"
     sort = SORTS.get(flt.sort, "t.ts")
     sql = ("SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.direction, "
@@ -101,17 +98,18 @@ def _select(case: Case, kind: str, key: str, flt: LedgerFilter) -> tuple[str, li
            "CASE WHEN t.direction = 'out' THEN t.counterparty ELSE t.account_key END AS to_account, t.amount, "
            "t.currency, t.amount_rc, t.channel, t.source_id, coalesce(t.reliability, src.reliability) AS reliability, "
            f"coalesce(t.credibility, src.credibility) AS credibility {body} ORDER BY {sort} {order}, t.txn_id {order}")
-    return sql, [key, key, *params]
+    return sql, params
 
 
 def transactions(case: Case, kind: str, key: str, flt: LedgerFilter) -> dict[str, Any]:
-    sql, params = _select(case, kind, key, flt)
+    accounts = scope_accounts(case, kind, key)
+    sql, params = _select(case, accounts, flt)
     e = case.engine
     rows = e.query(f"{sql} LIMIT ? OFFSET ?", [*params, flt.limit, flt.offset]).to_pylist()
-    body, fparams = ledger_sql(case, kind, flt)
+    body, fparams = ledger_sql(case, accounts, flt)
     stats = e.rows(f"SELECT count(*), round(sum(CASE WHEN t.direction = 'in' THEN coalesce(t.amount_rc, t.amount) "
                    f"END), 2), round(sum(CASE WHEN t.direction = 'out' THEN coalesce(t.amount_rc, t.amount) END), 2), "
-                   f"list(DISTINCT t.channel) {body}", [key, key, *fparams])[0]
+                   f"list(DISTINCT t.channel) {body}", fparams)[0]
     # the channels offered are those of the rows shown (and the one asked for): no scan of every payment
     channels = sorted({str(c) for c in (stats[3] or []) if c is not None} | ({flt.channel} if flt.channel else set()))
     return {"transactions": label_rows(case, rows, "from_account", "to_account"), "total": int(stats[0]),
@@ -137,7 +135,7 @@ def _is_number(text: str) -> bool:
 
 def transactions_csv(case: Case, kind: str, key: str, flt: LedgerFilter) -> tuple[str, int]:
     """The filtered rows (sorted, not paged) as CSV text; returns (csv, rows)."""
-    sql, params = _select(case, kind, key, flt)
+    sql, params = _select(case, scope_accounts(case, kind, key), flt)
     rows = label_rows(case, case.engine.query(sql, params).to_pylist(), "from_account", "to_account")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -147,17 +145,24 @@ def transactions_csv(case: Case, kind: str, key: str, flt: LedgerFilter) -> tupl
     return buf.getvalue(), len(rows)
 
 
-def account(case: Case, key: str) -> dict[str, Any] | None:
-    """An account's bank facts, its holder by name, and its totals in and out."""
+def account_facts(case: Case, key: str) -> dict[str, Any] | None:
+    """An account's bank facts and its holder by name; None when the case knows no such account."""
     e = case.engine
     facts = e.query(
         "SELECT a.account_key, a.bank_id, a.account_id, a.iban, a.country, a.currency, a.source_id, h.entity_id "
-        f"AS holder FROM accounts a LEFT JOIN ({account_holders_sql()}) h ON h.account_key = a.account_key "
+        f"AS holder FROM accounts a LEFT JOIN {source(case, 'holders')} h ON h.account_key = a.account_key "
         "WHERE a.account_key = ?", [key]).to_pylist()
-    if not facts and not e.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {by_account_sql(case)} t "
+    if not facts and not e.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {source(case, 'by_account')} t "
                                   "WHERE t.account_key = ? LIMIT 1) x", [key]):
         return None
-    info = facts[0] if facts else {"account_key": key, "holder": None}
-    labelled = label_rows(case, [{"account_key": key}], "account_key")[0]
-    info["holder_name"] = labelled["account_key_name"]
+    info: dict[str, Any] = facts[0] if facts else {"account_key": key, "holder": None}
+    info["holder_name"] = account_labels(case, [key])[key]["name"]
+    return info
+
+
+def account(case: Case, key: str) -> dict[str, Any] | None:
+    """An account's bank facts, its holder by name, and its totals in and out."""
+    info = account_facts(case, key)
+    if info is None:
+        return None
     return {"account": info, "ledger": transactions(case, "account", key, LedgerFilter(limit=25))}

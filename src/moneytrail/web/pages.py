@@ -80,7 +80,7 @@ def transactions_page(request: Request, case: Reader, flt: Annotated[ledger.Ledg
                       account: Annotated[str | None, Query(max_length=300)] = None,
                       entity: Annotated[str | None, Query(max_length=300)] = None) -> HTMLResponse:
     kind, key = ledger_scope(case, account, entity)
-    title = (ledger.account(case, key) or {}).get("account", {}).get("holder_name") if kind == "account" else \
+    title = (ledger.account_facts(case, key) or {}).get("holder_name") if kind == "account" else \
         entity_labels(case, [key]).get(key)
     return render(request, "transactions.html.j2", scope={"kind": kind, "key": key, "title": title or key},
                   flt=flt, data=ledger.transactions(case, kind, key, flt))

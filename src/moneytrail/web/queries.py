@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from moneytrail.report.probe import has_table
 from moneytrail.report.sections import acyclic_links
 from moneytrail.store import Case
+from moneytrail.web.derived import source
+from moneytrail.web.index import has
 from moneytrail.web.names import entity_labels, label_rows, placeholders
 
 _SUMMARY = ("f.finding_id, f.kind, f.typology, f.title, f.score, f.reliability, f.credibility, f.wording, "
@@ -32,7 +33,7 @@ class FindingFilter:
 
 
 def _stale_column(case: Case) -> bool:
-    return has_table(case, "findings", "stale")
+    return has(case, "findings", "stale")
 
 
 def list_findings(case: Case, flt: FindingFilter) -> dict[str, Any]:
@@ -69,14 +70,16 @@ def list_findings(case: Case, flt: FindingFilter) -> dict[str, Any]:
 def findings_citing(case: Case, *, entity_ids: Sequence[str] = (), accounts: Sequence[str] = (),
                     limit: int = 100) -> list[dict[str, Any]]:
     """Findings citing any of the entities or accounts (directly, not through their transactions)."""
-    refs = [("entity", i) for i in entity_ids] + [("account", a) for a in accounts]
-    if not refs:
+    if not entity_ids and not accounts:
         return []
-    cond = " OR ".join("(r.ref_kind = ? AND r.ref_id = ?)" for _ in refs)
+    # one branch per kind of reference: each reads only its slice of the references sorted by what they cite
+    by_target = source(case, "refs_by_target")
+    branches = [(kind, list(ids)) for kind, ids in (("entity", entity_ids), ("account", accounts)) if ids]
+    cited = " UNION ".join(f"SELECT r.finding_id FROM {by_target} r WHERE r.ref_kind = ? AND r.ref_id IN "
+                           f"({placeholders(ids)})" for _kind, ids in branches)
     rows: list[dict[str, Any]] = case.engine.query(
-        f"SELECT {_SUMMARY} FROM findings f WHERE f.finding_id IN (SELECT r.finding_id FROM finding_refs r "
-        f"WHERE {cond}) ORDER BY f.score DESC, f.finding_id LIMIT ?", [*(x for r in refs for x in r), limit]
-    ).to_pylist()
+        f"SELECT {_SUMMARY} FROM findings f WHERE f.finding_id IN ({cited}) ORDER BY f.score DESC, f.finding_id "
+        "LIMIT ?", [*(x for kind, ids in branches for x in (kind, *ids)), limit]).to_pylist()
     return rows
 
 
@@ -91,32 +94,21 @@ def finding(case: Case, finding_id: str, ref_limit: int = 500) -> dict[str, Any]
             f[col] = json.loads(f[col]) if f[col] else {}
     for col in ("start_ts", "end_ts", "created_at"):
         f[col] = None if f.get(col) is None else str(f[col])
+    by_finding = source(case, "refs_by_finding")
     counts = {str(r[0]): int(r[1]) for r in e.rows(
-        "SELECT ref_kind, count(*) FROM finding_refs WHERE finding_id = ? GROUP BY 1", [finding_id])}
-    refs = e.query("SELECT ref_kind, ref_id, role FROM finding_refs WHERE finding_id = ? AND ref_kind <> "
+        f"SELECT ref_kind, count(*) FROM {by_finding} r WHERE finding_id = ? GROUP BY 1", [finding_id])}
+    refs = e.query(f"SELECT ref_kind, ref_id, role FROM {by_finding} r WHERE finding_id = ? AND ref_kind <> "
                    "'transaction' ORDER BY 1, 2 LIMIT ?", [finding_id, ref_limit]).to_pylist()
     txns = e.query(
         "SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.from_account, t.to_account, t.amount, t.currency, "
-        "t.amount_rc, t.channel, t.source_id, r.role, coalesce(t.reliability, s.reliability) AS reliability, "
-        "coalesce(t.credibility, s.credibility) AS credibility FROM finding_refs r "
-        "JOIN transactions t ON t.txn_id = r.ref_id LEFT JOIN sources s ON s.source_id = t.source_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' ORDER BY t.ts, t.txn_id LIMIT ?",
+        "t.amount_rc, t.channel, t.source_id, t.role, coalesce(t.reliability, s.reliability) AS reliability, "
+        f"coalesce(t.credibility, s.credibility) AS credibility FROM {source(case, 'finding_payments')} t "
+        "LEFT JOIN sources s ON s.source_id = t.source_id WHERE t.finding_id = ? ORDER BY t.ts, t.txn_id LIMIT ?",
         [finding_id, ref_limit]).to_pylist()
-    # the cited payments' sources come from the rows just read (all of them when under ref_limit, as usual),
-    # sparing a second join of the references with every payment
-    paid = sorted({str(t["source_id"]) for t in txns})
-    more = "" if counts.get("transaction", 0) <= ref_limit else (
-        "UNION SELECT t.source_id FROM finding_refs r JOIN transactions t ON t.txn_id = r.ref_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'transaction' ")
     sources = e.query(
-        "SELECT s.source_id, s.kind, s.title, s.reliability, s.credibility FROM sources s WHERE s.source_id IN ("
-        "SELECT r.ref_id FROM finding_refs r WHERE r.finding_id = ? AND r.ref_kind = 'source' "
-        f"UNION SELECT source_id FROM (VALUES {', '.join('(?)' for _ in paid) or '(NULL)'}) AS p(source_id) {more}"
-        "UNION SELECT ev.source_id FROM finding_refs r JOIN events ev ON ev.event_id = r.ref_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'event' "
-        "UNION SELECT st.source_id FROM finding_refs r JOIN statements st ON st.statement_id = r.ref_id "
-        "WHERE r.finding_id = ? AND r.ref_kind = 'statement') ORDER BY s.source_id",
-        [finding_id, *paid, *([finding_id] if more else []), finding_id, finding_id]).to_pylist()
+        "SELECT s.source_id, s.kind, s.title, s.reliability, s.credibility FROM sources s WHERE s.source_id IN "
+        f"(SELECT source_id FROM {source(case, 'finding_sources')} x WHERE finding_id = ?) ORDER BY s.source_id",
+        [finding_id]).to_pylist()
     details = f["details"] if isinstance(f.get("details"), dict) else {}
     names = entity_labels(case, [r["ref_id"] for r in refs if r["ref_kind"] == "entity"])
     for r in refs:

@@ -24,7 +24,7 @@ def _cursor_case(request: Request, row_limit: int) -> Iterator[Case]:
     base: Case = request.app.state.case
     limits: Limits = request.app.state.limits
     with base.engine.request_cursor(seconds=limits.seconds, row_limit=row_limit) as engine:
-        yield ExplorerCase(Case(engine, base.path), request.app.state.index.source_sql())
+        yield ExplorerCase(Case(engine, base.path), request.app.state.index.sources(), request.app.state.columns)
 
 
 def reader(request: Request) -> Iterator[Case]:

@@ -6,19 +6,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moneytrail.report.probe import has_table
 from moneytrail.store import Case
-from moneytrail.store.entities import account_holders_sql
+from moneytrail.web.derived import source
 from moneytrail.web.entity import members
-from moneytrail.web.index import by_account_sql
-from moneytrail.web.names import NAME_PROPS, canonical, entity_labels, label_rows, placeholders
+from moneytrail.web.index import has
+from moneytrail.web.names import (
+    NAME_PROPS,
+    canonical,
+    entity_exists,
+    entity_labels,
+    held_accounts,
+    label_rows,
+    placeholders,
+)
 
 FOLLOW_DAYS = 30  # payments "following" an event: within this many days after it
 
 
 def _names(case: Case, ids: list[str]) -> list[str]:
     return [str(r[0]) for r in case.engine.rows(
-        f"SELECT DISTINCT value FROM statements WHERE entity_id IN ({placeholders(ids)}) AND prop IN "
+        f"SELECT DISTINCT value FROM {source(case, 'statements_by_entity')} st WHERE entity_id IN "
+        f"({placeholders(ids)}) AND prop IN "
         f"({', '.join(repr(p) for p in NAME_PROPS)}) AND length(value) >= 4 ORDER BY 1 LIMIT 20", ids)]
 
 
@@ -33,10 +41,8 @@ def _actor_events_sql(count: int) -> str:
 def actor_entities(case: Case, actor: str, limit: int = 5) -> list[str]:
     """Canonical ids of entities whose name (6 characters or more) the actor text contains, or that contain it."""
     rows = case.engine.rows(
-        "SELECT DISTINCT coalesce(c.canonical_id, s.entity_id) FROM statements s LEFT JOIN entity_canonical c "
-        f"ON c.entity_id = s.entity_id WHERE s.prop IN ({', '.join(repr(p) for p in NAME_PROPS)}) AND "
-        "length(s.value) >= 6 AND (strpos(lower(?), lower(s.value)) > 0 OR strpos(lower(s.value), lower(?)) > 0) "
-        "ORDER BY 1 LIMIT ?", [actor, actor, limit])
+        f"SELECT DISTINCT ref FROM {source(case, 'search_terms')} t WHERE kind = 'name' AND length(term) >= 6 AND "
+        "(strpos(lower(?), term) > 0 OR strpos(term, lower(?)) > 0) ORDER BY 1 LIMIT ?", [actor, actor, limit])
     return [str(r[0]) for r in rows]
 
 
@@ -50,7 +56,7 @@ def timeline(case: Case, *, entity_id: str | None = None, actor: str | None = No
     if entity_id:
         cids = [canonical(case, entity_id)]
         ids = members(case, cids[0])
-        if not e.scalar(f"SELECT count(*) FROM statements WHERE entity_id IN ({placeholders(ids)})", ids):
+        if not entity_exists(case, cids[0]):
             return None
         label = entity_labels(case, cids).get(cids[0], cids[0])
     elif actor:  # the entities an actor's name names: "Kataib al-Sakhra al-Sawda (Black Rock Brigades)"
@@ -58,27 +64,28 @@ def timeline(case: Case, *, entity_id: str | None = None, actor: str | None = No
         ids = sorted({i for c in cids for i in members(case, c)})
     names = [actor] if actor else _names(case, ids)
     items: list[dict[str, Any]] = []
-    if names and has_table(case, "events"):
+    if names and has(case, "events"):
         patterns = [f"%{n.lower()}%" for n in names for _ in range(4)]
         for r in e.query(_actor_events_sql(len(names)), [*patterns, limit]).to_pylist():
             items.append({"kind": "event", "ts": r["ts"], "id": r["event_id"], "amount": r["fatalities"],
                           "title": f"{r['event_type'] or 'event'}: {r['actor1'] or ''} at {r['location'] or '?'}",
                           "notes": r["notes"]})
     if ids:
-        holders = f"SELECT account_key FROM ({account_holders_sql()}) h WHERE h.entity_id IN ({placeholders(cids)})"
+        held = held_accounts(case, cids)
+        holders = placeholders(held)
         pays = e.query(
             "SELECT txn_id, CAST(ts AS VARCHAR) AS ts, CASE WHEN direction = 'out' THEN account_key ELSE counterparty "
             "END AS from_account, CASE WHEN direction = 'out' THEN counterparty ELSE account_key END AS to_account, "
             "coalesce(amount_rc, amount) AS amount, direction = 'in' AS incoming FROM "
-            f"{by_account_sql(case)} t WHERE account_key IN ({holders}) AND NOT (direction = 'in' AND counterparty "
-            f"IN ({holders})) ORDER BY amount DESC LIMIT ?", [*cids, *cids, limit]).to_pylist()
+            f"{source(case, 'by_account')} t WHERE account_key IN ({holders}) AND NOT (direction = 'in' AND "
+            f"counterparty IN ({holders})) ORDER BY amount DESC LIMIT ?", [*held, *held, limit]).to_pylist()
         for r in label_rows(case, pays, "from_account", "to_account"):
             other = (r["from_account_name"] or r["from_account"]) if r["incoming"] else \
                 (r["to_account_name"] or r["to_account"])
             items.append({"kind": "payment", "ts": r["ts"], "id": r["txn_id"], "amount": r["amount"],
                           "title": ("from " if r["incoming"] else "to ") + str(other), "incoming": r["incoming"]})
         marks = placeholders(ids)
-        if has_table(case, "mentions"):
+        if has(case, "mentions"):
             for r in e.query(
                     "SELECT DISTINCT d.document_id, d.title, s.source_id, CAST(coalesce(s.published_at, "
                     "d.ingested_at) AS VARCHAR) AS ts FROM mentions m JOIN documents d ON d.document_id = "
@@ -86,7 +93,7 @@ def timeline(case: Case, *, entity_id: str | None = None, actor: str | None = No
                     f"m.entity_id IN ({marks}) ORDER BY ts LIMIT ?", [*ids, limit]).to_pylist():
                 items.append({"kind": "document", "ts": r["ts"], "id": r["document_id"], "amount": None,
                               "title": r["title"] or r["source_id"], "source_id": r["source_id"]})
-        if has_table(case, "claims"):
+        if has(case, "claims"):
             for r in e.query(
                     "SELECT claim_id, CAST(claim_date AS VARCHAR) AS ts, subject, relation, object, amount "
                     f"FROM claims WHERE claim_date IS NOT NULL AND (subject_entity_id IN ({marks}) OR "
@@ -113,7 +120,8 @@ def event(case: Case, event_id: str) -> dict[str, Any] | None:
     findings = e.query(
         "SELECT f.finding_id, f.kind, f.typology, f.title, f.score, f.wording, f.reliability, f.credibility, f.details "
         "FROM findings f WHERE "
-        "f.finding_id IN (SELECT finding_id FROM finding_refs WHERE ref_kind = 'event' AND ref_id = ?) "
+        f"f.finding_id IN (SELECT finding_id FROM {source(case, 'refs_by_target')} r WHERE ref_kind = 'event' "
+        "AND ref_id = ?) "
         "ORDER BY f.score DESC LIMIT 50", [event_id]).to_pylist()
     paired: set[str] = set()
     for f in findings:
@@ -126,15 +134,17 @@ def event(case: Case, event_id: str) -> dict[str, Any] | None:
                 paired.add(str(p["txn_id"]))
     ids = [f["finding_id"] for f in findings]
     following: list[dict[str, Any]] = []
-    if ids and ev.get("event_date"):
-        following = e.query(
+    named = [str(r[0]) for r in e.rows(
+        f"SELECT DISTINCT ref_id FROM {source(case, 'refs_by_finding')} r WHERE ref_kind = 'account' AND finding_id IN "
+        f"({placeholders(ids)}) ORDER BY 1 LIMIT 5000", ids)] if ids else []
+    if named and ev.get("event_date"):
+        following = e.query(  # the accounts bound as values: only their row groups are read
             "SELECT t.txn_id, CAST(t.ts AS VARCHAR) AS ts, t.counterparty AS from_account, "
             "t.account_key AS to_account, t.amount, t.currency, coalesce(t.amount_rc, t.amount) AS amount_rc, "
-            "t.channel, date_diff('day', "
-            f"CAST(? AS DATE), CAST(t.ts AS DATE)) AS days_after FROM {by_account_sql(case)} t WHERE t.direction = "
-            "'in' AND t.account_key IN (SELECT ref_id FROM finding_refs WHERE ref_kind = 'account' AND finding_id IN "
-            f"({placeholders(ids)})) AND t.ts >= CAST(? AS DATE) AND t.ts < CAST(? AS DATE) + INTERVAL (?) DAY "
-            "ORDER BY t.ts LIMIT 200", [ev["event_date"], *ids, ev["event_date"], ev["event_date"], FOLLOW_DAYS]
+            "t.channel, date_diff('day', CAST(? AS DATE), CAST(t.ts AS DATE)) AS days_after "
+            f"FROM {source(case, 'by_account')} t WHERE t.direction = 'in' AND t.account_key IN "
+            f"({placeholders(named)}) AND t.ts >= CAST(? AS DATE) AND t.ts < CAST(? AS DATE) + INTERVAL (?) DAY "
+            "ORDER BY t.ts LIMIT 200", [ev["event_date"], *named, ev["event_date"], ev["event_date"], FOLLOW_DAYS]
         ).to_pylist()
     for t in following:
         t["paired"] = t["txn_id"] in paired

@@ -286,12 +286,14 @@ class DuckDBEngine:
         """Stop the query running on this engine's connection (from another thread); it raises EngineError."""
         self._con.interrupt()
 
-    def attach_scratch(self, name: str, path: Path) -> None:
+    def attach_scratch(self, name: str, path: Path, *, row_group_rows: int | None = None) -> None:
         """Attach a writable database file as ``name`` beside this one, even when this one is read-only: a
-        home for data derived from a read-only case (the explorer's account index), visible to its cursors."""
+        home for data derived from a read-only case (the explorer's index), visible to its cursors. Smaller
+        row groups (``row_group_rows``, a multiple of 2,048) let zone maps skip more on look-ups."""
         if not name.isidentifier():
             raise EngineError(f"not a database name: {name!r}")
-        self._execute(f"ATTACH {_quote_literal(str(path))} AS {name} (READ_ONLY false)", None, "files")
+        size = "" if row_group_rows is None else f", ROW_GROUP_SIZE {int(row_group_rows)}"
+        self._execute(f"ATTACH {_quote_literal(str(path))} AS {name} (READ_ONLY false{size})", None, "files")
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
@@ -303,3 +305,14 @@ class DuckDBEngine:
     # -- issue 13, second part: Parquet input ----------------------------------------------------
     def parquet_scan_sql(self, path: Path) -> str:
         return self._capture.fragment(f"read_parquet({_quote_literal(str(path))}, file_row_number = true)")
+
+    @contextmanager
+    def memory_cap(self, limit_mb: int) -> Iterator[None]:
+        """DuckDB's memory limit is one per database: the cap holds for every cursor while it lasts."""
+        previous = str(self._rows("SELECT current_setting('memory_limit')", None, "settings")[0][0])
+        self._execute(f"SET memory_limit = '{int(limit_mb)}MB'", None, "settings")
+        try:
+            yield
+        finally:
+            with suppress(duckdb.Error):
+                self._con.execute(f"SET memory_limit = {_quote_literal(previous)}")
