@@ -27,7 +27,7 @@ def background_text(group: Group, noun: str, window_days: int) -> str:
 
 
 def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any], explain: Explain, *,
-             weight: float = 1.0, variant: tuple[str, str] | None = None) -> list[Finding]:
+             weight: float = 1.0, variant: tuple[str, str] | None = None, new_only: bool = False) -> list[Finding]:
     """Materialise the episodes once, then build groups and members from them."""
     shared = star_tables(case, direction, params)
     episodes = star_episodes_sql(shared.windows, params)
@@ -36,7 +36,7 @@ def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any
         return build_findings(
             case, typology,
             episode_groups_sql(direction, table, shared.pairs, params, weight=weight, variant=variant),
-            episode_members_sql(direction, table, float(params["min_amount"])),
+            episode_members_sql(direction, table, float(params["min_amount"]), shared.pairs if new_only else None),
             explain=explain, params=params, query=f"{shared.sql}\n-- episodes\n{episodes}",
             limit=int(params["max_findings"]))
 
@@ -56,6 +56,8 @@ class FanDetector:
     weight = 1.0
     variant: tuple[str, str] | None = None
     caveat = ""
+    # Cite only the transfers with counterparties new in the episode (``star.episode_members_sql``).
+    members_new_only = False
 
     @property
     def shared_kinds(self) -> tuple[str, ...]:
@@ -80,4 +82,4 @@ class FanDetector:
             return title, text
 
         return run_star(case, self.direction, self.typology, params, explain, weight=self.weight,
-                        variant=self.variant)
+                        variant=self.variant, new_only=self.members_new_only)

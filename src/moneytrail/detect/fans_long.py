@@ -38,6 +38,7 @@ class FanInLong(FanIn):
     weight = 0.5
     variant = ("long-window", "fan-in")
     caveat = CAVEAT
+    members_new_only = True
 
     def headline(self, hub: str, counterparties: int, total: str) -> tuple[str, str]:
         return (f"Slow fan-in: {plural(counterparties, 'sender')} paid {hub} (long window)",
@@ -52,6 +53,7 @@ class FanOutLong(FanOut):
     weight = 0.5
     variant = ("long-window", "fan-out")
     caveat = CAVEAT
+    members_new_only = True
 
     def headline(self, hub: str, counterparties: int, total: str) -> tuple[str, str]:
         return (f"Slow fan-out: {hub} paid {plural(counterparties, 'receiver')} (long window)",

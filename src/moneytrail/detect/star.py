@@ -159,14 +159,19 @@ WHERE s.cps >= {int(params["min_degree"])}
 """
 
 
-def episode_members_sql(direction: str, episodes: str, min_amount: float) -> str:
-    hub, _ = ends(direction)
+def episode_members_sql(direction: str, episodes: str, min_amount: float, pairs: str | None = None) -> str:
+    """The episode's transfers: all the hub's transfers in its span, or with ``pairs`` (a table of
+    ``star_pairs_sql``) only those with counterparties new to the hub in the span and not seen after it
+    (over a long window, the hub's regular traffic is most of its span)."""
+    hub, cp = ends(direction)
     hub_role, cp_role = ("hub", "sender") if direction == "in" else ("hub", "receiver")
     from_role, to_role = (cp_role, hub_role) if direction == "in" else (hub_role, cp_role)
+    new_only = (f" JOIN {pairs} r ON r.hub = p.hub AND r.cp = e.{cp} AND r.d_first >= p.d0 AND r.d_last <= p.d1"
+                if pairs else "")
     return f"""
 SELECT p.hub || '|' || {text_sql('p.ep')} AS group_key, e.txn_id, '{from_role}' AS from_role,
        '{to_role}' AS to_role
-FROM {episodes} p JOIN ({edges_sql(min_amount)}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1
+FROM {episodes} p JOIN ({edges_sql(min_amount)}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1{new_only}
 """
 
 
