@@ -173,8 +173,9 @@ def _explain(group: Group, currency: str) -> tuple[str, str]:
     total = sum(x.amount for x in group.members)
     title = f"{hops}-account ring from {m['origin']} (structural)"
     text = (f"{' -> '.join(ring)}: these accounts paid each other round a ring ({money(total, currency)} in "
-            f"{len(group.members)} transfers, all ties active within a few days of each other). "
+            f"{len(group.members)} transfers, all its ties active within the window of each other). "
             f"{int(m['rings_this_long'])} rings of {hops} accounts turned up where chance alone gives about "
-            f"{float(m['chance_rings_this_long']):.1f}, so about {float(m['beyond_chance']):.0%} of them are not chance. "
+            f"{float(m['chance_rings_this_long']):.1f}, so about {float(m['beyond_chance']):.0%} of them "
+            "are not chance. "
             f"Weaker than a cycle: {WEAKER}.")
     return title, text

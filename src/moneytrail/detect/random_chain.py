@@ -39,7 +39,8 @@ def carry_chance_sql(min_ratio: float, max_ratio: float) -> str:
                f"FROM {edges_table()} WHERE amt > 0")
     return (f"SELECT count(*) AS pairs, avg(CASE WHEN b.amt >= a.amt * {float(min_ratio)!r} "
             f"AND b.amt <= a.amt * {float(max_ratio)!r} THEN 1.0 ELSE 0.0 END) AS share "
-            f"FROM (SELECT amt, rn, n, mod(rn - 1 + CAST(floor(n / 2) AS BIGINT), n) + 1 AS partner FROM ({ordered}) o) a "
+            "FROM (SELECT amt, rn, n, mod(rn - 1 + CAST(floor(n / 2) AS BIGINT), n) + 1 AS partner "
+            f"FROM ({ordered}) o) a "
             f"JOIN ({ordered}) b ON b.rn = a.partner WHERE a.n >= 2")
 
 
