@@ -16,9 +16,9 @@ import pyarrow as pa
 from moneytrail.detect import features_sql as fsql
 from moneytrail.store import Case
 
-STRUCTURE = ("log_amt", "whole_amount", "payment_format", "amt_vs_sender_mean", "amt_vs_receiver_mean", "new_counterparty",
-             "pair_prev", "pair_gap_days", "reciprocal", "sg_paths", "s_gs_paths_7d", "r_gs_paths_7d",
-             "cycle3_any", "cycle3_ordered")
+STRUCTURE = ("log_amt", "whole_amount", "payment_format", "amt_vs_sender_mean", "amt_vs_receiver_mean",
+             "new_counterparty", "pair_prev", "pair_gap_days", "reciprocal", "sg_paths", "s_gs_paths_7d",
+             "r_gs_paths_7d", "cycle3_any", "cycle3_ordered")
 
 
 def side_features(windows: dict[str, int]) -> list[str]:
