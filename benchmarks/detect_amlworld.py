@@ -200,7 +200,11 @@ def main() -> None:
     parser.add_argument("--dev-mix", action="store_true", help="own random background and loaders instead of "
                         "the project's generator and ingest")
     parser.add_argument("--skip-amlsim", action="store_true")
+    parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default ../shared/data)")
     args = parser.parse_args()
+    global SHARED
+    if args.data is not None:
+        SHARED = args.data.resolve()
     if not SHARED.exists():
         print(f"skipped: shared data not found at {SHARED}")
         sys.exit(0)

@@ -62,9 +62,37 @@ def test_attempts_found_by_any_and_by_same_typology(labelled_case: tuple[Case, P
     assert info["attempts"] == 2 and info["matched_transactions"] == 6
     result = evaluate(case)
     a = result["attempts"]
-    assert a["cycle"] == {"attempts": 1, "found_any": 1, "found_same": 1, "recall_any": 1.0, "recall_same": 1.0}
+    assert a["cycle"] == {"attempts": 1, "found_any": 1, "found_same": 1, "found_learned": 1, "recall_any": 1.0,
+                          "recall_same": 1.0, "recall_same_or_learned": 1.0}
     assert a["fan-in"]["found_any"] == 1 and a["fan-in"]["found_same"] == 0
     assert a[OVERALL]["attempts"] == 2 and a[OVERALL]["found_same"] == 1
+
+
+def _finding(typology: str, txns: list[str], kind: str = "typology") -> Finding:
+    return Finding(kind=kind, typology=typology, title=f"{typology} {txns}", explanation="x", score=0.5,
+                   refs=[FindingRef("transaction", t) for t in txns])
+
+
+def test_a_weaker_variant_finds_an_attempt_of_its_typology_and_a_lookalike_name_does_not(
+        labelled_case: tuple[Case, Path]) -> None:
+    case, path = labelled_case
+    # The fan-in attempt is t5, t6: fan-in-long covers both; "fan-in-other" is no variant of fan-in.
+    write_findings(case, [_finding("fan-in-long", ["t5", "t6"])], stamp_of("variant"))
+    write_findings(case, [_finding("fan-in-other", ["t5", "t6"])], stamp_of("lookalike"))
+    load_truth(case, path)
+    a = evaluate(case)["attempts"]
+    assert a["fan-in"]["found_same"] == 1 and a[OVERALL]["found_same"] == 2
+
+
+def test_learner_findings_together_covering_half_an_attempt_count_only_in_recall_same_or_learned(
+        labelled_case: tuple[Case, Path]) -> None:
+    case, path = labelled_case
+    # One learner finding per transaction: t5 alone is half of the fan-in attempt (t5, t6).
+    write_findings(case, [_finding("learned", ["t5"], kind="learn")], stamp_of("learned"))
+    load_truth(case, path)
+    a = evaluate(case)["attempts"]
+    assert a["fan-in"]["found_same"] == 0 and a["fan-in"]["found_learned"] == 1
+    assert a["fan-in"]["recall_same_or_learned"] == 1.0
 
 
 def test_transaction_metrics(labelled_case: tuple[Case, Path]) -> None:

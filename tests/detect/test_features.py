@@ -147,3 +147,21 @@ def test_describe_words_a_feature_with_its_usual_range() -> None:
     assert describe("s_out_new_1d", 7.0, (0.0, 1.0)) == "sender paid 7 new counterparties today (usual: 0–1)"
     assert describe("r_in_fan_7d", 3.0).startswith("receiver was paid by 3 distinct counterparties in the last 7")
     assert describe("pair_gap_days", float("nan")) == "no earlier payment between the two accounts"
+
+
+def test_payment_format_is_a_fixed_code_whatever_the_case_and_worded(case: Case) -> None:
+    rows = [("p1", at(0, 1), "b:A", "b:B", 10.0, "ACH"), ("p2", at(0, 2), "b:A", "b:C", 10.0, " wire "),
+            ("p3", at(0, 3), "b:B", "b:C", 10.0, "Credit Card"), ("p4", at(0, 4), "b:C", "b:A", 10.0, "hawala"),
+            ("p5", at(0, 5), "b:C", "b:B", 10.0, None)]
+    table = pa.table({"txn_id": [r[0] for r in rows], "ts": [r[1] for r in rows], "from_account": [r[2] for r in rows],
+                      "to_account": [r[3] for r in rows], "amount": [r[4] for r in rows],
+                      "currency": ["USD"] * len(rows), "source_id": ["hand"] * len(rows),
+                      "channel": pa.array([r[5] for r in rows], pa.string())})
+    case.engine.register_arrow("_fmt_rows", table)
+    case.engine.execute(f"INSERT INTO transactions ({', '.join(table.column_names)}) SELECT * FROM _fmt_rows")
+    case.engine.unregister("_fmt_rows")
+    f = by_txn(transaction_features(case))
+    # CHANNELS: ach 1, wire 2, cheque 3, credit card 4; an unlisted or missing format is 0.
+    assert [f[t]["payment_format"] for t in ("p1", "p2", "p3", "p4", "p5")] == [1, 2, 4, 0, 0]
+    assert describe("payment_format", 1.0) == "paid by ach"
+    assert describe("payment_format", 0.0, (0.0, 4.0)) == "paid by an unlisted format"

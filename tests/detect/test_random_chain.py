@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from moneytrail.detect.random_chain import RandomChainDetector
+from collections.abc import Callable
+
+from moneytrail.detect.random_chain import RandomChainDetector, hops_needed
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 from tests.detect.graphs import Row, case_with, detect_alone, insert_rows
@@ -51,3 +53,29 @@ def test_cached_search_is_shared_and_refreshed_when_rows_change() -> None:
     assert run(case) == []  # two hops: below min_hops, from the search the cycle detector cached
     insert_rows(case, CHAIN[2:])
     assert len(run(case)) == 1  # new rows change the fingerprint, so the search runs again
+
+
+def test_hops_needed_from_the_chance_of_carrying_an_amount_by_accident() -> None:
+    # 0.1 ** 2 = 0.01: 3 hops; 0.25 ** 3 = 0.0156 > 0.01, 0.25 ** 4 = 0.0039: 5 hops; no measure: min_hops.
+    assert hops_needed(0.1, 0.01, 3) == 3
+    assert hops_needed(0.25, 0.01, 3) == 5
+    assert hops_needed(0.0, 0.01, 3) == 3
+    assert hops_needed(1.0, 0.01, 3) > 1000
+
+
+def _background(amount_of: Callable[[int], float]) -> list[Row]:
+    # 1,200 transfers among 600 pairs of otherwise unrelated accounts, one a day each, nothing chained.
+    return [(f"bg{i}", 24.0 * (i % 30), f"b:p{i % 600}", f"b:q{i % 600}", amount_of(i)) for i in range(1200)]
+
+
+def test_where_all_amounts_are_alike_a_carried_amount_is_no_evidence_and_the_chain_is_not_reported() -> None:
+    case = case_with(CHAIN + _background(lambda i: 19_000.0 + i % 7))
+    assert run(case) == []
+
+
+def test_where_amounts_vary_the_same_chain_is_reported_and_says_how_often_amounts_carry_by_accident() -> None:
+    # Amounts 1.5 ** (i % 40): two unrelated ones carry within 0.8-1.25 only when equal (about 1 in 40).
+    case = case_with(CHAIN + _background(lambda i: 10.0 * 1.5 ** (i % 40)))
+    findings = run(case)
+    assert len(findings) == 1 and findings[0].details["hop_count"] == 4
+    assert "only chains of 3+ hops are reported" in findings[0].explanation

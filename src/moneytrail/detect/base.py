@@ -231,6 +231,26 @@ TXN_AMOUNTS = "_txn_amounts"
 Explain = Callable[[Group, str], tuple[str, str]]
 
 
+def weigh_groups(groups: pa.Table, weight: float, variant: tuple[str, str] | None) -> pa.Table:
+    """A weaker variant's group rows: scores times ``weight``, tagged with the variant's name and the
+    typology it varies (``variant``), so its findings say what they are."""
+    if variant is None:
+        return groups
+    scores = [float(x) * weight for x in groups.column("score").to_pylist()]
+    out = groups.set_column(groups.column_names.index("score"), "score", pa.array(scores, pa.float64()))
+    n = out.num_rows
+    return out.append_column("variant", pa.array([variant[0]] * n, pa.string())).append_column(
+        "variant_of", pa.array([variant[1]] * n, pa.string()))
+
+
+def with_caveat(explain: Explain, caveat: str) -> Explain:
+    """``explain`` with ``caveat`` (why a weaker variant's finding is weaker) after its text."""
+    def wrapped(group: Group, currency: str) -> tuple[str, str]:
+        title, text = explain(group, currency)
+        return title, text + caveat
+    return wrapped
+
+
 def build_findings_from_arrow(case: Case, typology: str, groups: pa.Table, members: pa.Table, *, name: str,
                               explain: Explain, params: Mapping[str, Any], query: str) -> list[Finding]:
     """``build_findings`` over group and member tables assembled in Python from a small extract; they are

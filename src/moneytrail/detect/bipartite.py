@@ -29,6 +29,8 @@ from moneytrail.detect.base import (
     short_list,
     span_text,
     uses_edges,
+    weigh_groups,
+    with_caveat,
 )
 from moneytrail.detect.registry import register
 from moneytrail.detect.scoring import score_of
@@ -179,12 +181,17 @@ class Bipartite:
                                    "max_tie_transfers": 1,
                                    "max_block_accounts": 40, "max_cores": 200000, "min_amount": 0.0,
                                    "max_findings": 20000}
+    # A weaker variant (``busy_layers``) scores ``weight`` times as much and adds ``caveat`` to its text.
+    weight = 1.0
+    variant: tuple[str, str] | None = None
+    caveat = ""
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         blocks = find_blocks(case, params)
         groups, members = block_tables(blocks, params, "B")
-        return build_findings_from_arrow(case, self.typology, groups, members, name="_bp", explain=_explain,
+        return build_findings_from_arrow(case, self.typology, weigh_groups(groups, self.weight, self.variant),
+                                         members, name="_bp", explain=with_caveat(_explain, self.caveat),
                                          params=params, query=describe(params))
 
 

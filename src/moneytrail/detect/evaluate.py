@@ -1,7 +1,9 @@
 """Comparing stored findings with labelled truth: attempts found, and precision/recall/F1.
 
 An attempt counts as found when one finding covers at least half of its transactions; we report
-found "by any finding" and "by a finding of the same typology". Transaction-level metrics compare the
+found "by any finding", "by a finding of the same typology" (or of a weaker variant of it, e.g.
+``cycle-structural``), and "by the same typology or the learner" (the learner's per-transaction findings
+together covering half of it). Transaction-level metrics compare the
 set of transactions cited by findings with the labelled ones; account-level metrics do the same for
 accounts (AMLSim labels accounts, not transactions).
 """
@@ -26,19 +28,40 @@ def finding_txns_sql(scope: str | None = None) -> str:
             f"WHERE f.kind IN ('typology', 'learn') AND r.ref_kind = 'transaction'{within}")
 
 
+# Weaker variants of a typology are registered as TYPOLOGY-VARIANT (``cycle-structural``, ``fan-in-long``,
+# ``bipartite-busy``): a finding of a variant finds an attempt of its typology.
+VARIANT_SUFFIXES = ("structural", "long", "busy")
+LEARNED = "learned"  # detect.learn_findings.TYPOLOGY: one finding per transaction the model flags
+
+
+def same_typology_sql(finding_typology: str, truth_typology: str) -> str:
+    """The finding's typology is the attempt's, or one of its weaker variants."""
+    variants = ", ".join(f"{truth_typology} || '-{v}'" for v in VARIANT_SUFFIXES)
+    return f"({finding_typology} = {truth_typology} OR {finding_typology} IN ({variants}))"
+
+
 def attempts_found_sql(truth: str, scope: str | None = None) -> str:
-    """Per attempt: its size and whether some finding (of any / the same typology) covers half of it."""
+    """Per attempt: its size and whether some finding (of any / the same typology or a variant of it)
+    covers half of it; ``found_learned`` also counts it found when the learner's per-transaction findings
+    together cover half of it."""
     return f"""WITH sizes AS (
   SELECT attempt_id, max(typology) AS typology, count(DISTINCT txn_id) AS n FROM {truth} GROUP BY attempt_id),
 overlap AS (
   SELECT t.attempt_id, f.finding_id, f.typology AS ftyp, count(DISTINCT t.txn_id) AS k
   FROM {truth} t JOIN ({finding_txns_sql(scope)}) f ON f.txn_id = t.txn_id
-  GROUP BY t.attempt_id, f.finding_id, f.typology)
-SELECT s.attempt_id, s.typology, s.n,
-       max(CASE WHEN 2 * o.k >= s.n THEN 1 ELSE 0 END) AS found_any,
-       max(CASE WHEN 2 * o.k >= s.n AND o.ftyp = s.typology THEN 1 ELSE 0 END) AS found_same
-FROM sizes s LEFT JOIN overlap o ON o.attempt_id = s.attempt_id
-GROUP BY s.attempt_id, s.typology, s.n"""
+  GROUP BY t.attempt_id, f.finding_id, f.typology),
+learned AS (
+  SELECT t.attempt_id, count(DISTINCT t.txn_id) AS k
+  FROM {truth} t JOIN ({finding_txns_sql(scope)}) f ON f.txn_id = t.txn_id AND f.typology = '{LEARNED}'
+  GROUP BY t.attempt_id),
+found AS (
+  SELECT s.attempt_id, s.typology, s.n,
+         max(CASE WHEN 2 * o.k >= s.n THEN 1 ELSE 0 END) AS found_any,
+         max(CASE WHEN 2 * o.k >= s.n AND {same_typology_sql('o.ftyp', 's.typology')} THEN 1 ELSE 0 END) AS found_same
+  FROM sizes s LEFT JOIN overlap o ON o.attempt_id = s.attempt_id
+  GROUP BY s.attempt_id, s.typology, s.n)
+SELECT f.*, CASE WHEN f.found_same = 1 OR 2 * coalesce(l.k, 0) >= f.n THEN 1 ELSE 0 END AS found_learned
+FROM found f LEFT JOIN learned l ON l.attempt_id = f.attempt_id"""
 
 
 def prf(tp: int, predicted: int, actual: int) -> dict[str, Any]:
@@ -92,12 +115,16 @@ def evaluate(case: Case, window: tuple[datetime | None, datetime | None] | None 
 def _metrics(case: Case, found: str, ftx: str, total_txns: int, truth: str) -> dict[str, Any]:
     eng = case.engine
     attempts = {}
-    for typology, n, found_any, found_same in eng.rows(
-            f"SELECT typology, count(*), sum(found_any), sum(found_same) FROM {found} GROUP BY typology "
-            f"UNION ALL SELECT '(all)', count(*), sum(found_any), sum(found_same) FROM {found} ORDER BY 1"):
-        n, found_any, found_same = int(n), int(found_any or 0), int(found_same or 0)
+    for typology, n, found_any, found_same, found_learned in eng.rows(
+            f"SELECT typology, count(*), sum(found_any), sum(found_same), sum(found_learned) FROM {found} "
+            f"GROUP BY typology UNION ALL SELECT '(all)', count(*), sum(found_any), sum(found_same), "
+            f"sum(found_learned) FROM {found} ORDER BY 1"):
+        n, found_any, found_same, found_learned = int(n), int(found_any or 0), int(found_same or 0), \
+            int(found_learned or 0)
         attempts[str(typology)] = {"attempts": n, "found_any": found_any, "found_same": found_same,
-                                   "recall_any": _ratio(found_any, n), "recall_same": _ratio(found_same, n)}
+                                   "found_learned": found_learned, "recall_any": _ratio(found_any, n),
+                                   "recall_same": _ratio(found_same, n),
+                                   "recall_same_or_learned": _ratio(found_learned, n)}
     # Transaction level. Recall of a labelled typology counts cover by any finding; precision of a
     # finding typology counts its transactions that carry any laundering label.
     labelled = f"(SELECT DISTINCT txn_id FROM {truth})"

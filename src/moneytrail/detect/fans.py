@@ -26,7 +26,8 @@ def background_text(group: Group, noun: str, window_days: int) -> str:
                "; none of them dealt with it at other times."))
 
 
-def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any], explain: Explain) -> list[Finding]:
+def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any], explain: Explain, *,
+             weight: float = 1.0, variant: tuple[str, str] | None = None, new_only: bool = False) -> list[Finding]:
     """Materialise the episodes once, then build groups and members from them."""
     shared = star_tables(case, direction, params)
     episodes = star_episodes_sql(shared.windows, params)
@@ -34,8 +35,8 @@ def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any
         table = run.materialise(episodes, hint=f"episodes_{direction}").name
         return build_findings(
             case, typology,
-            episode_groups_sql(direction, table, shared.pairs, params),
-            episode_members_sql(direction, table, float(params["min_amount"])),
+            episode_groups_sql(direction, table, shared.pairs, params, weight=weight, variant=variant),
+            episode_members_sql(direction, table, float(params["min_amount"]), shared.pairs if new_only else None),
             explain=explain, params=params, query=f"{shared.sql}\n-- episodes\n{episodes}",
             limit=int(params["max_findings"]))
 
@@ -51,6 +52,12 @@ class FanDetector:
     direction: str
     counterparty: str  # "sender" or "receiver"
     defaults: Mapping[str, Any]
+    # A weaker variant (``fans_long``) scores this share of the usual score and ends its text with ``caveat``.
+    weight = 1.0
+    variant: tuple[str, str] | None = None
+    caveat = ""
+    # Cite only the transfers with counterparties new in the episode (``star.episode_members_sql``).
+    members_new_only = False
 
     @property
     def shared_kinds(self) -> tuple[str, ...]:
@@ -71,7 +78,8 @@ class FanDetector:
             title, opening = self.headline(hub, len(group.accounts(self.counterparty)), money(total, currency))
             text = (f"{opening} within {span_text(group.start, group.end)} "
                     f"({plural(len(group.members), 'transfer')}). "
-                    + background_text(group, f"{self.counterparty}s", window))
+                    + background_text(group, f"{self.counterparty}s", window) + self.caveat)
             return title, text
 
-        return run_star(case, self.direction, self.typology, params, explain)
+        return run_star(case, self.direction, self.typology, params, explain, weight=self.weight,
+                        variant=self.variant, new_only=self.members_new_only)

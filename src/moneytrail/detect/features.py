@@ -16,9 +16,9 @@ import pyarrow as pa
 from moneytrail.detect import features_sql as fsql
 from moneytrail.store import Case
 
-STRUCTURE = ("log_amt", "whole_amount", "amt_vs_sender_mean", "amt_vs_receiver_mean", "new_counterparty",
-             "pair_prev", "pair_gap_days", "reciprocal", "sg_paths", "s_gs_paths_7d", "r_gs_paths_7d",
-             "cycle3_any", "cycle3_ordered")
+STRUCTURE = ("log_amt", "whole_amount", "payment_format", "amt_vs_sender_mean", "amt_vs_receiver_mean",
+             "new_counterparty", "pair_prev", "pair_gap_days", "reciprocal", "sg_paths", "s_gs_paths_7d",
+             "r_gs_paths_7d", "cycle3_any", "cycle3_ordered")
 
 
 def side_features(windows: dict[str, int]) -> list[str]:
@@ -95,6 +95,7 @@ _HISTORY_WORDS = {
 _WINDOW_WORDS = {"1d": "today", "7d": "in the last 7 days", "30d": "in the last 30 days"}
 _STRUCTURE_WORDS = {
     "log_amt": "the amount is {amt}", "whole_amount": "the amount is a whole number ({v})",
+    "payment_format": "payment format {v}",
     "amt_vs_sender_mean": "the amount is {v}x the sender's usual payment",
     "amt_vs_receiver_mean": "the amount is {v}x the receiver's usual receipt",
     "new_counterparty": "first payment between the two accounts ({v})",
@@ -124,6 +125,10 @@ def describe(name: str, value: float, usual: tuple[float, float] | None = None) 
         amt = _num(math.expm1(value)) if value == value else "unknown"
         if name == "pair_gap_days" and value != value:  # NaN: the pair never paid before
             text = "no earlier payment between the two accounts"
+        elif name == "payment_format":
+            code = int(value) if value == value else 0
+            text = f"paid by {fsql.CHANNELS[code - 1] if 0 < code <= len(fsql.CHANNELS) else 'an unlisted format'}"
+            usual = None  # a code has no range
         else:
             text = _STRUCTURE_WORDS[name].format(v=v, amt=amt)
         if name == "log_amt" and usual is not None:

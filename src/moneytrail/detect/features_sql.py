@@ -25,15 +25,28 @@ HISTORY_STATS = ("out_cnt_all", "in_cnt_all", "out_fan_all", "in_fan_all", "age_
                  "in_mean_all")
 
 
+# Payment formats by a fixed code (AMLworld's formats first, then common others), so a saved model reads
+# the same code on any case and engine; anything else, or none, is 0.
+CHANNELS = ("ach", "wire", "cheque", "credit card", "cash", "reinvestment", "bitcoin", "card", "debit card",
+            "sepa", "transfer", "check")
+
+
+def channel_code_sql(column: str) -> str:
+    """The payment format's code in ``CHANNELS`` (1-based), 0 for an unknown or missing one."""
+    whens = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CHANNELS, start=1))
+    return f"CASE lower(trim({column})) {whens} ELSE 0 END"
+
+
 def edges_sql(where: str = "") -> str:
-    """(eid, txn_id, s, r, t, amt): transactions numbered in time order, times in epoch seconds.
+    """(eid, txn_id, s, r, t, amt, ch): transactions numbered in time order, times in epoch seconds, and the
+    payment format's code (``channel_code_sql``).
 
     Seconds are counted explicitly from the timestamp (``epoch``), never from an engine's internal unit.
     """
     clause = f" WHERE {where}" if where else ""
     return ("SELECT row_number() OVER (ORDER BY ts, txn_id) AS eid, txn_id, from_account AS s, to_account AS r, "
-            "CAST(floor(epoch(ts)) AS BIGINT) AS t, CAST(coalesce(amount_rc, amount) AS DOUBLE) AS amt "
-            f"FROM transactions{clause}")
+            "CAST(floor(epoch(ts)) AS BIGINT) AS t, CAST(coalesce(amount_rc, amount) AS DOUBLE) AS amt, "
+            f"{channel_code_sql('channel')} AS ch FROM transactions{clause}")
 
 
 def events_sql(edges: str, windows: dict[str, int]) -> str:
@@ -150,7 +163,7 @@ def assemble_sql(edges: str, stats: str, pair_hist: str, sg: str, cyc: str, hits
     hit_select = "".join(f", coalesce(h.{c}, 0) AS {c}" for c in hit_cols)
     hit_join = f" LEFT JOIN {hits} h ON h.eid = e.eid" if hits else ""
     return f"""SELECT e.eid, e.txn_id, e.t, e.amt, ln(1 + greatest(e.amt, 0)) AS log_amt,
-       CASE WHEN e.amt = round(e.amt) THEN 1 ELSE 0 END AS whole_amount,
+       CASE WHEN e.amt = round(e.amt) THEN 1 ELSE 0 END AS whole_amount, e.ch AS payment_format,
        e.amt / nullif(so.out_mean_all, 0) AS amt_vs_sender_mean,
        e.amt / nullif(ri.in_mean_all, 0) AS amt_vs_receiver_mean,
        so.first_pair AS new_counterparty, {s_cols}, {r_cols}, {', '.join(derived)},

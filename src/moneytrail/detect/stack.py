@@ -29,6 +29,8 @@ from moneytrail.detect.base import (
     short_list,
     span_text,
     uses_edges,
+    weigh_groups,
+    with_caveat,
 )
 from moneytrail.detect.bipartite import offsets_sql, week_sql
 from moneytrail.detect.registry import register
@@ -207,6 +209,10 @@ class StackDetector:
                                    "max_intermediary_degree": 4,
                                    "min_relays": 3, "max_stack_relays": 40, "max_paths": 500000, "min_amount": 0.0,
                                    "max_findings": 20000}
+    # A weaker variant (``busy_layers``) scores ``weight`` times as much and adds ``caveat`` to its text.
+    weight = 1.0
+    variant: tuple[str, str] | None = None
+    caveat = ""
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
@@ -224,7 +230,8 @@ class StackDetector:
             relays = run.arrow(pa.table({"acct": pa.array(sorted({p.m for p in paths}), pa.string())}))
             degree = {str(a): int(n) for a, n in engine.rows(relay_degree_sql(relays.name))}
             groups, members = _tables(stacks, degree, params)
-            return build_findings_from_arrow(case, self.typology, groups, members, name="_stk", explain=_explain,
+            return build_findings_from_arrow(case, self.typology, weigh_groups(groups, self.weight, self.variant),
+                                             members, name="_stk", explain=with_caveat(_explain, self.caveat),
                                              params=params, query=_describe(params))
 
 

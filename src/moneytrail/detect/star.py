@@ -121,7 +121,8 @@ FROM q3 GROUP BY hub, ep
 """
 
 
-def episode_groups_sql(direction: str, episodes: str, pairs: str, params: Mapping[str, Any]) -> str:
+def episode_groups_sql(direction: str, episodes: str, pairs: str, params: Mapping[str, Any], *,
+                       weight: float = 1.0, variant: tuple[str, str] | None = None) -> str:
     """One group per episode with its exact distinct counterparties and how many of them also deal
     with the hub outside the episode (recurring: a payroll's staff, a shop's regulars). Episodes with
     too few counterparties or too many recurring ones are dropped; recurring ones discount the score.
@@ -129,9 +130,13 @@ def episode_groups_sql(direction: str, episodes: str, pairs: str, params: Mappin
     one-day batch is a payday or a rent day, while a fan trickles in over several days.
 
     A counterparty seen inside the episode recurs when its first or last day with the hub (from
-    ``pairs``) lies outside the episode, so only the episode's own transfers are scanned."""
+    ``pairs``) lies outside the episode, so only the episode's own transfers are scanned.
+
+    A weaker variant (``variant``: its name and the typology it varies) scores ``weight`` times as much
+    and says so in its metrics."""
     hub, cp = ends(direction)
     e = edges_sql(float(params["min_amount"]))
+    tag = f" '{variant[0]}' AS variant, '{variant[1]}' AS variant_of," if variant else ""
     return f"""
 WITH inside AS (SELECT p.hub, p.ep, e.{cp} AS cp, count(*) AS transfers, sum(e.amt) AS total
                 FROM {episodes} p JOIN ({e}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1
@@ -144,7 +149,7 @@ share AS (SELECT i.hub, i.ep, count(*) AS cps,
           JOIN {pairs} r ON r.hub = i.hub AND r.cp = i.cp
           GROUP BY i.hub, i.ep)
 SELECT p.hub || '|' || {text_sql('p.ep')} AS group_key,
-       {score_sql('p.z * (1.0 - 1.0 * s.recurring / s.cps)')} AS score, p.hub,
+       {float(weight)!r} * {score_sql('p.z * (1.0 - 1.0 * s.recurring / s.cps)')} AS score, p.hub,{tag}
        s.cps AS counterparties, s.recurring, s.arrival_days, s.transfers, s.total,
        p.z_own, p.z_peer, p.expected_own, p.peer_median, p.peak_cp
 FROM {episodes} p JOIN share s ON s.hub = p.hub AND s.ep = p.ep
@@ -154,14 +159,19 @@ WHERE s.cps >= {int(params["min_degree"])}
 """
 
 
-def episode_members_sql(direction: str, episodes: str, min_amount: float) -> str:
-    hub, _ = ends(direction)
+def episode_members_sql(direction: str, episodes: str, min_amount: float, pairs: str | None = None) -> str:
+    """The episode's transfers: all the hub's transfers in its span, or with ``pairs`` (a table of
+    ``star_pairs_sql``) only those with counterparties new to the hub in the span and not seen after it
+    (over a long window, the hub's regular traffic is most of its span)."""
+    hub, cp = ends(direction)
     hub_role, cp_role = ("hub", "sender") if direction == "in" else ("hub", "receiver")
     from_role, to_role = (cp_role, hub_role) if direction == "in" else (hub_role, cp_role)
+    new_only = (f" JOIN {pairs} r ON r.hub = p.hub AND r.cp = e.{cp} AND r.d_first >= p.d0 AND r.d_last <= p.d1"
+                if pairs else "")
     return f"""
 SELECT p.hub || '|' || {text_sql('p.ep')} AS group_key, e.txn_id, '{from_role}' AS from_role,
        '{to_role}' AS to_role
-FROM {episodes} p JOIN ({edges_sql(min_amount)}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1
+FROM {episodes} p JOIN ({edges_sql(min_amount)}) e ON e.{hub} = p.hub AND e.d BETWEEN p.d0 AND p.d1{new_only}
 """
 
 
