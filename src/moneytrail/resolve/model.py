@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 NAME_FLOORS = (0.99, 0.9, 0.85, 0.75, 0.6, 0.45)
+SIMILAR_NAME_LEVELS = 4  # levels down to "name partly similar"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ class ResolveModel:
     # comparison -> how often two records agree exactly, matches included: the frequency of an
     # ordinary value, against which a name's own frequency is rare or common (else u of level 0).
     tf_reference: dict[str, float] = field(default_factory=dict)
+    # The starting model's hand-set rule instead (main's former scoring): agreeing on a name whose
+    # rarest blocking key few records hold earns log2(tf_rare_at / key_freq) bits, never a penalty
+    # (tf_floor 0), on the name levels below tf_levels. 0 means: the trained reference above.
+    tf_rare_at: float = 0.0
+    tf_floor: float | None = None  # None: -tf_cap
+    tf_levels: int = 2
     training: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -66,10 +73,26 @@ class ResolveModel:
                 return c
         raise KeyError(name)
 
+    def implausible(self) -> list[str]:
+        """Why the model cannot be a record-linkage model, if it cannot: EM found another split of the
+        pairs than same/not the same (label switching, or a class of shared birth dates or countries).
+        Two checks that hold for any data a name-blocked linkage sees: agreeing beats disagreeing in
+        every comparison, and most true matches have at least partly similar names."""
+        problems = []
+        for c in self.comparisons:
+            w = c.weights()
+            if not w[0] > w[-1]:
+                problems.append(f"{c.name}: '{c.labels[0]}' weighs {w[0]:.2f} bits, not more than "
+                                f"'{c.labels[-1]}' ({w[-1]:.2f})")
+            if c.name in ("person_name", "org_name") and sum(c.m[:SIMILAR_NAME_LEVELS]) < 0.5:
+                problems.append(f"{c.name}: only {sum(c.m[:SIMILAR_NAME_LEVELS]):.0%} of matches have similar names")
+        return problems
+
     def params(self) -> dict[str, Any]:
         return {"comparisons": [c.to_dict() for c in self.comparisons], "match_share": round(self.match_share, 10),
                 "tf_cap": self.tf_cap, "tf_min_population": self.tf_min_population,
-                "tf_reference": {k: round(v, 12) for k, v in sorted(self.tf_reference.items())}}
+                "tf_reference": {k: round(v, 12) for k, v in sorted(self.tf_reference.items())},
+                "tf_rare_at": self.tf_rare_at, "tf_floor": self.tf_floor, "tf_levels": self.tf_levels}
 
     @property
     def model_id(self) -> str:
@@ -86,7 +109,10 @@ class ResolveModel:
                             for c in data["comparisons"])
         model = cls(comparisons, float(data["match_share"]), float(data.get("tf_cap", 4.0)),
                     int(data.get("tf_min_population", 1000)),
-                    {str(k): float(v) for k, v in data.get("tf_reference", {}).items()}, dict(data.get("training", {})))
+                    {str(k): float(v) for k, v in data.get("tf_reference", {}).items()},
+                    float(data.get("tf_rare_at", 0.0)),
+                    None if data.get("tf_floor") is None else float(data["tf_floor"]), int(data.get("tf_levels", 2)),
+                    dict(data.get("training", {})))
         if "model_id" in data and data["model_id"] != model.model_id:
             raise ValueError(f"model file says {data['model_id']} but its parameters hash to {model.model_id}")
         return model
@@ -135,7 +161,8 @@ DEFAULT_MODEL = ResolveModel((
                   (0.3, 0.7)),
     _from_weights("address", ("address equal", "address nearly equal", "addresses differ"),
                   tuple(w * _NATS for w in (2.0, 1.0, -0.5)), (0.001, 0.01, 0.989)),
-), match_share=1 / (1 + math.exp(4.0)), training={"trained": False, "origin": "hand-set starting values"})
+), match_share=1 / (1 + math.exp(4.0)), tf_cap=2.5 * _NATS, tf_rare_at=20.0, tf_floor=0.0, tf_levels=3,
+   training={"trained": False, "origin": "hand-set starting values"})
 
 COMPARISONS = tuple(c.name for c in DEFAULT_MODEL.comparisons)
 

@@ -55,17 +55,24 @@ def _label_sql(column: str, comparison: Comparison) -> str:
 
 
 def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
-    """Term-frequency adjustment (bits) of agreeing names: log2(how often two records agree on an
-    ordinary name / the chance that another record bears this one), within +-tf_cap; nothing for
-    small populations."""
+    """Term-frequency adjustment (bits) of agreeing names, nothing for small populations.
+
+    Trained models: log2(how often two records agree on an ordinary name / the chance that another
+    record bears this one), within +-tf_cap. The starting model: the hand-set rarity bonus,
+    log2(tf_rare_at / records sharing the pair's rarest key), within [tf_floor, tf_cap]."""
     if population < model.tf_min_population:
         return "0.0"
-    reference = model.tf_reference.get(comparison.name)
-    u0, u1 = (math.log2(max(u, 1e-12)) for u in ((reference, reference) if reference else comparison.u[:2]))
     column = comparison.name
-    return (f"CASE WHEN {column} IN (0, 1) THEN least({model.tf_cap}, greatest(-{model.tf_cap}, "
-            f"CASE {column} WHEN 0 THEN {u0} ELSE {u1} END - log2(greatest(name_freq - 1, 1) / {float(population)}))) "
-            "ELSE 0.0 END")
+    floor = -model.tf_cap if model.tf_floor is None else model.tf_floor
+    agreeing = ", ".join(str(i) for i in range(model.tf_levels))
+    if model.tf_rare_at > 0:
+        raw = f"log2({model.tf_rare_at} / greatest(key_freq, 1))"
+    else:
+        reference = model.tf_reference.get(comparison.name)
+        u0, u1 = (math.log2(max(u, 1e-12)) for u in ((reference, reference) if reference else comparison.u[:2]))
+        raw = (f"CASE {column} WHEN 0 THEN {u0} ELSE {u1} END "
+               f"- log2(greatest(name_freq - 1, 1) / {float(population)})")
+    return f"CASE WHEN {column} IN ({agreeing}) THEN least({model.tf_cap}, greatest({floor}, {raw})) ELSE 0.0 END"
 
 
 def _signal_sql(signal: str, rule: str, weight: str, left: str, right: str, detail: str | None,

@@ -31,6 +31,8 @@ SIMILAR_NAMES = 3  # name levels up to "partly similar"
 PSEUDO_PAIRS = 5.0  # weight of the starting m when smoothing EM's m
 REFINE_ROUNDS = 4  # rounds of counting the similar-name u under the model's own posteriors
 M_FLOOR = 1e-6
+TRAINED_TF_CAP = 4.0
+MAX_LOST_MATCHES = 0.05
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,9 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
         size = len(model.comparison(name).labels)
         pats, cnts = (name_patterns, name_counts) if name in NAME_COMPARISONS else (patterns, counts)
         seen = np.bincount(pats[:, k][pats[:, k] >= 0], weights=cnts[pats[:, k] >= 0], minlength=size)[:size]
+        if seen.sum() <= 0:  # no random pair has this value (a case without addresses): keep the start
+            u[name] = model.comparison(name).u
+            continue
         u[name] = tuple(float(x) for x in (seen + 1.0) / (seen.sum() + size))  # add-one smoothing
     return u, sampled, exact
 
@@ -267,7 +272,30 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
                 "judged_pairs": int(counts[~np.isnan(labels)].sum()), "seed": params.seed,
                 "seconds": round(time.perf_counter() - started, 3),
                 "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
-    return start.with_parameters(m, u, random_share, training, tf_reference=exact)
+    # A trained model weighs name frequencies by its own reference, both ways (Splink's term frequencies).
+    trained_model = replace(start.with_parameters(m, u, random_share, training, tf_reference=exact),
+                            tf_cap=TRAINED_TF_CAP, tf_rare_at=0.0, tf_floor=None, tf_levels=2)
+    problems = trained_model.implausible() + kept_matches_problem(patterns, counts, labels, start, trained_model)
+    if problems:  # EM went astray (few true pairs, a dominant class of shared dates): keep the start
+        return replace(start, training={**training, "trained": False, "rejected": problems,
+                                        "reason": "EM's estimate failed its plausibility checks; the starting "
+                                                  "model scores"})
+    return trained_model
+
+
+def kept_matches_problem(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, start: ResolveModel,
+                         trained: ResolveModel, match: float = 0.9) -> list[str]:
+    """The starting model's matches among the candidates are a check sample: its weights encode
+    what an identical transliterated name, an equal identifier or birth date mean anywhere. A
+    trained model that turns more than MAX_LOST_MATCHES of them away learned another split than
+    same/not the same (EM on few true pairs, a class of shared birth dates); it is not used."""
+    before = posteriors(patterns, start, labels) >= match
+    after = posteriors(patterns, trained, labels) >= match
+    total = float(counts[before].sum())
+    lost = float(counts[before & ~after].sum())
+    if total and lost / total > MAX_LOST_MATCHES:
+        return [f"turns away {lost:.0f} of the starting model's {total:.0f} matches ({lost / total:.0%})"]
+    return []
 
 
 def _count_similar_name_u(u: dict[str, tuple[float, ...]], patterns: np.ndarray, counts: np.ndarray,
