@@ -73,13 +73,16 @@ class ResolveModel:
                 return c
         raise KeyError(name)
 
-    def implausible(self) -> list[str]:
+    def implausible(self, observed: set[str] | None = None) -> list[str]:
         """Why the model cannot be a record-linkage model, if it cannot: EM found another split of the
         pairs than same/not the same (label switching, or a class of shared birth dates or countries).
         Two checks that hold for any data a name-blocked linkage sees: agreeing beats disagreeing in
-        every comparison, and most true matches have at least partly similar names."""
+        every comparison, and most true matches have at least partly similar names. Only the
+        comparisons in ``observed`` (those the training data had values for; default all)."""
         problems = []
         for c in self.comparisons:
+            if observed is not None and c.name not in observed:
+                continue
             w = c.weights()
             if not w[0] > w[-1]:
                 problems.append(f"{c.name}: '{c.labels[0]}' weighs {w[0]:.2f} bits, not more than "

@@ -275,7 +275,9 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     # A trained model weighs name frequencies by its own reference, both ways (Splink's term frequencies).
     trained_model = replace(start.with_parameters(m, u, random_share, training, tf_reference=exact),
                             tf_cap=TRAINED_TF_CAP, tf_rare_at=0.0, tf_floor=None, tf_levels=2)
-    problems = trained_model.implausible() + kept_matches_problem(patterns, counts, labels, start, trained_model)
+    observed = {c for k, c in enumerate(COMPARISONS) if counts[patterns[:, k] >= 0].sum() > 0}
+    problems = trained_model.implausible(observed)
+    problems += kept_matches_problem(patterns, counts, labels, start, trained_model)
     if problems:  # EM went astray (few true pairs, a dominant class of shared dates): keep the start
         return replace(start, training={**training, "trained": False, "rejected": problems,
                                         "reason": "EM's estimate failed its plausibility checks; the starting "
