@@ -20,9 +20,10 @@ def register(app: typer.Typer) -> None:
     def resolve(case: Path = typer.Argument(..., help="Case folder or .duckdb file."),
                 full: bool = typer.Option(False, "--full", help="Forget earlier features and pairs (not the "
                                           "judgements) and compare everything again."),
-                match: float = typer.Option(0.9, "--match", help="Probability at or above which a pair merges."),
-                review: float = typer.Option(0.5, "--review", help="Probability at or above which a pair is "
-                                             "kept for review."),
+                match: float | None = typer.Option(None, "--match", help="Probability at or above which a pair "
+                                                   "merges (default: the model's own, 0.5 trained, 0.9 hand-set)."),
+                review: float | None = typer.Option(None, "--review", help="Probability at or above which a pair "
+                                                    "is kept for review (default: the model's own, 0.2 / 0.5)."),
                 max_block: int = typer.Option(DEFAULT_MAX_BLOCK, "--max-block",
                                               help="Drop blocking keys shared by more records than this."),
                 train: bool = typer.Option(False, "--train", help="Estimate the model on this case (u from "
@@ -35,7 +36,9 @@ def register(app: typer.Typer) -> None:
         The first run trains a model on the case; later runs reuse the case's model, compare only
         new records with the existing ones and always respect judgements made with `moneytrail review`.
         """
-        if not 0.0 < review <= match <= 1.0:
+        if (match is None) != (review is None):
+            raise typer.BadParameter("give --match and --review together (or neither: the model's own)")
+        if match is not None and review is not None and not 0.0 < review <= match <= 1.0:
             raise typer.BadParameter("need 0 < --review <= --match <= 1")
         given = None
         if model_file is not None and not train:
@@ -45,7 +48,8 @@ def register(app: typer.Typer) -> None:
                 fail(str(exc))
                 raise typer.Exit(1) from exc
         with Case.open(case) as c:
-            result = resolve_case(c, full=full, thresholds=Thresholds(match, review), max_block=max_block,
+            thresholds = None if match is None or review is None else Thresholds(match, review)
+            result = resolve_case(c, full=full, thresholds=thresholds, max_block=max_block,
                                   model=given, train=train)
             if train and model_file is not None:
                 load_model(c, result.model_id).save(model_file)

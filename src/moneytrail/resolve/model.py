@@ -60,6 +60,11 @@ class ResolveModel:
     tf_rare_at: float = 0.0
     tf_floor: float | None = None  # None: -tf_cap
     tf_levels: int = 2
+    # Where a pair merges and where it is kept for review, unless the run says otherwise. A trained
+    # model's probability is a posterior over all pairs, so it merges at 0.5 (the Bayes decision, as
+    # Splink predicts); the hand-set model's weights were set against 0.9.
+    match_at: float = 0.5
+    review_at: float = 0.2
     training: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -95,7 +100,8 @@ class ResolveModel:
         return {"comparisons": [c.to_dict() for c in self.comparisons], "match_share": round(self.match_share, 10),
                 "tf_cap": self.tf_cap, "tf_min_population": self.tf_min_population,
                 "tf_reference": {k: round(v, 12) for k, v in sorted(self.tf_reference.items())},
-                "tf_rare_at": self.tf_rare_at, "tf_floor": self.tf_floor, "tf_levels": self.tf_levels}
+                "tf_rare_at": self.tf_rare_at, "tf_floor": self.tf_floor, "tf_levels": self.tf_levels,
+                "match_at": self.match_at, "review_at": self.review_at}
 
     @property
     def model_id(self) -> str:
@@ -115,6 +121,7 @@ class ResolveModel:
                     {str(k): float(v) for k, v in data.get("tf_reference", {}).items()},
                     float(data.get("tf_rare_at", 0.0)),
                     None if data.get("tf_floor") is None else float(data["tf_floor"]), int(data.get("tf_levels", 2)),
+                    float(data.get("match_at", 0.5)), float(data.get("review_at", 0.2)),
                     dict(data.get("training", {})))
         if "model_id" in data and data["model_id"] != model.model_id:
             raise ValueError(f"model file says {data['model_id']} but its parameters hash to {model.model_id}")
@@ -165,7 +172,7 @@ DEFAULT_MODEL = ResolveModel((
     _from_weights("address", ("address equal", "address nearly equal", "addresses differ"),
                   tuple(w * _NATS for w in (2.0, 1.0, -0.5)), (0.001, 0.01, 0.989)),
 ), match_share=1 / (1 + math.exp(4.0)), tf_cap=2.5 * _NATS, tf_rare_at=20.0, tf_floor=0.0, tf_levels=3,
-   training={"trained": False, "origin": "hand-set starting values"})
+   match_at=0.9, review_at=0.5, training={"trained": False, "origin": "hand-set starting values"})
 
 COMPARISONS = tuple(c.name for c in DEFAULT_MODEL.comparisons)
 

@@ -65,9 +65,9 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
     """Resolve the case's people and organisations and fill ``entity_canonical``.
 
     ``model``: score with this model; ``train``: estimate a new one on the case. Without either,
-    the case's latest model is reused, and the first run trains one.
+    the case's latest model is reused, and the first run trains one. ``thresholds``: the model's
+    own (``ResolveModel.match_at``, ``review_at``) unless given.
     """
-    thresholds = thresholds or Thresholds()
     engine = case.engine
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
@@ -105,6 +105,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         if must_train:
             current = train_model(engine, levels, current or DEFAULT_MODEL, train_params or TrainParams(), scratch)
         assert current is not None
+        thresholds = thresholds or Thresholds(current.match_at, current.review_at)
         store_model(case, current, "given" if model is not None else "trained" if current.training.get("trained")
                     else "starting values")
         scored = score_levels(engine, levels, current, thresholds, population=population,

@@ -274,7 +274,8 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
                 "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
     # A trained model weighs name frequencies by its own reference, both ways (Splink's term frequencies).
     trained_model = replace(start.with_parameters(m, u, random_share, training, tf_reference=exact),
-                            tf_cap=TRAINED_TF_CAP, tf_rare_at=0.0, tf_floor=None, tf_levels=2)
+                            tf_cap=TRAINED_TF_CAP, tf_rare_at=0.0, tf_floor=None, tf_levels=2,
+                            match_at=0.5, review_at=0.2)
     observed = {c for k, c in enumerate(COMPARISONS) if counts[patterns[:, k] >= 0].sum() > 0}
     problems = trained_model.implausible(observed)
     problems += kept_matches_problem(patterns, counts, labels, start, trained_model)
