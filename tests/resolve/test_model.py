@@ -109,3 +109,34 @@ def test_new_records_join_existing_clusters_incrementally(trained: Case, identit
     assert result.mode == "incremental" and result.new_entities == 1 and result.model_id == model_id
     assert canonical(trained, "late-1") == existing
     assert trained.engine.scalar("SELECT count(*) FROM resolve_pairs WHERE run_id = ?", [result.run_id]) >= 1
+
+
+def test_a_model_em_got_wrong_is_called_implausible() -> None:
+    # EM that split pairs by something else than identity: most "matches" have differing names,
+    # and equal addresses weigh less than differing ones. The starting model passes.
+    from dataclasses import replace
+
+    person = DEFAULT_MODEL.comparison("person_name")
+    address = DEFAULT_MODEL.comparison("address")
+    bad = replace(DEFAULT_MODEL, comparisons=tuple(
+        replace(c, m=(0.05, 0.03, 0.02, 0.0, 0.05, 0.05, 0.8)) if c is person
+        else replace(c, m=(0.001, 0.01, 0.989)) if c is address else c for c in DEFAULT_MODEL.comparisons))
+    problems = bad.implausible()
+    assert any(p.startswith("person_name: only 10%") for p in problems)
+    assert any(p.startswith("address: 'address equal'") for p in problems)
+    assert bad.implausible(observed={"identifier"}) == []
+    assert DEFAULT_MODEL.implausible() == []
+
+
+def test_training_that_loses_the_starting_models_matches_is_refused() -> None:
+    import numpy as np
+
+    from moneytrail.resolve.model import COMPARISONS
+    from moneytrail.resolve.train import kept_matches_problem
+
+    # One pattern: identical names and an equal identifier (the starting model merges it), seen 40 times.
+    pattern = np.array([[0 if c in ("person_name", "identifier") else -1 for c in COMPARISONS]])
+    counts, labels = np.array([40.0]), np.array([np.nan])
+    assert kept_matches_problem(pattern, counts, labels, DEFAULT_MODEL, DEFAULT_MODEL) == []
+    sceptical = DEFAULT_MODEL.with_parameters({}, {}, 1e-9, {})  # a prior no evidence overcomes
+    assert kept_matches_problem(pattern, counts, labels, DEFAULT_MODEL, sceptical)[0].startswith("turns away 40")

@@ -92,8 +92,9 @@ class ResolveModel:
             if not w[0] > w[-1]:
                 problems.append(f"{c.name}: '{c.labels[0]}' weighs {w[0]:.2f} bits, not more than "
                                 f"'{c.labels[-1]}' ({w[-1]:.2f})")
-            if c.name in ("person_name", "org_name") and sum(c.m[:SIMILAR_NAME_LEVELS]) < 0.5:
-                problems.append(f"{c.name}: only {sum(c.m[:SIMILAR_NAME_LEVELS]):.0%} of matches have similar names")
+            similar = sum(c.m[:SIMILAR_NAME_LEVELS]) / max(sum(c.m), 1e-12)
+            if c.name in ("person_name", "org_name") and similar < 0.5:
+                problems.append(f"{c.name}: only {similar:.0%} of matches have similar names")
         return problems
 
     def params(self) -> dict[str, Any]:

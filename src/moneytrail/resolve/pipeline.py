@@ -151,7 +151,7 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     negative = [(str(a), str(b)) for a, b, j in judged if j == "negative"]
     not_judged = ("NOT EXISTS (SELECT 1 FROM resolve_judgements j WHERE j.left_id = p.left_id "
                   "AND j.right_id = p.right_id AND j.judgement IN ('negative', 'positive'))")
-    matched = engine.query(f"SELECT p.left_id, p.right_id FROM resolve_pairs p WHERE p.decision = 'match' "
+    matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p WHERE p.decision = 'match' "
                            f"AND {not_judged} ORDER BY p.probability DESC, p.left_id, p.right_id")
     contradicted = engine.query(f"SELECT p.left_id, p.right_id FROM resolve_pairs p WHERE p.decision = 'distinct' "
                                 f"AND {not_judged}")
@@ -163,7 +163,8 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                                  contradicted.column("right_id").to_pylist(), strict=True)
                          if not (a in judged_same.parent and b in judged_same.parent
                                  and judged_same.find(a) == judged_same.find(b))]
-    clusters = cluster_consistent(edges, cannot)
+    weights = [float("inf")] * len(positive) + [float(w) for w in matched.column("weight").to_pylist()]
+    clusters = cluster_consistent(edges, cannot, weights)
     previous = {str(a): str(b) for a, b in engine.rows("SELECT entity_id, canonical_id FROM entity_canonical")}
     mapping = canonical_ids(clusters.groups().values(), previous)
     table = pa.table({"entity_id": pa.array(list(mapping), pa.string()),
