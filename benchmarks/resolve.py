@@ -296,18 +296,20 @@ def run_scale(rows: int, repeats: int, max_block: int) -> list[tuple[Any, ...]]:
     for i, g in zip(ids.tolist(), ident.tolist(), strict=True):
         groups.setdefault(str(g), []).append(i)
     truth = truth_pairs(groups)
-    times = []
+    times, cpus = [], []
     predicted: Pairs = set()
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp, Case.create(Path(tmp) / "case") as case:
             load_statements(case, table)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), cpu_seconds()
             result = resolve_case(case, max_block=max_block)
             times.append(time.perf_counter() - start)
+            cpus.append(cpu_seconds() - cpu)
             predicted = cluster_pair_set(case)
     p, r, f1 = prf(predicted, truth)
-    return [(rows, f"{statistics.median(times):.1f}", result.candidate_pairs, result.matches, result.review,
-             f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}", f"{peak_rss_mb():.0f}")]
+    trained = "EM" if result.trained else "starting (" + str(result.training.get("reason", "not trained")) + ")"
+    return [(rows, f"{statistics.median(times):.1f} / {statistics.median(cpus):.1f}", result.candidate_pairs,
+             result.matches, result.review, f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}", f"{peak_rss_mb():.0f}", trained)]
 
 
 # -- the generated case ---------------------------------------------------------------------------
@@ -387,8 +389,8 @@ def main(argv: list[str] | None = None) -> None:
                    run_generated())
     if args.part in ("all", "scale"):
         print_rows(f"scale: mixed-script person records, median of {args.repeats}",
-                   ("records", "resolve s", "candidate pairs", "matches", "review", "precision", "recall", "F1",
-                    "peak RSS MB"), run_scale(args.rows, args.repeats, args.max_block))
+                   ("records", "resolve wall / cpu s", "candidate pairs", "matches", "review", "precision", "recall",
+                    "F1", "peak RSS MB", "model"), run_scale(args.rows, args.repeats, args.max_block))
     sys.stdout.flush()
 
 

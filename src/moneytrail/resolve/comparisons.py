@@ -28,6 +28,9 @@ from moneytrail.resolve.model import NAME_FLOORS
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
 EVIDENCE = ("identifier", "birth_date", "country", "address")
+# Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
+# "nearly equal" whatever their edit distance: a share of the shorter address's words.
+ADDRESS_OVERLAP = 0.7
 
 
 def name_freq_sql(names: str) -> str:
@@ -87,7 +90,8 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
         WHEN cls = 'birth_date' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1 WHEN min_edit <= 2 THEN 2
             WHEN same_prefix = 1 THEN 3 ELSE 4 END
         WHEN cls = 'country' THEN CASE WHEN same = 1 THEN 0 ELSE 1 END
-        ELSE CASE WHEN same = 1 THEN 0 WHEN min_edit <= {near_address} THEN 1 ELSE 2 END END"""
+        ELSE CASE WHEN same = 1 THEN 0 WHEN min_edit <= {near_address} OR overlap >= {ADDRESS_OVERLAP} THEN 1
+            ELSE 2 END END"""
     comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' WHEN cls IN ('birth_date', 'country') THEN cls " \
                  "ELSE 'address' END"
     return f"""
@@ -106,6 +110,10 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
                            max(CASE WHEN substr(a.value, 1, 4) = substr(b.value, 1, 4) THEN 1 ELSE 0 END)
                                AS same_prefix,
                            min(levenshtein(a.value, b.value)) AS min_edit,
+                           max(CASE WHEN a.prop_class = 'address' THEN
+                               array_length(array_intersect(str_split(a.value, ' '), str_split(b.value, ' ')))
+                               / least(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))
+                               END) AS overlap,
                            max(CASE WHEN a.value = b.value THEN a.value END) AS shared,
                            min(a.value) AS lv, min(b.value) AS rv
                     FROM {left_evidence} a JOIN {right_props} b
