@@ -101,8 +101,11 @@ def block_keys(norm: str, grp: str) -> list[str]:
     if full:
         longest = max(full, key=lambda i: (len(tokens[i]), tokens[i]))
         # Spelled out, not skeletonised: a consonant skeleton with one initial is shared by too many.
-        # Only the longest token: a short common first name with an initial makes crowded blocks.
-        keys.update(f"p:{tokens[longest]}:{tokens[j][0]}" for j in range(len(tokens)) if j != longest)
+        # The longest token and the last (the surname in most sources; when the longest is the
+        # misspelt given name, "nichooas campbell" still meets "nicholas campbell"), not every token:
+        # a short common first name with an initial makes crowded blocks.
+        spelled = {longest} | ({full[-1]} if len(tokens[full[-1]]) >= 4 else set())
+        keys.update(f"p:{tokens[i]}:{tokens[j][0]}" for i in spelled for j in range(len(tokens)) if j != i)
     return sorted(keys)
 
 
