@@ -143,10 +143,19 @@ def skeleton_key(norm: str) -> str:
     return " ".join(sorted(skeleton(t) or t for t in norm.split()))
 
 
+_KEEP_FINAL_H = ("sh", "ch", "kh", "th", "gh", "zh", "ph")
+
+
 @lru_cache(maxsize=262_144)
 def skeleton(token: str) -> str:
     """Consonant key of one token: absorbs vowel, y/i, g/h, kh/h, v/f, p/b and doubled-letter variants."""
     word = _WAW.sub("", _ascii_token(token))
+    # A final h is often a romanisation's ending (ta marbuta: "Razanh", "Shayushah" for "Razan",
+    # "Shayusha"), not a letter of the name; digraphs keep theirs. A final g after a vowel goes
+    # too, as g and h are one sound across scripts ("Oleg", "Oleh").
+    if len(word) > 3 and ((word[-1] == "h" and not word.endswith(_KEEP_FINAL_H))
+                          or (word[-1] == "g" and word[-2] in _VOWELS)):
+        word = word[:-1]
     for digraph, symbol in _DIGRAPHS:
         word = word.replace(digraph, symbol)
     word = word.translate(_LETTERS)
