@@ -54,3 +54,49 @@ def test_screen_names_bad_list_line(tmp_path: Path, case_path: Path) -> None:
     out = runner.invoke(build_app(), ["screen", str(path), "--list", str(bad)])
     assert out.exit_code == 2
     assert "bad.jsonl:1" in out.output
+
+
+def test_train_writes_a_model_file_and_model_reuses_it(tmp_path: Path) -> None:
+    from moneytrail.generate.identities import identity_set
+    from moneytrail.model.ids import statement_id
+
+    app = build_app()
+    paths = []
+    for name, seed in (("one", 3), ("two", 4)):
+        path = tmp_path / name
+        rows = identity_set(200, seed=seed).statements.to_pylist()
+        with Case.create(path) as c:
+            for r in rows:
+                c.engine.execute("INSERT INTO statements (statement_id, entity_id, schema, prop, value, source_id) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)",
+                                 [statement_id(r["entity_id"], r["schema"], r["prop"], r["value"], r["source_id"]),
+                                  r["entity_id"], r["schema"], r["prop"], r["value"], r["source_id"]])
+        paths.append(path)
+    model_file = tmp_path / "model.json"
+    trained = runner.invoke(app, ["resolve", str(paths[0]), "--train", "--model", str(model_file), "--json"])
+    assert trained.exit_code == 0, trained.output
+    out = json.loads(trained.output)
+    assert out["trained"] is True and json.loads(model_file.read_text())["model_id"] == out["model_id"]
+    reused = runner.invoke(app, ["resolve", str(paths[1]), "--model", str(model_file), "--json"])
+    assert reused.exit_code == 0, reused.output
+    again = json.loads(reused.output)
+    assert again["model_id"] == out["model_id"] and again["trained"] is False
+    broken = tmp_path / "broken.json"
+    broken.write_text("{}")
+    failed = runner.invoke(app, ["resolve", str(paths[1]), "--model", str(broken)])
+    assert failed.exit_code != 0 and "broken.json" in failed.output
+
+
+def test_review_exports_and_imports_nomenklatura_judgements(tmp_path: Path, case_path: Path) -> None:
+    app = build_app()
+    assert runner.invoke(app, ["review", str(case_path), "--answer", "reg-3", "reg-4", "negative"]).exit_code == 0
+    exported = tmp_path / "resolver.ijson"
+    result = runner.invoke(app, ["review", str(case_path), "--export", str(exported), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["exported_edges"] == 1
+    assert json.loads(exported.read_text().splitlines()[0])[:3] == ["reg-4", "reg-3", "negative"]
+    other = tmp_path / "other"
+    Case.create(other).close()
+    imported = runner.invoke(app, ["review", str(other), "--import", str(exported), "--json"])
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.output)["judgements"] == 1

@@ -15,3 +15,34 @@ def test_canonical_ids_keep_previous_ids() -> None:
     mapping = canonical_ids([["x", "b", "a"], ["c"]], previous={"x": "x", "b": "x"})
     assert mapping == {"a": "x", "b": "x", "x": "x"}
     assert canonical_ids([["q", "p"]], previous={}) == {"p": "p", "q": "p"}
+
+
+def test_consistent_clusters_drop_the_weakest_link_of_a_chain() -> None:
+    from moneytrail.resolve.cluster import cluster_consistent
+
+    # a-b-c-d chain (strongest first), but a and d contradict: the weakest join (c-d) goes;
+    # the unrelated x-y component is untouched.
+    clusters = cluster_consistent([("a", "b"), ("x", "y"), ("b", "c"), ("c", "d")], [("a", "d"), ("x", "q")])
+    groups = sorted(sorted(g) for g in clusters.groups().values())
+    assert groups == [["a", "b", "c"], ["d"], ["x", "y"]]
+
+
+def test_a_split_cluster_does_not_keep_the_other_parts_id() -> None:
+    # r0, r1, r2 were one cluster under r0; a judgement split r0 off: r1 and r2 need another id.
+    mapping = canonical_ids([["r1", "r2"]], previous={"r0": "r0", "r1": "r0", "r2": "r0"})
+    assert mapping == {"r1": "r1", "r2": "r1"}
+
+
+def test_a_record_named_like_two_namesakes_joins_neither() -> None:
+    from moneytrail.resolve.cluster import cluster_consistent
+
+    # c has no birth date and the name of a2 and b, whose birth dates differ (cannot link): its two
+    # edges weigh alike, so where it went would be the order's choice. It joins neither.
+    edges, cannot = [("a1", "a2"), ("c", "a2"), ("c", "b")], [("a2", "b")]
+    groups = sorted(sorted(g) for g in cluster_consistent(edges, cannot, [14.0, 2.5, 2.4]).groups().values())
+    assert [g for g in groups if len(g) > 1] == [["a1", "a2"]] and ["b"] in groups
+    # When one edge is far stronger (an equal birth date) it goes there; without weights, the order decides.
+    groups = sorted(sorted(g) for g in cluster_consistent(edges, cannot, [14.0, 12.0, 2.4]).groups().values())
+    assert groups == [["a1", "a2", "c"], ["b"]]
+    groups = sorted(sorted(g) for g in cluster_consistent(edges, cannot).groups().values())
+    assert groups == [["a1", "a2", "c"], ["b"]]

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import typer
 
-from moneytrail.cli.output import console, print_json, print_table
+from moneytrail.cli.output import console, fail, print_json, print_table
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK
+from moneytrail.resolve.model import ResolveModel
+from moneytrail.resolve.model_store import load_model
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.resolve.scoring import Thresholds
 from moneytrail.store import Case
@@ -18,21 +20,39 @@ def register(app: typer.Typer) -> None:
     def resolve(case: Path = typer.Argument(..., help="Case folder or .duckdb file."),
                 full: bool = typer.Option(False, "--full", help="Forget earlier features and pairs (not the "
                                           "judgements) and compare everything again."),
-                match: float = typer.Option(0.9, "--match", help="Probability at or above which a pair merges."),
-                review: float = typer.Option(0.5, "--review", help="Probability at or above which a pair is "
-                                             "kept for review."),
+                match: float | None = typer.Option(None, "--match", help="Probability at or above which a pair "
+                                                   "merges (default: the model's own, 0.5 trained, 0.9 hand-set)."),
+                review: float | None = typer.Option(None, "--review", help="Probability at or above which a pair "
+                                                    "is kept for review (default: the model's own, 0.2 / 0.5)."),
                 max_block: int = typer.Option(DEFAULT_MAX_BLOCK, "--max-block",
                                               help="Drop blocking keys shared by more records than this."),
+                train: bool = typer.Option(False, "--train", help="Estimate the model on this case (u from "
+                                           "random pairs, m by EM) and store it; every pair is scored again."),
+                model_file: Path | None = typer.Option(None, "--model", help="Score with the model in this "
+                                                       "file; with --train, write the trained model there."),
                 json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
         """Resolve people and organisations: blocking, comparison, scoring, clustering.
 
-        Later runs compare only new records with the existing ones and always respect judgements
-        made with `moneytrail review`.
+        The first run trains a model on the case; later runs reuse the case's model, compare only
+        new records with the existing ones and always respect judgements made with `moneytrail review`.
         """
-        if not 0.0 < review <= match <= 1.0:
+        if (match is None) != (review is None):
+            raise typer.BadParameter("give --match and --review together (or neither: the model's own)")
+        if match is not None and review is not None and not 0.0 < review <= match <= 1.0:
             raise typer.BadParameter("need 0 < --review <= --match <= 1")
+        given = None
+        if model_file is not None and not train:
+            try:
+                given = ResolveModel.load(model_file)
+            except ValueError as exc:
+                fail(str(exc))
+                raise typer.Exit(1) from exc
         with Case.open(case) as c:
-            result = resolve_case(c, full=full, thresholds=Thresholds(match, review), max_block=max_block)
+            thresholds = None if match is None or review is None else Thresholds(match, review)
+            result = resolve_case(c, full=full, thresholds=thresholds, max_block=max_block,
+                                  model=given, train=train)
+            if train and model_file is not None:
+                load_model(c, result.model_id).save(model_file)
             top = c.engine.rows(
                 "SELECT canonical_id, count(*) AS n FROM entity_canonical GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10")
         if json_out:
@@ -43,6 +63,7 @@ def register(app: typer.Typer) -> None:
             ("entities", result.entities), ("new entities", result.new_entities),
             ("candidate pairs", result.candidate_pairs), ("matched pairs", result.matches),
             ("pairs to review", result.review), ("clusters", result.clusters),
-            ("entities merged into clusters", result.merged_entities)])
+            ("entities merged into clusters", result.merged_entities),
+            ("model", result.model_id + (" (trained now)" if result.trained else ""))])
         if result.review:
             console.print(f"{result.review} pairs need a judgement: `moneytrail review {case}`")

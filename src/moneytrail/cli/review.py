@@ -10,8 +10,9 @@ from rich.markup import escape
 from rich.prompt import Prompt
 from rich.table import Table
 
-from moneytrail.cli.output import console, print_json, printable
+from moneytrail.cli.output import console, fail, print_json
 from moneytrail.resolve.judgements import entity_summary, record_judgement, uncertain_pairs
+from moneytrail.resolve.nomenklatura import export_judgements, import_judgements
 from moneytrail.resolve.pipeline import recluster
 from moneytrail.store import Case
 
@@ -23,19 +24,38 @@ def _show_pair(case: Case, pair: dict[str, Any], index: int, total: int) -> None
     table = Table(title=f"pair {index}/{total}: p={pair['probability']:.2f} (weight {pair['weight']:+.1f})",
                   title_justify="left")
     table.add_column("property")
-    table.add_column(printable(pair["left_id"]), overflow="fold")
-    table.add_column(printable(pair["right_id"]), overflow="fold")
+    table.add_column(pair["left_id"], overflow="fold")
+    table.add_column(pair["right_id"], overflow="fold")
     for prop in sorted(set(left) | set(right)):
-        table.add_row(printable(prop), printable("\n".join(left.get(prop, []))),
-                      printable("\n".join(right.get(prop, []))))
+        table.add_row(prop, "\n".join(left.get(prop, [])), "\n".join(right.get(prop, [])))
     console.print(table)
     signals = Table(title="why", title_justify="left")
     for column in ("signal", "rule", "weight", "values"):
         signals.add_column(column, overflow="fold")
     for s in pair["explanation"]["signals"]:
         values = f"{s.get('left', '')} | {s.get('right', '')}" + (f"\n{s['detail']}" if s.get("detail") else "")
-        signals.add_row(printable(s["signal"]), printable(s["rule"]), f"{s['weight']:+.1f}", printable(values))
+        signals.add_row(s["signal"], s["rule"], f"{s['weight']:+.1f}", values)
     console.print(signals)
+
+
+def _exchange(c: Case, import_file: Path | None, export_file: Path | None, json_out: bool) -> None:
+    """Judgements in and out in nomenklatura's resolver format."""
+    out: dict[str, object] = {}
+    if import_file is not None:
+        try:
+            result = import_judgements(c, import_file)
+        except (OSError, ValueError) as exc:
+            fail(str(exc))
+            raise typer.Exit(1) from exc
+        clusters, _ = recluster(c)
+        out.update({"imported_edges": result.edges, "judgements": result.judgements,
+                    "skipped_no_judgement": result.skipped_no_judgement, "clusters": clusters})
+    if export_file is not None:
+        out["exported_edges"] = export_judgements(c, export_file)
+    if json_out:
+        print_json(out)
+    else:
+        console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in out.items()))
 
 
 def register(app: typer.Typer) -> None:
@@ -47,6 +67,10 @@ def register(app: typer.Typer) -> None:
                answer: tuple[str, str, str] | None = typer.Option(None, "--answer",
                                                            help="Judge one pair without prompting: "
                                                            "LEFT RIGHT positive|negative|unsure."),
+               import_file: Path | None = typer.Option(None, "--import", help="Read judgements from a "
+                                                       "nomenklatura resolver file (JSON lines)."),
+               export_file: Path | None = typer.Option(None, "--export", help="Write the case's judgements "
+                                                       "as a nomenklatura resolver file."),
                json_out: bool = typer.Option(False, "--json", help="List the uncertain pairs as JSON; "
                                              "no prompting.")) -> None:
         """Walk the uncertain pairs: answer positive, negative, unsure or skip for each.
@@ -55,6 +79,9 @@ def register(app: typer.Typer) -> None:
         splits even a high score, positive merges).
         """
         with Case.open(case) as c:
+            if import_file is not None or export_file is not None:
+                _exchange(c, import_file, export_file, json_out)
+                return
             if answer is not None:
                 record_judgement(c, answer[0], answer[1], answer[2])
                 clusters, merged = recluster(c)

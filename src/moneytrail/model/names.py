@@ -33,7 +33,10 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Multi-letter sounds first, so "kh" becomes one symbol before "h" is read on its own.
 _DIGRAPHS = (("shch", "s"), ("dzh", "j"), ("kh", "h"), ("zh", "j"), ("ch", "c"), ("sh", "s"), ("ph", "f"),
              ("th", "t"), ("ts", "c"), ("tz", "c"), ("ck", "k"), ("gh", "h"))
-_LETTERS = str.maketrans({"g": "h", "q": "k", "w": "v", "z": "s", "x": "s", "j": "j", "c": "k"})
+# Arabic script has no p or v, so its romanisations write b and f ("bwtyn", "fladymyr"): one symbol each.
+_LETTERS = str.maketrans({"g": "h", "q": "k", "w": "f", "v": "f", "p": "b", "z": "s", "x": "s", "j": "j", "c": "k"})
+# A w between consonants is the long vowel waw of an Arabic romanisation ("bwtyn"): a vowel, dropped.
+_WAW = re.compile(r"(?<=[b-df-hj-np-tv-z])w(?=[b-df-hj-np-tv-z])")
 _VOWELS = frozenset("aeiouy")
 
 # Weights of the token-alignment rules; the explanations name these rules.
@@ -140,10 +143,19 @@ def skeleton_key(norm: str) -> str:
     return " ".join(sorted(skeleton(t) or t for t in norm.split()))
 
 
+_KEEP_FINAL_H = ("sh", "ch", "kh", "th", "gh", "zh", "ph")
+
+
 @lru_cache(maxsize=262_144)
 def skeleton(token: str) -> str:
-    """Consonant key of one token: absorbs vowel, y/i, g/h, kh/h and doubled-letter variants."""
-    word = _ascii_token(token)
+    """Consonant key of one token: absorbs vowel, y/i, g/h, kh/h, v/f, p/b and doubled-letter variants."""
+    word = _WAW.sub("", _ascii_token(token))
+    # A final h is often a romanisation's ending (ta marbuta: "Razanh", "Shayushah" for "Razan",
+    # "Shayusha"), not a letter of the name; digraphs keep theirs. A final g after a vowel goes
+    # too, as g and h are one sound across scripts ("Oleg", "Oleh").
+    if len(word) > 3 and ((word[-1] == "h" and not word.endswith(_KEEP_FINAL_H))
+                          or (word[-1] == "g" and word[-2] in _VOWELS)):
+        word = word[:-1]
     for digraph, symbol in _DIGRAPHS:
         word = word.replace(digraph, symbol)
     word = word.translate(_LETTERS)

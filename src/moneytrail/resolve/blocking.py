@@ -8,6 +8,8 @@ little (a common first name with a common initial) and would make the join quadr
 from __future__ import annotations
 
 DEFAULT_MAX_BLOCK = 200
+# A birth date alone ("d:" keys) is a block only while few share it: a tenth of max_block.
+DATE_BLOCK_SHARE = 10
 
 
 def self_pairs_sql(keys: str, *, max_block: int = DEFAULT_MAX_BLOCK,
@@ -24,7 +26,8 @@ def self_pairs_sql(keys: str, *, max_block: int = DEFAULT_MAX_BLOCK,
              f"OR b.entity_id IN (SELECT entity_id FROM {new_ids}))") if new_ids else ""
     return f"""
         WITH freq AS (SELECT block_key, count(*) AS n FROM {keys} GROUP BY block_key
-                      HAVING count(*) <= {int(max_block)}),
+                      HAVING count(*) <= CASE WHEN block_key LIKE 'd:%' THEN {int(max_block) // DATE_BLOCK_SHARE}
+                                              ELSE {int(max_block)} END),
         k AS (SELECT k.entity_id, k.grp, k.block_key, f.n FROM {keys} k JOIN freq f ON f.block_key = k.block_key)
         SELECT a.entity_id AS left_id, b.entity_id AS right_id, a.grp, min(a.n) AS key_freq
         FROM k a JOIN k b ON a.block_key = b.block_key AND a.grp = b.grp AND a.entity_id < b.entity_id

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+# Two edges of a record whose weights (bits) differ by less than this say equally well where it belongs.
+AMBIGUOUS_MARGIN = 2.0
+
 
 class Clusters:
     """Union-find with cannot-link constraints between members."""
@@ -48,15 +51,14 @@ class Clusters:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]
-        if fb:
-            merged = self.forbidden.setdefault(ra, set())
-            merged.update(fb)
-            for other in fb:
+        moved = self.forbidden.pop(rb, None)
+        if moved:
+            for other in moved:
                 peers = self.forbidden.get(other)
                 if peers is not None:
                     peers.discard(rb)
                     peers.add(ra)
-            del self.forbidden[rb]
+            self.forbidden.setdefault(ra, set()).update(moved)
         return True
 
     def groups(self) -> dict[str, list[str]]:
@@ -76,7 +78,9 @@ def canonical_ids(groups: Iterable[list[str]], previous: dict[str, str]) -> dict
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for members in sorted((sorted(g) for g in groups if len(g) > 1), key=lambda g: g[0]):
-        prior = sorted({previous[m] for m in members if m in previous} - taken)
+        # A previous canonical id is kept only while it names a member: when a cluster splits,
+        # the part without that record takes a new id instead of the other part's.
+        prior = sorted({previous[m] for m in members if m in previous} & set(members) - taken)
         canonical = prior[0] if prior else members[0]
         if canonical in taken:
             canonical = members[0]
@@ -92,3 +96,58 @@ def cluster_pairs(edges: Iterable[tuple[str, str]], cannot_link: Iterable[tuple[
     for a, b in edges:
         clusters.union(a, b)
     return clusters
+
+
+def cluster_consistent(edges: list[tuple[str, str]], cannot_link: Iterable[tuple[str, str]],
+                       weights: list[float] | None = None, margin: float = AMBIGUOUS_MARGIN) -> Clusters:
+    """Clusters that never hold a cannot-link pair, without paying for constraints everywhere.
+
+    First plain connected components of ``edges`` (strongest first). A component holding no
+    cannot-link pair stands as it is. The few that hold one (a chain joined two records whose
+    identifiers or birth dates contradict, or that an analyst judged apart) are rebuilt from their
+    own edges, strongest first, refusing every join a cannot-link forbids: the weakest link of
+    the chain is the one dropped. With ``weights`` (match weight per edge, bits), a record of such
+    a component whose best edges into two clusters that must stay apart are within ``margin`` of
+    each other is ambiguous (a record without a birth date, named like two namesakes whose dates
+    differ): it joins neither, its pairs stay for review, instead of going where the order falls.
+    """
+    plain = cluster_pairs(edges, [])
+    conflicts = [(a, b) for a, b in cannot_link
+                 if a in plain.parent and b in plain.parent and plain.find(a) == plain.find(b)]
+    if not conflicts:
+        return plain
+    broken = {plain.find(a) for a, _ in conflicts}
+    inside = [k for k, (a, _) in enumerate(edges) if plain.find(a) in broken]
+    rebuilt = cluster_pairs((edges[k] for k in inside), conflicts)
+    if weights is not None:
+        ambiguous = _ambiguous(rebuilt, [(*edges[k], weights[k]) for k in inside], margin)
+        inside = [k for k in inside if edges[k][0] not in ambiguous and edges[k][1] not in ambiguous]
+        rebuilt = cluster_pairs((edges[k] for k in inside), conflicts)
+    out = Clusters()
+    for a, b in edges:
+        if plain.find(a) not in broken:
+            out.union(a, b)
+    for members in rebuilt.groups().values():
+        for m in members[1:]:
+            out.union(members[0], m)
+        out.find(members[0])
+    return out
+
+
+def _ambiguous(clusters: Clusters, edges: list[tuple[str, str, float]], margin: float) -> set[str]:
+    """Records whose best edges into two clusters that must stay apart are within ``margin``."""
+    best: dict[str, dict[str, float]] = {}
+    for a, b, w in edges:
+        for here, there in ((a, b), (b, a)):
+            into = best.setdefault(here, {})
+            root = clusters.find(there)
+            into[root] = max(into.get(root, w), w)
+    out = set()
+    for record, into in best.items():
+        roots = sorted(into, key=lambda r: -into[r])
+        for i, x in enumerate(roots):
+            apart = clusters.forbidden.get(x, set())
+            if any(y in apart and abs(into[x] - into[y]) < margin for y in roots[i + 1:]):
+                out.add(record)
+                break
+    return out

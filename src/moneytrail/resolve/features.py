@@ -14,21 +14,15 @@ import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
 from moneytrail.model.names import normalize_name_uncached, skeleton, skeleton_key
+from moneytrail.model.properties import identifier_classes, name_props, party_schemata, prop_classes
+from moneytrail.resolve.identifiers import checksums
 
 PERSON_GROUP, ORG_GROUP = "person", "org"
-PARTY_SCHEMATA = ("Person", "Company", "Organization", "LegalEntity", "PublicBody")
-NAME_PROPS = ("name", "alias", "previousName", "weakAlias")
-# Evidence classes: strong identifiers, then weaker facts for or against a match.
-IDENTIFIER_CLASSES = {
-    "iban": "iban", "bicCode": "bic", "swiftBic": "bic", "registrationNumber": "registration",
-    "taxNumber": "tax", "innCode": "tax", "vatCode": "tax", "passportNumber": "passport",
-    "idNumber": "id_number", "ogrnCode": "ogrn", "leiCode": "lei", "okpoCode": "okpo",
-}
-OTHER_CLASSES = {
-    "birthDate": "birth_date", "incorporationDate": "birth_date", "country": "country",
-    "nationality": "country", "citizenship": "country", "jurisdiction": "country", "address": "address",
-}
-PROP_CLASSES = {**IDENTIFIER_CLASSES, **OTHER_CLASSES}
+# From the FtM model (resolve.properties): every party schema and its name and evidence properties.
+PARTY_SCHEMATA = party_schemata()
+NAME_PROPS = name_props()
+IDENTIFIER_CLASSES = identifier_classes()
+PROP_CLASSES = prop_classes()
 MAX_KEY_TOKENS = 4
 
 
@@ -107,8 +101,11 @@ def block_keys(norm: str, grp: str) -> list[str]:
     if full:
         longest = max(full, key=lambda i: (len(tokens[i]), tokens[i]))
         # Spelled out, not skeletonised: a consonant skeleton with one initial is shared by too many.
-        # Only the longest token: a short common first name with an initial makes crowded blocks.
-        keys.update(f"p:{tokens[longest]}:{tokens[j][0]}" for j in range(len(tokens)) if j != longest)
+        # The longest token and the last (the surname in most sources; when the longest is the
+        # misspelt given name, "nichooas campbell" still meets "nicholas campbell"), not every token:
+        # a short common first name with an initial makes crowded blocks.
+        spelled = {longest} | ({full[-1]} if len(tokens[full[-1]]) >= 4 else set())
+        keys.update(f"p:{tokens[i]}:{tokens[j][0]}" for i in spelled for j in range(len(tokens)) if j != i)
     return sorted(keys)
 
 
@@ -116,7 +113,7 @@ def block_keys(norm: str, grp: str) -> list[str]:
 class Features:
     names: pa.Table  # entity_id, grp, name, norm, nkey, skey
     keys: pa.Table   # entity_id, grp, block_key
-    props: pa.Table  # entity_id, prop_class, value
+    props: pa.Table  # entity_id, prop_class, value, checksum ('valid' | 'invalid' | null)
 
 
 def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -154,10 +151,11 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
 
 
 def normalise_props(props: pa.Table) -> pa.Table:
-    """(entity_id, prop, value) -> (entity_id, prop_class, value) with comparable values."""
+    """(entity_id, prop, value) -> (entity_id, prop_class, value, checksum) with comparable values;
+    identifiers with a checksum format carry whether it holds."""
     if props.num_rows == 0:
         return pa.table({"entity_id": pa.array([], pa.string()), "prop_class": pa.array([], pa.string()),
-                         "value": pa.array([], pa.string())})
+                         "value": pa.array([], pa.string()), "checksum": pa.array([], pa.string())})
     classes = pa.array(list(PROP_CLASSES.values()), pa.string())
     idx = pc.index_in(props.column("prop"), value_set=pa.array(list(PROP_CLASSES), pa.string()))
     prop_class = pc.take(classes, idx)
@@ -168,12 +166,26 @@ def normalise_props(props: pa.Table) -> pa.Table:
     clean = pc.if_else(
         is_id, upper,
         pc.if_else(pc.equal(prop_class, "birth_date"), pc.utf8_slice_codeunits(value, 0, 10),
-                   pc.if_else(pc.equal(prop_class, "address"),
-                              pc.utf8_trim_whitespace(pc.replace_substring_regex(lower, r"[^\w]+", " ")),
-                              lower)))
-    out = pa.table({"entity_id": props.column("entity_id"), "prop_class": prop_class, "value": clean})
+                   pc.if_else(pc.equal(prop_class, "address"), _sorted_tokens(lower), lower)))
+    status = checksums(pa.table({"prop": props.column("prop"), "value": clean}))
+    out = pa.table({"entity_id": props.column("entity_id"), "prop_class": prop_class, "value": clean,
+                    "checksum": status})
     out = out.filter(pc.and_(pc.is_valid(out.column("prop_class")), pc.not_equal(out.column("value"), "")))
-    return out.group_by(["entity_id", "prop_class", "value"]).aggregate([])
+    # One value checked by two properties: valid wins over invalid wins over unchecked (max of text).
+    grouped = out.group_by(["entity_id", "prop_class", "value"]).aggregate([("checksum", "max")])
+    return grouped.rename_columns(["entity_id", "prop_class", "value", "checksum"])
+
+
+def _sorted_tokens(text: pa.Array) -> pa.Array:
+    """Address tokens sorted, so "207 curtis place rosewood garden" and "207 rosewood garden curtis
+    place" are equal and a typo in either is a small edit, whatever order the source wrote them in."""
+    tokens = pc.utf8_split_whitespace(pc.replace_substring_regex(text, r"[^\w]+", " "))
+    flat = pa.table({"p": pc.list_parent_indices(tokens), "t": pc.list_flatten(tokens)})
+    flat = flat.take(pc.sort_indices(flat, sort_keys=[("p", "ascending"), ("t", "ascending")]))
+    joined = flat.group_by("p", use_threads=False).aggregate([("t", "list")])
+    out = pc.binary_join(joined.column("t_list"), " ")
+    position = pc.index_in(pa.array(range(len(text)), pa.int64()), value_set=joined.column("p"))
+    return pc.fill_null(pc.take(out, position), "")
 
 
 def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:
@@ -211,7 +223,14 @@ def birth_keys(names: pa.Table, props: pa.Table) -> pa.Table:
     joined = keyed.group_by(["entity_id", "grp", "initials"]).aggregate([]).join(births, "entity_id",
                                                                                 join_type="inner")
     key = pc.binary_join_element_wise(pa.scalar("b"), joined.column("value"), joined.column("initials"), ":")
-    return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
+    with_initials = pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
+    # The date alone too, for records whose names were both replaced or misspelt: blocking drops it
+    # where a date is shared by many (``blocking.DATE_BLOCK_SHARE``), as in any large population.
+    alone = births.join(people.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([]),
+                        "entity_id", join_type="inner")
+    date_key = pc.binary_join_element_wise(pa.scalar("d"), alone.column("value"), ":")
+    dates = pa.table({"entity_id": alone.column("entity_id"), "grp": alone.column("grp"), "block_key": date_key})
+    return pa.concat_tables([with_initials, dates.cast(with_initials.schema)])
 
 
 def extract_features(engine: Engine, statements: str = "statements", *, only_new: bool = False,

@@ -18,22 +18,26 @@ def _ordered(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def record_judgement(case: Case, a: str, b: str, judgement: str, note: str | None = None) -> None:
-    """Store (or replace) the judgement on the pair a, b; order of a and b does not matter."""
+def record_judgement(case: Case, a: str, b: str, judgement: str, note: str | None = None, *,
+                     user: str | None = None, score: float | None = None, judged_at: datetime | None = None) -> None:
+    """Store (or replace) the judgement on the pair a, b; order of a and b does not matter.
+    ``user``, ``score`` and ``judged_at`` are kept as nomenklatura's resolver keeps them."""
     if judgement not in JUDGEMENTS:
         raise ValueError(f"judgement must be one of {', '.join(JUDGEMENTS)}, got {judgement!r}")
     if a == b:
         raise ValueError(f"cannot judge entity {a!r} against itself")
     left, right = _ordered(a, b)
     with case.engine.transaction():
-        case.engine.replace_partition("resolve_judgements", {"left_id": left, "right_id": right},
-                                      "VALUES (?, ?, ?, ?, ?)",
-                                      [left, right, judgement, note, datetime.now(UTC).replace(tzinfo=None)])
+        case.engine.replace_partition(
+            "resolve_judgements", {"left_id": left, "right_id": right}, "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [left, right, judgement, note, judged_at or datetime.now(UTC).replace(tzinfo=None), user, score],
+            columns=["left_id", "right_id", "judgement", "note", "judged_at", "judged_by", "score"])
 
 
 def judgements(case: Case) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = case.engine.query(
-        "SELECT left_id, right_id, judgement, note, judged_at FROM resolve_judgements ORDER BY judged_at").to_pylist()
+        "SELECT left_id, right_id, judgement, note, judged_at, judged_by, score FROM resolve_judgements "
+        "ORDER BY judged_at, left_id, right_id").to_pylist()
     return rows
 
 

@@ -1,16 +1,19 @@
-"""``resolve_case``: blocking, comparison, scoring and clustering of a case's party entities.
+"""``resolve_case``: blocking, comparison, a trained model's scoring, and clustering of a case's parties.
 
-The first run featurises every party entity; later runs featurise and compare only entities not
-seen before (incremental), then re-cluster all stored matches with the judgements, which is cheap
-because it reads pairs, not records. ``full=True`` forgets the features and pairs (never the
-judgements) and starts over.
+The first run featurises every party entity, compares the candidate pairs, trains a model on them
+(``resolve.train``: u from random pairs, m by EM) unless one is given, and scores the pairs with it.
+Later runs featurise and compare only entities not seen before (incremental) with the same model,
+then re-cluster all stored pairs with the judgements, which is cheap because it reads pairs, not
+records. A run with another model than the stored pairs were scored with (``--train``, ``--model``)
+compares everything again, so pairs of two models never mix; ``full=True`` does so anyway. Judgements
+are never forgotten: they are labelled data for training and override the model when clustering.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,13 +21,15 @@ import pyarrow as pa
 
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
-from moneytrail.resolve.cluster import canonical_ids, cluster_pairs
+from moneytrail.resolve.cluster import canonical_ids, cluster_consistent, cluster_pairs
+from moneytrail.resolve.comparisons import compare_pairs
 from moneytrail.resolve.features import extract_features
-from moneytrail.resolve.scoring import Thresholds, score_pairs
+from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
+from moneytrail.resolve.model_store import latest_model, store_model
+from moneytrail.resolve.scoring import PAIR_COLUMNS, Thresholds, score_levels
+from moneytrail.resolve.train import TrainParams, train_model
 from moneytrail.store.case import Case
 
-PAIR_COLUMNS = ("left_id", "right_id", "grp", "name_score", "weight", "probability", "decision", "left_name",
-                "right_name", "explanation")
 _FEATURE_TABLES = ("resolve_records", "resolve_names", "resolve_keys", "resolve_props", "resolve_pairs")
 
 
@@ -40,6 +45,9 @@ class ResolveResult:
     clusters: int
     merged_entities: int
     seconds: float
+    model_id: str = ""
+    trained: bool = False
+    training: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,14 +60,28 @@ def _insert_arrow(case: Case, table: str, data: pa.Table, columns: list[str]) ->
 
 
 def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | None = None,
-                 max_block: int = DEFAULT_MAX_BLOCK) -> ResolveResult:
-    """Resolve the case's people and organisations and fill ``entity_canonical``."""
-    thresholds = thresholds or Thresholds()
+                 max_block: int = DEFAULT_MAX_BLOCK, model: ResolveModel | None = None, train: bool = False,
+                 train_params: TrainParams | None = None) -> ResolveResult:
+    """Resolve the case's people and organisations and fill ``entity_canonical``.
+
+    ``model``: score with this model; ``train``: estimate a new one on the case. Without either,
+    the case's latest model is reused, and the first run trains one. ``thresholds``: the model's
+    own (``ResolveModel.match_at``, ``review_at``) unless given.
+    """
     engine = case.engine
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
     run_id = stable_id("resolve", started_at.isoformat(), length=16)
-    with engine.transaction(), engine.run() as run:
+
+    def scratch(stem: str) -> str:
+        return engine.scratch_name(f"rs_{stem}")
+
+    current = model if model is not None else (None if train else latest_model(case))
+    scored_with = {str(r[0]) for r in engine.rows("SELECT DISTINCT coalesce(model_id, '') FROM resolve_pairs")}
+    must_train = train or current is None
+    model_changed = current is not None and bool(scored_with - {current.model_id})
+    full = full or must_train or model_changed
+    with engine.transaction():
         if full:
             for table in _FEATURE_TABLES:
                 engine.replace_partition(table, {})
@@ -69,49 +91,89 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         records = records.append_column("run_id", pa.array([run_id] * records.num_rows, pa.string()))
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
         _insert_arrow(case, "resolve_keys", features.keys, ["entity_id", "grp", "block_key"])
-        _insert_arrow(case, "resolve_props", features.props, ["entity_id", "prop_class", "value"])
-        new_ids = run.arrow(records.select(["entity_id"]), hint="rs_new").name
-        cand = run.materialise(self_pairs_sql("resolve_keys", max_block=max_block,
-                                              new_ids=new_ids if had_records else None), hint="rs_cand").name
+        _insert_arrow(case, "resolve_props", features.props, ["entity_id", "prop_class", "value", "checksum"])
+        candidates_table = scratch("cand")
+        with engine.run() as run:
+            new_ids = run.arrow(records.select(["entity_id"]), hint="rs_new").name
+            engine.create_scratch(candidates_table, self_pairs_sql(
+                "resolve_keys", max_block=max_block, new_ids=new_ids if had_records else None))
         _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
-        candidates = int(engine.scalar(f"SELECT count(*) FROM {cand}"))
-        scored = score_pairs(engine, run, cand, ("resolve_names", "resolve_props"),
-                             ("resolve_names", "resolve_props"), thresholds, keep_below=thresholds.review,
-                             population=int(engine.scalar("SELECT count(*) FROM resolve_records")))
+        candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
+        population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
+        levels = compare_pairs(engine, candidates_table, ("resolve_names", "resolve_props"),
+                               ("resolve_names", "resolve_props"), scratch("levels"), scratch)
+        if must_train:
+            current = train_model(engine, levels, current or DEFAULT_MODEL, train_params or TrainParams(), scratch)
+        assert current is not None
+        thresholds = thresholds or Thresholds(current.match_at, current.review_at)
+        store_model(case, current, "given" if model is not None else "trained" if current.training.get("trained")
+                    else "starting values")
+        scored = score_levels(engine, levels, current, thresholds, population=population,
+                              keep_below=thresholds.review, into=scratch("scored"))
         columns = ", ".join(PAIR_COLUMNS)
-        engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id) SELECT {columns}, ? FROM {scored}", [run_id])
-        clusters, merged = recluster(case)
+        engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) SELECT {columns}, ?, ? FROM {scored}",
+                       [run_id, current.model_id])
+        for table in (scored, levels, candidates_table):
+            engine.drop_scratch(table)
+        clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "
                              "sum(CASE WHEN decision = 'review' THEN 1 ELSE 0 END) FROM resolve_pairs")[0]
         entities = int(engine.scalar("SELECT count(*) FROM resolve_records"))
-        result = ResolveResult(run_id, "full" if full or not had_records else "incremental", entities,
-                               records.num_rows, candidates, int(counts[0] or 0), int(counts[1] or 0), clusters,
-                               merged, round(time.perf_counter() - started, 3))
-        engine.execute("INSERT INTO resolve_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        mode = "full" if full or not had_records else "incremental"
+        if model_changed:
+            mode += " (model changed: every pair scored again)"
+        result = ResolveResult(run_id, mode, entities, records.num_rows, candidates, int(counts[0] or 0),
+                               int(counts[1] or 0), clusters, merged, round(time.perf_counter() - started, 3),
+                               current.model_id, bool(must_train and current.training.get("trained")),
+                               dict(current.training) if must_train else {})
+        engine.execute("INSERT INTO resolve_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [run_id, result.mode, started_at, result.seconds, entities, result.new_entities,
                         candidates, result.matches, result.review, clusters,
-                        json.dumps({"match": thresholds.match, "review": thresholds.review, "max_block": max_block})])
+                        json.dumps({"match": thresholds.match, "review": thresholds.review, "max_block": max_block,
+                                    "trained": result.trained}), current.model_id])
     return result
 
 
-def recluster(case: Case) -> tuple[int, int]:
-    """Rebuild ``entity_canonical`` from matched pairs and judgements; (clusters, merged entities)."""
+def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = None) -> tuple[int, int]:
+    """Rebuild the clusters from matched pairs and judgements; (clusters, merged entities).
+
+    Judgements override the model: positive ones are the strongest edges, negative ones forbid a
+    join, and a pair the model kept as ``distinct`` (similar names, contradicting identifiers or
+    birth dates) forbids one too unless an analyst judged it positive.
+    """
     engine = case.engine
+    run_id = run_id or stable_id("recluster", datetime.now(UTC).isoformat(), length=16)
+    if model_id is None:
+        found = engine.rows("SELECT model_id FROM resolve_pairs WHERE model_id IS NOT NULL LIMIT 1")
+        model_id = str(found[0][0]) if found else None
     judged = engine.rows("SELECT left_id, right_id, judgement FROM resolve_judgements")
     positive = [(str(a), str(b)) for a, b, j in judged if j == "positive"]
     negative = [(str(a), str(b)) for a, b, j in judged if j == "negative"]
-    matched = engine.query(
-        "SELECT p.left_id, p.right_id FROM resolve_pairs p WHERE p.decision = 'match' AND NOT EXISTS ("
-        "SELECT 1 FROM resolve_judgements j WHERE j.left_id = p.left_id AND j.right_id = p.right_id "
-        "AND j.judgement = 'negative') ORDER BY p.probability DESC, p.left_id, p.right_id")
+    not_judged = ("NOT EXISTS (SELECT 1 FROM resolve_judgements j WHERE j.left_id = p.left_id "
+                  "AND j.right_id = p.right_id AND j.judgement IN ('negative', 'positive'))")
+    matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p WHERE p.decision = 'match' "
+                           f"AND {not_judged} ORDER BY p.probability DESC, p.left_id, p.right_id")
+    contradicted = engine.query(f"SELECT p.left_id, p.right_id FROM resolve_pairs p WHERE p.decision = 'distinct' "
+                                f"AND {not_judged}")
     edges = positive + list(zip(matched.column("left_id").to_pylist(), matched.column("right_id").to_pylist(),
                                 strict=True))
-    clusters = cluster_pairs(edges, negative)
+    # The model's negative evidence gives way where the analyst's positive judgements join the two.
+    judged_same = cluster_pairs(positive, [])
+    cannot = negative + [(a, b) for a, b in zip(contradicted.column("left_id").to_pylist(),
+                                                 contradicted.column("right_id").to_pylist(), strict=True)
+                         if not (a in judged_same.parent and b in judged_same.parent
+                                 and judged_same.find(a) == judged_same.find(b))]
+    weights = [float("inf")] * len(positive) + [float(w) for w in matched.column("weight").to_pylist()]
+    clusters = cluster_consistent(edges, cannot, weights)
     previous = {str(a): str(b) for a, b in engine.rows("SELECT entity_id, canonical_id FROM entity_canonical")}
     mapping = canonical_ids(clusters.groups().values(), previous)
     table = pa.table({"entity_id": pa.array(list(mapping), pa.string()),
                       "canonical_id": pa.array(list(mapping.values()), pa.string())})
+    versioned = table.append_column("model_id", pa.array([model_id] * table.num_rows, pa.string())) \
+        .append_column("run_id", pa.array([run_id] * table.num_rows, pa.string()))
     with engine.transaction():
         engine.replace_partition("entity_canonical", {})
+        engine.replace_partition("resolve_clusters", {})
         _insert_arrow(case, "entity_canonical", table, ["entity_id", "canonical_id"])
+        _insert_arrow(case, "resolve_clusters", versioned, ["entity_id", "canonical_id", "model_id", "run_id"])
     return len(set(mapping.values())), len(mapping)

@@ -86,10 +86,14 @@ def screen_case(case: Case, list_path: Path | str, *, source_id: str | None = No
         names, props, keys = _case_feature_tables(case, run)
         cand = run.materialise(cross_pairs_sql(keys, l_keys, max_block=max_block), hint="sl_cand").name
         population = int(engine.scalar(f"SELECT count(DISTINCT entity_id) FROM {names}"))
-        table = score_pairs(engine, run, cand, (names, props), (l_names, l_props), thresholds,
-                            keep_below=thresholds.review, population=population)
+        table = score_pairs(engine, cand, (names, props), (l_names, l_props), thresholds,
+                            keep_below=thresholds.review, population=population, into=engine.scratch_name("sl_scored"),
+                            scratch=lambda stem: engine.scratch_name(f"sl_{stem}"))
         itself = _entities_from_list_file(case, path)
-        scored = [r for r in engine.query(f"SELECT * FROM {table}").to_pylist() if str(r["left_id"]) not in itself]
+        # Pairs kept only as negative evidence for clustering ('distinct') are no hits.
+        scored = [r for r in engine.query(f"SELECT * FROM {table} WHERE decision <> 'distinct'").to_pylist()
+                  if str(r["left_id"]) not in itself]
+        engine.drop_scratch(table)
     return _store_hits(case, lst, source_id, scored, thresholds)
 
 

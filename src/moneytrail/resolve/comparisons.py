@@ -1,0 +1,199 @@
+"""Comparison levels of candidate pairs: which level of each comparison a pair falls into.
+
+Set-based SQL except one step: pairs of names that neither the order-free token key nor the
+consonant-skeleton key settles are compared by ``model.names.compare_names`` in Python, once per
+distinct pair of normalised names. The result, one row per pair, has a level column per
+comparison of ``resolve.model`` (null when a record lacks the value), plus the values each level
+rests on, for the explanation:
+
+    left_id, right_id, grp, key_freq, name_freq, left_name, right_name, name_score, name_detail,
+    person_name, org_name, identifier, birth_date, country, address,
+    identifier_class, identifier_left, identifier_right, birth_date_left, ..., address_right
+
+Levels count from 0 (best); the labels are in ``resolve.model``. Identifier levels read the
+checksum status (``resolve.identifiers``): equal values that fail their checksum, and different
+values of which one fails it, are separate, weaker levels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyarrow as pa
+
+from moneytrail.engine import Engine
+from moneytrail.model.names import compare_names
+from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
+from moneytrail.resolve.model import NAME_FLOORS
+
+SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
+EVIDENCE = ("identifier", "birth_date", "country", "address")
+# Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
+# "nearly equal" whatever their edit distance: a share of the shorter address's words.
+ADDRESS_OVERLAP = 0.7
+
+
+def name_freq_sql(names: str) -> str:
+    """(grp, nkey, n): how many records bear each name (order-free key), for term frequencies."""
+    return f"SELECT grp, nkey, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey"
+
+
+def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> str:
+    """Every pair of names of every candidate pair, with the score when a key settles it, and how
+    many records bear the commoner of the two names."""
+    return f"""
+        SELECT c.left_id, c.right_id, c.grp, c.key_freq, a.name AS left_name, b.name AS right_name,
+               a.norm AS left_norm, b.norm AS right_norm,
+               greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) AS name_freq,
+               CASE WHEN a.nkey = b.nkey THEN 1.0 WHEN a.skey = b.skey THEN {SKELETON_SCORE} END AS quick_score
+        FROM {pairs} c JOIN {left_names} a ON a.entity_id = c.left_id
+        JOIN {right_names} b ON b.entity_id = c.right_id
+        LEFT JOIN {freq} fa ON fa.grp = a.grp AND fa.nkey = a.nkey
+        LEFT JOIN {freq} fb ON fb.grp = b.grp AND fb.nkey = b.nkey"""
+
+
+def best_name_sql(name_pairs: str, name_scores: str) -> str:
+    """The best-scoring name pair of each candidate pair, and its level."""
+    score = "coalesce(n.quick_score, s.score, 0.0)"
+    level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
+    return f"""
+        SELECT t.*, CASE {level} ELSE {len(NAME_FLOORS)} END AS name_level
+        FROM (
+            SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_freq, n.left_name, n.right_name,
+                   {score} AS name_score,
+                   CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
+                        WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
+                        ELSE coalesce(s.detail, '') END AS name_detail,
+                   row_number() OVER (PARTITION BY n.left_id, n.right_id
+                                      ORDER BY {score} DESC, n.left_name, n.right_name) AS rn
+            FROM {name_pairs} n LEFT JOIN {name_scores} s
+              ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm
+        ) t WHERE t.rn = 1"""
+
+
+def left_evidence_sql(pairs: str, left_props: str) -> str:
+    """Step one of the evidence join: each pair with its left record's values. Materialised on its
+    own so the planner cannot pair all left and right values of a class first (a cross product)."""
+    return f"""
+        SELECT c.left_id, c.right_id, a.prop_class, a.value, a.checksum
+        FROM {pairs} c JOIN {left_props} a ON a.entity_id = c.left_id"""
+
+
+def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
+    """Per pair and evidence comparison: the best level over its classes, with the values it rests on."""
+    ids = ", ".join(f"'{c}'" for c in sorted(set(IDENTIFIER_CLASSES.values())))
+    near_address = "greatest(3, greatest(length(lv), length(rv)) / 3)"
+    level = f"""CASE
+        WHEN cls IN ({ids}) THEN CASE WHEN same_checked = 1 THEN 0 WHEN same = 1 THEN 1
+            WHEN min_edit <= 1 AND length(lv) >= 5 THEN 2 WHEN min_edit <= 2 AND length(lv) >= 5 THEN 3
+            WHEN any_invalid = 1 THEN 4 ELSE 5 END
+        WHEN cls = 'birth_date' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1 WHEN min_edit <= 2 THEN 2
+            WHEN same_prefix = 1 THEN 3 ELSE 4 END
+        WHEN cls = 'country' THEN CASE WHEN same = 1 THEN 0 ELSE 1 END
+        ELSE CASE WHEN same = 1 THEN 0 WHEN min_edit <= {near_address} OR overlap >= {ADDRESS_OVERLAP} THEN 1
+            ELSE 2 END END"""
+    comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' WHEN cls IN ('birth_date', 'country') THEN cls " \
+                 "ELSE 'address' END"
+    return f"""
+        SELECT left_id, right_id, comparison, level, cls, lv, rv FROM (
+            SELECT *, row_number() OVER (PARTITION BY left_id, right_id, comparison ORDER BY level, cls) AS rn
+            FROM (
+                SELECT left_id, right_id, cls, {comparison} AS comparison, {level} AS level,
+                       coalesce(shared, lv) AS lv, coalesce(shared, rv) AS rv
+                FROM (
+                    SELECT a.left_id, a.right_id, a.prop_class AS cls,
+                           max(CASE WHEN a.value = b.value THEN 1 ELSE 0 END) AS same,
+                           max(CASE WHEN a.value = b.value AND coalesce(a.checksum, '') <> 'invalid'
+                                    THEN 1 ELSE 0 END) AS same_checked,
+                           max(CASE WHEN a.checksum = 'invalid' OR b.checksum = 'invalid'
+                                    THEN 1 ELSE 0 END) AS any_invalid,
+                           max(CASE WHEN substr(a.value, 1, 4) = substr(b.value, 1, 4) THEN 1 ELSE 0 END)
+                               AS same_prefix,
+                           min(levenshtein(a.value, b.value)) AS min_edit,
+                           max(CASE WHEN a.prop_class = 'address' THEN
+                               array_length(array_intersect(str_split(a.value, ' '), str_split(b.value, ' ')))
+                               / least(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))
+                               END) AS overlap,
+                           max(CASE WHEN a.value = b.value THEN a.value END) AS shared,
+                           min(a.value) AS lv, min(b.value) AS rv
+                    FROM {left_evidence} a JOIN {right_props} b
+                      ON b.entity_id = a.right_id AND b.prop_class = a.prop_class
+                    GROUP BY a.left_id, a.right_id, a.prop_class
+                ) g
+            ) e
+        ) r WHERE rn = 1"""
+
+
+def levels_sql(best_names: str, evidence: str) -> str:
+    """One row per pair: the name level in the column of its group, and each evidence level."""
+    pivot = []
+    for comp in EVIDENCE:
+        pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN level END) AS {comp}")
+        pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN lv END) AS {comp}_left")
+        pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN rv END) AS {comp}_right")
+    pivot.append("max(CASE WHEN comparison = 'identifier' THEN cls END) AS identifier_class")
+    evidence_cols = ", ".join(f"e.{c}, e.{c}_left, e.{c}_right" for c in EVIDENCE)
+    return f"""
+        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_freq, n.left_name, n.right_name, n.name_score,
+               n.name_detail,
+               CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
+               CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
+               {evidence_cols}, e.identifier_class
+        FROM {best_names} n LEFT JOIN (
+            SELECT left_id, right_id, {", ".join(pivot)} FROM {evidence} GROUP BY left_id, right_id
+        ) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
+
+
+_NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
+                                ("score", pa.float64()), ("detail", pa.string())])
+
+
+def score_residual_names(engine: Engine, name_pairs: str) -> pa.Table:
+    """Python name comparison for the distinct name pairs no key settled."""
+    out: dict[str, list[object]] = {n: [] for n in _NAME_SCORE_SCHEMA.names}
+    sql = f"SELECT DISTINCT grp, left_norm, right_norm FROM {name_pairs} WHERE quick_score IS NULL"
+    for batch in engine.batches(sql):
+        cols = batch.to_pydict()
+        for grp, left, right in zip(cols["grp"], cols["left_norm"], cols["right_norm"], strict=True):
+            comparison = compare_names(left, right, "Person" if grp == PERSON_GROUP else "Company", normalized=True)
+            for key, value in (("grp", grp), ("left_norm", left), ("right_norm", right),
+                               ("score", comparison.score), ("detail", comparison.describe())):
+                out[key].append(value)
+    return pa.table(out, schema=_NAME_SCORE_SCHEMA)
+
+
+def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
+                  scratch: Callable[[str], str]) -> str:
+    """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq);
+    ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
+    ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide)."""
+    name_pairs, best, left_ev, evidence, freq = (scratch(s) for s in (
+        "name_pairs", "best_names", "left_evidence", "evidence", "name_freq"))
+    engine.create_scratch(freq, name_freq_sql(left[0]))
+    engine.create_scratch(name_pairs, name_pairs_sql(pairs, left[0], right[0], freq))
+    with engine.run() as run:
+        name_scores = run.arrow(score_residual_names(engine, name_pairs), hint="name_scores").name
+        for name, sql in ((best, best_name_sql(name_pairs, name_scores)),
+                          (left_ev, left_evidence_sql(pairs, left[1])),
+                          (evidence, evidence_levels_sql(left_ev, right[1])),
+                          (into, levels_sql(best, evidence))):
+            engine.create_scratch(name, sql)
+    for name in (name_pairs, best, left_ev, evidence, freq):
+        engine.drop_scratch(name)
+    return into
+
+
+def compare_evidence(engine: Engine, pairs: str, left_props: str, right_props: str, into: str,
+                     scratch: Callable[[str], str]) -> str:
+    """Evidence levels only (no names; name columns null), for the random pairs of training."""
+    left_ev, evidence = scratch("u_left_evidence"), scratch("u_evidence")
+    engine.create_scratch(left_ev, left_evidence_sql(pairs, left_props))
+    engine.create_scratch(evidence, evidence_levels_sql(left_ev, right_props))
+    pivot = ", ".join(f"max(CASE WHEN comparison = '{c}' THEN level END) AS {c}" for c in EVIDENCE)
+    engine.create_scratch(into, f"SELECT p.left_id, p.right_id, CAST(NULL AS INTEGER) AS person_name, "
+                   f"CAST(NULL AS INTEGER) AS org_name, {', '.join('e.' + c for c in EVIDENCE)} FROM {pairs} p "
+                   f"LEFT JOIN (SELECT left_id, right_id, {pivot} FROM {evidence} GROUP BY left_id, right_id) e "
+                   "ON e.left_id = p.left_id AND e.right_id = p.right_id")
+    for name in (left_ev, evidence):
+        engine.drop_scratch(name)
+    return into

@@ -1,0 +1,380 @@
+"""Training the resolution model on a case: u from random pairs, m and the prior by EM.
+
+u (how often two records that are not the same fall into a level) is counted on random pairs of
+records of one group, compared exactly as candidates are (``resolve.comparisons``), with add-one
+smoothing so a level no random pair reached keeps a small u. m and the share of matches among the
+candidate pairs are then estimated by expectation maximisation over the candidate pairs with u held
+fixed, as Splink does. EM runs on the distinct patterns of levels with their counts (a few hundred
+rows however many pairs there are), vectorised with numpy. Judged pairs are labelled data: they
+join the E-step with their posterior fixed (1 for positive, 0 for negative).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from moneytrail.engine import Engine
+from moneytrail.resolve.comparisons import compare_evidence, compare_pairs
+from moneytrail.resolve.model import COMPARISONS, ResolveModel
+
+DEFAULT_RANDOM_PAIRS = 100_000
+NAME_COMPARISONS = ("person_name", "org_name")
+MIN_EVIDENCE_PAIRS = 50  # fewer candidate pairs than this: EM has too little to go on
+SIMILAR_NAMES = 3  # name levels up to "partly similar"
+PSEUDO_PAIRS = 5.0  # weight of the starting m when smoothing EM's m
+REFINE_ROUNDS = 4  # rounds of counting the similar-name u under the model's own posteriors
+M_FLOOR = 1e-6
+TRAINED_TF_CAP = 4.0
+MAX_LOST_MATCHES = 0.05
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    random_pairs: int = DEFAULT_RANDOM_PAIRS
+    max_iterations: int = 50
+    tolerance: float = 1e-5
+    seed: int = 1
+    name_pairs: int = 10_000
+    min_records: int = 500  # fewer records than this: the starting model scores, nothing is estimated
+
+
+def random_pairs(engine: Engine, records: str, params: TrainParams) -> pa.Table:
+    """(left_id, right_id, grp, key_freq) of pairs of records drawn at random within each group, as
+    many per group as its share of the records; drawn with numpy over the ids (vectorised)."""
+    rng = np.random.default_rng(params.seed)
+    ids = engine.query(f"SELECT DISTINCT grp, entity_id FROM {records} ORDER BY grp, entity_id")
+    total = max(ids.num_rows, 1)
+    parts = []
+    for grp in pc.unique(ids.column("grp")).to_pylist():
+        members = ids.filter(pc.equal(ids.column("grp"), grp)).column("entity_id").combine_chunks()
+        n = len(members)
+        if n < 2:
+            continue
+        k = max(1, round(params.random_pairs * n / total))
+        i, j = rng.integers(0, n, k), rng.integers(0, n, k)
+        keep = i != j
+        a = pc.take(members, pa.array(np.minimum(i, j)[keep]))
+        b = pc.take(members, pa.array(np.maximum(i, j)[keep]))
+        parts.append(pa.table({"left_id": pc.min_element_wise(a, b), "right_id": pc.max_element_wise(a, b),
+                               "grp": pa.array([grp] * len(a), pa.string()),
+                               "key_freq": pa.array(np.zeros(len(a), np.int64))}))
+    if not parts:
+        return pa.table({"left_id": pa.array([], pa.string()), "right_id": pa.array([], pa.string()),
+                         "grp": pa.array([], pa.string()), "key_freq": pa.array([], pa.int64())})
+    return pa.concat_tables(parts).group_by(["left_id", "right_id", "grp"]).aggregate([("key_freq", "min")]) \
+        .rename_columns(["left_id", "right_id", "grp", "key_freq"])
+
+
+def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[np.ndarray, np.ndarray]:
+    """(patterns, counts): distinct level vectors (-1 for a missing value) and how many pairs have each."""
+    cols = ", ".join(f"coalesce({c}, -1)" for c in COMPARISONS)
+    rows = engine.rows(f"SELECT {cols}, count(*) FROM {levels} WHERE {where} GROUP BY {cols}")
+    if not rows:
+        return np.zeros((0, len(COMPARISONS)), np.int64), np.zeros(0)
+    data = np.array(rows, dtype=np.int64)
+    return data[:, :-1], data[:, -1].astype(float)
+
+
+def estimate_u(engine: Engine, records: str, names: str, props: str, model: ResolveModel, params: TrainParams,
+               scratch: Callable[[str], str]) -> tuple[dict[str, tuple[float, ...]], int, dict[str, float]]:
+    """u of every comparison level from random pairs (evidence on all of them, set-based SQL;
+    names on ``name_pairs`` of them, as some need Python); also the number of random pairs and
+    the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
+    records of one party count too)."""
+    pairs, levels = scratch("random_pairs"), scratch("random_levels")
+    with engine.run() as run:
+        picks = run.arrow(random_pairs(engine, records, params), hint="picks").name
+        engine.create_scratch(pairs, f"SELECT * FROM {picks}")
+    compare_evidence(engine, pairs, props, props, levels, scratch)
+    patterns, counts = pattern_counts(engine, levels)
+    # Names are compared in Python where no key settles them: a subset of the pairs is enough.
+    named, named_levels = scratch("random_named"), scratch("random_name_levels")
+    engine.create_scratch(named, f"SELECT * FROM {pairs} USING SAMPLE {int(params.name_pairs)} ROWS")
+    compare_pairs(engine, named, (names, props), (names, props), named_levels, scratch)
+    name_patterns, name_counts = pattern_counts(engine, named_levels)
+    sampled = int(engine.scalar(f"SELECT count(*) FROM {pairs}"))
+    for table in (pairs, levels, named, named_levels):
+        engine.drop_scratch(table)
+    exact = {str(c): float(v) for c, v in engine.rows(exact_u_sql(records, names, props))}
+    u: dict[str, tuple[float, ...]] = {}
+    for k, name in enumerate(COMPARISONS):
+        size = len(model.comparison(name).labels)
+        pats, cnts = (name_patterns, name_counts) if name in NAME_COMPARISONS else (patterns, counts)
+        seen = np.bincount(pats[:, k][pats[:, k] >= 0], weights=cnts[pats[:, k] >= 0], minlength=size)[:size]
+        if seen.sum() <= 0:  # no random pair has this value (a case without addresses): keep the start
+            u[name] = model.comparison(name).u
+            continue
+        u[name] = tuple(float(x) for x in (seen + 1.0) / (seen.sum() + size))  # add-one smoothing
+    return u, sampled, exact
+
+
+def exact_u_sql(records: str, names: str, props: str) -> str:
+    """(comparison, u0): the exact chance that two random records of one group agree exactly, per
+    comparison, from value frequencies (sum of f(f-1) over N(N-1)), as Splink's term-frequency u
+    is: a random sample rarely hits two equal rare names, the frequencies always do."""
+    evidence = ("CASE WHEN p.prop_class IN ('birth_date', 'country', 'address') THEN p.prop_class "
+                "ELSE 'identifier' END")
+    return f"""
+        WITH vals AS (
+            SELECT CASE WHEN grp = 'person' THEN 'person_name' ELSE 'org_name' END AS comparison, grp, nkey AS v,
+                   count(DISTINCT entity_id) AS f FROM {names} GROUP BY grp, nkey
+            UNION ALL
+            SELECT {evidence} AS comparison, r.grp, p.prop_class || ':' || p.value AS v,
+                   count(DISTINCT p.entity_id) AS f
+            FROM {props} p JOIN (SELECT DISTINCT entity_id, grp FROM {records}) r ON r.entity_id = p.entity_id
+            GROUP BY 1, 2, 3
+        ), filled AS (
+            SELECT comparison, grp, count(DISTINCT entity_id) AS filled FROM (
+                SELECT entity_id, grp, CASE WHEN grp = 'person' THEN 'person_name' ELSE 'org_name' END AS comparison
+                FROM {names} UNION ALL
+                SELECT p.entity_id, r.grp, {evidence} FROM {props} p
+                JOIN (SELECT DISTINCT entity_id, grp FROM {records}) r ON r.entity_id = p.entity_id
+            ) e GROUP BY 1, 2
+        )
+        SELECT v.comparison, sum(v.f * (v.f - 1.0)) / max(f.filled * (f.filled - 1.0)) AS u0
+        FROM vals v JOIN filled f ON f.comparison = v.comparison AND f.grp = v.grp
+        GROUP BY v.comparison HAVING max(f.filled) > 1"""
+
+
+def run_em(patterns: np.ndarray, counts: np.ndarray, model: ResolveModel, u: dict[str, tuple[float, ...]],
+           params: TrainParams, labelled: np.ndarray | None = None,
+           use: tuple[str, ...] = COMPARISONS) -> tuple[dict[str, tuple[float, ...]], float, int, np.ndarray]:
+    """m per comparison in ``use`` and the match share by EM with u fixed; comparisons not in
+    ``use`` take no part (as in a Splink training session blocked on them). ``labelled`` gives a
+    fixed posterior per pattern row (NaN where unlabelled). Returns (m, match share, iterations,
+    the final posterior of each pattern)."""
+    keys = [k for k, c in enumerate(COMPARISONS) if c in use]
+    sizes = [len(model.comparison(c).labels) for c in COMPARISONS]
+    m = [np.array(model.comparison(c).m, float) for c in COMPARISONS]
+    start_m = [x.copy() for x in m]
+    uu = [np.array(u[c], float) for c in COMPARISONS]
+    share = min(max(model.match_share, 1e-4), 0.9)
+    present = patterns >= 0
+    idx = np.where(present, patterns, 0)
+    iterations = 0
+    post = np.full(len(counts), share)
+    for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
+        log_m = np.full(len(counts), np.log(share))
+        log_u = np.full(len(counts), np.log(1 - share))
+        for k in keys:
+            log_m += np.where(present[:, k], np.log(m[k][idx[:, k]]), 0.0)
+            log_u += np.where(present[:, k], np.log(uu[k][idx[:, k]]), 0.0)
+        post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
+        if labelled is not None:
+            post = np.where(np.isnan(labelled), post, labelled)
+        weighted = post * counts
+        new_share = float(weighted.sum() / counts.sum()) if counts.sum() else share
+        change = abs(new_share - share)
+        for k in keys:
+            new_m = m_step(idx[:, k], present[:, k], weighted, sizes[k], start_m[k])
+            if new_m is not None:
+                change = max(change, float(np.abs(new_m - m[k]).max()))
+                m[k] = new_m
+        share = min(max(new_share, 1e-6), 1 - 1e-6)
+        if change < params.tolerance:
+            break
+    return {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in keys}, share, iterations, post
+
+
+def m_step(levels: np.ndarray, present: np.ndarray, weighted: np.ndarray, size: int,
+           prior: np.ndarray | None = None) -> np.ndarray | None:
+    """m of one comparison from posterior-weighted level counts (None when no pair has a value),
+    smoothed towards ``prior`` by PSEUDO_PAIRS pairs, so a level no trained pair reached keeps a
+    plausible m instead of a near-zero one (an identifier typo is rare, not impossible)."""
+    sums = np.bincount(levels[present], weights=weighted[present], minlength=size)[:size]
+    if sums.sum() <= 0:
+        return None
+    if prior is not None:
+        sums = sums + PSEUDO_PAIRS * np.asarray(prior) / np.sum(prior)
+    new_m = np.maximum(sums / sums.sum(), M_FLOOR)
+    return np.asarray(new_m / new_m.sum())
+
+
+def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainParams,
+                scratch: Callable[[str], str], *, records: str = "resolve_records", names: str = "resolve_names",
+                props: str = "resolve_props", judgements: str = "resolve_judgements") -> ResolveModel:
+    """Estimate a model on the compared candidate pairs in ``levels``.
+
+    1. u of the evidence levels from random pairs.
+    2. EM over the evidence comparisons (identifiers, birth dates, countries, addresses) with the
+       names left out, on the candidates with similar names and two or more kinds of evidence (else
+       the starting m stays): candidates were found by their names,
+       while the evidence of a candidate non-match is as random as u assumes (Splink's reason for
+       training sessions blocked on a field). Judged pairs enter with their posterior fixed.
+    3. EM over all candidates for the names' m (``name_em``), evidence held fixed.
+    4. The prior: the matches EM expects among candidates over all pairs (u is over random pairs).
+    """
+    started = time.perf_counter()
+    population = int(engine.scalar(f"SELECT count(*) FROM {records}"))
+    candidate_count = int(engine.scalar(f"SELECT count(*) FROM {levels}"))
+    if population < params.min_records or candidate_count < MIN_EVIDENCE_PAIRS:
+        return replace(start, training={"trained": False, "reason": f"too small to train: {population} records, "
+                                        f"{candidate_count} candidate pairs (need {params.min_records} and "
+                                        f"{MIN_EVIDENCE_PAIRS}); the starting model scores"})
+    u, sampled, exact = estimate_u(engine, records, names, props, start, params, scratch)
+    judged = (f"EXISTS (SELECT 1 FROM {judgements} j WHERE j.left_id = l.left_id AND j.right_id = l.right_id "
+              "AND j.judgement = '{}')")
+    free = f"NOT {judged.format('positive')} AND NOT {judged.format('negative')}"
+    parts = [(pattern_counts(engine, f"{levels} l", free), np.nan),
+             (pattern_counts(engine, f"{levels} l", judged.format("positive")), 1.0),
+             (pattern_counts(engine, f"{levels} l", judged.format("negative")), 0.0)]
+    patterns = np.concatenate([p for (p, _), _ in parts])
+    counts = np.concatenate([c for (_, c), _ in parts])
+    labels = np.concatenate([np.full(len(c), label) for (_, c), label in parts])
+    evidence = tuple(c for c in COMPARISONS if c not in NAME_COMPARISONS)
+    ev_keys = [COMPARISONS.index(c) for c in evidence]
+    m: dict[str, tuple[float, ...]] = {}
+    iterations, share = 0, start.match_share
+    sizes_rows = engine.rows(f"SELECT grp, count(DISTINCT entity_id) FROM {records} GROUP BY grp")
+    group_pairs = {str(g): int(n) * (int(n) - 1) / 2 for g, n in sizes_rows}
+    all_pairs = sum(group_pairs.values()) or 1.0
+    # Session A trains on candidates with evidence whose names are at least partly similar: among them a non-match's
+    # evidence is as random as u says; the candidates blocking found by a birth date or identifier
+    # alone would teach EM that equal dates often belong to different parties.
+    name_keys = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
+    similar = (np.where(patterns[:, name_keys] >= 0, patterns[:, name_keys], 99).min(axis=1) <= SIMILAR_NAMES
+               if len(counts) else np.zeros(0, bool))
+    # EM can only tell matches from non-matches on pairs with two or more comparisons: with one, any
+    # share of matches fits (P(level) = share m + (1 - share) u has a solution for every share).
+    session = ((patterns[:, ev_keys] >= 0).sum(axis=1) >= 2) & similar if len(counts) else similar
+    if counts[session].sum() >= MIN_EVIDENCE_PAIRS:
+        m, share, iterations, _ = run_em(patterns[session], counts[session], start, u, params,
+                                         labels[session], use=evidence)
+    trained = start.with_parameters(m, u, share, {})
+    names_m, _, share, name_iterations, post = name_em(patterns, counts, labels, trained, params)
+    m.update(names_m)
+    # Scores are odds over all pairs, as u is: the prior is the matches EM found among candidates
+    # over all pairs. A random pair of a small case is now and then two records of one party, so
+    # the matches' share is taken out of every level's u (P(level) = share m + (1 - share) u, at
+    # least a twentieth of the raw rate kept); exact name agreement is read from name frequencies.
+    expected_matches = share * counts.sum()
+    random_share = min(max(expected_matches / all_pairs, 1e-12), 0.5)
+    for c in COMPARISONS:
+        raw = np.array(u[c])
+        mc = np.array(m.get(c) or start.comparison(c).m)
+        fixed = np.maximum((raw - random_share * mc) / (1 - random_share), raw / 20)
+        u[c] = tuple(float(x) for x in fixed / fixed.sum())
+    for _ in range(REFINE_ROUNDS):
+        _count_similar_name_u(u, patterns, counts, post, group_pairs)
+        # the posteriors under the model as it now stands (prior over all pairs), for the next count
+        post = posteriors(patterns, start.with_parameters(m, u, random_share, {}), labels)
+    training = {"trained": True, "candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
+                "expected_matches": round(float(expected_matches), 1), "all_pairs": int(all_pairs),
+                "patterns": len(counts), "random_pairs": sampled, "em_iterations": iterations,
+                "name_em_iterations": name_iterations,
+                "judged_pairs": int(counts[~np.isnan(labels)].sum()), "seed": params.seed,
+                "seconds": round(time.perf_counter() - started, 3),
+                "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
+    # A trained model weighs name frequencies by its own reference, both ways (Splink's term frequencies).
+    trained_model = replace(start.with_parameters(m, u, random_share, training, tf_reference=exact),
+                            tf_cap=TRAINED_TF_CAP, tf_rare_at=0.0, tf_floor=None, tf_levels=2,
+                            match_at=0.5, review_at=0.2)
+    observed = {c for k, c in enumerate(COMPARISONS) if counts[patterns[:, k] >= 0].sum() > 0}
+    problems = trained_model.implausible(observed)
+    problems += kept_matches_problem(patterns, counts, labels, start, trained_model)
+    if problems:  # EM went astray (few true pairs, a dominant class of shared dates): keep the start
+        return replace(start, training={**training, "trained": False, "rejected": problems,
+                                        "reason": "EM's estimate failed its plausibility checks; the starting "
+                                                  "model scores"})
+    return trained_model
+
+
+def kept_matches_problem(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, start: ResolveModel,
+                         trained: ResolveModel, match: float = 0.9) -> list[str]:
+    """The starting model's matches among the candidates are a check sample: its weights encode
+    what an identical transliterated name, an equal identifier or birth date mean anywhere. A
+    trained model that turns more than MAX_LOST_MATCHES of them away learned another split than
+    same/not the same (EM on few true pairs, a class of shared birth dates); it is not used."""
+    before = posteriors(patterns, start, labels) >= match
+    after = posteriors(patterns, trained, labels) >= match
+    total = float(counts[before].sum())
+    lost = float(counts[before & ~after].sum())
+    if total and lost / total > MAX_LOST_MATCHES:
+        return [f"turns away {lost:.0f} of the starting model's {total:.0f} matches ({lost / total:.0%})"]
+    return []
+
+
+def _count_similar_name_u(u: dict[str, tuple[float, ...]], patterns: np.ndarray, counts: np.ndarray,
+                          post: np.ndarray, group_pairs: dict[str, float]) -> None:
+    """Two records with similar names share a name key, so blocking made them a candidate: the
+    similar-name levels' u is counted over all candidates (non-matches by their posterior) against
+    all pairs of the group, exactly, where a random sample of pairs would hardly ever hit one."""
+    for c, grp in zip(NAME_COMPARISONS, ("person", "org"), strict=True):
+        k = COMPARISONS.index(c)
+        pairs_of_group = group_pairs.get(grp, 0.0)
+        if pairs_of_group <= 0:
+            continue
+        low = np.zeros(SIMILAR_NAMES + 1)
+        for level in range(SIMILAR_NAMES + 1):
+            at = patterns[:, k] == level
+            low[level] = float(((1 - post[at]) * counts[at]).sum()) / pairs_of_group
+        low = np.maximum(low, 0.5 / pairs_of_group)
+        rest = np.array(u[c][SIMILAR_NAMES + 1:])
+        rest = rest / max(rest.sum(), 1e-12) * max(1 - low.sum(), 1e-6)
+        u[c] = tuple(float(x) for x in np.concatenate([low, rest]))
+
+
+def posteriors(patterns: np.ndarray, model: ResolveModel, labels: np.ndarray) -> np.ndarray:
+    """P(match) of each pattern under ``model`` (judged patterns keep their label)."""
+    present = patterns >= 0
+    idx = np.where(present, patterns, 0)
+    odds = np.full(len(patterns), model.prior * np.log(2))
+    for k, c in enumerate(COMPARISONS):
+        weights = np.array(model.comparison(c).weights()) * np.log(2)
+        odds += np.where(present[:, k], weights[idx[:, k]], 0.0)
+    post = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
+    return np.asarray(np.where(np.isnan(labels), post, labels))
+
+
+def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model: ResolveModel,
+            params: TrainParams) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], float, int,
+                                          np.ndarray]:
+    """m and u of the name comparisons among the candidate pairs, and the share of matches among
+    them, by EM over all candidates with the evidence comparisons held at their trained m and u.
+
+    Blocking chose the candidates by their names, so a candidate non-match agrees on its names far
+    more often than a random pair: the name u that fits scoring candidates is the candidates' own,
+    which EM estimates here, anchored by the pairs whose evidence speaks. The model's prior is
+    then the share of matches among candidates. Also returns each pattern's final posterior."""
+    keys = list(range(len(COMPARISONS)))
+    names = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
+    present = patterns >= 0
+    idx = np.where(present, patterns, 0)
+    m = [np.array(model.comparison(c).m, float) for c in COMPARISONS]
+    u = [np.array(model.comparison(c).u, float) for c in COMPARISONS]
+    for k in names:  # non-matches dominate candidates: start u from how all candidates fall
+        start = m_step(idx[:, k], present[:, k], counts, len(u[k]))
+        if start is not None:
+            u[k] = start
+    share = min(max(model.match_share, 1e-4), 0.9)
+    iterations = 0
+    post = np.full(len(counts), share)
+    for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
+        log_m = np.full(len(counts), np.log(share))
+        log_u = np.full(len(counts), np.log(1 - share))
+        for k in keys:
+            log_m += np.where(present[:, k], np.log(m[k][idx[:, k]]), 0.0)
+            log_u += np.where(present[:, k], np.log(u[k][idx[:, k]]), 0.0)
+        post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
+        post = np.where(np.isnan(labels), post, labels)
+        new_share = float((post * counts).sum() / counts.sum()) if counts.sum() else share
+        change = abs(new_share - share)
+        for k in names:
+            new_m = m_step(idx[:, k], present[:, k], post * counts, len(m[k]))
+            new_u = m_step(idx[:, k], present[:, k], (1 - post) * counts, len(u[k]))
+            if new_m is not None and new_u is not None:
+                change = max(change, float(np.abs(new_m - m[k]).max()), float(np.abs(new_u - u[k]).max()))
+                m[k], u[k] = new_m, new_u
+        share = min(max(new_share, 1e-6), 1 - 1e-6)
+        if change < params.tolerance:
+            break
+    out_m = {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in names}
+    out_u = {COMPARISONS[k]: tuple(float(x) for x in u[k]) for k in names}
+    return out_m, out_u, share, iterations, post
