@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
@@ -42,8 +42,7 @@ def _spark_rewrite(node: exp.Expression) -> Any:
 
 
 def parse(sql: str) -> exp.Expression:
-    tree: exp.Expression = sqlglot.parse_one(_duckdb_map_literals(sql), read="duckdb")
-    return tree
+    return cast(exp.Expression, sqlglot.parse_one(_duckdb_map_literals(sql), read="duckdb"))
 
 
 @lru_cache(maxsize=4096)
