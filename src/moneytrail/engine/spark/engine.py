@@ -320,9 +320,11 @@ class SparkEngine:
 
     def append(self, table: str, sql: str, params: Sequence[Any] | None = None, *,
                columns: Sequence[str] | None = None, translated: bool = False) -> int:
-        self._writable()
         if not translated:
             self._capture.record(sql)
+        if table in self._scratch:
+            return self._append_scratch(table, self._source(sql, params, translated), columns)
+        self._writable()
         entry = self._entry(table)
         try:
             files, rows = tables.write(self.catalog, table, tables.aligned(
@@ -333,6 +335,27 @@ class SparkEngine:
             raise EngineError(f"{exc}\n-- while appending to {table}:\n{sql[:2000]}") from exc
         self._set_files(table, entry.files + files)
         return rows
+
+    def _append_scratch(self, name: str, rows: DataFrame, columns: Sequence[str] | None) -> int:
+        """Rows added to a run's scratch table (a search's frontier): the union, checkpointed again."""
+        from pyspark.sql import functions as F
+
+        old = self._scratch[name]
+        names = list(columns or old.columns)
+        if len(rows.columns) != len(names):
+            raise EngineError(f"{name}: {len(rows.columns)} values for {len(names)} columns")
+        rows = rows.toDF(*names).localCheckpoint(eager=True)
+        types = dict(old.dtypes)
+        lined_up = rows.select(*[(F.col(c) if c in names else F.lit(None)).cast(types[c]).alias(c) for c in old.columns])
+        self.create_scratch_frame(name, old.unionByName(lined_up))
+        return int(rows.count())
+
+    def create_scratch_frame(self, name: str, df: DataFrame) -> None:
+        previous = self._scratch.get(name)
+        self._scratch[name] = df.localCheckpoint(eager=True)
+        self._scratch[name].createOrReplaceTempView(name)
+        if previous is not None:
+            previous.unpersist()
 
     def replace_partition(self, table: str, partition: Mapping[str, Any], sql: str | None = None,
                           params: Sequence[Any] | None = None, *, columns: Sequence[str] | None = None) -> int:
