@@ -338,17 +338,18 @@ class SparkEngine:
 
     def _append_scratch(self, name: str, rows: DataFrame, columns: Sequence[str] | None) -> int:
         """Rows added to a run's scratch table (a search's frontier): the union, checkpointed again."""
-        from pyspark.sql import functions as F
-
         old = self._scratch[name]
-        names = list(columns or old.columns)
+        names = [c.lower() for c in (columns or old.columns)]
         if len(rows.columns) != len(names):
             raise EngineError(f"{name}: {len(rows.columns)} values for {len(names)} columns")
-        rows = rows.toDF(*names).localCheckpoint(eager=True)
+        added = rows.toDF(*names).localCheckpoint(eager=True)
+        added.createOrReplaceTempView("_mt_append_rows")
         types = dict(old.dtypes)
-        lined_up = rows.select(*[(F.col(c) if c in names else F.lit(None)).cast(types[c]).alias(c) for c in old.columns])
-        self.create_scratch_frame(name, old.unionByName(lined_up))
-        return int(rows.count())
+        values = ", ".join(f"CAST({c if c.lower() in names else 'NULL'} AS {types[c]}) AS {c}" for c in old.columns)
+        self.create_scratch_frame(name, self.spark.sql(
+            f"SELECT * FROM {name} UNION ALL SELECT {values} FROM _mt_append_rows"))
+        self.spark.catalog.dropTempView("_mt_append_rows")
+        return int(added.count())
 
     def create_scratch_frame(self, name: str, df: DataFrame) -> None:
         previous = self._scratch.get(name)
