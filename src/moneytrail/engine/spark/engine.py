@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from sqlglot import exp
 
-from moneytrail.engine.capture import Capture
 from moneytrail.engine.dialect import Dialect, SparkDialect
 from moneytrail.engine.protocol import EngineError
 from moneytrail.engine.scratch import Run, RunStack, scratch_name
@@ -76,7 +75,6 @@ class SparkEngine:
         self._snapshot: Any = None
         self._runs = RunStack(self)
         self._names = itertools.count(1)
-        self._capture = Capture()
         self._scratch: dict[str, DataFrame] = {}
         self._row_limit: int | None = None
         self._stale: set[str] = set()  # stored tables whose temp view is out of date (registered lazily)
@@ -106,15 +104,12 @@ class SparkEngine:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
-        self._capture.record(sql)
         self._statement(sql, params)
 
     def insert(self, sql: str, params: Sequence[Any] | None = None) -> int:
-        self._capture.record(sql)
         return self._statement(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        self._capture.record(sql)
         return self._arrow(self._df(sql, params), sql)
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -283,7 +278,6 @@ class SparkEngine:
                        view: bool = False) -> None:
         """A view is a temp view on the query; a table is the query's result checkpointed in the executors'
         memory and disk (lineage cut, so later steps do not recompute it) behind a temp view."""
-        self._capture.record(sql)
         df = self._df(sql, params)
         if not view:
             try:
@@ -320,8 +314,6 @@ class SparkEngine:
 
     def append(self, table: str, sql: str, params: Sequence[Any] | None = None, *,
                columns: Sequence[str] | None = None, translated: bool = False) -> int:
-        if not translated:
-            self._capture.record(sql)
         if table in self._scratch:
             return self._append_scratch(table, self._source(sql, params, translated), columns)
         self._writable()
@@ -430,7 +422,6 @@ class SparkEngine:
         return nullcontext()  # Spark's planner broadcasts the small side by its statistics
 
     def copy_to_parquet(self, sql: str, path: Path) -> None:
-        self._capture.record(sql)
         staging = Path(tempfile.mkdtemp(prefix=".mt-copy-", dir=Path(path).parent))
         try:
             self._df(sql).coalesce(1).write.mode("overwrite").parquet(str(staging / "out"))
