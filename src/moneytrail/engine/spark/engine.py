@@ -2,7 +2,7 @@
 
 Statements arrive in the portable SQL stage code writes and are translated once (``translate.py``); each
 stored table is a temp view over its committed files, re-registered after every write; scratch tables are
-checkpointed DataFrames behind temp views, dropped with their run; writes go through ``tables.py`` and
+cached DataFrames behind temp views, dropped with their run; writes go through ``tables.py`` and
 commit by a catalog swap. ``transaction()`` is the staging/commit unit: writes inside it are visible to
 the statements that follow and become durable together when the outermost one ends (or are forgotten).
 """
@@ -51,6 +51,17 @@ def _naive_utc(table: pa.Table) -> pa.Table:
         if pa.types.is_timestamp(f.type) and f.type.tz is not None:
             table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp(f.type.unit)))
     return table
+
+
+def materialised(df: DataFrame) -> DataFrame:
+    """``df`` computed once and kept in the executors' memory (spilling to disk). Not ``localCheckpoint``:
+    Spark 4 fails ("key not found: <column>#<id>") planning a correlated NOT EXISTS over two checkpointed
+    frames, which the path search does; a cached frame keeps its lineage, a few hops long."""
+    from pyspark import StorageLevel
+
+    df = df.persist(StorageLevel.MEMORY_AND_DISK)
+    df.count()
+    return df
 
 
 class SparkEngine:
@@ -276,12 +287,12 @@ class SparkEngine:
 
     def create_scratch(self, name: str, sql: str, params: Sequence[Any] | None = None, *,
                        view: bool = False) -> None:
-        """A view is a temp view on the query; a table is the query's result checkpointed in the executors'
-        memory and disk (lineage cut, so later steps do not recompute it) behind a temp view."""
+        """A view is a temp view on the query; a table is the query's result cached in the executors' memory
+        and disk (``materialised``) behind a temp view."""
         df = self._df(sql, params)
         if not view:
             try:
-                df = df.localCheckpoint(eager=True)
+                df = materialised(df)
             except Exception as exc:
                 raise EngineError(f"{exc}\n-- while materialising:\n{sql[:2000]}") from exc
             self._scratch[name] = df
@@ -329,12 +340,12 @@ class SparkEngine:
         return rows
 
     def _append_scratch(self, name: str, rows: DataFrame, columns: Sequence[str] | None) -> int:
-        """Rows added to a run's scratch table (a search's frontier): the union, checkpointed again."""
+        """Rows added to a run's scratch table (a search's frontier): the union, cached again."""
         old = self._scratch[name]
         names = [c.lower() for c in (columns or old.columns)]
         if len(rows.columns) != len(names):
             raise EngineError(f"{name}: {len(rows.columns)} values for {len(names)} columns")
-        added = rows.toDF(*names).localCheckpoint(eager=True)
+        added = materialised(rows.toDF(*names))
         added.createOrReplaceTempView("_mt_append_rows")
         types = dict(old.dtypes)
         values = ", ".join(f"CAST({c if c.lower() in names else 'NULL'} AS {types[c]}) AS {c}" for c in old.columns)
@@ -345,7 +356,7 @@ class SparkEngine:
 
     def create_scratch_frame(self, name: str, df: DataFrame) -> None:
         previous = self._scratch.get(name)
-        self._scratch[name] = df.localCheckpoint(eager=True)
+        self._scratch[name] = materialised(df)
         self._scratch[name].createOrReplaceTempView(name)
         if previous is not None:
             previous.unpersist()
@@ -363,14 +374,14 @@ class SparkEngine:
     def upsert(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None, *,
                insert_missing: bool = True) -> None:
         self._writable()
-        source = self._df(sql, params).localCheckpoint(eager=True)  # read once, used by three steps
+        source = materialised(self._df(sql, params))  # read once, used by three steps
         files = self._writing(table, sql, lambda: tables.upsert(
             self.spark, self.catalog, table, keys, source, insert_missing))
         self._set_files(table, files)
 
     def remove(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None) -> None:
         self._writable()
-        source = self._df(sql, params).localCheckpoint(eager=True)
+        source = materialised(self._df(sql, params))
         files = self._writing(table, sql, lambda: tables.remove(self.spark, self.catalog, table, keys, source))
         self._set_files(table, files)
 
