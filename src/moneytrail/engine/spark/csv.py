@@ -15,9 +15,9 @@ word. So the file is read here as text and split by us, all in the JVM:
    The rows themselves are never shuffled: the per-split table is broadcast.
 3. **Records.** ``from_csv`` (univocity) splits each line; beside it, the field count and a quote check
    come from the line's text with the well-formed quoted fields taken out. A line with the wrong number
-   of fields, a quote opening a field that does not close it, or invalid UTF-8 (the line's bytes are
-   kept as they are, so this is checked on them) is a reject: (line, csv_line, error_type, error_message), DuckDB's names for the same errors.
-   Empty fields, quoted or not, are NULL, as DuckDB reads them.
+   of fields, a quote opening a field that does not close it, or invalid UTF-8 (the line's bytes are kept
+   as they are, so this is checked on them) is a reject: (line, csv_line, error_type, error_message),
+   with DuckDB's names for the same errors. Empty fields, quoted or not, are NULL, as DuckDB reads them.
 
 Records spanning lines are not split here: ``ingest.records`` settles those lines first and asks only for
 runs of lines that are one record each (``csv_lines_scan_sql(lines=...)``). Read on its own (no layout),
@@ -108,10 +108,9 @@ def within(lines: DataFrame, spans: Sequence[tuple[int, int]] | None) -> DataFra
         return lines
     if not spans:
         return lines.where(F.lit(False))
-    cond = None
-    for first, last in spans:
-        one = F.col("_line").between(int(first), int(last))
-        cond = one if cond is None else cond | one
+    cond = F.col("_line").between(int(spans[0][0]), int(spans[0][1]))
+    for first, last in spans[1:]:
+        cond = cond | F.col("_line").between(int(first), int(last))
     return lines.where(cond)
 
 
