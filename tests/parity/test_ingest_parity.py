@@ -47,23 +47,17 @@ class SparkReadDuckDB(DuckDBEngine):
 
     def __init__(self, path: Path, spark: Any) -> None:
         super().__init__(path)
-        from moneytrail.engine.spark.csv import SparkCsv
-
-        class Reader(SparkCsv):
-            pass
-
-        self.reader = Reader()
-        self.reader.spark = spark
+        self.spark = spark
 
     def csv_lines_scan_sql(self, path: Path, *, delimiter: str, columns: Sequence[str], rejects_table: str,
                            quote: str = '"', lines: Sequence[tuple[int, int]] | None = None) -> str:
-        view = self.reader.csv_lines_scan_sql(path, delimiter=delimiter, columns=columns, rejects_table=rejects_table,
-                                              quote=quote, lines=lines)
-        spark = self.reader.spark
-        self.register_arrow(view, spark.table(view).toArrow())
-        self.register_arrow(rejects_table, spark.table(rejects_table).toArrow())
-        spark.catalog.dropTempView(view)
-        spark.catalog.dropTempView(rejects_table)
+        from moneytrail.engine.spark import csvscan
+
+        view = csvscan.csv_lines_scan_sql(self, path, delimiter=delimiter, columns=columns,
+                                          rejects_table=rejects_table, quote=quote, lines=lines)
+        for name in (view, rejects_table):
+            self.register_arrow(name, self.spark.table(name).toArrow())
+            self.spark.catalog.dropTempView(name)
         return view
 
 
@@ -155,7 +149,7 @@ def test_every_line_right_on_many_splits(reader: Case, tmp_path: Path, gz: bool)
     if not isinstance(reader.engine, SparkReadDuckDB):
         result = ingest_transactions(reader, path)
     else:
-        spark = reader.engine.reader.spark
+        spark = reader.engine.spark
         before = spark.conf.get("spark.sql.files.maxPartitionBytes")
         spark.conf.set("spark.sql.files.maxPartitionBytes", "65536")  # ~30 splits of the plain file
         try:

@@ -20,14 +20,14 @@ word. So the file is read here as text and split by us, all in the JVM:
    with DuckDB's names for the same errors. Empty fields, quoted or not, are NULL, as DuckDB reads them.
 
 Records spanning lines are not split here: ``ingest.records`` settles those lines first and asks only for
-runs of lines that are one record each (``csv_lines_scan_sql(lines=...)``). Read on its own (no layout),
-each line of such a record is a reject.
+runs of lines that are one record each (``csv_lines_scan_sql(lines=...)``, ``ingest/csvnumbered.py``). Read
+on its own (no layout), each line of such a record is a reject. ``engine/spark/csvscan.py`` puts these
+reads behind the engine's methods.
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-_ID_MASK = (1 << 33) - 1
+_LAST = 1 << 62  # a line number past any file's end
 _BLOCK = 1 << 24
 
 
@@ -139,57 +139,32 @@ class LineIndex:
         return newlines + 1
 
 
-class SparkCsv:
-    """The CSV capabilities of the Spark engine (``Engine.csv_scan_sql`` and ``csv_range_scan_sql``, and
-    ``csv_lines_scan_sql``, which ingest uses on an engine that numbers lines itself). Mixed into the
-    engine, which supplies ``spark`` (its SparkSession); results are temporary views."""
+def lines_scan_views(spark: SparkSession, path: Path, *, delimiter: str, columns: Sequence[str],
+                     rejects_table: str, quote: str, lines: Sequence[tuple[int, int]] | None, view: str) -> str:
+    """View ``view`` of (``_k``, columns...) for the records on the line spans ``lines`` (``_k + 1`` the line)
+    and view ``rejects_table`` of the rejects, with their lines in the file. Returns ``view``."""
+    from pyspark.sql import functions as F
 
-    spark: SparkSession
-    _csv_views = itertools.count(1)
-    _line_index: LineIndex | None = None
+    records, rejects = split_records(within(numbered_lines(spark, path), lines), delimiter=delimiter,
+                                     quote=quote, columns=columns)
+    rejects.createOrReplaceTempView(rejects_table)
+    records.select((F.col("_line") - 1).alias("_k"), *columns).createOrReplaceTempView(view)
+    return view
 
-    def csv_lines_scan_sql(self, path: Path, *, delimiter: str, columns: Sequence[str], rejects_table: str,
-                           quote: str = '"', lines: Sequence[tuple[int, int]] | None = None) -> str:
-        """A FROM-clause relation (``_k``, columns...) of the records on the physical lines ``lines`` (inclusive
-        spans of lines that are one record each; None: every line) of a CSV file, plain or gzip, where
-        ``_k + 1`` is the record's line in the file. Records it cannot split become rows of the view
-        ``rejects_table`` (line, csv_line, error_type, error_message) with their line in the file."""
-        from pyspark.sql import functions as F
 
-        records, rejects = split_records(within(numbered_lines(self.spark, Path(path)), lines),
-                                         delimiter=delimiter, quote=quote, columns=columns)
-        rejects.createOrReplaceTempView(rejects_table)
-        view = f"_mt_csv_{next(self._csv_views)}"
-        records.select((F.col("_line") - 1).alias("_k"), *columns).createOrReplaceTempView(view)
-        return view
+def ordered_scan_views(spark: SparkSession, path: Path, *, first: int, last: int | None, base: int,
+                       delimiter: str, columns: Sequence[str], rejects_table: str, quote: str, view: str) -> str:
+    """The protocol's scan of lines ``first``..``last`` (None: to the end) as view ``view`` of the columns
+    alone, in file order, and rejects whose line is counted after line ``base``. File order: one file's
+    splits are read by partitions in byte order and a broadcast join keeps each partition's order, so a
+    row number in scan order (the dialect's ``monotonically_increasing_id``) numbers the records as
+    they stand in the file."""
+    from pyspark.sql import functions as F
 
-    def csv_scan_sql(self, path: Path, *, delimiter: str, header: bool, columns: Sequence[str],
-                     rejects_table: str, quote: str = '"') -> str:
-        """The protocol's scan: records in file order (a view sorted by line, so a row number in scan order
-        numbers them), rejects with their line in the file (the header is line 1)."""
-        return self._ordered(Path(path), first=2 if header else 1, last=None, base=0, delimiter=delimiter,
-                             columns=columns, rejects_table=rejects_table, quote=quote)
-
-    def csv_range_scan_sql(self, path: Path, start: int, end: int, *, delimiter: str, columns: Sequence[str],
-                           rejects_table: str, quote: str = '"') -> str:
-        """The protocol's range scan: the records of bytes [start, end) (line starts) in file order; rejects
-        name lines counted from the range's first line."""
-        if self._line_index is None:
-            self._line_index = LineIndex()
-        first = self._line_index.line_at(Path(path), start)
-        last = self._line_index.line_at(Path(path), end) - 1 if end < Path(path).stat().st_size else None
-        return self._ordered(Path(path), first=first, last=last, base=first - 1, delimiter=delimiter,
-                             columns=columns, rejects_table=rejects_table, quote=quote)
-
-    def _ordered(self, path: Path, *, first: int, last: int | None, base: int, delimiter: str,
-                 columns: Sequence[str], rejects_table: str, quote: str) -> str:
-        from pyspark.sql import functions as F
-
-        span = [(first, last if last is not None else (1 << 62))]
-        records, rejects = split_records(within(numbered_lines(self.spark, path), span), delimiter=delimiter,
-                                         quote=quote, columns=columns)
-        rejects.select((F.col("line") - base).alias("line"), "csv_line", "error_type",
-                       "error_message").createOrReplaceTempView(rejects_table)
-        view = f"_mt_csv_{next(self._csv_views)}"
-        records.orderBy("_line").select(*columns).createOrReplaceTempView(view)
-        return view
+    span = [(first, last if last is not None else _LAST)]
+    records, rejects = split_records(within(numbered_lines(spark, path), span), delimiter=delimiter, quote=quote,
+                                     columns=columns)
+    rejects.select((F.col("line") - base).alias("line"), "csv_line", "error_type",
+                   "error_message").createOrReplaceTempView(rejects_table)
+    records.select(*columns).createOrReplaceTempView(view)
+    return view
