@@ -142,11 +142,34 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-def open_engine(path: Path | str | None = None, *, read_only: bool = False, backend: str = "duckdb",
-                threads: int | None = None, memory_limit: str | None = None) -> Engine:
-    """Open an engine on a case file; ``None`` opens an in-memory database."""
-    if backend == "duckdb":
-        from moneytrail.engine.duckdb.engine import DuckDBEngine
+ENGINE_ENV = "MONEYTRAIL_ENGINE"
+BACKENDS = ("duckdb", "spark")
 
-        return DuckDBEngine(path, read_only=read_only, threads=threads, memory_limit=memory_limit)
-    raise EngineError(f"unknown engine backend {backend!r}; available: duckdb")
+
+def engine_backend(backend: str | None = None) -> str:
+    """The backend asked for: ``backend``, else ``MONEYTRAIL_ENGINE``, else duckdb."""
+    import os
+
+    chosen = (backend or os.environ.get(ENGINE_ENV) or "duckdb").lower()
+    if chosen not in BACKENDS:
+        raise EngineError(f"unknown engine backend {chosen!r}; available: {', '.join(BACKENDS)}")
+    return chosen
+
+
+def open_engine(path: Path | str | None = None, *, read_only: bool = False, backend: str | None = None,
+                threads: int | None = None, memory_limit: str | None = None, spark_master: str | None = None,
+                spark_session: Any = None) -> Engine:
+    """Open an engine on a case (a DuckDB file, or a Spark case folder); ``None`` opens a throw-away one.
+
+    ``backend`` duckdb | spark (default: ``MONEYTRAIL_ENGINE``, else duckdb). On Spark, ``spark_master``
+    names a cluster (default ``local[threads or *]``) and ``spark_session`` supplies a configured session.
+    """
+    chosen = engine_backend(backend)
+    if chosen == "spark":
+        from moneytrail.engine.spark.engine import SparkEngine
+
+        return SparkEngine(path, read_only=read_only, session=spark_session, master=spark_master,
+                           threads=threads, memory_limit=memory_limit)
+    from moneytrail.engine.duckdb.engine import DuckDBEngine
+
+    return DuckDBEngine(path, read_only=read_only, threads=threads, memory_limit=memory_limit)

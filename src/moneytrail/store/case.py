@@ -1,4 +1,4 @@
-"""A case: one DuckDB file holding everything known about one investigation."""
+"""A case: everything known about one investigation, in one DuckDB file or (Spark) a folder of Parquet tables."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any
 
 from moneytrail.engine import Engine, EngineError, open_engine
+from moneytrail.engine.protocol import engine_backend
 from moneytrail.store.migrations import all_migrations
 
 DEFAULT_REPORTING_CURRENCY = "USD"
@@ -18,12 +19,23 @@ class CaseError(RuntimeError):
     """A case cannot be created, opened or used as asked."""
 
 
-def case_path(path: Path | str) -> Path:
-    """``CASE`` may name the file or a folder; a folder holds ``case.duckdb``."""
+SPARK_CATALOG = "catalog.json"  # engine/spark/catalog.py: a folder with one is a case on Spark
+
+
+def case_path(path: Path | str, backend: str | None = None) -> Path:
+    """``CASE`` may name the file or a folder; a folder holds ``case.duckdb``, or is itself a case on Spark
+    (a folder of Parquet tables with ``catalog.json``; ``backend="spark"`` for a new one)."""
     p = Path(path)
     if p.suffix == ".duckdb":
         return p
+    if (p / SPARK_CATALOG).exists() or (backend is not None and engine_backend(backend) == "spark"):
+        return p
     return p / "case.duckdb"
+
+
+def case_backend(path: Path | str) -> str:
+    """The engine an existing case needs: spark for a Parquet folder, else duckdb."""
+    return "spark" if (Path(path) / SPARK_CATALOG).exists() else "duckdb"
 
 
 class Case:
@@ -36,12 +48,14 @@ class Case:
     # -- life cycle --------------------------------------------------------------------------
     @classmethod
     def create(cls, path: Path | str, *, reporting_currency: str = DEFAULT_REPORTING_CURRENCY,
-               exist_ok: bool = False) -> Case:
-        file = case_path(path)
-        if file.exists() and not exist_ok:
+               exist_ok: bool = False, engine: str | None = None) -> Case:
+        """A new case; ``engine`` duckdb | spark (default: ``MONEYTRAIL_ENGINE``, else duckdb)."""
+        backend = engine_backend(engine)
+        file = case_path(path, backend)
+        if (file / SPARK_CATALOG if backend == "spark" else file).exists() and not exist_ok:
             raise CaseError(f"case {file} already exists")
         file.parent.mkdir(parents=True, exist_ok=True)
-        case = cls(open_engine(file), file)
+        case = cls(open_engine(file, backend=backend), file)
         case.migrate()
         if case.meta("reporting_currency") is None:
             case.set_meta("reporting_currency", reporting_currency.upper())
@@ -54,7 +68,7 @@ class Case:
         if not file.exists():
             raise CaseError(f"no case at {file}")
         try:
-            engine = open_engine(file, read_only=read_only)
+            engine = open_engine(file, read_only=read_only, backend=case_backend(file))
         except EngineError as exc:
             raise CaseError(str(exc)) from exc
         case = cls(engine, file)
@@ -65,9 +79,9 @@ class Case:
         return case
 
     @classmethod
-    def in_memory(cls) -> Case:
-        """A throw-away case, for tests and pipelines that need no file."""
-        case = cls(open_engine(None), None)
+    def in_memory(cls, engine: str | None = None) -> Case:
+        """A throw-away case, for tests and pipelines that need no file (on Spark: a temporary folder)."""
+        case = cls(open_engine(None, backend=engine), None)
         case.migrate()
         case.set_meta("reporting_currency", DEFAULT_REPORTING_CURRENCY)
         return case
