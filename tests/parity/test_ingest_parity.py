@@ -160,3 +160,22 @@ def test_every_line_right_on_many_splits(reader: Case, tmp_path: Path, gz: bool)
     assert reader.engine.rows("SELECT count(*) FROM transactions WHERE txn_id <> 't' || CAST(origin_line AS VARCHAR)") \
         == [(0,)]
     assert reader.engine.rows("SELECT line FROM quarantine") == [(11,)]
+
+
+def test_stray_quote_then_same_rows_gzipped_on_the_spark_engine(tmp_path: Path, spark: Any,
+                                                                duckdb_outcomes: dict[str, dict[str, Any]]) -> None:
+    """On a case that is a folder of Parquet tables (the Spark engine itself): a stray quote costs its own line
+    only, every row keeps its line, the same rows gzipped add nothing (reported as duplicates), and the same
+    file again is skipped."""
+    name = "native/stray_quote_start_row10.csv"
+    with Case.create(tmp_path / "spark-case", engine="spark") as case:
+        assert numbers_lines(case.engine)
+        got = _outcome(case, CORPUS / name, "native")
+        want = duckdb_outcomes[name]
+        assert {k: got[k] for k in ("read", "stored", "quarantined_n", "rows", "lines")} == \
+            {k: want[k] for k in ("read", "stored", "quarantined_n", "rows", "lines")}
+        assert [line for line, _ in got["quarantine"]] == [12]
+        again = ingest_transactions(case, CORPUS / "native/gzip_ok.csv.gz")
+        assert (again.rows_read, again.rows_stored, again.rows_duplicate) == (40, 1, 39)
+        assert ingest_transactions(case, CORPUS / name).skipped
+        assert case.count("transactions") == 40 and case.count("duplicates") == 39
