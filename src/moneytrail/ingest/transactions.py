@@ -256,7 +256,12 @@ def _store_file(fi: FileIngest, m: Mapping, *, rc: str, rates: bool, progress: P
     else:
         if progress:
             progress("storing", 1, 3)
-        store_csv_transactions(fi, m, build, rates=rates)
+        from moneytrail.ingest.csvnumbered import numbers_lines, store_numbered_csv_transactions
+        if numbers_lines(fi.case.engine):  # Spark: its reader gives every record its line
+            store_numbered_csv_transactions(fi, m, build, rates=rates, good_rows_sql=insert_good_rows_sql,
+                                            note_unconverted=note_unconverted)
+        else:
+            store_csv_transactions(fi, m, build, rates=rates)
     fi.details["mapping"] = m.name
     settle_duplicate_transactions(fi, positional=m.positional_ids)
     if "memo" in m.columns:

@@ -420,6 +420,12 @@ class SparkEngine:
         return str(self._csv().csv_range_scan_sql(self, path, start, end, delimiter=delimiter, columns=columns,
                                                   rejects_table=rejects_table, quote=quote))
 
+    def csv_lines_scan_sql(self, path: Path, *, delimiter: str, columns: Sequence[str], rejects_table: str,
+                           quote: str = '"', lines: Sequence[tuple[int, int]] | None = None) -> str:
+        """Records with their physical line (``_k + 1``), for ingest on Spark (``ingest/csvnumbered.py``)."""
+        return str(self._csv().csv_lines_scan_sql(self, path, delimiter=delimiter, columns=columns,
+                                                  rejects_table=rejects_table, quote=quote, lines=lines))
+
     def _csv(self) -> Any:
         try:
             return importlib.import_module("moneytrail.engine.spark.csvscan")
