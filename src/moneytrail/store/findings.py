@@ -42,6 +42,9 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
     refs: list[dict[str, str]] = []
     seen: set[str] = set()
     kinds: list[set[str]] = []
+    # Per result, not per finding: the stamp's JSON and the scratch-free text of each distinct query.
+    params_text, result_key = stamp.params_json, stamp.result_key
+    queries: dict[str, str] = {}
     for f in findings:
         if not f.refs:
             raise ValueError(f"finding {f.title!r} cites no rows; every finding must rest on evidence")
@@ -49,21 +52,23 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
         if fid in seen:
             continue
         seen.add(fid)
+        if f.query not in queries:
+            queries[f.query] = stable_sql_text(f.query)
         rows.append({
             "finding_id": fid, "run_id": None, "kind": f.kind, "typology": f.typology, "title": f.title,
             "explanation": f.explanation, "score": float(f.score), "start_ts": f.start, "end_ts": f.end,
             "amount": f.amount, "currency": f.currency,
-            "params": json.dumps(dict(f.params), sort_keys=True, default=str), "query": stable_sql_text(f.query),
+            "params": json.dumps(dict(f.params), sort_keys=True, default=str), "query": queries[f.query],
             "input_hash": data_version, "details": json.dumps(f.record.as_dict(), sort_keys=True, default=str),
-            "stage": stamp.stage, "stage_version": stamp.version, "stage_params": stamp.params_json,
-            "result_key": stamp.result_key, "data_version": data_version,
+            "stage": stamp.stage, "stage_version": stamp.version, "stage_params": params_text,
+            "result_key": result_key, "data_version": data_version,
         })
         refs.extend({"finding_id": fid, "ref_kind": r.kind, "ref_id": r.ref_id, "role": r.role}
                     for r in dict.fromkeys(f.refs))
         kinds.append({r.kind for r in f.refs})
     engine = case.engine
     with engine.transaction(), engine.run() as run:
-        replace_stage_results(case, stamp.result_key)
+        replace_stage_results(case, result_key)
         if not rows:
             return []
         needed = kinds_to_read(kinds)
