@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.engine.scratch import stable_sql_text
+from moneytrail.engine.scratch import Run, stable_sql_text
 from moneytrail.model.details import Details, details_of
 from moneytrail.model.finding import Finding
 from moneytrail.model.stage import Stamp
@@ -72,7 +72,7 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
         if not rows:
             return []
         needed = kinds_to_read(kinds)
-        same_grade = _shared_transaction_grade(case, data_version) if "transaction" in needed else {}
+        same_grade = _shared_transaction_grade(case, run, data_version) if "transaction" in needed else {}
         new = run.arrow(pa.Table.from_pylist(rows, schema=_FINDING_SCHEMA), hint="new_findings")
         new_refs = run.arrow(pa.Table.from_pylist(refs, schema=_REF_SCHEMA), hint="new_refs")
         # The same finding made by another result (identical content) is replaced by this one.
@@ -91,22 +91,20 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
     return [r["finding_id"] for r in rows]
 
 
-def _shared_transaction_grade(case: Case, data_version: str) -> dict[str, tuple[str, int] | None]:
+def _shared_transaction_grade(case: Case, run: Run, data_version: str) -> dict[str, tuple[str, int] | None]:
     """``{"transaction": grade}`` when every transaction of the case has the same grade (none carries its
     own, and all their sources are graded alike: the usual case of one bank's export), else ``{}``. Then
     the grading step need not look the cited transactions up (a scan of the whole table on an engine
     without indexes). Stages cite the rows they read, so a cited transaction is one the case holds. Which
-    sources the transactions have is read once per data version (``Case.derived``); the sources' grades
-    are read every time (an analyst may re-grade one)."""
+    sources the transactions have is read once per outermost engine run and data version (a detect run
+    of several detectors reads it once); own grades and the sources' grades are read every time (an
+    analyst may re-grade a source)."""
     engine = case.engine
-
-    def sources() -> tuple[str, ...] | None:
-        if int(engine.scalar(own_transaction_grades_sql())):
-            return None
-        return tuple(str(r[0]) for r in engine.rows(transaction_sources_sql()))
-
-    ids = case.derived("transaction_sources", data_version, sources)
-    if not ids or len(ids) > 1000:  # rows with own grades, or many sources: almost surely graded differently
+    if int(engine.scalar(own_transaction_grades_sql())):
+        return {}
+    ids: tuple[str, ...] = run.remember(f"transaction_sources@{data_version}", lambda: tuple(
+        str(r[0]) for r in engine.rows(transaction_sources_sql())))
+    if not ids or len(ids) > 1000:  # many sources: almost surely graded differently
         return {}
     graded = {str(sid): (rel, cred) for sid, rel, cred in engine.rows(
         f"SELECT source_id, reliability, credibility FROM sources WHERE source_id IN ({', '.join('?' * len(ids))})",
