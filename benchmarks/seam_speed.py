@@ -8,13 +8,15 @@ stage results) is exported with ``git archive`` into a temporary folder; ``befor
 alternates fresh processes of each checkout's own script. Printed per script: process wall and CPU
 seconds (detect.py's process also generates and ingests its case, so its CPU includes ingest changes made
 since), and the stage's own figures from the script's table: all detectors' wall and CPU seconds; the
-trace index build, a one-account trace and a 1,000-account trace. Medians over ``--rounds``, ratio
+trace index build, a one-account trace and a 1,000-account trace, wall and CPU (this checkout's trace.py
+runs on both sides: since the old commit it only gained the CPU columns). Medians over ``--rounds``, ratio
 after / before. Quote CPU seconds: wall time on a shared machine is noisy.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -28,7 +30,12 @@ DETECT_FIGURES = {"all detectors wall s": r"^all detectors\s+(\S+)",
                   "all detectors cpu s": r"^all detectors\s+\S+\s+(\S+)"}
 TRACE_FIGURES = {"trace index build s": r"^build trace index \(once per case state\)\s+([0-9.]+)",
                  "trace 1 account s": r"^trace from 1 account \(median of \d+\)\s+([0-9.]+)",
-                 "trace 1000 accounts s": r"^trace from \d+ accounts\s+([0-9.]+)"}
+                 "trace 1 account cpu s": r"^trace from 1 account \(median of \d+\)\s+\S+ \(cpu ([0-9.]+)\)",
+                 "trace 1000 accounts s": r"^trace from \d+ accounts\s+([0-9.]+)",
+                 "trace 1000 accounts cpu s": r"^trace from \d+ accounts\s+\S+ \(cpu ([0-9.]+)\)"}
+# trace.py of this checkout runs against both versions: since the commit before the seam it has only
+# gained CPU seconds per trace (same case, same seeds, same calls), which the before side needs too.
+SHARED_SCRIPTS = ("trace.py",)
 
 
 def export(repo: Path, commit: str, folder: Path) -> Path:
@@ -49,6 +56,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="moneytrail-before-") as tmp:
         before = export(args.repo, args.before, Path(tmp))
+        for script in SHARED_SCRIPTS:
+            shutil.copy(ROOT / "benchmarks" / script, before / "benchmarks" / script)
         print(f"before: {args.before} (exported to {before}); after: {ROOT}; {args.rows:,} rows, "
               f"{args.rounds} round(s) each, alternating")
         compare(before, ROOT, "detect.py", ["--rows", str(args.rows)], args.rounds, DETECT_FIGURES)

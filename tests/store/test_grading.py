@@ -13,7 +13,7 @@ from moneytrail.evidence.corroboration import all_corroborations
 from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
-from moneytrail.store.findings import list_findings, write_findings
+from moneytrail.store.findings import list_findings, regrade_findings, write_findings
 from moneytrail.store.grading import claim_standing_sql, entity_grades_sql
 from moneytrail.store.sources import SourceRecord, add_citation, upsert_source
 from tests.casebuild import stamp_of
@@ -145,3 +145,30 @@ def test_claim_standing_in_sql_is_the_corroboration_rule(
     for key, grade in by_key.items():
         origins = [o.grade for c in all_corroborations(case) if c.claim_key == key for o in c.origins]
         assert _rank(grade)[0] >= min(_rank(g)[0] for g in origins)
+
+
+def test_one_grade_shared_by_every_transaction_grades_as_the_lookup_would(case: Case) -> None:
+    """The fast path (all transactions inherit one grade: no lookup) and the general one (a re-grade looks
+    every cited row up) agree, and the fast path steps aside when sources differ or a row has its own grade."""
+    upsert_source(case, SourceRecord("bank", "bank_export", "bank", Grade.parse("B2")))
+    upsert_source(case, SourceRecord("bank2", "bank_export", "bank2", Grade.parse("B2")))
+    upsert_source(case, SourceRecord("doc", "media", "doc", Grade.parse("A1")))
+    for n, sid in enumerate(("bank", "bank2", "bank")):
+        case.engine.execute("INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, "
+                            "source_id) VALUES (?, '2022-01-01', 'a', 'b', ?, 'USD', ?)", [f"t{n}", n + 1, sid])
+    cites = [FindingRef("transaction", "t0"), FindingRef("transaction", "t1"), FindingRef("source", "doc")]
+
+    def graded(tag: str) -> tuple[Grade | None, Grade | None]:
+        write_findings(case, [Finding("typology", "x", tag, "x", 1.0, cites)], stamp_of(tag))
+        at_write = {r["title"]: r for r in list_findings(case)}[tag]
+        regrade_findings(case)
+        again = {r["title"]: r for r in list_findings(case)}[tag]
+        return tuple(None if r["reliability"] is None else Grade(str(r["reliability"]), int(r["credibility"]))
+                     for r in (at_write, again))  # type: ignore[return-value]
+
+    assert graded("shared") == (Grade("B", 2), Grade("B", 2))
+    case.engine.upsert("sources", ["source_id"], "SELECT 'bank2' AS source_id, 'D' AS reliability, 4 AS credibility")
+    assert graded("differ") == (Grade("D", 4), Grade("D", 4))
+    case.engine.upsert("sources", ["source_id"], "SELECT 'bank2' AS source_id, 'B' AS reliability, 2 AS credibility")
+    case.engine.upsert("transactions", ["txn_id"], "SELECT 't0' AS txn_id, 'E' AS reliability, 5 AS credibility")
+    assert graded("own") == (Grade("E", 5), Grade("E", 5))

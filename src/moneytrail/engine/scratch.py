@@ -17,10 +17,10 @@ thresholds are never served a table built for others). ``kind`` labels a shared 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 
 SCRATCH_PREFIX = "_mt_s"
+V = TypeVar("V")
 _NUMBERED = re.compile(r"\b(_mt_s[a-z_]*?)_?\d+\b")
 
 
@@ -144,6 +145,18 @@ class Run:
             self.engine.unregister(handle.name)
         else:
             self.engine.drop_scratch(handle.name, view=how == "view")
+
+    # -- issue 13, second part: small values a run computes once -----------------------------------
+    _values: dict[str, Any] = field(default_factory=dict)
+
+    def remember(self, key: str, compute: Callable[[], V]) -> V:
+        """A small value (not a table) computed once for the outermost run and kept until it ends, keyed
+        by ``key``, which must name everything it depends on (e.g. the case's data version)."""
+        root = self.root
+        if key not in root._values:
+            root._values[key] = compute()
+        value: V = root._values[key]
+        return value
 
 
 class RunStack:

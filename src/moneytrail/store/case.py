@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from moneytrail.engine import Engine, EngineError, open_engine
 from moneytrail.engine.protocol import engine_backend
 from moneytrail.store.migrations import all_migrations
 
 DEFAULT_REPORTING_CURRENCY = "USD"
-V = TypeVar("V")
 
 
 class CaseError(RuntimeError):
@@ -162,17 +160,3 @@ class Case:
     def describe(self) -> dict[str, Any]:
         return {"path": str(self.path) if self.path else None, "schema_version": self.schema_version(),
                 "reporting_currency": self.reporting_currency}
-
-    # -- issue 13, second part: facts derived from one data version ------------------------------
-    def derived(self, key: str, data_version: str, compute: Callable[[], V]) -> V:
-        """A small value derived from the case's data as of ``data_version`` (e.g. which sources the
-        transactions have), computed once per open case and data version: any change to the data gives
-        a new data version, so a value is never served for data it was not computed from. Only the
-        latest data version's values are kept."""
-        kept: dict[tuple[str, str], Any] = self.__dict__.setdefault("_derived", {})
-        if (key, data_version) not in kept:
-            for old in [k for k in kept if k[1] != data_version]:
-                del kept[old]
-            kept[(key, data_version)] = compute()
-        value: V = kept[(key, data_version)]
-        return value

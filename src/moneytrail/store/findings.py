@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.engine.scratch import stable_sql_text
+from moneytrail.engine.scratch import Run, stable_sql_text
 from moneytrail.model.details import Details, details_of
 from moneytrail.model.finding import Finding
 from moneytrail.model.stage import Stamp
@@ -42,6 +42,9 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
     refs: list[dict[str, str]] = []
     seen: set[str] = set()
     kinds: list[set[str]] = []
+    # Per result, not per finding: the stamp's JSON and the scratch-free text of each distinct query.
+    params_text, result_key = stamp.params_json, stamp.result_key
+    queries: dict[str, str] = {}
     for f in findings:
         if not f.refs:
             raise ValueError(f"finding {f.title!r} cites no rows; every finding must rest on evidence")
@@ -49,25 +52,27 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
         if fid in seen:
             continue
         seen.add(fid)
+        if f.query not in queries:
+            queries[f.query] = stable_sql_text(f.query)
         rows.append({
             "finding_id": fid, "run_id": None, "kind": f.kind, "typology": f.typology, "title": f.title,
             "explanation": f.explanation, "score": float(f.score), "start_ts": f.start, "end_ts": f.end,
             "amount": f.amount, "currency": f.currency,
-            "params": json.dumps(dict(f.params), sort_keys=True, default=str), "query": stable_sql_text(f.query),
+            "params": json.dumps(dict(f.params), sort_keys=True, default=str), "query": queries[f.query],
             "input_hash": data_version, "details": json.dumps(f.record.as_dict(), sort_keys=True, default=str),
-            "stage": stamp.stage, "stage_version": stamp.version, "stage_params": stamp.params_json,
-            "result_key": stamp.result_key, "data_version": data_version,
+            "stage": stamp.stage, "stage_version": stamp.version, "stage_params": params_text,
+            "result_key": result_key, "data_version": data_version,
         })
         refs.extend({"finding_id": fid, "ref_kind": r.kind, "ref_id": r.ref_id, "role": r.role}
                     for r in dict.fromkeys(f.refs))
         kinds.append({r.kind for r in f.refs})
     engine = case.engine
     with engine.transaction(), engine.run() as run:
-        replace_stage_results(case, stamp.result_key)
+        replace_stage_results(case, result_key)
         if not rows:
             return []
         needed = kinds_to_read(kinds)
-        same_grade = _shared_transaction_grade(case, data_version) if "transaction" in needed else {}
+        same_grade = _shared_transaction_grade(case, run, data_version) if "transaction" in needed else {}
         new = run.arrow(pa.Table.from_pylist(rows, schema=_FINDING_SCHEMA), hint="new_findings")
         new_refs = run.arrow(pa.Table.from_pylist(refs, schema=_REF_SCHEMA), hint="new_refs")
         # The same finding made by another result (identical content) is replaced by this one.
@@ -86,22 +91,20 @@ def write_findings(case: Case, findings: Iterable[Finding], stamp: Stamp, *,
     return [r["finding_id"] for r in rows]
 
 
-def _shared_transaction_grade(case: Case, data_version: str) -> dict[str, tuple[str, int] | None]:
+def _shared_transaction_grade(case: Case, run: Run, data_version: str) -> dict[str, tuple[str, int] | None]:
     """``{"transaction": grade}`` when every transaction of the case has the same grade (none carries its
     own, and all their sources are graded alike: the usual case of one bank's export), else ``{}``. Then
     the grading step need not look the cited transactions up (a scan of the whole table on an engine
     without indexes). Stages cite the rows they read, so a cited transaction is one the case holds. Which
-    sources the transactions have is read once per data version (``Case.derived``); the sources' grades
-    are read every time (an analyst may re-grade one)."""
+    sources the transactions have is read once per outermost engine run and data version (a detect run
+    of several detectors reads it once); own grades and the sources' grades are read every time (an
+    analyst may re-grade a source)."""
     engine = case.engine
-
-    def sources() -> tuple[str, ...] | None:
-        if int(engine.scalar(own_transaction_grades_sql())):
-            return None
-        return tuple(str(r[0]) for r in engine.rows(transaction_sources_sql()))
-
-    ids = case.derived("transaction_sources", data_version, sources)
-    if not ids or len(ids) > 1000:  # rows with own grades, or many sources: almost surely graded differently
+    if int(engine.scalar(own_transaction_grades_sql())):
+        return {}
+    ids: tuple[str, ...] = run.remember(f"transaction_sources@{data_version}", lambda: tuple(
+        str(r[0]) for r in engine.rows(transaction_sources_sql())))
+    if not ids or len(ids) > 1000:  # many sources: almost surely graded differently
         return {}
     graded = {str(sid): (rel, cred) for sid, rel, cred in engine.rows(
         f"SELECT source_id, reliability, credibility FROM sources WHERE source_id IN ({', '.join('?' * len(ids))})",
