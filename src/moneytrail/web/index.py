@@ -141,12 +141,13 @@ class ExplorerIndex:
             return
         with e.request_cursor(seconds=24 * 3600, row_limit=1) as cursor, cursor.memory_cap(BUILD_MEMORY_MB):
             self._building = cursor
-            cursor.execute(f"DROP TABLE IF EXISTS {self.scratch}.mt_built")  # half-built until written again
+            marker = f"CREATE OR REPLACE TABLE {self.scratch}.mt_built AS SELECT CAST(? AS VARCHAR) AS signature"
+            cursor.execute(marker, ["building"])  # a build stopped half-way is not taken for a finished one
             for d in DERIVED:
                 sql = d.sql(lambda name: f"{self.scratch}.{name}")
                 cursor.execute(f"CREATE OR REPLACE TABLE {self.scratch}.{d.name} AS SELECT * FROM ({sql}) x "
                                f"ORDER BY {d.order}")
-            cursor.execute(f"CREATE TABLE {self.scratch}.mt_built AS SELECT CAST(? AS VARCHAR) AS signature", [sig])
+            cursor.execute(marker, [sig])
             cursor.execute(f"CHECKPOINT {self.scratch}")
             self._building = None
 
