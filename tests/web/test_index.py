@@ -58,7 +58,7 @@ def test_index_and_computed_tables_agree(hostile_case: Path, tmp_path: Path) -> 
 
 def test_index_beside_the_case_and_rebuilt_when_the_case_changes(hostile_case: Path, tmp_path: Path) -> None:
     folder = tmp_path / "case"
-    shutil.copytree(hostile_case, folder)
+    shutil.copytree(hostile_case, folder, ignore=shutil.ignore_patterns("*.explorer.duckdb*"))
     before = set(Path(tempfile.gettempdir()).glob("*explorer*.duckdb"))
     app = create_app(folder)
     with TestClient(app, base_url=LOCAL) as client:
