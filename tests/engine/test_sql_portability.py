@@ -32,6 +32,7 @@ DUCKDB_PROBES: dict[str, str] = {
     "tests.engine.test_duckdb_engine": "checks that bulk_load/joins_as_written restore DuckDB settings",
     "tests.detect.test_learn": "plants the truth views under the names detect.truth registers them by",
     "tests.engine.test_request_cursor": "runs a deliberately endless DuckDB range() scan to test the time limit",
+    "tests.engine.test_memory_cap": "reads DuckDB's memory_limit setting to check Engine.memory_cap and its reset",
 }
 NOT_YET_PORTABLE: dict[str, str] = {
     "moneytrail.detect.truth": _TEMP,
