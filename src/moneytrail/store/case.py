@@ -75,7 +75,9 @@ class Case:
         if not read_only:
             case.migrate()
         elif case.schema_version() < all_migrations()[-1].version:
-            raise CaseError(f"case {file} has schema v{case.schema_version()}; open it writable to migrate")
+            version = case.schema_version()
+            case.close()  # else DuckDB keeps the file open read-only and refuses the writable open that migrates
+            raise CaseError(f"case {file} has schema v{version}; open it writable to migrate")
         return case
 
     @classmethod

@@ -172,21 +172,22 @@ class Derived:
     order: str  # the sort that makes a page's look-up read few row groups
 
 
-# In build order: a table may read those before it.
+# In build order: a table may read those before it. The small ones first: each is used as soon as it is built,
+# so search and names are fast within seconds of a first start while the payments are still being sorted.
 DERIVED = (
     Derived("labels", labels_sql, "canonical_id"),
     Derived("holders", holders_sql, "account_key"),
-    Derived("by_account", by_account_sql, "account_key, ts"),
-    Derived("account_totals", account_totals_sql, "account_key"),
     Derived("search_terms", search_terms_sql, "kind, term"),
     Derived("entity_facets", entity_facets_sql, "canonical_id, facet, value"),
     Derived("entity_summary", entity_summary_sql, "canonical_id"),
-    Derived("finding_payments", finding_payments_sql, "finding_id, ts, txn_id"),
-    Derived("finding_sources", finding_sources_sql, "finding_id, source_id"),
     Derived("statements_by_entity", statements_by_entity_sql, "entity_id, prop, value"),
     Derived("cluster_pairs", cluster_pairs_sql, "canonical_id"),
     Derived("refs_by_finding", finding_refs_sql, "finding_id, ref_kind, ref_id"),
     Derived("refs_by_target", finding_refs_sql, "ref_kind, ref_id"),
+    Derived("finding_payments", finding_payments_sql, "finding_id, ts, txn_id"),
+    Derived("finding_sources", finding_sources_sql, "finding_id, source_id"),
+    Derived("by_account", by_account_sql, "account_key, ts"),
+    Derived("account_totals", account_totals_sql, "account_key"),
 )
 _BY_NAME = {d.name: d for d in DERIVED}
 

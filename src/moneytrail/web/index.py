@@ -8,7 +8,8 @@ The case stays read-only: the index is a DuckDB file of its own beside the case 
 for ``case.duckdb``; in the user's cache folder when the case's folder is not writable), attached to the
 case's database (``Engine.attach_scratch``). It records a signature of the case's data and of the
 definitions, so a restarted server reuses it and a changed case rebuilds it. It is built in a background
-thread after start-up; until it is ready, pages compute the same tables from the case (same answers, slower).
+thread after start-up, and each table is used as soon as it is built; until then pages compute it from the
+case (same answers, slower).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class ExplorerIndex:
         self.seconds: float | None = None
         self.scratch = f"{SCRATCH}_{hashlib.sha256(str(self.path).encode()).hexdigest()[:12]}"
         self._building: Engine | None = None
+        self._built: tuple[str, ...] = ()  # replaced whole, never changed in place: requests read it unlocked
         self._thread: threading.Thread | None = None
 
     def signature(self) -> str:
@@ -100,8 +102,8 @@ class ExplorerIndex:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def sources(self) -> dict[str, str]:
-        """The derived tables' sources for a request: the index's tables once ready, else none (computed)."""
-        return {d.name: f"{self.scratch}.{d.name}" for d in DERIVED} if self.ready.is_set() else {}
+        """The derived tables' sources for a request: the index's tables built so far (the others computed)."""
+        return {name: f"{self.scratch}.{name}" for name in self._built}
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.build, name="explorer-index", daemon=True)
@@ -138,15 +140,18 @@ class ExplorerIndex:
         built = e.rows("SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND "
                        "table_name = 'mt_built'", [self.scratch])
         if built and e.scalar(f"SELECT max(signature) FROM {self.scratch}.mt_built") == sig:
+            self._built = tuple(d.name for d in DERIVED)
             return
         with e.request_cursor(seconds=24 * 3600, row_limit=1) as cursor, cursor.memory_cap(BUILD_MEMORY_MB):
             self._building = cursor
-            cursor.execute(f"DROP TABLE IF EXISTS {self.scratch}.mt_built")  # half-built until written again
+            marker = f"CREATE OR REPLACE TABLE {self.scratch}.mt_built AS SELECT CAST(? AS VARCHAR) AS signature"
+            cursor.execute(marker, ["building"])  # a build stopped half-way is not taken for a finished one
             for d in DERIVED:
                 sql = d.sql(lambda name: f"{self.scratch}.{name}")
                 cursor.execute(f"CREATE OR REPLACE TABLE {self.scratch}.{d.name} AS SELECT * FROM ({sql}) x "
                                f"ORDER BY {d.order}")
-            cursor.execute(f"CREATE TABLE {self.scratch}.mt_built AS SELECT CAST(? AS VARCHAR) AS signature", [sig])
+                self._built = (*self._built, d.name)
+            cursor.execute(marker, [sig])
             cursor.execute(f"CHECKPOINT {self.scratch}")
             self._building = None
 
