@@ -40,3 +40,14 @@ def test_relays_busy_that_week_passing_on_more_than_ten_percent_more_are_a_busy_
     f = found[0]
     assert {r.ref_id for r in f.refs if r.kind == "transaction"} == {t[0] for t in STACK}
     assert f.details["metrics"]["variant_of"] == "stack" and f.score < 0.5 and "half weight" in f.explanation
+
+
+def test_where_all_amounts_are_alike_a_loose_pass_on_is_no_evidence_and_stack_busy_stays_silent(
+        case: Case, insert: Insert) -> None:
+    busy = [(f"busy-{r}-{k}", 90 + k, f"b:client{k}", r, 30.0 + k) for r in RELAYS for k in range(6)]
+    grown = [(t[0], t[1], t[2], t[3], t[4] * (1.4 / 1.02) if t[0].startswith("out") else t[4]) for t in STACK]
+    # 1,200 unrelated transfers of 5,000-5,006: nearly every pair lies within 0.5-2x of each other.
+    alike = [(f"al{i}", 24.0 * (i % 30), f"b:p{i % 600}", f"b:q{i % 600}", 5000.0 + i % 7) for i in range(1200)]
+    insert(background() + grown + everyday(RELAYS) + busy + alike)
+    assert run_detectors(case, ["stack-busy"], store=False) == []
+    assert len(run_detectors(case, ["stack-busy"], {"stack-busy": {"max_carry_chance": "1.0"}}, store=False)) == 1

@@ -16,7 +16,9 @@ ring scores ``weight`` (0.5) times the share of its length chance does not expla
 never outranks a time-ordered one: it rests on less (no amount carried, no order).
 
 Portable plan: one self-join per hop over the small ties (origin = the ring's smallest account, so each
-ring is found once per rotation class), a loop over hops (at most ``max_hops``), never over rows.
+ring is found once per rotation class), a loop over hops (at most ``max_hops``), never over rows. The
+walks grow about as the mean degree to the power of the hops, so ``max_hops`` stays at 4: on the AMLSim
+samples rings of 5 were 6% planted anyway.
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ class StructuralCycle:
     typology = "cycle-structural"
     description = ("Weaker variant of cycle: a ring of accounts paying each other in any time order and any "
                    "amounts, unlikely by chance for accounts of their degrees.")
-    defaults: Mapping[str, Any] = {"max_hops": 5, "window_days": 30, "max_counterparties": 40, "min_excess": 2.0,
+    defaults: Mapping[str, Any] = {"max_hops": 4, "window_days": 30, "max_counterparties": 40, "min_excess": 2.0,
                                    "weight": 0.5, "min_amount": 0.0, "max_findings": 20000}
     shared_kinds = ("star",)
 
