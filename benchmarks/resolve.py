@@ -36,6 +36,7 @@ import icu  # type: ignore[import-untyped]
 import numpy as np
 import pyarrow as pa
 
+from moneytrail.engine import open_engine
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK
 from moneytrail.resolve.cluster import cluster_pairs
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
@@ -289,7 +290,7 @@ def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
     return table, ident
 
 
-def run_scale(rows: int, repeats: int, max_block: int) -> list[tuple[Any, ...]]:
+def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None = None) -> list[tuple[Any, ...]]:
     table, ident = scale_statements(rows)
     ids = np.char.add("r", np.arange(rows).astype(str))
     groups: dict[str, list[str]] = {}
@@ -299,7 +300,10 @@ def run_scale(rows: int, repeats: int, max_block: int) -> list[tuple[Any, ...]]:
     times, cpus = [], []
     predicted: Pairs = set()
     for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as tmp, Case.create(Path(tmp) / "case") as case:
+        with tempfile.TemporaryDirectory() as tmp, Case(open_engine(Path(tmp) / "case.duckdb",
+                                                                 memory_limit=memory_limit),
+                                                     Path(tmp) / "case.duckdb") as case:
+            case.migrate()
             load_statements(case, table)
             start, cpu = time.perf_counter(), cpu_seconds()
             result = resolve_case(case, max_block=max_block)
@@ -373,6 +377,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="Records for the scale part.")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--max-block", type=int, default=DEFAULT_MAX_BLOCK, help="Blocking key cap (scale part).")
+    parser.add_argument("--memory-limit", default="1GB", help="The engine's memory limit in the scale part (it "
+                        "spills to disk beyond it); Python's own memory is on top.")
     args = parser.parse_args(argv)
     if args.part in ("all", "febrl"):
         print_rows("FEBRL (pairs in one cluster vs true duplicates)",
@@ -390,7 +396,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.part in ("all", "scale"):
         print_rows(f"scale: mixed-script person records, median of {args.repeats}",
                    ("records", "resolve wall / cpu s", "candidate pairs", "matches", "review", "precision", "recall",
-                    "F1", "peak RSS MB", "model"), run_scale(args.rows, args.repeats, args.max_block))
+                    "F1", "peak RSS MB", "model"),
+                   run_scale(args.rows, args.repeats, args.max_block, args.memory_limit))
     sys.stdout.flush()
 
 
