@@ -14,7 +14,8 @@ from tests.parity.conftest import NewCase
 
 
 def meta(case: Case) -> list[tuple[str, str]]:
-    return [(str(k), str(v)) for k, v in case.engine.rows("SELECT key, value FROM meta WHERE key LIKE 't%' ORDER BY key")]
+    rows = case.engine.rows("SELECT key, value FROM meta WHERE key LIKE 't%' ORDER BY key")
+    return [(str(k), str(v)) for k, v in rows]
 
 
 def test_append_replace_upsert_remove(engine: str, new_case: NewCase) -> None:
