@@ -25,7 +25,7 @@ from sqlglot import exp
 from moneytrail.engine.dialect import Dialect, SparkDialect
 from moneytrail.engine.protocol import EngineError
 from moneytrail.engine.scratch import Run, RunStack, scratch_name
-from moneytrail.engine.spark import tables
+from moneytrail.engine.spark import dml, tables
 from moneytrail.engine.spark.catalog import Catalog, TableEntry
 from moneytrail.engine.spark.session import spark_session
 from moneytrail.engine.spark.translate import column_of, parse, spark_expression, spark_statement, table_schema
@@ -148,14 +148,19 @@ class SparkEngine:
             columns = [c.name for c in target.expressions] if isinstance(target, exp.Schema) else None
             table = target.this.name if isinstance(target, exp.Schema) else target.name
             return self.append(table, spark_expression(tree.expression), params, columns=columns, translated=True)
-        if isinstance(tree, (exp.Create, exp.Alter, exp.Drop)) or (
-                isinstance(tree, (exp.Update, exp.Delete)) and not params):
+        if isinstance(tree, (exp.Create, exp.Alter, exp.Drop)):
             self._catalog_statement(tree, sql)
             return 0
         if isinstance(tree, (exp.Transaction, exp.Commit, exp.Rollback, exp.Set, exp.Pragma)):
             return 0  # transactions are engine.transaction(); DuckDB settings mean nothing here
         if isinstance(tree, (exp.Update, exp.Delete)):
-            raise EngineError(f"row-level {tree.key.upper()} on Spark: use the writer API\n{sql[:500]}")
+            self._writable()
+            self._refresh()
+            table = tree.this.name
+            files = self._writing(table, sql, lambda: dml.run_dml(self.spark, self.catalog, sql, params))
+            if files is not None:
+                self._set_files(table, files)
+            return 0
         self._df(sql, params)
         return 0
 
@@ -198,11 +203,6 @@ class SparkEngine:
                 state.tables.pop(table.name.lower(), None)
                 state.views.pop(table.name.lower(), None)
                 self.spark.catalog.dropTempView(table.name)
-        elif isinstance(tree, (exp.Update, exp.Delete)):
-            # A migration's data step on a table that is empty here (a Spark case starts at the latest schema).
-            if self.catalog.files(tree.this.name):
-                raise EngineError(f"{tree.key.upper()} of stored rows on Spark: use the writer API\n{sql[:500]}")
-            return
         self._commit()
         self._stale |= changed
         self._register_views()
