@@ -77,6 +77,19 @@ def run_dml(spark: SparkSession, catalog: Catalog, sql: str, params: Sequence[An
         spark.catalog.dropTempView(_OLD)
 
 
+def rewrite_frame(spark: SparkSession, frame: DataFrame, sql: str, params: Sequence[Any] | None) -> DataFrame:
+    """A scratch table's rows after the DELETE or UPDATE ``sql`` (a run's own table: no files, no commit)."""
+    text, args = named_parameters(sql, params)
+    tree = parse(text)
+    where = tree.args.get("where")
+    predicate = spark_expression(where.this) if where is not None else "true"
+    frame.createOrReplaceTempView(_OLD)
+    try:
+        return _rewritten(spark, tree, tree.this.name, list(frame.columns), predicate, _source(tree), args)
+    finally:
+        spark.catalog.dropTempView(_OLD)
+
+
 def _source(tree: exp.Expression) -> tuple[str, str] | None:
     """An UPDATE's FROM as (relation marked with ``_mt_hit``, alias), or None."""
     clause = tree.args.get("from_") or tree.args.get("from")

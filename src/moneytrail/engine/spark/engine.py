@@ -157,6 +157,9 @@ class SparkEngine:
             self._writable()
             self._refresh()
             table = tree.this.name
+            if table in self._scratch:
+                self.create_scratch_frame(table, dml.rewrite_frame(self.spark, self._scratch[table], sql, params))
+                return 0
             files = self._writing(table, sql, lambda: dml.run_dml(self.spark, self.catalog, sql, params))
             if files is not None:
                 self._set_files(table, files)
@@ -202,7 +205,7 @@ class SparkEngine:
             for table in tree.expressions:
                 state.tables.pop(table.name.lower(), None)
                 state.views.pop(table.name.lower(), None)
-                self.spark.catalog.dropTempView(table.name)
+                self.drop_scratch(table.name)
         self._commit()
         self._stale |= changed
         self._register_views()
