@@ -63,7 +63,8 @@ def run_dml(spark: SparkSession, catalog: Catalog, sql: str, params: Sequence[An
     scan.withColumn(tables.FILE_COLUMN, F.input_file_name()).createOrReplaceTempView(_SCAN)
     joined = f"{_SCAN} AS {table}" + (f" JOIN {source[0]} AS {source[1]} ON {predicate}" if source else "")
     condition = "true" if source else predicate
-    hit_rows = spark.sql(f"SELECT DISTINCT {table}.{tables.FILE_COLUMN} FROM {joined} WHERE {condition}", args=args or None)
+    hit_rows = spark.sql(f"SELECT DISTINCT {table}.{tables.FILE_COLUMN} FROM {joined} WHERE {condition}",
+                         args=args or None)
     hit = tables._files_holding(catalog, table, hit_rows)
     spark.catalog.dropTempView(_SCAN)
     if not hit:

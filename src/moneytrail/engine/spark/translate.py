@@ -56,7 +56,8 @@ def spark_expression(node: exp.Expression) -> str:
     return str(node.transform(_spark_rewrite).sql("spark"))
 
 
-_TYPES = {"JSON": "STRING", "INT128": "DECIMAL(38,0)", "UINT128": "DECIMAL(38,0)", "TIMESTAMP_NTZ": "TIMESTAMP", "TIMESTAMP_LTZ": "TIMESTAMP",
+_TYPES = {"JSON": "STRING", "INT128": "DECIMAL(38,0)", "UINT128": "DECIMAL(38,0)", "TIMESTAMP_NTZ": "TIMESTAMP",
+          "TIMESTAMP_LTZ": "TIMESTAMP",
           "UTINYINT": "SMALLINT", "USMALLINT": "INT", "UINT": "BIGINT", "UBIGINT": "DECIMAL(20,0)"}
 
 
