@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import re
 import shutil
 import tempfile
 import threading
@@ -207,8 +208,8 @@ class SparkEngine:
                 state.views.pop(table.name.lower(), None)
                 self.drop_scratch(table.name)
         self._commit()
-        self._stale |= changed
-        self._register_views()
+        for name in changed:
+            self._mark(name)
 
     # -- registering data --------------------------------------------------------------------
     def register_arrow(self, name: str, table: pa.Table) -> None:
@@ -231,25 +232,26 @@ class SparkEngine:
     def _register_all(self) -> None:
         """Mark every stored table and view for registration before the next statement (a migration
         changes dozens; registering each after every statement would cost seconds)."""
-        self._stale = {*self.catalog.state.tables, *self.catalog.state.views, ""}
+        self._stale = {*self.catalog.state.tables, *self.catalog.state.views}
 
-    def _register_views(self) -> None:
-        self._stale |= {*self.catalog.state.views, ""}
+    def _mark(self, table: str) -> None:
+        """``table`` was written: its view, and the stored views that read it, are registered again."""
+        word = re.compile(rf"\b{re.escape(table)}\b", re.IGNORECASE)
+        self._stale |= {table.lower()} | {v for v, sql in self.catalog.state.views.items() if word.search(sql)}
 
     def _refresh(self) -> None:
         """Register the temp views of tables written since the last statement, then the stored views."""
         if not self._stale:
             return
         stale, self._stale = self._stale, set()
-        views = self.catalog.state.views
+        tables_, views = self.catalog.state.tables, self.catalog.state.views
         for name in stale:
-            if name in self.catalog.state.tables:
+            if name in tables_:
                 self._register(name)
-            elif name and name not in views:
+            elif name not in views:
                 self.spark.catalog.dropTempView(name)
-        if "" in stale:
-            for name, sql in views.items():
-                self.spark.sql(spark_statement(sql)).createOrReplaceTempView(name)
+        for name in [v for v in views if v in stale]:
+            self.spark.sql(spark_statement(views[name])).createOrReplaceTempView(name)
 
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
@@ -317,8 +319,7 @@ class SparkEngine:
     def _set_files(self, table: str, files: list[str]) -> None:
         self._entry(table).files = files
         self._commit()
-        self._stale |= {table.lower()}
-        self._register_views()
+        self._mark(table)
 
     def _source(self, sql: str, params: Sequence[Any] | None, translated: bool = False) -> DataFrame:
         if not translated:
