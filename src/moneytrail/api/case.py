@@ -169,9 +169,10 @@ def _names(value: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def open_case(path: Path | str, *, reporting_currency: str = "USD", read_only: bool = False,
-              must_exist: bool = False) -> Investigation:
+              must_exist: bool = False, engine: str | None = None) -> Investigation:
     """Open the case at ``path`` (a folder or a .duckdb file), creating it when there is none yet (unless
-    ``must_exist`` or ``read_only``: then a missing case is a ``CaseError``)."""
+    ``must_exist`` or ``read_only``: then a missing case is a ``CaseError``). ``engine`` (duckdb | spark,
+    default ``MONEYTRAIL_ENGINE``) is the engine a new case is created on; an existing one opens on its own."""
     if case_path(path).exists() or read_only or must_exist:
         return Investigation(Case.open(path, read_only=read_only))
-    return Investigation(Case.create(path, reporting_currency=reporting_currency))
+    return Investigation(Case.create(path, reporting_currency=reporting_currency, engine=engine))

@@ -7,6 +7,7 @@ so adding a capability means adding a module, not editing a central list.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -14,6 +15,8 @@ import typer
 
 from moneytrail.cli.output import fail
 from moneytrail.engine import EngineError
+from moneytrail.engine.protocol import ENGINE_ENV, engine_backend
+from moneytrail.engine.spark.session import MASTER_ENV
 from moneytrail.store import CaseError
 
 _NOT_VERBS = {"app", "output"}
@@ -23,6 +26,7 @@ def build_app() -> typer.Typer:
     app = typer.Typer(name="moneytrail", no_args_is_help=True, add_completion=False,
                       help="Follow the money: ingest, resolve, trace, detect, link, evidence, report.",
                       pretty_exceptions_enable=False)
+    app.callback()(engine_options)
     package = importlib.import_module("moneytrail.cli")
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         if info.name in _NOT_VERBS or info.name.startswith("_"):
@@ -30,6 +34,20 @@ def build_app() -> typer.Typer:
         module = importlib.import_module(f"moneytrail.cli.{info.name}")
         module.register(app)
     return app
+
+
+def engine_options(
+        engine: str | None = typer.Option(None, "--engine", help="duckdb (default) or spark: the engine new cases "
+                                          "are created on (MONEYTRAIL_ENGINE); existing cases open on their own."),
+        spark_master: str | None = typer.Option(None, "--spark-master", help="Spark master URL for a cluster "
+                                                "(spark://host:7077, yarn, k8s://...); default: local mode on all cores.")
+) -> None:
+    """Follow the money: ingest, resolve, trace, detect, link, evidence, report."""
+    # Environment variables, so every verb's Case.create/open (and subprocesses) see the choice.
+    if engine:
+        os.environ[ENGINE_ENV] = engine_backend(engine)
+    if spark_master:
+        os.environ[MASTER_ENV] = spark_master
 
 
 def main() -> None:

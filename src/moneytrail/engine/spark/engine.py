@@ -2,7 +2,7 @@
 
 Statements arrive in the portable SQL stage code writes and are translated once (``translate.py``); each
 stored table is a temp view over its committed files, re-registered after every write; scratch tables are
-checkpointed DataFrames behind temp views, dropped with their run; writes go through ``tables.py`` and
+cached DataFrames behind temp views, dropped with their run; writes go through ``tables.py`` and
 commit by a catalog swap. ``transaction()`` is the staging/commit unit: writes inside it are visible to
 the statements that follow and become durable together when the outermost one ends (or are forgotten).
 """
@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from sqlglot import exp
 
-from moneytrail.engine.capture import Capture
 from moneytrail.engine.dialect import Dialect, SparkDialect
 from moneytrail.engine.protocol import EngineError
 from moneytrail.engine.scratch import Run, RunStack, scratch_name
@@ -54,6 +53,17 @@ def _naive_utc(table: pa.Table) -> pa.Table:
     return table
 
 
+def materialised(df: DataFrame) -> DataFrame:
+    """``df`` computed once and kept in the executors' memory (spilling to disk). Not ``localCheckpoint``:
+    Spark 4 fails ("key not found: <column>#<id>") planning a correlated NOT EXISTS over two checkpointed
+    frames, which the path search does; a cached frame keeps its lineage, a few hops long."""
+    from pyspark import StorageLevel
+
+    df = df.persist(StorageLevel.MEMORY_AND_DISK)
+    df.count()
+    return df
+
+
 class SparkEngine:
     name = "spark"
     dialect: Dialect = SPARK_ENGINE
@@ -76,7 +86,6 @@ class SparkEngine:
         self._snapshot: Any = None
         self._runs = RunStack(self)
         self._names = itertools.count(1)
-        self._capture = Capture()
         self._scratch: dict[str, DataFrame] = {}
         self._row_limit: int | None = None
         self._stale: set[str] = set()  # stored tables whose temp view is out of date (registered lazily)
@@ -106,15 +115,12 @@ class SparkEngine:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
-        self._capture.record(sql)
         self._statement(sql, params)
 
     def insert(self, sql: str, params: Sequence[Any] | None = None) -> int:
-        self._capture.record(sql)
         return self._statement(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        self._capture.record(sql)
         return self._arrow(self._df(sql, params), sql)
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -281,13 +287,12 @@ class SparkEngine:
 
     def create_scratch(self, name: str, sql: str, params: Sequence[Any] | None = None, *,
                        view: bool = False) -> None:
-        """A view is a temp view on the query; a table is the query's result checkpointed in the executors'
-        memory and disk (lineage cut, so later steps do not recompute it) behind a temp view."""
-        self._capture.record(sql)
+        """A view is a temp view on the query; a table is the query's result cached in the executors' memory
+        and disk (``materialised``) behind a temp view."""
         df = self._df(sql, params)
         if not view:
             try:
-                df = df.localCheckpoint(eager=True)
+                df = materialised(df)
             except Exception as exc:
                 raise EngineError(f"{exc}\n-- while materialising:\n{sql[:2000]}") from exc
             self._scratch[name] = df
@@ -320,9 +325,9 @@ class SparkEngine:
 
     def append(self, table: str, sql: str, params: Sequence[Any] | None = None, *,
                columns: Sequence[str] | None = None, translated: bool = False) -> int:
+        if table in self._scratch:
+            return self._append_scratch(table, self._source(sql, params, translated), columns)
         self._writable()
-        if not translated:
-            self._capture.record(sql)
         entry = self._entry(table)
         try:
             files, rows = tables.write(self.catalog, table, tables.aligned(
@@ -333,6 +338,28 @@ class SparkEngine:
             raise EngineError(f"{exc}\n-- while appending to {table}:\n{sql[:2000]}") from exc
         self._set_files(table, entry.files + files)
         return rows
+
+    def _append_scratch(self, name: str, rows: DataFrame, columns: Sequence[str] | None) -> int:
+        """Rows added to a run's scratch table (a search's frontier): the union, cached again."""
+        old = self._scratch[name]
+        names = [c.lower() for c in (columns or old.columns)]
+        if len(rows.columns) != len(names):
+            raise EngineError(f"{name}: {len(rows.columns)} values for {len(names)} columns")
+        added = materialised(rows.toDF(*names))
+        added.createOrReplaceTempView("_mt_append_rows")
+        types = dict(old.dtypes)
+        values = ", ".join(f"CAST({c if c.lower() in names else 'NULL'} AS {types[c]}) AS {c}" for c in old.columns)
+        self.create_scratch_frame(name, self.spark.sql(
+            f"SELECT * FROM {name} UNION ALL SELECT {values} FROM _mt_append_rows"))
+        self.spark.catalog.dropTempView("_mt_append_rows")
+        return int(added.count())
+
+    def create_scratch_frame(self, name: str, df: DataFrame) -> None:
+        previous = self._scratch.get(name)
+        self._scratch[name] = materialised(df)
+        self._scratch[name].createOrReplaceTempView(name)
+        if previous is not None:
+            previous.unpersist()
 
     def replace_partition(self, table: str, partition: Mapping[str, Any], sql: str | None = None,
                           params: Sequence[Any] | None = None, *, columns: Sequence[str] | None = None) -> int:
@@ -347,14 +374,14 @@ class SparkEngine:
     def upsert(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None, *,
                insert_missing: bool = True) -> None:
         self._writable()
-        source = self._df(sql, params).localCheckpoint(eager=True)  # read once, used by three steps
+        source = materialised(self._df(sql, params))  # read once, used by three steps
         files = self._writing(table, sql, lambda: tables.upsert(
             self.spark, self.catalog, table, keys, source, insert_missing))
         self._set_files(table, files)
 
     def remove(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None) -> None:
         self._writable()
-        source = self._df(sql, params).localCheckpoint(eager=True)
+        source = materialised(self._df(sql, params))
         files = self._writing(table, sql, lambda: tables.remove(self.spark, self.catalog, table, keys, source))
         self._set_files(table, files)
 
@@ -412,7 +439,6 @@ class SparkEngine:
         return nullcontext()  # Spark's planner broadcasts the small side by its statistics
 
     def copy_to_parquet(self, sql: str, path: Path) -> None:
-        self._capture.record(sql)
         staging = Path(tempfile.mkdtemp(prefix=".mt-copy-", dir=Path(path).parent))
         try:
             self._df(sql).coalesce(1).write.mode("overwrite").parquet(str(staging / "out"))

@@ -58,9 +58,28 @@ def aligned(entry: TableEntry, df: DataFrame, columns: Sequence[str] | None, tab
     return df.select(*out)
 
 
+SMALL_WRITE = 16 << 20  # bytes, by Spark's own estimate of the plan: collected and written on the driver
+
+
+def estimated_bytes(df: DataFrame) -> int | None:
+    """Spark's size estimate of ``df``'s optimised plan (its statistics; None when it cannot say)."""
+    try:
+        return int(str(df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes()))
+    except Exception:
+        return None
+
+
 def write(catalog: Catalog, table: str, df: DataFrame) -> tuple[list[str], int]:
-    """Write ``df`` (already aligned) as new files of ``table``; returns their relative paths and row count."""
+    """Write ``df`` (already aligned) as new files of ``table``; returns their relative paths and row count.
+    A small result (a few findings, one meta row) is collected and written by pyarrow: one Spark job instead
+    of a distributed write and its commit protocol, which cost a second or more each on local[2]."""
     folder = catalog.new_write_folder(table)
+    size = estimated_bytes(df)
+    if size is not None and size <= SMALL_WRITE:
+        rows = df.toArrow()
+        folder.mkdir()
+        pq.write_table(rows, folder / "part-00000.parquet")
+        return [catalog.relative(folder / "part-00000.parquet")], rows.num_rows
     df.write.mode("errorifexists").parquet(str(folder))
     files = sorted(folder.glob("part-*.parquet"))
     rows = sum(pq.read_metadata(f).num_rows for f in files)
