@@ -3,21 +3,24 @@
     python benchmarks/spark.py --rows 1000000,5000000 --driver-memory 6g --shuffle-partitions 4
     python benchmarks/spark.py --rows 100000                    # while developing
 
-For each size: a seeded AMLworld-format file (``benchmarks/ingest.py``'s generator, no shared data needed)
-is ingested (without rates: amounts stay as booked) into a DuckDB case and into a Spark case (a folder of Parquet tables), then each stage runs on
-both. Per stage it prints wall seconds and CPU seconds on each engine and the Spark/DuckDB ratios. CPU on
-DuckDB is this process's (all threads; the JVM idles then). CPU on Spark is this process's (the driver's
-Python) plus the JVM's own, read with psutil from the Java child that py4j started. Per Spark stage it also
-prints the bytes Spark shuffled and its memory: the status store's (REST API ``/stages``) shuffle write
-bytes and peak execution memory over the stage's Spark stages, and the JVM's peak RSS sampled every
-0.2 s. A stage that fails or runs out of ``--stage-timeout`` on Spark says so in its row; stages this file
-cannot exercise say why. Skips with a message when pyspark or Java is missing.
+For each size: a seeded AMLworld-format file (``benchmarks/ingest.py``'s generator, no shared data needed) is
+ingested (without rates: amounts stay as booked) into a DuckDB case and into a Spark case (a folder of Parquet
+tables), then each stage runs on both. Per stage it prints wall seconds and CPU seconds on each engine and the
+Spark/DuckDB ratios. CPU on DuckDB is this process's (all threads; the JVM idles then). CPU on Spark is this
+process's (the driver's Python) plus the JVM's own, read with psutil from the Java child that py4j started.
+Per Spark stage it also prints the bytes Spark shuffled and its memory: the status store's (REST API
+``/stages``) shuffle write bytes and peak execution memory over the stage's Spark stages, and the JVM's peak
+RSS sampled every 0.2 s. A stage that fails or runs out of ``--stage-timeout`` on Spark says so in its row;
+stages this file cannot exercise say why. Skips with a message when pyspark or Java is missing.
 
-With two sizes, it ends with the cost model of ``docs/scale.md``: per stage, Spark CPU seconds per million
-rows and per core, the scaling exponent b of CPU time between the sizes (cpu ~ rows^b), the serial fraction
-s from the local[2] run (Amdahl: wall = s*W + (1-s)*W/2, so s = 2*wall/W - 1), and the expected wall time at
-180M rows on C cores: s*W' + (1-s)*W'/C + shuffle'/(C * bandwidth), with W' and shuffle' extrapolated by
-their own exponents and ``--bandwidth-mb`` the shuffle network bandwidth per core.
+With two sizes, it ends with the cost model of ``docs/scale.md``. Spark CPU of a stage is split, from the
+status store, into parallel CPU P (tasks of Spark stages with several tasks) and serial CPU S (everything
+else: the driver's Python and JVM work, and Spark stages of a single task, such as a global sort into one
+partition). Each is extrapolated to 180M rows by its own exponent between the two sizes (x ~ rows^b), and
+so is the shuffle volume V. Expected wall time on C cores: S' + P'/C + V'/(C * bandwidth), where
+``--bandwidth-mb`` is the shuffle network bandwidth per core. Wall time measured here is not used (other
+work on a shared machine inflates it); the model assumes tasks spread evenly over C cores (enough
+partitions) and no skew.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ class Measure:
     shuffle: float = 0.0     # bytes written by shuffles
     exec_peak: float = 0.0   # largest peak execution memory of one Spark stage, bytes
     rss_peak: float = 0.0    # JVM peak RSS during the stage, bytes
+    serial: float = 0.0      # CPU s that cannot spread over cores: driver (Python and JVM) and 1-task stages
+    parallel: float = 0.0    # CPU s of tasks in stages of several tasks
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -105,13 +110,14 @@ class SparkProbe:
         timer = threading.Timer(timeout, interrupt)
         timer.start()
         m = Measure()
-        t0, c0 = time.perf_counter(), self.cpu()
+        t0, c0, p0 = time.perf_counter(), self.cpu(), _self_cpu()
         try:
             m.extra["result"] = fn()
         except Exception as exc:  # a stage that does not run on Spark yet: its row says why
-            m.note = ("timed out after %.0f s" % timeout) if not timer.is_alive() else \
+            m.note = f"timed out after {timeout:.0f} s" if not timer.is_alive() else \
                 f"fails: {str(exc).strip().splitlines()[0][:90]}"
         m.wall, m.cpu = time.perf_counter() - t0, self.cpu() - c0
+        driver_python = _self_cpu() - p0
         timer.cancel()
         done.set()
         sampler.join()
@@ -120,6 +126,11 @@ class SparkProbe:
         m.shuffle = float(sum(s.get("shuffleWriteBytes", 0) for s in new))
         m.exec_peak = float(max([s.get("peakExecutionMemory", 0) for s in new] or [0]))
         m.rss_peak = peak[0]
+        # Task CPU from the status store (ns): stages of one task run on one core whatever the cluster.
+        one = sum(float(s.get("executorCpuTime", 0)) for s in new if int(s.get("numTasks", 0)) <= 1) / 1e9
+        many = sum(float(s.get("executorCpuTime", 0)) for s in new if int(s.get("numTasks", 0)) > 1) / 1e9
+        m.parallel = min(many, m.cpu)
+        m.serial = max(m.cpu - m.parallel, driver_python + one)
         return m
 
 
@@ -208,29 +219,37 @@ def print_table(rows: int, out: dict[str, Any]) -> None:
         print(f"{name:28}{'':>93}  not measured here: {why}")
 
 
+def _grown(small: float, big: float, ratio: float, grow: float) -> tuple[float, float]:
+    """(value at the target, exponent b) of x ~ rows^b through (small, big) at rows ratio ``ratio``."""
+    if big <= 0:
+        return 0.0, 0.0
+    b = math.log(big / small) / math.log(ratio) if small > 0 else 1.0
+    return big * grow ** b, b
+
+
 def cost_model(small: int, big: int, a: dict[str, Any], b: dict[str, Any]) -> None:
     """The extrapolation described in the module doc, per stage that ran on Spark at both sizes."""
     bw = ARGS.bandwidth_mb * 1e6
-    print(f"\ncost model: {TARGET_ROWS / 1e6:.0f}M rows from {small / 1e6:g}M and {big / 1e6:g}M; shuffle bandwidth "
-          f"{ARGS.bandwidth_mb:.0f} MB/s per core; cpu ~ rows^b; s = serial fraction at local[{ARGS.cores}]")
-    head = "".join(f"{f'{c} cores s':>13}" for c in CORES)
-    print(f"{'stage':28}{'cpu s/M rows':>13}{'b':>6}{'s':>6}{'shuffle GB':>11}{'exec MB':>8}{head}{'DuckDB 2 thr s':>15}")
+    ratio, grow = big / small, TARGET_ROWS / big
+    print(f"\ncost model: {TARGET_ROWS / 1e6:.0f}M rows from {small / 1e6:g}M and {big / 1e6:g}M rows; wall(C) = "
+          f"S' + P'/C + V'/(C x {ARGS.bandwidth_mb:.0f} MB/s); b = exponent of x ~ rows^b between the sizes")
+    head = "".join(f"{f'{c} cores':>10}" for c in CORES)
+    print(f"{'stage':28}{'P cpu s/M':>10}{'b(P)':>6}{'S cpu s':>8}{'b(S)':>6}{'P/core M rows/s':>16}"
+          f"{'V GB':>8}{'exec MB':>8}{head}{'DuckDB 2thr':>12}")
     for name in a:
         sa, sb = a[name].get("spark"), b[name].get("spark")
         if sa is None or sb is None or sa.note or sb.note:
             print(f"{name:28}  not on Spark yet")
             continue
-        grow = TARGET_ROWS / big
-        exp_cpu = math.log(max(sb.cpu, 1e-9) / max(sa.cpu, 1e-9)) / math.log(big / small)
-        work = sb.cpu * grow ** exp_cpu
-        exp_sh = math.log(max(sb.shuffle, 1.0) / max(sa.shuffle, 1.0)) / math.log(big / small) if sb.shuffle else 1.0
-        shuffle = sb.shuffle * grow ** exp_sh
-        serial = min(1.0, max(0.0, ARGS.cores * sb.wall / max(sb.cpu, 1e-9) - 1.0) / (ARGS.cores - 1))
-        walls = "".join(f"{serial * work + (1 - serial) * work / c + shuffle / (c * bw):>13,.0f}" for c in CORES)
-        d_exp = math.log(max(b[name]['duckdb'].cpu, 1e-9) / max(a[name]['duckdb'].cpu, 1e-9)) / math.log(big / small)
-        duck = b[name]["duckdb"].wall * grow ** d_exp
-        print(f"{name:28}{sb.cpu / (big / 1e6):>13.2f}{exp_cpu:>6.2f}{serial:>6.2f}{shuffle / 1e9:>11.1f}"
-              f"{sb.exec_peak / 1e6:>8.0f}{walls}{duck:>15,.0f}")
+        par, b_par = _grown(sa.parallel, sb.parallel, ratio, grow)
+        ser, b_ser = _grown(sa.serial, sb.serial, ratio, grow)
+        vol, _ = _grown(sa.shuffle, sb.shuffle, ratio, grow)
+        walls = "".join(f"{ser + par / c + vol / (c * bw):>10,.0f}" for c in CORES)
+        duck, _ = _grown(a[name]["duckdb"].cpu, b[name]["duckdb"].cpu, ratio, grow)
+        rate = big / 1e6 / sb.parallel if sb.parallel else float("nan")
+        print(f"{name:28}{sb.parallel / (big / 1e6):>10.2f}{b_par:>6.2f}{sb.serial:>8.1f}{b_ser:>6.2f}{rate:>16.2f}"
+              f"{vol / 1e9:>8.2f}{sb.exec_peak / 1e6:>8.0f}{walls}{duck / ARGS.cores:>12,.0f}")
+    print("(seconds; DuckDB 2thr: its CPU seconds extrapolated the same way, over 2 threads, on one machine)")
 
 
 ARGS = argparse.Namespace()
