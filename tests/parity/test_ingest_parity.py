@@ -175,3 +175,53 @@ def test_stray_quote_then_same_rows_gzipped_on_the_spark_engine(request: pytest.
         assert (again.rows_read, again.rows_stored, again.rows_duplicate) == (40, 1, 39)
         assert ingest_transactions(case, CORPUS / name).skipped
         assert case.count("transactions") == 40 and case.count("duplicates") == 39
+
+
+_KILLED_CHILD = """
+import sys, time
+from moneytrail.engine.spark.session import spark_session
+from moneytrail.ingest import ingest_transactions
+from moneytrail.store import Case
+
+def progress(stage, done, total):
+    print(stage, flush=True)
+    if stage == "committing":
+        time.sleep(300)  # rows written, catalog not swapped yet: the parent kills us here
+
+spark_session(threads=2, shuffle_partitions=2, memory="1g")
+with Case.open(sys.argv[1]) as case:
+    ingest_transactions(case, sys.argv[2], progress=progress)
+"""
+
+
+@pytest.mark.slow
+def test_kill_mid_ingest_on_spark_leaves_nothing(request: pytest.FixtureRequest, tmp_path: Path,
+                                                 spark_session: Any) -> None:
+    """``kill -9`` of a Spark ingest (driver and JVM) after its rows are written but before the catalog swap:
+    the case holds none of them, and ingesting again stores every row."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    data = tmp_path / "k.csv"
+    _big_file(data, 5_000)
+    case_factory(request, "spark", tmp_path)().close()  # tmp_path/case0, migrated
+    folder = tmp_path / "case0"
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_CHILD, str(folder), str(data)], stdout=subprocess.PIPE,
+                             text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+    assert child.stdout is not None
+    stages = []
+    for line in child.stdout:
+        stages.append(line.strip())
+        if line.strip() == "committing":
+            break
+    os.killpg(child.pid, signal.SIGKILL)  # the Python driver and its JVM
+    child.wait(timeout=60)
+    assert stages[-1] == "committing" and child.returncode == -signal.SIGKILL
+    assert list((folder / "warehouse" / "transactions").rglob("*.parquet"))  # the rows were on disk
+    with Case.open(folder) as case:
+        assert (case.count("transactions"), case.count("ingest_log"), case.count("quarantine")) == (0, 0, 0)
+        result = ingest_transactions(case, data)
+        assert not result.skipped and result.rows_stored == 5_000
+        assert case.count("transactions") == 5_000 and case.count("ingest_log") == 1
