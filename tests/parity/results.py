@@ -17,7 +17,8 @@ def stored_findings(case: Case) -> dict[str, dict[str, Any]]:
     return {r["finding_id"]: {**r, "refs": tuple(sorted(refs.get(r["finding_id"], [])))} for r in rows}
 
 
-def differences(ours: dict[str, dict[str, Any]], theirs: dict[str, dict[str, Any]], tolerance: float = 1e-9) -> list[str]:
+def differences(ours: dict[str, dict[str, Any]], theirs: dict[str, dict[str, Any]],
+                tolerance: float = 1e-9) -> list[str]:
     """Where two engines' findings differ: ids missing on either side, then fields of common ids (scores and
     amounts within ``tolerance``)."""
     out = [f"only on the first engine: {ours[i]['title']}" for i in sorted(set(ours) - set(theirs))]

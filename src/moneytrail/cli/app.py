@@ -39,8 +39,9 @@ def build_app() -> typer.Typer:
 def engine_options(
         engine: str | None = typer.Option(None, "--engine", help="duckdb (default) or spark: the engine new cases "
                                           "are created on (MONEYTRAIL_ENGINE); existing cases open on their own."),
-        spark_master: str | None = typer.Option(None, "--spark-master", help="Spark master URL for a cluster "
-                                                "(spark://host:7077, yarn, k8s://...); default: local mode on all cores.")
+        spark_master: str | None = typer.Option(
+            None, "--spark-master",
+            help="Spark master URL for a cluster (spark://host:7077, yarn, k8s://...); default: local mode, all cores.")
 ) -> None:
     """Follow the money: ingest, resolve, trace, detect, link, evidence, report."""
     # Environment variables, so every verb's Case.create/open (and subprocesses) see the choice.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import typer
 from moneytrail.cli.output import console, print_json, print_table
 from moneytrail.demo import DemoOptions, run_demo
 from moneytrail.demo.summary import summarise
+from moneytrail.engine.protocol import ENGINE_ENV, engine_backend
 
 
 def register(app: typer.Typer) -> None:
@@ -17,8 +19,11 @@ def register(app: typer.Typer) -> None:
     def demo(out: Path = typer.Argument(Path("demo-out"), help="Folder for the data, case and report."),
              transactions: int = typer.Option(100_000, "--transactions", "-n", help="Size of the case."),
              seed: int = typer.Option(7, "--seed", help="Generator seed."),
-             json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+             json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+             engine: str | None = typer.Option(None, "--engine", help="duckdb (default) or spark.")) -> None:
         """Run the whole pipeline on a synthetic case and compare what was found with what was planted."""
+        if engine:  # as the top-level --engine: the case the demo creates is made on this engine
+            os.environ[ENGINE_ENV] = engine_backend(engine)
         started = time.perf_counter()
         with console.status("starting") as status:
             run = run_demo(DemoOptions(out, transactions, seed),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import re
 import shutil
 import tempfile
 import threading
@@ -25,7 +26,7 @@ from sqlglot import exp
 from moneytrail.engine.dialect import Dialect, SparkDialect
 from moneytrail.engine.protocol import EngineError
 from moneytrail.engine.scratch import Run, RunStack, scratch_name
-from moneytrail.engine.spark import tables
+from moneytrail.engine.spark import dml, tables
 from moneytrail.engine.spark.catalog import Catalog, TableEntry
 from moneytrail.engine.spark.session import spark_session
 from moneytrail.engine.spark.translate import column_of, parse, spark_expression, spark_statement, table_schema
@@ -148,14 +149,22 @@ class SparkEngine:
             columns = [c.name for c in target.expressions] if isinstance(target, exp.Schema) else None
             table = target.this.name if isinstance(target, exp.Schema) else target.name
             return self.append(table, spark_expression(tree.expression), params, columns=columns, translated=True)
-        if isinstance(tree, (exp.Create, exp.Alter, exp.Drop)) or (
-                isinstance(tree, (exp.Update, exp.Delete)) and not params):
+        if isinstance(tree, (exp.Create, exp.Alter, exp.Drop)):
             self._catalog_statement(tree, sql)
             return 0
         if isinstance(tree, (exp.Transaction, exp.Commit, exp.Rollback, exp.Set, exp.Pragma)):
             return 0  # transactions are engine.transaction(); DuckDB settings mean nothing here
         if isinstance(tree, (exp.Update, exp.Delete)):
-            raise EngineError(f"row-level {tree.key.upper()} on Spark: use the writer API\n{sql[:500]}")
+            self._writable()
+            self._refresh()
+            table = tree.this.name
+            if table in self._scratch:
+                self.create_scratch_frame(table, dml.rewrite_frame(self.spark, self._scratch[table], sql, params))
+                return 0
+            files = self._writing(table, sql, lambda: dml.run_dml(self.spark, self.catalog, sql, params))
+            if files is not None:
+                self._set_files(table, files)
+            return 0
         self._df(sql, params)
         return 0
 
@@ -197,15 +206,10 @@ class SparkEngine:
             for table in tree.expressions:
                 state.tables.pop(table.name.lower(), None)
                 state.views.pop(table.name.lower(), None)
-                self.spark.catalog.dropTempView(table.name)
-        elif isinstance(tree, (exp.Update, exp.Delete)):
-            # A migration's data step on a table that is empty here (a Spark case starts at the latest schema).
-            if self.catalog.files(tree.this.name):
-                raise EngineError(f"{tree.key.upper()} of stored rows on Spark: use the writer API\n{sql[:500]}")
-            return
+                self.drop_scratch(table.name)
         self._commit()
-        self._stale |= changed
-        self._register_views()
+        for name in changed:
+            self._mark(name)
 
     # -- registering data --------------------------------------------------------------------
     def register_arrow(self, name: str, table: pa.Table) -> None:
@@ -228,25 +232,26 @@ class SparkEngine:
     def _register_all(self) -> None:
         """Mark every stored table and view for registration before the next statement (a migration
         changes dozens; registering each after every statement would cost seconds)."""
-        self._stale = {*self.catalog.state.tables, *self.catalog.state.views, ""}
+        self._stale = {*self.catalog.state.tables, *self.catalog.state.views}
 
-    def _register_views(self) -> None:
-        self._stale |= {*self.catalog.state.views, ""}
+    def _mark(self, table: str) -> None:
+        """``table`` was written: its view, and the stored views that read it, are registered again."""
+        word = re.compile(rf"\b{re.escape(table)}\b", re.IGNORECASE)
+        self._stale |= {table.lower()} | {v for v, sql in self.catalog.state.views.items() if word.search(sql)}
 
     def _refresh(self) -> None:
         """Register the temp views of tables written since the last statement, then the stored views."""
         if not self._stale:
             return
         stale, self._stale = self._stale, set()
-        views = self.catalog.state.views
+        tables_, views = self.catalog.state.tables, self.catalog.state.views
         for name in stale:
-            if name in self.catalog.state.tables:
+            if name in tables_:
                 self._register(name)
-            elif name and name not in views:
+            elif name not in views:
                 self.spark.catalog.dropTempView(name)
-        if "" in stale:
-            for name, sql in views.items():
-                self.spark.sql(spark_statement(sql)).createOrReplaceTempView(name)
+        for name in [v for v in views if v in stale]:
+            self.spark.sql(spark_statement(views[name])).createOrReplaceTempView(name)
 
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
@@ -314,8 +319,7 @@ class SparkEngine:
     def _set_files(self, table: str, files: list[str]) -> None:
         self._entry(table).files = files
         self._commit()
-        self._stale |= {table.lower()}
-        self._register_views()
+        self._mark(table)
 
     def _source(self, sql: str, params: Sequence[Any] | None, translated: bool = False) -> DataFrame:
         if not translated:

@@ -10,6 +10,7 @@ vectors) and ``replaceWhere``: a Delta writer would replace these functions one 
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,13 +78,17 @@ def write(catalog: Catalog, table: str, df: DataFrame) -> tuple[list[str], int]:
     size = estimated_bytes(df)
     if size is not None and size <= SMALL_WRITE:
         rows = df.toArrow()
+        if rows.num_rows == 0:
+            return [], 0  # no empty files: each would be read by every later scan
         folder.mkdir()
         pq.write_table(rows, folder / "part-00000.parquet")
         return [catalog.relative(folder / "part-00000.parquet")], rows.num_rows
     df.write.mode("errorifexists").parquet(str(folder))
-    files = sorted(folder.glob("part-*.parquet"))
-    rows = sum(pq.read_metadata(f).num_rows for f in files)
-    return [catalog.relative(f) for f in files], rows
+    counts = {f: pq.read_metadata(f).num_rows for f in sorted(folder.glob("part-*.parquet"))}
+    if not any(counts.values()):
+        shutil.rmtree(folder, ignore_errors=True)
+        return [], 0
+    return [catalog.relative(f) for f, n in counts.items() if n], sum(counts.values())
 
 
 def _match(left: DataFrame, right: DataFrame, keys: Sequence[str]) -> SparkColumn:

@@ -57,6 +57,7 @@ def spark_expression(node: exp.Expression) -> str:
 
 
 _TYPES = {"JSON": "STRING", "INT128": "DECIMAL(38,0)", "UINT128": "DECIMAL(38,0)", "TIMESTAMP_NTZ": "TIMESTAMP",
+          "TIMESTAMP_LTZ": "TIMESTAMP",
           "UTINYINT": "SMALLINT", "USMALLINT": "INT", "UINT": "BIGINT", "UBIGINT": "DECIMAL(20,0)"}
 
 
