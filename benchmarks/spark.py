@@ -286,8 +286,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mt-bench-spark-", dir=ARGS.work) as tmp:
         for rows in sizes:
             results[rows] = run_size(rows, ARGS, spark, probe, Path(tmp))
-    for rows in sizes:
-        print_table(rows, results[rows])
+            print_table(rows, results[rows])  # at once: a long run interrupted later keeps this size's table
     if len(sizes) >= 2:
         cost_model(sizes[0], sizes[-1], results[sizes[0]], results[sizes[-1]])
 
