@@ -235,7 +235,7 @@ def cost_model(small: int, big: int, a: dict[str, Any], b: dict[str, Any]) -> No
           f"S' + P'/C + V'/(C x {ARGS.bandwidth_mb:.0f} MB/s); b = exponent of x ~ rows^b between the sizes")
     head = "".join(f"{f'{c} cores':>10}" for c in CORES)
     print(f"{'stage':28}{'P cpu s/M':>10}{'b(P)':>6}{'S cpu s':>8}{'b(S)':>6}{'P/core M rows/s':>16}"
-          f"{'V GB':>8}{'exec MB':>8}{head}{'DuckDB 2thr':>12}")
+          f"{'V GB':>10}{'exec MB':>8}{head}{'DuckDB 2thr':>12}")
     for name in a:
         sa, sb = a[name].get("spark"), b[name].get("spark")
         if sa is None or sb is None or sa.note or sb.note:
@@ -248,7 +248,7 @@ def cost_model(small: int, big: int, a: dict[str, Any], b: dict[str, Any]) -> No
         duck, _ = _grown(a[name]["duckdb"].cpu, b[name]["duckdb"].cpu, ratio, grow)
         rate = big / 1e6 / sb.parallel if sb.parallel else float("nan")
         print(f"{name:28}{sb.parallel / (big / 1e6):>10.2f}{b_par:>6.2f}{sb.serial:>8.1f}{b_ser:>6.2f}{rate:>16.2f}"
-              f"{vol / 1e9:>8.2f}{sb.exec_peak / 1e6:>8.0f}{walls}{duck / ARGS.cores:>12,.0f}")
+              f"{vol / 1e9:>10.1f}{sb.exec_peak / 1e6:>8.0f}{walls}{duck / ARGS.cores:>12,.0f}")
     print("(seconds; DuckDB 2thr: its CPU seconds extrapolated the same way, over 2 threads, on one machine)")
 
 
