@@ -32,6 +32,8 @@ DUCKDB_PROBES: dict[str, str] = {
     "tests.engine.test_duckdb_engine": "checks that bulk_load/joins_as_written restore DuckDB settings",
     "tests.detect.test_learn": "plants the truth views under the names detect.truth registers them by",
     "tests.engine.test_request_cursor": "runs a deliberately endless DuckDB range() scan to test the time limit",
+    "tests.parity.test_writer": "runs row-level DELETE/UPDATE on purpose: both engines must still run what store "
+                                "modules not yet on the writer API issue (Spark: merge-on-rewrite, spark/dml.py)",
 }
 NOT_YET_PORTABLE: dict[str, str] = {
     "moneytrail.detect.truth": _TEMP,
