@@ -7,7 +7,7 @@ table, lines moved after rejects); ``spark-reader`` is the same DuckDB case whos
 Spark engine's reader (``engine/spark/csv.py``: lines numbered by Spark, records split by Spark, rejects from
 Spark), through the ingest path for line-numbering engines (``ingest/csvnumbered.py``). So any difference in a
 stored row, its line or a quarantined line is the reader's. The Spark tests skip, naming the reason, only
-where Java or pyspark is missing.
+where Java or pyspark is missing, and never under CI (``tests/parity/conftest.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from moneytrail.ingest import IngestError, ingest_transactions
 from moneytrail.ingest.csvnumbered import numbers_lines
 from moneytrail.store import Case
 from tests.ingest.corpus import make_corpus
-from tests.parity.spark_session import spark_session_or_skip
+from tests.parity.conftest import case_factory
 
 CORPUS = Path(make_corpus.__file__).parent
 MANIFEST: dict[str, dict[str, Any]] = json.loads((CORPUS / "manifest.json").read_text())
@@ -61,11 +61,6 @@ class SparkReadDuckDB(DuckDBEngine):
         return view
 
 
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    return spark_session_or_skip()
-
-
 @pytest.fixture(params=["duckdb", "spark-reader"])
 def reader(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Case]:
     """A new case whose CSV reader is the parametrised engine's."""
@@ -74,7 +69,7 @@ def reader(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Case]:
     if request.param == "duckdb":
         case = Case.open(file)
     else:
-        case = Case(SparkReadDuckDB(file, request.getfixturevalue("spark")), file)
+        case = Case(SparkReadDuckDB(file, request.getfixturevalue("spark_session")), file)
         assert numbers_lines(case.engine)
     yield case
     case.close()
@@ -162,13 +157,14 @@ def test_every_line_right_on_many_splits(reader: Case, tmp_path: Path, gz: bool)
     assert reader.engine.rows("SELECT line FROM quarantine") == [(11,)]
 
 
-def test_stray_quote_then_same_rows_gzipped_on_the_spark_engine(tmp_path: Path, spark: Any,
+def test_stray_quote_then_same_rows_gzipped_on_the_spark_engine(request: pytest.FixtureRequest, tmp_path: Path,
+                                                                spark_session: Any,
                                                                 duckdb_outcomes: dict[str, dict[str, Any]]) -> None:
     """On a case that is a folder of Parquet tables (the Spark engine itself): a stray quote costs its own line
     only, every row keeps its line, the same rows gzipped add nothing (reported as duplicates), and the same
     file again is skipped."""
     name = "native/stray_quote_start_row10.csv"
-    with Case.create(tmp_path / "spark-case", engine="spark") as case:
+    with case_factory(request, "spark", tmp_path)() as case:
         assert numbers_lines(case.engine)
         got = _outcome(case, CORPUS / name, "native")
         want = duckdb_outcomes[name]
@@ -179,3 +175,53 @@ def test_stray_quote_then_same_rows_gzipped_on_the_spark_engine(tmp_path: Path, 
         assert (again.rows_read, again.rows_stored, again.rows_duplicate) == (40, 1, 39)
         assert ingest_transactions(case, CORPUS / name).skipped
         assert case.count("transactions") == 40 and case.count("duplicates") == 39
+
+
+_KILLED_CHILD = """
+import sys, time
+from moneytrail.engine.spark.session import spark_session
+from moneytrail.ingest import ingest_transactions
+from moneytrail.store import Case
+
+def progress(stage, done, total):
+    print(stage, flush=True)
+    if stage == "committing":
+        time.sleep(300)  # rows written, catalog not swapped yet: the parent kills us here
+
+spark_session(threads=2, shuffle_partitions=2, memory="1g")
+with Case.open(sys.argv[1]) as case:
+    ingest_transactions(case, sys.argv[2], progress=progress)
+"""
+
+
+@pytest.mark.slow
+def test_kill_mid_ingest_on_spark_leaves_nothing(request: pytest.FixtureRequest, tmp_path: Path,
+                                                 spark_session: Any) -> None:
+    """``kill -9`` of a Spark ingest (driver and JVM) after its rows are written but before the catalog swap:
+    the case holds none of them, and ingesting again stores every row."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    data = tmp_path / "k.csv"
+    _big_file(data, 5_000)
+    case_factory(request, "spark", tmp_path)().close()  # tmp_path/case0, migrated
+    folder = tmp_path / "case0"
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_CHILD, str(folder), str(data)], stdout=subprocess.PIPE,
+                             text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+    assert child.stdout is not None
+    stages = []
+    for line in child.stdout:
+        stages.append(line.strip())
+        if line.strip() == "committing":
+            break
+    os.killpg(child.pid, signal.SIGKILL)  # the Python driver and its JVM
+    child.wait(timeout=60)
+    assert stages[-1] == "committing" and child.returncode == -signal.SIGKILL
+    assert list((folder / "warehouse" / "transactions").rglob("*.parquet"))  # the rows were on disk
+    with Case.open(folder) as case:
+        assert (case.count("transactions"), case.count("ingest_log"), case.count("quarantine")) == (0, 0, 0)
+        result = ingest_transactions(case, data)
+        assert not result.skipped and result.rows_stored == 5_000
+        assert case.count("transactions") == 5_000 and case.count("ingest_log") == 1

@@ -1,0 +1,295 @@
+"""Every stage on DuckDB and on Spark local[2], in the same run, and a measured cost model for 180M rows.
+
+    python benchmarks/spark.py --rows 1000000,5000000 --driver-memory 6g --shuffle-partitions 4
+    python benchmarks/spark.py --rows 100000                    # while developing
+
+For each size: a seeded AMLworld-format file (``benchmarks/ingest.py``'s generator, no shared data needed) is
+ingested (without rates: amounts stay as booked) into a DuckDB case and into a Spark case (a folder of Parquet
+tables), then each stage runs on both. Per stage it prints wall seconds and CPU seconds on each engine and the
+Spark/DuckDB ratios. CPU on DuckDB is this process's (all threads; the JVM idles then). CPU on Spark is this
+process's (the driver's Python) plus the JVM's own, read with psutil from the Java child that py4j started.
+Per Spark stage it also prints the bytes Spark shuffled and its memory: the status store's (REST API
+``/stages``) shuffle write bytes and peak execution memory over the stage's Spark stages, and the JVM's peak
+RSS sampled every 0.2 s. A stage that fails or runs out of ``--stage-timeout`` on Spark says so in its row;
+stages this file cannot exercise say why. Skips with a message when pyspark or Java is missing.
+
+With two sizes, it ends with the cost model of ``docs/scale.md``. Spark CPU of a stage is split, from the
+status store, into parallel CPU P (tasks of Spark stages with several tasks) and serial CPU S (everything
+else: the driver's Python and JVM work, and Spark stages of a single task, such as a global sort into one
+partition). Each is extrapolated to 180M rows by its own exponent between the two sizes (x ~ rows^b), and
+so is the shuffle volume V. Expected wall time on C cores: S' + P'/C + V'/(C * bandwidth), where
+``--bandwidth-mb`` is the shuffle network bandwidth per core. Wall time measured here is not used (other
+work on a shared machine inflates it); the model assumes tasks spread evenly over C cores (enough
+partitions) and no skew.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import resource
+import shutil
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+TARGET_ROWS = 180_000_000  # AMLworld HI-Large
+CORES = (8, 32, 128)
+# (stage, why it is not measured here) for stages this file cannot exercise on a transactions file alone.
+NOT_HERE = [("resolve / screen", "needs entity files; the AMLworld-format file has only transactions"),
+            ("link", "needs an actor's entities and documents"),
+            ("evidence / report", "needs documents and findings of every kind (the demo case)")]
+
+
+def _ingest_module() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_ingest", Path(__file__).with_name("ingest.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Measure:
+    wall: float = 0.0
+    cpu: float = 0.0
+    shuffle: float = 0.0     # bytes written by shuffles
+    exec_peak: float = 0.0   # largest peak execution memory of one Spark stage, bytes
+    rss_peak: float = 0.0    # JVM peak RSS during the stage, bytes
+    serial: float = 0.0      # CPU s that cannot spread over cores: driver (Python and JVM) and 1-task stages
+    parallel: float = 0.0    # CPU s of tasks in stages of several tasks
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SparkProbe:
+    """CPU and RSS of the JVM behind the session, and its status store's stage metrics."""
+
+    def __init__(self, spark: Any) -> None:
+        import psutil
+
+        self.spark = spark
+        java = [p for p in psutil.Process().children(recursive=True) if "java" in p.name()]
+        if not java:
+            raise SystemExit("no Java child process found: cannot count the JVM's CPU time")
+        self.jvm = java[0]
+        self.url = f"{spark.sparkContext.uiWebUrl}/api/v1/applications/{spark.sparkContext.applicationId}"
+
+    def cpu(self) -> float:
+        t = self.jvm.cpu_times()
+        return float(t.user + t.system) + _self_cpu()
+
+    def stages(self) -> dict[int, dict[str, Any]]:
+        with urllib.request.urlopen(f"{self.url}/stages?status=complete", timeout=30) as response:
+            return {int(s["stageId"]) * 1000 + int(s["attemptId"]): s for s in json.load(response)}
+
+    def measure(self, fn: Callable[[], Any], timeout: float, interrupt: Callable[[], None]) -> Measure:
+        before = set(self.stages())
+        peak = [float(self.jvm.memory_info().rss)]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.2):
+                peak[0] = max(peak[0], float(self.jvm.memory_info().rss))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        timer = threading.Timer(timeout, interrupt)
+        timer.start()
+        m = Measure()
+        t0, c0, p0 = time.perf_counter(), self.cpu(), _self_cpu()
+        try:
+            m.extra["result"] = fn()
+        except Exception as exc:  # a stage that does not run on Spark yet: its row says why
+            m.note = f"timed out after {timeout:.0f} s" if not timer.is_alive() else \
+                f"fails: {str(exc).strip().splitlines()[0][:90]}"
+        m.wall, m.cpu = time.perf_counter() - t0, self.cpu() - c0
+        driver_python = _self_cpu() - p0
+        timer.cancel()
+        done.set()
+        sampler.join()
+        time.sleep(1.0)  # the status store hears of finished stages through the listener bus
+        new = [s for k, s in self.stages().items() if k not in before]
+        m.shuffle = float(sum(s.get("shuffleWriteBytes", 0) for s in new))
+        m.exec_peak = float(max([s.get("peakExecutionMemory", 0) for s in new] or [0]))
+        m.rss_peak = peak[0]
+        # Task CPU from the status store (ns): stages of one task run on one core whatever the cluster.
+        one = sum(float(s.get("executorCpuTime", 0)) for s in new if int(s.get("numTasks", 0)) <= 1) / 1e9
+        many = sum(float(s.get("executorCpuTime", 0)) for s in new if int(s.get("numTasks", 0)) > 1) / 1e9
+        m.parallel = min(many, m.cpu)
+        m.serial = max(m.cpu - m.parallel, driver_python + one)
+        return m
+
+
+def measure_duckdb(fn: Callable[[], Any]) -> Measure:
+    m = Measure()
+    t0, c0 = time.perf_counter(), _self_cpu()
+    m.extra["result"] = fn()
+    m.wall, m.cpu = time.perf_counter() - t0, _self_cpu() - c0
+    m.rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
+    return m
+
+
+def stages(case_of: Callable[[], Any], csv_path: Path) -> list[tuple[str, Callable[[], Any]]]:
+    """(name, run) of each stage, on the case ``case_of()`` returns."""
+    from moneytrail.detect.features import transaction_features
+    from moneytrail.detect.run import run_detectors
+    from moneytrail.ingest import ingest_transactions
+    from moneytrail.trace import TraceParams, trace
+
+    def ingest() -> Any:
+        # No rates: ``ingest rates`` does not run on Spark yet (ingest/rates.py upserts into a temp table),
+        # so neither engine converts amounts (detectors then compare booked amounts).
+        case = case_of()
+        result = ingest_transactions(case, csv_path, preset="amlworld")
+        assert result.reconciles and result.rows_quarantined == 0, result
+        return result.rows_stored
+
+    def do_trace() -> Any:
+        case = case_of()
+        seed = case.engine.scalar("SELECT from_account FROM transactions GROUP BY from_account "
+                                  "ORDER BY count(*) DESC, from_account LIMIT 1")  # the busiest payer
+        start = case.engine.scalar("SELECT min(ts) FROM transactions")
+        result = trace(case, TraceParams(source=(str(seed),), max_hops=4, max_gap=timedelta(days=3),
+                                         window_start=start, window_end=start + timedelta(days=18)))
+        return result.stats.get("subgraph_payments")
+
+    return [("ingest", ingest),
+            ("detect (all detectors)", lambda: len(run_detectors(case_of()))),
+            ("learn features", lambda: transaction_features(case_of()).num_rows),
+            ("trace (1 account, 4 hops)", do_trace)]
+
+
+def run_size(rows: int, args: argparse.Namespace, spark: Any, probe: SparkProbe, work: Path) -> dict[str, Any]:
+    from moneytrail.store import Case
+
+    bench = _ingest_module()
+    csv_path = work / f"HI-Bench_{rows}_Trans.csv"
+    bench.generate(csv_path, rows)
+    print(f"\n{rows:,} rows ({csv_path.stat().st_size / 1e6:,.0f} MB), seeded AMLworld format", flush=True)
+    out: dict[str, Any] = {}
+    duck = Case.create(work / f"duck-{rows}", engine="duckdb")
+    duck.engine.execute(f"SET threads = {args.cores}")
+    for name, fn in stages(lambda: duck, csv_path):
+        out[name] = {"duckdb": measure_duckdb(fn)}
+        print(f"  duckdb {name}: {out[name]['duckdb'].wall:.1f} s", flush=True)
+    duck.close()
+    sc = Case.create(work / f"spark-{rows}", engine="spark")
+    for name, fn in stages(lambda: sc, csv_path):
+        m = probe.measure(fn, args.stage_timeout, sc.engine.interrupt)
+        out[name]["spark"] = m
+        print(f"  spark  {name}: {m.wall:.1f} s {m.note}", flush=True)
+        if name == "ingest" and m.note:  # nothing to analyse without the transactions
+            break
+    sc.close()
+    shutil.rmtree(work / f"spark-{rows}", ignore_errors=True)
+    shutil.rmtree(work / f"duck-{rows}", ignore_errors=True)
+    csv_path.unlink()
+    return out
+
+
+def print_table(rows: int, out: dict[str, Any]) -> None:
+    print(f"\n{rows:,} rows; DuckDB {ARGS.cores} threads vs Spark local[{ARGS.cores}]; cpu = user+system seconds "
+          "(Spark: driver Python + JVM)")
+    print(f"{'stage':28}{'duck s':>8}{'duck cpu':>9}{'spark s':>9}{'spark cpu':>10}{'wall x':>8}{'cpu x':>7}"
+          f"{'shuffle MB':>11}{'exec MB':>8}{'JVM RSS MB':>11}  note")
+    for name, m in out.items():
+        d, s = m["duckdb"], m.get("spark")
+        if s is None or s.note:
+            note = "not on Spark yet" + (f" ({s.note})" if s is not None else " (ingest failed)")
+            print(f"{name:28}{d.wall:>8.1f}{d.cpu:>9.1f}{'':>9}{'':>10}{'':>8}{'':>7}{'':>11}{'':>8}{'':>11}  {note}")
+            continue
+        print(f"{name:28}{d.wall:>8.1f}{d.cpu:>9.1f}{s.wall:>9.1f}{s.cpu:>10.1f}{s.wall / d.wall:>8.1f}"
+              f"{s.cpu / max(d.cpu, 1e-9):>7.1f}{s.shuffle / 1e6:>11.1f}{s.exec_peak / 1e6:>8.0f}"
+              f"{s.rss_peak / 1e6:>11.0f}")
+    for name, why in NOT_HERE:
+        print(f"{name:28}{'':>93}  not measured here: {why}")
+
+
+def _grown(small: float, big: float, ratio: float, grow: float) -> tuple[float, float]:
+    """(value at the target, exponent b) of x ~ rows^b through (small, big) at rows ratio ``ratio``."""
+    if big <= 0:
+        return 0.0, 0.0
+    b = math.log(big / small) / math.log(ratio) if small > 0 else 1.0
+    return big * grow ** b, b
+
+
+def cost_model(small: int, big: int, a: dict[str, Any], b: dict[str, Any]) -> None:
+    """The extrapolation described in the module doc, per stage that ran on Spark at both sizes."""
+    bw = ARGS.bandwidth_mb * 1e6
+    ratio, grow = big / small, TARGET_ROWS / big
+    print(f"\ncost model: {TARGET_ROWS / 1e6:.0f}M rows from {small / 1e6:g}M and {big / 1e6:g}M rows; wall(C) = "
+          f"S' + P'/C + V'/(C x {ARGS.bandwidth_mb:.0f} MB/s); b = exponent of x ~ rows^b between the sizes")
+    head = "".join(f"{f'{c} cores':>10}" for c in CORES)
+    print(f"{'stage':28}{'P cpu s/M':>10}{'b(P)':>6}{'S cpu s':>8}{'b(S)':>6}{'P/core M rows/s':>16}"
+          f"{'V GB':>10}{'exec MB':>8}{head}{'DuckDB 2thr':>12}")
+    for name in a:
+        sa, sb = a[name].get("spark"), b[name].get("spark")
+        if sa is None or sb is None or sa.note or sb.note:
+            print(f"{name:28}  not on Spark yet")
+            continue
+        par, b_par = _grown(sa.parallel, sb.parallel, ratio, grow)
+        ser, b_ser = _grown(sa.serial, sb.serial, ratio, grow)
+        vol, _ = _grown(sa.shuffle, sb.shuffle, ratio, grow)
+        walls = "".join(f"{ser + par / c + vol / (c * bw):>10,.0f}" for c in CORES)
+        duck, _ = _grown(a[name]["duckdb"].cpu, b[name]["duckdb"].cpu, ratio, grow)
+        rate = big / 1e6 / sb.parallel if sb.parallel else float("nan")
+        print(f"{name:28}{sb.parallel / (big / 1e6):>10.2f}{b_par:>6.2f}{sb.serial:>8.1f}{b_ser:>6.2f}{rate:>16.2f}"
+              f"{vol / 1e9:>10.1f}{sb.exec_peak / 1e6:>8.0f}{walls}{duck / ARGS.cores:>12,.0f}")
+    print("(seconds; DuckDB 2thr: its CPU seconds extrapolated the same way, over 2 threads, on one machine)")
+
+
+ARGS = argparse.Namespace()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", default="1000000,5000000", help="comma-separated sizes")
+    parser.add_argument("--cores", type=int, default=2, help="DuckDB threads and Spark local[N]")
+    parser.add_argument("--driver-memory", default="6g")
+    parser.add_argument("--shuffle-partitions", type=int, default=4)
+    parser.add_argument("--stage-timeout", type=float, default=900.0, help="seconds per stage on Spark")
+    parser.add_argument("--bandwidth-mb", type=float, default=100.0, help="shuffle MB/s per core, for the model")
+    parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
+    ARGS.__dict__.update(vars(parser.parse_args()))
+    from moneytrail.engine.spark.session import java_available, pyspark_available
+
+    if not pyspark_available() or not java_available():
+        print("skipped: the Spark side needs pyspark (pip install 'moneytrail[spark]') and a Java 17 runtime")
+        return
+    from pyspark.sql import SparkSession
+
+    # Started here with its UI on (the REST API serves the stage metrics); the engine reuses the session.
+    spark = (SparkSession.builder.master(f"local[{ARGS.cores}]").appName("moneytrail-bench")
+             .config("spark.driver.memory", ARGS.driver_memory).config("spark.ui.enabled", "true")
+             .config("spark.ui.showConsoleProgress", "false").config("spark.sql.session.timeZone", "UTC")
+             .config("spark.sql.ansi.enabled", "false").config("spark.sql.adaptive.enabled", "true")
+             .config("spark.sql.shuffle.partitions", str(ARGS.shuffle_partitions))
+             .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    probe = SparkProbe(spark)
+    sizes = [int(x) for x in ARGS.rows.split(",") if x]
+    results: dict[int, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="mt-bench-spark-", dir=ARGS.work) as tmp:
+        for rows in sizes:
+            results[rows] = run_size(rows, ARGS, spark, probe, Path(tmp))
+            print_table(rows, results[rows])  # at once: a long run interrupted later keeps this size's table
+    if len(sizes) >= 2:
+        cost_model(sizes[0], sizes[-1], results[sizes[0]], results[sizes[-1]])
+
+
+if __name__ == "__main__":
+    main()
