@@ -27,7 +27,6 @@ DUCKDB_PROBES: dict[str, str] = {
     "tests.engine.test_duckdb_engine": "checks that bulk_load/joins_as_written restore DuckDB settings",
     "tests.engine.test_request_cursor": "runs a deliberately endless DuckDB range() scan to test the time limit",
     "tests.engine.test_memory_cap": "reads DuckDB's memory_limit setting to check Engine.memory_cap and its reset",
-
     "tests.parity.test_writer": "runs row-level DELETE/UPDATE on purpose: both engines run such "
                                 "statements (Spark: as merge-on-rewrite, spark/dml.py)",
 }

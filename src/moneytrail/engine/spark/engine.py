@@ -467,9 +467,23 @@ class SparkEngine:
     def interrupt(self) -> None:
         self.spark.sparkContext.cancelAllJobs()
 
-    def attach_scratch(self, name: str, path: Path) -> None:
+    def attach_scratch(self, name: str, path: Path, *, row_group_rows: int | None = None) -> None:
         raise EngineError("attach_scratch is a DuckDB capability (the explorer's account index); the explorer "
                           "reads DuckDB cases")
+
+    # -- issue 13's Parquet input and the explorer's memory cap ----------------------------------
+    def parquet_scan_sql(self, path: Path) -> str:
+        """A view of the file with Parquet's own row position (``_metadata.row_index``) as
+        ``file_row_number``; it lives until the engine closes, as a scratch table does."""
+        name = self.scratch_name("parquet")
+        self.create_scratch_frame(name, self.spark.read.parquet(str(path)).select(
+            "*", "_metadata.row_index").withColumnRenamed("row_index", "file_row_number"))
+        return name
+
+    def memory_cap(self, limit_mb: int) -> AbstractContextManager[None]:
+        """Spark's memory is fixed when its session starts (driver and executor memory) and its operators
+        spill by themselves, so there is no per-call cap to set: the contract holds within the session's."""
+        return nullcontext()
 
     def close(self) -> None:
         for name in list(self._scratch):
