@@ -47,7 +47,12 @@ def spark_session() -> Any:
         pytest.skip(f"Spark parity tests skipped: {missing}")
     from moneytrail.engine.spark.session import spark_session as start
 
-    return start(threads=2, shuffle_partitions=2, memory="2g")
+    session = start(threads=2, shuffle_partitions=2, memory="4g")
+    # In the full suite the driver ran out of memory broadcasting a path-search table (issue 20's CI run);
+    # the parity cases are tiny, so shuffled joins cost little and keep the suite's memory bounded.
+    session.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")
+    session.conf.set("spark.sql.adaptive.autoBroadcastJoinThreshold", "-1")
+    return session
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,7 @@ def engine() -> _Engine:
         if os.environ.get("CI"):
             pytest.fail(f"the Spark reader's tests cannot run under CI: {missing}")
         pytest.skip(f"the Spark reader's tests need pyspark and Java: {missing}")
-    return _Engine(spark_session(threads=2, shuffle_partitions=2, memory="2g"))
+    return _Engine(spark_session(threads=2, shuffle_partitions=2, memory="4g"))  # as tests/parity/conftest.py
 
 
 def _file(path: Path, rows: int) -> Path:
