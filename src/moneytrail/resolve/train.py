@@ -161,14 +161,7 @@ def run_em(patterns: np.ndarray, counts: np.ndarray, model: ResolveModel, u: dic
     iterations = 0
     post = np.full(len(counts), share)
     for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
-        log_m = np.full(len(counts), np.log(share))
-        log_u = np.full(len(counts), np.log(1 - share))
-        for k in keys:
-            log_m += np.where(present[:, k], np.log(m[k][idx[:, k]]), 0.0)
-            log_u += np.where(present[:, k], np.log(uu[k][idx[:, k]]), 0.0)
-        post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
-        if labelled is not None:
-            post = np.where(np.isnan(labelled), post, labelled)
+        post = expectation(share, m, uu, present, idx, keys, labelled)
         weighted = post * counts
         new_share = float(weighted.sum() / counts.sum()) if counts.sum() else share
         change = abs(new_share - share)
@@ -181,6 +174,20 @@ def run_em(patterns: np.ndarray, counts: np.ndarray, model: ResolveModel, u: dic
         if change < params.tolerance:
             break
     return {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in keys}, share, iterations, post
+
+
+def expectation(share: float, m: list[np.ndarray], u: list[np.ndarray], present: np.ndarray, idx: np.ndarray,
+                keys: list[int], labels: np.ndarray | None) -> np.ndarray:
+    """EM's E-step: each pattern's P(match) from the match share and the m and u of the comparisons in
+    ``keys`` (a missing value contributes nothing); labelled patterns (not NaN in ``labels``) keep
+    their label."""
+    log_m = np.full(len(idx), np.log(share))
+    log_u = np.full(len(idx), np.log(1 - share))
+    for k in keys:
+        log_m += np.where(present[:, k], np.log(m[k][idx[:, k]]), 0.0)
+        log_u += np.where(present[:, k], np.log(u[k][idx[:, k]]), 0.0)
+    post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
+    return post if labels is None else np.asarray(np.where(np.isnan(labels), post, labels))
 
 
 def m_step(levels: np.ndarray, present: np.ndarray, weighted: np.ndarray, size: int,
@@ -357,13 +364,7 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
     iterations = 0
     post = np.full(len(counts), share)
     for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
-        log_m = np.full(len(counts), np.log(share))
-        log_u = np.full(len(counts), np.log(1 - share))
-        for k in keys:
-            log_m += np.where(present[:, k], np.log(m[k][idx[:, k]]), 0.0)
-            log_u += np.where(present[:, k], np.log(u[k][idx[:, k]]), 0.0)
-        post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
-        post = np.where(np.isnan(labels), post, labels)
+        post = expectation(share, m, u, present, idx, keys, labels)
         new_share = float((post * counts).sum() / counts.sum()) if counts.sum() else share
         change = abs(new_share - share)
         for k in names:
