@@ -130,6 +130,12 @@ def _run_of(case: Case) -> Run:
     return binding.run
 
 
+def run_data_version(case: Case) -> str:
+    """The case's data version as of the current run, read once per run (``Case.data_version`` scans the
+    transactions): the run's edge table is a snapshot of the data, so its findings rest on that version."""
+    return _run_of(case).remember(f"data_version@{edges_table()}", case.data_version)
+
+
 def shared_table(case: Case, sql: str, kind: str = "") -> str:
     """Name of a scratch table holding the result of ``sql``, built once per prepared run and dropped with
     it. Detectors asking for the same SQL text share one table (fan-in and gather-scatter both need each

@@ -10,7 +10,7 @@ accounts: repeat payments are everyday life), and for stacks accept relays passi
 they got (not within ±10%). Chance cores among busy accounts are common, so findings score ``weight``
 (0.5) times the usual and say why they are weaker. A 0.5-2x pass-on is evidence only where amounts vary:
 where two unrelated transfers of the case pass that test more often than ``max_carry_chance``
-(``random_chain.carry_chance_sql``; AMLSim's narrow amounts, where stack-busy otherwise cited 3,500
+(``random_chain.carry_chance``; AMLSim's narrow amounts, where stack-busy otherwise cited 3,500
 accounts, 7% labelled), stack-busy makes no findings.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from moneytrail.detect.base import prepared_edges
 from moneytrail.detect.bipartite import Bipartite
-from moneytrail.detect.random_chain import MIN_PAIRS, carry_chance_sql
+from moneytrail.detect.random_chain import MIN_PAIRS, carry_chance
 from moneytrail.detect.registry import register
 from moneytrail.detect.stack import StackDetector
 from moneytrail.model.finding import Finding
@@ -54,8 +54,7 @@ class BusyStack(StackDetector):
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         with prepared_edges(case):
-            pairs, share = case.engine.rows(carry_chance_sql(float(params["min_ratio"]),
-                                                             float(params["max_ratio"])))[0]
-            if int(pairs or 0) >= MIN_PAIRS and float(share or 0.0) > float(params["max_carry_chance"]):
+            pairs, share = carry_chance(case, float(params["min_ratio"]), float(params["max_ratio"]))
+            if pairs >= MIN_PAIRS and share > float(params["max_carry_chance"]):
                 return []
             return super().detect(case, params)

@@ -21,7 +21,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from moneytrail.detect.base import account_activity_sql, account_activity_table, edges_table, prepared_edges
+from moneytrail.detect.base import (
+    account_activity_sql,
+    account_activity_table,
+    edges_table,
+    prepared_edges,
+    run_data_version,
+)
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.ids import stable_id
 from moneytrail.store import Case
@@ -168,8 +174,8 @@ def search_paths(case: Case, s: PathSearch) -> PathTables:
     a search with other thresholds replaces it, so a run holds one search at a time.
     """
     eng = case.engine
-    key = cache_key(case, s)
     with prepared_edges(case) as detect_run:
+        key = cache_key(case, s)
         root = detect_run.root
         known = root.find(f"{_SEARCH_ROLE}:{key}")
         if known is not None:
@@ -203,9 +209,9 @@ def search_paths(case: Case, s: PathSearch) -> PathTables:
 
 
 def cache_key(case: Case, s: PathSearch) -> str:
-    """The search's thresholds and the case's data version: a cached search is reused only for both."""
+    """The search's thresholds and the run's data version: a cached search is reused only for both."""
     return stable_id(s.max_hops, s.max_gap_hours, s.min_ratio, s.max_ratio, s.min_amount, s.max_span_hours,
-                     s.min_open_hops, s.max_paths_per_txn, s.max_account_txns, case.data_version())
+                     s.min_open_hops, s.max_paths_per_txn, s.max_account_txns, run_data_version(case))
 
 
 def search_from(params: Mapping[str, Any]) -> PathSearch:

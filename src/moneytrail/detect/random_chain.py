@@ -31,17 +31,33 @@ from moneytrail.store import Case
 MIN_PAIRS = 1000
 
 
-def carry_chance_sql(min_ratio: float, max_ratio: float) -> str:
-    """(pairs, share): pairs of unrelated transfers — each with the one half-way round a hashed order —
-    and the share whose amount ratio lies in [min_ratio, max_ratio]: how often a hop "carries" an amount
-    by accident. One equi-join, no sampling state."""
-    ordered = (f"SELECT amt, row_number() OVER (ORDER BY hash(txn_id), txn_id) AS rn, count(*) OVER () AS n "
-               f"FROM {edges_table()} WHERE amt > 0")
-    return (f"SELECT count(*) AS pairs, avg(CASE WHEN b.amt >= a.amt * {float(min_ratio)!r} "
-            f"AND b.amt <= a.amt * {float(max_ratio)!r} THEN 1.0 ELSE 0.0 END) AS share "
-            "FROM (SELECT amt, rn, n, mod(rn - 1 + CAST(floor(n / 2) AS BIGINT), n) + 1 AS partner "
-            f"FROM ({ordered}) o) a "
-            f"JOIN ({ordered}) b ON b.rn = a.partner WHERE a.n >= 2")
+def carry_chance_sql(min_ratio: float, max_ratio: float, transfers: int) -> str:
+    """(pairs, share): each of the ``transfers`` positive edges paired with the one half-way round a hashed
+    order, and the share of pairs whose amount ratio lies in [min_ratio, max_ratio]: how often a hop
+    "carries" an amount by accident. ``transfers`` (``positive_transfers_sql``) makes the half-way offset
+    a constant, so one sort with ``lead``/``lag`` pairs them, without numbering both sides and joining."""
+    n = int(transfers)
+    half = n // 2
+    order = "OVER (ORDER BY hash(txn_id), txn_id)"
+    return (f"SELECT count(*) AS pairs, avg(CASE WHEN b_amt >= amt * {float(min_ratio)!r} "
+            f"AND b_amt <= amt * {float(max_ratio)!r} THEN 1.0 ELSE 0.0 END) AS share "
+            f"FROM (SELECT amt, coalesce(lead(amt, {half}) {order}, lag(amt, {n - half}) {order}) AS b_amt "
+            f"FROM {edges_table()} WHERE amt > 0) o")
+
+
+def positive_transfers_sql() -> str:
+    return f"SELECT count(*) FROM {edges_table()} WHERE amt > 0"
+
+
+def carry_chance(case: Case, min_ratio: float, max_ratio: float) -> tuple[int, float]:
+    """(pairs, share) of ``carry_chance_sql`` on the run's edges; (pairs, 0.0) below ``MIN_PAIRS``, where
+    the share is too noisy to gate on and is not measured."""
+    n = int(case.engine.scalar(positive_transfers_sql()) or 0)
+    pairs = n if n >= 2 else 0
+    if pairs < MIN_PAIRS:
+        return pairs, 0.0
+    _, share = case.engine.rows(carry_chance_sql(min_ratio, max_ratio, n))[0]
+    return pairs, float(share or 0.0)
 
 
 def hops_needed(carry_chance: float, max_chance: float, min_hops: int) -> int:
@@ -65,13 +81,11 @@ class RandomChainDetector(ChainDetector):
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         with prepared_edges(case):
-            pairs, share = case.engine.rows(carry_chance_sql(float(params["min_hop_ratio"]),
-                                                             float(params["max_hop_ratio"])))[0]
-            p = float(share or 0.0) if int(pairs or 0) >= MIN_PAIRS else 0.0
+            pairs, p = carry_chance(case, float(params["min_hop_ratio"]), float(params["max_hop_ratio"]))
             hops = hops_needed(p, float(params["max_chance"]), int(params["min_hops"]))
             self_params = {**params, "min_hops": hops}
             findings = super().detect(case, self_params)
-        if int(pairs or 0) < MIN_PAIRS:
+        if pairs < MIN_PAIRS:
             return findings
         note = (f" Two unrelated transfers of this case pass that amount test {p:.1%} of the time, so only chains of "
                 f"{hops}+ hops are reported (chance of all hops carrying by accident at most {params['max_chance']}).")

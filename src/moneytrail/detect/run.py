@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
 from typing import Any
 
-from moneytrail.detect.base import prepared_edges, release_shared
+from moneytrail.detect.base import prepared_edges, release_shared, run_data_version
 from moneytrail.detect.merge import merge_overlapping
 from moneytrail.detect.registry import Detector, detectors, resolve_params
 from moneytrail.detect.stage import detect_stamp
@@ -62,9 +62,9 @@ def run_detectors(case: Case, typologies: Iterable[str] | None = None, overrides
     if stray:
         raise ValueError(f"parameters given for typologies not being run: {', '.join(sorted(stray))}")
     everything: list[Finding] = []
-    version = case.data_version()  # detectors read the data, they do not change it
     # One DB transaction for the run's writes: a run that dies part-way leaves every earlier finding as it was.
     with prepared_edges(case), (case.engine.transaction() if store else nullcontext()):
+        version = run_data_version(case)  # detectors read the data, they do not change it
         for i, detector in enumerate(chosen):
             everything.extend(_run_one(case, detector, overrides.get(detector.typology, {}), store, timings,
                                        version))

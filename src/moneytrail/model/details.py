@@ -21,32 +21,38 @@ class Details(Mapping[str, Any]):
 
     more: Mapping[str, Any] = field(default_factory=dict)
     kind: ClassVar[str] = ""
+    _view: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "more", MappingProxyType(dict(self.more)))
+        # The mapping view, built once: a record is read far more often than made (merging and storing
+        # findings read every record's fields many times), and it never changes.
+        given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init and f.name != "more"}
+        object.__setattr__(self, "_view", {**{k: v for k, v in given.items() if v is not None}, **self.more})
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Details:
         """The record of ``data``: known fields typed, the rest in ``more``."""
         if isinstance(data, cls):
             return data
-        known = {f.name for f in dataclasses.fields(cls)} - {"more"}
+        known = {f.name for f in dataclasses.fields(cls) if f.init} - {"more"}
         given = dict(data.items())
         return cls(**{k: given.pop(k) for k in list(given) if k in known}, more=given)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-               if f.name != "more" and getattr(self, f.name) is not None}
-        return {**out, **self.more}
+        return dict(self._view)
 
     def __getitem__(self, key: str) -> Any:
-        return self.as_dict()[key]
+        return self._view[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._view
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.as_dict())
+        return iter(self._view)
 
     def __len__(self) -> int:
-        return len(self.as_dict())
+        return len(self._view)
 
 
 @dataclass(frozen=True)
