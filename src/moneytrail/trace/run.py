@@ -80,11 +80,13 @@ def ledger_input(sub: SubGraph, params: TraceParams, seeds: list[str], targets: 
     ev = sub.events
     sign = -1 if params.backward else 1
     t = _micros(ev["ts"]) * sign
-    order = np.lexsort((np.asarray(ev["origin_line"].to_numpy(zero_copy_only=False)),
-                        np.asarray(ev["txn_id"].to_numpy(zero_copy_only=False), dtype=object).astype(str),
-                        t))
-    ev = ev.take(pa.array(order))
-    t = t[order]
+    # Arrow's stable sort by (time, txn_id, origin_line), nulls last: txn_ids compare as UTF-8 bytes, which is
+    # code point order: a lexicographic sort on those keys without building a fixed-width unicode array.
+    keys = pa.table({"t": pa.array(t), "txn_id": ev["txn_id"], "origin_line": ev["origin_line"]})
+    order = pc.sort_indices(keys, sort_keys=[("t", "ascending"), ("txn_id", "ascending"),
+                                             ("origin_line", "ascending")])
+    ev = ev.take(order)
+    t = t[order.to_numpy()]
     spans: dict[str, tuple[int, int]] = {}
     lo, hi = _micros(sub.spans["rlo"]), _micros(sub.spans["rhi"])
     for acc, a, b in zip(sub.spans["account"].to_pylist(), lo.tolist(), hi.tolist(), strict=True):
@@ -94,7 +96,10 @@ def ledger_input(sub: SubGraph, params: TraceParams, seeds: list[str], targets: 
                                  sub.openings["pre"].to_pylist(), strict=True):
         opening = max(float(params.opening_balances.get(acc, 0.0)), -float(min_bal or 0.0))
         start[acc] = opening + float(pre or 0.0)
-    grades = [Grade(str(r), int(c)) for r, c in zip(ev["rel"].to_pylist(), ev["cred"].to_pylist(), strict=True)]
+    # One (frozen) Grade per distinct grade, shared by its payments: a sub-graph has a handful, not one per row.
+    made: dict[tuple[str, int], Grade] = {}
+    grades = [made.get(g) or made.setdefault(g, Grade(str(g[0]), int(g[1])))
+              for g in zip(ev["rel"].to_pylist(), ev["cred"].to_pylist(), strict=True)]
     data = LedgerInput(ev["src"].to_pylist(), ev["dst"].to_pylist(), t.tolist(), ev["amt"].to_pylist(),
                        frozenset(seeds), frozenset(targets), spans, start)
     events = fl.Events(ev["txn_id"].to_pylist(), ev["source_id"].to_pylist(), ev["origin_line"].to_pylist(),
