@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from rigour.ids import IBAN
 
-
 # The shortest IBAN (Norway's) has 15 characters; compacting only removes characters, so a shorter text is
 # no IBAN. Checked first: account numbers are mostly short, and the full check costs microseconds each.
 SHORTEST_IBAN = 15
