@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from moneytrail.model.properties import name_props
-
 
 def account_holders_sql() -> str:
     """(account_key, entity_id): the holder of each account, mapped to its canonical (resolved) id
@@ -24,5 +22,9 @@ def canonical_id_sql(entity_expr: str) -> str:
 def entity_names_sql() -> str:
     """(entity_id, schema, name, prop): every name an entity is known by, from statements: the FtM
     ``name``-typed properties of party schemata (as resolution reads them) and first/last names."""
+    # Imported here: followthemoney's import takes a second or more and leaves some 60,000 objects for every
+    # garbage collection to walk; the holder views above, which the detectors read, do not need it.
+    from moneytrail.model.properties import name_props
+
     props = ", ".join(f"'{p}'" for p in (*name_props(), "firstName", "lastName"))
     return f"SELECT entity_id, schema, value AS name, prop FROM statements WHERE prop IN ({props})"
