@@ -14,7 +14,7 @@ from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.iban import compact_iban, iban_country
 from moneytrail.store.case import Case
-from moneytrail.store.entities import account_holders_sql, entity_names_sql
+from moneytrail.store.entities import account_holders_sql
 from moneytrail.store.findings import write_findings
 from moneytrail.trace import flows as fl
 from moneytrail.trace.frontier import SubGraph, extract
@@ -121,8 +121,9 @@ def account_info(case: Case, accounts: set[str]) -> dict[str, fl.AccountInfo]:
             "GROUP BY bank_id, country) x WHERE rn = 1), "
             f"holder AS (SELECT account_key, min(entity_id) AS entity_id FROM ({account_holders_sql()}) h "
             "GROUP BY account_key), "
-            f"names AS (SELECT entity_id, min(name) AS name FROM ({entity_names_sql()}) n WHERE prop = 'name' "
-            "GROUP BY entity_id) "
+            # A label is the FtM ``name`` property itself, so the statements are read for it alone (all of an
+            # entity's name properties, ``store.entities.entity_names_sql``, need the FtM schema loaded).
+            "names AS (SELECT entity_id, min(value) AS name FROM statements WHERE prop = 'name' GROUP BY entity_id) "
             "SELECT q.account, h.entity_id, n.name, coalesce(a.country, CASE WHEN length(a.iban) >= 2 "
             "AND upper(substr(a.iban, 1, 2)) BETWEEN 'AA' AND 'ZZ' THEN upper(substr(a.iban, 1, 2)) END, "
             f"bc.country) FROM {wanted} q LEFT JOIN accounts a ON a.account_key = q.account "
