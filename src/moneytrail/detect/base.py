@@ -22,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from moneytrail.engine.columns import python_values
 from moneytrail.engine.dialect import Dialect
 from moneytrail.engine.scratch import Run
 from moneytrail.model.finding import Finding, FindingRef
@@ -291,8 +292,8 @@ def build_findings(case: Case, typology: str, groups_sql: str, members_sql: str,
             f"FROM ({members_sql}) m JOIN {chosen} g ON g.group_key = m.group_key "
             "JOIN transactions t ON t.txn_id = m.txn_id ORDER BY m.group_key, t.ts, t.txn_id, m.from_role, m.to_role")
     # Column-wise: far cheaper than a dict per row on the hundreds of thousands of member rows.
-    cols = [members.column(n).to_pylist() for n in ("group_key", "txn_id", "ts", "from_account", "to_account",
-                                                     "amt", "currency", "source_id", "from_role", "to_role")]
+    cols = [python_values(members.column(n)) for n in ("group_key", "txn_id", "ts", "from_account", "to_account",
+                                                        "amt", "currency", "source_id", "from_role", "to_role")]
     seen: set[tuple[str, str]] = set()
     for key, txn, ts, src, dst, amt, cur, sid, from_role, to_role in zip(*cols, strict=True):
         # One transfer reached through two roles: keep the first in role order, so runs agree.

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from moneytrail.engine.columns import python_values
 from moneytrail.model.admiralty import Grade
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.iban import compact_iban, iban_country
@@ -103,7 +104,7 @@ def ledger_input(sub: SubGraph, params: TraceParams, seeds: list[str], targets: 
     data = LedgerInput(ev["src"].to_pylist(), ev["dst"].to_pylist(), t.tolist(), ev["amt"].to_pylist(),
                        frozenset(seeds), frozenset(targets), spans, start)
     events = fl.Events(ev["txn_id"].to_pylist(), ev["source_id"].to_pylist(), ev["origin_line"].to_pylist(),
-                       ev["ts"].to_pylist(), data.src, data.dst, data.amount, grades, params.backward)
+                       python_values(ev["ts"]), data.src, data.dst, data.amount, grades, params.backward)
     return data, events
 
 
