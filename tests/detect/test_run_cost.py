@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from moneytrail.detect.base import prepared_edges
-from moneytrail.detect.random_chain import carry_chance
+from moneytrail.detect.random_chain import carry_chance, carry_chance_sql, positive_transfers_sql
 from moneytrail.detect.run import run_detectors
 from moneytrail.store import Case
 from tests.detect.graphs import Row, case_with
@@ -56,3 +56,15 @@ def test_carry_chance_is_not_measured_below_the_minimum_of_pairs() -> None:
     case = case_with(_varied(50))
     with prepared_edges(case):
         assert carry_chance(case, 0.8, 1.25) == (50, 0.0)
+
+
+def test_equal_hashes_are_noticed_and_broken_by_txn_id() -> None:
+    # The same transfer stored twice (a duplicate row): two equal hashes, so the hash alone is no total order.
+    rows = _varied(1100)
+    case = case_with([*rows, rows[7]])
+    with prepared_edges(case) as run:
+        edges = run.find("detect-edges")
+        assert edges is not None
+        n = int(case.engine.scalar(positive_transfers_sql()))
+        assert case.engine.rows(carry_chance_sql(0.8, 1.25, n))[0][2] == 1
+        assert carry_chance(case, 0.8, 1.25) == tuple(case.engine.rows(_pairs_joined(edges.name, 0.8, 1.25))[0])

@@ -31,18 +31,23 @@ from moneytrail.store import Case
 MIN_PAIRS = 1000
 
 
-def carry_chance_sql(min_ratio: float, max_ratio: float, transfers: int) -> str:
-    """(pairs, share): each of the ``transfers`` positive edges paired with the one half-way round a hashed
-    order, and the share of pairs whose amount ratio lies in [min_ratio, max_ratio]: how often a hop
-    "carries" an amount by accident. ``transfers`` (``positive_transfers_sql``) makes the half-way offset
-    a constant, so one sort with ``lead``/``lag`` pairs them, without numbering both sides and joining."""
+def carry_chance_sql(min_ratio: float, max_ratio: float, transfers: int, *, tie_break: bool = False) -> str:
+    """(pairs, share, ties): each of the ``transfers`` positive edges paired with the one half-way round a
+    hashed order (by ``hash(txn_id)``, then ``txn_id``), and the share of pairs whose amount ratio lies in
+    [min_ratio, max_ratio]: how often a hop "carries" an amount by accident. ``transfers``
+    (``positive_transfers_sql``) makes the half-way offset a constant, so one sort with ``lead``/``lag``
+    pairs them, without numbering both sides and joining. Sorting by the 8-byte hash alone is cheaper and
+    the same order when no two hashes are equal: ``ties`` says whether two were (then ask again with
+    ``tie_break``)."""
     n = int(transfers)
     half = n // 2
-    order = "OVER (ORDER BY hash(txn_id), txn_id)"
+    order = "OVER (ORDER BY hk, txn_id)" if tie_break else "OVER (ORDER BY hk)"
     return (f"SELECT count(*) AS pairs, avg(CASE WHEN b_amt >= amt * {float(min_ratio)!r} "
-            f"AND b_amt <= amt * {float(max_ratio)!r} THEN 1.0 ELSE 0.0 END) AS share "
-            f"FROM (SELECT amt, coalesce(lead(amt, {half}) {order}, lag(amt, {n - half}) {order}) AS b_amt "
-            f"FROM {edges_table()} WHERE amt > 0) o")
+            f"AND b_amt <= amt * {float(max_ratio)!r} THEN 1.0 ELSE 0.0 END) AS share, "
+            "max(CASE WHEN hk = prev_hk THEN 1 ELSE 0 END) AS ties "
+            f"FROM (SELECT amt, hk, coalesce(lead(amt, {half}) {order}, lag(amt, {n - half}) {order}) AS b_amt, "
+            f"lag(hk) {order} AS prev_hk "
+            f"FROM (SELECT txn_id, amt, hash(txn_id) AS hk FROM {edges_table()} WHERE amt > 0) e) o")
 
 
 def positive_transfers_sql() -> str:
@@ -56,7 +61,9 @@ def carry_chance(case: Case, min_ratio: float, max_ratio: float) -> tuple[int, f
     pairs = n if n >= 2 else 0
     if pairs < MIN_PAIRS:
         return pairs, 0.0
-    _, share = case.engine.rows(carry_chance_sql(min_ratio, max_ratio, n))[0]
+    _, share, ties = case.engine.rows(carry_chance_sql(min_ratio, max_ratio, n))[0]
+    if ties:
+        _, share, _ = case.engine.rows(carry_chance_sql(min_ratio, max_ratio, n, tie_break=True))[0]
     return pairs, float(share or 0.0)
 
 
