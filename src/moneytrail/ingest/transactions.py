@@ -29,7 +29,7 @@ from moneytrail.ingest.duplicates import settle_duplicate_transactions
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import PRESETS, Mapping
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
-from moneytrail.ingest.sqltext import label_sql, literal, text_sql, timestamp_sql
+from moneytrail.ingest.sqltext import account_key_sql, label_sql, literal, text_sql, timestamp_sql
 from moneytrail.ingest.statement_sql import Sides, amount_sql, local_time_sql, mapped_sql, statement_sides_sql
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
@@ -69,10 +69,10 @@ def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> 
     if m.statement:
         sides = statement_sides(m, cols)
     else:
-        from_bank = f"coalesce({col('from_bank')}, {bank_default})"
-        to_bank = f"coalesce({col('to_bank')}, {bank_default})"
-        sides = Sides(from_account=f"{from_bank} || ':' || {col('from_account')}", from_raw=col("from_account"),
-                      to_account=f"{to_bank} || ':' || {col('to_account')}", to_raw=col("to_account"),
+        from_bank = f"coalesce({col('from_bank')}, {bank_default})" if m.default_bank else col("from_bank")
+        to_bank = f"coalesce({col('to_bank')}, {bank_default})" if m.default_bank else col("to_bank")
+        sides = Sides(from_account=account_key_sql(from_bank, col("from_account")), from_raw=col("from_account"),
+                      to_account=account_key_sql(to_bank, col("to_account")), to_raw=col("to_account"),
                       amount=amount, problem="CAST(NULL AS VARCHAR)")
     channel = mapped_sql(col("channel"), m.channel_names)
     return (f"raw._k, {txn_id} AS txn_id, {ts} AS ts, {col('timestamp')} AS ts_text, "
