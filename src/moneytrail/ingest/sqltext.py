@@ -76,5 +76,7 @@ def label_sql(expr: str) -> str:
     """1/0 from the usual spellings of true/false; NULL when absent. A simple CASE rather than ``IN``
     lists: DuckDB plans an ``IN`` list as a join, and a join in the parse pipeline breaks the file order
     that line numbers are read from."""
-    spellings = [(s, 1) for s in ("1", "true", "t", "yes", "y")] + [(s, 0) for s in ("0", "false", "f", "no", "n")]
-    return f"CASE lower({expr}) " + " ".join(f"WHEN {literal(s)} THEN {v}" for s, v in spellings) + " END"
+    spellings = [(s, 1) for s in ("true", "t", "yes", "y")] + [(s, 0) for s in ("false", "f", "no", "n")]
+    # 0 and 1 (nearly every row of a labelled file) are matched before the text is lower-cased.
+    return (f"CASE {expr} WHEN '0' THEN 0 WHEN '1' THEN 1 ELSE CASE lower({expr}) "
+            + " ".join(f"WHEN {literal(s)} THEN {v}" for s, v in spellings) + " END END")
