@@ -90,3 +90,36 @@ def test_pieces_come_in_a_multiple_of_the_workers_and_equal_sizes(tmp_path: Path
     assert all(a[1] == b[0] for a, b in itertools.pairwise(pieces))
     for start, _, first_line in pieces:
         assert body[:start].count(b"\n") + 1 == first_line
+
+
+def _layout_fields(layout: object) -> dict[str, object]:
+    fields = dict(vars(layout))
+    fields["special"] = np.asarray(fields["special"]).tolist()
+    return fields
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_plain_blocks_counted_fast_give_the_same_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        seed: int) -> None:
+    """Blocks with nothing special in them skip the per-line vectors (``_Scan._feed_plain``): with tiny
+    blocks, a tiny memory of line endings and special lines sprinkled late, both ways agree on everything."""
+    from moneytrail.ingest import layout as layout_module
+    monkeypatch.setattr(layout_module, "_BLOCK", 97)
+    monkeypatch.setattr(layout_module, "MIXED_ENDINGS_LIMIT", 5)
+    rng = np.random.default_rng(seed)
+    specials = [b"", b'"a,b",1', b'"open', b"x\r", b"a\x00b", b"1\r"]
+    lines = [b"h,x"]
+    for i in range(int(rng.integers(50, 400))):
+        roll = rng.random()
+        text = b"%d,%s" % (i, b"v" * int(rng.integers(0, 60)))
+        lines.append(specials[int(rng.integers(0, len(specials)))] if roll < 0.03 * (seed % 4) else text)
+    ending = [b"\n", b"\r\n"][int(rng.integers(0, 2))] if seed % 5 == 0 else b"\n"
+    body = ending.join(lines) + (b"\n" if seed % 3 else b"")
+    path = tmp_path / "f.csv"
+    path.write_bytes(body)
+    fast = read_layout(path, piece_bytes=2_000)
+    monkeypatch.setattr(layout_module._Scan, "_feed_plain", lambda self, block, raw, at: False)
+    slow = read_layout(path, piece_bytes=2_000)
+    assert fast[0] == slow[0]
+    assert _layout_fields(fast[1]) == _layout_fields(slow[1])
+    assert fast[1].pieces(2) == slow[1].pieces(2)

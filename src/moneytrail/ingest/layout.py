@@ -129,6 +129,9 @@ class _Scan:
     def feed(self, block: np.ndarray, at: int, raw: bytes | None = None) -> None:
         """Take in the block at byte ``at``; ``raw`` (the same bytes) lets absent bytes be ruled out at memchr
         speed instead of a full vector compare each."""
+        if raw is not None and self._feed_plain(block, raw, at):
+            return
+
         def where(byte: int) -> np.ndarray:
             if raw is not None and raw.find(bytes((byte,))) < 0:
                 return _NONE
@@ -181,6 +184,41 @@ class _Scan:
             self.quotes_open += n_quotes
         self.layout.newlines += int(nl.size)
         self.prev_last = int(block[-1])
+
+    def _feed_plain(self, block: np.ndarray, raw: bytes, at: int) -> bool:
+        """Take in a block with nothing special in it (no quote, CR or NUL byte, no blank line) once the header
+        is behind and the lines remembered in case of mixed endings are complete: newlines counted on a mask,
+        without the per-line vectors of ``feed`` (the same state results). False, doing nothing, otherwise."""
+        if (self.layout.header_end < 0 or self.quotes_open or self.open_has_cr or self.open_has_nul
+                or self.prev_last == _CR or self.endings[False] < MIXED_ENDINGS_LIMIT or len(raw) < 2):
+            return False
+        if b'"' in raw or b"\r" in raw or b"\x00" in raw or (self.prev_last == _NL and raw[0] == _NL):
+            return False
+        is_nl = block == _NL
+        if np.any(is_nl[1:] & is_nl[:-1]):  # a blank line
+            return False
+        last_nl = raw.rfind(b"\n")
+        if last_nl < 0:
+            return False
+        # No blank line: at most the block's last byte is a newline after its last content byte.
+        trailing = 1 if raw[-1] == _NL else 0
+        self.last_content = at + len(raw) - 1 - trailing
+        self.newlines_after_content = trailing
+        newlines = int(np.count_nonzero(is_nl))
+        self.endings[False] += newlines  # every line ends in LF, none is blank
+        self.line_begin = at + last_nl + 1
+        end, counted_to, counted = at + last_nl + 1, 0, 0
+        while self.next_target <= end - 1:  # as ``_note_starts``, with the index of the newline counted
+            pos = raw.find(b"\n", max(self.next_target - 1 - at, 0))
+            counted += int(np.count_nonzero(is_nl[counted_to:pos]))
+            counted_to = pos
+            offset = at + pos + 1
+            if offset < self.layout.size:
+                self.layout.starts.append(LineStart(offset, self.layout.newlines + counted + 2))
+            self.next_target = max(self.next_target + self.piece_bytes, offset + 1)
+        self.layout.newlines += newlines
+        self.prev_last = raw[-1]
+        return True
 
     def _check_cr(self, block: np.ndarray, cr: np.ndarray, nl: np.ndarray, cr_lines: np.ndarray) -> None:
         """A CR not followed by LF ends a record for DuckDB but not a line here."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from moneytrail.ingest.mapping import Mapping
-from moneytrail.ingest.sqltext import literal, number_sql
+from moneytrail.ingest.sqltext import account_key_sql, literal, number_sql
 
 
 def amount_sql(expr: str, m: Mapping) -> str:
@@ -82,11 +82,11 @@ def statement_sides_sql(m: Mapping, col: dict[str, str], amount: str, kind_exprs
     null = "CAST(NULL AS VARCHAR)"
     bank_default = literal(m.default_bank) if m.default_bank is not None else "''"
     own_raw = literal(m.own_account) if m.own_account is not None else col.get("account", null)
-    own = f"coalesce({col.get('bank', null)}, {bank_default}) || ':' || {own_raw}"
+    own = account_key_sql(f"coalesce({col.get('bank', null)}, {bank_default})", own_raw)
     other_raw = col.get("counterparty", null)
     other_bank = f"coalesce({col.get('counterparty_bank', null)}, {bank_default})"
-    other = (f"CASE WHEN {other_raw} IS NOT NULL THEN {other_bank} || ':' || {other_raw} "
-             f"ELSE {own} || '#' || {kind_sql(m, kind_exprs)} END")
+    other = (f"CASE WHEN {other_raw} IS NOT NULL THEN {account_key_sql(other_bank, other_raw)} "
+             f"ELSE concat({own}, '#', {kind_sql(m, kind_exprs)}) END")
     direction = col.get("direction")
     if direction is not None:
         debit = " ".join(f"WHEN {literal(v)} THEN true" for v in m.debit_values)

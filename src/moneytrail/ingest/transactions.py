@@ -29,7 +29,7 @@ from moneytrail.ingest.duplicates import settle_duplicate_transactions
 from moneytrail.ingest.filelog import FileIngest, file_ingest
 from moneytrail.ingest.mapping import PRESETS, Mapping
 from moneytrail.ingest.result import IngestError, IngestResult, Progress
-from moneytrail.ingest.sqltext import label_sql, literal, text_sql, timestamp_sql
+from moneytrail.ingest.sqltext import account_key_sql, label_sql, literal, text_sql, timestamp_sql
 from moneytrail.ingest.statement_sql import Sides, amount_sql, local_time_sql, mapped_sql, statement_sides_sql
 from moneytrail.store.case import Case
 from moneytrail.store.sources import SourceRecord
@@ -54,6 +54,17 @@ def statement_sides(m: Mapping, cols: dict[str, str]) -> Sides:
     return statement_sides_sql(m, present, amount, {c: text_sql(cols[c]) for c in m.kind_columns if c in cols})
 
 
+def paid_like_received_sql(m: Mapping, cols: dict[str, str], paid: str, received: str,
+                           parse: Callable[[str], str]) -> str:
+    """``parse(paid)``, except on rows whose paid text is the received text: there the received field's
+    value, which the select list computes anyway (the engine evaluates a repeated expression once). Paid and
+    received amounts and currencies differ only on exchanges (AMLworld), so most rows parse one of each."""
+    if not all(f in m.columns and m.columns[f] in cols for f in (paid, received)):
+        return parse(paid)
+    same = f"raw.{cols[m.columns[paid]]} = raw.{cols[m.columns[received]]}"
+    return f"CASE WHEN {same} THEN {parse(received)} ELSE {parse(paid)} END"
+
+
 def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> str:
     """Select list parsing the raw text columns into typed fields plus the row's own problems."""
     def col(f: str) -> str:
@@ -69,18 +80,22 @@ def parsed_sql(m: Mapping, cols: dict[str, str], *, reporting_currency: str) -> 
     if m.statement:
         sides = statement_sides(m, cols)
     else:
-        from_bank = f"coalesce({col('from_bank')}, {bank_default})"
-        to_bank = f"coalesce({col('to_bank')}, {bank_default})"
-        sides = Sides(from_account=f"{from_bank} || ':' || {col('from_account')}", from_raw=col("from_account"),
-                      to_account=f"{to_bank} || ':' || {col('to_account')}", to_raw=col("to_account"),
+        from_bank = f"coalesce({col('from_bank')}, {bank_default})" if m.default_bank else col("from_bank")
+        to_bank = f"coalesce({col('to_bank')}, {bank_default})" if m.default_bank else col("to_bank")
+        sides = Sides(from_account=account_key_sql(from_bank, col("from_account")), from_raw=col("from_account"),
+                      to_account=account_key_sql(to_bank, col("to_account")), to_raw=col("to_account"),
                       amount=amount, problem="CAST(NULL AS VARCHAR)")
     channel = mapped_sql(col("channel"), m.channel_names)
+    amount_paid = paid_like_received_sql(m, cols, "amount_paid", "amount", lambda f: amount_sql(col(f), m))
+    if "currency_paid" in m.columns:
+        currency_paid = paid_like_received_sql(m, cols, "currency_paid", "currency",
+                                               lambda f: currency_sql(col(f), m.currency_names))
     return (f"raw._k, {txn_id} AS txn_id, {ts} AS ts, {col('timestamp')} AS ts_text, "
             f"{sides.from_account} AS from_account, {sides.from_raw} AS from_acct_raw, "
             f"{sides.to_account} AS to_account, {sides.to_raw} AS to_acct_raw, "
             f"{sides.amount} AS amount, {col('amount')} AS amount_text, {sides.problem} AS side_problem, "
             f"{currency} AS currency, {col('currency')} AS currency_text, "
-            f"{amount_sql(col('amount_paid'), m)} AS amount_paid, {currency_paid} AS currency_paid, "
+            f"{amount_paid} AS amount_paid, {currency_paid} AS currency_paid, "
             f"{channel} AS channel, {col('source_ref')} AS source_ref, {label_sql(col('label'))} AS label, "
             f"{col('label_typology')} AS label_typology, {col('memo')} AS memo")
 
