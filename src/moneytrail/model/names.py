@@ -253,3 +253,9 @@ def compare_names(a: str, b: str, schema: str = "Person", *, normalized: bool = 
 def name_similarity(a: str, b: str, schema: str = "Person") -> float:
     """Similarity in [0, 1] of two names in any script; 1.0 for the same name after transliteration."""
     return compare_names(a, b, schema).score
+
+
+# For column-wise featurisation (resolve.person_names), which applies the rules above per distinct word.
+ARTICLES = _ARTICLES
+clean_word_tokens = _clean_word
+is_title_token = _is_title

@@ -1,8 +1,8 @@
 """Comparison levels of candidate pairs: which level of each comparison a pair falls into.
 
 Set-based SQL except one step: pairs of names that neither the order-free token key nor the
-consonant-skeleton key settles are compared by ``model.names.compare_names`` in Python, once per
-distinct pair of normalised names. The result, one row per pair, has a level column per
+consonant-skeleton key settles are compared once per distinct pair of normalised names, people
+column-wise with numpy (``resolve.name_alignment``), organisations by ``model.names.compare_names``. The result, one row per pair, has a level column per
 comparison of ``resolve.model`` (null when a record lacks the value), plus the values each level
 rests on, for the explanation:
 
@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
 from moneytrail.model.names import compare_names
 from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
 from moneytrail.resolve.model import NAME_FLOORS
+from moneytrail.resolve.name_alignment import compare_person_names
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
 EVIDENCE = ("identifier", "birth_date", "country", "address")
@@ -149,17 +151,26 @@ _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string())
 
 
 def score_residual_names(engine: Engine, name_pairs: str) -> pa.Table:
-    """Python name comparison for the distinct name pairs no key settled."""
-    out: dict[str, list[object]] = {n: [] for n in _NAME_SCORE_SCHEMA.names}
+    """Name comparison of the distinct name pairs no key settled: people column-wise
+    (``resolve.name_alignment``), organisations by ``compare_names`` (legal forms)."""
+    parts = []
     sql = f"SELECT DISTINCT grp, left_norm, right_norm FROM {name_pairs} WHERE quick_score IS NULL"
     for batch in engine.batches(sql):
-        cols = batch.to_pydict()
-        for grp, left, right in zip(cols["grp"], cols["left_norm"], cols["right_norm"], strict=True):
-            comparison = compare_names(left, right, "Person" if grp == PERSON_GROUP else "Company", normalized=True)
-            for key, value in (("grp", grp), ("left_norm", left), ("right_norm", right),
-                               ("score", comparison.score), ("detail", comparison.describe())):
-                out[key].append(value)
-    return pa.table(out, schema=_NAME_SCORE_SCHEMA)
+        people = pc.equal(batch.column("grp"), PERSON_GROUP)
+        person = pa.Table.from_batches([batch]).filter(people)
+        scores, details = compare_person_names(person.column("left_norm").combine_chunks(),
+                                               person.column("right_norm").combine_chunks())
+        parts.append(person.append_column("score", pa.array(scores, pa.float64()))
+                     .append_column("detail", pa.array(details, pa.string())))
+        org = pa.Table.from_batches([batch]).filter(pc.invert(people)).to_pydict()
+        compared = [compare_names(left, right, "Company", normalized=True)
+                    for left, right in zip(org["left_norm"], org["right_norm"], strict=True)]
+        parts.append(pa.table({**org, "score": pa.array([c.score for c in compared], pa.float64()),
+                               "detail": pa.array([c.describe() for c in compared], pa.string())},
+                              schema=_NAME_SCORE_SCHEMA))
+    if not parts:
+        return _NAME_SCORE_SCHEMA.empty_table()
+    return pa.concat_tables([part.cast(_NAME_SCORE_SCHEMA) for part in parts])
 
 
 def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
