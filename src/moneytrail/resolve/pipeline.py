@@ -17,11 +17,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
-from moneytrail.resolve.cluster import canonical_ids, cluster_consistent, cluster_pairs
+from moneytrail.resolve.cluster import cluster_pairs
+from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.resolve.comparisons import compare_pairs
 from moneytrail.resolve.features import extract_features
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
@@ -155,20 +158,28 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                            f"AND {not_judged} ORDER BY p.probability DESC, p.left_id, p.right_id")
     contradicted = engine.query(f"SELECT p.left_id, p.right_id FROM resolve_pairs p WHERE p.decision = 'distinct' "
                                 f"AND {not_judged}")
-    edges = positive + list(zip(matched.column("left_id").to_pylist(), matched.column("right_id").to_pylist(),
-                                strict=True))
     # The model's negative evidence gives way where the analyst's positive judgements join the two.
-    judged_same = cluster_pairs(positive, [])
-    cannot = negative + [(a, b) for a, b in zip(contradicted.column("left_id").to_pylist(),
-                                                 contradicted.column("right_id").to_pylist(), strict=True)
-                         if not (a in judged_same.parent and b in judged_same.parent
-                                 and judged_same.find(a) == judged_same.find(b))]
-    weights = [float("inf")] * len(positive) + [float(w) for w in matched.column("weight").to_pylist()]
-    clusters = cluster_consistent(edges, cannot, weights)
-    previous = {str(a): str(b) for a, b in engine.rows("SELECT entity_id, canonical_id FROM entity_canonical")}
-    mapping = canonical_ids(clusters.groups().values(), previous)
-    table = pa.table({"entity_id": pa.array(list(mapping), pa.string()),
-                      "canonical_id": pa.array(list(mapping.values()), pa.string())})
+    strings = pa.string()
+    c_left = contradicted.column("left_id").combine_chunks().cast(strings)
+    c_right = contradicted.column("right_id").combine_chunks().cast(strings)
+    if positive:
+        judged_same = cluster_pairs(positive, [])
+        same = judged_same.parent
+        kept = [not (a in same and b in same and judged_same.find(a) == judged_same.find(b))
+                for a, b in zip(c_left.to_pylist(), c_right.to_pylist(), strict=True)]
+        c_left, c_right = c_left.filter(pa.array(kept, pa.bool_())), c_right.filter(pa.array(kept, pa.bool_()))
+    left = pa.concat_arrays([pa.array([a for a, _ in positive], strings),
+                             matched.column("left_id").combine_chunks().cast(strings)])
+    right = pa.concat_arrays([pa.array([b for _, b in positive], strings),
+                              matched.column("right_id").combine_chunks().cast(strings)])
+    weights = np.concatenate([np.full(len(positive), np.inf),
+                              matched.column("weight").to_numpy(zero_copy_only=False).astype(float)])
+    components = consistent_components(left, right, weights,
+                                       pa.concat_arrays([pa.array([a for a, _ in negative], strings), c_left]),
+                                       pa.concat_arrays([pa.array([b for _, b in negative], strings), c_right]))
+    with engine.run() as run:
+        members = run.arrow(components, hint="rs_components").name
+        table = engine.query(canonical_sql(members))
     versioned = table.append_column("model_id", pa.array([model_id] * table.num_rows, pa.string())) \
         .append_column("run_id", pa.array([run_id] * table.num_rows, pa.string()))
     with engine.transaction():
@@ -176,4 +187,5 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
         engine.replace_partition("resolve_clusters", {})
         _insert_arrow(case, "entity_canonical", table, ["entity_id", "canonical_id"])
         _insert_arrow(case, "resolve_clusters", versioned, ["entity_id", "canonical_id", "model_id", "run_id"])
-    return len(set(mapping.values())), len(mapping)
+    canonical = table.column("canonical_id")
+    return len(pc.unique(canonical)), table.num_rows
