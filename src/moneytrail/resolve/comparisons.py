@@ -155,13 +155,13 @@ def score_residual_names(engine: Engine, name_pairs: str) -> pa.Table:
     (``resolve.name_alignment``), organisations by ``compare_names`` (legal forms)."""
     parts = []
     sql = f"SELECT DISTINCT grp, left_norm, right_norm FROM {name_pairs} WHERE quick_score IS NULL"
-    for batch in engine.batches(sql):
+    for batch in engine.batches(sql, batch_size=500_000):
         people = pc.equal(batch.column("grp"), PERSON_GROUP)
         person = pa.Table.from_batches([batch]).filter(people)
         scores, details = compare_person_names(person.column("left_norm").combine_chunks(),
                                                person.column("right_norm").combine_chunks())
         parts.append(person.append_column("score", pa.array(scores, pa.float64()))
-                     .append_column("detail", pa.array(details, pa.string())))
+                     .append_column("detail", details))
         org = pa.Table.from_batches([batch]).filter(pc.invert(people)).to_pydict()
         compared = [compare_names(left, right, "Company", normalized=True)
                     for left, right in zip(org["left_norm"], org["right_norm"], strict=True)]
