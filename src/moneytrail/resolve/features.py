@@ -26,6 +26,9 @@ NAME_PROPS = name_props()
 IDENTIFIER_CLASSES = identifier_classes()
 PROP_CLASSES = prop_classes()
 MAX_KEY_TOKENS = 4
+# The last token is spelled out beside the longest when it has SPELLED_MIN letters or more and at
+# most SPELLED_SLACK fewer than the longest.
+SPELLED_MIN, SPELLED_SLACK = 4, 2
 
 
 def _quoted(values: tuple[str, ...] | list[str]) -> str:
@@ -103,10 +106,13 @@ def block_keys(norm: str, grp: str) -> list[str]:
     if full:
         longest = max(full, key=lambda i: (len(tokens[i]), tokens[i]))
         # Spelled out, not skeletonised: a consonant skeleton with one initial is shared by too many.
-        # The longest token and the last (the surname in most sources; when the longest is the
-        # misspelt given name, "nichooas campbell" still meets "nicholas campbell"), not every token:
-        # a short common first name with an initial makes crowded blocks.
-        spelled = {longest} | ({full[-1]} if len(tokens[full[-1]]) >= 4 else set())
+        # The longest token, and the last when it is nearly as long (the surname in most sources;
+        # when the longest is the misspelt given name, "nichooas campbell" still meets "nicholas
+        # campbell"), not every token: a short given name with an initial makes crowded blocks
+        # (a reordered "Dmytrenko Oleh" would key on "oleh" with a "d").
+        last = full[-1]
+        near = len(tokens[last]) >= max(SPELLED_MIN, len(tokens[longest]) - SPELLED_SLACK)
+        spelled = {longest} | ({last} if near else set())
         keys.update(f"p:{tokens[i]}:{tokens[j][0]}" for i in spelled for j in range(len(tokens)) if j != i)
     return sorted(keys)
 

@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 
 from moneytrail.model.names import ARTICLES, clean_word_tokens, is_title_token, normalize_name_uncached, skeleton
 
-MAX_KEY_TOKENS = 4  # blocking keys read a name's first four tokens (features.block_keys)
+# As features.block_keys: the first four tokens; the last spelled out when nearly as long as the longest.
+MAX_KEY_TOKENS, SPELLED_MIN, SPELLED_SLACK = 4, 4, 2
 _P, _EMPTY = pa.scalar("p:"), pa.scalar("")
 
 
@@ -129,7 +130,7 @@ def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, size: int)
     high = pc.max_element_wise(pairs.column("sk"), pairs.column("sk_r"))
     parts_name.append(pairs.column("p").to_numpy())
     parts_key.append(pc.binary_join_element_wise(_P, pc.binary_join_element_wise(low, high, "|"), _EMPTY))
-    # the longest full token (ties: the greater spelling) and the last full one of four letters or more,
+    # the longest full token (ties: the greater spelling) and the last full one when nearly as long,
     # spelled out, with each other token's initial
     order = fulls.take(pc.sort_indices(fulls, sort_keys=[("p", "ascending"), ("len", "descending"),
                                                           ("tok", "descending")]))
@@ -140,7 +141,11 @@ def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, size: int)
     bp = by_pos.column("p").to_numpy()
     last_mask = np.concatenate([[True], bp[1:] != bp[:-1]]) if len(bp) else np.zeros(0, bool)
     last = by_pos.filter(pa.array(last_mask))
-    last = last.filter(pc.greater_equal(last.column("len"), 4)).select(["p", "pos", "tok"])
+    longest_len = np.zeros(size, np.int64)
+    longest_len[order.column("p").to_numpy()[first]] = order.column("len").to_numpy()[first]
+    last_len = last.column("len").to_numpy()
+    near = (last_len >= SPELLED_MIN) & (last_len >= longest_len[last.column("p").to_numpy()] - SPELLED_SLACK)
+    last = last.filter(pa.array(near)).select(["p", "pos", "tok"])
     spelled = pa.concat_tables([longest, last]).group_by(["p", "pos", "tok"]).aggregate([])
     others = flat.filter(pa.array(multi)).select(["p", "pos", "tok"])
     others = others.append_column("initial", pc.utf8_slice_codeunits(others.column("tok"), 0, 1))
