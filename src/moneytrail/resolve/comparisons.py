@@ -23,12 +23,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
-from moneytrail.model.names import compare_names
+from moneytrail.model.names import SHORT_MARK, compare_names
 from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
 from moneytrail.resolve.model import NAME_FLOORS
 from moneytrail.resolve.name_alignment import compare_person_names
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
+# ... when some of those skeletons are short ("sr" is shared by "shashara" and "shura"): the pair is compared
+# token by token (a short skeleton counts with a close spelling, "oleh"/"oleg"), and is at least "similar".
+SHORT_SKELETON_SCORE = 0.86
 EVIDENCE = ("identifier", "birth_date", "country", "address")
 # Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
 # "nearly equal" whatever their edit distance: a share of the shorter address's words.
@@ -36,27 +39,36 @@ ADDRESS_OVERLAP = 0.7
 
 
 def name_freq_sql(names: str) -> str:
-    """(grp, nkey, n): how many records bear each name (order-free key), for term frequencies."""
-    return f"SELECT grp, nkey, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey"
+    """(grp, kind, name_key, n): how many records bear each name, by order-free key (kind 'n') and
+    by skeleton key (kind 's'), for term frequencies."""
+    return f"""
+        SELECT grp, 'n' AS kind, nkey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey
+        UNION ALL
+        SELECT grp, 's' AS kind, skey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, skey"""
 
 
 def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> str:
     """Every pair of names of every candidate pair, with the score when a key settles it, and how
-    many records bear the commoner of the two names."""
+    many records bear the commoner of the two names: of its skeleton key when the skeletons settle
+    it (a skeleton shared by many names says as little as a common name)."""
     return f"""
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, a.name AS left_name, b.name AS right_name,
                a.norm AS left_norm, b.norm AS right_norm,
-               greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) AS name_freq,
-               CASE WHEN a.nkey = b.nkey THEN 1.0 WHEN a.skey = b.skey THEN {SKELETON_SCORE} END AS quick_score
+               CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN coalesce(s.n, 1)
+                    ELSE greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) END AS name_freq,
+               CASE WHEN a.nkey = b.nkey THEN 1.0
+                    WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%' THEN {SKELETON_SCORE} END AS quick_score,
+               CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score
         FROM {pairs} c JOIN {left_names} a ON a.entity_id = c.left_id
         JOIN {right_names} b ON b.entity_id = c.right_id
-        LEFT JOIN {freq} fa ON fa.grp = a.grp AND fa.nkey = a.nkey
-        LEFT JOIN {freq} fb ON fb.grp = b.grp AND fb.nkey = b.nkey"""
+        LEFT JOIN {freq} fa ON fa.grp = a.grp AND fa.kind = 'n' AND fa.name_key = a.nkey
+        LEFT JOIN {freq} fb ON fb.grp = b.grp AND fb.kind = 'n' AND fb.name_key = b.nkey
+        LEFT JOIN {freq} s ON s.grp = a.grp AND s.kind = 's' AND s.name_key = a.skey"""
 
 
 def best_name_sql(name_pairs: str, name_scores: str) -> str:
     """The best-scoring name pair of each candidate pair, and its level."""
-    score = "coalesce(n.quick_score, s.score, 0.0)"
+    score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
     return f"""
         SELECT t.*, CASE {level} ELSE {len(NAME_FLOORS)} END AS name_level
@@ -65,6 +77,8 @@ def best_name_sql(name_pairs: str, name_scores: str) -> str:
                    {score} AS name_score,
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
+                        WHEN n.floor_score > coalesce(s.score, 0.0)
+                            THEN 'same consonant skeleton per token (transliteration), some of two letters or fewer'
                         ELSE coalesce(s.detail, '') END AS name_detail,
                    row_number() OVER (PARTITION BY n.left_id, n.right_id
                                       ORDER BY {score} DESC, n.left_name, n.right_name) AS rn

@@ -15,7 +15,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from moneytrail.model.names import ARTICLES, clean_word_tokens, is_title_token, normalize_name_uncached, skeleton
+from moneytrail.model.names import (
+    ARTICLES,
+    clean_word_tokens,
+    is_title_token,
+    marked_skeleton,
+    normalize_name_uncached,
+    skeleton,
+)
 
 # As features.block_keys: the first four tokens; the last spelled out when nearly as long as the longest.
 MAX_KEY_TOKENS, SPELLED_MIN, SPELLED_SLACK = 4, 4, 2
@@ -96,9 +103,10 @@ def person_name_columns(names: pa.Array) -> PersonNameColumns:
     parent, tokens = _flat(norm)
     skels, at = _per_distinct(tokens, lambda t: skeleton(t) or t)
     skel = pc.take(skels, at)
+    sure, at = _per_distinct(tokens, marked_skeleton)
     size = len(names)
     nkey = _joined(parent, tokens, size, sort=True)
-    skey = _joined(parent, skel, size, sort=True)
+    skey = _joined(parent, pc.take(sure, at), size, sort=True)
     key_name, key = _block_keys(parent, tokens, skel, size)
     return PersonNameColumns(norm, nkey, skey, key_name, key)
 

@@ -29,7 +29,7 @@ from moneytrail.resolve.comparisons import compare_pairs
 from moneytrail.resolve.features import extract_features
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
-from moneytrail.resolve.scoring import PAIR_COLUMNS, Thresholds, score_levels
+from moneytrail.resolve.scoring import PAIR_COLUMNS, Thresholds, scored_sql
 from moneytrail.resolve.train import TrainParams, train_model
 from moneytrail.store.case import Case
 
@@ -84,7 +84,8 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
     must_train = train or current is None
     model_changed = current is not None and bool(scored_with - {current.model_id})
     full = full or must_train or model_changed
-    with engine.transaction():
+    # Resolution writes millions of pairs with long explanations: no FSST analysis, no insertion order.
+    with engine.bulk_load(), engine.transaction():
         if full:
             for table in _FEATURE_TABLES:
                 engine.replace_partition(table, {})
@@ -111,12 +112,12 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         thresholds = thresholds or Thresholds(current.match_at, current.review_at)
         store_model(case, current, "given" if model is not None else "trained" if current.training.get("trained")
                     else "starting values")
-        scored = score_levels(engine, levels, current, thresholds, population=population,
-                              keep_below=thresholds.review, into=scratch("scored"))
         columns = ", ".join(PAIR_COLUMNS)
-        engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) SELECT {columns}, ?, ? FROM {scored}",
+        # straight into resolve_pairs: the scored rows are written once, not copied from a scratch table
+        scored = scored_sql(levels, current, population, thresholds.review, thresholds)
+        engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) SELECT {columns}, ?, ? FROM ({scored}) s",
                        [run_id, current.model_id])
-        for table in (scored, levels, candidates_table):
+        for table in (levels, candidates_table):
             engine.drop_scratch(table)
         clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "
