@@ -2,9 +2,9 @@
 
 Set-based SQL except one step: pairs of names that neither the order-free token key nor the
 consonant-skeleton key settles are compared once per distinct pair of normalised names, people
-column-wise with numpy (``resolve.name_alignment``), organisations by ``model.names.compare_names``. The result, one row per pair, has a level column per
-comparison of ``resolve.model`` (null when a record lacks the value), plus the values each level
-rests on, for the explanation:
+column-wise with numpy (``resolve.name_alignment``), organisations by ``model.names.compare_names``.
+The result, one row per pair, has a level column per comparison of ``resolve.model`` (null when a
+record lacks the value), plus the values each level rests on, for the explanation:
 
     left_id, right_id, grp, key_freq, name_freq, left_name, right_name, name_score, name_detail,
     person_name, org_name, identifier, birth_date, country, address,

@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
 from moneytrail.resolve.cluster import cluster_pairs
-from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.resolve.comparisons import compare_pairs
+from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.resolve.features import extract_features
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
@@ -115,8 +115,8 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         columns = ", ".join(PAIR_COLUMNS)
         # straight into resolve_pairs: the scored rows are written once, not copied from a scratch table
         scored = scored_sql(levels, current, population, thresholds.review, thresholds)
-        engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) SELECT {columns}, ?, ? FROM ({scored}) s",
-                       [run_id, current.model_id])
+        engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) "
+                       f"SELECT {columns}, ?, ? FROM ({scored}) s", [run_id, current.model_id])
         for table in (levels, candidates_table):
             engine.drop_scratch(table)
         clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id)
