@@ -39,31 +39,24 @@ ADDRESS_OVERLAP = 0.7
 
 
 def name_freq_sql(names: str) -> str:
-    """(grp, kind, name_key, n): how many records bear each name, by order-free key (kind 'n') and
-    by skeleton key (kind 's'), for term frequencies."""
-    return f"""
-        SELECT grp, 'n' AS kind, nkey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey
-        UNION ALL
-        SELECT grp, 's' AS kind, skey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, skey"""
+    """(grp, name_key, n): how many records bear each name (order-free key), for term frequencies."""
+    return f"SELECT grp, nkey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey"
 
 
 def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> str:
     """Every pair of names of every candidate pair, with the score when a key settles it, and how
-    many records bear the commoner of the two names: of its skeleton key when the skeletons settle
-    it (a skeleton shared by many names says as little as a common name)."""
+    many records bear the commoner of the two names."""
     return f"""
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, a.name AS left_name, b.name AS right_name,
                a.norm AS left_norm, b.norm AS right_norm,
-               CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN coalesce(s.n, 1)
-                    ELSE greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) END AS name_freq,
+               greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) AS name_freq,
                CASE WHEN a.nkey = b.nkey THEN 1.0
                     WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%' THEN {SKELETON_SCORE} END AS quick_score,
                CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score
         FROM {pairs} c JOIN {left_names} a ON a.entity_id = c.left_id
         JOIN {right_names} b ON b.entity_id = c.right_id
-        LEFT JOIN {freq} fa ON fa.grp = a.grp AND fa.kind = 'n' AND fa.name_key = a.nkey
-        LEFT JOIN {freq} fb ON fb.grp = b.grp AND fb.kind = 'n' AND fb.name_key = b.nkey
-        LEFT JOIN {freq} s ON s.grp = a.grp AND s.kind = 's' AND s.name_key = a.skey"""
+        LEFT JOIN {freq} fa ON fa.grp = a.grp AND fa.name_key = a.nkey
+        LEFT JOIN {freq} fb ON fb.grp = b.grp AND fb.name_key = b.nkey"""
 
 
 def best_name_sql(name_pairs: str, name_scores: str) -> str:
