@@ -10,7 +10,12 @@ in ``rec-N-...``); precision, recall and F1 over pairs of records put in one clu
 library-default comparisons, blocking on each field, u by random sampling and m by EM, pairs at
 p >= 0.5 clustered by connected components. Scale: N person records in Latin, Cyrillic and Arabic
 script with spelling variants, reordered names and missing birth dates, all names invented from
-syllables. Cross-script: ``generate/identities.py`` records (Latin, Cyrillic, Arabic spellings, name order,
+syllables; moneytrail's precision and recall are counted in SQL over its clusters, peak RSS is the
+process's up to the end of resolution (data generation and load included), and Splink runs after it on
+the same records, tuned: names transliterated and made order-free by moneytrail's normaliser, a name
+comparison on that key and on its first two tokens, birth date, blocking on the key and on each token
+with the birth date (``--no-splink`` leaves it out).
+Cross-script: ``generate/identities.py`` records (Latin, Cyrillic, Arabic spellings, name order,
 patronymics, legal forms, identifiers with checksums, planted namesakes); Splink plain, and Splink on
 moneytrail's transliterated order-free name keys. Nothing here needs ../shared/data.
 
