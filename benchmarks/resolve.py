@@ -10,7 +10,12 @@ in ``rec-N-...``); precision, recall and F1 over pairs of records put in one clu
 library-default comparisons, blocking on each field, u by random sampling and m by EM, pairs at
 p >= 0.5 clustered by connected components. Scale: N person records in Latin, Cyrillic and Arabic
 script with spelling variants, reordered names and missing birth dates, all names invented from
-syllables. Cross-script: ``generate/identities.py`` records (Latin, Cyrillic, Arabic spellings, name order,
+syllables; moneytrail's precision and recall are counted in SQL over its clusters, peak RSS is the
+process's up to the end of resolution (data generation and load included), and Splink runs after it on
+the same records, tuned: names transliterated and made order-free by moneytrail's normaliser, a name
+comparison on that key and on its first two tokens, birth date, blocking on the key and on each token
+with the birth date (``--no-splink`` leaves it out).
+Cross-script: ``generate/identities.py`` records (Latin, Cyrillic, Arabic spellings, name order,
 patronymics, legal forms, identifiers with checksums, planted namesakes); Splink plain, and Splink on
 moneytrail's transliterated order-free name keys. Nothing here needs ../shared/data.
 
@@ -132,14 +137,15 @@ def untrained_febrl(df: Any) -> Pairs:
     return ours(febrl_statements(df), DEFAULT_MODEL)
 
 
-def splink_pairs(frame: Any, comparisons: list[Any], blocks: list[str], em_blocks: list[tuple[str, ...]],
-                 determ: list[str]) -> Pairs:
+def splink_groups(frame: Any, comparisons: list[Any], blocks: list[str | tuple[str, ...]],
+                  em_blocks: list[tuple[str, ...]], determ: list[str]) -> list[list[str]]:
     """Splink (DuckDB) dedupe: u by random sampling, m by EM per blocking session, pairs at
     p >= 0.5 clustered by connected components."""
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     settings = SettingsCreator(link_type="dedupe_only", comparisons=comparisons,
-                               blocking_rules_to_generate_predictions=[block_on(f) for f in blocks])
+                               blocking_rules_to_generate_predictions=[
+                                   block_on(*((f,) if isinstance(f, str) else f)) for f in blocks])
     linker = Linker(DuckDBAPI().register(frame), settings, log_level="ERROR")
     linker.training.estimate_probability_two_random_records_match([block_on(*determ)], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
@@ -147,7 +153,12 @@ def splink_pairs(frame: Any, comparisons: list[Any], blocks: list[str], em_block
         linker.training.estimate_parameters_using_expectation_maximisation(block_on(*block))
     predictions = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
     edges = list(zip(predictions["unique_id_l"].astype(str), predictions["unique_id_r"].astype(str), strict=True))
-    groups = cluster_pairs(edges, []).groups().values()
+    return list(cluster_pairs(edges, []).groups().values())
+
+
+def splink_pairs(frame: Any, comparisons: list[Any], blocks: list[str | tuple[str, ...]],
+                 em_blocks: list[tuple[str, ...]], determ: list[str]) -> Pairs:
+    groups = splink_groups(frame, comparisons, blocks, em_blocks, determ)
     return truth_pairs({str(i): g for i, g in enumerate(groups)})
 
 
@@ -290,15 +301,13 @@ def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
     return table, ident
 
 
-def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None = None) -> list[tuple[Any, ...]]:
+def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None = None,
+              splink: bool = True) -> list[tuple[Any, ...]]:
     table, ident = scale_statements(rows)
     ids = np.char.add("r", np.arange(rows).astype(str))
-    groups: dict[str, list[str]] = {}
-    for i, g in zip(ids.tolist(), ident.tolist(), strict=True):
-        groups.setdefault(str(g), []).append(i)
-    truth = truth_pairs(groups)
+    sizes = np.bincount(ident)
+    true_pairs = int((sizes * (sizes - 1) // 2).sum())
     times, cpus = [], []
-    predicted: Pairs = set()
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp, Case(open_engine(Path(tmp) / "case.duckdb",
                                                                  memory_limit=memory_limit),
@@ -309,11 +318,66 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
             result = resolve_case(case, max_block=max_block)
             times.append(time.perf_counter() - start)
             cpus.append(cpu_seconds() - cpu)
-            predicted = cluster_pair_set(case)
-    p, r, f1 = prf(predicted, truth)
+            resolve_peak = peak_rss_mb()  # the process so far: data, load and resolve, not the scoring below
+            # scored in SQL: pairs in one cluster, and those of one identity among them (no Python pair sets)
+            case.engine.register_arrow("_bench_truth", pa.table({"entity_id": ids, "ident": ident}))
+            predicted_pairs = int(case.engine.scalar(
+                "SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM (SELECT count(*) AS c FROM entity_canonical "
+                "GROUP BY canonical_id) g"))
+            correct = int(case.engine.scalar(
+                "SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM (SELECT count(*) AS c FROM entity_canonical e "
+                "JOIN _bench_truth t ON t.entity_id = e.entity_id GROUP BY e.canonical_id, t.ident) g"))
+            case.engine.unregister("_bench_truth")
+    p, r = correct / max(predicted_pairs, 1), correct / max(true_pairs, 1)
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
     trained = "EM" if result.trained else "starting (" + str(result.training.get("reason", "not trained")) + ")"
-    return [(rows, f"{statistics.median(times):.1f} / {statistics.median(cpus):.1f}", result.candidate_pairs,
-             result.matches, result.review, f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}", f"{peak_rss_mb():.0f}", trained)]
+    rows_out: list[tuple[Any, ...]] = [
+        ("moneytrail", rows, f"{statistics.median(times):.1f} / {statistics.median(cpus):.1f}", result.candidate_pairs,
+         result.matches, f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}", f"{resolve_peak:.0f}", trained)]
+    if splink:
+        start, cpu = time.perf_counter(), cpu_seconds()
+        groups = splink_scale(table)
+        seconds, cpu_used = time.perf_counter() - start, cpu_seconds() - cpu
+        members = np.array([int(m[1:]) for g in groups for m in g], np.int64)  # "r123" -> 123
+        label = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+        counts = np.bincount(label, minlength=len(groups)) if len(groups) else np.zeros(0, np.int64)
+        predicted_pairs = int((counts * (counts - 1) // 2).sum())
+        _, same = np.unique(np.stack([label, ident[members]]), axis=1, return_counts=True) \
+            if len(members) else (None, np.zeros(0, np.int64))
+        correct = int((same * (same - 1) // 2).sum())
+        biggest = int(counts.max()) if len(counts) else 0
+        p, r = correct / max(predicted_pairs, 1), correct / max(true_pairs, 1)
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        peak = peak_rss_mb()
+        rows_out.append(("splink + moneytrail name keys", rows, f"{seconds:.1f} / {cpu_used:.1f}", "",
+                         f"largest cluster {biggest}",
+                         f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}",
+                         f"{peak:.0f}" if peak > resolve_peak else f"<= {resolve_peak:.0f}", "Splink EM"))
+    return rows_out
+
+
+def splink_scale(table: pa.Table) -> list[list[str]]:
+    """Splink tuned for these records: names transliterated and made order-free by moneytrail's
+    column-wise normaliser, a name comparison on that key and on each of its first two tokens, a
+    birth date comparison; blocking on the key and on each token with the birth date."""
+    import pyarrow.compute as pc
+    import splink.comparison_library as cl
+
+    from moneytrail.resolve.person_names import person_name_columns
+
+    names = table.filter(pc.equal(table.column("prop"), "name"))
+    births = table.filter(pc.equal(table.column("prop"), "birthDate"))
+    key = person_name_columns(names.column("value").combine_chunks()).nkey
+    frame = pa.table({"unique_id": names.column("entity_id"), "name": key}).to_pandas()
+    tokens = frame["name"].str.split()
+    frame["tok1"], frame["tok2"] = tokens.str[0], tokens.str[1]
+    dob = dict(zip(births.column("entity_id").to_pylist(), births.column("value").to_pylist(), strict=True))
+    frame["birth_date"] = frame["unique_id"].map(dob)
+    frame = frame.replace("", None)
+    return splink_groups(frame, [cl.NameComparison("name"), cl.JaroWinklerAtThresholds("tok1"),
+                                  cl.JaroWinklerAtThresholds("tok2"), cl.LevenshteinAtThresholds("birth_date")],
+                          ["name", ("tok1", "birth_date"), ("tok2", "birth_date")], [("name",), ("birth_date",)],
+                          ["name", "birth_date"])
 
 
 # -- the generated case ---------------------------------------------------------------------------
@@ -379,6 +443,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-block", type=int, default=DEFAULT_MAX_BLOCK, help="Blocking key cap (scale part).")
     parser.add_argument("--memory-limit", default="1GB", help="The engine's memory limit in the scale part (it "
                         "spills to disk beyond it); Python's own memory is on top.")
+    parser.add_argument("--no-splink", action="store_true", help="Scale part: moneytrail only.")
     args = parser.parse_args(argv)
     if args.part in ("all", "febrl"):
         print_rows("FEBRL (pairs in one cluster vs true duplicates)",
@@ -394,10 +459,10 @@ def main(argv: list[str] | None = None) -> None:
                     "seconds"),
                    run_generated())
     if args.part in ("all", "scale"):
-        print_rows(f"scale: mixed-script person records, median of {args.repeats}",
-                   ("records", "resolve wall / cpu s", "candidate pairs", "matches", "review", "precision", "recall",
+        print_rows(f"scale: mixed-script person records, median of {args.repeats} (Splink once, after)",
+                   ("method", "records", "wall / cpu s", "candidate pairs", "matches", "precision", "recall",
                     "F1", "peak RSS MB", "model"),
-                   run_scale(args.rows, args.repeats, args.max_block, args.memory_limit))
+                   run_scale(args.rows, args.repeats, args.max_block, args.memory_limit, not args.no_splink))
     sys.stdout.flush()
 
 

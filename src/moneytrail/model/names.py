@@ -139,8 +139,22 @@ def name_key(text: str, schema: str | None = None) -> str:
 
 
 def skeleton_key(norm: str) -> str:
-    """Order-free consonant form of a normalised name: equal for transliteration variants of it."""
-    return " ".join(sorted(skeleton(t) or t for t in norm.split()))
+    """Order-free consonant form of a normalised name: equal for transliteration variants of it.
+
+    A token whose skeleton has fewer than SURE_SKELETON letters is marked with SHORT_MARK: "shashara"
+    and "shura" share the skeleton "sr", which says little (``compare_names`` trusts a short skeleton
+    only with a close spelling), so a key holding one is weaker evidence than a key without."""
+    return " ".join(sorted(marked_skeleton(t) for t in norm.split()))
+
+
+SURE_SKELETON = 3
+SHORT_MARK = "~"
+
+
+def marked_skeleton(token: str) -> str:
+    """The token's skeleton (the token itself when it has no consonant), marked when short."""
+    skel = skeleton(token) or token
+    return skel if len(skel) >= SURE_SKELETON else SHORT_MARK + skel
 
 
 _KEEP_FINAL_H = ("sh", "ch", "kh", "th", "gh", "zh", "ph")
@@ -204,7 +218,7 @@ def _token_match(a: str, b: str, allow_initials: bool) -> TokenMatch | None:
     jw = jaro_winkler(a, b)
     sa, sb = skeleton(a), skeleton(b)
     # A shared skeleton is only trusted for short words when the spellings are close as well.
-    if sa and sa == sb and (len(sa) >= 3 or jw >= 0.85):
+    if sa and sa == sb and (len(sa) >= SURE_SKELETON or jw >= 0.85):
         return TokenMatch(a, b, "transliteration", TRANSLIT)
     if jw >= 0.92:
         return TokenMatch(a, b, "spelling", round(SPELLING * jw, 4))
@@ -253,3 +267,9 @@ def compare_names(a: str, b: str, schema: str = "Person", *, normalized: bool = 
 def name_similarity(a: str, b: str, schema: str = "Person") -> float:
     """Similarity in [0, 1] of two names in any script; 1.0 for the same name after transliteration."""
     return compare_names(a, b, schema).score
+
+
+# For column-wise featurisation (resolve.person_names), which applies the rules above per distinct word.
+ARTICLES = _ARTICLES
+clean_word_tokens = _clean_word
+is_title_token = _is_title

@@ -8,8 +8,10 @@ little (a common first name with a common initial) and would make the join quadr
 from __future__ import annotations
 
 DEFAULT_MAX_BLOCK = 200
-# A birth date alone ("d:" keys) is a block only while few share it: a tenth of max_block.
-DATE_BLOCK_SHARE = 10
+# A birth date alone ("d:" keys) is a block only while few share it (a twentieth of max_block): names
+# differ within it, so nearly every pair it makes is compared for nothing once a population is large
+# enough for dates to repeat by chance, while a party's own records (FEBRL's up to six) still meet.
+DATE_BLOCK_SHARE = 20
 
 
 def self_pairs_sql(keys: str, *, max_block: int = DEFAULT_MAX_BLOCK,

@@ -1,10 +1,10 @@
 """Comparison levels of candidate pairs: which level of each comparison a pair falls into.
 
 Set-based SQL except one step: pairs of names that neither the order-free token key nor the
-consonant-skeleton key settles are compared by ``model.names.compare_names`` in Python, once per
-distinct pair of normalised names. The result, one row per pair, has a level column per
-comparison of ``resolve.model`` (null when a record lacks the value), plus the values each level
-rests on, for the explanation:
+consonant-skeleton key settles are compared once per distinct pair of normalised names, people
+column-wise with numpy (``resolve.name_alignment``), organisations by ``model.names.compare_names``.
+The result, one row per pair, has a level column per comparison of ``resolve.model`` (null when a
+record lacks the value), plus the values each level rests on, for the explanation:
 
     left_id, right_id, grp, key_freq, name_freq, left_name, right_name, name_score, name_detail,
     person_name, org_name, identifier, birth_date, country, address,
@@ -20,13 +20,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
-from moneytrail.model.names import compare_names
+from moneytrail.model.names import SHORT_MARK, compare_names
 from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
 from moneytrail.resolve.model import NAME_FLOORS
+from moneytrail.resolve.name_alignment import compare_person_names
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
+# ... when some of those skeletons are short ("sr" is shared by "shashara" and "shura"): the pair is compared
+# token by token (a short skeleton counts with a close spelling, "oleh"/"oleg"), and is at least "similar".
+SHORT_SKELETON_SCORE = 0.86
 EVIDENCE = ("identifier", "birth_date", "country", "address")
 # Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
 # "nearly equal" whatever their edit distance: a share of the shorter address's words.
@@ -34,8 +39,8 @@ ADDRESS_OVERLAP = 0.7
 
 
 def name_freq_sql(names: str) -> str:
-    """(grp, nkey, n): how many records bear each name (order-free key), for term frequencies."""
-    return f"SELECT grp, nkey, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey"
+    """(grp, name_key, n): how many records bear each name (order-free key), for term frequencies."""
+    return f"SELECT grp, nkey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey"
 
 
 def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> str:
@@ -45,16 +50,18 @@ def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> 
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, a.name AS left_name, b.name AS right_name,
                a.norm AS left_norm, b.norm AS right_norm,
                greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) AS name_freq,
-               CASE WHEN a.nkey = b.nkey THEN 1.0 WHEN a.skey = b.skey THEN {SKELETON_SCORE} END AS quick_score
+               CASE WHEN a.nkey = b.nkey THEN 1.0
+                    WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%' THEN {SKELETON_SCORE} END AS quick_score,
+               CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score
         FROM {pairs} c JOIN {left_names} a ON a.entity_id = c.left_id
         JOIN {right_names} b ON b.entity_id = c.right_id
-        LEFT JOIN {freq} fa ON fa.grp = a.grp AND fa.nkey = a.nkey
-        LEFT JOIN {freq} fb ON fb.grp = b.grp AND fb.nkey = b.nkey"""
+        LEFT JOIN {freq} fa ON fa.grp = a.grp AND fa.name_key = a.nkey
+        LEFT JOIN {freq} fb ON fb.grp = b.grp AND fb.name_key = b.nkey"""
 
 
 def best_name_sql(name_pairs: str, name_scores: str) -> str:
     """The best-scoring name pair of each candidate pair, and its level."""
-    score = "coalesce(n.quick_score, s.score, 0.0)"
+    score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
     return f"""
         SELECT t.*, CASE {level} ELSE {len(NAME_FLOORS)} END AS name_level
@@ -63,6 +70,8 @@ def best_name_sql(name_pairs: str, name_scores: str) -> str:
                    {score} AS name_score,
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
+                        WHEN n.floor_score > coalesce(s.score, 0.0)
+                            THEN 'same consonant skeleton per token (transliteration), some of two letters or fewer'
                         ELSE coalesce(s.detail, '') END AS name_detail,
                    row_number() OVER (PARTITION BY n.left_id, n.right_id
                                       ORDER BY {score} DESC, n.left_name, n.right_name) AS rn
@@ -149,17 +158,26 @@ _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string())
 
 
 def score_residual_names(engine: Engine, name_pairs: str) -> pa.Table:
-    """Python name comparison for the distinct name pairs no key settled."""
-    out: dict[str, list[object]] = {n: [] for n in _NAME_SCORE_SCHEMA.names}
+    """Name comparison of the distinct name pairs no key settled: people column-wise
+    (``resolve.name_alignment``), organisations by ``compare_names`` (legal forms)."""
+    parts = []
     sql = f"SELECT DISTINCT grp, left_norm, right_norm FROM {name_pairs} WHERE quick_score IS NULL"
-    for batch in engine.batches(sql):
-        cols = batch.to_pydict()
-        for grp, left, right in zip(cols["grp"], cols["left_norm"], cols["right_norm"], strict=True):
-            comparison = compare_names(left, right, "Person" if grp == PERSON_GROUP else "Company", normalized=True)
-            for key, value in (("grp", grp), ("left_norm", left), ("right_norm", right),
-                               ("score", comparison.score), ("detail", comparison.describe())):
-                out[key].append(value)
-    return pa.table(out, schema=_NAME_SCORE_SCHEMA)
+    for batch in engine.batches(sql, batch_size=500_000):
+        people = pc.equal(batch.column("grp"), PERSON_GROUP)
+        person = pa.Table.from_batches([batch]).filter(people)
+        scores, details = compare_person_names(person.column("left_norm").combine_chunks(),
+                                               person.column("right_norm").combine_chunks())
+        parts.append(person.append_column("score", pa.array(scores, pa.float64()))
+                     .append_column("detail", details))
+        org = pa.Table.from_batches([batch]).filter(pc.invert(people)).to_pydict()
+        compared = [compare_names(left, right, "Company", normalized=True)
+                    for left, right in zip(org["left_norm"], org["right_norm"], strict=True)]
+        parts.append(pa.table({**org, "score": pa.array([c.score for c in compared], pa.float64()),
+                               "detail": pa.array([c.describe() for c in compared], pa.string())},
+                              schema=_NAME_SCORE_SCHEMA))
+    if not parts:
+        return _NAME_SCORE_SCHEMA.empty_table()
+    return pa.concat_tables([part.cast(_NAME_SCORE_SCHEMA) for part in parts])
 
 
 def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -16,6 +17,7 @@ from moneytrail.engine import Engine
 from moneytrail.model.names import normalize_name_uncached, skeleton, skeleton_key
 from moneytrail.model.properties import identifier_classes, name_props, party_schemata, prop_classes
 from moneytrail.resolve.identifiers import checksums
+from moneytrail.resolve.person_names import person_name_columns
 
 PERSON_GROUP, ORG_GROUP = "person", "org"
 # From the FtM model (resolve.properties): every party schema and its name and evidence properties.
@@ -24,6 +26,9 @@ NAME_PROPS = name_props()
 IDENTIFIER_CLASSES = identifier_classes()
 PROP_CLASSES = prop_classes()
 MAX_KEY_TOKENS = 4
+# The last token is spelled out beside the longest when it has SPELLED_MIN letters or more and at
+# most SPELLED_SLACK fewer than the longest.
+SPELLED_MIN, SPELLED_SLACK = 4, 2
 
 
 def _quoted(values: tuple[str, ...] | list[str]) -> str:
@@ -101,10 +106,13 @@ def block_keys(norm: str, grp: str) -> list[str]:
     if full:
         longest = max(full, key=lambda i: (len(tokens[i]), tokens[i]))
         # Spelled out, not skeletonised: a consonant skeleton with one initial is shared by too many.
-        # The longest token and the last (the surname in most sources; when the longest is the
-        # misspelt given name, "nichooas campbell" still meets "nicholas campbell"), not every token:
-        # a short common first name with an initial makes crowded blocks.
-        spelled = {longest} | ({full[-1]} if len(tokens[full[-1]]) >= 4 else set())
+        # The longest token, and the last when it is nearly as long (the surname in most sources;
+        # when the longest is the misspelt given name, "nichooas campbell" still meets "nicholas
+        # campbell"), not every token: a short given name with an initial makes crowded blocks
+        # (a reordered "Dmytrenko Oleh" would key on "oleh" with a "d").
+        last = full[-1]
+        near = len(tokens[last]) >= max(SPELLED_MIN, len(tokens[longest]) - SPELLED_SLACK)
+        spelled = {longest} | ({last} if near else set())
         keys.update(f"p:{tokens[i]}:{tokens[j][0]}" for i in spelled for j in range(len(tokens)) if j != i)
     return sorted(keys)
 
@@ -117,33 +125,48 @@ class Features:
 
 
 def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
-    """Normalise each distinct (grp, name) once and derive its blocking keys."""
+    """Normalise each distinct (grp, name) once and derive its blocking keys: people column-wise
+    (``resolve.person_names``), organisations per distinct name (legal forms need rigour's rules)."""
     grp_col = names.column("grp").combine_chunks()
     name_col = names.column("name").combine_chunks()
     combined = pc.binary_join_element_wise(grp_col, name_col, "\x1f")
-    distinct = pc.unique(combined).to_pylist()
+    distinct = pc.unique(combined)
+    split = pc.split_pattern(distinct, "\x1f", max_splits=1)
+    d_grp = pc.list_element(split, 0)
+    d_name = pc.list_element(split, 1)
+    is_person = pc.equal(d_grp, PERSON_GROUP).to_numpy(zero_copy_only=False)
+    person_at = np.flatnonzero(is_person)
+    org_at = np.flatnonzero(~is_person)
+    people = person_name_columns(pc.take(d_name, pa.array(person_at)))
     norms: list[str] = []
     nkeys: list[str] = []
     skeys: list[str] = []
     key_idx: list[int] = []
     key_val: list[str] = []
-    for i, item in enumerate(distinct):
-        grp, name = item.split("\x1f", 1)
-        norm = normalize_name_uncached(name, "Person" if grp == PERSON_GROUP else "Company")
+    for i, name in enumerate(pc.take(d_name, pa.array(org_at)).to_pylist()):
+        norm = normalize_name_uncached(name, "Company")
         norms.append(norm)
         nkeys.append(" ".join(sorted(norm.split())))
         skeys.append(skeleton_key(norm))
-        for key in block_keys(norm, grp):
+        for key in block_keys(norm, ORG_GROUP):
             key_idx.append(i)
             key_val.append(key)
-    position = pc.index_in(combined, value_set=pa.array(distinct, pa.string()))
+    # distinct index -> features: people first, then organisations
+    order = np.concatenate([person_at, org_at]).astype(np.int64)
+    back = np.empty(len(order), np.int64)
+    back[order] = np.arange(len(order))
+    norm_all = pa.concat_arrays([people.norm, pa.array(norms, pa.string())])
+    nkey_all = pa.concat_arrays([people.nkey, pa.array(nkeys, pa.string())])
+    skey_all = pa.concat_arrays([people.skey, pa.array(skeys, pa.string())])
+    position = pc.take(pa.array(back), pc.index_in(combined, value_set=distinct))
     named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": name_col,
-                      "norm": pc.take(pa.array(norms, pa.string()), position),
-                      "nkey": pc.take(pa.array(nkeys, pa.string()), position),
-                      "skey": pc.take(pa.array(skeys, pa.string()), position)})
+                      "norm": pc.take(norm_all, position), "nkey": pc.take(nkey_all, position),
+                      "skey": pc.take(skey_all, position)})
     named = named.filter(pc.not_equal(named.column("norm"), ""))
     # Expand keys per entity: take the (distinct name -> keys) rows for each entity's names.
-    key_table = pa.table({"i": pa.array(key_idx, pa.int64()), "block_key": pa.array(key_val, pa.string())})
+    key_table = pa.table({"i": pa.concat_arrays([people.key_name.cast(pa.int64()),
+                                                 pa.array(np.asarray(key_idx, np.int64) + len(person_at))]),
+                          "block_key": pa.concat_arrays([people.key, pa.array(key_val, pa.string())])})
     ent = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "i": position.cast(pa.int64())})
     keys = ent.join(key_table, "i").select(["entity_id", "grp", "block_key"])
     keys = keys.group_by(["entity_id", "grp", "block_key"]).aggregate([])

@@ -17,16 +17,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
-from moneytrail.resolve.cluster import canonical_ids, cluster_consistent, cluster_pairs
+from moneytrail.resolve.cluster import cluster_pairs
 from moneytrail.resolve.comparisons import compare_pairs
+from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.resolve.features import extract_features
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
-from moneytrail.resolve.scoring import PAIR_COLUMNS, Thresholds, score_levels
+from moneytrail.resolve.scoring import PAIR_COLUMNS, Thresholds, scored_sql
 from moneytrail.resolve.train import TrainParams, train_model
 from moneytrail.store.case import Case
 
@@ -81,7 +84,8 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
     must_train = train or current is None
     model_changed = current is not None and bool(scored_with - {current.model_id})
     full = full or must_train or model_changed
-    with engine.transaction():
+    # Resolution writes millions of pairs with long explanations: no FSST analysis, no insertion order.
+    with engine.bulk_load(), engine.transaction():
         if full:
             for table in _FEATURE_TABLES:
                 engine.replace_partition(table, {})
@@ -108,12 +112,12 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         thresholds = thresholds or Thresholds(current.match_at, current.review_at)
         store_model(case, current, "given" if model is not None else "trained" if current.training.get("trained")
                     else "starting values")
-        scored = score_levels(engine, levels, current, thresholds, population=population,
-                              keep_below=thresholds.review, into=scratch("scored"))
         columns = ", ".join(PAIR_COLUMNS)
-        engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) SELECT {columns}, ?, ? FROM {scored}",
-                       [run_id, current.model_id])
-        for table in (scored, levels, candidates_table):
+        # straight into resolve_pairs: the scored rows are written once, not copied from a scratch table
+        scored = scored_sql(levels, current, population, thresholds.review, thresholds)
+        engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) "
+                       f"SELECT {columns}, ?, ? FROM ({scored}) s", [run_id, current.model_id])
+        for table in (levels, candidates_table):
             engine.drop_scratch(table)
         clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "
@@ -155,20 +159,28 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                            f"AND {not_judged} ORDER BY p.probability DESC, p.left_id, p.right_id")
     contradicted = engine.query(f"SELECT p.left_id, p.right_id FROM resolve_pairs p WHERE p.decision = 'distinct' "
                                 f"AND {not_judged}")
-    edges = positive + list(zip(matched.column("left_id").to_pylist(), matched.column("right_id").to_pylist(),
-                                strict=True))
     # The model's negative evidence gives way where the analyst's positive judgements join the two.
-    judged_same = cluster_pairs(positive, [])
-    cannot = negative + [(a, b) for a, b in zip(contradicted.column("left_id").to_pylist(),
-                                                 contradicted.column("right_id").to_pylist(), strict=True)
-                         if not (a in judged_same.parent and b in judged_same.parent
-                                 and judged_same.find(a) == judged_same.find(b))]
-    weights = [float("inf")] * len(positive) + [float(w) for w in matched.column("weight").to_pylist()]
-    clusters = cluster_consistent(edges, cannot, weights)
-    previous = {str(a): str(b) for a, b in engine.rows("SELECT entity_id, canonical_id FROM entity_canonical")}
-    mapping = canonical_ids(clusters.groups().values(), previous)
-    table = pa.table({"entity_id": pa.array(list(mapping), pa.string()),
-                      "canonical_id": pa.array(list(mapping.values()), pa.string())})
+    strings = pa.string()
+    c_left = contradicted.column("left_id").combine_chunks().cast(strings)
+    c_right = contradicted.column("right_id").combine_chunks().cast(strings)
+    if positive:
+        judged_same = cluster_pairs(positive, [])
+        same = judged_same.parent
+        kept = [not (a in same and b in same and judged_same.find(a) == judged_same.find(b))
+                for a, b in zip(c_left.to_pylist(), c_right.to_pylist(), strict=True)]
+        c_left, c_right = c_left.filter(pa.array(kept, pa.bool_())), c_right.filter(pa.array(kept, pa.bool_()))
+    left = pa.concat_arrays([pa.array([a for a, _ in positive], strings),
+                             matched.column("left_id").combine_chunks().cast(strings)])
+    right = pa.concat_arrays([pa.array([b for _, b in positive], strings),
+                              matched.column("right_id").combine_chunks().cast(strings)])
+    weights = np.concatenate([np.full(len(positive), np.inf),
+                              matched.column("weight").to_numpy(zero_copy_only=False).astype(float)])
+    components = consistent_components(left, right, weights,
+                                       pa.concat_arrays([pa.array([a for a, _ in negative], strings), c_left]),
+                                       pa.concat_arrays([pa.array([b for _, b in negative], strings), c_right]))
+    with engine.run() as run:
+        members = run.arrow(components, hint="rs_components").name
+        table = engine.query(canonical_sql(members))
     versioned = table.append_column("model_id", pa.array([model_id] * table.num_rows, pa.string())) \
         .append_column("run_id", pa.array([run_id] * table.num_rows, pa.string()))
     with engine.transaction():
@@ -176,4 +188,5 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
         engine.replace_partition("resolve_clusters", {})
         _insert_arrow(case, "entity_canonical", table, ["entity_id", "canonical_id"])
         _insert_arrow(case, "resolve_clusters", versioned, ["entity_id", "canonical_id", "model_id", "run_id"])
-    return len(set(mapping.values())), len(mapping)
+    canonical = table.column("canonical_id")
+    return len(pc.unique(canonical)), table.num_rows

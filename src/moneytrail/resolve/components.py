@@ -1,0 +1,72 @@
+"""Clusters of matched pairs as arrays: connected components with scipy, constraints where they bite.
+
+``cluster.cluster_consistent`` says what a cluster is (components of the matched pairs; a component
+holding a cannot-link pair is rebuilt strongest edge first, refusing joins a cannot-link forbids,
+and ambiguous records join neither side). Here the components of all pairs come from
+``scipy.sparse.csgraph.connected_components`` (millions of pairs, no Python loop), and only the few
+components that hold a cannot-link pair go through ``cluster_consistent``'s union-find.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
+
+from moneytrail.resolve.cluster import cluster_consistent
+
+
+def _index(values: pa.Array, vocabulary: pa.Array) -> np.ndarray:
+    """Position of each value in ``vocabulary``, -1 where absent."""
+    return np.asarray(pc.fill_null(pc.index_in(values, value_set=vocabulary), -1).to_numpy(), np.int64)
+
+
+def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, cannot_left: pa.Array,
+                          cannot_right: pa.Array) -> pa.Table:
+    """(entity_id, component) of every record in an edge; edges strongest first (``weights`` in bits,
+    the order ``cluster_consistent`` rebuilds a conflicting component in)."""
+    ids = pc.unique(pa.concat_arrays([left.cast(pa.string()), right.cast(pa.string())]))
+    n = len(ids)
+    if n == 0:
+        return pa.table({"entity_id": pa.array([], pa.string()), "component": pa.array([], pa.int64())})
+    li, ri = _index(left, ids), _index(right, ids)
+    graph = coo_matrix((np.ones(len(li), np.int8), (li, ri)), shape=(n, n))
+    count, labels = connected_components(graph, directed=False)
+    labels = labels.astype(np.int64)
+    ci, cj = _index(cannot_left, ids), _index(cannot_right, ids)
+    bites = (ci >= 0) & (cj >= 0)
+    bites[bites] = labels[ci[bites]] == labels[cj[bites]]
+    if bites.any():
+        broken = np.unique(labels[ci[bites]])
+        inside = np.flatnonzero(np.isin(labels[li], broken))
+        words = ids.to_pylist()
+        edges = [(words[a], words[b]) for a, b in zip(li[inside].tolist(), ri[inside].tolist(), strict=True)]
+        conflicts = [(words[a], words[b]) for a, b in zip(ci[bites].tolist(), cj[bites].tolist(), strict=True)]
+        rebuilt = cluster_consistent(edges, conflicts, [float(w) for w in weights[inside].tolist()])
+        members = np.flatnonzero(np.isin(labels, broken))
+        # a record of a broken component that joined nobody (ambiguous) stands alone
+        labels[members] = count + np.arange(len(members))
+        groups = [g for g in rebuilt.groups().values() if len(g) > 1]
+        if groups:
+            at = _index(pa.array([m for g in groups for m in g], pa.string()), ids)
+            labels[at] = count + len(members) + np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    return pa.table({"entity_id": ids, "component": pa.array(labels, pa.int64())})
+
+
+def canonical_sql(components: str, previous: str = "entity_canonical") -> str:
+    """(entity_id, canonical_id) of every record in a component of two or more, as
+    ``cluster.canonical_ids``: a component keeps the smallest previous canonical id that names one
+    of its members (added records join an existing entity, not rename it), else takes its smallest
+    member id. Components are disjoint, so no two can claim the same id."""
+    return f"""
+        WITH big AS (SELECT component, min(entity_id) AS first FROM {components}
+                     GROUP BY component HAVING count(*) > 1),
+        kept AS (SELECT m.component, min(c.canonical_id) AS canonical
+                 FROM {components} m JOIN {previous} c ON c.entity_id = m.entity_id
+                 JOIN {components} o ON o.entity_id = c.canonical_id AND o.component = m.component
+                 GROUP BY m.component)
+        SELECT m.entity_id, coalesce(k.canonical, b.first) AS canonical_id
+        FROM {components} m JOIN big b ON b.component = m.component
+        LEFT JOIN kept k ON k.component = m.component"""

@@ -1,0 +1,203 @@
+"""``model.names.compare_names`` for many pairs of normalised person names at once, with numpy.
+
+The rules are those of ``compare_names`` (one token pair at a time: exact, initial, same consonant
+skeleton, close spelling by Jaro-Winkler; tokens aligned greedily, best pair first; the score is the
+mean weight over the shorter name, softened by the longer name's extra tokens), computed as arrays:
+token pairs are judged once per *distinct* pair of tokens (Jaro-Winkler in rigour's Rust core), and
+the greedy alignment runs as at most ``MAX_TOKENS`` vectorised steps over a (pairs x tokens x tokens)
+weight array. Names with more tokens than that are compared by ``compare_names`` itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from rigour.text import jaro_winkler
+
+from moneytrail.model.names import EXACT, INITIAL, SPELLING, TRANSLIT, compare_names, skeleton
+
+MAX_TOKENS = 6
+_RULES = ("exact", "initial", "transliteration", "spelling")
+
+
+def _tokens(norms: pa.Array, width: int, vocabulary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(token ids, padded -1, shape (n, width); token count per name)."""
+    lists = pc.utf8_split_whitespace(norms)
+    parent = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
+    words = pc.list_flatten(lists)
+    keep = pc.not_equal(words, "").to_numpy(zero_copy_only=False)
+    parent, words = parent[keep], pc.filter(words, pa.array(keep))
+    count = np.bincount(parent, minlength=len(norms))
+    starts = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    pos = np.arange(len(parent)) - starts[parent]
+    ids = pc.index_in(words, value_set=vocabulary).to_numpy().astype(np.int64)
+    out = np.full((len(norms), width), -1, np.int64)
+    inside = pos < width
+    out[parent[inside], pos[inside]] = ids[inside]
+    return out, count
+
+
+def _token_pairs(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weight and rule (index into _RULES, -1: no match) of each token pair (ids), as _token_match does."""
+    size = len(left)
+    weight = np.zeros(size)
+    rule = np.full(size, -1, np.int64)
+    lengths = np.array([len(t) for t in vocabulary], np.int64)
+    firsts = np.array([t[:1] for t in vocabulary], dtype=object)
+    skels = [skeleton(t) for t in vocabulary]
+    skel_ids = pc.index_in(pa.array(skels, pa.string()), value_set=pc.unique(pa.array(skels, pa.string()))) \
+        .to_numpy().astype(np.int64)
+    skel_len = np.array([len(s) for s in skels], np.int64)
+    exact = left == right
+    weight[exact], rule[exact] = EXACT, 0
+    short = ~exact & ((lengths[left] == 1) | (lengths[right] == 1))
+    initial = short & (firsts[left] == firsts[right])
+    weight[initial], rule[initial] = INITIAL, 1
+    same_skel = (skel_ids[left] == skel_ids[right]) & (skel_len[left] > 0)
+    sure_skel = ~exact & ~short & same_skel & (skel_len[left] >= 3)
+    weight[sure_skel], rule[sure_skel] = TRANSLIT, 2
+    # Jaro-Winkler only where it can reach the rule's bar: Jaro is at most (2 + shorter/longer) / 3,
+    # and Winkler's prefix bonus (at most 0.4 of the rest) needs the first letters to agree.
+    ratio = np.minimum(lengths[left], lengths[right]) / np.maximum(np.maximum(lengths[left], lengths[right]), 1)
+    jaro_max = (2 + ratio) / 3
+    reach = np.where(firsts[left] == firsts[right], jaro_max + 0.4 * (1 - jaro_max), jaro_max)
+    rest = np.flatnonzero(~exact & ~short & ~sure_skel & (reach >= np.where(same_skel, 0.85, 0.92) - 1e-9))
+    words = np.array(vocabulary, dtype=object)
+    jw = np.array(list(map(jaro_winkler, words[left[rest]], words[right[rest]])), float)
+    if len(rest):
+        skel_near = same_skel[rest] & (jw >= 0.85)
+        weight[rest[skel_near]], rule[rest[skel_near]] = TRANSLIT, 2
+        spelling = ~skel_near & (jw >= 0.92)
+        weight[rest[spelling]] = [round(SPELLING * x, 4) for x in jw[spelling].tolist()]
+        rule[rest[spelling]] = 3
+    return weight, rule
+
+
+def _join_present(columns: list[pa.Array], separator: str) -> pa.Array:
+    """Per row, the non-null, non-empty values of ``columns`` joined by ``separator`` (pyarrow's
+    join with null_handling="skip" drops rows where every value is null, so nulls are made empty
+    and the separators they leave are squeezed out)."""
+    mark = "\x1e"
+    joined = pc.binary_join_element_wise(*(pc.fill_null(c, "") for c in columns), mark)
+    joined = pc.replace_substring_regex(joined, f"{mark}+", mark)
+    joined = pc.replace_substring_regex(joined, f"^{mark}|{mark}$", "")
+    return pc.replace_substring(joined, mark, separator)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+
+
+def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, distinct: np.ndarray,
+           pair_weight: np.ndarray, pair_rule: np.ndarray, size: int) -> tuple[np.ndarray, list[np.ndarray],
+                                                                           np.ndarray, np.ndarray]:
+    """Greedy alignment of name pairs of at most ``lt.shape[1]`` tokens: (raw score, the token pair
+    chosen at each step (index into ``distinct``, -1: none), left and right tokens left unused)."""
+    n, width = lt.shape
+    a = np.repeat(lt, width, axis=1)
+    b = np.tile(rt, (1, width))
+    valid = (a >= 0) & (b >= 0)
+    index = np.full(a.shape, -1, np.int64)
+    index[valid] = np.searchsorted(distinct, a[valid] * size + b[valid])
+    grid = np.where(valid, np.where(pair_rule[index] >= 0, pair_weight[index], -1.0), -1.0)
+    rows = np.arange(n)
+    total = np.zeros(n)
+    matched = np.zeros(n, np.int64)
+    initials_only = np.ones(n, bool)
+    chosen: list[np.ndarray] = []
+    used_left = np.zeros((n, width), bool)
+    used_right = np.zeros((n, width), bool)
+    cells = grid.reshape(n, width, width)
+    for _ in range(width):
+        best = grid.argmax(axis=1)
+        value = grid[rows, best]
+        hit = value > 0
+        if not hit.any():
+            break
+        i, j = best // width, best % width
+        total[hit] += value[hit]
+        matched += hit
+        initials_only &= ~hit | (pair_rule[index[rows, best]] == 1)
+        chosen.append(np.where(hit, index[rows, best], -1))
+        used_left[rows[hit], i[hit]] = True
+        used_right[rows[hit], j[hit]] = True
+        cells[rows[hit], i[hit], :] = -1.0
+        cells[rows[hit], :, j[hit]] = -1.0
+    short = np.minimum(ln, rn).astype(float)
+    long_ = np.maximum(ln, rn).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(matched > 0, (total / short) * (0.8 + 0.2 * short / long_), 0.0)
+    raw = np.where((matched > 0) & initials_only, np.minimum(raw, 0.5), raw)
+    return raw, chosen, np.where(used_left, -1, lt), np.where(used_right, -1, rt)
+
+
+def compare_person_names(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(score, detail) of each pair of normalised person names: ``compare_names(l, r, "Person",
+    normalized=True)``'s score and ``describe()``."""
+    n = len(left)
+    if n == 0:
+        return np.zeros(0), pa.array([], pa.string())
+    vocabulary = pc.unique(pa.concat_arrays([pc.list_flatten(pc.utf8_split_whitespace(left)),
+                                             pc.list_flatten(pc.utf8_split_whitespace(right))]))
+    vocabulary = pc.filter(vocabulary, pc.not_equal(vocabulary, ""))
+    words = vocabulary.to_pylist()
+    size = max(len(words), 1)
+    lt, ln = _tokens(left, MAX_TOKENS, vocabulary)
+    rt, rn = _tokens(right, MAX_TOKENS, vocabulary)
+    slow = (ln > MAX_TOKENS) | (rn > MAX_TOKENS)
+    # every token pair of every name pair, judged once per distinct pair of tokens
+    widest = int(min(MAX_TOKENS, max(ln.max(), rn.max())))
+    codes = [lt[:, i] * size + rt[:, j] for i in range(widest) for j in range(widest)]
+    valid = [(lt[:, i] >= 0) & (rt[:, j] >= 0) for i in range(widest) for j in range(widest)]
+    distinct = _sorted_unique(np.concatenate([c[v] for c, v in zip(codes, valid, strict=True)]))
+    pair_weight, pair_rule = _token_pairs(words, distinct // size, distinct % size)
+    described = np.full(len(distinct), None, dtype=object)
+    descriptions_of: list[pa.Array] = []
+    width_of = np.clip(np.maximum(ln, rn), 1, MAX_TOKENS)
+    raw = np.zeros(n)
+    order: list[np.ndarray] = []
+    parts: list[tuple[list[np.ndarray], np.ndarray, np.ndarray]] = []
+    for width in range(1, MAX_TOKENS + 1):
+        rows = np.flatnonzero((width_of == width) & ~slow)
+        if not len(rows):
+            continue
+        score, chosen, free_left, free_right = _align(lt[rows, :width], rt[rows, :width], ln[rows], rn[rows],
+                                                      distinct, pair_weight, pair_rule, size)
+        raw[rows] = score
+        order.append(rows)
+        parts.append((chosen, free_left, free_right))
+    for k in _sorted_unique(np.concatenate([c for chosen, _, _ in parts for c in chosen] or [np.zeros(0, np.int64)])):
+        if k >= 0:
+            x, y = words[int(distinct[k] // size)], words[int(distinct[k] % size)]
+            described[k] = f"{x}~{y} ({_RULES[pair_rule[k]]} {pair_weight[k]:.2f})"
+    descriptions = pa.array(described.tolist(), pa.string())
+    vocab = pa.array(words, pa.string())
+
+    def pick(values: pa.Array, index: np.ndarray) -> pa.Array:
+        return pc.take(values, pa.array(index, pa.int64(), mask=index < 0))
+
+    for chosen, free_left, free_right in parts:
+        matches = _join_present([pick(descriptions, c) for c in chosen], "; ") if chosen else \
+            pa.array([""] * len(free_left), pa.string())
+        unmatched = _join_present([pick(vocab, free_left[:, c]) for c in range(free_left.shape[1])]
+                                  + [pick(vocab, free_right[:, c]) for c in range(free_right.shape[1])], " ")
+        unmatched = pc.if_else(pc.equal(unmatched, ""), unmatched,
+                               pc.binary_join_element_wise("unmatched: ", unmatched, ""))
+        descriptions_of.append(_join_present([matches, unmatched], "; "))
+    scores = np.array([round(x, 4) for x in np.clip(raw, 0.0, 1.0).tolist()])  # Python's rounding, as compare_names
+    placed = np.concatenate(order) if order else np.zeros(0, np.int64)
+    details = pa.array([""] * n, pa.string())
+    if len(placed):
+        position = np.full(n, -1, np.int64)
+        position[placed] = np.arange(len(placed))
+        details = pc.take(pa.concat_arrays(descriptions_of), pa.array(position, mask=position < 0))
+    slow_rows = np.flatnonzero(slow).tolist()
+    if slow_rows:
+        values = details.to_pylist()
+        for p in slow_rows:
+            comparison = compare_names(left[p].as_py(), right[p].as_py(), "Person", normalized=True)
+            scores[p], values[p] = comparison.score, comparison.describe()
+        details = pa.array(values, pa.string())
+    return scores, pc.fill_null(details, "")

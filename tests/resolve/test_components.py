@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from moneytrail.resolve.components import canonical_sql, consistent_components
+from moneytrail.store import Case
+
+
+def _groups(table: pa.Table) -> list[list[str]]:
+    out: dict[int, list[str]] = {}
+    for entity, component in zip(table.column("entity_id").to_pylist(), table.column("component").to_pylist(),
+                                  strict=True):
+        out.setdefault(component, []).append(entity)
+    return sorted(sorted(g) for g in out.values())
+
+
+def test_a_chain_across_a_cannot_link_loses_its_weakest_link() -> None:
+    left, right = pa.array(["a", "x", "b", "c"]), pa.array(["b", "y", "c", "d"])
+    table = consistent_components(left, right, np.array([9.0, 8.0, 7.0, 3.0]), pa.array(["a"]), pa.array(["d"]))
+    assert _groups(table) == [["a", "b", "c"], ["d"], ["x", "y"]]
+    plain = consistent_components(left, right, np.array([9.0, 8.0, 7.0, 3.0]), pa.array([], pa.string()),
+                                  pa.array([], pa.string()))
+    assert _groups(plain) == [["a", "b", "c", "d"], ["x", "y"]]
+
+
+def test_canonical_ids_keep_a_previous_id_that_names_a_member(case: Case) -> None:
+    components = pa.table({"entity_id": ["a", "b", "x", "p", "q"], "component": [1, 1, 1, 2, 2]})
+    previous = pa.table({"entity_id": ["b", "x", "q"], "canonical_id": ["x", "x", "gone"]})
+    case.engine.register_arrow("_t_components", components)
+    case.engine.register_arrow("_t_previous", previous)
+    rows = dict(case.engine.rows(canonical_sql("_t_components", "_t_previous")))
+    assert rows == {"a": "x", "b": "x", "x": "x", "p": "p", "q": "p"}

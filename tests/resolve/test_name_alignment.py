@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import pyarrow as pa
+
+from moneytrail.model.names import compare_names, normalize_name
+from moneytrail.resolve.name_alignment import compare_person_names
+
+PAIRS = [("Oleh Dmytrenko", "O. Dmytrenko"), ("Дмитренко Олег", "Oleg Dmitrenko"), ("Ivan Petrenko", "Petro Ivanenko"),
+         ("Anna Maria Berg", "Anna Berg"), ("J. R. Tolkien", "John Ronald Tolkien"), ("ivan ivan", "ivan"),
+         ("a b c d e f g h", "a b c"), ("", "Ivan Petrenko"), ("Mohammed al Ahmad", "Muhammad Ahmad"),
+         ("tebor rudardri", "zanfa tebortin"), ("Kody White", "Lillianna White"), ("x y", "y x")]
+
+
+def test_column_wise_alignment_equals_compare_names() -> None:
+    left = [normalize_name(a, "Person") for a, _ in PAIRS]
+    right = [normalize_name(b, "Person") for _, b in PAIRS]
+    scores, details = compare_person_names(pa.array(left, pa.string()), pa.array(right, pa.string()))
+    for k, (a, b) in enumerate(zip(left, right, strict=True)):
+        expected = compare_names(a, b, "Person", normalized=True)
+        assert scores[k] == expected.score, (a, b)
+        assert details[k].as_py() == expected.describe(), (a, b)
