@@ -57,12 +57,21 @@ def _naive_utc(table: pa.Table) -> pa.Table:
 def materialised(df: DataFrame) -> DataFrame:
     """``df`` computed once and kept in the executors' memory (spilling to disk). Not ``localCheckpoint``:
     Spark 4 fails ("key not found: <column>#<id>") planning a correlated NOT EXISTS over two checkpointed
-    frames, which the path search does; a cached frame keeps its lineage, a few hops long."""
+    frames, which the path search does; a cached frame keeps its lineage, a few hops long. Every cached frame
+    is compared with each new plan (Spark's cache lookup), so frames are unpersisted as soon as they are done."""
     from pyspark import StorageLevel
 
     df = df.persist(StorageLevel.MEMORY_AND_DISK)
     df.count()
     return df
+
+
+def union_of(parts: Sequence[DataFrame]) -> DataFrame:
+    """A scratch table's rows: its parts (the first write, then one per append) one after the other."""
+    frame = parts[0]
+    for part in parts[1:]:
+        frame = frame.unionAll(part)
+    return frame
 
 
 class SparkEngine:
@@ -87,7 +96,7 @@ class SparkEngine:
         self._snapshot: Any = None
         self._runs = RunStack(self)
         self._names = itertools.count(1)
-        self._scratch: dict[str, DataFrame] = {}
+        self._scratch: dict[str, list[DataFrame]] = {}  # a scratch table's cached parts (appends add one)
         self._row_limit: int | None = None
         self._stale: set[str] = set()  # stored tables whose temp view is out of date (registered lazily)
         if not read_only:
@@ -159,7 +168,8 @@ class SparkEngine:
             self._refresh()
             table = tree.this.name
             if table in self._scratch:
-                self.create_scratch_frame(table, dml.rewrite_frame(self.spark, self._scratch[table], sql, params))
+                self.create_scratch_frame(table, dml.rewrite_frame(self.spark, union_of(self._scratch[table]), sql,
+                                                                   params))
                 return 0
             files = self._writing(table, sql, lambda: dml.run_dml(self.spark, self.catalog, sql, params))
             if files is not None:
@@ -300,14 +310,13 @@ class SparkEngine:
                 df = materialised(df)
             except Exception as exc:
                 raise EngineError(f"{exc}\n-- while materialising:\n{sql[:2000]}") from exc
-            self._scratch[name] = df
+            self._scratch[name] = [df]
         df.createOrReplaceTempView(name)
 
     def drop_scratch(self, name: str, *, view: bool = False) -> None:
         self.spark.catalog.dropTempView(name)
-        df = self._scratch.pop(name, None)
-        if df is not None:
-            df.unpersist()
+        for part in self._scratch.pop(name, []):
+            part.unpersist()
 
     # -- the writer API (tables.py) ----------------------------------------------------------
     def _entry(self, table: str) -> TableEntry:
@@ -344,26 +353,30 @@ class SparkEngine:
         return rows
 
     def _append_scratch(self, name: str, rows: DataFrame, columns: Sequence[str] | None) -> int:
-        """Rows added to a run's scratch table (a search's frontier): the union, cached again."""
-        old = self._scratch[name]
+        """Rows added to a run's scratch table (a search's frontier): cached as one more part of the table, in
+        its columns and types; the rows already there are not copied again."""
+        from pyspark import StorageLevel
+        from pyspark.sql import functions as F
+
+        parts = self._scratch[name]
+        old = parts[0]
         names = [c.lower() for c in (columns or old.columns)]
         if len(rows.columns) != len(names):
             raise EngineError(f"{name}: {len(rows.columns)} values for {len(names)} columns")
-        added = materialised(rows.toDF(*names))
-        added.createOrReplaceTempView("_mt_append_rows")
-        types = dict(old.dtypes)
-        values = ", ".join(f"CAST({c if c.lower() in names else 'NULL'} AS {types[c]}) AS {c}" for c in old.columns)
-        self.create_scratch_frame(name, self.spark.sql(
-            f"SELECT * FROM {name} UNION ALL SELECT {values} FROM _mt_append_rows"))
-        self.spark.catalog.dropTempView("_mt_append_rows")
-        return int(added.count())
+        rows = rows.toDF(*names)
+        added = rows.select(*[(F.col(c) if c.lower() in names else F.lit(None)).cast(t).alias(c)
+                              for c, t in old.dtypes]).persist(StorageLevel.MEMORY_AND_DISK)
+        count = added.count()  # computes and caches the part
+        parts.append(added)
+        union_of(parts).createOrReplaceTempView(name)
+        return int(count)
 
     def create_scratch_frame(self, name: str, df: DataFrame) -> None:
-        previous = self._scratch.get(name)
-        self._scratch[name] = materialised(df)
-        self._scratch[name].createOrReplaceTempView(name)
-        if previous is not None:
-            previous.unpersist()
+        previous = self._scratch.get(name, [])
+        self._scratch[name] = [materialised(df)]
+        self._scratch[name][0].createOrReplaceTempView(name)
+        for part in previous:
+            part.unpersist()
 
     def replace_partition(self, table: str, partition: Mapping[str, Any], sql: str | None = None,
                           params: Sequence[Any] | None = None, *, columns: Sequence[str] | None = None) -> int:
@@ -379,14 +392,20 @@ class SparkEngine:
                insert_missing: bool = True) -> None:
         self._writable()
         source = materialised(self._df(sql, params))  # read once, used by three steps
-        files = self._writing(table, sql, lambda: tables.upsert(
-            self.spark, self.catalog, table, keys, source, insert_missing))
+        try:
+            files = self._writing(table, sql, lambda: tables.upsert(
+                self.spark, self.catalog, table, keys, source, insert_missing))
+        finally:
+            source.unpersist()
         self._set_files(table, files)
 
     def remove(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None) -> None:
         self._writable()
         source = materialised(self._df(sql, params))
-        files = self._writing(table, sql, lambda: tables.remove(self.spark, self.catalog, table, keys, source))
+        try:
+            files = self._writing(table, sql, lambda: tables.remove(self.spark, self.catalog, table, keys, source))
+        finally:
+            source.unpersist()
         self._set_files(table, files)
 
     def _writing(self, table: str, sql: str | None, step: Any) -> Any:

@@ -52,7 +52,11 @@ def spark_session(master: str | None = None, *, threads: int | None = None, memo
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.ansi.enabled", "false")
-               .config("spark.sql.shuffle.partitions", str(shuffle_partitions or max(2, 2 * cores)))
+               # In local mode one shuffle partition per core: each partition is a task, and on a case that
+               # fits one machine the fixed cost of a task, not the data, is what a statement pays for. On a
+               # cluster Spark's default (200, merged by AQE) unless the caller says.
+               .config("spark.sql.shuffle.partitions",
+                       str(shuffle_partitions or (max(2, cores) if master.startswith("local") else 200)))
                .config("spark.sql.adaptive.enabled", "true")
                .config("spark.driver.memory", memory or "2g")
                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
