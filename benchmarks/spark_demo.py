@@ -60,12 +60,20 @@ def dump(engine: str, rows: int, seed: int, out: Path) -> None:
     """Run the demo on ``engine`` and write its findings (by id) and timings to ``out``."""
     os.environ["MONEYTRAIL_ENGINE"] = engine
     from moneytrail.demo.pipeline import DemoOptions, run_demo
-    from moneytrail.store import Case
 
     started, cpu = time.perf_counter(), time.process_time()
     run = run_demo(DemoOptions(WORK / "demo", rows, seed))
     seconds = {"wall": time.perf_counter() - started, "cpu": time.process_time() - cpu + _jvm_cpu()}
-    with Case.open(run.case_file, read_only=True) as case:
+    findings = findings_of(run.case_file)
+    out.write_text(json.dumps({"engine": engine, "rows": rows, "seed": seed, "seconds": seconds,
+                               "stages": run.seconds, "findings": findings}, default=str), encoding="utf-8")
+
+
+def findings_of(case_file: Path) -> list[dict[str, Any]]:
+    """Every stored finding of a case (either engine's), with its sorted refs."""
+    from moneytrail.store import Case
+
+    with Case.open(case_file, read_only=True) as case:
         e = case.engine
         findings = e.query(
             f"SELECT finding_id, kind, typology, title, explanation, score, amount, currency, "
@@ -76,8 +84,7 @@ def dump(engine: str, rows: int, seed: int, out: Path) -> None:
             refs.setdefault(str(fid), []).append(f"{kind}:{ref_id}:{role}")
     for f in findings:
         f["refs"] = sorted(refs.get(str(f["finding_id"]), []))
-    out.write_text(json.dumps({"engine": engine, "rows": rows, "seed": seed, "seconds": seconds,
-                               "stages": run.seconds, "findings": findings}, default=str), encoding="utf-8")
+    return findings
 
 
 def _same(field: str, x: Any, y: Any) -> bool:
@@ -139,8 +146,9 @@ def _run_side(engine: str, rows: int, seed: int, out: Path, timeout: float) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", nargs="?", default="run", choices=("run", "dump", "compare"))
-    parser.add_argument("args", nargs="*", help="dump: ENGINE; compare: DUCK.json SPARK.json")
+    parser.add_argument("command", nargs="?", default="run", choices=("run", "dump", "read", "compare"))
+    parser.add_argument("args", nargs="*", help="dump: ENGINE; read: CASE ENGINE (a demo case made earlier); "
+                                                "compare: DUCK.json SPARK.json")
     parser.add_argument("--transactions", "-n", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, help="dump: the file to write")
@@ -149,6 +157,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "dump":
         dump(args.args[0], args.transactions, args.seed, args.out)
+        return
+    if args.command == "read":
+        args.out.write_text(json.dumps({"engine": args.args[1], "rows": args.transactions, "seed": args.seed,
+                                        "seconds": {"wall": 0.0, "cpu": 0.0}, "stages": {},
+                                        "findings": findings_of(Path(args.args[0]))}, default=str), encoding="utf-8")
         return
     if args.command == "compare":
         duck, spark = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.args)
