@@ -62,7 +62,8 @@ def dump(engine: str, rows: int, seed: int, out: Path) -> None:
     from moneytrail.demo.pipeline import DemoOptions, run_demo
 
     started, cpu = time.perf_counter(), time.process_time()
-    run = run_demo(DemoOptions(WORK / "demo", rows, seed))
+    run = run_demo(DemoOptions(WORK / "demo", rows, seed), on_stage=lambda name: print(
+        f"{engine}: {name} at {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True))
     seconds = {"wall": time.perf_counter() - started, "cpu": time.process_time() - cpu + _jvm_cpu()}
     findings = findings_of(run.case_file)
     out.write_text(json.dumps({"engine": engine, "rows": rows, "seed": seed, "seconds": seconds,

@@ -28,6 +28,7 @@ from moneytrail.engine.protocol import EngineError
 from moneytrail.engine.scratch import Run, RunStack, scratch_name
 from moneytrail.engine.spark import dml, tables
 from moneytrail.engine.spark.catalog import Catalog, TableEntry
+from moneytrail.engine.spark.scratchfiles import ScratchFiles
 from moneytrail.engine.spark.session import spark_session
 from moneytrail.engine.spark.translate import column_of, parse, spark_expression, spark_statement, table_schema
 
@@ -52,18 +53,6 @@ def _naive_utc(table: pa.Table) -> pa.Table:
         if pa.types.is_timestamp(f.type) and f.type.tz is not None:
             table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp(f.type.unit)))
     return table
-
-
-def materialised(df: DataFrame) -> DataFrame:
-    """``df`` computed once and kept in the executors' memory (spilling to disk). Not ``localCheckpoint``:
-    Spark 4 fails ("key not found: <column>#<id>") planning a correlated NOT EXISTS over two checkpointed
-    frames, which the path search does; a cached frame keeps its lineage, a few hops long. Every cached frame
-    is compared with each new plan (Spark's cache lookup), so frames are unpersisted as soon as they are done."""
-    from pyspark import StorageLevel
-
-    df = df.persist(StorageLevel.MEMORY_AND_DISK)
-    df.count()
-    return df
 
 
 def union_of(parts: Sequence[DataFrame]) -> DataFrame:
@@ -96,7 +85,8 @@ class SparkEngine:
         self._snapshot: Any = None
         self._runs = RunStack(self)
         self._names = itertools.count(1)
-        self._scratch: dict[str, list[DataFrame]] = {}  # a scratch table's cached parts (appends add one)
+        self._scratch: dict[str, list[DataFrame]] = {}  # a scratch table's parts (appends add one)
+        self._files = ScratchFiles(None if read_only else self.path)
         self._row_limit: int | None = None
         self._stale: set[str] = set()  # stored tables whose temp view is out of date (registered lazily)
         if not read_only:
@@ -302,12 +292,12 @@ class SparkEngine:
 
     def create_scratch(self, name: str, sql: str, params: Sequence[Any] | None = None, *,
                        view: bool = False) -> None:
-        """A view is a temp view on the query; a table is the query's result cached in the executors' memory
-        and disk (``materialised``) behind a temp view."""
+        """A view is a temp view on the query; a table is the query's result written once to Parquet
+        (``scratchfiles.py``) behind a temp view."""
         df = self._df(sql, params)
         if not view:
             try:
-                df = materialised(df)
+                df = self._files.materialise(df)[0]
             except Exception as exc:
                 raise EngineError(f"{exc}\n-- while materialising:\n{sql[:2000]}") from exc
             self._scratch[name] = [df]
@@ -316,7 +306,7 @@ class SparkEngine:
     def drop_scratch(self, name: str, *, view: bool = False) -> None:
         self.spark.catalog.dropTempView(name)
         for part in self._scratch.pop(name, []):
-            part.unpersist()
+            self._files.release(part)
 
     # -- the writer API (tables.py) ----------------------------------------------------------
     def _entry(self, table: str) -> TableEntry:
@@ -355,7 +345,6 @@ class SparkEngine:
     def _append_scratch(self, name: str, rows: DataFrame, columns: Sequence[str] | None) -> int:
         """Rows added to a run's scratch table (a search's frontier): cached as one more part of the table, in
         its columns and types; the rows already there are not copied again."""
-        from pyspark import StorageLevel
         from pyspark.sql import functions as F
 
         parts = self._scratch[name]
@@ -364,19 +353,18 @@ class SparkEngine:
         if len(rows.columns) != len(names):
             raise EngineError(f"{name}: {len(rows.columns)} values for {len(names)} columns")
         rows = rows.toDF(*names)
-        added = rows.select(*[(F.col(c) if c.lower() in names else F.lit(None)).cast(t).alias(c)
-                              for c, t in old.dtypes]).persist(StorageLevel.MEMORY_AND_DISK)
-        count = added.count()  # computes and caches the part
+        added, count = self._files.materialise(rows.select(*[
+            (F.col(c) if c.lower() in names else F.lit(None)).cast(t).alias(c) for c, t in old.dtypes]))
         parts.append(added)
         union_of(parts).createOrReplaceTempView(name)
         return int(count)
 
     def create_scratch_frame(self, name: str, df: DataFrame) -> None:
         previous = self._scratch.get(name, [])
-        self._scratch[name] = [materialised(df)]
+        self._scratch[name] = [self._files.materialise(df)[0]]
         self._scratch[name][0].createOrReplaceTempView(name)
         for part in previous:
-            part.unpersist()
+            self._files.release(part)
 
     def replace_partition(self, table: str, partition: Mapping[str, Any], sql: str | None = None,
                           params: Sequence[Any] | None = None, *, columns: Sequence[str] | None = None) -> int:
@@ -391,21 +379,21 @@ class SparkEngine:
     def upsert(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None, *,
                insert_missing: bool = True) -> None:
         self._writable()
-        source = materialised(self._df(sql, params))  # read once, used by three steps
+        source = self._files.materialise(self._df(sql, params))[0]  # read once, used by three steps
         try:
             files = self._writing(table, sql, lambda: tables.upsert(
                 self.spark, self.catalog, table, keys, source, insert_missing))
         finally:
-            source.unpersist()
+            self._files.release(source)
         self._set_files(table, files)
 
     def remove(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None) -> None:
         self._writable()
-        source = materialised(self._df(sql, params))
+        source = self._files.materialise(self._df(sql, params))[0]
         try:
             files = self._writing(table, sql, lambda: tables.remove(self.spark, self.catalog, table, keys, source))
         finally:
-            source.unpersist()
+            self._files.release(source)
         self._set_files(table, files)
 
     def _writing(self, table: str, sql: str | None, step: Any) -> Any:
@@ -507,6 +495,7 @@ class SparkEngine:
     def close(self) -> None:
         for name in list(self._scratch):
             self.drop_scratch(name)
+        self._files.close()
         if self._temporary:
             shutil.rmtree(self.path, ignore_errors=True)
         elif not self.read_only:
