@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import sqlglot
+from sqlglot import exp
+
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -112,9 +115,16 @@ class SparkDialect(Dialect):
         return f"explode(sequence(CAST({start} AS TIMESTAMP), CAST({end} AS TIMESTAMP), INTERVAL 1 DAY))"
 
     def first_per_key_sql(self, select: str, source: str, keys: Sequence[str], order: str = "") -> str:
+        # The row number sits beside ``select`` inside (``select`` and the keys may name the source's aliases,
+        # which the outer query cannot see); the outer query keeps ``select``'s columns by their names.
         by = order or ", ".join(keys)
-        return (f"SELECT {select} FROM (SELECT *, row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY {by}) "
-                f"AS _first FROM {source}) _f WHERE _first = 1")
+        items = sqlglot.parse_one(f"SELECT {select}", read="duckdb").expressions
+        named = [e if e.alias_or_name and not isinstance(e, exp.Placeholder) else exp.alias_(e, f"_c{i}")
+                 for i, e in enumerate(items)]
+        inner = ", ".join(e.sql("duckdb") for e in named)
+        outer = ", ".join(f"_f.{e.alias_or_name}" for e in named)
+        return (f"SELECT {outer} FROM (SELECT {inner}, row_number() OVER (PARTITION BY {', '.join(keys)} "
+                f"ORDER BY {by}) AS _first FROM {source}) _f WHERE _first = 1")
 
     def scan_ordinal_sql(self) -> str:
         # One partition per piece (the engine reads each piece as a single split), so the id is in file order.

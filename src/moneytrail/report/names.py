@@ -16,13 +16,16 @@ from moneytrail.store.entities import account_holders_sql, entity_names_sql
 
 
 def cluster_names_sql(ids_table: str) -> str:
-    """(asked_id, name, prop): every name of each asked entity under any id resolved with it."""
+    """(asked_id, name, prop): every name of each asked entity under any id resolved with it, a name before
+    the same text as an alias. The name's cluster is a join, not a scalar subquery in the join condition,
+    which Spark does not plan (correlated scalar subqueries only in filters, aggregates and projections)."""
     return (
         "WITH asked AS (SELECT i.entity_id AS asked_id, coalesce(c.canonical_id, i.entity_id) AS cid "
         f"FROM {ids_table} i LEFT JOIN entity_canonical c ON c.entity_id = i.entity_id) "
-        f"SELECT a.asked_id, n.name, n.prop FROM asked a JOIN ({entity_names_sql()}) n "
-        "ON coalesce((SELECT c2.canonical_id FROM entity_canonical c2 WHERE c2.entity_id = n.entity_id), "
-        "n.entity_id) = a.cid WHERE n.prop IN ('name', 'alias')")
+        f"SELECT a.asked_id, n.name, n.prop FROM ({entity_names_sql()}) n "
+        "LEFT JOIN entity_canonical c2 ON c2.entity_id = n.entity_id "
+        "JOIN asked a ON coalesce(c2.canonical_id, n.entity_id) = a.cid WHERE n.prop IN ('name', 'alias') "
+        "ORDER BY a.asked_id, n.name, CASE WHEN n.prop = 'name' THEN 0 ELSE 1 END")
 
 
 def _non_latin(name: str) -> int:

@@ -9,10 +9,7 @@ from moneytrail.store import Case, CaseError
 
 def table_columns(case: Case, table: str) -> set[str]:
     """The columns of ``table`` in the case, or an empty set when the table does not exist (yet)."""
-    rows = case.engine.rows(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
-        [table])
-    return {str(r[0]) for r in rows}
+    return {str(c) for c in case.engine.column_names(table)}  # the engine's catalog: Spark has no information_schema
 
 
 def has_table(case: Case, table: str, *columns: str) -> bool:

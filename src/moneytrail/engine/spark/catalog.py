@@ -31,6 +31,7 @@ from moneytrail.engine.spark.translate import Column
 FORMAT = "moneytrail-parquet-1"
 CATALOG_FILE = "catalog.json"
 WAREHOUSE = "warehouse"
+SCRATCH = "_scratch"
 
 
 @dataclass
@@ -115,6 +116,9 @@ class Catalog:
                 removed += 1
         for stray in self.root.glob(f".{CATALOG_FILE}.*"):
             stray.unlink(missing_ok=True)
+        for scratch in (self.root / SCRATCH).glob("*"):  # scratch results of a killed run (scratchfiles.py)
+            shutil.rmtree(scratch, ignore_errors=True)
+            removed += 1
         return removed
 
 

@@ -28,6 +28,7 @@ from moneytrail.engine.protocol import EngineError
 from moneytrail.engine.scratch import Run, RunStack, scratch_name
 from moneytrail.engine.spark import dml, tables
 from moneytrail.engine.spark.catalog import Catalog, TableEntry
+from moneytrail.engine.spark.scratchfiles import ScratchFiles
 from moneytrail.engine.spark.session import spark_session
 from moneytrail.engine.spark.translate import column_of, parse, spark_expression, spark_statement, table_schema
 
@@ -54,15 +55,12 @@ def _naive_utc(table: pa.Table) -> pa.Table:
     return table
 
 
-def materialised(df: DataFrame) -> DataFrame:
-    """``df`` computed once and kept in the executors' memory (spilling to disk). Not ``localCheckpoint``:
-    Spark 4 fails ("key not found: <column>#<id>") planning a correlated NOT EXISTS over two checkpointed
-    frames, which the path search does; a cached frame keeps its lineage, a few hops long."""
-    from pyspark import StorageLevel
-
-    df = df.persist(StorageLevel.MEMORY_AND_DISK)
-    df.count()
-    return df
+def union_of(parts: Sequence[DataFrame]) -> DataFrame:
+    """A scratch table's rows: its parts (the first write, then one per append) one after the other."""
+    frame = parts[0]
+    for part in parts[1:]:
+        frame = frame.unionAll(part)
+    return frame
 
 
 class SparkEngine:
@@ -87,7 +85,8 @@ class SparkEngine:
         self._snapshot: Any = None
         self._runs = RunStack(self)
         self._names = itertools.count(1)
-        self._scratch: dict[str, DataFrame] = {}
+        self._scratch: dict[str, list[DataFrame]] = {}  # a scratch table's parts (appends add one)
+        self._files = ScratchFiles(None if read_only else self.path)
         self._row_limit: int | None = None
         self._stale: set[str] = set()  # stored tables whose temp view is out of date (registered lazily)
         if not read_only:
@@ -159,7 +158,8 @@ class SparkEngine:
             self._refresh()
             table = tree.this.name
             if table in self._scratch:
-                self.create_scratch_frame(table, dml.rewrite_frame(self.spark, self._scratch[table], sql, params))
+                self.create_scratch_frame(table, dml.rewrite_frame(self.spark, union_of(self._scratch[table]), sql,
+                                                                   params))
                 return 0
             files = self._writing(table, sql, lambda: dml.run_dml(self.spark, self.catalog, sql, params))
             if files is not None:
@@ -292,22 +292,21 @@ class SparkEngine:
 
     def create_scratch(self, name: str, sql: str, params: Sequence[Any] | None = None, *,
                        view: bool = False) -> None:
-        """A view is a temp view on the query; a table is the query's result cached in the executors' memory
-        and disk (``materialised``) behind a temp view."""
+        """A view is a temp view on the query; a table is the query's result written once to Parquet
+        (``scratchfiles.py``) behind a temp view."""
         df = self._df(sql, params)
         if not view:
             try:
-                df = materialised(df)
+                df = self._files.materialise(df)[0]
             except Exception as exc:
                 raise EngineError(f"{exc}\n-- while materialising:\n{sql[:2000]}") from exc
-            self._scratch[name] = df
+            self._scratch[name] = [df]
         df.createOrReplaceTempView(name)
 
     def drop_scratch(self, name: str, *, view: bool = False) -> None:
         self.spark.catalog.dropTempView(name)
-        df = self._scratch.pop(name, None)
-        if df is not None:
-            df.unpersist()
+        for part in self._scratch.pop(name, []):
+            self._files.release(part)
 
     # -- the writer API (tables.py) ----------------------------------------------------------
     def _entry(self, table: str) -> TableEntry:
@@ -344,26 +343,28 @@ class SparkEngine:
         return rows
 
     def _append_scratch(self, name: str, rows: DataFrame, columns: Sequence[str] | None) -> int:
-        """Rows added to a run's scratch table (a search's frontier): the union, cached again."""
-        old = self._scratch[name]
+        """Rows added to a run's scratch table (a search's frontier): cached as one more part of the table, in
+        its columns and types; the rows already there are not copied again."""
+        from pyspark.sql import functions as F
+
+        parts = self._scratch[name]
+        old = parts[0]
         names = [c.lower() for c in (columns or old.columns)]
         if len(rows.columns) != len(names):
             raise EngineError(f"{name}: {len(rows.columns)} values for {len(names)} columns")
-        added = materialised(rows.toDF(*names))
-        added.createOrReplaceTempView("_mt_append_rows")
-        types = dict(old.dtypes)
-        values = ", ".join(f"CAST({c if c.lower() in names else 'NULL'} AS {types[c]}) AS {c}" for c in old.columns)
-        self.create_scratch_frame(name, self.spark.sql(
-            f"SELECT * FROM {name} UNION ALL SELECT {values} FROM _mt_append_rows"))
-        self.spark.catalog.dropTempView("_mt_append_rows")
-        return int(added.count())
+        rows = rows.toDF(*names)
+        added, count = self._files.materialise(rows.select(*[
+            (F.col(c) if c.lower() in names else F.lit(None)).cast(t).alias(c) for c, t in old.dtypes]))
+        parts.append(added)
+        union_of(parts).createOrReplaceTempView(name)
+        return int(count)
 
     def create_scratch_frame(self, name: str, df: DataFrame) -> None:
-        previous = self._scratch.get(name)
-        self._scratch[name] = materialised(df)
-        self._scratch[name].createOrReplaceTempView(name)
-        if previous is not None:
-            previous.unpersist()
+        previous = self._scratch.get(name, [])
+        self._scratch[name] = [self._files.materialise(df)[0]]
+        self._scratch[name][0].createOrReplaceTempView(name)
+        for part in previous:
+            self._files.release(part)
 
     def replace_partition(self, table: str, partition: Mapping[str, Any], sql: str | None = None,
                           params: Sequence[Any] | None = None, *, columns: Sequence[str] | None = None) -> int:
@@ -378,15 +379,21 @@ class SparkEngine:
     def upsert(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None, *,
                insert_missing: bool = True) -> None:
         self._writable()
-        source = materialised(self._df(sql, params))  # read once, used by three steps
-        files = self._writing(table, sql, lambda: tables.upsert(
-            self.spark, self.catalog, table, keys, source, insert_missing))
+        source = self._files.materialise(self._df(sql, params))[0]  # read once, used by three steps
+        try:
+            files = self._writing(table, sql, lambda: tables.upsert(
+                self.spark, self.catalog, table, keys, source, insert_missing))
+        finally:
+            self._files.release(source)
         self._set_files(table, files)
 
     def remove(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None) -> None:
         self._writable()
-        source = materialised(self._df(sql, params))
-        files = self._writing(table, sql, lambda: tables.remove(self.spark, self.catalog, table, keys, source))
+        source = self._files.materialise(self._df(sql, params))[0]
+        try:
+            files = self._writing(table, sql, lambda: tables.remove(self.spark, self.catalog, table, keys, source))
+        finally:
+            self._files.release(source)
         self._set_files(table, files)
 
     def _writing(self, table: str, sql: str | None, step: Any) -> Any:
@@ -488,6 +495,7 @@ class SparkEngine:
     def close(self) -> None:
         for name in list(self._scratch):
             self.drop_scratch(name)
+        self._files.close()
         if self._temporary:
             shutil.rmtree(self.path, ignore_errors=True)
         elif not self.read_only:
