@@ -24,6 +24,7 @@ from moneytrail.detect.bipartite import Bipartite
 from moneytrail.detect.random_chain import MIN_PAIRS, carry_chance_sql
 from moneytrail.detect.registry import register
 from moneytrail.detect.stack import StackDetector
+from moneytrail.detect.variants import cite_method
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -39,6 +40,9 @@ class BusyBipartite(Bipartite):
     weight = 0.5
     variant = ("busy-accounts", "bipartite")
     caveat = CAVEAT.format(base="bipartite block", shape="blocks")
+
+    def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
+        return cite_method(case, super().detect(case, params))
 
 
 @register
@@ -58,4 +62,4 @@ class BusyStack(StackDetector):
                                                              float(params["max_ratio"])))[0]
             if int(pairs or 0) >= MIN_PAIRS and float(share or 0.0) > float(params["max_carry_chance"]):
                 return []
-            return super().detect(case, params)
+            return cite_method(case, super().detect(case, params))
