@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/learn.py                       # every set available
     .venv/bin/python benchmarks/learn.py --sets amlsim --gfp-windows 1,7
     .venv/bin/python benchmarks/learn.py --data /work/shared/data --mix-rows 500000
+    .venv/bin/python benchmarks/learn.py --peak-rows 5000000   # learn's peak RSS on a 5M-row case (<= 4 GB)
 
 For each labelled set, in one run and on the same 60/20/20 split by transaction time:
 - moneytrail learn: engine-computed features (``detect/features.py``) + LightGBM, threshold chosen on the
@@ -242,8 +243,49 @@ def run_set(name: str, build: Callable[[Case, Path], str], windows: list[float])
           f"{theirs['gfp_cpu'] / max(learned.seconds['features_cpu'], 1e-9):4.1f}x cpu "
           f"({theirs['gfp_cpu'] / max(learned.seconds['features_cpu'] + timing['rules_cpu'], 1e-9):4.2f}x counting "
           "the rule run whose hits are features) "
-          f"| rules run {timing['rules']:.0f}s ({timing['rules_cpu']:.0f} cpu) | peak RSS {peak_rss_mb():,.0f} MB", flush=True)
+          f"| rules run {timing['rules']:.0f}s ({timing['rules_cpu']:.0f} cpu) | peak RSS {peak_rss_mb():,.0f} MB",
+          flush=True)
     return row
+
+
+def learn_peak(case_path: str, truth: str, engine_mb: int, rounds: int) -> dict[str, float]:
+    """In a fresh process: learn on the case (no rule hits; ``rounds`` trees at most) with the engine's memory
+    capped at ``engine_mb``; returns timings and this process's peak RSS."""
+    case = Case.open(case_path)
+    with case.engine.memory_cap(engine_mb), case.engine.run():
+        load_truth(case, truth)
+        w, c = time.perf_counter(), time.process_time()
+        learned = learn_transactions(case, rules=False, rounds=rounds)
+        out = {"rows": float(len(learned.labels)), "features_s": learned.seconds["features"],
+               "features_cpu": learned.seconds["features_cpu"], "train_s": learned.seconds["train"],
+               "total_s": time.perf_counter() - w, "total_cpu": time.process_time() - c,
+               "f1": learned.metrics["test"]["f1"]}
+    case.close()
+    return {**out, "peak_mb": peak_rss_mb()}
+
+
+def peak_run(rows: int, seed: int, engine_mb: int, rounds: int) -> None:
+    """Generate and ingest a seeded case of ``rows`` transactions, then measure ``learn``'s peak RSS in a child
+    process (so generating and ingesting do not count)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        w = time.perf_counter()
+        generate_case(t / "gen", GenerateConfig(transactions=rows, seed=seed))
+        case = Case.create(t / "case")
+        ingest_rates(case, t / "gen" / "rates.csv")
+        ingest_transactions(case, t / "gen" / "transactions.csv", preset="native")
+        stored = case.count("transactions")
+        case.close()
+        print(f"peak: {stored:,} transactions generated and ingested in {time.perf_counter() - w:.0f}s", flush=True)
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            r = pool.submit(learn_peak, str(t / "case"), str(t / "gen" / "truth.json"), engine_mb, rounds).result()
+    print(f"{'learn peak':34} {int(r['rows']):>9,} | features {r['features_s']:.0f}s ({r['features_cpu']:.0f} cpu) "
+          f"| training {r['train_s']:.0f}s ({rounds} rounds at most) | total {r['total_s']:.0f}s "
+          f"({r['total_cpu']:.0f} cpu) | test F1 {r['f1']:.3f} | engine capped at {engine_mb:,} MB | peak RSS "
+          f"{r['peak_mb']:,.0f} MB (target <= 4,096)", flush=True)
 
 
 def main() -> None:
@@ -254,7 +296,14 @@ def main() -> None:
     parser.add_argument("--generated-rows", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--gfp-windows", default="1,7", help="peer windows to try, in days (best on validation)")
+    parser.add_argument("--peak-rows", type=int, default=0,
+                        help="only measure learn's peak RSS on a generated case of this many rows (e.g. 5000000)")
+    parser.add_argument("--peak-engine-mb", type=int, default=1024, help="the engine's memory cap for --peak-rows")
+    parser.add_argument("--peak-rounds", type=int, default=100, help="at most this many trees for --peak-rows")
     args = parser.parse_args()
+    if args.peak_rows:
+        peak_run(args.peak_rows, args.seed, args.peak_engine_mb, args.peak_rounds)
+        return
     data = args.data.resolve()
     chosen = set(args.sets.split(","))
     windows = [float(w) for w in args.gfp_windows.split(",")]

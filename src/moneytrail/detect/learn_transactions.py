@@ -73,15 +73,11 @@ LEFT JOIN (SELECT DISTINCT account_key FROM {truth.acct}) b ON b.account_key = t
 
 
 def label_vector(case: Case, features: pa.Table) -> np.ndarray:
-    """Each feature row's label (0 where the truth says nothing), matched by ``txn_id`` without a Python loop."""
-    labels = case.engine.query(labels_sql(truth_tables(case)))
-    ids = labels.column("txn_id").cast(pa.string())
-    at = pc.index_in(features.column("txn_id").cast(pa.string()), value_set=ids).to_numpy(zero_copy_only=False)
-    values = labels.column("label").to_numpy().astype(np.int8)
-    found = ~np.isnan(at.astype(np.float64))
-    out = np.zeros(features.num_rows, dtype=np.int8)
-    out[found] = values[at[found].astype(np.int64)]
-    return out
+    """Each feature row's label, matched by ``txn_id`` without a Python loop; only the laundering rows' ids
+    are fetched (a small set), so a large case's ids are not read twice."""
+    positive = case.engine.query(f"SELECT txn_id FROM ({labels_sql(truth_tables(case))}) l WHERE label = 1")
+    ids = features.column("txn_id").cast(pa.string())
+    return np.asarray(pc.is_in(ids, value_set=positive.column("txn_id").cast(pa.string())), dtype=np.int8)
 
 
 def prf(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
