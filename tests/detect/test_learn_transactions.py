@@ -10,7 +10,6 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from moneytrail.detect.features import feature_matrix
 from moneytrail.detect.learn_findings import score_findings
 from moneytrail.detect.learn_transactions import (
     LearnedCase,
@@ -91,7 +90,7 @@ def test_learns_on_the_past_and_measures_on_the_future() -> None:
 def test_save_and_score_round_trip_gives_the_same_scores(tmp_path: Path) -> None:
     case = labelled_case(2)
     result = learned(case, rules=False, rounds=60)
-    x = np.asarray(feature_matrix(result.features, result.model.spec.names))
+    x = result.x
     result.model.save(tmp_path / "model.txt")
     loaded = TransactionModel.load(tmp_path / "model.txt")
     assert loaded.threshold == result.model.threshold and loaded.training_hash == result.model.training_hash

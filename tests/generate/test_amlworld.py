@@ -95,3 +95,28 @@ def test_real_pattern_file_parses(shared_data: Path) -> None:
     assert len(attempts) == 456
     assert {a.typology for a in attempts} == {"fan-out", "fan-in", "gather-scatter", "scatter-gather", "cycle",
                                               "random", "bipartite", "stack"}
+
+
+def test_mix_background_follows_the_patterns_days_so_every_temporal_part_holds_labels(tmp_path: Path) -> None:
+    # Attempts crowd into the first days and thin out, as AMLworld's do; with an even background the last
+    # fifth of the rows (a temporal split's test part) would hold about 3% of the labels instead of ~20%.
+    per_day = [40, 40, 35, 25, 15, 8, 4, 2, 1, 1]
+    lines = []
+    for day, n in enumerate(per_day, start=1):
+        for k in range(n):
+            lines += ["BEGIN LAUNDERING ATTEMPT - FAN-IN:  Max 1-degree Fan-In",
+                      f"2022/09/{day:02d} {k % 24:02d}:{k % 60:02d},0266915,81C3CD{day:02d}{k:03d},00,81A4AFE20,"
+                      "1155.44,Yuan,1155.44,Yuan,ACH,1", "END LAUNDERING ATTEMPT - FAN-IN"]
+    path = tmp_path / "Skewed_Patterns.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    generate_case(tmp_path / "mix", GenerateConfig(transactions=20_000, fmt="amlworld", mix_patterns=(path,)))
+    t = read_text_csv(tmp_path / "mix" / "transactions.csv")
+    order = pc.sort_indices(t, [("Timestamp", "ascending")])
+    flags = [f == "1" for f in pc.take(t["Is Laundering"], order).to_pylist()]
+    n, total = len(flags), sum(flags)
+    parts = [flags[: round(0.6 * n)], flags[round(0.6 * n): round(0.8 * n)], flags[round(0.8 * n):]]
+    shares = [sum(p) / total for p in parts]
+    assert total == sum(per_day)
+    assert shares[0] == pytest.approx(0.6, abs=0.08)
+    assert shares[1] == pytest.approx(0.2, abs=0.06)
+    assert shares[2] == pytest.approx(0.2, abs=0.06)

@@ -36,12 +36,9 @@ def _learn_transactions(case: Path, truth: str, split: str, rules: bool, save: P
         if store:
             import numpy as np
 
-            from moneytrail.detect.features import feature_matrix
-
-            x = np.asarray(feature_matrix(result.features, result.model.spec.names))
             scores = np.zeros(len(test))
             scores[test] = result.test_scores
-            findings = score_findings(c, result.model, result.features, x, scores, mask=test, limit=limit,
+            findings = score_findings(c, result.model, result.features, result.x, scores, mask=test, limit=limit,
                                       params={"split": split, "part": "test"})
             stamp = transaction_learn_stamp({"split": split, "rules": rules, "rounds": rounds, "limit": limit})
             write_findings(c, findings, stamp)

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from moneytrail.detect.features import feature_matrix
 from moneytrail.detect.learn_findings import score_findings
 from moneytrail.detect.learn_transactions import LearnError, learn_transactions
 from moneytrail.detect.run import run_detectors
@@ -128,11 +127,10 @@ def _learn(run: DemoRun, case: Case) -> None:
     except LearnError as exc:
         run.results["learn"] = {"error": str(exc), "top": []}
         return
-    x = np.asarray(feature_matrix(learned.features, learned.model.spec.names))
     test = learned.part == 2
     scores = np.zeros(len(test))
     scores[test] = learned.test_scores
-    findings = score_findings(case, learned.model, learned.features, x, scores, mask=test, limit=200,
+    findings = score_findings(case, learned.model, learned.features, learned.x, scores, mask=test, limit=200,
                               params={"split": "temporal:60/20/20", "part": "test"})
     write_findings(case, findings, transaction_learn_stamp({"split": "temporal:60/20/20", "rules": True,
                                                             "rounds": 150, "limit": 200}))

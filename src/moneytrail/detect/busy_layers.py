@@ -24,6 +24,7 @@ from moneytrail.detect.bipartite import Bipartite
 from moneytrail.detect.random_chain import MIN_PAIRS, carry_chance
 from moneytrail.detect.registry import register
 from moneytrail.detect.stack import StackDetector
+from moneytrail.detect.variants import cite_method
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -39,6 +40,9 @@ class BusyBipartite(Bipartite):
     weight = 0.5
     variant = ("busy-accounts", "bipartite")
     caveat = CAVEAT.format(base="bipartite block", shape="blocks")
+
+    def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
+        return cite_method(case, super().detect(case, params))
 
 
 @register
@@ -57,4 +61,4 @@ class BusyStack(StackDetector):
             pairs, share = carry_chance(case, float(params["min_ratio"]), float(params["max_ratio"]))
             if pairs >= MIN_PAIRS and share > float(params["max_carry_chance"]):
                 return []
-            return super().detect(case, params)
+            return cite_method(case, super().detect(case, params))

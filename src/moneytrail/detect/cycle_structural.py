@@ -29,6 +29,7 @@ from typing import Any
 from moneytrail.detect.base import Group, build_findings, case_days_sql, edges_sql, money, shared_table, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.detect.star import edge_pairs_sql
+from moneytrail.detect.variants import cite_method
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -163,9 +164,9 @@ class StructuralCycle:
                                f"-- rings\n{close_walks_sql('walks', 'small_ties', w)}",
                                f"-- rings chance alone gives\n{chance_rings_sql('rings', 'small_ties', w)}",
                                f"-- scored against chance\n{ring_groups_sql('rings', 'chance', params)}"))
-            return build_findings(case, self.typology, ring_groups_sql(rings, chance, params),
-                                  ring_members_sql(rings, max_hops, w), explain=_explain, params=params,
-                                  query=query, limit=int(params["max_findings"]))
+            return cite_method(case, build_findings(
+                case, self.typology, ring_groups_sql(rings, chance, params), ring_members_sql(rings, max_hops, w),
+                explain=_explain, params=params, query=query, limit=int(params["max_findings"])))
 
 
 def _explain(group: Group, currency: str) -> tuple[str, str]:

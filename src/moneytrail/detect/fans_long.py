@@ -21,6 +21,7 @@ from moneytrail.detect.fan_in import FanIn
 from moneytrail.detect.fan_out import FanOut
 from moneytrail.detect.registry import register
 from moneytrail.detect.star import STAR_DEFAULTS
+from moneytrail.detect.variants import cite_method
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -52,7 +53,7 @@ class FanInLong(FanIn):
     members_new_only = True
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        return super().detect(case, params) if long_enough(case, params) else []
+        return cite_method(case, super().detect(case, params)) if long_enough(case, params) else []
 
     def headline(self, hub: str, counterparties: int, total: str) -> tuple[str, str]:
         return (f"Slow fan-in: {plural(counterparties, 'sender')} paid {hub} (long window)",
@@ -70,7 +71,7 @@ class FanOutLong(FanOut):
     members_new_only = True
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        return super().detect(case, params) if long_enough(case, params) else []
+        return cite_method(case, super().detect(case, params)) if long_enough(case, params) else []
 
     def headline(self, hub: str, counterparties: int, total: str) -> tuple[str, str]:
         return (f"Slow fan-out: {hub} paid {plural(counterparties, 'receiver')} (long window)",

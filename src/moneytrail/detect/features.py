@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 
 from moneytrail.detect import features_sql as fsql
+from moneytrail.engine.scratch import Run
 from moneytrail.store import Case
 
 STRUCTURE = ("log_amt", "whole_amount", "payment_format", "amt_vs_sender_mean", "amt_vs_receiver_mean",
@@ -56,23 +58,59 @@ def rule_typologies(case: Case) -> list[str]:
 def transaction_features(case: Case, spec: FeatureSpec | None = None, *, where: str = "") -> pa.Table:
     """Features of every transaction (optionally those matching ``where`` on ``transactions``)."""
     spec = spec or FeatureSpec()
-    e = case.engine
-    with e.run() as run:
-        def table(sql: str, hint: str) -> str:
-            return run.materialise(sql, hint=f"feat_{hint}").name
+    with case.engine.run() as run:
+        return case.engine.query(f"{_features_sql(case, run, spec, where)[0]} ORDER BY e.eid")
 
-        edges = table(fsql.edges_sql(where), "edges")
-        events = run.materialise(fsql.events_sql(edges, spec.windows), hint="feat_events")
-        stats = table(fsql.account_stats_sql(events.name, spec.windows), "stats")
-        run.drop(events)  # the per-end event rows are the largest table: free them early
-        pairs = table(fsql.pairs_sql(edges), "pairs")
-        hist = table(fsql.pair_history_sql(edges, pairs), "hist")
-        sg = table(fsql.paths_until_sql(edges, table(fsql.two_hop_sql(pairs, closing=False), "sgp")), "sg")
-        cyc = table(fsql.paths_until_sql(edges, table(fsql.two_hop_sql(pairs, closing=True), "cyp")), "cyc")
-        cols = {t: hit_column(t) for t in spec.rule_typologies}
-        hits = table(fsql.rule_hits_sql(edges, spec.rule_typologies, cols), "hits") if cols else None
-        sql = fsql.assemble_sql(edges, stats, hist, sg, cyc, hits, list(cols.values()), spec.windows)
-        return e.query(f"{sql} ORDER BY e.eid")
+
+def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = "",
+                               batch_rows: int = 200_000) -> tuple[pa.Table, np.ndarray]:
+    """``(ids, x)``: the transactions' ``(eid, txn_id, t)`` in time order and their features ``spec.names``
+    as a float32 matrix in the same order, for training and scoring at scale.
+
+    The engine's result is streamed in batches, each row placed by its time-order number (``eid``), so
+    neither a sort of the wide result nor a whole Arrow copy of it is ever held: memory is the matrix
+    (4 bytes a feature) plus one batch."""
+    names = spec.names
+    with case.engine.run() as run:
+        sql, edges = _features_sql(case, run, spec, where)
+        n = int(case.engine.scalar(f"SELECT count(*) FROM {edges}"))
+        x = np.zeros((n, len(names)), dtype=np.float32)
+        t = np.zeros(n, dtype=np.int64)
+        ids: list[pa.Array] = []
+        pos: list[np.ndarray] = []
+        for batch in case.engine.batches(sql, batch_rows):
+            at = batch.column("eid").to_numpy().astype(np.int64) - 1
+            for j, name in enumerate(names):
+                if name in batch.schema.names:
+                    x[at, j] = batch.column(name).to_numpy(zero_copy_only=False)
+            t[at] = batch.column("t").to_numpy()
+            ids.append(batch.column("txn_id"))
+            pos.append(at)
+    order = np.empty(n, dtype=np.int64)
+    if pos:
+        order[np.concatenate(pos)] = np.arange(n)
+    txn = (pa.chunked_array(ids).combine_chunks().cast(pa.string()).take(pa.array(order)) if ids
+           else pa.array([], pa.string()))
+    return pa.table({"eid": pa.array(np.arange(1, n + 1)), "txn_id": txn, "t": pa.array(t)}), x
+
+
+def _features_sql(case: Case, run: Run, spec: FeatureSpec, where: str) -> tuple[str, str]:
+    """The feature query over scratch tables of ``run`` (they live as long as it does), and its edges table."""
+
+    def table(sql: str, hint: str) -> str:
+        return run.materialise(sql, hint=f"feat_{hint}").name
+
+    edges = table(fsql.edges_sql(where), "edges")
+    events = run.materialise(fsql.events_sql(edges, spec.windows), hint="feat_events")
+    stats = table(fsql.account_stats_sql(events.name, spec.windows), "stats")
+    run.drop(events)  # the per-end event rows are the largest table: free them early
+    pairs = table(fsql.pairs_sql(edges), "pairs")
+    hist = table(fsql.pair_history_sql(edges, pairs), "hist")
+    sg = table(fsql.paths_until_sql(edges, table(fsql.two_hop_sql(pairs, closing=False), "sgp")), "sg")
+    cyc = table(fsql.paths_until_sql(edges, table(fsql.two_hop_sql(pairs, closing=True), "cyp")), "cyc")
+    cols = {t: hit_column(t) for t in spec.rule_typologies}
+    hits = table(fsql.rule_hits_sql(edges, spec.rule_typologies, cols), "hits") if cols else None
+    return fsql.assemble_sql(edges, stats, hist, sg, cyc, hits, list(cols.values()), spec.windows), edges
 
 
 # Wording for explanations: what each statistic counts, and how a window reads in a sentence.

@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from moneytrail.detect.features import FeatureSpec, feature_matrix, rule_typologies, transaction_features
+from moneytrail.detect.features import FeatureSpec, rule_typologies, transaction_feature_matrix
 from moneytrail.detect.truth import TruthTables, truth_tables
 from moneytrail.store import Case
 
@@ -72,9 +73,11 @@ LEFT JOIN (SELECT DISTINCT account_key FROM {truth.acct}) b ON b.account_key = t
 
 
 def label_vector(case: Case, features: pa.Table) -> np.ndarray:
-    labels = case.engine.query(labels_sql(truth_tables(case)))
-    by_id = dict(zip(labels.column("txn_id").to_pylist(), labels.column("label").to_pylist(), strict=True))
-    return np.array([by_id.get(t, 0) for t in features.column("txn_id").to_pylist()], dtype=np.int8)
+    """Each feature row's label, matched by ``txn_id`` without a Python loop; only the laundering rows' ids
+    are fetched (a small set), so a large case's ids are not read twice."""
+    positive = case.engine.query(f"SELECT txn_id FROM ({labels_sql(truth_tables(case))}) l WHERE label = 1")
+    ids = features.column("txn_id").cast(pa.string())
+    return np.asarray(pc.is_in(ids, value_set=positive.column("txn_id").cast(pa.string())), dtype=np.int8)
 
 
 def prf(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
@@ -107,14 +110,24 @@ class Fitted:
     validation: dict[str, float]
 
 
+def rows_of(part: np.ndarray, k: int) -> slice | np.ndarray:
+    """The rows of part ``k``: a slice (a view, no copy of the matrix) when they are contiguous, as a temporal
+    split's are, else a mask."""
+    idx = np.flatnonzero(part == k)
+    if len(idx) and idx[-1] - idx[0] + 1 == len(idx):
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    mask: np.ndarray = part == k
+    return mask
+
+
 def fit(x: np.ndarray, y: np.ndarray, part: np.ndarray, names: list[str], *, rounds: int = 600) -> Fitted:
     """Train on part 0 with early stopping on part 1, and choose the threshold on part 1."""
     import lightgbm as lgb
 
-    tr, va = part == 0, part == 1
+    tr, va = rows_of(part, 0), rows_of(part, 1)
     for name, mask in (("training", tr), ("validation", va)):
         if y[mask].sum() == 0 or y[mask].all():
-            raise LearnError(f"the {name} part holds only one class ({int(y[mask].sum())} of {int(mask.sum())} "
+            raise LearnError(f"the {name} part holds only one class ({int(y[mask].sum())} of {len(y[mask])} "
                              "labelled); load truth with laundering and ordinary transactions first")
     train = lgb.Dataset(x[tr], y[tr], feature_name=names, free_raw_data=True)
     valid = lgb.Dataset(x[va], y[va], reference=train)
@@ -179,9 +192,12 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def usual_ranges(x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, tuple[float, float]]:
-    """10th-90th percentile of each feature among ordinary (unlabelled) training transactions."""
-    ordinary = x[y == 0]
+def usual_ranges(x: np.ndarray, y: np.ndarray, names: list[str], sample: int = 200_000
+                 ) -> dict[str, tuple[float, float]]:
+    """10th-90th percentile of each feature among ordinary (unlabelled) training transactions (an evenly
+    spaced sample of at most ``sample`` of them, so a large case is not copied)."""
+    idx = np.flatnonzero(y == 0)
+    ordinary = x[idx[:: max(1, -(-len(idx) // sample))]]
     if not len(ordinary):
         return {}
     with warnings.catch_warnings():  # a feature may be empty (NaN) for every ordinary row: it gets no range
@@ -193,15 +209,18 @@ def usual_ranges(x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, tu
 
 def data_hash(x: np.ndarray, y: np.ndarray) -> str:
     h = hashlib.sha256()
-    h.update(np.ascontiguousarray(x).tobytes())
-    h.update(np.ascontiguousarray(y).tobytes())
+    for a in (x, y):  # a contiguous slice is hashed in place, a block of rows at a time (no whole copy)
+        a = np.ascontiguousarray(a)
+        for start in range(0, len(a), 65_536):
+            h.update(a[start:start + 65_536].tobytes())
     return h.hexdigest()[:32]
 
 
 @dataclass
 class LearnedCase:
     model: TransactionModel
-    features: pa.Table
+    features: pa.Table  # (eid, txn_id, t) per row, in time order
+    x: np.ndarray  # the features ``model.spec.names`` of each row (float32)
     labels: np.ndarray
     part: np.ndarray
     test_scores: np.ndarray
@@ -218,10 +237,9 @@ def learn_transactions(case: Case, *, split: str = "temporal:60/20/20", rules: b
 
     spec = spec or FeatureSpec(rule_typologies=rule_typologies(case) if rules else [])
     t0, c0 = time.perf_counter(), time.process_time()
-    table = transaction_features(case, spec)
+    table, x = transaction_feature_matrix(case, spec)
     t1, c1 = time.perf_counter(), time.process_time()
     names = spec.names
-    x = np.asarray(feature_matrix(table, names))
     y = label_vector(case, table)
     if not y.any():
         raise LearnError("the case holds only one class: no transaction is labelled; load truth (--truth) "
@@ -229,22 +247,21 @@ def learn_transactions(case: Case, *, split: str = "temporal:60/20/20", rules: b
     part = split_parts(len(y), parse_split(split))
     fitted = fit(x, y, part, names, rounds=rounds)
     t2 = time.perf_counter()
-    test = part == 2
-    model = TransactionModel(fitted.booster, spec, fitted.threshold, usual_ranges(x[part == 0], y[part == 0], names),
-                             data_hash(x[part == 0], y[part == 0]))
-    scores = model.predict(x[test])
+    test, train = part == 2, rows_of(part, 0)
+    model = TransactionModel(fitted.booster, spec, fitted.threshold, usual_ranges(x[train], y[train], names),
+                             data_hash(x[train], y[train]))
+    scores = model.predict(x[rows_of(part, 2)])
     metrics = {"split": split, "rows": {"train": int((part == 0).sum()), "validation": int((part == 1).sum()),
                                         "test": int(test.sum())},
                "threshold": fitted.threshold, "validation": fitted.validation,
                "test": prf(y[test], scores >= fitted.threshold),
                "trees": int(fitted.booster.best_iteration or fitted.booster.current_iteration())}
     model.metrics = metrics
-    return LearnedCase(model, table, y, part, scores, metrics, {"features": t1 - t0, "features_cpu": c1 - c0,
+    return LearnedCase(model, table, x, y, part, scores, metrics, {"features": t1 - t0, "features_cpu": c1 - c0,
                                                                          "train": t2 - t1})
 
 
 def score_case(case: Case, model: TransactionModel, *, where: str = "") -> tuple[pa.Table, np.ndarray, np.ndarray]:
     """Features, scores and per-feature contributions of every transaction in ``case`` under ``model``."""
-    table = transaction_features(case, model.spec, where=where)
-    x = np.asarray(feature_matrix(table, model.spec.names))
+    table, x = transaction_feature_matrix(case, model.spec, where=where)
     return table, model.predict(x), x

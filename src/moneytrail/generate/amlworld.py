@@ -1,6 +1,7 @@
 """``--format amlworld --mix-patterns FILE``: AMLworld laundering attempts hidden in a fresh background.
 
-Reads ``*_Patterns.txt`` attempts, draws N background transactions over the same dates with
+Reads ``*_Patterns.txt`` attempts, draws N background transactions over the same dates, each day as
+busy as the patterns make it (so a temporal split holds attempts in every part in proportion), with
 AMLworld-style ids, gives every pattern account ordinary background activity too (so no detector can
 key on accounts that only appear in patterns), and writes the mix in the 11-column ``*_Trans.csv``
 format. truth.json lists each attempt with its rows' line numbers in transactions.csv.
@@ -146,7 +147,9 @@ def generate_mixed(out: Path, config: GenerateConfig) -> dict[str, Any]:
     desk_of_bank = np.full(len(bank_ids), desks[0], dtype=np.int64)  # pattern-only banks use the first desk
     desk_of_bank[bank_of[desks]] = desks
     planted = _pattern_txns(rows, index, rates)
-    economy = build_economy(r_bg, kinds, bank_of, desk_of_bank, accounts.currency_index(), config.transactions, 1)
+    economy = build_economy(r_bg, kinds, bank_of, desk_of_bank, accounts.currency_index(), config.transactions, 1,
+                            day_weights=pattern_day_weights(planted.ts, int(first.timestamp()),
+                                                            (last - first).days))
     paid = (np.asarray([r.paid for r in rows]), np.asarray([rates.index(AMLWORLD_NAMES[r.paid_cur]) for r in rows]))
     labels = np.asarray([r.label for r in rows], dtype=bool)
     with TransactionWriter(out / "transactions.csv", accounts, rates, "amlworld", len(rows), labels, paid) as writer:
@@ -174,6 +177,17 @@ def generate_mixed(out: Path, config: GenerateConfig) -> dict[str, Any]:
              "typologies": truth_attempts}
     write_truth(out / "truth.json", truth)
     return truth
+
+
+def pattern_day_weights(ts: np.ndarray, start: int, days: int) -> np.ndarray:
+    """Each day's share of the pattern rows, so the background is as busy as the laundering day by day.
+
+    AMLworld's attempts crowd into the first three weeks of the window; an even background would leave the
+    last fifth of the rows (a temporal split's test part) with almost none of them (LI-Medium: 11 of
+    3,909). Days without pattern rows keep the smallest share any day has, so no day is empty."""
+    counts = np.bincount((ts - start) // 86_400, minlength=days)[:days].astype(np.float64)
+    counts[counts == 0] = counts[counts > 0].min()
+    return np.asarray(counts / counts.sum())
 
 
 def _pattern_txns(rows: list[PatternRow], index: dict[tuple[str, str], int], rates: RateTable) -> Txns:

@@ -50,11 +50,20 @@ class Economy:
     lender: np.ndarray
     repayment_usd: np.ndarray
     random_per_month: np.ndarray
+    # Share of the background on each day of a window shorter than a month (an AMLworld mix), or None for
+    # even days and the usual monthly schedule.
+    day_weights: np.ndarray | None = None
 
 
 def build_economy(rng: np.random.Generator, kinds: np.ndarray, bank_of: np.ndarray, desk_of_bank: np.ndarray,
-                  currency: np.ndarray, rows: int, months: int) -> Economy:
-    """Fix the recurring relationships and split ``rows`` background rows over ``months``."""
+                  currency: np.ndarray, rows: int, months: int, day_weights: np.ndarray | None = None) -> Economy:
+    """Fix the recurring relationships and split ``rows`` background rows over ``months``.
+
+    ``day_weights`` (one month only) gives each day's share of the background: every row, scheduled or not,
+    falls on a day drawn from it (an employer pays all its staff on one day; each renter and borrower pays
+    on their own day)."""
+    if day_weights is not None and months != 1:
+        raise ValueError("day_weights describe the days of a one-month window")
     ind = np.flatnonzero(kinds == Kind.INDIVIDUAL)
     comp = np.flatnonzero(kinds == Kind.COMPANY)
     merch = np.flatnonzero(kinds == Kind.MERCHANT)
@@ -85,8 +94,12 @@ def build_economy(rng: np.random.Generator, kinds: np.ndarray, bank_of: np.ndarr
         employee=employee, employer=employer, salary_usd=rng.lognormal(8.0, 0.45, size=n_emp),
         renter=renter, landlord=landlord, rent_usd=rng.lognormal(6.9, 0.35, size=n_rent),
         borrower=borrower, lender=lender, repayment_usd=rng.lognormal(8.3, 0.9, size=n_loan),
-        random_per_month=random_per_month,
+        random_per_month=random_per_month, day_weights=day_weights,
     )
+
+
+def _weighted_days(rng: np.random.Generator, n: int, weights: np.ndarray) -> np.ndarray:
+    return np.asarray(rng.choice(len(weights), size=n, p=weights / weights.sum()), dtype=np.int64)
 
 
 def _block(eco: Economy, rates: RateTable, month: int, ts: np.ndarray, src: np.ndarray, dst: np.ndarray,
@@ -101,6 +114,8 @@ def periodic_block(eco: Economy, rates: RateTable, rng: np.random.Generator, mon
     """The month's scheduled payments (payroll, rent, loans), unsorted."""
     t0 = int(rates.months[month].timestamp())
     span = int(rates.months[month + 1].timestamp()) - t0
+    if eco.day_weights is not None:
+        return _weighted_periodic_block(eco, rates, rng, month, t0)
     parts: list[Txns] = []
     last_day = span // DAY - 1  # windows shorter than a month (AMLworld mixes) keep every row inside
     # Payroll: the 25th, in the early-morning batch; fixed salary with a small monthly wobble.
@@ -124,15 +139,38 @@ def periodic_block(eco: Economy, rates: RateTable, rng: np.random.Generator, mon
     return Txns.concat(parts)
 
 
+def _weighted_periodic_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month: int, t0: int) -> Txns:
+    """The scheduled payments of a short window, each payer's day drawn from the window's day weights."""
+    assert eco.day_weights is not None
+    w = eco.day_weights
+    employers, which = np.unique(eco.employer, return_inverse=True)
+    n = len(eco.employee)
+    ts = t0 + _weighted_days(rng, len(employers), w)[which] * DAY + rng.integers(3600, 5 * 3600, size=n)
+    parts = [_block(eco, rates, month, ts, eco.employer, eco.employee,
+                    eco.salary_usd * rng.uniform(0.99, 1.01, size=n), np.full(n, CHANNEL["ach"]))]
+    n = len(eco.renter)
+    ts = t0 + _weighted_days(rng, n, w) * DAY + rng.integers(6 * 3600, 22 * 3600, size=n)
+    parts.append(_block(eco, rates, month, ts, eco.renter, eco.landlord, eco.rent_usd, np.full(n, CHANNEL["wire"])))
+    n = len(eco.borrower)
+    ts = t0 + _weighted_days(rng, n, w) * DAY + rng.integers(0, 6 * 3600, size=n)
+    parts.append(_block(eco, rates, month, ts, eco.borrower, eco.lender, eco.repayment_usd,
+                        np.full(n, CHANNEL["ach"])))
+    ts = t0 + _weighted_days(rng, n, w) * DAY + rng.integers(9 * 3600, 17 * 3600, size=n)
+    parts.append(_block(eco, rates, month, ts, eco.lender, eco.borrower, eco.repayment_usd * 30,
+                        np.full(n, CHANNEL["wire"])))
+    return Txns.concat(parts)
+
+
 def random_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month: int, lo: int, hi: int,
-                 rows: int) -> Txns:
-    """``rows`` unscheduled payments (cards, suppliers, transfers, cash) between whole days ``lo`` and ``hi``."""
+                 rows: int, day_weights: np.ndarray | None = None) -> Txns:
+    """``rows`` unscheduled payments (cards, suppliers, transfers, cash) between whole days ``lo`` and ``hi``,
+    on days drawn from ``day_weights`` (one per day from ``lo``) when given, else evenly."""
     span = hi - lo
     parts: list[Txns] = []
     counts = rng.multinomial(rows, RANDOM_SHARES)
     # Card spending: heavy-tailed merchants receive from many distinct people.
     n = int(counts[0])
-    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span),
+    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span, day_weights),
                         rng.choice(eco.individuals, size=n, p=eco.person_w),
                         rng.choice(eco.merchants, size=n, p=eco.merchant_w),
                         rng.lognormal(3.4, 1.0, size=n), np.full(n, CHANNEL["card"])))
@@ -140,14 +178,14 @@ def random_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month
     src = rng.choice(eco.payers, size=n, p=eco.payer_w)
     dst = rng.choice(eco.payers, size=n, p=eco.supplier_w)
     dst = np.where(dst == src, eco.payers[(np.searchsorted(eco.payers, src) + 1) % len(eco.payers)], dst)
-    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span), src, dst,
+    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span, day_weights), src, dst,
                         rng.lognormal(7.8, 1.6, size=n), rng.choice([CHANNEL["wire"], CHANNEL["cheque"]], size=n)))
     n = int(counts[2])
     src = rng.choice(eco.individuals, size=n, p=eco.person_w)
     dst = rng.choice(eco.individuals, size=n)
     dst = np.where(dst == src, eco.individuals[(np.searchsorted(eco.individuals, src) + 1) % len(eco.individuals)],
                    dst)
-    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span), src, dst,
+    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span, day_weights), src, dst,
                         rng.lognormal(4.8, 1.3, size=n), np.full(n, CHANNEL["wire"])))
     # Cash at the counter: withdrawals (person -> desk) and deposits (desk -> person), some near 10,000.
     n = int(counts[3])
@@ -155,19 +193,19 @@ def random_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month
     desk = eco.desks_by_account[who]
     deposit = rng.random(n) < 0.4
     usd = np.where(rng.random(n) < 0.03, rng.uniform(5_000, 9_999, size=n), rng.lognormal(5.3, 0.8, size=n))
-    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span), np.where(deposit, desk, who),
+    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span, day_weights), np.where(deposit, desk, who),
                         np.where(deposit, who, desk), usd, np.full(n, CHANNEL["cash"])))
     # Reinvestment: companies moving money to themselves, as AMLworld's background does.
     n = int(counts[4])
     src = rng.choice(eco.payers, size=n, p=eco.payer_w)
-    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span), src, src,
+    parts.append(_block(eco, rates, month, lo + _daytime(rng, n, span, day_weights), src, src,
                         rng.lognormal(7.0, 1.2, size=n), np.full(n, CHANNEL["reinvestment"])))
     return Txns.concat(parts)
 
 
-def _daytime(rng: np.random.Generator, n: int, span: int) -> np.ndarray:
+def _daytime(rng: np.random.Generator, n: int, span: int, day_weights: np.ndarray | None = None) -> np.ndarray:
     """Seconds into a window of whole days, mostly in business hours."""
-    day = rng.integers(0, span // DAY, size=n)
+    day = rng.integers(0, span // DAY, size=n) if day_weights is None else _weighted_days(rng, n, day_weights)
     hour = np.clip(rng.normal(13.0, 3.5, size=n), 0, 23.99)
     return np.asarray(day * DAY + (hour * 3600).astype(np.int64))
 
@@ -184,11 +222,18 @@ def blocks(eco: Economy, rates: RateTable, rng: np.random.Generator, planted: Tx
         edges[-1] = t1
         counts = np.full(parts, int(eco.random_per_month[month]) // parts, dtype=np.int64)
         counts[: int(eco.random_per_month[month]) % parts] += 1
+        weights = eco.day_weights
+        if weights is not None:  # each run of days gets its share of the rows
+            bounds = (edges - t0) // DAY
+            mass = np.diff(np.concatenate([[0.0], np.cumsum(weights)])[bounds])
+            counts = np.floor(mass / mass.sum() * int(eco.random_per_month[month])).astype(np.int64)
+            counts[: int(eco.random_per_month[month]) - int(counts.sum())] += 1
         scheduled = periodic_block(eco, rates, rng, month)
         for k in range(parts):
             lo, hi = int(edges[k]), int(edges[k + 1])
             mine = [scheduled.take(np.flatnonzero((scheduled.ts >= lo) & (scheduled.ts < hi))),
-                    random_block(eco, rates, rng, month, lo, hi, int(counts[k])),
+                    random_block(eco, rates, rng, month, lo, hi, int(counts[k]),
+                                 None if weights is None else weights[(lo - t0) // DAY:(hi - t0) // DAY]),
                     planted.take(np.flatnonzero((planted.ts >= lo) & (planted.ts < hi)))]
             block = Txns.concat(mine)
             yield block.take(np.argsort(block.ts, kind="stable"))
