@@ -16,6 +16,7 @@ from moneytrail.detect.learn_transactions import (
     LearnError,
     TransactionModel,
     best_threshold,
+    data_hash,
     learn_transactions,
     parse_split,
     score_case,
@@ -113,3 +114,17 @@ def test_a_model_file_without_its_sidecar_is_refused(tmp_path: Path) -> None:
     (tmp_path / "m.txt").write_text("tree\n")
     with pytest.raises(LearnError, match=r"m\.txt\.json"):
         TransactionModel.load(tmp_path / "m.txt")
+
+
+def test_training_hash_names_the_training_rows_not_the_feature_bits() -> None:
+    # Two runs on the same case give the same hash (window sums may differ in their last bits between runs or
+    # engines, so the features are not hashed); another labelling of the same rows does not.
+    case = labelled_case(4)
+    first, second = learned(case, rules=False, rounds=20), learned(case, rules=False, rounds=20)
+    assert first.model.training_hash == second.model.training_hash
+    train = first.part == 0
+    ids = first.features.column("txn_id").filter(pa.array(train))
+    flipped = first.labels[train].copy()
+    flipped[0] = 1 - flipped[0]
+    assert data_hash(ids, first.labels[train]) == first.model.training_hash
+    assert data_hash(ids, flipped) != first.model.training_hash

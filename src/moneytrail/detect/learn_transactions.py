@@ -207,12 +207,23 @@ def usual_ranges(x: np.ndarray, y: np.ndarray, names: list[str], sample: int = 2
     return {n: (float(a), float(b)) for n, a, b in zip(names, lo, hi, strict=True) if a == a and b == b}
 
 
-def data_hash(x: np.ndarray, y: np.ndarray) -> str:
+def column_rows(column: pa.ChunkedArray, rows: slice | np.ndarray) -> pa.ChunkedArray:
+    """The rows ``rows_of`` chose, of an Arrow column aligned with the feature matrix."""
+    if isinstance(rows, slice):
+        return column.slice(rows.start, rows.stop - rows.start)
+    return column.filter(pa.array(rows))
+
+
+def data_hash(txn_ids: pa.ChunkedArray, y: np.ndarray) -> str:
+    """The training data by what it is: its transactions' ids and their labels, in time order.
+
+    Not the feature bytes: window sums added in another order (another engine, more threads) differ in their
+    last bits, and the hash must name the same training rows the same way on every run and engine."""
     h = hashlib.sha256()
-    for a in (x, y):  # a contiguous slice is hashed in place, a block of rows at a time (no whole copy)
-        a = np.ascontiguousarray(a)
-        for start in range(0, len(a), 65_536):
-            h.update(a[start:start + 65_536].tobytes())
+    for start in range(0, len(txn_ids), 65_536):  # a block of rows at a time (no whole copy)
+        block = txn_ids.slice(start, 65_536).to_pylist()
+        h.update("\x1f".join(str(v) for v in block).encode())
+        h.update(np.ascontiguousarray(y[start:start + 65_536], dtype=np.int8).tobytes())
     return h.hexdigest()[:32]
 
 
@@ -249,7 +260,7 @@ def learn_transactions(case: Case, *, split: str = "temporal:60/20/20", rules: b
     t2 = time.perf_counter()
     test, train = part == 2, rows_of(part, 0)
     model = TransactionModel(fitted.booster, spec, fitted.threshold, usual_ranges(x[train], y[train], names),
-                             data_hash(x[train], y[train]))
+                             data_hash(column_rows(table.column("txn_id"), train), y[train]))
     scores = model.predict(x[rows_of(part, 2)])
     metrics = {"split": split, "rows": {"train": int((part == 0).sum()), "validation": int((part == 1).sum()),
                                         "test": int(test.sum())},
