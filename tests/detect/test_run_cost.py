@@ -68,3 +68,16 @@ def test_equal_hashes_are_noticed_and_broken_by_txn_id() -> None:
         n = int(case.engine.scalar(positive_transfers_sql()))
         assert case.engine.rows(carry_chance_sql(0.8, 1.25, n))[0][2] == 1
         assert carry_chance(case, 0.8, 1.25) == tuple(case.engine.rows(_pairs_joined(edges.name, 0.8, 1.25))[0])
+
+
+def test_a_large_case_measures_the_carry_chance_on_a_hash_sample() -> None:
+    # Limits scaled down: 6,000 transfers above a 2,000 limit are sampled one in four (about 1,500), and the
+    # sampled share estimates the full one (about 0.025 here; two standard errors of 1,500 pairs are 0.008).
+    case = case_with(_varied(6000))
+    with prepared_edges(case):
+        full_pairs, full = carry_chance(case, 0.8, 1.25)
+        pairs, share = carry_chance(case, 0.8, 1.25, sample_above=2000, sample_size=1500)
+        assert full_pairs == 6000
+        assert 1200 <= pairs <= 1800
+        assert share == pytest.approx(full, abs=0.012) and 0.0 < share < 1.0
+        assert carry_chance(case, 0.8, 1.25, sample_above=6000, sample_size=1500) == (full_pairs, full)
