@@ -87,7 +87,7 @@ def main() -> None:
         found, rss = runs[-1][name][2], runs[-1][name][3]
         counts = "" if name == "(edge table)" else f"{int(found):,}"
         per10k = "" if name == "(edge table)" else f"{found * 10_000 / max(n, 1):.2f}"
-        print(f"{name:16} {wall:>8.1f} {cpu:>7.1f} {counts:>9} {per10k:>8} {rss:>12,.0f}")
+        print(f"{name:16} {wall:>8.2f} {cpu:>7.2f} {counts:>9} {per10k:>8} {rss:>12,.0f}")
 
 
 def cpu_seconds() -> float:
