@@ -60,3 +60,13 @@ def test_cursors_run_side_by_side(db: Path) -> None:
         th.join()
     assert results == [sum(range(10000))] * 8
     engine.close()
+
+
+def test_interrupting_a_cursor_closed_meanwhile_is_a_no_op(db: Path) -> None:
+    # The explorer stops its index build from another thread; the build may close its cursor first.
+    engine = open_engine(db, read_only=True)
+    with engine.request_cursor(seconds=5, row_limit=7) as cur:
+        pass
+    cur.interrupt()  # raised "Connection already closed" before
+    assert engine.scalar("SELECT count(*) FROM t") == 10000
+    engine.close()

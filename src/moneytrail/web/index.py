@@ -144,14 +144,19 @@ class ExplorerIndex:
             return
         with e.request_cursor(seconds=24 * 3600, row_limit=1) as cursor, cursor.memory_cap(BUILD_MEMORY_MB):
             self._building = cursor
-            marker = f"CREATE OR REPLACE TABLE {self.scratch}.mt_built AS SELECT CAST(? AS VARCHAR) AS signature"
-            cursor.execute(marker, ["building"])  # a build stopped half-way is not taken for a finished one
-            for d in DERIVED:
-                sql = d.sql(lambda name: f"{self.scratch}.{name}")
-                cursor.execute(f"CREATE OR REPLACE TABLE {self.scratch}.{d.name} AS SELECT * FROM ({sql}) x "
-                               f"ORDER BY {d.order}")
-                self._built = (*self._built, d.name)
-            cursor.execute(marker, [sig])
-            cursor.execute(f"CHECKPOINT {self.scratch}")
-            self._building = None
+            try:
+                self._build_tables(cursor, sig)
+            finally:
+                self._building = None  # also when interrupted: stop() must not reach for a closed cursor
+
+    def _build_tables(self, cursor: Engine, sig: str) -> None:
+        marker = f"CREATE OR REPLACE TABLE {self.scratch}.mt_built AS SELECT CAST(? AS VARCHAR) AS signature"
+        cursor.execute(marker, ["building"])  # a build stopped half-way is not taken for a finished one
+        for d in DERIVED:
+            sql = d.sql(lambda name: f"{self.scratch}.{name}")
+            cursor.execute(f"CREATE OR REPLACE TABLE {self.scratch}.{d.name} AS SELECT * FROM ({sql}) x "
+                           f"ORDER BY {d.order}")
+            self._built = (*self._built, d.name)
+        cursor.execute(marker, [sig])
+        cursor.execute(f"CHECKPOINT {self.scratch}")
 

@@ -283,8 +283,11 @@ class DuckDBEngine:
             cursor.close()
 
     def interrupt(self) -> None:
-        """Stop the query running on this engine's connection (from another thread); it raises EngineError."""
-        self._con.interrupt()
+        """Stop the query running on this engine's connection (from another thread); it raises EngineError.
+        A connection closed meanwhile (its work finished between the caller's check and this call) runs
+        nothing, so there is nothing to stop."""
+        with suppress(duckdb.ConnectionException):
+            self._con.interrupt()
 
     def attach_scratch(self, name: str, path: Path, *, row_group_rows: int | None = None) -> None:
         """Attach a writable database file as ``name`` beside this one, even when this one is read-only: a
