@@ -31,3 +31,24 @@ def test_canonical_ids_keep_a_previous_id_that_names_a_member(case: Case) -> Non
     case.engine.register_arrow("_t_previous", previous)
     rows = dict(case.engine.rows(canonical_sql("_t_components", "_t_previous")))
     assert rows == {"a": "x", "b": "x", "x": "x", "p": "p", "q": "p"}
+
+
+def _canonical(case: Case, groups: list[list[str]], previous: dict[str, str]) -> dict[str, str]:
+    components = pa.table({"entity_id": [m for g in groups for m in g],
+                           "component": [i for i, g in enumerate(groups) for _ in g]})
+    case.engine.register_arrow("_t_components", components)
+    case.engine.register_arrow("_t_previous", pa.table({"entity_id": list(previous),
+                                                        "canonical_id": list(previous.values())},
+                                                       schema=pa.schema([("entity_id", pa.string()),
+                                                                         ("canonical_id", pa.string())])))
+    return dict(case.engine.rows(canonical_sql("_t_components", "_t_previous")))
+
+
+def test_canonical_ids_keep_previous_ids_and_skip_single_records(case: Case) -> None:
+    assert _canonical(case, [["x", "b", "a"], ["c"]], {"x": "x", "b": "x"}) == {"a": "x", "b": "x", "x": "x"}
+    assert _canonical(case, [["q", "p"]], {}) == {"p": "p", "q": "p"}
+
+
+def test_a_split_cluster_does_not_keep_the_other_parts_id(case: Case) -> None:
+    # r0, r1, r2 were one cluster under r0; a judgement split r0 off: r1 and r2 need another id.
+    assert _canonical(case, [["r1", "r2"]], {"r0": "r0", "r1": "r0", "r2": "r0"}) == {"r1": "r1", "r2": "r1"}

@@ -28,7 +28,7 @@ PERSON_SCHEMATA = frozenset({"Person"})
 _TRANSLIT = icu.Transliterator.createInstance("Russian-Latin/BGN; Any-Latin; Latin-ASCII; Lower")
 _APOSTROPHES = re.compile(r"['`ʹʻʼʽʾʿ’‘]")
 # Arabic articles are written joined or apart ("al-Ahmad", "Al Ahmad", "Alahmad"): join them.
-_ARTICLES = frozenset({"al", "el", "ul"})
+ARTICLES = frozenset({"al", "el", "ul"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Multi-letter sounds first, so "kh" becomes one symbol before "h" is read on its own.
 _DIGRAPHS = (("shch", "s"), ("dzh", "j"), ("kh", "h"), ("zh", "j"), ("ch", "c"), ("sh", "s"), ("ph", "f"),
@@ -64,20 +64,20 @@ def transliterate(text: str) -> str:
 
 
 @lru_cache(maxsize=524_288)
-def _clean_word(word: str) -> tuple[str, ...]:
+def clean_word_tokens(word: str) -> tuple[str, ...]:
     """One whitespace-separated word as clean ASCII tokens ("al-Ahmad" gives "al", "ahmad")."""
     return tuple(_NON_WORD.sub(" ", _APOSTROPHES.sub("", _ascii_token(word))).split())
 
 
 @lru_cache(maxsize=65_536)
-def _is_title(token: str) -> bool:
+def is_title_token(token: str) -> bool:
     return remove_person_prefixes(token + " x").strip() == "x"
 
 
 def _clean(text: str) -> str:
     out: list[str] = []
-    for token in (t for word in text.split() for t in _clean_word(word)):
-        if out and out[-1] in _ARTICLES:
+    for token in (t for word in text.split() for t in clean_word_tokens(word)):
+        if out and out[-1] in ARTICLES:
             out[-1] += token
         else:
             out.append(token)
@@ -99,7 +99,7 @@ def normalize_name_uncached(text: str, schema: str | None = None) -> str:
     """``normalize_name`` without the cache, for bulk work over distinct names."""
     if is_person(schema):
         tokens = _clean(text).split()
-        while len(tokens) > 1 and _is_title(tokens[0]):
+        while len(tokens) > 1 and is_title_token(tokens[0]):
             tokens.pop(0)
         return " ".join(tokens)
     # Legal forms are read before transliteration too: "общество с ограниченной ответственностью".
@@ -267,9 +267,3 @@ def compare_names(a: str, b: str, schema: str = "Person", *, normalized: bool = 
 def name_similarity(a: str, b: str, schema: str = "Person") -> float:
     """Similarity in [0, 1] of two names in any script; 1.0 for the same name after transliteration."""
     return compare_names(a, b, schema).score
-
-
-# For column-wise featurisation (resolve.person_names), which applies the rules above per distinct word.
-ARTICLES = _ARTICLES
-clean_word_tokens = _clean_word
-is_title_token = _is_title

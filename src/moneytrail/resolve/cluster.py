@@ -68,28 +68,6 @@ class Clusters:
         return out
 
 
-def canonical_ids(groups: Iterable[list[str]], previous: dict[str, str]) -> dict[str, str]:
-    """entity_id -> canonical_id for clusters of two or more.
-
-    A cluster keeps the canonical id it had before (the smallest among its members' previous ids),
-    so records added later join an existing canonical entity instead of renaming it; a new cluster
-    takes its smallest member id.
-    """
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    for members in sorted((sorted(g) for g in groups if len(g) > 1), key=lambda g: g[0]):
-        # A previous canonical id is kept only while it names a member: when a cluster splits,
-        # the part without that record takes a new id instead of the other part's.
-        prior = sorted({previous[m] for m in members if m in previous} & set(members) - taken)
-        canonical = prior[0] if prior else members[0]
-        if canonical in taken:
-            canonical = members[0]
-        taken.add(canonical)
-        for m in members:
-            mapping[m] = canonical
-    return mapping
-
-
 def cluster_pairs(edges: Iterable[tuple[str, str]], cannot_link: Iterable[tuple[str, str]]) -> Clusters:
     """Merge ``edges`` in the order given (strongest first) under the cannot-link constraints."""
     clusters = Clusters(cannot_link)

@@ -56,10 +56,10 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
 
 
 def canonical_sql(components: str, previous: str = "entity_canonical") -> str:
-    """(entity_id, canonical_id) of every record in a component of two or more, as
-    ``cluster.canonical_ids``: a component keeps the smallest previous canonical id that names one
-    of its members (added records join an existing entity, not rename it), else takes its smallest
-    member id. Components are disjoint, so no two can claim the same id."""
+    """(entity_id, canonical_id) of every record in a component of two or more: a component keeps the
+    smallest previous canonical id that names one of its members (added records join an existing entity,
+    not rename it; when a cluster splits, the part without that record takes a new id), else takes its
+    smallest member id. Components are disjoint, so no two can claim the same id."""
     return f"""
         WITH big AS (SELECT component, min(entity_id) AS first FROM {components}
                      GROUP BY component HAVING count(*) > 1),
