@@ -7,7 +7,7 @@ employers pay most salaries (fan-out), a few companies dominate supplier payment
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,51 +114,56 @@ def periodic_block(eco: Economy, rates: RateTable, rng: np.random.Generator, mon
     """The month's scheduled payments (payroll, rent, loans), unsorted."""
     t0 = int(rates.months[month].timestamp())
     span = int(rates.months[month + 1].timestamp()) - t0
-    if eco.day_weights is not None:
-        return _weighted_periodic_block(eco, rates, rng, month, t0)
+    day = _weighted_schedule(eco, rng) if eco.day_weights is not None else _monthly_schedule(rng, span // DAY - 1)
     parts: list[Txns] = []
-    last_day = span // DAY - 1  # windows shorter than a month (AMLworld mixes) keep every row inside
-    # Payroll: the 25th, in the early-morning batch; fixed salary with a small monthly wobble.
+    # Payroll in the early-morning batch; fixed salary with a small monthly wobble.
     n = len(eco.employee)
-    ts = t0 + min(24, last_day) * DAY + rng.integers(3600, 5 * 3600, size=n)
+    ts = t0 + day("payroll", n) * DAY + rng.integers(3600, 5 * 3600, size=n)
     parts.append(_block(eco, rates, month, ts, eco.employer, eco.employee,
                         eco.salary_usd * rng.uniform(0.99, 1.01, size=n), np.full(n, CHANNEL["ach"])))
     n = len(eco.renter)
-    ts = t0 + rng.integers(0, min(3, last_day + 1), size=n) * DAY + rng.integers(6 * 3600, 22 * 3600, size=n)
+    ts = t0 + day("rent", n) * DAY + rng.integers(6 * 3600, 22 * 3600, size=n)
     parts.append(_block(eco, rates, month, ts, eco.renter, eco.landlord, eco.rent_usd,
                         np.full(n, CHANNEL["wire"])))
     n = len(eco.borrower)
-    ts = t0 + min(14, last_day) * DAY + rng.integers(0, 6 * 3600, size=n)
+    ts = t0 + day("repayment", n) * DAY + rng.integers(0, 6 * 3600, size=n)
     parts.append(_block(eco, rates, month, ts, eco.borrower, eco.lender, eco.repayment_usd,
                         np.full(n, CHANNEL["ach"])))
     if month == 0:  # loans are paid out at the start, then repaid monthly
-        n = len(eco.borrower)
-        ts = t0 + rng.integers(0, min(10, last_day + 1), size=n) * DAY + rng.integers(9 * 3600, 17 * 3600, size=n)
+        ts = t0 + day("payout", n) * DAY + rng.integers(9 * 3600, 17 * 3600, size=n)
         parts.append(_block(eco, rates, month, ts, eco.lender, eco.borrower, eco.repayment_usd * 30,
                             np.full(n, CHANNEL["wire"])))
     return Txns.concat(parts)
 
 
-def _weighted_periodic_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month: int, t0: int) -> Txns:
-    """The scheduled payments of a short window, each payer's day drawn from the window's day weights."""
+ScheduleDay = Callable[[str, int], np.ndarray | int]
+
+
+def _monthly_schedule(rng: np.random.Generator, last_day: int) -> ScheduleDay:
+    """Day of the month (from 0) of each scheduled payment: payroll on the 25th, rent in the first three
+    days, repayments on the 15th, pay-outs in the first ten; windows shorter than a month (AMLworld mixes)
+    keep every row inside."""
+    def day(kind: str, n: int) -> np.ndarray | int:
+        if kind == "payroll":
+            return min(24, last_day)
+        if kind == "repayment":
+            return min(14, last_day)
+        return rng.integers(0, min(3 if kind == "rent" else 10, last_day + 1), size=n)
+    return day
+
+
+def _weighted_schedule(eco: Economy, rng: np.random.Generator) -> ScheduleDay:
+    """Day of a short window of each scheduled payment, drawn from the window's day weights: an employer pays
+    all its staff on one day; each renter and borrower pays on their own day."""
     assert eco.day_weights is not None
-    w = eco.day_weights
+    weights = eco.day_weights
     employers, which = np.unique(eco.employer, return_inverse=True)
-    n = len(eco.employee)
-    ts = t0 + _weighted_days(rng, len(employers), w)[which] * DAY + rng.integers(3600, 5 * 3600, size=n)
-    parts = [_block(eco, rates, month, ts, eco.employer, eco.employee,
-                    eco.salary_usd * rng.uniform(0.99, 1.01, size=n), np.full(n, CHANNEL["ach"]))]
-    n = len(eco.renter)
-    ts = t0 + _weighted_days(rng, n, w) * DAY + rng.integers(6 * 3600, 22 * 3600, size=n)
-    parts.append(_block(eco, rates, month, ts, eco.renter, eco.landlord, eco.rent_usd, np.full(n, CHANNEL["wire"])))
-    n = len(eco.borrower)
-    ts = t0 + _weighted_days(rng, n, w) * DAY + rng.integers(0, 6 * 3600, size=n)
-    parts.append(_block(eco, rates, month, ts, eco.borrower, eco.lender, eco.repayment_usd,
-                        np.full(n, CHANNEL["ach"])))
-    ts = t0 + _weighted_days(rng, n, w) * DAY + rng.integers(9 * 3600, 17 * 3600, size=n)
-    parts.append(_block(eco, rates, month, ts, eco.lender, eco.borrower, eco.repayment_usd * 30,
-                        np.full(n, CHANNEL["wire"])))
-    return Txns.concat(parts)
+
+    def day(kind: str, n: int) -> np.ndarray | int:
+        if kind == "payroll":
+            return _weighted_days(rng, len(employers), weights)[which]
+        return _weighted_days(rng, n, weights)
+    return day
 
 
 def random_block(eco: Economy, rates: RateTable, rng: np.random.Generator, month: int, lo: int, hi: int,
