@@ -38,6 +38,8 @@ def long_enough(case: Case, params: Mapping[str, Any]) -> bool:
     with prepared_edges(case):
         days = int(case.engine.scalar(case_days_sql()) or 0)
     return days >= float(params["min_history_windows"]) * int(params["window_days"])
+
+
 CAVEAT = (" Weaker than a fan within days: over a long window ordinary accounts also gather new counterparties, "
           "so this is scored at half weight.")
 

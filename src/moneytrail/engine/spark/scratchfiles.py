@@ -32,6 +32,7 @@ from moneytrail.engine.spark.tables import SMALL_WRITE, estimated_bytes
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
+
 class ScratchFiles:
     """Results written to a folder of their own, one sub-folder per result."""
 
