@@ -51,13 +51,13 @@ def offsets_sql(lo: int, hi: int) -> str:
 def copaid_sql(params: Mapping[str, Any]) -> str:
     """(s, r1, r2, txn1, txn2, t_lo, t_hi, w1, w2, sw1, sw2): sender s, quiet that week (at most
     ``max_week_degree`` payments), paid both r1 < r2 within ``window_days``. Joining on (sender, week)
-    and the next week keeps the self-join an equi-join; each unordered pair is produced once."""
+    and the next week keeps the self-join an equi-join; each unordered pair is produced once. The weekly
+    count is a window over the transfers (cheaper than grouping and joining the groups back)."""
     w, k = int(params["window_days"]), int(params["max_week_degree"])
     return f"""
 WITH e AS (SELECT x.txn_id, x.src, x.dst, x.ts, {week_sql('x.d')} AS w
            FROM ({edges_sql(float(params["min_amount"]))}) x),
-o AS (SELECT src, w, count(*) AS n FROM e GROUP BY src, w),
-q AS (SELECT e.*, o.n AS s_week FROM e JOIN o ON o.src = e.src AND o.w = e.w WHERE o.n <= {k}),
+q AS (SELECT * FROM (SELECT e.*, count(*) OVER (PARTITION BY src, w) AS s_week FROM e) c WHERE s_week <= {k}),
 p AS (SELECT a.src AS s, a.dst AS da, b.dst AS db, a.txn_id AS ta, b.txn_id AS tb, a.ts AS tsa, b.ts AS tsb,
              a.w AS wa, b.w AS wb, a.s_week AS swa, b.s_week AS swb
       FROM (SELECT q.*, q.w + k.off AS w2, k.off FROM q CROSS JOIN ({offsets_sql(0, 1)}) k) a

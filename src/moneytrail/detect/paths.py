@@ -91,27 +91,27 @@ def first_hops_sql(edges: str, s: PathSearch) -> str:
     """Every two-hop path: a transfer into an account that is not too busy, then one out of it.
 
     The same filters and per-transaction cap as ``extend_paths_sql`` applied to one-transfer paths,
-    but the join runs on the narrow edge columns and the packed id lists are built only for the
-    (few) pairs that pass, instead of for every transfer in the case."""
+    but the packed id lists are built only for the (few) pairs that pass, instead of for every transfer
+    in the case. The pairs carry the few columns the path needs, rather than joining the edges again by
+    id; and the join itself keeps only transfers into accounts that pay on (no separate semi-join)."""
     return f"""
-SELECT a.txn_id AS start_txn, a.from_account AS origin, b.to_account AS cur, a.ts AS first_ts, b.ts AS last_ts,
-       b.bucket, a.amt AS first_amt, b.amt AS last_amt, 2 AS hops, '|' || a.txn_id || '|' || b.txn_id || '|' AS txns,
-       '|' || a.from_account || '|' || a.to_account || '|' || b.to_account || '|' AS accts,
-       least(a.amt, b.amt) AS min_amt, greatest(a.amt, b.amt) AS max_amt, b.txn_id AS last_txn,
-       '|' || a.txn_id || '|' AS parent FROM (
+SELECT t1 AS start_txn, a_from AS origin, b_to AS cur, a_ts AS first_ts, b_ts AS last_ts,
+       b_bucket AS bucket, amt1 AS first_amt, amt2 AS last_amt, 2 AS hops, '|' || t1 || '|' || t2 || '|' AS txns,
+       '|' || a_from || '|' || a_to || '|' || b_to || '|' AS accts,
+       least(amt1, amt2) AS min_amt, greatest(amt1, amt2) AS max_amt, t2 AS last_txn,
+       '|' || t1 || '|' AS parent FROM (
 SELECT x.*, row_number() OVER (PARTITION BY t2 ORDER BY 1.0 - least(amt1, amt2) / greatest(amt1, amt2),
                                                    '|' || t1 || '|' || t2 || '|') AS rn FROM (
-SELECT a.txn_id AS t1, b.txn_id AS t2, a.amt AS amt1, b.amt AS amt2
+SELECT a.txn_id AS t1, b.txn_id AS t2, a.amt AS amt1, b.amt AS amt2, a.from_account AS a_from,
+       a.to_account AS a_to, a.ts AS a_ts, b.to_account AS b_to, b.ts AS b_ts, b.bucket AS b_bucket
 FROM (SELECT f.txn_id, f.from_account, f.to_account, f.ts, f.amt, f.bucket + o.k AS join_bucket
-      FROM {edges} f CROSS JOIN ({NEXT_BUCKETS}) o
-      WHERE f.to_account IN (SELECT from_account FROM {edges} WHERE NOT busy)) a
+      FROM {edges} f CROSS JOIN ({NEXT_BUCKETS}) o) a
 JOIN {edges} b ON b.from_account = a.to_account AND b.bucket = a.join_bucket
 WHERE b.ts >= a.ts AND NOT b.busy
   AND b.ts <= a.ts + INTERVAL '{round(s.max_gap_hours * 60)}' MINUTE
   AND b.ts <= a.ts + INTERVAL '{round(s.max_span_hours * 60)}' MINUTE
   AND b.amt >= a.amt * {s.min_ratio!r} AND b.amt <= a.amt * {s.max_ratio!r}
   AND b.txn_id <> a.txn_id AND b.to_account <> a.to_account) x) y
-JOIN {edges} a ON a.txn_id = y.t1 JOIN {edges} b ON b.txn_id = y.t2
 WHERE y.rn <= {int(s.max_paths_per_txn)}"""
 
 

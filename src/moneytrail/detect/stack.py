@@ -41,14 +41,16 @@ from moneytrail.store import Case
 
 def relay_paths_sql(params: Mapping[str, Any]) -> str:
     """(s, m, t, txn1, txn2, ts1, ts2, amt1, amt2, w1, w2): m got amt1 from s and passed amt2 on to t
-    within ``relay_days``; day offsets make the join an equi-join on (relay, day)."""
+    within ``relay_days``. Buckets of ``relay_days + 1`` days make the join an equi-join on (relay,
+    bucket): the onward transfer lies in the same bucket or the next, so each transfer probes twice
+    (day buckets would need ``relay_days + 1`` probes); the exact time test follows."""
     days = int(params["relay_days"])
     return f"""
-WITH e AS ({edges_sql(float(params["min_amount"]))})
+WITH e AS (SELECT x.*, CAST(floor(x.d / {days + 1}) AS BIGINT) AS bk FROM ({edges_sql(float(params["min_amount"]))}) x)
 SELECT a.src AS s, a.dst AS m, b.dst AS t, a.txn_id AS txn1, b.txn_id AS txn2, a.ts AS ts1, b.ts AS ts2,
        a.amt AS amt1, b.amt AS amt2, {week_sql('a.d')} AS w1, {week_sql('b.d')} AS w2
-FROM (SELECT i.*, i.d + k.off AS d2 FROM e i CROSS JOIN ({offsets_sql(0, days)}) k) a
-JOIN e b ON b.src = a.dst AND b.d = a.d2
+FROM (SELECT i.*, i.bk + k.off AS bk2 FROM e i CROSS JOIN ({offsets_sql(0, 1)}) k) a
+JOIN e b ON b.src = a.dst AND b.bk = a.bk2
 WHERE b.ts > a.ts AND b.ts <= a.ts + INTERVAL '{days * 24}' HOUR AND b.dst <> a.src
   AND b.amt >= a.amt * {float(params["min_ratio"])!r} AND b.amt <= a.amt * {float(params["max_ratio"])!r}
 """

@@ -58,24 +58,24 @@ def star_windows_sql(pairs: str, window_days: int, min_cp: int = 1) -> str:
     w = int(window_days)
     return f"""
 WITH daily AS (SELECT hub, d_first AS d, count(*) AS n_cp FROM {pairs} GROUP BY hub, d_first),
+-- The hub's total rides along the window (one sort of the days per hub, no second grouping to join back).
 win AS (SELECT hub, d, sum(n_cp) OVER (PARTITION BY hub ORDER BY d RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)
-               AS win_cp
+               AS win_cp, sum(n_cp) OVER (PARTITION BY hub) AS tot_cp
         FROM daily),
-acct AS (SELECT hub, sum(n_cp) AS tot_cp FROM daily GROUP BY hub),
 -- Each account's busiest window, banded by its activity outside that window (so a burst does not
 -- move its own account into a busier peer group).
-peak AS (SELECT w.hub, max(w.win_cp) AS peak, {activity_band_sql('max(a.tot_cp) - max(w.win_cp)')} AS band
-         FROM win w JOIN acct a ON a.hub = w.hub GROUP BY w.hub),
+peak AS (SELECT w.hub, max(w.win_cp) AS peak, {activity_band_sql('max(w.tot_cp) - max(w.win_cp)')} AS band
+         FROM win w GROUP BY w.hub),
 peer AS ({peer_stats_sql('peak', 'peak', 'band')}),
 everyone AS ({overall_stats_sql('peak', 'peak')}),
 n AS ({case_days_sql()})
 SELECT w.hub, w.d, w.win_cp,
-       {own_expected_sql('a.tot_cp', 'w.win_cp', w, '(SELECT * FROM n)')} AS expected_own,
+       {own_expected_sql('w.tot_cp', 'w.win_cp', w, '(SELECT * FROM n)')} AS expected_own,
        coalesce(s.med, o.med) AS peer_median,
-       {poisson_z_sql('w.win_cp', own_expected_sql('a.tot_cp', 'w.win_cp', w, '(SELECT * FROM n)'))} AS z_own,
+       {poisson_z_sql('w.win_cp', own_expected_sql('w.tot_cp', 'w.win_cp', w, '(SELECT * FROM n)'))} AS z_own,
        {robust_z_sql('w.win_cp', 'coalesce(s.med, o.med)', 'coalesce(s.mad, o.mad)')} AS z_peer
-FROM win w JOIN acct a ON a.hub = w.hub CROSS JOIN everyone o
-LEFT JOIN peer s ON s.band = {activity_band_sql('a.tot_cp - w.win_cp')}
+FROM win w CROSS JOIN everyone o
+LEFT JOIN peer s ON s.band = {activity_band_sql('w.tot_cp - w.win_cp')}
 WHERE w.win_cp >= {int(min_cp)}
 """
 
