@@ -103,7 +103,8 @@ def attempt_table(case: Case) -> None:
     """Per typology: attempts found by a rule finding of that typology (or a weaker variant of it) on the whole
     case (the rules learn nothing, so every attempt is held out from them) with those findings' transaction
     precision, against the floor and the ceiling (``attempt_shape``: the share of attempts any one finding could
-    cover half of; a floor above it is out of reach of any finding); and on the test part, rules alone and rules plus the learner's findings."""
+    cover half of; a floor above it is out of reach of any finding); and on the test part, rules alone and
+    rules plus the learner's findings."""
     whole = evaluate(case)
     test = evaluate(case, window_of_split(case, "temporal:60/20/20"))["attempts"]
     tx = whole["transactions"]
