@@ -102,7 +102,8 @@ def chain_members_sql(chains: str, max_hops: int, window_days: int) -> str:
     w = int(window_days)
     hops = " UNION ALL ".join(
         f"SELECT chain, origin, lo, hi, split_part(chain, '|', {i + 2}) AS src, "
-        f"split_part(chain, '|', {i + 3}) AS dst, {i + 1} = hops AS last FROM {chains} WHERE hops > {i}" for i in range(int(max_hops)))
+        f"split_part(chain, '|', {i + 3}) AS dst, {i + 1} = hops AS last FROM {chains} WHERE hops > {i}"
+        for i in range(int(max_hops)))
     return f"""
 SELECT h.chain AS group_key, e.txn_id,
        CASE WHEN e.src = h.origin THEN 'origin' ELSE 'intermediary' END AS from_role,
