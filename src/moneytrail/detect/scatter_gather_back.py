@@ -21,8 +21,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, account_activity_sql, account_activity_table, build_findings, money, \
-    plural, span_text, uses_edges
+from moneytrail.detect.base import (
+    Group,
+    account_activity_sql,
+    account_activity_table,
+    build_findings,
+    money,
+    plural,
+    span_text,
+    uses_edges,
+)
 from moneytrail.detect.registry import register
 from moneytrail.detect.scatter_gather import ScatterGather, sg_groups_sql, sg_members_sql, two_leg_paths_sql
 from moneytrail.detect.scoring import MIN_PEERS, peer_stats_sql, robust_z_sql, score_sql
@@ -50,7 +58,8 @@ WITH hubs AS (SELECT m, count(DISTINCT s) AS counterparties, sum(amt1) AS gather
 everyone AS (SELECT counterparties, 1 AS one FROM hubs),
 peer AS (SELECT CASE WHEN n >= {MIN_PEERS} THEN med ELSE 1 END AS med,
                 CASE WHEN n >= {MIN_PEERS} THEN mad ELSE 0 END AS mad
-         FROM ({peer_stats_sql('everyone', 'counterparties', 'one', 1)}) x CROSS JOIN (SELECT count(*) AS n FROM hubs) c)
+         FROM ({peer_stats_sql('everyone', 'counterparties', 'one', 1)}) x
+         CROSS JOIN (SELECT count(*) AS n FROM hubs) c)
 SELECT h.m AS group_key, {float(params['weight'])!r} * {score_sql(robust_z_sql('h.counterparties', 'q.med', 'q.mad'))}
          AS score, h.m AS hub, h.counterparties, h.gathered, h.scattered, q.med AS usual_counterparties,
        'structural' AS variant, 'gather-scatter' AS variant_of
