@@ -63,3 +63,11 @@ def test_strict_scatter_gather_findings_are_unchanged_by_the_variant(case: Case,
     strict = [f for f in found if f.typology == "scatter-gather"]
     assert all("b:A-back-b:M1" not in {r.ref_id for r in f.refs} for f in strict)
     assert [f for f in found if f.typology == "scatter-gather-structural" and "b:A" in f.title]
+
+
+def test_a_busy_source_paid_back_is_everyday_business() -> None:
+    # A also pays 10 shops: 16 transfers, above a bar of 10 (a cash desk or a lender is paid back by dozens).
+    rows = _back("b:A", ["b:M1", "b:M2", "b:M3"], after=50) + [(f"shop{i}", 2 + i, "b:A", f"b:shop{i}", 30.0)
+                                                                 for i in range(10)]
+    assert detect_alone(ScatterGatherBack(), case_with(rows), max_source_degree=10) == []
+    assert len(detect_alone(ScatterGatherBack(), case_with(rows), max_source_degree=16)) == 1
