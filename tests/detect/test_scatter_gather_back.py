@@ -71,3 +71,13 @@ def test_a_busy_source_paid_back_is_everyday_business() -> None:
                                                                  for i in range(10)]
     assert detect_alone(ScatterGatherBack(), case_with(rows), max_source_degree=10) == []
     assert len(detect_alone(ScatterGatherBack(), case_with(rows), max_source_degree=16)) == 1
+
+
+def test_gather_scatter_back_allows_unrelated_amounts_over_twelve_days() -> None:
+    # Paid back 8 days later at 5 times the amount: a gather-scatter back (12 days, 0.1-10x), not a
+    # scatter-gather back (6 days, 0.5-1.5x); 14 days later is too late for both.
+    rows = _back("b:S1", ["b:H"], after=24 * 8, ratio=5.0) + _back("b:S2", ["b:H"], after=24 * 8, ratio=0.2)
+    assert len(detect_alone(GatherScatterBack(), case_with(rows))) == 1
+    assert detect_alone(ScatterGatherBack(), case_with(rows)) == []
+    late = _back("b:S1", ["b:H"], after=24 * 14) + _back("b:S2", ["b:H"], after=24 * 14)
+    assert detect_alone(GatherScatterBack(), case_with(late)) == []

@@ -12,7 +12,8 @@ against all such sources like ``scatter-gather``. Money sent out and back throug
 also a loan repaid or a refund, so findings score ``weight`` (0.5) times the usual and say so.
 
 The same paths grouped by their intermediary give ``gather-scatter-structural``: a low-degree hub that at
-least ``min_counterparties`` accounts paid and that paid each of them back within the window (AMLworld's
+least ``min_counterparties`` accounts paid and that paid each of them back within the window (12 days, any
+amount from 0.1 to 10 times: a gather-scatter does not carry amounts on) (AMLworld's
 small GATHER-SCATTER attempts: H gathers from S1 and S2, then pays S1 and S2; ``gather-scatter`` looks for
 bursts of new counterparties, which these few do not make among busy accounts).
 """
@@ -126,7 +127,12 @@ class GatherScatterBack:
     description = ("Weaker variant of gather-scatter: a low-degree hub paid by several accounts pays each of them "
                    "back within days.")
     shared_kinds = ("activity",)
+    # AMLworld GATHER-SCATTER spans up to 12.7 days and pays back amounts unrelated to what came in (693 in,
+    # 10,043 back). On the mixes (attempts of gather-scatter it finds, transaction precision): at
+    # scatter-gather's 6 days and 0.5-1.5x, 11 / 93% (HI) and 2 / 76% (LI); at 12 days and 0.1-10x, 31 / 90%
+    # and 4 / 50% (labelled base rates 4.4% and 0.8%).
     defaults: Mapping[str, Any] = {**{k: v for k, v in ScatterGather.defaults.items() if k != "min_intermediaries"},
+                                   "window_days": 12, "min_ratio": 0.1, "max_ratio": 10.0,
                                    "min_counterparties": 2, "weight": 0.5}
 
     @uses_edges
