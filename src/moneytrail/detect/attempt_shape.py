@@ -6,8 +6,10 @@ only if the attempt's own transactions hold a connected piece (accounts joined b
 at least half of them and of at least two transactions. Many AMLworld attempts do not: on HI-Medium, 64
 of 355 FAN-IN attempts are one transfer, and every BIPARTITE attempt is a set of disjoint transfers (each
 sender and receiver once: the pattern's entities are bipartite, their accounts are not, and the data
-names no entities). This is the share of attempts with such a piece, per typology: the most any
-detector can reach under the same matching rule, printed beside the recall.
+names no entities). This is the share of attempts with such a piece, per typology, printed beside the
+recall: the most a finding about an attempt's own structure can reach under the same matching rule. An
+attempt without one can still be covered by accident, by a finding about other transfers that also cites
+its single transfer (on the HI-Medium mix, bipartite-busy so covered 1 of 369 bipartite attempts).
 
 Connected pieces are found by union-find in Python over the extracted truth rows (tens of thousands at
 most: the labelled transfers only), not over the case.
