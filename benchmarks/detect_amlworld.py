@@ -5,7 +5,8 @@ and account-level precision/recall/F1 on the three AMLSim sample sets.
     .venv/bin/python benchmarks/detect_amlworld.py --amlsim-only
 
 Uses the project's generator (``moneytrail generate --format amlworld --mix-patterns``) and ingest, and
-scores against the generator's truth.json; ``--dev-mix`` instead mixes the patterns into a simple random
+scores against the generator's truth.json, with each typology's ceiling (``detect.attempt_shape``: the share of
+attempts any one finding could cover half of); ``--dev-mix`` instead mixes the patterns into a simple random
 background itself. Needs ../shared/data beside the repo; skips with a message when it is absent.
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from moneytrail.detect.attempt_shape import attempt_ceilings
 from moneytrail.detect.evaluate import OVERALL, evaluate
 from moneytrail.detect.learn import learn
 from moneytrail.detect.run import run_detectors
@@ -118,6 +120,7 @@ def amlworld(args: argparse.Namespace, typologies: list[str] | None) -> None:
             with case.engine.run():
                 info = load_truth(case, f)
                 res = evaluate(case)
+                res["ceilings"] = attempt_ceilings(case)
             truth_rows.append((f.name, info, res))
         case.close()
     source = "a random dev background" if args.dev_mix else "the generator's background (--format amlworld)"
@@ -127,13 +130,14 @@ def amlworld(args: argparse.Namespace, typologies: list[str] | None) -> None:
     for name, info, res in truth_rows:
         print(f"\ntruth {name}: {info['attempts']} attempts")
         print(f"{'typology':16} {'attempts':>8} {'found(any)':>11} {'found(same)':>12} {'txn prec':>9} "
-              f"{'txn rec':>8} {'findings/10k':>13}")
+              f"{'txn rec':>8} {'findings/10k':>13} {'ceiling':>8}")
         for typ, a in res["attempts"].items():
             t = res["transactions"].get(typ, {})
             per10k = t.get("findings_per_10k")
+            ceiling = res["ceilings"].get(typ, {}).get("ceiling")
             print(f"{typ:16} {a['attempts']:>8} {fmt(a['recall_any']):>11} {fmt(a['recall_same']):>12} "
                   f"{fmt(t.get('precision')):>9} {fmt(t.get('recall')):>8} "
-                  f"{'-' if per10k is None else f'{per10k:.2f}':>13}")
+                  f"{'-' if per10k is None else f'{per10k:.2f}':>13} {fmt(ceiling):>8}")
         for typ, t in res["transactions"].items():
             if typ not in res["attempts"]:  # detectors with no labelled counterpart: precision only
                 print(f"{typ:16} {'-':>8} {'-':>11} {'-':>12} {fmt(t.get('precision')):>9} {'-':>8} "

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from moneytrail.detect import features_sql as fsql
+from moneytrail.detect.attempt_shape import attempt_ceilings
 from moneytrail.detect.evaluate import VARIANT_SUFFIXES, evaluate, window_of_split
 from moneytrail.detect.learn_findings import score_findings
 from moneytrail.detect.learn_transactions import LearnedCase, fit, learn_transactions, prf
@@ -101,11 +102,15 @@ def pct(v: float | None) -> str:
 def attempt_table(case: Case) -> None:
     """Per typology: attempts found by a rule finding of that typology (or a weaker variant of it) on the whole
     case (the rules learn nothing, so every attempt is held out from them) with those findings' transaction
-    precision, against the floor; and on the test part, rules alone and rules plus the learner's findings."""
+    precision, against the floor and the ceiling (``attempt_shape``: the share of attempts any one finding could
+    cover half of; a floor above it is out of reach of any finding); and on the test part, rules alone and
+    rules plus the learner's findings."""
     whole = evaluate(case)
     test = evaluate(case, window_of_split(case, "temporal:60/20/20"))["attempts"]
     tx = whole["transactions"]
-    print(f"    {'typology':15} {'attempts':>8} {'rules':>7} {'floor':>6} {'':6} {'prec':>7} {'variants prec':>22} "
+    ceilings = attempt_ceilings(case)
+    print(f"    {'typology':15} {'attempts':>8} {'rules':>7} {'floor':>6} {'':6} {'ceiling':>7} {'prec':>7} "
+          f"{'variants prec':>22} "
           f"| test: {'attempts':>8} {'rules':>7} {'+learner':>9} {'goal 95%':>8}")
     for typ, a in whole["attempts"].items():
         own = tx.get(typ, {}).get("precision") if tx.get(typ, {}).get("flagged") else None
@@ -117,7 +122,9 @@ def attempt_table(case: Case) -> None:
         t = test.get(typ, {"attempts": 0, "recall_same": None, "recall_same_or_learned": None})
         both = t["recall_same_or_learned"]
         goal = "-" if both is None else ("ok" if both >= GOAL else "no")
-        print(f"    {typ:15} {a['attempts']:>8} {pct(rules)} {pct(floor)}{mark:6} {pct(own)} "
+        ceiling = ceilings.get(typ, {}).get("ceiling")
+        print(f"    {typ:15} {a['attempts']:>8} {pct(rules)} {pct(floor)}{mark:6} "
+              f"{pct(None if ceiling is None else float(ceiling)):>7} {pct(own)} "
               f"{', '.join(variants) or '-':>22} | {'':6}{t['attempts']:>8} {pct(t['recall_same'])} "
               f"{pct(both):>9} {goal:>8}", flush=True)
 

@@ -25,11 +25,12 @@ from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
 
-def two_leg_paths_sql(params: Mapping[str, Any], activity: str | None = None) -> str:
+def two_leg_paths_sql(params: Mapping[str, Any], activity: str | None = None, *, back_to_source: bool = False) -> str:
     """(s, m, t, txn1, txn2, ts1, ts2, amt1, amt2): s pays m, then m pays t within the window, the
     second leg carrying ``min_ratio``..``max_ratio`` times the first, m being a low-degree account.
     With no ``min_amount``, degrees are read from ``activity`` (a table of ``account_activity_sql``
-    shared by the run) instead of being counted again."""
+    shared by the run) instead of being counted again. With ``back_to_source``, only the paths whose second
+    leg returns to the source (``scatter_gather_back``); otherwise only those that do not."""
     w = int(params["window_days"])
     min_amount = float(params["min_amount"])
     # The edges inlined at each use rather than a CTE read twice, which the engine would copy in full.
@@ -46,7 +47,7 @@ SELECT a.src AS s, a.dst AS m, b.dst AS t, a.txn_id AS txn1, b.txn_id AS txn2, a
        a.amt AS amt1, b.amt AS amt2
 FROM ({e}) a JOIN mid ON mid.acct = a.dst
 JOIN ({e}) b ON b.src = a.dst AND b.d BETWEEN a.d AND a.d + {w}
-WHERE b.ts >= a.ts AND b.ts <= a.ts + INTERVAL '{w * 24}' HOUR AND b.dst <> a.src
+WHERE b.ts >= a.ts AND b.ts <= a.ts + INTERVAL '{w * 24}' HOUR AND b.dst {"=" if back_to_source else "<>"} a.src
   AND b.amt >= a.amt * {float(params["min_ratio"])!r} AND b.amt <= a.amt * {float(params["max_ratio"])!r}
 """
 

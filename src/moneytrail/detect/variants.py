@@ -2,7 +2,8 @@
 
 Findings are graded once, by the store, as the weakest link of what they cite (``store.grading``). A
 strict rule's finding cites transactions and so is as credible as they are (bank records: B2, "probable").
-A variant (``cycle-structural``, ``fan-in-long``, ``fan-out-long``, ``bipartite-busy``, ``stack-busy``)
+A variant (``cycle-structural``, ``random-structural``, ``scatter-gather-structural``,
+``gather-scatter-structural``, ``fan-in-long``, ``fan-out-long``, ``bipartite-busy``, ``stack-busy``)
 drops a test that ordinary trade seldom passes (amounts carried on, time order, quiet accounts, a window of
 days), so what it says is at best "possibly true": each of its findings also cites the method source
 ``METHOD_SOURCE_ID``, graded A3 (reliable as a procedure; its conclusions possibly true). The weakest link
