@@ -53,7 +53,8 @@ def by_txn(table: pa.Table) -> dict[str, dict[str, Any]]:
 def hand() -> dict[str, dict[str, Any]]:
     case = Case.in_memory()
     insert(case, HAND)
-    return by_txn(transaction_features(case))
+    # A 7-day window (not a default one) keeps the hand-computed values small enough to check by eye.
+    return by_txn(transaction_features(case, FeatureSpec(windows={"1d": 86_400, "7d": 7 * 86_400})))
 
 
 def test_sender_windows_count_payments_counterparties_and_sums(hand: dict[str, dict[str, Any]]) -> None:
@@ -89,6 +90,22 @@ def test_cycles_with_and_without_time_order(hand: dict[str, dict[str, Any]]) -> 
     assert (hand["t8"]["cycle3_any"], hand["t8"]["cycle3_ordered"], hand["t8"]["reciprocal"]) == (1, 0, 0)
     assert hand["t5"]["cycle3_any"] == 1  # A pays B again: B -> C -> A had closed the loop before
     assert hand["t6"]["cycle3_any"] == 0 and hand["t1"]["cycle3_any"] == 0
+
+
+def test_two_hop_paths_count_only_an_intermediarys_first_payers_and_payees() -> None:
+    # X is paid by P1, P2, P3 in that order and pays Q1, Q2, Q3 in that order; then each Pi pays each Qj.
+    # With a cap of 2, X carries paths only from P1, P2 to Q1, Q2: a hub's paths are not enumerated.
+    rows = [(f"in{i}", at(0, i), f"b:P{i}", "b:X", 10.0) for i in (1, 2, 3)]
+    rows += [(f"out{j}", at(1, j), "b:X", f"b:Q{j}", 10.0) for j in (1, 2, 3)]
+    rows += [(f"p{i}q{j}", at(2, 3 * i + j), f"b:P{i}", f"b:Q{j}", 5.0) for i in (1, 2, 3) for j in (1, 2, 3)]
+    case = Case.in_memory()
+    insert(case, rows)
+    capped = by_txn(transaction_features(case, FeatureSpec(path_cap=2)))
+    assert [capped[f"p{i}q{j}"]["sg_paths"] for i in (1, 2, 3) for j in (1, 2, 3)] == [1, 1, 0, 1, 1, 0, 0, 0, 0]
+    wide = by_txn(transaction_features(case, FeatureSpec(path_cap=3)))
+    assert all(wide[f"p{i}q{j}"]["sg_paths"] == 1 for i in (1, 2, 3) for j in (1, 2, 3))
+    # a cycle P -> X -> Q -> P would need a Q to pay a P: none here
+    assert all(wide[f"p{i}q{j}"]["cycle3_any"] == 0 for i in (1, 2, 3) for j in (1, 2, 3))
 
 
 def test_amount_features(hand: dict[str, dict[str, Any]]) -> None:

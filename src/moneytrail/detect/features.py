@@ -19,8 +19,8 @@ from moneytrail.engine.scratch import Run
 from moneytrail.store import Case
 
 STRUCTURE = ("log_amt", "whole_amount", "payment_format", "amt_vs_sender_mean", "amt_vs_receiver_mean",
-             "new_counterparty", "pair_prev", "pair_gap_days", "reciprocal", "sg_paths", "s_gs_paths_7d",
-             "r_gs_paths_7d", "cycle3_any", "cycle3_ordered")
+             "new_counterparty", "pair_prev", "pair_gap_days", "reciprocal", "sg_paths", "cycle3_any",
+             "cycle3_ordered")
 
 
 def side_features(windows: dict[str, int]) -> list[str]:
@@ -39,6 +39,7 @@ class FeatureSpec:
 
     windows: dict[str, int] = field(default_factory=lambda: dict(fsql.WINDOWS))
     rule_typologies: list[str] = field(default_factory=list)
+    path_cap: int = fsql.PATH_CAP
 
     @property
     def names(self) -> list[str]:
@@ -46,7 +47,7 @@ class FeatureSpec:
 
     def to_dict(self) -> dict[str, object]:
         return {"windows": [[k, v] for k, v in self.windows.items()], "rule_typologies": self.rule_typologies,
-                "names": self.names}
+                "path_cap": self.path_cap, "names": self.names}
 
 
 def rule_typologies(case: Case) -> list[str]:
@@ -106,8 +107,9 @@ def _features_sql(case: Case, run: Run, spec: FeatureSpec, where: str) -> tuple[
     run.drop(events)  # the per-end event rows are the largest table: free them early
     pairs = table(fsql.pairs_sql(edges), "pairs")
     hist = table(fsql.pair_history_sql(edges, pairs), "hist")
-    sg = table(fsql.paths_until_sql(edges, table(fsql.two_hop_sql(pairs, closing=False), "sgp")), "sg")
-    cyc = table(fsql.paths_until_sql(edges, table(fsql.two_hop_sql(pairs, closing=True), "cyp")), "cyc")
+    paths = f"({fsql.two_hop_sql(pairs, spec.path_cap)})"  # not stored: only those between traded pairs are kept
+    sg = table(fsql.paths_until_sql(edges, f"({fsql.pair_paths_sql(paths, pairs, closing=False)}) pp"), "sg")
+    cyc = table(fsql.paths_until_sql(edges, f"({fsql.pair_paths_sql(paths, pairs, closing=True)}) pp"), "cyc")
     cols = {t: hit_column(t) for t in spec.rule_typologies}
     hits = table(fsql.rule_hits_sql(edges, spec.rule_typologies, cols), "hits") if cols else None
     return fsql.assemble_sql(edges, stats, hist, sg, cyc, hits, list(cols.values()), spec.windows), edges
@@ -120,7 +122,7 @@ _STAT_WORDS = {
     "in_sum": "received {v} in total", "out_new": "paid {v} new counterparties",
     "in_new": "was paid by {v} new counterparties",
     "out_sq": "paid amounts whose squares sum to {v}", "in_sq": "received amounts whose squares sum to {v}",
-    "out_avg": "paid {v} on average", "out_std": "paid amounts varying by {v} (standard deviation)",
+    "gs_paths": "had {v} in-out counterparty pairs (gather-scatter)", "out_avg": "paid {v} on average", "out_std": "paid amounts varying by {v} (standard deviation)",
     "in_avg": "received {v} on average", "in_std": "received amounts varying by {v} (standard deviation)",
 }
 _HISTORY_WORDS = {
@@ -141,8 +143,6 @@ _STRUCTURE_WORDS = {
     "pair_gap_days": "{v} days since the pair's last payment",
     "reciprocal": "the receiver had paid the sender before ({v})",
     "sg_paths": "{v} two-hop paths already ran from sender to receiver (scatter-gather)",
-    "s_gs_paths_7d": "{v} in-out pairs through the sender in 7 days (gather-scatter)",
-    "r_gs_paths_7d": "{v} in-out pairs through the receiver in 7 days (gather-scatter)",
     "cycle3_any": "the payment closes {v} three-account cycles",
     "cycle3_ordered": "the payment closes {v} three-account cycles in time order",
 }
