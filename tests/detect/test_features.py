@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from moneytrail.detect.features import FeatureSpec, describe, transaction_features
+from moneytrail.detect.features import FeatureSpec, describe, transaction_feature_matrix, transaction_features
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.stage import Stamp
 from moneytrail.store import Case
@@ -182,3 +182,16 @@ def test_payment_format_is_a_fixed_code_whatever_the_case_and_worded(case: Case)
     assert [f[t]["payment_format"] for t in ("p1", "p2", "p3", "p4", "p5")] == [1, 2, 4, 0, 0]
     assert describe("payment_format", 1.0) == "paid by ach"
     assert describe("payment_format", 0.0, (0.0, 4.0)) == "paid by an unlisted format"
+
+
+def test_matrix_places_both_ends_as_the_joined_table_has_them() -> None:
+    """The matrix (ends placed by eid) holds what the joined feature table holds, column for column."""
+    case = Case.in_memory()
+    insert(case, HAND + random_rows(np.random.default_rng(5), 200, 6, 20, "m"))
+    spec = FeatureSpec()
+    table = transaction_features(case, spec)
+    ids, x = transaction_feature_matrix(case, spec)
+    assert ids.column("txn_id").to_pylist() == table.column("txn_id").to_pylist()
+    for j, name in enumerate(spec.names):
+        expected = table.column(name).to_numpy(zero_copy_only=False).astype(np.float32)
+        assert np.allclose(x[:, j], expected, rtol=1e-6, equal_nan=True), name

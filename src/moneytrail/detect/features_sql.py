@@ -61,6 +61,7 @@ def edges_sql(where: str = "") -> str:
 def events_sql(edges: str, windows: dict[str, int]) -> str:
     """Each transaction twice, once per end: (acct, cp, dir 1=out 0=in, t, eid, amt) with the pair's history.
 
+    ``pair_prev`` counts the pair's earlier transactions in that direction and ``prev_t`` is the last one's time;
     ``first_pair`` is 1 on the first transaction between the account and that counterparty in that
     direction; ``fresh_<w>`` is 1 when the pair had no transaction in the window before this one, so a
     windowed sum of it counts distinct counterparties in the window.
@@ -69,13 +70,21 @@ def events_sql(edges: str, windows: dict[str, int]) -> str:
                       for name, w in windows.items())
     return f"""SELECT *, CASE WHEN prev_t IS NULL THEN 1 ELSE 0 END AS first_pair, {fresh} FROM (
   SELECT acct, cp, dir, t, eid, amt,
-         lag(t) OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) AS prev_t
+         lag(t) OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) AS prev_t,
+         row_number() OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) - 1 AS pair_prev
   FROM (SELECT s AS acct, r AS cp, 1 AS dir, t, eid, amt FROM {edges}
         UNION ALL SELECT r AS acct, s AS cp, 0 AS dir, t, eid, amt FROM {edges}) u) x"""
 
 
+def side_columns(windows: dict[str, int]) -> list[str]:
+    """The statistics of one end of a transaction, as ``account_stats_sql`` names them."""
+    return [f"{st}_{w}" for w in windows for st in (*WINDOW_STATS, *WINDOW_DERIVED)] + list(HISTORY_STATS)
+
+
 def account_stats_sql(events: str, windows: dict[str, int]) -> str:
-    """Per event row: the account's windowed and whole-history statistics up to the row's time.
+    """Per event row (one end of a transaction): the account's windowed and whole-history statistics up to the
+    row's time (``side_columns``), the amount against the account's usual one that way (``amt_vs_mean``), and
+    the pair's history (``first_pair``, ``pair_prev``, ``pair_gap_days``).
 
     Counts out and in are summed together, packed (``PACK``), and unpacked outside the window pass."""
 
@@ -83,37 +92,47 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
         return f"CASE WHEN dir = 1 THEN {value} ELSE CAST({value} AS BIGINT) * {PACK} END"
 
     inner: list[str] = []
-    outer: list[str] = []
+    mid: list[str] = []
 
     def counts(expr: str, frame: str, out_name: str, in_name: str) -> None:
         name = f"pk_{out_name}"
         inner.append(f"sum({packed(expr)}) {frame} AS {name}")
-        outer.extend([f"CAST({name} % {PACK} AS DOUBLE) AS {out_name}",
-                      f"CAST(({name} - {name} % {PACK}) / {PACK} AS DOUBLE) AS {in_name}"])
+        mid.extend([f"CAST({name} % {PACK} AS DOUBLE) AS {out_name}",
+                    f"CAST(({name} - {name} % {PACK}) / {PACK} AS DOUBLE) AS {in_name}"])
 
     def plain(expr: str, name: str) -> None:
         inner.append(f"{expr} AS {name}")
-        outer.append(f"CAST({name} AS DOUBLE) AS {name}")
+        mid.append(f"CAST({name} AS DOUBLE) AS {name}")
 
+    derived: list[str] = []
     for name, w in windows.items():
         frame = f"OVER (PARTITION BY acct ORDER BY t RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)"
         counts("1", frame, f"out_cnt_{name}", f"in_cnt_{name}")
         counts(f"fresh_{name}", frame, f"out_fan_{name}", f"in_fan_{name}")
         counts("first_pair", frame, f"out_new_{name}", f"in_new_{name}")
-        plain(f"sum(dir * amt) {frame}", f"out_sum_{name}")
-        plain(f"sum((1 - dir) * amt) {frame}", f"in_sum_{name}")
-        plain(f"sum(dir * amt * amt) {frame}", f"out_sq_{name}")
-        plain(f"sum((1 - dir) * amt * amt) {frame}", f"in_sq_{name}")
+        for d, flag in (("out", "dir"), ("in", "(1 - dir)")):
+            plain(f"sum({flag} * amt) {frame}", f"{d}_sum_{name}")
+            plain(f"sum({flag} * amt * amt) {frame}", f"{d}_sq_{name}")
+            n, avg = f"{d}_cnt_{name}", f"{d}_sum_{name} / nullif({d}_cnt_{name}, 0)"
+            derived += [f"{avg} AS {d}_avg_{name}",
+                        f"sqrt(greatest({d}_sq_{name} / nullif({n}, 0) - ({avg}) * ({avg}), 0)) AS {d}_std_{name}"]
+        derived.append(f"in_fan_{name} * out_fan_{name} AS gs_paths_{name}")
     hist = "OVER (PARTITION BY acct ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     counts("1", hist, "out_cnt_all", "in_cnt_all")
     counts("first_pair", hist, "out_fan_all", "in_fan_all")
     plain(f"(t - min(t) {hist}) / 86400.0", "age_days")
     inner += [f"sum(dir * amt) {hist} AS out_amt_all", f"sum((1 - dir) * amt) {hist} AS in_amt_all"]
+    mid += ["out_amt_all / greatest(out_cnt_all_n, 1) AS out_mean_all",
+            "in_amt_all / greatest(in_cnt_all_n, 1) AS in_mean_all"]
     out_n, in_n = f"pk_out_cnt_all % {PACK}", f"(pk_out_cnt_all - pk_out_cnt_all % {PACK}) / {PACK}"
-    outer += [f"CAST(out_amt_all / greatest({out_n}, 1) AS DOUBLE) AS out_mean_all",
-              f"CAST(in_amt_all / greatest({in_n}, 1) AS DOUBLE) AS in_mean_all"]
-    return f"""SELECT eid, dir, first_pair, {', '.join(outer)} FROM (
-  SELECT eid, dir, first_pair, {', '.join(inner)} FROM {events}) x"""
+    mid = [m.replace("out_cnt_all_n", out_n).replace("in_cnt_all_n", in_n) for m in mid]
+    keep = [c for c in side_columns(windows) if not any(c == d.rsplit(" AS ", 1)[1] for d in derived)]
+    return f"""SELECT eid, dir, first_pair, pair_prev, pair_gap_days,
+       amt / nullif(CASE WHEN dir = 1 THEN out_mean_all ELSE in_mean_all END, 0) AS amt_vs_mean,
+       {', '.join(keep)}, {', '.join(derived)} FROM (
+  SELECT eid, dir, amt, first_pair, pair_prev, pair_gap_days, {', '.join(mid)} FROM (
+    SELECT eid, dir, amt, first_pair, CAST(pair_prev AS DOUBLE) AS pair_prev,
+           (t - prev_t) / 86400.0 AS pair_gap_days, {', '.join(inner)} FROM {events}) x) y"""
 
 
 def pairs_sql(edges: str) -> str:
@@ -132,6 +151,12 @@ def two_hop_sql(pairs: str, cap: int = PATH_CAP) -> str:
             f"CASE WHEN l1.first_t <= l2.first_t THEN 1 ELSE 0 END AS ordered "
             f"FROM {pairs} l1 JOIN {pairs} l2 ON l2.s = l1.r "
             f"WHERE l1.in_rank <= {cap} AND l2.out_rank <= {cap} AND l1.s <> l2.r AND l1.s <> l1.r AND l2.s <> l2.r")
+
+
+def traded_paths_sql(paths: str, pairs: str) -> str:
+    """The two-hop paths between two accounts that traded (either way): the only ones a pair's features read."""
+    return (f"SELECT h.* FROM {paths} h JOIN (SELECT DISTINCT least(s, r) AS lo, greatest(s, r) AS hi FROM {pairs}) q "
+            "ON q.lo = least(h.u, h.v) AND q.hi = greatest(h.u, h.v)")
 
 
 def pair_paths_sql(paths: str, pairs: str, *, closing: bool) -> str:
@@ -156,16 +181,6 @@ def paths_until_sql(edges: str, paths: str) -> str:
 WHERE eid IS NOT NULL"""
 
 
-def pair_history_sql(edges: str, pairs: str) -> str:
-    """(eid, pair_prev, pair_gap_days, reciprocal): earlier transactions on the same pair, days since the
-    last one, and whether the receiver had paid the sender by this time (a two-cycle)."""
-    return f"""SELECT e.eid, e.pair_prev, e.pair_gap_days,
-       CASE WHEN back.first_t IS NOT NULL AND back.first_t <= e.t THEN 1 ELSE 0 END AS reciprocal
-FROM (SELECT eid, s, r, t, row_number() OVER (PARTITION BY s, r ORDER BY t, eid) - 1 AS pair_prev,
-             (t - lag(t) OVER (PARTITION BY s, r ORDER BY t, eid)) / 86400.0 AS pair_gap_days FROM {edges}) e
-LEFT JOIN {pairs} back ON back.s = e.r AND back.r = e.s"""
-
-
 def rule_hits_sql(edges: str, typologies: Sequence[str], column: dict[str, str]) -> str:
     """(eid, hits_<typology>...): rule findings citing the transaction that were complete by its time
     (every transaction the finding cites is at or before it), so a hit never reveals later rows."""
@@ -179,32 +194,33 @@ JOIN findings f ON f.finding_id = c.finding_id JOIN {edges} e ON e.eid = c.eid
 WHERE d.t_done <= e.t GROUP BY c.eid"""
 
 
-def assemble_sql(edges: str, stats: str, pair_hist: str, sg: str, cyc: str, hits: str | None,
-                 hit_cols: Sequence[str], windows: dict[str, int]) -> str:
-    """One row per transaction: sender (``s_``) and receiver (``r_``) statistics, the transaction's own
-    amount against each end's usual amount, pair history, scatter-gather paths and cycles, rule hits."""
-    side_cols = [f"{st}_{w}" for w in windows for st in WINDOW_STATS] + list(HISTORY_STATS)
-    s_cols = ", ".join(f"so.{c} AS s_{c}" for c in side_cols)
-    r_cols = ", ".join(f"ri.{c} AS r_{c}" for c in side_cols)
-    derived = []
-    for side, alias in (("s", "so"), ("r", "ri")):
-        for w in windows:
-            for d in ("out", "in"):
-                n, total, sq = f"{alias}.{d}_cnt_{w}", f"{alias}.{d}_sum_{w}", f"{alias}.{d}_sq_{w}"
-                avg = f"{total} / nullif({n}, 0)"
-                derived += [f"{avg} AS {side}_{d}_avg_{w}",
-                            f"sqrt(greatest({sq} / nullif({n}, 0) - ({avg}) * ({avg}), 0)) AS {side}_{d}_std_{w}"]
-            derived.append(f"{alias}.in_fan_{w} * {alias}.out_fan_{w} AS {side}_gs_paths_{w}")
+# Columns of ``structure_sql`` that are features (the rest identify the row).
+STRUCTURE_COLUMNS = ("log_amt", "whole_amount", "payment_format", "reciprocal", "sg_paths", "cycle3_any",
+                     "cycle3_ordered")
+# Columns of ``account_stats_sql`` that are features of the transaction itself, read from its sender's row.
+SENDER_ROW_COLUMNS = {"first_pair": "new_counterparty", "pair_prev": "pair_prev", "pair_gap_days": "pair_gap_days",
+                      "amt_vs_mean": "amt_vs_sender_mean"}
+
+
+def structure_sql(edges: str, pairs: str, sg: str, cyc: str, hits: str | None, hit_cols: Sequence[str]) -> str:
+    """One row per transaction: its amount and format, whether the receiver had paid the sender by then (a
+    two-cycle), the scatter-gather paths and three-cycles it closes, and rule hits."""
     hit_select = "".join(f", coalesce(h.{c}, 0) AS {c}" for c in hit_cols)
     hit_join = f" LEFT JOIN {hits} h ON h.eid = e.eid" if hits else ""
     return f"""SELECT e.eid, e.txn_id, e.t, e.amt, ln(1 + greatest(e.amt, 0)) AS log_amt,
        CASE WHEN e.amt = round(e.amt) THEN 1 ELSE 0 END AS whole_amount, e.ch AS payment_format,
-       e.amt / nullif(so.out_mean_all, 0) AS amt_vs_sender_mean,
-       e.amt / nullif(ri.in_mean_all, 0) AS amt_vs_receiver_mean,
-       so.first_pair AS new_counterparty, {s_cols}, {r_cols}, {', '.join(derived)},
-       p.pair_prev, p.pair_gap_days, p.reciprocal,
-       coalesce(sg.paths, 0) AS sg_paths,
-       coalesce(cy.paths, 0) AS cycle3_any, coalesce(cy.ordered_paths, 0) AS cycle3_ordered{hit_select}
-FROM {edges} e JOIN {stats} so ON so.eid = e.eid AND so.dir = 1 JOIN {stats} ri ON ri.eid = e.eid AND ri.dir = 0
-JOIN {pair_hist} p ON p.eid = e.eid LEFT JOIN {sg} sg ON sg.eid = e.eid LEFT JOIN {cyc} cy ON cy.eid = e.eid
-{hit_join}"""
+       CASE WHEN back.first_t IS NOT NULL AND back.first_t <= e.t THEN 1 ELSE 0 END AS reciprocal,
+       coalesce(sg.paths, 0) AS sg_paths, coalesce(cy.paths, 0) AS cycle3_any,
+       coalesce(cy.ordered_paths, 0) AS cycle3_ordered{hit_select}
+FROM {edges} e LEFT JOIN {pairs} back ON back.s = e.r AND back.r = e.s LEFT JOIN {sg} sg ON sg.eid = e.eid
+LEFT JOIN {cyc} cy ON cy.eid = e.eid{hit_join}"""
+
+
+def assemble_sql(structure: str, stats: str, windows: dict[str, int]) -> str:
+    """One row per transaction: its own features, its sender's (``s_``) and receiver's (``r_``) statistics, and
+    its amount against each end's usual amount (the matrix path places the same rows by ``eid`` instead)."""
+    cols = side_columns(windows)
+    sender = [f"so.{c} AS {n}" for c, n in SENDER_ROW_COLUMNS.items()]
+    return f"""SELECT x.*, {', '.join(sender)}, ri.amt_vs_mean AS amt_vs_receiver_mean,
+       {', '.join(f'so.{c} AS s_{c}' for c in cols)}, {', '.join(f'ri.{c} AS r_{c}' for c in cols)}
+FROM {structure} x JOIN {stats} so ON so.eid = x.eid AND so.dir = 1 JOIN {stats} ri ON ri.eid = x.eid AND ri.dir = 0"""
