@@ -108,6 +108,18 @@ def test_two_hop_paths_count_only_an_intermediarys_first_payers_and_payees() -> 
     assert all(wide[f"p{i}q{j}"]["cycle3_any"] == 0 for i in (1, 2, 3) for j in (1, 2, 3))
 
 
+def test_time_since_money_moved_the_other_way_and_flow_ratio(hand: dict[str, dict[str, Any]]) -> None:
+    # t5 (day 3, 09:00): A was last paid by C at t4 (day 1, 09:00); B last paid out at t3 (day 0, 12:00).
+    assert hand["t5"]["s_cross_gap_days"] == pytest.approx(2.0)
+    assert hand["t5"]["r_cross_gap_days"] == pytest.approx(2 + 21 / 24)
+    assert hand["t3"]["s_cross_gap_days"] == pytest.approx(2 / 24)  # B paid on at 12:00 what came at 10:00
+    assert hand["t1"]["s_cross_gap_days"] is None  # A had never been paid
+    # In 7 days to t5, A paid out 100 + 200 + 30 and was paid 70; B paid out 50 and was paid 100 + 30.
+    assert hand["t5"]["s_flow_ratio_7d"] == pytest.approx(330 / 70)
+    assert hand["t5"]["r_flow_ratio_7d"] == pytest.approx(50 / 130)
+    assert hand["t1"]["s_flow_ratio_7d"] is None  # nothing received: no ratio
+
+
 def test_amount_features(hand: dict[str, dict[str, Any]]) -> None:
     assert hand["t1"]["whole_amount"] == 1
     assert hand["t1"]["log_amt"] == pytest.approx(np.log1p(100.0))

@@ -149,6 +149,7 @@ _STAT_WORDS = {
     "in_new": "was paid by {v} new counterparties",
     "out_sq": "paid amounts whose squares sum to {v}", "in_sq": "received amounts whose squares sum to {v}",
     "gs_paths": "had {v} in-out counterparty pairs (gather-scatter)",
+    "flow_ratio": "paid out {v} for each unit received",
     "out_avg": "paid {v} on average", "out_std": "paid amounts varying by {v} (standard deviation)",
     "in_avg": "received {v} on average", "in_std": "received amounts varying by {v} (standard deviation)",
 }
@@ -158,6 +159,7 @@ _HISTORY_WORDS = {
     "in_fan_all": "had been paid by {v} distinct counterparties so far",
     "age_days": "had been active for {v} days", "out_mean_all": "usually paid {v}",
     "in_mean_all": "usually received {v}",
+    "cross_gap_days": "had last moved money the other way {v} days before",
 }
 _WINDOW_WORDS = {"1d": "today", "7d": "in the last 7 days", "30d": "in the last 30 days"}
 _STRUCTURE_WORDS = {

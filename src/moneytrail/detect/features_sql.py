@@ -20,11 +20,14 @@ from collections.abc import Sequence
 WINDOWS: dict[str, int] = {"1d": 86_400, "30d": 30 * 86_400}
 # Per-window statistics of one account, taken over its events in the window (both directions).
 WINDOW_STATS = ("out_cnt", "in_cnt", "out_fan", "in_fan", "out_sum", "in_sum", "out_new", "in_new", "out_sq", "in_sq")
-# Derived per window: mean and standard deviation of amounts out and in, and in-out pairs (gather-scatter).
-WINDOW_DERIVED = ("out_avg", "out_std", "in_avg", "in_std", "gs_paths")
+# Derived per window: mean and standard deviation of amounts out and in, in-out pairs (gather-scatter), and
+# the amount paid out for each unit received (pass-through).
+WINDOW_DERIVED = ("out_avg", "out_std", "in_avg", "in_std", "gs_paths", "flow_ratio")
 # Whole-history statistics of one account up to the current time.
+# ``cross_gap_days``: days since the account last moved money the other way (a sender: since it was last paid,
+# how long money sat before leaving; a receiver: since it last paid out); none yet is NULL.
 HISTORY_STATS = ("out_cnt_all", "in_cnt_all", "out_fan_all", "in_fan_all", "age_days", "out_mean_all",
-                 "in_mean_all")
+                 "in_mean_all", "cross_gap_days")
 # Two counts of one account, out and in, travel in one windowed sum as out + in * PACK (each stays far below
 # 2^31, so the sum is exact in a BIGINT): one window aggregate instead of two, the costly part of the features.
 PACK = 2_147_483_648
@@ -116,12 +119,16 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
             n, avg = f"{d}_cnt_{name}", f"{d}_sum_{name} / nullif({d}_cnt_{name}, 0)"
             derived += [f"{avg} AS {d}_avg_{name}",
                         f"sqrt(greatest({d}_sq_{name} / nullif({n}, 0) - ({avg}) * ({avg}), 0)) AS {d}_std_{name}"]
-        derived.append(f"in_fan_{name} * out_fan_{name} AS gs_paths_{name}")
+        derived += [f"in_fan_{name} * out_fan_{name} AS gs_paths_{name}",
+                    f"out_sum_{name} / nullif(in_sum_{name}, 0) AS flow_ratio_{name}"]
     hist = "OVER (PARTITION BY acct ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     counts("1", hist, "out_cnt_all", "in_cnt_all")
     counts("first_pair", hist, "out_fan_all", "in_fan_all")
     plain(f"(t - min(t) {hist}) / 86400.0", "age_days")
-    inner += [f"sum(dir * amt) {hist} AS out_amt_all", f"sum((1 - dir) * amt) {hist} AS in_amt_all"]
+    inner += [f"sum(dir * amt) {hist} AS out_amt_all", f"sum((1 - dir) * amt) {hist} AS in_amt_all",
+              f"max(CASE WHEN dir = 0 THEN t END) {hist} AS last_in_t",
+              f"max(CASE WHEN dir = 1 THEN t END) {hist} AS last_out_t"]
+    mid.append("(t - CASE WHEN dir = 1 THEN last_in_t ELSE last_out_t END) / 86400.0 AS cross_gap_days")
     mid += ["out_amt_all / greatest(out_cnt_all_n, 1) AS out_mean_all",
             "in_amt_all / greatest(in_cnt_all_n, 1) AS in_mean_all"]
     out_n, in_n = f"pk_out_cnt_all % {PACK}", f"(pk_out_cnt_all - pk_out_cnt_all % {PACK}) / {PACK}"
@@ -131,7 +138,7 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
        amt / nullif(CASE WHEN dir = 1 THEN out_mean_all ELSE in_mean_all END, 0) AS amt_vs_mean,
        {', '.join(keep)}, {', '.join(derived)} FROM (
   SELECT eid, dir, amt, first_pair, pair_prev, pair_gap_days, {', '.join(mid)} FROM (
-    SELECT eid, dir, amt, first_pair, CAST(pair_prev AS DOUBLE) AS pair_prev,
+    SELECT eid, dir, t, amt, first_pair, CAST(pair_prev AS DOUBLE) AS pair_prev,
            (t - prev_t) / 86400.0 AS pair_gap_days, {', '.join(inner)} FROM {events}) x) y"""
 
 
