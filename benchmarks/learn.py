@@ -182,9 +182,9 @@ def amlsim_sets(data: Path) -> list[tuple[str, Callable[[Case, Path], str]]]:
     return out
 
 
-def mix_sets(data: Path, rows: int, seed: int) -> list[tuple[str, Callable[[Case, Path], str]]]:
+def mix_sets(data: Path, rows: int, seed: int, names: list[str]) -> list[tuple[str, Callable[[Case, Path], str]]]:
     out = []
-    for name in ("HI-Medium", "LI-Medium"):
+    for name in names:
         patterns = data / "amlworld" / f"{name}_Patterns.txt"
         if not patterns.is_file():
             print(f"skipped {name} mix: {patterns} not found")
@@ -295,6 +295,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     parser.add_argument("--sets", default="amlsim,mix,generated", help="comma-separated: amlsim, mix, generated")
     parser.add_argument("--mix-rows", type=int, default=500_000, help="background rows of each AMLworld mix")
+    parser.add_argument("--mixes", default="HI-Medium,LI-Medium", help="which AMLworld pattern files to mix in")
     parser.add_argument("--generated-rows", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--gfp-windows", default="1,7", help="peer windows to try, in days (best on validation)")
@@ -319,7 +320,7 @@ def main() -> None:
         if "amlsim" in chosen:
             sets += amlsim_sets(data)
         if "mix" in chosen:
-            sets += mix_sets(data, args.mix_rows, args.seed)
+            sets += mix_sets(data, args.mix_rows, args.seed, args.mixes.split(","))
     if "generated" in chosen:
         sets.append(generated_set(args.generated_rows, args.seed))
     print(f"{'set':34} {'rows':>9} {'pos va':>6} {'test':>6} |      P      R     F1 (test part, temporal 60/20/20; "
