@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from moneytrail.detect.features import FeatureSpec, describe, transaction_features
+from moneytrail.detect.features import FeatureSpec, describe, transaction_feature_matrix, transaction_features
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.model.stage import Stamp
 from moneytrail.store import Case
@@ -53,7 +53,8 @@ def by_txn(table: pa.Table) -> dict[str, dict[str, Any]]:
 def hand() -> dict[str, dict[str, Any]]:
     case = Case.in_memory()
     insert(case, HAND)
-    return by_txn(transaction_features(case))
+    # A 7-day window (not a default one) keeps the hand-computed values small enough to check by eye.
+    return by_txn(transaction_features(case, FeatureSpec(windows={"1d": 86_400, "7d": 7 * 86_400})))
 
 
 def test_sender_windows_count_payments_counterparties_and_sums(hand: dict[str, dict[str, Any]]) -> None:
@@ -89,6 +90,34 @@ def test_cycles_with_and_without_time_order(hand: dict[str, dict[str, Any]]) -> 
     assert (hand["t8"]["cycle3_any"], hand["t8"]["cycle3_ordered"], hand["t8"]["reciprocal"]) == (1, 0, 0)
     assert hand["t5"]["cycle3_any"] == 1  # A pays B again: B -> C -> A had closed the loop before
     assert hand["t6"]["cycle3_any"] == 0 and hand["t1"]["cycle3_any"] == 0
+
+
+def test_two_hop_paths_count_only_an_intermediarys_first_payers_and_payees() -> None:
+    # X is paid by P1, P2, P3 in that order and pays Q1, Q2, Q3 in that order; then each Pi pays each Qj.
+    # With a cap of 2, X carries paths only from P1, P2 to Q1, Q2: a hub's paths are not enumerated.
+    rows = [(f"in{i}", at(0, i), f"b:P{i}", "b:X", 10.0) for i in (1, 2, 3)]
+    rows += [(f"out{j}", at(1, j), "b:X", f"b:Q{j}", 10.0) for j in (1, 2, 3)]
+    rows += [(f"p{i}q{j}", at(2, 3 * i + j), f"b:P{i}", f"b:Q{j}", 5.0) for i in (1, 2, 3) for j in (1, 2, 3)]
+    case = Case.in_memory()
+    insert(case, rows)
+    capped = by_txn(transaction_features(case, FeatureSpec(path_cap=2)))
+    assert [capped[f"p{i}q{j}"]["sg_paths"] for i in (1, 2, 3) for j in (1, 2, 3)] == [1, 1, 0, 1, 1, 0, 0, 0, 0]
+    wide = by_txn(transaction_features(case, FeatureSpec(path_cap=3)))
+    assert all(wide[f"p{i}q{j}"]["sg_paths"] == 1 for i in (1, 2, 3) for j in (1, 2, 3))
+    # a cycle P -> X -> Q -> P would need a Q to pay a P: none here
+    assert all(wide[f"p{i}q{j}"]["cycle3_any"] == 0 for i in (1, 2, 3) for j in (1, 2, 3))
+
+
+def test_time_since_money_moved_the_other_way_and_flow_ratio(hand: dict[str, dict[str, Any]]) -> None:
+    # t5 (day 3, 09:00): A was last paid by C at t4 (day 1, 09:00); B last paid out at t3 (day 0, 12:00).
+    assert hand["t5"]["s_cross_gap_days"] == pytest.approx(2.0)
+    assert hand["t5"]["r_cross_gap_days"] == pytest.approx(2 + 21 / 24)
+    assert hand["t3"]["s_cross_gap_days"] == pytest.approx(2 / 24)  # B paid on at 12:00 what came at 10:00
+    assert hand["t1"]["s_cross_gap_days"] is None  # A had never been paid
+    # In 7 days to t5, A paid out 100 + 200 + 30 and was paid 70; B paid out 50 and was paid 100 + 30.
+    assert hand["t5"]["s_flow_ratio_7d"] == pytest.approx(330 / 70)
+    assert hand["t5"]["r_flow_ratio_7d"] == pytest.approx(50 / 130)
+    assert hand["t1"]["s_flow_ratio_7d"] is None  # nothing received: no ratio
 
 
 def test_amount_features(hand: dict[str, dict[str, Any]]) -> None:
@@ -165,3 +194,16 @@ def test_payment_format_is_a_fixed_code_whatever_the_case_and_worded(case: Case)
     assert [f[t]["payment_format"] for t in ("p1", "p2", "p3", "p4", "p5")] == [1, 2, 4, 0, 0]
     assert describe("payment_format", 1.0) == "paid by ach"
     assert describe("payment_format", 0.0, (0.0, 4.0)) == "paid by an unlisted format"
+
+
+def test_matrix_places_both_ends_as_the_joined_table_has_them() -> None:
+    """The matrix (ends placed by eid) holds what the joined feature table holds, column for column."""
+    case = Case.in_memory()
+    insert(case, HAND + random_rows(np.random.default_rng(5), 200, 6, 20, "m"))
+    spec = FeatureSpec()
+    table = transaction_features(case, spec)
+    ids, x = transaction_feature_matrix(case, spec)
+    assert ids.column("txn_id").to_pylist() == table.column("txn_id").to_pylist()
+    for j, name in enumerate(spec.names):
+        expected = table.column(name).to_numpy(zero_copy_only=False).astype(np.float32)
+        assert np.allclose(x[:, j], expected, rtol=1e-6, equal_nan=True), name

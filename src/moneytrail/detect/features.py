@@ -18,14 +18,11 @@ from moneytrail.detect import features_sql as fsql
 from moneytrail.engine.scratch import Run
 from moneytrail.store import Case
 
-STRUCTURE = ("log_amt", "whole_amount", "payment_format", "amt_vs_sender_mean", "amt_vs_receiver_mean",
-             "new_counterparty", "pair_prev", "pair_gap_days", "reciprocal", "sg_paths", "s_gs_paths_7d",
-             "r_gs_paths_7d", "cycle3_any", "cycle3_ordered")
+STRUCTURE = (*fsql.STRUCTURE_COLUMNS, *fsql.SENDER_ROW_COLUMNS.values(), "amt_vs_receiver_mean")
 
 
 def side_features(windows: dict[str, int]) -> list[str]:
-    cols = [f"{st}_{w}" for w in windows for st in (*fsql.WINDOW_STATS, *fsql.WINDOW_DERIVED)]
-    cols += list(fsql.HISTORY_STATS)
+    cols = fsql.side_columns(windows)
     return [f"{side}_{c}" for side in ("s", "r") for c in cols]
 
 
@@ -39,6 +36,7 @@ class FeatureSpec:
 
     windows: dict[str, int] = field(default_factory=lambda: dict(fsql.WINDOWS))
     rule_typologies: list[str] = field(default_factory=list)
+    path_cap: int = fsql.PATH_CAP
 
     @property
     def names(self) -> list[str]:
@@ -46,7 +44,7 @@ class FeatureSpec:
 
     def to_dict(self) -> dict[str, object]:
         return {"windows": [[k, v] for k, v in self.windows.items()], "rule_typologies": self.rule_typologies,
-                "names": self.names}
+                "path_cap": self.path_cap, "names": self.names}
 
 
 def rule_typologies(case: Case) -> list[str]:
@@ -59,7 +57,9 @@ def transaction_features(case: Case, spec: FeatureSpec | None = None, *, where: 
     """Features of every transaction (optionally those matching ``where`` on ``transactions``)."""
     spec = spec or FeatureSpec()
     with case.engine.run() as run:
-        return case.engine.query(f"{_features_sql(case, run, spec, where)[0]} ORDER BY e.eid")
+        parts = _feature_tables(case, run, spec, where)
+        sql = fsql.assemble_sql(f"({parts.structure})", parts.stats, spec.windows)
+        return case.engine.query(f"{sql} ORDER BY x.eid")
 
 
 def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = "",
@@ -67,25 +67,34 @@ def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = ""
     """``(ids, x)``: the transactions' ``(eid, txn_id, t)`` in time order and their features ``spec.names``
     as a float32 matrix in the same order, for training and scoring at scale.
 
-    The engine's result is streamed in batches, each row placed by its time-order number (``eid``), so
-    neither a sort of the wide result nor a whole Arrow copy of it is ever held: memory is the matrix
-    (4 bytes a feature) plus one batch."""
+    The engine's results are streamed in batches, each row placed by its time-order number (``eid``): the
+    transactions' own features, then each end's statistics (a sender's row fills the ``s_`` columns, a
+    receiver's the ``r_`` ones). The two ends meet in the matrix, not in a join of two wide tables, and neither
+    a sort of a wide result nor a whole Arrow copy of it is ever held: memory is the matrix (4 bytes a
+    feature) plus one batch."""
     names = spec.names
+    column = {name: j for j, name in enumerate(names)}
     with case.engine.run() as run:
-        sql, edges = _features_sql(case, run, spec, where)
-        n = int(case.engine.scalar(f"SELECT count(*) FROM {edges}"))
+        parts = _feature_tables(case, run, spec, where)
+        n = int(case.engine.scalar(f"SELECT count(*) FROM {parts.edges}"))
         x = np.zeros((n, len(names)), dtype=np.float32)
         t = np.zeros(n, dtype=np.int64)
         ids: list[pa.Array] = []
         pos: list[np.ndarray] = []
-        for batch in case.engine.batches(sql, batch_rows):
+        for batch in case.engine.batches(parts.structure, batch_rows):
             at = batch.column("eid").to_numpy().astype(np.int64) - 1
-            for j, name in enumerate(names):
-                if name in batch.schema.names:
-                    x[at, j] = batch.column(name).to_numpy(zero_copy_only=False)
+            _place(x, at, batch, {c: column[c] for c in batch.schema.names if c in column})
             t[at] = batch.column("t").to_numpy()
             ids.append(batch.column("txn_id"))
             pos.append(at)
+        side_cols = fsql.side_columns(spec.windows)
+        sender = {c: column[f"s_{c}"] for c in side_cols} | {c: column[n] for c, n in fsql.SENDER_ROW_COLUMNS.items()}
+        receiver = {c: column[f"r_{c}"] for c in side_cols} | {"amt_vs_mean": column["amt_vs_receiver_mean"]}
+        for batch in case.engine.batches(f"SELECT * FROM {parts.stats}", batch_rows):
+            at = batch.column("eid").to_numpy().astype(np.int64) - 1
+            out = batch.column("dir").to_numpy() == 1
+            _place(x, at[out], batch.filter(pa.array(out)), sender)
+            _place(x, at[~out], batch.filter(pa.array(~out)), receiver)
     order = np.empty(n, dtype=np.int64)
     if pos:
         order[np.concatenate(pos)] = np.arange(n)
@@ -94,8 +103,27 @@ def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = ""
     return pa.table({"eid": pa.array(np.arange(1, n + 1)), "txn_id": txn, "t": pa.array(t)}), x
 
 
-def _features_sql(case: Case, run: Run, spec: FeatureSpec, where: str) -> tuple[str, str]:
-    """The feature query over scratch tables of ``run`` (they live as long as it does), and its edges table."""
+def _place(x: np.ndarray, at: np.ndarray, batch: pa.RecordBatch, columns: dict[str, int]) -> None:
+    """Batch columns into matrix columns, row ``i`` of the batch into matrix row ``at[i]`` (NULL as NaN).
+
+    The batch is made one row-major block first, so each matrix row is written once, not once a column."""
+    if not columns or not len(at):
+        return
+    block = np.empty((len(at), len(columns)), dtype=np.float32)
+    for k, name in enumerate(columns):
+        block[:, k] = batch.column(name).to_numpy(zero_copy_only=False)
+    x[np.ix_(at, np.fromiter(columns.values(), dtype=np.int64))] = block
+
+
+@dataclass
+class _FeatureTables:
+    edges: str  # the run's numbered transactions
+    structure: str  # SQL: one row per transaction (``fsql.structure_sql``)
+    stats: str  # one row per end of a transaction (``fsql.account_stats_sql``)
+
+
+def _feature_tables(case: Case, run: Run, spec: FeatureSpec, where: str) -> _FeatureTables:
+    """The feature pieces over scratch tables of ``run`` (they live as long as it does)."""
 
     def table(sql: str, hint: str) -> str:
         return run.materialise(sql, hint=f"feat_{hint}").name
@@ -105,12 +133,12 @@ def _features_sql(case: Case, run: Run, spec: FeatureSpec, where: str) -> tuple[
     stats = table(fsql.account_stats_sql(events.name, spec.windows), "stats")
     run.drop(events)  # the per-end event rows are the largest table: free them early
     pairs = table(fsql.pairs_sql(edges), "pairs")
-    hist = table(fsql.pair_history_sql(edges, pairs), "hist")
-    sg = table(fsql.paths_until_sql(edges, table(fsql.two_hop_sql(pairs, closing=False), "sgp")), "sg")
-    cyc = table(fsql.paths_until_sql(edges, table(fsql.two_hop_sql(pairs, closing=True), "cyp")), "cyc")
+    paths = table(fsql.traded_paths_sql(f"({fsql.two_hop_sql(pairs, spec.path_cap)})", pairs), "paths")
+    sg = table(fsql.paths_until_sql(edges, f"({fsql.pair_paths_sql(paths, pairs, closing=False)}) pp"), "sg")
+    cyc = table(fsql.paths_until_sql(edges, f"({fsql.pair_paths_sql(paths, pairs, closing=True)}) pp"), "cyc")
     cols = {t: hit_column(t) for t in spec.rule_typologies}
     hits = table(fsql.rule_hits_sql(edges, spec.rule_typologies, cols), "hits") if cols else None
-    return fsql.assemble_sql(edges, stats, hist, sg, cyc, hits, list(cols.values()), spec.windows), edges
+    return _FeatureTables(edges, fsql.structure_sql(edges, pairs, sg, cyc, hits, list(cols.values())), stats)
 
 
 # Wording for explanations: what each statistic counts, and how a window reads in a sentence.
@@ -120,6 +148,8 @@ _STAT_WORDS = {
     "in_sum": "received {v} in total", "out_new": "paid {v} new counterparties",
     "in_new": "was paid by {v} new counterparties",
     "out_sq": "paid amounts whose squares sum to {v}", "in_sq": "received amounts whose squares sum to {v}",
+    "gs_paths": "had {v} in-out counterparty pairs (gather-scatter)",
+    "flow_ratio": "paid out {v} for each unit received",
     "out_avg": "paid {v} on average", "out_std": "paid amounts varying by {v} (standard deviation)",
     "in_avg": "received {v} on average", "in_std": "received amounts varying by {v} (standard deviation)",
 }
@@ -129,6 +159,7 @@ _HISTORY_WORDS = {
     "in_fan_all": "had been paid by {v} distinct counterparties so far",
     "age_days": "had been active for {v} days", "out_mean_all": "usually paid {v}",
     "in_mean_all": "usually received {v}",
+    "cross_gap_days": "had last moved money the other way {v} days before",
 }
 _WINDOW_WORDS = {"1d": "today", "7d": "in the last 7 days", "30d": "in the last 30 days"}
 _STRUCTURE_WORDS = {
@@ -141,8 +172,6 @@ _STRUCTURE_WORDS = {
     "pair_gap_days": "{v} days since the pair's last payment",
     "reciprocal": "the receiver had paid the sender before ({v})",
     "sg_paths": "{v} two-hop paths already ran from sender to receiver (scatter-gather)",
-    "s_gs_paths_7d": "{v} in-out pairs through the sender in 7 days (gather-scatter)",
-    "r_gs_paths_7d": "{v} in-out pairs through the receiver in 7 days (gather-scatter)",
     "cycle3_any": "the payment closes {v} three-account cycles",
     "cycle3_ordered": "the payment closes {v} three-account cycles in time order",
 }

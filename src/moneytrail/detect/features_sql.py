@@ -14,15 +14,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-# Window names and lengths in seconds. A window (t - W, t] holds the current row's whole timestamp.
-WINDOWS: dict[str, int] = {"1d": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
+# Window names and lengths in seconds. A window (t - W, t] holds the current row's whole timestamp. A 7-day
+# window added nothing the 1- and 30-day ones do not carry (benchmarks/learn.py: test F1 on AMLSim and the
+# AMLworld LI mix the same or better without it) and cost a third of the windowed work.
+WINDOWS: dict[str, int] = {"1d": 86_400, "30d": 30 * 86_400}
 # Per-window statistics of one account, taken over its events in the window (both directions).
 WINDOW_STATS = ("out_cnt", "in_cnt", "out_fan", "in_fan", "out_sum", "in_sum", "out_new", "in_new", "out_sq", "in_sq")
-# Derived per window from the sums: mean and standard deviation of amounts out and in.
-WINDOW_DERIVED = ("out_avg", "out_std", "in_avg", "in_std")
+# Derived per window: mean and standard deviation of amounts out and in, in-out pairs (gather-scatter), and
+# the amount paid out for each unit received (pass-through).
+WINDOW_DERIVED = ("out_avg", "out_std", "in_avg", "in_std", "gs_paths", "flow_ratio")
 # Whole-history statistics of one account up to the current time.
+# ``cross_gap_days``: days since the account last moved money the other way (a sender: since it was last paid,
+# how long money sat before leaving; a receiver: since it last paid out); none yet is NULL.
 HISTORY_STATS = ("out_cnt_all", "in_cnt_all", "out_fan_all", "in_fan_all", "age_days", "out_mean_all",
-                 "in_mean_all")
+                 "in_mean_all", "cross_gap_days")
+# Two counts of one account, out and in, travel in one windowed sum as out + in * PACK (each stays far below
+# 2^31, so the sum is exact in a BIGINT): one window aggregate instead of two, the costly part of the features.
+PACK = 2_147_483_648
+# Two-hop paths a -> x -> b count through an intermediary x only among its first PATH_CAP payers and first
+# PATH_CAP payees (by when each pair first traded): a hub's paths would grow with the square of its degree,
+# and a hub is not the layering account these features look for. Ranks read only earlier pairs (no leakage).
+PATH_CAP = 64
 
 
 # Payment formats by a fixed code (AMLworld's formats first, then common others), so a saved model reads
@@ -52,6 +64,7 @@ def edges_sql(where: str = "") -> str:
 def events_sql(edges: str, windows: dict[str, int]) -> str:
     """Each transaction twice, once per end: (acct, cp, dir 1=out 0=in, t, eid, amt) with the pair's history.
 
+    ``pair_prev`` counts the pair's earlier transactions in that direction and ``prev_t`` is the last one's time;
     ``first_pair`` is 1 on the first transaction between the account and that counterparty in that
     direction; ``fresh_<w>`` is 1 when the pair had no transaction in the window before this one, so a
     windowed sum of it counts distinct counterparties in the window.
@@ -60,52 +73,105 @@ def events_sql(edges: str, windows: dict[str, int]) -> str:
                       for name, w in windows.items())
     return f"""SELECT *, CASE WHEN prev_t IS NULL THEN 1 ELSE 0 END AS first_pair, {fresh} FROM (
   SELECT acct, cp, dir, t, eid, amt,
-         lag(t) OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) AS prev_t
+         lag(t) OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) AS prev_t,
+         row_number() OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) - 1 AS pair_prev
   FROM (SELECT s AS acct, r AS cp, 1 AS dir, t, eid, amt FROM {edges}
         UNION ALL SELECT r AS acct, s AS cp, 0 AS dir, t, eid, amt FROM {edges}) u) x"""
 
 
+def side_columns(windows: dict[str, int]) -> list[str]:
+    """The statistics of one end of a transaction, as ``account_stats_sql`` names them."""
+    return [f"{st}_{w}" for w in windows for st in (*WINDOW_STATS, *WINDOW_DERIVED)] + list(HISTORY_STATS)
+
+
 def account_stats_sql(events: str, windows: dict[str, int]) -> str:
-    """Per event row: the account's windowed and whole-history statistics up to the row's time."""
-    cols: list[str] = []
+    """Per event row (one end of a transaction): the account's windowed and whole-history statistics up to the
+    row's time (``side_columns``), the amount against the account's usual one that way (``amt_vs_mean``), and
+    the pair's history (``first_pair``, ``pair_prev``, ``pair_gap_days``).
+
+    Counts out and in are summed together, packed (``PACK``), and unpacked outside the window pass."""
+
+    def packed(value: str) -> str:
+        return f"CASE WHEN dir = 1 THEN {value} ELSE CAST({value} AS BIGINT) * {PACK} END"
+
+    inner: list[str] = []
+    mid: list[str] = []
+
+    def counts(expr: str, frame: str, out_name: str, in_name: str) -> None:
+        name = f"pk_{out_name}"
+        inner.append(f"sum({packed(expr)}) {frame} AS {name}")
+        mid.extend([f"CAST({name} % {PACK} AS DOUBLE) AS {out_name}",
+                    f"CAST(({name} - {name} % {PACK}) / {PACK} AS DOUBLE) AS {in_name}"])
+
+    def plain(expr: str, name: str) -> None:
+        inner.append(f"{expr} AS {name}")
+        mid.append(f"CAST({name} AS DOUBLE) AS {name}")
+
+    derived: list[str] = []
     for name, w in windows.items():
         frame = f"OVER (PARTITION BY acct ORDER BY t RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW)"
-        cols += [f"sum(dir) {frame} AS out_cnt_{name}", f"sum(1 - dir) {frame} AS in_cnt_{name}",
-                 f"sum(dir * fresh_{name}) {frame} AS out_fan_{name}",
-                 f"sum((1 - dir) * fresh_{name}) {frame} AS in_fan_{name}",
-                 f"sum(dir * amt) {frame} AS out_sum_{name}", f"sum((1 - dir) * amt) {frame} AS in_sum_{name}",
-                 f"sum(dir * first_pair) {frame} AS out_new_{name}",
-                 f"sum((1 - dir) * first_pair) {frame} AS in_new_{name}",
-                 f"sum(dir * amt * amt) {frame} AS out_sq_{name}",
-                 f"sum((1 - dir) * amt * amt) {frame} AS in_sq_{name}"]
+        counts("1", frame, f"out_cnt_{name}", f"in_cnt_{name}")
+        counts(f"fresh_{name}", frame, f"out_fan_{name}", f"in_fan_{name}")
+        counts("first_pair", frame, f"out_new_{name}", f"in_new_{name}")
+        for d, flag in (("out", "dir"), ("in", "(1 - dir)")):
+            plain(f"sum({flag} * amt) {frame}", f"{d}_sum_{name}")
+            plain(f"sum({flag} * amt * amt) {frame}", f"{d}_sq_{name}")
+            n, avg = f"{d}_cnt_{name}", f"{d}_sum_{name} / nullif({d}_cnt_{name}, 0)"
+            derived += [f"{avg} AS {d}_avg_{name}",
+                        f"sqrt(greatest({d}_sq_{name} / nullif({n}, 0) - ({avg}) * ({avg}), 0)) AS {d}_std_{name}"]
+        derived += [f"in_fan_{name} * out_fan_{name} AS gs_paths_{name}",
+                    f"out_sum_{name} / nullif(in_sum_{name}, 0) AS flow_ratio_{name}"]
     hist = "OVER (PARTITION BY acct ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
-    cols += [f"sum(dir) {hist} AS out_cnt_all", f"sum(1 - dir) {hist} AS in_cnt_all",
-             f"sum(dir * first_pair) {hist} AS out_fan_all", f"sum((1 - dir) * first_pair) {hist} AS in_fan_all",
-             f"(t - min(t) {hist}) / 86400.0 AS age_days",
-             f"sum(dir * amt) {hist} / greatest(sum(dir) {hist}, 1) AS out_mean_all",
-             f"sum((1 - dir) * amt) {hist} / greatest(sum(1 - dir) {hist}, 1) AS in_mean_all"]
-    typed = [f"CAST({c.rsplit(' AS ', 1)[0]} AS DOUBLE) AS {c.rsplit(' AS ', 1)[1]}" for c in cols]
-    return f"SELECT eid, dir, first_pair, {', '.join(typed)} FROM {events}"
+    counts("1", hist, "out_cnt_all", "in_cnt_all")
+    counts("first_pair", hist, "out_fan_all", "in_fan_all")
+    plain(f"(t - min(t) {hist}) / 86400.0", "age_days")
+    inner += [f"sum(dir * amt) {hist} AS out_amt_all", f"sum((1 - dir) * amt) {hist} AS in_amt_all",
+              f"max(CASE WHEN dir = 0 THEN t END) {hist} AS last_in_t",
+              f"max(CASE WHEN dir = 1 THEN t END) {hist} AS last_out_t"]
+    mid.append("(t - CASE WHEN dir = 1 THEN last_in_t ELSE last_out_t END) / 86400.0 AS cross_gap_days")
+    mid += ["out_amt_all / greatest(out_cnt_all_n, 1) AS out_mean_all",
+            "in_amt_all / greatest(in_cnt_all_n, 1) AS in_mean_all"]
+    out_n, in_n = f"pk_out_cnt_all % {PACK}", f"(pk_out_cnt_all - pk_out_cnt_all % {PACK}) / {PACK}"
+    mid = [m.replace("out_cnt_all_n", out_n).replace("in_cnt_all_n", in_n) for m in mid]
+    keep = [c for c in side_columns(windows) if not any(c == d.rsplit(" AS ", 1)[1] for d in derived)]
+    return f"""SELECT eid, dir, first_pair, pair_prev, pair_gap_days,
+       amt / nullif(CASE WHEN dir = 1 THEN out_mean_all ELSE in_mean_all END, 0) AS amt_vs_mean,
+       {', '.join(keep)}, {', '.join(derived)} FROM (
+  SELECT eid, dir, amt, first_pair, pair_prev, pair_gap_days, {', '.join(mid)} FROM (
+    SELECT eid, dir, t, amt, first_pair, CAST(pair_prev AS DOUBLE) AS pair_prev,
+           (t - prev_t) / 86400.0 AS pair_gap_days, {', '.join(inner)} FROM {events}) x) y"""
 
 
 def pairs_sql(edges: str) -> str:
-    """(s, r, first_t): when each ordered pair first traded."""
-    return f"SELECT s, r, min(t) AS first_t FROM {edges} GROUP BY s, r"
+    """(s, r, first_t, out_rank, in_rank): when each ordered pair first traded, and its place among the
+    sender's payees (``out_rank``) and among the receiver's payers (``in_rank``) in that order."""
+    return f"""SELECT s, r, first_t, row_number() OVER (PARTITION BY s ORDER BY first_t, r) AS out_rank,
+       row_number() OVER (PARTITION BY r ORDER BY first_t, s) AS in_rank
+FROM (SELECT s, r, min(t) AS first_t FROM {edges} GROUP BY s, r) p"""
 
 
-def two_hop_sql(pairs: str, *, closing: bool) -> str:
-    """(a, b, m): for each traded pair (a, b), each intermediary x of a two-hop path between its ends, and
-    ``m``, the time both legs existed. ``closing=False``: a -> x -> b (scatter-gather, parallel paths);
-    ``closing=True``: b -> x -> a (the pair closes a three-cycle), with ``ordered`` = 1 when the path's legs
-    first traded in time order (b -> x no later than x -> a). Self-loops through an end are left out."""
-    if closing:
-        return (f"SELECT p.s AS a, p.r AS b, greatest(l1.first_t, l2.first_t) AS m, "
-                f"CASE WHEN l1.first_t <= l2.first_t THEN 1 ELSE 0 END AS ordered FROM {pairs} p "
-                f"JOIN {pairs} l1 ON l1.s = p.r JOIN {pairs} l2 ON l2.s = l1.r AND l2.r = p.s "
-                "WHERE l1.r <> p.s AND l1.r <> p.r AND p.s <> p.r")
-    return (f"SELECT p.s AS a, p.r AS b, greatest(l1.first_t, l2.first_t) AS m, 1 AS ordered FROM {pairs} p "
-            f"JOIN {pairs} l1 ON l1.s = p.s JOIN {pairs} l2 ON l2.s = l1.r AND l2.r = p.r "
-            "WHERE l1.r <> p.s AND l1.r <> p.r AND p.s <> p.r")
+def two_hop_sql(pairs: str, cap: int = PATH_CAP) -> str:
+    """(u, v, m, ordered): two-hop paths u -> x -> v between distinct accounts, through x's first ``cap`` payers
+    and first ``cap`` payees, with ``m``, the time both legs existed, and ``ordered`` = 1 when the legs first
+    traded in time order. Enumerated once from the intermediary, so the work is at most ``cap`` per pair."""
+    return (f"SELECT l1.s AS u, l2.r AS v, greatest(l1.first_t, l2.first_t) AS m, "
+            f"CASE WHEN l1.first_t <= l2.first_t THEN 1 ELSE 0 END AS ordered "
+            f"FROM {pairs} l1 JOIN {pairs} l2 ON l2.s = l1.r "
+            f"WHERE l1.in_rank <= {cap} AND l2.out_rank <= {cap} AND l1.s <> l2.r AND l1.s <> l1.r AND l2.s <> l2.r")
+
+
+def traded_paths_sql(paths: str, pairs: str) -> str:
+    """The two-hop paths between two accounts that traded (either way): the only ones a pair's features read."""
+    return (f"SELECT h.* FROM {paths} h JOIN (SELECT DISTINCT least(s, r) AS lo, greatest(s, r) AS hi FROM {pairs}) q "
+            "ON q.lo = least(h.u, h.v) AND q.hi = greatest(h.u, h.v)")
+
+
+def pair_paths_sql(paths: str, pairs: str, *, closing: bool) -> str:
+    """(a, b, m, ordered): for each traded pair (a, b), its two-hop paths. ``closing=False``: a -> x -> b
+    (scatter-gather, parallel paths); ``closing=True``: b -> x -> a (the pair closes a three-cycle)."""
+    ends = ("v", "u") if closing else ("u", "v")
+    return (f"SELECT p.{ends[0]} AS a, p.{ends[1]} AS b, p.m, p.ordered FROM {paths} p "
+            f"JOIN {pairs} q ON q.s = p.{ends[0]} AND q.r = p.{ends[1]}")
 
 
 def paths_until_sql(edges: str, paths: str) -> str:
@@ -122,16 +188,6 @@ def paths_until_sql(edges: str, paths: str) -> str:
 WHERE eid IS NOT NULL"""
 
 
-def pair_history_sql(edges: str, pairs: str) -> str:
-    """(eid, pair_prev, pair_gap_days, reciprocal): earlier transactions on the same pair, days since the
-    last one, and whether the receiver had paid the sender by this time (a two-cycle)."""
-    return f"""SELECT e.eid, e.pair_prev, e.pair_gap_days,
-       CASE WHEN back.first_t IS NOT NULL AND back.first_t <= e.t THEN 1 ELSE 0 END AS reciprocal
-FROM (SELECT eid, s, r, t, row_number() OVER (PARTITION BY s, r ORDER BY t, eid) - 1 AS pair_prev,
-             (t - lag(t) OVER (PARTITION BY s, r ORDER BY t, eid)) / 86400.0 AS pair_gap_days FROM {edges}) e
-LEFT JOIN {pairs} back ON back.s = e.r AND back.r = e.s"""
-
-
 def rule_hits_sql(edges: str, typologies: Sequence[str], column: dict[str, str]) -> str:
     """(eid, hits_<typology>...): rule findings citing the transaction that were complete by its time
     (every transaction the finding cites is at or before it), so a hit never reveals later rows."""
@@ -145,32 +201,33 @@ JOIN findings f ON f.finding_id = c.finding_id JOIN {edges} e ON e.eid = c.eid
 WHERE d.t_done <= e.t GROUP BY c.eid"""
 
 
-def assemble_sql(edges: str, stats: str, pair_hist: str, sg: str, cyc: str, hits: str | None,
-                 hit_cols: Sequence[str], windows: dict[str, int]) -> str:
-    """One row per transaction: sender (``s_``) and receiver (``r_``) statistics, the transaction's own
-    amount against each end's usual amount, pair history, scatter-gather paths and cycles, rule hits."""
-    side_cols = [f"{st}_{w}" for w in windows for st in WINDOW_STATS] + list(HISTORY_STATS)
-    s_cols = ", ".join(f"so.{c} AS s_{c}" for c in side_cols)
-    r_cols = ", ".join(f"ri.{c} AS r_{c}" for c in side_cols)
-    derived = []
-    for side, alias in (("s", "so"), ("r", "ri")):
-        for w in windows:
-            for d in ("out", "in"):
-                n, total, sq = f"{alias}.{d}_cnt_{w}", f"{alias}.{d}_sum_{w}", f"{alias}.{d}_sq_{w}"
-                avg = f"{total} / nullif({n}, 0)"
-                derived += [f"{avg} AS {side}_{d}_avg_{w}",
-                            f"sqrt(greatest({sq} / nullif({n}, 0) - ({avg}) * ({avg}), 0)) AS {side}_{d}_std_{w}"]
+# Columns of ``structure_sql`` that are features (the rest identify the row).
+STRUCTURE_COLUMNS = ("log_amt", "whole_amount", "payment_format", "reciprocal", "sg_paths", "cycle3_any",
+                     "cycle3_ordered")
+# Columns of ``account_stats_sql`` that are features of the transaction itself, read from its sender's row.
+SENDER_ROW_COLUMNS = {"first_pair": "new_counterparty", "pair_prev": "pair_prev", "pair_gap_days": "pair_gap_days",
+                      "amt_vs_mean": "amt_vs_sender_mean"}
+
+
+def structure_sql(edges: str, pairs: str, sg: str, cyc: str, hits: str | None, hit_cols: Sequence[str]) -> str:
+    """One row per transaction: its amount and format, whether the receiver had paid the sender by then (a
+    two-cycle), the scatter-gather paths and three-cycles it closes, and rule hits."""
     hit_select = "".join(f", coalesce(h.{c}, 0) AS {c}" for c in hit_cols)
     hit_join = f" LEFT JOIN {hits} h ON h.eid = e.eid" if hits else ""
     return f"""SELECT e.eid, e.txn_id, e.t, e.amt, ln(1 + greatest(e.amt, 0)) AS log_amt,
        CASE WHEN e.amt = round(e.amt) THEN 1 ELSE 0 END AS whole_amount, e.ch AS payment_format,
-       e.amt / nullif(so.out_mean_all, 0) AS amt_vs_sender_mean,
-       e.amt / nullif(ri.in_mean_all, 0) AS amt_vs_receiver_mean,
-       so.first_pair AS new_counterparty, {s_cols}, {r_cols}, {', '.join(derived)},
-       p.pair_prev, p.pair_gap_days, p.reciprocal,
-       coalesce(sg.paths, 0) AS sg_paths,
-       so.in_fan_7d * so.out_fan_7d AS s_gs_paths_7d, ri.in_fan_7d * ri.out_fan_7d AS r_gs_paths_7d,
-       coalesce(cy.paths, 0) AS cycle3_any, coalesce(cy.ordered_paths, 0) AS cycle3_ordered{hit_select}
-FROM {edges} e JOIN {stats} so ON so.eid = e.eid AND so.dir = 1 JOIN {stats} ri ON ri.eid = e.eid AND ri.dir = 0
-JOIN {pair_hist} p ON p.eid = e.eid LEFT JOIN {sg} sg ON sg.eid = e.eid LEFT JOIN {cyc} cy ON cy.eid = e.eid
-{hit_join}"""
+       CASE WHEN back.first_t IS NOT NULL AND back.first_t <= e.t THEN 1 ELSE 0 END AS reciprocal,
+       coalesce(sg.paths, 0) AS sg_paths, coalesce(cy.paths, 0) AS cycle3_any,
+       coalesce(cy.ordered_paths, 0) AS cycle3_ordered{hit_select}
+FROM {edges} e LEFT JOIN {pairs} back ON back.s = e.r AND back.r = e.s LEFT JOIN {sg} sg ON sg.eid = e.eid
+LEFT JOIN {cyc} cy ON cy.eid = e.eid{hit_join}"""
+
+
+def assemble_sql(structure: str, stats: str, windows: dict[str, int]) -> str:
+    """One row per transaction: its own features, its sender's (``s_``) and receiver's (``r_``) statistics, and
+    its amount against each end's usual amount (the matrix path places the same rows by ``eid`` instead)."""
+    cols = side_columns(windows)
+    sender = [f"so.{c} AS {n}" for c, n in SENDER_ROW_COLUMNS.items()]
+    return f"""SELECT x.*, {', '.join(sender)}, ri.amt_vs_mean AS amt_vs_receiver_mean,
+       {', '.join(f'so.{c} AS s_{c}' for c in cols)}, {', '.join(f'ri.{c} AS r_{c}' for c in cols)}
+FROM {structure} x JOIN {stats} so ON so.eid = x.eid AND so.dir = 1 JOIN {stats} ri ON ri.eid = x.eid AND ri.dir = 0"""

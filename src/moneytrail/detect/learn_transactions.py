@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from moneytrail.detect import features_sql as fsql
 from moneytrail.detect.features import FeatureSpec, rule_typologies, transaction_feature_matrix
 from moneytrail.detect.truth import TruthTables, truth_tables
 from moneytrail.store import Case
@@ -179,7 +180,8 @@ class TransactionModel:
             raise LearnError(f"{meta_path}:1: format {meta.get('format')!r}, expected {FORMAT!r}")
         feats = meta["features"]
         spec = FeatureSpec(windows={str(k): int(v) for k, v in feats["windows"]},
-                           rule_typologies=list(feats["rule_typologies"]))
+                           rule_typologies=list(feats["rule_typologies"]),
+                           path_cap=int(feats.get("path_cap", fsql.PATH_CAP)))
         if spec.names != feats["names"]:
             raise LearnError(f"{meta_path}: its feature names differ from this version's definitions")
         booster = lgb.Booster(model_file=str(path))
