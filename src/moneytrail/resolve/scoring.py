@@ -57,9 +57,14 @@ def _label_sql(column: str, comparison: Comparison) -> str:
 def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
     """Term-frequency adjustment (bits) of agreeing names, nothing for small populations.
 
-    Trained models: log2(how often two records agree on an ordinary name / the chance that another
-    record bears this one), within +-tf_cap. The starting model: the hand-set rarity bonus,
-    log2(tf_rare_at / records sharing the pair's rarest key), within [tf_floor, tf_cap]."""
+    Trained models, names agreeing exactly: log2(how often two records agree on an ordinary name /
+    the chance that another record bears this one). Names agreeing at a lower level (a shared
+    skeleton, an initial): log2(the typical frequency of the name key such pairs share / the
+    frequency of the one this pair shares), so a rare surname with an initial weighs more than a
+    skeleton a crowd shares, while the level keeps its trained weight on average (the reference is
+    the geometric mean over the level's candidates, ``tf_reference["<comparison>@<level>"]``).
+    Both within +-tf_cap. The starting model: the hand-set rarity bonus, log2(tf_rare_at / records
+    sharing the pair's rarest key), within [tf_floor, tf_cap]."""
     if population < model.tf_min_population:
         return "0.0"
     column = comparison.name
@@ -70,8 +75,13 @@ def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
     else:
         reference = model.tf_reference.get(comparison.name)
         u0, u1 = (math.log2(max(u, 1e-12)) for u in ((reference, reference) if reference else comparison.u[:2]))
-        raw = (f"CASE {column} WHEN 0 THEN {u0} ELSE {u1} END "
-               f"- log2(greatest(name_freq - 1, 1) / {float(population)})")
+        whens = [f"WHEN 0 THEN {u0} - log2(greatest(name_freq - 1, 1) / {float(population)})"]
+        for level in range(1, model.tf_levels):
+            by_key = model.tf_reference.get(f"{comparison.name}@{level}")
+            whens.append(f"WHEN {level} THEN {math.log2(max(by_key, 1e-12))} "
+                         f"- log2(greatest(name_key_freq - 1, 1) / {float(population)})" if by_key else
+                         f"WHEN {level} THEN {u1} - log2(greatest(name_freq - 1, 1) / {float(population)})")
+        raw = f"coalesce(CASE {column} {' '.join(whens)} END, 0.0)"
     return f"CASE WHEN {column} IN ({agreeing}) THEN least({model.tf_cap}, greatest({floor}, {raw})) ELSE 0.0 END"
 
 
@@ -87,13 +97,22 @@ def _signal_sql(signal: str, rule: str, weight: str, left: str, right: str, deta
     return " || ', ' || ".join(parts) + " || '}'"
 
 
-def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: float, thresholds: Thresholds) -> str:
-    """Weights, probability, decision and explanation of every compared pair worth keeping."""
+def weighed_sql(levels: str, model: ResolveModel, population: int) -> str:
+    """Every compared pair with its weight per comparison (w_<comparison>, w_tf), its match weight and probability."""
     names = [model.comparison("person_name"), model.comparison("org_name")]
     evidence = [model.comparison(c) for c in EVIDENCE]
     terms = [f"{_case_sql(c.name, c.weights())} AS w_{c.name}" for c in (*names, *evidence)]
     tf = " + ".join(tf_sql(model, c, population) for c in names)
     total = f"{model.prior} + " + " + ".join(f"w_{c.name}" for c in (*names, *evidence)) + " + w_tf"
+    return f"""
+            SELECT *, {total} AS weight, 1.0 / (1.0 + pow(2.0, -({total}))) AS probability
+            FROM (SELECT l.*, {", ".join(terms)}, {tf} AS w_tf FROM {levels} l) w"""
+
+
+def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: float, thresholds: Thresholds) -> str:
+    """Weights, probability, decision and explanation of every compared pair worth keeping."""
+    names = [model.comparison("person_name"), model.comparison("org_name")]
+    evidence = [model.comparison(c) for c in EVIDENCE]
     name_col = "coalesce(person_name, org_name)"
     name_signal = _signal_sql(
         "'name'", f"CASE WHEN person_name IS NOT NULL THEN {_label_sql('person_name', names[0])} "
@@ -106,7 +125,10 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
          f"ELSE {_case_sql('org_name', names[1].u)} END"))
     tf_signal = ("CASE WHEN w_tf <> 0 THEN ', ' || " + _signal_sql(
         "'name_frequency'", "CASE WHEN w_tf > 0 THEN 'rare name' ELSE 'common name' END", "w_tf",
-        "left_name", "right_name", "CAST(key_freq AS VARCHAR) || ' records share this name key'", None)
+        "left_name", "right_name",
+        "CAST(key_freq AS VARCHAR) || ' records share this name key'" if model.tf_rare_at > 0 else
+        "CASE WHEN coalesce(person_name, org_name) = 0 THEN CAST(name_freq AS VARCHAR) || ' records bear this name' "
+        "ELSE CAST(name_key_freq AS VARCHAR) || ' records share its name key' END", None)
         + " ELSE '' END")
     evidence_signals = " || ".join(
         f"CASE WHEN {c.name} IS NOT NULL THEN ', ' || " + _signal_sql(
@@ -123,9 +145,7 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
                '{{"model": "{model.model_id}", "prior": ' || {_num_sql(str(model.prior))} || ', "weight": '
                || {_num_sql("weight")} || ', "signals": [' || {name_signal} || {tf_signal} || {evidence_signals}
                || ']}}' AS explanation
-        FROM (
-            SELECT *, {total} AS weight, 1.0 / (1.0 + pow(2.0, -({total}))) AS probability
-            FROM (SELECT l.*, {", ".join(terms)}, {tf} AS w_tf FROM {levels} l) w
+        FROM ({weighed_sql(levels, model, population)}
         ) s
         WHERE probability >= {keep_below} OR ({name_col} <= {SIMILAR_NAME_LEVEL} AND ({contradiction}))"""
 
