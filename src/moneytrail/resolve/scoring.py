@@ -80,8 +80,10 @@ def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
         whens = [f"WHEN 0 THEN {u0} - log2(greatest(name_freq - 1, 1) / {float(population)})"]
         for level in range(1, model.tf_levels):
             by_key = model.tf_reference.get(f"{comparison.name}@{level}")
-            whens.append(f"WHEN {level} THEN {math.log2(max(by_key, 1e-12))} "
-                         f"- log2(greatest(name_key_freq - 1, 1) / {float(population)})" if by_key else
+            # no name key shared (met by an identifier or a date): no adjustment (greatest skips nulls)
+            whens.append(f"WHEN {level} THEN CASE WHEN name_key_freq IS NOT NULL THEN "
+                         f"{math.log2(max(by_key, 1e-12))} - log2(greatest(name_key_freq - 1, 1) / "
+                         f"{float(population)}) END" if by_key else
                          f"WHEN {level} THEN {u1} - log2(greatest(name_freq - 1, 1) / {float(population)})")
         raw = f"coalesce(CASE {column} {' '.join(whens)} END, 0.0)"
     return f"CASE WHEN {column} IN ({agreeing}) THEN least({model.tf_cap}, greatest({floor}, {raw})) ELSE 0.0 END"

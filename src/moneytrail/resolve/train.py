@@ -330,13 +330,13 @@ def calibrated_match_at(engine: Engine, levels: str, model: ResolveModel, popula
                        f"FROM ({weighed_sql(levels, model, population)}) w "
                        f"WHERE probability >= {BAYES_MATCH} GROUP BY floor(probability * 100)")
     buckets = sorted(((int(b), int(n), float(f)) for b, n, f in rows), reverse=True)
-    pairs, false, match_at, share = 0, 0.0, 1.0, 0.0
+    pairs, false, match_at = 0, 0.0, BAYES_MATCH  # every pair above 0.5 within the bound: the Bayes decision
     for bucket, n, f in buckets:
         if (false + f) / (pairs + n) > max_false:
+            match_at = round(bucket / 100 + 0.01, 2)  # the bucket above this one
             break
         pairs, false = pairs + n, false + f
-        match_at, share = bucket / 100, false / pairs
-    return max(BAYES_MATCH, min(match_at, 0.99)), share
+    return max(BAYES_MATCH, min(match_at, 0.99)), false / pairs if pairs else 0.0
 
 
 def kept_matches_problem(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, start: ResolveModel,
