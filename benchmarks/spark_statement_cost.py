@@ -23,9 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-SETTINGS = {
-    "default JIT (C1 then C2)": "",
-    "C1 only (-XX:TieredStopAtLevel=1)": "-XX:TieredStopAtLevel=1",
+C1 = "-XX:TieredStopAtLevel=1"
+# label -> (JVM options, Spark settings)
+SETTINGS: dict[str, tuple[str, dict[str, str]]] = {
+    "default JIT (C1 then C2)": ("", {}),
+    "C1 only (-XX:TieredStopAtLevel=1)": (C1, {}),
+    "C1, no whole-stage codegen": (C1, {"spark.sql.codegen.wholeStage": "false"}),
+    "C1, no adaptive execution": (C1, {"spark.sql.adaptive.enabled": "false"}),
+    "C1, neither": (C1, {"spark.sql.codegen.wholeStage": "false", "spark.sql.adaptive.enabled": "false"}),
 }
 SHAPES = (
     "SELECT count(*) FROM t WHERE amt > {i}",
@@ -40,14 +45,19 @@ def _jvm_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(java_options: str, statements: int, rows: int, folder: Path) -> dict[str, float]:
-    """In this process: a fresh session with ``java_options``, then the statements."""
+def measure(setting: str, statements: int, rows: int, folder: Path) -> dict[str, float]:
+    """In this process: a fresh session with the JVM options and Spark settings of ``setting``, then the
+    statements."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
     from pyspark.sql import SparkSession
 
-    spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+    java_options, conf = SETTINGS[setting]
+    builder = SparkSession.builder
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    spark = (builder.master("local[2]").config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false").config("spark.sql.shuffle.partitions", "2")
              .config("spark.driver.memory", "1g")
              .config("spark.driver.extraJavaOptions", java_options or "-Dmoneytrail.bench=1").getOrCreate())
@@ -69,7 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--statements", type=int, default=60)
     parser.add_argument("--rows", type=int, default=3000)
-    parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child process: one setting
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child process: one setting's label
     args = parser.parse_args()
     if args.measure is not None:
         with tempfile.TemporaryDirectory() as tmp:
@@ -85,8 +95,8 @@ def main() -> None:
         sys.exit("skipped: no Java runtime (Spark needs Java 17)")
     print(f"{args.statements} statements on a {args.rows}-row table, Spark local[2], one JVM per setting")
     print(f"{'JVM setting':<36} {'JVM cpu s':>10} {'per stmt':>9} {'wall s':>8} {'JVM cpu since start':>20}")
-    for label, options in SETTINGS.items():
-        out = subprocess.run([sys.executable, __file__, "--measure", options, "--statements", str(args.statements),
+    for label in SETTINGS:
+        out = subprocess.run([sys.executable, __file__, "--measure", label, "--statements", str(args.statements),
                               "--rows", str(args.rows)], capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{label:<36} {r['cpu']:>10.1f} {r['cpu'] / args.statements:>9.2f} {r['wall']:>8.1f} "

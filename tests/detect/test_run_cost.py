@@ -9,6 +9,7 @@ import pytest
 from moneytrail.detect.base import prepared_edges
 from moneytrail.detect.random_chain import carry_chance, carry_chance_sql, positive_transfers_sql
 from moneytrail.detect.run import run_detectors
+from moneytrail.engine.dialect import Dialect
 from moneytrail.store import Case
 from tests.detect.graphs import Row, case_with
 
@@ -32,7 +33,8 @@ def test_a_detect_run_reads_the_data_version_once(monkeypatch: pytest.MonkeyPatc
 def _pairs_joined(edges: str, lo: float, hi: float) -> str:
     """The carry chance as first written: both sides numbered in the hashed order, each joined to the one
     half-way round."""
-    ordered = (f"SELECT amt, row_number() OVER (ORDER BY hash(txn_id), txn_id) AS rn, count(*) OVER () AS n "
+    hashed = Dialect().stable_hash_sql("txn_id")  # the detector's engine-neutral hash
+    ordered = (f"SELECT amt, row_number() OVER (ORDER BY {hashed}, txn_id) AS rn, count(*) OVER () AS n "
                f"FROM {edges} WHERE amt > 0")
     return (f"SELECT count(*), avg(CASE WHEN b.amt >= a.amt * {lo!r} AND b.amt <= a.amt * {hi!r} THEN 1.0 ELSE 0.0 "
             "END) FROM (SELECT amt, rn, n, mod(rn - 1 + CAST(floor(n / 2) AS BIGINT), n) + 1 AS partner "

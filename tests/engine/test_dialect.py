@@ -41,3 +41,11 @@ def test_spark_spellings_parse_as_spark_sql() -> None:
 def test_java_pattern_quotes_literal_letters() -> None:
     assert java_pattern("%Y-%m-%dT%H:%M:%SZ") == "yyyy-MM-dd'T'HH:mm:ss'Z'"
     assert java_pattern("%d/%m/%Y %H:%M") == "dd/MM/yyyy HH:mm"
+
+
+def test_stable_hash_is_the_md5_prefix_on_duckdb() -> None:
+    import hashlib
+
+    value = open_engine().scalar(f"SELECT {DUCKDB.stable_hash_sql(repr('t-1'))}")
+    assert value == int(hashlib.md5(b"t-1").hexdigest()[:15], 16)
+    assert "conv(substr(md5(x), 1, 15), 16, 10)" in SPARK.stable_hash_sql("x")

@@ -48,3 +48,10 @@ def test_catalog_commits_by_one_rename_and_vacuums_unlisted_writes(tmp_path: Pat
     catalog.save()
     assert Catalog(tmp_path).state.tables["t"].files == [catalog.relative(kept / "part-0.parquet")]
     assert catalog.vacuum() == 1 and kept.exists() and not lost.exists()
+
+
+def test_decimal_literals_are_read_as_double() -> None:
+    # DuckDB divides decimals in DOUBLE; Spark's DECIMAL arithmetic would cut the scale (to 6 digits past 38).
+    sql = spark_statement("SELECT 1.0 * sum(u) / sum(n), greatest(x, 0.0001), 1e6, 2, '1.5' FROM t")
+    assert "CAST(1.0 AS DOUBLE) * SUM(u)" in sql and "CAST(0.0001 AS DOUBLE)" in sql
+    assert "1e6" in sql and ", 2," in sql and "'1.5'" in sql

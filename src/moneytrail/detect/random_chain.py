@@ -24,6 +24,7 @@ from moneytrail.detect.base import edges_table, prepared_edges
 from moneytrail.detect.chains import ChainDetector, ChainText, chain_defaults, hop_rule_text
 from moneytrail.detect.paths import OPEN, PathSearch, fmt_amount, span_hours
 from moneytrail.detect.registry import register
+from moneytrail.engine.dialect import DUCKDB, Dialect
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -41,20 +42,21 @@ def sample_modulus(transfers: int, sample_above: int = SAMPLE_ABOVE, sample_size
     return 1 if transfers <= sample_above else -(-int(transfers) // int(sample_size))
 
 
-def _sampled(modulus: int) -> str:
-    return f" AND hash(txn_id) % {int(modulus)} = 0" if modulus > 1 else ""
+def _sampled(modulus: int, dialect: Dialect) -> str:
+    return f" AND {dialect.stable_hash_sql('txn_id')} % {int(modulus)} = 0" if modulus > 1 else ""
 
 
 def carry_chance_sql(min_ratio: float, max_ratio: float, transfers: int, *, tie_break: bool = False,
-                     modulus: int = 1) -> str:
+                     modulus: int = 1, dialect: Dialect = DUCKDB) -> str:
     """(pairs, share, ties): each of the ``transfers`` positive edges paired with the one half-way round a
-    hashed order (by ``hash(txn_id)``, then ``txn_id``), and the share of pairs whose amount ratio lies in
-    [min_ratio, max_ratio]: how often a hop "carries" an amount by accident. ``transfers``
-    (``positive_transfers_sql``) makes the half-way offset a constant, so one sort with ``lead``/``lag``
-    pairs them, without numbering both sides and joining. Sorting by the 8-byte hash alone is cheaper and
-    the same order when no two hashes are equal: ``ties`` says whether two were (then ask again with
-    ``tie_break``). With ``modulus`` k > 1 only the transfers whose hash is divisible by k take part
-    (``transfers`` then counts those: ``positive_transfers_sql(k)``)."""
+    hashed order (by ``dialect.stable_hash_sql(txn_id)``, the same on every engine, then ``txn_id``), and
+    the share of pairs whose amount ratio lies in [min_ratio, max_ratio]: how often a hop "carries" an
+    amount by accident. ``transfers`` (``positive_transfers_sql``) makes the half-way offset a constant,
+    so one sort with ``lead``/``lag`` pairs them, without numbering both sides and joining. Sorting by the
+    8-byte hash alone is cheaper and the same order when no two hashes are equal: ``ties`` says whether
+    two were (then ask again with ``tie_break``). With ``modulus`` k > 1 only the transfers whose hash is
+    divisible by k take part (``transfers`` then counts those: ``positive_transfers_sql(k)``)."""
+    hashed = dialect.stable_hash_sql("txn_id")
     n = int(transfers)
     half = n // 2
     order = "OVER (ORDER BY hk, txn_id)" if tie_break else "OVER (ORDER BY hk)"
@@ -63,11 +65,12 @@ def carry_chance_sql(min_ratio: float, max_ratio: float, transfers: int, *, tie_
             "max(CASE WHEN hk = prev_hk THEN 1 ELSE 0 END) AS ties "
             f"FROM (SELECT amt, hk, coalesce(lead(amt, {half}) {order}, lag(amt, {n - half}) {order}) AS b_amt, "
             f"lag(hk) {order} AS prev_hk "
-            f"FROM (SELECT txn_id, amt, hash(txn_id) AS hk FROM {edges_table()} WHERE amt > 0{_sampled(modulus)}) e) o")
+            f"FROM (SELECT txn_id, amt, {hashed} AS hk FROM {edges_table()} "
+            f"WHERE amt > 0{_sampled(modulus, dialect)}) e) o")
 
 
-def positive_transfers_sql(modulus: int = 1) -> str:
-    return f"SELECT count(*) FROM {edges_table()} WHERE amt > 0{_sampled(modulus)}"
+def positive_transfers_sql(modulus: int = 1, dialect: Dialect = DUCKDB) -> str:
+    return f"SELECT count(*) FROM {edges_table()} WHERE amt > 0{_sampled(modulus, dialect)}"
 
 
 def carry_chance(case: Case, min_ratio: float, max_ratio: float, *, sample_above: int = SAMPLE_ABOVE,
@@ -75,16 +78,18 @@ def carry_chance(case: Case, min_ratio: float, max_ratio: float, *, sample_above
     """(pairs, share) of ``carry_chance_sql`` on the run's edges; (pairs, 0.0) below ``MIN_PAIRS``, where
     the share is too noisy to gate on and is not measured. Above ``sample_above`` transfers, on a hash sample
     of about ``sample_size`` (``pairs`` is then the sample's size, below the number of transfers)."""
+    dialect = case.engine.dialect
     n = int(case.engine.scalar(positive_transfers_sql()) or 0)
     modulus = sample_modulus(n, sample_above, sample_size)
     if modulus > 1:
-        n = int(case.engine.scalar(positive_transfers_sql(modulus)) or 0)
+        n = int(case.engine.scalar(positive_transfers_sql(modulus, dialect)) or 0)
     pairs = n if n >= 2 else 0
     if pairs < MIN_PAIRS:
         return pairs, 0.0
-    _, share, ties = case.engine.rows(carry_chance_sql(min_ratio, max_ratio, n, modulus=modulus))[0]
+    _, share, ties = case.engine.rows(carry_chance_sql(min_ratio, max_ratio, n, modulus=modulus, dialect=dialect))[0]
     if ties:
-        _, share, _ = case.engine.rows(carry_chance_sql(min_ratio, max_ratio, n, tie_break=True, modulus=modulus))[0]
+        _, share, _ = case.engine.rows(carry_chance_sql(min_ratio, max_ratio, n, tie_break=True, modulus=modulus,
+                                                        dialect=dialect))[0]
     return pairs, float(share or 0.0)
 
 

@@ -76,6 +76,12 @@ class Dialect:
         """Row number in the order a single-threaded scan reads its file (1, 2, ...)."""
         return "row_number() OVER ()"
 
+    def stable_hash_sql(self, text: str) -> str:
+        """A 60-bit non-negative BIGINT hash of text ``text`` that every engine computes alike (the first 15
+        hex digits of its MD5): for hash orders and samples whose results must not depend on the engine
+        (DuckDB's ``hash`` and Spark's Murmur3 ``hash`` are different functions)."""
+        return f"CAST(('0x' || substr(md5({text}), 1, 15)) AS BIGINT)"
+
     def scratch_table_sql(self, name: str, sql: str) -> str:
         """Create the run-owned scratch table ``name`` holding the result of ``sql``."""
         return f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}"
@@ -129,6 +135,9 @@ class SparkDialect(Dialect):
     def scan_ordinal_sql(self) -> str:
         # One partition per piece (the engine reads each piece as a single split), so the id is in file order.
         return "row_number() OVER (ORDER BY monotonically_increasing_id())"
+
+    def stable_hash_sql(self, text: str) -> str:
+        return f"CAST(conv(substr(md5({text}), 1, 15), 16, 10) AS BIGINT)"
 
     def scratch_table_sql(self, name: str, sql: str) -> str:
         return f"CACHE TABLE {name} AS {sql}"

@@ -28,6 +28,7 @@ from moneytrail.engine.protocol import EngineError
 from moneytrail.engine.scratch import Run, RunStack, scratch_name
 from moneytrail.engine.spark import dml, tables
 from moneytrail.engine.spark.catalog import Catalog, TableEntry
+from moneytrail.engine.spark.profile import profiled
 from moneytrail.engine.spark.scratchfiles import ScratchFiles
 from moneytrail.engine.spark.session import spark_session
 from moneytrail.engine.spark.translate import column_of, parse, spark_expression, spark_statement, table_schema
@@ -114,12 +115,15 @@ class SparkEngine:
         except Exception as exc:
             raise EngineError(f"{exc}\n-- while running:\n{sql[:2000]}") from exc
 
+    @profiled
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self._statement(sql, params)
 
+    @profiled
     def insert(self, sql: str, params: Sequence[Any] | None = None) -> int:
         return self._statement(sql, params)
 
+    @profiled
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
         return self._arrow(self._df(sql, params), sql)
 
@@ -212,6 +216,7 @@ class SparkEngine:
             self._mark(name)
 
     # -- registering data --------------------------------------------------------------------
+    @profiled
     def register_arrow(self, name: str, table: pa.Table) -> None:
         for i, f in enumerate(table.schema):
             if pa.types.is_null(f.type):
@@ -239,6 +244,7 @@ class SparkEngine:
         word = re.compile(rf"\b{re.escape(table)}\b", re.IGNORECASE)
         self._stale |= {table.lower()} | {v for v, sql in self.catalog.state.views.items() if word.search(sql)}
 
+    @profiled
     def _refresh(self) -> None:
         """Register the temp views of tables written since the last statement, then the stored views."""
         if not self._stale:
@@ -290,6 +296,7 @@ class SparkEngine:
     def scratch_name(self, hint: str = "") -> str:
         return scratch_name(hint, next(self._names))
 
+    @profiled
     def create_scratch(self, name: str, sql: str, params: Sequence[Any] | None = None, *,
                        view: bool = False) -> None:
         """A view is a temp view on the query; a table is the query's result written once to Parquet
@@ -303,6 +310,7 @@ class SparkEngine:
             self._scratch[name] = [df]
         df.createOrReplaceTempView(name)
 
+    @profiled
     def drop_scratch(self, name: str, *, view: bool = False) -> None:
         self.spark.catalog.dropTempView(name)
         for part in self._scratch.pop(name, []):
@@ -326,6 +334,7 @@ class SparkEngine:
         self._refresh()
         return self.spark.sql(sql, args=list(params)) if params else self.spark.sql(sql)
 
+    @profiled
     def append(self, table: str, sql: str, params: Sequence[Any] | None = None, *,
                columns: Sequence[str] | None = None, translated: bool = False) -> int:
         if table in self._scratch:
@@ -359,6 +368,7 @@ class SparkEngine:
         union_of(parts).createOrReplaceTempView(name)
         return int(count)
 
+    @profiled
     def create_scratch_frame(self, name: str, df: DataFrame) -> None:
         previous = self._scratch.get(name, [])
         self._scratch[name] = [self._files.materialise(df)[0]]
@@ -366,6 +376,7 @@ class SparkEngine:
         for part in previous:
             self._files.release(part)
 
+    @profiled
     def replace_partition(self, table: str, partition: Mapping[str, Any], sql: str | None = None,
                           params: Sequence[Any] | None = None, *, columns: Sequence[str] | None = None) -> int:
         self._writable()
@@ -376,6 +387,7 @@ class SparkEngine:
         self._set_files(table, files)
         return int(added)
 
+    @profiled
     def upsert(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None, *,
                insert_missing: bool = True) -> None:
         self._writable()
@@ -387,6 +399,7 @@ class SparkEngine:
             self._files.release(source)
         self._set_files(table, files)
 
+    @profiled
     def remove(self, table: str, keys: Sequence[str], sql: str, params: Sequence[Any] | None = None) -> None:
         self._writable()
         source = self._files.materialise(self._df(sql, params))[0]
@@ -405,6 +418,7 @@ class SparkEngine:
             raise EngineError(f"{exc}\n-- while writing {table}:\n{(sql or '')[:2000]}") from exc
 
     # -- catalog -----------------------------------------------------------------------------
+    @profiled
     def apply_schema(self, statements: Sequence[str]) -> None:
         for sql in statements:
             self._statement(sql, None)
@@ -449,6 +463,7 @@ class SparkEngine:
     def joins_as_written(self) -> AbstractContextManager[None]:
         return nullcontext()  # Spark's planner broadcasts the small side by its statistics
 
+    @profiled
     def copy_to_parquet(self, sql: str, path: Path) -> None:
         staging = Path(tempfile.mkdtemp(prefix=".mt-copy-", dir=Path(path).parent))
         try:

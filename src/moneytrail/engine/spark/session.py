@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 MASTER_ENV = "MONEYTRAIL_SPARK_MASTER"
+MEMORY_ENV = "MONEYTRAIL_SPARK_DRIVER_MEMORY"  # e.g. 4g; the driver runs every task in local mode
 # In local mode the driver JVM runs every task. A case's stages are thousands of short statements, each
 # planned, code-generated and run once, so the JVM spends its CPU compiling (C2, the optimising JIT) code it
 # will run a few times: with the quick C1 compiler only, 60 small statements took half the JVM CPU
@@ -67,7 +68,7 @@ def spark_session(master: str | None = None, *, threads: int | None = None, memo
                # A stored table is read from the file list of its catalog entry (one file per write). Past this
                # many paths Spark lists them with a Spark job, each time the table is registered after a write.
                .config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
-               .config("spark.driver.memory", memory or "2g")
+               .config("spark.driver.memory", memory or os.environ.get(MEMORY_ENV) or "2g")
                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC" + (LOCAL_JIT if local else ""))
                .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC"))
     session = builder.getOrCreate()

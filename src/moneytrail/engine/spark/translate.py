@@ -31,8 +31,18 @@ class Column:
     default: str | None = None  # a Spark SQL expression, or None for NULL
 
 
+def _decimal_literal(node: exp.Expression) -> bool:
+    return (isinstance(node, exp.Literal) and not node.is_string and "." in node.this
+            and "e" not in node.this.lower())
+
+
 def _spark_rewrite(node: exp.Expression) -> Any:
     node = _rewrite(node)
+    if _decimal_literal(node):
+        # ``1.0 * sum(x) / sum(n)``: DuckDB divides decimals in DOUBLE, while Spark keeps DECIMAL and, past 38
+        # digits, cuts the scale down to 6 (the structuring detector's expected count lost its 7th digit, and
+        # with it the score's 6th). A decimal literal read as DOUBLE gives DuckDB's values on Spark.
+        return exp.Cast(this=node, to=exp.DataType.build("DOUBLE"))
     if isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.TIMESTAMPNTZ, exp.DataType.Type.TIMESTAMP):
         return exp.DataType(this=exp.DataType.Type.TIMESTAMPLTZ)  # written TIMESTAMP by sqlglot's Spark
     if isinstance(node, exp.TimeToUnix):
