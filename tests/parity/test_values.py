@@ -32,3 +32,24 @@ def test_decimal_literals_compute_in_double_on_every_engine(engine: str, new_cas
     assert ratio == 133 / 12013
     assert expected == 9 * (133 / 12013)
     assert share == 2 / 3
+
+
+def test_random_chains_carry_chance_sample_is_the_same_on_every_engine(engine: str, new_case: NewCase) -> None:
+    # detect/random_chain._sampled: integer arithmetic on a transfer's second and cents picks one in k.
+    from datetime import UTC, datetime
+
+    from moneytrail.detect.random_chain import _sampled
+
+    rows = [(datetime(2024, 3, 1 + i % 20, i % 24, i % 60, (7 * i) % 60), 10.0 + 13.37 * i) for i in range(60)]
+    values = ", ".join(f"(TIMESTAMP '{ts:%Y-%m-%d %H:%M:%S}', CAST({amt!r} AS DOUBLE))" for ts, amt in rows)
+
+    def picked(ts: datetime, amt: float) -> bool:
+        second = int(ts.replace(tzinfo=UTC).timestamp()) % 1_000_003
+        cents = int((abs(amt) * 100.0) // 1) % 1_000_003
+        return (second * 1009 + cents) % 1_000_003 * 7919 % 1_000_003 % 3 == 0
+
+    e = new_case().engine
+    got = e.scalar(f"SELECT count(*) FROM (VALUES {values}) v(ts, amt) WHERE amt > 0{_sampled(3, e.dialect)}")
+    want = sum(picked(ts, amt) for ts, amt in rows)
+    assert 0 < want < len(rows)
+    assert got == want
