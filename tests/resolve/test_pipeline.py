@@ -74,12 +74,16 @@ def test_positive_judgement_merges_and_survives_rerun(people_case: Case) -> None
     record_judgement(people_case, "reg-3", "reg-4", "positive")
     resolve_case(people_case, full=True)
     assert same(people_case, "reg-3", "reg-4")
-    # A judgement overrides the model on the pair it judges, not on others: bank-3's passport still
-    # contradicts reg-4's, so the model's bank-3 ~ reg-3 match may not chain bank-3 into the cluster.
-    assert not same(people_case, "bank-3", "reg-4")
-    record_judgement(people_case, "bank-3", "reg-3", "positive")
+    # The model's contradiction (bank-3's passport differs from reg-4's) is weighed, not obeyed:
+    # bank-3 shares reg-3's passport, which outweighs it, so bank-3 joins the judged cluster.
+    weight = dict(((str(a), str(b)), float(w)) for a, b, w in people_case.engine.rows(
+        "SELECT left_id, right_id, weight FROM resolve_pairs WHERE left_id = 'bank-3'"))
+    assert weight[("bank-3", "reg-4")] < 0 < weight[("bank-3", "reg-3")] + weight[("bank-3", "reg-4")]
+    assert same(people_case, "bank-3", "reg-4")
+    # An analyst's "not the same" is never outweighed; the positive judgement still holds.
+    record_judgement(people_case, "bank-3", "reg-4", "negative")
     recluster(people_case)
-    assert same(people_case, "bank-3", "reg-4")  # now every link is the analyst's
+    assert not same(people_case, "bank-3", "reg-4") and same(people_case, "reg-3", "reg-4")
 
 
 def test_uncertain_pairs_leave_review_once_judged(case: Case, add_rows: AddStatements) -> None:

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
-from moneytrail.resolve.cluster import cluster_pairs
+from moneytrail.resolve.cluster import HARD_CANNOT_LINK, cluster_pairs
 from moneytrail.resolve.comparisons import compare_pairs
 from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.resolve.features import extract_features
@@ -157,18 +157,20 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                   "AND j.right_id = p.right_id AND j.judgement IN ('negative', 'positive'))")
     matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p WHERE p.decision = 'match' "
                            f"AND {not_judged} ORDER BY p.probability DESC, p.left_id, p.right_id")
-    contradicted = engine.query(f"SELECT p.left_id, p.right_id FROM resolve_pairs p WHERE p.decision = 'distinct' "
-                                f"AND {not_judged}")
+    contradicted = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p "
+                                f"WHERE p.decision = 'distinct' AND {not_judged}")
     # The model's negative evidence gives way where the analyst's positive judgements join the two.
     strings = pa.string()
     c_left = contradicted.column("left_id").combine_chunks().cast(strings)
     c_right = contradicted.column("right_id").combine_chunks().cast(strings)
+    c_weight = contradicted.column("weight").to_numpy().astype(float)
     if positive:
         judged_same = cluster_pairs(positive, [])
         same = judged_same.parent
         kept = [not (a in same and b in same and judged_same.find(a) == judged_same.find(b))
                 for a, b in zip(c_left.to_pylist(), c_right.to_pylist(), strict=True)]
         c_left, c_right = c_left.filter(pa.array(kept, pa.bool_())), c_right.filter(pa.array(kept, pa.bool_()))
+        c_weight = c_weight[np.asarray(kept, bool)]
     left = pa.concat_arrays([pa.array([a for a, _ in positive], strings),
                              matched.column("left_id").combine_chunks().cast(strings)])
     right = pa.concat_arrays([pa.array([b for _, b in positive], strings),
@@ -177,7 +179,8 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                               matched.column("weight").to_numpy(zero_copy_only=False).astype(float)])
     components = consistent_components(left, right, weights,
                                        pa.concat_arrays([pa.array([a for a, _ in negative], strings), c_left]),
-                                       pa.concat_arrays([pa.array([b for _, b in negative], strings), c_right]))
+                                       pa.concat_arrays([pa.array([b for _, b in negative], strings), c_right]),
+                                       np.concatenate([np.full(len(negative), HARD_CANNOT_LINK), c_weight]))
     with engine.run() as run:
         members = run.arrow(components, hint="rs_components").name
         table = engine.query(canonical_sql(members))
