@@ -174,3 +174,22 @@ def test_misspelt_longest_token_still_meets_through_birth_date(case: Case, add_r
                     ("b", "Person", "name", "Catherine Graue", "s2"), ("b", "Person", "birthDate", "1907-09-17", "s2")])
     resolve_case(case)
     assert same(case, "a", "b")
+
+
+def test_a_record_without_a_name_is_resolved_by_its_evidence(case: Case, add_rows: AddStatements) -> None:
+    # "n" has no name (a source left it out), but the passport and birth date of "a" and "b"; "x" has
+    # neither name nor evidence (nothing to resolve it by), "m" has no name and a birth date only.
+    add_rows(case, [(e, "Person", p, v, "s1") for e, p, v in (
+        ("a", "name", "Tomas Wrenfield"), ("a", "birthDate", "1962-09-15"), ("a", "passportNumber", "K4588807"),
+        ("b", "name", "Wrenfield Tomas"), ("b", "birthDate", "1962-09-15"), ("b", "passportNumber", "K4588807"),
+        ("n", "birthDate", "1962-09-15"), ("n", "passportNumber", "K4588807"), ("x", "country", ""),
+        ("m", "birthDate", "1962-09-15"))])
+    result = resolve_case(case)
+    assert same(case, "a", "n") and same(case, "b", "n")
+    # A shared birth date alone is not enough to put an unnamed record in a party.
+    assert not same(case, "a", "m")
+    records = {str(r[0]) for r in case.engine.rows("SELECT entity_id FROM resolve_records")}
+    assert {"a", "b", "n", "m"} <= records and "x" not in records and result.entities == len(records)
+    signals = json.loads(case.engine.scalar(
+        "SELECT explanation FROM resolve_pairs WHERE left_id = 'a' AND right_id = 'n'"))["signals"]
+    assert signals[0]["rule"] == "a record has no name: evidence alone" and signals[0]["weight"] == 0

@@ -133,8 +133,9 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
         ) r WHERE rn = 1"""
 
 
-def levels_sql(best_names: str, evidence: str) -> str:
-    """One row per pair: the name level in the column of its group, and each evidence level."""
+def levels_sql(best_names: str, evidence: str, pairs: str) -> str:
+    """One row per pair: the name level in the column of its group (null when a record has no name:
+    it is compared on its evidence alone), and each evidence level."""
     pivot = []
     for comp in EVIDENCE:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN level END) AS {comp}")
@@ -143,14 +144,16 @@ def levels_sql(best_names: str, evidence: str) -> str:
     pivot.append("max(CASE WHEN comparison = 'identifier' THEN cls END) AS identifier_class")
     evidence_cols = ", ".join(f"e.{c}, e.{c}_left, e.{c}_right" for c in EVIDENCE)
     return f"""
-        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_freq, n.left_name, n.right_name, n.name_score,
+        SELECT c.left_id, c.right_id, c.grp, c.key_freq, n.name_freq, n.left_name, n.right_name,
+               coalesce(n.name_score, 0.0) AS name_score,
                n.name_detail,
-               CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
-               CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
+               CASE WHEN c.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
+               CASE WHEN c.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}, e.identifier_class
-        FROM {best_names} n LEFT JOIN (
+        FROM {pairs} c LEFT JOIN {best_names} n ON n.left_id = c.left_id AND n.right_id = c.right_id
+        LEFT JOIN (
             SELECT left_id, right_id, {", ".join(pivot)} FROM {evidence} GROUP BY left_id, right_id
-        ) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
+        ) e ON e.left_id = c.left_id AND e.right_id = c.right_id"""
 
 
 _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
@@ -194,7 +197,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         for name, sql in ((best, best_name_sql(name_pairs, name_scores)),
                           (left_ev, left_evidence_sql(pairs, left[1])),
                           (evidence, evidence_levels_sql(left_ev, right[1])),
-                          (into, levels_sql(best, evidence))):
+                          (into, levels_sql(best, evidence, pairs))):
             engine.create_scratch(name, sql)
     for name in (name_pairs, best, left_ev, evidence, freq):
         engine.drop_scratch(name)

@@ -97,7 +97,8 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
     name_col = "coalesce(person_name, org_name)"
     name_signal = _signal_sql(
         "'name'", f"CASE WHEN person_name IS NOT NULL THEN {_label_sql('person_name', names[0])} "
-                  f"ELSE {_label_sql('org_name', names[1])} END",
+                  f"WHEN org_name IS NOT NULL THEN {_label_sql('org_name', names[1])} "
+                  "ELSE 'a record has no name: evidence alone' END",
         "w_person_name + w_org_name", "left_name", "right_name",
         "'score ' || CAST(round(name_score, 2) AS VARCHAR) || ': ' || name_detail",
         (f"CASE WHEN person_name IS NOT NULL THEN {_case_sql('person_name', names[0].m)} "
