@@ -74,11 +74,12 @@ def test_positive_judgement_merges_and_survives_rerun(people_case: Case) -> None
     record_judgement(people_case, "reg-3", "reg-4", "positive")
     resolve_case(people_case, full=True)
     assert same(people_case, "reg-3", "reg-4")
-    # The model's contradiction (bank-3's passport differs from reg-4's) is weighed, not obeyed:
-    # bank-3 shares reg-3's passport, which outweighs it, so bank-3 joins the judged cluster.
-    weight = dict(((str(a), str(b)), float(w)) for a, b, w in people_case.engine.rows(
-        "SELECT left_id, right_id, weight FROM resolve_pairs WHERE left_id = 'bank-3'"))
-    assert weight[("bank-3", "reg-4")] < 0 < weight[("bank-3", "reg-3")] + weight[("bank-3", "reg-4")]
+    # The model's contradiction (bank-3's passport differs from reg-4's) gives way to a third record
+    # that vouches for both beyond their names: reg-3 shares bank-3's passport (more support than the
+    # contradiction weighs), and the analyst says reg-3 is reg-4. So bank-3 joins the judged cluster.
+    scored = {(str(a), str(b)): (float(w), float(s)) for a, b, w, s in people_case.engine.rows(
+        "SELECT left_id, right_id, weight, support FROM resolve_pairs WHERE left_id = 'bank-3'")}
+    assert scored[("bank-3", "reg-4")][0] < 0 < scored[("bank-3", "reg-4")][0] + scored[("bank-3", "reg-3")][1]
     assert same(people_case, "bank-3", "reg-4")
     # An analyst's "not the same" is never outweighed; the positive judgement still holds.
     record_judgement(people_case, "bank-3", "reg-4", "negative")

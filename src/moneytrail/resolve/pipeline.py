@@ -142,8 +142,10 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     """Rebuild the clusters from matched pairs and judgements; (clusters, merged entities).
 
     Judgements override the model: positive ones are the strongest edges, negative ones forbid a
-    join, and a pair the model kept as ``distinct`` (similar names, contradicting identifiers or
-    birth dates) forbids one too unless an analyst judged it positive.
+    join. A pair the model kept as ``distinct`` (similar names, contradicting identifiers or birth
+    dates) weighs against a join unless an analyst judged it positive: only a join whose strongest
+    pair has more evidence beyond names (``support``) than the contradiction weighs outweighs it
+    (``cluster.WeighedClusters``).
     """
     engine = case.engine
     run_id = run_id or stable_id("recluster", datetime.now(UTC).isoformat(), length=16)
@@ -155,7 +157,8 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     negative = [(str(a), str(b)) for a, b, j in judged if j == "negative"]
     not_judged = ("NOT EXISTS (SELECT 1 FROM resolve_judgements j WHERE j.left_id = p.left_id "
                   "AND j.right_id = p.right_id AND j.judgement IN ('negative', 'positive'))")
-    matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p WHERE p.decision = 'match' "
+    matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight, coalesce(p.support, 0.0) AS support "
+                           f"FROM resolve_pairs p WHERE p.decision = 'match' "
                            f"AND {not_judged} ORDER BY p.probability DESC, p.left_id, p.right_id")
     contradicted = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p "
                                 f"WHERE p.decision = 'distinct' AND {not_judged}")
@@ -180,7 +183,9 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     components = consistent_components(left, right, weights,
                                        pa.concat_arrays([pa.array([a for a, _ in negative], strings), c_left]),
                                        pa.concat_arrays([pa.array([b for _, b in negative], strings), c_right]),
-                                       np.concatenate([np.full(len(negative), HARD_CANNOT_LINK), c_weight]))
+                                       np.concatenate([np.full(len(negative), HARD_CANNOT_LINK), c_weight]),
+                                       np.concatenate([np.full(len(positive), np.inf),
+                                                       matched.column("support").to_numpy().astype(float)]))
     with engine.run() as run:
         members = run.arrow(components, hint="rs_components").name
         table = engine.query(canonical_sql(members))

@@ -5,7 +5,9 @@ into (log2 m/u), plus a term-frequency adjustment when the names agree; the expl
 built in SQL) lists every contribution with its level, m and u, so an analyst reads why two records
 were merged and a web view can draw the waterfall. Pairs the model finds unlikely but whose names
 are similar and whose identifiers or birth dates contradict are kept as ``distinct``: clustering
-uses them as strong negative evidence, so a chain of likely pairs cannot join them.
+uses them as strong negative evidence, so a chain of likely pairs cannot join them. ``support``
+is a pair's evidence beyond names (its positive identifier, birth date, country and address
+contributions, bits): only support outweighs such a contradiction (``resolve.cluster``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from moneytrail.resolve.model import DEFAULT_MODEL, Comparison, ResolveModel
 from moneytrail.resolve.model import probability as probability  # re-exported for callers
 
 PAIR_COLUMNS = ("left_id", "right_id", "grp", "name_score", "weight", "probability", "decision", "left_name",
-                "right_name", "explanation")
+                "right_name", "explanation", "support")
 # Contradictions that split a cluster: identifiers that contradict (both checksums hold) and birth dates.
 CONTRADICTIONS = {"identifier": 5, "birth_date": 4}
 SIMILAR_NAME_LEVEL = 3  # names at least "partly similar": the pairs a chain could join
@@ -123,7 +125,8 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
                left_name, right_name,
                '{{"model": "{model.model_id}", "prior": ' || {_num_sql(str(model.prior))} || ', "weight": '
                || {_num_sql("weight")} || ', "signals": [' || {name_signal} || {tf_signal} || {evidence_signals}
-               || ']}}' AS explanation
+               || ']}}' AS explanation,
+               {" + ".join(f"greatest(w_{c.name}, 0.0)" for c in evidence)} AS support
         FROM (
             SELECT *, {total} AS weight, 1.0 / (1.0 + pow(2.0, -({total}))) AS probability
             FROM (SELECT l.*, {", ".join(terms)}, {tf} AS w_tf FROM {levels} l) w
