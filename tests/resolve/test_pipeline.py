@@ -194,3 +194,24 @@ def test_a_record_without_a_name_is_resolved_by_its_evidence(case: Case, add_row
     signals = json.loads(case.engine.scalar(
         "SELECT explanation FROM resolve_pairs WHERE left_id = 'a' AND right_id = 'n'"))["signals"]
     assert signals[0]["rule"] == "a record has no name: evidence alone" and signals[0]["weight"] == 0
+
+
+def test_addresses_are_graded_by_the_words_they_share(case: Case, add_rows: AddStatements) -> None:
+    # One name, one birth date; the addresses: one word misspelt, half the words shared, none shared.
+    rows = [("a", "12 Wagga Street Port Broughton 3977"), ("b", "12 Wagga Streeet Port Broughton 3977"),
+            ("c", "12 Hunter Close Port Broughton 2290"), ("d", "7 Kingsmill Avenue Greenacre 5106")]
+    add_rows(case, [r for e, address in rows for r in (
+        (e, "Person", "name", "Tomas Wrenfield", "s1"), (e, "Person", "birthDate", "1962-09-15", "s1"),
+        (e, "Person", "address", address, "s1"))])
+    resolve_case(case)
+
+    def address_rule(left: str, right: str) -> tuple[str, float]:
+        signals = json.loads(case.engine.scalar(
+            "SELECT explanation FROM resolve_pairs WHERE left_id = ? AND right_id = ?", [left, right]))["signals"]
+        found = [(s["rule"], s["weight"]) for s in signals if s["signal"] == "address"]
+        return found[0]
+
+    nearly, half, none = address_rule("a", "b"), address_rule("a", "c"), address_rule("a", "d")
+    assert (nearly[0], half[0], none[0]) == ("address nearly equal", "addresses share half their words",
+                                             "addresses share no word")
+    assert nearly[1] > half[1] > 0 > none[1]

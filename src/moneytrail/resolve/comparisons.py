@@ -34,8 +34,13 @@ SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (
 SHORT_SKELETON_SCORE = 0.86
 EVIDENCE = ("identifier", "birth_date", "country", "address")
 # Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
-# "nearly equal" whatever their edit distance: a share of the shorter address's words.
+# "nearly equal" whatever their edit distance: a share of the longer address's words (of the shorter,
+# an address without its street, "13 young 2077", would nearly equal every address at number 13 there).
 ADDRESS_OVERLAP = 0.7
+# Below that, graded by the share of words in common: half (the house number and town agree, the
+# street was replaced or misspelt beyond repair), some (a town or postcode), none: two addresses
+# with no word in common are evidence against a match, where one shared word is weak evidence.
+ADDRESS_HALF = 0.4
 
 
 def name_freq_sql(names: str) -> str:
@@ -100,7 +105,7 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
             WHEN same_prefix = 1 THEN 3 ELSE 4 END
         WHEN cls = 'country' THEN CASE WHEN same = 1 THEN 0 ELSE 1 END
         ELSE CASE WHEN same = 1 THEN 0 WHEN min_edit <= {near_address} OR overlap >= {ADDRESS_OVERLAP} THEN 1
-            ELSE 2 END END"""
+            WHEN overlap >= {ADDRESS_HALF} THEN 2 WHEN overlap > 0 THEN 3 ELSE 4 END END"""
     comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' WHEN cls IN ('birth_date', 'country') THEN cls " \
                  "ELSE 'address' END"
     return f"""
@@ -121,7 +126,7 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
                            min(levenshtein(a.value, b.value)) AS min_edit,
                            max(CASE WHEN a.prop_class = 'address' THEN
                                array_length(array_intersect(str_split(a.value, ' '), str_split(b.value, ' ')))
-                               / least(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))
+                               / greatest(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))
                                END) AS overlap,
                            max(CASE WHEN a.value = b.value THEN a.value END) AS shared,
                            min(a.value) AS lv, min(b.value) AS rv

@@ -270,6 +270,30 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     return pa.concat_tables([with_initials, dates.cast(with_initials.schema)])
 
 
+def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
+    """(entity_id, grp, block_key): each word of a record's name with each word of its address
+    (three letters or more: a street, a town, a postcode), so records that share a surname or a
+    given name and a street or town meet, though their other name words differ (a replaced given
+    name, a surname misspelt beyond its keys). A name word and an address word together are rare:
+    the blocks are small, and blocking drops the crowded ones (``blocking.ADDRESS_BLOCK_SHARE``)."""
+    named = names.select(["entity_id", "grp", "norm"]).group_by(["entity_id", "grp", "norm"]).aggregate([])
+    words = pc.utf8_split_whitespace(named.column("norm"))
+    at = pc.list_parent_indices(words)
+    name_words = pa.table({"entity_id": pc.take(named.column("entity_id"), at), "grp": pc.take(named.column("grp"), at),
+                           "word": pc.list_flatten(words)})
+    name_words = name_words.filter(pc.greater_equal(pc.utf8_length(name_words.column("word")), 2))
+    name_words = name_words.group_by(["entity_id", "grp", "word"]).aggregate([])
+    places = props.filter(pc.equal(props.column("prop_class"), "address"))
+    parts = pc.utf8_split_whitespace(places.column("value"))
+    at = pc.list_parent_indices(parts)
+    place_words = pa.table({"entity_id": pc.take(places.column("entity_id"), at), "place": pc.list_flatten(parts)})
+    place_words = place_words.filter(pc.greater_equal(pc.utf8_length(place_words.column("place")), 3))
+    place_words = place_words.group_by(["entity_id", "place"]).aggregate([])
+    joined = name_words.join(place_words, "entity_id", join_type="inner")
+    key = pc.binary_join_element_wise(pa.scalar("a"), joined.column("word"), joined.column("place"), ":")
+    return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
+
+
 def extract_features(engine: Engine, statements: str = "statements", *, only_new: bool = False,
                      with_accounts: bool = True) -> Features:
     names = engine.query(party_names_sql(statements, only_new))
@@ -282,5 +306,6 @@ def extract_features(engine: Engine, statements: str = "statements", *, only_new
                                         props.column("entity_id").combine_chunks().cast(pa.string())]))
     records = parties.filter(pc.is_in(parties.column("entity_id"), value_set=known)).select(["entity_id", "grp"])
     keys = pa.concat_tables([keys, identifier_keys(records, props).cast(keys.schema),
-                           birth_keys(named, props, records).cast(keys.schema)])
+                           birth_keys(named, props, records).cast(keys.schema),
+                           address_keys(named, props).cast(keys.schema)])
     return Features(named, keys, props, records)

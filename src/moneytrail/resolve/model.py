@@ -170,8 +170,9 @@ DEFAULT_MODEL = ResolveModel((
                   tuple(w * _NATS for w in (3.0, 1.0, -1.0, -1.0, -4.0)), (0.002, 0.01, 0.02, 0.05, 0.918)),
     _from_weights("country", ("country shared", "countries differ"), tuple(w * _NATS for w in (0.5, -1.0)),
                   (0.3, 0.7)),
-    _from_weights("address", ("address equal", "address nearly equal", "addresses differ"),
-                  tuple(w * _NATS for w in (2.0, 1.0, -0.5)), (0.001, 0.01, 0.989)),
+    _from_weights("address", ("address equal", "address nearly equal", "addresses share half their words",
+                              "addresses share a word", "addresses share no word"),
+                  tuple(w * _NATS for w in (2.0, 1.0, 0.5, -0.5, -1.0)), (0.001, 0.01, 0.02, 0.2, 0.769)),
 ), match_share=1 / (1 + math.exp(4.0)), tf_cap=2.5 * _NATS, tf_rare_at=20.0, tf_floor=0.0, tf_levels=3,
    match_at=0.9, review_at=0.5, training={"trained": False, "origin": "hand-set starting values"})
 
