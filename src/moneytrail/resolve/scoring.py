@@ -24,7 +24,7 @@ from moneytrail.resolve.model import probability as probability  # re-exported f
 PAIR_COLUMNS = ("left_id", "right_id", "grp", "name_score", "weight", "probability", "decision", "left_name",
                 "right_name", "explanation", "support")
 # Contradictions that split a cluster: identifiers that contradict (both checksums hold) and birth dates.
-CONTRADICTIONS = {"identifier": 5, "birth_date": 4}
+CONTRADICTIONS = {"identifier": 6, "birth_date": 4}
 SIMILAR_NAME_LEVEL = 3  # names at least "partly similar": the pairs a chain could join
 
 
