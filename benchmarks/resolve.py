@@ -32,6 +32,7 @@ levels was not built here, so only plain Splink and Splink on moneytrail's name 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import statistics
 import sys
@@ -325,6 +326,8 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
             times.append(time.perf_counter() - start)
             cpus.append(cpu_seconds() - cpu)
             resolve_peak = peak_rss_mb()  # the process so far: data, load and resolve, not the scoring below
+            merge_at = json.loads(str(case.engine.scalar(  # the trained model's calibrated threshold
+                "SELECT params FROM resolve_runs ORDER BY started_at DESC LIMIT 1")))["match"]
             # scored in SQL: pairs in one cluster, and those of one identity among them (no Python pair sets)
             case.engine.register_arrow("_bench_truth", pa.table({"entity_id": ids, "ident": ident}))
             predicted_pairs = int(case.engine.scalar(
@@ -336,7 +339,8 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
             case.engine.unregister("_bench_truth")
     p, r = correct / max(predicted_pairs, 1), correct / max(true_pairs, 1)
     f1 = 2 * p * r / (p + r) if p + r else 0.0
-    trained = "EM" if result.trained else "starting (" + str(result.training.get("reason", "not trained")) + ")"
+    trained = f"EM, merges at p >= {merge_at}" if result.trained else \
+        "starting (" + str(result.training.get("reason", "not trained")) + ")"
     rows_out: list[tuple[Any, ...]] = [
         ("moneytrail", rows, f"{statistics.median(times):.1f} / {statistics.median(cpus):.1f}", result.candidate_pairs,
          result.matches, f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}", f"{resolve_peak:.0f}", trained)]

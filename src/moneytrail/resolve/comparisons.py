@@ -6,7 +6,7 @@ column-wise with numpy (``resolve.name_alignment``), organisations by ``model.na
 The result, one row per pair, has a level column per comparison of ``resolve.model`` (null when a
 record lacks the value), plus the values each level rests on, for the explanation:
 
-    left_id, right_id, grp, key_freq, name_freq, left_name, right_name, name_score, name_detail,
+    left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name, name_score, name_detail,
     person_name, org_name, identifier, birth_date, country, address,
     identifier_class, identifier_left, identifier_right, birth_date_left, ..., address_right
 
@@ -69,7 +69,7 @@ def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> 
     """Every pair of names of every candidate pair, with the score when a key settles it, and how
     many records bear the commoner of the two names."""
     return f"""
-        SELECT c.left_id, c.right_id, c.grp, c.key_freq, a.name AS left_name, b.name AS right_name,
+        SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name AS left_name, b.name AS right_name,
                a.norm AS left_norm, b.norm AS right_norm,
                greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) AS name_freq,
                CASE WHEN a.nkey = b.nkey THEN 1.0
@@ -88,8 +88,8 @@ def best_name_sql(name_pairs: str, name_scores: str) -> str:
     return f"""
         SELECT t.*, CASE {level} ELSE {len(NAME_FLOORS)} END AS name_level
         FROM (
-            SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_freq, n.left_name, n.right_name,
-                   {score} AS name_score,
+            SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name,
+                   n.right_name, {score} AS name_score,
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
                         WHEN n.floor_score > coalesce(s.score, 0.0)
@@ -170,7 +170,7 @@ def levels_sql(best_names: str, evidence: str, pairs: str) -> str:
     evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address") + " AS identifier"
                                if c == "identifier" else f"e.{c}") + f", e.{c}_left, e.{c}_right" for c in EVIDENCE)
     return f"""
-        SELECT c.left_id, c.right_id, c.grp, c.key_freq, n.name_freq, n.left_name, n.right_name,
+        SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, n.name_freq, n.left_name, n.right_name,
                coalesce(n.name_score, 0.0) AS name_score,
                n.name_detail,
                CASE WHEN c.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
@@ -211,7 +211,7 @@ def score_residual_names(engine: Engine, name_pairs: str) -> pa.Table:
 
 def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
                   scratch: Callable[[str], str]) -> str:
-    """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq);
+    """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq, name_key_freq);
     ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
     ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide)."""
     name_pairs, best, left_ev, evidence, freq = (scratch(s) for s in (

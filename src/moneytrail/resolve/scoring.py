@@ -12,6 +12,7 @@ contributions, bits): only support outweighs such a contradiction (``resolve.clu
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,10 +35,11 @@ class Thresholds:
     review: float = 0.5
 
 
-def _json_str_sql(expr: str) -> str:
-    """A JSON string literal of a text expression, escaped in SQL."""
+def _json_str_args(expr: str) -> str:
+    """A JSON string literal of a text expression, escaped in SQL, as arguments of concat() (one
+    concat of many parts costs far less than a chain of ||, each of which builds a string)."""
     escaped = f"replace(replace(replace(coalesce({expr}, ''), '\\', '\\\\'), '\"', '\\\"'), chr(10), ' ')"
-    return f"'\"' || {escaped} || '\"'"
+    return f"'\"', {escaped}, '\"'"
 
 
 def _num_sql(expr: str, digits: int = 3) -> str:
@@ -50,18 +52,17 @@ def _case_sql(column: str, values: tuple[object, ...], default: str = "0.0") -> 
     return f"CASE {column} {whens} ELSE {default} END"
 
 
-def _label_sql(column: str, comparison: Comparison) -> str:
-    labels = tuple("'" + label.replace("'", "''") + "'" for label in comparison.labels)
-    whens = " ".join(f"WHEN {i} THEN {v}" for i, v in enumerate(labels))
-    return f"CASE {column} {whens} END"
-
-
 def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
     """Term-frequency adjustment (bits) of agreeing names, nothing for small populations.
 
-    Trained models: log2(how often two records agree on an ordinary name / the chance that another
-    record bears this one), within +-tf_cap. The starting model: the hand-set rarity bonus,
-    log2(tf_rare_at / records sharing the pair's rarest key), within [tf_floor, tf_cap]."""
+    Trained models, names agreeing exactly: log2(how often two records agree on an ordinary name /
+    the chance that another record bears this one). Names agreeing at a lower level (a shared
+    skeleton, an initial): log2(the typical frequency of the name key such pairs share / the
+    frequency of the one this pair shares), so a rare surname with an initial weighs more than a
+    skeleton a crowd shares, while the level keeps its trained weight on average (the reference is
+    the geometric mean over the level's candidates, ``tf_reference["<comparison>@<level>"]``).
+    Both within +-tf_cap. The starting model: the hand-set rarity bonus, log2(tf_rare_at / records
+    sharing the pair's rarest key), within [tf_floor, tf_cap]."""
     if population < model.tf_min_population:
         return "0.0"
     column = comparison.name
@@ -72,50 +73,89 @@ def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
     else:
         reference = model.tf_reference.get(comparison.name)
         u0, u1 = (math.log2(max(u, 1e-12)) for u in ((reference, reference) if reference else comparison.u[:2]))
-        raw = (f"CASE {column} WHEN 0 THEN {u0} ELSE {u1} END "
-               f"- log2(greatest(name_freq - 1, 1) / {float(population)})")
+        whens = [f"WHEN 0 THEN {u0} - log2(greatest(name_freq - 1, 1) / {float(population)})"]
+        for level in range(1, model.tf_levels):
+            by_key = model.tf_reference.get(f"{comparison.name}@{level}")
+            # no name key shared (met by an identifier or a date): no adjustment (greatest skips nulls)
+            whens.append(f"WHEN {level} THEN CASE WHEN name_key_freq IS NOT NULL THEN "
+                         f"{math.log2(max(by_key, 1e-12))} - log2(greatest(name_key_freq - 1, 1) / "
+                         f"{float(population)}) END" if by_key else
+                         f"WHEN {level} THEN {u1} - log2(greatest(name_freq - 1, 1) / {float(population)})")
+        raw = f"coalesce(CASE {column} {' '.join(whens)} END, 0.0)"
     return f"CASE WHEN {column} IN ({agreeing}) THEN least({model.tf_cap}, greatest({floor}, {raw})) ELSE 0.0 END"
 
 
-def _signal_sql(signal: str, rule: str, weight: str, left: str, right: str, detail: str | None,
-                m_u: tuple[str, str] | None) -> str:
-    parts = [f"'{{\"signal\": ' || {_json_str_sql(signal)}", f"'\"rule\": ' || {_json_str_sql(rule)}",
-             f"'\"weight\": ' || {_num_sql(weight)}", f"'\"left\": ' || {_json_str_sql(left)}",
-             f"'\"right\": ' || {_json_str_sql(right)}"]
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _signal_parts(comparison: Comparison, signal: str, level: int) -> tuple[str, str]:
+    """The JSON of a signal before and after its values, which depend on the level alone: its rule,
+    weight, m and u are the model's, so they are written once here, not formatted per pair in SQL."""
+    head = (f'{{"signal": {json.dumps(signal)}, "rule": {json.dumps(comparison.labels[level])}, '
+            f'"weight": {round(comparison.weights()[level], 3)}')
+    tail = f', "m": {round(comparison.m[level], 6)}, "u": {round(comparison.u[level], 8)}}}'
+    return head, tail
+
+
+def _by_level_sql(column: str, comparison: Comparison, signal: str, part: int) -> str:
+    whens = " ".join(f"WHEN {level} THEN {_sql_text(_signal_parts(comparison, signal, level)[part])}"
+                     for level in range(len(comparison.labels)))
+    return f"CASE {column} {whens} END"
+
+
+def _signal_sql(head: str, left: str, right: str, detail: str | None, tail: str, *, after: bool = False) -> str:
+    """One signal of the explanation: ``head`` and ``tail`` are SQL text (``_by_level_sql``), the
+    values between them are escaped per pair. ``after``: it follows another signal."""
+    parts = ["', '"] * after + [head, f"', \"left\": ', {_json_str_args(left)}",
+                                f"', \"right\": ', {_json_str_args(right)}"]
     if detail:
-        parts.append(f"'\"detail\": ' || {_json_str_sql(detail)}")
-    if m_u:
-        parts += [f"'\"m\": ' || {_num_sql(m_u[0], 6)}", f"'\"u\": ' || {_num_sql(m_u[1], 8)}"]
-    return " || ', ' || ".join(parts) + " || '}'"
+        parts.append(f"', \"detail\": ', {_json_str_args(detail)}")
+    return f"concat({', '.join([*parts, tail])})"
+
+
+def weighed_sql(levels: str, model: ResolveModel, population: int) -> str:
+    """Every compared pair with its weight per comparison (w_<comparison>, w_tf), its match weight and probability."""
+    names = [model.comparison("person_name"), model.comparison("org_name")]
+    evidence = [model.comparison(c) for c in EVIDENCE]
+    terms = [f"{_case_sql(c.name, c.weights())} AS w_{c.name}" for c in (*names, *evidence)]
+    tf = " + ".join(tf_sql(model, c, population) for c in names)
+    total = f"{model.prior} + " + " + ".join(f"w_{c.name}" for c in (*names, *evidence)) + " + w_tf"
+    return f"""
+            SELECT *, {total} AS weight, 1.0 / (1.0 + pow(2.0, -({total}))) AS probability
+            FROM (SELECT l.*, {", ".join(terms)}, {tf} AS w_tf FROM {levels} l) w"""
 
 
 def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: float, thresholds: Thresholds) -> str:
     """Weights, probability, decision and explanation of every compared pair worth keeping."""
     names = [model.comparison("person_name"), model.comparison("org_name")]
     evidence = [model.comparison(c) for c in EVIDENCE]
-    terms = [f"{_case_sql(c.name, c.weights())} AS w_{c.name}" for c in (*names, *evidence)]
-    tf = " + ".join(tf_sql(model, c, population) for c in names)
-    total = f"{model.prior} + " + " + ".join(f"w_{c.name}" for c in (*names, *evidence)) + " + w_tf"
     name_col = "coalesce(person_name, org_name)"
-    name_signal = _signal_sql(
-        "'name'", f"CASE WHEN person_name IS NOT NULL THEN {_label_sql('person_name', names[0])} "
-                  f"WHEN org_name IS NOT NULL THEN {_label_sql('org_name', names[1])} "
-                  "ELSE 'a record has no name: evidence alone' END",
-        "w_person_name + w_org_name", "left_name", "right_name",
-        "'score ' || CAST(round(name_score, 2) AS VARCHAR) || ': ' || name_detail",
-        (f"CASE WHEN person_name IS NOT NULL THEN {_case_sql('person_name', names[0].m)} "
-         f"ELSE {_case_sql('org_name', names[1].m)} END",
-         f"CASE WHEN person_name IS NOT NULL THEN {_case_sql('person_name', names[0].u)} "
-         f"ELSE {_case_sql('org_name', names[1].u)} END"))
-    tf_signal = ("CASE WHEN w_tf <> 0 THEN ', ' || " + _signal_sql(
-        "'name_frequency'", "CASE WHEN w_tf > 0 THEN 'rare name' ELSE 'common name' END", "w_tf",
-        "left_name", "right_name", "CAST(key_freq AS VARCHAR) || ' records share this name key'", None)
-        + " ELSE '' END")
-    evidence_signals = " || ".join(
-        f"CASE WHEN {c.name} IS NOT NULL THEN ', ' || " + _signal_sql(
-            f"'{c.name}'", _label_sql(c.name, c), f"w_{c.name}", f"{c.name}_left", f"{c.name}_right",
-            "identifier_class" if c.name == "identifier" else None,
-            (_case_sql(c.name, c.m), _case_sql(c.name, c.u))) + " ELSE '' END"
+
+    def name_part(part: int) -> str:
+        # a pair with an unnamed record is compared on its evidence alone: its name weighs nothing
+        unnamed = ('{"signal": "name", "rule": "a record has no name: evidence alone", "weight": 0.0', "}")[part]
+        return (f"CASE WHEN person_name IS NOT NULL THEN {_by_level_sql('person_name', names[0], 'name', part)} "
+                f"WHEN org_name IS NOT NULL THEN {_by_level_sql('org_name', names[1], 'name', part)} "
+                f"ELSE {_sql_text(unnamed)} END")
+
+    name_signal = _signal_sql(name_part(0), "left_name", "right_name",
+                              "'score ' || CAST(round(name_score, 2) AS VARCHAR) || ': ' || name_detail",
+                              name_part(1))
+    tf_head = ("CASE WHEN w_tf > 0 THEN '{\"signal\": \"name_frequency\", \"rule\": \"rare name\"' "
+               "ELSE '{\"signal\": \"name_frequency\", \"rule\": \"common name\"' END "
+               f"|| ', \"weight\": ' || {_num_sql('w_tf')}")
+    tf_detail = ("CAST(key_freq AS VARCHAR) || ' records share this name key'" if model.tf_rare_at > 0 else
+                 "CASE WHEN coalesce(person_name, org_name) = 0 THEN CAST(name_freq AS VARCHAR) "
+                 "|| ' records bear this name' "
+                 "ELSE CAST(name_key_freq AS VARCHAR) || ' records share its name key' END")
+    tf_signal = ("CASE WHEN w_tf <> 0 THEN "
+                 + _signal_sql(tf_head, "left_name", "right_name", tf_detail, "'}'", after=True) + " ELSE '' END")
+    evidence_signals = ", ".join(
+        f"CASE WHEN {c.name} IS NOT NULL THEN " + _signal_sql(
+            _by_level_sql(c.name, c, c.name, 0), f"{c.name}_left", f"{c.name}_right",
+            "identifier_class" if c.name == "identifier" else None, _by_level_sql(c.name, c, c.name, 1), after=True)
+        + " ELSE '' END"
         for c in evidence)
     contradiction = " OR ".join(f"{c} = {level}" for c, level in CONTRADICTIONS.items())
     return f"""
@@ -123,13 +163,11 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
                CASE WHEN probability >= {thresholds.match} THEN 'match'
                     WHEN probability >= {thresholds.review} THEN 'review' ELSE 'distinct' END AS decision,
                left_name, right_name,
-               '{{"model": "{model.model_id}", "prior": ' || {_num_sql(str(model.prior))} || ', "weight": '
-               || {_num_sql("weight")} || ', "signals": [' || {name_signal} || {tf_signal} || {evidence_signals}
-               || ']}}' AS explanation,
+               concat('{{"model": "{model.model_id}", "prior": {round(model.prior, 3)}, "weight": ',
+                      {_num_sql("weight")}, ', "signals": [', {name_signal}, {tf_signal}, {evidence_signals},
+                      ']}}') AS explanation,
                {" + ".join(f"greatest(w_{c.name}, 0.0)" for c in evidence)} AS support
-        FROM (
-            SELECT *, {total} AS weight, 1.0 / (1.0 + pow(2.0, -({total}))) AS probability
-            FROM (SELECT l.*, {", ".join(terms)}, {tf} AS w_tf FROM {levels} l) w
+        FROM ({weighed_sql(levels, model, population)}
         ) s
         WHERE probability >= {keep_below} OR ({name_col} <= {SIMILAR_NAME_LEVEL} AND ({contradiction}))"""
 

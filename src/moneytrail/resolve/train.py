@@ -32,7 +32,13 @@ PSEUDO_PAIRS = 5.0  # weight of the starting m when smoothing EM's m
 REFINE_ROUNDS = 4  # rounds of counting the similar-name u under the model's own posteriors
 M_FLOOR = 1e-6
 TRAINED_TF_CAP = 4.0
+# Names agreeing down to "partly similar" are adjusted by how common the agreement is (scoring.tf_sql).
+TRAINED_TF_LEVELS = SIMILAR_NAMES + 1
 MAX_LOST_MATCHES = 0.05
+# The trained model merges where its own posteriors expect at most this share of the merged pairs
+# to be false (a false-discovery bound), and never below the Bayes decision, 0.5.
+MAX_FALSE_MERGES = 0.05
+BAYES_MATCH = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class TrainParams:
 
 
 def random_pairs(engine: Engine, records: str, params: TrainParams) -> pa.Table:
-    """(left_id, right_id, grp, key_freq) of pairs of records drawn at random within each group, as
+    """(left_id, right_id, grp, key_freq, name_key_freq) of pairs of records drawn at random within each group, as
     many per group as its share of the records; drawn with numpy over the ids (vectorised)."""
     rng = np.random.default_rng(params.seed)
     ids = engine.query(f"SELECT DISTINCT grp, entity_id FROM {records} ORDER BY grp, entity_id")
@@ -64,12 +70,15 @@ def random_pairs(engine: Engine, records: str, params: TrainParams) -> pa.Table:
         b = pc.take(members, pa.array(np.maximum(i, j)[keep]))
         parts.append(pa.table({"left_id": pc.min_element_wise(a, b), "right_id": pc.max_element_wise(a, b),
                                "grp": pa.array([grp] * len(a), pa.string()),
-                               "key_freq": pa.array(np.zeros(len(a), np.int64))}))
+                               "key_freq": pa.array(np.zeros(len(a), np.int64)),
+                               "name_key_freq": pa.nulls(len(a), pa.int64())}))
     if not parts:
         return pa.table({"left_id": pa.array([], pa.string()), "right_id": pa.array([], pa.string()),
-                         "grp": pa.array([], pa.string()), "key_freq": pa.array([], pa.int64())})
-    return pa.concat_tables(parts).group_by(["left_id", "right_id", "grp"]).aggregate([("key_freq", "min")]) \
-        .rename_columns(["left_id", "right_id", "grp", "key_freq"])
+                         "grp": pa.array([], pa.string()), "key_freq": pa.array([], pa.int64()),
+                         "name_key_freq": pa.array([], pa.int64())})
+    return pa.concat_tables(parts).group_by(["left_id", "right_id", "grp"]) \
+        .aggregate([("key_freq", "min"), ("name_key_freq", "min")]) \
+        .rename_columns(["left_id", "right_id", "grp", "key_freq", "name_key_freq"])
 
 
 def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[np.ndarray, np.ndarray]:
@@ -280,9 +289,13 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
                 "seconds": round(time.perf_counter() - started, 3),
                 "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
     # A trained model weighs name frequencies by its own reference, both ways (Splink's term frequencies).
+    exact.update(name_key_references(engine, levels, population))
     trained_model = replace(start.with_parameters(m, u, random_share, training, tf_reference=exact),
-                            tf_cap=TRAINED_TF_CAP, tf_rare_at=0.0, tf_floor=None, tf_levels=2,
-                            match_at=0.5, review_at=0.2)
+                            tf_cap=TRAINED_TF_CAP, tf_rare_at=0.0, tf_floor=None, tf_levels=TRAINED_TF_LEVELS,
+                            match_at=BAYES_MATCH, review_at=0.2)
+    match_at, expected_false = calibrated_match_at(engine, levels, trained_model, population)
+    trained_model = replace(trained_model, match_at=match_at,
+                            training={**training, "expected_false_merges": round(expected_false, 4)})
     observed = {c for k, c in enumerate(COMPARISONS) if counts[patterns[:, k] >= 0].sum() > 0}
     problems = trained_model.implausible(observed)
     problems += kept_matches_problem(patterns, counts, labels, start, trained_model)
@@ -291,6 +304,39 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
                                         "reason": "EM's estimate failed its plausibility checks; the starting "
                                                   "model scores"})
     return trained_model
+
+
+def name_key_references(engine: Engine, levels: str, population: int) -> dict[str, float]:
+    """"<comparison>@<level>" -> the typical chance that another record shares the name key a
+    candidate pair at that level shares (the geometric mean of (frequency - 1) / records over the
+    level's candidates): the reference of the lower levels' term-frequency adjustment."""
+    parts = [f"SELECT '{c}' AS comparison, {c} AS level, avg(log2(greatest(name_key_freq - 1, 1))) AS bits "
+             f"FROM {levels} WHERE {c} BETWEEN 1 AND {TRAINED_TF_LEVELS - 1} AND name_key_freq IS NOT NULL "
+             f"GROUP BY {c}" for c in NAME_COMPARISONS]
+    return {f"{c}@{int(level)}": float(2.0 ** float(bits) / max(population, 1))
+            for c, level, bits in engine.rows(" UNION ALL ".join(parts)) if bits is not None}
+
+
+def calibrated_match_at(engine: Engine, levels: str, model: ResolveModel, population: int,
+                        max_false: float = MAX_FALSE_MERGES) -> tuple[float, float]:
+    """(match_at, expected share of false merges there): the lowest probability, from the Bayes
+    decision up in steps of 0.01, at which the pairs the model would merge hold at most ``max_false``
+    expected false ones by its own posteriors (sum of 1 - p over them). Name evidence that EM
+    treats as independent is not quite, so where many candidates sit just above 0.5 (names alike,
+    nothing else known) the Bayes decision merges more false pairs than the target allows."""
+    from moneytrail.resolve.scoring import weighed_sql  # scoring imports the model, not training
+
+    rows = engine.rows(f"SELECT floor(probability * 100) AS b, count(*), sum(1.0 - probability) "
+                       f"FROM ({weighed_sql(levels, model, population)}) w "
+                       f"WHERE probability >= {BAYES_MATCH} GROUP BY floor(probability * 100)")
+    buckets = sorted(((int(b), int(n), float(f)) for b, n, f in rows), reverse=True)
+    pairs, false, match_at = 0, 0.0, BAYES_MATCH  # every pair above 0.5 within the bound: the Bayes decision
+    for bucket, n, f in buckets:
+        if (false + f) / (pairs + n) > max_false:
+            match_at = round(bucket / 100 + 0.01, 2)  # the bucket above this one
+            break
+        pairs, false = pairs + n, false + f
+    return max(BAYES_MATCH, min(match_at, 0.99)), false / pairs if pairs else 0.0
 
 
 def kept_matches_problem(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, start: ResolveModel,
