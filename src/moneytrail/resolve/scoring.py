@@ -76,11 +76,12 @@ def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
         whens = [f"WHEN 0 THEN {u0} - log2(greatest(name_freq - 1, 1) / {float(population)})"]
         for level in range(1, model.tf_levels):
             by_key = model.tf_reference.get(f"{comparison.name}@{level}")
-            # no name key shared (met by an identifier or a date): no adjustment (greatest skips nulls)
+            by_name = f"{u1} - log2(greatest(name_freq - 1, 1) / {float(population)})"
+            # no name key shared (met by an identifier, a date, or a name word with an address word):
+            # the commoner name's own frequency, as for a level without a key reference
             whens.append(f"WHEN {level} THEN CASE WHEN name_key_freq IS NOT NULL THEN "
                          f"{math.log2(max(by_key, 1e-12))} - log2(greatest(name_key_freq - 1, 1) / "
-                         f"{float(population)}) END" if by_key else
-                         f"WHEN {level} THEN {u1} - log2(greatest(name_freq - 1, 1) / {float(population)})")
+                         f"{float(population)}) ELSE {by_name} END" if by_key else f"WHEN {level} THEN {by_name}")
         raw = f"coalesce(CASE {column} {' '.join(whens)} END, 0.0)"
     return f"CASE WHEN {column} IN ({agreeing}) THEN least({model.tf_cap}, greatest({floor}, {raw})) ELSE 0.0 END"
 
@@ -148,6 +149,7 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
     tf_detail = ("CAST(key_freq AS VARCHAR) || ' records share this name key'" if model.tf_rare_at > 0 else
                  "CASE WHEN coalesce(person_name, org_name) = 0 THEN CAST(name_freq AS VARCHAR) "
                  "|| ' records bear this name' "
+                 "WHEN name_key_freq IS NULL THEN CAST(name_freq AS VARCHAR) || ' records bear the commoner name' "
                  "ELSE CAST(name_key_freq AS VARCHAR) || ' records share its name key' END")
     tf_signal = ("CASE WHEN w_tf <> 0 THEN "
                  + _signal_sql(tf_head, "left_name", "right_name", tf_detail, "'}'", after=True) + " ELSE '' END")
