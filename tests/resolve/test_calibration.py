@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -67,9 +68,13 @@ def test_similar_names_weigh_more_on_a_rare_name_key_than_on_a_crowded_one() -> 
                     tf_min_population=1000, tf_reference={"person_name@2": 10 / population})
     engine = open_engine()
     engine.register_arrow("levels", _levels([{"person_name": 2, "name_key_freq": n} for n in (3, 11, 150)]
-                                            + [{"person_name": 2, "name_key_freq": None}]))
+                                            + [{"person_name": 2, "name_key_freq": None, "name_freq": 150}]))
     tf = [r[0] for r in engine.rows(f"SELECT w_tf FROM ({weighed_sql('levels', model, population)}) w "
                                     "ORDER BY name_key_freq NULLS LAST")]
     assert tf[0] > 0 and abs(tf[1]) < 1e-9 and tf[2] < 0
     assert tf[2] >= -4.0 and tf[0] <= 4.0
-    assert tf[3] == 0.0  # met by an identifier or a date alone: no name key, no adjustment
+    # met by no name key (an identifier, a date, a name word with an address word): weighed by the
+    # commoner name's own frequency instead (else FEBRL 2's given-name-only records, met through
+    # their addresses, earn a similar name's full weight and merge with strangers)
+    u1 = model.comparison("person_name").u[1]
+    assert abs(tf[3] - max(-4.0, min(4.0, math.log2(u1) - math.log2(149 / population)))) < 1e-9 and tf[3] < 0

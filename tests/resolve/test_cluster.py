@@ -34,3 +34,42 @@ def test_a_record_named_like_two_namesakes_joins_neither() -> None:
     assert groups == [["a1", "a2", "c"], ["b"]]
     groups = sorted(sorted(g) for g in cluster_consistent(edges, cannot).groups().values())
     assert groups == [["a1", "a2", "c"], ["b"]]
+
+
+
+def test_a_contradiction_that_a_third_record_vouches_for_gives_way() -> None:
+    from moneytrail.resolve.cluster import cluster_consistent
+
+    # c's birth date and id were replaced: it contradicts d (-8 bits), but it matches a on its address
+    # (12 bits beyond names), and so does d (30 bits): a vouches for both, and c joins the party.
+    edges, weights = [("a", "b"), ("a", "d"), ("b", "d"), ("a", "c")], [30.0, 28.0, 27.0, 9.5]
+    supports = [30.0, 28.0, 27.0, 12.0]
+    groups = sorted(sorted(g) for g in cluster_consistent(edges, [("c", "d")], weights, cannot_weights=[-8.0],
+                                                          supports=supports).groups().values())
+    assert groups == [["a", "b", "c", "d"]]
+    # As a hard rule, or when c matches a on its name alone (no support), the contradiction holds.
+    hard = sorted(sorted(g) for g in cluster_consistent(edges, [("c", "d")], weights).groups().values())
+    names_only = sorted(sorted(g) for g in cluster_consistent(
+        edges, [("c", "d")], weights, cannot_weights=[-8.0], supports=[30.0, 28.0, 27.0, 0.0]).groups().values())
+    assert hard == names_only == [["a", "b", "d"], ["c"]]
+    # Support weaker than the contradiction does not vouch either.
+    weak = sorted(sorted(g) for g in cluster_consistent(
+        edges, [("c", "d")], weights, cannot_weights=[-8.0], supports=[30.0, 28.0, 27.0, 7.0]).groups().values())
+    assert weak == [["a", "b", "d"], ["c"]]
+
+
+def test_namesakes_and_judgements_are_never_vouched_for() -> None:
+    from moneytrail.resolve.cluster import HARD_CANNOT_LINK, cluster_consistent
+
+    # x has no birth date and the name of the namesakes a2 and b (whose dates contradict): its
+    # matches rest on the name alone, so it vouches for nothing, and it is ambiguous: it joins neither.
+    edges, weights = [("a1", "a2"), ("x", "a2"), ("x", "b")], [14.0, 3.5, 3.4]
+    groups = sorted(sorted(g) for g in cluster_consistent(edges, [("a2", "b")], weights, cannot_weights=[-4.0],
+                                                          supports=[14.0, 0.0, 0.0]).groups().values())
+    assert [g for g in groups if len(g) > 1] == [["a1", "a2"]]
+    # An analyst's negative judgement holds however well a third record vouches for both.
+    edges, weights = [("a", "b"), ("a", "c")], [30.0, 30.0]
+    groups = sorted(sorted(g) for g in cluster_consistent(edges, [("b", "c")], weights,
+                                                          cannot_weights=[HARD_CANNOT_LINK],
+                                                          supports=weights).groups().values())
+    assert not any({"b", "c"} <= set(g) for g in groups)

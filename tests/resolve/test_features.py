@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from moneytrail.resolve.features import birth_keys, block_keys, normalise_props
+from moneytrail.resolve.features import address_keys, birth_keys, block_keys, normalise_props
 
 
 def test_block_keys_shared_by_variants_of_one_name() -> None:
@@ -35,3 +35,18 @@ def test_birth_date_and_initial_block_two_misspelt_names() -> None:
     assert by_entity["a"] == by_entity["b"] == {"b:1990-03-28:el", "d:1990-03-28"}
     # c shares only the date alone, a key blocking keeps while few records share the date.
     assert by_entity["c"] & by_entity["a"] == {"d:1990-03-28"}
+
+
+def test_a_shared_name_word_and_address_word_block_records_whose_other_names_differ() -> None:
+    # FEBRL 4's "madeline david" and "madeline bissett" (a replaced surname) share no name key, but a
+    # given name and their street: they meet. Short address words (a house number) make no key.
+    names = pa.table({"entity_id": ["a", "b", "c"], "grp": ["person"] * 3,
+                      "norm": ["madeline david", "madeline bissett", "omar quint"]})
+    props = pa.table({"entity_id": ["a", "b", "c", "c"], "prop_class": ["address", "address", "address", "birth_date"],
+                      "value": ["3 3977 broughton port street wagga", "3 3977 brolghton port street wagga",
+                                "3 2001 other street", "1990-03-28"]})
+    keys: dict[str, set[str]] = {}
+    for row in address_keys(names, props).to_pylist():
+        keys.setdefault(row["entity_id"], set()).add(row["block_key"])
+    assert "a:madeline:wagga" in keys["a"] & keys["b"] and "a:madeline:3977" in keys["a"] & keys["b"]
+    assert not keys["c"] & keys["a"] and not any(k.endswith(":3") for k in keys["a"])

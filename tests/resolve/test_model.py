@@ -120,7 +120,7 @@ def test_a_model_em_got_wrong_is_called_implausible() -> None:
     address = DEFAULT_MODEL.comparison("address")
     bad = replace(DEFAULT_MODEL, comparisons=tuple(
         replace(c, m=(0.05, 0.03, 0.02, 0.0, 0.05, 0.05, 0.8)) if c is person
-        else replace(c, m=(0.001, 0.01, 0.989)) if c is address else c for c in DEFAULT_MODEL.comparisons))
+        else replace(c, m=(0.0005, 0.01, 0.02, 0.2, 0.7695)) if c is address else c for c in DEFAULT_MODEL.comparisons))
     problems = bad.implausible()
     assert any(p.startswith("person_name: only 10%") for p in problems)
     assert any(p.startswith("address: 'address equal'") for p in problems)
@@ -140,3 +140,19 @@ def test_training_that_loses_the_starting_models_matches_is_refused() -> None:
     assert kept_matches_problem(pattern, counts, labels, DEFAULT_MODEL, DEFAULT_MODEL) == []
     sceptical = DEFAULT_MODEL.with_parameters({}, {}, 1e-9, {})  # a prior no evidence overcomes
     assert kept_matches_problem(pattern, counts, labels, DEFAULT_MODEL, sceptical)[0].startswith("turns away 40")
+
+
+def test_a_stored_model_with_other_comparison_levels_is_not_reused(case: Case) -> None:
+    from dataclasses import replace
+
+    from moneytrail.resolve.model_store import store_model
+
+    # A model trained when addresses had three levels: its m and u cannot be read against five.
+    older = replace(DEFAULT_MODEL, comparisons=tuple(
+        replace(c, labels=c.labels[:2] + c.labels[-1:], m=c.m[:3], u=c.u[:3]) if c.name == "address" else c
+        for c in DEFAULT_MODEL.comparisons))
+    store_model(case, older, "trained")
+    assert latest_model(case) is None
+    store_model(case, DEFAULT_MODEL, "given")
+    found = latest_model(case)
+    assert found is not None and found.model_id == DEFAULT_MODEL.model_id

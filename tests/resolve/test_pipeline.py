@@ -74,12 +74,17 @@ def test_positive_judgement_merges_and_survives_rerun(people_case: Case) -> None
     record_judgement(people_case, "reg-3", "reg-4", "positive")
     resolve_case(people_case, full=True)
     assert same(people_case, "reg-3", "reg-4")
-    # A judgement overrides the model on the pair it judges, not on others: bank-3's passport still
-    # contradicts reg-4's, so the model's bank-3 ~ reg-3 match may not chain bank-3 into the cluster.
-    assert not same(people_case, "bank-3", "reg-4")
-    record_judgement(people_case, "bank-3", "reg-3", "positive")
+    # The model's contradiction (bank-3's passport differs from reg-4's) gives way to a third record
+    # that vouches for both beyond their names: reg-3 shares bank-3's passport (more support than the
+    # contradiction weighs), and the analyst says reg-3 is reg-4. So bank-3 joins the judged cluster.
+    scored = {(str(a), str(b)): (float(w), float(s)) for a, b, w, s in people_case.engine.rows(
+        "SELECT left_id, right_id, weight, support FROM resolve_pairs WHERE left_id = 'bank-3'")}
+    assert scored[("bank-3", "reg-4")][0] < 0 < scored[("bank-3", "reg-4")][0] + scored[("bank-3", "reg-3")][1]
+    assert same(people_case, "bank-3", "reg-4")
+    # An analyst's "not the same" is never outweighed; the positive judgement still holds.
+    record_judgement(people_case, "bank-3", "reg-4", "negative")
     recluster(people_case)
-    assert same(people_case, "bank-3", "reg-4")  # now every link is the analyst's
+    assert not same(people_case, "bank-3", "reg-4") and same(people_case, "reg-3", "reg-4")
 
 
 def test_uncertain_pairs_leave_review_once_judged(case: Case, add_rows: AddStatements) -> None:
@@ -170,3 +175,43 @@ def test_misspelt_longest_token_still_meets_through_birth_date(case: Case, add_r
                     ("b", "Person", "name", "Catherine Graue", "s2"), ("b", "Person", "birthDate", "1907-09-17", "s2")])
     resolve_case(case)
     assert same(case, "a", "b")
+
+
+def test_a_record_without_a_name_is_resolved_by_its_evidence(case: Case, add_rows: AddStatements) -> None:
+    # "n" has no name (a source left it out), but the passport and birth date of "a" and "b"; "x" has
+    # neither name nor evidence (nothing to resolve it by), "m" has no name and a birth date only.
+    add_rows(case, [(e, "Person", p, v, "s1") for e, p, v in (
+        ("a", "name", "Tomas Wrenfield"), ("a", "birthDate", "1962-09-15"), ("a", "passportNumber", "K4588807"),
+        ("b", "name", "Wrenfield Tomas"), ("b", "birthDate", "1962-09-15"), ("b", "passportNumber", "K4588807"),
+        ("n", "birthDate", "1962-09-15"), ("n", "passportNumber", "K4588807"), ("x", "country", ""),
+        ("m", "birthDate", "1962-09-15"))])
+    result = resolve_case(case)
+    assert same(case, "a", "n") and same(case, "b", "n")
+    # A shared birth date alone is not enough to put an unnamed record in a party.
+    assert not same(case, "a", "m")
+    records = {str(r[0]) for r in case.engine.rows("SELECT entity_id FROM resolve_records")}
+    assert {"a", "b", "n", "m"} <= records and "x" not in records and result.entities == len(records)
+    signals = json.loads(case.engine.scalar(
+        "SELECT explanation FROM resolve_pairs WHERE left_id = 'a' AND right_id = 'n'"))["signals"]
+    assert signals[0]["rule"] == "a record has no name: evidence alone" and signals[0]["weight"] == 0
+
+
+def test_addresses_are_graded_by_the_words_they_share(case: Case, add_rows: AddStatements) -> None:
+    # One name, one birth date; the addresses: one word misspelt, half the words shared, none shared.
+    rows = [("a", "12 Wagga Street Port Broughton 3977"), ("b", "12 Wagga Streeet Port Broughton 3977"),
+            ("c", "12 Hunter Close Port Broughton 2290"), ("d", "7 Kingsmill Avenue Greenacre 5106")]
+    add_rows(case, [r for e, address in rows for r in (
+        (e, "Person", "name", "Tomas Wrenfield", "s1"), (e, "Person", "birthDate", "1962-09-15", "s1"),
+        (e, "Person", "address", address, "s1"))])
+    resolve_case(case)
+
+    def address_rule(left: str, right: str) -> tuple[str, float]:
+        signals = json.loads(case.engine.scalar(
+            "SELECT explanation FROM resolve_pairs WHERE left_id = ? AND right_id = ?", [left, right]))["signals"]
+        found = [(s["rule"], s["weight"]) for s in signals if s["signal"] == "address"]
+        return found[0]
+
+    nearly, half, none = address_rule("a", "b"), address_rule("a", "c"), address_rule("a", "d")
+    assert (nearly[0], half[0], none[0]) == ("address nearly equal", "addresses share half their words",
+                                             "addresses share no word")
+    assert nearly[1] > half[1] > 0 > none[1]

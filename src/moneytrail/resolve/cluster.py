@@ -2,8 +2,11 @@
 
 Edges are merged strongest first (positive judgements, then by probability). Two clusters are never
 joined when a negative judgement spans them, so a "not the same" answer splits a cluster even when a
-chain of high-scoring pairs would connect the two records. The loop runs over matched pairs only
-(the survivors of blocking and scoring), never over raw records.
+chain of high-scoring pairs would connect the two records. The model's own contradictions (similar
+names, contradicting identifiers or birth dates) forbid a join too, unless a third record vouches
+for both records on evidence beyond names (``vouched``): then the contradiction is one record's
+replaced or mistyped value, not two namesakes. The loop runs over matched pairs only (the survivors
+of blocking and scoring), never over raw records.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from collections.abc import Iterable
 
 # Two edges of a record whose weights (bits) differ by less than this say equally well where it belongs.
 AMBIGUOUS_MARGIN = 2.0
+# The weight of a cannot-link nothing outweighs (an analyst's negative judgement).
+HARD_CANNOT_LINK = float("-inf")
 
 
 class Clusters:
@@ -76,8 +81,31 @@ def cluster_pairs(edges: Iterable[tuple[str, str]], cannot_link: Iterable[tuple[
     return clusters
 
 
+def vouched(edges: list[tuple[str, str]], supports: list[float], cannot_link: list[tuple[str, str]],
+            cannot_weights: list[float]) -> list[bool]:
+    """Which contradictions a third record outweighs: c and d contradict (their pair weighs w < 0),
+    but some record x is matched with both, each match with more support than -w (support: the
+    evidence beyond names, bits: an address, an identifier, a birth date that agree). Then c and d
+    each agree with x on more than names, so one of them carries a replaced or mistyped value (a
+    party's record whose birth date and id were swapped for others, but whose address is the
+    party's). Names alone never vouch: namesakes share them, and a third record cannot agree on a
+    birth date with two namesakes whose birth dates differ."""
+    near: dict[str, dict[str, float]] = {}
+    for (a, b), s in zip(edges, supports, strict=True):
+        near.setdefault(a, {})[b] = max(near.get(a, {}).get(b, 0.0), s)
+        near.setdefault(b, {})[a] = near[a][b]
+    out = []
+    for (c, d), w in zip(cannot_link, cannot_weights, strict=True):
+        nc, nd = near.get(c, {}), near.get(d, {})
+        if len(nc) > len(nd):
+            nc, nd = nd, nc
+        out.append(w > HARD_CANNOT_LINK and any(x in nd and s > -w and nd[x] > -w for x, s in nc.items()))
+    return out
+
+
 def cluster_consistent(edges: list[tuple[str, str]], cannot_link: Iterable[tuple[str, str]],
-                       weights: list[float] | None = None, margin: float = AMBIGUOUS_MARGIN) -> Clusters:
+                       weights: list[float] | None = None, margin: float = AMBIGUOUS_MARGIN,
+                       cannot_weights: list[float] | None = None, supports: list[float] | None = None) -> Clusters:
     """Clusters that never hold a cannot-link pair, without paying for constraints everywhere.
 
     First plain connected components of ``edges`` (strongest first). A component holding no
@@ -88,10 +116,21 @@ def cluster_consistent(edges: list[tuple[str, str]], cannot_link: Iterable[tuple
     a component whose best edges into two clusters that must stay apart are within ``margin`` of
     each other is ambiguous (a record without a birth date, named like two namesakes whose dates
     differ): it joins neither, its pairs stay for review, instead of going where the order falls.
+    With ``cannot_weights`` (each cannot-link's own match weight, ``HARD_CANNOT_LINK`` for a
+    judgement) and ``supports`` (each edge's evidence beyond names), a contradiction that a third
+    record ``vouched`` for is dropped before the rebuild.
     """
     plain = cluster_pairs(edges, [])
-    conflicts = [(a, b) for a, b in cannot_link
-                 if a in plain.parent and b in plain.parent and plain.find(a) == plain.find(b)]
+    cannot = list(cannot_link)
+    inside_cannot = [k for k, (a, b) in enumerate(cannot)
+                     if a in plain.parent and b in plain.parent and plain.find(a) == plain.find(b)]
+    conflicts = [cannot[k] for k in inside_cannot]
+    if conflicts and cannot_weights is not None and supports is not None:
+        broken_roots = {plain.find(a) for a, _ in conflicts}
+        local = [k for k, (a, _) in enumerate(edges) if plain.find(a) in broken_roots]
+        given = vouched([edges[k] for k in local], [supports[k] for k in local], conflicts,
+                        [cannot_weights[k] for k in inside_cannot])
+        conflicts = [pair for pair, gone in zip(conflicts, given, strict=True) if not gone]
     if not conflicts:
         return plain
     broken = {plain.find(a) for a, _ in conflicts}

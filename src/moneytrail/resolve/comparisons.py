@@ -34,8 +34,30 @@ SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (
 SHORT_SKELETON_SCORE = 0.86
 EVIDENCE = ("identifier", "birth_date", "country", "address")
 # Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
-# "nearly equal" whatever their edit distance: a share of the shorter address's words.
+# "nearly equal" whatever their edit distance: a share of the longer address's words (of the shorter,
+# an address without its street, "13 young 2077", would nearly equal every address at number 13 there).
 ADDRESS_OVERLAP = 0.7
+# Below that, graded by the share of words in common: half (the house number and town agree, the
+# street was replaced or misspelt beyond repair), some (a town or postcode), none: two addresses
+# with no word in common are evidence against a match, where one shared word is weak evidence.
+ADDRESS_HALF = 0.4
+# Two addresses that both hold numbers (house, flat, postcode) and share none are other places
+# however many words they share (a building's name, a street type, a state shared by two streets
+# in two postcodes): their overlap counts as sharing a word at most (a typo in one number still
+# reaches "nearly equal" by edit distance).
+OTHER_NUMBERS_OVERLAP = 0.1
+# An identifier one or two characters off is read as a typo only when evidence beyond names agrees
+# (a birth date at most two digits off, an address sharing at least half its words): sequentially
+# issued numbers (accounts, passports, registrations) differ by one character between strangers.
+# Uncorroborated, it falls into a level of its own (4), and the levels below move down one.
+UNCORROBORATED_NEAR_ID = 4
+
+
+def identifier_level_sql(identifier: str, birth_date: str, address: str) -> str:
+    """The identifier level after the corroboration rule above, from the raw evidence levels."""
+    return (f"CASE WHEN {identifier} IN (2, 3) AND NOT (coalesce({birth_date}, 9) <= 2 "
+            f"OR coalesce({address}, 9) <= 2) THEN {UNCORROBORATED_NEAR_ID} "
+            f"WHEN {identifier} >= {UNCORROBORATED_NEAR_ID} THEN {identifier} + 1 ELSE {identifier} END")
 
 
 def name_freq_sql(names: str) -> str:
@@ -100,7 +122,13 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
             WHEN same_prefix = 1 THEN 3 ELSE 4 END
         WHEN cls = 'country' THEN CASE WHEN same = 1 THEN 0 ELSE 1 END
         ELSE CASE WHEN same = 1 THEN 0 WHEN min_edit <= {near_address} OR overlap >= {ADDRESS_OVERLAP} THEN 1
-            ELSE 2 END END"""
+            WHEN overlap >= {ADDRESS_HALF} THEN 2 WHEN overlap > 0 THEN 3 ELSE 4 END END"""
+    words = "array_length(array_intersect(str_split(a.value, ' '), str_split(b.value, ' '))) " \
+            "/ greatest(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))"
+    numbers = [f"regexp_extract_all({v}.value, '[0-9]+')" for v in ("a", "b")]
+    other_numbers = (f"array_length({numbers[0]}) > 0 AND array_length({numbers[1]}) > 0 "
+                     f"AND array_length(array_intersect({numbers[0]}, {numbers[1]})) = 0")
+    overlap = f"CASE WHEN {other_numbers} THEN least({words}, {OTHER_NUMBERS_OVERLAP}) ELSE {words} END"
     comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' WHEN cls IN ('birth_date', 'country') THEN cls " \
                  "ELSE 'address' END"
     return f"""
@@ -119,10 +147,7 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
                            max(CASE WHEN substr(a.value, 1, 4) = substr(b.value, 1, 4) THEN 1 ELSE 0 END)
                                AS same_prefix,
                            min(levenshtein(a.value, b.value)) AS min_edit,
-                           max(CASE WHEN a.prop_class = 'address' THEN
-                               array_length(array_intersect(str_split(a.value, ' '), str_split(b.value, ' ')))
-                               / least(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))
-                               END) AS overlap,
+                           max(CASE WHEN a.prop_class = 'address' THEN {overlap} END) AS overlap,
                            max(CASE WHEN a.value = b.value THEN a.value END) AS shared,
                            min(a.value) AS lv, min(b.value) AS rv
                     FROM {left_evidence} a JOIN {right_props} b
@@ -133,25 +158,28 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
         ) r WHERE rn = 1"""
 
 
-def levels_sql(best_names: str, evidence: str) -> str:
-    """One row per pair: the name level in the column of its group, and each evidence level."""
+def levels_sql(best_names: str, evidence: str, pairs: str) -> str:
+    """One row per pair: the name level in the column of its group (null when a record has no name:
+    it is compared on its evidence alone), and each evidence level."""
     pivot = []
     for comp in EVIDENCE:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN level END) AS {comp}")
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN lv END) AS {comp}_left")
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN rv END) AS {comp}_right")
     pivot.append("max(CASE WHEN comparison = 'identifier' THEN cls END) AS identifier_class")
-    evidence_cols = ", ".join(f"e.{c}, e.{c}_left, e.{c}_right" for c in EVIDENCE)
+    evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address") + " AS identifier"
+                               if c == "identifier" else f"e.{c}") + f", e.{c}_left, e.{c}_right" for c in EVIDENCE)
     return f"""
-        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name, n.right_name,
-               n.name_score,
+        SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, n.name_freq, n.left_name, n.right_name,
+               coalesce(n.name_score, 0.0) AS name_score,
                n.name_detail,
-               CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
-               CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
+               CASE WHEN c.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
+               CASE WHEN c.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}, e.identifier_class
-        FROM {best_names} n LEFT JOIN (
+        FROM {pairs} c LEFT JOIN {best_names} n ON n.left_id = c.left_id AND n.right_id = c.right_id
+        LEFT JOIN (
             SELECT left_id, right_id, {", ".join(pivot)} FROM {evidence} GROUP BY left_id, right_id
-        ) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
+        ) e ON e.left_id = c.left_id AND e.right_id = c.right_id"""
 
 
 _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
@@ -195,7 +223,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         for name, sql in ((best, best_name_sql(name_pairs, name_scores)),
                           (left_ev, left_evidence_sql(pairs, left[1])),
                           (evidence, evidence_levels_sql(left_ev, right[1])),
-                          (into, levels_sql(best, evidence))):
+                          (into, levels_sql(best, evidence, pairs))):
             engine.create_scratch(name, sql)
     for name in (name_pairs, best, left_ev, evidence, freq):
         engine.drop_scratch(name)
@@ -209,8 +237,10 @@ def compare_evidence(engine: Engine, pairs: str, left_props: str, right_props: s
     engine.create_scratch(left_ev, left_evidence_sql(pairs, left_props))
     engine.create_scratch(evidence, evidence_levels_sql(left_ev, right_props))
     pivot = ", ".join(f"max(CASE WHEN comparison = '{c}' THEN level END) AS {c}" for c in EVIDENCE)
+    cols = ", ".join(identifier_level_sql("e.identifier", "e.birth_date", "e.address") + " AS identifier"
+                     if c == "identifier" else "e." + c for c in EVIDENCE)
     engine.create_scratch(into, f"SELECT p.left_id, p.right_id, CAST(NULL AS INTEGER) AS person_name, "
-                   f"CAST(NULL AS INTEGER) AS org_name, {', '.join('e.' + c for c in EVIDENCE)} FROM {pairs} p "
+                   f"CAST(NULL AS INTEGER) AS org_name, {cols} FROM {pairs} p "
                    f"LEFT JOIN (SELECT left_id, right_id, {pivot} FROM {evidence} GROUP BY left_id, right_id) e "
                    "ON e.left_id = p.left_id AND e.right_id = p.right_id")
     for name in (left_ev, evidence):

@@ -24,9 +24,13 @@ def _index(values: pa.Array, vocabulary: pa.Array) -> np.ndarray:
 
 
 def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, cannot_left: pa.Array,
-                          cannot_right: pa.Array) -> pa.Table:
+                          cannot_right: pa.Array, cannot_weights: np.ndarray | None = None,
+                          supports: np.ndarray | None = None) -> pa.Table:
     """(entity_id, component) of every record in an edge; edges strongest first (``weights`` in bits,
-    the order ``cluster_consistent`` rebuilds a conflicting component in)."""
+    the order ``cluster_consistent`` rebuilds a conflicting component in). ``cannot_weights``: each
+    cannot-link's match weight (bits; ``cluster.HARD_CANNOT_LINK`` for a judgement), and ``supports``
+    each edge's evidence beyond names (bits), for ``cluster.vouched``; without them every cannot-link
+    is hard."""
     ids = pc.unique(pa.concat_arrays([left.cast(pa.string()), right.cast(pa.string())]))
     n = len(ids)
     if n == 0:
@@ -44,7 +48,10 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
         words = ids.to_pylist()
         edges = [(words[a], words[b]) for a, b in zip(li[inside].tolist(), ri[inside].tolist(), strict=True)]
         conflicts = [(words[a], words[b]) for a, b in zip(ci[bites].tolist(), cj[bites].tolist(), strict=True)]
-        rebuilt = cluster_consistent(edges, conflicts, [float(w) for w in weights[inside].tolist()])
+        costs = None if cannot_weights is None else [float(w) for w in np.asarray(cannot_weights)[bites].tolist()]
+        rebuilt = cluster_consistent(edges, conflicts, [float(w) for w in weights[inside].tolist()],
+                                     cannot_weights=costs,
+                                     supports=None if supports is None else [float(x) for x in supports[inside]])
         members = np.flatnonzero(np.isin(labels, broken))
         # a record of a broken component that joined nobody (ambiguous) stands alone
         labels[members] = count + np.arange(len(members))

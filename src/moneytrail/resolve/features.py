@@ -35,6 +35,16 @@ def _quoted(values: tuple[str, ...] | list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
+def party_records_sql(statements: str = "statements", only_new: bool = False) -> str:
+    """(entity_id, grp) of every person and organisation, named or not: a record without a name can
+    still be resolved by its identifiers, birth date and address."""
+    new_filter = (" AND entity_id NOT IN (SELECT entity_id FROM resolve_records)" if only_new else "")
+    return f"""
+        SELECT entity_id, CASE WHEN max(CASE WHEN schema = 'Person' THEN 1 ELSE 0 END) = 1
+                               THEN '{PERSON_GROUP}' ELSE '{ORG_GROUP}' END AS grp
+        FROM {statements} WHERE schema IN ({_quoted(PARTY_SCHEMATA)}){new_filter} GROUP BY entity_id"""
+
+
 def party_names_sql(statements: str = "statements", only_new: bool = False) -> str:
     """(entity_id, grp, name): names of people and organisations; first+last names are combined.
 
@@ -122,6 +132,7 @@ class Features:
     names: pa.Table  # entity_id, grp, name, norm, nkey, skey
     keys: pa.Table   # entity_id, grp, block_key
     props: pa.Table  # entity_id, prop_class, value, checksum ('valid' | 'invalid' | null)
+    records: pa.Table  # entity_id, grp: every record with a name or evidence (unnamed ones too)
 
 
 def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -213,7 +224,7 @@ def _sorted_tokens(text: pa.Array) -> pa.Array:
 
 def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:
     """(entity_id, grp, block_key) for each identifier value: a shared IBAN or tax id is a candidate
-    pair whatever the names say."""
+    pair whatever the names say. ``names``: any table of (entity_id, grp), names or records."""
     ids = props.filter(pc.is_in(props.column("prop_class"),
                                 value_set=pa.array(sorted(set(IDENTIFIER_CLASSES.values())), pa.string())))
     groups = names.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([])
@@ -222,10 +233,12 @@ def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:
     return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
 
 
-def birth_keys(names: pa.Table, props: pa.Table) -> pa.Table:
+def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None) -> pa.Table:
     """(entity_id, grp, block_key): a person's birth date with the initials of each two name tokens
     (order-free), so two records whose names are both misspelt still meet when their birth dates
-    agree. Two initials, not one: a date with one initial is shared by too many in a large case."""
+    agree. Two initials, not one: a date with one initial is shared by too many in a large case.
+    The date alone is a key of every person in ``records`` (default: the named ones), so a record
+    without a name meets its party's records by the date."""
     people = names.filter(pc.equal(names.column("grp"), PERSON_GROUP)).select(["entity_id", "grp", "norm"])
     people = people.group_by(["entity_id", "grp", "norm"]).aggregate([])
     tokens = pc.utf8_split_whitespace(people.column("norm"))
@@ -249,19 +262,50 @@ def birth_keys(names: pa.Table, props: pa.Table) -> pa.Table:
     with_initials = pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
     # The date alone too, for records whose names were both replaced or misspelt: blocking drops it
     # where a date is shared by many (``blocking.DATE_BLOCK_SHARE``), as in any large population.
-    alone = births.join(people.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([]),
-                        "entity_id", join_type="inner")
+    persons = people.select(["entity_id", "grp"]) if records is None else \
+        records.filter(pc.equal(records.column("grp"), PERSON_GROUP)).select(["entity_id", "grp"])
+    alone = births.join(persons.group_by(["entity_id", "grp"]).aggregate([]), "entity_id", join_type="inner")
     date_key = pc.binary_join_element_wise(pa.scalar("d"), alone.column("value"), ":")
     dates = pa.table({"entity_id": alone.column("entity_id"), "grp": alone.column("grp"), "block_key": date_key})
     return pa.concat_tables([with_initials, dates.cast(with_initials.schema)])
+
+
+def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
+    """(entity_id, grp, block_key): each word of a record's name with each word of its address
+    (three letters or more: a street, a town, a postcode), so records that share a surname or a
+    given name and a street or town meet, though their other name words differ (a replaced given
+    name, a surname misspelt beyond its keys). A name word and an address word together are rare:
+    the blocks are small, and blocking drops the crowded ones (``blocking.ADDRESS_BLOCK_SHARE``)."""
+    named = names.select(["entity_id", "grp", "norm"]).group_by(["entity_id", "grp", "norm"]).aggregate([])
+    words = pc.utf8_split_whitespace(named.column("norm"))
+    at = pc.list_parent_indices(words)
+    name_words = pa.table({"entity_id": pc.take(named.column("entity_id"), at), "grp": pc.take(named.column("grp"), at),
+                           "word": pc.list_flatten(words)})
+    name_words = name_words.filter(pc.greater_equal(pc.utf8_length(name_words.column("word")), 2))
+    name_words = name_words.group_by(["entity_id", "grp", "word"]).aggregate([])
+    places = props.filter(pc.equal(props.column("prop_class"), "address"))
+    parts = pc.utf8_split_whitespace(places.column("value"))
+    at = pc.list_parent_indices(parts)
+    place_words = pa.table({"entity_id": pc.take(places.column("entity_id"), at), "place": pc.list_flatten(parts)})
+    place_words = place_words.filter(pc.greater_equal(pc.utf8_length(place_words.column("place")), 3))
+    place_words = place_words.group_by(["entity_id", "place"]).aggregate([])
+    joined = name_words.join(place_words, "entity_id", join_type="inner")
+    key = pc.binary_join_element_wise(pa.scalar("a"), joined.column("word"), joined.column("place"), ":")
+    return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
 
 
 def extract_features(engine: Engine, statements: str = "statements", *, only_new: bool = False,
                      with_accounts: bool = True) -> Features:
     names = engine.query(party_names_sql(statements, only_new))
     named, keys = featurise_names(names)
+    parties = engine.query(party_records_sql(statements, only_new))
     props = normalise_props(engine.query(party_props_sql(statements, only_new, with_accounts)))
-    props = props.filter(pc.is_in(props.column("entity_id"), value_set=pc.unique(named.column("entity_id"))))
-    keys = pa.concat_tables([keys, identifier_keys(named, props).cast(keys.schema),
-                           birth_keys(named, props).cast(keys.schema)])
-    return Features(named, keys, props)
+    props = props.filter(pc.is_in(props.column("entity_id"), value_set=parties.column("entity_id").combine_chunks()))
+    # Records with a name, and those without one but with evidence (blocked by identifiers and dates).
+    known = pc.unique(pa.concat_arrays([named.column("entity_id").combine_chunks().cast(pa.string()),
+                                        props.column("entity_id").combine_chunks().cast(pa.string())]))
+    records = parties.filter(pc.is_in(parties.column("entity_id"), value_set=known)).select(["entity_id", "grp"])
+    keys = pa.concat_tables([keys, identifier_keys(records, props).cast(keys.schema),
+                           birth_keys(named, props, records).cast(keys.schema),
+                           address_keys(named, props).cast(keys.schema)])
+    return Features(named, keys, props, records)

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
-from moneytrail.resolve.cluster import cluster_pairs
+from moneytrail.resolve.cluster import HARD_CANNOT_LINK, cluster_pairs
 from moneytrail.resolve.comparisons import compare_pairs
 from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.resolve.features import extract_features
@@ -91,7 +91,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
                 engine.replace_partition(table, {})
         had_records = int(engine.scalar("SELECT count(*) FROM resolve_records")) > 0
         features = extract_features(engine, only_new=True)
-        records = features.names.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([])
+        records = features.records.group_by(["entity_id", "grp"]).aggregate([])
         records = records.append_column("run_id", pa.array([run_id] * records.num_rows, pa.string()))
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
         _insert_arrow(case, "resolve_keys", features.keys, ["entity_id", "grp", "block_key"])
@@ -142,8 +142,10 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     """Rebuild the clusters from matched pairs and judgements; (clusters, merged entities).
 
     Judgements override the model: positive ones are the strongest edges, negative ones forbid a
-    join, and a pair the model kept as ``distinct`` (similar names, contradicting identifiers or
-    birth dates) forbids one too unless an analyst judged it positive.
+    join. A pair the model kept as ``distinct`` (similar names, contradicting identifiers or birth
+    dates) weighs against a join unless an analyst judged it positive: only a join whose strongest
+    pair has more evidence beyond names (``support``) than the contradiction weighs outweighs it
+    (``cluster.WeighedClusters``).
     """
     engine = case.engine
     run_id = run_id or stable_id("recluster", datetime.now(UTC).isoformat(), length=16)
@@ -155,20 +157,23 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     negative = [(str(a), str(b)) for a, b, j in judged if j == "negative"]
     not_judged = ("NOT EXISTS (SELECT 1 FROM resolve_judgements j WHERE j.left_id = p.left_id "
                   "AND j.right_id = p.right_id AND j.judgement IN ('negative', 'positive'))")
-    matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p WHERE p.decision = 'match' "
+    matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight, coalesce(p.support, 0.0) AS support "
+                           f"FROM resolve_pairs p WHERE p.decision = 'match' "
                            f"AND {not_judged} ORDER BY p.probability DESC, p.left_id, p.right_id")
-    contradicted = engine.query(f"SELECT p.left_id, p.right_id FROM resolve_pairs p WHERE p.decision = 'distinct' "
-                                f"AND {not_judged}")
+    contradicted = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p "
+                                f"WHERE p.decision = 'distinct' AND {not_judged}")
     # The model's negative evidence gives way where the analyst's positive judgements join the two.
     strings = pa.string()
     c_left = contradicted.column("left_id").combine_chunks().cast(strings)
     c_right = contradicted.column("right_id").combine_chunks().cast(strings)
+    c_weight = contradicted.column("weight").to_numpy().astype(float)
     if positive:
         judged_same = cluster_pairs(positive, [])
         same = judged_same.parent
         kept = [not (a in same and b in same and judged_same.find(a) == judged_same.find(b))
                 for a, b in zip(c_left.to_pylist(), c_right.to_pylist(), strict=True)]
         c_left, c_right = c_left.filter(pa.array(kept, pa.bool_())), c_right.filter(pa.array(kept, pa.bool_()))
+        c_weight = c_weight[np.asarray(kept, bool)]
     left = pa.concat_arrays([pa.array([a for a, _ in positive], strings),
                              matched.column("left_id").combine_chunks().cast(strings)])
     right = pa.concat_arrays([pa.array([b for _, b in positive], strings),
@@ -177,7 +182,10 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                               matched.column("weight").to_numpy(zero_copy_only=False).astype(float)])
     components = consistent_components(left, right, weights,
                                        pa.concat_arrays([pa.array([a for a, _ in negative], strings), c_left]),
-                                       pa.concat_arrays([pa.array([b for _, b in negative], strings), c_right]))
+                                       pa.concat_arrays([pa.array([b for _, b in negative], strings), c_right]),
+                                       np.concatenate([np.full(len(negative), HARD_CANNOT_LINK), c_weight]),
+                                       np.concatenate([np.full(len(positive), np.inf),
+                                                       matched.column("support").to_numpy().astype(float)]))
     with engine.run() as run:
         members = run.arrow(components, hint="rs_components").name
         table = engine.query(canonical_sql(members))

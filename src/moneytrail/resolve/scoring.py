@@ -5,7 +5,9 @@ into (log2 m/u), plus a term-frequency adjustment when the names agree; the expl
 built in SQL) lists every contribution with its level, m and u, so an analyst reads why two records
 were merged and a web view can draw the waterfall. Pairs the model finds unlikely but whose names
 are similar and whose identifiers or birth dates contradict are kept as ``distinct``: clustering
-uses them as strong negative evidence, so a chain of likely pairs cannot join them.
+uses them as strong negative evidence, so a chain of likely pairs cannot join them. ``support``
+is a pair's evidence beyond names (its positive identifier, birth date, country and address
+contributions, bits): only support outweighs such a contradiction (``resolve.cluster``).
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from moneytrail.resolve.model import DEFAULT_MODEL, Comparison, ResolveModel
 from moneytrail.resolve.model import probability as probability  # re-exported for callers
 
 PAIR_COLUMNS = ("left_id", "right_id", "grp", "name_score", "weight", "probability", "decision", "left_name",
-                "right_name", "explanation")
+                "right_name", "explanation", "support")
 # Contradictions that split a cluster: identifiers that contradict (both checksums hold) and birth dates.
-CONTRADICTIONS = {"identifier": 5, "birth_date": 4}
+CONTRADICTIONS = {"identifier": 6, "birth_date": 4}
 SIMILAR_NAME_LEVEL = 3  # names at least "partly similar": the pairs a chain could join
 
 
@@ -50,12 +52,6 @@ def _case_sql(column: str, values: tuple[object, ...], default: str = "0.0") -> 
     return f"CASE {column} {whens} ELSE {default} END"
 
 
-def _label_sql(column: str, comparison: Comparison) -> str:
-    labels = tuple("'" + label.replace("'", "''") + "'" for label in comparison.labels)
-    whens = " ".join(f"WHEN {i} THEN {v}" for i, v in enumerate(labels))
-    return f"CASE {column} {whens} END"
-
-
 def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
     """Term-frequency adjustment (bits) of agreeing names, nothing for small populations.
 
@@ -80,11 +76,12 @@ def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
         whens = [f"WHEN 0 THEN {u0} - log2(greatest(name_freq - 1, 1) / {float(population)})"]
         for level in range(1, model.tf_levels):
             by_key = model.tf_reference.get(f"{comparison.name}@{level}")
-            # no name key shared (met by an identifier or a date): no adjustment (greatest skips nulls)
+            by_name = f"{u1} - log2(greatest(name_freq - 1, 1) / {float(population)})"
+            # no name key shared (met by an identifier, a date, or a name word with an address word):
+            # the commoner name's own frequency, as for a level without a key reference
             whens.append(f"WHEN {level} THEN CASE WHEN name_key_freq IS NOT NULL THEN "
                          f"{math.log2(max(by_key, 1e-12))} - log2(greatest(name_key_freq - 1, 1) / "
-                         f"{float(population)}) END" if by_key else
-                         f"WHEN {level} THEN {u1} - log2(greatest(name_freq - 1, 1) / {float(population)})")
+                         f"{float(population)}) ELSE {by_name} END" if by_key else f"WHEN {level} THEN {by_name}")
         raw = f"coalesce(CASE {column} {' '.join(whens)} END, 0.0)"
     return f"CASE WHEN {column} IN ({agreeing}) THEN least({model.tf_cap}, greatest({floor}, {raw})) ELSE 0.0 END"
 
@@ -137,8 +134,11 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
     name_col = "coalesce(person_name, org_name)"
 
     def name_part(part: int) -> str:
+        # a pair with an unnamed record is compared on its evidence alone: its name weighs nothing
+        unnamed = ('{"signal": "name", "rule": "a record has no name: evidence alone", "weight": 0.0', "}")[part]
         return (f"CASE WHEN person_name IS NOT NULL THEN {_by_level_sql('person_name', names[0], 'name', part)} "
-                f"ELSE {_by_level_sql('org_name', names[1], 'name', part)} END")
+                f"WHEN org_name IS NOT NULL THEN {_by_level_sql('org_name', names[1], 'name', part)} "
+                f"ELSE {_sql_text(unnamed)} END")
 
     name_signal = _signal_sql(name_part(0), "left_name", "right_name",
                               "'score ' || CAST(round(name_score, 2) AS VARCHAR) || ': ' || name_detail",
@@ -149,6 +149,7 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
     tf_detail = ("CAST(key_freq AS VARCHAR) || ' records share this name key'" if model.tf_rare_at > 0 else
                  "CASE WHEN coalesce(person_name, org_name) = 0 THEN CAST(name_freq AS VARCHAR) "
                  "|| ' records bear this name' "
+                 "WHEN name_key_freq IS NULL THEN CAST(name_freq AS VARCHAR) || ' records bear the commoner name' "
                  "ELSE CAST(name_key_freq AS VARCHAR) || ' records share its name key' END")
     tf_signal = ("CASE WHEN w_tf <> 0 THEN "
                  + _signal_sql(tf_head, "left_name", "right_name", tf_detail, "'}'", after=True) + " ELSE '' END")
@@ -166,7 +167,8 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
                left_name, right_name,
                concat('{{"model": "{model.model_id}", "prior": {round(model.prior, 3)}, "weight": ',
                       {_num_sql("weight")}, ', "signals": [', {name_signal}, {tf_signal}, {evidence_signals},
-                      ']}}') AS explanation
+                      ']}}') AS explanation,
+               {" + ".join(f"greatest(w_{c.name}, 0.0)" for c in evidence)} AS support
         FROM ({weighed_sql(levels, model, population)}
         ) s
         WHERE probability >= {keep_below} OR ({name_col} <= {SIMILAR_NAME_LEVEL} AND ({contradiction}))"""

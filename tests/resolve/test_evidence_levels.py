@@ -1,0 +1,45 @@
+"""Evidence levels that read more than one value: a near identifier needs corroboration, and
+addresses with other numbers are other places."""
+
+from __future__ import annotations
+
+import json
+
+from moneytrail.resolve.pipeline import resolve_case
+from moneytrail.store import Case
+from tests.resolve.conftest import AddStatements
+
+
+def signal_rules(case: Case, left: str, right: str) -> dict[str, tuple[str, float]]:
+    explanation = case.engine.scalar(
+        f"SELECT explanation FROM resolve_pairs WHERE left_id = '{left}' AND right_id = '{right}'")
+    return {s["signal"]: (s["rule"], s["weight"]) for s in json.loads(str(explanation))["signals"]}
+
+
+def person(entity: str, name: str, birth: str, ident: str, address: str) -> list[tuple[str, str, str, str, str]]:
+    return [(entity, "Person", "name", name, "s1"), (entity, "Person", "birthDate", birth, "s1"),
+            (entity, "Person", "idNumber", ident, "s1"), (entity, "Person", "address", address, "s1")]
+
+
+def test_identifier_one_character_off_counts_as_a_typo_only_when_other_evidence_agrees(
+        case: Case, add_rows: AddStatements) -> None:
+    # a and b: the same birth date and address, ids one character off: a typo.
+    # a and c: ids one character off too, but birth dates and addresses disagree (sequential numbers).
+    add_rows(case, person("a", "Emiko Vantreight", "1967-02-03", "5628066", "33 Mackenzie Street Salisbury 2121")
+             + person("b", "Emiko Vantreight", "1967-02-03", "5628067", "33 Mackenzie Street Salisbury 2121")
+             + person("c", "Emiko Vantreight", "1995-04-02", "5928066", "173 Star Close Yarram 4505"))
+    resolve_case(case)
+    typo_rule, typo_weight = signal_rules(case, "a", "b")["identifier"]
+    lone_rule, lone_weight = signal_rules(case, "a", "c")["identifier"]
+    assert typo_rule == "identifier differs by one character (typo?)" and typo_weight > 0
+    assert lone_rule == "identifier one or two characters off, nothing else agrees" and lone_weight < 0
+
+
+def test_addresses_with_other_numbers_share_a_word_at_most(case: Case, add_rows: AddStatements) -> None:
+    # a and b share three of seven words (a building and a town), but no number; a and c share the numbers.
+    add_rows(case, person("a", "Jordan Greenhalgh", "1980-01-01", "", "21 Gamburra Street Flynn Medical Centre 6055")
+             + person("b", "Jordan Greenhalgh", "1980-01-01", "", "37 Kingsmill Road Flynn Medical Centre 3084")
+             + person("c", "Jordan Greenhalgh", "1980-01-01", "", "21 Kingsmill Road Flynn Medical Centre 6055"))
+    resolve_case(case)
+    assert signal_rules(case, "a", "b")["address"][0] == "addresses share a word"
+    assert signal_rules(case, "a", "c")["address"][0] == "address nearly equal"  # five of seven words
