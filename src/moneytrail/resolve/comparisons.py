@@ -170,16 +170,29 @@ def levels_sql(best_names: str, evidence: str, pairs: str) -> str:
     evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address") + " AS identifier"
                                if c == "identifier" else f"e.{c}") + f", e.{c}_left, e.{c}_right" for c in EVIDENCE)
     return f"""
-        SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, n.name_freq, n.left_name, n.right_name,
+        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name, n.right_name,
                coalesce(n.name_score, 0.0) AS name_score,
                n.name_detail,
-               CASE WHEN c.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
-               CASE WHEN c.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
+               CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
+               CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}, e.identifier_class
-        FROM {pairs} c LEFT JOIN {best_names} n ON n.left_id = c.left_id AND n.right_id = c.right_id
+        FROM ({_with_unnamed_sql(best_names, pairs)}) n
         LEFT JOIN (
             SELECT left_id, right_id, {", ".join(pivot)} FROM {evidence} GROUP BY left_id, right_id
-        ) e ON e.left_id = c.left_id AND e.right_id = c.right_id"""
+        ) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
+
+
+def _with_unnamed_sql(best_names: str, pairs: str) -> str:
+    """The compared name pairs, and the candidate pairs with no name comparison (a record without a name)
+    with null name columns. A union and a narrow anti-join: joining every candidate pair to the wide
+    name table ran out of a 1 GB engine limit at 1M records."""
+    return f"""
+            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name,
+                   name_score, name_detail, name_level FROM {best_names}
+            UNION ALL
+            SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM {pairs} c WHERE NOT EXISTS (
+                SELECT 1 FROM {best_names} b WHERE b.left_id = c.left_id AND b.right_id = c.right_id)"""
 
 
 _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
