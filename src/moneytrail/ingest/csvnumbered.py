@@ -114,9 +114,11 @@ def store_numbered_csv_transactions(fi: FileIngest, m: Mapping, build: Callable[
         with reading(fi):
             good = e.insert(good_rows_sql(fi, f"({build(ns.columns, ns.raw, join_rates=rates, with_raw=False)})",
                                           "_k + 1"))
-            rejected = e.insert("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, line, "
-                                f"csv_line, error_type || ': ' || error_message FROM {ns.rejects}",
-                                [fi.ingest_id, fi.origin])
+            # Every line of the spans is one record or one reject: when the good rows alone account for the
+            # records the plan found, there is no reject, and the file is not read a second time for them.
+            rejected = 0 if good == ns.expected else e.insert(
+                "INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, line, "
+                f"csv_line, error_type || ': ' || error_message FROM {ns.rejects}", [fi.ingest_id, fi.origin])
             bad = 0
             if ns.expected is None or good + rejected != ns.expected:
                 bad = e.insert("INSERT INTO quarantine (ingest_id, file, line, raw, reason) SELECT ?, ?, _k + 1, "
