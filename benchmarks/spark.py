@@ -137,7 +137,10 @@ class SparkProbe:
 def measure_duckdb(fn: Callable[[], Any]) -> Measure:
     m = Measure()
     t0, c0 = time.perf_counter(), _self_cpu()
-    m.extra["result"] = fn()
+    try:
+        m.extra["result"] = fn()
+    except Exception as exc:
+        m.note = f"fails: {str(exc).strip().splitlines()[0][:90]}"
     m.wall, m.cpu = time.perf_counter() - t0, _self_cpu() - c0
     m.rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
     return m
@@ -145,7 +148,8 @@ def measure_duckdb(fn: Callable[[], Any]) -> Measure:
 
 def stages(case_of: Callable[[], Any], csv_path: Path) -> list[tuple[str, Callable[[], Any]]]:
     """(name, run) of each stage, on the case ``case_of()`` returns."""
-    from moneytrail.detect.features import transaction_features
+    from moneytrail.detect import features_sql as fsql
+    from moneytrail.detect.features import FeatureSpec, _feature_tables
     from moneytrail.detect.run import run_detectors
     from moneytrail.ingest import ingest_transactions
     from moneytrail.trace import TraceParams, trace
@@ -167,10 +171,31 @@ def stages(case_of: Callable[[], Any], csv_path: Path) -> list[tuple[str, Callab
                                          window_start=start, window_end=start + timedelta(days=18)))
         return result.stats.get("subgraph_payments")
 
+    def features() -> int:
+        # The feature table computed and stored by the engine (a run's scratch table), not collected: at
+        # millions of rows the Arrow copy of the whole wide table on the driver (``transaction_features``)
+        # is what runs out of memory, and it is not the part a cluster spreads.
+        case = case_of()
+        spec = FeatureSpec()
+        with case.engine.run() as run:
+            parts = _feature_tables(case, run, spec, "")
+            table = run.materialise(fsql.assemble_sql(f"({parts.structure})", parts.stats, spec.windows))
+            return int(case.engine.scalar(f"SELECT count(*) FROM {table}"))
+
     return [("ingest", ingest),
             ("detect (all detectors)", lambda: len(run_detectors(case_of()))),
-            ("learn features", lambda: transaction_features(case_of()).num_rows),
-            ("trace (1 account, 4 hops)", do_trace)]
+            ("trace (1 account, 4 hops)", do_trace),
+            ("learn features", features)]
+
+
+STAGE_KEYS = {"ingest": "ingest", "detect": "detect (all detectors)", "trace": "trace (1 account, 4 hops)",
+              "learn": "learn features"}
+
+
+def chosen(all_stages: list[tuple[str, Callable[[], Any]]]) -> list[tuple[str, Callable[[], Any]]]:
+    """The stages ``--stages`` names (ingest always: the others read what it stored)."""
+    names = {STAGE_KEYS[k.strip()] for k in ARGS.stages.split(",") if k.strip()} | {"ingest"}
+    return [(n, fn) for n, fn in all_stages if n in names]
 
 
 def run_size(rows: int, args: argparse.Namespace, spark: Any, probe: SparkProbe, work: Path) -> dict[str, Any]:
@@ -183,15 +208,18 @@ def run_size(rows: int, args: argparse.Namespace, spark: Any, probe: SparkProbe,
     out: dict[str, Any] = {}
     duck = Case.create(work / f"duck-{rows}", engine="duckdb")
     duck.engine.execute(f"SET threads = {args.cores}")
-    for name, fn in stages(lambda: duck, csv_path):
+    duck.engine.execute(f"SET memory_limit = '{args.duckdb_memory}'")  # beside a Spark JVM on a shared machine
+    for name, fn in chosen(stages(lambda: duck, csv_path)):
         out[name] = {"duckdb": measure_duckdb(fn)}
-        print(f"  duckdb {name}: {out[name]['duckdb'].wall:.1f} s", flush=True)
+        print(f"  duckdb {name}: {out[name]['duckdb'].wall:.1f} s {out[name]['duckdb'].note}", flush=True)
     duck.close()
     sc = Case.create(work / f"spark-{rows}", engine="spark")
-    for name, fn in stages(lambda: sc, csv_path):
+    for name, fn in chosen(stages(lambda: sc, csv_path)):
         m = probe.measure(fn, args.stage_timeout, sc.engine.interrupt)
         out[name]["spark"] = m
-        print(f"  spark  {name}: {m.wall:.1f} s {m.note}", flush=True)
+        print(f"  spark  {name}: {m.wall:.1f} s, {m.cpu:.1f} cpu s {m.note}", flush=True)
+        if ARGS.save:  # after each stage: a run stopped later keeps what it measured
+            save(ARGS.save, {**ARGS.saved, rows: out})
         if name == "ingest" and m.note:  # nothing to analyse without the transactions
             break
     sc.close()
@@ -206,17 +234,35 @@ def print_table(rows: int, out: dict[str, Any]) -> None:
           "(Spark: driver Python + JVM)")
     print(f"{'stage':28}{'duck s':>8}{'duck cpu':>9}{'spark s':>9}{'spark cpu':>10}{'wall x':>8}{'cpu x':>7}"
           f"{'shuffle MB':>11}{'exec MB':>8}{'JVM RSS MB':>11}  note")
-    for name, m in out.items():
+    for name in [n for n in STAGE_KEYS.values() if n in out]:
+        m = out[name]
         d, s = m["duckdb"], m.get("spark")
         if s is None or s.note:
-            note = "not on Spark yet" + (f" ({s.note})" if s is not None else " (ingest failed)")
+            note = s.note if s is not None else "not run on Spark (its ingest failed)"
             print(f"{name:28}{d.wall:>8.1f}{d.cpu:>9.1f}{'':>9}{'':>10}{'':>8}{'':>7}{'':>11}{'':>8}{'':>11}  {note}")
             continue
         print(f"{name:28}{d.wall:>8.1f}{d.cpu:>9.1f}{s.wall:>9.1f}{s.cpu:>10.1f}{s.wall / d.wall:>8.1f}"
               f"{s.cpu / max(d.cpu, 1e-9):>7.1f}{s.shuffle / 1e6:>11.1f}{s.exec_peak / 1e6:>8.0f}"
-              f"{s.rss_peak / 1e6:>11.0f}")
+              f"{s.rss_peak / 1e6:>11.0f}" + (f"  DuckDB {d.note}" if d.note else ""))
     for name, why in NOT_HERE:
         print(f"{name:28}{'':>93}  not measured here: {why}")
+
+
+def save(path: Path, results: dict[int, dict[str, Any]]) -> None:
+    """The measurements as JSON, for ``--load`` in a later run (a size's stages measured in separate runs)."""
+    out = {str(rows): {name: {engine: {k: v for k, v in vars(m).items() if k != "extra"} for engine, m in ms.items()}
+                       for name, ms in stages_of.items()} for rows, stages_of in results.items()}
+    path.write_text(json.dumps(out, indent=1))
+
+
+def load(path: Path, results: dict[int, dict[str, Any]]) -> None:
+    """Measurements saved by ``--save`` added where this run did not measure the size and stage itself."""
+    for rows, stages_of in json.loads(path.read_text()).items():
+        into = results.setdefault(int(rows), {})
+        for name, ms in stages_of.items():
+            if name not in into:
+                into[name] = {engine: Measure(**m) for engine, m in ms.items()}
+                print(f"(loaded from {path}: {int(rows):,} rows, {name})")
 
 
 def _grown(small: float, big: float, ratio: float, grow: float) -> tuple[float, float]:
@@ -236,7 +282,10 @@ def cost_model(small: int, big: int, a: dict[str, Any], b: dict[str, Any]) -> No
     head = "".join(f"{f'{c} cores':>10}" for c in CORES)
     print(f"{'stage':28}{'P cpu s/M':>10}{'b(P)':>6}{'S cpu s':>8}{'b(S)':>6}{'P/core M rows/s':>16}"
           f"{'V GB':>10}{'exec MB':>8}{head}{'DuckDB 2thr':>12}")
-    for name in a:
+    for name in STAGE_KEYS.values():
+        if name not in a or name not in b:
+            print(f"{name:28}  not measured at both sizes")
+            continue
         sa, sb = a[name].get("spark"), b[name].get("spark")
         if sa is None or sb is None or sa.note or sb.note:
             print(f"{name:28}  not on Spark yet")
@@ -262,8 +311,15 @@ def main() -> None:
     parser.add_argument("--driver-memory", default="6g")
     parser.add_argument("--shuffle-partitions", type=int, default=4)
     parser.add_argument("--stage-timeout", type=float, default=900.0, help="seconds per stage on Spark")
+    parser.add_argument("--duckdb-memory", default="3GB", help="DuckDB's memory_limit (it spills past it)")
     parser.add_argument("--bandwidth-mb", type=float, default=100.0, help="shuffle MB/s per core, for the model")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
+    parser.add_argument("--stages", default="ingest,detect,learn,trace",
+                        help="comma-separated: ingest (always run), detect, learn, trace")
+    parser.add_argument("--save", type=Path, default=None, help="write this run's measurements as JSON")
+    parser.add_argument("--load", type=Path, action="append", default=[],
+                        help="add the measurements of an earlier run's --save (its sizes and stages this run "
+                             "did not measure) before the cost model; repeatable")
     ARGS.__dict__.update(vars(parser.parse_args()))
     from moneytrail.engine.spark.session import java_available, pyspark_available
 
@@ -283,12 +339,21 @@ def main() -> None:
     probe = SparkProbe(spark)
     sizes = [int(x) for x in ARGS.rows.split(",") if x]
     results: dict[int, dict[str, Any]] = {}
+    ARGS.saved = results
     with tempfile.TemporaryDirectory(prefix="mt-bench-spark-", dir=ARGS.work) as tmp:
         for rows in sizes:
             results[rows] = run_size(rows, ARGS, spark, probe, Path(tmp))
             print_table(rows, results[rows])  # at once: a long run interrupted later keeps this size's table
-    if len(sizes) >= 2:
-        cost_model(sizes[0], sizes[-1], results[sizes[0]], results[sizes[-1]])
+            ARGS.saved = results
+    for earlier in ARGS.load:
+        load(earlier, results)
+    if ARGS.load:
+        print("\nWith the loaded measurements (each stage's row is from one run: this one where it ran the stage):")
+        for rows in sorted(results):
+            print_table(rows, results[rows])
+    every = sorted(results)
+    if len(every) >= 2:
+        cost_model(every[0], every[-1], results[every[0]], results[every[-1]])
 
 
 if __name__ == "__main__":
