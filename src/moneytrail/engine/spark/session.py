@@ -22,7 +22,10 @@ MEMORY_ENV = "MONEYTRAIL_SPARK_DRIVER_MEMORY"  # e.g. 4g; the driver runs every 
 # planned, code-generated and run once, so the JVM spends its CPU compiling (C2, the optimising JIT) code it
 # will run a few times: with the quick C1 compiler only, 60 small statements took half the JVM CPU
 # (18 s against 34 s, 2 cores, 3000-row tables). A cluster's executors run long tasks: they keep the default.
-LOCAL_JIT = " -XX:TieredStopAtLevel=1"
+# C1 alone reserves only 48 MB for compiled code; each statement's generated classes add to it, and a detect run
+# at 200k rows filled it after 216 s ("CodeCache is full. Compiler has been disabled."), leaving every later
+# statement to the interpreter. 256 MB (the tiered default is 240 MB) lasts a whole pipeline.
+LOCAL_JIT = " -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 
 
 def java_available() -> bool:
