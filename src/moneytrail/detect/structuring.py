@@ -46,13 +46,17 @@ def structuring_episodes_sql(params: Mapping[str, Any]) -> str:
     # One pass counts each account's just-under deposits per basis; only a basis with at least
     # ``min_deposits`` of them in the whole case can reach that many in a window, so the windows run over
     # those accounts alone (a few percent of them) — the result is the same as windowing every account.
+    # Only deposits just under on some basis are grouped by account (a few percent: a distributed engine
+    # shuffled every edge to group them all), and the case-wide shares are plain sums over the edges.
     # Inlined at each use rather than a CTE read twice, which the engine would copy in full.
     e = f"SELECT * FROM ({edges_sql()}) x WHERE 1 = 1{channel_filter}"
     return f"""
-WITH per AS (SELECT dst, sum({one_if_sql("amt", lo, hi)}) AS u_rep, sum({one_if_sql("booked", lo, hi)}) AS u_booked,
-               count(*) AS n FROM ({e}) e GROUP BY dst),
-share AS (SELECT 'reporting' AS basis, greatest(1.0 * sum(u_rep) / sum(n), 0.0001) AS p FROM per
-          UNION ALL SELECT 'booked' AS basis, greatest(1.0 * sum(u_booked) / sum(n), 0.0001) AS p FROM per),
+WITH per AS (SELECT dst, sum({one_if_sql("amt", lo, hi)}) AS u_rep, sum({one_if_sql("booked", lo, hi)}) AS u_booked
+             FROM ({e}) e WHERE {in_band_sql(lo, hi, "e.")} GROUP BY dst),
+totals AS (SELECT sum({one_if_sql("amt", lo, hi)}) AS u_rep, sum({one_if_sql("booked", lo, hi)}) AS u_booked,
+                  count(*) AS n FROM ({e}) e),
+share AS (SELECT 'reporting' AS basis, greatest(1.0 * u_rep / n, 0.0001) AS p FROM totals
+          UNION ALL SELECT 'booked' AS basis, greatest(1.0 * u_booked / n, 0.0001) AS p FROM totals),
 ce AS (SELECT e.dst, e.d, e.amt, e.booked, p.u_rep, p.u_booked FROM ({e}) e JOIN per p ON p.dst = e.dst
        WHERE p.u_rep >= {k} OR p.u_booked >= {k}),
 v AS (SELECT dst, d, amt AS v, 'reporting' AS basis FROM ce WHERE u_rep >= {k}
