@@ -28,9 +28,11 @@ WINDOW_DERIVED = ("out_avg", "out_std", "in_avg", "in_std", "gs_paths", "flow_ra
 # how long money sat before leaving; a receiver: since it last paid out); none yet is NULL.
 HISTORY_STATS = ("out_cnt_all", "in_cnt_all", "out_fan_all", "in_fan_all", "age_days", "out_mean_all",
                  "in_mean_all", "cross_gap_days")
-# Two counts of one account, out and in, travel in one windowed sum as out + in * PACK (each stays far below
-# 2^31, so the sum is exact in a BIGINT): one window aggregate instead of two, the costly part of the features.
-PACK = 2_147_483_648
+# Two counts of one account, out and in, travel in one windowed sum as out + in * PACK: one window aggregate
+# instead of two, the costly part of the features. The sum is a DOUBLE, exact while it stays below 2^53 (out
+# below PACK = 2^26, 67 million payments in a window, and in below 2^27), so every engine and summing order
+# gives the same value, and unpacking is a floor and a subtraction (cheaper than a BIGINT modulo).
+PACK = 67_108_864
 # Two-hop paths a -> x -> b count through an intermediary x only among its first PATH_CAP payers and first
 # PATH_CAP payees (by when each pair first traded): a hub's paths would grow with the square of its degree,
 # and a hub is not the layering account these features look for. Ranks read only earlier pairs (no leakage).
@@ -92,7 +94,7 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
     Counts out and in are summed together, packed (``PACK``), and unpacked outside the window pass."""
 
     def packed(value: str) -> str:
-        return f"CASE WHEN dir = 1 THEN {value} ELSE CAST({value} AS BIGINT) * {PACK} END"
+        return f"CAST(CASE WHEN dir = 1 THEN {value} ELSE {value} * {PACK} END AS DOUBLE)"
 
     inner: list[str] = []
     mid: list[str] = []
@@ -100,8 +102,7 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
     def counts(expr: str, frame: str, out_name: str, in_name: str) -> None:
         name = f"pk_{out_name}"
         inner.append(f"sum({packed(expr)}) {frame} AS {name}")
-        mid.extend([f"CAST({name} % {PACK} AS DOUBLE) AS {out_name}",
-                    f"CAST(({name} - {name} % {PACK}) / {PACK} AS DOUBLE) AS {in_name}"])
+        mid.extend([f"{name} - floor({name} / {PACK}) * {PACK} AS {out_name}", f"CAST(floor({name} / {PACK}) AS DOUBLE) AS {in_name}"])
 
     def plain(expr: str, name: str) -> None:
         inner.append(f"{expr} AS {name}")
@@ -124,14 +125,15 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
     hist = "OVER (PARTITION BY acct ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     counts("1", hist, "out_cnt_all", "in_cnt_all")
     counts("first_pair", hist, "out_fan_all", "in_fan_all")
-    plain(f"(t - min(t) {hist}) / 86400.0", "age_days")
+    plain(f"(t - first_value(t) {hist}) / 86400.0", "age_days")  # the frame's first row: cheaper than a min
     inner += [f"sum(dir * amt) {hist} AS out_amt_all", f"sum((1 - dir) * amt) {hist} AS in_amt_all",
               f"max(CASE WHEN dir = 0 THEN t END) {hist} AS last_in_t",
               f"max(CASE WHEN dir = 1 THEN t END) {hist} AS last_out_t"]
     mid.append("(t - CASE WHEN dir = 1 THEN last_in_t ELSE last_out_t END) / 86400.0 AS cross_gap_days")
     mid += ["out_amt_all / greatest(out_cnt_all_n, 1) AS out_mean_all",
             "in_amt_all / greatest(in_cnt_all_n, 1) AS in_mean_all"]
-    out_n, in_n = f"pk_out_cnt_all % {PACK}", f"(pk_out_cnt_all - pk_out_cnt_all % {PACK}) / {PACK}"
+    out_n = f"(pk_out_cnt_all - floor(pk_out_cnt_all / {PACK}) * {PACK})"
+    in_n = f"floor(pk_out_cnt_all / {PACK})"
     mid = [m.replace("out_cnt_all_n", out_n).replace("in_cnt_all_n", in_n) for m in mid]
     keep = [c for c in side_columns(windows) if not any(c == d.rsplit(" AS ", 1)[1] for d in derived)]
     return f"""SELECT eid, dir, first_pair, pair_prev, pair_gap_days,
@@ -160,30 +162,33 @@ def two_hop_sql(pairs: str, cap: int = PATH_CAP) -> str:
             f"WHERE l1.in_rank <= {cap} AND l2.out_rank <= {cap} AND l1.s <> l2.r AND l1.s <> l1.r AND l2.s <> l2.r")
 
 
-def traded_paths_sql(paths: str, pairs: str) -> str:
-    """The two-hop paths between two accounts that traded (either way): the only ones a pair's features read."""
-    return (f"SELECT h.* FROM {paths} h JOIN (SELECT DISTINCT least(s, r) AS lo, greatest(s, r) AS hi FROM {pairs}) q "
+def pair_paths_sql(paths: str, pairs: str) -> str:
+    """(a, b, m, sg, cyc, ordered): each two-hop path u -> x -> v between two accounts that traded, once per
+    traded pair (a, b) it bears on: ``sg`` = 1 when it runs a -> x -> b (parallel to the pair: scatter-gather),
+    ``cyc`` = 1 when it runs b -> x -> a (the pair closes a three-cycle). One join on the unordered pair finds
+    both, so a path between accounts that never traded is dropped at once."""
+    return (f"SELECT q.s AS a, q.r AS b, h.m, CASE WHEN q.s = h.u THEN 1 ELSE 0 END AS sg, "
+            f"CASE WHEN q.s = h.v THEN 1 ELSE 0 END AS cyc, h.ordered FROM {paths} h "
+            f"JOIN (SELECT s, r, least(s, r) AS lo, greatest(s, r) AS hi FROM {pairs}) q "
             "ON q.lo = least(h.u, h.v) AND q.hi = greatest(h.u, h.v)")
 
 
-def pair_paths_sql(paths: str, pairs: str, *, closing: bool) -> str:
-    """(a, b, m, ordered): for each traded pair (a, b), its two-hop paths. ``closing=False``: a -> x -> b
-    (scatter-gather, parallel paths); ``closing=True``: b -> x -> a (the pair closes a three-cycle)."""
-    ends = ("v", "u") if closing else ("u", "v")
-    return (f"SELECT p.{ends[0]} AS a, p.{ends[1]} AS b, p.m, p.ordered FROM {paths} p "
-            f"JOIN {pairs} q ON q.s = p.{ends[0]} AND q.r = p.{ends[1]}")
+def pair_structure_sql(edges: str, pairs: str, paths: str) -> str:
+    """(eid, txn_id, t, amt, ch, reciprocal, sg_paths, cycle3_any, cycle3_ordered) per transaction: whether the
+    receiver had paid the sender by its time (a two-cycle), and the scatter-gather paths and three-cycles of
+    its pair that existed by then.
 
-
-def paths_until_sql(edges: str, paths: str) -> str:
-    """(eid, paths, ordered_paths): per transaction, the two-hop paths of its pair that existed by its time.
-
-    Path rows and transaction rows of one pair are merged in time order (paths first at a tie) and a
-    running count read at each transaction row, so no transaction is joined to every path of its pair."""
-    return f"""SELECT eid, paths, ordered_paths FROM (
-  SELECT eid, CAST(sum(is_path) OVER w AS DOUBLE) AS paths,
-         CAST(sum(is_path * ordered) OVER w AS DOUBLE) AS ordered_paths FROM (
-    SELECT a, b, m AS t, 0 AS k, NULL AS eid, 1 AS is_path, ordered FROM {paths}
-    UNION ALL SELECT s, r, t, 1, eid, 0, 0 FROM {edges}) u
+    One pass: transaction rows, path rows (``pair_paths_sql``) and the reversed pairs (when b first paid a) of
+    one pair (a, b) are merged in time order (evidence first at a tie) and running counts read at each
+    transaction row, so no transaction is joined to every path of its pair."""
+    return f"""SELECT eid, txn_id, t, amt, ch, CASE WHEN back > 0 THEN 1 ELSE 0 END AS reciprocal, sg_paths,
+       cycle3_any, cycle3_ordered FROM (
+  SELECT eid, txn_id, t, amt, ch, sum(is_back) OVER w AS back, CAST(sum(sg) OVER w AS DOUBLE) AS sg_paths,
+         CAST(sum(cyc) OVER w AS DOUBLE) AS cycle3_any, CAST(sum(cyc * ordered) OVER w AS DOUBLE) AS cycle3_ordered
+  FROM (SELECT s AS a, r AS b, t, 1 AS k, eid, txn_id, amt, ch, 0 AS is_back, 0 AS sg, 0 AS cyc, 0 AS ordered
+        FROM {edges}
+        UNION ALL SELECT a, b, m, 0, NULL, NULL, NULL, NULL, 0, sg, cyc, ordered FROM ({paths}) p
+        UNION ALL SELECT r, s, first_t, 0, NULL, NULL, NULL, NULL, 1, 0, 0, 0 FROM {pairs}) u
   WINDOW w AS (PARTITION BY a, b ORDER BY t, k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) x
 WHERE eid IS NOT NULL"""
 
@@ -209,18 +214,15 @@ SENDER_ROW_COLUMNS = {"first_pair": "new_counterparty", "pair_prev": "pair_prev"
                       "amt_vs_mean": "amt_vs_sender_mean"}
 
 
-def structure_sql(edges: str, pairs: str, sg: str, cyc: str, hits: str | None, hit_cols: Sequence[str]) -> str:
-    """One row per transaction: its amount and format, whether the receiver had paid the sender by then (a
-    two-cycle), the scatter-gather paths and three-cycles it closes, and rule hits."""
+def structure_sql(pair_structure: str, hits: str | None, hit_cols: Sequence[str]) -> str:
+    """One row per transaction: its amount and format, its pair's structure (``pair_structure_sql``: a
+    two-cycle, scatter-gather paths and three-cycles by its time), and rule hits."""
     hit_select = "".join(f", coalesce(h.{c}, 0) AS {c}" for c in hit_cols)
     hit_join = f" LEFT JOIN {hits} h ON h.eid = e.eid" if hits else ""
     return f"""SELECT e.eid, e.txn_id, e.t, e.amt, ln(1 + greatest(e.amt, 0)) AS log_amt,
        CASE WHEN e.amt = round(e.amt) THEN 1 ELSE 0 END AS whole_amount, e.ch AS payment_format,
-       CASE WHEN back.first_t IS NOT NULL AND back.first_t <= e.t THEN 1 ELSE 0 END AS reciprocal,
-       coalesce(sg.paths, 0) AS sg_paths, coalesce(cy.paths, 0) AS cycle3_any,
-       coalesce(cy.ordered_paths, 0) AS cycle3_ordered{hit_select}
-FROM {edges} e LEFT JOIN {pairs} back ON back.s = e.r AND back.r = e.s LEFT JOIN {sg} sg ON sg.eid = e.eid
-LEFT JOIN {cyc} cy ON cy.eid = e.eid{hit_join}"""
+       e.reciprocal, e.sg_paths, e.cycle3_any, e.cycle3_ordered{hit_select}
+FROM {pair_structure} e{hit_join}"""
 
 
 def assemble_sql(structure: str, stats: str, windows: dict[str, int]) -> str:
