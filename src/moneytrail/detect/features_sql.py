@@ -52,15 +52,20 @@ def channel_code_sql(column: str) -> str:
 
 
 def edges_sql(where: str = "") -> str:
-    """(eid, txn_id, s, r, t, amt, ch): transactions numbered in time order, times in epoch seconds, and the
-    payment format's code (``channel_code_sql``).
+    """(eid, txn_id, s, r, t, amt, ch): transactions numbered in time order, their accounts as integer ids (each
+    account's rank by key), times in epoch seconds, and the payment format's code (``channel_code_sql``).
 
-    Seconds are counted explicitly from the timestamp (``epoch``), never from an engine's internal unit.
+    Seconds are counted explicitly from the timestamp (``epoch``), never from an engine's internal unit. Every
+    later pass partitions, sorts and joins on the accounts, and integers there cost about half what keys do.
     """
     clause = f" WHERE {where}" if where else ""
-    return ("SELECT row_number() OVER (ORDER BY ts, txn_id) AS eid, txn_id, from_account AS s, to_account AS r, "
-            "CAST(floor(epoch(ts)) AS BIGINT) AS t, CAST(coalesce(amount_rc, amount) AS DOUBLE) AS amt, "
-            f"{channel_code_sql('channel')} AS ch FROM transactions{clause}")
+    return f"""WITH tx AS (SELECT * FROM transactions{clause}),
+ids AS (SELECT acct, dense_rank() OVER (ORDER BY acct) AS id
+        FROM (SELECT from_account AS acct FROM tx UNION SELECT to_account FROM tx) a)
+SELECT row_number() OVER (ORDER BY tx.ts, tx.txn_id) AS eid, tx.txn_id, a.id AS s, b.id AS r,
+       CAST(floor(epoch(tx.ts)) AS BIGINT) AS t, CAST(coalesce(tx.amount_rc, tx.amount) AS DOUBLE) AS amt,
+       {channel_code_sql('tx.channel')} AS ch
+FROM tx LEFT JOIN ids a ON a.acct = tx.from_account LEFT JOIN ids b ON b.acct = tx.to_account"""
 
 
 def events_sql(edges: str, windows: dict[str, int]) -> str:
