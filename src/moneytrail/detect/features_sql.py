@@ -180,22 +180,26 @@ def pair_paths_sql(paths: str, pairs: str) -> str:
 
 def pair_structure_sql(edges: str, pairs: str, paths: str) -> str:
     """(eid, txn_id, t, amt, ch, reciprocal, sg_paths, cycle3_any, cycle3_ordered) per transaction: whether the
-    receiver had paid the sender by its time (a two-cycle), and the scatter-gather paths and three-cycles of
-    its pair that existed by then.
+    receiver had paid the sender by its time (a two-cycle: the reversed pair's first trade), and the
+    scatter-gather paths and three-cycles of its pair that existed by then.
 
-    One pass: transaction rows, path rows (``pair_paths_sql``) and the reversed pairs (when b first paid a) of
-    one pair (a, b) are merged in time order (evidence first at a tie) and running counts read at each
-    transaction row, so no transaction is joined to every path of its pair."""
-    return f"""SELECT eid, txn_id, t, amt, ch, CASE WHEN back > 0 THEN 1 ELSE 0 END AS reciprocal, sg_paths,
-       cycle3_any, cycle3_ordered FROM (
-  SELECT eid, txn_id, t, amt, ch, sum(is_back) OVER w AS back, CAST(sum(sg) OVER w AS DOUBLE) AS sg_paths,
-         CAST(sum(cyc) OVER w AS DOUBLE) AS cycle3_any, CAST(sum(cyc * ordered) OVER w AS DOUBLE) AS cycle3_ordered
-  FROM (SELECT s AS a, r AS b, t, 1 AS k, eid, txn_id, amt, ch, 0 AS is_back, 0 AS sg, 0 AS cyc, 0 AS ordered
-        FROM {edges}
-        UNION ALL SELECT a, b, m, 0, NULL, NULL, NULL, NULL, 0, sg, cyc, ordered FROM ({paths}) p
-        UNION ALL SELECT r, s, first_t, 0, NULL, NULL, NULL, NULL, 1, 0, 0, 0 FROM {pairs}) u
-  WINDOW w AS (PARTITION BY a, b ORDER BY t, k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) x
-WHERE eid IS NOT NULL"""
+    Path rows (``pair_paths_sql``) and the transactions of pairs that have any are merged in time order (paths
+    first at a tie) and running counts read at each transaction row, so no transaction is joined to every path
+    of its pair; the many transactions of pairs without paths skip that pass."""
+    return f"""WITH pair_paths AS ({paths}),
+counted AS (
+  SELECT eid, CAST(sum(sg) OVER w AS DOUBLE) AS sg_paths, CAST(sum(cyc) OVER w AS DOUBLE) AS cycle3_any,
+         CAST(sum(cyc * ordered) OVER w AS DOUBLE) AS cycle3_ordered
+  FROM (SELECT a, b, m AS t, 0 AS k, NULL AS eid, sg, cyc, ordered FROM pair_paths
+        UNION ALL SELECT e.s, e.r, e.t, 1, e.eid, 0, 0, 0 FROM {edges} e
+        JOIN (SELECT DISTINCT a, b FROM pair_paths) q ON q.a = e.s AND q.b = e.r) u
+  WINDOW w AS (PARTITION BY a, b ORDER BY t, k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+SELECT e.eid, e.txn_id, e.t, e.amt, e.ch,
+       CASE WHEN back.first_t IS NOT NULL AND back.first_t <= e.t THEN 1 ELSE 0 END AS reciprocal,
+       coalesce(c.sg_paths, 0) AS sg_paths, coalesce(c.cycle3_any, 0) AS cycle3_any,
+       coalesce(c.cycle3_ordered, 0) AS cycle3_ordered
+FROM {edges} e LEFT JOIN {pairs} back ON back.s = e.r AND back.r = e.s
+LEFT JOIN (SELECT * FROM counted WHERE eid IS NOT NULL) c ON c.eid = e.eid"""
 
 
 def rule_hits_sql(edges: str, typologies: Sequence[str], column: dict[str, str]) -> str:
