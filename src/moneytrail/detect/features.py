@@ -68,11 +68,11 @@ def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = ""
     """``(ids, x)``: the transactions' ``(eid, txn_id, t)`` in time order and their features ``spec.names``
     as a float32 matrix in the same order, for training and scoring at scale.
 
-    The engine's results are streamed in batches, each row placed by its time-order number (``eid``): the
-    transactions' own features, then each end's statistics (a sender's row fills the ``s_`` columns, a
-    receiver's the ``r_`` ones). The two ends meet in the matrix, not in a join of two wide tables, and neither
-    a sort of a wide result nor a whole Arrow copy of it is ever held: memory is the matrix (4 bytes a
-    feature) plus one batch."""
+    The engine's results are streamed in batches, each row placed by its time-order number (``eid``): each end's
+    statistics (a sender's row fills the ``s_`` columns, a receiver's the ``r_`` ones; the per-end event table
+    is dropped right after), then the transactions' own features. The two ends meet in the matrix, not in a
+    join of two wide tables, and neither a sort of a wide result nor a whole Arrow copy of it is ever held:
+    memory is the matrix (4 bytes a feature) plus one batch."""
     names = spec.names
     column = {name: j for j, name in enumerate(names)}
     with case.engine.run() as run:

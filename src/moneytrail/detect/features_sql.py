@@ -107,7 +107,8 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
     def counts(expr: str, frame: str, out_name: str, in_name: str) -> None:
         name = f"pk_{out_name}"
         inner.append(f"sum({packed(expr)}) {frame} AS {name}")
-        mid.extend([f"{name} - floor({name} / {PACK}) * {PACK} AS {out_name}", f"CAST(floor({name} / {PACK}) AS DOUBLE) AS {in_name}"])
+        mid.extend([f"{name} - floor({name} / {PACK}) * {PACK} AS {out_name}",
+                    f"CAST(floor({name} / {PACK}) AS DOUBLE) AS {in_name}"])
 
     def plain(expr: str, name: str) -> None:
         inner.append(f"{expr} AS {name}")
