@@ -164,6 +164,8 @@ _HISTORY_WORDS = {
     "age_days": "had been active for {v} days", "out_mean_all": "usually paid {v}",
     "in_mean_all": "usually received {v}",
     "cross_gap_days": "had last moved money the other way {v} days before",
+    "same_gap_days": "had last moved money this way {v} days before",
+    "same_gap3_days": "had moved money this way three times in the {v} days before",
 }
 _WINDOW_WORDS = {"1d": "today", "7d": "in the last 7 days", "30d": "in the last 30 days"}
 _STRUCTURE_WORDS = {

@@ -26,8 +26,11 @@ WINDOW_DERIVED = ("out_avg", "out_std", "in_avg", "in_std", "gs_paths", "flow_ra
 # Whole-history statistics of one account up to the current time.
 # ``cross_gap_days``: days since the account last moved money the other way (a sender: since it was last paid,
 # how long money sat before leaving; a receiver: since it last paid out); none yet is NULL.
+# ``same_gap_days`` and ``same_gap3_days``: days since the account's previous and third previous transaction the
+# same way (a sender: its payments; a receiver: its receipts), a pace read at any time scale, below a day too
+# (LI mix test F1 0.968 -> 0.973: fan-outs and gather-scatters pay on at a steady clip from the first payment).
 HISTORY_STATS = ("out_cnt_all", "in_cnt_all", "out_fan_all", "in_fan_all", "age_days", "out_mean_all",
-                 "in_mean_all", "cross_gap_days")
+                 "in_mean_all", "cross_gap_days", "same_gap_days", "same_gap3_days")
 # Two counts of one account, out and in, travel in one windowed sum as out + in * PACK: one window aggregate
 # instead of two, the costly part of the features. The sum is a DOUBLE, exact while it stays below 2^53 (out
 # below PACK = 2^26, 67 million payments in a window, and in below 2^27), so every engine and summing order
@@ -69,7 +72,9 @@ FROM tx LEFT JOIN ids a ON a.acct = tx.from_account LEFT JOIN ids b ON b.acct = 
 
 
 def events_sql(edges: str, windows: dict[str, int]) -> str:
-    """Each transaction twice, once per end: (acct, cp, dir 1=out 0=in, t, eid, amt) with the pair's history.
+    """Each transaction twice, once per end: (acct, cp, dir 1=out 0=in, t, eid, amt) with the pair's history
+    and the account's pace that way (``same_gap``, ``same_gap3``: seconds since its previous and third previous
+    transaction in that direction; ties in time order by ``eid``).
 
     ``pair_prev`` counts the pair's earlier transactions in that direction and ``prev_t`` is the last one's time;
     ``first_pair`` is 1 on the first transaction between the account and that counterparty in that
@@ -80,6 +85,8 @@ def events_sql(edges: str, windows: dict[str, int]) -> str:
                       for name, w in windows.items())
     return f"""SELECT *, CASE WHEN prev_t IS NULL THEN 1 ELSE 0 END AS first_pair, {fresh} FROM (
   SELECT acct, cp, dir, t, eid, amt,
+         t - lag(t) OVER (PARTITION BY acct, dir ORDER BY t, eid) AS same_gap,
+         t - lag(t, 3) OVER (PARTITION BY acct, dir ORDER BY t, eid) AS same_gap3,
          lag(t) OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) AS prev_t,
          row_number() OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) - 1 AS pair_prev
   FROM (SELECT s AS acct, r AS cp, 1 AS dir, t, eid, amt FROM {edges}
@@ -136,6 +143,8 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
               f"max(CASE WHEN dir = 0 THEN t END) {hist} AS last_in_t",
               f"max(CASE WHEN dir = 1 THEN t END) {hist} AS last_out_t"]
     mid.append("(t - CASE WHEN dir = 1 THEN last_in_t ELSE last_out_t END) / 86400.0 AS cross_gap_days")
+    plain("same_gap / 86400.0", "same_gap_days")
+    plain("same_gap3 / 86400.0", "same_gap3_days")
     mid += ["out_amt_all / greatest(out_cnt_all_n, 1) AS out_mean_all",
             "in_amt_all / greatest(in_cnt_all_n, 1) AS in_mean_all"]
     out_n = f"(pk_out_cnt_all - floor(pk_out_cnt_all / {PACK}) * {PACK})"
