@@ -120,6 +120,23 @@ def test_time_since_money_moved_the_other_way_and_flow_ratio(hand: dict[str, dic
     assert hand["t1"]["s_flow_ratio_7d"] is None  # nothing received: no ratio
 
 
+def test_days_since_the_accounts_previous_and_third_previous_transaction_the_same_way(
+        hand: dict[str, dict[str, Any]]) -> None:
+    # A pays at t1 (day 0, 10:00), t2 (day 0, 12:00), t5 (day 3, 09:00), t6 (day 3, 10:00).
+    assert hand["t1"]["s_same_gap_days"] is None  # A's first payment
+    assert hand["t2"]["s_same_gap_days"] == pytest.approx(2 / 24)
+    assert hand["t5"]["s_same_gap_days"] == pytest.approx(2 + 21 / 24)
+    assert hand["t6"]["s_same_gap_days"] == pytest.approx(1 / 24)
+    assert hand["t6"]["s_same_gap3_days"] == pytest.approx(3.0)  # back to t1
+    assert hand["t5"]["s_same_gap3_days"] is None  # only two payments before it
+    # Receivers count receipts: B was paid at t1 then t5; C at t2 and t3 in the same minute (t2 first by id).
+    assert hand["t5"]["r_same_gap_days"] == pytest.approx(2 + 23 / 24)
+    assert hand["t2"]["r_same_gap_days"] is None
+    assert hand["t3"]["r_same_gap_days"] == 0
+    # D paid E at t8 after being paid at t6: its payments are counted apart from its receipts.
+    assert hand["t8"]["s_same_gap_days"] is None
+
+
 def test_amount_features(hand: dict[str, dict[str, Any]]) -> None:
     assert hand["t1"]["whole_amount"] == 1
     assert hand["t1"]["log_amt"] == pytest.approx(np.log1p(100.0))

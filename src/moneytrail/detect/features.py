@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from moneytrail.detect import features_sql as fsql
-from moneytrail.engine.scratch import Run
+from moneytrail.engine.scratch import Run, ScratchTable
 from moneytrail.store import Case
 
 STRUCTURE = (*fsql.STRUCTURE_COLUMNS, *fsql.SENDER_ROW_COLUMNS.values(), "amt_vs_receiver_mean")
@@ -58,7 +58,8 @@ def transaction_features(case: Case, spec: FeatureSpec | None = None, *, where: 
     spec = spec or FeatureSpec()
     with case.engine.run() as run:
         parts = _feature_tables(case, run, spec, where)
-        sql = fsql.assemble_sql(f"({parts.structure})", parts.stats, spec.windows)
+        stats = run.materialise(parts.stats, hint="feat_stats").name  # read twice here (sender, receiver)
+        sql = fsql.assemble_sql(f"({parts.structure})", stats, spec.windows)
         return case.engine.query(f"{sql} ORDER BY x.eid")
 
 
@@ -67,11 +68,11 @@ def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = ""
     """``(ids, x)``: the transactions' ``(eid, txn_id, t)`` in time order and their features ``spec.names``
     as a float32 matrix in the same order, for training and scoring at scale.
 
-    The engine's results are streamed in batches, each row placed by its time-order number (``eid``): the
-    transactions' own features, then each end's statistics (a sender's row fills the ``s_`` columns, a
-    receiver's the ``r_`` ones). The two ends meet in the matrix, not in a join of two wide tables, and neither
-    a sort of a wide result nor a whole Arrow copy of it is ever held: memory is the matrix (4 bytes a
-    feature) plus one batch."""
+    The engine's results are streamed in batches, each row placed by its time-order number (``eid``): each end's
+    statistics (a sender's row fills the ``s_`` columns, a receiver's the ``r_`` ones; the per-end event table
+    is dropped right after), then the transactions' own features. The two ends meet in the matrix, not in a
+    join of two wide tables, and neither a sort of a wide result nor a whole Arrow copy of it is ever held:
+    memory is the matrix (4 bytes a feature) plus one batch."""
     names = spec.names
     column = {name: j for j, name in enumerate(names)}
     with case.engine.run() as run:
@@ -81,20 +82,28 @@ def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = ""
         t = np.zeros(n, dtype=np.int64)
         ids: list[pa.Array] = []
         pos: list[np.ndarray] = []
+        # Each end's statistics: the side columns land in one contiguous run of matrix columns (``s_...`` for
+        # the sender, ``r_...`` for the receiver); the sender's row also carries the pair's history.
+        side_cols = fsql.side_columns(spec.windows)
+        extra = [*fsql.SENDER_ROW_COLUMNS, "amt_vs_mean"]
+        s0, r0, k = column[f"s_{side_cols[0]}"], column[f"r_{side_cols[0]}"], len(side_cols)
+        sender_extra = np.array([column[c] for c in fsql.SENDER_ROW_COLUMNS.values()], dtype=np.int64)
+        for batch in case.engine.batches(parts.stats, batch_rows):
+            at = batch.column("eid").to_numpy().astype(np.int64) - 1
+            out = batch.column("dir").to_numpy() == 1
+            block = _block(batch, [*side_cols, *extra])
+            x[at[out], s0:s0 + k] = block[out, :k]
+            x[np.ix_(at[out], sender_extra)] = block[out, k:k + len(sender_extra)]
+            x[at[~out], r0:r0 + k] = block[~out, :k]
+            x[at[~out], column["amt_vs_receiver_mean"]] = block[~out, -1]
+        run.drop(parts.events)  # the per-end event rows are the largest table: free them before the rest
         for batch in case.engine.batches(parts.structure, batch_rows):
             at = batch.column("eid").to_numpy().astype(np.int64) - 1
-            _place(x, at, batch, {c: column[c] for c in batch.schema.names if c in column})
+            own = [c for c in batch.schema.names if c in column]
+            x[np.ix_(at, np.array([column[c] for c in own], dtype=np.int64))] = _block(batch, own)
             t[at] = batch.column("t").to_numpy()
             ids.append(batch.column("txn_id"))
             pos.append(at)
-        side_cols = fsql.side_columns(spec.windows)
-        sender = {c: column[f"s_{c}"] for c in side_cols} | {c: column[n] for c, n in fsql.SENDER_ROW_COLUMNS.items()}
-        receiver = {c: column[f"r_{c}"] for c in side_cols} | {"amt_vs_mean": column["amt_vs_receiver_mean"]}
-        for batch in case.engine.batches(f"SELECT * FROM {parts.stats}", batch_rows):
-            at = batch.column("eid").to_numpy().astype(np.int64) - 1
-            out = batch.column("dir").to_numpy() == 1
-            _place(x, at[out], batch.filter(pa.array(out)), sender)
-            _place(x, at[~out], batch.filter(pa.array(~out)), receiver)
     order = np.empty(n, dtype=np.int64)
     if pos:
         order[np.concatenate(pos)] = np.arange(n)
@@ -103,23 +112,20 @@ def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = ""
     return pa.table({"eid": pa.array(np.arange(1, n + 1)), "txn_id": txn, "t": pa.array(t)}), x
 
 
-def _place(x: np.ndarray, at: np.ndarray, batch: pa.RecordBatch, columns: dict[str, int]) -> None:
-    """Batch columns into matrix columns, row ``i`` of the batch into matrix row ``at[i]`` (NULL as NaN).
-
-    The batch is made one row-major block first, so each matrix row is written once, not once a column."""
-    if not columns or not len(at):
-        return
-    block = np.empty((len(at), len(columns)), dtype=np.float32)
+def _block(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:
+    """Batch columns as one row-major float32 block (NULL as NaN), so each matrix row is written once."""
+    block = np.empty((batch.num_rows, len(columns)), dtype=np.float32)
     for k, name in enumerate(columns):
         block[:, k] = batch.column(name).to_numpy(zero_copy_only=False)
-    x[np.ix_(at, np.fromiter(columns.values(), dtype=np.int64))] = block
+    return block
 
 
 @dataclass
 class _FeatureTables:
     edges: str  # the run's numbered transactions
+    events: ScratchTable  # each transaction once per end, with its pair's history (``fsql.events_sql``)
     structure: str  # SQL: one row per transaction (``fsql.structure_sql``)
-    stats: str  # one row per end of a transaction (``fsql.account_stats_sql``)
+    stats: str  # SQL: one row per end of a transaction (``fsql.account_stats_sql``), read once, streamed
 
 
 def _feature_tables(case: Case, run: Run, spec: FeatureSpec, where: str) -> _FeatureTables:
@@ -130,15 +136,13 @@ def _feature_tables(case: Case, run: Run, spec: FeatureSpec, where: str) -> _Fea
 
     edges = table(fsql.edges_sql(where), "edges")
     events = run.materialise(fsql.events_sql(edges, spec.windows), hint="feat_events")
-    stats = table(fsql.account_stats_sql(events.name, spec.windows), "stats")
-    run.drop(events)  # the per-end event rows are the largest table: free them early
     pairs = table(fsql.pairs_sql(edges), "pairs")
-    paths = table(fsql.traded_paths_sql(f"({fsql.two_hop_sql(pairs, spec.path_cap)})", pairs), "paths")
-    sg = table(fsql.paths_until_sql(edges, f"({fsql.pair_paths_sql(paths, pairs, closing=False)}) pp"), "sg")
-    cyc = table(fsql.paths_until_sql(edges, f"({fsql.pair_paths_sql(paths, pairs, closing=True)}) pp"), "cyc")
+    paths = fsql.pair_paths_sql(f"({fsql.two_hop_sql(pairs, spec.path_cap)})", pairs)
     cols = {t: hit_column(t) for t in spec.rule_typologies}
     hits = table(fsql.rule_hits_sql(edges, spec.rule_typologies, cols), "hits") if cols else None
-    return _FeatureTables(edges, fsql.structure_sql(edges, pairs, sg, cyc, hits, list(cols.values())), stats)
+    pair_structure = f"({fsql.pair_structure_sql(edges, pairs, paths)})"
+    return _FeatureTables(edges, events, fsql.structure_sql(pair_structure, hits, list(cols.values())),
+                          fsql.account_stats_sql(events.name, spec.windows))
 
 
 # Wording for explanations: what each statistic counts, and how a window reads in a sentence.
@@ -160,6 +164,8 @@ _HISTORY_WORDS = {
     "age_days": "had been active for {v} days", "out_mean_all": "usually paid {v}",
     "in_mean_all": "usually received {v}",
     "cross_gap_days": "had last moved money the other way {v} days before",
+    "same_gap_days": "had last moved money this way {v} days before",
+    "same_gap3_days": "had moved money this way three times in the {v} days before",
 }
 _WINDOW_WORDS = {"1d": "today", "7d": "in the last 7 days", "30d": "in the last 30 days"}
 _STRUCTURE_WORDS = {
