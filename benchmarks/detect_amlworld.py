@@ -6,7 +6,8 @@ and account-level precision/recall/F1 on the three AMLSim sample sets.
 
 Uses the project's generator (``moneytrail generate --format amlworld --mix-patterns``) and ingest, and
 scores against the generator's truth.json, with each typology's ceiling (``detect.attempt_shape``: the share of
-attempts any one finding could cover half of); ``--dev-mix`` instead mixes the patterns into a simple random
+attempts any one finding could cover half of) and the share of the case's accounts each typology's findings cite
+(a flood shows there); ``--dev-mix`` instead mixes the patterns into a simple random
 background itself. Needs ../shared/data beside the repo; skips with a message when it is absent.
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from moneytrail.detect.attempt_shape import attempt_ceilings
+from moneytrail.detect.attempt_shape import attempt_ceilings, flagged_account_shares
 from moneytrail.detect.evaluate import OVERALL, evaluate
 from moneytrail.detect.learn import learn
 from moneytrail.detect.run import run_detectors
@@ -121,6 +122,7 @@ def amlworld(args: argparse.Namespace, typologies: list[str] | None) -> None:
                 info = load_truth(case, f)
                 res = evaluate(case)
                 res["ceilings"] = attempt_ceilings(case)
+                res["accounts_share"] = flagged_account_shares(case)
             truth_rows.append((f.name, info, res))
         case.close()
     source = "a random dev background" if args.dev_mix else "the generator's background (--format amlworld)"
@@ -130,18 +132,19 @@ def amlworld(args: argparse.Namespace, typologies: list[str] | None) -> None:
     for name, info, res in truth_rows:
         print(f"\ntruth {name}: {info['attempts']} attempts")
         print(f"{'typology':16} {'attempts':>8} {'found(any)':>11} {'found(same)':>12} {'txn prec':>9} "
-              f"{'txn rec':>8} {'findings/10k':>13} {'ceiling':>8}")
+              f"{'txn rec':>8} {'findings/10k':>13} {'ceiling':>8} {'accounts':>8}")
         for typ, a in res["attempts"].items():
             t = res["transactions"].get(typ, {})
             per10k = t.get("findings_per_10k")
             ceiling = res["ceilings"].get(typ, {}).get("ceiling")
             print(f"{typ:16} {a['attempts']:>8} {fmt(a['recall_any']):>11} {fmt(a['recall_same']):>12} "
                   f"{fmt(t.get('precision')):>9} {fmt(t.get('recall')):>8} "
-                  f"{'-' if per10k is None else f'{per10k:.2f}':>13} {fmt(ceiling):>8}")
+                  f"{'-' if per10k is None else f'{per10k:.2f}':>13} {fmt(ceiling):>8} "
+                  f"{fmt(res['accounts_share'].get(typ)):>8}")
         for typ, t in res["transactions"].items():
             if typ not in res["attempts"]:  # detectors with no labelled counterpart: precision only
                 print(f"{typ:16} {'-':>8} {'-':>11} {'-':>12} {fmt(t.get('precision')):>9} {'-':>8} "
-                      f"{t['findings_per_10k']:>13.2f}")
+                      f"{t['findings_per_10k']:>13.2f} {'-':>8} {fmt(res['accounts_share'].get(typ)):>8}")
 
 
 def amlsim(typologies: list[str] | None, dev: bool) -> None:

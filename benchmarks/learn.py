@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from moneytrail.detect import features_sql as fsql
-from moneytrail.detect.attempt_shape import attempt_ceilings
+from moneytrail.detect.attempt_shape import attempt_ceilings, flagged_account_shares
 from moneytrail.detect.evaluate import VARIANT_SUFFIXES, evaluate, window_of_split
 from moneytrail.detect.learn_findings import score_findings
 from moneytrail.detect.learn_transactions import LearnedCase, fit, learn_transactions, prf
@@ -102,19 +102,27 @@ def pct(v: float | None) -> str:
 def attempt_table(case: Case) -> None:
     """Per typology: attempts found by a rule finding of that typology (or a weaker variant of it) on the whole
     case (the rules learn nothing, so every attempt is held out from them) with those findings' transaction
-    precision, against the floor and the ceiling (``attempt_shape``: the share of attempts any one finding could
-    cover half of; a floor above it is out of reach of any finding); and on the test part, rules alone and
-    rules plus the learner's findings."""
+    precision, findings per 10k transactions and share of the case's accounts cited (a flood shows there),
+    against the floor and the ceiling (``attempt_shape``: the share of attempts any one finding could cover
+    half of; a floor above it is out of reach of any finding); each weaker variant's precision, findings per
+    10k and account share beside; and on the test part, rules alone and rules plus the learner's findings."""
     whole = evaluate(case)
     test = evaluate(case, window_of_split(case, "temporal:60/20/20"))["attempts"]
     tx = whole["transactions"]
     ceilings = attempt_ceilings(case)
+    shares = flagged_account_shares(case)
+
+    def cost(typ: str) -> str:
+        t = tx.get(typ, {})
+        per10k = t.get("findings_per_10k") if t.get("flagged") else None
+        return (f"{pct(t.get('precision') if t.get('flagged') else None)} "
+                f"{'     -' if per10k is None else f'{per10k:6.2f}'} {pct(shares.get(typ))}")
+
     print(f"    {'typology':15} {'attempts':>8} {'rules':>7} {'floor':>6} {'':6} {'ceiling':>7} {'prec':>7} "
-          f"{'variants prec':>22} "
-          f"| test: {'attempts':>8} {'rules':>7} {'+learner':>9} {'goal 95%':>8}")
+          f"{'/10k':>6} {'accts':>6} | test: {'attempts':>8} {'rules':>7} {'+learner':>9} {'goal 95%':>8} "
+          "| variants: precision, findings per 10k, accounts")
     for typ, a in whole["attempts"].items():
-        own = tx.get(typ, {}).get("precision") if tx.get(typ, {}).get("flagged") else None
-        variants = [f"{v.rsplit('-', 1)[-1]} {pct(tx[v]['precision']).strip()}" for v in tx
+        variants = [f"{v.rsplit('-', 1)[-1]} {cost(v)}" for v in tx
                     if v.startswith(typ + "-") and v.rsplit("-", 1)[-1] in VARIANT_SUFFIXES]
         floor = FLOORS.get(typ)
         rules = a["recall_same"] or 0.0
@@ -124,9 +132,8 @@ def attempt_table(case: Case) -> None:
         goal = "-" if both is None else ("ok" if both >= GOAL else "no")
         ceiling = ceilings.get(typ, {}).get("ceiling")
         print(f"    {typ:15} {a['attempts']:>8} {pct(rules)} {pct(floor)}{mark:6} "
-              f"{pct(None if ceiling is None else float(ceiling)):>7} {pct(own)} "
-              f"{', '.join(variants) or '-':>22} | {'':6}{t['attempts']:>8} {pct(t['recall_same'])} "
-              f"{pct(both):>9} {goal:>8}", flush=True)
+              f"{pct(None if ceiling is None else float(ceiling)):>7} {cost(typ)} | {'':6}{t['attempts']:>8} "
+              f"{pct(t['recall_same'])} {pct(both):>9} {goal:>8} | {'; '.join(variants) or '-'}", flush=True)
 
 
 def gfp_params(window: int) -> dict[str, Any]:

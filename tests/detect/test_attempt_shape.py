@@ -37,3 +37,18 @@ def test_ceilings_count_attempts_with_a_connected_half_of_two_or_more() -> None:
     # f1: piece of 3 of 3 -> findable; f2: one transfer -> not. p1: pieces of 1 -> not; p2: piece of 2 of 3 -> yes.
     assert got == {"bipartite": {"attempts": 2, "findable": 1, "ceiling": 0.5},
                    "fan-in": {"attempts": 2, "findable": 1, "ceiling": 0.5}}
+
+
+def test_flagged_account_shares_are_accounts_cited_per_typology_over_the_case_accounts() -> None:
+    from moneytrail.detect.attempt_shape import flagged_account_shares
+    from moneytrail.detect.run import run_detectors
+
+    # 19 accounts in ROWS, and S0 and S5 new here: 21; fan-in's finding at H cites H and its senders.
+    fan = [(f"s{i}", 1 + i, f"b:S{i}", "b:H", 10.0) for i in range(6)]
+    case = case_with(ROWS + fan)
+    run_detectors(case, ["fan-in"], {"fan-in": {"min_z": "0", "min_z_peer": "-100", "min_arrival_days": "1"}})
+    cited = {str(r[0]) for r in case.engine.rows(
+        "SELECT DISTINCT r.ref_id FROM finding_refs r JOIN findings f ON f.finding_id = r.finding_id "
+        "WHERE f.typology = 'fan-in' AND r.ref_kind = 'account'")}
+    assert "b:H" in cited and len(cited) >= 7
+    assert flagged_account_shares(case) == {"fan-in": len(cited) / 21}

@@ -3,6 +3,8 @@ below the strict rules' findings on the same transactions, and an analyst can re
 
 from __future__ import annotations
 
+from moneytrail.detect.evaluate import VARIANT_SUFFIXES
+from moneytrail.detect.registry import detectors
 from moneytrail.detect.run import run_detectors
 from moneytrail.detect.variants import METHOD_SOURCE_ID
 from moneytrail.evidence.grades import set_source_grade
@@ -47,3 +49,14 @@ def test_an_analysts_grade_of_the_method_reaches_every_variant_finding_and_survi
     run_detectors(case, ["cycle-structural"])
     assert source_grade(case, METHOD_SOURCE_ID) == Grade("A", 2)
     assert grades(case)["cycle-structural"][:2] == ("B", 2)
+
+
+def test_every_variant_and_only_the_variants_cite_the_method_when_run() -> None:
+    # TYPOLOGY-SUFFIX detectors (cycle-structural, fan-in-long, bipartite-busy, ...) are the weaker variants.
+    variants = {t for t in detectors() if t.rsplit("-", 1)[-1] in VARIANT_SUFFIXES}
+    assert {t for t, d in detectors().items() if getattr(d, "weaker_variant", False)} == variants
+    assert len(variants) == 8
+    case = case_with(RING)
+    found = run_detectors(case, ["cycle", "cycle-structural"], store=False)
+    cites = {f.typology: any(r.ref_id == METHOD_SOURCE_ID and r.role == "method" for r in f.refs) for f in found}
+    assert cites == {"cycle": False, "cycle-structural": True}

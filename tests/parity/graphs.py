@@ -25,11 +25,14 @@ ROUND_TRIP = [("rt1", 0, "bank1:rtA", "bank2:rtB", 100_000), ("rt2", 100, "bank2
               ("rt3", 250, "bank3:rtC", "bank1:rtA", 85_000)]
 CHAIN = [("rc1", 0, "b:rcA", "b:rcB", 20_000), ("rc2", 6, "b:rcB", "b:rcC", 19_500),
          ("rc3", 30, "b:rcC", "b:rcD", 19_000), ("rc4", 31, "b:rcD", "b:rcE", 18_800)]
+# Paid out to one account and back within days (scatter-gather-structural's smallest case, AMLworld's A -> M -> A).
+SCATTER_GATHER_BACK = [("sb1", 60, "b:sbA", "b:sbM", 6000.0), ("sb2", 90, "b:sbM", "b:sbA", 5700.0)]
 
 PLANTED: dict[str, list[Row]] = {
     "fan-in": FAN_IN, "fan-out": FAN_OUT, "cycle": CYCLE, "scatter-gather": SCATTER_GATHER,
     "gather-scatter": GATHER_SCATTER, "stack": STACK, "bipartite": BIPARTITE, "structuring": STRUCTURING,
     "pass-through": PASS_THROUGH, "round-trip": ROUND_TRIP, "random-chain": CHAIN,
+    "scatter-gather-back": SCATTER_GATHER_BACK,
 }
 
 

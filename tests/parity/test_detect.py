@@ -17,7 +17,7 @@ from tests.parity.results import differences, stored_findings
 TYPOLOGY = {"fan-in": "fan-in", "fan-out": "fan-out", "cycle": "cycle", "scatter-gather": "scatter-gather",
             "gather-scatter": "gather-scatter", "stack": "stack", "bipartite": "bipartite",
             "structuring": "structuring", "pass-through": "pass-through", "round-trip": "round-tripping",
-            "random-chain": "random"}
+            "random-chain": "random", "scatter-gather-back": "scatter-gather-structural"}
 _RUNS: dict[str, dict[str, dict[str, Any]]] = {}  # engine -> its findings, one detect run per engine per session
 
 

@@ -63,3 +63,19 @@ def attempt_ceilings(case: Case) -> dict[str, dict[str, float | int]]:
     for row in out.values():
         row["ceiling"] = int(row["findable"]) / int(row["attempts"])
     return dict(sorted(out.items()))
+
+
+def flagged_accounts_sql() -> str:
+    """(typology, accounts): distinct accounts the findings of each typology (and variant) cite, beside the
+    case's accounts (typology NULL): how much of the case a rule flags, so a flood shows beside its recall."""
+    return ("SELECT f.typology, count(DISTINCT r.ref_id) AS accounts FROM findings f JOIN finding_refs r "
+            "ON r.finding_id = f.finding_id WHERE f.kind = 'typology' AND r.ref_kind = 'account' GROUP BY f.typology "
+            "UNION ALL SELECT NULL, count(DISTINCT a) FROM (SELECT from_account AS a FROM transactions "
+            "UNION ALL SELECT to_account FROM transactions) x")
+
+
+def flagged_account_shares(case: Case) -> dict[str, float]:
+    """Per finding typology: the share of the case's accounts its findings cite."""
+    rows = case.engine.rows(flagged_accounts_sql())
+    total = max((int(n) for t, n in rows if t is None), default=0)
+    return {str(t): int(n) / total for t, n in rows if t is not None and total}

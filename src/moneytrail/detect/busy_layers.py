@@ -24,7 +24,6 @@ from moneytrail.detect.bipartite import Bipartite
 from moneytrail.detect.random_chain import MIN_PAIRS, carry_chance
 from moneytrail.detect.registry import register
 from moneytrail.detect.stack import StackDetector
-from moneytrail.detect.variants import cite_method
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -40,9 +39,7 @@ class BusyBipartite(Bipartite):
     weight = 0.5
     variant = ("busy-accounts", "bipartite")
     caveat = CAVEAT.format(base="bipartite block", shape="blocks")
-
-    def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        return cite_method(case, super().detect(case, params))
+    weaker_variant = True
 
 
 @register
@@ -55,10 +52,11 @@ class BusyStack(StackDetector):
     weight = 0.5
     variant = ("busy-accounts", "stack")
     caveat = CAVEAT.format(base="stack", shape="layers")
+    weaker_variant = True
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         with prepared_edges(case):
             pairs, share = carry_chance(case, float(params["min_ratio"]), float(params["max_ratio"]))
             if pairs >= MIN_PAIRS and share > float(params["max_carry_chance"]):
                 return []
-            return cite_method(case, super().detect(case, params))
+            return super().detect(case, params)

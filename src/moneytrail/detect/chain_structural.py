@@ -26,11 +26,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moneytrail.detect.base import Group, build_findings, case_days_sql, edges_sql, money, shared_table, uses_edges
-from moneytrail.detect.cycle_structural import degrees_sql, overlap_sql
+from moneytrail.detect.base import Group, build_findings, case_days_sql, money, shared_table, uses_edges
+from moneytrail.detect.cycle_structural import degrees_sql, overlap_sql, path_members_sql
 from moneytrail.detect.registry import register
 from moneytrail.detect.star import edge_pairs_sql
-from moneytrail.detect.variants import cite_method
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -98,18 +97,8 @@ WHERE r.hops >= {int(params["min_hops"])} AND c.observed >= {float(params["min_e
 
 
 def chain_members_sql(chains: str, max_hops: int, window_days: int) -> str:
-    """(group_key, txn_id, from_role, to_role): every transfer along the chain's ties within its window."""
-    w = int(window_days)
-    hops = " UNION ALL ".join(
-        f"SELECT chain, origin, lo, hi, split_part(chain, '|', {i + 2}) AS src, "
-        f"split_part(chain, '|', {i + 3}) AS dst, {i + 1} = hops AS last FROM {chains} WHERE hops > {i}"
-        for i in range(int(max_hops)))
-    return f"""
-SELECT h.chain AS group_key, e.txn_id,
-       CASE WHEN e.src = h.origin THEN 'origin' ELSE 'intermediary' END AS from_role,
-       CASE WHEN h.last THEN 'end' ELSE 'intermediary' END AS to_role
-FROM ({hops}) h JOIN ({edges_sql()}) e ON e.src = h.src AND e.dst = h.dst
-WHERE e.d BETWEEN least(h.lo, h.hi) - {w} AND greatest(h.lo, h.hi) + {w}"""
+    """``cycle_structural.path_members_sql`` over chains: the last hop reaches the chain's end."""
+    return path_members_sql(chains, "chain", max_hops, window_days, "end")
 
 
 @register
@@ -120,6 +109,7 @@ class StructuralChain:
     defaults: Mapping[str, Any] = {"min_hops": 3, "max_hops": 12, "window_days": 30, "min_excess": 2.0,
                                    "weight": 0.5, "min_amount": 0.0, "max_findings": 20000}
     shared_kinds = ("star",)
+    weaker_variant = True
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
@@ -144,10 +134,10 @@ class StructuralChain:
                                f"-- chains\n{ended_chains_sql('walks', 'relays')}",
                                f"-- chains chance alone gives\n{chance_chains_sql('chains', 'ties', 'relays', w)}",
                                f"-- scored against chance\n{chain_groups_sql('chains', 'chance', params)}"))
-            return cite_method(case, build_findings(
+            return build_findings(
                 case, self.typology, chain_groups_sql(chains, chance, params),
                 chain_members_sql(chains, max_hops, w), explain=_explain, params=params, query=query,
-                limit=int(params["max_findings"])))
+                limit=int(params["max_findings"]))
 
 
 def _explain(group: Group, currency: str) -> tuple[str, str]:

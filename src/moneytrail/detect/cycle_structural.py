@@ -29,7 +29,6 @@ from typing import Any
 from moneytrail.detect.base import Group, build_findings, case_days_sql, edges_sql, money, shared_table, uses_edges
 from moneytrail.detect.registry import register
 from moneytrail.detect.star import edge_pairs_sql
-from moneytrail.detect.variants import cite_method
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -116,19 +115,28 @@ FROM {rings} r JOIN {chance} c ON c.hops = r.hops
 WHERE c.observed >= {float(params["min_excess"])!r} * c.expected"""
 
 
-def ring_members_sql(rings: str, max_hops: int, window_days: int) -> str:
-    """(group_key, txn_id, from_role, to_role): every transfer along the ring's ties within its window
-    (a tie's transfers from ``window_days`` before the overlap to as long after)."""
+def path_members_sql(paths: str, key: str, max_hops: int, window_days: int, end_role: str) -> str:
+    """(group_key, txn_id, from_role, to_role): every transfer along the ties of each path of ``paths`` within
+    its window (a tie's transfers from ``window_days`` before the overlap to as long after). ``key`` is the
+    column spelling the path's accounts (``|a|b|...|``; its ``origin``, ``lo``, ``hi`` and ``hops`` ride
+    along); the first hop leaves the ``origin``, the last reaches an account in role ``end_role`` (a ring's
+    origin again, a chain's end), the rest are intermediaries. Rings and chains share it."""
     w = int(window_days)
     hops = " UNION ALL ".join(
-        f"SELECT ring, origin, lo, hi, split_part(ring, '|', {i + 2}) AS src, split_part(ring, '|', {i + 3}) AS dst "
-        f"FROM {rings} WHERE hops > {i}" for i in range(int(max_hops)))
+        f"SELECT {key} AS path, origin, lo, hi, split_part({key}, '|', {i + 2}) AS src, "
+        f"split_part({key}, '|', {i + 3}) AS dst, {i + 1} = hops AS last FROM {paths} WHERE hops > {i}"
+        for i in range(int(max_hops)))
     return f"""
-SELECT h.ring AS group_key, e.txn_id,
+SELECT h.path AS group_key, e.txn_id,
        CASE WHEN e.src = h.origin THEN 'origin' ELSE 'intermediary' END AS from_role,
-       CASE WHEN e.dst = h.origin THEN 'origin' ELSE 'intermediary' END AS to_role
+       CASE WHEN h.last THEN '{end_role}' ELSE 'intermediary' END AS to_role
 FROM ({hops}) h JOIN ({edges_sql()}) e ON e.src = h.src AND e.dst = h.dst
 WHERE e.d BETWEEN least(h.lo, h.hi) - {w} AND greatest(h.lo, h.hi) + {w}"""
+
+
+def ring_members_sql(rings: str, max_hops: int, window_days: int) -> str:
+    """``path_members_sql`` over rings: the last hop returns to the origin."""
+    return path_members_sql(rings, "ring", max_hops, window_days, "origin")
 
 
 @register
@@ -139,6 +147,7 @@ class StructuralCycle:
     defaults: Mapping[str, Any] = {"max_hops": 4, "window_days": 30, "max_counterparties": 40, "min_excess": 2.0,
                                    "weight": 0.5, "min_amount": 0.0, "max_findings": 20000}
     shared_kinds = ("star",)
+    weaker_variant = True
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
@@ -164,9 +173,9 @@ class StructuralCycle:
                                f"-- rings\n{close_walks_sql('walks', 'small_ties', w)}",
                                f"-- rings chance alone gives\n{chance_rings_sql('rings', 'small_ties', w)}",
                                f"-- scored against chance\n{ring_groups_sql('rings', 'chance', params)}"))
-            return cite_method(case, build_findings(
+            return build_findings(
                 case, self.typology, ring_groups_sql(rings, chance, params), ring_members_sql(rings, max_hops, w),
-                explain=_explain, params=params, query=query, limit=int(params["max_findings"])))
+                explain=_explain, params=params, query=query, limit=int(params["max_findings"]))
 
 
 def _explain(group: Group, currency: str) -> tuple[str, str]:

@@ -21,7 +21,6 @@ from moneytrail.detect.fan_in import FanIn
 from moneytrail.detect.fan_out import FanOut
 from moneytrail.detect.registry import register
 from moneytrail.detect.star import STAR_DEFAULTS
-from moneytrail.detect.variants import cite_method
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -51,11 +50,12 @@ class FanInLong(FanIn):
     defaults: Mapping[str, Any] = dict(LONG_DEFAULTS)
     weight = 0.5
     variant = ("long-window", "fan-in")
+    weaker_variant = True
     caveat = CAVEAT
     members_new_only = True
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        return cite_method(case, super().detect(case, params)) if long_enough(case, params) else []
+        return super().detect(case, params) if long_enough(case, params) else []
 
     def headline(self, hub: str, counterparties: int, total: str) -> tuple[str, str]:
         return (f"Slow fan-in: {plural(counterparties, 'sender')} paid {hub} (long window)",
@@ -69,11 +69,12 @@ class FanOutLong(FanOut):
     defaults: Mapping[str, Any] = dict(LONG_DEFAULTS)
     weight = 0.5
     variant = ("long-window", "fan-out")
+    weaker_variant = True
     caveat = CAVEAT
     members_new_only = True
 
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
-        return cite_method(case, super().detect(case, params)) if long_enough(case, params) else []
+        return super().detect(case, params) if long_enough(case, params) else []
 
     def headline(self, hub: str, counterparties: int, total: str) -> tuple[str, str]:
         return (f"Slow fan-out: {hub} paid {plural(counterparties, 'receiver')} (long window)",

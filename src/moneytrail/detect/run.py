@@ -19,6 +19,7 @@ from moneytrail.detect.base import prepared_edges, release_shared, run_data_vers
 from moneytrail.detect.merge import merge_overlapping
 from moneytrail.detect.registry import Detector, detectors, resolve_params
 from moneytrail.detect.stage import detect_stamp
+from moneytrail.detect.variants import cite_method
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 from moneytrail.store.findings import write_findings
@@ -89,6 +90,8 @@ def _run_one(case: Case, detector: Detector, overrides: Mapping[str, Any], store
            for f in detector.detect(case, params)]
     found = [dataclasses.replace(f, details={**f.details, "rank_in_typology": rank})
              for rank, f in enumerate(merge_overlapping(raw), start=1)]
+    if getattr(detector, "weaker_variant", False):  # a weaker variant's findings rest on its method too
+        found = cite_method(case, found)
     if store:
         write_findings(case, found, detect_stamp(detector.typology, params), data_version=data_version)
     if timings is not None:

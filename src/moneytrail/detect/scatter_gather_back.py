@@ -7,9 +7,10 @@ A -> M2 -> A, the 4-transfer attempts ``scatter-gather`` missed), and ``scatter-
 (``b.dst <> a.src``) so as not to re-report a round trip. This variant runs the same two-leg search
 (``scatter_gather.two_leg_paths_sql`` with ``back_to_source``: same window, amount ratio and intermediary
 degree bar), among sources of at most ``max_source_degree`` transfers themselves, and keeps sources with at
-least ``min_intermediaries`` distinct intermediaries paying back, scored
-against all such sources like ``scatter-gather``. Money sent out and back through one account at a time is
-also a loan repaid or a refund, so findings score ``weight`` (0.5) times the usual and say so.
+least ``min_intermediaries`` distinct intermediaries paying back (one by default: AMLworld's smallest
+attempts are A -> M -> A), scored against all such sources like ``scatter-gather``. Money sent out and back
+through one account at a time is also a loan repaid or a refund, so findings score ``weight`` (0.5) times the
+usual and say so.
 
 The same paths grouped by their intermediary give ``gather-scatter-structural``: a low-degree hub that at
 least ``min_counterparties`` accounts paid and that paid each of them back within the window (12 days, any
@@ -36,7 +37,6 @@ from moneytrail.detect.base import (
 from moneytrail.detect.registry import register
 from moneytrail.detect.scatter_gather import ScatterGather, sg_groups_sql, sg_members_sql, two_leg_paths_sql
 from moneytrail.detect.scoring import MIN_PEERS, peer_stats_sql, robust_z_sql, score_sql
-from moneytrail.detect.variants import cite_method
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 
@@ -89,10 +89,17 @@ class ScatterGatherBack:
     description = ("Weaker variant of scatter-gather: a source pays several low-degree intermediaries that all "
                    "pay it back within days.")
     shared_kinds = ("activity",)
+    weaker_variant = True
     # Source bar on the AMLworld mixes (benchmarks/detect_amlworld.py; attempts of scatter-gather it finds, its
     # transaction precision): none 23 / 20% (HI), 3 / 0.9% (LI); 50: 13 / 94%, 3 / 100%; 100: 23 / 88%, 3 / 77%;
     # 200: 23 / 76%, 3 / 17%.
-    defaults: Mapping[str, Any] = {**ScatterGather.defaults, "max_source_degree": 100, "weight": 0.5}
+    # One intermediary is enough: AMLworld's smallest SCATTER-GATHER attempts are A -> M -> A (74 of 331 on
+    # HI-Medium have 2 transfers). On the 500k mixes (benchmarks/learn.py's attempt table) scatter-gather
+    # attempt recall with 1 instead of 2 went 71.0% -> 88.8% (HI) and 81.0% -> 98.4% (LI), this variant's
+    # transaction precision 92.7% (HI, 159 findings, 3.0 per 10k transactions) and 91.9% (LI, 49, 1.0 per
+    # 10k): paid back within 6 days at 0.5-1.5x by a low-degree account is rare in ordinary traffic.
+    defaults: Mapping[str, Any] = {**ScatterGather.defaults, "min_intermediaries": 1, "max_source_degree": 100,
+                                   "weight": 0.5}
 
     @uses_edges
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
@@ -101,18 +108,19 @@ class ScatterGatherBack:
                                        int(params["max_source_degree"]))
         with case.engine.run() as run:
             table = run.materialise(paths, hint="sg_back_paths").name
-            return cite_method(case, build_findings(
+            return build_findings(
                 case, self.typology, back_groups_sql(params, table), sg_members_sql(table), explain=_explain,
                 params=params, limit=int(params["max_findings"]),
                 query=f"-- {activity}: transfers per account\n{account_activity_sql()}\n"
-                      f"-- two-leg paths back to the source\n{paths}\n-- groups\n{back_groups_sql(params, table)}"))
+                      f"-- two-leg paths back to the source\n{paths}\n-- groups\n{back_groups_sql(params, table)}")
 
 
 def _explain(group: Group, currency: str) -> tuple[str, str]:
     m = group.metrics
     mids = group.accounts("intermediary")
     first, second = group.flows(to_role="intermediary"), group.flows(to_role="destination")
-    title = f"Scatter-gather back to {m['source']} through {len(mids)} intermediaries (structural)"
+    through = "1 intermediary" if len(mids) == 1 else f"{len(mids)} intermediaries"
+    title = f"Scatter-gather back to {m['source']} through {through} (structural)"
     text = (f"Account {m['source']} paid {money(sum(x.amount for x in first), currency)} to "
             f"{plural(len(mids), 'intermediary account')}, which paid "
             f"{money(sum(x.amount for x in second), currency)} back to it; the whole movement took "
@@ -127,6 +135,7 @@ class GatherScatterBack:
     description = ("Weaker variant of gather-scatter: a low-degree hub paid by several accounts pays each of them "
                    "back within days.")
     shared_kinds = ("activity",)
+    weaker_variant = True
     # AMLworld GATHER-SCATTER spans up to 12.7 days and pays back amounts unrelated to what came in (693 in,
     # 10,043 back). On the mixes (attempts of gather-scatter it finds, transaction precision): at
     # scatter-gather's 6 days and 0.5-1.5x, 11 / 93% (HI) and 2 / 76% (LI); at 12 days and 0.1-10x, 31 / 90%
@@ -141,11 +150,11 @@ class GatherScatterBack:
         paths = two_leg_paths_sql(params, activity, back_to_source=True)
         with case.engine.run() as run:
             table = run.materialise(paths, hint="gs_back_paths").name
-            return cite_method(case, build_findings(
+            return build_findings(
                 case, self.typology, hub_groups_sql(params, table), hub_members_sql(table),
                 explain=_explain_hub, params=params, limit=int(params["max_findings"]),
                 query=f"-- {activity}: transfers per account\n{account_activity_sql()}\n"
-                      f"-- two-leg paths back to the source\n{paths}\n-- groups\n{hub_groups_sql(params, table)}"))
+                      f"-- two-leg paths back to the source\n{paths}\n-- groups\n{hub_groups_sql(params, table)}")
 
 
 def _explain_hub(group: Group, currency: str) -> tuple[str, str]:

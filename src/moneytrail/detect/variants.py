@@ -10,6 +10,9 @@ days), so what it says is at best "possibly true": each of its findings also cit
 then gives B3 over B2 records, and never anything stronger than the data. An analyst who judges the
 variants differently re-grades that source (``moneytrail evidence grade``); every finding citing it is
 re-graded with it, and a later detect run keeps the analyst's grade.
+
+A variant says it is one with the class attribute ``weaker_variant = True``; ``run._run_one`` then has each
+of its findings cite the method source (``cite_method``), so no variant has to remember to.
 """
 
 from __future__ import annotations
