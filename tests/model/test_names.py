@@ -160,3 +160,10 @@ def test_real_name_variants_across_scripts_meet_the_latin_name() -> None:
 def test_skeleton_keeps_a_final_digraph() -> None:
     # "kh" and "sh" at the end are letters of the name, not an ending
     assert skeleton("Sheikh") != skeleton("Shei") and skeleton("Bakhsh") != skeleton("Bakh")
+
+
+def test_skeleton_keeps_ts_and_tz_apart_from_k() -> None:
+    # an Arabic romanisation writes t+z ("تز" -> "tz"), BGN writes Ц as "ts": both are t and s, not k
+    assert skeleton("tznm") == skeleton("tsnm") == "tsnm"
+    assert skeleton("tznm") != skeleton("knm")
+    assert skeleton(transliterate("Цветков")) == skeleton(transliterate("تسفيتكوف")) != skeleton("kvetkov")

@@ -7,7 +7,7 @@ The result, one row per pair, has a level column per comparison of ``resolve.mod
 record lacks the value), plus the values each level rests on, for the explanation:
 
     left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name, name_score, name_detail,
-    person_name, org_name, identifier, birth_date, country, address,
+    person_name, org_name, identifier, birth_date, country, address, address_number,
     identifier_class, identifier_left, identifier_right, birth_date_left, ..., address_right
 
 Levels count from 0 (best); the labels are in ``resolve.model``. Identifier levels read the
@@ -32,20 +32,17 @@ SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (
 # ... when some of those skeletons are short ("sr" is shared by "shashara" and "shura"): the pair is compared
 # token by token (a short skeleton counts with a close spelling, "oleh"/"oleg"), and is at least "similar".
 SHORT_SKELETON_SCORE = 0.86
-EVIDENCE = ("identifier", "birth_date", "country", "address")
+EVIDENCE = ("identifier", "birth_date", "country", "address", "address_number")
 # Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
 # "nearly equal" whatever their edit distance: a share of the longer address's words (of the shorter,
 # an address without its street, "13 young 2077", would nearly equal every address at number 13 there).
 ADDRESS_OVERLAP = 0.7
-# Below that, graded by the share of words in common: half (the house number and town agree, the
-# street was replaced or misspelt beyond repair), some (a town or postcode), none: two addresses
-# with no word in common are evidence against a match, where one shared word is weak evidence.
+# Below that, graded by the share of words in common: half (the town agrees, the street was
+# replaced or misspelt beyond repair), some (a town or region), none: two addresses with no word in
+# common are evidence against a match, where one shared word is weak evidence. The address's numbers
+# (house, flat, postcode) are a comparison of their own (``features.normalise_props``): two
+# addresses whose words agree but whose numbers all differ are other places in one street or town.
 ADDRESS_HALF = 0.4
-# Two addresses that both hold numbers (house, flat, postcode) and share none are other places
-# however many words they share (a building's name, a street type, a state shared by two streets
-# in two postcodes): their overlap counts as sharing a word at most (a typo in one number still
-# reaches "nearly equal" by edit distance).
-OTHER_NUMBERS_OVERLAP = 0.1
 # An identifier one or two characters off is read as a typo only when evidence beyond names agrees
 # (a birth date at most two digits off, an address sharing at least half its words): sequentially
 # issued numbers (accounts, passports, registrations) differ by one character between strangers.
@@ -53,10 +50,10 @@ OTHER_NUMBERS_OVERLAP = 0.1
 UNCORROBORATED_NEAR_ID = 4
 
 
-def identifier_level_sql(identifier: str, birth_date: str, address: str) -> str:
+def identifier_level_sql(identifier: str, birth_date: str, address: str, address_number: str) -> str:
     """The identifier level after the corroboration rule above, from the raw evidence levels."""
     return (f"CASE WHEN {identifier} IN (2, 3) AND NOT (coalesce({birth_date}, 9) <= 2 "
-            f"OR coalesce({address}, 9) <= 2) THEN {UNCORROBORATED_NEAR_ID} "
+            f"OR coalesce({address}, 9) <= 2 OR coalesce({address_number}, 9) = 0) THEN {UNCORROBORATED_NEAR_ID} "
             f"WHEN {identifier} >= {UNCORROBORATED_NEAR_ID} THEN {identifier} + 1 ELSE {identifier} END")
 
 
@@ -121,16 +118,14 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
         WHEN cls = 'birth_date' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1 WHEN min_edit <= 2 THEN 2
             WHEN same_prefix = 1 THEN 3 ELSE 4 END
         WHEN cls = 'country' THEN CASE WHEN same = 1 THEN 0 ELSE 1 END
+        WHEN cls = 'address_number' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1
+            WHEN overlap > 0 THEN 2 ELSE 3 END
         ELSE CASE WHEN same = 1 THEN 0 WHEN min_edit <= {near_address} OR overlap >= {ADDRESS_OVERLAP} THEN 1
             WHEN overlap >= {ADDRESS_HALF} THEN 2 WHEN overlap > 0 THEN 3 ELSE 4 END END"""
     words = "array_length(array_intersect(str_split(a.value, ' '), str_split(b.value, ' '))) " \
             "/ greatest(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))"
-    numbers = [f"regexp_extract_all({v}.value, '[0-9]+')" for v in ("a", "b")]
-    other_numbers = (f"array_length({numbers[0]}) > 0 AND array_length({numbers[1]}) > 0 "
-                     f"AND array_length(array_intersect({numbers[0]}, {numbers[1]})) = 0")
-    overlap = f"CASE WHEN {other_numbers} THEN least({words}, {OTHER_NUMBERS_OVERLAP}) ELSE {words} END"
-    comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' WHEN cls IN ('birth_date', 'country') THEN cls " \
-                 "ELSE 'address' END"
+    comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' " \
+                 "WHEN cls IN ('birth_date', 'country', 'address_number') THEN cls ELSE 'address' END"
     return f"""
         SELECT left_id, right_id, comparison, level, cls, lv, rv FROM (
             SELECT *, row_number() OVER (PARTITION BY left_id, right_id, comparison ORDER BY level, cls) AS rn
@@ -147,7 +142,8 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
                            max(CASE WHEN substr(a.value, 1, 4) = substr(b.value, 1, 4) THEN 1 ELSE 0 END)
                                AS same_prefix,
                            min(levenshtein(a.value, b.value)) AS min_edit,
-                           max(CASE WHEN a.prop_class = 'address' THEN {overlap} END) AS overlap,
+                           max(CASE WHEN a.prop_class IN ('address', 'address_number') THEN {words} END)
+                               AS overlap,
                            max(CASE WHEN a.value = b.value THEN a.value END) AS shared,
                            min(a.value) AS lv, min(b.value) AS rv
                     FROM {left_evidence} a JOIN {right_props} b
@@ -167,7 +163,8 @@ def levels_sql(best_names: str, evidence: str, pairs: str) -> str:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN lv END) AS {comp}_left")
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN rv END) AS {comp}_right")
     pivot.append("max(CASE WHEN comparison = 'identifier' THEN cls END) AS identifier_class")
-    evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address") + " AS identifier"
+    evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
+                               + " AS identifier"
                                if c == "identifier" else f"e.{c}") + f", e.{c}_left, e.{c}_right" for c in EVIDENCE)
     return f"""
         SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name, n.right_name,
@@ -250,7 +247,8 @@ def compare_evidence(engine: Engine, pairs: str, left_props: str, right_props: s
     engine.create_scratch(left_ev, left_evidence_sql(pairs, left_props))
     engine.create_scratch(evidence, evidence_levels_sql(left_ev, right_props))
     pivot = ", ".join(f"max(CASE WHEN comparison = '{c}' THEN level END) AS {c}" for c in EVIDENCE)
-    cols = ", ".join(identifier_level_sql("e.identifier", "e.birth_date", "e.address") + " AS identifier"
+    cols = ", ".join(identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
+                     + " AS identifier"
                      if c == "identifier" else "e." + c for c in EVIDENCE)
     engine.create_scratch(into, f"SELECT p.left_id, p.right_id, CAST(NULL AS INTEGER) AS person_name, "
                    f"CAST(NULL AS INTEGER) AS org_name, {cols} FROM {pairs} p "

@@ -200,21 +200,34 @@ def normalise_props(props: pa.Table) -> pa.Table:
     clean = pc.if_else(
         is_id, upper,
         pc.if_else(pc.equal(prop_class, "birth_date"), pc.utf8_slice_codeunits(value, 0, 10),
-                   pc.if_else(pc.equal(prop_class, "address"), _sorted_tokens(lower), lower)))
+                   pc.if_else(pc.equal(prop_class, "address"), _sorted_tokens(lower, digits=False), lower)))
     status = checksums(pa.table({"prop": props.column("prop"), "value": clean}))
     out = pa.table({"entity_id": props.column("entity_id"), "prop_class": prop_class, "value": clean,
                     "checksum": status})
+    # An address is compared as two parts, its words (street, town, region) and its numbers (house,
+    # flat, postcode), each with its own m and u, as Splink compares address fields apart: a house
+    # number and postcode agreeing beside the street and town is more than either alone.
+    at_address = pc.fill_null(pc.equal(prop_class, "address"), False)
+    numbers = pa.table({"entity_id": props.column("entity_id"),
+                        "prop_class": pa.array(["address_number"] * props.num_rows, pa.string()),
+                        "value": _sorted_tokens(lower, digits=True),
+                        "checksum": pa.nulls(props.num_rows, pa.string())}).filter(at_address)
+    out = pa.concat_tables([out, numbers.cast(out.schema)])
     out = out.filter(pc.and_(pc.is_valid(out.column("prop_class")), pc.not_equal(out.column("value"), "")))
     # One value checked by two properties: valid wins over invalid wins over unchecked (max of text).
     grouped = out.group_by(["entity_id", "prop_class", "value"]).aggregate([("checksum", "max")])
     return grouped.rename_columns(["entity_id", "prop_class", "value", "checksum"])
 
 
-def _sorted_tokens(text: pa.Array) -> pa.Array:
+def _sorted_tokens(text: pa.Array, digits: bool | None = None) -> pa.Array:
     """Address tokens sorted, so "207 curtis place rosewood garden" and "207 rosewood garden curtis
-    place" are equal and a typo in either is a small edit, whatever order the source wrote them in."""
+    place" are equal and a typo in either is a small edit, whatever order the source wrote them in.
+    ``digits``: only the tokens with a digit (True), only those without (False), or all (None)."""
     tokens = pc.utf8_split_whitespace(pc.replace_substring_regex(text, r"[^\w]+", " "))
     flat = pa.table({"p": pc.list_parent_indices(tokens), "t": pc.list_flatten(tokens)})
+    if digits is not None:
+        numeric = pc.match_substring_regex(flat.column("t"), "[0-9]")
+        flat = flat.filter(numeric if digits else pc.invert(numeric))
     flat = flat.take(pc.sort_indices(flat, sort_keys=[("p", "ascending"), ("t", "ascending")]))
     joined = flat.group_by("p", use_threads=False).aggregate([("t", "list")])
     out = pc.binary_join(joined.column("t_list"), " ")
@@ -283,7 +296,7 @@ def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
                            "word": pc.list_flatten(words)})
     name_words = name_words.filter(pc.greater_equal(pc.utf8_length(name_words.column("word")), 2))
     name_words = name_words.group_by(["entity_id", "grp", "word"]).aggregate([])
-    places = props.filter(pc.equal(props.column("prop_class"), "address"))
+    places = props.filter(pc.is_in(props.column("prop_class"), value_set=pa.array(["address", "address_number"])))
     parts = pc.utf8_split_whitespace(places.column("value"))
     at = pc.list_parent_indices(parts)
     place_words = pa.table({"entity_id": pc.take(places.column("entity_id"), at), "place": pc.list_flatten(parts)})

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
 from moneytrail.resolve.comparisons import compare_evidence, compare_pairs
-from moneytrail.resolve.model import COMPARISONS, ResolveModel
+from moneytrail.resolve.model import COMPARISONS, GRADED, ResolveModel, monotone_m
 
 DEFAULT_RANDOM_PAIRS = 100_000
 NAME_COMPARISONS = ("person_name", "org_name")
@@ -76,9 +76,20 @@ def random_pairs(engine: Engine, records: str, params: TrainParams) -> pa.Table:
         return pa.table({"left_id": pa.array([], pa.string()), "right_id": pa.array([], pa.string()),
                          "grp": pa.array([], pa.string()), "key_freq": pa.array([], pa.int64()),
                          "name_key_freq": pa.array([], pa.int64())})
-    return pa.concat_tables(parts).group_by(["left_id", "right_id", "grp"]) \
+    drawn = pa.concat_tables(parts).group_by(["left_id", "right_id", "grp"]) \
         .aggregate([("key_freq", "min"), ("name_key_freq", "min")]) \
         .rename_columns(["left_id", "right_id", "grp", "key_freq", "name_key_freq"])
+    # a threaded group_by returns its groups in any order: sorted, the name subset below is reproducible
+    return drawn.sort_by([("left_id", "ascending"), ("right_id", "ascending")])
+
+
+def name_pair_subset(pairs: pa.Table, params: TrainParams) -> pa.Table:
+    """``name_pairs`` of the random pairs, drawn with the training seed (numpy, so every engine
+    compares the same pairs and a retrain on the same case gives the same u)."""
+    if pairs.num_rows <= params.name_pairs:
+        return pairs
+    rng = np.random.default_rng([params.seed, 1])
+    return pairs.take(pa.array(np.sort(rng.choice(pairs.num_rows, params.name_pairs, replace=False))))
 
 
 def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[np.ndarray, np.ndarray]:
@@ -98,14 +109,16 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
     the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
     records of one party count too)."""
     pairs, levels = scratch("random_pairs"), scratch("random_levels")
-    with engine.run() as run:
-        picks = run.arrow(random_pairs(engine, records, params), hint="picks").name
-        engine.create_scratch(pairs, f"SELECT * FROM {picks}")
-    compare_evidence(engine, pairs, props, props, levels, scratch)
-    patterns, counts = pattern_counts(engine, levels)
     # Names are compared in Python where no key settles them: a subset of the pairs is enough.
     named, named_levels = scratch("random_named"), scratch("random_name_levels")
-    engine.create_scratch(named, f"SELECT * FROM {pairs} USING SAMPLE {int(params.name_pairs)} ROWS")
+    drawn = random_pairs(engine, records, params)
+    with engine.run() as run:
+        picks = run.arrow(drawn, hint="picks").name
+        engine.create_scratch(pairs, f"SELECT * FROM {picks}")
+        subset = run.arrow(name_pair_subset(drawn, params), hint="named_picks").name
+        engine.create_scratch(named, f"SELECT * FROM {subset}")
+    compare_evidence(engine, pairs, props, props, levels, scratch)
+    patterns, counts = pattern_counts(engine, levels)
     compare_pairs(engine, named, (names, props), (names, props), named_levels, scratch)
     name_patterns, name_counts = pattern_counts(engine, named_levels)
     sampled = int(engine.scalar(f"SELECT count(*) FROM {pairs}"))
@@ -128,7 +141,7 @@ def exact_u_sql(records: str, names: str, props: str) -> str:
     """(comparison, u0): the exact chance that two random records of one group agree exactly, per
     comparison, from value frequencies (sum of f(f-1) over N(N-1)), as Splink's term-frequency u
     is: a random sample rarely hits two equal rare names, the frequencies always do."""
-    evidence = ("CASE WHEN p.prop_class IN ('birth_date', 'country', 'address') THEN p.prop_class "
+    evidence = ("CASE WHEN p.prop_class IN ('birth_date', 'country', 'address', 'address_number') THEN p.prop_class "
                 "ELSE 'identifier' END")
     return f"""
         WITH vals AS (
@@ -288,6 +301,9 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
                 "judged_pairs": int(counts[~np.isnan(labels)].sum()), "seed": params.seed,
                 "seconds": round(time.perf_counter() - started, 3),
                 "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
+    # A better level never weighs less than a worse one (pooled adjacent violators, model.monotone_m).
+    for c in GRADED:
+        m[c] = monotone_m(m.get(c) or start.comparison(c).m, u[c])
     # A trained model weighs name frequencies by its own reference, both ways (Splink's term frequencies).
     exact.update(name_key_references(engine, levels, population))
     trained_model = replace(start.with_parameters(m, u, random_share, training, tf_reference=exact),
