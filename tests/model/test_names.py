@@ -162,8 +162,9 @@ def test_skeleton_keeps_a_final_digraph() -> None:
     assert skeleton("Sheikh") != skeleton("Shei") and skeleton("Bakhsh") != skeleton("Bakh")
 
 
-def test_skeleton_keeps_ts_and_tz_apart_from_k() -> None:
-    # an Arabic romanisation writes t+z ("تز" -> "tz"), BGN writes Ц as "ts": both are t and s, not k
-    assert skeleton("tznm") == skeleton("tsnm") == "tsnm"
+def test_skeleton_keeps_affricates_apart_from_k() -> None:
+    # an Arabic romanisation's t+z ("تز" -> "tz"), BGN's "ts" and Any-Latin's "c" for Ц are one sound, not k
+    assert skeleton("tznm") == skeleton("tsnm") == skeleton("cnm") == "cnm"
     assert skeleton("tznm") != skeleton("knm")
     assert skeleton(transliterate("Цветков")) == skeleton(transliterate("تسفيتكوف")) != skeleton("kvetkov")
+    assert skeleton(transliterate("Чернов")) == skeleton("Chernov") != skeleton("Kernov")

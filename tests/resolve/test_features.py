@@ -50,3 +50,23 @@ def test_a_shared_name_word_and_address_word_block_records_whose_other_names_dif
         keys.setdefault(row["entity_id"], set()).add(row["block_key"])
     assert "a:madeline:wagga" in keys["a"] & keys["b"] and "a:madeline:3977" in keys["a"] & keys["b"]
     assert not keys["c"] & keys["a"] and not any(k.endswith(":3") for k in keys["a"])
+
+
+def test_an_organisations_numbered_designation_is_one_more_name() -> None:
+    import pyarrow as pa
+
+    from moneytrail.resolve.features import designation_phrases, featurise_names
+
+    names = pa.table({"entity_id": ["u", "r", "p", "c"], "grp": ["org", "org", "person", "org"],
+                      "name": ["Directorate for Special Programmes, Unit 4417",
+                               "Управление специальных программ (войсковая часть 4417)", "DMYTRENKO, Oleh 2",
+                               "Yakhont Trade, LLC"]})
+    texts = sorted(zip(*designation_phrases(names).select(["entity_id", "text"]).to_pydict().values(), strict=True))
+    # the unit's designations; not the parent's name (every unit shares it), a person's name or a legal form
+    assert [t for t in texts if t[1] not in names.column("name").to_pylist()] == [
+        ("r", "войсковая часть 4417"), ("u", "Unit 4417")]
+    named, _ = featurise_names(names)
+    unit = named.filter(pa.compute.equal(named.column("entity_id"), "u")).to_pydict()
+    # the designation's row keeps the name it was read from (explanations cite the stored name)
+    assert sorted(unit["norm"]) == ["directorate for special programmes unit 4417", "unit 4417"]
+    assert set(unit["name"]) == {"Directorate for Special Programmes, Unit 4417"}

@@ -135,11 +135,38 @@ class Features:
     records: pa.Table  # entity_id, grp: every record with a name or evidence (unnamed ones too)
 
 
+def designation_phrases(names: pa.Table) -> pa.Table:
+    """(entity_id, grp, name, text): every name as itself (text = name), and each phrase of an
+    organisation's name, split at commas, semicolons and parentheses, that holds a number and two
+    words or more. A unit or branch named "Directorate for Special Programmes, Unit 4417" or
+    "Управление специальных программ (войсковая часть 4417)" is listed by its numbered designation
+    alone too ("Unit 4417"): the phrase is one more name of the record, compared as such. Phrases
+    without a number (the parent's name, "Directorate for Special Programmes") are not: every unit of
+    the parent shares them."""
+    own = names.select(["entity_id", "grp", "name"]).append_column("text", names.column("name"))
+    orgs = names.filter(pc.and_(pc.not_equal(names.column("grp"), PERSON_GROUP),
+                                pc.match_substring_regex(names.column("name"), r"[,;()]")))
+    if orgs.num_rows == 0:
+        return own
+    parts = pc.split_pattern_regex(orgs.column("name"), r"[,;()]")
+    at = pc.list_parent_indices(parts)
+    phrases = pa.table({"entity_id": pc.take(orgs.column("entity_id"), at), "grp": pc.take(orgs.column("grp"), at),
+                        "name": pc.take(orgs.column("name"), at),
+                        "text": pc.utf8_trim_whitespace(pc.list_flatten(parts))})
+    words = pc.list_value_length(pc.utf8_split_whitespace(phrases.column("text")))
+    phrases = phrases.filter(pc.and_(pc.match_substring_regex(phrases.column("text"), "[0-9]"),
+                                     pc.greater_equal(words, 2)))
+    return pa.concat_tables([own, phrases.cast(own.schema)])
+
+
 def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Normalise each distinct (grp, name) once and derive its blocking keys: people column-wise
-    (``resolve.person_names``), organisations per distinct name (legal forms need rigour's rules)."""
+    (``resolve.person_names``), organisations per distinct name (legal forms need rigour's rules).
+    An organisation's numbered designation is featurised as one more name (``designation_phrases``):
+    its row keeps the name it was read from."""
+    names = designation_phrases(names)
     grp_col = names.column("grp").combine_chunks()
-    name_col = names.column("name").combine_chunks()
+    name_col = names.column("text").combine_chunks()
     combined = pc.binary_join_element_wise(grp_col, name_col, "\x1f")
     distinct = pc.unique(combined)
     split = pc.split_pattern(distinct, "\x1f", max_splits=1)
@@ -170,7 +197,7 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     nkey_all = pa.concat_arrays([people.nkey, pa.array(nkeys, pa.string())])
     skey_all = pa.concat_arrays([people.skey, pa.array(skeys, pa.string())])
     position = pc.take(pa.array(back), pc.index_in(combined, value_set=distinct))
-    named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": name_col,
+    named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": names.column("name"),
                       "norm": pc.take(norm_all, position), "nkey": pc.take(nkey_all, position),
                       "skey": pc.take(skey_all, position)})
     named = named.filter(pc.not_equal(named.column("norm"), ""))
