@@ -12,7 +12,8 @@ default thresholds (names, Levenshtein on date of birth, id and street, exact st
 postcode, state), blocking on each of given name, surname, date of birth and id, u by random
 sampling and m by EM, pairs at p >= 0.5 clustered by connected components. moneytrail reads the
 records as FtM statements: a person's first and last name, birth date, idNumber and one address
-string (number, street, address_2, suburb, postcode, state). Scale: N person records in Latin, Cyrillic and Arabic
+string (number, street, address_2, suburb, postcode, state), which it compares as two parts, its
+words and its numbers. Scale: N person records in Latin, Cyrillic and Arabic
 script with spelling variants, reordered names and missing birth dates, all names invented from
 syllables; moneytrail's precision and recall are counted in SQL over its clusters, peak RSS is the
 process's up to the end of resolution (data generation and load included), and Splink runs after it on
