@@ -79,7 +79,9 @@ def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> 
 
 
 def best_name_sql(name_pairs: str, name_scores: str) -> str:
-    """The best-scoring name pair of each candidate pair, and its level."""
+    """The best-scoring name pair of each candidate pair, and its level. An organisation's name with
+    phrases may have been compared by its designation (``features.designation_phrases``): the
+    detail then says which forms were compared."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
     return f"""
@@ -87,6 +89,9 @@ def best_name_sql(name_pairs: str, name_scores: str) -> str:
         FROM (
             SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name,
                    n.right_name, {score} AS name_score,
+                   CASE WHEN n.grp <> '{PERSON_GROUP}' AND (n.left_name LIKE '%(%' OR n.left_name LIKE '%,%'
+                                  OR n.right_name LIKE '%(%' OR n.right_name LIKE '%,%')
+                            THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
                         WHEN n.floor_score > coalesce(s.score, 0.0)
