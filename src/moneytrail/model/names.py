@@ -30,13 +30,15 @@ _APOSTROPHES = re.compile(r"['`ʹʻʼʽʾʿ’‘]")
 # Arabic articles are written joined or apart ("al-Ahmad", "Al Ahmad", "Alahmad"): join them.
 ARTICLES = frozenset({"al", "el", "ul"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-# Multi-letter sounds first, so "kh" becomes one symbol before "h" is read on its own. The affricates
-# (Ц as BGN's "ts", German "tz", an Arabic romanisation's t+z, Ч as "ch") are "c", as ISO and ICU's
-# Any-Latin write Ц and Ч: a letter of its own, never "k" ("tznm" does not key like "knm").
+# Multi-letter sounds first, so "kh" becomes one symbol before "h" is read on its own. "ts" and "ch"
+# become "c", then k with every c below: BGN's "ts" and "ch" for Ц and Ч, ISO's "c" for both, and the
+# c of "Victor" and "Carlos" (Arabic script writes it ك, romanised "k") must all agree. "tz" is not
+# a digraph: in an Arabic or Pashto romanisation it is t and z ("تز", "Pirdostzai"), two consonants,
+# and reading it as Ц made "tznm" key like "knm".
 _DIGRAPHS = (("shch", "s"), ("dzh", "j"), ("kh", "h"), ("zh", "j"), ("ch", "c"), ("sh", "s"), ("ph", "f"),
-             ("th", "t"), ("ts", "c"), ("tz", "c"), ("ck", "k"), ("gh", "h"))
+             ("th", "t"), ("ts", "c"), ("ck", "k"), ("gh", "h"))
 # Arabic script has no p or v, so its romanisations write b and f ("bwtyn", "fladymyr"): one symbol each.
-_LETTERS = str.maketrans({"g": "h", "q": "k", "w": "f", "v": "f", "p": "b", "z": "s", "x": "s", "j": "j"})
+_LETTERS = str.maketrans({"g": "h", "q": "k", "w": "f", "v": "f", "p": "b", "z": "s", "x": "s", "j": "j", "c": "k"})
 # A w between consonants is the long vowel waw of an Arabic romanisation ("bwtyn"): a vowel, dropped.
 _WAW = re.compile(r"(?<=[b-df-hj-np-tv-z])w(?=[b-df-hj-np-tv-z])")
 _VOWELS = frozenset("aeiouy")
