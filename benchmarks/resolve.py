@@ -309,7 +309,7 @@ def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
 
 
 def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None = None,
-              splink: bool = True) -> list[tuple[Any, ...]]:
+              splink: bool = True, diagnose: bool = False) -> list[tuple[Any, ...]]:
     table, ident = scale_statements(rows)
     ids = np.char.add("r", np.arange(rows).astype(str))
     sizes = np.bincount(ident)
@@ -336,6 +336,8 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
             correct = int(case.engine.scalar(
                 "SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM (SELECT count(*) AS c FROM entity_canonical e "
                 "JOIN _bench_truth t ON t.entity_id = e.entity_id GROUP BY e.canonical_id, t.ident) g"))
+            if diagnose:
+                print_lost_recall(case, max_block)
             case.engine.unregister("_bench_truth")
     p, r = correct / max(predicted_pairs, 1), correct / max(true_pairs, 1)
     f1 = 2 * p * r / (p + r) if p + r else 0.0
@@ -364,6 +366,60 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
                          f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}",
                          f"{peak:.0f}" if peak > resolve_peak else f"<= {resolve_peak:.0f}", "Splink EM"))
     return rows_out
+
+
+_SCRIPT_SQL = ("CASE WHEN {n} IS NULL THEN 'none' WHEN regexp_matches({n}, '[\u0600-\u06FF]') THEN 'arabic' "
+               "WHEN regexp_matches({n}, '[\u0400-\u04FF]') THEN 'cyrillic' "
+               "WHEN regexp_matches({n}, '(^| )[A-Z]\\.') THEN 'initial' ELSE 'latin' END")
+
+
+def print_lost_recall(case: Case, max_block: int) -> None:
+    """Where the true pairs that ended in two clusters were lost: split by clustering (the pair was a
+    match), the review band, kept distinct (a contradiction), scored below review, or never compared
+    (no shared blocking key); and the commonest rules and scripts of the review band and below."""
+    from moneytrail.resolve.blocking import self_pairs_sql
+
+    engine = case.engine
+    engine.execute(f"CREATE TEMP TABLE _bench_cand AS SELECT left_id, right_id FROM "
+                   f"({self_pairs_sql('resolve_keys', max_block=max_block)}) c")
+    engine.execute("""
+        CREATE TEMP TABLE _bench_lost AS
+        SELECT a.entity_id AS left_id, b.entity_id AS right_id,
+               CASE WHEN p.decision = 'match' THEN 'split by clustering' WHEN p.decision = 'review' THEN 'review band'
+                    WHEN p.decision = 'distinct' THEN 'kept distinct (contradiction)'
+                    WHEN c.left_id IS NOT NULL THEN 'scored below review' ELSE 'never compared' END AS lost,
+               p.explanation
+        FROM _bench_truth a JOIN _bench_truth b ON a.ident = b.ident AND a.entity_id < b.entity_id
+        LEFT JOIN entity_canonical ca ON ca.entity_id = a.entity_id
+        LEFT JOIN entity_canonical cb ON cb.entity_id = b.entity_id
+        LEFT JOIN resolve_pairs p ON p.left_id = a.entity_id AND p.right_id = b.entity_id
+        LEFT JOIN _bench_cand c ON c.left_id = a.entity_id AND c.right_id = b.entity_id
+        WHERE ca.canonical_id IS NULL OR cb.canonical_id IS NULL OR ca.canonical_id <> cb.canonical_id""")
+    print("\n### lost true pairs")
+    for row in engine.rows("SELECT lost, count(*) FROM _bench_lost GROUP BY lost ORDER BY 2 DESC"):
+        print(f"  {row[0]:<32} {row[1]:>9,}")
+    names = ("SELECT l.lost, l.left_id, l.right_id, l.explanation, na.value AS left_name, nb.value AS right_name, "
+             "da.value AS left_dob, db.value AS right_dob FROM _bench_lost l "
+             "LEFT JOIN statements na ON na.entity_id = l.left_id AND na.prop = 'name' "
+             "LEFT JOIN statements nb ON nb.entity_id = l.right_id AND nb.prop = 'name' "
+             "LEFT JOIN statements da ON da.entity_id = l.left_id AND da.prop = 'birthDate' "
+             "LEFT JOIN statements db ON db.entity_id = l.right_id AND db.prop = 'birthDate'")
+    scripts = (f"least({_SCRIPT_SQL.format(n='left_name')}, {_SCRIPT_SQL.format(n='right_name')}) || '+' || "
+               f"greatest({_SCRIPT_SQL.format(n='left_name')}, {_SCRIPT_SQL.format(n='right_name')})")
+    dob = ("CASE WHEN left_dob IS NULL OR right_dob IS NULL THEN 'dob missing' WHEN left_dob = right_dob "
+           "THEN 'dob equal' ELSE 'dob differs' END")
+    rule = ("coalesce(json_extract_string(explanation, '$.signals[0].rule'), '') || ' | ' || "
+            "coalesce(CAST(round(CAST(json_extract(explanation, '$.weight') AS DOUBLE)) AS VARCHAR), '')")
+    for lost in ("review band", "scored below review", "never compared", "split by clustering"):
+        print(f"\n### {lost}: scripts, birth dates, name rule | weight (top 12)")
+        for row in engine.rows(f"SELECT {scripts} AS s, {dob} AS d, {rule} AS r, count(*) FROM ({names}) x "
+                               f"WHERE lost = '{lost}' GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 12"):
+            print(f"  {row[3]:>8,}  {row[0]:<18} {row[1]:<12} {row[2]}")
+        for row in engine.rows(f"SELECT left_name, right_name, left_dob, right_dob, explanation FROM ({names}) x "
+                               f"WHERE lost = '{lost}' ORDER BY hash(left_id || right_id) LIMIT 4"):
+            print("   e.g.", row[0], "|", row[1], "|", row[2], "|", row[3], "|", (row[4] or "")[:400])
+    engine.execute("DROP TABLE _bench_lost")
+    engine.execute("DROP TABLE _bench_cand")
 
 
 def splink_scale(table: pa.Table) -> list[list[str]]:
@@ -454,6 +510,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-limit", default="1GB", help="The engine's memory limit in the scale part (it "
                         "spills to disk beyond it); Python's own memory is on top.")
     parser.add_argument("--no-splink", action="store_true", help="Scale part: moneytrail only.")
+    parser.add_argument("--diagnose", action="store_true", help="Scale part: where the lost true pairs were lost "
+                        "(split by clustering, review band, below review, never compared), with examples.")
     args = parser.parse_args(argv)
     if args.part in ("all", "febrl"):
         print_rows("FEBRL (pairs in one cluster vs true duplicates)",
@@ -473,7 +531,8 @@ def main(argv: list[str] | None = None) -> None:
         print_rows(f"scale: mixed-script person records, median of {args.repeats} (Splink once, after)",
                    ("method", "records", "wall / cpu s", "candidate pairs", "matches", "precision", "recall",
                     "F1", "peak RSS MB", "model"),
-                   run_scale(args.rows, args.repeats, args.max_block, args.memory_limit, not args.no_splink))
+                   run_scale(args.rows, args.repeats, args.max_block, args.memory_limit, not args.no_splink,
+                             args.diagnose))
     sys.stdout.flush()
 
 
