@@ -308,8 +308,54 @@ def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
     return table, ident
 
 
+class StatementProfile:
+    """Wall and CPU seconds of every statement the DuckDB engine runs (``--profile``), and the Python
+    functions that cost most in between (cProfile), to find where resolution's time goes."""
+
+    def __init__(self) -> None:
+        self.costs: list[tuple[float, float, str]] = []
+
+    def __enter__(self) -> StatementProfile:
+        import cProfile
+
+        from moneytrail.engine.duckdb.engine import DuckDBEngine
+
+        self._saved = {name: getattr(DuckDBEngine, name) for name in ("_execute", "query", "_rows")}
+        for name, method in self._saved.items():
+            setattr(DuckDBEngine, name, self._timed(method))
+        self._python = cProfile.Profile(cpu_seconds)  # CPU, not wall: the machine is shared
+        self._python.enable()
+        return self
+
+    def _timed(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(engine: Any, sql: str, *args: Any) -> Any:
+            start, cpu = time.perf_counter(), cpu_seconds()
+            try:
+                return method(engine, sql, *args)
+            finally:
+                self.costs.append((time.perf_counter() - start, cpu_seconds() - cpu, " ".join(sql.split())))
+        return timed
+
+    def __exit__(self, *exc: object) -> None:
+        from moneytrail.engine.duckdb.engine import DuckDBEngine
+
+        self._python.disable()
+        for name, method in self._saved.items():
+            setattr(DuckDBEngine, name, method)
+
+    def print(self, top: int = 25) -> None:
+        import pstats
+
+        wall, cpu = sum(c[0] for c in self.costs), sum(c[1] for c in self.costs)
+        print(f"\n### statements: {len(self.costs)}, {wall:.1f} s wall / {cpu:.1f} s CPU in SQL; top {top} by CPU")
+        for w, c, sql in sorted(self.costs, key=lambda x: -x[1])[:top]:
+            print(f"  {w:6.2f} / {c:6.2f}  {sql[:300]}")
+        print("\n### Python (cProfile of CPU seconds, every thread's, cumulative; SQL included where called)")
+        pstats.Stats(self._python).sort_stats("cumulative").print_stats(30)
+
+
 def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None = None,
-              splink: bool = True, diagnose: bool = False) -> list[tuple[Any, ...]]:
+              splink: bool = True, diagnose: bool = False, profile: bool = False) -> list[tuple[Any, ...]]:
     table, ident = scale_statements(rows)
     ids = np.char.add("r", np.arange(rows).astype(str))
     sizes = np.bincount(ident)
@@ -322,7 +368,12 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
             case.migrate()
             load_statements(case, table)
             start, cpu = time.perf_counter(), cpu_seconds()
-            result = resolve_case(case, max_block=max_block)
+            if profile:
+                with StatementProfile() as statements:
+                    result = resolve_case(case, max_block=max_block)
+                statements.print()
+            else:
+                result = resolve_case(case, max_block=max_block)
             times.append(time.perf_counter() - start)
             cpus.append(cpu_seconds() - cpu)
             resolve_peak = peak_rss_mb()  # the process so far: data, load and resolve, not the scoring below
@@ -418,6 +469,14 @@ def print_lost_recall(case: Case, max_block: int) -> None:
         for row in engine.rows(f"SELECT left_name, right_name, left_dob, right_dob, explanation FROM ({names}) x "
                                f"WHERE lost = '{lost}' ORDER BY hash(left_id || right_id) LIMIT 4"):
             print("   e.g.", row[0], "|", row[1], "|", row[2], "|", row[3], "|", (row[4] or "")[:400])
+    print("\n### calibration of stored pairs: share of true pairs by name rule and weight (bits, rounded)")
+    calibration = engine.rows("""
+        SELECT json_extract_string(p.explanation, '$.signals[0].rule') AS rule, CAST(round(p.weight) AS INTEGER) AS w,
+               count(*) AS n, avg(CASE WHEN a.ident = b.ident THEN 1.0 ELSE 0.0 END) AS true_share
+        FROM resolve_pairs p JOIN _bench_truth a ON a.entity_id = p.left_id JOIN _bench_truth b ON b.entity_id = p.right_id
+        WHERE p.weight BETWEEN -4 AND 8 GROUP BY 1, 2 HAVING count(*) >= 200 ORDER BY 1, 2""")
+    for rule, w, n, share in calibration:
+        print(f"  {rule:<40} {w:>3} {n:>9,}  {share:.3f}")
     engine.execute("DROP TABLE _bench_lost")
     engine.execute("DROP TABLE _bench_cand")
 
@@ -512,6 +571,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-splink", action="store_true", help="Scale part: moneytrail only.")
     parser.add_argument("--diagnose", action="store_true", help="Scale part: where the lost true pairs were lost "
                         "(split by clustering, review band, below review, never compared), with examples.")
+    parser.add_argument("--profile", action="store_true", help="Scale part: each SQL statement's wall and CPU "
+                        "seconds, and a cProfile of the Python between them (times are inflated by profiling).")
     args = parser.parse_args(argv)
     if args.part in ("all", "febrl"):
         print_rows("FEBRL (pairs in one cluster vs true duplicates)",
@@ -532,7 +593,7 @@ def main(argv: list[str] | None = None) -> None:
                    ("method", "records", "wall / cpu s", "candidate pairs", "matches", "precision", "recall",
                     "F1", "peak RSS MB", "model"),
                    run_scale(args.rows, args.repeats, args.max_block, args.memory_limit, not args.no_splink,
-                             args.diagnose))
+                             args.diagnose, args.profile))
     sys.stdout.flush()
 
 

@@ -65,6 +65,14 @@ def name_freq_sql(names: str) -> str:
     return f"SELECT grp, nkey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey"
 
 
+def _letters_left_out_sql(left: str, right: str) -> str:
+    """Two order-free name keys with one skeleton whose spellings differ by letters one leaves out and
+    at most one more letter per token (a script without short vowels, a typo), not by other vowels
+    (``model.names.vowels_differ``, per token; here on the whole key, the per-token rule decides the rest)."""
+    tokens = f"(length({left}) - length(replace({left}, ' ', '')) + 1)"
+    return f"levenshtein({left}, {right}) <= abs(length({left}) - length({right})) + {tokens}"
+
+
 def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> str:
     """Every pair of names of every candidate pair, with the score when a key settles it, and how
     many records bear the commoner of the two names."""
@@ -73,7 +81,8 @@ def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> 
                a.norm AS left_norm, b.norm AS right_norm,
                greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) AS name_freq,
                CASE WHEN a.nkey = b.nkey THEN 1.0
-                    WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%' THEN {SKELETON_SCORE} END AS quick_score,
+                    WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
+                         AND {_letters_left_out_sql("a.nkey", "b.nkey")} THEN {SKELETON_SCORE} END AS quick_score,
                CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score
         FROM {pairs} c JOIN {left_names} a ON a.entity_id = c.left_id
         JOIN {right_names} b ON b.entity_id = c.right_id
