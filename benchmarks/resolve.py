@@ -473,7 +473,8 @@ def print_lost_recall(case: Case, max_block: int) -> None:
     calibration = engine.rows("""
         SELECT json_extract_string(p.explanation, '$.signals[0].rule') AS rule, CAST(round(p.weight) AS INTEGER) AS w,
                count(*) AS n, avg(CASE WHEN a.ident = b.ident THEN 1.0 ELSE 0.0 END) AS true_share
-        FROM resolve_pairs p JOIN _bench_truth a ON a.entity_id = p.left_id JOIN _bench_truth b ON b.entity_id = p.right_id
+        FROM resolve_pairs p JOIN _bench_truth a ON a.entity_id = p.left_id
+        JOIN _bench_truth b ON b.entity_id = p.right_id
         WHERE p.weight BETWEEN -4 AND 8 GROUP BY 1, 2 HAVING count(*) >= 200 ORDER BY 1, 2""")
     for rule, w, n, share in calibration:
         print(f"  {rule:<40} {w:>3} {n:>9,}  {share:.3f}")
