@@ -169,3 +169,15 @@ def test_skeleton_reads_an_arabic_tz_as_t_and_z() -> None:
     # while Ц agrees across BGN's "ts" and ISO's "c", and a Latin c with an Arabic romanisation's k
     assert skeleton(transliterate("Цветков")) == skeleton("Cvetkov")
     assert skeleton("Victor") == skeleton("Viktor") and skeleton("Carlos") == skeleton(transliterate("كارلوس"))
+
+
+def test_a_shared_skeleton_with_other_vowels_is_weaker_than_a_typo_or_a_script_without_vowels() -> None:
+    # "Fahiddar" and "Vohidra" share the skeleton fhdr but are two names; "vadri" is "Vodri" mistyped,
+    # and Arabic script leaves the short vowels of "Madar Lanfami" out: those stay near-identical.
+    other_vowels = compare_names("Fami Fahiddar", "Faim Vohidra")
+    assert {m.rule for m in other_vowels.matches} == {"vowels differ"}
+    assert other_vowels.score < 0.9
+    assert compare_names("Vodri Raimmi", "vadri raymmi").score >= 0.93
+    assert compare_names("Madar Lanfami", "مدر لنفم").score >= 0.93
+    # a romanisation's other vowels in one token of two: still a match, a level below identical
+    assert 0.9 <= compare_names("Muhammad Alahmad", "Mohammed Alahmad").score < 0.95

@@ -62,6 +62,14 @@ def name_freq_sql(names: str) -> str:
     return f"SELECT grp, nkey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey"
 
 
+def _letters_left_out_sql(left: str, right: str) -> str:
+    """Two order-free name keys with one skeleton whose spellings differ by letters one leaves out and
+    at most one more letter per token (a script without short vowels, a typo), not by other vowels
+    (``model.names.vowels_differ``, per token; here on the whole key, the per-token rule decides the rest)."""
+    tokens = f"(length({left}) - length(replace({left}, ' ', '')) + 1)"
+    return f"levenshtein({left}, {right}) <= abs(length({left}) - length({right})) + {tokens}"
+
+
 def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> str:
     """Every pair of names of every candidate pair, with the score when a key settles it, and how
     many records bear the commoner of the two names."""
@@ -70,7 +78,8 @@ def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> 
                a.norm AS left_norm, b.norm AS right_norm,
                greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) AS name_freq,
                CASE WHEN a.nkey = b.nkey THEN 1.0
-                    WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%' THEN {SKELETON_SCORE} END AS quick_score,
+                    WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
+                         AND {_letters_left_out_sql("a.nkey", "b.nkey")} THEN {SKELETON_SCORE} END AS quick_score,
                CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score
         FROM {pairs} c JOIN {left_names} a ON a.entity_id = c.left_id
         JOIN {right_names} b ON b.entity_id = c.right_id
@@ -159,7 +168,7 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
         ) r WHERE rn = 1"""
 
 
-def levels_sql(best_names: str, evidence: str, pairs: str) -> str:
+def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, right_names: str) -> str:
     """One row per pair: the name level in the column of its group (null when a record has no name:
     it is compared on its evidence alone), and each evidence level."""
     pivot = []
@@ -178,23 +187,25 @@ def levels_sql(best_names: str, evidence: str, pairs: str) -> str:
                CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
                CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}, e.identifier_class
-        FROM ({_with_unnamed_sql(best_names, pairs)}) n
+        FROM ({_with_unnamed_sql(best_names, pairs, left_names, right_names)}) n
         LEFT JOIN (
             SELECT left_id, right_id, {", ".join(pivot)} FROM {evidence} GROUP BY left_id, right_id
         ) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
 
 
-def _with_unnamed_sql(best_names: str, pairs: str) -> str:
+def _with_unnamed_sql(best_names: str, pairs: str, left_names: str, right_names: str) -> str:
     """The compared name pairs, and the candidate pairs with no name comparison (a record without a name)
-    with null name columns. A union and a narrow anti-join: joining every candidate pair to the wide
-    name table ran out of a 1 GB engine limit at 1M records."""
+    with null name columns. A union, and an anti-join on the records' ids (one row per named record),
+    not on the pairs (a hash table of every compared pair cost 13 CPU s at 1M records): joining every
+    candidate pair to the wide name table ran out of a 1 GB engine limit at 1M records."""
     return f"""
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name,
                    name_score, name_detail, name_level FROM {best_names}
             UNION ALL
             SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL, NULL
-            FROM {pairs} c WHERE NOT EXISTS (
-                SELECT 1 FROM {best_names} b WHERE b.left_id = c.left_id AND b.right_id = c.right_id)"""
+            FROM {pairs} c
+            WHERE NOT EXISTS (SELECT 1 FROM {left_names} a WHERE a.entity_id = c.left_id)
+               OR NOT EXISTS (SELECT 1 FROM {right_names} b WHERE b.entity_id = c.right_id)"""
 
 
 _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
@@ -238,7 +249,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         for name, sql in ((best, best_name_sql(name_pairs, name_scores)),
                           (left_ev, left_evidence_sql(pairs, left[1])),
                           (evidence, evidence_levels_sql(left_ev, right[1])),
-                          (into, levels_sql(best, evidence, pairs))):
+                          (into, levels_sql(best, evidence, pairs, left[0], right[0]))):
             engine.create_scratch(name, sql)
     for name in (name_pairs, best, left_ev, evidence, freq):
         engine.drop_scratch(name)

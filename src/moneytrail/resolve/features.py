@@ -283,11 +283,21 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     people = people.group_by(["entity_id", "grp", "norm"]).aggregate([])
     tokens = pc.utf8_split_whitespace(people.column("norm"))
     parent = pc.list_parent_indices(tokens)
+    words = pc.list_flatten(tokens)
+    # Each token's first letter, and its skeleton's (features.skeleton): a name written without short
+    # vowels ("kbrl" for "Ekborol") starts with another letter; blocks of a date and two letters are small.
+    distinct = pc.unique(words)
+    consonant = pc.take(pa.array([(skeleton(w) or w)[:1] for w in distinct.to_pylist()], pa.string()),
+                        pc.index_in(words, value_set=distinct))
     flat = pa.table({"p": parent, "entity_id": pc.take(people.column("entity_id"), parent),
                      "grp": pc.take(people.column("grp"), parent),
                      "pos": pa.array(range(len(parent)), pa.int64()),
-                     "initial": pc.utf8_slice_codeunits(pc.list_flatten(tokens), 0, 1)})
+                     "initial": pc.utf8_slice_codeunits(words, 0, 1), "consonant": consonant})
     flat = flat.filter(pc.not_equal(flat.column("initial"), ""))
+    by_consonant = flat.filter(pc.not_equal(flat.column("consonant"), flat.column("initial")))
+    by_consonant = by_consonant.set_column(by_consonant.schema.get_field_index("initial"), "initial",
+                                           by_consonant.column("consonant"))
+    flat = pa.concat_tables([flat, by_consonant]).drop_columns(["consonant"])  # pos: the token, twice
     other = flat.select(["p", "pos", "initial"]).rename_columns(["p", "pos2", "initial2"])
     pairs = flat.join(other, "p", join_type="inner")
     pairs = pairs.filter(pc.less(pairs.column("pos"), pairs.column("pos2")))

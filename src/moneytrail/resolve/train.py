@@ -277,7 +277,11 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         m, share, iterations, _ = run_em(patterns[session], counts[session], start, u, params,
                                          labels[session], use=evidence)
     trained = start.with_parameters(m, u, share, {})
-    names_m, _, share, name_iterations, post = name_em(patterns, counts, labels, trained, params)
+    # Evidence the session above could not train (a case with birth dates as its only evidence) is
+    # trained beside the names, on the candidates with similar names (``name_em``'s ``also``).
+    untrained = tuple(COMPARISONS.index(c) for c in evidence if c not in m)
+    names_m, _, share, name_iterations, post = name_em(patterns, counts, labels, trained, params,
+                                                       also=untrained, also_on=similar)
     m.update(names_m)
     # Scores are odds over all pairs, as u is: the prior is the matches EM found among candidates
     # over all pairs. A random pair of a small case is now and then two records of one party, so
@@ -403,15 +407,19 @@ def posteriors(patterns: np.ndarray, model: ResolveModel, labels: np.ndarray) ->
 
 
 def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model: ResolveModel,
-            params: TrainParams) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], float, int,
-                                          np.ndarray]:
+            params: TrainParams, also: tuple[int, ...] = (), also_on: np.ndarray | None = None
+            ) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], float, int, np.ndarray]:
     """m and u of the name comparisons among the candidate pairs, and the share of matches among
     them, by EM over all candidates with the evidence comparisons held at their trained m and u.
 
     Blocking chose the candidates by their names, so a candidate non-match agrees on its names far
     more often than a random pair: the name u that fits scoring candidates is the candidates' own,
     which EM estimates here, anchored by the pairs whose evidence speaks. The model's prior is
-    then the share of matches among candidates. Also returns each pattern's final posterior."""
+    then the share of matches among candidates. Also returns each pattern's final posterior.
+
+    ``also``: evidence comparisons (indices) whose m is estimated too, u held, from the patterns in
+    ``also_on`` only (those with similar names: a candidate met by its birth date alone is not a
+    random pair on that date). Their m is returned with the names'."""
     keys = list(range(len(COMPARISONS)))
     names = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
     present = patterns >= 0
@@ -425,10 +433,17 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
     share = min(max(model.match_share, 1e-4), 0.9)
     iterations = 0
     post = np.full(len(counts), share)
+    on = np.ones(len(counts), bool) if also_on is None else also_on
+    start_m = {k: m[k].copy() for k in also}
     for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
         post = expectation(share, m, u, present, idx, keys, labels)
         new_share = float((post * counts).sum() / counts.sum()) if counts.sum() else share
         change = abs(new_share - share)
+        for k in also:
+            new_m = m_step(idx[:, k], present[:, k] & on, post * counts, len(m[k]), start_m[k])
+            if new_m is not None:
+                change = max(change, float(np.abs(new_m - m[k]).max()))
+                m[k] = new_m
         for k in names:
             new_m = m_step(idx[:, k], present[:, k], post * counts, len(m[k]))
             new_u = m_step(idx[:, k], present[:, k], (1 - post) * counts, len(u[k]))
@@ -438,6 +453,6 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
         share = min(max(new_share, 1e-6), 1 - 1e-6)
         if change < params.tolerance:
             break
-    out_m = {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in names}
+    out_m = {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in (*names, *also)}
     out_u = {COMPARISONS[k]: tuple(float(x) for x in u[k]) for k in names}
     return out_m, out_u, share, iterations, post
