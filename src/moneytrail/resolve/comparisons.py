@@ -7,7 +7,7 @@ The result, one row per pair, has a level column per comparison of ``resolve.mod
 record lacks the value), plus the values each level rests on, for the explanation:
 
     left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name, name_score, name_detail,
-    person_name, org_name, identifier, birth_date, country, address,
+    person_name, org_name, identifier, birth_date, country, address, address_number,
     identifier_class, identifier_left, identifier_right, birth_date_left, ..., address_right
 
 Levels count from 0 (best); the labels are in ``resolve.model``. Identifier levels read the
@@ -32,20 +32,17 @@ SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (
 # ... when some of those skeletons are short ("sr" is shared by "shashara" and "shura"): the pair is compared
 # token by token (a short skeleton counts with a close spelling, "oleh"/"oleg"), and is at least "similar".
 SHORT_SKELETON_SCORE = 0.86
-EVIDENCE = ("identifier", "birth_date", "country", "address")
+EVIDENCE = ("identifier", "birth_date", "country", "address", "address_number")
 # Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
 # "nearly equal" whatever their edit distance: a share of the longer address's words (of the shorter,
 # an address without its street, "13 young 2077", would nearly equal every address at number 13 there).
 ADDRESS_OVERLAP = 0.7
-# Below that, graded by the share of words in common: half (the house number and town agree, the
-# street was replaced or misspelt beyond repair), some (a town or postcode), none: two addresses
-# with no word in common are evidence against a match, where one shared word is weak evidence.
+# Below that, graded by the share of words in common: half (the town agrees, the street was
+# replaced or misspelt beyond repair), some (a town or region), none: two addresses with no word in
+# common are evidence against a match, where one shared word is weak evidence. The address's numbers
+# (house, flat, postcode) are a comparison of their own (``features.normalise_props``): two
+# addresses whose words agree but whose numbers all differ are other places in one street or town.
 ADDRESS_HALF = 0.4
-# Two addresses that both hold numbers (house, flat, postcode) and share none are other places
-# however many words they share (a building's name, a street type, a state shared by two streets
-# in two postcodes): their overlap counts as sharing a word at most (a typo in one number still
-# reaches "nearly equal" by edit distance).
-OTHER_NUMBERS_OVERLAP = 0.1
 # An identifier one or two characters off is read as a typo only when evidence beyond names agrees
 # (a birth date at most two digits off, an address sharing at least half its words): sequentially
 # issued numbers (accounts, passports, registrations) differ by one character between strangers.
@@ -53,16 +50,24 @@ OTHER_NUMBERS_OVERLAP = 0.1
 UNCORROBORATED_NEAR_ID = 4
 
 
-def identifier_level_sql(identifier: str, birth_date: str, address: str) -> str:
+def identifier_level_sql(identifier: str, birth_date: str, address: str, address_number: str) -> str:
     """The identifier level after the corroboration rule above, from the raw evidence levels."""
     return (f"CASE WHEN {identifier} IN (2, 3) AND NOT (coalesce({birth_date}, 9) <= 2 "
-            f"OR coalesce({address}, 9) <= 2) THEN {UNCORROBORATED_NEAR_ID} "
+            f"OR coalesce({address}, 9) <= 2 OR coalesce({address_number}, 9) = 0) THEN {UNCORROBORATED_NEAR_ID} "
             f"WHEN {identifier} >= {UNCORROBORATED_NEAR_ID} THEN {identifier} + 1 ELSE {identifier} END")
 
 
 def name_freq_sql(names: str) -> str:
     """(grp, name_key, n): how many records bear each name (order-free key), for term frequencies."""
     return f"SELECT grp, nkey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey"
+
+
+def _letters_left_out_sql(left: str, right: str) -> str:
+    """Two order-free name keys with one skeleton whose spellings differ by letters one leaves out and
+    at most one more letter per token (a script without short vowels, a typo), not by other vowels
+    (``model.names.vowels_differ``, per token; here on the whole key, the per-token rule decides the rest)."""
+    tokens = f"(length({left}) - length(replace({left}, ' ', '')) + 1)"
+    return f"levenshtein({left}, {right}) <= abs(length({left}) - length({right})) + {tokens}"
 
 
 def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> str:
@@ -73,7 +78,8 @@ def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> 
                a.norm AS left_norm, b.norm AS right_norm,
                greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) AS name_freq,
                CASE WHEN a.nkey = b.nkey THEN 1.0
-                    WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%' THEN {SKELETON_SCORE} END AS quick_score,
+                    WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
+                         AND {_letters_left_out_sql("a.nkey", "b.nkey")} THEN {SKELETON_SCORE} END AS quick_score,
                CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score
         FROM {pairs} c JOIN {left_names} a ON a.entity_id = c.left_id
         JOIN {right_names} b ON b.entity_id = c.right_id
@@ -82,7 +88,9 @@ def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> 
 
 
 def best_name_sql(name_pairs: str, name_scores: str) -> str:
-    """The best-scoring name pair of each candidate pair, and its level."""
+    """The best-scoring name pair of each candidate pair, and its level. An organisation's name with
+    phrases may have been compared by its designation (``features.designation_phrases``): the
+    detail then says which forms were compared."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
     return f"""
@@ -90,6 +98,9 @@ def best_name_sql(name_pairs: str, name_scores: str) -> str:
         FROM (
             SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name,
                    n.right_name, {score} AS name_score,
+                   CASE WHEN n.grp <> '{PERSON_GROUP}' AND (n.left_name LIKE '%(%' OR n.left_name LIKE '%,%'
+                                  OR n.right_name LIKE '%(%' OR n.right_name LIKE '%,%')
+                            THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
                         WHEN n.floor_score > coalesce(s.score, 0.0)
@@ -121,16 +132,14 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
         WHEN cls = 'birth_date' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1 WHEN min_edit <= 2 THEN 2
             WHEN same_prefix = 1 THEN 3 ELSE 4 END
         WHEN cls = 'country' THEN CASE WHEN same = 1 THEN 0 ELSE 1 END
+        WHEN cls = 'address_number' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1
+            WHEN overlap > 0 THEN 2 ELSE 3 END
         ELSE CASE WHEN same = 1 THEN 0 WHEN min_edit <= {near_address} OR overlap >= {ADDRESS_OVERLAP} THEN 1
             WHEN overlap >= {ADDRESS_HALF} THEN 2 WHEN overlap > 0 THEN 3 ELSE 4 END END"""
     words = "array_length(array_intersect(str_split(a.value, ' '), str_split(b.value, ' '))) " \
             "/ greatest(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))"
-    numbers = [f"regexp_extract_all({v}.value, '[0-9]+')" for v in ("a", "b")]
-    other_numbers = (f"array_length({numbers[0]}) > 0 AND array_length({numbers[1]}) > 0 "
-                     f"AND array_length(array_intersect({numbers[0]}, {numbers[1]})) = 0")
-    overlap = f"CASE WHEN {other_numbers} THEN least({words}, {OTHER_NUMBERS_OVERLAP}) ELSE {words} END"
-    comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' WHEN cls IN ('birth_date', 'country') THEN cls " \
-                 "ELSE 'address' END"
+    comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' " \
+                 "WHEN cls IN ('birth_date', 'country', 'address_number') THEN cls ELSE 'address' END"
     return f"""
         SELECT left_id, right_id, comparison, level, cls, lv, rv FROM (
             SELECT *, row_number() OVER (PARTITION BY left_id, right_id, comparison ORDER BY level, cls) AS rn
@@ -147,7 +156,8 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
                            max(CASE WHEN substr(a.value, 1, 4) = substr(b.value, 1, 4) THEN 1 ELSE 0 END)
                                AS same_prefix,
                            min(levenshtein(a.value, b.value)) AS min_edit,
-                           max(CASE WHEN a.prop_class = 'address' THEN {overlap} END) AS overlap,
+                           max(CASE WHEN a.prop_class IN ('address', 'address_number') THEN {words} END)
+                               AS overlap,
                            max(CASE WHEN a.value = b.value THEN a.value END) AS shared,
                            min(a.value) AS lv, min(b.value) AS rv
                     FROM {left_evidence} a JOIN {right_props} b
@@ -158,7 +168,7 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
         ) r WHERE rn = 1"""
 
 
-def levels_sql(best_names: str, evidence: str, pairs: str) -> str:
+def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, right_names: str) -> str:
     """One row per pair: the name level in the column of its group (null when a record has no name:
     it is compared on its evidence alone), and each evidence level."""
     pivot = []
@@ -167,7 +177,8 @@ def levels_sql(best_names: str, evidence: str, pairs: str) -> str:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN lv END) AS {comp}_left")
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN rv END) AS {comp}_right")
     pivot.append("max(CASE WHEN comparison = 'identifier' THEN cls END) AS identifier_class")
-    evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address") + " AS identifier"
+    evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
+                               + " AS identifier"
                                if c == "identifier" else f"e.{c}") + f", e.{c}_left, e.{c}_right" for c in EVIDENCE)
     return f"""
         SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name, n.right_name,
@@ -176,23 +187,25 @@ def levels_sql(best_names: str, evidence: str, pairs: str) -> str:
                CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
                CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}, e.identifier_class
-        FROM ({_with_unnamed_sql(best_names, pairs)}) n
+        FROM ({_with_unnamed_sql(best_names, pairs, left_names, right_names)}) n
         LEFT JOIN (
             SELECT left_id, right_id, {", ".join(pivot)} FROM {evidence} GROUP BY left_id, right_id
         ) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
 
 
-def _with_unnamed_sql(best_names: str, pairs: str) -> str:
+def _with_unnamed_sql(best_names: str, pairs: str, left_names: str, right_names: str) -> str:
     """The compared name pairs, and the candidate pairs with no name comparison (a record without a name)
-    with null name columns. A union and a narrow anti-join: joining every candidate pair to the wide
-    name table ran out of a 1 GB engine limit at 1M records."""
+    with null name columns. A union, and an anti-join on the records' ids (one row per named record),
+    not on the pairs (a hash table of every compared pair cost 13 CPU s at 1M records): joining every
+    candidate pair to the wide name table ran out of a 1 GB engine limit at 1M records."""
     return f"""
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name,
                    name_score, name_detail, name_level FROM {best_names}
             UNION ALL
             SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL, NULL
-            FROM {pairs} c WHERE NOT EXISTS (
-                SELECT 1 FROM {best_names} b WHERE b.left_id = c.left_id AND b.right_id = c.right_id)"""
+            FROM {pairs} c
+            WHERE NOT EXISTS (SELECT 1 FROM {left_names} a WHERE a.entity_id = c.left_id)
+               OR NOT EXISTS (SELECT 1 FROM {right_names} b WHERE b.entity_id = c.right_id)"""
 
 
 _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
@@ -236,7 +249,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         for name, sql in ((best, best_name_sql(name_pairs, name_scores)),
                           (left_ev, left_evidence_sql(pairs, left[1])),
                           (evidence, evidence_levels_sql(left_ev, right[1])),
-                          (into, levels_sql(best, evidence, pairs))):
+                          (into, levels_sql(best, evidence, pairs, left[0], right[0]))):
             engine.create_scratch(name, sql)
     for name in (name_pairs, best, left_ev, evidence, freq):
         engine.drop_scratch(name)
@@ -250,7 +263,8 @@ def compare_evidence(engine: Engine, pairs: str, left_props: str, right_props: s
     engine.create_scratch(left_ev, left_evidence_sql(pairs, left_props))
     engine.create_scratch(evidence, evidence_levels_sql(left_ev, right_props))
     pivot = ", ".join(f"max(CASE WHEN comparison = '{c}' THEN level END) AS {c}" for c in EVIDENCE)
-    cols = ", ".join(identifier_level_sql("e.identifier", "e.birth_date", "e.address") + " AS identifier"
+    cols = ", ".join(identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
+                     + " AS identifier"
                      if c == "identifier" else "e." + c for c in EVIDENCE)
     engine.create_scratch(into, f"SELECT p.left_id, p.right_id, CAST(NULL AS INTEGER) AS person_name, "
                    f"CAST(NULL AS INTEGER) AS org_name, {cols} FROM {pairs} p "

@@ -135,11 +135,38 @@ class Features:
     records: pa.Table  # entity_id, grp: every record with a name or evidence (unnamed ones too)
 
 
+def designation_phrases(names: pa.Table) -> pa.Table:
+    """(entity_id, grp, name, text): every name as itself (text = name), and each phrase of an
+    organisation's name, split at commas, semicolons and parentheses, that holds a number and two
+    words or more. A unit or branch named "Directorate for Special Programmes, Unit 4417" or
+    "Управление специальных программ (войсковая часть 4417)" is listed by its numbered designation
+    alone too ("Unit 4417"): the phrase is one more name of the record, compared as such. Phrases
+    without a number (the parent's name, "Directorate for Special Programmes") are not: every unit of
+    the parent shares them."""
+    own = names.select(["entity_id", "grp", "name"]).append_column("text", names.column("name"))
+    orgs = names.filter(pc.and_(pc.not_equal(names.column("grp"), PERSON_GROUP),
+                                pc.match_substring_regex(names.column("name"), r"[,;()]")))
+    if orgs.num_rows == 0:
+        return own
+    parts = pc.split_pattern_regex(orgs.column("name"), r"[,;()]")
+    at = pc.list_parent_indices(parts)
+    phrases = pa.table({"entity_id": pc.take(orgs.column("entity_id"), at), "grp": pc.take(orgs.column("grp"), at),
+                        "name": pc.take(orgs.column("name"), at),
+                        "text": pc.utf8_trim_whitespace(pc.list_flatten(parts))})
+    words = pc.list_value_length(pc.utf8_split_whitespace(phrases.column("text")))
+    phrases = phrases.filter(pc.and_(pc.match_substring_regex(phrases.column("text"), "[0-9]"),
+                                     pc.greater_equal(words, 2)))
+    return pa.concat_tables([own, phrases.cast(own.schema)])
+
+
 def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Normalise each distinct (grp, name) once and derive its blocking keys: people column-wise
-    (``resolve.person_names``), organisations per distinct name (legal forms need rigour's rules)."""
+    (``resolve.person_names``), organisations per distinct name (legal forms need rigour's rules).
+    An organisation's numbered designation is featurised as one more name (``designation_phrases``):
+    its row keeps the name it was read from."""
+    names = designation_phrases(names)
     grp_col = names.column("grp").combine_chunks()
-    name_col = names.column("name").combine_chunks()
+    name_col = names.column("text").combine_chunks()
     combined = pc.binary_join_element_wise(grp_col, name_col, "\x1f")
     distinct = pc.unique(combined)
     split = pc.split_pattern(distinct, "\x1f", max_splits=1)
@@ -170,7 +197,7 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     nkey_all = pa.concat_arrays([people.nkey, pa.array(nkeys, pa.string())])
     skey_all = pa.concat_arrays([people.skey, pa.array(skeys, pa.string())])
     position = pc.take(pa.array(back), pc.index_in(combined, value_set=distinct))
-    named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": name_col,
+    named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": names.column("name"),
                       "norm": pc.take(norm_all, position), "nkey": pc.take(nkey_all, position),
                       "skey": pc.take(skey_all, position)})
     named = named.filter(pc.not_equal(named.column("norm"), ""))
@@ -200,21 +227,34 @@ def normalise_props(props: pa.Table) -> pa.Table:
     clean = pc.if_else(
         is_id, upper,
         pc.if_else(pc.equal(prop_class, "birth_date"), pc.utf8_slice_codeunits(value, 0, 10),
-                   pc.if_else(pc.equal(prop_class, "address"), _sorted_tokens(lower), lower)))
+                   pc.if_else(pc.equal(prop_class, "address"), _sorted_tokens(lower, digits=False), lower)))
     status = checksums(pa.table({"prop": props.column("prop"), "value": clean}))
     out = pa.table({"entity_id": props.column("entity_id"), "prop_class": prop_class, "value": clean,
                     "checksum": status})
+    # An address is compared as two parts, its words (street, town, region) and its numbers (house,
+    # flat, postcode), each with its own m and u, as Splink compares address fields apart: a house
+    # number and postcode agreeing beside the street and town is more than either alone.
+    at_address = pc.fill_null(pc.equal(prop_class, "address"), False)
+    numbers = pa.table({"entity_id": props.column("entity_id"),
+                        "prop_class": pa.array(["address_number"] * props.num_rows, pa.string()),
+                        "value": _sorted_tokens(lower, digits=True),
+                        "checksum": pa.nulls(props.num_rows, pa.string())}).filter(at_address)
+    out = pa.concat_tables([out, numbers.cast(out.schema)])
     out = out.filter(pc.and_(pc.is_valid(out.column("prop_class")), pc.not_equal(out.column("value"), "")))
     # One value checked by two properties: valid wins over invalid wins over unchecked (max of text).
     grouped = out.group_by(["entity_id", "prop_class", "value"]).aggregate([("checksum", "max")])
     return grouped.rename_columns(["entity_id", "prop_class", "value", "checksum"])
 
 
-def _sorted_tokens(text: pa.Array) -> pa.Array:
+def _sorted_tokens(text: pa.Array, digits: bool | None = None) -> pa.Array:
     """Address tokens sorted, so "207 curtis place rosewood garden" and "207 rosewood garden curtis
-    place" are equal and a typo in either is a small edit, whatever order the source wrote them in."""
+    place" are equal and a typo in either is a small edit, whatever order the source wrote them in.
+    ``digits``: only the tokens with a digit (True), only those without (False), or all (None)."""
     tokens = pc.utf8_split_whitespace(pc.replace_substring_regex(text, r"[^\w]+", " "))
     flat = pa.table({"p": pc.list_parent_indices(tokens), "t": pc.list_flatten(tokens)})
+    if digits is not None:
+        numeric = pc.match_substring_regex(flat.column("t"), "[0-9]")
+        flat = flat.filter(numeric if digits else pc.invert(numeric))
     flat = flat.take(pc.sort_indices(flat, sort_keys=[("p", "ascending"), ("t", "ascending")]))
     joined = flat.group_by("p", use_threads=False).aggregate([("t", "list")])
     out = pc.binary_join(joined.column("t_list"), " ")
@@ -243,11 +283,21 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     people = people.group_by(["entity_id", "grp", "norm"]).aggregate([])
     tokens = pc.utf8_split_whitespace(people.column("norm"))
     parent = pc.list_parent_indices(tokens)
+    words = pc.list_flatten(tokens)
+    # Each token's first letter, and its skeleton's (features.skeleton): a name written without short
+    # vowels ("kbrl" for "Ekborol") starts with another letter; blocks of a date and two letters are small.
+    distinct = pc.unique(words)
+    consonant = pc.take(pa.array([(skeleton(w) or w)[:1] for w in distinct.to_pylist()], pa.string()),
+                        pc.index_in(words, value_set=distinct))
     flat = pa.table({"p": parent, "entity_id": pc.take(people.column("entity_id"), parent),
                      "grp": pc.take(people.column("grp"), parent),
                      "pos": pa.array(range(len(parent)), pa.int64()),
-                     "initial": pc.utf8_slice_codeunits(pc.list_flatten(tokens), 0, 1)})
+                     "initial": pc.utf8_slice_codeunits(words, 0, 1), "consonant": consonant})
     flat = flat.filter(pc.not_equal(flat.column("initial"), ""))
+    by_consonant = flat.filter(pc.not_equal(flat.column("consonant"), flat.column("initial")))
+    by_consonant = by_consonant.set_column(by_consonant.schema.get_field_index("initial"), "initial",
+                                           by_consonant.column("consonant"))
+    flat = pa.concat_tables([flat, by_consonant]).drop_columns(["consonant"])  # pos: the token, twice
     other = flat.select(["p", "pos", "initial"]).rename_columns(["p", "pos2", "initial2"])
     pairs = flat.join(other, "p", join_type="inner")
     pairs = pairs.filter(pc.less(pairs.column("pos"), pairs.column("pos2")))
@@ -283,7 +333,7 @@ def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
                            "word": pc.list_flatten(words)})
     name_words = name_words.filter(pc.greater_equal(pc.utf8_length(name_words.column("word")), 2))
     name_words = name_words.group_by(["entity_id", "grp", "word"]).aggregate([])
-    places = props.filter(pc.equal(props.column("prop_class"), "address"))
+    places = props.filter(pc.is_in(props.column("prop_class"), value_set=pa.array(["address", "address_number"])))
     parts = pc.utf8_split_whitespace(places.column("value"))
     at = pc.list_parent_indices(parts)
     place_words = pa.table({"entity_id": pc.take(places.column("entity_id"), at), "place": pc.list_flatten(parts)})

@@ -174,10 +174,41 @@ DEFAULT_MODEL = ResolveModel((
     _from_weights("address", ("address equal", "address nearly equal", "addresses share half their words",
                               "addresses share a word", "addresses share no word"),
                   tuple(w * _NATS for w in (2.0, 1.0, 0.5, -0.5, -1.0)), (0.001, 0.01, 0.02, 0.2, 0.769)),
+    _from_weights("address_number", ("address numbers equal", "address numbers one digit off",
+                                     "address numbers share one", "address numbers differ"),
+                  tuple(w * _NATS for w in (1.0, 0.3, 0.0, -0.5)), (0.002, 0.01, 0.1, 0.888)),
 ), match_share=1 / (1 + math.exp(4.0)), tf_cap=2.5 * _NATS, tf_rare_at=20.0, tf_floor=0.0, tf_levels=3,
    match_at=0.9, review_at=0.5, training={"trained": False, "origin": "hand-set starting values"})
 
 COMPARISONS = tuple(c.name for c in DEFAULT_MODEL.comparisons)
+
+
+# Comparisons whose levels grade one similarity, best first (name score floors, shared address words,
+# birth date digits): a better level is never weaker evidence than a worse one. Not the identifier,
+# whose levels also say whether a checksum holds and whether other evidence corroborates a near value.
+GRADED = ("person_name", "org_name", "birth_date", "address", "address_number")
+
+
+def monotone_m(m: tuple[float, ...], u: tuple[float, ...]) -> tuple[float, ...]:
+    """m made monotone in its weights by pooling adjacent violators: where a level weighs more than
+    the better level above it (EM on few pairs, a u a random sample could not resolve), the run of
+    levels is pooled into one ratio sum(m) / sum(u), and each level keeps its u and gets that ratio
+    (its share of the pool's m in proportion to its u). m still sums to one; ordered levels are unchanged."""
+    def ratio(pool: list[int]) -> float:
+        return sum(m[i] for i in pool) / max(sum(u[i] for i in pool), 1e-300)
+
+    pools: list[list[int]] = []
+    for level in range(len(m)):
+        pools.append([level])
+        while len(pools) > 1 and ratio(pools[-2]) < ratio(pools[-1]):
+            last = pools.pop()
+            pools[-1].extend(last)
+    out = list(m)
+    for pool in pools:
+        total_m, total_u = sum(m[i] for i in pool), sum(u[i] for i in pool)
+        for i in pool:
+            out[i] = total_m * u[i] / total_u if total_u > 0 else m[i]
+    return tuple(out)
 
 
 def probability(weight: float) -> float:

@@ -15,10 +15,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rigour.text import jaro_winkler
 
-from moneytrail.model.names import EXACT, INITIAL, SPELLING, TRANSLIT, compare_names, skeleton
+from moneytrail.model.names import (
+    EXACT,
+    INITIAL,
+    SPELLING,
+    TRANSLIT,
+    VOWELS_DIFFER,
+    compare_names,
+    skeleton,
+    vowels_differ,
+)
 
 MAX_TOKENS = 6
-_RULES = ("exact", "initial", "transliteration", "spelling")
+_RULES = ("exact", "initial", "transliteration", "spelling", "vowels differ")
 
 
 def _tokens(norms: pa.Array, width: int, vocabulary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +80,23 @@ def _token_pairs(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> 
         spelling = ~skel_near & (jw >= 0.92)
         weight[rest[spelling]] = [round(SPELLING * x, 4) for x in jw[spelling].tolist()]
         rule[rest[spelling]] = 3
+    # A shared skeleton of two spellings that differ beyond dropped letters and one more: other vowels
+    # (model.names.VOWELS_DIFFER), or a close spelling when Jaro-Winkler says more.
+    skeletal = np.flatnonzero(rule == 2)
+    if len(skeletal):
+        far = np.array(list(map(vowels_differ, words_of(vocabulary, left[skeletal]),
+                                words_of(vocabulary, right[skeletal]))), bool)
+        moved = skeletal[far]
+        jw_moved = np.array(list(map(jaro_winkler, words_of(vocabulary, left[moved]),
+                                     words_of(vocabulary, right[moved]))), float)
+        spelled = np.where(jw_moved >= 0.92, np.round(SPELLING * jw_moved, 4), 0.0)
+        weight[moved] = np.where(spelled > VOWELS_DIFFER, spelled, VOWELS_DIFFER)
+        rule[moved] = np.where(spelled > VOWELS_DIFFER, 3, 4)
     return weight, rule
+
+
+def words_of(vocabulary: list[str], ids: np.ndarray) -> list[str]:
+    return [vocabulary[i] for i in ids.tolist()]
 
 
 def _join_present(columns: list[pa.Array], separator: str) -> pa.Array:

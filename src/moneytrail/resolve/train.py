@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
 from moneytrail.resolve.comparisons import compare_evidence, compare_pairs
-from moneytrail.resolve.model import COMPARISONS, ResolveModel
+from moneytrail.resolve.model import COMPARISONS, GRADED, ResolveModel, monotone_m
 
 DEFAULT_RANDOM_PAIRS = 100_000
 NAME_COMPARISONS = ("person_name", "org_name")
@@ -76,9 +76,20 @@ def random_pairs(engine: Engine, records: str, params: TrainParams) -> pa.Table:
         return pa.table({"left_id": pa.array([], pa.string()), "right_id": pa.array([], pa.string()),
                          "grp": pa.array([], pa.string()), "key_freq": pa.array([], pa.int64()),
                          "name_key_freq": pa.array([], pa.int64())})
-    return pa.concat_tables(parts).group_by(["left_id", "right_id", "grp"]) \
+    drawn = pa.concat_tables(parts).group_by(["left_id", "right_id", "grp"]) \
         .aggregate([("key_freq", "min"), ("name_key_freq", "min")]) \
         .rename_columns(["left_id", "right_id", "grp", "key_freq", "name_key_freq"])
+    # a threaded group_by returns its groups in any order: sorted, the name subset below is reproducible
+    return drawn.sort_by([("left_id", "ascending"), ("right_id", "ascending")])
+
+
+def name_pair_subset(pairs: pa.Table, params: TrainParams) -> pa.Table:
+    """``name_pairs`` of the random pairs, drawn with the training seed (numpy, so every engine
+    compares the same pairs and a retrain on the same case gives the same u)."""
+    if pairs.num_rows <= params.name_pairs:
+        return pairs
+    rng = np.random.default_rng([params.seed, 1])
+    return pairs.take(pa.array(np.sort(rng.choice(pairs.num_rows, params.name_pairs, replace=False))))
 
 
 def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[np.ndarray, np.ndarray]:
@@ -98,14 +109,16 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
     the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
     records of one party count too)."""
     pairs, levels = scratch("random_pairs"), scratch("random_levels")
-    with engine.run() as run:
-        picks = run.arrow(random_pairs(engine, records, params), hint="picks").name
-        engine.create_scratch(pairs, f"SELECT * FROM {picks}")
-    compare_evidence(engine, pairs, props, props, levels, scratch)
-    patterns, counts = pattern_counts(engine, levels)
     # Names are compared in Python where no key settles them: a subset of the pairs is enough.
     named, named_levels = scratch("random_named"), scratch("random_name_levels")
-    engine.create_scratch(named, f"SELECT * FROM {pairs} USING SAMPLE {int(params.name_pairs)} ROWS")
+    drawn = random_pairs(engine, records, params)
+    with engine.run() as run:
+        picks = run.arrow(drawn, hint="picks").name
+        engine.create_scratch(pairs, f"SELECT * FROM {picks}")
+        subset = run.arrow(name_pair_subset(drawn, params), hint="named_picks").name
+        engine.create_scratch(named, f"SELECT * FROM {subset}")
+    compare_evidence(engine, pairs, props, props, levels, scratch)
+    patterns, counts = pattern_counts(engine, levels)
     compare_pairs(engine, named, (names, props), (names, props), named_levels, scratch)
     name_patterns, name_counts = pattern_counts(engine, named_levels)
     sampled = int(engine.scalar(f"SELECT count(*) FROM {pairs}"))
@@ -128,7 +141,7 @@ def exact_u_sql(records: str, names: str, props: str) -> str:
     """(comparison, u0): the exact chance that two random records of one group agree exactly, per
     comparison, from value frequencies (sum of f(f-1) over N(N-1)), as Splink's term-frequency u
     is: a random sample rarely hits two equal rare names, the frequencies always do."""
-    evidence = ("CASE WHEN p.prop_class IN ('birth_date', 'country', 'address') THEN p.prop_class "
+    evidence = ("CASE WHEN p.prop_class IN ('birth_date', 'country', 'address', 'address_number') THEN p.prop_class "
                 "ELSE 'identifier' END")
     return f"""
         WITH vals AS (
@@ -264,7 +277,11 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         m, share, iterations, _ = run_em(patterns[session], counts[session], start, u, params,
                                          labels[session], use=evidence)
     trained = start.with_parameters(m, u, share, {})
-    names_m, _, share, name_iterations, post = name_em(patterns, counts, labels, trained, params)
+    # Evidence the session above could not train (a case with birth dates as its only evidence) is
+    # trained beside the names, on the candidates with similar names (``name_em``'s ``also``).
+    untrained = tuple(COMPARISONS.index(c) for c in evidence if c not in m)
+    names_m, _, share, name_iterations, post = name_em(patterns, counts, labels, trained, params,
+                                                       also=untrained, also_on=similar)
     m.update(names_m)
     # Scores are odds over all pairs, as u is: the prior is the matches EM found among candidates
     # over all pairs. A random pair of a small case is now and then two records of one party, so
@@ -288,6 +305,9 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
                 "judged_pairs": int(counts[~np.isnan(labels)].sum()), "seed": params.seed,
                 "seconds": round(time.perf_counter() - started, 3),
                 "trained_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
+    # A better level never weighs less than a worse one (pooled adjacent violators, model.monotone_m).
+    for c in GRADED:
+        m[c] = monotone_m(m.get(c) or start.comparison(c).m, u[c])
     # A trained model weighs name frequencies by its own reference, both ways (Splink's term frequencies).
     exact.update(name_key_references(engine, levels, population))
     trained_model = replace(start.with_parameters(m, u, random_share, training, tf_reference=exact),
@@ -387,15 +407,19 @@ def posteriors(patterns: np.ndarray, model: ResolveModel, labels: np.ndarray) ->
 
 
 def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model: ResolveModel,
-            params: TrainParams) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], float, int,
-                                          np.ndarray]:
+            params: TrainParams, also: tuple[int, ...] = (), also_on: np.ndarray | None = None
+            ) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], float, int, np.ndarray]:
     """m and u of the name comparisons among the candidate pairs, and the share of matches among
     them, by EM over all candidates with the evidence comparisons held at their trained m and u.
 
     Blocking chose the candidates by their names, so a candidate non-match agrees on its names far
     more often than a random pair: the name u that fits scoring candidates is the candidates' own,
     which EM estimates here, anchored by the pairs whose evidence speaks. The model's prior is
-    then the share of matches among candidates. Also returns each pattern's final posterior."""
+    then the share of matches among candidates. Also returns each pattern's final posterior.
+
+    ``also``: evidence comparisons (indices) whose m is estimated too, u held, from the patterns in
+    ``also_on`` only (those with similar names: a candidate met by its birth date alone is not a
+    random pair on that date). Their m is returned with the names'."""
     keys = list(range(len(COMPARISONS)))
     names = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
     present = patterns >= 0
@@ -409,10 +433,17 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
     share = min(max(model.match_share, 1e-4), 0.9)
     iterations = 0
     post = np.full(len(counts), share)
+    on = np.ones(len(counts), bool) if also_on is None else also_on
+    start_m = {k: m[k].copy() for k in also}
     for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
         post = expectation(share, m, u, present, idx, keys, labels)
         new_share = float((post * counts).sum() / counts.sum()) if counts.sum() else share
         change = abs(new_share - share)
+        for k in also:
+            new_m = m_step(idx[:, k], present[:, k] & on, post * counts, len(m[k]), start_m[k])
+            if new_m is not None:
+                change = max(change, float(np.abs(new_m - m[k]).max()))
+                m[k] = new_m
         for k in names:
             new_m = m_step(idx[:, k], present[:, k], post * counts, len(m[k]))
             new_u = m_step(idx[:, k], present[:, k], (1 - post) * counts, len(u[k]))
@@ -422,6 +453,6 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
         share = min(max(new_share, 1e-6), 1 - 1e-6)
         if change < params.tolerance:
             break
-    out_m = {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in names}
+    out_m = {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in (*names, *also)}
     out_u = {COMPARISONS[k]: tuple(float(x) for x in u[k]) for k in names}
     return out_m, out_u, share, iterations, post
