@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -224,3 +225,9 @@ def test_matrix_places_both_ends_as_the_joined_table_has_them() -> None:
     for j, name in enumerate(spec.names):
         expected = table.column(name).to_numpy(zero_copy_only=False).astype(np.float32)
         assert np.allclose(x[:, j], expected, rtol=1e-6, equal_nan=True), name
+
+
+def test_describe_words_large_structure_values_without_reading_them_as_log_amounts() -> None:
+    # A pair silent for 2,000 days: expm1(2000) overflows, and only log_amt is a logarithm.
+    assert describe("pair_gap_days", 2000.0) == "2,000 days since the pair's last payment"
+    assert describe("log_amt", math.log1p(999.0)).startswith("the amount is 999")

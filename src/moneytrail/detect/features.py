@@ -195,7 +195,8 @@ def describe(name: str, value: float, usual: tuple[float, float] | None = None) 
     if name in _STRUCTURE_WORDS:
         import math
 
-        amt = _num(math.expm1(value)) if value == value else "unknown"
+        # Only log_amt is a logarithm; other structure features (gap days, counts) may exceed expm1's range.
+        amt = _num(math.expm1(value)) if name == "log_amt" and value == value else "unknown"
         if name == "pair_gap_days" and value != value:  # NaN: the pair never paid before
             text = "no earlier payment between the two accounts"
         elif name == "payment_format":
