@@ -304,6 +304,25 @@ def cost_model(small: int, big: int, a: dict[str, Any], b: dict[str, Any]) -> No
 ARGS = argparse.Namespace()
 
 
+def bench_session(app: str, cores: int, driver_memory: str, shuffle_partitions: int,
+                  conf: dict[str, str] | None = None) -> Any:
+    """A local[cores] SparkSession for a benchmark, started here with its UI on (the REST API serves the
+    stage metrics ``SparkProbe`` reads); the engine reuses it. ``conf``: further settings."""
+    from pyspark.sql import SparkSession
+
+    builder = (SparkSession.builder.master(f"local[{cores}]").appName(app)
+               .config("spark.driver.memory", driver_memory).config("spark.ui.enabled", "true")
+               .config("spark.ui.showConsoleProgress", "false").config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.ansi.enabled", "false").config("spark.sql.adaptive.enabled", "true")
+               .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+               .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC"))
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default="1000000,5000000", help="comma-separated sizes")
@@ -326,16 +345,7 @@ def main() -> None:
     if not pyspark_available() or not java_available():
         print("skipped: the Spark side needs pyspark (pip install 'moneytrail[spark]') and a Java 17 runtime")
         return
-    from pyspark.sql import SparkSession
-
-    # Started here with its UI on (the REST API serves the stage metrics); the engine reuses the session.
-    spark = (SparkSession.builder.master(f"local[{ARGS.cores}]").appName("moneytrail-bench")
-             .config("spark.driver.memory", ARGS.driver_memory).config("spark.ui.enabled", "true")
-             .config("spark.ui.showConsoleProgress", "false").config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.ansi.enabled", "false").config("spark.sql.adaptive.enabled", "true")
-             .config("spark.sql.shuffle.partitions", str(ARGS.shuffle_partitions))
-             .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC").getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = bench_session("moneytrail-bench", ARGS.cores, ARGS.driver_memory, ARGS.shuffle_partitions)
     probe = SparkProbe(spark)
     sizes = [int(x) for x in ARGS.rows.split(",") if x]
     results: dict[int, dict[str, Any]] = {}

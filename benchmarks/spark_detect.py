@@ -154,17 +154,9 @@ def main() -> None:
     if not pyspark_available() or not java_available():
         print("skipped: needs pyspark (pip install 'moneytrail[spark]') and a Java 17 runtime")
         return
-    from pyspark.sql import SparkSession
-
-    spark = (SparkSession.builder.master(f"local[{args.cores}]").appName("moneytrail-detect-bench")
-             .config("spark.driver.memory", args.driver_memory).config("spark.ui.enabled", "true")
-             .config("spark.ui.showConsoleProgress", "false").config("spark.sql.session.timeZone", "UTC")
-             .config("spark.sql.ansi.enabled", "false").config("spark.sql.adaptive.enabled", "true")
-             .config("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
-             .config("spark.sql.autoBroadcastJoinThreshold", f"{args.broadcast_mb}m")
-             .config("spark.sql.adaptive.autoBroadcastJoinThreshold", f"{args.broadcast_mb}m")
-             .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC").getOrCreate())  # as benchmarks/spark.py
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = bench.bench_session("moneytrail-detect-bench", args.cores, args.driver_memory, args.shuffle_partitions,
+                                {"spark.sql.autoBroadcastJoinThreshold": f"{args.broadcast_mb}m",
+                                 "spark.sql.adaptive.autoBroadcastJoinThreshold": f"{args.broadcast_mb}m"})
     probe = bench.SparkProbe(spark)
     sizes = [int(x) for x in args.rows.split(",") if x]
     results: dict[int, dict[str, dict[str, float]]] = {}
