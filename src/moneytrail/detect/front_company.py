@@ -139,9 +139,10 @@ class FrontCompany:
     def detect(self, case: Case, params: Mapping[str, Any]) -> list[Finding]:
         members = front_members_sql(params)
         with case.engine.run() as run:
-            sets = {"broker": run.materialise(front_sets_sql(params)["broker"], hint="front_broker").name}
-            for name in ("goods", "state"):
-                sets[name] = run.materialise(front_sets_sql(params, sets["broker"])[name], hint=f"front_{name}").name
+            broker = run.materialise(front_sets_sql(params)["broker"], hint="front_broker").name
+            defs = front_sets_sql(params, broker)  # goods traders are read against the stored brokers
+            sets = {"broker": broker} | {name: run.materialise(defs[name], hint=f"front_{name}").name
+                                         for name in ("goods", "state")}
             if not case.engine.scalar(f"SELECT count(*) FROM {sets['goods']}"):
                 return []  # every flow starts or ends at a goods trader
             table = run.materialise(front_members_sql(params, sets), hint="front_members").name
