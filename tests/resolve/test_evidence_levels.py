@@ -3,17 +3,16 @@ address is compared as its words and its numbers."""
 
 from __future__ import annotations
 
-import json
-
+from moneytrail.resolve.explain import explain_pair
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
 from tests.resolve.conftest import AddStatements
 
 
 def signal_rules(case: Case, left: str, right: str) -> dict[str, tuple[str, float]]:
-    explanation = case.engine.scalar(
-        f"SELECT explanation FROM resolve_pairs WHERE left_id = '{left}' AND right_id = '{right}'")
-    return {s["signal"]: (s["rule"], s["weight"]) for s in json.loads(str(explanation))["signals"]}
+    explanation = explain_pair(case, left, right)
+    assert explanation is not None
+    return {s["signal"]: (s["rule"], s["weight"]) for s in explanation["signals"]}
 
 
 def person(entity: str, name: str, birth: str, ident: str, address: str) -> list[tuple[str, str, str, str, str]]:

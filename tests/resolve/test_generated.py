@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from moneytrail.resolve.evaluate import evaluate_truth
+from moneytrail.resolve.explain import explain_pairs
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
 from tests.resolve.conftest import AddStatements
@@ -42,6 +42,6 @@ def test_a_unit_known_by_its_designation_merges_and_says_so(case: Case, add_rows
     decided = {(a, b): d for a, b, d, _ in rows}
     assert decided[("u1", "u2")] == "match"
     assert decided.get(("u1", "u3"), "distinct") != "match"  # another unit of the same directorate
-    signal = json.loads(next(e for a, b, _, e in rows if (a, b) == ("u1", "u2")))["signals"][0]
+    signal = explain_pairs(case, [("u1", "u2")])[("u1", "u2")]["signals"][0]
     assert signal["left"] == "Directorate for Special Programmes, Unit 4417"  # the stored name, cited
     assert "compared as unit 4417 ~ unit 4417" in signal["detail"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 
 import pytest
 
 from moneytrail.model.properties import identifier_classes, identifier_formats, name_props, party_schemata
+from moneytrail.resolve.explain import explain_pairs
 from moneytrail.resolve.identifiers import checksum_status
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
@@ -39,7 +39,8 @@ def test_property_lists_come_from_the_ftm_model() -> None:
 
 
 def _identifier_signal(case: Case) -> dict[str, object]:
-    explanation = json.loads(case.engine.scalar("SELECT explanation FROM resolve_pairs"))
+    stored = case.engine.rows("SELECT left_id, right_id FROM resolve_pairs")
+    explanation = next(iter(explain_pairs(case, stored).values()))
     signal: dict[str, object] = next(s for s in explanation["signals"] if s["signal"] == "identifier")
     return signal
 
@@ -70,8 +71,8 @@ def test_a_broken_iban_does_not_contradict(case: Case, add_rows: AddStatements) 
                     ("c", "Person", "name", "Selim Karavan", "s3"),
                     ("c", "Person", "iban", "GB82WEST12345698765432", "s3")])
     resolve_case(case)
-    rules = {(str(r[0]), str(r[1])): {s["rule"]: s["weight"] for s in json.loads(str(r[2]))["signals"]}
-             for r in case.engine.rows("SELECT left_id, right_id, explanation FROM resolve_pairs")}
+    rules = {key: {s["rule"]: s["weight"] for s in explanation["signals"]} for key, explanation
+             in explain_pairs(case, case.engine.rows("SELECT left_id, right_id FROM resolve_pairs")).items()}
     broken = rules[("a", "b")]["identifiers differ, one fails its checksum"]
     contradict = rules[("a", "c")]["identifiers contradict"]
     assert contradict < broken < 0

@@ -5,10 +5,10 @@ Judgements live in the case and outlive every resolve run; ``pipeline.recluster`
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from moneytrail.resolve.explain import with_explanations
 from moneytrail.store.case import Case
 
 JUDGEMENTS = ("positive", "negative", "unsure")
@@ -52,9 +52,7 @@ def uncertain_pairs(case: Case, *, limit: int | None = None, include_unsure: boo
     if limit:
         sql += f" LIMIT {int(limit)}"
     rows: list[dict[str, Any]] = case.engine.query(sql).to_pylist()
-    for row in rows:
-        row["explanation"] = json.loads(row["explanation"])
-    return rows
+    return with_explanations(case, rows)
 
 
 def entity_summary(case: Case, entity_id: str) -> dict[str, list[str]]:

@@ -29,7 +29,7 @@ from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.resolve.features import extract_features
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
-from moneytrail.resolve.scoring import PAIR_COLUMNS, Thresholds, scored_sql
+from moneytrail.resolve.scoring import LEVEL_COLUMNS, PAIR_COLUMNS, Thresholds, scored_sql
 from moneytrail.resolve.train import TrainParams, train_model
 from moneytrail.store.case import Case
 
@@ -84,7 +84,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
     must_train = train or current is None
     model_changed = current is not None and bool(scored_with - {current.model_id})
     full = full or must_train or model_changed
-    # Resolution writes millions of pairs with long explanations: no FSST analysis, no insertion order.
+    # Resolution writes millions of pairs: no FSST analysis, no insertion order.
     with engine.bulk_load(), engine.transaction():
         if full:
             for table in _FEATURE_TABLES:
@@ -112,9 +112,10 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         thresholds = thresholds or Thresholds(current.match_at, current.review_at)
         store_model(case, current, "given" if model is not None else "trained" if current.training.get("trained")
                     else "starting values")
-        columns = ", ".join(PAIR_COLUMNS)
-        # straight into resolve_pairs: the scored rows are written once, not copied from a scratch table
-        scored = scored_sql(levels, current, population, thresholds.review, thresholds)
+        columns = ", ".join((*PAIR_COLUMNS, *LEVEL_COLUMNS))
+        # straight into resolve_pairs: the scored rows are written once, not copied from a scratch table;
+        # with their levels, not their explanations' text (``resolve.explain`` builds those when asked)
+        scored = scored_sql(levels, current, population, thresholds.review, thresholds, explain=False)
         engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) "
                        f"SELECT {columns}, ?, ? FROM ({scored}) s", [run_id, current.model_id])
         for table in (levels, candidates_table):

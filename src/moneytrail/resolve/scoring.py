@@ -24,6 +24,9 @@ from moneytrail.resolve.model import probability as probability  # re-exported f
 
 PAIR_COLUMNS = ("left_id", "right_id", "grp", "name_score", "weight", "probability", "decision", "left_name",
                 "right_name", "explanation", "support")
+# What an explanation is rebuilt from on demand, stored on every pair: the level of each comparison,
+# the name frequencies the term-frequency rule reads, and that rule's weight (bits).
+LEVEL_COLUMNS = ("person_name", "org_name", *EVIDENCE, "key_freq", "name_key_freq", "name_freq", "w_tf")
 # Contradictions that split a cluster: identifiers that contradict (both checksums hold) and birth dates.
 CONTRADICTIONS = {"identifier": 6, "birth_date": 4}
 SIMILAR_NAME_LEVEL = 3  # names at least "partly similar": the pairs a chain could join
@@ -127,11 +130,12 @@ def weighed_sql(levels: str, model: ResolveModel, population: int) -> str:
             FROM (SELECT l.*, {", ".join(terms)}, {tf} AS w_tf FROM {levels} l) w"""
 
 
-def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: float, thresholds: Thresholds) -> str:
-    """Weights, probability, decision and explanation of every compared pair worth keeping."""
+def explanation_sql(model: ResolveModel) -> str:
+    """The explanation (JSON text) of a weighed pair: an expression over a row of ``weighed_sql``'s
+    columns (levels, the values they rest on, name_detail, w_tf, weight), or of stored levels and
+    weights with the values compared again (``resolve.explain``)."""
     names = [model.comparison("person_name"), model.comparison("org_name")]
     evidence = [model.comparison(c) for c in EVIDENCE]
-    name_col = "coalesce(person_name, org_name)"
 
     def name_part(part: int) -> str:
         # a pair with an unnamed record is compared on its evidence alone: its name weighs nothing
@@ -159,16 +163,27 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
             "identifier_class" if c.name == "identifier" else None, _by_level_sql(c.name, c, c.name, 1), after=True)
         + " ELSE '' END"
         for c in evidence)
+    return (f"""concat('{{"model": "{model.model_id}", "prior": {round(model.prior, 3)}, "weight": ', """
+            f"""{_num_sql("weight")}, ', "signals": [', {name_signal}, {tf_signal}, {evidence_signals}, ']}}')""")
+
+
+def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: float, thresholds: Thresholds,
+               *, explain: bool = True) -> str:
+    """Weights, probability, decision and explanation of every compared pair worth keeping, with the
+    columns an explanation is rebuilt from (``LEVEL_COLUMNS``). ``explain=False``: the explanation is
+    null, to be built on demand (``resolve.explain``): resolution stores millions of pairs, and their
+    explanations as text cost more to write than everything else about them."""
+    evidence = [model.comparison(c) for c in EVIDENCE]
+    name_col = "coalesce(person_name, org_name)"
     contradiction = " OR ".join(f"{c} = {level}" for c, level in CONTRADICTIONS.items())
+    explanation = explanation_sql(model) if explain else "CAST(NULL AS VARCHAR)"
     return f"""
         SELECT left_id, right_id, grp, name_score, weight, probability,
                CASE WHEN probability >= {thresholds.match} THEN 'match'
                     WHEN probability >= {thresholds.review} THEN 'review' ELSE 'distinct' END AS decision,
-               left_name, right_name,
-               concat('{{"model": "{model.model_id}", "prior": {round(model.prior, 3)}, "weight": ',
-                      {_num_sql("weight")}, ', "signals": [', {name_signal}, {tf_signal}, {evidence_signals},
-                      ']}}') AS explanation,
-               {" + ".join(f"greatest(w_{c.name}, 0.0)" for c in evidence)} AS support
+               left_name, right_name, {explanation} AS explanation,
+               {" + ".join(f"greatest(w_{c.name}, 0.0)" for c in evidence)} AS support,
+               {", ".join(LEVEL_COLUMNS)}
         FROM ({weighed_sql(levels, model, population)}
         ) s
         WHERE probability >= {keep_below} OR ({name_col} <= {SIMILAR_NAME_LEVEL} AND ({contradiction}))"""

@@ -3,10 +3,10 @@ accounts, who it dealt with, what was found, listed, claimed and written about i
 
 from __future__ import annotations
 
-import json
 from contextlib import suppress
 from typing import Any
 
+from moneytrail.resolve.explain import with_explanations
 from moneytrail.store import Case
 from moneytrail.web import queries
 from moneytrail.web.derived import source
@@ -88,9 +88,8 @@ def _merges(case: Case, cid: str, ids: list[str]) -> list[dict[str, Any]]:
         f"j.judgement, j.note, CAST(j.judged_at AS VARCHAR) AS judged_at FROM {source(case, 'cluster_pairs')} p "
         "LEFT JOIN resolve_judgements j ON j.left_id = p.left_id AND j.right_id = p.right_id "
         "WHERE p.canonical_id = ? ORDER BY p.probability DESC, p.left_id, p.right_id LIMIT 100", [cid]).to_pylist()
-    for r in rows:
-        with suppress(TypeError, ValueError):  # else shown as the text it is
-            r["explanation"] = json.loads(r["explanation"])
+    with suppress(TypeError, ValueError):  # else shown as the text it is
+        rows = with_explanations(case, rows)  # built on demand where resolution stored levels only
     return list(rows)
 
 

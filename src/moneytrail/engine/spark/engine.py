@@ -203,6 +203,8 @@ class SparkEngine:
                 elif isinstance(action, exp.Drop):
                     gone = {c.name.lower() for c in action.expressions}
                     entry.columns = [c for c in entry.columns if c.name.lower() not in gone]
+                elif isinstance(action, exp.AlterColumn) and action.args.get("allow_null"):
+                    pass  # DROP NOT NULL: the Parquet catalog keeps no NOT NULL constraints to drop
                 else:
                     raise EngineError(f"ALTER TABLE action not supported on Spark: {action.sql('duckdb')}")
         elif isinstance(tree, exp.Drop):
