@@ -70,12 +70,19 @@ def _letters_left_out_sql(left: str, right: str) -> str:
     return f"levenshtein({left}, {right}) <= abs(length({left}) - length({right})) + {tokens}"
 
 
-def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> str:
-    """Every pair of names of every candidate pair, with the score when a key settles it, and how
-    many records bear the commoner of the two names."""
+def name_counts_sql(names: str) -> str:
+    """(entity_id, names): how many names each record has; a pair of records with one each has one
+    name pair, which needs no ranking (``best_name_sql``)."""
+    return f"SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id"
+
+
+def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str, left_counts: str,
+                   right_counts: str) -> str:
+    """Every pair of names of every candidate pair, with the score when a key settles it, how
+    many records bear the commoner of the two names, and whether the pair has one name pair."""
     return f"""
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name AS left_name, b.name AS right_name,
-               a.norm AS left_norm, b.norm AS right_norm,
+               a.norm AS left_norm, b.norm AS right_norm, ka.names = 1 AND kb.names = 1 AS single,
                greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) AS name_freq,
                CASE WHEN a.nkey = b.nkey THEN 1.0
                     WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
@@ -83,34 +90,43 @@ def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str) -> 
                CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score
         FROM {pairs} c JOIN {left_names} a ON a.entity_id = c.left_id
         JOIN {right_names} b ON b.entity_id = c.right_id
+        JOIN {left_counts} ka ON ka.entity_id = c.left_id JOIN {right_counts} kb ON kb.entity_id = c.right_id
         LEFT JOIN {freq} fa ON fa.grp = a.grp AND fa.name_key = a.nkey
         LEFT JOIN {freq} fb ON fb.grp = b.grp AND fb.name_key = b.nkey"""
 
 
-def best_name_sql(name_pairs: str, name_scores: str) -> str:
+def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) -> str:
     """The best-scoring name pair of each candidate pair, and its level. An organisation's name with
     phrases may have been compared by its designation (``features.designation_phrases``): the
-    detail then says which forms were compared."""
+    detail then says which forms were compared. A pair with one name pair (one name per record, the
+    common case) is taken as it is; only the others are ranked (a window over millions of rows cost
+    more than the rest of the statement). ``explain=False``: no detail (built on demand)."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
-    return f"""
-        SELECT t.*, CASE {level} ELSE {len(NAME_FLOORS)} END AS name_level
-        FROM (
-            SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name,
-                   n.right_name, {score} AS name_score,
-                   CASE WHEN n.grp <> '{PERSON_GROUP}' AND (n.left_name LIKE '%(%' OR n.left_name LIKE '%,%'
+    detail = f"""CASE WHEN n.grp <> '{PERSON_GROUP}' AND (n.left_name LIKE '%(%' OR n.left_name LIKE '%,%'
                                   OR n.right_name LIKE '%(%' OR n.right_name LIKE '%,%')
                             THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
                         WHEN n.floor_score > coalesce(s.score, 0.0)
                             THEN 'same consonant skeleton per token (transliteration), some of two letters or fewer'
-                        ELSE coalesce(s.detail, '') END AS name_detail,
-                   row_number() OVER (PARTITION BY n.left_id, n.right_id
-                                      ORDER BY {score} DESC, n.left_name, n.right_name) AS rn
-            FROM {name_pairs} n LEFT JOIN {name_scores} s
-              ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm
-        ) t WHERE t.rn = 1"""
+                        ELSE coalesce(s.detail, '') END""" if explain else "CAST(NULL AS VARCHAR)"
+    columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name,
+                   n.right_name, {score} AS name_score, {detail} AS name_detail"""
+    scored = f"""{name_pairs} n LEFT JOIN {name_scores} s
+              ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm"""
+    return f"""
+        SELECT t.*, CASE {level} ELSE {len(NAME_FLOORS)} END AS name_level
+        FROM (
+            SELECT {columns} FROM {scored} WHERE n.single
+            UNION ALL
+            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name, name_score,
+                   name_detail FROM (
+                SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
+                                                     ORDER BY {score} DESC, n.left_name, n.right_name) AS rn
+                FROM {scored} WHERE NOT n.single
+            ) r WHERE r.rn = 1
+        ) t"""
 
 
 def left_evidence_sql(pairs: str, left_props: str) -> str:
@@ -121,8 +137,10 @@ def left_evidence_sql(pairs: str, left_props: str) -> str:
         FROM {pairs} c JOIN {left_props} a ON a.entity_id = c.left_id"""
 
 
-def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
-    """Per pair and evidence comparison: the best level over its classes, with the values it rests on."""
+def evidence_levels_sql(left_evidence: str, right_props: str, *, explain: bool = True) -> str:
+    """Per pair and evidence comparison: the best level over its classes, with the values it rests on
+    (``explain=False``: the level alone, values null; they are compared again when an explanation is
+    asked for)."""
     ids = ", ".join(f"'{c}'" for c in sorted(set(IDENTIFIER_CLASSES.values())))
     near_address = "greatest(3, greatest(length(lv), length(rv)) / 3)"
     level = f"""CASE
@@ -140,13 +158,7 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
             "/ greatest(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))"
     comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' " \
                  "WHEN cls IN ('birth_date', 'country', 'address_number') THEN cls ELSE 'address' END"
-    return f"""
-        SELECT left_id, right_id, comparison, level, cls, lv, rv FROM (
-            SELECT *, row_number() OVER (PARTITION BY left_id, right_id, comparison ORDER BY level, cls) AS rn
-            FROM (
-                SELECT left_id, right_id, cls, {comparison} AS comparison, {level} AS level,
-                       coalesce(shared, lv) AS lv, coalesce(shared, rv) AS rv
-                FROM (
+    grouped = f"""
                     SELECT a.left_id, a.right_id, a.prop_class AS cls,
                            max(CASE WHEN a.value = b.value THEN 1 ELSE 0 END) AS same,
                            max(CASE WHEN a.value = b.value AND coalesce(a.checksum, '') <> 'invalid'
@@ -158,25 +170,43 @@ def evidence_levels_sql(left_evidence: str, right_props: str) -> str:
                            min(levenshtein(a.value, b.value)) AS min_edit,
                            max(CASE WHEN a.prop_class IN ('address', 'address_number') THEN {words} END)
                                AS overlap,
-                           max(CASE WHEN a.value = b.value THEN a.value END) AS shared,
+                           {"max(CASE WHEN a.value = b.value THEN a.value END)" if explain else "NULL"} AS shared,
                            min(a.value) AS lv, min(b.value) AS rv
                     FROM {left_evidence} a JOIN {right_props} b
                       ON b.entity_id = a.right_id AND b.prop_class = a.prop_class
-                    GROUP BY a.left_id, a.right_id, a.prop_class
-                ) g
+                    GROUP BY a.left_id, a.right_id, a.prop_class"""
+    if not explain:  # the best level per comparison: an aggregate, not a ranking
+        return f"""
+        SELECT left_id, right_id, comparison, min(level) AS level, CAST(NULL AS VARCHAR) AS cls,
+               CAST(NULL AS VARCHAR) AS lv, CAST(NULL AS VARCHAR) AS rv
+        FROM (SELECT left_id, right_id, {comparison} AS comparison, {level} AS level FROM ({grouped}) g) e
+        GROUP BY left_id, right_id, comparison"""
+    return f"""
+        SELECT left_id, right_id, comparison, level, cls, lv, rv FROM (
+            SELECT *, row_number() OVER (PARTITION BY left_id, right_id, comparison ORDER BY level, cls) AS rn
+            FROM (
+                SELECT left_id, right_id, cls, {comparison} AS comparison, {level} AS level,
+                       coalesce(shared, lv) AS lv, coalesce(shared, rv) AS rv
+                FROM ({grouped}) g
             ) e
         ) r WHERE rn = 1"""
 
 
-def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, right_names: str) -> str:
+def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, right_names: str, *,
+               explain: bool = True) -> str:
     """One row per pair: the name level in the column of its group (null when a record has no name:
-    it is compared on its evidence alone), and each evidence level."""
+    it is compared on its evidence alone), and each evidence level (``explain=False``: values null)."""
     pivot = []
+
+    def value(column: str) -> str:
+        return f"max(CASE WHEN comparison = '{comp}' THEN {column} END)" if explain else "CAST(NULL AS VARCHAR)"
+
     for comp in EVIDENCE:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN level END) AS {comp}")
-        pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN lv END) AS {comp}_left")
-        pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN rv END) AS {comp}_right")
-    pivot.append("max(CASE WHEN comparison = 'identifier' THEN cls END) AS identifier_class")
+        pivot.append(f"{value('lv')} AS {comp}_left")
+        pivot.append(f"{value('rv')} AS {comp}_right")
+    comp = "identifier"
+    pivot.append(f"{value('cls')} AS identifier_class")
     evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
                                + " AS identifier"
                                if c == "identifier" else f"e.{c}") + f", e.{c}_left, e.{c}_right" for c in EVIDENCE)
@@ -212,23 +242,25 @@ _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string())
                                 ("score", pa.float64()), ("detail", pa.string())])
 
 
-def score_residual_names(engine: Engine, name_pairs: str) -> pa.Table:
+def score_residual_names(engine: Engine, name_pairs: str, *, details: bool = True) -> pa.Table:
     """Name comparison of the distinct name pairs no key settled: people column-wise
-    (``resolve.name_alignment``), organisations by ``compare_names`` (legal forms)."""
+    (``resolve.name_alignment``), organisations by ``compare_names`` (legal forms). ``details``:
+    with the token alignment described (for explanations), else null."""
     parts = []
     sql = f"SELECT DISTINCT grp, left_norm, right_norm FROM {name_pairs} WHERE quick_score IS NULL"
     for batch in engine.batches(sql, batch_size=500_000):
         people = pc.equal(batch.column("grp"), PERSON_GROUP)
         person = pa.Table.from_batches([batch]).filter(people)
         scores, details = compare_person_names(person.column("left_norm").combine_chunks(),
-                                               person.column("right_norm").combine_chunks())
+                                               person.column("right_norm").combine_chunks(), details=details)
         parts.append(person.append_column("score", pa.array(scores, pa.float64()))
                      .append_column("detail", details))
         org = pa.Table.from_batches([batch]).filter(pc.invert(people)).to_pydict()
         compared = [compare_names(left, right, "Company", normalized=True)
                     for left, right in zip(org["left_norm"], org["right_norm"], strict=True)]
         parts.append(pa.table({**org, "score": pa.array([c.score for c in compared], pa.float64()),
-                               "detail": pa.array([c.describe() for c in compared], pa.string())},
+                               "detail": pa.array([c.describe() if details else None for c in compared],
+                                                  pa.string())},
                               schema=_NAME_SCORE_SCHEMA))
     if not parts:
         return _NAME_SCORE_SCHEMA.empty_table()
@@ -236,22 +268,28 @@ def score_residual_names(engine: Engine, name_pairs: str) -> pa.Table:
 
 
 def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
-                  scratch: Callable[[str], str]) -> str:
+                  scratch: Callable[[str], str], *, explain: bool = True) -> str:
     """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq, name_key_freq);
     ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
-    ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide)."""
-    name_pairs, best, left_ev, evidence, freq = (scratch(s) for s in (
-        "name_pairs", "best_names", "left_evidence", "evidence", "name_freq"))
+    ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide).
+    ``explain=False``: the levels without the values and name details they rest on (null), which
+    ``resolve.explain`` compares again for the pairs an explanation is asked for."""
+    name_pairs, best, left_ev, evidence, freq, left_counts, right_counts = (scratch(s) for s in (
+        "name_pairs", "best_names", "left_evidence", "evidence", "name_freq", "left_counts", "right_counts"))
     engine.create_scratch(freq, name_freq_sql(left[0]))
-    engine.create_scratch(name_pairs, name_pairs_sql(pairs, left[0], right[0], freq))
+    engine.create_scratch(left_counts, name_counts_sql(left[0]))
+    if right[0] != left[0]:
+        engine.create_scratch(right_counts, name_counts_sql(right[0]))
+    engine.create_scratch(name_pairs, name_pairs_sql(pairs, left[0], right[0], freq, left_counts,
+                                                     right_counts if right[0] != left[0] else left_counts))
     with engine.run() as run:
-        name_scores = run.arrow(score_residual_names(engine, name_pairs), hint="name_scores").name
-        for name, sql in ((best, best_name_sql(name_pairs, name_scores)),
+        name_scores = run.arrow(score_residual_names(engine, name_pairs, details=explain), hint="name_scores").name
+        for name, sql in ((best, best_name_sql(name_pairs, name_scores, explain=explain)),
                           (left_ev, left_evidence_sql(pairs, left[1])),
-                          (evidence, evidence_levels_sql(left_ev, right[1])),
-                          (into, levels_sql(best, evidence, pairs, left[0], right[0]))):
+                          (evidence, evidence_levels_sql(left_ev, right[1], explain=explain)),
+                          (into, levels_sql(best, evidence, pairs, left[0], right[0], explain=explain))):
             engine.create_scratch(name, sql)
-    for name in (name_pairs, best, left_ev, evidence, freq):
+    for name in (name_pairs, best, left_ev, evidence, freq, left_counts, right_counts):
         engine.drop_scratch(name)
     return into
 

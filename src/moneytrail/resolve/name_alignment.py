@@ -158,9 +158,9 @@ def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, disti
     return raw, chosen, np.where(used_left, -1, lt), np.where(used_right, -1, rt)
 
 
-def compare_person_names(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, pa.Array]:
+def compare_person_names(left: pa.Array, right: pa.Array, *, details: bool = True) -> tuple[np.ndarray, pa.Array]:
     """(score, detail) of each pair of normalised person names: ``compare_names(l, r, "Person",
-    normalized=True)``'s score and ``describe()``."""
+    normalized=True)``'s score and ``describe()`` (null without ``details``)."""
     n = len(left)
     if n == 0:
         return np.zeros(0), pa.array([], pa.string())
@@ -193,6 +193,12 @@ def compare_person_names(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, p
         raw[rows] = score
         order.append(rows)
         parts.append((chosen, free_left, free_right))
+    scores = np.array([round(x, 4) for x in np.clip(raw, 0.0, 1.0).tolist()])  # Python's rounding, as compare_names
+    slow_rows = np.flatnonzero(slow).tolist()
+    if not details:
+        for p in slow_rows:
+            scores[p] = compare_names(left[p].as_py(), right[p].as_py(), "Person", normalized=True).score
+        return scores, pa.nulls(n, pa.string())
     for k in _sorted_unique(np.concatenate([c for chosen, _, _ in parts for c in chosen] or [np.zeros(0, np.int64)])):
         if k >= 0:
             x, y = words[int(distinct[k] // size)], words[int(distinct[k] % size)]
@@ -211,18 +217,16 @@ def compare_person_names(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, p
         unmatched = pc.if_else(pc.equal(unmatched, ""), unmatched,
                                pc.binary_join_element_wise("unmatched: ", unmatched, ""))
         descriptions_of.append(_join_present([matches, unmatched], "; "))
-    scores = np.array([round(x, 4) for x in np.clip(raw, 0.0, 1.0).tolist()])  # Python's rounding, as compare_names
     placed = np.concatenate(order) if order else np.zeros(0, np.int64)
-    details = pa.array([""] * n, pa.string())
+    text = pa.array([""] * n, pa.string())
     if len(placed):
         position = np.full(n, -1, np.int64)
         position[placed] = np.arange(len(placed))
-        details = pc.take(pa.concat_arrays(descriptions_of), pa.array(position, mask=position < 0))
-    slow_rows = np.flatnonzero(slow).tolist()
+        text = pc.take(pa.concat_arrays(descriptions_of), pa.array(position, mask=position < 0))
     if slow_rows:
-        values = details.to_pylist()
+        values = text.to_pylist()
         for p in slow_rows:
             comparison = compare_names(left[p].as_py(), right[p].as_py(), "Person", normalized=True)
             scores[p], values[p] = comparison.score, comparison.describe()
-        details = pa.array(values, pa.string())
-    return scores, pc.fill_null(details, "")
+        text = pa.array(values, pa.string())
+    return scores, pc.fill_null(text, "")

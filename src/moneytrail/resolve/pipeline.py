@@ -105,7 +105,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
         levels = compare_pairs(engine, candidates_table, ("resolve_names", "resolve_props"),
-                               ("resolve_names", "resolve_props"), scratch("levels"), scratch)
+                               ("resolve_names", "resolve_props"), scratch("levels"), scratch, explain=False)
         if must_train:
             current = train_model(engine, levels, current or DEFAULT_MODEL, train_params or TrainParams(), scratch)
         assert current is not None
