@@ -22,3 +22,11 @@ def test_column_wise_alignment_equals_compare_names() -> None:
         expected = compare_names(a, b, "Person", normalized=True)
         assert scores[k] == expected.score, (a, b)
         assert details[k].as_py() == expected.describe(), (a, b)
+
+
+def test_scores_without_details_are_the_same() -> None:
+    left = pa.array([normalize_name(a, "Person") for a, _ in PAIRS], pa.string())
+    right = pa.array([normalize_name(b, "Person") for _, b in PAIRS], pa.string())
+    with_details, _ = compare_person_names(left, right)
+    scores, details = compare_person_names(left, right, details=False)
+    assert scores.tolist() == with_details.tolist() and details.null_count == len(PAIRS)

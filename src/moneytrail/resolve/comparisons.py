@@ -18,6 +18,7 @@ values of which one fails it, are separate, weaker levels.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -242,19 +243,24 @@ _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string())
                                 ("score", pa.float64()), ("detail", pa.string())])
 
 
-def score_residual_names(engine: Engine, name_pairs: str, *, details: bool = True) -> pa.Table:
-    """Name comparison of the distinct name pairs no key settled: people column-wise
-    (``resolve.name_alignment``), organisations by ``compare_names`` (legal forms). ``details``:
-    with the token alignment described (for explanations), else null."""
+def residual_names_sql(name_pairs: str) -> str:
+    """The distinct pairs of normalised names that no key settled: compared in Python."""
+    return f"SELECT DISTINCT grp, left_norm, right_norm FROM {name_pairs} WHERE quick_score IS NULL"
+
+
+def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 500_000) -> pa.Table:
+    """Name comparison of (grp, left_norm, right_norm) rows: people column-wise
+    (``resolve.name_alignment``, in batches that bound its arrays), organisations by
+    ``compare_names`` (legal forms). ``details``: with the token alignment described (for
+    explanations), else null. Pure computation, no engine: it may run beside engine work."""
     parts = []
-    sql = f"SELECT DISTINCT grp, left_norm, right_norm FROM {name_pairs} WHERE quick_score IS NULL"
-    for batch in engine.batches(sql, batch_size=500_000):
+    for batch in residual.to_batches(max_chunksize=batch_size):
         people = pc.equal(batch.column("grp"), PERSON_GROUP)
         person = pa.Table.from_batches([batch]).filter(people)
-        scores, details = compare_person_names(person.column("left_norm").combine_chunks(),
-                                               person.column("right_norm").combine_chunks(), details=details)
+        scores, described = compare_person_names(person.column("left_norm").combine_chunks(),
+                                                 person.column("right_norm").combine_chunks(), details=details)
         parts.append(person.append_column("score", pa.array(scores, pa.float64()))
-                     .append_column("detail", details))
+                     .append_column("detail", described))
         org = pa.Table.from_batches([batch]).filter(pc.invert(people)).to_pydict()
         compared = [compare_names(left, right, "Company", normalized=True)
                     for left, right in zip(org["left_norm"], org["right_norm"], strict=True)]
@@ -282,13 +288,16 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         engine.create_scratch(right_counts, name_counts_sql(right[0]))
     engine.create_scratch(name_pairs, name_pairs_sql(pairs, left[0], right[0], freq, left_counts,
                                                      right_counts if right[0] != left[0] else left_counts))
-    with engine.run() as run:
-        name_scores = run.arrow(score_residual_names(engine, name_pairs, details=explain), hint="name_scores").name
-        for name, sql in ((best, best_name_sql(name_pairs, name_scores, explain=explain)),
-                          (left_ev, left_evidence_sql(pairs, left[1])),
-                          (evidence, evidence_levels_sql(left_ev, right[1], explain=explain)),
-                          (into, levels_sql(best, evidence, pairs, left[0], right[0], explain=explain))):
-            engine.create_scratch(name, sql)
+    residual = engine.query(residual_names_sql(name_pairs)).cast(_NAME_SCORE_SCHEMA.remove(4).remove(3))
+    # Names are scored in Python (one core) while the engine compares the evidence (it releases
+    # the GIL while a statement runs): on two cores the two overlap instead of following each other.
+    with engine.run() as run, ThreadPoolExecutor(1, thread_name_prefix="mt-names") as pool:
+        scoring = pool.submit(score_names, residual, details=explain)
+        engine.create_scratch(left_ev, left_evidence_sql(pairs, left[1]))
+        engine.create_scratch(evidence, evidence_levels_sql(left_ev, right[1], explain=explain))
+        name_scores = run.arrow(scoring.result(), hint="name_scores").name
+        engine.create_scratch(best, best_name_sql(name_pairs, name_scores, explain=explain))
+        engine.create_scratch(into, levels_sql(best, evidence, pairs, left[0], right[0], explain=explain))
     for name in (name_pairs, best, left_ev, evidence, freq, left_counts, right_counts):
         engine.drop_scratch(name)
     return into
