@@ -7,6 +7,7 @@ back to entities in SQL. Evidence values are normalised with vectorised pyarrow 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -347,9 +348,13 @@ def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
 def extract_features(engine: Engine, statements: str = "statements", *, only_new: bool = False,
                      with_accounts: bool = True) -> Features:
     names = engine.query(party_names_sql(statements, only_new))
-    named, keys = featurise_names(names)
-    parties = engine.query(party_records_sql(statements, only_new))
-    props = normalise_props(engine.query(party_props_sql(statements, only_new, with_accounts)))
+    # Names are featurised in Python (one core) while the engine reads the records and evidence
+    # and pyarrow normalises it (both release the GIL): on two cores they overlap.
+    with ThreadPoolExecutor(1, thread_name_prefix="mt-features") as pool:
+        featurised = pool.submit(featurise_names, names)
+        parties = engine.query(party_records_sql(statements, only_new))
+        props = normalise_props(engine.query(party_props_sql(statements, only_new, with_accounts)))
+        named, keys = featurised.result()
     props = props.filter(pc.is_in(props.column("entity_id"), value_set=parties.column("entity_id").combine_chunks()))
     # Records with a name, and those without one but with evidence (blocked by identifiers and dates).
     known = pc.unique(pa.concat_arrays([named.column("entity_id").combine_chunks().cast(pa.string()),
