@@ -52,6 +52,7 @@ import pyarrow as pa
 from moneytrail.engine import open_engine
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK
 from moneytrail.resolve.cluster import cluster_pairs
+from moneytrail.resolve.explain import explain_pairs
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
@@ -390,6 +391,13 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
             correct = int(case.engine.scalar(
                 "SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM (SELECT count(*) AS c FROM entity_canonical e "
                 "JOIN _bench_truth t ON t.entity_id = e.entity_id GROUP BY e.canonical_id, t.ident) g"))
+            # explanations are built on demand (resolve.explain): what asking for 1,000 of them costs
+            asked = case.engine.rows("SELECT left_id, right_id FROM resolve_pairs ORDER BY hash(left_id, right_id) "
+                                     "LIMIT 1000")
+            start, cpu = time.perf_counter(), cpu_seconds()
+            explained = explain_pairs(case, [(str(a), str(b)) for a, b in asked])
+            print(f"explanations of {len(explained)} stored pairs built on demand in "
+                  f"{time.perf_counter() - start:.2f} s / {cpu_seconds() - cpu:.2f} CPU s")
             if diagnose:
                 print_lost_recall(case, max_block)
             case.engine.unregister("_bench_truth")
