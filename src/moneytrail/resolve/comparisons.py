@@ -71,29 +71,32 @@ def _letters_left_out_sql(left: str, right: str) -> str:
     return f"levenshtein({left}, {right}) <= abs(length({left}) - length({right})) + {tokens}"
 
 
-def name_counts_sql(names: str) -> str:
-    """(entity_id, names): how many names each record has; a pair of records with one each has one
-    name pair, which needs no ranking (``best_name_sql``)."""
-    return f"SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id"
+def named_sql(names: str, freq: str) -> str:
+    """Each name row with how many names its record has (a pair of records with one each has one
+    name pair, which needs no ranking: ``best_name_sql``) and how many records bear it (``freq``, 1
+    when it has no row there). Joined to the candidate pairs once per side, instead of the name,
+    its count and its frequency each joined to millions of pairs."""
+    return f"""
+        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, k.names, coalesce(f.n, 1) AS freq
+        FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
+          ON k.entity_id = n.entity_id
+        LEFT JOIN {freq} f ON f.grp = n.grp AND f.name_key = n.nkey"""
 
 
-def name_pairs_sql(pairs: str, left_names: str, right_names: str, freq: str, left_counts: str,
-                   right_counts: str) -> str:
-    """Every pair of names of every candidate pair, with the score when a key settles it, how
-    many records bear the commoner of the two names, and whether the pair has one name pair."""
+def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
+    """Every pair of names of every candidate pair (``named_sql`` relations), with the score when a
+    key settles it, how many records bear the commoner of the two names, and whether the pair has
+    one name pair."""
     return f"""
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name AS left_name, b.name AS right_name,
-               a.norm AS left_norm, b.norm AS right_norm, ka.names = 1 AND kb.names = 1 AS single,
-               greatest(coalesce(fa.n, 1), coalesce(fb.n, 1)) AS name_freq,
+               a.norm AS left_norm, b.norm AS right_norm, a.names = 1 AND b.names = 1 AS single,
+               greatest(a.freq, b.freq) AS name_freq,
                CASE WHEN a.nkey = b.nkey THEN 1.0
                     WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
                          AND {_letters_left_out_sql("a.nkey", "b.nkey")} THEN {SKELETON_SCORE} END AS quick_score,
                CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score
-        FROM {pairs} c JOIN {left_names} a ON a.entity_id = c.left_id
-        JOIN {right_names} b ON b.entity_id = c.right_id
-        JOIN {left_counts} ka ON ka.entity_id = c.left_id JOIN {right_counts} kb ON kb.entity_id = c.right_id
-        LEFT JOIN {freq} fa ON fa.grp = a.grp AND fa.name_key = a.nkey
-        LEFT JOIN {freq} fb ON fb.grp = b.grp AND fb.name_key = b.nkey"""
+        FROM {pairs} c JOIN {left_named} a ON a.entity_id = c.left_id
+        JOIN {right_named} b ON b.entity_id = c.right_id"""
 
 
 def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) -> str:
@@ -280,14 +283,14 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide).
     ``explain=False``: the levels without the values and name details they rest on (null), which
     ``resolve.explain`` compares again for the pairs an explanation is asked for."""
-    name_pairs, best, left_ev, evidence, freq, left_counts, right_counts = (scratch(s) for s in (
-        "name_pairs", "best_names", "left_evidence", "evidence", "name_freq", "left_counts", "right_counts"))
+    name_pairs, best, left_ev, evidence, freq, left_named, right_named = (scratch(s) for s in (
+        "name_pairs", "best_names", "left_evidence", "evidence", "name_freq", "left_named", "right_named"))
     engine.create_scratch(freq, name_freq_sql(left[0]))
-    engine.create_scratch(left_counts, name_counts_sql(left[0]))
+    engine.create_scratch(left_named, named_sql(left[0], freq))
     if right[0] != left[0]:
-        engine.create_scratch(right_counts, name_counts_sql(right[0]))
-    engine.create_scratch(name_pairs, name_pairs_sql(pairs, left[0], right[0], freq, left_counts,
-                                                     right_counts if right[0] != left[0] else left_counts))
+        engine.create_scratch(right_named, named_sql(right[0], freq))
+    engine.create_scratch(name_pairs, name_pairs_sql(pairs, left_named,
+                                                     right_named if right[0] != left[0] else left_named))
     residual = engine.query(residual_names_sql(name_pairs)).cast(_NAME_SCORE_SCHEMA.remove(4).remove(3))
     # Names are scored in Python (one core) while the engine compares the evidence (it releases
     # the GIL while a statement runs): on two cores the two overlap instead of following each other.
@@ -298,7 +301,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         name_scores = run.arrow(scoring.result(), hint="name_scores").name
         engine.create_scratch(best, best_name_sql(name_pairs, name_scores, explain=explain))
         engine.create_scratch(into, levels_sql(best, evidence, pairs, left[0], right[0], explain=explain))
-    for name in (name_pairs, best, left_ev, evidence, freq, left_counts, right_counts):
+    for name in (name_pairs, best, left_ev, evidence, freq, left_named, right_named):
         engine.drop_scratch(name)
     return into
 
