@@ -179,12 +179,12 @@ def evidence_levels_sql(left_evidence: str, right_props: str, *, explain: bool =
                     FROM {left_evidence} a JOIN {right_props} b
                       ON b.entity_id = a.right_id AND b.prop_class = a.prop_class
                     GROUP BY a.left_id, a.right_id, a.prop_class"""
-    if not explain:  # the best level per comparison: an aggregate, not a ranking
+    if not explain:  # one row per pair, the best level per comparison: an aggregate, not a ranking and a pivot
+        best = ", ".join(f"min(CASE WHEN comparison = '{c}' THEN level END) AS {c}" for c in EVIDENCE)
         return f"""
-        SELECT left_id, right_id, comparison, min(level) AS level, CAST(NULL AS VARCHAR) AS cls,
-               CAST(NULL AS VARCHAR) AS lv, CAST(NULL AS VARCHAR) AS rv
+        SELECT left_id, right_id, {best}
         FROM (SELECT left_id, right_id, {comparison} AS comparison, {level} AS level FROM ({grouped}) g) e
-        GROUP BY left_id, right_id, comparison"""
+        GROUP BY left_id, right_id"""
     return f"""
         SELECT left_id, right_id, comparison, level, cls, lv, rv FROM (
             SELECT *, row_number() OVER (PARTITION BY left_id, right_id, comparison ORDER BY level, cls) AS rn
@@ -201,16 +201,17 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, righ
     """One row per pair: the name level in the column of its group (null when a record has no name:
     it is compared on its evidence alone), and each evidence level (``explain=False``: values null)."""
     pivot = []
-
-    def value(column: str) -> str:
-        return f"max(CASE WHEN comparison = '{comp}' THEN {column} END)" if explain else "CAST(NULL AS VARCHAR)"
-
     for comp in EVIDENCE:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN level END) AS {comp}")
-        pivot.append(f"{value('lv')} AS {comp}_left")
-        pivot.append(f"{value('rv')} AS {comp}_right")
-    comp = "identifier"
-    pivot.append(f"{value('cls')} AS identifier_class")
+        pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN lv END) AS {comp}_left")
+        pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN rv END) AS {comp}_right")
+    pivot.append("max(CASE WHEN comparison = 'identifier' THEN cls END) AS identifier_class")
+    if explain:
+        pivoted = f"SELECT left_id, right_id, {', '.join(pivot)} FROM {evidence} GROUP BY left_id, right_id"
+    else:  # evidence_levels_sql(explain=False) has one row per pair already, and no values
+        nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}_{side}" for c in EVIDENCE for side in ("left", "right"))
+        pivoted = (f"SELECT left_id, right_id, {', '.join(EVIDENCE)}, {nulls}, "
+                   f"CAST(NULL AS VARCHAR) AS identifier_class FROM {evidence}")
     evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
                                + " AS identifier"
                                if c == "identifier" else f"e.{c}") + f", e.{c}_left, e.{c}_right" for c in EVIDENCE)
@@ -222,9 +223,7 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, righ
                CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}, e.identifier_class
         FROM ({_with_unnamed_sql(best_names, pairs, left_names, right_names)}) n
-        LEFT JOIN (
-            SELECT left_id, right_id, {", ".join(pivot)} FROM {evidence} GROUP BY left_id, right_id
-        ) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
+        LEFT JOIN ({pivoted}) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
 
 
 def _with_unnamed_sql(best_names: str, pairs: str, left_names: str, right_names: str) -> str:
