@@ -100,3 +100,16 @@ def test_review_exports_and_imports_nomenklatura_judgements(tmp_path: Path, case
     imported = runner.invoke(app, ["review", str(other), "--import", str(exported), "--json"])
     assert imported.exit_code == 0, imported.output
     assert json.loads(imported.output)["judgements"] == 1
+
+
+def test_review_explains_any_stored_pair(case_path: Path) -> None:
+    app = build_app()
+    assert runner.invoke(app, ["resolve", str(case_path), "--json"]).exit_code == 0
+    shown = runner.invoke(app, ["review", str(case_path), "--explain", "reg-1", "bank-1", "--json"])
+    assert shown.exit_code == 0, shown.output
+    pair = json.loads(shown.output)
+    assert (pair["left_id"], pair["right_id"], pair["decision"]) == ("bank-1", "reg-1", "match")
+    assert {s["signal"] for s in pair["explanation"]["signals"]} >= {"name", "birth_date"}
+    assert "decision: match" in runner.invoke(app, ["review", str(case_path), "--explain", "bank-1", "reg-1"]).output
+    missing = runner.invoke(app, ["review", str(case_path), "--explain", "bank-1", "nobody"])
+    assert missing.exit_code == 1 and "no scored pair" in missing.output

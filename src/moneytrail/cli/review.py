@@ -11,6 +11,7 @@ from rich.prompt import Prompt
 from rich.table import Table
 
 from moneytrail.cli.output import console, fail, print_json
+from moneytrail.resolve.explain import explain_pair
 from moneytrail.resolve.judgements import entity_summary, record_judgement, uncertain_pairs
 from moneytrail.resolve.nomenklatura import export_judgements, import_judgements
 from moneytrail.resolve.pipeline import recluster
@@ -58,6 +59,23 @@ def _exchange(c: Case, import_file: Path | None, export_file: Path | None, json_
         console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in out.items()))
 
 
+def _explain(c: Case, ids: tuple[str, str], json_out: bool) -> None:
+    """One stored pair with its waterfall of match weights (built on demand: ``resolve.explain``)."""
+    left, right = sorted(ids)
+    rows = c.engine.query("SELECT left_id, right_id, grp, left_name, right_name, name_score, weight, probability, "
+                          "decision FROM resolve_pairs WHERE left_id = ? AND right_id = ?", [left, right]).to_pylist()
+    explanation = explain_pair(c, left, right)
+    if not rows or explanation is None:
+        fail(f"no scored pair {left} / {right} in this case (resolution compares only candidate pairs)")
+        raise typer.Exit(1)
+    pair = {**rows[0], "explanation": explanation}
+    if json_out:
+        print_json(pair)
+    else:
+        _show_pair(c, pair, 1, 1)
+        console.print(f"decision: {pair['decision']}")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("review")
     def review(case: Path = typer.Argument(..., help="Case folder or .duckdb file."),
@@ -71,6 +89,8 @@ def register(app: typer.Typer) -> None:
                                                        "nomenklatura resolver file (JSON lines)."),
                export_file: Path | None = typer.Option(None, "--export", help="Write the case's judgements "
                                                        "as a nomenklatura resolver file."),
+               explain: tuple[str, str] | None = typer.Option(None, "--explain", help="Why one stored pair "
+                                                             "was scored as it was (any decision): LEFT RIGHT."),
                json_out: bool = typer.Option(False, "--json", help="List the uncertain pairs as JSON; "
                                              "no prompting.")) -> None:
         """Walk the uncertain pairs: answer positive, negative, unsure or skip for each.
@@ -81,6 +101,9 @@ def register(app: typer.Typer) -> None:
         with Case.open(case) as c:
             if import_file is not None or export_file is not None:
                 _exchange(c, import_file, export_file, json_out)
+                return
+            if explain is not None:
+                _explain(c, explain, json_out)
                 return
             if answer is not None:
                 record_judgement(c, answer[0], answer[1], answer[2])
