@@ -6,7 +6,8 @@ write than everything else about the pairs. An explanation is rebuilt here from 
 and the stored model (``resolve_models``, by the pair's ``model_id``): the weight of each level, its
 m and u, the pair's stored weight. Only the values each level rests on (the names' token alignment,
 the identifiers, dates and addresses compared) are compared again, for the pairs asked about, from
-the stored features (``resolve_names``, ``resolve_props``) with the same SQL as resolution. So the
+the stored features of their records (``resolve_names``, ``resolve_props``) with the same SQL as
+resolution: asking for a few pairs of a million records reads a few records. So the
 explanation is the one resolution would have written, whatever later runs added. Pairs stored with
 an explanation (earlier runs, a model that wrote them) keep theirs.
 """
@@ -54,8 +55,12 @@ def explain_pairs(case: Case, keys: Iterable[Key]) -> dict[Key, dict[str, Any]]:
             model = load_model(case, model_id)
             pairs = run.materialise(f"SELECT left_id, right_id, grp, key_freq, name_key_freq FROM {stored} "
                                     f"WHERE explanation IS NULL AND model_id = '{model_id}'", hint="rs_explain_cand")
-            levels = compare_pairs(engine, pairs.name, ("resolve_names", "resolve_props"),
-                                   ("resolve_names", "resolve_props"), engine.scratch_name("rs_explain_levels"),
+            # only the asked records' features: the frequencies an explanation cites are the stored ones
+            ids = f"SELECT left_id FROM {pairs} UNION SELECT right_id FROM {pairs}"
+            names, props = (run.materialise(f"SELECT * FROM {table} WHERE entity_id IN ({ids})", hint=f"rs_{table}")
+                            for table in ("resolve_names", "resolve_props"))
+            levels = compare_pairs(engine, pairs.name, (names.name, props.name), (names.name, props.name),
+                                   engine.scratch_name("rs_explain_levels"),
                                    lambda stem: engine.scratch_name(f"rs_explain_{stem}"))
             try:
                 columns = ", ".join([*(f"s.{c}" for c in _STORED_COLUMNS), *(f"l.{c}" for c in _VALUE_COLUMNS)])
