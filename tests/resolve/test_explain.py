@@ -33,12 +33,13 @@ def materialised(case: Case) -> dict[tuple[str, str], dict[str, object]]:
     model = latest_model(case)
     assert model is not None
     population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
-    engine.execute("CREATE TEMP TABLE _cand AS SELECT left_id, right_id, grp, key_freq, name_key_freq "
-                   "FROM resolve_pairs")
-    compare_pairs(engine, "_cand", ("resolve_names", "resolve_props"), ("resolve_names", "resolve_props"),
-                  "_levels", lambda stem: f"_x_{stem}")
-    scored = scored_sql("_levels", model, population, -1.0, Thresholds(model.match_at, model.review_at), explain=True)
-    rows = engine.rows(f"SELECT left_id, right_id, explanation FROM ({scored}) s")
+    with engine.run() as run:
+        cand = run.materialise("SELECT left_id, right_id, grp, key_freq, name_key_freq FROM resolve_pairs")
+        levels = compare_pairs(engine, cand.name, ("resolve_names", "resolve_props"),
+                               ("resolve_names", "resolve_props"), engine.scratch_name("levels"), engine.scratch_name)
+        scored = scored_sql(levels, model, population, -1.0, Thresholds(model.match_at, model.review_at), explain=True)
+        rows = engine.rows(f"SELECT left_id, right_id, explanation FROM ({scored}) s")
+        engine.drop_scratch(levels)
     return {(str(a), str(b)): json.loads(str(e)) for a, b, e in rows}
 
 
