@@ -142,9 +142,9 @@ def left_evidence_sql(pairs: str, left_props: str) -> str:
 
 
 def evidence_levels_sql(left_evidence: str, right_props: str, *, explain: bool = True) -> str:
-    """Per pair and evidence comparison: the best level over its classes, with the values it rests on
-    (``explain=False``: the level alone, values null; they are compared again when an explanation is
-    asked for)."""
+    """Per pair and evidence comparison: the best level over its classes, with the values it rests on.
+    ``explain=False``: one row per pair with the best level of each comparison in a column of its
+    name, no values (they are compared again when an explanation is asked for)."""
     ids = ", ".join(f"'{c}'" for c in sorted(set(IDENTIFIER_CLASSES.values())))
     near_address = "greatest(3, greatest(length(lv), length(rv)) / 3)"
     level = f"""CASE
