@@ -102,6 +102,7 @@ def test_index_and_computed_tables_agree_on_the_demo_case(demo_case: tuple[Path,
             assert a == b
             assert a["merges"] and len(a["members"]) >= 2  # why they merged, pair by pair
             assert {p["left_id"] for p in a["merges"]} <= {m["entity_id"] for m in a["members"]}
+            assert all(p["explanation"]["signals"] for p in a["merges"])  # built on demand (resolve.explain)
         search = "/api/search?q=%D0%AF%D1%85%D0%BE%D0%BD%D1%82"  # Яхонт
         a = fast.get(search).json()
         assert a == slow.get(search).json() and a["entity_total"] >= 1 and a["facets"]["schema"]
