@@ -41,10 +41,9 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
             SELECT e.rec, coalesce(CAST(m.component AS VARCHAR), 'record:' || e.other) AS target,
                    max(m.component) AS component,
                    max(CASE WHEN e.decision <> 'distinct' THEN e.weight END) AS weight,
-                   bool_or(e.decision = 'distinct' OR x.rec IS NOT NULL) AS against
+                   bool_or(e.decision = 'distinct') AS against
             FROM edges e JOIN alone a ON a.entity_id = e.rec
             LEFT JOIN {components} m ON m.entity_id = e.other
-            LEFT JOIN refused x ON x.rec = e.rec AND x.other = e.other
             GROUP BY 1, 2
         ), ranked AS (
             SELECT *, row_number() OVER (PARTITION BY rec ORDER BY weight DESC NULLS LAST, target) AS rank,
@@ -53,4 +52,7 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
         )
         SELECT rec AS entity_id, component FROM ranked
         WHERE rank = 1 AND component IS NOT NULL AND weight >= {float(min_weight)} AND NOT against
-          AND (runner_up IS NULL OR runner_up <= weight - {float(margin)})"""
+          AND (runner_up IS NULL OR runner_up <= weight - {float(margin)})
+          -- an analyst's "not the same" with any member of the cluster, compared or not
+          AND NOT EXISTS (SELECT 1 FROM refused x JOIN {components} m ON m.entity_id = x.other
+                          WHERE x.rec = ranked.rec AND m.component = ranked.component)"""
