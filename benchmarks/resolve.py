@@ -500,6 +500,7 @@ def print_lost_recall(case: Case, max_block: int) -> None:
     print("\n### lost true pairs")
     for row in engine.rows("SELECT lost, count(*) FROM _bench_lost GROUP BY lost ORDER BY 2 DESC"):
         print(f"  {row[0]:<32} {row[1]:>9,}")
+    print_stray_records(case)
     names = ("SELECT l.lost, l.left_id, l.right_id, l.explanation, na.value AS left_name, nb.value AS right_name, "
              "da.value AS left_dob, db.value AS right_dob FROM _bench_lost l "
              "LEFT JOIN statements na ON na.entity_id = l.left_id AND na.prop = 'name' "
@@ -531,6 +532,33 @@ def print_lost_recall(case: Case, max_block: int) -> None:
         print(f"  {rule:<40} {w:>3} {n:>9,}  {share:.3f}")
     engine.execute("DROP TABLE _bench_lost")
     engine.execute("DROP TABLE _bench_cand")
+
+
+def print_stray_records(case: Case) -> None:
+    """The lost pairs by record: each record outside its identity's largest cluster, where it is (alone,
+    in a part of its identity's own, in another identity's cluster) and the decision of its best pair
+    into that largest cluster; lost pairs counted as the largest cluster's size (pairwise recall
+    loses a stray record's pairs with every record of its party's main cluster)."""
+    print("\n### records outside their identity's largest cluster: where, best pair into it, records, pairs")
+    for row in case.engine.rows("""
+        WITH lab AS (SELECT t.entity_id, t.ident, coalesce(e.canonical_id, t.entity_id) AS cl
+                     FROM _bench_truth t LEFT JOIN entity_canonical e ON e.entity_id = t.entity_id),
+        parts AS (SELECT ident, cl, count(*) AS n FROM lab GROUP BY ident, cl),
+        main AS (SELECT ident, arg_max(cl, n) AS main_cl, max(n) AS main_n FROM parts GROUP BY ident),
+        sizes AS (SELECT cl, count(*) AS n FROM lab GROUP BY cl),
+        stray AS (SELECT l.entity_id, m.main_cl, m.main_n,
+                         CASE WHEN z.n = 1 THEN 'alone' WHEN p.n = z.n THEN 'a part of its own'
+                              ELSE 'in another identity''s cluster' END AS place
+                  FROM lab l JOIN main m ON m.ident = l.ident JOIN sizes z ON z.cl = l.cl
+                  JOIN parts p ON p.ident = l.ident AND p.cl = l.cl WHERE l.cl <> m.main_cl),
+        best AS (SELECT s.entity_id, arg_max(q.decision, q.weight) AS decision
+                 FROM stray s JOIN (SELECT left_id AS a, right_id AS b, weight, decision FROM resolve_pairs
+                                    UNION ALL SELECT right_id, left_id, weight, decision FROM resolve_pairs) q
+                   ON q.a = s.entity_id
+                 JOIN lab o ON o.entity_id = q.b AND o.cl = s.main_cl GROUP BY s.entity_id)
+        SELECT place, coalesce(b.decision, 'no stored pair'), count(*), sum(main_n) FROM stray s
+        LEFT JOIN best b ON b.entity_id = s.entity_id GROUP BY 1, 2 ORDER BY 4 DESC"""):
+        print(f"  {row[0]:<30} {row[1]:<16} {row[2]:>9,} {int(row[3]):>9,}")
 
 
 def splink_scale(table: pa.Table) -> list[list[str]]:
