@@ -21,7 +21,9 @@ syllables; moneytrail's precision and recall are counted in SQL over its cluster
 process's up to the end of resolution (data generation and load included), and Splink runs after it on
 the same records, tuned: names transliterated and made order-free by moneytrail's normaliser, a name
 comparison on that key and on its first two tokens, birth date, blocking on the key and on each token
-with the birth date (``--no-splink`` leaves it out).
+with the birth date (``--no-splink`` leaves it out). Its last row is the ceiling
+(``resolve_ceiling.py``): the best recall an oracle that knows every identity's names and birth date
+reaches at precision >= 0.95, for records that carry only a name and maybe a birth date.
 Cross-script: ``generate/identities.py`` records (Latin, Cyrillic, Arabic spellings, name order,
 patronymics, legal forms, identifiers with checksums, planted namesakes); Splink plain, and Splink on
 moneytrail's transliterated order-free name keys. Nothing here needs ../shared/data.
@@ -42,12 +44,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import icu  # type: ignore[import-untyped]
 import numpy as np
 import pyarrow as pa
+from resolve_ceiling import oracle_ceiling
 
 from moneytrail.engine import open_engine
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK
@@ -58,6 +62,7 @@ from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
 
 Pairs = set[tuple[str, str]]
+CEILING_PRECISION = 0.95  # the issue's precision target: the ceiling is the best recall at this precision
 
 
 def peak_rss_mb() -> float:
@@ -274,8 +279,47 @@ def scripted(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return cyrillic, arabic, typo
 
 
-def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
-    """Person records of ~rows/3 identities, 1-5 records each, in mixed scripts; returns identity ids too."""
+# How the scale records are drawn: the script variant of each record (Latin, Cyrillic, Arabic, a
+# one-letter typo, an initial for the given name), the share of names written surname first, and
+# the share of records that carry the birth date. ``resolve_ceiling`` reads them too.
+VARIANT_SHARES = (0.4, 0.2, 0.15, 0.15, 0.1)
+SWAP_SHARE, DOB_SHARE = 0.3, 0.7
+
+
+@dataclass(frozen=True)
+class ScaleIdentities:
+    """The scale part's identities: a given name and a surname (indices into the invented tokens,
+    whose Cyrillic, Arabic and typo forms are precomputed) and a birth date each."""
+
+    first: np.ndarray
+    last: np.ndarray
+    forms_first: tuple[np.ndarray, ...]
+    forms_last: tuple[np.ndarray, ...]
+    fi: np.ndarray
+    li: np.ndarray
+    birth: np.ndarray
+
+    def names(self, who: np.ndarray, variant: np.ndarray, swap: np.ndarray) -> np.ndarray:
+        """The name identity ``who[k]`` is written as under ``variant[k]``, surname first where ``swap[k]``."""
+        def spelled(tokens: np.ndarray, forms: tuple[np.ndarray, ...], idx: np.ndarray,
+                    initial_ok: bool) -> np.ndarray:
+            out = np.char.capitalize(tokens[idx].astype(str)).astype(object)
+            for k, form in enumerate(forms, start=1):
+                mask = variant == k
+                out[mask] = form[idx[mask]]
+            if initial_ok:
+                mask = variant == 4
+                out[mask] = np.char.add(np.char.upper(np.array([t[0] for t in tokens[idx[mask]]], dtype=str)), ".")
+            return out
+
+        fnames = spelled(self.first, self.forms_first, self.fi[who], True)
+        lnames = spelled(self.last, self.forms_last, self.li[who], False)
+        return np.asarray(np.where(swap, lnames + " " + fnames, fnames + " " + lnames))
+
+
+def scale_population(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray, ScaleIdentities]:
+    """Person records of ~rows/3 identities (Poisson, about 3 records each) in mixed scripts: the
+    statements, each record's identity, and the identities themselves (for the ceiling)."""
     rng = np.random.default_rng(seed)
     first = invented_tokens(rng, 3000, 2)
     last = invented_tokens(rng, 60000, 3)
@@ -284,23 +328,11 @@ def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
     fi, li = rng.integers(0, len(first), identities), rng.integers(0, len(last), identities)
     birth = (np.datetime64("1940-01-01") + rng.integers(0, 60 * 365, identities)).astype(str)
     ident = np.sort(rng.integers(0, identities, rows))
-    variant = rng.choice(5, size=rows, p=[0.4, 0.2, 0.15, 0.15, 0.1])  # latin, cyrillic, arabic, typo, initial
-
-    def spelled(tokens: np.ndarray, forms: tuple[np.ndarray, ...], idx: np.ndarray, initial_ok: bool) -> np.ndarray:
-        out = np.char.capitalize(tokens[idx].astype(str)).astype(object)
-        for k, form in enumerate(forms, start=1):
-            mask = variant == k
-            out[mask] = form[idx[mask]]
-        if initial_ok:
-            mask = variant == 4
-            out[mask] = np.char.add(np.char.upper(np.array([t[0] for t in tokens[idx[mask]]])), ".")
-        return out
-
-    fnames = spelled(first, forms_first, fi[ident], True)
-    lnames = spelled(last, forms_last, li[ident], False)
-    swap = rng.random(rows) < 0.3
-    name = np.where(swap, lnames + " " + fnames, fnames + " " + lnames)
-    dob = np.where(rng.random(rows) < 0.7, birth[ident], "")
+    variant = rng.choice(5, size=rows, p=list(VARIANT_SHARES))  # latin, cyrillic, arabic, typo, initial
+    people = ScaleIdentities(first, last, forms_first, forms_last, fi, li, birth)
+    swap = rng.random(rows) < SWAP_SHARE
+    name = people.names(ident, variant, swap)
+    dob = np.where(rng.random(rows) < DOB_SHARE, birth[ident], "")
     ids = np.char.add("r", np.arange(rows).astype(str))
     n = rows
     table = pa.table({
@@ -309,6 +341,12 @@ def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
         "value": np.concatenate([name.astype(str), dob.astype(str)]),
         "source_id": np.full(2 * n, "scale"),
     })
+    return table, ident, people
+
+
+def scale_statements(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray]:
+    """The scale part's statements and each record's identity (``scale_population``)."""
+    table, ident, _ = scale_population(rows, seed)
     return table, ident
 
 
@@ -359,8 +397,9 @@ class StatementProfile:
 
 
 def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None = None,
-              splink: bool = True, diagnose: bool = False, profile: bool = False) -> list[tuple[Any, ...]]:
-    table, ident = scale_statements(rows)
+              splink: bool = True, diagnose: bool = False, profile: bool = False,
+              ceiling: bool = True) -> list[tuple[Any, ...]]:
+    table, ident, people = scale_population(rows)
     ids = np.char.add("r", np.arange(rows).astype(str))
     sizes = np.bincount(ident)
     true_pairs = int((sizes * (sizes - 1) // 2).sum())
@@ -427,6 +466,15 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
                          f"largest cluster {biggest}",
                          f"{p:.3f}", f"{r:.3f}", f"{f1:.3f}",
                          f"{peak:.0f}" if peak > resolve_peak else f"<= {resolve_peak:.0f}", "Splink EM"))
+    if ceiling:
+        start, cpu = time.perf_counter(), cpu_seconds()
+        best = oracle_ceiling(people, ident, table, VARIANT_SHARES, SWAP_SHARE, floor=CEILING_PRECISION)
+        rows_out.append((f"ceiling: oracle at P >= {CEILING_PRECISION}", rows,
+                         f"{time.perf_counter() - start:.1f} / {cpu_seconds() - cpu:.1f}", "", "",
+                         f"{best.precision:.3f}", f"{best.recall:.3f}",
+                         f"{2 * best.precision * best.recall / (best.precision + best.recall):.3f}", "",
+                         f"{best.ambiguous_records:,} records fit 2+ identities; certain pairs alone: recall "
+                         f"{best.certain_pairs / max(best.true_pairs, 1):.3f}"))
     return rows_out
 
 
@@ -460,6 +508,7 @@ def print_lost_recall(case: Case, max_block: int) -> None:
     print("\n### lost true pairs")
     for row in engine.rows("SELECT lost, count(*) FROM _bench_lost GROUP BY lost ORDER BY 2 DESC"):
         print(f"  {row[0]:<32} {row[1]:>9,}")
+    print_stray_records(case)
     names = ("SELECT l.lost, l.left_id, l.right_id, l.explanation, na.value AS left_name, nb.value AS right_name, "
              "da.value AS left_dob, db.value AS right_dob FROM _bench_lost l "
              "LEFT JOIN statements na ON na.entity_id = l.left_id AND na.prop = 'name' "
@@ -491,6 +540,33 @@ def print_lost_recall(case: Case, max_block: int) -> None:
         print(f"  {rule:<40} {w:>3} {n:>9,}  {share:.3f}")
     engine.execute("DROP TABLE _bench_lost")
     engine.execute("DROP TABLE _bench_cand")
+
+
+def print_stray_records(case: Case) -> None:
+    """The lost pairs by record: each record outside its identity's largest cluster, where it is (alone,
+    in a part of its identity's own, in another identity's cluster) and the decision of its best pair
+    into that largest cluster; lost pairs counted as the largest cluster's size (pairwise recall
+    loses a stray record's pairs with every record of its party's main cluster)."""
+    print("\n### records outside their identity's largest cluster: where, best pair into it, records, pairs")
+    for row in case.engine.rows("""
+        WITH lab AS (SELECT t.entity_id, t.ident, coalesce(e.canonical_id, t.entity_id) AS cl
+                     FROM _bench_truth t LEFT JOIN entity_canonical e ON e.entity_id = t.entity_id),
+        parts AS (SELECT ident, cl, count(*) AS n FROM lab GROUP BY ident, cl),
+        main AS (SELECT ident, arg_max(cl, n) AS main_cl, max(n) AS main_n FROM parts GROUP BY ident),
+        sizes AS (SELECT cl, count(*) AS n FROM lab GROUP BY cl),
+        stray AS (SELECT l.entity_id, m.main_cl, m.main_n,
+                         CASE WHEN z.n = 1 THEN 'alone' WHEN p.n = z.n THEN 'a part of its own'
+                              ELSE 'in another identity''s cluster' END AS place
+                  FROM lab l JOIN main m ON m.ident = l.ident JOIN sizes z ON z.cl = l.cl
+                  JOIN parts p ON p.ident = l.ident AND p.cl = l.cl WHERE l.cl <> m.main_cl),
+        best AS (SELECT s.entity_id, arg_max(q.decision, q.weight) AS decision
+                 FROM stray s JOIN (SELECT left_id AS a, right_id AS b, weight, decision FROM resolve_pairs
+                                    UNION ALL SELECT right_id, left_id, weight, decision FROM resolve_pairs) q
+                   ON q.a = s.entity_id
+                 JOIN lab o ON o.entity_id = q.b AND o.cl = s.main_cl GROUP BY s.entity_id)
+        SELECT place, coalesce(b.decision, 'no stored pair'), count(*), sum(main_n) FROM stray s
+        LEFT JOIN best b ON b.entity_id = s.entity_id GROUP BY 1, 2 ORDER BY 4 DESC"""):
+        print(f"  {row[0]:<30} {row[1]:<16} {row[2]:>9,} {int(row[3]):>9,}")
 
 
 def splink_scale(table: pa.Table) -> list[list[str]]:
@@ -581,6 +657,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-limit", default="1GB", help="The engine's memory limit in the scale part (it "
                         "spills to disk beyond it); Python's own memory is on top.")
     parser.add_argument("--no-splink", action="store_true", help="Scale part: moneytrail only.")
+    parser.add_argument("--no-ceiling", action="store_true", help="Scale part: leave out the oracle's ceiling "
+                        "(benchmarks/resolve_ceiling.py: the best recall any method could reach at P >= 0.95).")
     parser.add_argument("--diagnose", action="store_true", help="Scale part: where the lost true pairs were lost "
                         "(split by clustering, review band, below review, never compared), with examples.")
     parser.add_argument("--profile", action="store_true", help="Scale part: each SQL statement's wall and CPU "
@@ -605,7 +683,7 @@ def main(argv: list[str] | None = None) -> None:
                    ("method", "records", "wall / cpu s", "candidate pairs", "matches", "precision", "recall",
                     "F1", "peak RSS MB", "model"),
                    run_scale(args.rows, args.repeats, args.max_block, args.memory_limit, not args.no_splink,
-                             args.diagnose, args.profile))
+                             args.diagnose, args.profile, not args.no_ceiling))
     sys.stdout.flush()
 
 

@@ -73,3 +73,16 @@ def test_namesakes_and_judgements_are_never_vouched_for() -> None:
                                                           cannot_weights=[HARD_CANNOT_LINK],
                                                           supports=weights).groups().values())
     assert not any({"b", "c"} <= set(g) for g in groups)
+
+
+def test_two_weak_ties_do_not_strand_a_record_whose_best_edge_is_far_stronger() -> None:
+    from moneytrail.resolve.cluster import cluster_consistent
+
+    # c (no birth date) matches its own party's record a2 at 5.4 bits, and two namesakes b and d,
+    # whose birth dates differ from each other and from a2's, at 1.4 bits each. The tie is between
+    # its two weak edges, not its best: c joins its party.
+    edges = [("a1", "a2"), ("b1", "b2"), ("d1", "d2"), ("a2", "c"), ("b1", "c"), ("c", "d1")]
+    cannot = [("a2", "b1"), ("a2", "d1"), ("b1", "d1")]
+    groups = sorted(sorted(g) for g in cluster_consistent(edges, cannot, [20.0, 20.0, 20.0, 5.4, 1.4, 1.4])
+                    .groups().values())
+    assert groups == [["a1", "a2", "c"], ["b1", "b2"], ["d1", "d2"]]

@@ -152,7 +152,11 @@ def cluster_consistent(edges: list[tuple[str, str]], cannot_link: Iterable[tuple
 
 
 def _ambiguous(clusters: Clusters, edges: list[tuple[str, str, float]], margin: float) -> set[str]:
-    """Records whose best edges into two clusters that must stay apart are within ``margin``."""
+    """Records whose best edge and their best edge into a cluster that must stay apart from the
+    best one's are within ``margin``. Only the best cluster is weighed against its rivals: two weak
+    edges into two namesakes' clusters that tie say nothing when the record's best edge, bits
+    above both, goes to a third cluster (an undated record matching its own party's records at 5
+    bits and two namesakes' at 1.4 belongs with its party)."""
     best: dict[str, dict[str, float]] = {}
     for a, b, w in edges:
         for here, there in ((a, b), (b, a)):
@@ -161,10 +165,8 @@ def _ambiguous(clusters: Clusters, edges: list[tuple[str, str, float]], margin: 
             into[root] = max(into.get(root, w), w)
     out = set()
     for record, into in best.items():
-        roots = sorted(into, key=lambda r: -into[r])
-        for i, x in enumerate(roots):
-            apart = clusters.forbidden.get(x, set())
-            if any(y in apart and abs(into[x] - into[y]) < margin for y in roots[i + 1:]):
-                out.add(record)
-                break
+        top = max(into, key=lambda r: into[r])
+        apart = clusters.forbidden.get(top, set())
+        if any(y in apart and into[top] - into[y] < margin for y in into if y != top):
+            out.add(record)
     return out

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.model.ids import stable_id
+from moneytrail.resolve.attach import attached_sql
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
 from moneytrail.resolve.cluster import HARD_CANNOT_LINK, cluster_pairs
 from moneytrail.resolve.comparisons import compare_pairs
@@ -146,7 +147,8 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     join. A pair the model kept as ``distinct`` (similar names, contradicting identifiers or birth
     dates) weighs against a join unless an analyst judged it positive: only a join whose strongest
     pair has more evidence beyond names (``support``) than the contradiction weighs outweighs it
-    (``cluster.WeighedClusters``).
+    (``cluster.WeighedClusters``). A record left alone then joins the one cluster its best pair
+    points to when nothing rivals or contradicts it there (``resolve.attach``).
     """
     engine = case.engine
     run_id = run_id or stable_id("recluster", datetime.now(UTC).isoformat(), length=16)
@@ -189,6 +191,11 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                                        matched.column("support").to_numpy().astype(float)]))
     with engine.run() as run:
         members = run.arrow(components, hint="rs_components").name
+        # records left alone join the one cluster their evidence points to (resolve.attach)
+        joined = engine.query(attached_sql(members))
+        if joined.num_rows:
+            members = run.arrow(pa.concat_tables([components, joined.cast(components.schema)]),
+                                hint="rs_attached").name
         table = engine.query(canonical_sql(members))
     versioned = table.append_column("model_id", pa.array([model_id] * table.num_rows, pa.string())) \
         .append_column("run_id", pa.array([run_id] * table.num_rows, pa.string()))

@@ -1,0 +1,58 @@
+"""Attaching a record left alone to the one cluster its evidence points to: a cluster-level decision.
+
+A record whose name is the only evidence it carries (an initial and a surname, a spelling without
+short vowels, no birth date) rarely reaches the pairwise match threshold in a large population: the
+pair's odds weigh every other party that could bear such a name. Against a cluster, the question
+is narrower. When the record's best pair goes into one cluster built from matches, no other
+cluster or record comes within ``margin`` bits of it, and nothing contradicts it there (a
+distinct pair, a negative judgement), the parties that could bear its name have left no other trace
+among the candidates: it joins that cluster. Only records that are alone after clustering attach,
+in one pass over the clusters as they stood, and an attached record is never a target: a record
+cannot carry two clusters together, so the clustering stays non-chaining.
+
+What it cannot see: a party with this one record and a name like another party's (``wrong_lone``
+in the benchmark's diagnosis). That is the precision ``min_weight`` and ``margin`` trade.
+"""
+
+from __future__ import annotations
+
+# The least weight (bits) of the record's best pair into the cluster: the Bayes decision's, 0.
+ATTACH_MIN_WEIGHT = 0.0
+# How far (bits) every other cluster or record must stay below the best one (cluster.AMBIGUOUS_MARGIN).
+ATTACH_MARGIN = 2.0
+
+
+def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str = "resolve_records",
+                 judgements: str = "resolve_judgements", min_weight: float = ATTACH_MIN_WEIGHT,
+                 margin: float = ATTACH_MARGIN) -> str:
+    """(entity_id, component) of the records in ``records`` that are in no component of
+    ``components`` (entity_id, component) and attach to one; see the module's rule."""
+    return f"""
+        WITH alone AS (
+            SELECT DISTINCT r.entity_id FROM {records} r
+            WHERE NOT EXISTS (SELECT 1 FROM {components} m WHERE m.entity_id = r.entity_id)
+        ), edges AS (
+            SELECT left_id AS rec, right_id AS other, weight, decision FROM {pairs}
+            UNION ALL SELECT right_id, left_id, weight, decision FROM {pairs}
+        ), refused AS (
+            SELECT left_id AS rec, right_id AS other FROM {judgements} WHERE judgement = 'negative'
+            UNION ALL SELECT right_id, left_id FROM {judgements} WHERE judgement = 'negative'
+        ), targets AS (
+            SELECT e.rec, coalesce(CAST(m.component AS VARCHAR), 'record:' || e.other) AS target,
+                   max(m.component) AS component,
+                   max(CASE WHEN e.decision <> 'distinct' THEN e.weight END) AS weight,
+                   bool_or(e.decision = 'distinct') AS against
+            FROM edges e JOIN alone a ON a.entity_id = e.rec
+            LEFT JOIN {components} m ON m.entity_id = e.other
+            GROUP BY 1, 2
+        ), ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY rec ORDER BY weight DESC NULLS LAST, target) AS rank,
+                   lead(weight) OVER (PARTITION BY rec ORDER BY weight DESC NULLS LAST, target) AS runner_up
+            FROM targets
+        )
+        SELECT rec AS entity_id, component FROM ranked
+        WHERE rank = 1 AND component IS NOT NULL AND weight >= {float(min_weight)} AND NOT against
+          AND (runner_up IS NULL OR runner_up <= weight - {float(margin)})
+          -- an analyst's "not the same" with any member of the cluster, compared or not
+          AND NOT EXISTS (SELECT 1 FROM refused x JOIN {components} m ON m.entity_id = x.other
+                          WHERE x.rec = ranked.rec AND m.component = ranked.component)"""

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pyarrow as pa
+
+from moneytrail.resolve.attach import attached_sql
+from moneytrail.store import Case
+
+
+def _pair(left: str, right: str, weight: float, decision: str) -> tuple[str, str, str, float, float, float, str,
+                                                                         str, str, str, float]:
+    return (left, right, "person", 0.9, weight, 1 / (1 + 2 ** -weight), decision, left, right, "{}", 0.0)
+
+
+def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() -> None:
+    with Case.in_memory() as case:
+        engine = case.engine
+        # two clusters from matches: a1-a3 (component 0) and b1-b2 (component 1)
+        components = pa.table({"entity_id": ["a1", "a2", "a3", "b1", "b2"], "component": [0, 0, 0, 1, 1]})
+        lone = ["solo", "torn", "denied", "judged", "weak", "paired"]
+        for entity in [*components.column("entity_id").to_pylist(), *lone, "partner"]:
+            engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
+        pairs = [
+            _pair("a1", "solo", 0.6, "review"), _pair("a2", "solo", 0.3, "review"),  # one cluster: attaches
+            _pair("a1", "torn", 0.6, "review"), _pair("b1", "torn", -0.5, "review"),  # rival within 2 bits
+            _pair("a1", "denied", 1.0, "review"), _pair("a2", "denied", -9.0, "distinct"),  # contradicted there
+            _pair("a1", "judged", 1.0, "review"),  # an analyst said no to judged-a3
+            _pair("a1", "weak", -1.0, "review"),  # below the Bayes decision
+            _pair("paired", "partner", 3.0, "review"),  # best partner is a lone record, not a cluster
+            _pair("a1", "paired", 0.5, "review"),
+        ]
+        for row in pairs:
+            engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
+                           "decision, left_name, right_name, explanation, support, run_id) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
+        engine.execute("INSERT INTO resolve_judgements (left_id, right_id, judgement, judged_at) "
+                       "VALUES ('a3', 'judged', 'negative', now())")
+        with engine.run() as run:
+            members = run.arrow(components, hint="components").name
+            joined = engine.query(attached_sql(members))
+    assert sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(),
+                      strict=True)) == [("solo", 0)]
