@@ -71,10 +71,26 @@ SELECT row_number() OVER (ORDER BY tx.ts, tx.txn_id) AS eid, tx.txn_id, a.id AS 
 FROM tx LEFT JOIN ids a ON a.acct = tx.from_account LEFT JOIN ids b ON b.acct = tx.to_account"""
 
 
+def history_sql(edges: str) -> str:
+    """The numbered transactions (``edges_sql``, a subquery) with their pair's history and each end's pace.
+
+    ``prev_t`` is the time of the pair's previous transaction (NULL for its first) and ``pair_prev`` counts the
+    pair's earlier transactions, in time order with ties by ``eid``: the sender's payments to that receiver are
+    the receiver's receipts from that sender, so one pass over the pairs serves both ends. ``out_gap`` and
+    ``out_gap3`` are seconds since the sender's previous and third previous payment, ``in_gap`` and ``in_gap3``
+    since the receiver's previous and third previous receipt."""
+    def gaps(acct: str, way: str) -> str:
+        w = f"OVER (PARTITION BY {acct} ORDER BY t, eid)"
+        return f"t - lag(t) {w} AS {way}_gap, t - lag(t, 3) {w} AS {way}_gap3"
+    return f"""SELECT x.*, lag(t) OVER (PARTITION BY s, r ORDER BY t, eid) AS prev_t,
+       row_number() OVER (PARTITION BY s, r ORDER BY t, eid) - 1 AS pair_prev, {gaps('s', 'out')}, {gaps('r', 'in')}
+FROM {edges} x"""
+
+
 def events_sql(edges: str, windows: dict[str, int]) -> str:
     """Each transaction twice, once per end: (acct, cp, dir 1=out 0=in, t, eid, amt) with the pair's history
     and the account's pace that way (``same_gap``, ``same_gap3``: seconds since its previous and third previous
-    transaction in that direction; ties in time order by ``eid``).
+    transaction in that direction; ties in time order by ``eid``), read from ``edges`` (``history_sql``).
 
     ``pair_prev`` counts the pair's earlier transactions in that direction and ``prev_t`` is the last one's time;
     ``first_pair`` is 1 on the first transaction between the account and that counterparty in that
@@ -84,13 +100,9 @@ def events_sql(edges: str, windows: dict[str, int]) -> str:
     fresh = ", ".join(f"CASE WHEN prev_t IS NULL OR prev_t <= t - {w} THEN 1 ELSE 0 END AS fresh_{name}"
                       for name, w in windows.items())
     return f"""SELECT *, CASE WHEN prev_t IS NULL THEN 1 ELSE 0 END AS first_pair, {fresh} FROM (
-  SELECT acct, cp, dir, t, eid, amt,
-         t - lag(t) OVER (PARTITION BY acct, dir ORDER BY t, eid) AS same_gap,
-         t - lag(t, 3) OVER (PARTITION BY acct, dir ORDER BY t, eid) AS same_gap3,
-         lag(t) OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) AS prev_t,
-         row_number() OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) - 1 AS pair_prev
-  FROM (SELECT s AS acct, r AS cp, 1 AS dir, t, eid, amt FROM {edges}
-        UNION ALL SELECT r AS acct, s AS cp, 0 AS dir, t, eid, amt FROM {edges}) u) x"""
+  SELECT s AS acct, r AS cp, 1 AS dir, t, eid, amt, out_gap AS same_gap, out_gap3 AS same_gap3, prev_t, pair_prev
+  FROM {edges}
+  UNION ALL SELECT r, s, 0, t, eid, amt, in_gap, in_gap3, prev_t, pair_prev FROM {edges}) u"""
 
 
 def side_columns(windows: dict[str, int]) -> list[str]:
@@ -138,7 +150,9 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
     hist = "OVER (PARTITION BY acct ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     counts("1", hist, "out_cnt_all", "in_cnt_all")
     counts("first_pair", hist, "out_fan_all", "in_fan_all")
-    plain(f"(t - first_value(t) {hist}) / 86400.0", "age_days")  # the frame's first row: cheaper than a min
+    # The account's first time: a whole-partition minimum, one pass without a frame (the earliest row is never
+    # later than the current one, so no later row is read).
+    plain("(t - min(t) OVER (PARTITION BY acct)) / 86400.0", "age_days")
     inner += [f"sum(dir * amt) {hist} AS out_amt_all", f"sum((1 - dir) * amt) {hist} AS in_amt_all",
               f"max(CASE WHEN dir = 0 THEN t END) {hist} AS last_in_t",
               f"max(CASE WHEN dir = 1 THEN t END) {hist} AS last_out_t"]
@@ -159,12 +173,21 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
            (t - prev_t) / 86400.0 AS pair_gap_days, {', '.join(inner)} FROM {events}) x) y"""
 
 
+def float_list_sql(source: str, keys: Sequence[str], values: Sequence[str]) -> str:
+    """(keys..., v): the columns ``values`` of the query ``source`` as one list of 4-byte floats per row, in that
+    order (NULL stays NULL): the matrix a learner reads is float32, and one list column reaches it as a
+    single row-major block instead of a column-by-column copy."""
+    items = ", ".join(f"CAST({c} AS FLOAT)" for c in values)
+    return f"SELECT {', '.join(keys)}, [{items}] AS v FROM ({source}) q"
+
+
 def pairs_sql(edges: str) -> str:
-    """(s, r, first_t, out_rank, in_rank): when each ordered pair first traded, and its place among the
-    sender's payees (``out_rank``) and among the receiver's payers (``in_rank``) in that order."""
+    """(s, r, first_t, out_rank, in_rank) from ``edges`` (``history_sql``): when each ordered pair first traded
+    (its row with no earlier one), and its place among the sender's payees (``out_rank``) and among the
+    receiver's payers (``in_rank``) in that order."""
     return f"""SELECT s, r, first_t, row_number() OVER (PARTITION BY s ORDER BY first_t, r) AS out_rank,
        row_number() OVER (PARTITION BY r ORDER BY first_t, s) AS in_rank
-FROM (SELECT s, r, min(t) AS first_t FROM {edges} GROUP BY s, r) p"""
+FROM (SELECT s, r, t AS first_t FROM {edges} WHERE pair_prev = 0) p"""
 
 
 def two_hop_sql(pairs: str, cap: int = PATH_CAP) -> str:
