@@ -130,8 +130,9 @@ def _runs(targets: Sequence[int]) -> list[tuple[int, int, int]]:
 
 def _list_block(lists: pa.Array, width: int) -> np.ndarray:
     """A column of equal-length float lists as a row-major ``(rows, width)`` float32 block (NULL as NaN)."""
-    flat = lists.flatten().to_numpy(zero_copy_only=False)
-    return flat.astype(np.float32, copy=False).reshape(-1, width)
+    flat = np.asarray(lists.flatten().to_numpy(zero_copy_only=False), dtype=np.float32)
+    block: np.ndarray = flat.reshape(-1, width)
+    return block
 
 
 def _block(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:
