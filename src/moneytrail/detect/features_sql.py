@@ -31,6 +31,13 @@ WINDOW_DERIVED = ("out_avg", "out_std", "in_avg", "in_std", "gs_paths", "flow_ra
 # (LI mix test F1 0.968 -> 0.973: fan-outs and gather-scatters pay on at a steady clip from the first payment).
 HISTORY_STATS = ("out_cnt_all", "in_cnt_all", "out_fan_all", "in_fan_all", "age_days", "out_mean_all",
                  "in_mean_all", "cross_gap_days", "same_gap_days", "same_gap3_days")
+# A variance below this share of the mean square is rounding noise and reads 0. The difference of two sums of
+# squares carries an error of about (terms x 1e-16) of the mean square that depends on the order the engine
+# added them in (threads, plan, engine): equal amounts gave a standard deviation of 0 on one run and 3e-6 on the
+# next (up to 2e-15 of the mean square on the AMLSim sets), and the model's splits moved with it (test F1 on
+# AMLSim by up to 0.007 between two runs of the same code). Real spreads stay: a standard deviation above 3e-7
+# of the amounts' size (one cent in 30,000) is above the cut.
+STD_NOISE = 1e-13
 # Two counts of one account, out and in, travel in one windowed sum as out + in * PACK: one window aggregate
 # instead of two, the costly part of the features. The sum is a DOUBLE, exact while it stays below 2^53 (out
 # below PACK = 2^26, 67 million payments in a window, and in below 2^27), so every engine and summing order
@@ -143,8 +150,10 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
             plain(f"sum({flag} * amt) {frame}", f"{d}_sum_{name}")
             plain(f"sum({flag} * amt * amt) {frame}", f"{d}_sq_{name}")
             n, avg = f"{d}_cnt_{name}", f"{d}_sum_{name} / nullif({d}_cnt_{name}, 0)"
+            msq = f"{d}_sq_{name} / nullif({n}, 0)"
+            var = f"{msq} - ({avg}) * ({avg})"
             derived += [f"{avg} AS {d}_avg_{name}",
-                        f"sqrt(greatest({d}_sq_{name} / nullif({n}, 0) - ({avg}) * ({avg}), 0)) AS {d}_std_{name}"]
+                        f"sqrt(CASE WHEN {var} > {STD_NOISE} * {msq} THEN {var} ELSE 0 END) AS {d}_std_{name}"]
         derived += [f"in_fan_{name} * out_fan_{name} AS gs_paths_{name}",
                     f"out_sum_{name} / nullif(in_sum_{name}, 0) AS flow_ratio_{name}"]
     hist = "OVER (PARTITION BY acct ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
