@@ -214,6 +214,20 @@ def test_payment_format_is_a_fixed_code_whatever_the_case_and_worded(case: Case)
     assert describe("payment_format", 0.0, (0.0, 4.0)) == "paid by an unlisted format"
 
 
+def test_equal_amounts_have_no_spread_and_unequal_ones_keep_theirs() -> None:
+    """Equal amounts read a standard deviation of exactly 0, whatever order the sums were added in (rounding
+    noise of the sum of squares is cut), and a real spread, even of a cent, is kept."""
+    case = Case.in_memory()
+    # 0.1 has no exact binary form: its squares' sum minus the squared sum leaves noise unless it is cut.
+    equal = [(f"e{i}", at(0, 1 + i), "b:P", f"b:Q{i}", 0.1) for i in range(7)]
+    spread = [("c1", at(0, 10), "b:S", "b:T", 1000.00), ("c2", at(0, 11), "b:S", "b:U", 1000.01)]
+    insert(case, equal + spread)
+    rows = by_txn(transaction_features(case, FeatureSpec(windows={"1d": 86_400})))
+    assert all(rows[f"e{i}"]["s_out_std_1d"] == 0.0 for i in range(7))
+    assert rows["e6"]["s_out_avg_1d"] == pytest.approx(0.1)
+    assert rows["c2"]["s_out_std_1d"] == pytest.approx(0.005, rel=1e-3)
+
+
 def test_matrix_places_both_ends_as_the_joined_table_has_them() -> None:
     """The matrix (ends placed by eid) holds what the joined feature table holds, column for column."""
     case = Case.in_memory()

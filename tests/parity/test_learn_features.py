@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from moneytrail.detect.features import FeatureSpec, transaction_features
+import numpy as np
+
+from moneytrail.detect.features import FeatureSpec, transaction_feature_matrix, transaction_features
 from moneytrail.store import Case
 from tests.detect.graphs import insert_rows
 from tests.parity.conftest import NewCase
@@ -36,3 +38,16 @@ def test_transaction_features_agree_across_engines(new_case: NewCase) -> None:
                 assert other == value, (txn, name)
             else:
                 assert math.isclose(float(other), float(value), rel_tol=1e-9, abs_tol=1e-9), (txn, name, other, value)
+
+
+def test_feature_matrix_agrees_across_engines(new_case: NewCase) -> None:
+    """The learner's matrix path (each end's values as one float list per row) reads the same on both engines."""
+    case = new_case()
+    insert_rows(case, ROWS)
+    spec = FeatureSpec(windows={"1d": 86_400, "7d": 7 * 86_400})
+    ids, got = transaction_feature_matrix(case, spec)
+    reference = Case.in_memory()
+    insert_rows(reference, ROWS)
+    want_ids, want = transaction_feature_matrix(reference, spec)
+    assert ids.column("txn_id").to_pylist() == want_ids.column("txn_id").to_pylist()
+    assert np.allclose(got, want, rtol=1e-6, atol=1e-6, equal_nan=True)

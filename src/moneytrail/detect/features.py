@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from moneytrail.detect import features_sql as fsql
-from moneytrail.engine.scratch import Run, ScratchTable
+from moneytrail.engine.scratch import Run
 from moneytrail.store import Case
 
 STRUCTURE = (*fsql.STRUCTURE_COLUMNS, *fsql.SENDER_ROW_COLUMNS.values(), "amt_vs_receiver_mean")
@@ -69,12 +69,21 @@ def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = ""
     as a float32 matrix in the same order, for training and scoring at scale.
 
     The engine's results are streamed in batches, each row placed by its time-order number (``eid``): each end's
-    statistics (a sender's row fills the ``s_`` columns, a receiver's the ``r_`` ones; the per-end event table
-    is dropped right after), then the transactions' own features. The two ends meet in the matrix, not in a
-    join of two wide tables, and neither a sort of a wide result nor a whole Arrow copy of it is ever held:
-    memory is the matrix (4 bytes a feature) plus one batch."""
+    statistics (a sender's row fills the ``s_`` columns, a receiver's the ``r_`` ones), then the transactions'
+    own features. The two ends meet in the matrix, not in a join of two wide tables, and neither a sort of a
+    wide result nor a whole Arrow copy of it is ever held: memory is the matrix (4 bytes a feature) plus one
+    batch. Each end's values come as one float32 list per row (``fsql.float_list_sql``), so a batch is one
+    row-major block read without a copy and written into the matrix in runs of adjacent columns."""
     names = spec.names
     column = {name: j for j, name in enumerate(names)}
+    side_cols = fsql.side_columns(spec.windows)
+    # An end's row: the pair's history and the amount against the usual one (the sender's fill the
+    # transaction's own columns, the receiver's only its amount ratio), then its statistics.
+    values = [*fsql.SENDER_ROW_COLUMNS, "amt_vs_mean", *side_cols]
+    sender = _runs([*(column[c] for c in fsql.SENDER_ROW_COLUMNS.values()), column["amt_vs_sender_mean"],
+                    *(column[f"s_{c}"] for c in side_cols)])
+    receiver = _runs([-1] * len(fsql.SENDER_ROW_COLUMNS) + [column["amt_vs_receiver_mean"],
+                                                            *(column[f"r_{c}"] for c in side_cols)])
     with case.engine.run() as run:
         parts = _feature_tables(case, run, spec, where)
         n = int(case.engine.scalar(f"SELECT count(*) FROM {parts.edges}"))
@@ -82,21 +91,14 @@ def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = ""
         t = np.zeros(n, dtype=np.int64)
         ids: list[pa.Array] = []
         pos: list[np.ndarray] = []
-        # Each end's statistics: the side columns land in one contiguous run of matrix columns (``s_...`` for
-        # the sender, ``r_...`` for the receiver); the sender's row also carries the pair's history.
-        side_cols = fsql.side_columns(spec.windows)
-        extra = [*fsql.SENDER_ROW_COLUMNS, "amt_vs_mean"]
-        s0, r0, k = column[f"s_{side_cols[0]}"], column[f"r_{side_cols[0]}"], len(side_cols)
-        sender_extra = np.array([column[c] for c in fsql.SENDER_ROW_COLUMNS.values()], dtype=np.int64)
-        for batch in case.engine.batches(parts.stats, batch_rows):
+        for batch in case.engine.batches(fsql.float_list_sql(parts.stats, ["eid", "dir"], values), batch_rows):
             at = batch.column("eid").to_numpy().astype(np.int64) - 1
             out = batch.column("dir").to_numpy() == 1
-            block = _block(batch, [*side_cols, *extra])
-            x[at[out], s0:s0 + k] = block[out, :k]
-            x[np.ix_(at[out], sender_extra)] = block[out, k:k + len(sender_extra)]
-            x[at[~out], r0:r0 + k] = block[~out, :k]
-            x[at[~out], column["amt_vs_receiver_mean"]] = block[~out, -1]
-        run.drop(parts.events)  # the per-end event rows are the largest table: free them before the rest
+            block = _list_block(batch.column("v"), len(values))
+            for rows, runs in ((out, sender), (~out, receiver)):
+                where_rows, part = at[rows], block[rows]
+                for src, dst, k in runs:
+                    x[where_rows, dst:dst + k] = part[:, src:src + k]
         for batch in case.engine.batches(parts.structure, batch_rows):
             at = batch.column("eid").to_numpy().astype(np.int64) - 1
             own = [c for c in batch.schema.names if c in column]
@@ -112,6 +114,27 @@ def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = ""
     return pa.table({"eid": pa.array(np.arange(1, n + 1)), "txn_id": txn, "t": pa.array(t)}), x
 
 
+def _runs(targets: Sequence[int]) -> list[tuple[int, int, int]]:
+    """``(source, target, length)``: the runs of adjacent matrix columns ``targets`` names, in source order
+    (a target below 0 is not written)."""
+    runs: list[tuple[int, int, int]] = []
+    for src, dst in enumerate(targets):
+        if dst < 0:
+            continue
+        if runs and runs[-1][0] + runs[-1][2] == src and runs[-1][1] + runs[-1][2] == dst:
+            runs[-1] = (runs[-1][0], runs[-1][1], runs[-1][2] + 1)
+        else:
+            runs.append((src, dst, 1))
+    return runs
+
+
+def _list_block(lists: pa.Array, width: int) -> np.ndarray:
+    """A column of equal-length float lists as a row-major ``(rows, width)`` float32 block (NULL as NaN)."""
+    flat = np.asarray(lists.flatten().to_numpy(zero_copy_only=False), dtype=np.float32)
+    block: np.ndarray = flat.reshape(-1, width)
+    return block
+
+
 def _block(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:
     """Batch columns as one row-major float32 block (NULL as NaN), so each matrix row is written once."""
     block = np.empty((batch.num_rows, len(columns)), dtype=np.float32)
@@ -123,7 +146,6 @@ def _block(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:
 @dataclass
 class _FeatureTables:
     edges: str  # the run's numbered transactions
-    events: ScratchTable  # each transaction once per end, with its pair's history (``fsql.events_sql``)
     structure: str  # SQL: one row per transaction (``fsql.structure_sql``)
     stats: str  # SQL: one row per end of a transaction (``fsql.account_stats_sql``), read once, streamed
 
@@ -134,15 +156,15 @@ def _feature_tables(case: Case, run: Run, spec: FeatureSpec, where: str) -> _Fea
     def table(sql: str, hint: str) -> str:
         return run.materialise(sql, hint=f"feat_{hint}").name
 
-    edges = table(fsql.edges_sql(where), "edges")
-    events = run.materialise(fsql.events_sql(edges, spec.windows), hint="feat_events")
+    edges = table(fsql.history_sql(f"({fsql.edges_sql(where)})"), "edges")
+    events = f"({fsql.events_sql(edges, spec.windows)}) ev"
     pairs = table(fsql.pairs_sql(edges), "pairs")
     paths = fsql.pair_paths_sql(f"({fsql.two_hop_sql(pairs, spec.path_cap)})", pairs)
     cols = {t: hit_column(t) for t in spec.rule_typologies}
     hits = table(fsql.rule_hits_sql(edges, spec.rule_typologies, cols), "hits") if cols else None
     pair_structure = f"({fsql.pair_structure_sql(edges, pairs, paths)})"
-    return _FeatureTables(edges, events, fsql.structure_sql(pair_structure, hits, list(cols.values())),
-                          fsql.account_stats_sql(events.name, spec.windows))
+    return _FeatureTables(edges, fsql.structure_sql(pair_structure, hits, list(cols.values())),
+                          fsql.account_stats_sql(events, spec.windows))
 
 
 # Wording for explanations: what each statistic counts, and how a window reads in a sentence.

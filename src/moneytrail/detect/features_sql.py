@@ -31,6 +31,13 @@ WINDOW_DERIVED = ("out_avg", "out_std", "in_avg", "in_std", "gs_paths", "flow_ra
 # (LI mix test F1 0.968 -> 0.973: fan-outs and gather-scatters pay on at a steady clip from the first payment).
 HISTORY_STATS = ("out_cnt_all", "in_cnt_all", "out_fan_all", "in_fan_all", "age_days", "out_mean_all",
                  "in_mean_all", "cross_gap_days", "same_gap_days", "same_gap3_days")
+# A variance below this share of the mean square is rounding noise and reads 0. The difference of two sums of
+# squares carries an error of about (terms x 1e-16) of the mean square that depends on the order the engine
+# added them in (threads, plan, engine): equal amounts gave a standard deviation of 0 on one run and 3e-6 on the
+# next (up to 2e-15 of the mean square on the AMLSim sets), and the model's splits moved with it (test F1 on
+# AMLSim by up to 0.007 between two runs of the same code). Real spreads stay: a standard deviation above 3e-7
+# of the amounts' size (one cent in 30,000) is above the cut.
+STD_NOISE = 1e-13
 # Two counts of one account, out and in, travel in one windowed sum as out + in * PACK: one window aggregate
 # instead of two, the costly part of the features. The sum is a DOUBLE, exact while it stays below 2^53 (out
 # below PACK = 2^26, 67 million payments in a window, and in below 2^27), so every engine and summing order
@@ -71,10 +78,26 @@ SELECT row_number() OVER (ORDER BY tx.ts, tx.txn_id) AS eid, tx.txn_id, a.id AS 
 FROM tx LEFT JOIN ids a ON a.acct = tx.from_account LEFT JOIN ids b ON b.acct = tx.to_account"""
 
 
+def history_sql(edges: str) -> str:
+    """The numbered transactions (``edges_sql``, a subquery) with their pair's history and each end's pace.
+
+    ``prev_t`` is the time of the pair's previous transaction (NULL for its first) and ``pair_prev`` counts the
+    pair's earlier transactions, in time order with ties by ``eid``: the sender's payments to that receiver are
+    the receiver's receipts from that sender, so one pass over the pairs serves both ends. ``out_gap`` and
+    ``out_gap3`` are seconds since the sender's previous and third previous payment, ``in_gap`` and ``in_gap3``
+    since the receiver's previous and third previous receipt."""
+    def gaps(acct: str, way: str) -> str:
+        w = f"OVER (PARTITION BY {acct} ORDER BY t, eid)"
+        return f"t - lag(t) {w} AS {way}_gap, t - lag(t, 3) {w} AS {way}_gap3"
+    return f"""SELECT x.*, lag(t) OVER (PARTITION BY s, r ORDER BY t, eid) AS prev_t,
+       row_number() OVER (PARTITION BY s, r ORDER BY t, eid) - 1 AS pair_prev, {gaps('s', 'out')}, {gaps('r', 'in')}
+FROM {edges} x"""
+
+
 def events_sql(edges: str, windows: dict[str, int]) -> str:
     """Each transaction twice, once per end: (acct, cp, dir 1=out 0=in, t, eid, amt) with the pair's history
     and the account's pace that way (``same_gap``, ``same_gap3``: seconds since its previous and third previous
-    transaction in that direction; ties in time order by ``eid``).
+    transaction in that direction; ties in time order by ``eid``), read from ``edges`` (``history_sql``).
 
     ``pair_prev`` counts the pair's earlier transactions in that direction and ``prev_t`` is the last one's time;
     ``first_pair`` is 1 on the first transaction between the account and that counterparty in that
@@ -84,13 +107,9 @@ def events_sql(edges: str, windows: dict[str, int]) -> str:
     fresh = ", ".join(f"CASE WHEN prev_t IS NULL OR prev_t <= t - {w} THEN 1 ELSE 0 END AS fresh_{name}"
                       for name, w in windows.items())
     return f"""SELECT *, CASE WHEN prev_t IS NULL THEN 1 ELSE 0 END AS first_pair, {fresh} FROM (
-  SELECT acct, cp, dir, t, eid, amt,
-         t - lag(t) OVER (PARTITION BY acct, dir ORDER BY t, eid) AS same_gap,
-         t - lag(t, 3) OVER (PARTITION BY acct, dir ORDER BY t, eid) AS same_gap3,
-         lag(t) OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) AS prev_t,
-         row_number() OVER (PARTITION BY acct, cp, dir ORDER BY t, eid) - 1 AS pair_prev
-  FROM (SELECT s AS acct, r AS cp, 1 AS dir, t, eid, amt FROM {edges}
-        UNION ALL SELECT r AS acct, s AS cp, 0 AS dir, t, eid, amt FROM {edges}) u) x"""
+  SELECT s AS acct, r AS cp, 1 AS dir, t, eid, amt, out_gap AS same_gap, out_gap3 AS same_gap3, prev_t, pair_prev
+  FROM {edges}
+  UNION ALL SELECT r, s, 0, t, eid, amt, in_gap, in_gap3, prev_t, pair_prev FROM {edges}) u"""
 
 
 def side_columns(windows: dict[str, int]) -> list[str]:
@@ -131,14 +150,18 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
             plain(f"sum({flag} * amt) {frame}", f"{d}_sum_{name}")
             plain(f"sum({flag} * amt * amt) {frame}", f"{d}_sq_{name}")
             n, avg = f"{d}_cnt_{name}", f"{d}_sum_{name} / nullif({d}_cnt_{name}, 0)"
+            msq = f"{d}_sq_{name} / nullif({n}, 0)"
+            var = f"{msq} - ({avg}) * ({avg})"
             derived += [f"{avg} AS {d}_avg_{name}",
-                        f"sqrt(greatest({d}_sq_{name} / nullif({n}, 0) - ({avg}) * ({avg}), 0)) AS {d}_std_{name}"]
+                        f"sqrt(CASE WHEN {var} > {STD_NOISE} * {msq} THEN {var} ELSE 0 END) AS {d}_std_{name}"]
         derived += [f"in_fan_{name} * out_fan_{name} AS gs_paths_{name}",
                     f"out_sum_{name} / nullif(in_sum_{name}, 0) AS flow_ratio_{name}"]
     hist = "OVER (PARTITION BY acct ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     counts("1", hist, "out_cnt_all", "in_cnt_all")
     counts("first_pair", hist, "out_fan_all", "in_fan_all")
-    plain(f"(t - first_value(t) {hist}) / 86400.0", "age_days")  # the frame's first row: cheaper than a min
+    # The account's first time: a whole-partition minimum, one pass without a frame (the earliest row is never
+    # later than the current one, so no later row is read).
+    plain("(t - min(t) OVER (PARTITION BY acct)) / 86400.0", "age_days")
     inner += [f"sum(dir * amt) {hist} AS out_amt_all", f"sum((1 - dir) * amt) {hist} AS in_amt_all",
               f"max(CASE WHEN dir = 0 THEN t END) {hist} AS last_in_t",
               f"max(CASE WHEN dir = 1 THEN t END) {hist} AS last_out_t"]
@@ -159,12 +182,21 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
            (t - prev_t) / 86400.0 AS pair_gap_days, {', '.join(inner)} FROM {events}) x) y"""
 
 
+def float_list_sql(source: str, keys: Sequence[str], values: Sequence[str]) -> str:
+    """(keys..., v): the columns ``values`` of the query ``source`` as one list of 4-byte floats per row, in that
+    order (NULL stays NULL): the matrix a learner reads is float32, and one list column reaches it as a
+    single row-major block instead of a column-by-column copy."""
+    items = ", ".join(f"CAST({c} AS FLOAT)" for c in values)
+    return f"SELECT {', '.join(keys)}, [{items}] AS v FROM ({source}) q"
+
+
 def pairs_sql(edges: str) -> str:
-    """(s, r, first_t, out_rank, in_rank): when each ordered pair first traded, and its place among the
-    sender's payees (``out_rank``) and among the receiver's payers (``in_rank``) in that order."""
+    """(s, r, first_t, out_rank, in_rank) from ``edges`` (``history_sql``): when each ordered pair first traded
+    (its row with no earlier one), and its place among the sender's payees (``out_rank``) and among the
+    receiver's payers (``in_rank``) in that order."""
     return f"""SELECT s, r, first_t, row_number() OVER (PARTITION BY s ORDER BY first_t, r) AS out_rank,
        row_number() OVER (PARTITION BY r ORDER BY first_t, s) AS in_rank
-FROM (SELECT s, r, min(t) AS first_t FROM {edges} GROUP BY s, r) p"""
+FROM (SELECT s, r, t AS first_t FROM {edges} WHERE pair_prev = 0) p"""
 
 
 def two_hop_sql(pairs: str, cap: int = PATH_CAP) -> str:
