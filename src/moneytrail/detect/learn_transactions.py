@@ -26,10 +26,12 @@ import pyarrow.compute as pc
 
 from moneytrail.detect import features_sql as fsql
 from moneytrail.detect.features import FeatureSpec, rule_typologies, transaction_feature_matrix
+from moneytrail.detect.learn_typology import TypologyModel, fit_typology, typology_vector
 from moneytrail.detect.truth import TruthTables, truth_tables
 from moneytrail.store import Case
 
-FORMAT = "moneytrail-transaction-model/1"
+FORMAT = "moneytrail-transaction-model/2"  # /2 adds the typology model; /1 files (none) still load
+FORMATS = ("moneytrail-transaction-model/1", FORMAT)
 PARAMS: dict[str, Any] = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 63, "min_child_samples": 20,
                           "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
                           "verbose": -1, "num_threads": 1, "seed": 7}
@@ -149,6 +151,7 @@ class TransactionModel:
     usual: dict[str, tuple[float, float]]
     training_hash: str
     metrics: dict[str, Any] = field(default_factory=dict)
+    typology: TypologyModel | None = None  # which typology a flagged payment looks like (None: labels had none)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.booster.predict(x, num_iteration=self.booster.best_iteration or None))
@@ -160,9 +163,10 @@ class TransactionModel:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.booster.save_model(str(path), num_iteration=self.booster.best_iteration or None)
+        typology = self.typology.save(typology_path(path)) if self.typology is not None else None
         sidecar = {"format": FORMAT, "features": self.spec.to_dict(), "threshold": self.threshold,
                    "usual": {k: list(v) for k, v in self.usual.items()}, "training_hash": self.training_hash,
-                   "metrics": self.metrics, "params": PARAMS}
+                   "metrics": self.metrics, "params": PARAMS, "typology": typology}
         sidecar_path(path).write_text(json.dumps(sidecar, indent=2, sort_keys=True), encoding="utf-8")
 
     @classmethod
@@ -176,7 +180,7 @@ class TransactionModel:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise LearnError(f"{meta_path}:{exc.lineno}: {exc.msg}") from exc
-        if meta.get("format") != FORMAT:
+        if meta.get("format") not in FORMATS:
             raise LearnError(f"{meta_path}:1: format {meta.get('format')!r}, expected {FORMAT!r}")
         feats = meta["features"]
         spec = FeatureSpec(windows={str(k): int(v) for k, v in feats["windows"]},
@@ -185,13 +189,24 @@ class TransactionModel:
         if spec.names != feats["names"]:
             raise LearnError(f"{meta_path}: its feature names differ from this version's definitions")
         booster = lgb.Booster(model_file=str(path))
+        typology = None
+        if meta.get("typology"):
+            try:
+                typology = TypologyModel.load(path.parent, meta["typology"])
+            except FileNotFoundError as exc:
+                raise LearnError(f"{meta_path}: {exc}") from exc
         return cls(booster, spec, float(meta["threshold"]),
                    {k: (float(v[0]), float(v[1])) for k, v in meta["usual"].items()}, str(meta["training_hash"]),
-                   dict(meta["metrics"]))
+                   dict(meta["metrics"]), typology)
 
 
 def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + ".json")
+
+
+def typology_path(path: Path) -> Path:
+    """The typology model's LightGBM file, beside the binary model's."""
+    return path.with_name(path.name + ".typology")
 
 
 def usual_ranges(x: np.ndarray, y: np.ndarray, names: list[str], sample: int = 200_000
@@ -261,14 +276,16 @@ def learn_transactions(case: Case, *, split: str = "temporal:60/20/20", rules: b
     fitted = fit(x, y, part, names, rounds=rounds)
     t2 = time.perf_counter()
     test, train = part == 2, rows_of(part, 0)
+    typology, typology_info = fit_typology(x, y, typology_vector(case, table), part, names)
     model = TransactionModel(fitted.booster, spec, fitted.threshold, usual_ranges(x[train], y[train], names),
-                             data_hash(column_rows(table.column("txn_id"), train), y[train]))
+                             data_hash(column_rows(table.column("txn_id"), train), y[train]), typology=typology)
     scores = model.predict(x[rows_of(part, 2)])
     metrics = {"split": split, "rows": {"train": int((part == 0).sum()), "validation": int((part == 1).sum()),
                                         "test": int(test.sum())},
                "threshold": fitted.threshold, "validation": fitted.validation,
                "test": prf(y[test], scores >= fitted.threshold),
-               "trees": int(fitted.booster.best_iteration or fitted.booster.current_iteration())}
+               "trees": int(fitted.booster.best_iteration or fitted.booster.current_iteration()),
+               "typology": typology_info}
     model.metrics = metrics
     return LearnedCase(model, table, x, y, part, scores, metrics, {"features": t1 - t0, "features_cpu": c1 - c0,
                                                                          "train": t2 - t1})
