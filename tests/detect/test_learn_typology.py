@@ -102,9 +102,10 @@ def test_saved_models_carry_the_typology_model_and_score_the_same(tmp_path: Path
     assert np.allclose(loaded.typology.probabilities(result.x), result.model.typology.probabilities(result.x))
     other, _ = typed_case(4)  # a case the model never saw
     table, scores, x = score_case(other, loaded)
-    findings = score_findings(other, loaded, table, x, scores, limit=40)
+    # Its later half: in the first days an attempt's first payments have no shape yet (features read the past).
+    later = np.arange(len(scores)) >= len(scores) // 2
+    findings = score_findings(other, loaded, table, x, scores, mask=later, limit=40)
     assert len(findings) == 40 and all(f.typology in ("fan-in", "fan-out") for f in findings)
-    # Right for nearly all: an attempt's first payment has no shape yet (features read only the past).
     right = [f.typology == {"i": "fan-in", "o": "fan-out"}.get(next(r.ref_id for r in f.refs
                                                                   if r.kind == "transaction")[0]) for f in findings]
     assert np.mean(right) >= 0.85

@@ -35,13 +35,16 @@ def explain_row(model: TransactionModel, x_row: np.ndarray, contrib_row: np.ndar
     return [describe(names[i], float(x_row[i]), model.usual.get(names[i])) for i in order if contrib_row[i] > 0]
 
 
-def typology_of_rows(model: TransactionModel, x: np.ndarray) -> list[tuple[str, float | None, list[tuple[str, float]]]]:
+Shape = tuple[str, float | None, list[tuple[str, float]]]
+
+
+def typology_of_rows(model: TransactionModel, x: np.ndarray) -> list[Shape]:
     """Per row: the predicted typology, its probability and the next two (``learned``, None, [] untyped)."""
     if model.typology is None:
         return [(TYPOLOGY, None, [])] * len(x)
     prob = model.typology.probabilities(x)
     classes = model.typology.classes
-    out = []
+    out: list[Shape] = []
     for row in prob:
         order = np.argsort(-row)
         out.append((classes[order[0]], float(row[order[0]]),
