@@ -17,7 +17,9 @@ For each labelled set, in one run and on the same 60/20/20 split by transaction 
   proportion (LI-Medium 100k: 792 and 836 of 3,909; with an even background the test part held 11);
 - for sets with attempts (mixes, generated), attempt recall per typology: the rules (and their weaker
   variants) on the whole case with their precision against the published GNN floors, and on the test part the
-  rules plus the learner's findings against the 95% goal.
+  rules plus the learner's findings that predict the attempt's typology (``learn_typology``) against the 95%
+  goal and the floors, with those findings' precision (labelled laundering, labelled that typology); beside
+  it, for comparison only, the rules plus the learner's findings whatever typology they predict.
 
 Timestamps go to the peer as epoch seconds counted explicitly (pandas >= 3 parses to microseconds, so an
 ``int64 // 10**9`` would give units of 1,000 s and a shuffled "temporal" split). Sets: the three AMLSim
@@ -41,7 +43,7 @@ import numpy as np
 
 from moneytrail.detect import features_sql as fsql
 from moneytrail.detect.attempt_shape import attempt_ceilings, flagged_account_shares
-from moneytrail.detect.evaluate import VARIANT_SUFFIXES, evaluate, window_of_split
+from moneytrail.detect.evaluate import LEARNED, VARIANT_SUFFIXES, evaluate, window_of_split
 from moneytrail.detect.learn_findings import score_findings
 from moneytrail.detect.learn_transactions import LearnedCase, fit, learn_transactions, prf
 from moneytrail.detect.run import run_detectors
@@ -99,18 +101,25 @@ def pct(v: float | None) -> str:
     return "     -" if v is None else f"{100 * v:5.1f}%"
 
 
-def attempt_table(case: Case) -> None:
+def attempt_table(case: Case, learned: LearnedCase) -> None:
     """Per typology: attempts found by a rule finding of that typology (or a weaker variant of it) on the whole
     case (the rules learn nothing, so every attempt is held out from them) with those findings' transaction
     precision, findings per 10k transactions and share of the case's accounts cited (a flood shows there),
     against the floor and the ceiling (``attempt_shape``: the share of attempts any one finding could cover
     half of; a floor above it is out of reach of any finding); each weaker variant's precision, findings per
-    10k and account share beside; and on the test part, rules alone and rules plus the learner's findings."""
+    10k and account share beside; and on the test part, rules alone, rules plus the learner's findings that
+    predict the attempt's typology (against the 95% goal), the learner's findings predicting that typology
+    (flagged transactions, the share labelled laundering, the share labelled with that typology), and, for
+    comparison only, rules plus the learner's findings whatever typology they predict."""
     whole = evaluate(case)
-    test = evaluate(case, window_of_split(case, "temporal:60/20/20"))["attempts"]
+    test_eval = evaluate(case, window_of_split(case, "temporal:60/20/20"))
+    test, test_tx = test_eval["attempts"], test_eval["transactions"]
     tx = whole["transactions"]
     ceilings = attempt_ceilings(case)
     shares = flagged_account_shares(case)
+    typ_model = learned.metrics.get("typology", {})
+    print(f"    typology model: {typ_model.get('status', '-')}; validation: typology right for "
+          f"{pct(typ_model.get('validation_accuracy'))} of the labelled laundering transactions", flush=True)
 
     def cost(typ: str) -> str:
         t = tx.get(typ, {})
@@ -120,6 +129,7 @@ def attempt_table(case: Case) -> None:
 
     print(f"    {'typology':15} {'attempts':>8} {'rules':>7} {'floor':>6} {'':6} {'ceiling':>7} {'prec':>7} "
           f"{'/10k':>6} {'accts':>6} | test: {'attempts':>8} {'rules':>7} {'+learner':>9} {'goal 95%':>8} "
+          f"{'floor':>6} | learner as typ: {'txns':>5} {'prec':>6} {'typ prec':>8} | {'+any typ':>8} "
           "| variants: precision, findings per 10k, accounts")
     for typ, a in whole["attempts"].items():
         variants = [f"{v.rsplit('-', 1)[-1]} {cost(v)}" for v in tx
@@ -127,13 +137,18 @@ def attempt_table(case: Case) -> None:
         floor = FLOORS.get(typ)
         rules = a["recall_same"] or 0.0
         mark = "" if floor is None else (" ok" if rules >= floor else " BELOW")
-        t = test.get(typ, {"attempts": 0, "recall_same": None, "recall_same_or_learned": None})
+        t = test.get(typ, {"attempts": 0, "recall_same": None, "recall_same_or_learned": None,
+                           "recall_same_or_learned_any": None})
         both = t["recall_same_or_learned"]
         goal = "-" if both is None else ("ok" if both >= GOAL else "no")
+        over_floor = "-" if both is None or floor is None else ("ok" if both >= floor else "BELOW")
         ceiling = ceilings.get(typ, {}).get("ceiling")
+        lt = test_tx.get(f"{LEARNED}:{typ}", {})
         print(f"    {typ:15} {a['attempts']:>8} {pct(rules)} {pct(floor)}{mark:6} "
               f"{pct(None if ceiling is None else float(ceiling)):>7} {cost(typ)} | {'':6}{t['attempts']:>8} "
-              f"{pct(t['recall_same'])} {pct(both):>9} {goal:>8} | {'; '.join(variants) or '-'}", flush=True)
+              f"{pct(t['recall_same'])} {pct(both):>9} {goal:>8} {over_floor:>6} | {'':15} "
+              f"{lt.get('flagged', 0):>5} {pct(lt.get('precision')):>6} {pct(lt.get('precision_same')):>8} | "
+              f"{pct(t['recall_same_or_learned_any']):>8} | {'; '.join(variants) or '-'}", flush=True)
 
 
 def gfp_params(window: int) -> dict[str, Any]:
@@ -241,7 +256,7 @@ def run_set(name: str, build: Callable[[Case, Path], str], windows: list[float],
             rules = rules_alone(case, learned)
             if truth != "case":  # attempts are known (AMLworld mixes, generated): per typology on the test part
                 store_learner_findings(case, learned)
-                attempt_table(case)
+                attempt_table(case, learned)
         ours_features = learned.seconds["features"]
         # With rule hits as features, their run is part of the learner's feature extraction and counts.
         ours_cpu = learned.seconds["features_cpu"] + (timing["rules_cpu"] if rule_hits else 0.0)

@@ -67,3 +67,5 @@ def test_the_learner_shows_its_top_findings_with_explanations(demo_run: DemoRun)
     tops = [r for r in learner if r["question"].startswith("learner finding #")]
     assert tops and all(r["found"] for r in tops)
     assert any(ch.isdigit() for ch in tops[0]["found"])  # e.g. "sender paid 3 new counterparties today"
+    # The planted truth names typologies, so each top finding says which it looks like, with its probability.
+    assert all(r["found"].startswith("shaped like ") and "(p " in r["found"] for r in tops), tops

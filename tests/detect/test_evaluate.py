@@ -62,8 +62,9 @@ def test_attempts_found_by_any_and_by_same_typology(labelled_case: tuple[Case, P
     assert info["attempts"] == 2 and info["matched_transactions"] == 6
     result = evaluate(case)
     a = result["attempts"]
-    assert a["cycle"] == {"attempts": 1, "found_any": 1, "found_same": 1, "found_learned": 1, "recall_any": 1.0,
-                          "recall_same": 1.0, "recall_same_or_learned": 1.0}
+    assert a["cycle"] == {"attempts": 1, "found_any": 1, "found_same": 1, "found_learned": 1, "found_learned_any": 1,
+                          "recall_any": 1.0, "recall_same": 1.0, "recall_same_or_learned": 1.0,
+                          "recall_same_or_learned_any": 1.0}
     assert a["fan-in"]["found_any"] == 1 and a["fan-in"]["found_same"] == 0
     assert a[OVERALL]["attempts"] == 2 and a[OVERALL]["found_same"] == 1
 
@@ -84,15 +85,30 @@ def test_a_weaker_variant_finds_an_attempt_of_its_typology_and_a_lookalike_name_
     assert a["fan-in"]["found_same"] == 1 and a[OVERALL]["found_same"] == 2
 
 
-def test_learner_findings_together_covering_half_an_attempt_count_only_in_recall_same_or_learned(
+def test_learner_findings_count_for_an_attempt_only_when_they_predict_its_typology(
         labelled_case: tuple[Case, Path]) -> None:
     case, path = labelled_case
-    # One learner finding per transaction: t5 alone is half of the fan-in attempt (t5, t6).
-    write_findings(case, [_finding("learned", ["t5"], kind="learn")], stamp_of("learned"))
+    # One learner finding per transaction: t5 alone is half of the fan-in attempt (t5, t6). Predicted a cycle,
+    # or no typology at all, it finds the attempt only in the untyped count; predicted a fan-in, it finds it.
+    write_findings(case, [_finding("cycle", ["t5"], kind="learn")], stamp_of("learned"))
     load_truth(case, path)
     a = evaluate(case)["attempts"]
+    assert a["fan-in"]["found_same"] == 0 and a["fan-in"]["found_learned"] == 0
+    assert a["fan-in"]["found_learned_any"] == 1 and a["fan-in"]["recall_same_or_learned_any"] == 1.0
+    write_findings(case, [_finding("learned", ["t5"], kind="learn")], stamp_of("learned"))
+    load_truth(case, path)
+    assert evaluate(case)["attempts"]["fan-in"]["found_learned"] == 0
+    write_findings(case, [_finding("fan-in", ["t5"], kind="learn")], stamp_of("learned"))
+    load_truth(case, path)
+    result = evaluate(case)
+    a = result["attempts"]
+    # A learner finding is never a rule finding of the typology, however much of the attempt it covers.
     assert a["fan-in"]["found_same"] == 0 and a["fan-in"]["found_learned"] == 1
     assert a["fan-in"]["recall_same_or_learned"] == 1.0
+    # Its transactions are counted apart from the rules', with the share labelled with the typology it claims.
+    tx = result["transactions"]["learned:fan-in"]
+    assert tx["flagged"] == 1 and tx["precision"] == 1.0 and tx["precision_same"] == 1.0
+    assert "fan-in" not in result["transactions"] or result["transactions"]["fan-in"]["flagged"] == 0
 
 
 def test_transaction_metrics(labelled_case: tuple[Case, Path]) -> None:

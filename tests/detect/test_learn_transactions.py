@@ -128,3 +128,16 @@ def test_training_hash_names_the_training_rows_not_the_feature_bits() -> None:
     flipped[0] = 1 - flipped[0]
     assert data_hash(ids, first.labels[train]) == first.model.training_hash
     assert data_hash(ids, flipped) != first.model.training_hash
+
+
+def test_the_model_is_refit_on_training_and_validation_with_trees_scaled_by_rows() -> None:
+    case = labelled_case(5)
+    refit, plain = learned(case, rules=False, rounds=60), learned(case, rules=False, rounds=60, refit=False)
+    rows = refit.metrics["rows"]
+    stopped = refit.metrics["trees_before_refit"]
+    assert refit.metrics["refit"] and not plain.metrics["refit"]
+    assert refit.metrics["trees"] == max(1, round(stopped * (rows["train"] + rows["validation"]) / rows["train"]))
+    assert plain.metrics["trees"] == plain.metrics["trees_before_refit"] == stopped
+    # Same trees and threshold chosen on validation; the refit model differs (it saw the validation part).
+    assert refit.model.threshold == plain.model.threshold and refit.metrics["validation"] == plain.metrics["validation"]
+    assert not np.array_equal(refit.test_scores, plain.test_scores)

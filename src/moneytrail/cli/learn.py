@@ -23,11 +23,11 @@ def _pct(x: object) -> str:
 
 
 def _learn_transactions(case: Path, truth: str, split: str, rules: bool, save: Path | None, store: bool,
-                        limit: int, json_out: bool, rounds: int) -> None:
+                        limit: int, json_out: bool, rounds: int, refit: bool = True) -> None:
     with Case.open(case) as c, c.engine.run():  # the loaded truth lives as long as this run
         try:
             load_truth(c, truth)
-            result = learn_transactions(c, split=split, rules=rules, rounds=rounds)
+            result = learn_transactions(c, split=split, rules=rules, rounds=rounds, refit=refit)
         except (TruthError, LearnError) as exc:
             fail(str(exc))
             sys.exit(2)
@@ -56,6 +56,14 @@ def _learn_transactions(case: Path, truth: str, split: str, rules: bool, save: P
                                                                "recall", "F1"],
                 [[part, m[part]["labelled"], m[part]["flagged"], _pct(m[part]["precision"]),
                   _pct(m[part]["recall"]), _pct(m[part]["f1"])] for part in ("validation", "test")])
+    typ = m.get("typology", {})
+    if typ.get("status") == "trained":
+        console.print(f"typology model: {', '.join(typ['classes'])}; on validation the typology is right for "
+                      f"{_pct(typ.get('validation_accuracy'))} of the labelled laundering transactions; each "
+                      "finding carries its predicted typology", highlight=False)
+    else:
+        console.print(f"no typology model ({typ.get('status', 'not trained')}): findings keep the typology "
+                      "'learned'", highlight=False)
     if store:
         console.print(f"{len(findings):,} findings stored (kind '{KIND}', test part only)", highlight=False)
     if save is not None:
@@ -79,12 +87,14 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(500, "--limit", help="Transaction level: at most this many findings."),
         rounds: int = typer.Option(600, "--rounds", help="Transaction level: most boosting rounds (early stopping "
                                    "on the validation part)."),
+        refit: bool = typer.Option(True, "--refit/--no-refit", help="Transaction level: once trees and threshold "
+                                   "are chosen on validation, train again on training + validation."),
         store: bool = typer.Option(True, "--store/--no-store", help="Store findings."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Train LightGBM on labelled transactions (features in SQL, temporal split) or accounts."""
         if level == "transaction":
-            _learn_transactions(case, truth, split, rules, save, store, limit, json_out, rounds)
+            _learn_transactions(case, truth, split, rules, save, store, limit, json_out, rounds, refit)
             return
         if level != "account":
             fail(f"--level must be 'transaction' or 'account', not {level!r}")

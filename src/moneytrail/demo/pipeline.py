@@ -135,7 +135,8 @@ def _learn(run: DemoRun, case: Case) -> None:
     write_findings(case, findings, transaction_learn_stamp({"split": "temporal:60/20/20", "rules": True,
                                                             "rounds": 150, "limit": 200}))
     run.results["learn"] = {"test": learned.metrics["test"], "findings": len(findings),
-                            "top": [{"title": f.title, "score": f.score, "reasons": f.details["reasons"]}
+                            "top": [{"title": f.title, "score": f.score, "reasons": f.details["reasons"],
+                                     "typology": f.typology, "typology_p": f.details.get("typology_probability")}
                                     for f in findings[:3]]}
 
 

@@ -108,8 +108,10 @@ def _learn_rows(run: DemoRun) -> list[dict[str, Any]]:
              "found": f"{t['precision']:.2f} / {t['recall']:.2f} / {t['f1']:.2f}",
              "planted": f"{t['labelled']:,} labelled", "ok": t["f1"] > 0}]
     for i, top in enumerate(learned["top"], start=1):
+        shape = (f"shaped like {top['typology']} (p {top['typology_p']:.2f}); "
+                 if top.get("typology_p") is not None else "typology unknown; ")
         rows.append({"question": f"learner finding #{i}: {top['title']} ({top['score']:.2f})",
-                     "found": "; ".join(top["reasons"]), "planted": "-", "ok": bool(top["reasons"])})
+                     "found": shape + "; ".join(top["reasons"]), "planted": "-", "ok": bool(top["reasons"])})
     return rows
 
 

@@ -1,11 +1,13 @@
 """Comparing stored findings with labelled truth: attempts found, and precision/recall/F1.
 
 An attempt counts as found when one finding covers at least half of its transactions; we report
-found "by any finding", "by a finding of the same typology" (or of a weaker variant of it, e.g.
-``cycle-structural``), and "by the same typology or the learner" (the learner's per-transaction findings
-together covering half of it). Transaction-level metrics compare the
-set of transactions cited by findings with the labelled ones; account-level metrics do the same for
-accounts (AMLSim labels accounts, not transactions).
+found "by any finding", "by a rule finding of the same typology" (or of a weaker variant of it, e.g.
+``cycle-structural``), "by the same typology or the learner" (the learner's per-transaction findings whose
+predicted typology is the attempt's together covering half of it), and, apart, by the learner whatever
+typology it predicted (``found_learned_any``: no typology claimed). Transaction-level metrics compare the
+set of transactions cited by findings with the labelled ones (the learner's findings under
+``learned:TYPOLOGY``, apart from the rules'); account-level metrics do the same for accounts (AMLSim labels
+accounts, not transactions).
 """
 
 from __future__ import annotations
@@ -23,15 +25,23 @@ def finding_txns_sql(scope: str | None = None) -> str:
     """(finding_id, typology, txn_id) for every transaction a typology (or learned) finding cites; with
     ``scope``, a table of txn_ids, only those transactions."""
     within = f" AND r.ref_id IN (SELECT txn_id FROM {scope})" if scope else ""
-    return ("SELECT DISTINCT f.finding_id, f.typology, r.ref_id AS txn_id FROM findings f "
+    return ("SELECT DISTINCT f.finding_id, f.kind, f.typology, r.ref_id AS txn_id FROM findings f "
             "JOIN finding_refs r ON r.finding_id = f.finding_id "
-            f"WHERE f.kind IN ('typology', 'learn') AND r.ref_kind = 'transaction'{within}")
+            f"WHERE f.kind IN ('typology', '{LEARN_KIND}') AND r.ref_kind = 'transaction'{within}")
+
+
+def metric_typology_sql(kind: str, typology: str) -> str:
+    """The name a finding's transactions are counted under: its typology, or ``learned:TYPOLOGY`` for the
+    learner's (``learned`` when it predicted none), so the learner's precision is never mixed into a rule's."""
+    return (f"CASE WHEN {kind} <> '{LEARN_KIND}' THEN {typology} WHEN {typology} = '{LEARNED}' THEN '{LEARNED}' "
+            f"ELSE '{LEARNED}:' || {typology} END")
 
 
 # Weaker variants of a typology are registered as TYPOLOGY-VARIANT (``cycle-structural``, ``fan-in-long``,
 # ``bipartite-busy``): a finding of a variant finds an attempt of its typology.
 VARIANT_SUFFIXES = ("structural", "long", "busy")
-LEARNED = "learned"  # detect.learn_findings.TYPOLOGY: one finding per transaction the model flags
+LEARNED = "learned"  # detect.learn_typology.UNTYPED: a learner finding whose model predicts no typology
+LEARN_KIND = "learn"  # detect.learn_findings.KIND: one finding per transaction the model flags
 
 
 def same_typology_sql(finding_typology: str, truth_typology: str) -> str:
@@ -41,27 +51,39 @@ def same_typology_sql(finding_typology: str, truth_typology: str) -> str:
 
 
 def attempts_found_sql(truth: str, scope: str | None = None) -> str:
-    """Per attempt: its size and whether some finding (of any / the same typology or a variant of it)
-    covers half of it; ``found_learned`` also counts it found when the learner's per-transaction findings
-    together cover half of it."""
+    """Per attempt: its size and whether some finding covers half of it: any finding (``found_any``), a rule
+    finding of its typology or a weaker variant (``found_same``); ``found_learned`` also counts it found when
+    the learner's per-transaction findings predicting its typology together cover half of it, and
+    ``found_learned_any`` when the learner's findings do whatever typology they predict."""
     return f"""WITH sizes AS (
   SELECT attempt_id, max(typology) AS typology, count(DISTINCT txn_id) AS n FROM {truth} GROUP BY attempt_id),
+ftx AS ({finding_txns_sql(scope)}),
 overlap AS (
-  SELECT t.attempt_id, f.finding_id, f.typology AS ftyp, count(DISTINCT t.txn_id) AS k
-  FROM {truth} t JOIN ({finding_txns_sql(scope)}) f ON f.txn_id = t.txn_id
-  GROUP BY t.attempt_id, f.finding_id, f.typology),
+  SELECT t.attempt_id, f.finding_id, f.kind, f.typology AS ftyp, count(DISTINCT t.txn_id) AS k
+  FROM {truth} t JOIN ftx f ON f.txn_id = t.txn_id
+  GROUP BY t.attempt_id, f.finding_id, f.kind, f.typology),
 learned AS (
-  SELECT t.attempt_id, count(DISTINCT t.txn_id) AS k
-  FROM {truth} t JOIN ({finding_txns_sql(scope)}) f ON f.txn_id = t.txn_id AND f.typology = '{LEARNED}'
+  SELECT t.attempt_id, count(DISTINCT t.txn_id) AS k_any,
+         count(DISTINCT CASE WHEN f.typology = t.typology THEN t.txn_id END) AS k_same
+  FROM {truth} t JOIN ftx f ON f.txn_id = t.txn_id AND f.kind = '{LEARN_KIND}'
   GROUP BY t.attempt_id),
 found AS (
   SELECT s.attempt_id, s.typology, s.n,
          max(CASE WHEN 2 * o.k >= s.n THEN 1 ELSE 0 END) AS found_any,
-         max(CASE WHEN 2 * o.k >= s.n AND {same_typology_sql('o.ftyp', 's.typology')} THEN 1 ELSE 0 END) AS found_same
+         max(CASE WHEN 2 * o.k >= s.n AND o.kind <> '{LEARN_KIND}'
+                   AND {same_typology_sql('o.ftyp', 's.typology')} THEN 1 ELSE 0 END) AS found_same
   FROM sizes s LEFT JOIN overlap o ON o.attempt_id = s.attempt_id
   GROUP BY s.attempt_id, s.typology, s.n)
-SELECT f.*, CASE WHEN f.found_same = 1 OR 2 * coalesce(l.k, 0) >= f.n THEN 1 ELSE 0 END AS found_learned
+SELECT f.*, CASE WHEN f.found_same = 1 OR 2 * coalesce(l.k_same, 0) >= f.n THEN 1 ELSE 0 END AS found_learned,
+       CASE WHEN f.found_same = 1 OR 2 * coalesce(l.k_any, 0) >= f.n THEN 1 ELSE 0 END AS found_learned_any
 FROM found f LEFT JOIN learned l ON l.attempt_id = f.attempt_id"""
+
+
+def base_typology(name: str) -> str:
+    """The labelled typology a finding typology claims: 'learned:fan-in' and 'fan-in-long' -> 'fan-in'."""
+    name = name.removeprefix(LEARNED + ":")
+    head, _, suffix = name.rpartition("-")
+    return head if head and suffix in VARIANT_SUFFIXES else name
 
 
 def prf(tp: int, predicted: int, actual: int) -> dict[str, Any]:
@@ -108,23 +130,25 @@ def evaluate(case: Case, window: tuple[datetime | None, datetime | None] | None 
                                     hint="scoped_truth").name
             total = int(eng.scalar(f"SELECT count(*) FROM {scope}"))
         found = run.materialise(attempts_found_sql(truth, scope), hint="found").name
-        ftx = run.materialise(finding_txns_sql(scope), hint="ftx").name
+        ftx = run.materialise(f"SELECT finding_id, {metric_typology_sql('kind', 'typology')} AS typology, txn_id "
+                              f"FROM ({finding_txns_sql(scope)}) f", hint="ftx").name
         return _metrics(case, found, ftx, total, truth)
 
 
 def _metrics(case: Case, found: str, ftx: str, total_txns: int, truth: str) -> dict[str, Any]:
     eng = case.engine
     attempts = {}
-    for typology, n, found_any, found_same, found_learned in eng.rows(
-            f"SELECT typology, count(*), sum(found_any), sum(found_same), sum(found_learned) FROM {found} "
-            f"GROUP BY typology UNION ALL SELECT '(all)', count(*), sum(found_any), sum(found_same), "
-            f"sum(found_learned) FROM {found} ORDER BY 1"):
-        n, found_any, found_same, found_learned = int(n), int(found_any or 0), int(found_same or 0), \
-            int(found_learned or 0)
+    sums = "count(*), sum(found_any), sum(found_same), sum(found_learned), sum(found_learned_any)"
+    for typology, n, found_any, found_same, found_learned, found_learned_any in eng.rows(
+            f"SELECT typology, {sums} FROM {found} GROUP BY typology UNION ALL SELECT '(all)', {sums} "
+            f"FROM {found} ORDER BY 1"):
+        n, found_any, found_same, found_learned, found_learned_any = int(n), int(found_any or 0), \
+            int(found_same or 0), int(found_learned or 0), int(found_learned_any or 0)
         attempts[str(typology)] = {"attempts": n, "found_any": found_any, "found_same": found_same,
-                                   "found_learned": found_learned, "recall_any": _ratio(found_any, n),
-                                   "recall_same": _ratio(found_same, n),
-                                   "recall_same_or_learned": _ratio(found_learned, n)}
+                                   "found_learned": found_learned, "found_learned_any": found_learned_any,
+                                   "recall_any": _ratio(found_any, n), "recall_same": _ratio(found_same, n),
+                                   "recall_same_or_learned": _ratio(found_learned, n),
+                                   "recall_same_or_learned_any": _ratio(found_learned_any, n)}
     # Transaction level. Recall of a labelled typology counts cover by any finding; precision of a
     # finding typology counts its transactions that carry any laundering label.
     labelled = f"(SELECT DISTINCT txn_id FROM {truth})"
@@ -142,11 +166,15 @@ def _metrics(case: Case, found: str, ftx: str, total_txns: int, truth: str) -> d
         hits = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM {ftx} f JOIN {labelled} l "
                               f"ON l.txn_id = f.txn_id WHERE f.typology = '{raw}'"))
         findings = int(eng.scalar(f"SELECT count(DISTINCT finding_id) FROM {ftx} WHERE typology = '{raw}'"))
+        # Of those, labelled with the typology they claim (a variant's or the learner's own base typology).
+        claimed = base_typology(typ).replace("'", "''")
+        hits_same = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM {ftx} f JOIN {truth} l ON l.txn_id = "
+                                   f"f.txn_id AND l.typology = '{claimed}' WHERE f.typology = '{raw}'"))
         precision = _ratio(hits, predicted)
         recall = _ratio(covered, actual)
         txn_metrics[typ] = {
             "labelled": actual, "covered": covered, "flagged": predicted, "flagged_labelled": hits,
-            "precision": precision, "recall": recall,
+            "precision": precision, "recall": recall, "precision_same": _ratio(hits_same, predicted),
             "f1": (2 * precision * recall / (precision + recall)) if precision and recall else None,
             "findings": findings, "findings_per_10k": _ratio(findings * 10_000, total_txns)}
     tp = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM {ftx} f JOIN {labelled} l ON l.txn_id = f.txn_id"))

@@ -4,6 +4,11 @@ The explanation is LightGBM's ``pred_contrib`` for that transaction: the feature
 score most, each in words with its usual range among ordinary training transactions ("sender paid 7
 new counterparties today (usual: 0–1)"). Findings carry ``kind='learn'`` so a re-run replaces them,
 and their score is the model's probability, so they rank beside the rule findings.
+
+When the model has a typology model (``learn_typology``), a finding's typology is the one it predicts for
+the payment, with its probability and the runners-up in the details and in words ("Shaped like a fan-in
+(p 0.87; next: cycle 0.08)"); without one (training labels named no typology) it is ``learned`` and the
+explanation says why.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ import pyarrow as pa
 
 from moneytrail.detect.features import describe
 from moneytrail.detect.learn_transactions import TransactionModel
+from moneytrail.detect.learn_typology import UNTYPED, shape_words
 from moneytrail.model.finding import Finding, FindingRef
 from moneytrail.store import Case
 
 KIND = "learn"
-TYPOLOGY = "learned"
+TYPOLOGY = UNTYPED
 
 
 def explain_row(model: TransactionModel, x_row: np.ndarray, contrib_row: np.ndarray, top: int = 3) -> list[str]:
@@ -27,6 +33,23 @@ def explain_row(model: TransactionModel, x_row: np.ndarray, contrib_row: np.ndar
     names = model.spec.names
     order = np.argsort(-contrib_row[:-1])[:top]
     return [describe(names[i], float(x_row[i]), model.usual.get(names[i])) for i in order if contrib_row[i] > 0]
+
+
+Shape = tuple[str, float | None, list[tuple[str, float]]]
+
+
+def typology_of_rows(model: TransactionModel, x: np.ndarray) -> list[Shape]:
+    """Per row: the predicted typology, its probability and the next two (``learned``, None, [] untyped)."""
+    if model.typology is None:
+        return [(TYPOLOGY, None, [])] * len(x)
+    prob = model.typology.probabilities(x)
+    classes = model.typology.classes
+    out: list[Shape] = []
+    for row in prob:
+        order = np.argsort(-row)
+        out.append((classes[order[0]], float(row[order[0]]),
+                    [(classes[j], round(float(row[j]), 4)) for j in order[1:3] if row[j] >= 0.005]))
+    return out
 
 
 def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: np.ndarray, scores: np.ndarray,
@@ -41,6 +64,7 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
     if not len(idx):
         return []
     contrib = model.contributions(x[idx])
+    shapes = typology_of_rows(model, x[idx])
     ids = [str(features.column("txn_id")[int(i)].as_py()) for i in idx]
     with case.engine.run() as run:
         name = run.arrow(pa.table({"txn_id": pa.array(ids, pa.string())}), hint="learn_rows").name
@@ -53,14 +77,19 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
         row = by_id[ids[k]]
         reasons = explain_row(model, x[i], contrib[k])
         score = float(scores[i])
+        typology, p_typology, alternatives = shapes[k]
+        shape = (shape_words(typology, p_typology, alternatives) + ". " if p_typology is not None else
+                 "Typology unknown: the labels it was trained on name none. ")
         refs = [FindingRef("transaction", ids[k], "subject"), FindingRef("account", str(row["from_account"]), "sender"),
                 FindingRef("account", str(row["to_account"]), "receiver")]
         if row["source_id"]:
             refs.append(FindingRef("source", str(row["source_id"]), "data"))
         findings.append(Finding(
-            kind=KIND, typology=TYPOLOGY, title=f"Model flags payment {row['from_account']} -> {row['to_account']}",
+            kind=KIND, typology=typology,
+            title=f"Model flags payment {row['from_account']} -> {row['to_account']}"
+                  + (f" ({typology}-shaped)" if p_typology is not None else ""),
             score=round(score, 6),
-            explanation=(f"A LightGBM model (trained on data {model.training_hash[:12]}) gives this payment of "
+            explanation=(shape + f"A LightGBM model (trained on data {model.training_hash[:12]}) gives this payment of "
                          f"{row['amount']:,.2f} {row['currency'] or ''} a laundering score of {score:.2f} "
                          f"(threshold {model.threshold:.2f}). Why: " + "; ".join(reasons or ["no single feature"])
                          + "."),
@@ -68,6 +97,8 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
             query="detect.features.transaction_features", start=row["ts"], end=row["ts"],
             amount=float(row["amount"]) if row["amount"] is not None else None, currency=row["currency"],
             details={"reasons": reasons, "training_hash": model.training_hash,
+                     **({"typology_probability": round(p_typology, 4),
+                         "typology_alternatives": [[t, p] for t, p in alternatives]} if p_typology is not None else {}),
                      "contributions": {model.spec.names[j]: float(contrib[k][j])
                                        for j in np.argsort(-contrib[k][:-1])[:5]}}))
     return findings

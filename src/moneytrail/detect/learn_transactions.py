@@ -26,10 +26,12 @@ import pyarrow.compute as pc
 
 from moneytrail.detect import features_sql as fsql
 from moneytrail.detect.features import FeatureSpec, rule_typologies, transaction_feature_matrix
+from moneytrail.detect.learn_typology import TypologyModel, fit_typology, typology_vector
 from moneytrail.detect.truth import TruthTables, truth_tables
 from moneytrail.store import Case
 
-FORMAT = "moneytrail-transaction-model/1"
+FORMAT = "moneytrail-transaction-model/2"  # /2 adds the typology model; /1 files (none) still load
+FORMATS = ("moneytrail-transaction-model/1", FORMAT)
 PARAMS: dict[str, Any] = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 63, "min_child_samples": 20,
                           "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
                           "verbose": -1, "num_threads": 1, "seed": 7}
@@ -108,7 +110,8 @@ def best_threshold(y: np.ndarray, prob: np.ndarray) -> float:
 class Fitted:
     booster: Any
     threshold: float
-    validation: dict[str, float]
+    validation: dict[str, float]  # measured with the model trained on part 0 alone, at the threshold
+    stopped_at: int = 0  # trees of that model (early stopping on part 1)
 
 
 def rows_of(part: np.ndarray, k: int) -> slice | np.ndarray:
@@ -121,8 +124,16 @@ def rows_of(part: np.ndarray, k: int) -> slice | np.ndarray:
     return mask
 
 
-def fit(x: np.ndarray, y: np.ndarray, part: np.ndarray, names: list[str], *, rounds: int = 600) -> Fitted:
-    """Train on part 0 with early stopping on part 1, and choose the threshold on part 1."""
+def fit(x: np.ndarray, y: np.ndarray, part: np.ndarray, names: list[str], *, rounds: int = 600,
+        refit: bool = True) -> Fitted:
+    """Train on part 0 with early stopping on part 1, and choose the threshold on part 1; then (``refit``)
+    train again on parts 0 and 1 together, with as many more trees as there are more rows, and keep the
+    threshold.
+
+    The refit gives the model the most recent labelled months too, the ones nearest the test part. It was
+    chosen by a backtest that never reads the test part: on the AMLworld LI-/HI-Medium mixes (100k), with
+    part 0 split 75/25 into training and validation and part 1 as the held-out part, the refit raised part 1's
+    F1 on each of 5 seeds (LI 0.962 -> 0.969 mean). The validation figures are the part-0 model's."""
     import lightgbm as lgb
 
     tr, va = rows_of(part, 0), rows_of(part, 1)
@@ -136,7 +147,14 @@ def fit(x: np.ndarray, y: np.ndarray, part: np.ndarray, names: list[str], *, rou
                         callbacks=[lgb.early_stopping(50, verbose=False)])
     prob = np.asarray(booster.predict(x[va], num_iteration=booster.best_iteration))
     threshold = best_threshold(y[va], prob)
-    return Fitted(booster, threshold, prf(y[va], prob >= threshold))
+    stopped = int(booster.best_iteration or booster.current_iteration())
+    fitted = Fitted(booster, threshold, prf(y[va], prob >= threshold), stopped)
+    if refit:
+        both = rows_of((part > 1).astype(np.int8), 0)  # parts 0 and 1
+        n_train, n_both = int(np.sum(part == 0)), int(np.sum(part <= 1))
+        fitted.booster = lgb.train(PARAMS, lgb.Dataset(x[both], y[both], feature_name=names, free_raw_data=True),
+                                   num_boost_round=max(1, round(stopped * n_both / n_train)))
+    return fitted
 
 
 @dataclass
@@ -149,6 +167,7 @@ class TransactionModel:
     usual: dict[str, tuple[float, float]]
     training_hash: str
     metrics: dict[str, Any] = field(default_factory=dict)
+    typology: TypologyModel | None = None  # which typology a flagged payment looks like (None: labels had none)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.booster.predict(x, num_iteration=self.booster.best_iteration or None))
@@ -160,9 +179,10 @@ class TransactionModel:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.booster.save_model(str(path), num_iteration=self.booster.best_iteration or None)
+        typology = self.typology.save(typology_path(path)) if self.typology is not None else None
         sidecar = {"format": FORMAT, "features": self.spec.to_dict(), "threshold": self.threshold,
                    "usual": {k: list(v) for k, v in self.usual.items()}, "training_hash": self.training_hash,
-                   "metrics": self.metrics, "params": PARAMS}
+                   "metrics": self.metrics, "params": PARAMS, "typology": typology}
         sidecar_path(path).write_text(json.dumps(sidecar, indent=2, sort_keys=True), encoding="utf-8")
 
     @classmethod
@@ -176,7 +196,7 @@ class TransactionModel:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise LearnError(f"{meta_path}:{exc.lineno}: {exc.msg}") from exc
-        if meta.get("format") != FORMAT:
+        if meta.get("format") not in FORMATS:
             raise LearnError(f"{meta_path}:1: format {meta.get('format')!r}, expected {FORMAT!r}")
         feats = meta["features"]
         spec = FeatureSpec(windows={str(k): int(v) for k, v in feats["windows"]},
@@ -185,13 +205,24 @@ class TransactionModel:
         if spec.names != feats["names"]:
             raise LearnError(f"{meta_path}: its feature names differ from this version's definitions")
         booster = lgb.Booster(model_file=str(path))
+        typology = None
+        if meta.get("typology"):
+            try:
+                typology = TypologyModel.load(path.parent, meta["typology"])
+            except FileNotFoundError as exc:
+                raise LearnError(f"{meta_path}: {exc}") from exc
         return cls(booster, spec, float(meta["threshold"]),
                    {k: (float(v[0]), float(v[1])) for k, v in meta["usual"].items()}, str(meta["training_hash"]),
-                   dict(meta["metrics"]))
+                   dict(meta["metrics"]), typology)
 
 
 def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + ".json")
+
+
+def typology_path(path: Path) -> Path:
+    """The typology model's LightGBM file, beside the binary model's."""
+    return path.with_name(path.name + ".typology")
 
 
 def usual_ranges(x: np.ndarray, y: np.ndarray, names: list[str], sample: int = 200_000
@@ -242,7 +273,7 @@ class LearnedCase:
 
 
 def learn_transactions(case: Case, *, split: str = "temporal:60/20/20", rules: bool = True,
-                       spec: FeatureSpec | None = None, rounds: int = 600) -> LearnedCase:
+                       spec: FeatureSpec | None = None, rounds: int = 600, refit: bool = True) -> LearnedCase:
     """Compute features, train on the first part, threshold on the second, measure on the third.
 
     The truth must be loaded first, in the open engine run (``truth.load_truth``)."""
@@ -258,17 +289,20 @@ def learn_transactions(case: Case, *, split: str = "temporal:60/20/20", rules: b
         raise LearnError("the case holds only one class: no transaction is labelled; load truth (--truth) "
                          "with laundering labels first")
     part = split_parts(len(y), parse_split(split))
-    fitted = fit(x, y, part, names, rounds=rounds)
+    fitted = fit(x, y, part, names, rounds=rounds, refit=refit)
     t2 = time.perf_counter()
     test, train = part == 2, rows_of(part, 0)
+    typology, typology_info = fit_typology(x, y, typology_vector(case, table), part, names)
     model = TransactionModel(fitted.booster, spec, fitted.threshold, usual_ranges(x[train], y[train], names),
-                             data_hash(column_rows(table.column("txn_id"), train), y[train]))
+                             data_hash(column_rows(table.column("txn_id"), train), y[train]), typology=typology)
     scores = model.predict(x[rows_of(part, 2)])
-    metrics = {"split": split, "rows": {"train": int((part == 0).sum()), "validation": int((part == 1).sum()),
-                                        "test": int(test.sum())},
+    metrics = {"split": split, "refit": refit,
+               "rows": {"train": int((part == 0).sum()), "validation": int((part == 1).sum()), "test": int(test.sum())},
                "threshold": fitted.threshold, "validation": fitted.validation,
                "test": prf(y[test], scores >= fitted.threshold),
-               "trees": int(fitted.booster.best_iteration or fitted.booster.current_iteration())}
+               "trees": int(fitted.booster.best_iteration or fitted.booster.current_iteration()),
+               "trees_before_refit": fitted.stopped_at,
+               "typology": typology_info}
     model.metrics = metrics
     return LearnedCase(model, table, x, y, part, scores, metrics, {"features": t1 - t0, "features_cpu": c1 - c0,
                                                                          "train": t2 - t1})

@@ -135,6 +135,8 @@ class LearnDetails(Details):
     reasons: Sequence[str] | None = None
     training_hash: str | None = None
     contributions: Mapping[str, float] | None = None
+    typology_probability: float | None = None  # of the predicted typology (the finding's), given laundering
+    typology_alternatives: Sequence[Sequence[Any]] | None = None  # the next likeliest: [typology, probability]
 
 
 DETAILS: dict[str, type[Details]] = {c.kind: c for c in (TypologyDetails, TraceDetails, LinkDetails, ScreenDetails,

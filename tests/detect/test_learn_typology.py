@@ -1,0 +1,151 @@
+"""The typology model beside the binary learner: trained on typed labels, saved and applied with it, and
+absent (findings say so) when the labels name no typology."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from moneytrail.detect.learn_findings import score_findings
+from moneytrail.detect.learn_transactions import LearnedCase, TransactionModel, learn_transactions, score_case
+from moneytrail.detect.learn_typology import UNTYPED, fit_typology, shape_words
+from moneytrail.detect.truth import load_truth_tables
+from moneytrail.store import Case
+from tests.detect.test_learn_transactions import insert_table, labelled_case
+
+T0 = datetime(2022, 1, 1)
+
+
+def typed_table(seed: int, days: int = 90) -> tuple[pa.Table, pa.Table]:
+    """Ordinary payments to hubs; each day one mule fans money out to five fresh accounts (fan-out) and five
+    fresh accounts pay one collector (fan-in). Returns the transactions and the typed truth."""
+    rng = np.random.default_rng(seed)
+    rows, truth = [], []
+    for i in range(6000):
+        rows.append((f"n{i}", T0 + timedelta(minutes=int(rng.integers(0, days * 1440))), f"b:P{rng.integers(0, 300)}",
+                     f"b:H{rng.integers(0, 15)}", float(np.round(rng.uniform(10, 300), 2))))
+    for d in range(days):
+        start = T0 + timedelta(days=d, hours=int(rng.integers(0, 12)))
+        for k in range(5):
+            rows.append((f"o{d}k{k}", start + timedelta(minutes=20 * k), f"b:M{d % 25}", f"b:Q{d}x{k}",
+                         float(np.round(rng.uniform(900, 999), 2))))
+            truth.append((f"out{d}", "fan-out", f"o{d}k{k}"))
+            rows.append((f"i{d}k{k}", start + timedelta(minutes=30 * k), f"b:S{d}x{k}", f"b:C{d % 25}",
+                         float(np.round(rng.uniform(900, 999), 2))))
+            truth.append((f"in{d}", "fan-in", f"i{d}k{k}"))
+    table = pa.table({"txn_id": [r[0] for r in rows], "ts": [r[1] for r in rows],
+                      "from_account": [r[2] for r in rows], "to_account": [r[3] for r in rows],
+                      "amount": [r[4] for r in rows], "currency": ["USD"] * len(rows),
+                      "source_id": ["synthetic"] * len(rows)})
+    return table, pa.table({"attempt_id": [t[0] for t in truth], "typology": [t[1] for t in truth],
+                            "txn_id": [t[2] for t in truth]})
+
+
+def typed_case(seed: int) -> tuple[Case, pa.Table]:
+    case = Case.in_memory()
+    table, truth = typed_table(seed)
+    insert_table(case, table)
+    return case, truth
+
+
+def learned_typed(case: Case, truth: pa.Table) -> LearnedCase:
+    with case.engine.run():
+        load_truth_tables(case, txn=truth)
+        return learn_transactions(case, rules=False, rounds=60)
+
+
+def test_the_typology_model_tells_a_fan_in_from_a_fan_out() -> None:
+    case, truth = typed_case(1)
+    result = learned_typed(case, truth)
+    typ = result.model.typology
+    assert typ is not None and typ.classes == ["fan-in", "fan-out"]
+    info = result.metrics["typology"]
+    assert info["status"] == "trained" and info["training_rows"]["fan-in"] > 100
+    assert info["validation_accuracy"] > 0.9
+    ids = np.asarray(result.features.column("txn_id").to_pylist())
+    test = result.part == 2
+    predicted, prob = typ.predict(result.x[test])
+    expected = np.where(np.char.startswith(ids[test], "i"), "fan-in",
+                        np.where(np.char.startswith(ids[test], "o"), "fan-out", ""))
+    laundering = expected != ""
+    assert np.mean(np.asarray(predicted)[laundering] == expected[laundering]) > 0.9
+    assert ((prob >= 0.5) & (prob <= 1.0)).all()  # the top of two classes
+
+
+def test_findings_carry_the_predicted_typology_in_their_field_details_and_words() -> None:
+    case, truth = typed_case(2)
+    result = learned_typed(case, truth)
+    scores = np.zeros(len(result.part))
+    scores[result.part == 2] = result.test_scores
+    findings = score_findings(case, result.model, result.features, result.x, scores, mask=result.part == 2,
+                              limit=40)
+    assert len(findings) == 40
+    for f in findings:
+        subject = next(r.ref_id for r in f.refs if r.kind == "transaction")
+        assert f.typology == {"i": "fan-in", "o": "fan-out"}[subject[0]]
+        p = f.details["typology_probability"]
+        assert 0.5 <= p <= 1.0 and f.explanation.startswith(f"Shaped like a {f.typology} (p {p:.2f}")
+        assert f.title.endswith(f"({f.typology}-shaped)")
+
+
+def test_saved_models_carry_the_typology_model_and_score_the_same(tmp_path: Path) -> None:
+    case, truth = typed_case(3)
+    result = learned_typed(case, truth)
+    result.model.save(tmp_path / "model.txt")
+    assert (tmp_path / "model.txt.typology").is_file()
+    loaded = TransactionModel.load(tmp_path / "model.txt")
+    assert loaded.typology is not None and result.model.typology is not None
+    assert loaded.typology.classes == result.model.typology.classes
+    assert np.allclose(loaded.typology.probabilities(result.x), result.model.typology.probabilities(result.x))
+    other, _ = typed_case(4)  # a case the model never saw
+    table, scores, x = score_case(other, loaded)
+    # Its later half: in the first days an attempt's first payments have no shape yet (features read the past).
+    later = np.arange(len(scores)) >= len(scores) // 2
+    findings = score_findings(other, loaded, table, x, scores, mask=later, limit=40)
+    assert len(findings) == 40 and all(f.typology in ("fan-in", "fan-out") for f in findings)
+    right = [f.typology == {"i": "fan-in", "o": "fan-out"}.get(next(r.ref_id for r in f.refs
+                                                                  if r.kind == "transaction")[0]) for f in findings]
+    assert np.mean(right) >= 0.85
+
+
+def test_a_saved_model_whose_typology_file_is_missing_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from moneytrail.detect.learn_transactions import LearnError
+
+    case, truth = typed_case(5)
+    learned_typed(case, truth).model.save(tmp_path / "m.txt")
+    (tmp_path / "m.txt.typology").unlink()
+    with pytest.raises(LearnError, match=r"m\.txt\.typology"):
+        TransactionModel.load(tmp_path / "m.txt")
+
+
+def test_without_typed_labels_findings_say_the_typology_is_unknown(tmp_path: Path) -> None:
+    case = labelled_case(6)  # labels on transactions, no attempts: no typology
+    with case.engine.run():
+        load_truth_tables(case)
+        result = learn_transactions(case, rules=False, rounds=40)
+    assert result.model.typology is None
+    assert result.metrics["typology"]["status"] == "no typology labels in the training part"
+    scores = np.zeros(len(result.part))
+    scores[result.part == 2] = result.test_scores
+    findings = score_findings(case, result.model, result.features, result.x, scores, mask=result.part == 2, limit=5)
+    assert findings and all(f.typology == UNTYPED and "typology_probability" not in f.details for f in findings)
+    assert findings[0].explanation.startswith("Typology unknown")
+    result.model.save(tmp_path / "m.txt")
+    assert TransactionModel.load(tmp_path / "m.txt").typology is None
+
+
+def test_a_single_typology_gives_no_model_and_says_why() -> None:
+    x = np.arange(40, dtype=np.float32).reshape(20, 2)
+    y = np.ones(20, dtype=np.int8)
+    part = np.array([0] * 12 + [1] * 4 + [2] * 4, dtype=np.int8)
+    model, info = fit_typology(x, y, np.array(["cycle"] * 20, dtype=object), part, ["a", "b"])
+    assert model is None and "too few typologies" in info["status"] and info["training_rows"] == {"cycle": 12}
+
+
+def test_shape_in_words() -> None:
+    assert shape_words("fan-in", 0.871, [("cycle", 0.08)]) == "Shaped like a fan-in (p 0.87; next: cycle 0.08)"
