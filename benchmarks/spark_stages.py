@@ -21,6 +21,7 @@ What "rows" means per stage, and what each scales with in the generated case (N 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,6 +80,11 @@ def stages(case_of: Callable[[], Any], template: Any, out: Path) -> list[tuple[s
     def count(sql: str) -> int:
         return int(case_of().engine.scalar(sql))
 
+    def findings() -> dict[str, Any]:
+        """The stored findings' count and a digest of their ids, to compare the engines' findings."""
+        ids = sorted(str(r[0]) for r in case_of().engine.rows("SELECT finding_id FROM findings"))
+        return {"findings": len(ids), "findings_digest": hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]}
+
     def ingest() -> StageResult:
         demo["ingest"](run, case_of())
         r = run.results["ingest"]
@@ -96,7 +102,7 @@ def stages(case_of: Callable[[], Any], template: Any, out: Path) -> list[tuple[s
     def detect() -> StageResult:
         demo["detect"](run, case_of())
         return StageResult(count("SELECT count(*) FROM transactions"), "transactions",
-                           {"findings": run.results["detect"]["findings"]})
+                           {"detected": run.results["detect"]["findings"], **findings()})
 
     def features() -> StageResult:
         # Computed and stored by the engine (a run's scratch table), not collected: the Arrow copy of the whole
@@ -128,7 +134,7 @@ def stages(case_of: Callable[[], Any], template: Any, out: Path) -> list[tuple[s
         demo["evidence"](run, case_of())
         r = run.results["evidence"]
         return StageResult(count("SELECT count(*) FROM findings"), "findings",
-                           {"graded": r["graded_findings"], "audit_problems": len(r["audit_problems"])})
+                           {"graded": r["graded_findings"], "audit_problems": len(r["audit_problems"]), **findings()})
 
     def report() -> StageResult:
         from moneytrail.report.build import ReportOptions, write_report
