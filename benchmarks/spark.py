@@ -221,7 +221,9 @@ def print_table(rows: int, out: dict[str, Any]) -> None:
         d, s = out[name]["duckdb"], out[name].get("spark")
         head = f"{name:26}{d.records:>11,.0f} {d.unit[:18]:18}{d.wall:>8.1f}{d.cpu:>9.1f}"
         if s is None or s.note:
-            note = s.note if s is not None else "not run on Spark (its ingest failed)"
+            failed = out.get("ingest", {}).get("spark")
+            note = s.note if s is not None else ("not run on Spark: its ingest failed" if failed and failed.note else
+                                                 "not measured on Spark (the run stopped before this stage)")
             print(f"{head}{'':>9}{'':>10}{'':>7}{'':>7}{'':>11}{'':>8}{'':>11}  {note}")
             continue
         same = "" if s.records == d.records else f"  Spark {s.records:,.0f} {s.unit}"
@@ -272,22 +274,29 @@ def _scale(key: str, a: dict[str, Any], b: dict[str, Any], small: int, big: int)
     return big / small, TARGET_ROWS / big, "transactions"
 
 
-def cost_model(small: int, big: int, a: dict[str, Any], b: dict[str, Any]) -> None:
-    """The extrapolation described in the module doc, per stage that ran on Spark at both sizes."""
+def _ran(out: dict[str, Any], name: str) -> bool:
+    s = out.get(name, {}).get("spark")
+    return s is not None and not s.note and "_case" in out
+
+
+def cost_model(results: dict[int, dict[str, Any]]) -> None:
+    """The extrapolation described in the module doc, per stage from the two largest sizes it ran at on Spark
+    (the sizes of each row are printed with it)."""
     bw = ARGS.bandwidth_mb * 1e6
-    print(f"\ncost model: {TARGET_ROWS / 1e6:.0f}M transactions from {small / 1e6:g}M and {big / 1e6:g}M; wall(C) = "
-          f"S' + P'/C + V'/(C x {ARGS.bandwidth_mb:.0f} MB/s); b = exponent of x ~ units^b between the sizes")
+    print(f"\ncost model: {TARGET_ROWS / 1e6:.0f}M transactions; wall(C) = S' + P'/C + V'/(C x "
+          f"{ARGS.bandwidth_mb:.0f} MB/s); b = exponent of x ~ units^b between the two sizes of each row")
     head = "".join(f"{f'{c} cores':>10}" for c in CORES)
-    print(f"{'stage':26}{'unit':>15}{'at 180M':>9}{'P cpu s/M':>10}{'b(P)':>6}{'S cpu s':>8}{'b(S)':>6}"
-          f"{'P/core M/s':>11}{'V GB':>9}{'exec MB':>8}{head}{'DuckDB 2thr':>12}")
+    print(f"{'stage':26}{'from':>10}{'unit':>15}{'at 180M':>9}{'P cpu s/M':>10}{'b(P)':>6}{'S cpu s':>8}{'b(S)':>6}"
+          f"{'P/core k/s':>11}{'V GB':>9}{'exec MB':>8}{head}{'DuckDB 2thr':>12}")
     for key, name in STAGES.STAGE_KEYS.items():
-        if name not in a or name not in b:
-            print(f"{name:26}  not measured at both sizes")
+        sizes = [n for n in sorted(results) if _ran(results[n], name)]
+        if len(sizes) < 2:
+            print(f"{name:26}  not on Spark at two sizes")
             continue
-        sa, sb = a[name].get("spark"), b[name].get("spark")
-        if sa is None or sb is None or sa.note or sb.note:
-            print(f"{name:26}  not on Spark at both sizes")
-            continue
+        small, big = sizes[-2], sizes[-1]
+        a, b = results[small], results[big]
+        sa, sb = a[name]["spark"], b[name]["spark"]
+        print(f"{name:26}{f'{small / 1e6:g}M-{big / 1e6:g}M':>10}", end="")
         ratio, grow, unit = _scale(key, a, b, small, big)
         units = (float(b["_case"]["entity_records"]) if unit == "entity records" else float(big))
         par, b_par = _grown(sa.parallel, sb.parallel, ratio, grow)
@@ -295,9 +304,9 @@ def cost_model(small: int, big: int, a: dict[str, Any], b: dict[str, Any]) -> No
         vol, _ = _grown(sa.shuffle, sb.shuffle, ratio, grow)
         walls = "".join(f"{ser + par / c + vol / (c * bw):>10,.0f}" for c in CORES)
         duck, _ = _grown(a[name]["duckdb"].cpu, b[name]["duckdb"].cpu, ratio, grow)
-        rate = units / 1e6 / sb.parallel if sb.parallel else float("nan")
-        print(f"{name:26}{unit:>15}{units * grow / 1e6:>8.1f}M{sb.parallel / (units / 1e6):>10.2f}{b_par:>6.2f}"
-              f"{sb.serial:>8.1f}{b_ser:>6.2f}{rate:>11.2f}{vol / 1e9:>9.1f}{sb.exec_peak / 1e6:>8.0f}{walls}"
+        rate = units / 1e3 / sb.parallel if sb.parallel else float("nan")  # thousand units per parallel CPU s
+        print(f"{unit:>15}{units * grow / 1e6:>8.1f}M{sb.parallel / (units / 1e6):>10.2f}{b_par:>6.2f}"
+              f"{sb.serial:>8.1f}{b_ser:>6.2f}{rate:>11.1f}{vol / 1e9:>9.1f}{sb.exec_peak / 1e6:>8.0f}{walls}"
               f"{duck / ARGS.cores:>12,.0f}")
     print("(seconds; P cpu s/M: parallel CPU s per million units at the larger size; DuckDB 2thr: its CPU seconds "
           "extrapolated the same way, over 2 threads, on one machine)")
@@ -366,9 +375,8 @@ def main() -> None:
         print("\nWith the loaded measurements (each stage's row is from one run: this one where it ran the stage):")
         for rows in sorted(results):
             print_table(rows, results[rows])
-    every = sorted(results)
-    if len(every) >= 2:
-        cost_model(every[0], every[-1], results[every[0]], results[every[-1]])
+    if len(results) >= 2:
+        cost_model(results)
 
 
 if __name__ == "__main__":
