@@ -354,21 +354,22 @@ def main() -> None:
                         help="add the measurements of an earlier run's --save (its sizes and stages this run "
                              "did not measure) before the cost model; repeatable")
     ARGS.__dict__.update(vars(parser.parse_args()))
-    from moneytrail.engine.spark.session import java_available, pyspark_available
-
-    if not pyspark_available() or not java_available():
-        print("skipped: the Spark side needs pyspark (pip install 'moneytrail[spark]') and a Java 17 runtime")
-        return
-    spark = bench_session("moneytrail-bench", ARGS.cores, ARGS.driver_memory, ARGS.shuffle_partitions)
-    probe = SparkProbe(spark)
     sizes = [int(x) for x in ARGS.rows.split(",") if x]
     results: dict[int, dict[str, Any]] = {}
     ARGS.saved = results
-    with tempfile.TemporaryDirectory(prefix="mt-bench-spark-", dir=ARGS.work) as tmp:
-        for rows in sizes:
-            results[rows] = run_size(rows, ARGS, spark, probe, Path(tmp))
-            print_table(rows, results[rows])  # at once: a long run interrupted later keeps this size's table
-            ARGS.saved = results
+    if sizes:  # none (--rows ''): only the tables and the model of the --load files
+        from moneytrail.engine.spark.session import java_available, pyspark_available
+
+        if not pyspark_available() or not java_available():
+            print("skipped: the Spark side needs pyspark (pip install 'moneytrail[spark]') and a Java 17 runtime")
+            return
+        spark = bench_session("moneytrail-bench", ARGS.cores, ARGS.driver_memory, ARGS.shuffle_partitions)
+        probe = SparkProbe(spark)
+        with tempfile.TemporaryDirectory(prefix="mt-bench-spark-", dir=ARGS.work) as tmp:
+            for rows in sizes:
+                results[rows] = run_size(rows, ARGS, spark, probe, Path(tmp))
+                print_table(rows, results[rows])  # at once: a long run interrupted later keeps this size's table
+                ARGS.saved = results
     for earlier in ARGS.load:
         load(earlier, results)
     if ARGS.load:
