@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from moneytrail.detect.account_ids import account_ids_sql
+
 # Window names and lengths in seconds. A window (t - W, t] holds the current row's whole timestamp. A 7-day
 # window added nothing the 1- and 30-day ones do not carry (benchmarks/learn.py: test F1 on AMLSim and the
 # AMLworld LI mix the same or better without it) and cost a third of the windowed work.
@@ -63,15 +65,15 @@ def channel_code_sql(column: str) -> str:
 
 def edges_sql(where: str = "") -> str:
     """(eid, txn_id, s, r, t, amt, ch): transactions numbered in time order, their accounts as integer ids (each
-    account's rank by key), times in epoch seconds, and the payment format's code (``channel_code_sql``).
+    account's rank by key, ``account_ids_sql``: in parallel on Spark), times in epoch seconds, and the payment
+    format's code (``channel_code_sql``).
 
     Seconds are counted explicitly from the timestamp (``epoch``), never from an engine's internal unit. Every
     later pass partitions, sorts and joins on the accounts, and integers there cost about half what keys do.
     """
     clause = f" WHERE {where}" if where else ""
     return f"""WITH tx AS (SELECT * FROM transactions{clause}),
-ids AS (SELECT acct, dense_rank() OVER (ORDER BY acct) AS id
-        FROM (SELECT from_account AS acct FROM tx UNION SELECT to_account FROM tx) a)
+ids AS ({account_ids_sql("SELECT from_account AS acct FROM tx UNION ALL SELECT to_account FROM tx")})
 SELECT row_number() OVER (ORDER BY tx.ts, tx.txn_id) AS eid, tx.txn_id, a.id AS s, b.id AS r,
        CAST(floor(epoch(tx.ts)) AS BIGINT) AS t, CAST(coalesce(tx.amount_rc, tx.amount) AS DOUBLE) AS amt,
        {channel_code_sql('tx.channel')} AS ch

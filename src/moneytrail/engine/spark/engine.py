@@ -87,12 +87,17 @@ class SparkEngine:
         self._runs = RunStack(self)
         self._names = itertools.count(1)
         self._scratch: dict[str, list[DataFrame]] = {}  # a scratch table's parts (appends add one)
-        self._files = ScratchFiles(None if read_only else self.path)
+        self._files = ScratchFiles(None if read_only else self.path, busy=self._jobs_running)
         self._row_limit: int | None = None
         self._stale: set[str] = set()  # stored tables whose temp view is out of date (registered lazily)
         if not read_only:
             self.catalog.vacuum()
         self._register_all()
+
+    def _jobs_running(self) -> bool:
+        """Does a Spark job of this context run now? Between this engine's own (blocking) queries, one that
+        does is a job adaptive execution left behind (``scratchfiles``) or another engine's."""
+        return bool(self.spark.sparkContext.statusTracker().getActiveJobsIds())
 
     # -- running SQL -------------------------------------------------------------------------
     def _df(self, sql: str, params: Sequence[Any] | None = None) -> DataFrame:

@@ -12,7 +12,12 @@ A small result (by Spark's estimate of its plan) is collected and written by pya
 commit protocol; a large one is written by Spark. The files live in a folder of the case
 (``_scratch/<engine>/``, on storage every executor reads, as the warehouse is) or, for a read-only case, in
 a temporary folder; they are deleted when the table is dropped and when the engine closes (and by
-``Catalog.vacuum`` after a killed run). A result Parquet cannot hold (a column of Spark's void type is
+``Catalog.vacuum`` after a killed run), but never while a Spark job still runs: adaptive execution can
+return a query's result before a job of that query ends (a broadcast the re-optimised plan no longer needs,
+still reading its inputs), and deleting the files under that job made it fail with
+``FAILED_READ_FILE.FILE_NOT_EXIST`` ("aborting job" in the log; the query's own result was complete).
+Folders dropped while a job runs are deleted at the next drop with no job running, or at close. A result
+Parquet cannot hold (a column of Spark's void type is
 written as text first; duplicate column names cannot be) stays a cached frame, as before.
 """
 
@@ -21,6 +26,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,8 +42,10 @@ if TYPE_CHECKING:
 class ScratchFiles:
     """Results written to a folder of their own, one sub-folder per result."""
 
-    def __init__(self, case_folder: Path | None) -> None:
+    def __init__(self, case_folder: Path | None, busy: Callable[[], bool] = lambda: False) -> None:
         self._case_folder = case_folder
+        self._busy = busy  # does a Spark job run now? (its files must stay)
+        self._doomed: list[Path] = []  # released folders waiting for no job to run
         self._root: Path | None = None
         self._folders: dict[int, Path] = {}  # id(frame) -> its files' folder
         self._cached: dict[int, DataFrame] = {}  # id(frame) -> a frame kept in cache instead
@@ -95,7 +103,11 @@ class ScratchFiles:
         """Delete a frame's files (or drop it from the cache); the frame must not be read again."""
         folder = self._folders.pop(id(frame), None)
         if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
+            self._doomed.append(folder)
+        if self._doomed and not self._busy():
+            for doomed in self._doomed:
+                shutil.rmtree(doomed, ignore_errors=True)
+            self._doomed.clear()
         cached = self._cached.pop(id(frame), None)
         if cached is not None:
             cached.unpersist()
@@ -105,6 +117,9 @@ class ScratchFiles:
             cached.unpersist()
         self._cached.clear()
         self._folders.clear()
+        for doomed in self._doomed:
+            shutil.rmtree(doomed, ignore_errors=True)
+        self._doomed.clear()
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
