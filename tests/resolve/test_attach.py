@@ -33,7 +33,7 @@ def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() 
                            "decision, left_name, right_name, explanation, support, run_id) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
         engine.execute("INSERT INTO resolve_judgements (left_id, right_id, judgement, judged_at) "
-                       "VALUES ('a3', 'judged', 'negative', now())")
+                       "VALUES ('a3', 'judged', 'negative', TIMESTAMP '2026-01-01 00:00:00')")
         with engine.run() as run:
             members = run.arrow(components, hint="components").name
             joined = engine.query(attached_sql(members))
