@@ -16,10 +16,12 @@ in the benchmark's diagnosis). That is the precision ``min_weight`` and ``margin
 
 from __future__ import annotations
 
+from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+
 # The least weight (bits) of the record's best pair into the cluster: the Bayes decision's, 0.
 ATTACH_MIN_WEIGHT = 0.0
-# How far (bits) every other cluster or record must stay below the best one (cluster.AMBIGUOUS_MARGIN).
-ATTACH_MARGIN = 2.0
+# How far (bits) every other cluster or record must stay below the best one: the margin clustering uses.
+ATTACH_MARGIN = AMBIGUOUS_MARGIN
 
 
 def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str = "resolve_records",
