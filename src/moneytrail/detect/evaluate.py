@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from moneytrail.detect.learn_typology import UNTYPED
 from moneytrail.detect.truth import normalise_typology, truth_tables
 from moneytrail.store import Case
 
@@ -40,7 +41,7 @@ def metric_typology_sql(kind: str, typology: str) -> str:
 # Weaker variants of a typology are registered as TYPOLOGY-VARIANT (``cycle-structural``, ``fan-in-long``,
 # ``bipartite-busy``): a finding of a variant finds an attempt of its typology.
 VARIANT_SUFFIXES = ("structural", "long", "busy")
-LEARNED = "learned"  # detect.learn_typology.UNTYPED: a learner finding whose model predicts no typology
+LEARNED = UNTYPED  # a learner finding whose model predicts no typology
 LEARN_KIND = "learn"  # detect.learn_findings.KIND: one finding per transaction the model flags
 
 
