@@ -162,7 +162,7 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                   "AND j.right_id = p.right_id AND j.judgement IN ('negative', 'positive'))")
     matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight, coalesce(p.support, 0.0) AS support "
                            f"FROM resolve_pairs p WHERE p.decision = 'match' "
-                           f"AND {not_judged} ORDER BY p.probability DESC, p.left_id, p.right_id")
+                           f"AND {not_judged} ORDER BY p.weight DESC, p.left_id, p.right_id")
     contradicted = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p "
                                 f"WHERE p.decision = 'distinct' AND {not_judged}")
     # The model's negative evidence gives way where the analyst's positive judgements join the two.

@@ -30,6 +30,7 @@ LEVEL_COLUMNS = ("person_name", "org_name", *EVIDENCE, "key_freq", "name_key_fre
 # Contradictions that split a cluster: identifiers that contradict (both checksums hold) and birth dates.
 CONTRADICTIONS = {"identifier": 6, "birth_date": 4}
 SIMILAR_NAME_LEVEL = 3  # names at least "partly similar": the pairs a chain could join
+WEIGHT_DIGITS = 9  # match weights are rounded to this many decimals (``weighed_sql``)
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,27 @@ def weighed_sql(levels: str, model: ResolveModel, population: int) -> str:
     terms = [f"{_case_sql(c.name, c.weights())} AS w_{c.name}" for c in (*names, *evidence)]
     tf = " + ".join(tf_sql(model, c, population) for c in names)
     total = f"{model.prior} + " + " + ".join(f"w_{c.name}" for c in (*names, *evidence)) + " + w_tf"
+    # Rounded: engines add and take logarithms in their own order, so a weight that is 0 in exact arithmetic
+    # comes out as -3e-16 on one and +0 on another; unrounded, that pair's decision would depend on the engine.
     return f"""
-            SELECT *, {total} AS weight, 1.0 / (1.0 + pow(2.0, -({total}))) AS probability
-            FROM (SELECT l.*, {", ".join(terms)}, {tf} AS w_tf FROM {levels} l) w"""
+            SELECT *, 1.0 / (1.0 + pow(2.0, -weight)) AS probability
+            FROM (SELECT *, round({total}, {WEIGHT_DIGITS}) AS weight
+                  FROM (SELECT l.*, {", ".join(terms)}, round({tf}, {WEIGHT_DIGITS}) AS w_tf FROM {levels} l) w) r"""
+
+
+def weight_at(probability: float) -> float:
+    """The match weight (bits) at which a pair's probability reaches ``probability``, rounded like the
+    weights: decisions compare weights, not probabilities, because engines' ``pow`` differ in the last bit."""
+    if probability <= 0.0:
+        return -math.inf
+    if probability >= 1.0:
+        return math.inf
+    return round(math.log2(probability / (1.0 - probability)), WEIGHT_DIGITS)
+
+
+def _at_least_sql(probability: float) -> str:
+    bits = weight_at(probability)
+    return "TRUE" if bits == -math.inf else "FALSE" if bits == math.inf else f"weight >= {bits!r}"
 
 
 def explanation_sql(model: ResolveModel) -> str:
@@ -179,14 +198,14 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
     explanation = explanation_sql(model) if explain else "CAST(NULL AS VARCHAR)"
     return f"""
         SELECT left_id, right_id, grp, name_score, weight, probability,
-               CASE WHEN probability >= {thresholds.match} THEN 'match'
-                    WHEN probability >= {thresholds.review} THEN 'review' ELSE 'distinct' END AS decision,
+               CASE WHEN {_at_least_sql(thresholds.match)} THEN 'match'
+                    WHEN {_at_least_sql(thresholds.review)} THEN 'review' ELSE 'distinct' END AS decision,
                left_name, right_name, {explanation} AS explanation,
                {" + ".join(f"greatest(w_{c.name}, 0.0)" for c in evidence)} AS support,
                {", ".join(LEVEL_COLUMNS)}
         FROM ({weighed_sql(levels, model, population)}
         ) s
-        WHERE probability >= {keep_below} OR ({name_col} <= {SIMILAR_NAME_LEVEL} AND ({contradiction}))"""
+        WHERE {_at_least_sql(keep_below)} OR ({name_col} <= {SIMILAR_NAME_LEVEL} AND ({contradiction}))"""
 
 
 def score_levels(engine: Engine, levels: str, model: ResolveModel, thresholds: Thresholds, *, population: int,
