@@ -170,6 +170,8 @@ def _record(m: Measure) -> None:
     got = m.extra.get("result")
     if got is not None:
         m.records, m.unit, m.detail = float(got.records), got.unit, got.detail
+        if got.digests is not None:  # after the stage's times were taken: not part of them
+            m.detail = {**m.detail, **got.digests()}
 
 
 def run_size(rows: int, args: argparse.Namespace, spark: Any, probe: SparkProbe, work: Path) -> dict[str, Any]:
@@ -227,9 +229,10 @@ def print_table(rows: int, out: dict[str, Any]) -> None:
             print(f"{head}{'':>9}{'':>10}{'':>7}{'':>7}{'':>11}{'':>8}{'':>11}  {note}")
             continue
         same = "" if s.records == d.records else f"  Spark {s.records:,.0f} {s.unit}"
-        if "findings_digest" in d.detail:  # the stored findings' ids on both engines
-            same += ("  findings identical" if d.detail["findings_digest"] == s.detail.get("findings_digest") else
-                     f"  findings DIFFER: {d.detail['findings']} vs {s.detail.get('findings')}")
+        for key in sorted(k for k in d.detail if k.endswith("_digest")):  # findings, pairs, clusters, lines
+            what = key.removesuffix("_digest")
+            same += (f"  {what} identical" if d.detail[key] == s.detail.get(key) else f"  {what} DIFFER" +
+                     (f": {d.detail['findings']} vs {s.detail.get('findings')}" if what == "findings" else ""))
         print(f"{head}{s.wall:>9.1f}{s.cpu:>10.1f}{s.wall / d.wall:>7.1f}"
               f"{s.cpu / max(d.cpu, 1e-9):>7.1f}{s.shuffle / 1e6:>11.1f}{s.exec_peak / 1e6:>8.0f}"
               f"{s.rss_peak / 1e6:>11.0f}" + (f"  DuckDB {d.note}" if d.note else "") + same)

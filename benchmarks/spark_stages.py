@@ -45,6 +45,8 @@ class StageResult:
     records: int
     unit: str
     detail: dict[str, Any]
+    # digests of what the stage stored (``<what>_digest``), compared across engines; taken after it is timed
+    digests: Callable[[], dict[str, str]] | None = None
 
 
 def generate(data_root: Path, transactions: int, seed: int = 7) -> tuple[Any, dict[str, Any]]:
@@ -57,6 +59,12 @@ def generate(data_root: Path, transactions: int, seed: int = 7) -> tuple[Any, di
         generate_case(run.data, GenerateConfig(transactions=transactions, seed=seed))
     run.truth = json.loads((run.data / "truth.json").read_text(encoding="utf-8"))
     return run, run.truth
+
+
+def digest(rows: list[tuple[Any, ...]]) -> str:
+    """A digest of rows whatever their order: equal on two engines when their rows are."""
+    text = sorted("\x1f".join("" if v is None else str(v) for v in row) for row in rows)
+    return hashlib.sha256("\n".join(text).encode()).hexdigest()[:16]
 
 
 def entity_records(data: Path) -> int:
@@ -93,7 +101,17 @@ def stages(case_of: Callable[[], Any], template: Any, out: Path) -> list[tuple[s
 
     def resolve() -> StageResult:
         demo["resolve"](run, case_of())
-        return StageResult(count("SELECT count(*) FROM resolve_records"), "entity records", run.results["resolve"])
+        # everything of the run but its id, time and training stamp, plus every pair's decision and every
+        # record's cluster, to compare the engines' resolutions
+        kept = {k: v for k, v in run.results["resolve"].items() if k not in ("run_id", "seconds", "training")}
+        def digests() -> dict[str, str]:
+            engine = case_of().engine
+            # weights are rounded to 9 decimals in SQL (resolve.scoring), and formatted here by Python
+            pairs = engine.rows("SELECT left_id, right_id, decision, weight FROM resolve_pairs")
+            return {"pairs_digest": digest(pairs),
+                    "clusters_digest": digest(engine.rows("SELECT entity_id, canonical_id FROM entity_canonical"))}
+
+        return StageResult(count("SELECT count(*) FROM resolve_records"), "entity records", kept, digests)
 
     def screen() -> StageResult:
         demo["screen"](run, case_of())
@@ -145,8 +163,14 @@ def stages(case_of: Callable[[], Any], template: Any, out: Path) -> list[tuple[s
                                                                     if isinstance(v, int | float | str)}})
 
     def export() -> StageResult:
-        counts = export_ftm(case_of(), out / "export.ftm.jsonl")
-        return StageResult(sum(counts.values()), "FtM lines", counts)
+        path = out / "export.ftm.jsonl"
+        counts = export_ftm(case_of(), path)
+
+        def digests() -> dict[str, str]:
+            with path.open(encoding="utf-8") as fh:  # the lines whatever their order
+                return {"lines_digest": digest([(line,) for line in fh])}
+
+        return StageResult(sum(counts.values()), "FtM lines", dict(counts), digests)
 
     return [("ingest", ingest), ("resolve", resolve), ("screen", screen), ("detect", detect), ("learn", features),
             ("trace", do_trace), ("link", link), ("evidence", evidence), ("report", report), ("export", export)]
