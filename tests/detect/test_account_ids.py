@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from moneytrail.detect.account_ids import account_ids_sql
+from moneytrail.detect.account_ids import RANGES, account_ids_sql, ranges_for
 from moneytrail.store import Case
 
 
@@ -39,3 +39,10 @@ def test_no_accounts_no_ids() -> None:
 def test_ranges_must_be_positive() -> None:
     with pytest.raises(ValueError, match="ranges must be at least 1"):
         account_ids_sql("SELECT 'a' AS acct", 0)
+
+
+def test_one_engine_process_ranks_in_one_range_and_a_cluster_in_many() -> None:
+    """DuckDB ranks every account in one pass (the ids are the same: ``test_ids_match_a_global_dense_rank``);
+    Spark splits the ranking into ``RANGES`` tasks."""
+    assert ranges_for("duckdb") == 1
+    assert ranges_for("spark") == RANGES > 1

@@ -20,6 +20,13 @@ from __future__ import annotations
 RANGES = 256
 
 
+def ranges_for(engine_name: str) -> int:
+    """Key ranges for an engine: a cluster ranks ``RANGES`` ranges in parallel; one DuckDB process ranks every
+    account in one pass (the ids are the same either way), and there the range lookup, a comparison per account
+    and range, cost six times the ranking itself (0.17 against 0.03 CPU s on 20k AMLSim accounts)."""
+    return 1 if engine_name == "duckdb" else RANGES
+
+
 def account_ids_sql(accounts: str, ranges: int = RANGES) -> str:
     """(acct, id): every distinct non-NULL account of ``accounts`` (SQL of a one-column relation ``acct``,
     e.g. a UNION of payers and payees) and its 1-based rank in key order."""

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from moneytrail.detect import features_sql as fsql
+from moneytrail.detect.account_ids import ranges_for
 from moneytrail.engine.scratch import Run
 from moneytrail.store import Case
 
@@ -145,7 +146,7 @@ def _block(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:
 
 @dataclass
 class _FeatureTables:
-    edges: str  # the run's numbered transactions
+    edges: str  # the run's numbered transactions (``fsql.edges_sql``)
     structure: str  # SQL: one row per transaction (``fsql.structure_sql``)
     stats: str  # SQL: one row per end of a transaction (``fsql.account_stats_sql``), read once, streamed
 
@@ -156,9 +157,10 @@ def _feature_tables(case: Case, run: Run, spec: FeatureSpec, where: str) -> _Fea
     def table(sql: str, hint: str) -> str:
         return run.materialise(sql, hint=f"feat_{hint}").name
 
-    edges = table(fsql.history_sql(f"({fsql.edges_sql(where)})"), "edges")
-    events = f"({fsql.events_sql(edges, spec.windows)}) ev"
-    pairs = table(fsql.pairs_sql(edges), "pairs")
+    edges = table(fsql.edges_sql(where, ranges_for(case.engine.name)), "edges")
+    history = table(fsql.history_sql(edges), "history")
+    events = f"({fsql.events_sql(history, spec.windows)}) ev"
+    pairs = table(fsql.pairs_sql(history), "pairs")
     paths = fsql.pair_paths_sql(f"({fsql.two_hop_sql(pairs, spec.path_cap)})", pairs)
     cols = {t: hit_column(t) for t in spec.rule_typologies}
     hits = table(fsql.rule_hits_sql(edges, spec.rule_typologies, cols), "hits") if cols else None

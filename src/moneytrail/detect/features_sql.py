@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from moneytrail.detect.account_ids import account_ids_sql
+from moneytrail.detect.account_ids import RANGES, account_ids_sql
 
 # Window names and lengths in seconds. A window (t - W, t] holds the current row's whole timestamp. A 7-day
 # window added nothing the 1- and 30-day ones do not carry (benchmarks/learn.py: test F1 on AMLSim and the
@@ -63,17 +63,18 @@ def channel_code_sql(column: str) -> str:
     return f"CASE lower(trim({column})) {whens} ELSE 0 END"
 
 
-def edges_sql(where: str = "") -> str:
+def edges_sql(where: str = "", ranges: int = RANGES) -> str:
     """(eid, txn_id, s, r, t, amt, ch): transactions numbered in time order, their accounts as integer ids (each
     account's rank by key, ``account_ids_sql``: in parallel on Spark), times in epoch seconds, and the payment
     format's code (``channel_code_sql``).
 
     Seconds are counted explicitly from the timestamp (``epoch``), never from an engine's internal unit. Every
     later pass partitions, sorts and joins on the accounts, and integers there cost about half what keys do.
+    ``ranges``: key ranges the account ranking is split into (``account_ids.ranges_for`` the engine).
     """
     clause = f" WHERE {where}" if where else ""
     return f"""WITH tx AS (SELECT * FROM transactions{clause}),
-ids AS ({account_ids_sql("SELECT from_account AS acct FROM tx UNION ALL SELECT to_account FROM tx")})
+ids AS ({account_ids_sql("SELECT from_account AS acct FROM tx UNION ALL SELECT to_account FROM tx", ranges)})
 SELECT row_number() OVER (ORDER BY tx.ts, tx.txn_id) AS eid, tx.txn_id, a.id AS s, b.id AS r,
        CAST(floor(epoch(tx.ts)) AS BIGINT) AS t, CAST(coalesce(tx.amount_rc, tx.amount) AS DOUBLE) AS amt,
        {channel_code_sql('tx.channel')} AS ch
@@ -81,7 +82,9 @@ FROM tx LEFT JOIN ids a ON a.acct = tx.from_account LEFT JOIN ids b ON b.acct = 
 
 
 def history_sql(edges: str) -> str:
-    """The numbered transactions (``edges_sql``, a subquery) with their pair's history and each end's pace.
+    """(eid, s, r, t, amt, prev_t, pair_prev, out_gap, out_gap3, in_gap, in_gap3): the numbered transactions
+    (``edges_sql``) with their pair's history and each end's pace. Ids and formats stay behind in ``edges``: the
+    three sorts here carry only numbers (a text id in the payload cost a quarter of this pass).
 
     ``prev_t`` is the time of the pair's previous transaction (NULL for its first) and ``pair_prev`` counts the
     pair's earlier transactions, in time order with ties by ``eid``: the sender's payments to that receiver are
@@ -91,7 +94,7 @@ def history_sql(edges: str) -> str:
     def gaps(acct: str, way: str) -> str:
         w = f"OVER (PARTITION BY {acct} ORDER BY t, eid)"
         return f"t - lag(t) {w} AS {way}_gap, t - lag(t, 3) {w} AS {way}_gap3"
-    return f"""SELECT x.*, lag(t) OVER (PARTITION BY s, r ORDER BY t, eid) AS prev_t,
+    return f"""SELECT eid, s, r, t, amt, lag(t) OVER (PARTITION BY s, r ORDER BY t, eid) AS prev_t,
        row_number() OVER (PARTITION BY s, r ORDER BY t, eid) - 1 AS pair_prev, {gaps('s', 'out')}, {gaps('r', 'in')}
 FROM {edges} x"""
 
