@@ -3,8 +3,9 @@
 ``cluster.cluster_consistent`` says what a cluster is (components of the matched pairs; a component
 holding a cannot-link pair is rebuilt strongest edge first, refusing joins a cannot-link forbids,
 and ambiguous records join neither side). Here the components of all pairs come from
-``scipy.sparse.csgraph.connected_components`` (millions of pairs, no Python loop), and only the few
-components that hold a cannot-link pair go through ``cluster_consistent``'s union-find.
+``scipy.sparse.csgraph.connected_components`` (millions of pairs, no Python loop), contradictions
+a third record vouches for give way as arrays (``resolve.vouching``), and only the few components a
+contradiction still splits go through ``cluster_consistent``'s union-find.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 from moneytrail.resolve.cluster import cluster_consistent
+from moneytrail.resolve.vouching import vouched_conflicts
 
 
 def _index(values: pa.Array, vocabulary: pa.Array) -> np.ndarray:
@@ -42,16 +44,21 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
     ci, cj = _index(cannot_left, ids), _index(cannot_right, ids)
     bites = (ci >= 0) & (cj >= 0)
     bites[bites] = labels[ci[bites]] == labels[cj[bites]]
-    if bites.any():
-        broken = np.unique(labels[ci[bites]])
+    conflict = np.flatnonzero(bites)
+    if len(conflict) and cannot_weights is not None and supports is not None:
+        # contradictions a third record vouches for give way (cluster.vouched), as arrays
+        gone = vouched_conflicts(li, ri, np.asarray(supports, float), ci[conflict], cj[conflict],
+                                 np.asarray(cannot_weights, float)[conflict], n)
+        conflict = conflict[~gone]
+    if len(conflict):
+        # only the components a contradiction still splits go through the union-find
+        broken = np.unique(labels[ci[conflict]])
         inside = np.flatnonzero(np.isin(labels[li], broken))
-        words = ids.to_pylist()
-        edges = [(words[a], words[b]) for a, b in zip(li[inside].tolist(), ri[inside].tolist(), strict=True)]
-        conflicts = [(words[a], words[b]) for a, b in zip(ci[bites].tolist(), cj[bites].tolist(), strict=True)]
-        costs = None if cannot_weights is None else [float(w) for w in np.asarray(cannot_weights)[bites].tolist()]
-        rebuilt = cluster_consistent(edges, conflicts, [float(w) for w in weights[inside].tolist()],
-                                     cannot_weights=costs,
-                                     supports=None if supports is None else [float(x) for x in supports[inside]])
+        edges = list(zip(ids.take(pa.array(li[inside])).to_pylist(), ids.take(pa.array(ri[inside])).to_pylist(),
+                         strict=True))
+        conflicts = list(zip(ids.take(pa.array(ci[conflict])).to_pylist(),
+                             ids.take(pa.array(cj[conflict])).to_pylist(), strict=True))
+        rebuilt = cluster_consistent(edges, conflicts, [float(w) for w in weights[inside].tolist()])
         members = np.flatnonzero(np.isin(labels, broken))
         # a record of a broken component that joined nobody (ambiguous) stands alone
         labels[members] = count + np.arange(len(members))
