@@ -33,15 +33,23 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
     cannot-link's match weight (bits; ``cluster.HARD_CANNOT_LINK`` for a judgement), and ``supports``
     each edge's evidence beyond names (bits), for ``cluster.vouched``; without them every cannot-link
     is hard."""
-    ids = pc.unique(pa.concat_arrays([left.cast(pa.string()), right.cast(pa.string())]))
-    n = len(ids)
+    # one hash pass numbers every record: those of the edges first (0..n-1, in order of appearance),
+    # then records that are only in a cannot-link (n and above: in no component)
+    strings = pa.string()
+    numbered = pa.chunked_array([pc.cast(x, strings) for x in (left, right, cannot_left, cannot_right)],
+                                strings).combine_chunks().dictionary_encode()
+    codes = numbered.indices.to_numpy().astype(np.int64)
+    edges_n, cannot_n = len(left), len(cannot_left)
+    li, ri = codes[:edges_n], codes[edges_n:2 * edges_n]
+    n = int(max(li.max(), ri.max())) + 1 if edges_n else 0
     if n == 0:
         return pa.table({"entity_id": pa.array([], pa.string()), "component": pa.array([], pa.int64())})
-    li, ri = _index(left, ids), _index(right, ids)
+    ids = numbered.dictionary.slice(0, n)
     graph = coo_matrix((np.ones(len(li), np.int8), (li, ri)), shape=(n, n))
     count, labels = connected_components(graph, directed=False)
     labels = labels.astype(np.int64)
-    ci, cj = _index(cannot_left, ids), _index(cannot_right, ids)
+    ci, cj = codes[2 * edges_n:2 * edges_n + cannot_n], codes[2 * edges_n + cannot_n:]
+    ci, cj = np.where(ci < n, ci, -1), np.where(cj < n, cj, -1)
     bites = (ci >= 0) & (cj >= 0)
     bites[bites] = labels[ci[bites]] == labels[cj[bites]]
     conflict = np.flatnonzero(bites)
