@@ -90,10 +90,9 @@ def normalise_person_names(names: pa.Array) -> pa.Array:
     if special.any():  # articles to join, titles to drop: the per-name rules
         where = np.flatnonzero(special)
         redone = [normalize_name_uncached(n, "Person") for n in pc.take(names, pa.array(where)).to_pylist()]
-        values = norm.to_pylist()
-        for i, text in zip(where.tolist(), redone, strict=True):
-            values[i] = text
-        norm = pa.array(values, pa.string())
+        position = np.arange(len(names), dtype=np.int64)
+        position[where] = len(names) + np.arange(len(where))
+        norm = pc.take(pa.concat_arrays([_array(norm), pa.array(redone, pa.string())]), pa.array(position))
     return norm
 
 
