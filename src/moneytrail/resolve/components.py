@@ -5,7 +5,8 @@ holding a cannot-link pair is rebuilt strongest edge first, refusing joins a can
 and ambiguous records join neither side). Here the components of all pairs come from
 ``scipy.sparse.csgraph.connected_components`` (millions of pairs, no Python loop), contradictions
 a third record vouches for give way as arrays (``resolve.vouching``), and only the few components a
-contradiction still splits go through ``cluster_consistent``'s union-find.
+contradiction still splits are rebuilt, as ``cluster_consistent`` would, in vectorised rounds
+(``resolve.rebuild``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
-from moneytrail.resolve.cluster import cluster_consistent
+from moneytrail.resolve.rebuild import rebuilt_labels
 from moneytrail.resolve.vouching import vouched_conflicts
 
 
@@ -59,21 +60,17 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
                                  np.asarray(cannot_weights, float)[conflict], n)
         conflict = conflict[~gone]
     if len(conflict):
-        # only the components a contradiction still splits go through the union-find
+        # only the components a contradiction still splits are rebuilt (resolve.rebuild), on their own records
         broken = np.unique(labels[ci[conflict]])
         inside = np.flatnonzero(np.isin(labels[li], broken))
-        edges = list(zip(ids.take(pa.array(li[inside])).to_pylist(), ids.take(pa.array(ri[inside])).to_pylist(),
-                         strict=True))
-        conflicts = list(zip(ids.take(pa.array(ci[conflict])).to_pylist(),
-                             ids.take(pa.array(cj[conflict])).to_pylist(), strict=True))
-        rebuilt = cluster_consistent(edges, conflicts, [float(w) for w in weights[inside].tolist()])
         members = np.flatnonzero(np.isin(labels, broken))
+        local = np.full(n, -1, np.int64)
+        local[members] = np.arange(len(members))
+        rebuilt = rebuilt_labels(len(members), local[li[inside]], local[ri[inside]],
+                                 np.asarray(weights, float)[inside], labels[li[inside]],
+                                 local[ci[conflict]], local[cj[conflict]])
         # a record of a broken component that joined nobody (ambiguous) stands alone
-        labels[members] = count + np.arange(len(members))
-        groups = [g for g in rebuilt.groups().values() if len(g) > 1]
-        if groups:
-            at = _index(pa.array([m for g in groups for m in g], pa.string()), ids)
-            labels[at] = count + len(members) + np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+        labels[members] = count + rebuilt
     return pa.table({"entity_id": ids, "component": pa.array(labels, pa.int64())})
 
 
