@@ -268,16 +268,17 @@ def _sorted_tokens(text: pa.Array, digits: bool | None = None) -> pa.Array:
     """Address tokens sorted, so "207 curtis place rosewood garden" and "207 rosewood garden curtis
     place" are equal and a typo in either is a small edit, whatever order the source wrote them in.
     ``digits``: only the tokens with a digit (True), only those without (False), or all (None)."""
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
     tokens = pc.utf8_split_whitespace(pc.replace_substring_regex(text, r"[^\w]+", " "))
     flat = pa.table({"p": pc.list_parent_indices(tokens), "t": pc.list_flatten(tokens)})
     if digits is not None:
         numeric = pc.match_substring_regex(flat.column("t"), "[0-9]")
         flat = flat.filter(numeric if digits else pc.invert(numeric))
     flat = flat.take(pc.sort_indices(flat, sort_keys=[("p", "ascending"), ("t", "ascending")]))
-    joined = flat.group_by("p", use_threads=False).aggregate([("t", "list")])
-    out = pc.binary_join(joined.column("t_list"), " ")
-    position = pc.index_in(pa.array(range(len(text)), pa.int64()), value_set=joined.column("p"))
-    return pc.fill_null(pc.take(out, position), "")
+    # each text's tokens are now one slice: a list array over offsets, joined at once (no grouping)
+    counts = np.bincount(flat.column("p").to_numpy().astype(np.int64), minlength=len(text))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32), pa.int32())
+    return pc.binary_join(pa.ListArray.from_arrays(offsets, flat.column("t").combine_chunks()), " ")
 
 
 def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:
