@@ -85,7 +85,8 @@ def _ambiguous(size: int, label: np.ndarray, left: np.ndarray, right: np.ndarray
     top_weight[rec[top_order][top_head]] = best[top_order][top_head]
     apart = np.unique(np.concatenate([label[cannot_left] * size + label[cannot_right],
                                       label[cannot_right] * size + label[cannot_left]]))
-    rival = (clu != top[rec]) & (top_weight[rec] - best < margin)
+    with np.errstate(invalid="ignore"):  # two judged (infinite) edges: inf - inf is no rival, as in Python
+        rival = (clu != top[rec]) & (top_weight[rec] - best < margin)
     pair = top[rec] * size + clu
     at = np.minimum(np.searchsorted(apart, pair), max(len(apart) - 1, 0))
     forbidden = apart[at] == pair if len(apart) else np.zeros(len(pair), bool)
