@@ -105,27 +105,20 @@ def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) ->
     detail then says which forms were compared. A pair with one name pair (one name per record, the
     common case) is taken as it is; only the others are ranked (a window over millions of rows cost
     more than the rest of the statement). ``explain=False``: no detail (built on demand)."""
-    score = "coalesce(n.quick_score, greatest(coalesce(n.s_score, 0.0), n.floor_score))"
+    score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
     detail = f"""CASE WHEN n.grp <> '{PERSON_GROUP}' AND (n.left_name LIKE '%(%' OR n.left_name LIKE '%,%'
                                   OR n.right_name LIKE '%(%' OR n.right_name LIKE '%,%')
                             THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
-                        WHEN n.floor_score > coalesce(n.s_score, 0.0)
+                        WHEN n.floor_score > coalesce(s.score, 0.0)
                             THEN 'same consonant skeleton per token (transliteration), some of two letters or fewer'
-                        ELSE coalesce(n.s_detail, '') END""" if explain else "CAST(NULL AS VARCHAR)"
+                        ELSE coalesce(s.detail, '') END""" if explain else "CAST(NULL AS VARCHAR)"
     columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name,
                    n.right_name, {score} AS name_score, {detail} AS name_detail"""
-    # Only pairs no key settled were scored (``residual_names_sql``), and whether a key settles a pair
-    # depends on its two normalised names alone: only those pairs are looked up among the scores.
-    scored = f"""(SELECT n.*, CAST(NULL AS DOUBLE) AS s_score, CAST(NULL AS VARCHAR) AS s_detail
-               FROM {name_pairs} n WHERE n.quick_score IS NOT NULL
-               UNION ALL
-               SELECT n.*, s.score AS s_score, s.detail AS s_detail
-               FROM {name_pairs} n LEFT JOIN {name_scores} s
-                 ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm
-               WHERE n.quick_score IS NULL) n"""
+    scored = f"""{name_pairs} n LEFT JOIN {name_scores} s
+              ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm"""
     return f"""
         SELECT t.*, CASE {level} ELSE {len(NAME_FLOORS)} END AS name_level
         FROM (
