@@ -30,3 +30,14 @@ def test_scores_without_details_are_the_same() -> None:
     with_details, _ = compare_person_names(left, right)
     scores, details = compare_person_names(left, right, details=False)
     assert scores.tolist() == with_details.tolist() and details.null_count == len(PAIRS)
+
+
+def test_rounding_as_python_rounds_on_halves_and_random_values() -> None:
+    import numpy as np
+
+    from moneytrail.resolve.name_alignment import round_like_python
+
+    rng = np.random.default_rng(2)
+    values = np.concatenate([rng.uniform(0, 1, 100_000), np.arange(20_001) / 20_000, (np.arange(10_001) + 0.5) / 1e4,
+                             0.93 * rng.uniform(0.9, 1, 10_000)])
+    assert round_like_python(values).tolist() == [round(x, 4) for x in values.tolist()]

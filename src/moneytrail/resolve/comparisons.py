@@ -199,7 +199,8 @@ def evidence_levels_sql(left_evidence: str, right_props: str, *, explain: bool =
 def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, right_names: str, *,
                explain: bool = True) -> str:
     """One row per pair: the name level in the column of its group (null when a record has no name:
-    it is compared on its evidence alone), and each evidence level (``explain=False``: values null)."""
+    it is compared on its evidence alone), and each evidence level. ``explain=False``: without the
+    values and name details (an in-memory column of nulls still costs its writing at millions of pairs)."""
     pivot = []
     for comp in EVIDENCE:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN level END) AS {comp}")
@@ -209,19 +210,17 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, righ
     if explain:
         pivoted = f"SELECT left_id, right_id, {', '.join(pivot)} FROM {evidence} GROUP BY left_id, right_id"
     else:  # evidence_levels_sql(explain=False) has one row per pair already, and no values
-        nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}_{side}" for c in EVIDENCE for side in ("left", "right"))
-        pivoted = (f"SELECT left_id, right_id, {', '.join(EVIDENCE)}, {nulls}, "
-                   f"CAST(NULL AS VARCHAR) AS identifier_class FROM {evidence}")
+        pivoted = f"SELECT left_id, right_id, {', '.join(EVIDENCE)} FROM {evidence}"
+    values = ", e.{0}_left, e.{0}_right" if explain else ""
     evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
                                + " AS identifier"
-                               if c == "identifier" else f"e.{c}") + f", e.{c}_left, e.{c}_right" for c in EVIDENCE)
+                               if c == "identifier" else f"e.{c}") + values.format(c) for c in EVIDENCE)
     return f"""
         SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name, n.right_name,
-               coalesce(n.name_score, 0.0) AS name_score,
-               n.name_detail,
+               coalesce(n.name_score, 0.0) AS name_score,{" n.name_detail," if explain else ""}
                CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
                CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
-               {evidence_cols}, e.identifier_class
+               {evidence_cols}{", e.identifier_class" if explain else ""}
         FROM ({_with_unnamed_sql(best_names, pairs, left_names, right_names)}) n
         LEFT JOIN ({pivoted}) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
 
@@ -280,7 +279,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq, name_key_freq);
     ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
     ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide).
-    ``explain=False``: the levels without the values and name details they rest on (null), which
+    ``explain=False``: the levels without the values and name details they rest on (left out), which
     ``resolve.explain`` compares again for the pairs an explanation is asked for."""
     name_pairs, best, left_ev, evidence, freq, left_named, right_named = (scratch(s) for s in (
         "name_pairs", "best_names", "left_evidence", "evidence", "name_freq", "left_named", "right_named"))

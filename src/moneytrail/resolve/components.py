@@ -3,8 +3,10 @@
 ``cluster.cluster_consistent`` says what a cluster is (components of the matched pairs; a component
 holding a cannot-link pair is rebuilt strongest edge first, refusing joins a cannot-link forbids,
 and ambiguous records join neither side). Here the components of all pairs come from
-``scipy.sparse.csgraph.connected_components`` (millions of pairs, no Python loop), and only the few
-components that hold a cannot-link pair go through ``cluster_consistent``'s union-find.
+``scipy.sparse.csgraph.connected_components`` (millions of pairs, no Python loop), contradictions
+a third record vouches for give way as arrays (``resolve.vouching``), and only the few components a
+contradiction still splits are rebuilt, as ``cluster_consistent`` would, in vectorised rounds
+(``resolve.rebuild``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
-from moneytrail.resolve.cluster import cluster_consistent
+from moneytrail.resolve.rebuild import rebuilt_labels
+from moneytrail.resolve.vouching import vouched_conflicts
 
 
 def _index(values: pa.Array, vocabulary: pa.Array) -> np.ndarray:
@@ -31,34 +34,43 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
     cannot-link's match weight (bits; ``cluster.HARD_CANNOT_LINK`` for a judgement), and ``supports``
     each edge's evidence beyond names (bits), for ``cluster.vouched``; without them every cannot-link
     is hard."""
-    ids = pc.unique(pa.concat_arrays([left.cast(pa.string()), right.cast(pa.string())]))
-    n = len(ids)
+    # one hash pass numbers every record: those of the edges first (0..n-1, in order of appearance),
+    # then records that are only in a cannot-link (n and above: in no component)
+    strings = pa.string()
+    numbered = pa.chunked_array([pc.cast(x, strings) for x in (left, right, cannot_left, cannot_right)],
+                                strings).combine_chunks().dictionary_encode()
+    codes = numbered.indices.to_numpy().astype(np.int64)
+    edges_n, cannot_n = len(left), len(cannot_left)
+    li, ri = codes[:edges_n], codes[edges_n:2 * edges_n]
+    n = int(max(li.max(), ri.max())) + 1 if edges_n else 0
     if n == 0:
         return pa.table({"entity_id": pa.array([], pa.string()), "component": pa.array([], pa.int64())})
-    li, ri = _index(left, ids), _index(right, ids)
+    ids = numbered.dictionary.slice(0, n)
     graph = coo_matrix((np.ones(len(li), np.int8), (li, ri)), shape=(n, n))
     count, labels = connected_components(graph, directed=False)
     labels = labels.astype(np.int64)
-    ci, cj = _index(cannot_left, ids), _index(cannot_right, ids)
+    ci, cj = codes[2 * edges_n:2 * edges_n + cannot_n], codes[2 * edges_n + cannot_n:]
+    ci, cj = np.where(ci < n, ci, -1), np.where(cj < n, cj, -1)
     bites = (ci >= 0) & (cj >= 0)
     bites[bites] = labels[ci[bites]] == labels[cj[bites]]
-    if bites.any():
-        broken = np.unique(labels[ci[bites]])
+    conflict = np.flatnonzero(bites)
+    if len(conflict) and cannot_weights is not None and supports is not None:
+        # contradictions a third record vouches for give way (cluster.vouched), as arrays
+        gone = vouched_conflicts(li, ri, np.asarray(supports, float), ci[conflict], cj[conflict],
+                                 np.asarray(cannot_weights, float)[conflict], n)
+        conflict = conflict[~gone]
+    if len(conflict):
+        # only the components a contradiction still splits are rebuilt (resolve.rebuild), on their own records
+        broken = np.unique(labels[ci[conflict]])
         inside = np.flatnonzero(np.isin(labels[li], broken))
-        words = ids.to_pylist()
-        edges = [(words[a], words[b]) for a, b in zip(li[inside].tolist(), ri[inside].tolist(), strict=True)]
-        conflicts = [(words[a], words[b]) for a, b in zip(ci[bites].tolist(), cj[bites].tolist(), strict=True)]
-        costs = None if cannot_weights is None else [float(w) for w in np.asarray(cannot_weights)[bites].tolist()]
-        rebuilt = cluster_consistent(edges, conflicts, [float(w) for w in weights[inside].tolist()],
-                                     cannot_weights=costs,
-                                     supports=None if supports is None else [float(x) for x in supports[inside]])
         members = np.flatnonzero(np.isin(labels, broken))
+        local = np.full(n, -1, np.int64)
+        local[members] = np.arange(len(members))
+        rebuilt = rebuilt_labels(len(members), local[li[inside]], local[ri[inside]],
+                                 np.asarray(weights, float)[inside], labels[li[inside]],
+                                 local[ci[conflict]], local[cj[conflict]])
         # a record of a broken component that joined nobody (ambiguous) stands alone
-        labels[members] = count + np.arange(len(members))
-        groups = [g for g in rebuilt.groups().values() if len(g) > 1]
-        if groups:
-            at = _index(pa.array([m for g in groups for m in g], pa.string()), ids)
-            labels[at] = count + len(members) + np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+        labels[members] = count + rebuilt
     return pa.table({"entity_id": ids, "component": pa.array(labels, pa.int64())})
 
 

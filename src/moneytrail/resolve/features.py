@@ -7,6 +7,7 @@ back to entities in SQL. Evidence values are normalised with vectorised pyarrow 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -222,24 +223,27 @@ def normalise_props(props: pa.Table) -> pa.Table:
     idx = pc.index_in(props.column("prop"), value_set=pa.array(list(PROP_CLASSES), pa.string()))
     prop_class = pc.take(classes, idx)
     value = pc.utf8_trim_whitespace(props.column("value"))
-    upper = pc.replace_substring_regex(pc.utf8_upper(value), r"[^0-9A-Z]", "")
     lower = pc.utf8_lower(value)
     is_id = pc.is_in(prop_class, value_set=pa.array(sorted(set(IDENTIFIER_CLASSES.values())), pa.string()))
+    at_address = pc.fill_null(pc.equal(prop_class, "address"), False)
+    # Each rule runs on the rows it applies to only (a million birth dates need no address tokens).
+    address_at = np.flatnonzero(at_address.to_numpy(zero_copy_only=False))
+    addresses = pc.take(lower, pa.array(address_at, pa.int64()))
     clean = pc.if_else(
-        is_id, upper,
+        is_id, _on_rows(is_id, lambda v: pc.replace_substring_regex(pc.utf8_upper(v), r"[^0-9A-Z]", ""), value),
         pc.if_else(pc.equal(prop_class, "birth_date"), pc.utf8_slice_codeunits(value, 0, 10),
-                   pc.if_else(pc.equal(prop_class, "address"), _sorted_tokens(lower, digits=False), lower)))
+                   pc.if_else(at_address, _scattered(_sorted_tokens(addresses, digits=False), address_at,
+                                                     len(value)), lower)))
     status = checksums(pa.table({"prop": props.column("prop"), "value": clean}))
     out = pa.table({"entity_id": props.column("entity_id"), "prop_class": prop_class, "value": clean,
                     "checksum": status})
     # An address is compared as two parts, its words (street, town, region) and its numbers (house,
     # flat, postcode), each with its own m and u, as Splink compares address fields apart: a house
     # number and postcode agreeing beside the street and town is more than either alone.
-    at_address = pc.fill_null(pc.equal(prop_class, "address"), False)
-    numbers = pa.table({"entity_id": props.column("entity_id"),
-                        "prop_class": pa.array(["address_number"] * props.num_rows, pa.string()),
-                        "value": _sorted_tokens(lower, digits=True),
-                        "checksum": pa.nulls(props.num_rows, pa.string())}).filter(at_address)
+    numbers = pa.table({"entity_id": pc.take(props.column("entity_id"), pa.array(address_at, pa.int64())),
+                        "prop_class": pa.array(["address_number"] * len(address_at), pa.string()),
+                        "value": _sorted_tokens(addresses, digits=True),
+                        "checksum": pa.nulls(len(address_at), pa.string())})
     out = pa.concat_tables([out, numbers.cast(out.schema)])
     out = out.filter(pc.and_(pc.is_valid(out.column("prop_class")), pc.not_equal(out.column("value"), "")))
     # One value checked by two properties: valid wins over invalid wins over unchecked (max of text).
@@ -247,20 +251,34 @@ def normalise_props(props: pa.Table) -> pa.Table:
     return grouped.rename_columns(["entity_id", "prop_class", "value", "checksum"])
 
 
+def _scattered(values: pa.Array, at: np.ndarray, size: int) -> pa.Array:
+    """``values`` placed at rows ``at`` of an array of ``size`` rows, null elsewhere."""
+    position = np.full(size, -1, np.int64)
+    position[at] = np.arange(len(at))
+    return pc.take(values, pa.array(position, pa.int64(), mask=position < 0))
+
+
+def _on_rows(mask: pa.Array, fn: Callable[[pa.Array], pa.Array], values: pa.Array) -> pa.Array:
+    """``fn`` of the rows of ``values`` where ``mask`` holds, null elsewhere."""
+    at = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+    return _scattered(fn(pc.take(values, pa.array(at, pa.int64()))), at, len(values))
+
+
 def _sorted_tokens(text: pa.Array, digits: bool | None = None) -> pa.Array:
     """Address tokens sorted, so "207 curtis place rosewood garden" and "207 rosewood garden curtis
     place" are equal and a typo in either is a small edit, whatever order the source wrote them in.
     ``digits``: only the tokens with a digit (True), only those without (False), or all (None)."""
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
     tokens = pc.utf8_split_whitespace(pc.replace_substring_regex(text, r"[^\w]+", " "))
     flat = pa.table({"p": pc.list_parent_indices(tokens), "t": pc.list_flatten(tokens)})
     if digits is not None:
         numeric = pc.match_substring_regex(flat.column("t"), "[0-9]")
         flat = flat.filter(numeric if digits else pc.invert(numeric))
     flat = flat.take(pc.sort_indices(flat, sort_keys=[("p", "ascending"), ("t", "ascending")]))
-    joined = flat.group_by("p", use_threads=False).aggregate([("t", "list")])
-    out = pc.binary_join(joined.column("t_list"), " ")
-    position = pc.index_in(pa.array(range(len(text)), pa.int64()), value_set=joined.column("p"))
-    return pc.fill_null(pc.take(out, position), "")
+    # each text's tokens are now one slice: a list array over offsets, joined at once (no grouping)
+    counts = np.bincount(flat.column("p").to_numpy().astype(np.int64), minlength=len(text))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32), pa.int32())
+    return pc.binary_join(pa.ListArray.from_arrays(offsets, flat.column("t").combine_chunks()), " ")
 
 
 def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:

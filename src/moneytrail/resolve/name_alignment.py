@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from rigour.text import jaro_winkler
+from rigour import env
+from rigour._core import raw_jaro_winkler, raw_levenshtein  # the Rust core rigour.text wraps
 
 from moneytrail.model.names import (
     EXACT,
@@ -23,7 +24,6 @@ from moneytrail.model.names import (
     VOWELS_DIFFER,
     compare_names,
     skeleton,
-    vowels_differ,
 )
 
 MAX_TOKENS = 6
@@ -53,7 +53,7 @@ def _token_pairs(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> 
     weight = np.zeros(size)
     rule = np.full(size, -1, np.int64)
     lengths = np.array([len(t) for t in vocabulary], np.int64)
-    firsts = np.array([t[:1] for t in vocabulary], dtype=object)
+    firsts = np.array([ord(t[0]) if t else -1 for t in vocabulary], np.int64)
     skels = [skeleton(t) for t in vocabulary]
     skel_ids = pc.index_in(pa.array(skels, pa.string()), value_set=pc.unique(pa.array(skels, pa.string()))) \
         .to_numpy().astype(np.int64)
@@ -72,23 +72,19 @@ def _token_pairs(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> 
     jaro_max = (2 + ratio) / 3
     reach = np.where(firsts[left] == firsts[right], jaro_max + 0.4 * (1 - jaro_max), jaro_max)
     rest = np.flatnonzero(~exact & ~short & ~sure_skel & (reach >= np.where(same_skel, 0.85, 0.92) - 1e-9))
-    words = np.array(vocabulary, dtype=object)
-    jw = np.array(list(map(jaro_winkler, words[left[rest]], words[right[rest]])), float)
+    jw = _jaro_winkler(vocabulary, left[rest], right[rest])
     if len(rest):
         skel_near = same_skel[rest] & (jw >= 0.85)
         weight[rest[skel_near]], rule[rest[skel_near]] = TRANSLIT, 2
         spelling = ~skel_near & (jw >= 0.92)
-        weight[rest[spelling]] = [round(SPELLING * x, 4) for x in jw[spelling].tolist()]
+        weight[rest[spelling]] = round_like_python(SPELLING * jw[spelling])
         rule[rest[spelling]] = 3
     # A shared skeleton of two spellings that differ beyond dropped letters and one more: other vowels
     # (model.names.VOWELS_DIFFER), or a close spelling when Jaro-Winkler says more.
     skeletal = np.flatnonzero(rule == 2)
     if len(skeletal):
-        far = np.array(list(map(vowels_differ, words_of(vocabulary, left[skeletal]),
-                                words_of(vocabulary, right[skeletal]))), bool)
-        moved = skeletal[far]
-        jw_moved = np.array(list(map(jaro_winkler, words_of(vocabulary, left[moved]),
-                                     words_of(vocabulary, right[moved]))), float)
+        moved = skeletal[_vowels_differ(vocabulary, left[skeletal], right[skeletal])]
+        jw_moved = _jaro_winkler(vocabulary, left[moved], right[moved])
         spelled = np.where(jw_moved >= 0.92, np.round(SPELLING * jw_moved, 4), 0.0)
         weight[moved] = np.where(spelled > VOWELS_DIFFER, spelled, VOWELS_DIFFER)
         rule[moved] = np.where(spelled > VOWELS_DIFFER, 3, 4)
@@ -97,6 +93,36 @@ def _token_pairs(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> 
 
 def words_of(vocabulary: list[str], ids: np.ndarray) -> list[str]:
     return [vocabulary[i] for i in ids.tolist()]
+
+
+def _jaro_winkler(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``rigour.text.jaro_winkler`` of each pair of token ids, from its Rust core without the
+    per-call cache (every pair here is distinct): the same truncation; its cutoff (scores of 0.6
+    or less read 0) is left out, as every rule here needs 0.85 or more."""
+    limit = env.MAX_NAME_LENGTH
+    return np.array([raw_jaro_winkler(a[:limit], b[:limit]) for a, b in
+                     zip(words_of(vocabulary, left), words_of(vocabulary, right), strict=True)], float)
+
+
+def _vowels_differ(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``model.names.vowels_differ`` of each pair of token ids (Levenshtein from rigour's core)."""
+    limit = env.MAX_NAME_LENGTH
+    lengths = np.array([len(t) for t in vocabulary], np.int64)
+    edits = np.array([raw_levenshtein(a[:limit], b[:limit]) for a, b in
+                      zip(words_of(vocabulary, left), words_of(vocabulary, right), strict=True)], np.int64)
+    return np.asarray(edits > np.abs(lengths[left] - lengths[right]) + 1)
+
+
+def round_like_python(values: np.ndarray, digits: int = 4) -> np.ndarray:
+    """``round(x, digits)`` of every value, as Python rounds (the nearest double to the correctly
+    rounded decimal): numpy's rounding (scale, round half to even, scale back) agrees except where
+    the scaled value lies within float error of a half; those few are rounded by Python."""
+    out = np.round(values, digits)
+    scaled = np.asarray(values, float) * 10.0 ** digits
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    if near_half.any():
+        out[near_half] = [round(x, digits) for x in np.asarray(values)[near_half].tolist()]
+    return out
 
 
 def _join_present(columns: list[pa.Array], separator: str) -> pa.Array:
@@ -115,17 +141,24 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
 
 
-def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, distinct: np.ndarray,
-           pair_weight: np.ndarray, pair_rule: np.ndarray, size: int) -> tuple[np.ndarray, list[np.ndarray],
-                                                                           np.ndarray, np.ndarray]:
-    """Greedy alignment of name pairs of at most ``lt.shape[1]`` tokens: (raw score, the token pair
-    chosen at each step (index into ``distinct``, -1: none), left and right tokens left unused)."""
-    n, width = lt.shape
+def _cells(lt: np.ndarray, rt: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(which cells hold two tokens, their token pair codes) of the (names x tokens x tokens) grid of
+    name pairs of ``lt.shape[1]`` tokens, cell (i, j) at i * width + j."""
+    width = lt.shape[1]
     a = np.repeat(lt, width, axis=1)
     b = np.tile(rt, (1, width))
     valid = (a >= 0) & (b >= 0)
-    index = np.full(a.shape, -1, np.int64)
-    index[valid] = np.searchsorted(distinct, a[valid] * size + b[valid])
+    return valid, a[valid] * size + b[valid]
+
+
+def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index: np.ndarray,
+           pair_weight: np.ndarray, pair_rule: np.ndarray) -> tuple[np.ndarray, list[np.ndarray],
+                                                                  np.ndarray, np.ndarray]:
+    """Greedy alignment of name pairs of at most ``lt.shape[1]`` tokens, ``index`` each cell's token
+    pair (``_cells``' layout, -1: none): (raw score, the token pair chosen at each step (-1: none),
+    left and right tokens left unused)."""
+    n, width = lt.shape
+    valid = index >= 0
     grid = np.where(valid, np.where(pair_rule[index] >= 0, pair_weight[index], -1.0), -1.0)
     rows = np.arange(n)
     total = np.zeros(n)
@@ -172,28 +205,33 @@ def compare_person_names(left: pa.Array, right: pa.Array, *, details: bool = Tru
     lt, ln = _tokens(left, MAX_TOKENS, vocabulary)
     rt, rn = _tokens(right, MAX_TOKENS, vocabulary)
     slow = (ln > MAX_TOKENS) | (rn > MAX_TOKENS)
-    # every token pair of every name pair, judged once per distinct pair of tokens
-    widest = int(min(MAX_TOKENS, max(ln.max(), rn.max())))
-    codes = [lt[:, i] * size + rt[:, j] for i in range(widest) for j in range(widest)]
-    valid = [(lt[:, i] >= 0) & (rt[:, j] >= 0) for i in range(widest) for j in range(widest)]
-    distinct = _sorted_unique(np.concatenate([c[v] for c, v in zip(codes, valid, strict=True)]))
+    # every token pair of every name pair, judged once per distinct pair of tokens: the pairs of
+    # names of each width form a grid of cells, whose codes one sort numbers (np.unique's inverse)
+    width_of = np.clip(np.maximum(ln, rn), 1, MAX_TOKENS)
+    grids = []
+    for width in range(1, MAX_TOKENS + 1):
+        rows = np.flatnonzero((width_of == width) & ~slow)
+        if len(rows):
+            grids.append((width, rows, *_cells(lt[rows, :width], rt[rows, :width], size)))
+    distinct, numbered = np.unique(np.concatenate([g[3] for g in grids] or [np.zeros(0, np.int64)]),
+                                   return_inverse=True)
     pair_weight, pair_rule = _token_pairs(words, distinct // size, distinct % size)
     described = np.full(len(distinct), None, dtype=object)
     descriptions_of: list[pa.Array] = []
-    width_of = np.clip(np.maximum(ln, rn), 1, MAX_TOKENS)
     raw = np.zeros(n)
     order: list[np.ndarray] = []
     parts: list[tuple[list[np.ndarray], np.ndarray, np.ndarray]] = []
-    for width in range(1, MAX_TOKENS + 1):
-        rows = np.flatnonzero((width_of == width) & ~slow)
-        if not len(rows):
-            continue
+    start = 0
+    for width, rows, valid, codes in grids:
+        index = np.full(valid.shape, -1, np.int64)
+        index[valid] = numbered[start:start + len(codes)]
+        start += len(codes)
         score, chosen, free_left, free_right = _align(lt[rows, :width], rt[rows, :width], ln[rows], rn[rows],
-                                                      distinct, pair_weight, pair_rule, size)
+                                                      index, pair_weight, pair_rule)
         raw[rows] = score
         order.append(rows)
         parts.append((chosen, free_left, free_right))
-    scores = np.array([round(x, 4) for x in np.clip(raw, 0.0, 1.0).tolist()])  # Python's rounding, as compare_names
+    scores = round_like_python(np.clip(raw, 0.0, 1.0))  # Python's rounding, as compare_names
     slow_rows = np.flatnonzero(slow).tolist()
     if not details:
         for p in slow_rows:

@@ -58,16 +58,19 @@ def _per_distinct(words: pa.Array, fn: object) -> tuple[pa.Array, pa.Array]:
 
 
 def _joined(parent: np.ndarray, values: pa.Array, size: int, sort: bool) -> pa.Array:
-    """Per parent 0..size-1, its values joined by a space (sorted when ``sort``, else in order)."""
-    table = pa.table({"p": pa.array(parent, pa.int64()), "v": values.cast(pa.string()),
-                      "o": pa.array(np.arange(len(parent)), pa.int64())})
-    table = table.filter(pc.not_equal(table.column("v"), _EMPTY))
-    order = [("p", "ascending"), ("v", "ascending")] if sort else [("p", "ascending"), ("o", "ascending")]
-    table = table.take(pc.sort_indices(table, sort_keys=order))
-    grouped = table.group_by("p", use_threads=False).aggregate([("v", "list")])
-    joined = pc.binary_join(grouped.column("v_list"), " ")
-    position = pc.index_in(pa.array(np.arange(size), pa.int64()), value_set=grouped.column("p"))
-    return _array(pc.fill_null(pc.take(joined, position), _EMPTY))
+    """Per parent 0..size-1, its values joined by a space (sorted when ``sort``, else in order).
+
+    The words of a name are contiguous (``_flat`` lists them name by name), so each name's list is a
+    slice: a list array over offsets, joined by one ``binary_join``, with no grouping."""
+    values = _array(values.cast(pa.string()))
+    nonempty = pc.not_equal(values, _EMPTY).to_numpy(zero_copy_only=False)
+    parent, values = parent[nonempty], values.filter(pa.array(nonempty))
+    if sort or (len(parent) > 1 and bool((parent[1:] < parent[:-1]).any())):
+        order = pc.sort_indices(pa.table({"p": pa.array(parent, pa.int64()), "v": values}),
+                                sort_keys=[("p", "ascending"), ("v", "ascending")] if sort else [("p", "ascending")])
+        parent, values = parent[order.to_numpy()], values.take(order)
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(parent, minlength=size))]).astype(np.int32)
+    return _array(pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values), " "))
 
 
 def normalise_person_names(names: pa.Array) -> pa.Array:
@@ -90,10 +93,9 @@ def normalise_person_names(names: pa.Array) -> pa.Array:
     if special.any():  # articles to join, titles to drop: the per-name rules
         where = np.flatnonzero(special)
         redone = [normalize_name_uncached(n, "Person") for n in pc.take(names, pa.array(where)).to_pylist()]
-        values = norm.to_pylist()
-        for i, text in zip(where.tolist(), redone, strict=True):
-            values[i] = text
-        norm = pa.array(values, pa.string())
+        position = np.arange(len(names), dtype=np.int64)
+        position[where] = len(names) + np.arange(len(where))
+        norm = pc.take(pa.concat_arrays([_array(norm), pa.array(redone, pa.string())]), pa.array(position))
     return norm
 
 
@@ -109,6 +111,13 @@ def person_name_columns(names: pa.Array) -> PersonNameColumns:
     skey = _joined(parent, pc.take(sure, at), size, sort=True)
     key_name, key = _block_keys(parent, tokens, skel, size)
     return PersonNameColumns(norm, nkey, skey, key_name, key)
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, row) of every row of the ranges [starts[k], starts[k] + counts[k])."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    return owner, np.repeat(starts, counts) + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts,
+                                                                                         counts)
 
 
 def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, size: int) -> tuple[pa.Array, pa.Array]:
@@ -131,13 +140,16 @@ def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, size: int)
     full = multi & (length >= 2)
     flat = pa.table({"p": p, "pos": pos, "tok": tok, "sk": sk, "len": length, "full": full, "multi": multi})
     fulls = flat.filter(pa.array(full))
-    # every two full tokens: their skeletons, order-free
-    pairs = fulls.select(["p", "pos", "sk"]).join(fulls.select(["p", "pos", "sk"]), "p", right_suffix="_r")
-    pairs = pairs.filter(pc.less(pairs.column("pos"), pairs.column("pos_r")))
-    low = pc.min_element_wise(pairs.column("sk"), pairs.column("sk_r"))
-    high = pc.max_element_wise(pairs.column("sk"), pairs.column("sk_r"))
-    parts_name.append(pairs.column("p").to_numpy())
-    parts_key.append(pc.binary_join_element_wise(_P, pc.binary_join_element_wise(low, high, "|"), _EMPTY))
+    # Rows are name by name, in token order: the pairs within a name are rows d apart (d < MAX_KEY_TOKENS)
+    # with one parent, so no join is needed. Every two full tokens: their skeletons, order-free.
+    fp = fulls.column("p").to_numpy()
+    f_sk = fulls.column("sk")
+    for d in range(1, MAX_KEY_TOKENS):
+        i = np.flatnonzero(fp[:-d] == fp[d:]) if len(fp) > d else np.zeros(0, np.int64)
+        a, b = f_sk.take(pa.array(i)), f_sk.take(pa.array(i + d))
+        parts_name.append(fp[i])
+        parts_key.append(pc.binary_join_element_wise(_P, pc.binary_join_element_wise(
+            pc.min_element_wise(a, b), pc.max_element_wise(a, b), "|"), _EMPTY))
     # the longest full token (ties: the greater spelling) and the last full one when nearly as long,
     # spelled out, with each other token's initial
     order = fulls.take(pc.sort_indices(fulls, sort_keys=[("p", "ascending"), ("len", "descending"),
@@ -145,24 +157,33 @@ def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, size: int)
     op = order.column("p").to_numpy()
     first = np.concatenate([[True], op[1:] != op[:-1]]) if len(op) else np.zeros(0, bool)
     longest = order.filter(pa.array(first)).select(["p", "pos", "tok"])
-    by_pos = fulls.take(pc.sort_indices(fulls, sort_keys=[("p", "ascending"), ("pos", "descending")]))
-    bp = by_pos.column("p").to_numpy()
-    last_mask = np.concatenate([[True], bp[1:] != bp[:-1]]) if len(bp) else np.zeros(0, bool)
-    last = by_pos.filter(pa.array(last_mask))
+    last_mask = np.concatenate([fp[1:] != fp[:-1], [True]]) if len(fp) else np.zeros(0, bool)
+    last = fulls.filter(pa.array(last_mask))
     longest_len = np.zeros(size, np.int64)
-    longest_len[order.column("p").to_numpy()[first]] = order.column("len").to_numpy()[first]
-    last_len = last.column("len").to_numpy()
-    near = (last_len >= SPELLED_MIN) & (last_len >= longest_len[last.column("p").to_numpy()] - SPELLED_SLACK)
-    last = last.filter(pa.array(near)).select(["p", "pos", "tok"])
-    spelled = pa.concat_tables([longest, last]).group_by(["p", "pos", "tok"]).aggregate([])
+    longest_pos = np.full(size, -1, np.int64)
+    longest_len[op[first]] = order.column("len").to_numpy()[first]
+    longest_pos[op[first]] = order.column("pos").to_numpy()[first]
+    last_p, last_len = last.column("p").to_numpy(), last.column("len").to_numpy()
+    near = (last_len >= SPELLED_MIN) & (last_len >= longest_len[last_p] - SPELLED_SLACK) \
+        & (last.column("pos").to_numpy() != longest_pos[last_p])  # the longest itself is spelled once
+    spelled = pa.concat_tables([longest, last.filter(pa.array(near)).select(["p", "pos", "tok"])])
+    # each spelled token with every other token of its name (the rows of its name among ``others``)
     others = flat.filter(pa.array(multi)).select(["p", "pos", "tok"])
-    others = others.append_column("initial", pc.utf8_slice_codeunits(others.column("tok"), 0, 1))
-    spelled_pairs = spelled.join(others.select(["p", "pos", "initial"]), "p", right_suffix="_r")
-    spelled_pairs = spelled_pairs.filter(pc.not_equal(spelled_pairs.column("pos"), spelled_pairs.column("pos_r")))
-    parts_name.append(spelled_pairs.column("p").to_numpy())
-    parts_key.append(pc.binary_join_element_wise(
-        _P, pc.binary_join_element_wise(spelled_pairs.column("tok"), spelled_pairs.column("initial"), ":"), _EMPTY))
-    keys = pa.table({"p": pa.array(np.concatenate(parts_name), pa.int64()),
-                     "key": pa.chunked_array([_array(k) for k in parts_key], pa.string())})
-    keys = keys.group_by(["p", "key"]).aggregate([])
+    o_p = others.column("p").to_numpy()
+    o_start = np.searchsorted(o_p, np.arange(size + 1))
+    s_p = spelled.column("p").to_numpy()
+    owner, other = _ranges(o_start[s_p], o_start[s_p + 1] - o_start[s_p])
+    apart = spelled.column("pos").to_numpy()[owner] != others.column("pos").to_numpy()[other]
+    owner, other = owner[apart], other[apart]
+    parts_name.append(s_p[owner])
+    parts_key.append(pc.binary_join_element_wise(_P, pc.binary_join_element_wise(
+        spelled.column("tok").take(pa.array(owner)),
+        pc.utf8_slice_codeunits(others.column("tok").take(pa.array(other)), 0, 1), ":"), _EMPTY))
+    # distinct (name, key): the keys numbered by one hash pass, the pairs of numbers by one sort
+    names_of = np.concatenate(parts_name).astype(np.int64)
+    coded = pa.chunked_array([_array(k) for k in parts_key], pa.string()).combine_chunks().dictionary_encode()
+    code = coded.indices.to_numpy().astype(np.int64)
+    width = max(len(coded.dictionary), 1)
+    pairs = np.unique(names_of * width + code)
+    keys = pa.table({"p": pa.array(pairs // width, pa.int64()), "key": coded.dictionary.take(pa.array(pairs % width))})
     return keys.column("p").combine_chunks(), keys.column("key").combine_chunks()

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.attach import attached_sql
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
-from moneytrail.resolve.cluster import HARD_CANNOT_LINK, cluster_pairs
+from moneytrail.resolve.cluster import HARD_CANNOT_LINK
 from moneytrail.resolve.comparisons import compare_pairs
 from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.resolve.features import extract_features
@@ -32,6 +32,7 @@ from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
 from moneytrail.resolve.scoring import LEVEL_COLUMNS, PAIR_COLUMNS, Thresholds, scored_sql
 from moneytrail.resolve.train import TrainParams, train_model
+from moneytrail.resolve.vouching import in_one_group
 from moneytrail.store.case import Case
 
 _FEATURE_TABLES = ("resolve_records", "resolve_names", "resolve_keys", "resolve_props", "resolve_pairs")
@@ -175,12 +176,16 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     c_right = contradicted.column("right_id").combine_chunks().cast(strings)
     c_weight = contradicted.column("weight").to_numpy().astype(float)
     if positive:
-        judged_same = cluster_pairs(positive, [])
-        same = judged_same.parent
-        kept = [not (a in same and b in same and judged_same.find(a) == judged_same.find(b))
-                for a, b in zip(c_left.to_pylist(), c_right.to_pylist(), strict=True)]
+        none = pa.array([], strings)
+        judged_same = consistent_components(pa.array([a for a, _ in positive], strings),
+                                            pa.array([b for _, b in positive], strings),
+                                            np.full(len(positive), np.inf), none, none)
+        ids = judged_same.column("entity_id").combine_chunks()
+        kept = ~in_one_group(judged_same.column("component").to_numpy(),
+                             pc.fill_null(pc.index_in(c_left, value_set=ids), -1).to_numpy(),
+                             pc.fill_null(pc.index_in(c_right, value_set=ids), -1).to_numpy())
         c_left, c_right = c_left.filter(pa.array(kept, pa.bool_())), c_right.filter(pa.array(kept, pa.bool_()))
-        c_weight = c_weight[np.asarray(kept, bool)]
+        c_weight = c_weight[kept]
     left = pa.concat_arrays([pa.array([a for a, _ in positive], strings),
                              matched.column("left_id").combine_chunks().cast(strings)])
     right = pa.concat_arrays([pa.array([b for _, b in positive], strings),

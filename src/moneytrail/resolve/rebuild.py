@@ -1,0 +1,106 @@
+"""``cluster.cluster_consistent``'s rebuild of the components a contradiction splits, as arrays.
+
+The rebuild is greedy and ordered: within a component, edges join clusters strongest first unless a
+cannot-link pair would end up inside one cluster. Components are independent, so the k-th edge of
+every component is taken in one vectorised step (round k): a component's clusters are labels of its
+records, a join relabels one cluster's records, and a join is refused when some cannot-link pair
+has one record in each of the two clusters. The rounds are as many as the largest component has
+edges (a few hundred at a million records), each over the records of the broken components, not
+the edges of all. Then the ambiguous records (``cluster._ambiguous``: a record whose best edges into
+two clusters that must stay apart weigh within the margin) leave, and the components are rebuilt
+again without their edges. The clusters are ``cluster_consistent``'s, record for record.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+
+
+def _greedy(size: int, left: np.ndarray, right: np.ndarray, component: np.ndarray, cannot_left: np.ndarray,
+            cannot_right: np.ndarray) -> np.ndarray:
+    """Cluster label of every record 0..size-1 after joining the edges in order within each component,
+    refusing joins that would put a cannot-link pair in one cluster (``cluster.cluster_pairs``)."""
+    label = np.arange(size)
+    if not len(left):
+        return label
+    # the rank of each edge within its component, in the order given
+    order = np.argsort(component, kind="stable")
+    sorted_component = component[order]
+    starts = np.flatnonzero(np.concatenate([[True], sorted_component[1:] != sorted_component[:-1]]))
+    rank = np.empty(len(left), np.int64)
+    rank[order] = np.arange(len(left)) - np.repeat(starts, np.diff(np.concatenate([starts, [len(left)]])))
+    by_rank = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
+    for k in range(len(bounds) - 1):
+        edges = by_rank[bounds[k]:bounds[k + 1]]
+        a, b = label[left[edges]], label[right[edges]]
+        joining = a != b
+        edges, a, b = edges[joining], a[joining], b[joining]
+        if not len(edges):
+            continue
+        # refused: a cannot-link pair with one record in each of the two clusters
+        refused = np.zeros(len(edges), bool)
+        if len(cannot_left):
+            codes = np.concatenate([a * size + b, b * size + a])
+            sorter = np.argsort(codes)
+            pair = label[cannot_left] * size + label[cannot_right]
+            at = np.minimum(np.searchsorted(codes, pair, sorter=sorter), len(codes) - 1)
+            hit = codes[sorter[at]] == pair
+            refused[sorter[at[hit]] % len(edges)] = True
+        a, b = a[~refused], b[~refused]
+        # each component joins at most one pair of clusters per round: relabel b's records as a
+        into = np.arange(size)
+        into[b] = a
+        label = into[label]
+    return label
+
+
+def _ambiguous(size: int, label: np.ndarray, left: np.ndarray, right: np.ndarray, weights: np.ndarray,
+               cannot_left: np.ndarray, cannot_right: np.ndarray, margin: float) -> np.ndarray:
+    """``cluster._ambiguous`` as a mask over records: a record's best cluster (its strongest edge into
+    it; ties: the cluster it met first, edge order) and another cluster that must stay apart from it
+    within ``margin``."""
+    if not len(left):
+        return np.zeros(size, bool)
+    # edge k's two directions are 2k (left's edge to right) and 2k + 1, in the order given
+    record, other = np.empty(2 * len(left), np.int64), np.empty(2 * len(left), np.int64)
+    record[0::2], record[1::2], other[0::2], other[1::2] = left, right, right, left
+    seen = np.arange(len(record))
+    w = np.repeat(np.asarray(weights, float), 2)
+    key = record * size + label[other]
+    order = np.lexsort((seen, -w, key))  # per (record, cluster): strongest first
+    key, w, seen = key[order], w[order], seen[order]
+    heads = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    best, first_seen = w[heads], np.minimum.reduceat(seen, heads)
+    key = key[heads]
+    rec, clu = key // size, key % size
+    # the top cluster of each record: the strongest, ties by first seen
+    top_order = np.lexsort((first_seen, -best, rec))
+    top_head = np.concatenate([[True], rec[top_order][1:] != rec[top_order][:-1]])
+    top = np.full(size, -1, np.int64)
+    top_weight = np.zeros(size)
+    top[rec[top_order][top_head]] = clu[top_order][top_head]
+    top_weight[rec[top_order][top_head]] = best[top_order][top_head]
+    apart = np.unique(np.concatenate([label[cannot_left] * size + label[cannot_right],
+                                      label[cannot_right] * size + label[cannot_left]]))
+    with np.errstate(invalid="ignore"):  # two judged (infinite) edges: inf - inf is no rival, as in Python
+        rival = (clu != top[rec]) & (top_weight[rec] - best < margin)
+    pair = top[rec] * size + clu
+    at = np.minimum(np.searchsorted(apart, pair), max(len(apart) - 1, 0))
+    forbidden = apart[at] == pair if len(apart) else np.zeros(len(pair), bool)
+    out = np.zeros(size, bool)
+    out[rec[rival & forbidden]] = True
+    return out
+
+
+def rebuilt_labels(size: int, left: np.ndarray, right: np.ndarray, weights: np.ndarray, component: np.ndarray,
+                   cannot_left: np.ndarray, cannot_right: np.ndarray, margin: float = AMBIGUOUS_MARGIN) -> np.ndarray:
+    """Cluster label of every record 0..size-1 of components a contradiction splits (edges
+    ``left``-``right`` strongest first, ``component`` each edge's): ``cluster_consistent``'s clusters
+    with ``weights``, ambiguous records alone."""
+    first = _greedy(size, left, right, component, cannot_left, cannot_right)
+    ambiguous = _ambiguous(size, first, left, right, weights, cannot_left, cannot_right, margin)
+    keep = ~(ambiguous[left] | ambiguous[right])
+    return _greedy(size, left[keep], right[keep], component[keep], cannot_left, cannot_right)
