@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from rigour import env
-from rigour._core import raw_jaro_winkler, raw_levenshtein  # the Rust core rigour.text wraps
+from rigour.text.distance import raw_jaro_winkler, raw_levenshtein  # rigour's Rust functions, uncached
 
 from moneytrail.model.names import (
     EXACT,
