@@ -38,11 +38,12 @@ def explain_row(model: TransactionModel, x_row: np.ndarray, contrib_row: np.ndar
 Shape = tuple[str, float | None, list[tuple[str, float]]]
 
 
-def typology_of_rows(model: TransactionModel, x: np.ndarray) -> list[Shape]:
-    """Per row: the predicted typology, its probability and the next two (``learned``, None, [] untyped)."""
+def typology_of_rows(model: TransactionModel, xt: np.ndarray) -> list[Shape]:
+    """Per row of the typology model's inputs ``xt``: the predicted typology, its probability and the next two
+    (``learned``, None, [] untyped)."""
     if model.typology is None:
-        return [(TYPOLOGY, None, [])] * len(x)
-    prob = model.typology.probabilities(x)
+        return [(TYPOLOGY, None, [])] * len(xt)
+    prob = model.typology.probabilities(xt)
     classes = model.typology.classes
     out: list[Shape] = []
     for row in prob:
@@ -59,12 +60,15 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
     eligible = scores >= model.threshold
     if mask is not None:
         eligible &= mask
-    idx = np.flatnonzero(eligible)
-    idx = idx[np.argsort(-scores[idx], kind="stable")][:limit]
+    flagged = np.flatnonzero(eligible)
+    order = np.argsort(-scores[flagged], kind="stable")[:limit]
+    idx = flagged[order]
     if not len(idx):
         return []
     contrib = model.contributions(x[idx])
-    shapes = typology_of_rows(model, x[idx])
+    # The typology reads the shape of all flagged payments around each (not only the ``limit`` listed).
+    shapes = (typology_of_rows(model, model.typology.inputs(case, features, x, flagged)[order])
+              if model.typology is not None else typology_of_rows(model, x[idx]))
     ids = [str(features.column("txn_id")[int(i)].as_py()) for i in idx]
     with case.engine.run() as run:
         name = run.arrow(pa.table({"txn_id": pa.array(ids, pa.string())}), hint="learn_rows").name
