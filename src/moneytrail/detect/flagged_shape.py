@@ -130,7 +130,8 @@ def payment_shape_sql(edges: str, degrees: str, stats: str) -> str:
     """(txn_id, grp, SHAPE_FEATURES...) for every target payment."""
     return f"""SELECT e.txn_id, e.grp, s.d_out AS shape_sender_out, s.d_in AS shape_sender_in,
   r.d_in AS shape_receiver_in, r.d_out AS shape_receiver_out, p.n AS shape_pair_payments,
-  c.txns AS shape_piece_payments, c.acc AS shape_piece_accounts, c.src AS shape_piece_sources, c.snk AS shape_piece_sinks,
+  c.txns AS shape_piece_payments, c.acc AS shape_piece_accounts, c.src AS shape_piece_sources,
+  c.snk AS shape_piece_sinks,
   c.rel AS shape_piece_relays, c.hubs AS shape_piece_hubs, c.max_in AS shape_piece_max_in,
   c.max_out AS shape_piece_max_out, c.span AS shape_piece_span_days, c.shape_code
 FROM {edges} e JOIN {degrees} s ON s.node = e.src JOIN {degrees} r ON r.node = e.dst
