@@ -112,3 +112,14 @@ def test_context_payments_shape_the_pieces_but_get_no_rows() -> None:
                                          "target": [False, False, True, True]}))
     got = sorted(zip(rows.column("txn_id").to_pylist(), rows.column("grp").to_pylist(), strict=True))
     assert got == [("gs1", "b"), ("gs3", "a")]
+
+
+def test_a_piece_in_words() -> None:
+    from moneytrail.detect.learn_findings import piece_words
+
+    case = case_with(PIECES["fan-in"])
+    row = shape_matrix(case, pa.array(["fi1", "fi2", "fi3"]), np.array([1, 1, 1]))[0]
+    assert piece_words(row) == ("Flagged payments around it: a fan-in-shaped piece of 3 payments among 4 accounts "
+                                "(sender: 0 flagged in, 1 out; receiver: 3 in, 0 out).")
+    alone = shape_matrix(case, pa.array(["fi1"]), np.array([1]))[0]
+    assert piece_words(alone).startswith("Flagged payments around it: a single flagged payment (sender")

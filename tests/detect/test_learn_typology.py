@@ -154,3 +154,30 @@ def test_a_single_typology_gives_no_model_and_says_why() -> None:
 
 def test_shape_in_words() -> None:
     assert shape_words("fan-in", 0.871, [("cycle", 0.08)]) == "Shaped like a fan-in (p 0.87; next: cycle 0.08)"
+
+
+def test_the_test_parts_typologies_read_no_label_of_the_test_part() -> None:
+    """Leakage: learning with the test part's labels removed gives the same findings with the same typologies
+    and probabilities (the shape inputs read the model's flags there, and labels only before it)."""
+    def test_findings(drop_test_labels: bool) -> list[tuple[str, str, float]]:
+        case, truth = typed_case(8)
+        if drop_test_labels:
+            with case.engine.run():
+                load_truth_tables(case, txn=truth)
+                ids = learn_transactions(case, rules=False, rounds=5).features.column("txn_id")
+            test_ids = set(ids.to_pylist()[round(len(ids) * 0.8):])
+            before = truth.num_rows
+            truth = truth.filter(pa.array([t not in test_ids for t in truth.column("txn_id").to_pylist()]))
+            assert truth.num_rows < before - 50  # the test part's labelled payments are gone
+        result = learned_typed(case, truth)
+        scores = np.zeros(len(result.part))
+        scores[result.part == 2] = result.test_scores
+        with case.engine.run():
+            findings = score_findings(case, result.model, result.features, result.x, scores,
+                                      mask=result.part == 2, limit=1000)
+        return sorted((next(r.ref_id for r in f.refs if r.kind == "transaction"), f.typology,
+                       f.details["typology_probability"]) for f in findings)
+
+    with_labels, without = test_findings(False), test_findings(True)
+    assert len(with_labels) > 50 and {t for _, t, _ in with_labels} == {"fan-in", "fan-out"}
+    assert with_labels == without
