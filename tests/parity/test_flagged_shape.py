@@ -15,8 +15,8 @@ def test_pieces_and_their_shapes(new_case: NewCase) -> None:
     insert_rows(case, [r for piece in PIECES.values() for r in piece] + UNFLAGGED)
     ids = [r[0] for piece in PIECES.values() for r in piece]
     # Group "b" holds only the gather-scatter's scatter half, with its gather half as context.
-    table = pa.table({"txn_id": ids + ["gs3", "gs4", "gs1", "gs2"], "grp": ["a"] * len(ids) + ["b"] * 4,
-                      "target": [True] * len(ids) + [True, True, False, False]})
+    table = pa.table({"txn_id": [*ids, "gs3", "gs4", "gs1", "gs2"], "grp": ["a"] * len(ids) + ["b"] * 4,
+                      "target": [*([True] * len(ids)), True, True, False, False]})
     got = {(r["txn_id"], r["grp"]): r for r in flagged_shape(case, table).to_pylist()}
     assert len(got) == len(ids) + 2
     for shape, piece in PIECES.items():
