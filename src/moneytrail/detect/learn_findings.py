@@ -99,7 +99,8 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
     xt = (model.typology.inputs(case, features, x, flagged, earlier_flags(model, features, x, flagged, mask))[order]
           if model.typology is not None else x[idx])
     shapes = typology_of_rows(model, xt)
-    around = (xt[:, -len(SHAPE_FEATURES):] if model.typology is not None and model.typology.shape_window_s
+    width = x.shape[1]  # the shape inputs follow the transaction features
+    around = (xt[:, width:width + len(SHAPE_FEATURES)] if model.typology is not None and model.typology.shape_window_s
               else None)
     ids = [str(features.column("txn_id")[int(i)].as_py()) for i in idx]
     with case.engine.run() as run:

@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.detect.flagged_shape import SHAPE_FEATURES, shape_matrix
+from moneytrail.detect.rule_hits import hit_matrix, rule_typologies
 from moneytrail.detect.truth import truth_tables
 from moneytrail.store import Case
 
@@ -70,6 +71,7 @@ class TypologyModel:
     classes: list[str]
     metrics: dict[str, Any] = field(default_factory=dict)
     shape_window_s: float | None = None  # flagged pieces are built in slices this long (None: no shape inputs)
+    rule_typologies: list[str] = field(default_factory=list)  # rule hits of these typologies are inputs too
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """(rows, classes): each row's probability of each typology, given that it is laundering."""
@@ -86,8 +88,8 @@ class TypologyModel:
         """Write the booster to ``path``; returns what the model's sidecar records about it."""
         self.booster.save_model(str(path), num_iteration=self.booster.best_iteration or None)
         return {"file": path.name, "classes": self.classes, "metrics": self.metrics, "params": PARAMS,
-                **({"shape_features": SHAPE_FEATURES, "shape_window_s": self.shape_window_s}
-                   if self.shape_window_s is not None else {})}
+                **({"shape_features": SHAPE_FEATURES, "shape_window_s": self.shape_window_s,
+                    "rule_typologies": self.rule_typologies} if self.shape_window_s is not None else {})}
 
     @classmethod
     def load(cls, folder: Path, meta: dict[str, Any]) -> TypologyModel:
@@ -101,7 +103,7 @@ class TypologyModel:
             raise FileNotFoundError(f"{path}: its shape inputs differ from this version's ({', '.join(shape)})")
         window = meta.get("shape_window_s")
         return cls(lgb.Booster(model_file=str(path)), [str(c) for c in meta["classes"]], dict(meta["metrics"]),
-                   None if window is None else float(window))
+                   None if window is None else float(window), [str(t) for t in meta.get("rule_typologies", [])])
 
     def inputs(self, case: Case, features: pa.Table, x: np.ndarray, rows: np.ndarray,
                earlier: np.ndarray | None = None) -> np.ndarray:
@@ -117,7 +119,9 @@ class TypologyModel:
         before = np.asarray(earlier if earlier is not None else [], dtype=np.int64)
         context = (ids.take(pa.array(np.concatenate([rows, before]))),
                    np.concatenate([grp + 1, np.ones(len(before), dtype=np.int64)]))
-        return np.hstack([x[rows], shape_matrix(case, ids.take(pa.array(rows)), grp, context)])
+        own = ids.take(pa.array(rows))
+        return np.hstack([x[rows], shape_matrix(case, own, grp, context),
+                          hit_matrix(case, own, self.rule_typologies)])
 
 
 def fit_case_typology(case: Case, features: pa.Table, x: np.ndarray, y: np.ndarray, part: np.ndarray,
@@ -136,11 +140,13 @@ def fit_case_typology(case: Case, features: pa.Table, x: np.ndarray, y: np.ndarr
     grp = np.floor((t[rows] - (t[rows].min() if len(rows) else 0.0)) / window).astype(np.int64)
     ids = features.column("txn_id").take(pa.array(rows))
     shape = shape_matrix(case, ids, grp, (ids, grp + 1))
-    model, info = fit_typology(np.hstack([x[rows], shape]), y[rows], typology[rows], part[rows],
-                               names + SHAPE_FEATURES)
+    rules = rule_typologies(case)
+    model, info = fit_typology(np.hstack([x[rows], shape, hit_matrix(case, ids, rules)]), y[rows], typology[rows],
+                               part[rows], names + SHAPE_FEATURES + [f"rule_hits_{t}" for t in rules])
     info["shape_window_days"] = round(window / 86_400, 2)
+    info["rule_typologies"] = rules
     if model is not None:
-        model.shape_window_s = window
+        model.shape_window_s, model.rule_typologies = window, rules
     return model, info
 
 
