@@ -10,16 +10,16 @@ flagged the payment).
 
 Besides the transaction features, the model reads the shape of the flagged payments around each payment
 (``flagged_shape``: flagged degrees of both ends, the size and shape of its connected piece of flagged
-payments). Pieces are built within time slices as long as the test part, at most a week
-(``shape_window_s``), each with the slice before as context, so a piece in training spans as much time as
-one in the test part, and an attempt begun before the test part keeps its start; training and validation
-slices use their labels as the flagged set, the test part (and ``score``) the binary model's flags, the
-slice before it the model's flags there (``learn_findings.earlier_flags``). Measured on the AMLworld mixes
-(100k, ``benchmarks/results/learn-typology-16b2.txt``): typology right for 49.4% (HI-Medium) and 51.0%
-(LI-Medium) of the validation part's labelled laundering payments without these inputs, 63.6% and 68.2% with
-them (validation pieces are built from labels); on the test part, where pieces are the model's flags, the
-learner's findings naming a typology are labelled with it for 75-97% of their payments (HI-Medium), up from
-30-78%.
+payments) and which rule typologies cite it (``rule_hits``). Pieces are built within time slices as long as
+the test part, at most a week (``shape_window_s``), each with the slice before as context, so a piece in
+training spans as much time as one in the test part, and an attempt begun before the test part keeps its
+start; training and validation slices use their labels as the flagged set, the test part (and ``score``) the
+binary model's flags, the slice before it the model's flags there (``learn_findings.earlier_flags``).
+Measured on the AMLworld mixes (100k, ``benchmarks/results/learn-typology-16b2.txt``): typology right for
+49.4% (HI-Medium) and 51.0% (LI-Medium) of the validation part's labelled laundering payments without these
+inputs, 78.4% and 80.1% with them (validation pieces are built from labels); on the test part, where pieces
+are the model's flags, the learner's findings naming a typology are labelled with it for 84-95% of their
+payments (HI-Medium), up from 30-78%.
 
 Labels without a typology (AMLSim ``nodes.csv`` labels accounts only) give no typology model: the learner's
 findings then keep the typology ``learned`` and say that the training labels named no typology.
