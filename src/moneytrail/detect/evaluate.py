@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from moneytrail.detect.learn_typology import UNTYPED
+from moneytrail.detect.rule_hits import VARIANT_SUFFIXES
 from moneytrail.detect.truth import normalise_typology, truth_tables
 from moneytrail.store import Case
 
@@ -38,9 +39,7 @@ def metric_typology_sql(kind: str, typology: str) -> str:
             f"ELSE '{LEARNED}:' || {typology} END")
 
 
-# Weaker variants of a typology are registered as TYPOLOGY-VARIANT (``cycle-structural``, ``fan-in-long``,
-# ``bipartite-busy``): a finding of a variant finds an attempt of its typology.
-VARIANT_SUFFIXES = ("structural", "long", "busy")
+# A finding of a weaker variant (``cycle-structural``, ``fan-in-long``) finds an attempt of its typology.
 LEARNED = UNTYPED  # a learner finding whose model predicts no typology
 LEARN_KIND = "learn"  # detect.learn_findings.KIND: one finding per transaction the model flags
 

@@ -7,8 +7,9 @@ and their score is the model's probability, so they rank beside the rule finding
 
 When the model has a typology model (``learn_typology``), a finding's typology is the one it predicts for
 the payment, with its probability and the runners-up in the details and in words ("Shaped like a fan-in
-(p 0.87; next: cycle 0.08)"); without one (training labels named no typology) it is ``learned`` and the
-explanation says why.
+(p 0.87; next: cycle 0.08)") and the flagged payments around it that the typology read ("Flagged payments
+around it: a fan-in-shaped piece of 6 payments among 7 accounts ..."); without one (training labels named no
+typology) it is ``learned`` and the explanation says why.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from moneytrail.detect.features import describe
+from moneytrail.detect.flagged_shape import SHAPE_FEATURES, SHAPES
 from moneytrail.detect.learn_transactions import TransactionModel
 from moneytrail.detect.learn_typology import UNTYPED, shape_words
 from moneytrail.model.finding import Finding, FindingRef
@@ -38,11 +40,12 @@ def explain_row(model: TransactionModel, x_row: np.ndarray, contrib_row: np.ndar
 Shape = tuple[str, float | None, list[tuple[str, float]]]
 
 
-def typology_of_rows(model: TransactionModel, x: np.ndarray) -> list[Shape]:
-    """Per row: the predicted typology, its probability and the next two (``learned``, None, [] untyped)."""
+def typology_of_rows(model: TransactionModel, xt: np.ndarray) -> list[Shape]:
+    """Per row of the typology model's inputs ``xt``: the predicted typology, its probability and the next two
+    (``learned``, None, [] untyped)."""
     if model.typology is None:
-        return [(TYPOLOGY, None, [])] * len(x)
-    prob = model.typology.probabilities(x)
+        return [(TYPOLOGY, None, [])] * len(xt)
+    prob = model.typology.probabilities(xt)
     classes = model.typology.classes
     out: list[Shape] = []
     for row in prob:
@@ -52,6 +55,33 @@ def typology_of_rows(model: TransactionModel, x: np.ndarray) -> list[Shape]:
     return out
 
 
+def piece_words(shape_row: np.ndarray) -> str:
+    """'Flagged payments around it: a fan-in-shaped piece of 6 payments among 7 accounts (sender: 0 flagged
+    in, 1 out; receiver: 6 in, 0 out).'"""
+    v = dict(zip(SHAPE_FEATURES, (float(a) for a in shape_row), strict=True))
+    name = SHAPES[int(v["shape_code"])]
+    kind = "a single flagged payment" if name == "single" else (
+        f"a {name}-shaped piece" if name != "other" else "a piece of no simple shape")
+    size = "" if name == "single" else (f" of {int(v['shape_piece_payments'])} payments among "
+                                       f"{int(v['shape_piece_accounts'])} accounts")
+    return (f"Flagged payments around it: {kind}{size} (sender: {int(v['shape_sender_in'])} flagged in, "
+            f"{int(v['shape_sender_out'])} out; receiver: {int(v['shape_receiver_in'])} in, "
+            f"{int(v['shape_receiver_out'])} out).")
+
+
+def earlier_flags(model: TransactionModel, features: pa.Table, x: np.ndarray, flagged: np.ndarray,
+                  mask: np.ndarray | None) -> np.ndarray | None:
+    """Rows outside ``mask`` in the typology's shape window before the first flagged row that the model flags
+    (scored here: model flags, never labels), so an attempt begun before the scored part keeps its start."""
+    window = model.typology.shape_window_s if model.typology is not None else None
+    if mask is None or window is None or not len(flagged):
+        return None
+    t = np.asarray(features.column("t").to_numpy(), dtype=np.float64)
+    first = t[flagged].min()
+    rows = np.flatnonzero(~mask & (t >= first - window) & (t < first))
+    return rows[model.predict(x[rows]) >= model.threshold] if len(rows) else rows
+
+
 def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: np.ndarray, scores: np.ndarray,
                    *, mask: np.ndarray | None = None, limit: int = 500, params: dict[str, Any] | None = None
                    ) -> list[Finding]:
@@ -59,12 +89,19 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
     eligible = scores >= model.threshold
     if mask is not None:
         eligible &= mask
-    idx = np.flatnonzero(eligible)
-    idx = idx[np.argsort(-scores[idx], kind="stable")][:limit]
+    flagged = np.flatnonzero(eligible)
+    order = np.argsort(-scores[flagged], kind="stable")[:limit]
+    idx = flagged[order]
     if not len(idx):
         return []
     contrib = model.contributions(x[idx])
-    shapes = typology_of_rows(model, x[idx])
+    # The typology reads the shape of all flagged payments around each (not only the ``limit`` listed).
+    xt = (model.typology.inputs(case, features, x, flagged, earlier_flags(model, features, x, flagged, mask))[order]
+          if model.typology is not None else x[idx])
+    shapes = typology_of_rows(model, xt)
+    width = x.shape[1]  # the shape inputs follow the transaction features
+    around = (xt[:, width:width + len(SHAPE_FEATURES)] if model.typology is not None and model.typology.shape_window_s
+              else None)
     ids = [str(features.column("txn_id")[int(i)].as_py()) for i in idx]
     with case.engine.run() as run:
         name = run.arrow(pa.table({"txn_id": pa.array(ids, pa.string())}), hint="learn_rows").name
@@ -80,6 +117,8 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
         typology, p_typology, alternatives = shapes[k]
         shape = (shape_words(typology, p_typology, alternatives) + ". " if p_typology is not None else
                  "Typology unknown: the labels it was trained on name none. ")
+        if around is not None:
+            shape += piece_words(around[k]) + " "
         refs = [FindingRef("transaction", ids[k], "subject"), FindingRef("account", str(row["from_account"]), "sender"),
                 FindingRef("account", str(row["to_account"]), "receiver")]
         if row["source_id"]:
@@ -93,7 +132,9 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
                          f"{row['amount']:,.2f} {row['currency'] or ''} a laundering score of {score:.2f} "
                          f"(threshold {model.threshold:.2f}). Why: " + "; ".join(reasons or ["no single feature"])
                          + "."),
-            refs=refs, params={"threshold": model.threshold, **(params or {})},
+            refs=refs, params={"threshold": model.threshold, **(params or {}), **(
+                {"typology_shape_window_days": round(model.typology.shape_window_s / 86_400, 2)}
+                if model.typology is not None and model.typology.shape_window_s else {})},
             query="detect.features.transaction_features", start=row["ts"], end=row["ts"],
             amount=float(row["amount"]) if row["amount"] is not None else None, currency=row["currency"],
             details={"reasons": reasons, "training_hash": model.training_hash,

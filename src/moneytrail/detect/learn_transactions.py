@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from moneytrail.detect import features_sql as fsql
 from moneytrail.detect.features import FeatureSpec, rule_typologies, transaction_feature_matrix
-from moneytrail.detect.learn_typology import TypologyModel, fit_typology, typology_vector
+from moneytrail.detect.learn_typology import TypologyModel, fit_case_typology
 from moneytrail.detect.truth import TruthTables, truth_tables
 from moneytrail.store import Case
 
@@ -292,7 +292,7 @@ def learn_transactions(case: Case, *, split: str = "temporal:60/20/20", rules: b
     fitted = fit(x, y, part, names, rounds=rounds, refit=refit)
     t2 = time.perf_counter()
     test, train = part == 2, rows_of(part, 0)
-    typology, typology_info = fit_typology(x, y, typology_vector(case, table), part, names)
+    typology, typology_info = fit_case_typology(case, table, x, y, part, names)
     model = TransactionModel(fitted.booster, spec, fitted.threshold, usual_ranges(x[train], y[train], names),
                              data_hash(column_rows(table.column("txn_id"), train), y[train]), typology=typology)
     scores = model.predict(x[rows_of(part, 2)])

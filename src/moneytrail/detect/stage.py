@@ -16,7 +16,7 @@ from moneytrail.model.stage import Stamp
 NAME = "detect"
 VERSION = 1
 LEARN_NAME = "learn"
-LEARN_VERSION = 1
+LEARN_VERSION = 2  # 2: a payment's typology also reads the shape of the flagged payments around it
 
 
 @dataclass(frozen=True)
