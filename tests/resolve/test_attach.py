@@ -6,9 +6,10 @@ from moneytrail.resolve.attach import attached_sql
 from moneytrail.store import Case
 
 
-def _pair(left: str, right: str, weight: float, decision: str) -> tuple[str, str, str, float, float, float, str,
-                                                                         str, str, str, float]:
-    return (left, right, "person", 0.9, weight, 1 / (1 + 2 ** -weight), decision, left, right, "{}", 0.0)
+def _pair(left: str, right: str, weight: float, decision: str, birth_date: int | None = None,
+          identifier: int | None = None) -> tuple[object, ...]:
+    return (left, right, "person", 0.9, weight, 1 / (1 + 2 ** -weight), decision, left, right, "{}", 0.0,
+            birth_date, identifier)
 
 
 def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() -> None:
@@ -16,7 +17,7 @@ def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() 
         engine = case.engine
         # two clusters from matches: a1-a3 (component 0) and b1-b2 (component 1)
         components = pa.table({"entity_id": ["a1", "a2", "a3", "b1", "b2"], "component": [0, 0, 0, 1, 1]})
-        lone = ["solo", "torn", "denied", "judged", "weak", "paired"]
+        lone = ["solo", "torn", "denied", "judged", "weak", "paired", "born", "numbered"]
         for entity in [*components.column("entity_id").to_pylist(), *lone, "partner"]:
             engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
         pairs = [
@@ -27,11 +28,13 @@ def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() 
             _pair("a1", "weak", -1.0, "review"),  # below the Bayes decision
             _pair("paired", "partner", 3.0, "review"),  # best partner is a lone record, not a cluster
             _pair("a1", "paired", 0.5, "review"),
+            # a namesake: the name weighs it above 0, but the birth dates (level 4) or identifiers (6) contradict
+            _pair("a1", "born", 0.57, "review", birth_date=4), _pair("b1", "numbered", 1.5, "review", identifier=6),
         ]
         for row in pairs:
             engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
-                           "decision, left_name, right_name, explanation, support, run_id) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
+                           "decision, left_name, right_name, explanation, support, birth_date, identifier, run_id) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
         engine.execute("INSERT INTO resolve_judgements (left_id, right_id, judgement, judged_at) "
                        "VALUES ('a3', 'judged', 'negative', TIMESTAMP '2026-01-01 00:00:00')")
         with engine.run() as run:

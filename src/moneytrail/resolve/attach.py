@@ -5,7 +5,8 @@ short vowels, no birth date) rarely reaches the pairwise match threshold in a la
 pair's odds weigh every other party that could bear such a name. Against a cluster, the question
 is narrower. When the record's best pair goes into one cluster built from matches, no other
 cluster or record comes within ``margin`` bits of it, and nothing contradicts it there (a
-distinct pair, a negative judgement), the parties that could bear its name have left no other trace
+distinct pair, a pair whose identifiers or birth dates contradict whatever its weight, a negative
+judgement), the parties that could bear its name have left no other trace
 among the candidates: it joins that cluster. Only records that are alone after clustering attach,
 in one pass over the clusters as they stood, and an attached record is never a target: a record
 cannot carry two clusters together, so the clustering stays non-chaining.
@@ -17,6 +18,7 @@ in the benchmark's diagnosis). That is the precision ``min_weight`` and ``margin
 from __future__ import annotations
 
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+from moneytrail.resolve.scoring import CONTRADICTIONS
 
 # The least weight (bits) of the record's best pair into the cluster: the Bayes decision's, 0.
 ATTACH_MIN_WEIGHT = 0.0
@@ -29,13 +31,16 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
                  margin: float = ATTACH_MARGIN) -> str:
     """(entity_id, component) of the records in ``records`` that are in no component of
     ``components`` (entity_id, component) and attach to one; see the module's rule."""
+    # A namesake born in another year can still weigh above 0 on a rare shared name (the demo's planted
+    # namesakes: 0.57 bits); joining a cluster on such a pair would merge two people the records tell apart.
+    contradicts = " OR ".join(f"coalesce({level}, -1) = {value}" for level, value in CONTRADICTIONS.items())
     return f"""
         WITH alone AS (
             SELECT DISTINCT r.entity_id FROM {records} r
             WHERE NOT EXISTS (SELECT 1 FROM {components} m WHERE m.entity_id = r.entity_id)
         ), edges AS (
-            SELECT left_id AS rec, right_id AS other, weight, decision FROM {pairs}
-            UNION ALL SELECT right_id, left_id, weight, decision FROM {pairs}
+            SELECT left_id AS rec, right_id AS other, weight, decision, {contradicts} AS contradicts FROM {pairs}
+            UNION ALL SELECT right_id, left_id, weight, decision, {contradicts} FROM {pairs}
         ), refused AS (
             SELECT left_id AS rec, right_id AS other FROM {judgements} WHERE judgement = 'negative'
             UNION ALL SELECT right_id, left_id FROM {judgements} WHERE judgement = 'negative'
@@ -43,7 +48,7 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
             SELECT e.rec, coalesce(CAST(m.component AS VARCHAR), 'record:' || e.other) AS target,
                    max(m.component) AS component,
                    max(CASE WHEN e.decision <> 'distinct' THEN e.weight END) AS weight,
-                   bool_or(e.decision = 'distinct') AS against
+                   bool_or(e.decision = 'distinct' OR e.contradicts) AS against
             FROM edges e JOIN alone a ON a.entity_id = e.rec
             LEFT JOIN {components} m ON m.entity_id = e.other
             GROUP BY 1, 2
