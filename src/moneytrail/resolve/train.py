@@ -23,7 +23,13 @@ from moneytrail.engine import Engine
 from moneytrail.resolve.comparisons import compare_evidence, compare_pairs
 from moneytrail.resolve.em import DEFAULT_RANDOM_PAIRS, TrainParams, posteriors, run_em
 from moneytrail.resolve.model import COMPARISONS, GRADED, ResolveModel, monotone_m
-from moneytrail.resolve.name_kinds import NAME_COMPARISONS, PERSON_NAME, PERSON_NAME_COMPARISONS
+from moneytrail.resolve.name_kinds import (
+    CANDIDATE_COMPARISONS,
+    KEY_FREQUENCY,
+    NAME_COMPARISONS,
+    PERSON_NAME,
+    PERSON_NAME_COMPARISONS,
+)
 from moneytrail.resolve.train_names import (
     KIND_PSEUDO_PAIRS,
     SIMILAR_NAMES,
@@ -202,7 +208,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     patterns = np.concatenate([p for (p, _), _ in parts])
     counts = np.concatenate([c for (_, c), _ in parts])
     labels = np.concatenate([np.full(len(c), label) for (_, c), label in parts])
-    evidence = tuple(c for c in COMPARISONS if c not in NAME_COMPARISONS)
+    evidence = tuple(c for c in COMPARISONS if c not in CANDIDATE_COMPARISONS)
     ev_keys = [COMPARISONS.index(c) for c in evidence]
     m: dict[str, tuple[float, ...]] = {}
     iterations, share = 0, start.match_share
@@ -225,9 +231,12 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     # Evidence the session above could not train (a case with birth dates as its only evidence) is
     # trained beside the names, on the candidates with similar names (``name_em``'s ``also``).
     untrained = tuple(COMPARISONS.index(c) for c in evidence if c not in m)
-    names_m, _, share, name_iterations, post = name_em(patterns, counts, labels, trained, params,
-                                                       also=untrained, also_on=similar)
+    names_m, names_u, share, name_iterations, post = name_em(patterns, counts, labels, trained, params,
+                                                             also=untrained, also_on=similar)
     m.update(names_m)
+    # A name key's frequency exists among candidates only (random pairs share no key): its u is theirs.
+    if KEY_FREQUENCY in names_u and counts[patterns[:, COMPARISONS.index(KEY_FREQUENCY)] >= 0].sum() > 0:
+        u[KEY_FREQUENCY] = names_u[KEY_FREQUENCY]
     # Scores are odds over all pairs, as u is: the prior is the matches EM found among candidates
     # over all pairs. A random pair of a small case is now and then two records of one party, so
     # the matches' share is taken out of every level's u (P(level) = share m + (1 - share) u, at
@@ -257,6 +266,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     exact.update(name_key_references(engine, levels, population))
     trained_model = replace(start.with_parameters(m, u, random_share, training, tf_reference=exact),
                             tf_cap=TRAINED_TF_CAP, tf_rare_at=0.0, tf_floor=None, tf_levels=TRAINED_TF_LEVELS,
+                            key_frequency=True,
                             match_at=BAYES_MATCH, review_at=0.2)
     match_at, expected_false = calibrated_match_at(engine, levels, trained_model, population)
     trained_model = replace(trained_model, match_at=match_at,

@@ -13,7 +13,13 @@ import numpy as np
 from moneytrail.engine import Engine
 from moneytrail.resolve.em import TrainParams, expectation, m_step
 from moneytrail.resolve.model import COMPARISONS, ResolveModel
-from moneytrail.resolve.name_kinds import GROUP_OF, NAME_COMPARISONS, PERSON_NAME, PERSON_NAME_COMPARISONS
+from moneytrail.resolve.name_kinds import (
+    CANDIDATE_COMPARISONS,
+    GROUP_OF,
+    NAME_COMPARISONS,
+    PERSON_NAME,
+    PERSON_NAME_COMPARISONS,
+)
 
 SIMILAR_NAMES = 3  # name levels up to "partly similar"
 # Names agreeing down to "partly similar" are adjusted by how common the agreement is (scoring.tf_sql).
@@ -79,7 +85,7 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
     random pair on that date). Their m is returned with the names'. The kinds of person names other
     than the plain one are drawn towards the plain one's m and u by KIND_PSEUDO_PAIRS."""
     keys = list(range(len(COMPARISONS)))
-    names = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
+    names = [COMPARISONS.index(c) for c in CANDIDATE_COMPARISONS]  # the name key's frequency too
     plain, kinds = COMPARISONS.index(PERSON_NAME), {COMPARISONS.index(c) for c in _KINDS}
     present = patterns >= 0
     idx = np.where(present, patterns, 0)
