@@ -85,7 +85,9 @@ def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
             key = (f"{math.log2(max(by_key, 1e-12))} - log2(greatest(name_key_freq - 1, 1) / {float(population)})"
                    if by_key else None)
             if model.key_frequency and comparison.name in PERSON_NAME_COMPARISONS:
-                key = "0.0"  # the name_key_frequency comparison weighs the key's frequency (EM's bands)
+                # the name_key_frequency comparison weighs the key's frequency (EM's bands); here the
+                # typical key's weight, which the level's own holds already, is taken off again
+                key = str(-model.tf_reference.get(f"{KEY_FREQUENCY}:{comparison.name}@{level}", 0.0))
             # no name key shared (met by an identifier, a date, or a name word with an address word):
             # the commoner name's own frequency, as for a level without a key reference
             whens.append(f"WHEN {level} THEN CASE WHEN name_key_freq IS NOT NULL THEN {key} ELSE {by_name} END"

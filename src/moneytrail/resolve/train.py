@@ -35,6 +35,7 @@ from moneytrail.resolve.train_names import (
     SIMILAR_NAMES,
     TRAINED_TF_LEVELS,
     count_similar_name_u,
+    key_frequency_offsets,
     name_em,
     name_key_references,
 )
@@ -234,9 +235,13 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     names_m, names_u, share, name_iterations, post = name_em(patterns, counts, labels, trained, params,
                                                              also=untrained, also_on=similar)
     m.update(names_m)
-    # A name key's frequency exists among candidates only (random pairs share no key): its u is theirs.
-    if KEY_FREQUENCY in names_u and counts[patterns[:, COMPARISONS.index(KEY_FREQUENCY)] >= 0].sum() > 0:
-        u[KEY_FREQUENCY] = names_u[KEY_FREQUENCY]
+    # Then the name key's frequency, everything else held: trained beside the names and dates, its
+    # weight let EM explain pairs whose dates differ as matches on a rare key. It exists among
+    # candidates only (random pairs share no key): its u is theirs.
+    if counts[patterns[:, COMPARISONS.index(KEY_FREQUENCY)] >= 0].sum() > 0:
+        held = trained.with_parameters({**m}, {**u, **names_u}, share, {})
+        key_m, key_u, _, _, _ = name_em(patterns, counts, labels, held, params, estimate=(KEY_FREQUENCY,))
+        m[KEY_FREQUENCY], u[KEY_FREQUENCY] = key_m[KEY_FREQUENCY], key_u[KEY_FREQUENCY]
     # Scores are odds over all pairs, as u is: the prior is the matches EM found among candidates
     # over all pairs. A random pair of a small case is now and then two records of one party, so
     # the matches' share is taken out of every level's u (P(level) = share m + (1 - share) u, at
@@ -250,8 +255,12 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         u[c] = tuple(float(x) for x in fixed / fixed.sum())
     for _ in range(REFINE_ROUNDS):
         count_similar_name_u(u, patterns, counts, post, group_pairs, kind_share)
-        # the posteriors under the model as it now stands (prior over all pairs), for the next count
-        post = posteriors(patterns, start.with_parameters(m, u, random_share, {}), labels)
+        # the posteriors under the model as it now stands (prior over all pairs), for the next count;
+        # by names and evidence, not the key's frequency: it is a term-frequency weight on top of a
+        # similar name's, and counted in, every round would lower the u it is measured against
+        flat = start.comparison(KEY_FREQUENCY)
+        by_names = start.with_parameters({**m, KEY_FREQUENCY: flat.m}, {**u, KEY_FREQUENCY: flat.u}, random_share, {})
+        post = posteriors(patterns, by_names, labels)
     training = {"trained": True, "candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
                 "expected_matches": round(float(expected_matches), 1), "all_pairs": int(all_pairs),
                 "patterns": len(counts), "random_pairs": sampled, "em_iterations": iterations,
@@ -264,6 +273,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         m[c] = monotone_m(m.get(c) or start.comparison(c).m, u[c])
     # A trained model weighs name frequencies by its own reference, both ways (Splink's term frequencies).
     exact.update(name_key_references(engine, levels, population))
+    exact.update(key_frequency_offsets(patterns, counts, m[KEY_FREQUENCY], u[KEY_FREQUENCY]))
     trained_model = replace(start.with_parameters(m, u, random_share, training, tf_reference=exact),
                             tf_cap=TRAINED_TF_CAP, tf_rare_at=0.0, tf_floor=None, tf_levels=TRAINED_TF_LEVELS,
                             key_frequency=True,
