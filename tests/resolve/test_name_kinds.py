@@ -1,4 +1,4 @@
-"""Person-name levels by kind of agreement, and the name key's frequency as a comparison of its own."""
+"""Person-name levels by kind of agreement: one comparison per kind, each trained by EM."""
 
 from __future__ import annotations
 
@@ -8,14 +8,7 @@ import numpy as np
 import pytest
 
 from moneytrail.resolve.model import COMPARISONS, DEFAULT_MODEL, LEVELS_VERSION, ResolveModel
-from moneytrail.resolve.name_kinds import (
-    INITIALS,
-    KEY_FREQUENCY,
-    PERSON_NAME,
-    PERSON_NAME_COMPARISONS,
-    UNVOWELLED,
-    key_frequency_labels,
-)
+from moneytrail.resolve.name_kinds import INITIALS, PERSON_NAME, PERSON_NAME_COMPARISONS, UNVOWELLED
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.resolve.scoring import Thresholds
 from moneytrail.resolve.train import TrainParams, name_em
@@ -30,7 +23,7 @@ def named(entity: str, name: str) -> list[tuple[str, str, str, str, str]]:
 
 
 def levels_of(case: Case, left: str, right: str) -> dict[str, int | None]:
-    columns = (*PERSON_NAME_COMPARISONS, KEY_FREQUENCY)
+    columns = PERSON_NAME_COMPARISONS
     row = case.engine.rows(f"SELECT {', '.join(columns)} FROM resolve_pairs WHERE left_id = ? AND right_id = ?",
                            [left, right])
     assert row, f"{left}-{right} not stored"
@@ -48,19 +41,13 @@ def test_each_person_pair_falls_into_the_comparison_of_its_kind(case: Case, add_
         found = kinds[(left, right)]
         assert found[kind] is not None, (left, right, found)
         assert all(found[other] is None for other in PERSON_NAME_COMPARISONS if other != kind), (left, right, found)
-    # alike but not equal names that met on a name key: the key's frequency band (4 records: "4-5")
-    assert kinds[("a", "c")][KEY_FREQUENCY] is not None
-    rules = signal_rules(case, "a", "c")
-    assert rules["name"][0].endswith("(one side written without short vowels)")
-    assert rules[KEY_FREQUENCY][0].startswith("name key shared by")
+    assert signal_rules(case, "a", "c")["name"][0].endswith("(one side written without short vowels)")
     assert signal_rules(case, "a", "d")["name"][0].endswith("(a name with an initial)")
 
 
-def test_the_starting_model_weighs_every_kind_alike_and_the_key_frequency_not_at_all() -> None:
+def test_the_starting_model_weighs_every_kind_alike() -> None:
     weights = {DEFAULT_MODEL.comparison(c).weights() for c in PERSON_NAME_COMPARISONS}
     assert len(weights) == 1  # screening and untrained cases score as before the split
-    assert all(w == 0.0 for w in DEFAULT_MODEL.comparison(KEY_FREQUENCY).weights())
-    assert len(key_frequency_labels()) == len(DEFAULT_MODEL.comparison(KEY_FREQUENCY).m)
 
 
 def _patterns(rows: list[tuple[str, int, int, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +92,7 @@ def test_a_model_file_of_other_comparison_levels_is_refused(tmp_path: Path) -> N
     from dataclasses import replace
 
     older = replace(DEFAULT_MODEL, comparisons=tuple(c for c in DEFAULT_MODEL.comparisons
-                                                     if c.name not in (UNVOWELLED, INITIALS, KEY_FREQUENCY)))
+                                                     if c.name not in (UNVOWELLED, INITIALS)))
     path = tmp_path / "old.json"
     older.save(path)
     with pytest.raises(ValueError, match=f"not {LEVELS_VERSION}"):

@@ -7,8 +7,8 @@ The result, one row per pair, has a level column per comparison of ``resolve.mod
 record lacks the value), plus the values each level rests on, for the explanation:
 
     left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name, name_score, name_detail,
-    person_name, person_name_unvowelled, person_name_initials, org_name, name_key_frequency, identifier,
-    birth_date, country, address, address_number,
+    person_name, person_name_unvowelled, person_name_initials, org_name, identifier, birth_date, country,
+    address, address_number,
     identifier_class, identifier_left, identifier_right, birth_date_left, ..., address_right
 
 Levels count from 0 (best); the labels are in ``resolve.model``. A person pair's name level is in
@@ -31,9 +31,8 @@ from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
 from moneytrail.resolve.model import NAME_FLOORS
 from moneytrail.resolve.name_alignment import compare_person_names
 from moneytrail.resolve.name_kinds import (
-    CANDIDATE_COMPARISONS,
+    NAME_COMPARISONS,
     initial_sql,
-    key_frequency_sql,
     kind_sql,
     person_name_columns_sql,
     unvowelled_sql,
@@ -234,7 +233,6 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, righ
                coalesce(n.name_score, 0.0) AS name_score,
                n.name_detail,
                {person_name_columns_sql("n.grp", "n.name_level", "n.name_kind", PERSON_GROUP)},
-               {key_frequency_sql("n.grp", "n.name_level", "n.name_key_freq", PERSON_GROUP)},
                CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}, e.identifier_class
         FROM ({_with_unnamed_sql(best_names, pairs, left_names, right_names)}) n
@@ -330,7 +328,7 @@ def compare_evidence(engine: Engine, pairs: str, left_props: str, right_props: s
     cols = ", ".join(identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
                      + " AS identifier"
                      if c == "identifier" else "e." + c for c in EVIDENCE)
-    names = "".join(f"CAST(NULL AS INTEGER) AS {c}, " for c in CANDIDATE_COMPARISONS)
+    names = "".join(f"CAST(NULL AS INTEGER) AS {c}, " for c in NAME_COMPARISONS)
     engine.create_scratch(into, f"SELECT p.left_id, p.right_id, {names}{cols} FROM {pairs} p "
                    f"LEFT JOIN (SELECT left_id, right_id, {pivot} FROM {evidence} GROUP BY left_id, right_id) e "
                    "ON e.left_id = p.left_id AND e.right_id = p.right_id")

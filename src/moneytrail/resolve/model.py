@@ -20,19 +20,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from moneytrail.resolve.name_kinds import (
-    KEY_FREQUENCY,
-    KIND_SUFFIX,
-    NAME_COMPARISONS,
-    PERSON_NAME_COMPARISONS,
-    key_frequency_labels,
-)
+from moneytrail.resolve.name_kinds import KIND_SUFFIX, NAME_COMPARISONS, PERSON_NAME_COMPARISONS
 
 NAME_FLOORS = (0.99, 0.9, 0.85, 0.75, 0.6, 0.45)
 SIMILAR_NAME_LEVELS = 4  # levels down to "name partly similar"
 # The version of the comparisons and their levels. A model of another version reads its m and u
 # against other levels: it is never reused or loaded for scoring (``model_store``, ``ResolveModel.load``).
-# 2: person names split by kind of agreement, and the name key's frequency (``resolve.name_kinds``).
+# 2: person names split by kind of agreement (``resolve.name_kinds``).
 LEVELS_VERSION = 2
 
 
@@ -72,9 +66,6 @@ class ResolveModel:
     tf_rare_at: float = 0.0
     tf_floor: float | None = None  # None: -tf_cap
     tf_levels: int = 2
-    # Trained models: the frequency of a similar person name's key is the name_key_frequency
-    # comparison's (EM's bands), not the term-frequency rule's, which then covers equal names only.
-    key_frequency: bool = False
     # Where a pair merges and where it is kept for review, unless the run says otherwise. A trained
     # model's probability is a posterior over all pairs, so it merges at 0.5 (the Bayes decision, as
     # Splink predicts); the hand-set model's weights were set against 0.9.
@@ -104,8 +95,6 @@ class ResolveModel:
             if observed is not None and c.name not in observed:
                 continue
             w = c.weights()
-            if all(abs(x) < 1e-9 for x in w):  # weighs nothing (the start's key frequency): cannot mislead
-                continue
             if not w[0] > w[-1]:
                 problems.append(f"{c.name}: '{c.labels[0]}' weighs {w[0]:.2f} bits, not more than "
                                 f"'{c.labels[-1]}' ({w[-1]:.2f})")
@@ -120,7 +109,6 @@ class ResolveModel:
                 "tf_cap": self.tf_cap, "tf_min_population": self.tf_min_population,
                 "tf_reference": {k: round(v, 12) for k, v in sorted(self.tf_reference.items())},
                 "tf_rare_at": self.tf_rare_at, "tf_floor": self.tf_floor, "tf_levels": self.tf_levels,
-                "key_frequency": self.key_frequency,
                 "match_at": self.match_at, "review_at": self.review_at}
 
     @property
@@ -141,8 +129,8 @@ class ResolveModel:
                     {str(k): float(v) for k, v in data.get("tf_reference", {}).items()},
                     float(data.get("tf_rare_at", 0.0)),
                     None if data.get("tf_floor") is None else float(data["tf_floor"]), int(data.get("tf_levels", 2)),
-                    bool(data.get("key_frequency", False)), float(data.get("match_at", 0.5)),
-                    float(data.get("review_at", 0.2)), dict(data.get("training", {})))
+                    float(data.get("match_at", 0.5)), float(data.get("review_at", 0.2)),
+                    dict(data.get("training", {})))
         if "model_id" in data and data["model_id"] != model.model_id:
             raise ValueError(f"model file says {data['model_id']} but its parameters hash to {model.model_id}")
         return model
@@ -190,9 +178,6 @@ DEFAULT_MODEL = ResolveModel((
                     (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)) for name in PERSON_NAME_COMPARISONS),
     _from_weights("org_name", _NAME_LABELS, tuple(w * _NATS for w in (6.0, 5.0, 3.5, 1.5, -1.0, -2.5, -3.0)),
                   (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)),
-    # The starting model weighs a name key's frequency by its hand-set rarity rule instead: nothing here.
-    Comparison(KEY_FREQUENCY, key_frequency_labels(), *(tuple(1 / len(key_frequency_labels())
-                                                          for _ in key_frequency_labels()),) * 2),
     _from_weights("identifier", ("identifier equal", "identifier equal, but its checksum fails",
                                  "identifier differs by one character (typo?)",
                                  "identifier differs by two characters (transposition?)",
@@ -221,7 +206,7 @@ COMPARISONS = tuple(c.name for c in DEFAULT_MODEL.comparisons)
 # Comparisons whose levels grade one similarity, best first (name score floors, shared address words,
 # birth date digits): a better level is never weaker evidence than a worse one. Not the identifier,
 # whose levels also say whether a checksum holds and whether other evidence corroborates a near value.
-GRADED = (*NAME_COMPARISONS, KEY_FREQUENCY, "birth_date", "address", "address_number")
+GRADED = (*NAME_COMPARISONS, "birth_date", "address", "address_number")
 
 
 def monotone_m(m: tuple[float, ...], u: tuple[float, ...]) -> tuple[float, ...]:

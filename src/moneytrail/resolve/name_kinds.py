@@ -14,8 +14,6 @@ scripts and tokens), never on whether it matches.
 
 from __future__ import annotations
 
-import itertools
-
 PERSON_NAME = "person_name"  # both names spelled with their vowels, no initials
 UNVOWELLED = "person_name_unvowelled"  # one name in a script that leaves short vowels out, the other not
 INITIALS = "person_name_initials"  # a name with an initial for one of its tokens
@@ -54,31 +52,3 @@ def person_name_columns_sql(grp: str, level: str, kind: str, person_group: str) 
     """One column per person-name comparison: the level in the column of the pair's kind, else null."""
     return ", ".join(f"CASE WHEN {grp} = '{person_group}' AND {kind} = {k} THEN {level} END AS {name}"
                      for k, name in enumerate(PERSON_NAME_COMPARISONS))
-
-
-# How many records share the rarest name key of a person pair whose names are alike but not equal
-# (levels 1-3: a shared skeleton, a close spelling, an initial), in bands: a comparison of its own
-# whose m and u EM estimates among the candidates, where a term-frequency rule would assume how
-# fast the evidence falls with the crowd (log2 of the frequency, one bit per doubling). In a dense
-# population a key three records share names one party far more often than one that nine share.
-KEY_FREQUENCY = "name_key_frequency"
-KEY_FREQUENCY_BANDS = (2, 3, 5, 8, 16)  # upper bounds; a last band above
-KEY_FREQUENCY_LEVELS = (1, 2, 3)  # the name levels it applies to
-# The comparisons trained among the candidate pairs (m and u by EM), not on random pairs.
-CANDIDATE_COMPARISONS = (*NAME_COMPARISONS, KEY_FREQUENCY)
-
-
-def key_frequency_labels() -> tuple[str, ...]:
-    bounds = (1, *KEY_FREQUENCY_BANDS)
-    spans = [str(hi) if hi == lo + 1 else f"{lo + 1}-{hi}" for lo, hi in itertools.pairwise(bounds)]
-    return (*(f"name key shared by {s} records" for s in spans),
-            f"name key shared by more than {KEY_FREQUENCY_BANDS[-1]} records")
-
-
-def key_frequency_sql(grp: str, level: str, key_freq: str, person_group: str) -> str:
-    """The band of the pair's rarest name key, for a person pair at a KEY_FREQUENCY_LEVELS level met
-    on a name key; else null (names equal or unlike, or met by another key)."""
-    bands = " ".join(f"WHEN {key_freq} <= {hi} THEN {i}" for i, hi in enumerate(KEY_FREQUENCY_BANDS))
-    levels = ", ".join(str(x) for x in KEY_FREQUENCY_LEVELS)
-    return (f"CASE WHEN {grp} = '{person_group}' AND {level} IN ({levels}) AND {key_freq} IS NOT NULL "
-            f"THEN CASE {bands} ELSE {len(KEY_FREQUENCY_BANDS)} END END AS {KEY_FREQUENCY}")

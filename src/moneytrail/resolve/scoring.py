@@ -21,13 +21,13 @@ from moneytrail.engine import Engine
 from moneytrail.resolve.comparisons import EVIDENCE, compare_pairs
 from moneytrail.resolve.model import DEFAULT_MODEL, Comparison, ResolveModel
 from moneytrail.resolve.model import probability as probability  # re-exported for callers
-from moneytrail.resolve.name_kinds import KEY_FREQUENCY, NAME_COMPARISONS, PERSON_NAME_COMPARISONS
+from moneytrail.resolve.name_kinds import NAME_COMPARISONS
 
 PAIR_COLUMNS = ("left_id", "right_id", "grp", "name_score", "weight", "probability", "decision", "left_name",
                 "right_name", "explanation", "support")
 # What an explanation is rebuilt from on demand, stored on every pair: the level of each comparison,
 # the name frequencies the term-frequency rule reads, and that rule's weight (bits).
-LEVEL_COLUMNS = (*NAME_COMPARISONS, KEY_FREQUENCY, *EVIDENCE, "key_freq", "name_key_freq", "name_freq", "w_tf")
+LEVEL_COLUMNS = (*NAME_COMPARISONS, *EVIDENCE, "key_freq", "name_key_freq", "name_freq", "w_tf")
 # Contradictions that split a cluster: identifiers that contradict (both checksums hold) and birth dates.
 CONTRADICTIONS = {"identifier": 6, "birth_date": 4}
 SIMILAR_NAME_LEVEL = 3  # names at least "partly similar": the pairs a chain could join
@@ -82,16 +82,11 @@ def tf_sql(model: ResolveModel, comparison: Comparison, population: int) -> str:
         for level in range(1, model.tf_levels):
             by_key = model.tf_reference.get(f"{comparison.name}@{level}")
             by_name = f"{u1} - log2(greatest(name_freq - 1, 1) / {float(population)})"
-            key = (f"{math.log2(max(by_key, 1e-12))} - log2(greatest(name_key_freq - 1, 1) / {float(population)})"
-                   if by_key else None)
-            if model.key_frequency and comparison.name in PERSON_NAME_COMPARISONS:
-                # the name_key_frequency comparison weighs the key's frequency (EM's bands); here the
-                # typical key's weight, which the level's own holds already, is taken off again
-                key = str(-model.tf_reference.get(f"{KEY_FREQUENCY}:{comparison.name}@{level}", 0.0))
             # no name key shared (met by an identifier, a date, or a name word with an address word):
             # the commoner name's own frequency, as for a level without a key reference
-            whens.append(f"WHEN {level} THEN CASE WHEN name_key_freq IS NOT NULL THEN {key} ELSE {by_name} END"
-                         if key else f"WHEN {level} THEN {by_name}")
+            whens.append(f"WHEN {level} THEN CASE WHEN name_key_freq IS NOT NULL THEN "
+                         f"{math.log2(max(by_key, 1e-12))} - log2(greatest(name_key_freq - 1, 1) / "
+                         f"{float(population)}) ELSE {by_name} END" if by_key else f"WHEN {level} THEN {by_name}")
         raw = f"coalesce(CASE {column} {' '.join(whens)} END, 0.0)"
     return f"CASE WHEN {column} IN ({agreeing}) THEN least({model.tf_cap}, greatest({floor}, {raw})) ELSE 0.0 END"
 
@@ -128,7 +123,7 @@ def _signal_sql(head: str, left: str, right: str, detail: str | None, tail: str,
 def weighed_sql(levels: str, model: ResolveModel, population: int) -> str:
     """Every compared pair with its weight per comparison (w_<comparison>, w_tf), its match weight and probability."""
     names = [model.comparison(c) for c in NAME_COMPARISONS]
-    evidence = [model.comparison(c) for c in (KEY_FREQUENCY, *EVIDENCE)]
+    evidence = [model.comparison(c) for c in EVIDENCE]
     terms = [f"{_case_sql(c.name, c.weights())} AS w_{c.name}" for c in (*names, *evidence)]
     tf = " + ".join(tf_sql(model, c, population) for c in names)
     total = f"{model.prior} + " + " + ".join(f"w_{c.name}" for c in (*names, *evidence)) + " + w_tf"
@@ -163,11 +158,6 @@ def explanation_sql(model: ResolveModel) -> str:
                  "ELSE CAST(name_key_freq AS VARCHAR) || ' records share its name key' END")
     tf_signal = ("CASE WHEN w_tf <> 0 THEN "
                  + _signal_sql(tf_head, "left_name", "right_name", tf_detail, "'}'", after=True) + " ELSE '' END")
-    frequency = model.comparison(KEY_FREQUENCY)
-    frequency_signal = (f"CASE WHEN {KEY_FREQUENCY} IS NOT NULL THEN " + _signal_sql(
-        _by_level_sql(KEY_FREQUENCY, frequency, KEY_FREQUENCY, 0), "left_name", "right_name",
-        "CAST(name_key_freq AS VARCHAR) || ' records share the name key'",
-        _by_level_sql(KEY_FREQUENCY, frequency, KEY_FREQUENCY, 1), after=True) + " ELSE '' END")
     evidence_signals = ", ".join(
         f"CASE WHEN {c.name} IS NOT NULL THEN " + _signal_sql(
             _by_level_sql(c.name, c, c.name, 0), f"{c.name}_left", f"{c.name}_right",
@@ -175,8 +165,7 @@ def explanation_sql(model: ResolveModel) -> str:
         + " ELSE '' END"
         for c in evidence)
     return (f"""concat('{{"model": "{model.model_id}", "prior": {round(model.prior, 3)}, "weight": ', """
-            f"""{_num_sql("weight")}, ', "signals": [', {name_signal}, {tf_signal}, {frequency_signal}, """
-            f"""{evidence_signals}, ']}}')""")
+            f"""{_num_sql("weight")}, ', "signals": [', {name_signal}, {tf_signal}, {evidence_signals}, ']}}')""")
 
 
 def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: float, thresholds: Thresholds,

@@ -23,19 +23,12 @@ from moneytrail.engine import Engine
 from moneytrail.resolve.comparisons import compare_evidence, compare_pairs
 from moneytrail.resolve.em import DEFAULT_RANDOM_PAIRS, TrainParams, posteriors, run_em
 from moneytrail.resolve.model import COMPARISONS, GRADED, ResolveModel, monotone_m
-from moneytrail.resolve.name_kinds import (
-    CANDIDATE_COMPARISONS,
-    KEY_FREQUENCY,
-    NAME_COMPARISONS,
-    PERSON_NAME,
-    PERSON_NAME_COMPARISONS,
-)
+from moneytrail.resolve.name_kinds import NAME_COMPARISONS, PERSON_NAME, PERSON_NAME_COMPARISONS
 from moneytrail.resolve.train_names import (
     KIND_PSEUDO_PAIRS,
     SIMILAR_NAMES,
     TRAINED_TF_LEVELS,
     count_similar_name_u,
-    key_frequency_offsets,
     name_em,
     name_key_references,
 )
@@ -209,7 +202,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     patterns = np.concatenate([p for (p, _), _ in parts])
     counts = np.concatenate([c for (_, c), _ in parts])
     labels = np.concatenate([np.full(len(c), label) for (_, c), label in parts])
-    evidence = tuple(c for c in COMPARISONS if c not in CANDIDATE_COMPARISONS)
+    evidence = tuple(c for c in COMPARISONS if c not in NAME_COMPARISONS)
     ev_keys = [COMPARISONS.index(c) for c in evidence]
     m: dict[str, tuple[float, ...]] = {}
     iterations, share = 0, start.match_share
@@ -232,16 +225,9 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     # Evidence the session above could not train (a case with birth dates as its only evidence) is
     # trained beside the names, on the candidates with similar names (``name_em``'s ``also``).
     untrained = tuple(COMPARISONS.index(c) for c in evidence if c not in m)
-    names_m, names_u, share, name_iterations, post = name_em(patterns, counts, labels, trained, params,
-                                                             also=untrained, also_on=similar)
+    names_m, _, share, name_iterations, post = name_em(patterns, counts, labels, trained, params,
+                                                       also=untrained, also_on=similar)
     m.update(names_m)
-    # Then the name key's frequency, everything else held: trained beside the names and dates, its
-    # weight let EM explain pairs whose dates differ as matches on a rare key. It exists among
-    # candidates only (random pairs share no key): its u is theirs.
-    if counts[patterns[:, COMPARISONS.index(KEY_FREQUENCY)] >= 0].sum() > 0:
-        held = trained.with_parameters({**m}, {**u, **names_u}, share, {})
-        key_m, key_u, _, _, _ = name_em(patterns, counts, labels, held, params, estimate=(KEY_FREQUENCY,))
-        m[KEY_FREQUENCY], u[KEY_FREQUENCY] = key_m[KEY_FREQUENCY], key_u[KEY_FREQUENCY]
     # Scores are odds over all pairs, as u is: the prior is the matches EM found among candidates
     # over all pairs. A random pair of a small case is now and then two records of one party, so
     # the matches' share is taken out of every level's u (P(level) = share m + (1 - share) u, at
@@ -255,12 +241,8 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         u[c] = tuple(float(x) for x in fixed / fixed.sum())
     for _ in range(REFINE_ROUNDS):
         count_similar_name_u(u, patterns, counts, post, group_pairs, kind_share)
-        # the posteriors under the model as it now stands (prior over all pairs), for the next count;
-        # by names and evidence, not the key's frequency: it is a term-frequency weight on top of a
-        # similar name's, and counted in, every round would lower the u it is measured against
-        flat = start.comparison(KEY_FREQUENCY)
-        by_names = start.with_parameters({**m, KEY_FREQUENCY: flat.m}, {**u, KEY_FREQUENCY: flat.u}, random_share, {})
-        post = posteriors(patterns, by_names, labels)
+        # the posteriors under the model as it now stands (prior over all pairs), for the next count
+        post = posteriors(patterns, start.with_parameters(m, u, random_share, {}), labels)
     training = {"trained": True, "candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
                 "expected_matches": round(float(expected_matches), 1), "all_pairs": int(all_pairs),
                 "patterns": len(counts), "random_pairs": sampled, "em_iterations": iterations,
@@ -273,10 +255,8 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         m[c] = monotone_m(m.get(c) or start.comparison(c).m, u[c])
     # A trained model weighs name frequencies by its own reference, both ways (Splink's term frequencies).
     exact.update(name_key_references(engine, levels, population))
-    exact.update(key_frequency_offsets(patterns, counts, m[KEY_FREQUENCY], u[KEY_FREQUENCY]))
     trained_model = replace(start.with_parameters(m, u, random_share, training, tf_reference=exact),
                             tf_cap=TRAINED_TF_CAP, tf_rare_at=0.0, tf_floor=None, tf_levels=TRAINED_TF_LEVELS,
-                            key_frequency=True,
                             match_at=BAYES_MATCH, review_at=0.2)
     match_at, expected_false = calibrated_match_at(engine, levels, trained_model, population)
     trained_model = replace(trained_model, match_at=match_at,

@@ -13,14 +13,7 @@ import numpy as np
 from moneytrail.engine import Engine
 from moneytrail.resolve.em import TrainParams, expectation, m_step
 from moneytrail.resolve.model import COMPARISONS, ResolveModel
-from moneytrail.resolve.name_kinds import (
-    GROUP_OF,
-    KEY_FREQUENCY,
-    KEY_FREQUENCY_LEVELS,
-    NAME_COMPARISONS,
-    PERSON_NAME,
-    PERSON_NAME_COMPARISONS,
-)
+from moneytrail.resolve.name_kinds import GROUP_OF, NAME_COMPARISONS, PERSON_NAME, PERSON_NAME_COMPARISONS
 
 SIMILAR_NAMES = 3  # name levels up to "partly similar"
 # Names agreeing down to "partly similar" are adjusted by how common the agreement is (scoring.tf_sql).
@@ -71,8 +64,7 @@ def count_similar_name_u(u: dict[str, tuple[float, ...]], patterns: np.ndarray, 
 
 
 def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model: ResolveModel,
-            params: TrainParams, also: tuple[int, ...] = (), also_on: np.ndarray | None = None,
-            estimate: tuple[str, ...] = NAME_COMPARISONS
+            params: TrainParams, also: tuple[int, ...] = (), also_on: np.ndarray | None = None
             ) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], float, int, np.ndarray]:
     """m and u of the name comparisons among the candidate pairs, and the share of matches among
     them, by EM over all candidates with the evidence comparisons held at their trained m and u.
@@ -85,11 +77,9 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
     ``also``: evidence comparisons (indices) whose m is estimated too, u held, from the patterns in
     ``also_on`` only (those with similar names: a candidate met by its birth date alone is not a
     random pair on that date). Their m is returned with the names'. The kinds of person names other
-    than the plain one are drawn towards the plain one's m and u by KIND_PSEUDO_PAIRS. ``estimate``:
-    the comparisons among the candidates whose m and u are estimated (the others held as in
-    ``model``; a comparison in neither weighs as ``model`` says)."""
+    than the plain one are drawn towards the plain one's m and u by KIND_PSEUDO_PAIRS."""
     keys = list(range(len(COMPARISONS)))
-    names = [COMPARISONS.index(c) for c in estimate]
+    names = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
     plain, kinds = COMPARISONS.index(PERSON_NAME), {COMPARISONS.index(c) for c in _KINDS}
     present = patterns >= 0
     idx = np.where(present, patterns, 0)
@@ -99,7 +89,7 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
         start = m_step(idx[:, k], present[:, k], counts, len(u[k]))
         if start is not None:
             u[k] = start
-    names = sorted(names, key=lambda k: k != plain)  # the plain kind first: the others lean on it
+    names = [plain, *(k for k in names if k != plain)]  # the plain kind first: the others lean on it
     share = min(max(model.match_share, 1e-4), 0.9)
     iterations = 0
     post = np.full(len(counts), share)
@@ -115,7 +105,7 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
                 change = max(change, float(np.abs(new_m - m[k]).max()))
                 m[k] = new_m
         for k in names:
-            lean = k in kinds and plain in names
+            lean = k in kinds
             new_m = m_step(idx[:, k], present[:, k], post * counts, len(m[k]), m[plain] if lean else None,
                            KIND_PSEUDO_PAIRS)
             new_u = m_step(idx[:, k], present[:, k], (1 - post) * counts, len(u[k]), u[plain] if lean else None,
@@ -129,23 +119,3 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
     out_m = {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in (*names, *also)}
     out_u = {COMPARISONS[k]: tuple(float(x) for x in u[k]) for k in names}
     return out_m, out_u, share, iterations, post
-
-
-def key_frequency_offsets(patterns: np.ndarray, counts: np.ndarray, m: tuple[float, ...],
-                          u: tuple[float, ...]) -> dict[str, float]:
-    """"name_key_frequency:<comparison>@<level>" -> the mean weight (bits) of the key's frequency band
-    over the candidates at that person-name level. A name level's weight was trained over all its
-    pairs, rare keys and crowded ones alike: it already holds the typical key's evidence. Taken
-    off again (``scoring.tf_sql``), the band says how much rarer or more crowded the pair's key is
-    than that level's typical one, as the term-frequency rule's reference does, at EM's rates."""
-    weights = np.log2(np.maximum(np.array(m), 1e-12) / np.maximum(np.array(u), 1e-12))
-    band = COMPARISONS.index(KEY_FREQUENCY)
-    out: dict[str, float] = {}
-    for c in PERSON_NAME_COMPARISONS:
-        k = COMPARISONS.index(c)
-        for level in KEY_FREQUENCY_LEVELS:
-            at = (patterns[:, k] == level) & (patterns[:, band] >= 0)
-            if counts[at].sum() > 0:
-                out[f"{KEY_FREQUENCY}:{c}@{level}"] = float((weights[patterns[at, band]] * counts[at]).sum()
-                                                            / counts[at].sum())
-    return out

@@ -11,4 +11,4 @@ VERSION = 17
 NAME = "resolve_name_kinds"
 
 STATEMENTS = [f"ALTER TABLE resolve_pairs ADD COLUMN {column} INTEGER"
-              for column in ("person_name_unvowelled", "person_name_initials", "name_key_frequency")]
+              for column in ("person_name_unvowelled", "person_name_initials")]
