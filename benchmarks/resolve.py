@@ -478,11 +478,9 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
     return rows_out
 
 
-# The stored levels a pair's name rests on (explanations are built on demand, not stored): the kind
-# of person-name agreement and its level.
-_LEVEL_SQL = ("CASE WHEN {p}person_name IS NOT NULL THEN 'plain ' || {p}person_name "
-              "WHEN {p}person_name_unvowelled IS NOT NULL THEN 'unvowelled ' || {p}person_name_unvowelled "
-              "WHEN {p}person_name_initials IS NOT NULL THEN 'initials ' || {p}person_name_initials END")
+# The stored level a pair's name rests on (explanations are built on demand, not stored).
+_LEVEL_SQL = ("CASE WHEN {p}person_name IS NOT NULL THEN 'person ' || {p}person_name "
+              "WHEN {p}org_name IS NOT NULL THEN 'org ' || {p}org_name END")
 _SCRIPT_SQL = ("CASE WHEN {n} IS NULL THEN 'none' WHEN regexp_matches({n}, '[\u0600-\u06FF]') THEN 'arabic' "
                "WHEN regexp_matches({n}, '[\u0400-\u04FF]') THEN 'cyrillic' "
                "WHEN regexp_matches({n}, '(^| )[A-Z]\\.') THEN 'initial' ELSE 'latin' END")

@@ -9,11 +9,11 @@ import numpy as np
 import pyarrow as pa
 
 from moneytrail.engine import open_engine
-from moneytrail.resolve.model import COMPARISONS, DEFAULT_MODEL, probability
+from moneytrail.resolve.model import DEFAULT_MODEL, probability
 from moneytrail.resolve.scoring import weighed_sql
 from moneytrail.resolve.train import MAX_FALSE_MERGES, calibrated_match_at
 
-_COLUMNS = COMPARISONS
+_COLUMNS = ("person_name", "org_name", "identifier", "birth_date", "country", "address", "address_number")
 
 
 def _levels(rows: list[dict[str, int | None]]) -> pa.Table:

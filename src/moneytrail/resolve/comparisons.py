@@ -7,12 +7,10 @@ The result, one row per pair, has a level column per comparison of ``resolve.mod
 record lacks the value), plus the values each level rests on, for the explanation:
 
     left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name, name_score, name_detail,
-    person_name, person_name_unvowelled, person_name_initials, org_name, identifier, birth_date, country,
-    address, address_number,
+    person_name, org_name, identifier, birth_date, country, address, address_number,
     identifier_class, identifier_left, identifier_right, birth_date_left, ..., address_right
 
-Levels count from 0 (best); the labels are in ``resolve.model``. A person pair's name level is in
-the column of its kind of agreement (``resolve.name_kinds``), the other two null. Identifier levels read the
+Levels count from 0 (best); the labels are in ``resolve.model``. Identifier levels read the
 checksum status (``resolve.identifiers``): equal values that fail their checksum, and different
 values of which one fails it, are separate, weaker levels.
 """
@@ -30,13 +28,6 @@ from moneytrail.model.names import SHORT_MARK, compare_names
 from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
 from moneytrail.resolve.model import NAME_FLOORS
 from moneytrail.resolve.name_alignment import compare_person_names
-from moneytrail.resolve.name_kinds import (
-    NAME_COMPARISONS,
-    initial_sql,
-    kind_sql,
-    person_name_columns_sql,
-    unvowelled_sql,
-)
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
 # ... when some of those skeletons are short ("sr" is shared by "shashara" and "shura"): the pair is compared
@@ -84,12 +75,9 @@ def named_sql(names: str, freq: str) -> str:
     """Each name row with how many names its record has (a pair of records with one each has one
     name pair, which needs no ranking: ``best_name_sql``) and how many records bear it (``freq``, 1
     when it has no row there). Joined to the candidate pairs once per side, instead of the name,
-    its count and its frequency each joined to millions of pairs. With each person name's flags for
-    its kind of agreement (``resolve.name_kinds``): written in an abjad, written with an initial."""
+    its count and its frequency each joined to millions of pairs."""
     return f"""
-        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, k.names, coalesce(f.n, 1) AS freq,
-               n.grp = '{PERSON_GROUP}' AND {unvowelled_sql("n.name")} AS unvowelled,
-               n.grp = '{PERSON_GROUP}' AND {initial_sql("n.norm")} AS initial
+        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, k.names, coalesce(f.n, 1) AS freq
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
           ON k.entity_id = n.entity_id
         LEFT JOIN {freq} f ON f.grp = n.grp AND f.name_key = n.nkey"""
@@ -97,13 +85,12 @@ def named_sql(names: str, freq: str) -> str:
 
 def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
     """Every pair of names of every candidate pair (``named_sql`` relations), with the score when a
-    key settles it, how many records bear the commoner of the two names, whether the pair has
-    one name pair, and the kind of a person name pair (``name_kinds.kind_sql``)."""
+    key settles it, how many records bear the commoner of the two names, and whether the pair has
+    one name pair."""
     return f"""
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name AS left_name, b.name AS right_name,
                a.norm AS left_norm, b.norm AS right_norm, a.names = 1 AND b.names = 1 AS single,
                greatest(a.freq, b.freq) AS name_freq,
-               {kind_sql("a.unvowelled", "b.unvowelled", "a.initial", "b.initial")} AS name_kind,
                CASE WHEN a.nkey = b.nkey THEN 1.0
                     WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
                          AND {_letters_left_out_sql("a.nkey", "b.nkey")} THEN {SKELETON_SCORE} END AS quick_score,
@@ -129,7 +116,7 @@ def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) ->
                             THEN 'same consonant skeleton per token (transliteration), some of two letters or fewer'
                         ELSE coalesce(s.detail, '') END""" if explain else "CAST(NULL AS VARCHAR)"
     columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name,
-                   n.right_name, {score} AS name_score, {detail} AS name_detail, n.name_kind"""
+                   n.right_name, {score} AS name_score, {detail} AS name_detail"""
     scored = f"""{name_pairs} n LEFT JOIN {name_scores} s
               ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm"""
     return f"""
@@ -138,7 +125,7 @@ def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) ->
             SELECT {columns} FROM {scored} WHERE n.single
             UNION ALL
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name, name_score,
-                   name_detail, name_kind FROM (
+                   name_detail FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
                                                      ORDER BY {score} DESC, n.left_name, n.right_name) AS rn
                 FROM {scored} WHERE NOT n.single
@@ -232,7 +219,7 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, righ
         SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name, n.right_name,
                coalesce(n.name_score, 0.0) AS name_score,
                n.name_detail,
-               {person_name_columns_sql("n.grp", "n.name_level", "n.name_kind", PERSON_GROUP)},
+               CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
                CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}, e.identifier_class
         FROM ({_with_unnamed_sql(best_names, pairs, left_names, right_names)}) n
@@ -246,9 +233,9 @@ def _with_unnamed_sql(best_names: str, pairs: str, left_names: str, right_names:
     candidate pair to the wide name table ran out of a 1 GB engine limit at 1M records."""
     return f"""
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name,
-                   name_score, name_detail, name_level, name_kind FROM {best_names}
+                   name_score, name_detail, name_level FROM {best_names}
             UNION ALL
-            SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+            SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL, NULL
             FROM {pairs} c
             WHERE NOT EXISTS (SELECT 1 FROM {left_names} a WHERE a.entity_id = c.left_id)
                OR NOT EXISTS (SELECT 1 FROM {right_names} b WHERE b.entity_id = c.right_id)"""
@@ -328,8 +315,8 @@ def compare_evidence(engine: Engine, pairs: str, left_props: str, right_props: s
     cols = ", ".join(identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
                      + " AS identifier"
                      if c == "identifier" else "e." + c for c in EVIDENCE)
-    names = "".join(f"CAST(NULL AS INTEGER) AS {c}, " for c in NAME_COMPARISONS)
-    engine.create_scratch(into, f"SELECT p.left_id, p.right_id, {names}{cols} FROM {pairs} p "
+    engine.create_scratch(into, f"SELECT p.left_id, p.right_id, CAST(NULL AS INTEGER) AS person_name, "
+                   f"CAST(NULL AS INTEGER) AS org_name, {cols} FROM {pairs} p "
                    f"LEFT JOIN (SELECT left_id, right_id, {pivot} FROM {evidence} GROUP BY left_id, right_id) e "
                    "ON e.left_id = p.left_id AND e.right_id = p.right_id")
     for name in (left_ev, evidence):

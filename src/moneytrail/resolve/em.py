@@ -77,15 +77,15 @@ def expectation(share: float, m: list[np.ndarray], u: list[np.ndarray], present:
 
 
 def m_step(levels: np.ndarray, present: np.ndarray, weighted: np.ndarray, size: int,
-           prior: np.ndarray | None = None, pseudo: float = PSEUDO_PAIRS) -> np.ndarray | None:
+           prior: np.ndarray | None = None) -> np.ndarray | None:
     """m of one comparison from posterior-weighted level counts (None when no pair has a value),
-    smoothed towards ``prior`` by ``pseudo`` pairs, so a level no trained pair reached keeps a
+    smoothed towards ``prior`` by PSEUDO_PAIRS pairs, so a level no trained pair reached keeps a
     plausible m instead of a near-zero one (an identifier typo is rare, not impossible)."""
     sums = np.bincount(levels[present], weights=weighted[present], minlength=size)[:size]
     if sums.sum() <= 0:
         return None
     if prior is not None:
-        sums = sums + pseudo * np.asarray(prior) / np.sum(prior)
+        sums = sums + PSEUDO_PAIRS * np.asarray(prior) / np.sum(prior)
     new_m = np.maximum(sums / sums.sum(), M_FLOOR)
     return np.asarray(new_m / new_m.sum())
 

@@ -20,14 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from moneytrail.resolve.name_kinds import KIND_SUFFIX, NAME_COMPARISONS, PERSON_NAME_COMPARISONS
-
 NAME_FLOORS = (0.99, 0.9, 0.85, 0.75, 0.6, 0.45)
 SIMILAR_NAME_LEVELS = 4  # levels down to "name partly similar"
-# The version of the comparisons and their levels. A model of another version reads its m and u
-# against other levels: it is never reused or loaded for scoring (``model_store``, ``ResolveModel.load``).
-# 2: person names split by kind of agreement (``resolve.name_kinds``).
-LEVELS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -99,13 +93,12 @@ class ResolveModel:
                 problems.append(f"{c.name}: '{c.labels[0]}' weighs {w[0]:.2f} bits, not more than "
                                 f"'{c.labels[-1]}' ({w[-1]:.2f})")
             similar = sum(c.m[:SIMILAR_NAME_LEVELS]) / max(sum(c.m), 1e-12)
-            if c.name in NAME_COMPARISONS and similar < 0.5:
+            if c.name in ("person_name", "org_name") and similar < 0.5:
                 problems.append(f"{c.name}: only {similar:.0%} of matches have similar names")
         return problems
 
     def params(self) -> dict[str, Any]:
-        return {"levels_version": LEVELS_VERSION,
-                "comparisons": [c.to_dict() for c in self.comparisons], "match_share": round(self.match_share, 10),
+        return {"comparisons": [c.to_dict() for c in self.comparisons], "match_share": round(self.match_share, 10),
                 "tf_cap": self.tf_cap, "tf_min_population": self.tf_min_population,
                 "tf_reference": {k: round(v, 12) for k, v in sorted(self.tf_reference.items())},
                 "tf_rare_at": self.tf_rare_at, "tf_floor": self.tf_floor, "tf_levels": self.tf_levels,
@@ -140,21 +133,10 @@ class ResolveModel:
 
     @classmethod
     def load(cls, path: Path | str) -> ResolveModel:
-        """A model file to score with: refused when its comparisons or levels are not this version's."""
         try:
-            text = Path(path).read_text(encoding="utf-8")
-            model = cls.from_json(text)
+            return cls.from_json(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}: not a resolve model ({exc})") from exc
-        if not model.has_levels_of(DEFAULT_MODEL):
-            version = json.loads(text).get("levels_version", 1)
-            raise ValueError(f"{path}: a model of comparison levels version {version}, not {LEVELS_VERSION} "
-                             "(its m and u would be read against other levels); train a new one with --train")
-        return model
-
-    def has_levels_of(self, reference: ResolveModel) -> bool:
-        """Whether this model has the comparisons and levels of ``reference``."""
-        return [(c.name, c.labels) for c in self.comparisons] == [(c.name, c.labels) for c in reference.comparisons]
 
     def with_parameters(self, m: dict[str, tuple[float, ...]], u: dict[str, tuple[float, ...]], match_share: float,
                         training: dict[str, Any], tf_reference: dict[str, float] | None = None) -> ResolveModel:
@@ -171,11 +153,9 @@ _NATS = 1 / math.log(2)  # the hand-set weights were natural-log odds; models sp
 # The untrained model: moneytrail's former hand-set weights as m/u ratios (u plausible for random
 # pairs). It scores cases too small to train on (a few dozen records say nothing about m) and is
 # where EM starts. Its prior is the odds of a match among candidate pairs, as those weights were set.
-# Every kind of person-name agreement starts from the same hand-set weights: EM tells them apart.
 DEFAULT_MODEL = ResolveModel((
-    *(_from_weights(name, tuple(label + KIND_SUFFIX[name] for label in _NAME_LABELS),
-                    tuple(w * _NATS for w in (6.0, 5.0, 3.5, 1.5, -1.0, -2.5, -5.0)),
-                    (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)) for name in PERSON_NAME_COMPARISONS),
+    _from_weights("person_name", _NAME_LABELS, tuple(w * _NATS for w in (6.0, 5.0, 3.5, 1.5, -1.0, -2.5, -5.0)),
+                  (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)),
     _from_weights("org_name", _NAME_LABELS, tuple(w * _NATS for w in (6.0, 5.0, 3.5, 1.5, -1.0, -2.5, -3.0)),
                   (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)),
     _from_weights("identifier", ("identifier equal", "identifier equal, but its checksum fails",
@@ -206,7 +186,7 @@ COMPARISONS = tuple(c.name for c in DEFAULT_MODEL.comparisons)
 # Comparisons whose levels grade one similarity, best first (name score floors, shared address words,
 # birth date digits): a better level is never weaker evidence than a worse one. Not the identifier,
 # whose levels also say whether a checksum holds and whether other evidence corroborates a near value.
-GRADED = (*NAME_COMPARISONS, "birth_date", "address", "address_number")
+GRADED = ("person_name", "org_name", "birth_date", "address", "address_number")
 
 
 def monotone_m(m: tuple[float, ...], u: tuple[float, ...]) -> tuple[float, ...]:

@@ -30,8 +30,8 @@ def latest_model(case: Case) -> ResolveModel | None:
 
 
 def same_levels(model: ResolveModel, reference: ResolveModel) -> bool:
-    """Whether ``model`` has the comparisons and levels of ``reference`` (``ResolveModel.has_levels_of``)."""
-    return model.has_levels_of(reference)
+    """Whether ``model`` has the comparisons and levels of ``reference``."""
+    return [(c.name, c.labels) for c in model.comparisons] == [(c.name, c.labels) for c in reference.comparisons]
 
 
 def load_model(case: Case, model_id: str) -> ResolveModel:

@@ -21,17 +21,15 @@ from moneytrail.engine import Engine
 from moneytrail.resolve.comparisons import EVIDENCE, compare_pairs
 from moneytrail.resolve.model import DEFAULT_MODEL, Comparison, ResolveModel
 from moneytrail.resolve.model import probability as probability  # re-exported for callers
-from moneytrail.resolve.name_kinds import NAME_COMPARISONS
 
 PAIR_COLUMNS = ("left_id", "right_id", "grp", "name_score", "weight", "probability", "decision", "left_name",
                 "right_name", "explanation", "support")
 # What an explanation is rebuilt from on demand, stored on every pair: the level of each comparison,
 # the name frequencies the term-frequency rule reads, and that rule's weight (bits).
-LEVEL_COLUMNS = (*NAME_COMPARISONS, *EVIDENCE, "key_freq", "name_key_freq", "name_freq", "w_tf")
+LEVEL_COLUMNS = ("person_name", "org_name", *EVIDENCE, "key_freq", "name_key_freq", "name_freq", "w_tf")
 # Contradictions that split a cluster: identifiers that contradict (both checksums hold) and birth dates.
 CONTRADICTIONS = {"identifier": 6, "birth_date": 4}
 SIMILAR_NAME_LEVEL = 3  # names at least "partly similar": the pairs a chain could join
-NAME_LEVEL_SQL = f"coalesce({', '.join(NAME_COMPARISONS)})"  # a pair's name level, whatever its kind
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,7 @@ def _signal_sql(head: str, left: str, right: str, detail: str | None, tail: str,
 
 def weighed_sql(levels: str, model: ResolveModel, population: int) -> str:
     """Every compared pair with its weight per comparison (w_<comparison>, w_tf), its match weight and probability."""
-    names = [model.comparison(c) for c in NAME_COMPARISONS]
+    names = [model.comparison("person_name"), model.comparison("org_name")]
     evidence = [model.comparison(c) for c in EVIDENCE]
     terms = [f"{_case_sql(c.name, c.weights())} AS w_{c.name}" for c in (*names, *evidence)]
     tf = " + ".join(tf_sql(model, c, population) for c in names)
@@ -136,14 +134,15 @@ def explanation_sql(model: ResolveModel) -> str:
     """The explanation (JSON text) of a weighed pair: an expression over a row of ``weighed_sql``'s
     columns (levels, the values they rest on, name_detail, w_tf, weight), or of stored levels and
     weights with the values compared again (``resolve.explain``)."""
-    names = [model.comparison(c) for c in NAME_COMPARISONS]
+    names = [model.comparison("person_name"), model.comparison("org_name")]
     evidence = [model.comparison(c) for c in EVIDENCE]
 
     def name_part(part: int) -> str:
         # a pair with an unnamed record is compared on its evidence alone: its name weighs nothing
         unnamed = ('{"signal": "name", "rule": "a record has no name: evidence alone", "weight": 0.0', "}")[part]
-        return ("CASE " + " ".join(f"WHEN {c.name} IS NOT NULL THEN {_by_level_sql(c.name, c, 'name', part)}"
-                                   for c in names) + f" ELSE {_sql_text(unnamed)} END")
+        return (f"CASE WHEN person_name IS NOT NULL THEN {_by_level_sql('person_name', names[0], 'name', part)} "
+                f"WHEN org_name IS NOT NULL THEN {_by_level_sql('org_name', names[1], 'name', part)} "
+                f"ELSE {_sql_text(unnamed)} END")
 
     name_signal = _signal_sql(name_part(0), "left_name", "right_name",
                               "'score ' || CAST(round(name_score, 2) AS VARCHAR) || ': ' || name_detail",
@@ -152,7 +151,7 @@ def explanation_sql(model: ResolveModel) -> str:
                "ELSE '{\"signal\": \"name_frequency\", \"rule\": \"common name\"' END "
                f"|| ', \"weight\": ' || {_num_sql('w_tf')}")
     tf_detail = ("CAST(key_freq AS VARCHAR) || ' records share this name key'" if model.tf_rare_at > 0 else
-                 f"CASE WHEN {NAME_LEVEL_SQL} = 0 THEN CAST(name_freq AS VARCHAR) "
+                 "CASE WHEN coalesce(person_name, org_name) = 0 THEN CAST(name_freq AS VARCHAR) "
                  "|| ' records bear this name' "
                  "WHEN name_key_freq IS NULL THEN CAST(name_freq AS VARCHAR) || ' records bear the commoner name' "
                  "ELSE CAST(name_key_freq AS VARCHAR) || ' records share its name key' END")
@@ -175,7 +174,7 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
     null, to be built on demand (``resolve.explain``): resolution stores millions of pairs, and their
     explanations as text cost more to write than everything else about them."""
     evidence = [model.comparison(c) for c in EVIDENCE]
-    name_col = NAME_LEVEL_SQL
+    name_col = "coalesce(person_name, org_name)"
     contradiction = " OR ".join(f"{c} = {level}" for c, level in CONTRADICTIONS.items())
     explanation = explanation_sql(model) if explain else "CAST(NULL AS VARCHAR)"
     return f"""

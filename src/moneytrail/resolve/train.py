@@ -23,9 +23,8 @@ from moneytrail.engine import Engine
 from moneytrail.resolve.comparisons import compare_evidence, compare_pairs
 from moneytrail.resolve.em import DEFAULT_RANDOM_PAIRS, TrainParams, posteriors, run_em
 from moneytrail.resolve.model import COMPARISONS, GRADED, ResolveModel, monotone_m
-from moneytrail.resolve.name_kinds import NAME_COMPARISONS, PERSON_NAME, PERSON_NAME_COMPARISONS
 from moneytrail.resolve.train_names import (
-    KIND_PSEUDO_PAIRS,
+    NAME_COMPARISONS,
     SIMILAR_NAMES,
     TRAINED_TF_LEVELS,
     count_similar_name_u,
@@ -33,7 +32,7 @@ from moneytrail.resolve.train_names import (
     name_key_references,
 )
 
-__all__ = ["DEFAULT_RANDOM_PAIRS", "TrainParams", "name_em", "train_model"]  # the first three re-exported
+__all__ = ["DEFAULT_RANDOM_PAIRS", "SIMILAR_NAMES", "TrainParams", "name_em", "train_model"]  # re-exported
 
 MIN_EVIDENCE_PAIRS = 50  # fewer candidate pairs than this: EM has too little to go on
 REFINE_ROUNDS = 4  # rounds of counting the similar-name u under the model's own posteriors
@@ -97,13 +96,11 @@ def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[n
 
 
 def estimate_u(engine: Engine, records: str, names: str, props: str, model: ResolveModel, params: TrainParams,
-               scratch: Callable[[str], str]
-               ) -> tuple[dict[str, tuple[float, ...]], int, dict[str, float], dict[str, float]]:
+               scratch: Callable[[str], str]) -> tuple[dict[str, tuple[float, ...]], int, dict[str, float]]:
     """u of every comparison level from random pairs (evidence on all of them, set-based SQL;
-    names on ``name_pairs`` of them, as some need Python); also the number of random pairs, the
-    exact-agreement rate per comparison from value frequencies (the term-frequency reference;
-    records of one party count too), and the share of random person pairs in each kind of
-    person-name agreement (``name_kinds``; the u of a kind's levels is conditional on the kind)."""
+    names on ``name_pairs`` of them, as some need Python); also the number of random pairs and
+    the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
+    records of one party count too)."""
     pairs, levels = scratch("random_pairs"), scratch("random_levels")
     # Names are compared in Python where no key settles them: a subset of the pairs is enough.
     named, named_levels = scratch("random_named"), scratch("random_name_levels")
@@ -121,9 +118,6 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
     for table in (pairs, levels, named, named_levels):
         engine.drop_scratch(table)
     exact = {str(c): float(v) for c, v in engine.rows(exact_u_sql(records, names, props))}
-    for kind in PERSON_NAME_COMPARISONS[1:]:  # a kind's exact agreement: as any person name's
-        if PERSON_NAME in exact:
-            exact[kind] = exact[PERSON_NAME]
     u: dict[str, tuple[float, ...]] = {}
     for k, name in enumerate(COMPARISONS):
         size = len(model.comparison(name).labels)
@@ -131,16 +125,9 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
         seen = np.bincount(pats[:, k][pats[:, k] >= 0], weights=cnts[pats[:, k] >= 0], minlength=size)[:size]
         if seen.sum() <= 0:  # no random pair has this value (a case without addresses): keep the start
             u[name] = model.comparison(name).u
-        elif name in PERSON_NAME_COMPARISONS[1:]:  # few random pairs of a kind: near the plain kind's u
-            prior = np.array(u[PERSON_NAME])
-            u[name] = tuple(float(x) for x in (seen + KIND_PSEUDO_PAIRS * prior) / (seen.sum() + KIND_PSEUDO_PAIRS))
-        else:
-            u[name] = tuple(float(x) for x in (seen + 1.0) / (seen.sum() + size))  # add-one smoothing
-    kinds = np.array([float(name_counts[name_patterns[:, COMPARISONS.index(c)] >= 0].sum())
-                      for c in PERSON_NAME_COMPARISONS])
-    kind_share = {c: float(x) for c, x in zip(PERSON_NAME_COMPARISONS, (kinds + 1.0) / (kinds.sum() + len(kinds)),
-                                              strict=True)}
-    return u, sampled, exact, kind_share
+            continue
+        u[name] = tuple(float(x) for x in (seen + 1.0) / (seen.sum() + size))  # add-one smoothing
+    return u, sampled, exact
 
 
 def exact_u_sql(records: str, names: str, props: str) -> str:
@@ -192,7 +179,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         return replace(start, training={"trained": False, "reason": f"too small to train: {population} records, "
                                         f"{candidate_count} candidate pairs (need {params.min_records} and "
                                         f"{MIN_EVIDENCE_PAIRS}); the starting model scores"})
-    u, sampled, exact, kind_share = estimate_u(engine, records, names, props, start, params, scratch)
+    u, sampled, exact = estimate_u(engine, records, names, props, start, params, scratch)
     judged = (f"EXISTS (SELECT 1 FROM {judgements} j WHERE j.left_id = l.left_id AND j.right_id = l.right_id "
               "AND j.judgement = '{}')")
     free = f"NOT {judged.format('positive')} AND NOT {judged.format('negative')}"
@@ -240,7 +227,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         fixed = np.maximum((raw - random_share * mc) / (1 - random_share), raw / 20)
         u[c] = tuple(float(x) for x in fixed / fixed.sum())
     for _ in range(REFINE_ROUNDS):
-        count_similar_name_u(u, patterns, counts, post, group_pairs, kind_share)
+        count_similar_name_u(u, patterns, counts, post, group_pairs)
         # the posteriors under the model as it now stands (prior over all pairs), for the next count
         post = posteriors(patterns, start.with_parameters(m, u, random_share, {}), labels)
     training = {"trained": True, "candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),

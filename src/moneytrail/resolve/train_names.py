@@ -1,9 +1,8 @@
 """The names' m and u among the candidate pairs, by EM, and the references of their frequencies.
 
-Blocking chose the candidates by their names, so the name comparisons (one per kind of person-name
-agreement, ``resolve.name_kinds``, and organisations') are trained on the candidates themselves,
-anchored by the pairs whose other evidence speaks (``name_em``); the similar-name levels' u is then
-counted over all candidates against all pairs (``count_similar_name_u``).
+Blocking chose the candidates by their names, so the name comparisons are trained on the candidates
+themselves, anchored by the pairs whose other evidence speaks (``name_em``); the similar-name
+levels' u is then counted over all candidates against all pairs (``count_similar_name_u``).
 """
 
 from __future__ import annotations
@@ -13,44 +12,32 @@ import numpy as np
 from moneytrail.engine import Engine
 from moneytrail.resolve.em import TrainParams, expectation, m_step
 from moneytrail.resolve.model import COMPARISONS, ResolveModel
-from moneytrail.resolve.name_kinds import GROUP_OF, NAME_COMPARISONS, PERSON_NAME, PERSON_NAME_COMPARISONS
 
+NAME_COMPARISONS = ("person_name", "org_name")
 SIMILAR_NAMES = 3  # name levels up to "partly similar"
 # Names agreeing down to "partly similar" are adjusted by how common the agreement is (scoring.tf_sql).
 TRAINED_TF_LEVELS = SIMILAR_NAMES + 1
-# A kind of person-name agreement (name_kinds) is estimated as if this many of its pairs had fallen
-# as the plain kind's do: a kind a case has few pairs of stays near the plain kind, a kind with
-# thousands speaks for itself (shrinkage towards the pooled estimate, in m, u and u from random pairs).
-KIND_PSEUDO_PAIRS = 100.0
-_KINDS = PERSON_NAME_COMPARISONS[1:]
 
 
 def name_key_references(engine: Engine, levels: str, population: int) -> dict[str, float]:
     """"<comparison>@<level>" -> the typical chance that another record shares the name key a
     candidate pair at that level shares (the geometric mean of (frequency - 1) / records over the
-    level's candidates): the reference of the lower levels' term-frequency adjustment. For the
-    kinds of person names other than the plain one also "<comparison>" -> the same for the name
-    itself at level 0 (names with an initial are commoner than the average name: against the
-    average, every such name would be penalised for its kind twice, once by the level's weight)."""
+    level's candidates): the reference of the lower levels' term-frequency adjustment."""
     parts = [f"SELECT '{c}' AS comparison, {c} AS level, avg(log2(greatest(name_key_freq - 1, 1))) AS bits "
              f"FROM {levels} WHERE {c} BETWEEN 1 AND {TRAINED_TF_LEVELS - 1} AND name_key_freq IS NOT NULL "
              f"GROUP BY {c}" for c in NAME_COMPARISONS]
-    parts += [f"SELECT '{c}', -1, avg(log2(greatest(name_freq - 1, 1))) FROM {levels} WHERE {c} = 0"
-              for c in _KINDS]
-    return {c if level < 0 else f"{c}@{int(level)}": float(2.0 ** float(bits) / max(population, 1))
+    return {f"{c}@{int(level)}": float(2.0 ** float(bits) / max(population, 1))
             for c, level, bits in engine.rows(" UNION ALL ".join(parts)) if bits is not None}
 
 
 def count_similar_name_u(u: dict[str, tuple[float, ...]], patterns: np.ndarray, counts: np.ndarray,
-                         post: np.ndarray, group_pairs: dict[str, float], kind_share: dict[str, float]) -> None:
+                         post: np.ndarray, group_pairs: dict[str, float]) -> None:
     """Two records with similar names share a name key, so blocking made them a candidate: the
     similar-name levels' u is counted over all candidates (non-matches by their posterior) against
-    all pairs of the group, exactly, where a random sample of pairs would hardly ever hit one. A
-    kind of person-name agreement counts against the pairs of its kind (``kind_share`` of the
-    group's pairs, from random pairs): its u is conditional on the kind, as its m is."""
-    for c in NAME_COMPARISONS:
+    all pairs of the group, exactly, where a random sample of pairs would hardly ever hit one."""
+    for c, grp in zip(NAME_COMPARISONS, ("person", "org"), strict=True):
         k = COMPARISONS.index(c)
-        pairs_of_group = group_pairs.get(GROUP_OF[c], 0.0) * kind_share.get(c, 1.0)
+        pairs_of_group = group_pairs.get(grp, 0.0)
         if pairs_of_group <= 0:
             continue
         low = np.zeros(SIMILAR_NAMES + 1)
@@ -76,11 +63,9 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
 
     ``also``: evidence comparisons (indices) whose m is estimated too, u held, from the patterns in
     ``also_on`` only (those with similar names: a candidate met by its birth date alone is not a
-    random pair on that date). Their m is returned with the names'. The kinds of person names other
-    than the plain one are drawn towards the plain one's m and u by KIND_PSEUDO_PAIRS."""
+    random pair on that date). Their m is returned with the names'."""
     keys = list(range(len(COMPARISONS)))
     names = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
-    plain, kinds = COMPARISONS.index(PERSON_NAME), {COMPARISONS.index(c) for c in _KINDS}
     present = patterns >= 0
     idx = np.where(present, patterns, 0)
     m = [np.array(model.comparison(c).m, float) for c in COMPARISONS]
@@ -89,7 +74,6 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
         start = m_step(idx[:, k], present[:, k], counts, len(u[k]))
         if start is not None:
             u[k] = start
-    names = [plain, *(k for k in names if k != plain)]  # the plain kind first: the others lean on it
     share = min(max(model.match_share, 1e-4), 0.9)
     iterations = 0
     post = np.full(len(counts), share)
@@ -105,11 +89,8 @@ def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model:
                 change = max(change, float(np.abs(new_m - m[k]).max()))
                 m[k] = new_m
         for k in names:
-            lean = k in kinds
-            new_m = m_step(idx[:, k], present[:, k], post * counts, len(m[k]), m[plain] if lean else None,
-                           KIND_PSEUDO_PAIRS)
-            new_u = m_step(idx[:, k], present[:, k], (1 - post) * counts, len(u[k]), u[plain] if lean else None,
-                           KIND_PSEUDO_PAIRS)
+            new_m = m_step(idx[:, k], present[:, k], post * counts, len(m[k]))
+            new_u = m_step(idx[:, k], present[:, k], (1 - post) * counts, len(u[k]))
             if new_m is not None and new_u is not None:
                 change = max(change, float(np.abs(new_m - m[k]).max()), float(np.abs(new_u - u[k]).max()))
                 m[k], u[k] = new_m, new_u
