@@ -478,6 +478,9 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
     return rows_out
 
 
+# The stored level a pair's name rests on (explanations are built on demand, not stored).
+_LEVEL_SQL = ("CASE WHEN {p}person_name IS NOT NULL THEN 'person ' || {p}person_name "
+              "WHEN {p}org_name IS NOT NULL THEN 'org ' || {p}org_name END")
 _SCRIPT_SQL = ("CASE WHEN {n} IS NULL THEN 'none' WHEN regexp_matches({n}, '[\u0600-\u06FF]') THEN 'arabic' "
                "WHEN regexp_matches({n}, '[\u0400-\u04FF]') THEN 'cyrillic' "
                "WHEN regexp_matches({n}, '(^| )[A-Z]\\.') THEN 'initial' ELSE 'latin' END")
@@ -492,13 +495,13 @@ def print_lost_recall(case: Case, max_block: int) -> None:
     engine = case.engine
     engine.execute(f"CREATE TEMP TABLE _bench_cand AS SELECT left_id, right_id FROM "
                    f"({self_pairs_sql('resolve_keys', max_block=max_block)}) c")
-    engine.execute("""
+    engine.execute(f"""
         CREATE TEMP TABLE _bench_lost AS
         SELECT a.entity_id AS left_id, b.entity_id AS right_id,
                CASE WHEN p.decision = 'match' THEN 'split by clustering' WHEN p.decision = 'review' THEN 'review band'
                     WHEN p.decision = 'distinct' THEN 'kept distinct (contradiction)'
                     WHEN c.left_id IS NOT NULL THEN 'scored below review' ELSE 'never compared' END AS lost,
-               p.explanation
+               p.weight, {_LEVEL_SQL.format(p="p.")} AS level
         FROM _bench_truth a JOIN _bench_truth b ON a.ident = b.ident AND a.entity_id < b.entity_id
         LEFT JOIN entity_canonical ca ON ca.entity_id = a.entity_id
         LEFT JOIN entity_canonical cb ON cb.entity_id = b.entity_id
@@ -509,7 +512,7 @@ def print_lost_recall(case: Case, max_block: int) -> None:
     for row in engine.rows("SELECT lost, count(*) FROM _bench_lost GROUP BY lost ORDER BY 2 DESC"):
         print(f"  {row[0]:<32} {row[1]:>9,}")
     print_stray_records(case)
-    names = ("SELECT l.lost, l.left_id, l.right_id, l.explanation, na.value AS left_name, nb.value AS right_name, "
+    names = ("SELECT l.lost, l.left_id, l.right_id, l.level, l.weight, na.value AS left_name, nb.value AS right_name, "
              "da.value AS left_dob, db.value AS right_dob FROM _bench_lost l "
              "LEFT JOIN statements na ON na.entity_id = l.left_id AND na.prop = 'name' "
              "LEFT JOIN statements nb ON nb.entity_id = l.right_id AND nb.prop = 'name' "
@@ -519,25 +522,24 @@ def print_lost_recall(case: Case, max_block: int) -> None:
                f"greatest({_SCRIPT_SQL.format(n='left_name')}, {_SCRIPT_SQL.format(n='right_name')})")
     dob = ("CASE WHEN left_dob IS NULL OR right_dob IS NULL THEN 'dob missing' WHEN left_dob = right_dob "
            "THEN 'dob equal' ELSE 'dob differs' END")
-    rule = ("coalesce(json_extract_string(explanation, '$.signals[0].rule'), '') || ' | ' || "
-            "coalesce(CAST(round(CAST(json_extract(explanation, '$.weight') AS DOUBLE)) AS VARCHAR), '')")
+    rule = "coalesce(level, '') || ' | ' || coalesce(CAST(round(weight) AS VARCHAR), '')"
     for lost in ("review band", "scored below review", "never compared", "split by clustering"):
         print(f"\n### {lost}: scripts, birth dates, name rule | weight (top 12)")
         for row in engine.rows(f"SELECT {scripts} AS s, {dob} AS d, {rule} AS r, count(*) FROM ({names}) x "
                                f"WHERE lost = '{lost}' GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 12"):
             print(f"  {row[3]:>8,}  {row[0]:<18} {row[1]:<12} {row[2]}")
-        for row in engine.rows(f"SELECT left_name, right_name, left_dob, right_dob, explanation FROM ({names}) x "
+        for row in engine.rows(f"SELECT left_name, right_name, left_dob, right_dob, level FROM ({names}) x "
                                f"WHERE lost = '{lost}' ORDER BY hash(left_id || right_id) LIMIT 4"):
             print("   e.g.", row[0], "|", row[1], "|", row[2], "|", row[3], "|", (row[4] or "")[:400])
     print("\n### calibration of stored pairs: share of true pairs by name rule and weight (bits, rounded)")
-    calibration = engine.rows("""
-        SELECT json_extract_string(p.explanation, '$.signals[0].rule') AS rule, CAST(round(p.weight) AS INTEGER) AS w,
+    calibration = engine.rows(f"""
+        SELECT {_LEVEL_SQL.format(p="p.")} AS rule, CAST(round(p.weight) AS INTEGER) AS w,
                count(*) AS n, avg(CASE WHEN a.ident = b.ident THEN 1.0 ELSE 0.0 END) AS true_share
         FROM resolve_pairs p JOIN _bench_truth a ON a.entity_id = p.left_id
         JOIN _bench_truth b ON b.entity_id = p.right_id
         WHERE p.weight BETWEEN -4 AND 8 GROUP BY 1, 2 HAVING count(*) >= 200 ORDER BY 1, 2""")
     for rule, w, n, share in calibration:
-        print(f"  {rule:<40} {w:>3} {n:>9,}  {share:.3f}")
+        print(f"  {rule or '(no name)':<40} {w:>3} {n:>9,}  {share:.3f}")
     engine.execute("DROP TABLE _bench_lost")
     engine.execute("DROP TABLE _bench_cand")
 

@@ -4,16 +4,15 @@ u (how often two records that are not the same fall into a level) is counted on 
 records of one group, compared exactly as candidates are (``resolve.comparisons``), with add-one
 smoothing so a level no random pair reached keeps a small u. m and the share of matches among the
 candidate pairs are then estimated by expectation maximisation over the candidate pairs with u held
-fixed, as Splink does. EM runs on the distinct patterns of levels with their counts (a few hundred
-rows however many pairs there are), vectorised with numpy. Judged pairs are labelled data: they
-join the E-step with their posterior fixed (1 for positive, 0 for negative).
+fixed, as Splink does (``resolve.em``); the names' m and u among the candidates by EM too
+(``resolve.train_names``). Judged pairs are labelled data.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -22,33 +21,27 @@ import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
 from moneytrail.resolve.comparisons import compare_evidence, compare_pairs
+from moneytrail.resolve.em import DEFAULT_RANDOM_PAIRS, TrainParams, posteriors, run_em
 from moneytrail.resolve.model import COMPARISONS, GRADED, ResolveModel, monotone_m
+from moneytrail.resolve.train_names import (
+    NAME_COMPARISONS,
+    SIMILAR_NAMES,
+    TRAINED_TF_LEVELS,
+    count_similar_name_u,
+    name_em,
+    name_key_references,
+)
 
-DEFAULT_RANDOM_PAIRS = 100_000
-NAME_COMPARISONS = ("person_name", "org_name")
+__all__ = ["DEFAULT_RANDOM_PAIRS", "SIMILAR_NAMES", "TrainParams", "name_em", "train_model"]  # re-exported
+
 MIN_EVIDENCE_PAIRS = 50  # fewer candidate pairs than this: EM has too little to go on
-SIMILAR_NAMES = 3  # name levels up to "partly similar"
-PSEUDO_PAIRS = 5.0  # weight of the starting m when smoothing EM's m
 REFINE_ROUNDS = 4  # rounds of counting the similar-name u under the model's own posteriors
-M_FLOOR = 1e-6
 TRAINED_TF_CAP = 4.0
-# Names agreeing down to "partly similar" are adjusted by how common the agreement is (scoring.tf_sql).
-TRAINED_TF_LEVELS = SIMILAR_NAMES + 1
 MAX_LOST_MATCHES = 0.05
 # The trained model merges where its own posteriors expect at most this share of the merged pairs
 # to be false (a false-discovery bound), and never below the Bayes decision, 0.5.
 MAX_FALSE_MERGES = 0.05
 BAYES_MATCH = 0.5
-
-
-@dataclass(frozen=True)
-class TrainParams:
-    random_pairs: int = DEFAULT_RANDOM_PAIRS
-    max_iterations: int = 50
-    tolerance: float = 1e-5
-    seed: int = 1
-    name_pairs: int = 10_000
-    min_records: int = 500  # fewer records than this: the starting model scores, nothing is estimated
 
 
 def random_pairs(engine: Engine, records: str, params: TrainParams) -> pa.Table:
@@ -165,67 +158,6 @@ def exact_u_sql(records: str, names: str, props: str) -> str:
         GROUP BY v.comparison HAVING max(f.filled) > 1"""
 
 
-def run_em(patterns: np.ndarray, counts: np.ndarray, model: ResolveModel, u: dict[str, tuple[float, ...]],
-           params: TrainParams, labelled: np.ndarray | None = None,
-           use: tuple[str, ...] = COMPARISONS) -> tuple[dict[str, tuple[float, ...]], float, int, np.ndarray]:
-    """m per comparison in ``use`` and the match share by EM with u fixed; comparisons not in
-    ``use`` take no part (as in a Splink training session blocked on them). ``labelled`` gives a
-    fixed posterior per pattern row (NaN where unlabelled). Returns (m, match share, iterations,
-    the final posterior of each pattern)."""
-    keys = [k for k, c in enumerate(COMPARISONS) if c in use]
-    sizes = [len(model.comparison(c).labels) for c in COMPARISONS]
-    m = [np.array(model.comparison(c).m, float) for c in COMPARISONS]
-    start_m = [x.copy() for x in m]
-    uu = [np.array(u[c], float) for c in COMPARISONS]
-    share = min(max(model.match_share, 1e-4), 0.9)
-    present = patterns >= 0
-    idx = np.where(present, patterns, 0)
-    iterations = 0
-    post = np.full(len(counts), share)
-    for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
-        post = expectation(share, m, uu, present, idx, keys, labelled)
-        weighted = post * counts
-        new_share = float(weighted.sum() / counts.sum()) if counts.sum() else share
-        change = abs(new_share - share)
-        for k in keys:
-            new_m = m_step(idx[:, k], present[:, k], weighted, sizes[k], start_m[k])
-            if new_m is not None:
-                change = max(change, float(np.abs(new_m - m[k]).max()))
-                m[k] = new_m
-        share = min(max(new_share, 1e-6), 1 - 1e-6)
-        if change < params.tolerance:
-            break
-    return {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in keys}, share, iterations, post
-
-
-def expectation(share: float, m: list[np.ndarray], u: list[np.ndarray], present: np.ndarray, idx: np.ndarray,
-                keys: list[int], labels: np.ndarray | None) -> np.ndarray:
-    """EM's E-step: each pattern's P(match) from the match share and the m and u of the comparisons in
-    ``keys`` (a missing value contributes nothing); labelled patterns (not NaN in ``labels``) keep
-    their label."""
-    log_m = np.full(len(idx), np.log(share))
-    log_u = np.full(len(idx), np.log(1 - share))
-    for k in keys:
-        log_m += np.where(present[:, k], np.log(m[k][idx[:, k]]), 0.0)
-        log_u += np.where(present[:, k], np.log(u[k][idx[:, k]]), 0.0)
-    post = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
-    return post if labels is None else np.asarray(np.where(np.isnan(labels), post, labels))
-
-
-def m_step(levels: np.ndarray, present: np.ndarray, weighted: np.ndarray, size: int,
-           prior: np.ndarray | None = None) -> np.ndarray | None:
-    """m of one comparison from posterior-weighted level counts (None when no pair has a value),
-    smoothed towards ``prior`` by PSEUDO_PAIRS pairs, so a level no trained pair reached keeps a
-    plausible m instead of a near-zero one (an identifier typo is rare, not impossible)."""
-    sums = np.bincount(levels[present], weights=weighted[present], minlength=size)[:size]
-    if sums.sum() <= 0:
-        return None
-    if prior is not None:
-        sums = sums + PSEUDO_PAIRS * np.asarray(prior) / np.sum(prior)
-    new_m = np.maximum(sums / sums.sum(), M_FLOOR)
-    return np.asarray(new_m / new_m.sum())
-
-
 def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainParams,
                 scratch: Callable[[str], str], *, records: str = "resolve_records", names: str = "resolve_names",
                 props: str = "resolve_props", judgements: str = "resolve_judgements") -> ResolveModel:
@@ -295,7 +227,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         fixed = np.maximum((raw - random_share * mc) / (1 - random_share), raw / 20)
         u[c] = tuple(float(x) for x in fixed / fixed.sum())
     for _ in range(REFINE_ROUNDS):
-        _count_similar_name_u(u, patterns, counts, post, group_pairs)
+        count_similar_name_u(u, patterns, counts, post, group_pairs)
         # the posteriors under the model as it now stands (prior over all pairs), for the next count
         post = posteriors(patterns, start.with_parameters(m, u, random_share, {}), labels)
     training = {"trained": True, "candidate_pairs": int(counts.sum()), "candidate_match_share": round(share, 6),
@@ -324,17 +256,6 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
                                         "reason": "EM's estimate failed its plausibility checks; the starting "
                                                   "model scores"})
     return trained_model
-
-
-def name_key_references(engine: Engine, levels: str, population: int) -> dict[str, float]:
-    """"<comparison>@<level>" -> the typical chance that another record shares the name key a
-    candidate pair at that level shares (the geometric mean of (frequency - 1) / records over the
-    level's candidates): the reference of the lower levels' term-frequency adjustment."""
-    parts = [f"SELECT '{c}' AS comparison, {c} AS level, avg(log2(greatest(name_key_freq - 1, 1))) AS bits "
-             f"FROM {levels} WHERE {c} BETWEEN 1 AND {TRAINED_TF_LEVELS - 1} AND name_key_freq IS NOT NULL "
-             f"GROUP BY {c}" for c in NAME_COMPARISONS]
-    return {f"{c}@{int(level)}": float(2.0 ** float(bits) / max(population, 1))
-            for c, level, bits in engine.rows(" UNION ALL ".join(parts)) if bits is not None}
 
 
 def calibrated_match_at(engine: Engine, levels: str, model: ResolveModel, population: int,
@@ -372,87 +293,3 @@ def kept_matches_problem(patterns: np.ndarray, counts: np.ndarray, labels: np.nd
     if total and lost / total > MAX_LOST_MATCHES:
         return [f"turns away {lost:.0f} of the starting model's {total:.0f} matches ({lost / total:.0%})"]
     return []
-
-
-def _count_similar_name_u(u: dict[str, tuple[float, ...]], patterns: np.ndarray, counts: np.ndarray,
-                          post: np.ndarray, group_pairs: dict[str, float]) -> None:
-    """Two records with similar names share a name key, so blocking made them a candidate: the
-    similar-name levels' u is counted over all candidates (non-matches by their posterior) against
-    all pairs of the group, exactly, where a random sample of pairs would hardly ever hit one."""
-    for c, grp in zip(NAME_COMPARISONS, ("person", "org"), strict=True):
-        k = COMPARISONS.index(c)
-        pairs_of_group = group_pairs.get(grp, 0.0)
-        if pairs_of_group <= 0:
-            continue
-        low = np.zeros(SIMILAR_NAMES + 1)
-        for level in range(SIMILAR_NAMES + 1):
-            at = patterns[:, k] == level
-            low[level] = float(((1 - post[at]) * counts[at]).sum()) / pairs_of_group
-        low = np.maximum(low, 0.5 / pairs_of_group)
-        rest = np.array(u[c][SIMILAR_NAMES + 1:])
-        rest = rest / max(rest.sum(), 1e-12) * max(1 - low.sum(), 1e-6)
-        u[c] = tuple(float(x) for x in np.concatenate([low, rest]))
-
-
-def posteriors(patterns: np.ndarray, model: ResolveModel, labels: np.ndarray) -> np.ndarray:
-    """P(match) of each pattern under ``model`` (judged patterns keep their label)."""
-    present = patterns >= 0
-    idx = np.where(present, patterns, 0)
-    odds = np.full(len(patterns), model.prior * np.log(2))
-    for k, c in enumerate(COMPARISONS):
-        weights = np.array(model.comparison(c).weights()) * np.log(2)
-        odds += np.where(present[:, k], weights[idx[:, k]], 0.0)
-    post = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
-    return np.asarray(np.where(np.isnan(labels), post, labels))
-
-
-def name_em(patterns: np.ndarray, counts: np.ndarray, labels: np.ndarray, model: ResolveModel,
-            params: TrainParams, also: tuple[int, ...] = (), also_on: np.ndarray | None = None
-            ) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]], float, int, np.ndarray]:
-    """m and u of the name comparisons among the candidate pairs, and the share of matches among
-    them, by EM over all candidates with the evidence comparisons held at their trained m and u.
-
-    Blocking chose the candidates by their names, so a candidate non-match agrees on its names far
-    more often than a random pair: the name u that fits scoring candidates is the candidates' own,
-    which EM estimates here, anchored by the pairs whose evidence speaks. The model's prior is
-    then the share of matches among candidates. Also returns each pattern's final posterior.
-
-    ``also``: evidence comparisons (indices) whose m is estimated too, u held, from the patterns in
-    ``also_on`` only (those with similar names: a candidate met by its birth date alone is not a
-    random pair on that date). Their m is returned with the names'."""
-    keys = list(range(len(COMPARISONS)))
-    names = [COMPARISONS.index(c) for c in NAME_COMPARISONS]
-    present = patterns >= 0
-    idx = np.where(present, patterns, 0)
-    m = [np.array(model.comparison(c).m, float) for c in COMPARISONS]
-    u = [np.array(model.comparison(c).u, float) for c in COMPARISONS]
-    for k in names:  # non-matches dominate candidates: start u from how all candidates fall
-        start = m_step(idx[:, k], present[:, k], counts, len(u[k]))
-        if start is not None:
-            u[k] = start
-    share = min(max(model.match_share, 1e-4), 0.9)
-    iterations = 0
-    post = np.full(len(counts), share)
-    on = np.ones(len(counts), bool) if also_on is None else also_on
-    start_m = {k: m[k].copy() for k in also}
-    for iterations in range(1, params.max_iterations + 1):  # noqa: B007 (the count is reported)
-        post = expectation(share, m, u, present, idx, keys, labels)
-        new_share = float((post * counts).sum() / counts.sum()) if counts.sum() else share
-        change = abs(new_share - share)
-        for k in also:
-            new_m = m_step(idx[:, k], present[:, k] & on, post * counts, len(m[k]), start_m[k])
-            if new_m is not None:
-                change = max(change, float(np.abs(new_m - m[k]).max()))
-                m[k] = new_m
-        for k in names:
-            new_m = m_step(idx[:, k], present[:, k], post * counts, len(m[k]))
-            new_u = m_step(idx[:, k], present[:, k], (1 - post) * counts, len(u[k]))
-            if new_m is not None and new_u is not None:
-                change = max(change, float(np.abs(new_m - m[k]).max()), float(np.abs(new_u - u[k]).max()))
-                m[k], u[k] = new_m, new_u
-        share = min(max(new_share, 1e-6), 1 - 1e-6)
-        if change < params.tolerance:
-            break
-    out_m = {COMPARISONS[k]: tuple(float(x) for x in m[k]) for k in (*names, *also)}
-    out_u = {COMPARISONS[k]: tuple(float(x) for x in u[k]) for k in names}
-    return out_m, out_u, share, iterations, post
