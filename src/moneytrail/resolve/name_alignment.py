@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from rigour import env
-from rigour.text.distance import raw_jaro_winkler, raw_levenshtein  # rigour's Rust functions, uncached
+from rigour._core import raw_jaro_winkler, raw_levenshtein  # typed (_core.pyi); uncached, untruncated; pinned <3
 
 from moneytrail.model.names import (
     EXACT,
