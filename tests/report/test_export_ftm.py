@@ -47,7 +47,7 @@ def test_ftm_payments_and_accounts(sample_case: Case, tmp_path: Path) -> None:
     assert counts["payments"] == len(payments) == sample_case.count("transactions")
     assert counts["accounts"] == len(accounts) == sample_case.count("accounts")
     story = next(p for p in payments if p.get("transactionNumber") == ["story-1"])
-    assert story.get("amount") == ["250000.0"]
+    assert story.get("amount") == ["250000"]
     assert story.get("payer") == ["ent-sponsor"] and story.get("beneficiary") == ["ent-front"]
     assert story.get("payerAccount") == [ACCOUNT_PREFIX + "BNK:0000000"]
     assert story.get("date")[0].startswith("2022-02-05")
