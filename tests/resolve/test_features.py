@@ -82,3 +82,15 @@ def test_birth_date_and_skeleton_initials_block_a_name_written_without_vowels() 
         keys.setdefault(row["entity_id"], set()).add(row["block_key"])
     assert "b:1971-03-02:em" in keys["a"] and "b:1971-03-02:em" not in keys["b"]
     assert keys["a"] & keys["b"] == {"b:1971-03-02:km", "d:1971-03-02"}
+
+
+def test_address_tokens_keep_every_script() -> None:
+    from moneytrail.resolve.features import _sorted_tokens
+
+    addresses = pa.array(["ул. Ленина, 5", "Ленина ул 5", "شارع الملك ١٢", "207 Curtis Place_Rosewood"])
+    # RE2's \w is ASCII only: the Cyrillic and Arabic words were all dropped before
+    assert _sorted_tokens(addresses).to_pylist() == ["5 Ленина ул", "5 Ленина ул", "الملك شارع ١٢",
+                                                     "207 Curtis Place Rosewood"]
+    assert _sorted_tokens(addresses, digits=False).to_pylist() == ["Ленина ул", "Ленина ул", "الملك شارع",
+                                                                   "Curtis Place Rosewood"]
+    assert _sorted_tokens(addresses, digits=True).to_pylist() == ["5", "5", "١٢", "207"]

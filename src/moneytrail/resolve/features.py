@@ -269,10 +269,12 @@ def _sorted_tokens(text: pa.Array, digits: bool | None = None) -> pa.Array:
     place" are equal and a typo in either is a small edit, whatever order the source wrote them in.
     ``digits``: only the tokens with a digit (True), only those without (False), or all (None)."""
     text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-    tokens = pc.utf8_split_whitespace(pc.replace_substring_regex(text, r"[^\w]+", " "))
+    # Letters, marks and digits of every script: Arrow's regex engine (RE2) reads \w as ASCII only, which
+    # emptied Cyrillic and Arabic addresses.
+    tokens = pc.utf8_split_whitespace(pc.replace_substring_regex(text, r"[^\p{L}\p{M}\p{N}]+", " "))
     flat = pa.table({"p": pc.list_parent_indices(tokens), "t": pc.list_flatten(tokens)})
     if digits is not None:
-        numeric = pc.match_substring_regex(flat.column("t"), "[0-9]")
+        numeric = pc.match_substring_regex(flat.column("t"), r"\p{Nd}")  # digits of any script (١٢ too)
         flat = flat.filter(numeric if digits else pc.invert(numeric))
     flat = flat.take(pc.sort_indices(flat, sort_keys=[("p", "ascending"), ("t", "ascending")]))
     # each text's tokens are now one slice: a list array over offsets, joined at once (no grouping)
