@@ -4,6 +4,7 @@ import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from moneytrail.model.ids import statement_id
@@ -91,3 +92,12 @@ def write_list() -> Callable[[Path, list[dict[str, object]]], Path]:
 def people_case(case: Case) -> Case:
     add_statements(case, PEOPLE)
     return case
+
+
+def component_groups(table: pa.Table) -> list[list[str]]:
+    """The records of an (entity_id, component) table grouped by component, sorted, for comparisons."""
+    groups: dict[int, list[str]] = {}
+    for entity, component in zip(table.column("entity_id").to_pylist(), table.column("component").to_pylist(),
+                                  strict=True):
+        groups.setdefault(component, []).append(entity)
+    return sorted(sorted(g) for g in groups.values())

@@ -5,23 +5,16 @@ import pyarrow as pa
 
 from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.store import Case
-
-
-def _groups(table: pa.Table) -> list[list[str]]:
-    out: dict[int, list[str]] = {}
-    for entity, component in zip(table.column("entity_id").to_pylist(), table.column("component").to_pylist(),
-                                  strict=True):
-        out.setdefault(component, []).append(entity)
-    return sorted(sorted(g) for g in out.values())
+from tests.resolve.conftest import component_groups
 
 
 def test_a_chain_across_a_cannot_link_loses_its_weakest_link() -> None:
     left, right = pa.array(["a", "x", "b", "c"]), pa.array(["b", "y", "c", "d"])
     table = consistent_components(left, right, np.array([9.0, 8.0, 7.0, 3.0]), pa.array(["a"]), pa.array(["d"]))
-    assert _groups(table) == [["a", "b", "c"], ["d"], ["x", "y"]]
+    assert component_groups(table) == [["a", "b", "c"], ["d"], ["x", "y"]]
     plain = consistent_components(left, right, np.array([9.0, 8.0, 7.0, 3.0]), pa.array([], pa.string()),
                                   pa.array([], pa.string()))
-    assert _groups(plain) == [["a", "b", "c", "d"], ["x", "y"]]
+    assert component_groups(plain) == [["a", "b", "c", "d"], ["x", "y"]]
 
 
 def test_canonical_ids_keep_a_previous_id_that_names_a_member(case: Case) -> None:

@@ -5,14 +5,7 @@ import pyarrow as pa
 
 from moneytrail.resolve.cluster import cluster_consistent
 from moneytrail.resolve.components import consistent_components
-
-
-def _partition_of_table(table: pa.Table) -> list[list[str]]:
-    groups: dict[int, list[str]] = {}
-    for entity, component in zip(table.column("entity_id").to_pylist(), table.column("component").to_pylist(),
-                                  strict=True):
-        groups.setdefault(component, []).append(entity)
-    return sorted(sorted(g) for g in groups.values())
+from tests.resolve.conftest import component_groups
 
 
 def test_vectorised_rebuild_gives_the_union_find_clusters_on_random_graphs() -> None:
@@ -38,4 +31,4 @@ def test_vectorised_rebuild_gives_the_union_find_clusters_on_random_graphs() -> 
         groups = [sorted(m for m in g if m in in_edges) for g in expected.groups().values()]
         grouped = {m for g in groups for m in g}
         alone = [[m] for m in in_edges - grouped]  # ambiguous records: in an edge, in no cluster
-        assert _partition_of_table(table) == sorted([g for g in groups if g] + alone)
+        assert component_groups(table) == sorted([g for g in groups if g] + alone)

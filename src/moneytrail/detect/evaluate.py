@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from moneytrail.detect.learn_typology import UNTYPED
-from moneytrail.detect.rule_hits import VARIANT_SUFFIXES
+from moneytrail.detect.rule_hits import VARIANT_SUFFIXES, base_typology
 from moneytrail.detect.truth import normalise_typology, truth_tables
 from moneytrail.store import Case
 
@@ -79,11 +79,9 @@ SELECT f.*, CASE WHEN f.found_same = 1 OR 2 * coalesce(l.k_same, 0) >= f.n THEN 
 FROM found f LEFT JOIN learned l ON l.attempt_id = f.attempt_id"""
 
 
-def base_typology(name: str) -> str:
+def claimed_typology(name: str) -> str:
     """The labelled typology a finding typology claims: 'learned:fan-in' and 'fan-in-long' -> 'fan-in'."""
-    name = name.removeprefix(LEARNED + ":")
-    head, _, suffix = name.rpartition("-")
-    return head if head and suffix in VARIANT_SUFFIXES else name
+    return base_typology(name.removeprefix(LEARNED + ":"))
 
 
 def prf(tp: int, predicted: int, actual: int) -> dict[str, Any]:
@@ -167,7 +165,7 @@ def _metrics(case: Case, found: str, ftx: str, total_txns: int, truth: str) -> d
                               f"ON l.txn_id = f.txn_id WHERE f.typology = '{raw}'"))
         findings = int(eng.scalar(f"SELECT count(DISTINCT finding_id) FROM {ftx} WHERE typology = '{raw}'"))
         # Of those, labelled with the typology they claim (a variant's or the learner's own base typology).
-        claimed = base_typology(typ).replace("'", "''")
+        claimed = claimed_typology(typ).replace("'", "''")
         hits_same = int(eng.scalar(f"SELECT count(DISTINCT f.txn_id) FROM {ftx} f JOIN {truth} l ON l.txn_id = "
                                    f"f.txn_id AND l.typology = '{claimed}' WHERE f.typology = '{raw}'"))
         precision = _ratio(hits, predicted)

@@ -21,11 +21,6 @@ from moneytrail.resolve.rebuild import rebuilt_labels
 from moneytrail.resolve.vouching import vouched_conflicts
 
 
-def _index(values: pa.Array, vocabulary: pa.Array) -> np.ndarray:
-    """Position of each value in ``vocabulary``, -1 where absent."""
-    return np.asarray(pc.fill_null(pc.index_in(values, value_set=vocabulary), -1).to_numpy(), np.int64)
-
-
 def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, cannot_left: pa.Array,
                           cannot_right: pa.Array, cannot_weights: np.ndarray | None = None,
                           supports: np.ndarray | None = None) -> pa.Table:
