@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from moneytrail.detect.flagged_local import LOCAL_FEATURES, local_sql, timed_edges_sql
 from moneytrail.engine.scratch import Run
 from moneytrail.store import Case
 
@@ -40,10 +41,11 @@ MAX_ROUNDS = 64  # label propagation with pointer jumping converges in O(log dia
 SHAPES = ("single", "fan-in", "fan-out", "bipartite", "cycle", "gather-scatter", "scatter-gather", "chain",
           "other")
 
-SHAPE_FEATURES = ["shape_sender_out", "shape_sender_in", "shape_receiver_in", "shape_receiver_out",
+PIECE_FEATURES = ["shape_sender_out", "shape_sender_in", "shape_receiver_in", "shape_receiver_out",
                   "shape_pair_payments", "shape_piece_payments", "shape_piece_accounts", "shape_piece_sources",
                   "shape_piece_sinks", "shape_piece_relays", "shape_piece_hubs", "shape_piece_max_in",
                   "shape_piece_max_out", "shape_piece_span_days", "shape_code"]
+SHAPE_FEATURES = PIECE_FEATURES + LOCAL_FEATURES
 
 
 def shape_case_sql(acc: str, src: str, snk: str, rel: str, hubs: str, max_in: str, max_out: str, txns: str,
@@ -65,10 +67,10 @@ def shape_case_sql(acc: str, src: str, snk: str, rel: str, hubs: str, max_in: st
 
 
 def edges_sql(flagged: str) -> str:
-    """(txn_id, grp, target, src, dst, ts) of the flagged payments; accounts are keyed by group so groups never
-    join."""
+    """(txn_id, grp, target, src, dst, ts, amt) of the flagged payments (amounts in the reporting currency);
+    accounts are keyed by group so groups never join."""
     return (f"SELECT f.txn_id, f.grp, f.target, f.grp || '|' || t.from_account AS src, "
-            f"f.grp || '|' || t.to_account AS dst, t.ts FROM {flagged} f JOIN transactions t ON t.txn_id = f.txn_id")
+            f"f.grp || '|' || t.to_account AS dst, t.ts, CAST(coalesce(t.amount_rc, t.amount) AS DOUBLE) AS amt FROM {flagged} f JOIN transactions t ON t.txn_id = f.txn_id")
 
 
 def propagate_sql(nodes: str, edges: str) -> str:
@@ -156,9 +158,13 @@ def flagged_shape(case: Case, flagged: pa.Table) -> pa.Table:
         edges = run.materialise(edges_sql(table.name), hint="shape_edges").name
         nodes = pieces(run, edges)
         degrees = run.materialise(degrees_sql(edges, nodes), hint="shape_degrees").name
-        stats = run.materialise(piece_stats_sql(edges, degrees, eng.dialect.epoch_seconds_sql("e.ts")),
-                                hint="shape_pieces").name
-        return eng.query(payment_shape_sql(edges, degrees, stats))
+        epoch = eng.dialect.epoch_seconds_sql("e.ts")
+        stats = run.materialise(piece_stats_sql(edges, degrees, epoch), hint="shape_pieces").name
+        piece = run.materialise(payment_shape_sql(edges, degrees, stats), hint="shape_payments").name
+        timed = run.materialise(timed_edges_sql(edges, epoch, "e.amt"), hint="shape_timed").name
+        local = run.materialise(local_sql(timed), hint="shape_local").name
+        cols = ", ".join(f"l.{n}" for n in LOCAL_FEATURES)
+        return eng.query(f"SELECT p.*, {cols} FROM {piece} p JOIN {local} l ON l.txn_id = p.txn_id AND l.grp = p.grp")
 
 
 def shape_matrix(case: Case, txn_ids: pa.Array | pa.ChunkedArray, grp: np.ndarray,
