@@ -50,11 +50,15 @@ def local_sql(timed: str) -> str:
     """(txn_id, grp, LOCAL_FEATURES...) for every target payment of ``timed`` (``timed_edges_sql``)."""
     near = f"abs(o.t - e.t) <= {NEAR_S}"
     target = f"(SELECT * FROM {timed} WHERE target)"
-    sender_out = f"""SELECT e.txn_id, e.grp, count(DISTINCT CASE WHEN {near} AND o.dst <> e.dst THEN o.dst END) AS s_out_near,
-    sum(CASE WHEN o.t < e.t THEN 1 ELSE 0 END) AS s_out_before, sum(CASE WHEN o.t > e.t THEN 1 ELSE 0 END) AS s_out_after
+    sender_out = f"""SELECT e.txn_id, e.grp,
+    count(DISTINCT CASE WHEN {near} AND o.dst <> e.dst THEN o.dst END) AS s_out_near,
+    sum(CASE WHEN o.t < e.t THEN 1 ELSE 0 END) AS s_out_before,
+    sum(CASE WHEN o.t > e.t THEN 1 ELSE 0 END) AS s_out_after
   FROM {target} e JOIN {timed} o ON o.src = e.src AND o.txn_id <> e.txn_id GROUP BY e.txn_id, e.grp"""
-    receiver_in = f"""SELECT e.txn_id, e.grp, count(DISTINCT CASE WHEN {near} AND o.src <> e.src THEN o.src END) AS r_in_near,
-    sum(CASE WHEN o.t < e.t THEN 1 ELSE 0 END) AS r_in_before, sum(CASE WHEN o.t > e.t THEN 1 ELSE 0 END) AS r_in_after
+    receiver_in = f"""SELECT e.txn_id, e.grp,
+    count(DISTINCT CASE WHEN {near} AND o.src <> e.src THEN o.src END) AS r_in_near,
+    sum(CASE WHEN o.t < e.t THEN 1 ELSE 0 END) AS r_in_before,
+    sum(CASE WHEN o.t > e.t THEN 1 ELSE 0 END) AS r_in_after
   FROM {target} e JOIN {timed} o ON o.dst = e.dst AND o.txn_id <> e.txn_id GROUP BY e.txn_id, e.grp"""
     sender_in = f"""SELECT e.txn_id, e.grp, sum(CASE WHEN o.t <= e.t THEN 1 ELSE 0 END) AS s_in_before,
     sum(CASE WHEN o.t > e.t THEN 1 ELSE 0 END) AS s_in_after,

@@ -70,7 +70,8 @@ def edges_sql(flagged: str) -> str:
     """(txn_id, grp, target, src, dst, ts, amt) of the flagged payments (amounts in the reporting currency);
     accounts are keyed by group so groups never join."""
     return (f"SELECT f.txn_id, f.grp, f.target, f.grp || '|' || t.from_account AS src, "
-            f"f.grp || '|' || t.to_account AS dst, t.ts, CAST(coalesce(t.amount_rc, t.amount) AS DOUBLE) AS amt FROM {flagged} f JOIN transactions t ON t.txn_id = f.txn_id")
+            f"f.grp || '|' || t.to_account AS dst, t.ts, CAST(coalesce(t.amount_rc, t.amount) AS DOUBLE) AS amt "
+            f"FROM {flagged} f JOIN transactions t ON t.txn_id = f.txn_id")
 
 
 def propagate_sql(nodes: str, edges: str) -> str:
