@@ -27,3 +27,7 @@ def test_pieces_and_their_shapes(new_case: NewCase) -> None:
     fi = got[("fi2", "a")]
     assert (fi["shape_receiver_in"], fi["shape_piece_sources"], fi["shape_piece_sinks"]) == (3, 3, 1)
     assert abs(float(fi["shape_piece_span_days"]) - 2 / 24) < 1e-9
+    # The local, time-ordered inputs (``flagged_local``): the scatter-gather's relays share a source and a sink.
+    sg1, sg3 = got[("sg1", "a")], got[("sg3", "a")]
+    assert (sg1["local_scatter_mates"], sg1["local_forward_ratio"], sg3["local_gather_mates"]) == (1, 0.0, 1)
+    assert (fi["local_receiver_in_near"], fi["local_receiver_in_before"], fi["local_receiver_in_after"]) == (3, 1, 1)
