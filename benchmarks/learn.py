@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from moneytrail.detect import features_sql as fsql
+from moneytrail.detect.attempt_entangled import HOURS, entangled_recall
 from moneytrail.detect.attempt_shape import attempt_ceilings, flagged_account_shares
 from moneytrail.detect.evaluate import LEARNED, VARIANT_SUFFIXES, evaluate, window_of_split
 from moneytrail.detect.features import transaction_feature_matrix
@@ -153,6 +154,22 @@ def attempt_table(case: Case, learned: LearnedCase) -> None:
               f"{pct(t['recall_same'])} {pct(both):>9} {goal:>8} {over_floor:>6} | {'':15} "
               f"{lt.get('flagged', 0):>5} {pct(lt.get('precision')):>6} {pct(lt.get('precision_same')):>8} | "
               f"{pct(t['recall_same_or_learned_any']):>8} | {'; '.join(variants) or '-'}", flush=True)
+    entangled_table(case)
+
+
+def entangled_table(case: Case) -> None:
+    """On the test part, per typology: attempts entangled with attempts of other typologies (``attempt_entangled``:
+    at least half of their payments share the sender or the receiver with another typology's payment within a
+    day) and the attempt recall of rules plus the learner's findings naming the typology on the clear and on the
+    entangled attempts apart: where typing from structure can work, and where the graph cannot tell."""
+    print(f"    test part, entangled attempts (half of their payments share an account, in the same role, with a "
+          f"payment of another typology's attempt within {HOURS:g} h); +learner recall on clear | entangled:")
+    for typ, r in entangled_recall(case, window_of_split(case, "temporal:60/20/20")).items():
+        clear = r["attempts"] - r["entangled"]
+        print(f"    {typ:15} {r['attempts']:>5} attempts {r['entangled']:>4} entangled | clear "
+              f"{pct(r['found_clear'] / clear if clear else None)} ({r['found_clear']}/{clear}) | entangled "
+              f"{pct(r['found_entangled'] / r['entangled'] if r['entangled'] else None)} "
+              f"({r['found_entangled']}/{r['entangled']})", flush=True)
 
 
 def gfp_params(window: int) -> dict[str, Any]:

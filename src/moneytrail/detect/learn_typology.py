@@ -10,7 +10,9 @@ flagged the payment).
 
 Besides the transaction features, the model reads the shape of the flagged payments around each payment
 (``flagged_shape``: flagged degrees of both ends, the size and shape of its connected piece of flagged
-payments) and which rule typologies cite it (``rule_hits``). Pieces are built within time slices as long as
+payments; ``flagged_local``: what its two ends did with flagged money within a day, before and after it, whether
+it has scatter-gather mates and whether its amount is carried on) and which rule typologies cite it
+(``rule_hits``). Pieces are built within time slices as long as
 the test part, at most a week (``shape_window_s``), each with the slice before as context, so a piece in
 training spans as much time as one in the test part, and an attempt begun before the test part keeps its
 start; training and validation slices use their labels as the flagged set, the test part (and ``score``) the
@@ -19,7 +21,9 @@ Measured on the AMLworld mixes (100k, ``benchmarks/results/learn-typology-16b2.t
 49.4% (HI-Medium) and 51.0% (LI-Medium) of the validation part's labelled laundering payments without these
 inputs, 78.4% and 80.1% with them (validation pieces are built from labels); on the test part, where pieces
 are the model's flags, the learner's findings naming a typology are labelled with it for 84-95% of their
-payments (HI-Medium), up from 30-78%.
+payments (HI-Medium), up from 30-78%. The local inputs (``flagged_local``) took validation to 79.2% (HI-Medium);
+``benchmarks/results/learn-typology-16b3.txt``. What stays wrong is mostly attempts that share their accounts,
+in the same role and within a day, with an attempt of another typology (``attempt_entangled``).
 
 Labels without a typology (AMLSim ``nodes.csv`` labels accounts only) give no typology model: the learner's
 findings then keep the typology ``learned`` and say that the training labels named no typology.
