@@ -120,6 +120,7 @@ def test_a_piece_in_words() -> None:
     case = case_with(PIECES["fan-in"])
     row = shape_matrix(case, pa.array(["fi1", "fi2", "fi3"]), np.array([1, 1, 1]))[0]
     assert piece_words(row) == ("Flagged payments around it: a fan-in-shaped piece of 3 payments among 4 accounts "
-                                "(sender: 0 flagged in, 1 out; receiver: 3 in, 0 out).")
+                                "(sender: 0 flagged in, 1 out; receiver: 3 in, 0 out). Within a day of it the sender "
+                                "paid 0 other flagged receivers and the receiver was paid by 2 other flagged senders.")
     alone = shape_matrix(case, pa.array(["fi1"]), np.array([1]))[0]
     assert piece_words(alone).startswith("Flagged payments around it: a single flagged payment (sender")

@@ -8,7 +8,8 @@ and their score is the model's probability, so they rank beside the rule finding
 When the model has a typology model (``learn_typology``), a finding's typology is the one it predicts for
 the payment, with its probability and the runners-up in the details and in words ("Shaped like a fan-in
 (p 0.87; next: cycle 0.08)") and the flagged payments around it that the typology read ("Flagged payments
-around it: a fan-in-shaped piece of 6 payments among 7 accounts ..."); without one (training labels named no
+around it: a fan-in-shaped piece of 6 payments among 7 accounts ... Within a day of it the sender paid 0 other
+flagged receivers and the receiver was paid by 3 other flagged senders."); without one (training labels named no
 typology) it is ``learned`` and the explanation says why.
 """
 
@@ -64,9 +65,13 @@ def piece_words(shape_row: np.ndarray) -> str:
         f"a {name}-shaped piece" if name != "other" else "a piece of no simple shape")
     size = "" if name == "single" else (f" of {int(v['shape_piece_payments'])} payments among "
                                        f"{int(v['shape_piece_accounts'])} accounts")
+    out_near, in_near = int(v["local_sender_out_near"]) - 1, int(v["local_receiver_in_near"]) - 1
+    near = (f" Within a day of it the sender paid {out_near} other flagged receiver{'s' * (out_near != 1)} and the "
+            f"receiver was paid by {in_near} other flagged sender{'s' * (in_near != 1)}."
+            if out_near or in_near else "")
     return (f"Flagged payments around it: {kind}{size} (sender: {int(v['shape_sender_in'])} flagged in, "
             f"{int(v['shape_sender_out'])} out; receiver: {int(v['shape_receiver_in'])} in, "
-            f"{int(v['shape_receiver_out'])} out).")
+            f"{int(v['shape_receiver_out'])} out).{near}")
 
 
 def earlier_flags(model: TransactionModel, features: pa.Table, x: np.ndarray, flagged: np.ndarray,
