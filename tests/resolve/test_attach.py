@@ -34,15 +34,16 @@ def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() 
             # the name agrees with a1's at level 1, with b1's only at level 2 (an initial): b1 is no rival
             _pair("a1", "spelt", 1.0, "review", person_name=1), _pair("b1", "spelt", 0.5, "review", person_name=2),
             # ... but a rival whose name agrees as well is one
-            _pair("a1", "rivalled", 1.0, "review", person_name=1), _pair("b1", "rivalled", 0.5, "review", person_name=1),
+            _pair("a1", "rivalled", 1.0, "review", person_name=1),
+            _pair("b1", "rivalled", 0.5, "review", person_name=1),
             # two records left alone of one party, each other's rival by weight, both pointing to cluster b
             _pair("b1", "twin1", 1.2, "review", person_name=1), _pair("b2", "twin2", 1.1, "review", person_name=1),
             _pair("twin1", "twin2", 1.0, "review", person_name=1),
         ]
         for row in pairs:
             engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
-                           "decision, left_name, right_name, explanation, support, birth_date, identifier, person_name, "
-                           "run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
+                           "decision, left_name, right_name, explanation, support, birth_date, identifier, "
+                           "person_name, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
         engine.execute("INSERT INTO resolve_judgements (left_id, right_id, judgement, judged_at) "
                        "VALUES ('a3', 'judged', 'negative', TIMESTAMP '2026-01-01 00:00:00')")
         with engine.run() as run:
