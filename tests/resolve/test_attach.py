@@ -7,9 +7,9 @@ from moneytrail.store import Case
 
 
 def _pair(left: str, right: str, weight: float, decision: str, birth_date: int | None = None,
-          identifier: int | None = None) -> tuple[object, ...]:
+          identifier: int | None = None, person_name: int | None = None) -> tuple[object, ...]:
     return (left, right, "person", 0.9, weight, 1 / (1 + 2 ** -weight), decision, left, right, "{}", 0.0,
-            birth_date, identifier)
+            birth_date, identifier, person_name)
 
 
 def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() -> None:
@@ -17,7 +17,8 @@ def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() 
         engine = case.engine
         # two clusters from matches: a1-a3 (component 0) and b1-b2 (component 1)
         components = pa.table({"entity_id": ["a1", "a2", "a3", "b1", "b2"], "component": [0, 0, 0, 1, 1]})
-        lone = ["solo", "torn", "denied", "judged", "weak", "paired", "born", "numbered"]
+        lone = ["solo", "torn", "denied", "judged", "weak", "paired", "born", "numbered", "spelt", "rivalled",
+                "twin1", "twin2"]
         for entity in [*components.column("entity_id").to_pylist(), *lone, "partner"]:
             engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
         pairs = [
@@ -30,15 +31,23 @@ def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() 
             _pair("a1", "paired", 0.5, "review"),
             # a namesake: the name weighs it above 0, but the birth dates (level 4) or identifiers (6) contradict
             _pair("a1", "born", 0.57, "review", birth_date=4), _pair("b1", "numbered", 1.5, "review", identifier=6),
+            # the name agrees with a1's at level 1, with b1's only at level 2 (an initial): b1 is no rival
+            _pair("a1", "spelt", 1.0, "review", person_name=1), _pair("b1", "spelt", 0.5, "review", person_name=2),
+            # ... but a rival whose name agrees as well is one
+            _pair("a1", "rivalled", 1.0, "review", person_name=1),
+            _pair("b1", "rivalled", 0.5, "review", person_name=1),
+            # two records left alone of one party, each other's rival by weight, both pointing to cluster b
+            _pair("b1", "twin1", 1.2, "review", person_name=1), _pair("b2", "twin2", 1.1, "review", person_name=1),
+            _pair("twin1", "twin2", 1.0, "review", person_name=1),
         ]
         for row in pairs:
             engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
-                           "decision, left_name, right_name, explanation, support, birth_date, identifier, run_id) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
+                           "decision, left_name, right_name, explanation, support, birth_date, identifier, "
+                           "person_name, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
         engine.execute("INSERT INTO resolve_judgements (left_id, right_id, judgement, judged_at) "
                        "VALUES ('a3', 'judged', 'negative', TIMESTAMP '2026-01-01 00:00:00')")
         with engine.run() as run:
             members = run.arrow(components, hint="components").name
             joined = engine.query(attached_sql(members))
     assert sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(),
-                      strict=True)) == [("solo", 0)]
+                      strict=True)) == [("solo", 0), ("spelt", 0), ("twin1", 1), ("twin2", 1)]

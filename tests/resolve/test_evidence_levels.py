@@ -56,3 +56,13 @@ def test_address_parts_are_two_evidence_values() -> None:
                                       "value": ["Flat 4B, 21 Gamburra Street, Flynn 6055"]}))
     assert sorted(zip(props.column("prop_class").to_pylist(), props.column("value").to_pylist(),
                       strict=True)) == [("address", "flat flynn gamburra street"), ("address_number", "21 4b 6055")]
+
+
+def test_names_agreeing_only_with_other_vowels_are_partly_similar(case: Case, add_rows: AddStatements) -> None:
+    # one skeleton each token; a and b differ by a typo in one token (near-identical), a and c by other vowels
+    # (one birth date, so that the pairs are kept and explained)
+    add_rows(case, [row for e, name in (("a", "Fami Fahiddar"), ("b", "Fami Fahidar"), ("c", "Fami Fohuddor"))
+                    for row in ((e, "Person", "name", name, "s1"), (e, "Person", "birthDate", "1970-01-02", "s1"))])
+    resolve_case(case)
+    assert signal_rules(case, "a", "b")["name"][0] == "name near-identical"
+    assert signal_rules(case, "a", "c")["name"][0] == "name partly similar"

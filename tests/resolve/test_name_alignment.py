@@ -41,3 +41,20 @@ def test_rounding_as_python_rounds_on_halves_and_random_values() -> None:
     values = np.concatenate([rng.uniform(0, 1, 100_000), np.arange(20_001) / 20_000, (np.arange(10_001) + 0.5) / 1e4,
                              0.93 * rng.uniform(0.9, 1, 10_000)])
     assert round_like_python(values).tolist() == [round(x, 4) for x in values.tolist()]
+
+
+def test_the_weakest_rule_flag_says_which_alignments_lean_on_other_vowels() -> None:
+    from moneytrail.resolve.name_alignment import compare_person_names_ruled
+
+    left = pa.array([normalize_name(a, "Person") for a, _ in PAIRS], pa.string())
+    right = pa.array([normalize_name(b, "Person") for _, b in PAIRS], pa.string())
+    for details in (True, False):
+        scores, _, vowels = compare_person_names_ruled(left, right, details=details)
+        expected = [any(m.rule == "vowels differ" for m in compare_names(a, b, "Person", normalized=True).matches)
+                    for a, b in zip(left.to_pylist(), right.to_pylist(), strict=True)]
+        assert vowels.tolist() == expected
+        assert scores.tolist() == compare_person_names(left, right)[0].tolist()
+    flagged = {PAIRS[k] for k, v in enumerate(expected) if v}
+    # other vowels: flagged; a typo (one letter) and a script without short vowels: not
+    assert ("Fami Fahiddar", "Faim Vohidra") in flagged
+    assert not flagged & {("Vodri Raimmi", "vadri raymmi"), ("Madar Lanfami", "مدر لنفم")}

@@ -3,13 +3,20 @@
 A record whose name is the only evidence it carries (an initial and a surname, a spelling without
 short vowels, no birth date) rarely reaches the pairwise match threshold in a large population: the
 pair's odds weigh every other party that could bear such a name. Against a cluster, the question
-is narrower. When the record's best pair goes into one cluster built from matches, no other
-cluster or record comes within ``margin`` bits of it, and nothing contradicts it there (a
+is narrower. When the record's best pair goes into one cluster built from matches, no rival
+comes within ``margin`` bits of it, and nothing contradicts it there (a
 distinct pair, a pair whose identifiers or birth dates contradict whatever its weight, a negative
 judgement), the parties that could bear its name have left no other trace
 among the candidates: it joins that cluster. Only records that are alone after clustering attach,
 in one pass over the clusters as they stood, and an attached record is never a target: a record
 cannot carry two clusters together, so the clustering stays non-chaining.
+
+A rival is another cluster or record that explains the record's name as well: its names agree at
+the best one's level or a better one. One whose names agree at a worse level (the best cluster
+holds the name spelt as the record spells it, a rival only a name one letter or an initial off) is
+no rival, whatever its weight: at a million records, where every name has near neighbours, such
+rivals kept a fifth of the records left alone from the cluster their name agreed with best. Nor
+is a record left alone whose own best target is the same cluster: it is another of its records.
 
 What it cannot see: a party with this one record and a name like another party's (``wrong_lone``
 in the benchmark's diagnosis). That is the precision ``min_weight`` and ``margin`` trade.
@@ -34,32 +41,45 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
     # A namesake born in another year can still weigh above 0 on a rare shared name (the demo's planted
     # namesakes: 0.57 bits); joining a cluster on such a pair would merge two people the records tell apart.
     contradicts = " OR ".join(f"coalesce({level}, -1) = {value}" for level, value in CONTRADICTIONS.items())
+    level = "coalesce(person_name, org_name)"
     return f"""
         WITH alone AS (
             SELECT DISTINCT r.entity_id FROM {records} r
             WHERE NOT EXISTS (SELECT 1 FROM {components} m WHERE m.entity_id = r.entity_id)
         ), edges AS (
-            SELECT left_id AS rec, right_id AS other, weight, decision, {contradicts} AS contradicts FROM {pairs}
-            UNION ALL SELECT right_id, left_id, weight, decision, {contradicts} FROM {pairs}
+            SELECT left_id AS rec, right_id AS other, weight, decision, {level} AS level, {contradicts} AS contradicts
+            FROM {pairs}
+            UNION ALL SELECT right_id, left_id, weight, decision, {level}, {contradicts} FROM {pairs}
         ), refused AS (
             SELECT left_id AS rec, right_id AS other FROM {judgements} WHERE judgement = 'negative'
             UNION ALL SELECT right_id, left_id FROM {judgements} WHERE judgement = 'negative'
         ), targets AS (
             SELECT e.rec, coalesce(CAST(m.component AS VARCHAR), 'record:' || e.other) AS target,
-                   max(m.component) AS component,
+                   max(m.component) AS component, max(CASE WHEN m.component IS NULL THEN e.other END) AS lone,
                    max(CASE WHEN e.decision <> 'distinct' THEN e.weight END) AS weight,
+                   min(CASE WHEN e.decision <> 'distinct' THEN e.level END) AS level,
                    bool_or(e.decision = 'distinct' OR e.contradicts) AS against
             FROM edges e JOIN alone a ON a.entity_id = e.rec
             LEFT JOIN {components} m ON m.entity_id = e.other
             GROUP BY 1, 2
         ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY rec ORDER BY weight DESC NULLS LAST, target) AS rank,
-                   lead(weight) OVER (PARTITION BY rec ORDER BY weight DESC NULLS LAST, target) AS runner_up
+            SELECT *, row_number() OVER (PARTITION BY rec ORDER BY weight DESC NULLS LAST, target) AS rank
             FROM targets
+        ), best AS (
+            SELECT * FROM ranked WHERE rank = 1
+        ), rivals AS (
+            -- the other targets that explain the record's name as well as the best one does: not one
+            -- whose names agree at a worse level, and not a record left alone that points to the same cluster
+            SELECT b.rec, max(o.weight) AS runner_up
+            FROM best b JOIN ranked o ON o.rec = b.rec AND o.rank > 1
+            LEFT JOIN best ob ON ob.rec = o.lone
+            WHERE (o.level IS NULL OR b.level IS NULL OR o.level <= b.level)
+              AND NOT coalesce(ob.component = b.component, FALSE)
+            GROUP BY b.rec
         )
-        SELECT rec AS entity_id, component FROM ranked
-        WHERE rank = 1 AND component IS NOT NULL AND weight >= {float(min_weight)} AND NOT against
-          AND (runner_up IS NULL OR runner_up <= weight - {float(margin)})
+        SELECT b.rec AS entity_id, b.component FROM best b LEFT JOIN rivals r ON r.rec = b.rec
+        WHERE b.component IS NOT NULL AND b.weight >= {float(min_weight)} AND NOT b.against
+          AND (r.runner_up IS NULL OR r.runner_up <= b.weight - {float(margin)})
           -- an analyst's "not the same" with any member of the cluster, compared or not
           AND NOT EXISTS (SELECT 1 FROM refused x JOIN {components} m ON m.entity_id = x.other
-                          WHERE x.rec = ranked.rec AND m.component = ranked.component)"""
+                          WHERE x.rec = b.rec AND m.component = b.component)"""

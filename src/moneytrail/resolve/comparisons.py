@@ -27,12 +27,17 @@ from moneytrail.engine import Engine
 from moneytrail.model.names import SHORT_MARK, compare_names
 from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
 from moneytrail.resolve.model import NAME_FLOORS
-from moneytrail.resolve.name_alignment import compare_person_names
+from moneytrail.resolve.name_alignment import compare_person_names_ruled
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
 # ... when some of those skeletons are short ("sr" is shared by "shashara" and "shura"): the pair is compared
 # token by token (a short skeleton counts with a close spelling, "oleh"/"oleg"), and is at least "similar".
 SHORT_SKELETON_SCORE = 0.86
+# The level of names whose tokens agree only with other vowels (``name_alignment``'s weakest rule:
+# one skeleton, spellings that differ beyond letters left out and one more), whatever their score:
+# "partly similar". At 1M mixed-script records such a pair was one party in 0.4% of cases where
+# the "near-identical" pairs agreeing by transliteration were in 74% (resolve-recall-17a.txt).
+VOWELS_LEVEL = 3
 EVIDENCE = ("identifier", "birth_date", "country", "address", "address_number")
 # Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
 # "nearly equal" whatever their edit distance: a share of the longer address's words (of the shorter,
@@ -106,7 +111,11 @@ def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) ->
     common case) is taken as it is; only the others are ranked (a window over millions of rows cost
     more than the rest of the statement). ``explain=False``: no detail (built on demand)."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
-    level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
+    # Names whose tokens agree only with other vowels (the alignment's weakest rule) are at most
+    # "partly similar": in the levels of names agreeing by transliteration they are another party
+    # nearly always (``VOWELS_LEVEL``).
+    level = (f"WHEN vowels AND name_score >= {NAME_FLOORS[VOWELS_LEVEL]} THEN {VOWELS_LEVEL} "
+             + " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS)))
     detail = f"""CASE WHEN n.grp <> '{PERSON_GROUP}' AND (n.left_name LIKE '%(%' OR n.left_name LIKE '%,%'
                                   OR n.right_name LIKE '%(%' OR n.right_name LIKE '%,%')
                             THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
@@ -116,7 +125,8 @@ def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) ->
                             THEN 'same consonant skeleton per token (transliteration), some of two letters or fewer'
                         ELSE coalesce(s.detail, '') END""" if explain else "CAST(NULL AS VARCHAR)"
     columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name,
-                   n.right_name, {score} AS name_score, {detail} AS name_detail"""
+                   n.right_name, {score} AS name_score, {detail} AS name_detail,
+                   n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels"""
     scored = f"""{name_pairs} n LEFT JOIN {name_scores} s
               ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm"""
     return f"""
@@ -125,7 +135,7 @@ def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) ->
             SELECT {columns} FROM {scored} WHERE n.single
             UNION ALL
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name, name_score,
-                   name_detail FROM (
+                   name_detail, vowels FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
                                                      ORDER BY {score} DESC, n.left_name, n.right_name) AS rn
                 FROM {scored} WHERE NOT n.single
@@ -241,7 +251,7 @@ def _with_unnamed_sql(best_names: str, pairs: str, left_names: str, right_names:
 
 
 _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
-                                ("score", pa.float64()), ("detail", pa.string())])
+                                ("score", pa.float64()), ("detail", pa.string()), ("vowels", pa.bool_())])
 
 
 def residual_names_sql(name_pairs: str) -> str:
@@ -258,16 +268,18 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 5
     for batch in residual.to_batches(max_chunksize=batch_size):
         people = pc.equal(batch.column("grp"), PERSON_GROUP)
         person = pa.Table.from_batches([batch]).filter(people)
-        scores, described = compare_person_names(person.column("left_norm").combine_chunks(),
-                                                 person.column("right_norm").combine_chunks(), details=details)
+        scores, described, vowels = compare_person_names_ruled(person.column("left_norm").combine_chunks(),
+                                                               person.column("right_norm").combine_chunks(),
+                                                               details=details)
         parts.append(person.append_column("score", pa.array(scores, pa.float64()))
-                     .append_column("detail", described))
+                     .append_column("detail", described).append_column("vowels", pa.array(vowels, pa.bool_())))
         org = pa.Table.from_batches([batch]).filter(pc.invert(people)).to_pydict()
         compared = [compare_names(left, right, "Company", normalized=True)
                     for left, right in zip(org["left_norm"], org["right_norm"], strict=True)]
         parts.append(pa.table({**org, "score": pa.array([c.score for c in compared], pa.float64()),
                                "detail": pa.array([c.describe() if details else None for c in compared],
-                                                  pa.string())},
+                                                  pa.string()),
+                               "vowels": pa.array([False] * len(compared), pa.bool_())},
                               schema=_NAME_SCORE_SCHEMA))
     if not parts:
         return _NAME_SCORE_SCHEMA.empty_table()
@@ -289,7 +301,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         engine.create_scratch(right_named, named_sql(right[0], freq))
     engine.create_scratch(name_pairs, name_pairs_sql(pairs, left_named,
                                                      right_named if right[0] != left[0] else left_named))
-    residual = engine.query(residual_names_sql(name_pairs)).cast(_NAME_SCORE_SCHEMA.remove(4).remove(3))
+    residual = engine.query(residual_names_sql(name_pairs)).cast(_NAME_SCORE_SCHEMA.remove(5).remove(4).remove(3))
     # Names are scored in Python (one core) while the engine compares the evidence (it releases
     # the GIL while a statement runs): on two cores the two overlap instead of following each other.
     with engine.run() as run, ThreadPoolExecutor(1, thread_name_prefix="mt-names") as pool:
