@@ -281,8 +281,8 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide).
     ``explain=False``: the levels without the values and name details they rest on (left out), which
     ``resolve.explain`` compares again for the pairs an explanation is asked for."""
-    name_pairs, best, left_ev, evidence, freq, left_named, right_named = (scratch(s) for s in (
-        "name_pairs", "best_names", "left_evidence", "evidence", "name_freq", "left_named", "right_named"))
+    name_pairs, left_ev, evidence, freq, left_named, right_named = (scratch(s) for s in (
+        "name_pairs", "left_evidence", "evidence", "name_freq", "left_named", "right_named"))
     engine.create_scratch(freq, name_freq_sql(left[0]))
     engine.create_scratch(left_named, named_sql(left[0], freq))
     if right[0] != left[0]:
@@ -297,9 +297,10 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         engine.create_scratch(left_ev, left_evidence_sql(pairs, left[1]))
         engine.create_scratch(evidence, evidence_levels_sql(left_ev, right[1], explain=explain))
         name_scores = run.arrow(scoring.result(), hint="name_scores").name
-        engine.create_scratch(best, best_name_sql(name_pairs, name_scores, explain=explain))
-        engine.create_scratch(into, levels_sql(best, evidence, pairs, left[0], right[0], explain=explain))
-    for name in (name_pairs, best, left_ev, evidence, freq, left_named, right_named):
+        # the best name pair of each candidate read straight into the levels, not written first
+        best_names = f"({best_name_sql(name_pairs, name_scores, explain=explain)}) best"
+        engine.create_scratch(into, levels_sql(best_names, evidence, pairs, left[0], right[0], explain=explain))
+    for name in (name_pairs, left_ev, evidence, freq, left_named, right_named):
         engine.drop_scratch(name)
     return into
 
