@@ -75,21 +75,28 @@ def named_sql(names: str, freq: str) -> str:
     """Each name row with how many names its record has (a pair of records with one each has one
     name pair, which needs no ranking: ``best_name_sql``) and how many records bear it (``freq``, 1
     when it has no row there). Joined to the candidate pairs once per side, instead of the name,
-    its count and its frequency each joined to millions of pairs."""
+    its count and its frequency each joined to millions of pairs. ``name_id`` numbers the rows in
+    the order of (entity, name): the pairs carry it, not the name's text (millions of pairs, two
+    names each, were most of what the pair tables held), and within one record it orders as the
+    names do, so the best name pair is ranked on it as it was on the names."""
     return f"""
-        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, k.names, coalesce(f.n, 1) AS freq
+        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, k.names, coalesce(f.n, 1) AS freq,
+               row_number() OVER (ORDER BY n.entity_id, n.name, n.norm) AS name_id
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
           ON k.entity_id = n.entity_id
         LEFT JOIN {freq} f ON f.grp = n.grp AND f.name_key = n.nkey"""
 
 
 def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
-    """Every pair of names of every candidate pair (``named_sql`` relations), with the score when a
-    key settles it, how many records bear the commoner of the two names, and whether the pair has
-    one name pair."""
+    """Every pair of names of every candidate pair (``named_sql`` relations), by the names' ids, with
+    the score when a key settles it, how many records bear the commoner of the two names, whether
+    the pair has one name pair, and whether an organisation's name has phrases (``best_name_sql``)."""
     return f"""
-        SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name AS left_name, b.name AS right_name,
-               a.norm AS left_norm, b.norm AS right_norm, a.names = 1 AND b.names = 1 AS single,
+        SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name_id AS left_name_id,
+               b.name_id AS right_name_id, a.norm AS left_norm, b.norm AS right_norm,
+               a.names = 1 AND b.names = 1 AS single,
+               c.grp <> '{PERSON_GROUP}' AND (a.name LIKE '%(%' OR a.name LIKE '%,%' OR b.name LIKE '%(%'
+                                             OR b.name LIKE '%,%') AS phrased,
                greatest(a.freq, b.freq) AS name_freq,
                CASE WHEN a.nkey = b.nkey THEN 1.0
                     WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
@@ -107,16 +114,14 @@ def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) ->
     more than the rest of the statement). ``explain=False``: no detail (built on demand)."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
-    detail = f"""CASE WHEN n.grp <> '{PERSON_GROUP}' AND (n.left_name LIKE '%(%' OR n.left_name LIKE '%,%'
-                                  OR n.right_name LIKE '%(%' OR n.right_name LIKE '%,%')
-                            THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
+    detail = f"""CASE WHEN n.phrased THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
                         WHEN n.floor_score > coalesce(s.score, 0.0)
                             THEN 'same consonant skeleton per token (transliteration), some of two letters or fewer'
                         ELSE coalesce(s.detail, '') END""" if explain else "CAST(NULL AS VARCHAR)"
-    columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name,
-                   n.right_name, {score} AS name_score, {detail} AS name_detail"""
+    columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name_id,
+                   n.right_name_id, {score} AS name_score, {detail} AS name_detail"""
     scored = f"""{name_pairs} n LEFT JOIN {name_scores} s
               ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm"""
     return f"""
@@ -124,10 +129,10 @@ def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) ->
         FROM (
             SELECT {columns} FROM {scored} WHERE n.single
             UNION ALL
-            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name, name_score,
-                   name_detail FROM (
+            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
+                   name_score, name_detail FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
-                                                     ORDER BY {score} DESC, n.left_name, n.right_name) AS rn
+                                                     ORDER BY {score} DESC, n.left_name_id, n.right_name_id) AS rn
                 FROM {scored} WHERE NOT n.single
             ) r WHERE r.rn = 1
         ) t"""
@@ -197,10 +202,12 @@ def evidence_levels_sql(left_evidence: str, right_props: str, *, explain: bool =
 
 
 def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, right_names: str, *,
-               explain: bool = True) -> str:
+               explain: bool = True, named: tuple[str, str] | None = None) -> str:
     """One row per pair: the name level in the column of its group (null when a record has no name:
     it is compared on its evidence alone), and each evidence level. ``explain=False``: without the
-    values and name details (an in-memory column of nulls still costs its writing at millions of pairs)."""
+    values and name details (an in-memory column of nulls still costs its writing at millions of pairs).
+    ``named``: the (left, right) ``named_sql`` relations the names' text is read from by their ids;
+    without them the rows carry the ids (left_name_id, right_name_id) instead of the names."""
     pivot = []
     for comp in EVIDENCE:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN level END) AS {comp}")
@@ -215,14 +222,17 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, righ
     evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
                                + " AS identifier"
                                if c == "identifier" else f"e.{c}") + values.format(c) for c in EVIDENCE)
+    names = "a.name AS left_name, b.name AS right_name" if named else "n.left_name_id, n.right_name_id"
+    by_id = (f"LEFT JOIN {named[0]} a ON a.name_id = n.left_name_id "
+             f"LEFT JOIN {named[1]} b ON b.name_id = n.right_name_id") if named else ""
     return f"""
-        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name, n.right_name,
+        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, {names},
                coalesce(n.name_score, 0.0) AS name_score,{" n.name_detail," if explain else ""}
                CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
                CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}{", e.identifier_class" if explain else ""}
         FROM ({_with_unnamed_sql(best_names, pairs, left_names, right_names)}) n
-        LEFT JOIN ({pivoted}) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
+        LEFT JOIN ({pivoted}) e ON e.left_id = n.left_id AND e.right_id = n.right_id {by_id}"""
 
 
 def _with_unnamed_sql(best_names: str, pairs: str, left_names: str, right_names: str) -> str:
@@ -231,7 +241,7 @@ def _with_unnamed_sql(best_names: str, pairs: str, left_names: str, right_names:
     not on the pairs (a hash table of every compared pair cost 13 CPU s at 1M records): joining every
     candidate pair to the wide name table ran out of a 1 GB engine limit at 1M records."""
     return f"""
-            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name,
+            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
                    name_score, name_detail, name_level FROM {best_names}
             UNION ALL
             SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL, NULL
@@ -275,12 +285,17 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 5
 
 
 def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
-                  scratch: Callable[[str], str], *, explain: bool = True) -> str:
+                  scratch: Callable[[str], str], *, explain: bool = True, names_into: str | None = None) -> str:
     """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq, name_key_freq);
     ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
     ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide).
     ``explain=False``: the levels without the values and name details they rest on (left out), which
-    ``resolve.explain`` compares again for the pairs an explanation is asked for."""
+    ``resolve.explain`` compares again for the pairs an explanation is asked for. ``names_into`` (one
+    names relation on both sides): the levels carry the names' ids (left_name_id, right_name_id), and
+    table ``names_into`` (name_id, name) holds their text, for the caller to read the pairs it keeps
+    by (millions of candidate pairs' names are written and read back several times otherwise)."""
+    if names_into is not None and right[0] != left[0]:
+        raise ValueError("names_into needs one names relation on both sides")
     name_pairs, left_ev, evidence, freq, left_named, right_named = (scratch(s) for s in (
         "name_pairs", "left_evidence", "evidence", "name_freq", "left_named", "right_named"))
     engine.create_scratch(freq, name_freq_sql(left[0]))
@@ -289,6 +304,11 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         engine.create_scratch(right_named, named_sql(right[0], freq))
     engine.create_scratch(name_pairs, name_pairs_sql(pairs, left_named,
                                                      right_named if right[0] != left[0] else left_named))
+    named = (left_named, right_named if right[0] != left[0] else left_named)
+    if names_into is not None:  # the names' text for the caller; the pair tables carry their ids
+        engine.create_scratch(names_into, f"SELECT name_id, name FROM {left_named}")
+        for name in (freq, left_named):
+            engine.drop_scratch(name)  # early: resolution's scratch tables spill past the engine's memory at 1M
     residual = engine.query(residual_names_sql(name_pairs)).cast(_NAME_SCORE_SCHEMA.remove(4).remove(3))
     # Names are scored in Python (one core) while the engine compares the evidence (it releases
     # the GIL while a statement runs): on two cores the two overlap instead of following each other.
@@ -296,10 +316,12 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         scoring = pool.submit(score_names, residual, details=explain)
         engine.create_scratch(left_ev, left_evidence_sql(pairs, left[1]))
         engine.create_scratch(evidence, evidence_levels_sql(left_ev, right[1], explain=explain))
+        engine.drop_scratch(left_ev)
         name_scores = run.arrow(scoring.result(), hint="name_scores").name
         # the best name pair of each candidate read straight into the levels, not written first
         best_names = f"({best_name_sql(name_pairs, name_scores, explain=explain)}) best"
-        engine.create_scratch(into, levels_sql(best_names, evidence, pairs, left[0], right[0], explain=explain))
+        engine.create_scratch(into, levels_sql(best_names, evidence, pairs, left[0], right[0], explain=explain,
+                                               named=None if names_into is not None else named))
     for name in (name_pairs, left_ev, evidence, freq, left_named, right_named):
         engine.drop_scratch(name)
     return into

@@ -106,8 +106,10 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
+        names_table = scratch("names")
         levels = compare_pairs(engine, candidates_table, ("resolve_names", "resolve_props"),
-                               ("resolve_names", "resolve_props"), scratch("levels"), scratch, explain=False)
+                               ("resolve_names", "resolve_props"), scratch("levels"), scratch, explain=False,
+                               names_into=names_table)
         if must_train:
             current = train_model(engine, levels, current or DEFAULT_MODEL, train_params or TrainParams(), scratch)
         assert current is not None
@@ -120,11 +122,16 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
                     else "starting values")
         columns = ", ".join((*PAIR_COLUMNS, *LEVEL_COLUMNS))
         # straight into resolve_pairs: the scored rows are written once, not copied from a scratch table;
-        # with their levels, not their explanations' text (``resolve.explain`` builds those when asked)
-        scored = scored_sql(levels, current, population, thresholds.review, thresholds, explain=False)
+        # with their levels, not their explanations' text (``resolve.explain`` builds those when asked);
+        # the names' text read by id for the pairs kept only
+        scored = scored_sql(levels, current, population, thresholds.review, thresholds, explain=False, name_ids=True)
+        values = ", ".join("a.name" if c == "left_name" else "b.name" if c == "right_name" else f"s.{c}"
+                           for c in (*PAIR_COLUMNS, *LEVEL_COLUMNS))
         engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) "
-                       f"SELECT {columns}, ?, ? FROM ({scored}) s", [run_id, current.model_id])
-        for table in (levels, candidates_table):
+                       f"SELECT {values}, ?, ? FROM ({scored}) s "
+                       f"LEFT JOIN {names_table} a ON a.name_id = s.left_name_id "
+                       f"LEFT JOIN {names_table} b ON b.name_id = s.right_name_id", [run_id, current.model_id])
+        for table in (levels, candidates_table, names_table):
             engine.drop_scratch(table)
         clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "
