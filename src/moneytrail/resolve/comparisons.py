@@ -201,7 +201,7 @@ def evidence_levels_sql(left_evidence: str, right_props: str, *, explain: bool =
         ) r WHERE rn = 1"""
 
 
-def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, right_names: str, *,
+def levels_sql(best_names: str, evidence: str, pairs: str, left_unnamed: str, right_unnamed: str, *,
                explain: bool = True, named: tuple[str, str] | None = None) -> str:
     """One row per pair: the name level in the column of its group (null when a record has no name:
     it is compared on its evidence alone), and each evidence level. ``explain=False``: without the
@@ -231,23 +231,30 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, righ
                CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
                CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}{", e.identifier_class" if explain else ""}
-        FROM ({_with_unnamed_sql(best_names, pairs, left_names, right_names)}) n
+        FROM ({_with_unnamed_sql(best_names, pairs, left_unnamed, right_unnamed)}) n
         LEFT JOIN ({pivoted}) e ON e.left_id = n.left_id AND e.right_id = n.right_id {by_id}"""
 
 
-def _with_unnamed_sql(best_names: str, pairs: str, left_names: str, right_names: str) -> str:
-    """The compared name pairs, and the candidate pairs with no name comparison (a record without a name)
-    with null name columns. A union, and an anti-join on the records' ids (one row per named record),
-    not on the pairs (a hash table of every compared pair cost 13 CPU s at 1M records): joining every
-    candidate pair to the wide name table ran out of a 1 GB engine limit at 1M records."""
+def unnamed_sql(names: str, props: str) -> str:
+    """Records with evidence but no name: the only ones a candidate pair can have without a name, as
+    a record's blocking keys come from its names or its evidence (``features``)."""
+    return f"SELECT entity_id FROM {props} EXCEPT SELECT entity_id FROM {names}"
+
+
+def _with_unnamed_sql(best_names: str, pairs: str, left_unnamed: str, right_unnamed: str) -> str:
+    """The compared name pairs, and the candidate pairs with no name comparison (a record without a name,
+    ``unnamed_sql``) with null name columns. A union, and a semi-join on the unnamed records' ids (few),
+    not an anti-join on the pairs (a hash table of every compared pair cost 13 CPU s at 1M records) or
+    on the named records (two hash tables of every record): joining every candidate pair to the wide
+    name table ran out of a 1 GB engine limit at 1M records."""
     return f"""
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
                    name_score, name_detail, name_level FROM {best_names}
             UNION ALL
             SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL, NULL
             FROM {pairs} c
-            WHERE NOT EXISTS (SELECT 1 FROM {left_names} a WHERE a.entity_id = c.left_id)
-               OR NOT EXISTS (SELECT 1 FROM {right_names} b WHERE b.entity_id = c.right_id)"""
+            WHERE c.left_id IN (SELECT entity_id FROM {left_unnamed})
+               OR c.right_id IN (SELECT entity_id FROM {right_unnamed})"""
 
 
 _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
@@ -296,19 +303,21 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     by (millions of candidate pairs' names are written and read back several times otherwise)."""
     if names_into is not None and right[0] != left[0]:
         raise ValueError("names_into needs one names relation on both sides")
-    name_pairs, left_ev, evidence, freq, left_named, right_named = (scratch(s) for s in (
-        "name_pairs", "left_evidence", "evidence", "name_freq", "left_named", "right_named"))
+    name_pairs, left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed = (
+        scratch(s) for s in ("name_pairs", "left_evidence", "evidence", "name_freq", "left_named", "right_named",
+                             "left_unnamed", "right_unnamed"))
+    engine.create_scratch(left_unnamed, unnamed_sql(*left))
+    if right != left:
+        engine.create_scratch(right_unnamed, unnamed_sql(*right))
     engine.create_scratch(freq, name_freq_sql(left[0]))
     engine.create_scratch(left_named, named_sql(left[0], freq))
     if right[0] != left[0]:
         engine.create_scratch(right_named, named_sql(right[0], freq))
     engine.create_scratch(name_pairs, name_pairs_sql(pairs, left_named,
-                                                     right_named if right[0] != left[0] else left_named))
+                                                     right_named if right[0] != left[0] else left_named), view=True)
     named = (left_named, right_named if right[0] != left[0] else left_named)
     if names_into is not None:  # the names' text for the caller; the pair tables carry their ids
         engine.create_scratch(names_into, f"SELECT name_id, name FROM {left_named}")
-        for name in (freq, left_named):
-            engine.drop_scratch(name)  # early: resolution's scratch tables spill past the engine's memory at 1M
     residual = engine.query(residual_names_sql(name_pairs)).cast(_NAME_SCORE_SCHEMA.remove(4).remove(3))
     # Names are scored in Python (one core) while the engine compares the evidence (it releases
     # the GIL while a statement runs): on two cores the two overlap instead of following each other.
@@ -320,9 +329,11 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         name_scores = run.arrow(scoring.result(), hint="name_scores").name
         # the best name pair of each candidate read straight into the levels, not written first
         best_names = f"({best_name_sql(name_pairs, name_scores, explain=explain)}) best"
-        engine.create_scratch(into, levels_sql(best_names, evidence, pairs, left[0], right[0], explain=explain,
+        engine.create_scratch(into, levels_sql(best_names, evidence, pairs, left_unnamed,
+                                               right_unnamed if right != left else left_unnamed, explain=explain,
                                                named=None if names_into is not None else named))
-    for name in (name_pairs, left_ev, evidence, freq, left_named, right_named):
+    engine.drop_scratch(name_pairs, view=True)
+    for name in (left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed):
         engine.drop_scratch(name)
     return into
 

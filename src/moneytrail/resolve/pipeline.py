@@ -110,6 +110,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         levels = compare_pairs(engine, candidates_table, ("resolve_names", "resolve_props"),
                                ("resolve_names", "resolve_props"), scratch("levels"), scratch, explain=False,
                                names_into=names_table)
+        engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
         if must_train:
             current = train_model(engine, levels, current or DEFAULT_MODEL, train_params or TrainParams(), scratch)
         assert current is not None
@@ -131,7 +132,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
                        f"SELECT {values}, ?, ? FROM ({scored}) s "
                        f"LEFT JOIN {names_table} a ON a.name_id = s.left_name_id "
                        f"LEFT JOIN {names_table} b ON b.name_id = s.right_name_id", [run_id, current.model_id])
-        for table in (levels, candidates_table, names_table):
+        for table in (levels, names_table):
             engine.drop_scratch(table)
         clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "
