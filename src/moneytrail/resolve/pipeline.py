@@ -98,12 +98,15 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
         _insert_arrow(case, "resolve_keys", features.keys, ["entity_id", "grp", "block_key"])
         _insert_arrow(case, "resolve_props", features.props, ["entity_id", "prop_class", "value", "checksum"])
+        del features  # in the engine now: its arrow tables are not held through the run
         candidates_table = scratch("cand")
         with engine.run() as run:
             new_ids = run.arrow(records.select(["entity_id"]), hint="rs_new").name
             engine.create_scratch(candidates_table, self_pairs_sql(
                 "resolve_keys", max_block=max_block, new_ids=new_ids if had_records else None))
         _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
+        new_entities = records.num_rows
+        del records
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
         names_table = scratch("names")
@@ -141,7 +144,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         mode = "full" if full or not had_records else "incremental"
         if model_changed:
             mode += " (model changed: every pair scored again)"
-        result = ResolveResult(run_id, mode, entities, records.num_rows, candidates, int(counts[0] or 0),
+        result = ResolveResult(run_id, mode, entities, new_entities, candidates, int(counts[0] or 0),
                                int(counts[1] or 0), clusters, merged, round(time.perf_counter() - started, 3),
                                current.model_id, bool(must_train and current.training.get("trained")),
                                dict(current.training) if must_train else {})
