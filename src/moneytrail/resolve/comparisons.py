@@ -75,13 +75,12 @@ def named_sql(names: str, freq: str) -> str:
     """Each name row with how many names its record has (a pair of records with one each has one
     name pair, which needs no ranking: ``best_name_sql``) and how many records bear it (``freq``, 1
     when it has no row there). Joined to the candidate pairs once per side, instead of the name,
-    its count and its frequency each joined to millions of pairs. ``name_id`` numbers the rows in
-    the order of (entity, name): the pairs carry it, not the name's text (millions of pairs, two
-    names each, were most of what the pair tables held), and within one record it orders as the
-    names do, so the best name pair is ranked on it as it was on the names."""
+    its count and its frequency each joined to millions of pairs. ``name_id`` numbers the rows (in no
+    order: numbering them in order costs a sort): the pairs carry it, not the name's text (millions of
+    pairs, two names each, were most of what the pair tables held)."""
     return f"""
         SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, k.names, coalesce(f.n, 1) AS freq,
-               row_number() OVER (ORDER BY n.entity_id, n.name, n.norm) AS name_id
+               row_number() OVER () AS name_id
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
           ON k.entity_id = n.entity_id
         LEFT JOIN {freq} f ON f.grp = n.grp AND f.name_key = n.nkey"""
@@ -106,12 +105,13 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
         JOIN {right_named} b ON b.entity_id = c.right_id"""
 
 
-def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) -> str:
+def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, explain: bool = True) -> str:
     """The best-scoring name pair of each candidate pair, and its level. An organisation's name with
     phrases may have been compared by its designation (``features.designation_phrases``): the
     detail then says which forms were compared. A pair with one name pair (one name per record, the
     common case) is taken as it is; only the others are ranked (a window over millions of rows cost
-    more than the rest of the statement). ``explain=False``: no detail (built on demand)."""
+    more than the rest of the statement), on their score, then their names' text (``named``: the
+    left and right ``named_sql`` relations). ``explain=False``: no detail (built on demand)."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
     detail = f"""CASE WHEN n.phrased THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
@@ -132,8 +132,10 @@ def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) ->
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
                    name_score, name_detail FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
-                                                     ORDER BY {score} DESC, n.left_name_id, n.right_name_id) AS rn
-                FROM {scored} WHERE NOT n.single
+                                                     ORDER BY {score} DESC, la.name, rb.name) AS rn
+                FROM {scored} JOIN {named[0]} la ON la.name_id = n.left_name_id
+                JOIN {named[1]} rb ON rb.name_id = n.right_name_id
+                WHERE NOT n.single
             ) r WHERE r.rn = 1
         ) t"""
 
@@ -328,7 +330,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         engine.drop_scratch(left_ev)
         name_scores = run.arrow(scoring.result(), hint="name_scores").name
         # the best name pair of each candidate read straight into the levels, not written first
-        best_names = f"({best_name_sql(name_pairs, name_scores, explain=explain)}) best"
+        best_names = f"({best_name_sql(name_pairs, name_scores, named, explain=explain)}) best"
         engine.create_scratch(into, levels_sql(best_names, evidence, pairs, left_unnamed,
                                                right_unnamed if right != left else left_unnamed, explain=explain,
                                                named=None if names_into is not None else named))
