@@ -208,10 +208,33 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     key_table = pa.table({"i": pa.concat_arrays([people.key_name.cast(pa.int64()),
                                                  pa.array(np.asarray(key_idx, np.int64) + len(person_at))]),
                           "block_key": pa.concat_arrays([people.key, pa.array(key_val, pa.string())])})
-    ent = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "i": position.cast(pa.int64())})
-    keys = ent.join(key_table, "i").select(["entity_id", "grp", "block_key"])
-    keys = keys.group_by(["entity_id", "grp", "block_key"]).aggregate([])
-    return named, keys
+    return named, _entity_keys(names.column("entity_id").combine_chunks(), grp_col,
+                               position.to_numpy().astype(np.int64), key_table, len(order))
+
+
+def _entity_keys(entity_id: pa.Array, grp: pa.Array, form: np.ndarray, key_table: pa.Table, forms: int) -> pa.Table:
+    """(entity_id, grp, block_key), distinct: the keys of each name row's distinct form (``form``: its
+    index into ``key_table``'s ``i``, which is sorted, so a form's keys are one slice), with the
+    (entity, group, key) triples numbered and made distinct by one sort, not a join and a grouping
+    of strings."""
+    at = key_table.column("i").to_numpy().astype(np.int64)
+    if len(at) > 1 and bool((at[1:] < at[:-1]).any()):
+        key_table = key_table.take(pa.array(np.argsort(at, kind="stable")))
+        at = key_table.column("i").to_numpy().astype(np.int64)
+    starts = np.searchsorted(at, np.arange(forms + 1))
+    counts = starts[form + 1] - starts[form]
+    owner = np.repeat(np.arange(len(form)), counts)
+    row = np.repeat(starts[form], counts) + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    entities, groups = pc.unique(entity_id), pc.unique(grp)
+    coded = key_table.column("block_key").combine_chunks().dictionary_encode()
+    e = pc.index_in(entity_id, value_set=entities).to_numpy().astype(np.int64)
+    g = pc.index_in(grp, value_set=groups).to_numpy().astype(np.int64)
+    k = coded.indices.to_numpy().astype(np.int64)
+    width, size = max(len(coded.dictionary), 1), max(len(groups), 1)
+    triples = sorted_distinct((e[owner] * size + g[owner]) * width + k[row])
+    return pa.table({"entity_id": entities.take(pa.array(triples // (size * width))),
+                     "grp": groups.take(pa.array((triples // width) % size)),
+                     "block_key": coded.dictionary.take(pa.array(triples % width))})
 
 
 def normalise_props(props: pa.Table) -> pa.Table:
