@@ -114,7 +114,7 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
     left and right ``named_sql`` relations). ``explain=False``: no detail (built on demand)."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     level = " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS))
-    detail = f"""CASE WHEN n.phrased THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
+    detail = """CASE WHEN n.phrased THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
                         WHEN n.floor_score > coalesce(s.score, 0.0)

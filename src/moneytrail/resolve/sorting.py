@@ -12,7 +12,8 @@ import numpy as np
 
 def sorted_distinct(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)`` of a one-dimensional array (sorted distinct values), by a sort."""
-    ordered = np.sort(np.asarray(values).ravel())
+    ordered: np.ndarray = np.sort(np.asarray(values).ravel())
     if len(ordered) < 2:
         return ordered
-    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+    distinct: np.ndarray = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+    return distinct
