@@ -51,7 +51,8 @@ def party_records_sql(statements: str = "statements", only_new: bool = False) ->
 def party_names_sql(statements: str = "statements", only_new: bool = False) -> str:
     """(entity_id, grp, name): names of people and organisations; first+last names are combined.
 
-    ``only_new`` keeps entities that resolution has not seen yet (absent from resolve_records).
+    ``only_new`` keeps entities that resolution has not seen yet (absent from resolve_records). The
+    parts are made distinct once, at the end (a UNION would make them distinct twice).
     """
     schemata = _quoted(PARTY_SCHEMATA)
     new_filter = (" AND entity_id NOT IN (SELECT entity_id FROM resolve_records)" if only_new else "")
@@ -61,11 +62,11 @@ def party_names_sql(statements: str = "statements", only_new: bool = False) -> s
             FROM {statements} WHERE schema IN ({schemata}){new_filter} GROUP BY entity_id
         ), raw AS (
             SELECT entity_id, value AS name FROM {statements} WHERE prop IN ({_quoted(NAME_PROPS)})
-            UNION
+            UNION ALL
             SELECT f.entity_id, f.value || ' ' || l.value AS name
             FROM {statements} f JOIN {statements} l ON l.entity_id = f.entity_id AND l.prop = 'lastName'
             WHERE f.prop = 'firstName'
-            UNION
+            UNION ALL
             -- a person with only a first or only a last name is still named by it
             SELECT entity_id, value AS name FROM {statements} s WHERE prop IN ('firstName', 'lastName')
               AND NOT EXISTS (SELECT 1 FROM {statements} o WHERE o.entity_id = s.entity_id
