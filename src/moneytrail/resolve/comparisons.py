@@ -80,21 +80,27 @@ def named_sql(names: str, freq: str) -> str:
     """Each name row with how many names its record has (a pair of records with one each has one
     name pair, which needs no ranking: ``best_name_sql``) and how many records bear it (``freq``, 1
     when it has no row there). Joined to the candidate pairs once per side, instead of the name,
-    its count and its frequency each joined to millions of pairs."""
+    its count and its frequency each joined to millions of pairs. ``name_id`` numbers the rows (in no
+    order: numbering them in order costs a sort): the pairs carry it, not the name's text (millions of
+    pairs, two names each, were most of what the pair tables held)."""
     return f"""
-        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, k.names, coalesce(f.n, 1) AS freq
+        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, k.names, coalesce(f.n, 1) AS freq,
+               row_number() OVER () AS name_id
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
           ON k.entity_id = n.entity_id
         LEFT JOIN {freq} f ON f.grp = n.grp AND f.name_key = n.nkey"""
 
 
 def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
-    """Every pair of names of every candidate pair (``named_sql`` relations), with the score when a
-    key settles it, how many records bear the commoner of the two names, and whether the pair has
-    one name pair."""
+    """Every pair of names of every candidate pair (``named_sql`` relations), by the names' ids, with
+    the score when a key settles it, how many records bear the commoner of the two names, whether
+    the pair has one name pair, and whether an organisation's name has phrases (``best_name_sql``)."""
     return f"""
-        SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name AS left_name, b.name AS right_name,
-               a.norm AS left_norm, b.norm AS right_norm, a.names = 1 AND b.names = 1 AS single,
+        SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name_id AS left_name_id,
+               b.name_id AS right_name_id, a.norm AS left_norm, b.norm AS right_norm,
+               a.names = 1 AND b.names = 1 AS single,
+               c.grp <> '{PERSON_GROUP}' AND (a.name LIKE '%(%' OR a.name LIKE '%,%' OR b.name LIKE '%(%'
+                                             OR b.name LIKE '%,%') AS phrased,
                greatest(a.freq, b.freq) AS name_freq,
                CASE WHEN a.nkey = b.nkey THEN 1.0
                     WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
@@ -104,28 +110,27 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
         JOIN {right_named} b ON b.entity_id = c.right_id"""
 
 
-def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) -> str:
+def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, explain: bool = True) -> str:
     """The best-scoring name pair of each candidate pair, and its level. An organisation's name with
     phrases may have been compared by its designation (``features.designation_phrases``): the
     detail then says which forms were compared. A pair with one name pair (one name per record, the
     common case) is taken as it is; only the others are ranked (a window over millions of rows cost
-    more than the rest of the statement). ``explain=False``: no detail (built on demand)."""
+    more than the rest of the statement), on their score, then their names' text (``named``: the
+    left and right ``named_sql`` relations). ``explain=False``: no detail (built on demand)."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     # Names whose tokens agree only with other vowels (the alignment's weakest rule) are at most
     # "partly similar": in the levels of names agreeing by transliteration they are another party
     # nearly always (``VOWELS_LEVEL``).
     level = (f"WHEN vowels AND name_score >= {NAME_FLOORS[VOWELS_LEVEL]} THEN {VOWELS_LEVEL} "
              + " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS)))
-    detail = f"""CASE WHEN n.grp <> '{PERSON_GROUP}' AND (n.left_name LIKE '%(%' OR n.left_name LIKE '%,%'
-                                  OR n.right_name LIKE '%(%' OR n.right_name LIKE '%,%')
-                            THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
+    detail = """CASE WHEN n.phrased THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
                         WHEN n.floor_score > coalesce(s.score, 0.0)
                             THEN 'same consonant skeleton per token (transliteration), some of two letters or fewer'
                         ELSE coalesce(s.detail, '') END""" if explain else "CAST(NULL AS VARCHAR)"
-    columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name,
-                   n.right_name, {score} AS name_score, {detail} AS name_detail,
+    columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name_id,
+                   n.right_name_id, {score} AS name_score, {detail} AS name_detail,
                    n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels"""
     scored = f"""{name_pairs} n LEFT JOIN {name_scores} s
               ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm"""
@@ -134,11 +139,13 @@ def best_name_sql(name_pairs: str, name_scores: str, *, explain: bool = True) ->
         FROM (
             SELECT {columns} FROM {scored} WHERE n.single
             UNION ALL
-            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name, name_score,
-                   name_detail, vowels FROM (
+            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
+                   name_score, name_detail, vowels FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
-                                                     ORDER BY {score} DESC, n.left_name, n.right_name) AS rn
-                FROM {scored} WHERE NOT n.single
+                                                     ORDER BY {score} DESC, la.name, rb.name) AS rn
+                FROM {scored} JOIN {named[0]} la ON la.name_id = n.left_name_id
+                JOIN {named[1]} rb ON rb.name_id = n.right_name_id
+                WHERE NOT n.single
             ) r WHERE r.rn = 1
         ) t"""
 
@@ -206,11 +213,13 @@ def evidence_levels_sql(left_evidence: str, right_props: str, *, explain: bool =
         ) r WHERE rn = 1"""
 
 
-def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, right_names: str, *,
-               explain: bool = True) -> str:
+def levels_sql(best_names: str, evidence: str, pairs: str, left_unnamed: str, right_unnamed: str, *,
+               explain: bool = True, named: tuple[str, str] | None = None) -> str:
     """One row per pair: the name level in the column of its group (null when a record has no name:
     it is compared on its evidence alone), and each evidence level. ``explain=False``: without the
-    values and name details (an in-memory column of nulls still costs its writing at millions of pairs)."""
+    values and name details (an in-memory column of nulls still costs its writing at millions of pairs).
+    ``named``: the (left, right) ``named_sql`` relations the names' text is read from by their ids;
+    without them the rows carry the ids (left_name_id, right_name_id) instead of the names."""
     pivot = []
     for comp in EVIDENCE:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN level END) AS {comp}")
@@ -225,29 +234,39 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_names: str, righ
     evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
                                + " AS identifier"
                                if c == "identifier" else f"e.{c}") + values.format(c) for c in EVIDENCE)
+    names = "a.name AS left_name, b.name AS right_name" if named else "n.left_name_id, n.right_name_id"
+    by_id = (f"LEFT JOIN {named[0]} a ON a.name_id = n.left_name_id "
+             f"LEFT JOIN {named[1]} b ON b.name_id = n.right_name_id") if named else ""
     return f"""
-        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name, n.right_name,
+        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, {names},
                coalesce(n.name_score, 0.0) AS name_score,{" n.name_detail," if explain else ""}
                CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
                CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}{", e.identifier_class" if explain else ""}
-        FROM ({_with_unnamed_sql(best_names, pairs, left_names, right_names)}) n
-        LEFT JOIN ({pivoted}) e ON e.left_id = n.left_id AND e.right_id = n.right_id"""
+        FROM ({_with_unnamed_sql(best_names, pairs, left_unnamed, right_unnamed)}) n
+        LEFT JOIN ({pivoted}) e ON e.left_id = n.left_id AND e.right_id = n.right_id {by_id}"""
 
 
-def _with_unnamed_sql(best_names: str, pairs: str, left_names: str, right_names: str) -> str:
-    """The compared name pairs, and the candidate pairs with no name comparison (a record without a name)
-    with null name columns. A union, and an anti-join on the records' ids (one row per named record),
-    not on the pairs (a hash table of every compared pair cost 13 CPU s at 1M records): joining every
-    candidate pair to the wide name table ran out of a 1 GB engine limit at 1M records."""
+def unnamed_sql(names: str, props: str) -> str:
+    """Records with evidence but no name: the only ones a candidate pair can have without a name, as
+    a record's blocking keys come from its names or its evidence (``features``)."""
+    return f"SELECT entity_id FROM {props} EXCEPT SELECT entity_id FROM {names}"
+
+
+def _with_unnamed_sql(best_names: str, pairs: str, left_unnamed: str, right_unnamed: str) -> str:
+    """The compared name pairs, and the candidate pairs with no name comparison (a record without a name,
+    ``unnamed_sql``) with null name columns. A union, and a semi-join on the unnamed records' ids (few),
+    not an anti-join on the pairs (a hash table of every compared pair cost 13 CPU s at 1M records) or
+    on the named records (two hash tables of every record): joining every candidate pair to the wide
+    name table ran out of a 1 GB engine limit at 1M records."""
     return f"""
-            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name, right_name,
+            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
                    name_score, name_detail, name_level FROM {best_names}
             UNION ALL
             SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL, NULL
             FROM {pairs} c
-            WHERE NOT EXISTS (SELECT 1 FROM {left_names} a WHERE a.entity_id = c.left_id)
-               OR NOT EXISTS (SELECT 1 FROM {right_names} b WHERE b.entity_id = c.right_id)"""
+            WHERE c.left_id IN (SELECT entity_id FROM {left_unnamed})
+               OR c.right_id IN (SELECT entity_id FROM {right_unnamed})"""
 
 
 _NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
@@ -287,20 +306,32 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 5
 
 
 def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
-                  scratch: Callable[[str], str], *, explain: bool = True) -> str:
+                  scratch: Callable[[str], str], *, explain: bool = True, names_into: str | None = None) -> str:
     """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq, name_key_freq);
     ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
     ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide).
     ``explain=False``: the levels without the values and name details they rest on (left out), which
-    ``resolve.explain`` compares again for the pairs an explanation is asked for."""
-    name_pairs, best, left_ev, evidence, freq, left_named, right_named = (scratch(s) for s in (
-        "name_pairs", "best_names", "left_evidence", "evidence", "name_freq", "left_named", "right_named"))
+    ``resolve.explain`` compares again for the pairs an explanation is asked for. ``names_into`` (one
+    names relation on both sides): the levels carry the names' ids (left_name_id, right_name_id), and
+    table ``names_into`` (name_id, name) holds their text, for the caller to read the pairs it keeps
+    by (millions of candidate pairs' names are written and read back several times otherwise)."""
+    if names_into is not None and right[0] != left[0]:
+        raise ValueError("names_into needs one names relation on both sides")
+    name_pairs, left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed = (
+        scratch(s) for s in ("name_pairs", "left_evidence", "evidence", "name_freq", "left_named", "right_named",
+                             "left_unnamed", "right_unnamed"))
+    engine.create_scratch(left_unnamed, unnamed_sql(*left))
+    if right != left:
+        engine.create_scratch(right_unnamed, unnamed_sql(*right))
     engine.create_scratch(freq, name_freq_sql(left[0]))
     engine.create_scratch(left_named, named_sql(left[0], freq))
     if right[0] != left[0]:
         engine.create_scratch(right_named, named_sql(right[0], freq))
     engine.create_scratch(name_pairs, name_pairs_sql(pairs, left_named,
-                                                     right_named if right[0] != left[0] else left_named))
+                                                     right_named if right[0] != left[0] else left_named), view=True)
+    named = (left_named, right_named if right[0] != left[0] else left_named)
+    if names_into is not None:  # the names' text for the caller; the pair tables carry their ids
+        engine.create_scratch(names_into, f"SELECT name_id, name FROM {left_named}")
     residual = engine.query(residual_names_sql(name_pairs)).cast(_NAME_SCORE_SCHEMA.remove(5).remove(4).remove(3))
     # Names are scored in Python (one core) while the engine compares the evidence (it releases
     # the GIL while a statement runs): on two cores the two overlap instead of following each other.
@@ -308,10 +339,15 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         scoring = pool.submit(score_names, residual, details=explain)
         engine.create_scratch(left_ev, left_evidence_sql(pairs, left[1]))
         engine.create_scratch(evidence, evidence_levels_sql(left_ev, right[1], explain=explain))
+        engine.drop_scratch(left_ev)
         name_scores = run.arrow(scoring.result(), hint="name_scores").name
-        engine.create_scratch(best, best_name_sql(name_pairs, name_scores, explain=explain))
-        engine.create_scratch(into, levels_sql(best, evidence, pairs, left[0], right[0], explain=explain))
-    for name in (name_pairs, best, left_ev, evidence, freq, left_named, right_named):
+        # the best name pair of each candidate read straight into the levels, not written first
+        best_names = f"({best_name_sql(name_pairs, name_scores, named, explain=explain)}) best"
+        engine.create_scratch(into, levels_sql(best_names, evidence, pairs, left_unnamed,
+                                               right_unnamed if right != left else left_unnamed, explain=explain,
+                                               named=None if names_into is not None else named))
+    engine.drop_scratch(name_pairs, view=True)
+    for name in (left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed):
         engine.drop_scratch(name)
     return into
 

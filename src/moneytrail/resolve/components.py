@@ -18,6 +18,7 @@ from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 from moneytrail.resolve.rebuild import rebuilt_labels
+from moneytrail.resolve.sorting import sorted_distinct
 from moneytrail.resolve.vouching import vouched_conflicts
 
 
@@ -56,7 +57,7 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
         conflict = conflict[~gone]
     if len(conflict):
         # only the components a contradiction still splits are rebuilt (resolve.rebuild), on their own records
-        broken = np.unique(labels[ci[conflict]])
+        broken = sorted_distinct(labels[ci[conflict]])
         inside = np.flatnonzero(np.isin(labels[li], broken))
         members = np.flatnonzero(np.isin(labels, broken))
         local = np.full(n, -1, np.int64)

@@ -20,6 +20,7 @@ from moneytrail.model.names import normalize_name_uncached, skeleton, skeleton_k
 from moneytrail.model.properties import identifier_classes, name_props, party_schemata, prop_classes
 from moneytrail.resolve.identifiers import checksums
 from moneytrail.resolve.person_names import person_name_columns
+from moneytrail.resolve.sorting import sorted_distinct
 
 PERSON_GROUP, ORG_GROUP = "person", "org"
 # From the FtM model (resolve.properties): every party schema and its name and evidence properties.
@@ -50,7 +51,8 @@ def party_records_sql(statements: str = "statements", only_new: bool = False) ->
 def party_names_sql(statements: str = "statements", only_new: bool = False) -> str:
     """(entity_id, grp, name): names of people and organisations; first+last names are combined.
 
-    ``only_new`` keeps entities that resolution has not seen yet (absent from resolve_records).
+    ``only_new`` keeps entities that resolution has not seen yet (absent from resolve_records). The
+    parts are made distinct once, at the end (a UNION would make them distinct twice).
     """
     schemata = _quoted(PARTY_SCHEMATA)
     new_filter = (" AND entity_id NOT IN (SELECT entity_id FROM resolve_records)" if only_new else "")
@@ -60,11 +62,11 @@ def party_names_sql(statements: str = "statements", only_new: bool = False) -> s
             FROM {statements} WHERE schema IN ({schemata}){new_filter} GROUP BY entity_id
         ), raw AS (
             SELECT entity_id, value AS name FROM {statements} WHERE prop IN ({_quoted(NAME_PROPS)})
-            UNION
+            UNION ALL
             SELECT f.entity_id, f.value || ' ' || l.value AS name
             FROM {statements} f JOIN {statements} l ON l.entity_id = f.entity_id AND l.prop = 'lastName'
             WHERE f.prop = 'firstName'
-            UNION
+            UNION ALL
             -- a person with only a first or only a last name is still named by it
             SELECT entity_id, value AS name FROM {statements} s WHERE prop IN ('firstName', 'lastName')
               AND NOT EXISTS (SELECT 1 FROM {statements} o WHERE o.entity_id = s.entity_id
@@ -207,10 +209,33 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     key_table = pa.table({"i": pa.concat_arrays([people.key_name.cast(pa.int64()),
                                                  pa.array(np.asarray(key_idx, np.int64) + len(person_at))]),
                           "block_key": pa.concat_arrays([people.key, pa.array(key_val, pa.string())])})
-    ent = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "i": position.cast(pa.int64())})
-    keys = ent.join(key_table, "i").select(["entity_id", "grp", "block_key"])
-    keys = keys.group_by(["entity_id", "grp", "block_key"]).aggregate([])
-    return named, keys
+    return named, _entity_keys(names.column("entity_id").combine_chunks(), grp_col,
+                               position.to_numpy().astype(np.int64), key_table, len(order))
+
+
+def _entity_keys(entity_id: pa.Array, grp: pa.Array, form: np.ndarray, key_table: pa.Table, forms: int) -> pa.Table:
+    """(entity_id, grp, block_key), distinct: the keys of each name row's distinct form (``form``: its
+    index into ``key_table``'s ``i``, which is sorted, so a form's keys are one slice), with the
+    (entity, group, key) triples numbered and made distinct by one sort, not a join and a grouping
+    of strings."""
+    at = key_table.column("i").to_numpy().astype(np.int64)
+    if len(at) > 1 and bool((at[1:] < at[:-1]).any()):
+        key_table = key_table.take(pa.array(np.argsort(at, kind="stable")))
+        at = key_table.column("i").to_numpy().astype(np.int64)
+    starts = np.searchsorted(at, np.arange(forms + 1))
+    counts = starts[form + 1] - starts[form]
+    owner = np.repeat(np.arange(len(form)), counts)
+    row = np.repeat(starts[form], counts) + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    entities, groups = pc.unique(entity_id), pc.unique(grp)
+    coded = key_table.column("block_key").combine_chunks().dictionary_encode()
+    e = pc.index_in(entity_id, value_set=entities).to_numpy().astype(np.int64)
+    g = pc.index_in(grp, value_set=groups).to_numpy().astype(np.int64)
+    k = coded.indices.to_numpy().astype(np.int64)
+    width, size = max(len(coded.dictionary), 1), max(len(groups), 1)
+    triples = sorted_distinct((e[owner] * size + g[owner]) * width + k[row])
+    return pa.table({"entity_id": entities.take(pa.array(triples // (size * width))),
+                     "grp": groups.take(pa.array((triples // width) % size)),
+                     "block_key": coded.dictionary.take(pa.array(triples % width))})
 
 
 def normalise_props(props: pa.Table) -> pa.Table:
@@ -300,35 +325,44 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     agree. Two initials, not one: a date with one initial is shared by too many in a large case.
     The date alone is a key of every person in ``records`` (default: the named ones), so a record
     without a name meets its party's records by the date."""
+    # (no distinct names first: the keys are made distinct per entity below)
     people = names.filter(pc.equal(names.column("grp"), PERSON_GROUP)).select(["entity_id", "grp", "norm"])
-    people = people.group_by(["entity_id", "grp", "norm"]).aggregate([])
     tokens = pc.utf8_split_whitespace(people.column("norm"))
-    parent = pc.list_parent_indices(tokens)
+    parent = pc.list_parent_indices(tokens).to_numpy().astype(np.int64)
     words = pc.list_flatten(tokens)
     # Each token's first letter, and its skeleton's (features.skeleton): a name written without short
     # vowels ("kbrl" for "Ekborol") starts with another letter; blocks of a date and two letters are small.
+    initial = pc.utf8_slice_codeunits(words, 0, 1)
+    kept = pc.not_equal(initial, "").to_numpy(zero_copy_only=False)
+    parent, words, initial = parent[kept], words.filter(pa.array(kept)), initial.filter(pa.array(kept))
     distinct = pc.unique(words)
     consonant = pc.take(pa.array([(skeleton(w) or w)[:1] for w in distinct.to_pylist()], pa.string()),
                         pc.index_in(words, value_set=distinct))
-    flat = pa.table({"p": parent, "entity_id": pc.take(people.column("entity_id"), parent),
-                     "grp": pc.take(people.column("grp"), parent),
-                     "pos": pa.array(range(len(parent)), pa.int64()),
-                     "initial": pc.utf8_slice_codeunits(words, 0, 1), "consonant": consonant})
-    flat = flat.filter(pc.not_equal(flat.column("initial"), ""))
-    by_consonant = flat.filter(pc.not_equal(flat.column("consonant"), flat.column("initial")))
-    by_consonant = by_consonant.set_column(by_consonant.schema.get_field_index("initial"), "initial",
-                                           by_consonant.column("consonant"))
-    flat = pa.concat_tables([flat, by_consonant]).drop_columns(["consonant"])  # pos: the token, twice
-    other = flat.select(["p", "pos", "initial"]).rename_columns(["p", "pos2", "initial2"])
-    pairs = flat.join(other, "p", join_type="inner")
-    pairs = pairs.filter(pc.less(pairs.column("pos"), pairs.column("pos2")))
-    low = pc.min_element_wise(pairs.column("initial"), pairs.column("initial2"))
-    high = pc.max_element_wise(pairs.column("initial"), pairs.column("initial2"))
-    keyed = pa.table({"entity_id": pairs.column("entity_id"), "grp": pairs.column("grp"),
-                      "initials": pc.binary_join_element_wise(low, high, "")})
+    # Every two tokens of a name, in order: a name's tokens are consecutive rows, so the pairs are rows d
+    # apart with one parent (no self-join); each pairs the first letter or the skeleton's of one with
+    # the first letter or the skeleton's of the other. Letters and entities are numbered (letters in
+    # sorted order, so the smaller number is the smaller letter), the (entity, letter, letter) codes
+    # made distinct by one sort.
+    letters = pc.unique(pa.concat_arrays([pc.unique(initial), pc.unique(consonant)])).sort()
+    codes = [pc.index_in(x, value_set=letters).to_numpy().astype(np.int64) for x in (initial, consonant)]
+    entities = pc.unique(people.column("entity_id").combine_chunks())
+    entity = pc.index_in(people.column("entity_id"), value_set=entities).to_numpy().astype(np.int64)
+    width = max(len(letters), 1)
+    coded = []
+    for d in range(1, int(np.bincount(parent).max()) if len(parent) else 0):
+        i = np.flatnonzero(parent[:-d] == parent[d:])
+        for left in codes:
+            for right in codes:
+                a, b = left[i], right[i + d]
+                coded.append((entity[parent[i]] * width + np.minimum(a, b)) * width + np.maximum(a, b))
+    distinct_keys = sorted_distinct(np.concatenate(coded)) if coded else np.zeros(0, np.int64)
+    low, high = (distinct_keys // width) % width, distinct_keys % width
+    keyed = pa.table({"entity_id": entities.take(pa.array(distinct_keys // (width * width))),
+                      "grp": pa.array([PERSON_GROUP] * len(distinct_keys), pa.string()),
+                      "initials": pc.binary_join_element_wise(letters.take(pa.array(low)),
+                                                              letters.take(pa.array(high)), "")})
     births = props.filter(pc.equal(props.column("prop_class"), "birth_date")).select(["entity_id", "value"])
-    joined = keyed.group_by(["entity_id", "grp", "initials"]).aggregate([]).join(births, "entity_id",
-                                                                                join_type="inner")
+    joined = keyed.join(births, "entity_id", join_type="inner")
     key = pc.binary_join_element_wise(pa.scalar("b"), joined.column("value"), joined.column("initials"), ":")
     with_initials = pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
     # The date alone too, for records whose names were both replaced or misspelt: blocking drops it
@@ -380,7 +414,10 @@ def extract_features(engine: Engine, statements: str = "statements", *, only_new
     known = pc.unique(pa.concat_arrays([named.column("entity_id").combine_chunks().cast(pa.string()),
                                         props.column("entity_id").combine_chunks().cast(pa.string())]))
     records = parties.filter(pc.is_in(parties.column("entity_id"), value_set=known)).select(["entity_id", "grp"])
-    keys = pa.concat_tables([keys, identifier_keys(records, props).cast(keys.schema),
-                           birth_keys(named, props, records).cast(keys.schema),
-                           address_keys(named, props).cast(keys.schema)])
+    # Birth and address keys are pyarrow joins and groupings (they release the GIL): side by side.
+    with ThreadPoolExecutor(1, thread_name_prefix="mt-keys") as pool:
+        by_address = pool.submit(address_keys, named, props)
+        by_birth = birth_keys(named, props, records)
+        keys = pa.concat_tables([keys, identifier_keys(records, props).cast(keys.schema), by_birth.cast(keys.schema),
+                                 by_address.result().cast(keys.schema)])
     return Features(named, keys, props, records)

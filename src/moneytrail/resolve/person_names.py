@@ -23,6 +23,7 @@ from moneytrail.model.names import (
     normalize_name_uncached,
     skeleton,
 )
+from moneytrail.resolve.sorting import sorted_distinct
 
 # As features.block_keys: the first four tokens; the last spelled out when nearly as long as the longest.
 MAX_KEY_TOKENS, SPELLED_MIN, SPELLED_SLACK = 4, 4, 2
@@ -184,6 +185,6 @@ def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, size: int)
     coded = pa.chunked_array([_array(k) for k in parts_key], pa.string()).combine_chunks().dictionary_encode()
     code = coded.indices.to_numpy().astype(np.int64)
     width = max(len(coded.dictionary), 1)
-    pairs = np.unique(names_of * width + code)
+    pairs = sorted_distinct(names_of * width + code)
     keys = pa.table({"p": pa.array(pairs // width, pa.int64()), "key": coded.dictionary.take(pa.array(pairs % width))})
     return keys.column("p").combine_chunks(), keys.column("key").combine_chunks()

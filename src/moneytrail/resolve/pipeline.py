@@ -98,16 +98,22 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
         _insert_arrow(case, "resolve_keys", features.keys, ["entity_id", "grp", "block_key"])
         _insert_arrow(case, "resolve_props", features.props, ["entity_id", "prop_class", "value", "checksum"])
+        del features  # in the engine now: its arrow tables are not held through the run
         candidates_table = scratch("cand")
         with engine.run() as run:
             new_ids = run.arrow(records.select(["entity_id"]), hint="rs_new").name
             engine.create_scratch(candidates_table, self_pairs_sql(
                 "resolve_keys", max_block=max_block, new_ids=new_ids if had_records else None))
         _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
+        new_entities = records.num_rows
+        del records
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
+        names_table = scratch("names")
         levels = compare_pairs(engine, candidates_table, ("resolve_names", "resolve_props"),
-                               ("resolve_names", "resolve_props"), scratch("levels"), scratch, explain=False)
+                               ("resolve_names", "resolve_props"), scratch("levels"), scratch, explain=False,
+                               names_into=names_table)
+        engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
         if must_train:
             current = train_model(engine, levels, current or DEFAULT_MODEL, train_params or TrainParams(), scratch)
         assert current is not None
@@ -120,11 +126,16 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
                     else "starting values")
         columns = ", ".join((*PAIR_COLUMNS, *LEVEL_COLUMNS))
         # straight into resolve_pairs: the scored rows are written once, not copied from a scratch table;
-        # with their levels, not their explanations' text (``resolve.explain`` builds those when asked)
-        scored = scored_sql(levels, current, population, thresholds.review, thresholds, explain=False)
+        # with their levels, not their explanations' text (``resolve.explain`` builds those when asked);
+        # the names' text read by id for the pairs kept only
+        scored = scored_sql(levels, current, population, thresholds.review, thresholds, explain=False, name_ids=True)
+        values = ", ".join("a.name" if c == "left_name" else "b.name" if c == "right_name" else f"s.{c}"
+                           for c in (*PAIR_COLUMNS, *LEVEL_COLUMNS))
         engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) "
-                       f"SELECT {columns}, ?, ? FROM ({scored}) s", [run_id, current.model_id])
-        for table in (levels, candidates_table):
+                       f"SELECT {values}, ?, ? FROM ({scored}) s "
+                       f"LEFT JOIN {names_table} a ON a.name_id = s.left_name_id "
+                       f"LEFT JOIN {names_table} b ON b.name_id = s.right_name_id", [run_id, current.model_id])
+        for table in (levels, names_table):
             engine.drop_scratch(table)
         clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "
@@ -133,7 +144,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         mode = "full" if full or not had_records else "incremental"
         if model_changed:
             mode += " (model changed: every pair scored again)"
-        result = ResolveResult(run_id, mode, entities, records.num_rows, candidates, int(counts[0] or 0),
+        result = ResolveResult(run_id, mode, entities, new_entities, candidates, int(counts[0] or 0),
                                int(counts[1] or 0), clusters, merged, round(time.perf_counter() - started, 3),
                                current.model_id, bool(must_train and current.training.get("trained")),
                                dict(current.training) if must_train else {})

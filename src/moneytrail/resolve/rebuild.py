@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+from moneytrail.resolve.sorting import sorted_distinct
 
 
 def _greedy(size: int, left: np.ndarray, right: np.ndarray, component: np.ndarray, cannot_left: np.ndarray,
@@ -83,7 +84,7 @@ def _ambiguous(size: int, label: np.ndarray, left: np.ndarray, right: np.ndarray
     top_weight = np.zeros(size)
     top[rec[top_order][top_head]] = clu[top_order][top_head]
     top_weight[rec[top_order][top_head]] = best[top_order][top_head]
-    apart = np.unique(np.concatenate([label[cannot_left] * size + label[cannot_right],
+    apart = sorted_distinct(np.concatenate([label[cannot_left] * size + label[cannot_right],
                                       label[cannot_right] * size + label[cannot_left]]))
     with np.errstate(invalid="ignore"):  # two judged (infinite) edges: inf - inf is no rival, as in Python
         rival = (clu != top[rec]) & (top_weight[rec] - best < margin)

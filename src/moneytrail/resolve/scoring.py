@@ -187,11 +187,15 @@ def explanation_sql(model: ResolveModel) -> str:
 
 
 def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: float, thresholds: Thresholds,
-               *, explain: bool = True) -> str:
+               *, explain: bool = True, name_ids: bool = False) -> str:
     """Weights, probability, decision and explanation of every compared pair worth keeping, with the
     columns an explanation is rebuilt from (``LEVEL_COLUMNS``). ``explain=False``: the explanation is
     null, to be built on demand (``resolve.explain``): resolution stores millions of pairs, and their
-    explanations as text cost more to write than everything else about them."""
+    explanations as text cost more to write than everything else about them. ``name_ids``: the levels
+    carry the names' ids (``compare_pairs(names_into=...)``), passed on as left_name_id, right_name_id
+    in place of the names, for the caller to read the names of the pairs kept."""
+    if name_ids and explain:
+        raise ValueError("an explanation needs the names, not their ids")
     evidence = [model.comparison(c) for c in EVIDENCE]
     name_col = "coalesce(person_name, org_name)"
     contradiction = " OR ".join(f"{c} = {level}" for c, level in CONTRADICTIONS.items())
@@ -200,7 +204,7 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
         SELECT left_id, right_id, grp, name_score, weight, probability,
                CASE WHEN {_at_least_sql(thresholds.match)} THEN 'match'
                     WHEN {_at_least_sql(thresholds.review)} THEN 'review' ELSE 'distinct' END AS decision,
-               left_name, right_name, {explanation} AS explanation,
+               {"left_name_id, right_name_id" if name_ids else "left_name, right_name"}, {explanation} AS explanation,
                {" + ".join(f"greatest(w_{c.name}, 0.0)" for c in evidence)} AS support,
                {", ".join(LEVEL_COLUMNS)}
         FROM ({weighed_sql(levels, model, population)}
