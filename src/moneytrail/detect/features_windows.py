@@ -28,29 +28,17 @@ _DAY = 86_400.0
 _TIME_BITS = 32  # a sort key is (account << 32) | seconds since the case's first transaction
 
 
-@dataclass
-class _Prefix:
-    """Running sums of a float column with each addition's rounding error carried beside it (TwoSum), so
-    ``window(lo, hi)``, the sum of rows ``lo..hi-1``, is accurate to the window's own magnitude."""
-
-    total: np.ndarray
-    error: np.ndarray
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> _Prefix:
-        total = np.empty(len(values) + 1)
-        total[0] = 0.0
-        np.cumsum(values, out=total[1:])  # one addition after another, so each step's error is recoverable
-        before = total[:-1]
-        step = total[1:] - before
-        error = np.empty(len(values) + 1)
-        error[0] = 0.0
-        np.cumsum((before - (total[1:] - step)) + (values - step), out=error[1:])
-        return cls(total, error)
-
-    def window(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        out: np.ndarray = (self.total[hi] - self.total[lo]) + (self.error[hi] - self.error[lo])
-        return out
+def _compensated_prefix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Running sums of ``values`` (a leading 0) and the running sum of each addition's rounding error
+    (TwoSum), so ``(total[hi] - total[lo]) + (error[hi] - error[lo])``, the sum of rows ``lo..hi-1``, is as
+    accurate as adding those rows alone."""
+    total = np.zeros(len(values) + 1)
+    np.cumsum(values, out=total[1:])  # one addition after another, so each step's error is recoverable
+    before = total[:-1]
+    step = total[1:] - before
+    error = np.zeros(len(values) + 1)
+    np.cumsum((before - (total[1:] - step)) + (values - step), out=error[1:])
+    return total, error
 
 
 @dataclass
@@ -58,17 +46,38 @@ class _Direction:
     """One direction of every account's transactions (payments, keyed by sender; or receipts, by receiver),
     sorted by account and time, with the prefix sums its windows read."""
 
+    order: np.ndarray  # row (eid - 1) of each sorted position
     key: np.ndarray  # (account << 32) | seconds, ascending
     t: np.ndarray  # seconds, in that order
-    ones: dict[str, np.ndarray]  # integer prefix sums (leading 0): fresh_<window>, first_pair
-    amount: _Prefix
-    square: _Prefix
+    offsets: np.ndarray  # offsets[a]: the first position of account a (offsets[a + 1] - offsets[a] rows)
+    # Prefix sums (a leading 0 row), one row per position: amount and its error, square and its error, then
+    # ``fresh`` flags per window and the pair's first-transaction flag (integers, exact in a double).
+    prefix: np.ndarray
 
+    @classmethod
+    def of(cls, acct: np.ndarray, rel: np.ndarray, amt: np.ndarray, flags: list[np.ndarray], accounts: int
+           ) -> _Direction:
+        row = np.arange(len(acct), dtype=np.int64)
+        # Rows are in time order, so (account, row) orders by account, time and eid; the keys are unique, so
+        # the default (unstable, fastest) sort gives that order.
+        order = np.argsort((acct.astype(np.int64) << _TIME_BITS) | row)
+        sorted_acct = acct[order].astype(np.int64)
+        t = rel[order]
+        offsets = np.zeros(accounts + 1, dtype=np.int64)
+        np.cumsum(np.bincount(sorted_acct, minlength=accounts), out=offsets[1:])
+        a = amt[order]
+        columns = [*_compensated_prefix(a), *_compensated_prefix(a * a)]
+        for f in flags:
+            c = np.zeros(len(acct) + 1)
+            np.cumsum(f[order], out=c[1:])
+            columns.append(c)
+        return cls(order, (sorted_acct << _TIME_BITS) | t, t, offsets, np.column_stack(columns))
 
-def _count_prefix(flags: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(flags) + 1, dtype=np.int64)
-    np.cumsum(flags, out=out[1:])
-    return out
+    def window(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sums over positions ``lo..hi-1``: of the amounts, of their squares, and of each flag (columns)."""
+        d = np.take(self.prefix, hi, axis=0)
+        d -= np.take(self.prefix, lo, axis=0)
+        return d[:, 0] + d[:, 1], d[:, 2] + d[:, 3], d[:, 4:]
 
 
 def _previous(values: np.ndarray, same: np.ndarray, k: int) -> np.ndarray:
@@ -103,97 +112,95 @@ def end_features(s: np.ndarray, r: np.ndarray, t: np.ndarray, amt: np.ndarray, w
     """Blocks of each end's columns for every transaction, rows given in time order (``eid``): the pair's
     history (``first_pair``, ``pair_prev``, ``pair_gap_days``, the sender's side only), the amount against the
     end's usual one (``amt_vs_mean``) and the end's statistics (``features_sql.side_columns``). ``s`` and ``r``
-    are integer account ids below 2^31, ``t`` epoch seconds. Blocks come one at a time, so a caller can place
-    each and let it go."""
+    are integer account ids from 0 to below 2^31, ``t`` epoch seconds. Blocks come one at a time, so a caller
+    can place each and let it go."""
     n = len(t)
-    rel = (t - (t.min() if n else 0)).astype(np.int64)
-    if n and int(rel.max()) >= 1 << _TIME_BITS:
+    if not n:
+        return
+    rel = (t - t.min()).astype(np.int64)
+    if int(rel.max()) >= 1 << _TIME_BITS:
         raise ValueError("transactions span more than 136 years: seconds do not fit the window sort key")
-    # The pair's history: its rows grouped in time order (a stable sort keeps eid order within a pair).
-    pair_key = (s.astype(np.int64) << 31) | r.astype(np.int64)
-    by_pair = np.argsort(pair_key, kind="stable")
-    sorted_pair = pair_key[by_pair]
+    row = np.arange(n, dtype=np.int64)
+    # The pair's history: its rows grouped, in time order within a pair (a pair number, then the row).
+    pair = np.unique((s.astype(np.int64) << 31) | r.astype(np.int64), return_inverse=True)[1].reshape(-1)
+    by_pair = np.argsort((pair.astype(np.int64) << _TIME_BITS) | row)
+    sorted_pair = pair[by_pair]
     prev_t = np.empty(n)
     prev_t[by_pair] = _previous(rel[by_pair].astype(np.float64), sorted_pair, 1)
     first_pair = np.isnan(prev_t)
-    starts = np.flatnonzero(np.r_[True, sorted_pair[1:] != sorted_pair[:-1]]) if n else np.zeros(0, np.int64)
-    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    starts = np.flatnonzero(np.r_[True, sorted_pair[1:] != sorted_pair[:-1]])
     pair_prev = np.empty(n)
-    pair_prev[by_pair] = rank
-    fresh = {name: (first_pair | (prev_t <= rel - w)).astype(np.int8) for name, w in windows.items()}
-
-    def direction(acct: np.ndarray) -> tuple[_Direction, np.ndarray]:
-        order = np.argsort(acct, kind="stable")  # rows are in time order, so this is account, time, eid
-        key = (acct[order].astype(np.int64) << _TIME_BITS) | rel[order]
-        a = amt[order]
-        ones = {f"fresh_{name}": _count_prefix(f[order]) for name, f in fresh.items()}
-        ones["first_pair"] = _count_prefix(first_pair[order])
-        return _Direction(key, rel[order], ones, _Prefix.of(a), _Prefix.of(a * a)), order
-
-    out_dir, by_sender = direction(s)
-    in_dir, by_receiver = direction(r)
-    for side, own, other, order in (("s", out_dir, in_dir, by_sender), ("r", in_dir, out_dir, by_receiver)):
-        yield from _side(side, own, other, order, windows, amt, prev_t, first_pair, pair_prev, rel)
+    pair_prev[by_pair] = row - np.repeat(starts, np.diff(np.r_[starts, n]))
+    yield EndBlock("s", ["first_pair", "pair_prev", "pair_gap_days"], row,
+                   np.column_stack([first_pair, pair_prev, (rel - prev_t) / _DAY]).astype(np.float32))
+    flags = [first_pair | (prev_t <= rel - w) for w in windows.values()] + [first_pair]
+    accounts = int(max(s.max(), r.max())) + 1
+    out_dir = _Direction.of(s, rel, amt, flags, accounts)
+    in_dir = _Direction.of(r, rel, amt, flags, accounts)
+    del flags, prev_t, pair_prev, by_pair, pair
+    yield from _side("s", out_dir, in_dir, windows, amt)
+    yield from _side("r", in_dir, out_dir, windows, amt)
 
 
-def _side(side: str, own: _Direction, other: _Direction, order: np.ndarray, windows: dict[str, int],
-          amt: np.ndarray, prev_t: np.ndarray, first_pair: np.ndarray, pair_prev: np.ndarray, rel: np.ndarray
+def _side(side: str, own: _Direction, other: _Direction, windows: dict[str, int], amt: np.ndarray
           ) -> Iterator[EndBlock]:
     """One end's columns. Queries are the end's own rows in (account, time) order, so every binary search
-    reads ascending keys; the blocks stay in that order (``rows`` = ``order``), placed by the caller."""
-    n = len(order)
-    query = own.key  # the end's rows, sorted: ``order[k]`` is the row of query k
-    account_start = (query >> _TIME_BITS) << _TIME_BITS
-    seconds = query - account_start
-    way = {"out": own, "in": other} if side == "s" else {"out": other, "in": own}
-
-    if side == "s":
-        pair = np.column_stack([first_pair, pair_prev, (rel - prev_t) / _DAY]).astype(np.float32)
-        yield EndBlock(side, ["first_pair", "pair_prev", "pair_gap_days"], np.arange(n), pair)
-    ends = {d: np.searchsorted(w.key, query, side="right") for d, w in way.items()}
-    firsts = {d: np.searchsorted(w.key, account_start, side="left") for d, w in way.items()}
+    reads ascending keys; the block stays in that order (``rows`` = ``own.order``), placed by the caller."""
+    n = len(own.order)
+    query = own.key
+    acct = query >> _TIME_BITS
+    account_start = acct << _TIME_BITS
+    seconds = own.t
+    # The last position at the query's time (ties included, as a RANGE frame has them): in its own direction
+    # the end of its run of equal keys; in the other, a search.
+    runs = np.flatnonzero(query[1:] != query[:-1]) + 1
+    bounds = np.r_[0, runs, n]
+    ends = {"own": np.repeat(bounds[1:], np.diff(bounds)), "other": np.searchsorted(other.key, query, side="right")}
+    firsts = {"own": own.offsets[acct], "other": other.offsets[acct]}
+    data = {"own": own, "other": other}
+    way = {"out": "own", "in": "other"} if side == "s" else {"out": "other", "in": "own"}
     stats: dict[str, np.ndarray] = {}
     for name, w in windows.items():
         lo_key = account_start + np.maximum(seconds - (w - 1), 0)
-        for d, data in way.items():
-            hi = ends[d]
-            lo = np.searchsorted(data.key, lo_key, side="left")
+        flag = list(windows).index(name)
+        for d, which in way.items():
+            hi = ends[which]
+            lo = np.searchsorted(data[which].key, lo_key, side="left")
+            total, square, flags = data[which].window(lo, hi)
             cnt = (hi - lo).astype(np.float64)
-            total, square = data.amount.window(lo, hi), data.square.window(lo, hi)
             stats[f"{d}_cnt_{name}"] = cnt
-            stats[f"{d}_fan_{name}"] = (data.ones[f"fresh_{name}"][hi] - data.ones[f"fresh_{name}"][lo]).astype(float)
-            stats[f"{d}_new_{name}"] = (data.ones["first_pair"][hi] - data.ones["first_pair"][lo]).astype(float)
+            stats[f"{d}_fan_{name}"] = flags[:, flag]
+            stats[f"{d}_new_{name}"] = flags[:, -1]
             stats[f"{d}_sum_{name}"], stats[f"{d}_sq_{name}"] = total, square
-            avg = _safe_divide(total, cnt)
-            msq = _safe_divide(square, cnt)
+            with np.errstate(invalid="ignore"):  # no row that way: 0 / 0, NaN, as the SQL's NULL
+                avg = total / cnt
+                msq = square / cnt
             var = msq - avg * avg
             stats[f"{d}_avg_{name}"] = avg
             # No row that way: the SQL's CASE reads NULL as not above the noise, so the spread is 0.
             stats[f"{d}_std_{name}"] = np.sqrt(np.where(var > fsql.STD_NOISE * msq, var, 0.0))
         stats[f"gs_paths_{name}"] = stats[f"in_fan_{name}"] * stats[f"out_fan_{name}"]
         stats[f"flow_ratio_{name}"] = _safe_divide(stats[f"out_sum_{name}"], stats[f"in_sum_{name}"])
-    last: dict[str, np.ndarray] = {}
-    first_t = np.full(n, np.inf)
-    for d, data in way.items():
-        hi, lo = ends[d], firsts[d]
+    for d, which in way.items():
+        hi, lo = ends[which], firsts[which]
+        total, _, flags = data[which].window(lo, hi)
         stats[f"{d}_cnt_all"] = (hi - lo).astype(np.float64)
-        stats[f"{d}_fan_all"] = (data.ones["first_pair"][hi] - data.ones["first_pair"][lo]).astype(np.float64)
-        stats[f"{d}_mean_all"] = data.amount.window(lo, hi) / np.maximum(hi - lo, 1)
-        seen = hi > lo
-        last[d] = np.where(seen, data.t[np.maximum(hi - 1, 0)], np.nan)
-        has = lo < len(data.key)
-        mine = has & ((data.key[np.minimum(lo, len(data.key) - 1)] >> _TIME_BITS) == (query >> _TIME_BITS))
-        first_t = np.where(mine, np.minimum(first_t, data.t[np.minimum(lo, len(data.t) - 1)]), first_t)
-    mine_way, cross_way = ("out", "in") if side == "s" else ("in", "out")
-    stats["age_days"] = (seconds - first_t) / _DAY
-    stats["cross_gap_days"] = (seconds - last[cross_way]) / _DAY
-    gaps = own.key >> _TIME_BITS
-    sorted_t = own.t.astype(np.float64)
-    stats["same_gap_days"] = (sorted_t - _previous(sorted_t, gaps, 1)) / _DAY
-    stats["same_gap3_days"] = (sorted_t - _previous(sorted_t, gaps, 3)) / _DAY
+        stats[f"{d}_fan_all"] = flags[:, -1]
+        stats[f"{d}_mean_all"] = total / np.maximum(hi - lo, 1)
+    # The account's first time in either direction (its own direction always has the query row), and its
+    # last time the other way up to now.
+    o = other
+    has_other = o.offsets[acct + 1] > firsts["other"]
+    other_first = np.where(has_other, o.t[np.minimum(firsts["other"], n - 1)], np.inf)
+    stats["age_days"] = (seconds - np.minimum(own.t[firsts["own"]], other_first)) / _DAY
+    seen = ends["other"] > firsts["other"]
+    stats["cross_gap_days"] = (seconds - np.where(seen, o.t[np.maximum(ends["other"] - 1, 0)], np.nan)) / _DAY
+    sorted_t = seconds.astype(np.float64)
+    stats["same_gap_days"] = (sorted_t - _previous(sorted_t, acct, 1)) / _DAY
+    stats["same_gap3_days"] = (sorted_t - _previous(sorted_t, acct, 3)) / _DAY
+    stats["amt_vs_mean"] = _safe_divide(amt[own.order], stats[f"{'out' if side == 's' else 'in'}_mean_all"])
     names = ["amt_vs_mean", *fsql.side_columns(windows)]
-    stats["amt_vs_mean"] = _safe_divide(amt[order], stats[f"{mine_way}_mean_all"])
     block = np.empty((len(names), n), dtype=np.float32)  # column-major: each column written contiguously
     for j, name in enumerate(names):
         block[j] = stats.pop(name)
-    yield EndBlock(side, names, order, block.T)
+    yield EndBlock(side, names, own.order, block.T)
