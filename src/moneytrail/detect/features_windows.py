@@ -26,19 +26,29 @@ from moneytrail.detect import features_sql as fsql
 
 _DAY = 86_400.0
 _TIME_BITS = 32  # a sort key is (account << 32) | seconds since the case's first transaction
+_SECONDS = (1 << _TIME_BITS) - 1
 
 
-def _compensated_prefix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Running sums of ``values`` (a leading 0) and the running sum of each addition's rounding error
-    (TwoSum), so ``(total[hi] - total[lo]) + (error[hi] - error[lo])``, the sum of rows ``lo..hi-1``, is as
-    accurate as adding those rows alone."""
-    total = np.zeros(len(values) + 1)
-    np.cumsum(values, out=total[1:])  # one addition after another, so each step's error is recoverable
-    before = total[:-1]
-    step = total[1:] - before
-    error = np.zeros(len(values) + 1)
-    np.cumsum((before - (total[1:] - step)) + (values - step), out=error[1:])
-    return total, error
+_LEVELS = 3  # running sums carried: the sum, its rounding errors, and theirs
+
+
+def _compensated_prefix(values: np.ndarray) -> list[np.ndarray]:
+    """Running sums of ``values`` (a leading 0), the running sum of each addition's rounding error (TwoSum), and
+    the running sum of that sum's own errors. The sum of rows ``lo..hi-1`` is the sum of the three arrays'
+    differences at ``hi`` and ``lo`` (``_Direction.window``), accurate to a few units in its last place however
+    large the sums of the rows before: a small account's window after large accounts' rows keeps its cents, and
+    equal amounts read no spread. One level of errors is not enough: its own running sum grows with the rows
+    before (as the square root of their count times their size's rounding unit) and rounds a small window's
+    sum of squares by more than ``STD_NOISE`` (``tests/detect/test_features_windows.py``)."""
+    levels: list[np.ndarray] = []
+    for _ in range(_LEVELS):
+        total = np.zeros(len(values) + 1)
+        np.cumsum(values, out=total[1:])  # one addition after another, so each step's error is recoverable
+        levels.append(total)
+        before = total[:-1]
+        step = total[1:] - before
+        values = (before - (total[1:] - step)) + (values - step)
+    return levels
 
 
 @dataclass
@@ -48,10 +58,9 @@ class _Direction:
 
     order: np.ndarray  # row (eid - 1) of each sorted position
     key: np.ndarray  # (account << 32) | seconds, ascending
-    t: np.ndarray  # seconds, in that order
     offsets: np.ndarray  # offsets[a]: the first position of account a (offsets[a + 1] - offsets[a] rows)
-    # Prefix sums (a leading 0 row), one row per position: amount and its error, square and its error, then
-    # ``fresh`` flags per window and the pair's first-transaction flag (integers, exact in a double).
+    # Prefix sums (a leading 0 row), one row per position: the amount's levels (``_compensated_prefix``), the
+    # square's, then ``fresh`` flags per window and the pair's first-transaction flag (integers, exact).
     prefix: np.ndarray
 
     @classmethod
@@ -71,13 +80,15 @@ class _Direction:
             c = np.zeros(len(acct) + 1)
             np.cumsum(f[order], out=c[1:])
             columns.append(c)
-        return cls(order, (sorted_acct << _TIME_BITS) | t, t, offsets, np.column_stack(columns))
+        return cls(order, (sorted_acct << _TIME_BITS) | t, offsets, np.column_stack(columns))
 
     def window(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sums over positions ``lo..hi-1``: of the amounts, of their squares, and of each flag (columns)."""
         d = np.take(self.prefix, hi, axis=0)
         d -= np.take(self.prefix, lo, axis=0)
-        return d[:, 0] + d[:, 1], d[:, 2] + d[:, 3], d[:, 4:]
+        amount = d[:, 0] + (d[:, 1] + d[:, 2])
+        square = d[:, 3] + (d[:, 4] + d[:, 5])
+        return amount, square, d[:, 2 * _LEVELS:]
 
 
 def _previous(values: np.ndarray, same: np.ndarray, k: int) -> np.ndarray:
@@ -107,13 +118,13 @@ class EndBlock:
     values: np.ndarray
 
 
-def end_features(s: np.ndarray, r: np.ndarray, t: np.ndarray, amt: np.ndarray, windows: dict[str, int]
-                 ) -> Iterator[EndBlock]:
+def end_features(s: np.ndarray, r: np.ndarray, t: np.ndarray, amt: np.ndarray, windows: dict[str, int], *,
+                 chunk: int = 1 << 18) -> Iterator[EndBlock]:
     """Blocks of each end's columns for every transaction, rows given in time order (``eid``): the pair's
     history (``first_pair``, ``pair_prev``, ``pair_gap_days``, the sender's side only), the amount against the
     end's usual one (``amt_vs_mean``) and the end's statistics (``features_sql.side_columns``). ``s`` and ``r``
-    are integer account ids from 0 to below 2^31, ``t`` epoch seconds. Blocks come one at a time, so a caller
-    can place each and let it go."""
+    are integer account ids from 0 to below 2^31, ``t`` epoch seconds. Blocks come one at a time, each end's
+    in ``chunk`` rows at most, so a caller can place each and let it go."""
     n = len(t)
     if not n:
         return
@@ -138,38 +149,49 @@ def end_features(s: np.ndarray, r: np.ndarray, t: np.ndarray, amt: np.ndarray, w
     out_dir = _Direction.of(s, rel, amt, flags, accounts)
     in_dir = _Direction.of(r, rel, amt, flags, accounts)
     del flags, prev_t, pair_prev, by_pair, pair
-    yield from _side("s", out_dir, in_dir, windows, amt)
-    yield from _side("r", in_dir, out_dir, windows, amt)
+    yield from _side("s", out_dir, in_dir, windows, amt, chunk)
+    yield from _side("r", in_dir, out_dir, windows, amt, chunk)
 
 
-def _side(side: str, own: _Direction, other: _Direction, windows: dict[str, int], amt: np.ndarray
-          ) -> Iterator[EndBlock]:
-    """One end's columns. Queries are the end's own rows in (account, time) order, so every binary search
-    reads ascending keys; the block stays in that order (``rows`` = ``own.order``), placed by the caller."""
-    n = len(own.order)
-    query = own.key
+def _side(side: str, own: _Direction, other: _Direction, windows: dict[str, int], amt: np.ndarray,
+          chunk: int = 1 << 18) -> Iterator[EndBlock]:
+    """One end's columns, in blocks of ``chunk`` rows (so the working arrays stay small on a large case).
+    Queries are the end's own rows in (account, time) order, so every binary search reads ascending keys; a
+    block stays in that order (``rows``: its slice of ``own.order``), placed by the caller."""
+    names = ["amt_vs_mean", *fsql.side_columns(windows)]
+    for start in range(0, len(own.order), chunk):
+        part = slice(start, start + chunk)
+        stats = _side_stats(side, own, other, windows, part, amt[own.order[part]])
+        block = np.empty((len(names), len(stats["amt_vs_mean"])), dtype=np.float32)  # each column contiguous
+        for j, name in enumerate(names):
+            block[j] = stats.pop(name)
+        yield EndBlock(side, names, own.order[part], block.T)
+
+
+def _side_stats(side: str, own: _Direction, other: _Direction, windows: dict[str, int], part: slice,
+                amt: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns of the end's sorted rows ``part`` (``amt``: their amounts)."""
+    query = own.key[part]
     acct = query >> _TIME_BITS
     account_start = acct << _TIME_BITS
-    seconds = own.t
-    # The last position at the query's time (ties included, as a RANGE frame has them): in its own direction
-    # the end of its run of equal keys; in the other, a search.
-    runs = np.flatnonzero(query[1:] != query[:-1]) + 1
-    bounds = np.r_[0, runs, n]
-    ends = {"own": np.repeat(bounds[1:], np.diff(bounds)), "other": np.searchsorted(other.key, query, side="right")}
+    seconds = query - account_start
+    # Positions at or before the query's time (ties included, as a RANGE frame has them) in each direction,
+    # from the account's first position on.
+    ends = {"own": np.searchsorted(own.key, query, side="right"),
+            "other": np.searchsorted(other.key, query, side="right")}
     firsts = {"own": own.offsets[acct], "other": other.offsets[acct]}
     data = {"own": own, "other": other}
     way = {"out": "own", "in": "other"} if side == "s" else {"out": "other", "in": "own"}
     stats: dict[str, np.ndarray] = {}
-    for name, w in windows.items():
+    for k, (name, w) in enumerate(windows.items()):
         lo_key = account_start + np.maximum(seconds - (w - 1), 0)
-        flag = list(windows).index(name)
         for d, which in way.items():
             hi = ends[which]
             lo = np.searchsorted(data[which].key, lo_key, side="left")
             total, square, flags = data[which].window(lo, hi)
             cnt = (hi - lo).astype(np.float64)
             stats[f"{d}_cnt_{name}"] = cnt
-            stats[f"{d}_fan_{name}"] = flags[:, flag]
+            stats[f"{d}_fan_{name}"] = flags[:, k]
             stats[f"{d}_new_{name}"] = flags[:, -1]
             stats[f"{d}_sum_{name}"], stats[f"{d}_sq_{name}"] = total, square
             with np.errstate(invalid="ignore"):  # no row that way: 0 / 0, NaN, as the SQL's NULL
@@ -187,20 +209,21 @@ def _side(side: str, own: _Direction, other: _Direction, windows: dict[str, int]
         stats[f"{d}_cnt_all"] = (hi - lo).astype(np.float64)
         stats[f"{d}_fan_all"] = flags[:, -1]
         stats[f"{d}_mean_all"] = total / np.maximum(hi - lo, 1)
-    # The account's first time in either direction (its own direction always has the query row), and its
+    # The account's first time in either direction (its own direction always holds the query row), and its
     # last time the other way up to now.
     o = other
     has_other = o.offsets[acct + 1] > firsts["other"]
-    other_first = np.where(has_other, o.t[np.minimum(firsts["other"], n - 1)], np.inf)
-    stats["age_days"] = (seconds - np.minimum(own.t[firsts["own"]], other_first)) / _DAY
+    other_first = np.where(has_other, o.key[np.minimum(firsts["other"], len(o.key) - 1)] & _SECONDS, _SECONDS)
+    stats["age_days"] = (seconds - np.minimum(own.key[firsts["own"]] & _SECONDS, other_first)) / _DAY
     seen = ends["other"] > firsts["other"]
-    stats["cross_gap_days"] = (seconds - np.where(seen, o.t[np.maximum(ends["other"] - 1, 0)], np.nan)) / _DAY
-    sorted_t = seconds.astype(np.float64)
-    stats["same_gap_days"] = (sorted_t - _previous(sorted_t, acct, 1)) / _DAY
-    stats["same_gap3_days"] = (sorted_t - _previous(sorted_t, acct, 3)) / _DAY
-    stats["amt_vs_mean"] = _safe_divide(amt[own.order], stats[f"{'out' if side == 's' else 'in'}_mean_all"])
-    names = ["amt_vs_mean", *fsql.side_columns(windows)]
-    block = np.empty((len(names), n), dtype=np.float32)  # column-major: each column written contiguously
-    for j, name in enumerate(names):
-        block[j] = stats.pop(name)
-    yield EndBlock(side, names, own.order, block.T)
+    last = np.where(seen, o.key[np.maximum(ends["other"] - 1, 0)] & _SECONDS, -1)
+    stats["cross_gap_days"] = np.where(seen, (seconds - last) / _DAY, np.nan)
+    # The same way's previous and third previous time: positions before, if the account's.
+    at = np.arange(part.start, part.start + len(query))
+    for name, back in (("same_gap_days", 1), ("same_gap3_days", 3)):
+        prior = at - back
+        inside = prior >= firsts["own"]
+        earlier = own.key[np.maximum(prior, 0)] & _SECONDS
+        stats[name] = np.where(inside, (seconds - earlier) / _DAY, np.nan)
+    stats["amt_vs_mean"] = _safe_divide(amt, stats[f"{'out' if side == 's' else 'in'}_mean_all"])
+    return stats
