@@ -2,8 +2,10 @@
 
 ``transaction_features(case)`` runs the SQL in ``features_sql`` through scratch tables named uniquely
 for the run (dropped afterwards) and returns an Arrow table ``(eid, txn_id, t, <features>)`` in time
-order. ``describe(name, value)`` words a feature for an explanation ("sender paid 7 new counterparties
-today"), so a score can say why in the reader's terms.
+order: the features' definition, all in SQL. ``transaction_feature_matrix``, what the learner reads, takes
+the same structure from that SQL and each end's statistics from one vectorised pass (``features_windows``),
+equal to the SQL's (tests compare them). ``describe(name, value)`` words a feature for an explanation
+("sender paid 7 new counterparties today"), so a score can say why in the reader's terms.
 """
 
 from __future__ import annotations
@@ -71,9 +73,9 @@ def transaction_feature_matrix(case: Case, spec: FeatureSpec, *, where: str = ""
     as a float32 matrix in the same order, for training and scoring at scale.
 
     The engine numbers the transactions and finds their pair structure (SQL); each end's statistics, the
-    values ``features_sql.account_stats_sql`` defines, come from one vectorised pass over the numbered
-    transactions (``features_windows``: a fifth of the SQL's time), written into the matrix column by column
-    as they are made. The structure is streamed in batches and placed by each row's time-order number
+    values ``features_sql.history_sql`` and ``account_stats_sql`` define, come from one vectorised pass over the
+    numbered transactions (``features_windows``: about a quarter of the SQL's CPU time on AMLSim), placed in
+    blocks as they are made. The structure is streamed in batches and placed by each row's time-order number
     (``eid``), so neither a sort of a wide result nor a whole Arrow copy of it is ever held."""
     names = spec.names
     column = {name: j for j, name in enumerate(names)}
