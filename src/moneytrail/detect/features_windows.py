@@ -17,6 +17,7 @@ window's sum is the difference of two prefix sums at the window's ends, found by
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -53,34 +54,33 @@ def _compensated_prefix(values: np.ndarray) -> list[np.ndarray]:
 
 @dataclass
 class _Direction:
-    """One direction of every account's transactions (payments, keyed by sender; or receipts, by receiver),
+    """One direction of a range of accounts' transactions (payments, keyed by sender; or receipts, by receiver),
     sorted by account and time, with the prefix sums its windows read."""
 
     order: np.ndarray  # row (eid - 1) of each sorted position
     key: np.ndarray  # (account << 32) | seconds, ascending
-    offsets: np.ndarray  # offsets[a]: the first position of account a (offsets[a + 1] - offsets[a] rows)
+    first_account: int
+    offsets: np.ndarray  # offsets[a - first_account]: the first position of account a (the next's: its end)
     # Prefix sums (a leading 0 row), one row per position: the amount's levels (``_compensated_prefix``), the
     # square's, then ``fresh`` flags per window and the pair's first-transaction flag (integers, exact).
     prefix: np.ndarray
 
     @classmethod
-    def of(cls, acct: np.ndarray, rel: np.ndarray, amt: np.ndarray, flags: list[np.ndarray], accounts: int
-           ) -> _Direction:
-        row = np.arange(len(acct), dtype=np.int64)
-        # Rows are in time order, so (account, row) orders by account, time and eid; the keys are unique, so
-        # the default (unstable, fastest) sort gives that order.
-        order = np.argsort((acct.astype(np.int64) << _TIME_BITS) | row)
+    def of(cls, order: np.ndarray, acct: np.ndarray, rel: np.ndarray, amt: np.ndarray, flags: list[np.ndarray],
+           accounts: tuple[int, int]) -> _Direction:
+        """The rows ``order`` (sorted by account and time), whose accounts ``acct[order]`` are in ``accounts``
+        (first, last + 1)."""
         sorted_acct = acct[order].astype(np.int64)
-        t = rel[order]
-        offsets = np.zeros(accounts + 1, dtype=np.int64)
-        np.cumsum(np.bincount(sorted_acct, minlength=accounts), out=offsets[1:])
+        offsets = np.zeros(accounts[1] - accounts[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(sorted_acct - accounts[0], minlength=accounts[1] - accounts[0]), out=offsets[1:])
         a = amt[order]
-        columns = [*_compensated_prefix(a), *_compensated_prefix(a * a)]
-        for f in flags:
-            c = np.zeros(len(acct) + 1)
-            np.cumsum(f[order], out=c[1:])
-            columns.append(c)
-        return cls(order, (sorted_acct << _TIME_BITS) | t, offsets, np.column_stack(columns))
+        prefix = np.empty((len(order) + 1, 2 * _LEVELS + len(flags)))
+        for j, level in enumerate([*_compensated_prefix(a), *_compensated_prefix(a * a)]):
+            prefix[:, j] = level
+        for j, f in enumerate(flags, start=2 * _LEVELS):
+            prefix[0, j] = 0.0
+            np.cumsum(f[order], out=prefix[1:, j])
+        return cls(order, (sorted_acct << _TIME_BITS) | rel[order], accounts[0], offsets, prefix)
 
     def window(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sums over positions ``lo..hi-1``: of the amounts, of their squares, and of each flag (columns)."""
@@ -97,6 +97,14 @@ def _previous(values: np.ndarray, same: np.ndarray, k: int) -> np.ndarray:
     if len(values) > k:
         inside = same[k:] == same[:-k]
         out[k:] = np.where(inside, values[:-k], np.nan)
+    return out
+
+
+def _seconds_at(key: np.ndarray, positions: np.ndarray, ok: np.ndarray, fill: int) -> np.ndarray:
+    """The seconds of ``key`` at ``positions`` where ``ok``, else ``fill`` (``key`` may be empty)."""
+    if not len(key):
+        return np.full(len(positions), fill, dtype=np.int64)
+    out: np.ndarray = np.where(ok, key[np.clip(positions, 0, len(key) - 1)] & _SECONDS, fill)
     return out
 
 
@@ -123,8 +131,11 @@ def end_features(s: np.ndarray, r: np.ndarray, t: np.ndarray, amt: np.ndarray, w
     """Blocks of each end's columns for every transaction, rows given in time order (``eid``): the pair's
     history (``first_pair``, ``pair_prev``, ``pair_gap_days``, the sender's side only), the amount against the
     end's usual one (``amt_vs_mean``) and the end's statistics (``features_sql.side_columns``). ``s`` and ``r``
-    are integer account ids from 0 to below 2^31, ``t`` epoch seconds. Blocks come one at a time, each end's
-    in ``chunk`` rows at most, so a caller can place each and let it go."""
+    are integer account ids from 0 to below 2^31, ``t`` epoch seconds.
+
+    Accounts are independent, so they are taken in ranges of about ``chunk`` rows each way (an account is never
+    split): a range's sorted rows, prefix sums and answers are all the working memory, whatever the case's
+    size. Blocks come one at a time, so a caller can place each and let it go."""
     n = len(t)
     if not n:
         return
@@ -136,50 +147,66 @@ def end_features(s: np.ndarray, r: np.ndarray, t: np.ndarray, amt: np.ndarray, w
     pair = np.unique((s.astype(np.int64) << 31) | r.astype(np.int64), return_inverse=True)[1].reshape(-1)
     by_pair = np.argsort((pair.astype(np.int64) << _TIME_BITS) | row)
     sorted_pair = pair[by_pair]
+    del pair
     prev_t = np.empty(n)
     prev_t[by_pair] = _previous(rel[by_pair].astype(np.float64), sorted_pair, 1)
     first_pair = np.isnan(prev_t)
     starts = np.flatnonzero(np.r_[True, sorted_pair[1:] != sorted_pair[:-1]])
-    pair_prev = np.empty(n)
-    pair_prev[by_pair] = row - np.repeat(starts, np.diff(np.r_[starts, n]))
-    yield EndBlock("s", ["first_pair", "pair_prev", "pair_gap_days"], row,
-                   np.column_stack([first_pair, pair_prev, (rel - prev_t) / _DAY]).astype(np.float32))
+    history = np.empty((n, 3), dtype=np.float32)
+    history[:, 0] = first_pair
+    history[by_pair, 1] = row - np.repeat(starts, np.diff(np.r_[starts, n]))
+    history[:, 2] = (rel - prev_t) / _DAY
+    del by_pair, sorted_pair, starts
+    yield EndBlock("s", ["first_pair", "pair_prev", "pair_gap_days"], row, history)
     flags = [first_pair | (prev_t <= rel - w) for w in windows.values()] + [first_pair]
+    del history, prev_t
+    # Each direction's rows by account, time and eid: rows are in time order, so a unique (account, row) key
+    # sorts them with the default (fastest, unstable) sort.
     accounts = int(max(s.max(), r.max())) + 1
-    out_dir = _Direction.of(s, rel, amt, flags, accounts)
-    in_dir = _Direction.of(r, rel, amt, flags, accounts)
-    del flags, prev_t, pair_prev, by_pair, pair
-    yield from _side("s", out_dir, in_dir, windows, amt, chunk)
-    yield from _side("r", in_dir, out_dir, windows, amt, chunk)
+    by_sender = np.argsort((s.astype(np.int64) << _TIME_BITS) | row)
+    by_receiver = np.argsort((r.astype(np.int64) << _TIME_BITS) | row)
+    senders = np.r_[0, np.cumsum(np.bincount(s, minlength=accounts))]  # positions of each account's rows
+    receivers = np.r_[0, np.cumsum(np.bincount(r, minlength=accounts))]
+    del row
+    both = senders + receivers  # rows either way of the accounts before each
+    cuts = np.unique(np.searchsorted(both, np.arange(0, 2 * n, 2 * max(chunk, 1)), side="right"))
+    bounds = [0, *(int(c) for c in cuts if 0 < c < accounts), accounts]
+    for first, last in itertools.pairwise(bounds):
+        span = (first, last)
+        out_dir = _Direction.of(by_sender[senders[first]:senders[last]], s, rel, amt, flags, span)
+        in_dir = _Direction.of(by_receiver[receivers[first]:receivers[last]], r, rel, amt, flags, span)
+        yield from _side("s", out_dir, in_dir, windows, amt)
+        yield from _side("r", in_dir, out_dir, windows, amt)
 
 
-def _side(side: str, own: _Direction, other: _Direction, windows: dict[str, int], amt: np.ndarray,
-          chunk: int = 1 << 18) -> Iterator[EndBlock]:
-    """One end's columns, in blocks of ``chunk`` rows (so the working arrays stay small on a large case).
-    Queries are the end's own rows in (account, time) order, so every binary search reads ascending keys; a
-    block stays in that order (``rows``: its slice of ``own.order``), placed by the caller."""
+def _side(side: str, own: _Direction, other: _Direction, windows: dict[str, int], amt: np.ndarray
+          ) -> Iterator[EndBlock]:
+    """One end's columns for a range of accounts. Queries are the end's own rows in (account, time) order, so
+    every binary search reads ascending keys; the block stays in that order (``rows`` = ``own.order``), placed
+    by the caller."""
+    if not len(own.order):
+        return
     names = ["amt_vs_mean", *fsql.side_columns(windows)]
-    for start in range(0, len(own.order), chunk):
-        part = slice(start, start + chunk)
-        stats = _side_stats(side, own, other, windows, part, amt[own.order[part]])
-        block = np.empty((len(names), len(stats["amt_vs_mean"])), dtype=np.float32)  # each column contiguous
-        for j, name in enumerate(names):
-            block[j] = stats.pop(name)
-        yield EndBlock(side, names, own.order[part], block.T)
+    stats = _side_stats(side, own, other, windows, amt[own.order])
+    block = np.empty((len(names), len(own.order)), dtype=np.float32)  # each column written contiguously
+    for j, name in enumerate(names):
+        block[j] = stats.pop(name)
+    yield EndBlock(side, names, own.order, block.T)
 
 
-def _side_stats(side: str, own: _Direction, other: _Direction, windows: dict[str, int], part: slice,
-                amt: np.ndarray) -> dict[str, np.ndarray]:
-    """The columns of the end's sorted rows ``part`` (``amt``: their amounts)."""
-    query = own.key[part]
+def _side_stats(side: str, own: _Direction, other: _Direction, windows: dict[str, int], amt: np.ndarray
+                ) -> dict[str, np.ndarray]:
+    """The columns of the end's sorted rows (``amt``: their amounts)."""
+    query = own.key
     acct = query >> _TIME_BITS
     account_start = acct << _TIME_BITS
     seconds = query - account_start
+    local = acct - own.first_account
     # Positions at or before the query's time (ties included, as a RANGE frame has them) in each direction,
     # from the account's first position on.
     ends = {"own": np.searchsorted(own.key, query, side="right"),
             "other": np.searchsorted(other.key, query, side="right")}
-    firsts = {"own": own.offsets[acct], "other": other.offsets[acct]}
+    firsts = {"own": own.offsets[local], "other": other.offsets[local]}
     data = {"own": own, "other": other}
     way = {"out": "own", "in": "other"} if side == "s" else {"out": "other", "in": "own"}
     stats: dict[str, np.ndarray] = {}
@@ -212,14 +239,14 @@ def _side_stats(side: str, own: _Direction, other: _Direction, windows: dict[str
     # The account's first time in either direction (its own direction always holds the query row), and its
     # last time the other way up to now.
     o = other
-    has_other = o.offsets[acct + 1] > firsts["other"]
-    other_first = np.where(has_other, o.key[np.minimum(firsts["other"], len(o.key) - 1)] & _SECONDS, _SECONDS)
+    has_other = o.offsets[local + 1] > firsts["other"]
+    other_first = _seconds_at(o.key, firsts["other"], has_other, _SECONDS)
     stats["age_days"] = (seconds - np.minimum(own.key[firsts["own"]] & _SECONDS, other_first)) / _DAY
     seen = ends["other"] > firsts["other"]
-    last = np.where(seen, o.key[np.maximum(ends["other"] - 1, 0)] & _SECONDS, -1)
+    last = _seconds_at(o.key, ends["other"] - 1, seen, -1)
     stats["cross_gap_days"] = np.where(seen, (seconds - last) / _DAY, np.nan)
     # The same way's previous and third previous time: positions before, if the account's.
-    at = np.arange(part.start, part.start + len(query))
+    at = np.arange(len(query))
     for name, back in (("same_gap_days", 1), ("same_gap3_days", 3)):
         prior = at - back
         inside = prior >= firsts["own"]
