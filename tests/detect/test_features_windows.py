@@ -6,7 +6,9 @@ import math
 from datetime import datetime, timedelta
 
 import numpy as np
+import pytest
 
+from moneytrail.detect import features
 from moneytrail.detect import features_sql as fsql
 from moneytrail.detect.features import FeatureSpec, transaction_feature_matrix, transaction_features
 from moneytrail.detect.features_windows import _compensated_prefix, end_features
@@ -89,3 +91,14 @@ def test_a_window_sum_is_as_exact_as_its_own_rows_after_large_totals() -> None:
     assert abs(one_level - 0.07) > 1e-13 * 0.07  # one level of errors: above the spread's noise cut
     s, q = window_sum(levels, 5000, 5007), window_sum(squares, 5000, 5007)
     assert abs(q / 7 - (s / 7) ** 2) <= fsql.STD_NOISE * q / 7
+
+
+def test_the_matrix_is_the_same_with_the_structure_query_overlapped_or_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    case = Case.in_memory()
+    insert(case, dense_rows(5, 300))
+    spec = FeatureSpec()
+    ids, overlapped = transaction_feature_matrix(case, spec)  # a small case: the structure in a worker thread
+    monkeypatch.setattr(features, "OVERLAP_ROWS", 0)
+    ids_after, after = transaction_feature_matrix(case, spec)
+    assert ids.equals(ids_after)
+    assert np.array_equal(overlapped, after, equal_nan=True)
