@@ -50,12 +50,27 @@ def by_txn(table: pa.Table) -> dict[str, dict[str, Any]]:
     return {str(r["txn_id"]): r for r in table.to_pylist()}
 
 
-@pytest.fixture
-def hand() -> dict[str, dict[str, Any]]:
+def matrix_rows(case: Case, spec: FeatureSpec) -> dict[str, dict[str, Any]]:
+    """The learner's matrix (``transaction_feature_matrix``: each end's statistics from ``features_windows``)
+    as rows by id, NaN read as None, as ``transaction_features`` gives NULL."""
+    ids, x = transaction_feature_matrix(case, spec)
+    out = {}
+    for i, txn in enumerate(ids.column("txn_id").to_pylist()):
+        out[str(txn)] = {n: (None if v != v else float(v)) for n, v in zip(spec.names, x[i].tolist(), strict=True)}
+    return out
+
+
+def features_by_path(path: str, case: Case, spec: FeatureSpec) -> dict[str, dict[str, Any]]:
+    return by_txn(transaction_features(case, spec)) if path == "sql" else matrix_rows(case, spec)
+
+
+@pytest.fixture(params=["sql", "matrix"])
+def hand(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
+    """The hand graph's features by both paths: the SQL definition and the learner's matrix."""
     case = Case.in_memory()
     insert(case, HAND)
     # A 7-day window (not a default one) keeps the hand-computed values small enough to check by eye.
-    return by_txn(transaction_features(case, FeatureSpec(windows={"1d": 86_400, "7d": 7 * 86_400})))
+    return features_by_path(request.param, case, FeatureSpec(windows={"1d": 86_400, "7d": 7 * 86_400}))
 
 
 def test_sender_windows_count_payments_counterparties_and_sums(hand: dict[str, dict[str, Any]]) -> None:
@@ -175,6 +190,7 @@ def test_no_feature_reads_later_rows() -> None:
                    Stamp("detect", 1, {"run": "early"}, scope="fan-in"))
     spec = FeatureSpec(rule_typologies=["fan-in"])
     before = transaction_features(case, spec)
+    _, x_before = transaction_feature_matrix(case, spec)  # the learner's path (``features_windows``) too
     insert(case, random_rows(rng, 400, 41, 30, "l"))  # strictly later: days 41..70, same accounts
     write_findings(case, [Finding(kind="typology", typology="fan-in", title="g", explanation="x", score=1.0,
                                   refs=[FindingRef("transaction", "e3", "m"), FindingRef("transaction", "l1", "m")])],
@@ -188,6 +204,10 @@ def test_no_feature_reads_later_rows() -> None:
         new = head.column(name).to_numpy(zero_copy_only=False).astype(float)
         assert np.allclose(old, new, rtol=1e-12, atol=1e-9, equal_nan=True), name
     assert sum(r["cycle3_any"] for r in after.to_pylist()) > 0  # the graph is dense enough to make cycles
+    ids, x_after = transaction_feature_matrix(case, spec)
+    assert ids.column("txn_id").to_pylist()[:len(x_before)] == head.column("txn_id").to_pylist()
+    # float32: a sum that moved in its last double bit may round to the neighbouring float
+    assert np.allclose(x_after[:len(x_before)], x_before, rtol=1e-6, atol=1e-9, equal_nan=True)
 
 
 def test_describe_words_a_feature_with_its_usual_range() -> None:
@@ -214,7 +234,8 @@ def test_payment_format_is_a_fixed_code_whatever_the_case_and_worded(case: Case)
     assert describe("payment_format", 0.0, (0.0, 4.0)) == "paid by an unlisted format"
 
 
-def test_equal_amounts_have_no_spread_and_unequal_ones_keep_theirs() -> None:
+@pytest.mark.parametrize("path", ["sql", "matrix"])
+def test_equal_amounts_have_no_spread_and_unequal_ones_keep_theirs(path: str) -> None:
     """Equal amounts read a standard deviation of exactly 0, whatever order the sums were added in (rounding
     noise of the sum of squares is cut), and a real spread, even of a cent, is kept."""
     case = Case.in_memory()
@@ -222,7 +243,7 @@ def test_equal_amounts_have_no_spread_and_unequal_ones_keep_theirs() -> None:
     equal = [(f"e{i}", at(0, 1 + i), "b:P", f"b:Q{i}", 0.1) for i in range(7)]
     spread = [("c1", at(0, 10), "b:S", "b:T", 1000.00), ("c2", at(0, 11), "b:S", "b:U", 1000.01)]
     insert(case, equal + spread)
-    rows = by_txn(transaction_features(case, FeatureSpec(windows={"1d": 86_400})))
+    rows = features_by_path(path, case, FeatureSpec(windows={"1d": 86_400}))
     assert all(rows[f"e{i}"]["s_out_std_1d"] == 0.0 for i in range(7))
     assert rows["e6"]["s_out_avg_1d"] == pytest.approx(0.1)
     assert rows["c2"]["s_out_std_1d"] == pytest.approx(0.005, rel=1e-3)

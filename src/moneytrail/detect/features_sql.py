@@ -187,21 +187,13 @@ def account_stats_sql(events: str, windows: dict[str, int]) -> str:
            (t - prev_t) / 86400.0 AS pair_gap_days, {', '.join(inner)} FROM {events}) x) y"""
 
 
-def float_list_sql(source: str, keys: Sequence[str], values: Sequence[str]) -> str:
-    """(keys..., v): the columns ``values`` of the query ``source`` as one list of 4-byte floats per row, in that
-    order (NULL stays NULL): the matrix a learner reads is float32, and one list column reaches it as a
-    single row-major block instead of a column-by-column copy."""
-    items = ", ".join(f"CAST({c} AS FLOAT)" for c in values)
-    return f"SELECT {', '.join(keys)}, [{items}] AS v FROM ({source}) q"
-
-
 def pairs_sql(edges: str) -> str:
-    """(s, r, first_t, out_rank, in_rank) from ``edges`` (``history_sql``): when each ordered pair first traded
-    (its row with no earlier one), and its place among the sender's payees (``out_rank``) and among the
-    receiver's payers (``in_rank``) in that order."""
+    """(s, r, first_t, out_rank, in_rank) from ``edges`` (``edges_sql`` or ``history_sql``): when each ordered
+    pair first traded, and its place among the sender's payees (``out_rank``) and among the receiver's payers
+    (``in_rank``) in that order."""
     return f"""SELECT s, r, first_t, row_number() OVER (PARTITION BY s ORDER BY first_t, r) AS out_rank,
        row_number() OVER (PARTITION BY r ORDER BY first_t, s) AS in_rank
-FROM (SELECT s, r, t AS first_t FROM {edges} WHERE pair_prev = 0) p"""
+FROM (SELECT s, r, min(t) AS first_t FROM {edges} GROUP BY s, r) p"""
 
 
 def two_hop_sql(pairs: str, cap: int = PATH_CAP) -> str:
