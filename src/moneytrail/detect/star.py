@@ -217,8 +217,9 @@ STAR_DEFAULTS: dict[str, Any] = {
 # The 6-day fans read a burst of one-off counterparties, not every new one. In a 27-day AMLworld mix every
 # account pays or is paid by several distinct counterparties, most of them once, so structure alone floods:
 # on the HI-Medium mix 100k the old fans cited 66-68% of the case's accounts at 14-18% precision (training
-# and validation part). Chosen there (benchmarks/results/learn-rules-16d.txt), each setting kept only if it
-# lost no attempt found there:
+# and validation part). Chosen there (benchmarks/results/learn-rules-16d.txt); each of these lost no attempt
+# found there. (4 arrival days instead of 2 would double fan-out's precision there, but the generated case
+# plants fans whose senders arrive on 2 days: one of its 4 fan-ins and fan-outs would be lost.)
 FAN_DEFAULTS: dict[str, Any] = {
     **STAR_DEFAULTS,
     # Count and cite only the counterparties new to the hub in the episode: a busy hub's regulars in the span
@@ -231,7 +232,4 @@ FAN_DEFAULTS: dict[str, Any] = {
     # merchant or payroll, not a fan within days. The 37 such fan-in findings cited 24,000 of the 30,600
     # accounts fan-in cited; dropping them took its precision from 14% to 67% and lost no attempt.
     "max_span_days": 12,
-    # A fan's new counterparties turn up on most of its days (planted ones: median 6 arrival days of 7);
-    # ordinary bursts on 2-4.
-    "min_arrival_days": 4,
 }
