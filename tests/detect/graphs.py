@@ -53,16 +53,24 @@ def detect_alone(detector: Detector, case: Case, **overrides: object) -> list[Fi
     return detector.detect(case, resolve_params(detector, overrides))
 
 
-def background(n_accounts: int = 60, days: int = 20, prefix: str = "bg") -> list[Row]:
-    """Quiet everyday traffic: each account pays the next two accounts every few days."""
+def background(n_accounts: int = 60, days: int = 20, prefix: str = "bg", base_amount: float = 100.0) -> list[Row]:
+    """Quiet everyday traffic: each account pays the next two accounts every few days (``base_amount`` to
+    ``base_amount`` + 208 each)."""
     rows: list[Row] = []
     for a in range(n_accounts):
         for day in range(a % 4, days, 4):
             for k in (1, 2):
                 b = (a + k * 7) % n_accounts
                 rows.append((f"{prefix}{a}-{day}-{k}", day * 24 + a % 9 + k, f"b:{prefix}{a}", f"b:{prefix}{b}",
-                             100.0 + 13 * ((a * k + day) % 17)))
+                             base_amount + 13 * ((a * k + day) % 17)))
     return rows
+
+
+def one_off_payers(n_accounts: int = 40, days: int = 20, amount: float = 1200.0, prefix: str = "bg") -> list[Row]:
+    """Accounts ``b:{prefix}N`` each paid once by two senders seen nowhere else: the peers a burst of one-off
+    counterparties is compared with (``star``: the fans count one-off counterparties only)."""
+    return [(f"one{a}-{k}", 24 * (a % days) + k, f"b:once{a}-{k}", f"b:{prefix}{a}", amount)
+            for a in range(n_accounts) for k in (1, 2)]
 
 
 def merchant(name: str, days: int = 20, per_day: int = 6) -> list[Row]:

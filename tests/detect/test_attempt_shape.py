@@ -46,7 +46,8 @@ def test_flagged_account_shares_are_accounts_cited_per_typology_over_the_case_ac
     # 19 accounts in ROWS, and S0 and S5 new here: 21; fan-in's finding at H cites H and its senders.
     fan = [(f"s{i}", 1 + i, f"b:S{i}", "b:H", 10.0) for i in range(6)]
     case = case_with(ROWS + fan)
-    run_detectors(case, ["fan-in"], {"fan-in": {"min_z": "0", "min_z_peer": "-100", "min_arrival_days": "1"}})
+    run_detectors(case, ["fan-in"], {"fan-in": {"min_z": "0", "min_z_peer": "-100", "min_arrival_days": "1",
+                                                "min_amount": "0"}})
     cited = {str(r[0]) for r in case.engine.rows(
         "SELECT DISTINCT r.ref_id FROM finding_refs r JOIN findings f ON f.finding_id = r.finding_id "
         "WHERE f.typology = 'fan-in' AND r.ref_kind = 'account'")}

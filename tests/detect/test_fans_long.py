@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from moneytrail.detect.run import run_detectors
 from moneytrail.store import Case
-from tests.detect.graphs import Insert, background
+from tests.detect.graphs import Insert, background, one_off_payers
 
 
 def _trickle(hub: str, n: int, days_apart: float, prefix: str = "sl") -> list:
@@ -25,7 +25,9 @@ def test_one_new_sender_a_week_for_three_months_is_a_slow_fan_in_but_no_fan_in(c
 
 def test_a_fast_burst_is_seen_by_both_and_the_long_variant_stays_below_half(case: Case, insert: Insert) -> None:
     # Thirteen senders in two days: both see it; the long window's score is half the usual mapping, so < 0.5.
-    insert(background(days=140) + _trickle("b:fast", 13, 0.15, prefix="fs"))
+    # Above the 6-day fan's min_amount, with peers that have one-off senders too (``one_off_payers``).
+    peers = background(days=140, base_amount=1500.0) + one_off_payers(days=140)
+    insert(peers + _trickle("b:fast", 13, 0.15, prefix="fs"))
     short = run_detectors(case, ["fan-in"], store=False)
     long_ = run_detectors(case, ["fan-in-long"], store=False)
     assert [f.details["metrics"]["hub"] for f in short] == ["b:fast"]

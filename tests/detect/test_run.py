@@ -60,8 +60,10 @@ def _shared_tables(case: Case) -> int:
 
 def test_shared_tables_go_once_no_later_detector_reads_them(case: Case, insert: Insert) -> None:
     insert(background())
+    # The fans at gather-scatter's thresholds (every new counterparty, no minimum amount), so they can share.
+    alike = {"min_amount": 0, "max_life_days": 0}
     with prepared_edges(case):
-        run_detectors(case, ["fan-in", "fan-out"])
+        run_detectors(case, ["fan-in", "fan-out"], {"fan-in": alike, "fan-out": alike})
         # Account pairs (both read them) stay; fan-in's windows per hub and day went when fan-out came
         # next; fan-out's stay after the last detector, for the outer run to decide.
         assert _shared_tables(case) == 2

@@ -100,7 +100,8 @@ class StarTables:
 
 def star_tables(case: Case, direction: str, params: Mapping[str, Any]) -> StarTables:
     """Counterparties per hub and windows per hub and day, built once per run (``base.shared_table``):
-    fan-in and gather-scatter read the same ones, as do fan-out and the scatter half. Windows are kept
+    detectors asking with the same thresholds read the same ones (fan-in and fan-out the pairs; the fans'
+    defaults differ from gather-scatter's, so those build their own). Windows are kept
     from 2 counterparties up (1 if asked), which serves every ``min_degree``; episodes filter further."""
     pairs_sql = edge_pairs_sql(float(params["min_amount"]))
     pairs = f"({star_pairs_sql(direction, shared_table(case, pairs_sql, 'star'))})"
