@@ -30,7 +30,8 @@ def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any
              weight: float = 1.0, variant: tuple[str, str] | None = None, new_only: bool = False) -> list[Finding]:
     """Materialise the episodes once, then build groups and members from them. With ``new_only`` a
     finding cites the transfers with counterparties new in the episode and not seen after it; with the
-    parameter ``burst_only`` (the 6-day fans) it counts and cites those new in the episode, seen after or not."""
+    parameter ``burst_only`` (the 6-day fans) a group counts only the counterparties new in the episode
+    (``star.episode_groups_sql``) and cites all the hub's transfers in it."""
     shared = star_tables(case, direction, params)
     episodes = star_episodes_sql(shared.windows, params)
     burst = bool(int(params.get("burst_only", 0)))
@@ -40,8 +41,7 @@ def run_star(case: Case, direction: str, typology: str, params: Mapping[str, Any
             case, typology,
             episode_groups_sql(direction, table, shared.pairs, params, weight=weight, variant=variant,
                                new_only=burst),
-            episode_members_sql(direction, table, float(params["min_amount"]),
-                                shared.pairs if new_only or burst else None, seen_after=burst and not new_only),
+            episode_members_sql(direction, table, float(params["min_amount"]), shared.pairs if new_only else None),
             explain=explain, params=params, query=f"{shared.sql}\n-- episodes\n{episodes}",
             limit=int(params["max_findings"]))
 

@@ -176,16 +176,15 @@ WHERE s.cps >= {int(params["min_degree"])}
 """
 
 
-def episode_members_sql(direction: str, episodes: str, min_amount: float, pairs: str | None = None, *,
-                        seen_after: bool = False) -> str:
+def episode_members_sql(direction: str, episodes: str, min_amount: float, pairs: str | None = None) -> str:
     """The episode's transfers: all the hub's transfers in its span, or with ``pairs`` (a table of
-    ``star_pairs_sql``) only those with counterparties new to the hub in the span and, unless
-    ``seen_after``, not seen after it (the hub's regular traffic is its ordinary business, not the fan)."""
+    ``star_pairs_sql``) only those with counterparties new to the hub in the span and not seen after it
+    (over a long window, the hub's regular traffic is most of its span)."""
     hub, cp = ends(direction)
     hub_role, cp_role = ("hub", "sender") if direction == "in" else ("hub", "receiver")
     from_role, to_role = (cp_role, hub_role) if direction == "in" else (hub_role, cp_role)
-    after = "" if seen_after else " AND r.d_last <= p.d1"
-    new_only = f" JOIN {pairs} r ON r.hub = p.hub AND r.cp = e.{cp} AND r.d_first >= p.d0{after}" if pairs else ""
+    new_only = (f" JOIN {pairs} r ON r.hub = p.hub AND r.cp = e.{cp} AND r.d_first >= p.d0 AND r.d_last <= p.d1"
+                if pairs else "")
     return f"""
 SELECT p.hub || '|' || {text_sql('p.ep')} AS group_key, e.txn_id, '{from_role}' AS from_role,
        '{to_role}' AS to_role
@@ -224,8 +223,10 @@ STAR_DEFAULTS: dict[str, Any] = {
 # fan-outs would be lost).
 FAN_DEFAULTS: dict[str, Any] = {
     **STAR_DEFAULTS,
-    # Count and cite only the counterparties new to the hub in the episode: a busy hub's regulars in the span
-    # are its ordinary traffic (they also made its recurring share, which dropped busy hubs' fans).
+    # Count only the counterparties new to the hub in the episode: a busy hub's regulars in the span are its
+    # ordinary traffic, and counted they made its recurring share, which dropped busy hubs' fans. Its findings
+    # still cite all its transfers in the span: citing only the new counterparties' found 6 fewer fan-out
+    # attempts on HI-Medium (54.0 vs 55.8%, a hub's other attempts the same days) at the same precision.
     "burst_only": 1,
     # Count only counterparties whose dealings with the hub fit in a week (``short_lived_sql``): at the start
     # of the data every regular is new; a fan's mules are one-off.
