@@ -236,9 +236,9 @@ FAN_DEFAULTS: dict[str, Any] = {
     # accounts fan-in cited; dropping them took its precision from 14% to 67% and lost no attempt.
     "max_span_days": 12,
     # Payments under 1,000 (reporting currency) neither count nor set the hub's baseline: a fan moves money
-    # (AMLworld's fan payments: median ~10,000), card purchases do not. On both mixes' training and
-    # validation part: fan-in precision 41 -> 65% (HI), fan-out attempts found 53 -> 62% (LI), for one to
-    # two points of recall on the other; on the generated case fan-in precision 5 -> 70%.
+    # (AMLworld's fan payments: median ~10,000), card purchases do not. Added to the tests above, on the
+    # training and validation part (peer bar 0.5): HI fan-in precision 41 -> 70%, LI fan-out found 65% of its
+    # attempts rather than 56%, for one or two points of HI recall.
     "min_amount": 1000.0,
     # At least the busiest window of a typical account of the hub's activity (z_peer >= 0; it was 1.5). In a
     # mix the peers include the pattern accounts themselves (a band's median peak is 10 new counterparties),
