@@ -237,8 +237,8 @@ FAN_DEFAULTS: dict[str, Any] = {
     "max_span_days": 12,
     # Payments under 1,000 (reporting currency) neither count nor set the hub's baseline: a fan moves money
     # (AMLworld's fan payments: median ~10,000), card purchases do not. Added to the tests above, on the
-    # training and validation part (peer bar 0.5): HI fan-in precision 41 -> 70%, LI fan-out found 65% of its
-    # attempts rather than 56%, for one or two points of HI recall.
+    # training and validation part: HI fan-in precision 41 -> 70% (peer bar 0.5), LI fan-out found 62% of its
+    # attempts rather than 53% (peer bar 1.0), for one or two points of HI recall.
     "min_amount": 1000.0,
     # At least the busiest window of a typical account of the hub's activity (z_peer >= 0; it was 1.5). In a
     # mix the peers include the pattern accounts themselves (a band's median peak is 10 new counterparties),
