@@ -345,12 +345,11 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     if right != left:
         engine.create_scratch(right_unnamed, unnamed_sql(*right))
     engine.create_scratch(freq, name_freq_sql(left[0]))
-    abjad = scratch("abjad")
-    engine.register_arrow(abjad, abjad_table(engine, (left[0], right[0])))
-    engine.create_scratch(left_named, named_sql(left[0], freq, abjad))
-    if right[0] != left[0]:
-        engine.create_scratch(right_named, named_sql(right[0], freq, abjad))
-    engine.unregister(abjad)
+    with engine.run() as run:
+        abjad = run.arrow(abjad_table(engine, (left[0], right[0])), hint="abjad").name
+        engine.create_scratch(left_named, named_sql(left[0], freq, abjad))
+        if right[0] != left[0]:
+            engine.create_scratch(right_named, named_sql(right[0], freq, abjad))
     engine.create_scratch(name_pairs, name_pairs_sql(pairs, left_named,
                                                      right_named if right[0] != left[0] else left_named), view=True)
     named = (left_named, right_named if right[0] != left[0] else left_named)

@@ -45,8 +45,9 @@ class Comparison:
                 "u": [round(x, 10) for x in self.u]}
 
 
-_NAME_LABELS = ("name identical after transliteration", "name identical in Arabic script", "name near-identical", "name similar",
-                "name partly similar", "name weakly similar", "names share a token, others differ", "names differ")
+_NAME_LABELS = ("name identical after transliteration", "name identical in Arabic script", "name near-identical",
+                "name similar", "name partly similar", "name weakly similar", "names share a token, others differ",
+                "names differ")
 
 
 @dataclass(frozen=True)
