@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from moneytrail.model.names import (
+    abjad,
     compare_names,
     legal_form,
     name_key,
@@ -181,3 +182,13 @@ def test_a_shared_skeleton_with_other_vowels_is_weaker_than_a_typo_or_a_script_w
     assert compare_names("Madar Lanfami", "مدر لنفم").score >= 0.93
     # a romanisation's other vowels in one token of two: still a match, a level below identical
     assert 0.9 <= compare_names("Muhammad Alahmad", "Mohammed Alahmad").score < 0.95
+
+
+@pytest.mark.parametrize(("latin", "arabic"), [("Muhammad", "محمد"), ("Yusuf", "يوسف"), ("Khalil", "خليل")])
+def test_a_romanisation_and_the_arabic_spelling_are_one_word_in_arabic_script(latin: str, arabic: str) -> None:
+    # long vowels written or not, a doubled letter written once (shadda)
+    assert abjad(normalize_name(latin, "Person")) == abjad(normalize_name(arabic, "Person"))
+
+
+def test_arabic_script_keeps_a_letter_written_twice_between_vowels() -> None:
+    assert abjad("mami") != abjad("mi")

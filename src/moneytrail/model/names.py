@@ -26,6 +26,9 @@ from rigour.text import jaro_winkler, levenshtein
 PERSON_SCHEMATA = frozenset({"Person"})
 # ICU is what normality and rigour use underneath; BGN spells Ш as "sh" where ISO 9 would give "s".
 _TRANSLIT = icu.Transliterator.createInstance("Russian-Latin/BGN; Any-Latin; Latin-ASCII; Lower")
+# ICU's Latin-Arabic, without the short-vowel marks (harakat, sukun) Arabic names are written without.
+_TO_ARABIC = icu.Transliterator.createInstance("Latin-Arabic")
+_HARAKAT = dict.fromkeys(range(0x064B, 0x0653))
 _APOSTROPHES = re.compile(r"['`ʹʻʼʽʾʿ’‘]")
 # Arabic articles are written joined or apart ("al-Ahmad", "Al Ahmad", "Alahmad"): join them.
 ARTICLES = frozenset({"al", "el", "ul"})
@@ -168,6 +171,22 @@ def marked_skeleton(token: str) -> str:
     """The token's skeleton (the token itself when it has no consonant), marked when short."""
     skel = skeleton(token) or token
     return skel if len(skel) >= SURE_SKELETON else SHORT_MARK + skel
+
+
+# Letters of long vowels (alif, waw, ya) after a word's first letter: a romanisation spells them or not
+# ("Yusuf" and يوسف, read "ywsf"), so they are left out on both sides; a doubled Latin letter is one
+# Arabic letter (its doubling is a mark, shadda, that names are written without).
+_LONG_VOWELS = re.compile("(?<=.)[\u0627\u0648\u064a]")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=262_144)
+def abjad(token: str) -> str:
+    """A normalised token written in Arabic script by ICU (Latin-Arabic) without vowels but an initial
+    one: the form an Arabic spelling of the name and its romanisations share. Finer than ``skeleton``
+    in its consonants (g, h, kh, v, f, z, s stay apart, as Arabic writes them apart)."""
+    written = str(_TO_ARABIC.transliterate(_DOUBLED.sub(r"\1", _ascii_token(token)))).translate(_HARAKAT)
+    return _LONG_VOWELS.sub("", written)
 
 
 _KEEP_FINAL_H = ("sh", "ch", "kh", "th", "gh", "zh", "ph")

@@ -26,18 +26,22 @@ import pyarrow.compute as pc
 from moneytrail.engine import Engine
 from moneytrail.model.names import SHORT_MARK, compare_names
 from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
-from moneytrail.resolve.model import NAME_FLOORS
+from moneytrail.resolve.model import ABJAD_LEVEL, NAME_FLOORS
 from moneytrail.resolve.name_alignment import compare_person_names_ruled
+from moneytrail.resolve.person_names import abjad_keys
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
 # ... when some of those skeletons are short ("sr" is shared by "shashara" and "shura"): the pair is compared
 # token by token (a short skeleton counts with a close spelling, "oleh"/"oleg"), and is at least "similar".
 SHORT_SKELETON_SCORE = 0.86
+# Names of which one is written in Arabic script that agree token for token when the other is written
+# in it by ICU (``model.names.abjad``): their own level, ABJAD_LEVEL, which EM weighs like any other.
+ABJAD_SCORE = 0.95
 # The level of names whose tokens agree only with other vowels (``name_alignment``'s weakest rule:
 # one skeleton, spellings that differ beyond letters left out and one more), whatever their score:
 # "partly similar". At 1M mixed-script records such a pair was one party in 0.4% of cases where
 # the "near-identical" pairs agreeing by transliteration were in 74% (resolve-recall-17a.txt).
-VOWELS_LEVEL = 3
+VOWELS_LEVEL = 4
 EVIDENCE = ("identifier", "birth_date", "country", "address", "address_number")
 # Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
 # "nearly equal" whatever their edit distance: a share of the longer address's words (of the shorter,
@@ -76,33 +80,48 @@ def _letters_left_out_sql(left: str, right: str) -> str:
     return f"levenshtein({left}, {right}) <= abs(length({left}) - length({right})) + {tokens}"
 
 
-def named_sql(names: str, freq: str) -> str:
+def abjad_sql(names: str) -> str:
+    """The distinct person names and their normalised forms, for their Arabic-script keys (``abjad_keys``)."""
+    return f"SELECT DISTINCT name, norm FROM {names} WHERE grp = '{PERSON_GROUP}'"
+
+
+def abjad_table(engine: Engine, names: tuple[str, ...]) -> pa.Table:
+    """(name, akey, arabic) of the distinct person names of the ``names`` relations (``abjad_keys``)."""
+    distinct = engine.query(" UNION ".join(abjad_sql(n) for n in dict.fromkeys(names)))
+    akey, arabic = abjad_keys(distinct.column("name").combine_chunks(), distinct.column("norm").combine_chunks())
+    return pa.table({"name": distinct.column("name"), "akey": akey, "arabic": arabic})
+
+
+def named_sql(names: str, freq: str, abjad: str) -> str:
     """Each name row with how many names its record has (a pair of records with one each has one
     name pair, which needs no ranking: ``best_name_sql``) and how many records bear it (``freq``, 1
     when it has no row there). Joined to the candidate pairs once per side, instead of the name,
     its count and its frequency each joined to millions of pairs. ``name_id`` numbers the rows (in no
     order: numbering them in order costs a sort): the pairs carry it, not the name's text (millions of
-    pairs, two names each, were most of what the pair tables held)."""
+    pairs, two names each, were most of what the pair tables held). ``abjad``: ``abjad_table``'s rows."""
     return f"""
-        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, k.names, coalesce(f.n, 1) AS freq,
-               row_number() OVER () AS name_id
+        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, x.akey, coalesce(x.arabic, FALSE) AS arabic,
+               k.names, coalesce(f.n, 1) AS freq, row_number() OVER () AS name_id
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
           ON k.entity_id = n.entity_id
-        LEFT JOIN {freq} f ON f.grp = n.grp AND f.name_key = n.nkey"""
+        LEFT JOIN {freq} f ON f.grp = n.grp AND f.name_key = n.nkey
+        LEFT JOIN {abjad} x ON x.name = n.name AND n.grp = '{PERSON_GROUP}'"""
 
 
 def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
     """Every pair of names of every candidate pair (``named_sql`` relations), by the names' ids, with
     the score when a key settles it, how many records bear the commoner of the two names, whether
-    the pair has one name pair, and whether an organisation's name has phrases (``best_name_sql``)."""
+    the pair has one name pair, and whether an organisation's name has phrases (``best_name_sql``).
+    ``abjad``: one name is written in Arabic script and the other agrees with it written so (ABJAD_LEVEL)."""
+    abjad = "(a.arabic <> b.arabic AND a.akey = b.akey AND a.nkey <> b.nkey)"
     return f"""
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name_id AS left_name_id,
                b.name_id AS right_name_id, a.norm AS left_norm, b.norm AS right_norm,
                a.names = 1 AND b.names = 1 AS single,
                c.grp <> '{PERSON_GROUP}' AND (a.name LIKE '%(%' OR a.name LIKE '%,%' OR b.name LIKE '%(%'
                                              OR b.name LIKE '%,%') AS phrased,
-               greatest(a.freq, b.freq) AS name_freq,
-               CASE WHEN a.nkey = b.nkey THEN 1.0
+               greatest(a.freq, b.freq) AS name_freq, {abjad} AS abjad,
+               CASE WHEN a.nkey = b.nkey THEN 1.0 WHEN {abjad} THEN {ABJAD_SCORE}
                     WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
                          AND {_letters_left_out_sql("a.nkey", "b.nkey")} THEN {SKELETON_SCORE} END AS quick_score,
                CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score
@@ -121,26 +140,28 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
     # Names whose tokens agree only with other vowels (the alignment's weakest rule) are at most
     # "partly similar": in the levels of names agreeing by transliteration they are another party
     # nearly always (``VOWELS_LEVEL``).
-    level = (f"WHEN vowels AND name_score >= {NAME_FLOORS[VOWELS_LEVEL]} THEN {VOWELS_LEVEL} "
-             + " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in enumerate(NAME_FLOORS)))
+    vowels_floor = dict(NAME_FLOORS)[VOWELS_LEVEL]
+    level = (f"WHEN abjad THEN {ABJAD_LEVEL} WHEN vowels AND name_score >= {vowels_floor} THEN {VOWELS_LEVEL} "
+             + " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in NAME_FLOORS))
     detail = """CASE WHEN n.phrased THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
+                        WHEN n.abjad THEN 'same tokens in Arabic script (ICU Latin-Arabic, short vowels left out)'
                         WHEN n.quick_score IS NOT NULL THEN 'same consonant skeleton per token (transliteration)'
                         WHEN n.floor_score > coalesce(s.score, 0.0)
                             THEN 'same consonant skeleton per token (transliteration), some of two letters or fewer'
                         ELSE coalesce(s.detail, '') END""" if explain else "CAST(NULL AS VARCHAR)"
     columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name_id,
                    n.right_name_id, {score} AS name_score, {detail} AS name_detail,
-                   n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels"""
+                   n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels, n.abjad"""
     scored = f"""{name_pairs} n LEFT JOIN {name_scores} s
               ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm"""
     return f"""
-        SELECT t.*, CASE {level} ELSE {len(NAME_FLOORS)} END AS name_level
+        SELECT t.*, CASE {level} ELSE {NAME_FLOORS[-1][0] + 1} END AS name_level
         FROM (
             SELECT {columns} FROM {scored} WHERE n.single
             UNION ALL
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
-                   name_score, name_detail, vowels FROM (
+                   name_score, name_detail, vowels, abjad FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
                                                      ORDER BY {score} DESC, la.name, rb.name) AS rn
                 FROM {scored} JOIN {named[0]} la ON la.name_id = n.left_name_id
@@ -324,9 +345,11 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     if right != left:
         engine.create_scratch(right_unnamed, unnamed_sql(*right))
     engine.create_scratch(freq, name_freq_sql(left[0]))
-    engine.create_scratch(left_named, named_sql(left[0], freq))
-    if right[0] != left[0]:
-        engine.create_scratch(right_named, named_sql(right[0], freq))
+    with engine.run() as run:
+        abjad = run.arrow(abjad_table(engine, (left[0], right[0])), hint="abjad").name
+        engine.create_scratch(left_named, named_sql(left[0], freq, abjad))
+        if right[0] != left[0]:
+            engine.create_scratch(right_named, named_sql(right[0], freq, abjad))
     engine.create_scratch(name_pairs, name_pairs_sql(pairs, left_named,
                                                      right_named if right[0] != left[0] else left_named), view=True)
     named = (left_named, right_named if right[0] != left[0] else left_named)

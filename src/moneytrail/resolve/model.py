@@ -20,8 +20,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-NAME_FLOORS = (0.99, 0.9, 0.85, 0.75, 0.6, 0.45)
-SIMILAR_NAME_LEVELS = 4  # levels down to "name partly similar"
+# The name levels a score decides, with the least score of each (``resolve.comparisons``); the level
+# between, ABJAD_LEVEL, is decided by a rule, not a score: names of which one is written in Arabic
+# script that agree token for token when the other is written in it too (``model.names.abjad``).
+NAME_FLOORS = ((0, 0.99), (2, 0.9), (3, 0.85), (4, 0.75), (5, 0.6), (6, 0.45))
+ABJAD_LEVEL = 1
+SIMILAR_NAME_LEVELS = 5  # levels down to "name partly similar"
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,9 @@ class Comparison:
                 "u": [round(x, 10) for x in self.u]}
 
 
-_NAME_LABELS = ("name identical after transliteration", "name near-identical", "name similar",
-                "name partly similar", "name weakly similar", "names share a token, others differ", "names differ")
+_NAME_LABELS = ("name identical after transliteration", "name identical in Arabic script", "name near-identical",
+                "name similar", "name partly similar", "name weakly similar", "names share a token, others differ",
+                "names differ")
 
 
 @dataclass(frozen=True)
@@ -154,10 +159,11 @@ _NATS = 1 / math.log(2)  # the hand-set weights were natural-log odds; models sp
 # pairs). It scores cases too small to train on (a few dozen records say nothing about m) and is
 # where EM starts. Its prior is the odds of a match among candidate pairs, as those weights were set.
 DEFAULT_MODEL = ResolveModel((
-    _from_weights("person_name", _NAME_LABELS, tuple(w * _NATS for w in (6.0, 5.0, 3.5, 1.5, -1.0, -2.5, -5.0)),
-                  (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)),
-    _from_weights("org_name", _NAME_LABELS, tuple(w * _NATS for w in (6.0, 5.0, 3.5, 1.5, -1.0, -2.5, -3.0)),
-                  (0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.9015)),
+    _from_weights("person_name", _NAME_LABELS,
+                  tuple(w * _NATS for w in (6.0, 5.5, 5.0, 3.5, 1.5, -1.0, -2.5, -5.0)),
+                  (0.0005, 0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.901)),
+    _from_weights("org_name", _NAME_LABELS, tuple(w * _NATS for w in (6.0, 5.5, 5.0, 3.5, 1.5, -1.0, -2.5, -3.0)),
+                  (0.0005, 0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.901)),
     _from_weights("identifier", ("identifier equal", "identifier equal, but its checksum fails",
                                  "identifier differs by one character (typo?)",
                                  "identifier differs by two characters (transposition?)",
@@ -177,7 +183,7 @@ DEFAULT_MODEL = ResolveModel((
     _from_weights("address_number", ("address numbers equal", "address numbers one digit off",
                                      "address numbers share one", "address numbers differ"),
                   tuple(w * _NATS for w in (1.0, 0.3, 0.0, -0.5)), (0.002, 0.01, 0.1, 0.888)),
-), match_share=1 / (1 + math.exp(4.0)), tf_cap=2.5 * _NATS, tf_rare_at=20.0, tf_floor=0.0, tf_levels=3,
+), match_share=1 / (1 + math.exp(4.0)), tf_cap=2.5 * _NATS, tf_rare_at=20.0, tf_floor=0.0, tf_levels=4,
    match_at=0.9, review_at=0.5, training={"trained": False, "origin": "hand-set starting values"})
 
 COMPARISONS = tuple(c.name for c in DEFAULT_MODEL.comparisons)

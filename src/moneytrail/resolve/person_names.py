@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from moneytrail.model.names import (
     ARTICLES,
+    abjad,
     clean_word_tokens,
     is_title_token,
     marked_skeleton,
@@ -112,6 +113,21 @@ def person_name_columns(names: pa.Array) -> PersonNameColumns:
     skey = _joined(parent, pc.take(sure, at), size, sort=True)
     key_name, key = _block_keys(parent, tokens, skel, size)
     return PersonNameColumns(norm, nkey, skey, key_name, key)
+
+
+# A name holding a letter of the Arabic blocks (Arabic, its supplement, presentation forms) is written in Arabic.
+ARABIC_LETTER = "[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
+
+
+def abjad_keys(names: pa.Array, norms: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(order-free key of the normalised tokens written in Arabic script, ``model.names.abjad``;
+    whether the name itself is written in Arabic script) of every (name, normalised name), per
+    distinct token. An Arabic name's own key is that of its romanisation, written back: the key of
+    the name as ICU reads it, on both sides of a pair alike."""
+    parent, tokens = _flat(norms)
+    forms, at = _per_distinct(tokens, abjad)
+    return (_joined(parent, pc.take(forms, at), len(norms), sort=True),
+            pc.match_substring_regex(names, ARABIC_LETTER))
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from moneytrail.resolve.em import TrainParams, expectation, m_step
 from moneytrail.resolve.model import COMPARISONS, ResolveModel
 
 NAME_COMPARISONS = ("person_name", "org_name")
-SIMILAR_NAMES = 3  # name levels up to "partly similar"
+SIMILAR_NAMES = 4  # name levels up to "partly similar"
 # Names agreeing down to "partly similar" are adjusted by how common the agreement is (scoring.tf_sql).
 TRAINED_TF_LEVELS = SIMILAR_NAMES + 1
 

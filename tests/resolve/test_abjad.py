@@ -1,0 +1,68 @@
+"""The name level "identical in Arabic script": a romanised name written in Arabic by ICU against a
+name written in Arabic, on hand-made pairs and on real ones (the UN Security Council's list, which
+gives each listed person's name in Arabic and in Latin, ``tests/data/resolve/README.md``)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyarrow as pa
+
+from moneytrail.resolve.person_names import abjad_keys, person_name_columns
+from moneytrail.resolve.pipeline import resolve_case
+from moneytrail.store import Case
+from tests.resolve.conftest import AddStatements
+from tests.resolve.test_evidence_levels import signal_rules
+
+UN_NAMES = Path(__file__).parents[1] / "data" / "resolve" / "un_sc_arabic_latin_names.tsv"
+
+
+def keys(names: list[str]) -> tuple[list[str], list[str], list[bool]]:
+    """(Arabic-script key, consonant skeleton key, written in Arabic) of each person name."""
+    columns = person_name_columns(pa.array(names))
+    akey, arabic = abjad_keys(pa.array(names), columns.norm)
+    return akey.to_pylist(), columns.skey.to_pylist(), arabic.to_pylist()
+
+
+def test_a_romanised_name_and_its_arabic_spelling_agree_in_arabic_script() -> None:
+    # The skeleton's rules read "y" as a vowel and drop a final "h": the pair misses that key.
+    akey, skey, arabic = keys(["Yute Lotesha", "يت لتسه"])
+    assert akey[0] == akey[1] and skey[0] != skey[1]
+    assert arabic == [False, True]
+
+
+def test_names_one_skeleton_confuses_differ_in_arabic_script() -> None:
+    # "galkavfa galrah" and "galkov galyuru" (here in Arabic) share their consonant skeletons only
+    akey, skey, _ = keys(["Galkavfa Galrah", "گلكڤ گلير"])
+    assert skey[0] == skey[1] and akey[0] != akey[1]
+
+
+def test_the_level_is_a_name_level_of_its_own(case: Case, add_rows: AddStatements) -> None:
+    rows = [(e, "Person", prop, value, "s1") for e, name in (("a", "Yute Lotesha"), ("b", "يت لتسه"),
+                                                            ("c", "Galkavfa Galrah"), ("d", "گلكڤ گلير"))
+            for prop, value in (("name", name), ("birthDate", "1971-05-11"))]
+    add_rows(case, rows)
+    resolve_case(case)
+    assert signal_rules(case, "a", "b")["name"][0] == "name identical in Arabic script"
+    assert signal_rules(case, "c", "d")["name"][0] == "name near-identical"  # the skeleton, not this level
+
+
+def test_real_arabic_and_latin_names_of_one_person_agree_as_often_as_their_skeletons() -> None:
+    # Each listed person's Arabic name against each of its Latin names ("Good" aliases included),
+    # and against every other person's Latin names.
+    with UN_NAMES.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    arabic = sorted({(r["reference"], r["arabic"]) for r in rows})
+    latin = sorted({(r["reference"], r["latin"]) for r in rows})
+    akey, skey, written = keys([name for _, name in arabic] + [name for _, name in latin])
+    assert all(written[:len(arabic)]) and not any(written[len(arabic):])
+    agree = {"abjad": [0, 0], "skeleton": [0, 0]}  # [same person, different persons]
+    for i, (ref_a, _) in enumerate(arabic):
+        for j, (ref_l, _) in enumerate(latin, start=len(arabic)):
+            same = 0 if ref_a == ref_l else 1
+            agree["abjad"][same] += akey[i] == akey[j]
+            agree["skeleton"][same] += skey[i] == skey[j]
+    print(len(rows), agree)
+    assert agree["abjad"][0] >= agree["skeleton"][0] > 0
+    assert agree["abjad"][1] <= agree["skeleton"][1]
