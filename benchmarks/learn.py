@@ -53,6 +53,7 @@ from moneytrail.detect.evaluate import LEARNED, VARIANT_SUFFIXES, evaluate, wind
 from moneytrail.detect.features import transaction_feature_matrix
 from moneytrail.detect.learn_findings import score_findings
 from moneytrail.detect.learn_transactions import LearnedCase, fit, learn_transactions, prf
+from moneytrail.detect.learn_typology import known_labels
 from moneytrail.detect.run import run_detectors
 from moneytrail.detect.stage import transaction_learn_stamp
 from moneytrail.detect.truth import load_truth
@@ -95,12 +96,15 @@ GOAL = 0.95
 
 
 def store_learner_findings(case: Case, learned: LearnedCase) -> None:
-    """Every test-part transaction the model flags, as a finding (so attempts can be found by them too)."""
+    """Every test-part transaction the model flags, as findings (one per typology named; so attempts can be found
+    by them too); the history inputs read the labels of the training and validation parts, as a deployment knows
+    them when it scores what follows."""
     test = learned.part == 2
     scores = np.zeros(len(test))
     scores[test] = learned.test_scores
     findings = score_findings(case, learned.model, learned.features, learned.x, scores, mask=test,
-                              limit=int(test.sum()), params={"split": "temporal:60/20/20", "part": "test"})
+                              limit=int(test.sum()), params={"split": "temporal:60/20/20", "part": "test"},
+                              labels=known_labels(case, learned.features, learned.part < 2))
     write_findings(case, findings, transaction_learn_stamp({"split": "temporal:60/20/20", "part": "test"}))
 
 
@@ -127,6 +131,7 @@ def attempt_table(case: Case, learned: LearnedCase) -> None:
     typ_model = learned.metrics.get("typology", {})
     print(f"    typology model: {typ_model.get('status', '-')}; validation: typology right for "
           f"{pct(typ_model.get('validation_accuracy'))} of the labelled laundering transactions", flush=True)
+    naming_table(typ_model)
 
     def cost(typ: str) -> str:
         t = tx.get(typ, {})
@@ -157,6 +162,21 @@ def attempt_table(case: Case, learned: LearnedCase) -> None:
               f"{lt.get('flagged', 0):>5} {pct(lt.get('precision')):>6} {pct(lt.get('precision_same')):>8} | "
               f"{pct(t['recall_same_or_learned_any']):>8} | {'; '.join(variants) or '-'}", flush=True)
     entangled_table(case)
+
+
+def naming_table(typ_model: dict[str, Any]) -> None:
+    """The validation part's figures behind the typology model's ``name_share`` (``choose_name_share``): per share
+    tried, names per labelled payment, mean F2, and fan-in / fan-out attempt recall and typed precision."""
+    rows = typ_model.get("naming") or []
+    if not rows:
+        return
+    print(f"    naming on validation: a finding also names typologies at >= share x the top one's probability; "
+          f"kept share {typ_model.get('name_share')} (best mean F2 of attempt recall and typed precision)")
+    for r in rows:
+        fans = "  ".join(f"{c} {pct(rec)} rec {pct(prec)} prec" for c in ("fan-in", "fan-out")
+                         for rec, prec in [r["scores"].get(c, [None, None])])
+        print(f"      share {r['share']:4.2f}: {r['names_per_row']:.2f} names/payment, mean F2 {r['mean_f2']:.3f} | "
+              f"{fans}", flush=True)
 
 
 def entangled_table(case: Case) -> None:

@@ -9,20 +9,22 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from moneytrail.detect.flagged_history import history_names
 from moneytrail.detect.flagged_shape import SHAPE_FEATURES
-from moneytrail.detect.learn_findings import score_findings
+from moneytrail.detect.learn_findings import score_findings, typology_inputs
 from moneytrail.detect.learn_transactions import LearnedCase, TransactionModel, learn_transactions, score_case
 from moneytrail.detect.learn_typology import UNTYPED, fit_typology, shape_words
 from moneytrail.detect.truth import load_truth_tables
+from moneytrail.model.finding import Finding
 from moneytrail.store import Case
 from tests.detect.test_learn_transactions import insert_table, labelled_case
 
 T0 = datetime(2022, 1, 1)
 
 
-def typed_table(seed: int, days: int = 90) -> tuple[pa.Table, pa.Table]:
-    """Ordinary payments to hubs; each day one mule fans money out to five fresh accounts (fan-out) and five
-    fresh accounts pay one collector (fan-in). Returns the transactions and the typed truth."""
+def typed_table(seed: int, days: int = 90, mules: int = 25) -> tuple[pa.Table, pa.Table]:
+    """Ordinary payments to hubs; each day one mule (of ``mules``, in turn) fans money out to five fresh accounts
+    (fan-out) and five fresh accounts pay one collector (fan-in). Returns the transactions and the typed truth."""
     rng = np.random.default_rng(seed)
     rows, truth = [], []
     for i in range(6000):
@@ -31,10 +33,10 @@ def typed_table(seed: int, days: int = 90) -> tuple[pa.Table, pa.Table]:
     for d in range(days):
         start = T0 + timedelta(days=d, hours=int(rng.integers(0, 12)))
         for k in range(5):
-            rows.append((f"o{d}k{k}", start + timedelta(minutes=20 * k), f"b:M{d % 25}", f"b:Q{d}x{k}",
+            rows.append((f"o{d}k{k}", start + timedelta(minutes=20 * k), f"b:M{d % mules}", f"b:Q{d}x{k}",
                          float(np.round(rng.uniform(900, 999), 2))))
             truth.append((f"out{d}", "fan-out", f"o{d}k{k}"))
-            rows.append((f"i{d}k{k}", start + timedelta(minutes=30 * k), f"b:S{d}x{k}", f"b:C{d % 25}",
+            rows.append((f"i{d}k{k}", start + timedelta(minutes=30 * k), f"b:S{d}x{k}", f"b:C{d % mules}",
                          float(np.round(rng.uniform(900, 999), 2))))
             truth.append((f"in{d}", "fan-in", f"i{d}k{k}"))
     table = pa.table({"txn_id": [r[0] for r in rows], "ts": [r[1] for r in rows],
@@ -45,9 +47,9 @@ def typed_table(seed: int, days: int = 90) -> tuple[pa.Table, pa.Table]:
                             "txn_id": [t[2] for t in truth]})
 
 
-def typed_case(seed: int) -> tuple[Case, pa.Table]:
+def typed_case(seed: int, mules: int = 25) -> tuple[Case, pa.Table]:
     case = Case.in_memory()
-    table, truth = typed_table(seed)
+    table, truth = typed_table(seed, mules=mules)
     insert_table(case, table)
     return case, truth
 
@@ -103,7 +105,9 @@ def test_saved_models_carry_the_typology_model_and_score_the_same(tmp_path: Path
     with case.engine.run():
         rows = np.flatnonzero(result.labels == 1)
         xt = result.model.typology.inputs(case, result.features, result.x, rows)
-    assert xt.shape == (len(rows), result.x.shape[1] + len(SHAPE_FEATURES))
+    rules = len(result.model.typology.rule_typologies)
+    history = len(history_names(result.model.typology.classes))  # 4 roles x 2 typologies
+    assert history == 8 and xt.shape == (len(rows), result.x.shape[1] + len(SHAPE_FEATURES) + rules + history)
     assert np.allclose(loaded.typology.probabilities(xt), result.model.typology.probabilities(xt))
     other, _ = typed_case(4)  # a case the model never saw
     table, scores, x = score_case(other, loaded)
@@ -154,13 +158,17 @@ def test_a_single_typology_gives_no_model_and_says_why() -> None:
 
 def test_shape_in_words() -> None:
     assert shape_words("fan-in", 0.871, [("cycle", 0.08)]) == "Shaped like a fan-in (p 0.87; next: cycle 0.08)"
+    assert (shape_words("fan-out", 0.46, [("cycle", 0.08)], [("scatter-gather", 0.31)])
+            == "Shaped like a fan-out (p 0.46) or a scatter-gather (p 0.31; next: cycle 0.08)")
 
 
 def test_the_test_parts_typologies_read_no_label_of_the_test_part() -> None:
-    """Leakage: learning with the test part's labels removed gives the same findings with the same typologies
-    and probabilities (the shape inputs read the model's flags there, and labels only before it)."""
-    def test_findings(drop_test_labels: bool) -> list[tuple[str, str, float]]:
-        case, truth = typed_case(8)
+    """Leakage: learning with the test part's labels removed gives the same typology inputs (shape and history)
+    and the same findings with the same typologies and probabilities (the shape inputs read the model's flags
+    there, the history inputs labels only before it), though the history inputs are handed every label left in
+    the truth, the test part's too when it is kept."""
+    def test_findings(drop_test_labels: bool) -> tuple[np.ndarray, list[tuple[str, str, float]]]:
+        case, truth = typed_case(8, mules=3)  # mules and collectors back every 3 days: a history to read
         if drop_test_labels:
             with case.engine.run():
                 load_truth_tables(case, txn=truth)
@@ -172,12 +180,50 @@ def test_the_test_parts_typologies_read_no_label_of_the_test_part() -> None:
         result = learned_typed(case, truth)
         scores = np.zeros(len(result.part))
         scores[result.part == 2] = result.test_scores
+        test, labels = result.part == 2, truth.select(["txn_id", "typology"])
         with case.engine.run():
-            findings = score_findings(case, result.model, result.features, result.x, scores,
-                                      mask=result.part == 2, limit=1000)
-        return sorted((next(r.ref_id for r in f.refs if r.kind == "transaction"), f.typology,
-                       f.details["typology_probability"]) for f in findings)
+            findings = score_findings(case, result.model, result.features, result.x, scores, mask=test,
+                                      limit=1000, labels=labels)
+            flagged = np.flatnonzero(test & (scores >= result.model.threshold))
+            xt = typology_inputs(case, result.model, result.features, result.x, flagged, test, labels)
+        typ = result.model.typology
+        assert typ is not None and typ.history_window_s is not None
+        # The history inputs of the test part's flagged payments are read, not all zero.
+        assert (xt[:, -len(history_names(typ.classes)):].sum(axis=1) > 0).mean() > 0.3
+        return xt, sorted((next(r.ref_id for r in f.refs if r.kind == "transaction"), f.typology,
+                           f.details["typology_probability"]) for f in findings)
 
-    with_labels, without = test_findings(False), test_findings(True)
+    (x_with, with_labels), (x_without, without) = test_findings(False), test_findings(True)
     assert len(with_labels) > 50 and {t for _, t, _ in with_labels} == {"fan-in", "fan-out"}
+    assert np.array_equal(x_with, x_without, equal_nan=True)
     assert with_labels == without
+
+
+def test_a_finding_names_every_typology_reaching_the_name_share_of_the_top_one() -> None:
+    case, truth = typed_case(9)
+    result = learned_typed(case, truth)
+    typ = result.model.typology
+    assert typ is not None and 0.1 <= typ.name_share <= 1.0  # chosen on validation among NAME_SHARES
+    scores = np.zeros(len(result.part))
+    scores[result.part == 2] = result.test_scores
+
+    def findings_at(share: float) -> list[Finding]:
+        typ.name_share = share
+        with case.engine.run():
+            return score_findings(case, result.model, result.features, result.x, scores, mask=result.part == 2,
+                                  limit=30)
+
+    one, every = findings_at(1.0), findings_at(0.0)
+    assert len(one) == 30 and all(len(f.details["typology_named"]) == 1 for f in one)
+    # Share 0: both typologies named, two findings per payment, each under its own typology, same words.
+    assert len(every) == 60
+    by_payment: dict[str, list[Finding]] = {}
+    for f in every:
+        by_payment.setdefault(next(r.ref_id for r in f.refs if r.kind == "transaction"), []).append(f)
+    for pair in by_payment.values():
+        assert sorted(f.typology for f in pair) == ["fan-in", "fan-out"]
+        assert pair[0].explanation == pair[1].explanation and " or a" in pair[0].explanation
+        named = pair[0].details["typology_named"]
+        assert named[0][1] >= named[1][1] and pair[0].explanation.startswith(f"Shaped like a {named[0][0]} (p ")
+        assert {f.typology: f.details["typology_probability"] for f in pair} == {t: p for t, p in named}
+    assert len({f.finding_id for f in every}) == 60

@@ -12,6 +12,7 @@ from moneytrail.cli.output import console, fail, print_json, print_table
 from moneytrail.detect.learn import learn
 from moneytrail.detect.learn_findings import KIND, score_findings
 from moneytrail.detect.learn_transactions import LearnError, learn_transactions
+from moneytrail.detect.learn_typology import known_labels
 from moneytrail.detect.stage import LearnParams, learn_stamp, transaction_learn_stamp
 from moneytrail.detect.truth import TruthError, load_truth
 from moneytrail.store import Case
@@ -38,8 +39,10 @@ def _learn_transactions(case: Path, truth: str, split: str, rules: bool, save: P
 
             scores = np.zeros(len(test))
             scores[test] = result.test_scores
+            # The labels before the test part are known when it is scored: the typology's history inputs read them.
             findings = score_findings(c, result.model, result.features, result.x, scores, mask=test, limit=limit,
-                                      params={"split": split, "part": "test"})
+                                      params={"split": split, "part": "test"},
+                                      labels=known_labels(c, result.features, result.part < 2))
             stamp = transaction_learn_stamp({"split": split, "rules": rules, "rounds": rounds, "limit": limit})
             write_findings(c, findings, stamp)
     if save is not None:

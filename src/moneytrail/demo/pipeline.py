@@ -20,6 +20,7 @@ import numpy as np
 
 from moneytrail.detect.learn_findings import score_findings
 from moneytrail.detect.learn_transactions import LearnError, learn_transactions
+from moneytrail.detect.learn_typology import known_labels
 from moneytrail.detect.run import run_detectors
 from moneytrail.detect.stage import transaction_learn_stamp
 from moneytrail.detect.truth import load_truth
@@ -124,6 +125,7 @@ def _learn(run: DemoRun, case: Case) -> None:
         with case.engine.run():  # the loaded truth lives as long as this run
             load_truth(case, run.data / "truth.json")
             learned = learn_transactions(case, rules=True, rounds=150)
+            known = known_labels(case, learned.features, learned.part < 2)  # known when the test part is scored
     except LearnError as exc:
         run.results["learn"] = {"error": str(exc), "top": []}
         return
@@ -131,7 +133,7 @@ def _learn(run: DemoRun, case: Case) -> None:
     scores = np.zeros(len(test))
     scores[test] = learned.test_scores
     findings = score_findings(case, learned.model, learned.features, learned.x, scores, mask=test, limit=200,
-                              params={"split": "temporal:60/20/20", "part": "test"})
+                              params={"split": "temporal:60/20/20", "part": "test"}, labels=known)
     write_findings(case, findings, transaction_learn_stamp({"split": "temporal:60/20/20", "rules": True,
                                                             "rounds": 150, "limit": 200}))
     run.results["learn"] = {"test": learned.metrics["test"], "findings": len(findings),

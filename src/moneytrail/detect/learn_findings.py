@@ -10,7 +10,9 @@ the payment, with its probability and the runners-up in the details and in words
 (p 0.87; next: cycle 0.08)") and the flagged payments around it that the typology read ("Flagged payments
 around it: a fan-in-shaped piece of 6 payments among 7 accounts ... Within a day of it the sender paid 0 other
 flagged receivers and the receiver was paid by 3 other flagged senders."); without one (training labels named no
-typology) it is ``learned`` and the explanation says why.
+typology) it is ``learned`` and the explanation says why. A payment the typology model names with more than one
+typology (``TypologyModel.name_share``) gets one finding per typology, each saying all of them ("Shaped like a
+fan-out (p 0.46) or a scatter-gather (p 0.31)"), so each is counted, and its precision measured, under its own.
 """
 
 from __future__ import annotations
@@ -38,22 +40,25 @@ def explain_row(model: TransactionModel, x_row: np.ndarray, contrib_row: np.ndar
     return [describe(names[i], float(x_row[i]), model.usual.get(names[i])) for i in order if contrib_row[i] > 0]
 
 
-Shape = tuple[str, float | None, list[tuple[str, float]]]
+# The typologies a finding names (the likeliest first) with their probabilities, and the next two not named.
+Shape = tuple[list[tuple[str, float | None]], list[tuple[str, float]]]
 
 
 def typology_of_rows(model: TransactionModel, xt: np.ndarray) -> list[Shape]:
-    """Per row of the typology model's inputs ``xt``: the predicted typology, its probability and the next two
-    (``learned``, None, [] untyped)."""
+    """Per row of the typology model's inputs ``xt``: the typologies it names (the likeliest, and those reaching
+    the model's ``name_share`` of it) with their probabilities, and the next two (``[(learned, None)], []``
+    untyped)."""
     if model.typology is None:
-        return [(TYPOLOGY, None, [])] * len(xt)
+        return [([(TYPOLOGY, None)], [])] * len(xt)
     prob = model.typology.probabilities(xt)
+    named = model.typology.named(prob)
     classes = model.typology.classes
     out: list[Shape] = []
-    for row in prob:
+    for row, names in zip(prob, named, strict=True):
         order = np.argsort(-row)
-        out.append((classes[order[0]], float(row[order[0]]),
-                    [(classes[j], round(float(row[j]), 4)) for j in order[1:3] if row[j] >= 0.005]))
-    return out
+        out.append(([(classes[j], float(row[j])) for j in order if names[j]],
+                    [(classes[j], round(float(row[j]), 4)) for j in order if not names[j]][:2]))
+    return [(n, [(t, p) for t, p in a if p >= 0.005]) for n, a in out]
 
 
 def piece_words(shape_row: np.ndarray) -> str:
@@ -87,10 +92,23 @@ def earlier_flags(model: TransactionModel, features: pa.Table, x: np.ndarray, fl
     return rows[model.predict(x[rows]) >= model.threshold] if len(rows) else rows
 
 
+def typology_inputs(case: Case, model: TransactionModel, features: pa.Table, x: np.ndarray, flagged: np.ndarray,
+                    mask: np.ndarray | None, labels: pa.Table | None) -> np.ndarray:
+    """The typology model's inputs for the ``flagged`` rows (within ``mask``, the scored part): the shape of the
+    flagged payments around each, and the known ``labels`` before the first row of ``mask`` at their ends."""
+    assert model.typology is not None
+    t = np.asarray(features.column("t").to_numpy(), dtype=np.float64)
+    start = float(t[mask].min()) if mask is not None and mask.any() else float(t[flagged].min())
+    return model.typology.inputs(case, features, x, flagged, earlier_flags(model, features, x, flagged, mask),
+                                 labels, start)
+
+
 def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: np.ndarray, scores: np.ndarray,
-                   *, mask: np.ndarray | None = None, limit: int = 500, params: dict[str, Any] | None = None
-                   ) -> list[Finding]:
-    """Findings for the rows (within ``mask``) scoring at least the model's threshold, best first."""
+                   *, mask: np.ndarray | None = None, limit: int = 500, params: dict[str, Any] | None = None,
+                   labels: pa.Table | None = None) -> list[Finding]:
+    """Findings for the rows (within ``mask``) scoring at least the model's threshold, best first: one per
+    typology the typology model names for a row (``TypologyModel.named``). ``labels``: the known labelled payments
+    (txn_id, typology), read by the history inputs only before the first row of ``mask``."""
     eligible = scores >= model.threshold
     if mask is not None:
         eligible &= mask
@@ -101,8 +119,8 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
         return []
     contrib = model.contributions(x[idx])
     # The typology reads the shape of all flagged payments around each (not only the ``limit`` listed).
-    xt = (model.typology.inputs(case, features, x, flagged, earlier_flags(model, features, x, flagged, mask))[order]
-          if model.typology is not None else x[idx])
+    xt = (typology_inputs(case, model, features, x, flagged, mask, labels)[order] if model.typology is not None
+          else x[idx])
     shapes = typology_of_rows(model, xt)
     width = x.shape[1]  # the shape inputs follow the transaction features
     around = (xt[:, width:width + len(SHAPE_FEATURES)] if model.typology is not None and model.typology.shape_window_s
@@ -119,32 +137,38 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
         row = by_id[ids[k]]
         reasons = explain_row(model, x[i], contrib[k])
         score = float(scores[i])
-        typology, p_typology, alternatives = shapes[k]
-        shape = (shape_words(typology, p_typology, alternatives) + ". " if p_typology is not None else
-                 "Typology unknown: the labels it was trained on name none. ")
+        named, alternatives = shapes[k]
+        p_top = named[0][1]
+        shape = (shape_words(named[0][0], p_top, alternatives, [(n, float(p or 0)) for n, p in named[1:]]) + ". "
+                 if p_top is not None else "Typology unknown: the labels it was trained on name none. ")
         if around is not None:
             shape += piece_words(around[k]) + " "
         refs = [FindingRef("transaction", ids[k], "subject"), FindingRef("account", str(row["from_account"]), "sender"),
                 FindingRef("account", str(row["to_account"]), "receiver")]
         if row["source_id"]:
             refs.append(FindingRef("source", str(row["source_id"]), "data"))
-        findings.append(Finding(
-            kind=KIND, typology=typology,
-            title=f"Model flags payment {row['from_account']} -> {row['to_account']}"
-                  + (f" ({typology}-shaped)" if p_typology is not None else ""),
-            score=round(score, 6),
-            explanation=(shape + f"A LightGBM model (trained on data {model.training_hash[:12]}) gives this payment of "
-                         f"{row['amount']:,.2f} {row['currency'] or ''} a laundering score of {score:.2f} "
-                         f"(threshold {model.threshold:.2f}). Why: " + "; ".join(reasons or ["no single feature"])
-                         + "."),
-            refs=refs, params={"threshold": model.threshold, **(params or {}), **(
-                {"typology_shape_window_days": round(model.typology.shape_window_s / 86_400, 2)}
-                if model.typology is not None and model.typology.shape_window_s else {})},
-            query="detect.features.transaction_features", start=row["ts"], end=row["ts"],
-            amount=float(row["amount"]) if row["amount"] is not None else None, currency=row["currency"],
-            details={"reasons": reasons, "training_hash": model.training_hash,
-                     **({"typology_probability": round(p_typology, 4),
-                         "typology_alternatives": [[t, p] for t, p in alternatives]} if p_typology is not None else {}),
-                     "contributions": {model.spec.names[j]: float(contrib[k][j])
-                                       for j in np.argsort(-contrib[k][:-1])[:5]}}))
+        for typology, p_typology in named:
+            others = [(n, round(float(p or 0), 4)) for n, p in named if n != typology] + alternatives
+            findings.append(Finding(
+                kind=KIND, typology=typology,
+                title=f"Model flags payment {row['from_account']} -> {row['to_account']}"
+                      + (f" ({typology}-shaped)" if p_typology is not None else ""),
+                score=round(score, 6),
+                explanation=(shape + f"A LightGBM model (trained on data {model.training_hash[:12]}) gives this "
+                             f"payment of {row['amount']:,.2f} {row['currency'] or ''} a laundering score of "
+                             f"{score:.2f} (threshold {model.threshold:.2f}). Why: "
+                             + "; ".join(reasons or ["no single feature"]) + "."),
+                refs=refs, params={"threshold": model.threshold, **(params or {}), **(
+                    {"typology_shape_window_days": round(model.typology.shape_window_s / 86_400, 2),
+                     "typology_name_share": model.typology.name_share}
+                    if model.typology is not None and model.typology.shape_window_s else {})},
+                query="detect.features.transaction_features", start=row["ts"], end=row["ts"],
+                amount=float(row["amount"]) if row["amount"] is not None else None, currency=row["currency"],
+                details={"reasons": reasons, "training_hash": model.training_hash,
+                         **({"typology_probability": round(p_typology, 4),
+                             "typology_alternatives": [[n, p] for n, p in others],
+                             "typology_named": [[n, round(float(p or 0), 4)] for n, p in named]}
+                            if p_typology is not None else {}),
+                         "contributions": {model.spec.names[j]: float(contrib[k][j])
+                                           for j in np.argsort(-contrib[k][:-1])[:5]}}))
     return findings

@@ -137,6 +137,7 @@ class LearnDetails(Details):
     contributions: Mapping[str, float] | None = None
     typology_probability: float | None = None  # of the predicted typology (the finding's), given laundering
     typology_alternatives: Sequence[Sequence[Any]] | None = None  # the next likeliest: [typology, probability]
+    typology_named: Sequence[Sequence[Any]] | None = None  # every typology the payment's findings name, likeliest first
 
 
 DETAILS: dict[str, type[Details]] = {c.kind: c for c in (TypologyDetails, TraceDetails, LinkDetails, ScreenDetails,
