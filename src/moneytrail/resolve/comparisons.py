@@ -107,8 +107,8 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
     the pair has one name pair, and whether an organisation's name has phrases (``best_name_sql``)."""
     return f"""
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name_id AS left_name_id,
-               b.name_id AS right_name_id, a.norm AS left_norm, b.norm AS right_norm, a.norm_id AS left_norm_id,
-               b.norm_id AS right_norm_id,
+               b.name_id AS right_name_id, a.norm AS left_norm, b.norm AS right_norm,
+               a.norm_id AS left_norm_id, b.norm_id AS right_norm_id,
                a.names = 1 AND b.names = 1 AS single,
                c.grp <> '{PERSON_GROUP}' AND (a.name LIKE '%(%' OR a.name LIKE '%,%' OR b.name LIKE '%(%'
                                              OR b.name LIKE '%,%') AS phrased,
@@ -122,9 +122,8 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
 
 
 def several_names_sql(pairs: str, named: tuple[str, str]) -> str:
-    """The candidate pairs of which a record has more than one name (few or none: most records have one),
-    by a semi-join on those records' ids, so the name pairs ``best_name_sql`` ranks are built from
-    these alone, not from a second join of every candidate pair to the names."""
+    """The candidate pairs with a record of several names (few: most have one), by a semi-join on their
+    ids: ``best_name_sql`` ranks their name pairs alone, not a second join of every pair to the names."""
     return f"""
         SELECT * FROM {pairs}
         WHERE left_id IN (SELECT entity_id FROM {named[0]} WHERE names > 1)
@@ -138,9 +137,8 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
     detail then says which forms were compared. A pair with one name pair (one name per record, the
     common case) is taken as it is; only the others are ranked (a window over millions of rows cost
     more than the rest of the statement), on their score, then their names' text (``named``: the
-    left and right ``named_sql`` relations). ``ranked_pairs``: the name pairs to rank, when not
-    ``name_pairs`` (``several_names_sql``'s). ``name_scores`` is keyed by the norms' ids
-    (``residual_names_sql``). ``explain=False``: no detail (built on demand)."""
+    left and right ``named_sql`` relations), from ``ranked_pairs`` when given (``several_names_sql``'s).
+    ``name_scores`` is keyed by the norms' ids. ``explain=False``: no detail (built on demand)."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     # Names whose tokens agree only with other vowels (the alignment's weakest rule) are at most
     # "partly similar": in the levels of names agreeing by transliteration they are another party
@@ -156,6 +154,7 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
     columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name_id,
                    n.right_name_id, {score} AS name_score, {detail} AS name_detail,
                    n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels"""
+
     def scored(pairs: str) -> str:
         return f"""{pairs} n LEFT JOIN {name_scores} s
               ON s.grp = n.grp AND s.left_norm_id = n.left_norm_id AND s.right_norm_id = n.right_norm_id"""
