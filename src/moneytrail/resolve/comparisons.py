@@ -370,10 +370,11 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     # the GIL while a statement runs): on two cores the two overlap instead of following each other.
     with engine.run() as run, ThreadPoolExecutor(1, thread_name_prefix="mt-names") as pool:
         scoring = pool.submit(score_names, residual, details=explain)
+        del residual  # the names' text is held by the scoring only, and dropped from its result below
         engine.create_scratch(left_ev, left_evidence_sql(pairs, left[1]))
         engine.create_scratch(evidence, evidence_levels_sql(left_ev, right[1], explain=explain))
         engine.drop_scratch(left_ev)
-        name_scores = run.arrow(scoring.result(), hint="name_scores").name
+        name_scores = run.arrow(scoring.result().drop_columns(["left_norm", "right_norm"]), hint="name_scores").name
         # the best name pair of each candidate read straight into the levels, not written first
         best_names = f"({best_name_sql(name_pairs, name_scores, named, explain=explain, ranked_pairs=ranked)}) best"
         engine.create_scratch(into, levels_sql(best_names, evidence, pairs, left_unnamed,

@@ -9,8 +9,6 @@ the per-name path, ``normalize_name_uncached``, so its result is the same either
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,8 +25,6 @@ from moneytrail.model.names import (
 )
 from moneytrail.resolve.sorting import sorted_distinct
 
-# From this many distinct names on, half of them are featurised in a second process (``person_name_columns``).
-SPLIT_AT = 200_000
 # As features.block_keys: the first four tokens; the last spelled out when nearly as long as the longest.
 MAX_KEY_TOKENS, SPELLED_MIN, SPELLED_SLACK = 4, 4, 2
 _P, _EMPTY = pa.scalar("p:"), pa.scalar("")
@@ -104,30 +100,8 @@ def normalise_person_names(names: pa.Array) -> pa.Array:
     return norm
 
 
-def person_name_columns(names: pa.Array, *, split_at: int = SPLIT_AT) -> PersonNameColumns:
-    """Normalised form, order-free token and skeleton keys, and blocking keys of distinct person names.
-
-    From ``split_at`` names on, the second half is featurised in another process (spawned: this one
-    runs engine threads) while this one does the first: the work is Python per distinct word and
-    single-threaded arrow, so a thread would hold the GIL half the time, and resolution's other core
-    idles here. Each name's features are its own, so the halves are simply put end to end."""
-    if len(names) < max(split_at, 2):
-        return _person_name_columns(names)
-    half = len(names) // 2
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        second = pool.submit(_person_name_columns, names.slice(half))
-        first = _person_name_columns(names.slice(0, half))
-        rest = second.result()
-    def joined(a: pa.Array, b: pa.Array) -> pa.Array:
-        return pa.concat_arrays([_array(a), _array(b)])
-
-    return PersonNameColumns(joined(first.norm, rest.norm), joined(first.nkey, rest.nkey),
-                             joined(first.skey, rest.skey),
-                             joined(first.key_name.cast(pa.int64()), pc.add(rest.key_name.cast(pa.int64()), half)),
-                             joined(first.key, rest.key))
-
-
-def _person_name_columns(names: pa.Array) -> PersonNameColumns:
+def person_name_columns(names: pa.Array) -> PersonNameColumns:
+    """Normalised form, order-free token and skeleton keys, and blocking keys of distinct person names."""
     norm = normalise_person_names(names)
     parent, tokens = _flat(norm)
     skels, at = _per_distinct(tokens, lambda t: skeleton(t) or t)
