@@ -25,10 +25,10 @@ import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
 from moneytrail.model.names import SHORT_MARK, compare_names
+from moneytrail.resolve.arabic_script import abjad_table
 from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
 from moneytrail.resolve.model import ABJAD_LEVEL, NAME_FLOORS
 from moneytrail.resolve.name_alignment import compare_person_names_ruled
-from moneytrail.resolve.person_names import abjad_keys
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
 # ... when some of those skeletons are short ("sr" is shared by "shashara" and "shura"): the pair is compared
@@ -80,32 +80,30 @@ def _letters_left_out_sql(left: str, right: str) -> str:
     return f"levenshtein({left}, {right}) <= abs(length({left}) - length({right})) + {tokens}"
 
 
-def abjad_sql(names: str) -> str:
-    """The distinct person names and their normalised forms, for their Arabic-script keys (``abjad_keys``)."""
-    return f"SELECT DISTINCT name, norm FROM {names} WHERE grp = '{PERSON_GROUP}'"
+def norms_sql(names: tuple[str, ...]) -> str:
+    """(grp, norm, norm_id): every distinct normalised name of the ``names`` relations, numbered (in no
+    order). Name pairs carry the ids: the residual pairs are made distinct, and their scores joined
+    back to millions of name pairs, on two numbers, not two strings."""
+    every = " UNION ALL ".join(f"SELECT grp, norm FROM {n}" for n in dict.fromkeys(names))
+    return f"SELECT grp, norm, row_number() OVER () AS norm_id FROM (SELECT DISTINCT grp, norm FROM ({every}) e) d"
 
 
-def abjad_table(engine: Engine, names: tuple[str, ...]) -> pa.Table:
-    """(name, akey, arabic) of the distinct person names of the ``names`` relations (``abjad_keys``)."""
-    distinct = engine.query(" UNION ".join(abjad_sql(n) for n in dict.fromkeys(names)))
-    akey, arabic = abjad_keys(distinct.column("name").combine_chunks(), distinct.column("norm").combine_chunks())
-    return pa.table({"name": distinct.column("name"), "akey": akey, "arabic": arabic})
-
-
-def named_sql(names: str, freq: str, abjad: str) -> str:
+def named_sql(names: str, freq: str, abjad: str, norms: str) -> str:
     """Each name row with how many names its record has (a pair of records with one each has one
     name pair, which needs no ranking: ``best_name_sql``) and how many records bear it (``freq``, 1
     when it has no row there). Joined to the candidate pairs once per side, instead of the name,
     its count and its frequency each joined to millions of pairs. ``name_id`` numbers the rows (in no
     order: numbering them in order costs a sort): the pairs carry it, not the name's text (millions of
-    pairs, two names each, were most of what the pair tables held). ``abjad``: ``abjad_table``'s rows."""
+    pairs, two names each, were most of what the pair tables held); ``norm_id`` is its norm's
+    (``norms_sql``). ``abjad``: ``abjad_table``'s rows."""
     return f"""
         SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, x.akey, coalesce(x.arabic, FALSE) AS arabic,
-               k.names, coalesce(f.n, 1) AS freq, row_number() OVER () AS name_id
+               k.names, coalesce(f.n, 1) AS freq, row_number() OVER () AS name_id, m.norm_id
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
           ON k.entity_id = n.entity_id
         LEFT JOIN {freq} f ON f.grp = n.grp AND f.name_key = n.nkey
-        LEFT JOIN {abjad} x ON x.name = n.name AND n.grp = '{PERSON_GROUP}'"""
+        LEFT JOIN {abjad} x ON x.name = n.name AND n.grp = '{PERSON_GROUP}'
+        JOIN {norms} m ON m.grp = n.grp AND m.norm = n.norm"""
 
 
 def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
@@ -117,6 +115,7 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
     return f"""
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name_id AS left_name_id,
                b.name_id AS right_name_id, a.norm AS left_norm, b.norm AS right_norm,
+               a.norm_id AS left_norm_id, b.norm_id AS right_norm_id,
                a.names = 1 AND b.names = 1 AS single,
                c.grp <> '{PERSON_GROUP}' AND (a.name LIKE '%(%' OR a.name LIKE '%,%' OR b.name LIKE '%(%'
                                              OR b.name LIKE '%,%') AS phrased,
@@ -129,13 +128,24 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
         JOIN {right_named} b ON b.entity_id = c.right_id"""
 
 
-def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, explain: bool = True) -> str:
+def several_names_sql(pairs: str, named: tuple[str, str]) -> str:
+    """The candidate pairs with a record of several names (few: most have one), by a semi-join on their
+    ids: ``best_name_sql`` ranks their name pairs alone, not a second join of every pair to the names."""
+    return f"""
+        SELECT * FROM {pairs}
+        WHERE left_id IN (SELECT entity_id FROM {named[0]} WHERE names > 1)
+           OR right_id IN (SELECT entity_id FROM {named[1]} WHERE names > 1)"""
+
+
+def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, explain: bool = True,
+                  ranked_pairs: str | None = None) -> str:
     """The best-scoring name pair of each candidate pair, and its level. An organisation's name with
     phrases may have been compared by its designation (``features.designation_phrases``): the
     detail then says which forms were compared. A pair with one name pair (one name per record, the
     common case) is taken as it is; only the others are ranked (a window over millions of rows cost
     more than the rest of the statement), on their score, then their names' text (``named``: the
-    left and right ``named_sql`` relations). ``explain=False``: no detail (built on demand)."""
+    left and right ``named_sql`` relations), from ``ranked_pairs`` when given (``several_names_sql``'s).
+    ``name_scores`` is keyed by the norms' ids. ``explain=False``: no detail (built on demand)."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     # Names whose tokens agree only with other vowels (the alignment's weakest rule) are at most
     # "partly similar": in the levels of names agreeing by transliteration they are another party
@@ -153,18 +163,20 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
     columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name_id,
                    n.right_name_id, {score} AS name_score, {detail} AS name_detail,
                    n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels, n.abjad"""
-    scored = f"""{name_pairs} n LEFT JOIN {name_scores} s
-              ON s.grp = n.grp AND s.left_norm = n.left_norm AND s.right_norm = n.right_norm"""
+
+    def scored(pairs: str) -> str:
+        return f"""{pairs} n LEFT JOIN {name_scores} s
+              ON s.grp = n.grp AND s.left_norm_id = n.left_norm_id AND s.right_norm_id = n.right_norm_id"""
     return f"""
         SELECT t.*, CASE {level} ELSE {NAME_FLOORS[-1][0] + 1} END AS name_level
         FROM (
-            SELECT {columns} FROM {scored} WHERE n.single
+            SELECT {columns} FROM {scored(name_pairs)} WHERE n.single
             UNION ALL
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
                    name_score, name_detail, vowels, abjad FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
                                                      ORDER BY {score} DESC, la.name, rb.name) AS rn
-                FROM {scored} JOIN {named[0]} la ON la.name_id = n.left_name_id
+                FROM {scored(ranked_pairs or name_pairs)} JOIN {named[0]} la ON la.name_id = n.left_name_id
                 JOIN {named[1]} rb ON rb.name_id = n.right_name_id
                 WHERE NOT n.single
             ) r WHERE r.rn = 1
@@ -290,20 +302,29 @@ def _with_unnamed_sql(best_names: str, pairs: str, left_unnamed: str, right_unna
                OR c.right_id IN (SELECT entity_id FROM {right_unnamed})"""
 
 
-_NAME_SCORE_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
-                                ("score", pa.float64()), ("detail", pa.string()), ("vowels", pa.bool_())])
+_RESIDUAL_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
+                              ("left_norm_id", pa.int64()), ("right_norm_id", pa.int64())])
+_SCORES = [("score", pa.float64()), ("detail", pa.string()), ("vowels", pa.bool_())]
 
 
-def residual_names_sql(name_pairs: str) -> str:
-    """The distinct pairs of normalised names that no key settled: compared in Python."""
-    return f"SELECT DISTINCT grp, left_norm, right_norm FROM {name_pairs} WHERE quick_score IS NULL"
+def residual_names_sql(name_pairs: str, norms: str) -> str:
+    """The distinct pairs of normalised names that no key settled, compared in Python: made distinct by
+    their ids (``norms_sql``), their text read by id for the distinct pairs alone."""
+    return f"""
+        SELECT r.grp, a.norm AS left_norm, b.norm AS right_norm, r.left_norm_id, r.right_norm_id
+        FROM (SELECT DISTINCT grp, left_norm_id, right_norm_id FROM {name_pairs} WHERE quick_score IS NULL) r
+        JOIN {norms} a ON a.norm_id = r.left_norm_id JOIN {norms} b ON b.norm_id = r.right_norm_id"""
 
 
 def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 500_000) -> pa.Table:
-    """Name comparison of (grp, left_norm, right_norm) rows: people column-wise
+    """Name comparison of (grp, left_norm, right_norm, ...) rows: people column-wise
     (``resolve.name_alignment``, in batches that bound its arrays), organisations by
-    ``compare_names`` (legal forms). ``details``: with the token alignment described (for
+    ``compare_names`` (legal forms); the rows' other columns (their ids) are passed on, with score,
+    detail and vowels after them. ``details``: with the token alignment described (for
     explanations), else null. Pure computation, no engine: it may run beside engine work."""
+    schema = residual.schema
+    for name, kind in _SCORES:
+        schema = schema.append(pa.field(name, kind))
     parts = []
     for batch in residual.to_batches(max_chunksize=batch_size):
         people = pc.equal(batch.column("grp"), PERSON_GROUP)
@@ -313,17 +334,16 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 5
                                                                details=details)
         parts.append(person.append_column("score", pa.array(scores, pa.float64()))
                      .append_column("detail", described).append_column("vowels", pa.array(vowels, pa.bool_())))
-        org = pa.Table.from_batches([batch]).filter(pc.invert(people)).to_pydict()
-        compared = [compare_names(left, right, "Company", normalized=True)
-                    for left, right in zip(org["left_norm"], org["right_norm"], strict=True)]
-        parts.append(pa.table({**org, "score": pa.array([c.score for c in compared], pa.float64()),
-                               "detail": pa.array([c.describe() if details else None for c in compared],
-                                                  pa.string()),
-                               "vowels": pa.array([False] * len(compared), pa.bool_())},
-                              schema=_NAME_SCORE_SCHEMA))
+        org = pa.Table.from_batches([batch]).filter(pc.invert(people))
+        compared = [compare_names(left, right, "Company", normalized=True) for left, right in
+                    zip(org.column("left_norm").to_pylist(), org.column("right_norm").to_pylist(), strict=True)]
+        parts.append(org.append_column("score", pa.array([c.score for c in compared], pa.float64()))
+                     .append_column("detail", pa.array([c.describe() if details else None for c in compared],
+                                                       pa.string()))
+                     .append_column("vowels", pa.array([False] * len(compared), pa.bool_())))
     if not parts:
-        return _NAME_SCORE_SCHEMA.empty_table()
-    return pa.concat_tables([part.cast(_NAME_SCORE_SCHEMA) for part in parts])
+        return schema.empty_table()
+    return pa.concat_tables([part.cast(schema) for part in parts])
 
 
 def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
@@ -338,39 +358,42 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     by (millions of candidate pairs' names are written and read back several times otherwise)."""
     if names_into is not None and right[0] != left[0]:
         raise ValueError("names_into needs one names relation on both sides")
-    name_pairs, left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed = (
+    name_pairs, left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed, norms, ranked = (
         scratch(s) for s in ("name_pairs", "left_evidence", "evidence", "name_freq", "left_named", "right_named",
-                             "left_unnamed", "right_unnamed"))
+                             "left_unnamed", "right_unnamed", "norms", "ranked_name_pairs"))
     engine.create_scratch(left_unnamed, unnamed_sql(*left))
     if right != left:
         engine.create_scratch(right_unnamed, unnamed_sql(*right))
     engine.create_scratch(freq, name_freq_sql(left[0]))
+    engine.create_scratch(norms, norms_sql((left[0], right[0])))
     with engine.run() as run:
         abjad = run.arrow(abjad_table(engine, (left[0], right[0])), hint="abjad").name
-        engine.create_scratch(left_named, named_sql(left[0], freq, abjad))
+        engine.create_scratch(left_named, named_sql(left[0], freq, abjad, norms))
         if right[0] != left[0]:
-            engine.create_scratch(right_named, named_sql(right[0], freq, abjad))
-    engine.create_scratch(name_pairs, name_pairs_sql(pairs, left_named,
-                                                     right_named if right[0] != left[0] else left_named), view=True)
+            engine.create_scratch(right_named, named_sql(right[0], freq, abjad, norms))
     named = (left_named, right_named if right[0] != left[0] else left_named)
+    engine.create_scratch(name_pairs, name_pairs_sql(pairs, *named), view=True)
+    engine.create_scratch(ranked, name_pairs_sql(f"({several_names_sql(pairs, named)})", *named), view=True)
     if names_into is not None:  # the names' text for the caller; the pair tables carry their ids
         engine.create_scratch(names_into, f"SELECT name_id, name FROM {left_named}")
-    residual = engine.query(residual_names_sql(name_pairs)).cast(_NAME_SCORE_SCHEMA.remove(5).remove(4).remove(3))
+    residual = engine.query(residual_names_sql(name_pairs, norms)).cast(_RESIDUAL_SCHEMA)
     # Names are scored in Python (one core) while the engine compares the evidence (it releases
     # the GIL while a statement runs): on two cores the two overlap instead of following each other.
     with engine.run() as run, ThreadPoolExecutor(1, thread_name_prefix="mt-names") as pool:
         scoring = pool.submit(score_names, residual, details=explain)
+        del residual  # the names' text is held by the scoring only, and dropped from its result below
         engine.create_scratch(left_ev, left_evidence_sql(pairs, left[1]))
         engine.create_scratch(evidence, evidence_levels_sql(left_ev, right[1], explain=explain))
         engine.drop_scratch(left_ev)
-        name_scores = run.arrow(scoring.result(), hint="name_scores").name
+        name_scores = run.arrow(scoring.result().drop_columns(["left_norm", "right_norm"]), hint="name_scores").name
         # the best name pair of each candidate read straight into the levels, not written first
-        best_names = f"({best_name_sql(name_pairs, name_scores, named, explain=explain)}) best"
+        best_names = f"({best_name_sql(name_pairs, name_scores, named, explain=explain, ranked_pairs=ranked)}) best"
         engine.create_scratch(into, levels_sql(best_names, evidence, pairs, left_unnamed,
                                                right_unnamed if right != left else left_unnamed, explain=explain,
                                                named=None if names_into is not None else named))
-    engine.drop_scratch(name_pairs, view=True)
-    for name in (left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed):
+    for view in (name_pairs, ranked):
+        engine.drop_scratch(view, view=True)
+    for name in (left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed, norms):
         engine.drop_scratch(name)
     return into
 
