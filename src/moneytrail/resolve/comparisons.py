@@ -27,7 +27,7 @@ from moneytrail.engine import Engine
 from moneytrail.model.names import SHORT_MARK, compare_names
 from moneytrail.resolve.arabic_script import abjad_table
 from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
-from moneytrail.resolve.model import ABJAD_LEVEL, NAME_FLOORS
+from moneytrail.resolve.model import ABJAD_LEVEL, NAME_FLOORS, PARTLY_SIMILAR_LEVEL
 from moneytrail.resolve.name_alignment import compare_person_names_ruled
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
@@ -41,7 +41,7 @@ ABJAD_SCORE = 0.95
 # one skeleton, spellings that differ beyond letters left out and one more), whatever their score:
 # "partly similar". At 1M mixed-script records such a pair was one party in 0.4% of cases where
 # the "near-identical" pairs agreeing by transliteration were in 74% (resolve-recall-17a.txt).
-VOWELS_LEVEL = 4
+VOWELS_LEVEL = PARTLY_SIMILAR_LEVEL
 EVIDENCE = ("identifier", "birth_date", "country", "address", "address_number")
 # Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
 # "nearly equal" whatever their edit distance: a share of the longer address's words (of the shorter,

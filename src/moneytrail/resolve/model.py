@@ -20,12 +20,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-# The name levels a score decides, with the least score of each (``resolve.comparisons``); the level
-# between, ABJAD_LEVEL, is decided by a rule, not a score: names of which one is written in Arabic
-# script that agree token for token when the other is written in it too (``model.names.abjad``).
-NAME_FLOORS = ((0, 0.99), (2, 0.9), (3, 0.85), (4, 0.75), (5, 0.6), (6, 0.45))
-ABJAD_LEVEL = 1
-SIMILAR_NAME_LEVELS = 5  # levels down to "name partly similar"
+# The name levels, best first. Every constant that names a level is read off this tuple, so a level
+# added in between moves them all.
+_NAME_LABELS = ("name identical after transliteration", "name identical in Arabic script", "name near-identical",
+                "name similar", "name partly similar", "name weakly similar", "names share a token, others differ",
+                "names differ")
+# Decided by a rule, not a score: names of which one is written in Arabic script that agree token for
+# token when the other is written in it too (``model.names.abjad``).
+ABJAD_LEVEL = _NAME_LABELS.index("name identical in Arabic script")
+# The least name level a chain could join on, whose agreement term frequency adjusts when trained.
+PARTLY_SIMILAR_LEVEL = _NAME_LABELS.index("name partly similar")
+SIMILAR_NAME_LEVELS = PARTLY_SIMILAR_LEVEL + 1  # levels down to "name partly similar"
+# The name levels a score decides, with the least score of each (``resolve.comparisons``).
+NAME_FLOORS = tuple((_NAME_LABELS.index(label), floor) for label, floor in (
+    ("name identical after transliteration", 0.99), ("name near-identical", 0.9), ("name similar", 0.85),
+    ("name partly similar", 0.75), ("name weakly similar", 0.6), ("names share a token, others differ", 0.45)))
 
 
 @dataclass(frozen=True)
@@ -43,11 +52,6 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "labels": list(self.labels), "m": [round(x, 8) for x in self.m],
                 "u": [round(x, 10) for x in self.u]}
-
-
-_NAME_LABELS = ("name identical after transliteration", "name identical in Arabic script", "name near-identical",
-                "name similar", "name partly similar", "name weakly similar", "names share a token, others differ",
-                "names differ")
 
 
 @dataclass(frozen=True)
@@ -183,8 +187,9 @@ DEFAULT_MODEL = ResolveModel((
     _from_weights("address_number", ("address numbers equal", "address numbers one digit off",
                                      "address numbers share one", "address numbers differ"),
                   tuple(w * _NATS for w in (1.0, 0.3, 0.0, -0.5)), (0.002, 0.01, 0.1, 0.888)),
-), match_share=1 / (1 + math.exp(4.0)), tf_cap=2.5 * _NATS, tf_rare_at=20.0, tf_floor=0.0, tf_levels=4,
-   match_at=0.9, review_at=0.5, training={"trained": False, "origin": "hand-set starting values"})
+), match_share=1 / (1 + math.exp(4.0)), tf_cap=2.5 * _NATS, tf_rare_at=20.0, tf_floor=0.0,
+   tf_levels=PARTLY_SIMILAR_LEVEL, match_at=0.9, review_at=0.5,
+   training={"trained": False, "origin": "hand-set starting values"})
 
 COMPARISONS = tuple(c.name for c in DEFAULT_MODEL.comparisons)
 

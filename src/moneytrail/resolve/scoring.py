@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from moneytrail.engine import Engine
 from moneytrail.resolve.comparisons import EVIDENCE, compare_pairs
-from moneytrail.resolve.model import DEFAULT_MODEL, Comparison, ResolveModel
+from moneytrail.resolve.model import DEFAULT_MODEL, PARTLY_SIMILAR_LEVEL, Comparison, ResolveModel
 from moneytrail.resolve.model import probability as probability  # re-exported for callers
 
 PAIR_COLUMNS = ("left_id", "right_id", "grp", "name_score", "weight", "probability", "decision", "left_name",
@@ -29,7 +29,7 @@ PAIR_COLUMNS = ("left_id", "right_id", "grp", "name_score", "weight", "probabili
 LEVEL_COLUMNS = ("person_name", "org_name", *EVIDENCE, "key_freq", "name_key_freq", "name_freq", "w_tf")
 # Contradictions that split a cluster: identifiers that contradict (both checksums hold) and birth dates.
 CONTRADICTIONS = {"identifier": 6, "birth_date": 4}
-SIMILAR_NAME_LEVEL = 4  # names at least "partly similar": the pairs a chain could join
+SIMILAR_NAME_LEVEL = PARTLY_SIMILAR_LEVEL  # names at least "partly similar": the pairs a chain could join
 WEIGHT_DIGITS = 9  # match weights are rounded to this many decimals (``weighed_sql``)
 
 

@@ -11,10 +11,10 @@ import numpy as np
 
 from moneytrail.engine import Engine
 from moneytrail.resolve.em import TrainParams, expectation, m_step
-from moneytrail.resolve.model import COMPARISONS, ResolveModel
+from moneytrail.resolve.model import COMPARISONS, PARTLY_SIMILAR_LEVEL, ResolveModel
 
 NAME_COMPARISONS = ("person_name", "org_name")
-SIMILAR_NAMES = 4  # name levels up to "partly similar"
+SIMILAR_NAMES = PARTLY_SIMILAR_LEVEL  # name levels up to "partly similar"
 # Names agreeing down to "partly similar" are adjusted by how common the agreement is (scoring.tf_sql).
 TRAINED_TF_LEVELS = SIMILAR_NAMES + 1
 
