@@ -69,30 +69,34 @@ PARAMS: dict[str, Any] = {"objective": "multiclass", "learning_rate": 0.05, "num
                           "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1, "num_threads": 1, "seed": 7}
 
 
-def typology_vector(case: Case, features: pa.Table) -> np.ndarray:
-    """Each feature row's labelled typology ('' when its transaction is in no typed attempt), matched by
-    ``txn_id`` without a Python loop. A transaction in attempts of two typologies takes the first by name."""
-    typed = case.engine.query(f"SELECT txn_id, min(typology) AS typology FROM {truth_tables(case).txn} "
-                              "WHERE typology IS NOT NULL AND typology <> '' GROUP BY txn_id")
+def _truth_vector(case: Case, features: pa.Table, column: str) -> np.ndarray:
+    """Each feature row's least non-empty ``column`` of the truth's transactions ('' when none), matched by
+    ``txn_id`` without a Python loop."""
+    typed = case.engine.query(f"SELECT txn_id, min({column}) AS v FROM {truth_tables(case).txn} "
+                              f"WHERE {column} IS NOT NULL AND {column} <> '' GROUP BY txn_id")
     ids = features.column("txn_id").cast(pa.string())
     idx = pc.index_in(ids, value_set=typed.column("txn_id").cast(pa.string()))
-    names = pc.fill_null(pc.take(typed.column("typology").cast(pa.string()), idx), "")
+    names = pc.fill_null(pc.take(typed.column("v").cast(pa.string()), idx), "")
     return np.asarray(names.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def typology_vector(case: Case, features: pa.Table) -> np.ndarray:
+    """Each feature row's labelled typology ('' when its transaction is in no typed attempt). A transaction
+    in attempts of two typologies takes the first by name."""
+    return _truth_vector(case, features, "typology")
 
 
 def attempt_vector(case: Case, features: pa.Table) -> np.ndarray:
     """Each feature row's labelled attempt ('' when none; the first by id when several): for measuring only."""
-    typed = case.engine.query(f"SELECT txn_id, min(attempt_id) AS attempt_id FROM {truth_tables(case).txn} "
-                              "GROUP BY txn_id")
-    idx = pc.index_in(features.column("txn_id").cast(pa.string()), value_set=typed.column("txn_id").cast(pa.string()))
-    names = pc.fill_null(pc.take(typed.column("attempt_id").cast(pa.string()), idx), "")
-    return np.asarray(names.to_numpy(zero_copy_only=False), dtype=object)
+    return _truth_vector(case, features, "attempt_id")
 
 
-def known_labels(case: Case, features: pa.Table, rows: np.ndarray) -> pa.Table:
+def known_labels(case: Case, features: pa.Table, rows: np.ndarray, typology: np.ndarray | None = None) -> pa.Table:
     """(txn_id, typology) of the typed laundering payments among ``rows`` (a mask of feature rows): the labels a
-    deployment knows when it scores what follows them (the history inputs read only those before the cutoff)."""
-    typology = typology_vector(case, features)
+    deployment knows when it scores what follows them (the history inputs read only those before the cutoff).
+    ``typology``: the rows' ``typology_vector`` when the caller has it already."""
+    if typology is None:
+        typology = typology_vector(case, features)
     keep = np.flatnonzero(rows & (typology != ""))
     return pa.table({"txn_id": features.column("txn_id").take(pa.array(keep)).cast(pa.string()),
                      "typology": pa.array(typology[keep].astype(str), pa.string())})
@@ -116,9 +120,8 @@ class TypologyModel:
         return prob.reshape(len(x), len(self.classes))
 
     def named(self, prob: np.ndarray) -> np.ndarray:
-        """(rows, classes) bool: the typologies each row's finding names: the likeliest, and every other whose
-        probability reaches ``name_share`` of it (a payment can belong to two structures at once)."""
-        return np.asarray(prob >= self.name_share * prob.max(axis=1, keepdims=True))
+        """(rows, classes) bool: the typologies each row's finding names (``named_at`` its ``name_share``)."""
+        return named_at(prob, self.name_share)
 
     def predict(self, x: np.ndarray) -> tuple[list[str], np.ndarray]:
         """The most likely typology of each row and its probability."""
@@ -195,7 +198,7 @@ def fit_case_typology(case: Case, features: pa.Table, x: np.ndarray, y: np.ndarr
     shape = shape_matrix(case, ids, grp, (ids, grp + 1))
     rules = rule_typologies(case)
     classes = typed_classes(typology[rows][part[rows] == 0])
-    known = known_labels(case, features, part < 2)
+    known = known_labels(case, features, part < 2, typology)
     history = history_matrix(case, ids, training_cutoffs(t[rows], window), known, classes, window)
     model, info = fit_typology(np.hstack([x[rows], shape, hit_matrix(case, ids, rules), history]), y[rows],
                                typology[rows], part[rows],
@@ -264,6 +267,12 @@ def fit_typology(x: np.ndarray, y: np.ndarray, typology: np.ndarray, part: np.nd
     return model, info
 
 
+def named_at(prob: np.ndarray, share: float) -> np.ndarray:
+    """(rows, classes) bool: per row of ``prob``, the likeliest typology and every other whose probability
+    reaches ``share`` of it (a payment can belong to two structures at once)."""
+    return np.asarray(prob >= share * prob.max(axis=1, keepdims=True))
+
+
 def naming_scores(named: np.ndarray, classes: list[str], typology: np.ndarray, attempt: np.ndarray
                   ) -> dict[str, tuple[float | None, float | None]]:
     """Per class: attempt recall (attempts of it with at least half of their rows named it) and typed precision
@@ -289,7 +298,7 @@ def choose_name_share(prob: np.ndarray, classes: list[str], typology: np.ndarray
     table: list[dict[str, Any]] = []
     best, best_f2 = 1.0, -1.0
     for share in NAME_SHARES:
-        named = prob >= share * prob.max(axis=1, keepdims=True)
+        named = named_at(prob, share)
         scores = naming_scores(named, classes, typology, attempt)
         f2 = [5 * p * r / (4 * p + r) if r is not None and p is not None and 4 * p + r > 0 else 0.0
               for r, p in scores.values() if r is not None]
