@@ -180,7 +180,7 @@ def naming_table(typ_model: dict[str, Any]) -> None:
     for r in rows:
         cells = "  ".join(f"{c[:14]} {pct(rec)}/{pct(prec)}{'*' if kept.get(c) == r['share'] else ' '}"
                           for c, (rec, prec) in r["scores"].items())
-        print(f"      {r['share']:4.2f}: {r['names_per_row']:.2f}, {r['mean_f2']:.3f} | {cells}", flush=True)
+        print(f"      {r['share']:4.2f}: {r['names_per_row']:.2f}, {r['mean_f2']:.3f} | {cells}".rstrip(), flush=True)
 
 
 def entangled_table(case: Case) -> None:
