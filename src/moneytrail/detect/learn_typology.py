@@ -239,7 +239,7 @@ def fit_typology(x: np.ndarray, y: np.ndarray, typology: np.ndarray, part: np.nd
     Returns the model (None when fewer than two typologies have ``MIN_ROWS`` training rows) and what was
     measured: rows per typology, and on the validation part the share of typed laundering rows whose
     typology was predicted right, overall and per typology. With ``attempt`` (each row's labelled attempt),
-    the model's ``name_share`` is chosen on the validation part (``choose_name_share``)."""
+    each typology's naming share is chosen on the validation part (``choose_name_shares``)."""
     import lightgbm as lgb
 
     typed = (y == 1) & (typology != "")
@@ -307,7 +307,7 @@ def naming_scores(named: np.ndarray, classes: list[str], typology: np.ndarray, a
 
 def choose_name_shares(prob: np.ndarray, classes: list[str], typology: np.ndarray, attempt: np.ndarray
                        ) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    """Per typology, its ``name_share`` among ``NAME_SHARES``, on the validation rows (``prob`` of labelled
+    """Per typology, its naming share among ``NAME_SHARES``, on the validation rows (``prob`` of labelled
     laundering rows, their ``typology`` and ``attempt``). A typology's attempt recall and typed precision depend on
     its own share only (its column of ``named_at``), so each is chosen alone: the largest share whose attempt
     recall reaches ``NAME_RECALL_GOAL`` among those whose typed precision stays at least ``NAME_PRECISION_FLOOR``;
