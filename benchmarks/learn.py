@@ -53,7 +53,7 @@ from moneytrail.detect.evaluate import LEARNED, VARIANT_SUFFIXES, evaluate, wind
 from moneytrail.detect.features import transaction_feature_matrix
 from moneytrail.detect.learn_findings import score_findings
 from moneytrail.detect.learn_transactions import LearnedCase, fit, learn_transactions, prf
-from moneytrail.detect.learn_typology import known_labels
+from moneytrail.detect.learn_typology import NAME_PRECISION_FLOOR, NAME_RECALL_GOAL, known_labels
 from moneytrail.detect.run import run_detectors
 from moneytrail.detect.stage import transaction_learn_stamp
 from moneytrail.detect.truth import load_truth
@@ -165,18 +165,22 @@ def attempt_table(case: Case, learned: LearnedCase) -> None:
 
 
 def naming_table(typ_model: dict[str, Any]) -> None:
-    """The validation part's figures behind the typology model's ``name_share`` (``choose_name_share``): per share
-    tried, names per labelled payment, mean F2, and fan-in / fan-out attempt recall and typed precision."""
+    """The validation part's figures behind the typology model's ``name_shares`` (``choose_name_shares``): per share
+    tried, names per labelled payment and the mean F2 of one share for all; per typology, its attempt recall and
+    typed precision at every share, and the share kept for it."""
     rows = typ_model.get("naming") or []
     if not rows:
         return
-    print(f"    naming on validation: a finding also names typologies at >= share x the top one's probability; "
-          f"kept share {typ_model.get('name_share')} (best mean F2 of attempt recall and typed precision)")
+    kept = typ_model.get("name_shares") or {}
+    print(f"    naming on validation: a finding also names each typology at >= its share x the top one's probability; "
+          f"kept per typology: the largest share reaching {pct(NAME_RECALL_GOAL).strip()} attempt recall with typed "
+          f"precision >= {pct(NAME_PRECISION_FLOOR).strip()} (else the best recall above that precision; none "
+          "above: the best F2)")
+    print("      share: names/payment, mean F2 | per typology: attempt recall / typed precision (* kept)")
     for r in rows:
-        fans = "  ".join(f"{c} {pct(rec)} rec {pct(prec)} prec" for c in ("fan-in", "fan-out")
-                         for rec, prec in [r["scores"].get(c, [None, None])])
-        print(f"      share {r['share']:4.2f}: {r['names_per_row']:.2f} names/payment, mean F2 {r['mean_f2']:.3f} | "
-              f"{fans}", flush=True)
+        cells = "  ".join(f"{c[:14]} {pct(rec)}/{pct(prec)}{'*' if kept.get(c) == r['share'] else ' '}"
+                          for c, (rec, prec) in r["scores"].items())
+        print(f"      {r['share']:4.2f}: {r['names_per_row']:.2f}, {r['mean_f2']:.3f} | {cells}".rstrip(), flush=True)
 
 
 def entangled_table(case: Case) -> None:

@@ -1,15 +1,24 @@
 """The typology model's history inputs (labelled payments at a payment's ends before its cutoff) and how many
-typologies a learner finding names (``name_share``, chosen on validation), on hand-made cases."""
+typologies a learner finding names (``name_shares``, one per typology, chosen on validation), on hand-made cases."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from moneytrail.detect.flagged_history import ROLES, history_matrix, history_names, training_cutoffs
-from moneytrail.detect.learn_typology import choose_name_share, naming_scores
+from moneytrail.detect.learn_typology import (
+    NAME_PRECISION_FLOOR,
+    NAME_RECALL_GOAL,
+    TypologyModel,
+    choose_name_shares,
+    name_shares_of,
+    naming_scores,
+    share_for,
+)
 from moneytrail.store import Case
 from tests.detect.test_learn_transactions import insert_table
 
@@ -88,18 +97,49 @@ def test_naming_scores_count_attempts_half_named_and_typed_precision() -> None:
     assert scores["fan-out"] == (0.0, 0.5)
 
 
-def test_the_name_share_is_the_one_with_the_best_mean_f2_on_validation() -> None:
+def test_each_typology_keeps_the_largest_share_reaching_the_goal_recall_on_validation() -> None:
     classes = ["fan-in", "fan-out"]
     typology = np.array(["fan-in", "fan-out", "fan-out", "fan-in"], dtype=object)
     attempt = np.array(["a", "b", "c", "d"], dtype=object)
     # Rows 0 and 3 are plain fan-ins; row 1 a fan-out; row 2 a fan-out the model puts second (0.3 of 0.7).
     prob = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.95, 0.05]])
-    share, table = choose_name_share(prob, classes, typology, attempt)
+    shares, table = choose_name_shares(prob, classes, typology, attempt)
     by_share = {r["share"]: r for r in table}
-    # Top only: fan-in recall 1, precision 2/3, F2 = 5*(2/3)/(8/3+1) = 10/11; fan-out recall 1/2, precision 1,
-    # F2 = 2.5/4.5 = 5/9. From 0.4 down row 2 names both: fan-out recall 1, precision 1 (F2 1); fan-in unchanged.
+    # fan-out: row 2 named from 0.3/0.7 = 0.43 down, so recall 1/2 above and 1 from 0.4 (precision 2/2 there);
+    # row 0 joins from 0.1/0.9 = 0.11 down (0.1: precision 2/3), row 3 from 0.05/0.95 = 0.053 down (0.05: 2/4).
+    assert by_share[0.5]["scores"]["fan-out"] == [0.5, 1.0] and by_share[0.4]["scores"]["fan-out"] == [1.0, 1.0]
+    assert by_share[0.1]["scores"]["fan-out"] == [1.0, round(2 / 3, 4)]
+    assert by_share[0.05]["scores"]["fan-out"] == [1.0, 0.5]
+    # fan-in: both of its attempts top-named at 1 (rows 0, 2, 3 name it: precision 2/3); row 1 joins at 0.25.
+    assert by_share[1.0]["scores"]["fan-in"] == [1.0, round(2 / 3, 4)]
+    assert by_share[0.25]["scores"]["fan-in"] == [1.0, 0.5]
+    assert shares == {"fan-in": 1.0, "fan-out": 0.4}  # each the largest share reaching 95% recall
+    # The mean F2 of one share for all is still reported: at 1, fan-in F2 = 5(2/3)/(8/3+1) = 10/11, fan-out 5/9.
     assert abs(by_share[1.0]["mean_f2"] - round((10 / 11 + 5 / 9) / 2, 4)) < 1e-4
-    assert abs(by_share[0.4]["mean_f2"] - round((10 / 11 + 1) / 2, 4)) < 1e-4
-    assert by_share[0.5]["mean_f2"] == by_share[1.0]["mean_f2"]  # 0.3 < 0.5 x 0.7: not named yet
-    assert share == 0.4  # the largest share reaching the best (0.3 ties; at 0.2 row 1 names fan-in too: worse)
-    assert by_share[0.2]["mean_f2"] < by_share[0.4]["mean_f2"]
+
+
+def test_a_share_keeps_the_typed_precision_floor_before_the_recall_goal() -> None:
+    def table(*rows: tuple[float, float, float | None]) -> list[dict[str, Any]]:
+        return [{"share": s, "scores": {"x": [r, p]}} for s, r, p in rows]
+
+    # The goal is reached at 0.5 and 0.2 (the latter below the floor): the largest share keeping it wins.
+    assert share_for("x", table((1.0, 0.6, 0.9), (0.5, 0.96, 0.5), (0.2, 1.0, 0.4))) == 0.5
+    # Recall 1 only at a precision of 0.2 (< 1/2): the best recall above the floor, 0.8 at 0.5.
+    assert share_for("x", table((1.0, 0.5, 0.9), (0.5, 0.8, 0.5), (0.2, 1.0, 0.2))) == 0.5
+    # Ties on recall keep the larger share; a share naming nothing (precision undefined) does not breach the floor.
+    assert share_for("x", table((1.0, 0.0, None), (0.5, 0.8, 0.5), (0.2, 0.8, 0.6))) == 0.5
+    # No share keeps the floor: the best F2. At 1: 5(.3)(.5)/(1.2+.5) = .44, at .5: 5(.2)(.9)/(.8+.9) = .53.
+    assert share_for("x", table((1.0, 0.5, 0.3), (0.5, 0.9, 0.2))) == 0.5
+    # At 1: 5(.4)(.9)/(1.6+.9) = .72, at .5: 5(.1)(1)/(.4+1) = .36.
+    assert share_for("x", table((1.0, 0.9, 0.4), (0.5, 1.0, 0.1))) == 1.0
+    assert (NAME_RECALL_GOAL, NAME_PRECISION_FLOOR) == (0.95, 0.5)
+
+
+def test_each_typology_is_named_at_its_own_share_and_old_sidecars_give_one_to_all() -> None:
+    model = TypologyModel(None, ["cycle", "fan-in", "fan-out"], name_shares={"fan-in": 0.5, "fan-out": 0.1})
+    prob = np.array([[0.6, 0.25, 0.15], [0.1, 0.35, 0.6]])
+    # Row 0: fan-in 0.25 < 0.5 x 0.6; fan-out 0.15 >= 0.1 x 0.6. Row 1: cycle (share 1 when absent) 0.1 < 0.6;
+    # fan-in 0.35 >= 0.5 x 0.6.
+    assert model.named(prob).tolist() == [[True, False, True], [False, True, True]]
+    assert name_shares_of({"name_share": 0.2}, ["cycle", "fan-in"]) == {"cycle": 0.2, "fan-in": 0.2}
+    assert name_shares_of({"name_shares": {"cycle": 0.3}}, ["cycle"]) == {"cycle": 0.3}

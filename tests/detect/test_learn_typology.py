@@ -13,7 +13,7 @@ from moneytrail.detect.flagged_history import history_names
 from moneytrail.detect.flagged_shape import SHAPE_FEATURES
 from moneytrail.detect.learn_findings import score_findings, typology_inputs
 from moneytrail.detect.learn_transactions import LearnedCase, TransactionModel, learn_transactions, score_case
-from moneytrail.detect.learn_typology import UNTYPED, fit_typology, shape_words
+from moneytrail.detect.learn_typology import NAME_SHARES, UNTYPED, fit_typology, shape_words
 from moneytrail.detect.truth import load_truth_tables
 from moneytrail.model.finding import Finding
 from moneytrail.store import Case
@@ -199,16 +199,17 @@ def test_the_test_parts_typologies_read_no_label_of_the_test_part() -> None:
     assert with_labels == without
 
 
-def test_a_finding_names_every_typology_reaching_the_name_share_of_the_top_one() -> None:
+def test_a_finding_names_every_typology_reaching_its_name_share_of_the_top_one() -> None:
     case, truth = typed_case(9)
     result = learned_typed(case, truth)
     typ = result.model.typology
-    assert typ is not None and 0.1 <= typ.name_share <= 1.0  # chosen on validation among NAME_SHARES
+    assert typ is not None and set(typ.name_shares) == set(typ.classes)  # chosen on validation per typology
+    assert set(typ.name_shares.values()) <= set(NAME_SHARES)
     scores = np.zeros(len(result.part))
     scores[result.part == 2] = result.test_scores
 
     def findings_at(share: float) -> list[Finding]:
-        typ.name_share = share
+        typ.name_shares = {c: share for c in typ.classes}
         with case.engine.run():
             return score_findings(case, result.model, result.features, result.x, scores, mask=result.part == 2,
                                   limit=30)

@@ -11,8 +11,9 @@ the payment, with its probability and the runners-up in the details and in words
 around it: a fan-in-shaped piece of 6 payments among 7 accounts ... Within a day of it the sender paid 0 other
 flagged receivers and the receiver was paid by 3 other flagged senders."); without one (training labels named no
 typology) it is ``learned`` and the explanation says why. A payment the typology model names with more than one
-typology (``TypologyModel.name_share``) gets one finding per typology, each saying all of them ("Shaped like a
-fan-out (p 0.46) or a scatter-gather (p 0.31)"), so each is counted, and its precision measured, under its own.
+typology (``TypologyModel.name_shares``, one share per typology) gets one finding per typology, each saying all of
+them ("Shaped like a fan-out (p 0.46) or a scatter-gather (p 0.31)"), so each is counted, and its precision
+measured, under its own.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ Shape = tuple[list[tuple[str, float | None]], list[tuple[str, float]]]
 
 def typology_of_rows(model: TransactionModel, xt: np.ndarray) -> list[Shape]:
     """Per row of the typology model's inputs ``xt``: the typologies it names (the likeliest, and those reaching
-    the model's ``name_share`` of it) with their probabilities, and the next two (``[(learned, None)], []``
-    untyped)."""
+    their share of it, ``TypologyModel.name_shares``) with their probabilities, and the next two
+    (``[(learned, None)], []`` untyped)."""
     if model.typology is None:
         return [([(TYPOLOGY, None)], [])] * len(xt)
     prob = model.typology.probabilities(xt)
@@ -160,7 +161,7 @@ def score_findings(case: Case, model: TransactionModel, features: pa.Table, x: n
                              + "; ".join(reasons or ["no single feature"]) + "."),
                 refs=refs, params={"threshold": model.threshold, **(params or {}), **(
                     {"typology_shape_window_days": round(model.typology.shape_window_s / 86_400, 2),
-                     "typology_name_share": model.typology.name_share}
+                     "typology_name_shares": model.typology.name_shares}
                     if model.typology is not None and model.typology.shape_window_s else {})},
                 query="detect.features.transaction_features", start=row["ts"], end=row["ts"],
                 amount=float(row["amount"]) if row["amount"] is not None else None, currency=row["currency"],

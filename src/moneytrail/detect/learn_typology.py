@@ -30,10 +30,13 @@ Two more inputs and one more output (``benchmarks/results/learn-typology-16c.txt
 - history (``flagged_history``): the labelled laundering payments at both ends of each payment, by role and
   typology, within one shape window before it and before the labels' cutoff (the scored part's start; for
   training rows a cutoff drawn within a window before each). Validation 79.2 -> 80.3% (HI-Medium).
-- naming: a finding names its likeliest typology and every other whose probability reaches ``name_share`` of
-  it (a fan-out whose receivers gather into one account is a scatter-gather too), one finding per typology named.
-  The share is chosen among ``NAME_SHARES`` on the validation part: the best mean over typologies of F2 between
-  attempt recall and typed precision (``choose_name_share``).
+- naming: a finding names its likeliest typology and every other whose probability reaches that typology's share
+  of it (a fan-out whose receivers gather into one account is a scatter-gather too), one finding per typology
+  named. Each typology's share is chosen alone among ``NAME_SHARES`` on the validation part (its recall and
+  precision depend on its own share only): the largest reaching the goal attempt recall while half the payments
+  naming it are labelled it (``choose_name_shares``; ``benchmarks/results/learn-fanout-16e.txt``). One share for
+  all, by the mean F2 over typologies (16c), traded typologies against each other: fan-out wanted a lower share
+  than the mean chose, and a change to the rule hits moved that choice by a 0.001 margin.
 
 Labels without a typology (AMLSim ``nodes.csv`` labels accounts only) give no typology model: the learner's
 findings then keep the typology ``learned`` and say that the training labels named no typology.
@@ -63,7 +66,11 @@ MIN_ROWS = 5  # a typology with fewer labelled training transactions is not lear
 # the results file); LI-Medium was measured after.
 SHAPE_WINDOW_S = 7 * 86_400.0
 # Shares of the top typology's probability at which a finding also names another typology, tried on validation.
-NAME_SHARES = (1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1)
+NAME_SHARES = (1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03)
+# Each typology's share: the largest reaching the issue's goal attempt recall on validation, so long as a name is
+# right at least as often as wrong (half the payments naming it are labelled it; ``choose_name_shares``).
+NAME_RECALL_GOAL = 0.95
+NAME_PRECISION_FLOOR = 0.5
 PARAMS: dict[str, Any] = {"objective": "multiclass", "learning_rate": 0.05, "num_leaves": 31,
                           "min_child_samples": 10, "feature_fraction": 0.8, "bagging_fraction": 0.8,
                           "bagging_freq": 1, "lambda_l2": 1.0, "verbose": -1, "num_threads": 1, "seed": 7}
@@ -112,7 +119,8 @@ class TypologyModel:
     shape_window_s: float | None = None  # flagged pieces are built in slices this long (None: no shape inputs)
     rule_typologies: list[str] = field(default_factory=list)  # rule hits of these typologies are inputs too
     history_window_s: float | None = None  # labelled payments at both ends this long before (None: no such inputs)
-    name_share: float = 1.0  # a finding also names every typology at least this share of its top one's probability
+    # A finding also names every typology whose probability reaches its share of the top one's (1 when absent).
+    name_shares: dict[str, float] = field(default_factory=dict)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """(rows, classes): each row's probability of each typology, given that it is laundering."""
@@ -120,8 +128,8 @@ class TypologyModel:
         return prob.reshape(len(x), len(self.classes))
 
     def named(self, prob: np.ndarray) -> np.ndarray:
-        """(rows, classes) bool: the typologies each row's finding names (``named_at`` its ``name_share``)."""
-        return named_at(prob, self.name_share)
+        """(rows, classes) bool: the typologies each row's finding names (``named_at`` each class's share)."""
+        return named_at(prob, np.array([self.name_shares.get(c, 1.0) for c in self.classes]))
 
     def predict(self, x: np.ndarray) -> tuple[list[str], np.ndarray]:
         """The most likely typology of each row and its probability."""
@@ -133,7 +141,7 @@ class TypologyModel:
         """Write the booster to ``path``; returns what the model's sidecar records about it."""
         self.booster.save_model(str(path), num_iteration=self.booster.best_iteration or None)
         return {"file": path.name, "classes": self.classes, "metrics": self.metrics, "params": PARAMS,
-                "history_window_s": self.history_window_s, "name_share": self.name_share,
+                "history_window_s": self.history_window_s, "name_shares": self.name_shares,
                 **({"shape_features": SHAPE_FEATURES, "shape_window_s": self.shape_window_s,
                     "rule_typologies": self.rule_typologies} if self.shape_window_s is not None else {})}
 
@@ -151,7 +159,7 @@ class TypologyModel:
         history = meta.get("history_window_s")
         return cls(lgb.Booster(model_file=str(path)), [str(c) for c in meta["classes"]], dict(meta["metrics"]),
                    None if window is None else float(window), [str(t) for t in meta.get("rule_typologies", [])],
-                   None if history is None else float(history), float(meta.get("name_share", 1.0)))
+                   None if history is None else float(history), name_shares_of(meta, meta["classes"]))
 
     def inputs(self, case: Case, features: pa.Table, x: np.ndarray, rows: np.ndarray,
                earlier: np.ndarray | None = None, labels: pa.Table | None = None,
@@ -211,6 +219,13 @@ def fit_case_typology(case: Case, features: pa.Table, x: np.ndarray, y: np.ndarr
     return model, info
 
 
+def name_shares_of(meta: dict[str, Any], classes: list[str]) -> dict[str, float]:
+    """A sidecar's per-typology shares; a file of the one-share version (``name_share``) gives it to every class."""
+    if "name_shares" in meta:
+        return {str(c): float(v) for c, v in meta["name_shares"].items()}
+    return {str(c): float(meta.get("name_share", 1.0)) for c in classes}
+
+
 def typed_classes(training_typology: np.ndarray) -> list[str]:
     """The typologies with at least ``MIN_ROWS`` labelled training rows, by name: the model's classes."""
     kinds, counts = np.unique(training_typology[training_typology != ""].astype(str), return_counts=True)
@@ -224,7 +239,7 @@ def fit_typology(x: np.ndarray, y: np.ndarray, typology: np.ndarray, part: np.nd
     Returns the model (None when fewer than two typologies have ``MIN_ROWS`` training rows) and what was
     measured: rows per typology, and on the validation part the share of typed laundering rows whose
     typology was predicted right, overall and per typology. With ``attempt`` (each row's labelled attempt),
-    the model's ``name_share`` is chosen on the validation part (``choose_name_share``)."""
+    each typology's naming share is chosen on the validation part (``choose_name_shares``)."""
     import lightgbm as lgb
 
     typed = (y == 1) & (typology != "")
@@ -258,18 +273,19 @@ def fit_typology(x: np.ndarray, y: np.ndarray, typology: np.ndarray, part: np.nd
         info["validation_recall"] = {c: float(right[typology[valid] == c].mean()) for c in classes
                                      if (typology[valid] == c).any()}
         if attempt is not None:
-            model.name_share, info["naming"] = choose_name_share(model.probabilities(x[valid]), classes,
-                                                                 typology[valid], attempt[valid])
-            info["name_share"] = model.name_share
+            model.name_shares, info["naming"] = choose_name_shares(model.probabilities(x[valid]), classes,
+                                                                   typology[valid], attempt[valid])
+            info["name_shares"] = model.name_shares
     info["status"] = "trained"
     info["classes"] = classes
     model.metrics = info
     return model, info
 
 
-def named_at(prob: np.ndarray, share: float) -> np.ndarray:
+def named_at(prob: np.ndarray, share: float | np.ndarray) -> np.ndarray:
     """(rows, classes) bool: per row of ``prob``, the likeliest typology and every other whose probability
-    reaches ``share`` of it (a payment can belong to two structures at once)."""
+    reaches ``share`` of it (a payment can belong to two structures at once); ``share`` one for all typologies or
+    one per class."""
     return np.asarray(prob >= share * prob.max(axis=1, keepdims=True))
 
 
@@ -289,26 +305,40 @@ def naming_scores(named: np.ndarray, classes: list[str], typology: np.ndarray, a
     return out
 
 
-def choose_name_share(prob: np.ndarray, classes: list[str], typology: np.ndarray, attempt: np.ndarray
-                      ) -> tuple[float, list[dict[str, Any]]]:
-    """The ``name_share`` among ``NAME_SHARES`` that maximises, on the validation rows (``prob`` of labelled
-    laundering rows, their ``typology`` and ``attempt``), the mean over typologies of F2 between attempt recall
-    and typed precision: recall weighs twice precision, as a missed attempt costs an investigator more than a
-    second name to check. Ties keep the larger share (fewer names). Returns it and every share's figures."""
+def choose_name_shares(prob: np.ndarray, classes: list[str], typology: np.ndarray, attempt: np.ndarray
+                       ) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """Per typology, its naming share among ``NAME_SHARES``, on the validation rows (``prob`` of labelled
+    laundering rows, their ``typology`` and ``attempt``). A typology's attempt recall and typed precision depend on
+    its own share only (its column of ``named_at``), so each is chosen alone: the largest share whose attempt
+    recall reaches ``NAME_RECALL_GOAL`` among those whose typed precision stays at least ``NAME_PRECISION_FLOOR``;
+    when none reaches the goal, the one with the best recall among those (the largest on ties); when none keeps
+    the precision, the one with the best F2 of recall and precision. Returns the shares and every share's figures
+    (with the mean F2 over typologies, the criterion of the one share for all that this replaces)."""
     table: list[dict[str, Any]] = []
-    best, best_f2 = 1.0, -1.0
     for share in NAME_SHARES:
         named = named_at(prob, share)
         scores = naming_scores(named, classes, typology, attempt)
-        f2 = [5 * p * r / (4 * p + r) if r is not None and p is not None and 4 * p + r > 0 else 0.0
-              for r, p in scores.values() if r is not None]
-        mean_f2 = float(np.mean(f2)) if f2 else 0.0
-        table.append({"share": share, "mean_f2": round(mean_f2, 4),
+        each = [f2(r, p or 0.0) for r, p in scores.values() if r is not None]
+        table.append({"share": share, "mean_f2": round(float(np.mean(each)) if each else 0.0, 4),
                       "names_per_row": round(float(named.sum(1).mean()), 3),
                       "scores": {c: [None if v is None else round(v, 4) for v in rp] for c, rp in scores.items()}})
-        if mean_f2 > best_f2 + 1e-12:
-            best, best_f2 = share, mean_f2
-    return best, table
+    return {c: share_for(c, table) for c in classes}, table
+
+
+def share_for(typology: str, table: list[dict[str, Any]]) -> float:
+    """One typology's share from ``choose_name_shares``' table (rows by share, largest first)."""
+    figures = [(r["share"], r["scores"][typology][0] or 0.0, r["scores"][typology][1]) for r in table]
+    kept = [(share, recall) for share, recall, precision in figures
+            if precision is None or precision >= NAME_PRECISION_FLOOR]
+    if not kept:  # no share keeps the floor: the best F2 of recall and precision (largest share on ties)
+        return float(max(figures, key=lambda f: (f2(f[1], f[2] or 0.0), f[0]))[0])
+    reaching = [share for share, recall in kept if recall >= NAME_RECALL_GOAL]
+    return float(max(reaching) if reaching else max(kept, key=lambda sr: (sr[1], sr[0]))[0])
+
+
+def f2(recall: float, precision: float) -> float:
+    """F-beta with beta 2 (recall weighs twice precision): 0 when both are 0."""
+    return 5 * precision * recall / (4 * precision + recall) if 4 * precision + recall > 0 else 0.0
 
 
 def shape_words(typology: str, probability: float, alternatives: list[tuple[str, float]],
