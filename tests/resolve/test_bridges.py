@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from moneytrail.resolve.bridges import bridging_pairs
+from moneytrail.resolve.bridges import unbridged
 from moneytrail.resolve.model import INITIAL_LEVEL
 from moneytrail.store import Case
 
@@ -22,9 +22,8 @@ def test_a_record_with_an_initial_does_not_join_two_clusters() -> None:
         "person_name": [0, 0, INITIAL_LEVEL, INITIAL_LEVEL, INITIAL_LEVEL, INITIAL_LEVEL, INITIAL_LEVEL, 0,
                         INITIAL_LEVEL]})
     with Case.in_memory() as case, case.engine.run() as run:
-        pairs = run.arrow(matched, hint="matched").name
         table = run.arrow(pa.table({"entity_id": list(names), "norm": list(names.values()),
                                     "name": list(names.values())}), hint="names").name
-        dropped = bridging_pairs(case.engine, pairs, table)
-    assert sorted(zip(dropped.column("left_id").to_pylist(), dropped.column("right_id").to_pylist(),
-                      strict=True)) == [("t_both", "a1"), ("t_both", "b1"), ("t_clear", "b2"), ("t_twin", "b2")]
+        kept = unbridged(case.engine, matched, table)
+    assert sorted(zip(kept.column("left_id").to_pylist(), kept.column("right_id").to_pylist(), strict=True)) == [
+        ("a1", "a2"), ("b1", "b2"), ("t_both", "t_twin"), ("t_clear", "a2"), ("t_one", "a1")]

@@ -80,12 +80,24 @@ def bridging_sql(matched: str, components: str, names: str, *, margin: float = A
         WHERE g.source_group <> g.target_group AND g.target_group IS DISTINCT FROM d.kept"""
 
 
-def bridging_pairs(engine: Engine, matched: str, names: str = "resolve_names") -> pa.Table:
-    """``bridging_sql``'s pairs, the groups being the components of the other matches in ``matched``."""
-    others = engine.query(f"SELECT left_id, right_id FROM {matched} "
-                          f"WHERE coalesce(person_name, -1) <> {INITIAL_LEVEL}")
+def unbridged(engine: Engine, matched: pa.Table, names: str = "resolve_names") -> pa.Table:
+    """The matched pairs (left_id, right_id, person_name, ...; in their order) without ``bridging_sql``'s."""
+    level = pc.fill_null(matched.column("person_name"), -1)
+    at_initial = pc.equal(level, INITIAL_LEVEL)
+    if not pc.any(at_initial).as_py():
+        return matched
+    others = matched.filter(pc.invert(at_initial))
     components = _components(pc.cast(others.column("left_id").combine_chunks(), pa.string()),
                              pc.cast(others.column("right_id").combine_chunks(), pa.string()))
+    edges = matched.filter(at_initial).select(["left_id", "right_id", "weight", "person_name"])
     with engine.run() as run:
         groups = run.arrow(components, hint="rs_initial_groups").name
-        return engine.query(bridging_sql(matched, groups, names))
+        dropped = engine.query(bridging_sql(run.arrow(edges, hint="rs_initial_edges").name, groups, names))
+    if not dropped.num_rows:
+        return matched
+
+    def keyed(table: pa.Table) -> pa.Array:
+        return pc.binary_join_element_wise(pc.cast(table.column("left_id"), pa.string()),
+                                           pc.cast(table.column("right_id"), pa.string()), "\x1f")
+    gone = pc.is_in(keyed(matched), value_set=keyed(dropped).combine_chunks())
+    return matched.filter(pc.invert(pc.and_(at_initial, gone)))

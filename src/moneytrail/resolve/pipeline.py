@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.attach import attached_sql
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
-from moneytrail.resolve.bridges import bridging_pairs
+from moneytrail.resolve.bridges import unbridged
 from moneytrail.resolve.cluster import HARD_CANNOT_LINK
 from moneytrail.resolve.comparisons import compare_pairs
 from moneytrail.resolve.components import canonical_sql, consistent_components
@@ -178,14 +178,10 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     negative = [(str(a), str(b)) for a, b, j in judged if j == "negative"]
     not_judged = ("NOT EXISTS (SELECT 1 FROM resolve_judgements j WHERE j.left_id = p.left_id "
                   "AND j.right_id = p.right_id AND j.judgement IN ('negative', 'positive'))")
-    model_matches = f"SELECT * FROM resolve_pairs p WHERE p.decision = 'match' AND {not_judged}"
-    with engine.run() as run:
-        # a record with an initial never joins two clusters (resolve.bridges)
-        bridging = run.arrow(bridging_pairs(engine, f"({model_matches})"), hint="rs_bridging").name
-        matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight, coalesce(p.support, 0.0) AS support "
-                               f"FROM ({model_matches}) p ANTI JOIN {bridging} b "
-                               f"ON b.left_id = p.left_id AND b.right_id = p.right_id "
-                               f"ORDER BY p.weight DESC, p.left_id, p.right_id")
+    matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight, coalesce(p.support, 0.0) AS support, "
+                           f"p.person_name FROM resolve_pairs p WHERE p.decision = 'match' "
+                           f"AND {not_judged} ORDER BY p.weight DESC, p.left_id, p.right_id")
+    matched = unbridged(engine, matched)  # a record with an initial never joins two clusters (resolve.bridges)
     contradicted = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p "
                                 f"WHERE p.decision = 'distinct' AND {not_judged}")
     # The model's negative evidence gives way where the analyst's positive judgements join the two.
