@@ -26,7 +26,6 @@ from moneytrail.resolve.attach import attached_sql
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
 from moneytrail.resolve.bridges import unbridged
 from moneytrail.resolve.cluster import HARD_CANNOT_LINK
-from moneytrail.resolve.cluster_dates import dated_merged
 from moneytrail.resolve.comparisons import compare_pairs
 from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.resolve.features import extract_features
@@ -217,9 +216,9 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
         members = run.arrow(components, hint="rs_components").name
         # records left alone join the one cluster their evidence points to (resolve.attach)
         joined = engine.query(attached_sql(members))
-        placed = pa.concat_tables([components, joined.cast(components.schema)]) if joined.num_rows else components
-        # clusters a pair in review links and a shared birth date joins (resolve.cluster_dates)
-        members = run.arrow(dated_merged(engine, placed), hint="rs_attached").name
+        if joined.num_rows:
+            members = run.arrow(pa.concat_tables([components, joined.cast(components.schema)]),
+                                hint="rs_attached").name
         table = engine.query(canonical_sql(members))
     versioned = table.append_column("model_id", pa.array([model_id] * table.num_rows, pa.string())) \
         .append_column("run_id", pa.array([run_id] * table.num_rows, pa.string()))
