@@ -51,3 +51,30 @@ def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() 
             joined = engine.query(attached_sql(members))
     assert sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(),
                       strict=True)) == [("solo", 0), ("spelt", 0), ("twin1", 1), ("twin2", 1)]
+
+
+def test_a_cluster_whose_birth_dates_all_contradict_the_records_is_no_target() -> None:
+    with Case.in_memory() as case:
+        engine = case.engine
+        components = pa.table({"entity_id": ["a1", "a2", "b1", "b2"], "component": [0, 0, 1, 1]})
+        for entity in ["a1", "a2", "b1", "b2", "other_year", "next_best", "same_year"]:
+            engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
+        # a2 was born in 1970; the lone records were not compared with it (no pair), only with a1
+        for entity, born in [("a2", "1970-01-01"), ("other_year", "1985-05-05"), ("next_best", "1985-05-05"),
+                             ("same_year", "1970-03-01")]:
+            engine.execute("INSERT INTO resolve_props (entity_id, prop_class, value) VALUES (?, 'birth_date', ?)",
+                           [entity, born])
+        pairs = [
+            _pair("a1", "other_year", 1.0, "review"),  # cluster a holds another birth date: no target
+            _pair("a1", "next_best", 2.0, "review"), _pair("b1", "next_best", 0.5, "review"),  # so b is its best
+            _pair("a1", "same_year", 1.0, "review"),  # another day of the same year: no contradiction
+        ]
+        for row in pairs:
+            engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
+                           "decision, left_name, right_name, explanation, support, birth_date, identifier, "
+                           "person_name, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
+        with engine.run() as run:
+            members = run.arrow(components, hint="components").name
+            joined = engine.query(attached_sql(members))
+    assert sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(),
+                      strict=True)) == [("next_best", 1), ("same_year", 0)]

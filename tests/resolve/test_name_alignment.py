@@ -4,6 +4,8 @@ import pyarrow as pa
 
 from moneytrail.model.names import compare_names, normalize_name
 from moneytrail.resolve.name_alignment import compare_person_names
+from moneytrail.store import Case
+from tests.resolve.conftest import AddStatements
 
 PAIRS = [("Oleh Dmytrenko", "O. Dmytrenko"), ("Дмитренко Олег", "Oleg Dmitrenko"), ("Ivan Petrenko", "Petro Ivanenko"),
          ("Anna Maria Berg", "Anna Berg"), ("J. R. Tolkien", "John Ronald Tolkien"), ("ivan ivan", "ivan"),
@@ -49,7 +51,7 @@ def test_the_weakest_rule_flag_says_which_alignments_lean_on_other_vowels() -> N
     left = pa.array([normalize_name(a, "Person") for a, _ in PAIRS], pa.string())
     right = pa.array([normalize_name(b, "Person") for _, b in PAIRS], pa.string())
     for details in (True, False):
-        scores, _, vowels = compare_person_names_ruled(left, right, details=details)
+        scores, _, vowels, _ = compare_person_names_ruled(left, right, details=details)
         expected = [any(m.rule == "vowels differ" for m in compare_names(a, b, "Person", normalized=True).matches)
                     for a, b in zip(left.to_pylist(), right.to_pylist(), strict=True)]
         assert vowels.tolist() == expected
@@ -58,3 +60,28 @@ def test_the_weakest_rule_flag_says_which_alignments_lean_on_other_vowels() -> N
     # other vowels: flagged; a typo (one letter) and a script without short vowels: not
     assert ("Fami Fahiddar", "Faim Vohidra") in flagged
     assert not flagged & {("Vodri Raimmi", "vadri raymmi"), ("Madar Lanfami", "مدر لنفم")}
+
+
+def test_the_initial_flag_says_which_alignments_match_a_token_by_its_initial() -> None:
+    from moneytrail.resolve.name_alignment import compare_person_names_ruled
+
+    pairs = [("T. Peborim", "Tinmi Peborim"), ("Peborim T.", "Тинми Пеборим"), ("Tinmi Peborim", "Тинми Пеборим"),
+             ("Usyu Nemius", "Yuus Nemaus"), ("K. Lanboryu", "Kaol Lanboryu")]
+    left = pa.array([normalize_name(a, "Person") for a, _ in pairs], pa.string())
+    right = pa.array([normalize_name(b, "Person") for _, b in pairs], pa.string())
+    for details in (True, False):
+        _, _, _, initials = compare_person_names_ruled(left, right, details=details)
+        assert initials.tolist() == [True, True, False, False, True]
+
+
+def test_a_name_similar_by_an_initial_is_a_level_of_its_own(case: Case, add_rows: AddStatements) -> None:
+    from moneytrail.resolve.pipeline import resolve_case
+    from tests.resolve.test_evidence_levels import signal_rules
+
+    rows = [(e, "Person", prop, value, "s1") for e, name in (("a", "T. Peborim"), ("b", "Tinmi Peborim"),
+                                                            ("c", "Oleh Dmytrenko"), ("d", "Oleg Dmitrenko"))
+            for prop, value in (("name", name), ("birthDate", "1971-05-11"))]
+    add_rows(case, rows)
+    resolve_case(case)
+    assert signal_rules(case, "a", "b")["name"][0] == "name agrees but for a given name's initial"
+    assert signal_rules(case, "c", "d")["name"][0] != "name agrees but for a given name's initial"

@@ -7,7 +7,10 @@ is narrower. When the record's best pair goes into one cluster built from matche
 comes within ``margin`` bits of it, and nothing contradicts it there (a
 distinct pair, a pair whose identifiers or birth dates contradict whatever its weight, a negative
 judgement), the parties that could bear its name have left no other trace
-among the candidates: it joins that cluster. Only records that are alone after clustering attach,
+among the candidates: it joins that cluster. A cluster whose birth dates all contradict the
+record's is contradicted too, though the member bearing one was never compared with it (a cluster
+knows more than each of its pairs): such a cluster is neither the record's target nor a rival.
+Only records that are alone after clustering attach,
 in one pass over the clusters as they stood, and an attached record is never a target: a record
 cannot carry two clusters together, so the clustering stays non-chaining.
 
@@ -34,8 +37,8 @@ ATTACH_MARGIN = AMBIGUOUS_MARGIN
 
 
 def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str = "resolve_records",
-                 judgements: str = "resolve_judgements", min_weight: float = ATTACH_MIN_WEIGHT,
-                 margin: float = ATTACH_MARGIN) -> str:
+                 judgements: str = "resolve_judgements", props: str = "resolve_props",
+                 min_weight: float = ATTACH_MIN_WEIGHT, margin: float = ATTACH_MARGIN) -> str:
     """(entity_id, component) of the records in ``records`` that are in no component of
     ``components`` (entity_id, component) and attach to one; see the module's rule."""
     # A namesake born in another year can still weigh above 0 on a rare shared name (the demo's planted
@@ -53,7 +56,7 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
         ), refused AS (
             SELECT left_id AS rec, right_id AS other FROM {judgements} WHERE judgement = 'negative'
             UNION ALL SELECT right_id, left_id FROM {judgements} WHERE judgement = 'negative'
-        ), targets AS (
+        ), paired AS (
             SELECT e.rec, coalesce(CAST(m.component AS VARCHAR), 'record:' || e.other) AS target,
                    max(m.component) AS component, max(CASE WHEN m.component IS NULL THEN e.other END) AS lone,
                    max(CASE WHEN e.decision <> 'distinct' THEN e.weight END) AS weight,
@@ -62,6 +65,20 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
             FROM edges e JOIN alone a ON a.entity_id = e.rec
             LEFT JOIN {components} m ON m.entity_id = e.other
             GROUP BY 1, 2
+        ), born AS (
+            SELECT entity_id, value FROM {props} WHERE prop_class = 'birth_date'
+        ), unborn AS (
+            -- a cluster whose birth dates all contradict the record's (as a pair's level 4 would: not equal,
+            -- more than two digits off, another year), whether or not the member that bears one was compared
+            SELECT p.rec, p.target FROM paired p JOIN born r ON r.entity_id = p.rec
+            JOIN {components} m ON m.component = p.component JOIN born c ON c.entity_id = m.entity_id
+            GROUP BY 1, 2
+            HAVING NOT bool_or(r.value = c.value OR levenshtein(r.value, c.value) <= 2
+                               OR substr(r.value, 1, 4) = substr(c.value, 1, 4))
+        ), targets AS (
+            -- a contradicted target is neither the record's best one nor a rival of it
+            SELECT p.* FROM paired p
+            WHERE NOT p.against AND NOT EXISTS (SELECT 1 FROM unborn u WHERE u.rec = p.rec AND u.target = p.target)
         ), ranked AS (
             SELECT *, row_number() OVER (PARTITION BY rec ORDER BY weight DESC NULLS LAST, target) AS rank
             FROM targets
@@ -78,7 +95,7 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
             GROUP BY b.rec
         )
         SELECT b.rec AS entity_id, b.component FROM best b LEFT JOIN rivals r ON r.rec = b.rec
-        WHERE b.component IS NOT NULL AND b.weight >= {float(min_weight)} AND NOT b.against
+        WHERE b.component IS NOT NULL AND b.weight >= {float(min_weight)}
           AND (r.runner_up IS NULL OR r.runner_up <= b.weight - {float(margin)})
           -- an analyst's "not the same" with any member of the cluster, compared or not
           AND NOT EXISTS (SELECT 1 FROM refused x JOIN {components} m ON m.entity_id = x.other

@@ -27,7 +27,7 @@ from moneytrail.engine import Engine
 from moneytrail.model.names import SHORT_MARK, compare_names
 from moneytrail.resolve.arabic_script import abjad_table
 from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
-from moneytrail.resolve.model import ABJAD_LEVEL, NAME_FLOORS, PARTLY_SIMILAR_LEVEL
+from moneytrail.resolve.model import ABJAD_LEVEL, INITIAL_LEVEL, NAME_FLOORS, PARTLY_SIMILAR_LEVEL
 from moneytrail.resolve.name_alignment import compare_person_names_ruled
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
@@ -151,7 +151,11 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
     # "partly similar": in the levels of names agreeing by transliteration they are another party
     # nearly always (``VOWELS_LEVEL``).
     vowels_floor = dict(NAME_FLOORS)[VOWELS_LEVEL]
+    # A pair that would be "similar" because a token agrees by its initial alone: INITIAL_LEVEL.
+    similar = dict(NAME_FLOORS)[INITIAL_LEVEL + 1]
     level = (f"WHEN abjad THEN {ABJAD_LEVEL} WHEN vowels AND name_score >= {vowels_floor} THEN {VOWELS_LEVEL} "
+             f"WHEN initial AND name_score >= {similar} AND name_score < {dict(NAME_FLOORS)[INITIAL_LEVEL - 1]} "
+             f"THEN {INITIAL_LEVEL} "
              + " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in NAME_FLOORS))
     detail = """CASE WHEN n.phrased THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
@@ -162,7 +166,8 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
                         ELSE coalesce(s.detail, '') END""" if explain else "CAST(NULL AS VARCHAR)"
     columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name_id,
                    n.right_name_id, {score} AS name_score, {detail} AS name_detail,
-                   n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels, n.abjad"""
+                   n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels,
+                   n.quick_score IS NULL AND coalesce(s.initial, FALSE) AS initial, n.abjad"""
 
     def scored(pairs: str) -> str:
         return f"""{pairs} n LEFT JOIN {name_scores} s
@@ -173,7 +178,7 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
             SELECT {columns} FROM {scored(name_pairs)} WHERE n.single
             UNION ALL
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
-                   name_score, name_detail, vowels, abjad FROM (
+                   name_score, name_detail, vowels, initial, abjad FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
                                                      ORDER BY {score} DESC, la.name, rb.name) AS rn
                 FROM {scored(ranked_pairs or name_pairs)} JOIN {named[0]} la ON la.name_id = n.left_name_id
@@ -304,7 +309,7 @@ def _with_unnamed_sql(best_names: str, pairs: str, left_unnamed: str, right_unna
 
 _RESIDUAL_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
                               ("left_norm_id", pa.int64()), ("right_norm_id", pa.int64())])
-_SCORES = [("score", pa.float64()), ("detail", pa.string()), ("vowels", pa.bool_())]
+_SCORES = [("score", pa.float64()), ("detail", pa.string()), ("vowels", pa.bool_()), ("initial", pa.bool_())]
 
 
 def residual_names_sql(name_pairs: str, norms: str) -> str:
@@ -329,18 +334,20 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 5
     for batch in residual.to_batches(max_chunksize=batch_size):
         people = pc.equal(batch.column("grp"), PERSON_GROUP)
         person = pa.Table.from_batches([batch]).filter(people)
-        scores, described, vowels = compare_person_names_ruled(person.column("left_norm").combine_chunks(),
+        scores, described, vowels, initial = compare_person_names_ruled(person.column("left_norm").combine_chunks(),
                                                                person.column("right_norm").combine_chunks(),
                                                                details=details)
         parts.append(person.append_column("score", pa.array(scores, pa.float64()))
-                     .append_column("detail", described).append_column("vowels", pa.array(vowels, pa.bool_())))
+                     .append_column("detail", described).append_column("vowels", pa.array(vowels, pa.bool_()))
+                     .append_column("initial", pa.array(initial, pa.bool_())))
         org = pa.Table.from_batches([batch]).filter(pc.invert(people))
         compared = [compare_names(left, right, "Company", normalized=True) for left, right in
                     zip(org.column("left_norm").to_pylist(), org.column("right_norm").to_pylist(), strict=True)]
         parts.append(org.append_column("score", pa.array([c.score for c in compared], pa.float64()))
                      .append_column("detail", pa.array([c.describe() if details else None for c in compared],
                                                        pa.string()))
-                     .append_column("vowels", pa.array([False] * len(compared), pa.bool_())))
+                     .append_column("vowels", pa.array([False] * len(compared), pa.bool_()))
+                     .append_column("initial", pa.array([False] * len(compared), pa.bool_())))
     if not parts:
         return schema.empty_table()
     return pa.concat_tables([part.cast(schema) for part in parts])

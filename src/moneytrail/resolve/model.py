@@ -23,11 +23,17 @@ from typing import Any
 # The name levels, best first. Every constant that names a level is read off this tuple, so a level
 # added in between moves them all.
 _NAME_LABELS = ("name identical after transliteration", "name identical in Arabic script", "name near-identical",
-                "name similar", "name partly similar", "name weakly similar", "names share a token, others differ",
+                "name agrees but for a given name's initial", "name similar", "name partly similar",
+                "name weakly similar", "names share a token, others differ",
                 "names differ")
 # Decided by a rule, not a score: names of which one is written in Arabic script that agree token for
 # token when the other is written in it too (``model.names.abjad``).
 ABJAD_LEVEL = _NAME_LABELS.index("name identical in Arabic script")
+# Decided by a rule too: names that would be "similar" because a token agrees only by its initial
+# ("T. Peborim" / "Tinmi Peborim"). Mixed into "similar", such pairs weighed like fuzzy spellings
+# ("Usyu Nemius" / "Yuus Nemaus"), which are another party far more often; EM weighs them apart,
+# and the term frequency of their level reads the frequency of the surname with that initial.
+INITIAL_LEVEL = _NAME_LABELS.index("name agrees but for a given name's initial")
 # The least name level a chain could join on, whose agreement term frequency adjusts when trained.
 PARTLY_SIMILAR_LEVEL = _NAME_LABELS.index("name partly similar")
 SIMILAR_NAME_LEVELS = PARTLY_SIMILAR_LEVEL + 1  # levels down to "name partly similar"
@@ -164,10 +170,11 @@ _NATS = 1 / math.log(2)  # the hand-set weights were natural-log odds; models sp
 # where EM starts. Its prior is the odds of a match among candidate pairs, as those weights were set.
 DEFAULT_MODEL = ResolveModel((
     _from_weights("person_name", _NAME_LABELS,
-                  tuple(w * _NATS for w in (6.0, 5.5, 5.0, 3.5, 1.5, -1.0, -2.5, -5.0)),
-                  (0.0005, 0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.901)),
-    _from_weights("org_name", _NAME_LABELS, tuple(w * _NATS for w in (6.0, 5.5, 5.0, 3.5, 1.5, -1.0, -2.5, -3.0)),
-                  (0.0005, 0.0005, 0.001, 0.002, 0.005, 0.02, 0.07, 0.901)),
+                  tuple(w * _NATS for w in (6.0, 5.5, 5.0, 3.5, 3.5, 1.5, -1.0, -2.5, -5.0)),
+                  (0.0005, 0.0005, 0.001, 0.001, 0.002, 0.005, 0.02, 0.07, 0.8995)),
+    _from_weights("org_name", _NAME_LABELS,
+                  tuple(w * _NATS for w in (6.0, 5.5, 5.0, 3.5, 3.5, 1.5, -1.0, -2.5, -3.0)),
+                  (0.0005, 0.0005, 0.001, 0.001, 0.002, 0.005, 0.02, 0.07, 0.8995)),
     _from_weights("identifier", ("identifier equal", "identifier equal, but its checksum fails",
                                  "identifier differs by one character (typo?)",
                                  "identifier differs by two characters (transposition?)",

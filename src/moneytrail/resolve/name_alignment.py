@@ -28,7 +28,7 @@ from moneytrail.model.names import (
 
 MAX_TOKENS = 6
 _RULES = ("exact", "initial", "transliteration", "spelling", "vowels differ")
-_VOWELS_RULE = 4
+_INITIAL_RULE, _VOWELS_RULE = 1, 4
 
 
 def _tokens(norms: pa.Array, width: int, vocabulary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -195,20 +195,23 @@ def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index
 def compare_person_names(left: pa.Array, right: pa.Array, *, details: bool = True) -> tuple[np.ndarray, pa.Array]:
     """(score, detail) of each pair of normalised person names: ``compare_names(l, r, "Person",
     normalized=True)``'s score and ``describe()`` (null without ``details``)."""
-    scores, described, _ = compare_person_names_ruled(left, right, details=details)
+    scores, described, _, _ = compare_person_names_ruled(left, right, details=details)
     return scores, described
 
 
 def compare_person_names_ruled(left: pa.Array, right: pa.Array, *, details: bool = True
-                               ) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+                               ) -> tuple[np.ndarray, pa.Array, np.ndarray, np.ndarray]:
     """``compare_person_names``, and per pair whether its alignment leans on a token pair whose
     vowels differ (``model.names.VOWELS_DIFFER``: one skeleton, spellings that differ beyond letters
     left out and one more): the weakest rule of the alignment, which ``comparisons.best_name_sql``
-    reads to keep such pairs out of the levels of names agreeing by transliteration."""
+    reads to keep such pairs out of the levels of names agreeing by transliteration; and whether it
+    matched a token by its initial ("T. Peborim" / "Tinmi Peborim"), which puts a pair that would be
+    "similar" in a level of its own (``model.INITIAL_LEVEL``)."""
     n = len(left)
     if n == 0:
-        return np.zeros(0), pa.array([], pa.string()), np.zeros(0, bool)
+        return np.zeros(0), pa.array([], pa.string()), np.zeros(0, bool), np.zeros(0, bool)
     vowels = np.zeros(n, bool)
+    initials = np.zeros(n, bool)
     vocabulary = pc.unique(pa.concat_arrays([pc.list_flatten(pc.utf8_split_whitespace(left)),
                                              pc.list_flatten(pc.utf8_split_whitespace(right))]))
     vocabulary = pc.filter(vocabulary, pc.not_equal(vocabulary, ""))
@@ -243,6 +246,7 @@ def compare_person_names_ruled(left: pa.Array, right: pa.Array, *, details: bool
         raw[rows] = score
         for step in chosen:
             vowels[rows] |= (step >= 0) & (pair_rule[np.maximum(step, 0)] == _VOWELS_RULE)
+            initials[rows] |= (step >= 0) & (pair_rule[np.maximum(step, 0)] == _INITIAL_RULE)
         order.append(rows)
         parts.append((chosen, free_left, free_right))
     scores = round_like_python(np.clip(raw, 0.0, 1.0))  # Python's rounding, as compare_names
@@ -252,7 +256,8 @@ def compare_person_names_ruled(left: pa.Array, right: pa.Array, *, details: bool
             comparison = compare_names(left[p].as_py(), right[p].as_py(), "Person", normalized=True)
             scores[p] = comparison.score
             vowels[p] = any(m.rule == _RULES[_VOWELS_RULE] for m in comparison.matches)
-        return scores, pa.nulls(n, pa.string()), vowels
+            initials[p] = any(m.rule == _RULES[_INITIAL_RULE] for m in comparison.matches)
+        return scores, pa.nulls(n, pa.string()), vowels, initials
     for k in _sorted_unique(np.concatenate([c for chosen, _, _ in parts for c in chosen] or [np.zeros(0, np.int64)])):
         if k >= 0:
             x, y = words[int(distinct[k] // size)], words[int(distinct[k] % size)]
@@ -283,5 +288,6 @@ def compare_person_names_ruled(left: pa.Array, right: pa.Array, *, details: bool
             comparison = compare_names(left[p].as_py(), right[p].as_py(), "Person", normalized=True)
             scores[p], values[p] = comparison.score, comparison.describe()
             vowels[p] = any(m.rule == _RULES[_VOWELS_RULE] for m in comparison.matches)
+            initials[p] = any(m.rule == _RULES[_INITIAL_RULE] for m in comparison.matches)
         text = pa.array(values, pa.string())
-    return scores, pc.fill_null(text, ""), vowels
+    return scores, pc.fill_null(text, ""), vowels, initials

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.attach import attached_sql
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
+from moneytrail.resolve.bridges import unbridged
 from moneytrail.resolve.cluster import HARD_CANNOT_LINK
 from moneytrail.resolve.comparisons import compare_pairs
 from moneytrail.resolve.components import canonical_sql, consistent_components
@@ -163,8 +164,9 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     join. A pair the model kept as ``distinct`` (similar names, contradicting identifiers or birth
     dates) weighs against a join unless an analyst judged it positive: only a join whose strongest
     pair has more evidence beyond names (``support``) than the contradiction weighs outweighs it
-    (``cluster.WeighedClusters``). A record left alone then joins the one cluster its best pair
-    points to when nothing rivals or contradicts it there (``resolve.attach``).
+    (``cluster.WeighedClusters``). A record with an initial whose matches go into several clusters
+    joins none of them through those matches (``resolve.bridges``). A record left alone then joins
+    the one cluster its best pair points to when nothing rivals or contradicts it there (``resolve.attach``).
     """
     engine = case.engine
     run_id = run_id or stable_id("recluster", datetime.now(UTC).isoformat(), length=16)
@@ -176,9 +178,10 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     negative = [(str(a), str(b)) for a, b, j in judged if j == "negative"]
     not_judged = ("NOT EXISTS (SELECT 1 FROM resolve_judgements j WHERE j.left_id = p.left_id "
                   "AND j.right_id = p.right_id AND j.judgement IN ('negative', 'positive'))")
-    matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight, coalesce(p.support, 0.0) AS support "
-                           f"FROM resolve_pairs p WHERE p.decision = 'match' "
+    matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight, coalesce(p.support, 0.0) AS support, "
+                           f"p.person_name FROM resolve_pairs p WHERE p.decision = 'match' "
                            f"AND {not_judged} ORDER BY p.weight DESC, p.left_id, p.right_id")
+    matched = unbridged(engine, matched)  # a record with an initial never joins two clusters (resolve.bridges)
     contradicted = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p "
                                 f"WHERE p.decision = 'distinct' AND {not_judged}")
     # The model's negative evidence gives way where the analyst's positive judgements join the two.

@@ -1,0 +1,103 @@
+"""Records with an initial do not chain clusters: a cluster-level check on the matches of such records.
+
+"T. Peborim" agrees with "Tinmi Peborim" and with "Teka Peborim" alike: an initial cannot contradict
+either given name. Clustering joins matched pairs transitively, so a record with an initial whose
+matches go into two clusters (or a group of such records, "T. Peborim" twice) would join two
+parties whose full names contradict each other. Its matches at ``model.INITIAL_LEVEL`` are kept
+only where they go into one cluster, or where the best cluster beats every other by the margin
+clustering uses for ambiguous records; otherwise they are dropped, and the record is left to
+``resolve.attach``, whose rivals rule decides the same way and never lets a record carry two clusters.
+
+The clusters here are the components of the other matches (plain connected components, without the
+contradictions ``resolve.components`` applies afterwards): what the records with an initial would join.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
+
+from moneytrail.engine import Engine
+from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+from moneytrail.resolve.model import INITIAL_LEVEL
+
+# A normalised name with a token of one letter or digit: a given name written as its initial.
+_INITIAL_SQL = r"regexp_matches({norm}, '(^|\s)\S(\s|$)')"
+
+
+def _components(left: pa.Array, right: pa.Array) -> pa.Table:
+    """(entity_id, component) of the records in the edges: plain connected components."""
+    numbered = pa.chunked_array([left, right], pa.string()).combine_chunks().dictionary_encode()
+    codes = numbered.indices.to_numpy().astype(np.int64)
+    n = len(numbered.dictionary)
+    if n == 0:
+        return pa.table({"entity_id": pa.array([], pa.string()), "component": pa.array([], pa.int64())})
+    half = len(left)
+    graph = coo_matrix((np.ones(half, np.int8), (codes[:half], codes[half:])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return pa.table({"entity_id": numbered.dictionary, "component": pa.array(labels.astype(np.int64))})
+
+
+def bridging_sql(matched: str, components: str, names: str, *, margin: float = AMBIGUOUS_MARGIN) -> str:
+    """(left_id, right_id) of the matched pairs in ``matched`` (left_id, right_id, weight, person_name) at
+    INITIAL_LEVEL that would join a record with an initial (its group: its component in ``components``)
+    to one of several clusters none of which stands out by ``margin`` bits; see the module's rule."""
+    initial = _INITIAL_SQL.format(norm="n.norm")
+    return f"""
+        WITH edges AS (
+            SELECT left_id, right_id, weight FROM {matched} WHERE person_name = {INITIAL_LEVEL}
+        ), with_initial AS (
+            SELECT DISTINCT n.entity_id FROM {names} n
+            WHERE n.entity_id IN (SELECT left_id FROM edges UNION SELECT right_id FROM edges) AND {initial}
+        ), sided AS (
+            -- the record with the initial is the source; the one with the full name its target
+            SELECT e.left_id, e.right_id, e.weight,
+                   CASE WHEN l.entity_id IS NOT NULL THEN e.left_id ELSE e.right_id END AS source,
+                   CASE WHEN l.entity_id IS NOT NULL THEN e.right_id ELSE e.left_id END AS target
+            FROM edges e LEFT JOIN with_initial l ON l.entity_id = e.left_id
+            LEFT JOIN with_initial r ON r.entity_id = e.right_id
+            WHERE (l.entity_id IS NULL) <> (r.entity_id IS NULL)
+        ), grouped AS (
+            SELECT s.left_id, s.right_id, s.weight,
+                   coalesce(CAST(a.component AS VARCHAR), 'record:' || s.source) AS source_group,
+                   coalesce(CAST(b.component AS VARCHAR), 'record:' || s.target) AS target_group
+            FROM sided s LEFT JOIN {components} a ON a.entity_id = s.source
+            LEFT JOIN {components} b ON b.entity_id = s.target
+        ), reach AS (
+            SELECT source_group, target_group, max(weight) AS weight,
+                   row_number() OVER (PARTITION BY source_group ORDER BY max(weight) DESC, target_group) AS rank
+            FROM grouped WHERE source_group <> target_group GROUP BY 1, 2
+        ), decided AS (
+            SELECT b.source_group, b.target_group AS kept
+            FROM reach b LEFT JOIN reach o ON o.source_group = b.source_group AND o.rank = 2
+            WHERE b.rank = 1 AND (o.weight IS NULL OR o.weight <= b.weight - {float(margin)})
+        )
+        SELECT g.left_id, g.right_id FROM grouped g
+        LEFT JOIN decided d ON d.source_group = g.source_group
+        WHERE g.source_group <> g.target_group AND g.target_group IS DISTINCT FROM d.kept"""
+
+
+def unbridged(engine: Engine, matched: pa.Table, names: str = "resolve_names") -> pa.Table:
+    """The matched pairs (left_id, right_id, person_name, ...; in their order) without ``bridging_sql``'s."""
+    level = pc.fill_null(matched.column("person_name"), -1)
+    at_initial = pc.equal(level, INITIAL_LEVEL)
+    if not pc.any(at_initial).as_py():
+        return matched
+    others = matched.filter(pc.invert(at_initial))
+    components = _components(pc.cast(others.column("left_id").combine_chunks(), pa.string()),
+                             pc.cast(others.column("right_id").combine_chunks(), pa.string()))
+    edges = matched.filter(at_initial).select(["left_id", "right_id", "weight", "person_name"])
+    with engine.run() as run:
+        groups = run.arrow(components, hint="rs_initial_groups").name
+        dropped = engine.query(bridging_sql(run.arrow(edges, hint="rs_initial_edges").name, groups, names))
+    if not dropped.num_rows:
+        return matched
+
+    def keyed(table: pa.Table) -> pa.Array:
+        return pc.binary_join_element_wise(pc.cast(table.column("left_id"), pa.string()),
+                                           pc.cast(table.column("right_id"), pa.string()), "\x1f")
+    gone = pc.is_in(keyed(matched), value_set=keyed(dropped).combine_chunks())
+    return matched.filter(pc.invert(pc.and_(at_initial, gone)))
