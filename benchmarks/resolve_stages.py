@@ -26,9 +26,9 @@ from moneytrail.engine import open_engine
 from moneytrail.store import Case
 from resolve import load_statements, peak_rss_mb, scale_population
 
-STAGES = ("features.extract_features", "features.featurise_names", "features.normalise_props", "features.birth_keys",
-          "comparisons.compare_pairs", "comparisons.score_names", "train.train_model", "train.estimate_u",
-          "pipeline.recluster", "components.consistent_components")
+STAGES = ("features.extract_features", "features.featurise_names", "evidence_values.normalise_props",
+          "features.birth_keys", "comparisons.compare_pairs", "comparisons.score_names", "train.train_model",
+          "train.estimate_u", "pipeline.recluster", "components.consistent_components")
 USERS = ("pipeline", "comparisons", "features", "components", "train", "scoring")
 
 
