@@ -170,8 +170,9 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     names = designation_phrases(names)
     grp_col = names.column("grp").combine_chunks()
     name_col = names.column("text").combine_chunks()
-    combined = pc.binary_join_element_wise(grp_col, name_col, "\x1f")
-    distinct = pc.unique(combined)
+    # one hash pass: the distinct forms (in order of first appearance, as pc.unique) and each row's index
+    combined = pc.binary_join_element_wise(grp_col, name_col, "\x1f").dictionary_encode()
+    distinct = combined.dictionary
     split = pc.split_pattern(distinct, "\x1f", max_splits=1)
     d_grp = pc.list_element(split, 0)
     d_name = pc.list_element(split, 1)
@@ -199,7 +200,7 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     norm_all = pa.concat_arrays([people.norm, pa.array(norms, pa.string())])
     nkey_all = pa.concat_arrays([people.nkey, pa.array(nkeys, pa.string())])
     skey_all = pa.concat_arrays([people.skey, pa.array(skeys, pa.string())])
-    position = pc.take(pa.array(back), pc.index_in(combined, value_set=distinct))
+    position = pc.take(pa.array(back), combined.indices)
     named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": names.column("name"),
                       "norm": pc.take(norm_all, position), "nkey": pc.take(nkey_all, position),
                       "skey": pc.take(skey_all, position)})
@@ -225,10 +226,11 @@ def _entity_keys(entity_id: pa.Array, grp: pa.Array, form: np.ndarray, key_table
     counts = starts[form + 1] - starts[form]
     owner = np.repeat(np.arange(len(form)), counts)
     row = np.repeat(starts[form], counts) + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    entities, groups = pc.unique(entity_id), pc.unique(grp)
+    by_entity, by_group = entity_id.dictionary_encode(), grp.dictionary_encode()
+    entities, groups = by_entity.dictionary, by_group.dictionary
     coded = key_table.column("block_key").combine_chunks().dictionary_encode()
-    e = pc.index_in(entity_id, value_set=entities).to_numpy().astype(np.int64)
-    g = pc.index_in(grp, value_set=groups).to_numpy().astype(np.int64)
+    e = by_entity.indices.to_numpy().astype(np.int64)
+    g = by_group.indices.to_numpy().astype(np.int64)
     k = coded.indices.to_numpy().astype(np.int64)
     width, size = max(len(coded.dictionary), 1), max(len(groups), 1)
     triples = sorted_distinct((e[owner] * size + g[owner]) * width + k[row])
@@ -281,8 +283,8 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     # made distinct by one sort.
     letters = pc.unique(pa.concat_arrays([pc.unique(initial), pc.unique(consonant)])).sort()
     codes = [pc.index_in(x, value_set=letters).to_numpy().astype(np.int64) for x in (initial, consonant)]
-    entities = pc.unique(people.column("entity_id").combine_chunks())
-    entity = pc.index_in(people.column("entity_id"), value_set=entities).to_numpy().astype(np.int64)
+    numbered = people.column("entity_id").combine_chunks().dictionary_encode()
+    entities, entity = numbered.dictionary, numbered.indices.to_numpy().astype(np.int64)
     width = max(len(letters), 1)
     coded = []
     for d in range(1, int(np.bincount(parent).max()) if len(parent) else 0):
