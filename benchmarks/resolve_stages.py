@@ -26,9 +26,12 @@ from moneytrail.engine import open_engine
 from moneytrail.store import Case
 from resolve import load_statements, peak_rss_mb, scale_population
 
-STAGES = ("features.extract_features", "features.featurise_names", "features.normalise_props", "features.birth_keys",
-          "comparisons.compare_pairs", "comparisons.score_names", "train.train_model", "train.estimate_u",
-          "pipeline.recluster", "components.consistent_components")
+# (a stage is timed in the module that defines it: normalise_props moved from features to evidence_values;
+# either tree can be timed)
+STAGES = ("features.extract_features", "features.featurise_names", "features.normalise_props",
+          "evidence_values.normalise_props", "features.birth_keys", "comparisons.compare_pairs",
+          "comparisons.score_names", "train.train_model", "train.estimate_u", "pipeline.recluster",
+          "components.consistent_components")
 USERS = ("pipeline", "comparisons", "features", "components", "train", "scoring")
 
 
@@ -52,7 +55,12 @@ def instrument(rows: list[tuple[str, float, float, float]], statements: list[tup
     """Wrap each stage where it is defined and where it was imported; time every SQL statement."""
     for stage in STAGES:
         module_name, name = stage.split(".")
-        module = importlib.import_module(f"moneytrail.resolve.{module_name}")
+        try:
+            module = importlib.import_module(f"moneytrail.resolve.{module_name}")
+        except ModuleNotFoundError:
+            continue
+        if getattr(getattr(module, name, None), "__module__", None) != module.__name__:
+            continue
         wrapped = _timed(stage, getattr(module, name), rows)
         for user in (module_name, *USERS):
             target = importlib.import_module(f"moneytrail.resolve.{user}")

@@ -50,7 +50,7 @@ def test_an_address_is_compared_as_its_words_and_its_numbers(case: Case, add_row
 def test_address_parts_are_two_evidence_values() -> None:
     import pyarrow as pa
 
-    from moneytrail.resolve.features import normalise_props
+    from moneytrail.resolve.evidence_values import normalise_props
 
     props = normalise_props(pa.table({"entity_id": ["a"], "prop": ["address"],
                                       "value": ["Flat 4B, 21 Gamburra Street, Flynn 6055"]}))

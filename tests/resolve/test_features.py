@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from moneytrail.resolve.features import address_keys, birth_keys, block_keys, normalise_props
+from moneytrail.resolve.evidence_values import normalise_props
+from moneytrail.resolve.features import address_keys, birth_keys, block_keys
 
 
 def test_block_keys_shared_by_variants_of_one_name() -> None:
@@ -85,7 +86,7 @@ def test_birth_date_and_skeleton_initials_block_a_name_written_without_vowels() 
 
 
 def test_address_tokens_keep_every_script() -> None:
-    from moneytrail.resolve.features import _sorted_tokens
+    from moneytrail.resolve.evidence_values import _sorted_tokens
 
     addresses = pa.array(["ул. Ленина, 5", "Ленина ул 5", "شارع الملك ١٢", "207 Curtis Place_Rosewood"])
     # RE2's \w is ASCII only: the Cyrillic and Arabic words were all dropped before

@@ -26,7 +26,15 @@ import pyarrow.compute as pc
 from moneytrail.engine import Engine
 from moneytrail.model.names import SHORT_MARK, compare_names
 from moneytrail.resolve.arabic_script import abjad_table
-from moneytrail.resolve.features import IDENTIFIER_CLASSES, PERSON_GROUP
+from moneytrail.resolve.evidence_levels import EVIDENCE as EVIDENCE  # re-exported for callers
+from moneytrail.resolve.evidence_levels import compare_evidence as compare_evidence  # re-exported (train)
+from moneytrail.resolve.evidence_levels import (
+    evidence_levels_sql,
+    identifier_level_sql,
+    left_evidence_sql,
+    value_counts_sql,
+)
+from moneytrail.resolve.features import PERSON_GROUP
 from moneytrail.resolve.model import ABJAD_LEVEL, INITIAL_LEVEL, NAME_FLOORS, PARTLY_SIMILAR_LEVEL
 from moneytrail.resolve.name_alignment import compare_person_names_ruled
 
@@ -42,31 +50,6 @@ ABJAD_SCORE = 0.95
 # "partly similar". At 1M mixed-script records such a pair was one party in 0.4% of cases where
 # the "near-identical" pairs agreeing by transliteration were in 74% (resolve-recall-17a.txt).
 VOWELS_LEVEL = PARTLY_SIMILAR_LEVEL
-EVIDENCE = ("identifier", "birth_date", "country", "address", "address_number")
-# Addresses whose words are mostly shared (one word misspelt or missing, the order changed) are
-# "nearly equal" whatever their edit distance: a share of the longer address's words (of the shorter,
-# an address without its street, "13 young 2077", would nearly equal every address at number 13 there).
-ADDRESS_OVERLAP = 0.7
-# Below that, graded by the share of words in common: half (the town agrees, the street was
-# replaced or misspelt beyond repair), some (a town or region), none: two addresses with no word in
-# common are evidence against a match, where one shared word is weak evidence. The address's numbers
-# (house, flat, postcode) are a comparison of their own (``features.normalise_props``): two
-# addresses whose words agree but whose numbers all differ are other places in one street or town.
-ADDRESS_HALF = 0.4
-# An identifier one or two characters off is read as a typo only when evidence beyond names agrees
-# (a birth date at most two digits off, an address sharing at least half its words): sequentially
-# issued numbers (accounts, passports, registrations) differ by one character between strangers.
-# Uncorroborated, it falls into a level of its own (4), and the levels below move down one.
-UNCORROBORATED_NEAR_ID = 4
-
-
-def identifier_level_sql(identifier: str, birth_date: str, address: str, address_number: str) -> str:
-    """The identifier level after the corroboration rule above, from the raw evidence levels."""
-    return (f"CASE WHEN {identifier} IN (2, 3) AND NOT (coalesce({birth_date}, 9) <= 2 "
-            f"OR coalesce({address}, 9) <= 2 OR coalesce({address_number}, 9) = 0) THEN {UNCORROBORATED_NEAR_ID} "
-            f"WHEN {identifier} >= {UNCORROBORATED_NEAR_ID} THEN {identifier} + 1 ELSE {identifier} END")
-
-
 def name_freq_sql(names: str) -> str:
     """(grp, name_key, n): how many records bear each name (order-free key), for term frequencies."""
     return f"SELECT grp, nkey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey"
@@ -186,69 +169,6 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
                 WHERE NOT n.single
             ) r WHERE r.rn = 1
         ) t"""
-
-
-def left_evidence_sql(pairs: str, left_props: str) -> str:
-    """Step one of the evidence join: each pair with its left record's values. Materialised on its
-    own so the planner cannot pair all left and right values of a class first (a cross product)."""
-    return f"""
-        SELECT c.left_id, c.right_id, a.prop_class, a.value, a.checksum
-        FROM {pairs} c JOIN {left_props} a ON a.entity_id = c.left_id"""
-
-
-def evidence_levels_sql(left_evidence: str, right_props: str, *, explain: bool = True) -> str:
-    """Per pair and evidence comparison: the best level over its classes, with the values it rests on.
-    ``explain=False``: one row per pair with the best level of each comparison in a column of its
-    name, no values (they are compared again when an explanation is asked for)."""
-    ids = ", ".join(f"'{c}'" for c in sorted(set(IDENTIFIER_CLASSES.values())))
-    near_address = "greatest(3, greatest(length(lv), length(rv)) / 3)"
-    level = f"""CASE
-        WHEN cls IN ({ids}) THEN CASE WHEN same_checked = 1 THEN 0 WHEN same = 1 THEN 1
-            WHEN min_edit <= 1 AND length(lv) >= 5 THEN 2 WHEN min_edit <= 2 AND length(lv) >= 5 THEN 3
-            WHEN any_invalid = 1 THEN 4 ELSE 5 END
-        WHEN cls = 'birth_date' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1 WHEN min_edit <= 2 THEN 2
-            WHEN same_prefix = 1 THEN 3 ELSE 4 END
-        WHEN cls = 'country' THEN CASE WHEN same = 1 THEN 0 ELSE 1 END
-        WHEN cls = 'address_number' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1
-            WHEN overlap > 0 THEN 2 ELSE 3 END
-        ELSE CASE WHEN same = 1 THEN 0 WHEN min_edit <= {near_address} OR overlap >= {ADDRESS_OVERLAP} THEN 1
-            WHEN overlap >= {ADDRESS_HALF} THEN 2 WHEN overlap > 0 THEN 3 ELSE 4 END END"""
-    words = "array_length(array_intersect(str_split(a.value, ' '), str_split(b.value, ' '))) " \
-            "/ greatest(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))"
-    comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' " \
-                 "WHEN cls IN ('birth_date', 'country', 'address_number') THEN cls ELSE 'address' END"
-    grouped = f"""
-                    SELECT a.left_id, a.right_id, a.prop_class AS cls,
-                           max(CASE WHEN a.value = b.value THEN 1 ELSE 0 END) AS same,
-                           max(CASE WHEN a.value = b.value AND coalesce(a.checksum, '') <> 'invalid'
-                                    THEN 1 ELSE 0 END) AS same_checked,
-                           max(CASE WHEN a.checksum = 'invalid' OR b.checksum = 'invalid'
-                                    THEN 1 ELSE 0 END) AS any_invalid,
-                           max(CASE WHEN substr(a.value, 1, 4) = substr(b.value, 1, 4) THEN 1 ELSE 0 END)
-                               AS same_prefix,
-                           min(levenshtein(a.value, b.value)) AS min_edit,
-                           max(CASE WHEN a.prop_class IN ('address', 'address_number') THEN {words} END)
-                               AS overlap,
-                           {"max(CASE WHEN a.value = b.value THEN a.value END)" if explain else "NULL"} AS shared,
-                           min(a.value) AS lv, min(b.value) AS rv
-                    FROM {left_evidence} a JOIN {right_props} b
-                      ON b.entity_id = a.right_id AND b.prop_class = a.prop_class
-                    GROUP BY a.left_id, a.right_id, a.prop_class"""
-    if not explain:  # one row per pair, the best level per comparison: an aggregate, not a ranking and a pivot
-        best = ", ".join(f"min(CASE WHEN comparison = '{c}' THEN level END) AS {c}" for c in EVIDENCE)
-        return f"""
-        SELECT left_id, right_id, {best}
-        FROM (SELECT left_id, right_id, {comparison} AS comparison, {level} AS level FROM ({grouped}) g) e
-        GROUP BY left_id, right_id"""
-    return f"""
-        SELECT left_id, right_id, comparison, level, cls, lv, rv FROM (
-            SELECT *, row_number() OVER (PARTITION BY left_id, right_id, comparison ORDER BY level, cls) AS rn
-            FROM (
-                SELECT left_id, right_id, cls, {comparison} AS comparison, {level} AS level,
-                       coalesce(shared, lv) AS lv, coalesce(shared, rv) AS rv
-                FROM ({grouped}) g
-            ) e
-        ) r WHERE rn = 1"""
 
 
 def levels_sql(best_names: str, evidence: str, pairs: str, left_unnamed: str, right_unnamed: str, *,
@@ -389,9 +309,17 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     with engine.run() as run, ThreadPoolExecutor(1, thread_name_prefix="mt-names") as pool:
         scoring = pool.submit(score_names, residual, details=explain)
         del residual  # the names' text is held by the scoring only, and dropped from its result below
-        engine.create_scratch(left_ev, left_evidence_sql(pairs, left[1]))
-        engine.create_scratch(evidence, evidence_levels_sql(left_ev, right[1], explain=explain))
-        engine.drop_scratch(left_ev)
+        left_props, right_props = left[1], right[1]
+        if not explain:  # each value with its record's counts: pairs of one value each need no grouping
+            left_props = right_props = scratch("left_counted")
+            engine.create_scratch(left_props, value_counts_sql(left[1]))
+            if right[1] != left[1]:
+                right_props = scratch("right_counted")
+                engine.create_scratch(right_props, value_counts_sql(right[1]))
+        engine.create_scratch(left_ev, left_evidence_sql(pairs, left_props, counted=not explain))
+        engine.create_scratch(evidence, evidence_levels_sql(left_ev, right_props, explain=explain))
+        for name in {left_ev, left_props, right_props} - {left[1], right[1]}:
+            engine.drop_scratch(name)
         name_scores = run.arrow(scoring.result().drop_columns(["left_norm", "right_norm"]), hint="name_scores").name
         # the best name pair of each candidate read straight into the levels, not written first
         best_names = f"({best_name_sql(name_pairs, name_scores, named, explain=explain, ranked_pairs=ranked)}) best"
@@ -401,24 +329,5 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     for view in (name_pairs, ranked):
         engine.drop_scratch(view, view=True)
     for name in (left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed, norms):
-        engine.drop_scratch(name)
-    return into
-
-
-def compare_evidence(engine: Engine, pairs: str, left_props: str, right_props: str, into: str,
-                     scratch: Callable[[str], str]) -> str:
-    """Evidence levels only (no names; name columns null), for the random pairs of training."""
-    left_ev, evidence = scratch("u_left_evidence"), scratch("u_evidence")
-    engine.create_scratch(left_ev, left_evidence_sql(pairs, left_props))
-    engine.create_scratch(evidence, evidence_levels_sql(left_ev, right_props))
-    pivot = ", ".join(f"max(CASE WHEN comparison = '{c}' THEN level END) AS {c}" for c in EVIDENCE)
-    cols = ", ".join(identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
-                     + " AS identifier"
-                     if c == "identifier" else "e." + c for c in EVIDENCE)
-    engine.create_scratch(into, f"SELECT p.left_id, p.right_id, CAST(NULL AS INTEGER) AS person_name, "
-                   f"CAST(NULL AS INTEGER) AS org_name, {cols} FROM {pairs} p "
-                   f"LEFT JOIN (SELECT left_id, right_id, {pivot} FROM {evidence} GROUP BY left_id, right_id) e "
-                   "ON e.left_id = p.left_id AND e.right_id = p.right_id")
-    for name in (left_ev, evidence):
         engine.drop_scratch(name)
     return into

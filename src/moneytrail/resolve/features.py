@@ -7,7 +7,6 @@ back to entities in SQL. Evidence values are normalised with vectorised pyarrow 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ import pyarrow.compute as pc
 from moneytrail.engine import Engine
 from moneytrail.model.names import normalize_name_uncached, skeleton, skeleton_key
 from moneytrail.model.properties import identifier_classes, name_props, party_schemata, prop_classes
-from moneytrail.resolve.identifiers import checksums
+from moneytrail.resolve.evidence_values import normalise_props
 from moneytrail.resolve.person_names import person_name_columns
 from moneytrail.resolve.sorting import sorted_distinct
 
@@ -136,7 +135,7 @@ class Features:
     names: pa.Table  # entity_id, grp, name, norm, nkey, skey
     keys: pa.Table   # entity_id, grp, block_key
     props: pa.Table  # entity_id, prop_class, value, checksum ('valid' | 'invalid' | null)
-    records: pa.Table  # entity_id, grp: every record with a name or evidence (unnamed ones too)
+    records: pa.Table  # entity_id, grp: every record with a name or evidence (unnamed ones too), once each
 
 
 def designation_phrases(names: pa.Table) -> pa.Table:
@@ -171,8 +170,9 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     names = designation_phrases(names)
     grp_col = names.column("grp").combine_chunks()
     name_col = names.column("text").combine_chunks()
-    combined = pc.binary_join_element_wise(grp_col, name_col, "\x1f")
-    distinct = pc.unique(combined)
+    # one hash pass: the distinct forms (in order of first appearance, as pc.unique) and each row's index
+    combined = pc.binary_join_element_wise(grp_col, name_col, "\x1f").dictionary_encode()
+    distinct = combined.dictionary
     split = pc.split_pattern(distinct, "\x1f", max_splits=1)
     d_grp = pc.list_element(split, 0)
     d_name = pc.list_element(split, 1)
@@ -200,7 +200,7 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     norm_all = pa.concat_arrays([people.norm, pa.array(norms, pa.string())])
     nkey_all = pa.concat_arrays([people.nkey, pa.array(nkeys, pa.string())])
     skey_all = pa.concat_arrays([people.skey, pa.array(skeys, pa.string())])
-    position = pc.take(pa.array(back), pc.index_in(combined, value_set=distinct))
+    position = pc.take(pa.array(back), combined.indices)
     named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": names.column("name"),
                       "norm": pc.take(norm_all, position), "nkey": pc.take(nkey_all, position),
                       "skey": pc.take(skey_all, position)})
@@ -226,10 +226,11 @@ def _entity_keys(entity_id: pa.Array, grp: pa.Array, form: np.ndarray, key_table
     counts = starts[form + 1] - starts[form]
     owner = np.repeat(np.arange(len(form)), counts)
     row = np.repeat(starts[form], counts) + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    entities, groups = pc.unique(entity_id), pc.unique(grp)
+    by_entity, by_group = entity_id.dictionary_encode(), grp.dictionary_encode()
+    entities, groups = by_entity.dictionary, by_group.dictionary
     coded = key_table.column("block_key").combine_chunks().dictionary_encode()
-    e = pc.index_in(entity_id, value_set=entities).to_numpy().astype(np.int64)
-    g = pc.index_in(grp, value_set=groups).to_numpy().astype(np.int64)
+    e = by_entity.indices.to_numpy().astype(np.int64)
+    g = by_group.indices.to_numpy().astype(np.int64)
     k = coded.indices.to_numpy().astype(np.int64)
     width, size = max(len(coded.dictionary), 1), max(len(groups), 1)
     triples = sorted_distinct((e[owner] * size + g[owner]) * width + k[row])
@@ -238,82 +239,14 @@ def _entity_keys(entity_id: pa.Array, grp: pa.Array, form: np.ndarray, key_table
                      "block_key": coded.dictionary.take(pa.array(triples % width))})
 
 
-def normalise_props(props: pa.Table) -> pa.Table:
-    """(entity_id, prop, value) -> (entity_id, prop_class, value, checksum) with comparable values;
-    identifiers with a checksum format carry whether it holds."""
-    if props.num_rows == 0:
-        return pa.table({"entity_id": pa.array([], pa.string()), "prop_class": pa.array([], pa.string()),
-                         "value": pa.array([], pa.string()), "checksum": pa.array([], pa.string())})
-    classes = pa.array(list(PROP_CLASSES.values()), pa.string())
-    idx = pc.index_in(props.column("prop"), value_set=pa.array(list(PROP_CLASSES), pa.string()))
-    prop_class = pc.take(classes, idx)
-    value = pc.utf8_trim_whitespace(props.column("value"))
-    lower = pc.utf8_lower(value)
-    is_id = pc.is_in(prop_class, value_set=pa.array(sorted(set(IDENTIFIER_CLASSES.values())), pa.string()))
-    at_address = pc.fill_null(pc.equal(prop_class, "address"), False)
-    # Each rule runs on the rows it applies to only (a million birth dates need no address tokens).
-    address_at = np.flatnonzero(at_address.to_numpy(zero_copy_only=False))
-    addresses = pc.take(lower, pa.array(address_at, pa.int64()))
-    clean = pc.if_else(
-        is_id, _on_rows(is_id, lambda v: pc.replace_substring_regex(pc.utf8_upper(v), r"[^0-9A-Z]", ""), value),
-        pc.if_else(pc.equal(prop_class, "birth_date"), pc.utf8_slice_codeunits(value, 0, 10),
-                   pc.if_else(at_address, _scattered(_sorted_tokens(addresses, digits=False), address_at,
-                                                     len(value)), lower)))
-    status = checksums(pa.table({"prop": props.column("prop"), "value": clean}))
-    out = pa.table({"entity_id": props.column("entity_id"), "prop_class": prop_class, "value": clean,
-                    "checksum": status})
-    # An address is compared as two parts, its words (street, town, region) and its numbers (house,
-    # flat, postcode), each with its own m and u, as Splink compares address fields apart: a house
-    # number and postcode agreeing beside the street and town is more than either alone.
-    numbers = pa.table({"entity_id": pc.take(props.column("entity_id"), pa.array(address_at, pa.int64())),
-                        "prop_class": pa.array(["address_number"] * len(address_at), pa.string()),
-                        "value": _sorted_tokens(addresses, digits=True),
-                        "checksum": pa.nulls(len(address_at), pa.string())})
-    out = pa.concat_tables([out, numbers.cast(out.schema)])
-    out = out.filter(pc.and_(pc.is_valid(out.column("prop_class")), pc.not_equal(out.column("value"), "")))
-    # One value checked by two properties: valid wins over invalid wins over unchecked (max of text).
-    grouped = out.group_by(["entity_id", "prop_class", "value"]).aggregate([("checksum", "max")])
-    return grouped.rename_columns(["entity_id", "prop_class", "value", "checksum"])
-
-
-def _scattered(values: pa.Array, at: np.ndarray, size: int) -> pa.Array:
-    """``values`` placed at rows ``at`` of an array of ``size`` rows, null elsewhere."""
-    position = np.full(size, -1, np.int64)
-    position[at] = np.arange(len(at))
-    return pc.take(values, pa.array(position, pa.int64(), mask=position < 0))
-
-
-def _on_rows(mask: pa.Array, fn: Callable[[pa.Array], pa.Array], values: pa.Array) -> pa.Array:
-    """``fn`` of the rows of ``values`` where ``mask`` holds, null elsewhere."""
-    at = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
-    return _scattered(fn(pc.take(values, pa.array(at, pa.int64()))), at, len(values))
-
-
-def _sorted_tokens(text: pa.Array, digits: bool | None = None) -> pa.Array:
-    """Address tokens sorted, so "207 curtis place rosewood garden" and "207 rosewood garden curtis
-    place" are equal and a typo in either is a small edit, whatever order the source wrote them in.
-    ``digits``: only the tokens with a digit (True), only those without (False), or all (None)."""
-    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-    # Letters, marks and digits of every script: Arrow's regex engine (RE2) reads \w as ASCII only, which
-    # emptied Cyrillic and Arabic addresses.
-    tokens = pc.utf8_split_whitespace(pc.replace_substring_regex(text, r"[^\p{L}\p{M}\p{N}]+", " "))
-    flat = pa.table({"p": pc.list_parent_indices(tokens), "t": pc.list_flatten(tokens)})
-    if digits is not None:
-        numeric = pc.match_substring_regex(flat.column("t"), r"\p{Nd}")  # digits of any script (١٢ too)
-        flat = flat.filter(numeric if digits else pc.invert(numeric))
-    flat = flat.take(pc.sort_indices(flat, sort_keys=[("p", "ascending"), ("t", "ascending")]))
-    # each text's tokens are now one slice: a list array over offsets, joined at once (no grouping)
-    counts = np.bincount(flat.column("p").to_numpy().astype(np.int64), minlength=len(text))
-    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32), pa.int32())
-    return pc.binary_join(pa.ListArray.from_arrays(offsets, flat.column("t").combine_chunks()), " ")
-
-
 def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:
     """(entity_id, grp, block_key) for each identifier value: a shared IBAN or tax id is a candidate
     pair whatever the names say. ``names``: any table of (entity_id, grp), names or records."""
     ids = props.filter(pc.is_in(props.column("prop_class"),
                                 value_set=pa.array(sorted(set(IDENTIFIER_CLASSES.values())), pa.string())))
-    groups = names.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([])
+    # the records that hold one only (few): not a grouping of every record to join a handful
+    holders = names.filter(pc.is_in(names.column("entity_id"), value_set=pc.unique(ids.column("entity_id"))))
+    groups = holders.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([])
     joined = ids.join(groups, "entity_id")
     key = pc.binary_join_element_wise(pa.scalar("i"), joined.column("prop_class"), joined.column("value"), ":")
     return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
@@ -325,8 +258,13 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     agree. Two initials, not one: a date with one initial is shared by too many in a large case.
     The date alone is a key of every person in ``records`` (default: the named ones), so a record
     without a name meets its party's records by the date."""
-    # (no distinct names first: the keys are made distinct per entity below)
+    # (no distinct names first: the keys are made distinct per entity below); only people with a birth
+    # date have such keys
+    births = props.filter(pc.equal(props.column("prop_class"), "birth_date")).select(["entity_id", "value"])
     people = names.filter(pc.equal(names.column("grp"), PERSON_GROUP)).select(["entity_id", "grp", "norm"])
+    persons = people.select(["entity_id"]) if records is None else \
+        records.filter(pc.equal(records.column("grp"), PERSON_GROUP)).select(["entity_id"])
+    people = people.filter(pc.is_in(people.column("entity_id"), value_set=pc.unique(births.column("entity_id"))))
     tokens = pc.utf8_split_whitespace(people.column("norm"))
     parent = pc.list_parent_indices(tokens).to_numpy().astype(np.int64)
     words = pc.list_flatten(tokens)
@@ -345,8 +283,8 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     # made distinct by one sort.
     letters = pc.unique(pa.concat_arrays([pc.unique(initial), pc.unique(consonant)])).sort()
     codes = [pc.index_in(x, value_set=letters).to_numpy().astype(np.int64) for x in (initial, consonant)]
-    entities = pc.unique(people.column("entity_id").combine_chunks())
-    entity = pc.index_in(people.column("entity_id"), value_set=entities).to_numpy().astype(np.int64)
+    numbered = people.column("entity_id").combine_chunks().dictionary_encode()
+    entities, entity = numbered.dictionary, numbered.indices.to_numpy().astype(np.int64)
     width = max(len(letters), 1)
     coded = []
     for d in range(1, int(np.bincount(parent).max()) if len(parent) else 0):
@@ -356,22 +294,28 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
                 a, b = left[i], right[i + d]
                 coded.append((entity[parent[i]] * width + np.minimum(a, b)) * width + np.maximum(a, b))
     distinct_keys = sorted_distinct(np.concatenate(coded)) if coded else np.zeros(0, np.int64)
-    low, high = (distinct_keys // width) % width, distinct_keys % width
-    keyed = pa.table({"entity_id": entities.take(pa.array(distinct_keys // (width * width))),
-                      "grp": pa.array([PERSON_GROUP] * len(distinct_keys), pa.string()),
-                      "initials": pc.binary_join_element_wise(letters.take(pa.array(low)),
-                                                              letters.take(pa.array(high)), "")})
-    births = props.filter(pc.equal(props.column("prop_class"), "birth_date")).select(["entity_id", "value"])
-    joined = keyed.join(births, "entity_id", join_type="inner")
-    key = pc.binary_join_element_wise(pa.scalar("b"), joined.column("value"), joined.column("initials"), ":")
-    with_initials = pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
+    # each (entity, letters) with each of the entity's birth dates: by the entities' numbers (the keys are
+    # sorted by them), not a join of strings
+    born = pc.fill_null(pc.index_in(births.column("entity_id"), value_set=entities), -1).to_numpy().astype(np.int64)
+    by_entity = np.argsort(born, kind="stable")
+    starts = np.searchsorted(born[by_entity], np.arange(len(entities) + 1))
+    owner = distinct_keys // (width * width)
+    counts = starts[owner + 1] - starts[owner]
+    row = np.repeat(np.arange(len(distinct_keys)), counts)
+    date_at = by_entity[np.repeat(starts[owner], counts) + np.arange(int(counts.sum()))
+                        - np.repeat(np.cumsum(counts) - counts, counts)]
+    low, high = (distinct_keys[row] // width) % width, distinct_keys[row] % width
+    key = pc.binary_join_element_wise(pa.scalar("b"), births.column("value").take(pa.array(date_at, pa.int64())),
+                                      pc.binary_join_element_wise(letters.take(pa.array(low)),
+                                                                  letters.take(pa.array(high)), ""), ":")
+    with_initials = pa.table({"entity_id": entities.take(pa.array(owner[row])),
+                              "grp": pa.array([PERSON_GROUP] * len(row), pa.string()), "block_key": key})
     # The date alone too, for records whose names were both replaced or misspelt: blocking drops it
     # where a date is shared by many (``blocking.DATE_BLOCK_SHARE``), as in any large population.
-    persons = people.select(["entity_id", "grp"]) if records is None else \
-        records.filter(pc.equal(records.column("grp"), PERSON_GROUP)).select(["entity_id", "grp"])
-    alone = births.join(persons.group_by(["entity_id", "grp"]).aggregate([]), "entity_id", join_type="inner")
+    alone = births.filter(pc.is_in(births.column("entity_id"), value_set=pc.unique(persons.column("entity_id"))))
     date_key = pc.binary_join_element_wise(pa.scalar("d"), alone.column("value"), ":")
-    dates = pa.table({"entity_id": alone.column("entity_id"), "grp": alone.column("grp"), "block_key": date_key})
+    dates = pa.table({"entity_id": alone.column("entity_id"),
+                      "grp": pa.array([PERSON_GROUP] * alone.num_rows, pa.string()), "block_key": date_key})
     return pa.concat_tables([with_initials, dates.cast(with_initials.schema)])
 
 
@@ -381,6 +325,9 @@ def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
     given name and a street or town meet, though their other name words differ (a replaced given
     name, a surname misspelt beyond its keys). A name word and an address word together are rare:
     the blocks are small, and blocking drops the crowded ones (``blocking.ADDRESS_BLOCK_SHARE``)."""
+    # the names of records with an address only (none at all in many cases): not every name split and grouped
+    places = props.filter(pc.is_in(props.column("prop_class"), value_set=pa.array(["address", "address_number"])))
+    names = names.filter(pc.is_in(names.column("entity_id"), value_set=pc.unique(places.column("entity_id"))))
     named = names.select(["entity_id", "grp", "norm"]).group_by(["entity_id", "grp", "norm"]).aggregate([])
     words = pc.utf8_split_whitespace(named.column("norm"))
     at = pc.list_parent_indices(words)
@@ -388,7 +335,6 @@ def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
                            "word": pc.list_flatten(words)})
     name_words = name_words.filter(pc.greater_equal(pc.utf8_length(name_words.column("word")), 2))
     name_words = name_words.group_by(["entity_id", "grp", "word"]).aggregate([])
-    places = props.filter(pc.is_in(props.column("prop_class"), value_set=pa.array(["address", "address_number"])))
     parts = pc.utf8_split_whitespace(places.column("value"))
     at = pc.list_parent_indices(parts)
     place_words = pa.table({"entity_id": pc.take(places.column("entity_id"), at), "place": pc.list_flatten(parts)})

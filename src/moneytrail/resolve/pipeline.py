@@ -94,7 +94,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
                 engine.replace_partition(table, {})
         had_records = int(engine.scalar("SELECT count(*) FROM resolve_records")) > 0
         features = extract_features(engine, only_new=True)
-        records = features.records.group_by(["entity_id", "grp"]).aggregate([])
+        records = features.records  # one row per record (features.party_records_sql groups by entity)
         records = records.append_column("run_id", pa.array([run_id] * records.num_rows, pa.string()))
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
         _insert_arrow(case, "resolve_keys", features.keys, ["entity_id", "grp", "block_key"])
