@@ -59,15 +59,20 @@ def _per_distinct(words: pa.Array, fn: object) -> tuple[pa.Array, pa.Array]:
     return pa.array(mapped, pa.string()), pc.index_in(words, value_set=distinct)
 
 
-def _joined(parent: np.ndarray, values: pa.Array, size: int, sort: bool) -> pa.Array:
+def _joined(parent: np.ndarray, values: pa.Array, size: int, sort: bool, rank: np.ndarray | None = None) -> pa.Array:
     """Per parent 0..size-1, its values joined by a space (sorted when ``sort``, else in order).
+    ``rank``: each value's place in the values' order, to sort by (equal values may rank apart: they
+    join the same), a numpy sort of numbers rather than a table sort of strings.
 
     The words of a name are contiguous (``_flat`` lists them name by name), so each name's list is a
     slice: a list array over offsets, joined by one ``binary_join``, with no grouping."""
     values = _array(values.cast(pa.string()))
     nonempty = pc.not_equal(values, _EMPTY).to_numpy(zero_copy_only=False)
     parent, values = parent[nonempty], values.filter(pa.array(nonempty))
-    if sort or (len(parent) > 1 and bool((parent[1:] < parent[:-1]).any())):
+    if sort and rank is not None:
+        order = np.lexsort((rank[nonempty], parent))
+        parent, values = parent[order], values.take(pa.array(order))
+    elif sort or (len(parent) > 1 and bool((parent[1:] < parent[:-1]).any())):
         order = pc.sort_indices(pa.table({"p": pa.array(parent, pa.int64()), "v": values}),
                                 sort_keys=[("p", "ascending"), ("v", "ascending")] if sort else [("p", "ascending")])
         parent, values = parent[order.to_numpy()], values.take(order)
@@ -101,6 +106,13 @@ def normalise_person_names(names: pa.Array) -> pa.Array:
     return norm
 
 
+def _rank(values: pa.Array) -> np.ndarray:
+    """Each value's place in the values sorted as pyarrow sorts strings."""
+    rank = np.empty(len(values), np.int64)
+    rank[pc.sort_indices(values).to_numpy()] = np.arange(len(values))
+    return rank
+
+
 def person_name_columns(names: pa.Array) -> PersonNameColumns:
     """Normalised form, order-free token and skeleton keys, and blocking keys of distinct person names."""
     norm = normalise_person_names(names)
@@ -109,14 +121,16 @@ def person_name_columns(names: pa.Array) -> PersonNameColumns:
     at = pc.index_in(tokens, value_set=distinct)
     words = distinct.to_pylist()
     skel = pc.take(pa.array([skeleton(t) or t for t in words], pa.string()), at)
-    sure = pc.take(pa.array([marked_skeleton(t) for t in words], pa.string()), at)
-    # each token's rank in the tokens' (byte) order, for sorting by a number rather than a string
-    rank = np.empty(len(words), np.int64)
-    rank[pc.sort_indices(distinct).to_numpy()] = np.arange(len(words))
+    sure_words = pa.array([marked_skeleton(t) for t in words], pa.string())
+    sure = pc.take(sure_words, at)
+    # each token's (and its marked skeleton's) rank in the (byte) order of the distinct tokens' values,
+    # for sorting by a number rather than a string
+    at_np = at.to_numpy()
+    rank, sure_rank = _rank(distinct)[at_np], _rank(sure_words)[at_np]
     size = len(names)
-    nkey = _joined(parent, tokens, size, sort=True)
-    skey = _joined(parent, sure, size, sort=True)
-    key_name, key = _block_keys(parent, tokens, skel, rank[at.to_numpy()], size)
+    nkey = _joined(parent, tokens, size, sort=True, rank=rank)
+    skey = _joined(parent, sure, size, sort=True, rank=sure_rank)
+    key_name, key = _block_keys(parent, tokens, skel, rank, size)
     return PersonNameColumns(norm, nkey, skey, key_name, key)
 
 
