@@ -70,7 +70,7 @@ def _joined(parent: np.ndarray, values: pa.Array, size: int, sort: bool, rank: n
     nonempty = pc.not_equal(values, _EMPTY).to_numpy(zero_copy_only=False)
     parent, values = parent[nonempty], values.filter(pa.array(nonempty))
     if sort and rank is not None:
-        order = np.lexsort((rank[nonempty], parent))
+        order = _stable_order(parent, rank[nonempty])
         parent, values = parent[order], values.take(pa.array(order))
     elif sort or (len(parent) > 1 and bool((parent[1:] < parent[:-1]).any())):
         order = pc.sort_indices(pa.table({"p": pa.array(parent, pa.int64()), "v": values}),
@@ -104,6 +104,15 @@ def normalise_person_names(names: pa.Array) -> pa.Array:
         position[where] = len(names) + np.arange(len(where))
         norm = pc.take(pa.concat_arrays([_array(norm), pa.array(redone, pa.string())]), pa.array(position))
     return norm
+
+
+def _stable_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, major))`` of non-negative int64 keys, as one stable sort of combined
+    keys (about a third of lexsort's time on keys nearly in order already)."""
+    width = int(minor.max(initial=0)) + 1
+    if int(major.max(initial=0)) >= np.iinfo(np.int64).max // width:
+        return np.lexsort((minor, major))
+    return np.argsort(major.astype(np.int64) * width + minor, kind="stable")
 
 
 def _rank(values: pa.Array) -> np.ndarray:
@@ -191,7 +200,9 @@ def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, rank: np.n
     # the longest full token (ties: the greater spelling) and the last full one when nearly as long,
     # spelled out, with each other token's initial
     f_len, f_pos = length[full], pos[full]
-    order = np.lexsort((-rank[keep][full], -f_len, fp))  # stable, as sort_indices
+    f_rank = rank[keep][full]
+    top_len, top_rank = f_len.max(initial=0), f_rank.max(initial=0)  # longest first, then the greater spelling
+    order = _stable_order(fp, (top_len - f_len) * (top_rank + 1) + top_rank - f_rank)
     op = fp[order]
     first = np.concatenate([[True], op[1:] != op[:-1]]) if len(op) else np.zeros(0, bool)
     longest = fulls.select(["p", "pos", "tok"]).take(pa.array(order[first]))
