@@ -170,12 +170,19 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     names = designation_phrases(names)
     grp_col = names.column("grp").combine_chunks()
     name_col = names.column("text").combine_chunks()
-    # one hash pass: the distinct forms (in order of first appearance, as pc.unique) and each row's index
-    combined = pc.binary_join_element_wise(grp_col, name_col, "\x1f").dictionary_encode()
-    distinct = combined.dictionary
-    split = pc.split_pattern(distinct, "\x1f", max_splits=1)
-    d_grp = pc.list_element(split, 0)
-    d_name = pc.list_element(split, 1)
+    # the distinct (grp, name) forms in order of first appearance (as pc.unique) and each row's index:
+    # names and groups numbered by a hash pass each, their pairs of numbers by one sort
+    by_name, by_grp = name_col.dictionary_encode(), grp_col.dictionary_encode()
+    groups = max(len(by_grp.dictionary), 1)
+    code = by_name.indices.to_numpy().astype(np.int64) * groups + by_grp.indices.to_numpy().astype(np.int64)
+    forms, first, form_of = np.unique(code, return_index=True, return_inverse=True)
+    appearance = np.argsort(first, kind="stable")
+    numbered = np.empty(len(forms), np.int64)
+    numbered[appearance] = np.arange(len(forms))
+    forms = forms[appearance]
+    d_name = by_name.dictionary.take(pa.array(forms // groups))
+    d_grp = by_grp.dictionary.take(pa.array(forms % groups))
+    row_form = pa.array(numbered[form_of.ravel()])
     is_person = pc.equal(d_grp, PERSON_GROUP).to_numpy(zero_copy_only=False)
     person_at = np.flatnonzero(is_person)
     org_at = np.flatnonzero(~is_person)
@@ -200,7 +207,7 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     norm_all = pa.concat_arrays([people.norm, pa.array(norms, pa.string())])
     nkey_all = pa.concat_arrays([people.nkey, pa.array(nkeys, pa.string())])
     skey_all = pa.concat_arrays([people.skey, pa.array(skeys, pa.string())])
-    position = pc.take(pa.array(back), combined.indices)
+    position = pc.take(pa.array(back), row_form)
     named = pa.table({"entity_id": names.column("entity_id"), "grp": grp_col, "name": names.column("name"),
                       "norm": pc.take(norm_all, position), "nkey": pc.take(nkey_all, position),
                       "skey": pc.take(skey_all, position)})

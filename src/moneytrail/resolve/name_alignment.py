@@ -53,12 +53,11 @@ def _token_pairs(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> 
     size = len(left)
     weight = np.zeros(size)
     rule = np.full(size, -1, np.int64)
-    lengths = np.array([len(t) for t in vocabulary], np.int64)
+    lengths = np.fromiter(map(len, vocabulary), np.int64, len(vocabulary))
     firsts = np.array([ord(t[0]) if t else -1 for t in vocabulary], np.int64)
-    skels = [skeleton(t) for t in vocabulary]
-    skel_ids = pc.index_in(pa.array(skels, pa.string()), value_set=pc.unique(pa.array(skels, pa.string()))) \
-        .to_numpy().astype(np.int64)
-    skel_len = np.array([len(s) for s in skels], np.int64)
+    skels = pa.array(map(skeleton, vocabulary), pa.string(), size=len(vocabulary))
+    skel_ids = pc.index_in(skels, value_set=pc.unique(skels)).to_numpy().astype(np.int64)
+    skel_len = pc.utf8_length(skels).to_numpy().astype(np.int64)
     exact = left == right
     weight[exact], rule[exact] = EXACT, 0
     short = ~exact & ((lengths[left] == 1) | (lengths[right] == 1))
@@ -92,25 +91,27 @@ def _token_pairs(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> 
     return weight, rule
 
 
-def words_of(vocabulary: list[str], ids: np.ndarray) -> list[str]:
-    return [vocabulary[i] for i in ids.tolist()]
+def _pairwise(measure: object, vocabulary: list[str], left: np.ndarray, right: np.ndarray,
+              kind: type) -> np.ndarray:
+    """``measure`` (a function of rigour's core) of each pair of token ids, the tokens cut to
+    rigour's length limit as its cached functions cut them; mapped, not looped in bytecode."""
+    limit = env.MAX_NAME_LENGTH
+    cut = [t[:limit] for t in vocabulary]
+    pairs = map(measure, map(cut.__getitem__, left.tolist()), map(cut.__getitem__, right.tolist()))  # type: ignore[call-overload]
+    return np.fromiter(pairs, kind, len(left))
 
 
 def _jaro_winkler(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """``rigour.text.jaro_winkler`` of each pair of token ids, from its Rust core without the
     per-call cache (every pair here is distinct): the same truncation; its cutoff (scores of 0.6
     or less read 0) is left out, as every rule here needs 0.85 or more."""
-    limit = env.MAX_NAME_LENGTH
-    return np.array([raw_jaro_winkler(a[:limit], b[:limit]) for a, b in
-                     zip(words_of(vocabulary, left), words_of(vocabulary, right), strict=True)], float)
+    return _pairwise(raw_jaro_winkler, vocabulary, left, right, float)
 
 
 def _vowels_differ(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """``model.names.vowels_differ`` of each pair of token ids (Levenshtein from rigour's core)."""
-    limit = env.MAX_NAME_LENGTH
-    lengths = np.array([len(t) for t in vocabulary], np.int64)
-    edits = np.array([raw_levenshtein(a[:limit], b[:limit]) for a, b in
-                      zip(words_of(vocabulary, left), words_of(vocabulary, right), strict=True)], np.int64)
+    lengths = np.fromiter(map(len, vocabulary), np.int64, len(vocabulary))
+    edits = _pairwise(raw_levenshtein, vocabulary, left, right, np.int64)
     return np.asarray(edits > np.abs(lengths[left] - lengths[right]) + 1)
 
 
