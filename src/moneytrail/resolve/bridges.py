@@ -14,31 +14,16 @@ contradictions ``resolve.components`` applies afterwards): what the records with
 
 from __future__ import annotations
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
-from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 from moneytrail.engine import Engine
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+from moneytrail.resolve.components import plain_components
 from moneytrail.resolve.model import INITIAL_LEVEL
 
 # A normalised name with a token of one letter or digit: a given name written as its initial.
 _INITIAL_SQL = r"regexp_matches({norm}, '(^|\s)\S(\s|$)')"
-
-
-def _components(left: pa.Array, right: pa.Array) -> pa.Table:
-    """(entity_id, component) of the records in the edges: plain connected components."""
-    numbered = pa.chunked_array([left, right], pa.string()).combine_chunks().dictionary_encode()
-    codes = numbered.indices.to_numpy().astype(np.int64)
-    n = len(numbered.dictionary)
-    if n == 0:
-        return pa.table({"entity_id": pa.array([], pa.string()), "component": pa.array([], pa.int64())})
-    half = len(left)
-    graph = coo_matrix((np.ones(half, np.int8), (codes[:half], codes[half:])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return pa.table({"entity_id": numbered.dictionary, "component": pa.array(labels.astype(np.int64))})
 
 
 def bridging_sql(matched: str, components: str, names: str, *, margin: float = AMBIGUOUS_MARGIN) -> str:
@@ -87,8 +72,7 @@ def unbridged(engine: Engine, matched: pa.Table, names: str = "resolve_names") -
     if not pc.any(at_initial).as_py():
         return matched
     others = matched.filter(pc.invert(at_initial))
-    components = _components(pc.cast(others.column("left_id").combine_chunks(), pa.string()),
-                             pc.cast(others.column("right_id").combine_chunks(), pa.string()))
+    components = plain_components(others.column("left_id").combine_chunks(), others.column("right_id").combine_chunks())
     edges = matched.filter(at_initial).select(["left_id", "right_id", "weight", "person_name"])
     with engine.run() as run:
         groups = run.arrow(components, hint="rs_initial_groups").name

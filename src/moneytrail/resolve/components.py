@@ -70,6 +70,12 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
     return pa.table({"entity_id": ids, "component": pa.array(labels, pa.int64())})
 
 
+def plain_components(left: pa.Array, right: pa.Array) -> pa.Table:
+    """(entity_id, component) of every record in an edge: connected components, no contradiction applied."""
+    none = pa.array([], pa.string())
+    return consistent_components(left, right, np.zeros(len(left)), none, none)
+
+
 def canonical_sql(components: str, previous: str = "entity_canonical") -> str:
     """(entity_id, canonical_id) of every record in a component of two or more: a component keeps the
     smallest previous canonical id that names one of its members (added records join an existing entity,

@@ -38,7 +38,6 @@ def identifier_level_sql(identifier: str, birth_date: str, address: str, address
             f"WHEN {identifier} >= {UNCORROBORATED_NEAR_ID} THEN {identifier} + 1 ELSE {identifier} END")
 
 
-
 def value_counts_sql(props: str) -> str:
     """Each evidence value with how many values its record has in its class (``nv``) and in all (``nt``):
     a pair of which one record has one value, and the other one value of that class, has one pair of
@@ -118,22 +117,13 @@ def evidence_levels_sql(left_evidence: str, right_props: str, *, explain: bool =
               FROM (SELECT a.left_id, a.right_id, a.prop_class AS cls, {best} FROM {joined} WHERE NOT {single}
                     GROUP BY a.left_id, a.right_id, a.prop_class) g) e
         GROUP BY left_id, right_id"""
-    words = "array_length(array_intersect(str_split(a.value, ' '), str_split(b.value, ' '))) " \
-            "/ greatest(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))"
+    # the values themselves are shown: the shared one where there is one, else the least of each side
+    shown = {"shared": "max(CASE WHEN a.value = b.value THEN a.value END)", "lv": "min(a.value)", "rv": "min(b.value)"}
+    best = ", ".join(f"{'min' if name == 'min_edit' else 'max'}({expr}) AS {name}"
+                     for name, expr in _value_pair_terms(ids).items() if name not in ("lv", "rv"))
     grouped = f"""
-                    SELECT a.left_id, a.right_id, a.prop_class AS cls,
-                           max(CASE WHEN a.value = b.value THEN 1 ELSE 0 END) AS same,
-                           max(CASE WHEN a.value = b.value AND coalesce(a.checksum, '') <> 'invalid'
-                                    THEN 1 ELSE 0 END) AS same_checked,
-                           max(CASE WHEN a.checksum = 'invalid' OR b.checksum = 'invalid'
-                                    THEN 1 ELSE 0 END) AS any_invalid,
-                           max(CASE WHEN substr(a.value, 1, 4) = substr(b.value, 1, 4) THEN 1 ELSE 0 END)
-                               AS same_prefix,
-                           min(levenshtein(a.value, b.value)) AS min_edit,
-                           max(CASE WHEN a.prop_class IN ('address', 'address_number') THEN {words} END)
-                               AS overlap,
-                           max(CASE WHEN a.value = b.value THEN a.value END) AS shared,
-                           min(a.value) AS lv, min(b.value) AS rv
+                    SELECT a.left_id, a.right_id, a.prop_class AS cls, {best},
+                           {", ".join(f"{expr} AS {name}" for name, expr in shown.items())}
                     FROM {joined}
                     GROUP BY a.left_id, a.right_id, a.prop_class"""
     return f"""
