@@ -30,8 +30,8 @@ from resolve import load_statements, peak_rss_mb, scale_population
 # either tree can be timed)
 STAGES = ("features.extract_features", "features.featurise_names", "features.normalise_props",
           "evidence_values.normalise_props", "features.birth_keys", "comparisons.compare_pairs",
-          "comparisons.score_names", "train.train_model", "train.estimate_u", "pipeline.recluster",
-          "components.consistent_components")
+          "comparisons.score_names", "comparisons.prepare_names", "train.train_model", "train.estimate_u",
+          "pipeline.recluster", "components.consistent_components", "person_names.person_name_columns")
 USERS = ("pipeline", "comparisons", "features", "components", "train", "scoring")
 
 

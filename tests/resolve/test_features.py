@@ -3,7 +3,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 from moneytrail.resolve.evidence_values import normalise_props
-from moneytrail.resolve.features import address_keys, birth_keys, block_keys
+from moneytrail.resolve.features import address_keys, birth_keys, block_keys, extract_features
+from moneytrail.store import Case
 
 
 def test_block_keys_shared_by_variants_of_one_name() -> None:
@@ -95,3 +96,15 @@ def test_address_tokens_keep_every_script() -> None:
     assert _sorted_tokens(addresses, digits=False).to_pylist() == ["Ленина ул", "Ленина ул", "الملك شارع",
                                                                    "Curtis Place Rosewood"]
     assert _sorted_tokens(addresses, digits=True).to_pylist() == ["5", "5", "١٢", "207"]
+
+
+def test_keys_left_pending_are_the_same_keys(people_case: Case) -> None:
+    # resolve_case lets the birth and address keys compute beside its engine work, then waits for them
+    pending = extract_features(people_case.engine, keys_pending=True)
+    assert pending.pending and pending.keys.num_rows < pending.all_keys().num_rows
+
+    def rows(table: pa.Table) -> list[tuple[str, str, str]]:
+        return sorted(zip(*(table.column(c).to_pylist() for c in ("entity_id", "grp", "block_key")), strict=True))
+    keys = rows(pending.all_keys())
+    assert keys == rows(extract_features(people_case.engine).keys)
+    assert any(key.startswith("b:") for _, _, key in keys)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pytest
 
 from moneytrail.model.names import normalize_name_uncached, skeleton_key
 from moneytrail.resolve.features import block_keys
@@ -32,3 +33,17 @@ def test_a_reordered_given_name_is_not_spelled_out_as_a_block() -> None:
     assert "p:tebormir:k" in keys and "p:kalo:t" not in keys
     # names of nearly equal length keep both: a misspelt given name still meets the right one
     assert set(block_keys("nichooas campbell", "person")) & set(block_keys("nicholas campbell", "person"))
+
+
+def test_names_featurised_side_by_side_have_the_whole_columns_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moneytrail.resolve import person_names
+
+    whole = person_name_columns(pa.array(NAMES, pa.string()), slices=1)
+    monkeypatch.setattr(person_names, "SLICED_FROM", 1)
+    sliced = person_name_columns(pa.array(NAMES, pa.string()), slices=3)
+    for column in ("norm", "nkey", "skey"):
+        assert getattr(sliced, column).equals(getattr(whole, column)), column
+
+    def keys(columns: person_names.PersonNameColumns) -> set[tuple[int, str]]:
+        return set(zip(columns.key_name.to_pylist(), columns.key.to_pylist(), strict=True))
+    assert keys(sliced) == keys(whole) and len(sliced.key) == len(whole.key) > len(NAMES)

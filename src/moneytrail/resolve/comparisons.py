@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -273,21 +274,24 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 5
     return pa.concat_tables([part.cast(schema) for part in parts])
 
 
-def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
-                  scratch: Callable[[str], str], *, explain: bool = True, names_into: str | None = None) -> str:
-    """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq, name_key_freq);
-    ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
-    ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide).
-    ``explain=False``: the levels without the values and name details they rest on (left out), which
-    ``resolve.explain`` compares again for the pairs an explanation is asked for. ``names_into`` (one
-    names relation on both sides): the levels carry the names' ids (left_name_id, right_name_id), and
-    table ``names_into`` (name_id, name) holds their text, for the caller to read the pairs it keeps
-    by (millions of candidate pairs' names are written and read back several times otherwise)."""
+@dataclass(frozen=True)
+class NamedTables:
+    """``prepare_names``' scratch tables: what comparing pairs needs of the records alone, not of the pairs."""
+    named: tuple[str, str]  # named_sql, left and right
+    unnamed: tuple[str, str]  # unnamed_sql, left and right
+    freq: str
+    norms: str
+
+
+def prepare_names(engine: Engine, left: tuple[str, str], right: tuple[str, str], scratch: Callable[[str], str], *,
+                  names_into: str | None = None) -> NamedTables:
+    """The records' tables ``compare_pairs`` reads (``left`` and ``right``: (names, props) relations),
+    written before the candidate pairs are known (``resolve_case`` writes them while the birth keys
+    are computed). ``names_into``: as ``compare_pairs``'."""
     if names_into is not None and right[0] != left[0]:
         raise ValueError("names_into needs one names relation on both sides")
-    name_pairs, left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed, norms, ranked = (
-        scratch(s) for s in ("name_pairs", "left_evidence", "evidence", "name_freq", "left_named", "right_named",
-                             "left_unnamed", "right_unnamed", "norms", "ranked_name_pairs"))
+    left_unnamed, right_unnamed, freq, left_named, right_named, norms = (
+        scratch(s) for s in ("left_unnamed", "right_unnamed", "name_freq", "left_named", "right_named", "norms"))
     engine.create_scratch(left_unnamed, unnamed_sql(*left))
     if right != left:
         engine.create_scratch(right_unnamed, unnamed_sql(*right))
@@ -298,11 +302,31 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         engine.create_scratch(left_named, named_sql(left[0], freq, abjad, norms))
         if right[0] != left[0]:
             engine.create_scratch(right_named, named_sql(right[0], freq, abjad, norms))
-    named = (left_named, right_named if right[0] != left[0] else left_named)
-    engine.create_scratch(name_pairs, name_pairs_sql(pairs, *named), view=True)
-    engine.create_scratch(ranked, name_pairs_sql(f"({several_names_sql(pairs, named)})", *named), view=True)
     if names_into is not None:  # the names' text for the caller; the pair tables carry their ids
         engine.create_scratch(names_into, f"SELECT name_id, name FROM {left_named}")
+    return NamedTables((left_named, right_named if right[0] != left[0] else left_named),
+                       (left_unnamed, right_unnamed if right != left else left_unnamed), freq, norms)
+
+
+def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
+                  scratch: Callable[[str], str], *, explain: bool = True, names_into: str | None = None,
+                  prepared: NamedTables | None = None) -> str:
+    """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq, name_key_freq);
+    ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
+    ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide).
+    ``explain=False``: the levels without the values and name details they rest on (left out), which
+    ``resolve.explain`` compares again for the pairs an explanation is asked for. ``names_into`` (one
+    names relation on both sides): the levels carry the names' ids (left_name_id, right_name_id), and
+    table ``names_into`` (name_id, name) holds their text, for the caller to read the pairs it keeps
+    by (millions of candidate pairs' names are written and read back several times otherwise).
+    ``prepared``: ``prepare_names``' tables for these relations (and ``names_into``), written already;
+    dropped here as the rest."""
+    tables = prepared or prepare_names(engine, left, right, scratch, names_into=names_into)
+    named, norms = tables.named, tables.norms
+    name_pairs, left_ev, evidence, ranked = (
+        scratch(s) for s in ("name_pairs", "left_evidence", "evidence", "ranked_name_pairs"))
+    engine.create_scratch(name_pairs, name_pairs_sql(pairs, *named), view=True)
+    engine.create_scratch(ranked, name_pairs_sql(f"({several_names_sql(pairs, named)})", *named), view=True)
     residual = engine.query(residual_names_sql(name_pairs, norms)).cast(_RESIDUAL_SCHEMA)
     # Names are scored in Python (one core) while the engine compares the evidence (it releases
     # the GIL while a statement runs): on two cores the two overlap instead of following each other.
@@ -323,11 +347,10 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         name_scores = run.arrow(scoring.result().drop_columns(["left_norm", "right_norm"]), hint="name_scores").name
         # the best name pair of each candidate read straight into the levels, not written first
         best_names = f"({best_name_sql(name_pairs, name_scores, named, explain=explain, ranked_pairs=ranked)}) best"
-        engine.create_scratch(into, levels_sql(best_names, evidence, pairs, left_unnamed,
-                                               right_unnamed if right != left else left_unnamed, explain=explain,
+        engine.create_scratch(into, levels_sql(best_names, evidence, pairs, *tables.unnamed, explain=explain,
                                                named=None if names_into is not None else named))
     for view in (name_pairs, ranked):
         engine.drop_scratch(view, view=True)
-    for name in (left_ev, evidence, freq, left_named, right_named, left_unnamed, right_unnamed, norms):
+    for name in (left_ev, evidence, tables.freq, *set(named), *set(tables.unnamed), norms):
         engine.drop_scratch(name)
     return into

@@ -7,7 +7,7 @@ back to entities in SQL. Evidence values are normalised with vectorised pyarrow 
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,6 +136,12 @@ class Features:
     keys: pa.Table   # entity_id, grp, block_key
     props: pa.Table  # entity_id, prop_class, value, checksum ('valid' | 'invalid' | null)
     records: pa.Table  # entity_id, grp: every record with a name or evidence (unnamed ones too), once each
+    # birth and address keys still being computed (extract_features(keys_pending=True)), not yet in ``keys``
+    pending: tuple[Future[pa.Table], ...] = ()
+
+    def all_keys(self) -> pa.Table:
+        """``keys`` and the pending keys (waiting for them)."""
+        return pa.concat_tables([self.keys, *(f.result().cast(self.keys.schema) for f in self.pending)])
 
 
 def designation_phrases(names: pa.Table) -> pa.Table:
@@ -353,7 +359,10 @@ def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
 
 
 def extract_features(engine: Engine, statements: str = "statements", *, only_new: bool = False,
-                     with_accounts: bool = True) -> Features:
+                     with_accounts: bool = True, keys_pending: bool = False) -> Features:
+    """``keys_pending``: return once names, evidence and records are ready, the birth and address keys
+    still computing in threads (``Features.all_keys`` waits for them): the caller's engine work (it
+    releases the GIL) runs beside them on the second core."""
     names = engine.query(party_names_sql(statements, only_new))
     # Names are featurised in Python (one core) while the engine reads the records and evidence
     # and pyarrow normalises it (both release the GIL): on two cores they overlap.
@@ -367,10 +376,10 @@ def extract_features(engine: Engine, statements: str = "statements", *, only_new
     known = pc.unique(pa.concat_arrays([named.column("entity_id").combine_chunks().cast(pa.string()),
                                         props.column("entity_id").combine_chunks().cast(pa.string())]))
     records = parties.filter(pc.is_in(parties.column("entity_id"), value_set=known)).select(["entity_id", "grp"])
+    keys = pa.concat_tables([keys, identifier_keys(records, props).cast(keys.schema)])
     # Birth and address keys are pyarrow joins and groupings (they release the GIL): side by side.
-    with ThreadPoolExecutor(1, thread_name_prefix="mt-keys") as pool:
-        by_address = pool.submit(address_keys, named, props)
-        by_birth = birth_keys(named, props, records)
-        keys = pa.concat_tables([keys, identifier_keys(records, props).cast(keys.schema), by_birth.cast(keys.schema),
-                                 by_address.result().cast(keys.schema)])
-    return Features(named, keys, props, records)
+    pool = ThreadPoolExecutor(2, thread_name_prefix="mt-keys")
+    pending = (pool.submit(birth_keys, named, props, records), pool.submit(address_keys, named, props))
+    pool.shutdown(wait=False)  # its threads end with their work
+    features = Features(named, keys, props, records, pending)
+    return features if keys_pending else Features(named, features.all_keys(), props, records)

@@ -26,7 +26,7 @@ from moneytrail.resolve.attach import attached_sql
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
 from moneytrail.resolve.bridges import unbridged
 from moneytrail.resolve.cluster import HARD_CANNOT_LINK
-from moneytrail.resolve.comparisons import compare_pairs
+from moneytrail.resolve.comparisons import compare_pairs, prepare_names
 from moneytrail.resolve.components import canonical_sql, consistent_components
 from moneytrail.resolve.features import extract_features
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
@@ -93,27 +93,29 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
             for table in _FEATURE_TABLES:
                 engine.replace_partition(table, {})
         had_records = int(engine.scalar("SELECT count(*) FROM resolve_records")) > 0
-        features = extract_features(engine, only_new=True)
+        # the birth and address keys are computed in threads while the engine stores the names and evidence
+        # and writes the records' tables the comparison reads (prepare_names): on two cores they overlap
+        features = extract_features(engine, only_new=True, keys_pending=True)
         records = features.records  # one row per record (features.party_records_sql groups by entity)
         records = records.append_column("run_id", pa.array([run_id] * records.num_rows, pa.string()))
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
-        _insert_arrow(case, "resolve_keys", features.keys, ["entity_id", "grp", "block_key"])
         _insert_arrow(case, "resolve_props", features.props, ["entity_id", "prop_class", "value", "checksum"])
+        names_table, case_tables = scratch("names"), ("resolve_names", "resolve_props")
+        prepared = prepare_names(engine, case_tables, case_tables, scratch, names_into=names_table)
+        _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
+        _insert_arrow(case, "resolve_keys", features.all_keys(), ["entity_id", "grp", "block_key"])
         del features  # in the engine now: its arrow tables are not held through the run
         candidates_table = scratch("cand")
         with engine.run() as run:
             new_ids = run.arrow(records.select(["entity_id"]), hint="rs_new").name
             engine.create_scratch(candidates_table, self_pairs_sql(
                 "resolve_keys", max_block=max_block, new_ids=new_ids if had_records else None))
-        _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
         new_entities = records.num_rows
         del records
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
-        names_table = scratch("names")
-        levels = compare_pairs(engine, candidates_table, ("resolve_names", "resolve_props"),
-                               ("resolve_names", "resolve_props"), scratch("levels"), scratch, explain=False,
-                               names_into=names_table)
+        levels = compare_pairs(engine, candidates_table, case_tables, case_tables, scratch("levels"), scratch,
+                               explain=False, names_into=names_table, prepared=prepared)
         engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
         if must_train:
             current = train_model(engine, levels, current or DEFAULT_MODEL, train_params or TrainParams(), scratch)
