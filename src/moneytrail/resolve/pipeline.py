@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +67,20 @@ def _insert_arrow(case: Case, table: str, data: pa.Table, columns: list[str]) ->
         case.engine.append(table, f"SELECT {', '.join(columns)} FROM {rows}", columns=columns)
 
 
+@contextmanager
+def system_allocator() -> Iterator[None]:
+    """pyarrow's allocations on the system allocator while resolution runs: its default pool (mimalloc)
+    takes fresh pages for the many short-lived arrays of millions of rows, each page a fault (11-16 s
+    of system time at 1M records); the system allocator reuses what was freed (about 200 MB lower peak
+    at 1M). Arrays keep the pool they came from, so the switch back is safe."""
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
 def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | None = None,
                  max_block: int = DEFAULT_MAX_BLOCK, model: ResolveModel | None = None, train: bool = False,
                  train_params: TrainParams | None = None) -> ResolveResult:
@@ -88,7 +104,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
     model_changed = current is not None and bool(scored_with - {current.model_id})
     full = full or must_train or model_changed
     # Resolution writes millions of pairs: no FSST analysis, no insertion order.
-    with engine.bulk_load(), engine.transaction():
+    with system_allocator(), engine.bulk_load(), engine.transaction():
         if full:
             for table in _FEATURE_TABLES:
                 engine.replace_partition(table, {})
