@@ -12,9 +12,7 @@ record's is contradicted too, though the member bearing one was never compared w
 knows more than each of its pairs): such a cluster is neither the record's target nor a rival.
 Only records that are alone after clustering attach,
 in one pass over the clusters as they stood, and an attached record is never a target: a record
-cannot carry two clusters together, so the clustering stays non-chaining. Two records left alone
-that are each other's uncontested best target form a cluster of their own: at 1M mixed-script
-records such pairs (a review pair, nothing else in sight of either) were one party in 4 of 5 cases.
+cannot carry two clusters together, so the clustering stays non-chaining.
 
 A rival is another cluster or record that explains the record's name as well: its names agree at
 the best one's level or a better one. One whose names agree at a worse level (the best cluster
@@ -42,8 +40,7 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
                  judgements: str = "resolve_judgements", props: str = "resolve_props",
                  min_weight: float = ATTACH_MIN_WEIGHT, margin: float = ATTACH_MARGIN) -> str:
     """(entity_id, component) of the records in ``records`` that are in no component of
-    ``components`` (entity_id, component) and attach to one, or pair up as a new one (numbered after
-    the last of ``components``); see the module's rule."""
+    ``components`` (entity_id, component) and attach to one; see the module's rule."""
     # A namesake born in another year can still weigh above 0 on a rare shared name (the demo's planted
     # namesakes: 0.57 bits); joining a cluster on such a pair would merge two people the records tell apart.
     contradicts = " OR ".join(f"coalesce({level}, -1) = {value}" for level, value in CONTRADICTIONS.items())
@@ -96,19 +93,10 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
             WHERE (o.level IS NULL OR b.level IS NULL OR o.level <= b.level)
               AND NOT coalesce(ob.component = b.component, FALSE)
             GROUP BY b.rec
-        ), uncontested AS MATERIALIZED (
-            SELECT b.* FROM best b LEFT JOIN rivals r ON r.rec = b.rec
-            WHERE b.weight >= {float(min_weight)} AND (r.runner_up IS NULL OR r.runner_up <= b.weight - {float(margin)})
         )
-        SELECT b.rec AS entity_id, b.component FROM uncontested b
-        WHERE b.component IS NOT NULL
+        SELECT b.rec AS entity_id, b.component FROM best b LEFT JOIN rivals r ON r.rec = b.rec
+        WHERE b.component IS NOT NULL AND b.weight >= {float(min_weight)}
+          AND (r.runner_up IS NULL OR r.runner_up <= b.weight - {float(margin)})
           -- an analyst's "not the same" with any member of the cluster, compared or not
           AND NOT EXISTS (SELECT 1 FROM refused x JOIN {components} m ON m.entity_id = x.other
-                          WHERE x.rec = b.rec AND m.component = b.component)
-        UNION ALL
-        -- two records left alone, each the other's uncontested best, an analyst not against: a cluster
-        -- of their own, numbered after the components
-        SELECT b.rec, (SELECT coalesce(max(component), -1) FROM {components})
-                      + dense_rank() OVER (ORDER BY least(b.rec, b.lone)) AS component
-        FROM uncontested b JOIN uncontested o ON o.rec = b.lone AND o.lone = b.rec
-        WHERE NOT EXISTS (SELECT 1 FROM refused x WHERE x.rec = b.rec AND x.other = b.lone)"""
+                          WHERE x.rec = b.rec AND m.component = b.component)"""
