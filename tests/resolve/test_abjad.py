@@ -40,12 +40,15 @@ def test_names_one_skeleton_confuses_differ_in_arabic_script() -> None:
 
 def test_the_level_is_a_name_level_of_its_own(case: Case, add_rows: AddStatements) -> None:
     rows = [(e, "Person", prop, value, "s1") for e, name in (("a", "Yute Lotesha"), ("b", "يت لتسه"),
-                                                            ("c", "Galkavfa Galrah"), ("d", "گلكڤ گلير"))
+                                                            ("c", "Galkavfa Galrah"), ("d", "گلكڤ گلير"),
+                                                            ("e", "Galkavfa Galrahh"))
             for prop, value in (("name", name), ("birthDate", "1971-05-11"))]
     add_rows(case, rows)
     resolve_case(case)
     assert signal_rules(case, "a", "b")["name"][0] == "name identical in Arabic script"
-    assert signal_rules(case, "c", "d")["name"][0] == "name near-identical"  # the skeleton, not this level
+    # the skeleton, not this level; with a name in Arabic script a level of its own, weighed apart by EM
+    assert signal_rules(case, "c", "d")["name"][0] == "name near-identical, one in Arabic script"
+    assert signal_rules(case, "c", "e")["name"][0] == "name near-identical"  # both Latin: one letter off
 
 
 def test_real_arabic_and_latin_names_of_one_person_agree_as_often_as_their_skeletons() -> None:

@@ -79,9 +79,12 @@ def test_a_name_similar_by_an_initial_is_a_level_of_its_own(case: Case, add_rows
     from tests.resolve.test_evidence_levels import signal_rules
 
     rows = [(e, "Person", prop, value, "s1") for e, name in (("a", "T. Peborim"), ("b", "Tinmi Peborim"),
-                                                            ("c", "Oleh Dmytrenko"), ("d", "Oleg Dmitrenko"))
+                                                            ("c", "Oleh Dmytrenko"), ("d", "Oleg Dmitrenko"),
+                                                            ("e", "Т. Пеборим"))
             for prop, value in (("name", name), ("birthDate", "1971-05-11"))]
     add_rows(case, rows)
     resolve_case(case)
     assert signal_rules(case, "a", "b")["name"][0] == "name agrees but for a given name's initial"
     assert signal_rules(case, "c", "d")["name"][0] != "name agrees but for a given name's initial"
+    # two records with the initial alone agree on the surname and that initial, however alike they are written
+    assert signal_rules(case, "a", "e")["name"][0] == "name agrees but for a given name's initial"

@@ -36,7 +36,15 @@ from moneytrail.resolve.evidence_levels import (
     value_counts_sql,
 )
 from moneytrail.resolve.features import PERSON_GROUP
-from moneytrail.resolve.model import ABJAD_LEVEL, INITIAL_LEVEL, NAME_FLOORS, PARTLY_SIMILAR_LEVEL
+from moneytrail.resolve.model import (
+    ABJAD_LEVEL,
+    ARABIC_NEAR_LEVEL,
+    INITIAL_LEVEL,
+    NAME_FLOORS,
+    NEAR_IDENTICAL_LEVEL,
+    PARTLY_SIMILAR_LEVEL,
+    SIMILAR_LEVEL,
+)
 from moneytrail.resolve.name_alignment import compare_person_names_ruled
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
@@ -82,6 +90,7 @@ def named_sql(names: str, freq: str, abjad: str, norms: str) -> str:
     (``norms_sql``). ``abjad``: ``abjad_table``'s rows."""
     return f"""
         SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, x.akey, coalesce(x.arabic, FALSE) AS arabic,
+               n.grp = '{PERSON_GROUP}' AND regexp_matches(n.norm, '(^|\\s)\\S(\\s|$)') AS initial,
                k.names, coalesce(f.n, 1) AS freq, row_number() OVER () AS name_id, m.norm_id
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
           ON k.entity_id = n.entity_id
@@ -103,7 +112,8 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
                a.names = 1 AND b.names = 1 AS single,
                c.grp <> '{PERSON_GROUP}' AND (a.name LIKE '%(%' OR a.name LIKE '%,%' OR b.name LIKE '%(%'
                                              OR b.name LIKE '%,%') AS phrased,
-               greatest(a.freq, b.freq) AS name_freq, {abjad} AS abjad,
+               greatest(a.freq, b.freq) AS name_freq, {abjad} AS abjad, a.arabic OR b.arabic AS arabic,
+               a.initial AND b.initial AS initials,
                CASE WHEN a.nkey = b.nkey THEN 1.0 WHEN {abjad} THEN {ABJAD_SCORE}
                     WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
                          AND {_letters_left_out_sql("a.nkey", "b.nkey")} THEN {SKELETON_SCORE} END AS quick_score,
@@ -136,10 +146,17 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
     # nearly always (``VOWELS_LEVEL``).
     vowels_floor = dict(NAME_FLOORS)[VOWELS_LEVEL]
     # A pair that would be "similar" because a token agrees by its initial alone: INITIAL_LEVEL.
-    similar = dict(NAME_FLOORS)[INITIAL_LEVEL + 1]
-    level = (f"WHEN abjad THEN {ABJAD_LEVEL} WHEN vowels AND name_score >= {vowels_floor} THEN {VOWELS_LEVEL} "
+    similar = dict(NAME_FLOORS)[SIMILAR_LEVEL]
+    # "near-identical" with a name in Arabic script (its short vowels absent, not one letter off): ARABIC_NEAR_LEVEL.
+    near, identical = dict(NAME_FLOORS)[NEAR_IDENTICAL_LEVEL], dict(NAME_FLOORS)[0]
+    # Two names that give the given name as its initial alone ("T. Peborim" / "Т. Пеборим") agree, however
+    # alike, on the surname and that initial: INITIAL_LEVEL's evidence. Identical, at 1M they were one party
+    # in 54% of pairs without a birth date (the initial level: 54%) yet weighed +4 bits as "identical".
+    level = (f"WHEN abjad THEN {ABJAD_LEVEL} WHEN initials AND name_score >= {identical} THEN {INITIAL_LEVEL} "
+             f"WHEN vowels AND name_score >= {vowels_floor} THEN {VOWELS_LEVEL} "
              f"WHEN initial AND name_score >= {similar} AND name_score < {dict(NAME_FLOORS)[INITIAL_LEVEL - 1]} "
-             f"THEN {INITIAL_LEVEL} "
+             f"THEN {INITIAL_LEVEL} WHEN arabic AND name_score >= {near} AND name_score < {identical} "
+             f"THEN {ARABIC_NEAR_LEVEL} "
              + " ".join(f"WHEN name_score >= {floor} THEN {i}" for i, floor in NAME_FLOORS))
     detail = """CASE WHEN n.phrased THEN 'compared as ' || n.left_norm || ' ~ ' || n.right_norm || ': ' ELSE '' END ||
                    CASE WHEN n.quick_score = 1.0 THEN 'same tokens after transliteration'
@@ -151,7 +168,8 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
     columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name_id,
                    n.right_name_id, {score} AS name_score, {detail} AS name_detail,
                    n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels,
-                   n.quick_score IS NULL AND coalesce(s.initial, FALSE) AS initial, n.abjad"""
+                   n.quick_score IS NULL AND coalesce(s.initial, FALSE) AS initial, n.abjad, n.arabic,
+                   n.initials"""
 
     def scored(pairs: str) -> str:
         return f"""{pairs} n LEFT JOIN {name_scores} s
@@ -162,7 +180,7 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
             SELECT {columns} FROM {scored(name_pairs)} WHERE n.single
             UNION ALL
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
-                   name_score, name_detail, vowels, initial, abjad FROM (
+                   name_score, name_detail, vowels, initial, abjad, arabic, initials FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
                                                      ORDER BY {score} DESC, la.name, rb.name) AS rn
                 FROM {scored(ranked_pairs or name_pairs)} JOIN {named[0]} la ON la.name_id = n.left_name_id
