@@ -281,7 +281,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     ``explain=False``: the levels without the values and name details they rest on (left out), which
     ``resolve.explain`` compares again for the pairs an explanation is asked for. ``names_into`` (one
     names relation on both sides): the levels carry the names' ids (left_name_id, right_name_id), and
-    table ``names_into`` (name_id, name) holds their text, for the caller to read the pairs it keeps
+    table ``names_into`` (name_id, name, norm) holds their text, for the caller to read the pairs it keeps
     by (millions of candidate pairs' names are written and read back several times otherwise)."""
     if names_into is not None and right[0] != left[0]:
         raise ValueError("names_into needs one names relation on both sides")
@@ -302,7 +302,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     engine.create_scratch(name_pairs, name_pairs_sql(pairs, *named), view=True)
     engine.create_scratch(ranked, name_pairs_sql(f"({several_names_sql(pairs, named)})", *named), view=True)
     if names_into is not None:  # the names' text for the caller; the pair tables carry their ids
-        engine.create_scratch(names_into, f"SELECT name_id, name FROM {left_named}")
+        engine.create_scratch(names_into, f"SELECT name_id, name, norm FROM {left_named}")
     residual = engine.query(residual_names_sql(name_pairs, norms)).cast(_RESIDUAL_SCHEMA)
     # Names are scored in Python (one core) while the engine compares the evidence (it releases
     # the GIL while a statement runs): on two cores the two overlap instead of following each other.

@@ -1,0 +1,188 @@
+"""Spelling edits the case shows to be variants of one name, or to tell two people apart, learned without labels.
+
+Two spellings a letter or two apart ("Daryukav" / "Daryukov", "Sermah" / "Serma") are as often one
+person written twice as two people whose names happen to be close ("Daryukav" / "Daryuyukav"): the
+name score cannot tell them apart, but the *edit* between the tokens can. As in learnable string edit
+distances (Ristad & Yianilos 1998; Bilenko & Mooney 2003), each edit is weighed by how often it
+separates tokens of pairs that are one party and of pairs that are two: here without labels, from the
+case's own candidate pairs, those whose birth dates agree (one party, nearly always) against those whose
+birth dates contradict (two). An edit is the part two tokens do not share once their common prefix
+and suffix are stripped, of up to two letters a side, with where it is (start, middle, end):
+"E:>h" is an "h" added at a token's end, "M:a>o" an "a" for an "o" inside (the two sides in order,
+so an edit and its reverse are one). A name pair's edits are those of each of its left tokens and the
+right token closest to it (Levenshtein, rigour's core).
+
+The learned table (edit -> log-odds, natural log) belongs to the model (``ResolveModel.variant_edits``),
+so a model reused on another case re-levels its pairs alike. ``relevel_sql`` then moves candidate pairs
+whose names are near-identical, similar or partly similar: to ``model.VARIANT_LEVEL`` when every edit
+is a known variant, to ``model.SEPARATED_LEVEL`` when one edit tells parties apart; EM weighs both
+levels as any other. The untrained default (an empty table) changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from rigour._core import raw_levenshtein
+
+from moneytrail.engine import Engine
+from moneytrail.resolve.model import (
+    NEAR_IDENTICAL_LEVEL,
+    PARTLY_SIMILAR_LEVEL,
+    SEPARATED_LEVEL,
+    SIMILAR_LEVEL,
+    VARIANT_LEVEL,
+    ResolveModel,
+)
+
+MAX_EDIT = 2  # letters a side: a longer difference is no spelling edit
+WIDTH = 4  # tokens per name compared (few names have more)
+MIN_PAIRS = 20  # pairs an edit must separate to enter the table
+VARIANT_AT = 1.0  # log-odds (nats) an edit needs to count as a variant ...
+SEPARATES_AT = -1.0  # ... or as telling parties apart
+# The levels a learned edit moves pairs from: near-identical, similar, partly similar (not the initial
+# level, whose difference is a token's initial, nor the rule-decided identical and Arabic-script ones).
+MOVABLE = (NEAR_IDENTICAL_LEVEL, SIMILAR_LEVEL, PARTLY_SIMILAR_LEVEL)
+
+
+def token_edit(left: str, right: str) -> str:
+    """The edit between two tokens: "<where>:<one side>><other side>" (sides in order), or "" when they
+    differ by more than MAX_EDIT letters a side once their common prefix and suffix are stripped."""
+    start = 0
+    while start < min(len(left), len(right)) and left[start] == right[start]:
+        start += 1
+    end = 0
+    while end < min(len(left), len(right)) - start and left[-1 - end] == right[-1 - end]:
+        end += 1
+    a, b = left[start:len(left) - end], right[start:len(right) - end]
+    if len(a) > MAX_EDIT or len(b) > MAX_EDIT:
+        return ""
+    where = "S" if start == 0 else "E" if end == 0 else "M"
+    a, b = sorted((a, b))
+    return f"{where}:{a}>{b}"
+
+
+def _token_ids(norms: pa.Array, vocabulary: pa.Array) -> np.ndarray:
+    """Token ids of each name, (n, WIDTH), padded -1."""
+    lists = pc.utf8_split_whitespace(norms)
+    parent = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
+    words = pc.list_flatten(lists)
+    starts = np.concatenate([[0], np.cumsum(np.bincount(parent, minlength=len(norms)))[:-1]]).astype(np.int64)
+    pos = np.arange(len(parent)) - starts[parent]
+    ids = pc.index_in(words, value_set=vocabulary).to_numpy(zero_copy_only=False)
+    out = np.full((len(norms), WIDTH), -1, np.int64)
+    inside = (pos < WIDTH) & ~np.isnan(ids.astype(float))
+    out[parent[inside], pos[inside]] = ids[inside].astype(np.int64)
+    return out
+
+
+def name_edits(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """The edits of each pair of normalised names: (codes (n, WIDTH), -1 where a left token is missing or
+    equals its closest right token; the edits the codes index, "" for a difference beyond an edit).
+    Each distinct token pair is measured once; the alignment is numpy over (pairs x tokens x tokens)."""
+    if len(left) == 0:
+        return np.full((0, WIDTH), -1, np.int64), []
+    vocabulary = pc.unique(pa.concat_arrays([pc.list_flatten(pc.utf8_split_whitespace(x)) for x in (left, right)]))
+    words = vocabulary.to_pylist()
+    lt, rt = _token_ids(left, vocabulary), _token_ids(right, vocabulary)
+    size = len(words)
+    cells = lt[:, :, None] * size + rt[:, None, :]
+    valid = (lt[:, :, None] >= 0) & (rt[:, None, :] >= 0)
+    distinct, inverse = np.unique(cells[valid], return_inverse=True)
+    a_ids, b_ids = (distinct // size).tolist(), (distinct % size).tolist()
+    dist = np.fromiter(map(raw_levenshtein, map(words.__getitem__, a_ids), map(words.__getitem__, b_ids)),
+                       np.int64, len(distinct))
+    grid = np.full(cells.shape, np.iinfo(np.int64).max, np.int64)
+    grid[valid] = dist[inverse]
+    best = np.argmin(grid, axis=2)  # the closest right token of each left token (first on ties)
+    nearest = np.take_along_axis(grid, best[:, :, None], axis=2)[:, :, 0]
+    pair_codes = np.take_along_axis(cells, best[:, :, None], axis=2)[:, :, 0]
+    differs = (lt >= 0) & (nearest > 0) & (nearest < np.iinfo(np.int64).max)
+    edits_of, edit_ids = np.unique(pair_codes[differs], return_inverse=True)
+    edits = list(map(token_edit, map(words.__getitem__, (edits_of // size).tolist()),
+                     map(words.__getitem__, (edits_of % size).tolist())))
+    labels, label_ids = np.unique(np.array(edits, dtype=object), return_inverse=True) if edits else (
+        np.array([], dtype=object), np.array([], np.int64))
+    codes = np.full(lt.shape, -1, np.int64)
+    codes[differs] = np.asarray(label_ids, np.int64)[edit_ids] if len(edit_ids) else []
+    return codes, [str(x) for x in labels]
+
+
+def learn_table(codes: np.ndarray, edits: list[str], same: np.ndarray, apart: np.ndarray) -> dict[str, float]:
+    """Edit -> smoothed log-odds (nats) of one party among the name pairs with ``codes`` (``name_edits``):
+    how often it separates the tokens of pairs that are surely one party (``same``) against pairs that are
+    surely two (``apart``), each pair counted once per edit. Edits seen in fewer than MIN_PAIRS pairs, and
+    differences beyond an edit (""), are left out."""
+    n_same, n_apart = max(int(same.sum()), 1), max(int(apart.sum()), 1)
+    counts = np.zeros((len(edits), 2))
+    for k, mask in enumerate((same, apart)):
+        rows, cols = np.nonzero(codes[mask] >= 0)
+        once = np.unique(np.stack([rows, codes[mask][rows, cols]]), axis=1) if len(rows) else np.zeros((2, 0), int)
+        counts[:, k] = np.bincount(once[1], minlength=len(edits))[:len(edits)]
+    table = {}
+    for edit, (s, a) in zip(edits, counts.tolist(), strict=True):
+        if edit and s + a >= MIN_PAIRS:
+            table[edit] = round(math.log((s + 1) / n_same) - math.log((a + 1) / n_apart), 2)
+    return table
+
+
+def classify(codes: np.ndarray, edits: list[str], table: dict[str, float]) -> np.ndarray:
+    """Per name pair: 1 when every edit is a learned variant, -1 when one tells parties apart, else 0."""
+    odds = np.array([table.get(e, math.nan) if e else math.nan for e in edits] + [math.nan])
+    at = odds[np.where(codes >= 0, codes, len(edits))]
+    present = codes >= 0
+    separates = (present & (at <= SEPARATES_AT)).any(axis=1)
+    variant = present.any(axis=1) & ~(present & ~(at >= VARIANT_AT)).any(axis=1)
+    return np.where(separates, -1, np.where(variant, 1, 0)).astype(np.int64)
+
+
+def movable_pairs_sql(levels: str, names: str, birth_date_apart: int) -> str:
+    """The distinct name pairs (by id, with their norms) of the person pairs at a MOVABLE level, with
+    whether a pair of them has birth dates that agree (``same``) or contradict (``apart``)."""
+    return f"""
+        SELECT l.left_name_id, l.right_name_id, a.norm AS left_norm, b.norm AS right_norm,
+               max(CASE WHEN l.birth_date = 0 THEN 1 ELSE 0 END) AS same,
+               max(CASE WHEN l.birth_date = {birth_date_apart} THEN 1 ELSE 0 END) AS apart
+        FROM {levels} l JOIN {names} a ON a.name_id = l.left_name_id JOIN {names} b ON b.name_id = l.right_name_id
+        WHERE l.person_name IN ({", ".join(map(str, MOVABLE))}) AND a.norm <> b.norm
+        GROUP BY l.left_name_id, l.right_name_id, a.norm, b.norm"""
+
+
+def relevel_sql(levels: str, moves: str, columns: list[str]) -> str:
+    """``levels`` with person_name moved by ``moves`` (left_name_id, right_name_id, verdict)."""
+    cols = ", ".join(f"""CASE WHEN m.verdict = 1 THEN {VARIANT_LEVEL} WHEN m.verdict = -1 THEN {SEPARATED_LEVEL}
+                              ELSE l.person_name END AS person_name""" if c == "person_name" else f"l.{c}"
+                     for c in columns)
+    return f"""
+        SELECT {cols} FROM {levels} l LEFT JOIN {moves} m
+          ON m.left_name_id = l.left_name_id AND m.right_name_id = l.right_name_id
+         AND l.person_name IN ({", ".join(map(str, MOVABLE))})"""
+
+
+def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratch: Callable[[str], str], *,
+            learn: bool) -> tuple[str, ResolveModel]:
+    """Move the person pairs of ``levels`` (``compare_pairs`` with ``names_into=names``) by the model's
+    learned edits, learning them first when ``learn``. Returns the levels table (a new one when pairs
+    moved) and the model (with the learned table)."""
+    birth_apart = len(model.comparison("birth_date").labels) - 1
+    pairs = engine.query(movable_pairs_sql(levels, names, birth_apart))
+    codes, edits = name_edits(pairs.column("left_norm").combine_chunks(), pairs.column("right_norm").combine_chunks())
+    if learn:
+        table = learn_table(codes, edits, pairs.column("same").to_numpy() == 1, pairs.column("apart").to_numpy() == 1)
+        model = model.with_variant_edits(table)
+    if not model.variant_edits or pairs.num_rows == 0:
+        return levels, model
+    verdict = classify(codes, edits, model.variant_edits)
+    moved = pairs.select(["left_name_id", "right_name_id"]).append_column("verdict", pa.array(verdict))
+    moved = moved.filter(pc.not_equal(moved.column("verdict"), 0))
+    columns = engine.query(f"SELECT * FROM {levels} LIMIT 0").schema.names
+    into = scratch("variant_levels")
+    with engine.run() as run:
+        moves = run.arrow(moved, hint="variant_moves").name
+        engine.create_scratch(into, relevel_sql(levels, moves, columns))
+    engine.drop_scratch(levels)
+    return into, model
