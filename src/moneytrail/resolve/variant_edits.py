@@ -27,7 +27,6 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from rigour._core import raw_levenshtein
 
 from moneytrail.engine import Engine
 from moneytrail.resolve.model import (
@@ -40,6 +39,7 @@ from moneytrail.resolve.model import (
 )
 
 MAX_EDIT = 2  # letters a side: a longer difference is no spelling edit
+MAX_LETTERS = 24  # letters of a token compared
 WIDTH = 4  # tokens per name compared (few names have more)
 MIN_PAIRS = 20  # pairs an edit must separate to enter the table
 VARIANT_AT = 1.0  # log-odds (nats) an edit needs to count as a variant ...
@@ -80,10 +80,42 @@ def _token_ids(norms: pa.Array, vocabulary: pa.Array) -> np.ndarray:
     return out
 
 
+def _letters(words: list[str], reverse: bool = False) -> np.ndarray:
+    """Code points of each word, (words, MAX_LETTERS), zero-padded (reversed: read from its end)."""
+    cut = [w[::-1][:MAX_LETTERS] if reverse else w[:MAX_LETTERS] for w in words]
+    return np.array(cut or [""], dtype=f"<U{MAX_LETTERS}").view(np.int32).reshape(-1, MAX_LETTERS)
+
+
+def _shared(left: np.ndarray, right: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """How many leading letters two rows of code points share, at most ``limit``."""
+    agree = np.zeros((len(left), left.shape[1] + 1), bool)
+    agree[:, :-1] = (left == right) & (np.arange(left.shape[1]) < limit[:, None])
+    return np.argmin(agree, axis=1)  # the first letter that differs
+
+
+def _edit_cores(words: list[str], a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per token pair (ids into ``words``): (letters of a, of b, not in their common prefix and suffix as
+    token_edit strips them); numpy over fixed-width code points, in chunks.
+    Tokens whose lengths differ by more than MAX_EDIT are no edit apart: they are not compared."""
+    lengths = np.minimum(np.fromiter(map(len, words), np.int64, len(words)), MAX_LETTERS)
+    forward, backward = _letters(words), _letters(words, reverse=True)
+    prefix, suffix = np.zeros(len(a), np.int64), np.zeros(len(a), np.int64)
+    near = np.flatnonzero(np.abs(lengths[a] - lengths[b]) <= MAX_EDIT)
+    for at in range(0, len(near), 250_000):
+        rows = near[at:at + 250_000]
+        x, y = a[rows], b[rows]
+        shorter = np.minimum(lengths[x], lengths[y])
+        prefix[rows] = _shared(forward[x], forward[y], shorter)
+        suffix[rows] = _shared(backward[x], backward[y], shorter - prefix[rows])
+    return lengths[a] - prefix - suffix, lengths[b] - prefix - suffix
+
+
 def name_edits(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, list[str]]:
     """The edits of each pair of normalised names: (codes (n, WIDTH), -1 where a left token is missing or
-    equals its closest right token; the edits the codes index, "" for a difference beyond an edit).
-    Each distinct token pair is measured once; the alignment is numpy over (pairs x tokens x tokens)."""
+    equals a right token; the edits the codes index, "" for a token no right token is an edit away from).
+    Each left token is paired with the right token it differs least from (fewest letters a side once
+    their common prefix and suffix are stripped; the first on ties). Each distinct token pair is measured
+    once, numpy over (pairs x tokens x tokens); only the distinct edits are written out as text."""
     if len(left) == 0:
         return np.full((0, WIDTH), -1, np.int64), []
     vocabulary = pc.unique(pa.concat_arrays([pc.list_flatten(pc.utf8_split_whitespace(x)) for x in (left, right)]))
@@ -92,23 +124,26 @@ def name_edits(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, list[str]]:
     size = len(words)
     cells = lt[:, :, None] * size + rt[:, None, :]
     valid = (lt[:, :, None] >= 0) & (rt[:, None, :] >= 0)
-    distinct, inverse = np.unique(cells[valid], return_inverse=True)
-    a_ids, b_ids = (distinct // size).tolist(), (distinct % size).tolist()
-    dist = np.fromiter(map(raw_levenshtein, map(words.__getitem__, a_ids), map(words.__getitem__, b_ids)),
-                       np.int64, len(distinct))
+    # distinct token pairs by hashing (pyarrow), not sorting millions of cells
+    encoded = pc.dictionary_encode(pa.array(cells[valid]))
+    distinct, inverse = encoded.dictionary.to_numpy(), encoded.indices.to_numpy()
+    only_a, only_b = _edit_cores(words, distinct // size, distinct % size)
     grid = np.full(cells.shape, np.iinfo(np.int64).max, np.int64)
-    grid[valid] = dist[inverse]
-    best = np.argmin(grid, axis=2)  # the closest right token of each left token (first on ties)
+    grid[valid] = np.maximum(only_a, only_b)[inverse]
+    best = np.argmin(grid, axis=2)
     nearest = np.take_along_axis(grid, best[:, :, None], axis=2)[:, :, 0]
-    pair_codes = np.take_along_axis(cells, best[:, :, None], axis=2)[:, :, 0]
-    differs = (lt >= 0) & (nearest > 0) & (nearest < np.iinfo(np.int64).max)
-    edits_of, edit_ids = np.unique(pair_codes[differs], return_inverse=True)
-    edits = list(map(token_edit, map(words.__getitem__, (edits_of // size).tolist()),
-                     map(words.__getitem__, (edits_of % size).tolist())))
-    labels, label_ids = np.unique(np.array(edits, dtype=object), return_inverse=True) if edits else (
-        np.array([], dtype=object), np.array([], np.int64))
+    chosen = np.take_along_axis(cells, best[:, :, None], axis=2)[:, :, 0]
+    differs = (lt >= 0) & (nearest > 0)
     codes = np.full(lt.shape, -1, np.int64)
-    codes[differs] = np.asarray(label_ids, np.int64)[edit_ids] if len(edit_ids) else []
+    beyond = differs & (nearest > MAX_EDIT)
+    kept = differs & ~beyond
+    chosen_pairs = pc.dictionary_encode(pa.array(chosen[kept]))
+    pairs = chosen_pairs.dictionary.to_numpy()
+    texts = list(map(token_edit, map(words.__getitem__, (pairs // size).tolist()),
+                     map(words.__getitem__, (pairs % size).tolist())))
+    labels, label_ids = np.unique(np.array(texts + [""], dtype=object), return_inverse=True)
+    codes[kept] = label_ids[:-1][chosen_pairs.indices.to_numpy()]
+    codes[beyond] = label_ids[-1]
     return codes, [str(x) for x in labels]
 
 
@@ -121,8 +156,8 @@ def learn_table(codes: np.ndarray, edits: list[str], same: np.ndarray, apart: np
     counts = np.zeros((len(edits), 2))
     for k, mask in enumerate((same, apart)):
         rows, cols = np.nonzero(codes[mask] >= 0)
-        once = np.unique(np.stack([rows, codes[mask][rows, cols]]), axis=1) if len(rows) else np.zeros((2, 0), int)
-        counts[:, k] = np.bincount(once[1], minlength=len(edits))[:len(edits)]
+        once = np.unique(rows * max(len(edits), 1) + codes[mask][rows, cols]) % max(len(edits), 1)
+        counts[:, k] = np.bincount(once, minlength=len(edits))[:len(edits)]
     table = {}
     for edit, (s, a) in zip(edits, counts.tolist(), strict=True):
         if edit and s + a >= MIN_PAIRS:
