@@ -90,7 +90,7 @@ def _shared(left: np.ndarray, right: np.ndarray, limit: np.ndarray) -> np.ndarra
     """How many leading letters two rows of code points share, at most ``limit``."""
     agree = np.zeros((len(left), left.shape[1] + 1), bool)
     agree[:, :-1] = (left == right) & (np.arange(left.shape[1]) < limit[:, None])
-    return np.argmin(agree, axis=1)  # the first letter that differs
+    return np.asarray(np.argmin(agree, axis=1))  # the first letter that differs
 
 
 def _edit_cores(words: list[str], a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -141,7 +141,7 @@ def name_edits(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, list[str]]:
     pairs = chosen_pairs.dictionary.to_numpy()
     texts = list(map(token_edit, map(words.__getitem__, (pairs // size).tolist()),
                      map(words.__getitem__, (pairs % size).tolist())))
-    labels, label_ids = np.unique(np.array(texts + [""], dtype=object), return_inverse=True)
+    labels, label_ids = np.unique(np.array([*texts, ""], dtype=object), return_inverse=True)
     codes[kept] = label_ids[:-1][chosen_pairs.indices.to_numpy()]
     codes[beyond] = label_ids[-1]
     return codes, [str(x) for x in labels]
@@ -177,14 +177,16 @@ def classify(codes: np.ndarray, edits: list[str], table: dict[str, float]) -> np
 
 def movable_pairs_sql(levels: str, names: str, birth_date_apart: int) -> str:
     """The distinct name pairs (by id, with their norms) of the person pairs at a MOVABLE level, with
-    whether a pair of them has birth dates that agree (``same``) or contradict (``apart``)."""
+    whether a pair of them has birth dates that agree (``same``) or contradict (``apart``); grouped by
+    the ids, the norms' text joined to the groups only."""
     return f"""
-        SELECT l.left_name_id, l.right_name_id, a.norm AS left_norm, b.norm AS right_norm,
-               max(CASE WHEN l.birth_date = 0 THEN 1 ELSE 0 END) AS same,
-               max(CASE WHEN l.birth_date = {birth_date_apart} THEN 1 ELSE 0 END) AS apart
-        FROM {levels} l JOIN {names} a ON a.name_id = l.left_name_id JOIN {names} b ON b.name_id = l.right_name_id
-        WHERE l.person_name IN ({", ".join(map(str, MOVABLE))}) AND a.norm <> b.norm
-        GROUP BY l.left_name_id, l.right_name_id, a.norm, b.norm"""
+        SELECT g.left_name_id, g.right_name_id, a.norm AS left_norm, b.norm AS right_norm, g.same, g.apart
+        FROM (SELECT left_name_id, right_name_id, max(CASE WHEN birth_date = 0 THEN 1 ELSE 0 END) AS same,
+                     max(CASE WHEN birth_date = {birth_date_apart} THEN 1 ELSE 0 END) AS apart
+              FROM {levels} WHERE person_name IN ({", ".join(map(str, MOVABLE))})
+              GROUP BY left_name_id, right_name_id) g
+        JOIN {names} a ON a.name_id = g.left_name_id JOIN {names} b ON b.name_id = g.right_name_id
+        WHERE a.norm <> b.norm"""
 
 
 def relevel_sql(levels: str, moves: str, columns: list[str]) -> str:
