@@ -40,6 +40,7 @@ from moneytrail.resolve.model import (
 
 MAX_EDIT = 2  # letters a side: a longer difference is no spelling edit
 MAX_LETTERS = 24  # letters of a token compared
+BATCH = 500_000  # name pairs aligned at once
 WIDTH = 4  # tokens per name compared (few names have more)
 MIN_PAIRS = 20  # pairs an edit must separate to enter the table
 VARIANT_AT = 1.0  # log-odds (nats) an edit needs to count as a variant ...
@@ -110,6 +111,23 @@ def _edit_cores(words: list[str], a: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     return lengths[a] - prefix - suffix, lengths[b] - prefix - suffix
 
 
+def _closest(words: list[str], lt: np.ndarray, rt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per left token of each name pair: (letters a side it differs by from its closest right token,
+    capped at MAX_EDIT + 1; that token pair's code, left id * words + right id)."""
+    size = len(words)
+    cells = lt[:, :, None] * size + rt[:, None, :]
+    valid = (lt[:, :, None] >= 0) & (rt[:, None, :] >= 0)
+    # distinct token pairs by hashing (pyarrow), not sorting millions of cells
+    encoded = pc.dictionary_encode(pa.array(cells[valid]))
+    distinct, inverse = encoded.dictionary.to_numpy(), encoded.indices.to_numpy()
+    only_a, only_b = _edit_cores(words, distinct // size, distinct % size)
+    grid = np.full(cells.shape, MAX_EDIT + 1, np.int8)
+    grid[valid] = np.minimum(np.maximum(only_a, only_b), MAX_EDIT + 1)[inverse]
+    best = np.argmin(grid, axis=2)
+    return (np.take_along_axis(grid, best[:, :, None], axis=2)[:, :, 0],
+            np.take_along_axis(cells, best[:, :, None], axis=2)[:, :, 0])
+
+
 def name_edits(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, list[str]]:
     """The edits of each pair of normalised names: (codes (n, WIDTH), -1 where a left token is missing or
     equals a right token; the edits the codes index, "" for a token no right token is an edit away from).
@@ -122,17 +140,10 @@ def name_edits(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, list[str]]:
     words = vocabulary.to_pylist()
     lt, rt = _token_ids(left, vocabulary), _token_ids(right, vocabulary)
     size = len(words)
-    cells = lt[:, :, None] * size + rt[:, None, :]
-    valid = (lt[:, :, None] >= 0) & (rt[:, None, :] >= 0)
-    # distinct token pairs by hashing (pyarrow), not sorting millions of cells
-    encoded = pc.dictionary_encode(pa.array(cells[valid]))
-    distinct, inverse = encoded.dictionary.to_numpy(), encoded.indices.to_numpy()
-    only_a, only_b = _edit_cores(words, distinct // size, distinct % size)
-    grid = np.full(cells.shape, np.iinfo(np.int64).max, np.int64)
-    grid[valid] = np.maximum(only_a, only_b)[inverse]
-    best = np.argmin(grid, axis=2)
-    nearest = np.take_along_axis(grid, best[:, :, None], axis=2)[:, :, 0]
-    chosen = np.take_along_axis(cells, best[:, :, None], axis=2)[:, :, 0]
+    nearest, chosen = np.zeros(lt.shape, np.int8), np.zeros(lt.shape, np.int64)
+    for at in range(0, len(lt), BATCH):  # in batches: the (pairs x tokens x tokens) arrays stay small
+        rows = slice(at, at + BATCH)
+        nearest[rows], chosen[rows] = _closest(words, lt[rows], rt[rows])
     differs = (lt >= 0) & (nearest > 0)
     codes = np.full(lt.shape, -1, np.int64)
     beyond = differs & (nearest > MAX_EDIT)
