@@ -121,7 +121,7 @@ def test_a_model_em_got_wrong_is_called_implausible() -> None:
     person = DEFAULT_MODEL.comparison("person_name")
     address = DEFAULT_MODEL.comparison("address")
     bad = replace(DEFAULT_MODEL, comparisons=tuple(
-        replace(c, m=(0.05, 0.0, 0.03, 0.0, 0.0, 0.02, 0.0, 0.05, 0.05, 0.8)) if c is person
+        replace(c, m=(0.05, 0.0, 0.0, 0.03, 0.0, 0.0, 0.02, 0.0, 0.0, 0.05, 0.05, 0.8)) if c is person
         else replace(c, m=(0.0005, 0.01, 0.02, 0.2, 0.7695)) if c is address else c for c in DEFAULT_MODEL.comparisons))
     problems = bad.implausible()
     assert any(p.startswith("person_name: only 10%") for p in problems)

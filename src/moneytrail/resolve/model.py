@@ -22,9 +22,11 @@ from typing import Any
 
 # The name levels, best first. Every constant that names a level is read off this tuple, so a level
 # added in between moves them all.
-_NAME_LABELS = ("name identical after transliteration", "name identical in Arabic script", "name near-identical",
+_NAME_LABELS = ("name identical after transliteration", "name identical in Arabic script",
+                "name differs by spellings the case shows to be variants", "name near-identical",
                 "name agrees but for a given name's initial", "name near-identical, one in Arabic script",
                 "name similar", "name partly similar",
+                "name near but for an edit that tells people apart in the case",
                 "name weakly similar", "names share a token, others differ",
                 "names differ")
 # Decided by a rule, not a score: names of which one is written in Arabic script that agree token for
@@ -41,6 +43,11 @@ INITIAL_LEVEL = _NAME_LABELS.index("name agrees but for a given name's initial")
 # level in 72%: EM weighs them apart. Placed below the initial level (54%), above "similar", so the order
 # of levels stays the order of their weights (``monotone_m``) and a Latin member of a cluster outranks it.
 ARABIC_NEAR_LEVEL = _NAME_LABELS.index("name near-identical, one in Arabic script")
+# Decided by the model's learned spelling edits (``resolve.variant_edits``): near-identical, similar and
+# partly similar names whose every edit the case shows to be a variant of one name, and those with an
+# edit that tells two people apart (below "partly similar": no chain joins on it).
+VARIANT_LEVEL = _NAME_LABELS.index("name differs by spellings the case shows to be variants")
+SEPARATED_LEVEL = _NAME_LABELS.index("name near but for an edit that tells people apart in the case")
 NEAR_IDENTICAL_LEVEL = _NAME_LABELS.index("name near-identical")
 SIMILAR_LEVEL = _NAME_LABELS.index("name similar")
 # The least name level a chain could join on, whose agreement term frequency adjusts when trained.
@@ -90,6 +97,9 @@ class ResolveModel:
     match_at: float = 0.5
     review_at: float = 0.2
     training: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Spelling edit -> log-odds (nats) of one party, learned from the case (``resolve.variant_edits``);
+    # empty: no pair is moved to VARIANT_LEVEL or SEPARATED_LEVEL.
+    variant_edits: dict[str, float] = field(default_factory=dict)
 
     @property
     def prior(self) -> float:
@@ -126,7 +136,8 @@ class ResolveModel:
                 "tf_cap": self.tf_cap, "tf_min_population": self.tf_min_population,
                 "tf_reference": {k: round(v, 12) for k, v in sorted(self.tf_reference.items())},
                 "tf_rare_at": self.tf_rare_at, "tf_floor": self.tf_floor, "tf_levels": self.tf_levels,
-                "match_at": self.match_at, "review_at": self.review_at}
+                "match_at": self.match_at, "review_at": self.review_at,
+                **({"variant_edits": dict(sorted(self.variant_edits.items()))} if self.variant_edits else {})}
 
     @property
     def model_id(self) -> str:
@@ -147,7 +158,8 @@ class ResolveModel:
                     float(data.get("tf_rare_at", 0.0)),
                     None if data.get("tf_floor") is None else float(data["tf_floor"]), int(data.get("tf_levels", 2)),
                     float(data.get("match_at", 0.5)), float(data.get("review_at", 0.2)),
-                    dict(data.get("training", {})))
+                    dict(data.get("training", {})),
+                    {str(k): float(v) for k, v in data.get("variant_edits", {}).items()})
         if "model_id" in data and data["model_id"] != model.model_id:
             raise ValueError(f"model file says {data['model_id']} but its parameters hash to {model.model_id}")
         return model
@@ -169,6 +181,10 @@ class ResolveModel:
                        tf_reference=dict(self.tf_reference if tf_reference is None else tf_reference))
 
 
+    def with_variant_edits(self, table: dict[str, float]) -> ResolveModel:
+        return replace(self, variant_edits=dict(table))
+
+
 def _from_weights(name: str, labels: tuple[str, ...], bits: tuple[float, ...], u: tuple[float, ...]) -> Comparison:
     return Comparison(name, labels, tuple(x * 2.0 ** w for x, w in zip(u, bits, strict=True)), u)
 
@@ -179,11 +195,11 @@ _NATS = 1 / math.log(2)  # the hand-set weights were natural-log odds; models sp
 # where EM starts. Its prior is the odds of a match among candidate pairs, as those weights were set.
 DEFAULT_MODEL = ResolveModel((
     _from_weights("person_name", _NAME_LABELS,
-                  tuple(w * _NATS for w in (6.0, 5.5, 5.0, 3.5, 5.0, 3.5, 1.5, -1.0, -2.5, -5.0)),
-                  (0.0005, 0.0005, 0.001, 0.001, 0.001, 0.002, 0.005, 0.02, 0.07, 0.8985)),
+                  tuple(w * _NATS for w in (6.0, 5.5, 5.0, 5.0, 3.5, 5.0, 3.5, 1.5, -1.0, -1.0, -2.5, -5.0)),
+                  (0.0005, 0.0005, 0.001, 0.001, 0.001, 0.001, 0.002, 0.005, 0.005, 0.02, 0.07, 0.8925)),
     _from_weights("org_name", _NAME_LABELS,
-                  tuple(w * _NATS for w in (6.0, 5.5, 5.0, 3.5, 5.0, 3.5, 1.5, -1.0, -2.5, -3.0)),
-                  (0.0005, 0.0005, 0.001, 0.001, 0.001, 0.002, 0.005, 0.02, 0.07, 0.8985)),
+                  tuple(w * _NATS for w in (6.0, 5.5, 5.0, 5.0, 3.5, 5.0, 3.5, 1.5, -1.0, -1.0, -2.5, -3.0)),
+                  (0.0005, 0.0005, 0.001, 0.001, 0.001, 0.001, 0.002, 0.005, 0.005, 0.02, 0.07, 0.8925)),
     _from_weights("identifier", ("identifier equal", "identifier equal, but its checksum fails",
                                  "identifier differs by one character (typo?)",
                                  "identifier differs by two characters (transposition?)",

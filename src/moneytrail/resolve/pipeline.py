@@ -35,6 +35,7 @@ from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
 from moneytrail.resolve.scoring import LEVEL_COLUMNS, PAIR_COLUMNS, Thresholds, scored_sql
 from moneytrail.resolve.train import TrainParams, train_model
+from moneytrail.resolve.variant_edits import relevel
 from moneytrail.resolve.vouching import in_one_group
 from moneytrail.store.case import Case
 
@@ -133,8 +134,10 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         levels = compare_pairs(engine, candidates_table, case_tables, case_tables, scratch("levels"), scratch,
                                explain=False, names_into=names_table, prepared=prepared)
         engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
+        # the spelling edits the case shows to be variants (learned before EM weighs the levels they move)
+        levels, current = relevel(engine, levels, names_table, current or DEFAULT_MODEL, scratch, learn=must_train)
         if must_train:
-            current = train_model(engine, levels, current or DEFAULT_MODEL, train_params or TrainParams(), scratch)
+            current = train_model(engine, levels, current, train_params or TrainParams(), scratch)
         assert current is not None
         # Scored with the parameters as stored under its id (rounded): this run and every later one that reads
         # the model back weigh each pair alike (unrounded, 13,000 pairs weighing about 0 at 5M records changed

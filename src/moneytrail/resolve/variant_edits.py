@@ -1,0 +1,236 @@
+"""Spelling edits the case shows to be variants of one name, or to tell two people apart, learned without labels.
+
+Two spellings a letter or two apart ("Daryukav" / "Daryukov", "Sermah" / "Serma") are as often one
+person written twice as two people whose names happen to be close ("Daryukav" / "Daryuyukav"): the
+name score cannot tell them apart, but the *edit* between the tokens can. As in learnable string edit
+distances (Ristad & Yianilos 1998; Bilenko & Mooney 2003), each edit is weighed by how often it
+separates tokens of pairs that are one party and of pairs that are two: here without labels, from the
+case's own candidate pairs, those whose birth dates agree (one party, nearly always) against those whose
+birth dates contradict (two). An edit is the part two tokens do not share once their common prefix
+and suffix are stripped, of up to two letters a side, with where it is (start, middle, end):
+"E:>h" is an "h" added at a token's end, "M:a>o" an "a" for an "o" inside (the two sides in order,
+so an edit and its reverse are one). A name pair's edits are those of each of its left tokens and the
+right token closest to it (Levenshtein, rigour's core).
+
+The learned table (edit -> log-odds, natural log) belongs to the model (``ResolveModel.variant_edits``),
+so a model reused on another case re-levels its pairs alike. ``relevel_sql`` then moves candidate pairs
+whose names are near-identical, similar or partly similar: to ``model.VARIANT_LEVEL`` when every edit
+is a known variant, to ``model.SEPARATED_LEVEL`` when one edit tells parties apart; EM weighs both
+levels as any other. The untrained default (an empty table) changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from moneytrail.engine import Engine
+from moneytrail.resolve.model import (
+    NEAR_IDENTICAL_LEVEL,
+    PARTLY_SIMILAR_LEVEL,
+    SEPARATED_LEVEL,
+    SIMILAR_LEVEL,
+    VARIANT_LEVEL,
+    ResolveModel,
+)
+
+MAX_EDIT = 2  # letters a side: a longer difference is no spelling edit
+MAX_LETTERS = 24  # letters of a token compared
+BATCH = 500_000  # name pairs aligned at once
+WIDTH = 4  # tokens per name compared (few names have more)
+MIN_PAIRS = 20  # pairs an edit must separate to enter the table
+VARIANT_AT = 1.0  # log-odds (nats) an edit needs to count as a variant ...
+SEPARATES_AT = -1.0  # ... or as telling parties apart
+# The levels a learned edit moves pairs from: near-identical, similar, partly similar (not the initial
+# level, whose difference is a token's initial, nor the rule-decided identical and Arabic-script ones).
+MOVABLE = (NEAR_IDENTICAL_LEVEL, SIMILAR_LEVEL, PARTLY_SIMILAR_LEVEL)
+
+
+def token_edit(left: str, right: str) -> str:
+    """The edit between two tokens: "<where>:<one side>><other side>" (sides in order), or "" when they
+    differ by more than MAX_EDIT letters a side once their common prefix and suffix are stripped."""
+    start = 0
+    while start < min(len(left), len(right)) and left[start] == right[start]:
+        start += 1
+    end = 0
+    while end < min(len(left), len(right)) - start and left[-1 - end] == right[-1 - end]:
+        end += 1
+    a, b = left[start:len(left) - end], right[start:len(right) - end]
+    if len(a) > MAX_EDIT or len(b) > MAX_EDIT:
+        return ""
+    where = "S" if start == 0 else "E" if end == 0 else "M"
+    a, b = sorted((a, b))
+    return f"{where}:{a}>{b}"
+
+
+def _token_ids(norms: pa.Array, vocabulary: pa.Array) -> np.ndarray:
+    """Token ids of each name, (n, WIDTH), padded -1."""
+    lists = pc.utf8_split_whitespace(norms)
+    parent = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
+    words = pc.list_flatten(lists)
+    starts = np.concatenate([[0], np.cumsum(np.bincount(parent, minlength=len(norms)))[:-1]]).astype(np.int64)
+    pos = np.arange(len(parent)) - starts[parent]
+    ids = pc.index_in(words, value_set=vocabulary).to_numpy(zero_copy_only=False)
+    out = np.full((len(norms), WIDTH), -1, np.int64)
+    inside = (pos < WIDTH) & ~np.isnan(ids.astype(float))
+    out[parent[inside], pos[inside]] = ids[inside].astype(np.int64)
+    return out
+
+
+def _letters(words: list[str], reverse: bool = False) -> np.ndarray:
+    """Code points of each word, (words, MAX_LETTERS), zero-padded (reversed: read from its end)."""
+    cut = [w[::-1][:MAX_LETTERS] if reverse else w[:MAX_LETTERS] for w in words]
+    return np.array(cut or [""], dtype=f"<U{MAX_LETTERS}").view(np.int32).reshape(-1, MAX_LETTERS)
+
+
+def _shared(left: np.ndarray, right: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """How many leading letters two rows of code points share, at most ``limit``."""
+    agree = np.zeros((len(left), left.shape[1] + 1), bool)
+    agree[:, :-1] = (left == right) & (np.arange(left.shape[1]) < limit[:, None])
+    return np.asarray(np.argmin(agree, axis=1))  # the first letter that differs
+
+
+def _edit_cores(words: list[str], a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per token pair (ids into ``words``): (letters of a, of b, not in their common prefix and suffix as
+    token_edit strips them); numpy over fixed-width code points, in chunks.
+    Tokens whose lengths differ by more than MAX_EDIT are no edit apart: they are not compared."""
+    lengths = np.minimum(np.fromiter(map(len, words), np.int64, len(words)), MAX_LETTERS)
+    forward, backward = _letters(words), _letters(words, reverse=True)
+    prefix, suffix = np.zeros(len(a), np.int64), np.zeros(len(a), np.int64)
+    near = np.flatnonzero(np.abs(lengths[a] - lengths[b]) <= MAX_EDIT)
+    for at in range(0, len(near), 250_000):
+        rows = near[at:at + 250_000]
+        x, y = a[rows], b[rows]
+        shorter = np.minimum(lengths[x], lengths[y])
+        prefix[rows] = _shared(forward[x], forward[y], shorter)
+        suffix[rows] = _shared(backward[x], backward[y], shorter - prefix[rows])
+    return lengths[a] - prefix - suffix, lengths[b] - prefix - suffix
+
+
+def _closest(words: list[str], lt: np.ndarray, rt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per left token of each name pair: (letters a side it differs by from its closest right token,
+    capped at MAX_EDIT + 1; that token pair's code, left id * words + right id)."""
+    size = len(words)
+    cells = lt[:, :, None] * size + rt[:, None, :]
+    valid = (lt[:, :, None] >= 0) & (rt[:, None, :] >= 0)
+    # distinct token pairs by hashing (pyarrow), not sorting millions of cells
+    encoded = pc.dictionary_encode(pa.array(cells[valid]))
+    distinct, inverse = encoded.dictionary.to_numpy(), encoded.indices.to_numpy()
+    only_a, only_b = _edit_cores(words, distinct // size, distinct % size)
+    grid = np.full(cells.shape, MAX_EDIT + 1, np.int8)
+    grid[valid] = np.minimum(np.maximum(only_a, only_b), MAX_EDIT + 1)[inverse]
+    best = np.argmin(grid, axis=2)
+    return (np.take_along_axis(grid, best[:, :, None], axis=2)[:, :, 0],
+            np.take_along_axis(cells, best[:, :, None], axis=2)[:, :, 0])
+
+
+def name_edits(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """The edits of each pair of normalised names: (codes (n, WIDTH), -1 where a left token is missing or
+    equals a right token; the edits the codes index, "" for a token no right token is an edit away from).
+    Each left token is paired with the right token it differs least from (fewest letters a side once
+    their common prefix and suffix are stripped; the first on ties). Each distinct token pair is measured
+    once, numpy over (pairs x tokens x tokens); only the distinct edits are written out as text."""
+    if len(left) == 0:
+        return np.full((0, WIDTH), -1, np.int64), []
+    vocabulary = pc.unique(pa.concat_arrays([pc.list_flatten(pc.utf8_split_whitespace(x)) for x in (left, right)]))
+    words = vocabulary.to_pylist()
+    lt, rt = _token_ids(left, vocabulary), _token_ids(right, vocabulary)
+    size = len(words)
+    nearest, chosen = np.zeros(lt.shape, np.int8), np.zeros(lt.shape, np.int64)
+    for at in range(0, len(lt), BATCH):  # in batches: the (pairs x tokens x tokens) arrays stay small
+        rows = slice(at, at + BATCH)
+        nearest[rows], chosen[rows] = _closest(words, lt[rows], rt[rows])
+    differs = (lt >= 0) & (nearest > 0)
+    codes = np.full(lt.shape, -1, np.int64)
+    beyond = differs & (nearest > MAX_EDIT)
+    kept = differs & ~beyond
+    chosen_pairs = pc.dictionary_encode(pa.array(chosen[kept]))
+    pairs = chosen_pairs.dictionary.to_numpy()
+    texts = list(map(token_edit, map(words.__getitem__, (pairs // size).tolist()),
+                     map(words.__getitem__, (pairs % size).tolist())))
+    labels, label_ids = np.unique(np.array([*texts, ""], dtype=object), return_inverse=True)
+    codes[kept] = label_ids[:-1][chosen_pairs.indices.to_numpy()]
+    codes[beyond] = label_ids[-1]
+    return codes, [str(x) for x in labels]
+
+
+def learn_table(codes: np.ndarray, edits: list[str], same: np.ndarray, apart: np.ndarray) -> dict[str, float]:
+    """Edit -> smoothed log-odds (nats) of one party among the name pairs with ``codes`` (``name_edits``):
+    how often it separates the tokens of pairs that are surely one party (``same``) against pairs that are
+    surely two (``apart``), each pair counted once per edit. Edits seen in fewer than MIN_PAIRS pairs, and
+    differences beyond an edit (""), are left out."""
+    n_same, n_apart = max(int(same.sum()), 1), max(int(apart.sum()), 1)
+    counts = np.zeros((len(edits), 2))
+    for k, mask in enumerate((same, apart)):
+        rows, cols = np.nonzero(codes[mask] >= 0)
+        once = np.unique(rows * max(len(edits), 1) + codes[mask][rows, cols]) % max(len(edits), 1)
+        counts[:, k] = np.bincount(once, minlength=len(edits))[:len(edits)]
+    table = {}
+    for edit, (s, a) in zip(edits, counts.tolist(), strict=True):
+        if edit and s + a >= MIN_PAIRS:
+            table[edit] = round(math.log((s + 1) / n_same) - math.log((a + 1) / n_apart), 2)
+    return table
+
+
+def classify(codes: np.ndarray, edits: list[str], table: dict[str, float]) -> np.ndarray:
+    """Per name pair: 1 when every edit is a learned variant, -1 when one tells parties apart, else 0."""
+    odds = np.array([table.get(e, math.nan) if e else math.nan for e in edits] + [math.nan])
+    at = odds[np.where(codes >= 0, codes, len(edits))]
+    present = codes >= 0
+    separates = (present & (at <= SEPARATES_AT)).any(axis=1)
+    variant = present.any(axis=1) & ~(present & ~(at >= VARIANT_AT)).any(axis=1)
+    return np.where(separates, -1, np.where(variant, 1, 0)).astype(np.int64)
+
+
+def movable_pairs_sql(levels: str, names: str, birth_date_apart: int) -> str:
+    """The distinct name pairs (by id, with their norms) of the person pairs at a MOVABLE level, with
+    whether a pair of them has birth dates that agree (``same``) or contradict (``apart``); grouped by
+    the ids, the norms' text joined to the groups only."""
+    return f"""
+        SELECT g.left_name_id, g.right_name_id, a.norm AS left_norm, b.norm AS right_norm, g.same, g.apart
+        FROM (SELECT left_name_id, right_name_id, max(CASE WHEN birth_date = 0 THEN 1 ELSE 0 END) AS same,
+                     max(CASE WHEN birth_date = {birth_date_apart} THEN 1 ELSE 0 END) AS apart
+              FROM {levels} WHERE person_name IN ({", ".join(map(str, MOVABLE))})
+              GROUP BY left_name_id, right_name_id) g
+        JOIN {names} a ON a.name_id = g.left_name_id JOIN {names} b ON b.name_id = g.right_name_id
+        WHERE a.norm <> b.norm"""
+
+
+def relevel_sql(levels: str, moves: str, columns: list[str]) -> str:
+    """``levels`` with person_name moved by ``moves`` (left_name_id, right_name_id, verdict)."""
+    cols = ", ".join(f"""CASE WHEN m.verdict = 1 THEN {VARIANT_LEVEL} WHEN m.verdict = -1 THEN {SEPARATED_LEVEL}
+                              ELSE l.person_name END AS person_name""" if c == "person_name" else f"l.{c}"
+                     for c in columns)
+    return f"""
+        SELECT {cols} FROM {levels} l LEFT JOIN {moves} m
+          ON m.left_name_id = l.left_name_id AND m.right_name_id = l.right_name_id
+         AND l.person_name IN ({", ".join(map(str, MOVABLE))})"""
+
+
+def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratch: Callable[[str], str], *,
+            learn: bool) -> tuple[str, ResolveModel]:
+    """Move the person pairs of ``levels`` (``compare_pairs`` with ``names_into=names``) by the model's
+    learned edits, learning them first when ``learn``. Returns the levels table (a new one when pairs
+    moved) and the model (with the learned table)."""
+    birth_apart = len(model.comparison("birth_date").labels) - 1
+    pairs = engine.query(movable_pairs_sql(levels, names, birth_apart))
+    codes, edits = name_edits(pairs.column("left_norm").combine_chunks(), pairs.column("right_norm").combine_chunks())
+    if learn:
+        table = learn_table(codes, edits, pairs.column("same").to_numpy() == 1, pairs.column("apart").to_numpy() == 1)
+        model = model.with_variant_edits(table)
+    if not model.variant_edits or pairs.num_rows == 0:
+        return levels, model
+    verdict = classify(codes, edits, model.variant_edits)
+    moved = pairs.select(["left_name_id", "right_name_id"]).append_column("verdict", pa.array(verdict))
+    moved = moved.filter(pc.not_equal(moved.column("verdict"), 0))
+    columns = engine.query(f"SELECT * FROM {levels} LIMIT 0").schema.names
+    into = scratch("variant_levels")
+    with engine.run() as run:
+        moves = run.arrow(moved, hint="variant_moves").name
+        engine.create_scratch(into, relevel_sql(levels, moves, columns))
+    engine.drop_scratch(levels)
+    return into, model
