@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
-from moneytrail.resolve.variant_edits import classify, learn_table, name_edits, token_edit
+from moneytrail.resolve.variant_edits import classify, learn_table, name_edits, norm_pair_edits, token_edit
 
 
 def test_token_edit_names_the_differing_letters_and_where() -> None:
@@ -21,6 +21,22 @@ def test_name_edits_align_each_left_token_with_its_closest_right_token() -> None
                               pa.array(["lanus olnevel", "kovsha daryukov", "serma ekkadar"]))
     named = [[edits[c] for c in row if c >= 0] for row in codes.tolist()]
     assert named == [["S:a>o", "E:>h"], ["M:a>o", "M:a>o"], []]
+
+
+def test_edits_are_token_edit_of_each_distinct_pair_whatever_the_repeats() -> None:
+    # Edits at the start, inside and at the end, letters either side, a token as long as the letters
+    # compared (24) and pairs that repeat: each pair's edits are token_edit's of its tokens.
+    long = "abcdefghijklmnopqrstuvab"
+    left = ["sermah tukav", "alnevel", "mirena", long, "sermah tukav", "zyxw"]
+    right = ["tukov serma", "olnevel", "miryuena", long[:-2] + "xb", "tukov serma", "zyxw"]
+    codes, edits = name_edits(pa.array(left), pa.array(right))
+    named = [sorted(edits[c] for c in row if c >= 0) for row in codes.tolist()]
+    assert named == [["E:>h", "M:a>o"], ["S:a>o"], ["M:>yu"], [token_edit(long, long[:-2] + "xb")], ["E:>h", "M:a>o"],
+                     []]
+    assert token_edit(long, long[:-2] + "xb") == "M:a>x"
+    norms = pa.array(["sermah tukav", "tukov serma", "alnevel", "olnevel"])
+    by_ids, by_id_edits = norm_pair_edits(np.array([0, 2, 0]), np.array([1, 3, 1]), norms)
+    assert [sorted(by_id_edits[c] for c in row if c >= 0) for row in by_ids.tolist()] == [named[0], named[1], named[0]]
 
 
 def test_learned_table_tells_a_variant_edit_from_a_separating_one() -> None:

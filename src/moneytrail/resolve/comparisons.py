@@ -321,7 +321,7 @@ def prepare_names(engine: Engine, left: tuple[str, str], right: tuple[str, str],
         if right[0] != left[0]:
             engine.create_scratch(right_named, named_sql(right[0], freq, abjad, norms))
     if names_into is not None:  # the names' text for the caller; the pair tables carry their ids
-        engine.create_scratch(names_into, f"SELECT name_id, name, norm FROM {left_named}")
+        engine.create_scratch(names_into, f"SELECT name_id, name, norm, norm_id FROM {left_named}")
     return NamedTables((left_named, right_named if right[0] != left[0] else left_named),
                        (left_unnamed, right_unnamed if right != left else left_unnamed), freq, norms)
 
@@ -335,7 +335,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     ``explain=False``: the levels without the values and name details they rest on (left out), which
     ``resolve.explain`` compares again for the pairs an explanation is asked for. ``names_into`` (one
     names relation on both sides): the levels carry the names' ids (left_name_id, right_name_id), and
-    table ``names_into`` (name_id, name, norm) holds their text, for the caller to read the pairs it keeps
+    table ``names_into`` (name_id, name, norm, norm_id) holds their text, for the caller to read the pairs it keeps
     by (millions of candidate pairs' names are written and read back several times otherwise).
     ``prepared``: ``prepare_names``' tables for these relations (and ``names_into``), written already;
     dropped here as the rest."""

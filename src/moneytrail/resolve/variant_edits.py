@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -40,7 +41,7 @@ from moneytrail.resolve.model import (
 
 MAX_EDIT = 2  # letters a side: a longer difference is no spelling edit
 MAX_LETTERS = 24  # letters of a token compared
-BATCH = 500_000  # name pairs aligned at once
+BATCH = 100_000  # name pairs aligned at once
 WIDTH = 4  # tokens per name compared (few names have more)
 MIN_PAIRS = 20  # pairs an edit must separate to enter the table
 VARIANT_AT = 1.0  # log-odds (nats) an edit needs to count as a variant ...
@@ -81,6 +82,22 @@ def _token_ids(norms: pa.Array, vocabulary: pa.Array) -> np.ndarray:
     return out
 
 
+class _Words(NamedTuple):
+    """The vocabulary's words, their letters (up to MAX_LETTERS), code points read from each end, first and last."""
+    words: list[str]
+    lengths: np.ndarray
+    forward: np.ndarray
+    backward: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+
+    @classmethod
+    def of(cls, words: list[str]) -> _Words:
+        lengths = np.minimum(np.fromiter(map(len, words), np.int64, len(words)), MAX_LETTERS)
+        forward, backward = _letters(words), _letters(words, reverse=True)
+        return cls(words, lengths, forward, backward, forward[:, 0].copy(), backward[:, 0].copy())
+
+
 def _letters(words: list[str], reverse: bool = False) -> np.ndarray:
     """Code points of each word, (words, MAX_LETTERS), zero-padded (reversed: read from its end)."""
     cut = [w[::-1][:MAX_LETTERS] if reverse else w[:MAX_LETTERS] for w in words]
@@ -94,68 +111,103 @@ def _shared(left: np.ndarray, right: np.ndarray, limit: np.ndarray) -> np.ndarra
     return np.asarray(np.argmin(agree, axis=1))  # the first letter that differs
 
 
-def _edit_cores(words: list[str], a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per token pair (ids into ``words``): (letters of a, of b, not in their common prefix and suffix as
-    token_edit strips them); numpy over fixed-width code points, in chunks.
-    Tokens whose lengths differ by more than MAX_EDIT are no edit apart: they are not compared."""
-    lengths = np.minimum(np.fromiter(map(len, words), np.int64, len(words)), MAX_LETTERS)
-    forward, backward = _letters(words), _letters(words, reverse=True)
+def _affixes(vocab: _Words, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per token pair (ids into the vocabulary): the letters of their common prefix, and of their common
+    suffix in what the prefix leaves (as token_edit strips them); numpy over code points, in chunks."""
     prefix, suffix = np.zeros(len(a), np.int64), np.zeros(len(a), np.int64)
-    near = np.flatnonzero(np.abs(lengths[a] - lengths[b]) <= MAX_EDIT)
-    for at in range(0, len(near), 250_000):
-        rows = near[at:at + 250_000]
+    for at in range(0, len(a), 250_000):
+        rows = slice(at, at + 250_000)
         x, y = a[rows], b[rows]
-        shorter = np.minimum(lengths[x], lengths[y])
-        prefix[rows] = _shared(forward[x], forward[y], shorter)
-        suffix[rows] = _shared(backward[x], backward[y], shorter - prefix[rows])
-    return lengths[a] - prefix - suffix, lengths[b] - prefix - suffix
+        shorter = np.minimum(vocab.lengths[x], vocab.lengths[y])
+        prefix[rows] = _shared(vocab.forward[x], vocab.forward[y], shorter)
+        suffix[rows] = _shared(vocab.backward[x], vocab.backward[y], shorter - prefix[rows])
+    return prefix, suffix
 
 
-def _closest(words: list[str], lt: np.ndarray, rt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _closest(vocab: _Words, lt: np.ndarray, rt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per left token of each name pair: (letters a side it differs by from its closest right token,
     capped at MAX_EDIT + 1; that token pair's code, left id * words + right id)."""
-    size = len(words)
-    cells = lt[:, :, None] * size + rt[:, None, :]
-    valid = (lt[:, :, None] >= 0) & (rt[:, None, :] >= 0)
+    size = len(vocab.words)
+    # (pairs, WIDTH * WIDTH) cells, every left token beside every right token: contiguous, as numpy is
+    # slow over broadcast axes of four
+    across, down = np.repeat(np.arange(WIDTH), WIDTH), np.tile(np.arange(WIDTH), WIDTH)
+    a, b = lt[:, across], rt[:, down]
+    cells = a * size + b
+    valid = (a >= 0) & (b >= 0)
+    # Only token pairs that can be an edit apart are measured: lengths at most MAX_EDIT apart, and a
+    # first or a last letter shared (else nothing is stripped and both whole tokens are the edit).
+    la, lb = vocab.lengths[a], vocab.lengths[b]
+    candidate = valid & (a != b) & (np.abs(la - lb) <= MAX_EDIT) & (
+        (vocab.first[a] == vocab.first[b]) | (vocab.last[a] == vocab.last[b]) | (np.maximum(la, lb) <= MAX_EDIT))
     # distinct token pairs by hashing (pyarrow), not sorting millions of cells
-    encoded = pc.dictionary_encode(pa.array(cells[valid]))
+    encoded = pc.dictionary_encode(pa.array(cells[candidate]))
     distinct, inverse = encoded.dictionary.to_numpy(), encoded.indices.to_numpy()
-    only_a, only_b = _edit_cores(words, distinct // size, distinct % size)
+    x, y = distinct // size, distinct % size
+    prefix, suffix = _affixes(vocab, x, y)
+    apart = np.maximum(vocab.lengths[x], vocab.lengths[y]) - prefix - suffix
     grid = np.full(cells.shape, MAX_EDIT + 1, np.int8)
-    grid[valid] = np.minimum(np.maximum(only_a, only_b), MAX_EDIT + 1)[inverse]
+    grid[valid & (a == b)] = 0
+    grid[candidate] = np.minimum(apart, MAX_EDIT + 1)[inverse]
+    grid, cells = grid.reshape(-1, WIDTH, WIDTH), cells.reshape(-1, WIDTH, WIDTH)
     best = np.argmin(grid, axis=2)
     return (np.take_along_axis(grid, best[:, :, None], axis=2)[:, :, 0],
             np.take_along_axis(cells, best[:, :, None], axis=2)[:, :, 0])
+
+
+def _edit_texts(vocab: _Words, a: np.ndarray, b: np.ndarray) -> list[str]:
+    """token_edit of each token pair that is an edit apart (on their first MAX_LETTERS letters, as the
+    alignment compares them), numpy over code points: the core is at most MAX_EDIT letters a side."""
+    prefix, suffix = _affixes(vocab, a, b)
+    cores = []
+    for ids in (a, b):
+        size = vocab.lengths[ids] - prefix - suffix
+        at = np.minimum(prefix[:, None] + np.arange(MAX_EDIT), MAX_LETTERS - 1)
+        letters = np.where(np.arange(MAX_EDIT) < size[:, None], np.take_along_axis(vocab.forward[ids], at, 1), 0)
+        cores.append(np.ascontiguousarray(letters, np.int32).view(f"<U{MAX_EDIT}")[:, 0])
+    low, high = np.where(cores[0] <= cores[1], cores[0], cores[1]), np.where(cores[0] <= cores[1], cores[1], cores[0])
+    where = np.where(prefix == 0, "S:", np.where(suffix == 0, "E:", "M:"))
+    texts: list[str] = np.char.add(np.char.add(np.char.add(where, low), ">"), high).tolist()
+    return texts
 
 
 def name_edits(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, list[str]]:
     """The edits of each pair of normalised names: (codes (n, WIDTH), -1 where a left token is missing or
     equals a right token; the edits the codes index, "" for a token no right token is an edit away from).
     Each left token is paired with the right token it differs least from (fewest letters a side once
-    their common prefix and suffix are stripped; the first on ties). Each distinct token pair is measured
-    once, numpy over (pairs x tokens x tokens); only the distinct edits are written out as text."""
+    their common prefix and suffix are stripped; the first on ties)."""
+    norms = pc.dictionary_encode(pa.concat_arrays([left, right]))
+    index = norms.indices.to_numpy().astype(np.int64)
+    return norm_pair_edits(index[:len(left)], index[len(left):], norms.dictionary)
+
+
+def norm_pair_edits(left: np.ndarray, right: np.ndarray, norms: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """``name_edits`` of the pairs of ``norms`` at positions ``left``, ``right``. Each norm is split once,
+    each distinct pair of norms and each distinct token pair measured once, numpy over (pairs x tokens x
+    tokens)."""
     if len(left) == 0:
         return np.full((0, WIDTH), -1, np.int64), []
-    vocabulary = pc.unique(pa.concat_arrays([pc.list_flatten(pc.utf8_split_whitespace(x)) for x in (left, right)]))
-    words = vocabulary.to_pylist()
-    lt, rt = _token_ids(left, vocabulary), _token_ids(right, vocabulary)
-    size = len(words)
+    by_norms = pc.dictionary_encode(pa.array(left * len(norms) + right))
+    distinct, unique = by_norms.dictionary.to_numpy(), norms
+    vocabulary = pc.unique(pc.list_flatten(pc.utf8_split_whitespace(unique)))
+    vocab = _Words.of(vocabulary.to_pylist())
+    tokens = _token_ids(unique, vocabulary)
+    lt, rt = tokens[distinct // len(unique)], tokens[distinct % len(unique)]
+    size = len(vocab.words)
     nearest, chosen = np.zeros(lt.shape, np.int8), np.zeros(lt.shape, np.int64)
     for at in range(0, len(lt), BATCH):  # in batches: the (pairs x tokens x tokens) arrays stay small
         rows = slice(at, at + BATCH)
-        nearest[rows], chosen[rows] = _closest(words, lt[rows], rt[rows])
+        nearest[rows], chosen[rows] = _closest(vocab, lt[rows], rt[rows])
     differs = (lt >= 0) & (nearest > 0)
     codes = np.full(lt.shape, -1, np.int64)
     beyond = differs & (nearest > MAX_EDIT)
     kept = differs & ~beyond
     chosen_pairs = pc.dictionary_encode(pa.array(chosen[kept]))
     pairs = chosen_pairs.dictionary.to_numpy()
-    texts = list(map(token_edit, map(words.__getitem__, (pairs // size).tolist()),
-                     map(words.__getitem__, (pairs % size).tolist())))
+    texts = _edit_texts(vocab, pairs // size, pairs % size)
     labels, label_ids = np.unique(np.array([*texts, ""], dtype=object), return_inverse=True)
     codes[kept] = label_ids[:-1][chosen_pairs.indices.to_numpy()]
     codes[beyond] = label_ids[-1]
-    return codes, [str(x) for x in labels]
+    return codes[by_norms.indices.to_numpy()], [str(x) for x in labels]
 
 
 def learn_table(codes: np.ndarray, edits: list[str], same: np.ndarray, apart: np.ndarray) -> dict[str, float]:
@@ -164,11 +216,12 @@ def learn_table(codes: np.ndarray, edits: list[str], same: np.ndarray, apart: np
     surely two (``apart``), each pair counted once per edit. Edits seen in fewer than MIN_PAIRS pairs, and
     differences beyond an edit (""), are left out."""
     n_same, n_apart = max(int(same.sum()), 1), max(int(apart.sum()), 1)
+    once = np.sort(codes, axis=1)  # each pair counts an edit once: repeats in a row are dropped
+    once[:, 1:][once[:, 1:] == once[:, :-1]] = -1
     counts = np.zeros((len(edits), 2))
     for k, mask in enumerate((same, apart)):
-        rows, cols = np.nonzero(codes[mask] >= 0)
-        once = np.unique(rows * max(len(edits), 1) + codes[mask][rows, cols]) % max(len(edits), 1)
-        counts[:, k] = np.bincount(once, minlength=len(edits))[:len(edits)]
+        chosen = once[mask]
+        counts[:, k] = np.bincount(chosen[chosen >= 0], minlength=len(edits))[:len(edits)]
     table = {}
     for edit, (s, a) in zip(edits, counts.tolist(), strict=True):
         if edit and s + a >= MIN_PAIRS:
@@ -187,17 +240,24 @@ def classify(codes: np.ndarray, edits: list[str], table: dict[str, float]) -> np
 
 
 def movable_pairs_sql(levels: str, names: str, birth_date_apart: int) -> str:
-    """The distinct name pairs (by id, with their norms) of the person pairs at a MOVABLE level, with
-    whether a pair of them has birth dates that agree (``same``) or contradict (``apart``); grouped by
-    the ids, the norms' text joined to the groups only."""
+    """The distinct name pairs (by id, with their norms' ids) of the person pairs at a MOVABLE level, with
+    whether a pair of them has birth dates that agree (``same``) or contradict (``apart``); the norms' text
+    is read once per norm (``norm_texts_sql``), not per pair."""
     return f"""
-        SELECT g.left_name_id, g.right_name_id, a.norm AS left_norm, b.norm AS right_norm, g.same, g.apart
+        SELECT g.left_name_id, g.right_name_id, a.norm_id AS left_norm_id, b.norm_id AS right_norm_id,
+               g.same, g.apart
         FROM (SELECT left_name_id, right_name_id, max(CASE WHEN birth_date = 0 THEN 1 ELSE 0 END) AS same,
                      max(CASE WHEN birth_date = {birth_date_apart} THEN 1 ELSE 0 END) AS apart
               FROM {levels} WHERE person_name IN ({", ".join(map(str, MOVABLE))})
               GROUP BY left_name_id, right_name_id) g
         JOIN {names} a ON a.name_id = g.left_name_id JOIN {names} b ON b.name_id = g.right_name_id
-        WHERE a.norm <> b.norm"""
+        WHERE a.norm_id <> b.norm_id"""
+
+
+def norm_texts_sql(names: str, wanted: str) -> str:
+    """(norm_id, norm) of the norms whose ids ``wanted`` lists."""
+    return f"""SELECT norm_id, min(norm) AS norm FROM {names}
+               WHERE norm_id IN (SELECT norm_id FROM {wanted}) GROUP BY norm_id"""
 
 
 def relevel_sql(levels: str, moves: str, columns: list[str]) -> str:
@@ -218,7 +278,14 @@ def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratc
     moved) and the model (with the learned table)."""
     birth_apart = len(model.comparison("birth_date").labels) - 1
     pairs = engine.query(movable_pairs_sql(levels, names, birth_apart))
-    codes, edits = name_edits(pairs.column("left_norm").combine_chunks(), pairs.column("right_norm").combine_chunks())
+    wanted = pa.table({"norm_id": pc.unique(pa.chunked_array([*pairs.column("left_norm_id").chunks,
+                                                               *pairs.column("right_norm_id").chunks],
+                                                              pa.int64()))})
+    with engine.run() as run:
+        norms = engine.query(norm_texts_sql(names, run.arrow(wanted, hint="variant_norms").name))
+    at = [pc.index_in(pairs.column(f"{side}_norm_id"), value_set=norms.column("norm_id")).to_numpy().astype(np.int64)
+          for side in ("left", "right")]
+    codes, edits = norm_pair_edits(at[0], at[1], norms.column("norm").combine_chunks())
     if learn:
         table = learn_table(codes, edits, pairs.column("same").to_numpy() == 1, pairs.column("apart").to_numpy() == 1)
         model = model.with_variant_edits(table)
