@@ -31,8 +31,10 @@ from resolve import load_statements, peak_rss_mb, scale_population
 STAGES = ("features.extract_features", "features.featurise_names", "features.normalise_props",
           "evidence_values.normalise_props", "features.birth_keys", "comparisons.compare_pairs",
           "comparisons.score_names", "comparisons.prepare_names", "train.train_model", "train.estimate_u",
-          "pipeline.recluster", "components.consistent_components", "person_names.person_name_columns")
-USERS = ("pipeline", "comparisons", "features", "components", "train", "scoring")
+          "pipeline.recluster", "components.consistent_components", "person_names.person_name_columns",
+          "variant_edits.relevel", "variant_edits.norm_pair_edits", "variant_edits.learn_table",
+          "variant_edits.classify")
+USERS = ("pipeline", "comparisons", "features", "components", "train", "scoring", "variant_edits")
 
 
 def cpu_seconds() -> float:

@@ -68,18 +68,18 @@ def token_edit(left: str, right: str) -> str:
     return f"{where}:{a}>{b}"
 
 
-def _token_ids(norms: pa.Array, vocabulary: pa.Array) -> np.ndarray:
-    """Token ids of each name, (n, WIDTH), padded -1."""
+def _token_ids(norms: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Token ids of each name, (n, WIDTH), padded -1, and the words they index (one hashing pass)."""
     lists = pc.utf8_split_whitespace(norms)
     parent = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
-    words = pc.list_flatten(lists)
+    encoded = pc.dictionary_encode(pc.list_flatten(lists))
     starts = np.concatenate([[0], np.cumsum(np.bincount(parent, minlength=len(norms)))[:-1]]).astype(np.int64)
     pos = np.arange(len(parent)) - starts[parent]
-    ids = pc.index_in(words, value_set=vocabulary).to_numpy(zero_copy_only=False)
+    ids = encoded.indices.to_numpy().astype(np.int64)
     out = np.full((len(norms), WIDTH), -1, np.int64)
-    inside = (pos < WIDTH) & ~np.isnan(ids.astype(float))
-    out[parent[inside], pos[inside]] = ids[inside].astype(np.int64)
-    return out
+    inside = pos < WIDTH
+    out[parent[inside], pos[inside]] = ids[inside]
+    return out, encoded.dictionary
 
 
 class _Words(NamedTuple):
@@ -188,9 +188,8 @@ def norm_pair_edits(left: np.ndarray, right: np.ndarray, norms: pa.Array) -> tup
         return np.full((0, WIDTH), -1, np.int64), []
     by_norms = pc.dictionary_encode(pa.array(left * len(norms) + right))
     distinct, unique = by_norms.dictionary.to_numpy(), norms
-    vocabulary = pc.unique(pc.list_flatten(pc.utf8_split_whitespace(unique)))
+    tokens, vocabulary = _token_ids(unique)
     vocab = _Words.of(vocabulary.to_pylist())
-    tokens = _token_ids(unique, vocabulary)
     lt, rt = tokens[distinct // len(unique)], tokens[distinct % len(unique)]
     size = len(vocab.words)
     nearest, chosen = np.zeros(lt.shape, np.int8), np.zeros(lt.shape, np.int64)
