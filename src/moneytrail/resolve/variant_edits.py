@@ -277,13 +277,12 @@ def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratc
     moved) and the model (with the learned table)."""
     birth_apart = len(model.comparison("birth_date").labels) - 1
     pairs = engine.query(movable_pairs_sql(levels, names, birth_apart))
-    wanted = pa.table({"norm_id": pc.unique(pa.chunked_array([*pairs.column("left_norm_id").chunks,
-                                                               *pairs.column("right_norm_id").chunks],
-                                                              pa.int64()))})
+    ids = [pairs.column(f"{side}_norm_id").cast(pa.int64()) for side in ("left", "right")]  # as any engine types them
+    wanted = pa.table({"norm_id": pc.unique(pa.chunked_array([*ids[0].chunks, *ids[1].chunks], pa.int64()))})
     with engine.run() as run:
         norms = engine.query(norm_texts_sql(names, run.arrow(wanted, hint="variant_norms").name))
-    at = [pc.index_in(pairs.column(f"{side}_norm_id"), value_set=norms.column("norm_id")).to_numpy().astype(np.int64)
-          for side in ("left", "right")]
+    known = norms.column("norm_id").cast(pa.int64())
+    at = [pc.index_in(side, value_set=known).to_numpy().astype(np.int64) for side in ids]
     codes, edits = norm_pair_edits(at[0], at[1], norms.column("norm").combine_chunks())
     if learn:
         table = learn_table(codes, edits, pairs.column("same").to_numpy() == 1, pairs.column("apart").to_numpy() == 1)
