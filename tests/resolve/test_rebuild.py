@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import pyarrow as pa
+import pytest
 
 from moneytrail.resolve.cluster import cluster_consistent
 from moneytrail.resolve.components import consistent_components

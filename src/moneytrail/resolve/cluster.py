@@ -181,7 +181,8 @@ def _ambiguous(clusters: Clusters, edges: list[tuple[str, str, float]], margin: 
         apart = clusters.forbidden.get(top, set())
         # an unknown level (-1) makes a cluster a rival; only a top cluster named as spelt outranks worse ones
         top_level = min((x for x in named[record][top] if x >= 0), default=None)
+        outranks = top_level == IDENTICAL_LEVEL
         if any(y in apart and into[top] - into[y] < margin
-               and (top_level != IDENTICAL_LEVEL or min(named[record][y]) <= IDENTICAL_LEVEL) for y in into if y != top):
+               and not (outranks and min(named[record][y]) > IDENTICAL_LEVEL) for y in into if y != top):
             out.add(record)
     return out
