@@ -119,8 +119,10 @@ def cluster_consistent(edges: list[tuple[str, str]], cannot_link: Iterable[tuple
     a component whose best edges into two clusters that must stay apart are within ``margin`` of
     each other is ambiguous (a record without a birth date, named like two namesakes whose dates
     differ): it joins neither, its pairs stay for review, instead of going where the order falls.
-    With ``levels`` (each edge's name level, best 0; -1 unknown), a cluster whose names agree with the
-    record's only at a worse level than the best cluster's is no rival (``resolve.attach``'s rule).
+    With ``levels`` (each edge's name level, best 0; -1 unknown), when the best cluster holds the
+    record's name as spelt (``IDENTICAL_LEVEL``), a cluster whose names agree with it only at a worse
+    level is no rival (``resolve.attach``'s rule, kept to that level: an Arabic-script writing fits a
+    variant spelling as well, and at 1M such tops were another party's cluster in 2,195 of 2,349 pairs).
     With ``cannot_weights`` (each cannot-link's own match weight, ``HARD_CANNOT_LINK`` for a
     judgement) and ``supports`` (each edge's evidence beyond names), a contradiction that a third
     record ``vouched`` for is dropped before the rebuild.
@@ -163,8 +165,8 @@ def _ambiguous(clusters: Clusters, edges: list[tuple[str, str, float]], margin: 
     best one's are within ``margin``. Only the best cluster is weighed against its rivals: two weak
     edges into two namesakes' clusters that tie say nothing when the record's best edge, bits
     above both, goes to a third cluster (an undated record matching its own party's records at 5
-    bits and two namesakes' at 1.4 belongs with its party). With ``levels``, a cluster whose best
-    name level with the record is worse than the best cluster's is no rival: at a million records
+    bits and two namesakes' at 1.4 belongs with its party). With ``levels``, a cluster met only at a
+    worse name level is no rival of one holding the record's name as spelt: at a million records
     a record named exactly as its party's cluster met a namesake's cluster through an Arabic-script
     or variant spelling within the margin, and was cut off from both."""
     best: dict[str, dict[str, float]] = {}

@@ -29,7 +29,8 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
     the order ``cluster_consistent`` rebuilds a conflicting component in). ``cannot_weights``: each
     cannot-link's match weight (bits; ``cluster.HARD_CANNOT_LINK`` for a judgement), and ``supports``
     each edge's evidence beyond names (bits), for ``cluster.vouched``; without them every cannot-link
-    is hard."""
+    is hard. ``levels``: each edge's person-name level (-1 unknown), for ``cluster._ambiguous``'s rule
+    that a cluster holding the record's name as spelt has no rival that agrees with it only worse."""
     # one hash pass numbers every record: those of the edges first (0..n-1, in order of appearance),
     # then records that are only in a cannot-link (n and above: in no component)
     strings = pa.string()
