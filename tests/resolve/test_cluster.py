@@ -37,6 +37,32 @@ def test_a_record_named_like_two_namesakes_joins_neither() -> None:
 
 
 
+def test_a_namesake_met_only_at_a_worse_name_level_is_no_rival() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from moneytrail.resolve.cluster import cluster_consistent
+    from moneytrail.resolve.components import consistent_components
+
+    # c is named exactly as a2 (level 0, 3.5 bits) and like b only by a variant spelling (level 2,
+    # 1.7 bits); a2 and b cannot link. Within the margin by weight, but a2's cluster holds c's name as spelt.
+    edges, cannot, weights = [("a1", "a2"), ("c", "a2"), ("c", "b")], [("a2", "b")], [14.0, 3.5, 1.7]
+    without = sorted(sorted(g) for g in cluster_consistent(edges, cannot, weights).groups().values())
+    assert [g for g in without if len(g) > 1] == [["a1", "a2"]]
+    levels = [0, 0, 2]
+    groups = sorted(sorted(g) for g in cluster_consistent(edges, cannot, weights, levels=levels).groups().values())
+    assert groups == [["a1", "a2", "c"], ["b"]]
+    # the same name level both ways, an unknown one, or a top cluster that does not hold the name as
+    # spelt (an Arabic-script writing, which as well fits the variant spelling) leaves a rival
+    for tied in ([0, 0, 0], [0, -1, 2], [0, 0, -1], [0, 1, 2]):
+        groups = sorted(sorted(g) for g in cluster_consistent(edges, cannot, weights, levels=tied).groups().values())
+        assert [g for g in groups if len(g) > 1] == [["a1", "a2"]], tied
+    table = consistent_components(pa.array(["a1", "c", "c"]), pa.array(["a2", "a2", "b"]), np.array(weights),
+                                  pa.array(["a2"]), pa.array(["b"]), levels=np.array(levels))
+    found = {row["entity_id"]: row["component"] for row in table.to_pylist()}
+    assert found["c"] == found["a1"] == found["a2"] != found["b"]
+
+
 def test_a_contradiction_that_a_third_record_vouches_for_gives_way() -> None:
     from moneytrail.resolve.cluster import cluster_consistent
 

@@ -24,12 +24,13 @@ from moneytrail.resolve.vouching import vouched_conflicts
 
 def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, cannot_left: pa.Array,
                           cannot_right: pa.Array, cannot_weights: np.ndarray | None = None,
-                          supports: np.ndarray | None = None) -> pa.Table:
+                          supports: np.ndarray | None = None, levels: np.ndarray | None = None) -> pa.Table:
     """(entity_id, component) of every record in an edge; edges strongest first (``weights`` in bits,
     the order ``cluster_consistent`` rebuilds a conflicting component in). ``cannot_weights``: each
     cannot-link's match weight (bits; ``cluster.HARD_CANNOT_LINK`` for a judgement), and ``supports``
     each edge's evidence beyond names (bits), for ``cluster.vouched``; without them every cannot-link
-    is hard."""
+    is hard. ``levels``: each edge's person-name level (-1 unknown), for ``cluster._ambiguous``'s rule
+    that a cluster holding the record's name as spelt has no rival that agrees with it only worse."""
     # one hash pass numbers every record: those of the edges first (0..n-1, in order of appearance),
     # then records that are only in a cannot-link (n and above: in no component)
     strings = pa.string()
@@ -64,7 +65,8 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
         local[members] = np.arange(len(members))
         rebuilt = rebuilt_labels(len(members), local[li[inside]], local[ri[inside]],
                                  np.asarray(weights, float)[inside], labels[li[inside]],
-                                 local[ci[conflict]], local[cj[conflict]])
+                                 local[ci[conflict]], local[cj[conflict]],
+                                 levels=None if levels is None else np.asarray(levels)[inside])
         # a record of a broken component that joined nobody (ambiguous) stands alone
         labels[members] = count + rebuilt
     return pa.table({"entity_id": ids, "component": pa.array(labels, pa.int64())})

@@ -29,6 +29,7 @@ _NAME_LABELS = ("name identical after transliteration", "name identical in Arabi
                 "name near but for an edit that tells people apart in the case",
                 "name weakly similar", "names share a token, others differ",
                 "names differ")
+IDENTICAL_LEVEL = _NAME_LABELS.index("name identical after transliteration")
 # Decided by a rule, not a score: names of which one is written in Arabic script that agree token for
 # token when the other is written in it too (``model.names.abjad``).
 ABJAD_LEVEL = _NAME_LABELS.index("name identical in Arabic script")

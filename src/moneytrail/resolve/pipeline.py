@@ -232,7 +232,9 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                        pa.concat_arrays([pa.array([b for _, b in negative], strings), c_right]),
                                        np.concatenate([np.full(len(negative), HARD_CANNOT_LINK), c_weight]),
                                        np.concatenate([np.full(len(positive), np.inf),
-                                                       matched.column("support").to_numpy().astype(float)]))
+                                                       matched.column("support").to_numpy().astype(float)]),
+                                       levels=np.concatenate([np.full(len(positive), -1), pc.fill_null(
+                                           matched.column("person_name"), -1).to_numpy().astype(np.int64)]))
     with engine.run() as run:
         members = run.arrow(components, hint="rs_components").name
         # records left alone join the one cluster their evidence points to (resolve.attach)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+from moneytrail.resolve.model import IDENTICAL_LEVEL
 from moneytrail.resolve.sorting import sorted_distinct
 
 
@@ -59,7 +60,8 @@ def _greedy(size: int, left: np.ndarray, right: np.ndarray, component: np.ndarra
 
 
 def _ambiguous(size: int, label: np.ndarray, left: np.ndarray, right: np.ndarray, weights: np.ndarray,
-               cannot_left: np.ndarray, cannot_right: np.ndarray, margin: float) -> np.ndarray:
+               cannot_left: np.ndarray, cannot_right: np.ndarray, margin: float,
+               levels: np.ndarray | None = None) -> np.ndarray:
     """``cluster._ambiguous`` as a mask over records: a record's best cluster (its strongest edge into
     it; ties: the cluster it met first, edge order) and another cluster that must stay apart from it
     within ``margin``."""
@@ -75,6 +77,11 @@ def _ambiguous(size: int, label: np.ndarray, left: np.ndarray, right: np.ndarray
     key, w, seen = key[order], w[order], seen[order]
     heads = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     best, first_seen = w[heads], np.minimum.reduceat(seen, heads)
+    if levels is not None:
+        # each (record, cluster)'s best name level: as the top one (unknown: worst) and as a rival (unknown: best)
+        lv = np.repeat(np.asarray(levels, np.int64), 2)[order]
+        as_top = np.minimum.reduceat(np.where(lv < 0, np.iinfo(np.int64).max, lv), heads)
+        as_rival = np.minimum.reduceat(np.where(lv < 0, -1, lv), heads)
     key = key[heads]
     rec, clu = key // size, key % size
     # the top cluster of each record: the strongest, ties by first seen
@@ -84,10 +91,16 @@ def _ambiguous(size: int, label: np.ndarray, left: np.ndarray, right: np.ndarray
     top_weight = np.zeros(size)
     top[rec[top_order][top_head]] = clu[top_order][top_head]
     top_weight[rec[top_order][top_head]] = best[top_order][top_head]
+    top_level = np.zeros(size, np.int64)
+    if levels is not None:
+        top_level[rec[top_order][top_head]] = as_top[top_order][top_head]
     apart = sorted_distinct(np.concatenate([label[cannot_left] * size + label[cannot_right],
                                       label[cannot_right] * size + label[cannot_left]]))
     with np.errstate(invalid="ignore"):  # two judged (infinite) edges: inf - inf is no rival, as in Python
         rival = (clu != top[rec]) & (top_weight[rec] - best < margin)
+    if levels is not None:
+        # a top cluster holding the record's name as spelt has no rival that agrees with it only worse
+        rival &= (top_level[rec] != IDENTICAL_LEVEL) | (as_rival <= IDENTICAL_LEVEL)
     pair = top[rec] * size + clu
     at = np.minimum(np.searchsorted(apart, pair), max(len(apart) - 1, 0))
     forbidden = apart[at] == pair if len(apart) else np.zeros(len(pair), bool)
@@ -97,11 +110,12 @@ def _ambiguous(size: int, label: np.ndarray, left: np.ndarray, right: np.ndarray
 
 
 def rebuilt_labels(size: int, left: np.ndarray, right: np.ndarray, weights: np.ndarray, component: np.ndarray,
-                   cannot_left: np.ndarray, cannot_right: np.ndarray, margin: float = AMBIGUOUS_MARGIN) -> np.ndarray:
+                   cannot_left: np.ndarray, cannot_right: np.ndarray, margin: float = AMBIGUOUS_MARGIN,
+                   levels: np.ndarray | None = None) -> np.ndarray:
     """Cluster label of every record 0..size-1 of components a contradiction splits (edges
     ``left``-``right`` strongest first, ``component`` each edge's): ``cluster_consistent``'s clusters
     with ``weights``, ambiguous records alone."""
     first = _greedy(size, left, right, component, cannot_left, cannot_right)
-    ambiguous = _ambiguous(size, first, left, right, weights, cannot_left, cannot_right, margin)
+    ambiguous = _ambiguous(size, first, left, right, weights, cannot_left, cannot_right, margin, levels)
     keep = ~(ambiguous[left] | ambiguous[right])
     return _greedy(size, left[keep], right[keep], component[keep], cannot_left, cannot_right)
