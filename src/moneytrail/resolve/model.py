@@ -181,7 +181,6 @@ class ResolveModel:
         return replace(self, comparisons=comparisons, match_share=match_share, training=training,
                        tf_reference=dict(self.tf_reference if tf_reference is None else tf_reference))
 
-
     def with_variant_edits(self, table: dict[str, float]) -> ResolveModel:
         return replace(self, variant_edits=dict(table))
 

@@ -10,7 +10,7 @@ birth dates contradict (two). An edit is the part two tokens do not share once t
 and suffix are stripped, of up to two letters a side, with where it is (start, middle, end):
 "E:>h" is an "h" added at a token's end, "M:a>o" an "a" for an "o" inside (the two sides in order,
 so an edit and its reverse are one). A name pair's edits are those of each of its left tokens and the
-right token closest to it (Levenshtein, rigour's core).
+right token closest to it (fewest letters a side once their common prefix and suffix are stripped).
 
 The learned table (edit -> log-odds, natural log) belongs to the model (``ResolveModel.variant_edits``),
 so a model reused on another case re-levels its pairs alike. ``relevel_sql`` then moves candidate pairs
@@ -275,6 +275,8 @@ def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratc
     """Move the person pairs of ``levels`` (``compare_pairs`` with ``names_into=names``) by the model's
     learned edits, learning them first when ``learn``. Returns the levels table (a new one when pairs
     moved) and the model (with the learned table)."""
+    if not learn and not model.variant_edits:  # nothing to learn, no table to move pairs by
+        return levels, model
     birth_apart = len(model.comparison("birth_date").labels) - 1
     pairs = engine.query(movable_pairs_sql(levels, names, birth_apart))
     ids = [pairs.column(f"{side}_norm_id").cast(pa.int64()) for side in ("left", "right")]  # as any engine types them
