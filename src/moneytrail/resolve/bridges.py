@@ -19,18 +19,16 @@ import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+from moneytrail.resolve.comparisons import initial_token_sql
 from moneytrail.resolve.components import plain_components
 from moneytrail.resolve.model import INITIAL_LEVEL
-
-# A normalised name with a token of one letter or digit: a given name written as its initial.
-_INITIAL_SQL = r"regexp_matches({norm}, '(^|\s)\S(\s|$)')"
 
 
 def bridging_sql(matched: str, components: str, names: str, *, margin: float = AMBIGUOUS_MARGIN) -> str:
     """(left_id, right_id) of the matched pairs in ``matched`` (left_id, right_id, weight, person_name) at
     INITIAL_LEVEL that would join a record with an initial (its group: its component in ``components``)
     to one of several clusters none of which stands out by ``margin`` bits; see the module's rule."""
-    initial = _INITIAL_SQL.format(norm="n.norm")
+    initial = initial_token_sql("n.norm")
     return f"""
         WITH edges AS (
             SELECT left_id, right_id, weight FROM {matched} WHERE person_name = {INITIAL_LEVEL}

@@ -59,6 +59,13 @@ ABJAD_SCORE = 0.95
 # "partly similar". At 1M mixed-script records such a pair was one party in 0.4% of cases where
 # the "near-identical" pairs agreeing by transliteration were in 74% (resolve-recall-17a.txt).
 VOWELS_LEVEL = PARTLY_SIMILAR_LEVEL
+
+
+def initial_token_sql(norm: str) -> str:
+    """Whether normalised name ``norm`` has a token of one letter or digit: a given name written as its initial."""
+    return rf"regexp_matches({norm}, '(^|\s)\S(\s|$)')"
+
+
 def name_freq_sql(names: str) -> str:
     """(grp, name_key, n): how many records bear each name (order-free key), for term frequencies."""
     return f"SELECT grp, nkey AS name_key, count(DISTINCT entity_id) AS n FROM {names} GROUP BY grp, nkey"
@@ -90,7 +97,7 @@ def named_sql(names: str, freq: str, abjad: str, norms: str) -> str:
     (``norms_sql``). ``abjad``: ``abjad_table``'s rows."""
     return f"""
         SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, x.akey, coalesce(x.arabic, FALSE) AS arabic,
-               n.grp = '{PERSON_GROUP}' AND regexp_matches(n.norm, '(^|\\s)\\S(\\s|$)') AS initial,
+               n.grp = '{PERSON_GROUP}' AND {initial_token_sql("n.norm")} AS initial,
                k.names, coalesce(f.n, 1) AS freq, row_number() OVER () AS name_id, m.norm_id
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
           ON k.entity_id = n.entity_id
