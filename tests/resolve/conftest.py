@@ -62,6 +62,12 @@ LIST = [
 ]
 
 
+def born_the_same_day(names: Iterable[tuple[str, str]], born: str = "1971-05-11") -> list[Row]:
+    """Person records (entity_id, name) of one source, all born on ``born``: pairs that differ by their names alone."""
+    return [(entity, "Person", prop, value, "s1") for entity, name in names
+            for prop, value in (("name", name), ("birthDate", born))]
+
+
 def write_list_file(path: Path, entities: list[dict[str, object]]) -> Path:
     path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entities), encoding="utf-8")
     return path

@@ -12,7 +12,7 @@ import pyarrow as pa
 from moneytrail.resolve.person_names import abjad_keys, person_name_columns
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
-from tests.resolve.conftest import AddStatements
+from tests.resolve.conftest import AddStatements, born_the_same_day
 from tests.resolve.test_evidence_levels import signal_rules
 
 UN_NAMES = Path(__file__).parents[1] / "data" / "resolve" / "un_sc_arabic_latin_names.tsv"
@@ -39,11 +39,8 @@ def test_names_one_skeleton_confuses_differ_in_arabic_script() -> None:
 
 
 def test_the_level_is_a_name_level_of_its_own(case: Case, add_rows: AddStatements) -> None:
-    rows = [(e, "Person", prop, value, "s1") for e, name in (("a", "Yute Lotesha"), ("b", "يت لتسه"),
-                                                            ("c", "Galkavfa Galrah"), ("d", "گلكڤ گلير"),
-                                                            ("e", "Galkavfa Galrahh"))
-            for prop, value in (("name", name), ("birthDate", "1971-05-11"))]
-    add_rows(case, rows)
+    add_rows(case, born_the_same_day([("a", "Yute Lotesha"), ("b", "يت لتسه"), ("c", "Galkavfa Galrah"),
+                                      ("d", "گلكڤ گلير"), ("e", "Galkavfa Galrahh")]))
     resolve_case(case)
     assert signal_rules(case, "a", "b")["name"][0] == "name identical in Arabic script"
     # the skeleton, not this level; with a name in Arabic script a level of its own, weighed apart by EM

@@ -5,7 +5,7 @@ import pyarrow as pa
 from moneytrail.model.names import compare_names, normalize_name
 from moneytrail.resolve.name_alignment import compare_person_names
 from moneytrail.store import Case
-from tests.resolve.conftest import AddStatements
+from tests.resolve.conftest import AddStatements, born_the_same_day
 
 PAIRS = [("Oleh Dmytrenko", "O. Dmytrenko"), ("Дмитренко Олег", "Oleg Dmitrenko"), ("Ivan Petrenko", "Petro Ivanenko"),
          ("Anna Maria Berg", "Anna Berg"), ("J. R. Tolkien", "John Ronald Tolkien"), ("ivan ivan", "ivan"),
@@ -78,11 +78,8 @@ def test_a_name_similar_by_an_initial_is_a_level_of_its_own(case: Case, add_rows
     from moneytrail.resolve.pipeline import resolve_case
     from tests.resolve.test_evidence_levels import signal_rules
 
-    rows = [(e, "Person", prop, value, "s1") for e, name in (("a", "T. Peborim"), ("b", "Tinmi Peborim"),
-                                                            ("c", "Oleh Dmytrenko"), ("d", "Oleg Dmitrenko"),
-                                                            ("e", "Т. Пеборим"))
-            for prop, value in (("name", name), ("birthDate", "1971-05-11"))]
-    add_rows(case, rows)
+    add_rows(case, born_the_same_day([("a", "T. Peborim"), ("b", "Tinmi Peborim"), ("c", "Oleh Dmytrenko"),
+                                      ("d", "Oleg Dmitrenko"), ("e", "Т. Пеборим")]))
     resolve_case(case)
     assert signal_rules(case, "a", "b")["name"][0] == "name agrees but for a given name's initial"
     assert signal_rules(case, "c", "d")["name"][0] != "name agrees but for a given name's initial"
