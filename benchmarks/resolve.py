@@ -23,7 +23,9 @@ the same records, tuned: names transliterated and made order-free by moneytrail'
 comparison on that key and on its first two tokens, birth date, blocking on the key and on each token
 with the birth date (``--no-splink`` leaves it out). Its last row is the ceiling
 (``resolve_ceiling.py``): the best recall an oracle that knows every identity's names and birth date
-reaches at precision >= 0.95, for records that carry only a name and maybe a birth date.
+reaches at precision >= 0.95, for records that carry only a name and maybe a birth date; then the
+records-only oracle's (it knows identities only through their other records) and what a method that
+reads only the records and knows the spelling rules reaches (anchored records).
 Cross-script: ``generate/identities.py`` records (Latin, Cyrillic, Arabic spellings, name order,
 patronymics, legal forms, identifiers with checksums, planted namesakes); Splink plain, and Splink on
 moneytrail's transliterated order-free name keys. Nothing here needs ../shared/data.
@@ -51,7 +53,7 @@ from typing import Any
 import icu  # type: ignore[import-untyped]
 import numpy as np
 import pyarrow as pa
-from resolve_ceiling import oracle_ceiling
+from resolve_ceiling import oracle_ceiling, records_ceiling
 
 from moneytrail.engine import open_engine
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK
@@ -284,6 +286,7 @@ def scripted(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # the share of records that carry the birth date. ``resolve_ceiling`` reads them too.
 VARIANT_SHARES = (0.4, 0.2, 0.15, 0.15, 0.1)
 SWAP_SHARE, DOB_SHARE = 0.3, 0.7
+BIRTH_DAYS = 60 * 365  # birth dates are drawn uniformly from this many days from 1940-01-01
 
 
 @dataclass(frozen=True)
@@ -326,7 +329,7 @@ def scale_population(rows: int, seed: int = 7) -> tuple[pa.Table, np.ndarray, Sc
     forms_first, forms_last = scripted(first), scripted(last)
     identities = rows // 3
     fi, li = rng.integers(0, len(first), identities), rng.integers(0, len(last), identities)
-    birth = (np.datetime64("1940-01-01") + rng.integers(0, 60 * 365, identities)).astype(str)
+    birth = (np.datetime64("1940-01-01") + rng.integers(0, BIRTH_DAYS, identities)).astype(str)
     ident = np.sort(rng.integers(0, identities, rows))
     variant = rng.choice(5, size=rows, p=list(VARIANT_SHARES))  # latin, cyrillic, arabic, typo, initial
     people = ScaleIdentities(first, last, forms_first, forms_last, fi, li, birth)
@@ -475,6 +478,17 @@ def run_scale(rows: int, repeats: int, max_block: int, memory_limit: str | None 
                          f"{2 * best.precision * best.recall / (best.precision + best.recall):.3f}", "",
                          f"{best.ambiguous_records:,} records fit 2+ identities; certain pairs alone: recall "
                          f"{best.certain_pairs / max(best.true_pairs, 1):.3f}"))
+        for anchors, method in ((False, "ceiling: records-only oracle"), (True, "reachable: anchored records")):
+            start, cpu = time.perf_counter(), cpu_seconds()
+            only = records_ceiling(people, ident, table, VARIANT_SHARES, SWAP_SHARE, DOB_SHARE, BIRTH_DAYS,
+                                   floor=CEILING_PRECISION, anchors=anchors)
+            rows_out.append((f"{method} at P >= {CEILING_PRECISION}", rows,
+                             f"{time.perf_counter() - start:.1f} / {cpu_seconds() - cpu:.1f}", "", "",
+                             f"{only.precision:.3f}", f"{only.recall:.3f}",
+                             f"{2 * only.precision * only.recall / (only.precision + only.recall):.3f}", "",
+                             f"posterior >= {only.threshold:.3f}; {only.records - only.one_candidate:,} records fit "
+                             f"0 or 2+ shown identities; those fitting one alone: recall "
+                             f"{only.one_candidate_recall:.3f}"))
     return rows_out
 
 
