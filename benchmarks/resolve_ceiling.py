@@ -134,6 +134,7 @@ class RecordsCeiling:
     expected_right: float  # the posteriors' sum over records with a candidate: the placements expected right
     right: int  # of them placed in their own identity (-1 with anchors: their groups are not identities)
     all_placed: tuple[float, float]  # precision and recall with every record at its most likely identity
+    more_likely: tuple[float, float]  # the same placing only records whose posterior is at least 0.5
 
 
 def _rank_within(order: np.ndarray, *keys: np.ndarray) -> np.ndarray:
@@ -149,6 +150,14 @@ def _rank_within(order: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     rank = np.empty(len(order), np.int64)
     rank[by] = np.arange(len(order)) - begin
     return rank
+
+
+def _at_least(threshold: float, posteriors: np.ndarray, precision: np.ndarray,
+              recall: np.ndarray) -> tuple[float, float]:
+    """Precision and recall when the records whose posterior reaches ``threshold`` are placed
+    (``posteriors`` descending, one per step of the sweep)."""
+    steps = np.flatnonzero(posteriors >= threshold)
+    return (float(precision[steps[-1]]), float(recall[steps[-1]])) if len(steps) else (1.0, 0.0)
 
 
 def _token_forms(tokens: np.ndarray, forms: tuple[np.ndarray, ...], initial: bool,
@@ -328,7 +337,8 @@ def records_ceiling(people: Any, ident: np.ndarray, table: pa.Table, variant_sha
                           float(posterior[order[ends[at]]]) if at >= 0 else 1.0, breakdown,
                           float(np.minimum(posterior[who >= 0], 1).sum()),
                           -1 if anchors else int((who == ident).sum()),
-                          (float(precision[-1]), float(recall[-1])) if len(ends) else (1.0, 0.0))
+                          (float(precision[-1]), float(recall[-1])) if len(ends) else (1.0, 0.0),
+                          _at_least(0.5, posterior[order][ends], precision, recall))
 
 
 def main() -> None:
@@ -365,7 +375,8 @@ def main() -> None:
               f"{best.recall:.4f} at posterior >= {best.threshold:.3f}; {best.one_candidate:,} of {best.records:,} "
               f"records fit one seen identity (placing only them: R {best.one_candidate_recall:.4f}); "
               + ("" if anchors else f"placements expected right {best.expected_right:,.0f}, right {best.right:,}; ")
-              + f"every record placed: P {best.all_placed[0]:.4f} R {best.all_placed[1]:.4f}; "
+              + f"every record placed: P {best.all_placed[0]:.4f} R {best.all_placed[1]:.4f}; only posteriors >= "
+              f".5: P {best.more_likely[0]:.4f} R {best.more_likely[1]:.4f}; "
               f"{time.perf_counter() - start:.1f} s / {cpu_seconds() - cpu:.1f} CPU s")
         print_breakdown(best)
 
