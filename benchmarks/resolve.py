@@ -673,8 +673,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-limit", default="1GB", help="The engine's memory limit in the scale part (it "
                         "spills to disk beyond it); Python's own memory is on top.")
     parser.add_argument("--no-splink", action="store_true", help="Scale part: moneytrail only.")
-    parser.add_argument("--no-ceiling", action="store_true", help="Scale part: leave out the oracle's ceiling "
-                        "(benchmarks/resolve_ceiling.py: the best recall any method could reach at P >= 0.95).")
+    parser.add_argument("--no-ceiling", action="store_true", help="Scale part: leave out the ceilings "
+                        "(benchmarks/resolve_ceiling.py: the best recall at P >= 0.95 of an oracle that knows the "
+                        "identities, of one that knows them only through the other records, and of a method that "
+                        "reads only the records and the spelling rules).")
     parser.add_argument("--diagnose", action="store_true", help="Scale part: where the lost true pairs were lost "
                         "(split by clustering, review band, below review, never compared), with examples.")
     parser.add_argument("--profile", action="store_true", help="Scale part: each SQL statement's wall and CPU "
