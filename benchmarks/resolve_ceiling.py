@@ -34,10 +34,10 @@ not a sum over records) but every placement uses more than a method could know, 
 are checked against the truth (placements expected right vs right).
 
 With ``anchors=True`` the same computation is a method that reads only the records (and the spelling
-rules): records whose name reads one way only are grouped by that name (split by birth date where
-one name carries two: namesakes) and kept there; every other record joins its most likely group by
-the posterior above, or stays alone. What it reaches is reachable, a floor under the records-only
-ceiling.
+rules, shares and identity count above: no truth): records whose name reads one way only are grouped
+by that name (split by birth date where one name carries two: namesakes) and kept there; every other
+record joins its most likely group by the posterior above, or stays alone. What it reaches is
+reachable, a floor under the records-only ceiling.
 """
 
 from __future__ import annotations
