@@ -78,3 +78,30 @@ def test_a_cluster_whose_birth_dates_all_contradict_the_records_is_no_target() -
             joined = engine.query(attached_sql(members))
     assert sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(),
                       strict=True)) == [("next_best", 1), ("same_year", 0)]
+
+
+def test_a_cluster_holding_the_records_birth_date_is_its_target_though_no_pair_compared_it() -> None:
+    with Case.in_memory() as case:
+        engine = case.engine
+        components = pa.table({"entity_id": ["a1", "a2", "b1", "b2", "c1", "c2"], "component": [0, 0, 1, 1, 2, 2]})
+        for entity in ["a1", "a2", "b1", "b2", "c1", "c2", "dated", "below", "twice", "undated"]:
+            engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
+        # a2 and c2 bear 1970-01-01; no lone record was compared with them, only with a1, b1 and c1 (no dates)
+        for entity in ["a2", "c2", "dated", "below", "twice"]:
+            engine.execute("INSERT INTO resolve_props (entity_id, prop_class, value) VALUES (?, 'birth_date', "
+                           "'1970-01-01')", [entity])
+        pairs = [
+            _pair("a1", "dated", 0.5, "review"), _pair("b1", "dated", 1.0, "review"),  # b ahead by name only
+            _pair("a1", "below", -1.0, "review"),  # below the Bayes decision, but cluster a holds its date
+            _pair("a1", "twice", 0.5, "review"), _pair("c1", "twice", 0.4, "review"),  # two clusters hold it
+            _pair("a1", "undated", 0.5, "review"), _pair("b1", "undated", 1.0, "review"),  # no date: rivals
+        ]
+        for row in pairs:
+            engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
+                           "decision, left_name, right_name, explanation, support, birth_date, identifier, "
+                           "person_name, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
+        with engine.run() as run:
+            members = run.arrow(components, hint="components").name
+            joined = engine.query(attached_sql(members))
+    assert sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(),
+                      strict=True)) == [("below", 0), ("dated", 0)]

@@ -10,6 +10,10 @@ judgement), the parties that could bear its name have left no other trace
 among the candidates: it joins that cluster. A cluster whose birth dates all contradict the
 record's is contradicted too, though the member bearing one was never compared with it (a cluster
 knows more than each of its pairs): such a cluster is neither the record's target nor a rival.
+Agreement counts the same way: a cluster holding the record's own birth date, on a member never
+compared with it, is the record's target ahead of clusters without it, below the Bayes decision too
+(the pair's weight only knew the name); only another such cluster rivals it. At 1M (main 52e24b9's
+stored pairs) that placed 34 more records, 97 true pairs and no false one.
 Only records that are alone after clustering attach,
 in one pass over the clusters as they stood, and an attached record is never a target: a record
 cannot carry two clusters together, so the clustering stays non-chaining.
@@ -75,12 +79,18 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
             GROUP BY 1, 2
             HAVING NOT bool_or(r.value = c.value OR levenshtein(r.value, c.value) <= 2
                                OR substr(r.value, 1, 4) = substr(c.value, 1, 4))
+        ), dated AS (
+            -- a cluster holding the record's own birth date, though the member compared with it had none
+            SELECT DISTINCT p.rec, p.target FROM paired p JOIN born r ON r.entity_id = p.rec
+            JOIN {components} m ON m.component = p.component JOIN born c ON c.entity_id = m.entity_id
+            WHERE r.value = c.value
         ), targets AS (
             -- a contradicted target is neither the record's best one nor a rival of it
-            SELECT p.* FROM paired p
+            SELECT p.*, d.rec IS NOT NULL AS dated FROM paired p
+            LEFT JOIN dated d ON d.rec = p.rec AND d.target = p.target
             WHERE NOT p.against AND NOT EXISTS (SELECT 1 FROM unborn u WHERE u.rec = p.rec AND u.target = p.target)
         ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY rec ORDER BY weight DESC NULLS LAST, target) AS rank
+            SELECT *, row_number() OVER (PARTITION BY rec ORDER BY dated DESC, weight DESC NULLS LAST, target) AS rank
             FROM targets
         ), best AS (
             SELECT * FROM ranked WHERE rank = 1
@@ -91,11 +101,11 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
             FROM best b JOIN ranked o ON o.rec = b.rec AND o.rank > 1
             LEFT JOIN best ob ON ob.rec = o.lone
             WHERE (o.level IS NULL OR b.level IS NULL OR o.level <= b.level)
-              AND NOT coalesce(ob.component = b.component, FALSE)
+              AND NOT coalesce(ob.component = b.component, FALSE) AND (o.dated OR NOT b.dated)
             GROUP BY b.rec
         )
         SELECT b.rec AS entity_id, b.component FROM best b LEFT JOIN rivals r ON r.rec = b.rec
-        WHERE b.component IS NOT NULL AND b.weight >= {float(min_weight)}
+        WHERE b.component IS NOT NULL AND (b.weight >= {float(min_weight)} OR b.dated)
           AND (r.runner_up IS NULL OR r.runner_up <= b.weight - {float(margin)})
           -- an analyst's "not the same" with any member of the cluster, compared or not
           AND NOT EXISTS (SELECT 1 FROM refused x JOIN {components} m ON m.entity_id = x.other
