@@ -267,9 +267,9 @@ def residual_names_sql(name_pairs: str, norms: str) -> str:
         JOIN {norms} a ON a.norm_id = r.left_norm_id JOIN {norms} b ON b.norm_id = r.right_norm_id"""
 
 
-def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 500_000) -> pa.Table:
+def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 2_000_000) -> pa.Table:
     """Name comparison of (grp, left_norm, right_norm, ...) rows: people column-wise
-    (``resolve.name_alignment``, in batches that bound its arrays), organisations by
+    (``resolve.name_alignment``, in batches of ``batch_size`` that bound its arrays), organisations by
     ``compare_names`` (legal forms); the rows' other columns (their ids) are passed on, with score,
     detail and vowels after them. ``details``: with the token alignment described (for
     explanations), else null. Pure computation, no engine: it may run beside engine work."""
@@ -277,12 +277,15 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 5
     for name, kind in _SCORES:
         schema = schema.append(pa.field(name, kind))
     parts = []
-    for batch in residual.to_batches(max_chunksize=batch_size):
+    # in batches of the given size whatever the chunks the engine returned: a token pair is judged
+    # once per batch (``name_alignment``), so a batch holds every pair up to the size that bounds memory
+    for batch in residual.combine_chunks().to_batches(max_chunksize=batch_size):
         people = pc.equal(batch.column("grp"), PERSON_GROUP)
         person = pa.Table.from_batches([batch]).filter(people)
-        scores, described, vowels, initial = compare_person_names_ruled(person.column("left_norm").combine_chunks(),
-                                                               person.column("right_norm").combine_chunks(),
-                                                               details=details)
+        scores, described, vowels, initial = compare_person_names_ruled(
+            person.column("left_norm").combine_chunks(), person.column("right_norm").combine_chunks(),
+            details=details, ids=(person.column("left_norm_id").to_numpy(), person.column("right_norm_id").to_numpy())
+            if "left_norm_id" in person.column_names else None)
         parts.append(person.append_column("score", pa.array(scores, pa.float64()))
                      .append_column("detail", described).append_column("vowels", pa.array(vowels, pa.bool_()))
                      .append_column("initial", pa.array(initial, pa.bool_())))

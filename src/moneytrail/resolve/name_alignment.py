@@ -10,6 +10,9 @@ weight array. Names with more tokens than that are compared by ``compare_names``
 
 from __future__ import annotations
 
+import string
+from collections import Counter
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,6 +32,8 @@ from moneytrail.model.names import (
 MAX_TOKENS = 6
 _RULES = ("exact", "initial", "transliteration", "spelling", "vowels differ")
 _INITIAL_RULE, _VOWELS_RULE = 1, 4
+_LETTERS = string.ascii_lowercase + string.digits
+_BIT_BASE = 0x4E00  # letters of ``_letter_masks`` written as the characters from here on
 
 
 def _tokens(norms: pa.Array, width: int, vocabulary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +47,7 @@ def _tokens(norms: pa.Array, width: int, vocabulary: pa.Array) -> tuple[np.ndarr
     starts = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
     pos = np.arange(len(parent)) - starts[parent]
     ids = pc.index_in(words, value_set=vocabulary).to_numpy().astype(np.int64)
-    out = np.full((len(norms), width), -1, np.int64)
+    out = np.full((len(norms), width), -1, np.int32)
     inside = pos < width
     out[parent[inside], pos[inside]] = ids[inside]
     return out, count
@@ -71,7 +76,9 @@ def _token_pairs(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> 
     ratio = np.minimum(lengths[left], lengths[right]) / np.maximum(np.maximum(lengths[left], lengths[right]), 1)
     jaro_max = (2 + ratio) / 3
     reach = np.where(firsts[left] == firsts[right], jaro_max + 0.4 * (1 - jaro_max), jaro_max)
-    rest = np.flatnonzero(~exact & ~short & ~sure_skel & (reach >= np.where(same_skel, 0.85, 0.92) - 1e-9))
+    bar = np.where(same_skel, 0.85, 0.92) - 1e-9
+    rest = np.flatnonzero(~exact & ~short & ~sure_skel & (reach >= bar))
+    rest = rest[_jaro_winkler_bound(vocabulary, left[rest], right[rest]) >= bar[rest]]
     jw = _jaro_winkler(vocabulary, left[rest], right[rest])
     if len(rest):
         skel_near = same_skel[rest] & (jw >= 0.85)
@@ -99,6 +106,50 @@ def _pairwise(measure: object, vocabulary: list[str], left: np.ndarray, right: n
     cut = [t[:limit] for t in vocabulary]
     pairs = map(measure, map(cut.__getitem__, left.tolist()), map(cut.__getitem__, right.tolist()))  # type: ignore[call-overload]
     return np.fromiter(pairs, kind, len(left))
+
+
+def _letter_masks(words: list[str]) -> np.ndarray:
+    """Per word, one bit mask per repeat k: bit b set when the word holds letter b k + 1 times or more
+    (a bit for each letter of a normalised token; any other letter shares one of the rest)."""
+    seen = set("".join(words))
+    extra = 64 - len(_LETTERS)
+    # each letter written as the character of its bit, so letters that share a bit are counted together
+    bits = {ord(c): chr(_BIT_BASE + (_LETTERS.index(c) if c in _LETTERS else len(_LETTERS) + ord(c) % extra))
+            for c in seen}
+    word, bit, repeats = [], [], []
+    for i, t in enumerate(words):
+        for b, n in Counter(t.translate(bits)).items():
+            word.append(i)
+            bit.append(ord(b) - _BIT_BASE)
+            repeats.append(n)
+    at, value, times = np.array(word, np.int64), np.left_shift(np.uint64(1), np.array(bit, np.uint64)), \
+        np.array(repeats, np.int64)
+    masks = np.zeros((len(words), int(times.max(initial=1))), np.uint64)
+    for k in range(masks.shape[1]):
+        np.bitwise_or.at(masks[:, k], at[times > k], value[times > k])
+    return masks
+
+
+def _jaro_winkler_bound(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """An upper bound of ``_jaro_winkler`` of each pair of token ids, to skip pairs that cannot reach
+    a rule's bar: Jaro's matching letters are at most the letters the two tokens share (counted with
+    their repeats, ``_letter_masks``), so Jaro is at most (shared / len(a) + shared / len(b) + 1) / 3;
+    Winkler adds 0.1 of the rest per letter of the common prefix, up to four."""
+    cut = [t[:env.MAX_NAME_LENGTH] for t in vocabulary]
+    masks = _letter_masks(cut)
+    shared = np.zeros(len(left), np.int64)
+    for k in range(masks.shape[1]):
+        shared += np.bitwise_count(masks[left, k] & masks[right, k])
+    lengths = np.fromiter(map(len, cut), np.int64, len(cut))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaro = np.where(shared > 0, (shared / lengths[left] + shared / lengths[right] + 1) / 3, 0.0)
+    heads = np.array([[ord(t[i]) if i < len(t) else -1 for i in range(4)] for t in cut], np.int64).reshape(-1, 4)
+    prefix = np.zeros(len(left), np.int64)
+    running = np.ones(len(left), bool)
+    for i in range(4):
+        running &= (heads[left, i] == heads[right, i]) & (heads[left, i] >= 0)
+        prefix += running
+    return np.asarray(jaro + 0.1 * prefix * (1 - jaro))
 
 
 def _jaro_winkler(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -150,7 +201,7 @@ def _cells(lt: np.ndarray, rt: np.ndarray, size: int) -> tuple[np.ndarray, np.nd
     a = np.repeat(lt, width, axis=1)
     b = np.tile(rt, (1, width))
     valid = (a >= 0) & (b >= 0)
-    return valid, a[valid] * size + b[valid]
+    return valid, a[valid].astype(np.int64) * size + b[valid]
 
 
 def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index: np.ndarray,
@@ -200,37 +251,64 @@ def compare_person_names(left: pa.Array, right: pa.Array, *, details: bool = Tru
     return scores, described
 
 
-def compare_person_names_ruled(left: pa.Array, right: pa.Array, *, details: bool = True
+def _distinct_names(left: pa.Array, right: pa.Array, ids: tuple[np.ndarray, np.ndarray] | None
+                    ) -> tuple[pa.Array, np.ndarray]:
+    """(the distinct names of ``left`` and ``right``, each left row's then each right row's index into
+    them): names are tokenised once each, not once per pair. ``ids``: numbers of the names, equal for
+    equal names (``comparisons.norms_sql``' ids), numbered without hashing the text."""
+    both = pa.concat_arrays([left, right])
+    if ids is None:
+        coded = both.dictionary_encode()
+        return coded.dictionary, coded.indices.to_numpy().astype(np.int64)
+    number = np.concatenate(ids).astype(np.int64)
+    top = int(number.max(initial=0)) + 1
+    if int(number.min(initial=0)) < 0 or top > 8 * len(number) + 1024:  # sparse numbers: unique by sorting
+        present, first, at = np.unique(number, return_index=True, return_inverse=True)
+        return both.take(pa.array(first)), at.ravel()
+    first = np.zeros(top, np.int64)
+    first[number[::-1]] = np.arange(len(number) - 1, -1, -1)
+    seen = np.zeros(top, bool)
+    seen[number] = True
+    present = np.flatnonzero(seen)
+    slot = np.zeros(top, np.int64)
+    slot[present] = np.arange(len(present))
+    return both.take(pa.array(first[present])), slot[number]
+
+
+def compare_person_names_ruled(left: pa.Array, right: pa.Array, *, details: bool = True,
+                               ids: tuple[np.ndarray, np.ndarray] | None = None
                                ) -> tuple[np.ndarray, pa.Array, np.ndarray, np.ndarray]:
     """``compare_person_names``, and per pair whether its alignment leans on a token pair whose
     vowels differ (``model.names.VOWELS_DIFFER``: one skeleton, spellings that differ beyond letters
     left out and one more): the weakest rule of the alignment, which ``comparisons.best_name_sql``
     reads to keep such pairs out of the levels of names agreeing by transliteration; and whether it
     matched a token by its initial ("T. Peborim" / "Tinmi Peborim"), which puts a pair that would be
-    "similar" in a level of its own (``model.INITIAL_LEVEL``)."""
+    "similar" in a level of its own (``model.INITIAL_LEVEL``). ``ids``: as ``_distinct_names``'."""
     n = len(left)
     if n == 0:
         return np.zeros(0), pa.array([], pa.string()), np.zeros(0, bool), np.zeros(0, bool)
     vowels = np.zeros(n, bool)
     initials = np.zeros(n, bool)
-    vocabulary = pc.unique(pa.concat_arrays([pc.list_flatten(pc.utf8_split_whitespace(left)),
-                                             pc.list_flatten(pc.utf8_split_whitespace(right))]))
+    names, at = _distinct_names(left, right, ids)
+    vocabulary = pc.unique(pc.list_flatten(pc.utf8_split_whitespace(names)))
     vocabulary = pc.filter(vocabulary, pc.not_equal(vocabulary, ""))
     words = vocabulary.to_pylist()
     size = max(len(words), 1)
-    lt, ln = _tokens(left, MAX_TOKENS, vocabulary)
-    rt, rn = _tokens(right, MAX_TOKENS, vocabulary)
+    tokens, counts = _tokens(names, MAX_TOKENS, vocabulary)
+    left_at, right_at = at[:n], at[n:]
+    ln, rn = counts[left_at], counts[right_at]
     slow = (ln > MAX_TOKENS) | (rn > MAX_TOKENS)
     # every token pair of every name pair, judged once per distinct pair of tokens: the pairs of
-    # names of each width form a grid of cells, whose codes one sort numbers (np.unique's inverse)
+    # names of each width form a grid of cells, whose codes one hash pass numbers
     width_of = np.clip(np.maximum(ln, rn), 1, MAX_TOKENS)
     grids = []
     for width in range(1, MAX_TOKENS + 1):
         rows = np.flatnonzero((width_of == width) & ~slow)
         if len(rows):
-            grids.append((width, rows, *_cells(lt[rows, :width], rt[rows, :width], size)))
-    distinct, numbered = np.unique(np.concatenate([g[3] for g in grids] or [np.zeros(0, np.int64)]),
-                                   return_inverse=True)
+            grids.append((width, rows, *_cells(tokens[left_at[rows], :width], tokens[right_at[rows], :width], size)))
+    coded = pa.array(np.concatenate([g[3] for g in grids] or [np.zeros(0, np.int64)])).dictionary_encode()
+    distinct = coded.dictionary.to_numpy()
+    numbered = coded.indices.to_numpy()
     pair_weight, pair_rule = _token_pairs(words, distinct // size, distinct % size)
     described = np.full(len(distinct), None, dtype=object)
     descriptions_of: list[pa.Array] = []
@@ -242,7 +320,8 @@ def compare_person_names_ruled(left: pa.Array, right: pa.Array, *, details: bool
         index = np.full(valid.shape, -1, np.int64)
         index[valid] = numbered[start:start + len(codes)]
         start += len(codes)
-        score, chosen, free_left, free_right = _align(lt[rows, :width], rt[rows, :width], ln[rows], rn[rows],
+        score, chosen, free_left, free_right = _align(tokens[left_at[rows], :width], tokens[right_at[rows], :width],
+                                                      ln[rows], rn[rows],
                                                       index, pair_weight, pair_rule)
         raw[rows] = score
         for step in chosen:
