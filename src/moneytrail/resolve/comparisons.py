@@ -267,7 +267,7 @@ def residual_names_sql(name_pairs: str, norms: str) -> str:
         JOIN {norms} a ON a.norm_id = r.left_norm_id JOIN {norms} b ON b.norm_id = r.right_norm_id"""
 
 
-def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 2_000_000) -> pa.Table:
+def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 500_000) -> pa.Table:
     """Name comparison of (grp, left_norm, right_norm, ...) rows: people column-wise
     (``resolve.name_alignment``, in batches of ``batch_size`` that bound its arrays), organisations by
     ``compare_names`` (legal forms); the rows' other columns (their ids) are passed on, with score,
@@ -277,9 +277,9 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 2
     for name, kind in _SCORES:
         schema = schema.append(pa.field(name, kind))
     parts = []
-    # in batches of the given size whatever the chunks the engine returned: a token pair is judged
-    # once per batch (``name_alignment``), so a batch holds every pair up to the size that bounds memory
-    for batch in residual.combine_chunks().to_batches(max_chunksize=batch_size):
+    # a token pair is judged once per batch (``name_alignment``): larger batches judge fewer twice, but
+    # its hash numbering of the token pairs (pyarrow's) holds ~100 MB per million name pairs at its peak
+    for batch in residual.to_batches(max_chunksize=batch_size):
         people = pc.equal(batch.column("grp"), PERSON_GROUP)
         person = pa.Table.from_batches([batch]).filter(people)
         scores, described, vowels, initial = compare_person_names_ruled(

@@ -11,7 +11,6 @@ weight array. Names with more tokens than that are compared by ``compare_names``
 from __future__ import annotations
 
 import string
-from collections import Counter
 
 import numpy as np
 import pyarrow as pa
@@ -33,7 +32,6 @@ MAX_TOKENS = 6
 _RULES = ("exact", "initial", "transliteration", "spelling", "vowels differ")
 _INITIAL_RULE, _VOWELS_RULE = 1, 4
 _LETTERS = string.ascii_lowercase + string.digits
-_BIT_BASE = 0x4E00  # letters of ``_letter_masks`` written as the characters from here on
 
 
 def _tokens(norms: pa.Array, width: int, vocabulary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -108,47 +106,43 @@ def _pairwise(measure: object, vocabulary: list[str], left: np.ndarray, right: n
     return np.fromiter(pairs, kind, len(left))
 
 
-def _letter_masks(words: list[str]) -> np.ndarray:
-    """Per word, one bit mask per repeat k: bit b set when the word holds letter b k + 1 times or more
-    (a bit for each letter of a normalised token; any other letter shares one of the rest)."""
+def _letter_masks(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per word, (a bit mask of its letters, how many of its letters repeat one before them): a bit for
+    each letter of a normalised token; any other letter shares one of the rest."""
     seen = set("".join(words))
     extra = 64 - len(_LETTERS)
-    # each letter written as the character of its bit, so letters that share a bit are counted together
-    bits = {ord(c): chr(_BIT_BASE + (_LETTERS.index(c) if c in _LETTERS else len(_LETTERS) + ord(c) % extra))
-            for c in seen}
-    word, bit, repeats = [], [], []
-    for i, t in enumerate(words):
-        for b, n in Counter(t.translate(bits)).items():
-            word.append(i)
-            bit.append(ord(b) - _BIT_BASE)
-            repeats.append(n)
-    at, value, times = np.array(word, np.int64), np.left_shift(np.uint64(1), np.array(bit, np.uint64)), \
-        np.array(repeats, np.int64)
-    masks = np.zeros((len(words), int(times.max(initial=1))), np.uint64)
-    for k in range(masks.shape[1]):
-        np.bitwise_or.at(masks[:, k], at[times > k], value[times > k])
-    return masks
+    bits = {c: _LETTERS.index(c) if c in _LETTERS else len(_LETTERS) + ord(c) % extra for c in seen}
+    masks = np.zeros(len(words), np.uint64)
+    masks[:] = [sum(1 << b for b in {bits[c] for c in t}) for t in words]
+    repeats = np.fromiter(map(len, words), np.int64, len(words)) - np.bitwise_count(masks).astype(np.int64)
+    return masks, repeats
+
+
+def _heads(words: list[str]) -> np.ndarray:
+    """Each word's first four letters packed in a number, the first in the highest byte (0: none; a letter
+    past Latin-1 reads "?", so two such letters count as equal)."""
+    return np.fromiter((int.from_bytes(t[:4].encode("latin-1", "replace").ljust(4, b"\0")) for t in words),
+                       np.int64, len(words))
 
 
 def _jaro_winkler_bound(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """An upper bound of ``_jaro_winkler`` of each pair of token ids, to skip pairs that cannot reach
-    a rule's bar: Jaro's matching letters are at most the letters the two tokens share (counted with
-    their repeats, ``_letter_masks``), so Jaro is at most (shared / len(a) + shared / len(b) + 1) / 3;
-    Winkler adds 0.1 of the rest per letter of the common prefix, up to four."""
+    a rule's bar. Jaro's matching letters are at most the letters the two tokens share: at most the
+    distinct letters both hold (``_letter_masks``, letters sharing a bit counted together) and the
+    fewer of their repeated letters. So Jaro is at most (shared / len(a) + shared / len(b) + 1) / 3,
+    and Winkler adds 0.1 of the rest per letter of the common prefix, up to four (``_heads``: first
+    four letters that are equal or both absent, which only ever counts more)."""
     cut = [t[:env.MAX_NAME_LENGTH] for t in vocabulary]
-    masks = _letter_masks(cut)
-    shared = np.zeros(len(left), np.int64)
-    for k in range(masks.shape[1]):
-        shared += np.bitwise_count(masks[left, k] & masks[right, k])
+    masks, repeats = _letter_masks(cut)
+    shared = np.bitwise_count(masks[left] & masks[right]).astype(np.int64) + np.minimum(repeats[left],
+                                                                                       repeats[right])
     lengths = np.fromiter(map(len, cut), np.int64, len(cut))
     with np.errstate(divide="ignore", invalid="ignore"):
         jaro = np.where(shared > 0, (shared / lengths[left] + shared / lengths[right] + 1) / 3, 0.0)
-    heads = np.array([[ord(t[i]) if i < len(t) else -1 for i in range(4)] for t in cut], np.int64).reshape(-1, 4)
-    prefix = np.zeros(len(left), np.int64)
-    running = np.ones(len(left), bool)
-    for i in range(4):
-        running &= (heads[left, i] == heads[right, i]) & (heads[left, i] >= 0)
-        prefix += running
+    heads = _heads(cut)
+    apart = heads[left] ^ heads[right]
+    prefix = np.where(apart >> 24 != 0, 0, np.where(apart >> 16 != 0, 1, np.where(apart >> 8 != 0, 2,
+                                                                                  np.where(apart != 0, 3, 4))))
     return np.asarray(jaro + 0.1 * prefix * (1 - jaro))
 
 
