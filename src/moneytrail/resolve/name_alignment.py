@@ -215,21 +215,23 @@ def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index
     used_left = np.zeros((n, width), bool)
     used_right = np.zeros((n, width), bool)
     cells = grid.reshape(n, width, width)
-    for _ in range(width):
+    for step in range(width):
         best = grid.argmax(axis=1)
         value = grid[rows, best]
         hit = value > 0
         if not hit.any():
             break
-        i, j = best // width, best % width
+        at, pair = rows[hit], index[rows, best]
+        i, j = best[hit] // width, best[hit] % width
         total[hit] += value[hit]
         matched += hit
-        initials_only &= ~hit | (pair_rule[index[rows, best]] == 1)
-        chosen.append(np.where(hit, index[rows, best], -1))
-        used_left[rows[hit], i[hit]] = True
-        used_right[rows[hit], j[hit]] = True
-        cells[rows[hit], i[hit], :] = -1.0
-        cells[rows[hit], :, j[hit]] = -1.0
+        initials_only &= ~hit | (pair_rule[pair] == 1)
+        chosen.append(np.where(hit, pair, -1))
+        used_left[at, i] = True
+        used_right[at, j] = True
+        if step < width - 1:  # no step reads the grid after the last
+            cells[at, i, :] = -1.0
+            cells[at, :, j] = -1.0
     short = np.minimum(ln, rn).astype(float)
     long_ = np.maximum(ln, rn).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
