@@ -3,7 +3,8 @@
 The rules are those of ``compare_names`` (one token pair at a time: exact, initial, same consonant
 skeleton, close spelling by Jaro-Winkler; tokens aligned greedily, best pair first; the score is the
 mean weight over the shorter name, softened by the longer name's extra tokens), computed as arrays:
-token pairs are judged once per *distinct* pair of tokens (Jaro-Winkler in rigour's Rust core), and
+token pairs are judged once per *distinct* pair of tokens (Jaro-Winkler in rigour's Rust core, only
+where a bound from the tokens' letters says it can reach a rule's bar: about one pair in six), and
 the greedy alignment runs as at most ``MAX_TOKENS`` vectorised steps over a (pairs x tokens x tokens)
 weight array. Names with more tokens than that are compared by ``compare_names`` itself.
 """
