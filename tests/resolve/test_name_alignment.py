@@ -85,3 +85,23 @@ def test_a_name_similar_by_an_initial_is_a_level_of_its_own(case: Case, add_rows
     assert signal_rules(case, "c", "d")["name"][0] != "name agrees but for a given name's initial"
     # two records with the initial alone agree on the surname and that initial, however alike they are written
     assert signal_rules(case, "a", "e")["name"][0] == "name agrees but for a given name's initial"
+
+
+def test_jaro_winkler_bound_is_never_below_jaro_winkler() -> None:
+    import random
+
+    import numpy as np
+
+    from moneytrail.resolve.name_alignment import _jaro_winkler, _jaro_winkler_bound
+
+    rng = random.Random(7)
+    words = ["".join(rng.choice("aeiouybdhkmnrst0") for _ in range(rng.randint(2, 12))) for _ in range(400)]
+    # near spellings too (a letter changed, dropped, doubled, two swapped), where the bound is tight
+    words += [w[:i] + w[i + 1:] for w in words[:100] for i in (0, 1)] + [w[0] + w for w in words[100:200]]
+    words += [w[1] + w[0] + w[2:] for w in words[200:300]] + ["ä" + w for w in words[300:350]]
+    left = np.repeat(np.arange(len(words)), len(words))
+    right = np.tile(np.arange(len(words)), len(words))
+    bound = _jaro_winkler_bound(words, left, right)
+    exact = _jaro_winkler(words, left, right)
+    assert bool((bound >= exact - 1e-12).all())
+    assert float(np.mean(bound < 0.85)) > 0.5  # and it rules out most pairs, or it would save nothing

@@ -269,7 +269,7 @@ def residual_names_sql(name_pairs: str, norms: str) -> str:
 
 def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 500_000) -> pa.Table:
     """Name comparison of (grp, left_norm, right_norm, ...) rows: people column-wise
-    (``resolve.name_alignment``, in batches that bound its arrays), organisations by
+    (``resolve.name_alignment``, in batches of ``batch_size`` that bound its arrays), organisations by
     ``compare_names`` (legal forms); the rows' other columns (their ids) are passed on, with score,
     detail and vowels after them. ``details``: with the token alignment described (for
     explanations), else null. Pure computation, no engine: it may run beside engine work."""
@@ -277,12 +277,15 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 5
     for name, kind in _SCORES:
         schema = schema.append(pa.field(name, kind))
     parts = []
+    # a token pair is judged once per batch (``name_alignment``): larger batches judge fewer twice, but
+    # its hash numbering of the token pairs (pyarrow's) holds ~100 MB per million name pairs at its peak
     for batch in residual.to_batches(max_chunksize=batch_size):
         people = pc.equal(batch.column("grp"), PERSON_GROUP)
         person = pa.Table.from_batches([batch]).filter(people)
-        scores, described, vowels, initial = compare_person_names_ruled(person.column("left_norm").combine_chunks(),
-                                                               person.column("right_norm").combine_chunks(),
-                                                               details=details)
+        scores, described, vowels, initial = compare_person_names_ruled(
+            person.column("left_norm").combine_chunks(), person.column("right_norm").combine_chunks(),
+            details=details, ids=(person.column("left_norm_id").to_numpy(), person.column("right_norm_id").to_numpy())
+            if "left_norm_id" in person.column_names else None)
         parts.append(person.append_column("score", pa.array(scores, pa.float64()))
                      .append_column("detail", described).append_column("vowels", pa.array(vowels, pa.bool_()))
                      .append_column("initial", pa.array(initial, pa.bool_())))

@@ -3,12 +3,15 @@
 The rules are those of ``compare_names`` (one token pair at a time: exact, initial, same consonant
 skeleton, close spelling by Jaro-Winkler; tokens aligned greedily, best pair first; the score is the
 mean weight over the shorter name, softened by the longer name's extra tokens), computed as arrays:
-token pairs are judged once per *distinct* pair of tokens (Jaro-Winkler in rigour's Rust core), and
+token pairs are judged once per *distinct* pair of tokens (Jaro-Winkler in rigour's Rust core, only
+where a bound from the tokens' letters says it can reach a rule's bar: about one pair in six), and
 the greedy alignment runs as at most ``MAX_TOKENS`` vectorised steps over a (pairs x tokens x tokens)
 weight array. Names with more tokens than that are compared by ``compare_names`` itself.
 """
 
 from __future__ import annotations
+
+import string
 
 import numpy as np
 import pyarrow as pa
@@ -29,6 +32,7 @@ from moneytrail.model.names import (
 MAX_TOKENS = 6
 _RULES = ("exact", "initial", "transliteration", "spelling", "vowels differ")
 _INITIAL_RULE, _VOWELS_RULE = 1, 4
+_LETTERS = string.ascii_lowercase + string.digits
 
 
 def _tokens(norms: pa.Array, width: int, vocabulary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +46,7 @@ def _tokens(norms: pa.Array, width: int, vocabulary: pa.Array) -> tuple[np.ndarr
     starts = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
     pos = np.arange(len(parent)) - starts[parent]
     ids = pc.index_in(words, value_set=vocabulary).to_numpy().astype(np.int64)
-    out = np.full((len(norms), width), -1, np.int64)
+    out = np.full((len(norms), width), -1, np.int32)
     inside = pos < width
     out[parent[inside], pos[inside]] = ids[inside]
     return out, count
@@ -71,7 +75,9 @@ def _token_pairs(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> 
     ratio = np.minimum(lengths[left], lengths[right]) / np.maximum(np.maximum(lengths[left], lengths[right]), 1)
     jaro_max = (2 + ratio) / 3
     reach = np.where(firsts[left] == firsts[right], jaro_max + 0.4 * (1 - jaro_max), jaro_max)
-    rest = np.flatnonzero(~exact & ~short & ~sure_skel & (reach >= np.where(same_skel, 0.85, 0.92) - 1e-9))
+    bar = np.where(same_skel, 0.85, 0.92) - 1e-9
+    rest = np.flatnonzero(~exact & ~short & ~sure_skel & (reach >= bar))
+    rest = rest[_jaro_winkler_bound(vocabulary, left[rest], right[rest]) >= bar[rest]]
     jw = _jaro_winkler(vocabulary, left[rest], right[rest])
     if len(rest):
         skel_near = same_skel[rest] & (jw >= 0.85)
@@ -99,6 +105,46 @@ def _pairwise(measure: object, vocabulary: list[str], left: np.ndarray, right: n
     cut = [t[:limit] for t in vocabulary]
     pairs = map(measure, map(cut.__getitem__, left.tolist()), map(cut.__getitem__, right.tolist()))  # type: ignore[call-overload]
     return np.fromiter(pairs, kind, len(left))
+
+
+def _letter_masks(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per word, (a bit mask of its letters, how many of its letters repeat one before them): a bit for
+    each letter of a normalised token; any other letter shares one of the rest."""
+    seen = set("".join(words))
+    extra = 64 - len(_LETTERS)
+    bits = {c: _LETTERS.index(c) if c in _LETTERS else len(_LETTERS) + ord(c) % extra for c in seen}
+    masks = np.zeros(len(words), np.uint64)
+    masks[:] = [sum(1 << b for b in {bits[c] for c in t}) for t in words]
+    repeats = np.fromiter(map(len, words), np.int64, len(words)) - np.bitwise_count(masks).astype(np.int64)
+    return masks, repeats
+
+
+def _heads(words: list[str]) -> np.ndarray:
+    """Each word's first four letters packed in a number, the first in the highest byte (0: none; a letter
+    past Latin-1 reads "?", so two such letters count as equal)."""
+    return np.fromiter((int.from_bytes(t[:4].encode("latin-1", "replace").ljust(4, b"\0")) for t in words),
+                       np.int64, len(words))
+
+
+def _jaro_winkler_bound(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """An upper bound of ``_jaro_winkler`` of each pair of token ids, to skip pairs that cannot reach
+    a rule's bar. Jaro's matching letters are at most the letters the two tokens share: at most the
+    distinct letters both hold (``_letter_masks``, letters sharing a bit counted together) and the
+    fewer of their repeated letters. So Jaro is at most (shared / len(a) + shared / len(b) + 1) / 3,
+    and Winkler adds 0.1 of the rest per letter of the common prefix, up to four (``_heads``: first
+    four letters that are equal or both absent, which only ever counts more)."""
+    cut = [t[:env.MAX_NAME_LENGTH] for t in vocabulary]
+    masks, repeats = _letter_masks(cut)
+    shared = np.bitwise_count(masks[left] & masks[right]).astype(np.int64) + np.minimum(repeats[left],
+                                                                                       repeats[right])
+    lengths = np.fromiter(map(len, cut), np.int64, len(cut))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaro = np.where(shared > 0, (shared / lengths[left] + shared / lengths[right] + 1) / 3, 0.0)
+    heads = _heads(cut)
+    apart = heads[left] ^ heads[right]
+    prefix = np.where(apart >> 24 != 0, 0, np.where(apart >> 16 != 0, 1, np.where(apart >> 8 != 0, 2,
+                                                                                  np.where(apart != 0, 3, 4))))
+    return np.asarray(jaro + 0.1 * prefix * (1 - jaro))
 
 
 def _jaro_winkler(vocabulary: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -150,7 +196,7 @@ def _cells(lt: np.ndarray, rt: np.ndarray, size: int) -> tuple[np.ndarray, np.nd
     a = np.repeat(lt, width, axis=1)
     b = np.tile(rt, (1, width))
     valid = (a >= 0) & (b >= 0)
-    return valid, a[valid] * size + b[valid]
+    return valid, a[valid].astype(np.int64) * size + b[valid]
 
 
 def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index: np.ndarray,
@@ -170,21 +216,23 @@ def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index
     used_left = np.zeros((n, width), bool)
     used_right = np.zeros((n, width), bool)
     cells = grid.reshape(n, width, width)
-    for _ in range(width):
+    for step in range(width):
         best = grid.argmax(axis=1)
         value = grid[rows, best]
         hit = value > 0
         if not hit.any():
             break
-        i, j = best // width, best % width
+        at, pair = rows[hit], index[rows, best]
+        i, j = best[hit] // width, best[hit] % width
         total[hit] += value[hit]
         matched += hit
-        initials_only &= ~hit | (pair_rule[index[rows, best]] == 1)
-        chosen.append(np.where(hit, index[rows, best], -1))
-        used_left[rows[hit], i[hit]] = True
-        used_right[rows[hit], j[hit]] = True
-        cells[rows[hit], i[hit], :] = -1.0
-        cells[rows[hit], :, j[hit]] = -1.0
+        initials_only &= ~hit | (pair_rule[pair] == 1)
+        chosen.append(np.where(hit, pair, -1))
+        used_left[at, i] = True
+        used_right[at, j] = True
+        if step < width - 1:  # no step reads the grid after the last
+            cells[at, i, :] = -1.0
+            cells[at, :, j] = -1.0
     short = np.minimum(ln, rn).astype(float)
     long_ = np.maximum(ln, rn).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -200,37 +248,64 @@ def compare_person_names(left: pa.Array, right: pa.Array, *, details: bool = Tru
     return scores, described
 
 
-def compare_person_names_ruled(left: pa.Array, right: pa.Array, *, details: bool = True
+def _distinct_names(left: pa.Array, right: pa.Array, ids: tuple[np.ndarray, np.ndarray] | None
+                    ) -> tuple[pa.Array, np.ndarray]:
+    """(the distinct names of ``left`` and ``right``, each left row's then each right row's index into
+    them): names are tokenised once each, not once per pair. ``ids``: numbers of the names, equal for
+    equal names (``comparisons.norms_sql``' ids), numbered without hashing the text."""
+    both = pa.concat_arrays([left, right])
+    if ids is None:
+        coded = both.dictionary_encode()
+        return coded.dictionary, coded.indices.to_numpy().astype(np.int64)
+    number = np.concatenate(ids).astype(np.int64)
+    top = int(number.max(initial=0)) + 1
+    if int(number.min(initial=0)) < 0 or top > 8 * len(number) + 1024:  # sparse numbers: unique by sorting
+        present, first, at = np.unique(number, return_index=True, return_inverse=True)
+        return both.take(pa.array(first)), at.ravel()
+    first = np.zeros(top, np.int64)
+    first[number[::-1]] = np.arange(len(number) - 1, -1, -1)
+    seen = np.zeros(top, bool)
+    seen[number] = True
+    present = np.flatnonzero(seen)
+    slot = np.zeros(top, np.int64)
+    slot[present] = np.arange(len(present))
+    return both.take(pa.array(first[present])), slot[number]
+
+
+def compare_person_names_ruled(left: pa.Array, right: pa.Array, *, details: bool = True,
+                               ids: tuple[np.ndarray, np.ndarray] | None = None
                                ) -> tuple[np.ndarray, pa.Array, np.ndarray, np.ndarray]:
     """``compare_person_names``, and per pair whether its alignment leans on a token pair whose
     vowels differ (``model.names.VOWELS_DIFFER``: one skeleton, spellings that differ beyond letters
     left out and one more): the weakest rule of the alignment, which ``comparisons.best_name_sql``
     reads to keep such pairs out of the levels of names agreeing by transliteration; and whether it
     matched a token by its initial ("T. Peborim" / "Tinmi Peborim"), which puts a pair that would be
-    "similar" in a level of its own (``model.INITIAL_LEVEL``)."""
+    "similar" in a level of its own (``model.INITIAL_LEVEL``). ``ids``: as ``_distinct_names``'."""
     n = len(left)
     if n == 0:
         return np.zeros(0), pa.array([], pa.string()), np.zeros(0, bool), np.zeros(0, bool)
     vowels = np.zeros(n, bool)
     initials = np.zeros(n, bool)
-    vocabulary = pc.unique(pa.concat_arrays([pc.list_flatten(pc.utf8_split_whitespace(left)),
-                                             pc.list_flatten(pc.utf8_split_whitespace(right))]))
+    names, at = _distinct_names(left, right, ids)
+    vocabulary = pc.unique(pc.list_flatten(pc.utf8_split_whitespace(names)))
     vocabulary = pc.filter(vocabulary, pc.not_equal(vocabulary, ""))
     words = vocabulary.to_pylist()
     size = max(len(words), 1)
-    lt, ln = _tokens(left, MAX_TOKENS, vocabulary)
-    rt, rn = _tokens(right, MAX_TOKENS, vocabulary)
+    tokens, counts = _tokens(names, MAX_TOKENS, vocabulary)
+    left_at, right_at = at[:n], at[n:]
+    ln, rn = counts[left_at], counts[right_at]
     slow = (ln > MAX_TOKENS) | (rn > MAX_TOKENS)
     # every token pair of every name pair, judged once per distinct pair of tokens: the pairs of
-    # names of each width form a grid of cells, whose codes one sort numbers (np.unique's inverse)
+    # names of each width form a grid of cells, whose codes one hash pass numbers
     width_of = np.clip(np.maximum(ln, rn), 1, MAX_TOKENS)
     grids = []
     for width in range(1, MAX_TOKENS + 1):
         rows = np.flatnonzero((width_of == width) & ~slow)
         if len(rows):
-            grids.append((width, rows, *_cells(lt[rows, :width], rt[rows, :width], size)))
-    distinct, numbered = np.unique(np.concatenate([g[3] for g in grids] or [np.zeros(0, np.int64)]),
-                                   return_inverse=True)
+            grids.append((width, rows, *_cells(tokens[left_at[rows], :width], tokens[right_at[rows], :width], size)))
+    coded = pa.array(np.concatenate([g[3] for g in grids] or [np.zeros(0, np.int64)])).dictionary_encode()
+    distinct = coded.dictionary.to_numpy()
+    numbered = coded.indices.to_numpy()
     pair_weight, pair_rule = _token_pairs(words, distinct // size, distinct % size)
     described = np.full(len(distinct), None, dtype=object)
     descriptions_of: list[pa.Array] = []
@@ -242,7 +317,8 @@ def compare_person_names_ruled(left: pa.Array, right: pa.Array, *, details: bool
         index = np.full(valid.shape, -1, np.int64)
         index[valid] = numbered[start:start + len(codes)]
         start += len(codes)
-        score, chosen, free_left, free_right = _align(lt[rows, :width], rt[rows, :width], ln[rows], rn[rows],
+        score, chosen, free_left, free_right = _align(tokens[left_at[rows], :width], tokens[right_at[rows], :width],
+                                                      ln[rows], rn[rows],
                                                       index, pair_weight, pair_rule)
         raw[rows] = score
         for step in chosen:
