@@ -20,7 +20,7 @@ def _name_key_sql(key: str, n: str) -> str:
 
 
 def self_pairs_sql(keys: str, *, max_block: int = DEFAULT_MAX_BLOCK,
-                   new_ids: str | None = None, numbers: str | None = None) -> str:
+                   new_ids: str | None = None) -> str:
     """(left_id, right_id, grp, key_freq, name_key_freq) with left_id < right_id, from one set of records.
 
     ``key_freq`` is how many records hold the rarest key the pair shares, ``name_key_freq`` the
@@ -29,21 +29,14 @@ def self_pairs_sql(keys: str, *, max_block: int = DEFAULT_MAX_BLOCK,
 
     With ``new_ids`` (a relation of entity_id) only pairs touching a new record are produced: an
     incremental run compares newcomers with everything, and nothing old with anything old.
-
-    With ``numbers`` (``record_numbers_sql``: entity_id, record) the pairs are by the records'
-    numbers (``compare_pairs(numbered=True)``), grouped on integers.
     """
-    record = "r.record" if numbers else "k.entity_id"
-    numbered = f" JOIN {numbers} r ON r.entity_id = k.entity_id" if numbers else ""
-    new = (f"SELECT record FROM {numbers} WHERE entity_id IN (SELECT entity_id FROM {new_ids})" if numbers
-           else f"SELECT entity_id FROM {new_ids}")
-    touch = f" AND (a.entity_id IN ({new}) OR b.entity_id IN ({new}))" if new_ids else ""
+    touch = (f" AND (a.entity_id IN (SELECT entity_id FROM {new_ids}) "
+             f"OR b.entity_id IN (SELECT entity_id FROM {new_ids}))") if new_ids else ""
     return f"""
         WITH freq AS (SELECT block_key, count(*) AS n FROM {keys} GROUP BY block_key
                       HAVING count(*) <= CASE WHEN block_key LIKE 'd:%' THEN {int(max_block) // DATE_BLOCK_SHARE}
                                               ELSE {int(max_block)} END),
-        k AS (SELECT {record} AS entity_id, k.grp, k.block_key, f.n
-              FROM {keys} k JOIN freq f ON f.block_key = k.block_key{numbered})
+        k AS (SELECT k.entity_id, k.grp, k.block_key, f.n FROM {keys} k JOIN freq f ON f.block_key = k.block_key)
         SELECT a.entity_id AS left_id, b.entity_id AS right_id, a.grp, min(a.n) AS key_freq,
                min({_name_key_sql("a.block_key", "a.n")}) AS name_key_freq
         FROM k a JOIN k b ON a.block_key = b.block_key AND a.grp = b.grp AND a.entity_id < b.entity_id
@@ -65,26 +58,3 @@ def cross_pairs_sql(left_keys: str, right_keys: str, *, max_block: int = DEFAULT
         FROM {left_keys} a JOIN freq f ON f.block_key = a.block_key
         JOIN {right_keys} b ON b.block_key = a.block_key AND b.grp = a.grp
         GROUP BY a.entity_id, b.entity_id, a.grp"""
-
-
-def record_numbers_sql(relations: tuple[str, ...]) -> str:
-    """(entity_id, record): every record of the (names, props) ``relations`` numbered in the order of their ids.
-    The pair tables carry the numbers, not the ids: millions of pairs are joined to the names and to the
-    evidence, and those to the levels, on integers (joins on two strings each cost about twice as much
-    at 1M records); left < right holds of the numbers as of the ids."""
-    every = " UNION ".join(f"SELECT entity_id FROM {r}" for r in dict.fromkeys(relations))
-    return f"SELECT entity_id, row_number() OVER (ORDER BY entity_id) AS record FROM ({every}) e"
-
-
-def numbered_pairs_sql(pairs: str, numbers: str) -> str:
-    """Candidate pairs (left_id, right_id, grp, key_freq, name_key_freq) by their records' numbers."""
-    return f"""
-        SELECT a.record AS left_id, b.record AS right_id, c.grp, c.key_freq, c.name_key_freq
-        FROM {pairs} c JOIN {numbers} a ON a.entity_id = c.left_id JOIN {numbers} b ON b.entity_id = c.right_id"""
-
-
-def numbered_props_sql(props: str, numbers: str) -> str:
-    """Evidence values (entity_id, prop_class, value, checksum) by their records' numbers."""
-    return f"""
-        SELECT r.record AS entity_id, p.prop_class, p.value, p.checksum
-        FROM {props} p JOIN {numbers} r ON r.entity_id = p.entity_id"""

@@ -27,7 +27,6 @@ import pyarrow.compute as pc
 from moneytrail.engine import Engine
 from moneytrail.model.names import SHORT_MARK, compare_names
 from moneytrail.resolve.arabic_script import abjad_table
-from moneytrail.resolve.blocking import numbered_pairs_sql, numbered_props_sql, record_numbers_sql
 from moneytrail.resolve.evidence_levels import EVIDENCE as EVIDENCE  # re-exported for callers
 from moneytrail.resolve.evidence_levels import compare_evidence as compare_evidence  # re-exported (train)
 from moneytrail.resolve.evidence_levels import (
@@ -90,26 +89,23 @@ def norms_sql(names: tuple[str, ...]) -> str:
     return f"SELECT grp, norm, row_number() OVER () AS norm_id FROM (SELECT DISTINCT grp, norm FROM ({every}) e) d"
 
 
-def named_sql(names: str, freq: str, abjad: str, norms: str, numbers: str) -> str:
+def named_sql(names: str, freq: str, abjad: str, norms: str) -> str:
     """Each name row with how many names its record has (a pair of records with one each has one
     name pair, which needs no ranking: ``best_name_sql``) and how many records bear it (``freq``, 1
     when it has no row there). Joined to the candidate pairs once per side, instead of the name,
     its count and its frequency each joined to millions of pairs. ``name_id`` numbers the rows (in no
     order: numbering them in order costs a sort): the pairs carry it, not the name's text (millions of
     pairs, two names each, were most of what the pair tables held); ``norm_id`` is its norm's
-    (``norms_sql``). ``abjad``: ``abjad_table``'s rows. ``entity_id`` is the record's number
-    (``record_numbers_sql``), ``entity_key`` its id."""
+    (``norms_sql``). ``abjad``: ``abjad_table``'s rows."""
     return f"""
-        SELECT r.record AS entity_id, n.entity_id AS entity_key, n.grp, n.name, n.norm, n.nkey, n.skey, x.akey,
-               coalesce(x.arabic, FALSE) AS arabic,
+        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, x.akey, coalesce(x.arabic, FALSE) AS arabic,
                n.grp = '{PERSON_GROUP}' AND {initial_token_sql("n.norm")} AS initial,
                k.names, coalesce(f.n, 1) AS freq, row_number() OVER () AS name_id, m.norm_id
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
           ON k.entity_id = n.entity_id
         LEFT JOIN {freq} f ON f.grp = n.grp AND f.name_key = n.nkey
         LEFT JOIN {abjad} x ON x.name = n.name AND n.grp = '{PERSON_GROUP}'
-        JOIN {norms} m ON m.grp = n.grp AND m.norm = n.norm
-        JOIN {numbers} r ON r.entity_id = n.entity_id"""
+        JOIN {norms} m ON m.grp = n.grp AND m.norm = n.norm"""
 
 
 def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
@@ -119,8 +115,7 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
     ``abjad``: one name is written in Arabic script and the other agrees with it written so (ABJAD_LEVEL)."""
     abjad = "(a.arabic <> b.arabic AND a.akey = b.akey AND a.nkey <> b.nkey)"
     return f"""
-        SELECT c.left_id, c.right_id, a.entity_key AS left_key, b.entity_key AS right_key, c.grp, c.key_freq,
-               c.name_key_freq, a.name_id AS left_name_id,
+        SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name_id AS left_name_id,
                b.name_id AS right_name_id, a.norm AS left_norm, b.norm AS right_norm,
                a.norm_id AS left_norm_id, b.norm_id AS right_norm_id,
                a.names = 1 AND b.names = 1 AS single,
@@ -179,8 +174,8 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
                         WHEN n.floor_score > coalesce(s.score, 0.0)
                             THEN 'same consonant skeleton per token (transliteration), some of two letters or fewer'
                         ELSE coalesce(s.detail, '') END""" if explain else "CAST(NULL AS VARCHAR)"
-    columns = f"""n.left_id, n.right_id, n.left_key, n.right_key, n.grp, n.key_freq, n.name_key_freq, n.name_freq,
-                   n.left_name_id, n.right_name_id, {score} AS name_score, {detail} AS name_detail,
+    columns = f"""n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, n.left_name_id,
+                   n.right_name_id, {score} AS name_score, {detail} AS name_detail,
                    n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels,
                    n.quick_score IS NULL AND coalesce(s.initial, FALSE) AS initial, n.abjad, n.arabic,
                    n.initials"""
@@ -193,8 +188,8 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
         FROM (
             SELECT {columns} FROM {scored(name_pairs)} WHERE n.single
             UNION ALL
-            SELECT left_id, right_id, left_key, right_key, grp, key_freq, name_key_freq, name_freq, left_name_id,
-                   right_name_id, name_score, name_detail, vowels, initial, abjad, arabic, initials FROM (
+            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
+                   name_score, name_detail, vowels, initial, abjad, arabic, initials FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
                                                      ORDER BY {score} DESC, la.name, rb.name) AS rn
                 FROM {scored(ranked_pairs or name_pairs)} JOIN {named[0]} la ON la.name_id = n.left_name_id
@@ -204,14 +199,13 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
         ) t"""
 
 
-def levels_sql(best_names: str, evidence: str, pairs: str, unnamed: tuple[str, str], numbers: str, *,
+def levels_sql(best_names: str, evidence: str, pairs: str, left_unnamed: str, right_unnamed: str, *,
                explain: bool = True, named: tuple[str, str] | None = None) -> str:
     """One row per pair: the name level in the column of its group (null when a record has no name:
     it is compared on its evidence alone), and each evidence level. ``explain=False``: without the
     values and name details (an in-memory column of nulls still costs its writing at millions of pairs).
     ``named``: the (left, right) ``named_sql`` relations the names' text is read from by their ids;
-    without them the rows carry the ids (left_name_id, right_name_id) instead of the names. ``pairs``,
-    ``evidence`` and ``best_names`` are by the records' numbers (``numbers``); the levels by their ids."""
+    without them the rows carry the ids (left_name_id, right_name_id) instead of the names."""
     pivot = []
     for comp in EVIDENCE:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN level END) AS {comp}")
@@ -230,40 +224,35 @@ def levels_sql(best_names: str, evidence: str, pairs: str, unnamed: tuple[str, s
     by_id = (f"LEFT JOIN {named[0]} a ON a.name_id = n.left_name_id "
              f"LEFT JOIN {named[1]} b ON b.name_id = n.right_name_id") if named else ""
     return f"""
-        SELECT n.left_key AS left_id, n.right_key AS right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq,
-               {names},
+        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, {names},
                coalesce(n.name_score, 0.0) AS name_score,{" n.name_detail," if explain else ""}
                CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
                CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
                {evidence_cols}{", e.identifier_class" if explain else ""}
-        FROM ({_with_unnamed_sql(best_names, pairs, unnamed, numbers)}) n
+        FROM ({_with_unnamed_sql(best_names, pairs, left_unnamed, right_unnamed)}) n
         LEFT JOIN ({pivoted}) e ON e.left_id = n.left_id AND e.right_id = n.right_id {by_id}"""
 
 
-def unnamed_sql(names: str, props: str, numbers: str) -> str:
-    """Records with evidence but no name, by number (``record_numbers_sql``): the only ones a candidate pair
-    can have without a name, as a record's blocking keys come from its names or its evidence (``features``)."""
-    return f"""SELECT record AS entity_id FROM {numbers}
-               WHERE entity_id IN (SELECT entity_id FROM {props} EXCEPT SELECT entity_id FROM {names})"""
+def unnamed_sql(names: str, props: str) -> str:
+    """Records with evidence but no name: the only ones a candidate pair can have without a name, as
+    a record's blocking keys come from its names or its evidence (``features``)."""
+    return f"SELECT entity_id FROM {props} EXCEPT SELECT entity_id FROM {names}"
 
 
-def _with_unnamed_sql(best_names: str, pairs: str, unnamed: tuple[str, str], numbers: str) -> str:
+def _with_unnamed_sql(best_names: str, pairs: str, left_unnamed: str, right_unnamed: str) -> str:
     """The compared name pairs, and the candidate pairs with no name comparison (a record without a name,
     ``unnamed_sql``) with null name columns. A union, and a semi-join on the unnamed records' ids (few),
     not an anti-join on the pairs (a hash table of every compared pair cost 13 CPU s at 1M records) or
     on the named records (two hash tables of every record): joining every candidate pair to the wide
-    name table ran out of a 1 GB engine limit at 1M records. The records' ids (left_key, right_key) are
-    read by their numbers for those pairs alone."""
+    name table ran out of a 1 GB engine limit at 1M records."""
     return f"""
-            SELECT left_id, right_id, left_key, right_key, grp, key_freq, name_key_freq, name_freq, left_name_id,
-                   right_name_id, name_score, name_detail, name_level FROM {best_names}
+            SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
+                   name_score, name_detail, name_level FROM {best_names}
             UNION ALL
-            SELECT c.left_id, c.right_id, a.entity_id, b.entity_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL,
-                   NULL, NULL, NULL, NULL
-            FROM (SELECT * FROM {pairs}
-                  WHERE left_id IN (SELECT entity_id FROM {unnamed[0]})
-                     OR right_id IN (SELECT entity_id FROM {unnamed[1]})) c
-            JOIN {numbers} a ON a.record = c.left_id JOIN {numbers} b ON b.record = c.right_id"""
+            SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM {pairs} c
+            WHERE c.left_id IN (SELECT entity_id FROM {left_unnamed})
+               OR c.right_id IN (SELECT entity_id FROM {right_unnamed})"""
 
 
 _RESIDUAL_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
@@ -319,7 +308,6 @@ class NamedTables:
     unnamed: tuple[str, str]  # unnamed_sql, left and right
     freq: str
     norms: str
-    numbers: str  # record_numbers_sql: the records' numbers the pair tables carry
 
 
 def prepare_names(engine: Engine, left: tuple[str, str], right: tuple[str, str], scratch: Callable[[str], str], *,
@@ -329,29 +317,27 @@ def prepare_names(engine: Engine, left: tuple[str, str], right: tuple[str, str],
     are computed). ``names_into``: as ``compare_pairs``'."""
     if names_into is not None and right[0] != left[0]:
         raise ValueError("names_into needs one names relation on both sides")
-    left_unnamed, right_unnamed, freq, left_named, right_named, norms, numbers = (
-        scratch(s) for s in ("left_unnamed", "right_unnamed", "name_freq", "left_named", "right_named", "norms",
-                             "numbers"))
-    engine.create_scratch(numbers, record_numbers_sql((*left, *right)))
-    engine.create_scratch(left_unnamed, unnamed_sql(*left, numbers))
+    left_unnamed, right_unnamed, freq, left_named, right_named, norms = (
+        scratch(s) for s in ("left_unnamed", "right_unnamed", "name_freq", "left_named", "right_named", "norms"))
+    engine.create_scratch(left_unnamed, unnamed_sql(*left))
     if right != left:
-        engine.create_scratch(right_unnamed, unnamed_sql(*right, numbers))
+        engine.create_scratch(right_unnamed, unnamed_sql(*right))
     engine.create_scratch(freq, name_freq_sql(left[0]))
     engine.create_scratch(norms, norms_sql((left[0], right[0])))
     with engine.run() as run:
         abjad = run.arrow(abjad_table(engine, (left[0], right[0])), hint="abjad").name
-        engine.create_scratch(left_named, named_sql(left[0], freq, abjad, norms, numbers))
+        engine.create_scratch(left_named, named_sql(left[0], freq, abjad, norms))
         if right[0] != left[0]:
-            engine.create_scratch(right_named, named_sql(right[0], freq, abjad, norms, numbers))
+            engine.create_scratch(right_named, named_sql(right[0], freq, abjad, norms))
     if names_into is not None:  # the names' text for the caller; the pair tables carry their ids
         engine.create_scratch(names_into, f"SELECT name_id, name, norm, norm_id FROM {left_named}")
     return NamedTables((left_named, right_named if right[0] != left[0] else left_named),
-                       (left_unnamed, right_unnamed if right != left else left_unnamed), freq, norms, numbers)
+                       (left_unnamed, right_unnamed if right != left else left_unnamed), freq, norms)
 
 
 def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
                   scratch: Callable[[str], str], *, explain: bool = True, names_into: str | None = None,
-                  prepared: NamedTables | None = None, numbered: bool = False) -> str:
+                  prepared: NamedTables | None = None) -> str:
     """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq, name_key_freq);
     ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
     ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide).
@@ -361,13 +347,9 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     table ``names_into`` (name_id, name, norm, norm_id) holds their text, for the caller to read the pairs it keeps
     by (millions of candidate pairs' names are written and read back several times otherwise).
     ``prepared``: ``prepare_names``' tables for these relations (and ``names_into``), written already;
-    dropped here as the rest. ``numbered``: ``pairs`` are by the records' numbers (``prepared.numbers``), not
-    their ids (the pairs are numbered here otherwise)."""
+    dropped here as the rest."""
     tables = prepared or prepare_names(engine, left, right, scratch, names_into=names_into)
-    named, norms, numbers = tables.named, tables.norms, tables.numbers
-    if not numbered:
-        given, pairs = pairs, scratch("numbered_pairs")
-        engine.create_scratch(pairs, numbered_pairs_sql(given, numbers))
+    named, norms = tables.named, tables.norms
     name_pairs, left_ev, evidence, ranked = (
         scratch(s) for s in ("name_pairs", "left_evidence", "evidence", "ranked_name_pairs"))
     engine.create_scratch(name_pairs, name_pairs_sql(pairs, *named), view=True)
@@ -378,31 +360,24 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     with engine.run() as run, ThreadPoolExecutor(1, thread_name_prefix="mt-names") as pool:
         scoring = pool.submit(score_names, residual, details=explain)
         del residual  # the names' text is held by the scoring only, and dropped from its result below
-        # the values by their records' numbers; without explanations each with its record's counts:
-        # pairs of one value each need no grouping
-        left_props = right_props = scratch("left_counted")
-        engine.create_scratch(left_props, _numbered_values_sql(left[1], numbers, counted=not explain))
-        if right[1] != left[1]:
-            right_props = scratch("right_counted")
-            engine.create_scratch(right_props, _numbered_values_sql(right[1], numbers, counted=not explain))
+        left_props, right_props = left[1], right[1]
+        if not explain:  # each value with its record's counts: pairs of one value each need no grouping
+            left_props = right_props = scratch("left_counted")
+            engine.create_scratch(left_props, value_counts_sql(left[1]))
+            if right[1] != left[1]:
+                right_props = scratch("right_counted")
+                engine.create_scratch(right_props, value_counts_sql(right[1]))
         engine.create_scratch(left_ev, left_evidence_sql(pairs, left_props, counted=not explain))
         engine.create_scratch(evidence, evidence_levels_sql(left_ev, right_props, explain=explain))
-        for name in {left_ev, left_props, right_props}:
+        for name in {left_ev, left_props, right_props} - {left[1], right[1]}:
             engine.drop_scratch(name)
         name_scores = run.arrow(scoring.result().drop_columns(["left_norm", "right_norm"]), hint="name_scores").name
         # the best name pair of each candidate read straight into the levels, not written first
         best_names = f"({best_name_sql(name_pairs, name_scores, named, explain=explain, ranked_pairs=ranked)}) best"
-        engine.create_scratch(into, levels_sql(best_names, evidence, pairs, tables.unnamed, numbers, explain=explain,
+        engine.create_scratch(into, levels_sql(best_names, evidence, pairs, *tables.unnamed, explain=explain,
                                                named=None if names_into is not None else named))
     for view in (name_pairs, ranked):
         engine.drop_scratch(view, view=True)
-    for name in (left_ev, evidence, tables.freq, *set(named), *set(tables.unnamed), norms, numbers,
-                 *([] if numbered else [pairs])):
+    for name in (left_ev, evidence, tables.freq, *set(named), *set(tables.unnamed), norms):
         engine.drop_scratch(name)
     return into
-
-
-def _numbered_values_sql(props: str, numbers: str, *, counted: bool) -> str:
-    """``props``' values by their records' numbers, with ``value_counts_sql``'s counts when ``counted``."""
-    values = numbered_props_sql(props, numbers)
-    return value_counts_sql(f"({values})") if counted else values

@@ -125,15 +125,14 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         candidates_table = scratch("cand")
         with engine.run() as run:
             new_ids = run.arrow(records.select(["entity_id"]), hint="rs_new").name
-            engine.create_scratch(candidates_table, self_pairs_sql(  # by the records' numbers (compare_pairs)
-                "resolve_keys", max_block=max_block, new_ids=new_ids if had_records else None,
-                numbers=prepared.numbers))
+            engine.create_scratch(candidates_table, self_pairs_sql(
+                "resolve_keys", max_block=max_block, new_ids=new_ids if had_records else None))
         new_entities = records.num_rows
         del records
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
         levels = compare_pairs(engine, candidates_table, case_tables, case_tables, scratch("levels"), scratch,
-                               explain=False, names_into=names_table, prepared=prepared, numbered=True)
+                               explain=False, names_into=names_table, prepared=prepared)
         engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
         # the spelling edits the case shows to be variants (learned before EM weighs the levels they move)
         levels, current = relevel(engine, levels, names_table, current or DEFAULT_MODEL, scratch, learn=must_train)
