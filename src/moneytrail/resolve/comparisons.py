@@ -62,8 +62,10 @@ VOWELS_LEVEL = PARTLY_SIMILAR_LEVEL
 
 
 def initial_token_sql(norm: str) -> str:
-    """Whether normalised name ``norm`` has a token of one letter or digit: a given name written as its initial."""
-    return rf"regexp_matches({norm}, '(^|\s)\S(\s|$)')"
+    """Whether normalised name ``norm`` has a token of one letter or digit: a given name written as its initial.
+    A normalised name's tokens are joined by single spaces (``model.names.normalize_name``): patterns, not a
+    regular expression per name (a fifth of the named records' statement at 1M; the patterns cost a third of it)."""
+    return f"({norm} LIKE '_' OR {norm} LIKE '_ %' OR {norm} LIKE '% _' OR {norm} LIKE '% _ %')"
 
 
 def name_freq_sql(names: str) -> str:
