@@ -186,9 +186,11 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     join. A pair the model kept as ``distinct`` (similar names, contradicting identifiers or birth
     dates) weighs against a join unless an analyst judged it positive: only a join whose strongest
     pair has more evidence beyond names (``support``) than the contradiction weighs outweighs it
-    (``cluster.WeighedClusters``). A record with an initial whose matches go into several clusters
-    joins none of them through those matches (``resolve.bridges``). A record left alone then joins
-    the one cluster its best pair points to when nothing rivals or contradicts it there (``resolve.attach``).
+    (``cluster.WeighedClusters``). Two members of one component whose birth dates contradict, though
+    no pair compared them, are such a contradiction too (``resolve.dated``). A record with an initial
+    whose matches go into several clusters joins none of them through those matches (``resolve.bridges``).
+    A record left alone then joins the one cluster its best pair points to when nothing rivals or
+    contradicts it there (``resolve.attach``).
     """
     engine = case.engine
     run_id = run_id or stable_id("recluster", datetime.now(UTC).isoformat(), length=16)
