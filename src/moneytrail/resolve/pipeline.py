@@ -249,13 +249,13 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
         if joined.num_rows:
             members = run.arrow(pa.concat_tables([components, joined.cast(components.schema)]),
                                 hint="rs_attached").name
-        table = engine.query(canonical_sql(members))
-    versioned = table.append_column("model_id", pa.array([model_id] * table.num_rows, pa.string())) \
-        .append_column("run_id", pa.array([run_id] * table.num_rows, pa.string()))
-    with engine.transaction():
-        engine.replace_partition("entity_canonical", {})
-        engine.replace_partition("resolve_clusters", {})
-        _insert_arrow(case, "entity_canonical", table, ["entity_id", "canonical_id"])
-        _insert_arrow(case, "resolve_clusters", versioned, ["entity_id", "canonical_id", "model_id", "run_id"])
-    canonical = table.column("canonical_id")
-    return len(pc.unique(canonical)), table.num_rows
+        # written from the engine's own table: the canonical ids never travel out as arrow and back
+        canonical = run.materialise(canonical_sql(members), hint="rs_canonical")
+        with engine.transaction():
+            engine.replace_partition("entity_canonical", {}, f"SELECT entity_id, canonical_id FROM {canonical}",
+                                     columns=["entity_id", "canonical_id"])
+            engine.replace_partition("resolve_clusters", {}, f"SELECT entity_id, canonical_id, CAST(? AS VARCHAR), "
+                                     f"CAST(? AS VARCHAR) FROM {canonical}", [model_id, run_id],
+                                     columns=["entity_id", "canonical_id", "model_id", "run_id"])
+        clusters, merged = engine.rows(f"SELECT count(DISTINCT canonical_id), count(*) FROM {canonical}")[0]
+    return int(clusters), int(merged)
