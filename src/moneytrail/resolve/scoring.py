@@ -248,7 +248,14 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
 
 def score_levels(engine: Engine, levels: str, model: ResolveModel, thresholds: Thresholds, *, population: int,
                  keep_below: float, into: str) -> str:
-    engine.create_scratch(into, scored_sql(levels, model, population, keep_below, thresholds))
+    # the weights of each combination materialised first: the engine then knows the table is small and
+    # builds its hash join on it, not on the pairs
+    weights = f"{into}_weights"
+    engine.create_scratch(weights, pattern_weights_sql(levels, model, population))
+    try:
+        engine.create_scratch(into, scored_sql(levels, model, population, keep_below, thresholds, weights=weights))
+    finally:
+        engine.drop_scratch(weights)
     return into
 
 
