@@ -252,8 +252,9 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
         # written from the engine's own table: the canonical ids never travel out as arrow and back
         canonical = run.materialise(canonical_sql(members), hint="rs_canonical")
         with engine.transaction():
-            engine.replace_partition("entity_canonical", {}, f"SELECT entity_id, canonical_id FROM {canonical}",
-                                     columns=["entity_id", "canonical_id"])
+            # in key order: its primary key index takes sorted keys at two thirds of the CPU of shuffled ones
+            engine.replace_partition("entity_canonical", {}, f"SELECT entity_id, canonical_id FROM {canonical} "
+                                     "ORDER BY entity_id", columns=["entity_id", "canonical_id"])
             engine.replace_partition("resolve_clusters", {}, f"SELECT entity_id, canonical_id, CAST(? AS VARCHAR), "
                                      f"CAST(? AS VARCHAR) FROM {canonical}", [model_id, run_id],
                                      columns=["entity_id", "canonical_id", "model_id", "run_id"])
