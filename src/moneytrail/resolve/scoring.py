@@ -119,19 +119,54 @@ def _signal_sql(head: str, left: str, right: str, detail: str | None, tail: str,
     return f"concat({', '.join([*parts, tail])})"
 
 
-def weighed_sql(levels: str, model: ResolveModel, population: int) -> str:
-    """Every compared pair with its weight per comparison (w_<comparison>, w_tf), its match weight and probability."""
+def _tf_columns(model: ResolveModel, population: int) -> tuple[str, ...]:
+    """The columns besides the levels that ``tf_sql`` reads."""
+    if population < model.tf_min_population:
+        return ()
+    return ("key_freq",) if model.tf_rare_at > 0 else ("name_freq", "name_key_freq")
+
+
+def pattern_weights_sql(levels: str, model: ResolveModel, population: int) -> str:
+    """Per distinct combination of levels and the name frequencies the term-frequency rule reads (a few
+    thousand at a million records): how many pairs have it (``pairs``), the weight of each comparison
+    (w_<comparison>, w_tf), the match weight, probability and support (evidence beyond names, bits),
+    for ``weighed_sql`` to join."""
     names = [model.comparison("person_name"), model.comparison("org_name")]
     evidence = [model.comparison(c) for c in EVIDENCE]
-    terms = [f"{_case_sql(c.name, c.weights())} AS w_{c.name}" for c in (*names, *evidence)]
+    compared = [*names, *evidence]
+    terms = [f"{_case_sql(c.name, c.weights())} AS w_{c.name}" for c in compared]
     tf = " + ".join(tf_sql(model, c, population) for c in names)
-    total = f"{model.prior} + " + " + ".join(f"w_{c.name}" for c in (*names, *evidence)) + " + w_tf"
+    total = f"{model.prior} + " + " + ".join(f"w_{c.name}" for c in compared) + " + w_tf"
+    support = " + ".join(f"greatest(w_{c.name}, 0.0)" for c in evidence)
+    keys = [c.name for c in compared] + list(_tf_columns(model, population))
     # Rounded: engines add and take logarithms in their own order, so a weight that is 0 in exact arithmetic
     # comes out as -3e-16 on one and +0 on another; unrounded, that pair's decision would depend on the engine.
     return f"""
-            SELECT *, 1.0 / (1.0 + pow(2.0, -weight)) AS probability
-            FROM (SELECT *, round({total}, {WEIGHT_DIGITS}) AS weight
-                  FROM (SELECT l.*, {", ".join(terms)}, round({tf}, {WEIGHT_DIGITS}) AS w_tf FROM {levels} l) w) r"""
+        SELECT *, 1.0 / (1.0 + pow(2.0, -weight)) AS probability, {support} AS support
+        FROM (SELECT *, round({total}, {WEIGHT_DIGITS}) AS weight
+              FROM (SELECT d.*, {", ".join(terms)}, round({tf}, {WEIGHT_DIGITS}) AS w_tf
+                    FROM (SELECT {", ".join(keys)}, count(*) AS pairs FROM {levels} x
+                          GROUP BY {", ".join(keys)}) d) w) r"""
+
+
+def weighed_sql(levels: str, model: ResolveModel, population: int, weights: str | None = None) -> str:
+    """Every compared pair with its weight per comparison (w_<comparison>, w_tf), its match weight,
+    probability and support; ``weights``: a table of ``pattern_weights_sql`` over these levels (else
+    computed here; at scale the caller materialises it, so the engine knows how small it is).
+
+    A pair's weights depend on its levels and name frequencies alone, so they are worked out once per
+    distinct combination and joined to the pairs: the levels' weights are exact decimals in SQL, and
+    adding them up per pair cost more than anything else in scoring. Same expressions, same values:
+    each pair weighs what it weighed row by row."""
+    compared = ["person_name", "org_name", *EVIDENCE]
+    keys = compared + list(_tf_columns(model, population))
+    columns = ", ".join(f"p.{w}" for w in (*(f"w_{c}" for c in compared), "w_tf", "weight", "probability",
+                                            "support"))
+    # a missing level or frequency is a value of its own here (-1: neither is ever negative)
+    same = " AND ".join(f"coalesce(p.{k}, -1) = coalesce(l.{k}, -1)" for k in keys)
+    return f"""
+            SELECT l.*, {columns}
+            FROM {levels} l JOIN {weights or f"({pattern_weights_sql(levels, model, population)})"} p ON {same}"""
 
 
 def weight_at(probability: float) -> float:
@@ -187,7 +222,7 @@ def explanation_sql(model: ResolveModel) -> str:
 
 
 def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: float, thresholds: Thresholds,
-               *, explain: bool = True, name_ids: bool = False) -> str:
+               *, explain: bool = True, name_ids: bool = False, weights: str | None = None) -> str:
     """Weights, probability, decision and explanation of every compared pair worth keeping, with the
     columns an explanation is rebuilt from (``LEVEL_COLUMNS``). ``explain=False``: the explanation is
     null, to be built on demand (``resolve.explain``): resolution stores millions of pairs, and their
@@ -196,7 +231,6 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
     in place of the names, for the caller to read the names of the pairs kept."""
     if name_ids and explain:
         raise ValueError("an explanation needs the names, not their ids")
-    evidence = [model.comparison(c) for c in EVIDENCE]
     name_col = "coalesce(person_name, org_name)"
     contradiction = " OR ".join(f"{c} = {level}" for c, level in CONTRADICTIONS.items())
     explanation = explanation_sql(model) if explain else "CAST(NULL AS VARCHAR)"
@@ -205,16 +239,23 @@ def scored_sql(levels: str, model: ResolveModel, population: int, keep_below: fl
                CASE WHEN {_at_least_sql(thresholds.match)} THEN 'match'
                     WHEN {_at_least_sql(thresholds.review)} THEN 'review' ELSE 'distinct' END AS decision,
                {"left_name_id, right_name_id" if name_ids else "left_name, right_name"}, {explanation} AS explanation,
-               {" + ".join(f"greatest(w_{c.name}, 0.0)" for c in evidence)} AS support,
+               support,
                {", ".join(LEVEL_COLUMNS)}
-        FROM ({weighed_sql(levels, model, population)}
+        FROM ({weighed_sql(levels, model, population, weights)}
         ) s
         WHERE {_at_least_sql(keep_below)} OR ({name_col} <= {SIMILAR_NAME_LEVEL} AND ({contradiction}))"""
 
 
 def score_levels(engine: Engine, levels: str, model: ResolveModel, thresholds: Thresholds, *, population: int,
                  keep_below: float, into: str) -> str:
-    engine.create_scratch(into, scored_sql(levels, model, population, keep_below, thresholds))
+    # the weights of each combination materialised first: the engine then knows the table is small and
+    # builds its hash join on it, not on the pairs
+    weights = f"{into}_weights"
+    engine.create_scratch(weights, pattern_weights_sql(levels, model, population))
+    try:
+        engine.create_scratch(into, scored_sql(levels, model, population, keep_below, thresholds, weights=weights))
+    finally:
+        engine.drop_scratch(weights)
     return into
 
 

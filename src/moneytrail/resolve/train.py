@@ -271,10 +271,11 @@ def calibrated_match_at(engine: Engine, levels: str, model: ResolveModel, popula
     expected false ones by its own posteriors (sum of 1 - p over them). Name evidence that EM
     treats as independent is not quite, so where many candidates sit just above 0.5 (names alike,
     nothing else known) the Bayes decision merges more false pairs than the target allows."""
-    from moneytrail.resolve.scoring import weighed_sql  # scoring imports the model, not training
+    from moneytrail.resolve.scoring import pattern_weights_sql  # scoring imports the model, not training
 
-    rows = engine.rows(f"SELECT floor(probability * 100) AS b, count(*), sum(1.0 - probability) "
-                       f"FROM ({weighed_sql(levels, model, population)}) w "
+    # a pair's probability depends on its levels and name frequencies alone: counted per combination of those
+    rows = engine.rows(f"SELECT floor(probability * 100) AS b, sum(pairs), sum(pairs * (1.0 - probability)) "
+                       f"FROM ({pattern_weights_sql(levels, model, population)}) w "
                        f"WHERE probability >= {BAYES_MATCH} GROUP BY floor(probability * 100)")
     buckets = sorted(((int(b), int(n), float(f)) for b, n, f in rows), reverse=True)
     pairs, false, match_at = 0, 0.0, BAYES_MATCH  # every pair above 0.5 within the bound: the Bayes decision
