@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from moneytrail.cli.app import build_app
+from moneytrail.resolve.model import DEFAULT_MODEL
 from moneytrail.store import Case
 
 runner = CliRunner()
@@ -113,3 +114,16 @@ def test_review_explains_any_stored_pair(case_path: Path) -> None:
     assert "decision: match" in runner.invoke(app, ["review", str(case_path), "--explain", "bank-1", "reg-1"]).output
     missing = runner.invoke(app, ["review", str(case_path), "--explain", "bank-1", "nobody"])
     assert missing.exit_code == 1 and "no scored pair" in missing.output
+
+
+def test_review_explain_shows_the_learned_spelling_edit_a_name_level_rests_on(tmp_path: Path, add_rows: Any) -> None:
+    path, model_file = tmp_path / "case", tmp_path / "model.json"
+    with Case.create(path) as c:
+        add_rows(c, [("a", "Person", "name", "Serma Daryukov", "s1"), ("b", "Person", "name", "Sermah Daryukov", "s2")])
+    model_file.write_text(DEFAULT_MODEL.with_variant_edits({"E:>h": 2.2}).to_json())
+    app = build_app()
+    assert runner.invoke(app, ["resolve", str(path), "--model", str(model_file), "--json"]).exit_code == 0
+    shown = runner.invoke(app, ["review", str(path), "--explain", "a", "b"])
+    assert shown.exit_code == 0, shown.output
+    cells = " ".join(shown.output.replace("│", " ").split())  # the table folds its cells over lines
+    assert '"h" added at the end: a spelling of one name (+2.2)' in cells

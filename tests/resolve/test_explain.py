@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from moneytrail.generate.identities import identity_set
 from moneytrail.resolve.comparisons import compare_pairs
-from moneytrail.resolve.explain import explain_pair, explain_pairs, with_explanations
+from moneytrail.resolve.explain import describe_edit, explain_pair, explain_pairs, with_explanations
 from moneytrail.resolve.judgements import uncertain_pairs
+from moneytrail.resolve.model import DEFAULT_MODEL, VARIANT_LEVEL
 from moneytrail.resolve.model_store import latest_model
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.resolve.scoring import Thresholds, scored_sql
@@ -72,3 +74,26 @@ def test_review_queue_and_unknown_pairs(resolved: Case) -> None:
     assert explain_pair(resolved, "no-such", "record") is None
     rows = with_explanations(resolved, [{"left_id": "x", "right_id": "y", "explanation": '{"kept": 1}'}])
     assert rows[0]["explanation"] == {"kept": 1}  # a stored explanation is read, not rebuilt
+
+
+def test_a_pair_moved_by_a_learned_spelling_edit_names_the_edit_and_its_odds(tmp_path: Path) -> None:
+    case = Case.create(tmp_path / "case")
+    load(case, pa.table({"entity_id": ["a", "b"], "schema": ["Person", "Person"], "prop": ["name", "name"],
+                         "value": ["Serma Daryukov", "Sermah Daryukov"], "source_id": ["s1", "s2"]}))
+    learned = DEFAULT_MODEL.with_variant_edits({"E:>h": 2.2, "M:a>o": -4.6})
+    resolve_case(case, model=learned)
+    level = case.engine.scalar("SELECT person_name FROM resolve_pairs WHERE left_id = 'a' AND right_id = 'b'")
+    assert level == VARIANT_LEVEL
+    name = next(s for s in explain_pair(case, "a", "b")["signals"] if s["signal"] == "name")  # type: ignore[index]
+    assert name["spelling_edits"] == [{"edit": "E:>h", "reads": '"h" added at the end', "log_odds": 2.2,
+                                      "verdict": "a spelling of one name"}]
+    unmoved = resolve_case(case, model=DEFAULT_MODEL)  # no learned edits: the pair stays near-identical
+    assert unmoved.model_id == DEFAULT_MODEL.model_id
+    name = next(s for s in explain_pair(case, "a", "b")["signals"] if s["signal"] == "name")  # type: ignore[index]
+    assert "spelling_edits" not in name
+
+
+def test_describe_edit_says_which_letters_and_where() -> None:
+    assert describe_edit("E:>h") == '"h" added at the end'
+    assert describe_edit("M:a>o") == '"a" and "o" swapped inside'
+    assert describe_edit("S:>yu") == '"yu" added at the start'

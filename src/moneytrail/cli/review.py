@@ -35,6 +35,9 @@ def _show_pair(case: Case, pair: dict[str, Any], index: int, total: int) -> None
         signals.add_column(column, overflow="fold")
     for s in pair["explanation"]["signals"]:
         values = f"{s.get('left', '')} | {s.get('right', '')}" + (f"\n{s['detail']}" if s.get("detail") else "")
+        for edit in s.get("spelling_edits", []):  # the learned edits a variant or separated name level rests on
+            odds = "" if edit["log_odds"] is None else f" ({edit['log_odds']:+.1f})"
+            values += f"\n{edit['reads'] or 'more than a spelling edit'}: {edit['verdict']}{odds}"
         signals.add_row(s["signal"], s["rule"], f"{s['weight']:+.1f}", values)
     console.print(signals)
 

@@ -9,7 +9,9 @@ the identifiers, dates and addresses compared) are compared again, for the pairs
 the stored features of their records (``resolve_names``, ``resolve_props``) with the same SQL as
 resolution: asking for a few pairs of a million records reads a few records. So the
 explanation is the one resolution would have written, whatever later runs added. Pairs stored with
-an explanation (earlier runs, a model that wrote them) keep theirs.
+an explanation (earlier runs, a model that wrote them) keep theirs. A pair whose names a learned
+spelling edit moved (``model.VARIANT_LEVEL``, ``model.SEPARATED_LEVEL``) also names those edits and
+the log-odds the model learned for each (``spelling_edits``), so the level is not a bare verdict.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from typing import Any
 import pyarrow as pa
 
 from moneytrail.resolve.comparisons import EVIDENCE, compare_pairs
+from moneytrail.resolve.model import SEPARATED_LEVEL, VARIANT_LEVEL, ResolveModel
 from moneytrail.resolve.model_store import load_model
 from moneytrail.resolve.scoring import LEVEL_COLUMNS, explanation_sql
+from moneytrail.resolve.variant_edits import SEPARATES_AT, VARIANT_AT, name_edits
 from moneytrail.store.case import Case
 
 Key = tuple[str, str]
@@ -73,7 +77,51 @@ def explain_pairs(case: Case, keys: Iterable[Key]) -> dict[Key, dict[str, Any]]:
                 engine.drop_scratch(levels)
             for left, right, text in rows:
                 out[(str(left), str(right))] = json.loads(str(text))
+            _name_spelling_edits(engine.rows(
+                f"SELECT s.left_id, s.right_id, a.norm, b.norm FROM {stored} s "
+                f"JOIN resolve_names a ON a.entity_id = s.left_id AND a.name = s.left_name "
+                f"JOIN resolve_names b ON b.entity_id = s.right_id AND b.name = s.right_name "
+                f"WHERE s.model_id = '{model_id}' AND s.person_name IN ({VARIANT_LEVEL}, {SEPARATED_LEVEL})"),
+                model, out)
     return out
+
+
+_WHERE = {"S": "at the start", "M": "inside", "E": "at the end"}
+
+
+def describe_edit(edit: str) -> str:
+    """A spelling edit (``variant_edits.token_edit``: "E:>h", "M:a>o") in words."""
+    where, _, sides = edit.partition(":")
+    one, other = sides.split(">", 1)
+    place = _WHERE.get(where, where)
+    if not one:
+        return f'"{other}" added {place}'
+    return f'"{one}" and "{other}" swapped {place}'
+
+
+def _name_spelling_edits(rows: list[tuple[object, ...]], model: ResolveModel,
+                         out: dict[Key, dict[str, Any]]) -> None:
+    """Adds to the name signal of each pair in ``rows`` (left_id, right_id, left norm, right norm) the
+    spelling edits between its names and what the model learned of each (``variant_edits``): the same
+    alignment relevel used, for a few pairs."""
+    rows = [r for r in rows if (str(r[0]), str(r[1])) in out]
+    if not rows:
+        return
+    codes, edits = name_edits(pa.array([str(r[2]) for r in rows], pa.string()),
+                              pa.array([str(r[3]) for r in rows], pa.string()))
+    for row, pair_codes in zip(rows, codes, strict=True):
+        listed = []
+        for code in dict.fromkeys(int(c) for c in pair_codes if c >= 0):
+            edit = edits[code]
+            odds = model.variant_edits.get(edit) if edit else None
+            verdict = ("beyond a spelling edit" if not edit else "not learned" if odds is None else
+                       "a spelling of one name" if odds >= VARIANT_AT else
+                       "tells people apart" if odds <= SEPARATES_AT else "learned, undecided")
+            listed.append({"edit": edit, "reads": describe_edit(edit) if edit else "", "log_odds": odds,
+                           "verdict": verdict})
+        for signal in out[(str(row[0]), str(row[1]))]["signals"]:
+            if signal.get("signal") == "name":
+                signal["spelling_edits"] = listed
 
 
 def explain_pair(case: Case, left_id: str, right_id: str) -> dict[str, Any] | None:
