@@ -14,12 +14,8 @@ with both on evidence beyond names still vouches for it (``cluster.vouched``: on
 
 from __future__ import annotations
 
-import pyarrow as pa
-
-from moneytrail.engine import Engine
-from moneytrail.resolve.components import plain_components
-
-# The weight of a contradiction no pair was scored for: only its birth dates speak against the join.
+# The weight of a contradiction no pair was scored for: only its birth dates (or identifiers,
+# ``resolve.identified``) speak against the join.
 UNSCORED_WEIGHT = 0.0
 
 
@@ -45,10 +41,3 @@ def dated_conflicts_sql(components: str, props: str = "resolve_props", pairs: st
         WHERE NOT EXISTS (SELECT 1 FROM {pairs} q WHERE q.left_id = x.left_id AND q.right_id = x.right_id)
           AND NOT EXISTS (SELECT 1 FROM {pairs} q WHERE q.left_id = x.right_id AND q.right_id = x.left_id)"""
 
-
-def dated_conflicts(engine: Engine, left: pa.ChunkedArray, right: pa.ChunkedArray,
-                    props: str = "resolve_props") -> pa.Table:
-    """``dated_conflicts_sql``'s pairs in the components of the edges ``left``-``right``."""
-    with engine.run() as run:
-        groups = run.arrow(plain_components(left.combine_chunks(), right.combine_chunks()), hint="rs_dated_groups").name
-        return engine.query(dated_conflicts_sql(groups, props))

@@ -29,9 +29,10 @@ from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
 from moneytrail.resolve.bridges import unbridged
 from moneytrail.resolve.cluster import HARD_CANNOT_LINK
 from moneytrail.resolve.comparisons import compare_pairs, prepare_names
-from moneytrail.resolve.components import canonical_sql, consistent_components
-from moneytrail.resolve.dated import dated_conflicts
+from moneytrail.resolve.components import canonical_sql, consistent_components, plain_components
+from moneytrail.resolve.dated import dated_conflicts_sql
 from moneytrail.resolve.features import extract_features
+from moneytrail.resolve.identified import identifier_conflicts
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
 from moneytrail.resolve.scoring import LEVEL_COLUMNS, PAIR_COLUMNS, Thresholds, pattern_weights_sql, scored_sql
@@ -194,7 +195,8 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     dates) weighs against a join unless an analyst judged it positive: only a join whose strongest
     pair has more evidence beyond names (``support``) than the contradiction weighs outweighs it
     (``cluster.WeighedClusters``). Two members of one component whose birth dates contradict, though
-    no pair compared them, are such a contradiction too (``resolve.dated``). A record with an initial
+    no pair compared them, are such a contradiction too, and so are two whose identifiers contradict
+    (``resolve.dated``, ``resolve.identified``). A record with an initial
     whose matches go into several clusters joins none of them through those matches (``resolve.bridges``).
     A record left alone then joins the one cluster its best pair points to when nothing rivals or
     contradicts it there (``resolve.attach``).
@@ -215,9 +217,13 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     matched = unbridged(engine, matched)  # a record with an initial never joins two clusters (resolve.bridges)
     contradicted = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p "
                                 f"WHERE p.decision = 'distinct' AND {not_judged}")
-    # members of one component whose birth dates contradict, though no pair compared them (resolve.dated)
-    unscored = dated_conflicts(engine, matched.column("left_id"), matched.column("right_id"))
-    contradicted = pa.concat_tables([contradicted, unscored.cast(contradicted.schema)])
+    # members of one component whose birth dates or identifiers contradict, though no pair compared them
+    # (resolve.dated, resolve.identified)
+    with engine.run() as run:
+        groups = run.arrow(plain_components(matched.column("left_id").combine_chunks(),
+                                            matched.column("right_id").combine_chunks()), hint="rs_match_groups").name
+        unscored = [engine.query(dated_conflicts_sql(groups)), identifier_conflicts(engine, groups)]
+    contradicted = pa.concat_tables([contradicted, *(t.cast(contradicted.schema) for t in unscored)])
     # The model's negative evidence gives way where the analyst's positive judgements join the two.
     strings = pa.string()
     c_left = contradicted.column("left_id").combine_chunks().cast(strings)
