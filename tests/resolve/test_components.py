@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from moneytrail.resolve.components import canonical_sql, consistent_components
+from moneytrail.resolve.components import NumberedEdges, canonical_sql, consistent_components
 from moneytrail.store import Case
 from tests.resolve.conftest import component_groups
 
@@ -45,3 +45,22 @@ def test_canonical_ids_keep_previous_ids_and_skip_single_records(case: Case) -> 
 def test_a_split_cluster_does_not_keep_the_other_parts_id(case: Case) -> None:
     # r0, r1, r2 were one cluster under r0; a judgement split r0 off: r1 and r2 need another id.
     assert _canonical(case, [["r1", "r2"]], {"r0": "r0", "r1": "r0", "r2": "r0"}) == {"r1": "r1", "r2": "r1"}
+
+
+def test_numbered_subsets_number_records_as_a_hash_pass_over_their_ids_would() -> None:
+    # recluster numbers the ids once and renumbers subsets from the integers: the numbers, components and
+    # the numbers of further ids must be those of numbering the kept edges' strings afresh
+    rng = np.random.default_rng(3)
+    left = pa.array([f"r{i}" for i in rng.integers(0, 400, 1000)])
+    right = pa.array([f"r{i}" for i in rng.integers(0, 400, 1000)])
+    other = pa.array([f"r{i}" for i in rng.integers(0, 450, 200)])
+    numbered = NumberedEdges.of(left, right, other)
+    keep = rng.random(1000) < 0.3
+    kept = numbered.subset(keep)
+    fresh = NumberedEdges.of(left.filter(pa.array(keep)), right.filter(pa.array(keep)), other)
+    assert kept.ids.equals(fresh.ids)
+    assert np.array_equal(kept.left, fresh.left) and np.array_equal(kept.right, fresh.right)
+    assert np.array_equal(kept.others[0], fresh.others[0])
+    assert np.array_equal(kept.components()[1], fresh.components()[1])
+    assert np.array_equal(kept.numbers(other), fresh.others[0])
+    assert (fresh.others[0] == -1).any()  # some ids are in no kept edge

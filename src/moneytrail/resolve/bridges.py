@@ -14,13 +14,14 @@ contradictions ``resolve.components`` applies afterwards): what the records with
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
 from moneytrail.resolve.comparisons import initial_token_sql
-from moneytrail.resolve.components import plain_components
+from moneytrail.resolve.components import NumberedEdges
 from moneytrail.resolve.model import INITIAL_LEVEL
 
 
@@ -65,21 +66,34 @@ def bridging_sql(matched: str, components: str, names: str, *, margin: float = A
 
 def unbridged(engine: Engine, matched: pa.Table, names: str = "resolve_names") -> pa.Table:
     """The matched pairs (left_id, right_id, person_name, ...; in their order) without ``bridging_sql``'s."""
-    level = pc.fill_null(matched.column("person_name"), -1)
-    at_initial = pc.equal(level, INITIAL_LEVEL)
-    if not pc.any(at_initial).as_py():
-        return matched
-    others = matched.filter(pc.invert(at_initial))
-    components = plain_components(others.column("left_id").combine_chunks(), others.column("right_id").combine_chunks())
-    edges = matched.filter(at_initial).select(["left_id", "right_id", "weight", "person_name"])
+    numbered = NumberedEdges.of(matched.column("left_id"), matched.column("right_id"))
+    return matched.filter(pa.array(unbridged_mask(engine, matched, numbered, names), pa.bool_()))
+
+
+def unbridged_mask(engine: Engine, matched: pa.Table, numbered: NumberedEdges,
+                   names: str = "resolve_names") -> np.ndarray:
+    """Which of the matched pairs ``unbridged`` keeps; ``numbered``: their left and right ids, numbered
+    (the components of the pairs not at the initial level come from it without hashing the ids again)."""
+    level = pc.fill_null(matched.column("person_name"), -1).to_numpy(zero_copy_only=False)
+    at_initial = level == INITIAL_LEVEL
+    if not at_initial.any():
+        return np.ones(len(level), bool)
+    components = numbered.subset(~at_initial).component_table()
+    edges = matched.filter(pa.array(at_initial, pa.bool_())).select(["left_id", "right_id", "weight", "person_name"])
     with engine.run() as run:
         groups = run.arrow(components, hint="rs_initial_groups").name
         dropped = engine.query(bridging_sql(run.arrow(edges, hint="rs_initial_edges").name, groups, names))
     if not dropped.num_rows:
-        return matched
+        return np.ones(len(level), bool)
 
-    def keyed(table: pa.Table) -> pa.Array:
-        return pc.binary_join_element_wise(pc.cast(table.column("left_id"), pa.string()),
-                                           pc.cast(table.column("right_id"), pa.string()), "\x1f")
-    gone = pc.is_in(keyed(matched), value_set=keyed(dropped).combine_chunks())
-    return matched.filter(pc.invert(pc.and_(at_initial, gone)))
+    # a pair as one integer from its records' numbers: every dropped pair's records are numbered
+    def keyed(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        key: np.ndarray = left * len(numbered.ids) + right
+        return key
+
+    initial = np.flatnonzero(at_initial)
+    gone = np.isin(keyed(numbered.left[initial], numbered.right[initial]),
+                   keyed(numbered.numbers(dropped.column("left_id")), numbered.numbers(dropped.column("right_id"))))
+    kept = np.ones(len(level), bool)
+    kept[initial[gone]] = False
+    return kept

@@ -11,6 +11,8 @@ contradiction still splits are rebuilt, as ``cluster_consistent`` would, in vect
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,32 +24,88 @@ from moneytrail.resolve.sorting import sorted_distinct
 from moneytrail.resolve.vouching import vouched_conflicts
 
 
+class NumberedEdges:
+    """Edges between records numbered 0..n-1 in order of first appearance (left ids, then right ids), as
+    one hash pass over the strings would number them. Numbered once per recluster: a subset of the edges
+    (``subset``) is renumbered from the integers, and the plain components are worked out once. ``others``:
+    the numbers of further ids hashed in the same pass (-1: in no edge)."""
+
+    def __init__(self, ids: pa.Array, left: np.ndarray, right: np.ndarray, others: tuple[np.ndarray, ...] = ()) -> None:
+        self.ids, self.left, self.right, self.others = ids, left, right, others
+        self._components: tuple[int, np.ndarray] | None = None
+
+    @classmethod
+    def of(cls, left: pa.Array | pa.ChunkedArray, right: pa.Array | pa.ChunkedArray,
+           *others: pa.Array | pa.ChunkedArray) -> NumberedEdges:
+        strings = pa.string()
+        columns = (left, right, *others)
+        chunks = [c for x in columns for c in (x.chunks if isinstance(x, pa.ChunkedArray) else [x])]
+        encoded = pa.chunked_array([pc.cast(c, strings) for c in chunks], strings).combine_chunks().dictionary_encode()
+        codes = encoded.indices.to_numpy().astype(np.int64)
+        bounds = np.cumsum([0, *(len(x) for x in columns)])
+        parts = [codes[a:b] for a, b in itertools.pairwise(bounds)]
+        n = int(max(parts[0].max(), parts[1].max())) + 1 if len(left) else 0
+        return cls(encoded.dictionary.slice(0, n), parts[0], parts[1],
+                   tuple(np.where(p < n, p, -1) for p in parts[2:]))
+
+    def subset(self, keep: np.ndarray) -> NumberedEdges:
+        """The edges where ``keep``, their records numbered again in order of first appearance."""
+        li, ri = self.left[keep], self.right[keep]
+        # arrow's hash unique keeps the order of first appearance
+        order = pc.unique(pa.array(np.concatenate([li, ri]))).to_numpy()
+        renumber = np.full(len(self.ids) + 1, -1, np.int64)  # the last slot maps -1 to -1
+        renumber[order] = np.arange(len(order))
+        return NumberedEdges(self.ids.take(pa.array(order)), renumber[li], renumber[ri],
+                             tuple(renumber[o] for o in self.others))
+
+    def numbers(self, values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """The number of each of ``values`` (-1: in no edge); for a few values: the hash table is theirs."""
+        distinct = pc.unique(values).cast(pa.string())
+        at = pc.index_in(self.ids, value_set=distinct)
+        number = np.full(len(distinct) + 1, -1, np.int64)
+        found = pc.is_valid(at).to_numpy(zero_copy_only=False)
+        number[at.filter(found).to_numpy()] = np.flatnonzero(found)
+        found_at: np.ndarray = number[pc.fill_null(pc.index_in(values, value_set=distinct), -1).to_numpy(
+            zero_copy_only=False)]
+        return found_at
+
+    def components(self) -> tuple[int, np.ndarray]:
+        """(count, label of every record): connected components of the edges, no contradiction applied."""
+        if self._components is None:
+            n = len(self.ids)
+            graph = coo_matrix((np.ones(len(self.left), np.int8), (self.left, self.right)), shape=(n, n))
+            count, labels = connected_components(graph, directed=False)
+            self._components = int(count), labels.astype(np.int64)
+        return self._components
+
+    def component_table(self) -> pa.Table:
+        """(entity_id, component) of every record in an edge: ``plain_components``'s table."""
+        return pa.table({"entity_id": self.ids, "component": pa.array(self.components()[1], pa.int64())})
+
+
 def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, cannot_left: pa.Array,
                           cannot_right: pa.Array, cannot_weights: np.ndarray | None = None,
-                          supports: np.ndarray | None = None, levels: np.ndarray | None = None) -> pa.Table:
+                          supports: np.ndarray | None = None, levels: np.ndarray | None = None,
+                          numbered: NumberedEdges | None = None,
+                          cannot_numbers: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Table:
     """(entity_id, component) of every record in an edge; edges strongest first (``weights`` in bits,
     the order ``cluster_consistent`` rebuilds a conflicting component in). ``cannot_weights``: each
     cannot-link's match weight (bits; ``cluster.HARD_CANNOT_LINK`` for a judgement), and ``supports``
     each edge's evidence beyond names (bits), for ``cluster.vouched``; without them every cannot-link
     is hard. ``levels``: each edge's person-name level (-1 unknown), for ``cluster._ambiguous``'s rule
-    that a cluster holding the record's name as spelt has no rival that agrees with it only worse."""
-    # one hash pass numbers every record: those of the edges first (0..n-1, in order of appearance),
-    # then records that are only in a cannot-link (n and above: in no component)
-    strings = pa.string()
-    numbered = pa.chunked_array([pc.cast(x, strings) for x in (left, right, cannot_left, cannot_right)],
-                                strings).combine_chunks().dictionary_encode()
-    codes = numbered.indices.to_numpy().astype(np.int64)
-    edges_n, cannot_n = len(left), len(cannot_left)
-    li, ri = codes[:edges_n], codes[edges_n:2 * edges_n]
-    n = int(max(li.max(), ri.max())) + 1 if edges_n else 0
+    that a cluster holding the record's name as spelt has no rival that agrees with it only worse.
+    ``numbered``: ``left``-``right`` already numbered (``NumberedEdges``), with ``cannot_numbers``
+    the numbers of ``cannot_left`` and ``cannot_right`` (-1: in no edge, so in no component)."""
+    if numbered is None or cannot_numbers is None:
+        # one hash pass numbers every record: those of the edges, then records only in a cannot-link (-1)
+        numbered = NumberedEdges.of(left, right, cannot_left, cannot_right)
+        cannot_numbers = numbered.others[0], numbered.others[1]
+    li, ri, ids, n = numbered.left, numbered.right, numbered.ids, len(numbered.ids)
     if n == 0:
         return pa.table({"entity_id": pa.array([], pa.string()), "component": pa.array([], pa.int64())})
-    ids = numbered.dictionary.slice(0, n)
-    graph = coo_matrix((np.ones(len(li), np.int8), (li, ri)), shape=(n, n))
-    count, labels = connected_components(graph, directed=False)
-    labels = labels.astype(np.int64)
-    ci, cj = codes[2 * edges_n:2 * edges_n + cannot_n], codes[2 * edges_n + cannot_n:]
-    ci, cj = np.where(ci < n, ci, -1), np.where(cj < n, cj, -1)
+    count, labels = numbered.components()
+    labels = labels.copy()
+    ci, cj = cannot_numbers
     bites = (ci >= 0) & (cj >= 0)
     bites[bites] = labels[ci[bites]] == labels[cj[bites]]
     conflict = np.flatnonzero(bites)
@@ -74,8 +132,7 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
 
 def plain_components(left: pa.Array, right: pa.Array) -> pa.Table:
     """(entity_id, component) of every record in an edge: connected components, no contradiction applied."""
-    none = pa.array([], pa.string())
-    return consistent_components(left, right, np.zeros(len(left)), none, none)
+    return NumberedEdges.of(left, right).component_table()
 
 
 def canonical_sql(components: str, previous: str = "entity_canonical") -> str:

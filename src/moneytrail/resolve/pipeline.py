@@ -26,10 +26,10 @@ import pyarrow.compute as pc
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.attach import attached_sql
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
-from moneytrail.resolve.bridges import unbridged
+from moneytrail.resolve.bridges import unbridged_mask
 from moneytrail.resolve.cluster import HARD_CANNOT_LINK
 from moneytrail.resolve.comparisons import compare_pairs, prepare_names
-from moneytrail.resolve.components import canonical_sql, consistent_components, plain_components
+from moneytrail.resolve.components import NumberedEdges, canonical_sql, consistent_components
 from moneytrail.resolve.dated import dated_conflicts_sql
 from moneytrail.resolve.features import extract_features
 from moneytrail.resolve.identified import identifier_conflicts
@@ -214,16 +214,25 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     matched = engine.query(f"SELECT p.left_id, p.right_id, p.weight, coalesce(p.support, 0.0) AS support, "
                            f"p.person_name FROM resolve_pairs p WHERE p.decision = 'match' "
                            f"AND {not_judged} ORDER BY p.weight DESC, p.left_id, p.right_id")
-    matched = unbridged(engine, matched)  # a record with an initial never joins two clusters (resolve.bridges)
     contradicted = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p "
                                 f"WHERE p.decision = 'distinct' AND {not_judged}")
+    # the records' ids hashed to numbers once, the contradicted pairs' with them: bridges, dated, identified
+    # and the clusters renumber from the integers and share the plain components
+    numbered = NumberedEdges.of(matched.column("left_id"), matched.column("right_id"),
+                                contradicted.column("left_id"), contradicted.column("right_id"))
+    # a record with an initial never joins two clusters (resolve.bridges)
+    kept_pairs = unbridged_mask(engine, matched, numbered)
+    matched, numbered = matched.filter(pa.array(kept_pairs, pa.bool_())), numbered.subset(kept_pairs)
     # members of one component whose birth dates or identifiers contradict, though no pair compared them
     # (resolve.dated, resolve.identified)
     with engine.run() as run:
-        groups = run.arrow(plain_components(matched.column("left_id").combine_chunks(),
-                                            matched.column("right_id").combine_chunks()), hint="rs_match_groups").name
-        unscored = [engine.query(dated_conflicts_sql(groups)), identifier_conflicts(engine, groups)]
-    contradicted = pa.concat_tables([contradicted, *(t.cast(contradicted.schema) for t in unscored)])
+        groups = run.arrow(numbered.component_table(), hint="rs_match_groups").name
+        unscored = pa.concat_tables([t.cast(contradicted.schema) for t in (
+            engine.query(dated_conflicts_sql(groups)), identifier_conflicts(engine, groups))])
+    cannot_numbers = tuple(np.concatenate([numbered.numbers(pa.array([pair[side] for pair in negative], pa.string())),
+                                           numbered.others[side], numbered.numbers(unscored.column(column))])
+                           for side, column in enumerate(("left_id", "right_id")))
+    contradicted = pa.concat_tables([contradicted, unscored])
     # The model's negative evidence gives way where the analyst's positive judgements join the two.
     strings = pa.string()
     c_left = contradicted.column("left_id").combine_chunks().cast(strings)
@@ -253,7 +262,9 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                        np.concatenate([np.full(len(positive), np.inf),
                                                        matched.column("support").to_numpy().astype(float)]),
                                        levels=np.concatenate([np.full(len(positive), -1), pc.fill_null(
-                                           matched.column("person_name"), -1).to_numpy().astype(np.int64)]))
+                                           matched.column("person_name"), -1).to_numpy().astype(np.int64)]),
+                                       numbered=None if positive else numbered,
+                                       cannot_numbers=None if positive else (cannot_numbers[0], cannot_numbers[1]))
     with engine.run() as run:
         members = run.arrow(components, hint="rs_components").name
         # records left alone join the one cluster their evidence points to (resolve.attach)
