@@ -208,6 +208,8 @@ def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index
     n, width = lt.shape
     valid = index >= 0
     grid = np.where(valid, np.where(pair_rule[index] >= 0, pair_weight[index], -1.0), -1.0)
+    if width == 2:
+        return _align_two(lt, rt, ln, rn, index, grid, pair_rule)
     rows = np.arange(n)
     total = np.zeros(n)
     matched = np.zeros(n, np.int64)
@@ -233,12 +235,47 @@ def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index
         if step < width - 1:  # no step reads the grid after the last
             cells[at, i, :] = -1.0
             cells[at, :, j] = -1.0
+    return _scored(total, matched, initials_only, ln, rn), chosen, np.where(used_left, -1, lt), \
+        np.where(used_right, -1, rt)
+
+
+def _scored(total: np.ndarray, matched: np.ndarray, initials_only: np.ndarray, ln: np.ndarray,
+            rn: np.ndarray) -> np.ndarray:
+    """Raw score of each aligned pair of names, as ``compare_names`` scores an alignment."""
     short = np.minimum(ln, rn).astype(float)
     long_ = np.maximum(ln, rn).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = np.where(matched > 0, (total / short) * (0.8 + 0.2 * short / long_), 0.0)
-    raw = np.where((matched > 0) & initials_only, np.minimum(raw, 0.5), raw)
-    return raw, chosen, np.where(used_left, -1, lt), np.where(used_right, -1, rt)
+    return np.asarray(np.where((matched > 0) & initials_only, np.minimum(raw, 0.5), raw))
+
+
+def _align_two(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index: np.ndarray,
+               grid: np.ndarray, pair_rule: np.ndarray) -> tuple[np.ndarray, list[np.ndarray],
+                                                              np.ndarray, np.ndarray]:
+    """``_align`` of names of at most two tokens (nearly all name pairs), in closed form: the greedy
+    first pick is the best cell (the first of equals, as argmax), and the second can only be the
+    cell crossing neither its token, (1 - i, 1 - j), at flat position 3 - first."""
+    rows = np.arange(len(grid))
+    first = grid.argmax(axis=1)
+    second = 3 - first
+    value1, value2 = grid[rows, first], grid[rows, second]
+    hit1 = value1 > 0
+    hit2 = hit1 & (value2 > 0)
+    pair1, pair2 = index[rows, first], index[rows, second]
+    total = np.where(hit1, value1, 0.0) + np.where(hit2, value2, 0.0)
+    initials_only = (~hit1 | (pair_rule[pair1] == 1)) & (~hit2 | (pair_rule[pair2] == 1))
+    chosen = []
+    if hit1.any():  # as the step loop: a step is recorded while some pair still matches
+        chosen.append(np.where(hit1, pair1, -1))
+        if hit2.any():
+            chosen.append(np.where(hit2, pair2, -1))
+    i, j = first // 2, first % 2
+    free_left, free_right = lt.copy(), rt.copy()
+    free_left[rows[hit1], i[hit1]] = -1
+    free_right[rows[hit1], j[hit1]] = -1
+    free_left[rows[hit2], 1 - i[hit2]] = -1
+    free_right[rows[hit2], 1 - j[hit2]] = -1
+    return _scored(total, hit1.astype(np.int64) + hit2, initials_only, ln, rn), chosen, free_left, free_right
 
 
 def compare_person_names(left: pa.Array, right: pa.Array, *, details: bool = True) -> tuple[np.ndarray, pa.Array]:
