@@ -103,7 +103,7 @@ def title_tokens() -> frozenset[str]:
     set lookup instead of rigour's prefix pattern per token. Such a token is a title only when it
     spells one of rigour's person prefixes whole, letter by letter as the case-insensitive pattern
     reads them, so the candidates are those spellings, each confirmed by ``is_title_token``."""
-    found = set()
+    found: set[str] = set()
     for prefix in person_name_prefixes_list():
         options = [[a for a in _WORD_LETTERS if re.fullmatch(re.escape(c), a, re.IGNORECASE)] for c in prefix]
         if all(options) and math.prod(map(len, options)) <= 64:
