@@ -247,27 +247,6 @@ def skeleton(token: str) -> str:
     return "".join(out)
 
 
-# ``skeleton``'s steps over many tokens at once, on one text of the tokens a line each: no step's
-# pattern reaches across a line end (lookarounds read letters; "$" is a token's end under re.M).
-_FINAL_H = re.compile(r"(?<=[^\n]{2}[^\ncskgztp])h$", re.M)  # len > 3, not the h of a digraph
-_FINAL_G = re.compile(r"(?<=[^\n]{2}[aeiouy])g$", re.M)
-_NOT_KEPT = re.compile(r"[^0-9a-z\n]|[aeiouy]")  # lower-case ASCII: not alphanumeric, or a vowel
-_RUNS = re.compile(r"([^\n])\1+")
-
-
-def skeletons(tokens: list[str]) -> list[str]:
-    """``skeleton`` of each token, computed by one pass of each step over all of them (regular
-    expressions over one text, not a Python call per token). Tokens that are not ASCII words
-    (ICU's work) are left to ``skeleton`` one by one."""
-    text = "\n".join(tokens)
-    if not tokens or not text.isascii() or text.count("\n") != len(tokens) - 1 or any(not t for t in tokens):
-        return [skeleton(t) for t in tokens]
-    text = _FINAL_G.sub("", _FINAL_H.sub("", _WAW.sub("", text.lower())))
-    for digraph, symbol in _DIGRAPHS:
-        text = text.replace(digraph, symbol)
-    return _RUNS.sub(r"\1", _NOT_KEPT.sub("", text.translate(_LETTERS))).split("\n")
-
-
 @dataclass(frozen=True)
 class TokenMatch:
     left: str
