@@ -110,12 +110,18 @@ def _pairwise(measure: object, vocabulary: list[str], left: np.ndarray, right: n
 def _letter_masks(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per word, (a bit mask of its letters, how many of its letters repeat one before them): a bit for
     each letter of a normalised token; any other letter shares one of the rest."""
-    seen = set("".join(words))
     extra = 64 - len(_LETTERS)
-    bits = {c: _LETTERS.index(c) if c in _LETTERS else len(_LETTERS) + ord(c) % extra for c in seen}
+    letters = np.frombuffer("".join(words).encode("utf-32-le"), np.uint32).astype(np.int64)  # code points
+    ascii_bits = len(_LETTERS) + np.arange(128) % extra
+    ascii_bits[[ord(c) for c in _LETTERS]] = np.arange(len(_LETTERS))
+    bit = np.where(letters < 128, ascii_bits[np.minimum(letters, 127)], len(_LETTERS) + letters % extra)
+    lengths = np.fromiter(map(len, words), np.int64, len(words))
     masks = np.zeros(len(words), np.uint64)
-    masks[:] = [sum(1 << b for b in {bits[c] for c in t}) for t in words]
-    repeats = np.fromiter(map(len, words), np.int64, len(words)) - np.bitwise_count(masks).astype(np.int64)
+    filled = lengths > 0  # reduceat reads one letter at an empty word's start: empty words keep 0
+    if filled.any():
+        starts = (np.cumsum(lengths) - lengths)[filled]
+        masks[filled] = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), bit.astype(np.uint64)), starts)
+    repeats = lengths - np.bitwise_count(masks).astype(np.int64)
     return masks, repeats
 
 
