@@ -248,8 +248,7 @@ def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index
 def _scored(total: np.ndarray, matched: np.ndarray, initials_only: np.ndarray, ln: np.ndarray,
             rn: np.ndarray) -> np.ndarray:
     """Raw score of each aligned pair of names, as ``compare_names`` scores an alignment."""
-    short = np.minimum(ln, rn).astype(float)
-    long_ = np.maximum(ln, rn).astype(float)
+    short, long_ = np.minimum(ln, rn).astype(float), np.maximum(ln, rn).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = np.where(matched > 0, (total / short) * (0.8 + 0.2 * short / long_), 0.0)
     return np.asarray(np.where((matched > 0) & initials_only, np.minimum(raw, 0.5), raw))
@@ -263,10 +262,9 @@ def _align_two(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, i
     cell crossing neither its token, (1 - i, 1 - j), at flat position 3 - first."""
     rows = np.arange(len(grid))
     first = grid.argmax(axis=1)
-    second = 3 - first
+    second = 3 - first  # (1 - i) * 2 + (1 - j)
     value1, value2 = grid[rows, first], grid[rows, second]
-    hit1 = value1 > 0
-    hit2 = hit1 & (value2 > 0)
+    hit1, hit2 = value1 > 0, (value1 > 0) & (value2 > 0)
     pair1, pair2 = index[rows, first], index[rows, second]
     total = np.where(hit1, value1, 0.0) + np.where(hit2, value2, 0.0)
     initials_only = (~hit1 | (pair_rule[pair1] == 1)) & (~hit2 | (pair_rule[pair2] == 1))
@@ -277,10 +275,8 @@ def _align_two(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, i
             chosen.append(np.where(hit2, pair2, -1))
     i, j = first // 2, first % 2
     free_left, free_right = lt.copy(), rt.copy()
-    free_left[rows[hit1], i[hit1]] = -1
-    free_right[rows[hit1], j[hit1]] = -1
-    free_left[rows[hit2], 1 - i[hit2]] = -1
-    free_right[rows[hit2], 1 - j[hit2]] = -1
+    free_left[rows[hit1], i[hit1]], free_right[rows[hit1], j[hit1]] = -1, -1
+    free_left[rows[hit2], 1 - i[hit2]], free_right[rows[hit2], 1 - j[hit2]] = -1, -1
     return _scored(total, hit1.astype(np.int64) + hit2, initials_only, ln, rn), chosen, free_left, free_right
 
 
