@@ -192,3 +192,25 @@ def test_a_romanisation_and_the_arabic_spelling_are_one_word_in_arabic_script(la
 
 def test_arabic_script_keeps_a_letter_written_twice_between_vowels() -> None:
     assert abjad("mami") != abjad("mi")
+
+
+def test_title_tokens_are_the_clean_tokens_is_title_token_accepts() -> None:
+    from rigour._core import person_name_prefixes_list
+
+    from moneytrail.model.names import clean_word_tokens, is_title_token, title_tokens
+
+    titles = title_tokens()
+    assert {"dr", "mr", "mrs", "doctor"} <= titles
+    candidates = {t for p in person_name_prefixes_list() for t in clean_word_tokens(p)}
+    candidates |= {"drs", "mrx", "al", "olena", "sheikh", "haji", "prof", "sir", "x", "1"}
+    assert len(candidates) > 50
+    assert {t for t in candidates if is_title_token(t)} == titles & candidates
+
+
+def test_clean_words_equal_clean_word_tokens_per_word() -> None:
+    from moneytrail.model.names import clean_word_tokens, clean_words
+
+    words = ["Mr.", "al-Ahmad", "O'Neil", "ʻAli", "Дмитренко", "محمد", "İbrahim", "f.z.e.", "--", "ǅ",
+             "x\u2028y", "A1b"]
+    assert clean_words(words) == [" ".join(clean_word_tokens(w)) for w in words]
+    assert clean_words([]) == []

@@ -15,11 +15,15 @@ Conventions:
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 
 import icu  # type: ignore[import-untyped]
+from rigour._core import person_name_prefixes_list  # the list rigour's remove_person_prefixes is built of
 from rigour.names import extract_org_types, remove_person_prefixes, replace_org_types_compare
 from rigour.text import jaro_winkler, levenshtein
 
@@ -88,6 +92,35 @@ def clean_word_tokens(word: str) -> tuple[str, ...]:
 @lru_cache(maxsize=65_536)
 def is_title_token(token: str) -> bool:
     return remove_person_prefixes(token + " x").strip() == "x"
+
+
+_WORD_LETTERS = string.ascii_lowercase + string.digits
+
+
+@lru_cache(maxsize=1)
+def title_tokens() -> frozenset[str]:
+    """Every clean token (lower-case ASCII letters and digits) that ``is_title_token`` accepts, for a
+    set lookup instead of rigour's prefix pattern per token. Such a token is a title only when it
+    spells one of rigour's person prefixes whole, letter by letter as the case-insensitive pattern
+    reads them, so the candidates are those spellings, each confirmed by ``is_title_token``."""
+    found: set[str] = set()
+    for prefix in person_name_prefixes_list():
+        options = [[a for a in _WORD_LETTERS if re.fullmatch(re.escape(c), a, re.IGNORECASE)] for c in prefix]
+        if all(options) and math.prod(map(len, options)) <= 64:
+            found.update(t for t in map("".join, itertools.product(*options)) if is_title_token(t))
+    return frozenset(found)
+
+
+_NON_WORD_LINE = re.compile(r"[^a-z0-9\n]+")
+
+
+def clean_words(words: list[str]) -> list[str]:
+    """``" ".join(clean_word_tokens(word))`` of each word, by one pass of each pattern over a text of
+    the words a line each (neither pattern reads a line end) rather than a call per word."""
+    text = "\n".join(_ascii_token(w) if not w.isascii() else w.lower() for w in words)
+    if not words or text.count("\n") != len(words) - 1:
+        return [" ".join(clean_word_tokens(w)) for w in words]
+    return [line.strip(" ") for line in _NON_WORD_LINE.sub(" ", _APOSTROPHES.sub("", text)).split("\n")]
 
 
 def _clean(text: str) -> str:

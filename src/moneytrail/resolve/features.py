@@ -277,7 +277,14 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     people = names.filter(pc.equal(names.column("grp"), PERSON_GROUP)).select(["entity_id", "grp", "norm"])
     persons = people.select(["entity_id"]) if records is None else \
         records.filter(pc.equal(records.column("grp"), PERSON_GROUP)).select(["entity_id"])
-    people = people.filter(pc.is_in(people.column("entity_id"), value_set=pc.unique(births.column("entity_id"))))
+    # the three columns' entity ids numbered by one hash pass, for membership tests by number
+    ids = pa.chunked_array([c for t in (births, people, persons) for c in t.column("entity_id").chunks],
+                           births.schema.field("entity_id").type).combine_chunks().dictionary_encode("encode")
+    id_of = np.split(ids.indices.to_numpy(), np.cumsum([births.num_rows, people.num_rows]))
+    born_ids, person_ids = np.zeros(len(ids.dictionary), bool), np.zeros(len(ids.dictionary), bool)
+    born_ids[id_of[0]], person_ids[id_of[2]] = True, True
+    with_birth = born_ids[id_of[1]]
+    people, people_id = people.filter(pa.array(with_birth)), id_of[1][with_birth]
     tokens = pc.utf8_split_whitespace(people.column("norm"))
     parent = pc.list_parent_indices(tokens).to_numpy().astype(np.int64)
     words = pc.list_flatten(tokens)
@@ -296,8 +303,12 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     # made distinct by one sort.
     letters = pc.unique(pa.concat_arrays([pc.unique(initial), pc.unique(consonant)])).sort()
     codes = [pc.index_in(x, value_set=letters).to_numpy().astype(np.int64) for x in (initial, consonant)]
-    numbered = people.column("entity_id").combine_chunks().dictionary_encode()
-    entities, entity = numbered.dictionary, numbered.indices.to_numpy().astype(np.int64)
+    # entities numbered in order of first appearance among ``people`` (as dictionary_encode numbers them)
+    present, first = np.unique(people_id, return_index=True)
+    appearance = present[np.argsort(first, kind="stable")]
+    number = np.full(len(ids.dictionary), -1, np.int64)
+    number[appearance] = np.arange(len(appearance))
+    entities, entity = ids.dictionary.take(pa.array(appearance)), number[people_id]
     width = max(len(letters), 1)
     coded = []
     for d in range(1, int(np.bincount(parent).max()) if len(parent) else 0):
@@ -309,7 +320,7 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     distinct_keys = sorted_distinct(np.concatenate(coded)) if coded else np.zeros(0, np.int64)
     # each (entity, letters) with each of the entity's birth dates: by the entities' numbers (the keys are
     # sorted by them), not a join of strings
-    born = pc.fill_null(pc.index_in(births.column("entity_id"), value_set=entities), -1).to_numpy().astype(np.int64)
+    born = number[id_of[0]]
     by_entity = np.argsort(born, kind="stable")
     starts = np.searchsorted(born[by_entity], np.arange(len(entities) + 1))
     owner = distinct_keys // (width * width)
@@ -322,13 +333,13 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
                                       pc.binary_join_element_wise(letters.take(pa.array(low)),
                                                                   letters.take(pa.array(high)), ""), ":")
     with_initials = pa.table({"entity_id": entities.take(pa.array(owner[row])),
-                              "grp": pa.array([PERSON_GROUP] * len(row), pa.string()), "block_key": key})
+                              "grp": pa.repeat(pa.scalar(PERSON_GROUP, pa.string()), len(row)), "block_key": key})
     # The date alone too, for records whose names were both replaced or misspelt: blocking drops it
     # where a date is shared by many (``blocking.DATE_BLOCK_SHARE``), as in any large population.
-    alone = births.filter(pc.is_in(births.column("entity_id"), value_set=pc.unique(persons.column("entity_id"))))
+    alone = births.filter(pa.array(person_ids[id_of[0]]))
     date_key = pc.binary_join_element_wise(pa.scalar("d"), alone.column("value"), ":")
     dates = pa.table({"entity_id": alone.column("entity_id"),
-                      "grp": pa.array([PERSON_GROUP] * alone.num_rows, pa.string()), "block_key": date_key})
+                      "grp": pa.repeat(pa.scalar(PERSON_GROUP, pa.string()), alone.num_rows), "block_key": date_key})
     return pa.concat_tables([with_initials, dates.cast(with_initials.schema)])
 
 

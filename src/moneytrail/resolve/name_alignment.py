@@ -110,12 +110,18 @@ def _pairwise(measure: object, vocabulary: list[str], left: np.ndarray, right: n
 def _letter_masks(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per word, (a bit mask of its letters, how many of its letters repeat one before them): a bit for
     each letter of a normalised token; any other letter shares one of the rest."""
-    seen = set("".join(words))
     extra = 64 - len(_LETTERS)
-    bits = {c: _LETTERS.index(c) if c in _LETTERS else len(_LETTERS) + ord(c) % extra for c in seen}
+    letters = np.frombuffer("".join(words).encode("utf-32-le"), np.uint32).astype(np.int64)  # code points
+    ascii_bits = len(_LETTERS) + np.arange(128) % extra
+    ascii_bits[[ord(c) for c in _LETTERS]] = np.arange(len(_LETTERS))
+    bit = np.where(letters < 128, ascii_bits[np.minimum(letters, 127)], len(_LETTERS) + letters % extra)
+    lengths = np.fromiter(map(len, words), np.int64, len(words))
     masks = np.zeros(len(words), np.uint64)
-    masks[:] = [sum(1 << b for b in {bits[c] for c in t}) for t in words]
-    repeats = np.fromiter(map(len, words), np.int64, len(words)) - np.bitwise_count(masks).astype(np.int64)
+    filled = lengths > 0  # reduceat reads one letter at an empty word's start: empty words keep 0
+    if filled.any():
+        starts = (np.cumsum(lengths) - lengths)[filled]
+        masks[filled] = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), bit.astype(np.uint64)), starts)
+    repeats = lengths - np.bitwise_count(masks).astype(np.int64)
     return masks, repeats
 
 
@@ -208,6 +214,8 @@ def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index
     n, width = lt.shape
     valid = index >= 0
     grid = np.where(valid, np.where(pair_rule[index] >= 0, pair_weight[index], -1.0), -1.0)
+    if width == 2:
+        return _align_two(lt, rt, ln, rn, index, grid, pair_rule)
     rows = np.arange(n)
     total = np.zeros(n)
     matched = np.zeros(n, np.int64)
@@ -233,12 +241,43 @@ def _align(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index
         if step < width - 1:  # no step reads the grid after the last
             cells[at, i, :] = -1.0
             cells[at, :, j] = -1.0
-    short = np.minimum(ln, rn).astype(float)
-    long_ = np.maximum(ln, rn).astype(float)
+    return _scored(total, matched, initials_only, ln, rn), chosen, np.where(used_left, -1, lt), \
+        np.where(used_right, -1, rt)
+
+
+def _scored(total: np.ndarray, matched: np.ndarray, initials_only: np.ndarray, ln: np.ndarray,
+            rn: np.ndarray) -> np.ndarray:
+    """Raw score of each aligned pair of names, as ``compare_names`` scores an alignment."""
+    short, long_ = np.minimum(ln, rn).astype(float), np.maximum(ln, rn).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = np.where(matched > 0, (total / short) * (0.8 + 0.2 * short / long_), 0.0)
-    raw = np.where((matched > 0) & initials_only, np.minimum(raw, 0.5), raw)
-    return raw, chosen, np.where(used_left, -1, lt), np.where(used_right, -1, rt)
+    return np.asarray(np.where((matched > 0) & initials_only, np.minimum(raw, 0.5), raw))
+
+
+def _align_two(lt: np.ndarray, rt: np.ndarray, ln: np.ndarray, rn: np.ndarray, index: np.ndarray,
+               grid: np.ndarray, pair_rule: np.ndarray) -> tuple[np.ndarray, list[np.ndarray],
+                                                              np.ndarray, np.ndarray]:
+    """``_align`` of names of at most two tokens (nearly all name pairs), in closed form: the greedy
+    first pick is the best cell (the first of equals, as argmax), and the second can only be the
+    cell crossing neither its token, (1 - i, 1 - j), at flat position 3 - first."""
+    rows = np.arange(len(grid))
+    first = grid.argmax(axis=1)
+    second = 3 - first  # (1 - i) * 2 + (1 - j)
+    value1, value2 = grid[rows, first], grid[rows, second]
+    hit1, hit2 = value1 > 0, (value1 > 0) & (value2 > 0)
+    pair1, pair2 = index[rows, first], index[rows, second]
+    total = np.where(hit1, value1, 0.0) + np.where(hit2, value2, 0.0)
+    initials_only = (~hit1 | (pair_rule[pair1] == 1)) & (~hit2 | (pair_rule[pair2] == 1))
+    chosen = []
+    if hit1.any():  # as the step loop: a step is recorded while some pair still matches
+        chosen.append(np.where(hit1, pair1, -1))
+        if hit2.any():
+            chosen.append(np.where(hit2, pair2, -1))
+    i, j = first // 2, first % 2
+    free_left, free_right = lt.copy(), rt.copy()
+    free_left[rows[hit1], i[hit1]], free_right[rows[hit1], j[hit1]] = -1, -1
+    free_left[rows[hit2], 1 - i[hit2]], free_right[rows[hit2], 1 - j[hit2]] = -1, -1
+    return _scored(total, hit1.astype(np.int64) + hit2, initials_only, ln, rn), chosen, free_left, free_right
 
 
 def compare_person_names(left: pa.Array, right: pa.Array, *, details: bool = True) -> tuple[np.ndarray, pa.Array]:

@@ -20,11 +20,11 @@ import pyarrow.compute as pc
 from moneytrail.model.names import (
     ARTICLES,
     abjad,
-    clean_word_tokens,
-    is_title_token,
+    clean_words,
     marked_skeleton,
     normalize_name_uncached,
     skeleton,
+    title_tokens,
 )
 from moneytrail.resolve.sorting import sorted_distinct
 
@@ -84,20 +84,24 @@ def _joined(parent: np.ndarray, values: pa.Array, size: int, sort: bool, rank: n
     return _array(pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values), " "))
 
 
+_ARTICLE_TOKEN = "(^| )(" + "|".join(sorted(ARTICLES)) + ")( |$)"
+
+
+def _titles() -> pa.Array:
+    return pa.array(sorted(title_tokens()), pa.string())
+
+
 def normalise_person_names(names: pa.Array) -> pa.Array:
     """``normalize_name_uncached(name, "Person")`` of every name, computed per distinct word."""
     parent, words = _flat(names)
-
-    def clean(word: str) -> tuple[str, bool]:
-        tokens = clean_word_tokens(word)
-        special = any(t in ARTICLES for t in tokens) or bool(tokens and is_title_token(tokens[0]))
-        return " ".join(tokens), special
-
     distinct = pc.unique(words)
-    cleaned = [clean(w) for w in distinct.to_pylist()]
+    cleaned = pa.array(clean_words(distinct.to_pylist()), pa.string())
+    # a word holding an article, or starting with a title (``is_title_token``, as a set of tokens)
+    special_distinct = pc.or_(pc.match_substring_regex(cleaned, _ARTICLE_TOKEN),
+                              pc.is_in(pc.replace_substring_regex(cleaned, " .*", ""), value_set=_titles()))
     position = pc.index_in(words, value_set=distinct)
-    flat_clean = pc.take(pa.array([c for c, _ in cleaned], pa.string()), position)
-    special_word = pc.take(pa.array([s for _, s in cleaned], pa.bool_()), position).to_numpy(zero_copy_only=False)
+    flat_clean = pc.take(cleaned, position)
+    special_word = pc.take(special_distinct, position).to_numpy(zero_copy_only=False)
     norm = _joined(parent, flat_clean, len(names), sort=False)
     special = np.zeros(len(names), bool)
     special[parent[special_word]] = True
