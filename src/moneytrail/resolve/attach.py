@@ -32,6 +32,7 @@ in the benchmark's diagnosis). That is the precision ``min_weight`` and ``margin
 from __future__ import annotations
 
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+from moneytrail.resolve.dated import dates_agree_sql
 from moneytrail.resolve.scoring import CONTRADICTIONS
 
 # The least weight (bits) of the record's best pair into the cluster: the Bayes decision's, 0.
@@ -77,8 +78,7 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
             SELECT p.rec, p.target FROM paired p JOIN born r ON r.entity_id = p.rec
             JOIN {components} m ON m.component = p.component JOIN born c ON c.entity_id = m.entity_id
             GROUP BY 1, 2
-            HAVING NOT bool_or(r.value = c.value OR levenshtein(r.value, c.value) <= 2
-                               OR substr(r.value, 1, 4) = substr(c.value, 1, 4))
+            HAVING NOT bool_or({dates_agree_sql("r.value", "c.value")})
         ), dated AS (
             -- a cluster holding the record's own birth date, though the member compared with it had none
             SELECT DISTINCT p.rec, p.target FROM paired p JOIN born r ON r.entity_id = p.rec

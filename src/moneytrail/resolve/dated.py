@@ -1,15 +1,15 @@
 """Birth dates a chain of matches would put in one cluster: contradictions no pair was scored for.
 
-Clustering joins matched pairs transitively, so a record without a birth date ("Tinmi Peborim",
-an Arabic-script writing, an initial) matched to two parties' dated records joins records whose
-birth dates contradict, though no pair of them was ever compared: blocking and scoring saw the
-two only through the undated record. A cluster knows more than each of its pairs. Two dated
-members of one component whose dates contradict as a pair's birth-date level would (not equal,
-more than two digits off, another year: ``resolve.attach``'s test) are a contradiction like a
-``distinct`` pair, and the component is rebuilt around it (``resolve.components``): the weakest
-link of the chain is dropped, and a record that sits between the two parties within the margin
-joins neither. Such a contradiction weighs ``UNSCORED_WEIGHT`` bits, so a third record that agrees
-with both on evidence beyond names still vouches for it (``cluster.vouched``: one mistyped date).
+Clustering joins matched pairs transitively, so a record without a birth date ("Tinmi Peborim", an
+Arabic-script writing, an initial) matched to two parties' dated records joins records whose birth dates
+contradict, though no pair of them was ever compared: blocking and scoring saw the two only through the
+undated record. A cluster knows more than each of its pairs. Two dated members of one component whose
+dates contradict as a pair's birth-date level would (not equal, more than two digits off, another year:
+``dates_agree_sql``, which ``resolve.attach`` reads too) are a contradiction like a ``distinct`` pair,
+and the component is rebuilt around it (``resolve.components``): the weakest link of the chain is
+dropped, and a record that sits between the two parties within the margin joins neither. Such a
+contradiction weighs ``UNSCORED_WEIGHT`` bits, so a third record that agrees with both on evidence
+beyond names still vouches for it (``cluster.vouched``: one mistyped date).
 """
 
 from __future__ import annotations
@@ -17,6 +17,13 @@ from __future__ import annotations
 # The weight of a contradiction no pair was scored for: only its birth dates (or identifiers,
 # ``resolve.identified``) speak against the join.
 UNSCORED_WEIGHT = 0.0
+
+
+def dates_agree_sql(left: str, right: str) -> str:
+    """Two birth dates a pair's birth-date level would not call contradicting: equal, at most two digits
+    off (a typo), or of the same year. Attach and the rule here read dates by this one test."""
+    return (f"({left} = {right} OR levenshtein({left}, {right}) <= 2 "
+            f"OR substr({left}, 1, 4) = substr({right}, 1, 4))")
 
 
 def dated_conflicts_sql(components: str, props: str = "resolve_props", pairs: str = "resolve_pairs") -> str:
@@ -34,8 +41,7 @@ def dated_conflicts_sql(components: str, props: str = "resolve_props", pairs: st
             SELECT a.entity_id AS left_id, b.entity_id AS right_id FROM dated a JOIN dated b
             ON a.component = b.component AND a.entity_id < b.entity_id
             GROUP BY 1, 2
-            HAVING NOT bool_or(a.value = b.value OR levenshtein(a.value, b.value) <= 2
-                               OR substr(a.value, 1, 4) = substr(b.value, 1, 4))
+            HAVING NOT bool_or({dates_agree_sql("a.value", "b.value")})
         )
         SELECT x.left_id, x.right_id, CAST({float(UNSCORED_WEIGHT)} AS DOUBLE) AS weight FROM apart x
         WHERE NOT EXISTS (SELECT 1 FROM {pairs} q WHERE q.left_id = x.left_id AND q.right_id = x.right_id)
