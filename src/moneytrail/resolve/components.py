@@ -79,7 +79,7 @@ class NumberedEdges:
         return self._components
 
     def component_table(self) -> pa.Table:
-        """(entity_id, component) of every record in an edge: ``plain_components``'s table."""
+        """(entity_id, component) of every record in an edge: connected components, no contradiction applied."""
         return pa.table({"entity_id": self.ids, "component": pa.array(self.components()[1], pa.int64())})
 
 
@@ -128,11 +128,6 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
         # a record of a broken component that joined nobody (ambiguous) stands alone
         labels[members] = count + rebuilt
     return pa.table({"entity_id": ids, "component": pa.array(labels, pa.int64())})
-
-
-def plain_components(left: pa.Array, right: pa.Array) -> pa.Table:
-    """(entity_id, component) of every record in an edge: connected components, no contradiction applied."""
-    return NumberedEdges.of(left, right).component_table()
 
 
 def canonical_sql(components: str, previous: str = "entity_canonical") -> str:
