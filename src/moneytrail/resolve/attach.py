@@ -72,23 +72,20 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
             GROUP BY 1, 2
         ), born AS (
             SELECT entity_id, value FROM {props} WHERE prop_class = 'birth_date'
-        ), unborn AS (
-            -- a cluster whose birth dates all contradict the record's (as a pair's level 4 would: not equal,
-            -- more than two digits off, another year), whether or not the member that bears one was compared
-            SELECT p.rec, p.target FROM paired p JOIN born r ON r.entity_id = p.rec
+        ), dates AS (
+            -- the record's birth dates against the cluster's, whether or not the member that bears one was
+            -- compared: whether any agrees (else all contradict, as a pair's level 4 would: not equal, more
+            -- than two digits off, another year), and whether the cluster holds the record's own date
+            SELECT p.rec, p.target, bool_or({dates_agree_sql("r.value", "c.value")}) AS agrees,
+                   bool_or(r.value = c.value) AS dated
+            FROM paired p JOIN born r ON r.entity_id = p.rec
             JOIN {components} m ON m.component = p.component JOIN born c ON c.entity_id = m.entity_id
             GROUP BY 1, 2
-            HAVING NOT bool_or({dates_agree_sql("r.value", "c.value")})
-        ), dated AS (
-            -- a cluster holding the record's own birth date, though the member compared with it had none
-            SELECT DISTINCT p.rec, p.target FROM paired p JOIN born r ON r.entity_id = p.rec
-            JOIN {components} m ON m.component = p.component JOIN born c ON c.entity_id = m.entity_id
-            WHERE r.value = c.value
         ), targets AS (
             -- a contradicted target is neither the record's best one nor a rival of it
-            SELECT p.*, d.rec IS NOT NULL AS dated FROM paired p
-            LEFT JOIN dated d ON d.rec = p.rec AND d.target = p.target
-            WHERE NOT p.against AND NOT EXISTS (SELECT 1 FROM unborn u WHERE u.rec = p.rec AND u.target = p.target)
+            SELECT p.*, coalesce(d.dated, FALSE) AS dated FROM paired p
+            LEFT JOIN dates d ON d.rec = p.rec AND d.target = p.target
+            WHERE NOT p.against AND coalesce(d.agrees, TRUE)
         ), ranked AS (
             SELECT *, row_number() OVER (PARTITION BY rec ORDER BY dated DESC, weight DESC NULLS LAST, target) AS rank
             FROM targets
