@@ -26,6 +26,12 @@ def dates_agree_sql(left: str, right: str) -> str:
             f"OR substr({left}, 1, 4) = substr({right}, 1, 4))")
 
 
+def unstored_sql(pairs: str, left: str, right: str) -> str:
+    """No stored pair in ``pairs`` compares the records ``left`` and ``right``, in either order."""
+    return (f"NOT EXISTS (SELECT 1 FROM {pairs} q WHERE q.left_id = {left} AND q.right_id = {right}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {pairs} q WHERE q.left_id = {right} AND q.right_id = {left})")
+
+
 def dated_conflicts_sql(components: str, props: str = "resolve_props", pairs: str = "resolve_pairs") -> str:
     """(left_id, right_id, weight) of the members of one component in ``components`` (entity_id,
     component) whose birth dates contradict and that no stored pair compares; weight ``UNSCORED_WEIGHT``."""
@@ -44,6 +50,5 @@ def dated_conflicts_sql(components: str, props: str = "resolve_props", pairs: st
             HAVING NOT bool_or({dates_agree_sql("a.value", "b.value")})
         )
         SELECT x.left_id, x.right_id, CAST({float(UNSCORED_WEIGHT)} AS DOUBLE) AS weight FROM apart x
-        WHERE NOT EXISTS (SELECT 1 FROM {pairs} q WHERE q.left_id = x.left_id AND q.right_id = x.right_id)
-          AND NOT EXISTS (SELECT 1 FROM {pairs} q WHERE q.left_id = x.right_id AND q.right_id = x.left_id)"""
+        WHERE {unstored_sql(pairs, "x.left_id", "x.right_id")}"""
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from moneytrail.engine import Engine
-from moneytrail.resolve.dated import UNSCORED_WEIGHT
+from moneytrail.resolve.dated import UNSCORED_WEIGHT, unstored_sql
 from moneytrail.resolve.evidence_levels import compare_evidence
 from moneytrail.resolve.features import IDENTIFIER_CLASSES
 from moneytrail.resolve.scoring import CONTRADICTIONS
@@ -39,8 +39,7 @@ def identifier_candidates_sql(components: str, props: str = "resolve_props", pai
         )
         SELECT DISTINCT a.entity_id AS left_id, b.entity_id AS right_id FROM differing a JOIN differing b
         ON a.component = b.component AND a.prop_class = b.prop_class AND a.entity_id < b.entity_id
-        WHERE NOT EXISTS (SELECT 1 FROM {pairs} q WHERE q.left_id = a.entity_id AND q.right_id = b.entity_id)
-          AND NOT EXISTS (SELECT 1 FROM {pairs} q WHERE q.left_id = b.entity_id AND q.right_id = a.entity_id)"""
+        WHERE {unstored_sql(pairs, "a.entity_id", "b.entity_id")}"""
 
 
 def identifier_conflicts(engine: Engine, components: str, props: str = "resolve_props",
