@@ -12,6 +12,21 @@ def _pair(left: str, right: str, weight: float, decision: str, birth_date: int |
             birth_date, identifier, person_name)
 
 
+def _attached(case: Case, components: pa.Table, records: list[str],
+              pairs: list[tuple[object, ...]]) -> list[tuple[str, int]]:
+    """The records and stored pairs written, then (entity_id, component) of each lone record attach places."""
+    engine = case.engine
+    for entity in records:
+        engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
+    for row in pairs:
+        engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
+                       "decision, left_name, right_name, explanation, support, birth_date, identifier, "
+                       "person_name, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
+    with engine.run() as run:
+        joined = engine.query(attached_sql(run.arrow(components, hint="components").name))
+    return sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(), strict=True))
+
+
 def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() -> None:
     with Case.in_memory() as case:
         engine = case.engine
@@ -19,8 +34,6 @@ def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() 
         components = pa.table({"entity_id": ["a1", "a2", "a3", "b1", "b2"], "component": [0, 0, 0, 1, 1]})
         lone = ["solo", "torn", "denied", "judged", "weak", "paired", "born", "numbered", "spelt", "rivalled",
                 "twin1", "twin2"]
-        for entity in [*components.column("entity_id").to_pylist(), *lone, "partner"]:
-            engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
         pairs = [
             _pair("a1", "solo", 0.6, "review"), _pair("a2", "solo", 0.3, "review"),  # one cluster: attaches
             _pair("a1", "torn", 0.6, "review"), _pair("b1", "torn", -0.5, "review"),  # rival within 2 bits
@@ -40,25 +53,16 @@ def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() 
             _pair("b1", "twin1", 1.2, "review", person_name=1), _pair("b2", "twin2", 1.1, "review", person_name=1),
             _pair("twin1", "twin2", 1.0, "review", person_name=1),
         ]
-        for row in pairs:
-            engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
-                           "decision, left_name, right_name, explanation, support, birth_date, identifier, "
-                           "person_name, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
         engine.execute("INSERT INTO resolve_judgements (left_id, right_id, judgement, judged_at) "
                        "VALUES ('a3', 'judged', 'negative', TIMESTAMP '2026-01-01 00:00:00')")
-        with engine.run() as run:
-            members = run.arrow(components, hint="components").name
-            joined = engine.query(attached_sql(members))
-    assert sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(),
-                      strict=True)) == [("solo", 0), ("spelt", 0), ("twin1", 1), ("twin2", 1)]
+        attached = _attached(case, components, [*components.column("entity_id").to_pylist(), *lone, "partner"], pairs)
+    assert attached == [("solo", 0), ("spelt", 0), ("twin1", 1), ("twin2", 1)]
 
 
 def test_a_cluster_whose_birth_dates_all_contradict_the_records_is_no_target() -> None:
     with Case.in_memory() as case:
         engine = case.engine
         components = pa.table({"entity_id": ["a1", "a2", "b1", "b2"], "component": [0, 0, 1, 1]})
-        for entity in ["a1", "a2", "b1", "b2", "other_year", "next_best", "same_year"]:
-            engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
         # a2 was born in 1970; the lone records were not compared with it (no pair), only with a1
         for entity, born in [("a2", "1970-01-01"), ("other_year", "1985-05-05"), ("next_best", "1985-05-05"),
                              ("same_year", "1970-03-01")]:
@@ -69,23 +73,15 @@ def test_a_cluster_whose_birth_dates_all_contradict_the_records_is_no_target() -
             _pair("a1", "next_best", 2.0, "review"), _pair("b1", "next_best", 0.5, "review"),  # so b is its best
             _pair("a1", "same_year", 1.0, "review"),  # another day of the same year: no contradiction
         ]
-        for row in pairs:
-            engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
-                           "decision, left_name, right_name, explanation, support, birth_date, identifier, "
-                           "person_name, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
-        with engine.run() as run:
-            members = run.arrow(components, hint="components").name
-            joined = engine.query(attached_sql(members))
-    assert sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(),
-                      strict=True)) == [("next_best", 1), ("same_year", 0)]
+        records = ["a1", "a2", "b1", "b2", "other_year", "next_best", "same_year"]
+        attached = _attached(case, components, records, pairs)
+    assert attached == [("next_best", 1), ("same_year", 0)]
 
 
 def test_a_cluster_holding_the_records_birth_date_is_its_target_though_no_pair_compared_it() -> None:
     with Case.in_memory() as case:
         engine = case.engine
         components = pa.table({"entity_id": ["a1", "a2", "b1", "b2", "c1", "c2"], "component": [0, 0, 1, 1, 2, 2]})
-        for entity in ["a1", "a2", "b1", "b2", "c1", "c2", "dated", "below", "twice", "undated"]:
-            engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
         # a2 and c2 bear 1970-01-01; no lone record was compared with them, only with a1, b1 and c1 (no dates)
         for entity in ["a2", "c2", "dated", "below", "twice"]:
             engine.execute("INSERT INTO resolve_props (entity_id, prop_class, value) VALUES (?, 'birth_date', "
@@ -96,12 +92,6 @@ def test_a_cluster_holding_the_records_birth_date_is_its_target_though_no_pair_c
             _pair("a1", "twice", 0.5, "review"), _pair("c1", "twice", 0.4, "review"),  # two clusters hold it
             _pair("a1", "undated", 0.5, "review"), _pair("b1", "undated", 1.0, "review"),  # no date: rivals
         ]
-        for row in pairs:
-            engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
-                           "decision, left_name, right_name, explanation, support, birth_date, identifier, "
-                           "person_name, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
-        with engine.run() as run:
-            members = run.arrow(components, hint="components").name
-            joined = engine.query(attached_sql(members))
-    assert sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(),
-                      strict=True)) == [("below", 0), ("dated", 0)]
+        records = ["a1", "a2", "b1", "b2", "c1", "c2", "dated", "below", "twice", "undated"]
+        attached = _attached(case, components, records, pairs)
+    assert attached == [("below", 0), ("dated", 0)]

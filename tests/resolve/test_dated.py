@@ -22,6 +22,12 @@ def _add(case: Case, born: dict[str, list[str]], pairs: list[tuple[str, str, flo
                        [left, right, weight, 1 / (1 + 2 ** -weight), decision, left, right])
 
 
+def reclustered(case: Case) -> dict[str, str]:
+    """Each clustered record's canonical id after ``recluster``."""
+    recluster(case)
+    return {str(k): str(v) for k, v in case.engine.rows("SELECT entity_id, canonical_id FROM entity_canonical")}
+
+
 def test_uncompared_members_whose_birth_dates_contradict_are_found() -> None:
     with Case.in_memory() as case:
         _add(case, {"a": ["1970-01-01"], "b": ["1985-05-05"], "c": ["1970-03-01"], "d": ["1985-05-05", "1970-01-01"],
@@ -41,16 +47,12 @@ def test_a_chain_through_an_undated_record_breaks_at_its_weakest_link() -> None:
         # compared. Joined transitively the cluster would hold two birth dates that contradict.
         _add(case, {"a": ["1970-01-01"], "b": ["1985-05-05"], "a2": ["1970-01-01"]},
              [("a", "x", 8.0, "match"), ("b", "x", 3.0, "match"), ("a", "a2", 9.0, "match")])
-        recluster(case)
-        canonical = {str(k): str(v) for k, v in case.engine.rows(
-            "SELECT entity_id, canonical_id FROM entity_canonical")}
+        canonical = reclustered(case)
     assert canonical["x"] == canonical["a"] == canonical["a2"] and "b" not in canonical
 
 
 def test_an_undated_chain_between_agreeing_dates_stays_one_cluster() -> None:
     with Case.in_memory() as case:
         _add(case, {"a": ["1970-01-01"], "b": ["1970-01-02"]}, [("a", "x", 8.0, "match"), ("b", "x", 3.0, "match")])
-        recluster(case)
-        canonical = {str(k): str(v) for k, v in case.engine.rows(
-            "SELECT entity_id, canonical_id FROM entity_canonical")}
+        canonical = reclustered(case)
     assert canonical["a"] == canonical["b"] == canonical["x"]

@@ -3,9 +3,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 from moneytrail.resolve.identified import identifier_conflicts
-from moneytrail.resolve.pipeline import recluster
 from moneytrail.store import Case
-from tests.resolve.test_dated import _add
+from tests.resolve.test_dated import _add, reclustered
 
 
 def _held(case: Case, values: dict[str, list[tuple[str, str, str | None]]]) -> None:
@@ -42,9 +41,7 @@ def test_a_chain_through_a_record_without_the_identifier_breaks_at_its_weakest_l
         _add(case, {}, [("a", "x", 8.0, "match"), ("b", "x", 3.0, "match"), ("a", "a2", 9.0, "match")])
         _held(case, {"a": [("passportNumber", "K1234567", None)], "a2": [("passportNumber", "K1234567", None)],
                      "b": [("passportNumber", "P9988776", None)]})
-        recluster(case)
-        canonical = {str(k): str(v) for k, v in case.engine.rows(
-            "SELECT entity_id, canonical_id FROM entity_canonical")}
+        canonical = reclustered(case)
     assert canonical["x"] == canonical["a"] == canonical["a2"] and "b" not in canonical
 
 
@@ -52,7 +49,5 @@ def test_a_chain_between_identifiers_a_typo_apart_stays_one_cluster() -> None:
     with Case.in_memory() as case:
         _add(case, {}, [("a", "x", 8.0, "match"), ("b", "x", 3.0, "match")])
         _held(case, {"a": [("passportNumber", "K1234567", None)], "b": [("passportNumber", "K1234576", None)]})
-        recluster(case)
-        canonical = {str(k): str(v) for k, v in case.engine.rows(
-            "SELECT entity_id, canonical_id FROM entity_canonical")}
+        canonical = reclustered(case)
     assert canonical["a"] == canonical["b"] == canonical["x"]
