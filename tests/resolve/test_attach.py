@@ -3,6 +3,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from moneytrail.resolve.attach import attached_sql
+from moneytrail.resolve.model import IDENTICAL_LEVEL, NEAR_IDENTICAL_LEVEL
 from moneytrail.store import Case
 
 
@@ -13,7 +14,7 @@ def _pair(left: str, right: str, weight: float, decision: str, birth_date: int |
 
 
 def _attached(case: Case, components: pa.Table, records: list[str],
-              pairs: list[tuple[object, ...]]) -> list[tuple[str, int]]:
+              pairs: list[tuple[object, ...]], skip_levels: tuple[int, ...] = ()) -> list[tuple[str, int]]:
     """The records and stored pairs written, then (entity_id, component) of each lone record attach places."""
     engine = case.engine
     for entity in records:
@@ -23,7 +24,7 @@ def _attached(case: Case, components: pa.Table, records: list[str],
                        "decision, left_name, right_name, explanation, support, birth_date, identifier, "
                        "person_name, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
     with engine.run() as run:
-        joined = engine.query(attached_sql(run.arrow(components, hint="components").name))
+        joined = engine.query(attached_sql(run.arrow(components, hint="components").name, skip_levels=skip_levels))
     return sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(), strict=True))
 
 
@@ -95,3 +96,22 @@ def test_a_cluster_holding_the_records_birth_date_is_its_target_though_no_pair_c
         records = ["a1", "a2", "b1", "b2", "c1", "c2", "dated", "below", "twice", "undated"]
         attached = _attached(case, components, records, pairs)
     assert attached == [("below", 0), ("dated", 0)]
+
+
+def test_a_skipped_name_level_attaches_only_to_a_cluster_holding_the_records_birth_date() -> None:
+    with Case.in_memory() as case:
+        components = pa.table({"entity_id": ["a1", "a2", "b1", "b2"], "component": [0, 0, 1, 1]})
+        for entity in ["b2", "born"]:
+            case.engine.execute("INSERT INTO resolve_props (entity_id, prop_class, value) VALUES (?, 'birth_date', "
+                                "'1970-01-01')", [entity])
+        pairs = [_pair("a1", "near", 1.0, "review", person_name=NEAR_IDENTICAL_LEVEL),  # skipped level: stays alone
+                 _pair("b1", "born", 1.0, "review", person_name=NEAR_IDENTICAL_LEVEL),  # b holds its date: attaches
+                 _pair("a1", "spelt", 1.0, "review", person_name=IDENTICAL_LEVEL)]  # another level: attaches
+        records = ["a1", "a2", "b1", "b2", "near", "born", "spelt"]
+        skipped = _attached(case, components, records, pairs, skip_levels=(NEAR_IDENTICAL_LEVEL,))
+        # without the parameter the same records attach by the module's rule
+        case.engine.execute("DELETE FROM resolve_pairs")
+        case.engine.execute("DELETE FROM resolve_records")
+        plain = _attached(case, components, records, pairs)
+    assert skipped == [("born", 1), ("spelt", 0)]
+    assert plain == [("born", 1), ("near", 0), ("spelt", 0)]

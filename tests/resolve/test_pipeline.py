@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 
+from moneytrail.resolve.cluster_params import ClusterParams
 from moneytrail.resolve.explain import explain_pair, explain_pairs
 from moneytrail.resolve.judgements import record_judgement, uncertain_pairs
-from moneytrail.resolve.pipeline import recluster, resolve_case
+from moneytrail.resolve.model import NEAR_IDENTICAL_LEVEL
+from moneytrail.resolve.pipeline import latest_cluster_params, recluster, resolve_case
 from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql
 
@@ -87,6 +90,15 @@ def test_positive_judgement_merges_and_survives_rerun(people_case: Case) -> None
     record_judgement(people_case, "bank-3", "reg-4", "negative")
     recluster(people_case)
     assert not same(people_case, "bank-3", "reg-4") and same(people_case, "reg-3", "reg-4")
+
+
+def test_clustering_parameters_are_recorded_with_the_run_and_reused_when_reclustering(people_case: Case) -> None:
+    chosen = ClusterParams(rebuild_margin=1.5, attach_min_weight=-0.25, attach_skip_levels=(NEAR_IDENTICAL_LEVEL,))
+    resolve_case(people_case, cluster=chosen)
+    recorded = json.loads(str(people_case.engine.scalar(
+        "SELECT params FROM resolve_runs ORDER BY started_at DESC LIMIT 1")))
+    assert recorded["rebuild_margin"] == 1.5 and recorded["attach_skip_levels"] == [NEAR_IDENTICAL_LEVEL]
+    assert latest_cluster_params(people_case) == chosen != ClusterParams()
 
 
 def test_uncertain_pairs_leave_review_once_judged(case: Case, add_rows: AddStatements) -> None:

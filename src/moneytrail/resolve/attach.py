@@ -43,9 +43,11 @@ ATTACH_MARGIN = AMBIGUOUS_MARGIN
 
 def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str = "resolve_records",
                  judgements: str = "resolve_judgements", props: str = "resolve_props",
-                 min_weight: float = ATTACH_MIN_WEIGHT, margin: float = ATTACH_MARGIN) -> str:
+                 min_weight: float = ATTACH_MIN_WEIGHT, margin: float = ATTACH_MARGIN,
+                 skip_levels: tuple[int, ...] = ()) -> str:
     """(entity_id, component) of the records in ``records`` that are in no component of
-    ``components`` (entity_id, component) and attach to one; see the module's rule."""
+    ``components`` (entity_id, component) and attach to one; see the module's rule. ``skip_levels``: name
+    levels at which a record attaches only to a cluster holding its own birth date."""
     # A namesake born in another year can still weigh above 0 on a rare shared name (the demo's planted
     # namesakes: 0.57 bits); joining a cluster on such a pair would merge two people the records tell apart.
     contradicts = " OR ".join(f"coalesce({level}, -1) = {value}" for level, value in CONTRADICTIONS.items())
@@ -103,6 +105,7 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
         )
         SELECT b.rec AS entity_id, b.component FROM best b LEFT JOIN rivals r ON r.rec = b.rec
         WHERE b.component IS NOT NULL AND (b.weight >= {float(min_weight)} OR b.dated)
+          AND (b.dated OR coalesce(b.level, -1) NOT IN ({", ".join(str(int(v)) for v in (*skip_levels, -2))}))
           AND (r.runner_up IS NULL OR r.runner_up <= b.weight - {float(margin)})
           -- an analyst's "not the same" with any member of the cluster, compared or not
           AND NOT EXISTS (SELECT 1 FROM refused x JOIN {components} m ON m.entity_id = x.other

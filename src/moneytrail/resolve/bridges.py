@@ -71,7 +71,7 @@ def unbridged(engine: Engine, matched: pa.Table, names: str = "resolve_names") -
 
 
 def unbridged_mask(engine: Engine, matched: pa.Table, numbered: NumberedEdges,
-                   names: str = "resolve_names") -> np.ndarray:
+                   names: str = "resolve_names", *, margin: float = AMBIGUOUS_MARGIN) -> np.ndarray:
     """Which of the matched pairs ``unbridged`` keeps; ``numbered``: their left and right ids, numbered
     (the components of the pairs not at the initial level come from it without hashing the ids again)."""
     level = pc.fill_null(matched.column("person_name"), -1).to_numpy(zero_copy_only=False)
@@ -82,7 +82,8 @@ def unbridged_mask(engine: Engine, matched: pa.Table, numbered: NumberedEdges,
     edges = matched.filter(pa.array(at_initial, pa.bool_())).select(["left_id", "right_id", "weight", "person_name"])
     with engine.run() as run:
         groups = run.arrow(components, hint="rs_initial_groups").name
-        dropped = engine.query(bridging_sql(run.arrow(edges, hint="rs_initial_edges").name, groups, names))
+        dropped = engine.query(bridging_sql(run.arrow(edges, hint="rs_initial_edges").name, groups, names,
+                                             margin=margin))
     if not dropped.num_rows:
         return np.ones(len(level), bool)
 

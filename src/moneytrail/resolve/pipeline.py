@@ -28,6 +28,7 @@ from moneytrail.resolve.attach import attached_sql
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
 from moneytrail.resolve.bridges import unbridged_mask
 from moneytrail.resolve.cluster import HARD_CANNOT_LINK
+from moneytrail.resolve.cluster_params import ClusterParams
 from moneytrail.resolve.comparisons import compare_pairs, prepare_names
 from moneytrail.resolve.components import NumberedEdges, canonical_sql, consistent_components
 from moneytrail.resolve.dated import dated_conflicts_sql
@@ -86,15 +87,17 @@ def system_allocator() -> Iterator[None]:
 
 def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | None = None,
                  max_block: int = DEFAULT_MAX_BLOCK, model: ResolveModel | None = None, train: bool = False,
-                 train_params: TrainParams | None = None) -> ResolveResult:
+                 train_params: TrainParams | None = None, cluster: ClusterParams | None = None) -> ResolveResult:
     """Resolve the case's people and organisations and fill ``entity_canonical``.
 
     ``model``: score with this model; ``train``: estimate a new one on the case. Without either,
     the case's latest model is reused, and the first run trains one. ``thresholds``: the model's
-    own (``ResolveModel.match_at``, ``review_at``) unless given.
+    own (``ResolveModel.match_at``, ``review_at``) unless given. ``cluster``: the clustering's parameters
+    (``resolve.cluster_params``), recorded with the run's.
     """
     engine = case.engine
     started = time.perf_counter()
+    cluster = cluster or ClusterParams()
     started_at = datetime.now(UTC).replace(tzinfo=None)
     run_id = stable_id("resolve", started_at.isoformat(), length=16)
 
@@ -168,7 +171,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
                            f"LEFT JOIN {names_table} b ON b.name_id = s.right_name_id", [run_id, current.model_id])
         for table in (levels, names_table, weights):
             engine.drop_scratch(table)
-        clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id)
+        clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id, params=cluster)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "
                              "sum(CASE WHEN decision = 'review' THEN 1 ELSE 0 END) FROM resolve_pairs")[0]
         entities = int(engine.scalar("SELECT count(*) FROM resolve_records"))
@@ -183,11 +186,12 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
                        [run_id, result.mode, started_at, result.seconds, entities, result.new_entities,
                         candidates, result.matches, result.review, clusters,
                         json.dumps({"match": thresholds.match, "review": thresholds.review, "max_block": max_block,
-                                    "trained": result.trained}), current.model_id])
+                                    "trained": result.trained, **cluster.to_dict()}), current.model_id])
     return result
 
 
-def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = None) -> tuple[int, int]:
+def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = None,
+              params: ClusterParams | None = None) -> tuple[int, int]:
     """Rebuild the clusters from matched pairs and judgements; (clusters, merged entities).
 
     Judgements override the model: positive ones are the strongest edges, negative ones forbid a
@@ -199,9 +203,11 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     (``resolve.dated``, ``resolve.identified``). A record with an initial
     whose matches go into several clusters joins none of them through those matches (``resolve.bridges``).
     A record left alone then joins the one cluster its best pair points to when nothing rivals or
-    contradicts it there (``resolve.attach``).
+    contradicts it there (``resolve.attach``). ``params``: the margins and attach's least weight those rules
+    use (``resolve.cluster_params``); the case's latest resolve run's when not given.
     """
     engine = case.engine
+    params = params or latest_cluster_params(case)
     run_id = run_id or stable_id("recluster", datetime.now(UTC).isoformat(), length=16)
     if model_id is None:
         found = engine.rows("SELECT model_id FROM resolve_pairs WHERE model_id IS NOT NULL LIMIT 1")
@@ -221,7 +227,7 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     numbered = NumberedEdges.of(matched.column("left_id"), matched.column("right_id"),
                                 contradicted.column("left_id"), contradicted.column("right_id"))
     # a record with an initial never joins two clusters (resolve.bridges)
-    kept_pairs = unbridged_mask(engine, matched, numbered)
+    kept_pairs = unbridged_mask(engine, matched, numbered, margin=params.bridge_margin)
     matched, numbered = matched.filter(pa.array(kept_pairs, pa.bool_())), numbered.subset(kept_pairs)
     # members of one component whose birth dates or identifiers contradict, though no pair compared them
     # (resolve.dated, resolve.identified)
@@ -264,11 +270,13 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                        levels=np.concatenate([np.full(len(positive), -1), pc.fill_null(
                                            matched.column("person_name"), -1).to_numpy().astype(np.int64)]),
                                        numbered=None if positive else numbered,
-                                       cannot_numbers=None if positive else (cannot_numbers[0], cannot_numbers[1]))
+                                       cannot_numbers=None if positive else (cannot_numbers[0], cannot_numbers[1]),
+                                       margin=params.rebuild_margin)
     with engine.run() as run:
         members = run.arrow(components, hint="rs_components").name
         # records left alone join the one cluster their evidence points to (resolve.attach)
-        joined = engine.query(attached_sql(members))
+        joined = engine.query(attached_sql(members, min_weight=params.attach_min_weight,
+                                           margin=params.attach_margin, skip_levels=params.attach_skip_levels))
         if joined.num_rows:
             members = run.arrow(pa.concat_tables([components, joined.cast(components.schema)]),
                                 hint="rs_attached").name
@@ -283,3 +291,10 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                      columns=["entity_id", "canonical_id", "model_id", "run_id"])
         clusters, merged = engine.rows(f"SELECT count(DISTINCT canonical_id), count(*) FROM {canonical}")[0]
     return int(clusters), int(merged)
+
+
+def latest_cluster_params(case: Case) -> ClusterParams:
+    """The clustering parameters the case's latest resolve run recorded (the defaults before any run), so
+    re-clustering after a judgement clusters as that run did."""
+    found = case.engine.rows("SELECT params FROM resolve_runs ORDER BY started_at DESC LIMIT 1")
+    return ClusterParams.from_dict(json.loads(str(found[0][0]))) if found and found[0][0] else ClusterParams()

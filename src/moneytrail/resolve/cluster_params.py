@@ -1,0 +1,43 @@
+"""The clustering's operating parameters (``pipeline.recluster``), recorded with every resolve run.
+
+They are chosen on a validation population, never on the benchmark's test one: ``benchmarks/resolve.py
+--part scale --seed 8`` is the validation seed, seed 7 (the default) the test seed
+(benchmarks/results/resolve-validation-17q2.txt holds the sweep).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from moneytrail.resolve.attach import ATTACH_MARGIN, ATTACH_MIN_WEIGHT
+from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    """``rebuild_margin``: bits by which a record's best edge into one cluster must beat its best edge into
+    another that must stay apart, or the rebuild leaves it alone (``resolve.rebuild``). ``bridge_margin``:
+    the same for a record with an initial matched into several clusters (``resolve.bridges``).
+    ``attach_min_weight`` and ``attach_margin``: the least weight of a lone record's best pair into a
+    cluster, and how far every rival must stay below it, for it to attach (``resolve.attach``);
+    ``attach_skip_levels``: the person-name levels (``resolve.model``'s numbers) at which it attaches only
+    to a cluster holding its own birth date."""
+
+    rebuild_margin: float = AMBIGUOUS_MARGIN
+    bridge_margin: float = AMBIGUOUS_MARGIN
+    attach_min_weight: float = ATTACH_MIN_WEIGHT
+    attach_margin: float = ATTACH_MARGIN
+    attach_skip_levels: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClusterParams:
+        """The parameters a run recorded (``resolve_runs.params``); those it did not record at their defaults."""
+        defaults = cls()
+        values: dict[str, Any] = {
+            f.name: tuple(int(v) for v in data[f.name]) if isinstance(getattr(defaults, f.name), tuple)
+            else float(data[f.name]) for f in fields(cls) if f.name in data}
+        return replace(defaults, **values)
