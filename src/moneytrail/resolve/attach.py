@@ -84,7 +84,8 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
         ), shared AS (
             -- members of each target that share a blocking key with the record, by the two records' keys
             SELECT x.rec, x.target, x.member, a.block_key FROM (
-                SELECT p.rec, p.target, m.entity_id AS member FROM paired p JOIN {components} m ON m.component = p.component
+                SELECT p.rec, p.target, m.entity_id AS member FROM paired p
+                JOIN {components} m ON m.component = p.component
             ) x JOIN (SELECT k.* FROM {keys} k WHERE k.entity_id IN (SELECT rec FROM paired)) a ON a.entity_id = x.rec
             JOIN (SELECT k.* FROM {keys} k JOIN {components} c ON c.entity_id = k.entity_id) b
               ON b.entity_id = x.member AND b.block_key = a.block_key AND b.grp = a.grp
