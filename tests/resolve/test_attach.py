@@ -115,3 +115,29 @@ def test_a_skipped_name_level_attaches_only_to_a_cluster_holding_the_records_bir
         plain = _attached(case, components, records, pairs)
     assert skipped == [("born", 1), ("spelt", 0)]
     assert plain == [("born", 1), ("near", 0), ("spelt", 0)]
+
+
+def test_a_cluster_whose_members_were_compared_and_scored_below_review_is_no_target() -> None:
+    with Case.in_memory() as case:
+        engine = case.engine
+        components = pa.table({"entity_id": ["a1", "a2", "a3", "b1", "b2", "c1", "c2", "c3"],
+                               "component": [0, 0, 0, 1, 1, 2, 2, 2]})
+        # blocking put each lone record with members of the clusters it shares a key with ("p:x", "p:y");
+        # a pair that was compared and not stored fell below review
+        keys = [("a1", "p:x"), ("a2", "p:x"), ("a3", "p:x"), ("b1", "p:x"), ("b2", "p:x"), ("c1", "p:y"),
+                ("rejected", "p:x"), ("pointed", "p:x"), ("unblocked", "p:z")]
+        for entity, key in keys:
+            engine.execute("INSERT INTO resolve_keys (entity_id, grp, block_key) VALUES (?, 'person', ?)",
+                           [entity, key])
+        pairs = [
+            # matched a1 only; a2 and a3 were compared and fell below review: cluster a is no target, so b is
+            _pair("a1", "rejected", 3.0, "review"), _pair("b1", "rejected", 0.5, "review"),
+            _pair("b2", "rejected", 0.4, "review"),
+            # a2 and a3 compared and below review, but a1 and a2 too were stored: two against two
+            _pair("a1", "pointed", 3.0, "review"), _pair("a2", "pointed", 2.0, "review"),
+            # c2 and c3 share no key with it: never compared, so they say nothing
+            _pair("c1", "unblocked", 1.0, "review"),
+        ]
+        records = ["a1", "a2", "a3", "b1", "b2", "c1", "c2", "c3", "rejected", "pointed", "unblocked"]
+        attached = _attached(case, components, records, pairs)
+    assert attached == [("pointed", 0), ("rejected", 1), ("unblocked", 2)]

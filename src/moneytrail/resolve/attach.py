@@ -25,14 +25,23 @@ no rival, whatever its weight: at a million records, where every name has near n
 rivals kept a fifth of the records left alone from the cluster their name agreed with best. Nor
 is a record left alone whose own best target is the same cluster: it is another of its records.
 
+A cluster is not a target either when more of its members were compared with the record and fell
+below review than the record has stored pairs with: blocking put the two together (a shared key,
+``resolve.blocking``'s block sizes) and the pair's weight stayed under review, so it was not stored.
+A cluster knows more than the pairs that matched: an Arabic-script record of a namesake party matched
+at 2 bits says little when the record's own Latin spelling was compared with that party's Latin
+records and scored below review. At 1M (main ab875ee's stored pairs) that left 2,014 false and 51
+true pairs out of the clusters (every member scored below review counting: 3,333 false, 884 true).
+
 What it cannot see: a party with this one record and a name like another party's (``wrong_lone``
 in the benchmark's diagnosis). That is the precision ``min_weight`` and ``margin`` trade.
 """
 
 from __future__ import annotations
 
+from moneytrail.resolve.blocking import DATE_BLOCK_SHARE, DEFAULT_MAX_BLOCK
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
-from moneytrail.resolve.dated import dates_agree_sql
+from moneytrail.resolve.dated import dates_agree_sql, unstored_sql
 from moneytrail.resolve.scoring import CONTRADICTIONS
 
 # The least weight (bits) of the record's best pair into the cluster: the Bayes decision's, 0.
@@ -42,12 +51,13 @@ ATTACH_MARGIN = AMBIGUOUS_MARGIN
 
 
 def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str = "resolve_records",
-                 judgements: str = "resolve_judgements", props: str = "resolve_props",
+                 judgements: str = "resolve_judgements", props: str = "resolve_props", keys: str = "resolve_keys",
                  min_weight: float = ATTACH_MIN_WEIGHT, margin: float = ATTACH_MARGIN,
-                 skip_levels: tuple[int, ...] = ()) -> str:
+                 skip_levels: tuple[int, ...] = (), max_block: int = DEFAULT_MAX_BLOCK) -> str:
     """(entity_id, component) of the records in ``records`` that are in no component of
     ``components`` (entity_id, component) and attach to one; see the module's rule. ``skip_levels``: name
-    levels at which a record attaches only to a cluster holding its own birth date."""
+    levels at which a record attaches only to a cluster holding its own birth date. ``keys`` and
+    ``max_block``: the blocking keys and block size that made the candidate pairs."""
     # A namesake born in another year can still weigh above 0 on a rare shared name (the demo's planted
     # namesakes: 0.57 bits); joining a cluster on such a pair would merge two people the records tell apart.
     contradicts = " OR ".join(f"coalesce({level}, -1) = {value}" for level, value in CONTRADICTIONS.items())
@@ -68,9 +78,27 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
                    max(m.component) AS component, max(CASE WHEN m.component IS NULL THEN e.other END) AS lone,
                    max(CASE WHEN e.decision <> 'distinct' THEN e.weight END) AS weight,
                    min(CASE WHEN e.decision <> 'distinct' THEN e.level END) AS level,
-                   bool_or(e.decision = 'distinct' OR e.contradicts) AS against
+                   bool_or(e.decision = 'distinct' OR e.contradicts) AS against, count(*) AS stored
             FROM edges e JOIN alone a ON a.entity_id = e.rec
             LEFT JOIN {components} m ON m.entity_id = e.other
+            GROUP BY 1, 2
+        ), shared AS (
+            -- members of each target that share a blocking key with the record, by the two records' keys
+            SELECT x.rec, x.target, x.member, a.block_key FROM (
+                SELECT p.rec, p.target, m.entity_id AS member FROM paired p
+                JOIN {components} m ON m.component = p.component
+            ) x JOIN (SELECT k.* FROM {keys} k WHERE k.entity_id IN (SELECT rec FROM paired)) a ON a.entity_id = x.rec
+            JOIN (SELECT k.* FROM {keys} k JOIN {components} c ON c.entity_id = k.entity_id) b
+              ON b.entity_id = x.member AND b.block_key = a.block_key AND b.grp = a.grp
+        ), blocks AS (
+            -- the keys blocking compared records on (``blocking.self_pairs_sql``'s block sizes)
+            SELECT block_key FROM {keys} WHERE block_key IN (SELECT block_key FROM shared) GROUP BY 1
+            HAVING count(*) <= CASE WHEN block_key LIKE 'd:%' THEN {int(max_block) // DATE_BLOCK_SHARE}
+                                    ELSE {int(max_block)} END
+        ), below AS (
+            -- per target, its members the record was compared with whose pair fell below review
+            SELECT rec, target, count(DISTINCT member) AS members FROM shared
+            WHERE block_key IN (SELECT block_key FROM blocks) AND {unstored_sql(pairs, "rec", "member")}
             GROUP BY 1, 2
         ), born AS (
             SELECT entity_id, value FROM {props} WHERE prop_class = 'birth_date'
@@ -84,10 +112,13 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
             JOIN {components} m ON m.component = p.component JOIN born c ON c.entity_id = m.entity_id
             GROUP BY 1, 2
         ), targets AS (
-            -- a contradicted target is neither the record's best one nor a rival of it
+            -- a contradicted target, or one with more members compared below review than pairs stored, is
+            -- neither the record's best one nor a rival of it
             SELECT p.*, coalesce(d.dated, FALSE) AS dated FROM paired p
             LEFT JOIN dates d ON d.rec = p.rec AND d.target = p.target
             WHERE NOT p.against AND coalesce(d.agrees, TRUE)
+              AND NOT EXISTS (SELECT 1 FROM below w WHERE w.rec = p.rec AND w.target = p.target
+                              AND w.members > p.stored)
         ), ranked AS (
             SELECT *, row_number() OVER (PARTITION BY rec ORDER BY dated DESC, weight DESC NULLS LAST, target) AS rank
             FROM targets

@@ -171,7 +171,8 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
                            f"LEFT JOIN {names_table} b ON b.name_id = s.right_name_id", [run_id, current.model_id])
         for table in (levels, names_table, weights):
             engine.drop_scratch(table)
-        clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id, params=cluster)
+        clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id, params=cluster,
+                                     max_block=max_block)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "
                              "sum(CASE WHEN decision = 'review' THEN 1 ELSE 0 END) FROM resolve_pairs")[0]
         entities = int(engine.scalar("SELECT count(*) FROM resolve_records"))
@@ -191,7 +192,7 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
 
 
 def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = None,
-              params: ClusterParams | None = None) -> tuple[int, int]:
+              params: ClusterParams | None = None, max_block: int | None = None) -> tuple[int, int]:
     """Rebuild the clusters from matched pairs and judgements; (clusters, merged entities).
 
     Judgements override the model: positive ones are the strongest edges, negative ones forbid a
@@ -204,10 +205,12 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     whose matches go into several clusters joins none of them through those matches (``resolve.bridges``).
     A record left alone then joins the one cluster its best pair points to when nothing rivals or
     contradicts it there (``resolve.attach``). ``params``: the margins and attach's least weight those rules
-    use (``resolve.cluster_params``); the case's latest resolve run's when not given.
+    use (``resolve.cluster_params``); ``max_block``: the block size blocking compared records in (attach
+    reads which pairs were compared and fell below review). Both the case's latest resolve run's when not given.
     """
     engine = case.engine
     params = params or latest_cluster_params(case)
+    max_block = max_block or int(_latest_run_params(case).get("max_block", DEFAULT_MAX_BLOCK))
     run_id = run_id or stable_id("recluster", datetime.now(UTC).isoformat(), length=16)
     if model_id is None:
         found = engine.rows("SELECT model_id FROM resolve_pairs WHERE model_id IS NOT NULL LIMIT 1")
@@ -276,7 +279,8 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
         members = run.arrow(components, hint="rs_components").name
         # records left alone join the one cluster their evidence points to (resolve.attach)
         joined = engine.query(attached_sql(members, min_weight=params.attach_min_weight,
-                                           margin=params.attach_margin, skip_levels=params.attach_skip_levels))
+                                           margin=params.attach_margin, skip_levels=params.attach_skip_levels,
+                                           max_block=max_block))
         if joined.num_rows:
             members = run.arrow(pa.concat_tables([components, joined.cast(components.schema)]),
                                 hint="rs_attached").name
@@ -293,8 +297,12 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     return int(clusters), int(merged)
 
 
+def _latest_run_params(case: Case) -> dict[str, Any]:
+    found = case.engine.rows("SELECT params FROM resolve_runs ORDER BY started_at DESC LIMIT 1")
+    return dict(json.loads(str(found[0][0]))) if found and found[0][0] else {}
+
+
 def latest_cluster_params(case: Case) -> ClusterParams:
     """The clustering parameters the case's latest resolve run recorded (the defaults before any run), so
     re-clustering after a judgement clusters as that run did."""
-    found = case.engine.rows("SELECT params FROM resolve_runs ORDER BY started_at DESC LIMIT 1")
-    return ClusterParams.from_dict(json.loads(str(found[0][0]))) if found and found[0][0] else ClusterParams()
+    return ClusterParams.from_dict(_latest_run_params(case))
