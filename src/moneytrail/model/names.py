@@ -214,18 +214,21 @@ def marked_skeleton(token: str) -> str:
 
 # Letters of long vowels (alif, waw, ya) after a word's first letter: a romanisation spells them or not
 # ("Yusuf" and يوسف, read "ywsf"), so they are left out on both sides; a doubled Latin letter is one
-# Arabic letter (its doubling is a mark, shadda, that names are written without).
+# Arabic letter (its doubling is a mark, shadda, that names are written without), but a letter twice in a
+# name written in Arabic script is two letters: "ڤلرر" (read "vlrr") is "Velrara", not "Velra".
 _LONG_VOWELS = re.compile("(?<=.)[\u0627\u0648\u064a]")
 _DOUBLED = re.compile(r"(.)\1+")
 
 
 @lru_cache(maxsize=262_144)
-def abjad(token: str) -> str:
+def abjad(token: str, written: bool = False) -> str:
     """A normalised token written in Arabic script by ICU (Latin-Arabic) without vowels but an initial
     one: the form an Arabic spelling of the name and its romanisations share. Finer than ``skeleton``
-    in its consonants (g, h, kh, v, f, z, s stay apart, as Arabic writes them apart)."""
-    written = str(_TO_ARABIC.transliterate(_DOUBLED.sub(r"\1", _ascii_token(token)))).translate(_HARAKAT)
-    return _LONG_VOWELS.sub("", written)
+    in its consonants (g, h, kh, v, f, z, s stay apart, as Arabic writes them apart). ``written``: the
+    token romanises a name written in Arabic script, whose letter twice in a row is two letters."""
+    ascii_token = _ascii_token(token)
+    arabic = str(_TO_ARABIC.transliterate(ascii_token if written else _DOUBLED.sub(r"\1", ascii_token)))
+    return _LONG_VOWELS.sub("", arabic.translate(_HARAKAT))
 
 
 _KEEP_FINAL_H = ("sh", "ch", "kh", "th", "gh", "zh", "ph")

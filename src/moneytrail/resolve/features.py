@@ -102,10 +102,10 @@ def block_keys(norm: str, grp: str) -> list[str]:
 
     People: the skeletons of each two tokens (order-free), so reordered and transliterated forms of
     a name share a key (a token spelled without vowels, as Arabic script romanises, both as its
-    skeleton and as ``unvowelled_skeleton``: "thd" may be "Tehid"); plus the longest token (spelled out) with each other token's initial, so
-    "O. Dmytrenko" meets "Oleh Dmytrenko" (``birth_keys`` cover names misspelt in every pair).
-    Organisations: each core token's skeleton. A one-token name is its own key. Keys that are too
-    common are dropped at blocking time.
+    skeleton and as ``unvowelled_skeleton``: "thd" may be "Tehid"); plus the longest token (spelled
+    out) with each other token's initial, so "O. Dmytrenko" meets "Oleh Dmytrenko" (``birth_keys``
+    cover names misspelt in every pair). Organisations: each core token's skeleton. A one-token name
+    is its own key. Keys that are too common are dropped at blocking time.
     """
     tokens = [t for t in norm.split() if t]
     if grp == ORG_GROUP:

@@ -179,15 +179,29 @@ def _person_name_columns(names: pa.Array) -> PersonNameColumns:
 ARABIC_LETTER = "[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
 
 
-def abjad_keys(names: pa.Array, norms: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(order-free key of the normalised tokens written in Arabic script, ``model.names.abjad``;
-    whether the name itself is written in Arabic script) of every (name, normalised name), per
-    distinct token. An Arabic name's own key is that of its romanisation, written back: the key of
-    the name as ICU reads it, on both sides of a pair alike."""
+def abjad_keys(names: pa.Array, norms: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(order-free key of the normalised tokens written in Arabic script, ``model.names.abjad``; the same
+    with an Arabic-script name's letters as written, a letter twice in a row kept twice (another name's
+    key is its first); whether the name itself is written in Arabic script) of every (name, normalised
+    name), per distinct token. An Arabic name's own key is that of its romanisation, written back: the
+    key of the name as ICU reads it, on both sides of a pair alike. Its second key serves names whose
+    Latin spelling has a vowel between the two ("ڤلرر", read "vlrr", is "Velrara"), the first those that
+    write one letter twice ("الله", read "allh", is "Allah")."""
     parent, tokens = _flat(norms)
+    arabic = pc.match_substring_regex(names, ARABIC_LETTER)
     forms, at = _per_distinct(tokens, abjad)
-    return (_joined(parent, pc.take(forms, at), len(norms), sort=True),
-            pc.match_substring_regex(names, ARABIC_LETTER))
+    akey = _joined(parent, pc.take(forms, at), len(norms), sort=True)
+    in_arabic = pc.fill_null(arabic, False).to_numpy(zero_copy_only=False)
+    if not in_arabic.any():
+        return akey, akey, arabic
+    # the Arabic names alone, their tokens again as written
+    rows = np.flatnonzero(in_arabic)
+    sub_parent, sub_tokens = _flat(pc.take(norms, pa.array(rows)))
+    own, own_at = _per_distinct(sub_tokens, lambda t: abjad(t, written=True))
+    written = _joined(sub_parent, pc.take(own, own_at), len(rows), sort=True)
+    position = np.arange(len(norms), dtype=np.int64)
+    position[rows] = len(norms) + np.arange(len(rows))
+    return akey, pc.take(pa.concat_arrays([akey, written]), pa.array(position)), arabic
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
