@@ -179,6 +179,9 @@ def _person_name_columns(names: pa.Array) -> PersonNameColumns:
 ARABIC_LETTER = "[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
 
 
+_DOUBLED_LETTER = "|".join(c + c for c in "abcdefghijklmnopqrstuvwxyz")
+
+
 def abjad_keys(names: pa.Array, norms: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     """(order-free key of the normalised tokens written in Arabic script, ``model.names.abjad``; the same
     with an Arabic-script name's letters as written, a letter twice in a row kept twice (another name's
@@ -191,11 +194,11 @@ def abjad_keys(names: pa.Array, norms: pa.Array) -> tuple[pa.Array, pa.Array, pa
     arabic = pc.match_substring_regex(names, ARABIC_LETTER)
     forms, at = _per_distinct(tokens, abjad)
     akey = _joined(parent, pc.take(forms, at), len(norms), sort=True)
-    in_arabic = pc.fill_null(arabic, False).to_numpy(zero_copy_only=False)
-    if not in_arabic.any():
+    # the Arabic names with a letter twice in a row (the others' keys are one), their tokens again as written
+    doubled = pc.and_(pc.fill_null(arabic, False), pc.match_substring_regex(norms, _DOUBLED_LETTER))
+    rows = np.flatnonzero(doubled.to_numpy(zero_copy_only=False))
+    if not len(rows):
         return akey, akey, arabic
-    # the Arabic names alone, their tokens again as written
-    rows = np.flatnonzero(in_arabic)
     sub_parent, sub_tokens = _flat(pc.take(norms, pa.array(rows)))
     own, own_at = _per_distinct(sub_tokens, lambda t: abjad(t, written=True))
     written = _joined(sub_parent, pc.take(own, own_at), len(rows), sort=True)
