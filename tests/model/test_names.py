@@ -98,6 +98,13 @@ def test_person_names_do_not_get_legal_forms() -> None:
     assert normalize_name("Mr. Oleh  DMYTRENKO", "Person") == "oleh dmytrenko"
 
 
+def test_a_name_in_arabic_script_has_no_latin_titles() -> None:
+    # "مر" romanises as "mr", "سر" as "sr": names written without short vowels, not Mr and Sr
+    assert normalize_name("مر مرلن", "Person") == "mr mrln"
+    assert normalize_name("سر ڤللر", "Person") == "sr vllr"
+    assert normalize_name("Sr Vellor", "Person") == "vellor"
+
+
 def test_name_key_is_order_free() -> None:
     assert name_key("Dmytrenko Oleh", "Person") == name_key("oleh dmytrenko", "Person") == "dmytrenko oleh"
     assert normalize_name("Dmytrenko Oleh", "Person") == "dmytrenko oleh"

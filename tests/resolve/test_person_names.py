@@ -10,7 +10,8 @@ from moneytrail.resolve.person_names import person_name_columns
 # Scripts, orders, initials, titles and joined articles: the column-wise path and the per-name rules agree.
 NAMES = ["Oleh Dmytrenko", "Дмитренко Олег", "O. Dmytrenko", "Dr Ivan Petrenko", "al Ahmad Mohammed",
          "محمد الأحمد", "Abd al Rahman bin Khalid", "nichooas campbell", "Nicholas Campbell", "Ivan", "Mr",
-         "J. R. R. Tolkien", "ivan ivan", "Шашара Фагал", "", "  ", "Anna-Maria  van der Berg Smit Jones"]
+         "J. R. R. Tolkien", "ivan ivan", "Шашара Фагал", "تهد مپهد", "مر مرلن", "كڤتسه لبر", "", "  ",
+         "Anna-Maria  van der Berg Smit Jones"]
 
 
 def test_column_wise_features_equal_the_per_name_rules() -> None:

@@ -37,6 +37,10 @@ _APOSTROPHES = re.compile(r"['`ʹʻʼʽʾʿ’‘]")
 # Arabic articles are written joined or apart ("al-Ahmad", "Al Ahmad", "Alahmad"): join them.
 ARTICLES = frozenset({"al", "el", "ul"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# A letter of the Arabic or Hebrew script: their names are written without short vowels, so their
+# romanised consonants spell Latin abbreviations ("مر" Mr, "مس" Ms, "سر" Sr) that are names there,
+# not titles (1.2% of the Arabic-script names of the 1M benchmark lost their given name to them).
+_ABJAD_LETTER = re.compile("[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]")
 # Multi-letter sounds first, so "kh" becomes one symbol before "h" is read on its own. "ts" and "ch"
 # become "c", then k with every c below: BGN's "ts" and "ch" for Ц and Ч, ISO's "c" for both, and the
 # c of "Victor" and "Carlos" (Arabic script writes it ك, romanised "k") must all agree. "tz" is not
@@ -139,7 +143,8 @@ def normalize_name(text: str, schema: str | None = None) -> str:
 
     For anything but a Person (and when ``schema`` is None, as for names found in documents) legal
     forms are rewritten to rigour's generic compare form: "ООО Ромашка" and "Romashka Ltd" give
-    "llc romashka" and "romashka llc". For people, titles such as "Mr" or "Dr" are removed.
+    "llc romashka" and "romashka llc". For people, titles such as "Mr" or "Dr" are removed, unless the
+    name is written in an abjad (``_ABJAD_LETTER``).
     """
     return normalize_name_uncached(text, schema)
 
@@ -148,7 +153,8 @@ def normalize_name_uncached(text: str, schema: str | None = None) -> str:
     """``normalize_name`` without the cache, for bulk work over distinct names."""
     if is_person(schema):
         tokens = _clean(text).split()
-        while len(tokens) > 1 and is_title_token(tokens[0]):
+        titled = _ABJAD_LETTER.search(text) is None
+        while titled and len(tokens) > 1 and is_title_token(tokens[0]):
             tokens.pop(0)
         return " ".join(tokens)
     # Legal forms are read before transliteration too: "общество с ограниченной ответственностью".
@@ -208,18 +214,21 @@ def marked_skeleton(token: str) -> str:
 
 # Letters of long vowels (alif, waw, ya) after a word's first letter: a romanisation spells them or not
 # ("Yusuf" and يوسف, read "ywsf"), so they are left out on both sides; a doubled Latin letter is one
-# Arabic letter (its doubling is a mark, shadda, that names are written without).
+# Arabic letter (its doubling is a mark, shadda, that names are written without), but a letter twice in a
+# name written in Arabic script is two letters: "ڤلرر" (read "vlrr") is "Velrara", not "Velra".
 _LONG_VOWELS = re.compile("(?<=.)[\u0627\u0648\u064a]")
 _DOUBLED = re.compile(r"(.)\1+")
 
 
 @lru_cache(maxsize=262_144)
-def abjad(token: str) -> str:
+def abjad(token: str, written: bool = False) -> str:
     """A normalised token written in Arabic script by ICU (Latin-Arabic) without vowels but an initial
     one: the form an Arabic spelling of the name and its romanisations share. Finer than ``skeleton``
-    in its consonants (g, h, kh, v, f, z, s stay apart, as Arabic writes them apart)."""
-    written = str(_TO_ARABIC.transliterate(_DOUBLED.sub(r"\1", _ascii_token(token)))).translate(_HARAKAT)
-    return _LONG_VOWELS.sub("", written)
+    in its consonants (g, h, kh, v, f, z, s stay apart, as Arabic writes them apart). ``written``: the
+    token romanises a name written in Arabic script, whose letter twice in a row is two letters."""
+    ascii_token = _ascii_token(token)
+    arabic = str(_TO_ARABIC.transliterate(ascii_token if written else _DOUBLED.sub(r"\1", ascii_token)))
+    return _LONG_VOWELS.sub("", arabic.translate(_HARAKAT))
 
 
 _KEEP_FINAL_H = ("sh", "ch", "kh", "th", "gh", "zh", "ph")
@@ -243,6 +252,27 @@ def skeleton(token: str) -> str:
         if ch in _VOWELS or not ch.isalnum():
             continue
         if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
+_SHORT_VOWELS = frozenset("aeiou")
+
+
+@lru_cache(maxsize=262_144)
+def unvowelled_skeleton(token: str) -> str:
+    """The skeleton of a token spelled without vowels (a romanised abjad: "thd", "phd", "kvtsh"), its
+    letter pairs NOT read as digraphs, or "" for a token with a vowel. ICU romanises ت followed by ه
+    as "th", as it writes ث, so "thd" may be the Arabic spelling of "Tehid" (skeleton "thd") as well
+    as of "Thadu" ("td"): blocking keys such a token both ways. A final h goes whatever precedes it."""
+    word = _WAW.sub("", _ascii_token(token))
+    if not word or _SHORT_VOWELS & set(word):
+        return ""
+    if len(word) > 3 and word[-1] == "h":
+        word = word[:-1]
+    out: list[str] = []
+    for ch in word.translate(_LETTERS):
+        if ch.isalnum() and ch not in _VOWELS and (not out or out[-1] != ch):
             out.append(ch)
     return "".join(out)
 

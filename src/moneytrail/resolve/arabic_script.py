@@ -16,7 +16,7 @@ def abjad_sql(names: str) -> str:
 
 
 def abjad_table(engine: Engine, names: tuple[str, ...]) -> pa.Table:
-    """(name, akey, arabic) of the distinct person names of the ``names`` relations (``abjad_keys``)."""
+    """(name, akey, wkey, arabic) of the distinct person names of the ``names`` relations (``abjad_keys``)."""
     distinct = engine.query(" UNION ".join(abjad_sql(n) for n in dict.fromkeys(names)))
-    akey, arabic = abjad_keys(distinct.column("name").combine_chunks(), distinct.column("norm").combine_chunks())
-    return pa.table({"name": distinct.column("name"), "akey": akey, "arabic": arabic})
+    akey, wkey, arabic = abjad_keys(distinct.column("name").combine_chunks(), distinct.column("norm").combine_chunks())
+    return pa.table({"name": distinct.column("name"), "akey": akey, "wkey": wkey, "arabic": arabic})

@@ -98,7 +98,7 @@ def named_sql(names: str, freq: str, abjad: str, norms: str) -> str:
     pairs, two names each, were most of what the pair tables held); ``norm_id`` is its norm's
     (``norms_sql``). ``abjad``: ``abjad_table``'s rows."""
     return f"""
-        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, x.akey, coalesce(x.arabic, FALSE) AS arabic,
+        SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, x.akey, x.wkey, coalesce(x.arabic, FALSE) AS arabic,
                n.grp = '{PERSON_GROUP}' AND {initial_token_sql("n.norm")} AS initial,
                k.names, coalesce(f.n, 1) AS freq, row_number() OVER () AS name_id, m.norm_id
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
@@ -112,8 +112,9 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
     """Every pair of names of every candidate pair (``named_sql`` relations), by the names' ids, with
     the score when a key settles it, how many records bear the commoner of the two names, whether
     the pair has one name pair, and whether an organisation's name has phrases (``best_name_sql``).
-    ``abjad``: one name is written in Arabic script and the other agrees with it written so (ABJAD_LEVEL)."""
-    abjad = "(a.arabic <> b.arabic AND a.akey = b.akey AND a.nkey <> b.nkey)"
+    ``abjad``: one name is written in Arabic script and the other agrees with it written so (ABJAD_LEVEL),
+    by either of its keys (``person_names.abjad_keys``)."""
+    abjad = "(a.arabic <> b.arabic AND (a.akey = b.akey OR a.wkey = b.wkey) AND a.nkey <> b.nkey)"
     return f"""
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name_id AS left_name_id,
                b.name_id AS right_name_id, a.norm AS left_norm, b.norm AS right_norm,

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
-from moneytrail.model.names import normalize_name_uncached, skeleton, skeleton_key
+from moneytrail.model.names import normalize_name_uncached, skeleton, skeleton_key, unvowelled_skeleton
 from moneytrail.model.properties import identifier_classes, name_props, party_schemata, prop_classes
 from moneytrail.resolve.evidence_values import normalise_props
 from moneytrail.resolve.person_names import person_name_columns
@@ -101,10 +101,11 @@ def block_keys(norm: str, grp: str) -> list[str]:
     """Blocking keys of one normalised name.
 
     People: the skeletons of each two tokens (order-free), so reordered and transliterated forms of
-    a name share a key; plus the longest token (spelled out) with each other token's initial, so
-    "O. Dmytrenko" meets "Oleh Dmytrenko" (``birth_keys`` cover names misspelt in every pair).
-    Organisations: each core token's skeleton. A one-token name is its own key. Keys that are too
-    common are dropped at blocking time.
+    a name share a key (a token spelled without vowels, as Arabic script romanises, both as its
+    skeleton and as ``unvowelled_skeleton``: "thd" may be "Tehid"); plus the longest token (spelled
+    out) with each other token's initial, so "O. Dmytrenko" meets "Oleh Dmytrenko" (``birth_keys``
+    cover names misspelt in every pair). Organisations: each core token's skeleton. A one-token name
+    is its own key. Keys that are too common are dropped at blocking time.
     """
     tokens = [t for t in norm.split() if t]
     if grp == ORG_GROUP:
@@ -114,8 +115,10 @@ def block_keys(norm: str, grp: str) -> list[str]:
     if len(tokens) == 1:
         return [f"p:{skeleton(tokens[0]) or tokens[0]}"]
     skels = [skeleton(t) or t for t in tokens]
+    # a token spelled without vowels keys its pairs by its letters too, not read as digraphs
+    unjoined = [unvowelled_skeleton(t) or s for t, s in zip(tokens, skels, strict=True)]
     full = [i for i, t in enumerate(tokens) if len(t) >= 2]
-    keys = {"p:" + "|".join(sorted((skels[i], skels[j]))) for i in full for j in full if i < j}
+    keys = {"p:" + "|".join(sorted((k[i], k[j]))) for k in (skels, unjoined) for i in full for j in full if i < j}
     if full:
         longest = max(full, key=lambda i: (len(tokens[i]), tokens[i]))
         # Spelled out, not skeletonised: a consonant skeleton with one initial is shared by too many.

@@ -25,6 +25,7 @@ from moneytrail.model.names import (
     normalize_name_uncached,
     skeleton,
     title_tokens,
+    unvowelled_skeleton,
 )
 from moneytrail.resolve.sorting import sorted_distinct
 
@@ -157,7 +158,10 @@ def _person_name_columns(names: pa.Array) -> PersonNameColumns:
     distinct = pc.unique(tokens)
     at = pc.index_in(tokens, value_set=distinct)
     words = distinct.to_pylist()
-    skel = pc.take(pa.array([skeleton(t) or t for t in words], pa.string()), at)
+    skel_words = [skeleton(t) or t for t in words]
+    skel = pc.take(pa.array(skel_words, pa.string()), at)
+    unjoined = pc.take(pa.array([unvowelled_skeleton(t) or s for t, s in zip(words, skel_words, strict=True)],
+                                pa.string()), at)
     sure_words = pa.array([marked_skeleton(t) for t in words], pa.string())
     sure = pc.take(sure_words, at)
     # each token's (and its marked skeleton's) rank in the (byte) order of the distinct tokens' values,
@@ -167,7 +171,7 @@ def _person_name_columns(names: pa.Array) -> PersonNameColumns:
     size = len(names)
     nkey = _joined(parent, tokens, size, sort=True, rank=rank)
     skey = _joined(parent, sure, size, sort=True, rank=sure_rank)
-    key_name, key = _block_keys(parent, tokens, skel, rank, size)
+    key_name, key = _block_keys(parent, tokens, skel, unjoined, rank, size)
     return PersonNameColumns(norm, nkey, skey, key_name, key)
 
 
@@ -175,15 +179,32 @@ def _person_name_columns(names: pa.Array) -> PersonNameColumns:
 ARABIC_LETTER = "[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"
 
 
-def abjad_keys(names: pa.Array, norms: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(order-free key of the normalised tokens written in Arabic script, ``model.names.abjad``;
-    whether the name itself is written in Arabic script) of every (name, normalised name), per
-    distinct token. An Arabic name's own key is that of its romanisation, written back: the key of
-    the name as ICU reads it, on both sides of a pair alike."""
+_DOUBLED_LETTER = "|".join(c + c for c in "abcdefghijklmnopqrstuvwxyz")
+
+
+def abjad_keys(names: pa.Array, norms: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(order-free key of the normalised tokens written in Arabic script, ``model.names.abjad``; the same
+    with an Arabic-script name's letters as written, a letter twice in a row kept twice (another name's
+    key is its first); whether the name itself is written in Arabic script) of every (name, normalised
+    name), per distinct token. An Arabic name's own key is that of its romanisation, written back: the
+    key of the name as ICU reads it, on both sides of a pair alike. Its second key serves names whose
+    Latin spelling has a vowel between the two ("ڤلرر", read "vlrr", is "Velrara"), the first those that
+    write one letter twice ("الله", read "allh", is "Allah")."""
     parent, tokens = _flat(norms)
+    arabic = pc.match_substring_regex(names, ARABIC_LETTER)
     forms, at = _per_distinct(tokens, abjad)
-    return (_joined(parent, pc.take(forms, at), len(norms), sort=True),
-            pc.match_substring_regex(names, ARABIC_LETTER))
+    akey = _joined(parent, pc.take(forms, at), len(norms), sort=True)
+    # the Arabic names with a letter twice in a row (the others' keys are one), their tokens again as written
+    doubled = pc.and_(pc.fill_null(arabic, False), pc.match_substring_regex(norms, _DOUBLED_LETTER))
+    rows = np.flatnonzero(doubled.to_numpy(zero_copy_only=False))
+    if not len(rows):
+        return akey, akey, arabic
+    sub_parent, sub_tokens = _flat(pc.take(norms, pa.array(rows)))
+    own, own_at = _per_distinct(sub_tokens, lambda t: abjad(t, written=True))
+    written = _joined(sub_parent, pc.take(own, own_at), len(rows), sort=True)
+    position = np.arange(len(norms), dtype=np.int64)
+    position[rows] = len(norms) + np.arange(len(rows))
+    return akey, pc.take(pa.concat_arrays([akey, written]), pa.array(position)), arabic
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -193,10 +214,11 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndar
                                                                                          counts)
 
 
-def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, rank: np.ndarray,
+def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, unjoined: pa.Array, rank: np.ndarray,
                 size: int) -> tuple[pa.Array, pa.Array]:
-    """``features.block_keys(norm, "person")`` for every name, as (name index, key) rows; ``rank``:
-    each token's place in the tokens' order (ties broken by spelling as by the strings)."""
+    """``features.block_keys(norm, "person")`` for every name, as (name index, key) rows; ``unjoined``: each
+    token's ``unvowelled_skeleton`` (its skeleton when it has vowels); ``rank``: each token's place in the
+    tokens' order (ties broken by spelling as by the strings)."""
     counts = np.bincount(parent, minlength=size)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     pos = np.arange(len(parent)) - starts[parent]
@@ -204,6 +226,7 @@ def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, rank: np.n
     p, pos = parent[keep], pos[keep]
     tok = pc.filter(tokens, pa.array(keep))
     sk = pc.filter(skel, pa.array(keep))
+    uj = pc.filter(unjoined, pa.array(keep))
     length = pc.utf8_length(tok).to_numpy().astype(np.int64)
     n = np.minimum(counts, MAX_KEY_TOKENS)
     parts_name: list[np.ndarray] = []
@@ -214,17 +237,22 @@ def _block_keys(parent: np.ndarray, tokens: pa.Array, skel: pa.Array, rank: np.n
     multi = ~single
     full = multi & (length >= 2)
     flat = pa.table({"p": p, "pos": pos, "tok": tok})
-    fulls = flat.append_column("sk", sk).append_column("len", pa.array(length)).filter(pa.array(full))
+    fulls = flat.append_column("sk", sk).append_column("uj", uj).append_column("len", pa.array(length)) \
+        .filter(pa.array(full))
     # Rows are name by name, in token order: the pairs within a name are rows d apart (d < MAX_KEY_TOKENS)
     # with one parent, so no join is needed. Every two full tokens: their skeletons, order-free.
     fp = fulls.column("p").to_numpy()
-    f_sk = fulls.column("sk")
+    f_sk, f_uj = fulls.column("sk"), fulls.column("uj")
+    # the pairs of a name with a token spelled without vowels again, by its letters (``unjoined``)
+    f_unvowelled = pc.not_equal(f_uj, f_sk).to_numpy(zero_copy_only=False)
     for d in range(1, MAX_KEY_TOKENS):
         i = np.flatnonzero(fp[:-d] == fp[d:]) if len(fp) > d else np.zeros(0, np.int64)
-        a, b = f_sk.take(pa.array(i)), f_sk.take(pa.array(i + d))
-        parts_name.append(fp[i])
-        parts_key.append(pc.binary_join_element_wise(_P, pc.binary_join_element_wise(
-            pc.min_element_wise(a, b), pc.max_element_wise(a, b), "|"), _EMPTY))
+        u = i[f_unvowelled[i] | f_unvowelled[i + d]]
+        for rows, column in ((i, f_sk), (u, f_uj)):
+            a, b = column.take(pa.array(rows)), column.take(pa.array(rows + d))
+            parts_name.append(fp[rows])
+            parts_key.append(pc.binary_join_element_wise(_P, pc.binary_join_element_wise(
+                pc.min_element_wise(a, b), pc.max_element_wise(a, b), "|"), _EMPTY))
     # the longest full token (ties: the greater spelling) and the last full one when nearly as long,
     # spelled out, with each other token's initial
     f_len, f_pos = length[full], pos[full]
