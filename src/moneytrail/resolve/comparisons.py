@@ -33,6 +33,7 @@ from moneytrail.resolve.evidence_levels import (
     evidence_levels_sql,
     identifier_level_sql,
     left_evidence_sql,
+    several_values_sql,
     single_value_levels_sql,
     single_values_sql,
 )
@@ -60,6 +61,7 @@ ABJAD_SCORE = 0.95
 # "partly similar". At 1M mixed-script records such a pair was one party in 0.4% of cases where
 # the "near-identical" pairs agreeing by transliteration were in 74% (resolve-recall-17a.txt).
 VOWELS_LEVEL = PARTLY_SIMILAR_LEVEL
+FREQUENCIES = ("key_freq", "name_key_freq", "name_freq")  # records sharing a blocking key, a name key, a name
 
 
 def initial_token_sql(norm: str) -> str:
@@ -139,14 +141,6 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
                {values}
         FROM {pairs} c JOIN {left_named} a ON a.entity_id = c.left_id
         JOIN {right_named} b ON b.entity_id = c.right_id"""
-
-
-def several_values_sql(pairs: str, named: tuple[str, str], unnamed: tuple[str, str]) -> str:
-    """The candidate pairs with a record of several evidence values, or of no name (``unnamed_sql``): the
-    pairs ``single_value_levels_sql`` does not level, by a semi-join on those records' ids (few)."""
-    records = [f"SELECT entity_id FROM {n} WHERE nt > 1 UNION ALL SELECT entity_id FROM {u}"
-               for n, u in zip(named, unnamed, strict=True)]
-    return f"SELECT * FROM {pairs} WHERE left_id IN ({records[0]}) OR right_id IN ({records[1]})"
 
 
 def several_names_sql(pairs: str, named: tuple[str, str]) -> str:
@@ -241,17 +235,21 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_unnamed: str, ri
         pivoted = f"SELECT left_id, right_id, {', '.join(EVIDENCE)} FROM {evidence}"
     values = ", e.{0}_left, e.{0}_right" if explain else ""
     raw = {c: f"e.{c}" if explain else f"coalesce(e.{c}, n.ev_{c})" for c in EVIDENCE}
-    evidence_cols = ", ".join((identifier_level_sql(raw["identifier"], raw["birth_date"], raw["address"],
-                                                    raw["address_number"]) + " AS identifier"
-                               if c == "identifier" else f"{raw[c]} AS {c}") + values.format(c) for c in EVIDENCE)
+
+    def typed(expr: str, name: str, kind: str) -> str:  # explain=False: narrower rows (levels TINYINT, counts
+        # INTEGER) for the millions of pairs that relevel rewrites and training and scoring read again
+        return f"{expr} AS {name}" if explain else f"CAST({expr} AS {kind}) AS {name}"
+    evidence_cols = ", ".join(typed(identifier_level_sql(raw["identifier"], raw["birth_date"], raw["address"],
+                                                         raw["address_number"]) if c == "identifier" else raw[c],
+                                    c, "TINYINT") + values.format(c) for c in EVIDENCE)
     names = "a.name AS left_name, b.name AS right_name" if named else "n.left_name_id, n.right_name_id"
     by_id = (f"LEFT JOIN {named[0]} a ON a.name_id = n.left_name_id "
              f"LEFT JOIN {named[1]} b ON b.name_id = n.right_name_id") if named else ""
     return f"""
-        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, {names},
+        SELECT n.left_id, n.right_id, n.grp, {", ".join(typed(f"n.{c}", c, "INTEGER") for c in FREQUENCIES)}, {names},
                coalesce(n.name_score, 0.0) AS name_score,{" n.name_detail," if explain else ""}
-               CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
-               CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
+               {typed(f"CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END", "person_name", "TINYINT")},
+               {typed(f"CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END", "org_name", "TINYINT")},
                {evidence_cols}{", e.identifier_class" if explain else ""}
         FROM ({_with_unnamed_sql(best_names, pairs, left_unnamed, right_unnamed, evidence=not explain)}) n
         LEFT JOIN ({pivoted}) e ON e.left_id = n.left_id AND e.right_id = n.right_id {by_id}"""

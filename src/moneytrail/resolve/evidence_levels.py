@@ -46,6 +46,15 @@ def single_values_sql(props: str) -> str:
             f"min(checksum) AS ev_checksum FROM {props} GROUP BY entity_id")
 
 
+def several_values_sql(pairs: str, named: tuple[str, str], unnamed: tuple[str, str]) -> str:
+    """The candidate pairs with a record of several evidence values (``named``: ``comparisons.named_sql``'s
+    relations, with ``nt``) or of no name (``unnamed``): the pairs ``single_value_levels_sql`` does not
+    level, by a semi-join on those records' ids (few)."""
+    records = [f"SELECT entity_id FROM {n} WHERE nt > 1 UNION ALL SELECT entity_id FROM {u}"
+               for n, u in zip(named, unnamed, strict=True)]
+    return f"SELECT * FROM {pairs} WHERE left_id IN ({records[0]}) OR right_id IN ({records[1]})"
+
+
 def left_evidence_sql(pairs: str, left_props: str) -> str:
     """Step one of the evidence join: each pair with its left record's values. Materialised on its
     own so the planner cannot pair all left and right values of a class first (a cross product)."""
