@@ -1,6 +1,7 @@
 """Candidate pairs carry their names' ids through comparison (``compare_pairs(names_into=...)``): the
 stored pairs must still hold the text of the best name pair, for records with several names too."""
 
+from moneytrail.resolve.comparisons import EVIDENCE, compare_pairs
 from moneytrail.resolve.model import NEAR_IDENTICAL_LEVEL
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
@@ -25,3 +26,41 @@ def test_records_with_several_names_store_their_best_name_pair() -> None:
     assert stored[("a-1", "b-1")][:2] == ("Oleh Dmytrenko", "Дмитренко Олег")
     # the same name transliterated (oleh / oleg): near-identical or better
     assert stored[("a-1", "b-1")][2] <= NEAR_IDENTICAL_LEVEL
+
+
+def test_pairs_of_one_value_each_are_leveled_as_the_grouped_evidence_levels_them() -> None:
+    """explain=False levels a pair of records with one evidence value each beside its names
+    (``single_value_levels_sql``); explain=True groups every pair's values (``evidence_levels_sql``).
+    Both must give each pair the same evidence levels, for every class and for records of several values."""
+    values = [("idNumber", "AB1234567"), ("idNumber", "AB1234567"), ("idNumber", "AB1234568"),
+              ("idNumber", "XY9999999"), ("iban", "GB82WEST12345698765432"), ("iban", "GB82WEST12345698765433"),
+              ("birthDate", "1980-04-12"), ("birthDate", "1980-04-13"), ("birthDate", "1981-05-02"),
+              ("birthDate", "1980-04-12"), ("nationality", "ua"), ("nationality", "ru"), ("nationality", "ua"),
+              ("address", "Shevchenka street Kyiv"), ("address", "Shevchenka str Kyiv"), ("address", "Lviv oblast"),
+              ("address", "12 Shevchenka street Kyiv")]
+    rows = [(f"p-{i}", "Person", "name", "Oleh Dmytrenko", "bank") for i in range(len(values) + 2)]
+    rows += [(f"p-{i}", "Person", prop, value, "bank") for i, (prop, value) in enumerate(values)]
+    several = len(values)  # a record of several values, and one of none
+    rows += [(f"p-{several}", "Person", "birthDate", "1980-04-12", "bank"),
+             (f"p-{several}", "Person", "idNumber", "AB1234567", "bank")]
+    with Case.in_memory() as case:
+        case.migrate()
+        add_statements(case, rows)
+        resolve_case(case)
+        engine = case.engine
+        tables = ("resolve_names", "resolve_props")
+        with engine.run() as run:
+            cand = run.materialise("SELECT a.entity_id AS left_id, b.entity_id AS right_id, 'person' AS grp, "
+                                   "CAST(1 AS BIGINT) AS key_freq, CAST(NULL AS BIGINT) AS name_key_freq "
+                                   "FROM resolve_records a JOIN resolve_records b ON a.entity_id < b.entity_id")
+            levels = {}
+            for explain in (True, False):
+                into = compare_pairs(engine, cand.name, tables, tables, engine.scratch_name("levels"),
+                                     engine.scratch_name, explain=explain)
+                levels[explain] = {(str(r[0]), str(r[1])): tuple(r[2:]) for r in engine.rows(
+                    f"SELECT left_id, right_id, {', '.join(EVIDENCE)} FROM {into}")}
+                engine.drop_scratch(into)
+    records = len(values) + 2
+    assert len(levels[False]) == records * (records - 1) // 2 and levels[False] == levels[True]
+    by_comparison = [{lv[k] for lv in levels[False].values()} - {None} for k in range(len(EVIDENCE))]
+    assert all(len(seen) >= 2 for seen in by_comparison[:4]), by_comparison  # several levels of each compared

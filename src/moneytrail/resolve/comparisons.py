@@ -33,7 +33,9 @@ from moneytrail.resolve.evidence_levels import (
     evidence_levels_sql,
     identifier_level_sql,
     left_evidence_sql,
-    value_counts_sql,
+    several_values_sql,
+    single_value_levels_sql,
+    single_values_sql,
 )
 from moneytrail.resolve.features import PERSON_GROUP
 from moneytrail.resolve.model import (
@@ -59,6 +61,7 @@ ABJAD_SCORE = 0.95
 # "partly similar". At 1M mixed-script records such a pair was one party in 0.4% of cases where
 # the "near-identical" pairs agreeing by transliteration were in 74% (resolve-recall-17a.txt).
 VOWELS_LEVEL = PARTLY_SIMILAR_LEVEL
+FREQUENCIES = ("key_freq", "name_key_freq", "name_freq")  # records sharing a blocking key, a name key, a name
 
 
 def initial_token_sql(norm: str) -> str:
@@ -89,20 +92,23 @@ def norms_sql(names: tuple[str, ...]) -> str:
     return f"SELECT grp, norm, row_number() OVER () AS norm_id FROM (SELECT DISTINCT grp, norm FROM ({every}) e) d"
 
 
-def named_sql(names: str, freq: str, abjad: str, norms: str) -> str:
+def named_sql(names: str, props: str, *, freq: str, abjad: str, norms: str) -> str:
     """Each name row with how many names its record has (a pair of records with one each has one
     name pair, which needs no ranking: ``best_name_sql``) and how many records bear it (``freq``, 1
     when it has no row there). Joined to the candidate pairs once per side, instead of the name,
     its count and its frequency each joined to millions of pairs. ``name_id`` numbers the rows (in no
     order: numbering them in order costs a sort): the pairs carry it, not the name's text (millions of
     pairs, two names each, were most of what the pair tables held); ``norm_id`` is its norm's
-    (``norms_sql``). ``abjad``: ``abjad_table``'s rows."""
+    (``norms_sql``). ``abjad``: ``abjad_table``'s rows. ``nt``: how many evidence values its record has in
+    ``props``, and ev_class, ev_value, ev_checksum the one when it has one (``single_values_sql``)."""
     return f"""
         SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, x.akey, x.wkey, coalesce(x.arabic, FALSE) AS arabic,
                n.grp = '{PERSON_GROUP}' AND {initial_token_sql("n.norm")} AS initial,
-               k.names, coalesce(f.n, 1) AS freq, row_number() OVER () AS name_id, m.norm_id
+               k.names, coalesce(f.n, 1) AS freq, row_number() OVER () AS name_id, m.norm_id,
+               coalesce(v.nt, 0) AS nt, v.ev_class, v.ev_value, v.ev_checksum
         FROM {names} n JOIN (SELECT entity_id, count(*) AS names FROM {names} GROUP BY entity_id) k
           ON k.entity_id = n.entity_id
+        LEFT JOIN ({single_values_sql(props)}) v ON v.entity_id = n.entity_id
         LEFT JOIN {freq} f ON f.grp = n.grp AND f.name_key = n.nkey
         LEFT JOIN {abjad} x ON x.name = n.name AND n.grp = '{PERSON_GROUP}'
         JOIN {norms} m ON m.grp = n.grp AND m.norm = n.norm"""
@@ -113,8 +119,13 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
     the score when a key settles it, how many records bear the commoner of the two names, whether
     the pair has one name pair, and whether an organisation's name has phrases (``best_name_sql``).
     ``abjad``: one name is written in Arabic script and the other agrees with it written so (ABJAD_LEVEL),
-    by either of its keys (``person_names.abjad_keys``)."""
+    by either of its keys (``person_names.abjad_keys``). ev_class, ev_left, ...: the two records' values when
+    each has one, of one class (``single_value_levels_sql``)."""
     abjad = "(a.arabic <> b.arabic AND (a.akey = b.akey OR a.wkey = b.wkey) AND a.nkey <> b.nkey)"
+    one = "a.nt = 1 AND b.nt = 1 AND a.ev_class = b.ev_class"
+    values = ", ".join(f"CASE WHEN {one} THEN {side}.{column} END AS ev_{name}" for side, column, name in (
+        ("a", "ev_class", "class"), ("a", "ev_value", "left"), ("b", "ev_value", "right"),
+        ("a", "ev_checksum", "left_checksum"), ("b", "ev_checksum", "right_checksum")))
     return f"""
         SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, a.name_id AS left_name_id,
                b.name_id AS right_name_id, a.norm AS left_norm, b.norm AS right_norm,
@@ -127,7 +138,8 @@ def name_pairs_sql(pairs: str, left_named: str, right_named: str) -> str:
                CASE WHEN a.nkey = b.nkey THEN 1.0 WHEN {abjad} THEN {ABJAD_SCORE}
                     WHEN a.skey = b.skey AND a.skey NOT LIKE '%{SHORT_MARK}%'
                          AND {_letters_left_out_sql("a.nkey", "b.nkey")} THEN {SKELETON_SCORE} END AS quick_score,
-               CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score
+               CASE WHEN a.nkey <> b.nkey AND a.skey = b.skey THEN {SHORT_SKELETON_SCORE} ELSE 0.0 END AS floor_score,
+               {values}
         FROM {pairs} c JOIN {left_named} a ON a.entity_id = c.left_id
         JOIN {right_named} b ON b.entity_id = c.right_id"""
 
@@ -142,14 +154,15 @@ def several_names_sql(pairs: str, named: tuple[str, str]) -> str:
 
 
 def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, explain: bool = True,
-                  ranked_pairs: str | None = None) -> str:
+                  ranked_pairs: str | None = None, evidence: bool = False) -> str:
     """The best-scoring name pair of each candidate pair, and its level. An organisation's name with
     phrases may have been compared by its designation (``features.designation_phrases``): the
     detail then says which forms were compared. A pair with one name pair (one name per record, the
     common case) is taken as it is; only the others are ranked (a window over millions of rows cost
     more than the rest of the statement), on their score, then their names' text (``named``: the
     left and right ``named_sql`` relations), from ``ranked_pairs`` when given (``several_names_sql``'s).
-    ``name_scores`` is keyed by the norms' ids. ``explain=False``: no detail (built on demand)."""
+    ``name_scores`` is keyed by the norms' ids. ``explain=False``: no detail (built on demand).
+    ``evidence``: the pairs carry ``single_value_levels_sql``'s columns ev_identifier, ..., passed on."""
     score = "coalesce(n.quick_score, greatest(coalesce(s.score, 0.0), n.floor_score))"
     # Names whose tokens agree only with other vowels (the alignment's weakest rule) are at most
     # "partly similar": in the levels of names agreeing by transliteration they are another party
@@ -179,7 +192,9 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
                    n.right_name_id, {score} AS name_score, {detail} AS name_detail,
                    n.quick_score IS NULL AND coalesce(s.vowels, FALSE) AS vowels,
                    n.quick_score IS NULL AND coalesce(s.initial, FALSE) AS initial, n.abjad, n.arabic,
-                   n.initials"""
+                   n.initials{"".join(f", n.ev_{c}" for c in EVIDENCE) if evidence else ""}"""
+
+    carried = "".join(f", ev_{c}" for c in EVIDENCE) if evidence else ""
 
     def scored(pairs: str) -> str:
         return f"""{pairs} n LEFT JOIN {name_scores} s
@@ -190,7 +205,7 @@ def best_name_sql(name_pairs: str, name_scores: str, named: tuple[str, str], *, 
             SELECT {columns} FROM {scored(name_pairs)} WHERE n.single
             UNION ALL
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
-                   name_score, name_detail, vowels, initial, abjad, arabic, initials FROM (
+                   name_score, name_detail, vowels, initial, abjad, arabic, initials{carried} FROM (
                 SELECT {columns}, row_number() OVER (PARTITION BY n.left_id, n.right_id
                                                      ORDER BY {score} DESC, la.name, rb.name) AS rn
                 FROM {scored(ranked_pairs or name_pairs)} JOIN {named[0]} la ON la.name_id = n.left_name_id
@@ -206,7 +221,9 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_unnamed: str, ri
     it is compared on its evidence alone), and each evidence level. ``explain=False``: without the
     values and name details (an in-memory column of nulls still costs its writing at millions of pairs).
     ``named``: the (left, right) ``named_sql`` relations the names' text is read from by their ids;
-    without them the rows carry the ids (left_name_id, right_name_id) instead of the names."""
+    without them the rows carry the ids (left_name_id, right_name_id) instead of the names.
+    ``explain=False``: ``best_names`` carries the levels of the pairs with one value each (``best_name_sql``'s
+    ``evidence``), and ``evidence`` holds those of the other pairs (of a record with several values, or none)."""
     pivot = []
     for comp in EVIDENCE:
         pivot.append(f"max(CASE WHEN comparison = '{comp}' THEN level END) AS {comp}")
@@ -218,19 +235,24 @@ def levels_sql(best_names: str, evidence: str, pairs: str, left_unnamed: str, ri
     else:  # evidence_levels_sql(explain=False) has one row per pair already, and no values
         pivoted = f"SELECT left_id, right_id, {', '.join(EVIDENCE)} FROM {evidence}"
     values = ", e.{0}_left, e.{0}_right" if explain else ""
-    evidence_cols = ", ".join((identifier_level_sql("e.identifier", "e.birth_date", "e.address", "e.address_number")
-                               + " AS identifier"
-                               if c == "identifier" else f"e.{c}") + values.format(c) for c in EVIDENCE)
+    raw = {c: f"e.{c}" if explain else f"coalesce(e.{c}, n.ev_{c})" for c in EVIDENCE}
+
+    def typed(expr: str, name: str, kind: str) -> str:  # explain=False: narrower rows (levels TINYINT, counts
+        # INTEGER) for the millions of pairs that relevel rewrites and training and scoring read again
+        return f"{expr} AS {name}" if explain else f"CAST({expr} AS {kind}) AS {name}"
+    evidence_cols = ", ".join(typed(identifier_level_sql(raw["identifier"], raw["birth_date"], raw["address"],
+                                                         raw["address_number"]) if c == "identifier" else raw[c],
+                                    c, "TINYINT") + values.format(c) for c in EVIDENCE)
     names = "a.name AS left_name, b.name AS right_name" if named else "n.left_name_id, n.right_name_id"
     by_id = (f"LEFT JOIN {named[0]} a ON a.name_id = n.left_name_id "
              f"LEFT JOIN {named[1]} b ON b.name_id = n.right_name_id") if named else ""
     return f"""
-        SELECT n.left_id, n.right_id, n.grp, n.key_freq, n.name_key_freq, n.name_freq, {names},
+        SELECT n.left_id, n.right_id, n.grp, {", ".join(typed(f"n.{c}", c, "INTEGER") for c in FREQUENCIES)}, {names},
                coalesce(n.name_score, 0.0) AS name_score,{" n.name_detail," if explain else ""}
-               CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END AS person_name,
-               CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END AS org_name,
+               {typed(f"CASE WHEN n.grp = '{PERSON_GROUP}' THEN n.name_level END", "person_name", "TINYINT")},
+               {typed(f"CASE WHEN n.grp <> '{PERSON_GROUP}' THEN n.name_level END", "org_name", "TINYINT")},
                {evidence_cols}{", e.identifier_class" if explain else ""}
-        FROM ({_with_unnamed_sql(best_names, pairs, left_unnamed, right_unnamed)}) n
+        FROM ({_with_unnamed_sql(best_names, pairs, left_unnamed, right_unnamed, evidence=not explain)}) n
         LEFT JOIN ({pivoted}) e ON e.left_id = n.left_id AND e.right_id = n.right_id {by_id}"""
 
 
@@ -240,7 +262,8 @@ def unnamed_sql(names: str, props: str) -> str:
     return f"SELECT entity_id FROM {props} EXCEPT SELECT entity_id FROM {names}"
 
 
-def _with_unnamed_sql(best_names: str, pairs: str, left_unnamed: str, right_unnamed: str) -> str:
+def _with_unnamed_sql(best_names: str, pairs: str, left_unnamed: str, right_unnamed: str, *,
+                      evidence: bool = False) -> str:
     """The compared name pairs, and the candidate pairs with no name comparison (a record without a name,
     ``unnamed_sql``) with null name columns. A union, and a semi-join on the unnamed records' ids (few),
     not an anti-join on the pairs (a hash table of every compared pair cost 13 CPU s at 1M records) or
@@ -248,9 +271,11 @@ def _with_unnamed_sql(best_names: str, pairs: str, left_unnamed: str, right_unna
     name table ran out of a 1 GB engine limit at 1M records."""
     return f"""
             SELECT left_id, right_id, grp, key_freq, name_key_freq, name_freq, left_name_id, right_name_id,
-                   name_score, name_detail, name_level FROM {best_names}
+                   name_score, name_detail, name_level{"".join(f", ev_{c}" for c in EVIDENCE) if evidence else ""}
+            FROM {best_names}
             UNION ALL
-            SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL, NULL
+            SELECT c.left_id, c.right_id, c.grp, c.key_freq, c.name_key_freq, NULL, NULL, NULL, NULL, NULL,
+                   NULL{", NULL" * len(EVIDENCE) if evidence else ""}
             FROM {pairs} c
             WHERE c.left_id IN (SELECT entity_id FROM {left_unnamed})
                OR c.right_id IN (SELECT entity_id FROM {right_unnamed})"""
@@ -319,8 +344,8 @@ def prepare_names(engine: Engine, left: tuple[str, str], right: tuple[str, str],
     """The records' tables ``compare_pairs`` reads (``left`` and ``right``: (names, props) relations),
     written before the candidate pairs are known (``resolve_case`` writes them while the birth keys
     are computed). ``names_into``: as ``compare_pairs``'."""
-    if names_into is not None and right[0] != left[0]:
-        raise ValueError("names_into needs one names relation on both sides")
+    if names_into is not None and right != left:
+        raise ValueError("names_into needs one (names, props) pair on both sides")
     left_unnamed, right_unnamed, freq, left_named, right_named, norms = (
         scratch(s) for s in ("left_unnamed", "right_unnamed", "name_freq", "left_named", "right_named", "norms"))
     engine.create_scratch(left_unnamed, unnamed_sql(*left))
@@ -330,12 +355,12 @@ def prepare_names(engine: Engine, left: tuple[str, str], right: tuple[str, str],
     engine.create_scratch(norms, norms_sql((left[0], right[0])))
     with engine.run() as run:
         abjad = run.arrow(abjad_table(engine, (left[0], right[0])), hint="abjad").name
-        engine.create_scratch(left_named, named_sql(left[0], freq, abjad, norms))
-        if right[0] != left[0]:
-            engine.create_scratch(right_named, named_sql(right[0], freq, abjad, norms))
+        engine.create_scratch(left_named, named_sql(*left, freq=freq, abjad=abjad, norms=norms))
+        if right != left:
+            engine.create_scratch(right_named, named_sql(*right, freq=freq, abjad=abjad, norms=norms))
     if names_into is not None:  # the names' text for the caller; the pair tables carry their ids
         engine.create_scratch(names_into, f"SELECT name_id, name, norm, norm_id FROM {left_named}")
-    return NamedTables((left_named, right_named if right[0] != left[0] else left_named),
+    return NamedTables((left_named, right_named if right != left else left_named),
                        (left_unnamed, right_unnamed if right != left else left_unnamed), freq, norms)
 
 
@@ -364,24 +389,22 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     with engine.run() as run, ThreadPoolExecutor(1, thread_name_prefix="mt-names") as pool:
         scoring = pool.submit(score_names, residual, details=explain)
         del residual  # the names' text is held by the scoring only, and dropped from its result below
-        left_props, right_props = left[1], right[1]
-        if not explain:  # each value with its record's counts: pairs of one value each need no grouping
-            left_props = right_props = scratch("left_counted")
-            engine.create_scratch(left_props, value_counts_sql(left[1]))
-            if right[1] != left[1]:
-                right_props = scratch("right_counted")
-                engine.create_scratch(right_props, value_counts_sql(right[1]))
-        engine.create_scratch(left_ev, left_evidence_sql(pairs, left_props, counted=not explain))
-        engine.create_scratch(evidence, evidence_levels_sql(left_ev, right_props, explain=explain))
-        for name in {left_ev, left_props, right_props} - {left[1], right[1]}:
-            engine.drop_scratch(name)
+        # explain=False: the pairs of two records with one value each (most) are leveled beside their names
+        # (single_value_levels_sql); only the others are joined to their values and grouped here
+        compared = pairs if explain else f"({several_values_sql(pairs, named, tables.unnamed)})"
+        engine.create_scratch(left_ev, left_evidence_sql(compared, left[1]))
+        engine.create_scratch(evidence, evidence_levels_sql(left_ev, right[1], explain=explain))
+        engine.drop_scratch(left_ev)
         name_scores = run.arrow(scoring.result().drop_columns(["left_norm", "right_norm"]), hint="name_scores").name
         # the best name pair of each candidate read straight into the levels, not written first
-        best_names = f"({best_name_sql(name_pairs, name_scores, named, explain=explain, ranked_pairs=ranked)}) best"
+        leveled, ranked_leveled = ((name_pairs, ranked) if explain else
+                                   (f"({single_value_levels_sql(v)})" for v in (name_pairs, ranked)))
+        best_names = f"""({best_name_sql(leveled, name_scores, named, explain=explain, ranked_pairs=ranked_leveled,
+                                         evidence=not explain)}) best"""
         engine.create_scratch(into, levels_sql(best_names, evidence, pairs, *tables.unnamed, explain=explain,
                                                named=None if names_into is not None else named))
     for view in (name_pairs, ranked):
         engine.drop_scratch(view, view=True)
-    for name in (left_ev, evidence, tables.freq, *set(named), *set(tables.unnamed), norms):
+    for name in (evidence, tables.freq, *set(named), *set(tables.unnamed), norms):
         engine.drop_scratch(name)
     return into

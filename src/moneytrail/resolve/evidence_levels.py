@@ -38,83 +38,112 @@ def identifier_level_sql(identifier: str, birth_date: str, address: str, address
             f"WHEN {identifier} >= {UNCORROBORATED_NEAR_ID} THEN {identifier} + 1 ELSE {identifier} END")
 
 
-def value_counts_sql(props: str) -> str:
-    """Each evidence value with how many values its record has in its class (``nv``) and in all (``nt``):
-    a pair of which one record has one value, and the other one value of that class, has one pair of
-    values to compare, which needs no grouping (``evidence_levels_sql(explain=False)``)."""
-    return (f"SELECT p.*, count(*) OVER (PARTITION BY entity_id, prop_class) AS nv, "
-            f"count(*) OVER (PARTITION BY entity_id) AS nt FROM {props} p")
+def single_values_sql(props: str) -> str:
+    """Each record's count of evidence values (``nt``) and, for a record with one (most), that value: a pair of
+    two such records of one class has one pair of values to compare, leveled beside its names
+    (``single_value_levels_sql``), with no join of the pair to the values and no grouping per pair."""
+    return (f"SELECT entity_id, count(*) AS nt, min(prop_class) AS ev_class, min(value) AS ev_value, "
+            f"min(checksum) AS ev_checksum FROM {props} GROUP BY entity_id")
 
 
-def left_evidence_sql(pairs: str, left_props: str, *, counted: bool = False) -> str:
+def several_values_sql(pairs: str, named: tuple[str, str], unnamed: tuple[str, str]) -> str:
+    """The candidate pairs with a record of several evidence values (``named``: ``comparisons.named_sql``'s
+    relations, with ``nt``) or of no name (``unnamed``): the pairs ``single_value_levels_sql`` does not
+    level, by a semi-join on those records' ids (few)."""
+    records = [f"SELECT entity_id FROM {n} WHERE nt > 1 UNION ALL SELECT entity_id FROM {u}"
+               for n, u in zip(named, unnamed, strict=True)]
+    return f"SELECT * FROM {pairs} WHERE left_id IN ({records[0]}) OR right_id IN ({records[1]})"
+
+
+def left_evidence_sql(pairs: str, left_props: str) -> str:
     """Step one of the evidence join: each pair with its left record's values. Materialised on its
-    own so the planner cannot pair all left and right values of a class first (a cross product).
-    ``counted``: ``left_props`` is a ``value_counts_sql`` relation, whose counts are passed on."""
+    own so the planner cannot pair all left and right values of a class first (a cross product)."""
     return f"""
-        SELECT c.left_id, c.right_id, a.prop_class, a.value, a.checksum{", a.nv, a.nt" if counted else ""}
+        SELECT c.left_id, c.right_id, a.prop_class, a.value, a.checksum
         FROM {pairs} c JOIN {left_props} a ON a.entity_id = c.left_id"""
 
 
-def _level_sql(ids: str) -> str:
+def _comparison_sql(cls: str, ids: str) -> str:
+    return (f"CASE WHEN {cls} IN ({ids}) THEN 'identifier' "
+            f"WHEN {cls} IN ('birth_date', 'country', 'address_number') THEN {cls} ELSE 'address' END")
+
+
+def _level_sql(ids: str, comparison: str | None = None) -> str:
+    """The level of a value class ``cls`` from the terms of ``_value_pair_terms`` (as columns); ``comparison``:
+    a column holding the class's comparison (``_comparison_sql``), tested in place of the class."""
     near_address = "greatest(3, greatest(length(lv), length(rv)) / 3)"
+    is_id, cls = (f"{comparison} = 'identifier'", comparison) if comparison else (f"cls IN ({ids})", "cls")
     return f"""CASE
-        WHEN cls IN ({ids}) THEN CASE WHEN same_checked = 1 THEN 0 WHEN same = 1 THEN 1
+        WHEN {is_id} THEN CASE WHEN same_checked = 1 THEN 0 WHEN same = 1 THEN 1
             WHEN min_edit <= 1 AND length(lv) >= 5 THEN 2 WHEN min_edit <= 2 AND length(lv) >= 5 THEN 3
             WHEN any_invalid = 1 THEN 4 ELSE 5 END
-        WHEN cls = 'birth_date' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1 WHEN min_edit <= 2 THEN 2
+        WHEN {cls} = 'birth_date' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1 WHEN min_edit <= 2 THEN 2
             WHEN same_prefix = 1 THEN 3 ELSE 4 END
-        WHEN cls = 'country' THEN CASE WHEN same = 1 THEN 0 ELSE 1 END
-        WHEN cls = 'address_number' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1
+        WHEN {cls} = 'country' THEN CASE WHEN same = 1 THEN 0 ELSE 1 END
+        WHEN {cls} = 'address_number' THEN CASE WHEN same = 1 THEN 0 WHEN min_edit <= 1 THEN 1
             WHEN overlap > 0 THEN 2 ELSE 3 END
         ELSE CASE WHEN same = 1 THEN 0 WHEN min_edit <= {near_address} OR overlap >= {ADDRESS_OVERLAP} THEN 1
             WHEN overlap >= {ADDRESS_HALF} THEN 2 WHEN overlap > 0 THEN 3 ELSE 4 END END"""
 
 
-def _value_pair_terms(ids: str) -> dict[str, str]:
+def _value_pair_terms(ids: str, left: tuple[str, str] = ("a.value", "a.checksum"),
+                      right: tuple[str, str] = ("b.value", "b.checksum"), cls: str = "a.prop_class") -> dict[str, str]:
     """What a level reads of one pair of values (a of the left record, b of the right), by name; over
-    several pairs of one class, the best of each (max, min_edit: min)."""
-    words = "array_length(array_intersect(str_split(a.value, ' '), str_split(b.value, ' '))) " \
-            "/ greatest(array_length(str_split(a.value, ' ')), array_length(str_split(b.value, ' ')))"
-    return {"same": "CASE WHEN a.value = b.value THEN 1 ELSE 0 END",
-            "same_checked": "CASE WHEN a.value = b.value AND coalesce(a.checksum, '') <> 'invalid' THEN 1 ELSE 0 END",
-            "any_invalid": "CASE WHEN a.checksum = 'invalid' OR b.checksum = 'invalid' THEN 1 ELSE 0 END",
-            "same_prefix": "CASE WHEN substr(a.value, 1, 4) = substr(b.value, 1, 4) THEN 1 ELSE 0 END",
+    several pairs of one class, the best of each (max, min_edit: min). ``left``, ``right``: the (value,
+    checksum) columns; ``cls``: the values' class."""
+    (a, a_check), (b, b_check) = left, right
+    words = f"array_length(array_intersect(str_split({a}, ' '), str_split({b}, ' '))) " \
+            f"/ greatest(array_length(str_split({a}, ' ')), array_length(str_split({b}, ' ')))"
+    return {"same": f"CASE WHEN {a} = {b} THEN 1 ELSE 0 END",
+            "same_checked": f"CASE WHEN {a} = {b} AND coalesce({a_check}, '') <> 'invalid' THEN 1 ELSE 0 END",
+            "any_invalid": f"CASE WHEN {a_check} = 'invalid' OR {b_check} = 'invalid' THEN 1 ELSE 0 END",
+            "same_prefix": f"CASE WHEN substr({a}, 1, 4) = substr({b}, 1, 4) THEN 1 ELSE 0 END",
             # equal values are 0 apart: no edit distance computed for them
-            "min_edit": "CASE WHEN a.value = b.value THEN 0 ELSE levenshtein(a.value, b.value) END",
-            "overlap": f"CASE WHEN a.prop_class IN ('address', 'address_number') THEN {words} END",
+            "min_edit": f"CASE WHEN {a} = {b} THEN 0 ELSE levenshtein({a}, {b}) END",
+            "overlap": f"CASE WHEN {cls} IN ('address', 'address_number') THEN {words} END",
             # the values' lengths count for identifiers and addresses only
-            "lv": f"CASE WHEN a.prop_class IN ({ids}, 'address') THEN a.value END",
-            "rv": "CASE WHEN a.prop_class = 'address' THEN b.value END"}
+            "lv": f"CASE WHEN {cls} IN ({ids}, 'address') THEN {a} END",
+            "rv": f"CASE WHEN {cls} = 'address' THEN {b} END"}
+
+
+def _identifier_classes_sql() -> str:
+    return ", ".join(f"'{c}'" for c in sorted(set(IDENTIFIER_CLASSES.values())))
+
+
+def single_value_levels_sql(pairs: str) -> str:
+    """``pairs`` with a level per evidence comparison, ev_identifier ... ev_address_number, of the one pair
+    of values its columns hold: ev_class (the class of both records' one value; null otherwise), ev_left,
+    ev_right and their checksums ev_left_checksum, ev_right_checksum (``single_values_sql``). The level is
+    the one ``evidence_levels_sql`` gives such a pair; the other comparisons' columns are null."""
+    ids = _identifier_classes_sql()
+    terms = _value_pair_terms(ids, ("p.ev_left", "p.ev_left_checksum"), ("p.ev_right", "p.ev_right_checksum"),
+                              "p.ev_class")
+    level = _level_sql(ids, "ev_comparison")
+    compared = f"CASE WHEN ev_class IS NOT NULL THEN {_comparison_sql('ev_class', ids)} END"
+    return f"""
+        SELECT t.*, {", ".join(f"CASE WHEN ev_comparison = '{c}' THEN {level} END AS ev_{c}" for c in EVIDENCE)}
+        FROM (SELECT p.*, {", ".join(f"{expr} AS {name}" for name, expr in terms.items())}
+              FROM (SELECT q.*, {compared} AS ev_comparison FROM {pairs} q) p) t"""
 
 
 def evidence_levels_sql(left_evidence: str, right_props: str, *, explain: bool = True) -> str:
     """Per pair and evidence comparison: the best level over its classes, with the values it rests on.
     ``explain=False``: one row per pair with the best level of each comparison in a column of its
-    name, no values (they are compared again when an explanation is asked for); both relations then
-    carry ``value_counts_sql``'s counts, and a pair with one pair of values to compare (most) is
-    leveled as it is, the others grouped per class and per pair (a grouping of millions of pairs,
-    each one group, cost more than the rest of the statement)."""
-    ids = ", ".join(f"'{c}'" for c in sorted(set(IDENTIFIER_CLASSES.values())))
+    name, no values (they are compared again when an explanation is asked for), grouped per class and
+    per pair: for the pairs of which a record has several values (a pair of records with one value
+    each is leveled beside its names, ``single_value_levels_sql``)."""
+    ids = _identifier_classes_sql()
     level = _level_sql(ids)
-    comparison = f"CASE WHEN cls IN ({ids}) THEN 'identifier' " \
-                 "WHEN cls IN ('birth_date', 'country', 'address_number') THEN cls ELSE 'address' END"
+    comparison = _comparison_sql("cls", ids)
     joined = f"{left_evidence} a JOIN {right_props} b ON b.entity_id = a.right_id AND b.prop_class = a.prop_class"
     if not explain:
-        terms = _value_pair_terms(ids)
-        single = "(a.nt = 1 AND b.nv = 1 OR b.nt = 1 AND a.nv = 1)"
-        one = ", ".join(f"{expr} AS {name}" for name, expr in terms.items())
         best = ", ".join(f"{'min' if name in ('min_edit', 'lv', 'rv') else 'max'}({expr}) AS {name}"
-                         for name, expr in terms.items())
-        as_is = ", ".join(f"CASE WHEN comparison = '{c}' THEN level END AS {c}" for c in EVIDENCE)
+                         for name, expr in _value_pair_terms(ids).items())
         grouped = ", ".join(f"min(CASE WHEN comparison = '{c}' THEN level END) AS {c}" for c in EVIDENCE)
         return f"""
-        SELECT left_id, right_id, {as_is}
-        FROM (SELECT left_id, right_id, {comparison} AS comparison, {level} AS level
-              FROM (SELECT a.left_id, a.right_id, a.prop_class AS cls, {one} FROM {joined} WHERE {single}) g) e
-        UNION ALL
         SELECT left_id, right_id, {grouped}
         FROM (SELECT left_id, right_id, {comparison} AS comparison, {level} AS level
-              FROM (SELECT a.left_id, a.right_id, a.prop_class AS cls, {best} FROM {joined} WHERE NOT {single}
+              FROM (SELECT a.left_id, a.right_id, a.prop_class AS cls, {best} FROM {joined}
                     GROUP BY a.left_id, a.right_id, a.prop_class) g) e
         GROUP BY left_id, right_id"""
     # the values themselves are shown: the shared one where there is one, else the least of each side
