@@ -131,7 +131,8 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         with engine.run() as run:
             new_ids = run.arrow(records.select(["entity_id"]), hint="rs_new").name
             engine.create_scratch(candidates_table, self_pairs_sql(
-                "resolve_keys", max_block=max_block, new_ids=new_ids if had_records else None))
+                "resolve_keys", max_block=max_block, new_ids=new_ids if had_records else None,
+                names=prepared.named[0]))
         new_entities = records.num_rows
         del records
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
