@@ -280,9 +280,8 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 5
         schema = schema.append(pa.field(name, kind))
     parts = []
     # a token pair is judged once per batch (``name_alignment``): larger batches judge fewer twice, but
-    # its hash numbering of the token pairs (pyarrow's) holds ~100 MB per million name pairs at its peak;
-    # the chunks combined first, as the engine returns chunks of ~131k rows (14 batches, not 4, at 1M)
-    for batch in residual.combine_chunks().to_batches(max_chunksize=batch_size):
+    # its hash numbering of the token pairs (pyarrow's) holds ~100 MB per million name pairs at its peak
+    for batch in residual.to_batches(max_chunksize=batch_size):
         people = pc.equal(batch.column("grp"), PERSON_GROUP)
         person = pa.Table.from_batches([batch]).filter(people)
         scores, described, vowels, initial = compare_person_names_ruled(
