@@ -37,7 +37,7 @@ def test_scores_without_details_are_the_same() -> None:
 def test_rounding_as_python_rounds_on_halves_and_random_values() -> None:
     import numpy as np
 
-    from moneytrail.resolve.name_alignment import round_like_python
+    from moneytrail.resolve.token_pairs import round_like_python
 
     rng = np.random.default_rng(2)
     values = np.concatenate([rng.uniform(0, 1, 100_000), np.arange(20_001) / 20_000, (np.arange(10_001) + 0.5) / 1e4,
@@ -92,7 +92,7 @@ def test_jaro_winkler_bound_is_never_below_jaro_winkler() -> None:
 
     import numpy as np
 
-    from moneytrail.resolve.name_alignment import _jaro_winkler, _jaro_winkler_bound
+    from moneytrail.resolve.token_pairs import _jaro_winkler, _jaro_winkler_bound
 
     rng = random.Random(7)
     words = ["".join(rng.choice("aeiouybdhkmnrst0") for _ in range(rng.randint(2, 12))) for _ in range(400)]

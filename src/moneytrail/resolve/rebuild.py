@@ -31,10 +31,18 @@ def _greedy(size: int, left: np.ndarray, right: np.ndarray, component: np.ndarra
     order = np.argsort(component, kind="stable")
     sorted_component = component[order]
     starts = np.flatnonzero(np.concatenate([[True], sorted_component[1:] != sorted_component[:-1]]))
+    counts = np.diff(np.concatenate([starts, [len(left)]]))  # edges per component
     rank = np.empty(len(left), np.int64)
-    rank[order] = np.arange(len(left)) - np.repeat(starts, np.diff(np.concatenate([starts, [len(left)]])))
+    rank[order] = np.arange(len(left)) - np.repeat(starts, counts)
     by_rank = np.argsort(rank, kind="stable")
     bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
+    # A cannot-link can refuse a join of round k only while its component has a k-th edge (a component's
+    # labels are its own records): with those of the components with most edges first, round k reads a prefix.
+    edges_in = np.zeros(size, np.int64)
+    edges_in[left[order]] = edges_in[right[order]] = np.repeat(counts, counts)
+    lasting = np.argsort(-edges_in[cannot_left], kind="stable")
+    cannot_left, cannot_right = cannot_left[lasting], cannot_right[lasting]
+    active = np.searchsorted(-edges_in[cannot_left], -np.arange(len(bounds) - 1), side="left")
     for k in range(len(bounds) - 1):
         edges = by_rank[bounds[k]:bounds[k + 1]]
         a, b = label[left[edges]], label[right[edges]]
@@ -44,10 +52,10 @@ def _greedy(size: int, left: np.ndarray, right: np.ndarray, component: np.ndarra
             continue
         # refused: a cannot-link pair with one record in each of the two clusters
         refused = np.zeros(len(edges), bool)
-        if len(cannot_left):
+        if active[k]:
             codes = np.concatenate([a * size + b, b * size + a])
             sorter = np.argsort(codes)
-            pair = label[cannot_left] * size + label[cannot_right]
+            pair = label[cannot_left[:active[k]]] * size + label[cannot_right[:active[k]]]
             at = np.minimum(np.searchsorted(codes, pair, sorter=sorter), len(codes) - 1)
             hit = codes[sorter[at]] == pair
             refused[sorter[at[hit]] % len(edges)] = True

@@ -127,10 +127,10 @@ def _affixes(vocab: _Words, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, n
 def _closest(vocab: _Words, lt: np.ndarray, rt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per left token of each name pair: (letters a side it differs by from its closest right token,
     capped at MAX_EDIT + 1; that token pair's code, left id * words + right id)."""
-    size = len(vocab.words)
-    # (pairs, WIDTH * WIDTH) cells, every left token beside every right token: contiguous, as numpy is
+    size, width = len(vocab.words), lt.shape[1]
+    # (pairs, width * width) cells, every left token beside every right token: contiguous, as numpy is
     # slow over broadcast axes of four
-    across, down = np.repeat(np.arange(WIDTH), WIDTH), np.tile(np.arange(WIDTH), WIDTH)
+    across, down = np.repeat(np.arange(width), width), np.tile(np.arange(width), width)
     a, b = lt[:, across], rt[:, down]
     cells = a * size + b
     valid = (a >= 0) & (b >= 0)
@@ -148,13 +148,13 @@ def _closest(vocab: _Words, lt: np.ndarray, rt: np.ndarray) -> tuple[np.ndarray,
     grid = np.full(cells.shape, MAX_EDIT + 1, np.int8)
     grid[valid & (a == b)] = 0
     grid[candidate] = np.minimum(apart, MAX_EDIT + 1)[inverse]
-    grid, cells = grid.reshape(-1, WIDTH, WIDTH), cells.reshape(-1, WIDTH, WIDTH)
+    grid, cells = grid.reshape(-1, width, width), cells.reshape(-1, width, width)
     best = np.argmin(grid, axis=2)
     return (np.take_along_axis(grid, best[:, :, None], axis=2)[:, :, 0],
             np.take_along_axis(cells, best[:, :, None], axis=2)[:, :, 0])
 
 
-def _edit_texts(vocab: _Words, a: np.ndarray, b: np.ndarray) -> list[str]:
+def _edit_texts(vocab: _Words, a: np.ndarray, b: np.ndarray) -> pa.Array:
     """token_edit of each token pair that is an edit apart (on their first MAX_LETTERS letters, as the
     alignment compares them), numpy over code points: the core is at most MAX_EDIT letters a side."""
     prefix, suffix = _affixes(vocab, a, b)
@@ -166,8 +166,7 @@ def _edit_texts(vocab: _Words, a: np.ndarray, b: np.ndarray) -> list[str]:
         cores.append(np.ascontiguousarray(letters, np.int32).view(f"<U{MAX_EDIT}")[:, 0])
     low, high = np.where(cores[0] <= cores[1], cores[0], cores[1]), np.where(cores[0] <= cores[1], cores[1], cores[0])
     where = np.where(prefix == 0, "S:", np.where(suffix == 0, "E:", "M:"))
-    texts: list[str] = np.char.add(np.char.add(np.char.add(where, low), ">"), high).tolist()
-    return texts
+    return pa.array(np.char.add(np.char.add(np.char.add(where, low), ">"), high), pa.string())
 
 
 def name_edits(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, list[str]]:
@@ -193,20 +192,27 @@ def norm_pair_edits(left: np.ndarray, right: np.ndarray, norms: pa.Array) -> tup
     lt, rt = tokens[distinct // len(unique)], tokens[distinct % len(unique)]
     size = len(vocab.words)
     nearest, chosen = np.zeros(lt.shape, np.int8), np.zeros(lt.shape, np.int64)
-    for at in range(0, len(lt), BATCH):  # in batches: the (pairs x tokens x tokens) arrays stay small
-        rows = slice(at, at + BATCH)
-        nearest[rows], chosen[rows] = _closest(vocab, lt[rows], rt[rows])
+    # pairs of names of at most two tokens (nearly all) on a 2 x 2 grid, not WIDTH x WIDTH: the cells
+    # beyond a name's tokens are never closest; in batches, the (pairs x tokens x tokens) arrays stay small
+    wide = (lt[:, 2] >= 0) | (rt[:, 2] >= 0)
+    for width, which in ((2, np.flatnonzero(~wide)), (WIDTH, np.flatnonzero(wide))):
+        for at in range(0, len(which), BATCH):
+            rows = which[at:at + BATCH]
+            nearest[rows, :width], chosen[rows, :width] = _closest(vocab, lt[rows, :width], rt[rows, :width])
     differs = (lt >= 0) & (nearest > 0)
     codes = np.full(lt.shape, -1, np.int64)
     beyond = differs & (nearest > MAX_EDIT)
     kept = differs & ~beyond
     chosen_pairs = pc.dictionary_encode(pa.array(chosen[kept]))
     pairs = chosen_pairs.dictionary.to_numpy()
-    texts = _edit_texts(vocab, pairs // size, pairs % size)
-    labels, label_ids = np.unique(np.array([*texts, ""], dtype=object), return_inverse=True)
-    codes[kept] = label_ids[:-1][chosen_pairs.indices.to_numpy()]
-    codes[beyond] = label_ids[-1]
-    return codes[by_norms.indices.to_numpy()], [str(x) for x in labels]
+    # the edits in sorted order, "" first: arrow sorts strings by their UTF-8 bytes, in code point order as Python
+    texts = pc.dictionary_encode(_edit_texts(vocab, pairs // size, pairs % size))
+    order = pc.sort_indices(texts.dictionary).to_numpy()
+    label = np.empty(len(order), np.int64)
+    label[order] = np.arange(1, len(order) + 1)
+    codes[kept] = label[texts.indices.to_numpy()][chosen_pairs.indices.to_numpy()]
+    codes[beyond] = 0
+    return codes[by_norms.indices.to_numpy()], ["", *texts.dictionary.take(order).to_pylist()]
 
 
 def learn_table(codes: np.ndarray, edits: list[str], same: np.ndarray, apart: np.ndarray) -> dict[str, float]:

@@ -43,7 +43,7 @@ def vouched_conflicts(left: np.ndarray, right: np.ndarray, supports: np.ndarray,
     near = np.maximum(np.maximum.reduceat(np.concatenate([supports, supports]).astype(float)[order], first), 0.0)
     keys = key[first]
     neighbour = keys % size
-    bounds = np.searchsorted(keys // size, np.arange(size + 1))
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(keys // size, minlength=size))])  # each record's edges
     c, d = cannot_left.astype(np.int64), cannot_right.astype(np.int64)
     owner, at = _expand(bounds[c], bounds[c + 1] - bounds[c])
     x = neighbour[at]
