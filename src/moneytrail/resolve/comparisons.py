@@ -2,7 +2,7 @@
 
 Set-based SQL except one step: pairs of names that neither the order-free token key nor the
 consonant-skeleton key settles are compared once per distinct pair of normalised names, people
-column-wise with numpy (``resolve.name_alignment``), organisations by ``model.names.compare_names``.
+column-wise with numpy, organisations by ``model.names.compare_names`` (``resolve.name_scores``).
 The result, one row per pair, has a level column per comparison of ``resolve.model`` (null when a
 record lacks the value), plus the values each level rests on, for the explanation:
 
@@ -22,10 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
-from moneytrail.model.names import SHORT_MARK, compare_names
+from moneytrail.model.names import SHORT_MARK
 from moneytrail.resolve.arabic_script import abjad_table
 from moneytrail.resolve.evidence_levels import EVIDENCE as EVIDENCE  # re-exported for callers
 from moneytrail.resolve.evidence_levels import compare_evidence as compare_evidence  # re-exported (train)
@@ -47,7 +46,7 @@ from moneytrail.resolve.model import (
     PARTLY_SIMILAR_LEVEL,
     SIMILAR_LEVEL,
 )
-from moneytrail.resolve.name_alignment import compare_person_names_ruled
+from moneytrail.resolve.name_scores import score_names
 
 SKELETON_SCORE = 0.93  # names whose consonant skeletons agree token for token (model.names.TRANSLIT)
 # ... when some of those skeletons are short ("sr" is shared by "shashara" and "shura"): the pair is compared
@@ -283,9 +282,6 @@ def _with_unnamed_sql(best_names: str, pairs: str, left_unnamed: str, right_unna
 
 _RESIDUAL_SCHEMA = pa.schema([("grp", pa.string()), ("left_norm", pa.string()), ("right_norm", pa.string()),
                               ("left_norm_id", pa.int64()), ("right_norm_id", pa.int64())])
-_SCORES = [("score", pa.float64()), ("detail", pa.string()), ("vowels", pa.bool_()), ("initial", pa.bool_())]
-
-
 def residual_names_sql(name_pairs: str, norms: str) -> str:
     """The distinct pairs of normalised names that no key settled, compared in Python: made distinct by
     their ids (``norms_sql``), their text read by id for the distinct pairs alone."""
@@ -293,41 +289,6 @@ def residual_names_sql(name_pairs: str, norms: str) -> str:
         SELECT r.grp, a.norm AS left_norm, b.norm AS right_norm, r.left_norm_id, r.right_norm_id
         FROM (SELECT DISTINCT grp, left_norm_id, right_norm_id FROM {name_pairs} WHERE quick_score IS NULL) r
         JOIN {norms} a ON a.norm_id = r.left_norm_id JOIN {norms} b ON b.norm_id = r.right_norm_id"""
-
-
-def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 500_000) -> pa.Table:
-    """Name comparison of (grp, left_norm, right_norm, ...) rows: people column-wise
-    (``resolve.name_alignment``, in batches of ``batch_size`` that bound its arrays), organisations by
-    ``compare_names`` (legal forms); the rows' other columns (their ids) are passed on, with score,
-    detail and vowels after them. ``details``: with the token alignment described (for
-    explanations), else null. Pure computation, no engine: it may run beside engine work."""
-    schema = residual.schema
-    for name, kind in _SCORES:
-        schema = schema.append(pa.field(name, kind))
-    parts = []
-    # a token pair is judged once per batch (``name_alignment``): larger batches judge fewer twice, but
-    # its hash numbering of the token pairs (pyarrow's) holds ~100 MB per million name pairs at its peak
-    for batch in residual.to_batches(max_chunksize=batch_size):
-        people = pc.equal(batch.column("grp"), PERSON_GROUP)
-        person = pa.Table.from_batches([batch]).filter(people)
-        scores, described, vowels, initial = compare_person_names_ruled(
-            person.column("left_norm").combine_chunks(), person.column("right_norm").combine_chunks(),
-            details=details, ids=(person.column("left_norm_id").to_numpy(), person.column("right_norm_id").to_numpy())
-            if "left_norm_id" in person.column_names else None)
-        parts.append(person.append_column("score", pa.array(scores, pa.float64()))
-                     .append_column("detail", described).append_column("vowels", pa.array(vowels, pa.bool_()))
-                     .append_column("initial", pa.array(initial, pa.bool_())))
-        org = pa.Table.from_batches([batch]).filter(pc.invert(people))
-        compared = [compare_names(left, right, "Company", normalized=True) for left, right in
-                    zip(org.column("left_norm").to_pylist(), org.column("right_norm").to_pylist(), strict=True)]
-        parts.append(org.append_column("score", pa.array([c.score for c in compared], pa.float64()))
-                     .append_column("detail", pa.array([c.describe() if details else None for c in compared],
-                                                       pa.string()))
-                     .append_column("vowels", pa.array([False] * len(compared), pa.bool_()))
-                     .append_column("initial", pa.array([False] * len(compared), pa.bool_())))
-    if not parts:
-        return schema.empty_table()
-    return pa.concat_tables([part.cast(schema) for part in parts])
 
 
 @dataclass(frozen=True)
