@@ -39,7 +39,7 @@ in the benchmark's diagnosis). That is the precision ``min_weight`` and ``margin
 
 from __future__ import annotations
 
-from moneytrail.resolve.blocking import DATE_BLOCK_SHARE, DEFAULT_MAX_BLOCK
+from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, kept_blocks_sql
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
 from moneytrail.resolve.dated import dates_agree_sql, unstored_sql
 from moneytrail.resolve.scoring import CONTRADICTIONS
@@ -92,9 +92,7 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
               ON b.entity_id = x.member AND b.block_key = a.block_key AND b.grp = a.grp
         ), blocks AS (
             -- the keys blocking compared records on (``blocking.self_pairs_sql``'s block sizes)
-            SELECT block_key FROM {keys} WHERE block_key IN (SELECT block_key FROM shared) GROUP BY 1
-            HAVING count(*) <= CASE WHEN block_key LIKE 'd:%' THEN {int(max_block) // DATE_BLOCK_SHARE}
-                                    ELSE {int(max_block)} END
+            SELECT block_key FROM ({kept_blocks_sql(keys, max_block=max_block, among="shared")})
         ), below AS (
             -- per target, its members the record was compared with whose pair fell below review
             SELECT rec, target, count(DISTINCT member) AS members FROM shared

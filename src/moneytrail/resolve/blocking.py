@@ -24,6 +24,17 @@ def _name_key_sql(key: str, n: str) -> str:
     return f"CASE WHEN substr({key}, 1, 2) IN ('p:', 'o:') THEN {n} END"
 
 
+def kept_blocks_sql(keys: str, *, max_block: int = DEFAULT_MAX_BLOCK, among: str | None = None) -> str:
+    """(block_key, n) of the keys of ``keys`` that blocking compares records on: held by at most
+    ``max_block`` records (a birth-date key by a DATE_BLOCK_SHARE-th of that). ``among``: a relation of
+    block_key to count only those keys of (``resolve.attach`` asks of a few)."""
+    only = f" WHERE block_key IN (SELECT block_key FROM {among})" if among else ""
+    return f"""
+        SELECT block_key, count(*) AS n FROM {keys}{only} GROUP BY block_key
+        HAVING count(*) <= CASE WHEN block_key LIKE 'd:%' THEN {int(max_block) // DATE_BLOCK_SHARE}
+                                ELSE {int(max_block)} END"""
+
+
 def _two_tokens_sql(names: str) -> str:
     """(entity_id, t1, t2, skey, akey, arabic) of the records of one name (``comparisons.named_sql``) of two
     tokens, neither an initial: the names whose pairs ``self_pairs_sql`` may leave out."""
@@ -76,9 +87,7 @@ def self_pairs_sql(keys: str, *, max_block: int = DEFAULT_MAX_BLOCK,
         WHERE 1 = 1{touch}
         GROUP BY a.entity_id, b.entity_id, a.grp"""
     head = f"""
-        WITH freq AS (SELECT block_key, count(*) AS n FROM {keys} GROUP BY block_key
-                      HAVING count(*) <= CASE WHEN block_key LIKE 'd:%' THEN {int(max_block) // DATE_BLOCK_SHARE}
-                                              ELSE {int(max_block)} END),
+        WITH freq AS ({kept_blocks_sql(keys, max_block=max_block)}),
         k AS (SELECT k.entity_id, k.grp, k.block_key, f.n FROM {keys} k JOIN freq f ON f.block_key = k.block_key)"""
     if not names:
         return head + pairs
