@@ -210,8 +210,9 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
     reads which pairs were compared and fell below review). Both the case's latest resolve run's when not given.
     """
     engine = case.engine
-    params = params or latest_cluster_params(case)
-    max_block = max_block or int(_latest_run_params(case).get("max_block", DEFAULT_MAX_BLOCK))
+    latest = _latest_run_params(case) if params is None or max_block is None else {}
+    params = params or ClusterParams.from_dict(latest)
+    max_block = max_block or int(latest.get("max_block", DEFAULT_MAX_BLOCK))
     run_id = run_id or stable_id("recluster", datetime.now(UTC).isoformat(), length=16)
     if model_id is None:
         found = engine.rows("SELECT model_id FROM resolve_pairs WHERE model_id IS NOT NULL LIMIT 1")
