@@ -112,3 +112,61 @@ def test_two_weak_ties_do_not_strand_a_record_whose_best_edge_is_far_stronger() 
     groups = sorted(sorted(g) for g in cluster_consistent(edges, cannot, [20.0, 20.0, 20.0, 5.4, 1.4, 1.4])
                     .groups().values())
     assert groups == [["a1", "a2", "c"], ["b1", "b2"], ["d1", "d2"]]
+
+
+def _both_ways(edges: list[tuple[str, str]], cannot: list[tuple[str, str]], weights: list[float],
+               levels: list[int], place_margin: float) -> list[list[str]]:
+    """The clusters (two or more records) of ``cluster_consistent`` and of the vectorised rebuild, which agree."""
+    import numpy as np
+    import pyarrow as pa
+
+    from moneytrail.resolve.cluster import cluster_consistent
+    from moneytrail.resolve.components import consistent_components
+    from tests.resolve.conftest import component_groups
+
+    expected = sorted(sorted(g) for g in cluster_consistent(edges, cannot, weights, levels=levels,
+                                                            place_margin=place_margin).groups().values())
+    table = consistent_components(pa.array([a for a, _ in edges]), pa.array([b for _, b in edges]), np.array(weights),
+                                  pa.array([a for a, _ in cannot]), pa.array([b for _, b in cannot]),
+                                  levels=np.array(levels), place_margin=place_margin)
+    found = [g for g in component_groups(table) if len(g) > 1]
+    assert found == [g for g in expected if len(g) > 1]
+    return found
+
+
+def test_a_record_between_two_clusters_joins_the_one_it_matched_in_full() -> None:
+    from moneytrail.resolve.cluster import NEVER_PLACED
+
+    # c (no birth date, an Arabic-script writing) agrees in Arabic script with a1, a2, a3 and with b1, whose
+    # dates contradict (a1, b1): within the margin of each other, so c is ambiguous. It matched every member of
+    # the a's, and one of the two b's (b2 is a spelling c's pair scored below the match threshold): it joins the a's.
+    edges = [("a1", "a2"), ("a1", "a3"), ("b1", "b2"), ("c", "a1"), ("c", "b1"), ("c", "a2"), ("c", "a3")]
+    weights, levels = [20.0, 20.0, 20.0, 2.5, 2.5, 2.4, 2.4], [0, 0, 0, 1, 1, 1, 1]
+    cannot = [("a1", "b1")]
+    assert _both_ways(edges, cannot, weights, levels, 0.34) == [["a1", "a2", "a3", "c"], ["b1", "b2"]]
+    # never placed (the default), or a margin the shares (0 against 1/2) do not reach: it joins neither
+    for margin in (NEVER_PLACED, 0.6):
+        assert _both_ways(edges, cannot, weights, levels, margin) == [["a1", "a2", "a3"], ["b1", "b2"]]
+    # c contradicts a3 (its own birth date, another year): the a's are no choice, and c joins the b's
+    assert _both_ways(edges, [*cannot, ("c", "a3")], weights, levels, 0.34) == [["a1", "a2", "a3"], ["b1", "b2", "c"]]
+
+
+def test_namesakes_named_alike_keep_a_record_without_a_birth_date_apart() -> None:
+    # The demo's and the cross-script part's namesakes: c is named as spelt like a1..a3 and like b1 (level 0),
+    # whose birth dates differ. Whatever share of each it matched, only a birth date tells them apart: neither.
+    edges = [("a1", "a2"), ("a1", "a3"), ("b1", "b2"), ("c", "a1"), ("c", "b1"), ("c", "a2"), ("c", "a3")]
+    weights, cannot = [20.0, 20.0, 20.0, 3.5, 3.5, 3.4, 3.4], [("a1", "b1")]
+    assert _both_ways(edges, cannot, weights, [0, 0, 0, 0, 0, 0, 0], 0.34) == [["a1", "a2", "a3"], ["b1", "b2"]]
+    # an unknown level says no more
+    assert _both_ways(edges, cannot, weights, [0, 0, 0, 1, -1, 1, 1], 0.34) == [["a1", "a2", "a3"], ["b1", "b2"]]
+
+
+def test_a_cluster_met_only_through_the_arabic_script_gives_way_to_a_spelling() -> None:
+    # c ("Gallen Peborka") agrees with the a's by a learned variant spelling (level 2), and with b1 only in Arabic
+    # script (level 1: "Gollan Peborka" loses the same vowels). Both matched in full, but a spelling carries the
+    # vowels an Arabic writing lacks: c joins the a's.
+    edges = [("a1", "a2"), ("b1", "b2"), ("c", "a1"), ("c", "b1"), ("c", "a2"), ("c", "b2")]
+    weights, cannot = [20.0, 20.0, 2.5, 2.5, 2.4, 2.4], [("a1", "b1")]
+    assert _both_ways(edges, cannot, weights, [0, 0, 2, 1, 2, 1], 0.34) == [["a1", "a2", "c"], ["b1", "b2"]]
+    # met through the Arabic script both ways, matched in full both ways: neither
+    assert _both_ways(edges, cannot, weights, [0, 0, 1, 1, 1, 1], 0.34) == [["a1", "a2"], ["b1", "b2"]]

@@ -4,13 +4,15 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from moneytrail.resolve.cluster import cluster_consistent
+from moneytrail.resolve.cluster import NEVER_PLACED, cluster_consistent
 from moneytrail.resolve.components import consistent_components
 from tests.resolve.conftest import component_groups
 
 
-@pytest.mark.parametrize("with_levels", [False, True])
-def test_vectorised_rebuild_gives_the_union_find_clusters_on_random_graphs(with_levels: bool) -> None:
+@pytest.mark.parametrize(("with_levels", "place_margin"), [(False, NEVER_PLACED), (True, NEVER_PLACED), (True, 0.3),
+                                                         (False, 0.5)])
+def test_vectorised_rebuild_gives_the_union_find_clusters_on_random_graphs(with_levels: bool,
+                                                                           place_margin: float) -> None:
     rng = np.random.default_rng(11)
     changed = 0
     for _ in range(300):
@@ -29,17 +31,20 @@ def test_vectorised_rebuild_gives_the_union_find_clusters_on_random_graphs(with_
         names = np.array([f"r{i:02d}" for i in range(size)])
         table = consistent_components(pa.array(names[left]), pa.array(names[right]), weights,
                                       pa.array(names[cl], pa.string()), pa.array(names[cr], pa.string()),
-                                      levels=levels)
+                                      levels=levels, place_margin=place_margin)
         expected = cluster_consistent(list(zip(names[left].tolist(), names[right].tolist(), strict=True)),
                                       list(zip(names[cl].tolist(), names[cr].tolist(), strict=True)),
-                                      weights.tolist(), levels=None if levels is None else levels.tolist())
+                                      weights.tolist(), levels=None if levels is None else levels.tolist(),
+                                      place_margin=place_margin)
         in_edges = set(names[left].tolist()) | set(names[right].tolist())
         groups = [sorted(m for m in g if m in in_edges) for g in expected.groups().values()]
         grouped = {m for g in groups for m in g}
         alone = [[m] for m in in_edges - grouped]  # ambiguous records: in an edge, in no cluster
         assert component_groups(table) == sorted([g for g in groups if g] + alone)
-        if with_levels:
+        if with_levels or place_margin != NEVER_PLACED:
+            # without the rule under test: the levels, or the placement of ambiguous records
             plain = consistent_components(pa.array(names[left]), pa.array(names[right]), weights,
-                                          pa.array(names[cl], pa.string()), pa.array(names[cr], pa.string()))
+                                          pa.array(names[cl], pa.string()), pa.array(names[cr], pa.string()),
+                                          levels=levels if place_margin != NEVER_PLACED else None)
             changed += component_groups(plain) != component_groups(table)
-    assert changed > 0 or not with_levels  # the graphs do reach the name-level rule
+    assert changed > 0 or not (with_levels or place_margin != NEVER_PLACED)  # the graphs do reach the rule

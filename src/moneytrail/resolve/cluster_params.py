@@ -20,19 +20,28 @@ from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
 # margin of 0 or attaching down to -1 bit gained recall at fewer than one true pair per false one.
 REBUILD_MARGIN = 1.0
 ATTACH_LEAST_WEIGHT = -0.5
+# Then an ambiguous record joins the choice of which it left the smallest share of members unmatched when every
+# other leaves more than a third more (``cluster._placed``): on seed 8, +4,206 true pairs and +1,159 false ones
+# (R .9394 -> .9422, P .9727 -> .9720). A margin of a quarter added +924 / +1,066 more; counting members instead
+# of shares placed fewer for as many false pairs (benchmarks/results/resolve-placed-17rc.txt).
+PLACE_MARGIN = 0.34
 
 
 @dataclass(frozen=True)
 class ClusterParams:
     """``rebuild_margin``: bits by which a record's best edge into one cluster must beat its best edge into
-    another that must stay apart, or the rebuild leaves it alone (``resolve.rebuild``). ``bridge_margin``:
-    the same for a record with an initial matched into several clusters (``resolve.bridges``).
+    another that must stay apart, or the rebuild leaves it alone (``resolve.rebuild``); ``place_margin``:
+    by how much more of their members (a share) the other clusters of such a record must leave unmatched
+    for it to join the one that leaves least (``cluster._placed``; ``cluster.NEVER_PLACED``: it stays alone).
+    ``bridge_margin``: the same as ``rebuild_margin`` for a record with an initial matched into several
+    clusters (``resolve.bridges``).
     ``attach_min_weight`` and ``attach_margin``: the least weight of a lone record's best pair into a
     cluster, and how far every rival must stay below it, for it to attach (``resolve.attach``);
     ``attach_skip_levels``: the person-name levels (``resolve.model``'s numbers) at which it attaches only
     to a cluster holding its own birth date."""
 
     rebuild_margin: float = REBUILD_MARGIN
+    place_margin: float = PLACE_MARGIN
     bridge_margin: float = AMBIGUOUS_MARGIN
     attach_min_weight: float = ATTACH_LEAST_WEIGHT
     attach_margin: float = ATTACH_MARGIN

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
-from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN, NEVER_PLACED
 from moneytrail.resolve.rebuild import rebuilt_labels
 from moneytrail.resolve.sorting import sorted_distinct
 from moneytrail.resolve.vouching import vouched_conflicts
@@ -89,7 +89,7 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
                           supports: np.ndarray | None = None, levels: np.ndarray | None = None,
                           numbered: NumberedEdges | None = None,
                           cannot_numbers: tuple[np.ndarray, np.ndarray] | None = None,
-                          margin: float = AMBIGUOUS_MARGIN) -> pa.Table:
+                          margin: float = AMBIGUOUS_MARGIN, place_margin: float = NEVER_PLACED) -> pa.Table:
     """(entity_id, component) of every record in an edge; edges strongest first (``weights`` in bits,
     the order ``cluster_consistent`` rebuilds a conflicting component in). ``cannot_weights``: each
     cannot-link's match weight (bits; ``cluster.HARD_CANNOT_LINK`` for a judgement), and ``supports``
@@ -98,7 +98,8 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
     that a cluster holding the record's name as spelt has no rival that agrees with it only worse.
     ``numbered``: ``left``-``right`` already numbered (``NumberedEdges``), with ``cannot_numbers``
     the numbers of ``cannot_left`` and ``cannot_right`` (-1: in no edge, so in no component). ``margin``:
-    the rebuild's ambiguity margin (bits, ``resolve.rebuild``)."""
+    the rebuild's ambiguity margin (bits, ``resolve.rebuild``); ``place_margin``: by how much more of its members every
+    other choice of an ambiguous record must leave unmatched for the record to join one (``cluster._placed``)."""
     if numbered is None or cannot_numbers is None:
         # one hash pass numbers every record: those of the edges, then records only in a cannot-link (-1)
         numbered = NumberedEdges.of(left, right, cannot_left, cannot_right)
@@ -127,7 +128,8 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
         rebuilt = rebuilt_labels(len(members), local[li[inside]], local[ri[inside]],
                                  np.asarray(weights, float)[inside], labels[li[inside]],
                                  local[ci[conflict]], local[cj[conflict]],
-                                 margin=margin, levels=None if levels is None else np.asarray(levels)[inside])
+                                 margin=margin, levels=None if levels is None else np.asarray(levels)[inside],
+                                 place_margin=place_margin)
         # a record of a broken component that joined nobody (ambiguous) stands alone
         labels[members] = count + rebuilt
     return pa.table({"entity_id": ids, "component": pa.array(labels, pa.int64())})
