@@ -234,8 +234,8 @@ def _placed(choices: dict[str, tuple[float, int | None]], place_margin: float) -
     matched. At 1M (seed 8; analysis of main 57e7cf4's 7,448 ambiguous records): where a spelling
     level met one cluster and the Arabic script the other, the spelling's was the record's party in 811
     of 848 records with two clusters; met through the Arabic script both ways, the one with fewer members
-    unmatched in 1,697 of 2,617; named as spelt both ways, in 932 of 1,981, no better than chance. Measured effect in
-    ``cluster_params.PLACE_MARGIN``."""
+    unmatched in 1,697 of 2,617; named as spelt both ways, in 932 of 1,981, no better than chance.
+    Measured effect: ``cluster_params.PLACE_MARGIN``."""
     levels = {level for _, level in choices.values()}
     if not choices or place_margin == NEVER_PLACED or any(v is not None and v <= IDENTICAL_LEVEL for v in levels):
         return None

@@ -141,10 +141,10 @@ def _placed(size: int, label: np.ndarray, rec: np.ndarray, clu: np.ndarray, matc
     if level is not None:
         # none for a record named as spelt (or at an unknown level) by one of them; a cluster met only
         # through the Arabic script gives way to one met at a spelling level
-        spelt, latin = np.zeros(size, bool), np.zeros(size, bool)
-        spelt[rec[keep & (level <= IDENTICAL_LEVEL)]] = True
-        latin[rec[keep & np.isin(level, SPELLED_LEVELS)]] = True
-        keep &= ~spelt[rec] & ~(latin[rec] & (level == ABJAD_LEVEL))
+        as_spelt, spelled = np.zeros(size, bool), np.zeros(size, bool)
+        as_spelt[rec[keep & (level <= IDENTICAL_LEVEL)]] = True
+        spelled[rec[keep & np.isin(level, SPELLED_LEVELS)]] = True
+        keep &= ~as_spelt[rec] & ~(spelled[rec] & (level == ABJAD_LEVEL))
     # the share of the cluster's members the record did not match (itself not counted in its own cluster)
     members = np.bincount(label, minlength=size)[clu] - (clu == label[rec])
     unmatched = (members - matched) / members
@@ -167,7 +167,7 @@ def rebuilt_labels(size: int, left: np.ndarray, right: np.ndarray, weights: np.n
                    levels: np.ndarray | None = None, place_margin: float = NEVER_PLACED) -> np.ndarray:
     """Cluster label of every record 0..size-1 of components a contradiction splits (edges
     ``left``-``right`` strongest first, ``component`` each edge's): ``cluster_consistent``'s clusters
-    with ``weights``, ambiguous records alone."""
+    with ``weights``, ambiguous records alone unless placed (``place_margin``, ``cluster._placed``)."""
     first = _greedy(size, left, right, component, cannot_left, cannot_right)
     ambiguous, placed = _ambiguous(size, first, left, right, weights, cannot_left, cannot_right, margin, levels,
                                    place_margin)
