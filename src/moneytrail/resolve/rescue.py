@@ -35,14 +35,15 @@ RESCUE_MIN_LENGTH = 5
 _SKELETON_TOKENS = 4
 
 
-def lone_spelled_keys_sql(keys: str, pairs: str) -> str:
+def lone_spelled_keys_sql(keys: str, pairs: str, named: str) -> str:
     """(entity_id, grp, token, initial) of the spelled keys (``blocking.SPELLED_KEY``) of the records of
-    ``keys`` that have no pair at match or review in ``pairs``."""
+    ``keys`` that have no pair at match or review in ``pairs`` and no name with an initial in ``named``."""
     return f"""
         SELECT entity_id, grp, split_part(block_key, ':', 2) AS token, split_part(block_key, ':', 3) AS initial
         FROM {keys} WHERE block_key LIKE '{SPELLED_KEY}' AND entity_id NOT IN (
             SELECT left_id FROM {pairs} WHERE decision IN ('match', 'review')
-            UNION SELECT right_id FROM {pairs} WHERE decision IN ('match', 'review'))"""
+            UNION SELECT right_id FROM {pairs} WHERE decision IN ('match', 'review')
+            UNION SELECT entity_id FROM {named} WHERE initial)"""
 
 
 def spelled_tokens_sql(keys: str) -> str:
@@ -78,13 +79,13 @@ def neighbour_keys(lone: pa.Table, vocabulary: pa.Array, min_length: int = RESCU
 
 
 def _names_agree_sql(a: str, b: str) -> str:
-    """Whether named rows ``a`` and ``b`` (``comparisons.named_sql``) could agree beyond one spelling: one has
-    an initial, or a full token's skeleton of one (``skey``'s, not a one-letter one) is one of the other's."""
+    """Whether named rows ``a`` and ``b`` (``comparisons.named_sql``) could agree beyond one spelling: neither
+    has an initial, and a full token's skeleton of one (``skey``'s, not a one-letter one) is one of the other's."""
     shared = " OR ".join(
         f"(length(split_part({a}.skey, ' ', {i})) > 1 AND split_part({a}.skey, ' ', {i}) NOT LIKE '~_' "
         f"AND ' ' || {b}.skey || ' ' LIKE '% ' || split_part({a}.skey, ' ', {i}) || ' %')"
         for i in range(1, _SKELETON_TOKENS + 1))
-    return f"({a}.initial OR {b}.initial OR {shared})"
+    return f"(NOT {a}.initial AND NOT {b}.initial AND ({shared}))"
 
 
 def rescue_pairs_sql(rescue_keys: str, keys: str, named: str, props: str, *, max_block: int = DEFAULT_MAX_BLOCK,
@@ -132,7 +133,7 @@ def rescue_candidates(engine: Engine, into: str, *, named: str, keys: str = "res
                       new_ids: str | None = None, min_length: int = RESCUE_MIN_LENGTH) -> int:
     """Write the rescue pass's candidate pairs (``rescue_pairs_sql``) into scratch table ``into``, after the
     first pass's pairs are scored and stored in ``pairs``; their count."""
-    lone = engine.query(lone_spelled_keys_sql(keys, pairs))
+    lone = engine.query(lone_spelled_keys_sql(keys, pairs, named))
     if not lone.num_rows:
         engine.create_scratch(into, "SELECT CAST(NULL AS VARCHAR) AS left_id, CAST(NULL AS VARCHAR) AS right_id, "
                               "CAST(NULL AS VARCHAR) AS grp, CAST(NULL AS BIGINT) AS key_freq, "
