@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -23,21 +23,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from moneytrail.engine import Engine
 from moneytrail.model.ids import stable_id
 from moneytrail.resolve.attach import attached_sql
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
 from moneytrail.resolve.bridges import unbridged_mask
 from moneytrail.resolve.cluster import HARD_CANNOT_LINK
 from moneytrail.resolve.cluster_params import ClusterParams
-from moneytrail.resolve.comparisons import compare_pairs, drop_prepared, prepare_names
+from moneytrail.resolve.comparisons import compare_pairs, prepare_names
 from moneytrail.resolve.components import NumberedEdges, canonical_sql, consistent_components
 from moneytrail.resolve.dated import dated_conflicts_sql
 from moneytrail.resolve.features import extract_features
 from moneytrail.resolve.identified import identifier_conflicts
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
-from moneytrail.resolve.rescue import rescue_candidates
 from moneytrail.resolve.scoring import LEVEL_COLUMNS, PAIR_COLUMNS, Thresholds, pattern_weights_sql, scored_sql
 from moneytrail.resolve.train import TrainParams, train_model
 from moneytrail.resolve.variant_edits import relevel
@@ -89,15 +87,13 @@ def system_allocator() -> Iterator[None]:
 
 def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | None = None,
                  max_block: int = DEFAULT_MAX_BLOCK, model: ResolveModel | None = None, train: bool = False,
-                 train_params: TrainParams | None = None, cluster: ClusterParams | None = None,
-                 rescue: bool = True) -> ResolveResult:
+                 train_params: TrainParams | None = None, cluster: ClusterParams | None = None) -> ResolveResult:
     """Resolve the case's people and organisations and fill ``entity_canonical``.
 
     ``model``: score with this model; ``train``: estimate a new one on the case. Without either,
     the case's latest model is reused, and the first run trains one. ``thresholds``: the model's
     own (``ResolveModel.match_at``, ``review_at``) unless given. ``cluster``: the clustering's parameters
-    (``resolve.cluster_params``), recorded with the run's. ``rescue``: the second blocking pass for the records
-    the first left without a match or review pair (``resolve.rescue``).
+    (``resolve.cluster_params``), recorded with the run's.
     """
     engine = case.engine
     started = time.perf_counter()
@@ -137,12 +133,12 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
             engine.create_scratch(candidates_table, self_pairs_sql(
                 "resolve_keys", max_block=max_block, new_ids=new_ids if had_records else None,
                 names=prepared.named[0]))
-        new_entities, new_table = records.num_rows, records.select(["entity_id"])
+        new_entities = records.num_rows
         del records
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
         levels = compare_pairs(engine, candidates_table, case_tables, case_tables, scratch("levels"), scratch,
-                               explain=False, names_into=names_table, prepared=prepared, keep_prepared=rescue)
+                               explain=False, names_into=names_table, prepared=prepared)
         engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
         # the spelling edits the case shows to be variants (learned before EM weighs the levels they move)
         levels, current = relevel(engine, levels, names_table, current or DEFAULT_MODEL, scratch, learn=must_train)
@@ -156,25 +152,26 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         thresholds = thresholds or Thresholds(current.match_at, current.review_at)
         store_model(case, current, "given" if model is not None else "trained" if current.training.get("trained")
                     else "starting values")
-        _store_scored(engine, levels, current, population, thresholds, names_table, run_id, scratch)
-        engine.drop_scratch(levels)
-        # the records the first pass left without a match or review pair meet more records (resolve.rescue)
-        rescued = 0
-        if rescue:
-            rescue_table = scratch("rescue")
-            with engine.run() as run:
-                rescued = rescue_candidates(engine, rescue_table, named=prepared.named[0], max_block=max_block,
-                                            new_ids=run.arrow(new_table, hint="rs_new").name if had_records else None)
-            if rescued:
-                levels = compare_pairs(engine, rescue_table, case_tables, case_tables, scratch("rescue_levels"),
-                                       scratch, explain=False, names_into=names_table, prepared=prepared,
-                                       keep_prepared=True)
-                levels, _ = relevel(engine, levels, names_table, current, scratch, learn=False)
-                _store_scored(engine, levels, current, population, thresholds, names_table, run_id, scratch)
-                engine.drop_scratch(levels)
-            engine.drop_scratch(rescue_table)
-            drop_prepared(engine, prepared)
-        engine.drop_scratch(names_table)
+        columns = ", ".join((*PAIR_COLUMNS, *LEVEL_COLUMNS))
+        # straight into resolve_pairs: the scored rows are written once, not copied from a scratch table;
+        # with their levels, not their explanations' text (``resolve.explain`` builds those when asked);
+        # the names' text read by id for the pairs kept only
+        # the weights of each combination of levels and name frequencies, worked out once (scoring.weighed_sql)
+        weights = scratch("weights")
+        engine.create_scratch(weights, pattern_weights_sql(levels, current, population))
+        scored = scored_sql(levels, current, population, thresholds.review, thresholds, explain=False, name_ids=True,
+                            weights=weights)
+        values = ", ".join("a.name" if c == "left_name" else "b.name" if c == "right_name" else f"s.{c}"
+                           for c in (*PAIR_COLUMNS, *LEVEL_COLUMNS))
+        # the hash tables on the few thousand weights and on the names, as written: the engine guesses the
+        # pairs kept a tenth of what they are, and would build on 2M wide rows
+        with engine.joins_as_written():
+            engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) "
+                           f"SELECT {values}, ?, ? FROM ({scored}) s "
+                           f"LEFT JOIN {names_table} a ON a.name_id = s.left_name_id "
+                           f"LEFT JOIN {names_table} b ON b.name_id = s.right_name_id", [run_id, current.model_id])
+        for table in (levels, names_table, weights):
+            engine.drop_scratch(table)
         clusters, merged = recluster(case, run_id=run_id, model_id=current.model_id, params=cluster,
                                      max_block=max_block)
         counts = engine.rows("SELECT sum(CASE WHEN decision = 'match' THEN 1 ELSE 0 END), "
@@ -183,41 +180,16 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         mode = "full" if full or not had_records else "incremental"
         if model_changed:
             mode += " (model changed: every pair scored again)"
-        result = ResolveResult(run_id, mode, entities, new_entities, candidates + rescued, int(counts[0] or 0),
+        result = ResolveResult(run_id, mode, entities, new_entities, candidates, int(counts[0] or 0),
                                int(counts[1] or 0), clusters, merged, round(time.perf_counter() - started, 3),
                                current.model_id, bool(must_train and current.training.get("trained")),
                                dict(current.training) if must_train else {})
         engine.execute("INSERT INTO resolve_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [run_id, result.mode, started_at, result.seconds, entities, result.new_entities,
-                        result.candidate_pairs, result.matches, result.review, clusters,
+                        candidates, result.matches, result.review, clusters,
                         json.dumps({"match": thresholds.match, "review": thresholds.review, "max_block": max_block,
                                     "trained": result.trained, **cluster.to_dict()}), current.model_id])
     return result
-
-
-def _store_scored(engine: Engine, levels: str, current: ResolveModel, population: int, thresholds: Thresholds,
-                  names_table: str, run_id: str, scratch: Callable[[str], str]) -> None:
-    """Score the pairs of ``levels`` with ``current`` and insert those at or above review (and the distinct
-    ones) into resolve_pairs, with the names' text read by id from ``names_table``."""
-    columns = ", ".join((*PAIR_COLUMNS, *LEVEL_COLUMNS))
-    # straight into resolve_pairs: the scored rows are written once, not copied from a scratch table;
-    # with their levels, not their explanations' text (``resolve.explain`` builds those when asked);
-    # the names' text read by id for the pairs kept only
-    # the weights of each combination of levels and name frequencies, worked out once (scoring.weighed_sql)
-    weights = scratch("weights")
-    engine.create_scratch(weights, pattern_weights_sql(levels, current, population))
-    scored = scored_sql(levels, current, population, thresholds.review, thresholds, explain=False, name_ids=True,
-                        weights=weights)
-    values = ", ".join("a.name" if c == "left_name" else "b.name" if c == "right_name" else f"s.{c}"
-                       for c in (*PAIR_COLUMNS, *LEVEL_COLUMNS))
-    # the hash tables on the few thousand weights and on the names, as written: the engine guesses the
-    # pairs kept a tenth of what they are, and would build on 2M wide rows
-    with engine.joins_as_written():
-        engine.execute(f"INSERT INTO resolve_pairs ({columns}, run_id, model_id) "
-                       f"SELECT {values}, ?, ? FROM ({scored}) s "
-                       f"LEFT JOIN {names_table} a ON a.name_id = s.left_name_id "
-                       f"LEFT JOIN {names_table} b ON b.name_id = s.right_name_id", [run_id, current.model_id])
-    engine.drop_scratch(weights)
 
 
 def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = None,
