@@ -137,13 +137,16 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         del records
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
+        # the name frequencies stay for training's exact agreement u (train.exact_u_sql counts the same)
         levels = compare_pairs(engine, candidates_table, case_tables, case_tables, scratch("levels"), scratch,
-                               explain=False, names_into=names_table, prepared=prepared)
+                               explain=False, names_into=names_table, prepared=prepared, keep_freq=must_train)
         engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
         # the spelling edits the case shows to be variants (learned before EM weighs the levels they move)
         levels, current = relevel(engine, levels, names_table, current or DEFAULT_MODEL, scratch, learn=must_train)
         if must_train:
-            current = train_model(engine, levels, current, train_params or TrainParams(), scratch)
+            current = train_model(engine, levels, current, train_params or TrainParams(), scratch,
+                                  name_freq=prepared.freq)
+            engine.drop_scratch(prepared.freq)
         assert current is not None
         # Scored with the parameters as stored under its id (rounded): this run and every later one that reads
         # the model back weigh each pair alike (unrounded, 13,000 pairs weighing about 0 at 5M records changed
