@@ -95,9 +95,12 @@ def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[n
     return data[:, :-1], data[:, -1].astype(float)
 
 
+# u per comparison, the number of random pairs drawn, the exact-agreement u per comparison (``estimate_u``)
+EstimatedU = tuple[dict[str, tuple[float, ...]], int, dict[str, float]]
+
+
 def estimate_u(engine: Engine, records: str, names: str, props: str, model: ResolveModel, params: TrainParams,
-               scratch: Callable[[str], str], name_freq: str | None = None,
-               ) -> tuple[dict[str, tuple[float, ...]], int, dict[str, float]]:
+               scratch: Callable[[str], str], name_freq: str | None = None) -> EstimatedU:
     """u of every comparison level from random pairs (evidence on all of them, set-based SQL;
     names on ``name_pairs`` of them, as some need Python); also the number of random pairs and
     the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
@@ -171,7 +174,7 @@ def exact_u_sql(records: str, names: str, props: str, name_freq: str | None = No
 def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainParams,
                 scratch: Callable[[str], str], *, records: str = "resolve_records", names: str = "resolve_names",
                 props: str = "resolve_props", judgements: str = "resolve_judgements",
-                name_freq: str | None = None) -> ResolveModel:
+                name_freq: str | None = None, estimated_u: EstimatedU | None = None) -> ResolveModel:
     """Estimate a model on the compared candidate pairs in ``levels``.
 
     1. u of the evidence levels from random pairs.
@@ -184,6 +187,8 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
     4. The prior: the matches EM expects among candidates over all pairs (u is over random pairs).
 
     ``name_freq``: the names' frequencies (``comparisons.name_freq_sql`` of ``names``), when counted already.
+    ``estimated_u``: step 1's ``estimate_u`` on these records, names and props with ``start``'s comparisons,
+    when the caller ran it already (it reads no candidate pair: ``resolve_case`` runs it beside relevel).
     """
     started = time.perf_counter()
     population = int(engine.scalar(f"SELECT count(*) FROM {records}"))
@@ -192,7 +197,8 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         return replace(start, training={"trained": False, "reason": f"too small to train: {population} records, "
                                         f"{candidate_count} candidate pairs (need {params.min_records} and "
                                         f"{MIN_EVIDENCE_PAIRS}); the starting model scores"})
-    u, sampled, exact = estimate_u(engine, records, names, props, start, params, scratch, name_freq)
+    u, sampled, exact = estimated_u or estimate_u(engine, records, names, props, start, params, scratch, name_freq)
+    u, exact = dict(u), dict(exact)  # adjusted below: a given estimate stays as it was
     judged = (f"EXISTS (SELECT 1 FROM {judgements} j WHERE j.left_id = l.left_id AND j.right_id = l.right_id "
               "AND j.judgement = '{}')")
     free = f"NOT {judged.format('positive')} AND NOT {judged.format('negative')}"
