@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from moneytrail.resolve.comparisons import name_freq_sql
 from moneytrail.resolve.model import COMPARISONS, DEFAULT_MODEL
-from moneytrail.resolve.train import TrainParams, name_em
+from moneytrail.resolve.train import TrainParams, exact_u_sql, name_em
+from moneytrail.store import Case
 
 
 def test_birth_dates_as_the_only_evidence_are_trained_beside_the_names() -> None:
@@ -26,3 +28,34 @@ def test_birth_dates_as_the_only_evidence_are_trained_beside_the_names() -> None
     assert abs(sum(m["birth_date"]) - 1.0) < 1e-9
     assert 0.15 < share < 0.25  # 3,000 matches among 16,632 candidates
     assert post[0] > 0.99 and post[4] < 0.01
+
+
+def test_exact_u_from_the_counted_name_frequencies_is_the_u_counted_from_the_names() -> None:
+    """resolve_case hands training the name frequencies prepare_names counted (comparisons.name_freq_sql);
+    the exact-agreement u read from them equals the one counted from the names, records with two names of
+    one key counting once."""
+    names = [("a", "person", "ivan petrov", "ivan petrov", "ivan petrov", "ivan petrov"),
+             ("a", "person", "Ivan Petrov", "ivan petrov", "ivan petrov", "ivan petrov"),
+             ("b", "person", "Petrov Ivan", "petrov ivan", "ivan petrov", "ivan petrov"),
+             ("c", "person", "Ivan Petrov", "ivan petrov", "ivan petrov", "ivan petrov"),
+             ("d", "person", "Olga Sova", "olga sova", "olga sova", "olga sova"),
+             ("e", "person", "Olga Sova", "olga sova", "olga sova", "olga sova"),
+             ("f", "person", "Anna Lis", "anna lis", "anna lis", "anna lis")]
+    with Case.in_memory() as case:
+        engine = case.engine
+        for entity in "abcdef":
+            engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
+        for row in names:
+            engine.execute("INSERT INTO resolve_names (entity_id, grp, name, norm, nkey, skey) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", list(row))
+        for entity, date in (("a", "1970-01-01"), ("b", "1970-01-01"), ("d", "1980-02-02")):
+            engine.execute("INSERT INTO resolve_props (entity_id, prop_class, value) VALUES (?, 'birth_date', ?)",
+                           [entity, date])
+        tables = ("resolve_records", "resolve_names", "resolve_props")
+        counted = dict(engine.rows(exact_u_sql(*tables)))
+        with engine.run() as run:
+            freq = run.materialise(name_freq_sql("resolve_names"), hint="freq").name
+            given = dict(engine.rows(exact_u_sql(*tables, name_freq=freq)))
+    # person names: a, b, c share a key (3 x 2 ordered pairs), d and e another (2) of 6 x 5; dates: a and b of 3 x 2
+    assert given == counted
+    assert abs(counted["person_name"] - 8 / 30) < 1e-12 and abs(counted["birth_date"] - 2 / 6) < 1e-12

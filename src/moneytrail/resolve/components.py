@@ -113,15 +113,23 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
     bites = (ci >= 0) & (cj >= 0)
     bites[bites] = labels[ci[bites]] == labels[cj[bites]]
     conflict = np.flatnonzero(bites)
+
+    def broken_edges(conflict: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The components the contradictions ``conflict`` split, and their edges."""
+        broken = sorted_distinct(labels[ci[conflict]])
+        return broken, np.flatnonzero(np.isin(labels[li], broken))
+
+    broken, inside = broken_edges(conflict)
     if len(conflict) and cannot_weights is not None and supports is not None:
-        # contradictions a third record vouches for give way (cluster.vouched), as arrays
-        gone = vouched_conflicts(li, ri, np.asarray(supports, float), ci[conflict], cj[conflict],
-                                 np.asarray(cannot_weights, float)[conflict], n)
-        conflict = conflict[~gone]
+        # contradictions a third record vouches for give way (cluster.vouched), as arrays; a record that vouches
+        # is matched with both, so in their component: only those components' edges are read (a tenth at 1M)
+        gone = vouched_conflicts(li[inside], ri[inside], np.asarray(supports, float)[inside], ci[conflict],
+                                 cj[conflict], np.asarray(cannot_weights, float)[conflict], n)
+        if gone.any():
+            conflict = conflict[~gone]
+            broken, inside = broken_edges(conflict)
     if len(conflict):
         # only the components a contradiction still splits are rebuilt (resolve.rebuild), on their own records
-        broken = sorted_distinct(labels[ci[conflict]])
-        inside = np.flatnonzero(np.isin(labels[li], broken))
         members = np.flatnonzero(np.isin(labels, broken))
         local = np.full(n, -1, np.int64)
         local[members] = np.arange(len(members))

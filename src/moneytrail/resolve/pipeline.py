@@ -37,7 +37,7 @@ from moneytrail.resolve.identified import identifier_conflicts
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
 from moneytrail.resolve.scoring import LEVEL_COLUMNS, PAIR_COLUMNS, Thresholds, pattern_weights_sql, scored_sql
-from moneytrail.resolve.train import TrainParams, train_model
+from moneytrail.resolve.train import TrainParams, estimate_u, train_model
 from moneytrail.resolve.variant_edits import relevel
 from moneytrail.resolve.vouching import in_one_group
 from moneytrail.store.case import Case
@@ -137,13 +137,25 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         del records
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
+        # the name frequencies stay for training's exact agreement u (train.exact_u_sql counts the same)
         levels = compare_pairs(engine, candidates_table, case_tables, case_tables, scratch("levels"), scratch,
-                               explain=False, names_into=names_table, prepared=prepared)
+                               explain=False, names_into=names_table, prepared=prepared, keep_freq=must_train)
         engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
-        # the spelling edits the case shows to be variants (learned before EM weighs the levels they move)
-        levels, current = relevel(engine, levels, names_table, current or DEFAULT_MODEL, scratch, learn=must_train)
+        # the spelling edits the case shows to be variants (learned before EM weighs the levels they move);
+        # training's u from random pairs reads no candidate pair: the engine works it out meanwhile
+        params = train_params or TrainParams()
+        start, estimated = current or DEFAULT_MODEL, []
+
+        def estimate() -> None:
+            estimated.append(estimate_u(engine, "resolve_records", "resolve_names", "resolve_props", start, params,
+                                        scratch, prepared.freq))
+
+        levels, current = relevel(engine, levels, names_table, start, scratch, learn=must_train,
+                                  beside=estimate if must_train and population >= params.min_records else None)
         if must_train:
-            current = train_model(engine, levels, current, train_params or TrainParams(), scratch)
+            current = train_model(engine, levels, current, params, scratch, name_freq=prepared.freq,
+                                  estimated_u=estimated[0] if estimated else None)
+            engine.drop_scratch(prepared.freq)
         assert current is not None
         # Scored with the parameters as stored under its id (rounded): this run and every later one that reads
         # the model back weigh each pair alike (unrounded, 13,000 pairs weighing about 0 at 5M records changed

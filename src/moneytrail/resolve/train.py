@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.engine import Engine
-from moneytrail.resolve.comparisons import compare_evidence, compare_pairs
+from moneytrail.resolve.comparisons import compare_evidence, compare_pairs, name_freq_sql
 from moneytrail.resolve.em import DEFAULT_RANDOM_PAIRS, TrainParams, posteriors, run_em
 from moneytrail.resolve.model import COMPARISONS, GRADED, ResolveModel, monotone_m
 from moneytrail.resolve.train_names import (
@@ -95,12 +95,17 @@ def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[n
     return data[:, :-1], data[:, -1].astype(float)
 
 
+# u per comparison, the number of random pairs drawn, the exact-agreement u per comparison (``estimate_u``)
+EstimatedU = tuple[dict[str, tuple[float, ...]], int, dict[str, float]]
+
+
 def estimate_u(engine: Engine, records: str, names: str, props: str, model: ResolveModel, params: TrainParams,
-               scratch: Callable[[str], str]) -> tuple[dict[str, tuple[float, ...]], int, dict[str, float]]:
+               scratch: Callable[[str], str], name_freq: str | None = None) -> EstimatedU:
     """u of every comparison level from random pairs (evidence on all of them, set-based SQL;
     names on ``name_pairs`` of them, as some need Python); also the number of random pairs and
     the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
-    records of one party count too)."""
+    records of one party count too). ``name_freq``: ``comparisons.name_freq_sql`` of ``names``, when the
+    caller has it."""
     pairs, levels = scratch("random_pairs"), scratch("random_levels")
     # Names are compared in Python where no key settles them: a subset of the pairs is enough.
     named, named_levels = scratch("random_named"), scratch("random_name_levels")
@@ -123,7 +128,7 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
     sampled = int(engine.scalar(f"SELECT count(*) FROM {pairs}"))
     for table in (pairs, levels, named, named_levels, their_names, their_props):
         engine.drop_scratch(table)
-    exact = {str(c): float(v) for c, v in engine.rows(exact_u_sql(records, names, props))}
+    exact = {str(c): float(v) for c, v in engine.rows(exact_u_sql(records, names, props, name_freq))}
     u: dict[str, tuple[float, ...]] = {}
     for k, name in enumerate(COMPARISONS):
         size = len(model.comparison(name).labels)
@@ -136,16 +141,18 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
     return u, sampled, exact
 
 
-def exact_u_sql(records: str, names: str, props: str) -> str:
+def exact_u_sql(records: str, names: str, props: str, name_freq: str | None = None) -> str:
     """(comparison, u0): the exact chance that two random records of one group agree exactly, per
     comparison, from value frequencies (sum of f(f-1) over N(N-1)), as Splink's term-frequency u
-    is: a random sample rarely hits two equal rare names, the frequencies always do."""
+    is: a random sample rarely hits two equal rare names, the frequencies always do. ``name_freq``: the
+    names' frequencies (``comparisons.name_freq_sql`` of ``names``: grp, name_key, n), when already counted."""
     evidence = ("CASE WHEN p.prop_class IN ('birth_date', 'country', 'address', 'address_number') THEN p.prop_class "
                 "ELSE 'identifier' END")
+    counted = f"({name_freq_sql(names)})" if name_freq is None else name_freq
     return f"""
         WITH vals AS (
-            SELECT CASE WHEN grp = 'person' THEN 'person_name' ELSE 'org_name' END AS comparison, grp, nkey AS v,
-                   count(DISTINCT entity_id) AS f FROM {names} GROUP BY grp, nkey
+            SELECT CASE WHEN grp = 'person' THEN 'person_name' ELSE 'org_name' END AS comparison, grp, name_key AS v,
+                   n AS f FROM {counted} c
             UNION ALL
             SELECT {evidence} AS comparison, r.grp, p.prop_class || ':' || p.value AS v,
                    count(DISTINCT p.entity_id) AS f
@@ -166,7 +173,8 @@ def exact_u_sql(records: str, names: str, props: str) -> str:
 
 def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainParams,
                 scratch: Callable[[str], str], *, records: str = "resolve_records", names: str = "resolve_names",
-                props: str = "resolve_props", judgements: str = "resolve_judgements") -> ResolveModel:
+                props: str = "resolve_props", judgements: str = "resolve_judgements",
+                name_freq: str | None = None, estimated_u: EstimatedU | None = None) -> ResolveModel:
     """Estimate a model on the compared candidate pairs in ``levels``.
 
     1. u of the evidence levels from random pairs.
@@ -177,6 +185,10 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
        training sessions blocked on a field). Judged pairs enter with their posterior fixed.
     3. EM over all candidates for the names' m (``name_em``), evidence held fixed.
     4. The prior: the matches EM expects among candidates over all pairs (u is over random pairs).
+
+    ``name_freq``: the names' frequencies (``comparisons.name_freq_sql`` of ``names``), when counted already.
+    ``estimated_u``: step 1's ``estimate_u`` on these records, names and props with ``start``'s comparisons,
+    when the caller ran it already (it reads no candidate pair: ``resolve_case`` runs it beside relevel).
     """
     started = time.perf_counter()
     population = int(engine.scalar(f"SELECT count(*) FROM {records}"))
@@ -185,7 +197,8 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         return replace(start, training={"trained": False, "reason": f"too small to train: {population} records, "
                                         f"{candidate_count} candidate pairs (need {params.min_records} and "
                                         f"{MIN_EVIDENCE_PAIRS}); the starting model scores"})
-    u, sampled, exact = estimate_u(engine, records, names, props, start, params, scratch)
+    u, sampled, exact = estimated_u or estimate_u(engine, records, names, props, start, params, scratch, name_freq)
+    u, exact = dict(u), dict(exact)  # adjusted below: a given estimate stays as it was
     judged = (f"EXISTS (SELECT 1 FROM {judgements} j WHERE j.left_id = l.left_id AND j.right_id = l.right_id "
               "AND j.judgement = '{}')")
     free = f"NOT {judged.format('positive')} AND NOT {judged.format('negative')}"

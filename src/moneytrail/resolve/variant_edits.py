@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -277,11 +278,15 @@ def relevel_sql(levels: str, moves: str, columns: list[str]) -> str:
 
 
 def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratch: Callable[[str], str], *,
-            learn: bool) -> tuple[str, ResolveModel]:
+            learn: bool, beside: Callable[[], None] | None = None) -> tuple[str, ResolveModel]:
     """Move the person pairs of ``levels`` (``compare_pairs`` with ``names_into=names``) by the model's
     learned edits, learning them first when ``learn``. Returns the levels table (a new one when pairs
-    moved) and the model (with the learned table)."""
+    moved) and the model (with the learned table). ``beside``: engine work that reads none of this, run
+    once on the calling thread while the edits are measured and learned in another (numpy and arrow,
+    one core, the engine idle meanwhile)."""
     if not learn and not model.variant_edits:  # nothing to learn, no table to move pairs by
+        if beside is not None:
+            beside()
         return levels, model
     birth_apart = len(model.comparison("birth_date").labels) - 1
     pairs = engine.query(movable_pairs_sql(levels, names, birth_apart))
@@ -291,9 +296,20 @@ def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratc
         norms = engine.query(norm_texts_sql(names, run.arrow(wanted, hint="variant_norms").name))
     known = norms.column("norm_id").cast(pa.int64())
     at = [pc.index_in(side, value_set=known).to_numpy().astype(np.int64) for side in ids]
-    codes, edits = norm_pair_edits(at[0], at[1], norms.column("norm").combine_chunks())
-    if learn:
-        table = learn_table(codes, edits, pairs.column("same").to_numpy() == 1, pairs.column("apart").to_numpy() == 1)
+
+    def measured() -> tuple[np.ndarray, list[str], dict[str, float] | None]:
+        codes, edits = norm_pair_edits(at[0], at[1], norms.column("norm").combine_chunks())
+        return codes, edits, learn_table(codes, edits, pairs.column("same").to_numpy() == 1,
+                                         pairs.column("apart").to_numpy() == 1) if learn else None
+
+    if beside is None:
+        codes, edits, table = measured()
+    else:
+        with ThreadPoolExecutor(1, thread_name_prefix="mt-edits") as pool:
+            pending = pool.submit(measured)
+            beside()
+            codes, edits, table = pending.result()
+    if table is not None:
         model = model.with_variant_edits(table)
     if not model.variant_edits or pairs.num_rows == 0:
         return levels, model
