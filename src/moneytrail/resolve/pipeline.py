@@ -37,7 +37,7 @@ from moneytrail.resolve.identified import identifier_conflicts
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
 from moneytrail.resolve.scoring import LEVEL_COLUMNS, PAIR_COLUMNS, Thresholds, pattern_weights_sql, scored_sql
-from moneytrail.resolve.train import TrainParams, train_model
+from moneytrail.resolve.train import MIN_EVIDENCE_PAIRS, TrainParams, UEstimate, estimate_u, train_model
 from moneytrail.resolve.variant_edits import relevel
 from moneytrail.resolve.vouching import in_one_group
 from moneytrail.store.case import Case
@@ -137,13 +137,22 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         del records
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
+        train_params = train_params or TrainParams()
+        estimated: list[UEstimate] = []
+
+        def estimate() -> None:  # training's u reads the records, not the candidates: while names are scored
+            estimated.append(estimate_u(engine, "resolve_records", "resolve_names", "resolve_props",
+                                        current or DEFAULT_MODEL, train_params, scratch))
+        trains = must_train and population >= train_params.min_records and candidates >= MIN_EVIDENCE_PAIRS
         levels = compare_pairs(engine, candidates_table, case_tables, case_tables, scratch("levels"), scratch,
-                               explain=False, names_into=names_table, prepared=prepared)
+                               explain=False, names_into=names_table, prepared=prepared,
+                               beside=estimate if trains else None)
         engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
         # the spelling edits the case shows to be variants (learned before EM weighs the levels they move)
         levels, current = relevel(engine, levels, names_table, current or DEFAULT_MODEL, scratch, learn=must_train)
         if must_train:
-            current = train_model(engine, levels, current, train_params or TrainParams(), scratch)
+            current = train_model(engine, levels, current, train_params, scratch,
+                                  estimated_u=estimated[0] if estimated else None)
         assert current is not None
         # Scored with the parameters as stored under its id (rounded): this run and every later one that reads
         # the model back weigh each pair alike (unrounded, 13,000 pairs weighing about 0 at 5M records changed

@@ -95,8 +95,12 @@ def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[n
     return data[:, :-1], data[:, -1].astype(float)
 
 
+# estimate_u's answer: u per comparison, the random pairs drawn, the exact-agreement rate per comparison
+UEstimate = tuple[dict[str, tuple[float, ...]], int, dict[str, float]]
+
+
 def estimate_u(engine: Engine, records: str, names: str, props: str, model: ResolveModel, params: TrainParams,
-               scratch: Callable[[str], str]) -> tuple[dict[str, tuple[float, ...]], int, dict[str, float]]:
+               scratch: Callable[[str], str]) -> UEstimate:
     """u of every comparison level from random pairs (evidence on all of them, set-based SQL;
     names on ``name_pairs`` of them, as some need Python); also the number of random pairs and
     the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
@@ -166,7 +170,8 @@ def exact_u_sql(records: str, names: str, props: str) -> str:
 
 def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainParams,
                 scratch: Callable[[str], str], *, records: str = "resolve_records", names: str = "resolve_names",
-                props: str = "resolve_props", judgements: str = "resolve_judgements") -> ResolveModel:
+                props: str = "resolve_props", judgements: str = "resolve_judgements",
+                estimated_u: UEstimate | None = None) -> ResolveModel:
     """Estimate a model on the compared candidate pairs in ``levels``.
 
     1. u of the evidence levels from random pairs.
@@ -177,6 +182,8 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
        training sessions blocked on a field). Judged pairs enter with their posterior fixed.
     3. EM over all candidates for the names' m (``name_em``), evidence held fixed.
     4. The prior: the matches EM expects among candidates over all pairs (u is over random pairs).
+    ``estimated_u``: ``estimate_u``'s answer for these records and ``start``'s comparisons, when the caller
+    worked it out already (it reads no candidate pair: ``resolve_case`` runs it while names are scored).
     """
     started = time.perf_counter()
     population = int(engine.scalar(f"SELECT count(*) FROM {records}"))
@@ -185,7 +192,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         return replace(start, training={"trained": False, "reason": f"too small to train: {population} records, "
                                         f"{candidate_count} candidate pairs (need {params.min_records} and "
                                         f"{MIN_EVIDENCE_PAIRS}); the starting model scores"})
-    u, sampled, exact = estimate_u(engine, records, names, props, start, params, scratch)
+    u, sampled, exact = estimated_u or estimate_u(engine, records, names, props, start, params, scratch)
     judged = (f"EXISTS (SELECT 1 FROM {judgements} j WHERE j.left_id = l.left_id AND j.right_id = l.right_id "
               "AND j.judgement = '{}')")
     free = f"NOT {judged.format('positive')} AND NOT {judged.format('negative')}"
