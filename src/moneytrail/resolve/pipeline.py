@@ -37,7 +37,7 @@ from moneytrail.resolve.identified import identifier_conflicts
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
 from moneytrail.resolve.scoring import LEVEL_COLUMNS, PAIR_COLUMNS, Thresholds, pattern_weights_sql, scored_sql
-from moneytrail.resolve.train import MIN_EVIDENCE_PAIRS, TrainParams, UEstimate, estimate_u, train_model
+from moneytrail.resolve.train import MIN_EVIDENCE_PAIRS, TrainParams, UEstimate, estimate_u, exact_u, train_model
 from moneytrail.resolve.variant_edits import relevel
 from moneytrail.resolve.vouching import in_one_group
 from moneytrail.store.case import Case
@@ -138,18 +138,20 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
         train_params = train_params or TrainParams()
-        estimated: list[UEstimate] = []
-
-        def estimate() -> None:  # training's u reads the records, not the candidates: while names are scored
-            estimated.append(estimate_u(engine, "resolve_records", "resolve_names", "resolve_props",
-                                        current or DEFAULT_MODEL, train_params, scratch))
         trains = must_train and population >= train_params.min_records and candidates >= MIN_EVIDENCE_PAIRS
+        # training's u reads the records, not the candidates: it is worked out while one core runs Python, the
+        # exact rates while names are scored (compare_pairs), the random pairs' u while edits are measured (relevel)
+        exact: list[dict[str, float]] = []
+        estimated: list[UEstimate] = []
         levels = compare_pairs(engine, candidates_table, case_tables, case_tables, scratch("levels"), scratch,
                                explain=False, names_into=names_table, prepared=prepared,
-                               beside=estimate if trains else None)
+                               beside=(lambda: exact.append(exact_u(engine))) if trains else None)
         engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
         # the spelling edits the case shows to be variants (learned before EM weighs the levels they move)
-        levels, current = relevel(engine, levels, names_table, current or DEFAULT_MODEL, scratch, learn=must_train)
+        start = current or DEFAULT_MODEL  # u reads the comparisons' levels, which learned edits leave as they are
+        levels, current = relevel(engine, levels, names_table, start, scratch, learn=must_train, beside=(
+            lambda: estimated.append(estimate_u(engine, "resolve_records", "resolve_names", "resolve_props", start,
+                                                train_params, scratch, exact=exact[0]))) if trains else None)
         if must_train:
             current = train_model(engine, levels, current, train_params, scratch,
                                   estimated_u=estimated[0] if estimated else None)

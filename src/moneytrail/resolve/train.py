@@ -100,11 +100,11 @@ UEstimate = tuple[dict[str, tuple[float, ...]], int, dict[str, float]]
 
 
 def estimate_u(engine: Engine, records: str, names: str, props: str, model: ResolveModel, params: TrainParams,
-               scratch: Callable[[str], str]) -> UEstimate:
+               scratch: Callable[[str], str], *, exact: dict[str, float] | None = None) -> UEstimate:
     """u of every comparison level from random pairs (evidence on all of them, set-based SQL;
     names on ``name_pairs`` of them, as some need Python); also the number of random pairs and
     the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
-    records of one party count too)."""
+    records of one party count too): ``exact_u``'s, or ``exact`` when the caller has it already."""
     pairs, levels = scratch("random_pairs"), scratch("random_levels")
     # Names are compared in Python where no key settles them: a subset of the pairs is enough.
     named, named_levels = scratch("random_named"), scratch("random_name_levels")
@@ -127,7 +127,7 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
     sampled = int(engine.scalar(f"SELECT count(*) FROM {pairs}"))
     for table in (pairs, levels, named, named_levels, their_names, their_props):
         engine.drop_scratch(table)
-    exact = {str(c): float(v) for c, v in engine.rows(exact_u_sql(records, names, props))}
+    exact = exact_u(engine, records, names, props) if exact is None else exact
     u: dict[str, tuple[float, ...]] = {}
     for k, name in enumerate(COMPARISONS):
         size = len(model.comparison(name).labels)
@@ -138,6 +138,12 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
             continue
         u[name] = tuple(float(x) for x in (seen + 1.0) / (seen.sum() + size))  # add-one smoothing
     return u, sampled, exact
+
+
+def exact_u(engine: Engine, records: str = "resolve_records", names: str = "resolve_names",
+            props: str = "resolve_props") -> dict[str, float]:
+    """``exact_u_sql``'s rates by comparison."""
+    return {str(c): float(v) for c, v in engine.rows(exact_u_sql(records, names, props))}
 
 
 def exact_u_sql(records: str, names: str, props: str) -> str:
