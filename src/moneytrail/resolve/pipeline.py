@@ -117,11 +117,12 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         had_records = int(engine.scalar("SELECT count(*) FROM resolve_records")) > 0
         # the birth and address keys are computed in threads while the engine stores the names and evidence
         # and writes the records' tables the comparison reads (prepare_names): on two cores they overlap
-        features = extract_features(engine, only_new=True, keys_pending=True)
+        # the evidence is stored while the names are still featurised in a thread
+        features = extract_features(engine, only_new=True, keys_pending=True, with_props=lambda props: _insert_arrow(
+            case, "resolve_props", props, ["entity_id", "prop_class", "value", "checksum"]))
         records = features.records  # one row per record (features.party_records_sql groups by entity)
         records = records.append_column("run_id", pa.array([run_id] * records.num_rows, pa.string()))
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
-        _insert_arrow(case, "resolve_props", features.props, ["entity_id", "prop_class", "value", "checksum"])
         names_table, case_tables = scratch("names"), ("resolve_names", "resolve_props")
         prepared = prepare_names(engine, case_tables, case_tables, scratch, names_into=names_table)
         _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
