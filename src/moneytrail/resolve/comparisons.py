@@ -338,7 +338,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     by (millions of candidate pairs' names are written and read back several times otherwise).
     ``prepared``: ``prepare_names``' tables for these relations (and ``names_into``), written already;
     dropped here as the rest. ``beside``: engine work that does not read these pairs (``resolve_case``: the
-    training's u from random pairs), run while the names are scored in a thread, on the core it leaves idle."""
+    training's exact-agreement rates), run while the names are scored in threads, which leave the engine idle."""
     tables = prepared or prepare_names(engine, left, right, scratch, names_into=names_into)
     named, norms = tables.named, tables.norms
     name_pairs, left_ev, evidence, ranked = (
