@@ -117,3 +117,10 @@ def test_keys_left_pending_are_the_same_keys(people_case: Case) -> None:
     keys = rows(pending.all_keys())
     assert keys == rows(extract_features(people_case.engine).keys)
     assert any(key.startswith("b:") for _, _, key in keys)
+
+
+def test_props_handed_over_while_names_are_featurised_are_the_features_props(people_case: Case) -> None:
+    handed: list[pa.Table] = []
+    features = extract_features(people_case.engine, with_props=handed.append)
+    assert len(handed) == 1 and handed[0].num_rows > 0
+    assert handed[0].equals(features.props)

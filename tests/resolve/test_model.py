@@ -16,6 +16,8 @@ from moneytrail.resolve.judgements import record_judgement
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model
 from moneytrail.resolve.pipeline import resolve_case
+from moneytrail.resolve.train import TrainParams, estimate_u, exact_u
+from moneytrail.resolve.variant_edits import relevel
 from moneytrail.store import Case
 
 
@@ -189,3 +191,23 @@ def test_the_trained_model_is_monotone_and_the_same_run_to_run(tmp_path: Path, i
     for name in GRADED:
         weights = models[0].comparison(name).weights()
         assert all(a >= b - 1e-3 for a, b in itertools.pairwise(weights)), (name, weights)  # stored: m to 8 places
+
+
+def test_u_worked_out_in_two_parts_is_estimate_us(trained: Case) -> None:
+    # resolve_case works out the exact rates while names are scored and the random pairs' u while
+    # relevel measures edits (two windows where one core runs Python): the same u as in one go
+    engine = trained.engine
+    args = (engine, "resolve_records", "resolve_names", "resolve_props", DEFAULT_MODEL, TrainParams(),
+            engine.scratch_name)
+    whole = estimate_u(*args)
+    assert estimate_u(*args, exact=exact_u(engine)) == whole
+    assert whole[1] > 0 and whole[2]
+
+
+def test_relevel_runs_the_callers_work_once_when_nothing_is_learned() -> None:
+    calls: list[int] = []
+    with Case.in_memory() as case:
+        case.migrate()
+        levels, model = relevel(case.engine, "levels_table", "names_table", DEFAULT_MODEL, case.engine.scratch_name,
+                                learn=False, beside=lambda: calls.append(1))
+    assert (levels, model, calls) == ("levels_table", DEFAULT_MODEL, [1])

@@ -339,7 +339,7 @@ def prepare_names(engine: Engine, left: tuple[str, str], right: tuple[str, str],
 
 def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tuple[str, str], into: str,
                   scratch: Callable[[str], str], *, explain: bool = True, names_into: str | None = None,
-                  prepared: NamedTables | None = None, keep_freq: bool = False) -> str:
+                  prepared: NamedTables | None = None, beside: Callable[[], object] | None = None) -> str:
     """Levels of the candidate pairs in relation ``pairs`` (left_id, right_id, grp, key_freq, name_key_freq);
     ``left`` and ``right`` are (names, props) relations. Writes table ``into`` and returns its name.
     ``scratch(stem)`` names the intermediate tables (unique per run, so runs never collide).
@@ -349,7 +349,8 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
     table ``names_into`` (name_id, name, norm, norm_id) holds their text, for the caller to read the pairs it keeps
     by (millions of candidate pairs' names are written and read back several times otherwise).
     ``prepared``: ``prepare_names``' tables for these relations (and ``names_into``), written already;
-    dropped here as the rest, but for the name frequencies with ``keep_freq`` (training reads them)."""
+    dropped here as the rest. ``beside``: engine work that does not read these pairs (``resolve_case``: the
+    training's exact-agreement rates), run while the names are scored in threads, which leave the engine idle."""
     tables = prepared or prepare_names(engine, left, right, scratch, names_into=names_into)
     named, norms = tables.named, tables.norms
     name_pairs, left_ev, evidence, ranked, leveled_pairs = (
@@ -370,6 +371,8 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
         engine.create_scratch(left_ev, left_evidence_sql(compared, left[1]))
         engine.create_scratch(evidence, evidence_levels_sql(left_ev, right[1], explain=explain))
         engine.drop_scratch(left_ev)
+        if beside is not None:  # the evidence above is a fraction of the scoring's time: the engine would idle
+            beside()
         name_scores = run.arrow(scoring.result().drop_columns(["left_norm", "right_norm"]), hint="name_scores").name
         # the best name pair of each candidate read straight into the levels, not written first
         leveled, ranked_leveled = (name_pairs, ranked) if explain else (leveled_pairs, None)
@@ -379,7 +382,7 @@ def compare_pairs(engine: Engine, pairs: str, left: tuple[str, str], right: tupl
                                                named=None if names_into is not None else named))
     for view in (name_pairs, ranked):
         engine.drop_scratch(view, view=True)
-    for name in (evidence, *(() if keep_freq else (tables.freq,)), *set(named), *set(tables.unnamed), norms,
+    for name in (evidence, tables.freq, *set(named), *set(tables.unnamed), norms,
                  *(() if explain else (leveled_pairs,))):
         engine.drop_scratch(name)
     return into

@@ -7,6 +7,7 @@ back to entities in SQL. Evidence values are normalised with vectorised pyarrow 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -373,10 +374,11 @@ def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
 
 
 def extract_features(engine: Engine, statements: str = "statements", *, only_new: bool = False,
-                     with_accounts: bool = True, keys_pending: bool = False) -> Features:
+                     with_accounts: bool = True, keys_pending: bool = False,
+                     with_props: Callable[[pa.Table], object] | None = None) -> Features:
     """``keys_pending``: return once names, evidence and records are ready, the birth and address keys
-    still computing in threads (``Features.all_keys`` waits for them): the caller's engine work (it
-    releases the GIL) runs beside them on the second core."""
+    still computing in threads (``Features.all_keys`` waits for them): the caller's engine work (it releases
+    the GIL) runs beside them on the second core. ``with_props``: given the evidence while names are featurised."""
     names = engine.query(party_names_sql(statements, only_new))
     # Names are featurised in Python (one core) while the engine reads the records and evidence
     # and pyarrow normalises it (both release the GIL): on two cores they overlap.
@@ -384,8 +386,11 @@ def extract_features(engine: Engine, statements: str = "statements", *, only_new
         featurised = pool.submit(featurise_names, names)
         parties = engine.query(party_records_sql(statements, only_new))
         props = normalise_props(engine.query(party_props_sql(statements, only_new, with_accounts)))
+        of_parties = pc.is_in(props.column("entity_id"), value_set=parties.column("entity_id").combine_chunks())
+        props = props.filter(of_parties)
+        if with_props is not None:
+            with_props(props)
         named, keys = featurised.result()
-    props = props.filter(pc.is_in(props.column("entity_id"), value_set=parties.column("entity_id").combine_chunks()))
     # Records with a name, and those without one but with evidence (blocked by identifiers and dates).
     known = pc.unique(pa.concat_arrays([named.column("entity_id").combine_chunks().cast(pa.string()),
                                         props.column("entity_id").combine_chunks().cast(pa.string())]))

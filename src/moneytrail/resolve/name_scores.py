@@ -7,6 +7,8 @@ people column-wise (``resolve.name_alignment``), organisations one pair at a tim
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -26,27 +28,34 @@ def score_names(residual: pa.Table, *, details: bool = True, batch_size: int = 5
     schema = residual.schema
     for name, kind in _SCORES:
         schema = schema.append(pa.field(name, kind))
-    parts = []
-    # a token pair is judged once per batch (``name_alignment``): larger batches judge fewer twice, but
-    # its hash numbering of the token pairs (pyarrow's) holds ~100 MB per million name pairs at its peak
-    for batch in residual.to_batches(max_chunksize=batch_size):
-        people = pc.equal(batch.column("grp"), PERSON_GROUP)
-        person = pa.Table.from_batches([batch]).filter(people)
-        scores, described, vowels, initial = compare_person_names_ruled(
-            person.column("left_norm").combine_chunks(), person.column("right_norm").combine_chunks(),
-            details=details, ids=(person.column("left_norm_id").to_numpy(), person.column("right_norm_id").to_numpy())
-            if "left_norm_id" in person.column_names else None)
-        parts.append(person.append_column("score", pa.array(scores, pa.float64()))
-                     .append_column("detail", described).append_column("vowels", pa.array(vowels, pa.bool_()))
-                     .append_column("initial", pa.array(initial, pa.bool_())))
-        org = pa.Table.from_batches([batch]).filter(pc.invert(people))
-        compared = [compare_names(left, right, "Company", normalized=True) for left, right in
-                    zip(org.column("left_norm").to_pylist(), org.column("right_norm").to_pylist(), strict=True)]
-        parts.append(org.append_column("score", pa.array([c.score for c in compared], pa.float64()))
-                     .append_column("detail", pa.array([c.describe() if details else None for c in compared],
-                                                       pa.string()))
-                     .append_column("vowels", pa.array([False] * len(compared), pa.bool_()))
-                     .append_column("initial", pa.array([False] * len(compared), pa.bool_())))
+    batches = residual.to_batches(max_chunksize=batch_size)
+    # two batches at a time: the kernels are numpy/arrow, which release the GIL, and the engine has
+    # little to do meanwhile (``comparisons.compare_pairs``); map keeps the batches' order
+    with ThreadPoolExecutor(2, thread_name_prefix="mt-score") as pool:
+        scored = list(pool.map(lambda batch: _score_batch(batch, details), batches)) if len(batches) > 1 else \
+            [_score_batch(batch, details) for batch in batches]
+    parts = [part for pair in scored for part in pair]
     if not parts:
         return schema.empty_table()
     return pa.concat_tables([part.cast(schema) for part in parts])
+
+
+def _score_batch(batch: pa.RecordBatch, details: bool) -> tuple[pa.Table, pa.Table]:
+    """One batch of ``score_names``: its people's rows scored, then its organisations'."""
+    people = pc.equal(batch.column("grp"), PERSON_GROUP)
+    person = pa.Table.from_batches([batch]).filter(people)
+    scores, described, vowels, initial = compare_person_names_ruled(
+        person.column("left_norm").combine_chunks(), person.column("right_norm").combine_chunks(),
+        details=details, ids=(person.column("left_norm_id").to_numpy(), person.column("right_norm_id").to_numpy())
+        if "left_norm_id" in person.column_names else None)
+    person = (person.append_column("score", pa.array(scores, pa.float64())).append_column("detail", described)
+              .append_column("vowels", pa.array(vowels, pa.bool_()))
+              .append_column("initial", pa.array(initial, pa.bool_())))
+    org = pa.Table.from_batches([batch]).filter(pc.invert(people))
+    compared = [compare_names(left, right, "Company", normalized=True) for left, right in
+                zip(org.column("left_norm").to_pylist(), org.column("right_norm").to_pylist(), strict=True)]
+    org = (org.append_column("score", pa.array([c.score for c in compared], pa.float64()))
+           .append_column("detail", pa.array([c.describe() if details else None for c in compared], pa.string()))
+           .append_column("vowels", pa.array([False] * len(compared), pa.bool_()))
+           .append_column("initial", pa.array([False] * len(compared), pa.bool_())))
+    return person, org

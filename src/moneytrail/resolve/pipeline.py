@@ -37,7 +37,7 @@ from moneytrail.resolve.identified import identifier_conflicts
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
 from moneytrail.resolve.scoring import LEVEL_COLUMNS, PAIR_COLUMNS, Thresholds, pattern_weights_sql, scored_sql
-from moneytrail.resolve.train import TrainParams, estimate_u, train_model
+from moneytrail.resolve.train import MIN_EVIDENCE_PAIRS, TrainParams, UEstimate, estimate_u, exact_u, train_model
 from moneytrail.resolve.variant_edits import relevel
 from moneytrail.resolve.vouching import in_one_group
 from moneytrail.store.case import Case
@@ -117,11 +117,12 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         had_records = int(engine.scalar("SELECT count(*) FROM resolve_records")) > 0
         # the birth and address keys are computed in threads while the engine stores the names and evidence
         # and writes the records' tables the comparison reads (prepare_names): on two cores they overlap
-        features = extract_features(engine, only_new=True, keys_pending=True)
+        # the evidence is stored while the names are still featurised in a thread
+        features = extract_features(engine, only_new=True, keys_pending=True, with_props=lambda props: _insert_arrow(
+            case, "resolve_props", props, ["entity_id", "prop_class", "value", "checksum"]))
         records = features.records  # one row per record (features.party_records_sql groups by entity)
         records = records.append_column("run_id", pa.array([run_id] * records.num_rows, pa.string()))
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
-        _insert_arrow(case, "resolve_props", features.props, ["entity_id", "prop_class", "value", "checksum"])
         names_table, case_tables = scratch("names"), ("resolve_names", "resolve_props")
         prepared = prepare_names(engine, case_tables, case_tables, scratch, names_into=names_table)
         _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
@@ -137,25 +138,26 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
         del records
         candidates = int(engine.scalar(f"SELECT count(*) FROM {candidates_table}"))
         population = int(engine.scalar("SELECT count(*) FROM resolve_records"))
-        # the name frequencies stay for training's exact agreement u (train.exact_u_sql counts the same)
+        train_params = train_params or TrainParams()
+        trains = must_train and population >= train_params.min_records and candidates >= MIN_EVIDENCE_PAIRS
+        # training's u reads the records, not the candidates: it is worked out while one core runs Python, the
+        # exact rates while names are scored (compare_pairs; from the name frequencies it counted), the random
+        # pairs' u while edits are measured (relevel)
+        exact: list[dict[str, float]] = []
+        estimated: list[UEstimate] = []
         levels = compare_pairs(engine, candidates_table, case_tables, case_tables, scratch("levels"), scratch,
-                               explain=False, names_into=names_table, prepared=prepared, keep_freq=must_train)
+                               explain=False, names_into=names_table, prepared=prepared,
+                               beside=(lambda: exact.append(exact_u(engine, name_freq=prepared.freq)))
+                               if trains else None)
         engine.drop_scratch(candidates_table)  # read into the levels: its memory is the training's and the insert's
-        # the spelling edits the case shows to be variants (learned before EM weighs the levels they move);
-        # training's u from random pairs reads no candidate pair: the engine works it out meanwhile
-        params = train_params or TrainParams()
-        start, estimated = current or DEFAULT_MODEL, []
-
-        def estimate() -> None:
-            estimated.append(estimate_u(engine, "resolve_records", "resolve_names", "resolve_props", start, params,
-                                        scratch, prepared.freq))
-
-        levels, current = relevel(engine, levels, names_table, start, scratch, learn=must_train,
-                                  beside=estimate if must_train and population >= params.min_records else None)
+        # the spelling edits the case shows to be variants (learned before EM weighs the levels they move)
+        start = current or DEFAULT_MODEL  # u reads the comparisons' levels, which learned edits leave as they are
+        levels, current = relevel(engine, levels, names_table, start, scratch, learn=must_train, beside=(
+            lambda: estimated.append(estimate_u(engine, "resolve_records", "resolve_names", "resolve_props", start,
+                                                train_params, scratch, exact=exact[0]))) if trains else None)
         if must_train:
-            current = train_model(engine, levels, current, params, scratch, name_freq=prepared.freq,
+            current = train_model(engine, levels, current, train_params, scratch,
                                   estimated_u=estimated[0] if estimated else None)
-            engine.drop_scratch(prepared.freq)
         assert current is not None
         # Scored with the parameters as stored under its id (rounded): this run and every later one that reads
         # the model back weigh each pair alike (unrounded, 13,000 pairs weighing about 0 at 5M records changed

@@ -95,17 +95,16 @@ def pattern_counts(engine: Engine, levels: str, where: str = "1 = 1") -> tuple[n
     return data[:, :-1], data[:, -1].astype(float)
 
 
-# u per comparison, the number of random pairs drawn, the exact-agreement u per comparison (``estimate_u``)
-EstimatedU = tuple[dict[str, tuple[float, ...]], int, dict[str, float]]
+# estimate_u's answer: u per comparison, the random pairs drawn, the exact-agreement rate per comparison
+UEstimate = tuple[dict[str, tuple[float, ...]], int, dict[str, float]]
 
 
 def estimate_u(engine: Engine, records: str, names: str, props: str, model: ResolveModel, params: TrainParams,
-               scratch: Callable[[str], str], name_freq: str | None = None) -> EstimatedU:
+               scratch: Callable[[str], str], *, exact: dict[str, float] | None = None) -> UEstimate:
     """u of every comparison level from random pairs (evidence on all of them, set-based SQL;
     names on ``name_pairs`` of them, as some need Python); also the number of random pairs and
     the exact-agreement rate per comparison from value frequencies (the term-frequency reference;
-    records of one party count too). ``name_freq``: ``comparisons.name_freq_sql`` of ``names``, when the
-    caller has it."""
+    records of one party count too): ``exact_u``'s, or ``exact`` when the caller has it already."""
     pairs, levels = scratch("random_pairs"), scratch("random_levels")
     # Names are compared in Python where no key settles them: a subset of the pairs is enough.
     named, named_levels = scratch("random_named"), scratch("random_name_levels")
@@ -128,7 +127,7 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
     sampled = int(engine.scalar(f"SELECT count(*) FROM {pairs}"))
     for table in (pairs, levels, named, named_levels, their_names, their_props):
         engine.drop_scratch(table)
-    exact = {str(c): float(v) for c, v in engine.rows(exact_u_sql(records, names, props, name_freq))}
+    exact = exact_u(engine, records, names, props) if exact is None else exact
     u: dict[str, tuple[float, ...]] = {}
     for k, name in enumerate(COMPARISONS):
         size = len(model.comparison(name).labels)
@@ -139,6 +138,12 @@ def estimate_u(engine: Engine, records: str, names: str, props: str, model: Reso
             continue
         u[name] = tuple(float(x) for x in (seen + 1.0) / (seen.sum() + size))  # add-one smoothing
     return u, sampled, exact
+
+
+def exact_u(engine: Engine, records: str = "resolve_records", names: str = "resolve_names",
+            props: str = "resolve_props", name_freq: str | None = None) -> dict[str, float]:
+    """``exact_u_sql``'s rates by comparison; ``name_freq`` as there."""
+    return {str(c): float(v) for c, v in engine.rows(exact_u_sql(records, names, props, name_freq))}
 
 
 def exact_u_sql(records: str, names: str, props: str, name_freq: str | None = None) -> str:
@@ -174,7 +179,7 @@ def exact_u_sql(records: str, names: str, props: str, name_freq: str | None = No
 def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainParams,
                 scratch: Callable[[str], str], *, records: str = "resolve_records", names: str = "resolve_names",
                 props: str = "resolve_props", judgements: str = "resolve_judgements",
-                name_freq: str | None = None, estimated_u: EstimatedU | None = None) -> ResolveModel:
+                estimated_u: UEstimate | None = None) -> ResolveModel:
     """Estimate a model on the compared candidate pairs in ``levels``.
 
     1. u of the evidence levels from random pairs.
@@ -185,10 +190,8 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
        training sessions blocked on a field). Judged pairs enter with their posterior fixed.
     3. EM over all candidates for the names' m (``name_em``), evidence held fixed.
     4. The prior: the matches EM expects among candidates over all pairs (u is over random pairs).
-
-    ``name_freq``: the names' frequencies (``comparisons.name_freq_sql`` of ``names``), when counted already.
-    ``estimated_u``: step 1's ``estimate_u`` on these records, names and props with ``start``'s comparisons,
-    when the caller ran it already (it reads no candidate pair: ``resolve_case`` runs it beside relevel).
+    ``estimated_u``: ``estimate_u``'s answer for these records and ``start``'s comparisons, when the caller
+    worked it out already (it reads no candidate pair: ``resolve_case`` runs it while edits are measured).
     """
     started = time.perf_counter()
     population = int(engine.scalar(f"SELECT count(*) FROM {records}"))
@@ -197,7 +200,7 @@ def train_model(engine: Engine, levels: str, start: ResolveModel, params: TrainP
         return replace(start, training={"trained": False, "reason": f"too small to train: {population} records, "
                                         f"{candidate_count} candidate pairs (need {params.min_records} and "
                                         f"{MIN_EVIDENCE_PAIRS}); the starting model scores"})
-    u, sampled, exact = estimated_u or estimate_u(engine, records, names, props, start, params, scratch, name_freq)
+    u, sampled, exact = estimated_u or estimate_u(engine, records, names, props, start, params, scratch)
     u, exact = dict(u), dict(exact)  # adjusted below: a given estimate stays as it was
     judged = (f"EXISTS (SELECT 1 FROM {judgements} j WHERE j.left_id = l.left_id AND j.right_id = l.right_id "
               "AND j.judgement = '{}')")

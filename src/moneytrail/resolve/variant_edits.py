@@ -278,12 +278,11 @@ def relevel_sql(levels: str, moves: str, columns: list[str]) -> str:
 
 
 def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratch: Callable[[str], str], *,
-            learn: bool, beside: Callable[[], None] | None = None) -> tuple[str, ResolveModel]:
+            learn: bool, beside: Callable[[], object] | None = None) -> tuple[str, ResolveModel]:
     """Move the person pairs of ``levels`` (``compare_pairs`` with ``names_into=names``) by the model's
     learned edits, learning them first when ``learn``. Returns the levels table (a new one when pairs
-    moved) and the model (with the learned table). ``beside``: engine work that reads none of this, run
-    once on the calling thread while the edits are measured and learned in another (numpy and arrow,
-    one core, the engine idle meanwhile)."""
+    moved) and the model (with the learned table). ``beside``: engine work that reads neither ``levels``
+    nor the model's edits, run (once, whatever the path) while the edits are measured in a thread."""
     if not learn and not model.variant_edits:  # nothing to learn, no table to move pairs by
         if beside is not None:
             beside()
@@ -294,26 +293,14 @@ def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratc
     wanted = pa.table({"norm_id": pc.unique(pa.chunked_array([*ids[0].chunks, *ids[1].chunks], pa.int64()))})
     with engine.run() as run:
         norms = engine.query(norm_texts_sql(names, run.arrow(wanted, hint="variant_norms").name))
-    known = norms.column("norm_id").cast(pa.int64())
-    at = [pc.index_in(side, value_set=known).to_numpy().astype(np.int64) for side in ids]
-
-    def measured() -> tuple[np.ndarray, list[str], dict[str, float] | None]:
-        codes, edits = norm_pair_edits(at[0], at[1], norms.column("norm").combine_chunks())
-        return codes, edits, learn_table(codes, edits, pairs.column("same").to_numpy() == 1,
-                                         pairs.column("apart").to_numpy() == 1) if learn else None
-
-    if beside is None:
-        codes, edits, table = measured()
-    else:
-        with ThreadPoolExecutor(1, thread_name_prefix="mt-edits") as pool:
-            pending = pool.submit(measured)
+    # numpy and arrow in a thread (they release the GIL) while the engine does the caller's work
+    with ThreadPoolExecutor(1, thread_name_prefix="mt-edits") as pool:
+        measured = pool.submit(_learn_and_classify, pairs, ids, norms, model, learn)
+        if beside is not None:
             beside()
-            codes, edits, table = pending.result()
-    if table is not None:
-        model = model.with_variant_edits(table)
-    if not model.variant_edits or pairs.num_rows == 0:
+        model, verdict = measured.result()
+    if verdict is None:
         return levels, model
-    verdict = classify(codes, edits, model.variant_edits)
     moved = pairs.select(["left_name_id", "right_name_id"]).append_column("verdict", pa.array(verdict))
     moved = moved.filter(pc.not_equal(moved.column("verdict"), 0))
     columns = engine.query(f"SELECT * FROM {levels} LIMIT 0").schema.names
@@ -323,3 +310,18 @@ def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratc
         engine.create_scratch(into, relevel_sql(levels, moves, columns))
     engine.drop_scratch(levels)
     return into, model
+
+
+def _learn_and_classify(pairs: pa.Table, ids: list[pa.ChunkedArray], norms: pa.Table, model: ResolveModel,
+                        learn: bool) -> tuple[ResolveModel, np.ndarray | None]:
+    """``relevel``'s Python: the movable pairs' edits, the table learned from them when ``learn``, and each
+    pair's verdict (None: no table or no pair, nothing moves)."""
+    known = norms.column("norm_id").cast(pa.int64())
+    at = [pc.index_in(side, value_set=known).to_numpy().astype(np.int64) for side in ids]
+    codes, edits = norm_pair_edits(at[0], at[1], norms.column("norm").combine_chunks())
+    if learn:
+        table = learn_table(codes, edits, pairs.column("same").to_numpy() == 1, pairs.column("apart").to_numpy() == 1)
+        model = model.with_variant_edits(table)
+    if not model.variant_edits or pairs.num_rows == 0:
+        return model, None
+    return model, classify(codes, edits, model.variant_edits)
