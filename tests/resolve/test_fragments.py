@@ -3,7 +3,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from moneytrail.resolve.fragments import fragments_joined_sql
-from moneytrail.resolve.model import IDENTICAL_LEVEL, VARIANT_LEVEL
+from moneytrail.resolve.model import ABJAD_LEVEL, IDENTICAL_LEVEL, VARIANT_LEVEL
 from moneytrail.store import Case
 
 
@@ -58,8 +58,12 @@ def test_only_a_variant_level_pair_and_only_small_clusters_or_lone_records_move(
             _pair("a2", "solo", -1.0, "review"),  # a lone record: takes cluster 0
             _pair("twin1", "twin2", 0.2, "review"),  # two lone records pointing to each other: a new cluster
             _pair("a3", "denied", 0.5, "review"), _pair("a4", "denied", -6.0, "distinct"),  # contradicted
+            # identical only in Arabic script to cluster 1 (more weight), a variant of cluster 0: joins 0
+            _pair("g2", "vowels", 2.5, "review", person_name=ABJAD_LEVEL), _pair("a1", "vowels", 0.1, "review"),
+            # ... but a cluster holding the name as spelt is a rival, whatever its weight
+            _pair("g3", "spelt", -1.0, "review", person_name=IDENTICAL_LEVEL), _pair("a1", "spelt", 0.5, "review"),
         ]
         after = _joined(case, components, pairs)
-    assert after["g1"] == 1 and after["h1"] == 2 and "denied" not in after
-    assert after["solo"] == 0
+    assert after["g1"] == 1 and after["h1"] == 2 and "denied" not in after and "spelt" not in after
+    assert after["solo"] == 0 and after["vowels"] == 0
     assert after["twin1"] == after["twin2"] and after["twin1"] not in (0, 1, 2)

@@ -5,19 +5,22 @@ few records matched among themselves whose name the others spell another way ("K
 "Kovol Darseryu"). When the case itself shows every edit between the two spellings to be a variant of
 one name (``resolve.variant_edits``: the pair's name level is ``VARIANT_LEVEL``), the pair still weighs
 little without a birth date, since variants are common. Against a cluster the question is narrower. A
-fragment (a cluster of at most ``max_size`` records, or a record left alone) joins the cluster its best
-stored pair goes into when that pair's name level is one of ``levels`` and no other cluster or record
-is met at that level or a better one, whatever its weight; nothing may contradict the join (a distinct
-pair, a pair whose identifiers or birth dates contradict, two members' birth dates that contradict
-though never compared, a negative judgement). Its weight may be in the review band: the spelling the
-case learned tells more about this one pair than its weight, which weighs every party of the surname.
+fragment (a cluster of at most ``max_size`` records, or a record left alone) joins the one cluster it
+meets at one of ``levels`` when it meets no other there and none holding its name as spelt, whatever their
+weights; nothing may contradict the join (a distinct pair, a pair whose identifiers or birth dates
+contradict, two members' birth dates that contradict though never compared, a negative judgement). The
+pair's weight may be in the review band: the spelling the case learned tells more about this one pair
+than its weight, which weighs every party of the surname. A cluster met only at a worse level is no
+rival, and neither is one whose name is identical only when both are written in Arabic script, though
+that level ranks above the variant one: without short vowels such a name fits every party whose
+names differ only in them, a learned variant fits one spelling.
 
 At 1M (seed 8, the validation population, main 57e7cf4's stored pairs; offline recluster, pairs in one
-cluster) the rule added 3,394 true and 461 false pairs (P .9727 -> .9725, R .9394 -> .9417) at fragments of
-up to 6 records; up to 3: +2,936 / +311, lone records only: +1,210 / +122, any size: +3,416 / +510. With
-the Arabic-script level too (names identical when both are written in it) it added +12,336 / +64,400: such
-names fit every party whose names differ only in short vowels. It costs ~1 CPU s: only clusters met by a
-pair at a join level between two clusters are read further.
+cluster) the rule added 4,136 true and 550 false pairs (P .9727 -> .9724, R .9394 -> .9422). Where the
+fragment's best pair by weight had to be the variant-level one (an Arabic-script target of more weight a
+rival): +3,394 / +461 at fragments of up to 6 records; up to 3: +2,936 / +311, lone records only:
++1,210 / +122, any size: +3,416 / +510. With the Arabic-script level joining too it added +12,336 /
++64,400. It costs ~1 CPU s: only clusters met by a pair at a join level between two clusters are read.
 
 The join is one pass over the clusters as they stood: a fragment whose target is itself a fragment that
 moves elsewhere stays where it is; two fragments that point to each other become one cluster.
@@ -26,7 +29,7 @@ moves elsewhere stays where it is; two fragments that point to each other become
 from __future__ import annotations
 
 from moneytrail.resolve.dated import dates_agree_sql
-from moneytrail.resolve.model import VARIANT_LEVEL
+from moneytrail.resolve.model import IDENTICAL_LEVEL, VARIANT_LEVEL
 from moneytrail.resolve.scoring import CONTRADICTIONS
 
 # The name levels at which a fragment joins on its best pair below the match threshold.
@@ -103,13 +106,12 @@ def fragments_joined_sql(components: str, *, pairs: str = "resolve_pairs", judge
             SELECT p.* FROM paired p WHERE NOT p.against AND p.weight IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM dated d WHERE d.unit = p.unit AND d.target = p.target)
               AND NOT EXISTS (SELECT 1 FROM refused x WHERE x.unit = p.unit AND x.target = p.target)
-        ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY unit ORDER BY weight DESC, target) AS rank FROM targets
         ), moves AS (
-            -- the best target at a join level, and no other target met at that level or a better one
-            SELECT b.unit, b.target FROM ranked b
-            WHERE b.rank = 1 AND b.level IN ({join_levels})
-              AND NOT EXISTS (SELECT 1 FROM ranked o WHERE o.unit = b.unit AND o.rank > 1 AND o.level <= b.level)
+            -- the one target met at a join level, and none met by the name as spelt: a name identical only
+            -- in Arabic script (or agreeing worse) rivals nothing, whatever its weight
+            SELECT unit, max(target) FILTER (WHERE level IN ({join_levels})) AS target FROM targets GROUP BY unit
+            HAVING count(*) FILTER (WHERE level IN ({join_levels})) = 1
+               AND count(*) FILTER (WHERE level = {IDENTICAL_LEVEL} AND level NOT IN ({join_levels})) = 0
         ), settled AS (
             -- one pass: a target that moves elsewhere is no target; two units moving to each other join
             SELECT m.unit, CASE WHEN t.target = m.unit THEN least(m.unit, m.target) ELSE m.target END AS into
