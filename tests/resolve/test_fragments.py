@@ -62,8 +62,11 @@ def test_only_a_variant_level_pair_and_only_small_clusters_or_lone_records_move(
             _pair("g2", "vowels", 2.5, "review", person_name=ABJAD_LEVEL), _pair("a1", "vowels", 0.1, "review"),
             # ... but a cluster holding the name as spelt is a rival, whatever its weight
             _pair("g3", "spelt", -1.0, "review", person_name=IDENTICAL_LEVEL), _pair("a1", "spelt", 0.5, "review"),
+            # two namesakes each pointing to cluster 0, apart by their own distinct pair: neither joins
+            _pair("a3", "name1", 0.2, "review"), _pair("a4", "name2", 0.2, "review"),
+            _pair("name1", "name2", -5.0, "distinct", person_name=IDENTICAL_LEVEL),
         ]
         after = _joined(case, components, pairs)
     assert after["g1"] == 1 and after["h1"] == 2 and "denied" not in after and "spelt" not in after
-    assert after["solo"] == 0 and after["vowels"] == 0
+    assert after["solo"] == 0 and after["vowels"] == 0 and "name1" not in after and "name2" not in after
     assert after["twin1"] == after["twin2"] and after["twin1"] not in (0, 1, 2)

@@ -117,12 +117,22 @@ def fragments_joined_sql(components: str, *, pairs: str = "resolve_pairs", judge
             SELECT m.unit, CASE WHEN t.target = m.unit THEN least(m.unit, m.target) ELSE m.target END AS into
             FROM moves m LEFT JOIN moves t ON t.unit = m.target
             WHERE t.unit IS NULL OR t.target = m.unit
+        ), clashing AS (
+            -- two fragments joining one cluster that contradict each other (a distinct pair, contradicting
+            -- birth dates, a negative judgement): neither joins
+            SELECT a.unit FROM settled a JOIN settled b ON b.into = a.into AND b.unit <> a.unit
+            WHERE EXISTS (SELECT 1 FROM paired p WHERE p.unit = a.unit AND p.target = b.unit AND p.against)
+               OR EXISTS (SELECT 1 FROM born x JOIN born y ON y.unit = b.unit
+                          WHERE x.unit = a.unit AND NOT {dates_agree_sql("x.value", "y.value")})
+               OR EXISTS (SELECT 1 FROM refused x WHERE x.unit = a.unit AND x.target = b.unit)
+        ), joining AS (
+            SELECT * FROM settled WHERE unit NOT IN (SELECT unit FROM clashing)
         ), numbered AS (
             -- a unit's component: its own, or for a pair of lone records a new one past the largest
             SELECT s.unit, s.into, CASE WHEN starts_with(s.into, 'c') THEN CAST(substr(s.into, 2) AS BIGINT)
                    ELSE (SELECT coalesce(max(component), -1) FROM {components}) + dense_rank() OVER (ORDER BY s.into)
                    END AS component
-            FROM settled s
+            FROM joining s
         )
         SELECT c.entity_id, c.component FROM {components} c
         WHERE c.component NOT IN (SELECT CAST(substr(unit, 2) AS BIGINT) FROM numbered WHERE starts_with(unit, 'c'))
@@ -130,4 +140,4 @@ def fragments_joined_sql(components: str, *, pairs: str = "resolve_pairs", judge
         UNION ALL
         -- a lone record others join takes the new component as well
         SELECT DISTINCT u.entity_id, n.component FROM numbered n JOIN units u ON u.unit = n.into
-        WHERE starts_with(n.into, 'r') AND NOT EXISTS (SELECT 1 FROM settled s WHERE s.unit = n.into)"""
+        WHERE starts_with(n.into, 'r') AND NOT EXISTS (SELECT 1 FROM joining s WHERE s.unit = n.into)"""
