@@ -16,14 +16,16 @@ that level ranks above the variant one: without short vowels such a name fits ev
 names differ only in them, a learned variant fits one spelling.
 
 At 1M (seed 8, the validation population, main 57e7cf4's stored pairs; offline recluster, pairs in one
-cluster) the rule added 4,136 true and 550 false pairs (P .9727 -> .9724, R .9394 -> .9422). Where the
-fragment's best pair by weight had to be the variant-level one (an Arabic-script target of more weight a
-rival): +3,394 / +461 at fragments of up to 6 records; up to 3: +2,936 / +311, lone records only:
-+1,210 / +122, any size: +3,416 / +510. With the Arabic-script level joining too it added +12,336 /
+cluster) the rule added 4,035 true and 267 false pairs (P .9727 -> .9726, R .9394 -> .9421). Measured
+before fragments that contradict each other were kept apart (below), where the best pair by weight had
+to be the variant-level one: +3,394 / +461 at fragments of up to 6 records; up to 3: +2,936 / +311, lone
+records only: +1,210 / +122, any size: +3,416 / +510; with the Arabic-script level joining too +12,336 /
 +64,400. It costs ~1 CPU s: only clusters met by a pair at a join level between two clusters are read.
 
 The join is one pass over the clusters as they stood: a fragment whose target is itself a fragment that
-moves elsewhere stays where it is; two fragments that point to each other become one cluster.
+moves elsewhere stays where it is; two fragments that point to each other become one cluster; two
+fragments joining one cluster that contradict each other join neither (in the cross-script case two
+namesakes, apart by their own distinct pair, each joined the cluster a variant spelling pointed to).
 """
 
 from __future__ import annotations
