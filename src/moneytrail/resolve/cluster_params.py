@@ -12,6 +12,7 @@ from typing import Any
 
 from moneytrail.resolve.attach import ATTACH_MARGIN
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
+from moneytrail.resolve.fragments import FRAGMENT_LEVELS, FRAGMENT_SIZE
 
 # The pipeline's operating values, chosen on the validation population (seed 8, 1M records) by F1, the rules'
 # own defaults (2 bits, the Bayes decision 0) being where the sweep started: a lone record attaches on a best
@@ -38,7 +39,9 @@ class ClusterParams:
     ``attach_min_weight`` and ``attach_margin``: the least weight of a lone record's best pair into a
     cluster, and how far every rival must stay below it, for it to attach (``resolve.attach``);
     ``attach_skip_levels``: the person-name levels (``resolve.model``'s numbers) at which it attaches only
-    to a cluster holding its own birth date."""
+    to a cluster holding its own birth date. ``fragment_levels``: the name levels at which a small cluster or
+    lone record joins the cluster its best pair goes into below the match threshold, ``fragment_size`` the
+    most records such a small cluster holds (``resolve.fragments``; no levels: none joins)."""
 
     rebuild_margin: float = REBUILD_MARGIN
     place_margin: float = PLACE_MARGIN
@@ -46,6 +49,8 @@ class ClusterParams:
     attach_min_weight: float = ATTACH_LEAST_WEIGHT
     attach_margin: float = ATTACH_MARGIN
     attach_skip_levels: tuple[int, ...] = ()
+    fragment_levels: tuple[int, ...] = FRAGMENT_LEVELS
+    fragment_size: int = FRAGMENT_SIZE
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,5 +61,6 @@ class ClusterParams:
         defaults = cls()
         values: dict[str, Any] = {
             f.name: tuple(int(v) for v in data[f.name]) if isinstance(getattr(defaults, f.name), tuple)
-            else float(data[f.name]) for f in fields(cls) if f.name in data}
+            else int(data[f.name]) if isinstance(getattr(defaults, f.name), int) else float(data[f.name])
+            for f in fields(cls) if f.name in data}
         return replace(defaults, **values)
