@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from moneytrail.resolve.fragments import fragments_joined_sql
+from moneytrail.resolve.fragments import join_fragments
 from moneytrail.resolve.model import ABJAD_LEVEL, IDENTICAL_LEVEL, VARIANT_LEVEL
 from moneytrail.store import Case
 
@@ -25,8 +25,9 @@ def _joined(case: Case, components: pa.Table, pairs: list[tuple[object, ...]], b
         engine.execute("INSERT INTO resolve_props (entity_id, prop_class, value) VALUES (?, 'birth_date', ?)",
                        [entity, value])
     with engine.run() as run:
-        joined = engine.query(fragments_joined_sql(run.arrow(components, hint="components").name,
-                                                   max_size=max_size))
+        joined = engine.query("SELECT * FROM " + join_fragments(
+            lambda sql, hint: run.materialise(sql, hint=hint).name, run.arrow(components, hint="components").name,
+            max_size=max_size))
     return dict(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(), strict=True))
 
 

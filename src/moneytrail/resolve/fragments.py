@@ -30,6 +30,8 @@ namesakes, apart by their own distinct pair, each joined the cluster a variant s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from moneytrail.resolve.dated import dates_agree_sql
 from moneytrail.resolve.model import IDENTICAL_LEVEL, VARIANT_LEVEL
 from moneytrail.resolve.scoring import CONTRADICTIONS
@@ -40,59 +42,92 @@ FRAGMENT_LEVELS: tuple[int, ...] = (VARIANT_LEVEL,)
 FRAGMENT_SIZE = 6
 
 
-def fragments_joined_sql(components: str, *, pairs: str = "resolve_pairs", judgements: str = "resolve_judgements",
-                         props: str = "resolve_props", levels: tuple[int, ...] = FRAGMENT_LEVELS,
-                         max_size: int = FRAGMENT_SIZE) -> str:
-    """(entity_id, component) of every record in ``components`` (entity_id, component) or joining one: the
-    clusters after fragments joined their targets (module rule). A record left alone that joins takes its
-    target's component; two lone records that join each other take a new one."""
+def join_fragments(materialise: Callable[[str, str], str], components: str, *, pairs: str = "resolve_pairs",
+                   judgements: str = "resolve_judgements", props: str = "resolve_props",
+                   levels: tuple[int, ...] = FRAGMENT_LEVELS, max_size: int = FRAGMENT_SIZE) -> str:
+    """The clusters after fragments joined their targets (module rule): (entity_id, component) of every record
+    in ``components`` (entity_id, component) or joining one, in the relation ``materialise(sql, hint)`` names.
+    A record left alone that joins takes its target's component; two lone records that join each other take a
+    new one. In four statements, each stored: as one statement, its plan (every step inlined where it is read,
+    as Spark does with a WITH clause) outgrew the Spark driver's memory."""
     if not levels or max_size < 1:
-        return f"SELECT entity_id, component FROM {components}"
-    contradicts = " OR ".join(f"coalesce({level}, -1) = {value}" for level, value in CONTRADICTIONS.items())
-    level = "coalesce(person_name, org_name)"
+        return materialise(f"SELECT entity_id, component FROM {components}", "rs_fragments")
+    small = materialise(fragment_units_sql(components, pairs=pairs, levels=levels, max_size=max_size),
+                        "rs_fragment_units")
+    edges = materialise(fragment_edges_sql(small, components, pairs=pairs), "rs_fragment_edges")
+    units = materialise(fragment_members_sql(small, edges, components), "rs_fragment_members")
+    moved = materialise(fragments_moved_sql(edges, units, components, judgements=judgements, props=props,
+                                            levels=levels), "rs_fragment_moves")
+    return materialise(fragments_joined_sql(components, moved, units), "rs_fragments")
+
+
+def _unit(side: str, record: str) -> str:
+    """A record's unit: 'c' and its component, or 'r' and its id when it is alone."""
+    return f"coalesce('c' || CAST({side}.component AS VARCHAR), 'r' || {record})"
+
+
+_LEVEL = "coalesce(person_name, org_name)"
+
+
+def fragment_units_sql(components: str, *, pairs: str, levels: tuple[int, ...], max_size: int) -> str:
+    """(entity_id, unit) of the fragments that may move: the members of clusters of at most ``max_size``
+    records and the lone records met by a pair at one of ``levels`` between two units."""
     join_levels = ", ".join(str(int(v)) for v in levels)
-    unit = "coalesce('c' || CAST({0}.component AS VARCHAR), 'r' || {1})"
     return f"""
         WITH variant AS (
             -- the pairs at a join level between two clusters: only their records' clusters can move
-            SELECT p.left_id, p.right_id, {unit.format("a", "p.left_id")} AS left_unit,
-                   {unit.format("b", "p.right_id")} AS right_unit
+            SELECT {_unit("a", "p.left_id")} AS left_unit, {_unit("b", "p.right_id")} AS right_unit
             FROM {pairs} p LEFT JOIN {components} a ON a.entity_id = p.left_id
             LEFT JOIN {components} b ON b.entity_id = p.right_id
-            WHERE {level} IN ({join_levels}) AND p.decision <> 'distinct'
+            WHERE {_LEVEL} IN ({join_levels}) AND p.decision <> 'distinct'
               AND (a.component IS NULL OR b.component IS NULL OR a.component <> b.component)
         ), candidates AS (
             SELECT DISTINCT left_unit AS unit FROM variant UNION SELECT right_unit FROM variant
-        ), small AS (
-            -- the members of the candidate clusters of at most max_size records, and candidate lone records
-            SELECT m.entity_id, 'c' || CAST(m.component AS VARCHAR) AS unit FROM {components} m
-            WHERE m.component IN (SELECT CAST(substr(unit, 2) AS BIGINT) FROM candidates WHERE starts_with(unit, 'c'))
-            QUALIFY count(*) OVER (PARTITION BY m.component) <= {int(max_size)}
-            UNION ALL SELECT substr(unit, 2), unit FROM candidates WHERE starts_with(unit, 'r')
-        ), edges AS (
-            -- every stored pair from a fragment's member to a record of another cluster
-            SELECT f.unit, {unit.format("t", "e.other")} AS target, e.weight, e.decision, e.level, e.contradicts
-            FROM (
-                SELECT left_id AS rec, right_id AS other, weight, decision, {level} AS level,
-                       {contradicts} AS contradicts FROM {pairs} WHERE left_id IN (SELECT entity_id FROM small)
-                UNION ALL SELECT right_id, left_id, weight, decision, {level}, {contradicts} FROM {pairs}
-                WHERE right_id IN (SELECT entity_id FROM small)
-            ) e JOIN small f ON f.entity_id = e.rec LEFT JOIN {components} t ON t.entity_id = e.other
-            WHERE f.unit <> {unit.format("t", "e.other")}
-        ), units AS (
-            -- the records of the fragments and of their targets
-            SELECT entity_id, unit FROM small
-            UNION SELECT m.entity_id, 'c' || CAST(m.component AS VARCHAR) FROM {components} m
-            WHERE m.component IN (SELECT DISTINCT CAST(substr(target, 2) AS BIGINT) FROM edges
-                                  WHERE starts_with(target, 'c'))
-            UNION SELECT substr(target, 2), target FROM edges WHERE starts_with(target, 'r')
-        ), paired AS (
+        )
+        SELECT m.entity_id, 'c' || CAST(m.component AS VARCHAR) AS unit FROM {components} m
+        WHERE m.component IN (SELECT CAST(substr(unit, 2) AS BIGINT) FROM candidates WHERE starts_with(unit, 'c'))
+        QUALIFY count(*) OVER (PARTITION BY m.component) <= {int(max_size)}
+        UNION ALL SELECT substr(unit, 2), unit FROM candidates WHERE starts_with(unit, 'r')"""
+
+
+def fragment_edges_sql(small: str, components: str, *, pairs: str) -> str:
+    """(unit, target, weight, decision, level, contradicts): every stored pair from a fragment's member
+    (``small``: ``fragment_units_sql``) to a record of another unit."""
+    contradicts = " OR ".join(f"coalesce({level}, -1) = {value}" for level, value in CONTRADICTIONS.items())
+    return f"""
+        SELECT f.unit, {_unit("t", "e.other")} AS target, e.weight, e.decision, e.level, e.contradicts
+        FROM (
+            SELECT left_id AS rec, right_id AS other, weight, decision, {_LEVEL} AS level,
+                   {contradicts} AS contradicts FROM {pairs} WHERE left_id IN (SELECT entity_id FROM {small})
+            UNION ALL SELECT right_id, left_id, weight, decision, {_LEVEL}, {contradicts} FROM {pairs}
+            WHERE right_id IN (SELECT entity_id FROM {small})
+        ) e JOIN {small} f ON f.entity_id = e.rec LEFT JOIN {components} t ON t.entity_id = e.other
+        WHERE f.unit <> {_unit("t", "e.other")}"""
+
+
+def fragment_members_sql(small: str, edges: str, components: str) -> str:
+    """(entity_id, unit): the records of the fragments and of their targets."""
+    return f"""
+        SELECT entity_id, unit FROM {small}
+        UNION SELECT m.entity_id, 'c' || CAST(m.component AS VARCHAR) FROM {components} m
+        WHERE m.component IN (SELECT DISTINCT CAST(substr(target, 2) AS BIGINT) FROM {edges}
+                              WHERE starts_with(target, 'c'))
+        UNION SELECT substr(target, 2), target FROM {edges} WHERE starts_with(target, 'r')"""
+
+
+def fragments_moved_sql(edges: str, units: str, components: str, *, judgements: str, props: str,
+                        levels: tuple[int, ...]) -> str:
+    """(unit, joins, component): each fragment that joins (module rule), the unit it joins and the
+    component it takes; ``edges`` and ``units`` as ``fragment_edges_sql`` and ``fragment_members_sql``."""
+    join_levels = ", ".join(str(int(v)) for v in levels)
+    return f"""
+        WITH paired AS (
             SELECT unit, target, max(CASE WHEN decision <> 'distinct' THEN weight END) AS weight,
                    min(CASE WHEN decision <> 'distinct' THEN level END) AS level,
                    bool_or(decision = 'distinct' OR contradicts) AS against
-            FROM edges GROUP BY 1, 2
+            FROM {edges} GROUP BY 1, 2
         ), born AS (
-            SELECT u.unit, p.value FROM {props} p JOIN units u ON u.entity_id = p.entity_id
+            SELECT u.unit, p.value FROM {props} p JOIN {units} u ON u.entity_id = p.entity_id
             WHERE p.prop_class = 'birth_date'
         ), dated AS (
             -- a fragment's and a target's members whose birth dates contradict, compared or not: the join
@@ -101,8 +136,8 @@ def fragments_joined_sql(components: str, *, pairs: str = "resolve_pairs", judge
             JOIN born b ON b.unit = p.target WHERE NOT {dates_agree_sql("a.value", "b.value")}
         ), refused AS (
             SELECT DISTINCT a.unit, b.unit AS target FROM {judgements} j
-            JOIN units a ON a.entity_id IN (j.left_id, j.right_id)
-            JOIN units b ON b.entity_id IN (j.left_id, j.right_id) AND b.unit <> a.unit
+            JOIN {units} a ON a.entity_id IN (j.left_id, j.right_id)
+            JOIN {units} b ON b.entity_id IN (j.left_id, j.right_id) AND b.unit <> a.unit
             WHERE j.judgement = 'negative'
         ), targets AS (
             SELECT p.* FROM paired p WHERE NOT p.against AND p.weight IS NOT NULL
@@ -136,10 +171,17 @@ def fragments_joined_sql(components: str, *, pairs: str = "resolve_pairs", judge
                    END AS component
             FROM joining s
         )
+        SELECT n.unit, n.into AS joins, n.component FROM numbered n"""
+
+
+def fragments_joined_sql(components: str, moved: str, units: str) -> str:
+    """(entity_id, component) of every record in ``components`` or joining one, the fragments in ``moved``
+    (``fragments_moved_sql``) having joined their targets."""
+    return f"""
         SELECT c.entity_id, c.component FROM {components} c
-        WHERE c.component NOT IN (SELECT CAST(substr(unit, 2) AS BIGINT) FROM numbered WHERE starts_with(unit, 'c'))
-        UNION ALL SELECT u.entity_id, n.component FROM numbered n JOIN units u ON u.unit = n.unit
+        WHERE c.component NOT IN (SELECT CAST(substr(unit, 2) AS BIGINT) FROM {moved} WHERE starts_with(unit, 'c'))
+        UNION ALL SELECT u.entity_id, n.component FROM {moved} n JOIN {units} u ON u.unit = n.unit
         UNION ALL
         -- a lone record others join takes the new component as well
-        SELECT DISTINCT u.entity_id, n.component FROM numbered n JOIN units u ON u.unit = n.into
-        WHERE starts_with(n.into, 'r') AND NOT EXISTS (SELECT 1 FROM joining s WHERE s.unit = n.into)"""
+        SELECT DISTINCT u.entity_id, n.component FROM {moved} n JOIN {units} u ON u.unit = n.joins
+        WHERE starts_with(n.joins, 'r') AND NOT EXISTS (SELECT 1 FROM {moved} s WHERE s.unit = n.joins)"""

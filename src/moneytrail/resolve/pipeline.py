@@ -33,7 +33,7 @@ from moneytrail.resolve.comparisons import compare_pairs, prepare_names
 from moneytrail.resolve.components import NumberedEdges, canonical_sql, consistent_components
 from moneytrail.resolve.dated import dated_conflicts_sql
 from moneytrail.resolve.features import extract_features
-from moneytrail.resolve.fragments import fragments_joined_sql
+from moneytrail.resolve.fragments import join_fragments
 from moneytrail.resolve.identified import identifier_conflicts
 from moneytrail.resolve.model import DEFAULT_MODEL, ResolveModel
 from moneytrail.resolve.model_store import latest_model, store_model
@@ -303,8 +303,8 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                 hint="rs_attached").name
         # small clusters join the one a learned spelling variant points to (resolve.fragments)
         if params.fragment_levels:
-            members = run.materialise(fragments_joined_sql(members, levels=params.fragment_levels,
-                                                           max_size=params.fragment_size), hint="rs_fragments").name
+            members = join_fragments(lambda sql, hint: run.materialise(sql, hint=hint).name, members,
+                                     levels=params.fragment_levels, max_size=params.fragment_size)
         # written from the engine's own table: the canonical ids never travel out as arrow and back
         canonical = run.materialise(canonical_sql(members), hint="rs_canonical")
         with engine.transaction():
