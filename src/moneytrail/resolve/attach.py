@@ -42,7 +42,7 @@ from __future__ import annotations
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, kept_blocks_sql
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
 from moneytrail.resolve.dated import dates_agree_sql, unstored_sql
-from moneytrail.resolve.scoring import CONTRADICTIONS
+from moneytrail.resolve.scoring import pair_contradicts_sql
 
 # The least weight (bits) of the record's best pair into the cluster: the Bayes decision's, 0.
 ATTACH_MIN_WEIGHT = 0.0
@@ -60,7 +60,7 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
     ``max_block``: the blocking keys and block size that made the candidate pairs."""
     # A namesake born in another year can still weigh above 0 on a rare shared name (the demo's planted
     # namesakes: 0.57 bits); joining a cluster on such a pair would merge two people the records tell apart.
-    contradicts = " OR ".join(f"coalesce({level}, -1) = {value}" for level, value in CONTRADICTIONS.items())
+    contradicts = pair_contradicts_sql()
     level = "coalesce(person_name, org_name)"
     return f"""
         WITH alone AS (

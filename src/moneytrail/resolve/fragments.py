@@ -34,7 +34,7 @@ from collections.abc import Callable
 
 from moneytrail.resolve.dated import dates_agree_sql
 from moneytrail.resolve.model import IDENTICAL_LEVEL, VARIANT_LEVEL
-from moneytrail.resolve.scoring import CONTRADICTIONS
+from moneytrail.resolve.scoring import pair_contradicts_sql
 
 # The name levels at which a fragment joins on its best pair below the match threshold.
 FRAGMENT_LEVELS: tuple[int, ...] = (VARIANT_LEVEL,)
@@ -93,7 +93,7 @@ def fragment_units_sql(components: str, *, pairs: str, levels: tuple[int, ...], 
 def fragment_edges_sql(small: str, components: str, *, pairs: str) -> str:
     """(unit, target, weight, decision, level, contradicts): every stored pair from a fragment's member
     (``small``: ``fragment_units_sql``) to a record of another unit."""
-    contradicts = " OR ".join(f"coalesce({level}, -1) = {value}" for level, value in CONTRADICTIONS.items())
+    contradicts = pair_contradicts_sql()
     return f"""
         SELECT f.unit, {_unit("t", "e.other")} AS target, e.weight, e.decision, e.level, e.contradicts
         FROM (

@@ -33,6 +33,12 @@ SIMILAR_NAME_LEVEL = PARTLY_SIMILAR_LEVEL  # names at least "partly similar": th
 WEIGHT_DIGITS = 9  # match weights are rounded to this many decimals (``weighed_sql``)
 
 
+def pair_contradicts_sql() -> str:
+    """True when a stored pair's identifiers or birth dates contradict (``CONTRADICTIONS``), false when
+    not or unknown: what attach and fragments hold against a cluster whatever the pair's weight."""
+    return " OR ".join(f"coalesce({level}, -1) = {value}" for level, value in CONTRADICTIONS.items())
+
+
 @dataclass(frozen=True)
 class Thresholds:
     match: float = 0.9
