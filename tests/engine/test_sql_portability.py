@@ -17,9 +17,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+import sqlglot
 
 from moneytrail.engine.capture import ENGINE_OWNED, ENV
-from moneytrail.engine.portability import spark_problems, spark_sql
+from moneytrail.engine.portability import MAX_INLINED_STEPS, inlined_steps, spark_problems, spark_sql
 from moneytrail.store import Case
 
 # Tests that probe the DuckDB engine itself (its settings, its rejects table) on purpose.
@@ -96,3 +97,21 @@ def test_the_checker_catches_what_spark_rejects() -> None:
     assert "MAP('a', 'x')" in spark_sql("SELECT MAP {'a': 'x'}[k] FROM t")
     assert not spark_problems("SELECT DISTINCT ON (a) a, b FROM t")  # sqlglot writes a row_number filter
     assert "MONOTONICALLY_INCREASING_ID" in spark_sql("SELECT row_number() OVER () AS k FROM t")
+
+
+def _doubling_chain(steps: int) -> str:
+    """WITH steps each reading the one before twice: Spark plans 2^(steps + 1) - 1 step copies."""
+    reads = ", ".join(f"s{i} AS (SELECT a FROM s{i - 1} UNION ALL SELECT a FROM s{i - 1})" for i in range(1, steps + 1))
+    return f"WITH s0 AS (SELECT 1 AS a), {reads} SELECT a FROM s{steps}"
+
+
+def test_with_steps_spark_would_inline_past_its_plan() -> None:
+    assert inlined_steps(sqlglot.parse_one(_doubling_chain(4), read="duckdb")) == 31
+    assert not spark_problems(_doubling_chain(8))  # 511 copies
+    assert any("inlined 2,047 times" in p for p in spark_problems(_doubling_chain(10)))
+    # a step read once by each of two readers counts twice; one read by the statement only once
+    shared = "WITH a AS (SELECT 1 AS x), b AS (SELECT x FROM a), c AS (SELECT x FROM a) SELECT * FROM b, c, a"
+    assert inlined_steps(sqlglot.parse_one(shared, read="duckdb")) == 5
+    recursive = "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r"
+    assert inlined_steps(sqlglot.parse_one(recursive, read="duckdb")) == 1
+    assert MAX_INLINED_STEPS > 173  # the suite's largest statement now (detect.features)

@@ -5,7 +5,8 @@ lacks, the same spellings ``SparkDialect`` writes (``try_strptime`` -> ``try_to_
 pattern, local times made UTC -> ``to_utc_timestamp``, ``to_days`` -> ``make_dt_interval``, ``isinf``,
 ``MAP {...}`` literals, ``row_number() OVER ()``).
 ``spark_problems(sql)`` lists what Spark would still reject: row-level writes (UPDATE, DELETE,
-INSERT OR REPLACE), temp tables, ``DISTINCT ON``, unordered row numbers, and functions Spark does not have.
+INSERT OR REPLACE), temp tables, ``DISTINCT ON``, unordered row numbers, functions Spark does not have,
+and WITH steps that Spark would inline into a plan too large to build (``inlined_steps``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ SPARK_FUNCTIONS = frozenset([
     "unix_micros", "unix_seconds", "unix_timestamp", "upper", "var_pop", "var_samp", "variance",
 ])
 
+
+# Spark inlines a WITH step wherever it is read, so a step read twice by a step read twice is planned four
+# times. A 15-step statement (resolve.fragments, before it was split) planned 7,303 step copies and exhausted
+# the driver's heap while Spark printed its plan; the largest statement the suite runs now plans 173.
+MAX_INLINED_STEPS = 1000
 
 _MAP_FUNCTION = "mt_map_literal"
 _INTERVAL_PLACE = {"to_hours": 1, "to_minutes": 2, "to_seconds": 3}  # argument position in make_dt_interval
@@ -104,6 +110,27 @@ def spark_sql(sql: str) -> str:
     return str(tree.transform(_rewrite).sql("spark"))
 
 
+def inlined_steps(tree: exp.Expr) -> int:
+    """How many WITH steps a plan holds once every step is inlined where it is read (as Spark does): a step
+    counts once per read, with the steps it reads in turn. Steps are known by name across the statement."""
+    bodies = {cte.alias_or_name.lower(): cte.this for cte in tree.find_all(exp.CTE)}
+
+    def reads(node: exp.Expr, *, skip_steps: bool) -> list[str]:
+        return [t.name.lower() for t in node.find_all(exp.Table)
+                if not t.args.get("db") and t.name.lower() in bodies
+                and not (skip_steps and t.find_ancestor(exp.CTE) is not None)]
+
+    sizes: dict[str, int] = {}
+
+    def size(name: str, seen: frozenset[str]) -> int:
+        if name not in sizes:  # a step that reads itself (recursive) counts once
+            sizes[name] = 1 + sum(size(r, seen | {name}) for r in reads(bodies[name], skip_steps=False)
+                                  if r not in seen and r != name)
+        return sizes[name]
+
+    return sum(size(r, frozenset()) for r in reads(tree, skip_steps=True))
+
+
 def spark_problems(sql: str) -> list[str]:
     """What Spark SQL would reject in the DuckDB statement ``sql`` after ``spark_sql``; empty when none."""
     try:
@@ -113,6 +140,10 @@ def spark_problems(sql: str) -> list[str]:
     except sqlglot.errors.SqlglotError as exc:
         return [f"does not parse or transpile: {str(exc).splitlines()[0]}"]
     problems: list[str] = []
+    steps = inlined_steps(source)
+    if steps > MAX_INLINED_STEPS:
+        problems.append(f"WITH steps inlined {steps:,} times (> {MAX_INLINED_STEPS:,}): materialise the steps "
+                        "read more than once (Engine.run().materialise)")
     # sqlglot quietly writes a temp table as a temp view (a different thing): judge the DuckDB statement.
     properties = (source.args.get("properties") or exp.Properties()).expressions
     if isinstance(source, exp.Create) and str(source.args.get("kind", "")).upper() == "TABLE" and any(
