@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
+
 from moneytrail.resolve.cluster import cluster_pairs
 
 
@@ -170,3 +173,25 @@ def test_a_cluster_met_only_through_the_arabic_script_gives_way_to_a_spelling() 
     assert _both_ways(edges, cannot, weights, [0, 0, 2, 1, 2, 1], 0.34) == [["a1", "a2", "c"], ["b1", "b2"]]
     # met through the Arabic script both ways, matched in full both ways: neither
     assert _both_ways(edges, cannot, weights, [0, 0, 1, 1, 1, 1], 0.34) == [["a1", "a2"], ["b1", "b2"]]
+
+
+def test_the_rebuild_takes_first_the_edges_whose_records_share_their_matches() -> None:
+    from moneytrail.resolve.cluster import cluster_consistent
+    from moneytrail.resolve.components import consistent_components
+    from tests.resolve.conftest import component_groups
+
+    # x matched a1 and a2, who matched each other, and b1 (a1 and b1 contradict). Its edge to b1 weighs a little
+    # more, but x and b1 share no other match while x and a1, a2 share each other: the rebuild takes the
+    # triangle first and x stays with a1 and a2. Margin 0: no record is left alone as ambiguous here.
+    edges = [("b1", "x"), ("b1", "b2"), ("a1", "a2"), ("a1", "x"), ("a2", "x")]
+    weights, cannot = [5.0, 4.5, 4.5, 4.5, 4.5], [("a1", "b1")]
+
+    def grouped(bonus: float) -> list[list[str]]:
+        return sorted(sorted(g) for g in cluster_consistent(edges, cannot, weights, margin=0.0,
+                                                            shared_bonus=bonus).groups().values())
+
+    assert grouped(0.0) == [["a1", "a2"], ["b1", "b2", "x"]]
+    assert grouped(4.0) == [["a1", "a2", "x"], ["b1", "b2"]]
+    table = consistent_components(pa.array([a for a, _ in edges]), pa.array([b for _, b in edges]), np.array(weights),
+                                  pa.array(["a1"]), pa.array(["b1"]), margin=0.0, shared_bonus=4.0)
+    assert component_groups(table) == grouped(4.0)

@@ -9,10 +9,11 @@ from moneytrail.resolve.components import consistent_components
 from tests.resolve.conftest import component_groups
 
 
-@pytest.mark.parametrize(("with_levels", "place_margin"), [(False, NEVER_PLACED), (True, NEVER_PLACED), (True, 0.3),
-                                                         (False, 0.5)])
-def test_vectorised_rebuild_gives_the_union_find_clusters_on_random_graphs(with_levels: bool,
-                                                                           place_margin: float) -> None:
+@pytest.mark.parametrize(("with_levels", "place_margin", "shared_bonus"),
+                         [(False, NEVER_PLACED, 0.0), (True, NEVER_PLACED, 0.0), (True, 0.3, 0.0), (False, 0.5, 0.0),
+                          (False, NEVER_PLACED, 4.0), (True, 0.3, 2.0)])
+def test_vectorised_rebuild_gives_the_union_find_clusters_on_random_graphs(with_levels: bool, place_margin: float,
+                                                                           shared_bonus: float) -> None:
     rng = np.random.default_rng(11)
     changed = 0
     for _ in range(300):
@@ -31,20 +32,21 @@ def test_vectorised_rebuild_gives_the_union_find_clusters_on_random_graphs(with_
         names = np.array([f"r{i:02d}" for i in range(size)])
         table = consistent_components(pa.array(names[left]), pa.array(names[right]), weights,
                                       pa.array(names[cl], pa.string()), pa.array(names[cr], pa.string()),
-                                      levels=levels, place_margin=place_margin)
+                                      levels=levels, place_margin=place_margin, shared_bonus=shared_bonus)
         expected = cluster_consistent(list(zip(names[left].tolist(), names[right].tolist(), strict=True)),
                                       list(zip(names[cl].tolist(), names[cr].tolist(), strict=True)),
                                       weights.tolist(), levels=None if levels is None else levels.tolist(),
-                                      place_margin=place_margin)
+                                      place_margin=place_margin, shared_bonus=shared_bonus)
         in_edges = set(names[left].tolist()) | set(names[right].tolist())
         groups = [sorted(m for m in g if m in in_edges) for g in expected.groups().values()]
         grouped = {m for g in groups for m in g}
         alone = [[m] for m in in_edges - grouped]  # ambiguous records: in an edge, in no cluster
         assert component_groups(table) == sorted([g for g in groups if g] + alone)
-        if with_levels or place_margin != NEVER_PLACED:
-            # without the rule under test: the levels, or the placement of ambiguous records
+        if with_levels or place_margin != NEVER_PLACED or shared_bonus:
+            # without the rule under test: the edges' order, the levels, or the placement of ambiguous records
             plain = consistent_components(pa.array(names[left]), pa.array(names[right]), weights,
                                           pa.array(names[cl], pa.string()), pa.array(names[cr], pa.string()),
-                                          levels=levels if place_margin != NEVER_PLACED else None)
+                                          levels=levels if place_margin != NEVER_PLACED or shared_bonus else None,
+                                          place_margin=place_margin if shared_bonus else NEVER_PLACED)
             changed += component_groups(plain) != component_groups(table)
-    assert changed > 0 or not (with_levels or place_margin != NEVER_PLACED)  # the graphs do reach the rule
+    assert changed > 0 or not (with_levels or place_margin != NEVER_PLACED or shared_bonus)  # the rule is reached

@@ -20,6 +20,7 @@ from moneytrail.resolve.model import (
     NEAR_IDENTICAL_LEVEL,
     VARIANT_LEVEL,
 )
+from moneytrail.resolve.shared_neighbours import shared_neighbours_of
 
 # Two edges of a record whose weights (bits) differ by less than this say equally well where it belongs.
 AMBIGUOUS_MARGIN = 2.0
@@ -119,7 +120,8 @@ def vouched(edges: list[tuple[str, str]], supports: list[float], cannot_link: li
 def cluster_consistent(edges: list[tuple[str, str]], cannot_link: Iterable[tuple[str, str]],
                        weights: list[float] | None = None, margin: float = AMBIGUOUS_MARGIN,
                        cannot_weights: list[float] | None = None, supports: list[float] | None = None,
-                       levels: list[int] | None = None, place_margin: float = NEVER_PLACED) -> Clusters:
+                       levels: list[int] | None = None, place_margin: float = NEVER_PLACED,
+                       shared_bonus: float = 0.0) -> Clusters:
     """Clusters that never hold a cannot-link pair, without paying for constraints everywhere.
 
     First plain connected components of ``edges`` (strongest first). A component holding no
@@ -138,7 +140,9 @@ def cluster_consistent(edges: list[tuple[str, str]], cannot_link: Iterable[tuple
     judgement) and ``supports`` (each edge's evidence beyond names), a contradiction that a third
     record ``vouched`` for is dropped before the rebuild. With ``place_margin``, an ambiguous record
     joins the cluster ``_placed`` chooses of its best one and its rivals, when the evidence there tells
-    which (``NEVER_PLACED``, the default: it joins none).
+    which (``NEVER_PLACED``, the default: it joins none). With ``shared_bonus`` and ``weights``, the rebuild
+    takes an edge as weighing that many bits more per share of other records its two records share
+    (``resolve.shared_neighbours``); the ambiguity test reads the weights themselves.
     """
     plain = cluster_pairs(edges, [])
     cannot = list(cannot_link)
@@ -155,6 +159,10 @@ def cluster_consistent(edges: list[tuple[str, str]], cannot_link: Iterable[tuple
         return plain
     broken = {plain.find(a) for a, _ in conflicts}
     inside = [k for k, (a, _) in enumerate(edges) if plain.find(a) in broken]
+    if weights is not None and shared_bonus:
+        shares = shared_neighbours_of([edges[k] for k in inside])
+        inside = [inside[j] for j in sorted(range(len(inside)),
+                                            key=lambda j: -(weights[inside[j]] + shared_bonus * shares[j]))]
     rebuilt = cluster_pairs((edges[k] for k in inside), conflicts)
     if weights is not None:
         ambiguous = _ambiguous(rebuilt, [(*edges[k], weights[k]) for k in inside], margin,

@@ -13,6 +13,7 @@ from typing import Any
 from moneytrail.resolve.attach import ATTACH_MARGIN
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN
 from moneytrail.resolve.fragments import FRAGMENT_LEVELS, FRAGMENT_SIZE
+from moneytrail.resolve.shared_neighbours import SHARED_BONUS
 
 # The pipeline's operating values, chosen on the validation population (seed 8, 1M records) by F1, the rules'
 # own defaults (2 bits, the Bayes decision 0) being where the sweep started: a lone record attaches on a best
@@ -33,7 +34,9 @@ class ClusterParams:
     """``rebuild_margin``: bits by which a record's best edge into one cluster must beat its best edge into
     another that must stay apart, or the rebuild leaves it alone (``resolve.rebuild``); ``place_margin``:
     by how much more of their members (a share) the other clusters of such a record must leave unmatched
-    for it to join the one that leaves least (``cluster._placed``; ``cluster.NEVER_PLACED``: it stays alone).
+    for it to join the one that leaves least (``cluster._placed``; ``cluster.NEVER_PLACED``: it stays alone);
+    ``shared_bonus``: the bits per share of other records an edge's two records share by which the rebuild
+    takes it earlier (``resolve.shared_neighbours``; 0: the weights' order).
     ``bridge_margin``: the same as ``rebuild_margin`` for a record with an initial matched into several
     clusters (``resolve.bridges``).
     ``attach_min_weight`` and ``attach_margin``: the least weight of a lone record's best pair into a
@@ -45,6 +48,7 @@ class ClusterParams:
 
     rebuild_margin: float = REBUILD_MARGIN
     place_margin: float = PLACE_MARGIN
+    shared_bonus: float = SHARED_BONUS
     bridge_margin: float = AMBIGUOUS_MARGIN
     attach_min_weight: float = ATTACH_LEAST_WEIGHT
     attach_margin: float = ATTACH_MARGIN

@@ -21,6 +21,7 @@ from scipy.sparse.csgraph import connected_components  # type: ignore[import-unt
 
 from moneytrail.resolve.cluster import AMBIGUOUS_MARGIN, NEVER_PLACED
 from moneytrail.resolve.rebuild import rebuilt_labels
+from moneytrail.resolve.shared_neighbours import rebuild_order
 from moneytrail.resolve.sorting import sorted_distinct
 from moneytrail.resolve.vouching import vouched_conflicts
 
@@ -89,7 +90,8 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
                           supports: np.ndarray | None = None, levels: np.ndarray | None = None,
                           numbered: NumberedEdges | None = None,
                           cannot_numbers: tuple[np.ndarray, np.ndarray] | None = None,
-                          margin: float = AMBIGUOUS_MARGIN, place_margin: float = NEVER_PLACED) -> pa.Table:
+                          margin: float = AMBIGUOUS_MARGIN, place_margin: float = NEVER_PLACED,
+                          shared_bonus: float = 0.0) -> pa.Table:
     """(entity_id, component) of every record in an edge; edges strongest first (``weights`` in bits,
     the order ``cluster_consistent`` rebuilds a conflicting component in). ``cannot_weights``: each
     cannot-link's match weight (bits; ``cluster.HARD_CANNOT_LINK`` for a judgement), and ``supports``
@@ -99,7 +101,9 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
     ``numbered``: ``left``-``right`` already numbered (``NumberedEdges``), with ``cannot_numbers``
     the numbers of ``cannot_left`` and ``cannot_right`` (-1: in no edge, so in no component). ``margin``:
     the rebuild's ambiguity margin (bits, ``resolve.rebuild``); ``place_margin``: by how much more of its members every
-    other choice of an ambiguous record must leave unmatched for the record to join one (``cluster._placed``)."""
+    other choice of an ambiguous record must leave unmatched for the record to join one (``cluster._placed``);
+    ``shared_bonus``: the bits per share of shared records by which the rebuild reorders its edges
+    (``resolve.shared_neighbours``)."""
     if numbered is None or cannot_numbers is None:
         # one hash pass numbers every record: those of the edges, then records only in a cannot-link (-1)
         numbered = NumberedEdges.of(left, right, cannot_left, cannot_right)
@@ -129,7 +133,10 @@ def consistent_components(left: pa.Array, right: pa.Array, weights: np.ndarray, 
             conflict = conflict[~gone]
             broken, inside = broken_edges(conflict)
     if len(conflict):
-        # only the components a contradiction still splits are rebuilt (resolve.rebuild), on their own records
+        # only the components a contradiction still splits are rebuilt (resolve.rebuild), on their own records,
+        # their edges in the order resolve.shared_neighbours gives
+        if shared_bonus:
+            inside = inside[rebuild_order(li[inside], ri[inside], np.asarray(weights, float)[inside], n, shared_bonus)]
         members = np.flatnonzero(np.isin(labels, broken))
         local = np.full(n, -1, np.int64)
         local[members] = np.arange(len(members))

@@ -291,7 +291,8 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                            matched.column("person_name"), -1).to_numpy().astype(np.int64)]),
                                        numbered=None if positive else numbered,
                                        cannot_numbers=None if positive else (cannot_numbers[0], cannot_numbers[1]),
-                                       margin=params.rebuild_margin, place_margin=params.place_margin)
+                                       margin=params.rebuild_margin, place_margin=params.place_margin,
+                                       shared_bonus=params.shared_bonus)
     with engine.run() as run:
         members = run.arrow(components, hint="rs_components").name
         # records left alone join the one cluster their evidence points to (resolve.attach)
