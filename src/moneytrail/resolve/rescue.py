@@ -164,8 +164,8 @@ def rescue_candidates(engine: Engine, into: str, *, named: str, scratch: Callabl
                       min_length: int = RESCUE_MIN_LENGTH) -> int:
     """Write the rescue pass's candidate pairs (``rescue_pairs_sql``) into scratch table ``into``, after the
     first pass's pairs are scored and stored in ``pairs``; their count. ``scratch(stem)`` names the steps."""
-    spelled, met, tokens, agreeing = (scratch(s) for s in ("rescue_spelled", "rescue_met", "rescue_tokens",
-                                                           "rescue_agreeing"))
+    spelled, met, met_names, tokens, agreeing = (scratch(s) for s in (
+        "rescue_spelled", "rescue_met", "rescue_met_names", "rescue_tokens", "rescue_agreeing"))
     engine.create_scratch(spelled, spelled_keys_sql(keys))
     lone = engine.query(lone_spelled_keys_sql(spelled, pairs, named))
     vocabulary = engine.query(spelled_tokens_sql(spelled)).column("token").combine_chunks()
@@ -175,9 +175,10 @@ def rescue_candidates(engine: Engine, into: str, *, named: str, scratch: Callabl
         rescue_keys = run.arrow(widened, hint="rs_rescue_keys").name
         engine.create_scratch(met, met_pairs_sql(rescue_keys, spelled, named, max_block=max_block, new_ids=new_ids))
     engine.drop_scratch(spelled)
-    engine.create_scratch(tokens, skeleton_tokens_sql(met, named))
+    engine.create_scratch(met_names, met_names_sql(met, named))
+    engine.create_scratch(tokens, skeleton_tokens_sql(met_names))
     engine.create_scratch(agreeing, agreeing_sql(met, tokens))
-    engine.create_scratch(into, rescue_pairs_sql(agreeing, keys, props))
-    for table in (met, tokens, agreeing):
+    engine.create_scratch(into, rescue_pairs_sql(agreeing, pairs, props))
+    for table in (met, met_names, tokens, agreeing):
         engine.drop_scratch(table)
     return int(engine.scalar(f"SELECT count(*) FROM {into}"))
