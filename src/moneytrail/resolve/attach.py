@@ -83,16 +83,24 @@ def facing_sql(edges: str, alone: str) -> str:
 
 
 def compared_below_sql(records: str, *, pairs: str = "resolve_pairs", keys: str = "resolve_keys",
-                       max_block: int = DEFAULT_MAX_BLOCK) -> str:
+                       max_block: int = DEFAULT_MAX_BLOCK, within: tuple[str, str] | None = None) -> str:
     """(rec, member): each record in ``records`` (entity_id) and the records blocking compared it with whose
     pair fell below review (not stored): they share a key of ``keys`` held by few enough records
-    (``blocking.kept_blocks_sql``'s block sizes, ``max_block``)."""
+    (``blocking.kept_blocks_sql``'s block sizes, ``max_block``). ``within``: (edges, groups): only members of
+    a group (entity_id, component) of ``groups`` holding a record that a pair of the record in ``edges``
+    (``lone_edges_sql``) reaches; clusters that only split those groups have no other member to read."""
     own = (f"(SELECT k.entity_id AS rec, k.grp, k.block_key FROM {keys} k "
            f"WHERE k.entity_id IN (SELECT entity_id FROM {records}))")
     kept = kept_blocks_sql(keys, max_block=max_block, among=f"{own} o")
+    reach = ""
+    if within is not None:
+        edges, groups = within
+        reach = (f"JOIN {groups} g ON g.entity_id = b.entity_id JOIN (SELECT DISTINCT e.rec, t.component "
+                 f"FROM {edges} e JOIN {groups} t ON t.entity_id = e.other) r "
+                 f"ON r.rec = a.rec AND r.component = g.component")
     return f"""
         SELECT DISTINCT a.rec, b.entity_id AS member FROM {own} a
-        JOIN {keys} b ON b.block_key = a.block_key AND b.grp = a.grp AND b.entity_id <> a.rec
+        JOIN {keys} b ON b.block_key = a.block_key AND b.grp = a.grp AND b.entity_id <> a.rec {reach}
         WHERE a.block_key IN (SELECT block_key FROM ({kept}) kept)
           AND {unstored_sql(pairs, "a.rec", "b.entity_id")}"""
 

@@ -264,8 +264,11 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
         unscored = pa.concat_tables([t.cast(contradicted.schema) for t in (
             engine.query(dated_conflicts_sql(groups)), identifier_conflicts(engine, groups))])
         clustering = pool.submit(_clustered, numbered, matched, contradicted, unscored, positive, negative, params)
+        # a cluster splits a plain component, never joins two, but for an analyst's positive judgement
         compared = run.materialise(compared_below_sql(f"({facing_sql(edges.name, alone.name)}) facing",
-                                                      max_block=max_block), hint="rs_compared_below")
+                                                      max_block=max_block,
+                                                      within=None if positive else (edges.name, groups)),
+                                   hint="rs_compared_below")
         components = clustering.result()
         members = run.arrow(components, hint="rs_components").name
         # records left alone join the one cluster their evidence points to (resolve.attach)
