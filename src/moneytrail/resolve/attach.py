@@ -33,6 +33,10 @@ at 2 bits says little when the record's own Latin spelling was compared with tha
 records and scored below review. At 1M (main ab875ee's stored pairs) that left 2,014 false and 51
 true pairs out of the clusters (every member scored below review counting: 3,333 false, 884 true).
 
+The records left alone are known before the clusters are (the records in no edge clustering joins), so
+their stored pairs and the records blocking compared them with below review (``lone_edges_sql``,
+``compared_below_sql``) can be read while the clusters are worked out (``pipeline.recluster``).
+
 What it cannot see: a party with this one record and a name like another party's (``wrong_lone``
 in the benchmark's diagnosis). That is the precision ``min_weight`` and ``margin`` trade.
 """
@@ -50,27 +54,80 @@ ATTACH_MIN_WEIGHT = 0.0
 ATTACH_MARGIN = AMBIGUOUS_MARGIN
 
 
-def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str = "resolve_records",
-                 judgements: str = "resolve_judgements", props: str = "resolve_props", keys: str = "resolve_keys",
-                 min_weight: float = ATTACH_MIN_WEIGHT, margin: float = ATTACH_MARGIN,
-                 skip_levels: tuple[int, ...] = (), max_block: int = DEFAULT_MAX_BLOCK) -> str:
-    """(entity_id, component) of the records in ``records`` that are in no component of
-    ``components`` (entity_id, component) and attach to one; see the module's rule. ``skip_levels``: name
-    levels at which a record attaches only to a cluster holding its own birth date. ``keys`` and
-    ``max_block``: the blocking keys and block size that made the candidate pairs."""
+def alone_sql(clustered: str, records: str = "resolve_records") -> str:
+    """(entity_id) of the records in ``records`` that are not in ``clustered`` (entity_id): the records in
+    no edge of the clustering, left alone by it."""
+    return (f"SELECT DISTINCT r.entity_id FROM {records} r "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {clustered} m WHERE m.entity_id = r.entity_id)")
+
+
+def lone_edges_sql(alone: str, pairs: str = "resolve_pairs") -> str:
+    """(rec, other, weight, decision, level, contradicts): every stored pair of a record in ``alone``
+    (entity_id), from its side."""
     # A namesake born in another year can still weigh above 0 on a rare shared name (the demo's planted
     # namesakes: 0.57 bits); joining a cluster on such a pair would merge two people the records tell apart.
     contradicts = pair_contradicts_sql()
     level = "coalesce(person_name, org_name)"
     return f"""
-        WITH alone AS (
-            SELECT DISTINCT r.entity_id FROM {records} r
-            WHERE NOT EXISTS (SELECT 1 FROM {components} m WHERE m.entity_id = r.entity_id)
-        ), edges AS (
-            SELECT left_id AS rec, right_id AS other, weight, decision, {level} AS level, {contradicts} AS contradicts
-            FROM {pairs}
-            UNION ALL SELECT right_id, left_id, weight, decision, {level}, {contradicts} FROM {pairs}
-        ), refused AS (
+        SELECT left_id AS rec, right_id AS other, weight, decision, {level} AS level, {contradicts} AS contradicts
+        FROM {pairs} WHERE left_id IN (SELECT entity_id FROM {alone})
+        UNION ALL SELECT right_id, left_id, weight, decision, {level}, {contradicts} FROM {pairs}
+        WHERE right_id IN (SELECT entity_id FROM {alone})"""
+
+
+def facing_sql(edges: str, alone: str) -> str:
+    """(entity_id) of the records in ``edges`` (``lone_edges_sql``) with a stored pair into a record not in
+    ``alone``, so into a cluster: only they can be kept from one by the records compared below review."""
+    return (f"SELECT DISTINCT e.rec AS entity_id FROM {edges} e "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {alone} a WHERE a.entity_id = e.other)")
+
+
+def compared_below_sql(records: str, *, pairs: str = "resolve_pairs", keys: str = "resolve_keys",
+                       max_block: int = DEFAULT_MAX_BLOCK, within: tuple[str, str] | None = None) -> str:
+    """(rec, member): each record in ``records`` (entity_id) and the records blocking compared it with whose
+    pair fell below review (not stored): they share a key of ``keys`` held by few enough records
+    (``blocking.kept_blocks_sql``'s block sizes, ``max_block``). ``within``: (edges, groups): only members of
+    a group (entity_id, component) of ``groups`` holding a record that a pair of the record in ``edges``
+    (``lone_edges_sql``) reaches; clusters that only split those groups have no other member to read."""
+    own = (f"(SELECT k.entity_id AS rec, k.grp, k.block_key FROM {keys} k "
+           f"WHERE k.entity_id IN (SELECT entity_id FROM {records}))")
+    kept = kept_blocks_sql(keys, max_block=max_block, among=f"{own} o")
+    reach = ""
+    if within is not None:
+        edges, groups = within
+        reach = (f"JOIN {groups} g ON g.entity_id = b.entity_id JOIN (SELECT DISTINCT e.rec, t.component "
+                 f"FROM {edges} e JOIN {groups} t ON t.entity_id = e.other) r "
+                 f"ON r.rec = a.rec AND r.component = g.component")
+    return f"""
+        SELECT DISTINCT a.rec, b.entity_id AS member FROM {own} a
+        JOIN {keys} b ON b.block_key = a.block_key AND b.grp = a.grp AND b.entity_id <> a.rec {reach}
+        WHERE a.block_key IN (SELECT block_key FROM ({kept}) kept)
+          AND {unstored_sql(pairs, "a.rec", "b.entity_id")}"""
+
+
+def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str = "resolve_records",
+                 judgements: str = "resolve_judgements", props: str = "resolve_props", keys: str = "resolve_keys",
+                 min_weight: float = ATTACH_MIN_WEIGHT, margin: float = ATTACH_MARGIN,
+                 skip_levels: tuple[int, ...] = (), max_block: int = DEFAULT_MAX_BLOCK,
+                 prepared: tuple[str, str] | None = None) -> str:
+    """(entity_id, component) of the records in ``records`` that are in no component of
+    ``components`` (entity_id, component) and attach to one; see the module's rule. ``skip_levels``: name
+    levels at which a record attaches only to a cluster holding its own birth date. ``keys`` and
+    ``max_block``: the blocking keys and block size that made the candidate pairs. ``prepared``: the
+    relations ``lone_edges_sql`` and ``compared_below_sql`` made for those records (``alone_sql`` of the
+    records in ``components``), when read already."""
+    if prepared is None:
+        edges, compared = "edges", "compared"
+        prepare = f"""
+            alone AS ({alone_sql(components, records)}),
+            edges AS ({lone_edges_sql("alone", pairs)}),
+            facing AS ({facing_sql("edges", "alone")}),
+            compared AS ({compared_below_sql("facing", pairs=pairs, keys=keys, max_block=max_block)}),"""
+    else:
+        edges, compared = prepared
+        prepare = ""
+    return f"""
+        WITH {prepare} refused AS (
             SELECT left_id AS rec, right_id AS other FROM {judgements} WHERE judgement = 'negative'
             UNION ALL SELECT right_id, left_id FROM {judgements} WHERE judgement = 'negative'
         ), paired AS (
@@ -79,24 +136,12 @@ def attached_sql(components: str, *, pairs: str = "resolve_pairs", records: str 
                    max(CASE WHEN e.decision <> 'distinct' THEN e.weight END) AS weight,
                    min(CASE WHEN e.decision <> 'distinct' THEN e.level END) AS level,
                    bool_or(e.decision = 'distinct' OR e.contradicts) AS against, count(*) AS stored
-            FROM edges e JOIN alone a ON a.entity_id = e.rec
-            LEFT JOIN {components} m ON m.entity_id = e.other
+            FROM {edges} e LEFT JOIN {components} m ON m.entity_id = e.other
             GROUP BY 1, 2
-        ), shared AS (
-            -- members of each target that share a blocking key with the record, by the two records' keys
-            SELECT x.rec, x.target, x.member, a.block_key FROM (
-                SELECT p.rec, p.target, m.entity_id AS member FROM paired p
-                JOIN {components} m ON m.component = p.component
-            ) x JOIN (SELECT k.* FROM {keys} k WHERE k.entity_id IN (SELECT rec FROM paired)) a ON a.entity_id = x.rec
-            JOIN (SELECT k.* FROM {keys} k JOIN {components} c ON c.entity_id = k.entity_id) b
-              ON b.entity_id = x.member AND b.block_key = a.block_key AND b.grp = a.grp
-        ), blocks AS (
-            -- the keys blocking compared records on (``blocking.self_pairs_sql``'s block sizes)
-            SELECT block_key FROM ({kept_blocks_sql(keys, max_block=max_block, among="shared")})
         ), below AS (
             -- per target, its members the record was compared with whose pair fell below review
-            SELECT rec, target, count(DISTINCT member) AS members FROM shared
-            WHERE block_key IN (SELECT block_key FROM blocks) AND {unstored_sql(pairs, "rec", "member")}
+            SELECT p.rec, p.target, count(*) AS members FROM {compared} x
+            JOIN {components} m ON m.entity_id = x.member JOIN paired p ON p.rec = x.rec AND p.component = m.component
             GROUP BY 1, 2
         ), born AS (
             SELECT entity_id, value FROM {props} WHERE prop_class = 'birth_date'

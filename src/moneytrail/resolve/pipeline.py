@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.model.ids import stable_id
-from moneytrail.resolve.attach import attached_sql
+from moneytrail.resolve.attach import alone_sql, attached_sql, compared_below_sql, facing_sql, lone_edges_sql
 from moneytrail.resolve.blocking import DEFAULT_MAX_BLOCK, self_pairs_sql
 from moneytrail.resolve.bridges import unbridged_mask
 from moneytrail.resolve.cluster import HARD_CANNOT_LINK
@@ -242,19 +243,67 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                            f"AND {not_judged} ORDER BY p.weight DESC, p.left_id, p.right_id")
     contradicted = engine.query(f"SELECT p.left_id, p.right_id, p.weight FROM resolve_pairs p "
                                 f"WHERE p.decision = 'distinct' AND {not_judged}")
-    # the records' ids hashed to numbers once, the contradicted pairs' with them: bridges, dated, identified
-    # and the clusters renumber from the integers and share the plain components
-    numbered = NumberedEdges.of(matched.column("left_id"), matched.column("right_id"),
-                                contradicted.column("left_id"), contradicted.column("right_id"))
-    # a record with an initial never joins two clusters (resolve.bridges)
-    kept_pairs = unbridged_mask(engine, matched, numbered, margin=params.bridge_margin)
-    matched, numbered = matched.filter(pa.array(kept_pairs, pa.bool_())), numbered.subset(kept_pairs)
-    # members of one component whose birth dates or identifiers contradict, though no pair compared them
-    # (resolve.dated, resolve.identified)
-    with engine.run() as run:
-        groups = run.arrow(numbered.component_table(), hint="rs_match_groups").name
+    with engine.run() as run, ThreadPoolExecutor(1, thread_name_prefix="mt-cluster") as pool:
+        # the records' ids hashed to numbers once, the contradicted pairs' with them: bridges, dated, identified
+        # and the clusters renumber from the integers and share the plain components
+        numbered = NumberedEdges.of(matched.column("left_id"), matched.column("right_id"),
+                                    contradicted.column("left_id"), contradicted.column("right_id"))
+        # a record with an initial never joins two clusters (resolve.bridges)
+        kept_pairs = unbridged_mask(engine, matched, numbered, margin=params.bridge_margin)
+        # Python works out the clusters (one core) while the engine reads what attach needs of the records they
+        # leave alone, known already: those in no edge (resolve.attach)
+        grouping = pool.submit(_plain_groups, numbered, kept_pairs)
+        clustered = run.arrow(pa.table({"entity_id": _records_in_edges(numbered, kept_pairs, positive)}),
+                              hint="rs_clustered")
+        alone = run.materialise(alone_sql(clustered.name), hint="rs_alone")
+        edges = run.materialise(lone_edges_sql(alone.name), hint="rs_lone_edges")
+        matched, (numbered, plain) = matched.filter(pa.array(kept_pairs, pa.bool_())), grouping.result()
+        # members of one component whose birth dates or identifiers contradict, though no pair compared them
+        # (resolve.dated, resolve.identified)
+        groups = run.arrow(plain, hint="rs_match_groups").name
         unscored = pa.concat_tables([t.cast(contradicted.schema) for t in (
             engine.query(dated_conflicts_sql(groups)), identifier_conflicts(engine, groups))])
+        clustering = pool.submit(_clustered, numbered, matched, contradicted, unscored, positive, negative, params)
+        # a cluster splits a plain component, never joins two, but for an analyst's positive judgement
+        compared = run.materialise(compared_below_sql(f"({facing_sql(edges.name, alone.name)}) facing",
+                                                      max_block=max_block,
+                                                      within=None if positive else (edges.name, groups)),
+                                   hint="rs_compared_below")
+        components = clustering.result()
+        members = run.arrow(components, hint="rs_components").name
+        # records left alone join the one cluster their evidence points to (resolve.attach)
+        joined = engine.query(attached_sql(members, min_weight=params.attach_min_weight,
+                                           margin=params.attach_margin, skip_levels=params.attach_skip_levels,
+                                           max_block=max_block, prepared=(edges.name, compared.name)))
+        if joined.num_rows:
+            members = run.arrow(pa.concat_tables([components, joined.cast(components.schema)]),
+                                hint="rs_attached").name
+        # small clusters join the one a learned spelling variant points to (resolve.fragments)
+        if params.fragment_levels:
+            members = join_fragments(lambda sql, hint: run.materialise(sql, hint=hint).name, members,
+                                     levels=params.fragment_levels, max_size=params.fragment_size)
+        # written from the engine's own table: the canonical ids never travel out as arrow and back
+        canonical = run.materialise(canonical_sql(members), hint="rs_canonical")
+        with engine.transaction():
+            # in key order: its primary key index takes sorted keys at two thirds of the CPU of shuffled ones
+            engine.replace_partition("entity_canonical", {}, f"SELECT entity_id, canonical_id FROM {canonical} "
+                                     "ORDER BY entity_id", columns=["entity_id", "canonical_id"])
+            engine.replace_partition("resolve_clusters", {}, f"SELECT entity_id, canonical_id, CAST(? AS VARCHAR), "
+                                     f"CAST(? AS VARCHAR) FROM {canonical}", [model_id, run_id],
+                                     columns=["entity_id", "canonical_id", "model_id", "run_id"])
+        clusters, merged = engine.rows(f"SELECT count(DISTINCT canonical_id), count(*) FROM {canonical}")[0]
+    return int(clusters), int(merged)
+
+
+def _plain_groups(numbered: NumberedEdges, kept: np.ndarray) -> tuple[NumberedEdges, pa.Table]:
+    """The kept edges renumbered, and their plain components (entity_id, component)."""
+    numbered = numbered.subset(kept)
+    return numbered, numbered.component_table()
+
+def _clustered(numbered: NumberedEdges, matched: pa.Table, contradicted: pa.Table, unscored: pa.Table,
+               positive: list[tuple[str, str]], negative: list[tuple[str, str]], params: ClusterParams) -> pa.Table:
+    """``consistent_components`` of the kept matched pairs (``numbered``) and the analyst's positive judgements,
+    the contradicted pairs, the conflicts no pair scored (``unscored``) and the negative judgements kept apart."""
     cannot_numbers = tuple(np.concatenate([numbered.numbers(pa.array([pair[side] for pair in negative], pa.string())),
                                            numbered.others[side], numbered.numbers(unscored.column(column))])
                            for side, column in enumerate(("left_id", "right_id")))
@@ -281,42 +330,30 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                               matched.column("right_id").combine_chunks().cast(strings)])
     weights = np.concatenate([np.full(len(positive), np.inf),
                               matched.column("weight").to_numpy(zero_copy_only=False).astype(float)])
-    components = consistent_components(left, right, weights,
-                                       pa.concat_arrays([pa.array([a for a, _ in negative], strings), c_left]),
-                                       pa.concat_arrays([pa.array([b for _, b in negative], strings), c_right]),
-                                       np.concatenate([np.full(len(negative), HARD_CANNOT_LINK), c_weight]),
-                                       np.concatenate([np.full(len(positive), np.inf),
-                                                       matched.column("support").to_numpy().astype(float)]),
-                                       levels=np.concatenate([np.full(len(positive), -1), pc.fill_null(
-                                           matched.column("person_name"), -1).to_numpy().astype(np.int64)]),
-                                       numbered=None if positive else numbered,
-                                       cannot_numbers=None if positive else (cannot_numbers[0], cannot_numbers[1]),
-                                       margin=params.rebuild_margin, place_margin=params.place_margin,
-                                       shared_bonus=params.shared_bonus)
-    with engine.run() as run:
-        members = run.arrow(components, hint="rs_components").name
-        # records left alone join the one cluster their evidence points to (resolve.attach)
-        joined = engine.query(attached_sql(members, min_weight=params.attach_min_weight,
-                                           margin=params.attach_margin, skip_levels=params.attach_skip_levels,
-                                           max_block=max_block))
-        if joined.num_rows:
-            members = run.arrow(pa.concat_tables([components, joined.cast(components.schema)]),
-                                hint="rs_attached").name
-        # small clusters join the one a learned spelling variant points to (resolve.fragments)
-        if params.fragment_levels:
-            members = join_fragments(lambda sql, hint: run.materialise(sql, hint=hint).name, members,
-                                     levels=params.fragment_levels, max_size=params.fragment_size)
-        # written from the engine's own table: the canonical ids never travel out as arrow and back
-        canonical = run.materialise(canonical_sql(members), hint="rs_canonical")
-        with engine.transaction():
-            # in key order: its primary key index takes sorted keys at two thirds of the CPU of shuffled ones
-            engine.replace_partition("entity_canonical", {}, f"SELECT entity_id, canonical_id FROM {canonical} "
-                                     "ORDER BY entity_id", columns=["entity_id", "canonical_id"])
-            engine.replace_partition("resolve_clusters", {}, f"SELECT entity_id, canonical_id, CAST(? AS VARCHAR), "
-                                     f"CAST(? AS VARCHAR) FROM {canonical}", [model_id, run_id],
-                                     columns=["entity_id", "canonical_id", "model_id", "run_id"])
-        clusters, merged = engine.rows(f"SELECT count(DISTINCT canonical_id), count(*) FROM {canonical}")[0]
-    return int(clusters), int(merged)
+    return consistent_components(left, right, weights,
+                                 pa.concat_arrays([pa.array([a for a, _ in negative], strings), c_left]),
+                                 pa.concat_arrays([pa.array([b for _, b in negative], strings), c_right]),
+                                 np.concatenate([np.full(len(negative), HARD_CANNOT_LINK), c_weight]),
+                                 np.concatenate([np.full(len(positive), np.inf),
+                                                 matched.column("support").to_numpy().astype(float)]),
+                                 levels=np.concatenate([np.full(len(positive), -1), pc.fill_null(
+                                     matched.column("person_name"), -1).to_numpy().astype(np.int64)]),
+                                 numbered=None if positive else numbered,
+                                 cannot_numbers=None if positive else (cannot_numbers[0], cannot_numbers[1]),
+                                 margin=params.rebuild_margin, place_margin=params.place_margin,
+                                 shared_bonus=params.shared_bonus)
+
+
+def _records_in_edges(numbered: NumberedEdges, kept: np.ndarray, positive: list[tuple[str, str]]) -> pa.Array:
+    """The records in an edge of the clustering: in a kept matched pair (``numbered``'s where ``kept``) or in a
+    positive judgement; in no order."""
+    held = np.zeros(len(numbered.ids), bool)
+    held[numbered.left[kept]] = held[numbered.right[kept]] = True
+    ids = numbered.ids.filter(pa.array(held, pa.bool_()))
+    if not positive:
+        return ids
+    return pc.unique(pa.concat_arrays([ids.cast(pa.string()), pa.array([x for pair in positive for x in pair],
+                                                                        pa.string())]))
 
 
 def _latest_run_params(case: Case) -> dict[str, Any]:
