@@ -39,6 +39,19 @@ def test_edits_are_token_edit_of_each_distinct_pair_whatever_the_repeats() -> No
     assert [sorted(by_id_edits[c] for c in row if c >= 0) for row in by_ids.tolist()] == [named[0], named[1], named[0]]
 
 
+def test_edits_measured_in_parts_are_those_of_one_part() -> None:
+    # Parts see different edits (the first part's "E:>h" and "M:a>o", the last's "S:a>o" and "M:>yu"), and
+    # a pair beyond an edit: merged, the codes and the list are what one call over every pair gives.
+    norms = pa.array(["sermah tukav", "tukov serma", "alnevel", "olnevel", "mirena", "miryuena", "kavsha",
+                      "kavshaldor"])
+    left, right = np.array([0, 0, 6, 2, 4, 2, 0]), np.array([1, 1, 7, 3, 5, 3, 1])
+    whole = norm_pair_edits(left, right, norms)
+    for parts in (2, 3, 7, 9):
+        codes, edits = norm_pair_edits(left, right, norms, parts=parts)
+        assert edits == whole[1] and codes.tolist() == whole[0].tolist()
+    assert whole[1] == ["", "E:>h", "M:>yu", "M:a>o", "S:a>o"] and 0 in whole[0][2].tolist()
+
+
 def test_learned_table_tells_a_variant_edit_from_a_separating_one() -> None:
     # One party: the same names spelled with "o" for "a" inside; two parties: names a syllable apart.
     same_left = [f"dar{c}ukav" for c in "bcdfgklmnprstvz"] * 3

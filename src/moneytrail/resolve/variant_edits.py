@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -180,17 +181,31 @@ def name_edits(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, list[str]]:
     return norm_pair_edits(index[:len(left)], index[len(left):], norms.dictionary)
 
 
-def norm_pair_edits(left: np.ndarray, right: np.ndarray, norms: pa.Array) -> tuple[np.ndarray, list[str]]:
+def norm_pair_edits(left: np.ndarray, right: np.ndarray, norms: pa.Array, *,
+                    parts: int = 1) -> tuple[np.ndarray, list[str]]:
     """``name_edits`` of the pairs of ``norms`` at positions ``left``, ``right``. Each norm is split once,
-    each distinct pair of norms and each distinct token pair measured once, numpy over (pairs x tokens x
-    tokens)."""
+    each distinct pair of norms and each distinct token pair measured once (per part), numpy over (pairs x
+    tokens x tokens). ``parts``: the pairs measured in that many consecutive parts, each in a thread (numpy
+    and arrow release the GIL), their edits merged into the one list a single part gives."""
     if len(left) == 0:
         return np.full((0, WIDTH), -1, np.int64), []
-    by_norms = pc.dictionary_encode(pa.array(left * len(norms) + right))
-    distinct, unique = by_norms.dictionary.to_numpy(), norms
-    tokens, vocabulary = _token_ids(unique)
+    tokens, vocabulary = _token_ids(norms)
     vocab = _Words.of(vocabulary.to_pylist())
-    lt, rt = tokens[distinct // len(unique)], tokens[distinct % len(unique)]
+    bounds = np.linspace(0, len(left), parts + 1).astype(np.int64)
+    cuts = [slice(int(at), int(end)) for at, end in pairwise(bounds) if end > at]
+    if len(cuts) == 1:
+        return _pair_edits(left, right, tokens, vocab)
+    with ThreadPoolExecutor(len(cuts), thread_name_prefix="mt-edit-parts") as pool:
+        return merged_edits(list(pool.map(lambda cut: _pair_edits(left[cut], right[cut], tokens, vocab), cuts)))
+
+
+def _pair_edits(left: np.ndarray, right: np.ndarray, tokens: np.ndarray, vocab: _Words) -> tuple[np.ndarray, list[str]]:
+    """``norm_pair_edits`` of the pairs at norm positions ``left``, ``right``, the norms' ``_token_ids``
+    and their words given."""
+    count = len(tokens)
+    by_norms = pc.dictionary_encode(pa.array(left * count + right))
+    distinct = by_norms.dictionary.to_numpy()
+    lt, rt = tokens[distinct // count], tokens[distinct % count]
     size = len(vocab.words)
     nearest, chosen = np.zeros(lt.shape, np.int8), np.zeros(lt.shape, np.int64)
     # pairs of names of at most two tokens (nearly all) on a 2 x 2 grid, not WIDTH x WIDTH: the cells
@@ -312,16 +327,33 @@ def relevel(engine: Engine, levels: str, names: str, model: ResolveModel, scratc
     return into, model
 
 
+def merged_edits(parts: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, list[str]]:
+    """``norm_pair_edits`` of consecutive parts of the pairs, as one call over them all returns it: the
+    edits of every part in one sorted list ("" first), each part's codes renumbered into it."""
+    edits = ["", *sorted(set().union(*(part_edits[1:] for _, part_edits in parts)))]
+    at = {edit: k for k, edit in enumerate(edits)}
+    renumbered = []
+    for codes, part_edits in parts:
+        label = np.array([at[edit] for edit in part_edits] + [-1], np.int64)  # -1 (no edit) stays -1
+        renumbered.append(label[codes])
+    return np.concatenate(renumbered) if renumbered else np.full((0, WIDTH), -1, np.int64), edits
+
+
 def _learn_and_classify(pairs: pa.Table, ids: list[pa.ChunkedArray], norms: pa.Table, model: ResolveModel,
-                        learn: bool) -> tuple[ResolveModel, np.ndarray | None]:
+                        learn: bool, parts: int = 2) -> tuple[ResolveModel, np.ndarray | None]:
     """``relevel``'s Python: the movable pairs' edits, the table learned from them when ``learn``, and each
-    pair's verdict (None: no table or no pair, nothing moves)."""
+    pair's verdict (None: no table or no pair, nothing moves). Measured and classified in ``parts`` parts in
+    threads: beside the engine's ``estimate_u``, then alone, one thread left the second core idle."""
     known = norms.column("norm_id").cast(pa.int64())
-    at = [pc.index_in(side, value_set=known).to_numpy().astype(np.int64) for side in ids]
-    codes, edits = norm_pair_edits(at[0], at[1], norms.column("norm").combine_chunks())
-    if learn:
-        table = learn_table(codes, edits, pairs.column("same").to_numpy() == 1, pairs.column("apart").to_numpy() == 1)
-        model = model.with_variant_edits(table)
-    if not model.variant_edits or pairs.num_rows == 0:
-        return model, None
-    return model, classify(codes, edits, model.variant_edits)
+    with ThreadPoolExecutor(parts, thread_name_prefix="mt-edit-parts") as pool:
+        at = list(pool.map(lambda side: pc.index_in(side, value_set=known).to_numpy().astype(np.int64), ids))
+        codes, edits = norm_pair_edits(at[0], at[1], norms.column("norm").combine_chunks(), parts=parts)
+        if learn:
+            table = learn_table(codes, edits, pairs.column("same").to_numpy() == 1,
+                                pairs.column("apart").to_numpy() == 1)
+            model = model.with_variant_edits(table)
+        if not model.variant_edits or pairs.num_rows == 0:
+            return model, None
+        variant_edits = model.variant_edits
+        verdicts = pool.map(lambda rows: classify(rows, edits, variant_edits), np.array_split(codes, parts))
+        return model, np.concatenate(list(verdicts))
