@@ -115,8 +115,15 @@ def test_keys_left_pending_are_the_same_keys(people_case: Case) -> None:
     def rows(table: pa.Table) -> list[tuple[str, str, str]]:
         return sorted(zip(*(table.column(c).to_pylist() for c in ("entity_id", "grp", "block_key")), strict=True))
     keys = rows(pending.all_keys())
-    assert keys == rows(extract_features(people_case.engine).keys)
+    done = extract_features(people_case.engine)
+    assert keys == rows(done.keys)
     assert any(key.startswith("b:") for _, _, key in keys)
+    # the records, worked out in a thread too: every named record once, the same either way
+    records = pending.records.to_pydict()
+    assert len(set(records["entity_id"])) == len(records["entity_id"]) == done.records.num_rows
+    assert set(pending.names.column("entity_id").to_pylist()) <= set(records["entity_id"])
+    assert sorted(zip(records["entity_id"], records["grp"], strict=True)) == sorted(
+        zip(*done.records.to_pydict().values(), strict=True))
 
 
 def test_props_handed_over_while_names_are_featurised_are_the_features_props(people_case: Case) -> None:

@@ -1,6 +1,7 @@
 """Evidence values of party entities normalised to compare: identifiers upper-cased and stripped with
 their checksum status, birth dates to the day, countries lower-cased, addresses as sorted words and
-sorted numbers. Vectorised pyarrow compute, no Python loop over rows.
+sorted numbers; and the blocking keys they give (shared identifiers, name words with address words).
+Vectorised pyarrow compute, no Python loop over rows.
 """
 
 from __future__ import annotations
@@ -105,3 +106,42 @@ def _sorted_tokens(text: pa.Array, digits: bool | None = None) -> pa.Array:
     counts = np.bincount(flat.column("p").to_numpy().astype(np.int64), minlength=len(text))
     offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32), pa.int32())
     return pc.binary_join(pa.ListArray.from_arrays(offsets, flat.column("t").combine_chunks()), " ")
+
+
+def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:
+    """(entity_id, grp, block_key) for each identifier value: a shared IBAN or tax id is a candidate
+    pair whatever the names say. ``names``: any table of (entity_id, grp), names or records."""
+    ids = props.filter(pc.is_in(props.column("prop_class"),
+                                value_set=pa.array(sorted(set(IDENTIFIER_CLASSES.values())), pa.string())))
+    # the records that hold one only (few): not a grouping of every record to join a handful
+    holders = names.filter(pc.is_in(names.column("entity_id"), value_set=pc.unique(ids.column("entity_id"))))
+    groups = holders.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([])
+    joined = ids.join(groups, "entity_id")
+    key = pc.binary_join_element_wise(pa.scalar("i"), joined.column("prop_class"), joined.column("value"), ":")
+    return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
+
+
+def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
+    """(entity_id, grp, block_key): each word of a record's name with each word of its address
+    (three letters or more: a street, a town, a postcode), so records that share a surname or a
+    given name and a street or town meet, though their other name words differ (a replaced given
+    name, a surname misspelt beyond its keys). A name word and an address word together are rare:
+    the blocks are small, and blocking drops the crowded ones (``blocking.ADDRESS_BLOCK_SHARE``)."""
+    # the names of records with an address only (none at all in many cases): not every name split and grouped
+    places = props.filter(pc.is_in(props.column("prop_class"), value_set=pa.array(["address", "address_number"])))
+    names = names.filter(pc.is_in(names.column("entity_id"), value_set=pc.unique(places.column("entity_id"))))
+    named = names.select(["entity_id", "grp", "norm"]).group_by(["entity_id", "grp", "norm"]).aggregate([])
+    words = pc.utf8_split_whitespace(named.column("norm"))
+    at = pc.list_parent_indices(words)
+    name_words = pa.table({"entity_id": pc.take(named.column("entity_id"), at), "grp": pc.take(named.column("grp"), at),
+                           "word": pc.list_flatten(words)})
+    name_words = name_words.filter(pc.greater_equal(pc.utf8_length(name_words.column("word")), 2))
+    name_words = name_words.group_by(["entity_id", "grp", "word"]).aggregate([])
+    parts = pc.utf8_split_whitespace(places.column("value"))
+    at = pc.list_parent_indices(parts)
+    place_words = pa.table({"entity_id": pc.take(places.column("entity_id"), at), "place": pc.list_flatten(parts)})
+    place_words = place_words.filter(pc.greater_equal(pc.utf8_length(place_words.column("place")), 3))
+    place_words = place_words.group_by(["entity_id", "place"]).aggregate([])
+    joined = name_words.join(place_words, "entity_id", join_type="inner")
+    key = pc.binary_join_element_wise(pa.scalar("a"), joined.column("word"), joined.column("place"), ":")
+    return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})

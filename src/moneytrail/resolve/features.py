@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +19,7 @@ import pyarrow.compute as pc
 from moneytrail.engine import Engine
 from moneytrail.model.names import normalize_name_uncached, skeleton, skeleton_key, unvowelled_skeleton
 from moneytrail.model.properties import identifier_classes, name_props, party_schemata, prop_classes
-from moneytrail.resolve.evidence_values import normalise_props
+from moneytrail.resolve.evidence_values import address_keys, identifier_keys, normalise_props
 from moneytrail.resolve.person_names import person_name_columns
 from moneytrail.resolve.sorting import sorted_distinct
 
@@ -139,9 +140,14 @@ class Features:
     names: pa.Table  # entity_id, grp, name, norm, nkey, skey
     keys: pa.Table   # entity_id, grp, block_key
     props: pa.Table  # entity_id, prop_class, value, checksum ('valid' | 'invalid' | null)
-    records: pa.Table  # entity_id, grp: every record with a name or evidence (unnamed ones too), once each
-    # birth and address keys still being computed (extract_features(keys_pending=True)), not yet in ``keys``
+    known: Future[pa.Table]  # ``records``, worked out in a thread
+    # keys still being computed (extract_features(keys_pending=True)), not yet in ``keys``
     pending: tuple[Future[pa.Table], ...] = ()
+
+    @property
+    def records(self) -> pa.Table:
+        """entity_id, grp: every record with a name or evidence (unnamed ones too), once each."""
+        return self.known.result()
 
     def all_keys(self) -> pa.Table:
         """``keys`` and the pending keys (waiting for them)."""
@@ -177,6 +183,13 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     (``resolve.person_names``), organisations per distinct name (legal forms need rigour's rules).
     An organisation's numbered designation is featurised as one more name (``designation_phrases``):
     its row keeps the name it was read from."""
+    named, keys = named_forms(names)
+    return named, keys()
+
+
+def named_forms(names: pa.Table) -> tuple[pa.Table, Callable[[], pa.Table]]:
+    """``featurise_names``' named rows, and its keys still to expand per entity (``_entity_keys``, a second
+    of one core at 1M): called when wanted, so the named rows go on while the keys are expanded."""
     names = designation_phrases(names)
     grp_col = names.column("grp").combine_chunks()
     name_col = names.column("text").combine_chunks()
@@ -226,8 +239,8 @@ def featurise_names(names: pa.Table) -> tuple[pa.Table, pa.Table]:
     key_table = pa.table({"i": pa.concat_arrays([people.key_name.cast(pa.int64()),
                                                  pa.array(np.asarray(key_idx, np.int64) + len(person_at))]),
                           "block_key": pa.concat_arrays([people.key, pa.array(key_val, pa.string())])})
-    return named, _entity_keys(names.column("entity_id").combine_chunks(), grp_col,
-                               position.to_numpy().astype(np.int64), key_table, len(order))
+    return named, partial(_entity_keys, names.column("entity_id").combine_chunks(), grp_col,
+                          position.to_numpy().astype(np.int64), key_table, len(order))
 
 
 def _entity_keys(entity_id: pa.Array, grp: pa.Array, form: np.ndarray, key_table: pa.Table, forms: int) -> pa.Table:
@@ -254,19 +267,6 @@ def _entity_keys(entity_id: pa.Array, grp: pa.Array, form: np.ndarray, key_table
     return pa.table({"entity_id": entities.take(pa.array(triples // (size * width))),
                      "grp": groups.take(pa.array((triples // width) % size)),
                      "block_key": coded.dictionary.take(pa.array(triples % width))})
-
-
-def identifier_keys(names: pa.Table, props: pa.Table) -> pa.Table:
-    """(entity_id, grp, block_key) for each identifier value: a shared IBAN or tax id is a candidate
-    pair whatever the names say. ``names``: any table of (entity_id, grp), names or records."""
-    ids = props.filter(pc.is_in(props.column("prop_class"),
-                                value_set=pa.array(sorted(set(IDENTIFIER_CLASSES.values())), pa.string())))
-    # the records that hold one only (few): not a grouping of every record to join a handful
-    holders = names.filter(pc.is_in(names.column("entity_id"), value_set=pc.unique(ids.column("entity_id"))))
-    groups = holders.select(["entity_id", "grp"]).group_by(["entity_id", "grp"]).aggregate([])
-    joined = ids.join(groups, "entity_id")
-    key = pc.binary_join_element_wise(pa.scalar("i"), joined.column("prop_class"), joined.column("value"), ":")
-    return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
 
 
 def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None) -> pa.Table:
@@ -347,30 +347,12 @@ def birth_keys(names: pa.Table, props: pa.Table, records: pa.Table | None = None
     return pa.concat_tables([with_initials, dates.cast(with_initials.schema)])
 
 
-def address_keys(names: pa.Table, props: pa.Table) -> pa.Table:
-    """(entity_id, grp, block_key): each word of a record's name with each word of its address
-    (three letters or more: a street, a town, a postcode), so records that share a surname or a
-    given name and a street or town meet, though their other name words differ (a replaced given
-    name, a surname misspelt beyond its keys). A name word and an address word together are rare:
-    the blocks are small, and blocking drops the crowded ones (``blocking.ADDRESS_BLOCK_SHARE``)."""
-    # the names of records with an address only (none at all in many cases): not every name split and grouped
-    places = props.filter(pc.is_in(props.column("prop_class"), value_set=pa.array(["address", "address_number"])))
-    names = names.filter(pc.is_in(names.column("entity_id"), value_set=pc.unique(places.column("entity_id"))))
-    named = names.select(["entity_id", "grp", "norm"]).group_by(["entity_id", "grp", "norm"]).aggregate([])
-    words = pc.utf8_split_whitespace(named.column("norm"))
-    at = pc.list_parent_indices(words)
-    name_words = pa.table({"entity_id": pc.take(named.column("entity_id"), at), "grp": pc.take(named.column("grp"), at),
-                           "word": pc.list_flatten(words)})
-    name_words = name_words.filter(pc.greater_equal(pc.utf8_length(name_words.column("word")), 2))
-    name_words = name_words.group_by(["entity_id", "grp", "word"]).aggregate([])
-    parts = pc.utf8_split_whitespace(places.column("value"))
-    at = pc.list_parent_indices(parts)
-    place_words = pa.table({"entity_id": pc.take(places.column("entity_id"), at), "place": pc.list_flatten(parts)})
-    place_words = place_words.filter(pc.greater_equal(pc.utf8_length(place_words.column("place")), 3))
-    place_words = place_words.group_by(["entity_id", "place"]).aggregate([])
-    joined = name_words.join(place_words, "entity_id", join_type="inner")
-    key = pc.binary_join_element_wise(pa.scalar("a"), joined.column("word"), joined.column("place"), ":")
-    return pa.table({"entity_id": joined.column("entity_id"), "grp": joined.column("grp"), "block_key": key})
+def _known_records(parties: pa.Table, named: pa.Table, props: pa.Table) -> pa.Table:
+    """(entity_id, grp) of the records with a name, and those without one but with evidence (blocked by
+    identifiers and dates)."""
+    known = pc.unique(pa.concat_arrays([named.column("entity_id").combine_chunks().cast(pa.string()),
+                                        props.column("entity_id").combine_chunks().cast(pa.string())]))
+    return parties.filter(pc.is_in(parties.column("entity_id"), value_set=known)).select(["entity_id", "grp"])
 
 
 def extract_features(engine: Engine, statements: str = "statements", *, only_new: bool = False,
@@ -383,7 +365,7 @@ def extract_features(engine: Engine, statements: str = "statements", *, only_new
     # Names are featurised in Python (one core) while the engine reads the records and evidence
     # and pyarrow normalises it (both release the GIL): on two cores they overlap.
     with ThreadPoolExecutor(1, thread_name_prefix="mt-features") as pool:
-        featurised = pool.submit(featurise_names, names)
+        featurised = pool.submit(named_forms, names)
         parties = engine.query(party_records_sql(statements, only_new))
         props = normalise_props(engine.query(party_props_sql(statements, only_new, with_accounts)))
         of_parties = pc.is_in(props.column("entity_id"), value_set=parties.column("entity_id").combine_chunks())
@@ -391,14 +373,17 @@ def extract_features(engine: Engine, statements: str = "statements", *, only_new
         if with_props is not None:
             with_props(props)
         named, keys = featurised.result()
-    # Records with a name, and those without one but with evidence (blocked by identifiers and dates).
-    known = pc.unique(pa.concat_arrays([named.column("entity_id").combine_chunks().cast(pa.string()),
-                                        props.column("entity_id").combine_chunks().cast(pa.string())]))
-    records = parties.filter(pc.is_in(parties.column("entity_id"), value_set=known)).select(["entity_id", "grp"])
-    keys = pa.concat_tables([keys, identifier_keys(records, props).cast(keys.schema)])
-    # Birth and address keys are pyarrow joins and groupings (they release the GIL): side by side.
-    pool = ThreadPoolExecutor(2, thread_name_prefix="mt-keys")
-    pending = (pool.submit(birth_keys, named, props, records), pool.submit(address_keys, named, props))
+    schema = pa.schema([named.schema.field("entity_id"), named.schema.field("grp"), ("block_key", pa.string())])
+    # The records and keys are numpy sorts and pyarrow joins and groupings (they release the GIL): side by
+    # side, and beside the caller's engine work (keys_pending), which stores the named rows meanwhile.
+    pool = ThreadPoolExecutor(3, thread_name_prefix="mt-keys")
+    records = pool.submit(_known_records, parties, named, props)
+
+    def name_and_identifier_keys() -> pa.Table:
+        name_keys = keys()
+        return pa.concat_tables([name_keys, identifier_keys(records.result(), props).cast(name_keys.schema)])
+    pending = (pool.submit(name_and_identifier_keys), pool.submit(lambda: birth_keys(named, props, records.result())),
+               pool.submit(address_keys, named, props))
     pool.shutdown(wait=False)  # its threads end with their work
-    features = Features(named, keys, props, records, pending)
+    features = Features(named, schema.empty_table(), props, records, pending)
     return features if keys_pending else Features(named, features.all_keys(), props, records)

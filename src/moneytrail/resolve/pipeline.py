@@ -117,16 +117,16 @@ def resolve_case(case: Case, *, full: bool = False, thresholds: Thresholds | Non
             for table in _FEATURE_TABLES:
                 engine.replace_partition(table, {})
         had_records = int(engine.scalar("SELECT count(*) FROM resolve_records")) > 0
-        # the birth and address keys are computed in threads while the engine stores the names and evidence
+        # the records and their keys are worked out in threads while the engine stores the names and evidence
         # and writes the records' tables the comparison reads (prepare_names): on two cores they overlap
         # the evidence is stored while the names are still featurised in a thread
         features = extract_features(engine, only_new=True, keys_pending=True, with_props=lambda props: _insert_arrow(
             case, "resolve_props", props, ["entity_id", "prop_class", "value", "checksum"]))
-        records = features.records  # one row per record (features.party_records_sql groups by entity)
-        records = records.append_column("run_id", pa.array([run_id] * records.num_rows, pa.string()))
         _insert_arrow(case, "resolve_names", features.names, ["entity_id", "grp", "name", "norm", "nkey", "skey"])
         names_table, case_tables = scratch("names"), ("resolve_names", "resolve_props")
         prepared = prepare_names(engine, case_tables, case_tables, scratch, names_into=names_table)
+        records = features.records  # one row per record (features.party_records_sql groups by entity)
+        records = records.append_column("run_id", pa.array([run_id] * records.num_rows, pa.string()))
         _insert_arrow(case, "resolve_records", records, ["entity_id", "grp", "run_id"])
         _insert_arrow(case, "resolve_keys", features.all_keys(), ["entity_id", "grp", "block_key"])
         del features  # in the engine now: its arrow tables are not held through the run
