@@ -300,6 +300,7 @@ def _plain_groups(numbered: NumberedEdges, kept: np.ndarray) -> tuple[NumberedEd
     numbered = numbered.subset(kept)
     return numbered, numbered.component_table()
 
+
 def _clustered(numbered: NumberedEdges, matched: pa.Table, contradicted: pa.Table, unscored: pa.Table,
                positive: list[tuple[str, str]], negative: list[tuple[str, str]], params: ClusterParams) -> pa.Table:
     """``consistent_components`` of the kept matched pairs (``numbered``) and the analyst's positive judgements,
