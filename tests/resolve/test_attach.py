@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from moneytrail.resolve.attach import attached_sql
+from moneytrail.resolve.attach import alone_sql, attached_sql, compared_below_sql, facing_sql, lone_edges_sql
 from moneytrail.resolve.model import IDENTICAL_LEVEL, NEAR_IDENTICAL_LEVEL
 from moneytrail.store import Case
 
@@ -15,7 +15,9 @@ def _pair(left: str, right: str, weight: float, decision: str, birth_date: int |
 
 def _attached(case: Case, components: pa.Table, records: list[str],
               pairs: list[tuple[object, ...]], skip_levels: tuple[int, ...] = ()) -> list[tuple[str, int]]:
-    """The records and stored pairs written, then (entity_id, component) of each lone record attach places."""
+    """The records and stored pairs written, then (entity_id, component) of each lone record attach places;
+    the same whether attach reads the lone records' relations itself or as ``pipeline.recluster`` prepares them
+    (materialised, the records compared below review read only within the groups their pairs reach)."""
     engine = case.engine
     for entity in records:
         engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
@@ -23,9 +25,19 @@ def _attached(case: Case, components: pa.Table, records: list[str],
         engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, "
                        "decision, left_name, right_name, explanation, support, birth_date, identifier, "
                        "person_name, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'r')", list(row))
+    placed = []
     with engine.run() as run:
-        joined = engine.query(attached_sql(run.arrow(components, hint="components").name, skip_levels=skip_levels))
-    return sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(), strict=True))
+        members = run.arrow(components, hint="components").name
+        alone = run.materialise(alone_sql(members), hint="alone").name
+        edges = run.materialise(lone_edges_sql(alone), hint="edges").name
+        compared = run.materialise(compared_below_sql(f"({facing_sql(edges, alone)}) facing",
+                                                      within=(edges, members)), hint="compared").name
+        for prepared in (None, (edges, compared)):
+            joined = engine.query(attached_sql(members, skip_levels=skip_levels, prepared=prepared))
+            placed.append(sorted(zip(joined.column("entity_id").to_pylist(), joined.column("component").to_pylist(),
+                                     strict=True)))
+    assert placed[0] == placed[1]
+    return placed[0]
 
 
 def test_a_lone_record_attaches_only_to_an_uncontested_uncontradicted_cluster() -> None:
