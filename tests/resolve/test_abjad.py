@@ -86,3 +86,20 @@ def test_a_letter_twice_in_an_arabic_name_is_two_letters_or_one() -> None:
     akey, wkey, _ = (k.to_pylist() for k in abjad_keys(pa.array(names), columns.norm))
     assert wkey[0] == wkey[1] != wkey[2] and akey[0] != akey[1]
     assert akey[3] == akey[4] == akey[5] and wkey[4] == akey[4]
+
+
+def test_the_keys_are_each_names_tokens_in_arabic_script_sorted() -> None:
+    """abjad_keys sorts each name's forms by their ranks (numbers), not their text: the keys are still each
+    name's forms sorted as text, for forms shared by several tokens, repeated in one name and in Arabic names
+    with a letter twice (the second key)."""
+    from moneytrail.model.names import abjad
+
+    names = ["Zara Abd Ali", "Ali Zara", "Ali Ali Zara", "Velrara Usma Abd", "ڤلرر سم عبد", "Vel Velrara",
+             "Usma", "عبد الله ڤلرر"]
+    norms = person_name_columns(pa.array(names)).norm
+    akey, wkey, arabic = (k.to_pylist() for k in abjad_keys(pa.array(names), norms))
+    for norm, a, w, written in zip(norms.to_pylist(), akey, wkey, arabic, strict=True):
+        assert a == " ".join(sorted(abjad(t) for t in norm.split()))
+        doubled = written and any(c + c in norm for c in "abcdefghijklmnopqrstuvwxyz")
+        assert w == (" ".join(sorted(abjad(t, written=True) for t in norm.split())) if doubled else a)
+    assert akey[0] != akey[1] and arabic[4] and not arabic[3] and wkey[4] != akey[4]

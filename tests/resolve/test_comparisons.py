@@ -1,7 +1,8 @@
 """Candidate pairs carry their names' ids through comparison (``compare_pairs(names_into=...)``): the
 stored pairs must still hold the text of the best name pair, for records with several names too."""
 
-from moneytrail.resolve.comparisons import EVIDENCE, compare_pairs
+from moneytrail.resolve.comparisons import EVIDENCE, compare_pairs, record_counts_sql
+from moneytrail.resolve.evidence_levels import single_values_sql
 from moneytrail.resolve.model import NEAR_IDENTICAL_LEVEL
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
@@ -64,3 +65,32 @@ def test_pairs_of_one_value_each_are_leveled_as_the_grouped_evidence_levels_them
     assert len(levels[False]) == records * (records - 1) // 2 and levels[False] == levels[True]
     by_comparison = [{lv[k] for lv in levels[False].values()} - {None} for k in range(len(EVIDENCE))]
     assert all(len(seen) >= 2 for seen in by_comparison[:4]), by_comparison  # several levels of each compared
+
+
+def test_one_grouping_of_names_and_values_counts_each_records_names_and_its_one_value() -> None:
+    """named_sql reads each record's names and evidence values from one grouping of both (record_counts_sql):
+    the same as counting the names per record and joining single_values_sql's row (nt 0, no value, without
+    one), for records of several names, several values, no value, and a value without a checksum."""
+    names = [("a", "Oleh Dmytrenko"), ("a", "Олег Дмитренко"), ("b", "Kvitka Zavodska"), ("c", "Ярема Бондар"),
+             ("d", "Anna Lis")]
+    props = [("a", "birth_date", "1980-04-12", None), ("b", "birth_date", "1981-05-02", None),
+             ("b", "identifier", "AB1234567", "valid"), ("c", "identifier", "XY9999999", "invalid"),
+             ("e", "birth_date", "1970-01-01", None)]  # e: evidence but no name
+    with Case.in_memory() as case:
+        case.migrate()
+        engine = case.engine
+        for entity, name in names:
+            engine.execute("INSERT INTO resolve_names VALUES (?, 'person', ?, ?, ?, ?)", [entity, *[name] * 4])
+        for row in props:
+            engine.execute("INSERT INTO resolve_props (entity_id, prop_class, value, checksum) VALUES (?, ?, ?, ?)",
+                           list(row))
+        columns = "k.entity_id, k.names, k.nt, k.ev_class, k.ev_value, k.ev_checksum"
+        one = engine.rows(f"SELECT {columns} FROM ({record_counts_sql('resolve_names', 'resolve_props')}) k "
+                          "WHERE k.entity_id IN (SELECT entity_id FROM resolve_names) ORDER BY 1")
+        apart = engine.rows(
+            "SELECT k.entity_id, k.names, coalesce(v.nt, 0), v.ev_class, v.ev_value, v.ev_checksum "
+            "FROM (SELECT entity_id, count(*) AS names FROM resolve_names GROUP BY entity_id) k "
+            f"LEFT JOIN ({single_values_sql('resolve_props')}) v ON v.entity_id = k.entity_id ORDER BY 1")
+    assert one == apart
+    assert [r[1:3] for r in one] == [(2, 1), (1, 2), (1, 1), (1, 0)]
+    assert one[0][3:] == ("birth_date", "1980-04-12", None) and one[3][3:] == (None, None, None)

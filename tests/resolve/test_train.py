@@ -59,3 +59,26 @@ def test_exact_u_from_the_counted_name_frequencies_is_the_u_counted_from_the_nam
     # person names: a, b, c share a key (3 x 2 ordered pairs), d and e another (2) of 6 x 5; dates: a and b of 3 x 2
     assert given == counted
     assert abs(counted["person_name"] - 8 / 30) < 1e-12 and abs(counted["birth_date"] - 2 / 6) < 1e-12
+
+
+def test_exact_u_counts_each_value_and_each_record_with_values_once() -> None:
+    """exact_u_sql counts a value's records and each comparison's records with a value (resolve_props holds
+    each record's value once): identifiers of two classes are one comparison, a record with two of them
+    is one record with an identifier, and each value's frequency is its records' count."""
+    records = "abcdef"
+    props = [("a", "passport", "P1"), ("b", "passport", "P1"), ("c", "passport", "P1"), ("a", "iban", "I1"),
+             ("d", "iban", "I1"), ("e", "iban", "I2"), ("b", "birth_date", "1970-01-01"),
+             ("c", "birth_date", "1970-01-01"), ("f", "birth_date", "1980-02-02")]
+    with Case.in_memory() as case:
+        engine = case.engine
+        for entity in records:
+            engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
+            engine.execute("INSERT INTO resolve_names (entity_id, grp, name, norm, nkey, skey) "
+                           "VALUES (?, 'person', ?, ?, ?, ?)", [entity, *[f"name {entity}"] * 4])
+        for row in props:
+            engine.execute("INSERT INTO resolve_props (entity_id, prop_class, value) VALUES (?, ?, ?)", list(row))
+        u = dict(engine.rows(exact_u_sql("resolve_records", "resolve_names", "resolve_props")))
+    # identifiers: P1 on 3 records (3 x 2), I1 on 2 (2 x 1), I2 on 1, of the 5 records with one (a to e): 8 / 20
+    assert abs(u["identifier"] - 8 / 20) < 1e-12
+    assert abs(u["birth_date"] - 2 / 6) < 1e-12  # 1970-01-01 on 2 of 3 records with a date
+    assert u["person_name"] == 0.0  # every name its own

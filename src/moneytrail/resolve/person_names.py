@@ -193,7 +193,8 @@ def abjad_keys(names: pa.Array, norms: pa.Array) -> tuple[pa.Array, pa.Array, pa
     parent, tokens = _flat(norms)
     arabic = pc.match_substring_regex(names, ARABIC_LETTER)
     forms, at = _per_distinct(tokens, abjad)
-    akey = _joined(parent, pc.take(forms, at), len(norms), sort=True)
+    # sorted by the forms' ranks (numbers), not by their text
+    akey = _joined(parent, pc.take(forms, at), len(norms), sort=True, rank=_rank(forms)[at.to_numpy()])
     # the Arabic names with a letter twice in a row (the others' keys are one), their tokens again as written
     doubled = pc.and_(pc.fill_null(arabic, False), pc.match_substring_regex(norms, _DOUBLED_LETTER))
     rows = np.flatnonzero(doubled.to_numpy(zero_copy_only=False))
@@ -201,7 +202,7 @@ def abjad_keys(names: pa.Array, norms: pa.Array) -> tuple[pa.Array, pa.Array, pa
         return akey, akey, arabic
     sub_parent, sub_tokens = _flat(pc.take(norms, pa.array(rows)))
     own, own_at = _per_distinct(sub_tokens, lambda t: abjad(t, written=True))
-    written = _joined(sub_parent, pc.take(own, own_at), len(rows), sort=True)
+    written = _joined(sub_parent, pc.take(own, own_at), len(rows), sort=True, rank=_rank(own)[own_at.to_numpy()])
     position = np.arange(len(norms), dtype=np.int64)
     position[rows] = len(norms) + np.arange(len(rows))
     return akey, pc.take(pa.concat_arrays([akey, written]), pa.array(position)), arabic

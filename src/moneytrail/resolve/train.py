@@ -150,25 +150,26 @@ def exact_u_sql(records: str, names: str, props: str, name_freq: str | None = No
     """(comparison, u0): the exact chance that two random records of one group agree exactly, per
     comparison, from value frequencies (sum of f(f-1) over N(N-1)), as Splink's term-frequency u
     is: a random sample rarely hits two equal rare names, the frequencies always do. ``name_freq``: the
-    names' frequencies (``comparisons.name_freq_sql`` of ``names``: grp, name_key, n), when already counted."""
+    names' frequencies (``comparisons.name_freq_sql`` of ``names``: grp, name_key, n), when already counted.
+    ``records`` holds one row per record and ``props`` each (record, class, value) once, as resolution stores
+    them (``features.party_records_sql``, ``evidence_values.normalise_props``): a value's records are counted,
+    not made distinct (two groupings of every value by record cost a third of the statement)."""
     evidence = ("CASE WHEN p.prop_class IN ('birth_date', 'country', 'address', 'address_number') THEN p.prop_class "
                 "ELSE 'identifier' END")
     counted = f"({name_freq_sql(names)})" if name_freq is None else name_freq
     return f"""
         WITH vals AS (
-            SELECT CASE WHEN grp = 'person' THEN 'person_name' ELSE 'org_name' END AS comparison, grp, name_key AS v,
-                   n AS f FROM {counted} c
+            SELECT CASE WHEN grp = 'person' THEN 'person_name' ELSE 'org_name' END AS comparison, grp, n AS f
+            FROM {counted} c
             UNION ALL
-            SELECT {evidence} AS comparison, r.grp, p.prop_class || ':' || p.value AS v,
-                   count(DISTINCT p.entity_id) AS f
-            FROM {props} p JOIN (SELECT DISTINCT entity_id, grp FROM {records}) r ON r.entity_id = p.entity_id
-            GROUP BY 1, 2, 3
+            SELECT {evidence} AS comparison, r.grp, count(*) AS f
+            FROM {props} p JOIN {records} r ON r.entity_id = p.entity_id
+            GROUP BY r.grp, p.prop_class, p.value
         ), filled AS (
             SELECT comparison, grp, count(DISTINCT entity_id) AS filled FROM (
                 SELECT entity_id, grp, CASE WHEN grp = 'person' THEN 'person_name' ELSE 'org_name' END AS comparison
                 FROM {names} UNION ALL
-                SELECT p.entity_id, r.grp, {evidence} FROM {props} p
-                JOIN (SELECT DISTINCT entity_id, grp FROM {records}) r ON r.entity_id = p.entity_id
+                SELECT p.entity_id, r.grp, {evidence} FROM {props} p JOIN {records} r ON r.entity_id = p.entity_id
             ) e GROUP BY 1, 2
         )
         SELECT v.comparison, sum(v.f * (v.f - 1.0)) / max(f.filled * (f.filled - 1.0)) AS u0
