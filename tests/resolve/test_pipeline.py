@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
+import pyarrow as pa
+
+from moneytrail.resolve.attach import alone_sql, compared_below_sql, facing_sql, lone_edges_sql
 from moneytrail.resolve.cluster_params import ClusterParams
 from moneytrail.resolve.explain import explain_pair, explain_pairs
 from moneytrail.resolve.judgements import record_judgement, uncertain_pairs
-from moneytrail.resolve.model import NEAR_IDENTICAL_LEVEL
-from moneytrail.resolve.pipeline import latest_cluster_params, recluster, resolve_case
+from moneytrail.resolve.model import INITIAL_LEVEL, NEAR_IDENTICAL_LEVEL
+from moneytrail.resolve.pipeline import edge_pairs_sql, latest_cluster_params, recluster, resolve_case
 from moneytrail.store import Case
 from moneytrail.store.entities import account_holders_sql
 
@@ -227,3 +230,58 @@ def test_addresses_are_graded_by_the_words_they_share(case: Case, add_rows: AddS
     assert (nearly[0], half[0], none[0]) == ("address nearly equal", "addresses share half their words",
                                              "addresses share no word")
     assert nearly[1] > half[1] > 0 > none[1]
+
+
+def _stored(case: Case, names: dict[str, str], pairs: list[tuple[str, str, float, str, int]],
+            keys: Sequence[tuple[str, str]] = ()) -> None:
+    """Records with their names, stored pairs (left, right, weight, decision, person-name level) and keys."""
+    engine = case.engine
+    for entity, name in names.items():
+        engine.execute("INSERT INTO resolve_records (entity_id, grp, run_id) VALUES (?, 'person', 'r')", [entity])
+        engine.execute("INSERT INTO resolve_names (entity_id, grp, name, norm, nkey, skey) "
+                       "VALUES (?, 'person', ?, ?, ?, ?)", [entity, name, name, name, name])
+    for left, right, weight, decision, level in pairs:
+        engine.execute("INSERT INTO resolve_pairs (left_id, right_id, grp, name_score, weight, probability, decision, "
+                       "left_name, right_name, explanation, support, person_name, run_id) "
+                       "VALUES (?, ?, 'person', 0.9, ?, ?, ?, ?, ?, '{}', 0.0, ?, 'r')",
+                       [left, right, weight, 1 / (1 + 2 ** -weight), decision, names[left], names[right], level])
+    for entity, key in keys:
+        engine.execute("INSERT INTO resolve_keys (entity_id, grp, block_key) VALUES (?, 'person', ?)", [entity, key])
+
+
+def test_records_the_bridges_leave_alone_are_read_by_attach_as_records_in_no_pair_are() -> None:
+    # "t peborim" matches a1 (cluster A) and b1 (cluster B) at the initial level, within the bridges' margin:
+    # both pairs are dropped and it is alone, its best target A with B its rival. "lone" was never matched:
+    # its best target is A too, and its only rival the record t: a record alone whose own best target is A,
+    # so no rival (resolve.attach). recluster reads the records in no matched pair before the bridges and the
+    # ones they leave alone after: without t's pairs, t would rival A and lone would stay alone.
+    names = {"a1": "tinmi peborim", "a2": "tinmi peborim", "b1": "teka peborim", "b2": "teka peborim",
+             "t": "t peborim", "lone": "tinmi peborima"}
+    with Case.in_memory() as case:
+        _stored(case, names, [
+            ("a1", "a2", 9.0, "match", 0), ("b1", "b2", 9.0, "match", 0),
+            ("a1", "t", 3.0, "match", INITIAL_LEVEL), ("b1", "t", 2.5, "match", INITIAL_LEVEL),
+            ("a2", "lone", 1.5, "review", 1), ("lone", "t", 1.0, "review", 1)])
+        recluster(case, params=ClusterParams(fragment_levels=()))
+        placed = canonical(case)
+    assert placed == {"a1": "a1", "a2": "a1", "lone": "a1", "b1": "b1", "b2": "b1"}
+
+
+def test_members_compared_below_review_are_found_in_the_lone_records_own_pairs() -> None:
+    # recluster reads "no stored pair" for a record alone in its own pairs (attach.lone_edges_sql, both ways)
+    # rather than in every stored pair: the same members, whichever side the record's stored pair has it on
+    names = {"a1": "tinmi peborim", "a2": "tinmi peborim", "a3": "tinmi peborim", "left": "tinmi peborin",
+             "right": "tinmi peborin"}
+    with Case.in_memory() as case:
+        _stored(case, names, [("a1", "a2", 9.0, "match", 0), ("a2", "a3", 9.0, "match", 0),
+                              ("a1", "left", 1.0, "review", 1), ("right", "a2", 1.0, "review", 1)],
+                [(entity, "p:x") for entity in names])
+        engine = case.engine
+        with engine.run() as run:
+            groups = run.arrow(pa.table({"entity_id": ["a1", "a2", "a3"], "component": [0, 0, 0]}), hint="g").name
+            alone = run.materialise(alone_sql(groups), hint="alone").name
+            edges = run.materialise(lone_edges_sql(alone), hint="edges").name
+            found = [sorted(engine.rows(compared_below_sql(f"({facing_sql(edges, alone)}) facing", pairs=pairs,
+                                                           within=(edges, groups))))
+                     for pairs in ("resolve_pairs", edge_pairs_sql(edges))]
+    assert found[0] == found[1] == [("left", "a2"), ("left", "a3"), ("right", "a1"), ("right", "a3")]

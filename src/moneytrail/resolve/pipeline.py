@@ -245,18 +245,32 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                 f"WHERE p.decision = 'distinct' AND {not_judged}")
     with engine.run() as run, ThreadPoolExecutor(1, thread_name_prefix="mt-cluster") as pool:
         # the records' ids hashed to numbers once, the contradicted pairs' with them: bridges, dated, identified
-        # and the clusters renumber from the integers and share the plain components
-        numbered = NumberedEdges.of(matched.column("left_id"), matched.column("right_id"),
-                                    contradicted.column("left_id"), contradicted.column("right_id"))
+        # and the clusters renumber from the integers and share the plain components; in a thread (one core)
+        # while the engine reads what attach needs of the records in no matched pair or positive judgement, left
+        # alone whatever the bridges keep (resolve.attach)
+        numbering = pool.submit(NumberedEdges.of, matched.column("left_id"), matched.column("right_id"),
+                                contradicted.column("left_id"), contradicted.column("right_id"))
+        paired = run.arrow(pa.table({"entity_id": pa.chunked_array(
+            [*matched.column("left_id").chunks, *matched.column("right_id").chunks,
+             pa.array([x for pair in positive for x in pair], matched.schema.field("left_id").type)],
+            matched.schema.field("left_id").type)}), hint="rs_paired")
+        unpaired = run.materialise(alone_sql(paired.name), hint="rs_unpaired")
+        unpaired_edges = run.materialise(lone_edges_sql(unpaired.name), hint="rs_unpaired_edges")
+        numbered = numbering.result()
         # a record with an initial never joins two clusters (resolve.bridges)
         kept_pairs = unbridged_mask(engine, matched, numbered, margin=params.bridge_margin)
-        # Python works out the clusters (one core) while the engine reads what attach needs of the records they
-        # leave alone, known already: those in no edge (resolve.attach)
+        # Python works out the plain components while the engine reads the same of the few records the bridges
+        # leave alone: in matched pairs, in no kept one
         grouping = pool.submit(_plain_groups, numbered, kept_pairs)
-        clustered = run.arrow(pa.table({"entity_id": _records_in_edges(numbered, kept_pairs, positive)}),
-                              hint="rs_clustered")
-        alone = run.materialise(alone_sql(clustered.name), hint="rs_alone")
-        edges = run.materialise(lone_edges_sql(alone.name), hint="rs_lone_edges")
+        alone, edges = unpaired, unpaired_edges
+        unbridged = _records_left_alone(numbered, kept_pairs, positive)
+        if len(unbridged):
+            listed = run.arrow(pa.table({"entity_id": unbridged}), hint="rs_unbridged").name
+            left = run.materialise(_listed_records_sql(listed), hint="rs_left_alone")
+            alone = run.materialise(f"SELECT entity_id FROM {unpaired.name} UNION ALL "
+                                    f"SELECT entity_id FROM {left.name}", hint="rs_alone")
+            edges = run.materialise(f"SELECT * FROM {unpaired_edges.name} UNION ALL "
+                                    f"SELECT * FROM ({lone_edges_sql(left.name)}) e", hint="rs_lone_edges")
         matched, (numbered, plain) = matched.filter(pa.array(kept_pairs, pa.bool_())), grouping.result()
         # members of one component whose birth dates or identifiers contradict, though no pair compared them
         # (resolve.dated, resolve.identified)
@@ -265,8 +279,10 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
             engine.query(dated_conflicts_sql(groups)), identifier_conflicts(engine, groups))])
         clustering = pool.submit(_clustered, numbered, matched, contradicted, unscored, positive, negative, params)
         # a cluster splits a plain component, never joins two, but for an analyst's positive judgement
+        # the stored pairs of the records alone are their edges (both ways): "never stored" is read there, not
+        # in the 2M pairs
         compared = run.materialise(compared_below_sql(f"({facing_sql(edges.name, alone.name)}) facing",
-                                                      max_block=max_block,
+                                                      pairs=edge_pairs_sql(edges.name), max_block=max_block,
                                                       within=None if positive else (edges.name, groups)),
                                    hint="rs_compared_below")
         components = clustering.result()
@@ -293,6 +309,12 @@ def recluster(case: Case, *, run_id: str | None = None, model_id: str | None = N
                                      columns=["entity_id", "canonical_id", "model_id", "run_id"])
         clusters, merged = engine.rows(f"SELECT count(DISTINCT canonical_id), count(*) FROM {canonical}")[0]
     return int(clusters), int(merged)
+
+
+def edge_pairs_sql(edges: str) -> str:
+    """(left_id, right_id) of ``edges`` (``attach.lone_edges_sql``: every stored pair of a record alone, from its
+    side): for a record alone, the stored pairs it is in, as ``resolve_pairs`` holds them or turned round."""
+    return f"(SELECT rec AS left_id, other AS right_id FROM {edges})"
 
 
 def _plain_groups(numbered: NumberedEdges, kept: np.ndarray) -> tuple[NumberedEdges, pa.Table]:
@@ -345,16 +367,22 @@ def _clustered(numbered: NumberedEdges, matched: pa.Table, contradicted: pa.Tabl
                                  shared_bonus=params.shared_bonus)
 
 
-def _records_in_edges(numbered: NumberedEdges, kept: np.ndarray, positive: list[tuple[str, str]]) -> pa.Array:
-    """The records in an edge of the clustering: in a kept matched pair (``numbered``'s where ``kept``) or in a
-    positive judgement; in no order."""
+def _records_left_alone(numbered: NumberedEdges, kept: np.ndarray, positive: list[tuple[str, str]]) -> pa.Array:
+    """The records of the matched pairs (``numbered``) in no kept pair (where ``kept``) nor positive judgement:
+    those the bridges leave alone (the records in no matched pair are alone already); in no order."""
     held = np.zeros(len(numbered.ids), bool)
     held[numbered.left[kept]] = held[numbered.right[kept]] = True
-    ids = numbered.ids.filter(pa.array(held, pa.bool_()))
-    if not positive:
+    ids = numbered.ids.filter(pa.array(~held, pa.bool_()))
+    if not positive or not len(ids):
         return ids
-    return pc.unique(pa.concat_arrays([ids.cast(pa.string()), pa.array([x for pair in positive for x in pair],
-                                                                        pa.string())]))
+    judged = pa.array([x for pair in positive for x in pair], ids.type)
+    return ids.filter(pc.invert(pc.is_in(ids, value_set=judged)))
+
+
+def _listed_records_sql(listed: str, records: str = "resolve_records") -> str:
+    """(entity_id) of the records in ``records`` among ``listed`` (entity_id), once each."""
+    return (f"SELECT DISTINCT r.entity_id FROM {records} r "
+            f"WHERE r.entity_id IN (SELECT entity_id FROM {listed})")
 
 
 def _latest_run_params(case: Case) -> dict[str, Any]:
