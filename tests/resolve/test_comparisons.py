@@ -2,7 +2,6 @@
 stored pairs must still hold the text of the best name pair, for records with several names too."""
 
 from moneytrail.resolve.comparisons import EVIDENCE, compare_pairs, record_counts_sql
-from moneytrail.resolve.evidence_levels import single_values_sql
 from moneytrail.resolve.model import NEAR_IDENTICAL_LEVEL
 from moneytrail.resolve.pipeline import resolve_case
 from moneytrail.store import Case
@@ -69,7 +68,7 @@ def test_pairs_of_one_value_each_are_leveled_as_the_grouped_evidence_levels_them
 
 def test_one_grouping_of_names_and_values_counts_each_records_names_and_its_one_value() -> None:
     """named_sql reads each record's names and evidence values from one grouping of both (record_counts_sql):
-    the same as counting the names per record and joining single_values_sql's row (nt 0, no value, without
+    the same as counting the names per record and joining a grouping of the values per record (nt 0, no value, without
     one), for records of several names, several values, no value, and a value without a checksum."""
     names = [("a", "Oleh Dmytrenko"), ("a", "Олег Дмитренко"), ("b", "Kvitka Zavodska"), ("c", "Ярема Бондар"),
              ("d", "Anna Lis")]
@@ -90,7 +89,9 @@ def test_one_grouping_of_names_and_values_counts_each_records_names_and_its_one_
         apart = engine.rows(
             "SELECT k.entity_id, k.names, coalesce(v.nt, 0), v.ev_class, v.ev_value, v.ev_checksum "
             "FROM (SELECT entity_id, count(*) AS names FROM resolve_names GROUP BY entity_id) k "
-            f"LEFT JOIN ({single_values_sql('resolve_props')}) v ON v.entity_id = k.entity_id ORDER BY 1")
+            "LEFT JOIN (SELECT entity_id, count(*) AS nt, min(prop_class) AS ev_class, min(value) AS ev_value, "
+            "min(checksum) AS ev_checksum FROM resolve_props GROUP BY entity_id) v ON v.entity_id = k.entity_id "
+            "ORDER BY 1")
     assert one == apart
     assert [r[1:3] for r in one] == [(2, 1), (1, 2), (1, 1), (1, 0)]
     assert one[0][3:] == ("birth_date", "1980-04-12", None) and one[3][3:] == (None, None, None)

@@ -91,9 +91,9 @@ def norms_sql(names: tuple[str, ...]) -> str:
 
 
 def record_counts_sql(names: str, props: str) -> str:
-    """Per record: how many names it has (``names``), and ``single_values_sql``'s columns (nt: 0 without
-    evidence, the value's columns null). One grouping of the names and values together, joined to the names
-    once: two groupings by record and two joins of a million records cost about twice as much."""
+    """Per record: its names, its evidence values (``nt``, 0 without) and, for a record with one (most), that
+    value (ev_class, ev_value, ev_checksum), which ``evidence_levels.single_value_levels_sql`` levels beside the
+    names. One grouping of names and values, joined to the names once (two cost about twice as much)."""
     return f"""
         SELECT entity_id, count(name) AS names, count(prop_class) AS nt, min(prop_class) AS ev_class,
                min(value) AS ev_value, min(checksum) AS ev_checksum
@@ -112,7 +112,7 @@ def named_sql(names: str, props: str, *, freq: str, abjad: str, norms: str) -> s
     order: numbering them in order costs a sort): the pairs carry it, not the name's text (millions of
     pairs, two names each, were most of what the pair tables held); ``norm_id`` is its norm's
     (``norms_sql``). ``abjad``: ``abjad_table``'s rows. ``nt``: how many evidence values its record has in
-    ``props``, and ev_class, ev_value, ev_checksum the one when it has one (``single_values_sql``)."""
+    ``props``, and ev_class, ev_value, ev_checksum the one when it has one (``record_counts_sql``)."""
     return f"""
         SELECT n.entity_id, n.grp, n.name, n.norm, n.nkey, n.skey, x.akey, x.wkey, coalesce(x.arabic, FALSE) AS arabic,
                n.grp = '{PERSON_GROUP}' AND {initial_token_sql("n.norm")} AS initial,

@@ -38,14 +38,6 @@ def identifier_level_sql(identifier: str, birth_date: str, address: str, address
             f"WHEN {identifier} >= {UNCORROBORATED_NEAR_ID} THEN {identifier} + 1 ELSE {identifier} END")
 
 
-def single_values_sql(props: str) -> str:
-    """Each record's count of evidence values (``nt``) and, for a record with one (most), that value: a pair of
-    two such records of one class has one pair of values to compare, leveled beside its names
-    (``single_value_levels_sql``), with no join of the pair to the values and no grouping per pair."""
-    return (f"SELECT entity_id, count(*) AS nt, min(prop_class) AS ev_class, min(value) AS ev_value, "
-            f"min(checksum) AS ev_checksum FROM {props} GROUP BY entity_id")
-
-
 def several_values_sql(pairs: str, named: tuple[str, str], unnamed: tuple[str, str]) -> str:
     """The candidate pairs with a record of several evidence values (``named``: ``comparisons.named_sql``'s
     relations, with ``nt``) or of no name (``unnamed``): the pairs ``single_value_levels_sql`` does not
@@ -113,7 +105,7 @@ def _identifier_classes_sql() -> str:
 def single_value_levels_sql(pairs: str) -> str:
     """``pairs`` with a level per evidence comparison, ev_identifier ... ev_address_number, of the one pair
     of values its columns hold: ev_class (the class of both records' one value; null otherwise), ev_left,
-    ev_right and their checksums ev_left_checksum, ev_right_checksum (``single_values_sql``). The level is
+    ev_right and their checksums ev_left_checksum, ev_right_checksum (``comparisons.record_counts_sql``). The level is
     the one ``evidence_levels_sql`` gives such a pair; the other comparisons' columns are null."""
     ids = _identifier_classes_sql()
     terms = _value_pair_terms(ids, ("p.ev_left", "p.ev_left_checksum"), ("p.ev_right", "p.ev_right_checksum"),
